@@ -1,0 +1,397 @@
+//! A YAML/JSON document as a tree of nodes that know where they are.
+//!
+//! Both formats go through one YAML 1.2 parser (JSON is a subset of YAML 1.2), so every value
+//! every importer reads carries its file position. Hostile input is bounded: file size, nesting
+//! depth, and the number of nodes after alias expansion (the "billion laughs" attack).
+
+use crate::source::{SourceFile, Span};
+use moat_model::Diagnostic;
+use saphyr_parser::{Event, Parser, ScalarStyle};
+use std::collections::HashMap;
+
+/// Limits on what a document may hold.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest accepted file, in bytes.
+    pub max_bytes: usize,
+    /// Deepest accepted nesting of sequences and mappings.
+    pub max_depth: usize,
+    /// Most nodes a document may expand to (aliases included).
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_bytes: 256 * 1024 * 1024, max_depth: 256, max_nodes: 20_000_000 }
+    }
+}
+
+/// A value with its span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+/// The value of a node. Scalars keep their text; their type is decided by the reader, as
+/// YAML's core schema does for plain scalars.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A scalar: its text, and whether it was plain (unquoted).
+    Scalar { text: String, plain: bool },
+    Seq(Vec<Node>),
+    /// Entries in document order.
+    Map(Vec<(Node, Node)>),
+}
+
+/// The resolved type of a scalar under YAML 1.2's core schema.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(&'a str),
+}
+
+impl Node {
+    /// The scalar's core-schema type; quoted scalars are always strings.
+    pub fn scalar(&self) -> Option<Scalar<'_>> {
+        let Value::Scalar { text, plain } = &self.value else { return None };
+        if !plain {
+            return Some(Scalar::Str(text));
+        }
+        Some(match text.as_str() {
+            "" | "~" | "null" | "Null" | "NULL" => Scalar::Null,
+            "true" | "True" | "TRUE" => Scalar::Bool(true),
+            "false" | "False" | "FALSE" => Scalar::Bool(false),
+            t => {
+                if let Some(i) = parse_int(t) {
+                    Scalar::Int(i)
+                } else if let Some(f) = parse_float(t) {
+                    Scalar::Float(f)
+                } else {
+                    Scalar::Str(t)
+                }
+            }
+        })
+    }
+
+    /// The text of a scalar, whatever its type.
+    pub fn text(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// A string scalar (quoted, or plain and not another type).
+    pub fn as_str(&self) -> Option<&str> {
+        match self.scalar()? {
+            Scalar::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The entry of a mapping by key.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|(k, _)| k.text() == Some(key)).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Entries of a mapping (empty otherwise).
+    pub fn entries(&self) -> &[(Node, Node)] {
+        match &self.value {
+            Value::Map(e) => e,
+            _ => &[],
+        }
+    }
+
+    /// Items of a sequence (empty otherwise).
+    pub fn items(&self) -> &[Node] {
+        match &self.value {
+            Value::Seq(s) => s,
+            _ => &[],
+        }
+    }
+
+    /// What kind of node this is, for messages.
+    pub fn kind_name(&self) -> &'static str {
+        match &self.value {
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+            Value::Scalar { .. } => match self.scalar() {
+                Some(Scalar::Null) => "null",
+                Some(Scalar::Bool(_)) => "a boolean",
+                Some(Scalar::Int(_)) => "an integer",
+                Some(Scalar::Float(_)) => "a number",
+                _ => "a string",
+            },
+        }
+    }
+
+    /// Follows a JSON pointer (`/a/0/b`); returns the deepest node reached and whether the
+    /// whole path was found.
+    pub fn pointer(&self, path: &str) -> (&Node, bool) {
+        let mut n = self;
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            let part = part.replace("~1", "/").replace("~0", "~");
+            let next = match &n.value {
+                Value::Map(_) => n.get(&part),
+                Value::Seq(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
+                Value::Scalar { .. } => None,
+            };
+            match next {
+                Some(x) => n = x,
+                None => return (n, false),
+            }
+        }
+        (n, true)
+    }
+
+    /// Converts to a JSON value (scalars typed by the core schema).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries.iter().map(|(k, v)| (k.text().unwrap_or_default().to_string(), v.to_json())).collect(),
+            ),
+            Value::Scalar { .. } => match self.scalar() {
+                Some(Scalar::Null) | None => J::Null,
+                Some(Scalar::Bool(b)) => J::Bool(b),
+                Some(Scalar::Int(i)) => i64::try_from(i)
+                    .map(J::from)
+                    .or_else(|_| u64::try_from(i).map(J::from))
+                    .unwrap_or_else(|_| J::from(i as f64)),
+                Some(Scalar::Float(f)) => serde_json::Number::from_f64(f).map(J::Number).unwrap_or(J::Null),
+                Some(Scalar::Str(s)) => J::String(s.to_string()),
+            },
+        }
+    }
+}
+
+fn parse_int(t: &str) -> Option<i128> {
+    let (neg, digits) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let v = if let Some(h) = digits.strip_prefix("0x") {
+        i128::from_str_radix(h, 16).ok()?
+    } else if let Some(o) = digits.strip_prefix("0o") {
+        i128::from_str_radix(o, 8).ok()?
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse::<i128>().ok()?
+    } else {
+        return None;
+    };
+    Some(if neg { -v } else { v })
+}
+
+fn parse_float(t: &str) -> Option<f64> {
+    match t {
+        ".inf" | ".Inf" | ".INF" | "+.inf" => return Some(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Some(f64::NAN),
+        _ => {}
+    }
+    // The core schema's float pattern: digits with a dot or an exponent.
+    let b = t.as_bytes();
+    let body = t.trim_start_matches(['-', '+']);
+    let ok = !body.is_empty()
+        && body.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && body.bytes().next().is_some_and(|c| c.is_ascii_digit() || c == b'.')
+        && (body.contains('.') || body.contains(['e', 'E']))
+        && b.iter().any(u8::is_ascii_digit);
+    if ok { t.parse().ok() } else { None }
+}
+
+enum Frame {
+    Seq { items: Vec<Node>, start: Span, anchor: usize },
+    Map { entries: Vec<(Node, Node)>, key: Option<Node>, seen: HashMap<String, usize>, start: Span, anchor: usize },
+}
+
+/// Parses a YAML (or JSON) document into a node tree. Only the first document of a stream is
+/// read; a stream with several documents is an error.
+pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
+    if file.text.len() > limits.max_bytes {
+        return Err(Diagnostic::error(
+            "too-large",
+            format!("the file is {} bytes; the limit is {} bytes", file.text.len(), limits.max_bytes),
+            file.location(Span::default()),
+        ));
+    }
+    let mut parser = Parser::new_from_str(&file.text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let mut root: Option<Node> = None;
+    let mut nodes: usize = 0;
+    let mut documents = 0;
+    let span_of = |s: saphyr_parser::Span| -> Span {
+        let start = file.offset_of(s.start.line(), s.start.col());
+        let end = file.offset_of(s.end.line(), s.end.col()).max(start);
+        Span { offset: start, len: end - start }
+    };
+    let err = |code: &str, msg: String, span: Span| Diagnostic::error(code, msg, file.location(span));
+
+    loop {
+        let Some(ev) = parser.next_event() else { break };
+        let (event, sp) = match ev {
+            Ok(x) => x,
+            Err(e) => {
+                let m = e.marker();
+                let off = file.offset_of(m.line(), m.col());
+                return Err(err("syntax", format!("invalid YAML/JSON: {}", e.info()), Span { offset: off, len: 0 })
+                    .with_hint(Some("check indentation, quotes and brackets near this position".into())));
+            }
+        };
+        let span = span_of(sp);
+        let finished: Option<(Node, usize)> = match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => None,
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(err("syntax", "the file holds several YAML documents; moat reads one".into(), span)
+                        .with_hint(Some("remove the `---` separator, or split the file".into())));
+                }
+                None
+            }
+            Event::Scalar(text, style, anchor, _tag) => {
+                nodes += 1;
+                let plain = style == ScalarStyle::Plain;
+                Some((Node { value: Value::Scalar { text: text.into_owned(), plain }, span }, anchor))
+            }
+            Event::Alias(id) => {
+                let Some(n) = anchors.get(&id) else {
+                    return Err(err("syntax", "alias to an unknown anchor".into(), span));
+                };
+                nodes += count(n);
+                if nodes > limits.max_nodes {
+                    return Err(err(
+                        "too-large",
+                        format!("the document expands to more than {} values (aliases included)", limits.max_nodes),
+                        span,
+                    ));
+                }
+                let mut n = n.clone();
+                n.span = span;
+                Some((n, 0))
+            }
+            Event::SequenceStart(anchor, _) => {
+                if stack.len() >= limits.max_depth {
+                    return Err(err("too-deep", format!("nesting deeper than {} levels", limits.max_depth), span));
+                }
+                stack.push(Frame::Seq { items: Vec::new(), start: span, anchor });
+                None
+            }
+            Event::MappingStart(anchor, _) => {
+                if stack.len() >= limits.max_depth {
+                    return Err(err("too-deep", format!("nesting deeper than {} levels", limits.max_depth), span));
+                }
+                stack.push(Frame::Map { entries: Vec::new(), key: None, seen: HashMap::new(), start: span, anchor });
+                None
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Frame::Seq { items, start, anchor }) => {
+                    nodes += 1;
+                    Some((Node { value: Value::Seq(items), span: start.to(span) }, anchor))
+                }
+                _ => return Err(err("syntax", "unbalanced sequence".into(), span)),
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Frame::Map { entries, start, anchor, .. }) => {
+                    nodes += 1;
+                    Some((Node { value: Value::Map(entries), span: start.to(span) }, anchor))
+                }
+                _ => return Err(err("syntax", "unbalanced mapping".into(), span)),
+            },
+        };
+        if nodes > limits.max_nodes {
+            return Err(err("too-large", format!("the document holds more than {} values", limits.max_nodes), span));
+        }
+        let Some((node, anchor)) = finished else { continue };
+        if anchor != 0 {
+            anchors.insert(anchor, node.clone());
+        }
+        match stack.last_mut() {
+            None => root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, seen, .. }) => match key.take() {
+                None => {
+                    if !matches!(node.value, Value::Scalar { .. }) {
+                        return Err(err("syntax", "mapping keys must be scalars".into(), node.span));
+                    }
+                    let text = node.text().unwrap_or_default().to_string();
+                    if let Some(&i) = seen.get(&text) {
+                        let (l, c) = file.line_col(entries[i].0.span.offset);
+                        return Err(err(
+                            "duplicate-key",
+                            format!("key `{}` appears twice in this mapping", node.text().unwrap_or_default()),
+                            node.span,
+                        )
+                        .with_hint(Some(format!("first at line {l}, column {c}"))));
+                    }
+                    seen.insert(text, entries.len());
+                    *key = Some(node);
+                }
+                Some(k) => entries.push((k, node)),
+            },
+        }
+    }
+    Ok(root.unwrap_or(Node { value: Value::Scalar { text: String::new(), plain: true }, span: Span::default() }))
+}
+
+fn count(n: &Node) -> usize {
+    match &n.value {
+        Value::Scalar { .. } => 1,
+        Value::Seq(items) => 1 + items.iter().map(count).sum::<usize>(),
+        Value::Map(entries) => 1 + entries.iter().map(|(k, v)| count(k) + count(v)).sum::<usize>(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Node, Diagnostic> {
+        parse(&SourceFile::new("t.yaml", s.to_string()), Limits::default())
+    }
+
+    #[test]
+    fn yaml_and_json_parse_with_positions() {
+        let n = p("a:\n  b: [1, 'x']\n").unwrap();
+        let b = n.get("a").unwrap().get("b").unwrap();
+        assert_eq!(b.items()[0].scalar(), Some(Scalar::Int(1)));
+        assert_eq!(b.items()[1].scalar(), Some(Scalar::Str("x")));
+        let j = p("{\"a\": {\"b\": [true, null, 1.5]}}").unwrap();
+        assert_eq!(j.to_json(), serde_json::json!({"a": {"b": [true, null, 1.5]}}));
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let e = p("a: [1, 2\nb: 3\n").unwrap_err();
+        assert_eq!(e.code, "syntax");
+        assert!(e.location.line >= 1);
+    }
+
+    #[test]
+    fn nesting_and_expansion_are_bounded() {
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        assert_eq!(p(&deep).unwrap_err().code, "too-deep");
+        let mut laughs = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            laughs += &format!("{}: &{} [*{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}]\n", (b'a' + i) as char, (b'a' + i) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char);
+        }
+        assert_eq!(p(&laughs).unwrap_err().code, "too-large");
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let e = p("a: 1\na: 2\n").unwrap_err();
+        assert_eq!(e.code, "duplicate-key");
+        assert_eq!(e.location.line, 2);
+    }
+}

@@ -1,0 +1,188 @@
+//! The native topology format: YAML or JSON, one mapping whose keys are resource kinds
+//! (`workspaces`, `virtual_networks`, ...) holding lists of resources that refer to each other by
+//! name. `moat schema` prints its JSON Schema.
+
+use moat_doc::de::{DeError, from_node, from_node_all};
+use moat_doc::SourceFile;
+use moat_doc::tree::{Node, Scalar, Value};
+use moat_model::suggest::did_you_mean;
+use moat_model::{Diagnostic, Topology};
+
+macro_rules! native_keys {
+    ($($key:ident),* $(,)?) => {
+        /// Top-level keys holding lists of resources.
+        pub const LIST_KEYS: &[&str] = &[$(stringify!($key)),*];
+
+        fn read_list(
+            t: &mut Topology,
+            key: &str,
+            items: &[Node],
+            file: &SourceFile,
+            errs: &mut Vec<Diagnostic>,
+            failed: &mut Vec<String>,
+        ) -> bool {
+            match key {
+                $(
+                    stringify!($key) => {
+                        for (i, item) in items.iter().enumerate() {
+                            match from_node_all(item, file, &format!("/{}/{i}", stringify!($key))) {
+                                Ok(v) => t.$key.push(v),
+                                Err(es) => {
+                                    failed.extend(item.get("name").and_then(Node::text).map(str::to_string));
+                                    errs.extend(es.into_iter().map(|e| to_diag(e, item, file)));
+                                }
+                            }
+                        }
+                        true
+                    }
+                )*
+                _ => false,
+            }
+        }
+    };
+}
+
+native_keys!(
+    workspaces,
+    registries,
+    computes,
+    aks_clusters,
+    aci_deployments,
+    online_endpoints,
+    role_assignments,
+    storage_accounts,
+    key_vaults,
+    container_registries,
+    application_insights,
+    monitor_private_link_scopes,
+    virtual_networks,
+    network_security_groups,
+    application_security_groups,
+    route_tables,
+    nat_gateways,
+    public_ips,
+    firewalls,
+    firewall_policies,
+    ip_groups,
+    virtual_network_gateways,
+    local_network_gateways,
+    connections,
+    bastion_hosts,
+    virtual_machines,
+    network_interfaces,
+    service_endpoint_policies,
+    private_endpoints,
+    private_dns_zones,
+    dns_servers,
+    dns_resolvers,
+    dns_forwarding_rulesets,
+    clients,
+    unknowns,
+    unmodelled,
+);
+
+/// Top-level keys holding one value.
+pub const SCALAR_KEYS: &[&str] = &["name", "region", "$schema"];
+
+/// Turns a deserialisation error into a located diagnostic.
+pub fn to_diag(e: DeError, fallback: &Node, file: &SourceFile) -> Diagnostic {
+    let span = e.span.unwrap_or(fallback.span);
+    Diagnostic::error(e.code, e.message, file.location(span)).with_hint(e.hint)
+}
+
+/// Whether a parsed document looks like a native topology (its keys are native keys).
+pub fn looks_native(root: &Node) -> bool {
+    let entries = root.entries();
+    !entries.is_empty()
+        && entries.iter().any(|(k, _)| k.text().is_some_and(|k| LIST_KEYS.contains(&k)))
+}
+
+/// A topology read from one file, with the errors met (resources with errors are left out).
+pub struct Partial {
+    pub topology: Topology,
+    pub errors: Vec<Diagnostic>,
+    /// Names of resources that could not be read (references to them are not reported).
+    pub failed: Vec<String>,
+}
+
+/// Reads a native topology from a parsed document, reporting every error of the file.
+pub fn read(root: &Node, file: &SourceFile) -> Result<Topology, Vec<Diagnostic>> {
+    let p = read_partial(root, file);
+    if p.errors.is_empty() { Ok(p.topology) } else { Err(p.errors) }
+}
+
+/// Reads what can be read of a native topology.
+pub fn read_partial(root: &Node, file: &SourceFile) -> Partial {
+    let mut failed = Vec::new();
+    let (topology, errors) = match read_inner(root, file, &mut failed) {
+        Ok(t) => (t, Vec::new()),
+        Err((t, e)) => (t, e),
+    };
+    Partial { topology, errors, failed }
+}
+
+fn read_inner(root: &Node, file: &SourceFile, failed: &mut Vec<String>) -> Result<Topology, (Topology, Vec<Diagnostic>)> {
+    let mut t = Topology::default();
+    let mut errs = Vec::new();
+    let entries = match &root.value {
+        Value::Map(e) => e,
+        _ if root.scalar() == Some(Scalar::Null) => {
+            return Err((
+                t,
+                vec![Diagnostic::error("empty", "the file is empty", file.location(root.span)).with_hint(Some(
+                    "a topology is a mapping of resource kinds, e.g. `virtual_networks:`; see `moat schema`".into(),
+                ))],
+            ));
+        }
+        _ => {
+            return Err((
+                t,
+                vec![Diagnostic::error(
+                    "invalid-type",
+                    format!("a topology is a mapping of resource kinds, but this is {}", root.kind_name()),
+                    file.location(root.span),
+                )],
+            ));
+        }
+    };
+    for (k, v) in entries {
+        let key = k.text().unwrap_or_default();
+        match key {
+            "name" => match from_node::<Option<String>>(v, file, "/name") {
+                Ok(n) => t.name = n,
+                Err(e) => errs.push(to_diag(e, v, file)),
+            },
+            "region" => match from_node::<Option<String>>(v, file, "/region") {
+                Ok(r) => t.region = r,
+                Err(e) => errs.push(to_diag(e, v, file)),
+            },
+            "$schema" => {}
+            _ => {
+                let items: &[Node] = match &v.value {
+                    Value::Seq(items) => items,
+                    _ if v.scalar() == Some(Scalar::Null) => &[],
+                    _ if LIST_KEYS.contains(&key) => {
+                        errs.push(Diagnostic::error(
+                            "invalid-type",
+                            format!("`{key}` holds a list of resources, but this is {}", v.kind_name()),
+                            file.location(v.span),
+                        ).with_hint(Some(format!("write `{key}:` followed by `- name: ...` items"))));
+                        continue;
+                    }
+                    _ => &[],
+                };
+                if !read_list(&mut t, key, items, file, &mut errs, failed) {
+                    let all = LIST_KEYS.iter().chain(SCALAR_KEYS).copied().filter(|k| !k.starts_with('$'));
+                    let hint = did_you_mean(key, all).map(|s| format!("did you mean `{s}`?")).or_else(|| {
+                        Some("top-level keys are resource kinds such as workspaces, virtual_networks, private_endpoints; see `moat schema`".into())
+                    });
+                    errs.push(
+                        Diagnostic::error("unknown-field", format!("unknown top-level key `{key}`"), file.location(k.span))
+                            .with_hint(hint),
+                    );
+                }
+            }
+        }
+    }
+    if errs.is_empty() { Ok(t) } else { Err((t, errs)) }
+}

@@ -1,0 +1,244 @@
+//! Azure Firewall, classic rule collections and firewall policies.
+
+use crate::Provenance;
+use crate::enums::*;
+use crate::values::{AddressPrefix, PortRange, comma_list};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// An Azure Firewall (`Microsoft.Network/azureFirewalls`) in a VNet's `AzureFirewallSubnet`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Firewall {
+    pub name: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The VNet holding it.
+    pub vnet: String,
+    /// Its private IP (the next hop of user-defined routes).
+    #[schemars(with = "String")]
+    pub private_ip_address: IpAddr,
+    /// Public IPs (names) it SNATs internet traffic to.
+    #[serde(default)]
+    pub public_ips: Vec<String>,
+    #[serde(default)]
+    pub sku: Option<FirewallSku>,
+    /// Firewall policy (name); when set, classic collections are not used.
+    #[serde(default)]
+    pub firewall_policy: Option<String>,
+    /// Acts as DNS proxy (clients may use its private IP as DNS server).
+    #[serde(default)]
+    pub dns_proxy: bool,
+    /// DNS servers it forwards to as proxy; empty = Azure DNS.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub dns_servers: Vec<IpAddr>,
+    #[serde(default)]
+    pub network_rule_collections: Vec<NetworkRuleCollection>,
+    #[serde(default)]
+    pub application_rule_collections: Vec<ApplicationRuleCollection>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// A classic network rule collection (also the network rule collection of a policy).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkRuleCollection {
+    pub name: String,
+    pub priority: u32,
+    pub action: Access,
+    pub rules: Vec<NetworkRule>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// A firewall network rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkRule {
+    pub name: String,
+    #[serde(default = "any_protocols")]
+    pub protocols: Vec<FirewallProtocol>,
+    #[serde(default, deserialize_with = "comma_list::deserialize")]
+    #[schemars(with = "Vec<AddressPrefix>")]
+    pub source_addresses: Vec<AddressPrefix>,
+    /// IP groups (names) as sources.
+    #[serde(default)]
+    pub source_ip_groups: Vec<String>,
+    /// Destination addresses: CIDRs, IPs, service tags, `*`.
+    #[serde(default, deserialize_with = "comma_list::deserialize")]
+    #[schemars(with = "Vec<AddressPrefix>")]
+    pub destination_addresses: Vec<AddressPrefix>,
+    /// Destination FQDNs (need DNS proxy on the firewall).
+    #[serde(default)]
+    pub destination_fqdns: Vec<String>,
+    #[serde(default, deserialize_with = "comma_list::deserialize")]
+    #[schemars(with = "Vec<PortRange>")]
+    pub destination_ports: Vec<PortRange>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+fn any_protocols() -> Vec<FirewallProtocol> {
+    vec![FirewallProtocol::Any]
+}
+
+/// A classic application rule collection (also the application rule collection of a policy).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationRuleCollection {
+    pub name: String,
+    pub priority: u32,
+    pub action: Access,
+    pub rules: Vec<ApplicationRule>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// A firewall application rule: HTTP(S) by host name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationRule {
+    pub name: String,
+    #[serde(default, deserialize_with = "comma_list::deserialize")]
+    #[schemars(with = "Vec<AddressPrefix>")]
+    pub source_addresses: Vec<AddressPrefix>,
+    #[serde(default)]
+    pub source_ip_groups: Vec<String>,
+    /// Protocols and ports (`Https:443`, `Http:80`).
+    #[serde(default = "web_protocols")]
+    pub protocols: Vec<AppProtocolPort>,
+    /// Target FQDNs, wildcards allowed (`*.anaconda.com`).
+    #[serde(default)]
+    pub target_fqdns: Vec<String>,
+    /// FQDN tags (`AzureKubernetesService`, `WindowsUpdate`, ...).
+    #[serde(default)]
+    pub fqdn_tags: Vec<String>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// `Https:443` — a protocol and port of an application rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppProtocolPort {
+    pub protocol: ApplicationProtocol,
+    pub port: u16,
+}
+
+fn web_protocols() -> Vec<AppProtocolPort> {
+    vec![
+        AppProtocolPort { protocol: ApplicationProtocol::Http, port: 80 },
+        AppProtocolPort { protocol: ApplicationProtocol::Https, port: 443 },
+    ]
+}
+
+impl std::str::FromStr for AppProtocolPort {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (p, port) = match s.split_once(':') {
+            Some((p, port)) => (p, Some(port)),
+            None => (s, None),
+        };
+        let protocol = ApplicationProtocol::parse(p.trim())
+            .ok_or_else(|| format!("`{s}`: protocol must be Http, Https or Mssql"))?;
+        let port = match port {
+            Some(x) => x.trim().parse().map_err(|_| format!("`{s}`: bad port"))?,
+            None => match protocol {
+                ApplicationProtocol::Http => 80,
+                ApplicationProtocol::Https => 443,
+                ApplicationProtocol::Mssql => 1433,
+            },
+        };
+        Ok(AppProtocolPort { protocol, port })
+    }
+}
+
+impl std::fmt::Display for AppProtocolPort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.protocol, self.port)
+    }
+}
+
+impl Serialize for AppProtocolPort {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for AppProtocolPort {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for AppProtocolPort {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AppProtocolPort".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "description": "Protocol and port: Https:443, Http:80"})
+    }
+}
+
+/// A firewall policy (`Microsoft.Network/firewallPolicies`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FirewallPolicy {
+    pub name: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Parent policy whose rules are processed first.
+    #[serde(default)]
+    pub base_policy: Option<String>,
+    /// DNS proxy enabled in the policy's DNS settings.
+    #[serde(default)]
+    pub dns_proxy: bool,
+    #[serde(default)]
+    pub rule_collection_groups: Vec<RuleCollectionGroup>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// A rule collection group of a firewall policy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleCollectionGroup {
+    pub name: String,
+    pub priority: u32,
+    #[serde(default)]
+    pub network_rule_collections: Vec<NetworkRuleCollection>,
+    #[serde(default)]
+    pub application_rule_collections: Vec<ApplicationRuleCollection>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// An IP group (`Microsoft.Network/ipGroups`), usable as firewall rule source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IpGroup {
+    pub name: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default, deserialize_with = "comma_list::deserialize")]
+    #[schemars(with = "Vec<AddressPrefix>")]
+    pub ip_addresses: Vec<AddressPrefix>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}

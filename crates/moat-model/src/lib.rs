@@ -1,0 +1,37 @@
+//! # moat-model
+//!
+//! The vendor-neutral model of an Azure Machine Learning deployment and the network around it.
+//! Every importer (native YAML/JSON, ARM templates, Terraform, Azure ML CLI YAML) produces a
+//! [`Topology`]; every analysis (trace, ops, check) reads one.
+//!
+//! Names and properties follow Azure's resource model (ARM types) in snake case, so a template
+//! maps into the model without loss. Resources refer to one another by name; subnets as
+//! `vnet/subnet`. Defaults are Azure's where Azure has defaults (a workspace's public network
+//! access is `Enabled`, a compute's node public IP is on, an NSG carries the default rules).
+//!
+//! - [`address`]: the one syntax that names endpoints of a flow (`workspace/ws`,
+//!   `registry/contosoreg:storage`, `subnet/vnet/training`, `ip:10.0.0.4`, `fqdn:pypi.org`).
+//! - [`validate`]: names, references and address plans, every problem located.
+//! - [`finalize`]: what Azure decides at deployment time (regions, allocated IPs, ids).
+
+pub mod address;
+pub mod clients;
+pub mod deps;
+pub mod diag;
+pub mod enums;
+pub mod finalize;
+pub mod firewall;
+pub mod ml;
+pub mod network;
+pub mod privatelink;
+pub mod provenance;
+pub mod suggest;
+pub mod topology;
+pub mod validate;
+pub mod values;
+
+pub use address::{Address, Kind};
+pub use diag::{Diagnostic, Level, Location};
+pub use provenance::Provenance;
+pub use topology::{Index, Topology, Unknown, Unmodelled};
+pub use validate::{Problem, validate};

@@ -1,0 +1,454 @@
+//! Azure Machine Learning resources: workspaces, registries, computes, endpoints, roles.
+
+use crate::Provenance;
+use crate::address::Address;
+use crate::enums::*;
+use crate::values::{PortRange, comma_list};
+use ipnet::IpNet;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+fn enabled() -> PublicNetworkAccess {
+    PublicNetworkAccess::Enabled
+}
+fn yes() -> bool {
+    true
+}
+
+/// Resource firewall of a workspace (`networkAcls`): the IP allow list used when public network
+/// access is "Enabled from selected IP addresses".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkAcls {
+    /// `Deny` with IP rules = enabled from selected IP addresses; `Allow` = all networks.
+    #[serde(default = "allow")]
+    pub default_action: DefaultAction,
+    /// Public IPv4 addresses or CIDR ranges allowed in.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub ip_rules: Vec<IpNet>,
+}
+
+fn allow() -> DefaultAction {
+    DefaultAction::Allow
+}
+
+/// An Azure Machine Learning workspace (`Microsoft.MachineLearningServices/workspaces`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Workspace {
+    pub name: String,
+    /// Azure region (`eastus`); defaults to the topology's region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Workspace kind (hub workspaces share their network with projects).
+    #[serde(default)]
+    pub kind: Option<WorkspaceKind>,
+    /// The workspace id (a GUID) used in its FQDNs; derived from the name when not given.
+    #[serde(default)]
+    pub workspace_id: Option<String>,
+    /// Public network access; Azure's default is `Enabled`.
+    #[serde(default = "enabled")]
+    pub public_network_access: PublicNetworkAccess,
+    /// IP allow list ("Enabled from selected IP addresses").
+    #[serde(default)]
+    pub network_acls: Option<NetworkAcls>,
+    /// High business impact workspace (`hbi_workspace`): adds outbound to the Batch key vault.
+    #[serde(default)]
+    pub hbi_workspace: bool,
+    /// Compute cluster used to build images (`image_build_compute`).
+    #[serde(default)]
+    pub image_build_compute: Option<String>,
+    /// Default storage account (name).
+    #[serde(default)]
+    pub storage_account: Option<String>,
+    /// Key vault (name).
+    #[serde(default)]
+    pub key_vault: Option<String>,
+    /// Container registry (name); Azure creates one lazily when absent.
+    #[serde(default)]
+    pub container_registry: Option<String>,
+    /// Application Insights component (name).
+    #[serde(default)]
+    pub application_insights: Option<String>,
+    /// The workspace managed virtual network.
+    #[serde(default)]
+    pub managed_network: ManagedNetwork,
+    /// The hub workspace of a project workspace.
+    #[serde(default)]
+    pub hub: Option<String>,
+    /// v1 legacy mode (must be false for managed online endpoints).
+    #[serde(default)]
+    pub v1_legacy_mode: bool,
+    /// Intent: registries whose assets this workspace's jobs and deployments use.
+    #[serde(default)]
+    pub uses_registries: Vec<String>,
+    /// Intent: registries this workspace shares assets to, and which kinds.
+    #[serde(default)]
+    pub shares_to: Vec<ShareIntent>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// Intent: a workspace shares assets to a registry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareIntent {
+    /// The registry name.
+    pub registry: String,
+    /// Asset kinds shared: `model`, `environment`, `component`, `data`.
+    #[serde(default = "default_share_assets")]
+    pub assets: Vec<AssetKind>,
+}
+
+fn default_share_assets() -> Vec<AssetKind> {
+    vec![AssetKind::Model]
+}
+
+azure_enum! {
+    /// The kind of an Azure ML asset.
+    pub enum AssetKind {
+        Model = "model",
+        Environment = "environment",
+        Component = "component",
+        Data = "data",
+    }
+}
+
+/// The managed virtual network of a workspace (`managedNetwork`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedNetwork {
+    /// `Disabled` (no managed network), `AllowInternetOutbound` or `AllowOnlyApprovedOutbound`.
+    #[serde(default = "isolation_disabled")]
+    pub isolation_mode: IsolationMode,
+    /// SKU of the managed Azure Firewall created for FQDN rules.
+    #[serde(default)]
+    pub firewall_sku: Option<FirewallSku>,
+    /// User-defined outbound rules.
+    #[serde(default)]
+    pub outbound_rules: Vec<OutboundRule>,
+    /// Whether the managed network is provisioned (`provision_network_now`).
+    #[serde(default)]
+    pub provisioned: Option<bool>,
+}
+
+fn isolation_disabled() -> IsolationMode {
+    IsolationMode::Disabled
+}
+
+impl Default for ManagedNetwork {
+    fn default() -> Self {
+        ManagedNetwork {
+            isolation_mode: IsolationMode::Disabled,
+            firewall_sku: None,
+            outbound_rules: Vec::new(),
+            provisioned: None,
+        }
+    }
+}
+
+impl ManagedNetwork {
+    /// Whether the workspace uses a managed network at all.
+    pub fn enabled(&self) -> bool {
+        self.isolation_mode != IsolationMode::Disabled
+    }
+}
+
+/// A managed network outbound rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundRule {
+    /// Rule name (unique in the workspace).
+    pub name: String,
+    /// `PrivateEndpoint`, `ServiceTag` or `FQDN`.
+    #[serde(rename = "type")]
+    pub kind: OutboundRuleType,
+    /// The destination; its shape depends on the type.
+    pub destination: OutboundDestination,
+    #[serde(default)]
+    pub category: Option<OutboundRuleCategory>,
+    /// `Active` or `Inactive`; inactive rules allow nothing.
+    #[serde(default = "yes")]
+    pub active: bool,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// The destination of an outbound rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OutboundDestination {
+    /// An FQDN rule destination (`pypi.org`, `*.anaconda.com`).
+    Fqdn(String),
+    /// A private endpoint rule destination.
+    PrivateEndpoint(PrivateEndpointDestination),
+    /// A service tag rule destination.
+    ServiceTag(ServiceTagDestination),
+}
+
+/// Destination of a private endpoint outbound rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateEndpointDestination {
+    /// The target resource, as an address (`storage/data`, `registry/contosoreg`) or an ARM id.
+    pub service_resource: String,
+    /// The target sub-resource (group id): `blob`, `amlregistry`, `vault`, `registry`, ...
+    pub subresource_target: String,
+    #[serde(default)]
+    pub spark_enabled: bool,
+}
+
+/// Destination of a service tag outbound rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceTagDestination {
+    pub service_tag: String,
+    /// `TCP`, `UDP`, `ICMP` or `*`.
+    #[serde(default = "any_fw_protocol")]
+    pub protocol: FirewallProtocol,
+    /// Ports, as a list or as one string (`"80, 8080-8089"`).
+    #[serde(default = "any_ports", deserialize_with = "comma_list::deserialize")]
+    #[schemars(with = "Vec<PortRange>")]
+    pub port_ranges: Vec<PortRange>,
+    /// Explicit address prefixes (ARM `addressPrefixes`), used instead of the tag when given.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub address_prefixes: Vec<IpNet>,
+}
+
+fn any_fw_protocol() -> FirewallProtocol {
+    FirewallProtocol::Any
+}
+fn any_ports() -> Vec<PortRange> {
+    vec![PortRange::ANY]
+}
+
+/// An Azure Machine Learning registry (`Microsoft.MachineLearningServices/registries`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Registry {
+    pub name: String,
+    /// Primary region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Every region the registry replicates to (the primary included when omitted).
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Registry GUID used in its private FQDN; derived from the name when not given.
+    #[serde(default)]
+    pub registry_id: Option<String>,
+    #[serde(default = "enabled")]
+    pub public_network_access: PublicNetworkAccess,
+    /// The registry's managed storage account (in `azureml-rg-<name>_<guid>`).
+    #[serde(default)]
+    pub storage: RegistryManagedResource,
+    /// The registry's managed container registry.
+    #[serde(default)]
+    pub acr: RegistryManagedResource,
+    /// Suffix of the managed resource group `azureml-rg-<name>_<guid>`.
+    #[serde(default)]
+    pub managed_resource_group: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// A storage account or container registry Azure creates for a registry.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryManagedResource {
+    /// Resource name, when known.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Public network access; `Enabled` unless set.
+    #[serde(default)]
+    pub public_network_access: Option<PublicNetworkAccess>,
+    /// Container registry SKU (ACR only).
+    #[serde(default)]
+    pub sku: Option<AcrSku>,
+}
+
+/// An Azure Machine Learning compute instance or compute cluster.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Compute {
+    pub name: String,
+    /// The workspace it belongs to.
+    pub workspace: String,
+    /// `ComputeInstance` or `AmlCompute` (cluster).
+    #[serde(rename = "type")]
+    pub compute_type: ComputeType,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// VM size (`Standard_DS3_v2`); GPU sizes (NC, ND, NV families) are recognised.
+    #[serde(default)]
+    pub vm_size: Option<String>,
+    /// Overrides the GPU detection from the VM size.
+    #[serde(default)]
+    pub gpu: Option<bool>,
+    #[serde(default)]
+    pub min_nodes: u32,
+    /// Maximum nodes (cluster); 1 for an instance.
+    #[serde(default = "one")]
+    pub max_nodes: u32,
+    /// Subnet (`vnet/subnet`) in a customer VNet; absent = the managed network, or no VNet.
+    #[serde(default)]
+    pub subnet: Option<String>,
+    /// Node public IP (`enable_node_public_ip`); Azure's default is true.
+    #[serde(default = "yes")]
+    pub enable_node_public_ip: bool,
+    #[serde(default)]
+    pub identity: Option<IdentityType>,
+    /// Intent: what this compute does beyond jobs (`install-packages`, `vscode`, `rstudio`).
+    #[serde(default)]
+    pub uses: Vec<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Compute {
+    /// Whether the compute runs on GPU nodes (explicit, or from the VM size family).
+    pub fn is_gpu(&self) -> bool {
+        if let Some(g) = self.gpu {
+            return g;
+        }
+        let Some(size) = &self.vm_size else { return false };
+        let s = size.to_ascii_lowercase();
+        let family = s.strip_prefix("standard_").unwrap_or(&s);
+        ["nc", "nd", "nv", "ng"].iter().any(|p| family.starts_with(p))
+    }
+
+    /// Private IPs the compute needs in its subnet at full scale.
+    pub fn ips_needed(&self) -> u32 {
+        match self.compute_type {
+            ComputeType::ComputeInstance => 1,
+            ComputeType::AmlCompute => self.max_nodes.max(self.min_nodes),
+        }
+    }
+}
+
+/// An Azure Kubernetes Service cluster attached to a workspace for inference.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AksCluster {
+    pub name: String,
+    pub workspace: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Subnet of the AKS nodes (`vnet/subnet`).
+    #[serde(default)]
+    pub subnet: Option<String>,
+    /// Node count (for address planning).
+    #[serde(default)]
+    pub node_count: Option<u32>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// A model deployment to Azure Container Instances.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AciDeployment {
+    pub name: String,
+    pub workspace: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Subnet when deployed into a VNet.
+    #[serde(default)]
+    pub subnet: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// A managed online endpoint and its deployments.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnlineEndpoint {
+    pub name: String,
+    pub workspace: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Inbound scoring from public networks; Azure's default is enabled.
+    #[serde(default = "enabled")]
+    pub public_network_access: PublicNetworkAccess,
+    #[serde(default)]
+    pub deployments: Vec<OnlineDeployment>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// A deployment of a managed online endpoint.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnlineDeployment {
+    pub name: String,
+    /// Legacy outbound isolation (`egress_public_network_access`); Azure's default is enabled.
+    #[serde(default = "enabled")]
+    pub egress_public_network_access: PublicNetworkAccess,
+    /// Model asset id (`azureml://registries/<name>/models/<model>/versions/<v>` for a registry).
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Environment asset id.
+    #[serde(default)]
+    pub environment: Option<String>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+impl OnlineDeployment {
+    /// The registry a model or environment comes from, if any (`azureml://registries/<name>/...`).
+    pub fn registry_sources(&self) -> Vec<String> {
+        [&self.model, &self.environment]
+            .into_iter()
+            .flatten()
+            .filter_map(|id| registry_of_asset(id))
+            .collect()
+    }
+}
+
+/// The registry named in an `azureml://registries/<name>/...` asset id.
+pub fn registry_of_asset(id: &str) -> Option<String> {
+    let rest = id.strip_prefix("azureml://registries/")?;
+    let name = rest.split('/').next()?;
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+/// A role assignment the documents name (AzureML Registry User, Owner, Contributor, ...).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleAssignment {
+    /// Principal: a client name, a user or group, or a resource's identity (`workspace/ws`).
+    pub principal: String,
+    /// Role name (`AzureML Registry User`, `Owner`, `Contributor`, `Reader`, ...).
+    pub role: String,
+    /// The scope, as an address (`registry/contosoreg`).
+    pub scope: Address,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}

@@ -1,0 +1,211 @@
+//! Private endpoints and name resolution: private DNS zones, custom DNS servers, private resolvers.
+
+use crate::Provenance;
+use crate::address::Address;
+use crate::enums::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+fn approved() -> ConnectionState {
+    ConnectionState::Approved
+}
+
+/// A private endpoint (`Microsoft.Network/privateEndpoints`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateEndpoint {
+    pub name: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Subnet (`vnet/subnet`).
+    pub subnet: String,
+    /// Target resource: `workspace/ws`, `registry/contosoreg`, `registry/contosoreg:storage`,
+    /// `registry/contosoreg:acr`, `storage/x`, `keyvault/x`, `acr/x`, `ampls/x`.
+    pub target: Address,
+    /// Group id (sub-resource): `amlworkspace`, `amlregistry`, `blob`, `file`, `queue`, `table`,
+    /// `dfs`, `vault`, `registry`, `azuremonitor`.
+    pub group_id: String,
+    /// The endpoint's private IP; allocated as Azure does (first free address) when absent.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub ip_address: Option<IpAddr>,
+    /// Connection state on the target; Azure auto-approves when the creator may approve.
+    #[serde(default = "approved")]
+    pub connection_state: ConnectionState,
+    /// Private DNS zones (names) in the endpoint's DNS zone group; Azure writes the A records.
+    #[serde(default)]
+    pub dns_zone_group: Vec<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// A private DNS zone (`Microsoft.Network/privateDnsZones`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateDnsZone {
+    /// Zone name (`privatelink.api.azureml.ms`).
+    pub name: String,
+    /// VNets linked to the zone (names).
+    #[serde(default)]
+    pub vnet_links: Vec<String>,
+    /// Records written by hand (zone groups add their own).
+    #[serde(default)]
+    pub records: Vec<DnsRecord>,
+    /// Resolve names missing from the zone on the internet (`resolutionPolicy: NxDomainRedirect`).
+    #[serde(default)]
+    pub fallback_to_internet: bool,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// A record in a private DNS zone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DnsRecord {
+    /// Relative name (`<guid>.workspace.eastus`), `@` for the apex, or `*.x` wildcards.
+    pub name: String,
+    #[serde(rename = "type", default = "a_record")]
+    pub record_type: RecordType,
+    /// Addresses (A/AAAA) or a target name (CNAME).
+    pub values: Vec<String>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+fn a_record() -> RecordType {
+    RecordType::A
+}
+
+/// A DNS server the model knows how it answers: a VM or appliance in a VNet, an on-premises
+/// server, or an Azure Firewall DNS proxy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DnsServer {
+    pub name: String,
+    /// The address it listens on.
+    #[schemars(with = "String")]
+    pub address: IpAddr,
+    /// Conditional forwarders, most specific zone wins.
+    #[serde(default)]
+    pub forwarders: Vec<ConditionalForwarder>,
+    /// Zones the server hosts itself (records answered directly).
+    #[serde(default)]
+    pub zones: Vec<HostedZone>,
+    /// Where other names go: `recursive` (public resolution) or addresses to forward to.
+    #[serde(default)]
+    pub default: DnsDefault,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// A conditional forwarder: queries under `zone` go to `to`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionalForwarder {
+    /// The zone (`api.azureml.ms` or `privatelink.api.azureml.ms`).
+    pub zone: String,
+    /// Target servers (`168.63.129.16` = Azure DNS).
+    #[schemars(with = "Vec<String>")]
+    pub to: Vec<IpAddr>,
+}
+
+/// A zone a custom DNS server hosts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HostedZone {
+    pub zone: String,
+    #[serde(default)]
+    pub records: Vec<DnsRecord>,
+}
+
+/// What a DNS server does with names no forwarder or zone covers.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum DnsDefault {
+    /// Resolves recursively on the internet (public answers only).
+    #[default]
+    Recursive,
+    /// Forwards everything else to these servers.
+    #[schemars(with = "Vec<String>")]
+    Forward(Vec<IpAddr>),
+}
+
+/// An Azure DNS Private Resolver (`Microsoft.Network/dnsResolvers`) with its endpoints.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DnsResolver {
+    pub name: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The VNet it resolves in (it sees the private zones linked to that VNet).
+    pub vnet: String,
+    /// Inbound endpoints (on-premises or other VNets send queries here).
+    #[serde(default)]
+    pub inbound_endpoints: Vec<ResolverEndpoint>,
+    /// Outbound endpoints (used by forwarding rulesets).
+    #[serde(default)]
+    pub outbound_endpoints: Vec<ResolverEndpoint>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// An endpoint of a private resolver.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolverEndpoint {
+    pub name: String,
+    /// Subnet (`vnet/subnet`), delegated to `Microsoft.Network/dnsResolvers`.
+    pub subnet: String,
+    /// The inbound endpoint's IP, when static.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub ip_address: Option<IpAddr>,
+}
+
+/// A DNS forwarding ruleset (`Microsoft.Network/dnsForwardingRulesets`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DnsForwardingRuleset {
+    pub name: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Outbound endpoints (`resolver/endpoint`).
+    #[serde(default)]
+    pub outbound_endpoints: Vec<String>,
+    /// VNets linked to the ruleset: their Azure DNS queries follow the rules.
+    #[serde(default)]
+    pub vnet_links: Vec<String>,
+    #[serde(default)]
+    pub rules: Vec<ForwardingRule>,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// A forwarding rule of a ruleset.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardingRule {
+    pub name: String,
+    /// Domain (`contoso.com.`); the most specific rule wins.
+    pub domain_name: String,
+    #[schemars(with = "Vec<String>")]
+    pub target_dns_servers: Vec<IpAddr>,
+    #[serde(default = "rule_enabled")]
+    pub state: RuleState,
+}
+
+fn rule_enabled() -> RuleState {
+    RuleState::Enabled
+}

@@ -1,0 +1,278 @@
+//! The whole deployment: every resource, by kind, plus what importers could not resolve.
+
+use crate::Provenance;
+use crate::clients::Client;
+use crate::deps::*;
+use crate::firewall::*;
+use crate::ml::*;
+use crate::network::*;
+use crate::privatelink::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// A deployment: the vendor-neutral model every importer produces and every analysis reads.
+///
+/// Resources are grouped by kind and refer to one another by name (subnets as `vnet/subnet`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Topology {
+    /// A name for the deployment.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Default Azure region of resources that name none.
+    #[serde(default)]
+    pub region: Option<String>,
+
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workspaces: Vec<Workspace>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registries: Vec<Registry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub computes: Vec<Compute>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aks_clusters: Vec<AksCluster>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aci_deployments: Vec<AciDeployment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub online_endpoints: Vec<OnlineEndpoint>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub role_assignments: Vec<RoleAssignment>,
+
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storage_accounts: Vec<StorageAccount>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_vaults: Vec<KeyVault>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub container_registries: Vec<ContainerRegistry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub application_insights: Vec<ApplicationInsights>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub monitor_private_link_scopes: Vec<MonitorPrivateLinkScope>,
+
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub virtual_networks: Vec<VirtualNetwork>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network_security_groups: Vec<NetworkSecurityGroup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub application_security_groups: Vec<ApplicationSecurityGroup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub route_tables: Vec<RouteTable>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nat_gateways: Vec<NatGateway>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_ips: Vec<PublicIp>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub firewalls: Vec<Firewall>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub firewall_policies: Vec<FirewallPolicy>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ip_groups: Vec<IpGroup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub virtual_network_gateways: Vec<VirtualNetworkGateway>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub local_network_gateways: Vec<LocalNetworkGateway>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub connections: Vec<GatewayConnection>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bastion_hosts: Vec<BastionHost>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub virtual_machines: Vec<VirtualMachine>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network_interfaces: Vec<NetworkInterface>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_endpoint_policies: Vec<ServiceEndpointPolicy>,
+
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub private_endpoints: Vec<PrivateEndpoint>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub private_dns_zones: Vec<PrivateDnsZone>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_servers: Vec<DnsServer>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_resolvers: Vec<DnsResolver>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_forwarding_rulesets: Vec<DnsForwardingRuleset>,
+
+    /// People and programs that use the deployment, and where they sit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<Client>,
+
+    /// Values an importer could not resolve; analyses that need them answer "unknown".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknowns: Vec<Unknown>,
+    /// Resources present in the input that the model does not cover.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmodelled: Vec<Unmodelled>,
+}
+
+/// A value an importer could not resolve (an ARM `reference()` to something outside the
+/// template, a Terraform attribute known only after apply, a parameter without a value).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Unknown {
+    /// The resource, as an address or `<kind>/<name>` (`storage/wsdata`, `subnet/vnet/pe`).
+    pub resource: String,
+    /// The field whose value is unknown (`public_network_access`, `ip_address`).
+    pub field: String,
+    /// Why it is unknown (the expression that could not be evaluated).
+    pub reason: String,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// A resource of a type the model does not cover.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Unmodelled {
+    /// Resource type as the input spells it (`Microsoft.Web/sites`, `azurerm_linux_web_app`).
+    pub resource_type: String,
+    pub name: String,
+    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// Looks resources up by name.
+#[derive(Clone, Debug, Default)]
+pub struct Index {
+    pub workspaces: HashMap<String, usize>,
+    pub registries: HashMap<String, usize>,
+    pub computes: HashMap<String, usize>,
+    pub aks_clusters: HashMap<String, usize>,
+    pub online_endpoints: HashMap<String, usize>,
+    pub storage_accounts: HashMap<String, usize>,
+    pub key_vaults: HashMap<String, usize>,
+    pub container_registries: HashMap<String, usize>,
+    pub application_insights: HashMap<String, usize>,
+    pub monitor_private_link_scopes: HashMap<String, usize>,
+    pub virtual_networks: HashMap<String, usize>,
+    /// `vnet/subnet` -> (vnet index, subnet index).
+    pub subnets: HashMap<String, (usize, usize)>,
+    pub network_security_groups: HashMap<String, usize>,
+    pub application_security_groups: HashMap<String, usize>,
+    pub route_tables: HashMap<String, usize>,
+    pub nat_gateways: HashMap<String, usize>,
+    pub public_ips: HashMap<String, usize>,
+    pub firewalls: HashMap<String, usize>,
+    pub firewall_policies: HashMap<String, usize>,
+    pub ip_groups: HashMap<String, usize>,
+    pub virtual_network_gateways: HashMap<String, usize>,
+    pub local_network_gateways: HashMap<String, usize>,
+    pub bastion_hosts: HashMap<String, usize>,
+    pub virtual_machines: HashMap<String, usize>,
+    pub network_interfaces: HashMap<String, usize>,
+    pub service_endpoint_policies: HashMap<String, usize>,
+    pub private_endpoints: HashMap<String, usize>,
+    pub private_dns_zones: HashMap<String, usize>,
+    pub dns_servers: HashMap<String, usize>,
+    pub dns_resolvers: HashMap<String, usize>,
+    pub clients: HashMap<String, usize>,
+}
+
+fn by_name<'a, T: 'a>(items: &'a [T], name: impl Fn(&T) -> &str) -> HashMap<String, usize> {
+    let mut m = HashMap::with_capacity(items.len());
+    for (i, it) in items.iter().enumerate() {
+        // The first declaration wins; duplicates are reported by validation.
+        m.entry(name(it).to_string()).or_insert(i);
+    }
+    m
+}
+
+impl Topology {
+    /// Builds the name index.
+    pub fn index(&self) -> Index {
+        let mut subnets = HashMap::new();
+        for (vi, v) in self.virtual_networks.iter().enumerate() {
+            for (si, s) in v.subnets.iter().enumerate() {
+                subnets.entry(format!("{}/{}", v.name, s.name)).or_insert((vi, si));
+            }
+        }
+        Index {
+            workspaces: by_name(&self.workspaces, |x| &x.name),
+            registries: by_name(&self.registries, |x| &x.name),
+            computes: by_name(&self.computes, |x| &x.name),
+            aks_clusters: by_name(&self.aks_clusters, |x| &x.name),
+            online_endpoints: by_name(&self.online_endpoints, |x| &x.name),
+            storage_accounts: by_name(&self.storage_accounts, |x| &x.name),
+            key_vaults: by_name(&self.key_vaults, |x| &x.name),
+            container_registries: by_name(&self.container_registries, |x| &x.name),
+            application_insights: by_name(&self.application_insights, |x| &x.name),
+            monitor_private_link_scopes: by_name(&self.monitor_private_link_scopes, |x| &x.name),
+            virtual_networks: by_name(&self.virtual_networks, |x| &x.name),
+            subnets,
+            network_security_groups: by_name(&self.network_security_groups, |x| &x.name),
+            application_security_groups: by_name(&self.application_security_groups, |x| &x.name),
+            route_tables: by_name(&self.route_tables, |x| &x.name),
+            nat_gateways: by_name(&self.nat_gateways, |x| &x.name),
+            public_ips: by_name(&self.public_ips, |x| &x.name),
+            firewalls: by_name(&self.firewalls, |x| &x.name),
+            firewall_policies: by_name(&self.firewall_policies, |x| &x.name),
+            ip_groups: by_name(&self.ip_groups, |x| &x.name),
+            virtual_network_gateways: by_name(&self.virtual_network_gateways, |x| &x.name),
+            local_network_gateways: by_name(&self.local_network_gateways, |x| &x.name),
+            bastion_hosts: by_name(&self.bastion_hosts, |x| &x.name),
+            virtual_machines: by_name(&self.virtual_machines, |x| &x.name),
+            network_interfaces: by_name(&self.network_interfaces, |x| &x.name),
+            service_endpoint_policies: by_name(&self.service_endpoint_policies, |x| &x.name),
+            private_endpoints: by_name(&self.private_endpoints, |x| &x.name),
+            private_dns_zones: by_name(&self.private_dns_zones, |x| &x.name),
+            dns_servers: by_name(&self.dns_servers, |x| &x.name),
+            dns_resolvers: by_name(&self.dns_resolvers, |x| &x.name),
+            clients: by_name(&self.clients, |x| &x.name),
+        }
+    }
+
+    /// Counts of resources per kind, in a stable order, omitting empty kinds.
+    pub fn counts(&self) -> Vec<(&'static str, usize)> {
+        let subnets: usize = self.virtual_networks.iter().map(|v| v.subnets.len()).sum();
+        let nsg_rules: usize = self.network_security_groups.iter().map(|n| n.rules.len()).sum();
+        let deployments: usize = self.online_endpoints.iter().map(|e| e.deployments.len()).sum();
+        let all = [
+            ("workspaces", self.workspaces.len()),
+            ("registries", self.registries.len()),
+            ("computes", self.computes.len()),
+            ("aks clusters", self.aks_clusters.len()),
+            ("aci deployments", self.aci_deployments.len()),
+            ("online endpoints", self.online_endpoints.len()),
+            ("online deployments", deployments),
+            ("role assignments", self.role_assignments.len()),
+            ("storage accounts", self.storage_accounts.len()),
+            ("key vaults", self.key_vaults.len()),
+            ("container registries", self.container_registries.len()),
+            ("application insights", self.application_insights.len()),
+            ("monitor private link scopes", self.monitor_private_link_scopes.len()),
+            ("virtual networks", self.virtual_networks.len()),
+            ("subnets", subnets),
+            ("network security groups", self.network_security_groups.len()),
+            ("nsg rules", nsg_rules),
+            ("application security groups", self.application_security_groups.len()),
+            ("route tables", self.route_tables.len()),
+            ("nat gateways", self.nat_gateways.len()),
+            ("public ips", self.public_ips.len()),
+            ("firewalls", self.firewalls.len()),
+            ("firewall policies", self.firewall_policies.len()),
+            ("ip groups", self.ip_groups.len()),
+            ("virtual network gateways", self.virtual_network_gateways.len()),
+            ("local network gateways", self.local_network_gateways.len()),
+            ("connections", self.connections.len()),
+            ("bastion hosts", self.bastion_hosts.len()),
+            ("virtual machines", self.virtual_machines.len()),
+            ("network interfaces", self.network_interfaces.len()),
+            ("service endpoint policies", self.service_endpoint_policies.len()),
+            ("private endpoints", self.private_endpoints.len()),
+            ("private dns zones", self.private_dns_zones.len()),
+            ("dns servers", self.dns_servers.len()),
+            ("dns resolvers", self.dns_resolvers.len()),
+            ("dns forwarding rulesets", self.dns_forwarding_rulesets.len()),
+            ("clients", self.clients.len()),
+        ];
+        all.into_iter().filter(|(_, n)| *n > 0).collect()
+    }
+
+    /// Whether an importer marked `field` of `resource` as unknown.
+    pub fn is_unknown(&self, resource: &str, field: &str) -> Option<&Unknown> {
+        self.unknowns.iter().find(|u| u.resource == resource && (u.field == field || u.field == "*"))
+    }
+}

@@ -22,7 +22,12 @@ pub struct DeError {
 
 impl DeError {
     fn new(code: &'static str, message: String, hint: Option<String>) -> DeError {
-        DeError { code, message, hint, span: None }
+        DeError {
+            code,
+            message,
+            hint,
+            span: None,
+        }
     }
 
     /// Pins the error to `span` unless a deeper node already claimed it.
@@ -47,22 +52,38 @@ impl de::Error for DeError {
         let m = msg.to_string();
         if m.starts_with("data did not match any variant of untagged enum") {
             let what = m.rsplit(' ').next().unwrap_or_default().to_string();
-            return DeError::new("invalid-value", format!("this value does not fit {what}"), Some(untagged_hint(&what)));
+            return DeError::new(
+                "invalid-value",
+                format!("this value does not fit {what}"),
+                Some(untagged_hint(&what)),
+            );
         }
         DeError::new("invalid-value", m, None)
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
-        let visible: Vec<&str> = expected.iter().copied().filter(|f| !f.starts_with('$')).collect();
+        let visible: Vec<&str> = expected
+            .iter()
+            .copied()
+            .filter(|f| !f.starts_with('$'))
+            .collect();
         let hint = match did_you_mean(field, visible.iter().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
             None => format!("known fields: {}", visible.join(", ")),
         };
-        DeError::new("unknown-field", format!("unknown field `{field}`"), Some(hint))
+        DeError::new(
+            "unknown-field",
+            format!("unknown field `{field}`"),
+            Some(hint),
+        )
     }
 
     fn missing_field(field: &'static str) -> Self {
-        DeError::new("missing-field", format!("missing required field `{field}`"), Some(format!("add `{field}:` here")))
+        DeError::new(
+            "missing-field",
+            format!("missing required field `{field}`"),
+            Some(format!("add `{field}:` here")),
+        )
     }
 
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
@@ -70,15 +91,27 @@ impl de::Error for DeError {
             Some(s) => format!("did you mean `{s}`?"),
             None => format!("expected one of: {}", expected.join(", ")),
         };
-        DeError::new("invalid-value", format!("`{variant}` is not an accepted value"), Some(hint))
+        DeError::new(
+            "invalid-value",
+            format!("`{variant}` is not an accepted value"),
+            Some(hint),
+        )
     }
 
     fn invalid_type(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {
-        DeError::new("invalid-type", format!("expected {exp}, found {unexp}"), None)
+        DeError::new(
+            "invalid-type",
+            format!("expected {exp}, found {unexp}"),
+            None,
+        )
     }
 
     fn invalid_length(len: usize, exp: &dyn de::Expected) -> Self {
-        DeError::new("invalid-value", format!("expected {exp}, found {len} items"), None)
+        DeError::new(
+            "invalid-value",
+            format!("expected {exp}, found {len} items"),
+            None,
+        )
     }
 }
 
@@ -92,14 +125,26 @@ fn untagged_hint(what: &str) -> String {
 }
 
 /// Deserialises `T` from a node of `file`; `pointer` is the node's JSON pointer in the file.
-pub fn from_node<'a, T: de::Deserialize<'a>>(node: &'a Node, file: &'a SourceFile, pointer: &str) -> Result<T, DeError> {
-    T::deserialize(NodeDe { node, file, pointer: pointer.to_string() })
+pub fn from_node<'a, T: de::Deserialize<'a>>(
+    node: &'a Node,
+    file: &'a SourceFile,
+    pointer: &str,
+) -> Result<T, DeError> {
+    T::deserialize(NodeDe {
+        node,
+        file,
+        pointer: pointer.to_string(),
+    })
 }
 
 /// Like [`from_node`], but reports every error in the node rather than the first: after an
 /// error, the entry at fault is cut out of a copy of the node and deserialisation runs again,
 /// until it succeeds or nothing more can be cut.
-pub fn from_node_all<T: de::DeserializeOwned>(node: &Node, file: &SourceFile, pointer: &str) -> Result<T, Vec<DeError>> {
+pub fn from_node_all<T: de::DeserializeOwned>(
+    node: &Node,
+    file: &SourceFile,
+    pointer: &str,
+) -> Result<T, Vec<DeError>> {
     let mut work = node.clone();
     let mut errs: Vec<DeError> = Vec::new();
     let mut removed: Vec<(Span, String)> = Vec::new();
@@ -110,7 +155,9 @@ pub fn from_node_all<T: de::DeserializeOwned>(node: &Node, file: &SourceFile, po
             Err(e) => {
                 let span = e.span.unwrap_or(work.span);
                 let caused_by_cut = e.code == "missing-field"
-                    && removed.iter().any(|(s, k)| *s == span && e.message.contains(&format!("`{k}`")));
+                    && removed
+                        .iter()
+                        .any(|(s, k)| *s == span && e.message.contains(&format!("`{k}`")));
                 if caused_by_cut {
                     break;
                 }
@@ -128,28 +175,30 @@ pub fn from_node_all<T: de::DeserializeOwned>(node: &Node, file: &SourceFile, po
 /// Removes the innermost map entry or list item holding `span`; returns the span of the map it
 /// was cut from and the key (empty for list items).
 fn cut(node: &mut Node, span: Span) -> Option<(Span, String)> {
-    let inside = |outer: Span, inner: Span| outer.offset <= inner.offset && inner.offset + inner.len <= outer.offset + outer.len;
+    let inside = |outer: Span, inner: Span| {
+        outer.offset <= inner.offset && inner.offset + inner.len <= outer.offset + outer.len
+    };
     let here = node.span;
     match &mut node.value {
         Value::Map(entries) => {
-            let i = entries.iter().position(|(k, v)| inside(k.span, span) || inside(v.span, span))?;
+            let i = entries
+                .iter()
+                .position(|(k, v)| inside(k.span, span) || inside(v.span, span))?;
             let (k, v) = &mut entries[i];
-            if !inside(k.span, span) && v.span != span {
-                if let Some(c) = cut(v, span) {
+            if !inside(k.span, span) && v.span != span
+                && let Some(c) = cut(v, span) {
                     return Some(c);
                 }
-            }
             let key = k.text().unwrap_or_default().to_string();
             entries.remove(i);
             Some((here, key))
         }
         Value::Seq(items) => {
             let i = items.iter().position(|v| inside(v.span, span))?;
-            if items[i].span != span {
-                if let Some(c) = cut(&mut items[i], span) {
+            if items[i].span != span
+                && let Some(c) = cut(&mut items[i], span) {
                     return Some(c);
                 }
-            }
             items.remove(i);
             Some((here, String::new()))
         }
@@ -167,7 +216,11 @@ pub struct NodeDe<'a> {
 impl<'a> NodeDe<'a> {
     fn child(&self, node: &'a Node, step: &str) -> NodeDe<'a> {
         let step = step.replace('~', "~0").replace('/', "~1");
-        NodeDe { node, file: self.file, pointer: format!("{}/{}", self.pointer, step) }
+        NodeDe {
+            node,
+            file: self.file,
+            pointer: format!("{}/{}", self.pointer, step),
+        }
     }
 
     fn provenance(&self) -> Provenance {
@@ -220,13 +273,11 @@ impl<'a> NodeDe<'a> {
 fn pin<T>(r: Result<T, DeError>, node: &Node) -> Result<T, DeError> {
     r.map_err(|e| {
         let mut e = e;
-        if e.span.is_none() && e.code == "invalid-value" {
-            if let Value::Scalar { text, .. } = &node.value {
-                if !e.message.contains(text.as_str()) && text.len() < 200 {
+        if e.span.is_none() && e.code == "invalid-value"
+            && let Value::Scalar { text, .. } = &node.value
+                && !e.message.contains(text.as_str()) && text.len() < 200 {
                     e.message = format!("`{text}`: {}", e.message);
                 }
-            }
-        }
         e.at(node.span)
     })
 }
@@ -355,23 +406,37 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_unit(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         visitor.visit_newtype_struct(self)
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.node.value {
             Value::Seq(items) => {
-                let seq = SeqDe { parent: &self, items: items.iter().enumerate() };
+                let seq = SeqDe {
+                    parent: &self,
+                    items: items.iter().enumerate(),
+                };
                 pin(visitor.visit_seq(seq), self.node)
             }
             // An empty value (`subnets:`) reads as an empty list.
             Value::Scalar { .. } if self.node.scalar() == Some(Scalar::Null) => {
-                let seq = SeqDe { parent: &self, items: [].iter().enumerate() };
+                let seq = SeqDe {
+                    parent: &self,
+                    items: [].iter().enumerate(),
+                };
                 pin(visitor.visit_seq(seq), self.node)
             }
             _ => self.invalid(&visitor),
@@ -382,18 +447,33 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         self.deserialize_seq(visitor)
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _: &'static str, _: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.node.value {
             Value::Map(entries) => {
-                let map = MapDe { parent: &self, entries: entries.iter(), value: None, at: None };
+                let map = MapDe {
+                    parent: &self,
+                    entries: entries.iter(),
+                    value: None,
+                    at: None,
+                };
                 pin(visitor.visit_map(map), self.node)
             }
             Value::Scalar { .. } if self.node.scalar() == Some(Scalar::Null) => {
-                let map = MapDe { parent: &self, entries: [].iter(), value: None, at: None };
+                let map = MapDe {
+                    parent: &self,
+                    entries: [].iter(),
+                    value: None,
+                    at: None,
+                };
                 pin(visitor.visit_map(map), self.node)
             }
             _ => self.invalid(&visitor),
@@ -409,7 +489,12 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         let at = fields.contains(&"$at").then(|| self.provenance());
         match &self.node.value {
             Value::Map(entries) => {
-                let map = MapDe { parent: &self, entries: entries.iter(), value: None, at };
+                let map = MapDe {
+                    parent: &self,
+                    entries: entries.iter(),
+                    value: None,
+                    at,
+                };
                 pin(visitor.visit_map(map), self.node)
             }
             _ => self.invalid(&visitor),
@@ -423,11 +508,17 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         match &self.node.value {
-            Value::Scalar { text, .. } => pin(visitor.visit_enum(text.as_str().into_deserializer()), self.node),
+            Value::Scalar { text, .. } => pin(
+                visitor.visit_enum(text.as_str().into_deserializer()),
+                self.node,
+            ),
             Value::Map(entries) if entries.len() == 1 => {
                 let (k, v) = &entries[0];
                 let variant = k.text().unwrap_or_default();
-                let e = EnumDe { variant, value: self.child(v, variant) };
+                let e = EnumDe {
+                    variant,
+                    value: self.child(v, variant),
+                };
                 pin(visitor.visit_enum(e), self.node)
             }
             _ => self.invalid(&visitor),
@@ -451,9 +542,14 @@ struct SeqDe<'p, 'a> {
 impl<'de> de::SeqAccess<'de> for SeqDe<'_, 'de> {
     type Error = DeError;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
         match self.items.next() {
-            Some((i, n)) => seed.deserialize(self.parent.child(n, &i.to_string())).map(Some),
+            Some((i, n)) => seed
+                .deserialize(self.parent.child(n, &i.to_string()))
+                .map(Some),
             None => Ok(None),
         }
     }
@@ -474,9 +570,14 @@ struct MapDe<'p, 'a> {
 impl<'de> de::MapAccess<'de> for MapDe<'_, 'de> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         if self.at.is_some() {
-            return seed.deserialize(de::value::StrDeserializer::<DeError>::new("$at")).map(Some);
+            return seed
+                .deserialize(de::value::StrDeserializer::<DeError>::new("$at"))
+                .map(Some);
         }
         match self.entries.next() {
             Some(entry) => {
@@ -490,9 +591,13 @@ impl<'de> de::MapAccess<'de> for MapDe<'_, 'de> {
                     )
                     .at(key.span));
                 }
-                seed.deserialize(NodeDe { node: key, file: self.parent.file, pointer: self.parent.pointer.clone() })
-                    .map(Some)
-                    .map_err(|e| e.at(key.span))
+                seed.deserialize(NodeDe {
+                    node: key,
+                    file: self.parent.file,
+                    pointer: self.parent.pointer.clone(),
+                })
+                .map(Some)
+                .map_err(|e| e.at(key.span))
             }
             None => Ok(None),
         }
@@ -500,8 +605,11 @@ impl<'de> de::MapAccess<'de> for MapDe<'_, 'de> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
         if let Some(at) = self.at.take() {
-            let v = serde_json::to_value(at).map_err(|e| DeError::new("internal", e.to_string(), None))?;
-            return seed.deserialize(v).map_err(|e| DeError::new("internal", e.to_string(), None));
+            let v = serde_json::to_value(at)
+                .map_err(|e| DeError::new("internal", e.to_string(), None))?;
+            return seed
+                .deserialize(v)
+                .map_err(|e| DeError::new("internal", e.to_string(), None));
         }
         let (k, v) = self.value.take().expect("value after key");
         seed.deserialize(self.parent.child(v, k.text().unwrap_or_default()))
@@ -521,7 +629,10 @@ impl<'de> de::EnumAccess<'de> for EnumDe<'de> {
     type Error = DeError;
     type Variant = NodeDe<'de>;
 
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, NodeDe<'de>), DeError> {
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, NodeDe<'de>), DeError> {
         let v = seed.deserialize(de::value::StrDeserializer::<DeError>::new(self.variant))?;
         Ok((v, self.value))
     }
@@ -542,7 +653,11 @@ impl<'de> de::VariantAccess<'de> for NodeDe<'de> {
         de::Deserializer::deserialize_seq(self, visitor)
     }
 
-    fn struct_variant<V: Visitor<'de>>(self, fields: &'static [&'static str], visitor: V) -> Result<V::Value, DeError> {
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         de::Deserializer::deserialize_struct(self, "", fields, visitor)
     }
 }

@@ -41,11 +41,23 @@ pub struct LoadError {
 
 impl LoadError {
     /// One error not tied to a position in a file (a missing path, an unreadable directory).
-    pub fn at_path(code: &str, message: impl Into<String>, path: &std::path::Path, hint: Option<String>) -> LoadError {
+    pub fn at_path(
+        code: &str,
+        message: impl Into<String>,
+        path: &std::path::Path,
+        hint: Option<String>,
+    ) -> LoadError {
         LoadError {
             diagnostics: vec![
-                Diagnostic::error(code, message, Location { file: path.display().to_string(), ..Default::default() })
-                    .with_hint(hint),
+                Diagnostic::error(
+                    code,
+                    message,
+                    Location {
+                        file: path.display().to_string(),
+                        ..Default::default()
+                    },
+                )
+                .with_hint(hint),
             ],
             sources: vec![],
         }
@@ -60,13 +72,23 @@ pub fn read_source(path: &std::path::Path, limits: Limits) -> Result<SourceFile,
             std::io::ErrorKind::InvalidData => Some("moat reads UTF-8 text".to_string()),
             _ => None,
         };
-        LoadError::at_path("io", format!("cannot read {}: {e}", path.display()), path, hint)
+        LoadError::at_path(
+            "io",
+            format!("cannot read {}: {e}", path.display()),
+            path,
+            hint,
+        )
     };
     let meta = std::fs::metadata(path).map_err(io)?;
     if meta.len() > limits.max_bytes as u64 {
         return Err(LoadError::at_path(
             "too-large",
-            format!("{} is {} bytes; the limit is {} bytes", path.display(), meta.len(), limits.max_bytes),
+            format!(
+                "{} is {} bytes; the limit is {} bytes",
+                path.display(),
+                meta.len(),
+                limits.max_bytes
+            ),
             path,
             None,
         ));

@@ -16,7 +16,11 @@ impl SourceFile {
     pub fn new(name: impl Into<String>, text: String) -> SourceFile {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile { name: name.into(), text, line_starts }
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
     }
 
     /// Byte offset of a 1-based line and a 0-based column counted in characters.
@@ -26,7 +30,11 @@ impl SourceFile {
         };
         let rest = &self.text[start..];
         let end = rest.find('\n').unwrap_or(rest.len());
-        rest[..end].char_indices().nth(col_chars).map(|(i, _)| start + i).unwrap_or(start + end)
+        rest[..end]
+            .char_indices()
+            .nth(col_chars)
+            .map(|(i, _)| start + i)
+            .unwrap_or(start + end)
     }
 
     /// 1-based line and column of a byte offset.
@@ -44,7 +52,13 @@ impl SourceFile {
     /// A location for a byte span.
     pub fn location(&self, span: Span) -> Location {
         let (line, column) = self.line_col(span.offset);
-        Location { file: self.name.clone(), line, column, offset: span.offset, len: span.len }
+        Location {
+            file: self.name.clone(),
+            line,
+            column,
+            offset: span.offset,
+            len: span.len,
+        }
     }
 }
 
@@ -59,7 +73,10 @@ impl Span {
     /// The span from the start of `self` to the end of `end`.
     pub fn to(self, end: Span) -> Span {
         let stop = (end.offset + end.len).max(self.offset);
-        Span { offset: self.offset, len: stop - self.offset }
+        Span {
+            offset: self.offset,
+            len: stop - self.offset,
+        }
     }
 }
 
@@ -72,7 +89,7 @@ mod tests {
         let f = SourceFile::new("x", "ab\ncdé\nf".to_string());
         assert_eq!(f.offset_of(2, 2), 5);
         assert_eq!(f.line_col(5), (2, 3));
-        assert_eq!(f.offset_of(3, 0), 9);
-        assert_eq!(f.line_col(9), (3, 1));
+        assert_eq!(f.offset_of(3, 0), 8);
+        assert_eq!(f.line_col(8), (3, 1));
     }
 }

@@ -22,7 +22,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_bytes: 256 * 1024 * 1024, max_depth: 256, max_nodes: 20_000_000 }
+        Limits {
+            max_bytes: 256 * 1024 * 1024,
+            max_depth: 256,
+            max_nodes: 10_000_000,
+        }
     }
 }
 
@@ -38,7 +42,10 @@ pub struct Node {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// A scalar: its text, and whether it was plain (unquoted).
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     /// Entries in document order.
     Map(Vec<(Node, Node)>),
@@ -57,7 +64,9 @@ pub enum Scalar<'a> {
 impl Node {
     /// The scalar's core-schema type; quoted scalars are always strings.
     pub fn scalar(&self) -> Option<Scalar<'_>> {
-        let Value::Scalar { text, plain } = &self.value else { return None };
+        let Value::Scalar { text, plain } = &self.value else {
+            return None;
+        };
         if !plain {
             return Some(Scalar::Str(text));
         }
@@ -96,7 +105,10 @@ impl Node {
     /// The entry of a mapping by key.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
-            Value::Map(entries) => entries.iter().find(|(k, _)| k.text() == Some(key)).map(|(_, v)| v),
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.text() == Some(key))
+                .map(|(_, v)| v),
             _ => None,
         }
     }
@@ -157,7 +169,10 @@ impl Node {
         match &self.value {
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(
-                entries.iter().map(|(k, v)| (k.text().unwrap_or_default().to_string(), v.to_json())).collect(),
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.text().unwrap_or_default().to_string(), v.to_json()))
+                    .collect(),
             ),
             Value::Scalar { .. } => match self.scalar() {
                 Some(Scalar::Null) | None => J::Null,
@@ -166,7 +181,9 @@ impl Node {
                     .map(J::from)
                     .or_else(|_| u64::try_from(i).map(J::from))
                     .unwrap_or_else(|_| J::from(i as f64)),
-                Some(Scalar::Float(f)) => serde_json::Number::from_f64(f).map(J::Number).unwrap_or(J::Null),
+                Some(Scalar::Float(f)) => serde_json::Number::from_f64(f)
+                    .map(J::Number)
+                    .unwrap_or(J::Null),
                 Some(Scalar::Str(s)) => J::String(s.to_string()),
             },
         }
@@ -202,16 +219,31 @@ fn parse_float(t: &str) -> Option<f64> {
     let b = t.as_bytes();
     let body = t.trim_start_matches(['-', '+']);
     let ok = !body.is_empty()
-        && body.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'-' | b'+'))
-        && body.bytes().next().is_some_and(|c| c.is_ascii_digit() || c == b'.')
+        && body
+            .bytes()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && body
+            .bytes()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == b'.')
         && (body.contains('.') || body.contains(['e', 'E']))
         && b.iter().any(u8::is_ascii_digit);
     if ok { t.parse().ok() } else { None }
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, start: Span, anchor: usize },
-    Map { entries: Vec<(Node, Node)>, key: Option<Node>, seen: HashMap<String, usize>, start: Span, anchor: usize },
+    Seq {
+        items: Vec<Node>,
+        start: Span,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        seen: HashMap<String, usize>,
+        start: Span,
+        anchor: usize,
+    },
 }
 
 /// Parses a YAML (or JSON) document into a node tree. Only the first document of a stream is
@@ -220,22 +252,30 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
     if file.text.len() > limits.max_bytes {
         return Err(Diagnostic::error(
             "too-large",
-            format!("the file is {} bytes; the limit is {} bytes", file.text.len(), limits.max_bytes),
+            format!(
+                "the file is {} bytes; the limit is {} bytes",
+                file.text.len(),
+                limits.max_bytes
+            ),
             file.location(Span::default()),
         ));
     }
     let mut parser = Parser::new_from_str(&file.text);
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
     let mut root: Option<Node> = None;
     let mut nodes: usize = 0;
     let mut documents = 0;
     let span_of = |s: saphyr_parser::Span| -> Span {
         let start = file.offset_of(s.start.line(), s.start.col());
         let end = file.offset_of(s.end.line(), s.end.col()).max(start);
-        Span { offset: start, len: end - start }
+        Span {
+            offset: start,
+            len: end - start,
+        }
     };
-    let err = |code: &str, msg: String, span: Span| Diagnostic::error(code, msg, file.location(span));
+    let err =
+        |code: &str, msg: String, span: Span| Diagnostic::error(code, msg, file.location(span));
 
     loop {
         let Some(ev) = parser.next_event() else { break };
@@ -244,8 +284,27 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
             Err(e) => {
                 let m = e.marker();
                 let off = file.offset_of(m.line(), m.col());
-                return Err(err("syntax", format!("invalid YAML/JSON: {}", e.info()), Span { offset: off, len: 0 })
-                    .with_hint(Some("check indentation, quotes and brackets near this position".into())));
+                if e.info().contains("recursion limit") {
+                    return Err(err(
+                        "too-deep",
+                        format!("nesting deeper than the parser's limit: {}", e.info()),
+                        Span {
+                            offset: off,
+                            len: 0,
+                        },
+                    ));
+                }
+                return Err(err(
+                    "syntax",
+                    format!("invalid YAML/JSON: {}", e.info()),
+                    Span {
+                        offset: off,
+                        len: 0,
+                    },
+                )
+                .with_hint(Some(
+                    "check indentation, quotes and brackets near this position".into(),
+                )));
             }
         };
         let span = span_of(sp);
@@ -254,25 +313,41 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
             Event::DocumentStart(_) => {
                 documents += 1;
                 if documents > 1 {
-                    return Err(err("syntax", "the file holds several YAML documents; moat reads one".into(), span)
-                        .with_hint(Some("remove the `---` separator, or split the file".into())));
+                    return Err(err(
+                        "syntax",
+                        "the file holds several YAML documents; moat reads one".into(),
+                        span,
+                    )
+                    .with_hint(Some("remove the `---` separator, or split the file".into())));
                 }
                 None
             }
             Event::Scalar(text, style, anchor, _tag) => {
                 nodes += 1;
                 let plain = style == ScalarStyle::Plain;
-                Some((Node { value: Value::Scalar { text: text.into_owned(), plain }, span }, anchor))
+                Some((
+                    Node {
+                        value: Value::Scalar {
+                            text: text.into_owned(),
+                            plain,
+                        },
+                        span,
+                    },
+                    anchor,
+                ))
             }
             Event::Alias(id) => {
-                let Some(n) = anchors.get(&id) else {
+                let Some((n, size)) = anchors.get(&id) else {
                     return Err(err("syntax", "alias to an unknown anchor".into(), span));
                 };
-                nodes += count(n);
+                nodes += size;
                 if nodes > limits.max_nodes {
                     return Err(err(
                         "too-large",
-                        format!("the document expands to more than {} values (aliases included)", limits.max_nodes),
+                        format!(
+                            "the document expands to more than {} values (aliases included)",
+                            limits.max_nodes
+                        ),
                         span,
                     ));
                 }
@@ -282,54 +357,109 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
             }
             Event::SequenceStart(anchor, _) => {
                 if stack.len() >= limits.max_depth {
-                    return Err(err("too-deep", format!("nesting deeper than {} levels", limits.max_depth), span));
+                    return Err(err(
+                        "too-deep",
+                        format!("nesting deeper than {} levels", limits.max_depth),
+                        span,
+                    ));
                 }
-                stack.push(Frame::Seq { items: Vec::new(), start: span, anchor });
+                stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    start: span,
+                    anchor,
+                });
                 None
             }
             Event::MappingStart(anchor, _) => {
                 if stack.len() >= limits.max_depth {
-                    return Err(err("too-deep", format!("nesting deeper than {} levels", limits.max_depth), span));
+                    return Err(err(
+                        "too-deep",
+                        format!("nesting deeper than {} levels", limits.max_depth),
+                        span,
+                    ));
                 }
-                stack.push(Frame::Map { entries: Vec::new(), key: None, seen: HashMap::new(), start: span, anchor });
+                stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    key: None,
+                    seen: HashMap::new(),
+                    start: span,
+                    anchor,
+                });
                 None
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq { items, start, anchor }) => {
+                Some(Frame::Seq {
+                    items,
+                    start,
+                    anchor,
+                }) => {
                     nodes += 1;
-                    Some((Node { value: Value::Seq(items), span: start.to(span) }, anchor))
+                    Some((
+                        Node {
+                            value: Value::Seq(items),
+                            span: start.to(span),
+                        },
+                        anchor,
+                    ))
                 }
                 _ => return Err(err("syntax", "unbalanced sequence".into(), span)),
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map { entries, start, anchor, .. }) => {
+                Some(Frame::Map {
+                    entries,
+                    start,
+                    anchor,
+                    ..
+                }) => {
                     nodes += 1;
-                    Some((Node { value: Value::Map(entries), span: start.to(span) }, anchor))
+                    Some((
+                        Node {
+                            value: Value::Map(entries),
+                            span: start.to(span),
+                        },
+                        anchor,
+                    ))
                 }
                 _ => return Err(err("syntax", "unbalanced mapping".into(), span)),
             },
         };
         if nodes > limits.max_nodes {
-            return Err(err("too-large", format!("the document holds more than {} values", limits.max_nodes), span));
+            return Err(err(
+                "too-large",
+                format!("the document holds more than {} values", limits.max_nodes),
+                span,
+            ));
         }
-        let Some((node, anchor)) = finished else { continue };
+        let Some((node, anchor)) = finished else {
+            continue;
+        };
         if anchor != 0 {
-            anchors.insert(anchor, node.clone());
+            let size = count(&node);
+            anchors.insert(anchor, (node.clone(), size));
         }
         match stack.last_mut() {
             None => root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, seen, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries, key, seen, ..
+            }) => match key.take() {
                 None => {
                     if !matches!(node.value, Value::Scalar { .. }) {
-                        return Err(err("syntax", "mapping keys must be scalars".into(), node.span));
+                        return Err(err(
+                            "syntax",
+                            "mapping keys must be scalars".into(),
+                            node.span,
+                        ));
                     }
                     let text = node.text().unwrap_or_default().to_string();
                     if let Some(&i) = seen.get(&text) {
                         let (l, c) = file.line_col(entries[i].0.span.offset);
                         return Err(err(
                             "duplicate-key",
-                            format!("key `{}` appears twice in this mapping", node.text().unwrap_or_default()),
+                            format!(
+                                "key `{}` appears twice in this mapping",
+                                node.text().unwrap_or_default()
+                            ),
                             node.span,
                         )
                         .with_hint(Some(format!("first at line {l}, column {c}"))));
@@ -341,14 +471,25 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
             },
         }
     }
-    Ok(root.unwrap_or(Node { value: Value::Scalar { text: String::new(), plain: true }, span: Span::default() }))
+    Ok(root.unwrap_or(Node {
+        value: Value::Scalar {
+            text: String::new(),
+            plain: true,
+        },
+        span: Span::default(),
+    }))
 }
 
 fn count(n: &Node) -> usize {
     match &n.value {
         Value::Scalar { .. } => 1,
         Value::Seq(items) => 1 + items.iter().map(count).sum::<usize>(),
-        Value::Map(entries) => 1 + entries.iter().map(|(k, v)| count(k) + count(v)).sum::<usize>(),
+        Value::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| count(k) + count(v))
+                .sum::<usize>()
+        }
     }
 }
 
@@ -367,7 +508,10 @@ mod tests {
         assert_eq!(b.items()[0].scalar(), Some(Scalar::Int(1)));
         assert_eq!(b.items()[1].scalar(), Some(Scalar::Str("x")));
         let j = p("{\"a\": {\"b\": [true, null, 1.5]}}").unwrap();
-        assert_eq!(j.to_json(), serde_json::json!({"a": {"b": [true, null, 1.5]}}));
+        assert_eq!(
+            j.to_json(),
+            serde_json::json!({"a": {"b": [true, null, 1.5]}})
+        );
     }
 
     #[test]
@@ -383,9 +527,28 @@ mod tests {
         assert_eq!(p(&deep).unwrap_err().code, "too-deep");
         let mut laughs = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..9 {
-            laughs += &format!("{}: &{} [*{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}]\n", (b'a' + i) as char, (b'a' + i) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char, (b'a' + i - 1) as char);
+            laughs += &format!(
+                "{}: &{} [*{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}]\n",
+                (b'a' + i) as char,
+                (b'a' + i) as char,
+                (b'a' + i - 1) as char,
+                (b'a' + i - 1) as char,
+                (b'a' + i - 1) as char,
+                (b'a' + i - 1) as char,
+                (b'a' + i - 1) as char,
+                (b'a' + i - 1) as char,
+                (b'a' + i - 1) as char,
+                (b'a' + i - 1) as char,
+                (b'a' + i - 1) as char,
+                (b'a' + i - 1) as char
+            );
         }
-        assert_eq!(p(&laughs).unwrap_err().code, "too-large");
+        let small = Limits {
+            max_nodes: 100_000,
+            ..Limits::default()
+        };
+        let e = parse(&SourceFile::new("t.yaml", laughs), small).unwrap_err();
+        assert_eq!(e.code, "too-large");
     }
 
     #[test]

@@ -11,9 +11,9 @@
 
 pub mod native;
 
-pub use moat_doc::{LoadError, Loaded, locate};
 use moat_doc::{Limits, Node, SourceFile, read_source, tree};
-use moat_model::{Diagnostic, Location, Problem, Topology};
+pub use moat_doc::{LoadError, Loaded, locate};
+use moat_model::{Diagnostic, Problem, Topology};
 use std::path::{Path, PathBuf};
 
 /// The kinds of input moat reads.
@@ -29,21 +29,40 @@ impl InputFormat {
 
     /// The command-line name.
     pub fn name(self) -> &'static str {
-        InputFormat::ALL.iter().find(|(f, _)| *f == self).map(|(_, n)| *n).unwrap_or("?")
+        InputFormat::ALL
+            .iter()
+            .find(|(f, _)| *f == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("?")
     }
 
     /// Parses a command-line name.
     pub fn parse(s: &str) -> Option<InputFormat> {
-        InputFormat::ALL.iter().find(|(_, n)| n.eq_ignore_ascii_case(s)).map(|(f, _)| *f)
+        InputFormat::ALL
+            .iter()
+            .find(|(_, n)| n.eq_ignore_ascii_case(s))
+            .map(|(f, _)| *f)
     }
 }
 
 /// Input files of a directory, in name order.
 fn dir_files(dir: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, LoadError> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| LoadError::at_path("io", format!("cannot read {}: {e}", dir.display()), dir, None))?
+        .map_err(|e| {
+            LoadError::at_path(
+                "io",
+                format!("cannot read {}: {e}", dir.display()),
+                dir,
+                None,
+            )
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&e)))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| exts.contains(&e))
+        })
         .collect();
     files.sort();
     Ok(files)
@@ -52,7 +71,12 @@ fn dir_files(dir: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, LoadError> {
 /// Detects the format of `path` (a file or a directory).
 pub fn detect(path: &Path) -> Result<InputFormat, LoadError> {
     if !path.exists() {
-        return Err(LoadError::at_path("io", format!("{} does not exist", path.display()), path, Some("check the path".into())));
+        return Err(LoadError::at_path(
+            "io",
+            format!("{} does not exist", path.display()),
+            path,
+            Some("check the path".into()),
+        ));
     }
     Ok(InputFormat::Native)
 }
@@ -63,7 +87,11 @@ pub fn load(path: &Path, format: Option<InputFormat>) -> Result<Loaded, LoadErro
 }
 
 /// [`load`] with explicit limits.
-pub fn load_with(path: &Path, format: Option<InputFormat>, limits: Limits) -> Result<Loaded, LoadError> {
+pub fn load_with(
+    path: &Path,
+    format: Option<InputFormat>,
+    limits: Limits,
+) -> Result<Loaded, LoadError> {
     let format = match format {
         Some(f) => f,
         None => detect(path)?,
@@ -76,9 +104,18 @@ pub fn load_with(path: &Path, format: Option<InputFormat>, limits: Limits) -> Re
 /// Reads native topology files (one file, or every `.yaml`/`.yml`/`.json` of a directory,
 /// merged into one topology).
 pub fn load_native(path: &Path, limits: Limits) -> Result<Loaded, LoadError> {
-    let files = if path.is_dir() { dir_files(path, &["yaml", "yml", "json"])? } else { vec![path.to_path_buf()] };
+    let files = if path.is_dir() {
+        dir_files(path, &["yaml", "yml", "json"])?
+    } else {
+        vec![path.to_path_buf()]
+    };
     if files.is_empty() {
-        return Err(LoadError::at_path("empty", format!("{} holds no .yaml, .yml or .json file", path.display()), path, None));
+        return Err(LoadError::at_path(
+            "empty",
+            format!("{} holds no .yaml, .yml or .json file", path.display()),
+            path,
+            None,
+        ));
     }
     let mut sources = Vec::new();
     let mut trees: Vec<Node> = Vec::new();
@@ -92,7 +129,10 @@ pub fn load_native(path: &Path, limits: Limits) -> Result<Loaded, LoadError> {
             Err(d) => {
                 diagnostics.push(d);
                 unparsed = true;
-                trees.push(Node { value: tree::Value::Seq(vec![]), span: Default::default() });
+                trees.push(Node {
+                    value: tree::Value::Seq(vec![]),
+                    span: Default::default(),
+                });
             }
             Ok(root) => {
                 let mut p = native::read_partial(&root, &src);
@@ -115,22 +155,34 @@ pub fn load_native(path: &Path, limits: Limits) -> Result<Loaded, LoadError> {
                 .map(|p| locate(p, &sources, &trees)),
         );
     }
-    diagnostics.sort_by(|a, b| (&a.location.file, a.location.offset).cmp(&(&b.location.file, b.location.offset)));
+    diagnostics.sort_by(|a, b| {
+        (&a.location.file, a.location.offset).cmp(&(&b.location.file, b.location.offset))
+    });
     if diagnostics.is_empty() {
         let problems = moat_model::finalize::finalize(&mut topology);
         diagnostics.extend(problems.iter().map(|p| locate(p, &sources, &trees)));
     }
     if diagnostics.is_empty() {
-        Ok(Loaded { topology, format: "native", sources, warnings: Vec::new() })
+        Ok(Loaded {
+            topology,
+            format: "native",
+            sources,
+            warnings: Vec::new(),
+        })
     } else {
-        Err(LoadError { diagnostics, sources })
+        Err(LoadError {
+            diagnostics,
+            sources,
+        })
     }
 }
 
 /// Whether a dangling reference points at a resource that failed to read (already reported).
 fn refers_to_failed(p: &Problem, failed: &[String]) -> bool {
     p.code == "dangling-reference"
-        && failed.iter().any(|n| p.message.contains(&format!("`{n}`")) || p.message.contains(&format!("`{n}/")))
+        && failed
+            .iter()
+            .any(|n| p.message.contains(&format!("`{n}`")) || p.message.contains(&format!("`{n}/")))
 }
 
 fn merge(into: &mut Topology, from: Topology) {
@@ -144,13 +196,42 @@ fn merge(into: &mut Topology, from: Topology) {
         into.region = from.region;
     }
     m!(
-        workspaces, registries, computes, aks_clusters, aci_deployments, online_endpoints, role_assignments,
-        storage_accounts, key_vaults, container_registries, application_insights, monitor_private_link_scopes,
-        virtual_networks, network_security_groups, application_security_groups, route_tables, nat_gateways,
-        public_ips, firewalls, firewall_policies, ip_groups, virtual_network_gateways, local_network_gateways,
-        connections, bastion_hosts, virtual_machines, network_interfaces, service_endpoint_policies,
-        private_endpoints, private_dns_zones, dns_servers, dns_resolvers, dns_forwarding_rulesets, clients,
-        unknowns, unmodelled
+        workspaces,
+        registries,
+        computes,
+        aks_clusters,
+        aci_deployments,
+        online_endpoints,
+        role_assignments,
+        storage_accounts,
+        key_vaults,
+        container_registries,
+        application_insights,
+        monitor_private_link_scopes,
+        virtual_networks,
+        network_security_groups,
+        application_security_groups,
+        route_tables,
+        nat_gateways,
+        public_ips,
+        firewalls,
+        firewall_policies,
+        ip_groups,
+        virtual_network_gateways,
+        local_network_gateways,
+        connections,
+        bastion_hosts,
+        virtual_machines,
+        network_interfaces,
+        service_endpoint_policies,
+        private_endpoints,
+        private_dns_zones,
+        dns_servers,
+        dns_resolvers,
+        dns_forwarding_rulesets,
+        clients,
+        unknowns,
+        unmodelled
     );
 }
 
@@ -172,7 +253,10 @@ pub fn parse_native_str(name: &str, text: &str) -> Result<Topology, Vec<Diagnost
     }
     let problems = moat_model::finalize::finalize(&mut t);
     if !problems.is_empty() {
-        return Err(problems.iter().map(|p| locate(p, std::slice::from_ref(&src), std::slice::from_ref(&root))).collect());
+        return Err(problems
+            .iter()
+            .map(|p| locate(p, std::slice::from_ref(&src), std::slice::from_ref(&root)))
+            .collect());
     }
     Ok(t)
 }

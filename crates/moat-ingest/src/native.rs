@@ -2,8 +2,8 @@
 //! (`workspaces`, `virtual_networks`, ...) holding lists of resources that refer to each other by
 //! name. `moat schema` prints its JSON Schema.
 
-use moat_doc::de::{DeError, from_node, from_node_all};
 use moat_doc::SourceFile;
+use moat_doc::de::{DeError, from_node, from_node_all};
 use moat_doc::tree::{Node, Scalar, Value};
 use moat_model::suggest::did_you_mean;
 use moat_model::{Diagnostic, Topology};
@@ -94,7 +94,9 @@ pub fn to_diag(e: DeError, fallback: &Node, file: &SourceFile) -> Diagnostic {
 pub fn looks_native(root: &Node) -> bool {
     let entries = root.entries();
     !entries.is_empty()
-        && entries.iter().any(|(k, _)| k.text().is_some_and(|k| LIST_KEYS.contains(&k)))
+        && entries
+            .iter()
+            .any(|(k, _)| k.text().is_some_and(|k| LIST_KEYS.contains(&k)))
 }
 
 /// A topology read from one file, with the errors met (resources with errors are left out).
@@ -108,7 +110,11 @@ pub struct Partial {
 /// Reads a native topology from a parsed document, reporting every error of the file.
 pub fn read(root: &Node, file: &SourceFile) -> Result<Topology, Vec<Diagnostic>> {
     let p = read_partial(root, file);
-    if p.errors.is_empty() { Ok(p.topology) } else { Err(p.errors) }
+    if p.errors.is_empty() {
+        Ok(p.topology)
+    } else {
+        Err(p.errors)
+    }
 }
 
 /// Reads what can be read of a native topology.
@@ -118,10 +124,18 @@ pub fn read_partial(root: &Node, file: &SourceFile) -> Partial {
         Ok(t) => (t, Vec::new()),
         Err((t, e)) => (t, e),
     };
-    Partial { topology, errors, failed }
+    Partial {
+        topology,
+        errors,
+        failed,
+    }
 }
 
-fn read_inner(root: &Node, file: &SourceFile, failed: &mut Vec<String>) -> Result<Topology, (Topology, Vec<Diagnostic>)> {
+fn read_inner(
+    root: &Node,
+    file: &SourceFile,
+    failed: &mut Vec<String>,
+) -> Result<Topology, (Topology, Vec<Diagnostic>)> {
     let mut t = Topology::default();
     let mut errs = Vec::new();
     let entries = match &root.value {
@@ -139,7 +153,10 @@ fn read_inner(root: &Node, file: &SourceFile, failed: &mut Vec<String>) -> Resul
                 t,
                 vec![Diagnostic::error(
                     "invalid-type",
-                    format!("a topology is a mapping of resource kinds, but this is {}", root.kind_name()),
+                    format!(
+                        "a topology is a mapping of resource kinds, but this is {}",
+                        root.kind_name()
+                    ),
                     file.location(root.span),
                 )],
             ));
@@ -162,27 +179,47 @@ fn read_inner(root: &Node, file: &SourceFile, failed: &mut Vec<String>) -> Resul
                     Value::Seq(items) => items,
                     _ if v.scalar() == Some(Scalar::Null) => &[],
                     _ if LIST_KEYS.contains(&key) => {
-                        errs.push(Diagnostic::error(
-                            "invalid-type",
-                            format!("`{key}` holds a list of resources, but this is {}", v.kind_name()),
-                            file.location(v.span),
-                        ).with_hint(Some(format!("write `{key}:` followed by `- name: ...` items"))));
+                        errs.push(
+                            Diagnostic::error(
+                                "invalid-type",
+                                format!(
+                                    "`{key}` holds a list of resources, but this is {}",
+                                    v.kind_name()
+                                ),
+                                file.location(v.span),
+                            )
+                            .with_hint(Some(format!(
+                                "write `{key}:` followed by `- name: ...` items"
+                            ))),
+                        );
                         continue;
                     }
                     _ => &[],
                 };
                 if !read_list(&mut t, key, items, file, &mut errs, failed) {
-                    let all = LIST_KEYS.iter().chain(SCALAR_KEYS).copied().filter(|k| !k.starts_with('$'));
+                    let all = LIST_KEYS
+                        .iter()
+                        .chain(SCALAR_KEYS)
+                        .copied()
+                        .filter(|k| !k.starts_with('$'));
                     let hint = did_you_mean(key, all).map(|s| format!("did you mean `{s}`?")).or_else(|| {
                         Some("top-level keys are resource kinds such as workspaces, virtual_networks, private_endpoints; see `moat schema`".into())
                     });
                     errs.push(
-                        Diagnostic::error("unknown-field", format!("unknown top-level key `{key}`"), file.location(k.span))
-                            .with_hint(hint),
+                        Diagnostic::error(
+                            "unknown-field",
+                            format!("unknown top-level key `{key}`"),
+                            file.location(k.span),
+                        )
+                        .with_hint(hint),
                     );
                 }
             }
         }
     }
-    if errs.is_empty() { Ok(t) } else { Err((t, errs)) }
+    if errs.is_empty() {
+        Ok(t)
+    } else {
+        Err((t, errs))
+    }
 }

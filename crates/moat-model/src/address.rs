@@ -93,7 +93,11 @@ impl fmt::Display for Kind {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Address {
     /// A named resource, optionally a sub-resource of it.
-    Resource { kind: Kind, name: String, sub: Option<String> },
+    Resource {
+        kind: Kind,
+        name: String,
+        sub: Option<String>,
+    },
     /// A subnet of a virtual network.
     Subnet { vnet: String, subnet: String },
     /// A single IP address, located by the model (subnet, on-premises, or internet).
@@ -115,7 +119,10 @@ pub struct AddressError {
 }
 
 fn err(message: impl Into<String>, hint: Option<String>) -> AddressError {
-    AddressError { message: message.into(), hint }
+    AddressError {
+        message: message.into(),
+        hint,
+    }
 }
 
 const FORMS: &str = "expected <kind>/<name>[:<sub-resource>], subnet/<vnet>/<subnet>, ip:<address>, fqdn:<name> or internet";
@@ -129,15 +136,20 @@ impl FromStr for Address {
             return Ok(Address::Internet);
         }
         if let Some(ip) = s.strip_prefix("ip:") {
-            return ip
-                .parse()
-                .map(Address::Ip)
-                .map_err(|_| err(format!("`{ip}` is not an IP address"), Some("write ip:10.0.1.4".into())));
+            return ip.parse().map(Address::Ip).map_err(|_| {
+                err(
+                    format!("`{ip}` is not an IP address"),
+                    Some("write ip:10.0.1.4".into()),
+                )
+            });
         }
         if let Some(name) = s.strip_prefix("fqdn:") {
             let name = name.trim_end_matches('.').to_ascii_lowercase();
             if name.is_empty() || name.contains('/') || name.contains(' ') {
-                return Err(err(format!("`{name}` is not a host name"), Some("write fqdn:pypi.org".into())));
+                return Err(err(
+                    format!("`{name}` is not a host name"),
+                    Some("write fqdn:pypi.org".into()),
+                ));
             }
             return Ok(Address::Fqdn(name));
         }
@@ -146,15 +158,28 @@ impl FromStr for Address {
         };
         if kind == "subnet" {
             let Some((vnet, subnet)) = rest.split_once('/') else {
-                return Err(err(format!("`{s}` names no subnet"), Some("write subnet/<vnet>/<subnet>".into())));
+                return Err(err(
+                    format!("`{s}` names no subnet"),
+                    Some("write subnet/<vnet>/<subnet>".into()),
+                ));
             };
             if vnet.is_empty() || subnet.is_empty() || subnet.contains('/') {
-                return Err(err(format!("`{s}` is not a subnet address"), Some("write subnet/<vnet>/<subnet>".into())));
+                return Err(err(
+                    format!("`{s}` is not a subnet address"),
+                    Some("write subnet/<vnet>/<subnet>".into()),
+                ));
             }
-            return Ok(Address::Subnet { vnet: vnet.into(), subnet: subnet.into() });
+            return Ok(Address::Subnet {
+                vnet: vnet.into(),
+                subnet: subnet.into(),
+            });
         }
         let Some(kind) = Kind::parse(kind) else {
-            let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).chain(["subnet"]).collect();
+            let known: Vec<&str> = Kind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .chain(["subnet"])
+                .collect();
             let hint = crate::suggest::did_you_mean(kind, known.iter().copied())
                 .map(|k| format!("did you mean `{k}`?"))
                 .unwrap_or_else(|| format!("kinds: {}", known.join(", ")));
@@ -165,7 +190,10 @@ impl FromStr for Address {
             None => (rest, None),
         };
         if name.is_empty() || name.contains('/') {
-            return Err(err(format!("`{s}` has no resource name"), Some(format!("write {kind}/<name>"))));
+            return Err(err(
+                format!("`{s}` has no resource name"),
+                Some(format!("write {kind}/<name>")),
+            ));
         }
         if let Some(sub) = &sub {
             let valid = kind.sub_resources();
@@ -175,18 +203,33 @@ impl FromStr for Address {
                 } else {
                     format!("sub-resources of {kind}: {}", valid.join(", "))
                 };
-                return Err(err(format!("`{sub}` is not a sub-resource of {kind}"), Some(hint)));
+                return Err(err(
+                    format!("`{sub}` is not a sub-resource of {kind}"),
+                    Some(hint),
+                ));
             }
         }
-        Ok(Address::Resource { kind, name: name.into(), sub })
+        Ok(Address::Resource {
+            kind,
+            name: name.into(),
+            sub,
+        })
     }
 }
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Address::Resource { kind, name, sub: None } => write!(f, "{kind}/{name}"),
-            Address::Resource { kind, name, sub: Some(s) } => write!(f, "{kind}/{name}:{s}"),
+            Address::Resource {
+                kind,
+                name,
+                sub: None,
+            } => write!(f, "{kind}/{name}"),
+            Address::Resource {
+                kind,
+                name,
+                sub: Some(s),
+            } => write!(f, "{kind}/{name}:{s}"),
             Address::Subnet { vnet, subnet } => write!(f, "subnet/{vnet}/{subnet}"),
             Address::Ip(ip) => write!(f, "ip:{ip}"),
             Address::Fqdn(n) => write!(f, "fqdn:{n}"),
@@ -198,13 +241,21 @@ impl fmt::Display for Address {
 impl Address {
     /// A resource address without sub-resource.
     pub fn resource(kind: Kind, name: impl Into<String>) -> Address {
-        Address::Resource { kind, name: name.into(), sub: None }
+        Address::Resource {
+            kind,
+            name: name.into(),
+            sub: None,
+        }
     }
 
     /// The same address with a sub-resource.
     pub fn with_sub(self, sub: &str) -> Address {
         match self {
-            Address::Resource { kind, name, .. } => Address::Resource { kind, name, sub: Some(sub.into()) },
+            Address::Resource { kind, name, .. } => Address::Resource {
+                kind,
+                name,
+                sub: Some(sub.into()),
+            },
             other => other,
         }
     }

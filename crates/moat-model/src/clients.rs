@@ -36,7 +36,9 @@ impl FromStr for ClientPlace {
         if let Some(gw) = t.strip_prefix("p2s/") {
             return Ok(ClientPlace::PointToSite(gw.to_string()));
         }
-        Err(format!("`{t}` is not a client place (write internet, onprem, vm/<name> or p2s/<gateway>)"))
+        Err(format!(
+            "`{t}` is not a client place (write internet, onprem, vm/<name> or p2s/<gateway>)"
+        ))
     }
 }
 
@@ -59,7 +61,9 @@ impl Serialize for ClientPlace {
 
 impl<'de> Deserialize<'de> for ClientPlace {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -99,7 +103,11 @@ pub struct Client {
     pub principal: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }

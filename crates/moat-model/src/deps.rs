@@ -55,7 +55,9 @@ impl Default for StorageNetworkRules {
 impl StorageNetworkRules {
     /// Whether trusted Azure services may bypass the firewall.
     pub fn trusted_services(&self) -> bool {
-        self.bypass.iter().any(|b| b.eq_ignore_ascii_case("AzureServices"))
+        self.bypass
+            .iter()
+            .any(|b| b.eq_ignore_ascii_case("AzureServices"))
     }
 }
 
@@ -91,7 +93,11 @@ pub struct StorageAccount {
     pub sku: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -140,7 +146,11 @@ pub struct KeyVault {
     pub network_acls: NetworkRuleSet,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -166,7 +176,11 @@ pub struct ContainerRegistry {
     pub admin_user_enabled: bool,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -194,7 +208,11 @@ pub struct ApplicationInsights {
     pub public_network_access_for_query: PublicNetworkAccess,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -217,7 +235,11 @@ pub struct MonitorPrivateLinkScope {
     pub scoped_resources: Vec<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }

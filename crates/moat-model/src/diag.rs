@@ -50,8 +50,18 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at a location.
-    pub fn error(code: impl Into<String>, message: impl Into<String>, location: Location) -> Diagnostic {
-        Diagnostic { level: Level::Error, code: code.into(), message: message.into(), location, hint: None }
+    pub fn error(
+        code: impl Into<String>,
+        message: impl Into<String>,
+        location: Location,
+    ) -> Diagnostic {
+        Diagnostic {
+            level: Level::Error,
+            code: code.into(),
+            message: message.into(),
+            location,
+            hint: None,
+        }
     }
 
     /// The same diagnostic with a hint.
@@ -67,7 +77,11 @@ impl std::fmt::Display for Diagnostic {
             Level::Error => "error",
             Level::Warning => "warning",
         };
-        write!(f, "{}: {lvl}[{}]: {}", self.location, self.code, self.message)?;
+        write!(
+            f,
+            "{}: {lvl}[{}]: {}",
+            self.location, self.code, self.message
+        )?;
         if let Some(h) = &self.hint {
             write!(f, " (hint: {h})")?;
         }

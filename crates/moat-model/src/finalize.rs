@@ -37,7 +37,11 @@ fn fill(region: &mut Option<String>, default: &Option<String>) {
     }
     if let Some(r) = region {
         // Azure normalises display names ("East US") to programmatic names ("eastus").
-        *r = r.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
+        *r = r
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect();
     }
 }
 
@@ -49,11 +53,34 @@ pub fn finalize(t: &mut Topology) -> Vec<Problem> {
         ($($list:ident),*) => { $( for x in &mut t.$list { fill(&mut x.region, &d); } )* };
     }
     regions!(
-        workspaces, registries, computes, aks_clusters, aci_deployments, online_endpoints, storage_accounts, key_vaults,
-        container_registries, application_insights, virtual_networks, network_security_groups,
-        application_security_groups, route_tables, nat_gateways, public_ips, firewalls, firewall_policies, ip_groups,
-        virtual_network_gateways, local_network_gateways, bastion_hosts, virtual_machines, network_interfaces,
-        service_endpoint_policies, private_endpoints, dns_resolvers, dns_forwarding_rulesets
+        workspaces,
+        registries,
+        computes,
+        aks_clusters,
+        aci_deployments,
+        online_endpoints,
+        storage_accounts,
+        key_vaults,
+        container_registries,
+        application_insights,
+        virtual_networks,
+        network_security_groups,
+        application_security_groups,
+        route_tables,
+        nat_gateways,
+        public_ips,
+        firewalls,
+        firewall_policies,
+        ip_groups,
+        virtual_network_gateways,
+        local_network_gateways,
+        bastion_hosts,
+        virtual_machines,
+        network_interfaces,
+        service_endpoint_policies,
+        private_endpoints,
+        dns_resolvers,
+        dns_forwarding_rulesets
     );
     for w in &mut t.workspaces {
         if w.workspace_id.is_none() {
@@ -69,8 +96,11 @@ pub fn finalize(t: &mut Topology) -> Vec<Problem> {
         }
     }
     // Resources without a region of their own sit in their VNet's region.
-    let vnet_region: HashMap<String, Option<String>> =
-        t.virtual_networks.iter().map(|v| (v.name.clone(), v.region.clone())).collect();
+    let vnet_region: HashMap<String, Option<String>> = t
+        .virtual_networks
+        .iter()
+        .map(|v| (v.name.clone(), v.region.clone()))
+        .collect();
     let subnet_vnet = |s: &str| s.split('/').next().unwrap_or("").to_string();
     for pe in &mut t.private_endpoints {
         if pe.region.is_none() {
@@ -161,7 +191,11 @@ fn allocate(t: &mut Topology) -> Vec<Problem> {
     t.private_endpoints = pes;
     let mut resolvers = std::mem::take(&mut t.dns_resolvers);
     for r in &mut resolvers {
-        for e in r.inbound_endpoints.iter_mut().filter(|e| e.ip_address.is_none()) {
+        for e in r
+            .inbound_endpoints
+            .iter_mut()
+            .filter(|e| e.ip_address.is_none())
+        {
             if ix.subnets.contains_key(&e.subnet) {
                 e.ip_address = next(&e.subnet, &mut used);
             }

@@ -41,7 +41,11 @@ pub struct Firewall {
     pub application_rule_collections: Vec<ApplicationRuleCollection>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -54,7 +58,11 @@ pub struct NetworkRuleCollection {
     pub priority: u32,
     pub action: Access,
     pub rules: Vec<NetworkRule>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -82,7 +90,11 @@ pub struct NetworkRule {
     #[serde(default, deserialize_with = "comma_list::deserialize")]
     #[schemars(with = "Vec<PortRange>")]
     pub destination_ports: Vec<PortRange>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -99,7 +111,11 @@ pub struct ApplicationRuleCollection {
     pub priority: u32,
     pub action: Access,
     pub rules: Vec<ApplicationRule>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -123,7 +139,11 @@ pub struct ApplicationRule {
     /// FQDN tags (`AzureKubernetesService`, `WindowsUpdate`, ...).
     #[serde(default)]
     pub fqdn_tags: Vec<String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -137,8 +157,14 @@ pub struct AppProtocolPort {
 
 fn web_protocols() -> Vec<AppProtocolPort> {
     vec![
-        AppProtocolPort { protocol: ApplicationProtocol::Http, port: 80 },
-        AppProtocolPort { protocol: ApplicationProtocol::Https, port: 443 },
+        AppProtocolPort {
+            protocol: ApplicationProtocol::Http,
+            port: 80,
+        },
+        AppProtocolPort {
+            protocol: ApplicationProtocol::Https,
+            port: 443,
+        },
     ]
 }
 
@@ -208,7 +234,11 @@ pub struct FirewallPolicy {
     pub rule_collection_groups: Vec<RuleCollectionGroup>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -223,7 +253,11 @@ pub struct RuleCollectionGroup {
     pub network_rule_collections: Vec<NetworkRuleCollection>,
     #[serde(default)]
     pub application_rule_collections: Vec<ApplicationRuleCollection>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -238,7 +272,11 @@ pub struct IpGroup {
     #[serde(default, deserialize_with = "comma_list::deserialize")]
     #[schemars(with = "Vec<AddressPrefix>")]
     pub ip_addresses: Vec<AddressPrefix>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }

@@ -89,7 +89,11 @@ pub struct Workspace {
     pub shares_to: Vec<ShareIntent>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -175,7 +179,11 @@ pub struct OutboundRule {
     /// `Active` or `Inactive`; inactive rules allow nothing.
     #[serde(default = "yes")]
     pub active: bool,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -256,7 +264,11 @@ pub struct Registry {
     pub managed_resource_group: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -312,7 +324,11 @@ pub struct Compute {
     pub uses: Vec<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -327,10 +343,14 @@ impl Compute {
         if let Some(g) = self.gpu {
             return g;
         }
-        let Some(size) = &self.vm_size else { return false };
+        let Some(size) = &self.vm_size else {
+            return false;
+        };
         let s = size.to_ascii_lowercase();
         let family = s.strip_prefix("standard_").unwrap_or(&s);
-        ["nc", "nd", "nv", "ng"].iter().any(|p| family.starts_with(p))
+        ["nc", "nd", "nv", "ng"]
+            .iter()
+            .any(|p| family.starts_with(p))
     }
 
     /// Private IPs the compute needs in its subnet at full scale.
@@ -358,7 +378,11 @@ pub struct AksCluster {
     pub node_count: Option<u32>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -376,7 +400,11 @@ pub struct AciDeployment {
     pub subnet: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -396,7 +424,11 @@ pub struct OnlineEndpoint {
     pub deployments: Vec<OnlineDeployment>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -415,7 +447,11 @@ pub struct OnlineDeployment {
     /// Environment asset id.
     #[serde(default)]
     pub environment: Option<String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -448,7 +484,11 @@ pub struct RoleAssignment {
     pub role: String,
     /// The scope, as an address (`registry/contosoreg`).
     pub scope: Address,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }

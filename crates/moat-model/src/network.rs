@@ -34,7 +34,11 @@ pub struct VirtualNetwork {
     pub peerings: Vec<Peering>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -72,7 +76,11 @@ pub struct Subnet {
     /// Default outbound access to the internet (false = private subnet).
     #[serde(default = "yes")]
     pub default_outbound_access: bool,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -88,10 +96,12 @@ pub struct IpNetStr(pub IpNet);
 impl std::str::FromStr for IpNetStr {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        s.trim()
-            .parse::<IpNet>()
-            .map(IpNetStr)
-            .map_err(|_| format!("`{}` is not a valid CIDR prefix (write 10.0.1.0/24)", s.trim()))
+        s.trim().parse::<IpNet>().map(IpNetStr).map_err(|_| {
+            format!(
+                "`{}` is not a valid CIDR prefix (write 10.0.1.0/24)",
+                s.trim()
+            )
+        })
     }
 }
 
@@ -132,7 +142,11 @@ pub struct Peering {
     /// Use the remote VNet's gateway.
     #[serde(default)]
     pub use_remote_gateways: bool,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -149,7 +163,11 @@ pub struct NetworkSecurityGroup {
     pub rules: Vec<SecurityRule>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -187,7 +205,11 @@ pub struct SecurityRule {
     pub destination_ports: Vec<PortRange>,
     #[serde(default)]
     pub description: Option<String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -202,31 +224,62 @@ fn any_ports() -> Vec<PortRange> {
 impl SecurityRule {
     /// Azure's default rules of every NSG, in priority order per direction.
     pub fn defaults() -> Vec<SecurityRule> {
-        let r = |name: &str, priority, direction, access, src: AddressPrefix, dst: AddressPrefix| SecurityRule {
-            name: name.into(),
-            priority,
-            direction,
-            access,
-            protocol: NsgProtocol::Any,
-            source: vec![src],
-            source_asgs: vec![],
-            source_ports: any_ports(),
-            destination: vec![dst],
-            destination_asgs: vec![],
-            destination_ports: any_ports(),
-            description: Some("Azure default rule".into()),
-            at: Provenance::default(),
-        };
+        let r =
+            |name: &str, priority, direction, access, src: AddressPrefix, dst: AddressPrefix| {
+                SecurityRule {
+                    name: name.into(),
+                    priority,
+                    direction,
+                    access,
+                    protocol: NsgProtocol::Any,
+                    source: vec![src],
+                    source_asgs: vec![],
+                    source_ports: any_ports(),
+                    destination: vec![dst],
+                    destination_asgs: vec![],
+                    destination_ports: any_ports(),
+                    description: Some("Azure default rule".into()),
+                    at: Provenance::default(),
+                }
+            };
         let vnet = || AddressPrefix::Tag("VirtualNetwork".into());
         use Access::*;
         use Direction::*;
         vec![
             r("AllowVnetInBound", 65000, Inbound, Allow, vnet(), vnet()),
-            r("AllowAzureLoadBalancerInBound", 65001, Inbound, Allow, AddressPrefix::Tag("AzureLoadBalancer".into()), AddressPrefix::Any),
-            r("DenyAllInBound", 65500, Inbound, Deny, AddressPrefix::Any, AddressPrefix::Any),
+            r(
+                "AllowAzureLoadBalancerInBound",
+                65001,
+                Inbound,
+                Allow,
+                AddressPrefix::Tag("AzureLoadBalancer".into()),
+                AddressPrefix::Any,
+            ),
+            r(
+                "DenyAllInBound",
+                65500,
+                Inbound,
+                Deny,
+                AddressPrefix::Any,
+                AddressPrefix::Any,
+            ),
             r("AllowVnetOutBound", 65000, Outbound, Allow, vnet(), vnet()),
-            r("AllowInternetOutBound", 65001, Outbound, Allow, AddressPrefix::Any, AddressPrefix::Tag("Internet".into())),
-            r("DenyAllOutBound", 65500, Outbound, Deny, AddressPrefix::Any, AddressPrefix::Any),
+            r(
+                "AllowInternetOutBound",
+                65001,
+                Outbound,
+                Allow,
+                AddressPrefix::Any,
+                AddressPrefix::Tag("Internet".into()),
+            ),
+            r(
+                "DenyAllOutBound",
+                65500,
+                Outbound,
+                Deny,
+                AddressPrefix::Any,
+                AddressPrefix::Any,
+            ),
         ]
     }
 }
@@ -238,7 +291,11 @@ pub struct ApplicationSecurityGroup {
     pub name: String,
     #[serde(default)]
     pub region: Option<String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -257,7 +314,11 @@ pub struct RouteTable {
     pub disable_bgp_route_propagation: bool,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -274,7 +335,11 @@ pub struct Route {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub next_hop_ip_address: Option<IpAddr>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -289,7 +354,11 @@ pub struct NatGateway {
     /// Public IPs (names) used for SNAT.
     #[serde(default)]
     pub public_ips: Vec<String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -307,7 +376,11 @@ pub struct PublicIp {
     pub ip_address: Option<IpAddr>,
     #[serde(default)]
     pub sku: Option<String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -326,7 +399,11 @@ pub struct VirtualNetworkGateway {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub vpn_client_address_pool: Vec<IpNet>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -345,7 +422,11 @@ pub struct LocalNetworkGateway {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub gateway_ip_address: Option<IpAddr>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -364,7 +445,11 @@ pub struct GatewayConnection {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub remote_address_prefixes: Vec<IpNet>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -379,7 +464,11 @@ pub struct BastionHost {
     pub vnet: String,
     #[serde(default)]
     pub public_ip: Option<String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -395,7 +484,11 @@ pub struct VirtualMachine {
     pub network_interfaces: Vec<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -425,7 +518,11 @@ pub struct NetworkInterface {
     /// IP forwarding (network virtual appliances).
     #[serde(default)]
     pub enable_ip_forwarding: bool,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -439,7 +536,11 @@ pub struct ServiceEndpointPolicy {
     pub region: Option<String>,
     #[serde(default)]
     pub definitions: Vec<ServiceEndpointPolicyDefinition>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }

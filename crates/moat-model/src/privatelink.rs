@@ -34,12 +34,17 @@ pub struct PrivateEndpoint {
     /// Connection state on the target; Azure auto-approves when the creator may approve.
     #[serde(default = "approved")]
     pub connection_state: ConnectionState,
-    /// Private DNS zones (names) in the endpoint's DNS zone group; Azure writes the A records.
+    /// Private DNS zones in the endpoint's DNS zone group (zone names, or
+    /// `<resource_group>/<zone>`); Azure writes the A records.
     #[serde(default)]
     pub dns_zone_group: Vec<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -50,6 +55,10 @@ pub struct PrivateEndpoint {
 pub struct PrivateDnsZone {
     /// Zone name (`privatelink.api.azureml.ms`).
     pub name: String,
+    /// Resource group, when two zones of the same name exist (isolated VNets each with their
+    /// own copy); references then write `<resource_group>/<zone>`.
+    #[serde(default)]
+    pub resource_group: Option<String>,
     /// VNets linked to the zone (names).
     #[serde(default)]
     pub vnet_links: Vec<String>,
@@ -61,9 +70,23 @@ pub struct PrivateDnsZone {
     pub fallback_to_internet: bool,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
+}
+
+impl PrivateDnsZone {
+    /// The key references use: `<resource_group>/<zone>` when a resource group is given.
+    pub fn key(&self) -> String {
+        match &self.resource_group {
+            Some(rg) => format!("{rg}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 /// A record in a private DNS zone.
@@ -76,7 +99,11 @@ pub struct DnsRecord {
     pub record_type: RecordType,
     /// Addresses (A/AAAA) or a target name (CNAME).
     pub values: Vec<String>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -103,7 +130,11 @@ pub struct DnsServer {
     /// Where other names go: `recursive` (public resolution) or addresses to forward to.
     #[serde(default)]
     pub default: DnsDefault,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -155,7 +186,11 @@ pub struct DnsResolver {
     /// Outbound endpoints (used by forwarding rulesets).
     #[serde(default)]
     pub outbound_endpoints: Vec<ResolverEndpoint>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -188,7 +223,11 @@ pub struct DnsForwardingRuleset {
     pub vnet_links: Vec<String>,
     #[serde(default)]
     pub rules: Vec<ForwardingRule>,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }

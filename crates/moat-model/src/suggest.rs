@@ -1,7 +1,10 @@
 //! "Did you mean" suggestions for misspelt names.
 
 /// The candidate closest to `input`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let input_l = input.to_ascii_lowercase();
     candidates
         .into_iter()
@@ -15,7 +18,13 @@ pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a st
 mod tests {
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(super::did_you_mean("adress_space", ["address_space", "subnets"]), Some("address_space"));
-        assert_eq!(super::did_you_mean("zzz", ["address_space", "subnets"]), None);
+        assert_eq!(
+            super::did_you_mean("adress_space", ["address_space", "subnets"]),
+            Some("address_space")
+        );
+        assert_eq!(
+            super::did_you_mean("zzz", ["address_space", "subnets"]),
+            None
+        );
     }
 }

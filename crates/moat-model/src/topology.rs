@@ -117,7 +117,11 @@ pub struct Unknown {
     pub field: String,
     /// Why it is unknown (the expression that could not be evaluated).
     pub reason: String,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -129,7 +133,11 @@ pub struct Unmodelled {
     /// Resource type as the input spells it (`Microsoft.Web/sites`, `azurerm_linux_web_app`).
     pub resource_type: String,
     pub name: String,
-    #[serde(rename = "$at", default, skip_serializing_if = "Provenance::is_unknown")]
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
     #[schemars(skip)]
     pub at: Provenance,
 }
@@ -186,7 +194,9 @@ impl Topology {
         let mut subnets = HashMap::new();
         for (vi, v) in self.virtual_networks.iter().enumerate() {
             for (si, s) in v.subnets.iter().enumerate() {
-                subnets.entry(format!("{}/{}", v.name, s.name)).or_insert((vi, si));
+                subnets
+                    .entry(format!("{}/{}", v.name, s.name))
+                    .or_insert((vi, si));
             }
         }
         Index {
@@ -217,7 +227,21 @@ impl Topology {
             network_interfaces: by_name(&self.network_interfaces, |x| &x.name),
             service_endpoint_policies: by_name(&self.service_endpoint_policies, |x| &x.name),
             private_endpoints: by_name(&self.private_endpoints, |x| &x.name),
-            private_dns_zones: by_name(&self.private_dns_zones, |x| &x.name),
+            private_dns_zones: {
+                // Zones are found by `<rg>/<zone>` and, when the name is unique, by name alone.
+                let mut m = HashMap::new();
+                let mut count: HashMap<&str, usize> = HashMap::new();
+                for z in &self.private_dns_zones {
+                    *count.entry(z.name.as_str()).or_default() += 1;
+                }
+                for (i, z) in self.private_dns_zones.iter().enumerate() {
+                    m.entry(z.key()).or_insert(i);
+                    if count[z.name.as_str()] == 1 {
+                        m.entry(z.name.clone()).or_insert(i);
+                    }
+                }
+                m
+            },
             dns_servers: by_name(&self.dns_servers, |x| &x.name),
             dns_resolvers: by_name(&self.dns_resolvers, |x| &x.name),
             clients: by_name(&self.clients, |x| &x.name),
@@ -227,8 +251,16 @@ impl Topology {
     /// Counts of resources per kind, in a stable order, omitting empty kinds.
     pub fn counts(&self) -> Vec<(&'static str, usize)> {
         let subnets: usize = self.virtual_networks.iter().map(|v| v.subnets.len()).sum();
-        let nsg_rules: usize = self.network_security_groups.iter().map(|n| n.rules.len()).sum();
-        let deployments: usize = self.online_endpoints.iter().map(|e| e.deployments.len()).sum();
+        let nsg_rules: usize = self
+            .network_security_groups
+            .iter()
+            .map(|n| n.rules.len())
+            .sum();
+        let deployments: usize = self
+            .online_endpoints
+            .iter()
+            .map(|e| e.deployments.len())
+            .sum();
         let all = [
             ("workspaces", self.workspaces.len()),
             ("registries", self.registries.len()),
@@ -242,30 +274,48 @@ impl Topology {
             ("key vaults", self.key_vaults.len()),
             ("container registries", self.container_registries.len()),
             ("application insights", self.application_insights.len()),
-            ("monitor private link scopes", self.monitor_private_link_scopes.len()),
+            (
+                "monitor private link scopes",
+                self.monitor_private_link_scopes.len(),
+            ),
             ("virtual networks", self.virtual_networks.len()),
             ("subnets", subnets),
-            ("network security groups", self.network_security_groups.len()),
+            (
+                "network security groups",
+                self.network_security_groups.len(),
+            ),
             ("nsg rules", nsg_rules),
-            ("application security groups", self.application_security_groups.len()),
+            (
+                "application security groups",
+                self.application_security_groups.len(),
+            ),
             ("route tables", self.route_tables.len()),
             ("nat gateways", self.nat_gateways.len()),
             ("public ips", self.public_ips.len()),
             ("firewalls", self.firewalls.len()),
             ("firewall policies", self.firewall_policies.len()),
             ("ip groups", self.ip_groups.len()),
-            ("virtual network gateways", self.virtual_network_gateways.len()),
+            (
+                "virtual network gateways",
+                self.virtual_network_gateways.len(),
+            ),
             ("local network gateways", self.local_network_gateways.len()),
             ("connections", self.connections.len()),
             ("bastion hosts", self.bastion_hosts.len()),
             ("virtual machines", self.virtual_machines.len()),
             ("network interfaces", self.network_interfaces.len()),
-            ("service endpoint policies", self.service_endpoint_policies.len()),
+            (
+                "service endpoint policies",
+                self.service_endpoint_policies.len(),
+            ),
             ("private endpoints", self.private_endpoints.len()),
             ("private dns zones", self.private_dns_zones.len()),
             ("dns servers", self.dns_servers.len()),
             ("dns resolvers", self.dns_resolvers.len()),
-            ("dns forwarding rulesets", self.dns_forwarding_rulesets.len()),
+            (
+                "dns forwarding rulesets",
+                self.dns_forwarding_rulesets.len(),
+            ),
             ("clients", self.clients.len()),
         ];
         all.into_iter().filter(|(_, n)| *n > 0).collect()
@@ -273,6 +323,8 @@ impl Topology {
 
     /// Whether an importer marked `field` of `resource` as unknown.
     pub fn is_unknown(&self, resource: &str, field: &str) -> Option<&Unknown> {
-        self.unknowns.iter().find(|u| u.resource == resource && (u.field == field || u.field == "*"))
+        self.unknowns
+            .iter()
+            .find(|u| u.resource == resource && (u.field == field || u.field == "*"))
     }
 }

@@ -2,10 +2,10 @@
 //! pointing at the resource and field it concerns.
 
 use crate::address::{Address, Kind};
+use crate::enums::OutboundRuleType;
 use crate::suggest::did_you_mean;
 use crate::topology::{Index, Topology};
 use crate::{Provenance, ml::OutboundDestination};
-use crate::enums::OutboundRuleType;
 use ipnet::IpNet;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -30,16 +30,37 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn push(&mut self, code: &'static str, at: &Provenance, field: Option<String>, message: String, hint: Option<String>) {
-        self.out.push(Problem { code, message, hint, at: at.clone(), field });
+    fn push(
+        &mut self,
+        code: &'static str,
+        at: &Provenance,
+        field: Option<String>,
+        message: String,
+        hint: Option<String>,
+    ) {
+        self.out.push(Problem {
+            code,
+            message,
+            hint,
+            at: at.clone(),
+            field,
+        });
     }
 
     /// Checks that `name` is a key of `map`; reports a dangling reference otherwise.
-    fn reference(&mut self, what: &str, name: &str, keys: &HashMap<String, usize>, at: &Provenance, field: String) -> bool {
+    fn reference(
+        &mut self,
+        what: &str,
+        name: &str,
+        keys: &HashMap<String, usize>,
+        at: &Provenance,
+        field: String,
+    ) -> bool {
         if keys.contains_key(name) {
             return true;
         }
-        let hint = did_you_mean(name, keys.keys().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
+        let hint = did_you_mean(name, keys.keys().map(String::as_str))
+            .map(|s| format!("did you mean `{s}`?"));
         let hint = hint.or_else(|| {
             if keys.is_empty() {
                 Some(format!("the topology declares no {what}"))
@@ -47,7 +68,13 @@ impl Ctx<'_> {
                 None
             }
         });
-        self.push("dangling-reference", at, Some(field), format!("{what} `{name}` is not declared"), hint);
+        self.push(
+            "dangling-reference",
+            at,
+            Some(field),
+            format!("{what} `{name}` is not declared"),
+            hint,
+        );
         false
     }
 
@@ -65,8 +92,15 @@ impl Ctx<'_> {
             );
             return false;
         }
-        let hint = did_you_mean(name, self.ix.subnets.keys().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
-        self.push("dangling-reference", at, Some(field), format!("subnet `{name}` is not declared"), hint);
+        let hint = did_you_mean(name, self.ix.subnets.keys().map(String::as_str))
+            .map(|s| format!("did you mean `{s}`?"));
+        self.push(
+            "dangling-reference",
+            at,
+            Some(field),
+            format!("subnet `{name}` is not declared"),
+            hint,
+        );
         false
     }
 
@@ -84,7 +118,10 @@ impl Ctx<'_> {
                     Kind::Aks => ("aks cluster", &self.ix.aks_clusters),
                     Kind::OnlineEndpoint => ("online endpoint", &self.ix.online_endpoints),
                     Kind::Client => ("client", &self.ix.clients),
-                    Kind::Ampls => ("monitor private link scope", &self.ix.monitor_private_link_scopes),
+                    Kind::Ampls => (
+                        "monitor private link scope",
+                        &self.ix.monitor_private_link_scopes,
+                    ),
                     Kind::Firewall => ("firewall", &self.ix.firewalls),
                     Kind::PrivateEndpoint => ("private endpoint", &self.ix.private_endpoints),
                 };
@@ -99,12 +136,24 @@ impl Ctx<'_> {
     }
 }
 
-fn duplicates<'a>(ctx: &mut Ctx, what: &str, items: impl Iterator<Item = (&'a str, &'a Provenance)>) {
+fn duplicates<'a>(
+    ctx: &mut Ctx,
+    what: &str,
+    items: impl Iterator<Item = (&'a str, &'a Provenance)>,
+) {
     let mut seen: HashMap<String, &Provenance> = HashMap::new();
     for (name, at) in items {
         if let Some(first) = seen.get(&name.to_ascii_lowercase()) {
-            let hint = Some(format!("first declared at {first}; names are unique per kind (Azure compares them case-insensitively)"));
-            ctx.push("duplicate-name", at, Some("name".into()), format!("{what} `{name}` is declared twice"), hint);
+            let hint = Some(format!(
+                "first declared at {first}; names are unique per kind (Azure compares them case-insensitively)"
+            ));
+            ctx.push(
+                "duplicate-name",
+                at,
+                Some("name".into()),
+                format!("{what} `{name}` is declared twice"),
+                hint,
+            );
         } else {
             seen.insert(name.to_ascii_lowercase(), at);
         }
@@ -126,10 +175,29 @@ fn check_prefix(ctx: &mut Ctx, net: &IpNet, at: &Provenance, field: String) {
 /// Group ids (private endpoint sub-resources) each target accepts.
 pub fn valid_group_ids(target: &Address) -> &'static [&'static str] {
     match target {
-        Address::Resource { kind: Kind::Workspace, .. } => &["amlworkspace"],
-        Address::Resource { kind: Kind::Registry, sub: None, .. } => &["amlregistry"],
-        Address::Resource { kind: Kind::Registry, sub: Some(s), .. } if s == "acr" => &["registry"],
-        Address::Resource { kind: Kind::Registry, sub: Some(_), .. } | Address::Resource { kind: Kind::Storage, .. } => &[
+        Address::Resource {
+            kind: Kind::Workspace,
+            ..
+        } => &["amlworkspace"],
+        Address::Resource {
+            kind: Kind::Registry,
+            sub: None,
+            ..
+        } => &["amlregistry"],
+        Address::Resource {
+            kind: Kind::Registry,
+            sub: Some(s),
+            ..
+        } if s == "acr" => &["registry"],
+        Address::Resource {
+            kind: Kind::Registry,
+            sub: Some(_),
+            ..
+        }
+        | Address::Resource {
+            kind: Kind::Storage,
+            ..
+        } => &[
             "blob",
             "blob_secondary",
             "file",
@@ -142,16 +210,27 @@ pub fn valid_group_ids(target: &Address) -> &'static [&'static str] {
             "web",
             "web_secondary",
         ],
-        Address::Resource { kind: Kind::Keyvault, .. } => &["vault"],
-        Address::Resource { kind: Kind::Acr, .. } => &["registry"],
-        Address::Resource { kind: Kind::Ampls, .. } => &["azuremonitor"],
+        Address::Resource {
+            kind: Kind::Keyvault,
+            ..
+        } => &["vault"],
+        Address::Resource {
+            kind: Kind::Acr, ..
+        } => &["registry"],
+        Address::Resource {
+            kind: Kind::Ampls, ..
+        } => &["azuremonitor"],
         _ => &[],
     }
 }
 
 /// Checks a topology and returns every problem found, in input order.
 pub fn validate(t: &Topology) -> Vec<Problem> {
-    let mut c = Ctx { t, ix: t.index(), out: Vec::new() };
+    let mut c = Ctx {
+        t,
+        ix: t.index(),
+        out: Vec::new(),
+    };
     names(&mut c);
     ml_refs(&mut c);
     dep_refs(&mut c);
@@ -195,22 +274,50 @@ fn names(c: &mut Ctx) {
     dup!("network interface", t.network_interfaces);
     dup!("service endpoint policy", t.service_endpoint_policies);
     dup!("private endpoint", t.private_endpoints);
-    dup!("private dns zone", t.private_dns_zones);
+    duplicates(
+        c,
+        "private dns zone",
+        t.private_dns_zones
+            .iter()
+            .map(|z| (z.key(), &z.at))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|(k, a)| (k.as_str(), *a)),
+    );
     dup!("dns server", t.dns_servers);
     dup!("dns resolver", t.dns_resolvers);
     dup!("dns forwarding ruleset", t.dns_forwarding_rulesets);
     dup!("client", t.clients);
     for v in &t.virtual_networks {
-        duplicates(c, "subnet", v.subnets.iter().map(|s| (s.name.as_str(), &s.at)));
+        duplicates(
+            c,
+            "subnet",
+            v.subnets.iter().map(|s| (s.name.as_str(), &s.at)),
+        );
     }
     for w in &t.workspaces {
-        duplicates(c, "outbound rule", w.managed_network.outbound_rules.iter().map(|r| (r.name.as_str(), &r.at)));
+        duplicates(
+            c,
+            "outbound rule",
+            w.managed_network
+                .outbound_rules
+                .iter()
+                .map(|r| (r.name.as_str(), &r.at)),
+        );
     }
     for e in &t.online_endpoints {
-        duplicates(c, "deployment", e.deployments.iter().map(|d| (d.name.as_str(), &d.at)));
+        duplicates(
+            c,
+            "deployment",
+            e.deployments.iter().map(|d| (d.name.as_str(), &d.at)),
+        );
     }
     for n in &t.network_security_groups {
-        duplicates(c, "security rule", n.rules.iter().map(|r| (r.name.as_str(), &r.at)));
+        duplicates(
+            c,
+            "security rule",
+            n.rules.iter().map(|r| (r.name.as_str(), &r.at)),
+        );
         let mut seen: HashMap<(String, u32), &str> = HashMap::new();
         for r in &n.rules {
             if !(100..=4096).contains(&r.priority) {
@@ -218,7 +325,10 @@ fn names(c: &mut Ctx) {
                     "invalid-value",
                     &r.at,
                     Some("priority".into()),
-                    format!("priority {} of rule `{}` is outside 100-4096", r.priority, r.name),
+                    format!(
+                        "priority {} of rule `{}` is outside 100-4096",
+                        r.priority, r.name
+                    ),
                     Some("user rules take priorities 100 to 4096".into()),
                 );
             }
@@ -227,7 +337,10 @@ fn names(c: &mut Ctx) {
                     "duplicate-priority",
                     &r.at,
                     Some("priority".into()),
-                    format!("rules `{other}` and `{}` share priority {} {}", r.name, r.priority, r.direction),
+                    format!(
+                        "rules `{other}` and `{}` share priority {} {}",
+                        r.name, r.priority, r.direction
+                    ),
                     Some("Azure rejects two rules with the same priority and direction".into()),
                 );
             }
@@ -240,25 +353,55 @@ fn ml_refs(c: &mut Ctx) {
     let ix = c.ix.clone_names();
     for w in &t.workspaces {
         if let Some(s) = &w.storage_account {
-            c.reference("storage account", s, &ix.storage_accounts, &w.at, "storage_account".into());
+            c.reference(
+                "storage account",
+                s,
+                &ix.storage_accounts,
+                &w.at,
+                "storage_account".into(),
+            );
         }
         if let Some(s) = &w.key_vault {
             c.reference("key vault", s, &ix.key_vaults, &w.at, "key_vault".into());
         }
         if let Some(s) = &w.container_registry {
-            c.reference("container registry", s, &ix.container_registries, &w.at, "container_registry".into());
+            c.reference(
+                "container registry",
+                s,
+                &ix.container_registries,
+                &w.at,
+                "container_registry".into(),
+            );
         }
         if let Some(s) = &w.application_insights {
-            c.reference("application insights", s, &ix.application_insights, &w.at, "application_insights".into());
+            c.reference(
+                "application insights",
+                s,
+                &ix.application_insights,
+                &w.at,
+                "application_insights".into(),
+            );
         }
         if let Some(h) = &w.hub {
             c.reference("workspace", h, &ix.workspaces, &w.at, "hub".into());
         }
         for (i, r) in w.uses_registries.iter().enumerate() {
-            c.reference("registry", r, &ix.registries, &w.at, format!("uses_registries/{i}"));
+            c.reference(
+                "registry",
+                r,
+                &ix.registries,
+                &w.at,
+                format!("uses_registries/{i}"),
+            );
         }
         for (i, s) in w.shares_to.iter().enumerate() {
-            c.reference("registry", &s.registry, &ix.registries, &w.at, format!("shares_to/{i}/registry"));
+            c.reference(
+                "registry",
+                &s.registry,
+                &ix.registries,
+                &w.at,
+                format!("shares_to/{i}/registry"),
+            );
         }
         if let Some(ip) = &w.network_acls {
             for (i, n) in ip.ip_rules.iter().enumerate() {
@@ -270,8 +413,14 @@ fn ml_refs(c: &mut Ctx) {
             let ok = matches!(
                 (r.kind, &r.destination),
                 (OutboundRuleType::Fqdn, OutboundDestination::Fqdn(_))
-                    | (OutboundRuleType::PrivateEndpoint, OutboundDestination::PrivateEndpoint(_))
-                    | (OutboundRuleType::ServiceTag, OutboundDestination::ServiceTag(_))
+                    | (
+                        OutboundRuleType::PrivateEndpoint,
+                        OutboundDestination::PrivateEndpoint(_)
+                    )
+                    | (
+                        OutboundRuleType::ServiceTag,
+                        OutboundDestination::ServiceTag(_)
+                    )
             );
             if !ok {
                 let want = match r.kind {
@@ -283,18 +432,30 @@ fn ml_refs(c: &mut Ctx) {
                     "invalid-value",
                     &r.at,
                     Some(field),
-                    format!("outbound rule `{}` of type {} has a destination of another type", r.name, r.kind),
+                    format!(
+                        "outbound rule `{}` of type {} has a destination of another type",
+                        r.name, r.kind
+                    ),
                     Some(format!("a {} rule's destination is {want}", r.kind)),
                 );
             } else if let OutboundDestination::PrivateEndpoint(d) = &r.destination {
                 if let Ok(a) = d.service_resource.parse::<Address>() {
-                    c.address_ref(&a, &r.at, format!("managed_network/outbound_rules/{i}/destination/service_resource"));
+                    c.address_ref(
+                        &a,
+                        &r.at,
+                        format!("managed_network/outbound_rules/{i}/destination/service_resource"),
+                    );
                 } else if !d.service_resource.starts_with("/subscriptions/") {
                     c.push(
                         "invalid-value",
                         &r.at,
-                        Some(format!("managed_network/outbound_rules/{i}/destination/service_resource")),
-                        format!("`{}` is neither an address nor an ARM resource id", d.service_resource),
+                        Some(format!(
+                            "managed_network/outbound_rules/{i}/destination/service_resource"
+                        )),
+                        format!(
+                            "`{}` is neither an address nor an ARM resource id",
+                            d.service_resource
+                        ),
                         Some("write storage/<name>, registry/<name>, keyvault/<name> ...".into()),
                     );
                 }
@@ -305,7 +466,13 @@ fn ml_refs(c: &mut Ctx) {
     // not an input error, because Azure accepts the name before the compute exists.
     for (i, cmp) in t.computes.iter().enumerate() {
         let _ = i;
-        c.reference("workspace", &cmp.workspace, &ix.workspaces, &cmp.at, "workspace".into());
+        c.reference(
+            "workspace",
+            &cmp.workspace,
+            &ix.workspaces,
+            &cmp.at,
+            "workspace".into(),
+        );
         if let Some(s) = &cmp.subnet {
             c.subnet_ref(s, &cmp.at, "subnet".into());
         }
@@ -314,25 +481,46 @@ fn ml_refs(c: &mut Ctx) {
                 "invalid-value",
                 &cmp.at,
                 Some("min_nodes".into()),
-                format!("min_nodes {} exceeds max_nodes {}", cmp.min_nodes, cmp.max_nodes),
+                format!(
+                    "min_nodes {} exceeds max_nodes {}",
+                    cmp.min_nodes, cmp.max_nodes
+                ),
                 None,
             );
         }
     }
     for a in &t.aks_clusters {
-        c.reference("workspace", &a.workspace, &ix.workspaces, &a.at, "workspace".into());
+        c.reference(
+            "workspace",
+            &a.workspace,
+            &ix.workspaces,
+            &a.at,
+            "workspace".into(),
+        );
         if let Some(s) = &a.subnet {
             c.subnet_ref(s, &a.at, "subnet".into());
         }
     }
     for a in &t.aci_deployments {
-        c.reference("workspace", &a.workspace, &ix.workspaces, &a.at, "workspace".into());
+        c.reference(
+            "workspace",
+            &a.workspace,
+            &ix.workspaces,
+            &a.at,
+            "workspace".into(),
+        );
         if let Some(s) = &a.subnet {
             c.subnet_ref(s, &a.at, "subnet".into());
         }
     }
     for e in &t.online_endpoints {
-        c.reference("workspace", &e.workspace, &ix.workspaces, &e.at, "workspace".into());
+        c.reference(
+            "workspace",
+            &e.workspace,
+            &ix.workspaces,
+            &e.at,
+            "workspace".into(),
+        );
     }
     for r in &t.role_assignments {
         c.address_ref(&r.scope, &r.at, "scope".into());
@@ -340,10 +528,22 @@ fn ml_refs(c: &mut Ctx) {
     for cl in &t.clients {
         match &cl.location {
             crate::clients::ClientPlace::Vm(v) => {
-                c.reference("virtual machine", v, &ix.virtual_machines, &cl.at, "location".into());
+                c.reference(
+                    "virtual machine",
+                    v,
+                    &ix.virtual_machines,
+                    &cl.at,
+                    "location".into(),
+                );
             }
             crate::clients::ClientPlace::PointToSite(g) => {
-                c.reference("virtual network gateway", g, &ix.virtual_network_gateways, &cl.at, "location".into());
+                c.reference(
+                    "virtual network gateway",
+                    g,
+                    &ix.virtual_network_gateways,
+                    &cl.at,
+                    "location".into(),
+                );
             }
             _ => {}
         }
@@ -354,7 +554,11 @@ fn dep_refs(c: &mut Ctx) {
     let t = c.t;
     for s in &t.storage_accounts {
         for (i, sn) in s.network_rules.virtual_network_rules.iter().enumerate() {
-            c.subnet_ref(sn, &s.at, format!("network_rules/virtual_network_rules/{i}"));
+            c.subnet_ref(
+                sn,
+                &s.at,
+                format!("network_rules/virtual_network_rules/{i}"),
+            );
         }
     }
     for k in &t.key_vaults {
@@ -364,7 +568,11 @@ fn dep_refs(c: &mut Ctx) {
     }
     for a in &t.container_registries {
         for (i, sn) in a.network_rule_set.virtual_network_rules.iter().enumerate() {
-            c.subnet_ref(sn, &a.at, format!("network_rule_set/virtual_network_rules/{i}"));
+            c.subnet_ref(
+                sn,
+                &a.at,
+                format!("network_rule_set/virtual_network_rules/{i}"),
+            );
         }
     }
 }
@@ -382,12 +590,16 @@ fn network(c: &mut Ctx) {
                 let field = format!("subnets/{si}/address_prefixes/{pi}");
                 check_prefix(c, &p, &v.at, field.clone());
                 if !v.address_space.iter().any(|a| a.contains(&p)) {
-                    let space: Vec<String> = v.address_space.iter().map(|a| a.to_string()).collect();
+                    let space: Vec<String> =
+                        v.address_space.iter().map(|a| a.to_string()).collect();
                     c.push(
                         "subnet-outside-vnet",
                         &v.at,
                         Some(field.clone()),
-                        format!("subnet `{}` ({p}) is outside the address space of VNet `{}`", s.name, v.name),
+                        format!(
+                            "subnet `{}` ({p}) is outside the address space of VNet `{}`",
+                            s.name, v.name
+                        ),
                         Some(format!("the address space is {}", space.join(", "))),
                     );
                 }
@@ -397,7 +609,10 @@ fn network(c: &mut Ctx) {
                             "overlapping-subnets",
                             &v.at,
                             Some(field.clone()),
-                            format!("subnet `{}` ({p}) overlaps subnet `{other}` ({q}) in VNet `{}`", s.name, v.name),
+                            format!(
+                                "subnet `{}` ({p}) overlaps subnet `{other}` ({q}) in VNet `{}`",
+                                s.name, v.name
+                            ),
                             Some("subnets of a VNet must not overlap".into()),
                         );
                     }
@@ -406,53 +621,103 @@ fn network(c: &mut Ctx) {
             }
             let base = format!("subnets/{si}");
             if let Some(n) = &s.network_security_group {
-                c.reference("network security group", n, &ix.network_security_groups, &v.at, format!("{base}/network_security_group"));
+                c.reference(
+                    "network security group",
+                    n,
+                    &ix.network_security_groups,
+                    &v.at,
+                    format!("{base}/network_security_group"),
+                );
             }
             if let Some(n) = &s.route_table {
-                c.reference("route table", n, &ix.route_tables, &v.at, format!("{base}/route_table"));
+                c.reference(
+                    "route table",
+                    n,
+                    &ix.route_tables,
+                    &v.at,
+                    format!("{base}/route_table"),
+                );
             }
             if let Some(n) = &s.nat_gateway {
-                c.reference("nat gateway", n, &ix.nat_gateways, &v.at, format!("{base}/nat_gateway"));
+                c.reference(
+                    "nat gateway",
+                    n,
+                    &ix.nat_gateways,
+                    &v.at,
+                    format!("{base}/nat_gateway"),
+                );
             }
             for (i, p) in s.service_endpoint_policies.iter().enumerate() {
-                c.reference("service endpoint policy", p, &ix.service_endpoint_policies, &v.at, format!("{base}/service_endpoint_policies/{i}"));
+                c.reference(
+                    "service endpoint policy",
+                    p,
+                    &ix.service_endpoint_policies,
+                    &v.at,
+                    format!("{base}/service_endpoint_policies/{i}"),
+                );
             }
         }
         for (i, p) in v.peerings.iter().enumerate() {
-            c.reference("virtual network", &p.remote_vnet, &ix.virtual_networks, &p.at, format!("peerings/{i}/remote_vnet"));
+            c.reference(
+                "virtual network",
+                &p.remote_vnet,
+                &ix.virtual_networks,
+                &p.at,
+                format!("peerings/{i}/remote_vnet"),
+            );
         }
     }
     for n in &t.network_security_groups {
         for r in &n.rules {
             for (i, a) in r.source_asgs.iter().enumerate() {
-                c.reference("application security group", a, &ix.application_security_groups, &r.at, format!("source_asgs/{i}"));
+                c.reference(
+                    "application security group",
+                    a,
+                    &ix.application_security_groups,
+                    &r.at,
+                    format!("source_asgs/{i}"),
+                );
             }
             for (i, a) in r.destination_asgs.iter().enumerate() {
-                c.reference("application security group", a, &ix.application_security_groups, &r.at, format!("destination_asgs/{i}"));
+                c.reference(
+                    "application security group",
+                    a,
+                    &ix.application_security_groups,
+                    &r.at,
+                    format!("destination_asgs/{i}"),
+                );
             }
             for (i, p) in r.source.iter().chain(&r.destination).enumerate() {
-                if let crate::values::AddressPrefix::Net(n) = p {
-                    if n.trunc() != *n {
+                if let crate::values::AddressPrefix::Net(n) = p
+                    && n.trunc() != *n {
                         c.push(
                             "invalid-prefix",
                             &r.at,
-                            Some(if i < r.source.len() { format!("source/{i}") } else { format!("destination/{}", i - r.source.len()) }),
+                            Some(if i < r.source.len() {
+                                format!("source/{i}")
+                            } else {
+                                format!("destination/{}", i - r.source.len())
+                            }),
                             format!("`{n}` has host bits set"),
                             Some(format!("write {}", n.trunc())),
                         );
                     }
-                }
             }
         }
     }
     for r in &t.route_tables {
         for (i, rt) in r.routes.iter().enumerate() {
-            if rt.next_hop_type == crate::enums::NextHopType::VirtualAppliance && rt.next_hop_ip_address.is_none() {
+            if rt.next_hop_type == crate::enums::NextHopType::VirtualAppliance
+                && rt.next_hop_ip_address.is_none()
+            {
                 c.push(
                     "missing-field",
                     &rt.at,
                     Some("next_hop_ip_address".into()),
-                    format!("route `{}` goes to a VirtualAppliance but names no next_hop_ip_address", rt.name),
+                    format!(
+                        "route `{}` goes to a VirtualAppliance but names no next_hop_ip_address",
+                        rt.name
+                    ),
                     Some("give the appliance's (firewall's) private IP".into()),
                 );
             }
@@ -461,83 +726,185 @@ fn network(c: &mut Ctx) {
     }
     for n in &t.nat_gateways {
         for (i, p) in n.public_ips.iter().enumerate() {
-            c.reference("public ip", p, &ix.public_ips, &n.at, format!("public_ips/{i}"));
+            c.reference(
+                "public ip",
+                p,
+                &ix.public_ips,
+                &n.at,
+                format!("public_ips/{i}"),
+            );
         }
     }
     for g in &t.virtual_network_gateways {
-        c.reference("virtual network", &g.vnet, &ix.virtual_networks, &g.at, "vnet".into());
+        c.reference(
+            "virtual network",
+            &g.vnet,
+            &ix.virtual_networks,
+            &g.at,
+            "vnet".into(),
+        );
     }
     for cn in &t.connections {
-        c.reference("virtual network gateway", &cn.virtual_network_gateway, &ix.virtual_network_gateways, &cn.at, "virtual_network_gateway".into());
+        c.reference(
+            "virtual network gateway",
+            &cn.virtual_network_gateway,
+            &ix.virtual_network_gateways,
+            &cn.at,
+            "virtual_network_gateway".into(),
+        );
         if let Some(l) = &cn.local_network_gateway {
-            c.reference("local network gateway", l, &ix.local_network_gateways, &cn.at, "local_network_gateway".into());
+            c.reference(
+                "local network gateway",
+                l,
+                &ix.local_network_gateways,
+                &cn.at,
+                "local_network_gateway".into(),
+            );
         }
     }
     for b in &t.bastion_hosts {
-        c.reference("virtual network", &b.vnet, &ix.virtual_networks, &b.at, "vnet".into());
+        c.reference(
+            "virtual network",
+            &b.vnet,
+            &ix.virtual_networks,
+            &b.at,
+            "vnet".into(),
+        );
         if let Some(p) = &b.public_ip {
             c.reference("public ip", p, &ix.public_ips, &b.at, "public_ip".into());
         }
     }
     for vm in &t.virtual_machines {
         for (i, n) in vm.network_interfaces.iter().enumerate() {
-            c.reference("network interface", n, &ix.network_interfaces, &vm.at, format!("network_interfaces/{i}"));
+            c.reference(
+                "network interface",
+                n,
+                &ix.network_interfaces,
+                &vm.at,
+                format!("network_interfaces/{i}"),
+            );
         }
     }
     for nic in &t.network_interfaces {
-        if c.subnet_ref(&nic.subnet, &nic.at, "subnet".into()) {
-            if let Some(ip) = nic.private_ip_address {
-                ip_in_subnet(c, ip, &nic.subnet, &nic.at, "private_ip_address", "network interface", &nic.name);
+        if c.subnet_ref(&nic.subnet, &nic.at, "subnet".into())
+            && let Some(ip) = nic.private_ip_address {
+                ip_in_subnet(
+                    c,
+                    ip,
+                    &nic.subnet,
+                    &nic.at,
+                    "private_ip_address",
+                    "network interface",
+                    &nic.name,
+                );
             }
-        }
         if let Some(p) = &nic.public_ip {
             c.reference("public ip", p, &ix.public_ips, &nic.at, "public_ip".into());
         }
         if let Some(p) = &nic.network_security_group {
-            c.reference("network security group", p, &ix.network_security_groups, &nic.at, "network_security_group".into());
+            c.reference(
+                "network security group",
+                p,
+                &ix.network_security_groups,
+                &nic.at,
+                "network_security_group".into(),
+            );
         }
         for (i, a) in nic.application_security_groups.iter().enumerate() {
-            c.reference("application security group", a, &ix.application_security_groups, &nic.at, format!("application_security_groups/{i}"));
+            c.reference(
+                "application security group",
+                a,
+                &ix.application_security_groups,
+                &nic.at,
+                format!("application_security_groups/{i}"),
+            );
         }
     }
     for f in &t.firewalls {
-        if c.reference("virtual network", &f.vnet, &ix.virtual_networks, &f.at, "vnet".into()) {
+        if c.reference(
+            "virtual network",
+            &f.vnet,
+            &ix.virtual_networks,
+            &f.at,
+            "vnet".into(),
+        ) {
             let v = &t.virtual_networks[ix.virtual_networks[&f.vnet]];
-            if !v.address_space.iter().any(|a| a.contains(&f.private_ip_address)) {
+            if !v
+                .address_space
+                .iter()
+                .any(|a| a.contains(&f.private_ip_address))
+            {
                 c.push(
                     "ip-outside-subnet",
                     &f.at,
                     Some("private_ip_address".into()),
-                    format!("firewall `{}` address {} is outside VNet `{}`", f.name, f.private_ip_address, v.name),
+                    format!(
+                        "firewall `{}` address {} is outside VNet `{}`",
+                        f.name, f.private_ip_address, v.name
+                    ),
                     None,
                 );
             }
         }
         for (i, p) in f.public_ips.iter().enumerate() {
-            c.reference("public ip", p, &ix.public_ips, &f.at, format!("public_ips/{i}"));
+            c.reference(
+                "public ip",
+                p,
+                &ix.public_ips,
+                &f.at,
+                format!("public_ips/{i}"),
+            );
         }
         if let Some(p) = &f.firewall_policy {
-            c.reference("firewall policy", p, &ix.firewall_policies, &f.at, "firewall_policy".into());
+            c.reference(
+                "firewall policy",
+                p,
+                &ix.firewall_policies,
+                &f.at,
+                "firewall_policy".into(),
+            );
         }
     }
     for p in &t.firewall_policies {
         if let Some(b) = &p.base_policy {
-            c.reference("firewall policy", b, &ix.firewall_policies, &p.at, "base_policy".into());
+            c.reference(
+                "firewall policy",
+                b,
+                &ix.firewall_policies,
+                &p.at,
+                "base_policy".into(),
+            );
         }
     }
     for s in &t.service_endpoint_policies {
         for (i, d) in s.definitions.iter().enumerate() {
             for (j, r) in d.service_resources.iter().enumerate() {
                 if !r.starts_with('/') && !ix.storage_accounts.contains_key(r) {
-                    c.reference("storage account", r, &ix.storage_accounts, &s.at, format!("definitions/{i}/service_resources/{j}"));
+                    c.reference(
+                        "storage account",
+                        r,
+                        &ix.storage_accounts,
+                        &s.at,
+                        format!("definitions/{i}/service_resources/{j}"),
+                    );
                 }
             }
         }
     }
 }
 
-fn ip_in_subnet(c: &mut Ctx, ip: IpAddr, subnet: &str, at: &Provenance, field: &str, what: &str, name: &str) {
-    let Some(&(vi, si)) = c.ix.subnets.get(subnet) else { return };
+fn ip_in_subnet(
+    c: &mut Ctx,
+    ip: IpAddr,
+    subnet: &str,
+    at: &Provenance,
+    field: &str,
+    what: &str,
+    name: &str,
+) {
+    let Some(&(vi, si)) = c.ix.subnets.get(subnet) else {
+        return;
+    };
     let s = &c.t.virtual_networks[vi].subnets[si];
     if !s.contains(ip) {
         let prefixes: Vec<String> = s.prefixes().map(|p| p.to_string()).collect();
@@ -545,13 +912,19 @@ fn ip_in_subnet(c: &mut Ctx, ip: IpAddr, subnet: &str, at: &Provenance, field: &
             "ip-outside-subnet",
             at,
             Some(field.into()),
-            format!("{what} `{name}` address {ip} is outside its subnet `{subnet}` ({})", prefixes.join(", ")),
-            Some("pick an address inside the subnet, or leave it out to let Azure allocate one".into()),
+            format!(
+                "{what} `{name}` address {ip} is outside its subnet `{subnet}` ({})",
+                prefixes.join(", ")
+            ),
+            Some(
+                "pick an address inside the subnet, or leave it out to let Azure allocate one"
+                    .into(),
+            ),
         );
         return;
     }
-    if let Some(p) = s.prefixes().find(|p| p.contains(&ip)) {
-        if let (IpNet::V4(p4), IpAddr::V4(ip4)) = (p, ip) {
+    if let Some(p) = s.prefixes().find(|p| p.contains(&ip))
+        && let (IpNet::V4(p4), IpAddr::V4(ip4)) = (p, ip) {
             let off = u32::from(ip4) - u32::from(p4.network());
             let last = u32::from(p4.broadcast()) - u32::from(p4.network());
             if off < 4 || off == last {
@@ -564,7 +937,6 @@ fn ip_in_subnet(c: &mut Ctx, ip: IpAddr, subnet: &str, at: &Provenance, field: &
                 );
             }
         }
-    }
 }
 
 fn private_link(c: &mut Ctx) {
@@ -587,45 +959,129 @@ fn private_link(c: &mut Ctx) {
             let hint = did_you_mean(&pe.group_id, valid.iter().copied())
                 .map(|g| format!("did you mean `{g}`?"))
                 .unwrap_or_else(|| format!("{} accepts: {}", pe.target, valid.join(", ")));
-            c.push("invalid-value", &pe.at, Some("group_id".into()), format!("group id `{}` does not fit target {}", pe.group_id, pe.target), Some(hint));
+            c.push(
+                "invalid-value",
+                &pe.at,
+                Some("group_id".into()),
+                format!(
+                    "group id `{}` does not fit target {}",
+                    pe.group_id, pe.target
+                ),
+                Some(hint),
+            );
         }
         if let Some(ip) = pe.ip_address {
             if subnet_ok {
-                ip_in_subnet(c, ip, &pe.subnet, &pe.at, "ip_address", "private endpoint", &pe.name);
+                ip_in_subnet(
+                    c,
+                    ip,
+                    &pe.subnet,
+                    &pe.at,
+                    "ip_address",
+                    "private endpoint",
+                    &pe.name,
+                );
             }
             if let Some(other) = ips.insert(ip, &pe.name) {
                 c.push(
                     "duplicate-address",
                     &pe.at,
                     Some("ip_address".into()),
-                    format!("private endpoints `{other}` and `{}` both use {ip}", pe.name),
+                    format!(
+                        "private endpoints `{other}` and `{}` both use {ip}",
+                        pe.name
+                    ),
                     None,
                 );
             }
         }
         for (i, z) in pe.dns_zone_group.iter().enumerate() {
-            c.reference("private dns zone", z, &ix.private_dns_zones, &pe.at, format!("dns_zone_group/{i}"));
+            let ambiguous =
+                !z.contains('/') && t.private_dns_zones.iter().filter(|x| &x.name == z).count() > 1;
+            if ambiguous {
+                c.push(
+                    "ambiguous-reference",
+                    &pe.at,
+                    Some(format!("dns_zone_group/{i}")),
+                    format!("several zones are named `{z}`"),
+                    Some("write <resource_group>/<zone>".into()),
+                );
+            } else {
+                c.reference(
+                    "private dns zone",
+                    z,
+                    &ix.private_dns_zones,
+                    &pe.at,
+                    format!("dns_zone_group/{i}"),
+                );
+            }
         }
     }
+    let mut linked_names: HashMap<(String, String), String> = HashMap::new();
     for z in &t.private_dns_zones {
         for (i, v) in z.vnet_links.iter().enumerate() {
-            c.reference("virtual network", v, &ix.virtual_networks, &z.at, format!("vnet_links/{i}"));
+            if let Some(other) =
+                linked_names.insert((v.clone(), z.name.to_ascii_lowercase()), z.key())
+                && other != z.key() {
+                    c.push(
+                        "duplicate-link",
+                        &z.at,
+                        Some(format!("vnet_links/{i}")),
+                        format!(
+                            "VNet `{v}` is linked to two zones named `{}` ({other} and {})",
+                            z.name,
+                            z.key()
+                        ),
+                        Some(
+                            "Azure links a VNet to at most one private DNS zone of a given name"
+                                .into(),
+                        ),
+                    );
+                }
+        }
+        for (i, v) in z.vnet_links.iter().enumerate() {
+            c.reference(
+                "virtual network",
+                v,
+                &ix.virtual_networks,
+                &z.at,
+                format!("vnet_links/{i}"),
+            );
         }
         let mut linked = HashSet::new();
         for (i, v) in z.vnet_links.iter().enumerate() {
             if !linked.insert(v) {
-                c.push("duplicate-name", &z.at, Some(format!("vnet_links/{i}")), format!("VNet `{v}` is linked twice to zone `{}`", z.name), None);
+                c.push(
+                    "duplicate-name",
+                    &z.at,
+                    Some(format!("vnet_links/{i}")),
+                    format!("VNet `{v}` is linked twice to zone `{}`", z.name),
+                    None,
+                );
             }
         }
     }
     for r in &t.dns_resolvers {
-        c.reference("virtual network", &r.vnet, &ix.virtual_networks, &r.at, "vnet".into());
+        c.reference(
+            "virtual network",
+            &r.vnet,
+            &ix.virtual_networks,
+            &r.at,
+            "vnet".into(),
+        );
         for (i, e) in r.inbound_endpoints.iter().enumerate() {
-            if c.subnet_ref(&e.subnet, &r.at, format!("inbound_endpoints/{i}/subnet")) {
-                if let Some(ip) = e.ip_address {
-                    ip_in_subnet(c, ip, &e.subnet, &r.at, &format!("inbound_endpoints/{i}/ip_address"), "resolver endpoint", &e.name);
+            if c.subnet_ref(&e.subnet, &r.at, format!("inbound_endpoints/{i}/subnet"))
+                && let Some(ip) = e.ip_address {
+                    ip_in_subnet(
+                        c,
+                        ip,
+                        &e.subnet,
+                        &r.at,
+                        &format!("inbound_endpoints/{i}/ip_address"),
+                        "resolver endpoint",
+                        &e.name,
+                    );
                 }
-            }
         }
         for (i, e) in r.outbound_endpoints.iter().enumerate() {
             c.subnet_ref(&e.subnet, &r.at, format!("outbound_endpoints/{i}/subnet"));
@@ -633,13 +1089,22 @@ fn private_link(c: &mut Ctx) {
     }
     for rs in &t.dns_forwarding_rulesets {
         for (i, v) in rs.vnet_links.iter().enumerate() {
-            c.reference("virtual network", v, &ix.virtual_networks, &rs.at, format!("vnet_links/{i}"));
+            c.reference(
+                "virtual network",
+                v,
+                &ix.virtual_networks,
+                &rs.at,
+                format!("vnet_links/{i}"),
+            );
         }
         for (i, oe) in rs.outbound_endpoints.iter().enumerate() {
             let known = oe.split_once('/').is_some_and(|(r, e)| {
-                ix.dns_resolvers
-                    .get(r)
-                    .is_some_and(|&ri| t.dns_resolvers[ri].outbound_endpoints.iter().any(|x| x.name == e))
+                ix.dns_resolvers.get(r).is_some_and(|&ri| {
+                    t.dns_resolvers[ri]
+                        .outbound_endpoints
+                        .iter()
+                        .any(|x| x.name == e)
+                })
             });
             if !known {
                 c.push(

@@ -35,11 +35,14 @@ impl FromStr for AddressPrefix {
         }
         let tag_shaped = !t.is_empty()
             && t.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
         if tag_shaped {
             Ok(AddressPrefix::Tag(t.to_string()))
         } else {
-            Err(format!("`{t}` is neither an address prefix nor a service tag"))
+            Err(format!(
+                "`{t}` is neither an address prefix nor a service tag"
+            ))
         }
     }
 }
@@ -60,7 +63,9 @@ impl fmt::Display for AddressPrefix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AddressPrefix::Any => f.write_str("*"),
-            AddressPrefix::Net(n) if n.prefix_len() == n.max_prefix_len() => write!(f, "{}", n.addr()),
+            AddressPrefix::Net(n) if n.prefix_len() == n.max_prefix_len() => {
+                write!(f, "{}", n.addr())
+            }
             AddressPrefix::Net(n) => write!(f, "{n}"),
             AddressPrefix::Tag(t) => f.write_str(t),
         }
@@ -106,7 +111,11 @@ macro_rules! string_serde {
     };
 }
 
-string_serde!(AddressPrefix, "AddressPrefix", "`*`, a CIDR prefix, an IP address, or a service tag");
+string_serde!(
+    AddressPrefix,
+    "AddressPrefix",
+    "`*`, a CIDR prefix, an IP address, or a service tag"
+);
 
 /// An inclusive port range; `*` is 0-65535.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -139,7 +148,10 @@ impl FromStr for PortRange {
         }
         let bad = || format!("`{t}` is not a port or port range (write 443, 8000-8999 or *)");
         let (lo, hi) = match t.split_once('-') {
-            Some((a, b)) => (a.trim().parse::<u16>().map_err(|_| bad())?, b.trim().parse::<u16>().map_err(|_| bad())?),
+            Some((a, b)) => (
+                a.trim().parse::<u16>().map_err(|_| bad())?,
+                b.trim().parse::<u16>().map_err(|_| bad())?,
+            ),
             None => {
                 let p = t.parse::<u16>().map_err(|_| bad())?;
                 (p, p)
@@ -164,7 +176,11 @@ impl fmt::Display for PortRange {
     }
 }
 
-string_serde!(PortRange, "PortRange", "a port (443), a range (8000-8999) or *");
+string_serde!(
+    PortRange,
+    "PortRange",
+    "a port (443), a range (8000-8999) or *"
+);
 
 /// Deserialises a list that may also be written as one string with commas (`"80, 8080-8089"`),
 /// as the Azure ML CLI writes port lists, or as a single value.

@@ -1,14 +1,12 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! # moat-report
+//!
+//! The last stage of moat's pipeline: turning the model and the analyses' answers into what
+//! people and CI read.
+//!
+//! - [`show`]: the inventory of a deployment and each workspace's isolation posture;
+//! - [`graph`]: the topology as a DOT or Mermaid diagram (VNets as clusters, private endpoints
+//!   as edges to their targets).
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub mod graph;
+pub mod show;
+pub mod style;

@@ -1,0 +1,352 @@
+//! `moat show`: what a deployment holds, and each workspace's isolation posture at a glance.
+
+use crate::style::Style;
+use moat_model::address::{Address, Kind};
+use moat_model::enums::{DefaultAction, IsolationMode, PublicNetworkAccess};
+use moat_model::{Topology, Unknown, Unmodelled};
+use serde::Serialize;
+use std::fmt::Write;
+
+/// The inventory of a deployment.
+#[derive(Debug, Serialize)]
+pub struct Inventory<'a> {
+    pub name: Option<&'a str>,
+    pub format: &'a str,
+    /// Resource counts per kind.
+    pub counts: Vec<Count>,
+    pub workspaces: Vec<WorkspacePosture>,
+    pub registries: Vec<RegistryPosture>,
+    /// Values the importer could not resolve.
+    pub unknowns: &'a [Unknown],
+    /// Resource types present but not modelled, with how many of each.
+    pub unmodelled: Vec<Count>,
+}
+
+/// A count of one kind.
+#[derive(Debug, Serialize)]
+pub struct Count {
+    pub kind: String,
+    pub count: usize,
+}
+
+/// One workspace's isolation posture.
+#[derive(Debug, Serialize)]
+pub struct WorkspacePosture {
+    pub name: String,
+    pub region: Option<String>,
+    /// `Enabled (all networks)`, `Enabled (selected IPs: n)` or `Disabled`.
+    pub public_access: String,
+    /// Private endpoints to the workspace: `name in vnet/subnet (state)`.
+    pub private_endpoints: Vec<String>,
+    /// `managed network: AllowOnlyApprovedOutbound (3 user rules)`, `custom VNet`, `no VNet`.
+    pub outbound: String,
+    pub computes: Vec<String>,
+    /// One line per dependency: storage, key vault, container registry.
+    pub dependencies: Vec<String>,
+    pub image_build_compute: Option<String>,
+    pub registries: Vec<String>,
+}
+
+/// One registry's posture.
+#[derive(Debug, Serialize)]
+pub struct RegistryPosture {
+    pub name: String,
+    pub public_access: String,
+    pub private_endpoints: Vec<String>,
+    pub managed_storage: String,
+    pub managed_acr: String,
+}
+
+fn pna(p: PublicNetworkAccess) -> &'static str {
+    match p {
+        PublicNetworkAccess::Enabled | PublicNetworkAccess::SecuredByPerimeter => "Enabled",
+        PublicNetworkAccess::Disabled => "Disabled",
+    }
+}
+
+fn endpoints_to(t: &Topology, pred: impl Fn(&Address) -> bool) -> Vec<String> {
+    t.private_endpoints
+        .iter()
+        .filter(|p| pred(&p.target))
+        .map(|p| {
+            format!(
+                "{} [{}] in {} ({})",
+                p.name, p.group_id, p.subnet, p.connection_state
+            )
+        })
+        .collect()
+}
+
+fn is_resource(a: &Address, kind: Kind, name: &str, sub: Option<&str>) -> bool {
+    matches!(a, Address::Resource { kind: k, name: n, sub: s } if *k == kind && n == name && s.as_deref() == sub)
+}
+
+/// Builds the inventory of a topology.
+pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
+    let counts = t
+        .counts()
+        .into_iter()
+        .map(|(k, n)| Count {
+            kind: k.to_string(),
+            count: n,
+        })
+        .collect();
+    let ix = t.index();
+    let mut workspaces = Vec::new();
+    for w in &t.workspaces {
+        let public_access = match (w.public_network_access, &w.network_acls) {
+            (PublicNetworkAccess::Disabled, _) => "Disabled".to_string(),
+            (_, Some(acl)) if acl.default_action == DefaultAction::Deny => {
+                format!(
+                    "Enabled from selected IP addresses ({} ranges)",
+                    acl.ip_rules.len()
+                )
+            }
+            _ => "Enabled from all networks".to_string(),
+        };
+        let private_endpoints = endpoints_to(t, |a| is_resource(a, Kind::Workspace, &w.name, None));
+        let computes: Vec<_> = t
+            .computes
+            .iter()
+            .filter(|c| c.workspace == w.name)
+            .collect();
+        let outbound = match w.managed_network.isolation_mode {
+            IsolationMode::Disabled => {
+                if computes.iter().any(|c| c.subnet.is_some()) {
+                    "custom VNet".to_string()
+                } else if computes.is_empty() {
+                    "no computes declared".to_string()
+                } else {
+                    "no VNet (computes on Azure's network)".to_string()
+                }
+            }
+            mode => {
+                let n = w.managed_network.outbound_rules.len();
+                format!(
+                    "managed network {mode} ({n} user rule{})",
+                    if n == 1 { "" } else { "s" }
+                )
+            }
+        };
+        let computes = computes
+            .iter()
+            .map(|c| {
+                let place = match (&c.subnet, w.managed_network.enabled()) {
+                    (Some(s), _) => s.clone(),
+                    (None, true) => "managed network".into(),
+                    (None, false) => "no VNet".into(),
+                };
+                format!(
+                    "{} {} in {}, {}",
+                    c.compute_type,
+                    c.name,
+                    place,
+                    if c.enable_node_public_ip {
+                        "public IP"
+                    } else {
+                        "no public IP"
+                    }
+                )
+            })
+            .collect();
+        let mut dependencies = Vec::new();
+        if let Some(s) = &w.storage_account {
+            let line = match ix.storage_accounts.get(s).map(|&i| &t.storage_accounts[i]) {
+                Some(sa) => {
+                    let pes: Vec<String> = t
+                        .private_endpoints
+                        .iter()
+                        .filter(|p| is_resource(&p.target, Kind::Storage, s, None))
+                        .map(|p| p.group_id.clone())
+                        .collect();
+                    format!(
+                        "storage {s}: public {}, default action {}, private endpoints [{}]",
+                        pna(sa.public_network_access),
+                        sa.network_rules.default_action,
+                        pes.join(", ")
+                    )
+                }
+                None => format!("storage {s}: not in the input"),
+            };
+            dependencies.push(line);
+        }
+        if let Some(k) = &w.key_vault {
+            let line = match ix.key_vaults.get(k).map(|&i| &t.key_vaults[i]) {
+                Some(kv) => format!(
+                    "key vault {k}: public {}, private endpoints {}",
+                    pna(kv.public_network_access),
+                    endpoints_to(t, |a| is_resource(a, Kind::Keyvault, k, None)).len()
+                ),
+                None => format!("key vault {k}: not in the input"),
+            };
+            dependencies.push(line);
+        }
+        match &w.container_registry {
+            Some(a) => {
+                let line = match ix
+                    .container_registries
+                    .get(a)
+                    .map(|&i| &t.container_registries[i])
+                {
+                    Some(acr) => format!(
+                        "container registry {a}: {}, public {}, private endpoints {}",
+                        acr.sku,
+                        pna(acr.public_network_access),
+                        endpoints_to(t, |x| is_resource(x, Kind::Acr, a, None)).len()
+                    ),
+                    None => format!("container registry {a}: not in the input"),
+                };
+                dependencies.push(line);
+            }
+            None => dependencies
+                .push("container registry: none yet (Azure creates one on first use)".into()),
+        }
+        workspaces.push(WorkspacePosture {
+            name: w.name.clone(),
+            region: w.region.clone(),
+            public_access,
+            private_endpoints,
+            outbound,
+            computes,
+            dependencies,
+            image_build_compute: w.image_build_compute.clone(),
+            registries: w.uses_registries.clone(),
+        });
+    }
+    let registries = t
+        .registries
+        .iter()
+        .map(|r| {
+            let managed = |m: &moat_model::ml::RegistryManagedResource, sub: &str| {
+                let n =
+                    endpoints_to(t, |a| is_resource(a, Kind::Registry, &r.name, Some(sub))).len();
+                format!(
+                    "public {}, private endpoints {n}",
+                    m.public_network_access.map(pna).unwrap_or("Enabled")
+                )
+            };
+            RegistryPosture {
+                name: r.name.clone(),
+                public_access: pna(r.public_network_access).to_string(),
+                private_endpoints: endpoints_to(t, |a| {
+                    is_resource(a, Kind::Registry, &r.name, None)
+                }),
+                managed_storage: managed(&r.storage, "storage"),
+                managed_acr: managed(&r.acr, "acr"),
+            }
+        })
+        .collect();
+    let mut unmodelled: Vec<Count> = Vec::new();
+    for u in &t.unmodelled {
+        let u: &Unmodelled = u;
+        match unmodelled.iter_mut().find(|c| c.kind == u.resource_type) {
+            Some(c) => c.count += 1,
+            None => unmodelled.push(Count {
+                kind: u.resource_type.clone(),
+                count: 1,
+            }),
+        }
+    }
+    unmodelled.sort_by(|a, b| a.kind.cmp(&b.kind));
+    Inventory {
+        name: t.name.as_deref(),
+        format,
+        counts,
+        workspaces,
+        registries,
+        unknowns: &t.unknowns,
+        unmodelled,
+    }
+}
+
+/// Renders the inventory for a terminal.
+pub fn render_text(inv: &Inventory, style: Style) -> String {
+    let mut o = String::new();
+    let title = inv.name.unwrap_or("deployment");
+    let _ = writeln!(o, "{} ({} input)", style.bold(title), inv.format);
+    let _ = writeln!(o);
+    let _ = writeln!(o, "{}", style.bold("Resources"));
+    let width = inv.counts.iter().map(|c| c.kind.len()).max().unwrap_or(0);
+    for c in &inv.counts {
+        let _ = writeln!(o, "  {:<width$}  {:>6}", c.kind, c.count);
+    }
+    for w in &inv.workspaces {
+        let _ = writeln!(o);
+        let region = w
+            .region
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "{}{region}",
+            style.bold(&format!("Workspace {}", w.name))
+        );
+        let access = if w.public_access == "Disabled" {
+            style.good(&w.public_access)
+        } else {
+            style.warn(&w.public_access)
+        };
+        let _ = writeln!(o, "  inbound     public network access {access}");
+        if w.private_endpoints.is_empty() {
+            let _ = writeln!(o, "              no private endpoint");
+        }
+        for p in &w.private_endpoints {
+            let _ = writeln!(o, "              private endpoint {p}");
+        }
+        let _ = writeln!(o, "  outbound    {}", w.outbound);
+        for c in &w.computes {
+            let _ = writeln!(o, "  compute     {c}");
+        }
+        for d in &w.dependencies {
+            let _ = writeln!(o, "  depends on  {d}");
+        }
+        match &w.image_build_compute {
+            Some(c) => {
+                let _ = writeln!(o, "  image build {c}");
+            }
+            None => {
+                let _ = writeln!(o, "  image build serverless (image_build_compute not set)");
+            }
+        }
+        if !w.registries.is_empty() {
+            let _ = writeln!(o, "  registries  {}", w.registries.join(", "));
+        }
+    }
+    for r in &inv.registries {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "{}", style.bold(&format!("Registry {}", r.name)));
+        let _ = writeln!(o, "  inbound     public network access {}", r.public_access);
+        for p in &r.private_endpoints {
+            let _ = writeln!(o, "              private endpoint {p}");
+        }
+        let _ = writeln!(o, "  storage     {}", r.managed_storage);
+        let _ = writeln!(o, "  acr         {}", r.managed_acr);
+    }
+    if !inv.unknowns.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "{}",
+            style.warn(&format!("Unknown values ({})", inv.unknowns.len()))
+        );
+        for u in inv.unknowns {
+            let _ = writeln!(
+                o,
+                "  {} {}: {}  {}",
+                u.resource,
+                u.field,
+                u.reason,
+                style.dim(&u.at.to_string())
+            );
+        }
+    }
+    if !inv.unmodelled.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "{}", style.warn("Present but not modelled"));
+        for c in &inv.unmodelled {
+            let _ = writeln!(o, "  {} ×{}", c.kind, c.count);
+        }
+    }
+    o
+}

@@ -185,10 +185,12 @@ fn cut(node: &mut Node, span: Span) -> Option<(Span, String)> {
                 .iter()
                 .position(|(k, v)| inside(k.span, span) || inside(v.span, span))?;
             let (k, v) = &mut entries[i];
-            if !inside(k.span, span) && v.span != span
-                && let Some(c) = cut(v, span) {
-                    return Some(c);
-                }
+            if !inside(k.span, span)
+                && v.span != span
+                && let Some(c) = cut(v, span)
+            {
+                return Some(c);
+            }
             let key = k.text().unwrap_or_default().to_string();
             entries.remove(i);
             Some((here, key))
@@ -196,9 +198,10 @@ fn cut(node: &mut Node, span: Span) -> Option<(Span, String)> {
         Value::Seq(items) => {
             let i = items.iter().position(|v| inside(v.span, span))?;
             if items[i].span != span
-                && let Some(c) = cut(&mut items[i], span) {
-                    return Some(c);
-                }
+                && let Some(c) = cut(&mut items[i], span)
+            {
+                return Some(c);
+            }
             items.remove(i);
             Some((here, String::new()))
         }
@@ -273,11 +276,14 @@ impl<'a> NodeDe<'a> {
 fn pin<T>(r: Result<T, DeError>, node: &Node) -> Result<T, DeError> {
     r.map_err(|e| {
         let mut e = e;
-        if e.span.is_none() && e.code == "invalid-value"
+        if e.span.is_none()
+            && e.code == "invalid-value"
             && let Value::Scalar { text, .. } = &node.value
-                && !e.message.contains(text.as_str()) && text.len() < 200 {
-                    e.message = format!("`{text}`: {}", e.message);
-                }
+            && !e.message.contains(text.as_str())
+            && text.len() < 200
+        {
+            e.message = format!("`{text}`: {}", e.message);
+        }
         e.at(node.span)
     })
 }

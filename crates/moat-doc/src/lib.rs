@@ -10,6 +10,9 @@
 //!   resource reported;
 //! - [`Loaded`] / [`LoadError`]: what an importer returns.
 
+// Errors carry a whole located diagnostic; they are the cold path, so their size is no concern.
+#![allow(clippy::result_large_err)]
+
 pub mod de;
 pub mod source;
 pub mod tree;

@@ -277,8 +277,7 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
     let err =
         |code: &str, msg: String, span: Span| Diagnostic::error(code, msg, file.location(span));
 
-    loop {
-        let Some(ev) = parser.next_event() else { break };
+    while let Some(ev) = parser.next_event() {
         let (event, sp) = match ev {
             Ok(x) => x,
             Err(e) => {

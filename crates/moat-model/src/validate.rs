@@ -689,19 +689,20 @@ fn network(c: &mut Ctx) {
             }
             for (i, p) in r.source.iter().chain(&r.destination).enumerate() {
                 if let crate::values::AddressPrefix::Net(n) = p
-                    && n.trunc() != *n {
-                        c.push(
-                            "invalid-prefix",
-                            &r.at,
-                            Some(if i < r.source.len() {
-                                format!("source/{i}")
-                            } else {
-                                format!("destination/{}", i - r.source.len())
-                            }),
-                            format!("`{n}` has host bits set"),
-                            Some(format!("write {}", n.trunc())),
-                        );
-                    }
+                    && n.trunc() != *n
+                {
+                    c.push(
+                        "invalid-prefix",
+                        &r.at,
+                        Some(if i < r.source.len() {
+                            format!("source/{i}")
+                        } else {
+                            format!("destination/{}", i - r.source.len())
+                        }),
+                        format!("`{n}` has host bits set"),
+                        Some(format!("write {}", n.trunc())),
+                    );
+                }
             }
         }
     }
@@ -787,17 +788,18 @@ fn network(c: &mut Ctx) {
     }
     for nic in &t.network_interfaces {
         if c.subnet_ref(&nic.subnet, &nic.at, "subnet".into())
-            && let Some(ip) = nic.private_ip_address {
-                ip_in_subnet(
-                    c,
-                    ip,
-                    &nic.subnet,
-                    &nic.at,
-                    "private_ip_address",
-                    "network interface",
-                    &nic.name,
-                );
-            }
+            && let Some(ip) = nic.private_ip_address
+        {
+            ip_in_subnet(
+                c,
+                ip,
+                &nic.subnet,
+                &nic.at,
+                "private_ip_address",
+                "network interface",
+                &nic.name,
+            );
+        }
         if let Some(p) = &nic.public_ip {
             c.reference("public ip", p, &ix.public_ips, &nic.at, "public_ip".into());
         }
@@ -924,19 +926,20 @@ fn ip_in_subnet(
         return;
     }
     if let Some(p) = s.prefixes().find(|p| p.contains(&ip))
-        && let (IpNet::V4(p4), IpAddr::V4(ip4)) = (p, ip) {
-            let off = u32::from(ip4) - u32::from(p4.network());
-            let last = u32::from(p4.broadcast()) - u32::from(p4.network());
-            if off < 4 || off == last {
-                c.push(
+        && let (IpNet::V4(p4), IpAddr::V4(ip4)) = (p, ip)
+    {
+        let off = u32::from(ip4) - u32::from(p4.network());
+        let last = u32::from(p4.broadcast()) - u32::from(p4.network());
+        if off < 4 || off == last {
+            c.push(
                     "reserved-address",
                     at,
                     Some(field.into()),
                     format!("{what} `{name}` address {ip} is one of the 5 addresses Azure reserves in `{subnet}`"),
                     Some("Azure reserves the first four addresses and the last one of every subnet".into()),
                 );
-            }
         }
+    }
 }
 
 fn private_link(c: &mut Ctx) {
@@ -1022,22 +1025,22 @@ fn private_link(c: &mut Ctx) {
         for (i, v) in z.vnet_links.iter().enumerate() {
             if let Some(other) =
                 linked_names.insert((v.clone(), z.name.to_ascii_lowercase()), z.key())
-                && other != z.key() {
-                    c.push(
-                        "duplicate-link",
-                        &z.at,
-                        Some(format!("vnet_links/{i}")),
-                        format!(
-                            "VNet `{v}` is linked to two zones named `{}` ({other} and {})",
-                            z.name,
-                            z.key()
-                        ),
-                        Some(
-                            "Azure links a VNet to at most one private DNS zone of a given name"
-                                .into(),
-                        ),
-                    );
-                }
+                && other != z.key()
+            {
+                c.push(
+                    "duplicate-link",
+                    &z.at,
+                    Some(format!("vnet_links/{i}")),
+                    format!(
+                        "VNet `{v}` is linked to two zones named `{}` ({other} and {})",
+                        z.name,
+                        z.key()
+                    ),
+                    Some(
+                        "Azure links a VNet to at most one private DNS zone of a given name".into(),
+                    ),
+                );
+            }
         }
         for (i, v) in z.vnet_links.iter().enumerate() {
             c.reference(
@@ -1071,17 +1074,18 @@ fn private_link(c: &mut Ctx) {
         );
         for (i, e) in r.inbound_endpoints.iter().enumerate() {
             if c.subnet_ref(&e.subnet, &r.at, format!("inbound_endpoints/{i}/subnet"))
-                && let Some(ip) = e.ip_address {
-                    ip_in_subnet(
-                        c,
-                        ip,
-                        &e.subnet,
-                        &r.at,
-                        &format!("inbound_endpoints/{i}/ip_address"),
-                        "resolver endpoint",
-                        &e.name,
-                    );
-                }
+                && let Some(ip) = e.ip_address
+            {
+                ip_in_subnet(
+                    c,
+                    ip,
+                    &e.subnet,
+                    &r.at,
+                    &format!("inbound_endpoints/{i}/ip_address"),
+                    "resolver endpoint",
+                    &e.name,
+                );
+            }
         }
         for (i, e) in r.outbound_endpoints.iter().enumerate() {
             c.subnet_ref(&e.subnet, &r.at, format!("outbound_endpoints/{i}/subnet"));

@@ -120,10 +120,7 @@ pub fn read(root: &Node, file: &SourceFile) -> Result<Topology, Vec<Diagnostic>>
 /// Reads what can be read of a native topology.
 pub fn read_partial(root: &Node, file: &SourceFile) -> Partial {
     let mut failed = Vec::new();
-    let (topology, errors) = match read_inner(root, file, &mut failed) {
-        Ok(t) => (t, Vec::new()),
-        Err((t, e)) => (t, e),
-    };
+    let (topology, errors) = read_inner(root, file, &mut failed);
     Partial {
         topology,
         errors,
@@ -135,21 +132,21 @@ fn read_inner(
     root: &Node,
     file: &SourceFile,
     failed: &mut Vec<String>,
-) -> Result<Topology, (Topology, Vec<Diagnostic>)> {
+) -> (Topology, Vec<Diagnostic>) {
     let mut t = Topology::default();
     let mut errs = Vec::new();
     let entries = match &root.value {
         Value::Map(e) => e,
         _ if root.scalar() == Some(Scalar::Null) => {
-            return Err((
+            return (
                 t,
                 vec![Diagnostic::error("empty", "the file is empty", file.location(root.span)).with_hint(Some(
                     "a topology is a mapping of resource kinds, e.g. `virtual_networks:`; see `moat schema`".into(),
                 ))],
-            ));
+            );
         }
         _ => {
-            return Err((
+            return (
                 t,
                 vec![Diagnostic::error(
                     "invalid-type",
@@ -159,7 +156,7 @@ fn read_inner(
                     ),
                     file.location(root.span),
                 )],
-            ));
+            );
         }
     };
     for (k, v) in entries {
@@ -217,9 +214,5 @@ fn read_inner(
             }
         }
     }
-    if errs.is_empty() {
-        Ok(t)
-    } else {
-        Err((t, errs))
-    }
+    (t, errs)
 }

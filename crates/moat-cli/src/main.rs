@@ -12,7 +12,6 @@ use std::process::ExitCode;
 /// Exit status: nothing to report.
 const OK: u8 = 0;
 /// Exit status: findings (a denied or unknown trace, a failing check).
-#[allow(dead_code)]
 const FINDINGS: u8 = 1;
 /// Exit status: bad input or usage.
 const BAD_INPUT: u8 = 2;
@@ -87,6 +86,107 @@ enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
+    /// Can X reach Y? Hop by hop: DNS, NSGs, routes, firewalls, private endpoints, resource firewalls.
+    #[command(after_help = "Examples:
+  moat trace examples/private-registry --from compute/cpu-cluster --to registry/contosoreg:storage
+  moat trace examples/hub-spoke-firewall --from client/office --to workspace/ws
+  moat trace examples/managed-network-approved-outbound --from compute/cpu-cluster --to fqdn:pypi.org
+  moat trace topology.yaml --from vm/jumpbox --to storage/data:file --port 445 --format json
+
+Addresses: <kind>/<name>[:<sub>] (workspace, registry, storage, keyvault, acr, compute, vm, aks,
+online-endpoint, client), subnet/<vnet>/<subnet>, ip:<address>, fqdn:<name>, tag:<service tag>,
+internet. Exit status: 0 allowed, 1 denied or unknown, 2 bad input.")]
+    Trace {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Where the flow starts.
+        #[arg(long)]
+        from: String,
+        /// Where it goes.
+        #[arg(long)]
+        to: String,
+        /// Destination port.
+        #[arg(long, default_value_t = 443)]
+        port: u16,
+        /// Protocol.
+        #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+        protocol: Proto,
+        /// Azure's service tags file (ServiceTags_Public.json), to decide rules written with addresses.
+        #[arg(long, value_name = "FILE")]
+        service_tags: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TextJson::Text)]
+        format: TextJson,
+    },
+    /// Do the Azure ML operations work? Studio, jobs, registries, endpoints.
+    #[command(after_help = "Examples:
+  moat ops examples/private-registry
+  moat ops examples/secure-workspace-public-registry --op job.registry-asset
+  moat ops topology.yaml --workspace ws --format json
+
+Operations: studio.open, studio.data, sdk.connect, compute.create, job.run, job.registry-asset,
+image.build, registry.create-from-local, registry.share-from-workspace, registry.discover,
+endpoint.deploy-from-registry, endpoint.score, endpoint.outbound.
+Exit status: 0 all applicable operations work, 1 one fails or is unknown, 2 bad input.")]
+    Ops {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Only this workspace.
+        #[arg(long)]
+        workspace: Option<String>,
+        /// Only this registry.
+        #[arg(long)]
+        registry: Option<String>,
+        /// Only this operation.
+        #[arg(long)]
+        op: Option<String>,
+        /// Azure's service tags file (ServiceTags_Public.json).
+        #[arg(long, value_name = "FILE")]
+        service_tags: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TextJson::Text)]
+        format: TextJson,
+    },
+    /// Check every documented requirement and limitation; report findings with stable codes.
+    #[command(after_help = "Examples:
+  moat check examples/private-registry
+  moat check topology.yaml --severity error --format sarif > moat.sarif
+  moat check topology.yaml --select REG,PE --ignore REG013 --format json
+
+Findings at or above --severity make the exit status 1; suppressed findings
+(a resource tag moat:ignore = \"CODE: reason\") are reported but never fail.
+Exit status: 0 clean, 1 findings, 2 bad input.")]
+    Check {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Only these codes or prefixes (comma-separated: REG,WS001).
+        #[arg(long, value_delimiter = ',')]
+        select: Vec<String>,
+        /// Skip these codes or prefixes.
+        #[arg(long, value_delimiter = ',')]
+        ignore: Vec<String>,
+        /// The lowest severity that fails the run (and is shown).
+        #[arg(long, value_enum, default_value_t = SeverityArg::Info)]
+        severity: SeverityArg,
+        /// Azure's service tags file (ServiceTags_Public.json).
+        #[arg(long, value_name = "FILE")]
+        service_tags: Option<PathBuf>,
+        /// Print the trace of every path finding.
+        #[arg(long)]
+        traces: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
+    /// Show the documentation of a rule, or of every rule.
+    #[command(after_help = "Examples:\n  moat rule REG001\n  moat rule --all")]
+    Rule {
+        /// The rule code.
+        code: Option<String>,
+        /// Every rule.
+        #[arg(long)]
+        all: bool,
+    },
     /// Print the JSON Schema of the native topology format.
     Schema,
     /// Print a shell completion script.
@@ -112,6 +212,27 @@ struct InputArgs {
 enum TextJson {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum CheckFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SeverityArg {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Proto {
+    Tcp,
+    Udp,
+    Icmp,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -259,6 +380,282 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                 GraphFormat::Dot => moat_report::graph::dot(&loaded.topology),
                 GraphFormat::Mermaid => moat_report::graph::mermaid(&loaded.topology),
             });
+            OK
+        }
+        Command::Trace {
+            input,
+            from,
+            to,
+            port,
+            protocol,
+            service_tags,
+            format,
+        } => {
+            let parse = |what: &str, s: &str| {
+                s.parse::<moat_model::Address>().map_err(|e| {
+                    eprintln!("error: --{what} {s}: {}", e.message);
+                    if let Some(h) = e.hint {
+                        eprintln!("  hint: {h}");
+                    }
+                    BAD_INPUT
+                })
+            };
+            let (from, to) = match (parse("from", &from), parse("to", &to)) {
+                (Ok(f), Ok(t)) => (f, t),
+                _ => return BAD_INPUT,
+            };
+            let loaded = match load(&input, ctx, false) {
+                Ok(l) => l,
+                Err(code) => return code,
+            };
+            print_warnings(&loaded, ctx);
+            let engine = match moat_engine::Engine::for_topology(
+                &loaded.topology,
+                service_tags.as_deref(),
+            ) {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!("error: cannot read the service tags file: {e}");
+                    return BAD_INPUT;
+                }
+            };
+            let protocol = match protocol {
+                Proto::Tcp => moat_packets::Protocol::TCP,
+                Proto::Udp => moat_packets::Protocol::UDP,
+                Proto::Icmp => moat_packets::Protocol::ICMP,
+            };
+            let q = moat_engine::Query {
+                from,
+                to,
+                protocol,
+                port,
+            };
+            let trace = match moat_engine::trace::trace(&engine, &q) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return BAD_INPUT;
+                }
+            };
+            match format {
+                TextJson::Text => out(&moat_report::trace::render_text(&trace, ctx.style())),
+                TextJson::Json => {
+                    out(&(serde_json::to_string_pretty(&trace).unwrap_or_default() + "\n"))
+                }
+            }
+            if trace.verdict == moat_engine::Verdict::Allowed {
+                OK
+            } else {
+                FINDINGS
+            }
+        }
+        Command::Ops {
+            input,
+            workspace,
+            registry,
+            op,
+            service_tags,
+            format,
+        } => {
+            if let Some(o) = &op
+                && !moat_engine::ops::OPERATIONS.iter().any(|x| x.id == o) {
+                    let ids: Vec<&str> =
+                        moat_engine::ops::OPERATIONS.iter().map(|x| x.id).collect();
+                    eprintln!(
+                        "error: unknown operation `{o}`; operations: {}",
+                        ids.join(", ")
+                    );
+                    return BAD_INPUT;
+                }
+            let loaded = match load(&input, ctx, false) {
+                Ok(l) => l,
+                Err(code) => return code,
+            };
+            print_warnings(&loaded, ctx);
+            let t = &loaded.topology;
+            for (what, name, known) in [
+                (
+                    "workspace",
+                    &workspace,
+                    t.workspaces
+                        .iter()
+                        .map(|w| w.name.as_str())
+                        .collect::<Vec<_>>(),
+                ),
+                (
+                    "registry",
+                    &registry,
+                    t.registries.iter().map(|r| r.name.as_str()).collect(),
+                ),
+            ] {
+                if let Some(n) = name
+                    && !known.contains(&n.as_str()) {
+                        eprintln!(
+                            "error: no {what} `{n}` in {}; {what}s: {}",
+                            input.path.display(),
+                            known.join(", ")
+                        );
+                        return BAD_INPUT;
+                    }
+            }
+            let engine = match moat_engine::Engine::for_topology(t, service_tags.as_deref()) {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!("error: cannot read the service tags file: {e}");
+                    return BAD_INPUT;
+                }
+            };
+            let intent = moat_engine::intent::Intent::of(t);
+            let filter = moat_engine::ops::Filter {
+                workspace,
+                registry,
+                op,
+            };
+            let results = moat_engine::ops::evaluate(&engine, &intent, &filter);
+            match format {
+                TextJson::Text => {
+                    out(&moat_report::ops::render_text(&results, ctx.style()));
+                    if !intent.assumptions.is_empty() && !ctx.quiet {
+                        out(&format!(
+                            "\n{}\n",
+                            ctx.style().dim("Assumed (declare intent to replace):")
+                        ));
+                        for a in &intent.assumptions {
+                            out(&format!("  {}\n", ctx.style().dim(a)));
+                        }
+                    }
+                }
+                TextJson::Json => {
+                    let v = serde_json::json!({ "operations": results, "assumptions": intent.assumptions });
+                    out(&(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"));
+                }
+            }
+            let bad = results.iter().any(|r| {
+                matches!(
+                    r.status,
+                    moat_engine::ops::Status::Fails | moat_engine::ops::Status::Unknown
+                )
+            });
+            if bad { FINDINGS } else { OK }
+        }
+        Command::Check {
+            input,
+            select,
+            ignore,
+            severity,
+            service_tags,
+            traces,
+            format,
+        } => {
+            let sel = moat_rules::check::Selection { select, ignore };
+            let known: Vec<&str> = moat_rules::all().iter().map(|r| r.doc().code).collect();
+            for p in sel.select.iter().chain(&sel.ignore) {
+                if !known
+                    .iter()
+                    .any(|c| c.to_ascii_uppercase().starts_with(&p.to_ascii_uppercase()))
+                {
+                    eprintln!("error: `{p}` matches no rule code; see `moat rule --all`");
+                    return BAD_INPUT;
+                }
+            }
+            let loaded = match load(&input, ctx, false) {
+                Ok(l) => l,
+                Err(code) => return code,
+            };
+            if format == CheckFormat::Text {
+                print_warnings(&loaded, ctx);
+            }
+            let engine = match moat_engine::Engine::for_topology(
+                &loaded.topology,
+                service_tags.as_deref(),
+            ) {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!("error: cannot read the service tags file: {e}");
+                    return BAD_INPUT;
+                }
+            };
+            let cx = moat_rules::Context::new(&engine);
+            let threshold = match severity {
+                SeverityArg::Error => moat_rules::Severity::Error,
+                SeverityArg::Warning => moat_rules::Severity::Warning,
+                SeverityArg::Info => moat_rules::Severity::Info,
+            };
+            let findings: Vec<moat_rules::Finding> = moat_rules::check::run(&cx, &sel)
+                .into_iter()
+                .filter(|f| f.severity >= threshold)
+                .collect();
+            let summary = moat_rules::check::summary(&findings);
+            match format {
+                CheckFormat::Text => {
+                    out(&moat_report::check::render_text(
+                        &findings,
+                        ctx.style(),
+                        traces,
+                    ));
+                    if !ctx.quiet {
+                        out(&format!(
+                            "{}\n",
+                            moat_report::check::summary_line(&summary, ctx.style())
+                        ));
+                    }
+                }
+                CheckFormat::Json => {
+                    out(&(moat_report::check::render_json(&findings, &summary) + "\n"))
+                }
+                CheckFormat::Sarif => {
+                    let all = moat_rules::all();
+                    let docs: Vec<&moat_rules::RuleDoc> = all
+                        .iter()
+                        .filter(|r| sel.includes(r.doc().code))
+                        .map(|r| r.doc())
+                        .collect();
+                    out(&(moat_report::check::render_sarif(
+                        &findings,
+                        &docs,
+                        &input.path.display().to_string(),
+                    ) + "\n"));
+                }
+            }
+            if findings.iter().any(|f| f.suppressed.is_none()) {
+                FINDINGS
+            } else {
+                OK
+            }
+        }
+        Command::Rule { code, all } => {
+            let rules = moat_rules::all();
+            match (code, all) {
+                (Some(c), _) => match moat_rules::by_code(&c) {
+                    Some(r) => out(&moat_report::check::rule_text(r.doc(), ctx.style())),
+                    None => {
+                        let codes: Vec<&str> = rules.iter().map(|r| r.doc().code).collect();
+                        let hint = moat_model::suggest::did_you_mean(&c, codes.iter().copied())
+                            .map(|s| format!(" (did you mean {s}?)"))
+                            .unwrap_or_default();
+                        eprintln!("error: no rule {c}{hint}; see `moat rule --all`");
+                        return BAD_INPUT;
+                    }
+                },
+                (None, true) => {
+                    for r in &rules {
+                        out(&moat_report::check::rule_text(r.doc(), ctx.style()));
+                        out("\n");
+                    }
+                }
+                (None, false) => {
+                    for r in &rules {
+                        let d = r.doc();
+                        out(&format!(
+                            "{:<8} {:<8} {:<42} {}\n",
+                            d.code,
+                            d.severity.as_str(),
+                            d.name,
+                            if d.path { "path" } else { "" }
+                        ));
+                    }
+                }
+            }
             OK
         }
         Command::Schema => {

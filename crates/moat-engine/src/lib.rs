@@ -1,3 +1,17 @@
 //! # moat-engine
 //!
-//! The analyses: trace (can X reach Y, hop by hop), ops (do the ML operations work) and exfil.
+//! The analyses over the model, built on the network semantics of `moat-net`:
+//!
+//! - [`trace`]: can a principal at a place reach a destination? Hop by hop — name resolution,
+//!   NSGs, routes, firewalls, private endpoints, resource firewalls — with a three-valued
+//!   verdict (allowed, denied, unknown with what is missing), the element that blocks, and the
+//!   fix. Never "allowed" without a complete path.
+
+pub mod engine;
+pub mod intent;
+pub mod ops;
+pub mod place;
+pub mod trace;
+
+pub use engine::Engine;
+pub use trace::{Hop, HopDecision, Query, Trace, Verdict};

@@ -104,6 +104,9 @@ pub enum Address {
     Ip(IpAddr),
     /// A host name, resolved from the source's place.
     Fqdn(String),
+    /// The public addresses of a service tag (`tag:AzureMachineLearning`, `tag:Storage.EastUS`),
+    /// or, as a source, Azure infrastructure sending from them.
+    Tag(String),
     /// Anywhere on the public internet.
     Internet,
 }
@@ -125,7 +128,7 @@ fn err(message: impl Into<String>, hint: Option<String>) -> AddressError {
     }
 }
 
-const FORMS: &str = "expected <kind>/<name>[:<sub-resource>], subnet/<vnet>/<subnet>, ip:<address>, fqdn:<name> or internet";
+const FORMS: &str = "expected <kind>/<name>[:<sub-resource>], subnet/<vnet>/<subnet>, ip:<address>, fqdn:<name>, tag:<service tag> or internet";
 
 impl FromStr for Address {
     type Err = AddressError;
@@ -142,6 +145,20 @@ impl FromStr for Address {
                     Some("write ip:10.0.1.4".into()),
                 )
             });
+        }
+        if let Some(tag) = s.strip_prefix("tag:") {
+            let ok = !tag.is_empty()
+                && tag.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && tag
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+            if !ok {
+                return Err(err(
+                    format!("`{tag}` is not a service tag name"),
+                    Some("write tag:AzureMachineLearning".into()),
+                ));
+            }
+            return Ok(Address::Tag(tag.to_string()));
         }
         if let Some(name) = s.strip_prefix("fqdn:") {
             let name = name.trim_end_matches('.').to_ascii_lowercase();
@@ -233,6 +250,7 @@ impl fmt::Display for Address {
             Address::Subnet { vnet, subnet } => write!(f, "subnet/{vnet}/{subnet}"),
             Address::Ip(ip) => write!(f, "ip:{ip}"),
             Address::Fqdn(n) => write!(f, "fqdn:{n}"),
+            Address::Tag(t) => write!(f, "tag:{t}"),
             Address::Internet => f.write_str("internet"),
         }
     }
@@ -307,6 +325,7 @@ mod tests {
             "subnet/vnet/training",
             "ip:10.0.1.4",
             "fqdn:pypi.org",
+            "tag:Storage.EastUS",
             "internet",
             "online-endpoint/score",
         ] {

@@ -183,7 +183,7 @@ pub struct SecurityRule {
     pub access: Access,
     #[serde(default = "any_proto")]
     pub protocol: NsgProtocol,
-    /// Source prefixes: CIDRs, IPs, service tags, `*`.
+    /// Source prefixes: CIDRs, IPs, service tags, `*` (any when neither prefixes nor groups).
     #[serde(default, deserialize_with = "comma_list::deserialize")]
     #[schemars(with = "Vec<AddressPrefix>")]
     pub source: Vec<AddressPrefix>,
@@ -193,7 +193,7 @@ pub struct SecurityRule {
     #[serde(default = "any_ports", deserialize_with = "comma_list::deserialize")]
     #[schemars(with = "Vec<PortRange>")]
     pub source_ports: Vec<PortRange>,
-    /// Destination prefixes: CIDRs, IPs, service tags, `*`.
+    /// Destination prefixes: CIDRs, IPs, service tags, `*` (any when neither prefixes nor groups).
     #[serde(default, deserialize_with = "comma_list::deserialize")]
     #[schemars(with = "Vec<AddressPrefix>")]
     pub destination: Vec<AddressPrefix>,

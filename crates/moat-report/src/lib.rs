@@ -3,10 +3,16 @@
 //! The last stage of moat's pipeline: turning the model and the analyses' answers into what
 //! people and CI read.
 //!
+//! - [`check`]: findings as text, JSON and SARIF 2.1.0, and rule documentation;
 //! - [`show`]: the inventory of a deployment and each workspace's isolation posture;
 //! - [`graph`]: the topology as a DOT or Mermaid diagram (VNets as clusters, private endpoints
-//!   as edges to their targets).
+//!   as edges to their targets);
+//! - [`trace`]: traces, one line per hop;
+//! - [`ops`]: operation verdicts with the traces of failing flows.
 
+pub mod check;
 pub mod graph;
+pub mod ops;
 pub mod show;
 pub mod style;
+pub mod trace;

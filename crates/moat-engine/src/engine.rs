@@ -1,0 +1,173 @@
+//! The engine: a topology with its indexes, name space, address space and compiled filters.
+
+use moat_model::enums::Direction;
+use moat_model::{Index, Topology};
+use moat_net::dns::Dns;
+use moat_net::filter::{CompiledNsg, compile_nsg};
+use moat_net::routing::{Route, effective_routes, virtual_network_tag};
+use moat_net::space::{PrefixContext, Space};
+use moat_packets::AddrSet;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// A topology prepared for analysis. Filters and routes are compiled on first use and kept.
+pub struct Engine<'t> {
+    pub t: &'t Topology,
+    pub ix: Index,
+    pub dns: Dns<'t>,
+    pub space: Space,
+    asg_members: HashMap<String, AddrSet>,
+    nsgs: RefCell<HashMap<(String, bool, String), Rc<CompiledNsg>>>,
+    routes: RefCell<HashMap<String, Rc<Vec<Route>>>>,
+    vnet_tags: RefCell<HashMap<String, AddrSet>>,
+}
+
+/// Every service tag name a topology writes (rules, routes, outbound rules).
+pub fn tag_names(t: &Topology) -> Vec<String> {
+    use moat_model::values::AddressPrefix;
+    let mut out = Vec::new();
+    let mut add = |p: &AddressPrefix| {
+        if let AddressPrefix::Tag(x) = p {
+            out.push(x.clone());
+        }
+    };
+    for n in &t.network_security_groups {
+        for r in &n.rules {
+            r.source.iter().chain(&r.destination).for_each(&mut add);
+        }
+    }
+    for rt in &t.route_tables {
+        rt.routes.iter().for_each(|r| add(&r.address_prefix));
+    }
+    let fw_collections = t
+        .firewalls
+        .iter()
+        .flat_map(|f| f.network_rule_collections.iter())
+        .chain(t.firewall_policies.iter().flat_map(|p| {
+            p.rule_collection_groups
+                .iter()
+                .flat_map(|g| g.network_rule_collections.iter())
+        }));
+    for c in fw_collections {
+        for r in &c.rules {
+            r.source_addresses
+                .iter()
+                .chain(&r.destination_addresses)
+                .for_each(&mut add);
+        }
+    }
+    for w in &t.workspaces {
+        for r in &w.managed_network.outbound_rules {
+            if let moat_model::ml::OutboundDestination::ServiceTag(d) = &r.destination {
+                out.push(d.service_tag.clone());
+            }
+        }
+    }
+    out
+}
+
+impl<'t> Engine<'t> {
+    /// Prepares `t`, with service tags from Azure's file when `service_tags` names one, and
+    /// symbolic otherwise.
+    pub fn for_topology(
+        t: &'t Topology,
+        service_tags: Option<&std::path::Path>,
+    ) -> Result<Engine<'t>, String> {
+        let catalog = match service_tags {
+            Some(p) => moat_net::tags::Catalog::from_file(p)?,
+            None => moat_net::tags::Catalog::symbolic().with_names(tag_names(t)),
+        };
+        Ok(Engine::new(t, Space::new(catalog)))
+    }
+
+    /// Prepares `t`, reading service tags through `space`.
+    pub fn new(t: &'t Topology, space: Space) -> Engine<'t> {
+        let ix = t.index();
+        let mut asg_members: HashMap<String, AddrSet> = HashMap::new();
+        for nic in &t.network_interfaces {
+            let Some(ip) = nic.private_ip_address else {
+                continue;
+            };
+            for a in &nic.application_security_groups {
+                let e = asg_members.entry(a.clone()).or_insert_with(AddrSet::none);
+                *e = e.union(&AddrSet::host(ip));
+            }
+        }
+        Engine {
+            t,
+            ix,
+            dns: Dns::new(t),
+            space,
+            asg_members,
+            nsgs: RefCell::new(HashMap::new()),
+            routes: RefCell::new(HashMap::new()),
+            vnet_tags: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The `VirtualNetwork` tag as seen from a VNet.
+    pub fn vnet_tag(&self, vnet: &str) -> AddrSet {
+        if let Some(s) = self.vnet_tags.borrow().get(vnet) {
+            return s.clone();
+        }
+        let s = virtual_network_tag(self.t, &self.ix, vnet);
+        self.vnet_tags
+            .borrow_mut()
+            .insert(vnet.to_string(), s.clone());
+        s
+    }
+
+    /// The prefix context of a VNet.
+    pub fn context(&self, vnet: &str) -> PrefixContext {
+        PrefixContext {
+            virtual_network: self.vnet_tag(vnet),
+        }
+    }
+
+    /// An NSG compiled for one direction, in the context of a VNet.
+    pub fn nsg(&self, name: &str, direction: Direction, vnet: &str) -> Option<Rc<CompiledNsg>> {
+        let key = (
+            name.to_string(),
+            direction == Direction::Inbound,
+            vnet.to_string(),
+        );
+        if let Some(c) = self.nsgs.borrow().get(&key) {
+            return Some(c.clone());
+        }
+        let nsg = &self.t.network_security_groups[*self.ix.network_security_groups.get(name)?];
+        let c = Rc::new(compile_nsg(
+            nsg,
+            direction,
+            &self.space,
+            &self.context(vnet),
+            &self.asg_members,
+        ));
+        self.nsgs.borrow_mut().insert(key, c.clone());
+        Some(c)
+    }
+
+    /// The effective routes of a subnet (`vnet/subnet`).
+    pub fn routes(&self, subnet: &str) -> Rc<Vec<Route>> {
+        if let Some(r) = self.routes.borrow().get(subnet) {
+            return r.clone();
+        }
+        let r = Rc::new(effective_routes(self.t, &self.ix, &self.space, subnet));
+        self.routes
+            .borrow_mut()
+            .insert(subnet.to_string(), r.clone());
+        r
+    }
+
+    /// The subnet (`vnet/subnet`) holding an address, if any.
+    pub fn subnet_of(&self, ip: std::net::IpAddr) -> Option<String> {
+        for v in &self.t.virtual_networks {
+            for s in &v.subnets {
+                if s.contains(ip) {
+                    return Some(format!("{}/{}", v.name, s.name));
+                }
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,824 @@
+//! `ops`: do the Azure ML operations work?
+//!
+//! Each operation is a declared list of flows (a principal at a place → a destination,
+//! protocol, port) with their purpose, plus the documented requirements that are not about
+//! reachability (a role, an unsupported combination). Flows are decided by the trace engine;
+//! an operation works when every flow is allowed and every requirement is met, fails when any
+//! flow is denied or requirement broken, and is unknown otherwise.
+
+use crate::engine::Engine;
+use crate::intent::{Intent, Source};
+use crate::trace::{Query, Trace, Verdict, trace};
+use moat_model::Topology;
+use moat_model::address::{Address, Kind};
+use moat_model::enums::{ComputeType, IsolationMode, PublicNetworkAccess};
+use moat_model::ml::{AssetKind, Workspace};
+use moat_packets::Protocol;
+use serde::Serialize;
+
+/// An operation of the catalog.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Operation {
+    pub id: &'static str,
+    pub summary: &'static str,
+}
+
+/// The operations catalog (rules.md, "Operations").
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        id: "studio.open",
+        summary: "a data scientist opens studio for the workspace",
+    },
+    Operation {
+        id: "studio.data",
+        summary: "studio previews data in the default storage",
+    },
+    Operation {
+        id: "sdk.connect",
+        summary: "an SDK or CLI call to the workspace",
+    },
+    Operation {
+        id: "compute.create",
+        summary: "create a compute instance or cluster",
+    },
+    Operation {
+        id: "job.run",
+        summary: "a job runs on a compute",
+    },
+    Operation {
+        id: "job.registry-asset",
+        summary: "a job uses a model, component or environment from a registry",
+    },
+    Operation {
+        id: "image.build",
+        summary: "an environment image is built",
+    },
+    Operation {
+        id: "registry.create-from-local",
+        summary: "a user creates an asset in a registry from local files",
+    },
+    Operation {
+        id: "registry.share-from-workspace",
+        summary: "a workspace asset is shared to a registry",
+    },
+    Operation {
+        id: "registry.discover",
+        summary: "a client calls the registry discovery URL",
+    },
+    Operation {
+        id: "endpoint.deploy-from-registry",
+        summary: "deploy a registry model to a managed online endpoint",
+    },
+    Operation {
+        id: "endpoint.score",
+        summary: "a client scores a managed online endpoint",
+    },
+    Operation {
+        id: "endpoint.outbound",
+        summary: "a deployment reads its model and image",
+    },
+];
+
+/// How an operation fares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Works,
+    Fails,
+    Unknown,
+    /// Nothing in the deployment performs it (no client declared, no registry used).
+    NotApplicable,
+}
+
+/// One flow of an operation and its trace.
+#[derive(Clone, Debug, Serialize)]
+pub struct FlowResult {
+    pub purpose: String,
+    pub verdict: Verdict,
+    pub trace: Trace,
+}
+
+/// A requirement that is not a flow.
+#[derive(Clone, Debug, Serialize)]
+pub struct Requirement {
+    pub what: String,
+    /// `None` when the model cannot tell.
+    pub met: Option<bool>,
+    pub why: String,
+    /// The rule of the catalog that states it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
+}
+
+/// The result of one operation for one subject.
+#[derive(Clone, Debug, Serialize)]
+pub struct OpResult {
+    pub op: &'static str,
+    /// `workspace/ws`, `registry/contosoreg`, `online-endpoint/x`.
+    pub subject: String,
+    pub status: Status,
+    pub flows: Vec<FlowResult>,
+    pub requirements: Vec<Requirement>,
+    /// Why it does not apply, or what was assumed.
+    pub notes: Vec<String>,
+}
+
+impl OpResult {
+    fn new(op: &'static str, subject: String) -> OpResult {
+        OpResult {
+            op,
+            subject,
+            status: Status::NotApplicable,
+            flows: Vec::new(),
+            requirements: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn settle(mut self) -> OpResult {
+        let any_flow = |v: Verdict| self.flows.iter().any(|f| f.verdict == v);
+        let unmet = self.requirements.iter().any(|r| r.met == Some(false));
+        let unsure = self.requirements.iter().any(|r| r.met.is_none());
+        self.status = if self.flows.is_empty() && self.requirements.is_empty() {
+            Status::NotApplicable
+        } else if any_flow(Verdict::Denied) || unmet {
+            Status::Fails
+        } else if any_flow(Verdict::Unknown) || unsure {
+            Status::Unknown
+        } else {
+            Status::Works
+        };
+        self
+    }
+}
+
+/// Which operations to evaluate.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub workspace: Option<String>,
+    pub registry: Option<String>,
+    pub op: Option<String>,
+}
+
+struct Ctx<'a, 'e> {
+    e: &'a Engine<'e>,
+    intent: &'a Intent,
+}
+
+impl Ctx<'_, '_> {
+    fn t(&self) -> &Topology {
+        self.e.t
+    }
+
+    fn flow(
+        &self,
+        r: &mut OpResult,
+        purpose: impl Into<String>,
+        from: Address,
+        to: Address,
+        protocol: Protocol,
+        port: u16,
+    ) {
+        let q = Query {
+            from,
+            to,
+            protocol,
+            port,
+        };
+        match trace(self.e, &q) {
+            Ok(t) => r.flows.push(FlowResult {
+                purpose: purpose.into(),
+                verdict: t.verdict,
+                trace: t,
+            }),
+            Err(why) => r.notes.push(format!("{}: {why}", purpose.into())),
+        }
+    }
+
+    fn clients(&self, op: &str, r: &mut OpResult) -> Vec<String> {
+        let c: Vec<String> = self
+            .intent
+            .clients_doing(op)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        if self.t().clients.is_empty() {
+            r.notes.push(
+                "no client location is declared (add `clients:` with where people work from)"
+                    .into(),
+            );
+        }
+        for name in &c {
+            if let Some((_, Source::Assumed)) = self.intent.client_ops.get(name) {
+                r.notes
+                    .push(format!("assumed: client {name} performs {op}"));
+            }
+        }
+        c
+    }
+}
+
+fn region_tag(base: &str, w: &Workspace) -> String {
+    let region = w.region.as_deref().unwrap_or_default();
+    format!("{base}.{}", moat_net::tags::region_suffix(region))
+}
+
+fn tcp(e: &mut Vec<(String, Address, Protocol, u16)>, purpose: &str, to: Address, port: u16) {
+    e.push((purpose.to_string(), to, Protocol::TCP, port));
+}
+
+/// The flows a job on a compute of `w` needs (facts §3.1, §3.4, §4.4; seed 002).
+fn job_flows(t: &Topology, w: &Workspace, managed: bool) -> Vec<(String, Address, Protocol, u16)> {
+    let mut f = Vec::new();
+    tcp(
+        &mut f,
+        "the workspace API",
+        Address::resource(Kind::Workspace, &w.name),
+        443,
+    );
+    if let Some(s) = &w.storage_account {
+        tcp(
+            &mut f,
+            "the default storage (blob)",
+            Address::resource(Kind::Storage, s).with_sub("blob"),
+            443,
+        );
+        tcp(
+            &mut f,
+            "the default storage file share (SMB)",
+            Address::resource(Kind::Storage, s).with_sub("file"),
+            445,
+        );
+    }
+    if let Some(k) = &w.key_vault {
+        tcp(
+            &mut f,
+            "the workspace key vault",
+            Address::resource(Kind::Keyvault, k),
+            443,
+        );
+    }
+    if let Some(a) = &w.container_registry {
+        tcp(
+            &mut f,
+            "the workspace container registry (job image)",
+            Address::resource(Kind::Acr, a),
+            443,
+        );
+    }
+    tcp(
+        &mut f,
+        "Microsoft Entra ID",
+        Address::Tag("AzureActiveDirectory".into()),
+        443,
+    );
+    tcp(
+        &mut f,
+        "the Azure ML service",
+        Address::Tag("AzureMachineLearning".into()),
+        443,
+    );
+    f.push((
+        "compute lifecycle (UDP 5831)".into(),
+        Address::Tag("AzureMachineLearning".into()),
+        Protocol::UDP,
+        5831,
+    ));
+    tcp(
+        &mut f,
+        "Batch node management",
+        Address::Tag(region_tag("BatchNodeManagement", w)),
+        443,
+    );
+    tcp(
+        &mut f,
+        "Microsoft container images (mcr.microsoft.com)",
+        Address::Fqdn("mcr.microsoft.com".into()),
+        443,
+    );
+    if !managed {
+        // The managed network provisions the platform's own storage access itself.
+        tcp(
+            &mut f,
+            "Azure ML managed storage (setup scripts)",
+            Address::Tag(region_tag("Storage", w)),
+            443,
+        );
+    }
+    if w.hbi_workspace {
+        tcp(
+            &mut f,
+            "the Batch back end's key vault (hbi_workspace)",
+            Address::Tag(region_tag("AzureKeyVault", w)),
+            443,
+        );
+    }
+    let _ = t;
+    f
+}
+
+/// Evaluates the operations.
+pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
+    let cx = Ctx { e, intent };
+    let t = e.t;
+    let wanted = |id: &str| filter.op.as_deref().is_none_or(|o| o == id);
+    let mut out = Vec::new();
+    for w in t
+        .workspaces
+        .iter()
+        .filter(|w| filter.workspace.as_deref().is_none_or(|n| n == w.name))
+    {
+        if filter.registry.is_some() && filter.workspace.is_none() {
+            break;
+        }
+        let ws = Address::resource(Kind::Workspace, &w.name);
+        let subject = ws.to_string();
+        let managed = w.managed_network.isolation_mode != IsolationMode::Disabled;
+        let computes: Vec<&moat_model::ml::Compute> = t
+            .computes
+            .iter()
+            .filter(|c| c.workspace == w.name)
+            .collect();
+
+        if wanted("studio.open") {
+            let mut r = OpResult::new("studio.open", subject.clone());
+            for c in cx.clients("studio.open", &mut r) {
+                let from = Address::resource(Kind::Client, &c);
+                cx.flow(
+                    &mut r,
+                    format!("client {c} → workspace API"),
+                    from.clone(),
+                    ws.clone(),
+                    Protocol::TCP,
+                    443,
+                );
+                cx.flow(
+                    &mut r,
+                    format!("client {c} → integrated notebooks"),
+                    from.clone(),
+                    ws.clone().with_sub("notebooks"),
+                    Protocol::TCP,
+                    443,
+                );
+                cx.flow(
+                    &mut r,
+                    format!("client {c} → studio front end (ml.azure.com)"),
+                    from,
+                    Address::Fqdn("ml.azure.com".into()),
+                    Protocol::TCP,
+                    443,
+                );
+            }
+            out.push(r.settle());
+        }
+        if wanted("studio.data") {
+            let mut r = OpResult::new("studio.data", subject.clone());
+            if let Some(s) = &w.storage_account {
+                for c in cx.clients("studio.data", &mut r) {
+                    let from = Address::resource(Kind::Client, &c);
+                    for sub in ["blob", "file"] {
+                        cx.flow(
+                            &mut r,
+                            format!("client {c} → default storage ({sub})"),
+                            from.clone(),
+                            Address::resource(Kind::Storage, s).with_sub(sub),
+                            Protocol::TCP,
+                            443,
+                        );
+                    }
+                }
+            }
+            out.push(r.settle());
+        }
+        if wanted("sdk.connect") {
+            let mut r = OpResult::new("sdk.connect", subject.clone());
+            for c in cx.clients("sdk.connect", &mut r) {
+                cx.flow(
+                    &mut r,
+                    format!("client {c} → workspace API"),
+                    Address::resource(Kind::Client, &c),
+                    ws.clone(),
+                    Protocol::TCP,
+                    443,
+                );
+            }
+            out.push(r.settle());
+        }
+        if wanted("compute.create") {
+            let mut r = OpResult::new("compute.create", subject.clone());
+            for k in &computes {
+                let to = Address::resource(Kind::Compute, &k.name);
+                let Some(subnet) = &k.subnet else {
+                    if managed {
+                        r.notes.push(format!("compute {}: the managed network carries the management traffic (required rules)", k.name));
+                    }
+                    continue;
+                };
+                if k.enable_node_public_ip {
+                    let batch = region_tag("BatchNodeManagement", w);
+                    cx.flow(
+                        &mut r,
+                        format!("Batch node management → compute {} (public IP)", k.name),
+                        Address::Tag(batch),
+                        to.clone(),
+                        Protocol::TCP,
+                        29876,
+                    );
+                    cx.flow(
+                        &mut r,
+                        format!("Azure ML → compute {} (public IP)", k.name),
+                        Address::Tag("AzureMachineLearning".into()),
+                        to.clone(),
+                        Protocol::TCP,
+                        44224,
+                    );
+                } else {
+                    let (v, s) = subnet.split_once('/').unwrap_or_default();
+                    cx.flow(
+                        &mut r,
+                        format!("node management inside the VNet → compute {}", k.name),
+                        Address::Subnet {
+                            vnet: v.into(),
+                            subnet: s.into(),
+                        },
+                        to.clone(),
+                        Protocol::TCP,
+                        29876,
+                    );
+                    cx.flow(
+                        &mut r,
+                        format!("Azure load balancer → compute {}", k.name),
+                        Address::Tag("AzureLoadBalancer".into()),
+                        to.clone(),
+                        Protocol::TCP,
+                        44224,
+                    );
+                }
+            }
+            out.push(r.settle());
+        }
+        if wanted("job.run") {
+            let mut r = OpResult::new("job.run", subject.clone());
+            for k in &computes {
+                let from = Address::resource(Kind::Compute, &k.name);
+                let managed_k = k.subnet.is_none() && managed;
+                for (purpose, to, p, port) in job_flows(t, w, managed_k) {
+                    cx.flow(
+                        &mut r,
+                        format!("compute {} → {purpose}", k.name),
+                        from.clone(),
+                        to,
+                        p,
+                        port,
+                    );
+                }
+            }
+            if computes.is_empty() {
+                r.notes.push("the workspace declares no compute".into());
+            }
+            out.push(r.settle());
+        }
+        if wanted("job.registry-asset") {
+            let mut r = OpResult::new("job.registry-asset", subject.clone());
+            if let Some((_, Source::Assumed)) = intent.registries.get(&w.name) {
+                r.notes.push(format!(
+                    "assumed: workspace {} uses every registry of the input",
+                    w.name
+                ));
+            }
+            for reg in intent.registries_of(&w.name) {
+                let ra = Address::resource(Kind::Registry, reg);
+                for k in &computes {
+                    let from = Address::resource(Kind::Compute, &k.name);
+                    cx.flow(
+                        &mut r,
+                        format!("compute {} → registry {reg}", k.name),
+                        from.clone(),
+                        ra.clone(),
+                        Protocol::TCP,
+                        443,
+                    );
+                    cx.flow(
+                        &mut r,
+                        format!("compute {} → registry {reg} storage", k.name),
+                        from.clone(),
+                        ra.clone().with_sub("storage"),
+                        Protocol::TCP,
+                        443,
+                    );
+                    cx.flow(
+                        &mut r,
+                        format!("compute {} → registry {reg} container registry", k.name),
+                        from.clone(),
+                        ra.clone().with_sub("acr"),
+                        Protocol::TCP,
+                        443,
+                    );
+                }
+            }
+            out.push(r.settle());
+        }
+        if wanted("image.build") {
+            out.push(image_build(&cx, w, &subject).settle());
+        }
+        if wanted("registry.share-from-workspace") {
+            let mut r = OpResult::new("registry.share-from-workspace", subject.clone());
+            for s in &w.shares_to {
+                if s.assets.contains(&AssetKind::Component) {
+                    r.requirements.push(Requirement {
+                        what: format!("share components to registry {}", s.registry),
+                        met: Some(false),
+                        why: "sharing a component from a workspace to a registry is not supported (seed 000)".into(),
+                        rule: Some("REG006"),
+                    });
+                }
+                let Some(st) = &w.storage_account else {
+                    continue;
+                };
+                let sa = t.storage_accounts.iter().find(|x| &x.name == st);
+                if sa.is_some_and(|x| x.public_network_access == PublicNetworkAccess::Disabled) {
+                    r.requirements.push(Requirement {
+                        what: format!("registry {} reads the asset from storage {st}", s.registry),
+                        met: Some(false),
+                        why: format!("storage {st} has public network access Disabled: sharing is blocked by data exfiltration protection (seed 000)"),
+                        rule: Some("REG005"),
+                    });
+                    continue;
+                }
+                cx.flow(
+                    &mut r,
+                    format!("registry {} back end → storage {st}", s.registry),
+                    Address::resource(Kind::Registry, &s.registry),
+                    Address::resource(Kind::Storage, st).with_sub("blob"),
+                    Protocol::TCP,
+                    443,
+                );
+            }
+            if w.shares_to.is_empty() {
+                r.notes.push("the workspace declares no `shares_to`".into());
+            }
+            out.push(r.settle());
+        }
+        if wanted("endpoint.score")
+            || wanted("endpoint.outbound")
+            || wanted("endpoint.deploy-from-registry")
+        {
+            for ep in t.online_endpoints.iter().filter(|x| x.workspace == w.name) {
+                let ea = Address::resource(Kind::OnlineEndpoint, &ep.name);
+                if wanted("endpoint.score") {
+                    let mut r = OpResult::new("endpoint.score", ea.to_string());
+                    for c in cx.clients("endpoint.score", &mut r) {
+                        cx.flow(
+                            &mut r,
+                            format!("client {c} → endpoint {}", ep.name),
+                            Address::resource(Kind::Client, &c),
+                            ea.clone(),
+                            Protocol::TCP,
+                            443,
+                        );
+                    }
+                    out.push(r.settle());
+                }
+                if wanted("endpoint.outbound") {
+                    let mut r = OpResult::new("endpoint.outbound", ea.to_string());
+                    if let Some(s) = &w.storage_account {
+                        cx.flow(
+                            &mut r,
+                            "deployment → workspace storage (model)",
+                            ea.clone(),
+                            Address::resource(Kind::Storage, s).with_sub("blob"),
+                            Protocol::TCP,
+                            443,
+                        );
+                    }
+                    if let Some(a) = &w.container_registry {
+                        cx.flow(
+                            &mut r,
+                            "deployment → workspace container registry (image)",
+                            ea.clone(),
+                            Address::resource(Kind::Acr, a),
+                            Protocol::TCP,
+                            443,
+                        );
+                    }
+                    if let Some(k) = &w.key_vault {
+                        cx.flow(
+                            &mut r,
+                            "deployment → workspace key vault",
+                            ea.clone(),
+                            Address::resource(Kind::Keyvault, k),
+                            Protocol::TCP,
+                            443,
+                        );
+                    }
+                    out.push(r.settle());
+                }
+                if wanted("endpoint.deploy-from-registry") {
+                    let mut r = OpResult::new("endpoint.deploy-from-registry", ea.to_string());
+                    for d in &ep.deployments {
+                        for reg in d.registry_sources() {
+                            let secure = w.public_network_access == PublicNetworkAccess::Disabled;
+                            if !managed && secure {
+                                let ok =
+                                    d.egress_public_network_access == PublicNetworkAccess::Disabled;
+                                r.requirements.push(Requirement {
+                                    what: format!("deployment {} takes its model from registry {reg}", d.name),
+                                    met: Some(ok),
+                                    why: if ok {
+                                        "egress_public_network_access is disabled: Azure ML creates the private endpoints to the registry".into()
+                                    } else {
+                                        "a secure workspace deploys registry models only with egress_public_network_access=disabled (seed 000)".into()
+                                    },
+                                    rule: Some("REG010"),
+                                });
+                            }
+                            let ra = Address::resource(Kind::Registry, &reg);
+                            cx.flow(
+                                &mut r,
+                                format!("deployment {} → registry {reg} storage", d.name),
+                                ea.clone(),
+                                ra.clone().with_sub("storage"),
+                                Protocol::TCP,
+                                443,
+                            );
+                            cx.flow(
+                                &mut r,
+                                format!(
+                                    "deployment {} → registry {reg} container registry",
+                                    d.name
+                                ),
+                                ea.clone(),
+                                ra.with_sub("acr"),
+                                Protocol::TCP,
+                                443,
+                            );
+                        }
+                    }
+                    out.push(r.settle());
+                }
+            }
+        }
+    }
+    for reg in t
+        .registries
+        .iter()
+        .filter(|r| filter.registry.as_deref().is_none_or(|n| n == r.name))
+    {
+        if filter.workspace.is_some() && filter.registry.is_none() {
+            break;
+        }
+        let ra = Address::resource(Kind::Registry, &reg.name);
+        let subject = ra.to_string();
+        if wanted("registry.create-from-local") {
+            let mut r = OpResult::new("registry.create-from-local", subject.clone());
+            let clients = cx.clients("registry.create-from-local", &mut r);
+            for c in &clients {
+                let from = Address::resource(Kind::Client, c);
+                cx.flow(
+                    &mut r,
+                    format!("client {c} → registry {}", reg.name),
+                    from.clone(),
+                    ra.clone(),
+                    Protocol::TCP,
+                    443,
+                );
+                cx.flow(
+                    &mut r,
+                    format!("client {c} → registry {} storage", reg.name),
+                    from.clone(),
+                    ra.clone().with_sub("storage"),
+                    Protocol::TCP,
+                    443,
+                );
+                let principal = t
+                    .clients
+                    .iter()
+                    .find(|x| &x.name == c)
+                    .and_then(|x| x.principal.clone())
+                    .unwrap_or_else(|| c.clone());
+                let roles: Vec<&str> = t
+                    .role_assignments
+                    .iter()
+                    .filter(|ra_| {
+                        (ra_.principal == principal || ra_.principal == *c) && ra_.scope == ra
+                    })
+                    .map(|x| x.role.as_str())
+                    .collect();
+                let ok = roles.iter().any(|x| {
+                    ["azureml registry user", "owner", "contributor"]
+                        .contains(&x.to_ascii_lowercase().as_str())
+                });
+                r.requirements.push(Requirement {
+                    what: format!("{principal} may create assets in registry {}", reg.name),
+                    met: Some(ok),
+                    why: if ok {
+                        format!("holds {}", roles.join(", "))
+                    } else {
+                        "needs AzureML Registry User, Owner or Contributor on the registry (seed 000)".into()
+                    },
+                    rule: Some("REG008"),
+                });
+            }
+            if !clients.is_empty()
+                && reg.public_network_access == PublicNetworkAccess::Disabled
+                && reg.acr.public_network_access == Some(PublicNetworkAccess::Disabled)
+            {
+                r.notes.push(format!("environments cannot be created in registry {} (its ACR has public access disabled; REG004): create them in a workspace and share them", reg.name));
+            }
+            out.push(r.settle());
+        }
+        if wanted("registry.discover") {
+            let mut r = OpResult::new("registry.discover", subject.clone());
+            let region = reg.region.clone().unwrap_or_default();
+            for c in cx.clients("registry.create-from-local", &mut r) {
+                cx.flow(
+                    &mut r,
+                    format!("client {c} → discovery URL"),
+                    Address::resource(Kind::Client, &c),
+                    Address::Fqdn(moat_net::names::regional_api(&region)),
+                    Protocol::TCP,
+                    443,
+                );
+            }
+            out.push(r.settle());
+        }
+    }
+    out
+}
+
+fn image_build(cx: &Ctx, w: &Workspace, subject: &str) -> OpResult {
+    let t = cx.t();
+    let mut r = OpResult::new("image.build", subject.to_string());
+    let acr = w
+        .container_registry
+        .as_ref()
+        .and_then(|a| t.container_registries.iter().find(|x| &x.name == a));
+    let acr_private = acr.is_some_and(|a| {
+        a.public_network_access == PublicNetworkAccess::Disabled
+            || t.private_endpoints.iter().any(|p| matches!(&p.target, Address::Resource { kind: Kind::Acr, name, .. } if *name == a.name))
+    });
+    match &w.image_build_compute {
+        None => {
+            r.requirements.push(Requirement {
+                what: "images are built by serverless compute (image_build_compute not set)".into(),
+                met: Some(!acr_private),
+                why: if acr_private {
+                    "the workspace container registry is behind a VNet: Azure ML cannot build there without image_build_compute (seed 002)".into()
+                } else {
+                    "the container registry is public, so the serverless build works".into()
+                },
+                rule: Some("ACR003"),
+            });
+        }
+        Some(name) => match t
+            .computes
+            .iter()
+            .find(|c| &c.name == name && c.workspace == w.name)
+        {
+            None => r.requirements.push(Requirement {
+                what: format!("image_build_compute {name} exists"),
+                met: Some(false),
+                why: format!("no compute {name} in workspace {}", w.name),
+                rule: Some("ACR008"),
+            }),
+            Some(c) => {
+                if c.is_gpu() || c.compute_type != ComputeType::AmlCompute {
+                    r.requirements.push(Requirement {
+                        what: format!("image_build_compute {name} is a CPU compute cluster"),
+                        met: Some(false),
+                        why: "only a CPU compute cluster builds images (seed 002)".into(),
+                        rule: Some("ACR004"),
+                    });
+                }
+                let from = Address::resource(Kind::Compute, name);
+                if let Some(a) = &w.container_registry {
+                    cx.flow(
+                        &mut r,
+                        format!("build compute {name} → workspace container registry"),
+                        from.clone(),
+                        Address::resource(Kind::Acr, a),
+                        Protocol::TCP,
+                        443,
+                    );
+                }
+                cx.flow(
+                    &mut r,
+                    format!("build compute {name} → mcr.microsoft.com"),
+                    from.clone(),
+                    Address::Fqdn("mcr.microsoft.com".into()),
+                    Protocol::TCP,
+                    443,
+                );
+                cx.flow(
+                    &mut r,
+                    format!("build compute {name} → pypi.org (packages)"),
+                    from,
+                    Address::Fqdn("pypi.org".into()),
+                    Protocol::TCP,
+                    443,
+                );
+            }
+        },
+    }
+    r
+}

@@ -1,0 +1,463 @@
+//! Where a flow starts: a principal at a place.
+
+use crate::engine::Engine;
+use moat_model::address::{Address, Kind};
+use moat_model::clients::ClientPlace;
+use moat_model::enums::IsolationMode;
+use moat_net::dns::Resolver;
+use moat_packets::AddrSet;
+use std::net::IpAddr;
+
+/// How a source appears on the internet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Egress {
+    /// A known public address.
+    Known(IpAddr, String),
+    /// A public address the model cannot pin down (assigned at deployment).
+    Unknown(String),
+    /// No way out to the internet.
+    None(String),
+}
+
+/// A principal at a place.
+#[derive(Clone, Debug)]
+pub enum Place {
+    /// Inside a VNet subnet (a VM, a compute, an AKS node, or any address of the subnet).
+    Subnet {
+        subnet: String,
+        src: AddrSet,
+        nic: Option<usize>,
+        egress: Egress,
+        label: String,
+    },
+    /// On premises, connected through a site-to-site VPN or ExpressRoute gateway.
+    OnPremises {
+        addr: IpAddr,
+        egress: Egress,
+        dns: Option<IpAddr>,
+        label: String,
+    },
+    /// A point-to-site VPN client of a gateway.
+    PointToSite {
+        addr: IpAddr,
+        gateway: String,
+        dns: Option<IpAddr>,
+        label: String,
+    },
+    /// On the internet.
+    Internet { egress: Egress, label: String },
+    /// A managed compute or deployment inside a workspace managed network.
+    Managed { workspace: String, label: String },
+    /// A compute of a workspace without VNet or managed network (Azure's shared network).
+    NoVnet { workspace: String, label: String },
+    /// A legacy-isolated managed online deployment (its own managed VNet).
+    LegacyDeployment {
+        workspace: String,
+        egress_enabled: bool,
+        label: String,
+    },
+    /// An Azure service acting with a resource's identity (the workspace, a registry back end).
+    Service { principal: Address, label: String },
+    /// Azure infrastructure sending from a service tag's addresses (Batch node management,
+    /// the Azure ML control plane, the load balancer probe).
+    Infrastructure { tag: String, label: String },
+}
+
+impl Place {
+    /// A readable name for the trace.
+    pub fn label(&self) -> &str {
+        match self {
+            Place::Subnet { label, .. }
+            | Place::OnPremises { label, .. }
+            | Place::PointToSite { label, .. }
+            | Place::Internet { label, .. }
+            | Place::Managed { label, .. }
+            | Place::NoVnet { label, .. }
+            | Place::LegacyDeployment { label, .. }
+            | Place::Service { label, .. }
+            | Place::Infrastructure { label, .. } => label,
+        }
+    }
+}
+
+/// Why a source could not be placed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlaceError(pub String);
+
+impl Engine<'_> {
+    /// The egress of a subnet source: NIC public IP, compute public IP, NAT gateway, default
+    /// outbound access, or none.
+    pub fn egress(&self, subnet: &str, nic: Option<usize>, node_public_ip: bool) -> Egress {
+        let t = self.t;
+        if let Some(n) = nic.map(|i| &t.network_interfaces[i])
+            && let Some(p) = &n.public_ip {
+                return match self
+                    .ix
+                    .public_ips
+                    .get(p)
+                    .and_then(|&i| t.public_ips[i].ip_address)
+                {
+                    Some(ip) => Egress::Known(ip, format!("public IP {p}")),
+                    None => {
+                        Egress::Unknown(format!("public IP {p} (address assigned at deployment)"))
+                    }
+                };
+            }
+        if node_public_ip {
+            return Egress::Unknown("the node's own public IP (assigned at creation)".into());
+        }
+        let Some(&(vi, si)) = self.ix.subnets.get(subnet) else {
+            return Egress::None(format!("subnet {subnet} is unknown"));
+        };
+        let s = &t.virtual_networks[vi].subnets[si];
+        if let Some(nat) = &s.nat_gateway {
+            let ip = self
+                .ix
+                .nat_gateways
+                .get(nat)
+                .and_then(|&i| t.nat_gateways[i].public_ips.first())
+                .and_then(|p| {
+                    self.ix
+                        .public_ips
+                        .get(p)
+                        .and_then(|&i| t.public_ips[i].ip_address)
+                        .map(|ip| (ip, p.clone()))
+                });
+            return match ip {
+                Some((ip, p)) => Egress::Known(ip, format!("NAT gateway {nat} ({p})")),
+                None => Egress::Unknown(format!(
+                    "NAT gateway {nat} (address assigned at deployment)"
+                )),
+            };
+        }
+        if s.default_outbound_access {
+            return Egress::Unknown(
+                "Azure default outbound access (an address Azure picks; not recommended)".into(),
+            );
+        }
+        Egress::None(format!(
+            "subnet {subnet} is private: no public IP, no NAT gateway, default outbound access off"
+        ))
+    }
+
+    /// Places the source of a flow.
+    pub fn place(&self, from: &Address) -> Result<Place, PlaceError> {
+        let t = self.t;
+        let ix = &self.ix;
+        let missing =
+            |what: &str, name: &str| PlaceError(format!("{what} `{name}` is not in the topology"));
+        match from {
+            Address::Internet => Ok(Place::Internet {
+                egress: Egress::Unknown("an internet address".into()),
+                label: "the internet".into(),
+            }),
+            Address::Ip(ip) => Ok(self.place_ip(*ip, format!("ip:{ip}"))),
+            Address::Fqdn(_) => Err(PlaceError(
+                "a host name cannot be a source; use ip:, a client, a VM or a compute".into(),
+            )),
+            Address::Tag(tag) => Ok(Place::Infrastructure {
+                tag: tag.clone(),
+                label: format!("Azure infrastructure ({tag})"),
+            }),
+            Address::Subnet { vnet, subnet } => {
+                let key = format!("{vnet}/{subnet}");
+                let &(vi, si) = ix
+                    .subnets
+                    .get(&key)
+                    .ok_or_else(|| missing("subnet", &key))?;
+                let s = &t.virtual_networks[vi].subnets[si];
+                Ok(Place::Subnet {
+                    subnet: key.clone(),
+                    src: AddrSet::from_nets(s.prefixes()),
+                    nic: None,
+                    egress: self.egress(&key, None, false),
+                    label: format!("subnet {key}"),
+                })
+            }
+            Address::Resource { kind, name, .. } => match kind {
+                Kind::Vm => {
+                    let vm = &t.virtual_machines[*ix
+                        .virtual_machines
+                        .get(name)
+                        .ok_or_else(|| missing("virtual machine", name))?];
+                    let nic_name = vm
+                        .network_interfaces
+                        .first()
+                        .ok_or_else(|| PlaceError(format!("VM {name} has no network interface")))?;
+                    let ni = *ix
+                        .network_interfaces
+                        .get(nic_name)
+                        .ok_or_else(|| missing("network interface", nic_name))?;
+                    let nic = &t.network_interfaces[ni];
+                    let ip = nic
+                        .private_ip_address
+                        .ok_or_else(|| PlaceError(format!("NIC {nic_name} has no address")))?;
+                    Ok(Place::Subnet {
+                        subnet: nic.subnet.clone(),
+                        src: AddrSet::host(ip),
+                        nic: Some(ni),
+                        egress: self.egress(&nic.subnet, Some(ni), false),
+                        label: format!("VM {name} ({ip})"),
+                    })
+                }
+                Kind::Compute => {
+                    let c = &t.computes[*ix
+                        .computes
+                        .get(name)
+                        .ok_or_else(|| missing("compute", name))?];
+                    let w = ix.workspaces.get(&c.workspace).map(|&i| &t.workspaces[i]);
+                    match &c.subnet {
+                        Some(s) => {
+                            let &(vi, si) =
+                                ix.subnets.get(s).ok_or_else(|| missing("subnet", s))?;
+                            let sn = &t.virtual_networks[vi].subnets[si];
+                            Ok(Place::Subnet {
+                                subnet: s.clone(),
+                                src: AddrSet::from_nets(sn.prefixes()),
+                                nic: None,
+                                egress: self.egress(s, None, c.enable_node_public_ip),
+                                label: format!("compute {name} (any node in {s})"),
+                            })
+                        }
+                        None if w.is_some_and(|w| {
+                            w.managed_network.isolation_mode != IsolationMode::Disabled
+                        }) =>
+                        {
+                            Ok(Place::Managed {
+                                workspace: c.workspace.clone(),
+                                label: format!(
+                                    "compute {name} in the managed network of {}",
+                                    c.workspace
+                                ),
+                            })
+                        }
+                        None => Ok(Place::NoVnet {
+                            workspace: c.workspace.clone(),
+                            label: format!("compute {name} (no VNet)"),
+                        }),
+                    }
+                }
+                Kind::Aks => {
+                    let a = &t.aks_clusters[*ix
+                        .aks_clusters
+                        .get(name)
+                        .ok_or_else(|| missing("aks cluster", name))?];
+                    let s = a
+                        .subnet
+                        .as_ref()
+                        .ok_or_else(|| PlaceError(format!("AKS cluster {name} names no subnet")))?;
+                    let &(vi, si) = ix.subnets.get(s).ok_or_else(|| missing("subnet", s))?;
+                    let sn = &t.virtual_networks[vi].subnets[si];
+                    Ok(Place::Subnet {
+                        subnet: s.clone(),
+                        src: AddrSet::from_nets(sn.prefixes()),
+                        nic: None,
+                        egress: self.egress(s, None, false),
+                        label: format!("AKS cluster {name} (any node in {s})"),
+                    })
+                }
+                Kind::Client => {
+                    let c = &t.clients[*ix
+                        .clients
+                        .get(name)
+                        .ok_or_else(|| missing("client", name))?];
+                    let label = format!("client {name}");
+                    match &c.location {
+                        ClientPlace::Vm(vm) => {
+                            let mut p = self.place(&Address::resource(Kind::Vm, vm))?;
+                            if let Place::Subnet { label: l, .. } = &mut p {
+                                *l = format!("client {name} on {l}");
+                            }
+                            Ok(p)
+                        }
+                        ClientPlace::Internet => {
+                            let egress = match c.public_address.or(c.address) {
+                                Some(ip) => Egress::Known(ip, "the client's public address".into()),
+                                None => Egress::Unknown(
+                                    "the client's public address is not declared".into(),
+                                ),
+                            };
+                            Ok(Place::Internet { egress, label })
+                        }
+                        ClientPlace::OnPremises => {
+                            let addr = c.address.ok_or_else(|| {
+                                PlaceError(format!("on-premises client {name} needs an address"))
+                            })?;
+                            let egress = match c.public_address {
+                                Some(ip) => Egress::Known(ip, "the client's public address".into()),
+                                None => Egress::Unknown(
+                                    "the on-premises internet address is not declared".into(),
+                                ),
+                            };
+                            Ok(Place::OnPremises {
+                                addr,
+                                egress,
+                                dns: c.dns_servers.first().copied(),
+                                label: format!("{label} ({addr}, on premises)"),
+                            })
+                        }
+                        ClientPlace::PointToSite(gw) => {
+                            let g = &t.virtual_network_gateways[*ix
+                                .virtual_network_gateways
+                                .get(gw)
+                                .ok_or_else(|| missing("gateway", gw))?];
+                            let addr = c
+                                .address
+                                .or_else(|| g.vpn_client_address_pool.first().map(|p| first_host(*p)))
+                                .ok_or_else(|| PlaceError(format!("point-to-site client {name} needs an address or a gateway client pool")))?;
+                            Ok(Place::PointToSite {
+                                addr,
+                                gateway: gw.clone(),
+                                dns: c.dns_servers.first().copied(),
+                                label: format!("{label} ({addr}, point-to-site via {gw})"),
+                            })
+                        }
+                    }
+                }
+                Kind::Workspace | Kind::Registry => {
+                    let exists = if *kind == Kind::Workspace {
+                        ix.workspaces.contains_key(name)
+                    } else {
+                        ix.registries.contains_key(name)
+                    };
+                    if !exists {
+                        return Err(missing(kind.as_str(), name));
+                    }
+                    Ok(Place::Service {
+                        principal: Address::resource(*kind, name),
+                        label: format!("the Azure ML service acting as {kind} {name}"),
+                    })
+                }
+                Kind::OnlineEndpoint => {
+                    let e = &t.online_endpoints[*ix
+                        .online_endpoints
+                        .get(name)
+                        .ok_or_else(|| missing("online endpoint", name))?];
+                    let managed = ix
+                        .workspaces
+                        .get(&e.workspace)
+                        .is_some_and(|&i| t.workspaces[i].managed_network.enabled());
+                    if managed {
+                        return Ok(Place::Managed {
+                            workspace: e.workspace.clone(),
+                            label: format!(
+                                "deployments of {name} in the managed network of {}",
+                                e.workspace
+                            ),
+                        });
+                    }
+                    let egress_enabled = e.deployments.first().is_none_or(|d| {
+                        d.egress_public_network_access
+                            != moat_model::enums::PublicNetworkAccess::Disabled
+                    });
+                    Ok(Place::LegacyDeployment {
+                        workspace: e.workspace.clone(),
+                        egress_enabled,
+                        label: format!("deployments of {name} (legacy isolation)"),
+                    })
+                }
+                other => Err(PlaceError(format!(
+                    "{other} cannot be the source of a flow"
+                ))),
+            },
+        }
+    }
+
+    /// Places a bare address: in a subnet, on premises behind a gateway, or on the internet.
+    pub fn place_ip(&self, ip: IpAddr, label: String) -> Place {
+        if let Some(s) = self.subnet_of(ip) {
+            let nic = self
+                .t
+                .network_interfaces
+                .iter()
+                .position(|n| n.private_ip_address == Some(ip));
+            return Place::Subnet {
+                egress: self.egress(&s, nic, false),
+                subnet: s,
+                src: AddrSet::host(ip),
+                nic,
+                label,
+            };
+        }
+        let onprem = self
+            .t
+            .local_network_gateways
+            .iter()
+            .any(|g| g.address_prefixes.iter().any(|p| p.contains(&ip)))
+            || self
+                .t
+                .connections
+                .iter()
+                .any(|c| c.remote_address_prefixes.iter().any(|p| p.contains(&ip)));
+        if onprem {
+            return Place::OnPremises {
+                addr: ip,
+                egress: Egress::Unknown("the on-premises internet address is not declared".into()),
+                dns: None,
+                label,
+            };
+        }
+        Place::Internet {
+            egress: Egress::Known(ip, "its own address".into()),
+            label,
+        }
+    }
+
+    /// The resolver a place uses.
+    pub fn resolver_of(&self, place: &Place) -> Resolver {
+        match place {
+            Place::Subnet { subnet, .. } => {
+                let vnet = subnet.split('/').next().unwrap_or_default().to_string();
+                let v = self
+                    .ix
+                    .virtual_networks
+                    .get(&vnet)
+                    .map(|&i| &self.t.virtual_networks[i]);
+                match v.and_then(|v| v.dns_servers.first()) {
+                    Some(&ip) if ip == moat_net::dns::AZURE_DNS => Resolver::AzureDns { vnet },
+                    Some(&ip) => Resolver::Server(ip),
+                    None => Resolver::AzureDns { vnet },
+                }
+            }
+            Place::OnPremises { dns, .. } => dns.map(Resolver::Server).unwrap_or(Resolver::Public),
+            Place::PointToSite { dns, gateway, .. } => match dns {
+                Some(ip) => Resolver::Server(*ip),
+                None => {
+                    // Point-to-site clients receive the VNet's custom DNS servers; Azure DNS is
+                    // not reachable from them.
+                    let vnet = self
+                        .ix
+                        .virtual_network_gateways
+                        .get(gateway)
+                        .map(|&i| self.t.virtual_network_gateways[i].vnet.clone());
+                    let custom = vnet.and_then(|v| {
+                        self.ix
+                            .virtual_networks
+                            .get(&v)
+                            .and_then(|&i| self.t.virtual_networks[i].dns_servers.first().copied())
+                    });
+                    custom.map(Resolver::Server).unwrap_or(Resolver::Public)
+                }
+            },
+            Place::Internet { .. }
+            | Place::NoVnet { .. }
+            | Place::LegacyDeployment { .. }
+            | Place::Service { .. }
+            | Place::Infrastructure { .. } => Resolver::Public,
+            Place::Managed { workspace, .. } => Resolver::Managed {
+                workspace: workspace.clone(),
+            },
+        }
+    }
+}
+
+fn first_host(p: ipnet::IpNet) -> IpAddr {
+    match p {
+        ipnet::IpNet::V4(n) => IpAddr::V4(std::net::Ipv4Addr::from(
+            u32::from(n.network()).saturating_add(1),
+        )),
+        ipnet::IpNet::V6(n) => IpAddr::V6(std::net::Ipv6Addr::from(
+            u128::from(n.network()).saturating_add(1),
+        )),
+    }
+}

@@ -1,0 +1,2387 @@
+//! `trace`: can a principal at a place reach a destination?
+//!
+//! The walk follows what Azure does, in order: name resolution from the source's place; the
+//! source's outbound NSGs (NIC, then subnet); the source subnet's effective routes; a firewall
+//! or appliance on the way, with its own routes onward; the destination side (a private
+//! endpoint and, if its network policies are on, its subnet's NSG; a VM's inbound NSGs); and
+//! for public endpoints the resource firewall, which sees the source's public address, its
+//! subnet through a service endpoint, or its managed identity.
+//!
+//! Every hop records the element that decided, the rule or setting, and a stable code. The
+//! verdict is three-valued: a hop that cannot be decided from the model makes the trace
+//! unknown and says what is missing; "allowed" needs every hop to pass.
+
+use crate::engine::Engine;
+use crate::place::{Egress, Place};
+use moat_model::address::{Address, Kind};
+use moat_model::enums::{
+    ConnectionState, DefaultAction, Direction, IsolationMode, PublicNetworkAccess,
+};
+use moat_model::{Provenance, Topology};
+use moat_net::dns::{Answer, Resolver};
+use moat_net::filter::{Decision, evaluate};
+use moat_net::firewall::{self, Step};
+use moat_net::managed::{ManagedRuleKind, effective_rules, fqdn_matches};
+use moat_net::names;
+use moat_net::routing::{Lookup, NextHop};
+use moat_packets::{AddrSet, L4Set, PacketSet, Protocol};
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// What to trace.
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub from: Address,
+    pub to: Address,
+    pub protocol: Protocol,
+    pub port: u16,
+}
+
+/// The answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Allowed,
+    Denied,
+    Unknown,
+}
+
+/// What one hop did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HopDecision {
+    /// The packet passes this element.
+    Pass,
+    /// The element stops the packet.
+    Block,
+    /// Whether it passes cannot be decided from the model.
+    Unknown,
+    /// A fact along the way (where the source sits, what a name resolved to).
+    Info,
+}
+
+/// One hop of a trace.
+#[derive(Clone, Debug, Serialize)]
+pub struct Hop {
+    /// The kind of hop: `source`, `dns`, `nsg`, `route`, `firewall`, `egress`,
+    /// `private-endpoint`, `resource-firewall`, `managed-network`, `destination`.
+    pub step: &'static str,
+    /// The element (`nsg training-nsg`, `route table spoke-rt`, `storage wsstorage`).
+    pub element: String,
+    pub decision: HopDecision,
+    /// Stable explanation code.
+    pub code: &'static str,
+    /// The rule or setting that decided, in words.
+    pub detail: String,
+    /// Where that rule or setting is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<Provenance>,
+}
+
+/// A trace: the verdict, the hops, what blocked, and the fix.
+#[derive(Clone, Debug, Serialize)]
+pub struct Trace {
+    pub verdict: Verdict,
+    pub from: String,
+    pub to: String,
+    pub protocol: String,
+    pub port: u16,
+    pub hops: Vec<Hop>,
+    /// The hop that stopped the flow (or could not be decided).
+    pub blocked_by: Option<Hop>,
+    /// What to change so the flow passes.
+    pub fix: Option<String>,
+    /// For unknown verdicts: what the model lacks.
+    pub missing: Vec<String>,
+    /// What the trace took for granted.
+    pub assumptions: Vec<String>,
+}
+
+fn at(p: &Provenance) -> Option<Provenance> {
+    if p.is_unknown() {
+        None
+    } else {
+        Some(p.clone())
+    }
+}
+
+/// A destination after name resolution.
+#[derive(Clone, Debug)]
+enum Dst {
+    /// A private address in a VNet (or on premises).
+    Private(IpAddr),
+    /// A private endpoint inside a workspace managed network.
+    ManagedPe { rule: String },
+    /// A public endpoint: its address set, and the resource behind it if modelled.
+    Public {
+        set: AddrSet,
+        owner: Option<Address>,
+        fqdn: Option<String>,
+    },
+}
+
+/// What the query points at.
+struct Target {
+    label: String,
+    fqdn: Option<String>,
+    owner: Option<Address>,
+    /// The group id (private endpoint sub-resource) that serves the target.
+    group: Option<String>,
+    ip: Option<IpAddr>,
+    tag: Option<String>,
+}
+
+struct Walk<'e, 't> {
+    e: &'e Engine<'t>,
+    q: &'e Query,
+    hops: Vec<Hop>,
+    fix: Option<String>,
+    missing: Vec<String>,
+    assumptions: Vec<String>,
+    /// The destination FQDN (application rules and FQDN outbound rules match on it).
+    fqdn: Option<String>,
+    target: Option<Address>,
+    group: Option<String>,
+}
+
+type Step_ = Result<(), Verdict>;
+
+impl<'e, 't> Walk<'e, 't> {
+    fn t(&self) -> &'t Topology {
+        self.e.t
+    }
+
+    fn hop(
+        &mut self,
+        step: &'static str,
+        element: impl Into<String>,
+        decision: HopDecision,
+        code: &'static str,
+        detail: impl Into<String>,
+        at: Option<Provenance>,
+    ) {
+        self.hops.push(Hop {
+            step,
+            element: element.into(),
+            decision,
+            code,
+            detail: detail.into(),
+            at,
+        });
+    }
+
+    fn pass(
+        &mut self,
+        step: &'static str,
+        element: impl Into<String>,
+        code: &'static str,
+        detail: impl Into<String>,
+        at: Option<Provenance>,
+    ) {
+        self.hop(step, element, HopDecision::Pass, code, detail, at);
+    }
+
+    fn info(
+        &mut self,
+        step: &'static str,
+        element: impl Into<String>,
+        code: &'static str,
+        detail: impl Into<String>,
+    ) {
+        self.hop(step, element, HopDecision::Info, code, detail, None);
+    }
+
+    fn block(
+        &mut self,
+        step: &'static str,
+        element: impl Into<String>,
+        code: &'static str,
+        detail: impl Into<String>,
+        at: Option<Provenance>,
+        fix: impl Into<String>,
+    ) -> Step_ {
+        self.hop(step, element, HopDecision::Block, code, detail, at);
+        self.fix = Some(fix.into());
+        Err(Verdict::Denied)
+    }
+
+    fn unknown(
+        &mut self,
+        step: &'static str,
+        element: impl Into<String>,
+        code: &'static str,
+        detail: impl Into<String>,
+        at: Option<Provenance>,
+        missing: impl Into<String>,
+    ) -> Step_ {
+        self.hop(step, element, HopDecision::Unknown, code, detail, at);
+        self.missing.push(missing.into());
+        Err(Verdict::Unknown)
+    }
+
+    fn l4(&self) -> L4Set {
+        let r = self.q.port..=self.q.port;
+        if self.q.protocol.has_ports() {
+            L4Set::ports([self.q.protocol], [r])
+        } else {
+            L4Set::protocol(self.q.protocol)
+        }
+    }
+
+    fn proto_port(&self) -> String {
+        if self.q.protocol.has_ports() {
+            format!("{}/{}", self.q.protocol, self.q.port)
+        } else {
+            self.q.protocol.to_string()
+        }
+    }
+
+    fn dst_set(dst: &Dst) -> AddrSet {
+        match dst {
+            Dst::Private(ip) => AddrSet::host(*ip),
+            Dst::Public { set, .. } => set.clone(),
+            Dst::ManagedPe { .. } => AddrSet::none(),
+        }
+    }
+
+    fn describe_dst(dst: &Dst) -> String {
+        match dst {
+            Dst::Private(ip) => ip.to_string(),
+            Dst::ManagedPe { rule } => format!("managed private endpoint {rule}"),
+            Dst::Public { owner: Some(o), .. } => format!("the public endpoint of {o}"),
+            Dst::Public { fqdn: Some(f), .. } => f.clone(),
+            Dst::Public { set, .. } => set.to_string(),
+        }
+    }
+
+    /// An NSG on the way, in one direction.
+    fn nsg(
+        &mut self,
+        name: &str,
+        direction: Direction,
+        vnet: &str,
+        src: &AddrSet,
+        dst: &Dst,
+        scope: &str,
+    ) -> Step_ {
+        let Some(c) = self.e.nsg(name, direction, vnet) else {
+            return self.unknown(
+                "nsg",
+                format!("nsg {name}"),
+                "NSG_UNDECLARED",
+                "the NSG is not in the topology",
+                None,
+                format!("network security group {name}"),
+            );
+        };
+        let flow = PacketSet::new(src, &Self::dst_set(dst), &self.l4());
+        let out = evaluate(&c.policy, &flow);
+        let dir = match direction {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        };
+        let element = format!("nsg {name} ({dir}, {scope})");
+        let rule = out.rule.clone();
+        let rule_text = rule
+            .as_ref()
+            .map(|r| r.describe())
+            .unwrap_or_else(|| "no rule".into());
+        let rule_at = rule.as_ref().and_then(|r| at(&r.at));
+        match out.decision {
+            Decision::Allow => {
+                self.pass(
+                    "nsg",
+                    element,
+                    if direction == Direction::Inbound {
+                        "NSG_INBOUND_ALLOW"
+                    } else {
+                        "NSG_OUTBOUND_ALLOW"
+                    },
+                    format!("allowed by {rule_text}"),
+                    rule_at,
+                );
+                Ok(())
+            }
+            Decision::Deny => {
+                let who = if out.denied_sources == *src {
+                    String::new()
+                } else {
+                    format!(" for sources {}", out.denied_sources)
+                };
+                let prio = rule.as_ref().map(|r| r.priority).unwrap_or(65500);
+                let fix = format!(
+                    "in NSG {name}, allow {dir} {} to {} at a priority below {prio}",
+                    self.proto_port(),
+                    Self::describe_dst(dst)
+                );
+                self.block(
+                    "nsg",
+                    element,
+                    if direction == Direction::Inbound {
+                        "NSG_INBOUND_DENY"
+                    } else {
+                        "NSG_OUTBOUND_DENY"
+                    },
+                    format!("denied{who} by {rule_text}"),
+                    rule_at,
+                    fix,
+                )
+            }
+            Decision::Unknown => {
+                let missing = if self.e.space.catalog().has_file() {
+                    format!(
+                        "which of its addresses {} uses, relative to {rule_text}",
+                        Self::describe_dst(dst)
+                    )
+                } else {
+                    format!(
+                        "whether {rule_text} covers {} (pass --service-tags with Azure's service tags file)",
+                        Self::describe_dst(dst)
+                    )
+                };
+                self.unknown(
+                    "nsg",
+                    element,
+                    "NSG_UNDECIDED",
+                    format!("cannot decide {rule_text}"),
+                    rule_at,
+                    missing,
+                )
+            }
+        }
+    }
+
+    fn subnet_nsg(&self, subnet: &str) -> Option<String> {
+        let &(vi, si) = self.e.ix.subnets.get(subnet)?;
+        self.t().virtual_networks[vi].subnets[si]
+            .network_security_group
+            .clone()
+    }
+
+    /// From a source inside a subnet.
+    fn leave_subnet(
+        &mut self,
+        subnet: &str,
+        src: &AddrSet,
+        nic: Option<usize>,
+        egress: &Egress,
+        dst: &Dst,
+        depth: usize,
+    ) -> Step_ {
+        let vnet = subnet.split('/').next().unwrap_or_default().to_string();
+        if let Some(ni) = nic {
+            let nic = &self.t().network_interfaces[ni];
+            if let Some(n) = nic.network_security_group.clone() {
+                self.nsg(
+                    &n,
+                    Direction::Outbound,
+                    &vnet,
+                    src,
+                    dst,
+                    &format!("NIC {}", nic.name),
+                )?;
+            }
+        }
+        if let Some(n) = self.subnet_nsg(subnet) {
+            self.nsg(
+                &n,
+                Direction::Outbound,
+                &vnet,
+                src,
+                dst,
+                &format!("subnet {subnet}"),
+            )?;
+        } else {
+            self.info(
+                "nsg",
+                format!("subnet {subnet}"),
+                "NSG_NONE",
+                "no NSG on the subnet: Azure lets the packet out",
+            );
+        }
+        self.route(subnet, src, egress, dst, None, depth)
+    }
+
+    /// Routes from a subnet onwards. `via_appliance` names the appliance that forwarded the
+    /// packet, if any (peerings must then allow forwarded traffic).
+    fn route(
+        &mut self,
+        subnet: &str,
+        src: &AddrSet,
+        egress: &Egress,
+        dst: &Dst,
+        via_appliance: Option<&str>,
+        depth: usize,
+    ) -> Step_ {
+        if depth > 6 {
+            return self.unknown(
+                "route",
+                format!("subnet {subnet}"),
+                "ROUTE_LOOP",
+                "the path loops between appliances",
+                None,
+                "a loop-free route to the destination",
+            );
+        }
+        let routes = self.e.routes(subnet);
+        let set = Self::dst_set(dst);
+        let route = match moat_net::routing::lookup(&routes, &set) {
+            Lookup::Route(r) => r.clone(),
+            Lookup::NoRoute => {
+                return self.block(
+                    "route",
+                    format!("subnet {subnet}"),
+                    "ROUTE_NONE",
+                    "no route covers the destination",
+                    None,
+                    "add a route",
+                );
+            }
+            Lookup::Unknown { candidates } => {
+                let names: Vec<String> = candidates.iter().map(|r| r.describe()).collect();
+                return self.unknown(
+                    "route",
+                    format!("routes of subnet {subnet}"),
+                    "ROUTE_UNDECIDED",
+                    format!("the destination may match {}", names.join(" or ")),
+                    None,
+                    "the addresses of the destination (pass --service-tags) to pick the route",
+                );
+            }
+        };
+        let route_at = match &route.source {
+            moat_net::routing::RouteSource::User { table, route: name } => self
+                .e
+                .ix
+                .route_tables
+                .get(table)
+                .and_then(|&i| {
+                    self.t().route_tables[i]
+                        .routes
+                        .iter()
+                        .find(|r| &r.name == name)
+                })
+                .and_then(|r| at(&r.at)),
+            _ => None,
+        };
+        let element = format!("routes of subnet {subnet}");
+        match &route.next_hop {
+            NextHop::None => self.block(
+                "route",
+                element,
+                "ROUTE_DROP",
+                format!("{} drops the packet", route.describe()),
+                route_at,
+                "change the route's next hop",
+            ),
+            NextHop::VnetLocal | NextHop::Peering { .. } => {
+                let Dst::Private(ip) = dst else {
+                    return self.block(
+                        "route",
+                        element,
+                        "ROUTE_NO_PATH",
+                        format!("{} cannot carry a public destination", route.describe()),
+                        route_at,
+                        "route public destinations to the internet or a firewall",
+                    );
+                };
+                self.pass("route", element, "ROUTE_VNET", route.describe(), route_at);
+                let from_vnet = subnet.split('/').next().unwrap_or_default().to_string();
+                self.deliver_private(*ip, &from_vnet, src, via_appliance)
+            }
+            NextHop::VirtualAppliance { ip } => {
+                self.pass(
+                    "route",
+                    element,
+                    "ROUTE_APPLIANCE",
+                    route.describe(),
+                    route_at,
+                );
+                self.appliance(*ip, subnet, src, dst, depth)
+            }
+            NextHop::Internet => {
+                if let Dst::Private(ip) = dst {
+                    return self.block("route", element, "ROUTE_PRIVATE_TO_INTERNET", format!("{} sends private address {ip} to the internet, where Azure drops it", route.describe()), route_at, "peer the VNets, or route through a gateway or firewall that reaches the address");
+                }
+                self.pass(
+                    "route",
+                    element,
+                    "ROUTE_INTERNET",
+                    route.describe(),
+                    route_at,
+                );
+                match egress {
+                    Egress::None(why) => {
+                        let why = why.clone();
+                        return self.block("egress", format!("subnet {subnet}"), "EGRESS_NONE", format!("no way to the internet: {why}"), None, "add a NAT gateway to the subnet, or route 0.0.0.0/0 through a firewall");
+                    }
+                    Egress::Known(ip, how) => {
+                        let d = format!("leaves as {ip} ({how})");
+                        self.pass("egress", format!("subnet {subnet}"), "EGRESS_SNAT", d, None);
+                    }
+                    Egress::Unknown(how) => {
+                        let d = format!("leaves through {how}");
+                        self.pass("egress", format!("subnet {subnet}"), "EGRESS_SNAT", d, None);
+                    }
+                }
+                self.public_arrival(dst, &Via::Internet(egress.clone()))
+            }
+            NextHop::ServiceEndpoint { service } => {
+                self.pass(
+                    "route",
+                    element,
+                    "ROUTE_SERVICE_ENDPOINT",
+                    route.describe(),
+                    route_at,
+                );
+                let service = service.clone();
+                self.service_endpoint_policy(subnet, dst, &service)?;
+                self.public_arrival(dst, &Via::ServiceEndpoint(subnet.to_string()))
+            }
+            NextHop::Gateway { gateway } => {
+                self.pass(
+                    "route",
+                    element,
+                    "ROUTE_GATEWAY",
+                    route.describe(),
+                    route_at,
+                );
+                self.assumptions.push(format!(
+                    "the on-premises network behind gateway {gateway} accepts the traffic"
+                ));
+                self.pass(
+                    "destination",
+                    format!("gateway {gateway}"),
+                    "DEST_ONPREM",
+                    "handed to the on-premises network",
+                    None,
+                );
+                Ok(())
+            }
+        }
+    }
+
+    /// A service endpoint policy on the subnet filters which accounts the endpoint reaches.
+    fn service_endpoint_policy(&mut self, subnet: &str, dst: &Dst, service: &str) -> Step_ {
+        let Some(&(vi, si)) = self.e.ix.subnets.get(subnet) else {
+            return Ok(());
+        };
+        let s = &self.t().virtual_networks[vi].subnets[si];
+        if s.service_endpoint_policies.is_empty()
+            || !service
+                .to_ascii_lowercase()
+                .starts_with("microsoft.storage")
+        {
+            return Ok(());
+        }
+        let owner = match dst {
+            Dst::Public { owner, .. } => owner.clone(),
+            _ => None,
+        };
+        // Registry-managed storage and the storage Azure ML itself manages (reached by its
+        // service tag) are what the /services/Azure/MachineLearning alias covers.
+        let account = match &owner {
+            Some(Address::Resource {
+                kind: Kind::Storage,
+                name,
+                ..
+            }) => Some((name.clone(), false)),
+            Some(Address::Resource {
+                kind: Kind::Registry,
+                name,
+                sub: Some(s),
+            }) if s == "storage" => Some((name.clone(), true)),
+            None => Some((String::new(), true)),
+            _ => None,
+        };
+        for p in &s.service_endpoint_policies {
+            let Some(&pi) = self.e.ix.service_endpoint_policies.get(p) else {
+                continue;
+            };
+            let pol = &self.t().service_endpoint_policies[pi];
+            let allowed = pol
+                .definitions
+                .iter()
+                .flat_map(|d| d.service_resources.iter())
+                .any(|r| match &account {
+                    Some((name, false)) => {
+                        r == name
+                            || r.to_ascii_lowercase().ends_with(&format!(
+                                "/storageaccounts/{}",
+                                name.to_ascii_lowercase()
+                            ))
+                    }
+                    Some((_, true)) => r.eq_ignore_ascii_case("/services/Azure/MachineLearning"),
+                    None => false,
+                });
+            if !allowed {
+                let what = owner
+                    .as_ref()
+                    .map(|o| o.to_string())
+                    .unwrap_or_else(|| "this storage account".into());
+                return self.block(
+                    "service-endpoint-policy",
+                    format!("service endpoint policy {p}"),
+                    "SEP_DENY",
+                    format!("{what} is not listed in the policy"),
+                    at(&pol.at),
+                    format!("add {what} to service endpoint policy {p}"),
+                );
+            }
+            self.pass(
+                "service-endpoint-policy",
+                format!("service endpoint policy {p}"),
+                "SEP_ALLOW",
+                "the account is listed",
+                at(&pol.at),
+            );
+        }
+        Ok(())
+    }
+
+    /// A private address reached inside Azure.
+    fn deliver_private(
+        &mut self,
+        ip: IpAddr,
+        from_vnet: &str,
+        src: &AddrSet,
+        via_appliance: Option<&str>,
+    ) -> Step_ {
+        let Some(subnet) = self.e.subnet_of(ip) else {
+            return self.block(
+                "destination",
+                format!("address {ip}"),
+                "DEST_NO_SUBNET",
+                "no subnet holds this address",
+                None,
+                "fix the address or the DNS record that gave it",
+            );
+        };
+        let dst_vnet = subnet.split('/').next().unwrap_or_default().to_string();
+        if let Some(appliance_vnet) = via_appliance {
+            if dst_vnet != appliance_vnet {
+                let Some(&vi) = self.e.ix.virtual_networks.get(&dst_vnet) else {
+                    return Ok(());
+                };
+                let v = &self.t().virtual_networks[vi];
+                let p = v.peerings.iter().find(|p| p.remote_vnet == appliance_vnet);
+                match p {
+                    Some(p) if p.allow_forwarded_traffic => {
+                        let d = format!(
+                            "peering {} of {dst_vnet} allows forwarded traffic",
+                            p.name.clone().unwrap_or_default()
+                        );
+                        self.pass(
+                            "peering",
+                            format!("VNet {dst_vnet}"),
+                            "PEERING_FORWARDED_OK",
+                            d,
+                            at(&p.at),
+                        );
+                    }
+                    Some(p) => {
+                        let pat = at(&p.at);
+                        return self.block(
+                            "peering",
+                            format!("VNet {dst_vnet}"),
+                            "PEERING_FORWARDED_BLOCKED",
+                            format!("the peering from {dst_vnet} to {appliance_vnet} does not allow forwarded traffic"),
+                            pat,
+                            format!("set allow_forwarded_traffic on the peering from {dst_vnet} to {appliance_vnet}"),
+                        );
+                    }
+                    None => {}
+                }
+            }
+        } else if dst_vnet != from_vnet
+            && !moat_net::routing::peered(self.t(), &self.e.ix, from_vnet, &dst_vnet)
+        {
+            return self.block(
+                "route",
+                format!("VNet {from_vnet}"),
+                "PEERING_NOT_TRANSITIVE",
+                format!("{dst_vnet} is not peered with {from_vnet}; peering is not transitive"),
+                None,
+                format!("peer {from_vnet} with {dst_vnet}, or route through a hub firewall"),
+            );
+        }
+        // A private endpoint?
+        if let Some(pi) = self
+            .t()
+            .private_endpoints
+            .iter()
+            .position(|p| p.ip_address == Some(ip))
+        {
+            return self.private_endpoint(pi, &subnet, src);
+        }
+        let nsg_sub = self.subnet_nsg(&subnet);
+        if let Some(n) = nsg_sub {
+            self.nsg(
+                &n,
+                Direction::Inbound,
+                &dst_vnet,
+                src,
+                &Dst::Private(ip),
+                &format!("subnet {subnet}"),
+            )?;
+        }
+        if let Some(nic) = self
+            .t()
+            .network_interfaces
+            .iter()
+            .find(|n| n.private_ip_address == Some(ip))
+        {
+            if let Some(n) = nic.network_security_group.clone() {
+                let name = nic.name.clone();
+                self.nsg(
+                    &n,
+                    Direction::Inbound,
+                    &dst_vnet,
+                    src,
+                    &Dst::Private(ip),
+                    &format!("NIC {name}"),
+                )?;
+            }
+            let d = format!("network interface {} in {subnet}", nic.name);
+            self.pass(
+                "destination",
+                format!("address {ip}"),
+                "DEST_REACHED",
+                d,
+                at(&nic.at),
+            );
+            return Ok(());
+        }
+        if let Some(fw) = self
+            .t()
+            .firewalls
+            .iter()
+            .find(|f| f.private_ip_address == ip)
+        {
+            let d = format!("firewall {}", fw.name);
+            self.pass(
+                "destination",
+                format!("address {ip}"),
+                "DEST_REACHED",
+                d,
+                at(&fw.at),
+            );
+            return Ok(());
+        }
+        self.pass(
+            "destination",
+            format!("address {ip}"),
+            "DEST_REACHED",
+            format!("an address of subnet {subnet}"),
+            None,
+        );
+        Ok(())
+    }
+
+    fn private_endpoint(&mut self, pi: usize, subnet: &str, src: &AddrSet) -> Step_ {
+        let pe = self.t().private_endpoints[pi].clone();
+        let element = format!("private endpoint {}", pe.name);
+        let &(vi, si) = self.e.ix.subnets.get(subnet).expect("subnet of an address");
+        let s = &self.t().virtual_networks[vi].subnets[si];
+        let policies = s.private_endpoint_network_policies;
+        let dst_vnet = self.t().virtual_networks[vi].name.clone();
+        if policies.nsg_applies() {
+            if let Some(n) = s.network_security_group.clone() {
+                self.nsg(
+                    &n,
+                    Direction::Inbound,
+                    &dst_vnet,
+                    src,
+                    &Dst::Private(pe.ip_address.expect("ip")),
+                    &format!("private endpoint subnet {subnet}"),
+                )?;
+            }
+        } else if s.network_security_group.is_some() {
+            self.info("nsg", format!("subnet {subnet}"), "PE_POLICIES_OFF", "private endpoint network policies are off: the subnet's NSG does not apply to the endpoint");
+        }
+        if pe.connection_state != ConnectionState::Approved {
+            return self.block(
+                "private-endpoint",
+                element,
+                "PE_NOT_APPROVED",
+                format!(
+                    "the connection is {}: traffic through it fails",
+                    pe.connection_state
+                ),
+                at(&pe.at),
+                format!("approve the private endpoint connection on {}", pe.target),
+            );
+        }
+        if let Some(target) = &self.target {
+            let same_resource = match (&pe.target, target) {
+                (
+                    Address::Resource {
+                        kind: k1,
+                        name: n1,
+                        sub: s1,
+                    },
+                    Address::Resource {
+                        kind: k2,
+                        name: n2,
+                        sub: s2,
+                    },
+                ) => {
+                    k1 == k2
+                        && n1 == n2
+                        && (*k1 != Kind::Registry || s1 == s2 || s2.as_deref() == Some("notebooks"))
+                }
+                _ => false,
+            };
+            let same_resource = same_resource
+                || (matches!(
+                    target,
+                    Address::Resource {
+                        kind: Kind::Workspace,
+                        ..
+                    }
+                ) && pe.target == strip_sub(target));
+            if !same_resource {
+                return self.block(
+                    "private-endpoint",
+                    element,
+                    "PE_WRONG_TARGET",
+                    format!(
+                        "the address belongs to an endpoint of {}, not of {target}",
+                        pe.target
+                    ),
+                    at(&pe.at),
+                    format!(
+                        "fix the DNS record that points {target} at {}",
+                        pe.ip_address.map(|i| i.to_string()).unwrap_or_default()
+                    ),
+                );
+            }
+            if let Some(g) = &self.group
+                && !pe.group_id.eq_ignore_ascii_case(g) {
+                    return self.block(
+                        "private-endpoint",
+                        element,
+                        "PE_WRONG_GROUP",
+                        format!("the endpoint serves sub-resource {}, not {g}", pe.group_id),
+                        at(&pe.at),
+                        format!("create a private endpoint with group id {g} for {target}"),
+                    );
+                }
+        }
+        let d = format!(
+            "{} [{}], connection Approved; reaches the resource privately",
+            pe.target, pe.group_id
+        );
+        self.pass("private-endpoint", element, "PE_APPROVED", d, at(&pe.at));
+        Ok(())
+    }
+
+    /// A next hop that is an appliance: an Azure Firewall, or something moat does not model.
+    fn appliance(
+        &mut self,
+        ip: IpAddr,
+        from_subnet: &str,
+        src: &AddrSet,
+        dst: &Dst,
+        depth: usize,
+    ) -> Step_ {
+        let Some(fi) = self
+            .t()
+            .firewalls
+            .iter()
+            .position(|f| f.private_ip_address == ip)
+        else {
+            return self.unknown(
+                "firewall",
+                format!("appliance {ip}"),
+                "APPLIANCE_UNMODELLED",
+                "the next hop is not an Azure Firewall in the topology",
+                None,
+                format!("what the appliance at {ip} forwards (declare it as a firewall)"),
+            );
+        };
+        let fw = self.t().firewalls[fi].clone();
+        let from_vnet = from_subnet.split('/').next().unwrap_or_default();
+        if fw.vnet != from_vnet
+            && !moat_net::routing::peered(self.t(), &self.e.ix, from_vnet, &fw.vnet)
+        {
+            return self.block(
+                "route",
+                format!("firewall {}", fw.name),
+                "APPLIANCE_UNREACHABLE",
+                format!(
+                    "{} sits in {}, which is not peered with {from_vnet}",
+                    fw.name, fw.vnet
+                ),
+                at(&fw.at),
+                format!("peer {from_vnet} with {}", fw.vnet),
+            );
+        }
+        let rules = firewall::rules(self.t(), &self.e.ix, &fw);
+        let ctx = self.e.context(&fw.vnet);
+        let proxy = fw.dns_proxy
+            || fw
+                .firewall_policy
+                .as_ref()
+                .and_then(|p| self.e.ix.firewall_policies.get(p))
+                .is_some_and(|&i| self.t().firewall_policies[i].dns_proxy);
+        let policy = firewall::compile_network(
+            self.t(),
+            &rules,
+            &self.e.space,
+            &ctx,
+            self.fqdn.as_deref(),
+            proxy,
+        );
+        let flow = PacketSet::new(src, &Self::dst_set(dst), &self.l4());
+        let pieces = policy.apply(&flow);
+        let element = format!("firewall {}", fw.name);
+        let mut unmatched = false;
+        let mut decided: Vec<(Decision, moat_net::filter::RuleRef)> = Vec::new();
+        for (_, step, rule) in &pieces {
+            match (step, rule) {
+                (Step::NoMatch, _) => unmatched = true,
+                (Step::Decided(d), Some(r)) => decided.push((*d, (*r).clone())),
+                (Step::Decided(d), None) => decided.push((
+                    *d,
+                    moat_net::filter::RuleRef {
+                        filter: element.clone(),
+                        rule: "default".into(),
+                        priority: 0,
+                        default: true,
+                        uncertain: false,
+                        at: Provenance::default(),
+                    },
+                )),
+            }
+        }
+        let all_allow =
+            !unmatched && !decided.is_empty() && decided.iter().all(|(d, _)| *d == Decision::Allow);
+        if all_allow {
+            let r = decided[0].1.clone();
+            self.pass(
+                "firewall",
+                element,
+                "FW_NETWORK_ALLOW",
+                format!("allowed by network rule {} ({})", r.rule, r.filter),
+                at(&r.at),
+            );
+        } else if let Some((_, r)) = decided.iter().find(|(d, _)| *d == Decision::Deny) {
+            let r = r.clone();
+            return self.block(
+                "firewall",
+                element,
+                "FW_NETWORK_DENY",
+                format!("denied by network rule {} ({})", r.rule, r.filter),
+                at(&r.at),
+                format!("change network rule {} of firewall {}", r.rule, fw.name),
+            );
+        } else if let Some((_, r)) = decided.iter().find(|(d, _)| *d == Decision::Unknown) {
+            let r = r.clone();
+            return self.unknown(
+                "firewall",
+                element,
+                "FW_UNDECIDED",
+                format!("cannot decide network rule {} ({})", r.rule, r.filter),
+                at(&r.at),
+                "the destination's addresses (pass --service-tags)",
+            );
+        } else if !decided.is_empty() {
+            return self.unknown(
+                "firewall",
+                element,
+                "FW_UNDECIDED",
+                "network rules decide part of the flow only",
+                None,
+                "the destination's exact address",
+            );
+        } else {
+            // No network rule: application rules by host name, then the implicit deny.
+            match firewall::application_decision(
+                self.t(),
+                &rules,
+                &self.e.space,
+                &ctx,
+                src,
+                self.fqdn.as_deref(),
+                self.q.protocol,
+                self.q.port,
+            ) {
+                Some((Decision::Allow, r)) => {
+                    let host = self.fqdn.clone().unwrap_or_default();
+                    self.pass(
+                        "firewall",
+                        element,
+                        "FW_APPLICATION_ALLOW",
+                        format!(
+                            "{host} allowed by application rule {} ({})",
+                            r.rule, r.filter
+                        ),
+                        at(&r.at),
+                    );
+                }
+                Some((Decision::Deny, r)) => {
+                    return self.block(
+                        "firewall",
+                        element,
+                        "FW_APPLICATION_DENY",
+                        format!("denied by application rule {} ({})", r.rule, r.filter),
+                        at(&r.at),
+                        format!("change application rule {} of firewall {}", r.rule, fw.name),
+                    );
+                }
+                Some((_, r)) => {
+                    return self.unknown(
+                        "firewall",
+                        element,
+                        "FW_UNDECIDED",
+                        format!("cannot decide application rule {} ({})", r.rule, r.filter),
+                        at(&r.at),
+                        "the FQDN tag's members or the rule's sources",
+                    );
+                }
+                None => {
+                    let what = match (&self.fqdn, dst) {
+                        (Some(f), _)
+                            if self.q.protocol == Protocol::TCP
+                                && matches!(self.q.port, 80 | 443) =>
+                        {
+                            format!("an application rule for {f} on {}", self.proto_port())
+                        }
+                        _ => format!(
+                            "a network rule for {} to {}",
+                            self.proto_port(),
+                            Self::describe_dst(dst)
+                        ),
+                    };
+                    return self.block(
+                        "firewall",
+                        element,
+                        "FW_IMPLICIT_DENY",
+                        "no rule matches: Azure Firewall denies by default",
+                        at(&fw.at),
+                        format!("add {what} on firewall {}", fw.name),
+                    );
+                }
+            }
+        }
+        // Onwards from the firewall's own subnet, SNAT to its public IP towards the internet.
+        let fw_subnet = format!("{}/AzureFirewallSubnet", fw.vnet);
+        let egress = match fw.public_ips.first() {
+            Some(p) => match self
+                .e
+                .ix
+                .public_ips
+                .get(p)
+                .and_then(|&i| self.t().public_ips[i].ip_address)
+            {
+                Some(ip) => Egress::Known(ip, format!("firewall {} ({p})", fw.name)),
+                None => Egress::Unknown(format!("firewall {} public IP {p}", fw.name)),
+            },
+            None => Egress::None(format!("firewall {} has no public IP", fw.name)),
+        };
+        if !self.e.ix.subnets.contains_key(&fw_subnet) {
+            return self.unknown(
+                "route",
+                format!("firewall {}", fw.name),
+                "FW_SUBNET_MISSING",
+                format!("{} has no AzureFirewallSubnet", fw.vnet),
+                at(&fw.at),
+                format!("the AzureFirewallSubnet of {}", fw.vnet),
+            );
+        }
+        let vnet = fw.vnet.clone();
+        self.route_from_appliance(&fw_subnet, src, &egress, dst, &vnet, depth + 1)
+    }
+
+    fn route_from_appliance(
+        &mut self,
+        subnet: &str,
+        src: &AddrSet,
+        egress: &Egress,
+        dst: &Dst,
+        appliance_vnet: &str,
+        depth: usize,
+    ) -> Step_ {
+        self.route(subnet, src, egress, dst, Some(appliance_vnet), depth)
+    }
+
+    /// Arrival at a public endpoint: the resource's own firewall decides.
+    fn public_arrival(&mut self, dst: &Dst, via: &Via) -> Step_ {
+        let Dst::Public { owner, fqdn, .. } = dst else {
+            return Ok(());
+        };
+        let Some(owner) = owner.clone() else {
+            let what = fqdn.clone().unwrap_or_else(|| "the destination".into());
+            self.pass(
+                "destination",
+                what,
+                "DEST_INTERNET",
+                "an internet host: what it accepts is outside the model",
+                None,
+            );
+            self.assumptions
+                .push("internet hosts accept the connection".into());
+            return Ok(());
+        };
+        self.resource_firewall(&owner, via)
+    }
+
+    fn resource_firewall(&mut self, owner: &Address, via: &Via) -> Step_ {
+        let t = self.t();
+        let ix = &self.e.ix;
+        let Address::Resource { kind, name, sub } = owner else {
+            return Ok(());
+        };
+        let element = format!("{kind} {name}");
+        match kind {
+            Kind::Workspace => {
+                let w = &t.workspaces[ix.workspaces[name]];
+                if let Via::Service(_) = via {
+                    self.pass(
+                        "resource-firewall",
+                        element,
+                        "RF_SERVICE",
+                        "the workspace's own service",
+                        at(&w.at),
+                    );
+                    return Ok(());
+                }
+                if w.public_network_access == PublicNetworkAccess::Disabled {
+                    return self.block("resource-firewall", element, "RF_PUBLIC_DISABLED", "public network access is Disabled: only private endpoints reach it", at(&w.at), format!("reach workspace {name} through a private endpoint (a VPN, ExpressRoute or a jump box in its VNet), or enable public network access"));
+                }
+                match &w.network_acls {
+                    Some(acl) if acl.default_action == DefaultAction::Deny => {
+                        let rules: Vec<moat_model::values::AddressPrefix> = acl
+                            .ip_rules
+                            .iter()
+                            .map(|n| moat_model::values::AddressPrefix::Net(*n))
+                            .collect();
+                        self.ip_rules(
+                            &element,
+                            &rules,
+                            via,
+                            at(&w.at),
+                            "the workspace IP allow list",
+                        )
+                    }
+                    _ => {
+                        self.pass(
+                            "resource-firewall",
+                            element,
+                            "RF_PUBLIC_ALL",
+                            "public network access Enabled from all networks",
+                            at(&w.at),
+                        );
+                        Ok(())
+                    }
+                }
+            }
+            Kind::Registry => {
+                let r = &t.registries[ix.registries[name]];
+                let (pna, what) = match sub.as_deref() {
+                    Some("storage") => (
+                        r.storage
+                            .public_network_access
+                            .unwrap_or(PublicNetworkAccess::Enabled),
+                        "managed storage",
+                    ),
+                    Some("acr") => (
+                        r.acr
+                            .public_network_access
+                            .unwrap_or(PublicNetworkAccess::Enabled),
+                        "managed container registry",
+                    ),
+                    _ => (r.public_network_access, "registry"),
+                };
+                let element = format!("registry {name} {what}");
+                if matches!(via, Via::Service(_)) {
+                    self.pass(
+                        "resource-firewall",
+                        element,
+                        "RF_SERVICE",
+                        "the registry back end",
+                        at(&r.at),
+                    );
+                    return Ok(());
+                }
+                if pna == PublicNetworkAccess::Disabled {
+                    return self.block(
+                        "resource-firewall",
+                        element,
+                        "RF_PUBLIC_DISABLED",
+                        format!("the {what}'s public network access is Disabled"),
+                        at(&r.at),
+                        format!("create a private endpoint to {owner} in the source's VNet"),
+                    );
+                }
+                self.pass(
+                    "resource-firewall",
+                    element,
+                    "RF_PUBLIC_ALL",
+                    "public network access Enabled",
+                    at(&r.at),
+                );
+                Ok(())
+            }
+            Kind::Storage => {
+                let s = &t.storage_accounts[ix.storage_accounts[name]];
+                let r = &s.network_rules;
+                if let Via::Service(p) = via {
+                    return self.service_access(
+                        &element,
+                        p,
+                        s.public_network_access,
+                        r.default_action,
+                        r.trusted_services(),
+                        &r.resource_access_rules,
+                        at(&s.at),
+                    );
+                }
+                if s.public_network_access == PublicNetworkAccess::Disabled {
+                    return self.block(
+                        "resource-firewall",
+                        element,
+                        "RF_PUBLIC_DISABLED",
+                        "public network access is Disabled: only private endpoints reach it",
+                        at(&s.at),
+                        format!("create a private endpoint to storage {name} in the source's VNet"),
+                    );
+                }
+                if r.default_action == DefaultAction::Allow {
+                    self.pass(
+                        "resource-firewall",
+                        element,
+                        "RF_PUBLIC_ALL",
+                        "public network access Enabled from all networks",
+                        at(&s.at),
+                    );
+                    return Ok(());
+                }
+                if let Via::ServiceEndpoint(subnet) = via {
+                    return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&s.at));
+                }
+                self.ip_rules(
+                    &element,
+                    &r.ip_rules,
+                    via,
+                    at(&s.at),
+                    "the storage firewall",
+                )
+            }
+            Kind::Keyvault => {
+                let k = &t.key_vaults[ix.key_vaults[name]];
+                let r = &k.network_acls;
+                if let Via::Service(p) = via {
+                    return self.service_access(
+                        &element,
+                        p,
+                        k.public_network_access,
+                        r.default_action,
+                        r.bypass == moat_model::enums::Bypass::AzureServices,
+                        &[],
+                        at(&k.at),
+                    );
+                }
+                if k.public_network_access == PublicNetworkAccess::Disabled {
+                    return self.block(
+                        "resource-firewall",
+                        element,
+                        "RF_PUBLIC_DISABLED",
+                        "public network access is Disabled",
+                        at(&k.at),
+                        format!(
+                            "create a private endpoint to key vault {name} in the source's VNet"
+                        ),
+                    );
+                }
+                if r.default_action == DefaultAction::Allow {
+                    self.pass(
+                        "resource-firewall",
+                        element,
+                        "RF_PUBLIC_ALL",
+                        "public network access from all networks",
+                        at(&k.at),
+                    );
+                    return Ok(());
+                }
+                if let Via::ServiceEndpoint(subnet) = via {
+                    return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&k.at));
+                }
+                self.ip_rules(
+                    &element,
+                    &r.ip_rules,
+                    via,
+                    at(&k.at),
+                    "the key vault firewall",
+                )
+            }
+            Kind::Acr => {
+                let a = &t.container_registries[ix.container_registries[name]];
+                let r = &a.network_rule_set;
+                if let Via::Service(p) = via {
+                    return self.service_access(
+                        &element,
+                        p,
+                        a.public_network_access,
+                        r.default_action,
+                        a.trusted_services(),
+                        &[],
+                        at(&a.at),
+                    );
+                }
+                if a.public_network_access == PublicNetworkAccess::Disabled {
+                    return self.block("resource-firewall", element, "RF_PUBLIC_DISABLED", "public network access is Disabled", at(&a.at), format!("create a private endpoint to container registry {name} in the source's VNet"));
+                }
+                if r.default_action == DefaultAction::Allow {
+                    self.pass(
+                        "resource-firewall",
+                        element,
+                        "RF_PUBLIC_ALL",
+                        "public network access from all networks",
+                        at(&a.at),
+                    );
+                    return Ok(());
+                }
+                if let Via::ServiceEndpoint(subnet) = via {
+                    return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&a.at));
+                }
+                self.ip_rules(
+                    &element,
+                    &r.ip_rules,
+                    via,
+                    at(&a.at),
+                    "the registry firewall",
+                )
+            }
+            Kind::OnlineEndpoint => {
+                let e = &t.online_endpoints[ix.online_endpoints[name]];
+                if e.public_network_access == PublicNetworkAccess::Disabled {
+                    return self.block("resource-firewall", element, "RF_PUBLIC_DISABLED", "public_network_access is disabled: scoring only through the workspace's private endpoint", at(&e.at), format!("score from a VNet with a private endpoint to workspace {}", e.workspace));
+                }
+                let ws_public = ix.workspaces.get(&e.workspace).is_some_and(|&i| {
+                    t.workspaces[i].public_network_access != PublicNetworkAccess::Disabled
+                });
+                if !ws_public {
+                    return self.block("resource-firewall", element, "RF_WORKSPACE_PRIVATE", format!("workspace {} has public network access Disabled, so the endpoint rejects public requests", e.workspace), at(&e.at), format!("score through a private endpoint of workspace {}", e.workspace));
+                }
+                self.pass(
+                    "resource-firewall",
+                    element,
+                    "RF_PUBLIC_ALL",
+                    "public scoring enabled",
+                    at(&e.at),
+                );
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn vnet_rule(
+        &mut self,
+        element: &str,
+        rules: &[String],
+        subnet: &str,
+        at_: Option<Provenance>,
+    ) -> Step_ {
+        if rules.iter().any(|r| r == subnet) {
+            self.pass(
+                "resource-firewall",
+                element.to_string(),
+                "RF_VNET_RULE",
+                format!("virtual network rule for {subnet} (service endpoint)"),
+                at_,
+            );
+            Ok(())
+        } else {
+            self.block(
+                "resource-firewall",
+                element.to_string(),
+                "RF_NO_VNET_RULE",
+                format!("no virtual network rule admits {subnet}"),
+                at_,
+                format!("add {subnet} to the virtual network rules of {element}"),
+            )
+        }
+    }
+
+    fn ip_rules(
+        &mut self,
+        element: &str,
+        rules: &[moat_model::values::AddressPrefix],
+        via: &Via,
+        at_: Option<Provenance>,
+        what: &str,
+    ) -> Step_ {
+        let egress = match via {
+            Via::Internet(e) => e.clone(),
+            Via::ManagedNetwork => Egress::Unknown("the managed network's outbound address".into()),
+            _ => Egress::Unknown("an Azure address".into()),
+        };
+        match egress {
+            Egress::Known(ip, how) => {
+                let hit = rules.iter().any(|p| match p {
+                    moat_model::values::AddressPrefix::Net(n) => n.contains(&ip),
+                    moat_model::values::AddressPrefix::Any => true,
+                    moat_model::values::AddressPrefix::Tag(_) => false,
+                });
+                if hit {
+                    self.pass(
+                        "resource-firewall",
+                        element.to_string(),
+                        "RF_IP_RULE",
+                        format!("{ip} ({how}) is in {what}"),
+                        at_,
+                    );
+                    Ok(())
+                } else {
+                    self.block(
+                        "resource-firewall",
+                        element.to_string(),
+                        "RF_IP_NOT_ALLOWED",
+                        format!("{ip} ({how}) is not in {what}"),
+                        at_,
+                        format!("add {ip} to {what}, or connect through a private endpoint"),
+                    )
+                }
+            }
+            Egress::Unknown(how) => {
+                if rules.is_empty() {
+                    return self.block(
+                        "resource-firewall",
+                        element.to_string(),
+                        "RF_IP_NOT_ALLOWED",
+                        format!(
+                            "public access is limited to selected networks and none admits {how}"
+                        ),
+                        at_,
+                        format!(
+                            "connect through a private endpoint, or admit the source in {what}"
+                        ),
+                    );
+                }
+                self.unknown(
+                    "resource-firewall",
+                    element.to_string(),
+                    "RF_IP_UNDECIDED",
+                    format!("the source leaves through {how}; whether {what} admits it is unknown"),
+                    at_,
+                    format!("the public address of {how}"),
+                )
+            }
+            Egress::None(why) => self.block(
+                "resource-firewall",
+                element.to_string(),
+                "EGRESS_NONE",
+                why,
+                at_,
+                "give the source a way out",
+            ),
+        }
+    }
+
+    /// A service acting with its managed identity: trusted services and resource instances.
+    #[allow(clippy::too_many_arguments)]
+    fn service_access(
+        &mut self,
+        element: &str,
+        principal: &Address,
+        pna: PublicNetworkAccess,
+        default: DefaultAction,
+        trusted: bool,
+        instances: &[moat_model::deps::ResourceAccessRule],
+        at_: Option<Provenance>,
+    ) -> Step_ {
+        let (ptype, pname) = match principal {
+            Address::Resource {
+                kind: Kind::Workspace,
+                name,
+                ..
+            } => ("microsoft.machinelearningservices/workspaces", name.clone()),
+            Address::Resource {
+                kind: Kind::Registry,
+                name,
+                ..
+            } => ("microsoft.machinelearningservices/registries", name.clone()),
+            _ => ("", String::new()),
+        };
+        let instance = instances.iter().find(|r| {
+            let rt = r.resource_type.to_ascii_lowercase();
+            // The docs spell the workspace type three ways (facts C13).
+            let type_ok = rt == ptype
+                || (ptype.ends_with("/workspaces")
+                    && rt.starts_with("microsoft.machinelearningservice")
+                    && rt.contains("workspace"));
+            type_ok && (r.name == pname || r.name == "*")
+        });
+        if let Some(r) = instance {
+            self.pass(
+                "resource-firewall",
+                element.to_string(),
+                "RF_RESOURCE_INSTANCE",
+                format!("resource instance rule for {} {}", r.resource_type, r.name),
+                at_,
+            );
+            return Ok(());
+        }
+        if pna == PublicNetworkAccess::Disabled {
+            return self.block("resource-firewall", element.to_string(), "RF_PUBLIC_DISABLED", format!("public network access is Disabled and no resource instance rule names {principal}"), at_, format!("set public network access to Enabled from selected networks and add a resource instance rule for {principal}"));
+        }
+        if default == DefaultAction::Allow {
+            self.pass(
+                "resource-firewall",
+                element.to_string(),
+                "RF_PUBLIC_ALL",
+                "public network access from all networks",
+                at_,
+            );
+            return Ok(());
+        }
+        if trusted {
+            self.pass(
+                "resource-firewall",
+                element.to_string(),
+                "RF_TRUSTED_SERVICE",
+                "trusted Azure services may bypass the firewall",
+                at_,
+            );
+            return Ok(());
+        }
+        self.block("resource-firewall", element.to_string(), "RF_SERVICE_DENIED", format!("selected networks only; {principal} is neither a resource instance nor a trusted service"), at_, format!("add a resource instance rule for {principal}"))
+    }
+
+    /// Outbound from a workspace managed network.
+    fn managed(&mut self, workspace: &str, dst: &Dst) -> Step_ {
+        let t = self.t();
+        let Some(&wi) = self.e.ix.workspaces.get(workspace) else {
+            return Ok(());
+        };
+        let w = &t.workspaces[wi];
+        let mode = w.managed_network.isolation_mode;
+        let element = format!("managed network of {workspace}");
+        match dst {
+            Dst::ManagedPe { rule } => {
+                let d = format!("private endpoint outbound rule {rule}");
+                self.pass("managed-network", element, "MVN_PRIVATE_ENDPOINT", d, at(&w.at));
+                self.assumptions.push("managed private endpoint connections are approved on their targets".into());
+                Ok(())
+            }
+            Dst::Private(ip) => self.block(
+                "managed-network",
+                element,
+                "MVN_NO_CUSTOMER_VNET",
+                format!("{ip} is in a customer network; a managed network reaches it only through private endpoint rules"),
+                at(&w.at),
+                "add a private endpoint outbound rule to the resource",
+            ),
+            Dst::Public { set, fqdn, owner } => {
+                if mode == IsolationMode::AllowInternetOutbound {
+                    self.pass("managed-network", element, "MVN_INTERNET_OUTBOUND", "AllowInternetOutbound lets the managed network reach the internet", at(&w.at));
+                    return self.public_arrival(dst, &Via::ManagedNetwork);
+                }
+                let rules = effective_rules(t, w);
+                let mut unsure: Option<String> = None;
+                for r in &rules {
+                    match &r.kind {
+                        ManagedRuleKind::ServiceTag { tag, protocol, ports, ports_documented } => {
+                            let cover = self.e.space.cover(&moat_model::values::AddressPrefix::Tag(tag.clone()), &Default::default());
+                            let l4 = moat_net::filter::firewall_l4(&[*protocol], ports);
+                            let l4_ok = l4.contains(self.q.protocol, self.q.port);
+                            if set.is_subset(&cover.sure) {
+                                if l4_ok {
+                                    let d = format!("{} rule {} allows {tag} {}", if r.required { "required" } else { "service tag" }, r.name, self.proto_port());
+                                    self.pass("managed-network", element, "MVN_SERVICE_TAG", d, at(&w.at));
+                                    return self.public_arrival(dst, &Via::ManagedNetwork);
+                                } else if !ports_documented {
+                                    unsure.get_or_insert(format!("the ports of the required rule for {tag} are not documented"));
+                                }
+                            } else if set.intersects(&cover.maybe) || set.intersects(&cover.sure) {
+                                unsure.get_or_insert(format!("whether {tag} covers {}", Self::describe_dst(dst)));
+                            }
+                        }
+                        ManagedRuleKind::Fqdn { pattern } => {
+                            let port_ok = self.q.protocol == Protocol::TCP && matches!(self.q.port, 80 | 443);
+                            if port_ok && fqdn.as_deref().is_some_and(|f| fqdn_matches(pattern, f)) {
+                                let d = format!("FQDN rule {} allows {pattern}", r.name);
+                                self.pass("managed-network", element, "MVN_FQDN", d, at(&w.at));
+                                return self.public_arrival(dst, &Via::ManagedNetwork);
+                            }
+                        }
+                        ManagedRuleKind::PrivateEndpoint { .. } => {}
+                    }
+                }
+                if let Some(why) = unsure {
+                    return self.unknown("managed-network", element, "MVN_UNDECIDED", "no rule surely allows it", at(&w.at), why);
+                }
+                let what = fqdn.clone().or_else(|| owner.as_ref().map(|o| o.to_string())).unwrap_or_else(|| "the destination".into());
+                let fix = match owner {
+                    Some(o) => format!("add a private endpoint outbound rule to {o}"),
+                    None => format!("add an FQDN outbound rule for {what} (ports 80/443) or a service tag rule"),
+                };
+                self.block("managed-network", element, "MVN_NOT_APPROVED", format!("AllowOnlyApprovedOutbound: no outbound rule allows {what}"), at(&w.at), fix)
+            }
+        }
+    }
+
+    fn onprem(
+        &mut self,
+        addr: IpAddr,
+        gateway: Option<String>,
+        egress: &Egress,
+        dst: &Dst,
+    ) -> Step_ {
+        match dst {
+            Dst::Public { .. } => {
+                self.info(
+                    "egress",
+                    "on-premises network",
+                    "ONPREM_INTERNET",
+                    "public destinations are reached over the internet",
+                );
+                self.public_arrival(dst, &Via::Internet(egress.clone()))
+            }
+            Dst::ManagedPe { .. } => self.block(
+                "destination",
+                "managed network",
+                "MVN_NO_INBOUND",
+                "managed private endpoints are not reachable from outside",
+                None,
+                "use a private endpoint in a customer VNet",
+            ),
+            Dst::Private(ip) => {
+                let gw = gateway.or_else(|| self.gateway_for_onprem(addr));
+                let Some(gw) = gw else {
+                    return self.block("route", "on-premises network", "ONPREM_NO_GATEWAY", format!("no VPN or ExpressRoute connection covers {addr}"), None, "connect the on-premises network with a site-to-site VPN or ExpressRoute, or use a point-to-site VPN");
+                };
+                let Some(&gi) = self.e.ix.virtual_network_gateways.get(&gw) else {
+                    return Ok(());
+                };
+                let gvnet = self.t().virtual_network_gateways[gi].vnet.clone();
+                self.pass(
+                    "route",
+                    format!("gateway {gw}"),
+                    "ONPREM_GATEWAY",
+                    format!("enters VNet {gvnet} through gateway {gw}"),
+                    at(&self.t().virtual_network_gateways[gi].at),
+                );
+                let Some(dst_subnet) = self.e.subnet_of(*ip) else {
+                    return self.block(
+                        "destination",
+                        format!("address {ip}"),
+                        "DEST_NO_SUBNET",
+                        "no subnet holds this address",
+                        None,
+                        "fix the address or the DNS record that gave it",
+                    );
+                };
+                let dst_vnet = dst_subnet.split('/').next().unwrap_or_default().to_string();
+                if dst_vnet != gvnet {
+                    // On-premises learns a spoke's routes only when the spoke uses the hub's gateway.
+                    let uses =
+                        self.e.ix.virtual_networks.get(&dst_vnet).is_some_and(|&i| {
+                            self.t().virtual_networks[i]
+                                .peerings
+                                .iter()
+                                .any(|p| p.remote_vnet == gvnet && p.use_remote_gateways)
+                        }) && moat_net::routing::gateway_for(self.t(), &self.e.ix, &dst_vnet)
+                            .as_deref()
+                            == Some(gw.as_str());
+                    if !uses {
+                        return self.block(
+                            "route",
+                            format!("gateway {gw}"),
+                            "ONPREM_NO_TRANSIT",
+                            format!("{dst_vnet} does not use gateway {gw} (peering with use_remote_gateways and gateway transit)"),
+                            None,
+                            format!("peer {dst_vnet} with {gvnet} using the remote gateway, or place a private endpoint in {gvnet}"),
+                        );
+                    }
+                    self.pass(
+                        "route",
+                        format!("VNet {gvnet}"),
+                        "ONPREM_TRANSIT",
+                        format!("{dst_vnet} uses gateway {gw} through its peering"),
+                        None,
+                    );
+                }
+                let src = AddrSet::host(addr);
+                self.deliver_private(*ip, &dst_vnet, &src, None)
+            }
+        }
+    }
+
+    fn gateway_for_onprem(&self, addr: IpAddr) -> Option<String> {
+        let t = self.t();
+        for c in &t.connections {
+            let covered = c.remote_address_prefixes.iter().any(|p| p.contains(&addr))
+                || c.local_network_gateway
+                    .as_ref()
+                    .and_then(|l| t.local_network_gateways.iter().find(|g| &g.name == l))
+                    .is_some_and(|g| g.address_prefixes.iter().any(|p| p.contains(&addr)));
+            if covered {
+                return Some(c.virtual_network_gateway.clone());
+            }
+        }
+        None
+    }
+}
+
+/// How a packet arrives at a public endpoint.
+#[derive(Clone, Debug)]
+enum Via {
+    /// Over the internet, from a public address.
+    Internet(Egress),
+    /// Through a subnet's service endpoint.
+    ServiceEndpoint(String),
+    /// From a workspace managed network.
+    ManagedNetwork,
+    /// As an Azure service with a managed identity.
+    Service(Address),
+}
+
+fn strip_sub(a: &Address) -> Address {
+    match a {
+        Address::Resource { kind, name, .. } => Address::resource(*kind, name.clone()),
+        o => o.clone(),
+    }
+}
+
+/// What a destination address points at.
+fn target(e: &Engine, to: &Address) -> Result<Target, String> {
+    let t = e.t;
+    let ix = &e.ix;
+    let region = |r: &Option<String>| r.clone().unwrap_or_else(|| "unknown".into());
+    let missing = |what: &str, name: &str| format!("{what} `{name}` is not in the topology");
+    let res = |n: names::ResourceName, owner: Address| Target {
+        label: owner.to_string(),
+        fqdn: Some(n.fqdn),
+        group: Some(n.group_id.to_string()),
+        owner: Some(owner),
+        ip: None,
+        tag: None,
+    };
+    Ok(match to {
+        Address::Internet => Target {
+            label: "the internet".into(),
+            fqdn: None,
+            owner: None,
+            group: None,
+            ip: None,
+            tag: None,
+        },
+        Address::Ip(ip) => Target {
+            label: ip.to_string(),
+            fqdn: None,
+            owner: None,
+            group: None,
+            ip: Some(*ip),
+            tag: None,
+        },
+        Address::Tag(tag) => Target {
+            label: format!("service tag {tag}"),
+            fqdn: None,
+            owner: None,
+            group: None,
+            ip: None,
+            tag: Some(tag.clone()),
+        },
+        Address::Fqdn(f) => Target {
+            label: f.clone(),
+            fqdn: Some(f.clone()),
+            owner: e.dns.owner(f).cloned(),
+            group: e.dns.resource_name(f).map(|n| n.group_id.to_string()),
+            ip: None,
+            tag: None,
+        },
+        Address::Subnet { vnet, subnet } => {
+            let key = format!("{vnet}/{subnet}");
+            let &(vi, si) = ix
+                .subnets
+                .get(&key)
+                .ok_or_else(|| missing("subnet", &key))?;
+            let s = &t.virtual_networks[vi].subnets[si];
+            let ip = s.prefixes().next().map(|p| match p {
+                ipnet::IpNet::V4(n) => IpAddr::V4(std::net::Ipv4Addr::from(
+                    u32::from(n.network()).saturating_add(4),
+                )),
+                ipnet::IpNet::V6(n) => IpAddr::V6(n.network()),
+            });
+            Target {
+                label: format!("subnet {key}"),
+                fqdn: None,
+                owner: None,
+                group: None,
+                ip,
+                tag: None,
+            }
+        }
+        Address::Resource { kind, name, sub } => match kind {
+            Kind::Workspace => {
+                let w = &t.workspaces[*ix
+                    .workspaces
+                    .get(name)
+                    .ok_or_else(|| missing("workspace", name))?];
+                let guid = w.workspace_id.clone().unwrap_or_default();
+                let n = if sub.as_deref() == Some("notebooks") {
+                    names::workspace_notebooks(name, &guid, &region(&w.region))
+                } else {
+                    names::workspace_api(&guid, &region(&w.region))
+                };
+                res(n, to.clone())
+            }
+            Kind::Registry => {
+                let r = &t.registries[*ix
+                    .registries
+                    .get(name)
+                    .ok_or_else(|| missing("registry", name))?];
+                match sub.as_deref() {
+                    Some("storage") => {
+                        let n =
+                            names::registry_managed_name(t, name, "storage").unwrap_or_default();
+                        res(names::storage(&n, "blob"), to.clone())
+                    }
+                    Some("acr") => {
+                        let n = names::registry_managed_name(t, name, "acr").unwrap_or_default();
+                        res(names::acr(&n), to.clone())
+                    }
+                    _ => res(
+                        names::registry_api(
+                            r.registry_id.as_deref().unwrap_or_default(),
+                            &region(&r.region),
+                        ),
+                        to.clone(),
+                    ),
+                }
+            }
+            Kind::Storage => {
+                ix.storage_accounts
+                    .get(name)
+                    .ok_or_else(|| missing("storage account", name))?;
+                let sub = sub.clone().unwrap_or_else(|| "blob".into());
+                res(
+                    names::storage(name, &sub),
+                    Address::resource(Kind::Storage, name).with_sub(&sub),
+                )
+            }
+            Kind::Keyvault => {
+                ix.key_vaults
+                    .get(name)
+                    .ok_or_else(|| missing("key vault", name))?;
+                res(names::key_vault(name), to.clone())
+            }
+            Kind::Acr => {
+                ix.container_registries
+                    .get(name)
+                    .ok_or_else(|| missing("container registry", name))?;
+                res(names::acr(name), to.clone())
+            }
+            Kind::OnlineEndpoint => {
+                let ep = &t.online_endpoints[*ix
+                    .online_endpoints
+                    .get(name)
+                    .ok_or_else(|| missing("online endpoint", name))?];
+                let w = ix
+                    .workspaces
+                    .get(&ep.workspace)
+                    .map(|&i| &t.workspaces[i])
+                    .ok_or_else(|| missing("workspace", &ep.workspace))?;
+                res(
+                    names::online_endpoint(
+                        name,
+                        w.workspace_id.as_deref().unwrap_or_default(),
+                        &region(&w.region),
+                    ),
+                    to.clone(),
+                )
+            }
+            Kind::Vm => {
+                let vm = &t.virtual_machines[*ix
+                    .virtual_machines
+                    .get(name)
+                    .ok_or_else(|| missing("virtual machine", name))?];
+                let nic = vm
+                    .network_interfaces
+                    .first()
+                    .and_then(|n| ix.network_interfaces.get(n))
+                    .map(|&i| &t.network_interfaces[i]);
+                let ip = nic
+                    .and_then(|n| n.private_ip_address)
+                    .ok_or_else(|| format!("VM {name} has no private address"))?;
+                Target {
+                    label: format!("VM {name} ({ip})"),
+                    fqdn: None,
+                    owner: None,
+                    group: None,
+                    ip: Some(ip),
+                    tag: None,
+                }
+            }
+            Kind::Compute | Kind::Aks => {
+                let subnet = if *kind == Kind::Compute {
+                    t.computes
+                        .get(
+                            *ix.computes
+                                .get(name)
+                                .ok_or_else(|| missing("compute", name))?,
+                        )
+                        .and_then(|c| c.subnet.clone())
+                } else {
+                    t.aks_clusters
+                        .get(
+                            *ix.aks_clusters
+                                .get(name)
+                                .ok_or_else(|| missing("aks cluster", name))?,
+                        )
+                        .and_then(|c| c.subnet.clone())
+                };
+                let subnet =
+                    subnet.ok_or_else(|| format!("{kind} {name} is not in a customer subnet"))?;
+                let (v, s) = subnet.split_once('/').unwrap_or_default();
+                let mut tg = target(
+                    e,
+                    &Address::Subnet {
+                        vnet: v.into(),
+                        subnet: s.into(),
+                    },
+                )?;
+                tg.label = format!("{kind} {name} (a node in {subnet})");
+                tg
+            }
+            other => return Err(format!("{other} cannot be a destination")),
+        },
+    })
+}
+
+/// Traces a flow.
+pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
+    let place = e.place(&q.from).map_err(|p| p.0)?;
+    let tg = target(e, &q.to)?;
+    let mut w = Walk {
+        e,
+        q,
+        hops: Vec::new(),
+        fix: None,
+        missing: Vec::new(),
+        assumptions: Vec::new(),
+        fqdn: tg.fqdn.clone(),
+        target: tg.owner.clone(),
+        group: tg.group.clone(),
+    };
+    w.info(
+        "source",
+        place.label().to_string(),
+        "SOURCE",
+        format!("to {} {}", tg.label, w.proto_port()),
+    );
+    let result = run(&mut w, &place, &tg);
+    let verdict = match result {
+        Ok(()) => Verdict::Allowed,
+        Err(v) => v,
+    };
+    let blocked_by = if verdict == Verdict::Allowed {
+        None
+    } else {
+        w.hops
+            .iter()
+            .rev()
+            .find(|h| matches!(h.decision, HopDecision::Block | HopDecision::Unknown))
+            .cloned()
+    };
+    Ok(Trace {
+        verdict,
+        from: q.from.to_string(),
+        to: q.to.to_string(),
+        protocol: q.protocol.to_string(),
+        port: q.port,
+        hops: w.hops,
+        blocked_by,
+        fix: if verdict == Verdict::Denied {
+            w.fix
+        } else {
+            None
+        },
+        missing: w.missing,
+        assumptions: w.assumptions,
+    })
+}
+
+fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
+    // A service acting with its identity is decided by the resource firewall alone.
+    if let Place::Service { principal, .. } = place {
+        let Some(owner) = tg.owner.clone() else {
+            return w.unknown(
+                "destination",
+                tg.label.clone(),
+                "SERVICE_TARGET",
+                "a service identity reaches resources, not addresses",
+                None,
+                "a resource destination",
+            );
+        };
+        return w.resource_firewall(&owner, &Via::Service(principal.clone()));
+    }
+    // Azure infrastructure sending from a tag reaches the destination subnet directly.
+    if let Place::Infrastructure { tag, .. } = place {
+        let Some(ip) = tg.ip else {
+            return w.unknown(
+                "destination",
+                tg.label.clone(),
+                "INFRA_TARGET",
+                "infrastructure traffic targets computes and subnets",
+                None,
+                "a private destination",
+            );
+        };
+        let ctx = Default::default();
+        let c =
+            w.e.space
+                .cover(&moat_model::values::AddressPrefix::Tag(tag.clone()), &ctx);
+        let src = if c.sure.is_empty() { c.maybe } else { c.sure };
+        let Some(dst_subnet) = w.e.subnet_of(ip) else {
+            return w.block(
+                "destination",
+                tg.label.clone(),
+                "DEST_NO_SUBNET",
+                "no subnet holds this address",
+                None,
+                "fix the address",
+            );
+        };
+        let vnet = dst_subnet.split('/').next().unwrap_or_default().to_string();
+        return w.deliver_private(ip, &vnet, &src, None);
+    }
+    // Name resolution from the source's place.
+    let dst = match (&tg.fqdn, tg.ip, &tg.tag) {
+        (Some(f), _, _) => {
+            let resolver = w.e.resolver_of(place);
+            let r = w.e.dns.resolve(f, &resolver);
+            for s in &r.steps {
+                w.hops.push(Hop {
+                    step: "dns",
+                    element: s.server.clone(),
+                    decision: HopDecision::Pass,
+                    code: s.code,
+                    detail: format!("{}: {}", s.query, s.result),
+                    at: None,
+                });
+            }
+            match r.answer {
+                Answer::Private { ip, .. } => Dst::Private(ip),
+                Answer::ManagedPrivate { rule, .. } => Dst::ManagedPe { rule },
+                Answer::Public { fqdn } => {
+                    let owner = w.e.dns.owner(&fqdn).cloned().or_else(|| tg.owner.clone());
+                    let near = region_of_place(w.e, place);
+                    let set = public_set(w.e, owner.as_ref(), &fqdn, near.as_deref());
+                    Dst::Public {
+                        set,
+                        owner,
+                        fqdn: Some(f.clone()),
+                    }
+                }
+                Answer::NxDomain { why } => {
+                    let fix = dns_fix(w.e, &resolver, f);
+                    return w.block("dns", resolver.to_string(), "DNS_NXDOMAIN", why, None, fix);
+                }
+                Answer::Unknown { why } => {
+                    return w.unknown(
+                        "dns",
+                        resolver.to_string(),
+                        "DNS_UNKNOWN",
+                        why.clone(),
+                        None,
+                        why,
+                    );
+                }
+            }
+        }
+        (None, Some(ip), _) => {
+            if moat_net::space::PRIVATE_V4
+                .iter()
+                .any(|p| p.parse::<ipnet::IpNet>().is_ok_and(|n| n.contains(&ip)))
+                || ip.is_ipv6()
+            {
+                Dst::Private(ip)
+            } else {
+                Dst::Public {
+                    set: AddrSet::host(ip),
+                    owner: None,
+                    fqdn: None,
+                }
+            }
+        }
+        (None, None, Some(tag)) => {
+            let c = w.e.space.cover(
+                &moat_model::values::AddressPrefix::Tag(tag.clone()),
+                &Default::default(),
+            );
+            if c.sure.is_empty() {
+                return w.unknown(
+                    "destination",
+                    tg.label.clone(),
+                    "TAG_UNKNOWN",
+                    format!("{tag} is not a known service tag"),
+                    None,
+                    format!("the addresses of {tag} (pass --service-tags)"),
+                );
+            }
+            Dst::Public {
+                set: c.sure,
+                owner: None,
+                fqdn: None,
+            }
+        }
+        (None, None, None) => Dst::Public {
+            set: moat_net::space::Space::untagged(),
+            owner: None,
+            fqdn: None,
+        },
+    };
+    if let Dst::Private(ip) = &dst {
+        w.info(
+            "dns",
+            tg.label.clone(),
+            "DEST_ADDRESS",
+            format!("destination address {ip}"),
+        );
+    }
+    match place {
+        Place::Subnet {
+            subnet,
+            src,
+            nic,
+            egress,
+            ..
+        } => w.leave_subnet(subnet, src, *nic, egress, &dst, 0),
+        Place::OnPremises { addr, egress, .. } => w.onprem(*addr, None, egress, &dst),
+        Place::PointToSite { addr, gateway, .. } => w.onprem(
+            *addr,
+            Some(gateway.clone()),
+            &Egress::Unknown("the client's internet address".into()),
+            &dst,
+        ),
+        Place::Internet { egress, .. } => match &dst {
+            Dst::Public { .. } => w.public_arrival(&dst, &Via::Internet(egress.clone())),
+            _ => w.block(
+                "route",
+                "the internet",
+                "INTERNET_TO_PRIVATE",
+                format!(
+                    "{} is a private address, unreachable from the internet",
+                    Walk::describe_dst(&dst)
+                ),
+                None,
+                "connect through a VPN, ExpressRoute, or a jump box in the VNet",
+            ),
+        },
+        Place::Managed { workspace, .. } => w.managed(workspace, &dst),
+        Place::NoVnet { .. } => match &dst {
+            Dst::Public { .. } => {
+                w.info(
+                    "egress",
+                    "Azure network",
+                    "NOVNET_EGRESS",
+                    "a compute outside any VNet reaches services over Azure's public network",
+                );
+                w.public_arrival(
+                    &dst,
+                    &Via::Internet(Egress::Unknown("an Azure-assigned public address".into())),
+                )
+            }
+            _ => w.block(
+                "route",
+                "Azure network",
+                "NOVNET_TO_PRIVATE",
+                "a compute outside any VNet cannot reach private addresses",
+                None,
+                "put the compute in the VNet, or use a managed network with private endpoint rules",
+            ),
+        },
+        Place::LegacyDeployment {
+            workspace,
+            egress_enabled,
+            ..
+        } => legacy(w, workspace, *egress_enabled, &dst, tg),
+        Place::Service { .. } | Place::Infrastructure { .. } => Ok(()),
+    }
+}
+
+fn legacy(w: &mut Walk, workspace: &str, egress_enabled: bool, dst: &Dst, tg: &Target) -> Step_ {
+    let element = format!("deployment managed VNet ({workspace})");
+    if egress_enabled {
+        w.pass(
+            "managed-network",
+            element,
+            "LEGACY_EGRESS_PUBLIC",
+            "egress_public_network_access enabled: only public resources are reachable",
+            None,
+        );
+        return match dst {
+            Dst::Public { .. } => w.public_arrival(
+                dst,
+                &Via::Internet(Egress::Unknown("the deployment's outbound address".into())),
+            ),
+            _ => w.block(
+                "managed-network",
+                "deployment",
+                "LEGACY_NO_PRIVATE",
+                "private addresses are not reachable with public egress",
+                None,
+                "set egress_public_network_access to disabled",
+            ),
+        };
+    }
+    // Egress disabled: the platform creates private endpoints to the workspace, its blob
+    // storage and ACR, and to registry storage and ACR when assets come from a registry.
+    let Some(ws) =
+        w.e.ix
+            .workspaces
+            .get(workspace)
+            .map(|&i| &w.e.t.workspaces[i])
+    else {
+        return Ok(());
+    };
+    let owner = tg.owner.clone().map(|o| strip_sub(&o));
+    let allowed = match &owner {
+        Some(Address::Resource {
+            kind: Kind::Workspace,
+            name,
+            ..
+        }) => name == workspace,
+        Some(Address::Resource {
+            kind: Kind::Storage,
+            name,
+            ..
+        }) => ws.storage_account.as_deref() == Some(name),
+        Some(Address::Resource {
+            kind: Kind::Acr,
+            name,
+            ..
+        }) => ws.container_registry.as_deref() == Some(name),
+        _ => false,
+    } || matches!(
+        &tg.owner,
+        Some(Address::Resource {
+            kind: Kind::Registry,
+            sub: Some(_),
+            ..
+        })
+    );
+    if allowed {
+        w.pass(
+            "managed-network",
+            element,
+            "LEGACY_PLATFORM_PE",
+            "a private endpoint the platform creates for the deployment",
+            None,
+        );
+        Ok(())
+    } else {
+        w.block(
+            "managed-network",
+            element,
+            "LEGACY_NOT_ASSOCIATED",
+            "with egress disabled, a deployment reaches only the workspace's associated resources",
+            None,
+            "move the asset into the workspace's storage, or use the workspace managed network",
+        )
+    }
+}
+
+/// The address set of a public endpoint.
+fn public_set(e: &Engine, owner: Option<&Address>, fqdn: &str, near: Option<&str>) -> AddrSet {
+    let t = e.t;
+    let ix = &e.ix;
+    let Some(Address::Resource { kind, name, sub }) = owner else {
+        return e.space.host(fqdn, near);
+    };
+    let (tag, region): (Option<&str>, Option<String>) = match kind {
+        Kind::Workspace | Kind::OnlineEndpoint => (
+            Some("AzureMachineLearning"),
+            ix.workspaces
+                .get(name)
+                .and_then(|&i| t.workspaces[i].region.clone())
+                .or_else(|| {
+                    ix.online_endpoints
+                        .get(name)
+                        .and_then(|&i| ix.workspaces.get(&t.online_endpoints[i].workspace))
+                        .and_then(|&w| t.workspaces[w].region.clone())
+                }),
+        ),
+        Kind::Registry => {
+            let r = ix
+                .registries
+                .get(name)
+                .and_then(|&i| t.registries[i].region.clone());
+            match sub.as_deref() {
+                Some("storage") => (Some("Storage"), r),
+                Some("acr") => (Some("AzureContainerRegistry"), r),
+                _ => (Some("AzureMachineLearning"), r),
+            }
+        }
+        Kind::Storage => (
+            Some("Storage"),
+            ix.storage_accounts
+                .get(name)
+                .and_then(|&i| t.storage_accounts[i].region.clone()),
+        ),
+        Kind::Keyvault => (
+            Some("AzureKeyVault"),
+            ix.key_vaults
+                .get(name)
+                .and_then(|&i| t.key_vaults[i].region.clone()),
+        ),
+        Kind::Acr => (
+            Some("AzureContainerRegistry"),
+            ix.container_registries
+                .get(name)
+                .and_then(|&i| t.container_registries[i].region.clone()),
+        ),
+        _ => (None, None),
+    };
+    // The notebooks host is served by the Azure ML service's front end; its tag is not documented.
+    let tag = if sub.as_deref() == Some("notebooks") {
+        None
+    } else {
+        tag
+    };
+    e.space.endpoint(tag, region.as_deref(), fqdn)
+}
+
+/// The Azure region a place sits in, if it has one.
+fn region_of_place(e: &Engine, place: &Place) -> Option<String> {
+    match place {
+        Place::Subnet { subnet, .. } => {
+            let vnet = subnet.split('/').next()?;
+            e.ix.virtual_networks
+                .get(vnet)
+                .and_then(|&i| e.t.virtual_networks[i].region.clone())
+        }
+        Place::Managed { workspace, .. }
+        | Place::NoVnet { workspace, .. }
+        | Place::LegacyDeployment { workspace, .. } => {
+            e.ix.workspaces
+                .get(workspace)
+                .and_then(|&i| e.t.workspaces[i].region.clone())
+        }
+        _ => None,
+    }
+}
+
+/// How to fix a name that does not resolve from a place.
+fn dns_fix(e: &Engine, resolver: &Resolver, fqdn: &str) -> String {
+    let zone = e.dns.resource_name(fqdn).map(|n| n.zone);
+    match (resolver, zone) {
+        (Resolver::AzureDns { vnet }, Some(z)) => format!(
+            "link private DNS zone {z} to VNet {vnet} (and give the endpoint a zone group), or create the missing record"
+        ),
+        (Resolver::Server(ip), Some(z)) => format!(
+            "on DNS server {ip}, forward {} to Azure DNS (168.63.129.16) from a VNet linked to {z}",
+            names::public_zone_of(z)
+        ),
+        (_, Some(z)) => {
+            format!("resolve {fqdn} through a DNS server that can see private zone {z}")
+        }
+        _ => format!("make {fqdn} resolvable from the source"),
+    }
+}

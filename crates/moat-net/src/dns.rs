@@ -1,0 +1,804 @@
+//! Name resolution as Azure does it, from a given place.
+//!
+//! Azure DNS (168.63.129.16) seen from a VNet answers from the private DNS zones linked to that
+//! VNet, after DNS forwarding ruleset rules linked to it; otherwise it resolves publicly, where
+//! resource names are CNAMEd to their privatelink names, which land back in the linked zones.
+//! Custom DNS servers answer from their conditional forwarders and hosted zones, and resolve
+//! the rest recursively (public answers only). On-premises clients use the servers they are
+//! declared to use. A server moat knows nothing about makes the answer unknown, never a guess.
+
+use crate::names::{self, ResourceName};
+use moat_model::address::Address;
+use moat_model::enums::{RecordType, RuleState};
+use moat_model::{Index, Topology};
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// Azure's virtual DNS server address, reachable only from inside a VNet.
+pub const AZURE_DNS: IpAddr = IpAddr::V4(Ipv4Addr::new(168, 63, 129, 16));
+
+/// Where a query starts.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Resolver {
+    /// Azure-provided DNS as seen from a VNet (private zones linked to it apply).
+    AzureDns { vnet: String },
+    /// A DNS server at an address (custom server, resolver inbound endpoint, firewall DNS proxy).
+    Server(IpAddr),
+    /// Public DNS on the internet.
+    Public,
+    /// The DNS of a workspace managed network (its private endpoints answer privately).
+    Managed { workspace: String },
+}
+
+impl std::fmt::Display for Resolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Resolver::AzureDns { vnet } => write!(f, "Azure DNS (168.63.129.16) from VNet {vnet}"),
+            Resolver::Server(ip) => write!(f, "DNS server {ip}"),
+            Resolver::Public => f.write_str("public DNS"),
+            Resolver::Managed { workspace } => {
+                write!(f, "managed network DNS of workspace {workspace}")
+            }
+        }
+    }
+}
+
+/// The final answer to a query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// A private address from a private zone (or a hosted zone).
+    Private {
+        ip: IpAddr,
+        zone: String,
+        record: String,
+    },
+    /// A private endpoint inside a workspace managed network (outbound rule `rule`).
+    ManagedPrivate { workspace: String, rule: String },
+    /// The public address of the service behind `fqdn`.
+    Public { fqdn: String },
+    /// The name does not exist from here.
+    NxDomain { why: String },
+    /// Resolution fails or cannot be known from the model.
+    Unknown { why: String },
+}
+
+/// One step of a resolution, for the trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DnsStep {
+    pub server: String,
+    pub query: String,
+    pub result: String,
+    /// Stable explanation code.
+    pub code: &'static str,
+}
+
+/// A resolution: the steps taken and the answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolution {
+    pub steps: Vec<DnsStep>,
+    pub answer: Answer,
+}
+
+/// A record with its value, from a hand-written record or a private endpoint's zone group.
+#[derive(Clone, Debug)]
+struct Record {
+    name: String,
+    kind: RecordType,
+    values: Vec<String>,
+    source: String,
+}
+
+/// The name space of a topology: every resource name, zone records, links.
+pub struct Dns<'t> {
+    t: &'t Topology,
+    ix: Index,
+    /// Public FQDN and privatelink names -> the resource name entry.
+    names: HashMap<String, ResourceName>,
+    /// Public FQDN and privatelink names -> the resource (with sub-resource) they belong to.
+    owners: HashMap<String, Address>,
+    /// Zone index -> records.
+    records: Vec<Vec<Record>>,
+    /// VNet -> linked zone indexes.
+    links: HashMap<String, Vec<usize>>,
+    /// (resource, group id) pairs with a private endpoint connection anywhere (customer or
+    /// managed): only their names are CNAMEd to privatelink names by Azure's public DNS.
+    connected: std::collections::HashSet<(String, String)>,
+}
+
+/// The key a resource's private endpoint connections are recorded under: storage and workspace
+/// connections belong to the resource, registry ones to the registry or its managed resource.
+fn connection_key(a: &Address) -> String {
+    match a {
+        Address::Resource {
+            kind: moat_model::Kind::Registry,
+            ..
+        } => a.to_string(),
+        Address::Resource { kind, name, .. } => format!("{kind}/{name}"),
+        other => other.to_string(),
+    }
+}
+
+fn lower(s: &str) -> String {
+    s.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Whether `name` is `zone` or under it.
+fn under(name: &str, zone: &str) -> bool {
+    name == zone || name.ends_with(&format!(".{zone}"))
+}
+
+impl<'t> Dns<'t> {
+    /// Indexes the names, records and links of a topology.
+    pub fn new(t: &'t Topology) -> Dns<'t> {
+        let ix = t.index();
+        use moat_model::Kind;
+        let mut names = HashMap::new();
+        let mut owners = HashMap::new();
+        let mut add = |n: ResourceName, owner: Address| {
+            owners.insert(lower(&n.privatelink), owner.clone());
+            owners.insert(lower(&n.fqdn), owner);
+            names.insert(lower(&n.privatelink), n.clone());
+            names.insert(lower(&n.fqdn), n);
+        };
+        for w in &t.workspaces {
+            let a = Address::resource(Kind::Workspace, &w.name);
+            for n in names::endpoint_names(t, &a, "amlworkspace") {
+                let owner = if n.zone.contains("notebooks") {
+                    a.clone().with_sub("notebooks")
+                } else {
+                    a.clone()
+                };
+                add(n, owner);
+            }
+        }
+        for r in &t.registries {
+            let a = Address::resource(Kind::Registry, &r.name);
+            for n in names::endpoint_names(t, &a, "amlregistry") {
+                add(n, a.clone());
+            }
+            for n in names::endpoint_names(t, &a.clone().with_sub("storage"), "blob") {
+                add(n, a.clone().with_sub("storage"));
+            }
+            for n in names::endpoint_names(t, &a.clone().with_sub("acr"), "registry") {
+                add(n, a.clone().with_sub("acr"));
+            }
+        }
+        for s in &t.storage_accounts {
+            for sub in ["blob", "file", "queue", "table", "dfs", "web"] {
+                add(
+                    names::storage(&s.name, sub),
+                    Address::resource(Kind::Storage, &s.name).with_sub(sub),
+                );
+            }
+        }
+        for k in &t.key_vaults {
+            add(
+                names::key_vault(&k.name),
+                Address::resource(Kind::Keyvault, &k.name),
+            );
+        }
+        for a in &t.container_registries {
+            let addr = Address::resource(Kind::Acr, &a.name);
+            for n in names::endpoint_names(t, &addr, "registry") {
+                add(n, addr.clone());
+            }
+        }
+        for e in &t.online_endpoints {
+            if let Some(w) = t.workspaces.iter().find(|w| w.name == e.workspace) {
+                let region = w.region.clone().unwrap_or_default();
+                let n = names::online_endpoint(
+                    &e.name,
+                    w.workspace_id.as_deref().unwrap_or_default(),
+                    &region,
+                );
+                add(n, Address::resource(Kind::OnlineEndpoint, &e.name));
+            }
+        }
+        let mut records: Vec<Vec<Record>> = t
+            .private_dns_zones
+            .iter()
+            .map(|z| {
+                z.records
+                    .iter()
+                    .map(|r| Record {
+                        name: lower(&r.name),
+                        kind: r.record_type,
+                        values: r.values.clone(),
+                        source: format!("record {} of zone {}", r.name, z.name),
+                    })
+                    .collect()
+            })
+            .collect();
+        for pe in &t.private_endpoints {
+            let Some(ip) = pe.ip_address else { continue };
+            for zref in &pe.dns_zone_group {
+                let Some(&zi) = ix.private_dns_zones.get(zref) else {
+                    continue;
+                };
+                let zone = lower(&t.private_dns_zones[zi].name);
+                for n in names::endpoint_names(t, &pe.target, &pe.group_id) {
+                    if lower(n.zone) == zone {
+                        records[zi].push(Record {
+                            name: lower(&n.record),
+                            kind: RecordType::A,
+                            values: vec![ip.to_string()],
+                            source: format!("zone group of private endpoint {}", pe.name),
+                        });
+                    }
+                }
+            }
+        }
+        let mut links: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, z) in t.private_dns_zones.iter().enumerate() {
+            for v in &z.vnet_links {
+                links.entry(v.clone()).or_default().push(i);
+            }
+        }
+        let mut connected = std::collections::HashSet::new();
+        for pe in &t.private_endpoints {
+            connected.insert((connection_key(&pe.target), pe.group_id.to_ascii_lowercase()));
+        }
+        for w in &t.workspaces {
+            for r in crate::managed::effective_rules(t, w) {
+                if let crate::managed::ManagedRuleKind::PrivateEndpoint { target, group_id } =
+                    r.kind
+                {
+                    connected.insert((connection_key(&target), group_id.to_ascii_lowercase()));
+                }
+            }
+        }
+        Dns {
+            t,
+            ix,
+            names,
+            owners,
+            records,
+            links,
+            connected,
+        }
+    }
+
+    /// The resource name entry for a public or privatelink FQDN, if it is a modelled resource.
+    pub fn resource_name(&self, fqdn: &str) -> Option<&ResourceName> {
+        self.names.get(&lower(fqdn))
+    }
+
+    /// The resource (with sub-resource) a public or privatelink FQDN belongs to.
+    pub fn owner(&self, fqdn: &str) -> Option<&Address> {
+        self.owners.get(&lower(fqdn))
+    }
+
+    /// Resolves `name` starting at `from`.
+    pub fn resolve(&self, name: &str, from: &Resolver) -> Resolution {
+        let mut steps = Vec::new();
+        let answer = self.resolve_in(&lower(name), from, &mut steps, 0);
+        Resolution { steps, answer }
+    }
+
+    fn resolve_in(
+        &self,
+        name: &str,
+        from: &Resolver,
+        steps: &mut Vec<DnsStep>,
+        depth: usize,
+    ) -> Answer {
+        if depth > 12 {
+            return Answer::Unknown {
+                why: format!("resolution of {name} loops between servers or CNAMEs"),
+            };
+        }
+        match from {
+            Resolver::AzureDns { vnet } => self.azure_dns(name, vnet, steps, depth),
+            Resolver::Server(ip) => self.server(name, *ip, steps, depth),
+            Resolver::Public => self.public(name, from, steps, depth),
+            Resolver::Managed { workspace } => self.managed(name, workspace, steps, depth),
+        }
+    }
+
+    fn step(
+        steps: &mut Vec<DnsStep>,
+        server: impl ToString,
+        query: &str,
+        result: impl Into<String>,
+        code: &'static str,
+    ) {
+        steps.push(DnsStep {
+            server: server.to_string(),
+            query: query.to_string(),
+            result: result.into(),
+            code,
+        });
+    }
+
+    fn azure_dns(&self, name: &str, vnet: &str, steps: &mut Vec<DnsStep>, depth: usize) -> Answer {
+        let here = Resolver::AzureDns {
+            vnet: vnet.to_string(),
+        };
+        // Forwarding ruleset rules linked to the VNet are consulted first.
+        let mut best: Option<(&str, &moat_model::privatelink::ForwardingRule)> = None;
+        for rs in &self.t.dns_forwarding_rulesets {
+            if !rs.vnet_links.iter().any(|v| v == vnet) {
+                continue;
+            }
+            for r in rs.rules.iter().filter(|r| r.state == RuleState::Enabled) {
+                let d = lower(&r.domain_name);
+                if (d.is_empty() || under(name, &d)) && best.is_none_or(|(b, _)| d.len() > b.len())
+                {
+                    best = Some((&rs.name, r));
+                }
+            }
+        }
+        if let Some((rs, rule)) = best
+            && let Some(&target) = rule.target_dns_servers.first() {
+                Self::step(
+                    steps,
+                    &here,
+                    name,
+                    format!(
+                        "forwarded to {target} by rule {} of ruleset {rs}",
+                        rule.name
+                    ),
+                    "DNS_RULESET_FORWARD",
+                );
+                return self.resolve_in(name, &Resolver::Server(target), steps, depth + 1);
+            }
+        // The most specific linked zone that contains the name answers it.
+        let linked = self.links.get(vnet).map(Vec::as_slice).unwrap_or(&[]);
+        let zone = linked
+            .iter()
+            .map(|&i| (i, lower(&self.t.private_dns_zones[i].name)))
+            .filter(|(_, z)| under(name, z))
+            .max_by_key(|(_, z)| z.len());
+        if let Some((zi, zname)) = zone {
+            let rel = if name == zname {
+                "@".to_string()
+            } else {
+                name[..name.len() - zname.len() - 1].to_string()
+            };
+            let zkey = self.t.private_dns_zones[zi].key();
+            match self.lookup(zi, &rel) {
+                Some(r) if r.kind == RecordType::Cname => {
+                    let target = lower(r.values.first().map(String::as_str).unwrap_or_default());
+                    Self::step(
+                        steps,
+                        &here,
+                        name,
+                        format!("CNAME {target} in linked zone {zkey} ({})", r.source),
+                        "DNS_PRIVATE_CNAME",
+                    );
+                    return self.resolve_in(&target, &here, steps, depth + 1);
+                }
+                Some(r) => match r.values.first().and_then(|v| v.parse::<IpAddr>().ok()) {
+                    Some(ip) => {
+                        Self::step(
+                            steps,
+                            &here,
+                            name,
+                            format!("{ip} from linked zone {zkey} ({})", r.source),
+                            "DNS_PRIVATE_ZONE",
+                        );
+                        return Answer::Private {
+                            ip,
+                            zone: zkey,
+                            record: r.name.clone(),
+                        };
+                    }
+                    None => {
+                        return Answer::Unknown {
+                            why: format!("record {} in zone {zkey} holds no address", r.name),
+                        };
+                    }
+                },
+                None if self.t.private_dns_zones[zi].fallback_to_internet => {
+                    Self::step(
+                        steps,
+                        &here,
+                        name,
+                        format!("no record in linked zone {zkey}; falls back to the internet"),
+                        "DNS_ZONE_FALLBACK",
+                    );
+                    return self.public(name, &here, steps, depth);
+                }
+                None => {
+                    Self::step(
+                        steps,
+                        &here,
+                        name,
+                        format!("NXDOMAIN: linked zone {zkey} has no record {rel}"),
+                        "DNS_ZONE_NO_RECORD",
+                    );
+                    return Answer::NxDomain {
+                        why: format!(
+                            "zone {zkey} is linked to VNet {vnet} but holds no record for {rel}"
+                        ),
+                    };
+                }
+            }
+        }
+        self.public(name, &here, steps, depth)
+    }
+
+    fn lookup(&self, zone: usize, rel: &str) -> Option<&Record> {
+        let recs = &self.records[zone];
+        recs.iter().find(|r| r.name == rel).or_else(|| {
+            // Wildcards match one or more leading labels (`*.guid.inference.eastus`).
+            recs.iter().find(|r| {
+                r.name
+                    .strip_prefix("*.")
+                    .is_some_and(|suffix| rel.ends_with(&format!(".{suffix}")))
+            })
+        })
+    }
+
+    /// Public resolution (also what Azure DNS does for names no linked zone covers): resource
+    /// names CNAME to their privatelink names, which resolve again from the same place.
+    fn public(
+        &self,
+        name: &str,
+        from: &Resolver,
+        steps: &mut Vec<DnsStep>,
+        depth: usize,
+    ) -> Answer {
+        let Some(n) = self.names.get(name) else {
+            Self::step(
+                steps,
+                from,
+                name,
+                "public answer (a host on the internet)",
+                "DNS_PUBLIC",
+            );
+            return Answer::Public {
+                fqdn: name.to_string(),
+            };
+        };
+        let connected = self.owners.get(name).is_some_and(|o| {
+            self.connected
+                .contains(&(connection_key(o), n.group_id.to_string()))
+        });
+        if lower(&n.fqdn) == name && !connected {
+            // Without any private endpoint connection Azure publishes the plain public record.
+            Self::step(
+                steps,
+                from,
+                name,
+                format!(
+                    "public address of {} (no private endpoint connection, no privatelink CNAME)",
+                    n.fqdn
+                ),
+                "DNS_PUBLIC_ENDPOINT",
+            );
+            return Answer::Public {
+                fqdn: n.fqdn.clone(),
+            };
+        }
+        if lower(&n.fqdn) == name {
+            Self::step(
+                steps,
+                from,
+                name,
+                format!("CNAME {}", n.privatelink),
+                "DNS_CNAME_PRIVATELINK",
+            );
+            let target = lower(&n.privatelink);
+            if matches!(from, Resolver::Public) {
+                return self.public(&target, from, steps, depth + 1);
+            }
+            return self.resolve_in(&target, from, steps, depth + 1);
+        }
+        if n.publicly_resolvable {
+            Self::step(
+                steps,
+                from,
+                name,
+                format!("public address of {}", n.fqdn),
+                "DNS_PUBLIC_ENDPOINT",
+            );
+            Answer::Public {
+                fqdn: n.fqdn.clone(),
+            }
+        } else {
+            Self::step(
+                steps,
+                from,
+                name,
+                "NXDOMAIN: no public record (only a private zone answers this name)",
+                "DNS_NO_PUBLIC_RECORD",
+            );
+            Answer::NxDomain {
+                why: format!(
+                    "{name} has no public record; only the {} zone answers it",
+                    n.zone
+                ),
+            }
+        }
+    }
+
+    fn server(&self, name: &str, ip: IpAddr, steps: &mut Vec<DnsStep>, depth: usize) -> Answer {
+        let here = Resolver::Server(ip);
+        if let Some(s) = self.t.dns_servers.iter().find(|s| s.address == ip) {
+            let fw = s
+                .forwarders
+                .iter()
+                .filter(|f| under(name, &lower(&f.zone)))
+                .max_by_key(|f| f.zone.len());
+            let hosted = s
+                .zones
+                .iter()
+                .filter(|z| under(name, &lower(&z.zone)))
+                .max_by_key(|z| z.zone.len());
+            // The more specific of a hosted zone and a forwarder wins.
+            let hosted_wins = match (fw, hosted) {
+                (Some(f), Some(h)) => h.zone.len() >= f.zone.len(),
+                (None, Some(_)) => true,
+                _ => false,
+            };
+            if hosted_wins {
+                let h = hosted.expect("hosted zone");
+                let z = lower(&h.zone);
+                let rel = if name == z {
+                    "@".to_string()
+                } else {
+                    name[..name.len() - z.len() - 1].to_string()
+                };
+                return match h.records.iter().find(|r| lower(&r.name) == rel) {
+                    Some(r) if r.record_type == RecordType::Cname => {
+                        let target =
+                            lower(r.values.first().map(String::as_str).unwrap_or_default());
+                        Self::step(
+                            steps,
+                            format!("{} ({ip})", s.name),
+                            name,
+                            format!("CNAME {target} from hosted zone {z}"),
+                            "DNS_HOSTED_CNAME",
+                        );
+                        self.resolve_in(&target, &here, steps, depth + 1)
+                    }
+                    Some(r) => match r.values.first().and_then(|v| v.parse::<IpAddr>().ok()) {
+                        Some(a) => {
+                            Self::step(
+                                steps,
+                                format!("{} ({ip})", s.name),
+                                name,
+                                format!("{a} from hosted zone {z}"),
+                                "DNS_HOSTED_ZONE",
+                            );
+                            Answer::Private {
+                                ip: a,
+                                zone: z,
+                                record: rel,
+                            }
+                        }
+                        None => Answer::Unknown {
+                            why: format!("record {rel} of hosted zone {z} holds no address"),
+                        },
+                    },
+                    None => {
+                        Self::step(
+                            steps,
+                            format!("{} ({ip})", s.name),
+                            name,
+                            format!("NXDOMAIN from hosted zone {z}"),
+                            "DNS_HOSTED_NO_RECORD",
+                        );
+                        Answer::NxDomain {
+                            why: format!(
+                                "DNS server {} hosts {z} without a record for {rel}",
+                                s.name
+                            ),
+                        }
+                    }
+                };
+            }
+            if let Some(f) = fw {
+                let Some(&target) = f.to.first() else {
+                    return Answer::Unknown {
+                        why: format!("forwarder for {} on {} has no target", f.zone, s.name),
+                    };
+                };
+                if target == AZURE_DNS {
+                    let Some(vnet) = self.vnet_of(ip) else {
+                        Self::step(
+                            steps,
+                            format!("{} ({ip})", s.name),
+                            name,
+                            "forwards to 168.63.129.16, which is unreachable outside Azure",
+                            "DNS_AZURE_DNS_UNREACHABLE",
+                        );
+                        return Answer::Unknown {
+                            why: format!(
+                                "DNS server {} ({ip}) is not in a VNet, so it cannot reach Azure DNS at 168.63.129.16",
+                                s.name
+                            ),
+                        };
+                    };
+                    Self::step(
+                        steps,
+                        format!("{} ({ip})", s.name),
+                        name,
+                        format!("conditional forwarder {} -> Azure DNS", f.zone),
+                        "DNS_FORWARD_AZURE",
+                    );
+                    return self.resolve_in(name, &Resolver::AzureDns { vnet }, steps, depth + 1);
+                }
+                Self::step(
+                    steps,
+                    format!("{} ({ip})", s.name),
+                    name,
+                    format!("conditional forwarder {} -> {target}", f.zone),
+                    "DNS_FORWARD",
+                );
+                return self.resolve_in(name, &Resolver::Server(target), steps, depth + 1);
+            }
+            return match &s.default {
+                moat_model::privatelink::DnsDefault::Recursive => {
+                    Self::step(
+                        steps,
+                        format!("{} ({ip})", s.name),
+                        name,
+                        "no forwarder; resolved recursively on the internet",
+                        "DNS_RECURSIVE",
+                    );
+                    self.public(name, &Resolver::Public, steps, depth + 1)
+                }
+                moat_model::privatelink::DnsDefault::Forward(to) => match to.first() {
+                    Some(&t) if t == AZURE_DNS => match self.vnet_of(ip) {
+                        Some(vnet) => {
+                            Self::step(
+                                steps,
+                                format!("{} ({ip})", s.name),
+                                name,
+                                "default forwarder -> Azure DNS",
+                                "DNS_FORWARD_AZURE",
+                            );
+                            self.resolve_in(name, &Resolver::AzureDns { vnet }, steps, depth + 1)
+                        }
+                        None => Answer::Unknown {
+                            why: format!(
+                                "DNS server {} is not in a VNet and cannot reach 168.63.129.16",
+                                s.name
+                            ),
+                        },
+                    },
+                    Some(&t) => {
+                        Self::step(
+                            steps,
+                            format!("{} ({ip})", s.name),
+                            name,
+                            format!("default forwarder -> {t}"),
+                            "DNS_FORWARD",
+                        );
+                        self.resolve_in(name, &Resolver::Server(t), steps, depth + 1)
+                    }
+                    None => Answer::Unknown {
+                        why: format!("DNS server {} forwards to no one", s.name),
+                    },
+                },
+            };
+        }
+        for r in &self.t.dns_resolvers {
+            if r.inbound_endpoints.iter().any(|e| e.ip_address == Some(ip)) {
+                Self::step(
+                    steps,
+                    format!("private resolver {} inbound endpoint ({ip})", r.name),
+                    name,
+                    format!("resolved by Azure DNS in VNet {}", r.vnet),
+                    "DNS_RESOLVER_INBOUND",
+                );
+                return self.resolve_in(
+                    name,
+                    &Resolver::AzureDns {
+                        vnet: r.vnet.clone(),
+                    },
+                    steps,
+                    depth + 1,
+                );
+            }
+        }
+        for f in &self.t.firewalls {
+            let proxy = f.dns_proxy
+                || f.firewall_policy
+                    .as_ref()
+                    .and_then(|p| self.ix.firewall_policies.get(p))
+                    .is_some_and(|&i| self.t.firewall_policies[i].dns_proxy);
+            if f.private_ip_address == ip {
+                if !proxy {
+                    Self::step(
+                        steps,
+                        format!("firewall {} ({ip})", f.name),
+                        name,
+                        "not a DNS proxy: the query is dropped",
+                        "DNS_FIREWALL_NOT_PROXY",
+                    );
+                    return Answer::Unknown {
+                        why: format!(
+                            "firewall {} is used as DNS server but its DNS proxy is off",
+                            f.name
+                        ),
+                    };
+                }
+                return match f.dns_servers.first() {
+                    Some(&s) => {
+                        Self::step(
+                            steps,
+                            format!("firewall {} DNS proxy", f.name),
+                            name,
+                            format!("forwarded to {s}"),
+                            "DNS_FIREWALL_PROXY",
+                        );
+                        self.resolve_in(name, &Resolver::Server(s), steps, depth + 1)
+                    }
+                    None => {
+                        Self::step(
+                            steps,
+                            format!("firewall {} DNS proxy", f.name),
+                            name,
+                            "forwarded to Azure DNS",
+                            "DNS_FIREWALL_PROXY",
+                        );
+                        self.resolve_in(
+                            name,
+                            &Resolver::AzureDns {
+                                vnet: f.vnet.clone(),
+                            },
+                            steps,
+                            depth + 1,
+                        )
+                    }
+                };
+            }
+        }
+        Self::step(
+            steps,
+            format!("DNS server {ip}"),
+            name,
+            "unknown: the model does not describe this server",
+            "DNS_SERVER_UNDESCRIBED",
+        );
+        Answer::Unknown {
+            why: format!(
+                "DNS server {ip} is not described (add it under dns_servers with its forwarders)"
+            ),
+        }
+    }
+
+    fn managed(
+        &self,
+        name: &str,
+        workspace: &str,
+        steps: &mut Vec<DnsStep>,
+        depth: usize,
+    ) -> Answer {
+        let here = Resolver::Managed {
+            workspace: workspace.to_string(),
+        };
+        if let Some(n) = self.names.get(name)
+            && let Some(rule) =
+                crate::managed::private_endpoint_rule_for(self.t, workspace, &lower(&n.fqdn))
+            {
+                Self::step(
+                    steps,
+                    &here,
+                    name,
+                    format!("private endpoint of outbound rule {rule}"),
+                    "DNS_MANAGED_PE",
+                );
+                return Answer::ManagedPrivate {
+                    workspace: workspace.to_string(),
+                    rule,
+                };
+            }
+        self.public(name, &here, steps, depth)
+    }
+
+    /// The VNet an address sits in (a NIC, a resolver endpoint, or just a subnet range).
+    pub fn vnet_of(&self, ip: IpAddr) -> Option<String> {
+        self.t
+            .virtual_networks
+            .iter()
+            .find(|v| {
+                v.subnets.iter().any(|s| s.contains(ip))
+                    || v.address_space.iter().any(|a| a.contains(&ip))
+            })
+            .map(|v| v.name.clone())
+    }
+}

@@ -1,0 +1,270 @@
+//! Packet filters: network security groups, compiled once into first-match policies over
+//! packet sets with three outcomes.
+//!
+//! An NSG is evaluated in priority order, user rules then Azure's default rules, separately per
+//! direction. Each rule becomes up to two entries of a [`Policy`]: the packets it surely matches
+//! take its action; the packets it only perhaps matches (a public CIDR against a symbolic
+//! service endpoint, a source port constraint against an ephemeral port) are *Unknown* at that
+//! rule, because whether Azure applies the rule there cannot be decided from the model.
+
+use crate::space::{PrefixContext, Space};
+use moat_model::enums::{Access, Direction, FirewallProtocol, NsgProtocol};
+use moat_model::network::{NetworkSecurityGroup, SecurityRule};
+use moat_model::values::{AddressPrefix, PortRange};
+use moat_packets::{AddrSet, L4Set, PacketSet, Policy, Protocol};
+use std::collections::HashMap;
+use std::ops::RangeInclusive;
+
+/// A three-valued filtering decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Decision {
+    Allow,
+    Deny,
+    Unknown,
+}
+
+/// The rule behind a decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleRef {
+    /// The filter (`nsg training-nsg`, `firewall hub-fw`).
+    pub filter: String,
+    pub rule: String,
+    pub priority: u32,
+    /// An Azure default rule rather than one the user wrote.
+    pub default: bool,
+    /// The entry for packets the rule only perhaps matches.
+    pub uncertain: bool,
+    pub at: moat_model::Provenance,
+}
+
+impl RuleRef {
+    /// `rule DenyInternet (priority 4000) of nsg training-nsg`.
+    pub fn describe(&self) -> String {
+        let kind = if self.default { "default rule" } else { "rule" };
+        format!(
+            "{kind} {} (priority {}) of {}",
+            self.rule, self.priority, self.filter
+        )
+    }
+}
+
+/// Ports as inclusive ranges.
+pub fn port_ranges(ports: &[PortRange]) -> Vec<RangeInclusive<u16>> {
+    ports.iter().map(|p| p.lo..=p.hi).collect()
+}
+
+fn any_port(ports: &[PortRange]) -> bool {
+    ports.is_empty() || ports.contains(&PortRange::ANY)
+}
+
+/// The transport set of an NSG rule.
+pub fn nsg_l4(protocol: NsgProtocol, ports: &[PortRange]) -> L4Set {
+    let protos: Option<Vec<Protocol>> = match protocol {
+        NsgProtocol::Any => None,
+        NsgProtocol::Tcp => Some(vec![Protocol::TCP]),
+        NsgProtocol::Udp => Some(vec![Protocol::UDP]),
+        NsgProtocol::Icmp => Some(vec![Protocol::ICMP]),
+        NsgProtocol::Esp => Some(vec![Protocol(50)]),
+        NsgProtocol::Ah => Some(vec![Protocol(51)]),
+    };
+    let ranges = port_ranges(ports);
+    let ports = if any_port(ports) {
+        None
+    } else {
+        Some(ranges.as_slice())
+    };
+    L4Set::from_parts(protos.as_deref(), ports)
+}
+
+/// The transport set of a firewall network rule.
+pub fn firewall_l4(protocols: &[FirewallProtocol], ports: &[PortRange]) -> L4Set {
+    let mut protos = Vec::new();
+    for p in protocols {
+        match p {
+            FirewallProtocol::Any => {
+                protos.clear();
+                break;
+            }
+            FirewallProtocol::Tcp => protos.push(Protocol::TCP),
+            FirewallProtocol::Udp => protos.push(Protocol::UDP),
+            FirewallProtocol::Icmp => protos.push(Protocol::ICMP),
+        }
+    }
+    let ranges = port_ranges(ports);
+    let ports = if any_port(ports) {
+        None
+    } else {
+        Some(ranges.as_slice())
+    };
+    let protos = if protos.is_empty() {
+        None
+    } else {
+        Some(protos.as_slice())
+    };
+    L4Set::from_parts(protos, ports)
+}
+
+/// The sure and maybe sets of a list of prefixes plus application security groups.
+pub fn prefixes_cover(
+    space: &Space,
+    ctx: &PrefixContext,
+    prefixes: &[AddressPrefix],
+    asgs: &[String],
+    asg_members: &HashMap<String, AddrSet>,
+) -> (AddrSet, AddrSet) {
+    let mut sure = AddrSet::none();
+    let mut maybe = AddrSet::none();
+    for p in prefixes {
+        let c = space.cover(p, ctx);
+        sure = sure.union(&c.sure);
+        maybe = maybe.union(&c.maybe);
+    }
+    for a in asgs {
+        if let Some(m) = asg_members.get(a) {
+            sure = sure.union(m);
+        }
+    }
+    let maybe = maybe.difference(&sure);
+    (sure, maybe)
+}
+
+/// A compiled NSG for one direction.
+pub struct CompiledNsg {
+    pub policy: Policy<Decision, RuleRef>,
+}
+
+/// Compiles one direction of an NSG, read in the context of the VNet it applies in.
+pub fn compile_nsg(
+    nsg: &NetworkSecurityGroup,
+    direction: Direction,
+    space: &Space,
+    ctx: &PrefixContext,
+    asg_members: &HashMap<String, AddrSet>,
+) -> CompiledNsg {
+    let mut rules: Vec<&SecurityRule> = nsg
+        .rules
+        .iter()
+        .filter(|r| r.direction == direction)
+        .collect();
+    rules.sort_by_key(|r| r.priority);
+    let defaults = SecurityRule::defaults();
+    let mut entries = Vec::new();
+    let filter = format!("nsg {}", nsg.name);
+    for (r, default) in rules.into_iter().map(|r| (r, false)).chain(
+        defaults
+            .iter()
+            .filter(|r| r.direction == direction)
+            .map(|r| (r, true)),
+    ) {
+        // A side that names neither prefixes nor groups means any address (`*`).
+        let any = [AddressPrefix::Any];
+        let src_p = if r.source.is_empty() && r.source_asgs.is_empty() {
+            &any[..]
+        } else {
+            &r.source[..]
+        };
+        let dst_p = if r.destination.is_empty() && r.destination_asgs.is_empty() {
+            &any[..]
+        } else {
+            &r.destination[..]
+        };
+        let (src_sure, src_maybe) = prefixes_cover(space, ctx, src_p, &r.source_asgs, asg_members);
+        let (dst_sure, dst_maybe) =
+            prefixes_cover(space, ctx, dst_p, &r.destination_asgs, asg_members);
+        let l4 = nsg_l4(r.protocol, &r.destination_ports);
+        let action = match r.access {
+            Access::Allow => Decision::Allow,
+            Access::Deny => Decision::Deny,
+        };
+        let rref = |uncertain| RuleRef {
+            filter: filter.clone(),
+            rule: r.name.clone(),
+            priority: r.priority,
+            default,
+            uncertain,
+            at: if default {
+                nsg.at.clone()
+            } else {
+                r.at.clone()
+            },
+        };
+        // A source-port constraint cannot be decided for an ephemeral source port.
+        let src_ports_any = any_port(&r.source_ports);
+        let sure = PacketSet::new(&src_sure, &dst_sure, &l4);
+        if src_ports_any {
+            entries.push((sure.clone(), action, rref(false)));
+        } else {
+            entries.push((sure.clone(), Decision::Unknown, rref(true)));
+        }
+        let src_all = src_sure.union(&src_maybe);
+        let dst_all = dst_sure.union(&dst_maybe);
+        let maybe = PacketSet::new(&src_all, &dst_all, &l4).difference(&sure);
+        if !maybe.is_empty() {
+            entries.push((maybe, Decision::Unknown, rref(true)));
+        }
+    }
+    // The default rules end in DenyAll, so the policy default is never reached.
+    CompiledNsg {
+        policy: Policy::from_triples(entries, Decision::Deny),
+    }
+}
+
+/// The outcome of pushing a flow through a filter.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// Allowed whatever the exact source address and destination address inside the flow.
+    pub decision: Decision,
+    /// The rule that decided (for Deny/Unknown, the first deciding rule met).
+    pub rule: Option<RuleRef>,
+    /// For a flow whose sources are treated differently: the sources that are denied.
+    pub denied_sources: AddrSet,
+    /// Every rule that decided part of the flow.
+    pub rules: Vec<(Decision, RuleRef)>,
+}
+
+/// Pushes `flow` through a policy. The source set is real variation (any node of a subnet may
+/// send); the destination set is uncertainty (a service's address somewhere in its prefixes).
+/// A source is allowed when every destination address is allowed for it, denied when every one
+/// is denied; the flow is allowed when every source is.
+pub fn evaluate(policy: &Policy<Decision, RuleRef>, flow: &PacketSet) -> Outcome {
+    let pieces = policy.apply(flow);
+    let mut allow_src = AddrSet::none();
+    let mut deny_src = AddrSet::none();
+    let mut unknown_src = AddrSet::none();
+    let mut rules: Vec<(Decision, RuleRef)> = Vec::new();
+    for (set, action, rule) in &pieces {
+        let src = set.src_set();
+        match action {
+            Decision::Allow => allow_src = allow_src.union(&src),
+            Decision::Deny => deny_src = deny_src.union(&src),
+            Decision::Unknown => unknown_src = unknown_src.union(&src),
+        }
+        if let Some(r) = rule
+            && !rules.iter().any(|(d, x)| d == *action && x == *r) {
+                rules.push((**action, (*r).clone()));
+            }
+    }
+    // Sources seeing several outcomes across destination addresses are uncertain.
+    let mixed = allow_src.intersect(&deny_src).union(&unknown_src);
+    let surely_denied = deny_src.difference(&allow_src).difference(&unknown_src);
+    let decision = if !surely_denied.is_empty() {
+        Decision::Deny
+    } else if !mixed.is_empty() {
+        Decision::Unknown
+    } else if !allow_src.is_empty() {
+        Decision::Allow
+    } else {
+        Decision::Deny
+    };
+    let rule = rules
+        .iter()
+        .find(|(d, _)| *d == decision)
+        .or_else(|| rules.first())
+        .map(|(_, r)| r.clone());
+    Outcome {
+        decision,
+        rule,
+        denied_sources: surely_denied,
+        rules,
+    }
+}

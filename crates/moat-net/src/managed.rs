@@ -1,0 +1,257 @@
+//! The workspace managed virtual network: which outbound rules are in force (facts §5).
+//!
+//! Azure adds required rules by itself: private endpoints to the workspace, its default
+//! storage, key vault and container registry (in AllowInternetOutbound only for those whose
+//! public network access is disabled; in AllowOnlyApprovedOutbound for all four), and the
+//! required service tags. Users add private endpoint, service tag and FQDN rules.
+
+use crate::names;
+use moat_model::Topology;
+use moat_model::address::{Address, Kind};
+use moat_model::enums::{FirewallProtocol, IsolationMode, OutboundRuleType, PublicNetworkAccess};
+use moat_model::ml::{OutboundDestination, Workspace};
+use moat_model::values::PortRange;
+
+/// An outbound rule in force in a managed network.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManagedRule {
+    pub name: String,
+    pub kind: ManagedRuleKind,
+    /// Added by Azure (required) rather than by the user.
+    pub required: bool,
+}
+
+/// What a managed rule allows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ManagedRuleKind {
+    /// A private endpoint to a resource's sub-resource.
+    PrivateEndpoint { target: Address, group_id: String },
+    /// A service tag, with protocol and ports; `ports_documented` is false for required rules
+    /// whose ports the documentation does not state (then only the documented ones are sure).
+    ServiceTag {
+        tag: String,
+        protocol: FirewallProtocol,
+        ports: Vec<PortRange>,
+        ports_documented: bool,
+    },
+    /// An FQDN (ports 80 and 443 only, through the managed Azure Firewall).
+    Fqdn { pattern: String },
+}
+
+/// The required service tags of a managed network (facts §3.6). Ports are documented only
+/// for AzureMachineLearning (18881 for IntelliSense, 5831 UDP for compute lifecycle); HTTPS is
+/// assumed for every tag and other ports are reported as unknown.
+fn required_tags(region: &str) -> Vec<(String, FirewallProtocol, Vec<PortRange>, bool)> {
+    let p = |ports: &[u16]| {
+        ports
+            .iter()
+            .map(|&x| PortRange::single(x))
+            .collect::<Vec<_>>()
+    };
+    vec![
+        (
+            "AzureMachineLearning".into(),
+            FirewallProtocol::Tcp,
+            p(&[443, 18881]),
+            true,
+        ),
+        (
+            "AzureMachineLearning".into(),
+            FirewallProtocol::Udp,
+            p(&[5831]),
+            true,
+        ),
+        (
+            "AzureActiveDirectory".into(),
+            FirewallProtocol::Tcp,
+            p(&[80, 443]),
+            false,
+        ),
+        (
+            format!("BatchNodeManagement.{region}"),
+            FirewallProtocol::Any,
+            p(&[443]),
+            false,
+        ),
+        (
+            "AzureResourceManager".into(),
+            FirewallProtocol::Tcp,
+            p(&[443]),
+            false,
+        ),
+        (
+            "AzureFrontDoor.FirstParty".into(),
+            FirewallProtocol::Tcp,
+            p(&[443]),
+            false,
+        ),
+        (
+            "MicrosoftContainerRegistry".into(),
+            FirewallProtocol::Tcp,
+            p(&[443]),
+            false,
+        ),
+        (
+            "AzureMonitor".into(),
+            FirewallProtocol::Tcp,
+            p(&[443]),
+            false,
+        ),
+    ]
+}
+
+fn pna_disabled(t: &Topology, kind: Kind, name: &str) -> bool {
+    let d = |p: PublicNetworkAccess| p == PublicNetworkAccess::Disabled;
+    match kind {
+        Kind::Workspace => t
+            .workspaces
+            .iter()
+            .any(|x| x.name == name && d(x.public_network_access)),
+        Kind::Storage => t
+            .storage_accounts
+            .iter()
+            .any(|x| x.name == name && d(x.public_network_access)),
+        Kind::Keyvault => t
+            .key_vaults
+            .iter()
+            .any(|x| x.name == name && d(x.public_network_access)),
+        Kind::Acr => t
+            .container_registries
+            .iter()
+            .any(|x| x.name == name && d(x.public_network_access)),
+        _ => false,
+    }
+}
+
+/// The rules in force in a workspace's managed network (empty when it has none).
+pub fn effective_rules(t: &Topology, w: &Workspace) -> Vec<ManagedRule> {
+    let mode = w.managed_network.isolation_mode;
+    if mode == IsolationMode::Disabled {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut deps: Vec<(Kind, &String, &[&str])> =
+        vec![(Kind::Workspace, &w.name, &["amlworkspace"])];
+    if let Some(s) = &w.storage_account {
+        deps.push((Kind::Storage, s, &["blob", "file"]));
+    }
+    if let Some(k) = &w.key_vault {
+        deps.push((Kind::Keyvault, k, &["vault"]));
+    }
+    if let Some(a) = &w.container_registry {
+        deps.push((Kind::Acr, a, &["registry"]));
+    }
+    for (kind, name, groups) in deps {
+        if mode == IsolationMode::AllowOnlyApprovedOutbound || pna_disabled(t, kind, name) {
+            for g in groups {
+                out.push(ManagedRule {
+                    name: format!("__required_{kind}_{name}_{g}"),
+                    kind: ManagedRuleKind::PrivateEndpoint {
+                        target: Address::resource(kind, name.as_str()),
+                        group_id: g.to_string(),
+                    },
+                    required: true,
+                });
+            }
+        }
+    }
+    if mode == IsolationMode::AllowOnlyApprovedOutbound {
+        let region = crate::tags::region_suffix(w.region.as_deref().unwrap_or_default());
+        for (i, (tag, protocol, ports, documented)) in
+            required_tags(&region).into_iter().enumerate()
+        {
+            out.push(ManagedRule {
+                name: format!("__required_tag_{i}_{tag}"),
+                kind: ManagedRuleKind::ServiceTag {
+                    tag,
+                    protocol,
+                    ports,
+                    ports_documented: documented,
+                },
+                required: true,
+            });
+        }
+    }
+    for r in w.managed_network.outbound_rules.iter().filter(|r| r.active) {
+        let kind = match (&r.kind, &r.destination) {
+            (OutboundRuleType::PrivateEndpoint, OutboundDestination::PrivateEndpoint(d)) => {
+                match d.service_resource.parse::<Address>() {
+                    Ok(target) => ManagedRuleKind::PrivateEndpoint {
+                        target,
+                        group_id: d.subresource_target.clone(),
+                    },
+                    Err(_) => continue,
+                }
+            }
+            // Service tag and FQDN rules only exist in AllowOnlyApprovedOutbound (facts §5.1);
+            // in AllowInternetOutbound the internet is open anyway.
+            (OutboundRuleType::ServiceTag, OutboundDestination::ServiceTag(d))
+                if mode == IsolationMode::AllowOnlyApprovedOutbound =>
+            {
+                ManagedRuleKind::ServiceTag {
+                    tag: d.service_tag.clone(),
+                    protocol: d.protocol,
+                    ports: d.port_ranges.clone(),
+                    ports_documented: true,
+                }
+            }
+            (OutboundRuleType::Fqdn, OutboundDestination::Fqdn(f))
+                if mode == IsolationMode::AllowOnlyApprovedOutbound =>
+            {
+                ManagedRuleKind::Fqdn {
+                    pattern: f.to_ascii_lowercase(),
+                }
+            }
+            _ => continue,
+        };
+        out.push(ManagedRule {
+            name: r.name.clone(),
+            kind,
+            required: false,
+        });
+    }
+    out
+}
+
+/// The managed private endpoint rule of `workspace` that serves `fqdn`, if any.
+pub fn private_endpoint_rule_for(t: &Topology, workspace: &str, fqdn: &str) -> Option<String> {
+    let w = t.workspaces.iter().find(|w| w.name == workspace)?;
+    effective_rules(t, w)
+        .into_iter()
+        .find_map(|r| match &r.kind {
+            ManagedRuleKind::PrivateEndpoint { target, group_id } => {
+                names::endpoint_names(t, target, group_id)
+                    .iter()
+                    .any(|n| {
+                        n.fqdn.eq_ignore_ascii_case(fqdn)
+                            && n.group_id.eq_ignore_ascii_case(group_id)
+                    })
+                    .then(|| r.name.clone())
+            }
+            _ => None,
+        })
+}
+
+/// Whether an FQDN rule pattern (`pypi.org`, `*.anaconda.com`) matches a host name.
+pub fn fqdn_matches(pattern: &str, host: &str) -> bool {
+    let p = pattern.trim_end_matches('.').to_ascii_lowercase();
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    match p.strip_prefix("*.") {
+        Some(suffix) => h.ends_with(&format!(".{suffix}")),
+        None if p == "*" => true,
+        None => p == h,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fqdn_matches;
+
+    #[test]
+    fn fqdn_patterns() {
+        assert!(fqdn_matches("pypi.org", "PyPI.org"));
+        assert!(!fqdn_matches("pypi.org", "files.pypi.org"));
+        assert!(fqdn_matches("*.anaconda.com", "repo.anaconda.com"));
+        assert!(!fqdn_matches("*.anaconda.com", "anaconda.com"));
+    }
+}

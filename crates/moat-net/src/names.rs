@@ -1,0 +1,326 @@
+//! Azure's names for things: the public FQDNs of each resource, the privatelink names they are
+//! CNAMEd to, the zones private endpoints register in, and the service tags of each public
+//! endpoint (facts §2.1–2.2).
+
+use moat_model::Topology;
+use moat_model::address::{Address, Kind};
+
+/// A public endpoint of a resource: the FQDN clients use, and where Azure's public DNS sends it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceName {
+    /// The FQDN clients connect to (`wsstorage.blob.core.windows.net`).
+    pub fqdn: String,
+    /// The privatelink name it is CNAMEd to (`wsstorage.privatelink.blob.core.windows.net`).
+    pub privatelink: String,
+    /// The privatelink zone holding the record (`privatelink.blob.core.windows.net`).
+    pub zone: &'static str,
+    /// The record name inside the zone (`wsstorage`).
+    pub record: String,
+    /// Whether Azure's public DNS answers the name (registries have no public resource name).
+    pub publicly_resolvable: bool,
+    /// Service tag base of the public endpoint (`Storage`), if known.
+    pub tag: Option<&'static str>,
+    /// The group id (private endpoint sub-resource) that serves this name.
+    pub group_id: &'static str,
+}
+
+/// The workspace API host (`<guid>.workspace.<region>.api.azureml.ms`).
+pub fn workspace_api(guid: &str, region: &str) -> ResourceName {
+    ResourceName {
+        fqdn: format!("{guid}.workspace.{region}.api.azureml.ms"),
+        privatelink: format!("{guid}.workspace.{region}.privatelink.api.azureml.ms"),
+        zone: "privatelink.api.azureml.ms",
+        record: format!("{guid}.workspace.{region}"),
+        publicly_resolvable: true,
+        tag: Some("AzureMachineLearning"),
+        group_id: "amlworkspace",
+    }
+}
+
+/// The workspace's integrated notebooks host; the first label is kept within 63 characters by
+/// truncating the workspace name, as Azure does.
+pub fn workspace_notebooks(name: &str, guid: &str, region: &str) -> ResourceName {
+    let fixed = format!("ml--{region}-{guid}").len();
+    let room = 63usize.saturating_sub(fixed);
+    let short: String = name.to_ascii_lowercase().chars().take(room).collect();
+    let label = format!("ml-{short}-{region}-{guid}");
+    ResourceName {
+        fqdn: format!("{label}.{region}.notebooks.azure.net"),
+        privatelink: format!("{label}.{region}.privatelink.notebooks.azure.net"),
+        zone: "privatelink.notebooks.azure.net",
+        record: format!("{label}.{region}"),
+        publicly_resolvable: true,
+        tag: None,
+        group_id: "amlworkspace",
+    }
+}
+
+/// A registry's host. There is no public resource-specific name that Azure DNS resolves
+/// recursively (seed 000): only the privatelink record answers it.
+pub fn registry_api(guid: &str, region: &str) -> ResourceName {
+    ResourceName {
+        fqdn: format!("{guid}.registry.{region}.api.azureml.ms"),
+        privatelink: format!("{guid}.registry.{region}.privatelink.api.azureml.ms"),
+        zone: "privatelink.api.azureml.ms",
+        record: format!("{guid}.registry.{region}"),
+        publicly_resolvable: false,
+        tag: Some("AzureMachineLearning"),
+        group_id: "amlregistry",
+    }
+}
+
+/// The regional Azure ML API host public registries and discovery are served from.
+pub fn regional_api(region: &str) -> String {
+    format!("{region}.api.azureml.ms")
+}
+
+/// A managed online endpoint's scoring host.
+pub fn online_endpoint(endpoint: &str, ws_guid: &str, region: &str) -> ResourceName {
+    ResourceName {
+        fqdn: format!("{endpoint}.{region}.inference.ml.azure.com"),
+        privatelink: format!("{endpoint}.{ws_guid}.inference.{region}.privatelink.api.azureml.ms"),
+        zone: "privatelink.api.azureml.ms",
+        record: format!("*.{ws_guid}.inference.{region}"),
+        publicly_resolvable: true,
+        tag: Some("AzureMachineLearning"),
+        group_id: "amlworkspace",
+    }
+}
+
+/// A storage account's host for a sub-resource (`blob`, `file`, `queue`, `table`, `dfs`, `web`).
+pub fn storage(account: &str, sub: &str) -> ResourceName {
+    let zone: &'static str = match sub {
+        "file" => "privatelink.file.core.windows.net",
+        "queue" => "privatelink.queue.core.windows.net",
+        "table" => "privatelink.table.core.windows.net",
+        "dfs" => "privatelink.dfs.core.windows.net",
+        "web" => "privatelink.web.core.windows.net",
+        _ => "privatelink.blob.core.windows.net",
+    };
+    let group: &'static str = match sub {
+        "file" => "file",
+        "queue" => "queue",
+        "table" => "table",
+        "dfs" => "dfs",
+        "web" => "web",
+        _ => "blob",
+    };
+    let suffix = zone.trim_start_matches("privatelink.");
+    ResourceName {
+        fqdn: format!("{account}.{suffix}"),
+        privatelink: format!("{account}.{zone}"),
+        zone,
+        record: account.to_string(),
+        publicly_resolvable: true,
+        tag: Some("Storage"),
+        group_id: group,
+    }
+}
+
+/// A key vault's host.
+pub fn key_vault(name: &str) -> ResourceName {
+    ResourceName {
+        fqdn: format!("{name}.vault.azure.net"),
+        privatelink: format!("{name}.privatelink.vaultcore.azure.net"),
+        zone: "privatelink.vaultcore.azure.net",
+        record: name.to_string(),
+        publicly_resolvable: true,
+        tag: Some("AzureKeyVault"),
+        group_id: "vault",
+    }
+}
+
+/// A container registry's login host.
+pub fn acr(name: &str) -> ResourceName {
+    ResourceName {
+        fqdn: format!("{name}.azurecr.io"),
+        privatelink: format!("{name}.privatelink.azurecr.io"),
+        zone: "privatelink.azurecr.io",
+        record: name.to_string(),
+        publicly_resolvable: true,
+        tag: Some("AzureContainerRegistry"),
+        group_id: "registry",
+    }
+}
+
+/// A container registry's regional data endpoint (image layers are pulled from it).
+pub fn acr_data(name: &str, region: &str) -> ResourceName {
+    ResourceName {
+        fqdn: format!("{name}.{region}.data.azurecr.io"),
+        privatelink: format!("{name}.{region}.data.privatelink.azurecr.io"),
+        zone: "privatelink.azurecr.io",
+        record: format!("{name}.{region}.data"),
+        publicly_resolvable: true,
+        tag: Some("AzureContainerRegistry"),
+        group_id: "registry",
+    }
+}
+
+/// The private DNS zone recommended for a group id (the zone a zone group should name).
+pub fn zones_for_group(group_id: &str) -> &'static [&'static str] {
+    match group_id.to_ascii_lowercase().as_str() {
+        "amlworkspace" => &[
+            "privatelink.api.azureml.ms",
+            "privatelink.notebooks.azure.net",
+        ],
+        "amlregistry" => &["privatelink.api.azureml.ms"],
+        "blob" | "blob_secondary" => &["privatelink.blob.core.windows.net"],
+        "file" => &["privatelink.file.core.windows.net"],
+        "queue" | "queue_secondary" => &["privatelink.queue.core.windows.net"],
+        "table" | "table_secondary" => &["privatelink.table.core.windows.net"],
+        "dfs" | "dfs_secondary" => &["privatelink.dfs.core.windows.net"],
+        "web" | "web_secondary" => &["privatelink.web.core.windows.net"],
+        "vault" => &["privatelink.vaultcore.azure.net"],
+        "registry" => &["privatelink.azurecr.io"],
+        "azuremonitor" => &[
+            "privatelink.monitor.azure.com",
+            "privatelink.oms.opinsights.azure.com",
+            "privatelink.ods.opinsights.azure.com",
+            "privatelink.agentsvc.azure-automation.net",
+            "privatelink.blob.core.windows.net",
+        ],
+        _ => &[],
+    }
+}
+
+/// The public zones whose names CNAME into a privatelink zone (the zones a custom DNS server
+/// must forward to Azure DNS).
+pub fn public_zone_of(privatelink_zone: &str) -> &str {
+    privatelink_zone
+        .strip_prefix("privatelink.")
+        .unwrap_or(privatelink_zone)
+}
+
+/// The name of a registry's managed storage account or ACR: the declared name, or one derived
+/// from the registry name (Azure generates it; it lives in `azureml-rg-<name>_<guid>`).
+pub fn registry_managed_name(t: &Topology, registry: &str, sub: &str) -> Option<String> {
+    let r = t.registries.iter().find(|r| r.name == registry)?;
+    let declared = match sub {
+        "storage" => r.storage.name.clone(),
+        "acr" => r.acr.name.clone(),
+        _ => None,
+    };
+    Some(declared.unwrap_or_else(|| {
+        let base: String = registry
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let guid = r.registry_id.clone().unwrap_or_default().replace('-', "");
+        format!(
+            "{}{}{}",
+            base.chars().take(14).collect::<String>(),
+            if sub == "acr" { "acr" } else { "st" },
+            &guid[..guid.len().min(6)]
+        )
+    }))
+}
+
+/// Every name a private endpoint serves, with the zone it belongs in. Azure writes a record for
+/// each into the matching zone of the endpoint's zone group.
+pub fn endpoint_names(t: &Topology, target: &Address, group_id: &str) -> Vec<ResourceName> {
+    let Address::Resource { kind, name, sub } = target else {
+        return vec![];
+    };
+    let region_of = |r: &Option<String>| r.clone().unwrap_or_else(|| "unknown".into());
+    match kind {
+        Kind::Workspace => {
+            let Some(w) = t.workspaces.iter().find(|w| &w.name == name) else {
+                return vec![];
+            };
+            let guid = w.workspace_id.clone().unwrap_or_default();
+            let region = region_of(&w.region);
+            let mut cert = workspace_api(&guid, &region);
+            cert.fqdn = format!("{guid}.workspace.{region}.cert.api.azureml.ms");
+            cert.privatelink = format!("{guid}.workspace.{region}.cert.privatelink.api.azureml.ms");
+            cert.record = format!("{guid}.workspace.{region}.cert");
+            // One wildcard inference record serves every online endpoint of the workspace.
+            vec![
+                workspace_api(&guid, &region),
+                cert,
+                workspace_notebooks(&w.name, &guid, &region),
+                online_endpoint("*", &guid, &region),
+            ]
+        }
+        Kind::Registry => {
+            let Some(r) = t.registries.iter().find(|r| &r.name == name) else {
+                return vec![];
+            };
+            match sub.as_deref() {
+                None => {
+                    let guid = r.registry_id.clone().unwrap_or_default();
+                    r.regions
+                        .iter()
+                        .cloned()
+                        .chain(std::iter::once(region_of(&r.region)))
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .map(|reg| registry_api(&guid, &reg))
+                        .collect()
+                }
+                Some("storage") => registry_managed_name(t, name, "storage")
+                    .map(|n| vec![storage(&n, group_id)])
+                    .unwrap_or_default(),
+                Some("acr") => {
+                    let Some(n) = registry_managed_name(t, name, "acr") else {
+                        return vec![];
+                    };
+                    let mut v = vec![acr(&n)];
+                    v.extend(r.regions.iter().map(|reg| acr_data(&n, reg)));
+                    if r.regions.is_empty() {
+                        v.push(acr_data(&n, &region_of(&r.region)));
+                    }
+                    v
+                }
+                _ => vec![],
+            }
+        }
+        Kind::Storage => vec![storage(name, group_id)],
+        Kind::Keyvault => vec![key_vault(name)],
+        Kind::Acr => {
+            let region = t
+                .container_registries
+                .iter()
+                .find(|a| &a.name == name)
+                .and_then(|a| a.region.clone());
+            vec![
+                acr(name),
+                acr_data(name, &region.unwrap_or_else(|| "unknown".into())),
+            ]
+        }
+        _ => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notebook_label_stays_within_63_characters() {
+        let guid = "fb7e20a0-8891-458b-b969-55ddb3382f51";
+        let n = workspace_notebooks(
+            "a-very-long-workspace-name-that-goes-on-and-on",
+            guid,
+            "eastus",
+        );
+        let label = n.fqdn.split('.').next().unwrap();
+        assert!(label.len() <= 63, "{label}");
+        assert!(label.starts_with("ml-a-very"));
+        assert!(label.ends_with(guid));
+        let short = workspace_notebooks("myworkspace", guid, "eastus");
+        assert_eq!(
+            short.fqdn,
+            format!("ml-myworkspace-eastus-{guid}.eastus.notebooks.azure.net")
+        );
+    }
+
+    #[test]
+    fn storage_names_follow_the_sub_resource() {
+        let n = storage("data", "file");
+        assert_eq!(n.fqdn, "data.file.core.windows.net");
+        assert_eq!(n.privatelink, "data.privatelink.file.core.windows.net");
+        assert_eq!(n.zone, "privatelink.file.core.windows.net");
+        assert_eq!(public_zone_of(n.zone), "file.core.windows.net");
+    }
+}

@@ -1,0 +1,236 @@
+//! Running the catalog: selection, severity, suppressions.
+
+use crate::{Context, Finding, Rule, Severity, all};
+use moat_model::Topology;
+use std::collections::BTreeMap;
+
+/// Which rules run.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Codes or prefixes to run (`REG`, `WS001`); all when empty.
+    pub select: Vec<String>,
+    /// Codes or prefixes to skip.
+    pub ignore: Vec<String>,
+}
+
+fn matches(code: &str, patterns: &[String]) -> bool {
+    patterns.iter().any(|p| {
+        code.to_ascii_uppercase()
+            .starts_with(&p.to_ascii_uppercase())
+    })
+}
+
+impl Selection {
+    /// Whether a rule runs.
+    pub fn includes(&self, code: &str) -> bool {
+        (self.select.is_empty() || matches(code, &self.select)) && !matches(code, &self.ignore)
+    }
+}
+
+/// Runs the selected rules and marks suppressed findings.
+pub fn run(cx: &Context, sel: &Selection) -> Vec<Finding> {
+    let rules: Vec<&dyn Rule> = all()
+        .into_iter()
+        .filter(|r| sel.includes(r.doc().code))
+        .collect();
+    let mut out = Vec::new();
+    for r in rules {
+        r.check(cx, &mut out);
+    }
+    suppress(cx.t, &mut out);
+    out.sort_by(|a, b| (b.severity, a.code, &a.resource).cmp(&(a.severity, b.code, &b.resource)));
+    out
+}
+
+/// The tags of the resource a finding names (`workspace/ws`, `subnet/vnet/training`).
+pub fn tags_of<'t>(t: &'t Topology, resource: &str) -> Option<&'t BTreeMap<String, String>> {
+    let (kind, rest) = resource.split_once('/')?;
+    let name = rest.split(':').next().unwrap_or(rest);
+    let find = |v: Option<&'t BTreeMap<String, String>>| v;
+    match kind {
+        "workspace" => find(
+            t.workspaces
+                .iter()
+                .find(|x| x.name == name)
+                .map(|x| &x.tags),
+        ),
+        "registry" => find(
+            t.registries
+                .iter()
+                .find(|x| x.name == name)
+                .map(|x| &x.tags),
+        ),
+        "storage" => find(
+            t.storage_accounts
+                .iter()
+                .find(|x| x.name == name)
+                .map(|x| &x.tags),
+        ),
+        "keyvault" => find(
+            t.key_vaults
+                .iter()
+                .find(|x| x.name == name)
+                .map(|x| &x.tags),
+        ),
+        "acr" => find(
+            t.container_registries
+                .iter()
+                .find(|x| x.name == name)
+                .map(|x| &x.tags),
+        ),
+        "compute" => find(t.computes.iter().find(|x| x.name == name).map(|x| &x.tags)),
+        "aks" => find(
+            t.aks_clusters
+                .iter()
+                .find(|x| x.name == name)
+                .map(|x| &x.tags),
+        ),
+        "online-endpoint" => find(
+            t.online_endpoints
+                .iter()
+                .find(|x| x.name == name)
+                .map(|x| &x.tags),
+        ),
+        "client" => find(t.clients.iter().find(|x| x.name == name).map(|x| &x.tags)),
+        "vm" => find(
+            t.virtual_machines
+                .iter()
+                .find(|x| x.name == name)
+                .map(|x| &x.tags),
+        ),
+        "private-endpoint" => find(
+            t.private_endpoints
+                .iter()
+                .find(|x| x.name == name)
+                .map(|x| &x.tags),
+        ),
+        "vnet" | "subnet" => {
+            let vnet = name.split('/').next().unwrap_or(name);
+            find(
+                t.virtual_networks
+                    .iter()
+                    .find(|x| x.name == vnet)
+                    .map(|x| &x.tags),
+            )
+        }
+        "nsg" => find(
+            t.network_security_groups
+                .iter()
+                .find(|x| x.name == name)
+                .map(|x| &x.tags),
+        ),
+        "route-table" => find(
+            t.route_tables
+                .iter()
+                .find(|x| x.name == name)
+                .map(|x| &x.tags),
+        ),
+        "firewall" => find(t.firewalls.iter().find(|x| x.name == name).map(|x| &x.tags)),
+        "dns-zone" => find(
+            t.private_dns_zones
+                .iter()
+                .find(|x| x.name == name)
+                .map(|x| &x.tags),
+        ),
+        "ampls" => find(
+            t.monitor_private_link_scopes
+                .iter()
+                .find(|x| x.name == name)
+                .map(|x| &x.tags),
+        ),
+        _ => None,
+    }
+}
+
+/// The reason a resource's tags give for ignoring `code`, if they do. Two spellings:
+/// `moat:ignore: "REG009, EXF001: reason"` and `moat:ignore:REG009: reason`.
+pub fn ignore_reason(tags: &BTreeMap<String, String>, code: &str) -> Option<String> {
+    for (k, v) in tags {
+        let k = k.trim();
+        if let Some(c) = k.strip_prefix("moat:ignore:") {
+            if c.trim().eq_ignore_ascii_case(code) {
+                return Some(non_empty(v));
+            }
+        } else if k == "moat:ignore" {
+            let (codes, reason) = v.split_once(':').unwrap_or((v.as_str(), ""));
+            if codes
+                .split([',', ' '])
+                .map(str::trim)
+                .any(|c| c.eq_ignore_ascii_case(code))
+            {
+                return Some(non_empty(reason));
+            }
+        }
+    }
+    None
+}
+
+fn non_empty(r: &str) -> String {
+    let r = r.trim();
+    if r.is_empty() {
+        "no reason given".into()
+    } else {
+        r.to_string()
+    }
+}
+
+fn suppress(t: &Topology, findings: &mut [Finding]) {
+    for f in findings.iter_mut() {
+        if let Some(reason) = tags_of(t, &f.resource).and_then(|tags| ignore_reason(tags, f.code)) {
+            f.suppressed = Some(reason);
+        }
+    }
+}
+
+/// Counts per severity of the findings that are not suppressed.
+pub fn summary(findings: &[Finding]) -> serde_json::Value {
+    let count = |s: Severity| {
+        findings
+            .iter()
+            .filter(|f| f.suppressed.is_none() && f.severity == s)
+            .count()
+    };
+    serde_json::json!({
+        "error": count(Severity::Error),
+        "warning": count(Severity::Warning),
+        "info": count(Severity::Info),
+        "suppressed": findings.iter().filter(|f| f.suppressed.is_some()).count(),
+        "total": findings.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_annotation_spellings() {
+        let mut t = BTreeMap::new();
+        t.insert(
+            "moat:ignore".to_string(),
+            "REG009, EXF001: public registry by design".to_string(),
+        );
+        assert_eq!(
+            ignore_reason(&t, "EXF001").as_deref(),
+            Some("public registry by design")
+        );
+        assert_eq!(ignore_reason(&t, "REG001"), None);
+        let mut t = BTreeMap::new();
+        t.insert("moat:ignore:CMP004".to_string(), "".to_string());
+        assert_eq!(
+            ignore_reason(&t, "cmp004").as_deref(),
+            Some("no reason given")
+        );
+    }
+
+    #[test]
+    fn selection_by_code_and_prefix() {
+        let s = Selection {
+            select: vec!["REG".into()],
+            ignore: vec!["REG009".into()],
+        };
+        assert!(s.includes("REG001"));
+        assert!(!s.includes("REG009"));
+        assert!(!s.includes("WS001"));
+    }
+}

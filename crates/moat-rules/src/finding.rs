@@ -1,0 +1,87 @@
+//! Findings: what a rule reports.
+
+use moat_engine::Trace;
+use moat_model::Provenance;
+use serde::Serialize;
+
+/// How bad a finding is (rules.md: error = a documented operation fails or a requirement is
+/// broken; warning = works today but a documented risk; info = a fact worth knowing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    /// Parses `error`, `warning` or `info`.
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.to_ascii_lowercase().as_str() {
+            "error" => Some(Severity::Error),
+            "warning" | "warn" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    /// The resource concerned, as an address (`workspace/ws`, `subnet/vnet/training`).
+    pub resource: String,
+    pub message: String,
+    pub fix: String,
+    /// The failing flow's trace, for path rules.
+    pub trace: Option<Trace>,
+    /// Where the resource is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<Provenance>,
+    /// Set when a `moat:ignore` annotation suppresses the finding: the reason given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+}
+
+impl Finding {
+    /// A finding without trace.
+    pub fn new(
+        doc: &crate::RuleDoc,
+        resource: impl Into<String>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+        at: &Provenance,
+    ) -> Finding {
+        Finding {
+            code: doc.code,
+            severity: doc.severity,
+            resource: resource.into(),
+            message: message.into(),
+            fix: fix.into(),
+            trace: None,
+            at: if at.is_unknown() {
+                None
+            } else {
+                Some(at.clone())
+            },
+            suppressed: None,
+        }
+    }
+
+    /// The same finding with the trace of its failing flow.
+    pub fn with_trace(mut self, t: Trace) -> Finding {
+        self.trace = Some(t);
+        self
+    }
+}

@@ -1,0 +1,44 @@
+//! ACR005 image-build-no-internet.
+
+use crate::rules::util::{destination, failing_flows, flow_finding, workspace_at};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::Address;
+
+/// The rule.
+pub struct Acr005;
+/// Its registration.
+pub static RULE: Acr005 = Acr005;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "ACR005",
+    name: "image-build-no-internet",
+    severity: Severity::Error,
+    what: "The image build cluster cannot reach the internet hosts builds need: Microsoft Container Registry and the package indexes.",
+    why: "Image builds pull base images from mcr.microsoft.com and install packages from PyPI or Conda. A cluster without public IP has no internet unless a route sends it through a firewall or a NAT gateway with a public IP.",
+    example: "computes: [{ name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], default_outbound_access: false }] }]",
+    fix: "Route the build cluster's subnet through a firewall that allows the hosts, or attach a NAT gateway.",
+    sources: &["seed 002: Azure Container Registry (compute cluster used to build Docker images)"],
+    path: true,
+};
+
+impl Rule for Acr005 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for (r, f) in failing_flows(cx, "image.build") {
+            if !matches!(destination(f), Some(Address::Fqdn(_))) {
+                continue;
+            }
+            let ws = r.subject.trim_start_matches("workspace/");
+            out.push(flow_finding(
+                &DOC,
+                r.subject.clone(),
+                f.purpose.clone(),
+                f,
+                &workspace_at(cx, ws),
+            ));
+        }
+    }
+}

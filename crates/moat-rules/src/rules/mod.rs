@@ -1,0 +1,17 @@
+//! The rules, one file each, grouped by prefix (rules.md, "Prefixes").
+
+pub mod acr;
+pub mod cmp;
+pub mod dns;
+pub mod ep;
+pub mod exf;
+pub mod kv;
+pub mod mon;
+pub mod mvn;
+pub mod net;
+pub mod out;
+pub mod pe;
+pub mod reg;
+pub mod st;
+pub mod util;
+pub mod ws;

@@ -1,0 +1,8 @@
+//! MON: Azure Monitor and Application Insights.
+
+use crate::rule::Rule;
+
+/// The MON rules.
+pub fn rules() -> Vec<&'static dyn Rule> {
+    vec![]
+}

@@ -1,0 +1,46 @@
+//! PE002 endpoint-not-approved.
+
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::enums::ConnectionState;
+
+/// The rule.
+pub struct Pe002;
+/// Its registration.
+pub static RULE: Pe002 = Pe002;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "PE002",
+    name: "endpoint-not-approved",
+    severity: Severity::Error,
+    what: "A private endpoint connection is Pending, Rejected or Disconnected.",
+    why: "Only an approved connection carries traffic. An endpoint created with manual approval stays Pending until the owner of the target approves it, and every flow through it fails meanwhile.",
+    example: "private_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, connection_state: Pending }]",
+    fix: "Approve the private endpoint connection on the target resource (or create it with auto-approval).",
+    sources: &["seed 003: Create a workspace that uses a private endpoint"],
+    path: false,
+};
+
+impl Rule for Pe002 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for pe in
+            cx.t.private_endpoints
+                .iter()
+                .filter(|p| p.connection_state != ConnectionState::Approved)
+        {
+            out.push(Finding::new(
+                &DOC,
+                format!("private-endpoint/{}", pe.name),
+                format!(
+                    "the connection of private endpoint {} to {} is {}: no traffic passes",
+                    pe.name, pe.target, pe.connection_state
+                ),
+                format!("approve the connection on {}", pe.target),
+                &pe.at,
+            ));
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! REG001 registry-storage-unreachable.
+
+use crate::rules::util::{destination, failing_flows, flow_finding, is, name_of, registry_at};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::Kind;
+
+/// The rule.
+pub struct Reg001;
+/// Its registration.
+pub static RULE: Reg001 = Reg001;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "REG001",
+    name: "registry-storage-unreachable",
+    severity: Severity::Error,
+    what: "A place that uses a registry's assets (a compute running jobs, a client creating assets, a deployment) cannot reach the registry's managed storage account.",
+    why: "Registry assets live in a storage account Azure creates for the registry (in azureml-rg-<name>_<guid>). Reaching the registry API is not enough: models, components and environments are read from that storage, over its own private endpoint (sub-resource blob) or its public endpoint.",
+    example: "registries: [{ name: contosoreg, public_network_access: Disabled, storage: { public_network_access: Disabled } }]\nprivate_endpoints: [{ name: reg-pe, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry }]",
+    fix: "Create a private endpoint to the registry's storage (sub-resource blob) in the VNet that uses the registry.",
+    sources: &[
+        "seed 000: Use assets from registry in workspace",
+        "seed 001",
+    ],
+    path: true,
+};
+
+impl Rule for Reg001 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for op in [
+            "job.registry-asset",
+            "registry.create-from-local",
+            "endpoint.deploy-from-registry",
+        ] {
+            for (_, f) in failing_flows(cx, op) {
+                let Some(dst) = destination(f) else { continue };
+                if !is(&dst, Kind::Registry, Some("storage")) {
+                    continue;
+                }
+                let reg = name_of(&dst).to_string();
+                let what = format!(
+                    "{} → registry {reg}'s managed storage account",
+                    f.trace.from
+                );
+                out.push(flow_finding(
+                    &DOC,
+                    dst.to_string(),
+                    what,
+                    f,
+                    &registry_at(cx, &reg),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! REG002 registry-acr-unreachable.
+
+use crate::rules::util::{destination, failing_flows, flow_finding, is, name_of, registry_at};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::Kind;
+
+/// The rule.
+pub struct Reg002;
+/// Its registration.
+pub static RULE: Reg002 = Reg002;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "REG002",
+    name: "registry-acr-unreachable",
+    severity: Severity::Error,
+    what: "A place that uses a registry's assets cannot reach the registry's managed container registry.",
+    why: "Environments and their images are stored in a container registry Azure creates for the registry; jobs and deployments pull from it over its own private endpoint or its public endpoint.",
+    example: "registries: [{ name: contosoreg, public_network_access: Disabled, acr: { public_network_access: Disabled } }]\nprivate_endpoints: [{ name: reg-pe, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry }]",
+    fix: "Create a private endpoint to the registry's container registry (sub-resource registry) in the VNet that uses the registry.",
+    sources: &[
+        "seed 000: Use assets from registry in workspace",
+        "seed 001",
+    ],
+    path: true,
+};
+
+impl Rule for Reg002 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for op in [
+            "job.registry-asset",
+            "registry.create-from-local",
+            "endpoint.deploy-from-registry",
+        ] {
+            for (_, f) in failing_flows(cx, op) {
+                let Some(dst) = destination(f) else { continue };
+                if !is(&dst, Kind::Registry, Some("acr")) {
+                    continue;
+                }
+                let reg = name_of(&dst).to_string();
+                let what = format!(
+                    "{} → registry {reg}'s managed container registry",
+                    f.trace.from
+                );
+                out.push(flow_finding(
+                    &DOC,
+                    dst.to_string(),
+                    what,
+                    f,
+                    &registry_at(cx, &reg),
+                ));
+            }
+        }
+    }
+}

@@ -458,15 +458,15 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
             format,
         } => {
             if let Some(o) = &op
-                && !moat_engine::ops::OPERATIONS.iter().any(|x| x.id == o) {
-                    let ids: Vec<&str> =
-                        moat_engine::ops::OPERATIONS.iter().map(|x| x.id).collect();
-                    eprintln!(
-                        "error: unknown operation `{o}`; operations: {}",
-                        ids.join(", ")
-                    );
-                    return BAD_INPUT;
-                }
+                && !moat_engine::ops::OPERATIONS.iter().any(|x| x.id == o)
+            {
+                let ids: Vec<&str> = moat_engine::ops::OPERATIONS.iter().map(|x| x.id).collect();
+                eprintln!(
+                    "error: unknown operation `{o}`; operations: {}",
+                    ids.join(", ")
+                );
+                return BAD_INPUT;
+            }
             let loaded = match load(&input, ctx, false) {
                 Ok(l) => l,
                 Err(code) => return code,
@@ -489,14 +489,15 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                 ),
             ] {
                 if let Some(n) = name
-                    && !known.contains(&n.as_str()) {
-                        eprintln!(
-                            "error: no {what} `{n}` in {}; {what}s: {}",
-                            input.path.display(),
-                            known.join(", ")
-                        );
-                        return BAD_INPUT;
-                    }
+                    && !known.contains(&n.as_str())
+                {
+                    eprintln!(
+                        "error: no {what} `{n}` in {}; {what}s: {}",
+                        input.path.display(),
+                        known.join(", ")
+                    );
+                    return BAD_INPUT;
+                }
             }
             let engine = match moat_engine::Engine::for_topology(t, service_tags.as_deref()) {
                 Ok(e) => e,

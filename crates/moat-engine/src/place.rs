@@ -90,19 +90,18 @@ impl Engine<'_> {
     pub fn egress(&self, subnet: &str, nic: Option<usize>, node_public_ip: bool) -> Egress {
         let t = self.t;
         if let Some(n) = nic.map(|i| &t.network_interfaces[i])
-            && let Some(p) = &n.public_ip {
-                return match self
-                    .ix
-                    .public_ips
-                    .get(p)
-                    .and_then(|&i| t.public_ips[i].ip_address)
-                {
-                    Some(ip) => Egress::Known(ip, format!("public IP {p}")),
-                    None => {
-                        Egress::Unknown(format!("public IP {p} (address assigned at deployment)"))
-                    }
-                };
-            }
+            && let Some(p) = &n.public_ip
+        {
+            return match self
+                .ix
+                .public_ips
+                .get(p)
+                .and_then(|&i| t.public_ips[i].ip_address)
+            {
+                Some(ip) => Egress::Known(ip, format!("public IP {p}")),
+                None => Egress::Unknown(format!("public IP {p} (address assigned at deployment)")),
+            };
+        }
         if node_public_ip {
             return Egress::Unknown("the node's own public IP (assigned at creation)".into());
         }

@@ -857,16 +857,17 @@ impl<'e, 't> Walk<'e, 't> {
                 );
             }
             if let Some(g) = &self.group
-                && !pe.group_id.eq_ignore_ascii_case(g) {
-                    return self.block(
-                        "private-endpoint",
-                        element,
-                        "PE_WRONG_GROUP",
-                        format!("the endpoint serves sub-resource {}, not {g}", pe.group_id),
-                        at(&pe.at),
-                        format!("create a private endpoint with group id {g} for {target}"),
-                    );
-                }
+                && !pe.group_id.eq_ignore_ascii_case(g)
+            {
+                return self.block(
+                    "private-endpoint",
+                    element,
+                    "PE_WRONG_GROUP",
+                    format!("the endpoint serves sub-resource {}, not {g}", pe.group_id),
+                    at(&pe.at),
+                    format!("create a private endpoint with group id {g} for {target}"),
+                );
+            }
         }
         let d = format!(
             "{} [{}], connection Approved; reaches the resource privately",

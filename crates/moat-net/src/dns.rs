@@ -329,19 +329,20 @@ impl<'t> Dns<'t> {
             }
         }
         if let Some((rs, rule)) = best
-            && let Some(&target) = rule.target_dns_servers.first() {
-                Self::step(
-                    steps,
-                    &here,
-                    name,
-                    format!(
-                        "forwarded to {target} by rule {} of ruleset {rs}",
-                        rule.name
-                    ),
-                    "DNS_RULESET_FORWARD",
-                );
-                return self.resolve_in(name, &Resolver::Server(target), steps, depth + 1);
-            }
+            && let Some(&target) = rule.target_dns_servers.first()
+        {
+            Self::step(
+                steps,
+                &here,
+                name,
+                format!(
+                    "forwarded to {target} by rule {} of ruleset {rs}",
+                    rule.name
+                ),
+                "DNS_RULESET_FORWARD",
+            );
+            return self.resolve_in(name, &Resolver::Server(target), steps, depth + 1);
+        }
         // The most specific linked zone that contains the name answers it.
         let linked = self.links.get(vnet).map(Vec::as_slice).unwrap_or(&[]);
         let zone = linked
@@ -774,19 +775,19 @@ impl<'t> Dns<'t> {
         if let Some(n) = self.names.get(name)
             && let Some(rule) =
                 crate::managed::private_endpoint_rule_for(self.t, workspace, &lower(&n.fqdn))
-            {
-                Self::step(
-                    steps,
-                    &here,
-                    name,
-                    format!("private endpoint of outbound rule {rule}"),
-                    "DNS_MANAGED_PE",
-                );
-                return Answer::ManagedPrivate {
-                    workspace: workspace.to_string(),
-                    rule,
-                };
-            }
+        {
+            Self::step(
+                steps,
+                &here,
+                name,
+                format!("private endpoint of outbound rule {rule}"),
+                "DNS_MANAGED_PE",
+            );
+            return Answer::ManagedPrivate {
+                workspace: workspace.to_string(),
+                rule,
+            };
+        }
         self.public(name, &here, steps, depth)
     }
 

@@ -240,9 +240,10 @@ pub fn evaluate(policy: &Policy<Decision, RuleRef>, flow: &PacketSet) -> Outcome
             Decision::Unknown => unknown_src = unknown_src.union(&src),
         }
         if let Some(r) = rule
-            && !rules.iter().any(|(d, x)| d == *action && x == *r) {
-                rules.push((**action, (*r).clone()));
-            }
+            && !rules.iter().any(|(d, x)| d == *action && x == *r)
+        {
+            rules.push((**action, (*r).clone()));
+        }
     }
     // Sources seeing several outcomes across destination addresses are uncertain.
     let mixed = allow_src.intersect(&deny_src).union(&unknown_src);

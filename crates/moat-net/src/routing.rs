@@ -114,9 +114,10 @@ pub fn gateway_prefixes(t: &Topology, gateway: &str) -> Vec<ipnet::IpNet> {
         .filter(|c| c.virtual_network_gateway == gateway)
     {
         if let Some(l) = &c.local_network_gateway
-            && let Some(lng) = t.local_network_gateways.iter().find(|g| &g.name == l) {
-                out.extend(lng.address_prefixes.iter().copied());
-            }
+            && let Some(lng) = t.local_network_gateways.iter().find(|g| &g.name == l)
+        {
+            out.extend(lng.address_prefixes.iter().copied());
+        }
         out.extend(c.remote_address_prefixes.iter().copied());
     }
     if let Some(g) = t
@@ -142,14 +143,15 @@ pub fn gateway_for(t: &Topology, ix: &Index, vnet: &str) -> Option<String> {
             .peerings
             .iter()
             .any(|q| q.remote_vnet == vnet && q.allow_gateway_transit);
-        if transit && peered(t, ix, vnet, &p.remote_vnet)
+        if transit
+            && peered(t, ix, vnet, &p.remote_vnet)
             && let Some(g) = t
                 .virtual_network_gateways
                 .iter()
                 .find(|g| g.vnet == remote.name)
-            {
-                return Some(g.name.clone());
-            }
+        {
+            return Some(g.name.clone());
+        }
     }
     None
 }
@@ -164,11 +166,12 @@ pub fn virtual_network_tag(t: &Topology, ix: &Index, vnet: &str) -> AddrSet {
     let mut set = AddrSet::from_nets(v.address_space.iter().copied());
     for p in &v.peerings {
         if peered(t, ix, vnet, &p.remote_vnet)
-            && let Some(&ri) = ix.virtual_networks.get(&p.remote_vnet) {
-                set = set.union(&AddrSet::from_nets(
-                    t.virtual_networks[ri].address_space.iter().copied(),
-                ));
-            }
+            && let Some(&ri) = ix.virtual_networks.get(&p.remote_vnet)
+        {
+            set = set.union(&AddrSet::from_nets(
+                t.virtual_networks[ri].address_space.iter().copied(),
+            ));
+        }
     }
     if let Some(g) = gateway_for(t, ix, vnet) {
         set = set.union(&AddrSet::from_nets(gateway_prefixes(t, &g)));
@@ -214,18 +217,19 @@ pub fn effective_routes(t: &Topology, ix: &Index, space: &Space, subnet: &str) -
     }
     for p in &v.peerings {
         if peered(t, ix, &v.name, &p.remote_vnet)
-            && let Some(&ri) = ix.virtual_networks.get(&p.remote_vnet) {
-                for a in &t.virtual_networks[ri].address_space {
-                    push(
-                        AddressPrefix::Net(*a),
-                        NextHop::Peering {
-                            vnet: p.remote_vnet.clone(),
-                        },
-                        RouteSource::System,
-                        &mut routes,
-                    );
-                }
+            && let Some(&ri) = ix.virtual_networks.get(&p.remote_vnet)
+        {
+            for a in &t.virtual_networks[ri].address_space {
+                push(
+                    AddressPrefix::Net(*a),
+                    NextHop::Peering {
+                        vnet: p.remote_vnet.clone(),
+                    },
+                    RouteSource::System,
+                    &mut routes,
+                );
             }
+        }
     }
     let table = s
         .route_table
@@ -233,17 +237,16 @@ pub fn effective_routes(t: &Topology, ix: &Index, space: &Space, subnet: &str) -
         .and_then(|n| ix.route_tables.get(n))
         .map(|&i| &t.route_tables[i]);
     let propagate = table.is_none_or(|rt| !rt.disable_bgp_route_propagation);
-    if propagate
-        && let Some(g) = gateway_for(t, ix, &v.name) {
-            for p in gateway_prefixes(t, &g) {
-                push(
-                    AddressPrefix::Net(p),
-                    NextHop::Gateway { gateway: g.clone() },
-                    RouteSource::Gateway,
-                    &mut routes,
-                );
-            }
+    if propagate && let Some(g) = gateway_for(t, ix, &v.name) {
+        for p in gateway_prefixes(t, &g) {
+            push(
+                AddressPrefix::Net(p),
+                NextHop::Gateway { gateway: g.clone() },
+                RouteSource::Gateway,
+                &mut routes,
+            );
         }
+    }
     for se in &s.service_endpoints {
         let base = match se.to_ascii_lowercase().as_str() {
             "microsoft.storage" | "microsoft.storage.global" => "Storage",

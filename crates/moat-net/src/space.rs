@@ -278,9 +278,10 @@ impl Space {
         };
         let mut sure = self.block(&base, region.as_deref()).unwrap_or_else(none);
         if self.catalog.has_file()
-            && let Some(p) = self.catalog.prefixes(tag) {
-                sure = sure.union(&AddrSet::from_nets(p));
-            }
+            && let Some(p) = self.catalog.prefixes(tag)
+        {
+            sure = sure.union(&AddrSet::from_nets(p));
+        }
         // Hosts of unknown tags may sit behind this tag (ml.azure.com is Front Door).
         Cover {
             sure,

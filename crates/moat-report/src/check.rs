@@ -35,12 +35,11 @@ pub fn render_text(findings: &[Finding], style: Style, show_traces: bool) -> Str
             continue;
         }
         let _ = writeln!(o, "  {} {}", style.bold("fix:"), f.fix);
-        if show_traces
-            && let Some(t) = &f.trace {
-                for line in crate::trace::render_text(t, style).lines() {
-                    let _ = writeln!(o, "    {line}");
-                }
+        if show_traces && let Some(t) = &f.trace {
+            for line in crate::trace::render_text(t, style).lines() {
+                let _ = writeln!(o, "    {line}");
             }
+        }
     }
     o
 }

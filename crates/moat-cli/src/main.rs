@@ -203,9 +203,19 @@ Exit status: 0 clean, 1 findings, 2 bad input.")]
 struct InputArgs {
     /// A topology file or a directory of them.
     path: PathBuf,
-    /// Read the input as this format instead of detecting it.
+    /// Read the input as this format instead of detecting it: native, arm, terraform,
+    /// terraform-plan, azureml.
     #[arg(long, value_name = "FORMAT")]
     input_format: Option<String>,
+    /// ARM template parameter file (repeatable).
+    #[arg(long = "parameters", value_name = "FILE")]
+    parameters: Vec<PathBuf>,
+    /// Terraform variable file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+    /// Terraform variable, NAME=VALUE (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -293,7 +303,24 @@ fn load(input: &InputArgs, ctx: &Ctx, json_errors: bool) -> Result<Loaded, u8> {
             }
         },
     };
-    moat_ingest::load(&input.path, format).map_err(|e: LoadError| {
+    let mut vars = Vec::new();
+    for v in &input.vars {
+        match v.split_once('=') {
+            Some((k, val)) => vars.push((k.to_string(), val.to_string())),
+            None => {
+                eprintln!("error: --var {v}: write NAME=VALUE");
+                return Err(BAD_INPUT);
+            }
+        }
+    }
+    let opts = moat_ingest::Options {
+        format,
+        parameters: input.parameters.clone(),
+        var_files: input.var_files.clone(),
+        vars,
+        ..Default::default()
+    };
+    moat_ingest::load_opts(&input.path, &opts).map_err(|e: LoadError| {
         if json_errors {
             println!("{}", render::diagnostics_json(&e.diagnostics));
         } else {

@@ -53,6 +53,9 @@ pub fn diagnostics_text(diags: &[Diagnostic], sources: &[SourceFile], color: boo
             }
         }
         out.push_str(&rendered);
+        if !rendered.ends_with('\n') {
+            out.push('\n');
+        }
         out.push('\n');
     }
     out

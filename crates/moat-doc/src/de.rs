@@ -589,11 +589,11 @@ impl<'de> de::MapAccess<'de> for MapDe<'_, 'de> {
             Some(entry) => {
                 self.value = Some(entry);
                 let key = &entry.0;
-                if key.text().is_some_and(|k| k.starts_with('$')) {
+                if key.text() == Some("$at") {
                     return Err(DeError::new(
                         "unknown-field",
-                        format!("unknown field `{}`", key.text().unwrap_or_default()),
-                        Some("names starting with `$` are reserved".into()),
+                        "unknown field `$at`".to_string(),
+                        Some("`$at` is reserved".into()),
                     )
                     .at(key.span));
                 }

@@ -266,9 +266,28 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
     let mut root: Option<Node> = None;
     let mut nodes: usize = 0;
     let mut documents = 0;
+    // Markers count characters; walking forward from the last one keeps the conversion to
+    // byte offsets linear even for a megabyte of JSON on one line.
+    let cursor = std::cell::Cell::new((0usize, 0usize));
+    let byte_of = |m: saphyr_parser::Marker| -> usize {
+        let (chars, bytes) = cursor.get();
+        if m.index() < chars {
+            return file.offset_of(m.line(), m.col());
+        }
+        let mut n = chars;
+        for (i, _) in file.text[bytes..].char_indices() {
+            if n == m.index() {
+                cursor.set((n, bytes + i));
+                return bytes + i;
+            }
+            n += 1;
+        }
+        cursor.set((n, file.text.len()));
+        file.text.len()
+    };
     let span_of = |s: saphyr_parser::Span| -> Span {
-        let start = file.offset_of(s.start.line(), s.start.col());
-        let end = file.offset_of(s.end.line(), s.end.col()).max(start);
+        let start = byte_of(s.start);
+        let end = byte_of(s.end).max(start);
         Span {
             offset: start,
             len: end - start,

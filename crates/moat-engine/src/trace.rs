@@ -112,11 +112,13 @@ enum Dst {
     Private(IpAddr),
     /// A private endpoint inside a workspace managed network.
     ManagedPe { rule: String },
-    /// A public endpoint: its address set, and the resource behind it if modelled.
+    /// A public endpoint: its address set, the resource behind it if modelled, and the name
+    /// it was reached by (a host name, or a service tag).
     Public {
         set: AddrSet,
         owner: Option<Address>,
         fqdn: Option<String>,
+        label: Option<String>,
     },
 }
 
@@ -250,6 +252,7 @@ impl<'e, 't> Walk<'e, 't> {
             Dst::ManagedPe { rule } => format!("managed private endpoint {rule}"),
             Dst::Public { owner: Some(o), .. } => format!("the public endpoint of {o}"),
             Dst::Public { fqdn: Some(f), .. } => f.clone(),
+            Dst::Public { label: Some(l), .. } => l.clone(),
             Dst::Public { set, .. } => set.to_string(),
         }
     }
@@ -501,6 +504,27 @@ impl<'e, 't> Walk<'e, 't> {
             }
             NextHop::Internet => {
                 if let Dst::Private(ip) = dst {
+                    // A private address in a VNet two peerings away: name the real cause.
+                    let src_vnet = subnet.split('/').next().unwrap_or_default().to_string();
+                    let dst_vnet = self
+                        .e
+                        .subnet_of(*ip)
+                        .map(|s| s.split('/').next().unwrap_or_default().to_string());
+                    if let Some(dv) = dst_vnet.filter(|dv| {
+                        self.t().virtual_networks.iter().any(|hub| {
+                            moat_net::routing::peered(self.t(), &self.e.ix, &src_vnet, &hub.name)
+                                && moat_net::routing::peered(self.t(), &self.e.ix, &hub.name, dv)
+                        })
+                    }) {
+                        return self.block(
+                            "route",
+                            element,
+                            "PEERING_NOT_TRANSITIVE",
+                            format!("{ip} is in {dv}, two peerings away from {src_vnet}: peering is not transitive, and {} sends it to the internet, where Azure drops it", route.describe()),
+                            route_at,
+                            format!("peer {src_vnet} with {dv}, or route {src_vnet}'s traffic through a firewall in the hub (next hop VirtualAppliance)"),
+                        );
+                    }
                     return self.block("route", element, "ROUTE_PRIVATE_TO_INTERNET", format!("{} sends private address {ip} to the internet, where Azure drops it", route.describe()), route_at, "peer the VNets, or route through a gateway or firewall that reaches the address");
                 }
                 self.pass(
@@ -591,7 +615,10 @@ impl<'e, 't> Walk<'e, 't> {
                 name,
                 sub: Some(s),
             }) if s == "storage" => Some((name.clone(), true)),
-            None => Some((String::new(), true)),
+            // A storage host no modelled account owns is somebody else's account; only the
+            // storage Azure ML manages, reached by its service tag, is what the alias covers.
+            None if self.fqdn.is_none() => Some((String::new(), true)),
+            None => Some((self.fqdn.clone().unwrap_or_default(), false)),
             _ => None,
         };
         for p in &s.service_endpoint_policies {
@@ -1507,6 +1534,20 @@ impl<'e, 't> Walk<'e, 't> {
             } => ("microsoft.machinelearningservices/registries", name.clone()),
             _ => ("", String::new()),
         };
+        // Seed 000: sharing from a workspace to a registry fails when the storage holding the
+        // asset has public network access Disabled (data exfiltration protection), whatever the
+        // exceptions. For other principals, trusted-service and resource-instance exceptions set
+        // in Selected networks stay effective after Disabled (facts §6, item 36).
+        if pna == PublicNetworkAccess::Disabled && ptype.ends_with("/registries") {
+            return self.block(
+                "resource-firewall",
+                element.to_string(),
+                "RF_PUBLIC_DISABLED",
+                format!("public network access is Disabled: the registry back end of {principal} cannot read it (data exfiltration protection)"),
+                at_,
+                format!("set public network access to Enabled from selected networks and add a resource instance rule for {principal}"),
+            );
+        }
         let instance = instances.iter().find(|r| {
             let rt = r.resource_type.to_ascii_lowercase();
             // The docs spell the workspace type three ways (facts C13).
@@ -1522,6 +1563,16 @@ impl<'e, 't> Walk<'e, 't> {
                 element.to_string(),
                 "RF_RESOURCE_INSTANCE",
                 format!("resource instance rule for {} {}", r.resource_type, r.name),
+                at_,
+            );
+            return Ok(());
+        }
+        if pna == PublicNetworkAccess::Disabled && trusted {
+            self.pass(
+                "resource-firewall",
+                element.to_string(),
+                "RF_TRUSTED_SERVICE",
+                "trusted Azure services keep their exception after public access is Disabled",
                 at_,
             );
             return Ok(());
@@ -1576,7 +1627,9 @@ impl<'e, 't> Walk<'e, 't> {
                 at(&w.at),
                 "add a private endpoint outbound rule to the resource",
             ),
-            Dst::Public { set, fqdn, owner } => {
+            Dst::Public {
+                set, fqdn, owner, ..
+            } => {
                 if mode == IsolationMode::AllowInternetOutbound {
                     self.pass("managed-network", element, "MVN_INTERNET_OUTBOUND", "AllowInternetOutbound lets the managed network reach the internet", at(&w.at));
                     return self.public_arrival(dst, &Via::ManagedNetwork);
@@ -2078,6 +2131,7 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
                         set,
                         owner,
                         fqdn: Some(f.clone()),
+                        label: None,
                     }
                 }
                 Answer::NxDomain { why } => {
@@ -2108,6 +2162,7 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
                     set: AddrSet::host(ip),
                     owner: None,
                     fqdn: None,
+                    label: None,
                 }
             }
         }
@@ -2130,12 +2185,14 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
                 set: c.sure,
                 owner: None,
                 fqdn: None,
+                label: Some(format!("service tag {tag}")),
             }
         }
         (None, None, None) => Dst::Public {
-            set: moat_net::space::Space::untagged(),
+            set: moat_net::space::Space::external(),
             owner: None,
             fqdn: None,
+            label: Some("the internet".into()),
         },
     };
     if let Dst::Private(ip) = &dst {

@@ -178,7 +178,8 @@ private_endpoints:
     assert_eq!(t.verdict, Verdict::Allowed, "one peering: {t:#?}");
     let t = trace(yaml, "subnet/a/s", "ip:10.2.0.4");
     assert_eq!(t.verdict, Verdict::Denied);
-    assert_eq!(blocked(&t), "ROUTE_PRIVATE_TO_INTERNET");
+    assert_eq!(blocked(&t), "PEERING_NOT_TRANSITIVE");
+    assert!(t.fix.unwrap().contains("firewall in the hub"));
 }
 
 #[test]

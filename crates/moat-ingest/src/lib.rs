@@ -9,6 +9,7 @@
 //! ([`moat_model::finalize`]). Every error of a file is reported together, with file, line,
 //! column and a hint.
 
+pub mod azureml;
 pub mod native;
 
 use moat_doc::{Limits, Node, SourceFile, read_source, tree};
@@ -21,11 +22,39 @@ use std::path::{Path, PathBuf};
 pub enum InputFormat {
     /// moat's own YAML/JSON topology.
     Native,
+    /// An ARM deployment template (JSON; Bicep compiles to it).
+    Arm,
+    /// A Terraform configuration (a directory of `.tf` files).
+    Terraform,
+    /// A Terraform plan in JSON (`terraform show -json`).
+    TerraformPlan,
+    /// Azure ML CLI v2 YAML specs (workspace, registry, endpoint, deployment).
+    AzureMl,
+}
+
+/// Options for reading inputs.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The format, when not detected.
+    pub format: Option<InputFormat>,
+    /// ARM parameter files.
+    pub parameters: Vec<PathBuf>,
+    /// Terraform variable files (`-var-file`).
+    pub var_files: Vec<PathBuf>,
+    /// Terraform variables (`-var name=value`).
+    pub vars: Vec<(String, String)>,
+    pub limits: Limits,
 }
 
 impl InputFormat {
     /// Every format, with its command-line name.
-    pub const ALL: &'static [(InputFormat, &'static str)] = &[(InputFormat::Native, "native")];
+    pub const ALL: &'static [(InputFormat, &'static str)] = &[
+        (InputFormat::Native, "native"),
+        (InputFormat::Arm, "arm"),
+        (InputFormat::Terraform, "terraform"),
+        (InputFormat::TerraformPlan, "terraform-plan"),
+        (InputFormat::AzureMl, "azureml"),
+    ];
 
     /// The command-line name.
     pub fn name(self) -> &'static str {
@@ -68,7 +97,35 @@ fn dir_files(dir: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, LoadError> {
     Ok(files)
 }
 
-/// Detects the format of `path` (a file or a directory).
+/// What a parsed document is.
+fn classify(root: &Node) -> Option<InputFormat> {
+    if native::looks_native(root) {
+        return Some(InputFormat::Native);
+    }
+    let schema = root
+        .get("$schema")
+        .and_then(Node::text)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if schema.contains("deploymenttemplate")
+        || (root.get("resources").is_some() && root.get("contentVersion").is_some())
+    {
+        return Some(InputFormat::Arm);
+    }
+    if root.get("format_version").is_some()
+        && (root.get("planned_values").is_some() || root.get("resource_changes").is_some())
+    {
+        return Some(InputFormat::TerraformPlan);
+    }
+    if azureml::spec_kind(root).is_some() {
+        return Some(InputFormat::AzureMl);
+    }
+    None
+}
+
+/// Detects the format of `path`: a directory of `.tf` files is Terraform; otherwise the
+/// document's own shape decides (native keys, an ARM `$schema`, a plan's `format_version`, an
+/// Azure ML `$schema` or keys).
 pub fn detect(path: &Path) -> Result<InputFormat, LoadError> {
     if !path.exists() {
         return Err(LoadError::at_path(
@@ -78,12 +135,52 @@ pub fn detect(path: &Path) -> Result<InputFormat, LoadError> {
             Some("check the path".into()),
         ));
     }
-    Ok(InputFormat::Native)
+    let limits = Limits::default();
+    let candidates = if path.is_dir() {
+        if !dir_files(path, &["tf"])?.is_empty() {
+            return Ok(InputFormat::Terraform);
+        }
+        dir_files(path, &["yaml", "yml", "json"])?
+    } else {
+        if path.extension().is_some_and(|e| e == "tf") {
+            return Ok(InputFormat::Terraform);
+        }
+        vec![path.to_path_buf()]
+    };
+    let mut found = None;
+    for f in &candidates {
+        let src = read_source(f, limits)?;
+        let Ok(root) = tree::parse(&src, limits) else {
+            // The reader reports the syntax error with its location.
+            return Ok(found.unwrap_or(InputFormat::Native));
+        };
+        if found.is_none() {
+            found = classify(&root);
+        }
+    }
+    if found.is_none() && candidates.len() == 1 {
+        // One document of no recognised shape: read it as native, which explains what it lacks.
+        return Ok(InputFormat::Native);
+    }
+    found.ok_or_else(|| {
+        LoadError::at_path(
+            "unrecognised",
+            format!("cannot tell what kind of deployment {} is", path.display()),
+            path,
+            Some("moat reads its native topology, ARM templates, Terraform and Azure ML CLI YAML; name one with --input-format".into()),
+        )
+    })
 }
 
 /// Reads the deployment at `path` (a file, or a directory of files), as `format` or as detected.
 pub fn load(path: &Path, format: Option<InputFormat>) -> Result<Loaded, LoadError> {
-    load_with(path, format, Limits::default())
+    load_opts(
+        path,
+        &Options {
+            format,
+            ..Options::default()
+        },
+    )
 }
 
 /// [`load`] with explicit limits.
@@ -92,13 +189,73 @@ pub fn load_with(
     format: Option<InputFormat>,
     limits: Limits,
 ) -> Result<Loaded, LoadError> {
-    let format = match format {
+    load_opts(
+        path,
+        &Options {
+            format,
+            limits,
+            ..Options::default()
+        },
+    )
+}
+
+/// Reads the deployment at `path` with every option.
+pub fn load_opts(path: &Path, opts: &Options) -> Result<Loaded, LoadError> {
+    let format = match opts.format {
         Some(f) => f,
         None => detect(path)?,
     };
+    let limits = opts.limits;
+    let tf = || moat_terraform::TfOptions {
+        var_files: opts.var_files.clone(),
+        vars: opts.vars.clone(),
+        limits,
+    };
     match format {
         InputFormat::Native => load_native(path, limits),
+        InputFormat::AzureMl => {
+            let files = if path.is_dir() {
+                dir_files(path, &["yaml", "yml"])?
+            } else {
+                vec![path.to_path_buf()]
+            };
+            azureml::load(&files, limits)
+        }
+        InputFormat::Arm => moat_arm::load(
+            path,
+            &moat_arm::ArmOptions {
+                parameter_files: opts.parameters.clone(),
+                limits,
+            },
+        ),
+        InputFormat::Terraform => moat_terraform::load(path, &tf()),
+        InputFormat::TerraformPlan => moat_terraform::load_plan(path, &tf()),
     }
+}
+
+/// For imported deployments, validation problems that come from partial inputs (references to
+/// resources declared elsewhere) are warnings; every other problem is an error.
+pub(crate) fn split_problems(
+    t: &Topology,
+    sources: &[SourceFile],
+    trees: &[Node],
+) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    for p in moat_model::validate(t) {
+        let mut d = locate(&p, sources, trees);
+        if p.code == "dangling-reference" {
+            d.level = moat_model::Level::Warning;
+            d.message = format!(
+                "{} (not in the input; analyses that need it answer unknown)",
+                d.message
+            );
+            warnings.push(d);
+        } else {
+            errors.push(d);
+        }
+    }
+    (errors, warnings)
 }
 
 /// Reads native topology files (one file, or every `.yaml`/`.yml`/`.json` of a directory,

@@ -257,6 +257,32 @@ impl fmt::Display for Address {
 }
 
 impl Address {
+    /// The address of an ARM resource id of a kind moat models
+    /// (`/subscriptions/../providers/Microsoft.Storage/storageAccounts/x` -> `storage/x`).
+    pub fn from_arm_id(id: &str) -> Option<Address> {
+        let lower = id.to_ascii_lowercase();
+        let rest = lower.split("/providers/").nth(1)?;
+        let parts: Vec<&str> = rest.split('/').collect();
+        if parts.len() < 3 {
+            return None;
+        }
+        let kind = match (parts[0], parts[1]) {
+            ("microsoft.machinelearningservices", "workspaces") => Kind::Workspace,
+            ("microsoft.machinelearningservices", "registries") => Kind::Registry,
+            ("microsoft.storage", "storageaccounts") => Kind::Storage,
+            ("microsoft.keyvault", "vaults") => Kind::Keyvault,
+            ("microsoft.containerregistry", "registries") => Kind::Acr,
+            ("microsoft.compute", "virtualmachines") => Kind::Vm,
+            ("microsoft.insights", "privatelinkscopes") => Kind::Ampls,
+            _ => return None,
+        };
+        // Keep the name's original spelling: ARM names are case-insensitive but shown as written.
+        let start = id.len() - rest.len();
+        let original: Vec<&str> = id[start..].split('/').collect();
+        let name = original.get(2).copied().unwrap_or(parts[2]);
+        (!name.is_empty()).then(|| Address::resource(kind, name))
+    }
+
     /// A resource address without sub-resource.
     pub fn resource(kind: Kind, name: impl Into<String>) -> Address {
         Address::Resource {
@@ -332,6 +358,18 @@ mod tests {
             let a: Address = s.parse().unwrap();
             assert_eq!(a.to_string(), s);
         }
+    }
+
+    #[test]
+    fn reads_arm_ids() {
+        let a = Address::from_arm_id("/subscriptions/0/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/MyAccount").unwrap();
+        assert_eq!(a.to_string(), "storage/MyAccount");
+        assert!(
+            Address::from_arm_id(
+                "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Web/sites/x"
+            )
+            .is_none()
+        );
     }
 
     #[test]

@@ -439,7 +439,12 @@ fn ml_refs(c: &mut Ctx) {
                     Some(format!("a {} rule's destination is {want}", r.kind)),
                 );
             } else if let OutboundDestination::PrivateEndpoint(d) = &r.destination {
-                if let Ok(a) = d.service_resource.parse::<Address>() {
+                if let Some(a) = d
+                    .service_resource
+                    .parse::<Address>()
+                    .ok()
+                    .or_else(|| Address::from_arm_id(&d.service_resource))
+                {
                     c.address_ref(
                         &a,
                         &r.at,

@@ -19,6 +19,10 @@ pub enum HostTag {
 /// Documented hosts and their tags; `*.` entries match any subdomain.
 const KNOWN: &[(&str, &str)] = &[
     ("ml.azure.com", "AzureFrontDoor.Frontend"),
+    (
+        "automlresources-prod-d0eaehh7g8andvav.b02.azurefd.net",
+        "AzureFrontDoor.Frontend",
+    ),
     ("login.microsoftonline.com", "AzureActiveDirectory"),
     ("graph.windows.net", "AzureActiveDirectory"),
     ("graph.microsoft.com", "AzureActiveDirectory"),

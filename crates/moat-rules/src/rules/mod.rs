@@ -14,4 +14,6 @@ pub mod pe;
 pub mod reg;
 pub mod st;
 pub mod util;
+pub mod util_core;
+pub mod util_infra;
 pub mod ws;

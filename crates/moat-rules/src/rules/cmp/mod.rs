@@ -2,7 +2,23 @@
 
 use crate::rule::Rule;
 
+pub mod cmp001;
+pub mod cmp002;
+pub mod cmp003;
+pub mod cmp004;
+pub mod cmp005;
+pub mod cmp006;
+pub mod cmp007;
+
 /// The CMP rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
-    vec![]
+    vec![
+        &cmp001::RULE,
+        &cmp002::RULE,
+        &cmp003::RULE,
+        &cmp004::RULE,
+        &cmp005::RULE,
+        &cmp006::RULE,
+        &cmp007::RULE,
+    ]
 }

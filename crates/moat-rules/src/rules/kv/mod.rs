@@ -2,7 +2,9 @@
 
 use crate::rule::Rule;
 
+pub mod kv001;
+
 /// The KV rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
-    vec![]
+    vec![&kv001::RULE]
 }

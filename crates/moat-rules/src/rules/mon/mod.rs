@@ -2,7 +2,9 @@
 
 use crate::rule::Rule;
 
+pub mod mon001;
+
 /// The MON rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
-    vec![]
+    vec![&mon001::RULE]
 }

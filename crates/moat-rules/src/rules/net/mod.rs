@@ -2,7 +2,12 @@
 
 use crate::rule::Rule;
 
+pub mod net001;
+pub mod net002;
+pub mod net003;
+pub mod net004;
+
 /// The NET rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
-    vec![]
+    vec![&net001::RULE, &net002::RULE, &net003::RULE, &net004::RULE]
 }

@@ -2,7 +2,12 @@
 
 use crate::rule::Rule;
 
+pub mod out001;
+pub mod out002;
+pub mod out003;
+pub mod out004;
+
 /// The OUT rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
-    vec![]
+    vec![&out001::RULE, &out002::RULE, &out003::RULE, &out004::RULE]
 }

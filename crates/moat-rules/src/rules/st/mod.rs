@@ -2,7 +2,19 @@
 
 use crate::rule::Rule;
 
+pub mod st001;
+pub mod st002;
+pub mod st003;
+pub mod st004;
+pub mod st005;
+
 /// The ST rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
-    vec![]
+    vec![
+        &st001::RULE,
+        &st002::RULE,
+        &st003::RULE,
+        &st004::RULE,
+        &st005::RULE,
+    ]
 }

@@ -3,8 +3,20 @@
 use crate::rule::Rule;
 
 pub mod ws001;
+pub mod ws002;
+pub mod ws003;
+pub mod ws004;
+pub mod ws005;
+pub mod ws006;
 
 /// The WS rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
-    vec![&ws001::RULE]
+    vec![
+        &ws001::RULE,
+        &ws002::RULE,
+        &ws003::RULE,
+        &ws004::RULE,
+        &ws005::RULE,
+        &ws006::RULE,
+    ]
 }

@@ -1,0 +1,633 @@
+//! # moat-arm
+//!
+//! Imports Azure Resource Manager deployment templates (ARM JSON, as written by hand or
+//! compiled from Bicep, `languageVersion` 1 and 2.0) into the [`moat_model::Topology`].
+//!
+//! [`load`] reads a template and its parameter files, evaluates it, maps every resource it
+//! deploys into the model ([`map`]), links references by resolved identity, checks the result
+//! with [`moat_model::validate()`] and fills what Azure decides with
+//! [`moat_model::finalize::finalize`]. Every resource keeps its file, line, column and JSON
+//! pointer (`/resources/3`, `/resources/3/properties/template/resources/1`).
+//!
+//! ## The evaluator
+//!
+//! A real tokenizer and parser ([`expr`]) read the expression language; the evaluator covers
+//! what real templates use: `parameters`, `variables`, the string, array, object, logical,
+//! comparison and numeric functions, `resourceId` and its subscription, tenant and extension
+//! variants, `resourceGroup()`, `subscription()`, `tenant()`, `deployment()`, `environment()`
+//! (the public cloud, whose `suffixes` name the privatelink zones), `uniqueString` (Azure's
+//! algorithm), `guid` (deterministic, but *not* Azure's algorithm, which is not published),
+//! `copyIndex`, `lambda` with `map`/`filter`/`reduce`/`sort`/`toObject`/`mapValues`/`groupBy`,
+//! `reference()`/`references()` and user-defined functions. Resource, property, variable
+//! and output copy loops, conditions, `existing` resources, child resources (nested or named
+//! `parent/child`), nested inline deployments (inner and outer evaluation scope, parameters
+//! given as values or as expressions, templates given by expressions) and symbolic resources
+//! of `languageVersion` 2.0 are followed. `reference()` resolves inside the template: a nested
+//! deployment's `outputs`, a resource's declared properties and location.
+//!
+//! ## Unknowns
+//!
+//! What the template alone cannot tell is an explicit unknown value, never a crash and never
+//! a silent default: a parameter without value or default, `reference()` to a resource the
+//! template does not deploy or to a property Azure sets at deployment, `list*()` results,
+//! `newGuid()`, `utcNow()`, the resource group's region, an evaluation error. An unknown
+//! carries its reason (the expression at its root) and an identity, and a string built from
+//! known and unknown parts keeps its known text, so `resourceId()` of an unknown name still
+//! identifies the resource and links (see [`value`]). Splitting such a string (`split()`,
+//! child names `parent/child`) assumes an unknown part holds no separator: it stands for a
+//! name. When a mapped model field is unknown,
+//! `topology.unknowns` records it (`resource`, `field`, `reason`) and the field takes the most
+//! conservative value:
+//!
+//! | field | read as |
+//! |---|---|
+//! | public network access (every resource) | `Enabled` |
+//! | firewall default action, bypass | `Allow`, `AzureServices` |
+//! | node public IP of a compute, IP forwarding, ACR admin user / data endpoint | on |
+//! | HBI flag, managed network isolation mode | off, `Disabled` |
+//! | private endpoint connection state | `Pending` |
+//! | private endpoint network policies of a subnet | `Disabled` (NSGs do not filter) |
+//! | NSG rule prefix / port | `*`; a regional service tag with an unknown region reads as the global tag |
+//! | NSG rule priority, direction or access; route; firewall rule collection | not imported |
+//! | subnet prefix | the subnet is not imported |
+//! | VNet address space | the union of its subnets' prefixes |
+//! | container registry SKU | `Basic` |
+//! | region | not set (the resource group's unknown region is recorded once) |
+//! | a reference (subnet, storage account, ...) | not set, the list entry left out, or, when the model requires it (a private endpoint's subnet and target, a NIC's subnet), the resource is not imported |
+//!
+//! A resource whose `condition` is unknown is imported, with its condition recorded as
+//! unknown. A resource whose name is unknown gets a placeholder name (`unresolved-<symbolic
+//! name or type>`) and its name is recorded as unknown. A copy loop whose count is unknown
+//! imports nothing and records the count. The subscription and resource group the template
+//! is deployed to are placeholders (recorded as one unknown) used for ids and
+//! `uniqueString()` results.
+//!
+//! A template is often partial (a subnet of an existing VNet declared elsewhere): a
+//! reference to a resource the template does not deploy is recorded as unknown, reported as
+//! a warning in [`moat_doc::Loaded::warnings`], and neutralised so validation and
+//! finalisation stay sound. Malformed JSON, a file that is not a deployment template, and a
+//! bad parameter file are errors with file, line, column and a hint.
+//!
+//! Work is bounded: copy counts at 800 (Azure's limit), nested deployments at 48 levels,
+//! instances at 100 000, string and array sizes, recursion depth, and an evaluation budget.
+
+pub mod engine;
+pub mod expr;
+pub mod functions;
+pub mod hash;
+pub mod map;
+pub mod tnode;
+pub mod value;
+
+pub use map::{ArmResource, MapContext, finish, map_resource};
+
+use engine::{Engine, Inst, RG_LOCATION_REASON};
+use moat_doc::tree::{Node, Value};
+use moat_doc::{Limits, LoadError, Loaded, SourceFile, Span, locate, read_source, tree};
+use moat_model::{Diagnostic, Level, Provenance, Topology, Unknown, Unmodelled};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use tnode::TNode;
+use value::Val;
+
+/// Options of the ARM importer.
+#[derive(Clone, Debug, Default)]
+pub struct ArmOptions {
+    /// Parameter files (`azuredeploy.parameters.json`), applied in order; later files win.
+    pub parameter_files: Vec<PathBuf>,
+    pub limits: Limits,
+}
+
+/// Stack of the evaluation thread: evaluation recurses through nested deployments.
+const EVAL_STACK: usize = 256 << 20;
+
+/// Reads an ARM template (and parameter files) into the model.
+pub fn load(template: &Path, opts: &ArmOptions) -> Result<Loaded, LoadError> {
+    let src = read_source(template, opts.limits)?;
+    let root = tree::parse(&src, opts.limits).map_err(|d| LoadError {
+        diagnostics: vec![d],
+        sources: vec![src.clone()],
+    })?;
+    check_template(&root, &src)?;
+    let mut sources = vec![src];
+    let mut trees = vec![root];
+    let mut values: HashMap<String, Val> = HashMap::new();
+    let mut warnings = Vec::new();
+    for pf in &opts.parameter_files {
+        let psrc = read_source(pf, opts.limits)?;
+        let proot = tree::parse(&psrc, opts.limits).map_err(|d| LoadError {
+            diagnostics: vec![d],
+            sources: vec![psrc.clone()],
+        })?;
+        let (vals, mut w) = read_parameters(&proot, &psrc, &trees[0])?;
+        values.extend(vals);
+        warnings.append(&mut w);
+        sources.push(psrc);
+        trees.push(proot);
+    }
+    let name = template
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("template")
+        .to_string();
+    let (mut topology, mut w) = evaluate_and_map(&trees[0], &sources[0], values, &name)?;
+    warnings.append(&mut w);
+    let problems = moat_model::validate(&topology);
+    if !problems.is_empty() {
+        let diagnostics = problems
+            .iter()
+            .map(|p| locate(p, &sources, &trees))
+            .collect();
+        return Err(LoadError {
+            diagnostics,
+            sources,
+        });
+    }
+    let problems = moat_model::finalize::finalize(&mut topology);
+    if !problems.is_empty() {
+        let diagnostics = problems
+            .iter()
+            .map(|p| locate(p, &sources, &trees))
+            .collect();
+        return Err(LoadError {
+            diagnostics,
+            sources,
+        });
+    }
+    Ok(Loaded {
+        topology,
+        format: "arm",
+        sources,
+        warnings,
+    })
+}
+
+fn err_at(
+    src: &SourceFile,
+    span: Span,
+    code: &str,
+    msg: impl Into<String>,
+    hint: &str,
+) -> LoadError {
+    LoadError {
+        diagnostics: vec![
+            Diagnostic::error(code, msg, src.location(span)).with_hint(Some(hint.into())),
+        ],
+        sources: vec![src.clone()],
+    }
+}
+
+/// Checks that a document is a deployment template.
+fn check_template(root: &Node, src: &SourceFile) -> Result<(), LoadError> {
+    let Value::Map(_) = &root.value else {
+        return Err(err_at(
+            src,
+            root.span,
+            "not-a-template",
+            format!(
+                "a deployment template is a JSON object, but this is {}",
+                root.kind_name()
+            ),
+            "ARM templates have `$schema`, `parameters` and `resources`",
+        ));
+    };
+    let schema = root
+        .get("$schema")
+        .and_then(Node::text)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if schema.contains("deploymentparameters") {
+        return Err(err_at(
+            src,
+            root.span,
+            "not-a-template",
+            "this is a parameters file, not a deployment template",
+            "give the template, and this file as a parameters file",
+        ));
+    }
+    match root.get("resources").map(|r| &r.value) {
+        Some(Value::Seq(_)) | Some(Value::Map(_)) => Ok(()),
+        Some(_) => {
+            let r = root.get("resources").map(|n| n.span).unwrap_or(root.span);
+            Err(err_at(
+                src,
+                r,
+                "not-a-template",
+                "`resources` must be a list (or an object of symbolic names)",
+                "see the deployment template schema",
+            ))
+        }
+        None => Err(err_at(
+            src,
+            root.span,
+            "not-a-template",
+            "this file has no `resources`: it is not a deployment template",
+            "ARM templates have `$schema`, `parameters` and `resources`",
+        )),
+    }
+}
+
+/// Reads a parameters file: `{"parameters": {"name": {"value": ...}}}` (or the inner object
+/// alone). Key Vault references are unknown values.
+fn read_parameters(
+    root: &Node,
+    src: &SourceFile,
+    template: &Node,
+) -> Result<(HashMap<String, Val>, Vec<Diagnostic>), LoadError> {
+    let bad = |span: Span, msg: String, hint: &str| err_at(src, span, "bad-parameters", msg, hint);
+    let Value::Map(_) = &root.value else {
+        return Err(bad(
+            root.span,
+            format!(
+                "a parameters file is a JSON object, but this is {}",
+                root.kind_name()
+            ),
+            "write {\"parameters\": {\"name\": {\"value\": ...}}}",
+        ));
+    };
+    let schema = root
+        .get("$schema")
+        .and_then(Node::text)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if schema.contains("deploymenttemplate") || root.get("resources").is_some() {
+        return Err(bad(
+            root.span,
+            "this is a deployment template, not a parameters file".into(),
+            "give parameter files with --parameters",
+        ));
+    }
+    let params = match root.get("parameters") {
+        Some(p) => p,
+        None => root,
+    };
+    let Value::Map(entries) = &params.value else {
+        return Err(bad(
+            params.span,
+            "`parameters` must be an object".into(),
+            "write \"parameters\": {\"name\": {\"value\": ...}}",
+        ));
+    };
+    let declared: Vec<String> = template
+        .get("parameters")
+        .map(|p| {
+            p.entries()
+                .iter()
+                .filter_map(|(k, _)| k.text().map(str::to_ascii_lowercase))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = HashMap::new();
+    let mut warnings = Vec::new();
+    for (k, v) in entries {
+        let name = k.text().unwrap_or_default();
+        if name.starts_with('$') && params.span == root.span {
+            continue;
+        }
+        let val = if let Some(x) = v.get("value") {
+            Val::from_json(&x.to_json())
+        } else if v.get("reference").is_some() {
+            Val::unknown_from(format!(
+                "parameters('{name}'): a Key Vault reference in the parameters file, resolved only at deployment"
+            ))
+        } else {
+            return Err(bad(
+                v.span,
+                format!("parameter `{name}` has neither `value` nor `reference`"),
+                "write \"name\": {\"value\": ...}",
+            ));
+        };
+        if !declared.contains(&name.to_ascii_lowercase()) {
+            warnings.push(Diagnostic {
+                level: Level::Warning,
+                code: "unknown-parameter".into(),
+                message: format!(
+                    "parameter `{name}` is not declared by the template; it is ignored"
+                ),
+                location: src.location(k.span),
+                hint: moat_model::suggest::did_you_mean(name, declared.iter().map(String::as_str))
+                    .map(|s| format!("did you mean `{s}`?")),
+            });
+        }
+        out.insert(name.to_ascii_lowercase(), val);
+    }
+    Ok((out, warnings))
+}
+
+/// Evaluates the template and maps what it deploys, on a thread with a large stack.
+fn evaluate_and_map(
+    root: &Node,
+    src: &SourceFile,
+    values: HashMap<String, Val>,
+    name: &str,
+) -> Result<(Topology, Vec<Diagnostic>), LoadError> {
+    // Values hold `Rc`s; hand them to the thread as JSON-free plain data.
+    let plain: Vec<(String, serde_json::Value)> = values
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_json(&mut 10_000_000)))
+        .collect();
+    let unknown_params: HashMap<String, String> = values
+        .iter()
+        .filter_map(|(k, v)| v.unknown_reason().map(|r| (k.clone(), r.to_string())))
+        .collect();
+    let work = move || {
+        let values: HashMap<String, Val> = plain
+            .into_iter()
+            .map(|(k, j)| {
+                let v = match unknown_params.get(&k) {
+                    Some(r) => Val::unknown_from(r.clone()),
+                    None => Val::from_json(&j),
+                };
+                (k, v)
+            })
+            .collect();
+        import(root, src, values, name)
+    };
+    let result = std::thread::scope(|s| {
+        match std::thread::Builder::new()
+            .name("moat-arm-eval".into())
+            .stack_size(EVAL_STACK)
+            .spawn_scoped(s, work)
+        {
+            Ok(h) => h.join().map_err(|_| ()),
+            Err(_) => Err(()),
+        }
+    });
+    result.map_err(|_| LoadError {
+        diagnostics: vec![
+            Diagnostic::error(
+                "internal",
+                "the template could not be evaluated (internal error)",
+                src.location(root.span),
+            )
+            .with_hint(Some("please report this template".into())),
+        ],
+        sources: vec![src.clone()],
+    })
+}
+
+fn provenance(src: &SourceFile, span: Span, pointer: &str) -> Provenance {
+    let (line, column) = src.line_col(span.offset);
+    Provenance {
+        file: src.name.clone(),
+        line,
+        column,
+        pointer: pointer.to_string(),
+        offset: span.offset,
+        len: span.len,
+    }
+}
+
+struct Namer {
+    used: HashSet<String>,
+    names: HashMap<String, String>,
+}
+
+impl Namer {
+    fn placeholder(&mut self, inst: &Inst) -> String {
+        let base = inst
+            .sym
+            .clone()
+            .map(|s| s.replace("::", "-"))
+            .unwrap_or_else(|| {
+                inst.rtype
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("resource")
+                    .to_string()
+            });
+        let mut p = match inst.copy_index {
+            Some(i) => format!("unresolved-{base}-{i}"),
+            None => format!("unresolved-{base}"),
+        };
+        let mut n = 2;
+        while !self.used.insert(p.to_ascii_lowercase()) {
+            p = format!("unresolved-{base}-{n}");
+            n += 1;
+        }
+        p
+    }
+
+    /// The name a resource is imported under: its ARM name, with unknown segments replaced
+    /// (the parent's by the parent's imported name, when the template deploys it).
+    fn name(&mut self, eng: &Engine, inst: &Inst, depth: usize) -> (String, Option<String>) {
+        if let Some(n) = self.names.get(&inst.key) {
+            return (n.clone(), None);
+        }
+        let segs = value::split_assuming_atomic(&inst.name, "/");
+        if segs.iter().all(|s| s.as_str().is_some()) {
+            let n = segs
+                .iter()
+                .filter_map(Val::as_str)
+                .collect::<Vec<_>>()
+                .join("/");
+            self.names.insert(inst.key.clone(), n.clone());
+            return (n, None);
+        }
+        let last = segs.last().cloned().unwrap_or(Val::Null);
+        let (leaf, reason) = match last.as_str() {
+            Some(s) => (s.to_string(), None),
+            None => (
+                self.placeholder(inst),
+                Some(
+                    last.unknown_reason()
+                        .map(|r| r.to_string())
+                        .unwrap_or_else(|| "the name is unknown".into()),
+                ),
+            ),
+        };
+        let mut full = leaf.clone();
+        let mut reason = reason;
+        if segs.len() > 1 {
+            let parent_known = segs[..segs.len() - 1].iter().all(|s| s.as_str().is_some());
+            let parent = if parent_known {
+                segs[..segs.len() - 1]
+                    .iter()
+                    .filter_map(Val::as_str)
+                    .collect::<Vec<_>>()
+                    .join("/")
+            } else {
+                // The parent's unknown name is recorded on the parent, when the template
+                // deploys it; otherwise here.
+                let pid = inst
+                    .key
+                    .rsplit_once('/')
+                    .and_then(|(r, _)| r.rsplit_once('/'))
+                    .map(|(r, _)| r.to_string());
+                match pid.and_then(|p| eng.instance(&p)) {
+                    Some(pi) if depth < 16 && !pi.existing => self.name(eng, &pi, depth + 1).0,
+                    _ => {
+                        if reason.is_none() {
+                            reason = inst.name.unknown_reason().map(|r| r.to_string());
+                        }
+                        segs[..segs.len() - 1]
+                            .iter()
+                            .map(|s| {
+                                s.as_str()
+                                    .map(String::from)
+                                    .unwrap_or_else(|| "unresolved".into())
+                            })
+                            .collect::<Vec<_>>()
+                            .join("/")
+                    }
+                }
+            };
+            full = format!("{parent}/{leaf}");
+        }
+        self.names.insert(inst.key.clone(), full.clone());
+        (full, reason)
+    }
+}
+
+/// Evaluates a parsed template and maps what it deploys.
+fn import(
+    root: &Node,
+    src: &SourceFile,
+    values: HashMap<String, Val>,
+    name: &str,
+) -> (Topology, Vec<Diagnostic>) {
+    let tnode = TNode::from_doc(root);
+    let eng = Engine::new(tnode, values, engine::DEFAULT_FUEL);
+    let collected = eng.collect();
+    let mut t = Topology {
+        name: Some(name.to_string()),
+        ..Default::default()
+    };
+    let mut ctx = MapContext::new();
+    let deployment = format!("deployment/{name}");
+    let mut namer = Namer {
+        used: HashSet::new(),
+        names: HashMap::new(),
+    };
+    let mut rg_location_used = false;
+    let mut budget = 20_000_000usize;
+    for (inst, cond) in &collected {
+        let (rname, name_reason) = namer.name(&eng, inst, 0);
+        let at = provenance(src, inst.node.span, &inst.ptr);
+        let label = map::resource_label(&inst.rtype, &rname);
+        if let Some(r) = name_reason {
+            t.unknowns.push(Unknown {
+                resource: label.clone(),
+                field: "name".into(),
+                reason: format!("{r} (imported as `{rname}`)"),
+                at: at.clone(),
+            });
+        }
+        if let Some(r) = cond {
+            t.unknowns.push(Unknown {
+                resource: label.clone(),
+                field: "condition".into(),
+                reason: format!("{r} (imported as if deployed)"),
+                at: at.clone(),
+            });
+        }
+        if inst.deployment {
+            let why = eng
+                .external_reason(inst)
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "the nested template is not available".into());
+            t.unknowns.push(Unknown {
+                resource: label,
+                field: "template".into(),
+                reason: why,
+                at: at.clone(),
+            });
+            t.unmodelled.push(Unmodelled {
+                resource_type: inst.rtype.clone(),
+                name: rname,
+                at,
+            });
+            continue;
+        }
+        let body = eng.body(inst);
+        let location = match body.get("location") {
+            Some(Val::Str(s)) => Some(s.to_string()),
+            Some(v) if v.is_unknown() => {
+                let r = v.unknown_reason().unwrap_or_default();
+                if &*r == RG_LOCATION_REASON {
+                    rg_location_used = true;
+                } else {
+                    t.unknowns.push(Unknown {
+                        resource: label.clone(),
+                        field: "region".into(),
+                        reason: r.to_string(),
+                        at: at.clone(),
+                    });
+                }
+                None
+            }
+            _ => None,
+        };
+        let json = |k: &str, budget: &mut usize| {
+            body.get(k)
+                .filter(|v| !matches!(v, Val::Null))
+                .map(|v| v.to_json(budget))
+        };
+        let kind = match body.get("kind") {
+            Some(Val::Str(s)) => Some(s.to_string()),
+            Some(v) if v.is_unknown() => {
+                t.unknowns.push(Unknown {
+                    resource: label.clone(),
+                    field: "kind".into(),
+                    reason: v.unknown_reason().unwrap_or_default().to_string(),
+                    at: at.clone(),
+                });
+                None
+            }
+            _ => None,
+        };
+        let res = ArmResource {
+            rtype: inst.rtype.clone(),
+            name: rname,
+            id: inst.id.render().unwrap_or_default(),
+            location,
+            sku: json("sku", &mut budget),
+            kind,
+            identity: json("identity", &mut budget),
+            properties: json("properties", &mut budget)
+                .unwrap_or(serde_json::Value::Object(Default::default())),
+            at,
+        };
+        map_resource(&mut t, &res, &mut ctx);
+    }
+    finish(&mut t, &mut ctx);
+    for n in eng.notes.borrow().iter() {
+        t.unknowns.push(Unknown {
+            resource: n.resource.clone(),
+            field: n.field.clone(),
+            reason: n.reason.clone(),
+            at: provenance(src, n.span, &n.pointer),
+        });
+    }
+    let root_at = provenance(src, root.span, "");
+    if rg_location_used {
+        t.unknowns.push(Unknown {
+            resource: deployment.clone(),
+            field: "region".into(),
+            reason: RG_LOCATION_REASON.into(),
+            at: root_at.clone(),
+        });
+    }
+    if eng.scope_used.get() {
+        t.unknowns.push(Unknown {
+            resource: deployment.clone(),
+            field: "resource_group".into(),
+            reason: format!(
+                "the subscription and resource group the template is deployed to are not in it; ids and uniqueString() results use placeholders (subscription {}, resource group `{}`)",
+                engine::PLACEHOLDER_SUBSCRIPTION,
+                engine::PLACEHOLDER_RESOURCE_GROUP
+            ),
+            at: root_at.clone(),
+        });
+    }
+    if eng.out_of_fuel() {
+        t.unknowns.push(Unknown {
+            resource: deployment,
+            field: "template".into(),
+            reason: "the evaluation budget ran out; later values are unknown".into(),
+            at: root_at,
+        });
+    }
+    let warnings = std::mem::take(&mut ctx.warnings);
+    (t, warnings)
+}

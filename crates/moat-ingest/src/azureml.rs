@@ -1,0 +1,473 @@
+//! Azure ML CLI v2 YAML: the workspace, registry, online endpoint and online deployment specs
+//! `az ml <kind> create --file` takes.
+//!
+//! These files are written by hand and loosely: booleans as `'true'`, enum values in lower or
+//! snake case (`allow_only_approved_outbound`), port lists as `"80, 8080"`, resources named by
+//! ARM id. Fields moat does not model (display names, descriptions) are read and ignored;
+//! references to resources the file does not contain are kept and listed as unknowns.
+
+use moat_doc::de::{DeError, from_node_all};
+use moat_doc::tree::Node;
+use moat_doc::{Loaded, SourceFile};
+use moat_model::address::Address;
+use moat_model::enums::*;
+use moat_model::ml::{
+    ManagedNetwork, OnlineDeployment, OnlineEndpoint, OutboundDestination, OutboundRule,
+    PrivateEndpointDestination, Registry, RegistryManagedResource, ServiceTagDestination,
+    Workspace,
+};
+use moat_model::values::{PortRange, comma_list};
+use moat_model::{Diagnostic, Topology};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The kind of spec a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpecKind {
+    Workspace,
+    Registry,
+    OnlineEndpoint,
+    OnlineDeployment,
+}
+
+/// Recognises an Azure ML CLI spec by its `$schema` or, failing that, by its keys.
+pub fn spec_kind(root: &Node) -> Option<SpecKind> {
+    if let Some(schema) = root.get("$schema").and_then(Node::text) {
+        let s = schema.to_ascii_lowercase();
+        if s.contains("azureml") {
+            return Some(if s.contains("workspace") {
+                SpecKind::Workspace
+            } else if s.contains("registry") {
+                SpecKind::Registry
+            } else if s.contains("deployment") {
+                SpecKind::OnlineDeployment
+            } else {
+                SpecKind::OnlineEndpoint
+            });
+        }
+    }
+    let has = |k: &str| root.get(k).is_some();
+    if has("replication_locations") {
+        Some(SpecKind::Registry)
+    } else if has("endpoint_name")
+        && (has("model") || has("egress_public_network_access") || has("instance_type"))
+    {
+        Some(SpecKind::OnlineDeployment)
+    } else if has("auth_mode") {
+        Some(SpecKind::OnlineEndpoint)
+    } else if has("managed_network")
+        || has("image_build_compute")
+        || has("hbi_workspace")
+        || (has("public_network_access") && has("name"))
+    {
+        Some(SpecKind::Workspace)
+    } else {
+        None
+    }
+}
+
+fn loose_map(v: &Option<BTreeMap<String, serde_json::Value>>) -> BTreeMap<String, String> {
+    v.iter()
+        .flatten()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                },
+            )
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct MlWorkspace {
+    name: String,
+    #[serde(default)]
+    location: Option<String>,
+    #[serde(default)]
+    public_network_access: Option<PublicNetworkAccess>,
+    #[serde(default)]
+    image_build_compute: Option<String>,
+    #[serde(default)]
+    hbi_workspace: Option<bool>,
+    #[serde(default)]
+    storage_account: Option<String>,
+    #[serde(default)]
+    key_vault: Option<String>,
+    #[serde(default)]
+    container_registry: Option<String>,
+    #[serde(default)]
+    application_insights: Option<String>,
+    #[serde(default)]
+    managed_network: Option<MlManagedNetwork>,
+    #[serde(default)]
+    kind: Option<WorkspaceKind>,
+    #[serde(default)]
+    tags: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+#[derive(Deserialize)]
+struct MlManagedNetwork {
+    #[serde(default)]
+    isolation_mode: Option<IsolationMode>,
+    #[serde(default)]
+    outbound_rules: Vec<MlOutboundRule>,
+    #[serde(default)]
+    firewall_sku: Option<FirewallSku>,
+}
+
+#[derive(Deserialize)]
+struct MlOutboundRule {
+    name: String,
+    #[serde(rename = "type")]
+    kind: OutboundRuleType,
+    destination: MlDestination,
+    #[serde(default)]
+    category: Option<OutboundRuleCategory>,
+    #[serde(default)]
+    status: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MlDestination {
+    Fqdn(String),
+    Map(MlDestinationMap),
+}
+
+#[derive(Deserialize)]
+struct MlDestinationMap {
+    #[serde(default)]
+    service_resource_id: Option<String>,
+    #[serde(default)]
+    subresource_target: Option<String>,
+    #[serde(default)]
+    spark_enabled: Option<bool>,
+    #[serde(default)]
+    service_tag: Option<String>,
+    #[serde(default)]
+    protocol: Option<FirewallProtocol>,
+    #[serde(default, deserialize_with = "comma_list::deserialize")]
+    port_ranges: Vec<PortRange>,
+}
+
+#[derive(Deserialize)]
+struct MlRegistry {
+    name: String,
+    #[serde(default)]
+    location: Option<String>,
+    #[serde(default)]
+    public_network_access: Option<PublicNetworkAccess>,
+    #[serde(default)]
+    replication_locations: Vec<MlReplication>,
+    #[serde(default)]
+    tags: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+#[derive(Deserialize)]
+struct MlReplication {
+    location: String,
+}
+
+#[derive(Deserialize)]
+struct MlEndpoint {
+    name: String,
+    #[serde(default)]
+    public_network_access: Option<PublicNetworkAccess>,
+    #[serde(default)]
+    tags: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+#[derive(Deserialize)]
+struct MlDeployment {
+    name: String,
+    endpoint_name: String,
+    #[serde(default)]
+    model: Option<serde_json::Value>,
+    #[serde(default)]
+    environment: Option<serde_json::Value>,
+    #[serde(default)]
+    egress_public_network_access: Option<PublicNetworkAccess>,
+}
+
+/// An ARM id or a name, as the name moat uses.
+fn name_of(reference: &str) -> String {
+    match Address::from_arm_id(reference) {
+        Some(Address::Resource { name, .. }) => name,
+        _ => reference
+            .rsplit('/')
+            .next()
+            .unwrap_or(reference)
+            .to_string(),
+    }
+}
+
+fn asset_id(v: &Option<serde_json::Value>) -> Option<String> {
+    match v {
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(serde_json::Value::Object(o)) => o
+            .get("path")
+            .or_else(|| o.get("name"))
+            .and_then(|x| x.as_str())
+            .map(str::to_string),
+        _ => None,
+    }
+}
+
+fn errors(e: Vec<DeError>, node: &Node, file: &SourceFile) -> Vec<Diagnostic> {
+    e.into_iter()
+        .map(|e| crate::native::to_diag(e, node, file))
+        .collect()
+}
+
+/// Reads one Azure ML CLI spec into `t`. Returns what could not be read.
+pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<Diagnostic>> {
+    let Some(kind) = spec_kind(root) else {
+        return Err(vec![
+            Diagnostic::error(
+                "unrecognised",
+                "not an Azure ML CLI workspace, registry, endpoint or deployment spec",
+                file.location(root.span),
+            )
+            .with_hint(Some(
+                "give the file a $schema from azuremlschemas.azureedge.net, or use --input-format"
+                    .into(),
+            )),
+        ]);
+    };
+    let pointer = "";
+    match kind {
+        SpecKind::Workspace => {
+            let w: MlWorkspace =
+                from_node_all(root, file, pointer).map_err(|e| errors(e, root, file))?;
+            let at = provenance(root, file);
+            let managed_network = match w.managed_network {
+                None => ManagedNetwork::default(),
+                Some(m) => ManagedNetwork {
+                    isolation_mode: m.isolation_mode.unwrap_or(IsolationMode::Disabled),
+                    firewall_sku: m.firewall_sku,
+                    provisioned: None,
+                    outbound_rules: m
+                        .outbound_rules
+                        .into_iter()
+                        .map(|r| OutboundRule {
+                            destination: match (r.kind, r.destination) {
+                                (_, MlDestination::Fqdn(f)) => OutboundDestination::Fqdn(f),
+                                (OutboundRuleType::ServiceTag, MlDestination::Map(d)) => {
+                                    OutboundDestination::ServiceTag(ServiceTagDestination {
+                                        service_tag: d.service_tag.unwrap_or_default(),
+                                        protocol: d.protocol.unwrap_or(FirewallProtocol::Any),
+                                        port_ranges: if d.port_ranges.is_empty() {
+                                            vec![PortRange::ANY]
+                                        } else {
+                                            d.port_ranges
+                                        },
+                                        address_prefixes: Vec::new(),
+                                    })
+                                }
+                                (_, MlDestination::Map(d)) => OutboundDestination::PrivateEndpoint(
+                                    PrivateEndpointDestination {
+                                        service_resource: d.service_resource_id.unwrap_or_default(),
+                                        subresource_target: d
+                                            .subresource_target
+                                            .unwrap_or_default(),
+                                        spark_enabled: d.spark_enabled.unwrap_or(false),
+                                    },
+                                ),
+                            },
+                            name: r.name,
+                            kind: r.kind,
+                            category: r.category,
+                            active: !r.status.is_some_and(|s| s.eq_ignore_ascii_case("inactive")),
+                            at: at.clone(),
+                        })
+                        .collect(),
+                },
+            };
+            t.workspaces.push(Workspace {
+                name: w.name,
+                region: w.location,
+                kind: w.kind,
+                workspace_id: None,
+                // The CLI's YAML reference documents `disabled` as the default, but a workspace
+                // created without private link is public in practice (facts C11).
+                public_network_access: w
+                    .public_network_access
+                    .unwrap_or(PublicNetworkAccess::Enabled),
+                network_acls: None,
+                hbi_workspace: w.hbi_workspace.unwrap_or(false),
+                image_build_compute: w.image_build_compute,
+                storage_account: w.storage_account.as_deref().map(name_of),
+                key_vault: w.key_vault.as_deref().map(name_of),
+                container_registry: w.container_registry.as_deref().map(name_of),
+                application_insights: w.application_insights.as_deref().map(name_of),
+                managed_network,
+                hub: None,
+                v1_legacy_mode: false,
+                uses_registries: Vec::new(),
+                shares_to: Vec::new(),
+                tags: loose_map(&w.tags),
+                at,
+            });
+        }
+        SpecKind::Registry => {
+            let r: MlRegistry =
+                from_node_all(root, file, pointer).map_err(|e| errors(e, root, file))?;
+            t.registries.push(Registry {
+                name: r.name,
+                region: r.location,
+                regions: r
+                    .replication_locations
+                    .into_iter()
+                    .map(|l| l.location)
+                    .collect(),
+                registry_id: None,
+                public_network_access: r
+                    .public_network_access
+                    .unwrap_or(PublicNetworkAccess::Enabled),
+                storage: RegistryManagedResource::default(),
+                acr: RegistryManagedResource::default(),
+                managed_resource_group: None,
+                tags: loose_map(&r.tags),
+                at: provenance(root, file),
+            });
+        }
+        SpecKind::OnlineEndpoint => {
+            let e: MlEndpoint =
+                from_node_all(root, file, pointer).map_err(|e| errors(e, root, file))?;
+            t.online_endpoints.push(OnlineEndpoint {
+                name: e.name,
+                workspace: String::new(),
+                region: None,
+                public_network_access: e
+                    .public_network_access
+                    .unwrap_or(PublicNetworkAccess::Enabled),
+                deployments: Vec::new(),
+                tags: loose_map(&e.tags),
+                at: provenance(root, file),
+            });
+        }
+        SpecKind::OnlineDeployment => {
+            let d: MlDeployment =
+                from_node_all(root, file, pointer).map_err(|e| errors(e, root, file))?;
+            let dep = OnlineDeployment {
+                name: d.name,
+                egress_public_network_access: d
+                    .egress_public_network_access
+                    .unwrap_or(PublicNetworkAccess::Enabled),
+                model: asset_id(&d.model),
+                environment: asset_id(&d.environment),
+                at: provenance(root, file),
+            };
+            match t
+                .online_endpoints
+                .iter_mut()
+                .find(|e| e.name == d.endpoint_name)
+            {
+                Some(e) => e.deployments.push(dep),
+                None => t.online_endpoints.push(OnlineEndpoint {
+                    name: d.endpoint_name,
+                    workspace: String::new(),
+                    region: None,
+                    public_network_access: PublicNetworkAccess::Enabled,
+                    deployments: vec![dep],
+                    tags: BTreeMap::new(),
+                    at: provenance(root, file),
+                }),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn provenance(root: &Node, file: &SourceFile) -> moat_model::Provenance {
+    let (line, column) = file.line_col(root.span.offset);
+    moat_model::Provenance {
+        file: file.name.clone(),
+        line,
+        column,
+        pointer: String::new(),
+        offset: root.span.offset,
+        len: root.span.len,
+    }
+}
+
+/// Turns the parts a set of specs leaves open into unknowns and warnings: references to
+/// resources the files do not contain, endpoints whose workspace is given on the command line.
+pub fn settle(t: &mut Topology, loaded_warnings: &mut Vec<Diagnostic>) {
+    let ws_name = (t.workspaces.len() == 1).then(|| t.workspaces[0].name.clone());
+    for e in &mut t.online_endpoints {
+        if e.workspace.is_empty() {
+            match &ws_name {
+                Some(w) => e.workspace = w.clone(),
+                None => t.unknowns.push(moat_model::Unknown {
+                    resource: format!("online-endpoint/{}", e.name),
+                    field: "workspace".into(),
+                    reason: "the endpoint spec names no workspace (az ml passes it with --workspace-name)".into(),
+                    at: e.at.clone(),
+                }),
+            }
+        }
+    }
+    let _ = loaded_warnings;
+}
+
+/// Loads one or more spec files.
+pub fn load(
+    files: &[std::path::PathBuf],
+    limits: moat_doc::Limits,
+) -> Result<Loaded, moat_doc::LoadError> {
+    let mut sources = Vec::new();
+    let mut trees = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut t = Topology::default();
+    for f in files {
+        let src = moat_doc::read_source(f, limits)?;
+        match moat_doc::tree::parse(&src, limits) {
+            Ok(root) => {
+                if let Err(mut d) = read(&root, &src, &mut t) {
+                    diagnostics.append(&mut d);
+                }
+                trees.push(root);
+            }
+            Err(d) => {
+                diagnostics.push(d);
+                trees.push(Node {
+                    value: moat_doc::tree::Value::Seq(vec![]),
+                    span: Default::default(),
+                });
+            }
+        }
+        sources.push(src);
+    }
+    if !diagnostics.is_empty() {
+        return Err(moat_doc::LoadError {
+            diagnostics,
+            sources,
+        });
+    }
+    let mut warnings = Vec::new();
+    settle(&mut t, &mut warnings);
+    let (errors, warns) = crate::split_problems(&t, &sources, &trees);
+    if !errors.is_empty() {
+        return Err(moat_doc::LoadError {
+            diagnostics: errors,
+            sources,
+        });
+    }
+    warnings.extend(warns);
+    let problems = moat_model::finalize::finalize(&mut t);
+    warnings.extend(
+        problems
+            .iter()
+            .map(|p| moat_doc::locate(p, &sources, &trees)),
+    );
+    Ok(Loaded {
+        topology: t,
+        format: "azureml",
+        sources,
+        warnings,
+    })
+}

@@ -1,0 +1,109 @@
+//! ACR001 acr-not-premium.
+
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::{Address, Kind};
+use moat_model::enums::{AcrSku, PublicNetworkAccess};
+use moat_net::managed::{ManagedRuleKind, effective_rules};
+
+/// The rule.
+pub struct Acr001;
+/// Its registration.
+pub static RULE: Acr001 = Acr001;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "ACR001",
+    name: "acr-not-premium",
+    severity: Severity::Error,
+    what: "A container registry reached through a private endpoint or a service endpoint (virtual network rules) is not on the Premium tier.",
+    why: "Only Premium container registries support private endpoints and virtual network rules. A Basic or Standard registry cannot be put behind the VNet, so the workspace's images stay on the public endpoint or the deployment of the endpoint fails. This includes the private endpoint a workspace managed network creates to its registry, and the managed registry of an Azure ML registry reached privately.",
+    example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Standard }]\nprivate_endpoints: [{ name: acr-pe, subnet: vnet/pe, target: acr/wsacr, group_id: registry }]",
+    fix: "Upgrade the container registry to the Premium SKU (az acr update --sku Premium) before adding private endpoints or network rules.",
+    sources: &[
+        "seed 002: Azure Container Registry (must be Premium)",
+        "facts §1.7, §6 rule 41, §5.2",
+    ],
+    path: false,
+};
+
+fn targets(p: &Address, kind: Kind, name: &str, sub: Option<&str>) -> bool {
+    matches!(p, Address::Resource { kind: k, name: n, sub: s } if *k == kind && n == name && s.as_deref() == sub)
+}
+
+impl Rule for Acr001 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let t = cx.t;
+        for a in t
+            .container_registries
+            .iter()
+            .filter(|a| a.sku != AcrSku::Premium)
+        {
+            let mut how: Vec<String> = t
+                .private_endpoints
+                .iter()
+                .filter(|p| targets(&p.target, Kind::Acr, &a.name, None))
+                .map(|p| format!("private endpoint {}", p.name))
+                .collect();
+            for w in &t.workspaces {
+                let managed = effective_rules(t, w).into_iter().any(|r| {
+                    matches!(&r.kind, ManagedRuleKind::PrivateEndpoint { target, .. } if targets(target, Kind::Acr, &a.name, None))
+                });
+                if managed {
+                    how.push(format!("the managed network of workspace {}", w.name));
+                }
+            }
+            if !a.network_rule_set.virtual_network_rules.is_empty() {
+                how.push(format!(
+                    "virtual network rules (service endpoints) for {}",
+                    a.network_rule_set.virtual_network_rules.join(", ")
+                ));
+            }
+            if how.is_empty() {
+                continue;
+            }
+            out.push(Finding::new(
+                &DOC,
+                format!("acr/{}", a.name),
+                format!(
+                    "container registry {} is {} but is reached through {}: only Premium supports private endpoints and network rules",
+                    a.name,
+                    a.sku,
+                    how.join("; ")
+                ),
+                DOC.fix,
+                &a.at,
+            ));
+        }
+        // The container registry Azure manages for a registry, reached privately.
+        for r in &t.registries {
+            let Some(sku) = r.acr.sku.filter(|s| *s != AcrSku::Premium) else {
+                continue;
+            };
+            let endpoint = t
+                .private_endpoints
+                .iter()
+                .find(|p| targets(&p.target, Kind::Registry, &r.name, Some("acr")));
+            let private = r.acr.public_network_access == Some(PublicNetworkAccess::Disabled);
+            if endpoint.is_none() && !private {
+                continue;
+            }
+            let how = match endpoint {
+                Some(p) => format!("private endpoint {}", p.name),
+                None => "public network access Disabled".to_string(),
+            };
+            out.push(Finding::new(
+                &DOC,
+                format!("registry/{}", r.name),
+                format!(
+                    "the container registry of registry {} is {sku} but is isolated ({how}): only Premium supports private endpoints",
+                    r.name
+                ),
+                "Recreate the registry with a Premium managed container registry.",
+                &r.at,
+            ));
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! ACR002 acr-network-mismatch.
+
+use crate::rules::util_infra::endpoint_vnets;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::Kind;
+use moat_model::enums::DefaultAction;
+
+/// The rule.
+pub struct Acr002;
+/// Its registration.
+pub static RULE: Acr002 = Acr002;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "ACR002",
+    name: "acr-network-mismatch",
+    severity: Severity::Error,
+    what: "A workspace's container registry is behind a private endpoint outside the VNets of its compute targets and storage, or behind a service endpoint that is not on the subnet of its compute targets and storage.",
+    why: "Computes pull job and inference images from the workspace's container registry. With a private endpoint the registry must sit in the same VNet as the storage account and the training and inference computes (a peered VNet also works); with a service endpoint it must be in the same VNet and subnet, because a virtual network rule only admits the subnets it names.",
+    example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: train-vnet/training }]\nprivate_endpoints: [{ name: acr-pe, subnet: other-vnet/pe, target: acr/wsacr, group_id: registry }]",
+    fix: "Create the registry's private endpoint in the computes' VNet (or peer the VNets); with a service endpoint, admit the computes' subnet in the registry's network rules.",
+    sources: &[
+        "seed 002: Azure Container Registry (private endpoint / service endpoint placement)",
+        "facts §6 rule 42",
+    ],
+    path: false,
+};
+
+/// The same VNet, or VNets peered in both directions (traffic flows).
+fn near(cx: &Context, a: &str, b: &str) -> bool {
+    a == b || moat_net::routing::peered(cx.t, &cx.e.ix, a, b)
+}
+
+impl Rule for Acr002 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let t = cx.t;
+        for a in &t.container_registries {
+            let users: Vec<_> = t
+                .workspaces
+                .iter()
+                .filter(|w| w.container_registry.as_deref() == Some(a.name.as_str()))
+                .collect();
+            if users.is_empty() {
+                continue;
+            }
+            // Subnets of the compute targets (training computes and AKS) of those workspaces.
+            let mut targets: Vec<(String, String)> = Vec::new();
+            for w in &users {
+                for c in t.computes.iter().filter(|c| c.workspace == w.name) {
+                    if let Some(s) = &c.subnet {
+                        targets.push((format!("compute {}", c.name), s.clone()));
+                    }
+                }
+                for k in t.aks_clusters.iter().filter(|k| k.workspace == w.name) {
+                    if let Some(s) = &k.subnet {
+                        targets.push((format!("AKS cluster {}", k.name), s.clone()));
+                    }
+                }
+            }
+            let storages: Vec<&String> = users
+                .iter()
+                .filter_map(|w| w.storage_account.as_ref())
+                .collect();
+            let acr_vnets = endpoint_vnets(t, Kind::Acr, &a.name);
+            let mut problems = Vec::new();
+            if !acr_vnets.is_empty() {
+                for (who, s) in &targets {
+                    let v = s.split('/').next().unwrap_or_default();
+                    if !acr_vnets.iter().any(|x| near(cx, x, v)) {
+                        problems.push(format!(
+                            "{who} is in VNet {v}, which holds no private endpoint of the registry and is not peered with {}",
+                            acr_vnets.join(", ")
+                        ));
+                    }
+                }
+                for st in &storages {
+                    let st_vnets = endpoint_vnets(t, Kind::Storage, st);
+                    if !st_vnets.is_empty()
+                        && !st_vnets
+                            .iter()
+                            .any(|s| acr_vnets.iter().any(|x| near(cx, x, s)))
+                    {
+                        problems.push(format!(
+                            "storage {st} has private endpoints in {}, none of them in or peered with the registry's VNets ({})",
+                            st_vnets.join(", "),
+                            acr_vnets.join(", ")
+                        ));
+                    }
+                }
+            } else if !a.network_rule_set.virtual_network_rules.is_empty()
+                && a.network_rule_set.default_action == DefaultAction::Deny
+            {
+                let rules = &a.network_rule_set.virtual_network_rules;
+                for (who, s) in &targets {
+                    if !rules.contains(s) {
+                        problems.push(format!(
+                            "{who} is in subnet {s}, which the registry's service endpoint rules ({}) do not name",
+                            rules.join(", ")
+                        ));
+                    }
+                }
+                for st in &storages {
+                    let Some(sa) = t.storage_accounts.iter().find(|x| &x.name == *st) else {
+                        continue;
+                    };
+                    let st_rules = &sa.network_rules.virtual_network_rules;
+                    if !st_rules.is_empty() && !st_rules.iter().any(|s| rules.contains(s)) {
+                        problems.push(format!(
+                            "storage {st} admits subnets {} through its service endpoint, none of which the registry admits",
+                            st_rules.join(", ")
+                        ));
+                    }
+                }
+            }
+            if problems.is_empty() {
+                continue;
+            }
+            out.push(Finding::new(
+                &DOC,
+                format!("acr/{}", a.name),
+                format!(
+                    "container registry {} is not where its users are: {}",
+                    a.name,
+                    problems.join("; ")
+                ),
+                DOC.fix,
+                &a.at,
+            ));
+        }
+    }
+}

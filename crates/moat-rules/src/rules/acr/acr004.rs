@@ -1,0 +1,72 @@
+//! ACR004 image-build-compute-gpu.
+
+use crate::rules::util::workspace_at;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+
+/// The rule.
+pub struct Acr004;
+/// Its registration.
+pub static RULE: Acr004 = Acr004;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "ACR004",
+    name: "image-build-compute-gpu",
+    severity: Severity::Error,
+    what: "image_build_compute names a compute that is not a CPU compute cluster: a GPU cluster (NC, ND, NV, NG sizes) or a compute instance.",
+    why: "When the workspace's container registry is behind a VNet, environment images are built on the cluster named by image_build_compute, and only a CPU compute cluster is supported for that. A GPU cluster or an instance leaves image builds failing.",
+    example: "workspaces: [{ name: ws, image_build_compute: gpu-cluster }]\ncomputes: [{ name: gpu-cluster, workspace: ws, type: AmlCompute, vm_size: Standard_NC6s_v3 }]",
+    fix: "Create a CPU compute cluster (for example Standard_DS3_v2) and name it in image_build_compute.",
+    sources: &[
+        "seed 002: compute cluster used for image builds (only a CPU SKU is supported)",
+        "facts §6 rule 46",
+    ],
+    path: false,
+};
+
+impl Rule for Acr004 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        // The image.build operation states the requirement; this rule reports it.
+        for r in cx.op("image.build") {
+            let ws = r.subject.trim_start_matches("workspace/");
+            let Some(w) = cx.e.ix.workspaces.get(ws).map(|&i| &cx.t.workspaces[i]) else {
+                continue;
+            };
+            if !r
+                .requirements
+                .iter()
+                .any(|q| q.rule == Some("ACR004") && q.met == Some(false))
+            {
+                continue;
+            }
+            let name = w.image_build_compute.clone().unwrap_or_default();
+            let what = match cx
+                .t
+                .computes
+                .iter()
+                .find(|c| c.name == name && c.workspace == w.name)
+            {
+                Some(c) if c.compute_type == moat_model::enums::ComputeType::ComputeInstance => {
+                    format!("{name} is a compute instance, not a cluster")
+                }
+                Some(c) => format!(
+                    "{name} runs on GPU nodes ({})",
+                    c.vm_size.as_deref().unwrap_or("gpu: true")
+                ),
+                None => format!("{name} is not a CPU compute cluster"),
+            };
+            out.push(Finding::new(
+                &DOC,
+                r.subject.clone(),
+                format!(
+                    "workspace {ws} builds images on image_build_compute {name}, but {what}: only a CPU compute cluster builds images"
+                ),
+                DOC.fix,
+                &workspace_at(cx, ws),
+            ));
+        }
+    }
+}

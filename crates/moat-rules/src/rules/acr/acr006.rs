@@ -1,0 +1,71 @@
+//! ACR006 acr-vnet-managed-identity.
+
+use crate::rules::util_infra::endpoint_vnets;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::Kind;
+use moat_model::enums::{ComputeType, DefaultAction, IdentityType};
+
+/// The rule.
+pub struct Acr006;
+/// Its registration.
+pub static RULE: Acr006 = Acr006;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "ACR006",
+    name: "acr-vnet-managed-identity",
+    severity: Severity::Error,
+    what: "The workspace's container registry uses a private endpoint or a service endpoint, and a compute cluster of the workspace is configured with a managed identity.",
+    why: "Seed 002 states that when the container registry communicates with the VNet through a private endpoint or a service endpoint, a compute cluster cannot use a managed identity to reach it; pulls of job images fail.",
+    example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled }]\nprivate_endpoints: [{ name: acr-pe, subnet: vnet/pe, target: acr/wsacr, group_id: registry }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, identity: SystemAssigned }]",
+    fix: "Remove the managed identity from the compute cluster and let it use the registry's admin credentials (or another documented authentication).",
+    sources: &["seed 002: Azure Container Registry (no managed identity with a compute cluster)"],
+    path: false,
+};
+
+impl Rule for Acr006 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let t = cx.t;
+        for w in &t.workspaces {
+            let Some(a) = w
+                .container_registry
+                .as_ref()
+                .and_then(|n| t.container_registries.iter().find(|x| &x.name == n))
+            else {
+                continue;
+            };
+            let pe = !endpoint_vnets(t, Kind::Acr, &a.name).is_empty();
+            let se = !a.network_rule_set.virtual_network_rules.is_empty()
+                && a.network_rule_set.default_action == DefaultAction::Deny;
+            if !pe && !se {
+                continue;
+            }
+            let how = if pe {
+                "a private endpoint"
+            } else {
+                "a service endpoint"
+            };
+            for c in t.computes.iter().filter(|c| {
+                c.workspace == w.name
+                    && c.compute_type == ComputeType::AmlCompute
+                    && c.identity.is_some_and(|i| i != IdentityType::None)
+            }) {
+                out.push(Finding::new(
+                    &DOC,
+                    format!("compute/{}", c.name),
+                    format!(
+                        "compute cluster {} uses a {} managed identity while container registry {} is reached through {how}: the cluster cannot pull from it with that identity",
+                        c.name,
+                        c.identity.map(|i| i.as_str()).unwrap_or_default(),
+                        a.name
+                    ),
+                    DOC.fix,
+                    &c.at,
+                ));
+            }
+        }
+    }
+}

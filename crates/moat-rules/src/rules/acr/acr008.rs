@@ -1,0 +1,54 @@
+//! ACR008 image-build-unknown-compute.
+
+use crate::rules::util::workspace_at;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+
+/// The rule.
+pub struct Acr008;
+/// Its registration.
+pub static RULE: Acr008 = Acr008;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "ACR008",
+    name: "image-build-unknown-compute",
+    severity: Severity::Error,
+    what: "image_build_compute names a compute that does not exist in the workspace.",
+    why: "Azure accepts any name in image_build_compute, but images can only be built once a compute cluster of that name exists in the workspace: until then every environment build fails.",
+    example: "workspaces: [{ name: ws, image_build_compute: cpu-cluster }]\ncomputes: []",
+    fix: "Create the CPU compute cluster named in image_build_compute before building images, or correct the name.",
+    sources: &[
+        "seed 003: the compute referenced by image_build_compute must be created before building images",
+        "facts §1.1 (image build compute)",
+    ],
+    path: false,
+};
+
+impl Rule for Acr008 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        // The image.build operation states the requirement; this rule reports it.
+        for r in cx.op("image.build") {
+            for req in r
+                .requirements
+                .iter()
+                .filter(|q| q.rule == Some("ACR008") && q.met == Some(false))
+            {
+                let ws = r.subject.trim_start_matches("workspace/");
+                out.push(Finding::new(
+                    &DOC,
+                    r.subject.clone(),
+                    format!(
+                        "workspace {ws}: {} ({}), so image builds have no compute",
+                        req.what.replace(" exists", " does not exist"),
+                        req.why
+                    ),
+                    DOC.fix,
+                    &workspace_at(cx, ws),
+                ));
+            }
+        }
+    }
+}

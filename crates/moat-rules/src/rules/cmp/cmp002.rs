@@ -1,0 +1,73 @@
+//! CMP002 public-ip-compute-inbound.
+
+use crate::rules::util::regional;
+use crate::rules::util_infra::{blocked_finding, compute_groups, trace, worst};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Verdict;
+use moat_model::address::Address;
+use moat_packets::Protocol;
+
+/// The rule.
+pub struct Cmp002;
+/// Its registration.
+pub static RULE: Cmp002 = Cmp002;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "CMP002",
+    name: "public-ip-compute-inbound",
+    severity: Severity::Error,
+    what: "A compute with a public IP does not receive inbound management traffic: from BatchNodeManagement.<region> on TCP 29876-29877, or from AzureMachineLearning on TCP 44224.",
+    why: "Compute instances and clusters with a public IP are created, updated and deleted by Azure Batch and Azure Machine Learning connecting in to the nodes. If the subnet's NSG (or the NIC's) drops that traffic, compute creation fails. The no-public-IP option removes the requirement.",
+    example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nnetwork_security_groups: [{ name: training-nsg }]   # default rules deny inbound from service tags",
+    fix: "Allow inbound TCP 29876-29877 from BatchNodeManagement.<region> and TCP 44224 from AzureMachineLearning on the subnet's NSG, or recreate the compute without a public IP.",
+    sources: &[
+        "seed 002: Required public internet access (inbound rows)",
+        "facts §3.2, §3.5, §12 C15",
+    ],
+    path: true,
+};
+
+impl Rule for Cmp002 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for g in compute_groups(cx, |c| c.subnet.is_some() && c.enable_node_public_ip) {
+            let to = g.probe();
+            let batch = regional("BatchNodeManagement", g.workspace.region.as_deref());
+            let needs: [(&str, &[u16]); 2] = [
+                (&batch, &[29876, 29877]),
+                ("AzureMachineLearning", &[44224]),
+            ];
+            for (tag, ports) in needs {
+                let mut failed = Vec::new();
+                let mut first = None;
+                for &port in ports {
+                    let Some(t) = trace(
+                        cx,
+                        &Address::Tag(tag.to_string()),
+                        to.clone(),
+                        Protocol::TCP,
+                        port,
+                    ) else {
+                        continue;
+                    };
+                    if t.verdict == Verdict::Allowed {
+                        continue;
+                    }
+                    failed.push(port.to_string());
+                    first = worst(first, t);
+                }
+                let Some(t) = first else { continue };
+                let what = format!(
+                    "inbound from {tag} on TCP {} to the public-IP computes of {} ({})",
+                    failed.join(", "),
+                    g.resource.trim_start_matches("subnet/"),
+                    g.names()
+                );
+                out.push(blocked_finding(&DOC, g.resource.clone(), what, t, &g.at));
+            }
+        }
+    }
+}

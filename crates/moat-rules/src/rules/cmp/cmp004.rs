@@ -1,0 +1,60 @@
+//! CMP004 public-ip-compute.
+
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+
+/// The rule.
+pub struct Cmp004;
+/// Its registration.
+pub static RULE: Cmp004 = Cmp004;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "CMP004",
+    name: "public-ip-compute",
+    severity: Severity::Warning,
+    what: "A compute instance or compute cluster in a VNet or a managed network has a node public IP (enable_node_public_ip is true, Azure's default).",
+    why: "A compute with a public IP needs inbound management traffic from Azure Machine Learning and Azure Batch, which NSGs must admit and, in a hub-spoke design, user-defined routes must send around the firewall. The documents recommend the no-public-IP option, which removes the inbound requirement.",
+    example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]",
+    fix: "Create the compute with enable_node_public_ip: false (no public IP), giving its subnet outbound through a NAT gateway or a firewall.",
+    sources: &[
+        "seed 004: Outbound access (use the no public IP option to remove the inbound requirement)",
+        "facts §1.2, §3.5, §6 rule 59",
+    ],
+    path: false,
+};
+
+impl Rule for Cmp004 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let t = cx.t;
+        for c in t.computes.iter().filter(|c| c.enable_node_public_ip) {
+            let managed =
+                cx.e.ix
+                    .workspaces
+                    .get(&c.workspace)
+                    .is_some_and(|&i| t.workspaces[i].managed_network.enabled());
+            let place = match (&c.subnet, managed) {
+                (Some(s), _) => format!("subnet {s}"),
+                (None, true) => format!("the managed network of workspace {}", c.workspace),
+                // Without a VNet there is no private alternative to a public IP.
+                (None, false) => continue,
+            };
+            out.push(Finding::new(
+                &DOC,
+                format!("compute/{}", c.name),
+                format!(
+                    "{} {} in {place} has a node public IP: Azure management traffic comes in from the internet",
+                    match c.compute_type {
+                        moat_model::enums::ComputeType::ComputeInstance => "compute instance",
+                        moat_model::enums::ComputeType::AmlCompute => "compute cluster",
+                    },
+                    c.name
+                ),
+                DOC.fix,
+                &c.at,
+            ));
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! CMP007 compute-ip-shortage.
+
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use ipnet::IpNet;
+
+/// The rule.
+pub struct Cmp007;
+/// Its registration.
+pub static RULE: Cmp007 = Cmp007;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "CMP007",
+    name: "compute-ip-shortage",
+    severity: Severity::Error,
+    what: "A subnet has fewer usable private addresses than its tenants need: one per compute instance, one per compute cluster node at maximum scale, one per AKS node, one per private endpoint and network interface, after the 5 addresses Azure reserves in every subnet.",
+    why: "Every compute node, private endpoint and NIC takes a private IP of its subnet, and Azure keeps the first four addresses and the last one of each subnet. A cluster that cannot get addresses stops scaling out, and new computes or endpoints fail to create.",
+    example: "virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/28] }] }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, max_nodes: 20, subnet: vnet/training }]",
+    fix: "Give the subnet a larger prefix, lower the cluster's maximum node count, or move Azure ML into a separate VNet with its own address space.",
+    sources: &[
+        "seed 004: Private IP address shortage in your main network",
+        "facts §9 (IP address requirements, 5 reserved per subnet)",
+    ],
+    path: false,
+};
+
+/// Usable IPv4 addresses of a prefix (Azure reserves 5 per subnet prefix).
+fn usable(p: &IpNet) -> u64 {
+    match p {
+        IpNet::V4(n) => (1u64 << (32 - u32::from(n.prefix_len()))).saturating_sub(5),
+        // IPv6 subnets are /64: never short.
+        IpNet::V6(_) => u64::MAX / 2,
+    }
+}
+
+impl Rule for Cmp007 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let t = cx.t;
+        for v in &t.virtual_networks {
+            for s in &v.subnets {
+                let key = format!("{}/{}", v.name, s.name);
+                let here = |x: &Option<String>| x.as_deref() == Some(key.as_str());
+                let mut parts: Vec<String> = Vec::new();
+                let mut need: u64 = 0;
+                for c in t.computes.iter().filter(|c| here(&c.subnet)) {
+                    let n = u64::from(c.ips_needed());
+                    need += n;
+                    parts.push(format!("{} {}", c.name, n));
+                }
+                for k in t.aks_clusters.iter().filter(|k| here(&k.subnet)) {
+                    let n = u64::from(k.node_count.unwrap_or(0));
+                    need += n;
+                    parts.push(format!("AKS {} {n} nodes", k.name));
+                }
+                let pes = t
+                    .private_endpoints
+                    .iter()
+                    .filter(|p| p.subnet == key)
+                    .count() as u64;
+                if pes > 0 {
+                    need += pes;
+                    parts.push(format!("{pes} private endpoints"));
+                }
+                let nics = t
+                    .network_interfaces
+                    .iter()
+                    .filter(|n| n.subnet == key)
+                    .count() as u64;
+                if nics > 0 {
+                    need += nics;
+                    parts.push(format!("{nics} network interfaces"));
+                }
+                if need == 0 {
+                    continue;
+                }
+                let have: u64 = s
+                    .prefixes()
+                    .map(|p| usable(&p))
+                    .fold(0, u64::saturating_add);
+                if need <= have {
+                    continue;
+                }
+                let prefixes: Vec<String> = s.prefixes().map(|p| p.to_string()).collect();
+                out.push(Finding::new(
+                    &DOC,
+                    format!("subnet/{key}"),
+                    format!(
+                        "subnet {key} ({}) has {have} usable addresses (5 reserved by Azure) but needs {need}: {}",
+                        prefixes.join(", "),
+                        parts.join(", ")
+                    ),
+                    DOC.fix,
+                    &s.at,
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! DNS001 custom-dns-no-forwarder.
+
+use crate::rules::util_core::{
+    answer_is_endpoint_of, describe_answer, hit_linked_zone_without_record, resolve, served_names,
+    subnet_address, vnet_at, vnet_part,
+};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_net::dns::{AZURE_DNS, Answer, Resolver};
+use moat_net::names::public_zone_of;
+use moat_packets::Protocol;
+use std::collections::BTreeSet;
+
+/// The rule.
+pub struct Dns001;
+/// Its registration.
+pub static RULE: Dns001 = Dns001;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "DNS001",
+    name: "custom-dns-no-forwarder",
+    severity: Severity::Error,
+    what: "A VNet uses custom DNS servers, and the names of the private endpoints in it (or in VNets peered with it) do not resolve to those endpoints through them: the privatelink zones are neither forwarded to Azure DNS (168.63.129.16) nor hosted on the server.",
+    why: "Private DNS zone records are served only by Azure DNS at 168.63.129.16, and only to queries coming from a VNet linked to the zone. A custom DNS server resolves everything else on the internet, where Azure's public DNS answers with the public endpoint. The server needs a conditional forwarder to Azure DNS for each zone (api.azureml.ms, notebooks.azure.net, blob.core.windows.net, vaultcore.azure.net, azurecr.io, ...), sent from a VNet linked to the privatelink zones.",
+    example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], dns_servers: [10.0.0.4], subnets: [{ name: dns, address_prefixes: [10.0.0.0/24] }, { name: pe, address_prefixes: [10.0.3.0/24] }] }]\ndns_servers: [{ name: dns, address: 10.0.0.4 }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, dns_zone_group: [privatelink.api.azureml.ms] }]\nprivate_dns_zones: [{ name: privatelink.api.azureml.ms, vnet_links: [vnet] }]",
+    fix: "On the custom DNS server, add a conditional forwarder to 168.63.129.16 for each zone (from a VNet linked to the privatelink zones), or host the records there.",
+    sources: &[
+        "seed 004: Key considerations (conditional forwarder)",
+        "seed 002: Securely connect to your workspace (name resolution)",
+        "facts §2.3, §6 item 96",
+    ],
+    path: true,
+};
+
+impl Rule for Dns001 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for v in &cx.t.virtual_networks {
+            let Some(&server) = v.dns_servers.first() else {
+                continue;
+            };
+            if server == AZURE_DNS {
+                continue;
+            }
+            let Some(sub) = v.subnets.first() else {
+                continue;
+            };
+            let source = format!("{}/{}", v.name, sub.name);
+            let resolver = Resolver::Server(server);
+            // The endpoints this VNet's resources use: its own and those of peered VNets.
+            let connected: BTreeSet<&str> = std::iter::once(v.name.as_str())
+                .chain(v.peerings.iter().map(|p| p.remote_vnet.as_str()))
+                .chain(
+                    cx.t.virtual_networks
+                        .iter()
+                        .filter(|o| o.peerings.iter().any(|p| p.remote_vnet == v.name))
+                        .map(|o| o.name.as_str()),
+                )
+                .collect();
+            let mut zones_done = BTreeSet::new();
+            for pe in
+                cx.t.private_endpoints
+                    .iter()
+                    .filter(|p| connected.contains(vnet_part(&p.subnet)))
+            {
+                for n in served_names(cx.t, pe) {
+                    let r = resolve(cx, &n.name.fqdn, &resolver);
+                    if answer_is_endpoint_of(cx.t, &r.answer, pe)
+                        || hit_linked_zone_without_record(&r)
+                        || matches!(r.answer, Answer::ManagedPrivate { .. })
+                    {
+                        continue;
+                    }
+                    // One finding per zone: every name of a zone goes the same way.
+                    if !zones_done.insert(n.name.zone) {
+                        continue;
+                    }
+                    let pe_ip = pe
+                        .ip_address
+                        .map(|i| format!(" at {i}"))
+                        .unwrap_or_default();
+                    let cause = match &r.answer {
+                        Answer::Private { .. } => format!(
+                            "the record the server gives for {} is not the endpoint's",
+                            n.name.fqdn
+                        ),
+                        _ => format!(
+                            "{} is neither forwarded to Azure DNS nor hosted there",
+                            public_zone_of(n.name.zone)
+                        ),
+                    };
+                    let mut f = Finding::new(
+                        &DOC,
+                        format!("vnet/{}", v.name),
+                        format!(
+                            "VNet {} uses DNS server {server}, which resolves {} to {} instead of private endpoint {}{pe_ip}: {cause}",
+                            v.name,
+                            n.name.fqdn,
+                            describe_answer(&r.answer),
+                            pe.name,
+                        ),
+                        format!(
+                            "on DNS server {server}, forward {} to 168.63.129.16 from a VNet linked to {}",
+                            public_zone_of(n.name.zone),
+                            n.name.zone
+                        ),
+                        &vnet_at(cx, &v.name),
+                    );
+                    if matches!(r.answer, Answer::Unknown { .. }) {
+                        f.severity = Severity::Warning;
+                    }
+                    // Trace from the endpoint's own subnet when it is in this VNet.
+                    let from_subnet = if vnet_part(&pe.subnet) == v.name {
+                        pe.subnet.as_str()
+                    } else {
+                        source.as_str()
+                    };
+                    if let Some(from) = subnet_address(from_subnet)
+                        && let Some(t) = cx.trace(from, n.address.clone(), Protocol::TCP, 443)
+                    {
+                        f = f.with_trace(t);
+                    }
+                    out.push(f);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! DNS002 onprem-dns-no-forwarder.
+
+use crate::rules::util_core::resolved_privately;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Verdict;
+use moat_model::address::{Address, Kind};
+use moat_model::clients::ClientPlace;
+use moat_model::enums::PublicNetworkAccess;
+use moat_packets::Protocol;
+
+/// The rule.
+pub struct Dns002;
+/// Its registration.
+pub static RULE: Dns002 = Dns002;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "DNS002",
+    name: "onprem-dns-no-forwarder",
+    severity: Severity::Error,
+    what: "A client connected over VPN or ExpressRoute resolves the name of a workspace or registry whose public network access is Disabled to its public endpoint (or to nothing), not to its private endpoint.",
+    why: "Azure DNS (168.63.129.16) cannot be reached from on premises or from point-to-site clients, so their DNS must hand the Azure ML zones (api.azureml.ms, notebooks.azure.net, instances.azureml.ms, inference.ml.azure.com) to a DNS server or private resolver inside a VNet linked to the privatelink zones. Otherwise they get the public answer, and the private workspace or registry refuses them.",
+    example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nclients: [{ name: office, location: onprem, address: 192.168.10.25 }]\nconnections: [{ name: s2s, connection_type: IPsec, virtual_network_gateway: vpn-gw, remote_address_prefixes: [192.168.0.0/16] }]",
+    fix: "Forward the Azure ML zones from the on-premises DNS (or the VPN clients' DNS) to a DNS server or private resolver inbound endpoint in a VNet linked to the privatelink zones.",
+    sources: &[
+        "seed 002: Securely connect to your workspace (plan name resolution for VPN and ExpressRoute)",
+        "seed 004: Key considerations",
+        "facts §2.3",
+    ],
+    path: true,
+};
+
+impl Rule for Dns002 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for c in &cx.t.clients {
+            if !matches!(
+                c.location,
+                ClientPlace::OnPremises | ClientPlace::PointToSite(_)
+            ) {
+                continue;
+            }
+            let from = Address::resource(Kind::Client, &c.name);
+            // What the client works with, as the intent says (declared or assumed).
+            let ops: &[String] = cx
+                .intent
+                .client_ops
+                .get(&c.name)
+                .map(|(o, _)| o.as_slice())
+                .unwrap_or(&[]);
+            let uses_workspaces = ops.iter().any(|o| !o.starts_with("registry."));
+            let uses_registries = ops.iter().any(|o| o.starts_with("registry."));
+            let mut targets: Vec<(Address, String, &moat_model::Provenance)> = Vec::new();
+            for w in cx.t.workspaces.iter().filter(|w| {
+                uses_workspaces && w.public_network_access == PublicNetworkAccess::Disabled
+            }) {
+                let a = Address::resource(Kind::Workspace, &w.name);
+                targets.push((a.clone(), format!("workspace/{}", w.name), &w.at));
+                targets.push((
+                    a.with_sub("notebooks"),
+                    format!("workspace/{}", w.name),
+                    &w.at,
+                ));
+            }
+            if uses_registries {
+                for r in
+                    cx.t.registries
+                        .iter()
+                        .filter(|r| r.public_network_access == PublicNetworkAccess::Disabled)
+                {
+                    targets.push((
+                        Address::resource(Kind::Registry, &r.name),
+                        format!("registry/{}", r.name),
+                        &r.at,
+                    ));
+                }
+            }
+            let mut reported = std::collections::HashSet::new();
+            for (to, resource, at) in targets {
+                if reported.contains(&resource) {
+                    continue;
+                }
+                let Some(t) = cx.trace(from.clone(), to.clone(), Protocol::TCP, 443) else {
+                    continue;
+                };
+                if t.verdict == Verdict::Allowed || resolved_privately(&t) {
+                    continue;
+                }
+                // Only name resolution is this rule's concern: the trace must not have got a
+                // private answer anywhere.
+                if !t.hops.iter().any(|h| h.step == "dns") {
+                    continue;
+                }
+                reported.insert(resource.clone());
+                let answer = t
+                    .hops
+                    .iter()
+                    .rev()
+                    .find(|h| h.step == "dns")
+                    .map(|h| format!(" (last answer: {})", h.detail))
+                    .unwrap_or_default();
+                let mut f = Finding::new(
+                    &DOC,
+                    resource,
+                    format!(
+                        "client {} gets no private address for {to}{answer}, and the resource accepts private traffic only",
+                        c.name
+                    ),
+                    DOC.fix,
+                    at,
+                );
+                if t.verdict == Verdict::Unknown {
+                    f.severity = Severity::Warning;
+                }
+                out.push(f.with_trace(t));
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! EP001 endpoint-public-inbound.
+
+use crate::rules::util_infra::is_secure;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::enums::PublicNetworkAccess;
+
+/// The rule.
+pub struct Ep001;
+/// Its registration.
+pub static RULE: Ep001 = Ep001;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "EP001",
+    name: "endpoint-public-inbound",
+    severity: Severity::Warning,
+    what: "A managed online endpoint of a secure workspace (public access Disabled, a private endpoint, or a managed network) keeps public_network_access enabled, Azure's default.",
+    why: "Scoring requests reach a managed online endpoint through the workspace's private endpoint only when the endpoint's public_network_access is disabled; left enabled, the endpoint also answers from the internet, outside the isolation the workspace was given. With the workspace's public access Disabled the combination is not supported.",
+    example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nonline_endpoints: [{ name: scoring, workspace: ws }]",
+    fix: "Set public_network_access: disabled on the endpoint and score through the workspace's private endpoint.",
+    sources: &[
+        "seed 004: Managed online endpoints (inbound communication)",
+        "facts §1.3, §8",
+    ],
+    path: false,
+};
+
+impl Rule for Ep001 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let t = cx.t;
+        for e in t
+            .online_endpoints
+            .iter()
+            .filter(|e| e.public_network_access != PublicNetworkAccess::Disabled)
+        {
+            let Some(w) =
+                cx.e.ix
+                    .workspaces
+                    .get(&e.workspace)
+                    .map(|&i| &t.workspaces[i])
+            else {
+                continue;
+            };
+            if !is_secure(t, w) {
+                continue;
+            }
+            let note = if w.public_network_access == PublicNetworkAccess::Disabled {
+                " (with the workspace's public access Disabled this combination is not supported)"
+            } else {
+                ""
+            };
+            out.push(Finding::new(
+                &DOC,
+                format!("online-endpoint/{}", e.name),
+                format!(
+                    "managed online endpoint {} of secure workspace {} accepts scoring from public networks{note}",
+                    e.name, w.name
+                ),
+                DOC.fix,
+                &e.at,
+            ));
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! EP002 deployment-egress-public.
+
+use crate::rules::util_infra::is_secure;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::enums::PublicNetworkAccess;
+
+/// The rule.
+pub struct Ep002;
+/// Its registration.
+pub static RULE: Ep002 = Ep002;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "EP002",
+    name: "deployment-egress-public",
+    severity: Severity::Warning,
+    what: "A managed online deployment of a secure workspace without a managed network has egress_public_network_access enabled (Azure's default).",
+    why: "With the legacy isolation method, a deployment whose egress is enabled reaches only public resources and leaves over the internet, so its model and image must come from public endpoints and any data it handles can leave too. The flag cannot be changed after the deployment is created. Workspaces with a managed network ignore the flag and are not reported.",
+    example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nonline_endpoints: [{ name: scoring, workspace: ws, deployments: [{ name: blue }] }]",
+    fix: "Recreate the deployment with egress_public_network_access: disabled, or move the workspace to a managed network (outbound then goes through it).",
+    sources: &[
+        "seed 004: Managed online endpoints (outbound communication)",
+        "seed 000: Deploy a model from registry to workspace",
+        "facts §1.3, §8",
+    ],
+    path: false,
+};
+
+impl Rule for Ep002 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let t = cx.t;
+        for e in &t.online_endpoints {
+            let Some(w) =
+                cx.e.ix
+                    .workspaces
+                    .get(&e.workspace)
+                    .map(|&i| &t.workspaces[i])
+            else {
+                continue;
+            };
+            if w.managed_network.enabled() || !is_secure(t, w) {
+                continue;
+            }
+            for d in e
+                .deployments
+                .iter()
+                .filter(|d| d.egress_public_network_access != PublicNetworkAccess::Disabled)
+            {
+                out.push(Finding::new(
+                    &DOC,
+                    format!("online-endpoint/{}", e.name),
+                    format!(
+                        "deployment {} of endpoint {} has egress_public_network_access enabled: its outbound goes to public networks, outside workspace {}'s isolation",
+                        d.name, e.name, w.name
+                    ),
+                    DOC.fix,
+                    &d.at,
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! EXF001 storage-outbound-open.
+
+use crate::rules::util_infra::{Origin, compute_groups, open_finding};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Engine;
+use moat_engine::trace::{Query, trace};
+use moat_model::Provenance;
+use moat_model::address::{Address, Kind};
+use moat_model::deps::{StorageAccount, StorageNetworkRules};
+use moat_model::enums::PublicNetworkAccess;
+use moat_net::space::Space;
+use moat_packets::Protocol;
+
+/// The rule.
+pub struct Exf001;
+/// Its registration.
+pub static RULE: Exf001 = Exf001;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "EXF001",
+    name: "storage-outbound-open",
+    severity: Severity::Warning,
+    what: "Computes in a VNet or managed network can reach a storage account that is not part of the deployment (any account in their region): Storage outbound is open beyond the workspace's own accounts.",
+    why: "Storage is read/write outbound: a job that can write to any storage account in the region can copy data out. The Storage.<region> service tag admits every account of the region; a Microsoft.Storage service endpoint with a service endpoint policy naming the workspace's accounts and the /services/Azure/MachineLearning alias (for the storage Azure ML manages) narrows it to those.",
+    example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: storage, priority: 100, direction: Outbound, access: Allow, destination: Storage.EastUS, destination_ports: 443 }] }]",
+    fix: "Add a Microsoft.Storage service endpoint and a service endpoint policy (the workspace's storage accounts and the /services/Azure/MachineLearning alias) to the compute subnet, and remove the Storage tag from the firewall and NSG.",
+    sources: &[
+        "seed 004: Data exfiltration protection (Storage is read/write outbound)",
+        "seed 002: Required public internet access (Storage.region can be used to exfiltrate data)",
+        "facts §7",
+    ],
+    path: true,
+};
+
+/// A storage account name the topology does not use.
+fn probe_name(cx: &Context) -> String {
+    let mut name = "moatforeignaccount".to_string();
+    let mut i = 0;
+    while cx.e.ix.storage_accounts.contains_key(&name) {
+        i += 1;
+        name = format!("moatforeignaccount{i}");
+    }
+    name
+}
+
+impl Rule for Exf001 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let groups = compute_groups(cx, |_| true);
+        let groups: Vec<_> = groups
+            .into_iter()
+            .filter(|g| g.origin != Origin::NoVnet)
+            .collect();
+        if groups.is_empty() {
+            return;
+        }
+        // The question is about an account outside the deployment. The engine is asked about
+        // one: the same topology plus a foreign storage account open to all networks, in the
+        // computes' region, which no private endpoint, DNS zone or service endpoint policy
+        // names. Everything between the compute and that account is decided by the engine.
+        let name = probe_name(cx);
+        let mut reported = std::collections::HashSet::new();
+        let mut regions: Vec<Option<String>> = groups.iter().map(|g| g.region(cx.t)).collect();
+        regions.sort();
+        regions.dedup();
+        for region in regions {
+            let mut t = cx.t.clone();
+            t.storage_accounts.push(StorageAccount {
+                name: name.clone(),
+                region: region.clone(),
+                public_network_access: PublicNetworkAccess::Enabled,
+                network_rules: StorageNetworkRules::default(),
+                is_hns_enabled: false,
+                sku: None,
+                tags: Default::default(),
+                at: Provenance::default(),
+            });
+            let e = Engine::new(&t, Space::new(cx.e.space.catalog().clone()));
+            for g in groups.iter().filter(|g| g.region(cx.t) == region) {
+                if reported.contains(&g.resource) {
+                    continue;
+                }
+                let q = Query {
+                    from: g.probe(),
+                    to: Address::resource(Kind::Storage, &name).with_sub("blob"),
+                    protocol: Protocol::TCP,
+                    port: 443,
+                };
+                let Ok(tr) = trace(&e, &q) else { continue };
+                let what = format!(
+                    "outbound from {} ({}) to a storage account outside the deployment in {} (blob, TCP 443)",
+                    g.place(),
+                    g.names(),
+                    region.as_deref().unwrap_or("the same region")
+                );
+                if let Some(f) = open_finding(&DOC, g.resource.clone(), &what, tr, &g.at) {
+                    reported.insert(g.resource.clone());
+                    out.push(f);
+                }
+            }
+        }
+    }
+}

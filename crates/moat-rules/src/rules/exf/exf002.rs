@@ -1,0 +1,59 @@
+//! EXF002 frontdoor-outbound-open.
+
+use crate::rules::util_infra::{Origin, compute_groups, open_finding, trace};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::Address;
+use moat_packets::Protocol;
+
+/// The rule.
+pub struct Exf002;
+/// Its registration.
+pub static RULE: Exf002 = Exf002;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "EXF002",
+    name: "frontdoor-outbound-open",
+    severity: Severity::Warning,
+    what: "Computes in a VNet or managed network can reach the whole AzureFrontDoor.Frontend service tag on TCP 443.",
+    why: "AzureFrontDoor.Frontend is read/write outbound: any site behind Azure Front Door accepts uploads, so the tag is a way out for data. Azure ML only needs ml.azure.com and its AutoML content host behind it, which a firewall can allow by name instead.",
+    example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: frontdoor, priority: 100, direction: Outbound, access: Allow, destination: AzureFrontDoor.Frontend, destination_ports: 443 }] }]",
+    fix: "Replace the AzureFrontDoor.Frontend tag by firewall application rules for ml.azure.com and automlresources-prod-d0eaehh7g8andvav.b02.azurefd.net.",
+    sources: &[
+        "seed 004: Data exfiltration protection (frontdoor.frontend is read/write outbound)",
+        "facts §7, §12 C4",
+    ],
+    path: true,
+};
+
+impl Rule for Exf002 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let mut reported = std::collections::HashSet::new();
+        for g in compute_groups(cx, |_| true) {
+            if g.origin == Origin::NoVnet || reported.contains(&g.resource) {
+                continue;
+            }
+            let Some(tr) = trace(
+                cx,
+                &g.probe(),
+                Address::Tag("AzureFrontDoor.Frontend".into()),
+                Protocol::TCP,
+                443,
+            ) else {
+                continue;
+            };
+            let what = format!(
+                "outbound from {} ({}) to the AzureFrontDoor.Frontend service tag (TCP 443)",
+                g.place(),
+                g.names()
+            );
+            if let Some(f) = open_finding(&DOC, g.resource.clone(), &what, tr, &g.at) {
+                reported.insert(g.resource.clone());
+                out.push(f);
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! MON001 monitor-private-only-mode.
+
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::enums::AmplsAccessMode;
+
+/// The rule.
+pub struct Mon001;
+/// Its registration.
+pub static RULE: Mon001 = Mon001;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "MON001",
+    name: "monitor-private-only-mode",
+    severity: Severity::Error,
+    what: "An Azure Monitor private link scope uses the Private Only access mode (for ingestion or for queries).",
+    why: "Azure Machine Learning supports Azure Monitor private link only in the Open access mode. Private Only also blocks every Azure Monitor resource outside the scope for all networks that share its DNS, which breaks the monitoring Azure ML relies on.",
+    example: "monitor_private_link_scopes: [{ name: ampls, ingestion_access_mode: PrivateOnly }]",
+    fix: "Set the scope's ingestion and query access modes to Open.",
+    sources: &[
+        "seed 002: Azure Monitor (use the open Private Link mode)",
+        "facts §1.8, §6 rules 50-51",
+    ],
+    path: false,
+};
+
+impl Rule for Mon001 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for s in &cx.t.monitor_private_link_scopes {
+            let mut which = Vec::new();
+            if s.ingestion_access_mode == AmplsAccessMode::PrivateOnly {
+                which.push("ingestion");
+            }
+            if s.query_access_mode == AmplsAccessMode::PrivateOnly {
+                which.push("queries");
+            }
+            if which.is_empty() {
+                continue;
+            }
+            out.push(Finding::new(
+                &DOC,
+                format!("ampls/{}", s.name),
+                format!(
+                    "Azure Monitor private link scope {} uses Private Only for {}: Azure Machine Learning requires the Open mode",
+                    s.name,
+                    which.join(" and ")
+                ),
+                DOC.fix,
+                &s.at,
+            ));
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! MVN003 approved-outbound-missing-rule.
+
+use crate::rules::util::{flow_finding, workspace_at};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Verdict;
+use moat_model::address::{Address, Kind};
+use moat_model::enums::IsolationMode;
+use std::collections::HashSet;
+
+/// The rule.
+pub struct Mvn003;
+/// Its registration.
+pub static RULE: Mvn003 = Mvn003;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "MVN003",
+    name: "approved-outbound-missing-rule",
+    severity: Severity::Error,
+    what: "In AllowOnlyApprovedOutbound mode, an operation of the workspace (a job, an image build, a registry asset, an online deployment) needs a destination that neither the required rules nor a user outbound rule allow.",
+    why: "Allow only approved outbound blocks everything the managed network was not told about: Azure adds private endpoints to the workspace's own dependencies and the required service tags, and every other destination (a registry, a data store, a package index) needs a private endpoint, service tag or FQDN rule of its own.",
+    example: "workspaces: [{ name: ws, image_build_compute: cpu, managed_network: { isolation_mode: AllowOnlyApprovedOutbound } }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute }]   # image builds need pypi.org",
+    fix: "Add an outbound rule for the destination: a private endpoint rule for Azure resources, a service tag rule, or an FQDN rule (ports 80/443).",
+    sources: &[
+        "seed 004: Allow only approved outbound mode",
+        "facts §5.1-§5.3",
+    ],
+    path: true,
+};
+
+/// The workspace a managed flow leaves from.
+fn workspace_of(cx: &Context, from: &str) -> Option<String> {
+    let t = cx.t;
+    match from.parse::<Address>().ok()? {
+        Address::Resource {
+            kind: Kind::Compute,
+            name,
+            ..
+        } => t
+            .computes
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.workspace.clone()),
+        Address::Resource {
+            kind: Kind::OnlineEndpoint,
+            name,
+            ..
+        } => t
+            .online_endpoints
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| e.workspace.clone()),
+        _ => None,
+    }
+}
+
+impl Rule for Mvn003 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let mut seen = HashSet::new();
+        for r in cx.ops() {
+            for f in r.flows.iter().filter(|f| f.verdict != Verdict::Allowed) {
+                let t = &f.trace;
+                let Some(hop) = &t.blocked_by else { continue };
+                if hop.step != "managed-network"
+                    || !matches!(hop.code, "MVN_NOT_APPROVED" | "MVN_UNDECIDED")
+                {
+                    continue;
+                }
+                let Some(ws) = workspace_of(cx, &t.from) else {
+                    continue;
+                };
+                let approved = cx.e.ix.workspaces.get(&ws).is_some_and(|&i| {
+                    cx.t.workspaces[i].managed_network.isolation_mode
+                        == IsolationMode::AllowOnlyApprovedOutbound
+                });
+                if !approved || !seen.insert((ws.clone(), t.to.clone(), t.protocol.clone(), t.port))
+                {
+                    continue;
+                }
+                let what = format!(
+                    "{} ({}: {}) from the managed network of workspace {ws}",
+                    t.to, r.op, f.purpose
+                );
+                out.push(flow_finding(
+                    &DOC,
+                    format!("workspace/{ws}"),
+                    what,
+                    f,
+                    &workspace_at(cx, &ws),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! NET002 address-overlap.
+
+use crate::rules::util_infra::peered_either;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use ipnet::IpNet;
+
+/// The rule.
+pub struct Net002;
+/// Its registration.
+pub static RULE: Net002 = Net002;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "NET002",
+    name: "address-overlap",
+    severity: Severity::Error,
+    what: "The address spaces of two peered VNets overlap, or a VNet's space overlaps an on-premises range (or point-to-site client pool) it is connected to through a gateway.",
+    why: "Routing needs one place for every address: Azure refuses peerings between overlapping VNets, and an on-premises range that overlaps the VNet is unreachable (or hides VNet addresses) across a VPN or ExpressRoute. Plan the ranges before deploying.",
+    example: "virtual_networks:\n  - { name: hub, address_space: [10.0.0.0/16], peerings: [{ remote_vnet: spoke }] }\n  - { name: spoke, address_space: [10.0.0.0/16], peerings: [{ remote_vnet: hub }] }",
+    fix: "Re-plan the address spaces so that peered VNets and connected on-premises networks do not overlap.",
+    sources: &[
+        "seed 002: Prerequisites (ranges that conflict with on-premises, 172.16.0.0/16)",
+        "facts §1.9, §6 rule 2",
+    ],
+    path: false,
+};
+
+fn overlapping(a: &[IpNet], b: &[IpNet]) -> Vec<String> {
+    let mut v = Vec::new();
+    for x in a {
+        for y in b {
+            if x.contains(&y.network()) || y.contains(&x.network()) {
+                v.push(format!("{x} and {y}"));
+            }
+        }
+    }
+    v
+}
+
+impl Rule for Net002 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let t = cx.t;
+        let vnets = &t.virtual_networks;
+        for (i, a) in vnets.iter().enumerate() {
+            for b in vnets.iter().skip(i + 1) {
+                if !peered_either(t, &a.name, &b.name) {
+                    continue;
+                }
+                let o = overlapping(&a.address_space, &b.address_space);
+                if o.is_empty() {
+                    continue;
+                }
+                out.push(Finding::new(
+                    &DOC,
+                    format!("vnet/{}", a.name),
+                    format!(
+                        "VNets {} and {} are peered but their address spaces overlap ({})",
+                        a.name,
+                        b.name,
+                        o.join("; ")
+                    ),
+                    DOC.fix,
+                    &a.at,
+                ));
+            }
+            let Some(g) = moat_net::routing::gateway_for(t, &cx.e.ix, &a.name) else {
+                continue;
+            };
+            let remote = moat_net::routing::gateway_prefixes(t, &g);
+            let o = overlapping(&a.address_space, &remote);
+            if o.is_empty() {
+                continue;
+            }
+            out.push(Finding::new(
+                &DOC,
+                format!("vnet/{}", a.name),
+                format!(
+                    "VNet {} overlaps the on-premises or point-to-site ranges behind gateway {g} ({})",
+                    a.name,
+                    o.join("; ")
+                ),
+                DOC.fix,
+                &a.at,
+            ));
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! NET003 peering-not-transitive.
+
+use crate::rules::util::flow_finding;
+use crate::rules::util_infra::{dest_ip, source_vnet, vnet_at};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Verdict;
+use std::collections::HashSet;
+
+/// The rule.
+pub struct Net003;
+/// Its registration.
+pub static RULE: Net003 = Net003;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "NET003",
+    name: "peering-not-transitive",
+    severity: Severity::Error,
+    what: "A flow an operation needs would have to cross two VNet peerings (spoke to hub to spoke), or reach a spoke from on premises through a hub gateway the spoke does not use, and nothing in the hub forwards it.",
+    why: "VNet peering is not transitive: a spoke reaches only the VNets it is peered with. In a hub-spoke design spoke-to-spoke traffic needs a user-defined route to a firewall or appliance in the hub, and on-premises traffic reaches a spoke only when the spoke uses the hub's gateway (gateway transit).",
+    example: "virtual_networks:\n  - { name: hub, address_space: [10.100.0.0/16], peerings: [{ remote_vnet: spoke-a }, { remote_vnet: spoke-b }] }\n  - { name: spoke-a, address_space: [10.1.0.0/16], peerings: [{ remote_vnet: hub }] }   # computes\n  - { name: spoke-b, address_space: [10.2.0.0/16], peerings: [{ remote_vnet: hub }] }   # private endpoints",
+    fix: "Route spoke traffic through a firewall in the hub (0.0.0.0/0 or the other spoke's range to the firewall, allowing forwarded traffic), peer the spokes directly, or enable gateway transit (use_remote_gateways) for on-premises.",
+    sources: &[
+        "seed 004: Outbound access (hub-spoke: computes in the spoke must reach the firewall)",
+        "facts §1.9",
+    ],
+    path: true,
+};
+
+impl Rule for Net003 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let t = cx.t;
+        let mut seen = HashSet::new();
+        for r in cx.ops() {
+            for f in r.flows.iter().filter(|f| f.verdict == Verdict::Denied) {
+                let tr = &f.trace;
+                let Some(hop) = &tr.blocked_by else { continue };
+                let Some(dst_vnet) = dest_ip(tr)
+                    .and_then(|ip| cx.e.subnet_of(ip))
+                    .map(|s| s.split('/').next().unwrap_or_default().to_string())
+                else {
+                    continue;
+                };
+                let src_vnet = tr.from.parse().ok().and_then(|a| source_vnet(cx, &a));
+                // The VNet to change, and what it misses.
+                let (subject, why) = match hop.code {
+                    "PEERING_NOT_TRANSITIVE" => {
+                        let Some(s) = src_vnet else { continue };
+                        let hub = t.virtual_networks.iter().find(|h| {
+                            h.name != s
+                                && h.name != dst_vnet
+                                && moat_net::routing::peered(t, &cx.e.ix, &h.name, &s)
+                                && moat_net::routing::peered(t, &cx.e.ix, &h.name, &dst_vnet)
+                        });
+                        let why = match hub {
+                            Some(hub) => format!(
+                                "VNet {dst_vnet} is two peerings away from VNet {s}, across {}",
+                                hub.name
+                            ),
+                            None => format!("VNet {dst_vnet} is not peered with VNet {s}"),
+                        };
+                        (s, why)
+                    }
+                    "ONPREM_NO_TRANSIT" => (
+                        dst_vnet.clone(),
+                        format!(
+                            "VNet {dst_vnet} does not use the gateway of the hub it is peered with"
+                        ),
+                    ),
+                    _ => continue,
+                };
+                if !seen.insert((subject.clone(), dst_vnet.clone())) {
+                    continue;
+                }
+                let what = format!("{} → {} ({}: {}; {why})", tr.from, tr.to, r.op, f.purpose);
+                out.push(flow_finding(
+                    &DOC,
+                    format!("vnet/{subject}"),
+                    what,
+                    f,
+                    &vnet_at(t, &subject),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! OUT004 firewall-bypassed-for-public-ip.
+
+use crate::rules::util::regional;
+use crate::rules::util_infra::{Origin, compute_groups};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::values::AddressPrefix;
+use moat_net::routing::{Lookup, NextHop, RouteSource, lookup};
+use moat_net::space::Space;
+use std::collections::HashSet;
+
+/// The rule.
+pub struct Out004;
+/// Its registration.
+pub static RULE: Out004 = Out004;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "OUT004",
+    name: "firewall-bypassed-for-public-ip",
+    severity: Severity::Warning,
+    what: "Computes with a public IP sit in a subnet whose internet traffic goes through a firewall or appliance (hub-spoke): the inbound management traffic from AzureMachineLearning (and Batch) needs a user-defined route that skips the firewall.",
+    why: "Azure ML and Batch connect in to public-IP computes from addresses not known in advance; the replies must leave the way the requests came, straight to the internet. In a hub-spoke design that means a route for the AzureMachineLearning (and BatchNodeManagement) tags with next hop Internet, which opens a path around the firewall; without it the replies go to the firewall and are dropped. The no-public-IP option removes the requirement.",
+    example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: spoke/training }]\nroute_tables: [{ name: rt, routes: [{ name: default, address_prefix: 0.0.0.0/0, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.100.0.4 }] }]",
+    fix: "Recreate the computes without public IP; otherwise add routes for AzureMachineLearning and BatchNodeManagement.<region> with next hop Internet.",
+    sources: &[
+        "seed 004: Outbound access (public IP compute needs a UDR to skip the firewall)",
+        "facts §1.9, §3.5, §6 rule 60",
+    ],
+    path: false,
+};
+
+impl Rule for Out004 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let mut seen = HashSet::new();
+        for g in compute_groups(cx, |c| c.subnet.is_some() && c.enable_node_public_ip) {
+            let Origin::Subnet(subnet) = &g.origin else {
+                continue;
+            };
+            if !seen.insert(subnet.clone()) {
+                continue;
+            }
+            let vnet = subnet.split('/').next().unwrap_or_default();
+            let routes = cx.e.routes(subnet);
+            // The internet path of the subnet: any third-party host.
+            let appliance = match lookup(&routes, &Space::external()) {
+                Lookup::Route(r) => match &r.next_hop {
+                    NextHop::VirtualAppliance { ip } => Some(*ip),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some(appliance) = appliance else { continue };
+            let ctx = cx.e.context(vnet);
+            let mut through = Vec::new();
+            let mut bypass = Vec::new();
+            for tag in [
+                "AzureMachineLearning".to_string(),
+                regional("BatchNodeManagement", g.workspace.region.as_deref()),
+            ] {
+                let set =
+                    cx.e.space
+                        .cover(&AddressPrefix::Tag(tag.clone()), &ctx)
+                        .sure;
+                if set.is_empty() {
+                    continue;
+                }
+                if let Lookup::Route(r) = lookup(&routes, &set) {
+                    match (&r.next_hop, &r.source) {
+                        (NextHop::Internet, RouteSource::User { table, route }) => {
+                            bypass.push(format!("{tag} (route {route} of {table})"));
+                        }
+                        (NextHop::VirtualAppliance { .. }, _) => through.push(tag),
+                        _ => {}
+                    }
+                }
+            }
+            let message = if !through.is_empty() {
+                format!(
+                    "public-IP computes of {subnet} ({}) route {} through the appliance at {appliance}: replies to inbound management traffic take another path than the requests and are dropped",
+                    g.names(),
+                    through.join(" and ")
+                )
+            } else if !bypass.is_empty() {
+                format!(
+                    "public-IP computes of {subnet} ({}) reach {} around the firewall at {appliance}: the documented bypass for inbound management, which no-public-IP computes do not need",
+                    g.names(),
+                    bypass.join(" and ")
+                )
+            } else {
+                continue;
+            };
+            out.push(Finding::new(
+                &DOC,
+                g.resource.clone(),
+                message,
+                DOC.fix,
+                &g.at,
+            ));
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! PE001 endpoint-without-dns.
+
+use crate::rules::util_core::{
+    answer_is_endpoint_of, describe_answer, resolve, resolver_of_subnet, served_names,
+    subnet_address,
+};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_net::dns::Answer;
+use moat_net::names::zones_for_group;
+use moat_packets::Protocol;
+
+/// The rule.
+pub struct Pe001;
+/// Its registration.
+pub static RULE: Pe001 = Pe001;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "PE001",
+    name: "endpoint-without-dns",
+    severity: Severity::Error,
+    what: "A private endpoint has no DNS zone group for a privatelink zone its target needs, and from the endpoint's own VNet the target's names do not resolve to the endpoint (no linked zone with the record, no custom DNS answering it).",
+    why: "A private endpoint is only used when the resource's name resolves to its address. Azure writes those records into the private DNS zones named in the endpoint's zone group (for a workspace: privatelink.api.azureml.ms and privatelink.notebooks.azure.net); without a zone group, and without a zone or DNS server that answers the names otherwise, clients keep resolving the public endpoint.",
+    example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
+    fix: "Create the privatelink zones, link them to the VNet, and add them to the endpoint's DNS zone group (or add the records to the DNS that VNet uses).",
+    sources: &[
+        "seed 003: Create a workspace that uses a private endpoint (private DNS zone commands)",
+        "facts §2.1, §11 (403 troubleshooting)",
+    ],
+    path: true,
+};
+
+impl Rule for Pe001 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for pe in &cx.t.private_endpoints {
+            if zones_for_group(&pe.group_id).is_empty() {
+                continue;
+            }
+            let grouped: Vec<String> = pe
+                .dns_zone_group
+                .iter()
+                .filter_map(|z| cx.e.ix.private_dns_zones.get(z))
+                .map(|&i| cx.t.private_dns_zones[i].name.to_ascii_lowercase())
+                .collect();
+            let Some(resolver) = resolver_of_subnet(cx, &pe.subnet) else {
+                continue;
+            };
+            let failing: Vec<_> = served_names(cx.t, pe)
+                .into_iter()
+                .filter(|n| !grouped.contains(&n.name.zone.to_ascii_lowercase()))
+                .filter_map(|n| {
+                    let r = resolve(cx, &n.name.fqdn, &resolver);
+                    (!answer_is_endpoint_of(cx.t, &r.answer, pe)).then_some((n, r))
+                })
+                .collect();
+            let Some((first, r)) = failing.first() else {
+                continue;
+            };
+            let Some(from) = subnet_address(&pe.subnet) else {
+                continue;
+            };
+            let zones: Vec<&str> = {
+                let mut z: Vec<&str> = failing.iter().map(|(n, _)| n.name.zone).collect();
+                z.dedup();
+                z
+            };
+            let what = format!(
+                "private endpoint {} has no DNS zone group entry for {}; from {resolver}, {} resolves to {}, not to the endpoint",
+                pe.name,
+                zones.join(" or "),
+                first.name.fqdn,
+                describe_answer(&r.answer)
+            );
+            let fix = format!(
+                "add {} (created, and linked to VNet {}) to the DNS zone group of private endpoint {}",
+                zones.join(" and "),
+                pe.subnet.split('/').next().unwrap_or_default(),
+                pe.name
+            );
+            let mut f = Finding::new(
+                &DOC,
+                format!("private-endpoint/{}", pe.name),
+                what,
+                fix,
+                &pe.at,
+            );
+            if let Some(t) = cx.trace(from, first.address.clone(), Protocol::TCP, 443) {
+                f = f.with_trace(t);
+            }
+            if matches!(r.answer, Answer::Unknown { .. }) {
+                // The model cannot tell what the DNS server answers.
+                f.severity = Severity::Warning;
+            }
+            out.push(f);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! PE007 registry-storage-wrong-subresource.
+
+use crate::rules::util::workspace_at;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::{Address, Kind};
+use moat_model::ml::OutboundDestination;
+
+/// The rule.
+pub struct Pe007;
+/// Its registration.
+pub static RULE: Pe007 = Pe007;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "PE007",
+    name: "registry-storage-wrong-subresource",
+    severity: Severity::Error,
+    what: "A private endpoint (or a managed network private endpoint rule) to a registry's storage account targets a sub-resource other than blob.",
+    why: "Registry assets are read from the blob service of the registry's storage account. An endpoint for file, queue, table or dfs does not carry those reads, so the registry's storage stays unreachable privately.",
+    example: "registries: [{ name: contosoreg }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]\nprivate_endpoints: [{ name: reg-st-pe, subnet: vnet/pe, target: \"registry/contosoreg:storage\", group_id: file }]",
+    fix: "Recreate the private endpoint with sub-resource blob.",
+    sources: &["seed 000: How to create a private endpoint for the Azure Storage Account, step 4"],
+    path: false,
+};
+
+fn is_registry_storage(a: &Address) -> bool {
+    matches!(a, Address::Resource { kind: Kind::Registry, sub: Some(s), .. } if s == "storage")
+}
+
+impl Rule for Pe007 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for pe in
+            cx.t.private_endpoints.iter().filter(|p| {
+                is_registry_storage(&p.target) && !p.group_id.eq_ignore_ascii_case("blob")
+            })
+        {
+            out.push(Finding::new(
+                &DOC,
+                format!("private-endpoint/{}", pe.name),
+                format!(
+                    "private endpoint {} to {} targets sub-resource {}, not blob",
+                    pe.name, pe.target, pe.group_id
+                ),
+                format!(
+                    "recreate private endpoint {} with sub-resource blob",
+                    pe.name
+                ),
+                &pe.at,
+            ));
+        }
+        for w in &cx.t.workspaces {
+            for r in &w.managed_network.outbound_rules {
+                let OutboundDestination::PrivateEndpoint(d) = &r.destination else {
+                    continue;
+                };
+                let target = d
+                    .service_resource
+                    .parse::<Address>()
+                    .ok()
+                    .or_else(|| Address::from_arm_id(&d.service_resource));
+                if !target.as_ref().is_some_and(is_registry_storage)
+                    || d.subresource_target.eq_ignore_ascii_case("blob")
+                {
+                    continue;
+                }
+                let at = if r.at.is_unknown() {
+                    workspace_at(cx, &w.name)
+                } else {
+                    r.at.clone()
+                };
+                out.push(Finding::new(
+                    &DOC,
+                    format!("workspace/{}", w.name),
+                    format!(
+                        "outbound rule {} of workspace {}'s managed network targets sub-resource {} of {}, not blob",
+                        r.name, w.name, d.subresource_target, d.service_resource
+                    ),
+                    format!("set subresource_target of outbound rule {} to blob", r.name),
+                    &at,
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! REG004 environment-create-in-private-registry.
+
+use crate::rules::util::registry_at;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::enums::PublicNetworkAccess;
+
+/// The rule.
+pub struct Reg004;
+/// Its registration.
+pub static RULE: Reg004 = Reg004;
+
+/// The client operation that says environments are created in registries from local files.
+pub const CREATE_ENVIRONMENT: &str = "registry.create-environment";
+
+static DOC: RuleDoc = RuleDoc {
+    code: "REG004",
+    name: "environment-create-in-private-registry",
+    severity: Severity::Error,
+    what: "A client creates assets in a registry whose managed container registry has public network access Disabled, where creating environment assets is not supported.",
+    why: "Environment images live in the registry's managed container registry. The documents state that creating an environment asset is not supported in a private registry whose container registry has public access disabled; the workaround is to create the environment in a workspace and share it. An error when a client declares the operation registry.create-environment; a warning when it declares only registry.create-from-local, since the input does not say which asset kinds it creates.",
+    example: "registries: [{ name: contosoreg, public_network_access: Disabled, acr: { public_network_access: Disabled } }]\nclients: [{ name: datasci, location: internet, operations: [registry.create-from-local, registry.create-environment] }]",
+    fix: "Create the environment in a workspace and share it to the registry.",
+    sources: &[
+        "seed 000: Create assets in registry from local files (note)",
+        "seed 001",
+        "facts §6 item 90",
+    ],
+    path: false,
+};
+
+impl Rule for Reg004 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let explicit = cx.intent.clients_doing(CREATE_ENVIRONMENT);
+        let mut creators: Vec<&str> = cx.intent.clients_doing("registry.create-from-local");
+        creators.extend(explicit.iter().copied());
+        creators.sort();
+        creators.dedup();
+        if creators.is_empty() {
+            return;
+        }
+        for r in
+            cx.t.registries
+                .iter()
+                .filter(|r| r.acr.public_network_access == Some(PublicNetworkAccess::Disabled))
+        {
+            for c in &creators {
+                let sure = explicit.contains(c);
+                let mut f = Finding::new(
+                    &DOC,
+                    format!("registry/{}", r.name),
+                    if sure {
+                        format!(
+                            "client {c} creates environments in registry {}, whose container registry has public network access Disabled: not supported",
+                            r.name
+                        )
+                    } else {
+                        format!(
+                            "client {c} creates assets in registry {}, whose container registry has public network access Disabled: environments cannot be created there (the input does not say whether {c} creates environments; declare {CREATE_ENVIRONMENT} if it does)",
+                            r.name
+                        )
+                    },
+                    DOC.fix,
+                    &registry_at(cx, &r.name),
+                );
+                if !sure {
+                    f.severity = Severity::Warning;
+                }
+                out.push(f);
+            }
+        }
+    }
+}

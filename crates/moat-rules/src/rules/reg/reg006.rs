@@ -1,0 +1,49 @@
+//! REG006 share-component-unsupported.
+
+use crate::rules::util::workspace_at;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+
+/// The rule.
+pub struct Reg006;
+/// Its registration.
+pub static RULE: Reg006 = Reg006;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "REG006",
+    name: "share-component-unsupported",
+    severity: Severity::Error,
+    what: "A workspace is set to share components to a registry.",
+    why: "Models, environments and data can be shared from a workspace to a registry; components cannot — sharing a component is not supported.",
+    example: "workspaces: [{ name: ws, shares_to: [{ registry: contosoreg, assets: [component] }] }]\nregistries: [{ name: contosoreg }]",
+    fix: "Create the component in the registry directly.",
+    sources: &[
+        "seed 000: Share assets from workspace to registry (note)",
+        "facts §6 item 88",
+    ],
+    path: false,
+};
+
+impl Rule for Reg006 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for r in cx.op("registry.share-from-workspace") {
+            let ws = r.subject.trim_start_matches("workspace/");
+            for q in r
+                .requirements
+                .iter()
+                .filter(|q| q.rule == Some("REG006") && q.met == Some(false))
+            {
+                out.push(Finding::new(
+                    &DOC,
+                    r.subject.clone(),
+                    format!("workspace {ws} is set to {}: {}", q.what, q.why),
+                    DOC.fix,
+                    &workspace_at(cx, ws),
+                ));
+            }
+        }
+    }
+}

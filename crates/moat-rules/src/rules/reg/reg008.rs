@@ -1,0 +1,50 @@
+//! REG008 registry-role-missing.
+
+use crate::rules::util::registry_at;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+
+/// The rule.
+pub struct Reg008;
+/// Its registration.
+pub static RULE: Reg008 = Reg008;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "REG008",
+    name: "registry-role-missing",
+    severity: Severity::Error,
+    what: "An identity that creates assets in a registry holds none of AzureML Registry User, Owner or Contributor on it.",
+    why: "Creating assets in a registry from local files is authorised by Azure RBAC on the registry: the identity used (a data scientist's Microsoft Entra user, for instance) needs the AzureML Registry User role, or Owner or Contributor. The network path alone is not enough.",
+    example: "registries: [{ name: contosoreg }]\nclients: [{ name: datasci, location: internet, operations: [registry.create-from-local] }]",
+    fix: "Assign the AzureML Registry User role on the registry to the identity.",
+    sources: &[
+        "seed 000: Create assets in registry from local files (public registry scenario)",
+        "seed 001",
+        "facts §6 item 93",
+    ],
+    path: false,
+};
+
+impl Rule for Reg008 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for r in cx.op("registry.create-from-local") {
+            let reg = r.subject.trim_start_matches("registry/");
+            for q in r
+                .requirements
+                .iter()
+                .filter(|q| q.rule == Some("REG008") && q.met == Some(false))
+            {
+                out.push(Finding::new(
+                    &DOC,
+                    r.subject.clone(),
+                    format!("requirement not met — {}: {}", q.what, q.why),
+                    DOC.fix,
+                    &registry_at(cx, reg),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! REG010 registry-deploy-egress-enabled.
+
+use crate::rules::util_core::online_endpoint_at;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+
+/// The rule.
+pub struct Reg010;
+/// Its registration.
+pub static RULE: Reg010 = Reg010;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "REG010",
+    name: "registry-deploy-egress-enabled",
+    severity: Severity::Error,
+    what: "A managed online deployment of a secure workspace (public access Disabled, no managed network) takes its model or environment from a registry while egress_public_network_access is enabled.",
+    why: "To deploy a registry model to a secure managed online endpoint, the deployment must have egress_public_network_access=disabled: Azure Machine Learning then creates the private endpoints from the deployment to the registry's storage and container registry. With public egress the deployment reaches only public resources. The flag cannot be changed after the deployment is created.",
+    example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nregistries: [{ name: contosoreg }]\nonline_endpoints: [{ name: score, workspace: ws, deployments: [{ name: blue, egress_public_network_access: Enabled, model: azureml://registries/contosoreg/models/m/versions/1 }] }]",
+    fix: "Recreate the deployment with egress_public_network_access=disabled (or move the workspace to a managed network).",
+    sources: &[
+        "seed 000: Deploy a model from registry to workspace",
+        "seed 001",
+        "facts §8 (legacy isolation)",
+    ],
+    path: false,
+};
+
+impl Rule for Reg010 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for r in cx.op("endpoint.deploy-from-registry") {
+            let ep = r.subject.trim_start_matches("online-endpoint/");
+            for q in r
+                .requirements
+                .iter()
+                .filter(|q| q.rule == Some("REG010") && q.met == Some(false))
+            {
+                out.push(Finding::new(
+                    &DOC,
+                    r.subject.clone(),
+                    format!(
+                        "{} with egress_public_network_access enabled: {}",
+                        q.what, q.why
+                    ),
+                    DOC.fix,
+                    &online_endpoint_at(cx, ep),
+                ));
+            }
+        }
+    }
+}

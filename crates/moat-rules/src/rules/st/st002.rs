@@ -1,0 +1,72 @@
+//! ST002 studio-storage-endpoint-vnet.
+
+use crate::rules::util_core::{endpoints_of, storage, studio_endpoints, vnet_part};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::Kind;
+use std::collections::BTreeSet;
+
+/// The rule.
+pub struct St002;
+/// Its registration.
+pub static RULE: St002 = St002;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "ST002",
+    name: "studio-storage-endpoint-vnet",
+    severity: Severity::Error,
+    what: "Studio is used through a workspace private endpoint in a VNet that holds no private endpoint of the workspace's default storage, which is reached through private endpoints elsewhere.",
+    why: "When studio is used and the storage account uses a private endpoint, the workspace private endpoint and the storage private endpoint must be in the same VNet (subnets may differ); otherwise studio cannot work with the data.",
+    example: "workspaces: [{ name: ws, public_network_access: Disabled, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\nprivate_endpoints:\n  - { name: ws-pe, subnet: client-vnet/pe, target: workspace/ws, group_id: amlworkspace }\n  - { name: st-pe, subnet: vnet/pe, target: storage/st, group_id: blob }\nclients: [{ name: datasci, location: vm/jumpbox, operations: [studio.open] }]",
+    fix: "Create a private endpoint for the storage account in the VNet of the workspace private endpoint studio users come through (any subnet).",
+    sources: &[
+        "seed 002: Limitations, Azure storage account (private endpoint)",
+        "facts §6 item 22",
+    ],
+    path: false,
+};
+
+impl Rule for St002 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for w in &cx.t.workspaces {
+            let Some(st) = w.storage_account.as_deref().and_then(|n| storage(cx, n)) else {
+                continue;
+            };
+            let st_vnets: BTreeSet<&str> = endpoints_of(cx.t, Kind::Storage, &st.name)
+                .iter()
+                .map(|p| vnet_part(&p.subnet))
+                .collect();
+            if st_vnets.is_empty() {
+                continue;
+            }
+            let mut seen = std::collections::HashSet::new();
+            for (client, pe, t) in studio_endpoints(cx, &w.name) {
+                let vnet = vnet_part(&pe.subnet);
+                if st_vnets.contains(vnet) || !seen.insert(pe.name.clone()) {
+                    continue;
+                }
+                out.push(
+                    Finding::new(
+                        &DOC,
+                        format!("storage/{}", st.name),
+                        format!(
+                            "client {client} uses studio through workspace private endpoint {} in VNet {vnet}, but storage {}'s private endpoints are in {}",
+                            pe.name,
+                            st.name,
+                            st_vnets.iter().copied().collect::<Vec<_>>().join(", ")
+                        ),
+                        format!(
+                            "create a private endpoint for storage {} in VNet {vnet}",
+                            st.name
+                        ),
+                        &st.at,
+                    )
+                    .with_trace(t),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! ST004 storage-workspace-access-missing.
+
+use crate::rules::util_core::storage;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::{Address, Kind};
+use moat_packets::Protocol;
+
+/// The rule.
+pub struct St004;
+/// Its registration.
+pub static RULE: St004 = St004;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "ST004",
+    name: "storage-workspace-access-missing",
+    severity: Severity::Error,
+    what: "The workspace's default storage is limited to selected networks, has no resource-instance rule admitting the workspace, and does not let trusted Azure services through.",
+    why: "Part of Azure Machine Learning's access to the default storage comes from the service itself, acting with the workspace's managed identity, not from inside the VNet. With 'Selected networks' the storage firewall admits it only through a resource instance rule for Microsoft.MachineLearningServices/workspaces naming the workspace, or through the trusted-services exception.",
+    example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, network_rules: { default_action: Deny, bypass: [None] } }]",
+    fix: "Add a resource instance rule for Microsoft.MachineLearningServices/workspaces naming the workspace to the storage firewall (or allow trusted Azure services).",
+    sources: &[
+        "seed 002: Secure Azure storage accounts, steps 3-4 and tip",
+        "facts §1.5, §6 item 24",
+    ],
+    path: false,
+};
+
+impl Rule for St004 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for w in &cx.t.workspaces {
+            let Some(st) = w.storage_account.as_deref().and_then(|n| storage(cx, n)) else {
+                continue;
+            };
+            // The workspace's service reaching its storage, as the engine's resource firewall
+            // decides it: only the "selected networks, neither instance nor trusted" outcome is
+            // this rule's.
+            let Some(t) = cx.trace(
+                Address::resource(Kind::Workspace, &w.name),
+                Address::resource(Kind::Storage, &st.name).with_sub("blob"),
+                Protocol::TCP,
+                443,
+            ) else {
+                continue;
+            };
+            if t.blocked_by.as_ref().map(|h| h.code) != Some("RF_SERVICE_DENIED") {
+                continue;
+            }
+            out.push(
+                Finding::new(
+                    &DOC,
+                    format!("storage/{}", st.name),
+                    format!(
+                        "storage {} admits selected networks only, with no resource instance rule for workspace {} and no trusted-services exception: the workspace's service is refused",
+                        st.name, w.name
+                    ),
+                    format!(
+                        "add a resource instance rule (Microsoft.MachineLearningServices/workspaces, {}) to storage {}",
+                        w.name, st.name
+                    ),
+                    &st.at,
+                )
+                .with_trace(t),
+            );
+        }
+    }
+}

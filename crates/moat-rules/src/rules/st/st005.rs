@@ -1,0 +1,77 @@
+//! ST005 storage-smb-through-firewall.
+
+use crate::rules::util::{destination, failing_flows, flow_finding};
+use crate::rules::util_core::storage;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::{Address, Kind};
+
+/// The rule.
+pub struct St005;
+/// Its registration.
+pub static RULE: St005 = St005;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "ST005",
+    name: "storage-smb-through-firewall",
+    severity: Severity::Error,
+    what: "A firewall sits between a compute and the private endpoint of the workspace storage's file service, and does not let TCP 445 (SMB) through.",
+    why: "Compute instances and clusters mount the default storage's file share over SMB on TCP 445. When a firewall is on the path to the storage private endpoints (a route through a hub appliance), port 445 must be allowed there as well as 443.",
+    example: "workspaces: [{ name: ws, storage_account: st }]\ncomputes: [{ name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: spoke/training }]\nroute_tables: [{ name: rt, routes: [{ name: pe-via-fw, address_prefix: 10.1.3.0/24, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.100.0.4 }] }]",
+    fix: "Allow TCP 445 from the compute subnets to the storage private endpoints on the firewall.",
+    sources: &[
+        "seed 002: Required public internet access (Storage.region, 445 note)",
+        "facts §3.2, §6 item 55",
+    ],
+    path: true,
+};
+
+impl Rule for St005 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let mut seen = std::collections::HashSet::new();
+        for (_, f) in failing_flows(cx, "job.run") {
+            if f.trace.port != 445 {
+                continue;
+            }
+            let Some(dst) = destination(f) else { continue };
+            if !matches!(
+                &dst,
+                Address::Resource {
+                    kind: Kind::Storage,
+                    ..
+                }
+            ) {
+                continue;
+            }
+            let Some(hop) = &f.trace.blocked_by else {
+                continue;
+            };
+            // A firewall on the way to a private address (the storage's private endpoint).
+            let private = f.trace.hops.iter().any(|h| h.code == "DEST_ADDRESS");
+            if hop.step != "firewall" || !private {
+                continue;
+            }
+            let compute = f.trace.from.trim_start_matches("compute/").to_string();
+            let subnet =
+                cx.e.ix
+                    .computes
+                    .get(&compute)
+                    .and_then(|&i| cx.t.computes[i].subnet.clone())
+                    .unwrap_or_default();
+            if !seen.insert((subnet, dst.to_string(), hop.element.clone())) {
+                continue;
+            }
+            let what = format!(
+                "SMB (TCP 445) from compute {compute} to {dst} through {}",
+                hop.element
+            );
+            let at = storage(cx, crate::rules::util::name_of(&dst))
+                .map(|s| s.at.clone())
+                .unwrap_or_default();
+            out.push(flow_finding(&DOC, dst.to_string(), what, f, &at));
+        }
+    }
+}

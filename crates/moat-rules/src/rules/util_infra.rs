@@ -1,0 +1,399 @@
+//! Helpers shared by the infrastructure rules (ACR, CMP, EP, MVN, OUT, NET, EXF, MON): where
+//! computes send traffic from, flows with documented alternatives, and findings built from
+//! traces.
+
+use crate::context::Context;
+use crate::rules::util::flow_finding;
+use crate::{Finding, RuleDoc, Severity};
+use moat_engine::ops::FlowResult;
+use moat_engine::{Trace, Verdict};
+use moat_model::address::{Address, Kind};
+use moat_model::enums::PublicNetworkAccess;
+use moat_model::ml::{Compute, Workspace};
+use moat_model::{Provenance, Topology};
+use moat_packets::Protocol;
+use std::net::IpAddr;
+
+/// Where a group of computes sends its traffic from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A subnet of a customer VNet (`vnet/subnet`).
+    Subnet(String),
+    /// The workspace managed network.
+    Managed,
+    /// No VNet and no managed network (Azure's shared network).
+    NoVnet,
+}
+
+/// Computes that leave the same way: one subnet (and the same public-IP setting, which decides
+/// their egress), one managed network, or a single compute outside any network.
+pub struct ComputeGroup<'t> {
+    /// The subject of findings: `subnet/<vnet>/<subnet>`, `workspace/<n>`, `compute/<n>`.
+    pub resource: String,
+    pub at: Provenance,
+    pub origin: Origin,
+    pub workspace: &'t Workspace,
+    pub computes: Vec<&'t Compute>,
+    /// Whether the group's computes have node public IPs.
+    pub public_ip: bool,
+}
+
+impl ComputeGroup<'_> {
+    /// The compute traced for the whole group.
+    pub fn probe(&self) -> Address {
+        Address::resource(Kind::Compute, &self.computes[0].name)
+    }
+
+    /// The computes' names, for messages.
+    pub fn names(&self) -> String {
+        self.computes
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The region the group's traffic starts in: its VNet's, else its workspace's.
+    pub fn region(&self, t: &Topology) -> Option<String> {
+        match &self.origin {
+            Origin::Subnet(s) => vnet_region(t, s.split('/').next().unwrap_or_default())
+                .or_else(|| self.workspace.region.clone()),
+            _ => self.workspace.region.clone(),
+        }
+    }
+
+    /// Where the group sits, in words (`subnet vnet/training`).
+    pub fn place(&self) -> String {
+        match &self.origin {
+            Origin::Subnet(s) => format!("subnet {s}"),
+            Origin::Managed => format!("the managed network of workspace {}", self.workspace.name),
+            Origin::NoVnet => format!("compute {} (no VNet)", self.computes[0].name),
+        }
+    }
+
+    /// Whether a compute of the group is a compute instance.
+    pub fn has_instance(&self) -> bool {
+        self.computes
+            .iter()
+            .any(|c| c.compute_type == moat_model::enums::ComputeType::ComputeInstance)
+    }
+}
+
+/// The computes of the topology grouped by where they leave from, keeping input order.
+pub fn compute_groups<'t>(
+    cx: &Context<'_, 't>,
+    keep: impl Fn(&Compute) -> bool,
+) -> Vec<ComputeGroup<'t>> {
+    let t: &'t Topology = cx.t;
+    let mut out: Vec<ComputeGroup<'t>> = Vec::new();
+    for c in t.computes.iter().filter(|c| keep(c)) {
+        let Some(w) =
+            cx.e.ix
+                .workspaces
+                .get(&c.workspace)
+                .map(|&i| &t.workspaces[i])
+        else {
+            continue;
+        };
+        let (origin, resource, at, public_ip) = match &c.subnet {
+            Some(s) => (
+                Origin::Subnet(s.clone()),
+                format!("subnet/{s}"),
+                subnet_at(t, s),
+                c.enable_node_public_ip,
+            ),
+            None if w.managed_network.enabled() => (
+                Origin::Managed,
+                format!("workspace/{}", w.name),
+                w.at.clone(),
+                false,
+            ),
+            None => (
+                Origin::NoVnet,
+                format!("compute/{}", c.name),
+                c.at.clone(),
+                c.enable_node_public_ip,
+            ),
+        };
+        match out.iter_mut().find(|g| {
+            g.resource == resource && g.public_ip == public_ip && g.workspace.name == w.name
+        }) {
+            Some(g) => g.computes.push(c),
+            None => out.push(ComputeGroup {
+                resource,
+                at,
+                origin,
+                workspace: w,
+                computes: vec![c],
+                public_ip,
+            }),
+        }
+    }
+    out
+}
+
+/// Where a subnet (`vnet/subnet`) is written.
+pub fn subnet_at(t: &Topology, key: &str) -> Provenance {
+    let (v, s) = key.split_once('/').unwrap_or((key, ""));
+    t.virtual_networks
+        .iter()
+        .find(|x| x.name == v)
+        .and_then(|x| x.subnets.iter().find(|y| y.name == s))
+        .map(|y| y.at.clone())
+        .unwrap_or_default()
+}
+
+/// The region of a VNet, when known.
+pub fn vnet_region(t: &Topology, vnet: &str) -> Option<String> {
+    t.virtual_networks
+        .iter()
+        .find(|v| v.name == vnet)
+        .and_then(|v| v.region.clone())
+}
+
+/// Whether a customer private endpoint targets the workspace.
+pub fn has_workspace_endpoint(t: &Topology, workspace: &str) -> bool {
+    t.private_endpoints.iter().any(|p| {
+        matches!(&p.target, Address::Resource { kind: Kind::Workspace, name, .. } if name == workspace)
+    })
+}
+
+/// A workspace secured for the network: public access Disabled, a private endpoint, or a
+/// managed network.
+pub fn is_secure(t: &Topology, w: &Workspace) -> bool {
+    w.public_network_access == PublicNetworkAccess::Disabled
+        || has_workspace_endpoint(t, &w.name)
+        || w.managed_network.enabled()
+}
+
+/// The VNets holding private endpoints to `target` (any sub-resource).
+pub fn endpoint_vnets(t: &Topology, kind: Kind, name: &str) -> Vec<String> {
+    let mut v: Vec<String> = t
+        .private_endpoints
+        .iter()
+        .filter(|p| matches!(&p.target, Address::Resource { kind: k, name: n, .. } if *k == kind && n == name))
+        .map(|p| p.subnet.split('/').next().unwrap_or_default().to_string())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Traces one flow from `from`.
+pub fn trace(
+    cx: &Context,
+    from: &Address,
+    to: Address,
+    protocol: Protocol,
+    port: u16,
+) -> Option<Trace> {
+    cx.trace(from.clone(), to, protocol, port)
+}
+
+/// A flow a place needs, with the documented alternatives that satisfy it as well (every
+/// alternative must pass, for instance the FQDNs that replace a service tag).
+pub struct Need {
+    /// What it is for, in words.
+    pub label: String,
+    pub to: Address,
+    pub protocol: Protocol,
+    pub port: u16,
+    pub alternatives: Vec<Address>,
+}
+
+impl Need {
+    /// A need without alternatives.
+    pub fn new(label: impl Into<String>, to: Address, protocol: Protocol, port: u16) -> Need {
+        Need {
+            label: label.into(),
+            to,
+            protocol,
+            port,
+            alternatives: Vec::new(),
+        }
+    }
+
+    /// The same need, also met when every one of `alternatives` passes.
+    pub fn or_all(mut self, alternatives: Vec<Address>) -> Need {
+        self.alternatives = alternatives;
+        self
+    }
+
+    /// `tag:X tcp/443`, for messages.
+    pub fn describe(&self) -> String {
+        format!("{} {}/{}", self.to, self.protocol, self.port)
+    }
+}
+
+/// The failing trace of a need from `from`, or `None` when it is met (by the main destination
+/// or by all its alternatives) or cannot be traced. When the main destination fails and the
+/// alternatives are not denied but some cannot be decided, the undecided alternative is the
+/// answer (a warning saying what is missing), not the main destination's denial.
+pub fn unmet(cx: &Context, from: &Address, need: &Need) -> Option<Trace> {
+    let main = trace(cx, from, need.to.clone(), need.protocol, need.port)?;
+    if main.verdict == Verdict::Allowed || need.alternatives.is_empty() {
+        return (main.verdict != Verdict::Allowed).then_some(main);
+    }
+    let mut undecided = None;
+    for a in &need.alternatives {
+        let Some(t) = trace(cx, from, a.clone(), need.protocol, need.port) else {
+            return Some(main);
+        };
+        match t.verdict {
+            Verdict::Allowed => {}
+            Verdict::Denied => return Some(main),
+            Verdict::Unknown => {
+                undecided.get_or_insert(t);
+            }
+        }
+    }
+    undecided
+}
+
+/// A finding for a flow that should pass and does not (denied: the rule's severity; unknown:
+/// a warning saying what the model lacks), with its trace.
+pub fn blocked_finding(
+    doc: &RuleDoc,
+    resource: impl Into<String>,
+    what: impl Into<String>,
+    t: Trace,
+    at: &Provenance,
+) -> Finding {
+    // The engine's fix names a service tag by its address block; name the tag instead.
+    let tag_fix = match (t.to.strip_prefix("tag:"), &t.blocked_by) {
+        (Some(tag), Some(h))
+            if t.verdict == Verdict::Denied && matches!(h.step, "nsg" | "firewall") =>
+        {
+            Some(format!(
+                "allow {}/{} to service tag {tag} on {}",
+                t.protocol, t.port, h.element
+            ))
+        }
+        _ => None,
+    };
+    let f = FlowResult {
+        purpose: String::new(),
+        verdict: t.verdict,
+        trace: t,
+    };
+    let mut finding = flow_finding(doc, resource.into(), what.into(), &f, at);
+    if let Some(fix) = tag_fix {
+        finding.fix = fix;
+    }
+    finding
+}
+
+/// A finding for a flow that should not pass and may: allowed flows are the documented risk
+/// (the rule's severity); flows the model cannot decide are reported at most as warnings,
+/// saying what is missing. Denied flows give no finding.
+pub fn open_finding(
+    doc: &RuleDoc,
+    resource: impl Into<String>,
+    what: &str,
+    t: Trace,
+    at: &Provenance,
+) -> Option<Finding> {
+    let message = match t.verdict {
+        Verdict::Denied => return None,
+        Verdict::Allowed => format!("{what} is open"),
+        Verdict::Unknown => format!(
+            "cannot tell whether {what} is closed: {}",
+            t.missing
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "the model lacks a value".into())
+        ),
+    };
+    let unknown = t.verdict == Verdict::Unknown;
+    let mut f = Finding::new(doc, resource, message, doc.fix, at).with_trace(t);
+    if unknown {
+        f.severity = Severity::Warning.min(doc.severity);
+    }
+    Some(f)
+}
+
+/// Of two failing traces, the one that explains better: a denied trace before an undecided one,
+/// otherwise the first.
+pub fn worst(a: Option<Trace>, b: Trace) -> Option<Trace> {
+    match a {
+        Some(x) if !(x.verdict == Verdict::Unknown && b.verdict == Verdict::Denied) => Some(x),
+        _ => Some(b),
+    }
+}
+
+/// The destination address a trace resolved to, when it is a single address.
+pub fn dest_ip(t: &Trace) -> Option<IpAddr> {
+    t.hops
+        .iter()
+        .find(|h| h.code == "DEST_ADDRESS")
+        .and_then(|h| h.detail.rsplit(' ').next())
+        .and_then(|s| s.parse().ok())
+}
+
+/// The VNet a flow starts in, when its source sits in one.
+pub fn source_vnet(cx: &Context, from: &Address) -> Option<String> {
+    let t = cx.t;
+    let nic_vnet = |vm: &str| {
+        t.virtual_machines
+            .iter()
+            .find(|v| v.name == vm)
+            .and_then(|v| v.network_interfaces.first())
+            .and_then(|n| t.network_interfaces.iter().find(|x| &x.name == n))
+            .map(|n| n.subnet.split('/').next().unwrap_or_default().to_string())
+    };
+    let subnet_vnet = |s: &Option<String>| {
+        s.as_ref()
+            .map(|s| s.split('/').next().unwrap_or_default().to_string())
+    };
+    match from {
+        Address::Subnet { vnet, .. } => Some(vnet.clone()),
+        Address::Ip(ip) => {
+            cx.e.subnet_of(*ip)
+                .map(|s| s.split('/').next().unwrap_or_default().to_string())
+        }
+        Address::Resource { kind, name, .. } => match kind {
+            Kind::Compute => t
+                .computes
+                .iter()
+                .find(|c| &c.name == name)
+                .and_then(|c| subnet_vnet(&c.subnet)),
+            Kind::Aks => t
+                .aks_clusters
+                .iter()
+                .find(|c| &c.name == name)
+                .and_then(|c| subnet_vnet(&c.subnet)),
+            Kind::Vm => nic_vnet(name),
+            Kind::Client => match t
+                .clients
+                .iter()
+                .find(|c| &c.name == name)
+                .map(|c| &c.location)
+            {
+                Some(moat_model::clients::ClientPlace::Vm(vm)) => nic_vnet(vm),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether two VNets are peered (a peering declared on either side counts: Azure refuses the
+/// second side when address spaces overlap, and a one-sided peering is still a design intent).
+pub fn peered_either(t: &Topology, a: &str, b: &str) -> bool {
+    let side = |x: &str, y: &str| {
+        t.virtual_networks
+            .iter()
+            .any(|v| v.name == x && v.peerings.iter().any(|p| p.remote_vnet == y))
+    };
+    side(a, b) || side(b, a)
+}
+
+/// Where a VNet is written.
+pub fn vnet_at(t: &Topology, vnet: &str) -> Provenance {
+    t.virtual_networks
+        .iter()
+        .find(|v| v.name == vnet)
+        .map(|v| v.at.clone())
+        .unwrap_or_default()
+}

@@ -1,0 +1,74 @@
+//! WS003 selected-ip-client-not-allowed.
+
+use crate::rules::util::{destination, flow_finding, name_of, workspace_at};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Verdict;
+use moat_model::address::{Address, Kind};
+use std::collections::HashSet;
+
+/// The rule.
+pub struct Ws003;
+/// Its registration.
+pub static RULE: Ws003 = Ws003;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "WS003",
+    name: "selected-ip-client-not-allowed",
+    severity: Severity::Error,
+    what: "A client that reaches the workspace over its public endpoint leaves for the internet from an address the workspace IP allow list does not contain.",
+    why: "With public access 'Enabled from selected IP addresses', the workspace answers only the IPv4 addresses and ranges in its allow list. What counts is the address the client's traffic shows on the internet (its NAT or proxy address), not its private address.",
+    example: "workspaces: [{ name: ws, public_network_access: Enabled, network_acls: { default_action: Deny, ip_rules: [16.17.18.0/24] } }]\nclients: [{ name: laptop, location: internet, public_address: 20.1.2.3 }]",
+    fix: "Add the client's public address (or its range) to the workspace IP allow list, or connect it privately.",
+    sources: &[
+        "seed 004: Inbound access (Enabled from selected IP addresses)",
+        "facts §1.1 IP allow list, §6 item 13",
+    ],
+    path: true,
+};
+
+impl Rule for Ws003 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let mut seen = HashSet::new();
+        for op in ["studio.open", "sdk.connect"] {
+            for r in cx.op(op) {
+                for f in r.flows.iter().filter(|f| f.verdict != Verdict::Allowed) {
+                    let Some(dst) = destination(f) else { continue };
+                    if !matches!(
+                        &dst,
+                        Address::Resource {
+                            kind: Kind::Workspace,
+                            ..
+                        }
+                    ) {
+                        continue;
+                    }
+                    let Some(hop) = &f.trace.blocked_by else {
+                        continue;
+                    };
+                    if !matches!(hop.code, "RF_IP_NOT_ALLOWED" | "RF_IP_UNDECIDED") {
+                        continue;
+                    }
+                    let ws = name_of(&dst).to_string();
+                    if !seen.insert((f.trace.from.clone(), ws.clone())) {
+                        continue;
+                    }
+                    let what = format!(
+                        "{} → workspace {ws} over the public endpoint (IP allow list)",
+                        f.trace.from
+                    );
+                    out.push(flow_finding(
+                        &DOC,
+                        format!("workspace/{ws}"),
+                        what,
+                        f,
+                        &workspace_at(cx, &ws),
+                    ));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! WS005 control-plane-is-public.
+
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::enums::PublicNetworkAccess;
+
+/// The rule.
+pub struct Ws005;
+/// Its registration.
+pub static RULE: Ws005 = Ws005;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "WS005",
+    name: "control-plane-is-public",
+    severity: Severity::Info,
+    what: "A private workspace (public network access Disabled) is still managed through Azure Resource Manager's public endpoint.",
+    why: "Private endpoints carry the data plane only: studio, the workspace APIs, the SDK. Management operations — creating, updating or deleting compute, deleting the workspace — go to Azure Resource Manager over the public internet whatever the private endpoints, so the people and pipelines that perform them need to reach management.azure.com.",
+    example: "workspaces: [{ name: ws, public_network_access: Disabled }]",
+    fix: "Nothing to change; allow AzureResourceManager (management.azure.com) for whoever manages the workspace.",
+    sources: &["seed 003: Limitations (control plane)", "facts §6 item 3"],
+    path: false,
+};
+
+impl Rule for Ws005 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for w in
+            cx.t.workspaces
+                .iter()
+                .filter(|w| w.public_network_access == PublicNetworkAccess::Disabled)
+        {
+            out.push(Finding::new(
+                &DOC,
+                format!("workspace/{}", w.name),
+                format!(
+                    "workspace {} is private, but creating or deleting compute and deleting the workspace still go through Azure Resource Manager's public endpoint",
+                    w.name
+                ),
+                DOC.fix,
+                &w.at,
+            ));
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! WS006 workspace-without-compute-cluster.
+
+use crate::rules::util_core::{acr, acr_behind_vnet};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::enums::ComputeType;
+
+/// The rule.
+pub struct Ws006;
+/// Its registration.
+pub static RULE: Ws006 = Ws006;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "WS006",
+    name: "workspace-without-compute-cluster",
+    severity: Severity::Error,
+    what: "The workspace's container registry is behind a VNet (public access Disabled, a private endpoint, or service-endpoint rules) and the workspace has no compute cluster.",
+    why: "Azure Machine Learning cannot build images directly in a container registry that sits behind a VNet; it builds them on a compute cluster of the workspace instead. Without any cluster there is nothing to build environment images on, so jobs and deployments that need a custom image fail.",
+    example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled }]",
+    fix: "Create a CPU compute cluster in the workspace and set it as image_build_compute.",
+    sources: &[
+        "seed 002: Azure Container Registry prerequisites",
+        "seed 002: Enable Azure Container Registry (ACR), step 4",
+        "facts §6 item 43",
+    ],
+    path: false,
+};
+
+impl Rule for Ws006 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for w in &cx.t.workspaces {
+            let Some(a) = w.container_registry.as_deref().and_then(|n| acr(cx, n)) else {
+                continue;
+            };
+            if !acr_behind_vnet(cx.t, a) {
+                continue;
+            }
+            let has_cluster =
+                cx.t.computes
+                    .iter()
+                    .any(|c| c.workspace == w.name && c.compute_type == ComputeType::AmlCompute);
+            if has_cluster {
+                continue;
+            }
+            out.push(Finding::new(
+                &DOC,
+                format!("workspace/{}", w.name),
+                format!(
+                    "container registry {} of workspace {} is behind a VNet, and the workspace has no compute cluster to build images on",
+                    a.name, w.name
+                ),
+                DOC.fix,
+                &w.at,
+            ));
+        }
+    }
+}

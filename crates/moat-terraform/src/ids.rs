@@ -1,0 +1,497 @@
+//! ARM resource ids: synthesised for the resources a configuration declares (so that
+//! `azurerm_subnet.x.id` names the subnet by identity), and parsed back into the model's names.
+//!
+//! A synthesised id has the shape Azure gives it:
+//! `/subscriptions/<unknown>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>`.
+//! The subscription is never known from the configuration, and an unknown resource group reads
+//! `<unknown>` too; neither is used to link resources. An unknown name is replaced by the
+//! resource's Terraform address, which is also the name the model gives the resource, so links
+//! hold even then.
+
+use crate::config::Mode;
+use crate::value::{ResObj, Value};
+use std::rc::Rc;
+
+/// How a resource type's id is built.
+enum Shape {
+    /// A resource in a resource group: the ARM type.
+    Top(&'static str),
+    /// A child named through an attribute holding the parent's name: parent ARM type, the
+    /// attribute, and the child segment.
+    ChildOfName(&'static str, &'static str, &'static str),
+    /// A child of the resource whose id an attribute holds: the attribute and the child segment.
+    ChildOfId(&'static str, &'static str),
+    /// The id of another resource, as association resources have.
+    SameAs(&'static str),
+    /// Two ids joined by `|`, as some association resources have.
+    Pair(&'static str, &'static str),
+}
+
+fn shape(rtype: &str) -> Option<Shape> {
+    use Shape::*;
+    Some(match rtype {
+        "azurerm_virtual_network" => Top("Microsoft.Network/virtualNetworks"),
+        "azurerm_network_security_group" => Top("Microsoft.Network/networkSecurityGroups"),
+        "azurerm_application_security_group" => Top("Microsoft.Network/applicationSecurityGroups"),
+        "azurerm_route_table" => Top("Microsoft.Network/routeTables"),
+        "azurerm_nat_gateway" => Top("Microsoft.Network/natGateways"),
+        "azurerm_public_ip" => Top("Microsoft.Network/publicIPAddresses"),
+        "azurerm_firewall" => Top("Microsoft.Network/azureFirewalls"),
+        "azurerm_firewall_policy" => Top("Microsoft.Network/firewallPolicies"),
+        "azurerm_ip_group" => Top("Microsoft.Network/ipGroups"),
+        "azurerm_virtual_network_gateway" => Top("Microsoft.Network/virtualNetworkGateways"),
+        "azurerm_local_network_gateway" => Top("Microsoft.Network/localNetworkGateways"),
+        "azurerm_virtual_network_gateway_connection" => Top("Microsoft.Network/connections"),
+        "azurerm_bastion_host" => Top("Microsoft.Network/bastionHosts"),
+        "azurerm_network_interface" => Top("Microsoft.Network/networkInterfaces"),
+        "azurerm_subnet_service_endpoint_storage_policy" => {
+            Top("Microsoft.Network/serviceEndpointPolicies")
+        }
+        "azurerm_private_endpoint" => Top("Microsoft.Network/privateEndpoints"),
+        "azurerm_private_dns_zone" => Top("Microsoft.Network/privateDnsZones"),
+        "azurerm_private_dns_resolver" => Top("Microsoft.Network/dnsResolvers"),
+        "azurerm_private_dns_resolver_dns_forwarding_ruleset" => {
+            Top("Microsoft.Network/dnsForwardingRulesets")
+        }
+        "azurerm_linux_virtual_machine"
+        | "azurerm_windows_virtual_machine"
+        | "azurerm_virtual_machine" => Top("Microsoft.Compute/virtualMachines"),
+        "azurerm_storage_account" => Top("Microsoft.Storage/storageAccounts"),
+        "azurerm_key_vault" => Top("Microsoft.KeyVault/vaults"),
+        "azurerm_container_registry" => Top("Microsoft.ContainerRegistry/registries"),
+        "azurerm_application_insights" => Top("Microsoft.Insights/components"),
+        "azurerm_monitor_private_link_scope" => Top("Microsoft.Insights/privateLinkScopes"),
+        "azurerm_log_analytics_workspace" => Top("Microsoft.OperationalInsights/workspaces"),
+        "azurerm_machine_learning_workspace" => Top("Microsoft.MachineLearningServices/workspaces"),
+        "azurerm_kubernetes_cluster" => Top("Microsoft.ContainerService/managedClusters"),
+        "azurerm_user_assigned_identity" => Top("Microsoft.ManagedIdentity/userAssignedIdentities"),
+        "azurerm_subnet" => ChildOfName(
+            "Microsoft.Network/virtualNetworks",
+            "virtual_network_name",
+            "subnets",
+        ),
+        "azurerm_network_security_rule" => ChildOfName(
+            "Microsoft.Network/networkSecurityGroups",
+            "network_security_group_name",
+            "securityRules",
+        ),
+        "azurerm_route" => ChildOfName(
+            "Microsoft.Network/routeTables",
+            "route_table_name",
+            "routes",
+        ),
+        "azurerm_virtual_network_peering" => ChildOfName(
+            "Microsoft.Network/virtualNetworks",
+            "virtual_network_name",
+            "virtualNetworkPeerings",
+        ),
+        "azurerm_private_dns_zone_virtual_network_link" => ChildOfName(
+            "Microsoft.Network/privateDnsZones",
+            "private_dns_zone_name",
+            "virtualNetworkLinks",
+        ),
+        "azurerm_private_dns_a_record" => {
+            ChildOfName("Microsoft.Network/privateDnsZones", "zone_name", "A")
+        }
+        "azurerm_private_dns_aaaa_record" => {
+            ChildOfName("Microsoft.Network/privateDnsZones", "zone_name", "AAAA")
+        }
+        "azurerm_private_dns_cname_record" => {
+            ChildOfName("Microsoft.Network/privateDnsZones", "zone_name", "CNAME")
+        }
+        "azurerm_firewall_network_rule_collection" => ChildOfName(
+            "Microsoft.Network/azureFirewalls",
+            "azure_firewall_name",
+            "networkRuleCollections",
+        ),
+        "azurerm_firewall_application_rule_collection" => ChildOfName(
+            "Microsoft.Network/azureFirewalls",
+            "azure_firewall_name",
+            "applicationRuleCollections",
+        ),
+        "azurerm_monitor_private_link_scoped_service" => ChildOfName(
+            "Microsoft.Insights/privateLinkScopes",
+            "scope_name",
+            "scopedResources",
+        ),
+        "azurerm_machine_learning_compute_cluster"
+        | "azurerm_machine_learning_compute_instance"
+        | "azurerm_machine_learning_inference_cluster" => {
+            ChildOfId("machine_learning_workspace_id", "computes")
+        }
+        "azurerm_machine_learning_workspace_network_outbound_rule_fqdn"
+        | "azurerm_machine_learning_workspace_network_outbound_rule_private_endpoint"
+        | "azurerm_machine_learning_workspace_network_outbound_rule_service_tag" => {
+            ChildOfId("workspace_id", "outboundRules")
+        }
+        "azurerm_firewall_policy_rule_collection_group" => {
+            ChildOfId("firewall_policy_id", "ruleCollectionGroups")
+        }
+        "azurerm_private_dns_resolver_inbound_endpoint" => {
+            ChildOfId("private_dns_resolver_id", "inboundEndpoints")
+        }
+        "azurerm_private_dns_resolver_outbound_endpoint" => {
+            ChildOfId("private_dns_resolver_id", "outboundEndpoints")
+        }
+        "azurerm_private_dns_resolver_forwarding_rule" => {
+            ChildOfId("dns_forwarding_ruleset_id", "forwardingRules")
+        }
+        "azurerm_private_dns_resolver_virtual_network_link" => {
+            ChildOfId("dns_forwarding_ruleset_id", "virtualNetworkLinks")
+        }
+        "azurerm_subnet_network_security_group_association"
+        | "azurerm_subnet_route_table_association"
+        | "azurerm_subnet_nat_gateway_association" => SameAs("subnet_id"),
+        "azurerm_storage_account_network_rules" => SameAs("storage_account_id"),
+        "azurerm_nat_gateway_public_ip_association" => {
+            Pair("nat_gateway_id", "public_ip_address_id")
+        }
+        "azurerm_network_interface_security_group_association" => {
+            Pair("network_interface_id", "network_security_group_id")
+        }
+        "azurerm_network_interface_application_security_group_association" => {
+            Pair("network_interface_id", "application_security_group_id")
+        }
+        _ => return None,
+    })
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::to_tf_string)
+}
+
+/// The model name of a resource: its `name`, or its Terraform address when the name is unknown.
+pub fn name_or_addr(obj: &ResObj) -> String {
+    text(obj.attrs.get("name")).unwrap_or_else(|| fallback_name(&obj.addr))
+}
+
+/// A name made of a Terraform address (`/` is not allowed in model names).
+pub fn fallback_name(addr: &str) -> String {
+    addr.replace('/', "_")
+}
+
+fn rg_segment(obj: &ResObj) -> String {
+    text(obj.attrs.get("resource_group_name")).unwrap_or_else(|| "<unknown>".into())
+}
+
+/// The id of an instance, when the provider would report one the configuration determines.
+pub fn synth(rtype: &str, obj: &ResObj) -> Option<Value> {
+    let name = name_or_addr(obj);
+    let unknown = |why: &str| {
+        Some(Value::unknown(
+            format!("the id of `{}` is unknown: {why}", obj.addr),
+            &obj.loc,
+        ))
+    };
+    let attr = |k: &str| obj.attrs.get(k);
+    let id = match rtype {
+        "azurerm_resource_group" => format!("/subscriptions/<unknown>/resourceGroups/{name}"),
+        "azapi_resource" => return azapi_id(obj),
+        _ => match shape(rtype)? {
+            Shape::Top(t) => format!(
+                "/subscriptions/<unknown>/resourceGroups/{}/providers/{t}/{name}",
+                rg_segment(obj)
+            ),
+            Shape::ChildOfName(pt, pattr, seg) => match text(attr(pattr)) {
+                Some(p) => format!(
+                    "/subscriptions/<unknown>/resourceGroups/{}/providers/{pt}/{p}/{seg}/{name}",
+                    rg_segment(obj)
+                ),
+                None => return unknown(&format!("`{pattr}` is unknown")),
+            },
+            Shape::ChildOfId(pattr, seg) => match attr(pattr) {
+                Some(Value::String(p)) => format!("{p}/{seg}/{name}"),
+                Some(Value::Unknown(_)) | None => return unknown(&format!("`{pattr}` is unknown")),
+                Some(_) => return None,
+            },
+            Shape::SameAs(a) => return attr(a).cloned(),
+            Shape::Pair(a, b) => match (attr(a), attr(b)) {
+                (Some(Value::String(x)), Some(Value::String(y))) => format!("{x}|{y}"),
+                _ => return unknown("a linked id is unknown"),
+            },
+        },
+    };
+    Some(Value::String(id))
+}
+
+/// The id of an `azapi_resource`: its parent's id and its ARM type.
+fn azapi_id(obj: &ResObj) -> Option<Value> {
+    let name = name_or_addr(obj);
+    let ty = text(obj.attrs.get("type"))?;
+    let rtype = ty.split('@').next().unwrap_or(&ty).to_string();
+    let parent = match obj.attrs.get("parent_id") {
+        Some(Value::String(p)) => p.trim_end_matches('/').to_string(),
+        _ => {
+            return Some(Value::unknown(
+                format!(
+                    "the id of `{}` is unknown: its parent_id is unknown",
+                    obj.addr
+                ),
+                &obj.loc,
+            ));
+        }
+    };
+    let mut segs = rtype.split('/');
+    let ns = segs.next().unwrap_or("");
+    let types: Vec<&str> = segs.collect();
+    let last = types.last()?;
+    // A child type (`workspaces/outboundRules`) continues its parent's id; a top-level type
+    // starts a provider segment under a resource group or subscription.
+    let id = if types.len() > 1 && parse(&parent).is_some_and(|p| p.types.len() + 1 == types.len())
+    {
+        format!("{parent}/{last}/{name}")
+    } else {
+        format!("{parent}/providers/{ns}/{}/{name}", types.join("/"))
+    };
+    Some(Value::String(id))
+}
+
+/// Adds what the provider computes and the configuration determines: the `id`, and the ids of
+/// a virtual network's inline subnets.
+pub fn add_computed(rtype: &str, mode: Mode, obj: &mut ResObj) {
+    let _ = mode;
+    if !obj.attrs.contains_key("id")
+        && let Some(id) = synth(rtype, obj)
+    {
+        obj.attrs.insert("id".into(), id);
+    }
+    if rtype == "azurerm_virtual_network" {
+        let Some(Value::String(vnet_id)) = obj.attrs.get("id").cloned() else {
+            return;
+        };
+        if let Some(Value::List(subnets)) = obj.attrs.get("subnet").cloned() {
+            let with_ids: Vec<Value> = subnets
+                .iter()
+                .map(|s| match s {
+                    Value::Res(r) if !r.attrs.contains_key("id") => match text(r.attrs.get("name"))
+                    {
+                        Some(n) => {
+                            let mut r2 = (**r).clone();
+                            r2.attrs.insert(
+                                "id".into(),
+                                Value::String(format!("{vnet_id}/subnets/{n}")),
+                            );
+                            Value::Res(Rc::new(r2))
+                        }
+                        None => s.clone(),
+                    },
+                    other => other.clone(),
+                })
+                .collect();
+            obj.attrs.insert("subnet".into(), Value::list(with_ids));
+        }
+    }
+}
+
+/// An ARM id, taken apart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArmId {
+    pub resource_group: Option<String>,
+    /// Provider namespace (`Microsoft.Network`).
+    pub namespace: String,
+    /// Type segments (`virtualNetworks`, `subnets`).
+    pub types: Vec<String>,
+    /// Names, one per type segment.
+    pub names: Vec<String>,
+}
+
+impl ArmId {
+    /// `Microsoft.Network/virtualNetworks/subnets`.
+    pub fn full_type(&self) -> String {
+        format!("{}/{}", self.namespace, self.types.join("/"))
+    }
+
+    /// The resource's own name.
+    pub fn name(&self) -> &str {
+        self.names.last().map_or("", String::as_str)
+    }
+}
+
+/// Parses `/subscriptions/../resourceGroups/../providers/Ns/type/name[/type/name]*`; extension
+/// resources (`.../providers/Microsoft.Authorization/roleAssignments/x` under another resource)
+/// parse as the last provider segment.
+pub fn parse(id: &str) -> Option<ArmId> {
+    let segs: Vec<&str> = id.trim_matches('/').split('/').collect();
+    if segs.len() < 2 || !segs[0].eq_ignore_ascii_case("subscriptions") {
+        return None;
+    }
+    let rg = segs
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case("resourceGroups"))
+        .and_then(|i| segs.get(i + 1))
+        .map(|s| s.to_string());
+    let p = segs
+        .iter()
+        .rposition(|s| s.eq_ignore_ascii_case("providers"))?;
+    let rest = &segs[p + 1..];
+    if rest.len() < 3 || rest.len().is_multiple_of(2) {
+        return None;
+    }
+    let namespace = rest[0].to_string();
+    let mut types = Vec::new();
+    let mut names = Vec::new();
+    for pair in rest[1..].chunks(2) {
+        types.push(pair[0].to_string());
+        names.push(pair[1].to_string());
+    }
+    Some(ArmId {
+        resource_group: rg,
+        namespace,
+        types,
+        names,
+    })
+}
+
+/// What a parsed id names in the model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ref {
+    Vnet(String),
+    Subnet(String, String),
+    Nsg(String),
+    Asg(String),
+    RouteTable(String),
+    NatGateway(String),
+    PublicIp(String),
+    Firewall(String),
+    FirewallPolicy(String),
+    IpGroup(String),
+    VnetGateway(String),
+    LocalGateway(String),
+    Bastion(String),
+    Nic(String),
+    ServiceEndpointPolicy(String),
+    PrivateEndpoint(String),
+    DnsZone(String),
+    Resolver(String),
+    ResolverInbound(String, String),
+    ResolverOutbound(String, String),
+    Ruleset(String),
+    Vm(String),
+    Storage(String),
+    KeyVault(String),
+    Acr(String),
+    AppInsights(String),
+    Ampls(String),
+    LogAnalytics(String),
+    Workspace(String),
+    Compute(String, String),
+    Registry(String),
+    Aks(String),
+    Other(String),
+}
+
+/// Maps an id to the model element it names.
+pub fn model_ref(id: &ArmId) -> Ref {
+    let t = id.full_type().to_ascii_lowercase();
+    let n = |i: usize| id.names.get(i).cloned().unwrap_or_default();
+    match t.as_str() {
+        "microsoft.network/virtualnetworks" => Ref::Vnet(n(0)),
+        "microsoft.network/virtualnetworks/subnets" => Ref::Subnet(n(0), n(1)),
+        "microsoft.network/networksecuritygroups" => Ref::Nsg(n(0)),
+        "microsoft.network/applicationsecuritygroups" => Ref::Asg(n(0)),
+        "microsoft.network/routetables" => Ref::RouteTable(n(0)),
+        "microsoft.network/natgateways" => Ref::NatGateway(n(0)),
+        "microsoft.network/publicipaddresses" => Ref::PublicIp(n(0)),
+        "microsoft.network/azurefirewalls" => Ref::Firewall(n(0)),
+        "microsoft.network/firewallpolicies" => Ref::FirewallPolicy(n(0)),
+        "microsoft.network/ipgroups" => Ref::IpGroup(n(0)),
+        "microsoft.network/virtualnetworkgateways" => Ref::VnetGateway(n(0)),
+        "microsoft.network/localnetworkgateways" => Ref::LocalGateway(n(0)),
+        "microsoft.network/bastionhosts" => Ref::Bastion(n(0)),
+        "microsoft.network/networkinterfaces" => Ref::Nic(n(0)),
+        "microsoft.network/serviceendpointpolicies" => Ref::ServiceEndpointPolicy(n(0)),
+        "microsoft.network/privateendpoints" => Ref::PrivateEndpoint(n(0)),
+        "microsoft.network/privatednszones" => Ref::DnsZone(n(0)),
+        "microsoft.network/dnsresolvers" => Ref::Resolver(n(0)),
+        "microsoft.network/dnsresolvers/inboundendpoints" => Ref::ResolverInbound(n(0), n(1)),
+        "microsoft.network/dnsresolvers/outboundendpoints" => Ref::ResolverOutbound(n(0), n(1)),
+        "microsoft.network/dnsforwardingrulesets" => Ref::Ruleset(n(0)),
+        "microsoft.compute/virtualmachines" => Ref::Vm(n(0)),
+        "microsoft.storage/storageaccounts" => Ref::Storage(n(0)),
+        "microsoft.keyvault/vaults" => Ref::KeyVault(n(0)),
+        "microsoft.containerregistry/registries" => Ref::Acr(n(0)),
+        "microsoft.insights/components" => Ref::AppInsights(n(0)),
+        "microsoft.insights/privatelinkscopes" => Ref::Ampls(n(0)),
+        "microsoft.operationalinsights/workspaces" => Ref::LogAnalytics(n(0)),
+        "microsoft.machinelearningservices/workspaces" => Ref::Workspace(n(0)),
+        "microsoft.machinelearningservices/workspaces/computes" => Ref::Compute(n(0), n(1)),
+        "microsoft.machinelearningservices/registries" => Ref::Registry(n(0)),
+        "microsoft.containerservice/managedclusters" => Ref::Aks(n(0)),
+        _ => Ref::Other(id.full_type()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Loc;
+    use std::collections::BTreeMap;
+
+    fn obj(addr: &str, attrs: &[(&str, &str)]) -> ResObj {
+        ResObj {
+            addr: addr.into(),
+            attrs: attrs
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::str(*v)))
+                .collect::<BTreeMap<_, _>>(),
+            loc: Loc::default(),
+            attr_locs: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn subnet_ids_round_trip() {
+        let o = obj(
+            "azurerm_subnet.pe",
+            &[
+                ("name", "pe"),
+                ("resource_group_name", "rg"),
+                ("virtual_network_name", "hub"),
+            ],
+        );
+        let Some(Value::String(id)) = synth("azurerm_subnet", &o) else {
+            panic!("no id")
+        };
+        assert_eq!(
+            id,
+            "/subscriptions/<unknown>/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/hub/subnets/pe"
+        );
+        let p = parse(&id).unwrap();
+        assert_eq!(model_ref(&p), Ref::Subnet("hub".into(), "pe".into()));
+    }
+
+    #[test]
+    fn azapi_children_continue_the_parent_id() {
+        let ws = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
+        let o = obj(
+            "azapi_resource.rule",
+            &[
+                ("name", "pypi"),
+                (
+                    "type",
+                    "Microsoft.MachineLearningServices/workspaces/outboundRules@2024-04-01",
+                ),
+                ("parent_id", ws),
+            ],
+        );
+        let Some(Value::String(id)) = synth("azapi_resource", &o) else {
+            panic!("no id")
+        };
+        assert_eq!(id, format!("{ws}/outboundRules/pypi"));
+        let rg = obj(
+            "azapi_resource.reg",
+            &[
+                ("name", "reg"),
+                (
+                    "type",
+                    "Microsoft.MachineLearningServices/registries@2024-04-01",
+                ),
+                ("parent_id", "/subscriptions/s/resourceGroups/rg"),
+            ],
+        );
+        let Some(Value::String(id)) = synth("azapi_resource", &rg) else {
+            panic!("no id")
+        };
+        assert_eq!(model_ref(&parse(&id).unwrap()), Ref::Registry("reg".into()));
+    }
+}

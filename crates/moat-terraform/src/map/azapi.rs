@@ -1,0 +1,303 @@
+//! `azapi_resource`: an ARM resource written in Terraform (`type = "Microsoft.X/y@version"`,
+//! `body = { properties = ... }`), mapped by the ARM importer's mapper.
+//!
+//! The ARM mapper links references by id among the resources it is given. So that an azapi
+//! resource can refer to what azurerm blocks declare (a workspace's storage account, an
+//! outbound rule of an azurerm workspace), every declared azurerm resource is also handed to
+//! it as a *stand-in*: its type, name and id, no properties. After linking, stand-ins are
+//! dropped; what the ARM mapper attached to one (outbound rules, subnets, rules, records) moves
+//! to the model element the azurerm mapping made of that resource.
+
+use super::{Mapper, at};
+use crate::config::Mode;
+use crate::eval::Record;
+use crate::ids;
+use crate::value::{ResObj, Value};
+use moat_arm::map::{ArmResource, MapContext, finish, kind_of, map_resource};
+use moat_model::{Provenance, Topology};
+use serde_json::Value as Json;
+use std::rc::Rc;
+
+/// The file name marking stand-ins, so their traces can be removed.
+const STAND_IN: &str = "\u{0}terraform-stand-in";
+
+fn is_stand_in(p: &Provenance) -> bool {
+    p.file == STAND_IN
+}
+
+/// The body of an azapi resource as JSON: an object (azapi 2.x) or a JSON string (1.x).
+fn body_json(o: &ResObj) -> Result<Json, String> {
+    match o.attrs.get("body") {
+        None | Some(Value::Null) => Ok(Json::Object(Default::default())),
+        Some(Value::String(s)) => {
+            serde_json::from_str(s).map_err(|e| format!("its body is not valid JSON: {e}"))
+        }
+        Some(Value::Unknown(u)) => Err(format!("its body is unknown: {}", u.reason)),
+        Some(v) => Ok(v.to_json()),
+    }
+}
+
+/// `identity { type = ..., identity_ids = [...] }` as ARM writes it.
+fn identity_json(o: &ResObj) -> Option<Json> {
+    let first = match o.attrs.get("identity")? {
+        Value::List(l) => l.first()?.clone(),
+        other => other.clone(),
+    };
+    let m = first.as_map()?;
+    let mut out = serde_json::Map::new();
+    if let Some(t) = m.get("type") {
+        out.insert("type".into(), t.to_json());
+    }
+    if let Some(Value::List(ids)) = m.get("identity_ids") {
+        let mut uai = serde_json::Map::new();
+        for id in ids.iter().filter_map(Value::to_tf_string) {
+            uai.insert(id, Json::Object(Default::default()));
+        }
+        out.insert("userAssignedIdentities".into(), Json::Object(uai));
+    }
+    Some(Json::Object(out))
+}
+
+impl Mapper<'_> {
+    /// Maps every `azapi_resource` through the ARM mapper and takes what it made; returns the
+    /// stand-ins, whose attachments [`Mapper::merge_stand_ins`] moves once the azurerm
+    /// resources are mapped.
+    pub(super) fn azapi(&mut self) -> Topology {
+        let recs: Vec<(usize, &Record)> = self
+            .recs
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.mode == Mode::Managed && r.rtype == "azapi_resource")
+            .collect();
+        if recs.is_empty() {
+            return Topology::default();
+        }
+        let mut scratch = Topology::default();
+        let mut ctx = MapContext::new();
+        for r in self
+            .recs
+            .iter()
+            .filter(|r| r.mode == Mode::Managed && r.rtype != "azapi_resource")
+        {
+            if let Some(s) = stand_in(&r.obj) {
+                map_resource(&mut scratch, &s, &mut ctx);
+            }
+            // Inline subnets of a VNet are resources of their own to ARM.
+            if r.rtype == "azurerm_virtual_network" {
+                for b in super::blocks_of(&r.obj, "subnet") {
+                    if let Some(s) = stand_in(&b) {
+                        map_resource(&mut scratch, &s, &mut ctx);
+                    }
+                }
+            }
+        }
+        for (i, r) in recs {
+            match self.arm_resource(&r.obj) {
+                Ok(res) => {
+                    map_resource(&mut scratch, &res, &mut ctx);
+                    self.consumed[i] = true;
+                }
+                Err(why) => {
+                    self.warn(
+                        "unmodelled",
+                        format!("`{}` is not mapped: {why}", r.addr),
+                        &r.obj.loc,
+                        None,
+                    );
+                }
+            }
+        }
+        finish(&mut scratch, &mut ctx);
+        self.warnings.extend(
+            ctx.warnings
+                .into_iter()
+                .filter(|d| d.location.file != STAND_IN),
+        );
+        self.take_own(&mut scratch);
+        scratch
+    }
+
+    fn arm_resource(&mut self, o: &ResObj) -> Result<ArmResource, String> {
+        let ty = match o.attrs.get("type") {
+            Some(Value::String(t)) => t.clone(),
+            Some(Value::Unknown(u)) => return Err(format!("its type is unknown ({})", u.reason)),
+            _ => return Err("it has no type".into()),
+        };
+        let rtype = ty.split('@').next().unwrap_or(&ty).to_string();
+        let name = ids::name_or_addr(o);
+        let id = match o.attrs.get("id") {
+            Some(Value::String(s)) => s.clone(),
+            _ => String::new(),
+        };
+        // A child's ARM name carries its parents' names (`ws/rule`).
+        let depth = rtype.split('/').count().saturating_sub(2);
+        let full_name = match (
+            depth,
+            o.attrs
+                .get("parent_id")
+                .and_then(Value::as_str)
+                .and_then(ids::parse),
+        ) {
+            (d, Some(p)) if d > 0 && p.names.len() >= d => {
+                let parents = &p.names[p.names.len() - d..];
+                format!("{}/{name}", parents.join("/"))
+            }
+            _ => name,
+        };
+        let body = body_json(o)?;
+        let field = |k: &str| body.get(k).cloned().filter(|v| !v.is_null());
+        let location = match o.attrs.get("location") {
+            Some(Value::String(l)) => Some(l.clone()),
+            _ => field("location").and_then(|v| v.as_str().map(str::to_string)),
+        };
+        Ok(ArmResource {
+            rtype,
+            name: full_name,
+            id,
+            location,
+            sku: field("sku"),
+            kind: field("kind").and_then(|v| v.as_str().map(str::to_string)),
+            identity: identity_json(o).or_else(|| field("identity")),
+            properties: field("properties").unwrap_or_else(|| Json::Object(Default::default())),
+            at: at(o),
+        })
+    }
+
+    /// Takes every element the azapi resources made; stand-ins stay in `s`.
+    fn take_own(&mut self, s: &mut Topology) {
+        let t = &mut self.t;
+        macro_rules! own {
+            ($($list:ident),*) => { $(
+                let (stand, own): (Vec<_>, Vec<_>) = std::mem::take(&mut s.$list).into_iter().partition(|x| is_stand_in(&x.at));
+                t.$list.extend(own);
+                s.$list = stand;
+            )* };
+        }
+        own!(
+            workspaces,
+            registries,
+            computes,
+            aks_clusters,
+            aci_deployments,
+            online_endpoints,
+            role_assignments,
+            storage_accounts,
+            key_vaults,
+            container_registries,
+            application_insights,
+            monitor_private_link_scopes,
+            virtual_networks,
+            network_security_groups,
+            application_security_groups,
+            route_tables,
+            nat_gateways,
+            public_ips,
+            firewalls,
+            firewall_policies,
+            ip_groups,
+            virtual_network_gateways,
+            local_network_gateways,
+            connections,
+            bastion_hosts,
+            virtual_machines,
+            network_interfaces,
+            service_endpoint_policies,
+            private_endpoints,
+            private_dns_zones,
+            dns_servers,
+            dns_resolvers,
+            dns_forwarding_rulesets,
+            clients,
+            unmodelled
+        );
+        t.unknowns.extend(
+            std::mem::take(&mut s.unknowns)
+                .into_iter()
+                .filter(|u| !is_stand_in(&u.at)),
+        );
+    }
+
+    /// Moves what the ARM mapper attached to stand-ins (outbound rules of an azurerm
+    /// workspace, subnets of an azurerm VNet, ...) to the elements the azurerm mapping made.
+    pub(super) fn merge_stand_ins(&mut self, s: Topology) {
+        let t = &mut self.t;
+        for w in s.workspaces {
+            if let Some(m) = t.workspaces.iter_mut().find(|x| x.name == w.name) {
+                m.managed_network.outbound_rules.extend(
+                    w.managed_network
+                        .outbound_rules
+                        .into_iter()
+                        .filter(|r| !is_stand_in(&r.at)),
+                );
+            }
+        }
+        for v in s.virtual_networks {
+            if let Some(m) = t.virtual_networks.iter_mut().find(|x| x.name == v.name) {
+                m.subnets
+                    .extend(v.subnets.into_iter().filter(|x| !is_stand_in(&x.at)));
+                m.peerings
+                    .extend(v.peerings.into_iter().filter(|x| !is_stand_in(&x.at)));
+            }
+        }
+        for n in s.network_security_groups {
+            if let Some(m) = t
+                .network_security_groups
+                .iter_mut()
+                .find(|x| x.name == n.name)
+            {
+                m.rules
+                    .extend(n.rules.into_iter().filter(|x| !is_stand_in(&x.at)));
+            }
+        }
+        for r in s.route_tables {
+            if let Some(m) = t.route_tables.iter_mut().find(|x| x.name == r.name) {
+                m.routes
+                    .extend(r.routes.into_iter().filter(|x| !is_stand_in(&x.at)));
+            }
+        }
+        for z in s.private_dns_zones {
+            if let Some(m) = t.private_dns_zones.iter_mut().find(|x| x.name == z.name) {
+                m.vnet_links.extend(z.vnet_links);
+                m.records
+                    .extend(z.records.into_iter().filter(|x| !is_stand_in(&x.at)));
+            }
+        }
+        for p in s.firewall_policies {
+            if let Some(m) = t.firewall_policies.iter_mut().find(|x| x.name == p.name) {
+                m.rule_collection_groups.extend(
+                    p.rule_collection_groups
+                        .into_iter()
+                        .filter(|x| !is_stand_in(&x.at)),
+                );
+            }
+        }
+    }
+}
+
+/// A declared azurerm resource as the ARM mapper sees it: type, name and id only.
+fn stand_in(o: &Rc<ResObj>) -> Option<ArmResource> {
+    let Some(Value::String(id)) = o.attrs.get("id") else {
+        return None;
+    };
+    let p = ids::parse(id)?;
+    let rtype = p.full_type();
+    let child = rtype.to_ascii_lowercase().ends_with("/subnets");
+    if kind_of(&rtype).is_none() && !child {
+        return None;
+    }
+    Some(ArmResource {
+        rtype,
+        name: p.names.join("/"),
+        id: id.clone(),
+        location: None,
+        sku: None,
+        kind: None,
+        identity: None,
+        properties: Json::Object(Default::default()),
+        at: Provenance {
+            file: STAND_IN.into(),
+            pointer: o.addr.clone(),
+            ..Default::default()
+        },
+    })
+}

@@ -1,0 +1,833 @@
+//! Mapping evaluated azurerm resources into the model.
+//!
+//! Resources are linked by resolved identity: a reference is an ARM id (synthesised for the
+//! resources of the configuration, given for existing ones), parsed back into the names the
+//! model uses. An id the configuration does not declare names a resource outside it: the
+//! model keeps the name, the field is recorded as unknown, and a warning says so; validation
+//! then does not treat the dangling name as an error. Values that are unknown are recorded in
+//! `Topology::unknowns` with the place they arose.
+//!
+//! Mapping runs in three passes so that containers exist before what attaches to them:
+//! (1) networks, groups, tables, zones, services, workspaces; (2) subnets, rules, links,
+//! records and what only needs names; (3) associations and resources that refer to subnets.
+
+mod azapi;
+mod ml;
+mod net;
+mod services;
+
+use crate::config::Mode;
+use crate::eval::{Record, Unexpanded};
+use crate::ids::{self, Ref};
+use crate::value::{Loc, ResObj, Unk, Value};
+use ipnet::IpNet;
+use moat_model::{Diagnostic, Level, Location, Provenance, Topology, Unknown, Unmodelled};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::IpAddr;
+use std::rc::Rc;
+
+/// The name given to a required reference whose target is unknown.
+pub const UNKNOWN: &str = "<unknown>";
+
+/// What mapping produced.
+pub struct Mapped {
+    pub topology: Topology,
+    pub warnings: Vec<Diagnostic>,
+    pub errors: Vec<Diagnostic>,
+    /// Names (as the model writes them) of resources outside the configuration.
+    pub external: HashSet<String>,
+    /// VNets that hold declared subnets but are themselves outside the configuration.
+    pub stub_vnets: HashSet<String>,
+    /// Pointers of elements whose validation problems stem from unknown values (warnings).
+    pub soft: HashSet<String>,
+}
+
+/// A reference, resolved.
+pub enum Link {
+    /// A resource the configuration declares.
+    Declared(Ref),
+    /// A resource outside the configuration.
+    External(Ref, String),
+    Unknown(Rc<Unk>),
+    /// Not an ARM id.
+    Invalid(String),
+}
+
+pub struct Mapper<'a> {
+    pub t: Topology,
+    recs: &'a [Record],
+    pub warnings: Vec<Diagnostic>,
+    pub errors: Vec<Diagnostic>,
+    pub external: HashSet<String>,
+    pub stub_vnets: HashSet<String>,
+    pub soft: HashSet<String>,
+    /// Lower-cased ids of declared managed resources (and inline subnets) -> record index.
+    declared: HashMap<String, usize>,
+    consumed: Vec<bool>,
+    /// azurerm provider major version, when pinned.
+    pub major: Option<u32>,
+    /// Private IPs of firewalls, by record address.
+    fw_ips: HashMap<String, IpAddr>,
+    /// Model principal names of resources with identities, by record address.
+    principals: HashMap<String, String>,
+    seen_unknowns: HashSet<(String, String)>,
+    /// Resource groups of the zones, parallel to `t.private_dns_zones`.
+    zone_rgs: Vec<Option<String>>,
+    /// Resource groups of each endpoint's zone group entries, parallel to `t.private_endpoints`.
+    pe_zone_rgs: Vec<Vec<Option<String>>>,
+}
+
+/// Maps evaluated records into a topology.
+pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Mapped {
+    let mut m = Mapper::new(recs, major);
+    m.precompute();
+    let stand_ins = m.azapi();
+    for pass in 1..=3 {
+        for (i, r) in recs.iter().enumerate() {
+            if r.mode == Mode::Managed && !m.consumed[i] {
+                let done = m.map_one(pass, r);
+                if done {
+                    m.consumed[i] = true;
+                }
+            }
+        }
+    }
+    m.merge_stand_ins(stand_ins);
+    m.inherit_dns_proxy();
+    m.disambiguate_zones();
+    for (i, r) in recs.iter().enumerate() {
+        if r.mode == Mode::Managed && !m.consumed[i] {
+            m.t.unmodelled.push(Unmodelled {
+                resource_type: r.rtype.clone(),
+                name: r.addr.clone(),
+                at: at(&r.obj),
+            });
+        }
+    }
+    for u in unexpanded {
+        m.t.unknowns.push(Unknown {
+            resource: u.addr.clone(),
+            field: u.field.clone(),
+            reason: u.reason.clone(),
+            at: u.at.provenance(&u.addr),
+        });
+        m.t.unmodelled.push(Unmodelled {
+            resource_type: u.kind.clone(),
+            name: u.addr.clone(),
+            at: u.at.provenance(&u.addr),
+        });
+    }
+    Mapped {
+        topology: m.t,
+        warnings: m.warnings,
+        errors: m.errors,
+        external: m.external,
+        stub_vnets: m.stub_vnets,
+        soft: m.soft,
+    }
+}
+
+/// The provenance of an object: its file and line, its address as pointer.
+pub fn at(o: &ResObj) -> Provenance {
+    o.loc.provenance(&o.addr)
+}
+
+fn location(l: &Loc) -> Location {
+    Location {
+        file: l.file.to_string(),
+        line: l.line,
+        column: l.column,
+        offset: l.offset,
+        len: l.len,
+    }
+}
+
+/// An attribute that is set (absent and null read alike, as Terraform treats them).
+pub fn get<'o>(o: &'o ResObj, k: &str) -> Option<&'o Value> {
+    o.attrs.get(k).filter(|v| !v.is_null())
+}
+
+impl<'a> Mapper<'a> {
+    fn new(recs: &'a [Record], major: Option<u32>) -> Self {
+        let mut declared = HashMap::new();
+        for (i, r) in recs.iter().enumerate() {
+            if r.mode != Mode::Managed {
+                continue;
+            }
+            if let Some(Value::String(id)) = r.obj.attrs.get("id") {
+                declared.entry(id.to_ascii_lowercase()).or_insert(i);
+            }
+            if r.rtype == "azurerm_virtual_network" {
+                for s in r
+                    .obj
+                    .attrs
+                    .get("subnet")
+                    .and_then(Value::as_list)
+                    .unwrap_or(&[])
+                {
+                    if let Some(Value::String(id)) = s.as_map().and_then(|m| m.get("id")) {
+                        declared.entry(id.to_ascii_lowercase()).or_insert(i);
+                    }
+                }
+            }
+        }
+        Mapper {
+            t: Topology::default(),
+            recs,
+            warnings: Vec::new(),
+            errors: Vec::new(),
+            external: HashSet::new(),
+            stub_vnets: HashSet::new(),
+            soft: HashSet::new(),
+            declared,
+            consumed: vec![false; recs.len()],
+            major,
+            fw_ips: HashMap::new(),
+            principals: HashMap::new(),
+            seen_unknowns: HashSet::new(),
+            zone_rgs: Vec::new(),
+            pe_zone_rgs: Vec::new(),
+        }
+    }
+
+    /// Maps one record in its pass; returns whether it was mapped.
+    fn map_one(&mut self, pass: u8, r: &Record) -> bool {
+        let o = &r.obj;
+        match (pass, r.rtype.as_str()) {
+            (1, "azurerm_virtual_network") => self.vnet(o),
+            (1, "azurerm_network_security_group") => self.nsg(o),
+            (1, "azurerm_application_security_group") => self.asg(o),
+            (1, "azurerm_route_table") => self.route_table(o),
+            (1, "azurerm_nat_gateway") => self.nat_gateway(o),
+            (1, "azurerm_public_ip") => self.public_ip(o),
+            (1, "azurerm_ip_group") => self.ip_group(o),
+            (1, "azurerm_firewall_policy") => self.firewall_policy(o),
+            (1, "azurerm_local_network_gateway") => self.local_gateway(o),
+            (1, "azurerm_subnet_service_endpoint_storage_policy") => {
+                self.service_endpoint_policy(o)
+            }
+            (1, "azurerm_private_dns_zone") => self.dns_zone(o),
+            (1, "azurerm_private_dns_resolver") => self.resolver(o),
+            (1, "azurerm_private_dns_resolver_dns_forwarding_ruleset") => self.ruleset(o),
+            (1, "azurerm_storage_account") => self.storage(o),
+            (1, "azurerm_key_vault") => self.key_vault(o),
+            (1, "azurerm_container_registry") => self.acr(o),
+            (1, "azurerm_application_insights") => self.app_insights(o),
+            (1, "azurerm_monitor_private_link_scope") => self.ampls(o),
+            (1, "azurerm_machine_learning_workspace") => self.workspace(o),
+            (2, "azurerm_subnet") => self.subnet(o),
+            (2, "azurerm_virtual_network_dns_servers") => self.vnet_dns_servers(o),
+            (2, "azurerm_network_security_rule") => self.nsg_rule(o),
+            (2, "azurerm_route") => self.route(o),
+            (2, "azurerm_virtual_network_peering") => self.peering(o),
+            (2, "azurerm_private_dns_zone_virtual_network_link") => self.dns_link(o),
+            (
+                2,
+                "azurerm_private_dns_a_record"
+                | "azurerm_private_dns_aaaa_record"
+                | "azurerm_private_dns_cname_record",
+            ) => self.dns_record(&r.rtype, o),
+            (2, "azurerm_firewall_policy_rule_collection_group") => self.rule_collection_group(o),
+            (2, "azurerm_nat_gateway_public_ip_association") => self.nat_pip(o),
+            (2, "azurerm_monitor_private_link_scoped_service") => self.scoped_service(o),
+            (
+                2,
+                "azurerm_private_dns_resolver_inbound_endpoint"
+                | "azurerm_private_dns_resolver_outbound_endpoint",
+            ) => self.resolver_endpoint(&r.rtype, o),
+            (2, "azurerm_private_dns_resolver_forwarding_rule") => self.forwarding_rule(o),
+            (2, "azurerm_private_dns_resolver_virtual_network_link") => self.ruleset_link(o),
+            (2, "azurerm_storage_account_network_rules") => self.storage_rules(o),
+            (
+                2,
+                "azurerm_machine_learning_workspace_network_outbound_rule_fqdn"
+                | "azurerm_machine_learning_workspace_network_outbound_rule_private_endpoint"
+                | "azurerm_machine_learning_workspace_network_outbound_rule_service_tag",
+            ) => self.outbound_rule(&r.rtype, o),
+            (2, "azurerm_firewall") => self.firewall(o),
+            (2, "azurerm_virtual_network_gateway") => self.vnet_gateway(o),
+            (2, "azurerm_bastion_host") => self.bastion(o),
+            (2, "azurerm_network_interface") => self.nic(o),
+            (
+                3,
+                "azurerm_subnet_network_security_group_association"
+                | "azurerm_subnet_route_table_association"
+                | "azurerm_subnet_nat_gateway_association",
+            ) => self.subnet_association(&r.rtype, o),
+            (
+                3,
+                "azurerm_network_interface_security_group_association"
+                | "azurerm_network_interface_application_security_group_association",
+            ) => self.nic_association(&r.rtype, o),
+            (
+                3,
+                "azurerm_firewall_network_rule_collection"
+                | "azurerm_firewall_application_rule_collection",
+            ) => self.classic_collection(&r.rtype, o),
+            (3, "azurerm_virtual_network_gateway_connection") => self.connection(o),
+            (
+                3,
+                "azurerm_linux_virtual_machine"
+                | "azurerm_windows_virtual_machine"
+                | "azurerm_virtual_machine",
+            ) => self.vm(o),
+            (
+                3,
+                "azurerm_machine_learning_compute_cluster"
+                | "azurerm_machine_learning_compute_instance",
+            ) => self.compute(&r.rtype, o),
+            (3, "azurerm_machine_learning_inference_cluster") => self.inference_cluster(o),
+            (3, "azurerm_private_endpoint") => self.private_endpoint(o),
+            (3, "azurerm_role_assignment") => self.role_assignment(o),
+            _ => false,
+        }
+    }
+
+    /// A firewall with a policy proxies DNS when the policy says so.
+    fn inherit_dns_proxy(&mut self) {
+        for f in &mut self.t.firewalls {
+            if let Some(p) = f
+                .firewall_policy
+                .as_ref()
+                .and_then(|p| self.t.firewall_policies.iter().find(|x| &x.name == p))
+            {
+                f.dns_proxy |= p.dns_proxy;
+            }
+        }
+    }
+
+    /// Zones of the same name in different resource groups (isolated networks each with their
+    /// own copy) are told apart by resource group, and endpoints name them `<rg>/<zone>`.
+    fn disambiguate_zones(&mut self) {
+        let mut count: HashMap<String, usize> = HashMap::new();
+        for z in &self.t.private_dns_zones {
+            *count.entry(z.name.clone()).or_default() += 1;
+        }
+        for (i, z) in self.t.private_dns_zones.iter_mut().enumerate() {
+            if count[&z.name] > 1 {
+                z.resource_group = self.zone_rgs.get(i).cloned().flatten();
+            }
+        }
+        for (pe, rgs) in self.t.private_endpoints.iter_mut().zip(&self.pe_zone_rgs) {
+            for (z, rg) in pe.dns_zone_group.iter_mut().zip(rgs) {
+                if let (Some(rg), Some(n)) = (rg, count.get(z.as_str()))
+                    && *n > 1
+                {
+                    *z = format!("{rg}/{z}");
+                }
+            }
+        }
+    }
+
+    /// Firewall private IPs and identity owners, which other resources refer to before the
+    /// passes reach them.
+    fn precompute(&mut self) {
+        for r in self.recs {
+            if r.mode != Mode::Managed {
+                continue;
+            }
+            if r.rtype == "azurerm_firewall"
+                && let Some(ip) = self.firewall_ip(&r.obj)
+            {
+                self.fw_ips.insert(r.obj.addr.clone(), ip);
+            }
+            let kind = match r.rtype.as_str() {
+                "azurerm_machine_learning_workspace" => Some("workspace"),
+                "azurerm_machine_learning_compute_cluster"
+                | "azurerm_machine_learning_compute_instance" => Some("compute"),
+                "azurerm_linux_virtual_machine" | "azurerm_windows_virtual_machine" => Some("vm"),
+                "azurerm_user_assigned_identity" => Some("identity"),
+                "azapi_resource" => match r.obj.attrs.get("type").and_then(Value::as_str) {
+                    Some(t)
+                        if t.to_ascii_lowercase()
+                            .starts_with("microsoft.machinelearningservices/workspaces@") =>
+                    {
+                        Some("workspace")
+                    }
+                    Some(t)
+                        if t.to_ascii_lowercase()
+                            .starts_with("microsoft.machinelearningservices/registries@") =>
+                    {
+                        Some("registry")
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(k) = kind {
+                self.principals.insert(
+                    r.obj.addr.clone(),
+                    format!("{k}/{}", ids::name_or_addr(&r.obj)),
+                );
+            }
+        }
+    }
+
+    /// A firewall's private IP: as planned, or the one Azure gives it (the first usable address,
+    /// `.4`, of its `AzureFirewallSubnet`).
+    fn firewall_ip(&self, o: &ResObj) -> Option<IpAddr> {
+        let ipc = blocks_of(o, "ip_configuration").into_iter().next()?;
+        if let Some(Value::String(s)) = get(&ipc, "private_ip_address") {
+            return s.parse().ok();
+        }
+        let Some(Value::String(subnet_id)) = get(&ipc, "subnet_id") else {
+            return None;
+        };
+        let prefix = self.subnet_prefixes(subnet_id).into_iter().next()?;
+        match prefix {
+            IpNet::V4(p) => Some(IpAddr::V4(std::net::Ipv4Addr::from(
+                u32::from(p.network()).checked_add(4)?,
+            ))),
+            IpNet::V6(_) => None,
+        }
+    }
+
+    /// The prefixes of a declared subnet, from its record (standalone or inline).
+    fn subnet_prefixes(&self, subnet_id: &str) -> Vec<IpNet> {
+        let key = subnet_id.to_ascii_lowercase();
+        let Some(&i) = self.declared.get(&key) else {
+            return Vec::new();
+        };
+        let r = &self.recs[i];
+        let read = |o: &ResObj| -> Vec<IpNet> {
+            let mut v: Vec<IpNet> = strings_of(o, "address_prefixes")
+                .iter()
+                .filter_map(|s| s.parse().ok())
+                .collect();
+            if v.is_empty() {
+                v.extend(
+                    strings_of(o, "address_prefix")
+                        .iter()
+                        .filter_map(|s| s.parse::<IpNet>().ok()),
+                );
+            }
+            v
+        };
+        if r.rtype == "azurerm_subnet" {
+            return read(&r.obj);
+        }
+        for s in blocks_of(&r.obj, "subnet") {
+            if matches!(s.attrs.get("id"), Some(Value::String(id)) if id.eq_ignore_ascii_case(subnet_id))
+            {
+                return read(&s);
+            }
+        }
+        Vec::new()
+    }
+
+    /// Replaces an unknown that stands for an attribute moat can derive (a firewall's private
+    /// IP) by its value.
+    pub fn resolve(&self, v: &Value) -> Value {
+        if let Value::Unknown(u) = v
+            && let Some((addr, attr)) = &u.origin
+            && attr == "private_ip_address"
+        {
+            let fw = addr
+                .rsplit_once(".ip_configuration[")
+                .map_or(addr.as_str(), |(a, _)| a);
+            if let Some(ip) = self.fw_ips.get(fw) {
+                return Value::String(ip.to_string());
+            }
+        }
+        v.clone()
+    }
+
+    // ---- recording ---------------------------------------------------------------------------
+
+    pub fn unknown(&mut self, res: &str, field: &str, u: &Unk) {
+        if self
+            .seen_unknowns
+            .insert((res.to_string(), field.to_string()))
+        {
+            self.t.unknowns.push(Unknown {
+                resource: res.to_string(),
+                field: field.to_string(),
+                reason: u.reason.clone(),
+                at: u.at.provenance(""),
+            });
+        }
+    }
+
+    pub fn unknown_at(&mut self, res: &str, field: &str, reason: String, at: &Loc) {
+        let u = Unk {
+            reason,
+            at: at.clone(),
+            origin: None,
+        };
+        self.unknown(res, field, &u);
+    }
+
+    pub fn warn(&mut self, code: &str, msg: String, at: &Loc, hint: Option<String>) {
+        self.warnings.push(Diagnostic {
+            level: Level::Warning,
+            code: code.into(),
+            message: msg,
+            location: location(at),
+            hint,
+        });
+    }
+
+    /// An invalid value of an attribute: an error at the attribute.
+    pub fn invalid(&mut self, o: &ResObj, k: &str, msg: String, hint: Option<String>) {
+        let l = o.attr_locs.get(k).unwrap_or(&o.loc).clone();
+        self.errors.push(Diagnostic {
+            level: Level::Error,
+            code: "invalid-value".into(),
+            message: format!("`{}`: {msg}", o.addr),
+            location: location(&l),
+            hint,
+        });
+    }
+
+    /// Where an attribute is written (the object when it is not written).
+    pub fn attr_loc(o: &ResObj, k: &str) -> Loc {
+        o.attr_locs.get(k).unwrap_or(&o.loc).clone()
+    }
+
+    // ---- reading -------------------------------------------------------------------------------
+
+    /// The model name of a resource; an unknown name is recorded and the address stands in.
+    pub fn name(&mut self, o: &ResObj, kind: &str) -> String {
+        let n = ids::name_or_addr(o);
+        if let Some(Value::Unknown(u)) = o.attrs.get("name") {
+            let u = u.clone();
+            self.unknown(&format!("{kind}/{n}"), "name", &u);
+        }
+        n
+    }
+
+    fn value(&mut self, o: &ResObj, k: &str, res: &str, field: &str) -> Option<Value> {
+        let v = self.resolve(get(o, k)?);
+        if let Value::Unknown(u) = &v {
+            self.unknown(res, field, u);
+            return None;
+        }
+        Some(v)
+    }
+
+    pub fn s(&mut self, o: &ResObj, k: &str, res: &str, field: &str) -> Option<String> {
+        match self.value(o, k, res, field)? {
+            Value::String(s) => Some(s),
+            other => match other.to_tf_string() {
+                Some(s) => Some(s),
+                None => {
+                    self.invalid(
+                        o,
+                        k,
+                        format!("`{k}` must be a string, not {}", other.type_name()),
+                        None,
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    pub fn b(&mut self, o: &ResObj, k: &str, res: &str, field: &str) -> Option<bool> {
+        let v = self.value(o, k, res, field)?;
+        match v.to_bool() {
+            Some(b) => Some(b),
+            None => {
+                self.invalid(
+                    o,
+                    k,
+                    format!("`{k}` must be a bool, not {}", v.brief()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    pub fn num(&mut self, o: &ResObj, k: &str, res: &str, field: &str) -> Option<f64> {
+        let v = self.value(o, k, res, field)?;
+        match v.to_number() {
+            Some(n) => Some(n),
+            None => {
+                self.invalid(
+                    o,
+                    k,
+                    format!("`{k}` must be a number, not {}", v.brief()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    pub fn u32_of(&mut self, o: &ResObj, k: &str, res: &str, field: &str) -> Option<u32> {
+        let n = self.num(o, k, res, field)?;
+        if n < 0.0 || n.fract() != 0.0 || n > f64::from(u32::MAX) {
+            self.invalid(o, k, format!("`{k}` must be a whole number, not {n}"), None);
+            return None;
+        }
+        Some(n as u32)
+    }
+
+    /// A list of strings (a single string reads as one element); unknown elements are recorded.
+    pub fn strs(&mut self, o: &ResObj, k: &str, res: &str, field: &str) -> Vec<String> {
+        let Some(v) = self.value(o, k, res, field) else {
+            return Vec::new();
+        };
+        let items: Vec<Value> = match v {
+            Value::List(l) => l.to_vec(),
+            other => vec![other],
+        };
+        let mut out = Vec::new();
+        for x in items {
+            match self.resolve(&x) {
+                Value::Unknown(u) => self.unknown(res, field, &u),
+                Value::Null => {}
+                other => match other.to_tf_string() {
+                    Some(s) => out.push(s),
+                    None => self.invalid(
+                        o,
+                        k,
+                        format!("`{k}` must hold strings, not {}", other.type_name()),
+                        None,
+                    ),
+                },
+            }
+        }
+        out
+    }
+
+    /// Nested blocks (or objects of a list attribute); an unknown list is recorded.
+    pub fn blocks(&mut self, o: &ResObj, k: &str, res: &str) -> Vec<Rc<ResObj>> {
+        if let Some(Value::Unknown(u)) = get(o, k) {
+            let u = u.clone();
+            self.unknown(res, k, &u);
+            return Vec::new();
+        }
+        blocks_of(o, k)
+    }
+
+    /// The first nested block.
+    pub fn block(&mut self, o: &ResObj, k: &str, res: &str) -> Option<Rc<ResObj>> {
+        self.blocks(o, k, res).into_iter().next()
+    }
+
+    pub fn tags(&mut self, o: &ResObj) -> BTreeMap<String, String> {
+        get(o, "tags")
+            .and_then(Value::as_map)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.to_tf_string().map(|s| (k.clone(), s)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn region(&mut self, o: &ResObj, res: &str) -> Option<String> {
+        self.s(o, "location", res, "region")
+    }
+
+    /// An enumeration value; a value Azure does not accept is an error.
+    pub fn enum_of<T>(
+        &mut self,
+        o: &ResObj,
+        k: &str,
+        res: &str,
+        field: &str,
+        parse: fn(&str) -> Option<T>,
+        names: &[&str],
+    ) -> Option<T> {
+        let s = self.s(o, k, res, field)?;
+        match parse(&s) {
+            Some(x) => Some(x),
+            None => {
+                self.invalid(
+                    o,
+                    k,
+                    format!("`{s}` is not a valid {k}"),
+                    Some(format!("expected one of: {}", names.join(", "))),
+                );
+                None
+            }
+        }
+    }
+
+    // ---- links ----------------------------------------------------------------------------------
+
+    /// Resolves a value that should be an ARM id.
+    pub fn link(&mut self, v: &Value) -> Link {
+        match self.resolve(v) {
+            Value::Unknown(u) => Link::Unknown(u),
+            Value::String(id) => match ids::parse(&id) {
+                Some(p) => {
+                    let r = ids::model_ref(&p);
+                    if self.declared.contains_key(&id.to_ascii_lowercase()) {
+                        Link::Declared(r)
+                    } else {
+                        Link::External(r, id)
+                    }
+                }
+                None => Link::Invalid(id),
+            },
+            other => Link::Invalid(other.brief()),
+        }
+    }
+
+    /// Resolves an id attribute to the model name `pick` extracts. Unknown and external
+    /// targets are recorded; a target of another kind is an error.
+    pub fn link_name(
+        &mut self,
+        o: &ResObj,
+        k: &str,
+        res: &str,
+        field: &str,
+        what: &str,
+        pick: fn(&Ref) -> Option<String>,
+    ) -> Option<String> {
+        let v = get(o, k)?.clone();
+        self.link_value(o, k, &v, res, field, what, pick)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn link_value(
+        &mut self,
+        o: &ResObj,
+        k: &str,
+        v: &Value,
+        res: &str,
+        field: &str,
+        what: &str,
+        pick: fn(&Ref) -> Option<String>,
+    ) -> Option<String> {
+        match self.link(v) {
+            Link::Unknown(u) => {
+                self.unknown(res, field, &u);
+                None
+            }
+            Link::Declared(r) => match pick(&r) {
+                Some(n) => Some(n),
+                None => {
+                    self.invalid(o, k, format!("`{k}` should name a {what}, not {r:?}"), None);
+                    None
+                }
+            },
+            Link::External(r, id) => match pick(&r) {
+                Some(n) => {
+                    self.external_ref(res, field, &n, what, &id, &Self::attr_loc(o, k));
+                    Some(n)
+                }
+                None => {
+                    self.invalid(
+                        o,
+                        k,
+                        format!("`{k}` should name a {what}, not `{id}`"),
+                        None,
+                    );
+                    None
+                }
+            },
+            Link::Invalid(s) => {
+                self.invalid(
+                    o,
+                    k,
+                    format!("`{s}` is not an Azure resource id"),
+                    Some(format!("give the id of a {what}")),
+                );
+                None
+            }
+        }
+    }
+
+    /// Records a reference to a resource outside the configuration.
+    pub fn external_ref(
+        &mut self,
+        res: &str,
+        field: &str,
+        name: &str,
+        what: &str,
+        id: &str,
+        at: &Loc,
+    ) {
+        self.external.insert(name.to_string());
+        let reason =
+            format!("refers to {what} `{name}` ({id}), which the configuration does not declare");
+        self.unknown_at(res, field, reason.clone(), at);
+        self.warn(
+            "external-reference",
+            format!("`{res}` {reason}; what moat knows of it is unknown"),
+            at,
+            Some(
+                "include the resource in the configuration (or a plan) to have it analysed".into(),
+            ),
+        );
+    }
+
+    /// A required reference whose target is unknown: the placeholder name, kept out of errors.
+    pub fn placeholder(&mut self, name: &str) -> String {
+        self.external.insert(name.to_string());
+        name.to_string()
+    }
+
+    /// The subnet (`vnet/subnet`) an id attribute names.
+    pub fn subnet_ref(&mut self, o: &ResObj, k: &str, res: &str, field: &str) -> Option<String> {
+        self.link_name(o, k, res, field, "subnet", |r| match r {
+            Ref::Subnet(v, s) => Some(format!("{v}/{s}")),
+            _ => None,
+        })
+    }
+
+    /// Names of a list of id attributes.
+    pub fn link_names(
+        &mut self,
+        o: &ResObj,
+        k: &str,
+        res: &str,
+        field: &str,
+        what: &str,
+        pick: fn(&Ref) -> Option<String>,
+    ) -> Vec<String> {
+        let items: Vec<Value> = match get(o, k) {
+            Some(Value::List(l)) => l.to_vec(),
+            Some(Value::Unknown(u)) => {
+                let u = u.clone();
+                self.unknown(res, field, &u);
+                return Vec::new();
+            }
+            Some(v) => vec![v.clone()],
+            None => return Vec::new(),
+        };
+        items
+            .iter()
+            .filter_map(|v| self.link_value(o, k, v, res, field, what, pick))
+            .collect()
+    }
+}
+
+/// Nested blocks of an object, as objects.
+pub fn blocks_of(o: &ResObj, k: &str) -> Vec<Rc<ResObj>> {
+    let to_obj = |i: usize, v: &Value| -> Option<Rc<ResObj>> {
+        match v {
+            Value::Res(r) => Some(r.clone()),
+            Value::Map(m) => Some(Rc::new(ResObj {
+                addr: format!("{}.{k}[{i}]", o.addr),
+                attrs: (**m).clone(),
+                loc: o.attr_locs.get(k).unwrap_or(&o.loc).clone(),
+                attr_locs: BTreeMap::new(),
+            })),
+            _ => None,
+        }
+    };
+    match get(o, k) {
+        Some(Value::List(l)) => l
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| to_obj(i, v))
+            .collect(),
+        Some(v @ (Value::Res(_) | Value::Map(_))) => to_obj(0, v).into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Known strings of an attribute (a list or a single string).
+pub fn strings_of(o: &ResObj, k: &str) -> Vec<String> {
+    match get(o, k) {
+        Some(Value::List(l)) => l.iter().filter_map(Value::to_tf_string).collect(),
+        Some(v) => v.to_tf_string().into_iter().collect(),
+        None => Vec::new(),
+    }
+}

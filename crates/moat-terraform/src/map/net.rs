@@ -1,0 +1,1471 @@
+//! Networks: VNets and subnets, NSGs, route tables, NAT, public IPs, gateways, Bastion, NICs,
+//! VMs, service endpoint policies, Azure Firewall and its policies.
+
+use super::{Mapper, UNKNOWN, at, blocks_of, get};
+use crate::ids::Ref;
+use crate::value::{ResObj, Value};
+use ipnet::IpNet;
+use moat_model::enums::*;
+use moat_model::firewall::*;
+use moat_model::network::*;
+use moat_model::values::{AddressPrefix, PortRange};
+use std::net::IpAddr;
+
+fn nsg_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::Nsg(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn asg_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::Asg(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn rt_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::RouteTable(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn nat_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::NatGateway(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn pip_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::PublicIp(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn vnet_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::Vnet(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn ipg_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::IpGroup(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn sep_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::ServiceEndpointPolicy(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn nic_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::Nic(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn policy_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::FirewallPolicy(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn vng_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::VnetGateway(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn lng_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::LocalGateway(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+
+impl Mapper<'_> {
+    // ---- value helpers -------------------------------------------------------------------------
+
+    pub(super) fn nets(&mut self, o: &ResObj, k: &str, res: &str, field: &str) -> Vec<IpNet> {
+        let mut out = Vec::new();
+        for s in self.strs(o, k, res, field) {
+            match moat_model::values::parse_net(&s) {
+                Ok(n) => out.push(n),
+                Err(e) => self.invalid(
+                    o,
+                    k,
+                    e,
+                    Some("write a CIDR prefix such as 10.0.0.0/16".into()),
+                ),
+            }
+        }
+        out
+    }
+
+    pub(super) fn ips(&mut self, o: &ResObj, k: &str, res: &str, field: &str) -> Vec<IpAddr> {
+        let mut out = Vec::new();
+        for s in self.strs(o, k, res, field) {
+            match s.trim().parse::<IpAddr>() {
+                Ok(ip) => out.push(ip),
+                Err(_) => self.invalid(o, k, format!("`{s}` is not an IP address"), None),
+            }
+        }
+        out
+    }
+
+    pub(super) fn ip(&mut self, o: &ResObj, k: &str, res: &str, field: &str) -> Option<IpAddr> {
+        let s = self.s(o, k, res, field)?;
+        match s.trim().parse::<IpAddr>() {
+            Ok(ip) => Some(ip),
+            Err(_) => {
+                self.invalid(o, k, format!("`{s}` is not an IP address"), None);
+                None
+            }
+        }
+    }
+
+    fn prefixes(
+        &mut self,
+        o: &ResObj,
+        keys: &[&str],
+        res: &str,
+        field: &str,
+    ) -> Vec<AddressPrefix> {
+        let mut out = Vec::new();
+        for k in keys {
+            for s in self.strs(o, k, res, field) {
+                match s.parse::<AddressPrefix>() {
+                    Ok(p) => out.push(p),
+                    Err(e) => self.invalid(o, k, e, None),
+                }
+            }
+        }
+        out
+    }
+
+    fn ports(&mut self, o: &ResObj, keys: &[&str], res: &str, field: &str) -> Vec<PortRange> {
+        let mut out = Vec::new();
+        for k in keys {
+            for s in self.strs(o, k, res, field) {
+                for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    match part.parse::<PortRange>() {
+                        Ok(p) => out.push(p),
+                        Err(e) => self.invalid(o, k, e, None),
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn vnet_index(&self, name: &str) -> Option<usize> {
+        self.t.virtual_networks.iter().position(|v| v.name == name)
+    }
+
+    fn subnet_index(&self, path: &str) -> Option<(usize, usize)> {
+        let (v, s) = path.split_once('/')?;
+        let vi = self.vnet_index(v)?;
+        let si = self.t.virtual_networks[vi]
+            .subnets
+            .iter()
+            .position(|x| x.name == s)?;
+        Some((vi, si))
+    }
+
+    // ---- VNets and subnets ----------------------------------------------------------------------
+
+    pub(super) fn vnet(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "vnet");
+        let res = format!("vnet/{name}");
+        let address_space = self.nets(o, "address_space", &res, "address_space");
+        let dns_servers = self.ips(o, "dns_servers", &res, "dns_servers");
+        let mut subnets = Vec::new();
+        for b in self.blocks(o, "subnet", &res) {
+            subnets.push(self.subnet_of(&b, &name, true));
+        }
+        let region = self.region(o, &res);
+        let tags = self.tags(o);
+        self.t.virtual_networks.push(VirtualNetwork {
+            name,
+            region,
+            address_space,
+            dns_servers,
+            subnets,
+            peerings: Vec::new(),
+            tags,
+            at: at(o),
+        });
+        true
+    }
+
+    fn subnet_of(&mut self, o: &ResObj, vnet: &str, inline: bool) -> Subnet {
+        let name = self.name(o, &format!("subnet/{vnet}"));
+        let res = format!("subnet/{vnet}/{name}");
+        let mut address_prefixes: Vec<IpNetStr> = self
+            .nets(o, "address_prefixes", &res, "address_prefixes")
+            .into_iter()
+            .map(IpNetStr)
+            .collect();
+        if address_prefixes.is_empty() {
+            address_prefixes = self
+                .nets(o, "address_prefix", &res, "address_prefixes")
+                .into_iter()
+                .map(IpNetStr)
+                .collect();
+        }
+        let network_security_group = self.link_name(
+            o,
+            "security_group",
+            &res,
+            "network_security_group",
+            "network security group",
+            nsg_of,
+        );
+        let route_table = self.link_name(
+            o,
+            "route_table_id",
+            &res,
+            "route_table",
+            "route table",
+            rt_of,
+        );
+        let service_endpoints = self.strs(o, "service_endpoints", &res, "service_endpoints");
+        let service_endpoint_policies = self.link_names(
+            o,
+            "service_endpoint_policy_ids",
+            &res,
+            "service_endpoint_policies",
+            "service endpoint policy",
+            sep_of,
+        );
+        let mut delegations = Vec::new();
+        for d in self.blocks(o, "delegation", &res) {
+            for sd in self.blocks(&d, "service_delegation", &res) {
+                delegations.extend(self.s(&sd, "name", &res, "delegations"));
+            }
+        }
+        let policies = if get(o, "private_endpoint_network_policies").is_some() {
+            self.enum_of(
+                o,
+                "private_endpoint_network_policies",
+                &res,
+                "private_endpoint_network_policies",
+                PrivateEndpointNetworkPolicies::parse,
+                PrivateEndpointNetworkPolicies::NAMES,
+            )
+        } else if get(o, "private_endpoint_network_policies_enabled").is_some() {
+            self.b(
+                o,
+                "private_endpoint_network_policies_enabled",
+                &res,
+                "private_endpoint_network_policies",
+            )
+            .map(|b| {
+                if b {
+                    PrivateEndpointNetworkPolicies::Enabled
+                } else {
+                    PrivateEndpointNetworkPolicies::Disabled
+                }
+            })
+        } else if get(o, "enforce_private_link_endpoint_network_policies").is_some() {
+            // azurerm 2.x/3.x: `true` *enforces* disabling the policies.
+            self.b(
+                o,
+                "enforce_private_link_endpoint_network_policies",
+                &res,
+                "private_endpoint_network_policies",
+            )
+            .map(|b| {
+                if b {
+                    PrivateEndpointNetworkPolicies::Disabled
+                } else {
+                    PrivateEndpointNetworkPolicies::Enabled
+                }
+            })
+        } else if !inline && self.major == Some(3) {
+            // azurerm 3.x sends `private_endpoint_network_policies_enabled = true` by default.
+            Some(PrivateEndpointNetworkPolicies::Enabled)
+        } else {
+            None
+        };
+        let default_outbound_access = self
+            .b(
+                o,
+                "default_outbound_access_enabled",
+                &res,
+                "default_outbound_access",
+            )
+            .unwrap_or(true);
+        Subnet {
+            name,
+            address_prefixes,
+            network_security_group,
+            route_table,
+            nat_gateway: None,
+            service_endpoints,
+            service_endpoint_policies,
+            delegations,
+            private_endpoint_network_policies: policies
+                .unwrap_or(PrivateEndpointNetworkPolicies::Disabled),
+            default_outbound_access,
+            at: at(o),
+        }
+    }
+
+    pub(super) fn subnet(&mut self, o: &ResObj) -> bool {
+        let vnet = match self.s(
+            o,
+            "virtual_network_name",
+            &format!("subnet/{}", crate::ids::name_or_addr(o)),
+            "vnet",
+        ) {
+            Some(v) => v,
+            None => self.placeholder(UNKNOWN),
+        };
+        let s = self.subnet_of(o, &vnet, false);
+        let vi = match self.vnet_index(&vnet) {
+            Some(i) => i,
+            None => {
+                // The subnet is declared in a VNet the configuration does not declare: keep it,
+                // in a VNet whose address space is unknown.
+                let reason = format!(
+                    "VNet `{vnet}` is not declared in the configuration; its address space is unknown"
+                );
+                self.unknown_at(
+                    &format!("vnet/{vnet}"),
+                    "address_space",
+                    reason.clone(),
+                    &o.loc,
+                );
+                self.warn(
+                    "external-reference",
+                    format!("subnet `{}` is declared in {reason}", s.name),
+                    &o.loc,
+                    None,
+                );
+                self.stub_vnets.insert(vnet.clone());
+                let mut p = at(o);
+                p.pointer = format!("{} (VNet {vnet}, not declared)", o.addr);
+                self.t.virtual_networks.push(VirtualNetwork {
+                    name: vnet.clone(),
+                    region: None,
+                    address_space: Vec::new(),
+                    dns_servers: Vec::new(),
+                    subnets: Vec::new(),
+                    peerings: Vec::new(),
+                    tags: Default::default(),
+                    at: p,
+                });
+                self.t.virtual_networks.len() - 1
+            }
+        };
+        self.t.virtual_networks[vi].subnets.push(s);
+        true
+    }
+
+    pub(super) fn vnet_dns_servers(&mut self, o: &ResObj) -> bool {
+        let res = format!("dns-servers/{}", o.addr);
+        let Some(vnet) = self.link_name(
+            o,
+            "virtual_network_id",
+            &res,
+            "vnet",
+            "virtual network",
+            vnet_of,
+        ) else {
+            return false;
+        };
+        let Some(vi) = self.vnet_index(&vnet) else {
+            return false;
+        };
+        let servers = self.ips(o, "dns_servers", &format!("vnet/{vnet}"), "dns_servers");
+        self.t.virtual_networks[vi].dns_servers = servers;
+        true
+    }
+
+    pub(super) fn subnet_association(&mut self, rtype: &str, o: &ResObj) -> bool {
+        let res = format!("association/{}", o.addr);
+        let Some(subnet) = self.subnet_ref(o, "subnet_id", &res, "subnet") else {
+            return false;
+        };
+        let Some((vi, si)) = self.subnet_index(&subnet) else {
+            self.warn(
+                "external-reference",
+                format!(
+                    "`{}` associates subnet `{subnet}`, which the configuration does not declare",
+                    o.addr
+                ),
+                &o.loc,
+                None,
+            );
+            return false;
+        };
+        let sres = format!("subnet/{subnet}");
+        match rtype {
+            "azurerm_subnet_network_security_group_association" => {
+                let n = self.link_name(
+                    o,
+                    "network_security_group_id",
+                    &sres,
+                    "network_security_group",
+                    "network security group",
+                    nsg_of,
+                );
+                self.t.virtual_networks[vi].subnets[si].network_security_group = n;
+            }
+            "azurerm_subnet_route_table_association" => {
+                let n = self.link_name(
+                    o,
+                    "route_table_id",
+                    &sres,
+                    "route_table",
+                    "route table",
+                    rt_of,
+                );
+                self.t.virtual_networks[vi].subnets[si].route_table = n;
+            }
+            _ => {
+                let n = self.link_name(
+                    o,
+                    "nat_gateway_id",
+                    &sres,
+                    "nat_gateway",
+                    "NAT gateway",
+                    nat_of,
+                );
+                self.t.virtual_networks[vi].subnets[si].nat_gateway = n;
+            }
+        }
+        true
+    }
+
+    pub(super) fn peering(&mut self, o: &ResObj) -> bool {
+        let res = format!("peering/{}", o.addr);
+        let Some(local) = self.s(o, "virtual_network_name", &res, "vnet") else {
+            return false;
+        };
+        let Some(vi) = self.vnet_index(&local) else {
+            self.warn("external-reference", format!("peering `{}` belongs to VNet `{local}`, which the configuration does not declare", o.addr), &o.loc, None);
+            return false;
+        };
+        let vres = format!("vnet/{local}");
+        let remote = match self.link_name(
+            o,
+            "remote_virtual_network_id",
+            &vres,
+            "peerings",
+            "virtual network",
+            vnet_of,
+        ) {
+            Some(r) => r,
+            None => self.placeholder(UNKNOWN),
+        };
+        let name = self.s(o, "name", &vres, "peerings");
+        let p = Peering {
+            name,
+            remote_vnet: remote,
+            allow_virtual_network_access: self
+                .b(o, "allow_virtual_network_access", &vres, "peerings")
+                .unwrap_or(true),
+            allow_forwarded_traffic: self
+                .b(o, "allow_forwarded_traffic", &vres, "peerings")
+                .unwrap_or(false),
+            allow_gateway_transit: self
+                .b(o, "allow_gateway_transit", &vres, "peerings")
+                .unwrap_or(false),
+            use_remote_gateways: self
+                .b(o, "use_remote_gateways", &vres, "peerings")
+                .unwrap_or(false),
+            at: at(o),
+        };
+        self.t.virtual_networks[vi].peerings.push(p);
+        true
+    }
+
+    // ---- NSGs and ASGs ---------------------------------------------------------------------------
+
+    pub(super) fn nsg(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "nsg");
+        let res = format!("nsg/{name}");
+        let mut rules = Vec::new();
+        for b in self.blocks(o, "security_rule", &res) {
+            rules.push(self.security_rule(&b, &res));
+        }
+        let region = self.region(o, &res);
+        let tags = self.tags(o);
+        self.t.network_security_groups.push(NetworkSecurityGroup {
+            name,
+            region,
+            rules,
+            tags,
+            at: at(o),
+        });
+        true
+    }
+
+    fn security_rule(&mut self, o: &ResObj, nsg_res: &str) -> SecurityRule {
+        let name = crate::ids::name_or_addr(o);
+        let field = format!("rules/{name}");
+        // An unknown priority, direction or access is recorded against the NSG's rules; the
+        // rule keeps the weakest reading (lowest precedence, deny) so nothing is wrongly allowed.
+        let priority = self.u32_of(o, "priority", nsg_res, &field).unwrap_or(4096);
+        let direction = self
+            .enum_of(
+                o,
+                "direction",
+                nsg_res,
+                &field,
+                Direction::parse,
+                Direction::NAMES,
+            )
+            .unwrap_or(Direction::Inbound);
+        let access = self
+            .enum_of(o, "access", nsg_res, &field, Access::parse, Access::NAMES)
+            .unwrap_or(Access::Deny);
+        let protocol = self
+            .enum_of(
+                o,
+                "protocol",
+                nsg_res,
+                &field,
+                NsgProtocol::parse,
+                NsgProtocol::NAMES,
+            )
+            .unwrap_or(NsgProtocol::Any);
+        let source = self.prefixes(
+            o,
+            &["source_address_prefix", "source_address_prefixes"],
+            nsg_res,
+            &field,
+        );
+        let destination = self.prefixes(
+            o,
+            &["destination_address_prefix", "destination_address_prefixes"],
+            nsg_res,
+            &field,
+        );
+        let source_asgs = self.link_names(
+            o,
+            "source_application_security_group_ids",
+            nsg_res,
+            &field,
+            "application security group",
+            asg_of,
+        );
+        let destination_asgs = self.link_names(
+            o,
+            "destination_application_security_group_ids",
+            nsg_res,
+            &field,
+            "application security group",
+            asg_of,
+        );
+        let mut source_ports = self.ports(
+            o,
+            &["source_port_range", "source_port_ranges"],
+            nsg_res,
+            &field,
+        );
+        let mut destination_ports = self.ports(
+            o,
+            &["destination_port_range", "destination_port_ranges"],
+            nsg_res,
+            &field,
+        );
+        for p in [&mut source_ports, &mut destination_ports] {
+            if p.is_empty() {
+                p.push(PortRange::ANY);
+            }
+        }
+        let description = self.s(o, "description", nsg_res, &field);
+        SecurityRule {
+            name,
+            priority,
+            direction,
+            access,
+            protocol,
+            source,
+            source_asgs,
+            source_ports,
+            destination,
+            destination_asgs,
+            destination_ports,
+            description,
+            at: at(o),
+        }
+    }
+
+    pub(super) fn nsg_rule(&mut self, o: &ResObj) -> bool {
+        let res = format!("nsg-rule/{}", o.addr);
+        let Some(nsg) = self.s(o, "network_security_group_name", &res, "nsg") else {
+            return false;
+        };
+        let Some(i) = self
+            .t
+            .network_security_groups
+            .iter()
+            .position(|n| n.name == nsg)
+        else {
+            self.warn(
+                "external-reference",
+                format!(
+                    "rule `{}` belongs to NSG `{nsg}`, which the configuration does not declare",
+                    o.addr
+                ),
+                &o.loc,
+                None,
+            );
+            return false;
+        };
+        let r = self.security_rule(o, &format!("nsg/{nsg}"));
+        self.t.network_security_groups[i].rules.push(r);
+        true
+    }
+
+    pub(super) fn asg(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "asg");
+        let region = self.region(o, &format!("asg/{name}"));
+        self.t
+            .application_security_groups
+            .push(ApplicationSecurityGroup {
+                name,
+                region,
+                at: at(o),
+            });
+        true
+    }
+
+    // ---- routes, NAT, public IPs, IP groups ----------------------------------------------------
+
+    pub(super) fn route_table(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "route-table");
+        let res = format!("route-table/{name}");
+        let mut routes = Vec::new();
+        for b in self.blocks(o, "route", &res) {
+            routes.extend(self.route_of(&b, &res));
+        }
+        let disable = match self.b(
+            o,
+            "bgp_route_propagation_enabled",
+            &res,
+            "disable_bgp_route_propagation",
+        ) {
+            Some(enabled) => !enabled,
+            None => self
+                .b(
+                    o,
+                    "disable_bgp_route_propagation",
+                    &res,
+                    "disable_bgp_route_propagation",
+                )
+                .unwrap_or(false),
+        };
+        let region = self.region(o, &res);
+        let tags = self.tags(o);
+        self.t.route_tables.push(RouteTable {
+            name,
+            region,
+            routes,
+            disable_bgp_route_propagation: disable,
+            tags,
+            at: at(o),
+        });
+        true
+    }
+
+    fn route_of(&mut self, o: &ResObj, res: &str) -> Option<Route> {
+        let name = crate::ids::name_or_addr(o);
+        let field = format!("routes/{name}");
+        let address_prefix = match self
+            .s(o, "address_prefix", res, &field)?
+            .parse::<AddressPrefix>()
+        {
+            Ok(p) => p,
+            Err(e) => {
+                self.invalid(o, "address_prefix", e, None);
+                return None;
+            }
+        };
+        let next_hop_type = self.enum_of(
+            o,
+            "next_hop_type",
+            res,
+            &field,
+            NextHopType::parse,
+            NextHopType::NAMES,
+        )?;
+        let next_hop_ip_address = self.ip(
+            o,
+            "next_hop_in_ip_address",
+            res,
+            &format!("{field}/next_hop_ip_address"),
+        );
+        if next_hop_ip_address.is_none()
+            && matches!(get(o, "next_hop_in_ip_address"), Some(v) if self.resolve(v).is_unknown())
+        {
+            self.soft.insert(o.addr.clone());
+        }
+        Some(Route {
+            name,
+            address_prefix,
+            next_hop_type,
+            next_hop_ip_address,
+            at: at(o),
+        })
+    }
+
+    pub(super) fn route(&mut self, o: &ResObj) -> bool {
+        let res = format!("route/{}", o.addr);
+        let Some(table) = self.s(o, "route_table_name", &res, "route_table") else {
+            return false;
+        };
+        let Some(i) = self.t.route_tables.iter().position(|r| r.name == table) else {
+            self.warn("external-reference", format!("route `{}` belongs to route table `{table}`, which the configuration does not declare", o.addr), &o.loc, None);
+            return false;
+        };
+        let Some(r) = self.route_of(o, &format!("route-table/{table}")) else {
+            return false;
+        };
+        self.t.route_tables[i].routes.push(r);
+        true
+    }
+
+    pub(super) fn nat_gateway(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "nat-gateway");
+        let region = self.region(o, &format!("nat-gateway/{name}"));
+        self.t.nat_gateways.push(NatGateway {
+            name,
+            region,
+            public_ips: Vec::new(),
+            at: at(o),
+        });
+        true
+    }
+
+    pub(super) fn nat_pip(&mut self, o: &ResObj) -> bool {
+        let res = format!("association/{}", o.addr);
+        let Some(nat) = self.link_name(
+            o,
+            "nat_gateway_id",
+            &res,
+            "nat_gateway",
+            "NAT gateway",
+            nat_of,
+        ) else {
+            return false;
+        };
+        let Some(i) = self.t.nat_gateways.iter().position(|n| n.name == nat) else {
+            return false;
+        };
+        let nres = format!("nat-gateway/{nat}");
+        if let Some(p) = self.link_name(
+            o,
+            "public_ip_address_id",
+            &nres,
+            "public_ips",
+            "public IP",
+            pip_of,
+        ) {
+            self.t.nat_gateways[i].public_ips.push(p);
+        }
+        true
+    }
+
+    pub(super) fn public_ip(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "public-ip");
+        let res = format!("public-ip/{name}");
+        let ip_address = match get(o, "ip_address") {
+            Some(_) => self.ip(o, "ip_address", &res, "ip_address"),
+            None => None,
+        };
+        let sku = self.s(o, "sku", &res, "sku");
+        let region = self.region(o, &res);
+        self.t.public_ips.push(PublicIp {
+            name,
+            region,
+            ip_address,
+            sku,
+            at: at(o),
+        });
+        true
+    }
+
+    pub(super) fn ip_group(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "ip-group");
+        let res = format!("ip-group/{name}");
+        let ip_addresses = self.prefixes(o, &["cidrs"], &res, "ip_addresses");
+        let region = self.region(o, &res);
+        self.t.ip_groups.push(IpGroup {
+            name,
+            region,
+            ip_addresses,
+            at: at(o),
+        });
+        true
+    }
+
+    // ---- gateways, Bastion, NICs, VMs ----------------------------------------------------------
+
+    pub(super) fn local_gateway(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "local-gateway");
+        let res = format!("local-gateway/{name}");
+        let address_prefixes = self.nets(o, "address_space", &res, "address_prefixes");
+        let gateway_ip_address = self.ip(o, "gateway_address", &res, "gateway_ip_address");
+        let region = self.region(o, &res);
+        self.t.local_network_gateways.push(LocalNetworkGateway {
+            name,
+            region,
+            address_prefixes,
+            gateway_ip_address,
+            at: at(o),
+        });
+        true
+    }
+
+    /// The VNet holding the subnet of a resource's first `ip_configuration`.
+    fn vnet_of_ipconfig(&mut self, o: &ResObj, res: &str) -> String {
+        let vnet = self
+            .block(o, "ip_configuration", res)
+            .and_then(|ipc| self.subnet_ref(&ipc, "subnet_id", res, "vnet"))
+            .and_then(|s| s.split_once('/').map(|(v, _)| v.to_string()));
+        match vnet {
+            Some(v) => v,
+            None => self.placeholder(UNKNOWN),
+        }
+    }
+
+    pub(super) fn vnet_gateway(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "vnet-gateway");
+        let res = format!("vnet-gateway/{name}");
+        let gateway_type = self
+            .enum_of(
+                o,
+                "type",
+                &res,
+                "gateway_type",
+                GatewayType::parse,
+                GatewayType::NAMES,
+            )
+            .unwrap_or(GatewayType::Vpn);
+        let vnet = self.vnet_of_ipconfig(o, &res);
+        let pool = match self.block(o, "vpn_client_configuration", &res) {
+            Some(v) => self.nets(&v, "address_space", &res, "vpn_client_address_pool"),
+            None => Vec::new(),
+        };
+        let region = self.region(o, &res);
+        self.t.virtual_network_gateways.push(VirtualNetworkGateway {
+            name,
+            region,
+            vnet,
+            gateway_type,
+            vpn_client_address_pool: pool,
+            at: at(o),
+        });
+        true
+    }
+
+    pub(super) fn connection(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "connection");
+        let res = format!("connection/{name}");
+        let Some(connection_type) = self.enum_of(
+            o,
+            "type",
+            &res,
+            "connection_type",
+            ConnectionType::parse,
+            ConnectionType::NAMES,
+        ) else {
+            return false;
+        };
+        let gw = match self.link_name(
+            o,
+            "virtual_network_gateway_id",
+            &res,
+            "virtual_network_gateway",
+            "virtual network gateway",
+            vng_of,
+        ) {
+            Some(g) => g,
+            None => self.placeholder(UNKNOWN),
+        };
+        let local_network_gateway = self.link_name(
+            o,
+            "local_network_gateway_id",
+            &res,
+            "local_network_gateway",
+            "local network gateway",
+            lng_of,
+        );
+        self.t.connections.push(GatewayConnection {
+            name,
+            connection_type,
+            virtual_network_gateway: gw,
+            local_network_gateway,
+            remote_address_prefixes: Vec::new(),
+            at: at(o),
+        });
+        true
+    }
+
+    pub(super) fn bastion(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "bastion");
+        let res = format!("bastion/{name}");
+        let vnet = self.vnet_of_ipconfig(o, &res);
+        let public_ip = self.block(o, "ip_configuration", &res).and_then(|ipc| {
+            self.link_name(
+                &ipc,
+                "public_ip_address_id",
+                &res,
+                "public_ip",
+                "public IP",
+                pip_of,
+            )
+        });
+        let region = self.region(o, &res);
+        self.t.bastion_hosts.push(BastionHost {
+            name,
+            region,
+            vnet,
+            public_ip,
+            at: at(o),
+        });
+        true
+    }
+
+    pub(super) fn nic(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "nic");
+        let res = format!("nic/{name}");
+        let ipcs = self.blocks(o, "ip_configuration", &res);
+        let primary = ipcs
+            .iter()
+            .find(|c| matches!(get(c, "primary"), Some(Value::Bool(true))))
+            .or(ipcs.first())
+            .cloned();
+        let (subnet, private_ip_address, public_ip) = match primary {
+            Some(ipc) => {
+                let subnet = self.subnet_ref(&ipc, "subnet_id", &res, "subnet");
+                let stat = self
+                    .s(
+                        &ipc,
+                        "private_ip_address_allocation",
+                        &res,
+                        "private_ip_address",
+                    )
+                    .is_some_and(|a| a.eq_ignore_ascii_case("static"));
+                let ip = if stat {
+                    self.ip(&ipc, "private_ip_address", &res, "private_ip_address")
+                } else {
+                    None
+                };
+                let pip = self.link_name(
+                    &ipc,
+                    "public_ip_address_id",
+                    &res,
+                    "public_ip",
+                    "public IP",
+                    pip_of,
+                );
+                (subnet, ip, pip)
+            }
+            None => (None, None, None),
+        };
+        let subnet = match subnet {
+            Some(s) => s,
+            None => self.placeholder(&format!("{UNKNOWN}/{UNKNOWN}")),
+        };
+        let forwarding = match self.b(o, "ip_forwarding_enabled", &res, "enable_ip_forwarding") {
+            Some(b) => b,
+            None => self
+                .b(o, "enable_ip_forwarding", &res, "enable_ip_forwarding")
+                .unwrap_or(false),
+        };
+        let region = self.region(o, &res);
+        self.t.network_interfaces.push(NetworkInterface {
+            name,
+            region,
+            subnet,
+            private_ip_address,
+            public_ip,
+            network_security_group: None,
+            application_security_groups: Vec::new(),
+            enable_ip_forwarding: forwarding,
+            at: at(o),
+        });
+        true
+    }
+
+    pub(super) fn nic_association(&mut self, rtype: &str, o: &ResObj) -> bool {
+        let res = format!("association/{}", o.addr);
+        let Some(nic) = self.link_name(
+            o,
+            "network_interface_id",
+            &res,
+            "network_interface",
+            "network interface",
+            nic_of,
+        ) else {
+            return false;
+        };
+        let Some(i) = self.t.network_interfaces.iter().position(|n| n.name == nic) else {
+            return false;
+        };
+        let nres = format!("nic/{nic}");
+        if rtype == "azurerm_network_interface_security_group_association" {
+            let n = self.link_name(
+                o,
+                "network_security_group_id",
+                &nres,
+                "network_security_group",
+                "network security group",
+                nsg_of,
+            );
+            self.t.network_interfaces[i].network_security_group = n;
+        } else if let Some(a) = self.link_name(
+            o,
+            "application_security_group_id",
+            &nres,
+            "application_security_groups",
+            "application security group",
+            asg_of,
+        ) {
+            self.t.network_interfaces[i]
+                .application_security_groups
+                .push(a);
+        }
+        true
+    }
+
+    pub(super) fn vm(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "vm");
+        let res = format!("vm/{name}");
+        let nics = self.link_names(
+            o,
+            "network_interface_ids",
+            &res,
+            "network_interfaces",
+            "network interface",
+            nic_of,
+        );
+        let region = self.region(o, &res);
+        let tags = self.tags(o);
+        self.t.virtual_machines.push(VirtualMachine {
+            name,
+            region,
+            network_interfaces: nics,
+            tags,
+            at: at(o),
+        });
+        true
+    }
+
+    pub(super) fn service_endpoint_policy(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "service-endpoint-policy");
+        let res = format!("service-endpoint-policy/{name}");
+        let mut definitions = Vec::new();
+        for d in self.blocks(o, "definition", &res) {
+            let mut resources = Vec::new();
+            for r in self.strs(&d, "service_resources", &res, "definitions") {
+                // Declared storage accounts go by name; anything else (an id outside the
+                // configuration, a resource group, an alias) stays as written.
+                let declared_storage = crate::ids::parse(&r)
+                    .filter(|_| self.is_declared(&r))
+                    .and_then(|p| match crate::ids::model_ref(&p) {
+                        Ref::Storage(n) => Some(n),
+                        _ => None,
+                    });
+                resources.push(declared_storage.unwrap_or(r));
+            }
+            definitions.push(ServiceEndpointPolicyDefinition {
+                name: self.s(&d, "name", &res, "definitions"),
+                service: self
+                    .s(&d, "service", &res, "definitions")
+                    .unwrap_or_else(|| "Microsoft.Storage".into()),
+                service_resources: resources,
+            });
+        }
+        let region = self.region(o, &res);
+        self.t
+            .service_endpoint_policies
+            .push(ServiceEndpointPolicy {
+                name,
+                region,
+                definitions,
+                at: at(o),
+            });
+        true
+    }
+
+    // ---- Azure Firewall --------------------------------------------------------------------------
+
+    pub(super) fn firewall(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "firewall");
+        let res = format!("firewall/{name}");
+        let ipcs = self.blocks(o, "ip_configuration", &res);
+        if ipcs.is_empty() {
+            self.warn(
+                "unmodelled",
+                format!("firewall `{name}` has no ip_configuration (a virtual hub firewall); moat models firewalls in a VNet only"),
+                &o.loc,
+                None,
+            );
+            return false;
+        }
+        let vnet = self.vnet_of_ipconfig(o, &res);
+        let Some(ip) = self.fw_ips.get(&o.addr).copied() else {
+            self.unknown_at(
+                &res,
+                "private_ip_address",
+                "the address space of its AzureFirewallSubnet is unknown".into(),
+                &o.loc,
+            );
+            self.warn(
+                "unknown-value",
+                format!("the private IP of firewall `{name}` cannot be derived (its subnet's prefix is unknown); the firewall is not modelled"),
+                &o.loc,
+                None,
+            );
+            return false;
+        };
+        let mut public_ips = Vec::new();
+        for c in &ipcs {
+            public_ips.extend(self.link_name(
+                c,
+                "public_ip_address_id",
+                &res,
+                "public_ips",
+                "public IP",
+                pip_of,
+            ));
+        }
+        let sku = self.enum_of(
+            o,
+            "sku_tier",
+            &res,
+            "sku",
+            FirewallSku::parse,
+            FirewallSku::NAMES,
+        );
+        let firewall_policy = self.link_name(
+            o,
+            "firewall_policy_id",
+            &res,
+            "firewall_policy",
+            "firewall policy",
+            policy_of,
+        );
+        let dns_proxy = self
+            .b(o, "dns_proxy_enabled", &res, "dns_proxy")
+            .unwrap_or(false);
+        let dns_servers = self.ips(o, "dns_servers", &res, "dns_servers");
+        let region = self.region(o, &res);
+        let tags = self.tags(o);
+        self.t.firewalls.push(Firewall {
+            name,
+            region,
+            vnet,
+            private_ip_address: ip,
+            public_ips,
+            sku,
+            firewall_policy,
+            dns_proxy,
+            dns_servers,
+            network_rule_collections: Vec::new(),
+            application_rule_collections: Vec::new(),
+            tags,
+            at: at(o),
+        });
+        true
+    }
+
+    pub(super) fn firewall_policy(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "firewall-policy");
+        let res = format!("firewall-policy/{name}");
+        let base_policy = self.link_name(
+            o,
+            "base_policy_id",
+            &res,
+            "base_policy",
+            "firewall policy",
+            policy_of,
+        );
+        let dns_proxy = match self.block(o, "dns", &res) {
+            Some(d) => self
+                .b(&d, "proxy_enabled", &res, "dns_proxy")
+                .unwrap_or(false),
+            None => false,
+        };
+        let region = self.region(o, &res);
+        let tags = self.tags(o);
+        self.t.firewall_policies.push(FirewallPolicy {
+            name,
+            region,
+            base_policy,
+            dns_proxy,
+            rule_collection_groups: Vec::new(),
+            tags,
+            at: at(o),
+        });
+        true
+    }
+
+    pub(super) fn rule_collection_group(&mut self, o: &ResObj) -> bool {
+        let res = format!("rule-collection-group/{}", o.addr);
+        let Some(policy) = self.link_name(
+            o,
+            "firewall_policy_id",
+            &res,
+            "firewall_policy",
+            "firewall policy",
+            policy_of,
+        ) else {
+            return false;
+        };
+        let Some(pi) = self
+            .t
+            .firewall_policies
+            .iter()
+            .position(|p| p.name == policy)
+        else {
+            return false;
+        };
+        let pres = format!("firewall-policy/{policy}");
+        let name = crate::ids::name_or_addr(o);
+        let priority = self
+            .u32_of(o, "priority", &pres, "rule_collection_groups")
+            .unwrap_or(u32::MAX);
+        let mut network_rule_collections = Vec::new();
+        for c in self.blocks(o, "network_rule_collection", &pres) {
+            network_rule_collections.extend(self.network_collection(&c, &pres));
+        }
+        let mut application_rule_collections = Vec::new();
+        for c in self.blocks(o, "application_rule_collection", &pres) {
+            application_rule_collections.extend(self.application_collection(&c, &pres));
+        }
+        if get(o, "nat_rule_collection").is_some() {
+            self.warn(
+                "unmodelled",
+                format!("the DNAT rule collections of `{}` are not modelled", o.addr),
+                &o.loc,
+                None,
+            );
+        }
+        self.t.firewall_policies[pi]
+            .rule_collection_groups
+            .push(RuleCollectionGroup {
+                name,
+                priority,
+                network_rule_collections,
+                application_rule_collections,
+                at: at(o),
+            });
+        true
+    }
+
+    fn collection_head(&mut self, c: &ResObj, res: &str) -> Option<(String, u32, Access)> {
+        let name = crate::ids::name_or_addr(c);
+        let field = format!("collections/{name}");
+        let priority = self.u32_of(c, "priority", res, &field)?;
+        let action = self.enum_of(c, "action", res, &field, Access::parse, Access::NAMES)?;
+        Some((name, priority, action))
+    }
+
+    fn network_collection(&mut self, c: &ResObj, res: &str) -> Option<NetworkRuleCollection> {
+        let (name, priority, action) = self.collection_head(c, res)?;
+        let mut rules = Vec::new();
+        for r in self.blocks(c, "rule", res) {
+            rules.push(self.network_rule(&r, res));
+        }
+        Some(NetworkRuleCollection {
+            name,
+            priority,
+            action,
+            rules,
+            at: at(c),
+        })
+    }
+
+    fn network_rule(&mut self, r: &ResObj, res: &str) -> NetworkRule {
+        let name = crate::ids::name_or_addr(r);
+        let field = format!("rules/{name}");
+        let mut protocols = Vec::new();
+        for p in self.strs(r, "protocols", res, &field) {
+            match FirewallProtocol::parse(&p) {
+                Some(x) => protocols.push(x),
+                None => self.invalid(
+                    r,
+                    "protocols",
+                    format!("`{p}` is not a firewall protocol"),
+                    Some(FirewallProtocol::NAMES.join(", ")),
+                ),
+            }
+        }
+        let mut destination_addresses = self.prefixes(r, &["destination_addresses"], res, &field);
+        let dest_groups =
+            self.link_names(r, "destination_ip_groups", res, &field, "IP group", ipg_of);
+        for g in dest_groups {
+            // The model's network rule has no destination IP groups: expand them.
+            match self.t.ip_groups.iter().find(|x| x.name == g) {
+                Some(ig) => destination_addresses.extend(ig.ip_addresses.iter().cloned()),
+                None => self.unknown_at(
+                    res,
+                    &field,
+                    format!("destination IP group `{g}` is not declared"),
+                    &r.loc,
+                ),
+            }
+        }
+        NetworkRule {
+            protocols: if protocols.is_empty() {
+                vec![FirewallProtocol::Any]
+            } else {
+                protocols
+            },
+            source_addresses: self.prefixes(r, &["source_addresses"], res, &field),
+            source_ip_groups: self.link_names(
+                r,
+                "source_ip_groups",
+                res,
+                &field,
+                "IP group",
+                ipg_of,
+            ),
+            destination_addresses,
+            destination_fqdns: self.strs(r, "destination_fqdns", res, &field),
+            destination_ports: self.ports(r, &["destination_ports"], res, &field),
+            name,
+            at: at(r),
+        }
+    }
+
+    fn application_collection(
+        &mut self,
+        c: &ResObj,
+        res: &str,
+    ) -> Option<ApplicationRuleCollection> {
+        let (name, priority, action) = self.collection_head(c, res)?;
+        let mut rules = Vec::new();
+        for r in self.blocks(c, "rule", res) {
+            rules.push(self.application_rule(&r, res));
+        }
+        Some(ApplicationRuleCollection {
+            name,
+            priority,
+            action,
+            rules,
+            at: at(c),
+        })
+    }
+
+    fn application_rule(&mut self, r: &ResObj, res: &str) -> ApplicationRule {
+        let name = crate::ids::name_or_addr(r);
+        let field = format!("rules/{name}");
+        let mut protocols = Vec::new();
+        // Policies write `protocols { type, port }`; classic collections `protocol { type, port }`.
+        for key in ["protocols", "protocol"] {
+            for p in blocks_of(r, key) {
+                let ty = self.s(&p, "type", res, &field);
+                let port = self.u32_of(&p, "port", res, &field);
+                if let Some(ty) = ty {
+                    let text = match port {
+                        Some(n) => format!("{ty}:{n}"),
+                        None => ty,
+                    };
+                    match text.parse::<AppProtocolPort>() {
+                        Ok(x) => protocols.push(x),
+                        Err(e) => self.invalid(&p, "type", e, None),
+                    }
+                }
+            }
+        }
+        for lacking in [
+            "destination_addresses",
+            "destination_urls",
+            "web_categories",
+        ] {
+            if get(r, lacking).is_some() {
+                self.unknown_at(
+                    res,
+                    &field,
+                    format!("application rules by `{lacking}` are not modelled"),
+                    &r.loc,
+                );
+                self.warn(
+                    "unmodelled",
+                    format!("`{lacking}` of application rule `{name}` is not modelled"),
+                    &r.loc,
+                    None,
+                );
+            }
+        }
+        let mut target_fqdns = self.strs(r, "destination_fqdns", res, &field);
+        target_fqdns.extend(self.strs(r, "target_fqdns", res, &field));
+        let mut fqdn_tags = self.strs(r, "destination_fqdn_tags", res, &field);
+        fqdn_tags.extend(self.strs(r, "fqdn_tags", res, &field));
+        ApplicationRule {
+            source_addresses: self.prefixes(r, &["source_addresses"], res, &field),
+            source_ip_groups: self.link_names(
+                r,
+                "source_ip_groups",
+                res,
+                &field,
+                "IP group",
+                ipg_of,
+            ),
+            protocols: if protocols.is_empty() {
+                vec![
+                    "Http:80".parse().unwrap_or(AppProtocolPort {
+                        protocol: ApplicationProtocol::Http,
+                        port: 80,
+                    }),
+                    AppProtocolPort {
+                        protocol: ApplicationProtocol::Https,
+                        port: 443,
+                    },
+                ]
+            } else {
+                protocols
+            },
+            target_fqdns,
+            fqdn_tags,
+            name,
+            at: at(r),
+        }
+    }
+
+    pub(super) fn classic_collection(&mut self, rtype: &str, o: &ResObj) -> bool {
+        let res = format!("collection/{}", o.addr);
+        let Some(fw) = self.s(o, "azure_firewall_name", &res, "firewall") else {
+            return false;
+        };
+        let Some(fi) = self.t.firewalls.iter().position(|f| f.name == fw) else {
+            self.warn(
+                "external-reference",
+                format!(
+                    "`{}` belongs to firewall `{fw}`, which is not modelled",
+                    o.addr
+                ),
+                &o.loc,
+                None,
+            );
+            return false;
+        };
+        let fres = format!("firewall/{fw}");
+        if rtype == "azurerm_firewall_network_rule_collection" {
+            let Some(c) = self.network_collection(o, &fres) else {
+                return false;
+            };
+            self.t.firewalls[fi].network_rule_collections.push(c);
+        } else {
+            let Some(c) = self.application_collection(o, &fres) else {
+                return false;
+            };
+            self.t.firewalls[fi].application_rule_collections.push(c);
+        }
+        true
+    }
+
+    fn is_declared(&self, id: &str) -> bool {
+        self.declared.contains_key(&id.to_ascii_lowercase())
+    }
+}

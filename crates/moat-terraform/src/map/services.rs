@@ -1,0 +1,915 @@
+//! Services and name resolution: storage, key vault, container registry, Application Insights,
+//! the Azure Monitor private link scope, private endpoints, private DNS zones and resolvers.
+
+use super::{Link, Mapper, UNKNOWN, at, get};
+use crate::ids::Ref;
+use crate::value::{ResObj, Value};
+use moat_model::address::{Address, Kind};
+use moat_model::deps::*;
+use moat_model::enums::*;
+use moat_model::privatelink::*;
+use moat_model::values::AddressPrefix;
+
+fn storage_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::Storage(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn vnet_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::Vnet(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn zone_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::DnsZone(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn resolver_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::Resolver(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn ruleset_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::Ruleset(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+fn outbound_ep_of(r: &Ref) -> Option<String> {
+    match r {
+        Ref::ResolverOutbound(a, b) => Some(format!("{a}/{b}")),
+        _ => None,
+    }
+}
+fn any_name(r: &Ref) -> Option<String> {
+    match r {
+        Ref::AppInsights(n) | Ref::LogAnalytics(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+
+/// The address a private endpoint reaches, for the id kinds the model knows.
+pub fn pe_target(r: &Ref) -> Option<Address> {
+    let (kind, name) = match r {
+        Ref::Workspace(n) => (Kind::Workspace, n),
+        Ref::Registry(n) => (Kind::Registry, n),
+        Ref::Storage(n) => (Kind::Storage, n),
+        Ref::KeyVault(n) => (Kind::Keyvault, n),
+        Ref::Acr(n) => (Kind::Acr, n),
+        Ref::Ampls(n) => (Kind::Ampls, n),
+        _ => return None,
+    };
+    Some(Address::resource(kind, name.clone()))
+}
+
+/// The kind of target a group id implies, for endpoints whose target is unknown.
+fn kind_of_group(group: &str) -> Option<Kind> {
+    Some(match group.to_ascii_lowercase().as_str() {
+        "amlworkspace" => Kind::Workspace,
+        "amlregistry" => Kind::Registry,
+        "vault" => Kind::Keyvault,
+        "registry" => Kind::Acr,
+        "azuremonitor" => Kind::Ampls,
+        g if ["blob", "file", "queue", "table", "dfs", "web"]
+            .iter()
+            .any(|p| g.starts_with(p)) =>
+        {
+            Kind::Storage
+        }
+        _ => return None,
+    })
+}
+
+impl Mapper<'_> {
+    fn pna(&mut self, o: &ResObj, k: &str, res: &str) -> PublicNetworkAccess {
+        match self.b(o, k, res, "public_network_access") {
+            Some(false) => PublicNetworkAccess::Disabled,
+            _ => PublicNetworkAccess::Enabled,
+        }
+    }
+
+    /// `networkAcls`-like rules of a storage account (`network_rules` block or resource).
+    fn storage_network_rules(&mut self, o: &ResObj, res: &str) -> StorageNetworkRules {
+        let default_action = self
+            .enum_of(
+                o,
+                "default_action",
+                res,
+                "network_rules",
+                DefaultAction::parse,
+                DefaultAction::NAMES,
+            )
+            .unwrap_or(DefaultAction::Allow);
+        let mut bypass = self.strs(o, "bypass", res, "network_rules");
+        if get(o, "bypass").is_none() {
+            bypass = vec!["AzureServices".into()];
+        }
+        let mut ip_rules = Vec::new();
+        for s in self.strs(o, "ip_rules", res, "network_rules") {
+            match s.parse::<AddressPrefix>() {
+                Ok(p) => ip_rules.push(p),
+                Err(e) => self.invalid(o, "ip_rules", e, None),
+            }
+        }
+        let virtual_network_rules = self.link_names(
+            o,
+            "virtual_network_subnet_ids",
+            res,
+            "network_rules",
+            "subnet",
+            |r| match r {
+                Ref::Subnet(v, s) => Some(format!("{v}/{s}")),
+                _ => None,
+            },
+        );
+        let mut resource_access_rules = Vec::new();
+        for p in self.blocks(o, "private_link_access", res) {
+            let tenant_id = self.s(&p, "endpoint_tenant_id", res, "network_rules");
+            match get(&p, "endpoint_resource_id").map(|v| self.link(v)) {
+                Some(Link::Declared(r) | Link::External(r, _)) => {
+                    let id = self
+                        .s(&p, "endpoint_resource_id", res, "network_rules")
+                        .unwrap_or_default();
+                    let parsed = crate::ids::parse(&id);
+                    let resource_type = parsed.as_ref().map(|x| x.full_type()).unwrap_or_default();
+                    let name = match &r {
+                        Ref::Workspace(n) | Ref::Registry(n) => n.clone(),
+                        _ => parsed.map(|x| x.name().to_string()).unwrap_or_default(),
+                    };
+                    resource_access_rules.push(ResourceAccessRule {
+                        resource_type,
+                        name,
+                        tenant_id,
+                    });
+                }
+                Some(Link::Unknown(u)) => {
+                    self.unknown(res, "network_rules/resource_access_rules", &u)
+                }
+                Some(Link::Invalid(s)) => self.invalid(
+                    &p,
+                    "endpoint_resource_id",
+                    format!("`{s}` is not an Azure resource id"),
+                    None,
+                ),
+                None => {}
+            }
+        }
+        StorageNetworkRules {
+            default_action,
+            bypass,
+            ip_rules,
+            virtual_network_rules,
+            resource_access_rules,
+        }
+    }
+
+    pub(super) fn storage(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "storage");
+        let res = format!("storage/{name}");
+        let public_network_access = self.pna(o, "public_network_access_enabled", &res);
+        let network_rules = match self.block(o, "network_rules", &res) {
+            Some(b) => self.storage_network_rules(&b, &res),
+            None => StorageNetworkRules::default(),
+        };
+        let sku = match (
+            self.s(o, "account_tier", &res, "sku"),
+            self.s(o, "account_replication_type", &res, "sku"),
+        ) {
+            (Some(t), Some(r)) => Some(format!("{t}_{r}")),
+            _ => None,
+        };
+        let is_hns_enabled = self
+            .b(o, "is_hns_enabled", &res, "is_hns_enabled")
+            .unwrap_or(false);
+        let region = self.region(o, &res);
+        let tags = self.tags(o);
+        self.t.storage_accounts.push(StorageAccount {
+            name,
+            region,
+            public_network_access,
+            network_rules,
+            is_hns_enabled,
+            sku,
+            tags,
+            at: at(o),
+        });
+        true
+    }
+
+    pub(super) fn storage_rules(&mut self, o: &ResObj) -> bool {
+        let res = format!("storage-rules/{}", o.addr);
+        let Some(sa) = self.link_name(
+            o,
+            "storage_account_id",
+            &res,
+            "storage_account",
+            "storage account",
+            storage_of,
+        ) else {
+            return false;
+        };
+        let Some(i) = self.t.storage_accounts.iter().position(|s| s.name == sa) else {
+            return false;
+        };
+        let rules = self.storage_network_rules(o, &format!("storage/{sa}"));
+        self.t.storage_accounts[i].network_rules = rules;
+        true
+    }
+
+    fn rule_set(&mut self, o: &ResObj, res: &str, field: &str) -> NetworkRuleSet {
+        let default_action = self
+            .enum_of(
+                o,
+                "default_action",
+                res,
+                field,
+                DefaultAction::parse,
+                DefaultAction::NAMES,
+            )
+            .unwrap_or(DefaultAction::Allow);
+        let bypass = self
+            .enum_of(o, "bypass", res, field, Bypass::parse, Bypass::NAMES)
+            .unwrap_or(Bypass::AzureServices);
+        let mut ip_rules = Vec::new();
+        for s in self.strs(o, "ip_rules", res, field) {
+            match s.parse::<AddressPrefix>() {
+                Ok(p) => ip_rules.push(p),
+                Err(e) => self.invalid(o, "ip_rules", e, None),
+            }
+        }
+        let subnet = |r: &Ref| match r {
+            Ref::Subnet(v, s) => Some(format!("{v}/{s}")),
+            _ => None,
+        };
+        let virtual_network_rules = self.link_names(
+            o,
+            "virtual_network_subnet_ids",
+            res,
+            field,
+            "subnet",
+            subnet,
+        );
+        NetworkRuleSet {
+            default_action,
+            bypass,
+            ip_rules,
+            virtual_network_rules,
+        }
+    }
+
+    pub(super) fn key_vault(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "keyvault");
+        let res = format!("keyvault/{name}");
+        let public_network_access = self.pna(o, "public_network_access_enabled", &res);
+        let network_acls = match self.block(o, "network_acls", &res) {
+            Some(b) => self.rule_set(&b, &res, "network_acls"),
+            None => NetworkRuleSet::default(),
+        };
+        let region = self.region(o, &res);
+        let tags = self.tags(o);
+        self.t.key_vaults.push(KeyVault {
+            name,
+            region,
+            public_network_access,
+            network_acls,
+            tags,
+            at: at(o),
+        });
+        true
+    }
+
+    pub(super) fn acr(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "acr");
+        let res = format!("acr/{name}");
+        let sku = match self.enum_of(o, "sku", &res, "sku", AcrSku::parse, AcrSku::NAMES) {
+            Some(s) => s,
+            None => {
+                // The model needs a SKU; the unknown is recorded, Basic (no private link) is
+                // the reading that promises least.
+                if get(o, "sku").is_none() {
+                    self.invalid(
+                        o,
+                        "sku",
+                        "a container registry needs a sku".into(),
+                        Some("Basic, Standard or Premium".into()),
+                    );
+                }
+                AcrSku::Basic
+            }
+        };
+        let public_network_access = self.pna(o, "public_network_access_enabled", &res);
+        let mut set = NetworkRuleSet::default();
+        if let Some(b) = self.block(o, "network_rule_set", &res) {
+            set.default_action = self
+                .enum_of(
+                    &b,
+                    "default_action",
+                    &res,
+                    "network_rule_set",
+                    DefaultAction::parse,
+                    DefaultAction::NAMES,
+                )
+                .unwrap_or(DefaultAction::Allow);
+            for r in self.blocks(&b, "ip_rule", &res) {
+                if let Some(s) = self.s(&r, "ip_range", &res, "network_rule_set") {
+                    match s.parse::<AddressPrefix>() {
+                        Ok(p) => set.ip_rules.push(p),
+                        Err(e) => self.invalid(&r, "ip_range", e, None),
+                    }
+                }
+            }
+            for v in self.blocks(&b, "virtual_network", &res) {
+                set.virtual_network_rules.extend(self.subnet_ref(
+                    &v,
+                    "subnet_id",
+                    &res,
+                    "network_rule_set",
+                ));
+            }
+        }
+        set.bypass = self
+            .enum_of(
+                o,
+                "network_rule_bypass_option",
+                &res,
+                "network_rule_set",
+                Bypass::parse,
+                Bypass::NAMES,
+            )
+            .unwrap_or(Bypass::AzureServices);
+        let data_endpoint_enabled = self
+            .b(o, "data_endpoint_enabled", &res, "data_endpoint_enabled")
+            .unwrap_or(false);
+        let admin_user_enabled = self
+            .b(o, "admin_enabled", &res, "admin_user_enabled")
+            .unwrap_or(false);
+        let region = self.region(o, &res);
+        let tags = self.tags(o);
+        self.t.container_registries.push(ContainerRegistry {
+            name,
+            region,
+            sku,
+            public_network_access,
+            network_rule_set: set,
+            data_endpoint_enabled,
+            admin_user_enabled,
+            tags,
+            at: at(o),
+        });
+        true
+    }
+
+    pub(super) fn app_insights(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "appinsights");
+        let res = format!("appinsights/{name}");
+        let workspace_based = get(o, "workspace_id").is_some();
+        let ingestion = self
+            .b(
+                o,
+                "internet_ingestion_enabled",
+                &res,
+                "public_network_access_for_ingestion",
+            )
+            .unwrap_or(true);
+        let query = self
+            .b(
+                o,
+                "internet_query_enabled",
+                &res,
+                "public_network_access_for_query",
+            )
+            .unwrap_or(true);
+        let en = |b: bool| {
+            if b {
+                PublicNetworkAccess::Enabled
+            } else {
+                PublicNetworkAccess::Disabled
+            }
+        };
+        let region = self.region(o, &res);
+        let tags = self.tags(o);
+        self.t.application_insights.push(ApplicationInsights {
+            name,
+            region,
+            workspace_based,
+            public_network_access_for_ingestion: en(ingestion),
+            public_network_access_for_query: en(query),
+            tags,
+            at: at(o),
+        });
+        true
+    }
+
+    pub(super) fn ampls(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "ampls");
+        let res = format!("ampls/{name}");
+        let ingestion = self
+            .enum_of(
+                o,
+                "ingestion_access_mode",
+                &res,
+                "ingestion_access_mode",
+                AmplsAccessMode::parse,
+                AmplsAccessMode::NAMES,
+            )
+            .unwrap_or(AmplsAccessMode::Open);
+        let query = self
+            .enum_of(
+                o,
+                "query_access_mode",
+                &res,
+                "query_access_mode",
+                AmplsAccessMode::parse,
+                AmplsAccessMode::NAMES,
+            )
+            .unwrap_or(AmplsAccessMode::Open);
+        let tags = self.tags(o);
+        self.t
+            .monitor_private_link_scopes
+            .push(MonitorPrivateLinkScope {
+                name,
+                ingestion_access_mode: ingestion,
+                query_access_mode: query,
+                scoped_resources: Vec::new(),
+                tags,
+                at: at(o),
+            });
+        true
+    }
+
+    pub(super) fn scoped_service(&mut self, o: &ResObj) -> bool {
+        let res = format!("scoped-service/{}", o.addr);
+        let Some(scope) = self.s(o, "scope_name", &res, "scope") else {
+            return false;
+        };
+        let Some(i) = self
+            .t
+            .monitor_private_link_scopes
+            .iter()
+            .position(|a| a.name == scope)
+        else {
+            return false;
+        };
+        let sres = format!("ampls/{scope}");
+        if let Some(n) = self.link_name(
+            o,
+            "linked_resource_id",
+            &sres,
+            "scoped_resources",
+            "Application Insights or Log Analytics workspace",
+            any_name,
+        ) {
+            self.t.monitor_private_link_scopes[i]
+                .scoped_resources
+                .push(n);
+        }
+        true
+    }
+
+    // ---- private endpoints -------------------------------------------------------------------
+
+    pub(super) fn private_endpoint(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "private-endpoint");
+        let res = format!("private-endpoint/{name}");
+        let subnet = match self.subnet_ref(o, "subnet_id", &res, "subnet") {
+            Some(s) => s,
+            None => self.placeholder(&format!("{UNKNOWN}/{UNKNOWN}")),
+        };
+        let Some(psc) = self.block(o, "private_service_connection", &res) else {
+            self.invalid(
+                o,
+                "private_service_connection",
+                "a private endpoint needs a private_service_connection block".into(),
+                None,
+            );
+            return false;
+        };
+        let groups = self.strs(&psc, "subresource_names", &res, "group_id");
+        if groups.len() > 1 {
+            self.warn(
+                "unmodelled",
+                format!("private endpoint `{name}` names {} sub-resources; the model keeps the first, `{}`", groups.len(), groups[0]),
+                &psc.loc,
+                None,
+            );
+        }
+        let group_id = groups.first().cloned();
+        let target = match get(&psc, "private_connection_resource_id").map(|v| self.link(v)) {
+            Some(Link::Declared(r)) => match pe_target(&r) {
+                Some(a) => Some(a),
+                None => return self.unmodelled_target(o, &name, &format!("{r:?}")),
+            },
+            Some(Link::External(r, id)) => match pe_target(&r) {
+                Some(a) => {
+                    let n = match &a {
+                        Address::Resource { name, .. } => name.clone(),
+                        _ => String::new(),
+                    };
+                    self.external_ref(
+                        &res,
+                        "target",
+                        &n,
+                        "the target",
+                        &id,
+                        &Self::attr_loc(&psc, "private_connection_resource_id"),
+                    );
+                    Some(a)
+                }
+                None => return self.unmodelled_target(o, &name, &id),
+            },
+            Some(Link::Unknown(u)) => {
+                self.unknown(&res, "target", &u);
+                None
+            }
+            Some(Link::Invalid(s)) => {
+                self.invalid(
+                    &psc,
+                    "private_connection_resource_id",
+                    format!("`{s}` is not an Azure resource id"),
+                    None,
+                );
+                return false;
+            }
+            None => {
+                if get(&psc, "private_connection_resource_alias").is_some() {
+                    self.unknown_at(
+                        &res,
+                        "target",
+                        "the endpoint connects through a private link service alias".into(),
+                        &psc.loc,
+                    );
+                }
+                None
+            }
+        };
+        let group_id = match group_id {
+            Some(g) => g,
+            None => {
+                self.unknown_at(&res, "group_id", "no subresource_names".into(), &psc.loc);
+                UNKNOWN.to_string()
+            }
+        };
+        let target = match target {
+            Some(t) => t,
+            None => {
+                let kind = kind_of_group(&group_id).unwrap_or(Kind::Storage);
+                Address::resource(kind, self.placeholder(UNKNOWN))
+            }
+        };
+        let connection_state = match self.b(&psc, "is_manual_connection", &res, "connection_state")
+        {
+            Some(true) => ConnectionState::Pending,
+            _ => ConnectionState::Approved,
+        };
+        let mut ip_address = None;
+        if let Some(ipc) = self.block(o, "ip_configuration", &res) {
+            ip_address = self.ip(&ipc, "private_ip_address", &res, "ip_address");
+        } else if let Some(Value::String(_)) = get(&psc, "private_ip_address") {
+            ip_address = self.ip(&psc, "private_ip_address", &res, "ip_address");
+        }
+        let mut dns_zone_group = Vec::new();
+        let mut zone_rgs = Vec::new();
+        if let Some(g) = self.block(o, "private_dns_zone_group", &res) {
+            let ids: Vec<Value> = match get(&g, "private_dns_zone_ids") {
+                Some(Value::List(l)) => l.to_vec(),
+                Some(other) => vec![other.clone()],
+                None => Vec::new(),
+            };
+            for v in ids {
+                if let Some(z) = self.link_value(
+                    &g,
+                    "private_dns_zone_ids",
+                    &v,
+                    &res,
+                    "dns_zone_group",
+                    "private DNS zone",
+                    zone_of,
+                ) {
+                    let rg = self
+                        .resolve(&v)
+                        .as_str()
+                        .and_then(crate::ids::parse)
+                        .and_then(|p| p.resource_group)
+                        .filter(|r| r != UNKNOWN);
+                    dns_zone_group.push(z);
+                    zone_rgs.push(rg);
+                }
+            }
+        }
+        self.pe_zone_rgs.push(zone_rgs);
+        let region = self.region(o, &res);
+        let tags = self.tags(o);
+        self.t.private_endpoints.push(PrivateEndpoint {
+            name,
+            region,
+            subnet,
+            target,
+            group_id,
+            ip_address,
+            connection_state,
+            dns_zone_group,
+            tags,
+            at: at(o),
+        });
+        true
+    }
+
+    fn unmodelled_target(&mut self, o: &ResObj, name: &str, what: &str) -> bool {
+        self.warn(
+            "unmodelled",
+            format!("private endpoint `{name}` reaches {what}, a kind of resource the model does not cover"),
+            &o.loc,
+            Some("the model covers endpoints to workspaces, registries, storage, key vaults, container registries and AMPLS".into()),
+        );
+        false
+    }
+
+    // ---- private DNS ----------------------------------------------------------------------------
+
+    pub(super) fn dns_zone(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "private-dns-zone");
+        let tags = self.tags(o);
+        let rg = get(o, "resource_group_name").and_then(Value::to_tf_string);
+        self.zone_rgs.push(rg);
+        self.t.private_dns_zones.push(PrivateDnsZone {
+            name,
+            resource_group: None,
+            vnet_links: Vec::new(),
+            records: Vec::new(),
+            fallback_to_internet: false,
+            tags,
+            at: at(o),
+        });
+        true
+    }
+
+    fn zone_index(&mut self, o: &ResObj, k: &str, res: &str) -> Option<usize> {
+        let zone = self.s(o, k, res, "zone")?;
+        let rg = get(o, "resource_group_name").and_then(Value::to_tf_string);
+        let same_rg = |i: usize, zr: &[Option<String>]| match (&rg, zr.get(i).cloned().flatten()) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(&b),
+            _ => true,
+        };
+        let found = (0..self.t.private_dns_zones.len())
+            .find(|&i| self.t.private_dns_zones[i].name == zone && same_rg(i, &self.zone_rgs));
+        match found {
+            Some(i) => Some(i),
+            None => {
+                let reason =
+                    format!("private DNS zone `{zone}` is not declared in the configuration");
+                self.unknown_at(
+                    &format!("private-dns-zone/{zone}"),
+                    "*",
+                    reason.clone(),
+                    &o.loc,
+                );
+                self.warn(
+                    "external-reference",
+                    format!("`{}` belongs to {reason}", o.addr),
+                    &o.loc,
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn dns_link(&mut self, o: &ResObj) -> bool {
+        let res = format!("dns-link/{}", o.addr);
+        let Some(zi) = self.zone_index(o, "private_dns_zone_name", &res) else {
+            return false;
+        };
+        let zres = format!("private-dns-zone/{}", self.t.private_dns_zones[zi].name);
+        let vnet = match self.link_name(
+            o,
+            "virtual_network_id",
+            &zres,
+            "vnet_links",
+            "virtual network",
+            vnet_of,
+        ) {
+            Some(v) => v,
+            None => self.placeholder(UNKNOWN),
+        };
+        if self
+            .s(o, "resolution_policy", &zres, "fallback_to_internet")
+            .is_some_and(|p| p.eq_ignore_ascii_case("NxDomainRedirect"))
+        {
+            self.t.private_dns_zones[zi].fallback_to_internet = true;
+        }
+        self.t.private_dns_zones[zi].vnet_links.push(vnet);
+        true
+    }
+
+    pub(super) fn dns_record(&mut self, rtype: &str, o: &ResObj) -> bool {
+        let res = format!("dns-record/{}", o.addr);
+        let Some(zi) = self.zone_index(o, "zone_name", &res) else {
+            return false;
+        };
+        let zres = format!("private-dns-zone/{}", self.t.private_dns_zones[zi].name);
+        let name = crate::ids::name_or_addr(o);
+        let field = format!("records/{name}");
+        let (record_type, values) = match rtype {
+            "azurerm_private_dns_cname_record" => {
+                (RecordType::Cname, self.strs(o, "record", &zres, &field))
+            }
+            "azurerm_private_dns_aaaa_record" => {
+                (RecordType::Aaaa, self.strs(o, "records", &zres, &field))
+            }
+            _ => (RecordType::A, self.strs(o, "records", &zres, &field)),
+        };
+        self.t.private_dns_zones[zi].records.push(DnsRecord {
+            name,
+            record_type,
+            values,
+            at: at(o),
+        });
+        true
+    }
+
+    pub(super) fn resolver(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "dns-resolver");
+        let res = format!("dns-resolver/{name}");
+        let vnet = match self.link_name(
+            o,
+            "virtual_network_id",
+            &res,
+            "vnet",
+            "virtual network",
+            vnet_of,
+        ) {
+            Some(v) => v,
+            None => self.placeholder(UNKNOWN),
+        };
+        let region = self.region(o, &res);
+        self.t.dns_resolvers.push(DnsResolver {
+            name,
+            region,
+            vnet,
+            inbound_endpoints: Vec::new(),
+            outbound_endpoints: Vec::new(),
+            at: at(o),
+        });
+        true
+    }
+
+    pub(super) fn resolver_endpoint(&mut self, rtype: &str, o: &ResObj) -> bool {
+        let res = format!("dns-resolver-endpoint/{}", o.addr);
+        let Some(resolver) = self.link_name(
+            o,
+            "private_dns_resolver_id",
+            &res,
+            "resolver",
+            "DNS resolver",
+            resolver_of,
+        ) else {
+            return false;
+        };
+        let Some(ri) = self.t.dns_resolvers.iter().position(|r| r.name == resolver) else {
+            return false;
+        };
+        let rres = format!("dns-resolver/{resolver}");
+        let name = crate::ids::name_or_addr(o);
+        let ep = if rtype == "azurerm_private_dns_resolver_inbound_endpoint" {
+            let Some(ipc) = self.block(o, "ip_configurations", &rres) else {
+                return false;
+            };
+            let subnet = self.subnet_ref(&ipc, "subnet_id", &rres, "inbound_endpoints");
+            let stat = self
+                .s(
+                    &ipc,
+                    "private_ip_allocation_method",
+                    &rres,
+                    "inbound_endpoints",
+                )
+                .is_some_and(|m| m.eq_ignore_ascii_case("static"));
+            let ip_address = if stat {
+                self.ip(&ipc, "private_ip_address", &rres, "inbound_endpoints")
+            } else {
+                None
+            };
+            ResolverEndpoint {
+                name,
+                subnet: subnet.unwrap_or_else(|| format!("{UNKNOWN}/{UNKNOWN}")),
+                ip_address,
+            }
+        } else {
+            let subnet = self.subnet_ref(o, "subnet_id", &rres, "outbound_endpoints");
+            ResolverEndpoint {
+                name,
+                subnet: subnet.unwrap_or_else(|| format!("{UNKNOWN}/{UNKNOWN}")),
+                ip_address: None,
+            }
+        };
+        if ep.subnet.starts_with(UNKNOWN) {
+            self.placeholder(&ep.subnet);
+        }
+        if rtype == "azurerm_private_dns_resolver_inbound_endpoint" {
+            self.t.dns_resolvers[ri].inbound_endpoints.push(ep);
+        } else {
+            self.t.dns_resolvers[ri].outbound_endpoints.push(ep);
+        }
+        true
+    }
+
+    pub(super) fn ruleset(&mut self, o: &ResObj) -> bool {
+        let name = self.name(o, "dns-forwarding-ruleset");
+        let res = format!("dns-forwarding-ruleset/{name}");
+        let outbound_endpoints = self.link_names(
+            o,
+            "private_dns_resolver_outbound_endpoint_ids",
+            &res,
+            "outbound_endpoints",
+            "resolver outbound endpoint",
+            outbound_ep_of,
+        );
+        let region = self.region(o, &res);
+        self.t.dns_forwarding_rulesets.push(DnsForwardingRuleset {
+            name,
+            region,
+            outbound_endpoints,
+            vnet_links: Vec::new(),
+            rules: Vec::new(),
+            at: at(o),
+        });
+        true
+    }
+
+    fn ruleset_index(&mut self, o: &ResObj, res: &str) -> Option<usize> {
+        let rs = self.link_name(
+            o,
+            "dns_forwarding_ruleset_id",
+            res,
+            "ruleset",
+            "DNS forwarding ruleset",
+            ruleset_of,
+        )?;
+        self.t
+            .dns_forwarding_rulesets
+            .iter()
+            .position(|r| r.name == rs)
+    }
+
+    pub(super) fn forwarding_rule(&mut self, o: &ResObj) -> bool {
+        let res = format!("forwarding-rule/{}", o.addr);
+        let Some(ri) = self.ruleset_index(o, &res) else {
+            return false;
+        };
+        let rres = format!(
+            "dns-forwarding-ruleset/{}",
+            self.t.dns_forwarding_rulesets[ri].name
+        );
+        let name = crate::ids::name_or_addr(o);
+        let field = format!("rules/{name}");
+        let Some(domain_name) = self.s(o, "domain_name", &rres, &field) else {
+            return false;
+        };
+        let mut targets = Vec::new();
+        for t in self.blocks(o, "target_dns_servers", &rres) {
+            targets.extend(self.ip(&t, "ip_address", &rres, &field));
+        }
+        let state = if self.b(o, "enabled", &rres, &field) == Some(false) {
+            RuleState::Disabled
+        } else {
+            RuleState::Enabled
+        };
+        self.t.dns_forwarding_rulesets[ri]
+            .rules
+            .push(ForwardingRule {
+                name,
+                domain_name,
+                target_dns_servers: targets,
+                state,
+            });
+        true
+    }
+
+    pub(super) fn ruleset_link(&mut self, o: &ResObj) -> bool {
+        let res = format!("ruleset-link/{}", o.addr);
+        let Some(ri) = self.ruleset_index(o, &res) else {
+            return false;
+        };
+        let rres = format!(
+            "dns-forwarding-ruleset/{}",
+            self.t.dns_forwarding_rulesets[ri].name
+        );
+        let vnet = match self.link_name(
+            o,
+            "virtual_network_id",
+            &rres,
+            "vnet_links",
+            "virtual network",
+            vnet_of,
+        ) {
+            Some(v) => v,
+            None => self.placeholder(UNKNOWN),
+        };
+        self.t.dns_forwarding_rulesets[ri].vnet_links.push(vnet);
+        true
+    }
+}

@@ -1,0 +1,362 @@
+//! Values of the Terraform language as the evaluator sees them, with an explicit unknown.
+//!
+//! Maps and objects are one kind (`Map`), kept sorted by key as Terraform iterates them; lists,
+//! tuples and sets are one kind (`List`). `Res` is the object of a resource instance or of one
+//! of its nested blocks: an attribute it does not hold is computed by the provider, so reading
+//! it yields an unknown instead of an error. Collections are reference-counted so that passing
+//! a resource around costs nothing.
+
+use moat_model::Provenance;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::rc::Rc;
+
+/// A position in a source file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Loc {
+    pub file: Rc<str>,
+    pub line: u32,
+    pub column: u32,
+    pub offset: usize,
+    pub len: usize,
+}
+
+impl Loc {
+    /// The provenance of a model element read at this position.
+    pub fn provenance(&self, pointer: &str) -> Provenance {
+        Provenance {
+            file: self.file.to_string(),
+            line: self.line,
+            column: self.column,
+            pointer: pointer.to_string(),
+            offset: self.offset,
+            len: self.len,
+        }
+    }
+}
+
+impl std::fmt::Display for Loc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// A value that cannot be known before apply (or at all, from the configuration alone).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unk {
+    /// Why it is unknown, in words a user can act on.
+    pub reason: String,
+    /// Where it arose.
+    pub at: Loc,
+    /// The attribute it stands for, when it is an attribute computed by the provider:
+    /// (address of the object holding it, attribute name). Lets the mapper recognise, say, the
+    /// private IP of a firewall or the identity of a workspace.
+    pub origin: Option<(String, String)>,
+}
+
+/// An object whose absent attributes are computed by the provider.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResObj {
+    /// The object's address (`module.net.azurerm_subnet.pe`, `azurerm_firewall.fw.ip_configuration[0]`).
+    pub addr: String,
+    pub attrs: BTreeMap<String, Value>,
+    /// Where the object (a resource or a nested block) is written.
+    pub loc: Loc,
+    /// Where each attribute is written.
+    pub attr_locs: BTreeMap<String, Loc>,
+}
+
+/// A Terraform value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    List(Rc<Vec<Value>>),
+    Map(Rc<BTreeMap<String, Value>>),
+    Res(Rc<ResObj>),
+    Unknown(Rc<Unk>),
+}
+
+impl Value {
+    pub fn list(v: Vec<Value>) -> Value {
+        Value::List(Rc::new(v))
+    }
+
+    pub fn map(m: BTreeMap<String, Value>) -> Value {
+        Value::Map(Rc::new(m))
+    }
+
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::String(s.into())
+    }
+
+    pub fn unknown(reason: impl Into<String>, at: &Loc) -> Value {
+        Value::Unknown(Rc::new(Unk {
+            reason: reason.into(),
+            at: at.clone(),
+            origin: None,
+        }))
+    }
+
+    /// The value with an unknown's origin dropped: for results computed from an unknown, which
+    /// no longer stand for the provider's attribute itself.
+    pub fn derived(&self) -> Value {
+        match self {
+            Value::Unknown(u) if u.origin.is_some() => Value::Unknown(Rc::new(Unk {
+                reason: u.reason.clone(),
+                at: u.at.clone(),
+                origin: None,
+            })),
+            other => other.clone(),
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown(_))
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The first unknown anywhere inside the value.
+    pub fn deep_unknown(&self) -> Option<&Rc<Unk>> {
+        match self {
+            Value::Unknown(u) => Some(u),
+            Value::List(l) => l.iter().find_map(Value::deep_unknown),
+            Value::Map(m) => m.values().find_map(Value::deep_unknown),
+            Value::Res(r) => r.attrs.values().find_map(Value::deep_unknown),
+            _ => None,
+        }
+    }
+
+    /// The entries of a map, object or resource object.
+    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+        match self {
+            Value::Map(m) => Some(m),
+            Value::Res(r) => Some(&r.attrs),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The name of the value's type, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Map(_) | Value::Res(_) => "object",
+            Value::Unknown(_) => "unknown",
+        }
+    }
+
+    /// The value as a string, as Terraform converts primitives to strings.
+    pub fn to_tf_string(&self) -> Option<String> {
+        match self {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(fmt_number(*n)),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// A number from a number or a numeric string.
+    pub fn to_number(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            Value::String(s) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+            _ => None,
+        }
+    }
+
+    /// A bool from a bool or `"true"`/`"false"`.
+    pub fn to_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if s == "true" => Some(true),
+            Value::String(s) if s == "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Equality as Terraform's `==`: values of different types are unequal; unknowns give `None`.
+    pub fn tf_eq(&self, other: &Value) -> Option<bool> {
+        match (self, other) {
+            (Value::Unknown(_), _) | (_, Value::Unknown(_)) => None,
+            (Value::Null, Value::Null) => Some(true),
+            (Value::Bool(a), Value::Bool(b)) => Some(a == b),
+            (Value::Number(a), Value::Number(b)) => Some(a == b),
+            (Value::String(a), Value::String(b)) => Some(a == b),
+            (Value::List(a), Value::List(b)) => {
+                if a.len() != b.len() {
+                    return Some(false);
+                }
+                let mut unknown = false;
+                for (x, y) in a.iter().zip(b.iter()) {
+                    match x.tf_eq(y) {
+                        Some(false) => return Some(false),
+                        None => unknown = true,
+                        Some(true) => {}
+                    }
+                }
+                if unknown { None } else { Some(true) }
+            }
+            (a, b) if a.as_map().is_some() && b.as_map().is_some() => {
+                let (a, b) = (a.as_map()?, b.as_map()?);
+                if a.len() != b.len() || a.keys().zip(b.keys()).any(|(x, y)| x != y) {
+                    return Some(false);
+                }
+                let mut unknown = false;
+                for (x, y) in a.values().zip(b.values()) {
+                    match x.tf_eq(y) {
+                        Some(false) => return Some(false),
+                        None => unknown = true,
+                        Some(true) => {}
+                    }
+                }
+                if unknown { None } else { Some(true) }
+            }
+            _ => Some(false),
+        }
+    }
+
+    /// JSON form (for `jsonencode` and for the ARM mapper); unknowns become `{"$unknown": reason}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Number(n) => {
+                if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                    J::from(*n as i64)
+                } else {
+                    serde_json::Number::from_f64(*n)
+                        .map(J::Number)
+                        .unwrap_or(J::Null)
+                }
+            }
+            Value::String(s) => J::String(s.clone()),
+            Value::List(l) => J::Array(l.iter().map(Value::to_json).collect()),
+            Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            Value::Res(r) => J::Object(
+                r.attrs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect(),
+            ),
+            Value::Unknown(u) => {
+                let mut o = serde_json::Map::new();
+                o.insert("$unknown".into(), J::String(u.reason.clone()));
+                J::Object(o)
+            }
+        }
+    }
+
+    /// A value from JSON (for `jsondecode`).
+    pub fn from_json(j: &serde_json::Value) -> Value {
+        use serde_json::Value as J;
+        match j {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
+            J::String(s) => Value::String(s.clone()),
+            J::Array(a) => Value::list(a.iter().map(Value::from_json).collect()),
+            J::Object(o) => Value::map(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// A short rendering for messages.
+    pub fn brief(&self) -> String {
+        let mut s = String::new();
+        self.write_brief(&mut s, 0);
+        s
+    }
+
+    fn write_brief(&self, out: &mut String, depth: usize) {
+        if out.len() > 120 || depth > 4 {
+            out.push('…');
+            return;
+        }
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => {
+                let _ = write!(out, "{b}");
+            }
+            Value::Number(n) => out.push_str(&fmt_number(*n)),
+            Value::String(s) => {
+                let _ = write!(out, "{s:?}");
+            }
+            Value::List(l) => {
+                out.push('[');
+                for (i, v) in l.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    v.write_brief(out, depth + 1);
+                }
+                out.push(']');
+            }
+            Value::Map(_) | Value::Res(_) => {
+                out.push('{');
+                for (i, (k, v)) in self.as_map().into_iter().flatten().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    let _ = write!(out, "{k} = ");
+                    v.write_brief(out, depth + 1);
+                }
+                out.push('}');
+            }
+            Value::Unknown(_) => out.push_str("(unknown)"),
+        }
+    }
+}
+
+/// Formats a number as Terraform prints it (integers without a fraction).
+pub fn fmt_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e17 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equality_is_typed_and_unknown_aware() {
+        let l = Loc::default();
+        assert_eq!(Value::Number(1.0).tf_eq(&Value::str("1")), Some(false));
+        assert_eq!(
+            Value::list(vec![Value::Null]).tf_eq(&Value::list(vec![Value::Null])),
+            Some(true)
+        );
+        assert_eq!(Value::unknown("x", &l).tf_eq(&Value::Null), None);
+        assert_eq!(fmt_number(3.0), "3");
+        assert_eq!(fmt_number(2.5), "2.5");
+    }
+}

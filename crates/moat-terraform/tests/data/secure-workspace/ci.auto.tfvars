@@ -1,0 +1,1 @@
+compute_count = 2

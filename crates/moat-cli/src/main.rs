@@ -216,6 +216,10 @@ struct InputArgs {
     /// Terraform variable, NAME=VALUE (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
+    /// A native topology file merged over the input (repeatable): client locations, intent,
+    /// DNS servers — what ARM and Terraform do not say.
+    #[arg(long = "with", value_name = "FILE")]
+    overlays: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -318,6 +322,7 @@ fn load(input: &InputArgs, ctx: &Ctx, json_errors: bool) -> Result<Loaded, u8> {
         parameters: input.parameters.clone(),
         var_files: input.var_files.clone(),
         vars,
+        overlays: input.overlays.clone(),
         ..Default::default()
     };
     moat_ingest::load_opts(&input.path, &opts).map_err(|e: LoadError| {

@@ -43,6 +43,9 @@ pub struct Options {
     pub var_files: Vec<PathBuf>,
     /// Terraform variables (`-var name=value`).
     pub vars: Vec<(String, String)>,
+    /// Native files merged over the input: what ARM or Terraform cannot say (client
+    /// locations, intent, custom DNS servers' forwarding).
+    pub overlays: Vec<PathBuf>,
     pub limits: Limits,
 }
 
@@ -201,6 +204,54 @@ pub fn load_with(
 
 /// Reads the deployment at `path` with every option.
 pub fn load_opts(path: &Path, opts: &Options) -> Result<Loaded, LoadError> {
+    let mut loaded = load_primary(path, opts)?;
+    if !opts.overlays.is_empty() {
+        overlay(&mut loaded, &opts.overlays, opts.limits)?;
+    }
+    Ok(loaded)
+}
+
+/// Merges native overlay files into a loaded deployment, then checks the whole again.
+fn overlay(loaded: &mut Loaded, files: &[PathBuf], limits: Limits) -> Result<(), LoadError> {
+    let mut trees = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut extra_sources = Vec::new();
+    for f in files {
+        let src = read_source(f, limits)?;
+        match tree::parse(&src, limits) {
+            Err(d) => diagnostics.push(d),
+            Ok(root) => {
+                let mut p = native::read_partial(&root, &src);
+                diagnostics.append(&mut p.errors);
+                merge(&mut loaded.topology, p.topology);
+                trees.push((src.name.clone(), root));
+            }
+        }
+        extra_sources.push(src);
+    }
+    loaded.sources.extend(extra_sources);
+    if !diagnostics.is_empty() {
+        return Err(LoadError { diagnostics, sources: std::mem::take(&mut loaded.sources) });
+    }
+    // Problems in the overlay's own resources are errors; the imported part was checked
+    // already, so only what the overlay brings is judged here.
+    let overlay_files: Vec<String> = trees.iter().map(|(n, _)| n.clone()).collect();
+    let roots: Vec<Node> = trees.into_iter().map(|(_, r)| r).collect();
+    let srcs: Vec<SourceFile> = loaded.sources.iter().filter(|s| overlay_files.contains(&s.name)).cloned().collect();
+    let errors: Vec<Diagnostic> = moat_model::validate(&loaded.topology)
+        .iter()
+        .filter(|p| overlay_files.contains(&p.at.file))
+        .map(|p| locate(p, &srcs, &roots))
+        .collect();
+    if !errors.is_empty() {
+        return Err(LoadError { diagnostics: errors, sources: std::mem::take(&mut loaded.sources) });
+    }
+    let problems = moat_model::finalize::finalize(&mut loaded.topology);
+    loaded.warnings.extend(problems.iter().map(|p| locate(p, &srcs, &roots)));
+    Ok(())
+}
+
+fn load_primary(path: &Path, opts: &Options) -> Result<Loaded, LoadError> {
     let format = match opts.format {
         Some(f) => f,
         None => detect(path)?,

@@ -165,7 +165,7 @@ Exit status: 0 clean, 1 findings, 2 bad input.")]
         /// Skip these codes or prefixes.
         #[arg(long, value_delimiter = ',')]
         ignore: Vec<String>,
-        /// The lowest severity that fails the run (and is shown).
+        /// The lowest severity that fails the run (every finding is shown).
         #[arg(long, value_enum, default_value_t = SeverityArg::Info)]
         severity: SeverityArg,
         /// Azure's service tags file (ServiceTags_Public.json).
@@ -614,10 +614,8 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                 SeverityArg::Warning => moat_rules::Severity::Warning,
                 SeverityArg::Info => moat_rules::Severity::Info,
             };
-            let findings: Vec<moat_rules::Finding> = moat_rules::check::run(&cx, &sel)
-                .into_iter()
-                .filter(|f| f.severity >= threshold)
-                .collect();
+            // Every finding is reported; the threshold decides only the exit status.
+            let findings: Vec<moat_rules::Finding> = moat_rules::check::run(&cx, &sel);
             let summary = moat_rules::check::summary(&findings);
             match format {
                 CheckFormat::Text => {
@@ -650,7 +648,10 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                     ) + "\n"));
                 }
             }
-            if findings.iter().any(|f| f.suppressed.is_none()) {
+            if findings
+                .iter()
+                .any(|f| f.suppressed.is_none() && f.severity >= threshold)
+            {
                 FINDINGS
             } else {
                 OK

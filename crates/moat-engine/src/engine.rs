@@ -20,8 +20,15 @@ pub struct Engine<'t> {
     asg_members: HashMap<String, AddrSet>,
     nsgs: RefCell<HashMap<(String, bool, String), Rc<CompiledNsg>>>,
     routes: RefCell<HashMap<String, Rc<Vec<Route>>>>,
-    vnet_tags: RefCell<HashMap<String, AddrSet>>,
+    vnet_tags: RefCell<HashMap<String, (AddrSet, AddrSet)>>,
+    firewalls: RefCell<HashMap<FirewallKey, Rc<FirewallPolicy>>>,
 }
+
+/// A firewall and the destination name its rules were compiled for.
+type FirewallKey = (String, Option<String>);
+
+/// A firewall's network rules compiled for one destination name.
+pub type FirewallPolicy = moat_packets::Policy<moat_net::firewall::Step, moat_net::filter::RuleRef>;
 
 /// Every service tag name a topology writes (rules, routes, outbound rules).
 pub fn tag_names(t: &Topology) -> Vec<String> {
@@ -103,11 +110,12 @@ impl<'t> Engine<'t> {
             nsgs: RefCell::new(HashMap::new()),
             routes: RefCell::new(HashMap::new()),
             vnet_tags: RefCell::new(HashMap::new()),
+            firewalls: RefCell::new(HashMap::new()),
         }
     }
 
-    /// The `VirtualNetwork` tag as seen from a VNet.
-    pub fn vnet_tag(&self, vnet: &str) -> AddrSet {
+    /// The `VirtualNetwork` tag as seen from a VNet: what it surely and perhaps holds.
+    pub fn vnet_tag(&self, vnet: &str) -> (AddrSet, AddrSet) {
         if let Some(s) = self.vnet_tags.borrow().get(vnet) {
             return s.clone();
         }
@@ -120,8 +128,10 @@ impl<'t> Engine<'t> {
 
     /// The prefix context of a VNet.
     pub fn context(&self, vnet: &str) -> PrefixContext {
+        let (virtual_network, virtual_network_maybe) = self.vnet_tag(vnet);
         PrefixContext {
-            virtual_network: self.vnet_tag(vnet),
+            virtual_network,
+            virtual_network_maybe,
         }
     }
 
@@ -145,6 +155,23 @@ impl<'t> Engine<'t> {
         ));
         self.nsgs.borrow_mut().insert(key, c.clone());
         Some(c)
+    }
+
+    /// A firewall's network rules, compiled once per destination name: FQDNs in network rules
+    /// match by name, so flows to different names may see different rules.
+    pub fn firewall_policy(
+        &self,
+        firewall: &str,
+        fqdn: Option<&str>,
+        compile: impl FnOnce() -> FirewallPolicy,
+    ) -> Rc<FirewallPolicy> {
+        let key = (firewall.to_string(), fqdn.map(str::to_string));
+        if let Some(p) = self.firewalls.borrow().get(&key) {
+            return p.clone();
+        }
+        let p = Rc::new(compile());
+        self.firewalls.borrow_mut().insert(key, p.clone());
+        p
     }
 
     /// The effective routes of a subnet (`vnet/subnet`).

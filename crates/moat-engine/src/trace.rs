@@ -19,7 +19,7 @@ use moat_model::enums::{
 };
 use moat_model::{Provenance, Topology};
 use moat_net::dns::{Answer, Resolver};
-use moat_net::filter::{Decision, evaluate};
+use moat_net::filter::Decision;
 use moat_net::firewall::{self, Step};
 use moat_net::managed::{ManagedRuleKind, effective_rules, fqdn_matches};
 use moat_net::names;
@@ -278,7 +278,7 @@ impl<'e, 't> Walk<'e, 't> {
             );
         };
         let flow = PacketSet::new(src, &Self::dst_set(dst), &self.l4());
-        let out = evaluate(&c.policy, &flow);
+        let out = c.evaluate(&flow);
         let dir = match direction {
             Direction::Inbound => "inbound",
             Direction::Outbound => "outbound",
@@ -331,7 +331,22 @@ impl<'e, 't> Walk<'e, 't> {
                 )
             }
             Decision::Unknown => {
-                let missing = if self.e.space.catalog().has_file() {
+                let vnet_tag = rule.as_ref().is_some_and(|r| {
+                    r.default && r.rule.contains("Vnet")
+                        || self.e.ix.network_security_groups.get(name).is_some_and(|&i| {
+                            self.t().network_security_groups[i].rules.iter().any(|x| {
+                                x.name == r.rule
+                                    && x.source.iter().chain(&x.destination).any(|p| matches!(p, moat_model::values::AddressPrefix::Tag(t) if t.eq_ignore_ascii_case("VirtualNetwork")))
+                            })
+                        })
+                });
+                let private_dst = matches!(dst, Dst::Private(_));
+                let missing = if vnet_tag && private_dst {
+                    format!(
+                        "whether the VirtualNetwork tag includes the 0.0.0.0/0 user-defined route of VNet {vnet} (Azure documents that it might); a rule for {} in NSG {name} decides it",
+                        Self::describe_dst(dst)
+                    )
+                } else if self.e.space.catalog().has_file() {
                     format!(
                         "which of its addresses {} uses, relative to {rule_text}",
                         Self::describe_dst(dst)
@@ -953,14 +968,16 @@ impl<'e, 't> Walk<'e, 't> {
                 .as_ref()
                 .and_then(|p| self.e.ix.firewall_policies.get(p))
                 .is_some_and(|&i| self.t().firewall_policies[i].dns_proxy);
-        let policy = firewall::compile_network(
-            self.t(),
-            &rules,
-            &self.e.space,
-            &ctx,
-            self.fqdn.as_deref(),
-            proxy,
-        );
+        let policy = self.e.firewall_policy(&fw.name, self.fqdn.as_deref(), || {
+            firewall::compile_network(
+                self.t(),
+                &rules,
+                &self.e.space,
+                &ctx,
+                self.fqdn.as_deref(),
+                proxy,
+            )
+        });
         let flow = PacketSet::new(src, &Self::dst_set(dst), &self.l4());
         let pieces = policy.apply(&flow);
         let element = format!("firewall {}", fw.name);
@@ -978,6 +995,8 @@ impl<'e, 't> Walk<'e, 't> {
                         priority: 0,
                         default: true,
                         uncertain: false,
+                        if_match: None,
+                        entry: 0,
                         at: Provenance::default(),
                     },
                 )),

@@ -34,6 +34,10 @@ pub struct RuleRef {
     pub default: bool,
     /// The entry for packets the rule only perhaps matches.
     pub uncertain: bool,
+    /// For an uncertain entry: the rule's action, should it match.
+    pub if_match: Option<Decision>,
+    /// The entry's position in its policy (what follows it is the rest of the rule list).
+    pub entry: usize,
     pub at: moat_model::Provenance,
 }
 
@@ -131,6 +135,60 @@ pub fn prefixes_cover(
 /// A compiled NSG for one direction.
 pub struct CompiledNsg {
     pub policy: Policy<Decision, RuleRef>,
+    /// The rule list after an entry, compiled on demand: where a packet goes when a rule it
+    /// only perhaps matches does not apply.
+    tails: std::cell::RefCell<HashMap<usize, std::rc::Rc<Policy<Decision, RuleRef>>>>,
+}
+
+impl CompiledNsg {
+    fn tail(&self, entry: usize) -> std::rc::Rc<Policy<Decision, RuleRef>> {
+        if let Some(p) = self.tails.borrow().get(&entry) {
+            return p.clone();
+        }
+        let rules: Vec<moat_packets::Rule<Decision, RuleRef>> = self
+            .policy
+            .rules()
+            .iter()
+            .skip(entry + 1)
+            .cloned()
+            .collect();
+        let p = std::rc::Rc::new(Policy::new(rules, *self.policy.default_action()));
+        self.tails.borrow_mut().insert(entry, p.clone());
+        p
+    }
+
+    /// Pushes a flow through the NSG. A rule the flow only perhaps matches is decided both
+    /// ways: if it applies the packet gets its action; if not, the rest of the list decides.
+    /// When both ways agree the outcome is sure (two allow rules in a row), otherwise unknown.
+    pub fn evaluate(&self, flow: &PacketSet) -> Outcome {
+        self.evaluate_from(&self.policy, flow, 0)
+    }
+
+    fn evaluate_from(
+        &self,
+        policy: &Policy<Decision, RuleRef>,
+        flow: &PacketSet,
+        depth: usize,
+    ) -> Outcome {
+        let pieces = policy.apply(flow);
+        let mut resolved: Vec<(PacketSet, Decision, Option<RuleRef>)> = Vec::new();
+        for (set, action, rule) in pieces {
+            let rule = rule.cloned();
+            if let (Decision::Unknown, Some(r)) = (action, &rule)
+                && let Some(a) = r.if_match
+                && depth < 8
+            {
+                let rest = self.evaluate_from(&self.tail(r.entry), &set, depth + 1);
+                let uniform = rest.rules.iter().all(|(d, _)| *d == a);
+                if rest.decision == a && uniform {
+                    resolved.push((set, a, rest.rule.or(rule)));
+                    continue;
+                }
+            }
+            resolved.push((set, *action, rule));
+        }
+        summarise(resolved)
+    }
 }
 
 /// Compiles one direction of an NSG, read in the context of the VNet it applies in.
@@ -176,12 +234,14 @@ pub fn compile_nsg(
             Access::Allow => Decision::Allow,
             Access::Deny => Decision::Deny,
         };
-        let rref = |uncertain| RuleRef {
+        let rref = |uncertain: bool, entry: usize| RuleRef {
             filter: filter.clone(),
             rule: r.name.clone(),
             priority: r.priority,
             default,
             uncertain,
+            if_match: uncertain.then_some(action),
+            entry,
             at: if default {
                 nsg.at.clone()
             } else {
@@ -192,20 +252,21 @@ pub fn compile_nsg(
         let src_ports_any = any_port(&r.source_ports);
         let sure = PacketSet::new(&src_sure, &dst_sure, &l4);
         if src_ports_any {
-            entries.push((sure.clone(), action, rref(false)));
+            entries.push((sure.clone(), action, rref(false, entries.len())));
         } else {
-            entries.push((sure.clone(), Decision::Unknown, rref(true)));
+            entries.push((sure.clone(), Decision::Unknown, rref(true, entries.len())));
         }
         let src_all = src_sure.union(&src_maybe);
         let dst_all = dst_sure.union(&dst_maybe);
         let maybe = PacketSet::new(&src_all, &dst_all, &l4).difference(&sure);
         if !maybe.is_empty() {
-            entries.push((maybe, Decision::Unknown, rref(true)));
+            entries.push((maybe, Decision::Unknown, rref(true, entries.len())));
         }
     }
     // The default rules end in DenyAll, so the policy default is never reached.
     CompiledNsg {
         policy: Policy::from_triples(entries, Decision::Deny),
+        tails: Default::default(),
     }
 }
 
@@ -227,7 +288,15 @@ pub struct Outcome {
 /// A source is allowed when every destination address is allowed for it, denied when every one
 /// is denied; the flow is allowed when every source is.
 pub fn evaluate(policy: &Policy<Decision, RuleRef>, flow: &PacketSet) -> Outcome {
-    let pieces = policy.apply(flow);
+    let pieces = policy
+        .apply(flow)
+        .into_iter()
+        .map(|(set, a, r)| (set, *a, r.cloned()))
+        .collect();
+    summarise(pieces)
+}
+
+fn summarise(pieces: Vec<(PacketSet, Decision, Option<RuleRef>)>) -> Outcome {
     let mut allow_src = AddrSet::none();
     let mut deny_src = AddrSet::none();
     let mut unknown_src = AddrSet::none();
@@ -240,9 +309,9 @@ pub fn evaluate(policy: &Policy<Decision, RuleRef>, flow: &PacketSet) -> Outcome
             Decision::Unknown => unknown_src = unknown_src.union(&src),
         }
         if let Some(r) = rule
-            && !rules.iter().any(|(d, x)| d == *action && x == *r)
+            && !rules.iter().any(|(d, x)| d == action && x == r)
         {
-            rules.push((**action, (*r).clone()));
+            rules.push((*action, r.clone()));
         }
     }
     // Sources seeing several outcomes across destination addresses are uncertain.

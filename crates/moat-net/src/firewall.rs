@@ -126,6 +126,8 @@ pub fn compile_network(
                 priority: c.priority,
                 default: false,
                 uncertain,
+                if_match: None,
+                entry: 0,
                 at: r.at.clone(),
             };
             let sure = PacketSet::new(&src_sure, &dst_sure, &l4);
@@ -188,6 +190,8 @@ pub fn application_decision(
                 priority: c.priority,
                 default: false,
                 uncertain,
+                if_match: None,
+                entry: 0,
                 at: r.at.clone(),
             };
             let name_hit = r.target_fqdns.iter().any(|p| fqdn_matches(p, fqdn));

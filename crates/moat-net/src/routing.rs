@@ -156,11 +156,13 @@ pub fn gateway_for(t: &Topology, ix: &Index, vnet: &str) -> Option<String> {
     None
 }
 
-/// The `VirtualNetwork` service tag as seen from a VNet: its space, its peers', and the
-/// on-premises ranges of its gateway.
-pub fn virtual_network_tag(t: &Topology, ix: &Index, vnet: &str) -> AddrSet {
+/// The `VirtualNetwork` service tag as seen from a VNet: its space, its peers', the
+/// on-premises ranges of its gateway, the host's virtual IP (168.63.129.16), and the prefixes
+/// of the user-defined routes on its subnets. Returns what the tag surely holds and what it
+/// perhaps holds: Azure documents that it "might also contain default routes".
+pub fn virtual_network_tag(t: &Topology, ix: &Index, vnet: &str) -> (AddrSet, AddrSet) {
     let Some(&vi) = ix.virtual_networks.get(vnet) else {
-        return AddrSet::none();
+        return (AddrSet::none(), AddrSet::none());
     };
     let v = &t.virtual_networks[vi];
     let mut set = AddrSet::from_nets(v.address_space.iter().copied());
@@ -176,7 +178,29 @@ pub fn virtual_network_tag(t: &Topology, ix: &Index, vnet: &str) -> AddrSet {
     if let Some(g) = gateway_for(t, ix, vnet) {
         set = set.union(&AddrSet::from_nets(gateway_prefixes(t, &g)));
     }
-    set
+    set = set.union(&AddrSet::net("168.63.129.16/32".parse().expect("prefix")));
+    let mut maybe = AddrSet::none();
+    let tables: std::collections::BTreeSet<&String> = v
+        .subnets
+        .iter()
+        .filter_map(|s| s.route_table.as_ref())
+        .collect();
+    for rt in tables
+        .into_iter()
+        .filter_map(|n| ix.route_tables.get(n))
+        .map(|&i| &t.route_tables[i])
+    {
+        for r in &rt.routes {
+            if let AddressPrefix::Net(n) = r.address_prefix {
+                if n.prefix_len() == 0 {
+                    maybe = maybe.union(&AddrSet::net(n));
+                } else {
+                    set = set.union(&AddrSet::net(n));
+                }
+            }
+        }
+    }
+    (set, maybe)
 }
 
 /// The effective routes of a subnet (`vnet/subnet`), most specific first.
@@ -186,8 +210,10 @@ pub fn effective_routes(t: &Topology, ix: &Index, space: &Space, subnet: &str) -
     };
     let v = &t.virtual_networks[vi];
     let s = &v.subnets[si];
+    let (virtual_network, virtual_network_maybe) = virtual_network_tag(t, ix, &v.name);
     let ctx = PrefixContext {
-        virtual_network: virtual_network_tag(t, ix, &v.name),
+        virtual_network,
+        virtual_network_maybe,
     };
     let mut routes = Vec::new();
     let push =

@@ -50,8 +50,11 @@ pub struct Cover {
 /// Context a prefix is read in: the `VirtualNetwork` tag depends on where the rule applies.
 #[derive(Clone, Debug, Default)]
 pub struct PrefixContext {
-    /// The `VirtualNetwork` tag: the VNet's space, peered VNets, connected on-premises ranges.
+    /// The `VirtualNetwork` tag: the VNet's space, peered VNets, connected on-premises ranges,
+    /// the host's virtual IP, and the prefixes of user-defined routes.
     pub virtual_network: AddrSet,
+    /// What the tag perhaps also holds: Azure says it "might also contain default routes".
+    pub virtual_network_maybe: AddrSet,
 }
 
 /// The address space of a topology's public side.
@@ -252,7 +255,7 @@ impl Space {
             "virtualnetwork" => {
                 return Cover {
                     sure: ctx.virtual_network.clone(),
-                    maybe: none(),
+                    maybe: ctx.virtual_network_maybe.difference(&ctx.virtual_network),
                 };
             }
             "azureloadbalancer" => {

@@ -1,0 +1,232 @@
+//! Reachability sweeps: from every compute subnet to every private endpoint and service tag.
+//!
+//! An estate of thousands of subnets and endpoints has millions of pairs; tracing each would
+//! be slow and mostly pointless. The sweep groups endpoints that no rule, route or subnet
+//! boundary tells apart (atomic address classes, as atomic-predicate verifiers do), prunes the
+//! groups a source's routes send nowhere (the internet, or a dropped route), and traces one
+//! representative of each remaining group with the same engine `trace` uses. The verdicts are
+//! therefore exactly the traces' verdicts; only the number of traces changes.
+
+use crate::engine::Engine;
+use crate::trace::{Query, Verdict, trace};
+use moat_model::address::Address;
+use moat_model::enums::ConnectionState;
+use moat_model::enums::Direction;
+use moat_model::values::AddressPrefix;
+use moat_net::filter::Decision;
+use moat_net::routing::{Lookup, NextHop, lookup};
+use moat_packets::{AddrAtomiser, AddrSet, L4Set, PacketSet, Protocol};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// Totals of a sweep.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Matrix {
+    pub sources: usize,
+    pub endpoints: usize,
+    pub tags: usize,
+    /// Source × destination pairs decided.
+    pub pairs: u64,
+    pub allowed: u64,
+    pub denied: u64,
+    pub unknown: u64,
+    /// Endpoint groups (endpoints no rule tells apart).
+    pub groups: usize,
+    /// Traces actually run.
+    pub traces: u64,
+}
+
+/// A group of private endpoints that every rule treats alike.
+struct Group {
+    representative: IpAddr,
+    members: u64,
+}
+
+/// Groups the private endpoints of a topology by address class, subnet and connection state.
+fn endpoint_groups(e: &Engine) -> Vec<Group> {
+    let t = e.t;
+    let mut atoms: AddrAtomiser<u32> = AddrAtomiser::new();
+    let mut add = |p: &AddressPrefix| {
+        if let AddressPrefix::Net(n) = p {
+            atoms.add(0, *n);
+        }
+    };
+    for n in &t.network_security_groups {
+        for r in &n.rules {
+            r.source.iter().chain(&r.destination).for_each(&mut add);
+        }
+    }
+    for rt in &t.route_tables {
+        rt.routes.iter().for_each(|r| add(&r.address_prefix));
+    }
+    for f in &t.firewalls {
+        for c in &f.network_rule_collections {
+            c.rules
+                .iter()
+                .for_each(|r| r.destination_addresses.iter().for_each(&mut add));
+        }
+    }
+    for p in &t.firewall_policies {
+        for g in &p.rule_collection_groups {
+            for c in &g.network_rule_collections {
+                c.rules
+                    .iter()
+                    .for_each(|r| r.destination_addresses.iter().for_each(&mut add));
+            }
+        }
+    }
+    for v in &t.virtual_networks {
+        for a in &v.address_space {
+            atoms.add(0, *a);
+        }
+        for s in &v.subnets {
+            for p in s.prefixes() {
+                atoms.add(0, p);
+            }
+        }
+    }
+    let atoms = atoms.build();
+    let mut groups: BTreeMap<(u32, String, bool), Group> = BTreeMap::new();
+    for pe in &t.private_endpoints {
+        let Some(ip) = pe.ip_address else { continue };
+        let key = (
+            atoms.class_of(ip),
+            pe.subnet.clone(),
+            pe.connection_state == ConnectionState::Approved,
+        );
+        groups
+            .entry(key)
+            .or_insert(Group {
+                representative: ip,
+                members: 0,
+            })
+            .members += 1;
+    }
+    groups.into_values().collect()
+}
+
+/// Every subnet that holds a compute (instance, cluster) or an AKS cluster.
+pub fn compute_subnets(e: &Engine) -> Vec<String> {
+    let mut v: Vec<String> =
+        e.t.computes
+            .iter()
+            .filter_map(|c| c.subnet.clone())
+            .chain(e.t.aks_clusters.iter().filter_map(|a| a.subnet.clone()))
+            .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Whether routing alone drops a private address: the source's route sends it to the
+/// internet or nowhere, or to a firewall whose own routes do.
+fn undeliverable(e: &Engine, routes: &[moat_net::routing::Route], ip: IpAddr) -> bool {
+    let dead = |r: &[moat_net::routing::Route]| match lookup(r, &AddrSet::host(ip)) {
+        Lookup::Route(r) => matches!(r.next_hop, NextHop::Internet | NextHop::None),
+        Lookup::NoRoute => true,
+        Lookup::Unknown { .. } => false,
+    };
+    if dead(routes) {
+        return true;
+    }
+    if let Lookup::Route(r) = lookup(routes, &AddrSet::host(ip))
+        && let NextHop::VirtualAppliance { ip: fw_ip } = r.next_hop
+        && let Some(fw) = e.t.firewalls.iter().find(|f| f.private_ip_address == fw_ip)
+    {
+        let fw_subnet = format!("{}/AzureFirewallSubnet", fw.vnet);
+        if e.ix.subnets.contains_key(&fw_subnet) {
+            return dead(&e.routes(&fw_subnet));
+        }
+    }
+    false
+}
+
+/// The reachability matrix from `sources` (subnets `vnet/subnet`) to every private endpoint
+/// and to each of `tags`, on TCP 443.
+pub fn matrix(e: &Engine, sources: &[String], tags: &[String]) -> Matrix {
+    let groups = endpoint_groups(e);
+    let endpoints: u64 = groups.iter().map(|g| g.members).sum();
+    let mut m = Matrix {
+        sources: sources.len(),
+        endpoints: endpoints as usize,
+        tags: tags.len(),
+        groups: groups.len(),
+        ..Matrix::default()
+    };
+    let count = |m: &mut Matrix, v: Verdict, n: u64| {
+        m.pairs += n;
+        match v {
+            Verdict::Allowed => m.allowed += n,
+            Verdict::Denied => m.denied += n,
+            Verdict::Unknown => m.unknown += n,
+        }
+    };
+    let reps = AddrSet::from_nets(groups.iter().map(|g| ipnet::IpNet::from(g.representative)));
+    for s in sources {
+        let Some((vnet, subnet)) = s.split_once('/') else {
+            continue;
+        };
+        let from = Address::Subnet {
+            vnet: vnet.into(),
+            subnet: subnet.into(),
+        };
+        let routes = e.routes(s);
+        let Some(&(vi, si)) = e.ix.subnets.get(s) else {
+            continue;
+        };
+        let src = AddrSet::from_nets(e.t.virtual_networks[vi].subnets[si].prefixes());
+        // The source's outbound NSG, once for every endpoint: what it surely denies needs no
+        // trace; what it surely allows goes on to routing.
+        let (mut allowed, mut denied) = (reps.clone(), AddrSet::none());
+        if let Some(name) = &e.t.virtual_networks[vi].subnets[si].network_security_group
+            && let Some(nsg) = e.nsg(name, Direction::Outbound, vnet)
+        {
+            let flow = PacketSet::new(&src, &reps, &L4Set::tcp([443..=443]));
+            allowed = AddrSet::none();
+            for (piece, action, _) in nsg.policy.apply(&flow) {
+                if piece.src_set() != src {
+                    continue;
+                }
+                match action {
+                    Decision::Allow => allowed = allowed.union(&piece.dst_set()),
+                    Decision::Deny => denied = denied.union(&piece.dst_set()),
+                    Decision::Unknown => {}
+                }
+            }
+        }
+        for g in &groups {
+            let ip = g.representative;
+            // What the source NSG surely denies, or routing alone drops, needs no trace.
+            let decided = (denied.contains(ip)
+                || (allowed.contains(ip) && undeliverable(e, &routes, ip)))
+            .then_some(Verdict::Denied);
+            let v = match decided {
+                Some(v) => v,
+                None => {
+                    m.traces += 1;
+                    let q = Query {
+                        from: from.clone(),
+                        to: Address::Ip(ip),
+                        protocol: Protocol::TCP,
+                        port: 443,
+                    };
+                    trace(e, &q).map(|t| t.verdict).unwrap_or(Verdict::Unknown)
+                }
+            };
+            count(&mut m, v, g.members);
+        }
+        for tag in tags {
+            let q = Query {
+                from: from.clone(),
+                to: Address::Tag(tag.clone()),
+                protocol: Protocol::TCP,
+                port: 443,
+            };
+            m.traces += 1;
+            let v = trace(e, &q).map(|t| t.verdict).unwrap_or(Verdict::Unknown);
+            count(&mut m, v, 1);
+        }
+    }
+    m
+}

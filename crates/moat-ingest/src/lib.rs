@@ -231,23 +231,36 @@ fn overlay(loaded: &mut Loaded, files: &[PathBuf], limits: Limits) -> Result<(),
     }
     loaded.sources.extend(extra_sources);
     if !diagnostics.is_empty() {
-        return Err(LoadError { diagnostics, sources: std::mem::take(&mut loaded.sources) });
+        return Err(LoadError {
+            diagnostics,
+            sources: std::mem::take(&mut loaded.sources),
+        });
     }
     // Problems in the overlay's own resources are errors; the imported part was checked
     // already, so only what the overlay brings is judged here.
     let overlay_files: Vec<String> = trees.iter().map(|(n, _)| n.clone()).collect();
     let roots: Vec<Node> = trees.into_iter().map(|(_, r)| r).collect();
-    let srcs: Vec<SourceFile> = loaded.sources.iter().filter(|s| overlay_files.contains(&s.name)).cloned().collect();
+    let srcs: Vec<SourceFile> = loaded
+        .sources
+        .iter()
+        .filter(|s| overlay_files.contains(&s.name))
+        .cloned()
+        .collect();
     let errors: Vec<Diagnostic> = moat_model::validate(&loaded.topology)
         .iter()
         .filter(|p| overlay_files.contains(&p.at.file))
         .map(|p| locate(p, &srcs, &roots))
         .collect();
     if !errors.is_empty() {
-        return Err(LoadError { diagnostics: errors, sources: std::mem::take(&mut loaded.sources) });
+        return Err(LoadError {
+            diagnostics: errors,
+            sources: std::mem::take(&mut loaded.sources),
+        });
     }
     let problems = moat_model::finalize::finalize(&mut loaded.topology);
-    loaded.warnings.extend(problems.iter().map(|p| locate(p, &srcs, &roots)));
+    loaded
+        .warnings
+        .extend(problems.iter().map(|p| locate(p, &srcs, &roots)));
     Ok(())
 }
 

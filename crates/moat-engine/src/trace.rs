@@ -76,6 +76,9 @@ pub struct Hop {
     /// Where that rule or setting is written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<Provenance>,
+    /// The resources whose settings this hop read (`nsg/training-nsg`, `storage/data`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
 }
 
 /// A trace: the verdict, the hops, what blocked, and the fix.
@@ -144,6 +147,8 @@ struct Walk<'e, 't> {
     fqdn: Option<String>,
     target: Option<Address>,
     group: Option<String>,
+    /// Resources read since the last hop; the next hop records them.
+    touched: Vec<String>,
 }
 
 type Step_ = Result<(), Verdict>;
@@ -162,6 +167,7 @@ impl<'e, 't> Walk<'e, 't> {
         detail: impl Into<String>,
         at: Option<Provenance>,
     ) {
+        let resources = std::mem::take(&mut self.touched);
         self.hops.push(Hop {
             step,
             element: element.into(),
@@ -169,7 +175,13 @@ impl<'e, 't> Walk<'e, 't> {
             code,
             detail: detail.into(),
             at,
+            resources,
         });
+    }
+
+    /// Notes that the next hop reads the settings of `resource` (`<kind>/<name>`).
+    fn touch(&mut self, resource: impl Into<String>) {
+        self.touched.push(resource.into());
     }
 
     fn pass(
@@ -267,6 +279,7 @@ impl<'e, 't> Walk<'e, 't> {
         dst: &Dst,
         scope: &str,
     ) -> Step_ {
+        self.touch(format!("nsg/{name}"));
         let Some(c) = self.e.nsg(name, direction, vnet) else {
             return self.unknown(
                 "nsg",
@@ -442,6 +455,17 @@ impl<'e, 't> Walk<'e, 't> {
             );
         }
         let routes = self.e.routes(subnet);
+        self.touch(format!("subnet/{subnet}"));
+        if let Some(&(vi, si)) = self.e.ix.subnets.get(subnet) {
+            let v = &self.t().virtual_networks[vi];
+            self.touch(format!("vnet/{}", v.name));
+            if let Some(rt) = &v.subnets[si].route_table {
+                self.touch(format!("route-table/{rt}"));
+            }
+            if let Some(nat) = &v.subnets[si].nat_gateway {
+                self.touch(format!("nat-gateway/{nat}"));
+            }
+        }
         let set = Self::dst_set(dst);
         let route = match moat_net::routing::lookup(&routes, &set) {
             Lookup::Route(r) => r.clone(),
@@ -822,6 +846,7 @@ impl<'e, 't> Walk<'e, 't> {
 
     fn private_endpoint(&mut self, pi: usize, subnet: &str, src: &AddrSet) -> Step_ {
         let pe = self.t().private_endpoints[pi].clone();
+        self.touch(format!("private-endpoint/{}", pe.name));
         let element = format!("private endpoint {}", pe.name);
         let &(vi, si) = self.e.ix.subnets.get(subnet).expect("subnet of an address");
         let s = &self.t().virtual_networks[vi].subnets[si];
@@ -944,6 +969,10 @@ impl<'e, 't> Walk<'e, 't> {
             );
         };
         let fw = self.t().firewalls[fi].clone();
+        self.touch(format!("firewall/{}", fw.name));
+        if let Some(p) = &fw.firewall_policy {
+            self.touch(format!("firewall-policy/{p}"));
+        }
         let from_vnet = from_subnet.split('/').next().unwrap_or_default();
         if fw.vnet != from_vnet
             && !moat_net::routing::peered(self.t(), &self.e.ix, from_vnet, &fw.vnet)
@@ -1180,6 +1209,7 @@ impl<'e, 't> Walk<'e, 't> {
         let Address::Resource { kind, name, sub } = owner else {
             return Ok(());
         };
+        self.touch(format!("{kind}/{name}"));
         let element = format!("{kind} {name}");
         match kind {
             Kind::Workspace => {
@@ -2040,7 +2070,16 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
         fqdn: tg.fqdn.clone(),
         target: tg.owner.clone(),
         group: tg.group.clone(),
+        touched: Vec::new(),
     };
+    if let Address::Resource { kind, name, .. } = &q.from
+        && matches!(
+            kind,
+            Kind::Compute | Kind::Vm | Kind::Aks | Kind::OnlineEndpoint | Kind::Client
+        )
+    {
+        w.touch(format!("{kind}/{name}"));
+    }
     w.info(
         "source",
         place.label().to_string(),
@@ -2052,6 +2091,56 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
         Ok(()) => Verdict::Allowed,
         Err(v) => v,
     };
+    // Values an importer could not resolve: a hop that read such a resource cannot be sure.
+    // An allowed trace becomes unknown if any hop did; a denied one if the blocking hop did.
+    let mut verdict = verdict;
+    let unknowns_of = |hops: &[Hop]| -> Vec<String> {
+        let mut v = Vec::new();
+        for h in hops {
+            for r in &h.resources {
+                for u in e.t.unknowns.iter().filter(|u| {
+                    &u.resource == r
+                        && u.field != "name"
+                        && !after_decision(e.t, h, &u.resource, &u.field)
+                }) {
+                    let m = format!("{} of {}: {} ({})", u.field, u.resource, u.reason, u.at);
+                    if !v.contains(&m) {
+                        v.push(m);
+                    }
+                }
+            }
+        }
+        v
+    };
+    let decisive: Vec<Hop> = match verdict {
+        Verdict::Allowed => w.hops.clone(),
+        Verdict::Denied => w
+            .hops
+            .iter()
+            .rev()
+            .find(|h| h.decision == HopDecision::Block)
+            .cloned()
+            .into_iter()
+            .collect(),
+        Verdict::Unknown => Vec::new(),
+    };
+    let unresolved = unknowns_of(&decisive);
+    if !unresolved.is_empty() {
+        verdict = Verdict::Unknown;
+        w.hops.push(Hop {
+            step: "import",
+            element: "values the input leaves open".into(),
+            decision: HopDecision::Unknown,
+            code: "INPUT_UNKNOWN",
+            detail: format!(
+                "{} value(s) this path depends on could not be resolved from the input",
+                unresolved.len()
+            ),
+            at: None,
+            resources: Vec::new(),
+        });
+        w.missing.extend(unresolved);
+    }
     let blocked_by = if verdict == Verdict::Allowed {
         None
     } else {
@@ -2137,10 +2226,17 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
                     code: s.code,
                     detail: format!("{}: {}", s.query, s.result),
                     at: None,
+                    resources: Vec::new(),
                 });
             }
             match r.answer {
-                Answer::Private { ip, .. } => Dst::Private(ip),
+                Answer::Private { ip, zone, .. } => {
+                    w.touch(format!(
+                        "private-dns-zone/{}",
+                        zone.rsplit('/').next().unwrap_or(&zone)
+                    ));
+                    Dst::Private(ip)
+                }
                 Answer::ManagedPrivate { rule, .. } => Dst::ManagedPe { rule },
                 Answer::Public { fqdn } => {
                     let owner = w.e.dns.owner(&fqdn).cloned().or_else(|| tg.owner.clone());
@@ -2423,6 +2519,34 @@ fn public_set(e: &Engine, owner: Option<&Address>, fqdn: &str, near: Option<&str
         tag
     };
     e.space.endpoint(tag, region.as_deref(), fqdn)
+}
+
+/// Whether an unresolved NSG rule comes after the rule that decided a hop, so it cannot
+/// change the hop's outcome (NSG rules are first-match in priority order).
+fn after_decision(t: &Topology, hop: &Hop, resource: &str, field: &str) -> bool {
+    let (Some(nsg), Some(rule)) = (resource.strip_prefix("nsg/"), field.strip_prefix("rules/"))
+    else {
+        return false;
+    };
+    let Some(decided) = hop
+        .detail
+        .split("(priority ")
+        .nth(1)
+        .and_then(|x| x.split(')').next())
+        .and_then(|x| x.trim().parse::<u32>().ok())
+    else {
+        return false;
+    };
+    let direction = if hop.element.contains("(outbound") {
+        moat_model::enums::Direction::Outbound
+    } else {
+        moat_model::enums::Direction::Inbound
+    };
+    t.network_security_groups
+        .iter()
+        .find(|n| n.name == nsg)
+        .and_then(|n| n.rules.iter().find(|r| r.name == rule))
+        .is_some_and(|r| r.direction != direction || r.priority > decided)
 }
 
 /// The Azure region a place sits in, if it has one.

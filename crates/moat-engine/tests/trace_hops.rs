@@ -445,3 +445,131 @@ fn no_hop_is_decided_without_a_path() {
         );
     }
 }
+
+#[test]
+fn gateway_transit_brings_on_premises_into_a_spoke() {
+    // Issue item 4 / seed 002: on-premises clients reach a spoke through the hub's VPN
+    // gateway only when the spoke uses the remote gateway and the hub allows transit.
+    let yaml = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled }
+virtual_networks:
+  - name: hub
+    address_space: [10.100.0.0/16]
+    subnets: [{ name: GatewaySubnet, address_prefixes: [10.100.255.0/27] }]
+    peerings: [{ remote_vnet: spoke, allow_gateway_transit: true }]
+  - name: spoke
+    address_space: [10.0.0.0/16]
+    subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }]
+    peerings: [{ remote_vnet: hub, use_remote_gateways: true }]
+virtual_network_gateways: [{ name: gw, vnet: hub, gateway_type: Vpn }]
+local_network_gateways: [{ name: office, address_prefixes: [192.168.0.0/16] }]
+connections: [{ name: s2s, connection_type: IPsec, virtual_network_gateway: gw, local_network_gateway: office }]
+private_endpoints:
+  - { name: ws-pe, subnet: spoke/pe, target: workspace/ws, group_id: amlworkspace, ip_address: 10.0.3.4 }
+"#;
+    let t = trace(yaml, "ip:192.168.1.10", "ip:10.0.3.4");
+    assert_eq!(t.verdict, Verdict::Allowed, "{t:#?}");
+    assert!(t.hops.iter().any(|h| h.code == "ONPREM_TRANSIT"));
+    let no_transit = yaml.replace("use_remote_gateways: true", "use_remote_gateways: false");
+    assert_eq!(
+        blocked(&trace(&no_transit, "ip:192.168.1.10", "ip:10.0.3.4")),
+        "ONPREM_NO_TRANSIT"
+    );
+}
+
+#[test]
+fn legacy_deployment_egress() {
+    // Facts §8 (legacy isolation): with egress disabled a deployment reaches only the
+    // workspace's associated resources; with egress enabled, only public ones.
+    let yaml = r#"
+region: eastus
+workspaces:
+  - { name: ws, storage_account: st }
+storage_accounts: [{ name: st }, { name: other }]
+online_endpoints:
+  - name: score
+    workspace: ws
+    deployments: [{ name: blue, egress_public_network_access: Disabled }]
+"#;
+    assert_eq!(
+        trace(yaml, "online-endpoint/score", "storage/st").verdict,
+        Verdict::Allowed
+    );
+    assert_eq!(
+        blocked(&trace(yaml, "online-endpoint/score", "storage/other")),
+        "LEGACY_NOT_ASSOCIATED"
+    );
+}
+
+#[test]
+fn infrastructure_sources_reach_computes_through_inbound_rules() {
+    // Seed 002: a no-public-IP compute needs AzureLoadBalancer -> VirtualNetwork on 44224.
+    let yaml = r#"
+region: eastus
+workspaces: [{ name: ws }]
+computes:
+  - { name: cpu, workspace: ws, type: AmlCompute, subnet: v/s, enable_node_public_ip: false }
+virtual_networks:
+  - name: v
+    address_space: [10.0.0.0/16]
+    subnets: [{ name: s, address_prefixes: [10.0.1.0/24], network_security_group: nsg }]
+network_security_groups:
+  - name: nsg
+    rules:
+      - { name: NoLb, priority: 100, direction: Inbound, access: Deny, source: AzureLoadBalancer }
+"#;
+    let t = trace(yaml, "tag:AzureLoadBalancer", "compute/cpu");
+    assert_eq!(blocked(&t), "NSG_INBOUND_DENY");
+    let ok = yaml.replace(
+        "access: Deny, source: AzureLoadBalancer",
+        "access: Deny, source: Internet",
+    );
+    assert_eq!(
+        trace(&ok, "tag:AzureLoadBalancer", "compute/cpu").verdict,
+        Verdict::Allowed
+    );
+}
+
+#[test]
+fn service_tags_file_decides_cidr_rules() {
+    // Issue item 5: with Azure's service tags file, a rule written with a CIDR is decided
+    // against the real prefixes of the destination's tag.
+    let path = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/ServiceTags_Public.json"
+    ));
+    let yaml = r#"
+region: eastus
+storage_accounts: [{ name: st }]
+virtual_networks:
+  - name: v
+    address_space: [10.0.0.0/16]
+    subnets: [{ name: s, address_prefixes: [10.0.0.0/24], network_security_group: nsg }]
+network_security_groups:
+  - name: nsg
+    rules:
+      - { name: DenyPrivate, priority: 100, direction: Outbound, access: Deny, destination: 172.16.0.0/12 }
+      - { name: DenyAllPublic, priority: 200, direction: Outbound, access: Deny, destination: 0.0.0.0/1 }
+      - { name: DenyRest, priority: 210, direction: Outbound, access: Deny, destination: 128.0.0.0/1 }
+"#;
+    let t = moat_ingest::parse_native_str("t.yaml", yaml).unwrap();
+    let symbolic = Engine::for_topology(&t, None).unwrap();
+    let q = Query {
+        from: "subnet/v/s".parse().unwrap(),
+        to: "storage/st".parse().unwrap(),
+        protocol: Protocol::TCP,
+        port: 443,
+    };
+    let without = moat_engine::trace::trace(&symbolic, &q).unwrap();
+    assert_eq!(
+        without.verdict,
+        Verdict::Unknown,
+        "a public CIDR against a symbolic endpoint"
+    );
+    let with_file = Engine::for_topology(&t, Some(path)).unwrap();
+    let with = moat_engine::trace::trace(&with_file, &q).unwrap();
+    assert_eq!(with.verdict, Verdict::Denied, "{with:#?}");
+    assert_eq!(blocked(&with), "NSG_OUTBOUND_DENY");
+}

@@ -205,7 +205,7 @@ virtual_networks:
 
 #[test]
 fn storage_ip_rules_see_the_nat_address() {
-    // Issue item 7: IP rules are checked against the source's public (SNAT) address.
+    // IP rules are checked against the source's public (SNAT) address.
     let yaml = r#"
 region: eastus
 storage_accounts:
@@ -237,7 +237,7 @@ public_ips: [{ name: pip, ip_address: 20.1.2.3 }]
 
 #[test]
 fn service_endpoint_and_vnet_rule() {
-    // Issue item 7: VNet rules admit a subnet that reaches storage through its service endpoint.
+    // VNet rules admit a subnet that reaches storage through its service endpoint.
     let yaml = r#"
 region: eastus
 storage_accounts:
@@ -299,7 +299,7 @@ fn custom_dns_without_forwarder_resolves_publicly() {
 
 #[test]
 fn undescribed_dns_server_is_unknown_not_allowed() {
-    // Issue item 9: a DNS server whose forwarding is not described makes the answer unknown.
+    // a DNS server whose forwarding is not described makes the answer unknown.
     let yaml = BASE.replace(
         "    address_space: [10.0.0.0/16]\n",
         "    address_space: [10.0.0.0/16]\n    dns_servers: [10.0.1.99]\n",
@@ -354,7 +354,7 @@ public_ips: [{ name: fw-pip, ip_address: 20.5.5.5 }]
 
 #[test]
 fn public_cidr_rules_are_unknown_against_symbolic_service_endpoints() {
-    // Issue item 5 and 9: without the service tags file, a rule written with a public CIDR
+    // without the service tags file, a rule written with a public CIDR
     // cannot be compared with a storage account's address: unknown, never a guessed allow.
     let yaml = r#"
 region: eastus
@@ -425,7 +425,7 @@ storage_accounts: [{ name: st, public_network_access: Disabled }]
 
 #[test]
 fn no_hop_is_decided_without_a_path() {
-    // Issue item 9: never "allowed" without a complete path — every allowed trace ends in a
+    // never "allowed" without a complete path — every allowed trace ends in a
     // destination, private endpoint, resource firewall or managed-network hop that passed.
     for (from, to) in [("vm/jumpbox", "workspace/ws"), ("vm/jumpbox", "storage/st")] {
         let t = trace(BASE, from, to);
@@ -448,7 +448,7 @@ fn no_hop_is_decided_without_a_path() {
 
 #[test]
 fn gateway_transit_brings_on_premises_into_a_spoke() {
-    // Issue item 4 / seed 002: on-premises clients reach a spoke through the hub's VPN
+    // seed 002: on-premises clients reach a spoke through the hub's VPN
     // gateway only when the spoke uses the remote gateway and the hub allows transit.
     let yaml = r#"
 region: eastus
@@ -534,7 +534,7 @@ network_security_groups:
 
 #[test]
 fn service_tags_file_decides_cidr_rules() {
-    // Issue item 5: with Azure's service tags file, a rule written with a CIDR is decided
+    // with Azure's service tags file, a rule written with a CIDR is decided
     // against the real prefixes of the destination's tag.
     let path = std::path::Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),

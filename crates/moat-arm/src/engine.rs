@@ -108,8 +108,8 @@ pub struct Cx {
     /// The deployment whose parameters and variables the expression sees (differs from `dep`
     /// for outer-scope nested templates).
     pdep: usize,
-    /// Active copy loops, innermost last.
-    frame: Rc<Vec<(Rc<str>, i64)>>,
+    /// Active copy loops, innermost last: name, index, and whether it is a resource loop.
+    frame: Rc<Vec<(Rc<str>, i64, bool)>>,
     /// Lambda variables.
     lam: Option<Rc<Vec<(String, Val)>>>,
     /// Parameters of a user-defined function being evaluated.
@@ -117,9 +117,19 @@ pub struct Cx {
 }
 
 impl Cx {
+    /// Inside iteration `i` of a property, variable or output copy loop.
     fn with_copy(&self, name: &str, i: i64) -> Cx {
+        self.push_copy(name, i, false)
+    }
+
+    /// Inside iteration `i` of a resource copy loop.
+    fn with_resource_copy(&self, name: &str, i: i64) -> Cx {
+        self.push_copy(name, i, true)
+    }
+
+    fn push_copy(&self, name: &str, i: i64, resource: bool) -> Cx {
         let mut f = (*self.frame).clone();
-        f.push((Rc::from(name), i));
+        f.push((Rc::from(name), i, resource));
         Cx {
             frame: Rc::new(f),
             ..self.clone()
@@ -503,16 +513,24 @@ impl Engine {
                     [Val::Str(n), Val::Int(o)] => (Some(n.clone()), *o),
                     _ => return Val::derived("copyIndex", &a),
                 };
+                // Without a loop name, ARM takes the resource's iteration, also inside a
+                // property loop of that resource; outside any resource loop (variables,
+                // outputs), the loop being evaluated.
                 let found = match &loop_name {
                     Some(n) => cx
                         .frame
                         .iter()
                         .rev()
-                        .find(|(ln, _)| ln.eq_ignore_ascii_case(n)),
-                    None => cx.frame.last(),
+                        .find(|(ln, _, _)| ln.eq_ignore_ascii_case(n)),
+                    None => cx
+                        .frame
+                        .iter()
+                        .rev()
+                        .find(|(_, _, resource)| *resource)
+                        .or(cx.frame.last()),
                 };
                 match found {
-                    Some((_, i)) => Val::Int(i.saturating_add(offset)),
+                    Some((_, i, _)) => Val::Int(i.saturating_add(offset)),
                     None => Val::unknown_from(format!("`{whole}` is used outside its copy loop")),
                 }
             }
@@ -1134,7 +1152,7 @@ impl Engine {
             if self.instances.get() > MAX_INSTANCES || self.out_of_fuel() {
                 break;
             }
-            let cx = base.with_copy(&loop_name, i);
+            let cx = base.with_resource_copy(&loop_name, i);
             self.make_inst(dep, node, &ptr, sym.clone(), Some(i), cx, parent, out);
         }
     }
@@ -2120,6 +2138,55 @@ mod tests {
                 .iter()
                 .any(|n| n.field == "copy.count" && n.reason.contains("unknown"))
         );
+    }
+
+    #[test]
+    fn copy_index_without_a_name_is_the_resource_iteration_inside_property_loops() {
+        let e = engine(
+            r#"{"variables": {"zones": [["a", "b"], ["c"]]},
+                "resources": [
+                    {"type": "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+                     "name": "[format('pe{0}/default', copyIndex())]",
+                     "copy": {"name": "groups", "count": 2},
+                     "properties": {"copy": [{
+                        "name": "configs",
+                        "count": "[length(variables('zones')[copyIndex()])]",
+                        "input": {"zone": "[variables('zones')[copyIndex()][copyIndex('configs')]]",
+                                  "resource": "[copyIndex('groups')]"}}]}}
+                ],
+                "outputs": {"list": {"type": "array", "copy": {"count": 2, "input": "[copyIndex()]"}}}}"#,
+            &[],
+        );
+        let all = e.collect();
+        let zones: Vec<Vec<String>> = all
+            .iter()
+            .map(|(i, _)| {
+                let body = e.body(i);
+                let configs = body.get("properties").unwrap().get("configs").unwrap();
+                let Val::Arr(items) = configs else {
+                    panic!("configs: {configs:?}")
+                };
+                items
+                    .iter()
+                    .map(|c| {
+                        let r = c.get("resource").and_then(|r| match r {
+                            Val::Int(i) => Some(*i),
+                            _ => None,
+                        });
+                        format!(
+                            "{}{}",
+                            c.get("zone").and_then(Val::as_str).unwrap(),
+                            r.unwrap()
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        assert_eq!(zones, vec![vec!["a0", "b0"], vec!["c1"]]);
+        // Output loops have no resource iteration: copyIndex() is the output loop's.
+        let out = e.outputs(0);
+        let list = out.get("list").and_then(|l| l.get("value")).unwrap();
+        assert_eq!(list.to_json(&mut 1000), serde_json::json!([0, 1]));
     }
 
     #[test]

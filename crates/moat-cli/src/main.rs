@@ -217,7 +217,8 @@ struct InputArgs {
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
     /// A native topology file merged over the input (repeatable): client locations, intent,
-    /// DNS servers — what ARM and Terraform do not say.
+    /// DNS servers — what ARM and Terraform do not say. An entry named like an imported
+    /// resource completes it; native files in an ARM or Terraform directory apply by themselves.
     #[arg(long = "with", value_name = "FILE")]
     overlays: Vec<PathBuf>,
 }

@@ -157,8 +157,11 @@ pub fn detect(path: &Path) -> Result<InputFormat, LoadError> {
             // The reader reports the syntax error with its location.
             return Ok(found.unwrap_or(InputFormat::Native));
         };
-        if found.is_none() {
-            found = classify(&root);
+        match classify(&root) {
+            // A directory with a template next to native side files is the template's.
+            Some(InputFormat::Arm) if path.is_dir() => return Ok(InputFormat::Arm),
+            Some(f) if found.is_none() => found = Some(f),
+            _ => {}
         }
     }
     if found.is_none() && candidates.len() == 1 {
@@ -204,15 +207,121 @@ pub fn load_with(
 
 /// Reads the deployment at `path` with every option.
 pub fn load_opts(path: &Path, opts: &Options) -> Result<Loaded, LoadError> {
-    let mut loaded = load_primary(path, opts)?;
+    let format = match opts.format {
+        Some(f) => f,
+        None => detect(path)?,
+    };
+    let mut opts = Options {
+        format: Some(format),
+        ..opts.clone()
+    };
+    let mut primary = path.to_path_buf();
+    if path.is_dir() && matches!(format, InputFormat::Arm | InputFormat::Terraform) {
+        primary = side_files(path, format, &mut opts)?;
+    }
+    let mut loaded = load_primary(&primary, &opts)?;
     if !opts.overlays.is_empty() {
         overlay(&mut loaded, &opts.overlays, opts.limits)?;
     }
     Ok(loaded)
 }
 
-/// Merges native overlay files into a loaded deployment, then checks the whole again.
+/// For a directory holding an ARM template or a Terraform configuration: the native files next
+/// to it are overlays (read before those named with `--with`), and an ARM template's single
+/// parameter file is its parameters unless some are named. Returns the path to import.
+fn side_files(dir: &Path, format: InputFormat, opts: &mut Options) -> Result<PathBuf, LoadError> {
+    let mut templates = Vec::new();
+    let mut parameters = Vec::new();
+    let mut natives = Vec::new();
+    for f in dir_files(dir, &["yaml", "yml", "json"])? {
+        let src = read_source(&f, opts.limits)?;
+        let root = tree::parse(&src, opts.limits).map_err(|d| LoadError {
+            diagnostics: vec![d],
+            sources: vec![src.clone()],
+        })?;
+        let schema = root
+            .get("$schema")
+            .and_then(Node::text)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if schema.contains("deploymentparameters") {
+            parameters.push(f);
+        } else {
+            match classify(&root) {
+                Some(InputFormat::Native) => natives.push(f),
+                Some(InputFormat::Arm) => templates.push(f),
+                _ => {}
+            }
+        }
+    }
+    // A side file also named with `--with` applies once.
+    let named: Vec<PathBuf> = opts
+        .overlays
+        .iter()
+        .filter_map(|o| std::fs::canonicalize(o).ok())
+        .collect();
+    natives.retain(|n| std::fs::canonicalize(n).map_or(true, |c| !named.contains(&c)));
+    natives.append(&mut opts.overlays);
+    opts.overlays = natives;
+    if format == InputFormat::Terraform {
+        return Ok(dir.to_path_buf());
+    }
+    if opts.parameters.is_empty() {
+        match parameters.len() {
+            0 | 1 => opts.parameters = parameters,
+            _ => {
+                return Err(LoadError::at_path(
+                    "ambiguous",
+                    format!(
+                        "{} holds {} parameter files ({})",
+                        dir.display(),
+                        parameters.len(),
+                        file_names(&parameters)
+                    ),
+                    dir,
+                    Some("name the one to use with --parameters".into()),
+                ));
+            }
+        }
+    }
+    match templates.len() {
+        1 => Ok(templates.remove(0)),
+        0 => Err(LoadError::at_path(
+            "empty",
+            format!("{} holds no ARM template", dir.display()),
+            dir,
+            None,
+        )),
+        n => Err(LoadError::at_path(
+            "ambiguous",
+            format!(
+                "{} holds {n} ARM templates ({})",
+                dir.display(),
+                file_names(&templates)
+            ),
+            dir,
+            Some("name the template file to read".into()),
+        )),
+    }
+}
+
+fn file_names(files: &[PathBuf]) -> String {
+    files
+        .iter()
+        .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Merges native overlay files into a loaded deployment, then checks the whole again. An
+/// overlay entry of the same kind and name as a loaded resource completes that resource field by
+/// field (a workspace's intent, a registry's hidden resources); other entries are added.
 fn overlay(loaded: &mut Loaded, files: &[PathBuf], limits: Limits) -> Result<(), LoadError> {
+    let before: std::collections::HashSet<(&'static str, String)> =
+        moat_model::validate(&loaded.topology)
+            .into_iter()
+            .map(|p| (p.code, p.message))
+            .collect();
     let mut trees = Vec::new();
     let mut diagnostics = Vec::new();
     let mut extra_sources = Vec::new();
@@ -221,7 +330,9 @@ fn overlay(loaded: &mut Loaded, files: &[PathBuf], limits: Limits) -> Result<(),
         match tree::parse(&src, limits) {
             Err(d) => diagnostics.push(d),
             Ok(root) => {
-                let mut p = native::read_partial(&root, &src);
+                let (rest, mut errs) = native::complete(&mut loaded.topology, &root, &src);
+                diagnostics.append(&mut errs);
+                let mut p = native::read_partial(&rest, &src);
                 diagnostics.append(&mut p.errors);
                 merge(&mut loaded.topology, p.topology);
                 trees.push((src.name.clone(), root));
@@ -236,20 +347,34 @@ fn overlay(loaded: &mut Loaded, files: &[PathBuf], limits: Limits) -> Result<(),
             sources: std::mem::take(&mut loaded.sources),
         });
     }
-    // Problems in the overlay's own resources are errors; the imported part was checked
-    // already, so only what the overlay brings is judged here.
+    // The imported part was judged already: what is new now comes from the overlays, and is an
+    // error (even when it sits in a completed resource, located in the imported file).
     let overlay_files: Vec<String> = trees.iter().map(|(n, _)| n.clone()).collect();
-    let roots: Vec<Node> = trees.into_iter().map(|(_, r)| r).collect();
-    let srcs: Vec<SourceFile> = loaded
-        .sources
+    let mut roots: Vec<Node> = Vec::new();
+    let mut srcs: Vec<SourceFile> = Vec::new();
+    for (name, root) in trees {
+        if let Some(s) = loaded.sources.iter().find(|s| s.name == name) {
+            srcs.push(s.clone());
+            roots.push(root);
+        }
+    }
+    let after = moat_model::validate(&loaded.topology);
+    let errors: Vec<Diagnostic> = after
         .iter()
-        .filter(|s| overlay_files.contains(&s.name))
-        .cloned()
-        .collect();
-    let errors: Vec<Diagnostic> = moat_model::validate(&loaded.topology)
-        .iter()
-        .filter(|p| overlay_files.contains(&p.at.file))
-        .map(|p| locate(p, &srcs, &roots))
+        .filter(|p| {
+            overlay_files.contains(&p.at.file) || !before.contains(&(p.code, p.message.clone()))
+        })
+        .map(|p| {
+            let mut d = locate(p, &srcs, &roots);
+            if !overlay_files.contains(&p.at.file) {
+                d.hint = Some(format!(
+                    "{}after merging {}",
+                    d.hint.map(|h| format!("{h}; ")).unwrap_or_default(),
+                    overlay_files.join(", ")
+                ));
+            }
+            d
+        })
         .collect();
     if !errors.is_empty() {
         return Err(LoadError {
@@ -257,6 +382,13 @@ fn overlay(loaded: &mut Loaded, files: &[PathBuf], limits: Limits) -> Result<(),
             sources: std::mem::take(&mut loaded.sources),
         });
     }
+    // References the overlays resolved are no longer missing.
+    loaded.warnings.retain(|w| {
+        w.code != "dangling-reference"
+            || after
+                .iter()
+                .any(|p| p.code == "dangling-reference" && w.message.starts_with(&p.message))
+    });
     let problems = moat_model::finalize::finalize(&mut loaded.topology);
     loaded
         .warnings

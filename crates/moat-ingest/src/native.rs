@@ -7,6 +7,8 @@ use moat_doc::de::{DeError, from_node, from_node_all};
 use moat_doc::tree::{Node, Scalar, Value};
 use moat_model::suggest::did_you_mean;
 use moat_model::{Diagnostic, Topology};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 macro_rules! native_keys {
     ($($key:ident),* $(,)?) => {
@@ -37,6 +39,27 @@ macro_rules! native_keys {
                     }
                 )*
                 _ => false,
+            }
+        }
+
+        /// Completes the resource of kind `key` named `name` already in `t` with the fields of
+        /// `item`; `None` when `t` holds no such resource.
+        fn complete_item(
+            t: &mut Topology,
+            key: &str,
+            name: &str,
+            item: &Node,
+            file: &SourceFile,
+            pointer: &str,
+        ) -> Option<Vec<Diagnostic>> {
+            match key {
+                $(
+                    stringify!($key) => {
+                        let pos = t.$key.iter().position(|r| resource_name(r).as_deref() == Some(name))?;
+                        Some(merge_into(&mut t.$key[pos], item, file, pointer))
+                    }
+                )*
+                _ => None,
             }
         }
     };
@@ -215,4 +238,125 @@ fn read_inner(
         }
     }
     (t, errs)
+}
+
+/// The `name` of a resource, for the kinds that have one.
+fn resource_name<T: Serialize>(r: &T) -> Option<String> {
+    match serde_json::to_value(r).ok()? {
+        serde_json::Value::Object(m) => m.get("name")?.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
+/// Merges the fields `item` writes into `target`; the errors are located in `item`.
+fn merge_into<T: Serialize + DeserializeOwned>(
+    target: &mut T,
+    item: &Node,
+    file: &SourceFile,
+    pointer: &str,
+) -> Vec<Diagnostic> {
+    // Wrong keys and values are reported where they are written; the fields the entry leaves
+    // out come from the resource it completes, so their absence is no error.
+    let own: Vec<Diagnostic> = match from_node_all::<T>(item, file, pointer) {
+        Ok(_) => Vec::new(),
+        Err(es) => es
+            .into_iter()
+            .filter(|e| e.code != "missing-field")
+            .map(|e| to_diag(e, item, file))
+            .collect(),
+    };
+    if !own.is_empty() {
+        return own;
+    }
+    let Ok(mut base) = serde_json::to_value(&*target) else {
+        return Vec::new();
+    };
+    deep_merge(&mut base, item.to_json());
+    match serde_json::from_value::<T>(base) {
+        Ok(v) => {
+            *target = v;
+            Vec::new()
+        }
+        Err(e) => vec![
+            Diagnostic::error(
+                "invalid-value",
+                format!("this entry cannot complete the resource of the same name: {e}"),
+                file.location(item.span),
+            )
+            .with_hint(Some(
+                "an entry named like an imported resource adds or replaces that resource's fields"
+                    .into(),
+            )),
+        ],
+    }
+}
+
+/// Merges `patch` into `base`: mappings key by key, lists of named entries name by name (so a
+/// subnet can be completed without restating its VNet), anything else replaced.
+pub fn deep_merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+    use serde_json::Value as J;
+    fn named(items: &[J]) -> bool {
+        items
+            .iter()
+            .all(|i| i.get("name").and_then(J::as_str).is_some())
+    }
+    match (base, patch) {
+        (J::Object(b), J::Object(p)) => {
+            for (k, v) in p {
+                match b.get_mut(&k) {
+                    Some(slot) => deep_merge(slot, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (J::Array(b), J::Array(p)) if !b.is_empty() && named(b) && named(&p) => {
+            for v in p {
+                let name = v.get("name").and_then(J::as_str).map(str::to_string);
+                match b
+                    .iter_mut()
+                    .find(|x| x.get("name").and_then(J::as_str) == name.as_deref())
+                {
+                    Some(slot) => deep_merge(slot, v),
+                    None => b.push(v),
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
+/// Completes resources of `t` with the entries of `root` that name one of them (the same kind
+/// and name); returns `root` without those entries, to be read as new resources, and the errors
+/// met.
+pub fn complete(t: &mut Topology, root: &Node, file: &SourceFile) -> (Node, Vec<Diagnostic>) {
+    let mut rest = root.clone();
+    let mut errs = Vec::new();
+    if let Value::Map(entries) = &mut rest.value {
+        for (k, v) in entries.iter_mut() {
+            let key = k.text().unwrap_or_default().to_string();
+            if !LIST_KEYS.contains(&key.as_str()) {
+                continue;
+            }
+            if let Value::Seq(items) = &mut v.value {
+                let mut index = 0;
+                items.retain(|item| {
+                    let pointer = format!("/{key}/{index}");
+                    index += 1;
+                    let Some(name) = item.get("name").and_then(Node::text) else {
+                        return true;
+                    };
+                    match complete_item(t, &key, name, item, file, &pointer) {
+                        Some(mut es) => {
+                            errs.append(&mut es);
+                            false
+                        }
+                        None => true,
+                    }
+                });
+            }
+        }
+    }
+    (rest, errs)
 }

@@ -6,7 +6,11 @@ use moat_model::ml::OutboundDestination;
 use std::path::PathBuf;
 
 fn corpus(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/yaml-azureml-examples/")).join(rel)
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus/yaml-azureml-examples/"
+    ))
+    .join(rel)
 }
 
 fn load(path: &std::path::Path) -> moat_doc::Loaded {
@@ -22,33 +26,72 @@ fn private_link_workspace_spec() {
     assert_eq!(w.region.as_deref(), Some("eastus"));
     assert_eq!(w.public_network_access, PublicNetworkAccess::Disabled);
     assert_eq!(w.image_build_compute.as_deref(), Some("cpu-compute"));
-    assert_eq!(w.tags.get("purpose").map(String::as_str), Some("demonstration"));
+    assert_eq!(
+        w.tags.get("purpose").map(String::as_str),
+        Some("demonstration")
+    );
 }
 
 #[test]
 fn managed_network_specs_with_loose_spellings() {
-    let l = load(&corpus("cli/resources/workspace/mvnet-allow-only-approved-outbound.yml"));
+    let l = load(&corpus(
+        "cli/resources/workspace/mvnet-allow-only-approved-outbound.yml",
+    ));
     let w = &l.topology.workspaces[0];
-    assert_eq!(w.managed_network.isolation_mode, IsolationMode::AllowOnlyApprovedOutbound);
+    assert_eq!(
+        w.managed_network.isolation_mode,
+        IsolationMode::AllowOnlyApprovedOutbound
+    );
     let rules = &w.managed_network.outbound_rules;
     assert_eq!(rules.len(), 3);
-    let tag = rules.iter().find(|r| r.kind == OutboundRuleType::ServiceTag).unwrap();
-    let OutboundDestination::ServiceTag(d) = &tag.destination else { panic!("{tag:?}") };
+    let tag = rules
+        .iter()
+        .find(|r| r.kind == OutboundRuleType::ServiceTag)
+        .unwrap();
+    let OutboundDestination::ServiceTag(d) = &tag.destination else {
+        panic!("{tag:?}")
+    };
     assert_eq!(d.service_tag, "DataFactory");
     assert_eq!(d.protocol, FirewallProtocol::Tcp);
     let ports: Vec<String> = d.port_ranges.iter().map(|p| p.to_string()).collect();
-    assert_eq!(ports, ["80", "8080"], "the port list \"80, 8080\" is one string in the spec");
-    let pe = rules.iter().find(|r| r.kind == OutboundRuleType::PrivateEndpoint).unwrap();
-    let OutboundDestination::PrivateEndpoint(d) = &pe.destination else { panic!() };
+    assert_eq!(
+        ports,
+        ["80", "8080"],
+        "the port list \"80, 8080\" is one string in the spec"
+    );
+    let pe = rules
+        .iter()
+        .find(|r| r.kind == OutboundRuleType::PrivateEndpoint)
+        .unwrap();
+    let OutboundDestination::PrivateEndpoint(d) = &pe.destination else {
+        panic!()
+    };
     assert!(d.spark_enabled);
     assert_eq!(d.subresource_target, "blob");
-    assert!(matches!(&rules.iter().find(|r| r.kind == OutboundRuleType::Fqdn).unwrap().destination, OutboundDestination::Fqdn(f) if f == "test2.com"));
+    assert!(
+        matches!(&rules.iter().find(|r| r.kind == OutboundRuleType::Fqdn).unwrap().destination, OutboundDestination::Fqdn(f) if f == "test2.com")
+    );
     // The storage account the rule names is not in the file: a warning, not an error.
-    assert!(l.warnings.iter().any(|w| w.message.contains("MyAccount2")), "{:#?}", l.warnings);
+    assert!(
+        l.warnings.iter().any(|w| w.message.contains("MyAccount2")),
+        "{:#?}",
+        l.warnings
+    );
 
-    let l = load(&corpus("cli/resources/workspace/mvnet-allow-internet-outbound.yml"));
-    assert_eq!(l.topology.workspaces[0].managed_network.isolation_mode, IsolationMode::AllowInternetOutbound);
-    assert_eq!(l.topology.workspaces[0].managed_network.outbound_rules.len(), 2);
+    let l = load(&corpus(
+        "cli/resources/workspace/mvnet-allow-internet-outbound.yml",
+    ));
+    assert_eq!(
+        l.topology.workspaces[0].managed_network.isolation_mode,
+        IsolationMode::AllowInternetOutbound
+    );
+    assert_eq!(
+        l.topology.workspaces[0]
+            .managed_network
+            .outbound_rules
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -74,16 +117,44 @@ fn loose_values_and_endpoint_specs() {
         "$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json\nname: blue\nendpoint_name: score\nmodel: azureml://registries/contosoreg/models/m/versions/1\negress_public_network_access: disabled\n",
     )
     .unwrap();
-    let l = load_opts(&dir, &Options { format: Some(InputFormat::AzureMl), ..Options::default() }).unwrap();
+    let l = load_opts(
+        &dir,
+        &Options {
+            format: Some(InputFormat::AzureMl),
+            ..Options::default()
+        },
+    )
+    .unwrap();
     let t = &l.topology;
     assert!(t.workspaces[0].hbi_workspace, "'true' as a string");
-    assert_eq!(t.workspaces[0].public_network_access, PublicNetworkAccess::Disabled, "lower-case value");
+    assert_eq!(
+        t.workspaces[0].public_network_access,
+        PublicNetworkAccess::Disabled,
+        "lower-case value"
+    );
     let e = &t.online_endpoints[0];
-    assert_eq!(e.workspace, "ws", "an endpoint spec belongs to the one workspace given");
+    assert_eq!(
+        e.workspace, "ws",
+        "an endpoint spec belongs to the one workspace given"
+    );
     assert_eq!(e.deployments[0].registry_sources(), ["contosoreg"]);
-    assert_eq!(e.deployments[0].egress_public_network_access, PublicNetworkAccess::Disabled);
-    std::fs::write(dir.join("workspace.yml"), "name: ws\nmanaged_network:\n  isolation_mode: allow_everything\n").unwrap();
-    let err = load_opts(&dir, &Options { format: Some(InputFormat::AzureMl), ..Options::default() }).unwrap_err();
+    assert_eq!(
+        e.deployments[0].egress_public_network_access,
+        PublicNetworkAccess::Disabled
+    );
+    std::fs::write(
+        dir.join("workspace.yml"),
+        "name: ws\nmanaged_network:\n  isolation_mode: allow_everything\n",
+    )
+    .unwrap();
+    let err = load_opts(
+        &dir,
+        &Options {
+            format: Some(InputFormat::AzureMl),
+            ..Options::default()
+        },
+    )
+    .unwrap_err();
     assert_eq!(err.diagnostics[0].location.line, 3);
     assert_eq!(err.diagnostics[0].code, "invalid-value");
     std::fs::remove_dir_all(&dir).ok();

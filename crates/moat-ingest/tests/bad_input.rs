@@ -1,4 +1,4 @@
-//! Every class of bad input gets a located message and a hint (issue: foundation, item 6).
+//! Every class of bad input gets a located message and a hint.
 
 use moat_model::Diagnostic;
 

@@ -33,6 +33,8 @@ pub struct VarDecl {
     pub ty: Option<Expression>,
     pub default: Option<Expression>,
     pub nullable: bool,
+    /// Marked `sensitive`: a secret, which moat does not need.
+    pub sensitive: bool,
 }
 
 /// A `resource` or `data` block.
@@ -326,6 +328,7 @@ fn collect(
                 let mut ty = None;
                 let mut default = None;
                 let mut nullable = true;
+                let mut sensitive = false;
                 for s in block.body.into_iter() {
                     if let Structure::Attribute(a) = s {
                         match a.key.as_str() {
@@ -334,6 +337,9 @@ fn collect(
                             "nullable" => {
                                 nullable =
                                     !matches!(a.value, Expression::Bool(ref b) if !*b.value())
+                            }
+                            "sensitive" => {
+                                sensitive = matches!(a.value, Expression::Bool(ref b) if *b.value())
                             }
                             _ => {}
                         }
@@ -347,6 +353,7 @@ fn collect(
                         ty,
                         default,
                         nullable,
+                        sensitive,
                     },
                 );
             }

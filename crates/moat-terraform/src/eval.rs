@@ -489,7 +489,11 @@ impl Evaluator {
                                 "set it in the module block".to_string(),
                             )
                         };
-                        ev.warn("missing-variable", msg.clone(), &decl_at, Some(hint));
+                        // Secrets (passwords, shared keys) are left out on purpose; a
+                        // network-relevant use still reads as unknown.
+                        if !decl.sensitive {
+                            ev.warn("missing-variable", msg.clone(), &decl_at, Some(hint));
+                        }
                         return Ok(Value::unknown(msg, &decl_at));
                     }
                 },

@@ -43,6 +43,11 @@
 //! generous stack.
 //!
 //! `azapi_resource` blocks (ARM `type` and `body`) are handed to the ARM importer's mapper.
+//! A private endpoint or managed network outbound rule whose target is the storage account or
+//! container registry an Azure ML registry names as its own (`regionDetails`, created by Azure
+//! in the registry's managed resource group and reached through a data source or an id) targets
+//! that part of the registry, `registry/<name>:storage` or `registry/<name>:acr`, as in the ARM
+//! importer.
 
 mod config;
 mod eval;

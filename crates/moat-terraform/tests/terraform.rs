@@ -1008,3 +1008,176 @@ fn hub_and_spoke_network_resources() {
         "192.168.1.10"
     );
 }
+
+#[test]
+fn endpoints_and_rules_to_a_registrys_own_storage_and_acr_address_the_registry() {
+    // The registry names the storage account and container registry Azure creates for it in
+    // its managed resource group; endpoints and outbound rules reach them through data sources.
+    let dir = Scratch::new(
+        "registry-managed",
+        &[(
+            "main.tf",
+            r#"
+resource "azurerm_resource_group" "rg" {
+  name     = "rg"
+  location = "westeurope"
+}
+
+resource "azurerm_virtual_network" "v" {
+  name                = "v"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  address_space       = ["10.0.0.0/16"]
+  subnet {
+    name             = "pe"
+    address_prefixes = ["10.0.1.0/24"]
+  }
+}
+
+resource "azapi_resource" "reg" {
+  type      = "Microsoft.MachineLearningServices/registries@2024-04-01"
+  name      = "reg"
+  parent_id = azurerm_resource_group.rg.id
+  location  = "westeurope"
+  body = {
+    properties = {
+      publicNetworkAccess = "Disabled"
+      regionDetails = [{
+        location              = "westeurope"
+        storageAccountDetails = [{ systemCreatedStorageAccount = { storageAccountName = "regsa" } }]
+        acrDetails            = [{ systemCreatedAcrAccount = { acrAccountName = "regacr", acrAccountSku = "Premium" } }]
+      }]
+    }
+  }
+}
+
+data "azurerm_storage_account" "reg" {
+  name                = "regsa"
+  resource_group_name = "azureml-rg-reg_0d9c1e6a"
+}
+
+data "azurerm_container_registry" "reg" {
+  name                = "regacr"
+  resource_group_name = "azureml-rg-reg_0d9c1e6a"
+}
+
+data "azurerm_storage_account" "other" {
+  name                = "othersa"
+  resource_group_name = "elsewhere"
+}
+
+resource "azurerm_private_endpoint" "sa" {
+  name                = "reg-sa-pe"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  subnet_id           = azurerm_virtual_network.v.subnet[0].id
+  private_service_connection {
+    name                           = "sa"
+    private_connection_resource_id = data.azurerm_storage_account.reg.id
+    subresource_names              = ["blob"]
+    is_manual_connection           = false
+  }
+}
+
+resource "azurerm_private_endpoint" "acr" {
+  name                = "reg-acr-pe"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  subnet_id           = azurerm_virtual_network.v.subnet[0].id
+  private_service_connection {
+    name                           = "acr"
+    private_connection_resource_id = data.azurerm_container_registry.reg.id
+    subresource_names              = ["registry"]
+    is_manual_connection           = false
+  }
+}
+
+resource "azurerm_private_endpoint" "other" {
+  name                = "other-pe"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  subnet_id           = azurerm_virtual_network.v.subnet[0].id
+  private_service_connection {
+    name                           = "other"
+    private_connection_resource_id = data.azurerm_storage_account.other.id
+    subresource_names              = ["blob"]
+    is_manual_connection           = false
+  }
+}
+
+resource "azurerm_storage_account" "ws" {
+  name                     = "wssa"
+  location                 = "westeurope"
+  resource_group_name      = azurerm_resource_group.rg.name
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+}
+
+resource "azurerm_key_vault" "ws" {
+  name                = "wskv"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  tenant_id           = "00000000-0000-0000-0000-000000000000"
+  sku_name            = "standard"
+}
+
+resource "azurerm_application_insights" "ws" {
+  name                = "wsappi"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  application_type    = "web"
+}
+
+resource "azurerm_machine_learning_workspace" "ws" {
+  name                    = "ws"
+  location                = "westeurope"
+  resource_group_name     = azurerm_resource_group.rg.name
+  storage_account_id      = azurerm_storage_account.ws.id
+  key_vault_id            = azurerm_key_vault.ws.id
+  application_insights_id = azurerm_application_insights.ws.id
+  identity {
+    type = "SystemAssigned"
+  }
+  managed_network {
+    isolation_mode = "AllowOnlyApprovedOutbound"
+  }
+}
+
+resource "azurerm_machine_learning_workspace_network_outbound_rule_private_endpoint" "reg_sa" {
+  name                = "reg-sa"
+  workspace_id        = azurerm_machine_learning_workspace.ws.id
+  service_resource_id = data.azurerm_storage_account.reg.id
+  sub_resource_target = "blob"
+}
+"#,
+        )],
+    );
+    let l = ok(load(&dir.0, &TfOptions::default()));
+    let t = &l.topology;
+    assert_eq!(
+        pe(t, "reg-sa-pe").target.to_string(),
+        "registry/reg:storage"
+    );
+    assert_eq!(pe(t, "reg-acr-pe").target.to_string(), "registry/reg:acr");
+    // A storage account of no registry stays a storage account outside the configuration.
+    assert_eq!(pe(t, "other-pe").target.to_string(), "storage/othersa");
+    assert!(
+        l.warnings
+            .iter()
+            .any(|w| w.code == "external-reference" && w.message.contains("othersa"))
+    );
+    assert!(
+        !l.warnings
+            .iter()
+            .any(|w| w.message.contains("regsa") || w.message.contains("regacr")),
+        "{:?}",
+        l.warnings
+    );
+    let rule = &t.workspaces[0].managed_network.outbound_rules[0];
+    match &rule.destination {
+        moat_model::ml::OutboundDestination::PrivateEndpoint(d) => {
+            assert_eq!(d.service_resource, "registry/reg:storage")
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -178,7 +178,11 @@ impl Mapper<'_> {
             "azurerm_machine_learning_workspace_network_outbound_rule_private_endpoint" => {
                 let service_resource = match get(o, "service_resource_id").map(|v| self.link(v)) {
                     Some(Link::Declared(r)) => address_of(&r).map(|a| a.to_string()),
-                    Some(Link::External(_, id)) => Some(id),
+                    Some(Link::External(r, id)) => Some(
+                        self.registry_managed(&r)
+                            .map(|a| a.to_string())
+                            .unwrap_or(id),
+                    ),
                     Some(Link::Unknown(u)) => {
                         self.unknown(&wres, &field, &u);
                         None

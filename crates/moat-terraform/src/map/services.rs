@@ -86,6 +86,32 @@ fn kind_of_group(group: &str) -> Option<Kind> {
 }
 
 impl Mapper<'_> {
+    /// The storage account or container registry an Azure ML registry of the configuration
+    /// names as its own (`regionDetails`, created by Azure in the registry's managed resource
+    /// group), as the address of that part of the registry (`registry/<name>:storage`, `:acr`).
+    pub(super) fn registry_managed(&self, r: &Ref) -> Option<Address> {
+        let (sub, name) = match r {
+            Ref::Storage(n) => ("storage", n),
+            Ref::Acr(n) => ("acr", n),
+            _ => return None,
+        };
+        self.t
+            .registries
+            .iter()
+            .find(|reg| {
+                let managed = if sub == "storage" {
+                    &reg.storage
+                } else {
+                    &reg.acr
+                };
+                managed
+                    .name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .map(|reg| Address::resource(Kind::Registry, reg.name.clone()).with_sub(sub))
+    }
+
     fn pna(&mut self, o: &ResObj, k: &str, res: &str) -> PublicNetworkAccess {
         match self.b(o, k, res, "public_network_access") {
             Some(false) => PublicNetworkAccess::Disabled,
@@ -504,6 +530,11 @@ impl Mapper<'_> {
                 Some(a) => Some(a),
                 None => return self.unmodelled_target(o, &name, &format!("{r:?}")),
             },
+            // A registry's own storage account or container registry: the configuration
+            // declares it through the registry.
+            Some(Link::External(r, _)) if self.registry_managed(&r).is_some() => {
+                self.registry_managed(&r)
+            }
             Some(Link::External(r, id)) => match pe_target(&r) {
                 Some(a) => {
                     let n = match &a {

@@ -1,0 +1,199 @@
+//! Every entry point of the shared corpus (`shared/corpus/TARGETS`: real ARM templates, Bicep
+//! builds and Azure ML CLI specs written by others) imports, the whole rule catalog runs on it,
+//! and `moat check` exits with 0 or 1, never 2 or a crash.
+//!
+//! What each entry deploys was counted by reading it: workspaces declared (not `existing`
+//! references), how many of them have public network access `Disabled` as the template or its
+//! defaults write it, and Azure ML registries.
+
+use moat_engine::Engine;
+use moat_model::enums::PublicNetworkAccess;
+use moat_rules::check::{Selection, run};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TARGETS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/corpus/TARGETS"
+);
+
+/// What an entry deploys: workspaces, private workspaces, registries.
+struct Expected {
+    path: &'static str,
+    workspaces: usize,
+    private: usize,
+    registries: usize,
+}
+
+const EXPECTED: &[Expected] = &[
+    Expected {
+        path: "qs-e2e-secure/quickstarts/microsoft.machinelearningservices/machine-learning-end-to-end-secure/azuredeploy.json",
+        workspaces: 1,
+        private: 1,
+        registries: 0,
+    },
+    Expected {
+        path: "qs-workspace-vnet/quickstarts/microsoft.machinelearningservices/machine-learning-workspace-vnet/azuredeploy.json",
+        workspaces: 1,
+        private: 1,
+        registries: 0,
+    },
+    Expected {
+        path: "qs-network-restricted/quickstarts/microsoft.machinelearningservices/machine-learning-network-restricted/azuredeploy.json",
+        workspaces: 1,
+        private: 1,
+        registries: 0,
+    },
+    Expected {
+        path: "qs-network-restricted/quickstarts/microsoft.machinelearningservices/machine-learning-network-restricted/prereqs/prereq.azuredeploy.json",
+        workspaces: 0,
+        private: 0,
+        registries: 0,
+    },
+    Expected {
+        path: "avm-bicep-ml-workspace/avm/res/machine-learning-services/workspace/main.json",
+        workspaces: 1,
+        private: 1,
+        registries: 0,
+    },
+    Expected {
+        path: "avm-bicep-ml-registry/avm/res/machine-learning-services/registry/main.json",
+        workspaces: 0,
+        private: 0,
+        registries: 1,
+    },
+    // The AI hub and its project.
+    Expected {
+        path: "avm-bicep-ai-platform-baseline/avm/ptn/ai-platform/baseline/main.json",
+        workspaces: 2,
+        private: 2,
+        registries: 0,
+    },
+    Expected {
+        path: "yaml-azureml-examples/cli/resources/workspace/privatelink.yml",
+        workspaces: 1,
+        private: 1,
+        registries: 0,
+    },
+    Expected {
+        path: "yaml-azureml-examples/cli/resources/workspace/mvnet-allow-internet-outbound.yml",
+        workspaces: 1,
+        private: 0,
+        registries: 0,
+    },
+    Expected {
+        path: "yaml-azureml-examples/cli/resources/workspace/mvnet-allow-only-approved-outbound.yml",
+        workspaces: 1,
+        private: 0,
+        registries: 0,
+    },
+    Expected {
+        path: "yaml-azureml-examples/cli/resources/registry/registry.yml",
+        workspaces: 0,
+        private: 0,
+        registries: 1,
+    },
+];
+
+fn corpus_dir() -> PathBuf {
+    Path::new(TARGETS)
+        .parent()
+        .expect("TARGETS sits in the corpus directory")
+        .to_path_buf()
+}
+
+/// The entries of `TARGETS`, one per line (blank lines and `#` comments skipped).
+fn targets() -> Vec<String> {
+    let text =
+        std::fs::read_to_string(TARGETS).unwrap_or_else(|e| panic!("cannot read {TARGETS}: {e}"));
+    let v: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect();
+    assert!(!v.is_empty(), "{TARGETS} lists no entry");
+    v
+}
+
+fn expected(entry: &str) -> &'static Expected {
+    EXPECTED
+        .iter()
+        .find(|e| e.path == entry)
+        .unwrap_or_else(|| {
+            panic!("{entry} is new in TARGETS: count what it deploys and add it to EXPECTED")
+        })
+}
+
+#[test]
+fn every_target_imports_and_the_catalog_runs() {
+    for entry in targets() {
+        let exp = expected(&entry);
+        let path = corpus_dir().join(&entry);
+        let loaded = moat_ingest::load_opts(&path, &moat_ingest::Options::default())
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{entry} does not import: {:?}",
+                    e.diagnostics
+                        .iter()
+                        .map(|d| format!("{}:{}: {}", d.location.line, d.code, d.message))
+                        .collect::<Vec<_>>()
+                )
+            });
+        let t = &loaded.topology;
+        assert_eq!(t.workspaces.len(), exp.workspaces, "{entry}: workspaces");
+        assert_eq!(t.registries.len(), exp.registries, "{entry}: registries");
+        let private: Vec<&str> = t
+            .workspaces
+            .iter()
+            .filter(|w| w.public_network_access == PublicNetworkAccess::Disabled)
+            .map(|w| w.name.as_str())
+            .collect();
+        assert_eq!(private.len(), exp.private, "{entry}: private workspaces");
+
+        let findings = catch_unwind(AssertUnwindSafe(|| {
+            let e = Engine::for_topology(t, None).expect("engine");
+            let cx = moat_rules::Context::new(&e);
+            run(&cx, &Selection::default())
+        }))
+        .unwrap_or_else(|_| panic!("{entry}: the rule catalog panicked"));
+        for name in &private {
+            let resource = format!("workspace/{name}");
+            assert!(
+                findings
+                    .iter()
+                    .any(|f| f.code == "WS005" && f.resource == resource),
+                "{entry}: no WS005 for private {resource}"
+            );
+        }
+    }
+}
+
+#[test]
+fn moat_check_exits_0_or_1_on_every_target() {
+    for entry in targets() {
+        let path = corpus_dir().join(&entry);
+        let out = Command::new(env!("CARGO_BIN_EXE_moat"))
+            .arg("check")
+            .arg(&path)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("moat runs");
+        let code = out.status.code();
+        assert!(
+            matches!(code, Some(0) | Some(1)),
+            "{entry}: moat check exited with {code:?} (a signal when None)\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        // The summary line ends every report; a private workspace shows up as WS005.
+        assert!(
+            stdout.contains("errors,") && stdout.contains("info"),
+            "{entry}: no summary\n{stdout}"
+        );
+        if expected(&entry).private > 0 {
+            assert!(stdout.contains("WS005"), "{entry}: no WS005\n{stdout}");
+        }
+    }
+}

@@ -1,0 +1,408 @@
+//! Every bundled example exists in three forms — the native topology, an ARM template
+//! (`arm/azuredeploy.json`) and a Terraform configuration (`terraform/main.tf`) — and the three
+//! mean the same deployment: `moat check` reports the same findings (code, resource, severity)
+//! and a fixed set of traces gives the same verdicts, blocked at the same hop, along the same
+//! path hop by hop.
+//!
+//! What ARM and Terraform cannot say (who works from where, intent such as the registries a
+//! workspace uses, a custom DNS server's forwarding, settings Azure only takes after
+//! deployment) sits in a native side file next to each form, `intent.yaml`, which the loader
+//! applies when given the form's directory (or with `--with`): entries naming a resource the
+//! template declares complete it, others are added.
+
+use moat_engine::trace::{HopDecision, Query, Trace, trace};
+use moat_engine::{Engine, Verdict};
+use moat_model::enums::PublicNetworkAccess;
+use moat_model::{Address, Topology};
+use moat_packets::Protocol;
+use moat_rules::check::{Selection, run};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// An example: its directory, the client it names, and whether it has the registry `contosoreg`.
+struct Example {
+    name: &'static str,
+    client: &'static str,
+    registry: bool,
+}
+
+const EXAMPLES: &[Example] = &[
+    Example {
+        name: "exfiltration-prevention",
+        client: "datasci",
+        registry: false,
+    },
+    Example {
+        name: "hub-spoke-firewall",
+        client: "office",
+        registry: false,
+    },
+    Example {
+        name: "isolated-aks",
+        client: "datasci",
+        registry: false,
+    },
+    Example {
+        name: "isolated-clients",
+        client: "datasci",
+        registry: false,
+    },
+    Example {
+        name: "managed-network-approved-outbound",
+        client: "laptop",
+        registry: true,
+    },
+    Example {
+        name: "managed-network-internet-outbound",
+        client: "datasci",
+        registry: false,
+    },
+    Example {
+        name: "private-registry",
+        client: "datasci",
+        registry: true,
+    },
+    Example {
+        name: "secure-workspace-public-registry",
+        client: "datasci",
+        registry: true,
+    },
+    Example {
+        name: "workspace-private-endpoint",
+        client: "datasci",
+        registry: false,
+    },
+];
+
+fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+/// The three forms of an example: a label and the directory given to moat.
+fn forms(name: &str) -> Vec<(&'static str, PathBuf)> {
+    let dir = examples_dir().join(name);
+    vec![
+        ("native", dir.clone()),
+        ("arm", dir.join("arm")),
+        ("terraform", dir.join("terraform")),
+    ]
+}
+
+fn show(diags: &[moat_model::Diagnostic]) -> String {
+    diags
+        .iter()
+        .map(|d| {
+            format!(
+                "{}:{}:{}: {} {}",
+                d.location.file, d.location.line, d.location.column, d.code, d.message
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Loads one form as `moat check DIR` does.
+fn load(label: &str, path: &Path) -> Topology {
+    moat_ingest::load_opts(path, &moat_ingest::Options::default())
+        .unwrap_or_else(|e| {
+            panic!(
+                "{label} form {} does not load:\n{}",
+                path.display(),
+                show(&e.diagnostics)
+            )
+        })
+        .topology
+}
+
+/// Findings as (code, resource, severity), sorted; a finding reported twice counts twice.
+fn findings(t: &Topology) -> Vec<(String, String, String)> {
+    let e = Engine::for_topology(t, None).expect("engine");
+    let cx = moat_rules::Context::new(&e);
+    let mut v: Vec<_> = run(&cx, &Selection::default())
+        .into_iter()
+        .map(|f| {
+            (
+                f.code.to_string(),
+                f.resource,
+                f.severity.as_str().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// What one list holds and the other does not, counting repeats.
+fn minus<T: PartialEq + Clone>(a: &[T], b: &[T]) -> Vec<T> {
+    let mut rest = b.to_vec();
+    let mut out = Vec::new();
+    for x in a {
+        match rest.iter().position(|y| y == x) {
+            Some(i) => {
+                rest.remove(i);
+            }
+            None => out.push(x.clone()),
+        }
+    }
+    out
+}
+
+/// The flows traced in every form of an example.
+fn flows(ex: &Example) -> Vec<(String, String, u16)> {
+    let client = format!("client/{}", ex.client);
+    let cluster = "compute/cpu-cluster".to_string();
+    let mut v = vec![
+        (client.clone(), "workspace/ws".to_string(), 443),
+        (client.clone(), "storage/wsstorage:blob".to_string(), 443),
+        (client.clone(), "storage/wsstorage:file".to_string(), 445),
+        (client.clone(), "keyvault/wskv".to_string(), 443),
+        (client, "acr/wsacr".to_string(), 443),
+        (cluster.clone(), "workspace/ws".to_string(), 443),
+        (cluster.clone(), "storage/wsstorage:blob".to_string(), 443),
+        (cluster.clone(), "storage/wsstorage:file".to_string(), 445),
+        (cluster.clone(), "keyvault/wskv".to_string(), 443),
+        (cluster.clone(), "acr/wsacr".to_string(), 443),
+        (cluster.clone(), "fqdn:pypi.org".to_string(), 443),
+        (cluster.clone(), "fqdn:mcr.microsoft.com".to_string(), 443),
+        (cluster.clone(), "fqdn:example.com".to_string(), 443),
+        (cluster.clone(), "tag:Storage".to_string(), 443),
+    ];
+    if ex.registry {
+        for to in [
+            "registry/contosoreg",
+            "registry/contosoreg:storage",
+            "registry/contosoreg:acr",
+        ] {
+            v.push((cluster.clone(), to.to_string(), 443));
+        }
+    }
+    v
+}
+
+fn run_trace(t: &Topology, from: &str, to: &str, port: u16) -> Result<Trace, String> {
+    let e = Engine::for_topology(t, None)?;
+    let q = Query {
+        from: from.parse::<Address>().map_err(|e| e.message)?,
+        to: to.parse::<Address>().map_err(|e| e.message)?,
+        protocol: Protocol::TCP,
+        port,
+    };
+    trace(&e, &q)
+}
+
+/// What must agree between forms: the verdict, the hop that blocked (or could not decide), and
+/// the path itself, hop by hop (step, decision, code).
+#[derive(Clone, Debug, PartialEq)]
+struct Outcome {
+    verdict: Verdict,
+    blocked_by: Option<&'static str>,
+    hops: Vec<(&'static str, HopDecision, &'static str)>,
+}
+
+fn outcome(t: &Trace) -> Outcome {
+    Outcome {
+        verdict: t.verdict,
+        blocked_by: t.blocked_by.as_ref().map(|h| h.code),
+        hops: t
+            .hops
+            .iter()
+            .map(|h| (h.step, h.decision, h.code))
+            .collect(),
+    }
+}
+
+#[test]
+fn every_example_has_its_three_forms() {
+    let on_disk: BTreeSet<String> = std::fs::read_dir(examples_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let listed: BTreeSet<String> = EXAMPLES.iter().map(|e| e.name.to_string()).collect();
+    assert_eq!(on_disk, listed, "the examples this test covers");
+    for ex in EXAMPLES {
+        for (label, path) in forms(ex.name).into_iter().skip(1) {
+            assert!(path.exists(), "{}: no {label} form", ex.name);
+            assert!(
+                path.join("intent.yaml").exists(),
+                "{}: no side file for the {label} form",
+                ex.name
+            );
+        }
+    }
+}
+
+#[test]
+fn check_reports_the_same_findings_in_every_form() {
+    for ex in EXAMPLES {
+        let mut results = Vec::new();
+        for (label, path) in forms(ex.name) {
+            let t = load(label, &path);
+            results.push((label, findings(&t)));
+        }
+        let (_, native) = &results[0];
+        // Every example has at least its private workspace's WS005: an empty catalog run would
+        // make the comparison meaningless.
+        assert!(
+            native
+                .iter()
+                .any(|(c, r, _)| c == "WS005" && r == "workspace/ws"),
+            "{}: {native:?}",
+            ex.name
+        );
+        for (label, got) in &results[1..] {
+            let missing = minus(native, got);
+            let extra = minus(got, native);
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{}: the {label} form differs from the native one\n  only native: {missing:?}\n  only {label}: {extra:?}",
+                ex.name
+            );
+        }
+    }
+}
+
+#[test]
+fn traces_agree_in_every_form() {
+    let mut verdicts = BTreeSet::new();
+    for ex in EXAMPLES {
+        let loaded: Vec<(&str, Topology)> = forms(ex.name)
+            .into_iter()
+            .map(|(label, path)| (label, load(label, &path)))
+            .collect();
+        let mut allowed = 0;
+        for (from, to, port) in flows(ex) {
+            let mut seen: Vec<(&str, Outcome)> = Vec::new();
+            for (label, t) in &loaded {
+                let tr = run_trace(t, &from, &to, port)
+                    .unwrap_or_else(|e| panic!("{}: {label}: trace {from} -> {to}: {e}", ex.name));
+                seen.push((label, outcome(&tr)));
+            }
+            let native = &seen[0].1;
+            if native.verdict == Verdict::Allowed {
+                allowed += 1;
+            }
+            verdicts.insert(format!("{:?}", native.verdict));
+            for (label, got) in &seen[1..] {
+                assert_eq!(
+                    got, native,
+                    "{}: {from} -> {to}:{port}: the {label} form differs from the native one",
+                    ex.name
+                );
+            }
+        }
+        // Every example is built to work: its client reaches the workspace, among others.
+        assert!(allowed > 0, "{}: no flow is allowed", ex.name);
+    }
+    // The flows meet open paths, blocked ones and undecidable ones: the comparison covers
+    // every verdict and the hops that decide them.
+    assert_eq!(
+        verdicts,
+        BTreeSet::from(["Allowed", "Denied", "Unknown"].map(String::from))
+    );
+}
+
+#[test]
+fn forms_declare_the_documented_names() {
+    for ex in EXAMPLES {
+        for (label, path) in forms(ex.name) {
+            let t = load(label, &path);
+            let ws = t
+                .workspaces
+                .iter()
+                .find(|w| w.name == "ws")
+                .unwrap_or_else(|| panic!("{}: {label}: no workspace ws", ex.name));
+            assert_eq!(
+                ws.public_network_access,
+                PublicNetworkAccess::Disabled,
+                "{}: {label}",
+                ex.name
+            );
+            assert!(
+                t.computes.iter().any(|c| c.name == "cpu-cluster"),
+                "{}: {label}: no cpu-cluster",
+                ex.name
+            );
+            assert_eq!(
+                t.registries.iter().any(|r| r.name == "contosoreg"),
+                ex.registry,
+                "{}: {label}: registry contosoreg",
+                ex.name
+            );
+            assert!(
+                t.clients.iter().any(|c| c.name == ex.client),
+                "{}: {label}: no client {}",
+                ex.name,
+                ex.client
+            );
+        }
+    }
+}
+
+/// Naming the template and its side file (`--with`) reads the same deployment as naming the
+/// directory; without the side file, what only it says is missing.
+#[test]
+fn side_files_apply_through_with_as_through_the_directory() {
+    for ex in EXAMPLES {
+        for (label, dir) in forms(ex.name).into_iter().skip(1) {
+            let input = if label == "arm" {
+                dir.join("azuredeploy.json")
+            } else {
+                dir.join("main.tf")
+            };
+            let side = dir.join("intent.yaml");
+            let alone = moat_ingest::load_opts(&input, &moat_ingest::Options::default())
+                .unwrap_or_else(|e| panic!("{}: {label}: {}", ex.name, show(&e.diagnostics)))
+                .topology;
+            assert!(
+                !alone.clients.iter().any(|c| c.name == ex.client),
+                "{}: {label}: the template alone names no client",
+                ex.name
+            );
+            let opts = moat_ingest::Options {
+                overlays: vec![side.clone()],
+                ..Default::default()
+            };
+            let with = moat_ingest::load_opts(&input, &opts)
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "{}: {label} with --with {}: {}",
+                        ex.name,
+                        side.display(),
+                        show(&e.diagnostics)
+                    )
+                })
+                .topology;
+            assert_eq!(
+                findings(&with),
+                findings(&load(label, &dir)),
+                "{}: {label}",
+                ex.name
+            );
+        }
+    }
+}
+
+/// The command line reads a form's directory, side file included.
+#[test]
+fn cli_checks_a_form_directory() {
+    let dir = examples_dir().join("private-registry/arm");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args(["check", "--format", "json", "--severity", "error"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = v.to_string();
+    // The side file closes the registry's own storage and container registry after deployment
+    // (no REG003) and says the workspace shares to the registry (REG004).
+    assert!(text.contains("REG004"), "{text}");
+    assert!(!text.contains("REG003"), "{text}");
+}

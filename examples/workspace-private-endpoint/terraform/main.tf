@@ -1,0 +1,531 @@
+# A workspace behind a private endpoint with private DNS zones, its storage account, key vault
+# and container registry behind private endpoints, a compute cluster and a compute instance
+# without public IPs, and a jump box reached through Azure Bastion.
+
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = "~> 4.0"
+    }
+    azapi = {
+      source  = "Azure/azapi"
+      version = "~> 2.0"
+    }
+  }
+}
+
+provider "azurerm" {
+  features {}
+}
+
+provider "azapi" {}
+
+variable "location" {
+  type    = string
+  default = "eastus"
+}
+
+variable "resource_group_name" {
+  type    = string
+  default = "rg-ml-workspace-private-endpoint"
+}
+
+variable "jumpbox_admin_username" {
+  type    = string
+  default = "azureuser"
+}
+
+variable "jumpbox_admin_password" {
+  type      = string
+  sensitive = true
+}
+
+locals {
+  private_dns_zones = {
+    api       = "privatelink.api.azureml.ms"
+    notebooks = "privatelink.notebooks.azure.net"
+    blob      = "privatelink.blob.core.windows.net"
+    file      = "privatelink.file.core.windows.net"
+    vault     = "privatelink.vaultcore.azure.net"
+    acr       = "privatelink.azurecr.io"
+  }
+}
+
+data "azurerm_client_config" "current" {}
+
+resource "azurerm_resource_group" "rg" {
+  name     = var.resource_group_name
+  location = var.location
+}
+
+# ---- network -------------------------------------------------------------------------------
+
+resource "azurerm_virtual_network" "vnet" {
+  name                = "vnet"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+  address_space       = ["10.0.0.0/16"]
+}
+
+resource "azurerm_subnet" "training" {
+  name                 = "training"
+  resource_group_name  = azurerm_resource_group.rg.name
+  virtual_network_name = azurerm_virtual_network.vnet.name
+  address_prefixes     = ["10.0.1.0/24"]
+}
+
+resource "azurerm_subnet" "pe" {
+  name                              = "pe"
+  resource_group_name               = azurerm_resource_group.rg.name
+  virtual_network_name              = azurerm_virtual_network.vnet.name
+  address_prefixes                  = ["10.0.3.0/24"]
+  private_endpoint_network_policies = "Disabled"
+}
+
+resource "azurerm_subnet" "bastion" {
+  name                 = "AzureBastionSubnet"
+  resource_group_name  = azurerm_resource_group.rg.name
+  virtual_network_name = azurerm_virtual_network.vnet.name
+  address_prefixes     = ["10.0.4.0/26"]
+}
+
+resource "azurerm_subnet" "jumpbox" {
+  name                 = "jumpbox"
+  resource_group_name  = azurerm_resource_group.rg.name
+  virtual_network_name = azurerm_virtual_network.vnet.name
+  address_prefixes     = ["10.0.5.0/24"]
+}
+
+resource "azurerm_network_security_group" "training" {
+  name                = "training-nsg"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+
+  security_rule {
+    name                       = "EntraId"
+    priority                   = 100
+    direction                  = "Outbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_address_prefix      = "*"
+    source_port_range          = "*"
+    destination_address_prefix = "AzureActiveDirectory"
+    destination_port_ranges    = ["80", "443"]
+  }
+
+  security_rule {
+    name                       = "AzureML"
+    priority                   = 110
+    direction                  = "Outbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_address_prefix      = "*"
+    source_port_range          = "*"
+    destination_address_prefix = "AzureMachineLearning"
+    destination_port_ranges    = ["443", "8787", "18881"]
+  }
+
+  security_rule {
+    name                       = "AzureMLUdp"
+    priority                   = 120
+    direction                  = "Outbound"
+    access                     = "Allow"
+    protocol                   = "Udp"
+    source_address_prefix      = "*"
+    source_port_range          = "*"
+    destination_address_prefix = "AzureMachineLearning"
+    destination_port_range     = "5831"
+  }
+
+  security_rule {
+    name                       = "BatchNode"
+    priority                   = 130
+    direction                  = "Outbound"
+    access                     = "Allow"
+    protocol                   = "*"
+    source_address_prefix      = "*"
+    source_port_range          = "*"
+    destination_address_prefix = "BatchNodeManagement.EastUS"
+    destination_port_range     = "443"
+  }
+
+  security_rule {
+    name                       = "Arm"
+    priority                   = 140
+    direction                  = "Outbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_address_prefix      = "*"
+    source_port_range          = "*"
+    destination_address_prefix = "AzureResourceManager"
+    destination_port_range     = "443"
+  }
+
+  security_rule {
+    name                       = "Storage"
+    priority                   = 150
+    direction                  = "Outbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_address_prefix      = "*"
+    source_port_range          = "*"
+    destination_address_prefix = "Storage.EastUS"
+    destination_port_range     = "443"
+  }
+
+  security_rule {
+    name                       = "FrontDoor"
+    priority                   = 160
+    direction                  = "Outbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_address_prefix      = "*"
+    source_port_range          = "*"
+    destination_address_prefix = "AzureFrontDoor.Frontend"
+    destination_port_range     = "443"
+  }
+
+  security_rule {
+    name                       = "Mcr"
+    priority                   = 170
+    direction                  = "Outbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_address_prefix      = "*"
+    source_port_range          = "*"
+    destination_address_prefix = "MicrosoftContainerRegistry.EastUS"
+    destination_port_range     = "443"
+  }
+
+  security_rule {
+    name                       = "FrontDoorFirstParty"
+    priority                   = 175
+    direction                  = "Outbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_address_prefix      = "*"
+    source_port_range          = "*"
+    destination_address_prefix = "AzureFrontDoor.FirstParty"
+    destination_port_range     = "443"
+  }
+
+  security_rule {
+    name                       = "Monitor"
+    priority                   = 190
+    direction                  = "Outbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_address_prefix      = "*"
+    source_port_range          = "*"
+    destination_address_prefix = "AzureMonitor"
+    destination_port_range     = "443"
+  }
+}
+
+resource "azurerm_subnet_network_security_group_association" "training" {
+  subnet_id                 = azurerm_subnet.training.id
+  network_security_group_id = azurerm_network_security_group.training.id
+}
+
+resource "azurerm_public_ip" "nat" {
+  name                = "nat-pip"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+  allocation_method   = "Static"
+  sku                 = "Standard"
+}
+
+resource "azurerm_nat_gateway" "nat" {
+  name                    = "nat"
+  location                = azurerm_resource_group.rg.location
+  resource_group_name     = azurerm_resource_group.rg.name
+  sku_name                = "Standard"
+  idle_timeout_in_minutes = 4
+}
+
+resource "azurerm_nat_gateway_public_ip_association" "nat" {
+  nat_gateway_id       = azurerm_nat_gateway.nat.id
+  public_ip_address_id = azurerm_public_ip.nat.id
+}
+
+resource "azurerm_subnet_nat_gateway_association" "training" {
+  subnet_id      = azurerm_subnet.training.id
+  nat_gateway_id = azurerm_nat_gateway.nat.id
+}
+
+# ---- the workspace and its dependencies ----------------------------------------------------
+
+resource "azurerm_storage_account" "ws" {
+  name                            = "wsstorage"
+  location                        = azurerm_resource_group.rg.location
+  resource_group_name             = azurerm_resource_group.rg.name
+  account_kind                    = "StorageV2"
+  account_tier                    = "Standard"
+  account_replication_type        = "LRS"
+  min_tls_version                 = "TLS1_2"
+  allow_nested_items_to_be_public = false
+  public_network_access_enabled   = false
+}
+
+# The storage firewall admits the workspace by its identity; a resource of its own, since the
+# workspace itself refers to the storage account.
+resource "azurerm_storage_account_network_rules" "ws" {
+  storage_account_id = azurerm_storage_account.ws.id
+  default_action     = "Deny"
+  bypass             = ["AzureServices"]
+
+  private_link_access {
+    endpoint_resource_id = azapi_resource.ws.id
+    endpoint_tenant_id   = data.azurerm_client_config.current.tenant_id
+  }
+}
+
+resource "azurerm_key_vault" "ws" {
+  name                          = "wskv"
+  location                      = azurerm_resource_group.rg.location
+  resource_group_name           = azurerm_resource_group.rg.name
+  tenant_id                     = data.azurerm_client_config.current.tenant_id
+  sku_name                      = "standard"
+  enable_rbac_authorization     = true
+  public_network_access_enabled = false
+
+  network_acls {
+    default_action = "Deny"
+    bypass         = "AzureServices"
+  }
+}
+
+resource "azurerm_container_registry" "ws" {
+  name                          = "wsacr"
+  location                      = azurerm_resource_group.rg.location
+  resource_group_name           = azurerm_resource_group.rg.name
+  sku                           = "Premium"
+  admin_enabled                 = false
+  public_network_access_enabled = false
+}
+
+# azurerm_machine_learning_workspace requires an Application Insights component, which this
+# deployment does not have: the workspace is declared through azapi.
+resource "azapi_resource" "ws" {
+  type      = "Microsoft.MachineLearningServices/workspaces@2024-04-01"
+  name      = "ws"
+  parent_id = azurerm_resource_group.rg.id
+  location  = azurerm_resource_group.rg.location
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  body = {
+    sku = { name = "Basic", tier = "Basic" }
+    properties = {
+      friendlyName        = "ws"
+      storageAccount      = azurerm_storage_account.ws.id
+      keyVault            = azurerm_key_vault.ws.id
+      containerRegistry   = azurerm_container_registry.ws.id
+      publicNetworkAccess = "Disabled"
+      imageBuildCompute   = "cpu-cluster"
+    }
+  }
+}
+
+resource "azurerm_machine_learning_compute_cluster" "cpu" {
+  name                          = "cpu-cluster"
+  location                      = azurerm_resource_group.rg.location
+  machine_learning_workspace_id = azapi_resource.ws.id
+  vm_priority                   = "Dedicated"
+  vm_size                       = "Standard_DS3_v2"
+  subnet_resource_id            = azurerm_subnet.training.id
+  node_public_ip_enabled        = false
+
+  scale_settings {
+    min_node_count                       = 0
+    max_node_count                       = 2
+    scale_down_nodes_after_idle_duration = "PT120S"
+  }
+
+  depends_on = [azurerm_private_endpoint.ws]
+}
+
+resource "azurerm_machine_learning_compute_instance" "alice" {
+  name                          = "ci-alice"
+  machine_learning_workspace_id = azapi_resource.ws.id
+  virtual_machine_size          = "Standard_DS11_v2"
+  subnet_resource_id            = azurerm_subnet.training.id
+  node_public_ip_enabled        = false
+
+  depends_on = [azurerm_private_endpoint.ws]
+}
+
+# ---- private endpoints and DNS -------------------------------------------------------------
+
+resource "azurerm_private_dns_zone" "zone" {
+  for_each            = local.private_dns_zones
+  name                = each.value
+  resource_group_name = azurerm_resource_group.rg.name
+}
+
+resource "azurerm_private_dns_zone_virtual_network_link" "vnet" {
+  for_each              = local.private_dns_zones
+  name                  = "vnet-link"
+  resource_group_name   = azurerm_resource_group.rg.name
+  private_dns_zone_name = azurerm_private_dns_zone.zone[each.key].name
+  virtual_network_id    = azurerm_virtual_network.vnet.id
+  registration_enabled  = false
+}
+
+resource "azurerm_private_endpoint" "ws" {
+  name                = "ws-pe"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+  subnet_id           = azurerm_subnet.pe.id
+
+  private_service_connection {
+    name                           = "ws-pe"
+    private_connection_resource_id = azapi_resource.ws.id
+    subresource_names              = ["amlworkspace"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name = "default"
+    private_dns_zone_ids = [
+      azurerm_private_dns_zone.zone["api"].id,
+      azurerm_private_dns_zone.zone["notebooks"].id,
+    ]
+  }
+}
+
+resource "azurerm_private_endpoint" "storage_blob" {
+  name                = "wsstorage-blob-pe"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+  subnet_id           = azurerm_subnet.pe.id
+
+  private_service_connection {
+    name                           = "wsstorage-blob-pe"
+    private_connection_resource_id = azurerm_storage_account.ws.id
+    subresource_names              = ["blob"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "default"
+    private_dns_zone_ids = [azurerm_private_dns_zone.zone["blob"].id]
+  }
+}
+
+resource "azurerm_private_endpoint" "storage_file" {
+  name                = "wsstorage-file-pe"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+  subnet_id           = azurerm_subnet.pe.id
+
+  private_service_connection {
+    name                           = "wsstorage-file-pe"
+    private_connection_resource_id = azurerm_storage_account.ws.id
+    subresource_names              = ["file"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "default"
+    private_dns_zone_ids = [azurerm_private_dns_zone.zone["file"].id]
+  }
+}
+
+resource "azurerm_private_endpoint" "key_vault" {
+  name                = "wskv-pe"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+  subnet_id           = azurerm_subnet.pe.id
+
+  private_service_connection {
+    name                           = "wskv-pe"
+    private_connection_resource_id = azurerm_key_vault.ws.id
+    subresource_names              = ["vault"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "default"
+    private_dns_zone_ids = [azurerm_private_dns_zone.zone["vault"].id]
+  }
+}
+
+resource "azurerm_private_endpoint" "acr" {
+  name                = "wsacr-pe"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+  subnet_id           = azurerm_subnet.pe.id
+
+  private_service_connection {
+    name                           = "wsacr-pe"
+    private_connection_resource_id = azurerm_container_registry.ws.id
+    subresource_names              = ["registry"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "default"
+    private_dns_zone_ids = [azurerm_private_dns_zone.zone["acr"].id]
+  }
+}
+
+# ---- the jump box --------------------------------------------------------------------------
+
+resource "azurerm_public_ip" "bastion" {
+  name                = "bastion-pip"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+  allocation_method   = "Static"
+  sku                 = "Standard"
+}
+
+resource "azurerm_bastion_host" "bastion" {
+  name                = "bastion"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+
+  ip_configuration {
+    name                 = "bastion-ipconfig"
+    subnet_id            = azurerm_subnet.bastion.id
+    public_ip_address_id = azurerm_public_ip.bastion.id
+  }
+}
+
+resource "azurerm_network_interface" "jumpbox" {
+  name                = "jumpbox-nic"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+
+  ip_configuration {
+    name                          = "ipconfig1"
+    subnet_id                     = azurerm_subnet.jumpbox.id
+    private_ip_address_allocation = "Dynamic"
+  }
+}
+
+resource "azurerm_windows_virtual_machine" "jumpbox" {
+  name                  = "jumpbox"
+  location              = azurerm_resource_group.rg.location
+  resource_group_name   = azurerm_resource_group.rg.name
+  size                  = "Standard_D2s_v3"
+  admin_username        = var.jumpbox_admin_username
+  admin_password        = var.jumpbox_admin_password
+  network_interface_ids = [azurerm_network_interface.jumpbox.id]
+
+  os_disk {
+    caching              = "ReadWrite"
+    storage_account_type = "Premium_LRS"
+  }
+
+  source_image_reference {
+    publisher = "microsoft-dsvm"
+    offer     = "dsvm-win-2019"
+    sku       = "server-2019"
+    version   = "latest"
+  }
+}

@@ -35,8 +35,7 @@ pub const PLACEHOLDER_RESOURCE_GROUP: &str = "resource-group";
 pub const PLACEHOLDER_TENANT: &str = "00000000-0000-0000-0000-000000000000";
 pub const PLACEHOLDER_DEPLOYMENT: &str = "deployment";
 /// The reason of the resource group's region, which the template cannot know.
-pub const RG_LOCATION_REASON: &str =
-    "resourceGroup().location: the region of the target resource group is not in the template";
+pub const RG_LOCATION_REASON: &str = "resourceGroup().location: the region of the target resource group is not in the template (give it with --location)";
 
 /// Something the evaluator could not resolve, outside any one value (a copy count, a
 /// deployment condition, a cycle).
@@ -49,6 +48,24 @@ pub struct Note {
     /// The node concerned.
     pub span: moat_doc::Span,
     pub pointer: String,
+}
+
+/// What the deployment command says and the template does not: `az deployment group create
+/// --subscription S --resource-group RG` deploys into RG, whose region `resourceGroup().location`
+/// returns.
+#[derive(Clone, Debug, Default)]
+pub struct Target {
+    pub subscription: Option<String>,
+    pub resource_group: Option<String>,
+    /// The resource group's region (`eastus`).
+    pub location: Option<String>,
+}
+
+impl Target {
+    /// Whether the subscription and resource group are both given (no placeholder is used).
+    pub fn is_complete(&self) -> bool {
+        self.subscription.is_some() && self.resource_group.is_some()
+    }
 }
 
 /// Where a template is deployed.
@@ -284,14 +301,38 @@ impl Host for LamHost<'_> {
 impl Engine {
     /// An engine for `template`, with root parameter values (lower-case names).
     pub fn new(template: Rc<TNode>, root_values: HashMap<String, Val>, fuel: u64) -> Engine {
+        Engine::with_target(template, root_values, fuel, &Target::default())
+    }
+
+    /// An engine for `template` deployed to `target` (what is not given is a placeholder, or
+    /// unknown for the resource group's region).
+    pub fn with_target(
+        template: Rc<TNode>,
+        root_values: HashMap<String, Val>,
+        fuel: u64,
+        target: &Target,
+    ) -> Engine {
         let symbolic = template
             .get("languageVersion")
             .and_then(|n| n.text())
             .is_some_and(|v| v.starts_with('2'));
         let scope = Scope {
-            subscription: Val::str(PLACEHOLDER_SUBSCRIPTION),
-            resource_group: Val::str(PLACEHOLDER_RESOURCE_GROUP),
-            location: Val::unknown_from(RG_LOCATION_REASON),
+            subscription: Val::str(
+                target
+                    .subscription
+                    .as_deref()
+                    .unwrap_or(PLACEHOLDER_SUBSCRIPTION),
+            ),
+            resource_group: Val::str(
+                target
+                    .resource_group
+                    .as_deref()
+                    .unwrap_or(PLACEHOLDER_RESOURCE_GROUP),
+            ),
+            location: match &target.location {
+                Some(l) => Val::str(l.as_str()),
+                None => Val::unknown_from(RG_LOCATION_REASON),
+            },
             deployment: Val::str(PLACEHOLDER_DEPLOYMENT),
             tenant: Val::str(PLACEHOLDER_TENANT),
         };

@@ -79,6 +79,7 @@ pub mod map;
 pub mod tnode;
 pub mod value;
 
+pub use engine::Target;
 pub use map::{ArmResource, MapContext, finish, map_resource};
 
 use engine::{Engine, Inst, RG_LOCATION_REASON};
@@ -95,6 +96,11 @@ use value::Val;
 pub struct ArmOptions {
     /// Parameter files (`azuredeploy.parameters.json`), applied in order; later files win.
     pub parameter_files: Vec<PathBuf>,
+    /// Parameter values given inline (`--parameters name=value`), applied after the files; a
+    /// value of a non-string parameter is read as JSON.
+    pub parameter_values: Vec<(String, String)>,
+    /// The subscription, resource group and region deployed to, as far as known.
+    pub target: engine::Target,
     pub limits: Limits,
 }
 
@@ -125,12 +131,19 @@ pub fn load(template: &Path, opts: &ArmOptions) -> Result<Loaded, LoadError> {
         sources.push(psrc);
         trees.push(proot);
     }
+    for (k, raw) in &opts.parameter_values {
+        values.insert(
+            k.to_ascii_lowercase(),
+            inline_parameter(&trees[0], &sources[0], k, raw)?,
+        );
+    }
     let name = template
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("template")
         .to_string();
-    let (mut topology, mut w) = evaluate_and_map(&trees[0], &sources[0], values, &name)?;
+    let (mut topology, mut w) =
+        evaluate_and_map(&trees[0], &sources[0], values, &name, &opts.target)?;
     warnings.append(&mut w);
     let problems = moat_model::validate(&topology);
     if !problems.is_empty() {
@@ -229,6 +242,53 @@ fn check_template(root: &Node, src: &SourceFile) -> Result<(), LoadError> {
 
 /// Reads a parameters file: `{"parameters": {"name": {"value": ...}}}` (or the inner object
 /// alone). Key Vault references are unknown values.
+/// The value of an inline parameter, typed as the template declares it.
+fn inline_parameter(
+    template: &Node,
+    src: &SourceFile,
+    name: &str,
+    raw: &str,
+) -> Result<Val, LoadError> {
+    let declared = template
+        .get("parameters")
+        .map(Node::entries)
+        .unwrap_or_default();
+    let Some((_, decl)) = declared
+        .iter()
+        .find(|(k, _)| k.text().is_some_and(|k| k.eq_ignore_ascii_case(name)))
+    else {
+        let names: Vec<&str> = declared.iter().filter_map(|(k, _)| k.text()).collect();
+        let hint = moat_model::suggest::did_you_mean(name, names.iter().copied())
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| format!("the template declares: {}", names.join(", ")));
+        return Err(err_at(
+            src,
+            template.get("parameters").map_or(template.span, |p| p.span),
+            "bad-parameters",
+            format!("--parameters {name}=...: the template declares no parameter `{name}`"),
+            &hint,
+        ));
+    };
+    let ty = decl
+        .get("type")
+        .and_then(Node::text)
+        .unwrap_or("string")
+        .to_ascii_lowercase();
+    if ty == "string" || ty == "securestring" {
+        return Ok(Val::str(raw));
+    }
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(j) => Ok(Val::from_json(&j)),
+        Err(e) => Err(err_at(
+            src,
+            decl.span,
+            "bad-parameters",
+            format!("--parameters {name}={raw}: not a valid {ty} ({e})"),
+            "write the value as JSON, e.g. 3, true, [\"a\"] or {\"k\": 1}",
+        )),
+    }
+}
+
 fn read_parameters(
     root: &Node,
     src: &SourceFile,
@@ -320,7 +380,9 @@ fn evaluate_and_map(
     src: &SourceFile,
     values: HashMap<String, Val>,
     name: &str,
+    target: &engine::Target,
 ) -> Result<(Topology, Vec<Diagnostic>), LoadError> {
+    let target = target.clone();
     // Values hold `Rc`s; hand them to the thread as JSON-free plain data.
     let plain: Vec<(String, serde_json::Value)> = values
         .iter()
@@ -341,7 +403,7 @@ fn evaluate_and_map(
                 (k, v)
             })
             .collect();
-        import(root, src, values, name)
+        import(root, src, values, name, &target)
     };
     let result = std::thread::scope(|s| {
         match std::thread::Builder::new()
@@ -485,9 +547,10 @@ fn import(
     src: &SourceFile,
     values: HashMap<String, Val>,
     name: &str,
+    target: &engine::Target,
 ) -> (Topology, Vec<Diagnostic>) {
     let tnode = TNode::from_doc(root);
-    let eng = Engine::new(tnode, values, engine::DEFAULT_FUEL);
+    let eng = Engine::with_target(tnode, values, engine::DEFAULT_FUEL, target);
     let collected = eng.collect();
     let mut t = Topology {
         name: Some(name.to_string()),
@@ -608,14 +671,20 @@ fn import(
             at: root_at.clone(),
         });
     }
-    if eng.scope_used.get() {
+    if eng.scope_used.get() && !target.is_complete() {
         t.unknowns.push(Unknown {
             resource: deployment.clone(),
             field: "resource_group".into(),
             reason: format!(
-                "the subscription and resource group the template is deployed to are not in it; ids and uniqueString() results use placeholders (subscription {}, resource group `{}`)",
-                engine::PLACEHOLDER_SUBSCRIPTION,
-                engine::PLACEHOLDER_RESOURCE_GROUP
+                "the subscription and resource group the template is deployed to are not in it; ids and uniqueString() results use placeholders (subscription {}, resource group `{}`); give them with --subscription and --resource-group",
+                target
+                    .subscription
+                    .as_deref()
+                    .unwrap_or(engine::PLACEHOLDER_SUBSCRIPTION),
+                target
+                    .resource_group
+                    .as_deref()
+                    .unwrap_or(engine::PLACEHOLDER_RESOURCE_GROUP)
             ),
             at: root_at.clone(),
         });

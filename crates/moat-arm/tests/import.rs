@@ -748,3 +748,85 @@ mod mutations {
         }
     }
 }
+
+/// What `az deployment group create` says besides the template: the resource group's region,
+/// the resource group and subscription, and inline `name=value` parameters.
+#[test]
+fn the_deployment_target_and_inline_parameters() {
+    let text = r#"{
+      "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+      "contentVersion": "1.0.0.0",
+      "parameters": {
+        "prefix": { "type": "string" },
+        "count": { "type": "int", "defaultValue": 1 },
+        "location": { "type": "string", "defaultValue": "[resourceGroup().location]" }
+      },
+      "resources": [
+        {
+          "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2023-09-01",
+          "name": "[format('{0}-vnet-{1}', parameters('prefix'), parameters('count'))]",
+          "location": "[parameters('location')]",
+          "properties": { "addressSpace": { "addressPrefixes": ["10.0.0.0/16"] } }
+        },
+        {
+          "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-09-01",
+          "name": "[uniqueString(resourceGroup().id)]", "location": "[parameters('location')]"
+        }
+      ]
+    }"#;
+    let path = scratch("target.json", text);
+
+    // Without them: the name and the region are unknown, and ids use placeholders.
+    let l = load(&path, &ArmOptions::default()).unwrap();
+    let fields: Vec<&str> = l
+        .topology
+        .unknowns
+        .iter()
+        .map(|u| u.field.as_str())
+        .collect();
+    assert!(fields.contains(&"region"), "{fields:?}");
+    assert!(fields.contains(&"resource_group"), "{fields:?}");
+    assert!(fields.contains(&"name"), "{fields:?}");
+
+    let opts = |rg: &str| ArmOptions {
+        parameter_values: vec![
+            ("PREFIX".into(), "contoso".into()),
+            ("count".into(), "3".into()),
+        ],
+        target: moat_arm::Target {
+            subscription: Some("11111111-1111-1111-1111-111111111111".into()),
+            resource_group: Some(rg.into()),
+            location: Some("westeurope".into()),
+        },
+        ..Default::default()
+    };
+    let l = load(&path, &opts("rg-ml")).unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    let t = &l.topology;
+    assert!(t.unknowns.is_empty(), "{:#?}", t.unknowns);
+    let vnet = &t.virtual_networks[0];
+    assert_eq!(
+        vnet.name, "contoso-vnet-3",
+        "an int parameter is read as JSON"
+    );
+    assert_eq!(vnet.region.as_deref(), Some("westeurope"));
+    // uniqueString(resourceGroup().id) follows the resource group, as Azure's does.
+    let other = load(&path, &opts("rg-other")).unwrap();
+    assert_ne!(
+        t.network_security_groups[0].name,
+        other.topology.network_security_groups[0].name
+    );
+
+    // A parameter the template does not declare, or a value of the wrong type, is bad input.
+    let bad = |k: &str, v: &str| {
+        let o = ArmOptions {
+            parameter_values: vec![(k.into(), v.into())],
+            ..Default::default()
+        };
+        load(&path, &o).unwrap_err().diagnostics.remove(0)
+    };
+    let d = bad("prefx", "x");
+    assert_eq!(d.code, "bad-parameters");
+    assert_eq!(d.hint.as_deref(), Some("did you mean `prefix`?"));
+    let d = bad("count", "three");
+    assert!(d.message.contains("not a valid int"), "{}", d.message);
+}

@@ -207,9 +207,18 @@ struct InputArgs {
     /// terraform-plan, azureml.
     #[arg(long, value_name = "FORMAT")]
     input_format: Option<String>,
-    /// ARM template parameter file (repeatable).
-    #[arg(long = "parameters", value_name = "FILE")]
+    /// ARM template parameter file, or NAME=VALUE (repeatable; as `az deployment` takes them).
+    #[arg(long = "parameters", value_name = "FILE|NAME=VALUE")]
     parameters: Vec<PathBuf>,
+    /// Region of the resource group an ARM template is deployed to (`resourceGroup().location`).
+    #[arg(long, value_name = "REGION")]
+    location: Option<String>,
+    /// Resource group an ARM template is deployed to (used in resource ids and uniqueString()).
+    #[arg(long, value_name = "NAME")]
+    resource_group: Option<String>,
+    /// Subscription id an ARM template is deployed to.
+    #[arg(long, value_name = "ID")]
+    subscription: Option<String>,
     /// Terraform variable file (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     var_files: Vec<PathBuf>,
@@ -318,12 +327,33 @@ fn load(input: &InputArgs, ctx: &Ctx, json_errors: bool) -> Result<Loaded, u8> {
             }
         }
     }
+    // `--parameters` takes files and NAME=VALUE pairs, as `az deployment group create` does.
+    let mut parameters = Vec::new();
+    let mut parameter_values = Vec::new();
+    for p in &input.parameters {
+        let text = p.to_string_lossy();
+        match text.split_once('=') {
+            Some((k, v)) if !p.exists() && !k.is_empty() && !k.contains(['/', '\\']) => {
+                parameter_values.push((k.to_string(), v.to_string()))
+            }
+            _ => parameters.push(p.clone()),
+        }
+    }
     let opts = moat_ingest::Options {
         format,
-        parameters: input.parameters.clone(),
+        parameters,
+        parameter_values,
         var_files: input.var_files.clone(),
         vars,
         overlays: input.overlays.clone(),
+        target: moat_ingest::DeployTarget {
+            subscription: input.subscription.clone(),
+            resource_group: input.resource_group.clone(),
+            location: input
+                .location
+                .as_ref()
+                .map(|l| l.to_ascii_lowercase().replace(' ', "")),
+        },
         ..Default::default()
     };
     moat_ingest::load_opts(&input.path, &opts).map_err(|e: LoadError| {

@@ -197,3 +197,51 @@ fn moat_check_exits_0_or_1_on_every_target() {
         }
     }
 }
+
+/// The end-to-end secure quickstart names its key vault zone from `environment().suffixes.
+/// keyvaultDns` (`privatelink.vault.azure.net`), while the key vault's private link zone is
+/// `privatelink.vaultcore.azure.net`: from the training subnet, the vault's name resolves to its
+/// public address, which the vault's firewall refuses. Deployed as `az deployment group create`
+/// would (region, inline parameters), moat reports it, with the fix.
+#[test]
+fn the_secure_quickstart_key_vault_zone_is_found_wrong() {
+    let path = corpus_dir().join(
+        "qs-e2e-secure/quickstarts/microsoft.machinelearningservices/machine-learning-end-to-end-secure/azuredeploy.json",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_moat"))
+        .arg("check")
+        .arg(&path)
+        .args(["--location", "eastus", "--resource-group", "rg-ml"])
+        .args(["--parameters", "prefix=contoso"])
+        .args(["--parameters", "dsvmJumpboxUsername=azureuser"])
+        .args(["--select", "KV001,PE001", "--format", "json"])
+        .output()
+        .expect("moat runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    let pe001 = findings
+        .iter()
+        .find(|f| f["code"] == "PE001")
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert!(
+        pe001["fix"]
+            .as_str()
+            .unwrap()
+            .contains("privatelink.vaultcore.azure.net"),
+        "{pe001:#}"
+    );
+    let kv001 = findings.iter().find(|f| f["code"] == "KV001").unwrap();
+    assert!(
+        kv001["resource"]
+            .as_str()
+            .unwrap()
+            .starts_with("keyvault/kv-contoso-")
+    );
+    assert_eq!(kv001["trace"]["verdict"], "denied", "{kv001:#}");
+}

@@ -12,6 +12,7 @@
 pub mod azureml;
 pub mod native;
 
+pub use moat_arm::Target as DeployTarget;
 use moat_doc::{Limits, Node, SourceFile, read_source, tree};
 pub use moat_doc::{LoadError, Loaded, locate};
 use moat_model::{Diagnostic, Problem, Topology};
@@ -39,6 +40,8 @@ pub struct Options {
     pub format: Option<InputFormat>,
     /// ARM parameter files.
     pub parameters: Vec<PathBuf>,
+    /// ARM parameter values (`name=value`), applied after the files.
+    pub parameter_values: Vec<(String, String)>,
     /// Terraform variable files (`-var-file`).
     pub var_files: Vec<PathBuf>,
     /// Terraform variables (`-var name=value`).
@@ -46,6 +49,8 @@ pub struct Options {
     /// Native files merged over the input: what ARM or Terraform cannot say (client
     /// locations, intent, custom DNS servers' forwarding).
     pub overlays: Vec<PathBuf>,
+    /// Where an ARM template is deployed (subscription, resource group, its region).
+    pub target: DeployTarget,
     pub limits: Limits,
 }
 
@@ -421,6 +426,8 @@ fn load_primary(path: &Path, opts: &Options) -> Result<Loaded, LoadError> {
             path,
             &moat_arm::ArmOptions {
                 parameter_files: opts.parameters.clone(),
+                parameter_values: opts.parameter_values.clone(),
+                target: opts.target.clone(),
                 limits,
             },
         ),

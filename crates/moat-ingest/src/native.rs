@@ -55,8 +55,24 @@ macro_rules! native_keys {
             match key {
                 $(
                     stringify!($key) => {
-                        let pos = t.$key.iter().position(|r| resource_name(r).as_deref() == Some(name))?;
-                        Some(merge_into(&mut t.$key[pos], item, file, pointer))
+                        let rg = item.get("resource_group").and_then(Node::text);
+                        let found: Vec<usize> = t
+                            .$key
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, r)| identifies(*r, name, rg))
+                            .map(|(i, _)| i)
+                            .collect();
+                        match found.as_slice() {
+                            [] => None,
+                            [pos] => Some(merge_into(&mut t.$key[*pos], item, file, pointer)),
+                            _ => Some(vec![Diagnostic::error(
+                                "ambiguous",
+                                format!("{} resources of this kind are named `{name}`", found.len()),
+                                file.location(item.span),
+                            )
+                            .with_hint(Some("say which with `resource_group:`".into()))]),
+                        }
                     }
                 )*
                 _ => None,
@@ -240,12 +256,14 @@ fn read_inner(
     (t, errs)
 }
 
-/// The `name` of a resource, for the kinds that have one.
-fn resource_name<T: Serialize>(r: &T) -> Option<String> {
-    match serde_json::to_value(r).ok()? {
-        serde_json::Value::Object(m) => m.get("name")?.as_str().map(str::to_string),
-        _ => None,
-    }
+/// Whether a resource is the one named `name` (in resource group `rg`, for the kinds that have
+/// one, when given).
+fn identifies<T: Serialize>(r: &T, name: &str, rg: Option<&str>) -> bool {
+    let Ok(serde_json::Value::Object(m)) = serde_json::to_value(r) else {
+        return false;
+    };
+    m.get("name").and_then(|n| n.as_str()) == Some(name)
+        && rg.is_none_or(|rg| m.get("resource_group").and_then(|g| g.as_str()) == Some(rg))
 }
 
 /// Merges the fields `item` writes into `target`; the errors are located in `item`.

@@ -176,3 +176,36 @@ fn a_terraform_directory_applies_its_native_side_files() {
     assert_eq!(l.topology.virtual_networks.len(), 1);
     assert_eq!(l.topology.clients.len(), 1);
 }
+
+#[test]
+fn a_name_used_in_two_resource_groups_needs_the_group() {
+    let base = "virtual_networks:\n  - name: vnet\n    address_space: [10.0.0.0/16]\nprivate_dns_zones:\n  - name: privatelink.api.azureml.ms\n    resource_group: hub\n  - name: privatelink.api.azureml.ms\n    resource_group: spoke\n";
+    let vague =
+        "private_dns_zones:\n  - name: privatelink.api.azureml.ms\n    vnet_links: [vnet]\n";
+    let exact = "private_dns_zones:\n  - name: privatelink.api.azureml.ms\n    resource_group: spoke\n    vnet_links: [vnet]\n";
+    let dir = dir_with(
+        "rg",
+        &[
+            ("base.yaml", base),
+            ("vague.yaml", vague),
+            ("exact.yaml", exact),
+        ],
+    );
+    let e = rejected(with(&dir.join("base.yaml"), &[dir.join("vague.yaml")]));
+    assert_eq!(e.diagnostics[0].code, "ambiguous");
+    assert!(
+        e.diagnostics[0].location.file.ends_with("vague.yaml"),
+        "{:#?}",
+        e.diagnostics
+    );
+    let l = with(&dir.join("base.yaml"), &[dir.join("exact.yaml")])
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    let zones = &l.topology.private_dns_zones;
+    assert_eq!(zones.len(), 2);
+    let linked: Vec<&str> = zones
+        .iter()
+        .filter(|z| !z.vnet_links.is_empty())
+        .filter_map(|z| z.resource_group.as_deref())
+        .collect();
+    assert_eq!(linked, ["spoke"]);
+}

@@ -21,10 +21,16 @@ const BAD_INPUT: u8 = 2;
     name = "moat",
     version,
     about = "An executable model of Azure Machine Learning network isolation",
-    long_about = "moat reads a deployment (its own YAML/JSON topology) and answers whether the \
-Azure Machine Learning network isolation it describes works: what reaches what, through DNS, \
-routes, NSGs, firewalls, private endpoints and resource firewalls.",
+    long_about = "moat reads a deployment (its own YAML/JSON topology, an ARM template, Terraform, \
+Azure ML CLI YAML) and answers whether the Azure Machine Learning network isolation it describes \
+works: what reaches what, through DNS, routes, NSGs, firewalls, private endpoints and resource \
+firewalls.",
     after_help = "Examples:
+  moat check examples/private-registry --severity error
+  moat check infra/azuredeploy.json --parameters prod.parameters.json --location eastus --format sarif
+  moat check infra/terraform --var-file prod.tfvars --with intent.yaml
+  moat trace examples/hub-spoke-firewall --from compute/cpu-cluster --to fqdn:pypi.org
+  moat ops examples/private-registry --op job.registry-asset
   moat validate examples/private-registry
   moat show examples/private-registry
   moat graph examples/hub-spoke-firewall --format mermaid

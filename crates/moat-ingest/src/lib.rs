@@ -216,15 +216,12 @@ pub fn load_opts(path: &Path, opts: &Options) -> Result<Loaded, LoadError> {
         Some(f) => f,
         None => detect(path)?,
     };
-    let mut opts = Options {
-        format: Some(format),
-        ..opts.clone()
-    };
+    let mut opts = opts.clone();
     let mut primary = path.to_path_buf();
     if path.is_dir() && matches!(format, InputFormat::Arm | InputFormat::Terraform) {
         primary = side_files(path, format, &mut opts)?;
     }
-    let mut loaded = load_primary(&primary, &opts)?;
+    let mut loaded = load_primary(&primary, format, &opts)?;
     if !opts.overlays.is_empty() {
         overlay(&mut loaded, &opts.overlays, opts.limits)?;
     }
@@ -401,11 +398,7 @@ fn overlay(loaded: &mut Loaded, files: &[PathBuf], limits: Limits) -> Result<(),
     Ok(())
 }
 
-fn load_primary(path: &Path, opts: &Options) -> Result<Loaded, LoadError> {
-    let format = match opts.format {
-        Some(f) => f,
-        None => detect(path)?,
-    };
+fn load_primary(path: &Path, format: InputFormat, opts: &Options) -> Result<Loaded, LoadError> {
     let limits = opts.limits;
     let tf = || moat_terraform::TfOptions {
         var_files: opts.var_files.clone(),

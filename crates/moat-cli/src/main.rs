@@ -120,6 +120,10 @@ internet. Exit status: 0 allowed, 1 denied or unknown, 2 bad input.")]
         /// Azure's service tags file (ServiceTags_Public.json), to decide rules written with addresses.
         #[arg(long, value_name = "FILE")]
         service_tags: Option<PathBuf>,
+        /// Take nothing for granted: every assumption (an undescribed DNS server answering
+        /// public names, an internet host accepting) makes the answer unknown.
+        #[arg(long)]
+        strict: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = TextJson::Text)]
         format: TextJson,
@@ -149,6 +153,10 @@ Exit status: 0 all applicable operations work, 1 one fails or is unknown, 2 bad 
         /// Azure's service tags file (ServiceTags_Public.json).
         #[arg(long, value_name = "FILE")]
         service_tags: Option<PathBuf>,
+        /// Take nothing for granted: every assumption (an undescribed DNS server answering
+        /// public names, an internet host accepting) makes the answer unknown.
+        #[arg(long)]
+        strict: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = TextJson::Text)]
         format: TextJson,
@@ -180,6 +188,10 @@ Exit status: 0 clean, 1 findings, 2 bad input.")]
         /// Print the trace of every path finding.
         #[arg(long)]
         traces: bool,
+        /// Take nothing for granted: every assumption (an undescribed DNS server answering
+        /// public names, an internet host accepting) makes the answer unknown.
+        #[arg(long)]
+        strict: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
@@ -458,6 +470,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
             port,
             protocol,
             service_tags,
+            strict,
             format,
         } => {
             let parse = |what: &str, s: &str| {
@@ -482,7 +495,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                 &loaded.topology,
                 service_tags.as_deref(),
             ) {
-                Ok(e) => e,
+                Ok(e) => e.with_strict(strict),
                 Err(e) => {
                     eprintln!("error: cannot read the service tags file: {e}");
                     return BAD_INPUT;
@@ -524,6 +537,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
             registry,
             op,
             service_tags,
+            strict,
             format,
         } => {
             if let Some(o) = &op
@@ -569,7 +583,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                 }
             }
             let engine = match moat_engine::Engine::for_topology(t, service_tags.as_deref()) {
-                Ok(e) => e,
+                Ok(e) => e.with_strict(strict),
                 Err(e) => {
                     eprintln!("error: cannot read the service tags file: {e}");
                     return BAD_INPUT;
@@ -614,6 +628,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
             ignore,
             severity,
             service_tags,
+            strict,
             traces,
             format,
         } => {
@@ -639,7 +654,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                 &loaded.topology,
                 service_tags.as_deref(),
             ) {
-                Ok(e) => e,
+                Ok(e) => e.with_strict(strict),
                 Err(e) => {
                     eprintln!("error: cannot read the service tags file: {e}");
                     return BAD_INPUT;

@@ -17,6 +17,9 @@ pub struct Engine<'t> {
     pub ix: Index,
     pub dns: Dns<'t>,
     pub space: Space,
+    /// Strict mode: what a trace would otherwise assume (an undescribed DNS server answering
+    /// public names, an internet host accepting) is unknown instead.
+    pub strict: bool,
     asg_members: HashMap<String, AddrSet>,
     nsgs: RefCell<HashMap<(String, bool, String), Rc<CompiledNsg>>>,
     routes: RefCell<HashMap<String, Rc<Vec<Route>>>>,
@@ -106,12 +109,19 @@ impl<'t> Engine<'t> {
             ix,
             dns: Dns::new(t),
             space,
+            strict: false,
             asg_members,
             nsgs: RefCell::new(HashMap::new()),
             routes: RefCell::new(HashMap::new()),
             vnet_tags: RefCell::new(HashMap::new()),
             firewalls: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The same engine in strict mode (every assumption becomes unknown) or not.
+    pub fn with_strict(mut self, strict: bool) -> Engine<'t> {
+        self.strict = strict;
+        self
     }
 
     /// The `VirtualNetwork` tag as seen from a VNet: what it surely and perhaps holds.

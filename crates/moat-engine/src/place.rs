@@ -204,7 +204,8 @@ impl Engine<'_> {
                         .computes
                         .get(name)
                         .ok_or_else(|| missing("compute", name))?];
-                    let w = ix.workspaces.get(&c.workspace).map(|&i| &t.workspaces[i]);
+                    // A project's computes live in its hub's managed network (facts §6 item 99).
+                    let w = moat_net::names::network_workspace(t, ix, &c.workspace);
                     match &c.subnet {
                         Some(s) => {
                             let &(vi, si) =
@@ -222,11 +223,11 @@ impl Engine<'_> {
                             w.managed_network.isolation_mode != IsolationMode::Disabled
                         }) =>
                         {
+                            let network = w.map_or(c.workspace.as_str(), |w| w.name.as_str());
                             Ok(Place::Managed {
-                                workspace: c.workspace.clone(),
+                                workspace: network.to_string(),
                                 label: format!(
-                                    "compute {name} in the managed network of {}",
-                                    c.workspace
+                                    "compute {name} in the managed network of {network}"
                                 ),
                             })
                         }
@@ -332,16 +333,13 @@ impl Engine<'_> {
                         .online_endpoints
                         .get(name)
                         .ok_or_else(|| missing("online endpoint", name))?];
-                    let managed = ix
-                        .workspaces
-                        .get(&e.workspace)
-                        .is_some_and(|&i| t.workspaces[i].managed_network.enabled());
-                    if managed {
+                    let network = moat_net::names::network_workspace(t, ix, &e.workspace);
+                    if let Some(w) = network.filter(|w| w.managed_network.enabled()) {
                         return Ok(Place::Managed {
-                            workspace: e.workspace.clone(),
+                            workspace: w.name.clone(),
                             label: format!(
                                 "deployments of {name} in the managed network of {}",
-                                e.workspace
+                                w.name
                             ),
                         });
                     }
@@ -362,6 +360,30 @@ impl Engine<'_> {
         }
     }
 
+    /// On-premises sites people work from: each gateway connection's remote network (its
+    /// local network gateway's address space, or the prefixes it declares), with the site's
+    /// name and an address inside it. A site is a client location like a jump box (seed 002,
+    /// "Securely connect to your workspace": VPN gateway, ExpressRoute).
+    pub fn onprem_sites(&self) -> Vec<(String, IpAddr)> {
+        let mut out: Vec<(String, IpAddr)> = Vec::new();
+        for c in &self.t.connections {
+            let lng = c
+                .local_network_gateway
+                .as_ref()
+                .and_then(|g| self.ix.local_network_gateways.get(g))
+                .map(|&i| &self.t.local_network_gateways[i]);
+            let (name, prefixes) = match lng {
+                Some(g) if !g.address_prefixes.is_empty() => (g.name.clone(), &g.address_prefixes),
+                _ => (c.name.clone(), &c.remote_address_prefixes),
+            };
+            let Some(p) = prefixes.first() else { continue };
+            if !out.iter().any(|(n, _)| n == &name) {
+                out.push((name, first_host(*p)));
+            }
+        }
+        out
+    }
+
     /// Places a bare address: in a subnet, on premises behind a gateway, or on the internet.
     pub fn place_ip(&self, ip: IpAddr, label: String) -> Place {
         if let Some(s) = self.subnet_of(ip) {
@@ -378,21 +400,30 @@ impl Engine<'_> {
                 label,
             };
         }
-        let onprem = self
+        let site: Option<&[ipnet::IpNet]> = self
             .t
             .local_network_gateways
             .iter()
-            .any(|g| g.address_prefixes.iter().any(|p| p.contains(&ip)))
-            || self
+            .map(|g| g.address_prefixes.as_slice())
+            .chain(
+                self.t
+                    .connections
+                    .iter()
+                    .map(|c| c.remote_address_prefixes.as_slice()),
+            )
+            .find(|ps| ps.iter().any(|p| p.contains(&ip)));
+        if let Some(site) = site {
+            // The site's DNS is a described server inside its address space, if there is one.
+            let dns = self
                 .t
-                .connections
+                .dns_servers
                 .iter()
-                .any(|c| c.remote_address_prefixes.iter().any(|p| p.contains(&ip)));
-        if onprem {
+                .find(|s| site.iter().any(|p| p.contains(&s.address)))
+                .map(|s| s.address);
             return Place::OnPremises {
                 addr: ip,
                 egress: Egress::Unknown("the on-premises internet address is not declared".into()),
-                dns: None,
+                dns,
                 label,
             };
         }
@@ -418,7 +449,14 @@ impl Engine<'_> {
                     None => Resolver::AzureDns { vnet },
                 }
             }
-            Place::OnPremises { dns, .. } => dns.map(Resolver::Server).unwrap_or(Resolver::Public),
+            // On-premises DNS that is not described is not a public resolver by default: it
+            // answers public names under an assumption, privatelink names not at all.
+            Place::OnPremises { dns, addr, .. } => {
+                dns.map(Resolver::Server)
+                    .unwrap_or_else(|| Resolver::Undescribed {
+                        what: format!("the on-premises DNS of {addr} (not described)"),
+                    })
+            }
             Place::PointToSite { dns, gateway, .. } => match dns {
                 Some(ip) => Resolver::Server(*ip),
                 None => {

@@ -58,6 +58,9 @@ pub enum HopDecision {
     Unknown,
     /// A fact along the way (where the source sits, what a name resolved to).
     Info,
+    /// The packet passes under an assumption the model cannot confirm (listed in the trace's
+    /// `assumptions`); in strict mode such a hop is `Unknown` instead.
+    Assumed,
 }
 
 /// One hop of a trace.
@@ -134,6 +137,10 @@ struct Target {
     group: Option<String>,
     ip: Option<IpAddr>,
     tag: Option<String>,
+    /// The resource whose private endpoints serve the target, when not the target itself: a
+    /// project's hub, an online endpoint's workspace (scoring enters through the workspace
+    /// private endpoint, seed 004).
+    served_by: Option<Address>,
 }
 
 struct Walk<'e, 't> {
@@ -146,6 +153,8 @@ struct Walk<'e, 't> {
     /// The destination FQDN (application rules and FQDN outbound rules match on it).
     fqdn: Option<String>,
     target: Option<Address>,
+    /// The resource whose private endpoints serve the target (see [`Target::served_by`]).
+    served_by: Option<Address>,
     group: Option<String>,
     /// Resources read since the last hop; the next hop records them.
     touched: Vec<String>,
@@ -231,6 +240,34 @@ impl<'e, 't> Walk<'e, 't> {
         self.hop(step, element, HopDecision::Unknown, code, detail, at);
         self.missing.push(missing.into());
         Err(Verdict::Unknown)
+    }
+
+    /// A hop that passes only under an assumption: recorded as such, or, in strict mode,
+    /// unknown with the assumption as what is missing.
+    fn assume(
+        &mut self,
+        step: &'static str,
+        element: impl Into<String>,
+        code: &'static str,
+        detail: impl Into<String>,
+        assumption: impl Into<String>,
+    ) -> Step_ {
+        let assumption = assumption.into();
+        if self.e.strict {
+            return self.unknown(
+                step,
+                element,
+                code,
+                format!("{} (strict: not assumed)", detail.into()),
+                None,
+                format!("confirmation that {assumption}"),
+            );
+        }
+        self.hop(step, element, HopDecision::Assumed, code, detail, None);
+        if !self.assumptions.contains(&assumption) {
+            self.assumptions.push(assumption);
+        }
+        Ok(())
     }
 
     fn l4(&self) -> L4Set {
@@ -609,17 +646,13 @@ impl<'e, 't> Walk<'e, 't> {
                     route.describe(),
                     route_at,
                 );
-                self.assumptions.push(format!(
-                    "the on-premises network behind gateway {gateway} accepts the traffic"
-                ));
-                self.pass(
+                self.assume(
                     "destination",
                     format!("gateway {gateway}"),
                     "DEST_ONPREM",
                     "handed to the on-premises network",
-                    None,
-                );
-                Ok(())
+                    format!("the on-premises network behind gateway {gateway} accepts the traffic"),
+                )
             }
         }
     }
@@ -879,7 +912,7 @@ impl<'e, 't> Walk<'e, 't> {
                 format!("approve the private endpoint connection on {}", pe.target),
             );
         }
-        if let Some(target) = &self.target {
+        if let Some(target) = self.served_by.as_ref().or(self.target.as_ref()) {
             let same_resource = match (&pe.target, target) {
                 (
                     Address::Resource {
@@ -1189,16 +1222,13 @@ impl<'e, 't> Walk<'e, 't> {
         };
         let Some(owner) = owner.clone() else {
             let what = fqdn.clone().unwrap_or_else(|| "the destination".into());
-            self.pass(
+            return self.assume(
                 "destination",
                 what,
                 "DEST_INTERNET",
                 "an internet host: what it accepts is outside the model",
-                None,
+                "internet hosts accept the connection",
             );
-            self.assumptions
-                .push("internet hosts accept the connection".into());
-            return Ok(());
         };
         self.resource_firewall(&owner, via)
     }
@@ -1213,7 +1243,13 @@ impl<'e, 't> Walk<'e, 't> {
         let element = format!("{kind} {name}");
         match kind {
             Kind::Workspace => {
-                let w = &t.workspaces[ix.workspaces[name]];
+                // A project's public network access is its hub's (facts §6 item 99).
+                let w = names::network_workspace(t, ix, name).expect("workspace of a target");
+                let element = if &w.name == name {
+                    element
+                } else {
+                    format!("{element} (network of hub {})", w.name)
+                };
                 if let Via::Service(_) = via {
                     self.pass(
                         "resource-firewall",
@@ -1436,9 +1472,8 @@ impl<'e, 't> Walk<'e, 't> {
                 if e.public_network_access == PublicNetworkAccess::Disabled {
                     return self.block("resource-firewall", element, "RF_PUBLIC_DISABLED", "public_network_access is disabled: scoring only through the workspace's private endpoint", at(&e.at), format!("score from a VNet with a private endpoint to workspace {}", e.workspace));
                 }
-                let ws_public = ix.workspaces.get(&e.workspace).is_some_and(|&i| {
-                    t.workspaces[i].public_network_access != PublicNetworkAccess::Disabled
-                });
+                let ws_public = names::network_workspace(t, ix, &e.workspace)
+                    .is_some_and(|w| w.public_network_access != PublicNetworkAccess::Disabled);
                 if !ws_public {
                     return self.block("resource-firewall", element, "RF_WORKSPACE_PRIVATE", format!("workspace {} has public network access Disabled, so the endpoint rejects public requests", e.workspace), at(&e.at), format!("score through a private endpoint of workspace {}", e.workspace));
                 }
@@ -1664,9 +1699,13 @@ impl<'e, 't> Walk<'e, 't> {
         match dst {
             Dst::ManagedPe { rule } => {
                 let d = format!("private endpoint outbound rule {rule}");
-                self.pass("managed-network", element, "MVN_PRIVATE_ENDPOINT", d, at(&w.at));
-                self.assumptions.push("managed private endpoint connections are approved on their targets".into());
-                Ok(())
+                self.assume(
+                    "managed-network",
+                    element,
+                    "MVN_PRIVATE_ENDPOINT",
+                    d,
+                    "managed private endpoint connections are approved on their targets",
+                )
             }
             Dst::Private(ip) => self.block(
                 "managed-network",
@@ -1863,6 +1902,7 @@ fn target(e: &Engine, to: &Address) -> Result<Target, String> {
         owner: Some(owner),
         ip: None,
         tag: None,
+        served_by: None,
     };
     Ok(match to {
         Address::Internet => Target {
@@ -1872,6 +1912,7 @@ fn target(e: &Engine, to: &Address) -> Result<Target, String> {
             group: None,
             ip: None,
             tag: None,
+            served_by: None,
         },
         Address::Ip(ip) => Target {
             label: ip.to_string(),
@@ -1880,6 +1921,7 @@ fn target(e: &Engine, to: &Address) -> Result<Target, String> {
             group: None,
             ip: Some(*ip),
             tag: None,
+            served_by: None,
         },
         Address::Tag(tag) => Target {
             label: format!("service tag {tag}"),
@@ -1888,6 +1930,7 @@ fn target(e: &Engine, to: &Address) -> Result<Target, String> {
             group: None,
             ip: None,
             tag: Some(tag.clone()),
+            served_by: None,
         },
         Address::Fqdn(f) => Target {
             label: f.clone(),
@@ -1896,6 +1939,7 @@ fn target(e: &Engine, to: &Address) -> Result<Target, String> {
             group: e.dns.resource_name(f).map(|n| n.group_id.to_string()),
             ip: None,
             tag: None,
+            served_by: None,
         },
         Address::Subnet { vnet, subnet } => {
             let key = format!("{vnet}/{subnet}");
@@ -1917,21 +1961,25 @@ fn target(e: &Engine, to: &Address) -> Result<Target, String> {
                 group: None,
                 ip,
                 tag: None,
+                served_by: None,
             }
         }
         Address::Resource { kind, name, sub } => match kind {
             Kind::Workspace => {
-                let w = &t.workspaces[*ix
-                    .workspaces
-                    .get(name)
-                    .ok_or_else(|| missing("workspace", name))?];
+                // A project is reached by its hub's names and endpoints (facts §6 item 99).
+                let w = names::network_workspace(t, ix, name)
+                    .ok_or_else(|| missing("workspace", name))?;
                 let guid = w.workspace_id.clone().unwrap_or_default();
                 let n = if sub.as_deref() == Some("notebooks") {
-                    names::workspace_notebooks(name, &guid, &region(&w.region))
+                    names::workspace_notebooks(&w.name, &guid, &region(&w.region))
                 } else {
                     names::workspace_api(&guid, &region(&w.region))
                 };
-                res(n, to.clone())
+                let mut tg = res(n, to.clone());
+                if &w.name != name {
+                    tg.served_by = Some(Address::resource(Kind::Workspace, &w.name));
+                }
+                tg
             }
             Kind::Registry => {
                 let r = &t.registries[*ix
@@ -1984,19 +2032,13 @@ fn target(e: &Engine, to: &Address) -> Result<Target, String> {
                     .online_endpoints
                     .get(name)
                     .ok_or_else(|| missing("online endpoint", name))?];
-                let w = ix
-                    .workspaces
-                    .get(&ep.workspace)
-                    .map(|&i| &t.workspaces[i])
+                let w = names::network_workspace(t, ix, &ep.workspace)
                     .ok_or_else(|| missing("workspace", &ep.workspace))?;
-                res(
-                    names::online_endpoint(
-                        name,
-                        w.workspace_id.as_deref().unwrap_or_default(),
-                        &region(&w.region),
-                    ),
-                    to.clone(),
-                )
+                let n = names::endpoint_scoring(t, ix, ep)
+                    .ok_or_else(|| missing("workspace", &ep.workspace))?;
+                let mut tg = res(n, to.clone());
+                tg.served_by = Some(Address::resource(Kind::Workspace, &w.name));
+                tg
             }
             Kind::Vm => {
                 let vm = &t.virtual_machines[*ix
@@ -2018,6 +2060,7 @@ fn target(e: &Engine, to: &Address) -> Result<Target, String> {
                     group: None,
                     ip: Some(ip),
                     tag: None,
+                    served_by: None,
                 }
             }
             Kind::Compute | Kind::Aks => {
@@ -2069,6 +2112,7 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
         assumptions: Vec::new(),
         fqdn: tg.fqdn.clone(),
         target: tg.owner.clone(),
+        served_by: tg.served_by.clone(),
         group: tg.group.clone(),
         touched: Vec::new(),
     };
@@ -2219,6 +2263,19 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
             let resolver = w.e.resolver_of(place);
             let r = w.e.dns.resolve(f, &resolver);
             for s in &r.steps {
+                if s.assumed {
+                    w.assume(
+                        "dns",
+                        s.server.clone(),
+                        s.code,
+                        format!("{}: {}", s.query, s.result),
+                        format!(
+                            "{} resolves public names like any recursive resolver",
+                            s.server
+                        ),
+                    )?;
+                    continue;
+                }
                 w.hops.push(Hop {
                     step: "dns",
                     element: s.server.clone(),

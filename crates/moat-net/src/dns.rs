@@ -28,6 +28,9 @@ pub enum Resolver {
     Public,
     /// The DNS of a workspace managed network (its private endpoints answer privately).
     Managed { workspace: String },
+    /// A resolver the model does not describe (on-premises DNS of a site or client that
+    /// declares none), named for the trace.
+    Undescribed { what: String },
 }
 
 impl std::fmt::Display for Resolver {
@@ -39,6 +42,7 @@ impl std::fmt::Display for Resolver {
             Resolver::Managed { workspace } => {
                 write!(f, "managed network DNS of workspace {workspace}")
             }
+            Resolver::Undescribed { what } => f.write_str(what),
         }
     }
 }
@@ -70,6 +74,9 @@ pub struct DnsStep {
     pub result: String,
     /// Stable explanation code.
     pub code: &'static str,
+    /// Whether this step takes something for granted that the model does not describe (an
+    /// undescribed server answering public names publicly). `--strict` makes it unknown.
+    pub assumed: bool,
 }
 
 /// A resolution: the steps taken and the answer.
@@ -106,9 +113,29 @@ pub struct Dns<'t> {
 }
 
 /// The key a resource's private endpoint connections are recorded under: storage and workspace
-/// connections belong to the resource, registry ones to the registry or its managed resource.
-fn connection_key(a: &Address) -> String {
+/// connections belong to the resource, registry ones to the registry or its managed resource;
+/// a project's to its hub, an online endpoint's to its workspace's network (scoring goes
+/// through the workspace private endpoint, seed 004).
+fn connection_key(t: &Topology, ix: &Index, a: &Address) -> String {
+    let network = |ws: &str| {
+        names::network_workspace(t, ix, ws)
+            .map(|w| format!("workspace/{}", w.name))
+            .unwrap_or_else(|| format!("workspace/{ws}"))
+    };
     match a {
+        Address::Resource {
+            kind: moat_model::Kind::Workspace,
+            name,
+            ..
+        } => network(name),
+        Address::Resource {
+            kind: moat_model::Kind::OnlineEndpoint,
+            name,
+            ..
+        } => match ix.online_endpoints.get(name) {
+            Some(&i) => network(&t.online_endpoints[i].workspace),
+            None => a.to_string(),
+        },
         Address::Resource {
             kind: moat_model::Kind::Registry,
             ..
@@ -184,13 +211,7 @@ impl<'t> Dns<'t> {
             }
         }
         for e in &t.online_endpoints {
-            if let Some(w) = t.workspaces.iter().find(|w| w.name == e.workspace) {
-                let region = w.region.clone().unwrap_or_default();
-                let n = names::online_endpoint(
-                    &e.name,
-                    w.workspace_id.as_deref().unwrap_or_default(),
-                    &region,
-                );
+            if let Some(n) = names::endpoint_scoring(t, &ix, e) {
                 add(n, Address::resource(Kind::OnlineEndpoint, &e.name));
             }
         }
@@ -236,14 +257,20 @@ impl<'t> Dns<'t> {
         }
         let mut connected = std::collections::HashSet::new();
         for pe in &t.private_endpoints {
-            connected.insert((connection_key(&pe.target), pe.group_id.to_ascii_lowercase()));
+            connected.insert((
+                connection_key(t, &ix, &pe.target),
+                pe.group_id.to_ascii_lowercase(),
+            ));
         }
         for w in &t.workspaces {
             for r in crate::managed::effective_rules(t, w) {
                 if let crate::managed::ManagedRuleKind::PrivateEndpoint { target, group_id } =
                     r.kind
                 {
-                    connected.insert((connection_key(&target), group_id.to_ascii_lowercase()));
+                    connected.insert((
+                        connection_key(t, &ix, &target),
+                        group_id.to_ascii_lowercase(),
+                    ));
                 }
             }
         }
@@ -292,6 +319,7 @@ impl<'t> Dns<'t> {
             Resolver::Server(ip) => self.server(name, *ip, steps, depth),
             Resolver::Public => self.public(name, from, steps, depth),
             Resolver::Managed { workspace } => self.managed(name, workspace, steps, depth),
+            Resolver::Undescribed { what } => self.undescribed(name, what, steps),
         }
     }
 
@@ -307,6 +335,7 @@ impl<'t> Dns<'t> {
             query: query.to_string(),
             result: result.into(),
             code,
+            assumed: false,
         });
     }
 
@@ -454,7 +483,7 @@ impl<'t> Dns<'t> {
         };
         let connected = self.owners.get(name).is_some_and(|o| {
             self.connected
-                .contains(&(connection_key(o), n.group_id.to_string()))
+                .contains(&(connection_key(self.t, &self.ix, o), n.group_id.to_string()))
         });
         if lower(&n.fqdn) == name && !connected {
             // Without any private endpoint connection Azure publishes the plain public record.
@@ -748,18 +777,59 @@ impl<'t> Dns<'t> {
                 };
             }
         }
-        Self::step(
-            steps,
-            format!("DNS server {ip}"),
-            name,
-            "unknown: the model does not describe this server",
-            "DNS_SERVER_UNDESCRIBED",
-        );
-        Answer::Unknown {
-            why: format!(
-                "DNS server {ip} is not described (add it under dns_servers with its forwarders)"
-            ),
+        self.undescribed(name, &format!("DNS server {ip}"), steps)
+    }
+
+    /// A server the model does not describe. Any recursive resolver answers public names
+    /// publicly, so those are answered under that assumption (a step marked `assumed`). What
+    /// such a server cannot be assumed to do is forward privatelink names to Azure DNS: a name
+    /// that public DNS sends into a privatelink zone stays unknown (rule DNS001 reports it).
+    fn undescribed(&self, name: &str, server: &str, steps: &mut Vec<DnsStep>) -> Answer {
+        let privatelink_zone = self.privatelink_zone_of(name);
+        if let Some(zone) = privatelink_zone {
+            Self::step(
+                steps,
+                server,
+                name,
+                format!(
+                    "unknown: the model does not describe this server, nor whether it forwards {} to Azure DNS",
+                    names::public_zone_of(&zone)
+                ),
+                "DNS_SERVER_UNDESCRIBED",
+            );
+            return Answer::Unknown {
+                why: format!(
+                    "{server} is not described: whether it forwards {} to Azure DNS (168.63.129.16) decides the answer (add it under dns_servers with its forwarders)",
+                    names::public_zone_of(&zone)
+                ),
+            };
         }
+        steps.push(DnsStep {
+            server: server.to_string(),
+            query: name.to_string(),
+            result: "not described by the model; assumed to resolve public names recursively, as any DNS server does".into(),
+            code: "DNS_ASSUMED_RECURSIVE",
+            assumed: true,
+        });
+        self.public(name, &Resolver::Public, steps, 1)
+    }
+
+    /// The privatelink zone a name lands in through public DNS: the name itself is in one, or
+    /// it is a resource name Azure's public DNS CNAMEs to its privatelink name.
+    fn privatelink_zone_of(&self, name: &str) -> Option<String> {
+        let label_zone = name
+            .split('.')
+            .position(|l| l == "privatelink")
+            .map(|i| name.split('.').skip(i).collect::<Vec<_>>().join("."));
+        if label_zone.is_some() {
+            return label_zone;
+        }
+        let n = self.names.get(name)?;
+        let connected = self.owners.get(name).is_some_and(|o| {
+            self.connected
+                .contains(&(connection_key(self.t, &self.ix, o), n.group_id.to_string()))
+        });
+        (connected || !n.publicly_resolvable).then(|| n.zone.to_string())
     }
 
     fn managed(

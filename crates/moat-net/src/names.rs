@@ -216,6 +216,39 @@ pub fn registry_managed_name(t: &Topology, registry: &str, sub: &str) -> Option<
     }))
 }
 
+/// The workspace whose network a workspace uses: a project shares its hub's private
+/// endpoints, public network access, managed network and host names (facts §6 item 99,
+/// "projects inherit the hub FQDNs"); any other workspace is its own.
+pub fn network_workspace<'t>(
+    t: &'t Topology,
+    ix: &moat_model::Index,
+    name: &str,
+) -> Option<&'t moat_model::ml::Workspace> {
+    let w = &t.workspaces[*ix.workspaces.get(name)?];
+    Some(
+        w.hub
+            .as_ref()
+            .and_then(|h| ix.workspaces.get(h))
+            .map(|&i| &t.workspaces[i])
+            .unwrap_or(w),
+    )
+}
+
+/// The scoring host of an online endpoint, served by the private endpoint of the workspace
+/// whose network the endpoint's workspace uses (seed 004, "Managed online endpoints").
+pub fn endpoint_scoring(
+    t: &Topology,
+    ix: &moat_model::Index,
+    endpoint: &moat_model::ml::OnlineEndpoint,
+) -> Option<ResourceName> {
+    let w = network_workspace(t, ix, &endpoint.workspace)?;
+    Some(online_endpoint(
+        &endpoint.name,
+        w.workspace_id.as_deref().unwrap_or_default(),
+        w.region.as_deref().unwrap_or("unknown"),
+    ))
+}
+
 /// Every name a private endpoint serves, with the zone it belongs in. Azure writes a record for
 /// each into the matching zone of the endpoint's zone group.
 pub fn endpoint_names(t: &Topology, target: &Address, group_id: &str) -> Vec<ResourceName> {

@@ -25,6 +25,7 @@ pub fn render_text(t: &Trace, style: Style) -> String {
             HopDecision::Block => style.bad("✗"),
             HopDecision::Unknown => style.warn("?"),
             HopDecision::Info => style.dim("·"),
+            HopDecision::Assumed => style.warn("~"),
         };
         let loc =
             h.at.as_ref()

@@ -35,6 +35,10 @@ impl Rule for Dns002 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        // Declared on-premises and point-to-site clients with their intended operations; when
+        // none is declared, each on-premises site behind a gateway connection, working with
+        // workspaces (the assumed studio.open / sdk.connect).
+        let mut sources: Vec<(Address, String, bool, bool)> = Vec::new();
         for c in &cx.t.clients {
             if !matches!(
                 c.location,
@@ -42,7 +46,6 @@ impl Rule for Dns002 {
             ) {
                 continue;
             }
-            let from = Address::resource(Kind::Client, &c.name);
             // What the client works with, as the intent says (declared or assumed).
             let ops: &[String] = cx
                 .intent
@@ -50,11 +53,31 @@ impl Rule for Dns002 {
                 .get(&c.name)
                 .map(|(o, _)| o.as_slice())
                 .unwrap_or(&[]);
-            let uses_workspaces = ops.iter().any(|o| !o.starts_with("registry."));
-            let uses_registries = ops.iter().any(|o| o.starts_with("registry."));
+            sources.push((
+                Address::resource(Kind::Client, &c.name),
+                format!("client {}", c.name),
+                ops.iter().any(|o| !o.starts_with("registry.")),
+                ops.iter().any(|o| o.starts_with("registry.")),
+            ));
+        }
+        if sources.is_empty() {
+            for (site, ip) in cx.e.onprem_sites() {
+                sources.push((
+                    Address::Ip(ip),
+                    format!("on-premises site {site} ({ip})"),
+                    true,
+                    false,
+                ));
+            }
+        }
+        for (from, who, uses_workspaces, uses_registries) in sources {
             let mut targets: Vec<(Address, String, &moat_model::Provenance)> = Vec::new();
             for w in cx.t.workspaces.iter().filter(|w| {
-                uses_workspaces && w.public_network_access == PublicNetworkAccess::Disabled
+                uses_workspaces
+                    && w.public_network_access == PublicNetworkAccess::Disabled
+                    // A project resolves through its hub's names; the hub's finding covers it.
+                    && moat_net::names::network_workspace(cx.t, &cx.e.ix, &w.name)
+                        .is_some_and(|n| n.name == w.name)
             }) {
                 let a = Address::resource(Kind::Workspace, &w.name);
                 targets.push((a.clone(), format!("workspace/{}", w.name), &w.at));
@@ -105,8 +128,7 @@ impl Rule for Dns002 {
                     &DOC,
                     resource,
                     format!(
-                        "client {} gets no private address for {to}{answer}, and the resource accepts private traffic only",
-                        c.name
+                        "{who} gets no private address for {to}{answer}, and the resource accepts private traffic only"
                     ),
                     DOC.fix,
                     at,

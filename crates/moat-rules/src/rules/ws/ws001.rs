@@ -34,14 +34,15 @@ impl Rule for Ws001 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for w in
-            cx.t.workspaces
-                .iter()
-                .filter(|w| w.public_network_access == PublicNetworkAccess::Disabled)
-        {
+        for w in cx.t.workspaces.iter().filter(|w| {
+            // A project is reached through its hub's network: the hub's finding covers it.
+            w.public_network_access == PublicNetworkAccess::Disabled
+                && moat_net::names::network_workspace(cx.t, &cx.e.ix, &w.name)
+                    .is_some_and(|n| n.name == w.name)
+        }) {
             let to = Address::resource(Kind::Workspace, &w.name);
             // Declared clients, or else every place a person could work from: VMs (jump boxes)
-            // and point-to-site or on-premises connections.
+            // and on-premises sites behind a VPN or ExpressRoute gateway.
             let mut sources: Vec<Address> =
                 cx.t.clients
                     .iter()
@@ -52,6 +53,11 @@ impl Rule for Ws001 {
                     cx.t.virtual_machines
                         .iter()
                         .map(|v| Address::resource(Kind::Vm, &v.name)),
+                );
+                sources.extend(
+                    cx.e.onprem_sites()
+                        .into_iter()
+                        .map(|(_, ip)| Address::Ip(ip)),
                 );
             }
             let mut failures = Vec::new();

@@ -1,0 +1,119 @@
+//! Path rules over documented scenarios: hub and project workspaces, on-premises sites. Each
+//! test names the document sentence it checks and asserts the hop that decides.
+
+use moat_rules::{Finding, Severity};
+
+fn findings(yaml: &str, code: &str) -> Vec<Finding> {
+    let t = match moat_ingest::parse_native_str("t.yaml", yaml) {
+        Ok(t) => t,
+        Err(d) => panic!("bad test topology: {d:#?}"),
+    };
+    let e = moat_engine::Engine::for_topology(&t, None).expect("engine");
+    let cx = moat_rules::Context::new(&e);
+    let mut v = Vec::new();
+    moat_rules::by_code(code)
+        .unwrap_or_else(|| panic!("{code} is not registered"))
+        .check(&cx, &mut v);
+    v
+}
+
+fn blocked(f: &Finding) -> &'static str {
+    let t = f.trace.as_ref().expect("a path finding carries its trace");
+    t.blocked_by.as_ref().map(|h| h.code).unwrap_or("none")
+}
+
+const HUB_AND_PROJECT: &str = r#"
+region: eastus
+workspaces:
+  - { name: hub, kind: Hub, public_network_access: Disabled, workspace_id: aaaaaaaa-0000-0000-0000-000000000001 }
+  - { name: project, kind: Project, hub: hub, public_network_access: Disabled, workspace_id: bbbbbbbb-0000-0000-0000-000000000002 }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - { name: clients, address_prefixes: [10.0.1.0/24] }
+      - { name: pe, address_prefixes: [10.0.3.0/24] }
+virtual_machines:
+  - { name: jumpbox, network_interfaces: [nic] }
+network_interfaces:
+  - { name: nic, subnet: vnet/clients, private_ip_address: 10.0.1.4 }
+private_endpoints:
+  - { name: hub-pe, subnet: vnet/pe, target: workspace/hub, group_id: amlworkspace, ip_address: 10.0.3.4,
+      dns_zone_group: [privatelink.api.azureml.ms] }
+private_dns_zones:
+  - { name: privatelink.api.azureml.ms, vnet_links: [vnet] }
+"#;
+
+#[test]
+fn no_ws001_on_a_project_under_a_reachable_private_hub() {
+    // Facts §6 item 99: projects share their hub's network; the jump box reaches the hub's
+    // private endpoint, so neither hub nor project is unreachable.
+    let v = findings(HUB_AND_PROJECT, "WS001");
+    assert!(v.is_empty(), "{v:#?}");
+}
+
+#[test]
+fn ws001_reports_the_hub_once_when_no_client_reaches_it() {
+    // One cause, one finding: the project's reachability is the hub's.
+    let yaml = HUB_AND_PROJECT.replace("vnet_links: [vnet]", "vnet_links: []");
+    let v = findings(&yaml, "WS001");
+    assert_eq!(v.len(), 1, "{v:#?}");
+    assert_eq!(v[0].resource, "workspace/hub");
+    assert_eq!(blocked(&v[0]), "RF_PUBLIC_DISABLED");
+}
+
+/// A private workspace, reached only from an on-premises site over a site-to-site VPN.
+const ONPREM_SITE: &str = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled, workspace_id: 11111111-2222-3333-4444-555555555555 }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - { name: GatewaySubnet, address_prefixes: [10.0.255.0/27] }
+      - { name: dns, address_prefixes: [10.0.2.0/24] }
+      - { name: pe, address_prefixes: [10.0.3.0/24] }
+virtual_network_gateways: [{ name: gw, vnet: vnet, gateway_type: Vpn }]
+local_network_gateways: [{ name: office, address_prefixes: [192.168.0.0/16] }]
+connections: [{ name: s2s, connection_type: IPsec, virtual_network_gateway: gw, local_network_gateway: office }]
+dns_servers:
+  - { name: onprem-dns, address: 192.168.0.53, forwarders: [{ zone: api.azureml.ms, to: [10.0.2.4] }, { zone: notebooks.azure.net, to: [10.0.2.4] }] }
+  - { name: vnet-dns, address: 10.0.2.4, forwarders: [{ zone: api.azureml.ms, to: [168.63.129.16] }, { zone: notebooks.azure.net, to: [168.63.129.16] }] }
+private_endpoints:
+  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, ip_address: 10.0.3.4,
+      dns_zone_group: [privatelink.api.azureml.ms, privatelink.notebooks.azure.net] }
+private_dns_zones:
+  - { name: privatelink.api.azureml.ms, vnet_links: [vnet] }
+  - { name: privatelink.notebooks.azure.net, vnet_links: [vnet] }
+"#;
+
+#[test]
+fn an_onprem_site_with_a_path_is_a_client_location() {
+    // Seed 002 "Securely connect to your workspace": a VPN gateway or ExpressRoute connects
+    // on-premises networks to the VNet; such a site is where clients work from.
+    assert!(findings(ONPREM_SITE, "WS001").is_empty());
+    assert!(findings(ONPREM_SITE, "DNS002").is_empty());
+}
+
+#[test]
+fn dns002_fires_for_an_onprem_site_whose_dns_has_no_forwarder() {
+    // Facts §2.3: on-premises DNS forwards api.azureml.ms to the in-VNet DNS server; without
+    // it the name resolves publicly and the private workspace refuses.
+    let yaml = ONPREM_SITE.replace(
+        "forwarders: [{ zone: api.azureml.ms, to: [10.0.2.4] }, { zone: notebooks.azure.net, to: [10.0.2.4] }] }",
+        "forwarders: [{ zone: notebooks.azure.net, to: [10.0.2.4] }] }",
+    );
+    let v = findings(&yaml, "DNS002");
+    assert_eq!(v.len(), 1, "{v:#?}");
+    assert_eq!(v[0].severity, Severity::Error);
+    assert!(v[0].message.contains("office"), "{}", v[0].message);
+    assert_eq!(blocked(&v[0]), "RF_PUBLIC_DISABLED");
+    let ws001 = findings(&yaml, "WS001");
+    assert_eq!(ws001.len(), 1, "{ws001:#?}");
+    assert!(
+        !ws001[0].message.contains("no client location exists"),
+        "{}",
+        ws001[0].message
+    );
+}

@@ -8,12 +8,14 @@
 //!   alias-expansion limits;
 //! - [`de`]: serde over those nodes, every error pinned to the node at fault, every error of a
 //!   resource reported;
+//! - [`render`]: diagnostics as text, a short snippet per error whatever the line length;
 //! - [`Loaded`] / [`LoadError`]: what an importer returns.
 
 // Errors carry a whole located diagnostic; they are the cold path, so their size is no concern.
 #![allow(clippy::result_large_err)]
 
 pub mod de;
+pub mod render;
 pub mod source;
 pub mod tree;
 

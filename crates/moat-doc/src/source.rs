@@ -2,13 +2,28 @@
 
 use moat_model::Location;
 
+/// Bytes between two checkpoints of the character index.
+const BLOCK: usize = 4096;
+
 /// An input file held in memory, with a line index for turning positions into locations.
+///
+/// Columns count characters. A minified template is one line of megabytes, so counting from
+/// the start of the line per position would make locating every node quadratic; the file keeps
+/// a character count every [`BLOCK`] bytes (none when the text is ASCII, where bytes are
+/// characters), and every conversion walks at most one block.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     /// The name the user gave (a path as typed).
     pub name: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// `chars_before[k]`: characters in `text[..k * BLOCK]`; empty for ASCII text.
+    chars_before: Vec<usize>,
+}
+
+/// Whether a byte starts a character (is not a UTF-8 continuation byte).
+fn starts_char(b: &u8) -> bool {
+    (*b as i8) >= -0x40
 }
 
 impl SourceFile {
@@ -16,36 +31,108 @@ impl SourceFile {
     pub fn new(name: impl Into<String>, text: String) -> SourceFile {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let mut chars_before = Vec::new();
+        if !text.is_ascii() {
+            let mut n = 0;
+            for block in text.as_bytes().chunks(BLOCK) {
+                chars_before.push(n);
+                n += block.iter().filter(|b| starts_char(b)).count();
+            }
+        }
         SourceFile {
             name: name.into(),
             text,
             line_starts,
+            chars_before,
         }
+    }
+
+    /// Characters in `text[..offset]` (`offset` on a character boundary).
+    fn char_index(&self, offset: usize) -> usize {
+        if self.chars_before.is_empty() {
+            return offset;
+        }
+        let k = offset / BLOCK;
+        let base = self.chars_before.get(k).copied().unwrap_or(0);
+        base + self.text.as_bytes()[k * BLOCK..offset]
+            .iter()
+            .filter(|b| starts_char(b))
+            .count()
+    }
+
+    /// The 0-based index of the line holding a byte offset.
+    pub fn line_index(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset.min(self.text.len())) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// Number of lines.
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The byte range of a 0-based line, without its line break.
+    pub fn line_range(&self, index: usize) -> std::ops::Range<usize> {
+        let Some(&start) = self.line_starts.get(index) else {
+            return self.text.len()..self.text.len();
+        };
+        let mut end = self
+            .line_starts
+            .get(index + 1)
+            .map(|n| n - 1)
+            .unwrap_or(self.text.len());
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end
     }
 
     /// Byte offset of a 1-based line and a 0-based column counted in characters.
     pub fn offset_of(&self, line: usize, col_chars: usize) -> usize {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+        if line == 0 || line > self.line_starts.len() {
             return self.text.len();
-        };
-        let rest = &self.text[start..];
-        let end = rest.find('\n').unwrap_or(rest.len());
-        rest[..end]
-            .char_indices()
-            .nth(col_chars)
-            .map(|(i, _)| start + i)
-            .unwrap_or(start + end)
+        }
+        // The whole line up to its `\n`: a parser may point at a `\r`.
+        let start = self.line_starts[line - 1];
+        let end = self
+            .line_starts
+            .get(line)
+            .map(|n| n - 1)
+            .unwrap_or(self.text.len());
+        if self.chars_before.is_empty() {
+            return (start + col_chars).min(end);
+        }
+        // Jump to the last checkpoint before the wanted character, then walk.
+        let target = self.char_index(start) + col_chars;
+        let k = self
+            .chars_before
+            .partition_point(|&n| n <= target)
+            .saturating_sub(1);
+        let mut from = (k * BLOCK).max(start);
+        while !self.text.is_char_boundary(from) {
+            from += 1;
+        }
+        let mut n = self.char_index(from);
+        for (i, _) in self.text[from..end].char_indices() {
+            if n == target {
+                return from + i;
+            }
+            n += 1;
+        }
+        end
     }
 
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
-        let offset = offset.min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_index(offset);
         let start = self.line_starts[line];
-        let col = self.text[start..offset].chars().count();
+        let col = self.char_index(offset) - self.char_index(start);
         (line as u32 + 1, col as u32 + 1)
     }
 
@@ -91,5 +178,31 @@ mod tests {
         assert_eq!(f.line_col(5), (2, 3));
         assert_eq!(f.offset_of(3, 0), 8);
         assert_eq!(f.line_col(8), (3, 1));
+    }
+
+    #[test]
+    fn long_lines_agree_with_counting() {
+        // Several blocks of mixed one- and multi-byte characters on one line, then more lines.
+        let mut text = String::new();
+        for i in 0..5000 {
+            text.push(if i % 7 == 0 { 'é' } else { 'a' });
+            if i % 3 == 0 {
+                text.push('€');
+            }
+        }
+        text.push_str("\nxé€\r\nlast");
+        let f = SourceFile::new("x", text.clone());
+        for (off, _) in text
+            .char_indices()
+            .step_by(97)
+            .chain(text.char_indices().rev().take(12))
+        {
+            let line_start = text[..off].rfind('\n').map(|i| i + 1).unwrap_or(0);
+            let line = text[..off].matches('\n').count() + 1;
+            let col = text[line_start..off].chars().count();
+            assert_eq!(f.line_col(off), (line as u32, col as u32 + 1), "at {off}");
+            assert_eq!(f.offset_of(line, col), off, "back from {line}:{col}");
+        }
+        assert_eq!(&text[f.line_range(1)], "xé€");
     }
 }

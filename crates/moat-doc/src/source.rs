@@ -114,14 +114,11 @@ impl SourceFile {
         while !self.text.is_char_boundary(from) {
             from += 1;
         }
-        let mut n = self.char_index(from);
-        for (i, _) in self.text[from..end].char_indices() {
-            if n == target {
-                return from + i;
-            }
-            n += 1;
-        }
-        end
+        (self.char_index(from)..)
+            .zip(self.text[from..end].char_indices())
+            .find(|(n, _)| *n == target)
+            .map(|(_, (i, _))| from + i)
+            .unwrap_or(end)
     }
 
     /// 1-based line and column of a byte offset.

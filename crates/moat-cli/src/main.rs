@@ -1,5 +1,6 @@
 //! The `moat` command line.
 
+mod check;
 mod render;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
@@ -10,11 +11,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Exit status: nothing to report.
-const OK: u8 = 0;
+pub(crate) const OK: u8 = 0;
 /// Exit status: findings (a denied or unknown trace, a failing check).
-const FINDINGS: u8 = 1;
+pub(crate) const FINDINGS: u8 = 1;
 /// Exit status: bad input or usage.
-const BAD_INPUT: u8 = 2;
+pub(crate) const BAD_INPUT: u8 = 2;
 
 #[derive(Parser)]
 #[command(
@@ -164,38 +165,16 @@ Exit status: 0 all applicable operations work, 1 one fails or is unknown, 2 bad 
     /// Check every documented requirement and limitation; report findings with stable codes.
     #[command(after_help = "Examples:
   moat check examples/private-registry
-  moat check topology.yaml --severity error --format sarif > moat.sarif
+  moat check topology.yaml --format sarif --output-file moat.sarif
+  moat check topology.yaml --severity error --statistics
   moat check topology.yaml --select REG,PE --ignore REG013 --format json
 
-Findings at or above --severity make the exit status 1; suppressed findings
-(a resource tag moat:ignore = \"CODE: reason\") are reported but never fail.
+Findings at or above --severity (default: warning) make the exit status 1, unless
+--exit-zero; suppressed findings (a resource tag moat:ignore = \"CODE: reason\") are
+reported but never fail. With --format json or sarif the report is a valid document even
+when the input cannot be read (it carries the input's errors).
 Exit status: 0 clean, 1 findings, 2 bad input.")]
-    Check {
-        #[command(flatten)]
-        input: InputArgs,
-        /// Only these codes or prefixes (comma-separated: REG,WS001).
-        #[arg(long, value_delimiter = ',')]
-        select: Vec<String>,
-        /// Skip these codes or prefixes.
-        #[arg(long, value_delimiter = ',')]
-        ignore: Vec<String>,
-        /// The lowest severity that fails the run (every finding is shown).
-        #[arg(long, value_enum, default_value_t = SeverityArg::Info)]
-        severity: SeverityArg,
-        /// Azure's service tags file (ServiceTags_Public.json).
-        #[arg(long, value_name = "FILE")]
-        service_tags: Option<PathBuf>,
-        /// Print the trace of every path finding.
-        #[arg(long)]
-        traces: bool,
-        /// Take nothing for granted: every assumption (an undescribed DNS server answering
-        /// public names, an internet host accepting) makes the answer unknown.
-        #[arg(long)]
-        strict: bool,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-        format: CheckFormat,
-    },
+    Check(check::CheckArgs),
     /// Show the documentation of a rule, or of every rule.
     #[command(after_help = "Examples:\n  moat rule REG001\n  moat rule --all")]
     Rule {
@@ -218,9 +197,9 @@ Exit status: 0 clean, 1 findings, 2 bad input.")]
 }
 
 #[derive(Args)]
-struct InputArgs {
+pub(crate) struct InputArgs {
     /// A topology file or a directory of them.
-    path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Read the input as this format instead of detecting it: native, arm, terraform,
     /// terraform-plan, azureml.
     #[arg(long, value_name = "FORMAT")]
@@ -256,20 +235,6 @@ enum TextJson {
     Json,
 }
 
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum CheckFormat {
-    Text,
-    Json,
-    Sarif,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum SeverityArg {
-    Error,
-    Warning,
-    Info,
-}
-
 #[derive(Clone, Copy, ValueEnum)]
 enum Proto {
     Tcp,
@@ -283,13 +248,13 @@ enum GraphFormat {
     Mermaid,
 }
 
-struct Ctx {
+pub(crate) struct Ctx {
     color: bool,
-    quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 impl Ctx {
-    fn style(&self) -> Style {
+    pub(crate) fn style(&self) -> Style {
         Style { color: self.color }
     }
 }
@@ -317,7 +282,9 @@ fn main() -> ExitCode {
     ExitCode::from(run(cli.command, &ctx))
 }
 
-fn load(input: &InputArgs, ctx: &Ctx, json_errors: bool) -> Result<Loaded, u8> {
+/// Reads the input as the options say.
+pub(crate) fn load(input: &InputArgs) -> Result<Loaded, LoadError> {
+    let usage = |msg: String| LoadError::at_path("usage", msg, &input.path, None);
     let format = match &input.input_format {
         None => None,
         Some(f) => match moat_ingest::InputFormat::parse(f) {
@@ -327,11 +294,10 @@ fn load(input: &InputArgs, ctx: &Ctx, json_errors: bool) -> Result<Loaded, u8> {
                     .iter()
                     .map(|(_, n)| *n)
                     .collect();
-                eprintln!(
-                    "error: unknown input format `{f}`; expected one of: {}",
+                return Err(usage(format!(
+                    "unknown input format `{f}`; expected one of: {}",
                     names.join(", ")
-                );
-                return Err(BAD_INPUT);
+                )));
             }
         },
     };
@@ -340,8 +306,7 @@ fn load(input: &InputArgs, ctx: &Ctx, json_errors: bool) -> Result<Loaded, u8> {
         match v.split_once('=') {
             Some((k, val)) => vars.push((k.to_string(), val.to_string())),
             None => {
-                eprintln!("error: --var {v}: write NAME=VALUE");
-                return Err(BAD_INPUT);
+                return Err(usage(format!("--var {v}: write NAME=VALUE")));
             }
         }
     }
@@ -374,26 +339,41 @@ fn load(input: &InputArgs, ctx: &Ctx, json_errors: bool) -> Result<Loaded, u8> {
         },
         ..Default::default()
     };
-    moat_ingest::load_opts(&input.path, &opts).map_err(|e: LoadError| {
+    moat_ingest::load_opts(&input.path, &opts)
+}
+
+/// Prints why an input could not be read: the diagnostics, then how many.
+pub(crate) fn report_load_error(
+    diagnostics: &[moat_model::Diagnostic],
+    sources: &[moat_doc::SourceFile],
+    path: &std::path::Path,
+    ctx: &Ctx,
+) {
+    eprint!(
+        "{}",
+        render::diagnostics_text(diagnostics, sources, ctx.color)
+    );
+    let n = diagnostics.len();
+    eprintln!(
+        "{n} error{} in {}",
+        if n == 1 { "" } else { "s" },
+        path.display()
+    );
+}
+
+/// Reads the input, or reports why not (as JSON on standard output when asked) and gives the
+/// exit status.
+fn load_or_report(input: &InputArgs, ctx: &Ctx, json_errors: bool) -> Result<Loaded, u8> {
+    load(input).map_err(|e| {
         if json_errors {
-            println!("{}", render::diagnostics_json(&e.diagnostics));
-        } else {
-            eprint!(
-                "{}",
-                render::diagnostics_text(&e.diagnostics, &e.sources, ctx.color)
-            );
-            let n = e.diagnostics.len();
-            eprintln!(
-                "{n} error{} in {}",
-                if n == 1 { "" } else { "s" },
-                input.path.display()
-            );
+            out(&(render::diagnostics_json(&e.diagnostics) + "\n"));
         }
+        report_load_error(&e.diagnostics, &e.sources, &input.path, ctx);
         BAD_INPUT
     })
 }
 
-fn print_warnings(loaded: &Loaded, ctx: &Ctx) {
+pub(crate) fn print_warnings(loaded: &Loaded, ctx: &Ctx) {
     if !ctx.quiet && !loaded.warnings.is_empty() {
         eprint!(
             "{}",
@@ -402,7 +382,7 @@ fn print_warnings(loaded: &Loaded, ctx: &Ctx) {
     }
 }
 
-fn out(s: &str) {
+pub(crate) fn out(s: &str) {
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`moat show | head`) is not an error worth a panic.
     let _ = stdout.write_all(s.as_bytes());
@@ -411,7 +391,7 @@ fn out(s: &str) {
 fn run(command: Command, ctx: &Ctx) -> u8 {
     match command {
         Command::Validate { input, format } => {
-            let loaded = match load(&input, ctx, format == TextJson::Json) {
+            let loaded = match load_or_report(&input, ctx, format == TextJson::Json) {
                 Ok(l) => l,
                 Err(code) => return code,
             };
@@ -437,7 +417,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
             OK
         }
         Command::Show { input, format } => {
-            let loaded = match load(&input, ctx, false) {
+            let loaded = match load_or_report(&input, ctx, format == TextJson::Json) {
                 Ok(l) => l,
                 Err(code) => return code,
             };
@@ -452,7 +432,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
             OK
         }
         Command::Graph { input, format } => {
-            let loaded = match load(&input, ctx, false) {
+            let loaded = match load_or_report(&input, ctx, false) {
                 Ok(l) => l,
                 Err(code) => return code,
             };
@@ -486,7 +466,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                 (Ok(f), Ok(t)) => (f, t),
                 _ => return BAD_INPUT,
             };
-            let loaded = match load(&input, ctx, false) {
+            let loaded = match load_or_report(&input, ctx, format == TextJson::Json) {
                 Ok(l) => l,
                 Err(code) => return code,
             };
@@ -550,7 +530,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                 );
                 return BAD_INPUT;
             }
-            let loaded = match load(&input, ctx, false) {
+            let loaded = match load_or_report(&input, ctx, format == TextJson::Json) {
                 Ok(l) => l,
                 Err(code) => return code,
             };
@@ -622,93 +602,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
             });
             if bad { FINDINGS } else { OK }
         }
-        Command::Check {
-            input,
-            select,
-            ignore,
-            severity,
-            service_tags,
-            strict,
-            traces,
-            format,
-        } => {
-            let sel = moat_rules::check::Selection { select, ignore };
-            let known: Vec<&str> = moat_rules::all().iter().map(|r| r.doc().code).collect();
-            for p in sel.select.iter().chain(&sel.ignore) {
-                if !known
-                    .iter()
-                    .any(|c| c.to_ascii_uppercase().starts_with(&p.to_ascii_uppercase()))
-                {
-                    eprintln!("error: `{p}` matches no rule code; see `moat rule --all`");
-                    return BAD_INPUT;
-                }
-            }
-            let loaded = match load(&input, ctx, false) {
-                Ok(l) => l,
-                Err(code) => return code,
-            };
-            if format == CheckFormat::Text {
-                print_warnings(&loaded, ctx);
-            }
-            let engine = match moat_engine::Engine::for_topology(
-                &loaded.topology,
-                service_tags.as_deref(),
-            ) {
-                Ok(e) => e.with_strict(strict),
-                Err(e) => {
-                    eprintln!("error: cannot read the service tags file: {e}");
-                    return BAD_INPUT;
-                }
-            };
-            let cx = moat_rules::Context::new(&engine);
-            let threshold = match severity {
-                SeverityArg::Error => moat_rules::Severity::Error,
-                SeverityArg::Warning => moat_rules::Severity::Warning,
-                SeverityArg::Info => moat_rules::Severity::Info,
-            };
-            // Every finding is reported; the threshold decides only the exit status.
-            let findings: Vec<moat_rules::Finding> = moat_rules::check::run(&cx, &sel);
-            let summary = moat_rules::check::summary(&findings);
-            match format {
-                CheckFormat::Text => {
-                    out(&moat_report::check::render_text(
-                        &findings,
-                        ctx.style(),
-                        traces,
-                    ));
-                    if !ctx.quiet {
-                        out(&format!(
-                            "{}\n",
-                            moat_report::check::summary_line(&summary, ctx.style())
-                        ));
-                    }
-                }
-                CheckFormat::Json => {
-                    out(&(moat_report::check::render_json(&findings, &summary) + "\n"))
-                }
-                CheckFormat::Sarif => {
-                    let all = moat_rules::all();
-                    let docs: Vec<&moat_rules::RuleDoc> = all
-                        .iter()
-                        .filter(|r| sel.includes(r.doc().code))
-                        .map(|r| r.doc())
-                        .collect();
-                    out(&(moat_report::check::render_sarif(
-                        &findings,
-                        &docs,
-                        &input.path.display().to_string(),
-                    ) + "\n"));
-                }
-            }
-            if findings
-                .iter()
-                .any(|f| f.suppressed.is_none() && f.severity >= threshold)
-            {
-                FINDINGS
-            } else {
-                OK
-            }
-        }
+        Command::Check(args) => check::run(args, ctx),
         Command::Rule { code, all } => {
             let rules = moat_rules::all();
             match (code, all) {
@@ -730,15 +624,16 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                     }
                 }
                 (None, false) => {
+                    let width = rules.iter().map(|r| r.doc().name.len()).max().unwrap_or(4);
+                    let row = |code: &str, name: &str, severity: &str, kind: &str| {
+                        format!("{code:<8} {name:<width$}  {severity:<8} {kind}\n")
+                    };
+                    out(&ctx.style().bold(&row("CODE", "NAME", "SEVERITY", "KIND")));
                     for r in &rules {
                         let d = r.doc();
-                        out(&format!(
-                            "{:<8} {:<8} {:<42} {}\n",
-                            d.code,
-                            d.severity.as_str(),
-                            d.name,
-                            if d.path { "path" } else { "" }
-                        ));
+                        // Path rules are decided by the path engine and carry a trace.
+                        let kind = if d.path { "path" } else { "configuration" };
+                        out(&row(d.code, d.name, d.severity.as_str(), kind));
                     }
                 }
             }

@@ -1,6 +1,7 @@
 //! Findings of `moat check` as text, JSON and SARIF 2.1.0, and rule documentation.
 
 use crate::style::Style;
+use moat_model::Diagnostic;
 use moat_rules::{Finding, RuleDoc, Severity};
 use serde_json::{Value, json};
 use std::fmt::Write;
@@ -13,6 +14,21 @@ fn sev(style: Style, s: Severity) -> String {
     }
 }
 
+/// Columns a finding's text is wrapped to (its first line may run longer by the file path).
+const WIDTH: usize = 100;
+
+/// `text` wrapped to [`WIDTH`] after `lead`, continuation lines indented by `indent` spaces.
+fn wrapped(o: &mut String, lead: &str, text: &str, indent: usize) {
+    let width = WIDTH.saturating_sub(lead.chars().count());
+    for (i, l) in moat_doc::render::wrap(text, width).iter().enumerate() {
+        if i == 0 {
+            let _ = writeln!(o, "{lead}{l}");
+        } else {
+            let _ = writeln!(o, "{:indent$}{l}", "");
+        }
+    }
+}
+
 /// Findings for a terminal, each with its location, fix and (for path rules) trace.
 pub fn render_text(findings: &[Finding], style: Style, show_traces: bool) -> String {
     let mut o = String::new();
@@ -21,20 +37,24 @@ pub fn render_text(findings: &[Finding], style: Style, show_traces: bool) -> Str
         let supp = f
             .suppressed
             .as_ref()
-            .map(|r| format!(" {}", style.dim(&format!("(suppressed: {r})"))))
+            .map(|r| format!(" (suppressed: {r})"))
             .unwrap_or_default();
-        let _ = writeln!(
-            o,
-            "{loc}{}[{}] {}: {}{supp}",
+        let head = format!(
+            "{loc}{}[{}] {}:",
             sev(style, f.severity),
             style.bold(f.code),
-            f.resource,
-            f.message
+            f.resource
         );
+        wrapped(&mut o, "", &format!("{head} {}{supp}", f.message), 4);
         if f.suppressed.is_some() {
             continue;
         }
-        let _ = writeln!(o, "  {} {}", style.bold("fix:"), f.fix);
+        wrapped(
+            &mut o,
+            "  ",
+            &format!("{} {}", style.bold("fix:"), f.fix),
+            7,
+        );
         if show_traces && let Some(t) = &f.trace {
             for line in crate::trace::render_text(t, style).lines() {
                 let _ = writeln!(o, "    {line}");
@@ -44,34 +64,46 @@ pub fn render_text(findings: &[Finding], style: Style, show_traces: bool) -> Str
     o
 }
 
-/// The summary line.
-pub fn summary_line(summary: &Value, style: Style) -> String {
+/// `n` and the noun, in the singular for one.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The summary line: findings per severity, suppressed ones, and the input's warnings.
+pub fn summary_line(summary: &Value, input_warnings: usize, style: Style) -> String {
     let n = |k: &str| summary[k].as_u64().unwrap_or(0);
     let mut s = format!(
-        "{} errors, {} warnings, {} info",
-        n("error"),
-        n("warning"),
+        "{}, {}, {} info",
+        count(n("error"), "error", "errors"),
+        count(n("warning"), "warning", "warnings"),
         n("info")
     );
     if n("suppressed") > 0 {
         s += &format!(", {} suppressed", n("suppressed"));
     }
+    if input_warnings > 0 {
+        s += &format!(
+            "; {} in the input",
+            count(input_warnings as u64, "warning", "warnings")
+        );
+    }
     if n("error") > 0 {
         style.bad(&s)
-    } else if n("warning") > 0 {
+    } else if n("warning") > 0 || input_warnings > 0 {
         style.warn(&s)
     } else {
         style.good(&s)
     }
 }
 
-/// `{"findings": [...], "summary": {...}}`.
-pub fn render_json(findings: &[Finding], summary: &Value) -> String {
-    let v = json!({ "findings": findings, "summary": summary });
+/// `{"findings": [...], "summary": {...}, "diagnostics": [...]}`: the diagnostics are the
+/// input's (load errors when nothing could be checked, warnings otherwise).
+pub fn render_json(findings: &[Finding], summary: &Value, diagnostics: &[Diagnostic]) -> String {
+    let v = json!({ "findings": findings, "summary": summary, "diagnostics": diagnostics });
     serde_json::to_string_pretty(&v).unwrap_or_default()
 }
 
-fn level(s: Severity) -> &'static str {
+pub(crate) fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -107,7 +139,7 @@ pub fn rule_text(d: &RuleDoc, style: Style) -> String {
     o
 }
 
-fn rule_markdown(d: &RuleDoc) -> String {
+pub(crate) fn rule_markdown(d: &RuleDoc) -> String {
     format!(
         "**{} {}**\n\n{}\n\n**Why:** {}\n\n**Example:**\n\n```yaml\n{}\n```\n\n**Fix:** {}\n\n**Source:** {}",
         d.code,
@@ -118,67 +150,4 @@ fn rule_markdown(d: &RuleDoc) -> String {
         d.fix,
         d.sources.join("; ")
     )
-}
-
-/// SARIF 2.1.0 for code scanning. `input` is the path given to `moat check`; results whose
-/// resource has no recorded position point at its first line.
-pub fn render_sarif(findings: &[Finding], rules: &[&RuleDoc], input: &str) -> String {
-    let rule_index = |code: &str| rules.iter().position(|r| r.code == code);
-    let rules_json: Vec<Value> = rules
-        .iter()
-        .map(|d| {
-            json!({
-                "id": d.code,
-                "name": d.name,
-                "shortDescription": { "text": d.what },
-                "fullDescription": { "text": format!("{} {}", d.what, d.why) },
-                "help": { "text": format!("{} Fix: {}", d.why, d.fix), "markdown": rule_markdown(d) },
-                "defaultConfiguration": { "level": level(d.severity) },
-                "properties": { "tags": ["azure-ml", "network-isolation", if d.path { "path" } else { "configuration" }] }
-            })
-        })
-        .collect();
-    let results: Vec<Value> = findings
-        .iter()
-        .map(|f| {
-            let (uri, line, column) = match &f.at {
-                Some(a) if a.line > 0 => (a.file.clone(), a.line, a.column.max(1)),
-                Some(a) => (a.file.clone(), 1, 1),
-                None => (input.to_string(), 1, 1),
-            };
-            let mut r = json!({
-                "ruleId": f.code,
-                "level": level(f.severity),
-                "message": { "text": format!("{}: {} Fix: {}", f.resource, f.message, f.fix) },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": uri.replace('\\', "/") },
-                        "region": { "startLine": line, "startColumn": column }
-                    },
-                    "logicalLocations": [{ "name": f.resource, "kind": "resource" }]
-                }],
-                "properties": { "resource": f.resource, "fix": f.fix }
-            });
-            if let Some(i) = rule_index(f.code) {
-                r["ruleIndex"] = json!(i);
-            }
-            if let Some(t) = &f.trace {
-                r["properties"]["trace"] = serde_json::to_value(t).unwrap_or(Value::Null);
-            }
-            if let Some(reason) = &f.suppressed {
-                r["suppressions"] = json!([{ "kind": "inSource", "justification": reason }]);
-            }
-            r
-        })
-        .collect();
-    let v = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": { "name": "moat", "version": env!("CARGO_PKG_VERSION"), "rules": rules_json } },
-            "columnKind": "unicodeCodePoints",
-            "results": results
-        }]
-    });
-    serde_json::to_string_pretty(&v).unwrap_or_default()
 }

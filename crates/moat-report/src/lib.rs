@@ -3,7 +3,8 @@
 //! The last stage of moat's pipeline: turning the model and the analyses' answers into what
 //! people and CI read.
 //!
-//! - [`check`]: findings as text, JSON and SARIF 2.1.0, and rule documentation;
+//! - [`check`]: findings as text and JSON, and rule documentation;
+//! - [`sarif`]: findings and the input's diagnostics as SARIF 2.1.0;
 //! - [`show`]: the inventory of a deployment and each workspace's isolation posture;
 //! - [`graph`]: the topology as a DOT or Mermaid diagram (VNets as clusters, private endpoints
 //!   as edges to their targets);
@@ -13,6 +14,7 @@
 pub mod check;
 pub mod graph;
 pub mod ops;
+pub mod sarif;
 pub mod show;
 pub mod style;
 pub mod trace;

@@ -1,0 +1,283 @@
+//! `moat check` with the conventions of CI linters: a threshold that decides the exit status
+//! (warning by default; info never fails), `--exit-zero`, reports that are valid documents even
+//! when the input cannot be read, and `--output-file`.
+
+use crate::{BAD_INPUT, Ctx, FINDINGS, InputArgs, OK, load};
+use clap::{Args, ValueEnum};
+use moat_model::{Diagnostic, Location};
+use moat_rules::{Finding, RuleDoc, Severity};
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Only these codes or prefixes (comma-separated: REG,WS001).
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Skip these codes or prefixes.
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// The lowest severity that fails the run (every finding is shown).
+    #[arg(long, value_enum, default_value_t = SeverityArg::Warning)]
+    severity: SeverityArg,
+    /// Exit 0 even when findings reach the threshold (bad input still exits 2).
+    #[arg(long)]
+    exit_zero: bool,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output_file: Option<PathBuf>,
+    /// Print the number of findings per rule instead of the findings.
+    #[arg(long)]
+    statistics: bool,
+    /// Azure's service tags file (ServiceTags_Public.json).
+    #[arg(long, value_name = "FILE")]
+    service_tags: Option<PathBuf>,
+    /// Print the trace of every path finding.
+    #[arg(long)]
+    traces: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum CheckFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SeverityArg {
+    Error,
+    Warning,
+    Info,
+}
+
+/// Where the report goes: standard output, or the file of `--output-file`.
+fn emit(args: &CheckArgs, report: &str) -> Result<(), u8> {
+    match &args.output_file {
+        None => {
+            crate::out(report);
+            Ok(())
+        }
+        Some(p) => std::fs::write(p, report).map_err(|e| {
+            eprintln!("error: cannot write {}: {e}", p.display());
+            BAD_INPUT
+        }),
+    }
+}
+
+/// The documentation of the selected rules, for SARIF's rule metadata.
+fn selected_docs(sel: &moat_rules::check::Selection) -> Vec<&'static RuleDoc> {
+    moat_rules::all()
+        .into_iter()
+        .filter(|r| sel.includes(r.doc().code))
+        .map(|r| r.doc())
+        .collect()
+}
+
+/// Reports an input that could not be used, in the format asked for, and returns exit 2. JSON
+/// and SARIF are complete documents carrying the diagnostics, so a CI step that uploads them
+/// never reads an empty file.
+fn bad_input(
+    args: &CheckArgs,
+    sel: &moat_rules::check::Selection,
+    diagnostics: &[Diagnostic],
+    sources: &[moat_doc::SourceFile],
+    ctx: &Ctx,
+) -> u8 {
+    let input = args.input.path.display().to_string();
+    let report = match args.format {
+        CheckFormat::Text => {
+            crate::report_load_error(diagnostics, sources, &args.input.path, ctx);
+            return BAD_INPUT;
+        }
+        CheckFormat::Json => {
+            let summary = moat_rules::check::summary(&[]);
+            moat_report::check::render_json(&[], &summary, diagnostics)
+        }
+        CheckFormat::Sarif => {
+            moat_report::sarif::render_sarif(&[], &selected_docs(sel), &input, diagnostics, false)
+        }
+    };
+    // The text of the errors goes to the terminal as well: a CI log shows why.
+    crate::report_load_error(diagnostics, sources, &args.input.path, ctx);
+    let _ = emit(args, &(report + "\n"));
+    BAD_INPUT
+}
+
+/// Runs `moat check`.
+pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
+    let sel = moat_rules::check::Selection {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    let known: Vec<&str> = moat_rules::all().iter().map(|r| r.doc().code).collect();
+    for p in sel.select.iter().chain(&sel.ignore) {
+        if !known
+            .iter()
+            .any(|c| c.to_ascii_uppercase().starts_with(&p.to_ascii_uppercase()))
+        {
+            let hint = moat_model::suggest::did_you_mean(p, known.iter().copied())
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_default();
+            eprintln!("error: `{p}` matches no rule code{hint}; see `moat rule`");
+            return BAD_INPUT;
+        }
+    }
+    let loaded = match load(&args.input) {
+        Ok(l) => l,
+        Err(e) => return bad_input(&args, &sel, &e.diagnostics, &e.sources, ctx),
+    };
+    let engine =
+        match moat_engine::Engine::for_topology(&loaded.topology, args.service_tags.as_deref()) {
+            Ok(e) => e,
+            Err(e) => {
+                let file = args
+                    .service_tags
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                let d = Diagnostic::error(
+                    "service-tags",
+                    format!("cannot read the service tags file: {e}"),
+                    Location {
+                        file,
+                        ..Default::default()
+                    },
+                );
+                return bad_input(&args, &sel, &[d], &[], ctx);
+            }
+        };
+    let cx = moat_rules::Context::new(&engine);
+    let threshold = match args.severity {
+        SeverityArg::Error => Severity::Error,
+        SeverityArg::Warning => Severity::Warning,
+        SeverityArg::Info => Severity::Info,
+    };
+    // Every finding is reported; the threshold decides only the exit status.
+    let findings: Vec<Finding> = moat_rules::check::run(&cx, &sel);
+    let summary = moat_rules::check::summary(&findings);
+    let report = match args.format {
+        CheckFormat::Text => {
+            if !ctx.quiet {
+                crate::print_warnings(&loaded, ctx);
+            }
+            text(&args, &findings, &summary, loaded.warnings.len(), ctx)
+        }
+        CheckFormat::Json if args.statistics => {
+            serde_json::to_string_pretty(&statistics(&findings)).unwrap_or_default() + "\n"
+        }
+        CheckFormat::Json => {
+            moat_report::check::render_json(&findings, &summary, &loaded.warnings) + "\n"
+        }
+        CheckFormat::Sarif => {
+            moat_report::sarif::render_sarif(
+                &findings,
+                &selected_docs(&sel),
+                &args.input.path.display().to_string(),
+                &loaded.warnings,
+                true,
+            ) + "\n"
+        }
+    };
+    if let Err(code) = emit(&args, &report) {
+        return code;
+    }
+    let failing = findings
+        .iter()
+        .any(|f| f.suppressed.is_none() && f.severity >= threshold);
+    if failing && !args.exit_zero {
+        FINDINGS
+    } else {
+        OK
+    }
+}
+
+/// The text report: findings (only errors with `-q`) or statistics, then the summary.
+fn text(
+    args: &CheckArgs,
+    findings: &[Finding],
+    summary: &serde_json::Value,
+    input_warnings: usize,
+    ctx: &Ctx,
+) -> String {
+    let style = ctx.style();
+    let mut report = if args.statistics {
+        statistics_text(findings)
+    } else if ctx.quiet {
+        let errors: Vec<Finding> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error && f.suppressed.is_none())
+            .cloned()
+            .collect();
+        moat_report::check::render_text(&errors, style, args.traces)
+    } else {
+        moat_report::check::render_text(findings, style, args.traces)
+    };
+    if !ctx.quiet {
+        report += &moat_report::check::summary_line(summary, input_warnings, style);
+        report.push('\n');
+    }
+    report
+}
+
+/// Findings per rule, most frequent first: `[{code, name, severity, count, suppressed}]`.
+fn statistics(findings: &[Finding]) -> serde_json::Value {
+    // Keyed by code: a rule reports one severity per finding, possibly below its default when
+    // the finding is not decided, so the row shows the highest one seen.
+    let mut rows: Vec<(&'static str, Severity, usize, usize)> = Vec::new();
+    for f in findings {
+        let i = match rows.iter().position(|r| r.0 == f.code) {
+            Some(i) => i,
+            None => {
+                rows.push((f.code, f.severity, 0, 0));
+                rows.len() - 1
+            }
+        };
+        rows[i].1 = rows[i].1.max(f.severity);
+        if f.suppressed.is_some() {
+            rows[i].3 += 1;
+        } else {
+            rows[i].2 += 1;
+        }
+    }
+    rows.sort_by(|a, b| (b.2, a.0).cmp(&(a.2, b.0)));
+    serde_json::Value::Array(
+        rows.into_iter()
+            .map(|(code, severity, n, suppressed)| {
+                serde_json::json!({
+                    "code": code,
+                    "name": moat_rules::by_code(code).map(|r| r.doc().name),
+                    "severity": severity.as_str(),
+                    "count": n,
+                    "suppressed": suppressed,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn statistics_text(findings: &[Finding]) -> String {
+    let mut o = String::new();
+    if let serde_json::Value::Array(rows) = statistics(findings) {
+        for r in rows {
+            let suppressed = r["suppressed"].as_u64().unwrap_or(0);
+            o += &format!(
+                "{:>5}  {:<8} {:<8} {}{}\n",
+                r["count"].as_u64().unwrap_or(0),
+                r["code"].as_str().unwrap_or(""),
+                r["severity"].as_str().unwrap_or(""),
+                r["name"].as_str().unwrap_or(""),
+                if suppressed > 0 {
+                    format!(" ({suppressed} suppressed)")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    o
+}

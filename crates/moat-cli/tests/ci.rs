@@ -1,0 +1,258 @@
+//! `moat check` in CI, with the conventions of ruff and checkov: what fails the run, reports
+//! that are always complete documents, `--exit-zero`, `--output-file`, `--statistics`, `-q`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn moat(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("moat runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("moat-ci-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn sarif_errors(sarif: &serde_json::Value) -> Vec<String> {
+    let schema_path = root().join("../shared/data/sarif-schema-2.1.0.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    validator
+        .iter_errors(sarif)
+        .map(|x| format!("{} at {}", x, x.instance_path()))
+        .collect()
+}
+
+/// A template whose private endpoints point at subnets it does not declare: it loads, with
+/// warnings.
+const WITH_WARNINGS: &str = "../shared/corpus/qs-network-restricted/quickstarts/microsoft.machinelearningservices/machine-learning-network-restricted/azuredeploy.json";
+
+#[test]
+fn info_never_fails_by_default() {
+    // WS005 is an info finding on every private workspace: a secure deployment must pass.
+    let o = moat(&["check", "examples/private-registry", "--select", "WS005"]);
+    assert!(stdout(&o).contains("info[WS005]"), "{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(0), "info does not fail by default");
+    let o = moat(&[
+        "check",
+        "examples/private-registry",
+        "--select",
+        "WS005",
+        "--severity",
+        "info",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "unless asked");
+    // The README's first command.
+    let o = moat(&["check", "examples/private-registry", "--severity", "error"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn exit_zero_keeps_findings_and_bad_input_still_exits_2() {
+    let o = moat(&["check", "examples/private-registry", "--exit-zero"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("warning[EXF001]"));
+    let o = moat(&["check", "examples/missing", "--exit-zero"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn bad_input_is_a_valid_json_and_sarif_document_with_its_errors() {
+    let dir = scratch("bad");
+    let f = dir.join("t.yaml");
+    std::fs::write(
+        &f,
+        "virtual_networks:\n  - name: vnet\n    adress_space: [10.0.0.0/16]\n",
+    )
+    .unwrap();
+    let p = f.to_str().unwrap();
+
+    let o = moat(&["check", p, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("a JSON document");
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+    let d = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "unknown-field")
+        .expect("the misspelt key is reported");
+    assert_eq!(d["level"], "error");
+    assert_eq!(d["location"]["line"], 3);
+    assert!(
+        stderr(&o).contains("t.yaml:3:5: error[unknown-field]"),
+        "the log says why too"
+    );
+
+    let out = dir.join("moat.sarif");
+    let o = moat(&[
+        "check",
+        p,
+        "--format",
+        "sarif",
+        "--output-file",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "", "the report went to the file");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).expect("SARIF");
+    assert!(
+        sarif_errors(&sarif).is_empty(),
+        "{:#?}",
+        sarif_errors(&sarif)
+    );
+    let inv = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false);
+    let n = inv["toolExecutionNotifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["descriptor"]["id"] == "unknown-field")
+        .expect("a notification per error");
+    assert_eq!(n["level"], "error");
+    assert!(
+        n["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `adress_space`")
+    );
+    let region = &n["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(3), Some(5))
+    );
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 0);
+
+    // A path that does not exist: still a document.
+    let o = moat(&["check", "examples/missing", "--format", "sarif"]);
+    assert_eq!(o.status.code(), Some(2));
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("SARIF");
+    assert!(
+        sarif_errors(&sarif).is_empty(),
+        "{:#?}",
+        sarif_errors(&sarif)
+    );
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["executionSuccessful"],
+        false
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn loader_warnings_are_in_every_format_and_counted() {
+    let o = moat(&["check", WITH_WARNINGS, "--format", "json", "--exit-zero"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert!(!diags.is_empty());
+    assert!(diags.iter().all(|d| d["level"] == "warning"));
+    assert!(diags.iter().any(|d| d["code"] == "dangling-reference"));
+
+    let o = moat(&["check", WITH_WARNINGS, "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(
+        sarif_errors(&sarif).is_empty(),
+        "{:#?}",
+        sarif_errors(&sarif)
+    );
+    let inv = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], true);
+    assert_eq!(
+        inv["toolExecutionNotifications"].as_array().unwrap().len(),
+        diags.len()
+    );
+
+    let o = moat(&["check", WITH_WARNINGS]);
+    let summary = stdout(&o).lines().last().unwrap().to_string();
+    let n = diags.len();
+    assert!(
+        summary.ends_with(&format!("; {n} warnings in the input")),
+        "{summary}"
+    );
+}
+
+#[test]
+fn summary_plurals_and_quiet() {
+    let o = moat(&["check", "examples/private-registry", "--select", "WS005"]);
+    assert_eq!(
+        stdout(&o).lines().last(),
+        Some("0 errors, 0 warnings, 1 info")
+    );
+    let o = moat(&["check", "examples/private-registry", "--select", "EXF001"]);
+    assert_eq!(
+        stdout(&o).lines().last(),
+        Some("0 errors, 1 warning, 0 info")
+    );
+    // -q prints errors only: the example has none, so nothing at all.
+    let o = moat(&["check", "examples/private-registry", "-q"]);
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "-q changes the output, not the verdict"
+    );
+}
+
+#[test]
+fn findings_text_is_wrapped() {
+    let o = moat(&["check", "examples/hub-spoke-firewall"]);
+    for l in stdout(&o).lines() {
+        // The first line of a finding starts with its location; the rest is wrapped.
+        if !l.starts_with("examples/") {
+            assert!(l.chars().count() <= 110, "{l}");
+        }
+    }
+}
+
+#[test]
+fn statistics_count_findings_per_rule() {
+    let o = moat(&["check", "examples/private-registry", "--statistics"]);
+    let text = stdout(&o);
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start() == "1  EXF001   warning  storage-outbound-open"),
+        "{text}"
+    );
+    assert!(!text.contains("fix:"), "counts instead of findings");
+    let o = moat(&[
+        "check",
+        "examples/private-registry",
+        "--statistics",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let row = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "WS005")
+        .unwrap();
+    assert_eq!(row["count"], 1);
+    assert_eq!(row["severity"], "info");
+    assert_eq!(row["name"], "control-plane-is-public");
+}

@@ -1,0 +1,109 @@
+//! Findings of `moat check` as SARIF 2.1.0, for code scanning.
+
+use crate::check::{level, rule_markdown};
+use moat_model::{Diagnostic, Level};
+use moat_rules::{Finding, RuleDoc};
+use serde_json::{Value, json};
+
+/// A physical location in SARIF; a position only when the line is known.
+fn physical(uri: &str, line: u32, column: u32) -> Value {
+    let mut p = json!({ "artifactLocation": { "uri": uri.replace('\\', "/") } });
+    if line > 0 {
+        p["region"] = json!({ "startLine": line, "startColumn": column.max(1) });
+    }
+    p
+}
+
+/// The input's diagnostics as tool execution notifications.
+fn notifications(diagnostics: &[Diagnostic]) -> Vec<Value> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let text = match &d.hint {
+                Some(h) => format!("{} ({h})", d.message),
+                None => d.message.clone(),
+            };
+            json!({
+                "level": match d.level { Level::Error => "error", Level::Warning => "warning" },
+                "message": { "text": text },
+                "descriptor": { "id": d.code },
+                "locations": [{ "physicalLocation": physical(&d.location.file, d.location.line, d.location.column) }]
+            })
+        })
+        .collect()
+}
+
+/// SARIF 2.1.0 for code scanning. `input` is the path given to `moat check`; results whose
+/// resource has no recorded position point at its first line. The input's diagnostics are tool
+/// execution notifications; `loaded` false (the input could not be read) marks the run as not
+/// executed successfully, so a code-scanning upload shows why there are no results.
+pub fn render_sarif(
+    findings: &[Finding],
+    rules: &[&RuleDoc],
+    input: &str,
+    diagnostics: &[Diagnostic],
+    loaded: bool,
+) -> String {
+    let rule_index = |code: &str| rules.iter().position(|r| r.code == code);
+    let rules_json: Vec<Value> = rules
+        .iter()
+        .map(|d| {
+            json!({
+                "id": d.code,
+                "name": d.name,
+                "shortDescription": { "text": d.what },
+                "fullDescription": { "text": format!("{} {}", d.what, d.why) },
+                "help": { "text": format!("{} Fix: {}", d.why, d.fix), "markdown": rule_markdown(d) },
+                "defaultConfiguration": { "level": level(d.severity) },
+                "properties": { "tags": ["azure-ml", "network-isolation", if d.path { "path" } else { "configuration" }] }
+            })
+        })
+        .collect();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let (uri, line, column) = match &f.at {
+                Some(a) if a.line > 0 => (a.file.clone(), a.line, a.column.max(1)),
+                Some(a) => (a.file.clone(), 1, 1),
+                None => (input.to_string(), 1, 1),
+            };
+            let mut r = json!({
+                "ruleId": f.code,
+                "level": level(f.severity),
+                "message": { "text": format!("{}: {} Fix: {}", f.resource, f.message, f.fix) },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": uri.replace('\\', "/") },
+                        "region": { "startLine": line, "startColumn": column }
+                    },
+                    "logicalLocations": [{ "name": f.resource, "kind": "resource" }]
+                }],
+                "properties": { "resource": f.resource, "fix": f.fix }
+            });
+            if let Some(i) = rule_index(f.code) {
+                r["ruleIndex"] = json!(i);
+            }
+            if let Some(t) = &f.trace {
+                r["properties"]["trace"] = serde_json::to_value(t).unwrap_or(Value::Null);
+            }
+            if let Some(reason) = &f.suppressed {
+                r["suppressions"] = json!([{ "kind": "inSource", "justification": reason }]);
+            }
+            r
+        })
+        .collect();
+    let v = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": { "name": "moat", "version": env!("CARGO_PKG_VERSION"), "rules": rules_json } },
+            "invocations": [{
+                "executionSuccessful": loaded,
+                "toolExecutionNotifications": notifications(diagnostics)
+            }],
+            "columnKind": "unicodeCodePoints",
+            "results": results
+        }]
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}

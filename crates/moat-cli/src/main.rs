@@ -183,6 +183,10 @@ Exit status: 0 clean, 1 findings, 2 bad input.")]
         /// Every rule.
         #[arg(long)]
         all: bool,
+        /// One line per rule: code, name, severity, kind, the documented requirements it
+        /// checks (the default without a code).
+        #[arg(long, conflicts_with = "all")]
+        list: bool,
     },
     /// Print the JSON Schema of the native topology format.
     Schema,
@@ -603,7 +607,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
             if bad { FINDINGS } else { OK }
         }
         Command::Check(args) => check::run(args, ctx),
-        Command::Rule { code, all } => {
+        Command::Rule { code, all, list: _ } => {
             let rules = moat_rules::all();
             match (code, all) {
                 (Some(c), _) => match moat_rules::by_code(&c) {
@@ -625,15 +629,30 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                 }
                 (None, false) => {
                     let width = rules.iter().map(|r| r.doc().name.len()).max().unwrap_or(4);
-                    let row = |code: &str, name: &str, severity: &str, kind: &str| {
-                        format!("{code:<8} {name:<width$}  {severity:<8} {kind}\n")
+                    // The last column names the documented requirements each rule checks.
+                    let row = |code: &str, name: &str, severity: &str, kind: &str, covers: &str| {
+                        let line =
+                            format!("{code:<8} {name:<width$}  {severity:<8} {kind:<13} {covers}");
+                        format!("{}\n", line.trim_end())
                     };
-                    out(&ctx.style().bold(&row("CODE", "NAME", "SEVERITY", "KIND")));
+                    out(&ctx.style().bold(&row(
+                        "CODE",
+                        "NAME",
+                        "SEVERITY",
+                        "KIND",
+                        "REQUIREMENTS",
+                    )));
                     for r in &rules {
                         let d = r.doc();
                         // Path rules are decided by the path engine and carry a trace.
                         let kind = if d.path { "path" } else { "configuration" };
-                        out(&row(d.code, d.name, d.severity.as_str(), kind));
+                        out(&row(
+                            d.code,
+                            d.name,
+                            d.severity.as_str(),
+                            kind,
+                            &d.covers.join(" "),
+                        ));
                     }
                 }
             }

@@ -203,22 +203,37 @@ fn rule_documentation() {
         "Example",
         "Fix",
         "Source",
+        "Network isolation with Azure Machine Learning registries <https://learn.microsoft.com/",
     ] {
         assert!(text.contains(part), "{part} in {text}");
     }
+    let reg003 = stdout(&moat(&["rule", "REG003"]));
+    assert!(reg003.contains("Covers\n  §6.94"), "{reg003}");
     let all = stdout(&moat(&["rule"]));
     let mut lines = all.lines();
     let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
-    assert_eq!(header, ["CODE", "NAME", "SEVERITY", "KIND"]);
+    assert_eq!(header, ["CODE", "NAME", "SEVERITY", "KIND", "REQUIREMENTS"]);
     assert_eq!(
         lines.count(),
         moat_rules::all().len(),
         "the whole catalog is listed"
     );
+    assert_eq!(stdout(&moat(&["rule", "--list"])), all);
     assert!(
         all.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
             == ["REG001", "registry-storage-unreachable", "error", "path"]),
         "{all}"
+    );
+    assert!(
+        all.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
+            == [
+                "REG003",
+                "registry-dependencies-still-public",
+                "warning",
+                "configuration",
+                "§6.94"
+            ]),
+        "the listing names the documented items a rule covers: {all}"
     );
     let o = moat(&["rule", "REG01"]);
     assert_eq!(o.status.code(), Some(2));

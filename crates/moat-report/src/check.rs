@@ -135,7 +135,18 @@ pub fn rule_text(d: &RuleDoc, style: Style) -> String {
     }
     let _ = writeln!(o);
     let _ = writeln!(o, "{}\n  {}\n", style.bold("Fix"), d.fix);
-    let _ = writeln!(o, "{}\n  {}", style.bold("Source"), d.sources.join("; "));
+    let _ = writeln!(o, "{}", style.bold("Source"));
+    for s in d.sources {
+        let _ = writeln!(o, "  {s}");
+    }
+    if !d.covers.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n{}\n  {} (numbered items of the network requirements reference)",
+            style.bold("Covers"),
+            d.covers.join(", ")
+        );
+    }
     o
 }
 

@@ -13,6 +13,8 @@ pub mod context;
 pub mod finding;
 pub mod registry;
 pub mod rule;
+#[macro_use]
+mod docs;
 mod rules;
 
 pub use context::Context;

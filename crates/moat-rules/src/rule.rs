@@ -19,8 +19,12 @@ pub struct RuleDoc {
     pub example: &'static str,
     /// How to fix it.
     pub fix: &'static str,
-    /// The documents it comes from (seed numbers, facts sections).
+    /// The Azure documentation it comes from: page title, section and link (see `docs`).
     pub sources: &'static [&'static str],
+    /// The documented requirements it checks, by item of the network facts reference
+    /// (`§6.13` for requirement 13, `§9.pe-per-vnet` for a limit); the catalog test holds the
+    /// list of items and which of them no rule checks yet.
+    pub covers: &'static [&'static str],
     /// Decided by the path engine (a finding carries a trace).
     pub path: bool,
 }

@@ -18,10 +18,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Computes pull job and inference images from the workspace's container registry. With a private endpoint the registry must sit in the same VNet as the storage account and the training and inference computes (a peered VNet also works); with a service endpoint it must be in the same VNet and subnet, because a virtual network rule only admits the subnets it names.",
     example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: train-vnet/training }]\nprivate_endpoints: [{ name: acr-pe, subnet: other-vnet/pe, target: acr/wsacr, group_id: registry }]",
     fix: "Create the registry's private endpoint in the computes' VNet (or peer the VNets); with a service endpoint, admit the computes' subnet in the registry's network rules.",
-    sources: &[
-        "seed 002: Azure Container Registry (private endpoint / service endpoint placement)",
-        "facts §6 rule 42",
-    ],
+    sources: &[doc!(
+        SWV,
+        "Azure Container Registry (private endpoint / service endpoint placement)"
+    )],
+    covers: &["§6.42"],
     path: false,
 };
 

@@ -16,10 +16,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "When the container registry is behind a VNet, Azure Machine Learning cannot use it to build images directly; images are built on a compute cluster named by image_build_compute. Without it, environment builds fail.",
     example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled }]",
     fix: "Set image_build_compute to a CPU compute cluster in the VNet (az ml workspace update --image-build-compute <cluster>).",
-    sources: &[
-        "seed 002: Enable Azure Container Registry (ACR)",
-        "seed 003",
-    ],
+    sources: &[doc!(SWV, "Enable Azure Container Registry (ACR)"), doc!(PL)],
+    covers: &[],
     path: false,
 };
 

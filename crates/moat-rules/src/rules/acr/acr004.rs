@@ -16,10 +16,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "When the workspace's container registry is behind a VNet, environment images are built on the cluster named by image_build_compute, and only a CPU compute cluster is supported for that. A GPU cluster or an instance leaves image builds failing.",
     example: "workspaces: [{ name: ws, image_build_compute: gpu-cluster }]\ncomputes: [{ name: gpu-cluster, workspace: ws, type: AmlCompute, vm_size: Standard_NC6s_v3 }]",
     fix: "Create a CPU compute cluster (for example Standard_DS3_v2) and name it in image_build_compute.",
-    sources: &[
-        "seed 002: compute cluster used for image builds (only a CPU SKU is supported)",
-        "facts §6 rule 46",
-    ],
+    sources: &[doc!(
+        SWV,
+        "Compute cluster used for image builds (only a CPU SKU is supported)"
+    )],
+    covers: &[],
     path: false,
 };
 

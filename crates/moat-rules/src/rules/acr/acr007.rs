@@ -18,10 +18,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "The steps for putting the workspace's registry in a VNet include enabling \"Allow access by trusted services\": Azure Machine Learning reaches the registry as a trusted service for some of its own work, which the registry's firewall otherwise refuses.",
     example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled, network_rule_set: { default_action: Deny, bypass: None } }]",
     fix: "Enable \"Allow access by trusted services\" on the container registry (network_rule_set.bypass: AzureServices).",
-    sources: &[
-        "seed 002: Enable Azure Container Registry (step 3, allow access by trusted services)",
-        "facts §1.7, §6 rule 44",
-    ],
+    sources: &[doc!(
+        SWV,
+        "Enable Azure Container Registry (step 3, allow access by trusted services)"
+    )],
+    covers: &["§6.44"],
     path: false,
 };
 

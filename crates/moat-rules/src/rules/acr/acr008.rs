@@ -16,10 +16,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure accepts any name in image_build_compute, but images can only be built once a compute cluster of that name exists in the workspace: until then every environment build fails.",
     example: "workspaces: [{ name: ws, image_build_compute: cpu-cluster }]\ncomputes: []",
     fix: "Create the CPU compute cluster named in image_build_compute before building images, or correct the name.",
-    sources: &[
-        "seed 003: the compute referenced by image_build_compute must be created before building images",
-        "facts §1.1 (image build compute)",
-    ],
+    sources: &[doc!(
+        PL,
+        "The compute referenced by image_build_compute must be created before building images"
+    )],
+    covers: &[],
     path: false,
 };
 

@@ -18,10 +18,13 @@ static DOC: RuleDoc = RuleDoc {
     example: "region: eastus\nworkspaces: [{ name: ws, public_network_access: Disabled }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, region: westus, subnet: vnet/training }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
     fix: "Create the compute (or AKS cluster) in the workspace's region.",
     sources: &[
-        "seed 003: Limitations (computes and AKS in the workspace's region)",
-        "seed 004: put all resources in the same region",
-        "facts §6 rules 4, 6; §5.8",
+        doc!(
+            PL,
+            "Limitations (computes and AKS in the workspace's region)"
+        ),
+        doc!(PLAN, "Put all resources in the same region"),
     ],
+    covers: &["§6.4", "§6.6"],
     path: false,
 };
 

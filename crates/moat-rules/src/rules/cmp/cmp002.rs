@@ -20,10 +20,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "Compute instances and clusters with a public IP are created, updated and deleted by Azure Batch and Azure Machine Learning connecting in to the nodes. If the subnet's NSG (or the NIC's) drops that traffic, compute creation fails. The no-public-IP option removes the requirement.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nnetwork_security_groups: [{ name: training-nsg }]   # default rules deny inbound from service tags",
     fix: "Allow inbound TCP 29876-29877 from BatchNodeManagement.<region> and TCP 44224 from AzureMachineLearning on the subnet's NSG, or recreate the compute without a public IP.",
-    sources: &[
-        "seed 002: Required public internet access (inbound rows)",
-        "facts §3.2, §3.5, §12 C15",
-    ],
+    sources: &[doc!(SWV, "Required public internet access (inbound rows)")],
+    covers: &["§6.61"],
     path: true,
 };
 

@@ -19,10 +19,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Compute without a public IP is managed through a private link service inside the VNet: Batch node management arrives from the VNet on TCP 29876-29877 and the Azure load balancer probes TCP 44224. Azure's default NSG rules allow both; a user rule that denies them breaks compute creation.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: deny-in, priority: 100, direction: Inbound, access: Deny }] }]",
     fix: "Allow inbound TCP 29876-29877 from VirtualNetwork and TCP 44224 from AzureLoadBalancer to VirtualNetwork at a priority above any deny rule.",
-    sources: &[
-        "seed 002: Required public internet access (compute cluster with no public IP)",
-        "facts §3.4",
-    ],
+    sources: &[doc!(
+        SWV,
+        "Required public internet access (compute cluster with no public IP)"
+    )],
+    covers: &[],
     path: true,
 };
 

@@ -15,10 +15,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "A compute with a public IP needs inbound management traffic from Azure Machine Learning and Azure Batch, which NSGs must admit and, in a hub-spoke design, user-defined routes must send around the firewall. The documents recommend the no-public-IP option, which removes the inbound requirement.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]",
     fix: "Create the compute with enable_node_public_ip: false (no public IP), giving its subnet outbound through a NAT gateway or a firewall.",
-    sources: &[
-        "seed 004: Outbound access (use the no public IP option to remove the inbound requirement)",
-        "facts §1.2, §3.5, §6 rule 59",
-    ],
+    sources: &[doc!(
+        PLAN,
+        "Outbound access (use the no public IP option to remove the inbound requirement)"
+    )],
+    covers: &["§6.59", "§7.inbound-44224"],
     path: false,
 };
 

@@ -16,10 +16,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "Deploying to Azure Container Instances in a VNet is not supported when the workspace is configured with a private endpoint; the deployment fails. Managed online endpoints with network isolation are the supported alternative.",
     example: "workspaces: [{ name: ws }]\naci_deployments: [{ name: scoring, workspace: ws, subnet: vnet/aci }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
     fix: "Deploy to a managed online endpoint with network isolation instead of Azure Container Instances.",
-    sources: &[
-        "seed 002: Limitations, Azure Container Instances",
-        "facts §6 rule 49",
-    ],
+    sources: &[doc!(SWV, "Limitations, Azure Container Instances")],
+    covers: &["§6.49"],
     path: false,
 };
 

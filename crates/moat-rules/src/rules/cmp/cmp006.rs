@@ -18,10 +18,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure Machine Learning sets up its router on AKS from images in the Microsoft Container Registry, and AKS itself pulls system images from mcr.microsoft.com and talks to Azure Resource Manager and Microsoft Entra ID. When the AKS VNet restricts outbound (NSG, firewall, no internet path), those flows must be allowed.",
     example: "aks_clusters: [{ name: scoring, workspace: ws, subnet: vnet/scoring }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: scoring, address_prefixes: [10.0.2.0/24], default_outbound_access: false }] }]",
     fix: "Allow the AKS subnet outbound to mcr.microsoft.com and *.data.mcr.microsoft.com (or MicrosoftContainerRegistry and AzureFrontDoor.FirstParty), AzureResourceManager and AzureActiveDirectory on TCP 443, with an internet path (firewall or NAT gateway).",
-    sources: &[
-        "seed 002: using AKS with Azure Machine Learning (AKS egress requirements, outbound to mcr.microsoft.com)",
-        "facts §3.1 (MicrosoftContainerRegistry: AML router for AKS), §3.9, §4.1, §4.4",
-    ],
+    sources: &[doc!(
+        SWV,
+        "Using AKS with Azure Machine Learning (AKS egress requirements, outbound to mcr.microsoft.com)"
+    )],
+    covers: &[],
     path: true,
 };
 

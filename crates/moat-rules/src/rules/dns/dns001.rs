@@ -24,10 +24,10 @@ static DOC: RuleDoc = RuleDoc {
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], dns_servers: [10.0.0.4], subnets: [{ name: dns, address_prefixes: [10.0.0.0/24] }, { name: pe, address_prefixes: [10.0.3.0/24] }] }]\ndns_servers: [{ name: dns, address: 10.0.0.4 }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, dns_zone_group: [privatelink.api.azureml.ms] }]\nprivate_dns_zones: [{ name: privatelink.api.azureml.ms, vnet_links: [vnet] }]",
     fix: "On the custom DNS server, add a conditional forwarder to 168.63.129.16 for each zone (from a VNet linked to the privatelink zones), or host the records there.",
     sources: &[
-        "seed 004: Key considerations (conditional forwarder)",
-        "seed 002: Securely connect to your workspace (name resolution)",
-        "facts §2.3, §6 item 96",
+        doc!(PLAN, "Key considerations (conditional forwarder)"),
+        doc!(SWV, "Securely connect to your workspace (name resolution)"),
     ],
+    covers: &["§6.96"],
     path: true,
 };
 

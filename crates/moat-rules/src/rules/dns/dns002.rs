@@ -22,10 +22,13 @@ static DOC: RuleDoc = RuleDoc {
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nclients: [{ name: office, location: onprem, address: 192.168.10.25 }]\nconnections: [{ name: s2s, connection_type: IPsec, virtual_network_gateway: vpn-gw, remote_address_prefixes: [192.168.0.0/16] }]",
     fix: "Forward the Azure ML zones from the on-premises DNS (or the VPN clients' DNS) to a DNS server or private resolver inbound endpoint in a VNet linked to the privatelink zones.",
     sources: &[
-        "seed 002: Securely connect to your workspace (plan name resolution for VPN and ExpressRoute)",
-        "seed 004: Key considerations",
-        "facts §2.3",
+        doc!(
+            SWV,
+            "Securely connect to your workspace (plan name resolution for VPN and ExpressRoute)"
+        ),
+        doc!(PLAN, "Key considerations"),
     ],
+    covers: &[],
     path: true,
 };
 

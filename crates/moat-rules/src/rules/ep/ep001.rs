@@ -17,10 +17,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Scoring requests reach a managed online endpoint through the workspace's private endpoint only when the endpoint's public_network_access is disabled; left enabled, the endpoint also answers from the internet, outside the isolation the workspace was given. With the workspace's public access Disabled the combination is not supported.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nonline_endpoints: [{ name: scoring, workspace: ws }]",
     fix: "Set public_network_access: disabled on the endpoint and score through the workspace's private endpoint.",
-    sources: &[
-        "seed 004: Managed online endpoints (inbound communication)",
-        "facts §1.3, §8",
-    ],
+    sources: &[doc!(
+        PLAN,
+        "Managed online endpoints (inbound communication)"
+    )],
+    covers: &["§8.endpoint-public-inbound"],
     path: false,
 };
 

@@ -18,10 +18,10 @@ static DOC: RuleDoc = RuleDoc {
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nonline_endpoints: [{ name: scoring, workspace: ws, deployments: [{ name: blue }] }]",
     fix: "Recreate the deployment with egress_public_network_access: disabled, or move the workspace to a managed network (outbound then goes through it).",
     sources: &[
-        "seed 004: Managed online endpoints (outbound communication)",
-        "seed 000: Deploy a model from registry to workspace",
-        "facts §1.3, §8",
+        doc!(PLAN, "Managed online endpoints (outbound communication)"),
+        doc!(REG, "Deploy a model from registry to workspace"),
     ],
+    covers: &["§8.legacy-egress"],
     path: false,
 };
 

@@ -16,10 +16,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Custom VNets do not host managed online endpoints; their outbound can only be secured by the legacy method, which gives each deployment its own managed VNet with private endpoints to the workspace, its blob storage and its container registry. The documents do not recommend it: the workspace managed network is the supported way.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nonline_endpoints: [{ name: scoring, workspace: ws, deployments: [{ name: blue, egress_public_network_access: disabled }] }]",
     fix: "Move the endpoints to a workspace with a managed network (recreate them there, then switch clients).",
-    sources: &[
-        "seed 004: Custom network isolation (legacy managed online endpoint managed VNet, not recommended)",
-        "facts §8 (outbound, legacy)",
-    ],
+    sources: &[doc!(
+        PLAN,
+        "Custom network isolation (legacy managed online endpoint managed VNet, not recommended)"
+    )],
+    covers: &["§8.legacy-custom-vnet"],
     path: false,
 };
 

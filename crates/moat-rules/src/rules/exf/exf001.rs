@@ -25,10 +25,16 @@ static DOC: RuleDoc = RuleDoc {
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: storage, priority: 100, direction: Outbound, access: Allow, destination: Storage.EastUS, destination_ports: 443 }] }]",
     fix: "Add a Microsoft.Storage service endpoint and a service endpoint policy (the workspace's storage accounts and the /services/Azure/MachineLearning alias) to the compute subnet, and remove the Storage tag from the firewall and NSG.",
     sources: &[
-        "seed 004: Data exfiltration protection (Storage is read/write outbound)",
-        "seed 002: Required public internet access (Storage.region can be used to exfiltrate data)",
-        "facts §7",
+        doc!(
+            PLAN,
+            "Data exfiltration protection (Storage is read/write outbound)"
+        ),
+        doc!(
+            SWV,
+            "Required public internet access (Storage.region can be used to exfiltrate data)"
+        ),
     ],
+    covers: &["§7.storage-read-write"],
     path: true,
 };
 

@@ -22,10 +22,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Open internet egress lets a job send data anywhere. The exfiltration-prevention designs route compute traffic through a firewall that allows only named FQDNs and service tags, or use a managed network in allow-only-approved-outbound mode.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], nat_gateway: nat }] }]\nnat_gateways: [{ name: nat }]",
     fix: "Route the subnet through a firewall that allows only the required service tags and FQDNs, or use a managed network in AllowOnlyApprovedOutbound mode.",
-    sources: &[
-        "seed 004: Data exfiltration prevention, Allow only approved outbound mode",
-        "facts §3.4, §5.1, §7",
-    ],
+    sources: &[doc!(
+        PLAN,
+        "Data exfiltration prevention, Allow only approved outbound mode"
+    )],
+    covers: &[],
     path: true,
 };
 

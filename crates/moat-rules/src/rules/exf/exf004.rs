@@ -16,10 +16,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Sharing assets from a secure workspace to a registry works only because the storage firewall lets the registry in; that is a deliberate way out of the workspace's data boundary, by design, to wherever the registry is used (a public registry in particular).",
     example: "storage_accounts: [{ name: wsstorage, network_rules: { default_action: Deny, resource_access_rules: [{ resource_type: Microsoft.MachineLearningServices/registries, name: contosoreg }] } }]",
     fix: "None needed if sharing is intended; otherwise remove the resource instance rule.",
-    sources: &[
-        "seed 000: Share assets from workspace to registry (storage resource instance for the registry)",
-        "facts §1.5",
-    ],
+    sources: &[doc!(
+        REG,
+        "Share assets from workspace to registry (storage resource instance for the registry)"
+    )],
+    covers: &[],
     path: false,
 };
 

@@ -21,7 +21,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "The key vault holds the storage connection string, the container registry passwords and the datastore connection strings. Whether it uses a private endpoint or a service endpoint, it must be in the same network as the workspace's private endpoint. With a workspace managed network the computes reach it from the managed network, so this rule applies to workspaces without one.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled, key_vault: kv }]\nkey_vaults: [{ name: kv, public_network_access: Disabled }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
     fix: "Create a private endpoint for the key vault (group vault, zone privatelink.vaultcore.azure.net) in the VNet of the workspace private endpoint, or admit that subnet through a Microsoft.KeyVault service endpoint.",
-    sources: &["seed 002: Secure Azure Key Vault", "facts §1.6, §6 item 38"],
+    sources: &[doc!(SWV, "Secure Azure Key Vault")],
+    covers: &[],
     path: true,
 };
 

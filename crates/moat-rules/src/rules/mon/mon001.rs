@@ -16,10 +16,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure Machine Learning supports Azure Monitor private link only in the Open access mode. Private Only also blocks every Azure Monitor resource outside the scope for all networks that share its DNS, which breaks the monitoring Azure ML relies on.",
     example: "monitor_private_link_scopes: [{ name: ampls, ingestion_access_mode: PrivateOnly }]",
     fix: "Set the scope's ingestion and query access modes to Open.",
-    sources: &[
-        "seed 002: Azure Monitor (use the open Private Link mode)",
-        "facts §1.8, §6 rules 50-51",
-    ],
+    sources: &[doc!(SWV, "Azure Monitor (use the open Private Link mode)")],
+    covers: &["§6.50"],
     path: false,
 };
 

@@ -16,10 +16,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "The managed network itself is free, but FQDN rules are enforced by an Azure Firewall that Azure creates with the first FQDN rule (Standard SKU unless firewall_sku is Basic) and bills to the workspace's subscription.",
     example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound, outbound_rules: [{ name: pypi, type: FQDN, destination: pypi.org }] } }]",
     fix: "None needed; budget for the firewall, or choose firewall_sku: Basic where its limits suit.",
-    sources: &[
-        "seed 004: Comparison of configurations (extra costs for Azure Firewall and FQDN rules)",
-        "facts §5.7",
-    ],
+    sources: &[doc!(
+        PLAN,
+        "Comparison of configurations (extra costs for Azure Firewall and FQDN rules)"
+    )],
+    covers: &[],
     path: false,
 };
 

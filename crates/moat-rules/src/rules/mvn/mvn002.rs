@@ -18,9 +18,10 @@ static DOC: RuleDoc = RuleDoc {
     example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound, outbound_rules: [{ name: sftp, type: FQDN, destination: \"sftp.contoso.com:22\" }] } }]",
     fix: "Reach the resource over HTTPS (through a supported private endpoint target), or use a custom VNet for workloads that need other protocols.",
     sources: &[
-        "seed 004: Comparison of configurations (access to non-HTTPs endpoint resources isn't supported)",
-        "facts §1.1 (FQDN rules: ports 80 and 443 only), §5.4, §5.8",
+        doc!(MN, "Limitations"),
+        doc!(MN, "Configure an FQDN outbound rule"),
     ],
+    covers: &[],
     path: false,
 };
 

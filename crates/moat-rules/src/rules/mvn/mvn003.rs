@@ -20,10 +20,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "Allow only approved outbound blocks everything the managed network was not told about: Azure adds private endpoints to the workspace's own dependencies and the required service tags, and every other destination (a registry, a data store, a package index) needs a private endpoint, service tag or FQDN rule of its own.",
     example: "workspaces: [{ name: ws, image_build_compute: cpu, managed_network: { isolation_mode: AllowOnlyApprovedOutbound } }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute }]   # image builds need pypi.org",
     fix: "Add an outbound rule for the destination: a private endpoint rule for Azure resources, a service tag rule, or an FQDN rule (ports 80/443).",
-    sources: &[
-        "seed 004: Allow only approved outbound mode",
-        "facts §5.1-§5.3",
-    ],
+    sources: &[doc!(PLAN, "Allow only approved outbound mode")],
+    covers: &[],
     path: true,
 };
 

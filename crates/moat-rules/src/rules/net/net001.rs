@@ -16,10 +16,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure ML runs jobs in Docker containers on the compute nodes; Docker's default bridge uses 172.17.0.0/16, so addresses of the VNet in that range are shadowed by the bridge on the nodes and cannot be reached from containers.",
     example: "virtual_networks: [{ name: vnet, address_space: [172.17.0.0/16], subnets: [{ name: training, address_prefixes: [172.17.1.0/24] }] }]",
     fix: "Choose another address range for the VNet (and mind 172.16.0.0/16 if on-premises uses it).",
-    sources: &[
-        "seed 002: Prerequisites (do not use 172.17.0.0/16)",
-        "facts §1.9, §6 rule 2",
-    ],
+    sources: &[doc!(SWV, "Prerequisites (do not use 172.17.0.0/16)")],
+    covers: &["§6.2"],
     path: false,
 };
 

@@ -17,9 +17,10 @@ static DOC: RuleDoc = RuleDoc {
     example: "region: eastus\nworkspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, region: westeurope }]",
     fix: "Create the workspace's resources in its region.",
     sources: &[
-        "seed 004: recommended architectures (put all resources in the same region)",
-        "facts §6 rule 52, §7 (SEP and VNet in the same region)",
+        doc!(TRV, "Limitations"),
+        doc!(PLAN, "Recommended architecture"),
     ],
+    covers: &[],
     path: false,
 };
 

@@ -21,10 +21,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "Compute instances and clusters in your own VNet talk to the Azure ML service, Azure Batch, storage, Microsoft's container registry and Entra ID over these service tags; the NSG of their subnet and any firewall their routes lead to must let each flow out, or computes fail to start, jobs fail to run and images fail to pull. Where the documents give FQDNs instead of a tag (ml.azure.com and the AutoML CDN for Front Door, mcr.microsoft.com for the registry), those are accepted.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: deny-internet, priority: 4000, direction: Outbound, access: Deny, destination: Internet }] }]",
     fix: "Allow the service tag (and port) on the subnet's NSG and on the firewall the subnet routes through.",
-    sources: &[
-        "seed 002: Required public internet access",
-        "facts §3.1, §3.2, §3.4, §7 (FQDN alternatives), §12 C4-C8",
-    ],
+    sources: &[doc!(SWV, "Required public internet access")],
+    covers: &["§6.115"],
     path: true,
 };
 

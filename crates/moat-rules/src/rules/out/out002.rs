@@ -19,10 +19,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Conda and pip fetch package lists and files from these hosts on TCP 443. In a locked-down VNet or an approved-outbound managed network they must be allowed (firewall application rules, FQDN outbound rules), or installs fail; private feeds are the alternative.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false, uses: [install-packages] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], default_outbound_access: false }] }]",
     fix: "Allow the package hosts on the firewall (application rules on HTTPS 443) or as FQDN outbound rules of the managed network, or serve packages from a private feed.",
-    sources: &[
-        "seed 002: Required public internet access (hosts for packages)",
-        "facts §4.5, §5.3",
-    ],
+    sources: &[doc!(
+        SWV,
+        "Required public internet access (hosts for packages)"
+    )],
+    covers: &[],
     path: true,
 };
 

@@ -20,10 +20,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Connecting VS Code to a compute instance installs the VS Code server and the websocket server on the instance and downloads extensions: update.code.visualstudio.com, *.vo.msecnd.net, marketplace.visualstudio.com, vscode.blob.core.windows.net, *.gallerycdn.vsassets.io and raw.githubusercontent.com. Without them the remote connection cannot be set up.",
     example: "computes: [{ name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training, enable_node_public_ip: false, uses: [vscode] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], default_outbound_access: false }] }]",
     fix: "Allow the VS Code hosts on the firewall or as FQDN outbound rules of the managed network.",
-    sources: &[
-        "seed 002: Required public internet access (Visual Studio Code hosts)",
-        "facts §4.6",
-    ],
+    sources: &[doc!(
+        SWV,
+        "Required public internet access (Visual Studio Code hosts)"
+    )],
+    covers: &[],
     path: true,
 };
 

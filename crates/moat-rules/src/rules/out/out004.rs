@@ -21,10 +21,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure ML and Batch connect in to public-IP computes from addresses not known in advance; the replies must leave the way the requests came, straight to the internet. In a hub-spoke design that means a route for the AzureMachineLearning (and BatchNodeManagement) tags with next hop Internet, which opens a path around the firewall; without it the replies go to the firewall and are dropped. The no-public-IP option removes the requirement.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: spoke/training }]\nroute_tables: [{ name: rt, routes: [{ name: default, address_prefix: 0.0.0.0/0, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.100.0.4 }] }]",
     fix: "Recreate the computes without public IP; otherwise add routes for AzureMachineLearning and BatchNodeManagement.<region> with next hop Internet.",
-    sources: &[
-        "seed 004: Outbound access (public IP compute needs a UDR to skip the firewall)",
-        "facts §1.9, §3.5, §6 rule 60",
-    ],
+    sources: &[doc!(
+        PLAN,
+        "Outbound access (public IP compute needs a UDR to skip the firewall)"
+    )],
+    covers: &[],
     path: false,
 };
 

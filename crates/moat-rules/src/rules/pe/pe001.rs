@@ -22,10 +22,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "A private endpoint is only used when the resource's name resolves to its address. Azure writes those records into the private DNS zones named in the endpoint's zone group (for a workspace: privatelink.api.azureml.ms and privatelink.notebooks.azure.net); without a zone group, and without a zone or DNS server that answers the names otherwise, clients keep resolving the public endpoint.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
     fix: "Create the privatelink zones, link them to the VNet, and add them to the endpoint's DNS zone group (or add the records to the DNS that VNet uses).",
-    sources: &[
-        "seed 003: Create a workspace that uses a private endpoint (private DNS zone commands)",
-        "facts §2.1, §11 (403 troubleshooting)",
-    ],
+    sources: &[doc!(
+        PL,
+        "Create a workspace that uses a private endpoint (private DNS zone commands)"
+    )],
+    covers: &[],
     path: true,
 };
 

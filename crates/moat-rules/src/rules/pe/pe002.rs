@@ -16,7 +16,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "Only an approved connection carries traffic. An endpoint created with manual approval stays Pending until the owner of the target approves it, and every flow through it fails meanwhile.",
     example: "private_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, connection_state: Pending }]",
     fix: "Approve the private endpoint connection on the target resource (or create it with auto-approval).",
-    sources: &["seed 003: Create a workspace that uses a private endpoint"],
+    sources: &[doc!(PL, "Create a workspace that uses a private endpoint")],
+    covers: &[],
     path: false,
 };
 

@@ -20,10 +20,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "Once a workspace is behind a private endpoint, its computes talk to it through an endpoint they can reach. Compute targets created before the endpoint, or placed in a VNet that neither holds a workspace endpoint nor reaches one, stop working.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\ncomputes: [{ name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: other-vnet/training }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
     fix: "Move the compute into a VNet that reaches the workspace's private endpoint (or peer its VNet and link the privatelink zones), or add a workspace private endpoint in the compute's VNet.",
-    sources: &[
-        "seed 003: Add a private endpoint to a workspace (warning)",
-        "facts §6 item 9",
-    ],
+    sources: &[doc!(PL, "Add a private endpoint to a workspace (warning)")],
+    covers: &["§6.9"],
     path: true,
 };
 

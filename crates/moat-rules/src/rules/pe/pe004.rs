@@ -18,10 +18,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "With several workspace private endpoints, one of them must sit in the same VNet as the endpoints of the workspace's dependencies (a 'services' VNet); that is where the workspace communicates with them. Other VNets (for clients, for AKS) may hold only a workspace endpoint.",
     example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\nprivate_endpoints:\n  - { name: ws-pe-a, subnet: vnet-a/pe, target: workspace/ws, group_id: amlworkspace }\n  - { name: ws-pe-b, subnet: vnet-b/pe, target: workspace/ws, group_id: amlworkspace }\n  - { name: st-pe, subnet: vnet-c/pe, target: storage/st, group_id: blob }",
     fix: "Put one workspace private endpoint in the VNet that holds the storage, key vault and container registry endpoints (a shared 'services' VNet).",
-    sources: &[
-        "seed 003: Limitations (multiple private endpoints)",
-        "facts §6 item 7",
-    ],
+    sources: &[doc!(PL, "Limitations (multiple private endpoints)")],
+    covers: &["§6.7"],
     path: false,
 };
 

@@ -23,10 +23,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Every VNet that holds a workspace private endpoint must also reach the workspace's storage account, key vault and container registry — usually through private endpoints of their own in that VNet (the 'isolated clients' and 'isolated AKS' designs). A client VNet with only a workspace endpoint opens studio but cannot read data or images. The key vault is checked by KV001. With a workspace managed network the computes reach the dependencies from the managed network, so client VNets need the storage only.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\nprivate_endpoints: [{ name: client-ws-pe, subnet: client-vnet/pe, target: workspace/ws, group_id: amlworkspace }]\nclients: [{ name: datasci, location: vm/jumpbox }]",
     fix: "Create private endpoints for the workspace's storage account (blob and file) and container registry in that VNet, with their DNS zones linked.",
-    sources: &[
-        "seed 003: Multiple private endpoints (important note); Scenario: Isolated clients; Scenario: Isolated Azure Kubernetes Service",
-        "facts §6 item 8, §5.8 (studio with a managed network)",
-    ],
+    sources: &[doc!(
+        PL,
+        "Multiple private endpoints (important note); Scenario: Isolated clients; Scenario: Isolated Azure Kubernetes Service"
+    )],
+    covers: &["§6.8"],
     path: true,
 };
 

@@ -17,9 +17,10 @@ static DOC: RuleDoc = RuleDoc {
     example: "registries: [{ name: contosoreg }]\nvirtual_networks: [{ name: vnet, region: eastus, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]\nprivate_endpoints: [{ name: reg-pe, region: westeurope, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry }]",
     fix: "Recreate the private endpoint in the region of its VNet.",
     sources: &[
-        "seed 000: How to create a private endpoint, step 3",
-        "seed 003: Add a private endpoint to a workspace (portal)",
+        doc!(REG, "How to create a private endpoint, step 3"),
+        doc!(PL, "Add a private endpoint to a workspace (portal)"),
     ],
+    covers: &[],
     path: false,
 };
 

@@ -18,7 +18,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Registry assets are read from the blob service of the registry's storage account. An endpoint for file, queue, table or dfs does not carry those reads, so the registry's storage stays unreachable privately.",
     example: "registries: [{ name: contosoreg }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]\nprivate_endpoints: [{ name: reg-st-pe, subnet: vnet/pe, target: \"registry/contosoreg:storage\", group_id: file }]",
     fix: "Recreate the private endpoint with sub-resource blob.",
-    sources: &["seed 000: How to create a private endpoint for the Azure Storage Account, step 4"],
+    sources: &[doc!(
+        REG,
+        "How to create a private endpoint for the Azure Storage Account, step 4"
+    )],
+    covers: &[],
     path: false,
 };
 

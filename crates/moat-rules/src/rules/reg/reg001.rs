@@ -17,10 +17,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "Registry assets live in a storage account Azure creates for the registry (in azureml-rg-<name>_<guid>). Reaching the registry API is not enough: models, components and environments are read from that storage, over its own private endpoint (sub-resource blob) or its public endpoint.",
     example: "registries: [{ name: contosoreg, public_network_access: Disabled, storage: { public_network_access: Disabled } }]\nprivate_endpoints: [{ name: reg-pe, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry }]",
     fix: "Create a private endpoint to the registry's storage (sub-resource blob) in the VNet that uses the registry.",
-    sources: &[
-        "seed 000: Use assets from registry in workspace",
-        "seed 001",
-    ],
+    sources: &[doc!(REG, "Use assets from registry in workspace")],
+    covers: &[],
     path: true,
 };
 

@@ -17,10 +17,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "Environments and their images are stored in a container registry Azure creates for the registry; jobs and deployments pull from it over its own private endpoint or its public endpoint.",
     example: "registries: [{ name: contosoreg, public_network_access: Disabled, acr: { public_network_access: Disabled } }]\nprivate_endpoints: [{ name: reg-pe, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry }]",
     fix: "Create a private endpoint to the registry's container registry (sub-resource registry) in the VNet that uses the registry.",
-    sources: &[
-        "seed 000: Use assets from registry in workspace",
-        "seed 001",
-    ],
+    sources: &[doc!(REG, "Use assets from registry in workspace")],
+    covers: &[],
     path: true,
 };
 

@@ -16,11 +16,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "A registry keeps its assets in a storage account and a container registry that Azure creates in azureml-rg-<registry>_<guid>. Closing the registry's own endpoint leaves those two open unless their public access is disabled too, so models and images stay downloadable from the internet.",
     example: "registries: [{ name: contosoreg, public_network_access: Disabled, storage: { public_network_access: Enabled }, acr: { public_network_access: Disabled } }]",
     fix: "Disable public network access on the registry's storage account and container registry as well (they are in the managed resource group azureml-rg-<registry>_<guid>).",
-    sources: &[
-        "seed 000: How to create a private endpoint, step 8",
-        "seed 001",
-        "facts §1.4, §6 item 94",
-    ],
+    sources: &[doc!(REG, "How to create a private endpoint, step 8")],
+    covers: &["§6.94"],
     path: false,
 };
 

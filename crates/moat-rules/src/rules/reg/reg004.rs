@@ -20,11 +20,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Environment images live in the registry's managed container registry. The documents state that creating an environment asset is not supported in a private registry whose container registry has public access disabled; the workaround is to create the environment in a workspace and share it. An error when a client declares the operation registry.create-environment; a warning when it declares only registry.create-from-local, since the input does not say which asset kinds it creates.",
     example: "registries: [{ name: contosoreg, public_network_access: Disabled, acr: { public_network_access: Disabled } }]\nclients: [{ name: datasci, location: internet, operations: [registry.create-from-local, registry.create-environment] }]",
     fix: "Create the environment in a workspace and share it to the registry.",
-    sources: &[
-        "seed 000: Create assets in registry from local files (note)",
-        "seed 001",
-        "facts §6 item 90",
-    ],
+    sources: &[doc!(
+        REG,
+        "Create assets in registry from local files (note)"
+    )],
+    covers: &["§6.90"],
     path: false,
 };
 

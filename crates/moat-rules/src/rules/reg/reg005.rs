@@ -20,11 +20,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Sharing copies the asset out of the workspace's storage account, read by the registry's service. Data exfiltration protection refuses that read when the account's public access is Disabled. The documented set-up is public access 'Enabled from selected virtual networks and IP addresses' with a resource instance of type Microsoft.MachineLearningServices/registries naming the target registry; the trusted-services exception is not what the documents prescribe.",
     example: "workspaces: [{ name: ws, storage_account: st, shares_to: [{ registry: contosoreg }] }]\nregistries: [{ name: contosoreg }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]",
     fix: "On the workspace storage account, set public network access to 'Enabled from selected virtual networks and IP addresses' and add a resource instance rule for Microsoft.MachineLearningServices/registries naming the registry.",
-    sources: &[
-        "seed 000: Share assets from workspace to registry (both scenarios)",
-        "seed 001",
-        "facts §6 item 89",
-    ],
+    sources: &[doc!(
+        REG,
+        "Share assets from workspace to registry (both scenarios)"
+    )],
+    covers: &["§6.89"],
     path: false,
 };
 

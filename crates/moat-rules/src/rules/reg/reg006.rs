@@ -16,10 +16,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "Models, environments and data can be shared from a workspace to a registry; components cannot — sharing a component is not supported.",
     example: "workspaces: [{ name: ws, shares_to: [{ registry: contosoreg, assets: [component] }] }]\nregistries: [{ name: contosoreg }]",
     fix: "Create the component in the registry directly.",
-    sources: &[
-        "seed 000: Share assets from workspace to registry (note)",
-        "facts §6 item 88",
-    ],
+    sources: &[doc!(REG, "Share assets from workspace to registry (note)")],
+    covers: &["§6.88"],
     path: false,
 };
 

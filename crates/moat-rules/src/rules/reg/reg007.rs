@@ -18,11 +18,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "A private registry answers only through its private endpoints, and its name resolves only through the privatelink.api.azureml.ms zone. Clients must be on the VNet the registry's endpoint is in: through a VPN gateway (point-to-site or site-to-site), ExpressRoute, or a jump box reached through Azure Bastion.",
     example: "registries: [{ name: contosoreg, public_network_access: Disabled }]\nclients: [{ name: laptop, location: internet, operations: [registry.create-from-local] }]",
     fix: "Connect the client to the VNet with the registry's private endpoint: a VPN gateway, ExpressRoute, or a Bastion jump box in that VNet.",
-    sources: &[
-        "seed 000: Create assets in registry from local files; Securely connect to your registry",
-        "seed 001",
-        "facts §6 item 91",
-    ],
+    sources: &[doc!(
+        REG,
+        "Create assets in registry from local files; Securely connect to your registry"
+    )],
+    covers: &["§6.91"],
     path: true,
 };
 

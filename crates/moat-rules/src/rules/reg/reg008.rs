@@ -16,11 +16,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Creating assets in a registry from local files is authorised by Azure RBAC on the registry: the identity used (a data scientist's Microsoft Entra user, for instance) needs the AzureML Registry User role, or Owner or Contributor. The network path alone is not enough.",
     example: "registries: [{ name: contosoreg }]\nclients: [{ name: datasci, location: internet, operations: [registry.create-from-local] }]",
     fix: "Assign the AzureML Registry User role on the registry to the identity.",
-    sources: &[
-        "seed 000: Create assets in registry from local files (public registry scenario)",
-        "seed 001",
-        "facts §6 item 93",
-    ],
+    sources: &[doc!(
+        REG,
+        "Create assets in registry from local files (public registry scenario)"
+    )],
+    covers: &["§6.93"],
     path: false,
 };
 

@@ -22,10 +22,13 @@ static DOC: RuleDoc = RuleDoc {
     example: "workspaces: [{ name: ws, uses_registries: [contosoreg] }]\nregistries: [{ name: contosoreg }]\nnetwork_security_groups: [{ name: nsg, rules: [{ name: deny, priority: 100, direction: Outbound, access: Deny }] }]",
     fix: "Allow the four service tags on the compute subnet's NSG and on the firewall.",
     sources: &[
-        "seed 000: Outbound network configuration to access any Azure Machine Learning registry",
-        "seed 001",
-        "seed 002",
+        doc!(
+            REG,
+            "Outbound network configuration to access any Azure Machine Learning registry"
+        ),
+        doc!(SWV),
     ],
+    covers: &[],
     path: true,
 };
 

@@ -20,7 +20,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "There is no public resource-specific name for a registry that Azure DNS resolves recursively: only the privatelink.api.azureml.ms zone answers it. A VNet without the zone linked, or a custom DNS server without a forwarder to 168.63.129.16, cannot find the registry.",
     example: "registries: [{ name: contosoreg, public_network_access: Disabled }]\nprivate_endpoints: [{ name: reg-pe, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry }]\nprivate_dns_zones: [{ name: privatelink.api.azureml.ms }]",
     fix: "Link privatelink.api.azureml.ms to the VNet (with the endpoint's zone group), or forward api.azureml.ms from the custom DNS server to 168.63.129.16.",
-    sources: &["seed 000: How to find the registry's fully qualified domain name"],
+    sources: &[doc!(
+        REG,
+        "How to find the registry's fully qualified domain name"
+    )],
+    covers: &["§6.95", "§10.registry-fqdn"],
     path: true,
 };
 

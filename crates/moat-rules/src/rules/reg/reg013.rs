@@ -28,10 +28,10 @@ static DOC: RuleDoc = RuleDoc {
     example: "workspaces: [{ name: ws, uses_registries: [azureml] }]\nregistries: [{ name: azureml }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }]\ncomputes: [{ name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: vnet/training }]",
     fix: "Add a Microsoft.Storage service endpoint and a service endpoint policy with the /services/Azure/MachineLearning alias (plus the workspace's own storage) to the compute subnet, and drop the open Storage outbound.",
     sources: &[
-        "seed 000: Data exfiltration protection",
-        "seed 004: Data exfiltration prevention",
-        "facts §7",
+        doc!(REG, "Data exfiltration protection"),
+        doc!(PLAN, "Data exfiltration prevention"),
     ],
+    covers: &["§7.sep-system-registry"],
     path: false,
 };
 

@@ -18,10 +18,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "When studio is used and the storage account uses a private endpoint, the workspace private endpoint and the storage private endpoint must be in the same VNet (subnets may differ); otherwise studio cannot work with the data.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\nprivate_endpoints:\n  - { name: ws-pe, subnet: client-vnet/pe, target: workspace/ws, group_id: amlworkspace }\n  - { name: st-pe, subnet: vnet/pe, target: storage/st, group_id: blob }\nclients: [{ name: datasci, location: vm/jumpbox, operations: [studio.open] }]",
     fix: "Create a private endpoint for the storage account in the VNet of the workspace private endpoint studio users come through (any subnet).",
-    sources: &[
-        "seed 002: Limitations, Azure storage account (private endpoint)",
-        "facts §6 item 22",
-    ],
+    sources: &[doc!(
+        SWV,
+        "Limitations, Azure storage account (private endpoint)"
+    )],
+    covers: &["§6.22"],
     path: false,
 };
 

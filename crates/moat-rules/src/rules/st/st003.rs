@@ -22,10 +22,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Each storage service has its own private endpoint and its own DNS name. Azure Machine Learning uses blob and file on the default storage; queue and table are needed only by ParallelRunStep pipelines and batch deployments. A missing sub-resource leaves that service on the public endpoint, which the storage firewall refuses.",
     example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]\nprivate_endpoints: [{ name: st-blob, subnet: vnet/pe, target: storage/st, group_id: blob }]",
     fix: "Add private endpoints for the missing sub-resources of the storage account in that VNet.",
-    sources: &[
-        "seed 002: Secure Azure storage accounts (private endpoint: blob, file, queue, table)",
-        "facts §6 item 23, §5.3",
-    ],
+    sources: &[doc!(
+        SWV,
+        "Secure Azure storage accounts (private endpoint: blob, file, queue, table)"
+    )],
+    covers: &["§6.23"],
     path: false,
 };
 

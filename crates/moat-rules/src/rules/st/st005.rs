@@ -18,10 +18,11 @@ static DOC: RuleDoc = RuleDoc {
     why: "Compute instances and clusters mount the default storage's file share over SMB on TCP 445. When a firewall is on the path to the storage private endpoints (a route through a hub appliance), port 445 must be allowed there as well as 443.",
     example: "workspaces: [{ name: ws, storage_account: st }]\ncomputes: [{ name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: spoke/training }]\nroute_tables: [{ name: rt, routes: [{ name: pe-via-fw, address_prefix: 10.1.3.0/24, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.100.0.4 }] }]",
     fix: "Allow TCP 445 from the compute subnets to the storage private endpoints on the firewall.",
-    sources: &[
-        "seed 002: Required public internet access (Storage.region, 445 note)",
-        "facts §3.2, §6 item 55",
-    ],
+    sources: &[doc!(
+        SWV,
+        "Required public internet access (Storage.region, 445 note)"
+    )],
+    covers: &[],
     path: true,
 };
 

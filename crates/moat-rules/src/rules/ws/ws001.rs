@@ -21,10 +21,11 @@ static DOC: RuleDoc = RuleDoc {
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nclients: [{ name: alice, location: internet }]",
     fix: "Give the clients a private path: a VPN gateway, ExpressRoute, or a jump box in a VNet with a workspace private endpoint.",
     sources: &[
-        "seed 002: Securely connect to your workspace",
-        "seed 003",
-        "seed 000",
+        doc!(SWV, "Securely connect to your workspace"),
+        doc!(PL),
+        doc!(REG),
     ],
+    covers: &[],
     path: true,
 };
 

@@ -22,10 +22,13 @@ static DOC: RuleDoc = RuleDoc {
     example: "workspaces: [{ name: ws, public_network_access: Enabled, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]",
     fix: "Disable public network access on the workspace, or give the people who use it a private path (VPN, ExpressRoute, or a jump box in the VNet).",
     sources: &[
-        "seed 003: Enable public access (warning on connecting over the public endpoint)",
-        "seed 003: Limitations",
-        "facts §6 item 12",
+        doc!(
+            PL,
+            "Enable public access (warning on connecting over the public endpoint)"
+        ),
+        doc!(PL, "Limitations"),
     ],
+    covers: &["§6.12"],
     path: false,
 };
 

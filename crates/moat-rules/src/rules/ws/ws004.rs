@@ -18,7 +18,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "Deleting a workspace's private endpoints takes it out of the VNets they were in; it does not open the public endpoint. Such a workspace answers nobody until a private endpoint is added again or public network access is set to Enabled.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]",
     fix: "If the workspace is meant to be public, set public network access to Enabled; otherwise add a private endpoint in the clients' VNet.",
-    sources: &["seed 003: Remove a private endpoint", "facts §6 item 10"],
+    sources: &[doc!(PL, "Remove a private endpoint")],
+    covers: &["§6.10"],
     path: false,
 };
 

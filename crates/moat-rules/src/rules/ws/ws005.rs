@@ -16,7 +16,8 @@ static DOC: RuleDoc = RuleDoc {
     why: "Private endpoints carry the data plane only: studio, the workspace APIs, the SDK. Management operations — creating, updating or deleting compute, deleting the workspace — go to Azure Resource Manager over the public internet whatever the private endpoints, so the people and pipelines that perform them need to reach management.azure.com.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]",
     fix: "Nothing to change; allow AzureResourceManager (management.azure.com) for whoever manages the workspace.",
-    sources: &["seed 003: Limitations (control plane)", "facts §6 item 3"],
+    sources: &[doc!(PL, "Limitations (control plane)")],
+    covers: &["§6.3"],
     path: false,
 };
 

@@ -18,10 +18,10 @@ static DOC: RuleDoc = RuleDoc {
     example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled }]",
     fix: "Create a CPU compute cluster in the workspace and set it as image_build_compute.",
     sources: &[
-        "seed 002: Azure Container Registry prerequisites",
-        "seed 002: Enable Azure Container Registry (ACR), step 4",
-        "facts §6 item 43",
+        doc!(SWV, "Azure Container Registry prerequisites"),
+        doc!(SWV, "Enable Azure Container Registry (ACR), step 4"),
     ],
+    covers: &["§6.43"],
     path: false,
 };
 

@@ -500,6 +500,19 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                 Ok(t) => t,
                 Err(e) => {
                     eprintln!("error: {e}");
+                    // A misspelt end: the closest address of the deployment, if one is close.
+                    let known = moat_rules::check::addresses(&loaded.topology);
+                    for a in [q.from.to_string(), q.to.to_string()] {
+                        let base = a.split(':').next().unwrap_or(&a).to_string();
+                        if !known.contains(&base)
+                            && let Some(s) = moat_model::suggest::did_you_mean(
+                                &base,
+                                known.iter().map(String::as_str),
+                            )
+                        {
+                            eprintln!("  help: did you mean `{s}` instead of `{base}`?");
+                        }
+                    }
                     return BAD_INPUT;
                 }
             };

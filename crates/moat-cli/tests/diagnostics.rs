@@ -113,3 +113,23 @@ fn thousands_of_errors_are_capped_in_text_and_complete_in_json() {
     assert_eq!(v["diagnostics"].as_array().unwrap().len(), 4000);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_misspelt_address_gets_a_suggestion() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let example = root.join("examples/private-registry");
+    let o = moat(&[
+        "trace",
+        path(&example),
+        "--from",
+        "compute/cpu-clustr",
+        "--to",
+        "workspace/ws",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err,
+        "error: compute `cpu-clustr` is not in the topology\n  help: did you mean `compute/cpu-cluster` instead of `compute/cpu-clustr`?\n"
+    );
+}

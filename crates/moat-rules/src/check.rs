@@ -142,6 +142,64 @@ pub fn tags_of<'t>(t: &'t Topology, resource: &str) -> Option<&'t BTreeMap<Strin
     }
 }
 
+/// The addresses of the resources a flow can start or end at (`compute/cpu-cluster`,
+/// `subnet/vnet/training`), for suggesting one when an address is misspelt.
+pub fn addresses(t: &Topology) -> Vec<String> {
+    let mut v = Vec::new();
+    let mut add = |kind: &str, names: Vec<&str>| {
+        v.extend(names.into_iter().map(|n| format!("{kind}/{n}")));
+    };
+    add(
+        "workspace",
+        t.workspaces.iter().map(|x| x.name.as_str()).collect(),
+    );
+    add(
+        "registry",
+        t.registries.iter().map(|x| x.name.as_str()).collect(),
+    );
+    add(
+        "storage",
+        t.storage_accounts.iter().map(|x| x.name.as_str()).collect(),
+    );
+    add(
+        "keyvault",
+        t.key_vaults.iter().map(|x| x.name.as_str()).collect(),
+    );
+    add(
+        "acr",
+        t.container_registries
+            .iter()
+            .map(|x| x.name.as_str())
+            .collect(),
+    );
+    add(
+        "compute",
+        t.computes.iter().map(|x| x.name.as_str()).collect(),
+    );
+    add(
+        "aks",
+        t.aks_clusters.iter().map(|x| x.name.as_str()).collect(),
+    );
+    add(
+        "online-endpoint",
+        t.online_endpoints.iter().map(|x| x.name.as_str()).collect(),
+    );
+    add(
+        "client",
+        t.clients.iter().map(|x| x.name.as_str()).collect(),
+    );
+    add(
+        "vm",
+        t.virtual_machines.iter().map(|x| x.name.as_str()).collect(),
+    );
+    for n in &t.virtual_networks {
+        for s in &n.subnets {
+            v.push(format!("subnet/{}/{}", n.name, s.name));
+        }
+    }
+    v
+}
+
 /// The reason a resource's tags give for ignoring `code`, if they do. Two spellings:
 /// `moat:ignore: "REG009, EXF001: reason"` and `moat:ignore:REG009: reason`.
 pub fn ignore_reason(tags: &BTreeMap<String, String>, code: &str) -> Option<String> {

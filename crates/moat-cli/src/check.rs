@@ -27,6 +27,13 @@ pub struct CheckArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output_file: Option<PathBuf>,
+    /// Report and fail only on findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record today's findings in this file (a baseline for --baseline), then report as usual
+    /// and exit 0.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
     /// Print the number of findings per rule instead of the findings.
     #[arg(long)]
     statistics: bool,
@@ -158,8 +165,41 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
         SeverityArg::Info => Severity::Info,
     };
     // Every finding is reported; the threshold decides only the exit status.
-    let findings: Vec<Finding> = moat_rules::check::run(&cx, &sel);
-    let summary = moat_rules::check::summary(&findings);
+    let mut findings: Vec<Finding> = moat_rules::check::run(&cx, &sel);
+    let mut recorded = false;
+    if let Some(p) = &args.write_baseline {
+        match crate::baseline::write(p, &findings) {
+            Ok(n) => {
+                eprintln!(
+                    "recorded {} in {}",
+                    moat_report::check::count(n as u64, "finding", "findings"),
+                    p.display()
+                );
+                recorded = true;
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return BAD_INPUT;
+            }
+        }
+    }
+    let mut in_baseline = 0;
+    if let Some(p) = &args.baseline {
+        match crate::baseline::apply(p, findings) {
+            Ok((fresh, known)) => {
+                findings = fresh;
+                in_baseline = known;
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return BAD_INPUT;
+            }
+        }
+    }
+    let mut summary = moat_rules::check::summary(&findings);
+    if args.baseline.is_some() {
+        summary["baseline"] = serde_json::json!(in_baseline);
+    }
     let report = match args.format {
         CheckFormat::Text => {
             if !ctx.quiet {
@@ -189,7 +229,7 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
     let failing = findings
         .iter()
         .any(|f| f.suppressed.is_none() && f.severity >= threshold);
-    if failing && !args.exit_zero {
+    if failing && !args.exit_zero && !recorded {
         FINDINGS
     } else {
         OK

@@ -1,5 +1,6 @@
 //! The `moat` command line.
 
+mod baseline;
 mod check;
 mod render;
 

@@ -256,3 +256,110 @@ fn statistics_count_findings_per_rule() {
     assert_eq!(row["severity"], "info");
     assert_eq!(row["name"], "control-plane-is-public");
 }
+
+#[test]
+fn a_baseline_hides_recorded_findings_across_line_moves_and_fails_on_new_ones() {
+    let dir = scratch("baseline");
+    let src = root().join("examples/hub-spoke-firewall/topology.yaml");
+    let topo = dir.join("topology.yaml");
+    let text = std::fs::read_to_string(&src).unwrap();
+    std::fs::write(&topo, &text).unwrap();
+    let base = dir.join("moat-baseline.json");
+    let (t, b) = (topo.to_str().unwrap(), base.to_str().unwrap());
+
+    let o = moat(&["check", t, "--write-baseline", b]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "recording accepts today's findings"
+    );
+    assert!(
+        stderr(&o).contains(&format!("recorded 3 findings in {b}")),
+        "{}",
+        stderr(&o)
+    );
+
+    // The same deployment with every resource three lines further down.
+    std::fs::write(&topo, format!("# moved\n\n\n{text}")).unwrap();
+    let o = moat(&["check", t, "--baseline", b]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(
+        stdout(&o),
+        "0 errors, 0 warnings, 0 info, 3 in the baseline (not shown)\n"
+    );
+
+    // A finding the baseline does not hold is reported and fails the run.
+    let mut recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&base).unwrap()).unwrap();
+    recorded["findings"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|f| f["code"] != "EXF001");
+    std::fs::write(&base, recorded.to_string()).unwrap();
+    let o = moat(&["check", t, "--baseline", b, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["EXF001"]);
+    assert_eq!(v["summary"]["baseline"], 2);
+
+    std::fs::write(&base, "not json").unwrap();
+    assert_eq!(moat(&["check", t, "--baseline", b]).status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn every_finding_says_whether_it_is_decided() {
+    // Without its parameters and region, the secure quickstart leaves flows undecided.
+    let template = "../shared/corpus/qs-e2e-secure/quickstarts/microsoft.machinelearningservices/machine-learning-end-to-end-secure/azuredeploy.json";
+    let o = moat(&["check", template, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["certainty"] == "definite" || f["certainty"] == "undecided")
+    );
+    let undecided: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["certainty"] == "undecided")
+        .collect();
+    assert!(!undecided.is_empty());
+    for f in &undecided {
+        assert!(!f["needs"].as_array().unwrap().is_empty(), "{f}");
+        assert_ne!(
+            f["severity"], "error",
+            "an undecided finding is not an error: {f}"
+        );
+    }
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f["certainty"] == "definite")
+            .all(|f| f["needs"].is_null())
+    );
+    let o = moat(&["check", template, "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(
+        sarif_errors(&sarif).is_empty(),
+        "{:#?}",
+        sarif_errors(&sarif)
+    );
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let sarif_undecided = results
+        .iter()
+        .filter(|r| r["properties"]["certainty"] == "undecided")
+        .count();
+    assert_eq!(sarif_undecided, undecided.len());
+    assert!(
+        results
+            .iter()
+            .filter(|r| r["properties"]["certainty"] == "undecided")
+            .all(|r| r["level"] != "error")
+    );
+}

@@ -64,6 +64,15 @@ pub fn render_text(findings: &[Finding], style: Style, show_traces: bool) -> Str
     o
 }
 
+/// Whether a finding is established (`definite`) or stands only because the input leaves a
+/// flow undecided (`undecided`), with what the model lacks to decide it.
+pub fn certainty(f: &Finding) -> (&'static str, Vec<String>) {
+    match &f.trace {
+        Some(t) if t.verdict == moat_engine::Verdict::Unknown => ("undecided", t.missing.clone()),
+        _ => ("definite", Vec::new()),
+    }
+}
+
 /// `n` and the noun, in the singular for one.
 pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -80,6 +89,9 @@ pub fn summary_line(summary: &Value, input_warnings: usize, style: Style) -> Str
     );
     if n("suppressed") > 0 {
         s += &format!(", {} suppressed", n("suppressed"));
+    }
+    if n("baseline") > 0 {
+        s += &format!(", {} in the baseline (not shown)", n("baseline"));
     }
     if input_warnings > 0 {
         s += &format!(
@@ -99,6 +111,18 @@ pub fn summary_line(summary: &Value, input_warnings: usize, style: Style) -> Str
 /// `{"findings": [...], "summary": {...}, "diagnostics": [...]}`: the diagnostics are the
 /// input's (load errors when nothing could be checked, warnings otherwise).
 pub fn render_json(findings: &[Finding], summary: &Value, diagnostics: &[Diagnostic]) -> String {
+    let findings: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
+            let (certainty, needs) = certainty(f);
+            v["certainty"] = json!(certainty);
+            if !needs.is_empty() {
+                v["needs"] = json!(needs);
+            }
+            v
+        })
+        .collect();
     let v = json!({ "findings": findings, "summary": summary, "diagnostics": diagnostics });
     serde_json::to_string_pretty(&v).unwrap_or_default()
 }

@@ -1,8 +1,8 @@
 //! Findings of `moat check` as SARIF 2.1.0, for code scanning.
 
-use crate::check::{level, rule_markdown};
+use crate::check::{certainty, level, rule_markdown};
 use moat_model::{Diagnostic, Level};
-use moat_rules::{Finding, RuleDoc};
+use moat_rules::{Finding, RuleDoc, Severity};
 use serde_json::{Value, json};
 
 /// A physical location in SARIF; a position only when the line is known.
@@ -67,9 +67,16 @@ pub fn render_sarif(
                 Some(a) => (a.file.clone(), 1, 1),
                 None => (input.to_string(), 1, 1),
             };
+            // An undecided finding is never more than a warning: nothing is established.
+            let (certainty, needs) = certainty(f);
+            let level = if certainty == "undecided" && f.severity == Severity::Error {
+                "warning"
+            } else {
+                level(f.severity)
+            };
             let mut r = json!({
                 "ruleId": f.code,
-                "level": level(f.severity),
+                "level": level,
                 "message": { "text": format!("{}: {} Fix: {}", f.resource, f.message, f.fix) },
                 "locations": [{
                     "physicalLocation": {
@@ -78,7 +85,7 @@ pub fn render_sarif(
                     },
                     "logicalLocations": [{ "name": f.resource, "kind": "resource" }]
                 }],
-                "properties": { "resource": f.resource, "fix": f.fix }
+                "properties": { "resource": f.resource, "fix": f.fix, "certainty": certainty, "needs": needs }
             });
             if let Some(i) = rule_index(f.code) {
                 r["ruleIndex"] = json!(i);

@@ -16,4 +16,5 @@ pub mod st;
 pub mod util;
 pub mod util_core;
 pub mod util_infra;
+pub mod util_items;
 pub mod ws;

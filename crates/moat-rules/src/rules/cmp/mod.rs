@@ -9,6 +9,8 @@ pub mod cmp004;
 pub mod cmp005;
 pub mod cmp006;
 pub mod cmp007;
+pub mod cmp008;
+pub mod cmp009;
 
 /// The CMP rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -20,5 +22,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &cmp005::RULE,
         &cmp006::RULE,
         &cmp007::RULE,
+        &cmp008::RULE,
+        &cmp009::RULE,
     ]
 }

@@ -4,8 +4,17 @@ use crate::rule::Rule;
 
 pub mod dns001;
 pub mod dns002;
+pub mod dns003;
+pub mod dns004;
+pub mod dns005;
 
 /// The DNS rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
-    vec![&dns001::RULE, &dns002::RULE]
+    vec![
+        &dns001::RULE,
+        &dns002::RULE,
+        &dns003::RULE,
+        &dns004::RULE,
+        &dns005::RULE,
+    ]
 }

@@ -5,8 +5,18 @@ use crate::rule::Rule;
 pub mod ep001;
 pub mod ep002;
 pub mod ep003;
+pub mod ep004;
+pub mod ep005;
+pub mod ep006;
 
 /// The EP rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
-    vec![&ep001::RULE, &ep002::RULE, &ep003::RULE]
+    vec![
+        &ep001::RULE,
+        &ep002::RULE,
+        &ep003::RULE,
+        &ep004::RULE,
+        &ep005::RULE,
+        &ep006::RULE,
+    ]
 }

@@ -5,8 +5,20 @@ use crate::rule::Rule;
 pub mod mvn001;
 pub mod mvn002;
 pub mod mvn003;
+pub mod mvn004;
+pub mod mvn005;
+pub mod mvn006;
+pub mod mvn007;
 
 /// The MVN rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
-    vec![&mvn001::RULE, &mvn002::RULE, &mvn003::RULE]
+    vec![
+        &mvn001::RULE,
+        &mvn002::RULE,
+        &mvn003::RULE,
+        &mvn004::RULE,
+        &mvn005::RULE,
+        &mvn006::RULE,
+        &mvn007::RULE,
+    ]
 }

@@ -9,6 +9,8 @@ pub mod pe004;
 pub mod pe005;
 pub mod pe006;
 pub mod pe007;
+pub mod pe008;
+pub mod pe009;
 
 /// The PE rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -20,5 +22,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &pe005::RULE,
         &pe006::RULE,
         &pe007::RULE,
+        &pe008::RULE,
+        &pe009::RULE,
     ]
 }

@@ -15,6 +15,7 @@ pub mod reg010;
 pub mod reg011;
 pub mod reg012;
 pub mod reg013;
+pub mod reg014;
 
 /// The REG rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -32,5 +33,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &reg011::RULE,
         &reg012::RULE,
         &reg013::RULE,
+        &reg014::RULE,
     ]
 }

@@ -7,6 +7,7 @@ pub mod st002;
 pub mod st003;
 pub mod st004;
 pub mod st005;
+pub mod st006;
 
 /// The ST rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -16,5 +17,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &st003::RULE,
         &st004::RULE,
         &st005::RULE,
+        &st006::RULE,
     ]
 }

@@ -8,6 +8,9 @@ pub mod ws003;
 pub mod ws004;
 pub mod ws005;
 pub mod ws006;
+pub mod ws007;
+pub mod ws008;
+pub mod ws009;
 
 /// The WS rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -18,5 +21,8 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &ws004::RULE,
         &ws005::RULE,
         &ws006::RULE,
+        &ws007::RULE,
+        &ws008::RULE,
+        &ws009::RULE,
     ]
 }

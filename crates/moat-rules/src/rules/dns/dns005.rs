@@ -1,0 +1,50 @@
+//! DNS005 zone-group-too-many-zones.
+
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+
+/// The rule.
+pub struct Dns005;
+/// Its registration.
+pub static RULE: Dns005 = Dns005;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "DNS005",
+    name: "zone-group-too-many-zones",
+    severity: Severity::Error,
+    what: "A private endpoint's DNS zone group names more than 5 zones.",
+    why: "A private endpoint has one DNS zone group, and a zone group holds at most 5 private DNS zones; a larger group fails to create, and the endpoint's names are then in no zone.",
+    example: "private_endpoints: [{ name: ampls-pe, subnet: vnet/pe, target: ampls/scope, group_id: azuremonitor, dns_zone_group: [z1, z2, z3, z4, z5, z6] }]",
+    fix: "Keep at most 5 zones in the group: only the zones the endpoint's sub-resource needs.",
+    sources: &[doc!(LIMITS, "Azure Private Link limits")],
+    covers: &["§6.105"],
+    path: false,
+};
+
+/// Most zones one zone group holds.
+const MAX_ZONES: usize = 5;
+
+impl Rule for Dns005 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for p in
+            cx.t.private_endpoints
+                .iter()
+                .filter(|p| p.dns_zone_group.len() > MAX_ZONES)
+        {
+            out.push(Finding::new(
+                &DOC,
+                format!("private-endpoint/{}", p.name),
+                format!(
+                    "the zone group of private endpoint {} names {} zones (at most {MAX_ZONES})",
+                    p.name,
+                    p.dns_zone_group.len()
+                ),
+                DOC.fix,
+                &p.at,
+            ));
+        }
+    }
+}

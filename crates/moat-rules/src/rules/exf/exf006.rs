@@ -1,0 +1,72 @@
+//! EXF006 policy-blocks-workspace-storage.
+
+use crate::rules::util::compute_at;
+use crate::rules::util_core::trace_finding;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::{Address, Kind};
+use moat_packets::Protocol;
+
+/// The rule.
+pub struct Exf006;
+/// Its registration.
+pub static RULE: Exf006 = Exf006;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "EXF006",
+    name: "policy-blocks-workspace-storage",
+    severity: Severity::Error,
+    what: "A compute reaches its workspace's default storage through a service endpoint whose policy does not list that account (path).",
+    why: "A service endpoint policy denies every storage account it does not list. The workspace's default storage must be in the policy (service Microsoft.Storage, scope single account) unless the compute reaches it through a private endpoint, which the policy does not filter; otherwise jobs cannot read or write their data.",
+    example: "service_endpoint_policies: [{ name: ml-sep, definitions: [{ service: Global, service_resources: [/services/Azure/MachineLearning] }] }]\nvirtual_networks: [{ name: vnet, subnets: [{ name: training, address_prefixes: [10.0.1.0/24], service_endpoints: [Microsoft.Storage], service_endpoint_policies: [ml-sep] }] }]",
+    fix: "Add the workspace's default storage account to the service endpoint policy, or reach it through a private endpoint.",
+    sources: &[doc!(
+        EXF,
+        "Enable storage endpoint for the subnet (service endpoint policy)"
+    )],
+    covers: &["§7.sep-missing-default-storage", "§6.110"],
+    path: true,
+};
+
+impl Rule for Exf006 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for c in cx.t.computes.iter().filter(|c| c.subnet.is_some()) {
+            let Some(&wi) = cx.e.ix.workspaces.get(&c.workspace) else {
+                continue;
+            };
+            let Some(st) = &cx.t.workspaces[wi].storage_account else {
+                continue;
+            };
+            let from = Address::Resource {
+                kind: Kind::Compute,
+                name: c.name.clone(),
+                sub: None,
+            };
+            let to = Address::Resource {
+                kind: Kind::Storage,
+                name: st.clone(),
+                sub: Some("blob".into()),
+            };
+            let Some(t) = cx.trace(from, to, Protocol::TCP, 443) else {
+                continue;
+            };
+            if t.blocked_by.as_ref().map(|h| h.code) != Some("SEP_DENY") {
+                continue;
+            }
+            let what = format!(
+                "compute {} → default storage {st} of workspace {} (service endpoint policy)",
+                c.name, c.workspace
+            );
+            out.push(trace_finding(
+                &DOC,
+                format!("compute/{}", c.name),
+                what,
+                t,
+                &compute_at(cx, &c.name),
+            ));
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! PE008 endpoint-subnet-network-policies.
+
+use crate::rules::util_items::subnet;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::{Address, Kind};
+use moat_model::enums::PrivateEndpointNetworkPolicies;
+
+/// The rule.
+pub struct Pe008;
+/// Its registration.
+pub static RULE: Pe008 = Pe008;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "PE008",
+    name: "endpoint-subnet-network-policies",
+    severity: Severity::Warning,
+    what: "A workspace private endpoint is in a subnet whose private endpoint network policies are not Disabled.",
+    why: "The workspace private link documentation asks to disable private endpoint network policies on the endpoint's subnet before adding the endpoint. With them enabled, the subnet's NSG rules and user-defined routes apply to the endpoint's traffic: a deny rule or a route to an appliance then stands between clients and the workspace.",
+    example: "virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24], private_endpoint_network_policies: Enabled }] }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
+    fix: "Set the subnet's private endpoint network policies to Disabled, or make sure its NSG rules and routes admit the clients of the workspace.",
+    sources: &[doc!(PL, "Prerequisites"), doc!(PENP)],
+    covers: &["§6.1"],
+    path: false,
+};
+
+impl Rule for Pe008 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for p in &cx.t.private_endpoints {
+            if !matches!(
+                &p.target,
+                Address::Resource {
+                    kind: Kind::Workspace,
+                    ..
+                }
+            ) {
+                continue;
+            }
+            let Some(s) = subnet(cx, &p.subnet) else {
+                continue;
+            };
+            if s.private_endpoint_network_policies == PrivateEndpointNetworkPolicies::Disabled {
+                continue;
+            }
+            out.push(Finding::new(
+                &DOC,
+                format!("subnet/{}", p.subnet),
+                format!(
+                    "private endpoint {} to {} is in subnet {}, whose private endpoint network policies are {}",
+                    p.name,
+                    p.target,
+                    p.subnet,
+                    s.private_endpoint_network_policies
+                ),
+                DOC.fix,
+                &s.at,
+            ));
+        }
+    }
+}

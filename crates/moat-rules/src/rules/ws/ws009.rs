@@ -1,0 +1,57 @@
+//! WS009 container-registry-created-later.
+
+use crate::rules::util_infra::is_secure;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+
+/// The rule.
+pub struct Ws009;
+/// Its registration.
+pub static RULE: Ws009 = Ws009;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "WS009",
+    name: "container-registry-created-later",
+    severity: Severity::Info,
+    what: "A network-isolated workspace has no container registry yet.",
+    why: "Without a container registry named at creation, the workspace creates one the first time it builds an image (first training job or deployment with a custom environment). That registry is not Premium and not behind the VNet: it is outside the isolation the rest of the workspace has.",
+    example: "workspaces: [{ name: ws, public_network_access: Disabled, storage_account: st, key_vault: kv }]",
+    fix: "Create a Premium container registry behind the VNet and name it as the workspace's container registry.",
+    sources: &[
+        doc!(SWV, "Azure Container Registry"),
+        doc!(YWS, "container_registry"),
+    ],
+    covers: &["§6.48"],
+    path: false,
+};
+
+impl Rule for Ws009 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for w in &cx.t.workspaces {
+            // Projects use their hub's registry.
+            if w.container_registry.is_some() || w.hub.is_some() || !is_secure(cx.t, w) {
+                continue;
+            }
+            if cx
+                .t
+                .is_unknown(&format!("workspace/{}", w.name), "container_registry")
+                .is_some()
+            {
+                continue;
+            }
+            out.push(Finding::new(
+                &DOC,
+                format!("workspace/{}", w.name),
+                format!(
+                    "workspace {} names no container registry: one is created on the first image build, outside the VNet",
+                    w.name
+                ),
+                DOC.fix,
+                &w.at,
+            ));
+        }
+    }
+}

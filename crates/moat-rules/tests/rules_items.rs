@@ -1,0 +1,348 @@
+//! The rules that check documented requirements item by item (limits, settings Azure rejects,
+//! configurations that do nothing): for each, a deployment that triggers it and the correct
+//! deployment it stays silent on. Each test cites the documented requirement it checks.
+
+use moat_engine::Engine;
+use moat_model::Topology;
+use moat_rules::{Context, Finding, Severity, by_code};
+
+fn topology(yaml: &str) -> Topology {
+    match moat_ingest::parse_native_str("t.yaml", yaml) {
+        Ok(t) => t,
+        Err(d) => panic!("bad test topology: {d:#?}"),
+    }
+}
+
+/// The findings of one rule.
+fn check(code: &str, yaml: &str) -> Vec<Finding> {
+    let t = topology(yaml);
+    let e = Engine::for_topology(&t, None).unwrap();
+    let cx = Context::new(&e);
+    let mut v = Vec::new();
+    by_code(code)
+        .unwrap_or_else(|| panic!("{code} is not registered"))
+        .check(&cx, &mut v);
+    v
+}
+
+/// The one finding of a rule, checked for its code, severity and resource.
+fn one(code: &str, yaml: &str, severity: Severity, resource: &str) -> Finding {
+    let v = check(code, yaml);
+    assert_eq!(v.len(), 1, "{code}: expected one finding, got {v:#?}");
+    let f = v.into_iter().next().unwrap();
+    assert_eq!(f.code, code);
+    assert_eq!(f.severity, severity, "{f:#?}");
+    assert_eq!(f.resource, resource, "{f:#?}");
+    f
+}
+
+fn none(code: &str, yaml: &str) {
+    let v = check(code, yaml);
+    assert!(v.is_empty(), "{code}: expected no finding, got {v:#?}");
+}
+
+fn with(base: &str, from: &str, to: &str) -> String {
+    assert!(base.contains(from), "`{from}` is not in the topology");
+    base.replacen(from, to, 1)
+}
+
+/// A secure workspace in one VNet: private endpoints to the workspace and its storage (blob,
+/// file), key vault and container registry, privatelink zones linked, a cluster without public
+/// IP (Secure an Azure Machine Learning workspace with virtual networks).
+const BASE: &str = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled, storage_account: st, key_vault: kv, container_registry: wsacr, image_build_compute: cpu-cluster }
+computes:
+  - { name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }
+storage_accounts:
+  - { name: st, sku: Standard_LRS, public_network_access: Disabled, network_rules: { default_action: Deny, resource_access_rules: [{ resource_type: Microsoft.MachineLearningServices/workspaces, name: ws }] } }
+key_vaults:
+  - { name: kv, public_network_access: Disabled }
+container_registries:
+  - { name: wsacr, sku: Premium, public_network_access: Disabled }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - { name: training, address_prefixes: [10.0.1.0/24] }
+      - { name: pe, address_prefixes: [10.0.3.0/24] }
+private_endpoints:
+  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, ip_address: 10.0.3.4, dns_zone_group: [privatelink.api.azureml.ms, privatelink.notebooks.azure.net] }
+  - { name: st-blob, subnet: vnet/pe, target: storage/st, group_id: blob, ip_address: 10.0.3.5, dns_zone_group: [privatelink.blob.core.windows.net] }
+  - { name: st-file, subnet: vnet/pe, target: storage/st, group_id: file, ip_address: 10.0.3.6, dns_zone_group: [privatelink.file.core.windows.net] }
+  - { name: kv-pe, subnet: vnet/pe, target: keyvault/kv, group_id: vault, ip_address: 10.0.3.7, dns_zone_group: [privatelink.vaultcore.azure.net] }
+  - { name: acr-pe, subnet: vnet/pe, target: acr/wsacr, group_id: registry, ip_address: 10.0.3.8, dns_zone_group: [privatelink.azurecr.io] }
+private_dns_zones:
+  - { name: privatelink.api.azureml.ms, vnet_links: [vnet] }
+  - { name: privatelink.notebooks.azure.net, vnet_links: [vnet] }
+  - { name: privatelink.blob.core.windows.net, vnet_links: [vnet] }
+  - { name: privatelink.file.core.windows.net, vnet_links: [vnet] }
+  - { name: privatelink.vaultcore.azure.net, vnet_links: [vnet] }
+  - { name: privatelink.azurecr.io, vnet_links: [vnet] }
+"#;
+
+const WS_LINE: &str = "  - { name: ws, public_network_access: Disabled, storage_account: st, key_vault: kv, container_registry: wsacr, image_build_compute: cpu-cluster }";
+const TRAINING_LINE: &str = "      - { name: training, address_prefixes: [10.0.1.0/24] }";
+const PE_SUBNET_LINE: &str = "      - { name: pe, address_prefixes: [10.0.3.0/24] }";
+const WS_PE_LINE: &str = "  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, ip_address: 10.0.3.4, dns_zone_group: [privatelink.api.azureml.ms, privatelink.notebooks.azure.net] }";
+const KV_PE_LINE: &str = "  - { name: kv-pe, subnet: vnet/pe, target: keyvault/kv, group_id: vault, ip_address: 10.0.3.7, dns_zone_group: [privatelink.vaultcore.azure.net] }";
+const ST_SKU: &str = "sku: Standard_LRS";
+
+/// The workspace in "Enabled from selected IP addresses" mode.
+fn selected_ips(ip_rules: &str) -> String {
+    with(
+        BASE,
+        WS_LINE,
+        &format!(
+            "  - {{ name: ws, public_network_access: Enabled, network_acls: {{ default_action: Deny, ip_rules: [{ip_rules}] }}, storage_account: st, key_vault: kv, container_registry: wsacr, image_build_compute: cpu-cluster }}"
+        ),
+    )
+}
+
+#[test]
+fn ws007_private_ipv6_and_oversized_allow_lists() {
+    // Configure a private endpoint for an Azure Machine Learning workspace, limitations of IP
+    // network rules: IPv4 only, public addresses only (no 10.x, 172.16-172.31, 192.168.x),
+    // at most 200 rules.
+    let f = one(
+        "WS007",
+        &selected_ips("20.1.2.0/24, 10.0.0.0/8, 172.20.1.1/32, '2001:db8::/32'"),
+        Severity::Error,
+        "workspace/ws",
+    );
+    for part in [
+        "10.0.0.0/8 is a private range",
+        "172.20.1.1/32 is a private range (in 172.16.0.0/12)",
+        "2001:db8::/32 is IPv6",
+    ] {
+        assert!(f.message.contains(part), "{part}: {}", f.message);
+    }
+    let many: Vec<String> = (0..201)
+        .map(|i| format!("20.1.{}.{}/32", i / 200, i % 200))
+        .collect();
+    let f = one(
+        "WS007",
+        &selected_ips(&many.join(", ")),
+        Severity::Error,
+        "workspace/ws",
+    );
+    assert!(
+        f.message.contains("201 entries (at most 200)"),
+        "{}",
+        f.message
+    );
+    none(
+        "WS007",
+        &selected_ips("20.1.2.0/24, 172.32.0.1/32, 192.169.0.0/16"),
+    );
+    none("WS007", BASE);
+}
+
+#[test]
+fn ws008_selected_ips_need_a_private_endpoint_or_managed_network() {
+    // Same page, limitations: with selected IPs, managed online deployments fail without a
+    // managed network; computes need a private endpoint from their network to the workspace.
+    let no_pe = with(&selected_ips("20.1.2.0/24"), WS_PE_LINE, "");
+    let f = one("WS008", &no_pe, Severity::Error, "compute/cpu-cluster");
+    assert!(f.trace.is_some(), "decided by the path engine");
+    let with_endpoint = format!(
+        "{}online_endpoints:\n  - {{ name: ep, workspace: ws, deployments: [{{ name: blue }}] }}\n",
+        selected_ips("20.1.2.0/24")
+    );
+    one(
+        "WS008",
+        &with_endpoint,
+        Severity::Error,
+        "online-endpoint/ep",
+    );
+    // The compute reaches the workspace through its private endpoint: silent.
+    none("WS008", &selected_ips("20.1.2.0/24"));
+    let managed = with(
+        &with_endpoint,
+        "network_acls:",
+        "managed_network: { isolation_mode: AllowInternetOutbound }, network_acls:",
+    );
+    none("WS008", &managed);
+}
+
+#[test]
+fn cmp008_no_public_ip_compute_needs_the_workspace_endpoint() {
+    // Secure an Azure Machine Learning training environment: no-public-IP compute requires a
+    // private endpoint for the workspace.
+    let no_pe = with(BASE, WS_PE_LINE, "");
+    one("CMP008", &no_pe, Severity::Error, "compute/cpu-cluster");
+    none("CMP008", BASE);
+    let public_ip = with(
+        &no_pe,
+        "enable_node_public_ip: false",
+        "enable_node_public_ip: true",
+    );
+    none("CMP008", &public_ip);
+}
+
+#[test]
+fn cmp009_delegated_compute_subnet() {
+    // Same page: the compute subnet must not be delegated to another service.
+    let delegated = with(
+        BASE,
+        TRAINING_LINE,
+        "      - { name: training, address_prefixes: [10.0.1.0/24], delegations: [Microsoft.Web/serverFarms] }",
+    );
+    let f = one("CMP009", &delegated, Severity::Error, "compute/cpu-cluster");
+    assert!(
+        f.message.contains("Microsoft.Web/serverFarms"),
+        "{}",
+        f.message
+    );
+    none("CMP009", BASE);
+}
+
+#[test]
+fn pe008_network_policies_on_the_workspace_endpoint_subnet() {
+    // Configure a private endpoint, prerequisites: disable private endpoint network policies
+    // on the endpoint's subnet.
+    let enabled = with(
+        BASE,
+        PE_SUBNET_LINE,
+        "      - { name: pe, address_prefixes: [10.0.3.0/24], private_endpoint_network_policies: Enabled }",
+    );
+    one("PE008", &enabled, Severity::Warning, "subnet/vnet/pe");
+    none("PE008", BASE);
+}
+
+#[test]
+fn pe009_private_endpoint_limits() {
+    // Azure Private Link limits: 64 private endpoints per key vault.
+    let mut many = BASE.to_string();
+    let extra: String = (0..64)
+        .map(|i| {
+            format!(
+                "  - {{ name: kv-pe-{i}, subnet: vnet/pe, target: keyvault/kv, group_id: vault, ip_address: 10.0.3.{} }}\n",
+                20 + i
+            )
+        })
+        .collect();
+    many = with(
+        &many,
+        KV_PE_LINE,
+        &format!("{KV_PE_LINE}\n{}", extra.trim_end()),
+    );
+    let f = one("PE009", &many, Severity::Error, "keyvault/kv");
+    assert!(f.message.contains("65 private endpoints"), "{}", f.message);
+    none("PE009", BASE);
+}
+
+#[test]
+fn net005_subnet_smaller_than_slash_29() {
+    // Azure Virtual Network FAQ: the smallest supported IPv4 subnet is /29.
+    let tiny = with(
+        BASE,
+        TRAINING_LINE,
+        "      - { name: training, address_prefixes: [10.0.1.0/30] }",
+    );
+    one("NET005", &tiny, Severity::Error, "subnet/vnet/training");
+    let smallest = with(
+        BASE,
+        TRAINING_LINE,
+        "      - { name: training, address_prefixes: [10.0.1.0/29] }",
+    );
+    none("NET005", &smallest);
+}
+
+#[test]
+fn st006_default_storage_premium_or_hierarchical_namespace() {
+    // CLI (v2) workspace YAML schema, storage_account: the default storage cannot be Premium
+    // or have a hierarchical namespace.
+    one(
+        "ST006",
+        &with(BASE, ST_SKU, "sku: Premium_LRS"),
+        Severity::Error,
+        "storage/st",
+    );
+    one(
+        "ST006",
+        &with(BASE, ST_SKU, "sku: Standard_LRS, is_hns_enabled: true"),
+        Severity::Error,
+        "storage/st",
+    );
+    none("ST006", BASE);
+}
+
+#[test]
+fn mvn004_managed_network_firewall_premium() {
+    // Managed virtual network isolation, limitations: Azure Firewall Premium is not supported.
+    let premium = with(
+        BASE,
+        "image_build_compute: cpu-cluster }",
+        "image_build_compute: cpu-cluster, managed_network: { isolation_mode: AllowOnlyApprovedOutbound, firewall_sku: Premium } }",
+    );
+    one("MVN004", &premium, Severity::Error, "workspace/ws");
+    let standard = premium.replace("firewall_sku: Premium", "firewall_sku: Standard");
+    none("MVN004", &standard);
+}
+
+#[test]
+fn mvn005_tag_and_fqdn_rules_in_allow_internet_outbound() {
+    // Managed virtual network isolation: service tag and FQDN outbound rules only exist in
+    // AllowOnlyApprovedOutbound mode.
+    let rules = "outbound_rules: [{ name: pypi, type: FQDN, destination: pypi.org }]";
+    let aio = with(
+        BASE,
+        "image_build_compute: cpu-cluster }",
+        &format!(
+            "image_build_compute: cpu-cluster, managed_network: {{ isolation_mode: AllowInternetOutbound, {rules} }} }}"
+        ),
+    );
+    let f = one("MVN005", &aio, Severity::Warning, "workspace/ws");
+    assert!(f.message.contains("pypi"), "{}", f.message);
+    let aoao = aio.replace("AllowInternetOutbound", "AllowOnlyApprovedOutbound");
+    none("MVN005", &aoao);
+}
+
+#[test]
+fn dns003_and_dns004_zone_groups_name_the_recommended_zone() {
+    // Azure Private Endpoint DNS configuration: one zone per service, and automatic DNS
+    // configuration only with the recommended zone names.
+    let other = with(
+        BASE,
+        "dns_zone_group: [privatelink.vaultcore.azure.net]",
+        "dns_zone_group: [privatelink.blob.core.windows.net]",
+    );
+    one(
+        "DNS003",
+        &other,
+        Severity::Warning,
+        "private-endpoint/kv-pe",
+    );
+    none("DNS004", &other);
+    let custom = with(
+        BASE,
+        "dns_zone_group: [privatelink.vaultcore.azure.net]",
+        "dns_zone_group: [vault.contoso.internal]",
+    ) + "  - { name: vault.contoso.internal, vnet_links: [vnet] }\n";
+    one(
+        "DNS004",
+        &custom,
+        Severity::Warning,
+        "private-endpoint/kv-pe",
+    );
+    none("DNS003", &custom);
+    none("DNS003", BASE);
+    none("DNS004", BASE);
+}
+
+#[test]
+fn dns005_at_most_five_zones_per_group() {
+    // Azure Private Link limits: 5 DNS zones per zone group.
+    let six = with(
+        BASE,
+        "dns_zone_group: [privatelink.vaultcore.azure.net]",
+        "dns_zone_group: [privatelink.vaultcore.azure.net, a.example, b.example, c.example, d.example, e.example]",
+    ) + &["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|z| format!("  - {{ name: {z}.example }}\n"))
+        .collect::<String>();
+    one("DNS005", &six, Severity::Error, "private-endpoint/kv-pe");
+    none("DNS005", BASE);
+}

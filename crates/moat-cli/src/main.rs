@@ -344,7 +344,66 @@ pub(crate) fn load(input: &InputArgs) -> Result<Loaded, LoadError> {
         },
         ..Default::default()
     };
-    moat_ingest::load_opts(&input.path, &opts)
+    let mut loaded = moat_ingest::load_opts(&input.path, &opts)?;
+    if let Some(w) = unread_parameters(input, &loaded) {
+        loaded.warnings.push(w);
+    }
+    Ok(loaded)
+}
+
+/// A template given as a file, without `--parameters`, next to a parameters file: its values
+/// were not read (a directory would have read it), so say so rather than leave every parameter
+/// unknown without a word.
+fn unread_parameters(input: &InputArgs, loaded: &Loaded) -> Option<moat_model::Diagnostic> {
+    if loaded.format != "arm" || !input.path.is_file() || !input.parameters.is_empty() {
+        return None;
+    }
+    let dir = input.path.parent()?;
+    let dir = if dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        dir
+    };
+    let mut beside: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".parameters.json"))
+        })
+        .collect();
+    beside.sort();
+    let first = beside.first()?;
+    let shown = |p: &PathBuf| {
+        input
+            .path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map(|d| d.join(p.file_name().unwrap_or_default()))
+            .unwrap_or_else(|| PathBuf::from(p.file_name().unwrap_or_default()))
+            .display()
+            .to_string()
+    };
+    let names: Vec<String> = beside
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let mut d = moat_model::Diagnostic::error(
+        "parameters-not-read",
+        format!(
+            "{} beside the template {} not read: parameters without a default value stay unknown",
+            names.join(", "),
+            if names.len() == 1 { "was" } else { "were" }
+        ),
+        moat_model::Location {
+            file: input.path.display().to_string(),
+            ..Default::default()
+        },
+    )
+    .with_hint(Some(format!("pass --parameters {}", shown(first))));
+    d.level = moat_model::Level::Warning;
+    Some(d)
 }
 
 /// Prints why an input could not be read: the diagnostics, then how many.

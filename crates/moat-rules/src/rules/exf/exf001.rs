@@ -102,7 +102,8 @@ impl Rule for Exf001 {
                     g.names(),
                     region.as_deref().unwrap_or("the same region")
                 );
-                if let Some(f) = open_finding(&DOC, g.resource.clone(), &what, tr, &g.at) {
+                if let Some(mut f) = open_finding(&DOC, g.resource.clone(), &what, tr, &g.at) {
+                    f.fix = super::fix_for(g, DOC.fix);
                     reported.insert(g.resource.clone());
                     out.push(f);
                 }

@@ -51,7 +51,8 @@ impl Rule for Exf002 {
                 g.place(),
                 g.names()
             );
-            if let Some(f) = open_finding(&DOC, g.resource.clone(), &what, tr, &g.at) {
+            if let Some(mut f) = open_finding(&DOC, g.resource.clone(), &what, tr, &g.at) {
+                f.fix = super::fix_for(&g, DOC.fix);
                 reported.insert(g.resource.clone());
                 out.push(f);
             }

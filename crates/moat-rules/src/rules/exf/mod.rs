@@ -1,6 +1,8 @@
 //! EXF: data exfiltration.
 
 use crate::rule::Rule;
+use crate::rules::util_infra::{ComputeGroup, Origin};
+use moat_model::enums::IsolationMode;
 
 pub mod exf001;
 pub mod exf002;
@@ -21,4 +23,27 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &exf006::RULE,
         &exf007::RULE,
     ]
+}
+
+/// The fix for an open exfiltration path, by where the computes sit. A managed network has no
+/// subnet, NSG or firewall of the user's: it is closed by its isolation mode, and in
+/// AllowOnlyApprovedOutbound mode each outbound rule the user adds opens it further (facts §7,
+/// managed network). Computes in a VNet get the rule's own fix.
+pub fn fix_for(g: &ComputeGroup, vnet_fix: &str) -> String {
+    if g.origin != Origin::Managed {
+        return vnet_fix.to_string();
+    }
+    let ws = &g.workspace.name;
+    match g.workspace.managed_network.isolation_mode {
+        IsolationMode::AllowOnlyApprovedOutbound => format!(
+            "Remove the outbound rule of the managed network of workspace {ws} that opens this \
+             destination: in AllowOnlyApprovedOutbound mode, every rule added to the required \
+             ones weakens its exfiltration protection."
+        ),
+        _ => format!(
+            "Set the managed network of workspace {ws} to AllowOnlyApprovedOutbound: its computes \
+             then reach only the targets Azure Machine Learning requires and the outbound rules \
+             you add."
+        ),
+    }
 }

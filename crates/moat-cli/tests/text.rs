@@ -1,0 +1,116 @@
+//! What `moat check` says, read as a user reads it: fixes that fit the deployment's topology.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn moat(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("moat runs")
+}
+
+/// Facts §7: a managed network in AllowOnlyApprovedOutbound mode gives built-in exfiltration
+/// protection. A managed network has no subnet, NSG or firewall of the user's to change, so the
+/// fix of an open path from it is its isolation mode; from a custom VNet, the subnet's service
+/// endpoint policy and the firewall.
+#[test]
+fn exfiltration_fixes_follow_the_topology() {
+    let o = moat(&[
+        "check",
+        "examples/managed-network-internet-outbound",
+        "--select",
+        "EXF",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    let codes: Vec<&str> = findings
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["EXF001", "EXF002", "EXF003"]);
+    for f in findings {
+        let fix = f["fix"].as_str().unwrap();
+        assert!(
+            fix.starts_with("Set the managed network of workspace ws to AllowOnlyApprovedOutbound"),
+            "{fix}"
+        );
+        for word in ["subnet", "NSG", "firewall"] {
+            assert!(!fix.contains(word), "{word} in {fix}");
+        }
+    }
+    let o = moat(&[
+        "check",
+        "examples/hub-spoke-firewall",
+        "--select",
+        "EXF001",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let fix = v["findings"][0]["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("service endpoint policy") && fix.contains("compute subnet"),
+        "{fix}"
+    );
+}
+
+/// A template given as a file reads no parameters file (a directory would read its one
+/// `*.parameters.json`): when one sits beside it, the user is told, in every format.
+#[test]
+fn a_parameters_file_beside_a_template_is_mentioned() {
+    let dir = "../shared/corpus/qs-e2e-secure/quickstarts/microsoft.machinelearningservices/machine-learning-end-to-end-secure";
+    let template = format!("{dir}/azuredeploy.json");
+    let o = moat(&["validate", &template]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("warning[parameters-not-read]: azuredeploy.parameters.json beside the template was not read: parameters without a default value stay unknown"),
+        "{err}"
+    );
+    // The hint, wrapped at spaces: the path stays whole.
+    let hint: Vec<&str> = err
+        .split("help:")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let path = format!("{dir}/azuredeploy.parameters.json");
+    assert_eq!(hint, ["pass", "--parameters", path.as_str()]);
+    let o = moat(&["check", &template, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "parameters-not-read")
+    );
+    // Given, or given the directory: nothing to say.
+    let params = format!("{dir}/azuredeploy.parameters.json");
+    for args in [
+        vec![
+            "validate",
+            template.as_str(),
+            "--parameters",
+            params.as_str(),
+        ],
+        vec!["validate", dir],
+    ] {
+        let o = moat(&args);
+        assert!(
+            !String::from_utf8_lossy(&o.stderr).contains("parameters-not-read"),
+            "{args:?}"
+        );
+    }
+}

@@ -186,7 +186,6 @@ const NOT_YET_COVERED: &[&str] = &[
     "§6.17",
     "§6.18",
     "§6.20",
-    "§6.25",
     "§6.26",
     "§6.27",
     "§6.28",
@@ -205,7 +204,6 @@ const NOT_YET_COVERED: &[&str] = &[
     "§6.52",
     "§6.55",
     "§6.56",
-    "§6.58",
     "§6.60",
     "§6.62",
     "§6.63",
@@ -220,11 +218,9 @@ const NOT_YET_COVERED: &[&str] = &[
     "§6.78",
     "§6.80",
     "§6.81",
-    "§6.82",
     "§6.83",
     "§6.85",
     "§6.86",
-    "§6.92",
     "§6.97",
     "§6.98",
     "§6.99",
@@ -242,7 +238,6 @@ const NOT_YET_COVERED: &[&str] = &[
     "§8.selected-ips-endpoint",
     "§8.egress-with-managed-network",
     "§9.workspace-pe-ips",
-    "§10.registry-managed-rg",
 ];
 
 fn classes() -> BTreeMap<&'static str, Class> {

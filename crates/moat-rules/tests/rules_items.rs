@@ -346,3 +346,266 @@ fn dns005_at_most_five_zones_per_group() {
     one("DNS005", &six, Severity::Error, "private-endpoint/kv-pe");
     none("DNS005", BASE);
 }
+
+#[test]
+fn cmp010_no_public_ip_compute_on_default_outbound_access() {
+    // Secure an Azure Machine Learning training environment: no-public-IP computes have no
+    // internet by default; don't rely on default outbound access, use a NAT gateway or firewall.
+    let f = one("CMP010", BASE, Severity::Warning, "compute/cpu-cluster");
+    assert!(f.trace.is_some(), "decided by the path engine");
+    let nat = with(
+        BASE,
+        TRAINING_LINE,
+        "      - { name: training, address_prefixes: [10.0.1.0/24], nat_gateway: nat }",
+    ) + "nat_gateways:\n  - { name: nat, public_ips: [nat-ip] }\npublic_ips:\n  - { name: nat-ip, ip_address: 20.30.40.50 }\n";
+    none("CMP010", &nat);
+    let private = with(
+        BASE,
+        TRAINING_LINE,
+        "      - { name: training, address_prefixes: [10.0.1.0/24], default_outbound_access: false }",
+    );
+    none("CMP010", &private);
+}
+
+#[test]
+fn ep004_to_ep007_online_endpoints_in_secure_workspaces() {
+    let endpoint = |ws_extra: &str, ep: &str| {
+        with(
+            BASE,
+            "image_build_compute: cpu-cluster }",
+            &format!("image_build_compute: cpu-cluster{ws_extra} }}"),
+        ) + "online_endpoints:\n"
+            + ep
+            + "\n"
+    };
+    let private_ep = "  - { name: ep, workspace: ws, public_network_access: Disabled, deployments: [{ name: blue, egress_public_network_access: Disabled }] }";
+    // EP004, online endpoint troubleshooting: v1_legacy_mode must be false.
+    one(
+        "EP004",
+        &endpoint(", v1_legacy_mode: true", private_ep),
+        Severity::Error,
+        "workspace/ws",
+    );
+    none("EP004", &endpoint("", private_ep));
+    // EP005, Network isolation with managed online endpoints: legacy public egress needs a
+    // workspace that allows public access; the deployment → workspace flow is traced.
+    let public_egress = private_ep.replace(
+        "egress_public_network_access: Disabled",
+        "egress_public_network_access: Enabled",
+    );
+    let f = one(
+        "EP005",
+        &endpoint("", &public_egress),
+        Severity::Error,
+        "online-endpoint/ep",
+    );
+    assert!(f.trace.is_some(), "decided by the path engine");
+    none("EP005", &endpoint("", private_ep));
+    // EP006, private link page: workspace public access Disabled with endpoint public access
+    // Enabled is not supported.
+    let public_ep = private_ep.replace(
+        "public_network_access: Disabled, deployments",
+        "public_network_access: Enabled, deployments",
+    );
+    one(
+        "EP006",
+        &endpoint("", &public_ep),
+        Severity::Warning,
+        "online-endpoint/ep",
+    );
+    none("EP006", &endpoint("", private_ep));
+    // EP007, How to secure managed online endpoints: management goes through public ARM.
+    one(
+        "EP007",
+        &endpoint("", private_ep),
+        Severity::Info,
+        "online-endpoint/ep",
+    );
+    none("EP007", BASE);
+    // MVN006, Managed virtual network isolation: provision the managed network before
+    // deploying.
+    let managed = |p: &str| {
+        endpoint(
+            &format!(", managed_network: {{ isolation_mode: AllowOnlyApprovedOutbound{p} }}"),
+            private_ep,
+        )
+    };
+    one(
+        "MVN006",
+        &managed(", provisioned: false"),
+        Severity::Error,
+        "workspace/ws",
+    );
+    one("MVN006", &managed(""), Severity::Warning, "workspace/ws");
+    none("MVN006", &managed(", provisioned: true"));
+}
+
+#[test]
+fn mvn007_managed_network_with_customer_vnet_compute_or_aks() {
+    // Managed virtual network isolation, limitations: computes cannot be in a customer VNet;
+    // Kubernetes is not supported.
+    let managed = with(
+        BASE,
+        "image_build_compute: cpu-cluster }",
+        "image_build_compute: cpu-cluster, managed_network: { isolation_mode: AllowInternetOutbound } }",
+    );
+    one("MVN007", &managed, Severity::Error, "compute/cpu-cluster");
+    let in_managed = with(&managed, CLUSTER_SUBNET, "");
+    none("MVN007", &in_managed);
+    none("MVN007", BASE);
+}
+
+const CLUSTER_SUBNET: &str = ", subnet: vnet/training";
+
+#[test]
+fn kv002_service_endpoint_vault_without_trusted_services() {
+    // Secure an Azure Machine Learning workspace with virtual networks, key vault with a
+    // service endpoint: keep "Allow trusted Microsoft services to bypass this firewall".
+    let se = |bypass: &str| {
+        with(
+            BASE,
+            "  - { name: kv, public_network_access: Disabled }",
+            &format!(
+                "  - {{ name: kv, network_acls: {{ default_action: Deny, bypass: {bypass}, virtual_network_rules: [vnet/training] }} }}"
+            ),
+        )
+    };
+    one("KV002", &se("None"), Severity::Error, "keyvault/kv");
+    none("KV002", &se("AzureServices"));
+    none("KV002", BASE);
+}
+
+#[test]
+fn ws009_and_reg014_facts_to_know() {
+    // Secure a workspace with virtual networks: the workspace creates its container registry
+    // on first use, outside the VNet.
+    let no_acr = with(BASE, ", container_registry: wsacr", "");
+    one("WS009", &no_acr, Severity::Info, "workspace/ws");
+    none("WS009", BASE);
+    // Network isolation with registries: studio shows only models of an isolated registry.
+    let reg =
+        format!("{BASE}registries:\n  - {{ name: contosoreg, public_network_access: Disabled }}\n");
+    one("REG014", &reg, Severity::Info, "registry/contosoreg");
+    none(
+        "REG014",
+        &reg.replace(
+            "public_network_access: Disabled }",
+            "public_network_access: Enabled }",
+        ),
+    );
+}
+
+/// A private registry the workspace uses, and a second subnet beside the endpoint subnet.
+fn registry_in() -> String {
+    let base = with(
+        BASE,
+        PE_SUBNET_LINE,
+        &format!("{PE_SUBNET_LINE}\n      - {{ name: other, address_prefixes: [10.0.4.0/24] }}"),
+    );
+    let base = with(
+        &base,
+        "image_build_compute: cpu-cluster }",
+        "image_build_compute: cpu-cluster, uses_registries: [contosoreg] }",
+    );
+    format!(
+        "{base}registries:\n  - {{ name: contosoreg, public_network_access: Disabled, managed_resource_group: azureml-rg-contosoreg_0c2d }}\n"
+    )
+}
+
+#[test]
+fn reg015_and_reg016_registry_placement_and_managed_group() {
+    // Network isolation with registries: the registry's private endpoints go in the subnet of
+    // the workspace private endpoint; the managed resource group is azureml-rg-<name>_<GUID>.
+    let endpoints = |subnet: &str| {
+        with(
+            &registry_in(),
+            KV_PE_LINE,
+            &format!(
+                "{KV_PE_LINE}\n  - {{ name: reg-pe, subnet: {subnet}, target: registry/contosoreg, group_id: amlregistry, dns_zone_group: [privatelink.api.azureml.ms] }}\n  - {{ name: reg-st, subnet: {subnet}, target: \"registry/contosoreg:storage\", group_id: blob, dns_zone_group: [privatelink.blob.core.windows.net] }}\n  - {{ name: reg-acr, subnet: {subnet}, target: \"registry/contosoreg:acr\", group_id: registry, dns_zone_group: [privatelink.azurecr.io] }}"
+            ),
+        )
+    };
+    let v = check("REG015", &endpoints("vnet/other"));
+    assert_eq!(v.len(), 3, "{v:#?}");
+    assert!(v.iter().all(|f| f.severity == Severity::Warning));
+    none("REG015", &endpoints("vnet/pe"));
+    none("REG016", &endpoints("vnet/pe"));
+    let renamed = endpoints("vnet/pe").replace("azureml-rg-contosoreg_0c2d", "contoso-ml-rg");
+    one("REG016", &renamed, Severity::Warning, "registry/contosoreg");
+}
+
+#[test]
+fn exf005_to_exf007_service_endpoint_policies() {
+    // Azure Machine Learning data exfiltration prevention and Virtual network service
+    // endpoint policies for Azure Storage: a policy needs the Microsoft.Storage endpoint on the
+    // subnet, must list the workspace's default storage unless it is reached privately, and
+    // must be in the VNet's region.
+    let sep = |endpoints: &str, resources: &str, region: &str| {
+        let b = with(
+            BASE,
+            TRAINING_LINE,
+            &format!(
+                "      - {{ name: training, address_prefixes: [10.0.1.0/24]{endpoints}, service_endpoint_policies: [ml-sep] }}"
+            ),
+        );
+        format!(
+            "{b}service_endpoint_policies:\n  - {{ name: ml-sep, region: {region}, definitions: [{{ service: Microsoft.Storage, service_resources: [{resources}] }}] }}\n"
+        )
+    };
+    let good = sep(
+        ", service_endpoints: [Microsoft.Storage]",
+        "st, /services/Azure/MachineLearning",
+        "eastus",
+    );
+    one(
+        "EXF005",
+        &sep("", "st", "eastus"),
+        Severity::Warning,
+        "subnet/vnet/training",
+    );
+    none("EXF005", &good);
+    one(
+        "EXF007",
+        &sep(", service_endpoints: [Microsoft.Storage]", "st", "westus"),
+        Severity::Error,
+        "subnet/vnet/training",
+    );
+    none("EXF007", &good);
+    // The storage reached through a service endpoint (no private endpoint) and not listed.
+    let public_st = |g: &str| {
+        with(
+            &with(
+                g,
+                "  - { name: st-blob, subnet: vnet/pe, target: storage/st, group_id: blob, ip_address: 10.0.3.5, dns_zone_group: [privatelink.blob.core.windows.net] }\n",
+                "",
+            ),
+            "  - { name: st, sku: Standard_LRS, public_network_access: Disabled, network_rules: { default_action: Deny,",
+            "  - { name: st, sku: Standard_LRS, network_rules: { default_action: Deny, virtual_network_rules: [vnet/training],",
+        )
+    };
+    let unlisted = public_st(&sep(
+        ", service_endpoints: [Microsoft.Storage]",
+        "/services/Azure/MachineLearning",
+        "eastus",
+    ));
+    let f = one("EXF006", &unlisted, Severity::Error, "compute/cpu-cluster");
+    assert!(f.trace.is_some());
+    none("EXF006", &public_st(&good));
+    // Reached through its private endpoint, the account needs no place in the policy.
+    none(
+        "EXF006",
+        &sep(
+            ", service_endpoints: [Microsoft.Storage]",
+            "/services/Azure/MachineLearning",
+            "eastus",
+        ),
+    );
+    // ST007, secure workspace page: the storage must admit the compute subnet.
+    let other_rule = public_st(&good).replace(
+        "virtual_network_rules: [vnet/training]",
+        "virtual_network_rules: [vnet/pe]",
+    );
+    let f = one("ST007", &other_rule, Severity::Error, "compute/cpu-cluster");
+    assert!(f.trace.is_some());
+    none("ST007", &public_st(&good));
+}

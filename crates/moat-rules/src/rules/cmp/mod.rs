@@ -11,6 +11,7 @@ pub mod cmp006;
 pub mod cmp007;
 pub mod cmp008;
 pub mod cmp009;
+pub mod cmp010;
 
 /// The CMP rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -24,5 +25,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &cmp007::RULE,
         &cmp008::RULE,
         &cmp009::RULE,
+        &cmp010::RULE,
     ]
 }

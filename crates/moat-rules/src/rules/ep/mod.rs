@@ -8,6 +8,7 @@ pub mod ep003;
 pub mod ep004;
 pub mod ep005;
 pub mod ep006;
+pub mod ep007;
 
 /// The EP rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -18,5 +19,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &ep004::RULE,
         &ep005::RULE,
         &ep006::RULE,
+        &ep007::RULE,
     ]
 }

@@ -16,6 +16,8 @@ pub mod reg011;
 pub mod reg012;
 pub mod reg013;
 pub mod reg014;
+pub mod reg015;
+pub mod reg016;
 
 /// The REG rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -34,5 +36,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &reg012::RULE,
         &reg013::RULE,
         &reg014::RULE,
+        &reg015::RULE,
+        &reg016::RULE,
     ]
 }

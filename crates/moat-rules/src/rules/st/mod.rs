@@ -8,6 +8,7 @@ pub mod st003;
 pub mod st004;
 pub mod st005;
 pub mod st006;
+pub mod st007;
 
 /// The ST rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -18,5 +19,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &st004::RULE,
         &st005::RULE,
         &st006::RULE,
+        &st007::RULE,
     ]
 }

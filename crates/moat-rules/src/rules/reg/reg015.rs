@@ -1,0 +1,85 @@
+//! REG015 registry-endpoints-outside-workspace-subnet.
+
+use crate::rules::util_core::vnet_part;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::{Address, Kind};
+use std::collections::BTreeSet;
+
+/// The rule.
+pub struct Reg015;
+/// Its registration.
+pub static RULE: Reg015 = Reg015;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "REG015",
+    name: "registry-endpoints-outside-workspace-subnet",
+    severity: Severity::Warning,
+    what: "In a VNet holding a workspace private endpoint, a private endpoint of a registry the workspace uses (registry, its storage or its container registry) is in a subnet other than the workspace endpoint's.",
+    why: "To use a private registry's assets from a workspace, the documentation asks for the private endpoints of the registry, its managed storage and its managed container registry in the same subnet as the workspace's private endpoint, one set per registry.",
+    example: "private_endpoints:\n  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }\n  - { name: reg-pe, subnet: vnet/other, target: registry/contosoreg, group_id: amlregistry }",
+    fix: "Create the registry's private endpoints (registry, storage blob, container registry) in the subnet of the workspace private endpoint.",
+    sources: &[doc!(REG, "Use assets from registry in workspace")],
+    covers: &["§6.92"],
+    path: false,
+};
+
+impl Rule for Reg015 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for w in &cx.t.workspaces {
+            let owner = w.hub.as_deref().unwrap_or(&w.name);
+            let ws_subnets: BTreeSet<&str> = cx
+                .t
+                .private_endpoints
+                .iter()
+                .filter(|p| matches!(&p.target, Address::Resource { kind: Kind::Workspace, name, .. } if name == owner || *name == w.name))
+                .map(|p| p.subnet.as_str())
+                .collect();
+            let ws_vnets: BTreeSet<&str> = ws_subnets.iter().map(|s| vnet_part(s)).collect();
+            let used: BTreeSet<&str> = cx
+                .intent
+                .registries_of(&w.name)
+                .iter()
+                .map(String::as_str)
+                .collect();
+            for p in &cx.t.private_endpoints {
+                let Address::Resource {
+                    kind: Kind::Registry,
+                    name,
+                    ..
+                } = &p.target
+                else {
+                    continue;
+                };
+                if !used.contains(name.as_str())
+                    || !ws_vnets.contains(vnet_part(&p.subnet))
+                    || ws_subnets.contains(p.subnet.as_str())
+                {
+                    continue;
+                }
+                let wanted: Vec<&str> = ws_subnets
+                    .iter()
+                    .copied()
+                    .filter(|s| vnet_part(s) == vnet_part(&p.subnet))
+                    .collect();
+                out.push(Finding::new(
+                    &DOC,
+                    format!("private-endpoint/{}", p.name),
+                    format!(
+                        "private endpoint {} to {} is in subnet {}; the private endpoint of workspace {} is in {}",
+                        p.name,
+                        p.target,
+                        p.subnet,
+                        w.name,
+                        wanted.join(", ")
+                    ),
+                    DOC.fix,
+                    &p.at,
+                ));
+            }
+        }
+    }
+}

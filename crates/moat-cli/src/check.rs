@@ -200,6 +200,12 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
     if args.baseline.is_some() {
         summary["baseline"] = serde_json::json!(in_baseline);
     }
+    summary["undecided"] = serde_json::json!(
+        findings
+            .iter()
+            .filter(|f| f.suppressed.is_none() && moat_report::check::certainty(f).0 == "undecided")
+            .count()
+    );
     let report = match args.format {
         CheckFormat::Text => {
             if !ctx.quiet {
@@ -255,7 +261,11 @@ fn text(
             .collect();
         moat_report::check::render_text(&errors, style, args.traces)
     } else {
-        moat_report::check::render_text(findings, style, args.traces)
+        // Undecided findings are listed under what they wait for, not each as a warning.
+        let (shown, undecided) = moat_report::needs::split(findings);
+        let shown: Vec<Finding> = shown.into_iter().cloned().collect();
+        moat_report::check::render_text(&shown, style, args.traces)
+            + &moat_report::needs::render_text(&undecided, style)
     };
     if !ctx.quiet {
         report += &moat_report::check::summary_line(summary, input_warnings, style);

@@ -114,3 +114,46 @@ fn a_parameters_file_beside_a_template_is_mentioned() {
         );
     }
 }
+
+/// One missing `--location` leaves many flows undecided: the text report says it once, with the
+/// flag, and lists the findings it leaves undecided under it instead of a warning for each.
+#[test]
+fn one_missing_input_is_one_line() {
+    let template = "../shared/corpus/qs-e2e-secure/quickstarts/microsoft.machinelearningservices/machine-learning-end-to-end-secure/azuredeploy.json";
+    let o = moat(&["check", template]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    let cause =
+        "the region of the target resource group is not in the template (give it with --location)";
+    assert_eq!(out.matches(cause).count(), 1, "{out}");
+    let section = out
+        .split("Undecided for lack of input (")
+        .nth(1)
+        .expect("an undecided section");
+    assert!(
+        section.contains(&format!("  - {cause}\n    leaves ")),
+        "{section}"
+    );
+    // Undecided findings are not also printed one by one.
+    for line in out.lines() {
+        assert!(
+            !line.contains("cannot confirm") && !line.contains("cannot tell whether"),
+            "{line}"
+        );
+    }
+    let summary = out.lines().last().unwrap();
+    assert!(summary.contains(" undecided)"), "{summary}");
+    // JSON keeps each finding, with what it needs.
+    let o = moat(&["check", template, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let undecided = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["certainty"] == "undecided")
+        .count();
+    assert_eq!(v["summary"]["undecided"], undecided);
+    assert!(
+        section.starts_with(&format!("{undecided} findings;")),
+        "{section}"
+    );
+}

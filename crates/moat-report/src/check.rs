@@ -87,6 +87,9 @@ pub fn summary_line(summary: &Value, input_warnings: usize, style: Style) -> Str
         count(n("warning"), "warning", "warnings"),
         n("info")
     );
+    if n("undecided") > 0 {
+        s += &format!(" ({} undecided)", n("undecided"));
+    }
     if n("suppressed") > 0 {
         s += &format!(", {} suppressed", n("suppressed"));
     }

@@ -5,6 +5,7 @@
 //!
 //! - [`check`]: findings as text and JSON, and rule documentation;
 //! - [`sarif`]: findings and the input's diagnostics as SARIF 2.1.0;
+//! - [`needs`]: findings undecided for lack of input, one line per missing input;
 //! - [`show`]: the inventory of a deployment and each workspace's isolation posture;
 //! - [`graph`]: the topology as a DOT or Mermaid diagram (VNets as clusters, private endpoints
 //!   as edges to their targets);
@@ -13,6 +14,7 @@
 
 pub mod check;
 pub mod graph;
+pub mod needs;
 pub mod ops;
 pub mod sarif;
 pub mod show;

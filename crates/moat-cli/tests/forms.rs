@@ -1,10 +1,11 @@
-//! Every bundled example exists in three forms — the native topology, an ARM template
-//! (`arm/azuredeploy.json`) and a Terraform configuration (`terraform/main.tf`) — and the three
-//! mean the same deployment: `moat check` reports the same findings (code, resource, severity)
+//! Every bundled example exists in four forms — the native topology, an ARM template
+//! (`arm/azuredeploy.json`), a Terraform configuration (`terraform/main.tf`) and a live export of
+//! the deployed estate in the shape `az graph query -o json` returns (`live/resources.json`) —
+//! and the four mean the same deployment: `moat check` reports the same findings (code, resource, severity)
 //! and a fixed set of traces gives the same verdicts, blocked at the same hop, along the same
 //! path hop by hop.
 //!
-//! What ARM and Terraform cannot say (who works from where, intent such as the registries a
+//! What ARM, Terraform and an export cannot say (who works from where, intent such as the registries a
 //! workspace uses, a custom DNS server's forwarding, settings Azure only takes after
 //! deployment) sits in a native side file next to each form, `intent.yaml`, which the loader
 //! applies when given the form's directory (or with `--with`): entries naming a resource the
@@ -78,13 +79,14 @@ fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
 }
 
-/// The three forms of an example: a label and the directory given to moat.
+/// The forms of an example: a label and the directory given to moat.
 fn forms(name: &str) -> Vec<(&'static str, PathBuf)> {
     let dir = examples_dir().join(name);
     vec![
         ("native", dir.clone()),
         ("arm", dir.join("arm")),
         ("terraform", dir.join("terraform")),
+        ("live", dir.join("live")),
     ]
 }
 
@@ -212,7 +214,7 @@ fn outcome(t: &Trace) -> Outcome {
 }
 
 #[test]
-fn every_example_has_its_three_forms() {
+fn every_example_has_its_four_forms() {
     let on_disk: BTreeSet<String> = std::fs::read_dir(examples_dir())
         .unwrap()
         .filter_map(|e| e.ok())
@@ -346,10 +348,10 @@ fn forms_declare_the_documented_names() {
 fn side_files_apply_through_with_as_through_the_directory() {
     for ex in EXAMPLES {
         for (label, dir) in forms(ex.name).into_iter().skip(1) {
-            let input = if label == "arm" {
-                dir.join("azuredeploy.json")
-            } else {
-                dir.join("main.tf")
+            let input = match label {
+                "arm" => dir.join("azuredeploy.json"),
+                "live" => dir.join("resources.json"),
+                _ => dir.join("main.tf"),
             };
             let side = dir.join("intent.yaml");
             let alone = moat_ingest::load_opts(&input, &moat_ingest::Options::default())

@@ -6,6 +6,7 @@
 //! - [`source`]: a file in memory and the mapping between byte offsets and line/column;
 //! - [`tree`]: YAML/JSON parsed into nodes that remember their span, within size, depth and
 //!   alias-expansion limits;
+//! - [`outline`]: a document's first levels, read no further than needed to tell its kind;
 //! - [`de`]: serde over those nodes, every error pinned to the node at fault, every error of a
 //!   resource reported;
 //! - [`render`]: diagnostics as text, a short snippet per error whatever the line length;
@@ -15,6 +16,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod de;
+pub mod outline;
 pub mod render;
 pub mod source;
 pub mod tree;

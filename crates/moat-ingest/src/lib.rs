@@ -31,6 +31,8 @@ pub enum InputFormat {
     TerraformPlan,
     /// Azure ML CLI v2 YAML specs (workspace, registry, endpoint, deployment).
     AzureMl,
+    /// A live export of deployed resources (Azure Resource Graph, `az resource list`/`show`).
+    Live,
 }
 
 /// Options for reading inputs.
@@ -62,6 +64,7 @@ impl InputFormat {
         (InputFormat::Terraform, "terraform"),
         (InputFormat::TerraformPlan, "terraform-plan"),
         (InputFormat::AzureMl, "azureml"),
+        (InputFormat::Live, "live"),
     ];
 
     /// The command-line name.
@@ -128,12 +131,35 @@ fn classify(root: &Node) -> Option<InputFormat> {
     if azureml::spec_kind(root).is_some() {
         return Some(InputFormat::AzureMl);
     }
+    if moat_live::looks_live(root) {
+        return Some(InputFormat::Live);
+    }
     None
+}
+
+/// What a file is, read no further than its kind needs (a 15 MiB estate is told by its first
+/// key), with whether it is an ARM parameters file. `None` when it does not parse: the reader
+/// reports the syntax error with its location.
+fn sniff(src: &SourceFile, limits: Limits) -> Option<(Option<InputFormat>, bool)> {
+    let mut params = false;
+    let root = moat_doc::outline::outline(src, limits, 3, &mut |n: &Node| {
+        params = is_parameters(n);
+        params || classify(n).is_some()
+    })
+    .ok()?;
+    Some((classify(&root).filter(|_| !params), params))
+}
+
+fn is_parameters(root: &Node) -> bool {
+    root.get("$schema")
+        .and_then(Node::text)
+        .is_some_and(|s| s.to_ascii_lowercase().contains("deploymentparameters"))
 }
 
 /// Detects the format of `path`: a directory of `.tf` files is Terraform; otherwise the
 /// document's own shape decides (native keys, an ARM `$schema`, a plan's `format_version`, an
-/// Azure ML `$schema` or keys).
+/// Azure ML `$schema` or keys, an export's resources). Each file is read only as far as its
+/// kind needs ([`moat_doc::outline`]); the loader parses it once.
 pub fn detect(path: &Path) -> Result<InputFormat, LoadError> {
     if !path.exists() {
         return Err(LoadError::at_path(
@@ -158,13 +184,13 @@ pub fn detect(path: &Path) -> Result<InputFormat, LoadError> {
     let mut found = None;
     for f in &candidates {
         let src = read_source(f, limits)?;
-        let Ok(root) = tree::parse(&src, limits) else {
+        let Some((kind, _)) = sniff(&src, limits) else {
             // The reader reports the syntax error with its location.
             return Ok(found.unwrap_or(InputFormat::Native));
         };
-        match classify(&root) {
-            // A directory with a template next to native side files is the template's.
-            Some(InputFormat::Arm) if path.is_dir() => return Ok(InputFormat::Arm),
+        match kind {
+            // A directory with a template or an export next to native side files is theirs.
+            Some(k @ (InputFormat::Arm | InputFormat::Live)) if path.is_dir() => return Ok(k),
             Some(f) if found.is_none() => found = Some(f),
             _ => {}
         }
@@ -178,7 +204,7 @@ pub fn detect(path: &Path) -> Result<InputFormat, LoadError> {
             "unrecognised",
             format!("cannot tell what kind of deployment {} is", path.display()),
             path,
-            Some("moat reads its native topology, ARM templates, Terraform and Azure ML CLI YAML; name one with --input-format".into()),
+            Some("moat reads its native topology, ARM templates, Terraform, Azure ML CLI YAML and live exports (az graph query, az resource list); name one with --input-format".into()),
         )
     })
 }
@@ -217,11 +243,16 @@ pub fn load_opts(path: &Path, opts: &Options) -> Result<Loaded, LoadError> {
         None => detect(path)?,
     };
     let mut opts = opts.clone();
-    let mut primary = path.to_path_buf();
-    if path.is_dir() && matches!(format, InputFormat::Arm | InputFormat::Terraform) {
+    let mut primary = vec![path.to_path_buf()];
+    if path.is_dir()
+        && matches!(
+            format,
+            InputFormat::Arm | InputFormat::Terraform | InputFormat::Live
+        )
+    {
         primary = side_files(path, format, &mut opts)?;
     }
-    let mut loaded = load_primary(&primary, format, &opts)?;
+    let mut loaded = load_primary(path, &primary, format, &opts)?;
     if !opts.overlays.is_empty() {
         overlay(&mut loaded, &opts.overlays, opts.limits)?;
     }
@@ -231,27 +262,32 @@ pub fn load_opts(path: &Path, opts: &Options) -> Result<Loaded, LoadError> {
 /// For a directory holding an ARM template or a Terraform configuration: the native files next
 /// to it are overlays (read before those named with `--with`), and an ARM template's single
 /// parameter file is its parameters unless some are named. Returns the path to import.
-fn side_files(dir: &Path, format: InputFormat, opts: &mut Options) -> Result<PathBuf, LoadError> {
+fn side_files(
+    dir: &Path,
+    format: InputFormat,
+    opts: &mut Options,
+) -> Result<Vec<PathBuf>, LoadError> {
     let mut templates = Vec::new();
     let mut parameters = Vec::new();
     let mut natives = Vec::new();
+    let mut exports = Vec::new();
     for f in dir_files(dir, &["yaml", "yml", "json"])? {
         let src = read_source(&f, opts.limits)?;
-        let root = tree::parse(&src, opts.limits).map_err(|d| LoadError {
-            diagnostics: vec![d],
-            sources: vec![src.clone()],
-        })?;
-        let schema = root
-            .get("$schema")
-            .and_then(Node::text)
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if schema.contains("deploymentparameters") {
+        let Some((kind, is_parameters)) = sniff(&src, opts.limits) else {
+            // Reported with its location when read.
+            let root = tree::parse(&src, opts.limits).err();
+            return Err(LoadError {
+                diagnostics: root.into_iter().collect(),
+                sources: vec![src],
+            });
+        };
+        if is_parameters {
             parameters.push(f);
         } else {
-            match classify(&root) {
+            match kind {
                 Some(InputFormat::Native) => natives.push(f),
                 Some(InputFormat::Arm) => templates.push(f),
+                Some(InputFormat::Live) => exports.push(f),
                 _ => {}
             }
         }
@@ -266,7 +302,22 @@ fn side_files(dir: &Path, format: InputFormat, opts: &mut Options) -> Result<Pat
     natives.append(&mut opts.overlays);
     opts.overlays = natives;
     if format == InputFormat::Terraform {
-        return Ok(dir.to_path_buf());
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    if format == InputFormat::Live {
+        // Every export of the directory: the pages of one query, or several queries.
+        if exports.is_empty() {
+            return Err(LoadError::at_path(
+                "empty",
+                format!("{} holds no live export", dir.display()),
+                dir,
+                Some(
+                    "export with `az graph query -q \"resources | ...\" -o json > resources.json`"
+                        .into(),
+                ),
+            ));
+        }
+        return Ok(exports);
     }
     if opts.parameters.is_empty() {
         match parameters.len() {
@@ -287,7 +338,7 @@ fn side_files(dir: &Path, format: InputFormat, opts: &mut Options) -> Result<Pat
         }
     }
     match templates.len() {
-        1 => Ok(templates.remove(0)),
+        1 => Ok(vec![templates.remove(0)]),
         0 => Err(LoadError::at_path(
             "empty",
             format!("{} holds no ARM template", dir.display()),
@@ -398,8 +449,16 @@ fn overlay(loaded: &mut Loaded, files: &[PathBuf], limits: Limits) -> Result<(),
     Ok(())
 }
 
-fn load_primary(path: &Path, format: InputFormat, opts: &Options) -> Result<Loaded, LoadError> {
+/// Reads the input named `given` from its files (`files[0]` for a one-file format; the
+/// directory for Terraform; every export for a live estate).
+fn load_primary(
+    given: &Path,
+    files: &[PathBuf],
+    format: InputFormat,
+    opts: &Options,
+) -> Result<Loaded, LoadError> {
     let limits = opts.limits;
+    let path = files.first().map_or(given, PathBuf::as_path);
     let tf = || moat_terraform::TfOptions {
         var_files: opts.var_files.clone(),
         vars: opts.vars.clone(),
@@ -426,6 +485,10 @@ fn load_primary(path: &Path, format: InputFormat, opts: &Options) -> Result<Load
         ),
         InputFormat::Terraform => moat_terraform::load(path, &tf()),
         InputFormat::TerraformPlan => moat_terraform::load_plan(path, &tf()),
+        InputFormat::Live => {
+            let name = given.file_stem().and_then(|s| s.to_str()).unwrap_or("live");
+            moat_live::load(files, name, limits)
+        }
     }
 }
 

@@ -27,6 +27,27 @@ fn check(text: &str) {
     }
 }
 
+fn live_examples() -> Vec<String> {
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples"));
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_to_string(e.path().join("live/resources.json")).ok())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The live-export reader: a topology or located diagnostics.
+fn check_live(text: &str) {
+    if let Err(e) = moat_live::load_str("m.json", text, moat_doc::Limits::default()) {
+        assert!(!e.diagnostics.is_empty());
+        for d in e.diagnostics {
+            assert!(d.location.offset <= text.len(), "{d:?}");
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
@@ -45,6 +66,25 @@ proptest! {
             }
         }
         check(&text);
+    }
+
+    #[test]
+    fn mutated_live_exports(which in 0usize..9, edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, "[ -~\\n]{0,6}|null|\"type\"|\"properties\"|\\{\\}|\\[\\]"), 1..6)) {
+        let all = live_examples();
+        let mut text = all[which % all.len()].clone();
+        for (at, kind, piece) in edits {
+            let mut i = at.index(text.len() + 1);
+            while !text.is_char_boundary(i) { i -= 1; }
+            let end = (i + piece.len()).min(text.len());
+            let mut e = end;
+            while !text.is_char_boundary(e) { e -= 1; }
+            match kind {
+                0 => text.insert_str(i, &piece),
+                1 => text.replace_range(i..e, ""),
+                _ => text.replace_range(i..e, &piece),
+            }
+        }
+        check_live(&text);
     }
 
     #[test]

@@ -1,0 +1,314 @@
+//! The shapes a live export takes, and the resources in them.
+//!
+//! Every standard export of a deployed estate holds resources in Azure's own shape (`id`,
+//! `name`, `type`, `location`, `kind`, `sku`, `identity`, `properties`); only the envelope
+//! differs:
+//!
+//! | export | envelope |
+//! |---|---|
+//! | `az graph query -q ... -o json` | `{"count", "data": [...], "skip_token", "total_records"}` (a bare array with older CLI versions) |
+//! | Resource Graph REST API | `{"totalRecords", "count", "data": [...], "resultTruncated", "$skipToken"}` |
+//! | `az resource list` | an array of resources whose `properties` are null: the list API does not return them |
+//! | `az resource show` | one resource, or an array with `--ids a b` |
+//! | ARM REST list (`az rest`) | `{"value": [...], "nextLink"}` |
+//! | PSRule for Azure's exported resources | an array, keys in Pascal case (`ResourceId`, `Type`, `Properties`), child resources nested under `resources` |
+//!
+//! Keys are read case-insensitively. A resource's name is taken from its id, which is complete
+//! (`zone/link` for a child), so a child exported on its own row names its parent. A resource
+//! whose `properties` are absent or null has *unknown* properties, never empty ones.
+
+use moat_arm::ArmResource;
+use moat_doc::tree::{Node, Value};
+use moat_doc::{SourceFile, Span};
+use moat_model::{Diagnostic, Provenance, Unmodelled};
+use serde_json::Value as Json;
+
+/// Why a resource's properties are unknown when the export holds none.
+pub const NO_PROPERTIES: &str = "the export holds no properties for this resource (`az resource list` leaves them out; export with `az graph query` or `az resource show`)";
+
+/// What one export file holds.
+#[derive(Debug, Default)]
+pub struct Export {
+    pub resources: Vec<ArmResource>,
+    /// Entries that are not resources (a PSRule `listUsages` result nested in a resource).
+    pub skipped: Vec<Unmodelled>,
+}
+
+/// Whether a parsed document (or its outline) is a live export: a Resource Graph result, an ARM
+/// list result, an array of resources, or one resource with a full id.
+pub fn looks_live(root: &Node) -> bool {
+    match &root.value {
+        Value::Seq(items) => items.first().is_none_or(looks_like_resource),
+        Value::Map(_) => {
+            if let Some(Value::Seq(items)) = field(root, &["data"]).map(|n| &n.value) {
+                let envelope = ["count", "total_records", "totalRecords", "skip_token"]
+                    .iter()
+                    .any(|k| field(root, &[k]).is_some())
+                    || root.get("$skipToken").is_some()
+                    || root.get("resultTruncated").is_some();
+                return envelope && items.first().is_none_or(looks_like_resource);
+            }
+            if let Some(Value::Seq(items)) = field(root, &["value"]).map(|n| &n.value) {
+                return items.first().is_some_and(looks_like_resource);
+            }
+            looks_like_resource(root)
+                && text(root, &["id", "resourceId"]).is_some_and(|id| id.starts_with('/'))
+        }
+        Value::Scalar { .. } => false,
+    }
+}
+
+fn looks_like_resource(n: &Node) -> bool {
+    text(n, &["type", "resourceType"]).is_some_and(|t| t.contains('/'))
+        && (field(n, &["id", "resourceId"]).is_some() || field(n, &["name"]).is_some())
+}
+
+/// The first entry of `n` whose key is one of `keys` (case-insensitively) and whose value is
+/// not null.
+pub(crate) fn field<'a>(n: &'a Node, keys: &[&str]) -> Option<&'a Node> {
+    keys.iter().find_map(|k| {
+        n.entries()
+            .iter()
+            .find(|(key, v)| {
+                key.text().is_some_and(|t| t.eq_ignore_ascii_case(k))
+                    && !matches!(v.scalar(), Some(moat_doc::tree::Scalar::Null))
+            })
+            .map(|(_, v)| v)
+    })
+}
+
+/// A string entry; Resource Graph writes `""` for a column a resource does not have (`kind`,
+/// `managedBy`), which reads as absent.
+fn text<'a>(n: &'a Node, keys: &[&str]) -> Option<&'a str> {
+    field(n, keys)
+        .and_then(Node::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+fn provenance(src: &SourceFile, span: Span, pointer: &str) -> Provenance {
+    let (line, column) = src.line_col(span.offset);
+    Provenance {
+        file: src.name.clone(),
+        line,
+        column,
+        pointer: pointer.to_string(),
+        offset: span.offset,
+        len: span.len,
+    }
+}
+
+fn error(src: &SourceFile, span: Span, code: &str, msg: String, hint: &str) -> Diagnostic {
+    Diagnostic::error(code, msg, src.location(span)).with_hint(Some(hint.to_string()))
+}
+
+/// The resources of one export file; every malformed resource is reported.
+pub fn read(root: &Node, src: &SourceFile) -> Result<Export, Vec<Diagnostic>> {
+    let (items, base): (&[Node], &str) = match &root.value {
+        Value::Seq(items) => (items, ""),
+        Value::Map(_) => {
+            let schema = text(root, &["$schema"])
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if schema.contains("deploymenttemplate") {
+                return Err(vec![error(
+                    src,
+                    root.span,
+                    "not-an-export",
+                    "this is an ARM template (as `az group export` writes it), not a list of resources".into(),
+                    "read it as a template: leave out --input-format, or give --input-format arm",
+                )]);
+            }
+            match (root.get("data"), root.get("value")) {
+                (Some(d), _) if matches!(d.value, Value::Seq(_)) => (d.items(), "/data"),
+                (_, Some(v)) if matches!(v.value, Value::Seq(_)) => (v.items(), "/value"),
+                _ if field(root, &["type", "resourceType"]).is_some() => {
+                    (std::slice::from_ref(root), "")
+                }
+                _ => {
+                    return Err(vec![error(
+                        src,
+                        root.span,
+                        "not-an-export",
+                        "this is neither a Resource Graph result (`data`), a list of resources, nor one resource (`type`, `id`)".into(),
+                        "export with `az graph query -q \"resources | ...\" -o json` or `az resource show`",
+                    )]);
+                }
+            }
+        }
+        Value::Scalar { .. } => {
+            return Err(vec![error(
+                src,
+                root.span,
+                "not-an-export",
+                format!(
+                    "a live export is a JSON array or object, but this is {}",
+                    root.kind_name()
+                ),
+                "export with `az graph query -q \"resources | ...\" -o json`",
+            )]);
+        }
+    };
+    let mut out = Export::default();
+    let mut errors = Vec::new();
+    let single = base.is_empty() && !matches!(root.value, Value::Seq(_));
+    for (i, item) in items.iter().enumerate() {
+        let ptr = if single {
+            String::new()
+        } else {
+            format!("{base}/{i}")
+        };
+        resource(item, src, &ptr, None, &mut out, &mut errors);
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Reads one resource (and the children nested in it) at `ptr`.
+fn resource(
+    n: &Node,
+    src: &SourceFile,
+    ptr: &str,
+    parent: Option<(&str, &str, &str)>,
+    out: &mut Export,
+    errors: &mut Vec<Diagnostic>,
+) {
+    if !matches!(n.value, Value::Map(_)) {
+        errors.push(error(
+            src,
+            n.span,
+            "bad-resource",
+            format!("a resource is a JSON object, but this is {}", n.kind_name()),
+            "each entry of an export is a resource with `id`, `name`, `type` and `properties`",
+        ));
+        return;
+    }
+    let at = provenance(src, n.span, ptr);
+    // An extension resource (a Defender assessment on a registry) names its own type apart.
+    let declared =
+        text(n, &["extensionResourceType"]).or_else(|| text(n, &["type", "resourceType"]));
+    let Some(declared) = declared else {
+        errors.push(error(
+            src,
+            field(n, &["type", "resourceType"]).map_or(n.span, |t| t.span),
+            "bad-resource",
+            match field(n, &["type", "resourceType"]) {
+                Some(t) => format!("the resource's `type` is {}, not a string", t.kind_name()),
+                None => "a resource without `type`".into(),
+            },
+            "each resource of an export names its type (`Microsoft.Network/virtualNetworks`)",
+        ));
+        return;
+    };
+    let id = text(n, &["id", "resourceId"])
+        .filter(|s| s.starts_with('/'))
+        .map(String::from);
+    let name_field = text(n, &["name", "resourceName"]);
+    // A nested child may name its type and name relative to its parent, as templates do.
+    let rtype = match parent {
+        Some((ptype, _, _)) if !declared.contains('/') => format!("{ptype}/{declared}"),
+        _ => declared.to_string(),
+    };
+    let name = match (id.as_deref().and_then(name_of_id), name_field, parent) {
+        (Some(from_id), _, _) => from_id,
+        (None, Some(nm), Some((_, pname, _))) if !nm.contains('/') => format!("{pname}/{nm}"),
+        (None, Some(nm), _) => nm.to_string(),
+        (None, None, Some(_)) => {
+            // Not a resource: a list result a collector nested in its parent.
+            out.skipped.push(Unmodelled {
+                resource_type: rtype,
+                name: String::new(),
+                at,
+            });
+            return;
+        }
+        (None, None, None) => {
+            errors.push(error(
+                src,
+                n.span,
+                "bad-resource",
+                format!("a `{rtype}` resource with neither `id` nor `name`"),
+                "each resource of an export has a full `id` (`/subscriptions/.../providers/...`)",
+            ));
+            return;
+        }
+    };
+    let id = id.unwrap_or_else(|| id_from_fields(n, &rtype, &name, parent).unwrap_or_default());
+    let json = |keys: &[&str]| field(n, keys).map(Node::to_json);
+    let properties = match field(n, &["properties"]) {
+        Some(p) => p.to_json(),
+        None => serde_json::json!({ "$unknown": NO_PROPERTIES }),
+    };
+    let res = ArmResource {
+        rtype: rtype.clone(),
+        name: name.clone(),
+        id: id.clone(),
+        location: text(n, &["location"]).map(String::from),
+        sku: json(&["sku"]),
+        kind: text(n, &["kind"]).map(String::from),
+        identity: json(&["identity"]),
+        properties,
+        at,
+    };
+    out.resources.push(res);
+    if let Some(children) = field(n, &["resources"]) {
+        for (j, c) in children.items().iter().enumerate() {
+            resource(
+                c,
+                src,
+                &format!("{ptr}/resources/{j}"),
+                Some((&rtype, &name, &id)),
+                out,
+                errors,
+            );
+        }
+    }
+}
+
+/// The full name of a resource from its id: the names after the provider namespace, joined
+/// by `/` (`zone/link` for `.../privateDnsZones/zone/virtualNetworkLinks/link`). A resource
+/// group's id names the group.
+pub fn name_of_id(id: &str) -> Option<String> {
+    let lower = id.to_ascii_lowercase();
+    let segs: Vec<&str> = match lower.rfind("/providers/") {
+        Some(pos) => id[pos + "/providers/".len()..]
+            .split('/')
+            .skip(1)
+            .skip(1)
+            .step_by(2)
+            .collect(),
+        None => id.trim_end_matches('/').rsplit('/').take(1).collect(),
+    };
+    let name = segs.join("/");
+    (!name.is_empty()).then_some(name)
+}
+
+/// An id built from the columns a resource carries when it has no `id` (its subscription and
+/// resource group), or from its parent's id.
+fn id_from_fields(
+    n: &Node,
+    rtype: &str,
+    name: &str,
+    parent: Option<(&str, &str, &str)>,
+) -> Option<String> {
+    let leaf = name.rsplit('/').next().unwrap_or(name);
+    let child_type = rtype.rsplit('/').next().unwrap_or(rtype);
+    if let Some((_, _, pid)) = parent.filter(|(_, _, pid)| !pid.is_empty()) {
+        return Some(format!("{pid}/{child_type}/{leaf}"));
+    }
+    let sub = text(n, &["subscriptionId"])?;
+    let rg = text(n, &["resourceGroup", "resourceGroupName"])?;
+    let (ns, rest) = rtype.split_once('/')?;
+    let mut id = format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/{ns}");
+    for (t, nm) in rest.split('/').zip(name.split('/')) {
+        id.push_str(&format!("/{t}/{nm}"));
+    }
+    Some(id)
+}
+
+/// Whether the export left a resource's properties out (they are unknown to the mapper).
+pub fn properties_unknown(res: &ArmResource) -> bool {
+    matches!(&res.properties, Json::Object(o) if o.contains_key("$unknown"))
+}

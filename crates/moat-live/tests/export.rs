@@ -247,7 +247,13 @@ fn child_resources_exported_on_their_own_rows_merge_into_their_parents() {
          "type": "Microsoft.MachineLearningServices/workspaces/computes", "location": "eastus",
          "properties": {"computeType": "AmlCompute",
                         "properties": {"subnet": {"id": format!("{vnet}/subnets/training")},
-                                       "enableNodePublicIp": false}}}
+                                       "enableNodePublicIp": false}}},
+        {"id": format!("{ws}/onlineEndpoints/score"), "name": "score",
+         "type": "microsoft.machinelearningservices/workspaces/onlineendpoints",
+         "location": "eastus", "properties": {"authMode": "Key", "publicNetworkAccess": "Disabled"}},
+        {"id": format!("{ws}/onlineEndpoints/score/deployments/blue"), "name": "blue",
+         "type": "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments",
+         "location": "eastus", "properties": {"egressPublicNetworkAccess": "Disabled"}}
     ]))
     .unwrap();
     let t = load(&text).topology;
@@ -270,6 +276,10 @@ fn child_resources_exported_on_their_own_rows_merge_into_their_parents() {
     let c = t.computes.iter().find(|c| c.name == "cpu-cluster").unwrap();
     assert_eq!(c.workspace, "ws");
     assert_eq!(c.subnet.as_deref(), Some("vnet/training"));
+    let e = &t.online_endpoints[0];
+    assert_eq!((e.name.as_str(), e.workspace.as_str()), ("score", "ws"));
+    assert_eq!(e.deployments.len(), 1);
+    assert_eq!(e.deployments[0].name, "blue");
 }
 
 #[test]

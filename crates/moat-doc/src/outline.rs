@@ -41,17 +41,7 @@ pub fn outline(
     depth: usize,
     decided: &mut dyn FnMut(&Node) -> bool,
 ) -> Result<Node, Diagnostic> {
-    if file.text.len() > limits.max_bytes {
-        return Err(Diagnostic::error(
-            "too-large",
-            format!(
-                "the file is {} bytes; the limit is {} bytes",
-                file.text.len(),
-                limits.max_bytes
-            ),
-            file.location(Span::default()),
-        ));
-    }
+    crate::tree::check_size(file, limits)?;
     let mut parser = Parser::new_from_str(&file.text);
     let mut stack: Vec<Frame> = Vec::new();
     let scalar = |text: String, plain: bool| Node {

@@ -249,17 +249,7 @@ enum Frame {
 /// Parses a YAML (or JSON) document into a node tree. Only the first document of a stream is
 /// read; a stream with several documents is an error.
 pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
-    if file.text.len() > limits.max_bytes {
-        return Err(Diagnostic::error(
-            "too-large",
-            format!(
-                "the file is {} bytes; the limit is {} bytes",
-                file.text.len(),
-                limits.max_bytes
-            ),
-            file.location(Span::default()),
-        ));
-    }
+    check_size(file, limits)?;
     let mut parser = Parser::new_from_str(&file.text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
@@ -496,6 +486,22 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
         },
         span: Span::default(),
     }))
+}
+
+/// A file larger than the limit is refused before it is read.
+pub(crate) fn check_size(file: &SourceFile, limits: Limits) -> Result<(), Diagnostic> {
+    if file.text.len() > limits.max_bytes {
+        return Err(Diagnostic::error(
+            "too-large",
+            format!(
+                "the file is {} bytes; the limit is {} bytes",
+                file.text.len(),
+                limits.max_bytes
+            ),
+            file.location(Span::default()),
+        ));
+    }
+    Ok(())
 }
 
 fn count(n: &Node) -> usize {

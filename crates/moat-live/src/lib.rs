@@ -128,17 +128,11 @@ pub fn load_parsed(
     }
     finish(&mut t, &mut ctx);
     warnings.append(&mut ctx.warnings);
-    let problems = moat_model::validate(&t);
-    if !problems.is_empty() {
-        return Err(LoadError {
-            diagnostics: problems
-                .iter()
-                .map(|p| locate(p, &sources, &trees))
-                .collect(),
-            sources,
-        });
+    // Checked, then completed with what Azure decides; either step's problems are errors.
+    let mut problems = moat_model::validate(&t);
+    if problems.is_empty() {
+        problems = moat_model::finalize::finalize(&mut t);
     }
-    let problems = moat_model::finalize::finalize(&mut t);
     if !problems.is_empty() {
         return Err(LoadError {
             diagnostics: problems

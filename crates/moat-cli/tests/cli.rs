@@ -205,6 +205,6 @@ fn show_json_carries_the_posture() {
     assert_eq!(v["workspaces"][0]["public_access"], "Disabled");
     assert_eq!(
         v["workspaces"][0]["outbound"],
-        "managed network AllowOnlyApprovedOutbound (6 user rules)"
+        "managed network AllowOnlyApprovedOutbound (8 user rules)"
     );
 }

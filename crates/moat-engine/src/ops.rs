@@ -227,6 +227,38 @@ fn tcp(e: &mut Vec<(String, Address, Protocol, u16)>, purpose: &str, to: Address
     e.push((purpose.to_string(), to, Protocol::TCP, port));
 }
 
+/// The outbound a compute in a customer VNet needs to be created and managed (facts §3.4,
+/// "Compute with no public IP": AzureMachineLearning TCP 443 and UDP 5831,
+/// BatchNodeManagement.<region> 443, Storage.<region> 443).
+fn management_outbound(w: &Workspace) -> Vec<(String, Address, Protocol, u16)> {
+    let mut f = Vec::new();
+    tcp(
+        &mut f,
+        "the Azure ML service",
+        Address::Tag("AzureMachineLearning".into()),
+        443,
+    );
+    f.push((
+        "compute lifecycle (UDP 5831)".into(),
+        Address::Tag("AzureMachineLearning".into()),
+        Protocol::UDP,
+        5831,
+    ));
+    tcp(
+        &mut f,
+        "Batch node management",
+        Address::Tag(region_tag("BatchNodeManagement", w)),
+        443,
+    );
+    tcp(
+        &mut f,
+        "Azure ML managed storage (setup scripts)",
+        Address::Tag(region_tag("Storage", w)),
+        443,
+    );
+    f
+}
+
 /// The flows a job on a compute of `w` needs (facts §3.1, §3.4, §4.4; seed 002).
 fn job_flows(t: &Topology, w: &Workspace, managed: bool) -> Vec<(String, Address, Protocol, u16)> {
     let mut f = Vec::new();
@@ -245,9 +277,9 @@ fn job_flows(t: &Topology, w: &Workspace, managed: bool) -> Vec<(String, Address
         );
         tcp(
             &mut f,
-            "the default storage file share (SMB)",
+            "the default storage file share",
             Address::resource(Kind::Storage, s).with_sub("file"),
-            445,
+            443,
         );
     }
     if let Some(k) = &w.key_vault {
@@ -274,37 +306,14 @@ fn job_flows(t: &Topology, w: &Workspace, managed: bool) -> Vec<(String, Address
     );
     tcp(
         &mut f,
-        "the Azure ML service",
-        Address::Tag("AzureMachineLearning".into()),
-        443,
-    );
-    f.push((
-        "compute lifecycle (UDP 5831)".into(),
-        Address::Tag("AzureMachineLearning".into()),
-        Protocol::UDP,
-        5831,
-    ));
-    tcp(
-        &mut f,
-        "Batch node management",
-        Address::Tag(region_tag("BatchNodeManagement", w)),
-        443,
-    );
-    tcp(
-        &mut f,
         "Microsoft container images (mcr.microsoft.com)",
-        Address::Fqdn("mcr.microsoft.com".into()),
+        Address::Fqdn(moat_net::hosts::MCR.into()),
         443,
     );
-    if !managed {
-        // The managed network provisions the platform's own storage access itself.
-        tcp(
-            &mut f,
-            "Azure ML managed storage (setup scripts)",
-            Address::Tag(region_tag("Storage", w)),
-            443,
-        );
-    }
+    // The managed network provisions the platform's own storage access itself.
+    f.extend(management_outbound(w).into_iter().filter(|(_, to, _, _)| {
+        !managed || !matches!(to, Address::Tag(tag) if tag.starts_with("Storage"))
+    }));
     if w.hbi_workspace {
         tcp(
             &mut f,
@@ -376,6 +385,29 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
             if let Some(s) = &w.storage_account {
                 for c in cx.clients("studio.data", &mut r) {
                     let from = Address::resource(Kind::Client, &c);
+                    // Studio validates data access against where the client's workspace
+                    // private endpoint sits (rules ST001, ST002).
+                    let q = Query {
+                        from: from.clone(),
+                        to: ws.clone(),
+                        protocol: Protocol::TCP,
+                        port: 443,
+                    };
+                    if let Ok(api) = trace(e, &q)
+                        && api.verdict == Verdict::Allowed
+                        && let Some(pe) = crate::studio::entry_endpoint(t, &api)
+                        && let Some(c_) = crate::studio::colocation(t, w, pe)
+                    {
+                        r.requirements.push(Requirement {
+                            what: format!(
+                                "client {c}: studio's storage access through workspace private endpoint {}",
+                                pe.name
+                            ),
+                            met: Some(c_.met),
+                            why: c_.why,
+                            rule: Some(c_.rule),
+                        });
+                    }
                     for sub in ["blob", "file"] {
                         cx.flow(
                             &mut r,
@@ -454,6 +486,17 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                         44224,
                     );
                 }
+                let from = Address::resource(Kind::Compute, &k.name);
+                for (purpose, to, p, port) in management_outbound(w) {
+                    cx.flow(
+                        &mut r,
+                        format!("compute {} → {purpose}", k.name),
+                        from.clone(),
+                        to,
+                        p,
+                        port,
+                    );
+                }
             }
             out.push(r.settle());
         }
@@ -470,6 +513,29 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                         to,
                         p,
                         port,
+                    );
+                }
+                // SMB 445 to the file share is needed only when a firewall sits between the
+                // VNet and the storage private endpoint (seed 002, required outbound table
+                // footnote; facts §3.2).
+                let through_firewall = r.flows.iter().rev().any(|f| {
+                    f.trace.from == from.to_string()
+                        && f.trace.to.ends_with(":file")
+                        && f.trace.port == 443
+                        && f.trace.hops.iter().any(|h| h.code == "PE_APPROVED")
+                        && f.trace.hops.iter().any(|h| h.step == "firewall")
+                });
+                if through_firewall && let Some(s) = &w.storage_account {
+                    cx.flow(
+                        &mut r,
+                        format!(
+                            "compute {} → the default storage file share (SMB, through the firewall)",
+                            k.name
+                        ),
+                        from.clone(),
+                        Address::resource(Kind::Storage, s).with_sub("file"),
+                        Protocol::TCP,
+                        445,
                     );
                 }
             }
@@ -739,6 +805,16 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                     Protocol::TCP,
                     443,
                 );
+                // The discovery answer's `registryFqdns` are the registry's own host names
+                // (facts §10); the client then connects to them.
+                cx.flow(
+                    &mut r,
+                    format!("client {c} → the registry's registryFqdns"),
+                    Address::resource(Kind::Client, &c),
+                    ra.clone(),
+                    Protocol::TCP,
+                    443,
+                );
             }
             out.push(r.settle());
         }
@@ -801,22 +877,33 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &str) -> OpResult {
                         443,
                     );
                 }
-                cx.flow(
-                    &mut r,
-                    format!("build compute {name} → mcr.microsoft.com"),
-                    from.clone(),
-                    Address::Fqdn("mcr.microsoft.com".into()),
-                    Protocol::TCP,
-                    443,
+                // Base images from MCR and its regional data endpoint (facts §4.4); conda
+                // and pip packages from the documented hosts (facts §4.5).
+                let mut hosts = vec![(moat_net::hosts::MCR.to_string(), "base images")];
+                match w.region.as_deref() {
+                    Some(region) => {
+                        hosts.push((moat_net::hosts::mcr_data_host(region), "base image layers"))
+                    }
+                    None => r.notes.push(
+                        "the workspace region is not known: its MCR data endpoint is not checked"
+                            .into(),
+                    ),
+                }
+                hosts.extend(
+                    moat_net::hosts::PACKAGE_HOSTS
+                        .iter()
+                        .map(|(_, host)| (host.to_string(), "packages")),
                 );
-                cx.flow(
-                    &mut r,
-                    format!("build compute {name} → pypi.org (packages)"),
-                    from,
-                    Address::Fqdn("pypi.org".into()),
-                    Protocol::TCP,
-                    443,
-                );
+                for (host, what) in hosts {
+                    cx.flow(
+                        &mut r,
+                        format!("build compute {name} → {host} ({what})"),
+                        from.clone(),
+                        Address::Fqdn(host),
+                        Protocol::TCP,
+                        443,
+                    );
+                }
             }
         },
     }

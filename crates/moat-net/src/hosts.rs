@@ -45,6 +45,25 @@ const KNOWN: &[(&str, &str)] = &[
     ("*.in.applicationinsights.azure.com", "AzureMonitor"),
 ];
 
+/// The Python package hosts (facts §4.5): the pattern a firewall rule names, and a host under
+/// it that a client actually contacts.
+pub const PACKAGE_HOSTS: &[(&str, &str)] = &[
+    ("pypi.org", "pypi.org"),
+    ("*.pythonhosted.org", "files.pythonhosted.org"),
+    ("anaconda.com", "anaconda.com"),
+    ("*.anaconda.com", "repo.anaconda.com"),
+    ("*.anaconda.org", "conda.anaconda.org"),
+];
+
+/// Microsoft Container Registry's host (facts §4.4, "always needed").
+pub const MCR: &str = "mcr.microsoft.com";
+
+/// The regional MCR data endpoint image layers come from (`*.data.mcr.microsoft.com`, facts
+/// §4.4).
+pub fn mcr_data_host(region: &str) -> String {
+    format!("{}.data.mcr.microsoft.com", region.to_ascii_lowercase())
+}
+
 /// Microsoft domains whose hosts may sit behind any service tag.
 const MICROSOFT: &[&str] = &[
     "azure.com",

@@ -34,9 +34,28 @@ pub fn run(cx: &Context, sel: &Selection) -> Vec<Finding> {
         .filter(|r| sel.includes(r.doc().code))
         .collect();
     let mut out = Vec::new();
+    let mut operations = Vec::new();
     for r in rules {
-        r.check(cx, &mut out);
+        if r.doc().code == crate::rules::ops::ops001::RULE.doc().code {
+            r.check(cx, &mut operations);
+        } else {
+            r.check(cx, &mut out);
+        }
     }
+    // Operation findings only for causes no other finding reports: check never says less
+    // than ops, and says each cause once.
+    let mut kept: Vec<Finding> = Vec::new();
+    for f in operations {
+        let Some(t) = &f.trace else { continue };
+        if !out
+            .iter()
+            .chain(&kept)
+            .any(|x| crate::rules::ops::ops001::covers(x, t))
+        {
+            kept.push(f);
+        }
+    }
+    out.extend(kept);
     suppress(cx.t, &mut out);
     out.sort_by(|a, b| (b.severity, a.code, &a.resource).cmp(&(a.severity, b.code, &b.resource)));
     out

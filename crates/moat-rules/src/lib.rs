@@ -21,3 +21,4 @@ pub use context::Context;
 pub use finding::{Finding, Severity};
 pub use registry::{all, by_code};
 pub use rule::{Rule, RuleDoc};
+pub use rules::ops::ops001::covers;

@@ -772,15 +772,24 @@ fn mvn002_non_https_destinations() {
 #[test]
 fn mvn003_image_build_needs_an_fqdn_rule() {
     // Seed 004: in approved-outbound mode every destination needs a rule; image builds install
-    // packages from pypi.org.
-    let f = one(MVN_BASE, "MVN003", Severity::Error);
-    assert_eq!(f.resource, "workspace/ws");
-    assert_eq!(blocked(&f), "MVN_NOT_APPROVED");
-    assert!(f.message.contains("pypi.org"), "{}", f.message);
+    // packages from the hosts of facts §4.5 (pypi.org, *.pythonhosted.org, anaconda.com,
+    // *.anaconda.com, *.anaconda.org): one finding per host without a rule.
+    let v = findings(MVN_BASE, "MVN003");
+    assert!(!v.is_empty());
+    for f in &v {
+        assert_eq!(f.resource, "workspace/ws");
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(blocked(f), "MVN_NOT_APPROVED");
+    }
+    assert!(v.iter().any(|f| f.message.contains("pypi.org")), "{v:#?}");
+    assert!(
+        !v.iter().any(|f| f.message.contains("repo.anaconda.com")),
+        "{v:#?}"
+    );
     let with_rule = edit(
         MVN_BASE,
         "        - { name: anaconda, type: FQDN, destination: \"*.anaconda.com\" }\n",
-        "        - { name: anaconda, type: FQDN, destination: \"*.anaconda.com\" }\n        - { name: pypi, type: FQDN, destination: pypi.org }\n",
+        "        - { name: anaconda, type: FQDN, destination: \"*.anaconda.com\" }\n        - { name: pypi, type: FQDN, destination: pypi.org }\n        - { name: pythonhosted, type: FQDN, destination: \"*.pythonhosted.org\" }\n        - { name: anaconda-apex, type: FQDN, destination: anaconda.com }\n        - { name: anaconda-org, type: FQDN, destination: \"*.anaconda.org\" }\n",
     );
     none(&with_rule, "MVN003");
     // Allow internet outbound needs no rules.

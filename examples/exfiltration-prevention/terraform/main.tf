@@ -75,7 +75,7 @@ locals {
     { name = "frontdoor-fqdns", fqdns = ["ml.azure.com", "automlresources-prod-d0eaehh7g8andvav.b02.azurefd.net"] },
     { name = "batch", fqdns = ["*.eastus.batch.azure.com", "*.eastus.service.batch.azure.com"] },
     { name = "images", fqdns = ["mcr.microsoft.com", "*.data.mcr.microsoft.com"] },
-    { name = "python-packages", fqdns = ["pypi.org", "*.pythonhosted.org"] },
+    { name = "python-packages", fqdns = ["pypi.org", "*.pythonhosted.org", "anaconda.com", "*.anaconda.com", "*.anaconda.org"] },
   ]
 }
 

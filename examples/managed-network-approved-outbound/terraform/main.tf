@@ -52,9 +52,11 @@ locals {
 
   # Outbound rules of the managed network.
   fqdn_rules = {
-    pypi         = "pypi.org"
-    pythonhosted = "*.pythonhosted.org"
-    anaconda     = "*.anaconda.com"
+    pypi          = "pypi.org"
+    pythonhosted  = "*.pythonhosted.org"
+    anaconda      = "*.anaconda.com"
+    anaconda-apex = "anaconda.com"
+    anaconda-org  = "*.anaconda.org"
   }
   private_endpoint_rules = {
     "contosoreg"         = { target = azapi_resource.registry.id, sub = "amlregistry" }

@@ -9,6 +9,7 @@ pub mod kv;
 pub mod mon;
 pub mod mvn;
 pub mod net;
+pub mod ops;
 pub mod out;
 pub mod pe;
 pub mod reg;

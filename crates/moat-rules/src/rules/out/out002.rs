@@ -27,15 +27,6 @@ static DOC: RuleDoc = RuleDoc {
     path: true,
 };
 
-/// Probe names for the documented hosts (wildcards get a representative name).
-const PYTHON: &[(&str, &str)] = &[
-    ("pypi.org", "pypi.org"),
-    ("*.pythonhosted.org", "files.pythonhosted.org"),
-    ("anaconda.com", "anaconda.com"),
-    ("*.anaconda.com", "repo.anaconda.com"),
-    ("*.anaconda.org", "conda.anaconda.org"),
-];
-
 impl Rule for Out002 {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
@@ -54,7 +45,7 @@ impl Rule for Out002 {
         }) {
             let mut hosts: Vec<(&str, &str)> = Vec::new();
             if g.computes.iter().any(|c| installs(c)) {
-                hosts.extend(PYTHON);
+                hosts.extend(moat_net::hosts::PACKAGE_HOSTS);
             }
             if g.computes
                 .iter()

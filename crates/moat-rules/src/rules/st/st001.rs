@@ -1,9 +1,7 @@
 //! ST001 studio-storage-service-endpoint-subnet.
 
-use crate::rules::util_core::{endpoints_of, storage, studio_endpoints};
+use crate::rules::util_core::{storage, studio_endpoints};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
-use moat_model::address::Kind;
-use moat_model::enums::{DefaultAction, PublicNetworkAccess};
 
 /// The rule.
 pub struct St001;
@@ -36,46 +34,19 @@ impl Rule for St001 {
             let Some(st) = w.storage_account.as_deref().and_then(|n| storage(cx, n)) else {
                 continue;
             };
-            let rules = &st.network_rules;
-            let via_service_endpoint = st.public_network_access != PublicNetworkAccess::Disabled
-                && rules.default_action == DefaultAction::Deny
-                && !rules.virtual_network_rules.is_empty()
-                && endpoints_of(cx.t, Kind::Storage, &st.name).is_empty();
-            if !via_service_endpoint {
-                continue;
-            }
             let mut seen = std::collections::HashSet::new();
             for (client, pe, t) in studio_endpoints(cx, &w.name) {
-                let admitted = rules.virtual_network_rules.iter().any(|s| s == &pe.subnet);
-                let has_endpoint = cx.e.ix.subnets.get(&pe.subnet).is_some_and(|&(vi, si)| {
-                    cx.t.virtual_networks[vi].subnets[si]
-                        .service_endpoints
-                        .iter()
-                        .any(|e| e.to_ascii_lowercase().starts_with("microsoft.storage"))
-                });
-                if (admitted && has_endpoint) || !seen.insert(pe.name.clone()) {
+                let Some(c) = moat_engine::studio::colocation(cx.t, w, pe) else {
+                    continue;
+                };
+                if c.rule != DOC.code || c.met || !seen.insert(pe.name.clone()) {
                     continue;
                 }
-                let why = if admitted {
-                    format!(
-                        "subnet {} has no Microsoft.Storage service endpoint",
-                        pe.subnet
-                    )
-                } else {
-                    format!(
-                        "storage {} admits only {} through its service endpoint",
-                        st.name,
-                        rules.virtual_network_rules.join(", ")
-                    )
-                };
                 out.push(
                     Finding::new(
                         &DOC,
                         format!("storage/{}", st.name),
-                        format!(
-                            "client {client} uses studio through workspace private endpoint {} in subnet {}, but {why}",
-                            pe.name, pe.subnet
-                        ),
+                        format!("client {client} uses studio, but {}", c.why),
                         DOC.fix,
                         &st.at,
                     )

@@ -1,9 +1,7 @@
 //! ST002 studio-storage-endpoint-vnet.
 
-use crate::rules::util_core::{endpoints_of, storage, studio_endpoints, vnet_part};
+use crate::rules::util_core::{storage, studio_endpoints};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
-use moat_model::address::Kind;
-use std::collections::BTreeSet;
 
 /// The rule.
 pub struct St002;
@@ -36,33 +34,20 @@ impl Rule for St002 {
             let Some(st) = w.storage_account.as_deref().and_then(|n| storage(cx, n)) else {
                 continue;
             };
-            let st_vnets: BTreeSet<&str> = endpoints_of(cx.t, Kind::Storage, &st.name)
-                .iter()
-                .map(|p| vnet_part(&p.subnet))
-                .collect();
-            if st_vnets.is_empty() {
-                continue;
-            }
             let mut seen = std::collections::HashSet::new();
             for (client, pe, t) in studio_endpoints(cx, &w.name) {
-                let vnet = vnet_part(&pe.subnet);
-                if st_vnets.contains(vnet) || !seen.insert(pe.name.clone()) {
+                let Some(c) = moat_engine::studio::colocation(cx.t, w, pe) else {
+                    continue;
+                };
+                if c.rule != DOC.code || c.met || !seen.insert(pe.name.clone()) {
                     continue;
                 }
                 out.push(
                     Finding::new(
                         &DOC,
                         format!("storage/{}", st.name),
-                        format!(
-                            "client {client} uses studio through workspace private endpoint {} in VNet {vnet}, but storage {}'s private endpoints are in {}",
-                            pe.name,
-                            st.name,
-                            st_vnets.iter().copied().collect::<Vec<_>>().join(", ")
-                        ),
-                        format!(
-                            "create a private endpoint for storage {} in VNet {vnet}",
-                            st.name
-                        ),
+                        format!("client {client} uses studio, but {}", c.why),
+                        c.fix,
                         &st.at,
                     )
                     .with_trace(t),

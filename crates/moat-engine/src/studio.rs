@@ -1,0 +1,140 @@
+//! Studio's storage co-location requirement (seed 002, "Limitations": with a storage account
+//! behind the VNet, studio's data access is validated against where the workspace private
+//! endpoint sits). Written once here; `ops` (studio.data) and rules ST001/ST002 read it.
+
+use crate::trace::{HopDecision, Trace};
+use moat_model::Topology;
+use moat_model::address::{Address, Kind};
+use moat_model::enums::{DefaultAction, PublicNetworkAccess};
+use moat_model::ml::Workspace;
+use moat_model::privatelink::PrivateEndpoint;
+
+/// Whether a workspace private endpoint sits where studio needs it for the default storage.
+#[derive(Clone, Debug)]
+pub struct Colocation {
+    /// The rule of the catalog that states the requirement (`ST001` or `ST002`).
+    pub rule: &'static str,
+    pub met: bool,
+    /// The requirement, or what breaks it, in words.
+    pub why: String,
+    /// What to change when it is not met.
+    pub fix: String,
+}
+
+/// The customer private endpoints of a resource (any sub-resource).
+fn endpoints_of<'t>(t: &'t Topology, kind: Kind, name: &str) -> Vec<&'t PrivateEndpoint> {
+    t.private_endpoints
+        .iter()
+        .filter(|p| matches!(&p.target, Address::Resource { kind: k, name: n, .. } if *k == kind && n == name))
+        .collect()
+}
+
+fn vnet_of(subnet: &str) -> &str {
+    subnet.split('/').next().unwrap_or(subnet)
+}
+
+/// The private endpoint a trace entered its destination through, read from the hop's
+/// resources (not from its text).
+pub fn entry_endpoint<'t>(t: &'t Topology, trace: &Trace) -> Option<&'t PrivateEndpoint> {
+    let hop = trace
+        .hops
+        .iter()
+        .find(|h| h.code == "PE_APPROVED" && h.decision == HopDecision::Pass)?;
+    let name = hop
+        .resources
+        .iter()
+        .find_map(|r| r.strip_prefix("private-endpoint/"))?;
+    t.private_endpoints.iter().find(|p| p.name == name)
+}
+
+/// The co-location requirement for studio users entering through workspace private endpoint
+/// `pe`, or `None` when the default storage is not behind the VNet (no requirement).
+pub fn colocation(t: &Topology, w: &Workspace, pe: &PrivateEndpoint) -> Option<Colocation> {
+    let st = t
+        .storage_accounts
+        .iter()
+        .find(|s| Some(&s.name) == w.storage_account.as_ref())?;
+    let st_pes = endpoints_of(t, Kind::Storage, &st.name);
+    if !st_pes.is_empty() {
+        // ST002: with storage private endpoints, the workspace endpoint must be in the same
+        // VNet as them (subnets may differ).
+        let vnets: Vec<&str> = {
+            let mut v: Vec<&str> = st_pes.iter().map(|p| vnet_of(&p.subnet)).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let vnet = vnet_of(&pe.subnet);
+        let met = vnets.contains(&vnet);
+        return Some(Colocation {
+            rule: "ST002",
+            met,
+            why: if met {
+                format!(
+                    "workspace private endpoint {} is in VNet {vnet}, with storage {}'s private endpoints",
+                    pe.name, st.name
+                )
+            } else {
+                format!(
+                    "workspace private endpoint {} is in VNet {vnet}, but storage {}'s private endpoints are in {}",
+                    pe.name,
+                    st.name,
+                    vnets.join(", ")
+                )
+            },
+            fix: format!(
+                "create a private endpoint for storage {} in VNet {vnet}",
+                st.name
+            ),
+        });
+    }
+    let rules = &st.network_rules;
+    let via_service_endpoint = st.public_network_access != PublicNetworkAccess::Disabled
+        && rules.default_action == DefaultAction::Deny
+        && !rules.virtual_network_rules.is_empty();
+    if !via_service_endpoint {
+        return None;
+    }
+    // ST001: through a service endpoint, the workspace endpoint must be in the subnet the
+    // storage admits, and that subnet must have the Microsoft.Storage service endpoint.
+    let admitted = rules.virtual_network_rules.iter().any(|s| s == &pe.subnet);
+    let has_endpoint = t
+        .virtual_networks
+        .iter()
+        .find(|v| v.name == vnet_of(&pe.subnet))
+        .and_then(|v| {
+            v.subnets
+                .iter()
+                .find(|s| pe.subnet.split_once('/').is_some_and(|(_, n)| n == s.name))
+        })
+        .is_some_and(|s| {
+            s.service_endpoints
+                .iter()
+                .any(|e| e.to_ascii_lowercase().starts_with("microsoft.storage"))
+        });
+    let why = if !admitted {
+        format!(
+            "workspace private endpoint {} is in subnet {}, but storage {} admits only {} through its service endpoint",
+            pe.name,
+            pe.subnet,
+            st.name,
+            rules.virtual_network_rules.join(", ")
+        )
+    } else if !has_endpoint {
+        format!(
+            "workspace private endpoint {} is in subnet {}, which has no Microsoft.Storage service endpoint",
+            pe.name, pe.subnet
+        )
+    } else {
+        format!(
+            "workspace private endpoint {} shares subnet {} with storage {}'s service endpoint",
+            pe.name, pe.subnet, st.name
+        )
+    };
+    Some(Colocation {
+        rule: "ST001",
+        met: admitted && has_endpoint,
+        why,
+        fix: "put the workspace private endpoint in the subnet that has the Microsoft.Storage service endpoint and the storage virtual network rule (or add that subnet to the storage's rules)".into(),
+    })
+}

@@ -1,0 +1,216 @@
+//! Operations evaluated to their definitions (rules.md, "Operations"), each against the
+//! document sentence it comes from, asserting the flow or requirement that decides.
+
+use moat_engine::Engine;
+use moat_engine::intent::Intent;
+use moat_engine::ops::{Filter, OpResult, Status, evaluate};
+
+fn op(yaml: &str, id: &str) -> OpResult {
+    let t = match moat_ingest::parse_native_str("t.yaml", yaml) {
+        Ok(t) => t,
+        Err(d) => panic!("bad test topology: {d:#?}"),
+    };
+    let e = Engine::for_topology(&t, None).unwrap();
+    let f = Filter {
+        op: Some(id.into()),
+        ..Default::default()
+    };
+    let mut v = evaluate(&e, &Intent::of(&t), &f);
+    assert_eq!(v.len(), 1, "{v:#?}");
+    v.remove(0)
+}
+
+fn flow<'a>(r: &'a OpResult, purpose: &str) -> &'a moat_engine::ops::FlowResult {
+    r.flows
+        .iter()
+        .find(|f| f.purpose.contains(purpose))
+        .unwrap_or_else(|| panic!("no flow `{purpose}` in {r:#?}"))
+}
+
+/// A compute cluster without public IP in a subnet whose NSG denies one required outbound.
+const CLUSTER: &str = r#"
+region: eastus
+workspaces: [{ name: ws }]
+computes:
+  - { name: cpu, workspace: ws, type: AmlCompute, subnet: v/s, enable_node_public_ip: false }
+virtual_networks:
+  - name: v
+    address_space: [10.0.0.0/16]
+    subnets: [{ name: s, address_prefixes: [10.0.1.0/24], network_security_group: nsg }]
+network_security_groups:
+  - name: nsg
+    rules:
+      - { name: NoBatch, priority: 100, direction: Outbound, access: Deny, destination: BatchNodeManagement.EastUS }
+"#;
+
+#[test]
+fn compute_create_needs_the_required_outbound() {
+    // Facts §3.4 "Compute with no public IP": outbound BatchNodeManagement.<region> 443,
+    // AzureMachineLearning TCP 443 / UDP 5831, Storage.<region> 443.
+    let r = op(CLUSTER, "compute.create");
+    assert_eq!(r.status, Status::Fails, "{r:#?}");
+    let batch = flow(&r, "Batch node management");
+    assert_eq!(
+        batch.trace.blocked_by.as_ref().unwrap().code,
+        "NSG_OUTBOUND_DENY"
+    );
+    assert!(flow(&r, "compute lifecycle (UDP 5831)").trace.protocol == "udp");
+    let open = CLUSTER.replace("access: Deny", "access: Allow");
+    assert_eq!(op(&open, "compute.create").status, Status::Works);
+}
+
+/// A cluster in a spoke whose traffic to the storage private endpoint in the hub goes through
+/// Azure Firewall (UDR for the hub range), and a workspace with its default storage.
+const THROUGH_FIREWALL: &str = r#"
+region: eastus
+workspaces: [{ name: ws, storage_account: st }]
+storage_accounts: [{ name: st, public_network_access: Disabled }]
+computes:
+  - { name: cpu, workspace: ws, type: AmlCompute, subnet: spoke/s, enable_node_public_ip: false }
+virtual_networks:
+  - name: hub
+    address_space: [10.100.0.0/16]
+    subnets:
+      - { name: AzureFirewallSubnet, address_prefixes: [10.100.0.0/26] }
+      - { name: pe, address_prefixes: [10.100.3.0/24] }
+    peerings: [{ remote_vnet: spoke, allow_forwarded_traffic: true }]
+  - name: spoke
+    address_space: [10.0.0.0/16]
+    subnets: [{ name: s, address_prefixes: [10.0.1.0/24], route_table: rt }]
+    peerings: [{ remote_vnet: hub, allow_forwarded_traffic: true }]
+route_tables:
+  - name: rt
+    routes: [{ name: pes, address_prefix: 10.100.3.0/24, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.100.0.4 }]
+firewalls:
+  - name: fw
+    vnet: hub
+    private_ip_address: 10.100.0.4
+    network_rule_collections:
+      - name: storage
+        priority: 100
+        action: Allow
+        rules: [{ name: files, source_addresses: ["10.0.0.0/16"], destination_addresses: ["10.100.3.0/24"], protocols: [TCP], destination_ports: ["443"] }]
+private_endpoints:
+  - { name: st-file, subnet: hub/pe, target: storage/st, group_id: file, ip_address: 10.100.3.5,
+      dns_zone_group: [privatelink.file.core.windows.net] }
+private_dns_zones:
+  - { name: privatelink.file.core.windows.net, vnet_links: [spoke] }
+"#;
+
+#[test]
+fn job_run_needs_smb_only_through_a_firewall() {
+    // Seed 002, required outbound footnote / facts §3.2: TCP 445 to storage "only if a firewall
+    // sits between the AML VNet and the storage PEs". Here it does, and allows only 443.
+    let r = op(THROUGH_FIREWALL, "job.run");
+    let smb = flow(&r, "(SMB, through the firewall)");
+    assert_eq!(smb.trace.port, 445);
+    assert_eq!(smb.trace.blocked_by.as_ref().unwrap().step, "firewall");
+    // Without the firewall on the way (no UDR), no SMB flow is required.
+    let direct = THROUGH_FIREWALL.replace(", route_table: rt", "");
+    let r = op(&direct, "job.run");
+    assert!(
+        !r.flows.iter().any(|f| f.trace.port == 445),
+        "{:#?}",
+        r.flows.iter().map(|f| &f.purpose).collect::<Vec<_>>()
+    );
+}
+
+/// Studio users on a jump box in one VNet reaching the workspace private endpoint there, with
+/// the default storage's private endpoints in another VNet.
+const STUDIO: &str = r#"
+region: eastus
+workspaces: [{ name: ws, public_network_access: Disabled, storage_account: st }]
+storage_accounts: [{ name: st, public_network_access: Disabled }]
+virtual_networks:
+  - name: a
+    address_space: [10.0.0.0/16]
+    subnets: [{ name: clients, address_prefixes: [10.0.1.0/24] }, { name: pe, address_prefixes: [10.0.3.0/24] }]
+    peerings: [{ remote_vnet: b }]
+  - name: b
+    address_space: [10.1.0.0/16]
+    subnets: [{ name: pe, address_prefixes: [10.1.3.0/24] }]
+    peerings: [{ remote_vnet: a }]
+virtual_machines: [{ name: jumpbox, network_interfaces: [nic] }]
+network_interfaces: [{ name: nic, subnet: a/clients, private_ip_address: 10.0.1.4 }]
+clients: [{ name: datasci, location: vm/jumpbox, operations: [studio.data] }]
+private_endpoints:
+  - { name: ws-pe, subnet: a/pe, target: workspace/ws, group_id: amlworkspace, ip_address: 10.0.3.4,
+      dns_zone_group: [privatelink.api.azureml.ms] }
+  - { name: st-blob, subnet: b/pe, target: storage/st, group_id: blob, ip_address: 10.1.3.4,
+      dns_zone_group: [privatelink.blob.core.windows.net] }
+  - { name: st-file, subnet: b/pe, target: storage/st, group_id: file, ip_address: 10.1.3.5,
+      dns_zone_group: [privatelink.file.core.windows.net] }
+private_dns_zones:
+  - { name: privatelink.api.azureml.ms, vnet_links: [a] }
+  - { name: privatelink.blob.core.windows.net, vnet_links: [a] }
+  - { name: privatelink.file.core.windows.net, vnet_links: [a] }
+"#;
+
+#[test]
+fn studio_data_checks_the_co_location_requirement() {
+    // Seed 002, Limitations: with storage private endpoints, studio needs the workspace private
+    // endpoint in the same VNet as the storage's (rule ST002) — although the flows pass.
+    let r = op(STUDIO, "studio.data");
+    assert!(
+        r.flows
+            .iter()
+            .all(|f| f.verdict == moat_engine::Verdict::Allowed),
+        "{r:#?}"
+    );
+    assert_eq!(r.status, Status::Fails);
+    let q = &r.requirements[0];
+    assert_eq!(q.rule, Some("ST002"));
+    assert_eq!(q.met, Some(false));
+    let same_vnet = STUDIO
+        .replace(
+            "subnet: b/pe, target: storage/st, group_id: blob, ip_address: 10.1.3.4",
+            "subnet: a/pe, target: storage/st, group_id: blob, ip_address: 10.0.3.6",
+        )
+        .replace(
+            "subnet: b/pe, target: storage/st, group_id: file, ip_address: 10.1.3.5",
+            "subnet: a/pe, target: storage/st, group_id: file, ip_address: 10.0.3.7",
+        );
+    assert_eq!(op(&same_vnet, "studio.data").status, Status::Works);
+}
+
+#[test]
+fn image_build_reaches_the_documented_package_and_image_hosts() {
+    // Facts §4.4 (mcr.microsoft.com, *.data.mcr.microsoft.com) and §4.5 (pypi.org,
+    // *.pythonhosted.org, anaconda.com, *.anaconda.com, *.anaconda.org).
+    let yaml = r#"
+region: eastus
+workspaces: [{ name: ws, image_build_compute: cpu }]
+computes: [{ name: cpu, workspace: ws, type: AmlCompute }]
+"#;
+    let r = op(yaml, "image.build");
+    for host in [
+        "mcr.microsoft.com",
+        "eastus.data.mcr.microsoft.com",
+        "pypi.org",
+        "files.pythonhosted.org",
+        "anaconda.com",
+        "repo.anaconda.com",
+        "conda.anaconda.org",
+    ] {
+        assert_eq!(
+            flow(&r, &format!("→ {host} (")).trace.to,
+            format!("fqdn:{host}")
+        );
+    }
+}
+
+#[test]
+fn registry_discover_follows_the_registry_fqdns() {
+    // Facts §10: the discovery URL answers `registryFqdns`, the registry's own host names,
+    // which the client then connects to: a private registry needs its private endpoint.
+    let yaml = r#"
+region: eastus
+registries: [{ name: reg, public_network_access: Disabled, registry_id: 99999999-0000-0000-0000-000000000001 }]
+clients: [{ name: laptop, location: internet, operations: [registry.create-from-local] }]
+"#;
+    let r = op(yaml, "registry.discover");
+    assert_eq!(r.status, Status::Fails, "{r:#?}");
+    let fqdns = flow(&r, "registryFqdns");
+    assert_eq!(fqdns.trace.to, "registry/reg");
+    assert_eq!(fqdns.verdict, moat_engine::Verdict::Denied);
+}

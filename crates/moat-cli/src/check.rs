@@ -138,6 +138,11 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
         Ok(l) => l,
         Err(e) => return bad_input(&args, &sel, &e.diagnostics, &e.sources, ctx),
     };
+    // A misspelt code in a suppression would silently suppress nothing.
+    let unknown = moat_rules::check::unknown_suppressions(&loaded.topology);
+    if !unknown.is_empty() {
+        return bad_input(&args, &sel, &unknown, &loaded.sources, ctx);
+    }
     let engine =
         match moat_engine::Engine::for_topology(&loaded.topology, args.service_tags.as_deref()) {
             Ok(e) => e,

@@ -363,3 +363,48 @@ fn every_finding_says_whether_it_is_decided() {
             .all(|r| r["level"] != "error")
     );
 }
+
+#[test]
+fn a_misspelt_code_in_a_suppression_is_an_error() {
+    let dir = scratch("suppress");
+    let f = dir.join("t.yaml");
+    std::fs::write(
+        &f,
+        "region: eastus\nworkspaces:\n  - name: ws\n    public_network_access: Disabled\n    tags:\n      \"moat:ignore\": \"WS05, WS001: reviewed\"\n",
+    )
+    .unwrap();
+    let p = f.to_str().unwrap();
+    let o = moat(&["check", p]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!(
+            "{p}:3:5: error[unknown-rule-code]: the moat:ignore tag of ws names WS05, which is not a rule code\n"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("help: did you mean WS005?"), "{err}");
+    let o = moat(&["check", p, "--format", "sarif"]);
+    assert_eq!(o.status.code(), Some(2));
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["descriptor"]["id"],
+        "unknown-rule-code"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn no_placeholder_name_in_reports() {
+    let o = moat(&[
+        "check",
+        "examples/private-registry",
+        "--select",
+        "EXF001",
+        "--format",
+        "json",
+    ]);
+    let out = stdout(&o);
+    assert!(!out.contains("moatforeign"), "{out}");
+    assert!(out.contains("storage/<account outside the deployment>:blob"));
+}

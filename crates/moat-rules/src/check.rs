@@ -242,6 +242,85 @@ pub fn ignore_reason(tags: &BTreeMap<String, String>, code: &str) -> Option<Stri
     None
 }
 
+/// The codes a `moat:ignore` tag names, in either spelling; empty for other tags.
+pub fn codes_in_tag(key: &str, value: &str) -> Vec<String> {
+    let key = key.trim();
+    if let Some(c) = key.strip_prefix("moat:ignore:") {
+        return vec![c.trim().to_string()];
+    }
+    if key != "moat:ignore" {
+        return Vec::new();
+    }
+    let codes = value.split_once(':').map_or(value, |(c, _)| c);
+    codes
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every `moat:ignore` tag that names a code no rule has, as located errors: a misspelt code
+/// would otherwise suppress nothing without a word. Walks the model as data, so every kind of
+/// resource with tags is covered; `"$at"` of the tagged resource gives the position.
+pub fn unknown_suppressions(t: &Topology) -> Vec<moat_model::Diagnostic> {
+    let known: Vec<&str> = all().iter().map(|r| r.doc().code).collect();
+    let mut out = Vec::new();
+    let Ok(v) = serde_json::to_value(t) else {
+        return out;
+    };
+    let mut stack = vec![&v];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(serde_json::Value::Object(tags)) = m.get("tags") {
+                    for (k, val) in tags {
+                        for code in codes_in_tag(k, val.as_str().unwrap_or_default()) {
+                            if known.iter().any(|c| c.eq_ignore_ascii_case(&code)) {
+                                continue;
+                            }
+                            let at: moat_model::Provenance = m
+                                .get("$at")
+                                .and_then(|a| serde_json::from_value(a.clone()).ok())
+                                .unwrap_or_default();
+                            let name = m.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+                            let hint =
+                                moat_model::suggest::did_you_mean(&code, known.iter().copied())
+                                    .map(|s| {
+                                        format!("did you mean {s}? `moat rule` lists the codes")
+                                    })
+                                    .unwrap_or_else(|| "`moat rule` lists the codes".to_string());
+                            out.push(
+                                moat_model::Diagnostic::error(
+                                    "unknown-rule-code",
+                                    format!(
+                                        "the {k} tag of {name} names {code}, which is not a rule code"
+                                    ),
+                                    moat_model::Location {
+                                        file: at.file.clone(),
+                                        line: at.line,
+                                        column: at.column,
+                                        offset: at.offset,
+                                        len: at.len,
+                                    },
+                                )
+                                .with_hint(Some(hint)),
+                            );
+                        }
+                    }
+                }
+                stack.extend(m.values());
+            }
+            serde_json::Value::Array(a) => stack.extend(a.iter()),
+            _ => {}
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.location.file, a.location.offset).cmp(&(&b.location.file, b.location.offset))
+    });
+    out
+}
+
 fn non_empty(r: &str) -> String {
     let r = r.trim();
     if r.is_empty() {

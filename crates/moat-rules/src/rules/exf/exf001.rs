@@ -49,6 +49,28 @@ fn probe_name(cx: &Context) -> String {
     name
 }
 
+/// How the probe account appears in a finding: a stand-in, like `<guid>` for an unknown part,
+/// never a name a user could mistake for one of theirs.
+const STAND_IN: &str = "<account outside the deployment>";
+
+/// Replaces the probe's name in a trace by [`STAND_IN`].
+fn unname(t: &mut moat_engine::Trace, name: &str) {
+    let fix = |s: &mut String| {
+        if s.contains(name) {
+            *s = s.replace(name, STAND_IN);
+        }
+    };
+    fix(&mut t.to);
+    for h in t.hops.iter_mut().chain(t.blocked_by.iter_mut()) {
+        fix(&mut h.element);
+        fix(&mut h.detail);
+        h.resources.iter_mut().for_each(fix);
+    }
+    t.fix.iter_mut().for_each(fix);
+    t.missing.iter_mut().for_each(fix);
+    t.assumptions.iter_mut().for_each(fix);
+}
+
 impl Rule for Exf001 {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
@@ -95,7 +117,8 @@ impl Rule for Exf001 {
                     protocol: Protocol::TCP,
                     port: 443,
                 };
-                let Ok(tr) = trace(&e, &q) else { continue };
+                let Ok(mut tr) = trace(&e, &q) else { continue };
+                unname(&mut tr, &name);
                 let what = format!(
                     "outbound from {} ({}) to a storage account outside the deployment in {} (blob, TCP 443)",
                     g.place(),

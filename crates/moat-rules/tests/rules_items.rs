@@ -609,3 +609,22 @@ fn exf005_to_exf007_service_endpoint_policies() {
     assert!(f.trace.is_some());
     none("ST007", &public_st(&good));
 }
+
+#[test]
+fn st008_smb_to_the_default_storage_blocked_by_an_nsg() {
+    // Secure an Azure Machine Learning training environment: port 445 must be open privately
+    // between the computes and the default storage.
+    let nsg = |access: &str| {
+        with(
+            BASE,
+            TRAINING_LINE,
+            "      - { name: training, address_prefixes: [10.0.1.0/24], network_security_group: training-nsg }",
+        ) + &format!(
+            "network_security_groups:\n  - name: training-nsg\n    rules:\n      - {{ name: smb, priority: 100, direction: Outbound, access: {access}, protocol: Tcp, source: VirtualNetwork, destination: '*', destination_ports: '445' }}\n"
+        )
+    };
+    let f = one("ST008", &nsg("Deny"), Severity::Error, "storage/st:file");
+    assert!(f.trace.is_some(), "decided by the path engine");
+    none("ST008", &nsg("Allow"));
+    none("ST008", BASE);
+}

@@ -9,6 +9,7 @@ pub mod st004;
 pub mod st005;
 pub mod st006;
 pub mod st007;
+pub mod st008;
 
 /// The ST rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -20,5 +21,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &st005::RULE,
         &st006::RULE,
         &st007::RULE,
+        &st008::RULE,
     ]
 }

@@ -22,7 +22,7 @@ static DOC: RuleDoc = RuleDoc {
         SWV,
         "Required public internet access (Storage.region, 445 note)"
     )],
-    covers: &[],
+    covers: &["§6.55"],
     path: true,
 };
 

@@ -1,0 +1,65 @@
+//! ST008 storage-smb-blocked-by-nsg.
+
+use crate::rules::util_core::{storage, trace_finding};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::{Address, Kind};
+use moat_packets::Protocol;
+
+/// The rule.
+pub struct St008;
+/// Its registration.
+pub static RULE: St008 = St008;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "ST008",
+    name: "storage-smb-blocked-by-nsg",
+    severity: Severity::Error,
+    what: "A network security group blocks SMB (TCP 445) between a compute and its workspace's storage (path).",
+    why: "Compute instances and clusters mount the workspace's file share over SMB: port 445 must be open between the computes and the default storage account, privately, even across VNets. An NSG rule that denies it (on the compute's subnet or the endpoint's) breaks jobs and notebooks.",
+    example: "network_security_groups: [{ name: training-nsg, rules: [{ name: deny-smb, priority: 100, direction: Outbound, access: Deny, protocol: Tcp, destination_ports: ['445'] }] }]",
+    fix: "Allow TCP 445 from the compute subnet to the storage account's private endpoint (or the Storage service tag of the region) in the NSGs on the way.",
+    sources: &[doc!(
+        TRV,
+        "Compute instance/cluster requirements (port 445)"
+    )],
+    covers: &["§6.55"],
+    path: true,
+};
+
+impl Rule for St008 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let mut seen = std::collections::HashSet::new();
+        for c in cx.t.computes.iter().filter(|c| c.subnet.is_some()) {
+            let Some(&wi) = cx.e.ix.workspaces.get(&c.workspace) else {
+                continue;
+            };
+            let Some(st) = &cx.t.workspaces[wi].storage_account else {
+                continue;
+            };
+            let from = Address::Resource {
+                kind: Kind::Compute,
+                name: c.name.clone(),
+                sub: None,
+            };
+            let to = Address::Resource {
+                kind: Kind::Storage,
+                name: st.clone(),
+                sub: Some("file".into()),
+            };
+            let Some(t) = cx.trace(from, to.clone(), Protocol::TCP, 445) else {
+                continue;
+            };
+            let Some(hop) = &t.blocked_by else { continue };
+            if hop.step != "nsg" || !seen.insert((to.to_string(), hop.element.clone())) {
+                continue;
+            }
+            let what = format!("SMB (TCP 445) from compute {} to {to}", c.name);
+            let at = storage(cx, st).map(|s| s.at.clone()).unwrap_or_default();
+            out.push(trace_finding(&DOC, to.to_string(), what, t, &at));
+        }
+    }
+}

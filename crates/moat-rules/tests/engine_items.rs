@@ -1,0 +1,138 @@
+//! Documented requirements that are behaviour of the path engine rather than a rule: each test
+//! names its item of the network requirements reference, which the catalog test reads.
+
+use moat_engine::{Engine, Trace, Verdict};
+use moat_model::Address;
+use moat_packets::Protocol;
+
+fn trace(yaml: &str, from: &str, to: &str) -> Trace {
+    let t = match moat_ingest::parse_native_str("t.yaml", yaml) {
+        Ok(t) => t,
+        Err(d) => panic!("bad test topology: {d:#?}"),
+    };
+    let e = Engine::for_topology(&t, None).unwrap();
+    let q = moat_engine::Query {
+        from: from.parse::<Address>().unwrap(),
+        to: to.parse::<Address>().unwrap(),
+        protocol: Protocol::TCP,
+        port: 443,
+    };
+    moat_engine::trace::trace(&e, &q).unwrap()
+}
+
+fn through_endpoint(t: &Trace) -> bool {
+    t.verdict == Verdict::Allowed && t.hops.iter().any(|h| h.code == "PE_APPROVED")
+}
+
+/// A workspace with a private endpoint, a client VM in the VNet, zones linked, and a client on
+/// the internet.
+const BASE: &str = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - { name: clients, address_prefixes: [10.0.1.0/24] }
+      - { name: pe, address_prefixes: [10.0.3.0/24] }
+virtual_machines:
+  - { name: jumpbox, network_interfaces: [nic] }
+network_interfaces:
+  - { name: nic, subnet: vnet/clients, private_ip_address: 10.0.1.4 }
+private_endpoints:
+  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, ip_address: 10.0.3.4,
+      dns_zone_group: [privatelink.api.azureml.ms] }
+private_dns_zones:
+  - { name: privatelink.api.azureml.ms, vnet_links: [vnet] }
+clients:
+  - { name: home, location: internet, public_address: 20.1.2.3 }
+"#;
+
+#[test]
+fn public_access_keeps_private_paths_private() {
+    // §6.11 (Configure a private endpoint, "Enable public access"): enabling public network
+    // access keeps the existing private endpoints; clients in their VNet still go through
+    // them, and internet clients now reach the public endpoint.
+    let public = BASE.replace(
+        "{ name: ws, public_network_access: Disabled }",
+        "{ name: ws, public_network_access: Enabled }",
+    );
+    assert!(through_endpoint(&trace(
+        &public,
+        "vm/jumpbox",
+        "workspace/ws"
+    )));
+    assert_eq!(
+        trace(&public, "client/home", "workspace/ws").verdict,
+        Verdict::Allowed
+    );
+    assert_eq!(
+        trace(BASE, "client/home", "workspace/ws").verdict,
+        Verdict::Denied
+    );
+}
+
+#[test]
+fn scoring_enters_through_the_workspace_endpoint() {
+    // §8.scoring-through-ws-pe (Network isolation with managed online endpoints, inbound):
+    // scoring a managed online endpoint whose public access is disabled goes through the
+    // workspace's private endpoint; public callers are refused.
+    let yaml = format!(
+        "{BASE}online_endpoints:\n  - {{ name: ep, workspace: ws, public_network_access: Disabled }}\n"
+    );
+    assert!(through_endpoint(&trace(
+        &yaml,
+        "vm/jumpbox",
+        "online-endpoint/ep"
+    )));
+    assert_ne!(
+        trace(&yaml, "client/home", "online-endpoint/ep").verdict,
+        Verdict::Allowed
+    );
+}
+
+#[test]
+fn instance_rules_survive_disabled_public_access() {
+    // §6.36 (Azure Storage network security limitations): trusted-service access and
+    // resource-instance rules set while "selected networks" stay effective after public
+    // network access is set to Disabled; other accounts refuse the service. (A registry's
+    // back end is the documented exception, §6.89.)
+    let yaml = r#"
+region: eastus
+workspaces: [{ name: ws }]
+storage_accounts:
+  - name: st
+    public_network_access: Disabled
+    network_rules:
+      default_action: Deny
+      bypass: [None]
+      resource_access_rules: [{ resource_type: Microsoft.MachineLearningServices/workspaces, name: ws }]
+  - name: other
+    public_network_access: Disabled
+    network_rules: { default_action: Deny, bypass: [None] }
+"#;
+    assert_eq!(
+        trace(yaml, "workspace/ws", "storage/st").verdict,
+        Verdict::Allowed
+    );
+    assert_ne!(
+        trace(yaml, "workspace/ws", "storage/other").verdict,
+        Verdict::Allowed
+    );
+}
+
+#[test]
+fn projects_use_their_hub_endpoint() {
+    // §6.99 (How to use your workspace with a custom DNS server): project workspaces inherit
+    // the hub's FQDNs, so clients reach a project through the hub's private endpoint.
+    let yaml = BASE.replace(
+        "  - { name: ws, public_network_access: Disabled }",
+        "  - { name: ws, kind: Hub, public_network_access: Disabled }\n  - { name: proj, kind: Project, hub: ws, public_network_access: Disabled }",
+    );
+    assert!(through_endpoint(&trace(
+        &yaml,
+        "vm/jumpbox",
+        "workspace/proj"
+    )));
+}

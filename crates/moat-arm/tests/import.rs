@@ -339,7 +339,14 @@ fn security_rules_routes_and_gateways() {
     let r: Vec<(&str, u32, Direction, Access)> = nsg
         .rules
         .iter()
-        .map(|r| (r.name.as_str(), r.priority, r.direction, r.access))
+        .map(|r| {
+            (
+                r.name.as_str(),
+                r.priority.get().unwrap(),
+                r.direction.get().unwrap(),
+                r.access.get().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         r,

@@ -361,7 +361,7 @@ impl<'e, 't> Walk<'e, 't> {
                 } else {
                     format!(" for sources {}", out.denied_sources)
                 };
-                let prio = rule.as_ref().map(|r| r.priority).unwrap_or(65500);
+                let prio = rule.as_ref().and_then(|r| r.priority).unwrap_or(65500);
                 let fix = format!(
                     "in NSG {name}, allow {dir} {} to {} at a priority below {prio}",
                     self.proto_port(),
@@ -1054,7 +1054,8 @@ impl<'e, 't> Walk<'e, 't> {
                     moat_net::filter::RuleRef {
                         filter: element.clone(),
                         rule: "default".into(),
-                        priority: 0,
+                        priority: Some(0),
+                        open: Vec::new(),
                         default: true,
                         uncertain: false,
                         if_match: None,
@@ -2581,8 +2582,17 @@ fn public_set(e: &Engine, owner: Option<&Address>, fqdn: &str, near: Option<&str
 /// Whether an unresolved NSG rule comes after the rule that decided a hop, so it cannot
 /// change the hop's outcome (NSG rules are first-match in priority order).
 fn after_decision(t: &Topology, hop: &Hop, resource: &str, field: &str) -> bool {
-    let (Some(nsg), Some(rule)) = (resource.strip_prefix("nsg/"), field.strip_prefix("rules/"))
+    let Some(nsg) = resource
+        .strip_prefix("nsg/")
+        .and_then(|n| t.network_security_groups.iter().find(|x| x.name == n))
     else {
+        return false;
+    };
+    // A rule field the rule carries as unknown was considered by the NSG's evaluation.
+    if nsg.carries(field) {
+        return true;
+    }
+    let Some(rule) = field.strip_prefix("rules/") else {
         return false;
     };
     let Some(decided) = hop
@@ -2599,11 +2609,10 @@ fn after_decision(t: &Topology, hop: &Hop, resource: &str, field: &str) -> bool 
     } else {
         moat_model::enums::Direction::Inbound
     };
-    t.network_security_groups
-        .iter()
-        .find(|n| n.name == nsg)
-        .and_then(|n| n.rules.iter().find(|r| r.name == rule))
-        .is_some_and(|r| r.direction != direction || r.priority > decided)
+    nsg.rules.iter().find(|r| r.name == rule).is_some_and(|r| {
+        r.direction.get().is_some_and(|d| d != direction)
+            || r.priority.get().is_some_and(|p| p > decided)
+    })
 }
 
 /// The Azure region a place sits in, if it has one.

@@ -23,6 +23,7 @@ pub mod finalize;
 pub mod firewall;
 pub mod ml;
 pub mod network;
+pub mod open;
 pub mod privatelink;
 pub mod provenance;
 pub mod suggest;
@@ -32,6 +33,7 @@ pub mod values;
 
 pub use address::{Address, Kind};
 pub use diag::{Diagnostic, Level, Location};
+pub use open::Open;
 pub use provenance::Provenance;
 pub use topology::{Index, Topology, Unknown, Unmodelled};
 pub use validate::{Problem, validate};

@@ -2,6 +2,7 @@
 
 use crate::Provenance;
 use crate::enums::*;
+use crate::open::Open;
 use crate::values::{AddressPrefix, PortRange, comma_list};
 use ipnet::IpNet;
 use schemars::JsonSchema;
@@ -172,15 +173,40 @@ pub struct NetworkSecurityGroup {
     pub at: Provenance,
 }
 
+impl NetworkSecurityGroup {
+    /// Whether `field` (as recorded in the topology's unknowns) is a rule field this NSG's
+    /// rules carry as unknown, so that evaluating the rules already considers every value.
+    pub fn carries(&self, field: &str) -> bool {
+        let Some((rule, which)) = field
+            .strip_prefix("rules/")
+            .and_then(|f| f.rsplit_once('/'))
+        else {
+            return false;
+        };
+        self.rules.iter().any(|r| {
+            r.name == rule
+                && match which {
+                    "priority" => r.priority.is_unknown(),
+                    "direction" => r.direction.is_unknown(),
+                    "access" => r.access.is_unknown(),
+                    _ => false,
+                }
+        })
+    }
+}
+
 /// A security rule of an NSG.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecurityRule {
     pub name: String,
-    /// 100-4096 for user rules; lower is evaluated first.
-    pub priority: u32,
-    pub direction: Direction,
-    pub access: Access,
+    /// 100-4096 for user rules; lower is evaluated first. `unknown` when the input leaves it
+    /// open: the rule may then come before or after any other user rule.
+    pub priority: Open<u32>,
+    /// `unknown` when the input leaves it open: the rule may filter either direction.
+    pub direction: Open<Direction>,
+    /// `unknown` when the input leaves it open: the rule may allow or deny what it matches.
+    pub access: Open<Access>,
     #[serde(default = "any_proto")]
     pub protocol: NsgProtocol,
     /// Source prefixes: CIDRs, IPs, service tags, `*` (any when neither prefixes nor groups).
@@ -222,15 +248,21 @@ fn any_ports() -> Vec<PortRange> {
 }
 
 impl SecurityRule {
+    /// The field an importer records, in the topology's unknowns, for a field of rule `rule`
+    /// that the rule itself carries as unknown (`rules/deny-all/priority`).
+    pub fn open_field(rule: &str, field: &str) -> String {
+        format!("rules/{rule}/{field}")
+    }
+
     /// Azure's default rules of every NSG, in priority order per direction.
     pub fn defaults() -> Vec<SecurityRule> {
         let r =
             |name: &str, priority, direction, access, src: AddressPrefix, dst: AddressPrefix| {
                 SecurityRule {
                     name: name.into(),
-                    priority,
-                    direction,
-                    access,
+                    priority: Open::Known(priority),
+                    direction: Open::Known(direction),
+                    access: Open::Known(access),
                     protocol: NsgProtocol::Any,
                     source: vec![src],
                     source_asgs: vec![],

@@ -320,26 +320,30 @@ fn names(c: &mut Ctx) {
         );
         let mut seen: HashMap<(String, u32), &str> = HashMap::new();
         for r in &n.rules {
-            if !(100..=4096).contains(&r.priority) {
+            // A priority or direction the input leaves open cannot be checked here.
+            let (Some(priority), Some(direction)) = (r.priority.get(), r.direction.get()) else {
+                continue;
+            };
+            if !(100..=4096).contains(&priority) {
                 c.push(
                     "invalid-value",
                     &r.at,
                     Some("priority".into()),
                     format!(
                         "priority {} of rule `{}` is outside 100-4096",
-                        r.priority, r.name
+                        priority, r.name
                     ),
                     Some("user rules take priorities 100 to 4096".into()),
                 );
             }
-            if let Some(other) = seen.insert((r.direction.to_string(), r.priority), &r.name) {
+            if let Some(other) = seen.insert((direction.to_string(), priority), &r.name) {
                 c.push(
                     "duplicate-priority",
                     &r.at,
                     Some("priority".into()),
                     format!(
                         "rules `{other}` and `{}` share priority {} {}",
-                        r.name, r.priority, r.direction
+                        r.name, priority, direction
                     ),
                     Some("Azure rejects two rules with the same priority and direction".into()),
                 );

@@ -6,6 +6,12 @@
 //! take its action; the packets it only perhaps matches (a public CIDR against a symbolic
 //! service endpoint, a source port constraint against an ephemeral port) are *Unknown* at that
 //! rule, because whether Azure applies the rule there cannot be decided from the model.
+//!
+//! A rule whose priority, direction or access the input leaves open is compiled the same way:
+//! with an open priority or direction it *may* apply (at the earliest place its priority could
+//! take, in every direction it could filter), with an open access it may allow or deny. A
+//! decision such a rule could change is unknown; one that every value leaves alone (an earlier
+//! known rule decides, or the rest of the list gives the rule's own action) stays definite.
 
 use crate::space::{PrefixContext, Space};
 use moat_model::enums::{Access, Direction, FirewallProtocol, NsgProtocol};
@@ -29,7 +35,10 @@ pub struct RuleRef {
     /// The filter (`nsg training-nsg`, `firewall hub-fw`).
     pub filter: String,
     pub rule: String,
-    pub priority: u32,
+    /// `None` when the input leaves it open.
+    pub priority: Option<u32>,
+    /// The rule's fields the input leaves open (`direction`, `access`), besides the priority.
+    pub open: Vec<&'static str>,
     /// An Azure default rule rather than one the user wrote.
     pub default: bool,
     /// The entry for packets the rule only perhaps matches.
@@ -45,9 +54,16 @@ impl RuleRef {
     /// `rule DenyInternet (priority 4000) of nsg training-nsg`.
     pub fn describe(&self) -> String {
         let kind = if self.default { "default rule" } else { "rule" };
+        let mut about = vec![match self.priority {
+            Some(p) => format!("priority {p}"),
+            None => "priority unknown".to_string(),
+        }];
+        about.extend(self.open.iter().map(|f| format!("{f} unknown")));
         format!(
-            "{kind} {} (priority {}) of {}",
-            self.rule, self.priority, self.filter
+            "{kind} {} ({}) of {}",
+            self.rule,
+            about.join(", "),
+            self.filter
         )
     }
 }
@@ -199,19 +215,24 @@ pub fn compile_nsg(
     ctx: &PrefixContext,
     asg_members: &HashMap<String, AddrSet>,
 ) -> CompiledNsg {
+    // A rule whose direction is open may filter this direction too; one whose priority is
+    // open may come first among the user rules (Azure's lowest user priority is 100).
     let mut rules: Vec<&SecurityRule> = nsg
         .rules
         .iter()
-        .filter(|r| r.direction == direction)
+        .filter(|r| r.direction.may_be(&direction))
         .collect();
-    rules.sort_by_key(|r| r.priority);
+    rules.sort_by_key(|r| match r.priority.get() {
+        Some(p) => (p, false),
+        None => (100, true),
+    });
     let defaults = SecurityRule::defaults();
     let mut entries = Vec::new();
     let filter = format!("nsg {}", nsg.name);
     for (r, default) in rules.into_iter().map(|r| (r, false)).chain(
         defaults
             .iter()
-            .filter(|r| r.direction == direction)
+            .filter(|r| r.direction.may_be(&direction))
             .map(|r| (r, true)),
     ) {
         // A side that names neither prefixes nor groups means any address (`*`).
@@ -230,17 +251,28 @@ pub fn compile_nsg(
         let (dst_sure, dst_maybe) =
             prefixes_cover(space, ctx, dst_p, &r.destination_asgs, asg_members);
         let l4 = nsg_l4(r.protocol, &r.destination_ports);
-        let action = match r.access {
+        // The action should the rule match: `None` when its access is open.
+        let action = r.access.get().map(|a| match a {
             Access::Allow => Decision::Allow,
             Access::Deny => Decision::Deny,
-        };
+        });
+        // Whether the rule surely applies where it matches, and where it sits in the list.
+        let placed = r.priority.get().is_some() && r.direction.get().is_some();
+        let open: Vec<&'static str> = [
+            ("direction", r.direction.is_unknown()),
+            ("access", r.access.is_unknown()),
+        ]
+        .into_iter()
+        .filter_map(|(f, o)| o.then_some(f))
+        .collect();
         let rref = |uncertain: bool, entry: usize| RuleRef {
             filter: filter.clone(),
             rule: r.name.clone(),
-            priority: r.priority,
+            priority: r.priority.get(),
+            open: open.clone(),
             default,
             uncertain,
-            if_match: uncertain.then_some(action),
+            if_match: if uncertain { action } else { None },
             entry,
             at: if default {
                 nsg.at.clone()
@@ -251,7 +283,7 @@ pub fn compile_nsg(
         // A source-port constraint cannot be decided for an ephemeral source port.
         let src_ports_any = any_port(&r.source_ports);
         let sure = PacketSet::new(&src_sure, &dst_sure, &l4);
-        if src_ports_any {
+        if let (true, true, Some(action)) = (src_ports_any, placed, action) {
             entries.push((sure.clone(), action, rref(false, entries.len())));
         } else {
             entries.push((sure.clone(), Decision::Unknown, rref(true, entries.len())));

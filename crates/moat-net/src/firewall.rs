@@ -123,7 +123,8 @@ pub fn compile_network(
             let rref = |uncertain| RuleRef {
                 filter: label.clone(),
                 rule: format!("{}/{}", c.name, r.name),
-                priority: c.priority,
+                priority: Some(c.priority),
+                open: Vec::new(),
                 default: false,
                 uncertain,
                 if_match: None,
@@ -187,7 +188,8 @@ pub fn application_decision(
             let rref = |uncertain| RuleRef {
                 filter: label.clone(),
                 rule: format!("{}/{}", c.name, r.name),
-                priority: c.priority,
+                priority: Some(c.priority),
+                open: Vec::new(),
                 default: false,
                 uncertain,
                 if_match: None,

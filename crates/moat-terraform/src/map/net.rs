@@ -5,6 +5,7 @@ use super::{Mapper, UNKNOWN, at, blocks_of, get};
 use crate::ids::Ref;
 use crate::value::{ResObj, Value};
 use ipnet::IpNet;
+use moat_model::Open;
 use moat_model::enums::*;
 use moat_model::firewall::*;
 use moat_model::network::*;
@@ -507,22 +508,30 @@ impl Mapper<'_> {
     fn security_rule(&mut self, o: &ResObj, nsg_res: &str) -> SecurityRule {
         let name = crate::ids::name_or_addr(o);
         let field = format!("rules/{name}");
-        // An unknown priority, direction or access is recorded against the NSG's rules; the
-        // rule keeps the weakest reading (lowest precedence, deny) so nothing is wrongly allowed.
-        let priority = self.u32_of(o, "priority", nsg_res, &field).unwrap_or(4096);
-        let direction = self
-            .enum_of(
+        // An unknown (or missing) priority, direction or access stays open in the rule, so the
+        // NSG's evaluation considers every value it may take.
+        let priority = {
+            let f = SecurityRule::open_field(&name, "priority");
+            let v = self.u32_of(o, "priority", nsg_res, &f);
+            self.open_required(o, "priority", nsg_res, &f, v)
+        };
+        let direction = {
+            let f = SecurityRule::open_field(&name, "direction");
+            let v = self.enum_of(
                 o,
                 "direction",
                 nsg_res,
-                &field,
+                &f,
                 Direction::parse,
                 Direction::NAMES,
-            )
-            .unwrap_or(Direction::Inbound);
-        let access = self
-            .enum_of(o, "access", nsg_res, &field, Access::parse, Access::NAMES)
-            .unwrap_or(Access::Deny);
+            );
+            self.open_required(o, "direction", nsg_res, &f, v)
+        };
+        let access = {
+            let f = SecurityRule::open_field(&name, "access");
+            let v = self.enum_of(o, "access", nsg_res, &f, Access::parse, Access::NAMES);
+            self.open_required(o, "access", nsg_res, &f, v)
+        };
         let protocol = self
             .enum_of(
                 o,
@@ -594,6 +603,27 @@ impl Mapper<'_> {
             description,
             at: at(o),
         }
+    }
+
+    /// A required attribute read as `v`: open when it is unknown (already recorded), not
+    /// written (recorded here) or invalid (already an error).
+    fn open_required<T>(
+        &mut self,
+        o: &ResObj,
+        k: &str,
+        res: &str,
+        field: &str,
+        v: Option<T>,
+    ) -> Open<T> {
+        if v.is_none() && get(o, k).is_none() {
+            self.unknown_at(
+                res,
+                field,
+                format!("`{k}` is not written (the provider requires it)"),
+                &o.loc,
+            );
+        }
+        v.into()
     }
 
     pub(super) fn nsg_rule(&mut self, o: &ResObj) -> bool {

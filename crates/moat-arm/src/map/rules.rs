@@ -1,0 +1,204 @@
+//! NSG security rules and user-defined routes, from ARM properties to the model.
+//!
+//! A security rule whose priority, direction or access is unknown (or missing, which Azure
+//! would reject) is imported with that field open ([`Open::Unknown`]) and recorded under
+//! [`SecurityRule::open_field`], so the NSG's evaluation considers every value the field may
+//! take; the Terraform importer does the same for azurerm rules.
+
+use super::{F, Rec, at, get, json_text};
+use moat_model::Open;
+use moat_model::Provenance;
+use moat_model::enums::{Access, Direction, NextHopType, NsgProtocol};
+use moat_model::network::{Route, SecurityRule};
+use moat_model::values::{AddressPrefix, PortRange};
+use serde_json::Value as Json;
+
+/// A field of a rule that may be open: a value when known and valid, otherwise open and
+/// recorded (unknown, missing or invalid: the rule may hold any value there).
+fn open_field<T>(
+    p: &Json,
+    key: &str,
+    rule: &str,
+    which: &str,
+    parse: impl Fn(&Json) -> Option<T>,
+    rec: &mut Rec,
+) -> Open<T> {
+    let field = SecurityRule::open_field(rule, which);
+    match at(p, &[key]) {
+        F::Known(v) => match parse(v) {
+            Some(x) => Open::Known(x),
+            None => {
+                rec.warn(format!(
+                    "{}: rule `{rule}` has an invalid {key} {v}; read as unknown",
+                    rec.resource
+                ));
+                rec.unknown(&field, &format!("{key} {v} is not valid"));
+                Open::Unknown
+            }
+        },
+        F::Unknown(r) => {
+            rec.unknown(&field, &r);
+            Open::Unknown
+        }
+        F::Absent => {
+            rec.unknown(
+                &field,
+                &format!("`{key}` is not written (Azure requires it)"),
+            );
+            Open::Unknown
+        }
+    }
+}
+
+/// A security rule (`securityRules` element, or a child resource when `props` is given).
+pub(super) fn map_rule(
+    r: &Json,
+    props: Option<&Json>,
+    at_: &Provenance,
+    rec: &mut Rec,
+) -> Option<SecurityRule> {
+    let (name, p) = match props {
+        Some(p) => (r.as_str().map(String::from), p.clone()),
+        None => (
+            get(r, "name").and_then(json_text),
+            get(r, "properties").cloned().unwrap_or(Json::Null),
+        ),
+    };
+    let name = name?;
+    let field = format!("rules/{name}");
+    let priority = open_field(
+        &p,
+        "priority",
+        &name,
+        "priority",
+        |v| {
+            v.as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .or_else(|| json_text(v).and_then(|s| s.trim().parse().ok()))
+        },
+        rec,
+    );
+    let direction = open_field(
+        &p,
+        "direction",
+        &name,
+        "direction",
+        |v| json_text(v).as_deref().and_then(Direction::parse),
+        rec,
+    );
+    let access = open_field(
+        &p,
+        "access",
+        &name,
+        "access",
+        |v| json_text(v).as_deref().and_then(Access::parse),
+        rec,
+    );
+    let mut source_ports = rec.ports(&p, "sourcePortRange", "sourcePortRanges", &field);
+    if source_ports.is_empty() {
+        source_ports.push(PortRange::ANY);
+    }
+    let mut destination_ports =
+        rec.ports(&p, "destinationPortRange", "destinationPortRanges", &field);
+    if destination_ports.is_empty() {
+        destination_ports.push(PortRange::ANY);
+    }
+    Some(SecurityRule {
+        name,
+        priority,
+        direction,
+        access,
+        protocol: rec.enm(
+            &p,
+            &["protocol"],
+            &field,
+            NsgProtocol::parse,
+            NsgProtocol::Any,
+            NsgProtocol::Any,
+        ),
+        source: rec.prefixes(&p, "sourceAddressPrefix", "sourceAddressPrefixes", &field),
+        source_asgs: rec.ids(&p, &["sourceApplicationSecurityGroups"], &field),
+        source_ports,
+        destination: rec.prefixes(
+            &p,
+            "destinationAddressPrefix",
+            "destinationAddressPrefixes",
+            &field,
+        ),
+        destination_asgs: rec.ids(&p, &["destinationApplicationSecurityGroups"], &field),
+        destination_ports,
+        description: rec.str(&p, &["description"], &field),
+        at: at_.clone(),
+    })
+}
+
+/// A user-defined route. A route whose prefix or next hop is unknown is recorded against its
+/// route table (any path through that table is then undecided) and not imported.
+pub(super) fn map_route(
+    r: &Json,
+    props: Option<&Json>,
+    at_: &Provenance,
+    rec: &mut Rec,
+) -> Option<Route> {
+    let (name, p) = match props {
+        Some(p) => (r.as_str().map(String::from), p.clone()),
+        None => (
+            get(r, "name").and_then(json_text),
+            get(r, "properties").cloned().unwrap_or(Json::Null),
+        ),
+    };
+    let name = name?;
+    let field = format!("routes/{name}");
+    let prefix = match at(&p, &["addressPrefix"]) {
+        F::Known(v) => json_text(v).and_then(|s| s.parse::<AddressPrefix>().ok()),
+        F::Unknown(r) => {
+            rec.unknown(&field, &format!("{r}; the route is not imported"));
+            return None;
+        }
+        F::Absent => None,
+    };
+    let Some(address_prefix) = prefix else {
+        rec.warn(format!(
+            "{}: route `{name}` has no valid address prefix; not imported",
+            rec.resource
+        ));
+        return None;
+    };
+    let hop = match at(&p, &["nextHopType"]) {
+        F::Known(v) => json_text(v).as_deref().and_then(NextHopType::parse),
+        F::Unknown(r) => {
+            rec.unknown(&field, &format!("{r}; the route is not imported"));
+            return None;
+        }
+        F::Absent => None,
+    };
+    let Some(next_hop_type) = hop else {
+        rec.warn(format!(
+            "{}: route `{name}` has no valid next hop type; not imported",
+            rec.resource
+        ));
+        return None;
+    };
+    let next_hop_ip_address = match at(&p, &["nextHopIpAddress"]) {
+        F::Known(v) => json_text(v).and_then(|s| s.trim().parse().ok()),
+        F::Unknown(r) => {
+            rec.unknown(&field, &format!("{r}; the route is not imported"));
+            return None;
+        }
+        F::Absent => None,
+    };
+    if next_hop_type == NextHopType::VirtualAppliance && next_hop_ip_address.is_none() {
+        rec.warn(format!(
+            "{}: route `{name}` goes to an appliance without an address; not imported",
+            rec.resource
+        ));
+        return None;
+    }
+    Some(Route {
+        name,
+        address_prefix,
+        next_hop_type,
+        next_hop_ip_address,
+        at: at_.clone(),
+    })
+}

@@ -4450,7 +4450,9 @@ mod tests {
         );
         let (t, _) = map_all(&[nsg]);
         let rules = &t.network_security_groups[0].rules;
-        assert_eq!(rules.len(), 2);
+        // The rule whose priority is unknown is kept, its priority open.
+        assert_eq!(rules.len(), 3);
+        assert_eq!(rules[2].priority, moat_model::Open::Unknown);
         assert_eq!(
             rules[0].destination,
             vec![AddressPrefix::Tag("Storage".into())]
@@ -4460,7 +4462,7 @@ mod tests {
         assert!(
             t.unknowns
                 .iter()
-                .any(|u| u.field == "rules/gone" && u.reason.contains("not imported"))
+                .any(|u| u.field == "rules/gone/priority" && u.reason.contains("prio"))
         );
         assert!(
             t.unknowns

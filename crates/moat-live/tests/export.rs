@@ -265,7 +265,7 @@ fn child_resources_exported_on_their_own_rows_merge_into_their_parents() {
     assert!(
         rules
             .iter()
-            .any(|r| r.name == "deny-internet" && r.priority == 200)
+            .any(|r| r.name == "deny-internet" && r.priority.get() == Some(200))
     );
     let z = &t.private_dns_zones[0];
     assert!(

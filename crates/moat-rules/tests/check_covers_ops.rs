@@ -5,6 +5,7 @@
 
 use moat_engine::Verdict;
 use moat_engine::ops::{Filter, Status, evaluate};
+use moat_model::Open;
 use moat_model::Topology;
 use moat_model::enums::{Access, Direction, PublicNetworkAccess};
 use std::path::Path;
@@ -55,15 +56,15 @@ fn variants(name: &str, t: &Topology) -> Vec<(String, Topology)> {
         for n in &mut closed.network_security_groups {
             let mut r = template.clone();
             r.name = "DenyAllOutboundFirst".into();
-            r.priority = 100;
-            r.direction = Direction::Outbound;
-            r.access = Access::Deny;
+            r.priority = Open::Known(100);
+            r.direction = Open::Known(Direction::Outbound);
+            r.access = Open::Known(Access::Deny);
             r.protocol = moat_model::enums::NsgProtocol::Any;
             r.source = vec![moat_model::values::AddressPrefix::Any];
             r.destination = vec![moat_model::values::AddressPrefix::Any];
             r.source_ports = vec![moat_model::values::PortRange::ANY];
             r.destination_ports = vec![moat_model::values::PortRange::ANY];
-            n.rules.retain(|x| x.priority != 100);
+            n.rules.retain(|x| x.priority != Open::Known(100));
             n.rules.push(r);
         }
         out.push((format!("{name} (NSGs deny outbound)"), closed));

@@ -5,8 +5,12 @@
 //! workspace, its storage and key vault, a training cluster, subnets with their NSGs, private
 //! endpoints registered in the hub's privatelink zones). The estate benchmark
 //! (`cargo bench -p moat-bench`) loads one, traces in it, and sweeps its reachability matrix.
+//! [`terraform_estate`] writes a Terraform configuration of many isolated landing zones.
 
 use std::fmt::Write;
+
+mod terraform;
+pub use terraform::{RESOURCES_PER_COPY, terraform_estate};
 
 /// The shape of an estate.
 #[derive(Clone, Copy, Debug)]
@@ -27,6 +31,14 @@ impl Spec {
             hubs: 20,
             spokes_per_hub: 50,
             rules_per_nsg: 25,
+        }
+    }
+
+    /// This estate with `factor` times as many hubs (at least one), each as large.
+    pub fn scaled(self, factor: f64) -> Spec {
+        Spec {
+            hubs: ((self.hubs as f64 * factor).round() as usize).max(1),
+            ..self
         }
     }
 

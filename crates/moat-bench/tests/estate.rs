@@ -1,7 +1,7 @@
 //! The generated estate is a valid topology, and its sweep agrees with tracing every pair.
 
 use moat_bench::{Spec, estate};
-use moat_engine::trace::{Query, Verdict, trace};
+use moat_engine::trace::{Query, trace};
 use moat_engine::{Engine, sweep};
 use moat_model::Address;
 use moat_packets::Protocol;
@@ -15,9 +15,12 @@ fn small_estate_loads_and_sweeps_like_exhaustive_traces() {
     let e = Engine::for_topology(&t, None).unwrap();
     let sources = sweep::compute_subnets(&e);
     let tags = vec!["AzureMachineLearning".to_string()];
-    let m = sweep::matrix(&e, &sources, &tags);
-    // Trace every pair one by one: the sweep must give the same totals.
-    let (mut allowed, mut denied, mut unknown) = (0, 0, 0);
+    let mut swept = Vec::new();
+    let m = sweep::sweep(&e, &sources, &tags, |s, to, v| {
+        swept.push((s.to_string(), to.clone(), v));
+    });
+    // Trace every pair one by one: the sweep must give each pair the trace's verdict.
+    let mut traced = Vec::new();
     for s in &sources {
         let (v, sn) = s.split_once('/').unwrap();
         let from = Address::Subnet {
@@ -30,24 +33,29 @@ fn small_estate_loads_and_sweeps_like_exhaustive_traces() {
             .map(|p| Address::Ip(p.ip_address.unwrap()))
             .chain(tags.iter().map(|x| Address::Tag(x.clone())));
         for to in tos {
-            match trace(
-                &e,
-                &Query {
-                    from: from.clone(),
-                    to,
-                    protocol: Protocol::TCP,
-                    port: 443,
-                },
-            )
-            .unwrap()
-            .verdict
-            {
-                Verdict::Allowed => allowed += 1,
-                Verdict::Denied => denied += 1,
-                Verdict::Unknown => unknown += 1,
-            }
+            let q = Query {
+                from: from.clone(),
+                to: to.clone(),
+                protocol: Protocol::TCP,
+                port: 443,
+            };
+            traced.push((s.clone(), to, trace(&e, &q).unwrap().verdict));
         }
     }
-    assert_eq!((m.allowed, m.denied, m.unknown), (allowed, denied, unknown));
+    let key = |p: &(String, Address, _)| (p.0.clone(), p.1.to_string());
+    swept.sort_by_key(key);
+    traced.sort_by_key(key);
+    assert_eq!(swept.len(), traced.len(), "every pair once");
+    for (a, b) in swept.iter().zip(&traced) {
+        assert_eq!(
+            a, b,
+            "the sweep and the trace disagree on {} -> {}",
+            b.0, b.1
+        );
+    }
+    assert_eq!(m.pairs as usize, traced.len());
+    assert_eq!(m.allowed + m.denied + m.unknown, m.pairs);
+    // The small estate has both outcomes, so agreement is not agreement on one verdict.
+    assert!(m.allowed > 0 && m.denied > 0, "{m:?}");
     assert!(m.traces < m.pairs, "grouping and pruning saved traces");
 }

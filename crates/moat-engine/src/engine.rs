@@ -6,7 +6,7 @@ use moat_net::dns::Dns;
 use moat_net::filter::{CompiledNsg, compile_nsg};
 use moat_net::routing::{Route, effective_routes, virtual_network_tag};
 use moat_net::space::{PrefixContext, Space};
-use moat_packets::AddrSet;
+use moat_packets::{AddrSet, LpmTable};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -21,6 +21,8 @@ pub struct Engine<'t> {
     /// public names, an internet host accepting) is unknown instead.
     pub strict: bool,
     asg_members: HashMap<String, AddrSet>,
+    /// Subnet prefixes -> the first subnet (vnet index, subnet index) declaring each.
+    subnet_prefixes: LpmTable<(usize, usize)>,
     nsgs: RefCell<HashMap<(String, bool, String), Rc<CompiledNsg>>>,
     routes: RefCell<HashMap<String, Rc<Vec<Route>>>>,
     vnet_tags: RefCell<HashMap<String, (AddrSet, AddrSet)>>,
@@ -104,6 +106,16 @@ impl<'t> Engine<'t> {
                 *e = e.union(&AddrSet::host(ip));
             }
         }
+        let mut subnet_prefixes = LpmTable::new();
+        for (vi, v) in t.virtual_networks.iter().enumerate() {
+            for (si, s) in v.subnets.iter().enumerate() {
+                for p in s.prefixes() {
+                    if subnet_prefixes.get(&p).is_none() {
+                        subnet_prefixes.insert(p, (vi, si));
+                    }
+                }
+            }
+        }
         Engine {
             t,
             ix,
@@ -111,6 +123,7 @@ impl<'t> Engine<'t> {
             space,
             strict: false,
             asg_members,
+            subnet_prefixes,
             nsgs: RefCell::new(HashMap::new()),
             routes: RefCell::new(HashMap::new()),
             vnet_tags: RefCell::new(HashMap::new()),
@@ -196,15 +209,11 @@ impl<'t> Engine<'t> {
         r
     }
 
-    /// The subnet (`vnet/subnet`) holding an address, if any.
+    /// The subnet (`vnet/subnet`) holding an address, if any: the first declared, when
+    /// subnets overlap (which validation reports). A lookup in a prefix table, not a scan.
     pub fn subnet_of(&self, ip: std::net::IpAddr) -> Option<String> {
-        for v in &self.t.virtual_networks {
-            for s in &v.subnets {
-                if s.contains(ip) {
-                    return Some(format!("{}/{}", v.name, s.name));
-                }
-            }
-        }
-        None
+        let (vi, si) = self.subnet_prefixes.matches(ip).map(|(_, &at)| at).min()?;
+        let v = &self.t.virtual_networks[vi];
+        Some(format!("{}/{}", v.name, v.subnets[si].name))
     }
 }

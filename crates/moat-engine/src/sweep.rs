@@ -40,7 +40,8 @@ pub struct Matrix {
 /// A group of private endpoints that every rule treats alike.
 struct Group {
     representative: IpAddr,
-    members: u64,
+    /// The endpoints' addresses, the representative first.
+    members: Vec<IpAddr>,
 }
 
 /// Groups the private endpoints of a topology by address class, subnet and connection state.
@@ -99,9 +100,10 @@ fn endpoint_groups(e: &Engine) -> Vec<Group> {
             .entry(key)
             .or_insert(Group {
                 representative: ip,
-                members: 0,
+                members: Vec::new(),
             })
-            .members += 1;
+            .members
+            .push(ip);
     }
     groups.into_values().collect()
 }
@@ -145,21 +147,32 @@ fn undeliverable(e: &Engine, routes: &[moat_net::routing::Route], ip: IpAddr) ->
 /// The reachability matrix from `sources` (subnets `vnet/subnet`) to every private endpoint
 /// and to each of `tags`, on TCP 443.
 pub fn matrix(e: &Engine, sources: &[String], tags: &[String]) -> Matrix {
+    sweep(e, sources, tags, |_, _, _| {})
+}
+
+/// [`matrix`], also handing every pair's verdict to `visit` (source subnet, destination: the
+/// endpoint's address or the tag, verdict), sources in order, endpoints grouped.
+pub fn sweep(
+    e: &Engine,
+    sources: &[String],
+    tags: &[String],
+    mut visit: impl FnMut(&str, &Address, Verdict),
+) -> Matrix {
     let groups = endpoint_groups(e);
-    let endpoints: u64 = groups.iter().map(|g| g.members).sum();
+    let endpoints: usize = groups.iter().map(|g| g.members.len()).sum();
     let mut m = Matrix {
         sources: sources.len(),
-        endpoints: endpoints as usize,
+        endpoints,
         tags: tags.len(),
         groups: groups.len(),
         ..Matrix::default()
     };
-    let count = |m: &mut Matrix, v: Verdict, n: u64| {
-        m.pairs += n;
+    let count = |m: &mut Matrix, v: Verdict| {
+        m.pairs += 1;
         match v {
-            Verdict::Allowed => m.allowed += n,
-            Verdict::Denied => m.denied += n,
-            Verdict::Unknown => m.unknown += n,
+            Verdict::Allowed => m.allowed += 1,
+            Verdict::Denied => m.denied += 1,
+            Verdict::Unknown => m.unknown += 1,
         }
     };
     let reps = AddrSet::from_nets(groups.iter().map(|g| ipnet::IpNet::from(g.representative)));
@@ -214,7 +227,10 @@ pub fn matrix(e: &Engine, sources: &[String], tags: &[String]) -> Matrix {
                     trace(e, &q).map(|t| t.verdict).unwrap_or(Verdict::Unknown)
                 }
             };
-            count(&mut m, v, g.members);
+            for &member in &g.members {
+                count(&mut m, v);
+                visit(s, &Address::Ip(member), v);
+            }
         }
         for tag in tags {
             let q = Query {
@@ -225,7 +241,8 @@ pub fn matrix(e: &Engine, sources: &[String], tags: &[String]) -> Matrix {
             };
             m.traces += 1;
             let v = trace(e, &q).map(|t| t.verdict).unwrap_or(Verdict::Unknown);
-            count(&mut m, v, 1);
+            count(&mut m, v);
+            visit(s, &q.to, v);
         }
     }
     m

@@ -156,6 +156,9 @@ pub struct Index {
     pub application_insights: HashMap<String, usize>,
     pub monitor_private_link_scopes: HashMap<String, usize>,
     pub virtual_networks: HashMap<String, usize>,
+    /// VNet name -> indices of the VNets peered with it, a peering declared on either side
+    /// counting; ascending, without repeats. Peerings naming an undeclared VNet are left out.
+    pub peers: HashMap<String, Vec<usize>>,
     /// `vnet/subnet` -> (vnet index, subnet index).
     pub subnets: HashMap<String, (usize, usize)>,
     pub network_security_groups: HashMap<String, usize>,
@@ -199,6 +202,20 @@ impl Topology {
                     .or_insert((vi, si));
             }
         }
+        let virtual_networks = by_name(&self.virtual_networks, |x| &x.name);
+        let mut peers: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, v) in self.virtual_networks.iter().enumerate() {
+            for p in &v.peerings {
+                if let Some(&j) = virtual_networks.get(&p.remote_vnet) {
+                    peers.entry(v.name.clone()).or_default().push(j);
+                    peers.entry(p.remote_vnet.clone()).or_default().push(i);
+                }
+            }
+        }
+        for v in peers.values_mut() {
+            v.sort_unstable();
+            v.dedup();
+        }
         Index {
             workspaces: by_name(&self.workspaces, |x| &x.name),
             registries: by_name(&self.registries, |x| &x.name),
@@ -210,7 +227,8 @@ impl Topology {
             container_registries: by_name(&self.container_registries, |x| &x.name),
             application_insights: by_name(&self.application_insights, |x| &x.name),
             monitor_private_link_scopes: by_name(&self.monitor_private_link_scopes, |x| &x.name),
-            virtual_networks: by_name(&self.virtual_networks, |x| &x.name),
+            virtual_networks,
+            peers,
             subnets,
             network_security_groups: by_name(&self.network_security_groups, |x| &x.name),
             application_security_groups: by_name(&self.application_security_groups, |x| &x.name),

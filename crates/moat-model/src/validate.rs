@@ -59,22 +59,8 @@ impl Ctx<'_> {
         if keys.contains_key(name) {
             return true;
         }
-        let hint = did_you_mean(name, keys.keys().map(String::as_str))
-            .map(|s| format!("did you mean `{s}`?"));
-        let hint = hint.or_else(|| {
-            if keys.is_empty() {
-                Some(format!("the topology declares no {what}"))
-            } else {
-                None
-            }
-        });
-        self.push(
-            "dangling-reference",
-            at,
-            Some(field),
-            format!("{what} `{name}` is not declared"),
-            hint,
-        );
+        let (message, hint) = dangling(what, name, keys);
+        self.push("dangling-reference", at, Some(field), message, hint);
         false
     }
 
@@ -125,8 +111,10 @@ impl Ctx<'_> {
                     Kind::Firewall => ("firewall", &self.ix.firewalls),
                     Kind::PrivateEndpoint => ("private endpoint", &self.ix.private_endpoints),
                 };
-                let keys = keys.clone();
-                self.reference(what, name, &keys, at, field);
+                if !keys.contains_key(name.as_str()) {
+                    let (message, hint) = dangling(what, name, keys);
+                    self.push("dangling-reference", at, Some(field), message, hint);
+                }
             }
             Address::Subnet { vnet, subnet } => {
                 self.subnet_ref(&format!("{vnet}/{subnet}"), at, field);
@@ -134,6 +122,17 @@ impl Ctx<'_> {
             _ => {}
         }
     }
+}
+
+/// The message and hint for a reference to an undeclared `name` among `keys`.
+fn dangling(what: &str, name: &str, keys: &HashMap<String, usize>) -> (String, Option<String>) {
+    let hint = did_you_mean(name, keys.keys().map(String::as_str))
+        .map(|s| format!("did you mean `{s}`?"))
+        .or_else(|| {
+            keys.is_empty()
+                .then(|| format!("the topology declares no {what}"))
+        });
+    (format!("{what} `{name}` is not declared"), hint)
 }
 
 fn duplicates<'a>(
@@ -955,6 +954,10 @@ fn private_link(c: &mut Ctx) {
     let t = c.t;
     let ix = c.ix.clone_names();
     let mut ips: HashMap<IpAddr, &str> = HashMap::new();
+    let mut zones_named: HashMap<&str, usize> = HashMap::new();
+    for z in &t.private_dns_zones {
+        *zones_named.entry(z.name.as_str()).or_default() += 1;
+    }
     for pe in &t.private_endpoints {
         let subnet_ok = c.subnet_ref(&pe.subnet, &pe.at, "subnet".into());
         c.address_ref(&pe.target, &pe.at, "target".into());
@@ -1008,8 +1011,7 @@ fn private_link(c: &mut Ctx) {
             }
         }
         for (i, z) in pe.dns_zone_group.iter().enumerate() {
-            let ambiguous =
-                !z.contains('/') && t.private_dns_zones.iter().filter(|x| &x.name == z).count() > 1;
+            let ambiguous = !z.contains('/') && zones_named.get(z.as_str()).is_some_and(|&n| n > 1);
             if ambiguous {
                 c.push(
                     "ambiguous-reference",

@@ -378,17 +378,6 @@ pub fn source_vnet(cx: &Context, from: &Address) -> Option<String> {
     }
 }
 
-/// Whether two VNets are peered (a peering declared on either side counts: Azure refuses the
-/// second side when address spaces overlap, and a one-sided peering is still a design intent).
-pub fn peered_either(t: &Topology, a: &str, b: &str) -> bool {
-    let side = |x: &str, y: &str| {
-        t.virtual_networks
-            .iter()
-            .any(|v| v.name == x && v.peerings.iter().any(|p| p.remote_vnet == y))
-    };
-    side(a, b) || side(b, a)
-}
-
 /// Where a VNet is written.
 pub fn vnet_at(t: &Topology, vnet: &str) -> Provenance {
     t.virtual_networks

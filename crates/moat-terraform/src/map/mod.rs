@@ -73,6 +73,8 @@ pub struct Mapper<'a> {
     seen_unknowns: HashSet<(String, String)>,
     /// Resource groups of the zones, parallel to `t.private_dns_zones`.
     zone_rgs: Vec<Option<String>>,
+    /// The zones by name and resource group, for links and records.
+    zones_by_name: services::ZoneIndex,
     /// Resource groups of each endpoint's zone group entries, parallel to `t.private_endpoints`.
     pe_zone_rgs: Vec<Vec<Option<String>>>,
 }
@@ -186,6 +188,7 @@ impl<'a> Mapper<'a> {
             principals: HashMap::new(),
             seen_unknowns: HashSet::new(),
             zone_rgs: Vec::new(),
+            zones_by_name: services::ZoneIndex::default(),
             pe_zone_rgs: Vec::new(),
         }
     }

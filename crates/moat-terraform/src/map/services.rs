@@ -9,6 +9,7 @@ use moat_model::deps::*;
 use moat_model::enums::*;
 use moat_model::privatelink::*;
 use moat_model::values::AddressPrefix;
+use std::collections::HashMap;
 
 fn storage_of(r: &Ref) -> Option<String> {
     match r {
@@ -666,6 +667,8 @@ impl Mapper<'_> {
         let name = self.name(o, "private-dns-zone");
         let tags = self.tags(o);
         let rg = get(o, "resource_group_name").and_then(Value::to_tf_string);
+        self.zones_by_name
+            .add(self.t.private_dns_zones.len(), &name, rg.as_deref());
         self.zone_rgs.push(rg);
         self.t.private_dns_zones.push(PrivateDnsZone {
             name,
@@ -682,13 +685,7 @@ impl Mapper<'_> {
     fn zone_index(&mut self, o: &ResObj, k: &str, res: &str) -> Option<usize> {
         let zone = self.s(o, k, res, "zone")?;
         let rg = get(o, "resource_group_name").and_then(Value::to_tf_string);
-        let same_rg = |i: usize, zr: &[Option<String>]| match (&rg, zr.get(i).cloned().flatten()) {
-            (Some(a), Some(b)) => a.eq_ignore_ascii_case(&b),
-            _ => true,
-        };
-        let found = (0..self.t.private_dns_zones.len())
-            .find(|&i| self.t.private_dns_zones[i].name == zone && same_rg(i, &self.zone_rgs));
-        match found {
+        match self.zones_by_name.find(&zone, rg.as_deref()) {
             Some(i) => Some(i),
             None => {
                 let reason =
@@ -942,5 +939,87 @@ impl Mapper<'_> {
         };
         self.t.dns_forwarding_rulesets[ri].vnet_links.push(vnet);
         true
+    }
+}
+
+/// The private DNS zones declared so far, found by name in constant time: estates give every
+/// isolated network its own copy of the same zones, so a scan per link would be quadratic.
+#[derive(Default)]
+pub(super) struct ZoneIndex {
+    /// The first zone of each name.
+    first: HashMap<String, usize>,
+    /// The first zone of each name in each resource group (lower-cased).
+    in_group: HashMap<(String, String), usize>,
+    /// The first zone of each name whose resource group is unknown.
+    no_group: HashMap<String, usize>,
+}
+
+impl ZoneIndex {
+    /// Records zone `i`, named `name`, in resource group `rg` (when known).
+    pub(super) fn add(&mut self, i: usize, name: &str, rg: Option<&str>) {
+        self.first.entry(name.to_string()).or_insert(i);
+        match rg {
+            Some(rg) => self
+                .in_group
+                .entry((name.to_string(), rg.to_ascii_lowercase()))
+                .or_insert(i),
+            None => self.no_group.entry(name.to_string()).or_insert(i),
+        };
+    }
+
+    /// The first zone named `name` whose resource group is `rg` (compared ignoring case), a
+    /// side whose group is unknown matching any.
+    pub(super) fn find(&self, name: &str, rg: Option<&str>) -> Option<usize> {
+        let Some(rg) = rg else {
+            return self.first.get(name).copied();
+        };
+        let same = self
+            .in_group
+            .get(&(name.to_string(), rg.to_ascii_lowercase()));
+        same.into_iter()
+            .chain(self.no_group.get(name))
+            .min()
+            .copied()
+    }
+}
+
+#[cfg(test)]
+mod zone_index_tests {
+    use super::ZoneIndex;
+
+    /// The index answers what a scan of the zones in declaration order answers: the first
+    /// zone of that name whose group matches, ignoring case, or is unknown on either side.
+    #[test]
+    fn finds_the_first_matching_zone_like_a_scan() {
+        let zones: Vec<(&str, Option<&str>)> = vec![
+            ("privatelink.blob.core.windows.net", Some("rg-a")),
+            ("privatelink.api.azureml.ms", Some("rg-a")),
+            ("privatelink.blob.core.windows.net", Some("RG-B")),
+            ("privatelink.blob.core.windows.net", None),
+            ("privatelink.api.azureml.ms", None),
+            ("privatelink.api.azureml.ms", Some("rg-c")),
+        ];
+        let mut ix = ZoneIndex::default();
+        for (i, (n, rg)) in zones.iter().enumerate() {
+            ix.add(i, n, *rg);
+        }
+        let scan = |name: &str, rg: Option<&str>| {
+            zones.iter().position(|(n, zr)| {
+                *n == name
+                    && match (rg, zr) {
+                        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                        _ => true,
+                    }
+            })
+        };
+        for name in [
+            "privatelink.blob.core.windows.net",
+            "privatelink.api.azureml.ms",
+            "privatelink.vaultcore.azure.net",
+        ] {
+            for rg in [None, Some("rg-a"), Some("rg-b"), Some("Rg-C"), Some("rg-z")] {
+                assert_eq!(ix.find(name, rg), scan(name, rg), "{name} in {rg:?}");
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_net::dns::{AZURE_DNS, Answer, Resolver};
 use moat_net::names::public_zone_of;
 use moat_packets::Protocol;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// The rule.
 pub struct Dns001;
@@ -37,6 +37,11 @@ impl Rule for Dns001 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        // Private endpoints by VNet, so each VNet visits only its own and its peers'.
+        let mut endpoints: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, pe) in cx.t.private_endpoints.iter().enumerate() {
+            endpoints.entry(vnet_part(&pe.subnet)).or_default().push(i);
+        }
         for v in &cx.t.virtual_networks {
             let Some(&server) = v.dns_servers.first() else {
                 continue;
@@ -53,18 +58,24 @@ impl Rule for Dns001 {
             let connected: BTreeSet<&str> = std::iter::once(v.name.as_str())
                 .chain(v.peerings.iter().map(|p| p.remote_vnet.as_str()))
                 .chain(
-                    cx.t.virtual_networks
-                        .iter()
-                        .filter(|o| o.peerings.iter().any(|p| p.remote_vnet == v.name))
-                        .map(|o| o.name.as_str()),
+                    cx.e.ix
+                        .peers
+                        .get(&v.name)
+                        .into_iter()
+                        .flatten()
+                        .map(|&j| cx.t.virtual_networks[j].name.as_str()),
                 )
                 .collect();
+            // In declaration order, as the findings are reported.
+            let mut here: Vec<usize> = connected
+                .iter()
+                .filter_map(|n| endpoints.get(n))
+                .flatten()
+                .copied()
+                .collect();
+            here.sort_unstable();
             let mut zones_done = BTreeSet::new();
-            for pe in
-                cx.t.private_endpoints
-                    .iter()
-                    .filter(|p| connected.contains(vnet_part(&p.subnet)))
-            {
+            for pe in here.iter().map(|&i| &cx.t.private_endpoints[i]) {
                 for n in served_names(cx.t, pe) {
                     let r = resolve(cx, &n.name.fqdn, &resolver);
                     if answer_is_endpoint_of(cx.t, &r.answer, pe)

@@ -1,6 +1,5 @@
 //! NET002 address-overlap.
 
-use crate::rules::util_infra::peered_either;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use ipnet::IpNet;
 
@@ -46,10 +45,11 @@ impl Rule for Net002 {
         let t = cx.t;
         let vnets = &t.virtual_networks;
         for (i, a) in vnets.iter().enumerate() {
-            for b in vnets.iter().skip(i + 1) {
-                if !peered_either(t, &a.name, &b.name) {
-                    continue;
-                }
+            // Each pair once (from its first VNet), in declaration order; a peering declared on
+            // either side counts: Azure refuses the second side when the spaces overlap, and a
+            // one-sided peering is still a design intent.
+            let peers = cx.e.ix.peers.get(&a.name).map_or(&[][..], Vec::as_slice);
+            for b in peers.iter().filter(|&&j| j > i).map(|&j| &vnets[j]) {
                 let o = overlapping(&a.address_space, &b.address_space);
                 if o.is_empty() {
                     continue;

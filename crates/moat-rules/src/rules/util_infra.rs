@@ -332,14 +332,16 @@ pub fn dest_ip(t: &Trace) -> Option<IpAddr> {
 
 /// The VNet a flow starts in, when its source sits in one.
 pub fn source_vnet(cx: &Context, from: &Address) -> Option<String> {
-    let t = cx.t;
+    let (t, ix) = (cx.t, &cx.e.ix);
     let nic_vnet = |vm: &str| {
-        t.virtual_machines
-            .iter()
-            .find(|v| v.name == vm)
-            .and_then(|v| v.network_interfaces.first())
-            .and_then(|n| t.network_interfaces.iter().find(|x| &x.name == n))
-            .map(|n| n.subnet.split('/').next().unwrap_or_default().to_string())
+        ix.virtual_machines
+            .get(vm)
+            .and_then(|&i| t.virtual_machines[i].network_interfaces.first())
+            .and_then(|n| ix.network_interfaces.get(n))
+            .map(|&i| {
+                let n = &t.network_interfaces[i];
+                n.subnet.split('/').next().unwrap_or_default().to_string()
+            })
     };
     let subnet_vnet = |s: &Option<String>| {
         s.as_ref()
@@ -352,23 +354,16 @@ pub fn source_vnet(cx: &Context, from: &Address) -> Option<String> {
                 .map(|s| s.split('/').next().unwrap_or_default().to_string())
         }
         Address::Resource { kind, name, .. } => match kind {
-            Kind::Compute => t
+            Kind::Compute => ix
                 .computes
-                .iter()
-                .find(|c| &c.name == name)
-                .and_then(|c| subnet_vnet(&c.subnet)),
-            Kind::Aks => t
+                .get(name)
+                .and_then(|&i| subnet_vnet(&t.computes[i].subnet)),
+            Kind::Aks => ix
                 .aks_clusters
-                .iter()
-                .find(|c| &c.name == name)
-                .and_then(|c| subnet_vnet(&c.subnet)),
+                .get(name)
+                .and_then(|&i| subnet_vnet(&t.aks_clusters[i].subnet)),
             Kind::Vm => nic_vnet(name),
-            Kind::Client => match t
-                .clients
-                .iter()
-                .find(|c| &c.name == name)
-                .map(|c| &c.location)
-            {
+            Kind::Client => match ix.clients.get(name).map(|&i| &t.clients[i].location) {
                 Some(moat_model::clients::ClientPlace::Vm(vm)) => nic_vnet(vm),
                 _ => None,
             },

@@ -1,11 +1,14 @@
 //! WS001 workspace-unreachable-by-clients.
 
 use crate::rules::util::flow_finding;
+use crate::rules::util_core::vnet_part;
+use crate::rules::util_infra::source_vnet;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
 use moat_model::enums::PublicNetworkAccess;
 use moat_packets::Protocol;
+use std::collections::{HashMap, HashSet};
 
 /// The rule.
 pub struct Ws001;
@@ -35,6 +38,42 @@ impl Rule for Ws001 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        // Declared clients, or else every place a person could work from: VMs (jump boxes) and
+        // on-premises sites behind a VPN or ExpressRoute gateway. The same for every workspace.
+        let mut sources: Vec<Address> =
+            cx.t.clients
+                .iter()
+                .map(|c| Address::resource(Kind::Client, &c.name))
+                .collect();
+        if sources.is_empty() {
+            sources.extend(
+                cx.t.virtual_machines
+                    .iter()
+                    .map(|v| Address::resource(Kind::Vm, &v.name)),
+            );
+            sources.extend(
+                cx.e.onprem_sites()
+                    .into_iter()
+                    .map(|(_, ip)| Address::Ip(ip)),
+            );
+        }
+        let source_vnets: Vec<Option<String>> =
+            sources.iter().map(|s| source_vnet(cx, s)).collect();
+        // The VNets holding each workspace's private endpoints.
+        let mut endpoint_vnets: HashMap<&str, Vec<&str>> = HashMap::new();
+        for pe in &cx.t.private_endpoints {
+            if let Address::Resource {
+                kind: Kind::Workspace,
+                name,
+                ..
+            } = &pe.target
+            {
+                endpoint_vnets
+                    .entry(name.as_str())
+                    .or_default()
+                    .push(vnet_part(&pe.subnet));
+            }
+        }
         for w in cx.t.workspaces.iter().filter(|w| {
             // A project is reached through its hub's network: the hub's finding covers it.
             w.public_network_access == PublicNetworkAccess::Disabled
@@ -42,40 +81,42 @@ impl Rule for Ws001 {
                     .is_some_and(|n| n.name == w.name)
         }) {
             let to = Address::resource(Kind::Workspace, &w.name);
-            // Declared clients, or else every place a person could work from: VMs (jump boxes)
-            // and on-premises sites behind a VPN or ExpressRoute gateway.
-            let mut sources: Vec<Address> =
-                cx.t.clients
-                    .iter()
-                    .map(|c| Address::resource(Kind::Client, &c.name))
-                    .collect();
-            if sources.is_empty() {
-                sources.extend(
-                    cx.t.virtual_machines
-                        .iter()
-                        .map(|v| Address::resource(Kind::Vm, &v.name)),
-                );
-                sources.extend(
-                    cx.e.onprem_sites()
-                        .into_iter()
-                        .map(|(_, ip)| Address::Ip(ip)),
-                );
+            // Sources in or peered with a VNet of the workspace's endpoints are tried first:
+            // with many jump boxes, each workspace is usually reached by the first try instead
+            // of after a trace from every other network. The verdict does not depend on the
+            // order; the finding names the first source in declaration order, as before.
+            let mut near: HashSet<&str> = HashSet::new();
+            for &v in endpoint_vnets.get(w.name.as_str()).into_iter().flatten() {
+                near.insert(v);
+                for &j in cx.e.ix.peers.get(v).into_iter().flatten() {
+                    near.insert(cx.t.virtual_networks[j].name.as_str());
+                }
             }
-            let mut failures = Vec::new();
+            let is_near = |i: &usize| {
+                source_vnets[*i]
+                    .as_deref()
+                    .is_some_and(|v| near.contains(v))
+            };
+            let order: Vec<usize> = (0..sources.len())
+                .filter(is_near)
+                .chain((0..sources.len()).filter(|i| !is_near(i)))
+                .collect();
+            let mut traced: Vec<Option<_>> = (0..sources.len()).map(|_| None).collect();
             let mut reached = false;
-            for from in &sources {
-                let Some(t) = cx.trace(from.clone(), to.clone(), Protocol::TCP, 443) else {
+            for i in order {
+                let Some(t) = cx.trace(sources[i].clone(), to.clone(), Protocol::TCP, 443) else {
                     continue;
                 };
                 if t.verdict == Verdict::Allowed {
                     reached = true;
                     break;
                 }
-                failures.push(t);
+                traced[i] = Some(t);
             }
             if reached {
                 continue;
             }
+            let failures: Vec<_> = traced.into_iter().flatten().collect();
             let resource = to.to_string();
             match failures.into_iter().next() {
                 Some(t) => {

@@ -26,6 +26,7 @@ use serde_json::Value as Json;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 
+mod posture;
 mod rules;
 use rules::{map_route, map_rule};
 
@@ -1160,6 +1161,7 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
                     out
                 },
             };
+            let (shared_key, min_tls) = posture::storage_keys_and_tls(p, &mut rec);
             let sa = StorageAccount {
                 name: name.clone(),
                 region,
@@ -1174,6 +1176,8 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
                 network_rules: rules,
                 is_hns_enabled: rec.bool(p, &["isHnsEnabled"], "is_hns_enabled", false, false),
                 sku: res.sku.as_ref().and_then(|s| rec.str(s, &["name"], "sku")),
+                allow_shared_key_access: shared_key,
+                minimum_tls_version: min_tls,
                 tags: BTreeMap::new(),
                 at: res.at.clone(),
             };
@@ -1250,6 +1254,7 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
                     false,
                     true,
                 ),
+                anonymous_pull_enabled: posture::acr_anonymous_pull(p, &mut rec),
                 tags: BTreeMap::new(),
                 at: res.at.clone(),
             };
@@ -1962,20 +1967,19 @@ fn map_workspace(res: &ArmResource, rec: &mut Rec) -> Workspace {
         F::Unknown(r) => rec.unknown("managed_network.provisioned", &r),
         F::Absent => {}
     }
+    let (public_network_access, allow_public_access_when_behind_vnet) =
+        posture::workspace_public_access(p, rec);
+    let (identity, primary_user_assigned_identity) = posture::workspace_identity(res, rec);
     Workspace {
         name: res.name.clone(),
         region: res.location.clone(),
         kind,
         workspace_id: None,
-        public_network_access: rec.enm(
-            p,
-            &["publicNetworkAccess"],
-            "public_network_access",
-            pna,
-            PublicNetworkAccess::Enabled,
-            PublicNetworkAccess::Enabled,
-        ),
+        public_network_access,
         network_acls,
+        allow_public_access_when_behind_vnet,
+        identity,
+        primary_user_assigned_identity,
         hbi_workspace: rec.bool(p, &["hbiWorkspace"], "hbi_workspace", false, false),
         image_build_compute: rec
             .str(p, &["imageBuildCompute"], "image_build_compute")
@@ -2747,6 +2751,11 @@ fn map_compute(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &mut MapC
             true,
         ),
         identity,
+        disable_local_auth: posture::compute_local_auth_disabled(p, &mut rec),
+        idle_time_before_shutdown: match compute_type {
+            ComputeType::ComputeInstance => posture::idle_time_before_shutdown(&inner, &mut rec),
+            ComputeType::AmlCompute => None,
+        },
         uses: Vec::new(),
         tags: BTreeMap::new(),
         at: res.at.clone(),

@@ -106,6 +106,19 @@ struct MlWorkspace {
     kind: Option<WorkspaceKind>,
     #[serde(default)]
     tags: Option<BTreeMap<String, serde_json::Value>>,
+    /// The SDK v1 switch, written by configurations that carry it over.
+    #[serde(default)]
+    allow_public_access_when_behind_vnet: Option<bool>,
+    #[serde(default)]
+    identity: Option<MlIdentity>,
+    #[serde(default)]
+    primary_user_assigned_identity: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MlIdentity {
+    #[serde(rename = "type", default)]
+    kind: Option<IdentityType>,
 }
 
 #[derive(Deserialize)]
@@ -286,6 +299,22 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                         .collect(),
                 },
             };
+            let public_network_access = match moat_model::ml::public_access_of(
+                w.public_network_access,
+                w.allow_public_access_when_behind_vnet,
+            ) {
+                Some(v) => v,
+                None => {
+                    t.unknowns.push(moat_model::Unknown {
+                        resource: format!("workspace/{}", w.name),
+                        field: "public_network_access".into(),
+                        reason: moat_model::ml::PUBLIC_ACCESS_CONFLICT.into(),
+                        at: at.clone(),
+                    });
+                    // A workspace that may be public is never shown as private.
+                    PublicNetworkAccess::Enabled
+                }
+            };
             t.workspaces.push(Workspace {
                 name: w.name,
                 region: w.location,
@@ -293,10 +322,11 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                 workspace_id: None,
                 // The CLI's YAML reference documents `disabled` as the default, but a workspace
                 // created without private link is public in practice (facts C11).
-                public_network_access: w
-                    .public_network_access
-                    .unwrap_or(PublicNetworkAccess::Enabled),
+                public_network_access,
                 network_acls: None,
+                allow_public_access_when_behind_vnet: w.allow_public_access_when_behind_vnet,
+                identity: w.identity.and_then(|i| i.kind),
+                primary_user_assigned_identity: w.primary_user_assigned_identity,
                 hbi_workspace: w.hbi_workspace.unwrap_or(false),
                 image_build_compute: w.image_build_compute,
                 storage_account: w.storage_account.as_deref().map(name_of),

@@ -253,7 +253,43 @@ fn read_inner(
             }
         }
     }
+    legacy_public_access(root, &mut t);
     (t, errs)
+}
+
+/// Folds a workspace's legacy `allow_public_access_when_behind_vnet` into its public network
+/// access as Azure does ([`moat_model::ml::public_access_of`]): alone it decides; written with
+/// `public_network_access` and disagreeing, which one Azure kept is unknown.
+fn legacy_public_access(root: &Node, t: &mut Topology) {
+    use moat_model::enums::PublicNetworkAccess;
+    use moat_model::ml::{PUBLIC_ACCESS_CONFLICT, public_access_of};
+    let Some(Value::Seq(items)) = root.get("workspaces").map(|n| &n.value) else {
+        return;
+    };
+    for item in items {
+        let Some(name) = item.get("name").and_then(Node::text) else {
+            continue;
+        };
+        let explicit = item.get("public_network_access").is_some();
+        for w in t.workspaces.iter_mut().filter(|w| w.name == name) {
+            if w.allow_public_access_when_behind_vnet.is_none() {
+                continue;
+            }
+            let set = explicit.then_some(w.public_network_access);
+            match public_access_of(set, w.allow_public_access_when_behind_vnet) {
+                Some(v) => w.public_network_access = v,
+                None => {
+                    w.public_network_access = PublicNetworkAccess::Enabled;
+                    t.unknowns.push(moat_model::Unknown {
+                        resource: format!("workspace/{name}"),
+                        field: "public_network_access".into(),
+                        reason: PUBLIC_ACCESS_CONFLICT.into(),
+                        at: w.at.clone(),
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// Whether a resource is the one named `name` (in resource group `rg`, for the kinds that have

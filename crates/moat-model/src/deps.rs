@@ -91,6 +91,13 @@ pub struct StorageAccount {
     /// SKU (`Standard_LRS`, `Premium_LRS`, ...).
     #[serde(default)]
     pub sku: Option<String>,
+    /// Shared key (account key and SAS) authorization (`allowSharedKeyAccess`); Azure's default
+    /// is true.
+    #[serde(default = "yes", skip_serializing_if = "Clone::clone")]
+    pub allow_shared_key_access: bool,
+    /// Minimum TLS version accepted (`TLS1_0`, `TLS1_1`, `TLS1_2`); absent = Azure's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_tls_version: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     #[serde(
@@ -174,6 +181,9 @@ pub struct ContainerRegistry {
     pub data_endpoint_enabled: bool,
     #[serde(default)]
     pub admin_user_enabled: bool,
+    /// Anonymous (unauthenticated) pull (`anonymousPullEnabled`); Azure's default is false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub anonymous_pull_enabled: bool,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     #[serde(

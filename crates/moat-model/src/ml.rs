@@ -54,6 +54,17 @@ pub struct Workspace {
     /// IP allow list ("Enabled from selected IP addresses").
     #[serde(default)]
     pub network_acls: Option<NetworkAcls>,
+    /// The legacy switch (SDK v1 `allow_public_access_when_behind_vnet`, ARM
+    /// `allowPublicAccessWhenBehindVnet`), as the input gives it; importers fold it into
+    /// `public_network_access` with [`public_access_of`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_public_access_when_behind_vnet: Option<bool>,
+    /// Managed identity kind of the workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<IdentityType>,
+    /// The user-assigned identity the workspace uses by default (`primaryUserAssignedIdentity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_user_assigned_identity: Option<String>,
     /// High business impact workspace (`hbi_workspace`): adds outbound to the Batch key vault.
     #[serde(default)]
     pub hbi_workspace: bool,
@@ -319,6 +330,13 @@ pub struct Compute {
     pub enable_node_public_ip: bool,
     #[serde(default)]
     pub identity: Option<IdentityType>,
+    /// Local authentication (SSH keys and keys of the compute) turned off
+    /// (`disableLocalAuth`); Azure's default is false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disable_local_auth: bool,
+    /// Idle time before a compute instance shuts down (ISO 8601, `PT30M`); absent = never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_time_before_shutdown: Option<String>,
     /// Intent: what this compute does beyond jobs (`install-packages`, `vscode`, `rstudio`).
     #[serde(default)]
     pub uses: Vec<String>,
@@ -336,6 +354,38 @@ pub struct Compute {
 fn one() -> u32 {
     1
 }
+
+/// A workspace's public network access from its two switches, as Azure applies them.
+///
+/// `publicNetworkAccess` and the legacy `allowPublicAccessWhenBehindVnet` overwrite each other:
+/// the last one written wins (facts §1.1). Alone, either decides (`true` = Enabled, `false` =
+/// Disabled); neither = Azure's default, Enabled. A template sends both in one request, so when
+/// they agree that is the answer, and when they disagree which one the service applied last
+/// cannot be known from the input: `None`, unknown.
+pub fn public_access_of(
+    public_network_access: Option<PublicNetworkAccess>,
+    allow_public_access_when_behind_vnet: Option<bool>,
+) -> Option<PublicNetworkAccess> {
+    let legacy = allow_public_access_when_behind_vnet.map(|b| {
+        if b {
+            PublicNetworkAccess::Enabled
+        } else {
+            PublicNetworkAccess::Disabled
+        }
+    });
+    match (public_network_access, legacy) {
+        (None, None) => Some(PublicNetworkAccess::Enabled),
+        (Some(p), None) => Some(p),
+        (None, Some(l)) => Some(l),
+        (Some(p), Some(l)) => {
+            let open = |x: PublicNetworkAccess| x != PublicNetworkAccess::Disabled;
+            (open(p) == open(l)).then_some(p)
+        }
+    }
+}
+
+/// Why [`public_access_of`] answered unknown, for the located unknown importers record.
+pub const PUBLIC_ACCESS_CONFLICT: &str = "publicNetworkAccess and allowPublicAccessWhenBehindVnet disagree: Azure keeps whichever was written last, and one request sends both";
 
 impl Compute {
     /// Whether the compute runs on GPU nodes (explicit, or from the VM size family).

@@ -39,15 +39,9 @@ impl Mapper<'_> {
     pub(super) fn workspace(&mut self, o: &ResObj) -> bool {
         let name = self.name(o, "workspace");
         let res = format!("workspace/{name}");
-        let public_network_access = match self.b(
-            o,
-            "public_network_access_enabled",
-            &res,
-            "public_network_access",
-        ) {
-            Some(false) => PublicNetworkAccess::Disabled,
-            _ => PublicNetworkAccess::Enabled,
-        };
+        let (public_network_access, allow_public_access_when_behind_vnet) =
+            self.workspace_public_access(o, &res);
+        let (identity, primary_user_assigned_identity) = self.workspace_identity(o, &res);
         let storage_account = self.link_name(
             o,
             "storage_account_id",
@@ -134,6 +128,9 @@ impl Mapper<'_> {
             workspace_id: None,
             public_network_access,
             network_acls: None,
+            allow_public_access_when_behind_vnet,
+            identity,
+            primary_user_assigned_identity,
             hbi_workspace,
             image_build_compute,
             storage_account,
@@ -303,6 +300,7 @@ impl Mapper<'_> {
                 IdentityType::NAMES,
             )
         });
+        let disable_local_auth = self.compute_local_auth_disabled(o, &res);
         let region = self.region(o, &res);
         let tags = self.tags(o);
         self.t.computes.push(Compute {
@@ -321,6 +319,9 @@ impl Mapper<'_> {
             subnet,
             enable_node_public_ip,
             identity,
+            disable_local_auth,
+            // azurerm has no idle shutdown attribute for compute instances.
+            idle_time_before_shutdown: None,
             uses: Vec::new(),
             tags,
             at: at(o),

@@ -14,6 +14,7 @@
 mod azapi;
 mod ml;
 mod net;
+mod posture;
 mod services;
 
 use crate::config::Mode;
@@ -725,12 +726,17 @@ impl<'a> Mapper<'a> {
                 }
             },
             Link::Invalid(s) => {
-                self.invalid(
-                    o,
-                    k,
-                    format!("`{s}` is not an Azure resource id"),
-                    Some(format!("give the id of a {what}")),
+                // Placeholders (`"id1"`) are how test fixtures and drafts fill ids: the
+                // reference is unknown, not the file invalid.
+                let l = Self::attr_loc(o, k);
+                let reason = format!("`{s}` is not an Azure resource id");
+                self.warn(
+                    "not-an-id",
+                    format!("`{}`: {reason}; read as an unknown {what}", o.addr),
+                    &l,
+                    Some(format!("give the id of a {what}, or a reference to one")),
                 );
+                self.unknown_at(res, field, reason, &l);
                 None
             }
         }

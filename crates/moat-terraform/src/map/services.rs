@@ -215,6 +215,7 @@ impl Mapper<'_> {
             .unwrap_or(false);
         let region = self.region(o, &res);
         let tags = self.tags(o);
+        let (allow_shared_key_access, minimum_tls_version) = self.storage_keys_and_tls(o, &res);
         self.t.storage_accounts.push(StorageAccount {
             name,
             region,
@@ -222,6 +223,8 @@ impl Mapper<'_> {
             network_rules,
             is_hns_enabled,
             sku,
+            allow_shared_key_access,
+            minimum_tls_version,
             tags,
             at: at(o),
         });
@@ -375,6 +378,7 @@ impl Mapper<'_> {
         let admin_user_enabled = self
             .b(o, "admin_enabled", &res, "admin_user_enabled")
             .unwrap_or(false);
+        let anonymous_pull_enabled = self.acr_anonymous_pull(o, &res);
         let region = self.region(o, &res);
         let tags = self.tags(o);
         self.t.container_registries.push(ContainerRegistry {
@@ -385,6 +389,7 @@ impl Mapper<'_> {
             network_rule_set: set,
             data_endpoint_enabled,
             admin_user_enabled,
+            anonymous_pull_enabled,
             tags,
             at: at(o),
         });

@@ -103,6 +103,8 @@ impl Rule for Exf001 {
                 network_rules: StorageNetworkRules::default(),
                 is_hns_enabled: false,
                 sku: None,
+                allow_shared_key_access: true,
+                minimum_tls_version: None,
                 tags: Default::default(),
                 at: Provenance::default(),
             });

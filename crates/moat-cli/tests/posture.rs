@@ -1,0 +1,108 @@
+//! Posture settings as the peers' users write them, read by every importer: the legacy public
+//! access switch against `publicNetworkAccess`, placeholder ids, and (in `posture_rules.rs`)
+//! the SEC rules on fixtures written in checkov's and PSRule's style.
+
+use moat_engine::trace::{Query, trace};
+use moat_engine::{Engine, Verdict};
+use moat_model::Topology;
+use moat_model::enums::PublicNetworkAccess;
+use moat_packets::Protocol;
+use std::path::{Path, PathBuf};
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/posture")
+        .join(rel)
+}
+
+fn load(rel: &str) -> moat_doc::Loaded {
+    moat_ingest::load_opts(&data(rel), &moat_ingest::Options::default())
+        .unwrap_or_else(|e| panic!("{rel}: {:#?}", e.diagnostics))
+}
+
+fn pna(t: &Topology, ws: &str) -> PublicNetworkAccess {
+    t.workspaces
+        .iter()
+        .find(|w| w.name == ws)
+        .unwrap_or_else(|| panic!("no workspace {ws}"))
+        .public_network_access
+}
+
+fn from_internet(t: &Topology, ws: &str) -> Verdict {
+    let e = Engine::for_topology(t, None).unwrap();
+    let q = Query {
+        from: "internet".parse().unwrap(),
+        to: format!("workspace/{ws}").parse().unwrap(),
+        protocol: Protocol::TCP,
+        port: 443,
+    };
+    trace(&e, &q).unwrap().verdict
+}
+
+fn conflict_recorded(t: &Topology, ws: &str) -> bool {
+    t.is_unknown(&format!("workspace/{ws}"), "public_network_access")
+        .is_some()
+}
+
+/// facts §1.1: `allow_public_access_when_behind_vnet` and `public_network_access` override
+/// each other, the last write wins. Alone the legacy switch decides; sent together and
+/// disagreeing, which one Azure kept is unknown, and the workspace is never shown as private.
+#[test]
+fn legacy_switch_in_arm_and_terraform() {
+    for dir in ["legacy-arm", "legacy-terraform"] {
+        let t = load(dir).topology;
+        assert_eq!(pna(&t, "ws-both"), PublicNetworkAccess::Enabled, "{dir}");
+        assert!(conflict_recorded(&t, "ws-both"), "{dir}");
+        assert_eq!(from_internet(&t, "ws-both"), Verdict::Unknown, "{dir}");
+        assert!(!conflict_recorded(&t, "ws-legacy"), "{dir}");
+    }
+    let arm = load("legacy-arm").topology;
+    assert_eq!(pna(&arm, "ws-legacy"), PublicNetworkAccess::Disabled);
+    assert_eq!(from_internet(&arm, "ws-legacy"), Verdict::Denied);
+    // Unset means Enabled, as Azure (and checkov's CKV_AZURE_144) read it.
+    assert_eq!(pna(&arm, "ws-unset"), PublicNetworkAccess::Enabled);
+    assert_eq!(from_internet(&arm, "ws-unset"), Verdict::Allowed);
+    let tf = load("legacy-terraform").topology;
+    assert_eq!(pna(&tf, "ws-legacy"), PublicNetworkAccess::Enabled);
+}
+
+#[test]
+fn legacy_switch_in_native_and_cli_yaml() {
+    let native = |extra: &str| {
+        moat_ingest::parse_native_str("t.yaml", &format!("workspaces: [{{ name: ws, {extra} }}]"))
+            .unwrap()
+    };
+    let t = native("allow_public_access_when_behind_vnet: false");
+    assert_eq!(pna(&t, "ws"), PublicNetworkAccess::Disabled);
+    let t = native("allow_public_access_when_behind_vnet: true, public_network_access: Disabled");
+    assert!(conflict_recorded(&t, "ws"));
+    assert_eq!(pna(&t, "ws"), PublicNetworkAccess::Enabled);
+    let t = native("allow_public_access_when_behind_vnet: true, public_network_access: Enabled");
+    assert!(!conflict_recorded(&t, "ws"));
+
+    let t = load("legacy-azureml/workspace.yml").topology;
+    assert_eq!(
+        t.workspaces[0].identity,
+        Some(moat_model::enums::IdentityType::UserAssigned)
+    );
+    assert!(conflict_recorded(&t, "mlw-legacy"));
+}
+
+/// Placeholder ids (`"id1"`), as checkov's fixtures use them, read as unknown references with
+/// a located warning: the file is not refused.
+#[test]
+fn placeholder_ids_are_unknown_references() {
+    let l = load("legacy-terraform");
+    let w: Vec<_> = l
+        .warnings
+        .iter()
+        .filter(|d| d.code == "not-an-id")
+        .collect();
+    assert_eq!(w.len(), 6, "{w:#?}");
+    assert!(w.iter().all(|d| d.location.line > 0));
+    assert!(
+        l.topology
+            .is_unknown("workspace/ws-legacy", "storage_account")
+            .is_some()
+    );
+}

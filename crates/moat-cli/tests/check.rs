@@ -110,7 +110,7 @@ workspaces:
   - name: ws
     public_network_access: Disabled
     tags:
-      "moat:ignore": "WS005, WS001, WS004, WS009: reviewed with the platform team"
+      "moat:ignore": "WS005, WS001, WS004, WS009, SEC014: reviewed with the platform team"
 "#;
 
 #[test]

@@ -8,6 +8,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
     let mut v: Vec<&'static dyn Rule> = Vec::new();
     v.extend(rules::ws::rules());
     v.extend(rules::reg::rules());
+    v.extend(rules::sec::rules());
     v.extend(rules::pe::rules());
     v.extend(rules::dns::rules());
     v.extend(rules::st::rules());

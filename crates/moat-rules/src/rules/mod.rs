@@ -13,6 +13,7 @@ pub mod ops;
 pub mod out;
 pub mod pe;
 pub mod reg;
+pub mod sec;
 pub mod st;
 pub mod util;
 pub mod util_core;

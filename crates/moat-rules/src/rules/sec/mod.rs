@@ -1,0 +1,78 @@
+//! SEC: security posture, the settings checkov and PSRule for Azure check on Azure ML
+//! deployments, decided with the model (a workspace's private endpoints, IP allow list and
+//! managed network; a storage account's firewall). Each rule names its peer checks in its
+//! sources, so a team can map its suppressions.
+
+use crate::context::Context;
+use crate::rule::Rule;
+use moat_model::deps::{NetworkRuleSet, StorageAccount};
+use moat_model::enums::{DefaultAction, PublicNetworkAccess};
+
+pub mod sec001;
+pub mod sec002;
+pub mod sec003;
+pub mod sec004;
+pub mod sec005;
+pub mod sec006;
+pub mod sec007;
+pub mod sec008;
+pub mod sec009;
+pub mod sec010;
+pub mod sec011;
+pub mod sec012;
+pub mod sec013;
+pub mod sec014;
+pub mod sec015;
+pub mod sec016;
+pub mod sec017;
+
+/// The SEC rules.
+pub fn rules() -> Vec<&'static dyn Rule> {
+    vec![
+        &sec001::RULE,
+        &sec002::RULE,
+        &sec003::RULE,
+        &sec004::RULE,
+        &sec005::RULE,
+        &sec006::RULE,
+        &sec007::RULE,
+        &sec008::RULE,
+        &sec009::RULE,
+        &sec010::RULE,
+        &sec011::RULE,
+        &sec012::RULE,
+        &sec013::RULE,
+        &sec014::RULE,
+        &sec015::RULE,
+        &sec016::RULE,
+        &sec017::RULE,
+    ]
+}
+
+/// What a finding adds when the setting it reads is a located unknown: the finding is then
+/// not decided, and says why.
+pub(crate) fn undecided(cx: &Context, resource: &str, field: &str) -> String {
+    match cx.t.is_unknown(resource, field) {
+        Some(u) => format!(
+            " (not decided: {field} of {resource} is unknown: {}, {})",
+            u.reason, u.at
+        ),
+        None => String::new(),
+    }
+}
+
+/// Whether a resource's public endpoint answers every network: public access not Disabled
+/// (Azure's default is Enabled) and a firewall that allows by default.
+pub(crate) fn open(pna: PublicNetworkAccess, default_action: DefaultAction) -> bool {
+    pna != PublicNetworkAccess::Disabled && default_action == DefaultAction::Allow
+}
+
+/// Whether a storage account's public endpoint answers every network.
+pub(crate) fn storage_open(s: &StorageAccount) -> bool {
+    open(s.public_network_access, s.network_rules.default_action)
+}
+
+/// Whether a key vault's or container registry's public endpoint answers every network.
+pub(crate) fn rule_set_open(pna: PublicNetworkAccess, set: &NetworkRuleSet) -> bool {
+    open(pna, set.default_action)
+}

@@ -1,0 +1,51 @@
+//! SEC012 instance-idle-shutdown.
+
+use super::undecided;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::enums::ComputeType;
+
+/// The rule.
+pub struct Sec012;
+/// Its registration.
+pub static RULE: Sec012 = Sec012;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "SEC012",
+    name: "instance-idle-shutdown",
+    severity: Severity::Info,
+    what: "A compute instance has no idle shutdown (idleTimeBeforeShutdown not set).",
+    why: "An instance that never stops when unused keeps running, costing money and staying reachable with whatever session and credentials it holds.",
+    example: "computes: [{ name: ci, workspace: ws, type: ComputeInstance }]",
+    fix: "Set idleTimeBeforeShutdown (for example PT30M; CLI YAML idle_time_before_shutdown_minutes). azurerm has no attribute for it: set it with azapi or after creation.",
+    sources: &[
+        "Create an Azure Machine Learning compute instance: configure idle shutdown <https://learn.microsoft.com/azure/machine-learning/how-to-create-compute-instance>",
+        "peers: PSRule Azure.ML.ComputeIdleShutdown",
+    ],
+    covers: &[],
+    path: false,
+};
+
+impl Rule for Sec012 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for c in cx.t.computes.iter().filter(|c| {
+            c.compute_type == ComputeType::ComputeInstance && c.idle_time_before_shutdown.is_none()
+        }) {
+            let r = format!("compute/{}", c.name);
+            out.push(Finding::new(
+                &DOC,
+                &r,
+                format!(
+                    "compute instance {} never shuts down when idle{}",
+                    c.name,
+                    undecided(cx, &r, "idle_time_before_shutdown")
+                ),
+                DOC.fix,
+                &c.at,
+            ));
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! SEC013 compute-outside-network.
+
+use super::undecided;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+
+/// The rule.
+pub struct Sec013;
+/// Its registration.
+pub static RULE: Sec013 = Sec013;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "SEC013",
+    name: "compute-outside-network",
+    severity: Severity::Warning,
+    what: "A compute instance or compute cluster is in no network the deployment controls: no subnet of a customer VNet, and its workspace has no managed network.",
+    why: "Such a compute runs in an Azure-managed network with default outbound access to the internet and public inbound management; no NSG, firewall, private endpoint or service endpoint policy of the deployment applies to it, so nothing limits where its jobs send data.",
+    example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute }]",
+    fix: "Give the workspace a managed network (AllowOnlyApprovedOutbound to control egress), or place the compute in a subnet of your VNet.",
+    sources: &[
+        "Secure training environments with virtual networks <https://learn.microsoft.com/azure/machine-learning/how-to-secure-training-vnet>",
+        "Workspace managed virtual network isolation <https://learn.microsoft.com/azure/machine-learning/how-to-managed-network>",
+        "peers: PSRule Azure.ML.ComputeVnet (which also fails computes in a managed network; moat does not, as Azure places them in the workspace's managed VNet)",
+    ],
+    covers: &[],
+    path: false,
+};
+
+impl Rule for Sec013 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for c in cx.t.computes.iter().filter(|c| c.subnet.is_none()) {
+            let managed =
+                cx.e.ix
+                    .workspaces
+                    .get(&c.workspace)
+                    .map(|&i| &cx.t.workspaces[i])
+                    .is_some_and(|w| w.managed_network.enabled());
+            if managed {
+                continue;
+            }
+            let r = format!("compute/{}", c.name);
+            out.push(Finding::new(
+                &DOC,
+                &r,
+                format!(
+                    "compute {} is in neither a subnet of your VNet nor a managed network of workspace {}{}",
+                    c.name,
+                    c.workspace,
+                    undecided(cx, &r, "subnet")
+                ),
+                DOC.fix,
+                &c.at,
+            ));
+        }
+    }
+}

@@ -106,3 +106,47 @@ fn placeholder_ids_are_unknown_references() {
             .is_some()
     );
 }
+
+/// `validate` reports every error of every class in one run: a value of the wrong type found
+/// while mapping does not hide a name declared twice.
+#[test]
+fn every_class_of_error_in_one_run() {
+    let Err(e) = moat_ingest::load_opts(&data("every-class"), &moat_ingest::Options::default())
+    else {
+        panic!("the configuration has errors");
+    };
+    let codes: Vec<&str> = e.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert!(codes.contains(&"invalid-value"), "{codes:?}");
+    assert!(codes.contains(&"duplicate-name"), "{codes:?}");
+}
+
+/// A posture finding that reads an unknown value is undecided in JSON, with what it needs.
+#[test]
+fn an_unknown_setting_makes_the_finding_undecided_in_json() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args(["check", "--format", "json", "--select", "SEC001"])
+        .arg(data("legacy-arm"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["resource"] == "workspace/ws-both")
+        .expect("SEC001 on ws-both");
+    assert_eq!(f["certainty"], "undecided");
+    assert!(
+        f["needs"][0]
+            .as_str()
+            .unwrap()
+            .contains("allowPublicAccessWhenBehindVnet")
+    );
+    let decided = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["resource"] == "workspace/ws-unset")
+        .expect("SEC001 on ws-unset");
+    assert_eq!(decided["certainty"], "definite");
+}

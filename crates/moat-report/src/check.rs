@@ -67,6 +67,9 @@ pub fn render_text(findings: &[Finding], style: Style, show_traces: bool) -> Str
 /// Whether a finding is established (`definite`) or stands only because the input leaves a
 /// flow undecided (`undecided`), with what the model lacks to decide it.
 pub fn certainty(f: &Finding) -> (&'static str, Vec<String>) {
+    if !f.needs.is_empty() {
+        return ("undecided", f.needs.clone());
+    }
     match &f.trace {
         Some(t) if t.verdict == moat_engine::Verdict::Unknown => ("undecided", t.missing.clone()),
         _ => ("definite", Vec::new()),

@@ -49,6 +49,11 @@ pub struct Finding {
     /// Where the resource is written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<Provenance>,
+    /// What the input leaves open that a finding without trace depends on (a located unknown
+    /// of a value the rule read): such a finding is not decided. Path findings say it through
+    /// their trace.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
     /// Set when a `moat:ignore` annotation suppresses the finding: the reason given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
@@ -75,8 +80,15 @@ impl Finding {
             } else {
                 Some(at.clone())
             },
+            needs: Vec::new(),
             suppressed: None,
         }
+    }
+
+    /// The same finding, undecided when the value it read is unknown.
+    pub fn needing(mut self, unknown: Option<String>) -> Finding {
+        self.needs.extend(unknown);
+        self
     }
 
     /// The same finding with the trace of its failing flow.

@@ -367,22 +367,26 @@ pub(crate) fn finish(
     let sources: Vec<SourceFile> = sources.files;
     let mut topology = mapped.topology;
     warnings.extend(mapped.warnings);
+    // Every class of error in one run: validation runs even when mapping found errors, but
+    // then leaves out dangling references, which may only echo a value already reported.
+    let mapping_failed = !errors.is_empty() || !mapped.errors.is_empty();
     errors.extend(mapped.errors);
-    if errors.is_empty() {
-        for p in moat_model::validate(&topology) {
-            if is_external(&p, &mapped.external, &mapped.stub_vnets) {
-                // Already recorded as an unknown and warned about where the reference was read.
-                continue;
-            }
-            let d = problem(&p);
-            if mapped.soft.contains(&p.at.pointer) {
-                warnings.push(Diagnostic {
-                    level: Level::Warning,
-                    ..d
-                });
-            } else {
-                errors.push(d);
-            }
+    for p in moat_model::validate(&topology) {
+        if mapping_failed && p.code == "dangling-reference" {
+            continue;
+        }
+        if is_external(&p, &mapped.external, &mapped.stub_vnets) {
+            // Already recorded as an unknown and warned about where the reference was read.
+            continue;
+        }
+        let d = problem(&p);
+        if mapped.soft.contains(&p.at.pointer) {
+            warnings.push(Diagnostic {
+                level: Level::Warning,
+                ..d
+            });
+        } else {
+            errors.push(d);
         }
     }
     if errors.is_empty() {

@@ -61,6 +61,12 @@ pub(crate) fn undecided(cx: &Context, resource: &str, field: &str) -> String {
     }
 }
 
+/// The located unknown a finding depends on, in the words of a trace's `missing`.
+pub(crate) fn needs(cx: &Context, resource: &str, field: &str) -> Option<String> {
+    cx.t.is_unknown(resource, field)
+        .map(|u| format!("{field} of {resource}: {} ({})", u.reason, u.at))
+}
+
 /// Whether a resource's public endpoint answers every network: public access not Disabled
 /// (Azure's default is Enabled) and a firewall that allows by default.
 pub(crate) fn open(pna: PublicNetworkAccess, default_action: DefaultAction) -> bool {

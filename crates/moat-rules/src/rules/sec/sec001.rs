@@ -1,6 +1,6 @@
 //! SEC001 workspace-open-to-all-networks.
 
-use super::undecided;
+use super::{needs, undecided};
 use crate::rules::util_core::endpoints_of;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::Kind;
@@ -65,7 +65,7 @@ impl Rule for Sec001 {
                 ),
                 DOC.fix,
                 &w.at,
-            ));
+            ).needing(needs(cx, &r, "public_network_access")));
         }
     }
 }

@@ -1,7 +1,7 @@
 //! SEC002 workspace-public-beside-private-endpoint.
 
 use super::sec001::{allow_listed, has_endpoint};
-use super::undecided;
+use super::{needs, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -48,7 +48,7 @@ impl Rule for Sec002 {
                 ),
                 DOC.fix,
                 &w.at,
-            ));
+            ).needing(needs(cx, &r, "public_network_access")));
         }
     }
 }

@@ -1,7 +1,7 @@
 //! SEC003 workspace-public-ip-allow-list.
 
 use super::sec001::allow_listed;
-use super::undecided;
+use super::{needs, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -39,17 +39,20 @@ impl Rule for Sec003 {
         {
             let r = format!("workspace/{}", w.name);
             let n = w.network_acls.as_ref().map_or(0, |a| a.ip_rules.len());
-            out.push(Finding::new(
-                &DOC,
-                &r,
-                format!(
-                    "workspace {} is public to the {n} address range(s) of its IP allow list{}",
-                    w.name,
-                    undecided(cx, &r, "public_network_access")
-                ),
-                DOC.fix,
-                &w.at,
-            ));
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "workspace {} is public to the {n} address range(s) of its IP allow list{}",
+                        w.name,
+                        undecided(cx, &r, "public_network_access")
+                    ),
+                    DOC.fix,
+                    &w.at,
+                )
+                .needing(needs(cx, &r, "public_network_access")),
+            );
         }
     }
 }

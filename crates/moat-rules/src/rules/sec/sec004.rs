@@ -1,6 +1,6 @@
 //! SEC004 registry-public.
 
-use super::undecided;
+use super::{needs, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -37,17 +37,20 @@ impl Rule for Sec004 {
                 .filter(|g| g.public_network_access != PublicNetworkAccess::Disabled)
         {
             let r = format!("registry/{}", g.name);
-            out.push(Finding::new(
-                &DOC,
-                &r,
-                format!(
-                    "registry {} accepts connections from every network{}",
-                    g.name,
-                    undecided(cx, &r, "public_network_access")
-                ),
-                DOC.fix,
-                &g.at,
-            ));
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "registry {} accepts connections from every network{}",
+                        g.name,
+                        undecided(cx, &r, "public_network_access")
+                    ),
+                    DOC.fix,
+                    &g.at,
+                )
+                .needing(needs(cx, &r, "public_network_access")),
+            );
         }
     }
 }

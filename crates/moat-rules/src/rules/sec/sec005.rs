@@ -1,6 +1,6 @@
 //! SEC005 storage-open-to-all-networks.
 
-use super::{storage_open, undecided};
+use super::{needs, storage_open, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -32,17 +32,20 @@ impl Rule for Sec005 {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for s in cx.t.storage_accounts.iter().filter(|s| storage_open(s)) {
             let r = format!("storage/{}", s.name);
-            out.push(Finding::new(
-                &DOC,
-                &r,
-                format!(
-                    "storage account {} accepts connections from every network{}",
-                    s.name,
-                    undecided(cx, &r, "public_network_access")
-                ),
-                DOC.fix,
-                &s.at,
-            ));
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "storage account {} accepts connections from every network{}",
+                        s.name,
+                        undecided(cx, &r, "public_network_access")
+                    ),
+                    DOC.fix,
+                    &s.at,
+                )
+                .needing(needs(cx, &r, "public_network_access")),
+            );
         }
     }
 }

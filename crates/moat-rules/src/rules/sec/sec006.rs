@@ -1,6 +1,6 @@
 //! SEC006 key-vault-open-to-all-networks.
 
-use super::{rule_set_open, undecided};
+use super::{needs, rule_set_open, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -36,17 +36,20 @@ impl Rule for Sec006 {
                 .filter(|k| rule_set_open(k.public_network_access, &k.network_acls))
         {
             let r = format!("keyvault/{}", k.name);
-            out.push(Finding::new(
-                &DOC,
-                &r,
-                format!(
-                    "key vault {} accepts connections from every network{}",
-                    k.name,
-                    undecided(cx, &r, "public_network_access")
-                ),
-                DOC.fix,
-                &k.at,
-            ));
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "key vault {} accepts connections from every network{}",
+                        k.name,
+                        undecided(cx, &r, "public_network_access")
+                    ),
+                    DOC.fix,
+                    &k.at,
+                )
+                .needing(needs(cx, &r, "public_network_access")),
+            );
         }
     }
 }

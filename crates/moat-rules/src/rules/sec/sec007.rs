@@ -1,6 +1,6 @@
 //! SEC007 container-registry-open-to-all-networks.
 
-use super::{rule_set_open, undecided};
+use super::{needs, rule_set_open, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::{AcrSku, PublicNetworkAccess};
 
@@ -40,18 +40,21 @@ impl Rule for Sec007 {
             }
         }) {
             let r = format!("acr/{}", a.name);
-            out.push(Finding::new(
-                &DOC,
-                &r,
-                format!(
-                    "container registry {} ({}) accepts connections from every network{}",
-                    a.name,
-                    a.sku,
-                    undecided(cx, &r, "public_network_access")
-                ),
-                DOC.fix,
-                &a.at,
-            ));
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "container registry {} ({}) accepts connections from every network{}",
+                        a.name,
+                        a.sku,
+                        undecided(cx, &r, "public_network_access")
+                    ),
+                    DOC.fix,
+                    &a.at,
+                )
+                .needing(needs(cx, &r, "public_network_access")),
+            );
         }
     }
 }

@@ -1,6 +1,6 @@
 //! SEC008 container-registry-admin-user.
 
-use super::undecided;
+use super::{needs, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -36,17 +36,20 @@ impl Rule for Sec008 {
                 .filter(|a| a.admin_user_enabled)
         {
             let r = format!("acr/{}", a.name);
-            out.push(Finding::new(
-                &DOC,
-                &r,
-                format!(
-                    "container registry {} has its admin user enabled{}",
-                    a.name,
-                    undecided(cx, &r, "admin_user_enabled")
-                ),
-                DOC.fix,
-                &a.at,
-            ));
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "container registry {} has its admin user enabled{}",
+                        a.name,
+                        undecided(cx, &r, "admin_user_enabled")
+                    ),
+                    DOC.fix,
+                    &a.at,
+                )
+                .needing(needs(cx, &r, "admin_user_enabled")),
+            );
         }
     }
 }

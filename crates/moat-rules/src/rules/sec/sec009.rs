@@ -1,6 +1,6 @@
 //! SEC009 container-registry-anonymous-pull.
 
-use super::undecided;
+use super::{needs, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::AcrSku;
 
@@ -48,7 +48,7 @@ impl Rule for Sec009 {
                 ),
                 DOC.fix,
                 &a.at,
-            ));
+            ).needing(needs(cx, &r, "anonymous_pull_enabled")));
         }
     }
 }

@@ -1,6 +1,6 @@
 //! SEC010 compute-local-auth.
 
-use super::undecided;
+use super::{needs, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -32,18 +32,21 @@ impl Rule for Sec010 {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for c in cx.t.computes.iter().filter(|c| !c.disable_local_auth) {
             let r = format!("compute/{}", c.name);
-            out.push(Finding::new(
-                &DOC,
-                &r,
-                format!(
-                    "compute {} of workspace {} accepts local authentication{}",
-                    c.name,
-                    c.workspace,
-                    undecided(cx, &r, "disable_local_auth")
-                ),
-                DOC.fix,
-                &c.at,
-            ));
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "compute {} of workspace {} accepts local authentication{}",
+                        c.name,
+                        c.workspace,
+                        undecided(cx, &r, "disable_local_auth")
+                    ),
+                    DOC.fix,
+                    &c.at,
+                )
+                .needing(needs(cx, &r, "disable_local_auth")),
+            );
         }
     }
 }

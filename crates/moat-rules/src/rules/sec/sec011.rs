@@ -1,6 +1,6 @@
 //! SEC011 cluster-min-nodes.
 
-use super::undecided;
+use super::{needs, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::ComputeType;
 
@@ -37,18 +37,21 @@ impl Rule for Sec011 {
                 .filter(|c| c.compute_type == ComputeType::AmlCompute && c.min_nodes > 0)
         {
             let r = format!("compute/{}", c.name);
-            out.push(Finding::new(
-                &DOC,
-                &r,
-                format!(
-                    "compute cluster {} keeps {} node(s) running when idle{}",
-                    c.name,
-                    c.min_nodes,
-                    undecided(cx, &r, "min_nodes")
-                ),
-                DOC.fix,
-                &c.at,
-            ));
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "compute cluster {} keeps {} node(s) running when idle{}",
+                        c.name,
+                        c.min_nodes,
+                        undecided(cx, &r, "min_nodes")
+                    ),
+                    DOC.fix,
+                    &c.at,
+                )
+                .needing(needs(cx, &r, "min_nodes")),
+            );
         }
     }
 }

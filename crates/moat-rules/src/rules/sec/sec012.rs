@@ -1,6 +1,6 @@
 //! SEC012 instance-idle-shutdown.
 
-use super::undecided;
+use super::{needs, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::ComputeType;
 
@@ -35,17 +35,20 @@ impl Rule for Sec012 {
             c.compute_type == ComputeType::ComputeInstance && c.idle_time_before_shutdown.is_none()
         }) {
             let r = format!("compute/{}", c.name);
-            out.push(Finding::new(
-                &DOC,
-                &r,
-                format!(
-                    "compute instance {} never shuts down when idle{}",
-                    c.name,
-                    undecided(cx, &r, "idle_time_before_shutdown")
-                ),
-                DOC.fix,
-                &c.at,
-            ));
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "compute instance {} never shuts down when idle{}",
+                        c.name,
+                        undecided(cx, &r, "idle_time_before_shutdown")
+                    ),
+                    DOC.fix,
+                    &c.at,
+                )
+                .needing(needs(cx, &r, "idle_time_before_shutdown")),
+            );
         }
     }
 }

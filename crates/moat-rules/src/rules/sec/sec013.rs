@@ -1,6 +1,6 @@
 //! SEC013 compute-outside-network.
 
-use super::undecided;
+use super::{needs, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -53,7 +53,7 @@ impl Rule for Sec013 {
                 ),
                 DOC.fix,
                 &c.at,
-            ));
+            ).needing(needs(cx, &r, "subnet")));
         }
     }
 }

@@ -1,6 +1,6 @@
 //! SEC014 workspace-system-identity.
 
-use super::undecided;
+use super::{needs, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::IdentityType;
 
@@ -45,17 +45,20 @@ impl Rule for Sec014 {
             } else {
                 "uses a system-assigned identity"
             };
-            out.push(Finding::new(
-                &DOC,
-                &r,
-                format!(
-                    "workspace {} {how}{}",
-                    w.name,
-                    undecided(cx, &r, "identity")
-                ),
-                DOC.fix,
-                &w.at,
-            ));
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "workspace {} {how}{}",
+                        w.name,
+                        undecided(cx, &r, "identity")
+                    ),
+                    DOC.fix,
+                    &w.at,
+                )
+                .needing(needs(cx, &r, "identity")),
+            );
         }
     }
 }

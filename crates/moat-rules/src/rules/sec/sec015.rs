@@ -1,6 +1,6 @@
 //! SEC015 hbi-workspace-storage-open.
 
-use super::{storage_open, undecided};
+use super::{needs, storage_open, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -51,7 +51,7 @@ impl Rule for Sec015 {
                 ),
                 DOC.fix,
                 &w.at,
-            ));
+            ).needing(needs(cx, &format!("storage/{st}"), "public_network_access")));
         }
     }
 }

@@ -1,6 +1,6 @@
 //! SEC017 storage-shared-key-open.
 
-use super::{storage_open, undecided};
+use super::{needs, storage_open, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -46,7 +46,7 @@ impl Rule for Sec017 {
                 ),
                 DOC.fix,
                 &s.at,
-            ));
+            ).needing(needs(cx, &r, "allow_shared_key_access")));
         }
     }
 }

@@ -1,9 +1,13 @@
 //! Helpers of the rules that check documented limits and settings: findings the model cannot
 //! decide, subnet look-ups, counts per resource.
 
+use crate::rules::util::compute_at;
+use crate::rules::util_core::trace_finding;
 use crate::{Context, Finding, RuleDoc, Severity};
+use moat_model::address::{Address, Kind};
 use moat_model::network::Subnet;
 use moat_model::{Provenance, Unknown};
+use moat_packets::Protocol;
 
 /// A finding for a requirement the model cannot decide because a value it needs is unknown: a
 /// warning (never more than the rule's severity) that names the value and why it is unknown.
@@ -32,4 +36,51 @@ pub fn undecided(
 pub fn subnet<'t>(cx: &Context<'_, 't>, key: &str) -> Option<&'t Subnet> {
     let &(v, s) = cx.e.ix.subnets.get(key)?;
     cx.t.virtual_networks.get(v)?.subnets.get(s)
+}
+
+/// One finding per VNet-placed compute whose flow to its workspace's default storage (blob,
+/// TCP 443) the path engine stops at a hop with code `blocked_at`; `via` names the mechanism
+/// in the message. Rules that differ only in which hop blocks share this walk.
+pub fn default_storage_blocked(
+    cx: &Context,
+    doc: &'static RuleDoc,
+    blocked_at: &str,
+    via: &str,
+    out: &mut Vec<Finding>,
+) {
+    for c in cx.t.computes.iter().filter(|c| c.subnet.is_some()) {
+        let Some(&wi) = cx.e.ix.workspaces.get(&c.workspace) else {
+            continue;
+        };
+        let Some(st) = &cx.t.workspaces[wi].storage_account else {
+            continue;
+        };
+        let from = Address::Resource {
+            kind: Kind::Compute,
+            name: c.name.clone(),
+            sub: None,
+        };
+        let to = Address::Resource {
+            kind: Kind::Storage,
+            name: st.clone(),
+            sub: Some("blob".into()),
+        };
+        let Some(t) = cx.trace(from, to, Protocol::TCP, 443) else {
+            continue;
+        };
+        if t.blocked_by.as_ref().map(|h| h.code) != Some(blocked_at) {
+            continue;
+        }
+        let what = format!(
+            "compute {} → default storage {st} of workspace {} ({via})",
+            c.name, c.workspace
+        );
+        out.push(trace_finding(
+            doc,
+            format!("compute/{}", c.name),
+            what,
+            t,
+            &compute_at(cx, &c.name),
+        ));
+    }
 }

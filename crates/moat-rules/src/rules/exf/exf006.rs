@@ -1,10 +1,7 @@
 //! EXF006 policy-blocks-workspace-storage.
 
-use crate::rules::util::compute_at;
-use crate::rules::util_core::trace_finding;
+use crate::rules::util_items::default_storage_blocked;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
-use moat_model::address::{Address, Kind};
-use moat_packets::Protocol;
 
 /// The rule.
 pub struct Exf006;
@@ -33,40 +30,6 @@ impl Rule for Exf006 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for c in cx.t.computes.iter().filter(|c| c.subnet.is_some()) {
-            let Some(&wi) = cx.e.ix.workspaces.get(&c.workspace) else {
-                continue;
-            };
-            let Some(st) = &cx.t.workspaces[wi].storage_account else {
-                continue;
-            };
-            let from = Address::Resource {
-                kind: Kind::Compute,
-                name: c.name.clone(),
-                sub: None,
-            };
-            let to = Address::Resource {
-                kind: Kind::Storage,
-                name: st.clone(),
-                sub: Some("blob".into()),
-            };
-            let Some(t) = cx.trace(from, to, Protocol::TCP, 443) else {
-                continue;
-            };
-            if t.blocked_by.as_ref().map(|h| h.code) != Some("SEP_DENY") {
-                continue;
-            }
-            let what = format!(
-                "compute {} → default storage {st} of workspace {} (service endpoint policy)",
-                c.name, c.workspace
-            );
-            out.push(trace_finding(
-                &DOC,
-                format!("compute/{}", c.name),
-                what,
-                t,
-                &compute_at(cx, &c.name),
-            ));
-        }
+        default_storage_blocked(cx, &DOC, "SEP_DENY", "service endpoint policy", out);
     }
 }

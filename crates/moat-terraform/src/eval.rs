@@ -181,6 +181,8 @@ pub struct Evaluator {
     manifest: Option<Rc<modules::Manifest>>,
     /// Module calls whose module is not installed, reported together at the end.
     missing_modules: Vec<modules::Missing>,
+    /// Whether modules are read from disk (not for a configuration given as text).
+    read_modules: bool,
 }
 
 const META_ATTRS: &[&str] = &[
@@ -215,6 +217,7 @@ impl Evaluator {
             warned: HashSet::new(),
             manifest: None,
             missing_modules: Vec::new(),
+            read_modules: true,
         }
     }
 
@@ -249,6 +252,11 @@ impl Evaluator {
             &mut self.warnings,
         )?;
         self.sync_names();
+        self.add_root(cfg);
+        Ok(())
+    }
+
+    fn add_root(&mut self, cfg: ModuleConfig) {
         let dir = std::fs::canonicalize(&cfg.dir).unwrap_or_else(|_| cfg.dir.clone());
         self.configs.push(Rc::new(cfg));
         self.config_dirs.insert(dir.clone(), 0);
@@ -261,7 +269,6 @@ impl Evaluator {
             slots: HashMap::new(),
             kids: HashMap::new(),
         });
-        Ok(())
     }
 
     fn sync_names(&mut self) {
@@ -1033,13 +1040,9 @@ impl Evaluator {
         } else {
             format!("{path}.module.{call}")
         };
-        let dir = if modules::is_local(&mc.source) {
-            config::normalise(&cfg.dir.join(&mc.source))
-        } else {
-            match self.installed_dir(inst, mc, &base, &at) {
-                Ok(d) => d,
-                Err(k) => return Ok(k),
-            }
+        let dir = match self.module_dir(inst, mc, &base, &at) {
+            Ok(d) => d,
+            Err(k) => return Ok(k),
         };
         if !dir.is_dir() {
             self.error(

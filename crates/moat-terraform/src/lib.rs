@@ -132,6 +132,29 @@ pub fn load(path: &Path, opts: &TfOptions) -> Result<Loaded, LoadError> {
     isolated(path, move || load_config(&p, &o))
 }
 
+/// Reads a configuration given as the text of one `.tf` file, named `name` in diagnostics.
+/// Nothing is read from disk: the modules it calls have unknown outputs.
+pub fn load_str(name: &str, text: &str, opts: &TfOptions) -> Result<Loaded, LoadError> {
+    if text.len() > opts.limits.max_bytes {
+        return Err(LoadError::at_path(
+            "too-large",
+            format!(
+                "{name} is {} bytes; the limit is {} bytes",
+                text.len(),
+                opts.limits.max_bytes
+            ),
+            Path::new(name),
+            None,
+        ));
+    }
+    let (n, t, o) = (name.to_string(), text.to_string(), opts.clone());
+    isolated(Path::new(name), move || {
+        let mut ev = Evaluator::new(o.limits);
+        ev.load_root_text(&n, &t);
+        evaluate(ev, &[], &o)
+    })
+}
+
 /// Reads a plan exported by `terraform show -json`.
 pub fn load_plan(path: &Path, opts: &TfOptions) -> Result<Loaded, LoadError> {
     let (p, o) = (path.to_path_buf(), opts.clone());
@@ -172,7 +195,16 @@ fn load_config(path: &Path, opts: &TfOptions) -> Result<Loaded, LoadError> {
         var_files.extend(auto_var_files(path));
     }
     var_files.extend(opts.var_files.iter().cloned());
-    for f in &var_files {
+    evaluate(ev, &var_files, opts)
+}
+
+/// Gives the root module its variables, evaluates it and maps the result.
+fn evaluate(
+    mut ev: Evaluator,
+    var_files: &[PathBuf],
+    opts: &TfOptions,
+) -> Result<Loaded, LoadError> {
+    for f in var_files {
         read_var_file(&mut ev, f, opts.limits)?;
     }
     for (k, v) in &opts.vars {
@@ -197,7 +229,8 @@ fn load_config(path: &Path, opts: &TfOptions) -> Result<Loaded, LoadError> {
         });
     }
     let recs = ev.run();
-    let mapped = map::map(&recs, ev.azurerm_major(), &ev.unexpanded);
+    let mut mapped = map::map(&recs, ev.azurerm_major(), &ev.unexpanded);
+    ev.mark_given_to_missing(&mut mapped.topology);
     finish(
         mapped,
         std::mem::take(&mut ev.warnings),

@@ -211,6 +211,44 @@ fn uninstalled_modules_leave_their_outputs_unknown() {
     }
     assert!(t.virtual_networks.is_empty());
     assert!(t.private_endpoints.is_empty());
+    // The endpoint module is given the workspace and the storage account: which private
+    // endpoints they have is open; the key vault, given to no module, stays as declared.
+    let open: Vec<&str> = t
+        .unknowns
+        .iter()
+        .filter(|u| u.field == "private_endpoints")
+        .map(|u| u.resource.as_str())
+        .collect();
+    assert_eq!(open, ["workspace/mlw-mods", "storage/stmods"], "{open:?}");
+    let u = t
+        .is_unknown("workspace/mlw-mods", "private_endpoints")
+        .unwrap();
+    assert!(u.reason.contains("module.endpoints"));
+    assert_eq!(
+        u.at.line,
+        line_of(&dir.0.join("main.tf"), "module \"endpoints\"")
+    );
+}
+
+/// A configuration given as text reads nothing from disk: the modules it calls are not read,
+/// and their outputs are unknown.
+#[test]
+fn text_reads_no_module() {
+    let text = std::fs::read_to_string(data("registry-modules/main.tf")).unwrap();
+    let l = ok(moat_terraform::load_str(
+        "main.tf",
+        &text,
+        &TfOptions::default(),
+    ));
+    assert!(l.topology.virtual_networks.is_empty());
+    assert!(
+        l.topology
+            .unmodelled
+            .iter()
+            .any(|u| u.name == "module.vnet")
+    );
+    assert!(with_code(&l, "missing-modules").is_empty());
+    assert_eq!(with_code(&l, "module-not-read").len(), 2);
 }
 
 /// A module call added after `terraform init` is not in `modules.json`: it is missing too.

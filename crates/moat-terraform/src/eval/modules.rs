@@ -13,6 +13,7 @@ use crate::config::ModCall;
 use crate::types::Dropped;
 use crate::value::{Loc, Value};
 use hcl_edit::expr::Expression;
+use moat_model::{Topology, Unknown};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -101,6 +102,29 @@ fn registry_address(source: &str) -> Option<String> {
     }
 }
 
+/// References found in expressions: resources (`type.name`) and locals to follow.
+#[derive(Default)]
+struct Refs {
+    resources: Vec<String>,
+    locals: Vec<String>,
+}
+
+impl hcl_edit::visit::Visit for Refs {
+    fn visit_traversal(&mut self, node: &hcl_edit::expr::Traversal) {
+        if let (Expression::Variable(root), Some(hcl_edit::expr::TraversalOperator::GetAttr(a))) =
+            (&node.expr, node.operators.first().map(|o| o.value()))
+        {
+            let (root, a) = (root.as_str(), a.as_str());
+            match root {
+                "local" => self.locals.push(a.to_string()),
+                "var" | "module" | "data" | "each" | "count" | "path" | "self" | "terraform" => {}
+                _ => self.resources.push(format!("{root}.{a}")),
+            }
+        }
+        hcl_edit::visit::visit_traversal(self, node);
+    }
+}
+
 /// Why a module call could not be read.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Why {
@@ -128,6 +152,9 @@ pub struct Missing {
     pub at: Loc,
     /// Configuration order of the block, to name the first one.
     pub sort: Vec<usize>,
+    /// The resources the block passes to the module (addresses of their instances' prefix,
+    /// `azurerm_storage_account.sa`): the module may deploy things that refer to them.
+    pub given: Vec<String>,
 }
 
 impl Missing {
@@ -169,9 +196,53 @@ impl Evaluator {
             .unwrap_or_else(|| PathBuf::from("."))
     }
 
+    /// Reads a root module given as text. Modules it calls are not read: their outputs are
+    /// unknown, so the result depends on the text alone.
+    pub fn load_root_text(&mut self, name: &str, text: &str) {
+        let cfg = crate::config::read_text(
+            name,
+            text,
+            &mut self.sources,
+            &mut self.errors,
+            &mut self.warnings,
+        );
+        self.sync_names();
+        self.read_modules = false;
+        self.add_root(cfg);
+    }
+
+    /// The directory of the module a call reads: a local path in place, anything else where
+    /// `terraform init` installed it. Otherwise the call's outputs are unknown.
+    pub(super) fn module_dir(
+        &mut self,
+        inst: usize,
+        mc: &ModCall,
+        base: &str,
+        at: &Loc,
+    ) -> Result<PathBuf, Kids> {
+        if !self.read_modules {
+            let reason =
+                format!("module `{base}` is not read: the configuration was given as text");
+            self.warn("module-not-read", reason.clone(), at, None);
+            self.unexpanded.push(Unexpanded {
+                addr: base.to_string(),
+                kind: "module".into(),
+                field: "source".into(),
+                reason: reason.clone(),
+                at: at.clone(),
+            });
+            return Err(Kids::External(Value::unknown(reason, at)));
+        }
+        if is_local(&mc.source) {
+            let dir = &self.cfg(inst).dir;
+            return Ok(crate::config::normalise(&dir.join(&mc.source)));
+        }
+        self.installed_dir(inst, mc, base, at)
+    }
+
     /// The directory `terraform init` installed a non-local module call into; otherwise the
     /// call is recorded as missing and its outputs are unknown.
-    pub(super) fn installed_dir(
+    fn installed_dir(
         &mut self,
         inst: usize,
         mc: &ModCall,
@@ -230,6 +301,7 @@ impl Evaluator {
         let mut sort = self.insts[inst].sort.clone();
         sort.push(1);
         sort.push(self.cfg(inst).modules.get_index_of(&mc.name).unwrap_or(0));
+        let given = self.resources_given(inst, &mc.body);
         self.missing_modules.push(Missing {
             addr: base.to_string(),
             source: mc.source.clone(),
@@ -237,17 +309,18 @@ impl Evaluator {
             why,
             at: at.clone(),
             sort,
+            given,
         });
         Err(Kids::External(Value::unknown(reason, at)))
     }
 
     /// One warning for every module that is not installed, at the first such module block.
     pub(super) fn report_missing_modules(&mut self) {
-        let mut missing = std::mem::take(&mut self.missing_modules);
+        self.missing_modules.sort_by(|a, b| a.sort.cmp(&b.sort));
+        let missing = &self.missing_modules;
         if missing.is_empty() {
             return;
         }
-        missing.sort_by(|a, b| a.sort.cmp(&b.sort));
         let root = self.root_dir();
         let list: Vec<String> = missing.iter().map(Missing::describe).collect();
         let what = if missing.len() == 1 {
@@ -270,6 +343,92 @@ impl Evaluator {
         );
         let at = missing[0].at.clone();
         self.warn("missing-modules", msg, &at, Some(hint));
+    }
+
+    /// The resources a module block refers to, directly or through locals of its module, as
+    /// address prefixes of their instances.
+    fn resources_given(&self, inst: usize, body: &hcl_edit::structure::Body) -> Vec<String> {
+        let cfg = self.cfg(inst);
+        let mut refs = Refs::default();
+        hcl_edit::visit::Visit::visit_body(&mut refs, body);
+        let mut seen_locals = std::collections::HashSet::new();
+        while let Some(l) = refs.locals.pop() {
+            if seen_locals.insert(l.clone())
+                && let Some(item) = cfg.locals.get(&l)
+            {
+                hcl_edit::visit::Visit::visit_expr(&mut refs, &item.expr);
+            }
+        }
+        let path = &self.insts[inst].path;
+        let mut out: Vec<String> = refs
+            .resources
+            .into_iter()
+            .filter(|k| cfg.resources.contains_key(k))
+            .map(|k| {
+                if path.is_empty() {
+                    k
+                } else {
+                    format!("{path}.{k}")
+                }
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Marks what a module that is not installed may change: a resource passed to it may get
+    /// private endpoints from it (the usual shape of a private endpoint module), so analyses
+    /// that rest on the endpoints a resource has are not decided.
+    pub fn mark_given_to_missing(&self, t: &mut Topology) {
+        for m in &self.missing_modules {
+            for addr in &m.given {
+                let written = |p: &moat_model::Provenance| {
+                    p.pointer == *addr
+                        || p.pointer
+                            .strip_prefix(addr.as_str())
+                            .is_some_and(|r| r.starts_with('['))
+                };
+                let mut hit: Vec<String> = Vec::new();
+                let mut add = |kind: &str, name: &str, at: &moat_model::Provenance| {
+                    if written(at) {
+                        hit.push(format!("{kind}/{name}"));
+                    }
+                };
+                for x in &t.workspaces {
+                    add("workspace", &x.name, &x.at);
+                }
+                for x in &t.registries {
+                    add("registry", &x.name, &x.at);
+                }
+                for x in &t.storage_accounts {
+                    add("storage", &x.name, &x.at);
+                }
+                for x in &t.key_vaults {
+                    add("keyvault", &x.name, &x.at);
+                }
+                for x in &t.container_registries {
+                    add("acr", &x.name, &x.at);
+                }
+                for x in &t.monitor_private_link_scopes {
+                    add("ampls", &x.name, &x.at);
+                }
+                for resource in hit {
+                    let unknown = Unknown {
+                        resource,
+                        field: "private_endpoints".into(),
+                        reason: format!(
+                            "`{}` is given it and is not installed: it may deploy private endpoints to it",
+                            m.addr
+                        ),
+                        at: m.at.provenance(&m.addr),
+                    };
+                    if !t.unknowns.contains(&unknown) {
+                        t.unknowns.push(unknown);
+                    }
+                }
+            }
+        }
     }
 
     /// Warns about the attributes a variable's object type dropped from the value given to it:

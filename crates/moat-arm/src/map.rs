@@ -883,7 +883,15 @@ impl MapContext {
     fn resolve(&self, raw: &str, kinds: &[Kind]) -> Result<Target, String> {
         let raw = raw.trim();
         if raw.starts_with('/') {
-            return match self.ids.get(&canonical_id(raw)) {
+            // An id with unknown parts names the one declared resource it may name.
+            let found = self.ids.get(&canonical_id(raw)).or_else(|| {
+                crate::idmatch::has_unknown(raw)
+                    .then(|| {
+                        crate::idmatch::unique(raw, self.ids.iter().map(|(k, t)| (k.as_str(), t)))
+                    })
+                    .flatten()
+            });
+            return match found {
                 Some(t) if kinds.contains(&t.kind) => Ok(t.clone()),
                 Some(t) => Err(format!(
                     "`{raw}` names a {}, not a {}",

@@ -24,8 +24,6 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-mod modules;
-
 /// Most instances one `count` or `for_each` may create.
 pub const MAX_INSTANCES: usize = 10_000;
 /// Deepest chain of references resolved inside one another.
@@ -177,12 +175,6 @@ pub struct Evaluator {
     depth: usize,
     fatal: bool,
     warned: HashSet<String>,
-    /// `.terraform/modules/modules.json`, read when the first non-local module is called.
-    manifest: Option<Rc<modules::Manifest>>,
-    /// Module calls whose module is not installed, reported together at the end.
-    missing_modules: Vec<modules::Missing>,
-    /// Whether modules are read from disk (not for a configuration given as text).
-    read_modules: bool,
 }
 
 const META_ATTRS: &[&str] = &[
@@ -215,9 +207,6 @@ impl Evaluator {
             depth: 0,
             fatal: false,
             warned: HashSet::new(),
-            manifest: None,
-            missing_modules: Vec::new(),
-            read_modules: true,
         }
     }
 
@@ -252,11 +241,6 @@ impl Evaluator {
             &mut self.warnings,
         )?;
         self.sync_names();
-        self.add_root(cfg);
-        Ok(())
-    }
-
-    fn add_root(&mut self, cfg: ModuleConfig) {
         let dir = std::fs::canonicalize(&cfg.dir).unwrap_or_else(|_| cfg.dir.clone());
         self.configs.push(Rc::new(cfg));
         self.config_dirs.insert(dir.clone(), 0);
@@ -269,6 +253,7 @@ impl Evaluator {
             slots: HashMap::new(),
             kids: HashMap::new(),
         });
+        Ok(())
     }
 
     fn sync_names(&mut self) {
@@ -334,7 +319,6 @@ impl Evaluator {
     /// order (module tree, then declaration order, then instance key).
     pub fn run(&mut self) -> Vec<Record> {
         let _ = self.eval_instance(0);
-        self.report_missing_modules();
         let mut recs = std::mem::take(&mut self.records);
         recs.sort_by(|a, b| a.0.cmp(&b.0));
         recs.into_iter().map(|(_, r)| r).collect()
@@ -488,10 +472,6 @@ impl Evaluator {
                 }
             };
             let given = ev.given_value(inst, name, &ty, at)?;
-            // A default is the module author's; only what the caller gives is reported.
-            let from_caller = given
-                .as_ref()
-                .is_some_and(|v| !v.is_null() || decl.nullable);
             let v = match given {
                 Some(v) if !v.is_null() || decl.nullable => v,
                 _ => match &decl.default {
@@ -518,13 +498,8 @@ impl Evaluator {
                     }
                 },
             };
-            let mut dropped = Vec::new();
-            let v = types::convert(&v, &ty, &mut dropped)
-                .or_else(|m| err(format!("value of variable `{name}`: {m}"), &decl_at))?;
-            if from_caller {
-                ev.report_dropped(inst, name, dropped, &decl_at);
-            }
-            Ok(v)
+            types::convert(&v, &ty)
+                .or_else(|m| err(format!("value of variable `{name}`: {m}"), &decl_at))
         })
     }
 
@@ -1040,10 +1015,31 @@ impl Evaluator {
         } else {
             format!("{path}.module.{call}")
         };
-        let dir = match self.module_dir(inst, mc, &base, &at) {
-            Ok(d) => d,
-            Err(k) => return Ok(k),
-        };
+        let local = mc.source.starts_with("./")
+            || mc.source.starts_with("../")
+            || mc.source.starts_with(".\\")
+            || mc.source.starts_with("..\\");
+        if !local {
+            let reason = format!(
+                "module `{base}` comes from `{}`, which moat does not fetch; its resources and outputs are unknown",
+                mc.source
+            );
+            self.warn(
+                "external-module",
+                reason.clone(),
+                &src_at,
+                Some("vendor the module into a local directory to have it read".into()),
+            );
+            self.unexpanded.push(Unexpanded {
+                addr: base,
+                kind: "module".into(),
+                field: "source".into(),
+                reason: reason.clone(),
+                at: at.clone(),
+            });
+            return Ok(Kids::External(Value::unknown(reason, &src_at)));
+        }
+        let dir = config::normalise(&cfg.dir.join(&mc.source));
         if !dir.is_dir() {
             self.error(
                 "missing-module",
@@ -1631,13 +1627,25 @@ impl Evaluator {
         }
         let mut out = String::new();
         let mut strip_next = false;
-        if let Some(u) = self.render(t, sc, at, &mut out, &mut strip_next)? {
+        let mut first = None;
+        if let Some(u) = self.render(t, sc, at, &mut out, &mut strip_next, &mut first)? {
             return Ok(u);
         }
-        Ok(Value::String(out))
+        // A string with unknown parts keeps its known text (ids built from an unknown
+        // subscription or name still name their resource).
+        match first {
+            Some(u) => Ok(Value::Unknown(Rc::new(Unk {
+                reason: u.reason.clone(),
+                at: u.at.clone(),
+                origin: None,
+                partial: Some(out.into()),
+            }))),
+            None => Ok(Value::String(out)),
+        }
     }
 
-    /// Renders a template into `out`; returns an unknown when a part is unknown.
+    /// Renders a template into `out`, unknown interpolated parts marked and the first one kept
+    /// in `first`; returns an unknown when the template's shape itself is unknown.
     fn render(
         &mut self,
         t: &Template,
@@ -1645,6 +1653,7 @@ impl Evaluator {
         at: &Loc,
         out: &mut String,
         strip_next: &mut bool,
+        first: &mut Option<Rc<Unk>>,
     ) -> R<Option<Value>> {
         fn strip_before(s: Strip, out: &mut String) {
             if matches!(s, Strip::Start | Strip::Both) {
@@ -1670,7 +1679,10 @@ impl Evaluator {
                     strip_before(i.strip, out);
                     let v = self.eval(&i.expr, sc)?;
                     match v {
-                        Value::Unknown(_) => return Ok(Some(v.derived())),
+                        Value::Unknown(u) => {
+                            out.push_str(&u.marker());
+                            first.get_or_insert(u);
+                        }
                         other => match other.to_tf_string() {
                             Some(s) => out.push_str(&s),
                             None => {
@@ -1697,14 +1709,16 @@ impl Evaluator {
                         };
                         if c {
                             if let Some(u) =
-                                self.render(&d.if_expr.template, sc, at, out, strip_next)?
+                                self.render(&d.if_expr.template, sc, at, out, strip_next, first)?
                             {
                                 return Ok(Some(u));
                             }
                         } else if let Some(e) = &d.else_expr {
                             strip_before(e.strip, out);
                             *strip_next = strips_after(e.strip);
-                            if let Some(u) = self.render(&e.template, sc, at, out, strip_next)? {
+                            if let Some(u) =
+                                self.render(&e.template, sc, at, out, strip_next, first)?
+                            {
                                 return Ok(Some(u));
                             }
                         }
@@ -1745,7 +1759,9 @@ impl Evaluator {
                                 s.vars.push((kn.as_str().to_string(), k));
                             }
                             s.vars.push((fx.value_var.as_str().to_string(), v));
-                            if let Some(u) = self.render(&fx.template, &s, at, out, strip_next)? {
+                            if let Some(u) =
+                                self.render(&fx.template, &s, at, out, strip_next, first)?
+                            {
                                 return Ok(Some(u));
                             }
                             if out.len() > MAX_STRING {
@@ -1955,6 +1971,15 @@ pub fn get_attr_of(v: &Value, name: &str, at: &Loc) -> R<Value> {
             None => err(format!("the object has no attribute `{name}`"), at),
         },
         Value::Res(r) => match r.attrs.get(name) {
+            Some(Value::Unknown(u))
+                if name == "name" && u.origin.is_none() && !is_data(&r.addr) =>
+            {
+                // An unknown name still names its resource: references keep that identity.
+                Ok(Value::Unknown(Rc::new(Unk {
+                    origin: Some((r.addr.clone(), name.to_string())),
+                    ..(**u).clone()
+                })))
+            }
             Some(x) => Ok(x.clone()),
             None => Ok(computed(r, name, at)),
         },
@@ -1967,9 +1992,13 @@ pub fn get_attr_of(v: &Value, name: &str, at: &Loc) -> R<Value> {
     }
 }
 
+fn is_data(addr: &str) -> bool {
+    addr.starts_with("data.") || addr.contains(".data.")
+}
+
 /// The unknown standing for an attribute the provider computes.
 fn computed(r: &ResObj, name: &str, at: &Loc) -> Value {
-    let data = r.addr.starts_with("data.") || r.addr.contains(".data.");
+    let data = is_data(&r.addr);
     let reason = if data {
         format!(
             "`{}.{name}` is read from Azure when Terraform plans",
@@ -1982,6 +2011,7 @@ fn computed(r: &ResObj, name: &str, at: &Loc) -> Value {
         reason,
         at: at.clone(),
         origin: Some((r.addr.clone(), name.to_string())),
+        partial: None,
     }))
 }
 
@@ -2174,6 +2204,7 @@ mod tests {
                 "azurerm_firewall.fw.ip_configuration[0]".into(),
                 "private_ip_address".into(),
             )),
+            partial: None,
         }));
         let sc = Scope {
             inst: None,

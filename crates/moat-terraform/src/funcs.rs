@@ -71,6 +71,7 @@ fn derived(u: &Value) -> Value {
             reason: x.reason.clone(),
             at: x.at.clone(),
             origin: None,
+            partial: None,
         })),
         other => other.clone(),
     }
@@ -567,6 +568,7 @@ fn dispatch(ev: &mut Evaluator, name: &str, a: &[Value], at: &Loc) -> R<Value> {
                             reason: "unknown element".into(),
                             at: at.clone(),
                             origin: None,
+                            partial: None,
                         })
                     },
                 )))

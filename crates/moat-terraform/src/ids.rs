@@ -6,7 +6,10 @@
 //! The subscription is never known from the configuration, and an unknown resource group reads
 //! `<unknown>` too; neither is used to link resources. An unknown name is replaced by the
 //! resource's Terraform address, which is also the name the model gives the resource, so links
-//! hold even then.
+//! hold even then: a reference to such a name (`virtual_network_name =
+//! azurerm_virtual_network.hub.name`) reads as that address too. An id written with unknown
+//! parts (a template over the client configuration's subscription) is matched to the declared
+//! resource its known parts name, by `moat_arm::idmatch`.
 
 use crate::config::Mode;
 use crate::value::{ResObj, Value};
@@ -171,7 +174,10 @@ pub fn fallback_name(addr: &str) -> String {
 }
 
 fn rg_segment(obj: &ResObj) -> String {
-    text(obj.attrs.get("resource_group_name")).unwrap_or_else(|| "<unknown>".into())
+    let v = obj.attrs.get("resource_group_name");
+    text(v)
+        .or_else(|| name_ref(v))
+        .unwrap_or_else(|| "<unknown>".into())
 }
 
 /// The id of an instance, when the provider would report one the configuration determines.
@@ -192,13 +198,15 @@ pub fn synth(rtype: &str, obj: &ResObj) -> Option<Value> {
                 "/subscriptions/<unknown>/resourceGroups/{}/providers/{t}/{name}",
                 rg_segment(obj)
             ),
-            Shape::ChildOfName(pt, pattr, seg) => match text(attr(pattr)) {
-                Some(p) => format!(
-                    "/subscriptions/<unknown>/resourceGroups/{}/providers/{pt}/{p}/{seg}/{name}",
-                    rg_segment(obj)
-                ),
-                None => return unknown(&format!("`{pattr}` is unknown")),
-            },
+            Shape::ChildOfName(pt, pattr, seg) => {
+                match text(attr(pattr)).or_else(|| name_ref(attr(pattr))) {
+                    Some(p) => format!(
+                        "/subscriptions/<unknown>/resourceGroups/{}/providers/{pt}/{p}/{seg}/{name}",
+                        rg_segment(obj)
+                    ),
+                    None => return unknown(&format!("`{pattr}` is unknown")),
+                }
+            }
             Shape::ChildOfId(pattr, seg) => match attr(pattr) {
                 Some(Value::String(p)) => format!("{p}/{seg}/{name}"),
                 Some(Value::Unknown(_)) | None => return unknown(&format!("`{pattr}` is unknown")),
@@ -214,27 +222,79 @@ pub fn synth(rtype: &str, obj: &ResObj) -> Option<Value> {
     Some(Value::String(id))
 }
 
+/// The model name a reference to a resource's unknown `name` stands for: the resource's
+/// address, as the model names it.
+fn name_ref(v: Option<&Value>) -> Option<String> {
+    match v {
+        Some(Value::Unknown(u)) => match &u.origin {
+            Some((addr, a)) if a == "name" => Some(fallback_name(addr)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// An id with unknown parts as an identity: an unknown subscription or resource group reads
+/// `<unknown>` (neither links resources), a part that is a resource's unknown name reads as
+/// its model name; `None` when another part of the resource's path is unknown.
+pub fn identity_of(partial: &str) -> Option<String> {
+    let segs: Vec<&str> = partial.trim_end_matches('/').split('/').collect();
+    let p = segs
+        .iter()
+        .rposition(|s| s.eq_ignore_ascii_case("providers"));
+    let mut out = Vec::with_capacity(segs.len());
+    for (i, s) in segs.iter().enumerate() {
+        if !s.contains('⟨') {
+            out.push(s.to_string());
+        } else if let Some(n) = s.strip_prefix("⟨=").and_then(|x| x.strip_suffix('⟩'))
+            && !n.contains('⟨')
+        {
+            out.push(n.to_string());
+        } else if p.is_none_or(|p| i < p) && i > 0 && i % 2 == 0 {
+            // `/subscriptions/<s>/resourceGroups/<rg>`: a scope segment.
+            out.push("<unknown>".into());
+        } else {
+            return None;
+        }
+    }
+    Some(out.join("/"))
+}
+
 /// The id of an `azapi_resource`: its parent's id and its ARM type.
 fn azapi_id(obj: &ResObj) -> Option<Value> {
     let name = name_or_addr(obj);
     let ty = text(obj.attrs.get("type"))?;
     let rtype = ty.split('@').next().unwrap_or(&ty).to_string();
-    let parent = match obj.attrs.get("parent_id") {
-        Some(Value::String(p)) => p.trim_end_matches('/').to_string(),
-        _ => {
-            return Some(Value::unknown(
-                format!(
-                    "the id of `{}` is unknown: its parent_id is unknown",
-                    obj.addr
-                ),
-                &obj.loc,
-            ));
-        }
-    };
     let mut segs = rtype.split('/');
     let ns = segs.next().unwrap_or("");
     let types: Vec<&str> = segs.collect();
     let last = types.last()?;
+    let parent = match obj.attrs.get("parent_id") {
+        Some(Value::String(p)) => p.trim_end_matches('/').to_string(),
+        other => {
+            let partial = match other {
+                Some(Value::Unknown(u)) => u.partial.as_deref().and_then(identity_of),
+                _ => None,
+            };
+            match partial {
+                Some(p) => p,
+                // A resource of a resource group keeps its identity (type and name) whatever
+                // group and subscription it is deployed to.
+                None if types.len() == 1 && !ns.eq_ignore_ascii_case("Microsoft.Resources") => {
+                    "/subscriptions/<unknown>/resourceGroups/<unknown>".into()
+                }
+                None => {
+                    return Some(Value::unknown(
+                        format!(
+                            "the id of `{}` is unknown: its parent_id is unknown",
+                            obj.addr
+                        ),
+                        &obj.loc,
+                    ));
+                }
+            }
+        }
+    };
     // A child type (`workspaces/outboundRules`) continues its parent's id; a top-level type
     // starts a provider segment under a resource group or subscription.
     let id = if types.len() > 1 && parse(&parent).is_some_and(|p| p.types.len() + 1 == types.len())

@@ -245,6 +245,7 @@ fn unknown_attr(owner: &str, attr: &str, loc: &Loc) -> Value {
         reason: format!("`{owner}.{attr}` is known only after apply"),
         at: loc.clone(),
         origin: Some((owner.to_string(), attr.to_string())),
+        partial: None,
     }))
 }
 

@@ -52,6 +52,33 @@ pub struct Unk {
     /// (address of the object holding it, attribute name). Lets the mapper recognise, say, the
     /// private IP of a firewall or the identity of a workspace.
     pub origin: Option<(String, String)>,
+    /// For a string built from known and unknown parts (a template): its text with each
+    /// unknown part marked `⟨…⟩`, so an id built from an unknown subscription or name still
+    /// names a resource (see `moat_arm::idmatch`). A part that is the unknown name of a
+    /// resource is marked `⟨=<its model name>⟩`.
+    pub partial: Option<Rc<str>>,
+}
+
+impl Unk {
+    /// How the unknown reads inside a string built around it: the model name of the resource
+    /// whose unknown name it is (which identifies it), its own known text, or a mark unique to
+    /// it.
+    pub fn marker(&self) -> String {
+        if let Some((addr, attr)) = &self.origin
+            && attr == "name"
+        {
+            return format!("⟨={}⟩", crate::ids::fallback_name(addr));
+        }
+        if let Some(p) = &self.partial {
+            return p.to_string();
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(&(&self.reason, &*self.at.file, self.at.offset), &mut h);
+        format!(
+            "⟨{:012x}⟩",
+            std::hash::Hasher::finish(&h) & 0xffff_ffff_ffff
+        )
+    }
 }
 
 /// An object whose absent attributes are computed by the provider.
@@ -97,18 +124,17 @@ impl Value {
             reason: reason.into(),
             at: at.clone(),
             origin: None,
+            partial: None,
         }))
     }
 
-    /// The value with an unknown's origin dropped: for results computed from an unknown, which
-    /// no longer stand for the provider's attribute itself.
+    /// The value with an unknown's origin and known text dropped: for results computed from
+    /// an unknown, which no longer stand for the provider's attribute itself.
     pub fn derived(&self) -> Value {
         match self {
-            Value::Unknown(u) if u.origin.is_some() => Value::Unknown(Rc::new(Unk {
-                reason: u.reason.clone(),
-                at: u.at.clone(),
-                origin: None,
-            })),
+            Value::Unknown(u) if u.origin.is_some() || u.partial.is_some() => {
+                Value::unknown(u.reason.clone(), &u.at)
+            }
             other => other.clone(),
         }
     }
@@ -265,6 +291,9 @@ impl Value {
             Value::Unknown(u) => {
                 let mut o = serde_json::Map::new();
                 o.insert("$unknown".into(), J::String(u.reason.clone()));
+                if let Some(p) = &u.partial {
+                    o.insert("$partial".into(), J::String(p.to_string()));
+                }
                 J::Object(o)
             }
         }

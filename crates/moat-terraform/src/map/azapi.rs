@@ -13,7 +13,7 @@ use crate::config::Mode;
 use crate::eval::Record;
 use crate::ids;
 use crate::value::{ResObj, Value};
-use moat_arm::map::{ArmResource, MapContext, finish, kind_of, map_resource};
+use moat_arm::map::{ArmResource, MapContext, finish, kind_of, map_resource, resource_label};
 use moat_model::{Provenance, Topology};
 use serde_json::Value as Json;
 use std::rc::Rc;
@@ -125,6 +125,11 @@ impl Mapper<'_> {
         };
         let rtype = ty.split('@').next().unwrap_or(&ty).to_string();
         let name = ids::name_or_addr(o);
+        if let Some(Value::Unknown(u)) = o.attrs.get("name") {
+            // The model names the resource by its address; its Azure name stays unknown.
+            let u = u.clone();
+            self.unknown(&resource_label(&rtype, &name), "name", &u);
+        }
         let id = match o.attrs.get("id") {
             Some(Value::String(s)) => s.clone(),
             _ => String::new(),
@@ -144,7 +149,8 @@ impl Mapper<'_> {
             }
             _ => name,
         };
-        let body = body_json(o)?;
+        let mut body = body_json(o)?;
+        self.link_json(&mut body);
         let field = |k: &str| body.get(k).cloned().filter(|v| !v.is_null());
         let location = match o.attrs.get("location") {
             Some(Value::String(l)) => Some(l.clone()),
@@ -161,6 +167,26 @@ impl Mapper<'_> {
             properties: field("properties").unwrap_or_else(|| Json::Object(Default::default())),
             at: at(o),
         })
+    }
+
+    /// Replaces each id with unknown parts that names a declared resource by that resource's
+    /// id, so the ARM mapper links it as written beside it.
+    fn link_json(&self, j: &mut Json) {
+        match j {
+            Json::Object(o) => {
+                let id = o
+                    .get("$partial")
+                    .and_then(Json::as_str)
+                    .filter(|p| p.starts_with('/'))
+                    .and_then(|p| self.declared_id(p));
+                match id {
+                    Some(id) => *j = Json::String(id),
+                    None => o.values_mut().for_each(|v| self.link_json(v)),
+                }
+            }
+            Json::Array(a) => a.iter_mut().for_each(|v| self.link_json(v)),
+            _ => {}
+        }
     }
 
     /// Takes every element the azapi resources made; stand-ins stay in `s`.
@@ -285,6 +311,17 @@ fn stand_in(o: &Rc<ResObj>) -> Option<ArmResource> {
     if kind_of(&rtype).is_none() && !child {
         return None;
     }
+    // A subnet stands in with its prefixes: the ARM mapper keeps (and so links) only subnets
+    // whose address is known.
+    let mut properties = serde_json::Map::new();
+    if child {
+        let prefixes: Vec<Json> = ["address_prefixes", "address_prefix"]
+            .iter()
+            .flat_map(|k| super::strings_of(o, k))
+            .map(Json::String)
+            .collect();
+        properties.insert("addressPrefixes".into(), Json::Array(prefixes));
+    }
     Some(ArmResource {
         rtype,
         name: p.names.join("/"),
@@ -293,7 +330,7 @@ fn stand_in(o: &Rc<ResObj>) -> Option<ArmResource> {
         sku: None,
         kind: None,
         identity: None,
-        properties: Json::Object(Default::default()),
+        properties: Json::Object(properties),
         at: Provenance {
             file: STAND_IN.into(),
             pointer: o.addr.clone(),

@@ -64,6 +64,10 @@ pub struct Mapper<'a> {
     pub soft: HashSet<String>,
     /// Lower-cased ids of declared managed resources (and inline subnets) -> record index.
     declared: HashMap<String, usize>,
+    /// The same ids as written, for ids with unknown parts to be matched against.
+    declared_ids: Vec<String>,
+    /// Addresses of declared managed resources.
+    addrs: HashSet<String>,
     consumed: Vec<bool>,
     /// azurerm provider major version, when pinned.
     pub major: Option<u32>,
@@ -153,12 +157,16 @@ pub fn get<'o>(o: &'o ResObj, k: &str) -> Option<&'o Value> {
 impl<'a> Mapper<'a> {
     fn new(recs: &'a [Record], major: Option<u32>) -> Self {
         let mut declared = HashMap::new();
+        let mut declared_ids = Vec::new();
+        let mut addrs = HashSet::new();
         for (i, r) in recs.iter().enumerate() {
             if r.mode != Mode::Managed {
                 continue;
             }
+            addrs.insert(r.addr.clone());
             if let Some(Value::String(id)) = r.obj.attrs.get("id") {
                 declared.entry(id.to_ascii_lowercase()).or_insert(i);
+                declared_ids.push(id.clone());
             }
             if r.rtype == "azurerm_virtual_network" {
                 for s in r
@@ -170,6 +178,7 @@ impl<'a> Mapper<'a> {
                 {
                     if let Some(Value::String(id)) = s.as_map().and_then(|m| m.get("id")) {
                         declared.entry(id.to_ascii_lowercase()).or_insert(i);
+                        declared_ids.push(id.clone());
                     }
                 }
             }
@@ -183,6 +192,8 @@ impl<'a> Mapper<'a> {
             stub_vnets: HashSet::new(),
             soft: HashSet::new(),
             declared,
+            declared_ids,
+            addrs,
             consumed: vec![false; recs.len()],
             major,
             fw_ips: HashMap::new(),
@@ -420,8 +431,16 @@ impl<'a> Mapper<'a> {
     }
 
     /// Replaces an unknown that stands for an attribute moat can derive (a firewall's private
-    /// IP) by its value.
+    /// IP, the unknown name of a declared resource, which the model names by its address) by
+    /// its value.
     pub fn resolve(&self, v: &Value) -> Value {
+        if let Value::Unknown(u) = v
+            && let Some((addr, attr)) = &u.origin
+            && attr == "name"
+            && self.addrs.contains(addr)
+        {
+            return Value::String(ids::fallback_name(addr));
+        }
         if let Value::Unknown(u) = v
             && let Some((addr, attr)) = &u.origin
             && attr == "private_ip_address"
@@ -457,6 +476,7 @@ impl<'a> Mapper<'a> {
             reason,
             at: at.clone(),
             origin: None,
+            partial: None,
         };
         self.unknown(res, field, &u);
     }
@@ -656,20 +676,49 @@ impl<'a> Mapper<'a> {
     /// Resolves a value that should be an ARM id.
     pub fn link(&mut self, v: &Value) -> Link {
         match self.resolve(v) {
-            Value::Unknown(u) => Link::Unknown(u),
-            Value::String(id) => match ids::parse(&id) {
-                Some(p) => {
-                    let r = ids::model_ref(&p);
-                    if self.declared.contains_key(&id.to_ascii_lowercase()) {
-                        Link::Declared(r)
-                    } else {
-                        Link::External(r, id)
-                    }
-                }
-                None => Link::Invalid(id),
+            Value::Unknown(u) => match u.partial.as_deref().and_then(|p| self.declared_id(p)) {
+                Some(id) => match ids::parse(&id) {
+                    Some(p) => Link::Declared(ids::model_ref(&p)),
+                    None => Link::Unknown(u),
+                },
+                None => Link::Unknown(u),
             },
+            Value::String(id) => {
+                let id = self.declared_id(&id).unwrap_or(id);
+                match ids::parse(&id) {
+                    Some(p) => {
+                        let r = ids::model_ref(&p);
+                        if self.declared.contains_key(&id.to_ascii_lowercase()) {
+                            Link::Declared(r)
+                        } else {
+                            Link::External(r, id)
+                        }
+                    }
+                    None => Link::Invalid(id),
+                }
+            }
             other => Link::Invalid(other.brief()),
         }
+    }
+
+    /// The id of the declared resource an id (perhaps with unknown parts) names, when the
+    /// configuration determines it: the resource's own id, or the one declared id its known
+    /// parts may name.
+    pub fn declared_id(&self, id: &str) -> Option<String> {
+        if self.declared.contains_key(&id.to_ascii_lowercase()) {
+            return Some(id.to_string());
+        }
+        let named = ids::identity_of(id);
+        if let Some(n) = &named
+            && self.declared.contains_key(&n.to_ascii_lowercase())
+        {
+            return Some(n.clone());
+        }
+        let query = named.as_deref().unwrap_or(id);
+        if !moat_arm::idmatch::has_unknown(query) {
+            return None;
+        }
+        moat_arm::idmatch::unique(query, self.declared_ids.iter().map(|d| (d.as_str(), d))).cloned()
     }
 
     /// Resolves an id attribute to the model name `pick` extracts. Unknown and external

@@ -627,9 +627,14 @@ impl Mapper<'_> {
                     "private DNS zone",
                     zone_of,
                 ) {
-                    let rg = self
-                        .resolve(&v)
-                        .as_str()
+                    let written = match self.resolve(&v) {
+                        Value::String(s) => Some(s),
+                        Value::Unknown(u) => u.partial.as_deref().map(str::to_string),
+                        _ => None,
+                    };
+                    let rg = written
+                        .map(|w| self.declared_id(&w).unwrap_or(w))
+                        .as_deref()
                         .and_then(crate::ids::parse)
                         .and_then(|p| p.resource_group)
                         .filter(|r| r != UNKNOWN);
@@ -671,7 +676,8 @@ impl Mapper<'_> {
     pub(super) fn dns_zone(&mut self, o: &ResObj) -> bool {
         let name = self.name(o, "private-dns-zone");
         let tags = self.tags(o);
-        let rg = get(o, "resource_group_name").and_then(Value::to_tf_string);
+        // A group named with a random suffix is still told apart by the reference to it.
+        let rg = get(o, "resource_group_name").and_then(|v| self.resolve(v).to_tf_string());
         self.zones_by_name
             .add(self.t.private_dns_zones.len(), &name, rg.as_deref());
         self.zone_rgs.push(rg);

@@ -1,0 +1,234 @@
+//! Which declared resource an id with unknown parts names.
+//!
+//! An id is often built from values the input does not determine: the subscription read at
+//! deployment, a resource group or name with a random suffix, a parameter. Such an id keeps
+//! its known text with each unknown part marked, either `⟨…⟩` (the evaluators' marker; equal
+//! markers are the same unknown value) or a whole `<unknown>` segment (the Terraform
+//! importer's placeholder for a subscription or resource group the configuration leaves open).
+//!
+//! Both importers resolve ids here, so the rule is written once: an id with unknown parts
+//! names a declared resource when the two could be the same id and no other declared resource
+//! could. They could be the same when their segments pair up one to one (an unknown part
+//! stands for a name and never spans a `/`), the provider namespace and resource types are
+//! known and equal, every name segment of the resource and its parents is determined on both
+//! sides (it has known text, or both sides hold the very same unknown), and the remaining
+//! segments (subscription, resource group) may be equal. Anything else stays unknown: a guess
+//! would invent a link.
+
+/// The segment the Terraform importer writes for a subscription or resource group it does not
+/// know.
+pub const UNKNOWN_SEGMENT: &str = "<unknown>";
+
+/// Whether an id has unknown parts.
+pub fn has_unknown(id: &str) -> bool {
+    id.contains('⟨') || id.split('/').any(|s| s == UNKNOWN_SEGMENT)
+}
+
+/// A segment as known text and holes, lower-cased (ids compare case-insensitively).
+#[derive(Debug, PartialEq)]
+enum Piece {
+    Lit(String),
+    Hole,
+}
+
+fn pieces(seg: &str) -> Vec<Piece> {
+    if seg == UNKNOWN_SEGMENT {
+        return vec![Piece::Hole];
+    }
+    let mut out = Vec::new();
+    let mut rest = seg;
+    while let Some(open) = rest.find('⟨') {
+        if open > 0 {
+            out.push(Piece::Lit(rest[..open].to_lowercase()));
+        }
+        out.push(Piece::Hole);
+        match rest[open..].find('⟩') {
+            Some(close) => rest = &rest[open + close + '⟩'.len_utf8()..],
+            None => {
+                rest = "";
+                break;
+            }
+        }
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Lit(rest.to_lowercase()));
+    }
+    out
+}
+
+fn has_text(p: &[Piece]) -> bool {
+    p.iter().any(|x| matches!(x, Piece::Lit(_)))
+}
+
+fn is_literal(p: &[Piece]) -> bool {
+    p.iter().all(|x| matches!(x, Piece::Lit(_)))
+}
+
+/// Whether the literal `s` can be written by the pattern `p` (holes stand for any text).
+fn glob(p: &[Piece], s: &str) -> bool {
+    let Some((first, rest)) = p.split_first() else {
+        return s.is_empty();
+    };
+    match first {
+        Piece::Lit(l) => s.strip_prefix(l.as_str()).is_some_and(|t| glob(rest, t)),
+        Piece::Hole => (0..=s.len())
+            .filter(|i| s.is_char_boundary(*i))
+            .any(|i| glob(rest, &s[i..])),
+    }
+}
+
+/// Whether two segments may hold the same text. Two patterns are compared by their known
+/// beginnings and ends, which may over-approximate: callers only accept a unique candidate.
+fn may_equal(a: &[Piece], b: &[Piece]) -> bool {
+    let lit = |p: &[Piece]| -> String {
+        p.iter()
+            .map(|x| match x {
+                Piece::Lit(l) => l.as_str(),
+                Piece::Hole => "",
+            })
+            .collect()
+    };
+    match (is_literal(a), is_literal(b)) {
+        (true, true) => lit(a) == lit(b),
+        (true, false) => glob(b, &lit(a)),
+        (false, true) => glob(a, &lit(b)),
+        (false, false) => {
+            let edge = |p: &[Piece], front: bool| -> String {
+                let x = if front { p.first() } else { p.last() };
+                match x {
+                    Some(Piece::Lit(l)) => l.clone(),
+                    _ => String::new(),
+                }
+            };
+            let (fa, fb) = (edge(a, true), edge(b, true));
+            let (ea, eb) = (edge(a, false), edge(b, false));
+            (fa.starts_with(&fb) || fb.starts_with(&fa)) && (ea.ends_with(&eb) || eb.ends_with(&ea))
+        }
+    }
+}
+
+/// Whether `query` (an id with unknown parts) may name the resource whose id is `declared`.
+pub fn may_name(query: &str, declared: &str) -> bool {
+    let q: Vec<&str> = query.trim().trim_matches('/').split('/').collect();
+    let d: Vec<&str> = declared.trim().trim_matches('/').split('/').collect();
+    if q.len() != d.len() {
+        return false;
+    }
+    let Some(p) = q.iter().rposition(|s| s.eq_ignore_ascii_case("providers")) else {
+        return false;
+    };
+    if !d[p].eq_ignore_ascii_case("providers") {
+        return false;
+    }
+    for (i, (qs, ds)) in q.iter().zip(&d).enumerate() {
+        let (qp, dp) = (pieces(qs), pieces(ds));
+        if i > p {
+            // After `providers`: the namespace, then type and name in turn.
+            let is_name = i - p > 1 && !(i - p).is_multiple_of(2);
+            if !is_name {
+                if !(is_literal(&qp) && is_literal(&dp) && qs.eq_ignore_ascii_case(ds)) {
+                    return false;
+                }
+                continue;
+            }
+            let determined = qs.eq_ignore_ascii_case(ds)
+                || (has_text(&qp) && has_text(&dp) && may_equal(&qp, &dp));
+            if !determined {
+                return false;
+            }
+        } else if !may_equal(&qp, &dp) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The one declared resource `query` may name, if exactly one may. `declared` gives each
+/// declared resource's id with what the caller wants back.
+pub fn unique<'a, T>(query: &str, declared: impl IntoIterator<Item = (&'a str, T)>) -> Option<T> {
+    let mut found = None;
+    for (id, t) in declared {
+        if may_name(query, id) {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(t);
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WS: &str = "/subscriptions/<unknown>/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
+
+    #[test]
+    fn unknown_subscription_and_group_still_name_the_resource() {
+        assert!(may_name(
+            "/subscriptions/⟨0001⟩/resourceGroups/rg/providers/microsoft.machinelearningservices/workspaces/WS",
+            WS
+        ));
+        let q = "/subscriptions/⟨0001⟩/resourceGroups/rg-⟨0002⟩/providers/Microsoft.MachineLearningServices/workspaces/ws";
+        assert!(may_name(q, &WS.replace("/rg/", "/rg-ml/")));
+        assert!(may_name(q, &WS.replace("/rg/", "/<unknown>/")));
+        assert!(!may_name(q, WS));
+    }
+
+    #[test]
+    fn the_type_and_every_name_must_be_determined() {
+        // Another type, another name, or a name with no known text: not this resource.
+        assert!(!may_name(
+            "/subscriptions/⟨1⟩/resourceGroups/rg/providers/Microsoft.MachineLearningServices/registries/ws",
+            WS
+        ));
+        assert!(!may_name(
+            "/subscriptions/⟨1⟩/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws2",
+            WS
+        ));
+        assert!(!may_name(
+            "/subscriptions/⟨1⟩/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/⟨2⟩",
+            WS
+        ));
+        // The very same unknown name on both sides is determined.
+        let d =
+            "/subscriptions/⟨1⟩/resourceGroups/⟨2⟩/providers/Microsoft.Storage/storageAccounts/⟨3⟩";
+        let q =
+            "/subscriptions/⟨4⟩/resourceGroups/⟨2⟩/providers/Microsoft.Storage/storageAccounts/⟨3⟩";
+        assert!(may_name(q, d));
+        // A name with a random suffix matches the known prefix.
+        let d = "/subscriptions/⟨1⟩/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st⟨9⟩";
+        assert!(may_name(
+            "/subscriptions/⟨1⟩/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stabc12",
+            d
+        ));
+        assert!(!may_name(
+            "/subscriptions/⟨1⟩/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/xabc12",
+            d
+        ));
+    }
+
+    #[test]
+    fn ambiguity_stays_unknown() {
+        let a = "/subscriptions/<unknown>/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/hub";
+        let b = "/subscriptions/<unknown>/resourceGroups/rg-b/providers/Microsoft.Network/virtualNetworks/hub";
+        let q =
+            "/subscriptions/⟨1⟩/resourceGroups/⟨2⟩/providers/Microsoft.Network/virtualNetworks/hub";
+        assert_eq!(unique(q, [(a, 1), (b, 2)]), None);
+        let q = "/subscriptions/⟨1⟩/resourceGroups/rg-b/providers/Microsoft.Network/virtualNetworks/hub";
+        assert_eq!(unique(q, [(a, 1), (b, 2)]), Some(2));
+    }
+
+    #[test]
+    fn an_unknown_part_never_spans_segments() {
+        assert!(!may_name(
+            "⟨1⟩/providers/Microsoft.MachineLearningServices/workspaces/ws",
+            WS
+        ));
+        assert_eq!(
+            pieces("a⟨x⟩b"),
+            vec![Piece::Lit("a".into()), Piece::Hole, Piece::Lit("b".into())]
+        );
+    }
+}

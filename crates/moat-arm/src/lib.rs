@@ -111,6 +111,39 @@ const EVAL_STACK: usize = 256 << 20;
 /// Reads an ARM template (and parameter files) into the model.
 pub fn load(template: &Path, opts: &ArmOptions) -> Result<Loaded, LoadError> {
     let src = read_source(template, opts.limits)?;
+    let name = template
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("template")
+        .to_string();
+    load_source(src, name, opts)
+}
+
+/// Reads an ARM template given as text, named `name` in diagnostics (parameter files of
+/// `opts` are still read from disk).
+pub fn load_str(name: &str, text: &str, opts: &ArmOptions) -> Result<Loaded, LoadError> {
+    if text.len() > opts.limits.max_bytes {
+        return Err(LoadError::at_path(
+            "too-large",
+            format!(
+                "{name} is {} bytes; the limit is {} bytes",
+                text.len(),
+                opts.limits.max_bytes
+            ),
+            Path::new(name),
+            None,
+        ));
+    }
+    let src = SourceFile::new(name, text.to_string());
+    let stem = Path::new(name)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("template")
+        .to_string();
+    load_source(src, stem, opts)
+}
+
+fn load_source(src: SourceFile, name: String, opts: &ArmOptions) -> Result<Loaded, LoadError> {
     let root = tree::parse(&src, opts.limits).map_err(|d| LoadError {
         diagnostics: vec![d],
         sources: vec![src.clone()],
@@ -138,11 +171,6 @@ pub fn load(template: &Path, opts: &ArmOptions) -> Result<Loaded, LoadError> {
             inline_parameter(&trees[0], &sources[0], k, raw)?,
         );
     }
-    let name = template
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("template")
-        .to_string();
     let (mut topology, mut w) =
         evaluate_and_map(&trees[0], &sources[0], values, &name, &opts.target)?;
     warnings.append(&mut w);

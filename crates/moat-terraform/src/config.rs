@@ -236,6 +236,29 @@ pub fn read_module(
     Ok(cfg)
 }
 
+/// Reads one file given as text (not read from disk) into a configuration whose directory is
+/// `.`; the caller decides whether modules it calls are read.
+pub fn read_text(
+    name: &str,
+    text: &str,
+    sources: &mut Sources,
+    errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) -> ModuleConfig {
+    let mut cfg = ModuleConfig {
+        dir: PathBuf::from("."),
+        ..Default::default()
+    };
+    let src = SourceFile::new(name, text.to_string());
+    let parsed = parse_file(&src);
+    let id = sources.add(src);
+    match parsed {
+        Ok(body) => collect(&mut cfg, body, id, sources, errors, warnings),
+        Err(d) => errors.push(*d),
+    }
+    cfg
+}
+
 fn label(b: &Block, i: usize) -> Option<String> {
     b.labels.get(i).map(|l| l.as_str().to_string())
 }

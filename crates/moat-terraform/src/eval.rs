@@ -24,6 +24,8 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::rc::Rc;
 
+mod modules;
+
 /// Most instances one `count` or `for_each` may create.
 pub const MAX_INSTANCES: usize = 10_000;
 /// Deepest chain of references resolved inside one another.
@@ -175,6 +177,12 @@ pub struct Evaluator {
     depth: usize,
     fatal: bool,
     warned: HashSet<String>,
+    /// `.terraform/modules/modules.json`, read when the first non-local module is called.
+    manifest: Option<Rc<modules::Manifest>>,
+    /// Module calls whose module is not installed, reported together at the end.
+    missing_modules: Vec<modules::Missing>,
+    /// Whether modules are read from disk (not for a configuration given as text).
+    read_modules: bool,
 }
 
 const META_ATTRS: &[&str] = &[
@@ -207,6 +215,9 @@ impl Evaluator {
             depth: 0,
             fatal: false,
             warned: HashSet::new(),
+            manifest: None,
+            missing_modules: Vec::new(),
+            read_modules: true,
         }
     }
 
@@ -241,6 +252,11 @@ impl Evaluator {
             &mut self.warnings,
         )?;
         self.sync_names();
+        self.add_root(cfg);
+        Ok(())
+    }
+
+    fn add_root(&mut self, cfg: ModuleConfig) {
         let dir = std::fs::canonicalize(&cfg.dir).unwrap_or_else(|_| cfg.dir.clone());
         self.configs.push(Rc::new(cfg));
         self.config_dirs.insert(dir.clone(), 0);
@@ -253,7 +269,6 @@ impl Evaluator {
             slots: HashMap::new(),
             kids: HashMap::new(),
         });
-        Ok(())
     }
 
     fn sync_names(&mut self) {
@@ -319,6 +334,7 @@ impl Evaluator {
     /// order (module tree, then declaration order, then instance key).
     pub fn run(&mut self) -> Vec<Record> {
         let _ = self.eval_instance(0);
+        self.report_missing_modules();
         let mut recs = std::mem::take(&mut self.records);
         recs.sort_by(|a, b| a.0.cmp(&b.0));
         recs.into_iter().map(|(_, r)| r).collect()
@@ -472,6 +488,10 @@ impl Evaluator {
                 }
             };
             let given = ev.given_value(inst, name, &ty, at)?;
+            // A default is the module author's; only what the caller gives is reported.
+            let from_caller = given
+                .as_ref()
+                .is_some_and(|v| !v.is_null() || decl.nullable);
             let v = match given {
                 Some(v) if !v.is_null() || decl.nullable => v,
                 _ => match &decl.default {
@@ -498,8 +518,13 @@ impl Evaluator {
                     }
                 },
             };
-            types::convert(&v, &ty)
-                .or_else(|m| err(format!("value of variable `{name}`: {m}"), &decl_at))
+            let mut dropped = Vec::new();
+            let v = types::convert(&v, &ty, &mut dropped)
+                .or_else(|m| err(format!("value of variable `{name}`: {m}"), &decl_at))?;
+            if from_caller {
+                ev.report_dropped(inst, name, dropped, &decl_at);
+            }
+            Ok(v)
         })
     }
 
@@ -1015,31 +1040,10 @@ impl Evaluator {
         } else {
             format!("{path}.module.{call}")
         };
-        let local = mc.source.starts_with("./")
-            || mc.source.starts_with("../")
-            || mc.source.starts_with(".\\")
-            || mc.source.starts_with("..\\");
-        if !local {
-            let reason = format!(
-                "module `{base}` comes from `{}`, which moat does not fetch; its resources and outputs are unknown",
-                mc.source
-            );
-            self.warn(
-                "external-module",
-                reason.clone(),
-                &src_at,
-                Some("vendor the module into a local directory to have it read".into()),
-            );
-            self.unexpanded.push(Unexpanded {
-                addr: base,
-                kind: "module".into(),
-                field: "source".into(),
-                reason: reason.clone(),
-                at: at.clone(),
-            });
-            return Ok(Kids::External(Value::unknown(reason, &src_at)));
-        }
-        let dir = config::normalise(&cfg.dir.join(&mc.source));
+        let dir = match self.module_dir(inst, mc, &base, &at) {
+            Ok(d) => d,
+            Err(k) => return Ok(k),
+        };
         if !dir.is_dir() {
             self.error(
                 "missing-module",

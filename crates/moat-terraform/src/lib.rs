@@ -10,32 +10,35 @@
 //! `hcl-edit` parses the files (keeping spans, bounding nesting); evaluation is moat's own.
 //! It covers what deployments of networks write: variables with types, defaults and
 //! `optional()` attributes, `.tfvars` / `-var-file` / `-var`, locals, `count`, `for_each`,
-//! references between resources and data sources, local modules (nested, with inputs and
-//! outputs, themselves expanded by `count`/`for_each`), `dynamic` blocks, conditionals, `for`
-//! expressions, splats, string templates with directives, and the common built-in functions
-//! (`try`/`can` evaluate lazily). Everything is evaluated on demand and memoised, so order of
+//! references between resources and data sources, modules (nested, with inputs and outputs,
+//! themselves expanded by `count`/`for_each`): local ones in place, registry and git ones where
+//! `terraform init` installed them (`.terraform/modules/modules.json`), `dynamic` blocks,
+//! conditionals, `for` expressions, splats, string templates with directives, and the common
+//! built-in functions (`try`/`can` evaluate lazily). Everything is evaluated on demand and memoised, so order of
 //! declaration does not matter and a reference cycle is found, not looped on.
 //!
 //! ## Unknowns
 //!
-//! A value that cannot be known before `terraform apply` is an explicit *unknown* that
-//! carries why and where it arose, and propagates through operators and functions: attributes
-//! Azure computes (the `private_ip_address` of a dynamic NIC, a principal id), data sources
-//! (read from Azure at plan time), variables without a value, modules from a registry or git,
-//! functions that read files or the clock. The importer never substitutes a default for an
-//! unknown. Where the model needs a value it records the field in
-//! [`moat_model::Topology::unknowns`] so analyses answer "unknown". Resource ids are the
-//! exception that makes linking work: an id is synthesised in ARM shape from a resource's name,
-//! resource group and parent (`/subscriptions/<unknown>/resourceGroups/rg/providers/...`), so
-//! `azurerm_subnet.x.id` names the subnet by identity wherever the reference travels (through
-//! variables, module outputs, locals). A firewall's private IP is derived as Azure assigns it
-//! (the first usable address of its `AzureFirewallSubnet`).
+//! A value that cannot be known before `terraform apply` is an explicit *unknown* that carries
+//! why and where it arose, and propagates through operators and functions: attributes Azure
+//! computes (the `private_ip_address` of a dynamic NIC, a principal id), data sources (read
+//! from Azure at plan time), variables without a value, the outputs of modules that are not
+//! installed (one warning names them all and says to run `terraform init`), functions that read
+//! files or the clock. The importer never substitutes a default for an unknown. Where the model
+//! needs a value it records the field in [`moat_model::Topology::unknowns`] so analyses answer
+//! "unknown". Resource ids are the exception that makes linking work: an id is synthesised in
+//! ARM shape from a resource's name, resource group and parent
+//! (`/subscriptions/<unknown>/resourceGroups/rg/providers/...`), so `azurerm_subnet.x.id` names
+//! the subnet by identity wherever the reference travels (through variables, module outputs,
+//! locals). A firewall's private IP is derived as Azure assigns it (the first usable address of
+//! its `AzureFirewallSubnet`).
 //!
 //! References to resources outside the configuration (data sources of existing resources,
 //! ids passed in as variables) keep the name the id carries; the field is recorded as unknown
-//! and a warning names it, instead of failing validation. Syntax errors, a missing module
-//! directory, a bad tfvars file and invalid values (a malformed CIDR, an enum Azure rejects)
-//! are load errors with file, line and column.
+//! and a warning names it, instead of failing validation. Attributes that a module variable's
+//! object type does not declare are dropped, as Terraform drops them, with a located warning.
+//! Syntax errors, a missing local module directory, a bad tfvars file and invalid values (a
+//! malformed CIDR, an enum Azure rejects) are load errors with file, line and column.
 //!
 //! Hostile input is bounded: file size, nesting depth (by the parser), instances per
 //! `count`/`for_each` (10,000), module nesting and recursion, the length of
@@ -129,6 +132,29 @@ pub fn load(path: &Path, opts: &TfOptions) -> Result<Loaded, LoadError> {
     isolated(path, move || load_config(&p, &o))
 }
 
+/// Reads a configuration given as the text of one `.tf` file, named `name` in diagnostics.
+/// Nothing is read from disk: the modules it calls have unknown outputs.
+pub fn load_str(name: &str, text: &str, opts: &TfOptions) -> Result<Loaded, LoadError> {
+    if text.len() > opts.limits.max_bytes {
+        return Err(LoadError::at_path(
+            "too-large",
+            format!(
+                "{name} is {} bytes; the limit is {} bytes",
+                text.len(),
+                opts.limits.max_bytes
+            ),
+            Path::new(name),
+            None,
+        ));
+    }
+    let (n, t, o) = (name.to_string(), text.to_string(), opts.clone());
+    isolated(Path::new(name), move || {
+        let mut ev = Evaluator::new(o.limits);
+        ev.load_root_text(&n, &t);
+        evaluate(ev, &[], &o)
+    })
+}
+
 /// Reads a plan exported by `terraform show -json`.
 pub fn load_plan(path: &Path, opts: &TfOptions) -> Result<Loaded, LoadError> {
     let (p, o) = (path.to_path_buf(), opts.clone());
@@ -169,7 +195,16 @@ fn load_config(path: &Path, opts: &TfOptions) -> Result<Loaded, LoadError> {
         var_files.extend(auto_var_files(path));
     }
     var_files.extend(opts.var_files.iter().cloned());
-    for f in &var_files {
+    evaluate(ev, &var_files, opts)
+}
+
+/// Gives the root module its variables, evaluates it and maps the result.
+fn evaluate(
+    mut ev: Evaluator,
+    var_files: &[PathBuf],
+    opts: &TfOptions,
+) -> Result<Loaded, LoadError> {
+    for f in var_files {
         read_var_file(&mut ev, f, opts.limits)?;
     }
     for (k, v) in &opts.vars {
@@ -194,7 +229,8 @@ fn load_config(path: &Path, opts: &TfOptions) -> Result<Loaded, LoadError> {
         });
     }
     let recs = ev.run();
-    let mapped = map::map(&recs, ev.azurerm_major(), &ev.unexpanded);
+    let mut mapped = map::map(&recs, ev.azurerm_major(), &ev.unexpanded);
+    ev.mark_given_to_missing(&mut mapped.topology);
     finish(
         mapped,
         std::mem::take(&mut ev.warnings),

@@ -99,8 +99,22 @@ fn attr_type(
     Ok((parse_type(e, literal)?, None))
 }
 
-/// Converts a value to a type, as Terraform does on assignment to a variable.
-pub fn convert(v: &Value, ty: &Ty) -> Result<Value, String> {
+/// An object attribute that a conversion dropped because the object type does not declare it:
+/// its name and where it sat in the value (`["blob"].private_dns_zone_resource_name`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dropped {
+    pub name: String,
+    pub path: String,
+}
+
+/// Converts a value to a type, as Terraform does on assignment to a variable. Attributes an
+/// object type does not declare are dropped, as Terraform drops them; each one is reported in
+/// `dropped` so the caller can say so.
+pub fn convert(v: &Value, ty: &Ty, dropped: &mut Vec<Dropped>) -> Result<Value, String> {
+    convert_at(v, ty, "", dropped)
+}
+
+fn convert_at(v: &Value, ty: &Ty, path: &str, dropped: &mut Vec<Dropped>) -> Result<Value, String> {
     if matches!(v, Value::Unknown(_)) || matches!(ty, Ty::Any) {
         return Ok(v.clone());
     }
@@ -123,7 +137,11 @@ pub fn convert(v: &Value, ty: &Ty) -> Result<Value, String> {
             .ok_or_else(|| format!("a bool is required, not {}", v.brief())),
         Ty::List(t) | Ty::Set(t) => {
             let items: Vec<Value> = match v {
-                Value::List(l) => l.iter().map(|x| convert(x, t)).collect::<Result<_, _>>()?,
+                Value::List(l) => l
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| convert_at(x, t, &format!("{path}[{i}]"), dropped))
+                    .collect::<Result<_, _>>()?,
                 _ => return Err(format!("a list is required, not {}", v.type_name())),
             };
             if matches!(ty, Ty::Set(_)) {
@@ -135,7 +153,10 @@ pub fn convert(v: &Value, ty: &Ty) -> Result<Value, String> {
         Ty::Map(t) => match v.as_map() {
             Some(m) => Ok(Value::map(
                 m.iter()
-                    .map(|(k, x)| Ok((k.clone(), convert(x, t)?)))
+                    .map(|(k, x)| {
+                        let at = format!("{path}[{k:?}]");
+                        Ok((k.clone(), convert_at(x, t, &at, dropped)?))
+                    })
                     .collect::<Result<_, String>>()?,
             )),
             None => Err(format!("a map is required, not {}", v.type_name())),
@@ -144,34 +165,54 @@ pub fn convert(v: &Value, ty: &Ty) -> Result<Value, String> {
             Value::List(l) if l.len() == ts.len() => Ok(Value::list(
                 l.iter()
                     .zip(ts)
-                    .map(|(x, t)| convert(x, t))
+                    .enumerate()
+                    .map(|(i, (x, t))| convert_at(x, t, &format!("{path}[{i}]"), dropped))
                     .collect::<Result<_, _>>()?,
             )),
             _ => Err(format!("a tuple of {} elements is required", ts.len())),
         },
-        Ty::Object(attrs) => {
-            let Some(m) = v.as_map() else {
-                return Err(format!("an object is required, not {}", v.type_name()));
+        Ty::Object(attrs) => convert_object(v, attrs, path, dropped),
+    }
+}
+
+/// An object type keeps its declared attributes: given ones converted, absent or null optional
+/// ones set to their default (or null), and drops every other attribute.
+fn convert_object(
+    v: &Value,
+    attrs: &[(String, Ty, Option<Option<Value>>)],
+    path: &str,
+    dropped: &mut Vec<Dropped>,
+) -> Result<Value, String> {
+    let Some(m) = v.as_map() else {
+        return Err(format!("an object is required, not {}", v.type_name()));
+    };
+    let mut out = BTreeMap::new();
+    for (name, t, opt) in attrs {
+        let at = format!("{path}.{name}");
+        let given = m.get(name).filter(|x| !x.is_null());
+        let val =
+            match (given, opt) {
+                (Some(x), _) => convert_at(x, t, &at, dropped)
+                    .map_err(|e| format!("attribute `{name}`: {e}"))?,
+                // A default is converted to the attribute's type, which fills the defaults of
+                // the nested optional attributes too.
+                (None, Some(Some(d))) => convert_at(d, t, &at, dropped)
+                    .map_err(|e| format!("default of `{name}`: {e}"))?,
+                (None, Some(None)) => Value::Null,
+                (None, None) if m.contains_key(name) => Value::Null,
+                (None, None) => return Err(format!("attribute `{name}` is required")),
             };
-            let mut out = BTreeMap::new();
-            for (name, t, opt) in attrs {
-                let given = m.get(name).filter(|x| !x.is_null());
-                let val = match (given, opt) {
-                    (Some(x), _) => {
-                        convert(x, t).map_err(|e| format!("attribute `{name}`: {e}"))?
-                    }
-                    (None, Some(Some(d))) => {
-                        convert(d, t).map_err(|e| format!("default of `{name}`: {e}"))?
-                    }
-                    (None, Some(None)) => Value::Null,
-                    (None, None) if m.contains_key(name) => Value::Null,
-                    (None, None) => return Err(format!("attribute `{name}` is required")),
-                };
-                out.insert(name.clone(), val);
-            }
-            Ok(Value::map(out))
+        out.insert(name.clone(), val);
+    }
+    for k in m.keys() {
+        if !attrs.iter().any(|(n, _, _)| n == k) {
+            dropped.push(Dropped {
+                name: k.clone(),
+                path: format!("{path}.{k}"),
+            });
         }
     }
+    Ok(Value::map(out))
 }
 
 /// A set: duplicates removed; primitive elements sorted as Terraform orders them.
@@ -218,24 +259,55 @@ mod tests {
         inner.insert("cidr".to_string(), Value::str("10.0.0.0/24"));
         let mut outer = BTreeMap::new();
         outer.insert("a".to_string(), Value::map(inner));
-        let v = convert(&Value::map(outer), &t).unwrap();
+        let mut dropped = Vec::new();
+        let v = convert(&Value::map(outer), &t, &mut dropped).unwrap();
         let a = v.as_map().unwrap()["a"].as_map().unwrap().clone();
         assert_eq!(a["nsg"], Value::Bool(true));
         assert_eq!(a["tag"], Value::Null);
+        assert!(
+            dropped.is_empty(),
+            "optional attributes are declared: {dropped:?}"
+        );
     }
 
     #[test]
     fn primitives_convert_and_sets_sort() {
         assert_eq!(
-            convert(&Value::str("5"), &Ty::Number).unwrap(),
+            convert(&Value::str("5"), &Ty::Number, &mut Vec::new()).unwrap(),
             Value::Number(5.0)
         );
-        assert!(convert(&Value::str("x"), &Ty::Number).is_err());
+        assert!(convert(&Value::str("x"), &Ty::Number, &mut Vec::new()).is_err());
         let s = convert(
             &Value::list(vec![Value::str("b"), Value::str("a"), Value::str("b")]),
             &ty("set(string)"),
+            &mut Vec::new(),
         )
         .unwrap();
         assert_eq!(s, Value::list(vec![Value::str("a"), Value::str("b")]));
+    }
+
+    /// Terraform converts an object to an object type by keeping the declared attributes
+    /// (hashicorp/terraform#29204: "an object can always be converted to another object with
+    /// a matching subset of attributes"); the ones left out are reported with their place.
+    #[test]
+    fn undeclared_attributes_are_dropped_and_reported() {
+        let t = ty(r#"map(object({ subnet_id = string, zone = optional(string) }))"#);
+        let mut inner = BTreeMap::new();
+        inner.insert("subnet_id".to_string(), Value::str("s"));
+        inner.insert("zone_name".to_string(), Value::str("z"));
+        let mut outer = BTreeMap::new();
+        outer.insert("blob".to_string(), Value::map(inner));
+        let mut dropped = Vec::new();
+        let v = convert(&Value::map(outer), &t, &mut dropped).unwrap();
+        let blob = v.as_map().unwrap()["blob"].as_map().unwrap().clone();
+        assert!(!blob.contains_key("zone_name"));
+        assert_eq!(blob["zone"], Value::Null);
+        assert_eq!(
+            dropped,
+            [Dropped {
+                name: "zone_name".into(),
+                path: r#"["blob"].zone_name"#.into()
+            }]
+        );
     }
 }

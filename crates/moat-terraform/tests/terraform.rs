@@ -624,7 +624,7 @@ module "remote" {
             .any(|u| u.resource == "azurerm_private_dns_zone.z" && u.field == "for_each")
     );
     assert!(l.warnings.iter().any(|w| w.code == "unknown-instances"));
-    assert!(l.warnings.iter().any(|w| w.code == "external-module"));
+    assert!(l.warnings.iter().any(|w| w.code == "missing-modules"));
 }
 
 #[test]

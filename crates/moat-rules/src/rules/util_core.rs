@@ -49,6 +49,16 @@ pub fn endpoints_of<'t>(t: &'t Topology, kind: Kind, name: &str) -> Vec<&'t Priv
         .collect()
 }
 
+/// What leaves open which private endpoints the resource `kind/name` has (a Terraform module
+/// that is given the resource but is not installed may deploy some), in the words of a
+/// finding's `needs`; a finding that rests on the endpoints a resource lacks is then undecided.
+pub fn endpoints_open(t: &Topology, kind: Kind, name: &str) -> Option<String> {
+    let resource = format!("{}/{name}", kind.as_str());
+    t.is_unknown(&resource, "private_endpoints")
+        .filter(|u| u.field == "private_endpoints")
+        .map(|u| format!("private endpoints of {resource}: {} ({})", u.reason, u.at))
+}
+
 /// The private endpoint a trace went through, if it reached its destination through one.
 pub fn endpoint_used<'t>(t: &'t Topology, trace: &Trace) -> Option<&'t PrivateEndpoint> {
     let name = trace

@@ -1,7 +1,7 @@
 //! SEC001 workspace-open-to-all-networks.
 
 use super::{needs, undecided};
-use crate::rules::util_core::endpoints_of;
+use crate::rules::util_core::{endpoints_of, endpoints_open};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::Kind;
 use moat_model::enums::{DefaultAction, PublicNetworkAccess};
@@ -65,7 +65,8 @@ impl Rule for Sec001 {
                 ),
                 DOC.fix,
                 &w.at,
-            ).needing(needs(cx, &r, "public_network_access")));
+            ).needing(needs(cx, &r, "public_network_access"))
+            .needing(endpoints_open(cx.t, Kind::Workspace, &w.name)));
         }
     }
 }

@@ -1,6 +1,8 @@
 //! ST003 storage-subresources-missing.
 
-use crate::rules::util_core::{endpoints_of, groups, storage, storage_restricted, vnet_part};
+use crate::rules::util_core::{
+    endpoints_of, endpoints_open, groups, storage, storage_restricted, vnet_part,
+};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_model::ml::OutboundDestination;
@@ -87,7 +89,8 @@ impl Rule for St003 {
                             st.name
                         ),
                         &st.at,
-                    ));
+                    )
+                    .needing(endpoints_open(cx.t, Kind::Storage, &st.name)));
                 }
                 let optional: Vec<&str> = ["queue", "table"]
                     .into_iter()
@@ -109,7 +112,8 @@ impl Rule for St003 {
                             st.name
                         ),
                         &st.at,
-                    );
+                    )
+                    .needing(endpoints_open(cx.t, Kind::Storage, &st.name));
                     f.severity = Severity::Warning;
                     out.push(f);
                 }
@@ -155,7 +159,8 @@ impl Rule for St003 {
                             w.name
                         ),
                         &st.at,
-                    );
+                    )
+                    .needing(endpoints_open(cx.t, Kind::Storage, &st.name));
                     f.severity = Severity::Warning;
                     out.push(f);
                 }

@@ -1,6 +1,6 @@
 //! WS004 removed-endpoints-not-public.
 
-use crate::rules::util_core::endpoints_of;
+use crate::rules::util_core::{endpoints_of, endpoints_open};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::Kind;
 use moat_model::enums::PublicNetworkAccess;
@@ -50,7 +50,8 @@ impl Rule for Ws004 {
                 ),
                 DOC.fix,
                 &w.at,
-            ));
+            )
+            .needing(endpoints_open(cx.t, Kind::Workspace, &w.name)));
         }
     }
 }

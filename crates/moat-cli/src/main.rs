@@ -212,13 +212,16 @@ pub(crate) struct InputArgs {
     /// ARM template parameter file, or NAME=VALUE (repeatable; as `az deployment` takes them).
     #[arg(long = "parameters", value_name = "FILE|NAME=VALUE")]
     parameters: Vec<PathBuf>,
-    /// Region of the resource group an ARM template is deployed to (`resourceGroup().location`).
+    /// Region of the resource group an ARM template is deployed to (`resourceGroup().location`),
+    /// or that a Terraform `azurerm_resource_group` data source reads.
     #[arg(long, value_name = "REGION")]
     location: Option<String>,
-    /// Resource group an ARM template is deployed to (used in resource ids and uniqueString()).
+    /// Resource group an ARM template is deployed to (used in resource ids and uniqueString()),
+    /// or that a Terraform `azurerm_resource_group` data source without a known name reads.
     #[arg(long, value_name = "NAME")]
     resource_group: Option<String>,
-    /// Subscription id an ARM template is deployed to.
+    /// Subscription id an ARM template is deployed to or a Terraform configuration applied to
+    /// (`data.azurerm_client_config.current.subscription_id`).
     #[arg(long, value_name = "ID")]
     subscription: Option<String>,
     /// Terraform variable file (repeatable).

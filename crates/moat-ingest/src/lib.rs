@@ -51,7 +51,8 @@ pub struct Options {
     /// Native files merged over the input: what ARM or Terraform cannot say (client
     /// locations, intent, custom DNS servers' forwarding).
     pub overlays: Vec<PathBuf>,
-    /// Where an ARM template is deployed (subscription, resource group, its region).
+    /// Where an ARM template is deployed or a Terraform configuration applied (subscription,
+    /// resource group, its region).
     pub target: DeployTarget,
     pub limits: Limits,
 }
@@ -462,6 +463,7 @@ fn load_primary(
     let tf = || moat_terraform::TfOptions {
         var_files: opts.var_files.clone(),
         vars: opts.vars.clone(),
+        target: opts.target.clone(),
         limits,
     };
     match format {

@@ -171,6 +171,8 @@ pub struct Evaluator {
     pub warnings: Vec<Diagnostic>,
     pub errors: Vec<Diagnostic>,
     pub given: BTreeMap<String, Given>,
+    /// Where the configuration is applied, as the user says.
+    pub target: moat_arm::Target,
     limits: Limits,
     steps: usize,
     max_steps: usize,
@@ -209,6 +211,7 @@ impl Evaluator {
             warnings: Vec::new(),
             errors: Vec::new(),
             given: BTreeMap::new(),
+            target: moat_arm::Target::default(),
             limits,
             steps: 0,
             max_steps: limits.max_nodes.max(1000),
@@ -819,6 +822,7 @@ impl Evaluator {
         let at = self.loc(decl.file, decl.span.clone());
         let mut obj = self.eval_body(&decl.body, &sc, &addr, true, at)?;
         ids::add_computed(&decl.rtype, decl.mode, &mut obj);
+        ids::apply_target(&decl.rtype, decl.mode, &self.target, &mut obj);
         let obj = Rc::new(obj);
         sort.push(idx);
         self.records.push((

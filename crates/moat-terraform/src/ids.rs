@@ -343,6 +343,81 @@ pub fn add_computed(rtype: &str, mode: Mode, obj: &mut ResObj) {
     }
 }
 
+/// What the user says of where the configuration is applied: the subscription the client
+/// configuration reads (and declared ids carry), the resource group and region a resource group
+/// data source reads when the configuration leaves them open.
+pub fn apply_target(rtype: &str, mode: Mode, target: &moat_arm::Target, obj: &mut ResObj) {
+    let set = |obj: &mut ResObj, k: &str, v: &Option<String>| {
+        let open = matches!(
+            obj.attrs.get(k),
+            None | Some(Value::Unknown(_) | Value::Null)
+        );
+        if let (true, Some(v)) = (open, v) {
+            obj.attrs.insert(k.into(), Value::str(v.clone()));
+        }
+    };
+    let sub = &target.subscription;
+    match (mode, rtype) {
+        (Mode::Data, "azurerm_client_config" | "azapi_client_config") => {
+            set(obj, "subscription_id", sub);
+            set(
+                obj,
+                "subscription_resource_id",
+                &sub.as_ref().map(|s| format!("/subscriptions/{s}")),
+            );
+        }
+        (Mode::Data, "azurerm_subscription") => {
+            set(obj, "subscription_id", sub);
+            set(
+                obj,
+                "id",
+                &sub.as_ref().map(|s| format!("/subscriptions/{s}")),
+            );
+        }
+        (Mode::Data, "azurerm_resource_group") => {
+            set(obj, "name", &target.resource_group);
+            set(obj, "location", &target.location);
+            if let (Some(s), Some(Value::String(n))) = (sub, obj.attrs.get("name").cloned()) {
+                set(
+                    obj,
+                    "id",
+                    &Some(format!("/subscriptions/{s}/resourceGroups/{n}")),
+                );
+            }
+        }
+        _ => {}
+    }
+    // Declared ids name the subscription the configuration is applied to.
+    if let (Mode::Managed, Some(s)) = (mode, sub) {
+        let given = |id: &str| {
+            id.strip_prefix("/subscriptions/<unknown>/")
+                .map(|rest| Value::String(format!("/subscriptions/{s}/{rest}")))
+        };
+        if let Some(v) = obj.attrs.get("id").and_then(Value::as_str).and_then(given) {
+            obj.attrs.insert("id".into(), v);
+        }
+        if let Some(Value::List(subnets)) = obj.attrs.get("subnet").cloned() {
+            let with: Vec<Value> = subnets
+                .iter()
+                .map(|b| match b {
+                    Value::Res(r) => {
+                        match r.attrs.get("id").and_then(Value::as_str).and_then(given) {
+                            Some(v) => {
+                                let mut r2 = (**r).clone();
+                                r2.attrs.insert("id".into(), v);
+                                Value::Res(Rc::new(r2))
+                            }
+                            None => b.clone(),
+                        }
+                    }
+                    other => other.clone(),
+                })
+                .collect();
+            obj.attrs.insert("subnet".into(), Value::list(with));
+        }
+    }
+}
+
 /// An ARM id, taken apart.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ArmId {

@@ -76,6 +76,9 @@ pub struct TfOptions {
     pub var_files: Vec<PathBuf>,
     /// `-var name=value` assignments, read last, in order.
     pub vars: Vec<(String, String)>,
+    /// Where the configuration is applied (`--subscription`, `--resource-group`,
+    /// `--location`): what the client configuration and resource group data sources read.
+    pub target: moat_arm::Target,
     pub limits: Limits,
 }
 
@@ -204,6 +207,7 @@ fn evaluate(
     var_files: &[PathBuf],
     opts: &TfOptions,
 ) -> Result<Loaded, LoadError> {
+    ev.target = opts.target.clone();
     for f in var_files {
         read_var_file(&mut ev, f, opts.limits)?;
     }

@@ -331,3 +331,128 @@ resource "azurerm_private_endpoint" "by_ref" {
         vec!["azurerm_resource_group.b/privatelink.blob.core.windows.net".to_string()]
     );
 }
+
+const APPLIED: &str = r#"
+terraform {
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = "~> 4.0"
+    }
+  }
+}
+variable "resource_group_name" {
+  type = string
+}
+data "azurerm_client_config" "current" {}
+data "azurerm_resource_group" "rg" {
+  name = var.resource_group_name
+}
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet"
+  resource_group_name = data.azurerm_resource_group.rg.name
+  location            = data.azurerm_resource_group.rg.location
+  address_space       = ["10.0.0.0/16"]
+}
+resource "azurerm_subnet" "pe" {
+  name                 = "pe"
+  resource_group_name  = data.azurerm_resource_group.rg.name
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.0.1.0/24"]
+}
+resource "azurerm_storage_account" "sa" {
+  name                     = "stapplied"
+  resource_group_name      = data.azurerm_resource_group.rg.name
+  location                 = data.azurerm_resource_group.rg.location
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+}
+resource "azurerm_key_vault" "kv" {
+  name                = "kv-applied"
+  resource_group_name = data.azurerm_resource_group.rg.name
+  location            = data.azurerm_resource_group.rg.location
+  tenant_id           = data.azurerm_client_config.current.tenant_id
+  sku_name            = "standard"
+}
+# The target written as the literal id of the account in the subscription it is applied to.
+resource "azurerm_private_endpoint" "literal" {
+  name                = "pe-literal"
+  resource_group_name = data.azurerm_resource_group.rg.name
+  location            = data.azurerm_resource_group.rg.location
+  subnet_id           = azurerm_subnet.pe.id
+  private_service_connection {
+    name                           = "blob"
+    private_connection_resource_id = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/rg-applied/providers/Microsoft.Storage/storageAccounts/stapplied"
+    subresource_names              = ["blob"]
+    is_manual_connection           = false
+  }
+}
+# The target built from the client configuration's subscription.
+resource "azurerm_private_endpoint" "built" {
+  name                = "pe-built"
+  resource_group_name = data.azurerm_resource_group.rg.name
+  location            = data.azurerm_resource_group.rg.location
+  subnet_id           = azurerm_subnet.pe.id
+  private_service_connection {
+    name                           = "vault"
+    private_connection_resource_id = "/subscriptions/${data.azurerm_client_config.current.subscription_id}/resourceGroups/${data.azurerm_resource_group.rg.name}/providers/Microsoft.KeyVault/vaults/kv-applied"
+    subresource_names              = ["vault"]
+    is_manual_connection           = false
+  }
+}
+"#;
+
+#[test]
+fn subscription_group_and_location_options_apply_to_terraform() {
+    // Issue, item 3: "--subscription, --resource-group and --location apply to Terraform as to
+    // ARM": they are what `data.azurerm_client_config` and `data.azurerm_resource_group` read,
+    // as `az deployment group create --subscription S --resource-group RG` does for ARM.
+    let s = Scratch::new("applied", &[("main.tf", APPLIED)]);
+    let open = ok(load(&s.0, &TfOptions::default()));
+    let t = &open.topology;
+    // Left open, the tenant is an unknown, not an error; the region is unknown; the literal id
+    // of another subscription's account names a resource outside the configuration.
+    assert!(
+        t.unknowns
+            .iter()
+            .any(|u| u.resource == "private-endpoint/pe-literal" && u.field == "target"),
+        "{:#?}",
+        t.unknowns
+    );
+    assert_eq!(t.virtual_networks[0].region, None);
+    // The built id names the vault whatever the subscription and group are.
+    assert_eq!(
+        pe_target(t, "pe-built"),
+        Address::resource(Kind::Keyvault, "kv-applied")
+    );
+
+    let opts = TfOptions {
+        target: moat_arm::Target {
+            subscription: Some("0b1f6471-1bf0-4dda-aec3-111122223333".into()),
+            resource_group: Some("rg-applied".into()),
+            location: Some("swedencentral".into()),
+        },
+        ..Default::default()
+    };
+    let given = ok(load(&s.0, &opts));
+    let t = &given.topology;
+    assert_eq!(
+        pe_target(t, "pe-literal"),
+        Address::resource(Kind::Storage, "stapplied")
+    );
+    assert_eq!(
+        pe_target(t, "pe-built"),
+        Address::resource(Kind::Keyvault, "kv-applied")
+    );
+    assert!(
+        !t.unknowns
+            .iter()
+            .any(|u| u.resource.starts_with("private-endpoint/")),
+        "{:#?}",
+        t.unknowns
+    );
+    assert_eq!(
+        t.virtual_networks[0].region.as_deref(),
+        Some("swedencentral")
+    );
+}

@@ -30,6 +30,14 @@ resource "random_string" "suffix" {
 
 locals {
   location = "westeurope"
+  zones = toset([
+    "privatelink.api.azureml.ms",
+    "privatelink.notebooks.azure.net",
+    "privatelink.blob.core.windows.net",
+    "privatelink.file.core.windows.net",
+    "privatelink.vaultcore.azure.net",
+    "privatelink.azurecr.io",
+  ])
   rg_id    = "/subscriptions/${data.azapi_client_config.current.subscription_id}/resourceGroups/${azurerm_resource_group.rg.name}"
 }
 
@@ -110,6 +118,7 @@ resource "azapi_resource" "ws" {
       applicationInsights = azurerm_application_insights.appi.id
       containerRegistry   = azurerm_container_registry.acr.id
       publicNetworkAccess = "Disabled"
+      imageBuildCompute   = "cpu-cluster"
     }
   }
 }
@@ -164,6 +173,14 @@ resource "azurerm_private_endpoint" "ws" {
     subresource_names              = ["amlworkspace"]
     is_manual_connection           = false
   }
+
+  private_dns_zone_group {
+    name = "mlw"
+    private_dns_zone_ids = [
+      azurerm_private_dns_zone.z["privatelink.api.azureml.ms"].id,
+      azurerm_private_dns_zone.z["privatelink.notebooks.azure.net"].id,
+    ]
+  }
 }
 
 # The registry endpoint writes the target id as a string template.
@@ -178,6 +195,11 @@ resource "azurerm_private_endpoint" "acr" {
     private_connection_resource_id = "${local.rg_id}/providers/Microsoft.ContainerRegistry/registries/${azurerm_container_registry.acr.name}"
     subresource_names              = ["registry"]
     is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "acr"
+    private_dns_zone_ids = [azurerm_private_dns_zone.z["privatelink.azurecr.io"].id]
   }
 }
 
@@ -199,4 +221,70 @@ resource "azapi_resource" "pe_blob" {
       }]
     }
   }
+}
+
+resource "azapi_resource" "pe_blob_zones" {
+  type      = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2023-11-01"
+  name      = "default"
+  parent_id = azapi_resource.pe_blob.id
+  body = {
+    properties = {
+      privateDnsZoneConfigs = [{
+        name       = "blob"
+        properties = { privateDnsZoneId = azurerm_private_dns_zone.z["privatelink.blob.core.windows.net"].id }
+      }]
+    }
+  }
+}
+
+resource "azurerm_private_endpoint" "file" {
+  name                = "pe-file"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = local.location
+  subnet_id           = azurerm_subnet.pe.id
+
+  private_service_connection {
+    name                           = "file"
+    private_connection_resource_id = azurerm_storage_account.sa.id
+    subresource_names              = ["file"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "file"
+    private_dns_zone_ids = [azurerm_private_dns_zone.z["privatelink.file.core.windows.net"].id]
+  }
+}
+
+resource "azurerm_private_endpoint" "kv" {
+  name                = "pe-kv"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = local.location
+  subnet_id           = azurerm_subnet.pe.id
+
+  private_service_connection {
+    name                           = "vault"
+    private_connection_resource_id = azurerm_key_vault.kv.id
+    subresource_names              = ["vault"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "vault"
+    private_dns_zone_ids = [azurerm_private_dns_zone.z["privatelink.vaultcore.azure.net"].id]
+  }
+}
+
+resource "azurerm_private_dns_zone" "z" {
+  for_each            = local.zones
+  name                = each.key
+  resource_group_name = azurerm_resource_group.rg.name
+}
+
+resource "azurerm_private_dns_zone_virtual_network_link" "z" {
+  for_each              = local.zones
+  name                  = "link-${replace(each.key, ".", "-")}"
+  resource_group_name   = azurerm_resource_group.rg.name
+  private_dns_zone_name = azurerm_private_dns_zone.z[each.key].name
+  virtual_network_id    = azurerm_virtual_network.vnet.id
 }

@@ -53,7 +53,8 @@
 //! | VNet address space | the union of its subnets' prefixes |
 //! | container registry SKU | `Basic` |
 //! | region | not set (the resource group's unknown region is recorded once) |
-//! | a reference (subnet, storage account, ...) | not set, the list entry left out, or, when the model requires it (a private endpoint's subnet and target, a NIC's subnet), the resource is not imported |
+//! | the subnet a private endpoint, NIC, compute or AKS cluster is placed in | an external subnet (see below) |
+//! | another reference (storage account, ...) | not set, the list entry left out, or, when the model requires it (a private endpoint's target), the resource is not imported |
 //!
 //! A resource whose `condition` is unknown is imported, with its condition recorded as
 //! unknown. A resource whose name is unknown gets a placeholder name (`unresolved-<symbolic
@@ -65,7 +66,10 @@
 //! A template is often partial (a subnet of an existing VNet declared elsewhere): a
 //! reference to a resource the template does not deploy is recorded as unknown, reported as
 //! a warning in [`moat_doc::Loaded::warnings`], and neutralised so validation and
-//! finalisation stay sound. Malformed JSON, a file that is not a deployment template, and a
+//! finalisation stay sound. A subnet something is placed in, or a VNet a subnet is added to,
+//! becomes an *external* element ([`moat_model::external`]): named from its id
+//! (`hub/endpoints`), or after the parameter its id comes from (`<subnetId>/<subnetId>`), its
+//! properties unknown, and what the template puts into it kept. Malformed JSON, a file that is not a deployment template, and a
 //! bad parameter file are errors with file, line, column and a hint.
 //!
 //! Work is bounded: copy counts at 800 (Azure's limit), nested deployments at 48 levels,

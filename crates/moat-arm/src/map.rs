@@ -26,6 +26,7 @@ use serde_json::Value as Json;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 
+mod external;
 mod posture;
 mod rules;
 use rules::{map_route, map_rule};
@@ -1379,6 +1380,7 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
                 subnets,
                 peerings,
                 tags: BTreeMap::new(),
+                external: false,
                 at: res.at.clone(),
             });
         }
@@ -1647,7 +1649,7 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
                 );
                 return;
             };
-            let subnet = rec.id(&cfg, &["properties", "subnet", "id"], "subnet");
+            let subnet = rec.subnet_id(&cfg, &["properties", "subnet", "id"], "subnet");
             let private_ip_address = rec.ip(
                 &cfg,
                 &["properties", "privateIPAddress"],
@@ -2252,6 +2254,7 @@ fn map_subnet(
             true,
             true,
         ),
+        external: false,
         at: at_.clone(),
     })
 }
@@ -2551,7 +2554,7 @@ fn map_firewall(t: &mut Topology, res: &ArmResource, rec: &mut Rec, ctx: &mut Ma
 fn map_private_endpoint(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &mut MapContext) {
     let p = &res.properties;
     let name = res.name.clone();
-    let subnet = rec.id(p, &["subnet", "id"], "subnet");
+    let subnet = rec.subnet_id(p, &["subnet", "id"], "subnet");
     let auto = rec.list(p, &["privateLinkServiceConnections"], "target");
     let manual = rec.list(p, &["manualPrivateLinkServiceConnections"], "target");
     let (conn, is_manual) = match (auto.first(), manual.first()) {
@@ -2690,7 +2693,7 @@ fn map_compute(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &mut MapC
     };
     let inner = get(p, "properties").cloned().unwrap_or(Json::Null);
     if ctype.eq_ignore_ascii_case("AKS") || ctype.eq_ignore_ascii_case("Kubernetes") {
-        let subnet = rec.id(
+        let subnet = rec.subnet_id(
             &inner,
             &["aksNetworkingConfiguration", "subnetId"],
             "subnet",
@@ -2750,7 +2753,7 @@ fn map_compute(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &mut MapC
         gpu: None,
         min_nodes,
         max_nodes,
-        subnet: rec.id(&inner, &["subnet", "id"], "subnet"),
+        subnet: rec.subnet_id(&inner, &["subnet", "id"], "subnet"),
         enable_node_public_ip: rec.bool(
             &inner,
             &["enableNodePublicIp"],
@@ -3175,6 +3178,9 @@ fn attach(t: &mut Topology, ctx: &mut MapContext) {
         }
     }
     for pd in left {
+        let Some(pd) = external::subnet_of_existing_vnet(t, ctx, pd) else {
+            continue;
+        };
         let parent_kind = pd.kind.parent();
         let pid = parent_id(&pd.res.id).unwrap_or_default();
         if ctx.unmodelled_ids.contains(&canonical_id(&pid)) {
@@ -3769,21 +3775,7 @@ fn resolve_refs(t: &mut Topology, ctx: &mut MapContext) {
     let mut nics = std::mem::take(&mut t.network_interfaces);
     nics.retain_mut(|n| {
         let label = format!("nic/{}", n.name);
-        match req(ctx, &n.subnet, &[Kind::Subnet]) {
-            Ok(s) => n.subnet = s,
-            Err(e) => {
-                dangling(
-                    t,
-                    ctx,
-                    label,
-                    "subnet",
-                    e,
-                    &n.at,
-                    "the network interface is not imported",
-                );
-                return false;
-            }
-        }
+        n.subnet = external::subnet(t, ctx, &n.subnet, &label, &n.at);
         opt(
             t,
             ctx,
@@ -3843,25 +3835,7 @@ fn resolve_refs(t: &mut Topology, ctx: &mut MapContext) {
     let mut pes = std::mem::take(&mut t.private_endpoints);
     pes.retain_mut(|pe| {
         let label = format!("private-endpoint/{}", pe.name);
-        match req(ctx, &pe.subnet, &[Kind::Subnet]) {
-            Ok(s) => pe.subnet = s,
-            Err(e) => {
-                dangling(
-                    t,
-                    ctx,
-                    label,
-                    "subnet",
-                    e,
-                    &pe.at,
-                    &format!(
-                        "the private endpoint (to {} `{}`) is not imported",
-                        pe.group_id,
-                        target_raw(&pe.target)
-                    ),
-                );
-                return false;
-            }
-        }
+        pe.subnet = external::subnet(t, ctx, &pe.subnet, &label, &pe.at);
         let raw = target_raw(&pe.target);
         match address_of(ctx, &raw, &pe.group_id) {
             Some(a) => pe.target = a,
@@ -4004,6 +3978,8 @@ fn target_raw(a: &Address) -> String {
     }
 }
 
+/// A compute's or cluster's subnet: absent is no VNet; one the template does not deploy is
+/// external, never read as absent.
 fn opt_subnet(
     t: &mut Topology,
     ctx: &mut MapContext,
@@ -4011,7 +3987,9 @@ fn opt_subnet(
     resource: &str,
     at: &Provenance,
 ) {
-    opt(t, ctx, v, &[Kind::Subnet], resource, "subnet", at);
+    if let Some(raw) = v.take() {
+        *v = Some(external::subnet(t, ctx, &raw, resource, at));
+    }
 }
 
 fn subnets(
@@ -4550,16 +4528,40 @@ mod tests {
             json!({"virtualNetwork": {"id": format!("{RG}/Microsoft.Network/virtualNetworks/v")}}),
         );
         let (t, ctx) = map_all(&[nic, ws, link, vnet()]);
-        assert!(t.network_interfaces.is_empty());
         assert!(t.workspaces[0].storage_account.is_none());
-        let fields: Vec<&str> = t.unknowns.iter().map(|u| u.field.as_str()).collect();
-        assert_eq!(fields, vec!["parent", "storage_account", "subnet"]);
-        assert_eq!(ctx.warnings.len(), 3);
-        assert!(
-            ctx.warnings
-                .iter()
-                .all(|w| w.level == Level::Warning && w.code == "dangling-reference")
+        // A NIC in a subnet the template does not deploy is kept, in an external subnet
+        // named by its id, whose properties are unknown.
+        assert_eq!(t.network_interfaces[0].subnet, "corp/s");
+        let corp = t
+            .virtual_networks
+            .iter()
+            .find(|v| v.name == "corp")
+            .unwrap();
+        assert!(corp.external && corp.subnets[0].external);
+        let fields: Vec<(&str, &str)> = t
+            .unknowns
+            .iter()
+            .map(|u| (u.resource.as_str(), u.field.as_str()))
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("private-dns-zone-link/z/l", "parent"),
+                ("workspace/ws", "storage_account"),
+                ("vnet/corp", "*"),
+                ("subnet/corp/s", "*")
+            ]
         );
+        let codes: Vec<&str> = ctx.warnings.iter().map(|w| w.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            vec![
+                "dangling-reference",
+                "dangling-reference",
+                "external-subnet"
+            ]
+        );
+        assert!(ctx.warnings.iter().all(|w| w.level == Level::Warning));
         assert!(moat_model::validate(&t).is_empty());
     }
 

@@ -385,6 +385,9 @@ fn network_restricted_with_its_parameters() {
             ("key vaults", 1),
             ("container registries", 1),
             ("application insights", 1),
+            ("external virtual networks", 1),
+            ("external subnets", 1),
+            ("private endpoints", 5),
             ("private dns zones", 8),
         ]
     );
@@ -399,11 +402,43 @@ fn network_restricted_with_its_parameters() {
         ]
     );
     // The five endpoints (vault, registry, blob, file, workspace) sit in a subnet of the
-    // prerequisite VNet, which this template does not deploy; the eight zones link to it.
+    // prerequisite VNet, which this template does not deploy (its id is built from the
+    // `vnetName` and `subnetName` parameters): they are kept, in that subnet, external, their
+    // addresses unknown; the eight zones link to its VNet.
+    let mut pes: Vec<(&str, &str)> = t
+        .private_endpoints
+        .iter()
+        .map(|p| (p.subnet.as_str(), p.group_id.as_str()))
+        .collect();
+    pes.sort();
+    let subnet = "GET-PREREQ-vnetName/GET-PREREQ-subnetName";
+    assert_eq!(
+        pes,
+        vec![
+            (subnet, "amlworkspace"),
+            (subnet, "blob"),
+            (subnet, "file"),
+            (subnet, "registry"),
+            (subnet, "vault")
+        ]
+    );
+    assert_eq!(
+        moat_model::external::list(t),
+        vec![
+            "vnet/GET-PREREQ-vnetName",
+            "subnet/GET-PREREQ-vnetName/GET-PREREQ-subnetName"
+        ]
+    );
     let f = unknown_fields(t);
     assert_eq!(
-        (count(&f, "subnet"), count(&f, "vnet_links"), f.len()),
-        (5, 8, 15)
+        (
+            count(&f, "subnet"),
+            count(&f, "*"),
+            count(&f, "ip_address"),
+            count(&f, "vnet_links"),
+            f.len()
+        ),
+        (0, 2, 5, 8, 17)
     );
     assert_eq!(l.warnings.len(), 14);
     assert!(
@@ -427,8 +462,21 @@ fn network_restricted_without_parameters_and_its_prerequisites() {
     let l = import(&format!("{RESTRICTED}azuredeploy.json"), &[]);
     assert_eq!(l.topology.private_dns_zones.len(), 8);
     assert_eq!(l.topology.workspaces.len(), 1);
+    // The endpoints' subnet id is built from parameters without values: its VNet and subnet
+    // names are unknown parts, and the endpoints sit in that one external subnet, their
+    // addresses unknown.
     let f = unknown_fields(&l.topology);
-    assert_eq!((count(&f, "name"), f.len()), (19, 34));
+    assert_eq!(
+        (
+            count(&f, "name"),
+            count(&f, "*"),
+            count(&f, "ip_address"),
+            f.len()
+        ),
+        (19, 2, 5, 36)
+    );
+    assert_eq!(l.topology.virtual_networks.len(), 1);
+    assert!(l.topology.virtual_networks[0].external);
 
     let l = import(
         &format!("{RESTRICTED}prereqs/prereq.azuredeploy.json"),

@@ -531,6 +531,12 @@ fn private_endpoints_zones_and_resolvers() {
                 "blob",
                 ConnectionState::Approved
             ),
+            (
+                "pe-external",
+                "keyvault/acme-kv".into(),
+                "vault",
+                ConnectionState::Approved
+            ),
         ]
     );
     assert_eq!(
@@ -543,16 +549,20 @@ fn private_endpoints_zones_and_resolvers() {
     // Static address from ipConfigurations; the others allocated by finalize.
     assert_eq!(t.private_endpoints[1].ip_address, Some(ip("10.0.2.10")));
     assert_eq!(t.private_endpoints[0].ip_address, Some(ip("10.0.2.4")));
-    // The endpoint into a subnet outside the template is recorded and warned about.
+    // The endpoint into a subnet outside the template (an existing subnet passed as a
+    // parameter) is kept, in an external subnet named by the id, its address unknown, and
+    // warned about (issue 8: "what the deployment puts into it still exists").
+    assert_eq!(t.private_endpoints[3].subnet, "corp/pe");
+    assert_eq!(t.private_endpoints[3].ip_address, None);
+    assert!(moat_model::external::is_external_subnet(t, "corp/pe"));
     assert!(
-        t.unknowns
-            .iter()
-            .any(|u| u.resource == "private-endpoint/pe-external" && u.field == "subnet")
+        t.is_unknown("private-endpoint/pe-external", "ip_address")
+            .is_some()
     );
     assert!(
         l.warnings
             .iter()
-            .any(|w| w.code == "dangling-reference" && w.message.contains("pe-external"))
+            .any(|w| w.code == "external-subnet" && w.message.contains("pe-external"))
     );
     // A target type the model does not cover: unmodelled, with a warning.
     assert!(

@@ -188,6 +188,21 @@ impl Engine<'_> {
                         .get(nic_name)
                         .ok_or_else(|| missing("network interface", nic_name))?;
                     let nic = &t.network_interfaces[ni];
+                    if nic.private_ip_address.is_none()
+                        && moat_model::external::is_external_subnet(t, &nic.subnet)
+                    {
+                        // In an external subnet: placed there, its address unknown.
+                        return Ok(Place::Subnet {
+                            subnet: nic.subnet.clone(),
+                            src: AddrSet::none(),
+                            nic: Some(ni),
+                            egress: Egress::Unknown(format!(
+                                "the egress of external subnet {}",
+                                nic.subnet
+                            )),
+                            label: format!("VM {name} (in external subnet {})", nic.subnet),
+                        });
+                    }
                     let ip = nic
                         .private_ip_address
                         .ok_or_else(|| PlaceError(format!("NIC {nic_name} has no address")))?;
@@ -443,6 +458,14 @@ impl Engine<'_> {
                     .virtual_networks
                     .get(&vnet)
                     .map(|&i| &self.t.virtual_networks[i]);
+                if v.is_some_and(|v| v.external) {
+                    // Its DNS servers are unknown: Azure DNS or any custom server.
+                    return Resolver::Undescribed {
+                        what: format!(
+                            "the DNS of VNet {vnet} (not declared by the input: its DNS servers are unknown)"
+                        ),
+                    };
+                }
                 match v.and_then(|v| v.dns_servers.first()) {
                     Some(&ip) if ip == moat_net::dns::AZURE_DNS => Resolver::AzureDns { vnet },
                     Some(&ip) => Resolver::Server(ip),

@@ -141,6 +141,9 @@ struct Target {
     /// project's hub, an online endpoint's workspace (scoring enters through the workspace
     /// private endpoint, seed 004).
     served_by: Option<Address>,
+    /// The external subnet the target sits in (a compute or subnet the input refers to but
+    /// does not declare): what reaches it is unknown.
+    external_subnet: Option<String>,
 }
 
 struct Walk<'e, 't> {
@@ -1904,6 +1907,7 @@ fn target(e: &Engine, to: &Address) -> Result<Target, String> {
         ip: None,
         tag: None,
         served_by: None,
+        external_subnet: None,
     };
     Ok(match to {
         Address::Internet => Target {
@@ -1914,6 +1918,7 @@ fn target(e: &Engine, to: &Address) -> Result<Target, String> {
             ip: None,
             tag: None,
             served_by: None,
+            external_subnet: None,
         },
         Address::Ip(ip) => Target {
             label: ip.to_string(),
@@ -1923,6 +1928,7 @@ fn target(e: &Engine, to: &Address) -> Result<Target, String> {
             ip: Some(*ip),
             tag: None,
             served_by: None,
+            external_subnet: None,
         },
         Address::Tag(tag) => Target {
             label: format!("service tag {tag}"),
@@ -1932,6 +1938,7 @@ fn target(e: &Engine, to: &Address) -> Result<Target, String> {
             ip: None,
             tag: Some(tag.clone()),
             served_by: None,
+            external_subnet: None,
         },
         Address::Fqdn(f) => Target {
             label: f.clone(),
@@ -1941,6 +1948,7 @@ fn target(e: &Engine, to: &Address) -> Result<Target, String> {
             ip: None,
             tag: None,
             served_by: None,
+            external_subnet: None,
         },
         Address::Subnet { vnet, subnet } => {
             let key = format!("{vnet}/{subnet}");
@@ -1963,6 +1971,7 @@ fn target(e: &Engine, to: &Address) -> Result<Target, String> {
                 ip,
                 tag: None,
                 served_by: None,
+                external_subnet: s.external.then(|| key.clone()),
             }
         }
         Address::Resource { kind, name, sub } => match kind {
@@ -2062,6 +2071,7 @@ fn target(e: &Engine, to: &Address) -> Result<Target, String> {
                     ip: Some(ip),
                     tag: None,
                     served_by: None,
+                    external_subnet: None,
                 }
             }
             Kind::Compute | Kind::Aks => {
@@ -2258,6 +2268,7 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
         let vnet = dst_subnet.split('/').next().unwrap_or_default().to_string();
         return w.deliver_private(ip, &vnet, &src, None);
     }
+    external_ends(w, place, tg)?;
     // Name resolution from the source's place.
     let dst = match (&tg.fqdn, tg.ip, &tg.tag) {
         (Some(f), _, _) => {
@@ -2577,6 +2588,45 @@ fn public_set(e: &Engine, owner: Option<&Address>, fqdn: &str, near: Option<&str
         tag
     };
     e.space.endpoint(tag, region.as_deref(), fqdn)
+}
+
+/// A flow from or to an external subnet (one the input refers to but does not declare): its
+/// addresses, NSG, route table and DNS are unknown, so is every verdict that leaves or
+/// enters it.
+fn external_ends(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
+    let external = |s: &str| {
+        w.e.ix
+            .subnets
+            .get(s)
+            .is_some_and(|&(v, i)| w.t().virtual_networks[v].subnets[i].external)
+    };
+    if let Place::Subnet { subnet, label, .. } = place
+        && external(subnet)
+    {
+        w.touch(format!("subnet/{subnet}"));
+        return w.unknown(
+            "source",
+            label.clone(),
+            "SOURCE_EXTERNAL",
+            format!("subnet {subnet} is not declared by the input: its addresses, NSG, routes and DNS are unknown"),
+            None,
+            format!("the properties of subnet {subnet} (give its template, or a live export)"),
+        );
+    }
+    if let Some(subnet) = tg.external_subnet.as_deref() {
+        w.touch(format!("subnet/{subnet}"));
+        return w.unknown(
+            "destination",
+            tg.label.clone(),
+            "DEST_EXTERNAL",
+            format!(
+                "subnet {subnet} is not declared by the input: its addresses and NSG are unknown"
+            ),
+            None,
+            format!("the properties of subnet {subnet} (give its template, or a live export)"),
+        );
+    }
+    Ok(())
 }
 
 /// Whether an unresolved NSG rule comes after the rule that decided a hop, so it cannot

@@ -138,6 +138,13 @@ fn allocate(t: &mut Topology) -> Vec<Problem> {
         }
     }
     let mut problems = Vec::new();
+    // What sits in an external subnet has an address Azure picked from prefixes the input
+    // does not give: it stays unknown.
+    let known = |subnet: &str| -> bool {
+        ix.subnets
+            .get(subnet)
+            .is_some_and(|&(v, s)| !t.virtual_networks[v].subnets[s].external)
+    };
     let prefixes = |subnet: &str| -> Vec<IpNet> {
         ix.subnets
             .get(subnet)
@@ -169,9 +176,23 @@ fn allocate(t: &mut Topology) -> Vec<Problem> {
         at: at.clone(),
         field: Some("subnet".into()),
     };
+    let mut open = Vec::new();
+    let unknown_ip = |resource: String, field: &str, subnet: &str, at: &crate::Provenance| {
+        crate::topology::Unknown {
+            resource,
+            field: field.into(),
+            reason: format!(
+                "it sits in subnet `{subnet}`, which the input does not declare: Azure picks the address from prefixes moat does not know"
+            ),
+            at: at.clone(),
+        }
+    };
     let mut nics = std::mem::take(&mut t.network_interfaces);
     for n in nics.iter_mut().filter(|n| n.private_ip_address.is_none()) {
-        if ix.subnets.contains_key(&n.subnet) {
+        if !known(&n.subnet) && ix.subnets.contains_key(&n.subnet) {
+            let r = format!("nic/{}", n.name);
+            open.push(unknown_ip(r, "private_ip_address", &n.subnet, &n.at));
+        } else if known(&n.subnet) {
             n.private_ip_address = next(&n.subnet, &mut used);
             if n.private_ip_address.is_none() {
                 problems.push(full("network interface", &n.name, &n.subnet, &n.at));
@@ -181,7 +202,10 @@ fn allocate(t: &mut Topology) -> Vec<Problem> {
     t.network_interfaces = nics;
     let mut pes = std::mem::take(&mut t.private_endpoints);
     for p in pes.iter_mut().filter(|p| p.ip_address.is_none()) {
-        if ix.subnets.contains_key(&p.subnet) {
+        if !known(&p.subnet) && ix.subnets.contains_key(&p.subnet) {
+            let r = format!("private-endpoint/{}", p.name);
+            open.push(unknown_ip(r, "ip_address", &p.subnet, &p.at));
+        } else if known(&p.subnet) {
             p.ip_address = next(&p.subnet, &mut used);
             if p.ip_address.is_none() {
                 problems.push(full("private endpoint", &p.name, &p.subnet, &p.at));
@@ -196,12 +220,13 @@ fn allocate(t: &mut Topology) -> Vec<Problem> {
             .iter_mut()
             .filter(|e| e.ip_address.is_none())
         {
-            if ix.subnets.contains_key(&e.subnet) {
+            if known(&e.subnet) {
                 e.ip_address = next(&e.subnet, &mut used);
             }
         }
     }
     t.dns_resolvers = resolvers;
+    t.unknowns.extend(open);
     problems
 }
 

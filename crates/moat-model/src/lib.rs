@@ -19,6 +19,7 @@ pub mod clients;
 pub mod deps;
 pub mod diag;
 pub mod enums;
+pub mod external;
 pub mod finalize;
 pub mod firewall;
 pub mod ml;

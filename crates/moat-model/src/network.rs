@@ -35,6 +35,11 @@ pub struct VirtualNetwork {
     pub peerings: Vec<Peering>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// Referred to but not declared by the input (an existing VNet named by an id, a
+    /// parameter or a data source): its address space, DNS servers, peerings and the subnets
+    /// the input does not name are unknown, and decisions that read them are unknown.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub external: bool,
     #[serde(
         rename = "$at",
         default,
@@ -49,7 +54,7 @@ pub struct VirtualNetwork {
 #[serde(deny_unknown_fields)]
 pub struct Subnet {
     pub name: String,
-    /// Address prefixes (usually one).
+    /// Address prefixes (usually one); empty for an external subnet, whose prefixes are unknown.
     #[serde(deserialize_with = "comma_list::deserialize")]
     #[schemars(with = "Vec<String>")]
     pub address_prefixes: Vec<IpNetStr>,
@@ -77,6 +82,11 @@ pub struct Subnet {
     /// Default outbound access to the internet (false = private subnet).
     #[serde(default = "yes")]
     pub default_outbound_access: bool,
+    /// Referred to but not declared by the input (an existing subnet passed by id, parameter
+    /// or data source): every property above is unknown, whatever it reads, and so is the
+    /// address of anything placed in it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub external: bool,
     #[serde(
         rename = "$at",
         default,

@@ -268,7 +268,15 @@ impl Topology {
 
     /// Counts of resources per kind, in a stable order, omitting empty kinds.
     pub fn counts(&self) -> Vec<(&'static str, usize)> {
-        let subnets: usize = self.virtual_networks.iter().map(|v| v.subnets.len()).sum();
+        // External elements are referred to, not declared: counted apart.
+        let declared = |v: &&crate::network::VirtualNetwork| !v.external;
+        let vnets = self.virtual_networks.iter().filter(declared).count();
+        let subnets = |external: bool| -> usize {
+            self.virtual_networks
+                .iter()
+                .map(|v| v.subnets.iter().filter(|s| s.external == external).count())
+                .sum()
+        };
         let nsg_rules: usize = self
             .network_security_groups
             .iter()
@@ -296,8 +304,13 @@ impl Topology {
                 "monitor private link scopes",
                 self.monitor_private_link_scopes.len(),
             ),
-            ("virtual networks", self.virtual_networks.len()),
-            ("subnets", subnets),
+            ("virtual networks", vnets),
+            ("subnets", subnets(false)),
+            (
+                "external virtual networks",
+                self.virtual_networks.len() - vnets,
+            ),
+            ("external subnets", subnets(true)),
             (
                 "network security groups",
                 self.network_security_groups.len(),

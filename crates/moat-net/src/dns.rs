@@ -231,7 +231,21 @@ impl<'t> Dns<'t> {
             })
             .collect();
         for pe in &t.private_endpoints {
-            let Some(ip) = pe.ip_address else { continue };
+            // An endpoint whose address is unknown (it sits in an external subnet) still
+            // writes its records: the name exists, its address is unknown.
+            let (values, source) = match pe.ip_address {
+                Some(ip) => (
+                    vec![ip.to_string()],
+                    format!("zone group of private endpoint {}", pe.name),
+                ),
+                None => (
+                    Vec::new(),
+                    format!(
+                        "zone group of private endpoint {}, whose address is unknown: its subnet {} is not declared by the input",
+                        pe.name, pe.subnet
+                    ),
+                ),
+            };
             for zref in &pe.dns_zone_group {
                 let Some(&zi) = ix.private_dns_zones.get(zref) else {
                     continue;
@@ -242,8 +256,8 @@ impl<'t> Dns<'t> {
                         records[zi].push(Record {
                             name: lower(&n.record),
                             kind: RecordType::A,
-                            values: vec![ip.to_string()],
-                            source: format!("zone group of private endpoint {}", pe.name),
+                            values: values.clone(),
+                            source: source.clone(),
                         });
                     }
                 }
@@ -414,8 +428,18 @@ impl<'t> Dns<'t> {
                         };
                     }
                     None => {
+                        Self::step(
+                            steps,
+                            &here,
+                            name,
+                            format!("unknown address in linked zone {zkey} ({})", r.source),
+                            "DNS_PRIVATE_UNKNOWN",
+                        );
                         return Answer::Unknown {
-                            why: format!("record {} in zone {zkey} holds no address", r.name),
+                            why: format!(
+                                "record {} in zone {zkey} holds no known address ({})",
+                                r.name, r.source
+                            ),
                         };
                     }
                 },

@@ -16,6 +16,9 @@ pub struct Inventory<'a> {
     pub counts: Vec<Count>,
     pub workspaces: Vec<WorkspacePosture>,
     pub registries: Vec<RegistryPosture>,
+    /// Elements the input refers to but does not declare (`vnet/hub`, `subnet/hub/pe`): they
+    /// exist, their properties are unknown.
+    pub external: Vec<String>,
     /// Values the importer could not resolve.
     pub unknowns: &'a [Unknown],
     /// Resource types present but not modelled, with how many of each.
@@ -69,8 +72,13 @@ fn endpoints_to(t: &Topology, pred: impl Fn(&Address) -> bool) -> Vec<String> {
         .iter()
         .filter(|p| pred(&p.target))
         .map(|p| {
+            let external = if moat_model::external::is_external_subnet(t, &p.subnet) {
+                " (external subnet, address unknown)"
+            } else {
+                ""
+            };
             format!(
-                "{} [{}] in {} ({})",
+                "{} [{}] in {}{external} ({})",
                 p.name, p.group_id, p.subnet, p.connection_state
             )
         })
@@ -254,6 +262,7 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
         counts,
         workspaces,
         registries,
+        external: moat_model::external::list(t),
         unknowns: &t.unknowns,
         unmodelled,
     }
@@ -322,6 +331,20 @@ pub fn render_text(inv: &Inventory, style: Style) -> String {
         }
         let _ = writeln!(o, "  storage     {}", r.managed_storage);
         let _ = writeln!(o, "  acr         {}", r.managed_acr);
+    }
+    if !inv.external.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "{}",
+            style.warn(&format!(
+                "External: referred to, not declared ({}); their properties are unknown",
+                inv.external.len()
+            ))
+        );
+        for e in &inv.external {
+            let _ = writeln!(o, "  {e}");
+        }
     }
     if !inv.unknowns.is_empty() {
         let _ = writeln!(o);

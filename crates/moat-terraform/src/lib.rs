@@ -415,7 +415,7 @@ pub(crate) fn finish(
         if mapping_failed && p.code == "dangling-reference" {
             continue;
         }
-        if is_external(&p, &mapped.external, &mapped.stub_vnets) {
+        if is_external(&p, &mapped.external) {
             // Already recorded as an unknown and warned about where the reference was read.
             continue;
         }
@@ -452,24 +452,13 @@ pub(crate) fn finish(
 }
 
 /// Whether a validation problem is about a resource outside the configuration.
-fn is_external(
-    p: &moat_model::Problem,
-    external: &std::collections::HashSet<String>,
-    stubs: &std::collections::HashSet<String>,
-) -> bool {
+fn is_external(p: &moat_model::Problem, external: &std::collections::HashSet<String>) -> bool {
     let named = p.message.split('`').nth(1).unwrap_or("");
-    match p.code {
-        "dangling-reference" => {
-            external.contains(named)
-                || named
-                    .split_once('/')
-                    .is_some_and(|(v, _)| external.contains(v))
-        }
-        "subnet-outside-vnet" => stubs
-            .iter()
-            .any(|v| p.message.contains(&format!("VNet `{v}`"))),
-        _ => false,
-    }
+    p.code == "dangling-reference"
+        && (external.contains(named)
+            || named
+                .split_once('/')
+                .is_some_and(|(v, _)| external.contains(v)))
 }
 
 fn problem(p: &moat_model::Problem) -> Diagnostic {

@@ -342,11 +342,18 @@ fn unknowns_and_external_references_are_located_warnings() {
     assert!(admin.reason.contains("admin_object_id"));
     assert!(admin.at.file.ends_with("variables.tf"));
     assert_eq!(admin.at.line, 42);
-    // An endpoint in a subnet outside the configuration: kept, its subnet unknown, a warning.
+    // An endpoint in a subnet outside the configuration: kept, in an external subnet whose
+    // properties are unknown, its address unknown, a warning.
     let hub = pe(t, "contoso-ml-acr-hub-pe");
     assert_eq!(hub.subnet, "hub-vnet/shared-pe");
+    assert!(moat_model::external::is_external_subnet(
+        t,
+        "hub-vnet/shared-pe"
+    ));
+    assert!(t.is_unknown("subnet/hub-vnet/shared-pe", "*").is_some());
+    assert!(hub.ip_address.is_none());
     assert!(
-        t.is_unknown("private-endpoint/contoso-ml-acr-hub-pe", "subnet")
+        t.is_unknown("private-endpoint/contoso-ml-acr-hub-pe", "ip_address")
             .is_some()
     );
     let w: Vec<String> = l.warnings.iter().map(|d| d.to_string()).collect();

@@ -18,16 +18,16 @@ pub fn undecided(
     u: &Unknown,
     at: &Provenance,
 ) -> Finding {
-    let mut f = Finding::new(
-        doc,
-        resource,
+    let message = if u.field == moat_model::external::ALL_FIELDS {
+        // An external element: the reason names it and what is unknown of it.
+        format!("cannot confirm that {what}: {}", u.reason)
+    } else {
         format!(
             "cannot confirm that {what}: {} is not known ({})",
             u.field, u.reason
-        ),
-        doc.fix,
-        at,
-    );
+        )
+    };
+    let mut f = Finding::new(doc, resource, message, doc.fix, at);
     f.severity = Severity::Warning.min(doc.severity);
     f
 }

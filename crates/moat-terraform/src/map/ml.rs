@@ -286,7 +286,7 @@ impl Mapper<'_> {
                 .u32_of(&sc, "max_node_count", &res, "max_nodes")
                 .unwrap_or(1);
         }
-        let subnet = self.subnet_ref(o, "subnet_resource_id", &res, "subnet");
+        let subnet = self.placement_subnet(o, "subnet_resource_id", &res, "subnet");
         let enable_node_public_ip = self
             .b(o, "node_public_ip_enabled", &res, "enable_node_public_ip")
             .unwrap_or(true);
@@ -343,7 +343,7 @@ impl Mapper<'_> {
                     self.consumed[ki] = true;
                     let aks = self.recs[ki].obj.clone();
                     if let Some(pool) = blocks_of(&aks, "default_node_pool").into_iter().next() {
-                        subnet = self.subnet_ref(&pool, "vnet_subnet_id", &res, "subnet");
+                        subnet = self.placement_subnet(&pool, "vnet_subnet_id", &res, "subnet");
                         node_count = self.u32_of(&pool, "node_count", &res, "node_count");
                     }
                 }

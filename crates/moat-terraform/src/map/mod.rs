@@ -4,7 +4,9 @@
 //! resources of the configuration, given for existing ones), parsed back into the names the
 //! model uses. An id the configuration does not declare names a resource outside it: the
 //! model keeps the name, the field is recorded as unknown, and a warning says so; validation
-//! then does not treat the dangling name as an error. Values that are unknown are recorded in
+//! then does not treat the dangling name as an error. A subnet a resource is placed in (read
+//! through a data source, given as a variable) becomes an external subnet of the model
+//! ([`moat_model::external`]), as in the other importers. Values that are unknown are recorded in
 //! `Topology::unknowns` with the place they arose.
 //!
 //! Mapping runs in three passes so that containers exist before what attaches to them:
@@ -12,6 +14,7 @@
 //! records and what only needs names; (3) associations and resources that refer to subnets.
 
 mod azapi;
+mod external;
 mod ml;
 mod net;
 mod posture;
@@ -37,8 +40,6 @@ pub struct Mapped {
     pub errors: Vec<Diagnostic>,
     /// Names (as the model writes them) of resources outside the configuration.
     pub external: HashSet<String>,
-    /// VNets that hold declared subnets but are themselves outside the configuration.
-    pub stub_vnets: HashSet<String>,
     /// Pointers of elements whose validation problems stem from unknown values (warnings).
     pub soft: HashSet<String>,
 }
@@ -60,7 +61,6 @@ pub struct Mapper<'a> {
     pub warnings: Vec<Diagnostic>,
     pub errors: Vec<Diagnostic>,
     pub external: HashSet<String>,
-    pub stub_vnets: HashSet<String>,
     pub soft: HashSet<String>,
     /// Lower-cased ids of declared managed resources (and inline subnets) -> record index.
     declared: HashMap<String, usize>,
@@ -129,7 +129,6 @@ pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Ma
         warnings: m.warnings,
         errors: m.errors,
         external: m.external,
-        stub_vnets: m.stub_vnets,
         soft: m.soft,
     }
 }
@@ -189,7 +188,6 @@ impl<'a> Mapper<'a> {
             warnings: Vec::new(),
             errors: Vec::new(),
             external: HashSet::new(),
-            stub_vnets: HashSet::new(),
             soft: HashSet::new(),
             declared,
             declared_ids,

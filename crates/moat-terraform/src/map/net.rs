@@ -195,6 +195,7 @@ impl Mapper<'_> {
             subnets,
             peerings: Vec::new(),
             tags,
+            external: false,
             at: at(o),
         });
         true
@@ -310,6 +311,7 @@ impl Mapper<'_> {
             private_endpoint_network_policies: policies
                 .unwrap_or(PrivateEndpointNetworkPolicies::Disabled),
             default_outbound_access,
+            external: false,
             at: at(o),
         }
     }
@@ -329,36 +331,22 @@ impl Mapper<'_> {
             Some(i) => i,
             None => {
                 // The subnet is declared in a VNet the configuration does not declare: keep it,
-                // in a VNet whose address space is unknown.
-                let reason = format!(
-                    "VNet `{vnet}` is not declared in the configuration; its address space is unknown"
-                );
-                self.unknown_at(
-                    &format!("vnet/{vnet}"),
-                    "address_space",
-                    reason.clone(),
-                    &o.loc,
-                );
+                // in an external VNet.
                 self.warn(
                     "external-reference",
-                    format!("subnet `{}` is declared in {reason}", s.name),
+                    format!(
+                        "subnet `{}` is declared in VNet `{vnet}`, which the configuration does not declare; its address space is unknown",
+                        s.name
+                    ),
                     &o.loc,
                     None,
                 );
-                self.stub_vnets.insert(vnet.clone());
-                let mut p = at(o);
-                p.pointer = format!("{} (VNet {vnet}, not declared)", o.addr);
-                self.t.virtual_networks.push(VirtualNetwork {
-                    name: vnet.clone(),
-                    region: None,
-                    address_space: Vec::new(),
-                    dns_servers: Vec::new(),
-                    subnets: Vec::new(),
-                    peerings: Vec::new(),
-                    tags: Default::default(),
-                    at: p,
-                });
-                self.t.virtual_networks.len() - 1
+                moat_model::external::vnet(
+                    &mut self.t,
+                    &vnet,
+                    &format!("subnet `{}` of `{}` is declared in it", s.name, o.addr),
+                    &at(o),
+                )
             }
         };
         self.t.virtual_networks[vi].subnets.push(s);
@@ -974,7 +962,7 @@ impl Mapper<'_> {
             .cloned();
         let (subnet, private_ip_address, public_ip) = match primary {
             Some(ipc) => {
-                let subnet = self.subnet_ref(&ipc, "subnet_id", &res, "subnet");
+                let subnet = self.placement_subnet(&ipc, "subnet_id", &res, "subnet");
                 let stat = self
                     .s(
                         &ipc,

@@ -508,7 +508,7 @@ impl Mapper<'_> {
     pub(super) fn private_endpoint(&mut self, o: &ResObj) -> bool {
         let name = self.name(o, "private-endpoint");
         let res = format!("private-endpoint/{name}");
-        let subnet = match self.subnet_ref(o, "subnet_id", &res, "subnet") {
+        let subnet = match self.placement_subnet(o, "subnet_id", &res, "subnet") {
             Some(s) => s,
             None => self.placeholder(&format!("{UNKNOWN}/{UNKNOWN}")),
         };

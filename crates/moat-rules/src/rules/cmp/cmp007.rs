@@ -1,7 +1,11 @@
 //! CMP007 compute-ip-shortage.
 
+use crate::rules::util_items::undecided;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use ipnet::IpNet;
+
+/// Usable addresses of the smallest subnet Azure allows (a /29, less the 5 it reserves).
+const SMALLEST_USABLE: u64 = 3;
 
 /// The rule.
 pub struct Cmp007;
@@ -75,6 +79,20 @@ impl Rule for Cmp007 {
                     parts.push(format!("{nics} network interfaces"));
                 }
                 if need == 0 {
+                    continue;
+                }
+                if s.address_prefixes.is_empty() {
+                    // The prefixes are unknown (an external subnet, or a prefix the input
+                    // leaves open). The smallest subnet Azure allows (/29) has 3 usable
+                    // addresses: up to 3 tenants fit whatever the prefix is.
+                    let resource = format!("subnet/{key}");
+                    let u = t
+                        .is_unknown(&resource, "address_prefixes")
+                        .filter(|_| need > SMALLEST_USABLE);
+                    if let Some(u) = u {
+                        let what = format!("subnet {key} has room for {}", parts.join(", "));
+                        out.push(undecided(&DOC, resource, &what, u, &s.at));
+                    }
                     continue;
                 }
                 let have: u64 = s

@@ -3,6 +3,7 @@
 use crate::rules::util::flow_finding;
 use crate::rules::util_core::vnet_part;
 use crate::rules::util_infra::source_vnet;
+use crate::rules::util_items::undecided;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
@@ -116,8 +117,15 @@ impl Rule for Ws001 {
             if reached {
                 continue;
             }
-            let failures: Vec<_> = traced.into_iter().flatten().collect();
             let resource = to.to_string();
+            // An endpoint in an external subnet: whatever reaches that subnet (its peerings,
+            // gateways, jump boxes) is unknown, so no verdict here can say nobody has a path.
+            if let Some(u) = external_endpoint(cx, &w.name) {
+                let what = format!("a client has a path to private workspace {}", w.name);
+                out.push(undecided(&DOC, resource, &what, u, &w.at));
+                continue;
+            }
+            let failures: Vec<_> = traced.into_iter().flatten().collect();
             match failures.into_iter().next() {
                 Some(t) => {
                     let what = format!("the path from {} to private workspace {} (no client has one)", t.from, w.name);
@@ -134,4 +142,17 @@ impl Rule for Ws001 {
             }
         }
     }
+}
+
+/// The unknown behind a private endpoint of the workspace that sits in an external subnet.
+fn external_endpoint<'t>(cx: &Context<'_, 't>, workspace: &str) -> Option<&'t moat_model::Unknown> {
+    cx.t.private_endpoints
+        .iter()
+        .filter(|p| matches!(&p.target, Address::Resource { kind: Kind::Workspace, name, .. } if name == workspace))
+        .filter(|p| moat_model::external::is_external_subnet(cx.t, &p.subnet))
+        .find_map(|p| {
+            let (v, _) = p.subnet.split_once('/')?;
+            cx.t.is_unknown(&format!("subnet/{}", p.subnet), "*")
+                .or_else(|| cx.t.is_unknown(&format!("vnet/{v}"), "*"))
+        })
 }

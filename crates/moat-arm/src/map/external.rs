@@ -1,0 +1,105 @@
+//! Subnets and VNets a template refers to but does not deploy: an existing subnet passed as
+//! a parameter, an id into another resource group, a subnet added to an existing VNet. They
+//! become external elements of the model ([`moat_model::external`]): what the template puts
+//! into them is kept, and what depends on their unknown properties is unknown.
+
+use super::{F, Kind, MapContext, Payload, Pending, Rec, at, parent_id, partial_of, warning};
+use moat_model::{Provenance, Topology, external};
+use serde_json::Value as Json;
+
+impl Rec {
+    /// A subnet reference (an ARM id). A wholly unknown one (`parameters('subnetId')` without
+    /// a value) is recorded and named by a placeholder key derived from the reference
+    /// (`<subnetId>/<subnetId>`), so the resource placed in it is kept.
+    pub(super) fn subnet_id(&mut self, v: &Json, keys: &[&str], field: &str) -> Option<String> {
+        if let F::Unknown(reason) = at(v, keys)
+            && partial(v, keys).is_none()
+        {
+            self.unknown(field, &reason);
+            let (vnet, subnet) = external::subnet_names(&reason);
+            return Some(format!("{vnet}/{subnet}"));
+        }
+        self.id(v, keys, field)
+    }
+}
+
+/// The partly known text of an unknown id, if it has one.
+fn partial<'a>(v: &'a Json, keys: &[&str]) -> Option<&'a str> {
+    let mut cur = v;
+    for k in keys {
+        cur = super::get(cur, k)?;
+    }
+    partial_of(cur)
+}
+
+/// The model key of the subnet `raw` (an id or a `vnet/subnet` key) refers to: the subnet
+/// the template deploys, or else an external subnet, with a warning saying so.
+pub(super) fn subnet(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    raw: &str,
+    resource: &str,
+    at: &Provenance,
+) -> String {
+    match ctx.resolve(raw, &[Kind::Subnet]) {
+        Ok(tg) => tg.name,
+        Err(e) => {
+            let key = external::subnet_for(t, raw, &format!("{resource} is placed in it"), at);
+            ctx.warnings.push(warning(
+                "external-subnet",
+                format!("{resource}: subnet: {e}; it is read as the external subnet `{key}`, whose prefixes, NSG, routes and DNS are unknown"),
+                at,
+                Some("give the subnet's template (or a live export of it) to have it analysed".into()),
+            ));
+            key
+        }
+    }
+}
+
+/// A subnet declared in a VNet the template does not deploy (a subnet added to an existing
+/// VNet): kept, in an external VNet. Returns the pending child back when it is not one.
+pub(super) fn subnet_of_existing_vnet(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    pd: Pending,
+) -> Option<Pending> {
+    let Payload::Subnet(s) = pd.payload else {
+        return Some(pd);
+    };
+    let vnet = parent_id(&pd.res.id)
+        .and_then(|p| p.rsplit('/').next().map(str::to_string))
+        .filter(|v| !v.is_empty())
+        .or_else(|| pd.res.name.rsplit_once('/').map(|(v, _)| v.to_string()))
+        .unwrap_or_default();
+    if vnet.is_empty() || vnet.contains('⟨') {
+        // Its VNet's name is unknown: it may be a VNet the template declares under a name it
+        // cannot resolve, not one outside it.
+        return Some(Pending {
+            payload: Payload::Subnet(s),
+            ..pd
+        });
+    }
+    let why = format!("subnet `{}` is declared in it", s.name);
+    let vi = external::vnet(t, &vnet, &why, &pd.res.at);
+    let v = &mut t.virtual_networks[vi];
+    let full = format!("{}/{}", v.name, s.name);
+    ctx.warnings.push(warning(
+        "external-vnet",
+        format!(
+            "subnet `{full}` is declared in VNet `{}`, which the template does not deploy; the VNet is external: its address space, DNS servers and peerings are unknown",
+            v.name
+        ),
+        &pd.res.at,
+        None,
+    ));
+    match v
+        .subnets
+        .iter()
+        .position(|x| x.name.eq_ignore_ascii_case(&s.name))
+    {
+        Some(j) => v.subnets[j] = s,
+        None => v.subnets.push(s),
+    }
+    ctx.register(&pd.res.id, Kind::Subnet, &full);
+    None
+}

@@ -1,0 +1,152 @@
+//! Resources a deployment refers to but does not declare. Issue 8, item 3: "A resource that
+//! is referenced but not declared (an existing subnet passed as a parameter or read through a
+//! data source, a zone in another subscription) becomes an *external* element with unknown
+//! properties, and what the deployment puts into it (a private endpoint in that subnet) still
+//! exists and is analysed." And the behaviour it replaces: "An ARM private endpoint placed in
+//! `parameters('subnetId')` (an existing subnet, the common case in enterprise templates) is
+//! dropped as a dangling reference, and the workspace gets WS001 + WS004."
+//!
+//! The same deployment is written three ways (an ARM template, a Terraform configuration, a
+//! live export); in each, the workspace's only private endpoint sits in a subnet the input
+//! does not declare.
+
+use moat_engine::trace::{Query, trace};
+use moat_engine::{Engine, Verdict};
+use moat_model::address::{Address, Kind};
+use moat_model::{Topology, external};
+use moat_packets::Protocol;
+use moat_rules::Severity;
+use moat_rules::check::{Selection, run};
+use std::path::{Path, PathBuf};
+
+fn data(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/external")
+        .join(p)
+}
+
+fn load(path: &Path, opts: moat_ingest::Options) -> Topology {
+    match moat_ingest::load_opts(path, &opts) {
+        Ok(l) => l.topology,
+        Err(e) => panic!("{} does not load: {:#?}", path.display(), e.diagnostics),
+    }
+}
+
+fn verdict(t: &Topology, from: Address, to: Address) -> Verdict {
+    let e = Engine::for_topology(t, None).expect("engine");
+    let q = Query {
+        from,
+        to,
+        protocol: Protocol::TCP,
+        port: 443,
+    };
+    trace(&e, &q).expect("trace").verdict
+}
+
+/// (code, severity) of every finding of `codes`.
+fn findings(t: &Topology, codes: &[&str]) -> Vec<(String, Severity)> {
+    let e = Engine::for_topology(t, None).expect("engine");
+    let cx = moat_rules::Context::new(&e);
+    run(&cx, &Selection::default())
+        .into_iter()
+        .filter(|f| codes.contains(&f.code))
+        .map(|f| (f.code.to_string(), f.severity))
+        .collect()
+}
+
+fn ws() -> Address {
+    Address::resource(Kind::Workspace, "ws")
+}
+
+fn vm() -> Address {
+    Address::resource(Kind::Vm, "jumpbox")
+}
+
+/// The private endpoint is kept, in the external subnet `subnet`, its address unknown.
+fn endpoint_kept_in(t: &Topology, subnet: &str) {
+    assert_eq!(t.private_endpoints.len(), 1, "{:#?}", t.private_endpoints);
+    let pe = &t.private_endpoints[0];
+    assert_eq!((pe.name.as_str(), pe.subnet.as_str()), ("ws-pe", subnet));
+    assert_eq!(pe.ip_address, None);
+    assert!(
+        t.is_unknown("private-endpoint/ws-pe", "ip_address")
+            .is_some()
+    );
+    assert!(external::is_external_subnet(t, subnet));
+    let (v, _) = subnet.split_once('/').unwrap();
+    assert!(
+        external::list(t).contains(&format!("subnet/{subnet}"))
+            && external::list(t).contains(&format!("vnet/{v}")),
+        "{:?}",
+        external::list(t)
+    );
+}
+
+/// What reaches the workspace depends on the endpoint's unknown address: unknown, never
+/// allowed or denied; what does not depend on it (the internet, refused by the disabled
+/// public access) stays decided.
+fn verdicts_rest_on_the_unknown_subnet(t: &Topology) {
+    assert_eq!(verdict(t, vm(), ws()), Verdict::Unknown);
+    assert_eq!(verdict(t, Address::Internet, ws()), Verdict::Denied);
+}
+
+/// No WS001 or WS004 error: WS004 (no private endpoint) does not hold, WS001 cannot be decided.
+fn no_false_errors(t: &Topology) {
+    let f = findings(t, &["WS001", "WS004", "CMP007"]);
+    assert_eq!(f, vec![("WS001".to_string(), Severity::Warning)], "{f:?}");
+}
+
+#[test]
+fn arm_private_endpoint_in_a_subnet_parameter_without_value() {
+    let t = load(
+        &data("pe-in-existing-subnet.json"),
+        moat_ingest::Options::default(),
+    );
+    // Named after the parameter the subnet id comes from.
+    endpoint_kept_in(&t, "<peSubnetId>/<peSubnetId>");
+    verdicts_rest_on_the_unknown_subnet(&t);
+    no_false_errors(&t);
+}
+
+#[test]
+fn arm_private_endpoint_in_an_existing_subnet_named_by_its_id() {
+    let opts = moat_ingest::Options {
+        parameter_values: vec![(
+            "peSubnetId".into(),
+            "/subscriptions/9b2e4a71-3c5d-4f80-a1b2-c3d4e5f60718/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/hub/subnets/endpoints".into(),
+        )],
+        ..Default::default()
+    };
+    let t = load(&data("pe-in-existing-subnet.json"), opts);
+    // Named from the known parts of the id.
+    endpoint_kept_in(&t, "hub/endpoints");
+    verdicts_rest_on_the_unknown_subnet(&t);
+    no_false_errors(&t);
+}
+
+#[test]
+fn live_export_private_endpoint_in_a_subnet_outside_the_export() {
+    let t = load(&data("live-estate.json"), moat_ingest::Options::default());
+    endpoint_kept_in(&t, "hub/endpoints");
+    verdicts_rest_on_the_unknown_subnet(&t);
+    no_false_errors(&t);
+}
+
+#[test]
+fn terraform_compute_in_a_data_source_subnet_and_endpoint_in_a_variable_subnet() {
+    let t = load(&data("terraform"), moat_ingest::Options::default());
+    // The variable has no value: one placeholder subnet named after it.
+    endpoint_kept_in(&t, "<pe_subnet_id>/<pe_subnet_id>");
+    // The compute read through `data.azurerm_subnet` is in that subnet, not "no VNet".
+    let c = &t.computes[0];
+    assert_eq!(c.subnet.as_deref(), Some("hub/training"));
+    assert!(external::is_external_subnet(&t, "hub/training"));
+    // Every flow out of the external subnet depends on its NSG, routes and DNS: unknown.
+    let compute = Address::resource(Kind::Compute, "cpu-cluster");
+    let storage = Address::resource(Kind::Storage, "extstorage");
+    assert_eq!(verdict(&t, compute.clone(), storage), Verdict::Unknown);
+    assert_eq!(verdict(&t, compute, Address::Internet), Verdict::Unknown);
+    assert_eq!(verdict(&t, Address::Internet, ws()), Verdict::Denied);
+    // No client location is declared; the external subnet's VNet may hold one.
+    no_false_errors(&t);
+}

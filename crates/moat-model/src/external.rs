@@ -1,0 +1,259 @@
+//! Elements a deployment refers to but does not declare.
+//!
+//! Enterprise deployments place what they create into networks that exist already: a private
+//! endpoint's subnet is a template parameter, a Terraform data source, an id in another
+//! subscription. Such a VNet or subnet becomes an *external* element of the model: it exists,
+//! so what the deployment puts into it (a private endpoint, a compute, a NIC) is kept and
+//! analysed, but its properties (prefixes, NSG, route table, DNS servers, peerings) are
+//! unknown, recorded once in [`Topology::unknowns`], and every decision that reads them is
+//! unknown. Every importer creates them here, so they look the same whatever the input.
+
+use crate::network::{Subnet, VirtualNetwork};
+use crate::topology::{Topology, Unknown};
+use crate::{Provenance, enums::PrivateEndpointNetworkPolicies};
+
+/// The field recorded for an external element: all of its properties are unknown.
+pub const ALL_FIELDS: &str = "*";
+
+/// The `(vnet, subnet)` names of a subnet a reference points at: the names its id gives
+/// (`/subscriptions/…/virtualNetworks/hub/subnets/pe` → `hub`, `pe`) or its model key gives
+/// (`hub/pe`), or, when neither is known, a stable placeholder derived from the reference
+/// (see [`placeholder`]).
+pub fn subnet_names(reference: &str) -> (String, String) {
+    if let Some((v, s)) = subnet_of_id(reference) {
+        return (v, s);
+    }
+    let r = reference.trim();
+    if let Some((v, s)) = r.split_once('/')
+        && !v.is_empty()
+        && !s.is_empty()
+        && !s.contains('/')
+        && !r.contains(|c: char| c.is_whitespace() || c == '\'' || c == '(')
+    {
+        return (v.to_string(), s.to_string());
+    }
+    let p = placeholder(reference);
+    (p.clone(), p)
+}
+
+/// The VNet and subnet names an ARM subnet id carries, when it is one.
+pub fn subnet_of_id(id: &str) -> Option<(String, String)> {
+    let segs: Vec<&str> = id.trim().trim_matches('/').split('/').collect();
+    let i = segs
+        .iter()
+        .rposition(|s| s.eq_ignore_ascii_case("virtualNetworks"))?;
+    match segs.get(i + 1..) {
+        Some([v, s, n]) if s.eq_ignore_ascii_case("subnets") && !v.is_empty() && !n.is_empty() => {
+            Some(((*v).to_string(), (*n).to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// A name for an element known only through a reference whose value is unknown: the name the
+/// reference is made of, in angle brackets (`parameters('subnetId')` → `<subnetId>`,
+/// ``variable `pe_subnet_id` has no value`` → `<pe_subnet_id>`). The same reference always
+/// gives the same name, so two resources placed by one parameter share one external subnet.
+pub fn placeholder(reference: &str) -> String {
+    let r = reference.trim();
+    // The first quoted name (`parameters('x')`, a reason that quotes its reference) is the root.
+    let quoted = r.find(['\'', '`']).and_then(|i| {
+        let q = r[i..].chars().next()?;
+        let rest = &r[i + 1..];
+        rest.find(q)
+            .map(|j| &rest[..j])
+            .filter(|x| !x.trim().is_empty())
+    });
+    let root = quoted.unwrap_or_else(|| {
+        r.split(|c: char| c.is_whitespace() || c == ':' || c == ',' || c == '(')
+            .find(|w| !w.is_empty())
+            .unwrap_or("unknown")
+    });
+    let clean: String = root
+        .trim()
+        .chars()
+        .map(|c| {
+            if c == '/' || c.is_whitespace() {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    format!("<{clean}>")
+}
+
+/// The index of the VNet named `vnet`, as declared (exact name first, then as Azure compares
+/// names, ignoring case).
+fn vnet_index(t: &Topology, vnet: &str) -> Option<usize> {
+    t.virtual_networks
+        .iter()
+        .position(|v| v.name == vnet)
+        .or_else(|| {
+            t.virtual_networks
+                .iter()
+                .position(|v| v.name.eq_ignore_ascii_case(vnet))
+        })
+}
+
+/// Ensures VNet `vnet` is in the topology, adding it as external when not declared; returns
+/// its index. `why` says where it is referred to from.
+pub fn vnet(t: &mut Topology, vnet: &str, why: &str, at: &Provenance) -> usize {
+    if let Some(i) = vnet_index(t, vnet) {
+        return i;
+    }
+    t.unknowns.push(Unknown {
+        resource: format!("vnet/{vnet}"),
+        field: ALL_FIELDS.into(),
+        reason: format!(
+            "VNet `{vnet}` is not declared by the input ({why}): its address space, DNS servers and peerings are unknown"
+        ),
+        at: at.clone(),
+    });
+    let mut p = at.clone();
+    p.pointer = format!("{} (VNet {vnet}, not declared)", at.pointer);
+    t.virtual_networks.push(VirtualNetwork {
+        name: vnet.to_string(),
+        region: None,
+        address_space: Vec::new(),
+        dns_servers: Vec::new(),
+        subnets: Vec::new(),
+        peerings: Vec::new(),
+        tags: Default::default(),
+        external: true,
+        at: p,
+    });
+    t.virtual_networks.len() - 1
+}
+
+/// Ensures subnet `vnet/subnet` is in the topology, adding it (and its VNet) as external when
+/// not declared; returns its `vnet/subnet` key as the model writes it. `why` says where it is
+/// referred to from (`private endpoint pe: parameters('subnetId')`).
+pub fn subnet(t: &mut Topology, vnet: &str, subnet: &str, why: &str, at: &Provenance) -> String {
+    let vi = self::vnet(t, vnet, why, at);
+    let v = &t.virtual_networks[vi];
+    let found = v.subnets.iter().position(|s| s.name == subnet).or_else(|| {
+        v.subnets
+            .iter()
+            .position(|s| s.name.eq_ignore_ascii_case(subnet))
+    });
+    if let Some(si) = found {
+        return format!("{}/{}", v.name, v.subnets[si].name);
+    }
+    let vname = v.name.clone();
+    t.unknowns.push(Unknown {
+        resource: format!("subnet/{vname}/{subnet}"),
+        field: ALL_FIELDS.into(),
+        reason: format!(
+            "subnet `{vname}/{subnet}` is not declared by the input ({why}): its address prefixes, NSG, route table and the addresses of what it holds are unknown"
+        ),
+        at: at.clone(),
+    });
+    let mut p = at.clone();
+    p.pointer = format!("{} (subnet {vname}/{subnet}, not declared)", at.pointer);
+    t.virtual_networks[vi].subnets.push(Subnet {
+        name: subnet.to_string(),
+        address_prefixes: Vec::new(),
+        network_security_group: None,
+        route_table: None,
+        nat_gateway: None,
+        service_endpoints: Vec::new(),
+        service_endpoint_policies: Vec::new(),
+        delegations: Vec::new(),
+        private_endpoint_network_policies: PrivateEndpointNetworkPolicies::Disabled,
+        default_outbound_access: true,
+        external: true,
+        at: p,
+    });
+    format!("{vname}/{subnet}")
+}
+
+/// Ensures the subnet a reference points at is in the topology (see [`subnet_names`] and
+/// [`subnet`]); returns its `vnet/subnet` key.
+pub fn subnet_for(t: &mut Topology, reference: &str, why: &str, at: &Provenance) -> String {
+    let (v, s) = subnet_names(reference);
+    subnet(t, &v, &s, why, at)
+}
+
+/// Whether `vnet/subnet` names an external subnet, or a subnet of an external VNet.
+pub fn is_external_subnet(t: &Topology, key: &str) -> bool {
+    let Some((v, s)) = key.split_once('/') else {
+        return false;
+    };
+    t.virtual_networks
+        .iter()
+        .find(|x| x.name == v)
+        .is_some_and(|x| x.external || x.subnets.iter().any(|y| y.name == s && y.external))
+}
+
+/// External elements as `show` lists them: `vnet/hub`, `subnet/hub/pe`.
+pub fn list(t: &Topology) -> Vec<String> {
+    let mut out = Vec::new();
+    for v in &t.virtual_networks {
+        if v.external {
+            out.push(format!("vnet/{}", v.name));
+        }
+        for s in v.subnets.iter().filter(|s| s.external) {
+            out.push(format!("subnet/{}/{}", v.name, s.name));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_the_id_or_from_the_reference() {
+        let id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/hub/subnets/pe";
+        assert_eq!(subnet_names(id), ("hub".into(), "pe".into()));
+        assert_eq!(subnet_names("hub/pe"), ("hub".into(), "pe".into()));
+        assert_eq!(
+            subnet_names("<subnetId>/<subnetId>"),
+            ("<subnetId>".into(), "<subnetId>".into())
+        );
+        assert_eq!(
+            subnet_names("parameters('subnetId'): the parameter has no value"),
+            ("<subnetId>".into(), "<subnetId>".into())
+        );
+        assert_eq!(placeholder("var.pe_subnet_id"), "<var.pe_subnet_id>");
+        assert_eq!(
+            placeholder("variable `pe_subnet_id` has no value"),
+            "<pe_subnet_id>"
+        );
+        assert_eq!(placeholder("module.net/x"), "<module.net-x>");
+        assert_eq!(placeholder(""), "<unknown>");
+    }
+
+    #[test]
+    fn an_undeclared_subnet_is_added_once_and_recorded_as_unknown() {
+        let mut t = Topology::default();
+        let at = Provenance::default();
+        let a = subnet(&mut t, "hub", "pe", "private endpoint a", &at);
+        let b = subnet(&mut t, "HUB", "PE", "private endpoint b", &at);
+        assert_eq!((a.as_str(), b.as_str()), ("hub/pe", "hub/pe"));
+        assert_eq!(t.virtual_networks.len(), 1);
+        assert!(t.virtual_networks[0].external && t.virtual_networks[0].subnets[0].external);
+        assert!(
+            t.is_unknown("subnet/hub/pe", "network_security_group")
+                .is_some()
+        );
+        assert!(t.is_unknown("vnet/hub", "dns_servers").is_some());
+        assert!(is_external_subnet(&t, "hub/pe"));
+        assert_eq!(list(&t), vec!["vnet/hub", "subnet/hub/pe"]);
+    }
+
+    #[test]
+    fn a_declared_subnet_is_not_made_external() {
+        let mut t = Topology::default();
+        let at = Provenance::default();
+        let k = subnet(&mut t, "hub", "pe", "x", &at);
+        t.virtual_networks[0].external = false;
+        t.virtual_networks[0].subnets[0].external = false;
+        t.unknowns.clear();
+        assert_eq!(subnet(&mut t, "hub", "pe", "y", &at), k);
+        assert!(t.unknowns.is_empty());
+        assert!(!is_external_subnet(&t, "hub/pe"));
+    }
+}

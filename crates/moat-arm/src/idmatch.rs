@@ -144,15 +144,20 @@ pub fn may_name(query: &str, declared: &str) -> bool {
 }
 
 /// The one declared resource `query` may name, if exactly one may. `declared` gives each
-/// declared resource's id with what the caller wants back.
-pub fn unique<'a, T>(query: &str, declared: impl IntoIterator<Item = (&'a str, T)>) -> Option<T> {
+/// declared resource's id with what the caller wants back (equal values are one resource
+/// written in more than one form).
+pub fn unique<'a, T: PartialEq>(
+    query: &str,
+    declared: impl IntoIterator<Item = (&'a str, T)>,
+) -> Option<T> {
     let mut found = None;
     for (id, t) in declared {
         if may_name(query, id) {
-            if found.is_some() {
-                return None;
+            match &found {
+                Some(f) if *f != t => return None,
+                Some(_) => {}
+                None => found = Some(t),
             }
-            found = Some(t);
         }
     }
     found

@@ -887,10 +887,9 @@ impl MapContext {
             // An id with unknown parts names the one declared resource it may name.
             let found = self.ids.get(&canonical_id(raw)).or_else(|| {
                 crate::idmatch::has_unknown(raw)
-                    .then(|| {
-                        crate::idmatch::unique(raw, self.ids.iter().map(|(k, t)| (k.as_str(), t)))
-                    })
+                    .then(|| crate::idmatch::unique(raw, self.ids.keys().map(|k| (k.as_str(), k))))
                     .flatten()
+                    .and_then(|k| self.ids.get(k))
             });
             return match found {
                 Some(t) if kinds.contains(&t.kind) => Ok(t.clone()),

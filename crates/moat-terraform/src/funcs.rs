@@ -47,6 +47,19 @@ pub fn call(ev: &mut Evaluator, name: &str, args: Vec<Value>, at: &Loc) -> R<Val
     {
         return Ok(derived(u));
     }
+    if name == "jsonencode"
+        && let [v] = args.as_slice()
+        && let Some(u) = v.deep_unknown()
+    {
+        // The text is unknown, but its shape is not: an azapi body written with jsonencode()
+        // keeps its known properties and the ids it holds.
+        return Ok(Value::Unknown(Rc::new(Unk {
+            reason: u.reason.clone(),
+            at: u.at.clone(),
+            origin: None,
+            partial: Some(v.to_json().to_string().into()),
+        })));
+    }
     if !SHALLOW.contains(&name)
         && let Some(u) = args.iter().find_map(Value::deep_unknown)
     {

@@ -55,7 +55,8 @@ pub struct Unk {
     /// For a string built from known and unknown parts (a template): its text with each
     /// unknown part marked `⟨…⟩`, so an id built from an unknown subscription or name still
     /// names a resource (see `moat_arm::idmatch`). A part that is the unknown name of a
-    /// resource is marked `⟨=<its model name>⟩`.
+    /// resource is marked `⟨=<its model name>⟩`. For the result of `jsonencode()`, the JSON
+    /// text with each unknown value written `{"$unknown": reason}`.
     pub partial: Option<Rc<str>>,
 }
 

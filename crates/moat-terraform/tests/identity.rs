@@ -456,3 +456,126 @@ fn subscription_group_and_location_options_apply_to_terraform() {
         Some("swedencentral")
     );
 }
+
+const SUFFIXED: &str = r#"
+terraform {
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = "~> 4.0"
+    }
+    azapi = {
+      source = "Azure/azapi"
+    }
+  }
+}
+data "azurerm_client_config" "current" {}
+resource "random_string" "s" {
+  length  = 4
+  special = false
+}
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-${random_string.s.result}"
+  location = "westeurope"
+}
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  address_space       = ["10.0.0.0/16"]
+}
+resource "azurerm_subnet" "pe" {
+  name                 = "pe"
+  resource_group_name  = azurerm_resource_group.rg.name
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.0.1.0/24"]
+}
+resource "azurerm_key_vault" "kv" {
+  name                = "kv-ml-${random_string.s.result}"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  tenant_id           = data.azurerm_client_config.current.tenant_id
+  sku_name            = "standard"
+}
+resource "azurerm_storage_account" "a" {
+  name                     = "stdata${random_string.s.result}"
+  resource_group_name      = azurerm_resource_group.rg.name
+  location                 = "westeurope"
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+}
+resource "azurerm_storage_account" "b" {
+  name                     = "stdata${random_string.s.result}b"
+  resource_group_name      = azurerm_resource_group.rg.name
+  location                 = "westeurope"
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+}
+locals {
+  rg_id = "/subscriptions/${data.azurerm_client_config.current.subscription_id}/resourceGroups/${azurerm_resource_group.rg.name}"
+}
+# The vault's name rebuilt from its pieces, in a body written with jsonencode().
+resource "azapi_resource" "pe_kv" {
+  type      = "Microsoft.Network/privateEndpoints@2023-11-01"
+  name      = "pe-kv"
+  parent_id = local.rg_id
+  location  = "westeurope"
+  body = jsonencode({
+    properties = {
+      subnet = { id = azurerm_subnet.pe.id }
+      privateLinkServiceConnections = [{
+        name = "vault"
+        properties = {
+          privateLinkServiceId = "${local.rg_id}/providers/Microsoft.KeyVault/vaults/kv-ml-${random_string.s.result}"
+          groupIds             = ["vault"]
+        }
+      }]
+    }
+  })
+}
+# Either account may bear this name: the target stays unknown.
+resource "azurerm_private_endpoint" "st" {
+  name                = "pe-st"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  subnet_id           = azurerm_subnet.pe.id
+  private_service_connection {
+    name                           = "blob"
+    private_connection_resource_id = "${local.rg_id}/providers/Microsoft.Storage/storageAccounts/stdata${random_string.s.result}"
+    subresource_names              = ["blob"]
+    is_manual_connection           = false
+  }
+}
+"#;
+
+#[test]
+fn a_name_rebuilt_with_its_random_suffix_names_the_resource_when_only_one_may_bear_it() {
+    // Issue: "a random_string suffix in a name" must not lose the link, and a body written
+    // with jsonencode() keeps the ids it holds even when some of its values are unknown.
+    let s = Scratch::new("suffixed", &[("main.tf", SUFFIXED)]);
+    let l = ok(load(&s.0, &TfOptions::default()));
+    let t = &l.topology;
+    assert_eq!(
+        pe_target(t, "pe-kv"),
+        Address::resource(Kind::Keyvault, "azurerm_key_vault.kv")
+    );
+    assert_eq!(
+        t.private_endpoints
+            .iter()
+            .find(|p| p.name == "pe-kv")
+            .unwrap()
+            .subnet,
+        "vnet/pe"
+    );
+    // `stdata<s>` may be account a, and account b's `stdata<s>b` may be it too (the suffix is
+    // unknown): never a guess.
+    assert!(!t.private_endpoints.iter().any(|p| p.name == "pe-st"
+        && matches!(&p.target, Address::Resource { name, .. } if name.starts_with("azurerm_storage_account"))));
+    assert!(
+        t.unknowns
+            .iter()
+            .any(|u| u.resource == "private-endpoint/pe-st" && u.field == "target"),
+        "{:#?}",
+        t.unknowns
+    );
+}

@@ -32,7 +32,15 @@ fn body_json(o: &ResObj) -> Result<Json, String> {
         Some(Value::String(s)) => {
             serde_json::from_str(s).map_err(|e| format!("its body is not valid JSON: {e}"))
         }
-        Some(Value::Unknown(u)) => Err(format!("its body is unknown: {}", u.reason)),
+        // jsonencode() of a value with unknown parts: its shape with the unknowns marked.
+        Some(Value::Unknown(u)) => match u
+            .partial
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<Json>(p).ok())
+        {
+            Some(j @ Json::Object(_)) => Ok(j),
+            _ => Err(format!("its body is unknown: {}", u.reason)),
+        },
         Some(v) => Ok(v.to_json()),
     }
 }

@@ -64,8 +64,10 @@ pub struct Mapper<'a> {
     pub soft: HashSet<String>,
     /// Lower-cased ids of declared managed resources (and inline subnets) -> record index.
     declared: HashMap<String, usize>,
-    /// The same ids as written, for ids with unknown parts to be matched against.
-    declared_ids: Vec<String>,
+    /// The same ids as written, for ids with unknown parts to be matched against, each with
+    /// the id it stands for: a resource whose name is partly known (`st${random}`) is also
+    /// written with that name.
+    declared_ids: Vec<(String, String)>,
     /// Addresses of declared managed resources.
     addrs: HashSet<String>,
     consumed: Vec<bool>,
@@ -165,7 +167,14 @@ impl<'a> Mapper<'a> {
             addrs.insert(r.addr.clone());
             if let Some(Value::String(id)) = r.obj.attrs.get("id") {
                 declared.entry(id.to_ascii_lowercase()).or_insert(i);
-                declared_ids.push(id.clone());
+                declared_ids.push((id.clone(), id.clone()));
+                if let Some(Value::Unknown(u)) = r.obj.attrs.get("name")
+                    && let Some(p) = &u.partial
+                    && let Some((head, _)) = id.rsplit_once('/')
+                    && !p.contains('/')
+                {
+                    declared_ids.push((format!("{head}/{p}"), id.clone()));
+                }
             }
             if r.rtype == "azurerm_virtual_network" {
                 for s in r
@@ -177,7 +186,7 @@ impl<'a> Mapper<'a> {
                 {
                     if let Some(Value::String(id)) = s.as_map().and_then(|m| m.get("id")) {
                         declared.entry(id.to_ascii_lowercase()).or_insert(i);
-                        declared_ids.push(id.clone());
+                        declared_ids.push((id.clone(), id.clone()));
                     }
                 }
             }
@@ -716,7 +725,11 @@ impl<'a> Mapper<'a> {
         if !moat_arm::idmatch::has_unknown(query) {
             return None;
         }
-        moat_arm::idmatch::unique(query, self.declared_ids.iter().map(|d| (d.as_str(), d))).cloned()
+        moat_arm::idmatch::unique(
+            query,
+            self.declared_ids.iter().map(|(w, d)| (w.as_str(), d)),
+        )
+        .cloned()
     }
 
     /// Resolves an id attribute to the model name `pick` extracts. Unknown and external

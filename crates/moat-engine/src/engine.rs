@@ -33,7 +33,7 @@ pub struct Engine<'t> {
 type FirewallKey = (String, Option<String>);
 
 /// A firewall's network rules compiled for one destination name.
-pub type FirewallPolicy = moat_packets::Policy<moat_net::firewall::Step, moat_net::filter::RuleRef>;
+pub type FirewallPolicy = moat_net::firewall::CompiledNetwork;
 
 /// Every service tag name a topology writes (rules, routes, outbound rules).
 pub fn tag_names(t: &Topology) -> Vec<String> {

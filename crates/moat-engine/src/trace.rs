@@ -20,7 +20,7 @@ use moat_model::enums::{
 use moat_model::{Provenance, Topology};
 use moat_net::dns::{Answer, Resolver};
 use moat_net::filter::Decision;
-use moat_net::firewall::{self, Step};
+use moat_net::firewall;
 use moat_net::managed::{ManagedRuleKind, effective_rules, fqdn_matches};
 use moat_net::names;
 use moat_net::routing::{Lookup, NextHop};
@@ -1044,140 +1044,21 @@ impl<'e, 't> Walk<'e, 't> {
             )
         });
         let flow = PacketSet::new(src, &Self::dst_set(dst), &self.l4());
-        let pieces = policy.apply(&flow);
         let element = format!("firewall {}", fw.name);
-        let mut unmatched = false;
-        let mut decided: Vec<(Decision, moat_net::filter::RuleRef)> = Vec::new();
-        for (_, step, rule) in &pieces {
-            match (step, rule) {
-                (Step::NoMatch, _) => unmatched = true,
-                (Step::Decided(d), Some(r)) => decided.push((*d, (*r).clone())),
-                (Step::Decided(d), None) => decided.push((
-                    *d,
-                    moat_net::filter::RuleRef {
-                        filter: element.clone(),
-                        rule: "default".into(),
-                        priority: Some(0),
-                        open: Vec::new(),
-                        default: true,
-                        uncertain: false,
-                        if_match: None,
-                        entry: 0,
-                        at: Provenance::default(),
-                    },
-                )),
-            }
-        }
-        let all_allow =
-            !unmatched && !decided.is_empty() && decided.iter().all(|(d, _)| *d == Decision::Allow);
-        if all_allow {
-            let r = decided[0].1.clone();
-            self.pass(
-                "firewall",
-                element,
-                "FW_NETWORK_ALLOW",
-                format!("allowed by network rule {} ({})", r.rule, r.filter),
-                at(&r.at),
-            );
-        } else if let Some((_, r)) = decided.iter().find(|(d, _)| *d == Decision::Deny) {
-            let r = r.clone();
-            return self.block(
-                "firewall",
-                element,
-                "FW_NETWORK_DENY",
-                format!("denied by network rule {} ({})", r.rule, r.filter),
-                at(&r.at),
-                format!("change network rule {} of firewall {}", r.rule, fw.name),
-            );
-        } else if let Some((_, r)) = decided.iter().find(|(d, _)| *d == Decision::Unknown) {
-            let r = r.clone();
-            return self.unknown(
-                "firewall",
-                element,
-                "FW_UNDECIDED",
-                format!("cannot decide network rule {} ({})", r.rule, r.filter),
-                at(&r.at),
-                "the destination's addresses (pass --service-tags)",
-            );
-        } else if !decided.is_empty() {
-            return self.unknown(
-                "firewall",
-                element,
-                "FW_UNDECIDED",
-                "network rules decide part of the flow only",
-                None,
-                "the destination's exact address",
-            );
-        } else {
-            // No network rule: application rules by host name, then the implicit deny.
-            match firewall::application_decision(
-                self.t(),
+        let (e, fqdn, q) = (self.e, self.fqdn.clone(), self.q);
+        let decided = firewall::resolve(policy.evaluate(&flow), || {
+            firewall::application_decision(
+                e.t,
                 &rules,
-                &self.e.space,
+                &e.space,
                 &ctx,
                 src,
-                self.fqdn.as_deref(),
-                self.q.protocol,
-                self.q.port,
-            ) {
-                Some((Decision::Allow, r)) => {
-                    let host = self.fqdn.clone().unwrap_or_default();
-                    self.pass(
-                        "firewall",
-                        element,
-                        "FW_APPLICATION_ALLOW",
-                        format!(
-                            "{host} allowed by application rule {} ({})",
-                            r.rule, r.filter
-                        ),
-                        at(&r.at),
-                    );
-                }
-                Some((Decision::Deny, r)) => {
-                    return self.block(
-                        "firewall",
-                        element,
-                        "FW_APPLICATION_DENY",
-                        format!("denied by application rule {} ({})", r.rule, r.filter),
-                        at(&r.at),
-                        format!("change application rule {} of firewall {}", r.rule, fw.name),
-                    );
-                }
-                Some((_, r)) => {
-                    return self.unknown(
-                        "firewall",
-                        element,
-                        "FW_UNDECIDED",
-                        format!("cannot decide application rule {} ({})", r.rule, r.filter),
-                        at(&r.at),
-                        "the FQDN tag's members or the rule's sources",
-                    );
-                }
-                None => {
-                    let what = match (&self.fqdn, dst) {
-                        (Some(f), _)
-                            if self.q.protocol == Protocol::TCP
-                                && matches!(self.q.port, 80 | 443) =>
-                        {
-                            format!("an application rule for {f} on {}", self.proto_port())
-                        }
-                        _ => format!(
-                            "a network rule for {} to {}",
-                            self.proto_port(),
-                            Self::describe_dst(dst)
-                        ),
-                    };
-                    return self.block(
-                        "firewall",
-                        element,
-                        "FW_IMPLICIT_DENY",
-                        "no rule matches: Azure Firewall denies by default",
-                        at(&fw.at),
-                        format!("add {what} on firewall {}", fw.name),
-                    );
-                }
-            }
-        }
+                fqdn.as_deref(),
+                q.protocol,
+                q.port,
+            )
+        });
+        self.firewall_verdict(&fw, element, dst, decided)?;
         // Onwards from the firewall's own subnet, SNAT to its public IP towards the internet.
         let fw_subnet = format!("{}/AzureFirewallSubnet", fw.vnet);
         let egress = match fw.public_ips.first() {
@@ -1205,6 +1086,114 @@ impl<'e, 't> Walk<'e, 't> {
         }
         let vnet = fw.vnet.clone();
         self.route_from_appliance(&fw_subnet, src, &egress, dst, &vnet, depth + 1)
+    }
+
+    /// The firewall hop from the decisions of the pieces of a flow: it passes when every
+    /// piece is allowed, blocks when a piece is denied, and is unknown otherwise.
+    fn firewall_verdict(
+        &mut self,
+        fw: &moat_model::firewall::Firewall,
+        element: String,
+        dst: &Dst,
+        decided: Vec<(Decision, firewall::Cause)>,
+    ) -> Step_ {
+        use firewall::Cause;
+        let host = self.fqdn.clone().unwrap_or_default();
+        if !decided.is_empty() && decided.iter().all(|(d, _)| *d == Decision::Allow) {
+            match decided[0].1.clone() {
+                Cause::Network(r) => self.pass(
+                    "firewall",
+                    element,
+                    "FW_NETWORK_ALLOW",
+                    format!("allowed by network rule {} ({})", r.rule, r.filter),
+                    at(&r.at),
+                ),
+                Cause::Application(r) => self.pass(
+                    "firewall",
+                    element,
+                    "FW_APPLICATION_ALLOW",
+                    format!("{host} allowed by application rule {} ({})", r.rule, r.filter),
+                    at(&r.at),
+                ),
+                Cause::ImplicitDeny => {}
+            }
+            return Ok(());
+        }
+        if let Some((_, cause)) = decided.iter().find(|(d, _)| *d == Decision::Deny) {
+            return match cause.clone() {
+                Cause::Network(r) => self.block(
+                    "firewall",
+                    element,
+                    "FW_NETWORK_DENY",
+                    format!("denied by network rule {} ({})", r.rule, r.filter),
+                    at(&r.at),
+                    format!("change network rule {} of firewall {}", r.rule, fw.name),
+                ),
+                Cause::Application(r) => {
+                    let how = if r.uncertain {
+                        "denied whether or not it matches application rule"
+                    } else {
+                        "denied by application rule"
+                    };
+                    self.block(
+                        "firewall",
+                        element,
+                        "FW_APPLICATION_DENY",
+                        format!("{how} {} ({})", r.rule, r.filter),
+                        at(&r.at),
+                        format!("change application rule {} of firewall {}", r.rule, fw.name),
+                    )
+                }
+                Cause::ImplicitDeny => {
+                    let what = match (&self.fqdn, dst) {
+                        (Some(f), _)
+                            if self.q.protocol == Protocol::TCP
+                                && matches!(self.q.port, 80 | 443) =>
+                        {
+                            format!("an application rule for {f} on {}", self.proto_port())
+                        }
+                        _ => format!(
+                            "a network rule for {} to {}",
+                            self.proto_port(),
+                            Self::describe_dst(dst)
+                        ),
+                    };
+                    self.block(
+                        "firewall",
+                        element,
+                        "FW_IMPLICIT_DENY",
+                        "no rule allows it: Azure Firewall denies by default",
+                        at(&fw.at),
+                        format!("add {what} on firewall {}", fw.name),
+                    )
+                }
+            };
+        }
+        let (kind, r, missing) = match decided.iter().find(|(d, _)| *d == Decision::Unknown) {
+            Some((_, Cause::Application(r))) => (
+                "application",
+                Some(r.clone()),
+                "the FQDN tag's members or the rule's sources",
+            ),
+            Some((_, Cause::Network(r))) => (
+                "network",
+                Some(r.clone()),
+                "the destination's addresses (pass --service-tags)",
+            ),
+            _ => ("network", None, "the destination's exact address"),
+        };
+        let detail = match &r {
+            Some(r) => format!("cannot decide {kind} rule {} ({})", r.rule, r.filter),
+            None => "the rules decide part of the flow only".into(),
+        };
+        self.unknown(
+            "firewall",
+            element,
+            "FW_UNDECIDED",
+            detail,
+            r.as_ref().and_then(|r| at(&r.at)),
+            missing,
+        )
     }
 
     fn route_from_appliance(

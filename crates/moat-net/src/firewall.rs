@@ -13,7 +13,9 @@ use moat_model::firewall::{ApplicationRuleCollection, Firewall, NetworkRuleColle
 use moat_model::values::AddressPrefix;
 use moat_model::{Index, Topology};
 use moat_packets::{AddrSet, PacketSet, Policy, Protocol};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// A network-rule step: a decision, or no match (application rules are next).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,6 +92,140 @@ fn ip_groups(t: &Topology, names: &[String]) -> Vec<AddressPrefix> {
         .collect()
 }
 
+/// The network rules of a firewall, compiled for one destination name.
+pub struct CompiledNetwork {
+    pub policy: Policy<Step, RuleRef>,
+    /// The rule list after an entry, compiled on demand (see [`CompiledNetwork::evaluate`]).
+    tails: RefCell<HashMap<usize, Rc<Policy<Step, RuleRef>>>>,
+}
+
+/// What the network rules make of a piece of a flow.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NetOutcome {
+    /// A rule decides it (an unknown decision names the rule that leaves it open).
+    Decided(Decision, RuleRef),
+    /// No network rule matches: application rules are next.
+    NoMatch,
+    /// The rule's action if it matches, otherwise no network rule matches; the application
+    /// rules then decide whether the answer is sure.
+    Either(Decision, RuleRef),
+}
+
+/// Why a piece of a flow gets its decision at the firewall.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cause {
+    Network(RuleRef),
+    Application(RuleRef),
+    /// Nothing allows it: Azure Firewall denies by default.
+    ImplicitDeny,
+}
+
+/// Depth of nested perhaps-matching rules followed before giving up (unknown).
+const MAX_DEPTH: usize = 8;
+
+impl CompiledNetwork {
+    fn tail(&self, entry: usize) -> Rc<Policy<Step, RuleRef>> {
+        if let Some(p) = self.tails.borrow().get(&entry) {
+            return p.clone();
+        }
+        let rules: Vec<moat_packets::Rule<Step, RuleRef>> =
+            self.policy.rules().iter().skip(entry + 1).cloned().collect();
+        let p = Rc::new(Policy::new(rules, Step::NoMatch));
+        self.tails.borrow_mut().insert(entry, p.clone());
+        p
+    }
+
+    /// Pushes a flow through the network rules. A rule the flow only perhaps matches is
+    /// decided both ways: its action if it applies, the rest of the list if not; the answer
+    /// is unknown only where the two differ.
+    pub fn evaluate(&self, flow: &PacketSet) -> Vec<(PacketSet, NetOutcome)> {
+        self.evaluate_from(&self.policy, flow, 0)
+    }
+
+    fn evaluate_from(
+        &self,
+        policy: &Policy<Step, RuleRef>,
+        flow: &PacketSet,
+        depth: usize,
+    ) -> Vec<(PacketSet, NetOutcome)> {
+        let mut out = Vec::new();
+        for (set, step, rule) in policy.apply(flow) {
+            match (step, rule) {
+                (Step::NoMatch, _) => out.push((set, NetOutcome::NoMatch)),
+                (Step::Decided(Decision::Unknown), Some(r))
+                    if r.if_match.is_some() && depth < MAX_DEPTH =>
+                {
+                    let a = r.if_match.unwrap_or(Decision::Unknown);
+                    for (piece, rest) in self.evaluate_from(&self.tail(r.entry), &set, depth + 1) {
+                        out.push((piece, either_way(a, r, rest)));
+                    }
+                }
+                (Step::Decided(d), Some(r)) => out.push((set, NetOutcome::Decided(*d, r.clone()))),
+                (Step::Decided(d), None) => out.push((
+                    set,
+                    NetOutcome::Decided(*d, RuleRef {
+                        filter: "firewall".into(),
+                        rule: "default".into(),
+                        priority: None,
+                        open: Vec::new(),
+                        default: true,
+                        uncertain: false,
+                        if_match: None,
+                        entry: 0,
+                        at: Default::default(),
+                    }),
+                )),
+            }
+        }
+        out
+    }
+}
+
+/// The outcome where rule `r` (action `a` should it match) perhaps matches and `rest` is what
+/// the rules after it make of the packet.
+fn either_way(a: Decision, r: &RuleRef, rest: NetOutcome) -> NetOutcome {
+    match rest {
+        NetOutcome::Decided(d, later) if d == a => NetOutcome::Decided(d, later),
+        NetOutcome::Decided(..) => NetOutcome::Decided(Decision::Unknown, r.clone()),
+        NetOutcome::NoMatch => NetOutcome::Either(a, r.clone()),
+        NetOutcome::Either(b, _) if b == a => NetOutcome::Either(a, r.clone()),
+        NetOutcome::Either(..) => NetOutcome::Decided(Decision::Unknown, r.clone()),
+    }
+}
+
+/// The firewall's decision for each piece of a flow: network outcomes, with the pieces no
+/// network rule surely decides settled by the application rules (`app`: `None` when no
+/// application rule matches, i.e. the implicit deny). `app` is consulted only when needed.
+pub fn resolve(
+    pieces: Vec<(PacketSet, NetOutcome)>,
+    app: impl FnOnce() -> Option<(Decision, RuleRef)>,
+) -> Vec<(Decision, Cause)> {
+    let mut app = Some(app);
+    let mut app_result: Option<Option<(Decision, RuleRef)>> = None;
+    let mut application = || -> (Decision, Cause) {
+        let r = app_result.get_or_insert_with(|| app.take().map(|f| f()).unwrap_or_default());
+        match r {
+            Some((d, rule)) => (*d, Cause::Application(rule.clone())),
+            None => (Decision::Deny, Cause::ImplicitDeny),
+        }
+    };
+    pieces
+        .into_iter()
+        .map(|(_, o)| match o {
+            NetOutcome::Decided(d, r) => (d, Cause::Network(r)),
+            NetOutcome::NoMatch => application(),
+            NetOutcome::Either(a, r) => {
+                let (d, cause) = application();
+                if d == a {
+                    (d, cause)
+                } else {
+                    (Decision::Unknown, Cause::Network(r))
+                }
+            }
+        })
+        .collect()
+}
+
 /// Compiles the network rules of a firewall.
 pub fn compile_network(
     t: &Topology,
@@ -98,7 +234,7 @@ pub fn compile_network(
     ctx: &PrefixContext,
     dst_fqdn: Option<&str>,
     dns_proxy: bool,
-) -> Policy<Step, RuleRef> {
+) -> CompiledNetwork {
     let none: HashMap<String, AddrSet> = HashMap::new();
     let mut entries = Vec::new();
     for (c, label) in &rules.network {
@@ -120,19 +256,19 @@ pub fn compile_network(
                 dst_sure = AddrSet::any();
             }
             let l4 = firewall_l4(&r.protocols, &r.destination_ports);
-            let rref = |uncertain| RuleRef {
+            let rref = |uncertain: bool, entry: usize| RuleRef {
                 filter: label.clone(),
                 rule: format!("{}/{}", c.name, r.name),
                 priority: Some(c.priority),
                 open: Vec::new(),
                 default: false,
                 uncertain,
-                if_match: None,
-                entry: 0,
+                if_match: uncertain.then_some(action),
+                entry,
                 at: r.at.clone(),
             };
             let sure = PacketSet::new(&src_sure, &dst_sure, &l4);
-            entries.push((sure.clone(), Step::Decided(action), rref(false)));
+            entries.push((sure.clone(), Step::Decided(action), rref(false, entries.len())));
             let maybe = PacketSet::new(
                 &src_sure.union(&src_maybe),
                 &dst_sure.union(&dst_maybe),
@@ -140,15 +276,27 @@ pub fn compile_network(
             )
             .difference(&sure);
             if !maybe.is_empty() {
-                entries.push((maybe, Step::Decided(Decision::Unknown), rref(true)));
+                entries.push((
+                    maybe,
+                    Step::Decided(Decision::Unknown),
+                    rref(true, entries.len()),
+                ));
             }
         }
     }
-    Policy::from_triples(entries, Step::NoMatch)
+    CompiledNetwork {
+        policy: Policy::from_triples(entries, Step::NoMatch),
+        tails: RefCell::new(HashMap::new()),
+    }
 }
 
 /// The application rule that decides a flow by host name, if any: returns the decision and
-/// the rule. `src` must lie inside the rule's sources for a match.
+/// the rule; `None` when no application rule matches (the implicit deny). `src` must lie
+/// inside the rule's sources for a match.
+///
+/// A rule the flow only perhaps matches (an FQDN tag, whose member names Azure maintains and
+/// the model does not hold; sources that cover part of the flow) is decided both ways: the
+/// answer is unknown only where its action differs from what the later rules give.
 #[allow(clippy::too_many_arguments)]
 pub fn application_decision(
     t: &Topology,
@@ -165,6 +313,8 @@ pub fn application_decision(
         return None;
     }
     let none: HashMap<String, AddrSet> = HashMap::new();
+    // (surely matches, action, rule) for each rule the flow may match, in processing order.
+    let mut candidates: Vec<(bool, Decision, RuleRef)> = Vec::new();
     for (c, label) in &rules.application {
         for r in &c.rules {
             let proto_ok = r.protocols.iter().any(|p| {
@@ -185,33 +335,46 @@ pub fn application_decision(
             if !src.intersects(&sure) && !src.intersects(&maybe) {
                 continue;
             }
-            let rref = |uncertain| RuleRef {
-                filter: label.clone(),
-                rule: format!("{}/{}", c.name, r.name),
-                priority: Some(c.priority),
-                open: Vec::new(),
-                default: false,
-                uncertain,
-                if_match: None,
-                entry: 0,
-                at: r.at.clone(),
-            };
             let name_hit = r.target_fqdns.iter().any(|p| fqdn_matches(p, fqdn));
             let tag_maybe = !r.fqdn_tags.is_empty();
             if !name_hit && !tag_maybe {
                 continue;
             }
-            let partial_src = !src.is_subset(&sure);
+            let surely = name_hit && src.is_subset(&sure);
             let action = match c.action {
                 Access::Allow => Decision::Allow,
                 Access::Deny => Decision::Deny,
             };
-            // FQDN tags are Microsoft-maintained lists the model does not hold.
-            if !name_hit || partial_src {
-                return Some((Decision::Unknown, rref(true)));
-            }
-            return Some((action, rref(false)));
+            candidates.push((
+                surely,
+                action,
+                RuleRef {
+                    filter: label.clone(),
+                    rule: format!("{}/{}", c.name, r.name),
+                    priority: Some(c.priority),
+                    open: Vec::new(),
+                    default: false,
+                    uncertain: !surely,
+                    if_match: (!surely).then_some(action),
+                    entry: 0,
+                    at: r.at.clone(),
+                },
+            ));
         }
     }
-    None
+    // From the implicit deny backwards: a sure match replaces what follows; a perhaps-match
+    // keeps it where its action agrees, and is unknown where it does not.
+    let mut result: Option<(Decision, RuleRef)> = None;
+    for (surely, action, rref) in candidates.into_iter().rev() {
+        let after = result.as_ref().map(|(d, _)| *d).unwrap_or(Decision::Deny);
+        result = if surely {
+            Some((action, rref))
+        } else if after == action {
+            // Either way the same answer: keep the later rule (or the implicit deny).
+            result
+        } else {
+            Some((Decision::Unknown, rref))
+        };
+    }
+    result
 }

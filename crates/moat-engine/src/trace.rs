@@ -1112,7 +1112,10 @@ impl<'e, 't> Walk<'e, 't> {
                     "firewall",
                     element,
                     "FW_APPLICATION_ALLOW",
-                    format!("{host} allowed by application rule {} ({})", r.rule, r.filter),
+                    format!(
+                        "{host} allowed by application rule {} ({})",
+                        r.rule, r.filter
+                    ),
                     at(&r.at),
                 ),
                 Cause::ImplicitDeny => {}

@@ -63,8 +63,7 @@ fn hub(rules: &str) -> String {
 
 /// A network rule to a public range: without Azure's service tags file moat cannot tell
 /// whether the storage account's public address lies in it.
-const UNDECIDABLE: &str =
-    "{ name: range, source_addresses: [10.0.0.0/16], destination_addresses: [20.0.0.0/8], destination_ports: [\"443\"], protocols: [TCP] }";
+const UNDECIDABLE: &str = "{ name: range, source_addresses: [10.0.0.0/16], destination_addresses: [20.0.0.0/8], destination_ports: [\"443\"], protocols: [TCP] }";
 
 #[test]
 fn undecidable_rule_before_an_allow_in_an_allow_collection_is_decided() {
@@ -84,7 +83,10 @@ fn undecidable_rule_before_an_allow_in_an_allow_collection_is_decided() {
     let h = firewall_hop(&t);
     assert_eq!(h.decision, HopDecision::Pass, "{t:#?}");
     assert_eq!(h.code, "FW_NETWORK_ALLOW");
-    assert!(h.detail.contains("web/any443"), "the sure rule decides: {h:?}");
+    assert!(
+        h.detail.contains("web/any443"),
+        "the sure rule decides: {h:?}"
+    );
 }
 
 #[test]

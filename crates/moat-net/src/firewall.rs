@@ -128,8 +128,13 @@ impl CompiledNetwork {
         if let Some(p) = self.tails.borrow().get(&entry) {
             return p.clone();
         }
-        let rules: Vec<moat_packets::Rule<Step, RuleRef>> =
-            self.policy.rules().iter().skip(entry + 1).cloned().collect();
+        let rules: Vec<moat_packets::Rule<Step, RuleRef>> = self
+            .policy
+            .rules()
+            .iter()
+            .skip(entry + 1)
+            .cloned()
+            .collect();
         let p = Rc::new(Policy::new(rules, Step::NoMatch));
         self.tails.borrow_mut().insert(entry, p.clone());
         p
@@ -163,17 +168,20 @@ impl CompiledNetwork {
                 (Step::Decided(d), Some(r)) => out.push((set, NetOutcome::Decided(*d, r.clone()))),
                 (Step::Decided(d), None) => out.push((
                     set,
-                    NetOutcome::Decided(*d, RuleRef {
-                        filter: "firewall".into(),
-                        rule: "default".into(),
-                        priority: None,
-                        open: Vec::new(),
-                        default: true,
-                        uncertain: false,
-                        if_match: None,
-                        entry: 0,
-                        at: Default::default(),
-                    }),
+                    NetOutcome::Decided(
+                        *d,
+                        RuleRef {
+                            filter: "firewall".into(),
+                            rule: "default".into(),
+                            priority: None,
+                            open: Vec::new(),
+                            default: true,
+                            uncertain: false,
+                            if_match: None,
+                            entry: 0,
+                            at: Default::default(),
+                        },
+                    ),
                 )),
             }
         }
@@ -268,7 +276,11 @@ pub fn compile_network(
                 at: r.at.clone(),
             };
             let sure = PacketSet::new(&src_sure, &dst_sure, &l4);
-            entries.push((sure.clone(), Step::Decided(action), rref(false, entries.len())));
+            entries.push((
+                sure.clone(),
+                Step::Decided(action),
+                rref(false, entries.len()),
+            ));
             let maybe = PacketSet::new(
                 &src_sure.union(&src_maybe),
                 &dst_sure.union(&dst_maybe),

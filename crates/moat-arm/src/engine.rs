@@ -17,6 +17,12 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
+/// The index of the one instance standing for a resource copy loop whose count is unknown.
+const OPEN_COPY: i64 = i64::MIN;
+
+/// Why such an instance may or may not be deployed.
+pub const OPEN_COPY_REASON: &str = "copy count is unknown";
+
 /// Azure's limit on the count of a copy loop.
 pub const MAX_COPY: i64 = 800;
 /// Deepest nesting of inline deployments followed.
@@ -571,6 +577,9 @@ impl Engine {
                         .or(cx.frame.last()),
                 };
                 match found {
+                    Some((_, i, _)) if *i == OPEN_COPY => {
+                        Val::unknown_from("the copy index is unknown (the copy count is unknown)")
+                    }
                     Some((_, i, _)) => Val::Int(i.saturating_add(offset)),
                     None => Val::unknown_from(format!("`{whole}` is used outside its copy loop")),
                 }
@@ -1173,13 +1182,29 @@ impl Engine {
                     Some(r) => format!("the copy count is unknown: {r}"),
                     None => format!("the copy count is a {}, not an integer", other.type_name()),
                 };
-                self.note(
-                    label(),
-                    "copy.count",
-                    format!("{reason}; no instance is imported"),
-                    copy,
-                    &ptr,
-                );
+                if other.is_unknown() {
+                    // One instance stands for however many there are, none included: it may
+                    // or may not be deployed, and its copy index is unknown.
+                    self.note(
+                        label(),
+                        "copy.count",
+                        format!(
+                            "{reason}; one instance is imported, which may or may not be deployed"
+                        ),
+                        copy,
+                        &ptr,
+                    );
+                    let cx = base.with_resource_copy(&loop_name, OPEN_COPY);
+                    self.make_inst(dep, node, &ptr, sym.clone(), None, cx, parent, out);
+                } else {
+                    self.note(
+                        label(),
+                        "copy.count",
+                        format!("{reason}; no instance is imported"),
+                        copy,
+                        &ptr,
+                    );
+                }
                 return;
             }
         };
@@ -1231,6 +1256,14 @@ impl Engine {
             None => Val::Bool(true),
             Some(c) => to_bool(self.eval_node(c, &cx)),
         };
+        if cx.frame.iter().any(|(_, i, r)| *r && *i == OPEN_COPY) {
+            let open = Val::unknown_from(OPEN_COPY_REASON);
+            cond = match cond {
+                Val::Bool(false) => Val::Bool(false),
+                Val::Bool(true) => open,
+                c => Val::derived("and", &[c, open]),
+            };
+        }
         if let Some(p) = parent {
             cond = match (&p.cond, &cond) {
                 (Val::Bool(false), _) | (_, Val::Bool(false)) => Val::Bool(false),

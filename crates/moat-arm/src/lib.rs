@@ -56,10 +56,10 @@
 //! | the subnet a private endpoint, NIC, compute or AKS cluster is placed in | an external subnet (see below) |
 //! | another reference (storage account, ...) | not set, the list entry left out, or, when the model requires it (a private endpoint's target), the resource is not imported |
 //!
-//! A resource whose `condition` is unknown is imported, with its condition recorded as
-//! unknown. A resource whose name is unknown gets a placeholder name (`unresolved-<symbolic
+//! A resource whose `condition` is unknown is imported and listed as may-exist
+//! ([`moat_model::presence`]): analyses consider the deployment with and without it. A resource whose name is unknown gets a placeholder name (`unresolved-<symbolic
 //! name or type>`) and its name is recorded as unknown. A copy loop whose count is unknown
-//! imports nothing and records the count. The subscription and resource group the template
+//! imports one instance, with an unknown copy index, listed as may-exist too. The subscription and resource group the template
 //! is deployed to are placeholders (recorded as one unknown) used for ids and
 //! `uniqueString()` results.
 //!
@@ -610,10 +610,13 @@ fn import(
             });
         }
         if let Some(r) = cond {
-            t.unknowns.push(Unknown {
+            t.may_exist.push(moat_model::presence::MayExist {
                 resource: label.clone(),
-                field: "condition".into(),
-                reason: format!("{r} (imported as if deployed)"),
+                reason: if &**r == engine::OPEN_COPY_REASON {
+                    format!("its {r}")
+                } else {
+                    format!("its condition is unknown: {r}")
+                },
                 at: at.clone(),
             });
         }

@@ -399,11 +399,11 @@ fn security_rules_routes_and_gateways() {
             ("extra-pip", None)
         ]
     );
-    // extra-pip's condition is an unknown parameter: imported, and recorded.
+    // extra-pip's condition is an unknown parameter: imported, and listed as may-exist.
     assert!(
-        t.unknowns
+        t.may_exist
             .iter()
-            .any(|u| u.resource == "public-ip/extra-pip" && u.field == "condition")
+            .any(|m| m.resource == "public-ip/extra-pip" && m.reason.contains("condition"))
     );
     let gw = &t.virtual_network_gateways[0];
     assert_eq!(

@@ -170,7 +170,8 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
         SeverityArg::Info => Severity::Info,
     };
     // Every finding is reported; the threshold decides only the exit status.
-    let mut findings: Vec<Finding> = moat_rules::check::run(&cx, &sel);
+    let variants = moat_model::presence::variants(&loaded.topology);
+    let mut findings: Vec<Finding> = moat_rules::check::run_variants(&cx, &variants, &sel);
     let mut recorded = false;
     if let Some(p) = &args.write_baseline {
         match crate::baseline::write(p, &findings) {

@@ -475,7 +475,18 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                             loaded.format
                         );
                         if unknown > 0 {
-                            line += &format!(", {unknown} unknown values");
+                            line += &format!(
+                                ", {}",
+                                moat_report::check::count(
+                                    unknown as u64,
+                                    "unknown value",
+                                    "unknown values"
+                                )
+                            );
+                        }
+                        let open = loaded.topology.may_exist.len();
+                        if open > 0 {
+                            line += &format!(", {open} may or may not be deployed");
                         }
                         out(&format!("{}\n", ctx.style().good(&line)));
                     }
@@ -559,7 +570,8 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                 protocol,
                 port,
             };
-            let trace = match moat_engine::trace::trace(&engine, &q) {
+            let variants = moat_model::presence::variants(&loaded.topology);
+            let trace = match moat_engine::presence::trace(&engine, &variants, &q) {
                 Ok(t) => t,
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -655,7 +667,8 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                 registry,
                 op,
             };
-            let results = moat_engine::ops::evaluate(&engine, &intent, &filter);
+            let variants = moat_model::presence::variants(t);
+            let results = moat_engine::presence::evaluate(&engine, &variants, &intent, &filter);
             match format {
                 TextJson::Text => {
                     out(&moat_report::ops::render_text(&results, ctx.style()));

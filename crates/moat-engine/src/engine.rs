@@ -131,6 +131,12 @@ impl<'t> Engine<'t> {
         }
     }
 
+    /// An engine for `t` (a variant of this engine's topology) with the same service tags and
+    /// mode.
+    pub fn variant<'u>(&self, t: &'u Topology) -> Engine<'u> {
+        Engine::new(t, self.space.clone()).with_strict(self.strict)
+    }
+
     /// The same engine in strict mode (every assumption becomes unknown) or not.
     pub fn with_strict(mut self, strict: bool) -> Engine<'t> {
         self.strict = strict;

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod intent;
 pub mod ops;
 pub mod place;
+pub mod presence;
 pub mod studio;
 pub mod sweep;
 pub mod trace;

@@ -12,6 +12,7 @@
 //! - [`address`]: the one syntax that names endpoints of a flow (`workspace/ws`,
 //!   `registry/contosoreg:storage`, `subnet/vnet/training`, `ip:10.0.0.4`, `fqdn:pypi.org`).
 //! - [`validate`]: names, references and address plans, every problem located.
+//! - [`presence`]: resources that may or may not be deployed, and the variants analyses agree on.
 //! - [`finalize`]: what Azure decides at deployment time (regions, allocated IPs, ids).
 
 pub mod address;
@@ -25,6 +26,7 @@ pub mod firewall;
 pub mod ml;
 pub mod network;
 pub mod open;
+pub mod presence;
 pub mod privatelink;
 pub mod provenance;
 pub mod suggest;

@@ -6,6 +6,7 @@ use crate::deps::*;
 use crate::firewall::*;
 use crate::ml::*;
 use crate::network::*;
+use crate::presence::MayExist;
 use crate::privatelink::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -104,6 +105,10 @@ pub struct Topology {
     /// Resources present in the input that the model does not cover.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unmodelled: Vec<Unmodelled>,
+    /// Resources whose deployment the input leaves open (an unknown `count` or `condition`):
+    /// imported, and analysed with and without them (see [`crate::presence`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub may_exist: Vec<MayExist>,
 }
 
 /// A value an importer could not resolve (an ARM `reference()` to something outside the

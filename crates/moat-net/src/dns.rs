@@ -107,6 +107,8 @@ pub struct Dns<'t> {
     records: Vec<Vec<Record>>,
     /// VNet -> linked zone indexes.
     links: HashMap<String, Vec<usize>>,
+    /// VNet -> a linked zone whose name the input leaves unknown (the first one).
+    unnamed_links: HashMap<String, String>,
     /// (resource, group id) pairs with a private endpoint connection anywhere (customer or
     /// managed): only their names are CNAMEd to privatelink names by Azure's public DNS.
     connected: std::collections::HashSet<(String, String)>,
@@ -264,9 +266,21 @@ impl<'t> Dns<'t> {
             }
         }
         let mut links: HashMap<String, Vec<usize>> = HashMap::new();
+        let unnamed: std::collections::HashSet<&str> = t
+            .unknowns
+            .iter()
+            .filter(|u| u.field == "name")
+            .filter_map(|u| u.resource.strip_prefix("private-dns-zone/"))
+            .collect();
+        let mut unnamed_links: HashMap<String, String> = HashMap::new();
         for (i, z) in t.private_dns_zones.iter().enumerate() {
             for v in &z.vnet_links {
                 links.entry(v.clone()).or_default().push(i);
+                if unnamed.contains(z.name.as_str()) {
+                    unnamed_links
+                        .entry(v.clone())
+                        .or_insert_with(|| z.name.clone());
+                }
             }
         }
         let mut connected = std::collections::HashSet::new();
@@ -295,6 +309,7 @@ impl<'t> Dns<'t> {
             owners,
             records,
             links,
+            unnamed_links,
             connected,
         }
     }
@@ -385,6 +400,14 @@ impl<'t> Dns<'t> {
                 "DNS_RULESET_FORWARD",
             );
             return self.resolve_in(name, &Resolver::Server(target), steps, depth + 1);
+        }
+        // A linked zone of unknown name may be the most specific one for any name.
+        if let Some(z) = self.unnamed_links.get(vnet) {
+            return Answer::Unknown {
+                why: format!(
+                    "a private DNS zone linked to VNet {vnet} ({z}) has an unknown name: it may hold {name}"
+                ),
+            };
         }
         // The most specific linked zone that contains the name answers it.
         let linked = self.links.get(vnet).map(Vec::as_slice).unwrap_or(&[]);

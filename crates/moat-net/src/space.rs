@@ -58,6 +58,7 @@ pub struct PrefixContext {
 }
 
 /// The address space of a topology's public side.
+#[derive(Clone)]
 pub struct Space {
     catalog: Catalog,
     bases: HashMap<String, u16>,

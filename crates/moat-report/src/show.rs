@@ -21,6 +21,9 @@ pub struct Inventory<'a> {
     pub external: Vec<String>,
     /// Values the importer could not resolve.
     pub unknowns: &'a [Unknown],
+    /// Resources that may or may not be deployed (counted in `counts` as present).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub may_exist: &'a [moat_model::presence::MayExist],
     /// Resource types present but not modelled, with how many of each.
     pub unmodelled: Vec<Count>,
 }
@@ -264,6 +267,7 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
         registries,
         external: moat_model::external::list(t),
         unknowns: &t.unknowns,
+        may_exist: &t.may_exist,
         unmodelled,
     }
 }
@@ -361,6 +365,26 @@ pub fn render_text(inv: &Inventory, style: Style) -> String {
                 u.field,
                 u.reason,
                 style.dim(&u.at.to_string())
+            );
+        }
+    }
+    if !inv.may_exist.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "{}",
+            style.warn(&format!(
+                "May or may not be deployed ({}; analysed both ways)",
+                inv.may_exist.len()
+            ))
+        );
+        for m in inv.may_exist {
+            let _ = writeln!(
+                o,
+                "  {}: {}  {}",
+                m.resource,
+                m.reason,
+                style.dim(&m.at.to_string())
             );
         }
     }

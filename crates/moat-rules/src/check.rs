@@ -27,7 +27,57 @@ impl Selection {
     }
 }
 
-/// Runs the selected rules and marks suppressed findings.
+/// The findings of [`run`] on the deployment and on each of its `variants` (without some
+/// may-exist resources: [`moat_model::presence`]). A finding that some variants give and
+/// others do not is kept, undecided, and says which resources it depends on.
+pub fn run_variants(
+    cx: &Context,
+    variants: &[moat_model::presence::Variant],
+    sel: &Selection,
+) -> Vec<Finding> {
+    let mut out = run(cx, sel);
+    if variants.is_empty() {
+        return out;
+    }
+    let key = |f: &Finding| (f.code, f.resource.clone());
+    let base: std::collections::HashSet<_> = out.iter().map(key).collect();
+    for v in variants {
+        let e = cx.e.variant(&v.topology);
+        let vcx = Context::new(&e);
+        let found = run(&vcx, sel);
+        let keys: std::collections::HashSet<_> = found.iter().map(key).collect();
+        let present = addresses(&v.topology);
+        let question = v.question();
+        for f in out.iter_mut() {
+            // A finding about a resource the variant lacks is about that resource, if it is
+            // deployed; the finding is decided for it.
+            let subject = f.resource.split(':').next().unwrap_or(&f.resource);
+            let subject_gone = is_address_like(subject) && !present.iter().any(|a| a == subject);
+            if !keys.contains(&key(f)) && !subject_gone {
+                f.needs
+                    .push(format!("{question}: the finding holds only if so"));
+            }
+        }
+        for f in found {
+            if !base.contains(&key(&f)) && !out.iter().any(|o| key(o) == key(&f)) {
+                let mut f = f;
+                f.needs
+                    .push(format!("{question}: the finding holds only if not"));
+                out.push(f);
+            }
+        }
+    }
+    out.sort_by(|a, b| (b.severity, a.code, &a.resource).cmp(&(a.severity, b.code, &b.resource)));
+    out
+}
+
+/// Whether a finding's resource names an element by address (`compute/cpu`), not a flow or
+/// a place outside the deployment.
+fn is_address_like(resource: &str) -> bool {
+    resource.contains('/') && !resource.contains(' ')
+}
+
+/// Runs the selected rules on one deployment and marks suppressed findings.
 pub fn run(cx: &Context, sel: &Selection) -> Vec<Finding> {
     let rules: Vec<&dyn Rule> = all()
         .into_iter()

@@ -99,6 +99,9 @@ pub struct Unexpanded {
     pub field: String,
     pub reason: String,
     pub at: Loc,
+    /// Whether one instance with an unknown index stands for the declaration (a resource);
+    /// otherwise nothing was instantiated (a module).
+    pub instance: bool,
 }
 
 /// Names in scope while evaluating an expression.
@@ -109,6 +112,9 @@ pub struct Scope {
     pub file: usize,
     pub each: Option<(Value, Value)>,
     pub count: Option<usize>,
+    /// An instance of a resource whose `count`/`for_each` is unknown: `count.index`,
+    /// `each.key` and `each.value` are unknown too.
+    pub open_instance: bool,
     /// Variables bound by `for` expressions and dynamic block iterators, innermost last.
     pub vars: Vec<(String, Value)>,
 }
@@ -470,6 +476,7 @@ impl Evaluator {
                 file: decl.file,
                 each: None,
                 count: None,
+                open_instance: false,
                 vars: Vec::new(),
             };
             let ty = match &decl.ty {
@@ -559,6 +566,7 @@ impl Evaluator {
             file: mc.file,
             each,
             count,
+            open_instance: false,
             vars: Vec::new(),
         };
         Ok(Some(self.eval_attr(&a.value, &sc)?))
@@ -573,6 +581,7 @@ impl Evaluator {
                     file: usize::MAX,
                     each: None,
                     count: None,
+                    open_instance: false,
                     vars: Vec::new(),
                 };
                 self.eval(&e, &sc)
@@ -591,6 +600,7 @@ impl Evaluator {
             file,
             each: None,
             count: None,
+            open_instance: false,
             vars: Vec::new(),
         };
         self.eval(e, &sc)
@@ -611,6 +621,7 @@ impl Evaluator {
                 file: item.file,
                 each: None,
                 count: None,
+                open_instance: false,
                 vars: Vec::new(),
             };
             ev.eval(&item.expr, &sc)
@@ -742,6 +753,7 @@ impl Evaluator {
             file: decl.file,
             each: None,
             count: None,
+            open_instance: false,
             vars: Vec::new(),
         };
         let mut sort = self.insts[inst].sort.clone();
@@ -759,7 +771,7 @@ impl Evaluator {
                 };
                 self.warn(
                     "unknown-instances",
-                    format!("the instances of `{base}` cannot be known: its {field} is unknown ({reason})"),
+                    format!("`{base}` may or may not exist: its {field} is unknown ({reason}); it is analysed both ways"),
                     &at,
                     Some("give the variables it depends on a value".into()),
                 );
@@ -769,10 +781,19 @@ impl Evaluator {
                     field: field.into(),
                     reason,
                     at: at.clone(),
+                    instance: true,
                 });
-                Ok(Value::unknown(
+                // One instance stands for however many there are (none included): its
+                // index or key is unknown, and the mapper lists it as may-exist.
+                let s = Scope {
+                    open_instance: true,
+                    ..sc.clone()
+                };
+                let one = self.instance(decl, s, base.clone(), sort, 0)?;
+                Ok(Value::unknown_with(
                     format!("the instances of `{base}` are unknown"),
                     &at,
+                    one,
                 ))
             }
             Expansion::Single => Ok(Value::Res(self.instance(decl, sc, base, sort, 0)?)),
@@ -1107,6 +1128,7 @@ impl Evaluator {
             file: mc.file,
             each: None,
             count: None,
+            open_instance: false,
             vars: Vec::new(),
         };
         let exp = self.expansion(&mc.body, &sc, &base, &at)?;
@@ -1130,6 +1152,7 @@ impl Evaluator {
                     field: "count/for_each".into(),
                     reason,
                     at: at.clone(),
+                    instance: false,
                 });
                 return Ok(Kids::External(u));
             }
@@ -1187,6 +1210,7 @@ impl Evaluator {
                 file: item.file,
                 each: None,
                 count: None,
+                open_instance: false,
                 vars: Vec::new(),
             };
             ev.eval(&item.expr, &sc)
@@ -1647,6 +1671,7 @@ impl Evaluator {
                 at: u.at.clone(),
                 origin: None,
                 partial: Some(out.into()),
+                instance: None,
             }))),
             None => Ok(Value::String(out)),
         }
@@ -1849,6 +1874,10 @@ impl Evaluator {
             },
             "count" => match (need(0).as_deref(), sc.count) {
                 (Some("index"), Some(i)) => Ok((Value::Number(i as f64), 1)),
+                (Some("index"), None) if sc.open_instance => Ok((
+                    Value::unknown("the instance's index is unknown (its count is unknown)", at),
+                    1,
+                )),
                 (Some("index"), None) => err(
                     "`count.index` is used outside a resource or module with count",
                     at,
@@ -1858,6 +1887,13 @@ impl Evaluator {
             "each" => match (need(0).as_deref(), &sc.each) {
                 (Some("key"), Some((k, _))) => Ok((k.clone(), 1)),
                 (Some("value"), Some((_, v))) => Ok((v.clone(), 1)),
+                (Some("key" | "value"), None) if sc.open_instance => Ok((
+                    Value::unknown(
+                        "the instance's key is unknown (its for_each is unknown)",
+                        at,
+                    ),
+                    1,
+                )),
                 (_, None) => err(
                     "`each` is used outside a resource or module with for_each",
                     at,
@@ -2020,11 +2056,17 @@ fn computed(r: &ResObj, name: &str, at: &Loc) -> Value {
         at: at.clone(),
         origin: Some((r.addr.clone(), name.to_string())),
         partial: None,
+        instance: None,
     }))
 }
 
 /// `[key]` on a value.
 pub fn index_of(v: &Value, k: &Value, at: &Loc) -> R<Value> {
+    if let Value::Unknown(u) = v
+        && let Some(one) = &u.instance
+    {
+        return Ok(Value::Res(one.clone()));
+    }
     if k.is_unknown() {
         return Ok(k.derived());
     }
@@ -2213,12 +2255,14 @@ mod tests {
                 "private_ip_address".into(),
             )),
             partial: None,
+            instance: None,
         }));
         let sc = Scope {
             inst: None,
             file: usize::MAX,
             each: None,
             count: None,
+            open_instance: false,
             vars: vec![("ip".into(), ip)],
         };
         let origin = |e: &mut Evaluator, text: &str| {

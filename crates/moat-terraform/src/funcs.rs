@@ -58,6 +58,7 @@ pub fn call(ev: &mut Evaluator, name: &str, args: Vec<Value>, at: &Loc) -> R<Val
             at: u.at.clone(),
             origin: None,
             partial: Some(v.to_json().to_string().into()),
+            instance: None,
         })));
     }
     if !SHALLOW.contains(&name)
@@ -85,6 +86,7 @@ fn derived(u: &Value) -> Value {
             at: x.at.clone(),
             origin: None,
             partial: None,
+            instance: None,
         })),
         other => other.clone(),
     }
@@ -582,6 +584,7 @@ fn dispatch(ev: &mut Evaluator, name: &str, a: &[Value], at: &Loc) -> R<Value> {
                             at: at.clone(),
                             origin: None,
                             partial: None,
+                            instance: None,
                         })
                     },
                 )))

@@ -246,6 +246,7 @@ fn unknown_attr(owner: &str, attr: &str, loc: &Loc) -> Value {
         at: loc.clone(),
         origin: Some((owner.to_string(), attr.to_string())),
         partial: None,
+        instance: None,
     }))
 }
 

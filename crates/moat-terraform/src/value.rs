@@ -58,6 +58,9 @@ pub struct Unk {
     /// resource is marked `⟨=<its model name>⟩`. For the result of `jsonencode()`, the JSON
     /// text with each unknown value written `{"$unknown": reason}`.
     pub partial: Option<Rc<str>>,
+    /// For the instances of a resource whose `count`/`for_each` is unknown: the one instance
+    /// that stands for them, so `azurerm_x.y[0].id` still names the resource.
+    pub instance: Option<Rc<ResObj>>,
 }
 
 impl Unk {
@@ -126,6 +129,18 @@ impl Value {
             at: at.clone(),
             origin: None,
             partial: None,
+            instance: None,
+        }))
+    }
+
+    /// An unknown collection of instances, all standing as `one`.
+    pub fn unknown_with(reason: impl Into<String>, at: &Loc, one: Rc<ResObj>) -> Value {
+        Value::Unknown(Rc::new(Unk {
+            reason: reason.into(),
+            at: at.clone(),
+            origin: None,
+            partial: None,
+            instance: Some(one),
         }))
     }
 
@@ -133,7 +148,9 @@ impl Value {
     /// an unknown, which no longer stand for the provider's attribute itself.
     pub fn derived(&self) -> Value {
         match self {
-            Value::Unknown(u) if u.origin.is_some() || u.partial.is_some() => {
+            Value::Unknown(u)
+                if u.origin.is_some() || u.partial.is_some() || u.instance.is_some() =>
+            {
                 Value::unknown(u.reason.clone(), &u.at)
             }
             other => other.clone(),

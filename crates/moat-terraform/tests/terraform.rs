@@ -589,7 +589,7 @@ resource "azurerm_subnet" "pe" {
 }
 
 #[test]
-fn unknown_for_each_is_reported_not_dropped() {
+fn unknown_for_each_imports_one_may_exist_instance() {
     let dir = Scratch::new(
         "unknown-foreach",
         &[(
@@ -614,21 +614,22 @@ module "remote" {
     );
     let l = ok(load(&dir.0, &TfOptions::default()));
     let t = &l.topology;
-    assert!(t.private_dns_zones.is_empty());
+    // One instance stands for the zones, may-exist, its name (each.value) unknown.
+    assert_eq!(t.private_dns_zones.len(), 1);
     assert!(
-        t.unmodelled
+        t.may_exist
             .iter()
-            .any(|u| u.name == "azurerm_private_dns_zone.z")
+            .any(|m| m.resource == "azurerm_private_dns_zone.z" && m.reason.contains("for_each"))
+    );
+    assert!(
+        t.unknowns
+            .iter()
+            .any(|u| u.resource.starts_with("private-dns-zone/") && u.field == "name")
     );
     assert!(
         t.unmodelled
             .iter()
             .any(|u| u.name == "module.remote" && u.resource_type == "module")
-    );
-    assert!(
-        t.unknowns
-            .iter()
-            .any(|u| u.resource == "azurerm_private_dns_zone.z" && u.field == "for_each")
     );
     assert!(l.warnings.iter().any(|w| w.code == "unknown-instances"));
     assert!(l.warnings.iter().any(|w| w.code == "missing-modules"));

@@ -230,6 +230,7 @@ impl Evaluator {
                 field: "source".into(),
                 reason: reason.clone(),
                 at: at.clone(),
+                instance: false,
             });
             return Err(Kids::External(Value::unknown(reason, at)));
         }
@@ -297,6 +298,7 @@ impl Evaluator {
             field: "source".into(),
             reason: reason.clone(),
             at: at.clone(),
+            instance: false,
         });
         let mut sort = self.insts[inst].sort.clone();
         sort.push(1);

@@ -25,6 +25,7 @@ use crate::eval::{Record, Unexpanded};
 use crate::ids::{self, Ref};
 use crate::value::{Loc, ResObj, Unk, Value};
 use ipnet::IpNet;
+use moat_model::presence::MayExist;
 use moat_model::{Diagnostic, Level, Location, Provenance, Topology, Unknown, Unmodelled};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
@@ -114,6 +115,21 @@ pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Ma
         }
     }
     for u in unexpanded {
+        if u.instance {
+            // The one instance standing for the declaration was mapped like any other; it
+            // may or may not exist.
+            if let Some(r) = recs
+                .iter()
+                .find(|r| r.mode == Mode::Managed && r.addr == u.addr)
+            {
+                m.t.may_exist.push(MayExist {
+                    resource: u.addr.clone(),
+                    reason: format!("its {} is unknown: {}", u.field, u.reason),
+                    at: at(&r.obj),
+                });
+            }
+            continue;
+        }
         m.t.unknowns.push(Unknown {
             resource: u.addr.clone(),
             field: u.field.clone(),
@@ -484,6 +500,7 @@ impl<'a> Mapper<'a> {
             at: at.clone(),
             origin: None,
             partial: None,
+            instance: None,
         };
         self.unknown(res, field, &u);
     }

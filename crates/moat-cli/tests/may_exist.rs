@@ -1,0 +1,259 @@
+//! Resources that may or may not be deployed: a Terraform `count` or an ARM `condition` that
+//! the input leaves unknown. Such a resource is imported and listed as may-exist, never
+//! dropped (absent is a default too) and never taken for granted: a finding or verdict that
+//! depends on it is undecided, one that does not stays decided.
+
+use moat_engine::trace::Query;
+use moat_engine::{Engine, Verdict};
+use moat_model::Topology;
+use moat_packets::Protocol;
+use moat_rules::Finding;
+use moat_rules::check::{Selection, run_variants};
+use std::path::{Path, PathBuf};
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/may_exist")
+        .join(rel)
+}
+
+fn load(path: &Path, opts: &moat_ingest::Options) -> Topology {
+    moat_ingest::load_opts(path, opts)
+        .unwrap_or_else(|e| panic!("{}: {:#?}", path.display(), e.diagnostics))
+        .topology
+}
+
+fn check(t: &Topology) -> Vec<Finding> {
+    let e = Engine::for_topology(t, None).expect("engine");
+    let cx = moat_rules::Context::new(&e);
+    let variants = moat_model::presence::variants(t);
+    run_variants(&cx, &variants, &Selection::default())
+}
+
+fn find<'a>(fs: &'a [Finding], code: &str) -> Option<&'a Finding> {
+    fs.iter().find(|f| f.code == code)
+}
+
+fn tf_with(var: Option<&str>) -> Topology {
+    let mut opts = moat_ingest::Options::default();
+    if let Some(v) = var {
+        opts.vars.push(("enable_cluster".into(), v.into()));
+    }
+    load(&data("terraform"), &opts)
+}
+
+/// Issue: "`count = var.enable_cluster ? 1 : 0` with the variable unset makes the resource
+/// absent, and ACR008 and WS006 report errors about a cluster that may well exist."
+/// facts §6.45: a registry behind a VNet cannot build images; a compute cluster named in
+/// `image_build_compute` must build them, and "must exist before builds" (§6.46).
+#[test]
+fn an_unknown_count_makes_the_cluster_may_exist_and_its_absence_undecided() {
+    let t = tf_with(None);
+    assert!(
+        t.computes.iter().any(|c| c.name == "cpu"),
+        "the cluster is imported"
+    );
+    assert_eq!(t.may_exist.len(), 1, "{:#?}", t.may_exist);
+    let m = &t.may_exist[0];
+    assert_eq!(m.resource, "azurerm_machine_learning_compute_cluster.cpu");
+    assert!(m.reason.contains("enable_cluster"), "{}", m.reason);
+
+    let fs = check(&t);
+    for code in ["ACR008", "WS006"] {
+        let f = find(&fs, code).unwrap_or_else(|| panic!("{code} is reported, undecided"));
+        assert!(
+            f.needs
+                .iter()
+                .any(|n| n.contains("azurerm_machine_learning_compute_cluster.cpu")),
+            "{code} says what it depends on: {:?}",
+            f.needs
+        );
+    }
+}
+
+/// The same configuration with the variable given: the cluster exists or not, and the
+/// findings about its absence are decided either way.
+#[test]
+fn a_known_count_decides() {
+    let off = tf_with(Some("false"));
+    assert!(off.may_exist.is_empty());
+    assert!(!off.computes.iter().any(|c| c.name == "cpu"));
+    let fs = check(&off);
+    for code in ["ACR008", "WS006"] {
+        let f = find(&fs, code).unwrap_or_else(|| panic!("{code} without the cluster"));
+        assert!(f.needs.is_empty(), "{code} is decided: {:?}", f.needs);
+    }
+
+    let on = tf_with(Some("true"));
+    assert!(on.may_exist.is_empty());
+    let fs = check(&on);
+    assert!(find(&fs, "ACR008").is_none() && find(&fs, "WS006").is_none());
+    // A finding about the cluster itself holds whenever the cluster is deployed: with an
+    // unknown count it is reported, decided, about the cluster.
+    let public_ip = find(&fs, "CMP004").map(|f| f.resource.clone());
+    assert_eq!(
+        public_ip.as_deref(),
+        Some("compute/cpu"),
+        "the cluster has a public IP"
+    );
+    let open = check(&tf_with(None));
+    assert_eq!(
+        find(&open, "CMP004").map(|f| (f.resource.clone(), f.needs.is_empty())),
+        public_ip.map(|r| (r, true)),
+    );
+}
+
+/// The ARM form of a private workspace whose private endpoint is deployed on a condition that
+/// cannot be evaluated: seed "Configure a private endpoint": with public network access
+/// disabled, clients reach the workspace only through its private endpoint. Whether the
+/// jump box reaches the workspace therefore depends on the endpoint: unknown, never allowed.
+#[test]
+fn a_flow_through_a_may_exist_private_endpoint_is_unknown() {
+    let dir = conditional_copy(
+        "workspace-private-endpoint",
+        &["ws-pe", "ws-pe/default"],
+        "deployWorkspaceEndpoint",
+    );
+    let t = load(&dir, &moat_ingest::Options::default());
+    assert_eq!(t.may_exist.len(), 2, "{:#?}", t.may_exist);
+    assert!(t.private_endpoints.iter().any(|p| p.name == "ws-pe"));
+
+    let e = Engine::for_topology(&t, None).unwrap();
+    let variants = moat_model::presence::variants(&t);
+    assert_eq!(variants.len(), 1, "one group: one shared condition");
+    let q = Query {
+        from: "client/datasci".parse().unwrap(),
+        to: "workspace/ws".parse().unwrap(),
+        protocol: Protocol::TCP,
+        port: 443,
+    };
+    let as_written = moat_engine::trace::trace(&e, &q).unwrap();
+    assert_eq!(as_written.verdict, Verdict::Allowed, "through the endpoint");
+    let tr = moat_engine::presence::trace(&e, &variants, &q).unwrap();
+    assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
+    assert!(
+        tr.missing.iter().any(|m| m.contains("ws-pe")),
+        "{:?}",
+        tr.missing
+    );
+    // A flow that does not use the endpoint stays decided.
+    let q = Query {
+        from: "compute/cpu-cluster".parse().unwrap(),
+        to: "keyvault/wskv".parse().unwrap(),
+        protocol: Protocol::TCP,
+        port: 443,
+    };
+    let plain = moat_engine::trace::trace(&e, &q).unwrap().verdict;
+    assert_eq!(
+        moat_engine::presence::trace(&e, &variants, &q)
+            .unwrap()
+            .verdict,
+        plain
+    );
+}
+
+/// A copy loop whose count is unknown imports one instance standing for all of them, which may
+/// or may not be deployed, with an unknown copy index: here the private DNS zones, whose names
+/// come from `copyIndex()`. Seed "Configure a private endpoint": clients resolve the workspace
+/// through the `privatelink.api.azureml.ms` zone linked to their VNet; with the zones unknown,
+/// so is the flow: a zone of unknown name linked to the VNet may be the one that holds it.
+#[test]
+fn a_copy_loop_with_an_unknown_count_imports_one_may_exist_instance() {
+    let dir = conditional_copy("workspace-private-endpoint", &[], "unused");
+    let path = dir.join("azuredeploy.json");
+    let mut tpl: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    tpl["parameters"]["zoneCount"] = serde_json::json!({ "type": "int" });
+    let mut loops = 0;
+    for r in tpl["resources"].as_array_mut().unwrap() {
+        if r["type"] == "Microsoft.Network/privateDnsZones"
+            || r["type"] == "Microsoft.Network/privateDnsZones/virtualNetworkLinks"
+        {
+            r["copy"]["count"] = "[parameters('zoneCount')]".into();
+            loops += 1;
+        }
+    }
+    assert_eq!(loops, 2, "the zones and their links");
+    std::fs::write(&path, serde_json::to_string_pretty(&tpl).unwrap()).unwrap();
+    let t = load(&dir, &moat_ingest::Options::default());
+    assert_eq!(t.may_exist.len(), 2, "{:#?}", t.may_exist);
+    assert!(
+        t.may_exist.iter().all(|m| m.reason.contains("copy count")),
+        "{:#?}",
+        t.may_exist
+    );
+
+    let e = Engine::for_topology(&t, None).unwrap();
+    let variants = moat_model::presence::variants(&t);
+    let q = Query {
+        from: "client/datasci".parse().unwrap(),
+        to: "workspace/ws".parse().unwrap(),
+        protocol: Protocol::TCP,
+        port: 443,
+    };
+    let tr = moat_engine::presence::trace(&e, &variants, &q).unwrap();
+    assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
+}
+
+/// Removing a may-exist subnet removes what sits in it: Azure deploys no private endpoint into
+/// a subnet that is not deployed.
+#[test]
+fn what_sits_in_a_missing_element_goes_with_it() {
+    let t = load(
+        &data("../../../../../examples/workspace-private-endpoint/topology.yaml"),
+        &moat_ingest::Options::default(),
+    );
+    let pe = t
+        .private_endpoints
+        .iter()
+        .find(|p| p.name == "ws-pe")
+        .expect("ws-pe");
+    let (vnet, subnet) = pe.subnet.split_once('/').expect("vnet/subnet");
+    let v = t
+        .virtual_networks
+        .iter()
+        .find(|v| v.name == vnet)
+        .expect("vnet");
+    let s = v.subnets.iter().find(|s| s.name == subnet).expect("subnet");
+    let (without, dependents) = moat_model::presence::without(&t, &[&s.at]);
+    assert!(dependents > 0);
+    assert!(!without.private_endpoints.iter().any(|p| p.name == "ws-pe"));
+    assert!(moat_model::validate(&without).is_empty(), "consistent");
+    assert_eq!(without.workspaces.len(), t.workspaces.len());
+}
+
+/// A copy of an example's ARM form whose resources named in `names` are deployed only if the
+/// parameter `param`, left without a value, is true.
+fn conditional_copy(example: &str, names: &[&str], param: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(example)
+        .join("arm");
+    let dst = std::env::temp_dir().join(format!(
+        "moat-may-exist-{example}-{param}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dst);
+    std::fs::create_dir_all(&dst).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
+    }
+    let path = dst.join("azuredeploy.json");
+    let mut tpl: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    tpl["parameters"][param] = serde_json::json!({ "type": "bool" });
+    let mut hit = 0;
+    for r in tpl["resources"].as_array_mut().unwrap() {
+        if names.contains(&r["name"].as_str().unwrap_or("")) {
+            r["condition"] = format!("[parameters('{param}')]").into();
+            hit += 1;
+        }
+    }
+    assert_eq!(hit, names.len(), "every named resource is in the template");
+    if names.is_empty() {
+        return dst;
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&tpl).unwrap()).unwrap();
+    dst
+}

@@ -1,0 +1,101 @@
+//! Traces and operations over a deployment some of whose resources may or may not exist.
+//!
+//! The deployment is analysed as written (every may-exist resource present) and in each
+//! [`variant`](moat_model::presence::variants) without some of them. A verdict or status
+//! that is the same in all of them is decided; one that differs is unknown, and says which
+//! resources it depends on.
+
+use crate::Engine;
+use crate::intent::Intent;
+use crate::ops::{self, Filter, OpResult, Status};
+use crate::trace::{self, Query, Trace, Verdict};
+use moat_model::presence::Variant;
+
+/// The trace of `q` on every variant: the deployment's own trace when all agree, unknown
+/// otherwise (with what it depends on in `missing`).
+pub fn trace(e: &Engine, variants: &[Variant], q: &Query) -> Result<Trace, String> {
+    let mut base = trace::trace(e, q)?;
+    for v in variants {
+        let ve = e.variant(&v.topology);
+        // An end that the variant lacks cannot be reached there: a different outcome.
+        let verdict = trace::trace(&ve, q).map(|t| t.verdict).ok();
+        if verdict != Some(base.verdict) {
+            let other = match verdict {
+                Some(Verdict::Allowed) => "allowed",
+                Some(Verdict::Denied) => "denied",
+                Some(Verdict::Unknown) => "unknown",
+                None => {
+                    // Without them the flow has no end: the question does not arise.
+                    base.assumptions
+                        .push(format!("{} is deployed", v.subject()));
+                    continue;
+                }
+            };
+            base.missing.push(format!(
+                "{}: without {} the flow is {other}",
+                v.question(),
+                pronoun(v)
+            ));
+            base.verdict = Verdict::Unknown;
+            base.fix = None;
+        }
+    }
+    Ok(base)
+}
+
+/// The operations on every variant: each result as on the deployment itself, unknown where
+/// a variant gives another status.
+pub fn evaluate(
+    e: &Engine,
+    variants: &[Variant],
+    intent: &Intent,
+    filter: &Filter,
+) -> Vec<OpResult> {
+    let mut base = ops::evaluate(e, intent, filter);
+    for v in variants {
+        let ve = e.variant(&v.topology);
+        let vi = Intent::of(&v.topology);
+        let other = ops::evaluate(&ve, &vi, filter);
+        for r in base.iter_mut() {
+            let status = other
+                .iter()
+                .find(|o| o.op == r.op && o.subject == r.subject)
+                .map(|o| o.status);
+            // An operation that only some variants perform is decided by those that do.
+            if matches!(status, None | Some(Status::NotApplicable))
+                && r.status != Status::NotApplicable
+            {
+                r.notes.push(format!(
+                    "performed only if {} {} deployed",
+                    v.subject(),
+                    be(v)
+                ));
+                continue;
+            }
+            if status != Some(r.status) {
+                let what = match status {
+                    Some(Status::Works) => "works",
+                    Some(Status::Fails) => "fails",
+                    Some(Status::Unknown) => "is unknown",
+                    Some(Status::NotApplicable) => "does not apply",
+                    None => "has no subject",
+                };
+                r.notes.push(format!(
+                    "depends on {}: without {} it {what}",
+                    v.question(),
+                    pronoun(v)
+                ));
+                r.status = Status::Unknown;
+            }
+        }
+    }
+    base
+}
+
+fn pronoun(v: &Variant) -> &'static str {
+    if v.absent.len() == 1 { "it" } else { "them" }
+}
+
+fn be(v: &Variant) -> &'static str {
+    if v.absent.len() == 1 { "is" } else { "are" }
+}

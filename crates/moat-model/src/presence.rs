@@ -1,0 +1,224 @@
+//! Resources that may or may not be deployed.
+//!
+//! A Terraform `count = var.enable ? 1 : 0` whose variable has no value, or an ARM
+//! `condition` that cannot be evaluated, leaves open whether the resource exists. It is
+//! neither dropped (absent is a default too) nor taken for granted: the importer imports it
+//! and lists it in [`Topology::may_exist`]. Analyses then run on every [`variant`](variants)
+//! of the deployment — with the resources, and without each group of them — and a result
+//! that differs between variants is not decided.
+//!
+//! Resources that share the reason (the same unset variable, the same condition) exist or not
+//! together, so they form one group. With more than [`MAX_GROUPS`] groups, only the two
+//! extreme variants (all present, all absent) are considered besides the base, and analyses
+//! say so.
+
+use crate::topology::Topology;
+use crate::{Provenance, validate};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Most groups of may-exist resources analysed one by one.
+pub const MAX_GROUPS: usize = 8;
+
+/// A resource whose deployment the input leaves open.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MayExist {
+    /// The resource as the input names it (`azurerm_machine_learning_compute_cluster.cpu`,
+    /// `Microsoft.Network/privateEndpoints/pe`).
+    pub resource: String,
+    /// What leaves it open (`count` is unknown: `var.enable_cluster` has no value).
+    pub reason: String,
+    /// Where the resource is written; every element of the model with this provenance came
+    /// from it.
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// The deployment without some of its may-exist resources.
+#[derive(Clone, Debug)]
+pub struct Variant {
+    pub topology: Topology,
+    /// The may-exist resources left out, as [`MayExist::resource`] names them.
+    pub absent: Vec<String>,
+    /// Further elements left out because they sat in or referred to one left out.
+    pub dependents: usize,
+    /// What leaves them open, when they share it (a single group).
+    pub reason: Option<String>,
+}
+
+impl Variant {
+    /// The resources left out, for a sentence: "`a`", "`a` and `b`", "`a`, `b` and 3 more".
+    pub fn subject(&self) -> String {
+        let names: Vec<String> = self.absent.iter().map(|a| format!("`{a}`")).collect();
+        match names.len() {
+            0 => String::new(),
+            1 => names[0].clone(),
+            2 | 3 => format!(
+                "{} and {}",
+                names[..names.len() - 1].join(", "),
+                names[names.len() - 1]
+            ),
+            n => format!("{}, {} and {} more", names[0], names[1], n - 2),
+        }
+    }
+
+    /// "whether `a` is deployed (its count is unknown: ...)", for what a result depends on.
+    pub fn question(&self) -> String {
+        let verb = if self.absent.len() == 1 { "is" } else { "are" };
+        match &self.reason {
+            Some(r) => format!("whether {} {verb} deployed ({r})", self.subject()),
+            None => format!("whether {} {verb} deployed", self.subject()),
+        }
+    }
+}
+
+/// The variants an analysis must agree on besides the deployment itself: without each group
+/// of may-exist resources, and without all of them. Empty when nothing may or may not exist.
+pub fn variants(t: &Topology) -> Vec<Variant> {
+    let groups = groups(t);
+    if groups.is_empty() {
+        return Vec::new();
+    }
+    let mut sets: Vec<Vec<&MayExist>> = Vec::new();
+    if groups.len() <= MAX_GROUPS {
+        sets.extend(groups.values().cloned());
+    }
+    if groups.len() > 1 || sets.is_empty() {
+        sets.push(t.may_exist.iter().collect());
+    }
+    sets.into_iter()
+        .map(|set| {
+            let ats: Vec<&Provenance> = set.iter().map(|m| &m.at).collect();
+            let (topology, dependents) = without(t, &ats);
+            let reason = set
+                .iter()
+                .all(|m| m.reason == set[0].reason)
+                .then(|| set[0].reason.clone());
+            Variant {
+                topology,
+                absent: set.iter().map(|m| m.resource.clone()).collect(),
+                dependents,
+                reason,
+            }
+        })
+        .collect()
+}
+
+/// Whether the variants are complete: every combination that matters is among them (one
+/// group, or groups analysed one by one).
+pub fn groups_covered(t: &Topology) -> bool {
+    groups(t).len() <= MAX_GROUPS
+}
+
+/// The may-exist resources grouped by reason, in a stable order.
+fn groups(t: &Topology) -> BTreeMap<&str, Vec<&MayExist>> {
+    let mut out: BTreeMap<&str, Vec<&MayExist>> = BTreeMap::new();
+    for m in &t.may_exist {
+        out.entry(m.reason.as_str()).or_default().push(m);
+    }
+    out
+}
+
+/// Whether `p` is the provenance `of` names (the same file and element).
+fn same(p: &Provenance, of: &Provenance) -> bool {
+    if p.file != of.file {
+        return false;
+    }
+    if !of.pointer.is_empty() {
+        p.pointer == of.pointer
+    } else {
+        p.line == of.line && p.column == of.column && p.line != 0
+    }
+}
+
+/// `t` without the elements written at `ats`, and without what then refers to a missing
+/// element (a private endpoint in a subnet that is not deployed is not deployed either);
+/// with the number of such dependents.
+pub fn without(t: &Topology, ats: &[&Provenance]) -> (Topology, usize) {
+    let mut value = match serde_json::to_value(t) {
+        Ok(v) => v,
+        Err(_) => return (t.clone(), 0),
+    };
+    let mut gone: Vec<Provenance> = ats.iter().map(|p| (*p).clone()).collect();
+    strip(&mut value, &gone);
+    let mut current: Topology = match serde_json::from_value(value.clone()) {
+        Ok(t) => t,
+        Err(_) => return (t.clone(), 0),
+    };
+    current
+        .may_exist
+        .retain(|m| !ats.iter().any(|a| same(&m.at, a)));
+    // Dangling references that the deployment itself did not have come from the removal.
+    let before: Vec<Provenance> = dangling(t);
+    let mut dependents = 0;
+    // Each round removes at least one element, so the loop ends; the bound keeps it cheap.
+    for _ in 0..16 {
+        let fresh: Vec<Provenance> = dangling(&current)
+            .into_iter()
+            .filter(|p| !p.is_unknown() && !before.contains(p) && !gone.contains(p))
+            .collect();
+        if fresh.is_empty() {
+            break;
+        }
+        dependents += fresh.len();
+        gone.extend(fresh.iter().cloned());
+        let mut v = match serde_json::to_value(&current) {
+            Ok(v) => v,
+            Err(_) => break,
+        };
+        strip(&mut v, &fresh);
+        match serde_json::from_value(v) {
+            Ok(t) => current = t,
+            Err(_) => break,
+        }
+    }
+    (current, dependents)
+}
+
+/// Where the dangling references of `t` are written.
+fn dangling(t: &Topology) -> Vec<Provenance> {
+    let mut out: Vec<Provenance> = validate(t)
+        .into_iter()
+        .filter(|p| p.code == "dangling-reference")
+        .map(|p| p.at)
+        .collect();
+    out.dedup();
+    out
+}
+
+/// Removes, from every list inside `v`, the objects whose `$at` is one of `ats`.
+fn strip(v: &mut serde_json::Value, ats: &[Provenance]) {
+    use serde_json::Value;
+    match v {
+        Value::Array(items) => {
+            items.retain(|x| {
+                let Some(at) = x.get("$at") else {
+                    return true;
+                };
+                let Ok(at) = serde_json::from_value::<Provenance>(at.clone()) else {
+                    return true;
+                };
+                !ats.iter().any(|a| same(&at, a))
+            });
+            for x in items {
+                strip(x, ats);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                // The may-exist list itself names the removed resources; it is kept apart.
+                if k != "may_exist" {
+                    strip(x, ats);
+                }
+            }
+        }
+        _ => {}
+    }
+}

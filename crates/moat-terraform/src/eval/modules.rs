@@ -340,7 +340,7 @@ impl Evaluator {
             list.join(", ")
         );
         let hint = format!(
-            "run `terraform init` in {} to download them into .terraform/modules, where moat reads them",
+            "run `terraform init` (or `terraform get`, which only downloads modules) in {}: it installs them into .terraform/modules, where moat reads them",
             root.display()
         );
         let at = missing[0].at.clone();

@@ -354,6 +354,19 @@ fn unknown_of(v: &Json) -> Option<&str> {
         .and_then(Json::as_str)
 }
 
+/// The mark (`⟨…⟩`) of the unknown value at `keys`, as strings built from it show it.
+fn unknown_mark(v: &Json, keys: &[&str]) -> Option<String> {
+    let mut cur = v;
+    for k in keys {
+        cur = get(cur, k)?;
+    }
+    cur.as_object()?
+        .get("$key")
+        .and_then(Json::as_str)
+        .filter(|k| !k.is_empty())
+        .map(String::from)
+}
+
 fn partial_of(v: &Json) -> Option<&str> {
     v.as_object()
         .and_then(|o| o.get("$partial"))
@@ -1003,6 +1016,9 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
             let mut regions = Vec::new();
             let mut storage = RegistryManagedResource::default();
             let mut acr = RegistryManagedResource::default();
+            // The marks of unknown managed resource names, so ids built from the same unknown
+            // name still find the registry.
+            let (mut storage_mark, mut acr_mark) = (None, None);
             for (i, rd) in rec
                 .list(p, &["regionDetails"], "regions")
                 .into_iter()
@@ -1020,6 +1036,8 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
                     .copied()
                     .cloned();
                 if let Some(sa) = sa {
+                    storage_mark =
+                        unknown_mark(&sa, &["systemCreatedStorageAccount", "storageAccountName"]);
                     storage.name = rec.str(
                         &sa,
                         &["systemCreatedStorageAccount", "storageAccountName"],
@@ -1041,6 +1059,7 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
                     .copied()
                     .cloned();
                 if let Some(ad) = ad {
+                    acr_mark = unknown_mark(&ad, &["systemCreatedAcrAccount", "acrAccountName"]);
                     acr.name = rec.str(
                         &ad,
                         &["systemCreatedAcrAccount", "acrAccountName"],
@@ -1063,11 +1082,11 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
                     }
                 }
             }
-            if let Some(s) = &storage.name {
+            if let Some(s) = storage.name.clone().or(storage_mark) {
                 ctx.registry_storage
                     .insert(s.to_ascii_lowercase(), name.clone());
             }
-            if let Some(a) = &acr.name {
+            if let Some(a) = acr.name.clone().or(acr_mark) {
                 ctx.registry_acr
                     .insert(a.to_ascii_lowercase(), name.clone());
             }

@@ -306,7 +306,18 @@ impl Val {
                 .unwrap_or(Json::Null),
             Val::Str(s) => Json::String(s.to_string()),
             Val::Part(_) => unknown_json(&self.unknown_reason().unwrap_or_default(), self.render()),
-            Val::Unk(u) => unknown_json(&u.reason, None),
+            Val::Unk(u) => {
+                let mut j = unknown_json(&u.reason, None);
+                // The mark a string built from this value would show (`⟨…⟩`): what lets an
+                // id built from the same unknown name the resource it names.
+                if let Json::Object(m) = &mut j {
+                    m.insert(
+                        "$key".into(),
+                        Json::String(self.render().unwrap_or_default()),
+                    );
+                }
+                j
+            }
             Val::Arr(a) => Json::Array(a.iter().map(|v| v.to_json(budget)).collect()),
             Val::Obj(o) => Json::Object(
                 o.iter()
@@ -662,10 +673,11 @@ mod tests {
         let v = Val::from_json(&j);
         assert_eq!(v.to_json(&mut 1000), j);
         let u = Val::unknown_from("parameters('x')");
-        assert_eq!(
-            u.to_json(&mut 10),
-            serde_json::json!({"$unknown": "parameters('x')"})
-        );
+        let uj = u.to_json(&mut 10);
+        assert_eq!(uj["$unknown"], "parameters('x')");
+        // Its mark, as a string built from it shows it.
+        assert_eq!(uj["$key"].as_str(), u.render().as_deref());
+        assert!(uj["$key"].as_str().unwrap().starts_with('⟨'));
         let p = part(&[Ok("Storage."), Err(1)]);
         let pj = p.to_json(&mut 10);
         assert_eq!(pj["$unknown"], "r");

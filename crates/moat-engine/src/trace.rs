@@ -1790,6 +1790,17 @@ impl<'e, 't> Walk<'e, 't> {
             Dst::Private(ip) => {
                 let gw = gateway.or_else(|| self.gateway_for_onprem(addr));
                 let Some(gw) = gw else {
+                    // A connected site whose address space is unknown may cover the address.
+                    if let Some(site) = self.onprem_site_unknown() {
+                        return self.unknown(
+                            "route",
+                            "on-premises network",
+                            "ONPREM_SPACE_UNKNOWN",
+                            format!("the address space of local network gateway {site} is unknown: it may cover {addr}"),
+                            None,
+                            format!("the address space of local network gateway {site}"),
+                        );
+                    }
                     return self.block("route", "on-premises network", "ONPREM_NO_GATEWAY", format!("no VPN or ExpressRoute connection covers {addr}"), None, "connect the on-premises network with a site-to-site VPN or ExpressRoute, or use a point-to-site VPN");
                 };
                 let Some(&gi) = self.e.ix.virtual_network_gateways.get(&gw) else {
@@ -1847,6 +1858,20 @@ impl<'e, 't> Walk<'e, 't> {
                 self.deliver_private(*ip, &dst_vnet, &src, None)
             }
         }
+    }
+
+    /// A local network gateway with a connection whose address space the input leaves
+    /// unknown.
+    fn onprem_site_unknown(&self) -> Option<String> {
+        let t = self.t();
+        t.connections
+            .iter()
+            .filter_map(|c| c.local_network_gateway.as_ref())
+            .find(|l| {
+                t.is_unknown(&format!("local-gateway/{l}"), "address_prefixes")
+                    .is_some()
+            })
+            .cloned()
     }
 
     fn gateway_for_onprem(&self, addr: IpAddr) -> Option<String> {

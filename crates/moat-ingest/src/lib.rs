@@ -10,6 +10,7 @@
 //! column and a hint.
 
 pub mod azureml;
+mod naming;
 pub mod native;
 
 pub use moat_arm::Target as DeployTarget;
@@ -384,6 +385,7 @@ fn overlay(loaded: &mut Loaded, files: &[PathBuf], limits: Limits) -> Result<(),
         match tree::parse(&src, limits) {
             Err(d) => diagnostics.push(d),
             Ok(root) => {
+                naming::name_from_side_file(&mut loaded.topology, &root.to_json());
                 let (rest, mut errs) = native::complete(&mut loaded.topology, &root, &src);
                 diagnostics.append(&mut errs);
                 let mut p = native::read_partial(&rest, &src);
@@ -412,6 +414,7 @@ fn overlay(loaded: &mut Loaded, files: &[PathBuf], limits: Limits) -> Result<(),
             roots.push(root);
         }
     }
+    naming::name_from_references(&mut loaded.topology);
     let after = moat_model::validate(&loaded.topology);
     let errors: Vec<Diagnostic> = after
         .iter()

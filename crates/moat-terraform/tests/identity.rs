@@ -579,3 +579,72 @@ fn a_name_rebuilt_with_its_random_suffix_names_the_resource_when_only_one_may_be
         t.unknowns
     );
 }
+
+#[test]
+fn module_outputs_keep_identity_by_reference() {
+    // Issue, item 2: "Ids inside azapi bodies, jsonencode, string templates and module outputs
+    // keep that link": a VNet with a random-suffixed name in a module, peered from the root by
+    // its output name and id.
+    let net = r#"
+resource "random_id" "i" {
+  byte_length = 2
+}
+variable "rg" {
+  type = string
+}
+resource "azurerm_virtual_network" "spoke" {
+  name                = "vnet-spoke-${random_id.i.hex}"
+  resource_group_name = var.rg
+  location            = "westeurope"
+  address_space       = ["10.1.0.0/16"]
+}
+output "name" {
+  value = azurerm_virtual_network.spoke.name
+}
+output "id" {
+  value = azurerm_virtual_network.spoke.id
+}
+"#;
+    let main = r#"
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-${random_pet.p.id}"
+  location = "westeurope"
+}
+module "net" {
+  source = "./net"
+  rg     = azurerm_resource_group.rg.name
+}
+resource "azurerm_virtual_network" "hub" {
+  name                = "vnet-hub"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  address_space       = ["10.0.0.0/16"]
+}
+resource "azurerm_virtual_network_peering" "hub_to_spoke" {
+  name                      = "hub-to-spoke"
+  resource_group_name       = azurerm_resource_group.rg.name
+  virtual_network_name      = azurerm_virtual_network.hub.name
+  remote_virtual_network_id = module.net.id
+}
+resource "azurerm_virtual_network_peering" "spoke_to_hub" {
+  name                      = "spoke-to-hub"
+  resource_group_name       = azurerm_resource_group.rg.name
+  virtual_network_name      = module.net.name
+  remote_virtual_network_id = azurerm_virtual_network.hub.id
+}
+"#;
+    let s = Scratch::new(
+        "module",
+        &[
+            ("providers.tf", PROVIDERS),
+            ("main.tf", main),
+            ("net/main.tf", net),
+        ],
+    );
+    let l = ok(load(&s.0, &TfOptions::default()));
+    let t = &l.topology;
+    let spoke = "module.net.azurerm_virtual_network.spoke";
+    assert!(t.virtual_networks.iter().any(|v| v.name == spoke));
+    assert_eq!(peering(t, "vnet-hub", "hub-to-spoke").remote_vnet, spoke);
+    assert_eq!(peering(t, spoke, "spoke-to-hub").remote_vnet, "vnet-hub");
+}

@@ -4,6 +4,9 @@
 //! a different definite verdict. "Unknown is never absent and never a default": whatever the
 //! missing value is, the answers moat gave stay possible.
 //!
+//! The Terraform form is mutated the same way: each variable without its default, and each NSG
+//! rule's priority, access and direction given by a variable without value.
+//!
 //! Verdicts compared: the traces of a fixed set of flows, the status of every operation, and
 //! the decided findings of `check` (a decided finding neither disappears nor appears).
 
@@ -239,5 +242,104 @@ fn an_unknown_literal_never_turns_a_verdict_into_another() {
         let _ = std::fs::remove_dir_all(&scratch);
     }
     assert!(mutated > 100, "every example is mutated ({mutated})");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Loads the Terraform text `main` with the side files of the example's Terraform form.
+fn load_tf(example: &str, main: &str, scratch: &Path) -> Result<Topology, String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(example)
+        .join("terraform");
+    let _ = std::fs::remove_dir_all(scratch);
+    std::fs::create_dir_all(scratch).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        if e.file_name() != "main.tf" {
+            std::fs::copy(e.path(), scratch.join(e.file_name())).unwrap();
+        }
+    }
+    std::fs::write(scratch.join("main.tf"), main).unwrap();
+    moat_ingest::load_opts(scratch, &moat_ingest::Options::default())
+        .map(|l| l.topology)
+        .map_err(|e| {
+            let lines: Vec<String> = e
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}:{} {} {}",
+                        d.location.line, d.location.column, d.code, d.message
+                    )
+                })
+                .collect();
+            format!("{example} does not load: {}", lines.join("; "))
+        })
+}
+
+/// The mutations of a Terraform configuration, line by line: a label, the text, and whether
+/// findings are comparable.
+fn tf_mutations(main: &str) -> Vec<(String, String, bool)> {
+    let lines: Vec<&str> = main.lines().collect();
+    let open = "variable \"moat_open\" {}\n";
+    let mut out = Vec::new();
+    let mut in_variable = false;
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if indent == 0 {
+            in_variable = trimmed.starts_with("variable ");
+        }
+        let key = trimmed.split('=').next().unwrap_or("").trim();
+        let with = |replacement: &str, extra: &str| {
+            let mut m: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            m[i] = replacement.to_string();
+            format!("{extra}{}\n", m.join("\n"))
+        };
+        if in_variable && key == "default" && !trimmed.ends_with('{') && !trimmed.ends_with('[') {
+            out.push((
+                format!("line {}: variable default removed", i + 1),
+                with("", ""),
+                false,
+            ));
+        } else if ["priority", "access", "direction"].contains(&key) && trimmed.contains('=') {
+            let m = with(&format!("{}{key} = var.moat_open", &line[..indent]), open);
+            out.push((format!("line {}: {key} unknown", i + 1), m, true));
+        }
+    }
+    out
+}
+
+#[test]
+fn an_unknown_terraform_literal_never_turns_a_verdict_into_another() {
+    let mut failures = Vec::new();
+    let mut mutated = 0;
+    for (example, client) in EXAMPLES {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples")
+            .join(example)
+            .join("terraform/main.tf");
+        let main = std::fs::read_to_string(path).unwrap();
+        let scratch = std::env::temp_dir().join(format!(
+            "moat-metamorphic-tf-{example}-{}",
+            std::process::id()
+        ));
+        let before = answers(&load_tf(example, &main, &scratch).unwrap(), client);
+        for (label, m, findings) in tf_mutations(&main) {
+            mutated += 1;
+            let after = match load_tf(example, &m, &scratch) {
+                Ok(t) => answers(&t, client),
+                Err(e) => {
+                    failures.push(format!("{label}: {e}"));
+                    continue;
+                }
+            };
+            for v in violations(&before, &after, findings) {
+                failures.push(format!("{example}, {label}: {v}"));
+            }
+        }
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+    assert!(mutated > 80, "every example is mutated ({mutated})");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

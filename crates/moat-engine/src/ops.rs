@@ -851,12 +851,26 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &str) -> OpResult {
             .iter()
             .find(|c| &c.name == name && c.workspace == w.name)
         {
-            None => r.requirements.push(Requirement {
-                what: format!("image_build_compute {name} exists"),
-                met: Some(false),
-                why: format!("no compute {name} in workspace {}", w.name),
-                rule: Some("ACR008"),
-            }),
+            None => {
+                // A compute of the workspace whose name the input leaves unknown may be it.
+                let open = t.computes.iter().find(|c| {
+                    c.workspace == w.name
+                        && t.is_unknown(&format!("compute/{}", c.name), "name")
+                            .is_some()
+                });
+                r.requirements.push(Requirement {
+                    what: format!("image_build_compute {name} exists"),
+                    met: if open.is_some() { None } else { Some(false) },
+                    why: match open {
+                        Some(c) => format!(
+                            "compute {} of workspace {} has an unknown name: it may be {name}",
+                            c.name, w.name
+                        ),
+                        None => format!("no compute {name} in workspace {}", w.name),
+                    },
+                    rule: Some("ACR008"),
+                });
+            }
             Some(c) => {
                 if c.is_gpu() || c.compute_type != ComputeType::AmlCompute {
                     r.requirements.push(Requirement {

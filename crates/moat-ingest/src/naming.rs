@@ -70,6 +70,7 @@ fn list_of(what: &str) -> Option<&'static str> {
         "online endpoint" => "online_endpoints",
         "firewall" => "firewalls",
         "private endpoint" => "private_endpoints",
+        "virtual network gateway" => "virtual_network_gateways",
         _ => return None,
     })
 }

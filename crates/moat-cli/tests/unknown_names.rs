@@ -1,0 +1,56 @@
+//! Names the input leaves unknown: a reference by name to a resource whose own name is unknown
+//! may or may not be to it, so what rests on the reference is unknown, not failed.
+
+use moat_engine::ops::{Filter, Status, evaluate};
+use moat_engine::{Engine, intent::Intent};
+use std::path::Path;
+
+/// facts §6.46: the image build compute "must exist before builds". The workspace names
+/// `cpu-cluster` in `image_build_compute`; the configuration's cluster takes its name from a
+/// variable without value. Whether the cluster is `cpu-cluster` is unknown, so whether images
+/// build is unknown — never "fails", and ACR008 is not reported as decided.
+#[test]
+fn an_image_build_compute_of_unknown_name_is_unknown_not_missing() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/workspace-private-endpoint/terraform");
+    let main = std::fs::read_to_string(src.join("main.tf")).unwrap();
+    let cluster = "resource \"azurerm_machine_learning_compute_cluster\" \"cpu\" {\n  name                          = \"cpu-cluster\"";
+    assert!(main.contains(cluster));
+    let mutated = main.replace(
+        cluster,
+        "variable \"cluster_name\" {}\nresource \"azurerm_machine_learning_compute_cluster\" \"cpu\" {\n  name = var.cluster_name",
+    );
+    let dir = std::env::temp_dir().join(format!("moat-unknown-names-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+    }
+    std::fs::write(dir.join("main.tf"), mutated).unwrap();
+    let t = moat_ingest::load_opts(&dir, &moat_ingest::Options::default())
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics))
+        .topology;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        t.workspaces[0].image_build_compute.as_deref(),
+        Some("cpu-cluster")
+    );
+    assert!(!t.computes.iter().any(|c| c.name == "cpu-cluster"));
+
+    let e = Engine::for_topology(&t, None).unwrap();
+    let filter = Filter {
+        op: Some("image.build".into()),
+        ..Default::default()
+    };
+    let r = evaluate(&e, &Intent::of(&t), &filter);
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].status, Status::Unknown, "{:#?}", r[0].requirements);
+    let cx = moat_rules::Context::new(&e);
+    let fs = moat_rules::check::run(&cx, &Default::default());
+    assert!(
+        !fs.iter()
+            .any(|f| f.code == "ACR008" && moat_report::check::certainty(f).0 == "definite"),
+        "ACR008 is not decided"
+    );
+}

@@ -2430,6 +2430,60 @@ fn app_rule(rec: &mut Rec, r: &Json, field: &str) -> ApplicationRule {
     }
 }
 
+/// A DNAT rule, classic (`protocols`) or of a policy (`ipProtocols`).
+fn nat_rule(rec: &mut Rec, r: &Json, field: &str, protocols_key: &str) -> NatRule {
+    let (net, _) = net_rule(rec, r, field, protocols_key);
+    let translated_port =
+        rec.str(r, &["translatedPort"], field)
+            .and_then(|p| match p.trim().parse::<u16>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    rec.warn(format!(
+                        "{}: DNAT translated port `{p}` is not a port",
+                        rec.resource
+                    ));
+                    None
+                }
+            });
+    NatRule {
+        name: net.name,
+        protocols: net.protocols,
+        source_addresses: net.source_addresses,
+        source_ip_groups: net.source_ip_groups,
+        destination_addresses: net.destination_addresses,
+        destination_ports: net.destination_ports,
+        translated_address: rec.ip(r, &["translatedAddress"], field),
+        translated_fqdn: rec.str(r, &["translatedFqdn"], field),
+        translated_port,
+        at: rec.at.clone(),
+    }
+}
+
+/// The classic DNAT rule collections of a firewall.
+fn nat_collections(rec: &mut Rec, p: &Json, at_: &Provenance) -> Vec<NatRuleCollection> {
+    let mut out = Vec::new();
+    for c in rec.list(p, &["natRuleCollections"], "nat_rule_collections") {
+        let cname = get(c, "name").and_then(json_text).unwrap_or_default();
+        let field = format!("nat_rule_collections/{cname}");
+        let cp = get(c, "properties").cloned().unwrap_or(Json::Null);
+        let Some(priority) = rec.u32(&cp, &["priority"], &field) else {
+            continue;
+        };
+        let rules = rec
+            .list(&cp, &["rules"], &field)
+            .into_iter()
+            .map(|r| nat_rule(rec, r, &field, "protocols"))
+            .collect();
+        out.push(NatRuleCollection {
+            name: cname,
+            priority,
+            rules,
+            at: at_.clone(),
+        });
+    }
+    out
+}
+
 fn map_firewall(t: &mut Topology, res: &ArmResource, rec: &mut Rec, ctx: &mut MapContext) {
     let p = &res.properties;
     let name = res.name.clone();
@@ -2539,15 +2593,7 @@ fn map_firewall(t: &mut Topology, res: &ArmResource, rec: &mut Rec, ctx: &mut Ma
             at: res.at.clone(),
         });
     }
-    if !rec
-        .list(p, &["natRuleCollections"], "nat_rule_collections")
-        .is_empty()
-    {
-        rec.warn(format!(
-            "{}: DNAT rule collections are not imported",
-            rec.resource
-        ));
-    }
+    let nat_rule_collections = nat_collections(rec, p, &res.at);
     if explicit_ip.is_none() {
         ctx.firewall_ip_from_subnet.insert(name.clone());
     }
@@ -2564,6 +2610,7 @@ fn map_firewall(t: &mut Topology, res: &ArmResource, rec: &mut Rec, ctx: &mut Ma
         dns_servers,
         network_rule_collections,
         application_rule_collections,
+        nat_rule_collections,
         tags: BTreeMap::new(),
         at: res.at.clone(),
     });
@@ -2832,12 +2879,33 @@ fn map_child(t: &mut Topology, res: &ArmResource, ck: ChildKind, ctx: &mut MapCo
                         priority,
                         network_rule_collections: Vec::new(),
                         application_rule_collections: Vec::new(),
+                        nat_rule_collections: Vec::new(),
                         at: res.at.clone(),
                     };
                     let mut groups = Vec::new();
                     for c in rec.list(p, &["ruleCollections"], "rule_collections") {
                         let cname = get(c, "name").and_then(json_text).unwrap_or_default();
                         let field = format!("rule_collections/{cname}");
+                        let kind = get(c, "ruleCollectionType").and_then(json_text);
+                        if kind.as_deref().is_some_and(|k| {
+                            k.eq_ignore_ascii_case("FirewallPolicyNatRuleCollection")
+                        }) {
+                            let Some(cprio) = rec.u32(c, &["priority"], &field) else {
+                                continue;
+                            };
+                            let rules = rec
+                                .list(c, &["rules"], &field)
+                                .into_iter()
+                                .map(|r| nat_rule(&mut rec, r, &field, "ipProtocols"))
+                                .collect();
+                            g.nat_rule_collections.push(NatRuleCollection {
+                                name: cname,
+                                priority: cprio,
+                                rules,
+                                at: res.at.clone(),
+                            });
+                            continue;
+                        }
                         let Some(action) = action_of(&mut rec, c, &field) else {
                             continue;
                         };

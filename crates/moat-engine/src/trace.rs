@@ -28,6 +28,8 @@ use moat_packets::{AddrSet, L4Set, PacketSet, Protocol};
 use serde::Serialize;
 use std::net::IpAddr;
 
+mod dnat;
+
 /// What to trace.
 #[derive(Clone, Debug)]
 pub struct Query {
@@ -161,6 +163,8 @@ struct Walk<'e, 't> {
     group: Option<String>,
     /// Resources read since the last hop; the next hop records them.
     touched: Vec<String>,
+    /// The destination port as the packet now carries it (a DNAT rule may translate it).
+    port: u16,
 }
 
 type Step_ = Result<(), Verdict>;
@@ -274,7 +278,7 @@ impl<'e, 't> Walk<'e, 't> {
     }
 
     fn l4(&self) -> L4Set {
-        let r = self.q.port..=self.q.port;
+        let r = self.port..=self.port;
         if self.q.protocol.has_ports() {
             L4Set::ports([self.q.protocol], [r])
         } else {
@@ -284,7 +288,7 @@ impl<'e, 't> Walk<'e, 't> {
 
     fn proto_port(&self) -> String {
         if self.q.protocol.has_ports() {
-            format!("{}/{}", self.q.protocol, self.q.port)
+            format!("{}/{}", self.q.protocol, self.port)
         } else {
             self.q.protocol.to_string()
         }
@@ -1045,7 +1049,7 @@ impl<'e, 't> Walk<'e, 't> {
         });
         let flow = PacketSet::new(src, &Self::dst_set(dst), &self.l4());
         let element = format!("firewall {}", fw.name);
-        let (e, fqdn, q) = (self.e, self.fqdn.clone(), self.q);
+        let (e, fqdn, protocol, port) = (self.e, self.fqdn.clone(), self.q.protocol, self.port);
         let decided = firewall::resolve(policy.evaluate(&flow), || {
             firewall::application_decision(
                 e.t,
@@ -1054,8 +1058,8 @@ impl<'e, 't> Walk<'e, 't> {
                 &ctx,
                 src,
                 fqdn.as_deref(),
-                q.protocol,
-                q.port,
+                protocol,
+                port,
             )
         });
         self.firewall_verdict(&fw, element, dst, decided)?;
@@ -1151,7 +1155,7 @@ impl<'e, 't> Walk<'e, 't> {
                     let what = match (&self.fqdn, dst) {
                         (Some(f), _)
                             if self.q.protocol == Protocol::TCP
-                                && matches!(self.q.port, 80 | 443) =>
+                                && matches!(self.port, 80 | 443) =>
                         {
                             format!("an application rule for {f} on {}", self.proto_port())
                         }
@@ -1213,6 +1217,9 @@ impl<'e, 't> Walk<'e, 't> {
 
     /// Arrival at a public endpoint: the resource's own firewall decides.
     fn public_arrival(&mut self, dst: &Dst, via: &Via) -> Step_ {
+        if let Some((fi, ip)) = self.firewall_public_ip(dst) {
+            return self.dnat(fi, ip, via);
+        }
         let Dst::Public { owner, fqdn, .. } = dst else {
             return Ok(());
         };
@@ -1725,7 +1732,7 @@ impl<'e, 't> Walk<'e, 't> {
                         ManagedRuleKind::ServiceTag { tag, protocol, ports, ports_documented } => {
                             let cover = self.e.space.cover(&moat_model::values::AddressPrefix::Tag(tag.clone()), &Default::default());
                             let l4 = moat_net::filter::firewall_l4(&[*protocol], ports);
-                            let l4_ok = l4.contains(self.q.protocol, self.q.port);
+                            let l4_ok = l4.contains(self.q.protocol, self.port);
                             if set.is_subset(&cover.sure) {
                                 if l4_ok {
                                     let d = format!("{} rule {} allows {tag} {}", if r.required { "required" } else { "service tag" }, r.name, self.proto_port());
@@ -1739,7 +1746,7 @@ impl<'e, 't> Walk<'e, 't> {
                             }
                         }
                         ManagedRuleKind::Fqdn { pattern } => {
-                            let port_ok = self.q.protocol == Protocol::TCP && matches!(self.q.port, 80 | 443);
+                            let port_ok = self.q.protocol == Protocol::TCP && matches!(self.port, 80 | 443);
                             if port_ok && fqdn.as_deref().is_some_and(|f| fqdn_matches(pattern, f)) {
                                 let d = format!("FQDN rule {} allows {pattern}", r.name);
                                 self.pass("managed-network", element, "MVN_FQDN", d, at(&w.at));
@@ -2143,6 +2150,7 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
         served_by: tg.served_by.clone(),
         group: tg.group.clone(),
         touched: Vec::new(),
+        port: q.port,
     };
     if let Address::Resource { kind, name, .. } = &q.from
         && matches!(

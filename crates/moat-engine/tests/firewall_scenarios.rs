@@ -183,3 +183,126 @@ fn fqdn_tag_in_a_deny_collection_denies_either_way() {
     assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
     assert_eq!(firewall_hop(&t).decision, HopDecision::Block);
 }
+
+/// A web server in a spoke, published through the hub firewall's public address 20.5.5.5 on
+/// port 443 by a DNAT rule to 10.0.2.4:8080. `NETWORK` adds network rules, `NSG` the web
+/// subnet's NSG.
+const PUBLISHED: &str = r#"
+region: eastus
+virtual_networks:
+  - name: hub
+    address_space: [10.100.0.0/16]
+    subnets: [{ name: AzureFirewallSubnet, address_prefixes: [10.100.0.0/26] }]
+    peerings: [{ remote_vnet: spoke, allow_forwarded_traffic: true }]
+  - name: spoke
+    address_space: [10.0.0.0/16]
+    subnets: [{ name: web, address_prefixes: [10.0.2.0/24] NSG}]
+    peerings: [{ remote_vnet: hub, allow_forwarded_traffic: true }]
+virtual_machines:
+  - { name: web, network_interfaces: [web-nic] }
+network_interfaces:
+  - { name: web-nic, subnet: spoke/web, private_ip_address: 10.0.2.4 }
+firewalls:
+  - name: fw
+    vnet: hub
+    private_ip_address: 10.100.0.4
+    public_ips: [fw-pip]
+    nat_rule_collections:
+      - name: inbound
+        priority: 100
+        rules:
+          - { name: web, protocols: [TCP], source_addresses: [SOURCES], destination_addresses: [20.5.5.5], destination_ports: ["443"], translated_address: 10.0.2.4, translated_port: 8080 }
+NETWORK
+public_ips: [{ name: fw-pip, ip_address: 20.5.5.5 }]
+"#;
+
+fn published(sources: &str, network: &str, nsg: &str) -> String {
+    PUBLISHED
+        .replace("SOURCES", sources)
+        .replace("NETWORK\n", network)
+        .replace(" NSG}", nsg)
+}
+
+/// Network rules that deny everything, were they to see the packet.
+const DENY_ALL: &str = r#"    network_rule_collections:
+      - name: nothing
+        priority: 100
+        action: Deny
+        rules: [{ name: all, source_addresses: ["*"], destination_addresses: ["*"], destination_ports: ["*"], protocols: [Any] }]
+"#;
+
+#[test]
+fn dnat_sends_internet_traffic_to_the_translated_address_before_network_rules() {
+    // Azure Firewall rule processing logic: "NAT rules are applied in priority before network
+    // rules. If a match is found, the traffic is translated according to the DNAT rule and
+    // allowed by the firewall." A network rule denying everything therefore never sees it.
+    let t = trace(
+        &published("\"*\"", DENY_ALL, " }"),
+        "internet",
+        "ip:20.5.5.5",
+    );
+    assert_eq!(t.verdict, Verdict::Allowed, "{t:#?}");
+    let h = firewall_hop(&t);
+    assert_eq!(h.code, "FW_DNAT");
+    assert!(
+        h.detail.contains("10.0.2.4")
+            && h.detail.contains("8080")
+            && h.detail.contains("inbound/web"),
+        "{h:?}"
+    );
+    assert!(
+        !t.hops.iter().any(|h| h.code == "FW_NETWORK_DENY"),
+        "network rules are not processed after a DNAT match"
+    );
+}
+
+#[test]
+fn dnat_translated_traffic_is_subject_to_the_path_beyond() {
+    // The translated packet goes on to 10.0.2.4:8080 and meets the web subnet's NSG; DNAT
+    // allows it through the firewall only. The NSG denies port 8080 inbound.
+    let nsg = r#"network_security_groups:
+  - name: web-nsg
+    rules:
+      - { name: No8080, priority: 100, direction: Inbound, access: Deny, protocol: Tcp, destination_ports: ["8080"] }
+"#;
+    let yaml = format!(
+        "{}{nsg}",
+        published("\"*\"", "", ", network_security_group: web-nsg }")
+    );
+    let t = trace(&yaml, "internet", "ip:20.5.5.5");
+    assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
+    assert_eq!(firewall_hop(&t).code, "FW_DNAT");
+    let b = t.blocked_by.as_ref().unwrap();
+    assert_eq!(b.code, "NSG_INBOUND_DENY", "{b:?}");
+    assert!(b.detail.contains("No8080"), "{b:?}");
+}
+
+#[test]
+fn no_dnat_rule_for_the_port_is_denied() {
+    // "Azure Firewall denies all traffic by default, until rules are manually configured to
+    // allow traffic": nothing translates port 22 on the public address.
+    let t = trace_with(
+        &published("\"*\"", "", " }"),
+        "internet",
+        "ip:20.5.5.5",
+        Protocol::TCP,
+        22,
+    );
+    assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
+    assert_eq!(t.blocked_by.as_ref().unwrap().code, "FW_DNAT_NO_RULE");
+}
+
+#[test]
+fn dnat_rule_for_some_sources_leaves_an_unknown_internet_source_undecided() {
+    // A DNAT rule limited to 203.0.113.0/24: whether an arbitrary internet host is in it is
+    // not known, and the answers differ (translated, or denied by default).
+    let t = trace(
+        &published("203.0.113.0/24", "", " }"),
+        "internet",
+        "ip:20.5.5.5",
+    );
+    assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
+    let h = firewall_hop(&t);
+    assert_eq!(h.code, "FW_UNDECIDED");
+    assert!(h.detail.contains("inbound/web"), "{h:?}");
+}

@@ -39,6 +39,9 @@ pub struct Firewall {
     pub network_rule_collections: Vec<NetworkRuleCollection>,
     #[serde(default)]
     pub application_rule_collections: Vec<ApplicationRuleCollection>,
+    /// DNAT rule collections: inbound traffic to a public IP of the firewall, translated.
+    #[serde(default)]
+    pub nat_rule_collections: Vec<NatRuleCollection>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     #[serde(
@@ -101,6 +104,62 @@ pub struct NetworkRule {
 
 fn any_protocols() -> Vec<FirewallProtocol> {
     vec![FirewallProtocol::Any]
+}
+
+/// A DNAT rule collection (classic `natRuleCollections`, or a policy's NAT rule collection).
+/// Its action is always DNAT.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NatRuleCollection {
+    pub name: String,
+    pub priority: u32,
+    pub rules: Vec<NatRule>,
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
+    #[schemars(skip)]
+    pub at: Provenance,
+}
+
+/// A DNAT rule: packets to a destination address (a public IP of the firewall) and port are
+/// sent on to the translated address and port.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NatRule {
+    pub name: String,
+    #[serde(default = "any_protocols")]
+    pub protocols: Vec<FirewallProtocol>,
+    #[serde(default, deserialize_with = "comma_list::deserialize")]
+    #[schemars(with = "Vec<AddressPrefix>")]
+    pub source_addresses: Vec<AddressPrefix>,
+    #[serde(default)]
+    pub source_ip_groups: Vec<String>,
+    /// The firewall addresses the rule listens on.
+    #[serde(default, deserialize_with = "comma_list::deserialize")]
+    #[schemars(with = "Vec<AddressPrefix>")]
+    pub destination_addresses: Vec<AddressPrefix>,
+    #[serde(default, deserialize_with = "comma_list::deserialize")]
+    #[schemars(with = "Vec<PortRange>")]
+    pub destination_ports: Vec<PortRange>,
+    /// Where matching packets go: an address, or a name the firewall resolves. Neither when
+    /// the input leaves it open.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub translated_address: Option<IpAddr>,
+    #[serde(default)]
+    pub translated_fqdn: Option<String>,
+    /// The port they go to; `None` when the input leaves it open.
+    #[serde(default)]
+    pub translated_port: Option<u16>,
+    #[serde(
+        rename = "$at",
+        default,
+        skip_serializing_if = "Provenance::is_unknown"
+    )]
+    #[schemars(skip)]
+    pub at: Provenance,
 }
 
 /// A classic application rule collection (also the application rule collection of a policy).
@@ -253,6 +312,8 @@ pub struct RuleCollectionGroup {
     pub network_rule_collections: Vec<NetworkRuleCollection>,
     #[serde(default)]
     pub application_rule_collections: Vec<ApplicationRuleCollection>,
+    #[serde(default)]
+    pub nat_rule_collections: Vec<NatRuleCollection>,
     #[serde(
         rename = "$at",
         default,

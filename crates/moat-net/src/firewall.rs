@@ -1,4 +1,5 @@
-//! Azure Firewall: network rules, then application rules, then the implicit deny.
+//! Azure Firewall: DNAT rules for what arrives at its public addresses; network rules, then
+//! application rules, then the implicit deny.
 //!
 //! Rules are terminating. Network rules are processed before application rules; within each
 //! type, rule collection groups by priority (a parent policy's groups first), then rule
@@ -9,12 +10,15 @@ use crate::filter::{Decision, RuleRef, firewall_l4, prefixes_cover};
 use crate::managed::fqdn_matches;
 use crate::space::{PrefixContext, Space};
 use moat_model::enums::{Access, ApplicationProtocol};
-use moat_model::firewall::{ApplicationRuleCollection, Firewall, NetworkRuleCollection};
+use moat_model::firewall::{
+    ApplicationRuleCollection, Firewall, NatRuleCollection, NetworkRuleCollection,
+};
 use moat_model::values::AddressPrefix;
 use moat_model::{Index, Topology};
 use moat_packets::{AddrSet, PacketSet, Policy, Protocol};
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::rc::Rc;
 
 /// A network-rule step: a decision, or no match (application rules are next).
@@ -28,12 +32,14 @@ pub enum Step {
 pub struct Rules<'t> {
     pub network: Vec<(&'t NetworkRuleCollection, String)>,
     pub application: Vec<(&'t ApplicationRuleCollection, String)>,
+    pub nat: Vec<(&'t NatRuleCollection, String)>,
 }
 
 /// The collections of a firewall in processing order (policy inheritance included).
 pub fn rules<'t>(t: &'t Topology, ix: &Index, fw: &'t Firewall) -> Rules<'t> {
     let mut network = Vec::new();
     let mut application = Vec::new();
+    let mut nat = Vec::new();
     match &fw.firewall_policy {
         None => {
             let mut n: Vec<_> = fw.network_rule_collections.iter().collect();
@@ -42,6 +48,9 @@ pub fn rules<'t>(t: &'t Topology, ix: &Index, fw: &'t Firewall) -> Rules<'t> {
             let mut a: Vec<_> = fw.application_rule_collections.iter().collect();
             a.sort_by_key(|c| c.priority);
             application.extend(a.into_iter().map(|c| (c, format!("firewall {}", fw.name))));
+            let mut d: Vec<_> = fw.nat_rule_collections.iter().collect();
+            d.sort_by_key(|c| c.priority);
+            nat.extend(d.into_iter().map(|c| (c, format!("firewall {}", fw.name))));
         }
         Some(p) => {
             // Parent policies first; guard against inheritance cycles.
@@ -70,6 +79,9 @@ pub fn rules<'t>(t: &'t Topology, ix: &Index, fw: &'t Firewall) -> Rules<'t> {
                     let mut a: Vec<_> = g.application_rule_collections.iter().collect();
                     a.sort_by_key(|c| c.priority);
                     application.extend(a.into_iter().map(|c| (c, label.clone())));
+                    let mut d: Vec<_> = g.nat_rule_collections.iter().collect();
+                    d.sort_by_key(|c| c.priority);
+                    nat.extend(d.into_iter().map(|c| (c, label.clone())));
                 }
             }
         }
@@ -77,6 +89,7 @@ pub fn rules<'t>(t: &'t Topology, ix: &Index, fw: &'t Firewall) -> Rules<'t> {
     Rules {
         network,
         application,
+        nat,
     }
 }
 
@@ -386,6 +399,110 @@ pub fn application_decision(
             result
         } else {
             Some((Decision::Unknown, rref))
+        };
+    }
+    result
+}
+
+/// Where a DNAT rule sends what it translates.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Translated {
+    Address(IpAddr),
+    /// A name the firewall resolves when the connection is made.
+    Fqdn(String),
+    /// The input leaves the translated address open.
+    Unknown,
+}
+
+/// A translation by a DNAT rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dnat {
+    pub to: Translated,
+    /// `None` when the input leaves the translated port open.
+    pub port: Option<u16>,
+    pub rule: RuleRef,
+}
+
+/// What the DNAT rules make of a packet to one of the firewall's addresses.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DnatOutcome {
+    Translated(Dnat),
+    /// No DNAT rule matches: nothing allows the packet in.
+    NoMatch,
+    /// A rule perhaps matches, and whether it does changes the answer.
+    Unknown(RuleRef),
+}
+
+/// The DNAT decision for a packet from `src` to the firewall address `dst`. DNAT rules are
+/// processed before network and application rules and are terminating; a rule the packet only
+/// perhaps matches (its source may or may not be among the rule's) is decided both ways and is
+/// unknown only when the two answers differ.
+#[allow(clippy::too_many_arguments)]
+pub fn dnat(
+    t: &Topology,
+    rules: &Rules,
+    space: &Space,
+    ctx: &PrefixContext,
+    src: &AddrSet,
+    dst: IpAddr,
+    protocol: Protocol,
+    port: u16,
+) -> DnatOutcome {
+    let none: HashMap<String, AddrSet> = HashMap::new();
+    let to = AddrSet::host(dst);
+    let mut candidates: Vec<(bool, Dnat)> = Vec::new();
+    for (c, label) in &rules.nat {
+        for r in &c.rules {
+            let l4 = firewall_l4(&r.protocols, &r.destination_ports);
+            if !l4.contains(protocol, port) {
+                continue;
+            }
+            let (dst_sure, dst_maybe) =
+                prefixes_cover(space, ctx, &r.destination_addresses, &[], &none);
+            if !to.intersects(&dst_sure) && !to.intersects(&dst_maybe) {
+                continue;
+            }
+            let mut sources = r.source_addresses.clone();
+            sources.extend(ip_groups(t, &r.source_ip_groups));
+            let (src_sure, src_maybe) = prefixes_cover(space, ctx, &sources, &[], &none);
+            if !src.intersects(&src_sure) && !src.intersects(&src_maybe) {
+                continue;
+            }
+            let surely = to.is_subset(&dst_sure) && src.is_subset(&src_sure);
+            let translated = match (r.translated_address, &r.translated_fqdn) {
+                (Some(a), _) => Translated::Address(a),
+                (None, Some(f)) => Translated::Fqdn(f.clone()),
+                (None, None) => Translated::Unknown,
+            };
+            candidates.push((
+                surely,
+                Dnat {
+                    to: translated,
+                    port: r.translated_port,
+                    rule: RuleRef {
+                        filter: label.clone(),
+                        rule: format!("{}/{}", c.name, r.name),
+                        priority: Some(c.priority),
+                        open: Vec::new(),
+                        default: false,
+                        uncertain: !surely,
+                        if_match: None,
+                        entry: 0,
+                        at: r.at.clone(),
+                    },
+                },
+            ));
+        }
+    }
+    let mut result = DnatOutcome::NoMatch;
+    for (surely, d) in candidates.into_iter().rev() {
+        result = match (surely, result) {
+            (true, _) => DnatOutcome::Translated(d),
+            // Either way the packet goes to the same place.
+            (false, DnatOutcome::Translated(later)) if later.to == d.to && later.port == d.port => {
+                DnatOutcome::Translated(later)
+            }
+            (false, _) => DnatOutcome::Unknown(d.rule),
         };
     }
     result

@@ -16,6 +16,7 @@
 mod azapi;
 mod external;
 mod ml;
+mod nat;
 mod net;
 mod posture;
 mod services;
@@ -300,7 +301,8 @@ impl<'a> Mapper<'a> {
             (
                 3,
                 "azurerm_firewall_network_rule_collection"
-                | "azurerm_firewall_application_rule_collection",
+                | "azurerm_firewall_application_rule_collection"
+                | "azurerm_firewall_nat_rule_collection",
             ) => self.classic_collection(&r.rtype, o),
             (3, "azurerm_virtual_network_gateway_connection") => self.connection(o),
             (

@@ -126,7 +126,7 @@ impl Mapper<'_> {
         }
     }
 
-    fn prefixes(
+    pub(super) fn prefixes(
         &mut self,
         o: &ResObj,
         keys: &[&str],
@@ -1190,6 +1190,7 @@ impl Mapper<'_> {
             dns_servers,
             network_rule_collections: Vec::new(),
             application_rule_collections: Vec::new(),
+            nat_rule_collections: Vec::new(),
             tags,
             at: at(o),
         });
@@ -1260,13 +1261,9 @@ impl Mapper<'_> {
         for c in self.blocks(o, "application_rule_collection", &pres) {
             application_rule_collections.extend(self.application_collection(&c, &pres));
         }
-        if get(o, "nat_rule_collection").is_some() {
-            self.warn(
-                "unmodelled",
-                format!("the DNAT rule collections of `{}` are not modelled", o.addr),
-                &o.loc,
-                None,
-            );
+        let mut nat_rule_collections = Vec::new();
+        for c in self.blocks(o, "nat_rule_collection", &pres) {
+            nat_rule_collections.extend(self.nat_collection(&c, &pres));
         }
         self.t.firewall_policies[pi]
             .rule_collection_groups
@@ -1275,6 +1272,7 @@ impl Mapper<'_> {
                 priority,
                 network_rule_collections,
                 application_rule_collections,
+                nat_rule_collections,
                 at: at(o),
             });
         true
@@ -1303,7 +1301,7 @@ impl Mapper<'_> {
         })
     }
 
-    fn network_rule(&mut self, r: &ResObj, res: &str) -> NetworkRule {
+    pub(super) fn network_rule(&mut self, r: &ResObj, res: &str) -> NetworkRule {
         let name = crate::ids::name_or_addr(r);
         let field = format!("rules/{name}");
         let mut protocols = Vec::new();
@@ -1469,7 +1467,12 @@ impl Mapper<'_> {
             return false;
         };
         let fres = format!("firewall/{fw}");
-        if rtype == "azurerm_firewall_network_rule_collection" {
+        if rtype == "azurerm_firewall_nat_rule_collection" {
+            let Some(c) = self.nat_collection(o, &fres) else {
+                return false;
+            };
+            self.t.firewalls[fi].nat_rule_collections.push(c);
+        } else if rtype == "azurerm_firewall_network_rule_collection" {
             let Some(c) = self.network_collection(o, &fres) else {
                 return false;
             };

@@ -1,0 +1,60 @@
+//! Azure Firewall DNAT rule collections: classic `azurerm_firewall_nat_rule_collection` and
+//! the `nat_rule_collection` blocks of a policy's rule collection group.
+
+use super::Mapper;
+use crate::value::ResObj;
+use moat_model::firewall::{NatRule, NatRuleCollection};
+
+impl Mapper<'_> {
+    /// A DNAT collection; its action is always `Dnat`, so only the priority heads it.
+    pub(super) fn nat_collection(&mut self, c: &ResObj, res: &str) -> Option<NatRuleCollection> {
+        let name = crate::ids::name_or_addr(c);
+        let field = format!("collections/{name}");
+        let priority = self.u32_of(c, "priority", res, &field)?;
+        let mut rules = Vec::new();
+        for r in self.blocks(c, "rule", res) {
+            rules.push(self.nat_rule(&r, res));
+        }
+        Some(NatRuleCollection {
+            name,
+            priority,
+            rules,
+            at: super::at(c),
+        })
+    }
+
+    fn nat_rule(&mut self, r: &ResObj, res: &str) -> NatRule {
+        // The match side is a network rule's; a policy names one `destination_address`.
+        let net = self.network_rule(r, res);
+        let field = format!("rules/{}", net.name);
+        let mut destination_addresses = net.destination_addresses;
+        destination_addresses.extend(self.prefixes(r, &["destination_address"], res, &field));
+        let translated_port = match self.s(r, "translated_port", res, &field) {
+            Some(p) => match p.trim().parse::<u16>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    self.invalid(
+                        r,
+                        "translated_port",
+                        format!("`{p}` is not a port"),
+                        Some("write a port number such as 8080".into()),
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        NatRule {
+            name: net.name,
+            protocols: net.protocols,
+            source_addresses: net.source_addresses,
+            source_ip_groups: net.source_ip_groups,
+            destination_addresses,
+            destination_ports: net.destination_ports,
+            translated_address: self.ip(r, "translated_address", res, &field),
+            translated_fqdn: self.s(r, "translated_fqdn", res, &field),
+            translated_port,
+            at: super::at(r),
+        }
+    }
+}

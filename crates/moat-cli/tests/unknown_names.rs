@@ -54,3 +54,48 @@ fn an_image_build_compute_of_unknown_name_is_unknown_not_missing() {
         "ACR008 is not decided"
     );
 }
+
+/// Two private DNS zones of the same name in two resource groups (seed "isolated VNets": each
+/// VNet keeps its own copy of the zones). The clients' group is named by a variable without
+/// value; the link and the zone both take `azurerm_resource_group.client_dns.name`, so they are
+/// in the same group whatever it is called: the clients' VNet stays linked to its own zone,
+/// never to the workload's, and the jump box reaches the workspace through its own endpoint.
+#[test]
+fn zones_in_a_group_of_unknown_name_stay_told_apart() {
+    let src =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/isolated-clients/terraform");
+    let main = std::fs::read_to_string(src.join("main.tf")).unwrap();
+    let group = "resource \"azurerm_resource_group\" \"client_dns\" {\n  name     = \"clients\"";
+    assert!(main.contains(group));
+    let mutated = main.replace(
+        group,
+        "variable \"client_group\" {}\nresource \"azurerm_resource_group\" \"client_dns\" {\n  name = var.client_group",
+    );
+    let dir = std::env::temp_dir().join(format!("moat-unknown-group-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+    }
+    std::fs::write(dir.join("main.tf"), mutated).unwrap();
+    let t = moat_ingest::load_opts(&dir, &moat_ingest::Options::default())
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics))
+        .topology;
+    let _ = std::fs::remove_dir_all(&dir);
+    let e = Engine::for_topology(&t, None).unwrap();
+    let q = moat_engine::trace::Query {
+        from: "client/datasci".parse().unwrap(),
+        to: "workspace/ws".parse().unwrap(),
+        protocol: moat_packets::Protocol::TCP,
+        port: 443,
+    };
+    let tr = moat_engine::trace::trace(&e, &q).unwrap();
+    assert_eq!(tr.verdict, moat_engine::Verdict::Allowed, "{tr:#?}");
+    assert!(
+        tr.hops
+            .iter()
+            .any(|h| h.code == "PE_APPROVED" && h.element.contains("client-ws-pe")),
+        "through the clients' own endpoint"
+    );
+}

@@ -673,13 +673,24 @@ impl Mapper<'_> {
 
     // ---- private DNS ----------------------------------------------------------------------------
 
+    /// What tells a resource group apart: its name, or, when the name is unknown, the mark
+    /// of that unknown value — two resources given the same unknown group name (the same
+    /// `azurerm_resource_group.x.name`) are in the same group.
+    fn group_key(&mut self, o: &ResObj) -> Option<String> {
+        match self.resolve(get(o, "resource_group_name")?) {
+            Value::Unknown(u) => Some(u.marker()),
+            v => v.to_tf_string(),
+        }
+    }
+
     pub(super) fn dns_zone(&mut self, o: &ResObj) -> bool {
         let name = self.name(o, "private-dns-zone");
         let tags = self.tags(o);
         // A group named with a random suffix is still told apart by the reference to it.
         let rg = get(o, "resource_group_name").and_then(|v| self.resolve(v).to_tf_string());
+        let key = self.group_key(o);
         self.zones_by_name
-            .add(self.t.private_dns_zones.len(), &name, rg.as_deref());
+            .add(self.t.private_dns_zones.len(), &name, key.as_deref());
         self.zone_rgs.push(rg);
         self.t.private_dns_zones.push(PrivateDnsZone {
             name,
@@ -695,7 +706,7 @@ impl Mapper<'_> {
 
     fn zone_index(&mut self, o: &ResObj, k: &str, res: &str) -> Option<usize> {
         let zone = self.s(o, k, res, "zone")?;
-        let rg = get(o, "resource_group_name").and_then(Value::to_tf_string);
+        let rg = self.group_key(o);
         match self.zones_by_name.find(&zone, rg.as_deref()) {
             Some(i) => Some(i),
             None => {

@@ -42,6 +42,11 @@ const SHALLOW: &[&str] = &[
 
 /// Calls a built-in function on evaluated arguments.
 pub fn call(ev: &mut Evaluator, name: &str, args: Vec<Value>, at: &Loc) -> R<Value> {
+    if matches!(name, "format" | "join")
+        && let Some(v) = with_known_text(ev, name, &args, at)
+    {
+        return Ok(v);
+    }
     if let Some(u) = args.iter().find(|a| a.is_unknown())
         && name != "coalesce"
     {
@@ -76,6 +81,51 @@ pub fn call(ev: &mut Evaluator, name: &str, args: Vec<Value>, at: &Loc) -> R<Val
         );
     }
     Ok(r)
+}
+
+/// `format()` and `join()` over unknown strings, as string templates are: the result is
+/// unknown but keeps its known text with the unknown parts marked (an id built with
+/// `format("/subscriptions/%s/...", data.azurerm_client_config.current.subscription_id)` still
+/// names its resource). `None` when no string part is unknown or the call fails with marks.
+fn with_known_text(ev: &mut Evaluator, name: &str, args: &[Value], at: &Loc) -> Option<Value> {
+    let mut first: Option<Rc<Unk>> = None;
+    let mut mark = |v: &Value| -> Value {
+        match v {
+            Value::Unknown(u) => {
+                first.get_or_insert_with(|| u.clone());
+                Value::String(u.marker())
+            }
+            other => other.clone(),
+        }
+    };
+    let marked: Vec<Value> = match name {
+        // The separator and the list's elements.
+        "join" => args
+            .iter()
+            .map(|a| match a {
+                Value::List(l) => Value::list(l.iter().map(&mut mark).collect()),
+                other => other.clone(),
+            })
+            .collect(),
+        // The format string itself must be known.
+        _ => std::iter::once(args.first()?.clone())
+            .chain(args.iter().skip(1).map(&mut mark))
+            .collect(),
+    };
+    let u = first?;
+    if marked.iter().any(|a| a.deep_unknown().is_some()) {
+        return None;
+    }
+    match dispatch(ev, name, &marked, at) {
+        Ok(Value::String(s)) => Some(Value::Unknown(Rc::new(Unk {
+            reason: u.reason.clone(),
+            at: u.at.clone(),
+            origin: None,
+            partial: Some(s.into()),
+            instance: None,
+        }))),
+        _ => None,
+    }
 }
 
 /// An unknown computed from another: same reason and place, no longer the raw attribute.

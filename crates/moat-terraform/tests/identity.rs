@@ -648,3 +648,68 @@ resource "azurerm_virtual_network_peering" "spoke_to_hub" {
     assert_eq!(peering(t, "vnet-hub", "hub-to-spoke").remote_vnet, spoke);
     assert_eq!(peering(t, spoke, "spoke-to-hub").remote_vnet, "vnet-hub");
 }
+
+#[test]
+fn ids_built_with_format_and_join_keep_their_known_parts() {
+    // As string templates do: `format()` and `join()` over an unknown subscription keep the
+    // type and name that determine the target.
+    let main = r#"
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-fmt"
+  location = "westeurope"
+}
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  address_space       = ["10.0.0.0/16"]
+}
+resource "azurerm_subnet" "pe" {
+  name                 = "pe"
+  resource_group_name  = azurerm_resource_group.rg.name
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.0.1.0/24"]
+}
+resource "azurerm_storage_account" "sa" {
+  name                     = "stfmt"
+  resource_group_name      = azurerm_resource_group.rg.name
+  location                 = "westeurope"
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+}
+resource "azurerm_private_endpoint" "fmt" {
+  name                = "pe-fmt"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  subnet_id           = azurerm_subnet.pe.id
+  private_service_connection {
+    name                           = "blob"
+    private_connection_resource_id = format("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Storage/storageAccounts/%s", data.azurerm_client_config.current.subscription_id, azurerm_resource_group.rg.name, "stfmt")
+    subresource_names              = ["blob"]
+    is_manual_connection           = false
+  }
+}
+resource "azurerm_private_endpoint" "join" {
+  name                = "pe-join"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  subnet_id           = join("/", [azurerm_virtual_network.v.id, "subnets", "pe"])
+  private_service_connection {
+    name                           = "file"
+    private_connection_resource_id = join("/", ["", "subscriptions", data.azurerm_client_config.current.subscription_id, "resourceGroups", "rg-fmt", "providers", "Microsoft.Storage", "storageAccounts", "stfmt"])
+    subresource_names              = ["file"]
+    is_manual_connection           = false
+  }
+}
+"#;
+    let s = Scratch::new("format", &[("providers.tf", PROVIDERS), ("main.tf", main)]);
+    let l = ok(load(&s.0, &TfOptions::default()));
+    let t = &l.topology;
+    for pe in ["pe-fmt", "pe-join"] {
+        assert_eq!(
+            pe_target(t, pe),
+            Address::resource(Kind::Storage, "stfmt"),
+            "{pe}"
+        );
+    }
+}

@@ -1741,6 +1741,7 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
                 records: Vec::new(),
                 fallback_to_internet: false,
                 tags: BTreeMap::new(),
+                external: false,
                 at: res.at.clone(),
             });
         }
@@ -3938,15 +3939,7 @@ fn resolve_refs(t: &mut Topology, ctx: &mut MapContext) {
                 return false;
             }
         }
-        list(
-            t,
-            ctx,
-            &mut pe.dns_zone_group,
-            &[Kind::DnsZone],
-            &label,
-            "dns_zone_group",
-            &pe.at,
-        );
+        external::zone_group(t, ctx, &mut pe.dns_zone_group, &label, &pe.at);
         true
     });
     t.private_endpoints = pes;

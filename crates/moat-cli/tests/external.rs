@@ -150,3 +150,20 @@ fn terraform_compute_in_a_data_source_subnet_and_endpoint_in_a_variable_subnet()
     // No client location is declared; the external subnet's VNet may hold one.
     no_false_errors(&t);
 }
+
+/// Issue 8, item 3: "a zone in another subscription" becomes an external element. The endpoint
+/// writes its record into a central zone the template does not deploy; whether that zone is
+/// linked to the jump box's VNet is unknown, so is what the workspace name resolves to there.
+#[test]
+fn arm_zone_group_entry_for_a_central_zone_of_another_subscription() {
+    let t = load(&data("central-zone.json"), moat_ingest::Options::default());
+    let zone = "privatelink.api.azureml.ms";
+    assert_eq!(t.private_endpoints[0].dns_zone_group, vec![zone]);
+    assert_eq!(external::list(&t), vec![format!("private-dns-zone/{zone}")]);
+    assert!(t.private_dns_zones[0].external);
+    // Before, the entry was left out and the name resolved publicly: a definite "denied".
+    assert_eq!(verdict(&t, vm(), ws()), Verdict::Unknown);
+    assert_eq!(verdict(&t, Address::Internet, ws()), Verdict::Denied);
+    let f = findings(&t, &["WS001", "WS004"]);
+    assert_eq!(f, vec![("WS001".to_string(), Severity::Warning)], "{f:?}");
+}

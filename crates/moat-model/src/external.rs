@@ -9,6 +9,7 @@
 //! unknown. Every importer creates them here, so they look the same whatever the input.
 
 use crate::network::{Subnet, VirtualNetwork};
+use crate::privatelink::PrivateDnsZone;
 use crate::topology::{Topology, Unknown};
 use crate::{Provenance, enums::PrivateEndpointNetworkPolicies};
 
@@ -175,6 +176,46 @@ pub fn subnet_for(t: &mut Topology, reference: &str, why: &str, at: &Provenance)
     subnet(t, &v, &s, why, at)
 }
 
+/// Ensures a private DNS zone named `zone` is in the topology, adding it as external when no
+/// zone of that name is declared; returns the key references use. `None` when a zone of that
+/// name is declared (in another resource group): the reference is then to a zone the input
+/// does not declare beside one it does, and stays the importer's to judge.
+pub fn private_dns_zone(
+    t: &mut Topology,
+    zone: &str,
+    why: &str,
+    at: &Provenance,
+) -> Option<String> {
+    if let Some(z) = t
+        .private_dns_zones
+        .iter()
+        .find(|z| z.name.eq_ignore_ascii_case(zone))
+    {
+        return z.external.then(|| z.key());
+    }
+    t.unknowns.push(Unknown {
+        resource: format!("private-dns-zone/{zone}"),
+        field: ALL_FIELDS.into(),
+        reason: format!(
+            "private DNS zone `{zone}` is not declared by the input ({why}): the VNets linked to it and its other records are unknown"
+        ),
+        at: at.clone(),
+    });
+    let mut p = at.clone();
+    p.pointer = format!("{} (zone {zone}, not declared)", at.pointer);
+    t.private_dns_zones.push(PrivateDnsZone {
+        name: zone.to_string(),
+        resource_group: None,
+        vnet_links: Vec::new(),
+        records: Vec::new(),
+        fallback_to_internet: false,
+        tags: Default::default(),
+        external: true,
+        at: p,
+    });
+    Some(zone.to_string())
+}
+
 /// Whether `vnet/subnet` names an external subnet, or a subnet of an external VNet.
 pub fn is_external_subnet(t: &Topology, key: &str) -> bool {
     let Some((v, s)) = key.split_once('/') else {
@@ -196,6 +237,9 @@ pub fn list(t: &Topology) -> Vec<String> {
         for s in v.subnets.iter().filter(|s| s.external) {
             out.push(format!("subnet/{}/{}", v.name, s.name));
         }
+    }
+    for z in t.private_dns_zones.iter().filter(|z| z.external) {
+        out.push(format!("private-dns-zone/{}", z.name));
     }
     out
 }
@@ -242,6 +286,22 @@ mod tests {
         assert!(t.is_unknown("vnet/hub", "dns_servers").is_some());
         assert!(is_external_subnet(&t, "hub/pe"));
         assert_eq!(list(&t), vec!["vnet/hub", "subnet/hub/pe"]);
+    }
+
+    #[test]
+    fn a_zone_is_external_only_when_no_zone_of_its_name_is_declared() {
+        let mut t = Topology::default();
+        let at = Provenance::default();
+        let z = "privatelink.api.azureml.ms";
+        assert_eq!(private_dns_zone(&mut t, z, "a", &at).as_deref(), Some(z));
+        assert_eq!(private_dns_zone(&mut t, z, "b", &at).as_deref(), Some(z));
+        assert_eq!(t.private_dns_zones.len(), 1);
+        assert!(
+            t.is_unknown(&format!("private-dns-zone/{z}"), "vnet_links")
+                .is_some()
+        );
+        t.private_dns_zones[0].external = false;
+        assert_eq!(private_dns_zone(&mut t, z, "c", &at), None);
     }
 
     #[test]

@@ -70,6 +70,11 @@ pub struct PrivateDnsZone {
     pub fallback_to_internet: bool,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// Referred to but not declared by the input (a zone in another subscription that a private
+    /// endpoint's zone group writes into): which VNets it is linked to, and its other records,
+    /// are unknown.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub external: bool,
     #[serde(
         rename = "$at",
         default,

@@ -416,6 +416,10 @@ impl<'t> Dns<'t> {
             .map(|&i| (i, lower(&self.t.private_dns_zones[i].name)))
             .filter(|(_, z)| under(name, z))
             .max_by_key(|(_, z)| z.len());
+        if let Some(why) = self.external_zone(name, vnet, linked, zone.as_ref()) {
+            Self::step(steps, &here, name, why.clone(), "DNS_ZONE_EXTERNAL");
+            return Answer::Unknown { why };
+        }
         if let Some((zi, zname)) = zone {
             let rel = if name == zname {
                 "@".to_string()
@@ -493,6 +497,33 @@ impl<'t> Dns<'t> {
             }
         }
         self.public(name, &here, steps, depth)
+    }
+
+    /// A zone the input refers to but does not declare, containing `name` and more specific
+    /// than the linked zone that would answer: whether it is linked to `vnet` is unknown, so
+    /// is the answer. A VNet links one zone of a name, so a declared linked zone of the same
+    /// name rules it out.
+    fn external_zone(
+        &self,
+        name: &str,
+        vnet: &str,
+        linked: &[usize],
+        answering: Option<&(usize, String)>,
+    ) -> Option<String> {
+        let zones = &self.t.private_dns_zones;
+        let (_, ez) = zones
+            .iter()
+            .filter(|z| z.external)
+            .map(|z| (z, lower(&z.name)))
+            .filter(|(_, z)| under(name, z))
+            .filter(|(_, z)| !linked.iter().any(|&i| lower(&zones[i].name) == *z))
+            .max_by_key(|(_, z)| z.len())?;
+        if answering.is_some_and(|(_, z)| z.len() >= ez.len()) {
+            return None;
+        }
+        Some(format!(
+            "zone {ez} is not declared by the input (a private endpoint writes its record there): whether it is linked to VNet {vnet} is unknown"
+        ))
     }
 
     fn lookup(&self, zone: usize, rel: &str) -> Option<&Record> {

@@ -3,7 +3,10 @@
 //! become external elements of the model ([`moat_model::external`]): what the template puts
 //! into them is kept, and what depends on their unknown properties is unknown.
 
-use super::{F, Kind, MapContext, Payload, Pending, Rec, at, parent_id, partial_of, warning};
+use super::{
+    F, Kind, MapContext, Payload, Pending, Rec, at, dangling, parent_id, partial_of, type_of_id,
+    warning,
+};
 use moat_model::{Provenance, Topology, external};
 use serde_json::Value as Json;
 
@@ -102,4 +105,57 @@ pub(super) fn subnet_of_existing_vnet(
     }
     ctx.register(&pd.res.id, Kind::Subnet, &full);
     None
+}
+
+/// A private endpoint's zone group: each entry names a zone the template deploys, or else,
+/// when no zone of its name is deployed, an external zone (a central zone in another
+/// subscription) whose links are unknown; any other entry is left out, with a warning.
+pub(super) fn zone_group(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    entries: &mut Vec<String>,
+    resource: &str,
+    at: &Provenance,
+) {
+    for raw in std::mem::take(entries) {
+        let key = match ctx.resolve(&raw, &[Kind::DnsZone]) {
+            Ok(tg) => Some(tg.name),
+            Err(e) => {
+                let zone = raw
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default();
+                let is_zone = type_of_id(&raw)
+                    .is_some_and(|ty| ty.eq_ignore_ascii_case("Microsoft.Network/privateDnsZones"));
+                let why = format!("{resource} writes its records there");
+                let key = (is_zone && !zone.is_empty() && !zone.contains('⟨'))
+                    .then(|| external::private_dns_zone(t, zone, &why, at))
+                    .flatten();
+                match &key {
+                    Some(k) => ctx.warnings.push(warning(
+                        "external-zone",
+                        format!("{resource}: dns_zone_group: {e}; it is read as the external private DNS zone `{k}`, whose VNet links are unknown"),
+                        at,
+                        Some("give the zone's template (or a live export of it) to have it analysed".into()),
+                    )),
+                    None => dangling(
+                        t,
+                        ctx,
+                        resource.to_string(),
+                        "dns_zone_group",
+                        e,
+                        at,
+                        "the entry is left out",
+                    ),
+                }
+                key
+            }
+        };
+        if let Some(k) = key
+            && !entries.contains(&k)
+        {
+            entries.push(k);
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! puts into them is kept and analysed, and what depends on their unknown properties is
 //! unknown.
 
-use super::{Link, Mapper, get};
+use super::{Link, Mapper, UNKNOWN, get};
 use crate::ids::Ref;
 use crate::value::ResObj;
 use moat_model::external;
@@ -47,6 +47,35 @@ impl Mapper<'_> {
                 Some(external::subnet_for(&mut self.t, &u.reason, &why, &at))
             }
             _ => self.subnet_ref(o, k, res, field),
+        }
+    }
+
+    /// Zones private endpoints write into that the configuration does not declare (a central
+    /// zone read through a data source or given by id) become external zones, whose links
+    /// are unknown; an entry naming a zone beside a declared one of the same name stays as it
+    /// is.
+    pub fn external_zones(&mut self) {
+        let ix = self.t.index();
+        let mut missing = Vec::new();
+        for (pi, pe) in self.t.private_endpoints.iter().enumerate() {
+            for (zi, z) in pe.dns_zone_group.iter().enumerate() {
+                if !ix.private_dns_zones.contains_key(z) {
+                    missing.push((pi, zi));
+                }
+            }
+        }
+        for (pi, zi) in missing {
+            let pe = &self.t.private_endpoints[pi];
+            let entry = pe.dns_zone_group[zi].clone();
+            let zone = entry.rsplit('/').next().unwrap_or_default().to_string();
+            if zone.is_empty() || zone == UNKNOWN || zone.contains(['<', '⟨']) {
+                continue;
+            }
+            let why = format!("private endpoint `{}` writes its records there", pe.name);
+            let at = pe.at.clone();
+            if let Some(k) = external::private_dns_zone(&mut self.t, &zone, &why, &at) {
+                self.t.private_endpoints[pi].dns_zone_group[zi] = k;
+            }
         }
     }
 

@@ -106,6 +106,7 @@ pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Ma
     m.merge_stand_ins(stand_ins);
     m.inherit_dns_proxy();
     m.disambiguate_zones();
+    m.external_zones();
     for (i, r) in recs.iter().enumerate() {
         if r.mode == Mode::Managed && !m.consumed[i] {
             m.t.unmodelled.push(Unmodelled {

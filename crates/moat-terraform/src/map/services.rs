@@ -699,6 +699,7 @@ impl Mapper<'_> {
             records: Vec::new(),
             fallback_to_internet: false,
             tags,
+            external: false,
             at: at(o),
         });
         true

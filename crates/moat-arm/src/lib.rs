@@ -177,7 +177,30 @@ fn load_source(src: SourceFile, name: String, opts: &ArmOptions) -> Result<Loade
     }
     let (mut topology, mut w) =
         evaluate_and_map(&trees[0], &sources[0], values, &name, &opts.target)?;
+    // Values and names Azure rejects at deployment fail the load, with their location.
+    let (mut rejected, mut w): (Vec<_>, Vec<_>) = w
+        .drain(..)
+        .partition(|d| d.level == moat_model::Level::Error);
     warnings.append(&mut w);
+    // A name built from the stand-in resource group or subscription is not known.
+    let placeholders = topology
+        .unknowns
+        .iter()
+        .any(|u| u.field == "resource_group");
+    let stand_in = |n: &str| {
+        placeholders && (n.contains(engine::PLACEHOLDER_RESOURCE_GROUP) || n.contains("00000000"))
+    };
+    rejected.extend(
+        moat_model::naming::deployment_names(&topology, stand_in)
+            .iter()
+            .map(|p| locate(p, &sources, &trees)),
+    );
+    if !rejected.is_empty() {
+        return Err(LoadError {
+            diagnostics: rejected,
+            sources,
+        });
+    }
     let problems = moat_model::validate(&topology);
     if !problems.is_empty() {
         let diagnostics = problems

@@ -474,6 +474,29 @@ impl Rec {
             .push(warning("unsupported-value", message, &self.at, None));
     }
 
+    /// An address that does not parse. Written as an address (numbers, dots, a prefix length)
+    /// it is one Azure rejects at deployment (an octet over 255, a prefix longer than 32): an
+    /// error at the resource. Anything else is a form moat does not read: `warning`.
+    fn bad_address(&mut self, text: &str, why: impl std::fmt::Display, warning_text: String) {
+        if !address_shaped(text) {
+            self.warn(warning_text);
+            return;
+        }
+        self.warnings.push(Diagnostic {
+            level: Level::Error,
+            code: "invalid-value".into(),
+            message: format!(
+                "{}: `{text}`: {why}; Azure rejects it at deployment",
+                self.resource
+            ),
+            location: location_of(&self.at),
+            hint: Some(
+                "write an IPv4 address as four numbers 0-255, with a prefix length of at most 32"
+                    .into(),
+            ),
+        });
+    }
+
     fn str(&mut self, v: &Json, keys: &[&str], field: &str) -> Option<String> {
         match at(v, keys) {
             F::Known(x) => json_text(x),
@@ -691,7 +714,10 @@ impl Rec {
             for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                 match part.parse::<AddressPrefix>() {
                     Ok(p) => out.push(p),
-                    Err(e) => self.warn(format!("{}: {e}; the prefix is ignored", self.resource)),
+                    Err(e) => {
+                        let w = format!("{}: {e}; the prefix is ignored", self.resource);
+                        self.bad_address(part, e, w)
+                    }
                 }
             }
         }
@@ -723,8 +749,9 @@ impl Rec {
         let s = self.str(v, keys, field)?;
         match s.trim().parse::<IpAddr>() {
             Ok(ip) => Some(ip),
-            Err(_) => {
-                self.warn(format!("{}: `{s}` is not an IP address", self.resource));
+            Err(e) => {
+                let w = format!("{}: `{s}` is not an IP address", self.resource);
+                self.bad_address(s.trim(), e, w);
                 None
             }
         }
@@ -735,11 +762,26 @@ impl Rec {
         for s in self.strings(v, keys, field) {
             match parse_net(&s) {
                 Ok(n) => out.push(n),
-                Err(e) => self.warn(format!("{}: {e}", self.resource)),
+                Err(e) => {
+                    let w = format!("{}: {e}", self.resource);
+                    self.bad_address(s.trim(), e, w)
+                }
             }
         }
         out
     }
+}
+
+/// Whether `text` is written as an IPv4 address or prefix: four dot-separated numbers,
+/// optionally `/` and a number. Only such text is certainly meant as an address.
+fn address_shaped(text: &str) -> bool {
+    let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+    let (addr, len) = match text.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (text, None),
+    };
+    let parts: Vec<&str> = addr.split('.').collect();
+    parts.len() == 4 && parts.iter().all(|p| digits(p)) && len.is_none_or(digits)
 }
 
 /// The values of a property written in the singular or the plural (`sourceAddressPrefix` or
@@ -2192,7 +2234,10 @@ fn map_subnet(
                     let Some(t) = json_text(x) else { continue };
                     match t.parse::<IpNetStr>() {
                         Ok(n) => prefixes.push(n),
-                        Err(e) => rec.warn(format!("{}: subnet `{name}`: {e}", rec.resource)),
+                        Err(e) => {
+                            let w = format!("{}: subnet `{name}`: {e}", rec.resource);
+                            rec.bad_address(t.trim(), format!("subnet `{name}`: {e}"), w)
+                        }
                     }
                 }
             }

@@ -189,7 +189,7 @@ resource "azurerm_key_vault" "kv_@K@" {
 }
 
 resource "azurerm_container_registry" "acr_@K@" {
-  name                          = "acr@K@"
+  name                          = "acrzone@K@"
   location                      = var.location
   resource_group_name           = azurerm_resource_group.rg_@K@.name
   sku                           = "Premium"

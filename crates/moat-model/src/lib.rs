@@ -24,6 +24,7 @@ pub mod external;
 pub mod finalize;
 pub mod firewall;
 pub mod ml;
+pub mod naming;
 pub mod network;
 pub mod open;
 pub mod presence;

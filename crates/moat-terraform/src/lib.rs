@@ -429,6 +429,12 @@ pub(crate) fn finish(
             errors.push(d);
         }
     }
+    // Names Azure rejects at deployment.
+    errors.extend(
+        moat_model::naming::deployment_names(&topology, |_| false)
+            .iter()
+            .map(problem),
+    );
     if errors.is_empty() {
         errors.extend(
             moat_model::finalize::finalize(&mut topology)

@@ -1,0 +1,169 @@
+//! Values and names Azure rejects at deployment: `validate` fails with their location (exit
+//! 2), whichever format writes them; names the input leaves open are never errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn moat(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("moat runs")
+}
+
+fn write(dir: &str, file: &str, text: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("moat-rejected-{dir}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let f = d.join(file);
+    std::fs::write(&f, text).unwrap();
+    f
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// An ARM template of the given resources.
+fn template(resources: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{ "anyName": {{ "type": "string" }} }},
+  "resources": [
+{resources}
+  ]
+}}
+"#
+    )
+}
+
+fn storage(name: &str) -> String {
+    format!(
+        r#"    {{
+      "type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01",
+      "name": "{name}", "location": "eastus", "kind": "StorageV2", "sku": {{ "name": "Standard_LRS" }}
+    }}"#
+    )
+}
+
+fn vnet(prefix: &str) -> String {
+    format!(
+        r#"    {{
+      "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2023-04-01", "name": "vnet",
+      "location": "eastus",
+      "properties": {{
+        "addressSpace": {{ "addressPrefixes": ["10.0.0.0/16"] }},
+        "subnets": [{{ "name": "s", "properties": {{ "addressPrefix": "{prefix}" }} }}]
+      }}
+    }}"#
+    )
+}
+
+/// Runs `validate` and returns (exit status, standard error).
+fn validate(f: &Path) -> (Option<i32>, String) {
+    let o = moat(&["validate", path(f)]);
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_prefix_longer_than_32_bits_is_a_located_error() {
+    // An IPv4 prefix length is at most 32: Azure rejects a /33 subnet when it is deployed.
+    let f = write(
+        "prefix",
+        "azuredeploy.json",
+        &template(&vnet("10.0.1.0/33")),
+    );
+    let (code, err) = validate(&f);
+    assert_eq!(code, Some(2), "{err}");
+    // The subnet's VNet starts on line 6, column 5 of the template.
+    assert!(
+        err.contains(&format!("{}:6:5", f.display())) && err.contains("10.0.1.0/33"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_octet_over_255_is_an_error() {
+    let f = write(
+        "octet",
+        "azuredeploy.json",
+        &template(&vnet("10.300.1.0/24")),
+    );
+    let (code, err) = validate(&f);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("10.300.1.0/24"), "{err}");
+}
+
+#[test]
+fn storage_account_names_azure_rejects_are_errors() {
+    // Naming rules and restrictions for Azure resources: storage account names are 3 to 24
+    // characters, lowercase letters and numbers only.
+    for bad in [
+        "MyStorage01",
+        "st",
+        "averyveryverylongstorageaccountname",
+        // An expression missing its closing bracket is a literal name, and not a valid one.
+        "[concat('st', uniqueString(resourceGroup().id))",
+    ] {
+        let f = write("storage", "azuredeploy.json", &template(&storage(bad)));
+        let (code, err) = validate(&f);
+        assert_eq!(code, Some(2), "{bad}: {err}");
+        assert!(
+            // The name is written on line 8, its value from column 15.
+            err.contains(&format!("{}:8:15", f.display())) && err.contains("storage account name"),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
+fn names_the_input_leaves_open_or_that_are_valid_are_not_errors() {
+    for ok in [
+        "[parameters('anyName')]",
+        "[concat('st', uniqueString(resourceGroup().id))]",
+        "wsstorage01",
+    ] {
+        let f = write("open", "azuredeploy.json", &template(&storage(ok)));
+        let (code, err) = validate(&f);
+        assert_eq!(code, Some(0), "{ok}: {err}");
+    }
+}
+
+#[test]
+fn key_vault_and_registry_names_azure_rejects_are_errors_in_terraform() {
+    // Key vaults: 3-24 alphanumerics and hyphens, starting with a letter, no consecutive
+    // hyphens; container registries: 5-50 alphanumerics.
+    let tf = r#"
+resource "azurerm_key_vault" "kv" {
+  name                = "kv--secrets"
+  location            = "eastus"
+  resource_group_name = "rg"
+  tenant_id           = "00000000-0000-0000-0000-000000000001"
+  sku_name            = "standard"
+}
+
+resource "azurerm_container_registry" "acr" {
+  name                = "my-registry"
+  location            = "eastus"
+  resource_group_name = "rg"
+  sku                 = "Premium"
+}
+"#;
+    let f = write("tf", "main.tf", tf);
+    let (code, err) = validate(&f);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("key vault name `kv--secrets`") && err.contains("consecutive hyphens"),
+        "{err}"
+    );
+    assert!(
+        err.contains("container registry name `my-registry`"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("{}:2:1", f.display())), "{err}");
+}

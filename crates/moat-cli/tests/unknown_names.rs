@@ -3,7 +3,35 @@
 
 use moat_engine::ops::{Filter, Status, evaluate};
 use moat_engine::{Engine, intent::Intent};
+use moat_model::Topology;
 use std::path::Path;
+
+/// The Terraform form of `example` with the text `from` of its `main.tf` (which must hold it)
+/// replaced by `to`, loaded with its side files.
+fn load_mutated(example: &str, from: &str, to: &str) -> Topology {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(example)
+        .join("terraform");
+    let main = std::fs::read_to_string(src.join("main.tf")).unwrap();
+    assert!(main.contains(from), "{example}: main.tf holds `{from}`");
+    let dir = std::env::temp_dir().join(format!(
+        "moat-unknown-names-{example}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+    }
+    std::fs::write(dir.join("main.tf"), main.replace(from, to)).unwrap();
+    let t = moat_ingest::load_opts(&dir, &moat_ingest::Options::default())
+        .unwrap_or_else(|e| panic!("{example}: {:#?}", e.diagnostics))
+        .topology;
+    let _ = std::fs::remove_dir_all(&dir);
+    t
+}
 
 /// facts §6.46: the image build compute "must exist before builds". The workspace names
 /// `cpu-cluster` in `image_build_compute`; the configuration's cluster takes its name from a
@@ -11,27 +39,11 @@ use std::path::Path;
 /// build is unknown — never "fails", and ACR008 is not reported as decided.
 #[test]
 fn an_image_build_compute_of_unknown_name_is_unknown_not_missing() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/workspace-private-endpoint/terraform");
-    let main = std::fs::read_to_string(src.join("main.tf")).unwrap();
-    let cluster = "resource \"azurerm_machine_learning_compute_cluster\" \"cpu\" {\n  name                          = \"cpu-cluster\"";
-    assert!(main.contains(cluster));
-    let mutated = main.replace(
-        cluster,
+    let t = load_mutated(
+        "workspace-private-endpoint",
+        "resource \"azurerm_machine_learning_compute_cluster\" \"cpu\" {\n  name                          = \"cpu-cluster\"",
         "variable \"cluster_name\" {}\nresource \"azurerm_machine_learning_compute_cluster\" \"cpu\" {\n  name = var.cluster_name",
     );
-    let dir = std::env::temp_dir().join(format!("moat-unknown-names-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for e in std::fs::read_dir(&src).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
-    }
-    std::fs::write(dir.join("main.tf"), mutated).unwrap();
-    let t = moat_ingest::load_opts(&dir, &moat_ingest::Options::default())
-        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics))
-        .topology;
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(
         t.workspaces[0].image_build_compute.as_deref(),
         Some("cpu-cluster")
@@ -62,27 +74,11 @@ fn an_image_build_compute_of_unknown_name_is_unknown_not_missing() {
 /// never to the workload's, and the jump box reaches the workspace through its own endpoint.
 #[test]
 fn zones_in_a_group_of_unknown_name_stay_told_apart() {
-    let src =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/isolated-clients/terraform");
-    let main = std::fs::read_to_string(src.join("main.tf")).unwrap();
-    let group = "resource \"azurerm_resource_group\" \"client_dns\" {\n  name     = \"clients\"";
-    assert!(main.contains(group));
-    let mutated = main.replace(
-        group,
+    let t = load_mutated(
+        "isolated-clients",
+        "resource \"azurerm_resource_group\" \"client_dns\" {\n  name     = \"clients\"",
         "variable \"client_group\" {}\nresource \"azurerm_resource_group\" \"client_dns\" {\n  name = var.client_group",
     );
-    let dir = std::env::temp_dir().join(format!("moat-unknown-group-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for e in std::fs::read_dir(&src).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
-    }
-    std::fs::write(dir.join("main.tf"), mutated).unwrap();
-    let t = moat_ingest::load_opts(&dir, &moat_ingest::Options::default())
-        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics))
-        .topology;
-    let _ = std::fs::remove_dir_all(&dir);
     let e = Engine::for_topology(&t, None).unwrap();
     let q = moat_engine::trace::Query {
         from: "client/datasci".parse().unwrap(),

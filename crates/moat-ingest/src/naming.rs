@@ -17,12 +17,7 @@ pub fn name_from_side_file(t: &mut Topology, side: &Value) {
     let Some(doc) = side.as_object() else {
         return;
     };
-    let unknown_names: HashSet<String> = t
-        .unknowns
-        .iter()
-        .filter(|u| u.field == "name")
-        .filter_map(|u| u.resource.rsplit_once('/').map(|(_, n)| n.to_string()))
-        .collect();
+    let unknown_names = unknown_names(t);
     if unknown_names.is_empty() {
         return;
     }
@@ -54,6 +49,15 @@ pub fn name_from_side_file(t: &mut Topology, side: &Value) {
         }
     }
     apply(t, Value::Object(model), &renames);
+}
+
+/// The names of the resources whose name the input leaves unknown (their placeholders).
+fn unknown_names(t: &Topology) -> HashSet<String> {
+    t.unknowns
+        .iter()
+        .filter(|u| u.field == "name")
+        .filter_map(|u| u.resource.rsplit_once('/').map(|(_, n)| n.to_string()))
+        .collect()
 }
 
 /// The list of the model holding the kind of resource validation calls `what`.
@@ -102,12 +106,7 @@ pub fn name_from_references(t: &mut Topology) {
     if wanted.is_empty() {
         return;
     }
-    let unknown_names: HashSet<String> = t
-        .unknowns
-        .iter()
-        .filter(|u| u.field == "name")
-        .filter_map(|u| u.resource.rsplit_once('/').map(|(_, n)| n.to_string()))
-        .collect();
+    let unknown_names = unknown_names(t);
     let Ok(Value::Object(model)) = serde_json::to_value(&*t) else {
         return;
     };

@@ -40,26 +40,28 @@ pub fn run_variants(
         return out;
     }
     let key = |f: &Finding| (f.code, f.resource.clone());
-    let base: std::collections::HashSet<_> = out.iter().map(key).collect();
+    // Every finding reported so far, the deployment's own and those only variants give.
+    let mut seen: std::collections::HashSet<_> = out.iter().map(key).collect();
     for v in variants {
         let e = cx.e.variant(&v.topology);
         let vcx = Context::new(&e);
         let found = run(&vcx, sel);
         let keys: std::collections::HashSet<_> = found.iter().map(key).collect();
-        let present = addresses(&v.topology);
+        let present: std::collections::HashSet<String> =
+            addresses(&v.topology).into_iter().collect();
         let question = v.question();
         for f in out.iter_mut() {
             // A finding about a resource the variant lacks is about that resource, if it is
             // deployed; the finding is decided for it.
             let subject = f.resource.split(':').next().unwrap_or(&f.resource);
-            let subject_gone = is_address_like(subject) && !present.iter().any(|a| a == subject);
+            let subject_gone = is_address_like(subject) && !present.contains(subject);
             if !keys.contains(&key(f)) && !subject_gone {
                 f.needs
                     .push(format!("{question}: the finding holds only if so"));
             }
         }
         for f in found {
-            if !base.contains(&key(&f)) && !out.iter().any(|o| key(o) == key(&f)) {
+            if seen.insert(key(&f)) {
                 let mut f = f;
                 f.needs
                     .push(format!("{question}: the finding holds only if not"));

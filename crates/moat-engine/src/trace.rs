@@ -29,6 +29,7 @@ use serde::Serialize;
 use std::net::IpAddr;
 
 mod dnat;
+mod public_rules;
 
 /// What to trace.
 #[derive(Clone, Debug)]
@@ -1377,13 +1378,7 @@ impl<'e, 't> Walk<'e, 't> {
                 if let Via::ServiceEndpoint(subnet) = via {
                     return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&s.at));
                 }
-                self.ip_rules(
-                    &element,
-                    &r.ip_rules,
-                    via,
-                    at(&s.at),
-                    "the storage firewall",
-                )
+                self.storage_ip_rules(s, via)
             }
             Kind::Keyvault => {
                 let k = &t.key_vaults[ix.key_vaults[name]];
@@ -1475,19 +1470,12 @@ impl<'e, 't> Walk<'e, 't> {
                 if e.public_network_access == PublicNetworkAccess::Disabled {
                     return self.block("resource-firewall", element, "RF_PUBLIC_DISABLED", "public_network_access is disabled: scoring only through the workspace's private endpoint", at(&e.at), format!("score from a VNet with a private endpoint to workspace {}", e.workspace));
                 }
-                let ws_public = names::network_workspace(t, ix, &e.workspace)
-                    .is_some_and(|w| w.public_network_access != PublicNetworkAccess::Disabled);
-                if !ws_public {
+                let ws = names::network_workspace(t, ix, &e.workspace)
+                    .filter(|w| w.public_network_access != PublicNetworkAccess::Disabled);
+                let Some(w) = ws else {
                     return self.block("resource-firewall", element, "RF_WORKSPACE_PRIVATE", format!("workspace {} has public network access Disabled, so the endpoint rejects public requests", e.workspace), at(&e.at), format!("score through a private endpoint of workspace {}", e.workspace));
-                }
-                self.pass(
-                    "resource-firewall",
-                    element,
-                    "RF_PUBLIC_ALL",
-                    "public scoring enabled",
-                    at(&e.at),
-                );
-                Ok(())
+                };
+                self.endpoint_public(e, w, element, via)
             }
             _ => Ok(()),
         }

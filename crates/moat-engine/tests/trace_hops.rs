@@ -205,11 +205,13 @@ virtual_networks:
 
 #[test]
 fn storage_ip_rules_see_the_nat_address() {
-    // IP rules are checked against the source's public (SNAT) address.
+    // IP rules are checked against the source's public (SNAT) address, for a storage account
+    // in another region (in its own region they do not apply, below).
     let yaml = r#"
 region: eastus
 storage_accounts:
   - name: st
+    region: westus
     network_rules: { default_action: Deny, ip_rules: [20.1.2.3] }
 virtual_networks:
   - name: v
@@ -233,6 +235,11 @@ public_ips: [{ name: pip, ip_address: 20.1.2.3 }]
         "an address assigned at deployment cannot be checked"
     );
     assert!(!t.missing.is_empty());
+    // Azure Storage network security limitations: "IP network rules have no effect on
+    // requests that originate from the same Azure region as the storage account" (§6.35).
+    let same_region = yaml.replace("    region: westus\n", "");
+    let t = trace(&same_region, "subnet/v/s", "storage/st");
+    assert_eq!(blocked(&t), "RF_SAME_REGION");
 }
 
 #[test]

@@ -24,10 +24,19 @@ pub struct NetworkAcls {
     /// `Deny` with IP rules = enabled from selected IP addresses; `Allow` = all networks.
     #[serde(default = "allow")]
     pub default_action: DefaultAction,
-    /// Public IPv4 addresses or CIDR ranges allowed in.
-    #[serde(default)]
+    /// Public IPv4 addresses or CIDR ranges allowed in; a single address (`203.0.113.7`) is
+    /// read as its host prefix (`/32`), as Azure reads it.
+    #[serde(default, deserialize_with = "host_or_prefix_list")]
     #[schemars(with = "Vec<String>")]
     pub ip_rules: Vec<IpNet>,
+}
+
+/// Reads a list of CIDR prefixes or single addresses (each as its host prefix).
+fn host_or_prefix_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|s| crate::values::parse_net(s).map_err(serde::de::Error::custom))
+        .collect()
 }
 
 fn allow() -> DefaultAction {

@@ -136,3 +136,73 @@ fn projects_use_their_hub_endpoint() {
         "workspace/proj"
     )));
 }
+
+#[test]
+fn endpoint_honours_the_workspace_allow_list() {
+    // §8.selected-ips-endpoint (Configure a private endpoint for an Azure Machine Learning
+    // workspace, "Enabled from selected IP addresses"): with the workspace "Enabled from
+    // selected IPs" and the endpoint's public network access Enabled, "Yes" — the endpoint
+    // honours the workspace's IP rules. A single address in the list is its /32.
+    let yaml = format!(
+        "{}online_endpoints:\n  - {{ name: ep, workspace: ws, public_network_access: Enabled }}\n",
+        BASE.replace(
+            "{ name: ws, public_network_access: Disabled }",
+            "{ name: ws, public_network_access: Enabled, network_acls: { default_action: Deny, ip_rules: [20.1.2.3] } }",
+        )
+    );
+    assert_eq!(
+        trace(&yaml, "client/home", "online-endpoint/ep").verdict,
+        Verdict::Allowed
+    );
+    assert_eq!(
+        trace(&yaml, "client/home", "workspace/ws").verdict,
+        Verdict::Allowed
+    );
+    let elsewhere = yaml.replace("public_address: 20.1.2.3", "public_address: 20.9.9.9");
+    let t = trace(&elsewhere, "client/home", "online-endpoint/ep");
+    assert_eq!(t.verdict, Verdict::Denied);
+    assert!(
+        t.hops.iter().any(|h| h.code == "RF_IP_NOT_ALLOWED"),
+        "{:#?}",
+        t.hops
+    );
+}
+
+#[test]
+fn notebook_label_is_kept_within_63_characters() {
+    // §6.98 (How to use your workspace with a custom DNS server): "The workspace name for
+    // this FQDN might be truncated. Truncation is done to keep
+    // ml-<workspace-name, truncated>-<region>-<workspace-guid> at 63 characters or less."
+    let guid = "fb7e20a0-8891-458b-b969-55ddb3382f51";
+    let yaml = BASE
+        .replace(
+            "{ name: ws, public_network_access: Disabled }",
+            &format!(
+                "{{ name: a-very-long-workspace-name-for-research, workspace_id: {guid}, public_network_access: Disabled }}"
+            ),
+        )
+        .replace("target: workspace/ws", "target: workspace/a-very-long-workspace-name-for-research")
+        .replace(
+            "dns_zone_group: [privatelink.api.azureml.ms] }",
+            "dns_zone_group: [privatelink.api.azureml.ms, privatelink.notebooks.azure.net] }",
+        )
+        .replace(
+            "  - { name: privatelink.api.azureml.ms, vnet_links: [vnet] }\n",
+            "  - { name: privatelink.api.azureml.ms, vnet_links: [vnet] }\n  - { name: privatelink.notebooks.azure.net, vnet_links: [vnet] }\n",
+        );
+    let t = trace(
+        &yaml,
+        "vm/jumpbox",
+        "workspace/a-very-long-workspace-name-for-research:notebooks",
+    );
+    assert!(through_endpoint(&t), "{:#?}", t.hops);
+    let label = format!("ml-a-very-long-work-eastus-{guid}");
+    assert_eq!(label.len(), 63);
+    assert!(
+        t.hops.iter().any(|h| h.step == "dns"
+            && h.detail
+                .contains(&format!("{label}.eastus.notebooks.azure.net"))),
+        "{:#?}",
+        t.hops
+    );
+}

@@ -17,7 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled }]",
     fix: "Set image_build_compute to a CPU compute cluster in the VNet (az ml workspace update --image-build-compute <cluster>).",
     sources: &[doc!(SWV, "Enable Azure Container Registry (ACR)"), doc!(PL)],
-    covers: &[],
+    covers: &["§6.45"],
     path: false,
 };
 

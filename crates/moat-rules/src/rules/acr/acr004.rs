@@ -20,7 +20,7 @@ static DOC: RuleDoc = RuleDoc {
         SWV,
         "Compute cluster used for image builds (only a CPU SKU is supported)"
     )],
-    covers: &[],
+    covers: &["§6.46"],
     path: false,
 };
 

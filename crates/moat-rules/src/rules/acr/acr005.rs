@@ -21,7 +21,7 @@ static DOC: RuleDoc = RuleDoc {
         SWV,
         "Azure Container Registry (compute cluster used to build Docker images)"
     )],
-    covers: &[],
+    covers: &["§6.46"],
     path: true,
 };
 

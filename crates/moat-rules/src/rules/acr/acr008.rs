@@ -20,7 +20,7 @@ static DOC: RuleDoc = RuleDoc {
         PL,
         "The compute referenced by image_build_compute must be created before building images"
     )],
-    covers: &[],
+    covers: &["§6.46"],
     path: false,
 };
 

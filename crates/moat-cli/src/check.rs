@@ -2,7 +2,7 @@
 //! (warning by default; info never fails), `--exit-zero`, reports that are valid documents even
 //! when the input cannot be read, and `--output-file`.
 
-use crate::{BAD_INPUT, Ctx, FINDINGS, InputArgs, OK, load};
+use crate::{BAD_INPUT, Ctx, FINDINGS, InputArgs, OK};
 use clap::{Args, ValueEnum};
 use moat_model::{Diagnostic, Location};
 use moat_rules::{Finding, RuleDoc, Severity};
@@ -18,9 +18,10 @@ pub struct CheckArgs {
     /// Skip these codes or prefixes.
     #[arg(long, value_delimiter = ',')]
     ignore: Vec<String>,
-    /// The lowest severity that fails the run (every finding is shown).
-    #[arg(long, value_enum, default_value_t = SeverityArg::Warning)]
-    severity: SeverityArg,
+    /// The lowest severity that fails the run (every finding is shown) [default: warning, or
+    /// the configuration's].
+    #[arg(long, value_enum)]
+    severity: Option<SeverityArg>,
     /// Exit 0 even when findings reach the threshold (bad input still exits 2).
     #[arg(long)]
     exit_zero: bool,
@@ -117,24 +118,33 @@ fn bad_input(
 
 /// Runs `moat check`.
 pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
-    let sel = moat_rules::check::Selection {
+    let cli_sel = moat_rules::check::Selection {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
     };
-    let known: Vec<&str> = moat_rules::all().iter().map(|r| r.doc().code).collect();
-    for p in sel.select.iter().chain(&sel.ignore) {
-        if !known
-            .iter()
-            .any(|c| c.to_ascii_uppercase().starts_with(&p.to_ascii_uppercase()))
-        {
-            let hint = moat_model::suggest::did_you_mean(p, known.iter().copied())
-                .map(|s| format!(" (did you mean {s}?)"))
-                .unwrap_or_default();
-            eprintln!("error: `{p}` matches no rule code{hint}; see `moat rule`");
+    for p in cli_sel.select.iter().chain(&cli_sel.ignore) {
+        if let Some(hint) = crate::config::unknown_code(p) {
+            eprintln!("error: `{p}` matches no rule code; {hint}");
             return BAD_INPUT;
         }
     }
-    let loaded = match load(&args.input) {
+    let cfg = match crate::input::config(&args.input) {
+        Ok(c) => c.unwrap_or_default(),
+        Err(e) => return bad_input(&args, &cli_sel, &e.diagnostics, &e.sources, ctx),
+    };
+    // A list on the command line replaces the configuration's.
+    let pick = |cli: &Vec<String>, file: &Option<Vec<String>>| {
+        if cli.is_empty() {
+            file.clone().unwrap_or_default()
+        } else {
+            cli.clone()
+        }
+    };
+    let sel = moat_rules::check::Selection {
+        select: pick(&args.select, &cfg.select),
+        ignore: pick(&args.ignore, &cfg.ignore),
+    };
+    let loaded = match crate::input::load(&args.input, Some(&cfg)) {
         Ok(l) => l,
         Err(e) => return bad_input(&args, &sel, &e.diagnostics, &e.sources, ctx),
     };
@@ -143,35 +153,37 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
     if !unknown.is_empty() {
         return bad_input(&args, &sel, &unknown, &loaded.sources, ctx);
     }
-    let engine =
-        match moat_engine::Engine::for_topology(&loaded.topology, args.service_tags.as_deref()) {
-            Ok(e) => e,
-            Err(e) => {
-                let file = args
-                    .service_tags
-                    .as_deref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default();
-                let d = Diagnostic::error(
-                    "service-tags",
-                    format!("cannot read the service tags file: {e}"),
-                    Location {
-                        file,
-                        ..Default::default()
-                    },
-                );
-                return bad_input(&args, &sel, &[d], &[], ctx);
-            }
-        };
+    let service_tags = args.service_tags.clone().or(cfg.service_tags.clone());
+    let engine = match moat_engine::Engine::for_topology(&loaded.topology, service_tags.as_deref())
+    {
+        Ok(e) => e,
+        Err(e) => {
+            let file = service_tags
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let d = Diagnostic::error(
+                "service-tags",
+                format!("cannot read the service tags file: {e}"),
+                Location {
+                    file,
+                    ..Default::default()
+                },
+            );
+            return bad_input(&args, &sel, &[d], &[], ctx);
+        }
+    };
     let cx = moat_rules::Context::new(&engine);
     let threshold = match args.severity {
-        SeverityArg::Error => Severity::Error,
-        SeverityArg::Warning => Severity::Warning,
-        SeverityArg::Info => Severity::Info,
+        Some(SeverityArg::Error) => Severity::Error,
+        Some(SeverityArg::Warning) => Severity::Warning,
+        Some(SeverityArg::Info) => Severity::Info,
+        None => cfg.severity.unwrap_or(Severity::Warning),
     };
     // Every finding is reported; the threshold decides only the exit status.
     let variants = moat_model::presence::variants(&loaded.topology);
     let mut findings: Vec<Finding> = moat_rules::check::run_variants(&cx, &variants, &sel);
+    suppress(&cfg.suppress, &mut findings);
     let mut recorded = false;
     if let Some(p) = &args.write_baseline {
         match crate::baseline::write(p, &findings) {
@@ -245,6 +257,17 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
         FINDINGS
     } else {
         OK
+    }
+}
+
+/// Marks the findings a configuration's suppressions cover (a resource tag's suppression,
+/// already marked, stays).
+fn suppress(suppressions: &[crate::config::Suppression], findings: &mut [Finding]) {
+    for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
+        if let Some(s) = suppressions.iter().find(|s| s.matches(f.code, &f.resource)) {
+            f.suppressed = Some(s.reason.clone());
+            f.suppressed_by = Some(s.at.clone());
+        }
     }
 }
 

@@ -2,10 +2,12 @@
 
 mod baseline;
 mod check;
+mod config;
+mod input;
 mod render;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use moat_doc::{LoadError, Loaded};
+use moat_doc::Loaded;
 use moat_report::style::Style;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -171,8 +173,10 @@ Exit status: 0 all applicable operations work, 1 one fails or is unknown, 2 bad 
   moat check topology.yaml --select REG,PE --ignore REG013 --format json
 
 Findings at or above --severity (default: warning) make the exit status 1, unless
---exit-zero; suppressed findings (a resource tag moat:ignore = \"CODE: reason\") are
-reported but never fail. With --format json or sarif the report is a valid document even
+--exit-zero; suppressed findings (a resource tag moat:ignore = \"CODE: reason\", or a
+[[suppress]] entry of moat.toml) are reported but never fail. Options come from the
+nearest moat.toml from the input's directory upward (or --config FILE); the command
+line overrides them. With --format json or sarif the report is a valid document even
 when the input cannot be read (it carries the input's errors).
 Exit status: 0 clean, 1 findings, 2 bad input.")]
     Check(check::CheckArgs),
@@ -235,6 +239,13 @@ pub(crate) struct InputArgs {
     /// resource completes it; native files in an ARM or Terraform directory apply by themselves.
     #[arg(long = "with", value_name = "FILE")]
     overlays: Vec<PathBuf>,
+    /// Options from this file instead of the moat.toml found from the input's directory
+    /// upward (to the repository's root); the command line's options override the file's.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Read no moat.toml.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -290,125 +301,6 @@ fn main() -> ExitCode {
     ExitCode::from(run(cli.command, &ctx))
 }
 
-/// Reads the input as the options say.
-pub(crate) fn load(input: &InputArgs) -> Result<Loaded, LoadError> {
-    let usage = |msg: String| LoadError::at_path("usage", msg, &input.path, None);
-    let format = match &input.input_format {
-        None => None,
-        Some(f) => match moat_ingest::InputFormat::parse(f) {
-            Some(f) => Some(f),
-            None => {
-                let names: Vec<&str> = moat_ingest::InputFormat::ALL
-                    .iter()
-                    .map(|(_, n)| *n)
-                    .collect();
-                return Err(usage(format!(
-                    "unknown input format `{f}`; expected one of: {}",
-                    names.join(", ")
-                )));
-            }
-        },
-    };
-    let mut vars = Vec::new();
-    for v in &input.vars {
-        match v.split_once('=') {
-            Some((k, val)) => vars.push((k.to_string(), val.to_string())),
-            None => {
-                return Err(usage(format!("--var {v}: write NAME=VALUE")));
-            }
-        }
-    }
-    // `--parameters` takes files and NAME=VALUE pairs, as `az deployment group create` does.
-    let mut parameters = Vec::new();
-    let mut parameter_values = Vec::new();
-    for p in &input.parameters {
-        let text = p.to_string_lossy();
-        match text.split_once('=') {
-            Some((k, v)) if !p.exists() && !k.is_empty() && !k.contains(['/', '\\']) => {
-                parameter_values.push((k.to_string(), v.to_string()))
-            }
-            _ => parameters.push(p.clone()),
-        }
-    }
-    let opts = moat_ingest::Options {
-        format,
-        parameters,
-        parameter_values,
-        var_files: input.var_files.clone(),
-        vars,
-        overlays: input.overlays.clone(),
-        target: moat_ingest::DeployTarget {
-            subscription: input.subscription.clone(),
-            resource_group: input.resource_group.clone(),
-            location: input
-                .location
-                .as_ref()
-                .map(|l| l.to_ascii_lowercase().replace(' ', "")),
-        },
-        ..Default::default()
-    };
-    let mut loaded = moat_ingest::load_opts(&input.path, &opts)?;
-    if let Some(w) = unread_parameters(input, &loaded) {
-        loaded.warnings.push(w);
-    }
-    Ok(loaded)
-}
-
-/// A template given as a file, without `--parameters`, next to a parameters file: its values
-/// were not read (a directory would have read it), so say so rather than leave every parameter
-/// unknown without a word.
-fn unread_parameters(input: &InputArgs, loaded: &Loaded) -> Option<moat_model::Diagnostic> {
-    if loaded.format != "arm" || !input.path.is_file() || !input.parameters.is_empty() {
-        return None;
-    }
-    let dir = input.path.parent()?;
-    let dir = if dir.as_os_str().is_empty() {
-        std::path::Path::new(".")
-    } else {
-        dir
-    };
-    let mut beside: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".parameters.json"))
-        })
-        .collect();
-    beside.sort();
-    let first = beside.first()?;
-    let shown = |p: &PathBuf| {
-        input
-            .path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .map(|d| d.join(p.file_name().unwrap_or_default()))
-            .unwrap_or_else(|| PathBuf::from(p.file_name().unwrap_or_default()))
-            .display()
-            .to_string()
-    };
-    let names: Vec<String> = beside
-        .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    let mut d = moat_model::Diagnostic::error(
-        "parameters-not-read",
-        format!(
-            "{} beside the template {} not read: parameters without a default value stay unknown",
-            names.join(", "),
-            if names.len() == 1 { "was" } else { "were" }
-        ),
-        moat_model::Location {
-            file: input.path.display().to_string(),
-            ..Default::default()
-        },
-    )
-    .with_hint(Some(format!("pass --parameters {}", shown(first))));
-    d.level = moat_model::Level::Warning;
-    Some(d)
-}
-
 /// Prints why an input could not be read: the diagnostics, then how many.
 pub(crate) fn report_load_error(
     diagnostics: &[moat_model::Diagnostic],
@@ -428,16 +320,22 @@ pub(crate) fn report_load_error(
     );
 }
 
-/// Reads the input, or reports why not (as JSON on standard output when asked) and gives the
-/// exit status.
-fn load_or_report(input: &InputArgs, ctx: &Ctx, json_errors: bool) -> Result<Loaded, u8> {
-    load(input).map_err(|e| {
-        if json_errors {
-            out(&(render::diagnostics_json(&e.diagnostics) + "\n"));
-        }
-        report_load_error(&e.diagnostics, &e.sources, &input.path, ctx);
-        BAD_INPUT
-    })
+/// Reads the input with its configuration, or reports why not (as JSON on standard output when
+/// asked) and gives the exit status.
+fn load_or_report(
+    input: &InputArgs,
+    ctx: &Ctx,
+    json_errors: bool,
+) -> Result<(Loaded, Option<config::Config>), u8> {
+    input::config(input)
+        .and_then(|c| input::load(input, c.as_ref()).map(|l| (l, c)))
+        .map_err(|e| {
+            if json_errors {
+                out(&(render::diagnostics_json(&e.diagnostics) + "\n"));
+            }
+            report_load_error(&e.diagnostics, &e.sources, &input.path, ctx);
+            BAD_INPUT
+        })
 }
 
 pub(crate) fn print_warnings(loaded: &Loaded, ctx: &Ctx) {
@@ -458,7 +356,7 @@ pub(crate) fn out(s: &str) {
 fn run(command: Command, ctx: &Ctx) -> u8 {
     match command {
         Command::Validate { input, format } => {
-            let loaded = match load_or_report(&input, ctx, format == TextJson::Json) {
+            let (loaded, _) = match load_or_report(&input, ctx, format == TextJson::Json) {
                 Ok(l) => l,
                 Err(code) => return code,
             };
@@ -495,7 +393,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
             OK
         }
         Command::Show { input, format } => {
-            let loaded = match load_or_report(&input, ctx, format == TextJson::Json) {
+            let (loaded, _) = match load_or_report(&input, ctx, format == TextJson::Json) {
                 Ok(l) => l,
                 Err(code) => return code,
             };
@@ -510,7 +408,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
             OK
         }
         Command::Graph { input, format } => {
-            let loaded = match load_or_report(&input, ctx, false) {
+            let (loaded, _) = match load_or_report(&input, ctx, false) {
                 Ok(l) => l,
                 Err(code) => return code,
             };
@@ -544,11 +442,12 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                 (Ok(f), Ok(t)) => (f, t),
                 _ => return BAD_INPUT,
             };
-            let loaded = match load_or_report(&input, ctx, format == TextJson::Json) {
+            let (loaded, cfg) = match load_or_report(&input, ctx, format == TextJson::Json) {
                 Ok(l) => l,
                 Err(code) => return code,
             };
             print_warnings(&loaded, ctx);
+            let service_tags = service_tags.or(cfg.and_then(|c| c.service_tags));
             let engine = match moat_engine::Engine::for_topology(
                 &loaded.topology,
                 service_tags.as_deref(),
@@ -622,11 +521,12 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                 );
                 return BAD_INPUT;
             }
-            let loaded = match load_or_report(&input, ctx, format == TextJson::Json) {
+            let (loaded, cfg) = match load_or_report(&input, ctx, format == TextJson::Json) {
                 Ok(l) => l,
                 Err(code) => return code,
             };
             print_warnings(&loaded, ctx);
+            let service_tags = service_tags.or(cfg.and_then(|c| c.service_tags));
             let t = &loaded.topology;
             for (what, name, known) in [
                 (

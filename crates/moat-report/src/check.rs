@@ -37,7 +37,10 @@ pub fn render_text(findings: &[Finding], style: Style, show_traces: bool) -> Str
         let supp = f
             .suppressed
             .as_ref()
-            .map(|r| format!(" (suppressed: {r})"))
+            .map(|r| match &f.suppressed_by {
+                Some(at) => format!(" (suppressed by {at}: {r})"),
+                None => format!(" (suppressed: {r})"),
+            })
             .unwrap_or_default();
         let head = format!(
             "{loc}{}[{}] {}:",

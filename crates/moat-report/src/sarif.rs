@@ -94,7 +94,16 @@ pub fn render_sarif(
                 r["properties"]["trace"] = serde_json::to_value(t).unwrap_or(Value::Null);
             }
             if let Some(reason) = &f.suppressed {
-                r["suppressions"] = json!([{ "kind": "inSource", "justification": reason }]);
+                // A resource tag is in the source; a configuration file's entry is external,
+                // and says where it is written.
+                r["suppressions"] = match &f.suppressed_by {
+                    None => json!([{ "kind": "inSource", "justification": reason }]),
+                    Some(at) => json!([{
+                        "kind": "external",
+                        "justification": reason,
+                        "properties": { "suppressedBy": at }
+                    }]),
+                };
             }
             r
         })

@@ -54,9 +54,13 @@ pub struct Finding {
     /// their trace.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<String>,
-    /// Set when a `moat:ignore` annotation suppresses the finding: the reason given.
+    /// Set when a `moat:ignore` annotation or a configuration's suppression suppresses the
+    /// finding: the reason given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
+    /// Where the suppression is written, when it is not in the input (`moat.toml:12:1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed_by: Option<String>,
 }
 
 impl Finding {
@@ -82,6 +86,7 @@ impl Finding {
             },
             needs: Vec::new(),
             suppressed: None,
+            suppressed_by: None,
         }
     }
 

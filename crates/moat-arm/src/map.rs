@@ -27,6 +27,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 
 mod external;
+mod open_target;
 mod posture;
 mod rules;
 use rules::{map_route, map_rule};
@@ -2691,17 +2692,6 @@ fn map_private_endpoint(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: 
     }
     let target = rec.id(&conn, &["properties", "privateLinkServiceId"], "target");
     let groups = rec.strings(&conn, &["properties", "groupIds"], "group_id");
-    let Some(target) = target else {
-        drop_resource(
-            t,
-            ctx,
-            rec,
-            res,
-            "target",
-            "the private endpoint's target is unknown",
-        );
-        return;
-    };
     let Some(group_id) = groups.first().cloned() else {
         drop_resource(
             t,
@@ -2713,8 +2703,21 @@ fn map_private_endpoint(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: 
         );
         return;
     };
+    let open = match &target {
+        Some(_) => None,
+        None => match rec.open_target(&group_id) {
+            Some(a) => Some(a),
+            None => {
+                let why = "the private endpoint's target is unknown";
+                drop_resource(t, ctx, rec, res, "target", why);
+                return;
+            }
+        },
+    };
+    let target = target.unwrap_or_default();
     let target_type = type_of_id(&target).unwrap_or_default().to_ascii_lowercase();
     let addr_kind = match target_type.as_str() {
+        _ if open.is_some() => AddrKind::Workspace,
         "microsoft.machinelearningservices/workspaces" => AddrKind::Workspace,
         "microsoft.machinelearningservices/registries" => AddrKind::Registry,
         "microsoft.storage/storageaccounts" => AddrKind::Storage,
@@ -2767,11 +2770,11 @@ fn map_private_endpoint(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: 
         name,
         region: res.location.clone(),
         subnet,
-        target: Address::Resource {
+        target: open.unwrap_or(Address::Resource {
             kind: addr_kind,
             name: target,
             sub: None,
-        },
+        }),
         group_id,
         ip_address,
         connection_state: state,
@@ -3971,6 +3974,7 @@ fn resolve_refs(t: &mut Topology, ctx: &mut MapContext) {
         let raw = target_raw(&pe.target);
         match address_of(ctx, &raw, &pe.group_id) {
             Some(a) => pe.target = a,
+            None if open_target::is_open(t, pe) || open_target::keep_partial(t, ctx, pe, &raw) => {}
             None => {
                 dangling(
                     t,

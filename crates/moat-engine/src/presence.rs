@@ -32,9 +32,9 @@ pub fn trace(e: &Engine, variants: &[Variant], q: &Query) -> Result<Trace, Strin
                 }
             };
             base.missing.push(format!(
-                "{}: without {} the flow is {other}",
+                "{}: {} the flow is {other}",
                 v.question(),
-                pronoun(v)
+                v.condition()
             ));
             base.verdict = Verdict::Unknown;
             base.fix = None;
@@ -65,11 +65,15 @@ pub fn evaluate(
             if matches!(status, None | Some(Status::NotApplicable))
                 && r.status != Status::NotApplicable
             {
-                r.notes.push(format!(
-                    "performed only if {} {} deployed",
-                    v.subject(),
-                    be(v)
-                ));
+                let when = match &v.choice {
+                    Some(c) => format!(
+                        "if {} {}",
+                        c.element,
+                        v.holds_if(true).trim_start_matches("it ")
+                    ),
+                    None => format!("if {} {} deployed", v.subject(), be(v)),
+                };
+                r.notes.push(format!("performed only {when}"));
                 continue;
             }
             if status != Some(r.status) {
@@ -81,19 +85,15 @@ pub fn evaluate(
                     None => "has no subject",
                 };
                 r.notes.push(format!(
-                    "depends on {}: without {} it {what}",
+                    "depends on {}: {} it {what}",
                     v.question(),
-                    pronoun(v)
+                    v.condition()
                 ));
                 r.status = Status::Unknown;
             }
         }
     }
     base
-}
-
-fn pronoun(v: &Variant) -> &'static str {
-    if v.absent.len() == 1 { "it" } else { "them" }
 }
 
 fn be(v: &Variant) -> &'static str {

@@ -13,9 +13,12 @@
 //!   `registry/contosoreg:storage`, `subnet/vnet/training`, `ip:10.0.0.4`, `fqdn:pypi.org`).
 //! - [`validate`]: names, references and address plans, every problem located.
 //! - [`presence`]: resources that may or may not be deployed, and the variants analyses agree on.
+//! - [`choices`]: values the input leaves open among the deployment's own elements (what a
+//!   private endpoint of unknown target connects to), analysed one possible value at a time.
 //! - [`finalize`]: what Azure decides at deployment time (regions, allocated IPs, ids).
 
 pub mod address;
+pub mod choices;
 pub mod clients;
 pub mod deps;
 pub mod diag;

@@ -41,7 +41,8 @@ pub struct MayExist {
     pub at: Provenance,
 }
 
-/// The deployment without some of its may-exist resources.
+/// The deployment without some of its may-exist resources, or with one value the input
+/// leaves open taken to be one of its possible values ([`crate::choices`]).
 #[derive(Clone, Debug)]
 pub struct Variant {
     pub topology: Topology,
@@ -51,11 +52,60 @@ pub struct Variant {
     pub dependents: usize,
     /// What leaves them open, when they share it (a single group).
     pub reason: Option<String>,
+    /// The open value this variant fixes, when it fixes one instead of leaving resources out.
+    pub choice: Option<Choice>,
+}
+
+/// A value the input leaves open, fixed to one of its possible values in a variant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    /// The element whose value it is, for a sentence (`` private endpoint `ws-pe` ``).
+    pub element: String,
+    /// What the value is (`connects to`).
+    pub relation: String,
+    /// The value in this variant (`workspace/ws`).
+    pub value: String,
+    /// What leaves it open.
+    pub reason: String,
 }
 
 impl Variant {
-    /// The resources left out, for a sentence: "`a`", "`a` and `b`", "`a`, `b` and 3 more".
+    /// Where a result is unknown because of this variant: "whether `a` is deployed (…)",
+    /// "what private endpoint `pe` connects to (…)".
+    pub fn question(&self) -> String {
+        if let Some(c) = &self.choice {
+            return format!("what {} {} ({})", c.element, c.relation, c.reason);
+        }
+        self.absence_question()
+    }
+
+    /// The variant as a condition, for "…: {if} the flow is denied": "without it",
+    /// "if it connects to workspace/ws".
+    pub fn condition(&self) -> String {
+        match &self.choice {
+            Some(c) => format!("if it {} {}", c.relation, c.value),
+            None if self.absent.len() == 1 => "without it".into(),
+            None => "without them".into(),
+        }
+    }
+
+    /// When a finding holds that the deployment as written gives (`in_base`) or that only
+    /// this variant gives: "so", "not", "it does not connect to workspace/ws".
+    pub fn holds_if(&self, in_base: bool) -> String {
+        match (&self.choice, in_base) {
+            (None, true) => "so".into(),
+            (None, false) => "not".into(),
+            (Some(c), true) => format!("it {} something other than {}", c.relation, c.value),
+            (Some(c), false) => format!("it {} {}", c.relation, c.value),
+        }
+    }
+
+    /// The resources left out, for a sentence: "`a`", "`a` and `b`", "`a`, `b` and 3 more";
+    /// for a variant that fixes a value, the element whose value it is.
     pub fn subject(&self) -> String {
+        if let Some(c) = &self.choice {
+            return c.element.clone();
+        }
         let names: Vec<String> = self.absent.iter().map(|a| format!("`{a}`")).collect();
         match names.len() {
             0 => String::new(),
@@ -70,7 +120,7 @@ impl Variant {
     }
 
     /// "whether `a` is deployed (its count is unknown: ...)", for what a result depends on.
-    pub fn question(&self) -> String {
+    fn absence_question(&self) -> String {
         let verb = if self.absent.len() == 1 { "is" } else { "are" };
         match &self.reason {
             Some(r) => format!("whether {} {verb} deployed ({r})", self.subject()),
@@ -80,8 +130,16 @@ impl Variant {
 }
 
 /// The variants an analysis must agree on besides the deployment itself: without each group
-/// of may-exist resources, and without all of them. Empty when nothing may or may not exist.
+/// of may-exist resources, and without all of them; and with each value the input leaves open
+/// among the deployment's own elements ([`crate::choices`]). Empty when nothing is open.
 pub fn variants(t: &Topology) -> Vec<Variant> {
+    let mut out = absence_variants(t);
+    out.extend(crate::choices::variants(t));
+    out
+}
+
+/// The variants without may-exist resources.
+fn absence_variants(t: &Topology) -> Vec<Variant> {
     let groups = groups(t);
     if groups.is_empty() {
         return Vec::new();
@@ -106,6 +164,7 @@ pub fn variants(t: &Topology) -> Vec<Variant> {
                 absent: set.iter().map(|m| m.resource.clone()).collect(),
                 dependents,
                 reason,
+                choice: None,
             }
         })
         .collect()

@@ -965,7 +965,13 @@ fn private_link(c: &mut Ctx) {
     }
     for pe in &t.private_endpoints {
         let subnet_ok = c.subnet_ref(&pe.subnet, &pe.at, "subnet".into());
-        c.address_ref(&pe.target, &pe.at, "target".into());
+        // A target the importer recorded as open is a placeholder, not a dangling reference.
+        let open = t
+            .is_unknown(&format!("private-endpoint/{}", pe.name), "target")
+            .is_some();
+        if !open {
+            c.address_ref(&pe.target, &pe.at, "target".into());
+        }
         let valid = valid_group_ids(&pe.target);
         if valid.is_empty() {
             c.push(

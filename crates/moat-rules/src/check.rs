@@ -56,21 +56,43 @@ pub fn run_variants(
             let subject = f.resource.split(':').next().unwrap_or(&f.resource);
             let subject_gone = is_address_like(subject) && !present.contains(subject);
             if !keys.contains(&key(f)) && !subject_gone {
-                f.needs
-                    .push(format!("{question}: the finding holds only if so"));
+                f.needs.push(format!(
+                    "{question}: the finding holds only if {}",
+                    v.holds_if(true)
+                ));
+            } else if decided(f)
+                && found
+                    .iter()
+                    .any(|x| key(x) == key(f) && (!decided(x) || x.severity != f.severity))
+            {
+                // The variant gives it too, but not as established: it is not decided.
+                f.needs.push(format!(
+                    "{question}: {} it is not established",
+                    v.condition()
+                ));
             }
         }
         for f in found {
             if seen.insert(key(&f)) {
                 let mut f = f;
-                f.needs
-                    .push(format!("{question}: the finding holds only if not"));
+                f.needs.push(format!(
+                    "{question}: the finding holds only if {}",
+                    v.holds_if(false)
+                ));
                 out.push(f);
             }
         }
     }
     out.sort_by(|a, b| (b.severity, a.code, &a.resource).cmp(&(a.severity, b.code, &b.resource)));
     out
+}
+
+/// Whether a finding is established: nothing it needs is open, and its flow is decided.
+fn decided(f: &Finding) -> bool {
+    f.needs.is_empty()
+        && f.trace
+            .as_ref()
+            .is_none_or(|t| t.verdict != moat_engine::Verdict::Unknown)
 }
 
 /// Whether a finding's resource names an element by address (`compute/cpu`), not a flow or

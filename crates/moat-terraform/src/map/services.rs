@@ -70,20 +70,7 @@ pub fn pe_target(r: &Ref) -> Option<Address> {
 
 /// The kind of target a group id implies, for endpoints whose target is unknown.
 fn kind_of_group(group: &str) -> Option<Kind> {
-    Some(match group.to_ascii_lowercase().as_str() {
-        "amlworkspace" => Kind::Workspace,
-        "amlregistry" => Kind::Registry,
-        "vault" => Kind::Keyvault,
-        "registry" => Kind::Acr,
-        "azuremonitor" => Kind::Ampls,
-        g if ["blob", "file", "queue", "table", "dfs", "web"]
-            .iter()
-            .any(|p| g.starts_with(p)) =>
-        {
-            Kind::Storage
-        }
-        _ => return None,
-    })
+    moat_model::choices::target_kind(group)
 }
 
 impl Mapper<'_> {

@@ -1,0 +1,218 @@
+//! Values an importer must neither lose nor invent (issue 8): a value the input does not
+//! determine stays unknown, and a decision that depends on it is unknown unless every
+//! possible value gives the same answer. Each test takes a bundled example, leaves one value
+//! open the way real deployments do (a variable or parameter without value), and checks what
+//! `trace`, `ops` and `check` answer.
+
+use moat_engine::trace::Query;
+use moat_engine::{Engine, Verdict, intent::Intent, ops::Status};
+use moat_model::Topology;
+use moat_packets::Protocol;
+use moat_rules::check::{Selection, run_variants};
+use std::path::{Path, PathBuf};
+
+fn example(name: &str, form: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
+        .join(form)
+}
+
+/// The `form` (`terraform`, `arm`) of `name` with `file` edited by `edit`, loaded with its
+/// side files and options.
+fn load_edited(
+    name: &str,
+    form: &str,
+    file: &str,
+    edit: impl Fn(&str) -> String,
+    opts: moat_ingest::Options,
+) -> Topology {
+    let src = example(name, form);
+    let dir = std::env::temp_dir().join(format!(
+        "moat-open-values-{name}-{form}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+    }
+    let text = std::fs::read_to_string(src.join(file)).unwrap();
+    let edited = edit(&text);
+    assert_ne!(edited, text, "{name}/{form}/{file}: the edit applies");
+    std::fs::write(dir.join(file), edited).unwrap();
+    let t = moat_ingest::load_opts(&dir, &opts)
+        .unwrap_or_else(|e| panic!("{name}/{form}: {:#?}", e.diagnostics))
+        .topology;
+    let _ = std::fs::remove_dir_all(&dir);
+    t
+}
+
+/// `from` in `text` replaced by `to`; `from` must be there.
+fn replace(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "the input holds `{from}`");
+    text.replace(from, to)
+}
+
+/// The trace of a flow over every variant of the deployment, as `moat trace` gives it.
+fn trace(t: &Topology, from: &str, to: &str) -> moat_engine::trace::Trace {
+    let e = Engine::for_topology(t, None).expect("engine");
+    let q = Query {
+        from: from.parse().unwrap(),
+        to: to.parse().unwrap(),
+        protocol: Protocol::TCP,
+        port: 443,
+    };
+    moat_engine::presence::trace(&e, &moat_model::presence::variants(t), &q).expect("trace")
+}
+
+/// The status of every operation, as `moat ops` gives it: `(op subject, status)`.
+fn ops(t: &Topology) -> Vec<(String, Status)> {
+    let e = Engine::for_topology(t, None).expect("engine");
+    let variants = moat_model::presence::variants(t);
+    moat_engine::presence::evaluate(&e, &variants, &Intent::of(t), &Default::default())
+        .into_iter()
+        .map(|r| (format!("{} {}", r.op, r.subject), r.status))
+        .collect()
+}
+
+/// The findings of `check` with code `code`: `(resource, decided)`.
+fn findings(t: &Topology, code: &str) -> Vec<(String, bool)> {
+    let e = Engine::for_topology(t, None).expect("engine");
+    let cx = moat_rules::Context::new(&e);
+    run_variants(
+        &cx,
+        &moat_model::presence::variants(t),
+        &Selection::default(),
+    )
+    .into_iter()
+    .filter(|f| f.code == code)
+    .map(|f| {
+        let decided = moat_report::check::certainty(&f).0 == "definite";
+        (f.resource, decided)
+    })
+    .collect()
+}
+
+/// What a workspace private endpoint of unknown target leaves open, in any input form.
+///
+/// Seed "Secure an Azure Machine Learning workspace with virtual networks": "The private
+/// endpoint is a set of private IP addresses within your virtual network. You can then limit
+/// access to your workspace to only occur over the private IP addresses." The endpoint's
+/// subnet and addresses are known; only what it connects to is not. If it is the workspace's,
+/// the jump box reaches the workspace; if not, nothing private does. Neither is decided.
+fn workspace_endpoint_target_is_open(t: &Topology) {
+    let pe = t
+        .private_endpoints
+        .iter()
+        .find(|p| p.name == "ws-pe")
+        .expect("the endpoint is kept");
+    assert_eq!(pe.subnet, "vnet/pe");
+    let tr = trace(t, "client/datasci", "workspace/ws");
+    assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
+    assert!(
+        tr.missing.iter().any(
+            |m| m.starts_with("what private endpoint `ws-pe` connects to")
+                && m.ends_with("if it connects to workspace/ws the flow is allowed")
+        ),
+        "{:?}",
+        tr.missing
+    );
+    // What does not depend on the endpoint stays decided: public access is disabled.
+    assert_eq!(
+        trace(t, "internet", "workspace/ws").verdict,
+        Verdict::Denied
+    );
+    let status = ops(t);
+    assert!(
+        status.contains(&("studio.open workspace/ws".into(), Status::Unknown)),
+        "{status:?}"
+    );
+    // Never "nothing reaches the workspace" (WS004) nor "no private endpoint" (CMP008) as
+    // established.
+    for code in ["WS004", "CMP008", "WS001"] {
+        assert!(
+            findings(t, code).iter().all(|(_, decided)| !decided),
+            "{code}: {:?}",
+            findings(t, code)
+        );
+    }
+}
+
+#[test]
+fn terraform_private_endpoint_with_a_target_variable_without_value() {
+    let t = load_edited(
+        "workspace-private-endpoint",
+        "terraform",
+        "main.tf",
+        |s| {
+            replace(
+                s,
+                "private_connection_resource_id = azapi_resource.ws.id",
+                "private_connection_resource_id = var.ws_id",
+            ) + "variable \"ws_id\" {}\n"
+        },
+        Default::default(),
+    );
+    workspace_endpoint_target_is_open(&t);
+}
+
+#[test]
+fn arm_private_endpoint_with_a_target_parameter_without_value() {
+    let t = load_edited(
+        "workspace-private-endpoint",
+        "arm",
+        "azuredeploy.json",
+        |s| {
+            let s = replace(
+                s,
+                "\"privateLinkServiceId\": \"[resourceId('Microsoft.MachineLearningServices/workspaces', parameters('workspaceName'))]\"",
+                "\"privateLinkServiceId\": \"[parameters('wsId')]\"",
+            );
+            replace(
+                &s,
+                "\"parameters\": {",
+                "\"parameters\": {\n    \"wsId\": { \"type\": \"string\" },",
+            )
+        },
+        Default::default(),
+    );
+    workspace_endpoint_target_is_open(&t);
+}
+
+/// Given its value (the id of the template's workspace, deployed to resource group `rg`), the
+/// same endpoint connects to the workspace: the jump box reaches it.
+#[test]
+fn arm_private_endpoint_target_given_by_value_is_decided() {
+    let t = load_edited(
+        "workspace-private-endpoint",
+        "arm",
+        "azuredeploy.json",
+        |s| {
+            let s = replace(
+                s,
+                "\"privateLinkServiceId\": \"[resourceId('Microsoft.MachineLearningServices/workspaces', parameters('workspaceName'))]\"",
+                "\"privateLinkServiceId\": \"[parameters('wsId')]\"",
+            );
+            replace(&s, "\"parameters\": {", "\"parameters\": {\n    \"wsId\": { \"type\": \"string\" },")
+        },
+        moat_ingest::Options {
+            parameter_values: vec![(
+                "wsId".into(),
+                "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws".into(),
+            )],
+            target: moat_ingest::DeployTarget {
+                subscription: Some("00000000-0000-0000-0000-000000000000".into()),
+                resource_group: Some("rg".into()),
+                location: None,
+            },
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        trace(&t, "client/datasci", "workspace/ws").verdict,
+        Verdict::Allowed
+    );
+}

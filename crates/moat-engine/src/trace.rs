@@ -678,10 +678,37 @@ impl<'e, 't> Walk<'e, 't> {
         {
             return Ok(());
         }
-        let owner = match dst {
-            Dst::Public { owner, .. } => owner.clone(),
-            _ => None,
+        let (owner, by_tag) = match dst {
+            Dst::Public { owner, label, .. } => (
+                owner.clone(),
+                label
+                    .as_deref()
+                    .is_some_and(|l| l.starts_with("service tag ")),
+            ),
+            _ => (None, false),
         };
+        // An address alone does not say which account it serves (accounts share the addresses
+        // of their storage stamp), and the policy admits accounts, not addresses.
+        if owner.is_none() && self.fqdn.is_none() && !by_tag {
+            let p = &s.service_endpoint_policies[0];
+            let pat = self
+                .e
+                .ix
+                .service_endpoint_policies
+                .get(p)
+                .and_then(|&pi| at(&self.t().service_endpoint_policies[pi].at));
+            return self.unknown(
+                "service-endpoint-policy",
+                format!("service endpoint policy {p}"),
+                "SEP_ACCOUNT_UNKNOWN",
+                format!(
+                    "{} may serve any storage account, and the policy admits only the accounts it lists",
+                    Self::describe_dst(dst)
+                ),
+                pat,
+                "the storage account the traffic is for (trace to storage/<name> or its host name)",
+            );
+        }
         // Registry-managed storage and the storage Azure ML itself manages (reached by its
         // service tag) are what the /services/Azure/MachineLearning alias covers.
         let account = match &owner {

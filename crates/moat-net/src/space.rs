@@ -286,11 +286,13 @@ impl Space {
         {
             sure = sure.union(&AddrSet::from_nets(p));
         }
-        // Hosts of unknown tags may sit behind this tag (ml.azure.com is Front Door).
-        Cover {
-            sure,
-            maybe: Space::untagged(),
+        // Hosts of unknown tags may sit behind this tag (ml.azure.com is Front Door). Without
+        // the tags file, a real public address may belong to any tag: only the file says which.
+        let mut maybe = Space::untagged();
+        if !self.catalog.has_file() {
+            maybe = maybe.union(&self.internet(ctx).difference(&Space::synthetic_all()));
         }
+        Cover { sure, maybe }
     }
 }
 

@@ -195,8 +195,11 @@ pub fn effective_rules(t: &Topology, w: &Workspace) -> Vec<ManagedRule> {
                     ports_documented: true,
                 }
             }
+            // An FQDN rule cannot reach storage accounts in AllowOnlyApprovedOutbound: "you
+            // can't use an FQDN rule to access Azure Storage Accounts. You must use a private
+            // endpoint instead" (facts §6.70); such a rule allows nothing.
             (OutboundRuleType::Fqdn, OutboundDestination::Fqdn(f))
-                if mode == IsolationMode::AllowOnlyApprovedOutbound =>
+                if mode == IsolationMode::AllowOnlyApprovedOutbound && !is_storage_host(f) =>
             {
                 ManagedRuleKind::Fqdn {
                     pattern: f.to_ascii_lowercase(),
@@ -211,6 +214,32 @@ pub fn effective_rules(t: &Topology, w: &Workspace) -> Vec<ManagedRule> {
         });
     }
     out
+}
+
+/// Azure Storage service host suffixes (blob, file, queue, table, dfs, static web) in the
+/// public, US Government and China clouds.
+const STORAGE_SERVICES: &[&str] = &["blob", "file", "queue", "table", "dfs", "web"];
+const STORAGE_CLOUDS: &[&str] = &[
+    "core.windows.net",
+    "core.usgovcloudapi.net",
+    "core.chinacloudapi.cn",
+];
+
+/// Whether an FQDN rule destination (`contoso.blob.core.windows.net`, `*.blob.core.windows.net`,
+/// with or without scheme or port) names Azure Storage hosts.
+pub fn is_storage_host(destination: &str) -> bool {
+    let d = destination
+        .trim()
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    let d = d.rsplit("://").next().unwrap_or_default();
+    let host = d.split([':', '/']).next().unwrap_or_default();
+    STORAGE_SERVICES.iter().any(|s| {
+        STORAGE_CLOUDS.iter().any(|c| {
+            let suffix = format!("{s}.{c}");
+            host == suffix || host.ends_with(&format!(".{suffix}"))
+        })
+    })
 }
 
 /// The managed private endpoint rule of `workspace` that serves `fqdn`, if any.
@@ -246,6 +275,16 @@ pub fn fqdn_matches(pattern: &str, host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::fqdn_matches;
+
+    #[test]
+    fn storage_hosts() {
+        use super::is_storage_host;
+        assert!(is_storage_host("contoso.blob.core.windows.net"));
+        assert!(is_storage_host("*.dfs.core.windows.net"));
+        assert!(is_storage_host("https://x.file.core.usgovcloudapi.net:443"));
+        assert!(!is_storage_host("pypi.org"));
+        assert!(!is_storage_host("blob.core.windows.net.evil.com"));
+    }
 
     #[test]
     fn fqdn_patterns() {

@@ -12,6 +12,7 @@ pub mod cmp007;
 pub mod cmp008;
 pub mod cmp009;
 pub mod cmp010;
+pub mod cmp011;
 
 /// The CMP rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -26,5 +27,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &cmp008::RULE,
         &cmp009::RULE,
         &cmp010::RULE,
+        &cmp011::RULE,
     ]
 }

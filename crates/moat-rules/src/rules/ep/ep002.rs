@@ -14,14 +14,15 @@ static DOC: RuleDoc = RuleDoc {
     name: "deployment-egress-public",
     severity: Severity::Warning,
     what: "A managed online deployment of a secure workspace without a managed network has egress_public_network_access enabled (Azure's default).",
-    why: "With the legacy isolation method, a deployment whose egress is enabled reaches only public resources and leaves over the internet, so its model and image must come from public endpoints and any data it handles can leave too. The flag cannot be changed after the deployment is created. Workspaces with a managed network ignore the flag and are not reported.",
+    why: "With the legacy isolation method, a deployment whose egress is enabled reaches only public resources and leaves over the internet, so its model and image must come from public endpoints and any data it handles can leave too. The flag cannot be changed after the deployment is created. A custom VNet does not host managed online endpoints: without a workspace managed network, this legacy flag is the only outbound isolation they have. Workspaces with a managed network ignore the flag and are not reported.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nonline_endpoints: [{ name: scoring, workspace: ws, deployments: [{ name: blue }] }]",
     fix: "Recreate the deployment with egress_public_network_access: disabled, or move the workspace to a managed network (outbound then goes through it).",
     sources: &[
         doc!(PLAN, "Managed online endpoints (outbound communication)"),
         doc!(REG, "Deploy a model from registry to workspace"),
+        doc!(PLAN, "Custom network isolation"),
     ],
-    covers: &["§8.legacy-egress"],
+    covers: &["§8.legacy-egress", "§6.77"],
     path: false,
 };
 

@@ -9,6 +9,7 @@ pub mod ep004;
 pub mod ep005;
 pub mod ep006;
 pub mod ep007;
+pub mod ep008;
 
 /// The EP rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -20,5 +21,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &ep005::RULE,
         &ep006::RULE,
         &ep007::RULE,
+        &ep008::RULE,
     ]
 }

@@ -11,6 +11,7 @@ pub mod exf004;
 pub mod exf005;
 pub mod exf006;
 pub mod exf007;
+pub mod exf008;
 
 /// The EXF rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -22,6 +23,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &exf005::RULE,
         &exf006::RULE,
         &exf007::RULE,
+        &exf008::RULE,
     ]
 }
 

@@ -9,6 +9,11 @@ pub mod mvn004;
 pub mod mvn005;
 pub mod mvn006;
 pub mod mvn007;
+pub mod mvn008;
+pub mod mvn009;
+pub mod mvn010;
+pub mod mvn011;
+pub mod mvn012;
 
 /// The MVN rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -20,5 +25,10 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &mvn005::RULE,
         &mvn006::RULE,
         &mvn007::RULE,
+        &mvn008::RULE,
+        &mvn009::RULE,
+        &mvn010::RULE,
+        &mvn011::RULE,
+        &mvn012::RULE,
     ]
 }

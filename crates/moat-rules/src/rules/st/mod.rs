@@ -10,6 +10,7 @@ pub mod st005;
 pub mod st006;
 pub mod st007;
 pub mod st008;
+pub mod st009;
 
 /// The ST rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -22,5 +23,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &st006::RULE,
         &st007::RULE,
         &st008::RULE,
+        &st009::RULE,
     ]
 }

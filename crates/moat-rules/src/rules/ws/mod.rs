@@ -11,6 +11,7 @@ pub mod ws006;
 pub mod ws007;
 pub mod ws008;
 pub mod ws009;
+pub mod ws010;
 
 /// The WS rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -24,5 +25,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &ws007::RULE,
         &ws008::RULE,
         &ws009::RULE,
+        &ws010::RULE,
     ]
 }

@@ -1,0 +1,55 @@
+//! MVN008 storage-fqdn-rule.
+
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::enums::{IsolationMode, OutboundRuleType};
+use moat_model::ml::OutboundDestination;
+use moat_net::managed::is_storage_host;
+
+/// The rule.
+pub struct Mvn008;
+/// Its registration.
+pub static RULE: Mvn008 = Mvn008;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "MVN008",
+    name: "storage-fqdn-rule",
+    severity: Severity::Error,
+    what: "A managed network in AllowOnlyApprovedOutbound mode has an FQDN outbound rule to Azure Storage (a blob, file, queue, table, dfs or web host).",
+    why: "In allow-only-approved-outbound mode the managed network cannot reach storage accounts through FQDN rules: the documentation requires a private endpoint outbound rule to the account instead. The FQDN rule does not give the access it appears to give (moat's trace ignores it too), and jobs reading that storage fail.",
+    example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound, outbound_rules: [{ name: data, type: FQDN, destination: contosodata.blob.core.windows.net }] } }]",
+    fix: "Replace the FQDN rule by a private endpoint outbound rule to the storage account (sub-resource blob, file, queue, table or dfs).",
+    sources: &[doc!(MN, "Limitations")],
+    covers: &["§6.70"],
+    path: false,
+};
+
+impl Rule for Mvn008 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for w in cx.t.workspaces.iter().filter(|w| {
+            w.managed_network.isolation_mode == IsolationMode::AllowOnlyApprovedOutbound
+        }) {
+            for r in &w.managed_network.outbound_rules {
+                let OutboundDestination::Fqdn(host) = &r.destination else {
+                    continue;
+                };
+                if r.kind != OutboundRuleType::Fqdn || !r.active || !is_storage_host(host) {
+                    continue;
+                }
+                out.push(Finding::new(
+                    &DOC,
+                    format!("workspace/{}", w.name),
+                    format!(
+                        "outbound rule {} of workspace {}'s managed network allows storage host {host} by FQDN, which allow-only-approved-outbound mode does not support for storage accounts",
+                        r.name, w.name
+                    ),
+                    DOC.fix,
+                    if r.at.is_unknown() { &w.at } else { &r.at },
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! WS010 studio-front-end-blocked.
+
+use crate::rules::util::{destination, failing_flows, flow_finding, name_of};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::Address;
+
+/// The rule.
+pub struct Ws010;
+/// Its registration.
+pub static RULE: Ws010 = Ws010;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "WS010",
+    name: "studio-front-end-blocked",
+    severity: Severity::Error,
+    what: "A client that opens studio cannot reach the studio front end, ml.azure.com (the AzureFrontDoor.Frontend service tag) (path).",
+    why: "Studio is a web application served through Azure Front Door: a browser inside a VNet loads it from ml.azure.com before it talks to the workspace's private endpoint. The documentation asks for outbound to the AzureFrontDoor.Frontend service tag (or the studio host names) from VNets whose clients use studio; without it studio does not load at all.",
+    example: "clients: [{ name: analyst, location: vm/jumpbox, operations: [studio.open] }]\n# the jumpbox subnet sends 0.0.0.0/0 to a firewall that allows no rule for ml.azure.com",
+    fix: "Allow outbound TCP 443 to AzureFrontDoor.Frontend (or the FQDN ml.azure.com) on the NSG and firewall in front of the clients.",
+    sources: &[
+        doc!(STU, "Required outbound (AzureFrontDoor.Frontend)"),
+        doc!(FW, "Azure Machine Learning studio hosts"),
+    ],
+    covers: &["§6.31"],
+    path: true,
+};
+
+impl Rule for Ws010 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let studio = Address::Fqdn("ml.azure.com".into());
+        let mut seen = Vec::new();
+        for (_, f) in failing_flows(cx, "studio.open") {
+            if destination(f).as_ref() != Some(&studio) {
+                continue;
+            }
+            // One finding per client, whatever the number of workspaces it opens.
+            if seen.contains(&f.trace.from) {
+                continue;
+            }
+            seen.push(f.trace.from.clone());
+            let from: Option<Address> = f.trace.from.parse().ok();
+            let client = from.as_ref().map(name_of).unwrap_or_default().to_string();
+            let at =
+                cx.e.ix
+                    .clients
+                    .get(&client)
+                    .map(|&i| cx.t.clients[i].at.clone())
+                    .unwrap_or_default();
+            out.push(flow_finding(
+                &DOC,
+                f.trace.from.clone(),
+                format!(
+                    "client {client} → studio front end ml.azure.com (AzureFrontDoor.Frontend)"
+                ),
+                f,
+                &at,
+            ));
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! Rules added to cover the documented requirements the catalog listed as not yet checked:
+//! for each, a deployment that triggers it and the correct deployment it stays silent on. Each
+//! test quotes the documentation sentence it checks.
+
+use moat_engine::Engine;
+use moat_model::Topology;
+use moat_rules::{Context, Finding, Severity, by_code};
+
+fn topology(yaml: &str) -> Topology {
+    match moat_ingest::parse_native_str("t.yaml", yaml) {
+        Ok(t) => t,
+        Err(d) => panic!("bad test topology: {d:#?}"),
+    }
+}
+
+/// The findings of one rule.
+fn check(code: &str, yaml: &str) -> Vec<Finding> {
+    let t = topology(yaml);
+    let e = Engine::for_topology(&t, None).unwrap();
+    let cx = Context::new(&e);
+    let mut v = Vec::new();
+    by_code(code)
+        .unwrap_or_else(|| panic!("{code} is not registered"))
+        .check(&cx, &mut v);
+    v
+}
+
+/// The one finding of a rule, checked for its code, severity and resource.
+fn one(code: &str, yaml: &str, severity: Severity, resource: &str) -> Finding {
+    let v = check(code, yaml);
+    assert_eq!(v.len(), 1, "{code}: expected one finding, got {v:#?}");
+    let f = v.into_iter().next().unwrap();
+    assert_eq!(f.code, code);
+    assert_eq!(f.severity, severity, "{f:#?}");
+    assert_eq!(f.resource, resource, "{f:#?}");
+    f
+}
+
+fn none(code: &str, yaml: &str) {
+    let v = check(code, yaml);
+    assert!(v.is_empty(), "{code}: expected no finding, got {v:#?}");
+}
+
+fn with(base: &str, from: &str, to: &str) -> String {
+    assert!(base.contains(from), "`{from}` is not in the topology");
+    base.replacen(from, to, 1)
+}
+
+/// A workspace with a managed network in "allow only approved outbound" mode, its private
+/// storage, key vault and registry reached through the managed network's private endpoints.
+const MANAGED: &str = r#"
+region: eastus
+workspaces:
+  - name: ws
+    public_network_access: Disabled
+    storage_account: st
+    key_vault: kv
+    container_registry: wsacr
+    managed_network:
+      isolation_mode: AllowOnlyApprovedOutbound
+      outbound_rules:
+        - { name: pypi, type: FQDN, destination: pypi.org }
+storage_accounts:
+  - { name: st, public_network_access: Disabled, network_rules: { default_action: Deny } }
+key_vaults:
+  - { name: kv, public_network_access: Disabled }
+container_registries:
+  - { name: wsacr, sku: Premium, public_network_access: Disabled }
+"#;
+
+const PYPI_RULE: &str = "        - { name: pypi, type: FQDN, destination: pypi.org }";
+
+#[test]
+fn mvn008_fqdn_rule_to_storage_in_approved_outbound() {
+    // Managed virtual network isolation, limitations: "If your managed network is configured
+    // to allow only approved outbound, you can't use an FQDN rule to access Azure Storage
+    // Accounts. You must use a private endpoint instead."
+    let storage_rule = with(
+        MANAGED,
+        PYPI_RULE,
+        &format!(
+            "{PYPI_RULE}\n        - {{ name: data, type: FQDN, destination: contosodata.blob.core.windows.net }}"
+        ),
+    );
+    let f = one("MVN008", &storage_rule, Severity::Error, "workspace/ws");
+    assert!(
+        f.message.contains("contosodata.blob.core.windows.net"),
+        "{}",
+        f.message
+    );
+    none("MVN008", MANAGED);
+    // In allow internet outbound the internet is open anyway (MVN005 says the rule is idle).
+    none(
+        "MVN008",
+        &storage_rule.replace("AllowOnlyApprovedOutbound", "AllowInternetOutbound"),
+    );
+    // The path engine does not let the FQDN rule through either.
+    let t = topology(&format!(
+        "{storage_rule}computes:\n  - {{ name: cpu, workspace: ws, type: AmlCompute }}\n"
+    ));
+    let e = Engine::for_topology(&t, None).unwrap();
+    let q = moat_engine::Query {
+        from: "compute/cpu".parse().unwrap(),
+        to: "fqdn:contosodata.blob.core.windows.net".parse().unwrap(),
+        protocol: moat_packets::Protocol::TCP,
+        port: 443,
+    };
+    let tr = moat_engine::trace::trace(&e, &q).unwrap();
+    assert!(
+        !tr.hops.iter().any(|h| h.code == "MVN_FQDN"),
+        "{:#?}",
+        tr.hops
+    );
+}
+
+#[test]
+fn mvn009_private_endpoint_and_service_endpoint_on_one_resource() {
+    // Managed virtual network isolation, limitations: "Managed virtual network uses private
+    // endpoint connection to access your private resources. You can't have a private endpoint
+    // and a service endpoint at the same time for your Azure resources, such as a storage
+    // account."
+    let se = format!(
+        "{}virtual_networks:\n  - {{ name: vnet, address_space: [10.0.0.0/16], subnets: [{{ name: clients, address_prefixes: [10.0.1.0/24], service_endpoints: [Microsoft.Storage] }}] }}\n",
+        with(
+            MANAGED,
+            "network_rules: { default_action: Deny }",
+            "network_rules: { default_action: Deny, virtual_network_rules: [vnet/clients] }",
+        )
+    );
+    let f = one("MVN009", &se, Severity::Error, "storage/st");
+    assert!(f.message.contains("vnet/clients"), "{}", f.message);
+    none("MVN009", MANAGED);
+    // Without a managed network, a service endpoint is a documented way to reach storage.
+    let custom = with(
+        &se,
+        "managed_network:\n      isolation_mode: AllowOnlyApprovedOutbound",
+        "managed_network:\n      isolation_mode: Disabled",
+    );
+    none("MVN009", &custom);
+}
+
+#[test]
+fn mvn010_scope_lock_beside_a_managed_network() {
+    // Managed virtual network isolation, limitations: "Make sure there are no scope locks on
+    // the Azure Machine Learning resources and resource group. Internal operations related to
+    // managed virtual network might be blocked."
+    let locked = format!(
+        "{MANAGED}unmodelled:\n  - {{ resource_type: Microsoft.Authorization/locks, name: no-delete }}\n"
+    );
+    let f = one("MVN010", &locked, Severity::Warning, "workspace/ws");
+    assert!(
+        !f.needs.is_empty(),
+        "the lock's scope is not read: the finding is not decided"
+    );
+    none("MVN010", MANAGED);
+    none(
+        "MVN010",
+        &locked.replace("AllowOnlyApprovedOutbound", "Disabled"),
+    );
+}
+
+#[test]
+fn mvn011_serverless_spark_with_public_access() {
+    // Managed virtual network isolation, "Configure for serverless Spark jobs": "If your
+    // workspace has public network access enabled, you must disable it before provisioning
+    // the managed VNet. If you don't disable public network access when provisioning the
+    // managed VNet, the private endpoints for the workspace might not be created
+    // automatically in the managed VNet."
+    let spark = with(
+        MANAGED,
+        PYPI_RULE,
+        "        - { name: spark-st, type: PrivateEndpoint, destination: { service_resource: storage/st, subresource_target: blob, spark_enabled: true } }",
+    );
+    let public = with(
+        &spark,
+        "    public_network_access: Disabled\n    storage_account",
+        "    public_network_access: Enabled\n    storage_account",
+    );
+    one("MVN011", &public, Severity::Warning, "workspace/ws");
+    none("MVN011", &spark);
+    none(
+        "MVN011",
+        &with(
+            MANAGED,
+            "    public_network_access: Disabled\n    storage_account",
+            "    public_network_access: Enabled\n    storage_account",
+        ),
+    );
+}
+
+#[test]
+fn mvn012_service_tag_rules_are_no_tenant_boundary() {
+    // Managed virtual network isolation: "Data exfiltration protection is automatically
+    // enabled for the only approved outbound mode. If you add other outbound rules, such as to
+    // FQDNs, Microsoft can't guarantee that you're protected from data exfiltration to those
+    // outbound destinations." A service tag spans every tenant's resources of the service.
+    let tag = with(
+        MANAGED,
+        PYPI_RULE,
+        &format!(
+            "{PYPI_RULE}\n        - {{ name: sql, type: ServiceTag, destination: {{ service_tag: Sql, protocol: TCP, port_ranges: [1433] }} }}"
+        ),
+    );
+    let f = one("MVN012", &tag, Severity::Info, "workspace/ws");
+    assert!(f.message.contains("sql (Sql)"), "{}", f.message);
+    none("MVN012", MANAGED);
+}
+
+#[test]
+fn ep008_egress_flag_ignored_with_a_managed_network() {
+    // Network isolation with managed online endpoints, workspace managed virtual network:
+    // egress_public_network_access "does not apply" when the workspace has a managed network.
+    let ep = format!(
+        "{MANAGED}online_endpoints:\n  - {{ name: scoring, workspace: ws, public_network_access: Disabled, deployments: [{{ name: blue, egress_public_network_access: Disabled }}] }}\n"
+    );
+    one("EP008", &ep, Severity::Info, "online-endpoint/scoring");
+    none(
+        "EP008",
+        &ep.replace(", egress_public_network_access: Disabled", ""),
+    );
+    // Without a managed network the flag is the legacy isolation (EP002, EP003).
+    none(
+        "EP008",
+        &ep.replace("AllowOnlyApprovedOutbound", "Disabled"),
+    );
+}
+
+#[test]
+fn exf008_and_cmp011_unmodelled_services_beside_a_workspace() {
+    // Configure a private endpoint for an Azure Machine Learning workspace: "Synapse's data
+    // exfiltration protection is not supported with Azure Machine Learning." Secure a
+    // training environment, Azure Databricks: same subscription and region as the workspace,
+    // storage in the Databricks VNet, no private endpoint.
+    let synapse = format!(
+        "{MANAGED}unmodelled:\n  - {{ resource_type: Microsoft.Synapse/workspaces, name: syn }}\n"
+    );
+    one("EXF008", &synapse, Severity::Info, "workspace/ws");
+    none("EXF008", MANAGED);
+    let databricks = format!(
+        "{MANAGED}unmodelled:\n  - {{ resource_type: azurerm_databricks_workspace, name: dbw }}\n"
+    );
+    one("CMP011", &databricks, Severity::Info, "workspace/ws");
+    none("CMP011", &synapse);
+}
+
+/// A workspace with a private endpoint in one VNet and a client VM there using studio.
+const CUSTOM: &str = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled, storage_account: st }
+storage_accounts:
+  - { name: st, public_network_access: Disabled, network_rules: { default_action: Deny } }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - { name: clients, address_prefixes: [10.0.1.0/24], nat_gateway: nat }
+      - { name: pe, address_prefixes: [10.0.3.0/24] }
+  - name: data
+    address_space: [10.1.0.0/16]
+    subnets:
+      - { name: pe, address_prefixes: [10.1.3.0/24] }
+nat_gateways: [{ name: nat, public_ips: [pip] }]
+public_ips: [{ name: pip, ip_address: 20.1.2.3 }]
+virtual_machines:
+  - { name: jumpbox, network_interfaces: [nic] }
+network_interfaces:
+  - { name: nic, subnet: vnet/clients, private_ip_address: 10.0.1.4 }
+private_endpoints:
+  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, ip_address: 10.0.3.4, dns_zone_group: [privatelink.api.azureml.ms, privatelink.notebooks.azure.net] }
+  - { name: st-blob, subnet: vnet/pe, target: storage/st, group_id: blob, ip_address: 10.0.3.5, dns_zone_group: [privatelink.blob.core.windows.net] }
+private_dns_zones:
+  - { name: privatelink.api.azureml.ms, vnet_links: [vnet] }
+  - { name: privatelink.notebooks.azure.net, vnet_links: [vnet] }
+  - { name: privatelink.blob.core.windows.net, vnet_links: [vnet] }
+clients:
+  - { name: analyst, location: vm/jumpbox, operations: [studio.open] }
+"#;
+
+#[test]
+fn ws010_studio_front_end_from_the_vnet() {
+    // Use Azure Machine Learning studio in an Azure virtual network: studio used from inside
+    // the VNet needs outbound to the AzureFrontDoor.Frontend service tag.
+    let closed = with(
+        CUSTOM,
+        "{ name: clients, address_prefixes: [10.0.1.0/24], nat_gateway: nat }",
+        "{ name: clients, address_prefixes: [10.0.1.0/24], default_outbound_access: false }",
+    );
+    let f = one("WS010", &closed, Severity::Error, "client/analyst");
+    assert!(f.trace.is_some(), "decided by the path engine");
+    none("WS010", CUSTOM);
+}
+
+#[test]
+fn st009_workspace_and_default_storage_in_one_vnet() {
+    // Secure Azure Machine Learning workspace resources using virtual networks, limitations:
+    // "The workspace and default storage account must be in the same virtual network.
+    // However, they can be in different subnets within the same virtual network."
+    let apart = with(
+        CUSTOM,
+        "{ name: st-blob, subnet: vnet/pe,",
+        "{ name: st-blob, subnet: data/pe,",
+    )
+    .replace("ip_address: 10.0.3.5", "ip_address: 10.1.3.5");
+    let f = one("ST009", &apart, Severity::Error, "storage/st");
+    assert!(f.message.contains("VNet data"), "{}", f.message);
+    none("ST009", CUSTOM);
+}

@@ -1,8 +1,8 @@
 //! Baselines for adopting moat on an existing estate: `--write-baseline FILE` records today's
 //! findings, `--baseline FILE` reports and fails only on findings not recorded.
 //!
-//! A finding is recorded by a fingerprint of its code, the resource it names and its message,
-//! never its file position: moving a resource in its file, or reordering files, keeps it
+//! A finding is recorded by its fingerprint ([`Finding::fingerprint`]: its code, the resource it
+//! names and its message), never its file position: moving a resource in its file, or reordering files, keeps it
 //! recorded. The same fingerprint can occur several times; the baseline keeps the count, so a
 //! second identical finding is new.
 
@@ -28,25 +28,13 @@ struct Entry {
     message: String,
 }
 
-/// FNV-1a over code, resource and message: stable across runs, platforms and versions of Rust.
-pub fn fingerprint(f: &Finding) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [f.code, &f.resource, &f.message] {
-        for b in part.bytes().chain([0]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
-}
-
 /// Writes the findings that are not suppressed.
 pub fn write(path: &Path, findings: &[Finding]) -> Result<usize, String> {
     let mut entries: Vec<Entry> = findings
         .iter()
         .filter(|f| f.suppressed.is_none())
         .map(|f| Entry {
-            fingerprint: fingerprint(f),
+            fingerprint: f.fingerprint(),
             code: f.code.to_string(),
             resource: f.resource.clone(),
             message: f.message.clone(),
@@ -93,7 +81,7 @@ pub fn apply(path: &Path, findings: Vec<Finding>) -> Result<(Vec<Finding>, usize
     let mut known = 0;
     let mut fresh = Vec::new();
     for f in findings {
-        let n = left.get_mut(&fingerprint(&f));
+        let n = left.get_mut(&f.fingerprint());
         match n {
             Some(n) if *n > 0 && f.suppressed.is_none() => {
                 *n -= 1;

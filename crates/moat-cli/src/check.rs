@@ -57,10 +57,22 @@ enum CheckFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum SeverityArg {
+pub(crate) enum SeverityArg {
     Error,
     Warning,
     Info,
+}
+
+impl SeverityArg {
+    /// The threshold: the command line's, else the configuration's, else warning.
+    pub(crate) fn threshold(arg: Option<SeverityArg>, cfg: &crate::config::Config) -> Severity {
+        match arg {
+            Some(SeverityArg::Error) => Severity::Error,
+            Some(SeverityArg::Warning) => Severity::Warning,
+            Some(SeverityArg::Info) => Severity::Info,
+            None => cfg.severity.unwrap_or(Severity::Warning),
+        }
+    }
 }
 
 /// Where the report goes: standard output, or the file of `--output-file`.
@@ -78,7 +90,7 @@ fn emit(args: &CheckArgs, report: &str) -> Result<(), u8> {
 }
 
 /// The documentation of the selected rules, for SARIF's rule metadata.
-fn selected_docs(sel: &moat_rules::check::Selection) -> Vec<&'static RuleDoc> {
+pub(crate) fn selected_docs(sel: &moat_rules::check::Selection) -> Vec<&'static RuleDoc> {
     moat_rules::all()
         .into_iter()
         .filter(|r| sel.includes(r.doc().code))
@@ -116,6 +128,25 @@ fn bad_input(
     BAD_INPUT
 }
 
+/// The rules that run: `--select`/`--ignore`, each replacing the configuration's list.
+pub(crate) fn selection(
+    select: &[String],
+    ignore: &[String],
+    cfg: &crate::config::Config,
+) -> moat_rules::check::Selection {
+    let pick = |cli: &[String], file: &Option<Vec<String>>| {
+        if cli.is_empty() {
+            file.clone().unwrap_or_default()
+        } else {
+            cli.to_vec()
+        }
+    };
+    moat_rules::check::Selection {
+        select: pick(select, &cfg.select),
+        ignore: pick(ignore, &cfg.ignore),
+    }
+}
+
 /// Runs `moat check`.
 pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
     let cli_sel = moat_rules::check::Selection {
@@ -132,18 +163,7 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
         Ok(c) => c.unwrap_or_default(),
         Err(e) => return bad_input(&args, &cli_sel, &e.diagnostics, &e.sources, ctx),
     };
-    // A list on the command line replaces the configuration's.
-    let pick = |cli: &Vec<String>, file: &Option<Vec<String>>| {
-        if cli.is_empty() {
-            file.clone().unwrap_or_default()
-        } else {
-            cli.clone()
-        }
-    };
-    let sel = moat_rules::check::Selection {
-        select: pick(&args.select, &cfg.select),
-        ignore: pick(&args.ignore, &cfg.ignore),
-    };
+    let sel = selection(&args.select, &args.ignore, &cfg);
     let loaded = match crate::input::load(&args.input, Some(&cfg)) {
         Ok(l) => l,
         Err(e) => return bad_input(&args, &sel, &e.diagnostics, &e.sources, ctx),
@@ -174,12 +194,7 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
         }
     };
     let cx = moat_rules::Context::new(&engine);
-    let threshold = match args.severity {
-        Some(SeverityArg::Error) => Severity::Error,
-        Some(SeverityArg::Warning) => Severity::Warning,
-        Some(SeverityArg::Info) => Severity::Info,
-        None => cfg.severity.unwrap_or(Severity::Warning),
-    };
+    let threshold = SeverityArg::threshold(args.severity, &cfg);
     // Every finding is reported; the threshold decides only the exit status.
     let variants = moat_model::presence::variants(&loaded.topology);
     let mut findings: Vec<Finding> = moat_rules::check::run_variants(&cx, &variants, &sel);
@@ -262,7 +277,7 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
 
 /// Marks the findings a configuration's suppressions cover (a resource tag's suppression,
 /// already marked, stays).
-fn suppress(suppressions: &[crate::config::Suppression], findings: &mut [Finding]) {
+pub(crate) fn suppress(suppressions: &[crate::config::Suppression], findings: &mut [Finding]) {
     for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
         if let Some(s) = suppressions.iter().find(|s| s.matches(f.code, &f.resource)) {
             f.suppressed = Some(s.reason.clone());

@@ -3,6 +3,8 @@
 mod baseline;
 mod check;
 mod config;
+mod diff;
+mod gitref;
 mod input;
 mod render;
 
@@ -38,6 +40,7 @@ firewalls.",
   moat validate examples/private-registry
   moat show examples/private-registry
   moat graph examples/hub-spoke-firewall --format mermaid
+  moat diff --base-ref main infra/terraform
   moat schema > moat.schema.json
   moat completions bash > /etc/bash_completion.d/moat
 
@@ -180,6 +183,18 @@ line overrides them. With --format json or sarif the report is a valid document 
 when the input cannot be read (it carries the input's errors).
 Exit status: 0 clean, 1 findings, 2 bad input.")]
     Check(check::CheckArgs),
+    /// What a change does: findings new and fixed, operations and flows whose verdict changed.
+    #[command(after_help = "Examples:
+  moat diff infra-before/ infra/
+  moat diff azuredeploy.json azuredeploy.new.json --parameters prod.parameters.json
+  moat diff --base-ref origin/main infra/terraform --format sarif -o moat-diff.sarif
+
+Both sides are read with the same options, each with its own moat.toml; the rules, threshold
+and service tags are HEAD's. Findings are matched by fingerprint (code, resource, message;
+never a line number). New findings at or above --severity (default: warning) make the exit
+status 1.
+Exit status: 0 nothing that fails, 1 the change adds failing findings, 2 bad input.")]
+    Diff(diff::DiffArgs),
     /// Show the documentation of a rule, or of every rule.
     #[command(after_help = "Examples:\n  moat rule REG001\n  moat rule --all")]
     Rule {
@@ -205,7 +220,7 @@ Exit status: 0 clean, 1 findings, 2 bad input.")]
     },
 }
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub(crate) struct InputArgs {
     /// A topology file or a directory of them.
     pub(crate) path: PathBuf,
@@ -596,6 +611,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
             if bad { FINDINGS } else { OK }
         }
         Command::Check(args) => check::run(args, ctx),
+        Command::Diff(args) => diff::run(args, ctx),
         Command::Rule { code, all, list: _ } => {
             let rules = moat_rules::all();
             match (code, all) {

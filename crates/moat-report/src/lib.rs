@@ -10,9 +10,12 @@
 //! - [`graph`]: the topology as a DOT or Mermaid diagram (VNets as clusters, private endpoints
 //!   as edges to their targets);
 //! - [`trace`]: traces, one line per hop;
-//! - [`ops`]: operation verdicts with the traces of failing flows.
+//! - [`ops`]: operation verdicts with the traces of failing flows;
+//! - [`diff`]: what a change does (`moat diff`): findings new and fixed, operations and flows
+//!   that changed.
 
 pub mod check;
+pub mod diff;
 pub mod graph;
 pub mod needs;
 pub mod ops;

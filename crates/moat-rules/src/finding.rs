@@ -101,4 +101,20 @@ impl Finding {
         self.trace = Some(t);
         self
     }
+
+    /// The finding's identity across runs and edits: FNV-1a over its code, the resource it
+    /// names and its message, never its file position, so moving a resource in its file or
+    /// reordering files keeps it. Stable across runs, platforms and versions of Rust (baselines
+    /// record it; `moat diff` matches findings of two deployments by it). Two identical
+    /// findings share a fingerprint: callers match them by count.
+    pub fn fingerprint(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for part in [self.code, &self.resource, &self.message] {
+            for b in part.bytes().chain([0]) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        format!("{h:016x}")
+    }
 }

@@ -1,0 +1,46 @@
+//! Findings matched across two deployments by fingerprint.
+
+use moat_rules::Finding;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Findings new in HEAD, fixed (in BASE only) and unchanged (in both; HEAD's copy, with its
+/// current location).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FindingChanges {
+    pub new: Vec<Finding>,
+    pub fixed: Vec<Finding>,
+    pub unchanged: Vec<Finding>,
+}
+
+/// Matches `head` against `base` by fingerprint, counting: two identical findings in HEAD and
+/// one in BASE make one unchanged and one new.
+pub fn compare(base: &[Finding], head: &[Finding]) -> FindingChanges {
+    let mut in_base: HashMap<String, usize> = HashMap::new();
+    for f in base {
+        *in_base.entry(f.fingerprint()).or_default() += 1;
+    }
+    let mut out = FindingChanges::default();
+    // How many of BASE's findings of each fingerprint HEAD still has.
+    let mut kept: HashMap<String, usize> = HashMap::new();
+    for f in head {
+        let fp = f.fingerprint();
+        let left = in_base.get_mut(&fp).filter(|n| **n > 0);
+        match left {
+            Some(n) => {
+                *n -= 1;
+                *kept.entry(fp).or_default() += 1;
+                out.unchanged.push(f.clone());
+            }
+            None => out.new.push(f.clone()),
+        }
+    }
+    // The first `kept` of each fingerprint in BASE are the ones still there; the rest are fixed.
+    for f in base {
+        match kept.get_mut(&f.fingerprint()) {
+            Some(n) if *n > 0 => *n -= 1,
+            _ => out.fixed.push(f.clone()),
+        }
+    }
+    out
+}

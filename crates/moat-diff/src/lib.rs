@@ -1,0 +1,116 @@
+//! # moat-diff
+//!
+//! What a change does to a deployment. Two deployments — BASE and HEAD, read from any input
+//! kind — are each analysed into a [`Snapshot`] (findings, operation statuses), and
+//! [`compare`] says what differs:
+//!
+//! - **findings** new, fixed and unchanged, matched by [`Finding::fingerprint`] (code,
+//!   resource, message; never a file position), counted, so a second identical finding is new;
+//! - **operations** whose status changed, matched by operation id and subject.
+//!
+//! Everything is matched by stable identity (names and addresses), never by position in a
+//! list, so reordering or moving resources in their files changes nothing. What is unknown
+//! stays unknown: an operation that went from failing to unknown is a change to unknown, not
+//! a fix.
+
+mod findings;
+mod ops;
+
+pub use findings::FindingChanges;
+pub use ops::OpChange;
+
+use moat_engine::Engine;
+use moat_engine::intent::Intent;
+use moat_engine::ops::{Filter, OpResult};
+use moat_model::presence::Variant;
+use moat_rules::check::Selection;
+use moat_rules::{Context, Finding, Severity};
+use serde::Serialize;
+
+/// One deployment, analysed: what `moat check` and `moat ops` say about it.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    /// Every finding of the selected rules, suppressed ones included.
+    pub findings: Vec<Finding>,
+    /// Every operation for every subject, as `moat ops` gives them.
+    pub operations: Vec<OpResult>,
+}
+
+/// Analyses one deployment (with its may-exist `variants`) as `check` and `ops` do.
+pub fn analyse(e: &Engine, variants: &[Variant], sel: &Selection) -> Snapshot {
+    let cx = Context::new(e);
+    let findings = moat_rules::check::run_variants(&cx, variants, sel);
+    // Without variants the operations are those the rules already evaluated.
+    let operations = if variants.is_empty() {
+        cx.ops().to_vec()
+    } else {
+        moat_engine::presence::evaluate(e, variants, &Intent::of(e.t), &Filter::default())
+    };
+    Snapshot {
+        findings,
+        operations,
+    }
+}
+
+/// What changed between two deployments.
+#[derive(Clone, Debug, Serialize)]
+pub struct Diff {
+    pub findings: FindingChanges,
+    /// Operations whose status differs, by operation id and subject.
+    pub operations: Vec<OpChange>,
+}
+
+/// Compares two analysed deployments.
+pub fn compare(base: &Snapshot, head: &Snapshot) -> Diff {
+    Diff {
+        findings: findings::compare(&base.findings, &head.findings),
+        operations: ops::compare(&base.operations, &head.operations),
+    }
+}
+
+impl Diff {
+    /// Whether nothing changed: no finding new or fixed, no operation status changed.
+    pub fn is_empty(&self) -> bool {
+        self.findings.new.is_empty() && self.findings.fixed.is_empty() && self.operations.is_empty()
+    }
+
+    /// The new findings that fail a run at `threshold` (as `moat check --severity` decides:
+    /// not suppressed, at or above the threshold).
+    pub fn failing(&self, threshold: Severity) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .new
+            .iter()
+            .filter(move |f| f.suppressed.is_none() && f.severity >= threshold)
+    }
+}
+
+impl Snapshot {
+    /// Renames the files that findings and traces point at: `rename` gives the new name of a
+    /// file, or `None` to keep it (a BASE read from a temporary copy of a git revision names
+    /// its files `<rev>:<path>` instead).
+    pub fn rename_files(&mut self, rename: impl Fn(&str) -> Option<String>) {
+        let fix = |p: &mut Option<moat_model::Provenance>| {
+            if let Some(p) = p
+                && let Some(n) = rename(&p.file)
+            {
+                p.file = n;
+            }
+        };
+        let fix_trace = |t: &mut moat_engine::Trace| {
+            for h in t.hops.iter_mut().chain(t.blocked_by.iter_mut()) {
+                fix(&mut h.at);
+            }
+        };
+        for f in &mut self.findings {
+            fix(&mut f.at);
+            if let Some(t) = &mut f.trace {
+                fix_trace(t);
+            }
+        }
+        for r in &mut self.operations {
+            for fl in &mut r.flows {
+                fix_trace(&mut fl.trace);
+            }
+        }
+    }
+}

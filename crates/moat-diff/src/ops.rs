@@ -1,0 +1,56 @@
+//! Operations whose status changed, matched by operation id and subject.
+
+use moat_engine::ops::{OpResult, Status};
+use serde::Serialize;
+
+/// One operation for one subject whose status differs between BASE and HEAD.
+#[derive(Clone, Debug, Serialize)]
+pub struct OpChange {
+    pub op: &'static str,
+    /// `workspace/ws`, `registry/contosoreg`, `online-endpoint/x`.
+    pub subject: String,
+    /// The status in BASE; `None` when BASE has no such subject.
+    pub before: Option<Status>,
+    /// The status in HEAD; `None` when HEAD has no such subject.
+    pub after: Option<Status>,
+    /// HEAD's result (BASE's when the subject is gone): its failing flows and requirements
+    /// say why.
+    pub result: OpResult,
+}
+
+/// The operations whose status differs. A subject present on one side only counts as a
+/// change unless the operation does not apply to it there.
+pub fn compare(base: &[OpResult], head: &[OpResult]) -> Vec<OpChange> {
+    let find = |side: &[OpResult], r: &OpResult| -> Option<OpResult> {
+        side.iter()
+            .find(|x| x.op == r.op && x.subject == r.subject)
+            .cloned()
+    };
+    let mut out = Vec::new();
+    for h in head {
+        let b = find(base, h);
+        let before = b.as_ref().map(|b| b.status);
+        if before == Some(h.status) || (before.is_none() && h.status == Status::NotApplicable) {
+            continue;
+        }
+        out.push(OpChange {
+            op: h.op,
+            subject: h.subject.clone(),
+            before,
+            after: Some(h.status),
+            result: h.clone(),
+        });
+    }
+    for b in base {
+        if find(head, b).is_none() && b.status != Status::NotApplicable {
+            out.push(OpChange {
+                op: b.op,
+                subject: b.subject.clone(),
+                before: Some(b.status),
+                after: None,
+                result: b.clone(),
+            });
+        }
+    }
+    out
+}

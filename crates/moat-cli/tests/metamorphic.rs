@@ -5,7 +5,11 @@
 //! missing value is, the answers moat gave stay possible.
 //!
 //! The Terraform form is mutated the same way: each variable without its default, and each NSG
-//! rule's priority, access and direction given by a variable without value.
+//! rule's priority, access and direction given by a variable without value; and each resource
+//! and data source whose name is written as a literal named by a variable without value
+//! instead (an existing resource read by a name the user passes in, a name left to the
+//! caller): what refers to it by reference still refers to it, and what refers to it by name
+//! may or may not.
 //!
 //! Verdicts compared: the traces of a fixed set of flows, the status of every operation, and
 //! the decided findings of `check` (a decided finding neither disappears nor appears).
@@ -341,5 +345,69 @@ fn an_unknown_terraform_literal_never_turns_a_verdict_into_another() {
         let _ = std::fs::remove_dir_all(&scratch);
     }
     assert!(mutated > 80, "every example is mutated ({mutated})");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The Terraform mutations that name a resource or data source by a variable without value:
+/// the first `name = "…"` of each top-level block.
+fn tf_name_mutations(main: &str) -> Vec<(String, String)> {
+    let lines: Vec<&str> = main.lines().collect();
+    let open = "variable \"moat_open_name\" {}\n";
+    let mut out = Vec::new();
+    let mut block: Option<String> = None;
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if indent == 0 {
+            block = (trimmed.starts_with("resource ") || trimmed.starts_with("data "))
+                .then(|| trimmed.trim_end_matches('{').trim().to_string());
+            continue;
+        }
+        let Some(label) = &block else { continue };
+        let (key, value) = trimmed.split_once('=').unwrap_or(("", ""));
+        if indent == 2 && key.trim() == "name" && value.trim().starts_with('"') {
+            let mut m: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            m[i] = "  name = var.moat_open_name".to_string();
+            out.push((
+                format!("line {}: name of {label} unknown", i + 1),
+                format!("{open}{}\n", m.join("\n")),
+            ));
+            block = None;
+        }
+    }
+    out
+}
+
+#[test]
+fn an_unknown_terraform_name_never_turns_a_verdict_into_another() {
+    let mut failures = Vec::new();
+    let mut mutated = 0;
+    for (example, client) in EXAMPLES {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples")
+            .join(example)
+            .join("terraform/main.tf");
+        let main = std::fs::read_to_string(path).unwrap();
+        let scratch = std::env::temp_dir().join(format!(
+            "moat-metamorphic-tf-names-{example}-{}",
+            std::process::id()
+        ));
+        let before = answers(&load_tf(example, &main, &scratch).unwrap(), client);
+        for (label, m) in tf_name_mutations(&main) {
+            mutated += 1;
+            let after = match load_tf(example, &m, &scratch) {
+                Ok(t) => answers(&t, client),
+                Err(e) => {
+                    failures.push(format!("{label}: {e}"));
+                    continue;
+                }
+            };
+            for v in violations(&before, &after, false) {
+                failures.push(format!("{example}, {label}: {v}"));
+            }
+        }
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+    assert!(mutated > 100, "every example is mutated ({mutated})");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

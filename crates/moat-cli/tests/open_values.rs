@@ -216,3 +216,58 @@ fn arm_private_endpoint_target_given_by_value_is_decided() {
         Verdict::Allowed
     );
 }
+
+/// The registry's container registry or storage account read through a data source whose
+/// name is a variable without value, as a managed network's private endpoint rule target.
+fn registry_part_read_by_an_unknown_name(data: &str, literal: &str) -> Topology {
+    load_edited(
+        "managed-network-approved-outbound",
+        "terraform",
+        "main.tf",
+        |s| {
+            replace(
+                s,
+                &format!("data \"{data}\" \"registry\" {{\n  name                = \"{literal}\""),
+                &format!(
+                    "variable \"part_name\" {{}}\ndata \"{data}\" \"registry\" {{\n  name                = var.part_name"
+                ),
+            )
+        },
+        Default::default(),
+    )
+}
+
+/// Terraform: a data source reads a resource that exists outside the configuration by the
+/// arguments it is given; with its name unknown, which resource it reads is unknown, but its
+/// type is not. Seed "Network isolation with registries": "The storage account and ACR used by
+/// your Azure Machine Learning registry are created under a managed resource group in your
+/// Azure subscription." The data source may read the registry's own container registry (the
+/// rule then reaches it, and jobs use registry assets) or another one (they do not): loading
+/// never fails on a dangling reference, and `job.registry-asset` is unknown, not failed.
+#[test]
+fn terraform_data_source_of_unknown_name_as_outbound_rule_target() {
+    for (data, literal) in [
+        ("azurerm_container_registry", "contosoregacr"),
+        ("azurerm_storage_account", "contosoregsa"),
+    ] {
+        let t = registry_part_read_by_an_unknown_name(data, literal);
+        let status = ops(&t);
+        assert!(
+            status.contains(&("job.registry-asset workspace/ws".into(), Status::Unknown)),
+            "{data}: {status:?}"
+        );
+        let w = &t.workspaces[0];
+        let open: Vec<&str> = t
+            .unknowns
+            .iter()
+            .filter(|u| u.resource == format!("workspace/{}", w.name))
+            .filter(|u| {
+                u.reason.contains(&format!(
+                    "`data.{data}.registry` is read by a name that is unknown"
+                ))
+            })
+            .map(|u| u.field.as_str())
+            .collect();
+        assert!(!open.is_empty(), "{data}: the rule's destination is open");
+    }
+}

@@ -99,22 +99,33 @@ pub fn endpoint_candidates(t: &Topology, i: usize) -> Vec<(Address, String)> {
     {
         return Vec::new();
     }
-    let all = targets(t);
-    if all.contains(&pe.target) {
-        // The target resolved to a resource of the deployment after all.
+    candidates(t, &pe.target, &pe.group_id)
+}
+
+/// Whether `a` is a placeholder for a resource the input leaves open (`workspace/<wsId>`).
+fn is_placeholder(a: &Address) -> bool {
+    matches!(a, Address::Resource { name, .. } if name.starts_with('<'))
+}
+
+/// The resources of the deployment a placeholder target of group `group` may be, with the
+/// group each is reached by: those accepting the group, or, when the group is unknown too,
+/// each resource with each of its primary groups.
+fn candidates(t: &Topology, target: &Address, group: &str) -> Vec<(Address, String)> {
+    if !is_placeholder(target) {
         return Vec::new();
     }
+    let all = targets(t);
     let known_group = all.iter().any(|a| {
         valid_group_ids(a)
             .iter()
-            .any(|g| g.eq_ignore_ascii_case(&pe.group_id))
+            .any(|g| g.eq_ignore_ascii_case(group))
     });
     let mut out = Vec::new();
     for a in all {
         let valid = valid_group_ids(&a);
         if known_group {
-            if valid.iter().any(|g| g.eq_ignore_ascii_case(&pe.group_id)) {
-                out.push((a, pe.group_id.clone()));
+            if valid.iter().any(|g| g.eq_ignore_ascii_case(group)) {
+                out.push((a, group.to_string()));
             }
         } else {
             for g in PRIMARY_GROUPS.iter().filter(|g| valid.contains(g)) {
@@ -125,10 +136,62 @@ pub fn endpoint_candidates(t: &Topology, i: usize) -> Vec<(Address, String)> {
     out
 }
 
-/// The variants with each private endpoint of unknown target connected to each of its
-/// candidates (at most [`MAX_CHOICES`]).
+/// The variants with each managed network private endpoint rule of unknown destination
+/// pointed at each resource of the deployment it may be.
+fn outbound_variants(t: &Topology, out: &mut Vec<Variant>) {
+    use crate::ml::OutboundDestination;
+    for (wi, w) in t.workspaces.iter().enumerate() {
+        for (ri, r) in w.managed_network.outbound_rules.iter().enumerate() {
+            let OutboundDestination::PrivateEndpoint(d) = &r.destination else {
+                continue;
+            };
+            let resource = format!("workspace/{}", w.name);
+            let field = format!("managed_network/outbound_rules/{}", r.name);
+            let Some(u) = t.is_unknown(&resource, &field) else {
+                continue;
+            };
+            let Ok(target) = d.service_resource.parse::<Address>() else {
+                continue;
+            };
+            for (a, group) in candidates(t, &target, &d.subresource_target) {
+                if out.len() >= MAX_CHOICES {
+                    return;
+                }
+                let mut v = t.clone();
+                let value = a.to_string();
+                if let OutboundDestination::PrivateEndpoint(x) =
+                    &mut v.workspaces[wi].managed_network.outbound_rules[ri].destination
+                {
+                    x.service_resource = value.clone();
+                    x.subresource_target = group;
+                }
+                v.unknowns
+                    .retain(|x| !(x.resource == resource && x.field == field));
+                out.push(Variant {
+                    topology: v,
+                    absent: Vec::new(),
+                    dependents: 0,
+                    reason: None,
+                    choice: Some(Choice {
+                        element: format!(
+                            "private endpoint rule `{}` of workspace `{}`",
+                            r.name, w.name
+                        ),
+                        relation: "connects to".into(),
+                        value,
+                        reason: format!("its destination is unknown: {}", u.reason),
+                    }),
+                });
+            }
+        }
+    }
+}
+
+/// The variants with each private endpoint (or managed network private endpoint rule) of
+/// unknown target connected to each of its candidates (at most [`MAX_CHOICES`]).
 pub fn variants(t: &Topology) -> Vec<Variant> {
     let mut out = Vec::new();
+    outbound_variants(t, &mut out);
     for i in 0..t.private_endpoints.len() {
         let candidates = endpoint_candidates(t, i);
         if candidates.is_empty() {
@@ -243,5 +306,7 @@ mod tests {
     fn a_known_target_gives_no_variant() {
         assert!(variants(&with(vec![pe("workspace/ws", "amlworkspace")], true)).is_empty());
         assert!(variants(&with(vec![pe("workspace/<x>", "amlworkspace")], false)).is_empty());
+        // A name the input gives, outside the deployment, is not open.
+        assert!(variants(&with(vec![pe("workspace/other", "amlworkspace")], true)).is_empty());
     }
 }

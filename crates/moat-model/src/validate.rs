@@ -442,7 +442,15 @@ fn ml_refs(c: &mut Ctx) {
                     Some(format!("a {} rule's destination is {want}", r.kind)),
                 );
             } else if let OutboundDestination::PrivateEndpoint(d) = &r.destination {
-                if let Some(a) = d
+                // A destination the importer recorded as open is a placeholder.
+                let open =
+                    c.t.is_unknown(
+                        &format!("workspace/{}", w.name),
+                        &format!("managed_network/outbound_rules/{}", r.name),
+                    )
+                    .is_some();
+                if open {
+                } else if let Some(a) = d
                     .service_resource
                     .parse::<Address>()
                     .ok()

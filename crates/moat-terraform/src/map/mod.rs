@@ -18,6 +18,7 @@ mod external;
 mod ml;
 mod nat;
 mod net;
+mod open_names;
 mod posture;
 mod services;
 
@@ -107,6 +108,7 @@ pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Ma
     m.inherit_dns_proxy();
     m.disambiguate_zones();
     m.external_zones();
+    m.open_data_targets();
     for (i, r) in recs.iter().enumerate() {
         if r.mode == Mode::Managed && !m.consumed[i] {
             m.t.unmodelled.push(Unmodelled {

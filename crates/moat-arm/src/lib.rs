@@ -177,6 +177,7 @@ fn load_source(src: SourceFile, name: String, opts: &ArmOptions) -> Result<Loade
     }
     let (mut topology, mut w) =
         evaluate_and_map(&trees[0], &sources[0], values, &name, &opts.target)?;
+    moat_model::scope::qualify_computes(&mut topology);
     // Values and names Azure rejects at deployment fail the load, with their location.
     let (mut rejected, mut w): (Vec<_>, Vec<_>) = w
         .drain(..)

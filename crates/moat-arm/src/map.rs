@@ -30,6 +30,7 @@ mod external;
 mod open_target;
 mod posture;
 mod rules;
+mod scoped;
 use rules::{map_route, map_rule};
 
 /// One ARM resource with evaluated properties.
@@ -4302,7 +4303,7 @@ fn dedupe(t: &mut Topology, ctx: &mut MapContext) {
         )*};
     }
     dd!(
-        workspaces: "workspace", registries: "registry", computes: "compute", aks_clusters: "AKS cluster",
+        workspaces: "workspace", registries: "registry", aks_clusters: "AKS cluster",
         online_endpoints: "online endpoint", storage_accounts: "storage account", key_vaults: "key vault",
         container_registries: "container registry", application_insights: "Application Insights component",
         monitor_private_link_scopes: "monitor private link scope", virtual_networks: "virtual network",
@@ -4314,6 +4315,7 @@ fn dedupe(t: &mut Topology, ctx: &mut MapContext) {
         service_endpoint_policies: "service endpoint policy", private_endpoints: "private endpoint",
         dns_resolvers: "DNS resolver", dns_forwarding_rulesets: "DNS forwarding ruleset",
     );
+    scoped::dedupe_computes(t, ctx);
     dedupe_zones(t, ctx);
 }
 

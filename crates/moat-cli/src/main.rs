@@ -463,6 +463,20 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
             };
             print_warnings(&loaded, ctx);
             let service_tags = service_tags.or(cfg.and_then(|c| c.service_tags));
+            // A compute name two workspaces share names neither: the user picks one.
+            let scoped = |what: &str, a: &moat_model::Address| {
+                moat_model::scope::canonical(&loaded.topology, a).map_err(|e| {
+                    eprintln!("error: --{what} {a}: {}", e.message);
+                    if let Some(h) = e.hint {
+                        eprintln!("  hint: {h}");
+                    }
+                    BAD_INPUT
+                })
+            };
+            let (from, to) = match (scoped("from", &from), scoped("to", &to)) {
+                (Ok(f), Ok(t)) => (f, t),
+                _ => return BAD_INPUT,
+            };
             let engine = match moat_engine::Engine::for_topology(
                 &loaded.topology,
                 service_tags.as_deref(),

@@ -849,7 +849,7 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &str) -> OpResult {
         Some(name) => match t
             .computes
             .iter()
-            .find(|c| &c.name == name && c.workspace == w.name)
+            .find(|c| c.local_name() == name && c.workspace == w.name)
         {
             None => {
                 // A compute of the workspace whose name the input leaves unknown may be it.
@@ -880,7 +880,7 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &str) -> OpResult {
                         rule: Some("ACR004"),
                     });
                 }
-                let from = Address::resource(Kind::Compute, name);
+                let from = Address::resource(Kind::Compute, &c.name);
                 if let Some(a) = &w.container_registry {
                     cx.flow(
                         &mut r,

@@ -480,6 +480,7 @@ pub fn load(
     }
     let mut warnings = Vec::new();
     settle(&mut t, &mut warnings);
+    moat_model::scope::qualify_computes(&mut t);
     let (errors, warns) = crate::split_problems(&t, &sources, &trees);
     if !errors.is_empty() {
         return Err(moat_doc::LoadError {

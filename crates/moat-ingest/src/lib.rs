@@ -415,6 +415,7 @@ fn overlay(loaded: &mut Loaded, files: &[PathBuf], limits: Limits) -> Result<(),
         }
     }
     naming::name_from_references(&mut loaded.topology);
+    moat_model::scope::qualify_computes(&mut loaded.topology);
     let after = moat_model::validate(&loaded.topology);
     let errors: Vec<Diagnostic> = after
         .iter()
@@ -568,6 +569,7 @@ pub fn load_native(path: &Path, limits: Limits) -> Result<Loaded, LoadError> {
     if !unparsed {
         // Check what could be read, so one run shows every error; references to resources
         // that failed to read are not reported twice.
+        moat_model::scope::qualify_computes(&mut topology);
         let problems = moat_model::validate(&topology);
         diagnostics.extend(
             problems
@@ -662,6 +664,7 @@ pub fn parse_native_str(name: &str, text: &str) -> Result<Topology, Vec<Diagnost
     let root = tree::parse(&src, Limits::default()).map_err(|d| vec![d])?;
     let p = native::read_partial(&root, &src);
     let mut t = p.topology;
+    moat_model::scope::qualify_computes(&mut t);
     let mut errors = p.errors;
     errors.extend(
         moat_model::validate(&t)

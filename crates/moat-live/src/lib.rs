@@ -128,6 +128,7 @@ pub fn load_parsed(
     }
     finish(&mut t, &mut ctx);
     warnings.append(&mut ctx.warnings);
+    moat_model::scope::qualify_computes(&mut t);
     // Checked, then completed with what Azure decides; either step's problems are errors.
     let mut problems = moat_model::validate(&t);
     if problems.is_empty() {

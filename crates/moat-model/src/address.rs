@@ -206,7 +206,12 @@ impl FromStr for Address {
             Some((n, sub)) => (n, Some(sub.to_ascii_lowercase())),
             None => (rest, None),
         };
-        if name.is_empty() || name.contains('/') {
+        // A compute's name is scoped to its workspace: `compute/<workspace>/<name>`.
+        let scoped = kind == Kind::Compute
+            && name
+                .split_once('/')
+                .is_some_and(|(w, n)| !w.is_empty() && !n.is_empty() && !n.contains('/'));
+        if name.is_empty() || (name.contains('/') && !scoped) {
             return Err(err(
                 format!("`{s}` has no resource name"),
                 Some(format!("write {kind}/<name>")),

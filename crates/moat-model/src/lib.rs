@@ -15,6 +15,7 @@
 //! - [`presence`]: resources that may or may not be deployed, and the variants analyses agree on.
 //! - [`choices`]: values the input leaves open among the deployment's own elements (what a
 //!   private endpoint of unknown target connects to), analysed one possible value at a time.
+//! - [`scope`]: names Azure scopes to a parent (computes per workspace) and their addresses.
 //! - [`finalize`]: what Azure decides at deployment time (regions, allocated IPs, ids).
 
 pub mod address;
@@ -33,6 +34,7 @@ pub mod open;
 pub mod presence;
 pub mod privatelink;
 pub mod provenance;
+pub mod scope;
 pub mod suggest;
 pub mod topology;
 pub mod validate;

@@ -397,6 +397,15 @@ pub fn public_access_of(
 pub const PUBLIC_ACCESS_CONFLICT: &str = "publicNetworkAccess and allowPublicAccessWhenBehindVnet disagree: Azure keeps whichever was written last, and one request sends both";
 
 impl Compute {
+    /// The compute's own name in its workspace: its key without the `<workspace>/` that
+    /// [`crate::scope::qualify_computes`] adds when another workspace has a compute of that name.
+    pub fn local_name(&self) -> &str {
+        self.name
+            .strip_prefix(self.workspace.as_str())
+            .and_then(|r| r.strip_prefix('/'))
+            .unwrap_or(&self.name)
+    }
+
     /// Whether the compute runs on GPU nodes (explicit, or from the VM size family).
     pub fn is_gpu(&self) -> bool {
         if let Some(g) = self.gpu {

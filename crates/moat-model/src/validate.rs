@@ -92,6 +92,21 @@ impl Ctx<'_> {
 
     fn address_ref(&mut self, a: &Address, at: &Provenance, field: String) {
         match a {
+            Address::Resource {
+                kind: Kind::Compute,
+                name,
+                ..
+            } => match crate::scope::resolve_compute(self.t, name) {
+                crate::scope::ComputeRef::Found(_) => {}
+                crate::scope::ComputeRef::Ambiguous(keys) => {
+                    let e = crate::scope::ambiguous_compute(name, &keys);
+                    self.push("ambiguous-reference", at, Some(field), e.message, e.hint);
+                }
+                crate::scope::ComputeRef::Missing => {
+                    let (message, hint) = dangling("compute", name, &self.ix.computes);
+                    self.push("dangling-reference", at, Some(field), message, hint);
+                }
+            },
             Address::Resource { kind, name, .. } => {
                 let (what, keys) = match kind {
                     Kind::Workspace => ("workspace", &self.ix.workspaces),

@@ -406,6 +406,7 @@ pub(crate) fn finish(
 ) -> Result<Loaded, LoadError> {
     let sources: Vec<SourceFile> = sources.files;
     let mut topology = mapped.topology;
+    moat_model::scope::qualify_computes(&mut topology);
     warnings.extend(mapped.warnings);
     // Every class of error in one run: validation runs even when mapping found errors, but
     // then leaves out dangling references, which may only echo a value already reported.

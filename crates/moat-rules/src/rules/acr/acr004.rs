@@ -48,7 +48,7 @@ impl Rule for Acr004 {
                 .t
                 .computes
                 .iter()
-                .find(|c| c.name == name && c.workspace == w.name)
+                .find(|c| c.local_name() == name && c.workspace == w.name)
             {
                 Some(c) if c.compute_type == moat_model::enums::ComputeType::ComputeInstance => {
                     format!("{name} is a compute instance, not a cluster")

@@ -196,20 +196,18 @@ fn load_source(src: SourceFile, name: String, opts: &ArmOptions) -> Result<Loade
             .iter()
             .map(|p| locate(p, &sources, &trees)),
     );
+    // Every class of error in one run: the model is checked even when values or names were
+    // rejected, leaving out dangling references, which may only echo a rejected value.
+    let failed = !rejected.is_empty();
+    rejected.extend(
+        moat_model::validate(&topology)
+            .iter()
+            .filter(|p| !failed || p.code != "dangling-reference")
+            .map(|p| locate(p, &sources, &trees)),
+    );
     if !rejected.is_empty() {
         return Err(LoadError {
             diagnostics: rejected,
-            sources,
-        });
-    }
-    let problems = moat_model::validate(&topology);
-    if !problems.is_empty() {
-        let diagnostics = problems
-            .iter()
-            .map(|p| locate(p, &sources, &trees))
-            .collect();
-        return Err(LoadError {
-            diagnostics,
             sources,
         });
     }

@@ -1248,6 +1248,7 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
                 is_hns_enabled: rec.bool(p, &["isHnsEnabled"], "is_hns_enabled", false, false),
                 sku: res.sku.as_ref().and_then(|s| rec.str(s, &["name"], "sku")),
                 allow_shared_key_access: shared_key,
+                allow_blob_public_access: posture::storage_blob_public_access(p, &mut rec),
                 minimum_tls_version: min_tls,
                 tags: BTreeMap::new(),
                 at: res.at.clone(),

@@ -65,9 +65,9 @@ ignore = ["EXF002"]
 severity = "error"
 
 [[suppress]]
-code = "SEC010"
-resource = "compute/cpu-*"
-reason = "local accounts are used by the nightly job (ticket 42)"
+code = "SEC014"
+resource = "workspace/w*"
+reason = "the identity is created with the workspace (ticket 42)"
 "#;
 
 #[test]
@@ -88,17 +88,17 @@ fn the_nearest_moat_toml_applies_from_the_input_upward() {
     );
     assert!(found.contains(&"EXF001".to_string()), "{found:?}");
     assert!(!found.contains(&"EXF002".to_string()), "ignored: {found:?}");
-    let sec010 = v["findings"]
+    let sec014 = v["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["code"] == "SEC010")
+        .find(|f| f["code"] == "SEC014")
         .expect("a suppressed finding stays in JSON");
     assert_eq!(
-        sec010["suppressed"],
-        "local accounts are used by the nightly job (ticket 42)"
+        sec014["suppressed"],
+        "the identity is created with the workspace (ticket 42)"
     );
-    assert_eq!(sec010["suppressed_by"], "moat.toml:6:1");
+    assert_eq!(sec014["suppressed_by"], "moat.toml:6:1");
     assert_eq!(v["summary"]["suppressed"], 1);
 
     // In text, the suppressed finding says by what, and the summary counts it.
@@ -107,7 +107,7 @@ fn the_nearest_moat_toml_applies_from_the_input_upward() {
     // Wrapped at 100 columns: read as one line.
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        flat.contains("info[SEC010] compute/cpu-cluster: compute cpu-cluster of workspace ws accepts local authentication (suppressed by moat.toml:6:1: local accounts are used by the nightly job (ticket 42))"),
+        flat.contains("info[SEC014] workspace/ws: workspace ws uses a system-assigned identity (suppressed by moat.toml:6:1: the identity is created with the workspace (ticket 42))"),
         "{text}"
     );
     assert!(
@@ -125,12 +125,12 @@ fn the_nearest_moat_toml_applies_from_the_input_upward() {
         .filter(|r| r.get("suppressions").is_some())
         .collect();
     assert_eq!(suppressed.len(), 1);
-    assert_eq!(suppressed[0]["ruleId"], "SEC010");
+    assert_eq!(suppressed[0]["ruleId"], "SEC014");
     let s = &suppressed[0]["suppressions"][0];
     assert_eq!(s["kind"], "external");
     assert_eq!(
         s["justification"],
-        "local accounts are used by the nightly job (ticket 42)"
+        "the identity is created with the workspace (ticket 42)"
     );
     let errors = sarif_errors(&sarif);
     assert!(errors.is_empty(), "{errors:#?}");

@@ -118,6 +118,15 @@ fn every_class_of_error_in_one_run() {
     let codes: Vec<&str> = e.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert!(codes.contains(&"invalid-value"), "{codes:?}");
     assert!(codes.contains(&"duplicate-name"), "{codes:?}");
+    // ARM: a name Azure rejects ("Storage account names ... can contain numbers and lowercase
+    // letters only") does not hide a subnet prefix with host bits set.
+    let Err(e) = moat_ingest::load_opts(&data("every-class-arm"), &moat_ingest::Options::default())
+    else {
+        panic!("the template has errors");
+    };
+    let codes: Vec<&str> = e.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert!(codes.contains(&"invalid-name"), "{codes:?}");
+    assert!(codes.contains(&"invalid-prefix"), "{codes:?}");
 }
 
 /// A posture finding that reads an unknown value is undecided in JSON, with what it needs.

@@ -62,7 +62,7 @@ fn expect(rel: &str, codes: &[&str], without_pass: &[&str]) {
 
 const ALL: &[&str] = &[
     "SEC001", "SEC002", "SEC003", "SEC004", "SEC005", "SEC006", "SEC007", "SEC008", "SEC009",
-    "SEC010", "SEC011", "SEC012", "SEC013", "SEC014", "SEC015", "SEC016", "SEC017",
+    "SEC010", "SEC011", "SEC012", "SEC013", "SEC014", "SEC015", "SEC016", "SEC017", "SEC018",
 ];
 
 #[test]
@@ -110,4 +110,35 @@ fn an_unknown_public_access_is_reported_undecided() {
         !v.iter()
             .any(|f| f.code == "SEC001" && f.resource == "workspace/ws-legacy")
     );
+}
+
+/// Local authentication and idle shutdown matter where the compute can be reached. facts
+/// (computes, `enable_node_public_ip`): "public IP is the default"; "`False` = no public IP (no
+/// inbound, private link service used for inbound management)". A compute with a public IP, or
+/// in no network the deployment controls, is reported; one without public IP in a subnet of
+/// the VNet or in a managed network is not: the secure examples do it right.
+#[test]
+fn local_auth_and_idle_shutdown_follow_the_public_address() {
+    let yaml = "workspaces: [{ name: ws }, { name: mws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound } }]
+virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }]
+computes:
+  - { name: open-ci, workspace: ws, type: ComputeInstance, subnet: vnet/training }
+  - { name: novnet-ci, workspace: ws, type: ComputeInstance, enable_node_public_ip: false }
+  - { name: closed-ci, workspace: ws, type: ComputeInstance, subnet: vnet/training, enable_node_public_ip: false }
+  - { name: managed-ci, workspace: mws, type: ComputeInstance, enable_node_public_ip: false }
+";
+    let t = moat_ingest::parse_native_str("t.yaml", yaml).unwrap();
+    let e = Engine::for_topology(&t, None).unwrap();
+    let cx = Context::new(&e);
+    for code in ["SEC010", "SEC012"] {
+        let mut v = Vec::new();
+        all()
+            .into_iter()
+            .find(|r| r.doc().code == code)
+            .unwrap()
+            .check(&cx, &mut v);
+        let mut got: Vec<&str> = v.iter().map(|f| f.resource.as_str()).collect();
+        got.sort_unstable();
+        assert_eq!(got, ["compute/novnet-ci", "compute/open-ci"], "{code}");
+    }
 }

@@ -95,6 +95,12 @@ pub struct StorageAccount {
     /// is true.
     #[serde(default = "yes", skip_serializing_if = "Clone::clone")]
     pub allow_shared_key_access: bool,
+    /// Anonymous read access to containers and blobs permitted (`allowBlobPublicAccess`); a
+    /// container then serves its blobs without authorization once its own access level allows
+    /// it. Azure's default for a new account is false (azurerm's
+    /// `allow_nested_items_to_be_public` defaults to true).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_blob_public_access: bool,
     /// Minimum TLS version accepted (`TLS1_0`, `TLS1_1`, `TLS1_2`); absent = Azure's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum_tls_version: Option<String>,

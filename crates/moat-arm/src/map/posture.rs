@@ -94,6 +94,18 @@ pub(super) fn storage_keys_and_tls(p: &Json, rec: &mut Rec) -> (bool, Option<Str
     (shared, tls)
 }
 
+/// `allowBlobPublicAccess` of a storage account (absent = false, Azure's default for a new
+/// account; unknown = allowed, with the unknown recorded).
+pub(super) fn storage_blob_public_access(p: &Json, rec: &mut Rec) -> bool {
+    rec.bool(
+        p,
+        &["allowBlobPublicAccess"],
+        "allow_blob_public_access",
+        false,
+        true,
+    )
+}
+
 /// `anonymousPullEnabled` of a container registry.
 pub(super) fn acr_anonymous_pull(p: &Json, rec: &mut Rec) -> bool {
     rec.bool(

@@ -99,6 +99,18 @@ impl Mapper<'_> {
         (shared, tls)
     }
 
+    /// `allow_nested_items_to_be_public` of a storage account: azurerm sends true when it is
+    /// not written.
+    pub(super) fn storage_blob_public_access(&mut self, o: &ResObj, res: &str) -> bool {
+        self.b(
+            o,
+            "allow_nested_items_to_be_public",
+            res,
+            "allow_blob_public_access",
+        )
+        .unwrap_or(true)
+    }
+
     /// `anonymous_pull_enabled` of a container registry (default false).
     pub(super) fn acr_anonymous_pull(&mut self, o: &ResObj, res: &str) -> bool {
         self.b(o, "anonymous_pull_enabled", res, "anonymous_pull_enabled")

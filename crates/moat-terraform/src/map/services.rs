@@ -203,6 +203,7 @@ impl Mapper<'_> {
         let region = self.region(o, &res);
         let tags = self.tags(o);
         let (allow_shared_key_access, minimum_tls_version) = self.storage_keys_and_tls(o, &res);
+        let allow_blob_public_access = self.storage_blob_public_access(o, &res);
         self.t.storage_accounts.push(StorageAccount {
             name,
             region,
@@ -211,6 +212,7 @@ impl Mapper<'_> {
             is_hns_enabled,
             sku,
             allow_shared_key_access,
+            allow_blob_public_access,
             minimum_tls_version,
             tags,
             at: at(o),

@@ -104,6 +104,7 @@ impl Rule for Exf001 {
                 is_hns_enabled: false,
                 sku: None,
                 allow_shared_key_access: true,
+                allow_blob_public_access: false,
                 minimum_tls_version: None,
                 tags: Default::default(),
                 at: Provenance::default(),

@@ -7,6 +7,7 @@ use crate::context::Context;
 use crate::rule::Rule;
 use moat_model::deps::{NetworkRuleSet, StorageAccount};
 use moat_model::enums::{DefaultAction, PublicNetworkAccess};
+use moat_model::ml::Compute;
 
 pub mod sec001;
 pub mod sec002;
@@ -25,6 +26,7 @@ pub mod sec014;
 pub mod sec015;
 pub mod sec016;
 pub mod sec017;
+pub mod sec018;
 
 /// The SEC rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -46,6 +48,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &sec015::RULE,
         &sec016::RULE,
         &sec017::RULE,
+        &sec018::RULE,
     ]
 }
 
@@ -81,4 +84,34 @@ pub(crate) fn storage_open(s: &StorageAccount) -> bool {
 /// Whether a key vault's or container registry's public endpoint answers every network.
 pub(crate) fn rule_set_open(pna: PublicNetworkAccess, set: &NetworkRuleSet) -> bool {
     open(pna, set.default_action)
+}
+
+/// Whether a compute has an address on the internet: its nodes get a public IP (Azure's
+/// default), or it is in no network the deployment controls (no subnet of a customer VNet and
+/// no managed network), where Azure gives it one. A compute in a subnet or a managed network
+/// without public IP is reached only from inside that network.
+pub(crate) fn compute_exposed(cx: &Context, c: &Compute) -> bool {
+    if c.enable_node_public_ip {
+        return true;
+    }
+    c.subnet.is_none()
+        && !cx
+            .e
+            .ix
+            .workspaces
+            .get(&c.workspace)
+            .map(|&i| &cx.t.workspaces[i])
+            .is_some_and(|w| {
+                w.managed_network.enabled()
+                    || w.hub.as_deref().is_some_and(|h| {
+                        cx.t.workspaces
+                            .iter()
+                            .any(|x| x.name == h && x.managed_network.enabled())
+                    })
+            })
+}
+
+/// What an exposure finding needs when the compute's public IP setting is a located unknown.
+pub(crate) fn exposure_needs(cx: &Context, resource: &str) -> Option<String> {
+    needs(cx, resource, "enable_node_public_ip")
 }

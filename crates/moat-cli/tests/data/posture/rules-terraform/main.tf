@@ -229,6 +229,24 @@ resource "azurerm_storage_account" "sec017_pass" {
   shared_access_key_enabled = false
 }
 
+# allow_nested_items_to_be_public defaults to true in azurerm.
+resource "azurerm_storage_account" "sec018_fail" {
+  name                     = "stsec018fail"
+  location                 = azurerm_resource_group.rg.location
+  resource_group_name      = azurerm_resource_group.rg.name
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+}
+
+resource "azurerm_storage_account" "sec018_pass" {
+  name                            = "stsec018pass"
+  location                        = azurerm_resource_group.rg.location
+  resource_group_name             = azurerm_resource_group.rg.name
+  account_tier                    = "Standard"
+  account_replication_type        = "LRS"
+  allow_nested_items_to_be_public = false
+}
+
 data "azurerm_client_config" "current" {}
 
 resource "azurerm_key_vault" "sec006_fail" {

@@ -6,10 +6,11 @@ use crate::check::{SeverityArg, selected_docs, selection, suppress};
 use crate::config::Config;
 use crate::{BAD_INPUT, Ctx, FINDINGS, InputArgs, OK};
 use clap::{Args, ValueEnum};
-use moat_diff::Snapshot;
+use moat_diff::{Reachability, Request, Snapshot};
 use moat_doc::SourceFile;
 use moat_model::{Diagnostic, Location};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender, channel};
 
 #[derive(Args)]
 #[command(mut_arg("path", |a| a
@@ -82,44 +83,88 @@ fn config(input: &InputArgs) -> Result<Config, Failure> {
     Ok(crate::input::config(input)?.unwrap_or_default())
 }
 
-/// Reads and analyses one side with its configuration `cfg` (what to read, what it
-/// suppresses); `sel` and `service_tags` are the same for both sides.
-fn side(
-    input: &InputArgs,
-    cfg: &Config,
-    sel: &moat_rules::check::Selection,
-    service_tags: Option<&Path>,
-) -> Result<Side, Failure> {
-    let loaded = crate::input::load(input, Some(cfg))?;
-    let unknown = moat_rules::check::unknown_suppressions(&loaded.topology);
-    if !unknown.is_empty() {
-        return Err(Failure {
-            diagnostics: unknown,
-            sources: loaded.sources,
+/// A side's thread: it answers with its analysis, then traces what the comparison asks
+/// and answers with its completed reachability. Its engine lives only there.
+struct Worker {
+    answer: Receiver<Result<Side, Failure>>,
+    ask: Sender<Vec<Request>>,
+    filled: Receiver<Reachability>,
+}
+
+/// What a side is read and judged with: its input and configuration (what to read, what it
+/// suppresses); the rules and service tags are the same for both sides.
+struct Job<'a> {
+    input: &'a InputArgs,
+    cfg: &'a Config,
+    sel: &'a moat_rules::check::Selection,
+    service_tags: Option<&'a Path>,
+}
+
+impl Worker {
+    fn spawn<'s>(s: &'s std::thread::Scope<'s, '_>, job: Job<'s>) -> Worker {
+        let (answer_tx, answer) = channel();
+        let (ask, ask_rx) = channel::<Vec<Request>>();
+        let (filled_tx, filled) = channel();
+        s.spawn(move || {
+            let loaded = match crate::input::load(job.input, Some(job.cfg)) {
+                Ok(l) => l,
+                Err(e) => {
+                    let _ = answer_tx.send(Err(e.into()));
+                    return;
+                }
+            };
+            let unknown = moat_rules::check::unknown_suppressions(&loaded.topology);
+            if !unknown.is_empty() {
+                let _ = answer_tx.send(Err(Failure {
+                    diagnostics: unknown,
+                    sources: loaded.sources,
+                }));
+                return;
+            }
+            let engine = match moat_engine::Engine::for_topology(&loaded.topology, job.service_tags)
+            {
+                Ok(e) => e,
+                Err(e) => {
+                    let _ = answer_tx.send(Err(Failure {
+                        diagnostics: vec![Diagnostic::error(
+                            "service-tags",
+                            format!("cannot read the service tags file: {e}"),
+                            Location {
+                                file: job
+                                    .service_tags
+                                    .map(|p| p.display().to_string())
+                                    .unwrap_or_default(),
+                                ..Default::default()
+                            },
+                        )],
+                        sources: Vec::new(),
+                    }));
+                    return;
+                }
+            };
+            let variants = moat_model::presence::variants(&loaded.topology);
+            let mut snapshot = moat_diff::analyse(&engine, &variants, job.sel);
+            suppress(&job.cfg.suppress, &mut snapshot.findings);
+            let mut reach = snapshot.reach.clone();
+            let side = Side {
+                snapshot,
+                warnings: loaded.warnings.clone(),
+                sources: loaded.sources.clone(),
+            };
+            if answer_tx.send(Ok(side)).is_err() {
+                return;
+            }
+            // The other side may have failed: then nothing is asked.
+            let Ok(requests) = ask_rx.recv() else { return };
+            moat_diff::fill(&engine, &variants, &mut reach, &requests);
+            let _ = filled_tx.send(reach);
         });
+        Worker {
+            answer,
+            ask,
+            filled,
+        }
     }
-    let engine =
-        moat_engine::Engine::for_topology(&loaded.topology, service_tags).map_err(|e| Failure {
-            diagnostics: vec![Diagnostic::error(
-                "service-tags",
-                format!("cannot read the service tags file: {e}"),
-                Location {
-                    file: service_tags
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default(),
-                    ..Default::default()
-                },
-            )],
-            sources: Vec::new(),
-        })?;
-    let variants = moat_model::presence::variants(&loaded.topology);
-    let mut snapshot = moat_diff::analyse(&engine, &variants, sel);
-    suppress(&cfg.suppress, &mut snapshot.findings);
-    Ok(Side {
-        snapshot,
-        warnings: loaded.warnings,
-        sources: loaded.sources,
-    })
 }
 
 /// Runs `moat diff`.
@@ -162,13 +207,12 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
             return BAD_INPUT;
         }
     };
-    let base_label = checkout.as_ref();
-    let shown_base =
-        base_label.map_or_else(|| base.path.display().to_string(), |c| c.label.clone());
+    let shown_base = checkout
+        .as_ref()
+        .map_or_else(|| base.path.display().to_string(), |c| c.label.clone());
     let shown_head = head.path.display().to_string();
     // The rules, threshold and service tags that judge the change are HEAD's.
-    let configs = (config(&base), config(&head));
-    let (bcfg, hcfg) = match configs {
+    let (bcfg, hcfg) = match (config(&base), config(&head)) {
         (Ok(b), Ok(h)) => (b, h),
         (b, h) => {
             return failed(
@@ -181,27 +225,47 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
     let sel = selection(&args.select, &args.ignore, &hcfg);
     let threshold = SeverityArg::threshold(args.severity, &hcfg);
     let tags = args.service_tags.clone().or(hcfg.service_tags.clone());
-    // The two sides share nothing: each is read and analysed on its own thread.
-    let (b, h) = std::thread::scope(|s| {
-        let b = s.spawn(|| side(&base, &bcfg, &sel, tags.as_deref()));
-        let h = side(&head, &hcfg, &sel, tags.as_deref());
-        (b.join(), h)
-    });
-    let Ok(b) = b else {
-        eprintln!("error: the analysis of BASE stopped");
-        return BAD_INPUT;
-    };
-    let (mut b, h) = match (b, h) {
-        (Ok(b), Ok(h)) => (b, h),
-        (b, h) => {
-            return failed(
-                &args,
-                vec![(b.err(), &shown_base), (h.err(), &shown_head)],
-                ctx,
-            );
+    // The two sides share nothing: each is read and analysed on its own thread, which then
+    // traces the pairs whose verdicts differ.
+    let sides = std::thread::scope(|s| {
+        let job = |input, cfg| Job {
+            input,
+            cfg,
+            sel: &sel,
+            service_tags: tags.as_deref(),
+        };
+        let bw = Worker::spawn(s, job(&base, &bcfg));
+        let hw = Worker::spawn(s, job(&head, &hcfg));
+        let stopped = || Failure {
+            diagnostics: vec![Diagnostic::error(
+                "internal",
+                "the analysis stopped".to_string(),
+                Location::default(),
+            )],
+            sources: Vec::new(),
+        };
+        let b = bw.answer.recv().unwrap_or_else(|_| Err(stopped()));
+        let h = hw.answer.recv().unwrap_or_else(|_| Err(stopped()));
+        let (mut b, mut h) = match (b, h) {
+            (Ok(b), Ok(h)) => (b, h),
+            (b, h) => return Err((b.err(), h.err())),
+        };
+        let (rb, rh) = moat_diff::requests(&b.snapshot, &h.snapshot);
+        let _ = (bw.ask.send(rb), hw.ask.send(rh));
+        match (bw.filled.recv(), hw.filled.recv()) {
+            (Ok(x), Ok(y)) => {
+                b.snapshot.reach = x;
+                h.snapshot.reach = y;
+                Ok((b, h))
+            }
+            _ => Err((Some(stopped()), None)),
         }
+    });
+    let (mut b, h) = match sides {
+        Ok(x) => x,
+        Err((b, h)) => return failed(&args, vec![(b, &shown_base), (h, &shown_head)], ctx),
     };
-    if let Some(c) = base_label {
+    if let Some(c) = &checkout {
         b.snapshot.rename_files(|f| c.rename(f));
     }
     let diff = moat_diff::compare(&b.snapshot, &h.snapshot);
@@ -227,11 +291,9 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
     if let Err(code) = emit(&args, &report) {
         return code;
     }
-    if diff.failing(threshold).next().is_some() {
-        FINDINGS
-    } else {
-        OK
-    }
+    let failing =
+        diff.failing(threshold).next().is_some() || diff.opened_outward().next().is_some();
+    if failing { FINDINGS } else { OK }
 }
 
 /// Reports the sides that could not be read (text on standard error; JSON and SARIF as

@@ -92,7 +92,7 @@ fn codes(v: &serde_json::Value, group: &str) -> Vec<String> {
 
 #[test]
 fn no_change_exits_zero() {
-    // The same deployment twice, and once in another file order: nothing changes.
+    // The same deployment twice: nothing changes.
     let copy = scratch("same").join("copy");
     copy_dir(&root().join("examples/hub-spoke-firewall"), &copy);
     let o = moat(&[
@@ -107,6 +107,31 @@ fn no_change_exits_zero() {
         "{text}"
     );
     assert!(text.contains("0 operations changed"), "{text}");
+    // Pairs and findings are matched by name, never by position: the private endpoints listed
+    // in the opposite order, every resource a line further down, change nothing.
+    let text =
+        std::fs::read_to_string(root().join("examples/private-registry/topology.yaml")).unwrap();
+    let (head, rest) = text.split_once("private_endpoints:\n").unwrap();
+    let (pes, tail) = rest.split_once("\nprivate_dns_zones:").unwrap();
+    let mut entries: Vec<String> = Vec::new();
+    for line in pes.lines() {
+        if line.starts_with("  - ") {
+            entries.push(format!("{line}\n"));
+        } else if let Some(last) = entries.last_mut() {
+            last.push_str(&format!("{line}\n"));
+        }
+    }
+    assert_eq!(entries.len(), 8, "{pes}");
+    entries.reverse();
+    let moved = format!(
+        "# moved one line down\n{head}private_endpoints:\n{}\nprivate_dns_zones:{tail}",
+        entries.concat()
+    );
+    let dir = scratch("reordered");
+    std::fs::write(dir.join("topology.yaml"), moved).unwrap();
+    let o = moat(&["diff", "examples/private-registry", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("no change ("), "{}", stdout(&o));
 }
 
 #[test]
@@ -169,7 +194,10 @@ fn json_shape() {
     ]);
     let v = json(&o);
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["summary", "findings", "operations", "diagnostics"]);
+    assert_eq!(
+        keys,
+        ["summary", "findings", "operations", "flows", "diagnostics"]
+    );
     let s = &v["summary"];
     for group in ["new", "fixed", "unchanged"] {
         assert_eq!(
@@ -192,6 +220,46 @@ fn json_shape() {
     }
     assert_eq!(f["fingerprint"].as_str().unwrap().len(), 16);
     assert_eq!(s["operations"], 0);
+    for change in ["opened", "closed", "may_have_opened", "may_have_closed"] {
+        let kebab = change.replace('_', "-");
+        let n = v["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["change"] == kebab.as_str())
+            .count();
+        assert_eq!(s["flows"][change].as_u64().unwrap() as usize, n, "{change}");
+    }
+    // A flow change: its ends by address, the verdicts, the hop that differs, both traces.
+    let route = edited(
+        "shape-route",
+        "hub-spoke-firewall",
+        &[(
+            "route_table: spoke-rt, network_security_group: training-nsg",
+            "network_security_group: training-nsg",
+        )],
+    );
+    let (_, v) = diff_json("hub-spoke-firewall", &route);
+    let f = &v["flows"][0];
+    let keys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "from",
+            "to",
+            "change",
+            "before",
+            "after",
+            "cause",
+            "trace_before",
+            "trace_after"
+        ]
+    );
+    for side in ["before", "after"] {
+        for k in ["step", "element", "decision", "code", "detail"] {
+            assert!(f["cause"][side].get(k).is_some(), "cause.{side}.{k}: {f}");
+        }
+    }
 }
 
 #[test]
@@ -314,4 +382,265 @@ fn bad_input_exits_two() {
     assert_eq!(o.status.code(), Some(2));
     let o = moat(&["diff", "examples/private-registry"]);
     assert_eq!(o.status.code(), Some(2), "one path without --base-ref");
+}
+
+/// `moat diff examples/<example> <head> --format json`: the exit status and the report.
+fn diff_json(example: &str, head: &Path) -> (Option<i32>, serde_json::Value) {
+    let o = moat(&[
+        "diff",
+        &format!("examples/{example}"),
+        head.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    (o.status.code(), json(&o))
+}
+
+/// The flow changes of one kind, as `from -> to`.
+fn flows(v: &serde_json::Value, change: &str) -> Vec<String> {
+    v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["change"] == change)
+        .map(|f| {
+            format!(
+                "{} -> {}",
+                f["from"].as_str().unwrap(),
+                f["to"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// The flow change from `from` to `to`.
+fn flow<'v>(v: &'v serde_json::Value, from: &str, to: &str) -> &'v serde_json::Value {
+    v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["from"] == from && f["to"] == to)
+        .unwrap_or_else(|| panic!("no change of {from} -> {to}: {}", v["flows"]))
+}
+
+#[test]
+fn route_to_the_firewall_removed_opens_the_internet() {
+    // Facts §1.9: "UDR for outbound via firewall | Route `0.0.0.0/0`, next hop = firewall
+    // private IP". Without the route table the training subnet's default route is the system
+    // route to the internet, so its computes reach the internet directly, past the firewall's
+    // implicit deny: a flow from the deployment to the internet opens, and the run fails.
+    let head = edited(
+        "route",
+        "hub-spoke-firewall",
+        &[(
+            "route_table: spoke-rt, network_security_group: training-nsg",
+            "network_security_group: training-nsg",
+        )],
+    );
+    let (code, v) = diff_json("hub-spoke-firewall", &head);
+    assert_eq!(code, Some(1), "an opened internet flow fails the run");
+    let opened = flows(&v, "opened");
+    for f in [
+        "compute/cpu-cluster -> internet",
+        "compute/ci-alice -> internet",
+    ] {
+        assert!(opened.contains(&f.to_string()), "{opened:?}");
+    }
+    // The scoring subnet keeps its route table: its AKS cluster still goes through the firewall.
+    assert!(!opened.iter().any(|f| f.starts_with("aks/")), "{opened:?}");
+    let f = flow(&v, "compute/cpu-cluster", "internet");
+    assert_eq!(
+        (f["before"].as_str(), f["after"].as_str()),
+        (Some("denied"), Some("allowed"))
+    );
+    // The hop that differs is the route: to the firewall before, to the internet now.
+    assert_eq!(f["cause"]["before"]["step"], "route");
+    assert_eq!(f["cause"]["after"]["step"], "route");
+    assert_eq!(
+        f["cause"]["after"]["code"], "ROUTE_INTERNET",
+        "{}",
+        f["cause"]
+    );
+    assert_eq!(f["trace_before"]["verdict"], "denied");
+    assert_eq!(f["trace_after"]["verdict"], "allowed");
+}
+
+#[test]
+fn nsg_rule_denying_the_internet_closes_it() {
+    // Seed 004: "If you want to remove the firewall requirement, you can use network security
+    // groups and Azure Virtual Network NAT to allow internet outbound from your private compute
+    // resources." The example allows it through Azure's default rule; a deny rule for the
+    // Internet tag before that default closes the computes' internet outbound.
+    let head = edited(
+        "nsg",
+        "private-registry",
+        &[(
+            "      - { name: PrivateEndpoints, priority: 200,",
+            "      - { name: DenyInternet, priority: 4000, direction: Outbound, access: Deny, protocol: '*',\n          destination: Internet, destination_ports: '*' }\n      - { name: PrivateEndpoints, priority: 200,",
+        )],
+    );
+    let (_, v) = diff_json("private-registry", &head);
+    assert_eq!(
+        flows(&v, "closed"),
+        ["compute/cpu-cluster -> internet"],
+        "{}",
+        v["flows"]
+    );
+    assert!(flows(&v, "opened").is_empty());
+    let f = flow(&v, "compute/cpu-cluster", "internet");
+    assert_eq!(f["cause"]["after"]["step"], "nsg");
+    // A closed flow alone does not fail the run (the new image-build findings do): with only
+    // the rules this change does not touch, the exit status is 0.
+    let o = moat(&[
+        "diff",
+        "examples/private-registry",
+        head.to_str().unwrap(),
+        "--select",
+        "SEC",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("Flows closed\n  compute/cpu-cluster -> internet: allowed -> denied")
+    );
+    assert_eq!(f["cause"]["after"]["decision"], "block");
+    assert!(
+        f["cause"]["after"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("DenyInternet"),
+        "{}",
+        f["cause"]
+    );
+}
+
+#[test]
+fn firewall_rule_allowing_everything_opens_the_internet() {
+    // Seed 004: "you might have a hub-spoke or mesh network architecture, firewall, network
+    // virtual appliance, proxy, and user defined routing. In either case, make sure to allow
+    // inbound and outbound with your network security components." The firewall is what
+    // decides the spokes' outbound: a network rule allowing any destination opens the internet
+    // to every spoke workload behind it.
+    let head = edited(
+        "firewall",
+        "hub-spoke-firewall",
+        &[(
+            "              - { name: monitor,",
+            "              - { name: any, protocols: [Any], source_addresses: [10.0.0.0/16], destination_addresses: ['*'], destination_ports: ['*'] }\n              - { name: monitor,",
+        )],
+    );
+    let (code, v) = diff_json("hub-spoke-firewall", &head);
+    assert_eq!(code, Some(1));
+    let opened = flows(&v, "opened");
+    for f in [
+        "compute/cpu-cluster -> internet",
+        "compute/ci-alice -> internet",
+        "aks/scoring-aks -> internet",
+    ] {
+        assert!(opened.contains(&f.to_string()), "{opened:?}");
+    }
+    let f = flow(&v, "aks/scoring-aks", "internet");
+    assert_eq!(f["cause"]["before"]["step"], "firewall");
+    assert_eq!(f["cause"]["before"]["decision"], "block");
+    assert_eq!(f["cause"]["after"]["decision"], "pass");
+    assert_eq!(f["cause"]["after"]["element"], "firewall hub-fw");
+}
+
+#[test]
+fn dns_zone_unlinked_closes_the_private_path() {
+    // Facts §6.104: "Hub-and-spoke: one zone, linked to all VNets with clients." Unlinked from
+    // the VNet, privatelink.azurecr.io no longer answers there: the container registries'
+    // names resolve to their public addresses, which refuse every network.
+    let head = edited(
+        "dns",
+        "private-registry",
+        &[(
+            "  - { name: privatelink.azurecr.io, vnet_links: [vnet] }",
+            "  - { name: privatelink.azurecr.io, vnet_links: [] }",
+        )],
+    );
+    let (code, v) = diff_json("private-registry", &head);
+    assert_eq!(code, Some(1), "jobs stop working: new errors");
+    let closed = flows(&v, "closed");
+    for f in [
+        "compute/cpu-cluster -> acr/wsacr",
+        "compute/cpu-cluster -> registry/contosoreg:acr",
+        "client/datasci -> acr/wsacr",
+    ] {
+        assert!(closed.contains(&f.to_string()), "{closed:?}");
+    }
+    let f = flow(&v, "compute/cpu-cluster", "acr/wsacr");
+    assert_eq!(
+        f["cause"]["before"]["code"], "DNS_PRIVATE_ZONE",
+        "{}",
+        f["cause"]
+    );
+    assert_eq!(f["cause"]["after"]["code"], "DNS_PUBLIC_ENDPOINT");
+    let ops: Vec<&str> = v["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["op"].as_str().unwrap())
+        .collect();
+    assert!(ops.contains(&"job.run"), "{ops:?}");
+}
+
+#[test]
+fn private_endpoint_removed_closes_the_registry_storage() {
+    // Seed 000: "you can create a private endpoint from the existing virtual network to Azure
+    // Machine Learning registry and it's associated resources (storage and ACR)." Without the
+    // registry storage's private endpoint, that storage (public access disabled) is out of
+    // reach, and the pair from the subnet to the endpoint is gone with it.
+    let head = edited(
+        "pe",
+        "private-registry",
+        &[(
+            "  - { name: contosoreg-storage-pe, subnet: vnet/pe, target: \"registry/contosoreg:storage\", group_id: blob,\n      ip_address: 10.0.3.10, dns_zone_group: [privatelink.blob.core.windows.net] }\n",
+            "",
+        )],
+    );
+    let (code, v) = diff_json("private-registry", &head);
+    assert_eq!(code, Some(1));
+    let closed = flows(&v, "closed");
+    assert!(
+        closed.contains(&"compute/cpu-cluster -> registry/contosoreg:storage".to_string()),
+        "{closed:?}"
+    );
+    let gone = flow(
+        &v,
+        "subnet/vnet/training",
+        "private-endpoint/contosoreg-storage-pe",
+    );
+    assert_eq!(gone["before"], "allowed");
+    assert!(
+        gone["after"].is_null(),
+        "the endpoint no longer exists: {gone}"
+    );
+    assert!(codes(&v, "new").contains(&"REG001 registry/contosoreg:storage".to_string()));
+}
+
+#[test]
+fn public_access_disabled_closes_the_public_registry() {
+    // Seed 000: "Using network isolation with private endpoints prevents the network traffic
+    // from going over the public internet"; this registry has no private endpoint, so with
+    // public network access disabled nothing reaches it. The resource firewall is the hop that
+    // changed.
+    let head = edited(
+        "pna",
+        "secure-workspace-public-registry",
+        &[(
+            "  - name: contosoreg\n    public_network_access: Enabled",
+            "  - name: contosoreg\n    public_network_access: Disabled",
+        )],
+    );
+    let (code, v) = diff_json("secure-workspace-public-registry", &head);
+    assert_eq!(code, Some(1), "the registry's operations fail: new errors");
+    let closed = flows(&v, "closed");
+    assert!(
+        closed.contains(&"compute/cpu-cluster -> registry/contosoreg".to_string()),
+        "{closed:?}"
+    );
+    let f = flow(&v, "compute/cpu-cluster", "registry/contosoreg");
+    assert_eq!(f["cause"]["after"]["step"], "resource-firewall");
+    assert_eq!(f["cause"]["after"]["code"], "RF_PUBLIC_DISABLED");
+    assert!(codes(&v, "new").contains(&"REG007 registry/contosoreg".to_string()));
 }

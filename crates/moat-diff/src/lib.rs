@@ -6,17 +6,26 @@
 //!
 //! - **findings** new, fixed and unchanged, matched by [`Finding::fingerprint`] (code,
 //!   resource, message; never a file position), counted, so a second identical finding is new;
-//! - **operations** whose status changed, matched by operation id and subject.
+//! - **operations** whose status changed, matched by operation id and subject;
+//! - **flows** opened and closed: the pairs of [`flows`] (computes, clients, VMs, subnets ×
+//!   private endpoints, service tags, the internet) whose verdict changed, each with its
+//!   trace before and after and the hop at which they part.
 //!
 //! Everything is matched by stable identity (names and addresses), never by position in a
 //! list, so reordering or moving resources in their files changes nothing. What is unknown
 //! stays unknown: an operation that went from failing to unknown is a change to unknown, not
-//! a fix.
+//! a fix, and a flow that went from denied to unknown *may have opened*; it has not opened.
+//!
+//! Both sides are analysed apart (each may run on its own thread: an [`Engine`] is not
+//! shared), then [`requests`] says which pairs each side must still trace (the sweep gives
+//! verdicts without traces), [`fill`] traces them on their side, and [`compare`] reports.
 
 mod findings;
+pub mod flows;
 mod ops;
 
 pub use findings::FindingChanges;
+pub use flows::{Change, FlowChange, Reachability, Request, fill};
 pub use ops::OpChange;
 
 use moat_engine::Engine;
@@ -34,6 +43,8 @@ pub struct Snapshot {
     pub findings: Vec<Finding>,
     /// Every operation for every subject, as `moat ops` gives them.
     pub operations: Vec<OpResult>,
+    /// The verdict of every pair.
+    pub reach: Reachability,
 }
 
 /// Analyses one deployment (with its may-exist `variants`) as `check` and `ops` do.
@@ -49,7 +60,14 @@ pub fn analyse(e: &Engine, variants: &[Variant], sel: &Selection) -> Snapshot {
     Snapshot {
         findings,
         operations,
+        reach: flows::reachability(e, variants),
     }
+}
+
+/// The pairs each side must still trace: `(BASE's, HEAD's)`; give them to [`fill`] on each
+/// side before [`compare`].
+pub fn requests(base: &Snapshot, head: &Snapshot) -> (Vec<Request>, Vec<Request>) {
+    flows::requests(&base.reach, &head.reach)
 }
 
 /// What changed between two deployments.
@@ -58,6 +76,8 @@ pub struct Diff {
     pub findings: FindingChanges,
     /// Operations whose status differs, by operation id and subject.
     pub operations: Vec<OpChange>,
+    /// Pairs whose verdict changed, in the order of their addresses.
+    pub flows: Vec<FlowChange>,
 }
 
 /// Compares two analysed deployments.
@@ -65,13 +85,29 @@ pub fn compare(base: &Snapshot, head: &Snapshot) -> Diff {
     Diff {
         findings: findings::compare(&base.findings, &head.findings),
         operations: ops::compare(&base.operations, &head.operations),
+        flows: flows::compare(&base.reach, &head.reach),
     }
 }
 
 impl Diff {
-    /// Whether nothing changed: no finding new or fixed, no operation status changed.
+    /// Whether nothing changed: no finding new or fixed, no operation status or flow
+    /// verdict changed.
     pub fn is_empty(&self) -> bool {
-        self.findings.new.is_empty() && self.findings.fixed.is_empty() && self.operations.is_empty()
+        self.findings.new.is_empty()
+            && self.findings.fixed.is_empty()
+            && self.operations.is_empty()
+            && self.flows.is_empty()
+    }
+
+    /// The flows the change surely opens from the deployment to the internet or to storage
+    /// outside it (a Storage service tag): they fail the run whatever the threshold.
+    pub fn opened_outward(&self) -> impl Iterator<Item = &FlowChange> {
+        self.flows.iter().filter(|f| f.opens_outward())
+    }
+
+    /// The flows of one kind of change.
+    pub fn flows_of(&self, change: Change) -> impl Iterator<Item = &FlowChange> {
+        self.flows.iter().filter(move |f| f.change == change)
     }
 
     /// The new findings that fail a run at `threshold` (as `moat check --severity` decides:
@@ -110,6 +146,11 @@ impl Snapshot {
         for r in &mut self.operations {
             for fl in &mut r.flows {
                 fix_trace(&mut fl.trace);
+            }
+        }
+        for x in self.reach.pairs.values_mut() {
+            if let Some(t) = &mut x.trace {
+                fix_trace(t);
             }
         }
     }

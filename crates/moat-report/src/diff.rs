@@ -2,9 +2,9 @@
 
 use crate::check::count;
 use crate::style::Style;
-use moat_diff::{Diff, OpChange};
-use moat_engine::Verdict;
+use moat_diff::{Change, Diff, FlowChange, OpChange};
 use moat_engine::ops::Status;
+use moat_engine::{Hop, HopDecision, Verdict};
 use moat_model::Diagnostic;
 use moat_rules::{Finding, RuleDoc};
 use serde_json::{Value, json};
@@ -38,7 +38,69 @@ pub fn summary(d: &Diff) -> Value {
             "unchanged": d.findings.unchanged.len(),
         },
         "operations": d.operations.len(),
+        "flows": {
+            "opened": d.flows_of(Change::Opened).count(),
+            "closed": d.flows_of(Change::Closed).count(),
+            "may_have_opened": d.flows_of(Change::MayHaveOpened).count(),
+            "may_have_closed": d.flows_of(Change::MayHaveClosed).count(),
+        },
     })
+}
+
+fn verdict(v: Option<Verdict>, style: Style) -> String {
+    match v {
+        None => style.dim("absent"),
+        Some(Verdict::Allowed) => style.good("allowed"),
+        Some(Verdict::Denied) => style.bad("denied"),
+        Some(Verdict::Unknown) => style.warn("unknown"),
+    }
+}
+
+fn hop_text(h: &Hop, style: Style) -> String {
+    let mark = match h.decision {
+        HopDecision::Pass => style.good("✓"),
+        HopDecision::Block => style.bad("✗"),
+        HopDecision::Unknown => style.warn("?"),
+        HopDecision::Info => style.dim("·"),
+        HopDecision::Assumed => style.warn("~"),
+    };
+    let at =
+        h.at.as_ref()
+            .map(|a| format!("  {}", style.dim(&a.to_string())))
+            .unwrap_or_default();
+    format!("{mark} {} {}: {}{at}", h.step, h.element, h.detail)
+}
+
+fn flow_text(o: &mut String, f: &FlowChange, style: Style) {
+    let _ = writeln!(
+        o,
+        "  {} -> {}: {} -> {}",
+        style.bold(&f.from),
+        style.bold(&f.to),
+        verdict(f.before, style),
+        verdict(f.after, style)
+    );
+    if let Some(c) = &f.cause {
+        let _ = writeln!(o, "    {}", style.bold("changed at:"));
+        for (when, h) in [("before", &c.before), ("after", &c.after)] {
+            match h {
+                Some(h) => {
+                    let _ = writeln!(o, "      {when}: {}", hop_text(h, style));
+                }
+                None => {
+                    let _ = writeln!(o, "      {when}: {}", style.dim("(the trace ends before)"));
+                }
+            }
+        }
+    }
+    for (when, t) in [("before", &f.trace_before), ("after", &f.trace_after)] {
+        if let Some(t) = t {
+            let _ = writeln!(o, "    {when}:");
+            for line in crate::trace::render_text(t, style).lines() {
+                let _ = writeln!(o, "      {line}");
+            }
+        }
+    }
 }
 
 fn finding_line(f: &Finding, style: Style) -> String {
@@ -105,12 +167,39 @@ pub fn render_text(d: &Diff, style: Style) -> String {
         }
         o.push('\n');
     }
+    for (change, title) in [
+        (Change::Opened, "Flows opened"),
+        (
+            Change::MayHaveOpened,
+            "Flows that may have opened (now unknown, or unknown before)",
+        ),
+        (Change::Closed, "Flows closed"),
+        (
+            Change::MayHaveClosed,
+            "Flows that may have closed (now unknown, or unknown before)",
+        ),
+    ] {
+        let flows: Vec<&FlowChange> = d.flows_of(change).collect();
+        if flows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(o, "{}", style.bold(title));
+        for f in flows {
+            flow_text(&mut o, f, style);
+        }
+        o.push('\n');
+    }
+    let n = |c: Change| d.flows_of(c).count();
     let line = format!(
-        "findings: {} new, {} fixed, {} unchanged; {} changed",
+        "findings: {} new, {} fixed, {} unchanged; {} changed; flows: {} opened, {} closed, {} may have opened, {} may have closed",
         d.findings.new.len(),
         d.findings.fixed.len(),
         d.findings.unchanged.len(),
         count(d.operations.len() as u64, "operation", "operations"),
+        n(Change::Opened),
+        n(Change::Closed),
+        n(Change::MayHaveOpened),
+        n(Change::MayHaveClosed),
     );
     let _ = writeln!(
         o,
@@ -124,7 +213,8 @@ pub fn render_text(d: &Diff, style: Style) -> String {
     o
 }
 
-/// `{"summary", "findings": {"new", "fixed", "unchanged"}, "operations", "diagnostics"}`:
+/// `{"summary", "findings": {"new", "fixed", "unchanged"}, "operations", "flows",
+/// "diagnostics"}`:
 /// findings as `moat check --format json` writes them (with their fingerprint and
 /// certainty), the input's warnings of both sides as diagnostics.
 pub fn render_json(d: &Diff, diagnostics: &[Diagnostic]) -> String {
@@ -150,6 +240,7 @@ pub fn render_json(d: &Diff, diagnostics: &[Diagnostic]) -> String {
             "unchanged": list(&d.findings.unchanged),
         },
         "operations": d.operations,
+        "flows": d.flows,
         "diagnostics": diagnostics,
     });
     serde_json::to_string_pretty(&v).unwrap_or_default()

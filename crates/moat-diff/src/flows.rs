@@ -1,0 +1,553 @@
+//! Reachability of a deployment, pair by pair, and how it changed.
+//!
+//! The pairs: every VM and declared client to every resource endpoint of the deployment
+//! (workspaces, registries with their storage and container registry, storage blob and file,
+//! key vaults, container registries) and every private endpoint's target, every compute and
+//! AKS cluster to the endpoints its workspace uses, by name (so name resolution is part of the
+//! answer) and, for what sits in the deployment, to the internet; every subnet holding computes to every private endpoint (by
+//! its address) and to every service tag the deployment writes, through the engine's sweep
+//! (endpoints no rule tells apart are traced once). Computes outside any subnet (a managed
+//! network) go to the service tags by trace.
+//!
+//! Pairs are keyed by addresses (`compute/cpu-cluster` → `storage/data:blob`,
+//! `subnet/vnet/training` → `private-endpoint/ws-pe`, `tag:Storage.EastUS`, `internet`), so
+//! the two sides of a change are matched by name, never by position or private address.
+
+use moat_engine::sweep;
+use moat_engine::trace::{Query, Trace, Verdict};
+use moat_engine::{Engine, Hop};
+use moat_model::address::{Address, Kind};
+use moat_model::presence::Variant;
+use moat_packets::Protocol;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A source and a destination, as addresses.
+pub type Pair = (String, String);
+
+/// What one side says about a pair: the verdict, the question to ask again, and the trace
+/// when one was run for this pair.
+#[derive(Clone, Debug)]
+pub struct Reach {
+    pub verdict: Verdict,
+    pub query: Query,
+    pub trace: Option<Trace>,
+}
+
+/// The reachability of one deployment.
+#[derive(Clone, Debug, Default)]
+pub struct Reachability {
+    pub pairs: BTreeMap<Pair, Reach>,
+    /// The addresses of the sources and destinations the deployment has (tags and the
+    /// internet are always there).
+    pub elements: BTreeSet<String>,
+    /// How many traces the sweep and the named pairs ran.
+    pub traces: u64,
+}
+
+fn q(from: Address, to: Address) -> Query {
+    Query {
+        from,
+        to,
+        protocol: Protocol::TCP,
+        port: 443,
+    }
+}
+
+/// The address a private endpoint serves: its target, with the storage service it reaches
+/// (`storage/data:blob`).
+fn served(pe: &moat_model::privatelink::PrivateEndpoint) -> Address {
+    match &pe.target {
+        Address::Resource {
+            kind: Kind::Storage,
+            sub: None,
+            ..
+        } => pe.target.clone().with_sub(&pe.group_id),
+        t => t.clone(),
+    }
+}
+
+/// The service tags the deployment sends to: NSG rules' destinations, firewall rules'
+/// destinations, routes' prefixes, managed outbound rules. Tags that name no place to send to
+/// (`VirtualNetwork`, `AzureLoadBalancer`, `Internet`: the internet has its own pairs) are left
+/// out.
+fn destination_tags(t: &moat_model::Topology) -> Vec<String> {
+    use moat_model::values::AddressPrefix;
+    let mut out = BTreeSet::new();
+    let mut add = |p: &AddressPrefix| {
+        if let AddressPrefix::Tag(x) = p {
+            out.insert(x.clone());
+        }
+    };
+    for n in &t.network_security_groups {
+        n.rules
+            .iter()
+            .flat_map(|r| &r.destination)
+            .for_each(&mut add);
+    }
+    for rt in &t.route_tables {
+        rt.routes.iter().for_each(|r| add(&r.address_prefix));
+    }
+    let collections = t
+        .firewalls
+        .iter()
+        .flat_map(|f| f.network_rule_collections.iter())
+        .chain(t.firewall_policies.iter().flat_map(|p| {
+            p.rule_collection_groups
+                .iter()
+                .flat_map(|g| g.network_rule_collections.iter())
+        }));
+    for c in collections {
+        c.rules
+            .iter()
+            .flat_map(|r| &r.destination_addresses)
+            .for_each(&mut add);
+    }
+    for w in &t.workspaces {
+        for r in &w.managed_network.outbound_rules {
+            if let moat_model::ml::OutboundDestination::ServiceTag(d) = &r.destination {
+                out.insert(d.service_tag.clone());
+            }
+        }
+    }
+    out.into_iter()
+        .filter(|x| {
+            !["virtualnetwork", "azureloadbalancer", "internet"]
+                .contains(&x.to_ascii_lowercase().as_str())
+        })
+        .collect()
+}
+
+/// The endpoints a workspace's computes use: the workspace (and its hub), its storage (blob
+/// and file), key vault and container registry, and the registries it uses or shares to.
+fn endpoints_of(t: &moat_model::Topology, workspace: &str) -> Vec<Address> {
+    let mut out = Vec::new();
+    let mut names = vec![workspace.to_string()];
+    if let Some(h) = t
+        .workspaces
+        .iter()
+        .find(|w| w.name == workspace)
+        .and_then(|w| w.hub.clone())
+    {
+        names.push(h);
+    }
+    for w in t.workspaces.iter().filter(|w| names.contains(&w.name)) {
+        out.push(Address::resource(Kind::Workspace, &w.name));
+        if let Some(s) = &w.storage_account {
+            out.push(Address::resource(Kind::Storage, s).with_sub("blob"));
+            out.push(Address::resource(Kind::Storage, s).with_sub("file"));
+        }
+        if let Some(k) = &w.key_vault {
+            out.push(Address::resource(Kind::Keyvault, k));
+        }
+        if let Some(a) = &w.container_registry {
+            out.push(Address::resource(Kind::Acr, a));
+        }
+        let registries = w
+            .uses_registries
+            .iter()
+            .chain(w.shares_to.iter().map(|s| &s.registry));
+        for r in registries {
+            let a = Address::resource(Kind::Registry, r);
+            out.extend([a.clone(), a.clone().with_sub("storage"), a.with_sub("acr")]);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether an address is a place in the deployment (not a client, a tag or the internet).
+fn inside(a: &str) -> bool {
+    !a.starts_with("client/") && !a.starts_with("tag:") && a != "internet"
+}
+
+/// A trace on the deployment and its may-exist `variants` (unknown where they differ).
+fn trace(e: &Engine, variants: &[Variant], q: &Query) -> Result<Trace, String> {
+    moat_engine::presence::trace(e, variants, q)
+}
+
+/// Every pair of the deployment behind `e` (with its may-exist `variants`) and its verdict.
+pub fn reachability(e: &Engine, variants: &[Variant]) -> Reachability {
+    let t = e.t;
+    let mut r = Reachability::default();
+    // Every endpoint of the deployment's resources, and whatever a private endpoint serves.
+    let res = |k: Kind, n: &str| Address::resource(k, n);
+    let mut targets: Vec<Address> = t.private_endpoints.iter().map(served).collect();
+    for w in &t.workspaces {
+        targets.push(res(Kind::Workspace, &w.name));
+    }
+    for r in &t.registries {
+        targets.push(res(Kind::Registry, &r.name));
+        targets.push(res(Kind::Registry, &r.name).with_sub("storage"));
+        targets.push(res(Kind::Registry, &r.name).with_sub("acr"));
+    }
+    for s in &t.storage_accounts {
+        targets.push(res(Kind::Storage, &s.name).with_sub("blob"));
+        targets.push(res(Kind::Storage, &s.name).with_sub("file"));
+    }
+    for k in &t.key_vaults {
+        targets.push(res(Kind::Keyvault, &k.name));
+    }
+    for a in &t.container_registries {
+        targets.push(res(Kind::Acr, &a.name));
+    }
+    targets.sort();
+    targets.dedup();
+    let tags = destination_tags(t);
+    let subnets = sweep::compute_subnets(e);
+    // Computes and AKS clusters go to what their workspace uses (a large estate has many of
+    // them; its other endpoints they reach through the subnet sweep); VMs and clients, few,
+    // to every endpoint.
+    let named: Vec<(Address, Vec<Address>, bool)> = t
+        .computes
+        .iter()
+        .map(|c| {
+            let to = endpoints_of(t, &c.workspace);
+            (
+                Address::resource(Kind::Compute, &c.name),
+                to,
+                c.subnet.is_none(),
+            )
+        })
+        .chain(t.aks_clusters.iter().map(|a| {
+            let to = endpoints_of(t, &a.workspace);
+            (Address::resource(Kind::Aks, &a.name), to, false)
+        }))
+        .chain(
+            t.virtual_machines
+                .iter()
+                .map(|v| (Address::resource(Kind::Vm, &v.name), targets.clone(), false)),
+        )
+        .chain(t.clients.iter().map(|c| {
+            (
+                Address::resource(Kind::Client, &c.name),
+                targets.clone(),
+                false,
+            )
+        }))
+        .collect();
+    for (from, _, _) in &named {
+        r.elements.insert(from.to_string());
+    }
+    for a in &targets {
+        r.elements.insert(a.to_string());
+    }
+    for s in &subnets {
+        r.elements.insert(format!("subnet/{s}"));
+    }
+    for pe in &t.private_endpoints {
+        r.elements.insert(format!("private-endpoint/{}", pe.name));
+    }
+    // Named sources, traced by name: DNS decides where the flow goes.
+    for (from, to, unplaced) in &named {
+        let mut to = to.clone();
+        if inside(&from.to_string()) {
+            to.push(Address::Internet);
+        }
+        // A compute outside any subnet is in a managed network the sweep does not cover.
+        if *unplaced {
+            to.extend(tags.iter().map(|x| Address::Tag(x.clone())));
+        }
+        for to in to {
+            let query = q(from.clone(), to.clone());
+            r.traces += 1;
+            let Ok(tr) = trace(e, variants, &query) else {
+                continue;
+            };
+            r.pairs.insert(
+                (from.to_string(), to.to_string()),
+                Reach {
+                    verdict: tr.verdict,
+                    query,
+                    trace: Some(tr),
+                },
+            );
+        }
+    }
+    // Subnets, swept: private endpoints by address, service tags.
+    let by_ip: BTreeMap<std::net::IpAddr, &str> = t
+        .private_endpoints
+        .iter()
+        .filter_map(|pe| pe.ip_address.map(|ip| (ip, pe.name.as_str())))
+        .collect();
+    let m = sweep::sweep(e, &subnets, &tags, |s, to, v| {
+        let Some((vnet, subnet)) = s.split_once('/') else {
+            return;
+        };
+        let key = match to {
+            Address::Ip(ip) => match by_ip.get(ip) {
+                Some(pe) => format!("private-endpoint/{pe}"),
+                None => return,
+            },
+            other => other.to_string(),
+        };
+        let from = Address::Subnet {
+            vnet: vnet.into(),
+            subnet: subnet.into(),
+        };
+        r.pairs.insert(
+            (from.to_string(), key),
+            Reach {
+                verdict: v,
+                query: q(from, to.clone()),
+                trace: None,
+            },
+        );
+    });
+    r.traces += m.traces;
+    // A verdict some variant does not share is unknown: the deployment does not decide it.
+    for v in variants {
+        let ve = e.variant(&v.topology);
+        let vm = sweep::sweep(&ve, &subnets, &tags, |s, to, verdict| {
+            let key = match to {
+                Address::Ip(ip) => match by_ip.get(ip) {
+                    Some(pe) => format!("private-endpoint/{pe}"),
+                    None => return,
+                },
+                other => other.to_string(),
+            };
+            if let Some(x) = r.pairs.get_mut(&(format!("subnet/{s}"), key))
+                && x.trace.is_none()
+                && x.verdict != verdict
+            {
+                x.verdict = Verdict::Unknown;
+            }
+        });
+        r.traces += vm.traces;
+    }
+    r
+}
+
+/// The question to ask a deployment about a pair the other side has and this one lacks,
+/// when both its ends exist here; `None` when one does not.
+fn query_for(e: &Engine, r: &Reachability, pair: &Pair, other: &Query) -> Option<Query> {
+    let exists = |a: &str| a.starts_with("tag:") || a == "internet" || r.elements.contains(a);
+    if !exists(&pair.0) || !exists(&pair.1) {
+        return None;
+    }
+    // A private endpoint is reached at its address on this side.
+    let to = match pair.1.strip_prefix("private-endpoint/") {
+        Some(name) => Address::Ip(
+            e.t.private_endpoints
+                .iter()
+                .find(|p| p.name == name)?
+                .ip_address?,
+        ),
+        None => other.to.clone(),
+    };
+    Some(Query {
+        to,
+        ..other.clone()
+    })
+}
+
+/// A pair one side must trace: the pair and the question the other side asked.
+pub type Request = (Pair, Query);
+
+/// What each side must still trace before the two can be compared: `(BASE's, HEAD's)`. A
+/// pair whose verdicts differ needs a trace on both sides (the sweep gives verdicts only);
+/// a pair one side lacks is asked there too, in case both its ends exist there.
+pub fn requests(base: &Reachability, head: &Reachability) -> (Vec<Request>, Vec<Request>) {
+    let (mut rb, mut rh) = (Vec::new(), Vec::new());
+    let keys: BTreeSet<&Pair> = base.pairs.keys().chain(head.pairs.keys()).collect();
+    for k in keys {
+        let (b, h) = (base.pairs.get(k), head.pairs.get(k));
+        if let (Some(b), Some(h)) = (b, h)
+            && b.verdict == h.verdict
+        {
+            continue;
+        }
+        let Some(q) = b.or(h).map(|x| x.query.clone()) else {
+            continue;
+        };
+        if b.is_none_or(|b| b.trace.is_none()) {
+            rb.push((k.clone(), q.clone()));
+        }
+        if h.is_none_or(|h| h.trace.is_none()) {
+            rh.push((k.clone(), q));
+        }
+    }
+    (rb, rh)
+}
+
+/// Traces the pairs `requests` name on this side: a pair it has is traced with its own
+/// question; a pair it lacks, when both its ends exist here, with the other side's.
+pub fn fill(e: &Engine, variants: &[Variant], r: &mut Reachability, requests: &[Request]) {
+    for (pair, other) in requests {
+        let query = match r.pairs.get(pair) {
+            Some(x) => x.query.clone(),
+            None => match query_for(e, r, pair, other) {
+                Some(q) => q,
+                None => continue,
+            },
+        };
+        r.traces += 1;
+        let Ok(tr) = trace(e, variants, &query) else {
+            continue;
+        };
+        r.pairs.insert(
+            pair.clone(),
+            Reach {
+                verdict: tr.verdict,
+                query,
+                trace: Some(tr),
+            },
+        );
+    }
+}
+
+/// How a pair's verdict changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Change {
+    /// Denied (or absent) before, allowed now.
+    Opened,
+    /// Allowed before, denied (or absent) now.
+    Closed,
+    /// Now unknown, or unknown before and allowed now: it may be open now and was not
+    /// surely open before.
+    MayHaveOpened,
+    /// Now unknown after being allowed, or unknown before and denied now.
+    MayHaveClosed,
+}
+
+/// The kind of change from `before` to `after` (`None`: the pair does not exist on that
+/// side); `None` when nothing that matters changed.
+pub fn classify(before: Option<Verdict>, after: Option<Verdict>) -> Option<Change> {
+    use Verdict::*;
+    match (before, after) {
+        (Some(b), Some(a)) if a == b => None,
+        (Some(Denied) | None, Some(Allowed)) => Some(Change::Opened),
+        (Some(Allowed), Some(Denied) | None) => Some(Change::Closed),
+        (Some(Denied) | None, Some(Unknown)) | (Some(Unknown), Some(Allowed)) => {
+            Some(Change::MayHaveOpened)
+        }
+        (Some(Allowed), Some(Unknown)) | (Some(Unknown), Some(Denied) | None) => {
+            Some(Change::MayHaveClosed)
+        }
+        _ => None,
+    }
+}
+
+/// One pair whose verdict changed, with the trace on each side and the hop that differs.
+#[derive(Clone, Debug, Serialize)]
+pub struct FlowChange {
+    pub from: String,
+    pub to: String,
+    pub change: Change,
+    /// `None` where the pair does not exist (an element added or removed).
+    pub before: Option<Verdict>,
+    pub after: Option<Verdict>,
+    /// The first hop at which the traces part: the element of the change responsible.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_before: Option<Trace>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_after: Option<Trace>,
+}
+
+/// The hop at which two traces of the same pair first differ (by step, element, decision
+/// and code), as it was and as it is; one of them is absent when a trace ends there.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cause {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<Hop>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<Hop>,
+}
+
+/// The first hop at which `a` and `b` differ.
+pub fn cause(a: &Trace, b: &Trace) -> Option<Cause> {
+    let same = |x: &Hop, y: &Hop| {
+        x.step == y.step && x.element == y.element && x.decision == y.decision && x.code == y.code
+    };
+    let n = a.hops.len().max(b.hops.len());
+    (0..n).find_map(|i| {
+        let (x, y) = (a.hops.get(i), b.hops.get(i));
+        match (x, y) {
+            (Some(x), Some(y)) if same(x, y) => None,
+            (None, None) => None,
+            _ => Some(Cause {
+                before: x.cloned(),
+                after: y.cloned(),
+            }),
+        }
+    })
+}
+
+/// The pairs whose verdict changed, in the order of their addresses.
+pub fn compare(base: &Reachability, head: &Reachability) -> Vec<FlowChange> {
+    let keys: BTreeSet<&Pair> = base.pairs.keys().chain(head.pairs.keys()).collect();
+    let mut out = Vec::new();
+    for k in keys {
+        let (b, h) = (base.pairs.get(k), head.pairs.get(k));
+        let Some(change) = classify(b.map(|x| x.verdict), h.map(|x| x.verdict)) else {
+            continue;
+        };
+        let (tb, th) = (
+            b.and_then(|x| x.trace.clone()),
+            h.and_then(|x| x.trace.clone()),
+        );
+        out.push(FlowChange {
+            from: k.0.clone(),
+            to: k.1.clone(),
+            change,
+            before: b.map(|x| x.verdict),
+            after: h.map(|x| x.verdict),
+            cause: match (&tb, &th) {
+                (Some(x), Some(y)) => cause(x, y),
+                _ => None,
+            },
+            trace_before: tb,
+            trace_after: th,
+        });
+    }
+    out
+}
+
+impl FlowChange {
+    /// Whether this opens a flow from the deployment to the internet or to storage outside it
+    /// (a Storage service tag).
+    pub fn opens_outward(&self) -> bool {
+        self.change == Change::Opened
+            && inside(&self.from)
+            && (self.to == "internet" || self.to.starts_with("tag:Storage"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Verdict::*;
+
+    #[test]
+    fn unknown_stays_unknown() {
+        // A decision is unknown unless every possible value gives the same answer: a flow that
+        // was denied and is now unknown may be open, it is not known to be.
+        assert_eq!(
+            classify(Some(Denied), Some(Unknown)),
+            Some(Change::MayHaveOpened)
+        );
+        assert_eq!(
+            classify(Some(Unknown), Some(Allowed)),
+            Some(Change::MayHaveOpened)
+        );
+        assert_eq!(
+            classify(Some(Allowed), Some(Unknown)),
+            Some(Change::MayHaveClosed)
+        );
+        assert_eq!(
+            classify(Some(Unknown), Some(Denied)),
+            Some(Change::MayHaveClosed)
+        );
+        assert_eq!(classify(Some(Unknown), Some(Unknown)), None);
+        assert_eq!(classify(Some(Denied), Some(Allowed)), Some(Change::Opened));
+        assert_eq!(classify(Some(Allowed), Some(Denied)), Some(Change::Closed));
+        // A new element's flows: open if allowed, nothing to say if denied.
+        assert_eq!(classify(None, Some(Allowed)), Some(Change::Opened));
+        assert_eq!(classify(None, Some(Denied)), None);
+        assert_eq!(classify(Some(Allowed), None), Some(Change::Closed));
+    }
+}

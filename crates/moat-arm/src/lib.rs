@@ -640,6 +640,7 @@ fn import(
                     format!("its condition is unknown: {r}")
                 },
                 at: at.clone(),
+                sets: Vec::new(),
             });
         }
         if inst.deployment {

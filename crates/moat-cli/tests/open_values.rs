@@ -271,3 +271,44 @@ fn terraform_data_source_of_unknown_name_as_outbound_rule_target() {
         assert!(!open.is_empty(), "{data}: the rule's destination is open");
     }
 }
+
+/// Terraform's `count`: "creates that many instances of the resource"; with `count` unknown,
+/// the subnet–route table association may be zero instances or one. facts "UDR for outbound
+/// via firewall | Route `0.0.0.0/0`, next hop = firewall private IP": with the association,
+/// the cluster's traffic to an arbitrary host goes through the hub firewall, which refuses
+/// it; without it, the subnet keeps Azure's system route to the internet. The association was
+/// applied as if present (a definite "denied"); the verdict is unknown and names it.
+#[test]
+fn terraform_route_table_association_with_an_unknown_count_may_or_may_not_hold() {
+    let t = load_edited(
+        "hub-spoke-firewall",
+        "terraform",
+        "main.tf",
+        |s| {
+            replace(
+                s,
+                "resource \"azurerm_subnet_route_table_association\" \"training\" {\n",
+                "variable \"force_tunnel\" {}\nresource \"azurerm_subnet_route_table_association\" \"training\" {\n  count = var.force_tunnel ? 1 : 0\n",
+            )
+        },
+        Default::default(),
+    );
+    let m = &t.may_exist[0];
+    assert_eq!(
+        m.resource,
+        "azurerm_subnet_route_table_association.training"
+    );
+    assert_eq!(
+        (m.sets[0].element.as_str(), m.sets[0].field.as_str()),
+        ("subnet/spoke-vnet/training", "route_table")
+    );
+    let tr = trace(&t, "compute/cpu-cluster", "fqdn:example.com");
+    assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
+    assert!(
+        tr.missing.iter().any(|m| m
+            .starts_with("whether `azurerm_subnet_route_table_association.training` is deployed")
+            && m.ends_with("without it the flow is allowed")),
+        "{:?}",
+        tr.missing
+    );
+}

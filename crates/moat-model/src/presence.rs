@@ -39,6 +39,47 @@ pub struct MayExist {
     )]
     #[schemars(skip)]
     pub at: Provenance,
+    /// Fields of other elements the resource sets (a Terraform subnet–NSG association sets
+    /// the subnet's NSG): without the resource they are not set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<FieldSet>,
+}
+
+/// A field of an element that a may-exist resource sets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSet {
+    /// The element, as an address (`subnet/vnet/training`).
+    pub element: String,
+    /// The field: `network_security_group`, `route_table` or `nat_gateway` of a subnet.
+    pub field: String,
+}
+
+/// Clears, in `t`, the fields `sets` name (they are not set without the resource that sets
+/// them).
+fn unset(t: &mut Topology, sets: &[FieldSet]) {
+    for f in sets {
+        let Some(key) = f.element.strip_prefix("subnet/") else {
+            continue;
+        };
+        let Some((vnet, subnet)) = key.split_once('/') else {
+            continue;
+        };
+        let found = t
+            .virtual_networks
+            .iter_mut()
+            .filter(|v| v.name == vnet)
+            .flat_map(|v| v.subnets.iter_mut())
+            .find(|s| s.name == subnet);
+        if let Some(s) = found {
+            match f.field.as_str() {
+                "network_security_group" => s.network_security_group = None,
+                "route_table" => s.route_table = None,
+                "nat_gateway" => s.nat_gateway = None,
+                _ => {}
+            }
+        }
+    }
 }
 
 /// The deployment without some of its may-exist resources, or with one value the input
@@ -154,7 +195,10 @@ fn absence_variants(t: &Topology) -> Vec<Variant> {
     sets.into_iter()
         .map(|set| {
             let ats: Vec<&Provenance> = set.iter().map(|m| &m.at).collect();
-            let (topology, dependents) = without(t, &ats);
+            let (mut topology, dependents) = without(t, &ats);
+            for m in &set {
+                unset(&mut topology, &m.sets);
+            }
             let reason = set
                 .iter()
                 .all(|m| m.reason == set[0].reason)

@@ -27,7 +27,7 @@ use crate::eval::{Record, Unexpanded};
 use crate::ids::{self, Ref};
 use crate::value::{Loc, ResObj, Unk, Value};
 use ipnet::IpNet;
-use moat_model::presence::MayExist;
+use moat_model::presence::{FieldSet, MayExist};
 use moat_model::{Diagnostic, Level, Location, Provenance, Topology, Unknown, Unmodelled};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
@@ -65,6 +65,9 @@ pub struct Mapper<'a> {
     pub errors: Vec<Diagnostic>,
     pub external: HashSet<String>,
     pub soft: HashSet<String>,
+    /// What association resources set, by address (`subnet/vnet/a`, `network_security_group`):
+    /// an association that may or may not exist may or may not set it.
+    pub sets: HashMap<String, FieldSet>,
     /// Lower-cased ids of declared managed resources (and inline subnets) -> record index.
     declared: HashMap<String, usize>,
     /// The same ids as written, for ids with unknown parts to be matched against, each with
@@ -130,6 +133,7 @@ pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Ma
                     resource: u.addr.clone(),
                     reason: format!("its {} is unknown: {}", u.field, u.reason),
                     at: at(&r.obj),
+                    sets: m.sets.get(&r.addr).cloned().into_iter().collect(),
                 });
             }
             continue;
@@ -218,6 +222,7 @@ impl<'a> Mapper<'a> {
             errors: Vec::new(),
             external: HashSet::new(),
             soft: HashSet::new(),
+            sets: HashMap::new(),
             declared,
             declared_ids,
             addrs,

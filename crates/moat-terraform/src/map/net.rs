@@ -391,6 +391,18 @@ impl Mapper<'_> {
             return false;
         };
         let sres = format!("subnet/{subnet}");
+        let field = match rtype {
+            "azurerm_subnet_network_security_group_association" => "network_security_group",
+            "azurerm_subnet_route_table_association" => "route_table",
+            _ => "nat_gateway",
+        };
+        self.sets.insert(
+            o.addr.clone(),
+            moat_model::presence::FieldSet {
+                element: sres.clone(),
+                field: field.into(),
+            },
+        );
         match rtype {
             "azurerm_subnet_network_security_group_association" => {
                 let n = self.link_name(

@@ -159,3 +159,32 @@ fn an_unknown_setting_makes_the_finding_undecided_in_json() {
         .expect("SEC001 on ws-unset");
     assert_eq!(decided["certainty"], "definite");
 }
+
+/// facts §1.1: the legacy flag and `public_network_access` "override each other (last write
+/// wins)". `show` never presents a workspace whose two switches disagree as settled: it shows
+/// the worst case and says it is not decided.
+#[test]
+fn show_says_when_public_access_is_not_decided() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_moat"))
+        .arg("show")
+        .arg(data("legacy-arm"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    let inbound = |ws: &str| {
+        let mut lines = text
+            .lines()
+            .skip_while(|l| !l.starts_with(&format!("Workspace {ws} ")));
+        lines
+            .find(|l| l.trim_start().starts_with("inbound"))
+            .unwrap_or_else(|| panic!("{ws}: {text}"))
+            .to_string()
+    };
+    let both = inbound("ws-both");
+    assert!(
+        both.contains("Enabled from all networks (not decided: "),
+        "{both}"
+    );
+    assert!(inbound("ws-legacy").ends_with("public network access Disabled"));
+    assert!(!inbound("ws-unset").contains("not decided"));
+}

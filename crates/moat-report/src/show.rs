@@ -115,6 +115,12 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
             }
             _ => "Enabled from all networks".to_string(),
         };
+        // A setting the input leaves open is shown as the worst case, and says so.
+        let public_access =
+            match t.is_unknown(&format!("workspace/{}", w.name), "public_network_access") {
+                Some(u) => format!("{public_access} (not decided: {})", u.reason),
+                None => public_access,
+            };
         let private_endpoints = endpoints_to(t, |a| is_resource(a, Kind::Workspace, &w.name, None));
         let computes: Vec<_> = t
             .computes

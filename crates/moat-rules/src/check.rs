@@ -46,7 +46,11 @@ pub fn run_variants(
         let e = cx.e.variant(&v.topology);
         let vcx = Context::new(&e);
         let found = run(&vcx, sel);
-        let keys: std::collections::HashSet<_> = found.iter().map(key).collect();
+        let mut by_key: std::collections::HashMap<_, Vec<&Finding>> =
+            std::collections::HashMap::new();
+        for x in &found {
+            by_key.entry(key(x)).or_default().push(x);
+        }
         let present: std::collections::HashSet<String> =
             addresses(&v.topology).into_iter().collect();
         let question = v.question();
@@ -55,15 +59,15 @@ pub fn run_variants(
             // deployed; the finding is decided for it.
             let subject = f.resource.split(':').next().unwrap_or(&f.resource);
             let subject_gone = is_address_like(subject) && !present.contains(subject);
-            if !keys.contains(&key(f)) && !subject_gone {
+            if !by_key.contains_key(&key(f)) && !subject_gone {
                 f.needs.push(format!(
                     "{question}: the finding holds only if {}",
                     v.holds_if(true)
                 ));
             } else if decided(f)
-                && found
-                    .iter()
-                    .any(|x| key(x) == key(f) && (!decided(x) || x.severity != f.severity))
+                && by_key
+                    .get(&key(f))
+                    .is_some_and(|xs| xs.iter().any(|x| !decided(x) || x.severity != f.severity))
             {
                 // The variant gives it too, but not as established: it is not decided.
                 f.needs.push(format!(
@@ -118,121 +122,71 @@ pub fn run(cx: &Context, sel: &Selection) -> Vec<Finding> {
     }
     // Operation findings only for causes no other finding reports: check never says less
     // than ops, and says each cause once.
-    let mut kept: Vec<Finding> = Vec::new();
-    for f in operations {
-        let Some(t) = &f.trace else { continue };
-        if !out
-            .iter()
-            .chain(&kept)
-            .any(|x| crate::rules::ops::ops001::covers(x, t))
-        {
-            kept.push(f);
+    let kept: Vec<Finding> = {
+        let mut covered = crate::rules::ops::ops001::Covered::default();
+        out.iter().for_each(|x| covered.add(x));
+        let mut kept = Vec::new();
+        for f in &operations {
+            let Some(t) = &f.trace else { continue };
+            if !covered.covers(t) {
+                covered.add(f);
+                kept.push(f.clone());
+            }
         }
-    }
+        kept
+    };
     out.extend(kept);
     suppress(cx.t, &mut out);
     out.sort_by(|a, b| (b.severity, a.code, &a.resource).cmp(&(a.severity, b.code, &b.resource)));
     out
 }
 
-/// The tags of the resource a finding names (`workspace/ws`, `subnet/vnet/training`).
-pub fn tags_of<'t>(t: &'t Topology, resource: &str) -> Option<&'t BTreeMap<String, String>> {
+/// Every resource a finding can name with its tags: its address kind (`workspace`, `vnet`, ...),
+/// its name, and its tags.
+fn tagged(t: &Topology) -> Vec<(&'static str, &str, &BTreeMap<String, String>)> {
+    let mut v: Vec<(&'static str, &str, &BTreeMap<String, String>)> = Vec::new();
+    macro_rules! add {
+        ($kind:literal, $list:expr) => {
+            v.extend($list.iter().map(|x| ($kind, x.name.as_str(), &x.tags)))
+        };
+    }
+    add!("workspace", t.workspaces);
+    add!("registry", t.registries);
+    add!("storage", t.storage_accounts);
+    add!("keyvault", t.key_vaults);
+    add!("acr", t.container_registries);
+    add!("compute", t.computes);
+    add!("aks", t.aks_clusters);
+    add!("online-endpoint", t.online_endpoints);
+    add!("client", t.clients);
+    add!("vm", t.virtual_machines);
+    add!("private-endpoint", t.private_endpoints);
+    add!("vnet", t.virtual_networks);
+    add!("nsg", t.network_security_groups);
+    add!("route-table", t.route_tables);
+    add!("firewall", t.firewalls);
+    add!("dns-zone", t.private_dns_zones);
+    add!("ampls", t.monitor_private_link_scopes);
+    v
+}
+
+/// The kind and name whose tags apply to a finding's resource: a subnet carries its VNet's.
+fn tag_owner(resource: &str) -> Option<(&str, &str)> {
     let (kind, rest) = resource.split_once('/')?;
     let name = rest.split(':').next().unwrap_or(rest);
-    let find = |v: Option<&'t BTreeMap<String, String>>| v;
     match kind {
-        "workspace" => find(
-            t.workspaces
-                .iter()
-                .find(|x| x.name == name)
-                .map(|x| &x.tags),
-        ),
-        "registry" => find(
-            t.registries
-                .iter()
-                .find(|x| x.name == name)
-                .map(|x| &x.tags),
-        ),
-        "storage" => find(
-            t.storage_accounts
-                .iter()
-                .find(|x| x.name == name)
-                .map(|x| &x.tags),
-        ),
-        "keyvault" => find(
-            t.key_vaults
-                .iter()
-                .find(|x| x.name == name)
-                .map(|x| &x.tags),
-        ),
-        "acr" => find(
-            t.container_registries
-                .iter()
-                .find(|x| x.name == name)
-                .map(|x| &x.tags),
-        ),
-        "compute" => find(t.computes.iter().find(|x| x.name == name).map(|x| &x.tags)),
-        "aks" => find(
-            t.aks_clusters
-                .iter()
-                .find(|x| x.name == name)
-                .map(|x| &x.tags),
-        ),
-        "online-endpoint" => find(
-            t.online_endpoints
-                .iter()
-                .find(|x| x.name == name)
-                .map(|x| &x.tags),
-        ),
-        "client" => find(t.clients.iter().find(|x| x.name == name).map(|x| &x.tags)),
-        "vm" => find(
-            t.virtual_machines
-                .iter()
-                .find(|x| x.name == name)
-                .map(|x| &x.tags),
-        ),
-        "private-endpoint" => find(
-            t.private_endpoints
-                .iter()
-                .find(|x| x.name == name)
-                .map(|x| &x.tags),
-        ),
-        "vnet" | "subnet" => {
-            let vnet = name.split('/').next().unwrap_or(name);
-            find(
-                t.virtual_networks
-                    .iter()
-                    .find(|x| x.name == vnet)
-                    .map(|x| &x.tags),
-            )
-        }
-        "nsg" => find(
-            t.network_security_groups
-                .iter()
-                .find(|x| x.name == name)
-                .map(|x| &x.tags),
-        ),
-        "route-table" => find(
-            t.route_tables
-                .iter()
-                .find(|x| x.name == name)
-                .map(|x| &x.tags),
-        ),
-        "firewall" => find(t.firewalls.iter().find(|x| x.name == name).map(|x| &x.tags)),
-        "dns-zone" => find(
-            t.private_dns_zones
-                .iter()
-                .find(|x| x.name == name)
-                .map(|x| &x.tags),
-        ),
-        "ampls" => find(
-            t.monitor_private_link_scopes
-                .iter()
-                .find(|x| x.name == name)
-                .map(|x| &x.tags),
-        ),
-        _ => None,
+        "vnet" | "subnet" => Some(("vnet", name.split('/').next().unwrap_or(name))),
+        _ => Some((kind, name)),
     }
+}
+
+/// The tags of the resource a finding names (`workspace/ws`, `subnet/vnet/training`).
+pub fn tags_of<'t>(t: &'t Topology, resource: &str) -> Option<&'t BTreeMap<String, String>> {
+    let owner = tag_owner(resource)?;
+    tagged(t)
+        .into_iter()
+        .find(|&(k, n, _)| (k, n) == owner)
+        .map(|(_, _, tags)| tags)
 }
 
 /// The addresses of the resources a flow can start or end at (`compute/cpu-cluster`,
@@ -340,6 +294,11 @@ pub fn codes_in_tag(key: &str, value: &str) -> Vec<String> {
 pub fn unknown_suppressions(t: &Topology) -> Vec<moat_model::Diagnostic> {
     let known: Vec<&str> = all().iter().map(|r| r.doc().code).collect();
     let mut out = Vec::new();
+    // Building the whole model as a JSON value is costly on large estates; its text says
+    // cheaply whether any tag could name a code at all.
+    if !serde_json::to_string(t).is_ok_and(|s| s.contains("moat:ignore")) {
+        return out;
+    }
     let Ok(v) = serde_json::to_value(t) else {
         return out;
     };
@@ -405,8 +364,20 @@ fn non_empty(r: &str) -> String {
 }
 
 fn suppress(t: &Topology, findings: &mut [Finding]) {
+    // Only resources whose tags ignore something matter; index those once.
+    let ignoring: std::collections::HashMap<(&str, &str), &BTreeMap<String, String>> = tagged(t)
+        .into_iter()
+        .filter(|(_, _, tags)| tags.keys().any(|k| k.trim().starts_with("moat:ignore")))
+        .map(|(k, n, tags)| ((k, n), tags))
+        .collect();
+    if ignoring.is_empty() {
+        return;
+    }
     for f in findings.iter_mut() {
-        if let Some(reason) = tags_of(t, &f.resource).and_then(|tags| ignore_reason(tags, f.code)) {
+        let reason = tag_owner(&f.resource)
+            .and_then(|o| ignoring.get(&o))
+            .and_then(|tags| ignore_reason(tags, f.code));
+        if let Some(reason) = reason {
             f.suppressed = Some(reason);
         }
     }

@@ -36,12 +36,12 @@ impl Rule for Ops001 {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for op in OPERATIONS {
             for (r, f) in failing_flows(cx, op.id) {
-                let at =
-                    cx.t.workspaces
-                        .iter()
-                        .find(|w| format!("workspace/{}", w.name) == r.subject)
-                        .map(|w| w.at.clone())
-                        .unwrap_or_default();
+                let at = r
+                    .subject
+                    .strip_prefix("workspace/")
+                    .and_then(|n| cx.e.ix.workspaces.get(n))
+                    .map(|&i| cx.t.workspaces[i].at.clone())
+                    .unwrap_or_default();
                 let what = format!("{} ({}: {})", f.trace.to, r.op, f.purpose);
                 out.push(flow_finding(&DOC, r.subject.clone(), what, f, &at));
             }
@@ -53,18 +53,40 @@ impl Rule for Ops001 {
 /// at the same element for the same reason (one finding per cause).
 pub fn covers(f: &Finding, flow: &moat_engine::Trace) -> bool {
     let Some(t) = &f.trace else { return false };
-    let same_flow = t.from == flow.from
-        && t.to == flow.to
-        && t.protocol == flow.protocol
-        && t.port == flow.port;
-    let same_cause = match (&t.blocked_by, &flow.blocked_by) {
-        (Some(a), Some(b)) => {
-            t.verdict == flow.verdict
-                && a.element == b.element
-                && a.code == b.code
-                && a.detail == b.detail
+    flow_key(t) == flow_key(flow) || cause_key(t).is_some_and(|c| Some(c) == cause_key(flow))
+}
+
+/// What makes two traces the same flow: source, destination, protocol and port.
+pub fn flow_key(t: &moat_engine::Trace) -> (&str, &str, &str, u16) {
+    (&t.from, &t.to, &t.protocol, t.port)
+}
+
+/// What makes two traces stop for the same cause: the verdict and the hop that decided it.
+pub fn cause_key(t: &moat_engine::Trace) -> Option<(moat_engine::Verdict, &str, &str, &str)> {
+    let b = t.blocked_by.as_ref()?;
+    Some((t.verdict, &b.element, b.code, &b.detail))
+}
+
+/// The flows and causes a set of findings already reports, for asking [`covers`] of many
+/// traces at once without rescanning the findings for each.
+#[derive(Default)]
+pub struct Covered<'f> {
+    flows: std::collections::HashSet<(&'f str, &'f str, &'f str, u16)>,
+    causes: std::collections::HashSet<(moat_engine::Verdict, &'f str, &'f str, &'f str)>,
+}
+
+impl<'f> Covered<'f> {
+    /// Records what `f` reports.
+    pub fn add(&mut self, f: &'f Finding) {
+        if let Some(t) = &f.trace {
+            self.flows.insert(flow_key(t));
+            self.causes.extend(cause_key(t));
         }
-        _ => false,
-    };
-    same_flow || same_cause
+    }
+
+    /// Whether a recorded finding [`covers`] `flow`.
+    pub fn covers(&self, flow: &moat_engine::Trace) -> bool {
+        self.flows.contains(&flow_key(flow))
+            || cause_key(flow).is_some_and(|c| self.causes.contains(&c))
+    }
 }

@@ -644,3 +644,55 @@ fn public_access_disabled_closes_the_public_registry() {
     assert_eq!(f["cause"]["after"]["code"], "RF_PUBLIC_DISABLED");
     assert!(codes(&v, "new").contains(&"REG007 registry/contosoreg".to_string()));
 }
+
+#[test]
+fn terraform_value_left_open_may_open_a_flow_but_does_not() {
+    // The project's rule for what the input leaves open: "A value the input does not determine
+    // (a parameter without value, an attribute known only after apply) stays unknown until a
+    // decision reads it, and the decision is unknown unless every value it may take gives the
+    // same answer." A firewall rule to a destination given by a variable without value may
+    // allow the internet or not: the spokes' internet flows *may have opened*; none opened,
+    // and they do not fail the run. Two Terraform directories, BASE the bundled one.
+    let dir = scratch("tf").join("head");
+    copy_dir(&root().join("examples/hub-spoke-firewall/terraform"), &dir);
+    let main = dir.join("main.tf");
+    let text = std::fs::read_to_string(&main).unwrap();
+    let rule = "    { name = \"monitor\", protocols = [\"TCP\"], destinations = [\"AzureMonitor\"], ports = [\"443\"] },\n";
+    assert_eq!(text.matches(rule).count(), 1);
+    let text = text.replacen(
+        rule,
+        &format!("{rule}    {{ name = \"extra\", protocols = [\"TCP\"], destinations = [var.extra_destination], ports = [\"443\"] }},\n"),
+        1,
+    ) + "\nvariable \"extra_destination\" {\n  type = string\n}\n";
+    std::fs::write(&main, text).unwrap();
+    let o = moat(&[
+        "diff",
+        "examples/hub-spoke-firewall/terraform",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v = json(&o);
+    assert!(flows(&v, "opened").is_empty(), "{}", v["flows"]);
+    let may = flows(&v, "may-have-opened");
+    assert!(
+        may.contains(&"compute/cpu-cluster -> internet".to_string()),
+        "{may:?}"
+    );
+    let f = flow(&v, "compute/cpu-cluster", "internet");
+    assert_eq!(
+        (f["before"].as_str(), f["after"].as_str()),
+        (Some("denied"), Some("unknown"))
+    );
+    let missing = f["trace_after"]["missing"].to_string();
+    assert!(missing.contains("extra_destination"), "{missing}");
+    // Only flows that surely open fail the run: with no new finding selected, exit 0.
+    let o = moat(&[
+        "diff",
+        "examples/hub-spoke-firewall/terraform",
+        dir.to_str().unwrap(),
+        "--select",
+        "WS005",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}

@@ -116,11 +116,16 @@ fn bad_input(
         }
         CheckFormat::Json => {
             let summary = moat_rules::check::summary(&[]);
-            moat_report::check::render_json(&[], &summary, diagnostics)
+            moat_report::check::render_json(&[], &Default::default(), &summary, diagnostics)
         }
-        CheckFormat::Sarif => {
-            moat_report::sarif::render_sarif(&[], &selected_docs(sel), &input, diagnostics, false)
-        }
+        CheckFormat::Sarif => moat_report::sarif::render_sarif(
+            &[],
+            &Default::default(),
+            &selected_docs(sel),
+            &input,
+            diagnostics,
+            false,
+        ),
     };
     // The text of the errors goes to the terminal as well: a CI log shows why.
     crate::report_load_error(diagnostics, sources, &args.input.path, ctx);
@@ -239,22 +244,43 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
             .filter(|f| f.suppressed.is_none() && moat_report::check::certainty(f).0 == "undecided")
             .count()
     );
+    // Each change in the language of the file that declares its resource.
+    let fixes = if args.statistics {
+        moat_report::fixes::FixCode::default()
+    } else {
+        moat_report::fixes::FixCode::of(
+            &findings,
+            &moat_report::fixes::Input {
+                format: loaded.format,
+                sources: &loaded.sources,
+                topology: &loaded.topology,
+            },
+        )
+    };
     let report = match args.format {
         CheckFormat::Text => {
             if !ctx.quiet {
                 crate::print_warnings(&loaded, ctx);
             }
-            text(&args, &findings, &summary, loaded.warnings.len(), ctx)
+            text(
+                &args,
+                &findings,
+                &fixes,
+                &summary,
+                loaded.warnings.len(),
+                ctx,
+            )
         }
         CheckFormat::Json if args.statistics => {
             serde_json::to_string_pretty(&statistics(&findings)).unwrap_or_default() + "\n"
         }
         CheckFormat::Json => {
-            moat_report::check::render_json(&findings, &summary, &loaded.warnings) + "\n"
+            moat_report::check::render_json(&findings, &fixes, &summary, &loaded.warnings) + "\n"
         }
         CheckFormat::Sarif => {
             moat_report::sarif::render_sarif(
                 &findings,
+                &fixes,
                 &selected_docs(&sel),
                 &args.input.path.display().to_string(),
                 &loaded.warnings,
@@ -290,6 +316,7 @@ pub(crate) fn suppress(suppressions: &[crate::config::Suppression], findings: &m
 fn text(
     args: &CheckArgs,
     findings: &[Finding],
+    fixes: &moat_report::fixes::FixCode,
     summary: &serde_json::Value,
     input_warnings: usize,
     ctx: &Ctx,
@@ -303,12 +330,12 @@ fn text(
             .filter(|f| f.severity == Severity::Error && f.suppressed.is_none())
             .cloned()
             .collect();
-        moat_report::check::render_text(&errors, style, args.traces)
+        moat_report::check::render_text(&errors, fixes, style, args.traces)
     } else {
         // Undecided findings are listed under what they wait for, not each as a warning.
         let (shown, undecided) = moat_report::needs::split(findings);
         let shown: Vec<Finding> = shown.into_iter().cloned().collect();
-        moat_report::check::render_text(&shown, style, args.traces)
+        moat_report::check::render_text(&shown, fixes, style, args.traces)
             + &moat_report::needs::render_text(&undecided, style)
     };
     if !ctx.quiet {

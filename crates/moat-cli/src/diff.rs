@@ -311,6 +311,7 @@ fn failed(args: &DiffArgs, sides: Vec<(Option<Failure>, &String)>, ctx: &Ctx) ->
         DiffFormat::Json => crate::render::diagnostics_json(&all),
         DiffFormat::Sarif => moat_report::sarif::render_sarif(
             &[],
+            &Default::default(),
             &[],
             &args.input.path.display().to_string(),
             &all,

@@ -1,5 +1,6 @@
 //! Findings of `moat check` as text, JSON and SARIF 2.1.0, and rule documentation.
 
+use crate::fixes::FixCode;
 use crate::style::Style;
 use moat_model::Diagnostic;
 use moat_rules::{Finding, RuleDoc, Severity};
@@ -29,8 +30,14 @@ fn wrapped(o: &mut String, lead: &str, text: &str, indent: usize) {
     }
 }
 
-/// Findings for a terminal, each with its location, fix and (for path rules) trace.
-pub fn render_text(findings: &[Finding], style: Style, show_traces: bool) -> String {
+/// Findings for a terminal, each with its location, fix (in words, then as code in the input's
+/// language) and (for path rules) trace.
+pub fn render_text(
+    findings: &[Finding],
+    fixes: &FixCode,
+    style: Style,
+    show_traces: bool,
+) -> String {
     let mut o = String::new();
     for f in findings {
         let loc = f.at.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
@@ -58,6 +65,12 @@ pub fn render_text(findings: &[Finding], style: Style, show_traces: bool) -> Str
             &format!("{} {}", style.bold("fix:"), f.fix),
             7,
         );
+        for s in fixes.get(f) {
+            let _ = writeln!(o, "  {}", style.dim(&format!("as {}:", s.input)));
+            for line in s.text.lines() {
+                let _ = writeln!(o, "    {line}");
+            }
+        }
         if show_traces && let Some(t) = &f.trace {
             for line in crate::trace::render_text(t, style).lines() {
                 let _ = writeln!(o, "    {line}");
@@ -119,7 +132,14 @@ pub fn summary_line(summary: &Value, input_warnings: usize, style: Style) -> Str
 
 /// `{"findings": [...], "summary": {...}, "diagnostics": [...]}`: the diagnostics are the
 /// input's (load errors when nothing could be checked, warnings otherwise).
-pub fn render_json(findings: &[Finding], summary: &Value, diagnostics: &[Diagnostic]) -> String {
+/// Each finding's fix as code is `"fix_code"`: one snippet per change, with the edit of the
+/// input file where its text is known.
+pub fn render_json(
+    findings: &[Finding],
+    fixes: &FixCode,
+    summary: &Value,
+    diagnostics: &[Diagnostic],
+) -> String {
     let findings: Vec<Value> = findings
         .iter()
         .map(|f| {
@@ -128,6 +148,10 @@ pub fn render_json(findings: &[Finding], summary: &Value, diagnostics: &[Diagnos
             v["certainty"] = json!(certainty);
             if !needs.is_empty() {
                 v["needs"] = json!(needs);
+            }
+            let code = fixes.get(f);
+            if !code.is_empty() {
+                v["fix_code"] = json!(code);
             }
             v
         })

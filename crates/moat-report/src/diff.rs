@@ -104,7 +104,7 @@ fn flow_text(o: &mut String, f: &FlowChange, style: Style) {
 }
 
 fn finding_line(f: &Finding, style: Style) -> String {
-    crate::check::render_text(std::slice::from_ref(f), style, false)
+    crate::check::render_text(std::slice::from_ref(f), &Default::default(), style, false)
 }
 
 fn op_text(o: &mut String, c: &OpChange, style: Style) {
@@ -253,5 +253,12 @@ pub fn render_sarif(
     input: &str,
     diagnostics: &[Diagnostic],
 ) -> String {
-    crate::sarif::render_sarif(&d.findings.new, rules, input, diagnostics, true)
+    crate::sarif::render_sarif(
+        &d.findings.new,
+        &Default::default(),
+        rules,
+        input,
+        diagnostics,
+        true,
+    )
 }

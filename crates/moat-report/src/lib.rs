@@ -5,6 +5,7 @@
 //!
 //! - [`check`]: findings as text and JSON, and rule documentation;
 //! - [`sarif`]: findings and the input's diagnostics as SARIF 2.1.0;
+//! - [`fixes`]: the changes rules propose, as code in the input's language;
 //! - [`needs`]: findings undecided for lack of input, one line per missing input;
 //! - [`show`]: the inventory of a deployment and each workspace's isolation posture;
 //! - [`graph`]: the topology as a DOT or Mermaid diagram (VNets as clusters, private endpoints
@@ -16,6 +17,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod fixes;
 pub mod graph;
 pub mod needs;
 pub mod ops;

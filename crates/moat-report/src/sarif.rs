@@ -1,6 +1,7 @@
 //! Findings of `moat check` as SARIF 2.1.0, for code scanning.
 
 use crate::check::{certainty, level, rule_markdown};
+use crate::fixes::{Edit, FixCode};
 use moat_model::{Diagnostic, Level};
 use moat_rules::{Finding, RuleDoc, Severity};
 use serde_json::{Value, json};
@@ -39,6 +40,7 @@ fn notifications(diagnostics: &[Diagnostic]) -> Vec<Value> {
 /// executed successfully, so a code-scanning upload shows why there are no results.
 pub fn render_sarif(
     findings: &[Finding],
+    fixes: &FixCode,
     rules: &[&RuleDoc],
     input: &str,
     diagnostics: &[Diagnostic],
@@ -90,6 +92,19 @@ pub fn render_sarif(
             if let Some(i) = rule_index(f.code) {
                 r["ruleIndex"] = json!(i);
             }
+            let code = fixes.get(f);
+            if !code.is_empty() {
+                // Every snippet in the properties; those that edit a file as SARIF fixes.
+                r["properties"]["fixCode"] = json!(code);
+                let edits: Vec<Value> = code
+                    .iter()
+                    .filter(|s| !s.edits.is_empty())
+                    .map(|s| sarif_fix(&f.fix, &s.edits))
+                    .collect();
+                if !edits.is_empty() {
+                    r["fixes"] = json!(edits);
+                }
+            }
             if let Some(t) = &f.trace {
                 r["properties"]["trace"] = serde_json::to_value(t).unwrap_or(Value::Null);
             }
@@ -122,4 +137,34 @@ pub fn render_sarif(
         }]
     });
     serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+/// A SARIF fix: the edits as replacements of their file (an empty deleted region inserts).
+fn sarif_fix(description: &str, edits: &[Edit]) -> Value {
+    let mut files: Vec<(&str, Vec<Value>)> = Vec::new();
+    for e in edits {
+        let r = json!({
+            "deletedRegion": {
+                "startLine": e.start_line,
+                "startColumn": e.start_column,
+                "endLine": e.end_line,
+                "endColumn": e.end_column
+            },
+            "insertedContent": { "text": e.text }
+        });
+        match files.iter_mut().find(|(f, _)| *f == e.file) {
+            Some((_, rs)) => rs.push(r),
+            None => files.push((&e.file, vec![r])),
+        }
+    }
+    json!({
+        "description": { "text": description },
+        "artifactChanges": files
+            .into_iter()
+            .map(|(f, rs)| json!({
+                "artifactLocation": { "uri": f.replace('\\', "/") },
+                "replacements": rs
+            }))
+            .collect::<Vec<_>>()
+    })
 }

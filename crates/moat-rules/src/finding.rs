@@ -58,6 +58,10 @@ pub struct Finding {
     /// finding: the reason given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
+    /// The changes that remove the finding, as data (the report renders them in the input's
+    /// language).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<crate::change::Change>,
     /// Where the suppression is written, when it is not in the input (`moat.toml:12:1`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed_by: Option<String>,
@@ -86,6 +90,7 @@ impl Finding {
             },
             needs: Vec::new(),
             suppressed: None,
+            changes: Vec::new(),
             suppressed_by: None,
         }
     }
@@ -93,6 +98,12 @@ impl Finding {
     /// The same finding, undecided when the value it read is unknown.
     pub fn needing(mut self, unknown: Option<String>) -> Finding {
         self.needs.extend(unknown);
+        self
+    }
+
+    /// The same finding with a change that removes it.
+    pub fn with_change(mut self, c: crate::change::Change) -> Finding {
+        self.changes.push(c);
         self
     }
 

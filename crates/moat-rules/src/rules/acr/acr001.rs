@@ -1,5 +1,6 @@
 //! ACR001 acr-not-premium.
 
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_model::enums::{AcrSku, PublicNetworkAccess};
@@ -62,9 +63,10 @@ impl Rule for Acr001 {
             if how.is_empty() {
                 continue;
             }
+            let r = format!("acr/{}", a.name);
             out.push(Finding::new(
                 &DOC,
-                format!("acr/{}", a.name),
+                &r,
                 format!(
                     "container registry {} is {} but is reached through {}: only Premium supports private endpoints and network rules",
                     a.name,
@@ -73,7 +75,8 @@ impl Rule for Acr001 {
                 ),
                 DOC.fix,
                 &a.at,
-            ));
+            )
+.with_change(Change::set(&r, Setting::SkuPremium)));
         }
         // The container registry Azure manages for a registry, reached privately.
         for r in &t.registries {

@@ -1,5 +1,6 @@
 //! ACR007 acr-trusted-services-off.
 
+use crate::change::{Change, Setting};
 use crate::rules::util_infra::endpoint_vnets;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::Kind;
@@ -52,9 +53,10 @@ impl Rule for Acr007 {
             if why.is_empty() {
                 continue;
             }
+            let r = format!("acr/{}", a.name);
             out.push(Finding::new(
                 &DOC,
-                format!("acr/{}", a.name),
+                &r,
                 format!(
                     "container registry {} is behind the VNet ({}) but does not allow trusted Azure services",
                     a.name,
@@ -62,7 +64,8 @@ impl Rule for Acr007 {
                 ),
                 DOC.fix,
                 &a.at,
-            ));
+            )
+.with_change(Change::set(&r, Setting::TrustedServicesAllowed)));
         }
     }
 }

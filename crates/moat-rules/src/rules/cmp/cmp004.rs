@@ -1,5 +1,6 @@
 //! CMP004 public-ip-compute.
 
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -42,9 +43,10 @@ impl Rule for Cmp004 {
                 // Without a VNet there is no private alternative to a public IP.
                 (None, false) => continue,
             };
+            let r = format!("compute/{}", c.name);
             out.push(Finding::new(
                 &DOC,
-                format!("compute/{}", c.name),
+                &r,
                 format!(
                     "{} {} in {place} has a node public IP: Azure management traffic comes in from the internet",
                     match c.compute_type {
@@ -55,7 +57,8 @@ impl Rule for Cmp004 {
                 ),
                 DOC.fix,
                 &c.at,
-            ));
+            )
+.with_change(Change::set(&r, Setting::NodePublicIpDisabled)));
         }
     }
 }

@@ -1,5 +1,6 @@
 //! KV002 keyvault-service-endpoint-without-bypass.
 
+use crate::change::{Change, Setting};
 use crate::rules::util_core::keyvault;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::{Bypass, DefaultAction, PublicNetworkAccess};
@@ -48,16 +49,18 @@ impl Rule for Kv002 {
             {
                 continue;
             }
+            let r = format!("keyvault/{}", k.name);
             out.push(Finding::new(
                 &DOC,
-                format!("keyvault/{}", k.name),
+                &r,
                 format!(
                     "key vault {} of workspace {} is limited to selected networks and does not allow trusted Microsoft services",
                     k.name, w.name
                 ),
                 DOC.fix,
                 &k.at,
-            ));
+            )
+.with_change(Change::set(&r, Setting::TrustedServicesAllowed)));
         }
     }
 }

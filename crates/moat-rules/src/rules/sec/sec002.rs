@@ -2,6 +2,7 @@
 
 use super::sec001::{allow_listed, has_endpoint};
 use super::{needs, undecided};
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -48,7 +49,8 @@ impl Rule for Sec002 {
                 ),
                 DOC.fix,
                 &w.at,
-            ).needing(needs(cx, &r, "public_network_access")));
+            )
+.with_change(Change::set(&r, Setting::PublicNetworkAccessDisabled)).needing(needs(cx, &r, "public_network_access")));
         }
     }
 }

@@ -1,6 +1,7 @@
 //! SEC004 registry-public.
 
 use super::{needs, undecided};
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -49,6 +50,7 @@ impl Rule for Sec004 {
                     DOC.fix,
                     &g.at,
                 )
+                .with_change(Change::set(&r, Setting::PublicNetworkAccessDisabled))
                 .needing(needs(cx, &r, "public_network_access")),
             );
         }

@@ -1,6 +1,7 @@
 //! SEC005 storage-open-to-all-networks.
 
 use super::{needs, storage_open, undecided};
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -44,6 +45,7 @@ impl Rule for Sec005 {
                     DOC.fix,
                     &s.at,
                 )
+                .with_change(Change::set(&r, Setting::PublicNetworkAccessDisabled))
                 .needing(needs(cx, &r, "public_network_access")),
             );
         }

@@ -1,6 +1,7 @@
 //! SEC006 key-vault-open-to-all-networks.
 
 use super::{needs, rule_set_open, undecided};
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -48,6 +49,7 @@ impl Rule for Sec006 {
                     DOC.fix,
                     &k.at,
                 )
+                .with_change(Change::set(&r, Setting::PublicNetworkAccessDisabled))
                 .needing(needs(cx, &r, "public_network_access")),
             );
         }

@@ -1,6 +1,7 @@
 //! SEC007 container-registry-open-to-all-networks.
 
 use super::{needs, rule_set_open, undecided};
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::{AcrSku, PublicNetworkAccess};
 
@@ -53,6 +54,15 @@ impl Rule for Sec007 {
                     DOC.fix,
                     &a.at,
                 )
+                .with_change(Change::Set {
+                    resource: r.clone(),
+                    settings: if a.sku == AcrSku::Premium {
+                        vec![Setting::PublicNetworkAccessDisabled]
+                    } else {
+                        // Below Premium, public network access cannot be Disabled.
+                        vec![Setting::SkuPremium, Setting::PublicNetworkAccessDisabled]
+                    },
+                })
                 .needing(needs(cx, &r, "public_network_access")),
             );
         }

@@ -1,6 +1,7 @@
 //! SEC008 container-registry-admin-user.
 
 use super::{needs, undecided};
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -48,6 +49,7 @@ impl Rule for Sec008 {
                     DOC.fix,
                     &a.at,
                 )
+                .with_change(Change::set(&r, Setting::AdminUserDisabled))
                 .needing(needs(cx, &r, "admin_user_enabled")),
             );
         }

@@ -1,6 +1,7 @@
 //! SEC009 container-registry-anonymous-pull.
 
 use super::{needs, undecided};
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::AcrSku;
 
@@ -48,7 +49,8 @@ impl Rule for Sec009 {
                 ),
                 DOC.fix,
                 &a.at,
-            ).needing(needs(cx, &r, "anonymous_pull_enabled")));
+            )
+.with_change(Change::set(&r, Setting::AnonymousPullDisabled)).needing(needs(cx, &r, "anonymous_pull_enabled")));
         }
     }
 }

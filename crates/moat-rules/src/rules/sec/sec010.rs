@@ -1,6 +1,7 @@
 //! SEC010 compute-local-auth.
 
 use super::{compute_exposed, exposure_needs, needs, undecided};
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -51,6 +52,7 @@ impl Rule for Sec010 {
                     DOC.fix,
                     &c.at,
                 )
+                .with_change(Change::set(&r, Setting::LocalAuthDisabled))
                 .needing(needs(cx, &r, "disable_local_auth"))
                 .needing(exposure_needs(cx, &r)),
             );

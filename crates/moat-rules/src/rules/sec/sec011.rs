@@ -1,6 +1,7 @@
 //! SEC011 cluster-min-nodes.
 
 use super::{needs, undecided};
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::ComputeType;
 
@@ -50,6 +51,7 @@ impl Rule for Sec011 {
                     DOC.fix,
                     &c.at,
                 )
+                .with_change(Change::set(&r, Setting::MinNodesZero))
                 .needing(needs(cx, &r, "min_nodes")),
             );
         }

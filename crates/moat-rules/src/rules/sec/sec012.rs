@@ -1,6 +1,7 @@
 //! SEC012 instance-idle-shutdown.
 
 use super::{compute_exposed, exposure_needs, needs, undecided};
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::ComputeType;
 
@@ -49,6 +50,7 @@ impl Rule for Sec012 {
                     DOC.fix,
                     &c.at,
                 )
+                .with_change(Change::set(&r, Setting::IdleShutdown30Minutes))
                 .needing(needs(cx, &r, "idle_time_before_shutdown"))
                 .needing(exposure_needs(cx, &r)),
             );

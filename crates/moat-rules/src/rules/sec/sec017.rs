@@ -1,6 +1,7 @@
 //! SEC017 storage-shared-key-open.
 
 use super::{needs, storage_open, undecided};
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -46,7 +47,8 @@ impl Rule for Sec017 {
                 ),
                 DOC.fix,
                 &s.at,
-            ).needing(needs(cx, &r, "allow_shared_key_access")));
+            )
+.with_change(Change::set(&r, Setting::SharedKeyAccessDisabled)).needing(needs(cx, &r, "allow_shared_key_access")));
         }
     }
 }

@@ -1,0 +1,406 @@
+//! Fixes as code, read back: each snippet's edit applied to the input and `moat check` run
+//! again — the finding it fixes is gone, and the input still reads — in Terraform, ARM and the
+//! native format; the native snippet also works as a side file (`--with`).
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The rules whose findings carry a change.
+const CODES: &[&str] = &[
+    "ACR001", "ACR007", "CMP004", "KV002", "SEC002", "SEC004", "SEC005", "SEC006", "SEC007",
+    "SEC008", "SEC009", "SEC010", "SEC011", "SEC012", "SEC017",
+];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn moat_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("moat runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("moat-fixes-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    dir
+}
+
+fn check(dir: &Path, input: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["check", input, "--format", "json", "--exit-zero"];
+    args.extend_from_slice(extra);
+    let o = moat_in(dir, &args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn findings(v: &Value) -> &Vec<Value> {
+    v["findings"].as_array().unwrap()
+}
+
+fn key(f: &Value) -> (String, String) {
+    (
+        f["code"].as_str().unwrap().to_string(),
+        f["resource"].as_str().unwrap().to_string(),
+    )
+}
+
+/// A replacement in a file (offset, length, text) and the finding it fixes.
+type Replacement = (usize, usize, String, (String, String));
+
+/// Applies the edits of every finding (of one rule: two of its findings never edit the same
+/// text).
+fn apply_edits(dir: &Path, v: &Value) -> Vec<(String, String)> {
+    let mut by_file: BTreeMap<String, Vec<Replacement>> = BTreeMap::new();
+    for f in findings(v) {
+        let snippets = f["fix_code"].as_array().into_iter().flatten();
+        for e in snippets.flat_map(|s| s["edits"].as_array().into_iter().flatten()) {
+            by_file
+                .entry(e["file"].as_str().unwrap().to_string())
+                .or_default()
+                .push((
+                    e["offset"].as_u64().unwrap() as usize,
+                    e["len"].as_u64().unwrap() as usize,
+                    e["text"].as_str().unwrap().to_string(),
+                    key(f),
+                ));
+        }
+    }
+    let mut applied = Vec::new();
+    for (file, mut edits) in by_file {
+        let path = dir.join(&file);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+        let mut floor = usize::MAX;
+        for (offset, len, new, k) in edits {
+            assert!(offset + len <= floor, "{file}: edits overlap at {offset}");
+            text.replace_range(offset..offset + len, &new);
+            floor = offset;
+            applied.push(k);
+        }
+        std::fs::write(&path, text).unwrap();
+    }
+    applied
+}
+
+/// For each rule on a fresh copy of the input: its findings' edits applied, `moat check` run
+/// again, every finding edited is gone and the input still reads. Returns the codes whose
+/// findings had an edit.
+fn read_back(copy: impl Fn(&Path), input: &str, codes: &[&str]) -> BTreeSet<String> {
+    let mut fixed = BTreeSet::new();
+    for code in codes {
+        let dir = scratch(&format!("{}-{code}", input.replace(['.', '/'], "")));
+        copy(&dir);
+        let before = check(&dir, input, &["--select", code]);
+        let applied = apply_edits(&dir, &before);
+        if applied.is_empty() {
+            continue;
+        }
+        let after = check(&dir, input, &["--select", code]);
+        let left: BTreeSet<(String, String)> = findings(&after).iter().map(key).collect();
+        for k in applied {
+            assert!(
+                !left.contains(&k),
+                "{input}: the edit for {k:?} does not remove it:\n{after:#}"
+            );
+            fixed.insert(k.0);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    fixed
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+}
+
+#[test]
+fn terraform_edits_remove_their_findings() {
+    let from = root().join("crates/moat-cli/tests/data/posture/rules-terraform");
+    let fixed = read_back(|d| copy_dir(&from, d), ".", CODES);
+    let expected: BTreeSet<String> = [
+        "CMP004", "SEC002", "SEC005", "SEC006", "SEC007", "SEC008", "SEC009", "SEC010", "SEC011",
+        "SEC017",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(fixed, expected);
+}
+
+#[test]
+fn arm_edits_remove_their_findings() {
+    let from = root().join("crates/moat-cli/tests/data/posture/rules-arm");
+    let fixed = read_back(|d| copy_dir(&from, d), ".", CODES);
+    let expected: BTreeSet<String> = [
+        "CMP004", "SEC002", "SEC004", "SEC005", "SEC006", "SEC007", "SEC008", "SEC009", "SEC010",
+        "SEC011", "SEC012", "SEC017",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(fixed, expected);
+}
+
+/// Every finding with a change, in block and flow style.
+const NATIVE: &str = "# Findings with a change, in block and flow style.
+name: fixes
+region: eastus
+
+workspaces:
+  - name: ws
+    public_network_access: Enabled
+    storage_account: st
+    key_vault: kv
+    container_registry: acr
+
+registries:
+  - name: reg
+
+computes:
+  - name: cluster
+    workspace: ws
+    type: AmlCompute
+    min_nodes: 1
+    max_nodes: 2
+    subnet: vnet/training
+  - { name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training }
+
+storage_accounts:
+  - name: st
+
+key_vaults:
+  - name: kv
+    network_acls: { default_action: Deny, bypass: None }
+
+container_registries:
+  - { name: acr, sku: Basic, admin_user_enabled: true, network_rule_set: { bypass: None } }
+  - name: acrpull
+    sku: Standard
+    anonymous_pull_enabled: true
+
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - name: training
+        address_prefixes: [10.0.1.0/24]
+      - name: pe
+        address_prefixes: [10.0.2.0/24]
+
+private_endpoints:
+  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }
+  - { name: acr-pe, subnet: vnet/pe, target: acr/acr, group_id: registry }
+";
+
+const NATIVE_CODES: &[&str] = &[
+    "ACR001", "ACR007", "CMP004", "KV002", "SEC002", "SEC004", "SEC005", "SEC007", "SEC008",
+    "SEC009", "SEC010", "SEC011", "SEC012", "SEC017",
+];
+
+#[test]
+fn native_edits_remove_their_findings() {
+    let write = |d: &Path| std::fs::write(d.join("topology.yaml"), NATIVE).unwrap();
+    let fixed = read_back(write, "topology.yaml", CODES);
+    let expected: BTreeSet<String> = NATIVE_CODES.iter().map(|s| s.to_string()).collect();
+    assert_eq!(fixed, expected);
+}
+
+/// The native snippet is a side file: each merged with `--with` completes its resource by name.
+#[test]
+fn native_snippets_are_side_files() {
+    let dir = scratch("native-with");
+    std::fs::write(dir.join("topology.yaml"), NATIVE).unwrap();
+    let select = CODES.join(",");
+    let before = check(&dir, "topology.yaml", &["--select", &select]);
+    let mut args: Vec<String> = Vec::new();
+    let mut with_code = BTreeSet::new();
+    for (i, f) in findings(&before).iter().enumerate() {
+        for s in f["fix_code"].as_array().into_iter().flatten() {
+            assert_eq!(s["input"], "native");
+            let file = format!("fix-{i}.yaml");
+            std::fs::write(dir.join(&file), s["text"].as_str().unwrap()).unwrap();
+            args.push("--with".into());
+            args.push(file);
+            with_code.insert(key(f));
+        }
+    }
+    let codes: BTreeSet<&str> = with_code.iter().map(|k| k.0.as_str()).collect();
+    assert_eq!(codes, NATIVE_CODES.iter().copied().collect());
+    let mut extra: Vec<&str> = args.iter().map(String::as_str).collect();
+    extra.extend(["--select", &select]);
+    let after = check(&dir, "topology.yaml", &extra);
+    let left: BTreeSet<(String, String)> = findings(&after).iter().map(key).collect();
+    for k in &with_code {
+        assert!(!left.contains(k), "{k:?} is still reported:\n{after:#}");
+    }
+}
+
+/// In text, the fix in words, then the change in the input's language.
+#[test]
+fn text_shows_the_change_in_the_input_language() {
+    let o = moat_in(
+        &root(),
+        &[
+            "check",
+            "crates/moat-cli/tests/data/posture/rules-terraform",
+            "--select",
+            "SEC011",
+            "-q",
+            "--severity",
+            "info",
+        ],
+    );
+    // -q prints errors only: SEC011 is info.
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "");
+    let o = moat_in(
+        &root(),
+        &[
+            "check",
+            "crates/moat-cli/tests/data/posture/rules-terraform",
+            "--select",
+            "SEC011",
+        ],
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        text,
+        "crates/moat-cli/tests/data/posture/rules-terraform/main.tf:350:1: info[SEC011]
+    compute/cpu-sec011-fail: compute cluster cpu-sec011-fail keeps 1 node(s) running when idle
+  fix: Set the cluster's minimum node count to 0.
+  as terraform:
+    resource \"azurerm_machine_learning_compute_cluster\" \"sec011_fail\" {
+      scale_settings {
+        min_node_count = 0
+      }
+    }
+0 errors, 0 warnings, 1 info; 28 warnings in the input
+"
+    );
+    let o = moat_in(
+        &root(),
+        &[
+            "check",
+            "crates/moat-cli/tests/data/posture/rules-arm",
+            "--select",
+            "SEC008",
+        ],
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains(
+            "  as arm:
+    {
+      \"type\": \"Microsoft.ContainerRegistry/registries\",
+      \"name\": \"acrsec008fail\",
+      \"properties\": {
+        \"adminUserEnabled\": false
+      }
+    }
+"
+        ),
+        "{text}"
+    );
+}
+
+/// SARIF: the edit as a fix with its replacement, every snippet in the result's properties,
+/// and a document valid against the schema.
+#[test]
+fn sarif_carries_fixes_with_their_replacements() {
+    let o = moat_in(
+        &root(),
+        &[
+            "check",
+            "crates/moat-cli/tests/data/posture/rules-terraform",
+            "--select",
+            "SEC005",
+            "--format",
+            "sarif",
+        ],
+    );
+    let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let schema_path = root().join("../shared/data/sarif-schema-2.1.0.json");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let r = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["properties"]["resource"] == "storage/stsec005fail")
+        .unwrap();
+    let change = &r["fixes"][0]["artifactChanges"][0];
+    assert_eq!(
+        change["artifactLocation"]["uri"],
+        "crates/moat-cli/tests/data/posture/rules-terraform/main.tf"
+    );
+    // Inserted after the block's opening brace on line 198.
+    assert_eq!(
+        change["replacements"][0],
+        serde_json::json!({
+            "deletedRegion": { "startLine": 198, "startColumn": 51, "endLine": 198, "endColumn": 51 },
+            "insertedContent": { "text": "\n  public_network_access_enabled = false" }
+        })
+    );
+    assert_eq!(r["properties"]["fixCode"][0]["input"], "terraform");
+}
+
+/// What was read from Azure is changed with `az`, in the resource group of its id.
+#[test]
+fn a_live_export_gets_az_commands() {
+    let dir = scratch("live");
+    std::fs::write(
+        dir.join("estate.json"),
+        r#"{"count": 2, "data": [
+  {"id": "/subscriptions/0000/resourceGroups/rg-ml/providers/Microsoft.Storage/storageAccounts/stdata", "name": "stdata", "type": "microsoft.storage/storageaccounts", "location": "eastus", "properties": {"publicNetworkAccess": "Enabled", "networkAcls": {"defaultAction": "Allow"}}},
+  {"id": "/subscriptions/0000/resourceGroups/rg-ml/providers/Microsoft.ContainerRegistry/registries/acrml", "name": "acrml", "type": "microsoft.containerregistry/registries", "location": "eastus", "sku": {"name": "Premium"}, "properties": {"adminUserEnabled": true, "publicNetworkAccess": "Disabled"}}
+], "skip_token": null, "total_records": 2}"#,
+    )
+    .unwrap();
+    let v = check(&dir, "estate.json", &["--select", "SEC005,SEC008"]);
+    let code: Vec<(&str, &str)> = findings(&v)
+        .iter()
+        .map(|f| {
+            (
+                f["fix_code"][0]["input"].as_str().unwrap(),
+                f["fix_code"][0]["text"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        code,
+        [
+            (
+                "az",
+                "az storage account update --name stdata --resource-group rg-ml --public-network-access Disabled\n"
+            ),
+            (
+                "az",
+                "az acr update --name acrml --resource-group rg-ml --admin-enabled false\n"
+            ),
+        ]
+    );
+}

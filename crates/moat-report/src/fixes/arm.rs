@@ -1,0 +1,104 @@
+//! Fixes in ARM templates: the properties of the resource, and their edit of the template.
+
+use super::{Kind, Snippet, Target, V, edit};
+use moat_rules::change::Setting;
+
+/// The JSON path of a setting in the resource object, and its value.
+fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
+    use Kind::*;
+    use Setting::*;
+    Some(match (kind, s) {
+        (Workspace | Registry | Storage | KeyVault | Acr, PublicNetworkAccessDisabled) => (
+            vec!["properties", "publicNetworkAccess"],
+            V::Str("Disabled"),
+        ),
+        (Acr, AdminUserDisabled) => (vec!["properties", "adminUserEnabled"], V::Bool(false)),
+        (Acr, AnonymousPullDisabled) => {
+            (vec!["properties", "anonymousPullEnabled"], V::Bool(false))
+        }
+        (Acr, SkuPremium) => (vec!["sku", "name"], V::Str("Premium")),
+        (Acr, TrustedServicesAllowed) => (
+            vec!["properties", "networkRuleBypassOptions"],
+            V::Str("AzureServices"),
+        ),
+        (KeyVault, TrustedServicesAllowed) => (
+            vec!["properties", "networkAcls", "bypass"],
+            V::Str("AzureServices"),
+        ),
+        (Compute { .. }, LocalAuthDisabled) => {
+            (vec!["properties", "disableLocalAuth"], V::Bool(true))
+        }
+        (Compute { instance: false }, MinNodesZero) => (
+            vec!["properties", "properties", "scaleSettings", "minNodeCount"],
+            V::Int(0),
+        ),
+        (Compute { instance: true }, IdleShutdown30Minutes) => (
+            vec!["properties", "properties", "idleTimeBeforeShutdown"],
+            V::Str("PT30M"),
+        ),
+        (Compute { .. }, NodePublicIpDisabled) => (
+            vec!["properties", "properties", "enableNodePublicIp"],
+            V::Bool(false),
+        ),
+        (Storage, SharedKeyAccessDisabled) => {
+            (vec!["properties", "allowSharedKeyAccess"], V::Bool(false))
+        }
+        _ => return None,
+    })
+}
+
+/// The properties as a fragment of the resource (its type and name as the template writes
+/// them), and their edit of the template.
+pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
+    let spelled: Vec<(Vec<&str>, String)> = settings
+        .iter()
+        .map(|s| spell(t.kind, *s).map(|(p, v)| (p, v.json())))
+        .collect::<Option<_>>()?;
+    let node = t
+        .tree
+        .map(|r| r.pointer(&t.at.pointer))
+        .filter(|(_, found)| *found);
+    let field = |k: &str| {
+        node.and_then(|(n, _)| n.get(k))
+            .and_then(|v| v.text())
+            .map(str::to_string)
+    };
+    // The fragment: type and name to find the resource, then the settings, nested.
+    let mut fragment = serde_json::Map::new();
+    if let Some(ty) = field("type") {
+        fragment.insert("type".into(), ty.into());
+    }
+    fragment.insert(
+        "name".into(),
+        field("name").unwrap_or_else(|| t.name.to_string()).into(),
+    );
+    for (path, v) in &spelled {
+        let mut slot = &mut fragment;
+        for (i, k) in path.iter().enumerate() {
+            if i + 1 == path.len() {
+                slot.insert(
+                    (*k).into(),
+                    serde_json::from_str(v).unwrap_or(serde_json::Value::Null),
+                );
+            } else {
+                slot = slot
+                    .entry(k.to_string())
+                    .or_insert_with(|| serde_json::json!({}))
+                    .as_object_mut()?;
+            }
+        }
+    }
+    let text = serde_json::to_string_pretty(&serde_json::Value::Object(fragment)).ok()? + "\n";
+    let edit = match (t.src, t.tree) {
+        (Some(src), Some(root)) => {
+            edit::tree_edit(src, root, &t.at.pointer, &spelled, edit::Syntax::Json)
+        }
+        _ => None,
+    };
+    Some(Snippet {
+        input: "arm",
+        language: "json",
+        text,
+        edits: edit.unwrap_or_default(),
+    })
+}

@@ -1,0 +1,72 @@
+//! Fixes as `az` commands, for a deployment read from Azure (a live export, Azure ML CLI YAML):
+//! there, a setting is changed by a command, not in a file.
+
+use super::{Kind, Snippet, Target};
+use moat_rules::change::Setting;
+
+/// The command that applies a setting, if one does.
+fn command(t: &Target, s: Setting) -> Option<String> {
+    use Kind::*;
+    use Setting::*;
+    let n = t.name;
+    let rg = format!(
+        "--resource-group {}",
+        resource_group(t).unwrap_or("<resource-group>")
+    );
+    Some(match (t.kind, s) {
+        (Workspace, PublicNetworkAccessDisabled) => {
+            format!("az ml workspace update --name {n} {rg} --public-network-access Disabled")
+        }
+        (Storage, PublicNetworkAccessDisabled) => {
+            format!("az storage account update --name {n} {rg} --public-network-access Disabled")
+        }
+        (Storage, SharedKeyAccessDisabled) => {
+            format!("az storage account update --name {n} {rg} --allow-shared-key-access false")
+        }
+        (KeyVault, PublicNetworkAccessDisabled) => {
+            format!("az keyvault update --name {n} {rg} --public-network-access Disabled")
+        }
+        (KeyVault, TrustedServicesAllowed) => {
+            format!("az keyvault update --name {n} {rg} --bypass AzureServices")
+        }
+        (Acr, PublicNetworkAccessDisabled) => {
+            format!("az acr update --name {n} {rg} --public-network-enabled false")
+        }
+        (Acr, AdminUserDisabled) => format!("az acr update --name {n} {rg} --admin-enabled false"),
+        (Acr, AnonymousPullDisabled) => {
+            format!("az acr update --name {n} {rg} --anonymous-pull-enabled false")
+        }
+        (Acr, SkuPremium) => format!("az acr update --name {n} {rg} --sku Premium"),
+        (Acr, TrustedServicesAllowed) => {
+            format!("az acr update --name {n} {rg} --allow-trusted-services true")
+        }
+        (Compute { instance: false }, MinNodesZero) => format!(
+            "az ml compute update --name {n} --workspace-name {} {rg} --min-instances 0",
+            t.workspace?
+        ),
+        _ => return None,
+    })
+}
+
+/// The resource group in the resource's id, for a resource read from Azure.
+fn resource_group<'a>(t: &Target<'a>) -> Option<&'a str> {
+    let (node, found) = t.tree?.pointer(&t.at.pointer);
+    let id = node.get("id").filter(|_| found)?.text()?;
+    let mut parts = id.split('/');
+    parts.find(|p| p.eq_ignore_ascii_case("resourceGroups"))?;
+    parts.next().filter(|g| !g.is_empty())
+}
+
+/// The commands, one a line.
+pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
+    let lines: Vec<String> = settings
+        .iter()
+        .map(|s| command(t, *s))
+        .collect::<Option<_>>()?;
+    Some(Snippet {
+        input: "az",
+        language: "sh",
+        text: lines.join("\n") + "\n",
+        edits: Vec::new(),
+    })
+}

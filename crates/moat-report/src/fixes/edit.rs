@@ -1,0 +1,264 @@
+//! Applying settings to the text of a resource: through the YAML/JSON tree for the native format
+//! and ARM templates (the value replaced where it is written, or the key inserted before the
+//! mapping's first key), and by block structure for HCL. Several settings make one edit.
+
+use super::Edit;
+use moat_doc::SourceFile;
+use moat_doc::tree::{Node, Value};
+
+/// The syntax of a tree edit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Syntax {
+    Yaml,
+    Json,
+}
+
+impl Syntax {
+    fn key(self, k: &str) -> String {
+        match self {
+            Syntax::Yaml => k.to_string(),
+            Syntax::Json => format!("\"{k}\""),
+        }
+    }
+
+    /// `path` (non-empty) set to `value`, as a flow mapping.
+    fn nested(self, path: &[&str], value: &str) -> String {
+        match path.split_first() {
+            None => value.to_string(),
+            Some((k, rest)) => format!("{{ {}: {} }}", self.key(k), self.nested(rest, value)),
+        }
+    }
+}
+
+/// One replacement in the original text.
+type Piece = (usize, usize, String);
+
+/// Sets each `path` to its (rendered) value in the mapping at `pointer` of `src`.
+pub(crate) fn tree_edit(
+    src: &SourceFile,
+    root: &Node,
+    pointer: &str,
+    settings: &[(Vec<&str>, String)],
+    syntax: Syntax,
+) -> Option<Vec<Edit>> {
+    let (node, found) = root.pointer(pointer);
+    if !found {
+        return None;
+    }
+    let pieces: Vec<Piece> = settings
+        .iter()
+        .map(|(path, value)| set_in(&src.text, node, path, value, syntax))
+        .collect::<Option<_>>()?;
+    combine(src, pieces)
+}
+
+fn set_in(text: &str, node: &Node, path: &[&str], value: &str, syntax: Syntax) -> Option<Piece> {
+    let (key, rest) = path.split_first()?;
+    if !matches!(node.value, Value::Map(_)) {
+        return None;
+    }
+    if let Some((_, v)) = node.entries().iter().find(|(k, _)| k.text() == Some(key)) {
+        if rest.is_empty() {
+            return Some((v.span.offset, v.span.len, value.to_string()));
+        }
+        if matches!(v.value, Value::Map(_)) && !v.entries().is_empty() {
+            return set_in(text, v, rest, value, syntax);
+        }
+        return Some((v.span.offset, v.span.len, syntax.nested(rest, value)));
+    }
+    let entry = format!("{}: {}", syntax.key(key), syntax.nested(rest, value));
+    let Some((first, v0)) = node.entries().first() else {
+        // An empty mapping: written `{}` in either syntax.
+        return Some((node.span.offset, node.span.len, format!("{{ {entry} }}")));
+    };
+    let line_start = text[..first.span.offset].rfind('\n').map_or(0, |i| i + 1);
+    let prefix = &text[line_start..first.span.offset];
+    // One key a line (a YAML block mapping, a JSON object as templates are written), or
+    // several on a line (a flow mapping, `{ "a": 1 }`).
+    let own_line = prefix.chars().all(|c| c == ' ' || c == '-');
+    let indent = " ".repeat(prefix.chars().count());
+    Some(match (syntax, own_line) {
+        // After the first entry's line (the resource's name), when that entry is one line.
+        (Syntax::Yaml, true) => {
+            let end = v0.span.offset + v0.span.len;
+            let eol = text[end..].find('\n').map_or(text.len(), |i| end + i);
+            if matches!(v0.value, Value::Scalar { .. })
+                && !text[first.span.offset..end].contains('\n')
+            {
+                (eol, 0, format!("\n{indent}{entry}"))
+            } else {
+                (first.span.offset, 0, format!("{entry}\n{indent}"))
+            }
+        }
+        // After the last entry of a flow mapping.
+        (Syntax::Yaml, false) => {
+            let (_, last) = node.entries().last()?;
+            (last.span.offset + last.span.len, 0, format!(", {entry}"))
+        }
+        (Syntax::Json, true) => (first.span.offset, 0, format!("{entry},\n{indent}")),
+        (Syntax::Json, false) => (first.span.offset, 0, format!("{entry}, ")),
+    })
+}
+
+/// The pieces as edits of the original text, in order; insertions at one place are one edit.
+/// Overlapping pieces (two settings written in one value) make no edit.
+fn combine(src: &SourceFile, mut pieces: Vec<Piece>) -> Option<Vec<Edit>> {
+    pieces.sort_by_key(|p| p.0);
+    let mut merged: Vec<Piece> = Vec::new();
+    for p in pieces {
+        match merged.last_mut() {
+            Some(last) if last.1 == 0 && p.1 == 0 && last.0 == p.0 => last.2 += &p.2,
+            Some(last) if p.0 < last.0 + last.1 || (p.0 == last.0 && last.1 > 0) => return None,
+            _ => merged.push(p),
+        }
+    }
+    Some(
+        merged
+            .into_iter()
+            .map(|(off, len, text)| Edit::new(src, off, len, text))
+            .collect(),
+    )
+}
+
+/// Sets each HCL attribute `path` (`["scale_settings", "min_node_count"]`) to its value in the
+/// block at `offset..offset + len` (a `resource "type" "name" { ... }`).
+pub(crate) fn hcl_edit(
+    src: &SourceFile,
+    offset: usize,
+    len: usize,
+    settings: &[(Vec<&str>, String)],
+) -> Option<Vec<Edit>> {
+    let text = &src.text;
+    let block = text.get(offset..offset + len)?;
+    let open = offset + block.find('{')?;
+    let close = matching(text, open)?;
+    let pieces: Vec<Piece> = settings
+        .iter()
+        .map(|(path, value)| hcl_set(text, open, close, path, value))
+        .collect::<Option<_>>()?;
+    combine(src, pieces)
+}
+
+/// The `}` matching the `{` at `open`, skipping strings and comments.
+fn matching(text: &str, open: usize) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut it = text[open..].char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        match c {
+            '"' => {
+                let mut escaped = false;
+                for (_, c) in it.by_ref() {
+                    match (escaped, c) {
+                        (false, '\\') => escaped = true,
+                        (false, '"') => break,
+                        _ => escaped = false,
+                    }
+                }
+            }
+            '#' => {
+                for (_, c) in it.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if it.peek().is_some_and(|(_, c)| *c == '/') => {
+                for (_, c) in it.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '{' | '[' | '(' => depth += 1,
+            '}' | ']' | ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(open + i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The lines of a block body at its own depth: (start of the line's text, end of the item),
+/// where an item ends at the end of its line or of the brackets it opens.
+fn items(text: &str, open: usize, close: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut pos = text[open..close].find('\n').map_or(close, |i| open + i + 1);
+    while pos < close {
+        let line_end = text[pos..close].find('\n').map_or(close, |i| pos + i);
+        let start = pos + (text[pos..line_end].len() - text[pos..line_end].trim_start().len());
+        if start >= line_end {
+            pos = line_end + 1;
+            continue;
+        }
+        // An item that opens a bracket ends where it closes.
+        let mut end = line_end;
+        if let Some(b) = text[start..line_end].find(['{', '[', '('])
+            && let Some(m) = matching(text, start + b)
+            && m > line_end
+        {
+            end = text[m..close].find('\n').map_or(close, |i| m + i);
+        }
+        out.push((start, end));
+        pos = end + 1;
+    }
+    out
+}
+
+fn hcl_set(text: &str, open: usize, close: usize, path: &[&str], value: &str) -> Option<Piece> {
+    let (name, rest) = path.split_first()?;
+    let items = items(text, open, close);
+    for &(start, end) in &items {
+        let line = &text[start..end];
+        let Some(after) = line.strip_prefix(name) else {
+            continue;
+        };
+        let after = after.trim_start();
+        if rest.is_empty() && after.starts_with('=') && !after.starts_with("==") {
+            // The value only: the alignment of `=` stays.
+            let eq = start + line.find('=')? + 1;
+            let v = eq + (text[eq..end].len() - text[eq..end].trim_start().len());
+            return Some((v, end - v, value.to_string()));
+        }
+        if !rest.is_empty() && after.starts_with('{') {
+            let inner = start + line.find('{')?;
+            let inner_close = matching(text, inner)?;
+            return hcl_set(text, inner, inner_close, rest, value);
+        }
+    }
+    // Not written: inserted after the opening brace, indented as the body is.
+    let indent = match items.first() {
+        Some(&(start, _)) => {
+            let ls = text[..start].rfind('\n').map_or(0, |i| i + 1);
+            text[ls..start].to_string()
+        }
+        None => {
+            let ls = text[..open].rfind('\n').map_or(0, |i| i + 1);
+            let base: String = text[ls..open].chars().take_while(|c| *c == ' ').collect();
+            format!("{base}  ")
+        }
+    };
+    Some((
+        open + 1,
+        0,
+        format!("\n{indent}{}", hcl_nested(path, value, &indent)),
+    ))
+}
+
+/// `path` set to `value` as HCL, nested blocks opened at `indent`.
+pub(crate) fn hcl_nested(path: &[&str], value: &str, indent: &str) -> String {
+    match path {
+        [] => String::new(),
+        [name] => format!("{name} = {value}"),
+        [block, rest @ ..] => {
+            let inner = format!("{indent}  ");
+            format!(
+                "{block} {{\n{inner}{}\n{indent}}}",
+                hcl_nested(rest, value, &inner)
+            )
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! Fixes as code: each [`Change`] a rule proposes, rendered in the language of the input that
+//! declares the resource — native YAML, Terraform HCL, ARM JSON — or as the `az` command for a
+//! deployment read from Azure itself. One renderer per language; rules know none of them.
+//!
+//! A snippet carries, where the resource's text is at hand, the [`Edit`] that applies it to
+//! the file: the value replaced where the setting is written, or the setting inserted into
+//! the resource's block. SARIF's `fixes` carry the edit; text and JSON show the snippet.
+
+mod arm;
+mod az;
+mod edit;
+mod native;
+mod terraform;
+
+use moat_doc::{Node, SourceFile};
+use moat_model::{Provenance, Topology};
+use moat_rules::Finding;
+use moat_rules::change::Change;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A fix in one language.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Snippet {
+    /// `native`, `terraform`, `arm` or `az`.
+    pub input: &'static str,
+    /// The snippet's language for highlighting: `yaml`, `hcl`, `json`, `sh`.
+    pub language: &'static str,
+    /// The change as the user would write it.
+    pub text: String,
+    /// The change applied to the input file, when its text is known: replacements of the
+    /// original text, in order, none overlapping.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub edits: Vec<Edit>,
+}
+
+/// A replacement in a file: `len` bytes at `offset` become `text`; lines and columns (1-based,
+/// columns in characters) say the same for SARIF.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Edit {
+    pub file: String,
+    pub offset: usize,
+    pub len: usize,
+    pub start_line: u32,
+    pub start_column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub text: String,
+}
+
+impl Edit {
+    fn new(src: &SourceFile, offset: usize, len: usize, text: String) -> Edit {
+        let (start_line, start_column) = src.line_col(offset);
+        let (end_line, end_column) = src.line_col(offset + len);
+        Edit {
+            file: src.name.clone(),
+            offset,
+            len,
+            start_line,
+            start_column,
+            end_line,
+            end_column,
+            text,
+        }
+    }
+}
+
+/// A value as the renderers write it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum V {
+    Bool(bool),
+    Int(i64),
+    Str(&'static str),
+}
+
+impl V {
+    /// JSON, which is also how HCL writes these values.
+    pub(crate) fn json(self) -> String {
+        match self {
+            V::Bool(b) => b.to_string(),
+            V::Int(i) => i.to_string(),
+            V::Str(s) => format!("\"{s}\""),
+        }
+    }
+
+    /// A plain YAML scalar.
+    pub(crate) fn yaml(self) -> String {
+        match self {
+            V::Bool(b) => b.to_string(),
+            V::Int(i) => i.to_string(),
+            V::Str(s) => s.to_string(),
+        }
+    }
+}
+
+/// What the renderers read: the input's format, its files, and the model.
+pub struct Input<'a> {
+    pub format: &'a str,
+    pub sources: &'a [SourceFile],
+    pub topology: &'a Topology,
+}
+
+/// The trees of the input's YAML and JSON files, each parsed once, when a fix needs it.
+#[derive(Default)]
+struct Trees(HashMap<String, Option<Node>>);
+
+impl Trees {
+    fn get<'a>(&'a mut self, src: &SourceFile) -> Option<&'a Node> {
+        self.0
+            .entry(src.name.clone())
+            .or_insert_with(|| moat_doc::tree::parse(src, moat_doc::Limits::default()).ok())
+            .as_ref()
+    }
+}
+
+/// The fixes of every finding, by code and resource.
+#[derive(Default)]
+pub struct FixCode(HashMap<(&'static str, String), Vec<Snippet>>);
+
+impl FixCode {
+    /// Renders the changes of every finding.
+    pub fn of(findings: &[Finding], input: &Input) -> FixCode {
+        let mut m = HashMap::new();
+        let mut trees = Trees::default();
+        for f in findings {
+            let s: Vec<Snippet> = f
+                .changes
+                .iter()
+                .filter_map(|c| render(c, input, &mut trees))
+                .collect();
+            if !s.is_empty() {
+                m.insert((f.code, f.resource.clone()), s);
+            }
+        }
+        FixCode(m)
+    }
+
+    /// The snippets of a finding.
+    pub fn get(&self, f: &Finding) -> &[Snippet] {
+        self.0
+            .get(&(f.code, f.resource.clone()))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The kinds of resource a [`Change::Set`] names, with their native list key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Workspace,
+    Registry,
+    Storage,
+    KeyVault,
+    Acr,
+    /// A compute cluster (`true`: an instance).
+    Compute {
+        instance: bool,
+    },
+}
+
+/// Renders one change in the language of the file that declares its resource.
+fn render(c: &Change, input: &Input, trees: &mut Trees) -> Option<Snippet> {
+    match c {
+        Change::Set { resource, settings } => {
+            let r = resolve(input.topology, resource)?;
+            let lang = language(input.format, &r.at.file);
+            let src = input.sources.iter().find(|s| s.name == r.at.file);
+            let tree = match (lang, src) {
+                (_, Some(src)) if !matches!(lang, Lang::Terraform) => trees.get(src),
+                _ => None,
+            };
+            let target = Target {
+                kind: r.kind,
+                name: r.name,
+                workspace: r.workspace,
+                at: r.at,
+                src,
+                tree,
+            };
+            match lang {
+                Lang::Native => native::set(&target, settings),
+                Lang::Terraform => terraform::set(&target, settings),
+                Lang::Arm => arm::set(&target, settings),
+                Lang::Az => az::set(&target, settings),
+            }
+        }
+    }
+}
+
+/// The resource a change sets: its kind, name, where it is written, that file's text and tree.
+pub(crate) struct Target<'a> {
+    pub kind: Kind,
+    pub name: &'a str,
+    /// The workspace of a compute.
+    pub workspace: Option<&'a str>,
+    pub at: &'a Provenance,
+    pub src: Option<&'a SourceFile>,
+    pub tree: Option<&'a Node>,
+}
+
+/// A resource found by address.
+struct Resolved<'t> {
+    kind: Kind,
+    name: &'t str,
+    workspace: Option<&'t str>,
+    at: &'t Provenance,
+}
+
+#[derive(Clone, Copy)]
+enum Lang {
+    Native,
+    Terraform,
+    Arm,
+    Az,
+}
+
+/// The language of a resource: that of the file it is written in (a native side file next to
+/// a template is native), or the `az` command for what was read from Azure.
+fn language(format: &str, file: &str) -> Lang {
+    let lower = file.to_ascii_lowercase();
+    if lower.ends_with(".tf") || format == "terraform-plan" {
+        Lang::Terraform
+    } else if format == "live" || format == "azureml" {
+        Lang::Az
+    } else if format == "arm" && lower.ends_with(".json") {
+        Lang::Arm
+    } else {
+        Lang::Native
+    }
+}
+
+/// The kind, name and provenance of the resource at an address.
+fn resolve<'t>(t: &'t Topology, address: &str) -> Option<Resolved<'t>> {
+    let (kind, name) = address.split_once('/')?;
+    let name = name.split(':').next().unwrap_or(name);
+    let plain = |kind: Kind, name: &'t str, at: &'t Provenance| Resolved {
+        kind,
+        name,
+        workspace: None,
+        at,
+    };
+    match kind {
+        "workspace" => t
+            .workspaces
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| plain(Kind::Workspace, &x.name, &x.at)),
+        "registry" => t
+            .registries
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| plain(Kind::Registry, &x.name, &x.at)),
+        "storage" => t
+            .storage_accounts
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| plain(Kind::Storage, &x.name, &x.at)),
+        "keyvault" => t
+            .key_vaults
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| plain(Kind::KeyVault, &x.name, &x.at)),
+        "acr" => t
+            .container_registries
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| plain(Kind::Acr, &x.name, &x.at)),
+        "compute" => t
+            .computes
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| Resolved {
+                kind: Kind::Compute {
+                    instance: x.compute_type == moat_model::enums::ComputeType::ComputeInstance,
+                },
+                name: &x.name,
+                workspace: Some(&x.workspace),
+                at: &x.at,
+            }),
+        _ => None,
+    }
+}

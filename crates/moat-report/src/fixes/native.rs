@@ -1,0 +1,78 @@
+//! Fixes in the native format: a side file that completes the resource by name — the same text
+//! can be merged with `--with` or written into the topology — and the edit of the topology.
+
+use super::{Kind, Snippet, Target, V, edit};
+use moat_rules::change::Setting;
+
+/// The list a resource kind is written in.
+fn list(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Workspace => "workspaces",
+        Kind::Registry => "registries",
+        Kind::Storage => "storage_accounts",
+        Kind::KeyVault => "key_vaults",
+        Kind::Acr => "container_registries",
+        Kind::Compute { .. } => "computes",
+    }
+}
+
+/// The native field path of a setting and its value.
+fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
+    use Kind::*;
+    use Setting::*;
+    Some(match (kind, s) {
+        (Workspace | Registry | Storage | KeyVault | Acr, PublicNetworkAccessDisabled) => {
+            (vec!["public_network_access"], V::Str("Disabled"))
+        }
+        (Acr, AdminUserDisabled) => (vec!["admin_user_enabled"], V::Bool(false)),
+        (Acr, AnonymousPullDisabled) => (vec!["anonymous_pull_enabled"], V::Bool(false)),
+        (Acr, SkuPremium) => (vec!["sku"], V::Str("Premium")),
+        (Acr, TrustedServicesAllowed) => {
+            (vec!["network_rule_set", "bypass"], V::Str("AzureServices"))
+        }
+        (KeyVault, TrustedServicesAllowed) => {
+            (vec!["network_acls", "bypass"], V::Str("AzureServices"))
+        }
+        (Compute { .. }, LocalAuthDisabled) => (vec!["disable_local_auth"], V::Bool(true)),
+        (Compute { instance: false }, MinNodesZero) => (vec!["min_nodes"], V::Int(0)),
+        (Compute { instance: true }, IdleShutdown30Minutes) => {
+            (vec!["idle_time_before_shutdown"], V::Str("PT30M"))
+        }
+        (Compute { .. }, NodePublicIpDisabled) => (vec!["enable_node_public_ip"], V::Bool(false)),
+        (Storage, SharedKeyAccessDisabled) => (vec!["allow_shared_key_access"], V::Bool(false)),
+        _ => return None,
+    })
+}
+
+/// The settings as a side file, and their edit of the file that declares the resource.
+pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
+    let spelled: Vec<(Vec<&str>, V)> = settings
+        .iter()
+        .map(|s| spell(t.kind, *s))
+        .collect::<Option<_>>()?;
+    let mut text = format!("{}:\n  - name: {}\n", list(t.kind), t.name);
+    for (path, v) in &spelled {
+        for (depth, key) in path.iter().enumerate() {
+            let indent = "  ".repeat(depth + 2);
+            if depth + 1 == path.len() {
+                text += &format!("{indent}{key}: {}\n", v.yaml());
+            } else {
+                text += &format!("{indent}{key}:\n");
+            }
+        }
+    }
+    let edit = match (t.src, t.tree) {
+        (Some(src), Some(root)) => {
+            let path: Vec<(Vec<&str>, String)> =
+                spelled.iter().map(|(p, v)| (p.clone(), v.yaml())).collect();
+            edit::tree_edit(src, root, &t.at.pointer, &path, edit::Syntax::Yaml)
+        }
+        _ => None,
+    };
+    Some(Snippet {
+        input: "native",
+        language: "yaml",
+        text,
+        edits: edit.unwrap_or_default(),
+    })
+}

@@ -1,0 +1,82 @@
+//! Fixes in Terraform: the attributes of the resource's block (azurerm), and their edit of the
+//! `.tf` file that declares it.
+
+use super::{Kind, Snippet, Target, V, edit};
+use moat_rules::change::Setting;
+
+/// The azurerm attribute path of a setting and its value.
+fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
+    use Kind::*;
+    use Setting::*;
+    Some(match (kind, s) {
+        (Workspace | Storage | KeyVault | Acr, PublicNetworkAccessDisabled) => {
+            (vec!["public_network_access_enabled"], V::Bool(false))
+        }
+        (Acr, AdminUserDisabled) => (vec!["admin_enabled"], V::Bool(false)),
+        (Acr, AnonymousPullDisabled) => (vec!["anonymous_pull_enabled"], V::Bool(false)),
+        (Acr, SkuPremium) => (vec!["sku"], V::Str("Premium")),
+        (Acr, TrustedServicesAllowed) => {
+            (vec!["network_rule_bypass_option"], V::Str("AzureServices"))
+        }
+        (KeyVault, TrustedServicesAllowed) => {
+            (vec!["network_acls", "bypass"], V::Str("AzureServices"))
+        }
+        (Compute { .. }, LocalAuthDisabled) => (vec!["local_auth_enabled"], V::Bool(false)),
+        (Compute { instance: false }, MinNodesZero) => {
+            (vec!["scale_settings", "min_node_count"], V::Int(0))
+        }
+        (Compute { .. }, NodePublicIpDisabled) => (vec!["node_public_ip_enabled"], V::Bool(false)),
+        (Storage, SharedKeyAccessDisabled) => (vec!["shared_access_key_enabled"], V::Bool(false)),
+        // azurerm has no attribute for a compute instance's idle shutdown, nor a registry
+        // resource.
+        _ => return None,
+    })
+}
+
+/// `module.m.azurerm_storage_account.st[0]` → (`azurerm_storage_account`, `st`).
+fn type_and_name(address: &str) -> Option<(&str, &str)> {
+    let parts: Vec<&str> = address
+        .split('.')
+        .map(|p| p.split('[').next().unwrap_or(p))
+        .collect();
+    match parts.as_slice() {
+        [.., ty, name] if ty.starts_with("azurerm_") => Some((ty, name)),
+        _ => None,
+    }
+}
+
+/// The attributes as a block of the resource, and their edit of its file.
+pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
+    let (ty, name) = type_and_name(&t.at.pointer)?;
+    let spelled: Vec<(Vec<&str>, String)> = settings
+        .iter()
+        .map(|s| spell(t.kind, *s).map(|(p, v)| (p, v.json())))
+        .collect::<Option<_>>()?;
+    let mut text = format!("resource \"{ty}\" \"{name}\" {{\n");
+    for (path, v) in &spelled {
+        text += &format!("  {}\n", edit::hcl_nested(path, v, "  "));
+    }
+    text += "}\n";
+    let edit = t
+        .src
+        .filter(|s| s.name.ends_with(".tf"))
+        .and_then(|src| edit::hcl_edit(src, t.at.offset, t.at.len, &spelled));
+    Some(Snippet {
+        input: "terraform",
+        language: "hcl",
+        text,
+        edits: edit.unwrap_or_default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_name_the_block() {
+        assert_eq!(
+            super::type_and_name("module.ml.azurerm_storage_account.st[0]"),
+            Some(("azurerm_storage_account", "st"))
+        );
+        assert_eq!(super::type_and_name("azapi_resource.ws"), None);
+    }
+}

@@ -1,0 +1,73 @@
+//! Fixes as data: the change that removes a finding, typed and free of any input language. The
+//! report stage renders each change in the language of the input that declares the resource
+//! (native YAML, Terraform, an ARM template, or the `az` command), so rules never spell a
+//! property.
+
+use serde::Serialize;
+
+/// A change to the deployment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Change {
+    /// Give settings of one resource (named by address: `storage/st`, `compute/cpu`) the values
+    /// that remove the finding.
+    Set {
+        resource: String,
+        settings: Vec<Setting>,
+    },
+}
+
+impl Change {
+    /// One setting of one resource.
+    pub fn set(resource: impl Into<String>, setting: Setting) -> Change {
+        Change::Set {
+            resource: resource.into(),
+            settings: vec![setting],
+        }
+    }
+}
+
+/// A setting and the value it takes, whatever the resource's kind spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Setting {
+    /// Public network access Disabled: workspace, registry, storage account, key vault,
+    /// container registry.
+    PublicNetworkAccessDisabled,
+    /// A container registry's admin user off.
+    AdminUserDisabled,
+    /// A container registry's anonymous pull off.
+    AnonymousPullDisabled,
+    /// A container registry in the Premium tier.
+    SkuPremium,
+    /// Trusted Azure services admitted through the firewall (container registry, key vault).
+    TrustedServicesAllowed,
+    /// A compute's local authentication off (Microsoft Entra only).
+    LocalAuthDisabled,
+    /// A compute cluster's minimum node count 0.
+    MinNodesZero,
+    /// A compute instance shut down after 30 idle minutes.
+    IdleShutdown30Minutes,
+    /// A compute without node public IP.
+    NodePublicIpDisabled,
+    /// A storage account's shared key (account key and SAS) authorization off.
+    SharedKeyAccessDisabled,
+}
+
+impl Setting {
+    /// In words, for a change no renderer can spell.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Setting::PublicNetworkAccessDisabled => "public network access Disabled",
+            Setting::AdminUserDisabled => "admin user disabled",
+            Setting::AnonymousPullDisabled => "anonymous pull disabled",
+            Setting::SkuPremium => "the Premium tier",
+            Setting::TrustedServicesAllowed => "trusted Azure services allowed",
+            Setting::LocalAuthDisabled => "local authentication disabled",
+            Setting::MinNodesZero => "minimum node count 0",
+            Setting::IdleShutdown30Minutes => "shut down after 30 idle minutes",
+            Setting::NodePublicIpDisabled => "no node public IP",
+            Setting::SharedKeyAccessDisabled => "shared key access disabled",
+        }
+    }
+}

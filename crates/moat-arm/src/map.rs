@@ -28,6 +28,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 mod external;
 mod open_target;
+mod policy_unknowns;
 mod posture;
 mod rules;
 mod scoped;
@@ -4458,6 +4459,7 @@ pub fn finish(t: &mut Topology, ctx: &mut MapContext) {
     merge_clusters(t, ctx);
     resolve_refs(t, ctx);
     vnet_spaces(t, ctx);
+    policy_unknowns::lift_to_policies(t);
 }
 
 #[cfg(test)]

@@ -312,3 +312,37 @@ fn terraform_route_table_association_with_an_unknown_count_may_or_may_not_hold()
         tr.missing
     );
 }
+
+/// ARM: a firewall policy network rule whose `destinationAddresses` is a parameter without
+/// value. Azure Firewall processes rule collections in priority order and denies what no rule
+/// allows; a rule that may or may not cover a destination may or may not allow it. The rule
+/// was read as allowing every destination (`*`): a definite "allowed" to an arbitrary host the
+/// firewall refuses in the example. The trace is unknown and names the open value.
+#[test]
+fn arm_firewall_rule_with_an_unknown_destination_is_not_read_as_any() {
+    let t = load_edited(
+        "hub-spoke-firewall",
+        "arm",
+        "azuredeploy.json",
+        |s| {
+            let s = replace(
+                s,
+                "\"destinationAddresses\": [\"AzureActiveDirectory\"]",
+                "\"destinationAddresses\": [\"[parameters('entraDst')]\"]",
+            );
+            replace(
+                &s,
+                "\"parameters\": {",
+                "\"parameters\": {\n    \"entraDst\": { \"type\": \"string\" },",
+            )
+        },
+        Default::default(),
+    );
+    let tr = trace(&t, "compute/cpu-cluster", "fqdn:example.com");
+    assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
+    assert!(
+        tr.missing.iter().any(|m| m.contains("entraDst")),
+        "{:?}",
+        tr.missing
+    );
+}

@@ -79,6 +79,9 @@ macro_rules! page {
     (STLIM) => {
         "Azure Storage network security limitations <https://learn.microsoft.com/azure/storage/common/storage-network-security-limitations>"
     };
+    (AZFWFQDN) => {
+        "Use FQDN filtering in network rules <https://learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules>"
+    };
     (AMPLS) => {
         "Use Azure Private Link to connect networks to Azure Monitor <https://learn.microsoft.com/azure/azure-monitor/logs/private-link-security>"
     };

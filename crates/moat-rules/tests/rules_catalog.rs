@@ -306,3 +306,200 @@ fn st009_workspace_and_default_storage_in_one_vnet() {
     assert!(f.message.contains("VNet data"), "{}", f.message);
     none("ST009", CUSTOM);
 }
+
+#[test]
+fn exf009_service_endpoint_policy_limits() {
+    // Virtual network service endpoint policies for Azure Storage, limitations: at most 100
+    // service endpoint policies per subnet, and 200 resources per policy definition.
+    let resources = |n: usize| {
+        (0..n)
+            .map(|i| format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let policy = |n: usize| {
+        format!(
+            "region: eastus\nservice_endpoint_policies:\n  - {{ name: sep, definitions: [{{ name: accounts, service: Microsoft.Storage, service_resources: [{}] }}] }}\n",
+            resources(n)
+        )
+    };
+    let f = one(
+        "EXF009",
+        &policy(201),
+        Severity::Error,
+        "service-endpoint-policy/sep",
+    );
+    assert!(
+        f.message.contains("201 resources (at most 200)"),
+        "{}",
+        f.message
+    );
+    none("EXF009", &policy(200));
+    let subnet = |n: usize| {
+        let names: Vec<String> = (0..n).map(|i| format!("sep{i}")).collect();
+        let policies: String = names
+            .iter()
+            .map(|p| format!("  - {{ name: {p}, definitions: [{{ service: Microsoft.Storage, service_resources: [{}] }}] }}\n", resources(1)))
+            .collect();
+        format!(
+            "region: eastus\nservice_endpoint_policies:\n{policies}virtual_networks:\n  - {{ name: vnet, address_space: [10.0.0.0/16], subnets: [{{ name: training, address_prefixes: [10.0.1.0/24], service_endpoints: [Microsoft.Storage], service_endpoint_policies: [{}] }}] }}\n",
+            names.join(", ")
+        )
+    };
+    one(
+        "EXF009",
+        &subnet(101),
+        Severity::Error,
+        "subnet/vnet/training",
+    );
+    none("EXF009", &subnet(100));
+}
+
+#[test]
+fn out005_https_host_names_in_firewall_network_rules() {
+    // Azure Firewall, FQDN filtering in network rules: "FQDN filtering in application rules
+    // for HTTP/S and MSSQL is based on an application level transparent proxy and the SNI
+    // header. As such, it can discern between two FQDNs that are resolved to the same IP
+    // address. This isn't the case with FQDN filtering in network rules. Always use
+    // application rules when possible." (Configure inbound and outbound network traffic:
+    // HTTP/S host names as application rules, other ports as network rules.)
+    let fw = |ports: &str| {
+        format!(
+            "region: eastus\nvirtual_networks:\n  - {{ name: hub, address_space: [10.100.0.0/16], subnets: [{{ name: AzureFirewallSubnet, address_prefixes: [10.100.0.0/26] }}] }}\nfirewalls:\n  - name: hub-fw\n    vnet: hub\n    private_ip_address: 10.100.0.4\n    dns_proxy: true\n    network_rule_collections:\n      - {{ name: ml, priority: 100, action: Allow, rules: [{{ name: pypi, protocols: [TCP], source_addresses: ['10.0.1.0/24'], destination_fqdns: [pypi.org], destination_ports: [{ports}] }}] }}\n"
+        )
+    };
+    let f = one("OUT005", &fw("443"), Severity::Warning, "firewall/hub-fw");
+    assert!(f.message.contains("pypi.org"), "{}", f.message);
+    none("OUT005", &fw("22"));
+}
+
+#[test]
+fn ws011_and_ep009_batch_endpoints() {
+    // Configure a private endpoint for an Azure Machine Learning workspace, "Scenario: Batch
+    // endpoints with access from selected IP addresses": "The selected IP's configuration
+    // isn't supported for batch endpoints."
+    let batch = "unmodelled:\n  - { resource_type: Microsoft.MachineLearningServices/workspaces/batchEndpoints, name: ws/nightly }\n";
+    let selected = format!(
+        "{}{batch}",
+        with(
+            CUSTOM,
+            "{ name: ws, public_network_access: Disabled, storage_account: st }",
+            "{ name: ws, public_network_access: Enabled, network_acls: { default_action: Deny, ip_rules: [203.0.113.7] }, storage_account: st }",
+        )
+    );
+    let f = one("WS011", &selected, Severity::Error, "workspace/ws");
+    assert!(f.message.contains("nightly"), "{}", f.message);
+    none("WS011", &format!("{CUSTOM}{batch}"));
+    none("WS011", &with(&selected, batch, ""));
+    // Network isolation in batch endpoints: "Batch endpoints inherit the networking
+    // configuration from the workspace where they're deployed"; "Batch deployments require
+    // all the 4 to properly work" (blob, file, queue, table). Authorization on batch
+    // endpoints: in a private link-enabled workspace, batch endpoints can't be invoked from
+    // the studio UI.
+    one(
+        "EP009",
+        &format!("{CUSTOM}{batch}"),
+        Severity::Info,
+        "workspace/ws",
+    );
+    none("EP009", CUSTOM);
+    none(
+        "EP009",
+        &format!(
+            "{}{batch}",
+            with(
+                CUSTOM,
+                "  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, ip_address: 10.0.3.4, dns_zone_group: [privatelink.api.azureml.ms, privatelink.notebooks.azure.net] }\n",
+                ""
+            )
+        ),
+    );
+}
+
+#[test]
+fn pe001_each_storage_sub_resource_resolves() {
+    // How to use your workspace with a custom DNS server: each storage sub-resource's private
+    // endpoint needs its own name resolution (blob and file have their own privatelink zones).
+    let file = with(
+        CUSTOM,
+        "  - { name: st-blob,",
+        "  - { name: st-file, subnet: vnet/pe, target: storage/st, group_id: file, ip_address: 10.0.3.6 }\n  - { name: st-blob,",
+    );
+    let f = one("PE001", &file, Severity::Error, "private-endpoint/st-file");
+    assert!(
+        f.message.contains("privatelink.file.core.windows.net"),
+        "{}",
+        f.message
+    );
+    let resolved = with(
+        &file,
+        "group_id: file, ip_address: 10.0.3.6 }",
+        "group_id: file, ip_address: 10.0.3.6, dns_zone_group: [privatelink.file.core.windows.net] }",
+    )
+    .replace(
+        "  - { name: privatelink.blob.core.windows.net, vnet_links: [vnet] }\n",
+        "  - { name: privatelink.blob.core.windows.net, vnet_links: [vnet] }\n  - { name: privatelink.file.core.windows.net, vnet_links: [vnet] }\n",
+    );
+    none("PE001", &resolved);
+}
+
+#[test]
+fn cmp007_a_workspace_endpoint_takes_three_addresses() {
+    // How to use your workspace with a custom DNS server: the workspace private endpoint's
+    // addresses — the API (and certificate) host, the notebooks host and the inference host
+    // each have their own address (10.1.0.5, 10.1.0.6, 10.1.0.7 in the documented example).
+    // A /29 has 3 usable addresses.
+    let small = "region: eastus\nworkspaces: [{ name: ws, public_network_access: Disabled }]\nvirtual_networks:\n  - { name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/29] }] }\nprivate_endpoints:\n  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }\n";
+    none("CMP007", small);
+    let more = format!(
+        "{small}  - {{ name: ws-pe2, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }}\n"
+    );
+    let f = one("CMP007", &more, Severity::Error, "subnet/vnet/pe");
+    assert!(
+        f.message.contains("2 private endpoints (6 addresses)"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn dns006_zone_linked_to_every_vnet_with_clients() {
+    // Azure Private Endpoint DNS configuration, hub and spoke without a custom DNS server:
+    // one private DNS zone, linked to every virtual network whose clients connect to the
+    // private endpoint.
+    let hub_spoke = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled }
+computes:
+  - { name: cpu, workspace: ws, type: AmlCompute, subnet: spoke/training, enable_node_public_ip: false }
+virtual_networks:
+  - name: hub
+    address_space: [10.100.0.0/16]
+    subnets: [{ name: pe, address_prefixes: [10.100.3.0/24] }]
+    peerings: [{ remote_vnet: spoke }]
+  - name: spoke
+    address_space: [10.0.0.0/16]
+    subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }]
+    peerings: [{ remote_vnet: hub }]
+private_endpoints:
+  - { name: ws-pe, subnet: hub/pe, target: workspace/ws, group_id: amlworkspace, ip_address: 10.100.3.4, dns_zone_group: [privatelink.api.azureml.ms, privatelink.notebooks.azure.net] }
+private_dns_zones:
+  - { name: privatelink.api.azureml.ms, vnet_links: [hub] }
+  - { name: privatelink.notebooks.azure.net, vnet_links: [hub, spoke] }
+"#;
+    let f = one(
+        "DNS006",
+        hub_spoke,
+        Severity::Error,
+        "private-dns-zone/privatelink.api.azureml.ms",
+    );
+    assert!(f.message.contains("VNet spoke"), "{}", f.message);
+    none(
+        "DNS006",
+        &hub_spoke.replace(
+            "{ name: privatelink.api.azureml.ms, vnet_links: [hub] }",
+            "{ name: privatelink.api.azureml.ms, vnet_links: [hub, spoke] }",
+        ),
+    );
+}

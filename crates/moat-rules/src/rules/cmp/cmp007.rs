@@ -16,19 +16,38 @@ static DOC: RuleDoc = RuleDoc {
     code: "CMP007",
     name: "compute-ip-shortage",
     severity: Severity::Error,
-    what: "A subnet has fewer usable private addresses than its tenants need: one per compute instance, one per compute cluster node at maximum scale, one per AKS node, one per private endpoint and network interface, after the 5 addresses Azure reserves in every subnet.",
+    what: "A subnet has fewer usable private addresses than its tenants need: one per compute instance, one per compute cluster node at maximum scale, one per AKS node, one per private endpoint (a workspace's takes three: API, notebooks, inference; a container registry's two: registry and data endpoint) and network interface, after the 5 addresses Azure reserves in every subnet.",
     why: "Every compute node, private endpoint and NIC takes a private IP of its subnet, and Azure keeps the first four addresses and the last one of each subnet. A cluster that cannot get addresses stops scaling out, and new computes or endpoints fail to create.",
     example: "virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/28] }] }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, max_nodes: 20, subnet: vnet/training }]",
     fix: "Give the subnet a larger prefix, lower the cluster's maximum node count, or move Azure ML into a separate VNet with its own address space.",
-    sources: &[doc!(
-        PLAN,
-        "Private IP address shortage in your main network"
-    )],
-    covers: &["§9.compute-ips", "§9.reserved"],
+    sources: &[
+        doc!(PLAN, "Private IP address shortage in your main network"),
+        doc!(
+            DNS,
+            "Find the IP addresses and FQDNs of the workspace private endpoint"
+        ),
+        doc!(
+            ACRPL,
+            "DNS configuration (registry and data endpoint records)"
+        ),
+    ],
+    covers: &["§9.compute-ips", "§9.reserved", "§9.workspace-pe-ips"],
     path: false,
 };
 
 /// Usable IPv4 addresses of a prefix (Azure reserves 5 per subnet prefix).
+/// The private addresses a private endpoint of a group takes in its subnet: a workspace's
+/// endpoint shows three (the API and certificate host, the integrated notebooks, the managed
+/// online endpoints' inference host), a container registry's two (the registry and its
+/// regional data endpoint); other endpoints one.
+fn endpoint_addresses(group_id: &str) -> u64 {
+    match group_id.to_ascii_lowercase().as_str() {
+        "amlworkspace" => 3,
+        "registry" => 2,
+        _ => 1,
+    }
+}
+
 fn usable(p: &IpNet) -> u64 {
     match p {
         IpNet::V4(n) => (1u64 << (32 - u32::from(n.prefix_len()))).saturating_sub(5),
@@ -60,14 +79,23 @@ impl Rule for Cmp007 {
                     need += n;
                     parts.push(format!("AKS {} {n} nodes", k.name));
                 }
-                let pes = t
+                let here_pes: Vec<_> = t
                     .private_endpoints
                     .iter()
                     .filter(|p| p.subnet == key)
-                    .count() as u64;
+                    .collect();
+                let pes = here_pes.len() as u64;
+                let pe_ips: u64 = here_pes
+                    .iter()
+                    .map(|p| endpoint_addresses(&p.group_id))
+                    .sum();
                 if pes > 0 {
-                    need += pes;
-                    parts.push(format!("{pes} private endpoints"));
+                    need += pe_ips;
+                    parts.push(if pe_ips == pes {
+                        format!("{pes} private endpoints")
+                    } else {
+                        format!("{pes} private endpoints ({pe_ips} addresses)")
+                    });
                 }
                 let nics = t
                     .network_interfaces

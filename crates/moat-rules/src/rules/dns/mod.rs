@@ -7,6 +7,7 @@ pub mod dns002;
 pub mod dns003;
 pub mod dns004;
 pub mod dns005;
+pub mod dns006;
 
 /// The DNS rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -16,5 +17,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &dns003::RULE,
         &dns004::RULE,
         &dns005::RULE,
+        &dns006::RULE,
     ]
 }

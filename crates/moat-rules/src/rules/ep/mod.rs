@@ -10,6 +10,7 @@ pub mod ep005;
 pub mod ep006;
 pub mod ep007;
 pub mod ep008;
+pub mod ep009;
 
 /// The EP rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -22,5 +23,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &ep006::RULE,
         &ep007::RULE,
         &ep008::RULE,
+        &ep009::RULE,
     ]
 }

@@ -12,6 +12,7 @@ pub mod exf005;
 pub mod exf006;
 pub mod exf007;
 pub mod exf008;
+pub mod exf009;
 
 /// The EXF rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -24,6 +25,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &exf006::RULE,
         &exf007::RULE,
         &exf008::RULE,
+        &exf009::RULE,
     ]
 }
 

@@ -6,8 +6,15 @@ pub mod out001;
 pub mod out002;
 pub mod out003;
 pub mod out004;
+pub mod out005;
 
 /// The OUT rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
-    vec![&out001::RULE, &out002::RULE, &out003::RULE, &out004::RULE]
+    vec![
+        &out001::RULE,
+        &out002::RULE,
+        &out003::RULE,
+        &out004::RULE,
+        &out005::RULE,
+    ]
 }

@@ -26,7 +26,7 @@ static DOC: RuleDoc = RuleDoc {
         PL,
         "Create a workspace that uses a private endpoint (private DNS zone commands)"
     )],
-    covers: &[],
+    covers: &["§6.100"],
     path: true,
 };
 

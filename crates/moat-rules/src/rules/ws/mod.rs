@@ -12,6 +12,7 @@ pub mod ws007;
 pub mod ws008;
 pub mod ws009;
 pub mod ws010;
+pub mod ws011;
 
 /// The WS rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -26,5 +27,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &ws008::RULE,
         &ws009::RULE,
         &ws010::RULE,
+        &ws011::RULE,
     ]
 }

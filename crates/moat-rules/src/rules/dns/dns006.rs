@@ -1,0 +1,154 @@
+//! DNS006 zone-not-linked-to-client-vnet.
+
+use crate::rules::util_core::{
+    answer_is_endpoint_of, describe_answer, resolve, resolver_of_subnet, served_names, strip_sub,
+    vnet_part,
+};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::{Address, Kind};
+use moat_model::clients::ClientPlace;
+use moat_net::dns::{Answer, Resolver};
+use std::collections::BTreeMap;
+
+/// The rule.
+pub struct Dns006;
+/// Its registration.
+pub static RULE: Dns006 = Dns006;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "DNS006",
+    name: "zone-not-linked-to-client-vnet",
+    severity: Severity::Error,
+    what: "A private DNS zone holds the record of a private endpoint, and a VNet peered with the endpoint's VNet holds clients of it (a client VM, or computes of the workspace) and uses Azure DNS, but is not linked to the zone: there the name resolves to something other than the endpoint.",
+    why: "In a hub-and-spoke design one private DNS zone serves every VNet: Azure DNS answers a VNet from the private zones linked to it, so the zone must be linked to each VNet whose clients connect to the private endpoint, not only to the endpoint's own VNet. A spoke without the link gets the public answer, and the private resource refuses it.",
+    example: "private_endpoints: [{ name: ws-pe, subnet: hub/pe, target: workspace/ws, group_id: amlworkspace, dns_zone_group: [privatelink.api.azureml.ms] }]\nprivate_dns_zones: [{ name: privatelink.api.azureml.ms, vnet_links: [hub] }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: spoke/training }]",
+    fix: "Link the private DNS zone to the clients' VNet (one zone, linked to every VNet with clients).",
+    sources: &[doc!(
+        PEDNS,
+        "Virtual network workloads without custom DNS server (hub and spoke)"
+    )],
+    covers: &["§6.104"],
+    path: false,
+};
+
+impl Rule for Dns006 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let t = cx.t;
+        let ix = &cx.e.ix;
+        // Client VNet -> (one subnet to resolve from, who sits there, the resources they use).
+        let mut users: BTreeMap<String, (String, Vec<String>, Vec<Address>)> = BTreeMap::new();
+        let mut add = |subnet: &str, who: String, targets: Vec<Address>| {
+            let e = users
+                .entry(vnet_part(subnet).to_string())
+                .or_insert_with(|| (subnet.to_string(), Vec::new(), Vec::new()));
+            e.1.push(who);
+            e.2.extend(targets);
+        };
+        for c in &t.clients {
+            let ClientPlace::Vm(vm) = &c.location else {
+                continue;
+            };
+            let Some(subnet) = ix
+                .virtual_machines
+                .get(vm)
+                .and_then(|&i| t.virtual_machines[i].network_interfaces.first())
+                .and_then(|n| ix.network_interfaces.get(n))
+                .map(|&i| t.network_interfaces[i].subnet.clone())
+            else {
+                continue;
+            };
+            let workspaces = t
+                .workspaces
+                .iter()
+                .map(|w| Address::resource(Kind::Workspace, w.name.as_str()))
+                .collect();
+            add(&subnet, format!("client {}", c.name), workspaces);
+        }
+        for c in &t.computes {
+            let (Some(subnet), Some(w)) = (
+                c.subnet.as_deref(),
+                ix.workspaces.get(&c.workspace).map(|&i| &t.workspaces[i]),
+            ) else {
+                continue;
+            };
+            let mut targets = vec![Address::resource(Kind::Workspace, w.name.as_str())];
+            targets.extend(
+                w.storage_account
+                    .iter()
+                    .map(|s| Address::resource(Kind::Storage, s.as_str())),
+            );
+            targets.extend(
+                w.key_vault
+                    .iter()
+                    .map(|s| Address::resource(Kind::Keyvault, s.as_str())),
+            );
+            targets.extend(
+                w.container_registry
+                    .iter()
+                    .map(|s| Address::resource(Kind::Acr, s.as_str())),
+            );
+            add(subnet, format!("compute {}", c.name), targets);
+        }
+        for (vnet, (subnet, who, targets)) in &users {
+            if !ix.virtual_networks.contains_key(vnet) {
+                continue;
+            }
+            let Some(Resolver::AzureDns { .. }) = resolver_of_subnet(cx, subnet) else {
+                continue;
+            };
+            let peers = ix.peers.get(vnet).cloned().unwrap_or_default();
+            let mut reported = Vec::new();
+            for pe in &t.private_endpoints {
+                let pe_vnet = vnet_part(&pe.subnet);
+                let peered = ix
+                    .virtual_networks
+                    .get(pe_vnet)
+                    .is_some_and(|j| peers.contains(j));
+                if pe_vnet == vnet || !peered || !targets.contains(&strip_sub(&pe.target)) {
+                    continue;
+                }
+                for n in served_names(t, pe) {
+                    let zone = n.name.zone;
+                    // The zone that holds the endpoint's record, declared in the input.
+                    let Some(z) = pe
+                        .dns_zone_group
+                        .iter()
+                        .filter_map(|g| ix.private_dns_zones.get(g))
+                        .map(|&i| &t.private_dns_zones[i])
+                        .find(|z| z.name.eq_ignore_ascii_case(zone) && !z.external)
+                    else {
+                        continue;
+                    };
+                    if z.vnet_links.iter().any(|l| l == vnet) || reported.contains(&z.name) {
+                        continue;
+                    }
+                    let r = resolve(cx, &n.name.fqdn, &Resolver::AzureDns { vnet: vnet.clone() });
+                    if matches!(r.answer, Answer::Unknown { .. })
+                        || answer_is_endpoint_of(t, &r.answer, pe)
+                    {
+                        continue;
+                    }
+                    reported.push(z.name.clone());
+                    out.push(Finding::new(
+                        &DOC,
+                        format!("private-dns-zone/{}", z.name),
+                        format!(
+                            "zone {} holds the record of private endpoint {} but is not linked to VNet {vnet}, where {} sit: from there {} resolves to {}",
+                            z.name,
+                            pe.name,
+                            who.join(", "),
+                            n.name.fqdn,
+                            describe_answer(&r.answer)
+                        ),
+                        format!("link private DNS zone {} to VNet {vnet}", z.name),
+                        &z.at,
+                    ));
+                }
+            }
+        }
+    }
+}

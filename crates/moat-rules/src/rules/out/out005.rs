@@ -1,0 +1,80 @@
+//! OUT005 https-fqdns-in-network-rules.
+
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::enums::{Access, FirewallProtocol};
+
+/// The rule.
+pub struct Out005;
+/// Its registration.
+pub static RULE: Out005 = Out005;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "OUT005",
+    name: "https-fqdns-in-network-rules",
+    severity: Severity::Warning,
+    what: "An Azure Firewall network rule allows destination FQDNs on HTTP or HTTPS ports (TCP 80 or 443).",
+    why: "The documentation configures Azure Firewall with application rules for HTTP/S host names and network rules only for other protocols and ports. An application rule matches the host the client asks for (SNI, Host header); a network rule with FQDNs matches addresses the firewall resolved itself, which works only with its DNS proxy and lets through anything else served at those addresses (CDN and shared front ends serve many hosts).",
+    example: "firewalls: [{ name: hub-fw, vnet: hub, private_ip_address: 10.100.0.4, network_rule_collections: [{ name: ml, priority: 100, action: Allow, rules: [{ name: pypi, protocols: [TCP], source_addresses: ['10.0.1.0/24'], destination_fqdns: [pypi.org], destination_ports: [443] }] }] }]",
+    fix: "Move the HTTP/S host names to an application rule (protocols Http:80, Https:443); keep network rules for service tags, addresses and non-HTTP ports.",
+    sources: &[
+        doc!(FW, "Azure Firewall (application and network rules)"),
+        doc!(AZFWFQDN),
+    ],
+    covers: &["§6.113"],
+    path: false,
+};
+
+impl Rule for Out005 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let t = cx.t;
+        let classic = t.firewalls.iter().map(|f| {
+            (
+                format!("firewall/{}", f.name),
+                &f.network_rule_collections,
+                &f.at,
+            )
+        });
+        let policies = t.firewall_policies.iter().flat_map(|p| {
+            p.rule_collection_groups.iter().map(move |g| {
+                (
+                    format!("firewall-policy/{}", p.name),
+                    &g.network_rule_collections,
+                    &p.at,
+                )
+            })
+        });
+        for (resource, collections, at) in classic.chain(policies) {
+            for c in collections.iter().filter(|c| c.action == Access::Allow) {
+                for r in &c.rules {
+                    let tcp = r
+                        .protocols
+                        .iter()
+                        .any(|p| matches!(p, FirewallProtocol::Tcp | FirewallProtocol::Any));
+                    let web = r
+                        .destination_ports
+                        .iter()
+                        .any(|p| p.contains(80) || p.contains(443));
+                    if r.destination_fqdns.is_empty() || !tcp || !web {
+                        continue;
+                    }
+                    out.push(Finding::new(
+                        &DOC,
+                        resource.clone(),
+                        format!(
+                            "network rule {} of collection {} allows {} on HTTP/S ports: host names for HTTP/S belong in application rules",
+                            r.name,
+                            c.name,
+                            r.destination_fqdns.join(", ")
+                        ),
+                        DOC.fix,
+                        if r.at.is_unknown() { at } else { &r.at },
+                    ));
+                }
+            }
+        }
+    }
+}

@@ -503,3 +503,114 @@ private_dns_zones:
         ),
     );
 }
+
+#[test]
+fn st010_and_st011_studio_with_storage_behind_the_vnet() {
+    // Use Azure Machine Learning studio in an Azure virtual network, limitations: with the
+    // storage in a virtual network, data preview, designer data visualization and model
+    // deployment, AutoML experiment submission and starting a labeling project are disabled
+    // until managed identity data access is set up; "Using Azure Storage Account IP firewall
+    // rules isn't supported" with studio.
+    one("ST010", CUSTOM, Severity::Info, "workspace/ws");
+    none(
+        "ST010",
+        &CUSTOM.replace(
+            "{ name: st, public_network_access: Disabled, network_rules: { default_action: Deny } }",
+            "{ name: st }",
+        ),
+    );
+    let internet = r#"
+region: eastus
+workspaces:
+  - { name: ws, storage_account: st }
+storage_accounts:
+  - { name: st, network_rules: { default_action: Deny, ip_rules: [203.0.113.7] } }
+clients:
+  - { name: analyst, location: internet, public_address: 203.0.113.7, operations: [studio.open] }
+"#;
+    let f = one("ST011", internet, Severity::Warning, "storage/st");
+    assert!(f.trace.is_some(), "decided by the path engine");
+    none(
+        "ST011",
+        &internet.replace("operations: [studio.open]", "operations: [sdk.connect]"),
+    );
+}
+
+#[test]
+fn cmp012_automl_nlp_and_vision_in_public_regions_only() {
+    // Configure inbound and outbound network traffic: the AutoML NLP and Vision hosts are
+    // listed for Azure public only (no Azure Government or 21Vianet equivalents).
+    let gov = "workspaces: [{ name: ws, region: usgovvirginia }]\n";
+    one("CMP012", gov, Severity::Info, "workspace/ws");
+    none("CMP012", "workspaces: [{ name: ws, region: eastus }]\n");
+}
+
+/// A cluster in a subnet with a service endpoint policy (the exfiltration design).
+const SEP: &str = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled, storage_account: st }
+storage_accounts:
+  - { name: st, public_network_access: Disabled, network_rules: { default_action: Deny } }
+computes:
+  - { name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }
+service_endpoint_policies:
+  - { name: ml-sep, definitions: [{ service: Global, service_resources: [/services/Azure/MachineLearning] }] }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - { name: training, address_prefixes: [10.0.1.0/24], service_endpoints: [Microsoft.Storage], service_endpoint_policies: [ml-sep] }
+      - { name: pe, address_prefixes: [10.0.3.0/24] }
+private_endpoints:
+  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, ip_address: 10.0.3.4 }
+  - { name: st-blob, subnet: vnet/pe, target: storage/st, group_id: blob, ip_address: 10.0.3.5 }
+"#;
+
+#[test]
+fn exf010_and_exf011_endpoint_policy_prerequisites() {
+    // Azure Machine Learning data exfiltration prevention, prerequisites: the workspace and
+    // its default storage account use private endpoints; curated environments must come from
+    // mcr.microsoft.com ("viennaglobal.azurecr.io" images cannot be used).
+    none("EXF010", SEP);
+    let no_storage_pe = with(
+        SEP,
+        "  - { name: st-blob, subnet: vnet/pe, target: storage/st, group_id: blob, ip_address: 10.0.3.5 }\n",
+        "",
+    );
+    let f = one("EXF010", &no_storage_pe, Severity::Warning, "workspace/ws");
+    assert!(f.message.contains("default storage st"), "{}", f.message);
+    one("EXF011", SEP, Severity::Info, "subnet/vnet/training");
+    none(
+        "EXF011",
+        &SEP.replace(", service_endpoint_policies: [ml-sep]", ""),
+    );
+}
+
+#[test]
+fn mvn013_private_endpoint_approver_role() {
+    // Managed virtual network isolation: the workspace managed identity "must have
+    // permissions to approve the Private Endpoint connections on the target resources. After
+    // April 30th, 2025, permissions aren't automatically granted to the managed identity and
+    // must be assigned manually."
+    let with_data = with(
+        MANAGED,
+        PYPI_RULE,
+        "        - { name: data, type: PrivateEndpoint, destination: { service_resource: storage/data, subresource_target: blob } }",
+    )
+    .replace(
+        "storage_accounts:\n",
+        "storage_accounts:\n  - { name: data }\n",
+    );
+    let f = one("MVN013", &with_data, Severity::Warning, "workspace/ws");
+    assert!(
+        !f.needs.is_empty(),
+        "roles granted elsewhere are not visible: not decided"
+    );
+    let granted = format!(
+        "{with_data}role_assignments:\n  - {{ principal: workspace/ws, role: Azure AI Enterprise Network Connection Approver, scope: storage/data }}\n"
+    );
+    none("MVN013", &granted);
+    // The workspace's own storage needs no declaration.
+    none("MVN013", MANAGED);
+}

@@ -13,6 +13,7 @@ pub mod cmp008;
 pub mod cmp009;
 pub mod cmp010;
 pub mod cmp011;
+pub mod cmp012;
 
 /// The CMP rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -28,5 +29,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &cmp009::RULE,
         &cmp010::RULE,
         &cmp011::RULE,
+        &cmp012::RULE,
     ]
 }

@@ -13,6 +13,8 @@ pub mod exf006;
 pub mod exf007;
 pub mod exf008;
 pub mod exf009;
+pub mod exf010;
+pub mod exf011;
 
 /// The EXF rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -26,6 +28,8 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &exf007::RULE,
         &exf008::RULE,
         &exf009::RULE,
+        &exf010::RULE,
+        &exf011::RULE,
     ]
 }
 

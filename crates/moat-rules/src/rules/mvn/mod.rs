@@ -14,6 +14,7 @@ pub mod mvn009;
 pub mod mvn010;
 pub mod mvn011;
 pub mod mvn012;
+pub mod mvn013;
 
 /// The MVN rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -30,5 +31,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &mvn010::RULE,
         &mvn011::RULE,
         &mvn012::RULE,
+        &mvn013::RULE,
     ]
 }

@@ -11,6 +11,8 @@ pub mod st006;
 pub mod st007;
 pub mod st008;
 pub mod st009;
+pub mod st010;
+pub mod st011;
 
 /// The ST rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -24,5 +26,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &st007::RULE,
         &st008::RULE,
         &st009::RULE,
+        &st010::RULE,
+        &st011::RULE,
     ]
 }

@@ -1,0 +1,74 @@
+//! EXF010 endpoint-policy-without-private-endpoints.
+
+use crate::rules::util_core::endpoints_of;
+use crate::rules::util_items::subnet;
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::Kind;
+
+/// The rule.
+pub struct Exf010;
+/// Its registration.
+pub static RULE: Exf010 = Exf010;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "EXF010",
+    name: "endpoint-policy-without-private-endpoints",
+    severity: Severity::Warning,
+    what: "Computes sit in a subnet with a service endpoint policy (the exfiltration design), but their workspace has no private endpoint, or its default storage account has none.",
+    why: "The data exfiltration prevention design assumes private endpoints for the workspace and for its default storage: the service endpoint policy then only has to admit Microsoft-managed storage (the /services/Azure/MachineLearning alias) and the accounts listed. Without those private endpoints, traffic to the workspace's own storage goes through the service endpoint and the policy, and the design's prerequisites are not met. Computes created before December 2022 must also be recreated (instances) or scaled to zero (clusters) to pick the policy up.",
+    example: "workspaces: [{ name: ws, storage_account: st }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nvirtual_networks: [{ name: vnet, subnets: [{ name: training, service_endpoints: [Microsoft.Storage], service_endpoint_policies: [ml-sep] }] }]",
+    fix: "Create a private endpoint for the workspace and private endpoints (blob, file) for its default storage account.",
+    sources: &[doc!(EXF, "Prerequisites")],
+    covers: &["§6.107"],
+    path: false,
+};
+
+impl Rule for Exf010 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let t = cx.t;
+        let mut seen = Vec::new();
+        for c in &t.computes {
+            let Some(key) = &c.subnet else { continue };
+            let Some(s) = subnet(cx, key) else { continue };
+            if s.service_endpoint_policies.is_empty() || seen.contains(&c.workspace) {
+                continue;
+            }
+            let Some(w) =
+                cx.e.ix
+                    .workspaces
+                    .get(&c.workspace)
+                    .map(|&i| &t.workspaces[i])
+            else {
+                continue;
+            };
+            let mut missing = Vec::new();
+            if endpoints_of(t, Kind::Workspace, &w.name).is_empty() {
+                missing.push(format!("workspace {}", w.name));
+            }
+            if let Some(st) = &w.storage_account
+                && endpoints_of(t, Kind::Storage, st).is_empty()
+            {
+                missing.push(format!("default storage {st}"));
+            }
+            if missing.is_empty() {
+                continue;
+            }
+            seen.push(c.workspace.clone());
+            out.push(Finding::new(
+                &DOC,
+                format!("workspace/{}", w.name),
+                format!(
+                    "compute {} sits in {key}, which has a service endpoint policy, but {} has no private endpoint",
+                    c.name,
+                    missing.join(" and ")
+                ),
+                DOC.fix,
+                &w.at,
+            ));
+        }
+    }
+}

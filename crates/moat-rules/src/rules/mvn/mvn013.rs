@@ -1,0 +1,110 @@
+//! MVN013 endpoint-approver-role.
+
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::{Address, Kind};
+use moat_model::enums::OutboundRuleCategory;
+use moat_model::ml::OutboundDestination;
+
+/// The rule.
+pub struct Mvn013;
+/// Its registration.
+pub static RULE: Mvn013 = Mvn013;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "MVN013",
+    name: "endpoint-approver-role",
+    severity: Severity::Warning,
+    what: "A managed network has a private endpoint outbound rule to a resource other than the workspace's own, and the input declares no role assignment that lets the workspace's identity approve the connection there.",
+    why: "The managed network creates its private endpoints with the workspace's managed identity, which must be able to approve private endpoint connections on the target. Since 30 April 2025 that permission is no longer granted automatically: assign the Azure AI Enterprise Network Connection Approver role (or a role with the approve actions of that resource type) on the target. Roles granted outside the input cannot be seen, so without a declared assignment the finding is not decided.",
+    example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound, outbound_rules: [{ name: data, type: PrivateEndpoint, destination: { service_resource: storage/data, subresource_target: blob } }] } }]\nstorage_accounts: [{ name: data }]",
+    fix: "Assign the Azure AI Enterprise Network Connection Approver role to the workspace's managed identity on the target resource (declare it as a role assignment: principal workspace/<name>, scope the target).",
+    sources: &[doc!(
+        MN,
+        "Prerequisites (permissions to approve private endpoint connections)"
+    )],
+    covers: &["§6.73"],
+    path: false,
+};
+
+/// Roles that include approving private endpoint connections.
+const APPROVERS: &[&str] = &[
+    "Azure AI Enterprise Network Connection Approver",
+    "Owner",
+    "Contributor",
+];
+
+impl Rule for Mvn013 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let t = cx.t;
+        for w in t.workspaces.iter().filter(|w| w.managed_network.enabled()) {
+            let own = [
+                w.storage_account
+                    .as_deref()
+                    .map(|s| Address::resource(Kind::Storage, s)),
+                w.key_vault
+                    .as_deref()
+                    .map(|s| Address::resource(Kind::Keyvault, s)),
+                w.container_registry
+                    .as_deref()
+                    .map(|s| Address::resource(Kind::Acr, s)),
+                Some(Address::resource(Kind::Workspace, w.name.as_str())),
+            ];
+            let principal = format!("workspace/{}", w.name);
+            let mut seen: Vec<Address> = Vec::new();
+            for r in w.managed_network.outbound_rules.iter().filter(|r| r.active) {
+                let OutboundDestination::PrivateEndpoint(d) = &r.destination else {
+                    continue;
+                };
+                if matches!(
+                    r.category,
+                    Some(OutboundRuleCategory::Required | OutboundRuleCategory::Dependency)
+                ) {
+                    continue;
+                }
+                let Some(target) = d
+                    .service_resource
+                    .parse::<Address>()
+                    .ok()
+                    .or_else(|| Address::from_arm_id(&d.service_resource))
+                else {
+                    continue;
+                };
+                let target = match target {
+                    Address::Resource { kind, name, .. } => Address::resource(kind, name),
+                    other => other,
+                };
+                if own.iter().flatten().any(|a| *a == target) || seen.contains(&target) {
+                    continue;
+                }
+                seen.push(target.clone());
+                let granted = t.role_assignments.iter().any(|a| {
+                    a.principal.eq_ignore_ascii_case(&principal)
+                        && a.scope == target
+                        && APPROVERS.iter().any(|r| a.role.eq_ignore_ascii_case(r))
+                });
+                if granted {
+                    continue;
+                }
+                out.push(
+                    Finding::new(
+                        &DOC,
+                        principal.clone(),
+                        format!(
+                            "outbound rule {} of workspace {} creates a private endpoint to {target}; no declared role lets the workspace's identity approve it there",
+                            r.name, w.name
+                        ),
+                        DOC.fix,
+                        if r.at.is_unknown() { &w.at } else { &r.at },
+                    )
+                    .needing(Some(format!(
+                        "role assignments of {principal} on {target}: roles granted outside the input are not visible"
+                    ))),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! ST010 studio-features-in-vnet.
+
+use crate::rules::util_core::{storage, storage_restricted, studio_endpoints};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+
+/// The rule.
+pub struct St010;
+/// Its registration.
+pub static RULE: St010 = St010;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "ST010",
+    name: "studio-features-in-vnet",
+    severity: Severity::Info,
+    what: "Studio is used through a workspace private endpoint while the workspace's default storage is behind the VNet.",
+    why: "With the storage behind a VNet, studio turns off by default: data preview, designer data visualization, designer model deployment, AutoML experiment submission and starting a labeling project. They work again once the workspace's managed identity is used for data access: enable it on the default blob and file datastores (designer deployment needs it on blob, AutoML on file), give the identity Reader on the storage private endpoints and Storage Blob Data Reader on other accounts, and give users Storage Blob Data Reader; data profiling also needs Storage Blob Data Contributor. Some features stay unavailable: designer sample pipelines (their dataset is public) and ML-assisted labeling with the default storage (use another account).",
+    example: "workspaces: [{ name: ws, public_network_access: Disabled, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\nclients: [{ name: analyst, location: vm/jumpbox, operations: [studio.open] }]",
+    fix: "Enable managed identity data access on the default datastores and assign the roles listed; use a storage account outside the VNet for ML-assisted labeling and your own data for designer pipelines.",
+    sources: &[
+        doc!(STU, "Limitations"),
+        doc!(STU, "Datastore: Azure Storage Account"),
+        doc!(NSO, "Limitations"),
+    ],
+    covers: &["§6.26", "§6.27", "§6.28", "§6.29", "§6.32", "§6.33"],
+    path: false,
+};
+
+impl Rule for St010 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for w in &cx.t.workspaces {
+            let Some(st) = w.storage_account.as_deref().and_then(|n| storage(cx, n)) else {
+                continue;
+            };
+            if !storage_restricted(st) {
+                continue;
+            }
+            let mut clients: Vec<String> = studio_endpoints(cx, &w.name)
+                .into_iter()
+                .map(|(c, _, _)| c)
+                .collect();
+            clients.sort();
+            clients.dedup();
+            if clients.is_empty() {
+                continue;
+            }
+            out.push(Finding::new(
+                &DOC,
+                format!("workspace/{}", w.name),
+                format!(
+                    "studio users of workspace {} ({}) work with default storage {} behind the VNet: data preview, designer visualization and deployment, AutoML submission and labeling need the workspace's managed identity and roles; designer samples and ML-assisted labeling on the default storage stay unavailable",
+                    w.name,
+                    clients.join(", "),
+                    st.name
+                ),
+                DOC.fix,
+                &w.at,
+            ));
+        }
+    }
+}

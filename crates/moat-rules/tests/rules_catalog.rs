@@ -614,3 +614,34 @@ fn mvn013_private_endpoint_approver_role() {
     // The workspace's own storage needs no declaration.
     none("MVN013", MANAGED);
 }
+
+#[test]
+fn mon002_one_monitor_private_link_scope_per_dns() {
+    // Use Azure Private Link to connect networks to Azure Monitor, planning by network
+    // topology: networks that share the same DNS should use a single Azure Monitor private
+    // link scope; a virtual network can connect to only one.
+    let two = r#"
+region: eastus
+monitor_private_link_scopes:
+  - { name: ampls-a }
+  - { name: ampls-b }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }]
+  - name: other
+    address_space: [10.1.0.0/16]
+    subnets: [{ name: pe, address_prefixes: [10.1.3.0/24] }]
+private_endpoints:
+  - { name: ampls-a-pe, subnet: vnet/pe, target: ampls/ampls-a, group_id: azuremonitor }
+  - { name: ampls-b-pe, subnet: vnet/pe, target: ampls/ampls-b, group_id: azuremonitor }
+"#;
+    one("MON002", two, Severity::Error, "ampls/ampls-b");
+    none(
+        "MON002",
+        &two.replace(
+            "{ name: ampls-b-pe, subnet: vnet/pe,",
+            "{ name: ampls-b-pe, subnet: other/pe,",
+        ),
+    );
+}

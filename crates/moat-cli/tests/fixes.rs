@@ -404,3 +404,133 @@ fn a_live_export_gets_az_commands() {
         ]
     );
 }
+
+/// A workspace whose managed network approves only its own rules, and an image build compute
+/// that installs Python packages: pypi.org is not approved (MVN003).
+const MVN_TF: &str = r#"resource "azurerm_resource_group" "rg" {
+  name     = "rg-ml"
+  location = "eastus"
+}
+
+resource "azurerm_machine_learning_workspace" "ws" {
+  name                          = "ws"
+  location                      = azurerm_resource_group.rg.location
+  resource_group_name           = azurerm_resource_group.rg.name
+  application_insights_id       = "id1"
+  key_vault_id                  = "id2"
+  storage_account_id            = "id3"
+  public_network_access_enabled = false
+  image_build_compute_name      = "cpu-cluster"
+  managed_network {
+    isolation_mode = "AllowOnlyApprovedOutbound"
+  }
+  identity {
+    type = "SystemAssigned"
+  }
+}
+
+resource "azurerm_machine_learning_compute_cluster" "cpu" {
+  name                          = "cpu-cluster"
+  location                      = azurerm_resource_group.rg.location
+  machine_learning_workspace_id = azurerm_machine_learning_workspace.ws.id
+  vm_priority                   = "Dedicated"
+  vm_size                       = "Standard_DS3_v2"
+  node_public_ip_enabled        = false
+  scale_settings {
+    min_node_count                       = 0
+    max_node_count                       = 2
+    scale_down_nodes_after_idle_duration = "PT30S"
+  }
+}
+"#;
+
+const MVN_ARM: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces",
+      "apiVersion": "2024-04-01",
+      "name": "ws",
+      "location": "eastus",
+      "identity": { "type": "SystemAssigned" },
+      "properties": {
+        "publicNetworkAccess": "Disabled",
+        "imageBuildCompute": "cpu-cluster",
+        "managedNetwork": {
+          "isolationMode": "AllowOnlyApprovedOutbound"
+        }
+      }
+    },
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces/computes",
+      "apiVersion": "2024-04-01",
+      "name": "ws/cpu-cluster",
+      "location": "eastus",
+      "dependsOn": [
+        "[resourceId('Microsoft.MachineLearningServices/workspaces', 'ws')]"
+      ],
+      "properties": {
+        "computeType": "AmlCompute",
+        "properties": {
+          "vmSize": "Standard_DS3_v2",
+          "enableNodePublicIp": false,
+          "scaleSettings": { "minNodeCount": 0, "maxNodeCount": 2 }
+        }
+      }
+    }
+  ]
+}
+"#;
+
+/// The FQDN findings of MVN003 and the host each is about.
+fn blocked_hosts(v: &Value) -> BTreeSet<String> {
+    findings(v)
+        .iter()
+        .filter(|f| f["code"] == "MVN003")
+        .filter_map(|f| f["trace"]["to"].as_str())
+        .filter(|to| to.starts_with("fqdn:"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A host the managed network does not approve gets an FQDN outbound rule; applied, the flow
+/// is approved. Seed 004, "Allow only approved outbound mode": "You can control outbound rules
+/// using private endpoint, service tag, and FQDN."
+#[test]
+fn an_outbound_rule_approves_the_host() {
+    let native = std::fs::read_to_string(
+        root().join("examples/managed-network-approved-outbound/topology.yaml"),
+    )
+    .unwrap()
+    .replace(
+        "        - { name: pypi, type: FQDN, destination: pypi.org }\n",
+        "",
+    );
+    for (name, file, text) in [
+        ("native", "topology.yaml", native.as_str()),
+        ("terraform", "main.tf", MVN_TF),
+        ("arm", "azuredeploy.json", MVN_ARM),
+    ] {
+        let dir = scratch(&format!("mvn-{name}"));
+        std::fs::write(dir.join(file), text).unwrap();
+        let before = check(&dir, file, &["--select", "MVN003"]);
+        assert!(
+            blocked_hosts(&before).contains("fqdn:pypi.org"),
+            "{name}: {before:#}"
+        );
+        let pypi = findings(&before)
+            .iter()
+            .find(|f| f["trace"]["to"] == "fqdn:pypi.org")
+            .unwrap();
+        assert_eq!(pypi["fix_code"][0]["input"], name, "{pypi:#}");
+        // This finding's fix alone: each is written against the input as it is.
+        apply_edits(&dir, &serde_json::json!({ "findings": [pypi] }));
+        let after = check(&dir, file, &["--select", "MVN003"]);
+        assert!(
+            !blocked_hosts(&after).contains("fqdn:pypi.org"),
+            "{name}: {}\n{after:#}",
+            std::fs::read_to_string(dir.join(file)).unwrap()
+        );
+    }
+}

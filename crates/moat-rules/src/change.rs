@@ -15,9 +15,38 @@ pub enum Change {
         resource: String,
         settings: Vec<Setting>,
     },
+    /// Add an FQDN outbound rule (ports 80 and 443) to a workspace's managed network.
+    AddFqdnRule {
+        /// The workspace, by address (`workspace/ws`).
+        workspace: String,
+        /// The rule's name, unique in the workspace.
+        name: String,
+        /// The host name or wildcard (`pypi.org`, `*.anaconda.com`).
+        destination: String,
+    },
 }
 
 impl Change {
+    /// An FQDN outbound rule for `destination`, named after it (`pypi-org`).
+    pub fn fqdn_rule(workspace: impl Into<String>, destination: &str) -> Change {
+        let name: String = destination
+            .trim_start_matches("*.")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        Change::AddFqdnRule {
+            workspace: workspace.into(),
+            name: format!("allow-{name}"),
+            destination: destination.to_string(),
+        }
+    }
+
     /// One setting of one resource.
     pub fn set(resource: impl Into<String>, setting: Setting) -> Change {
         Change::Set {

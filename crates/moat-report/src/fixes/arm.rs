@@ -102,3 +102,44 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
         edits: edit.unwrap_or_default(),
     })
 }
+
+/// An FQDN outbound rule in the workspace's `managedNetwork.outboundRules`.
+pub(super) fn fqdn_rule(t: &Target, name: &str, destination: &str) -> Option<Snippet> {
+    let rule = serde_json::json!({
+        "type": "FQDN",
+        "category": "UserDefined",
+        "destination": destination,
+    });
+    let node = t
+        .tree
+        .map(|r| r.pointer(&t.at.pointer))
+        .filter(|(_, found)| *found);
+    let field = |k: &str| {
+        node.and_then(|(n, _)| n.get(k))
+            .and_then(|v| v.text())
+            .map(str::to_string)
+    };
+    let fragment = serde_json::json!({
+        "type": field("type").unwrap_or_else(|| "Microsoft.MachineLearningServices/workspaces".into()),
+        "name": field("name").unwrap_or_else(|| t.name.to_string()),
+        "properties": { "managedNetwork": { "outboundRules": { name: rule.clone() } } }
+    });
+    let text = serde_json::to_string_pretty(&fragment).ok()? + "\n";
+    let path = vec!["properties", "managedNetwork", "outboundRules", name];
+    let edits = match (t.src, t.tree) {
+        (Some(src), Some(root)) => edit::tree_edit(
+            src,
+            root,
+            &t.at.pointer,
+            &[(path, rule.to_string())],
+            edit::Syntax::Json,
+        ),
+        _ => None,
+    };
+    Some(Snippet {
+        input: "arm",
+        language: "json",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}

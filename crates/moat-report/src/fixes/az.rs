@@ -70,3 +70,17 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
         edits: Vec::new(),
     })
 }
+
+/// An FQDN outbound rule with `az ml workspace outbound-rule set`.
+pub(super) fn fqdn_rule(t: &Target, name: &str, destination: &str) -> Option<Snippet> {
+    let rg = resource_group(t).unwrap_or("<resource-group>");
+    Some(Snippet {
+        input: "az",
+        language: "sh",
+        text: format!(
+            "az ml workspace outbound-rule set --resource-group {rg} --workspace-name {} --rule {name} --type fqdn --destination '{destination}'\n",
+            t.name
+        ),
+        edits: Vec::new(),
+    })
+}

@@ -262,3 +262,79 @@ pub(crate) fn hcl_nested(path: &[&str], value: &str, indent: &str) -> String {
         }
     }
 }
+
+/// Appends `item` (a flow-style entry) to the list at `path` of the mapping at `pointer`: as a
+/// new line of a block list, before the `]` of a flow list; the list (and the mappings on its
+/// way) written where missing.
+pub(crate) fn tree_append(
+    src: &SourceFile,
+    root: &Node,
+    pointer: &str,
+    path: &[&str],
+    item: &str,
+) -> Option<Vec<Edit>> {
+    let (node, found) = root.pointer(pointer);
+    if !found {
+        return None;
+    }
+    let text = &src.text;
+    // The deepest mapping of the path that exists, and the list if it does.
+    let mut at = node;
+    for (i, key) in path.iter().enumerate() {
+        match at.get(key) {
+            Some(next) if i + 1 == path.len() => {
+                let Value::Seq(items) = &next.value else {
+                    return None;
+                };
+                let piece = match items.last() {
+                    // `[]`
+                    None => (next.span.offset, next.span.len, format!("[{item}]")),
+                    Some(last) => {
+                        let first = &items[0];
+                        let ls = text[..first.span.offset].rfind('\n').map_or(0, |i| i + 1);
+                        let prefix = &text[ls..first.span.offset];
+                        // A block item's span may run past its last line.
+                        let end = text[..last.span.offset + last.span.len].trim_end().len();
+                        if text[next.span.offset..].starts_with('[') {
+                            (end, 0, format!(", {item}"))
+                        } else if prefix.trim_end().ends_with('-')
+                            && prefix.trim_start().starts_with('-')
+                        {
+                            // `- item` lines: a new one after the last item's line.
+                            let eol = text[end..].find('\n').map_or(text.len(), |i| end + i);
+                            (eol, 0, format!("\n{prefix}{item}"))
+                        } else {
+                            return None;
+                        }
+                    }
+                };
+                return combine(src, vec![piece]);
+            }
+            Some(next) if matches!(next.value, Value::Map(_)) => at = next,
+            Some(_) => return None,
+            None => {
+                // The rest of the path written as flow mappings around the list.
+                let value = Syntax::Yaml.nested(&path[i + 1..], &format!("[{item}]"));
+                let piece = set_in(text, at, &[key], &value, Syntax::Yaml)?;
+                return combine(src, vec![piece]);
+            }
+        }
+    }
+    None
+}
+
+/// Inserts `block` after the HCL block at `offset..offset + len`, separated by a blank line.
+pub(crate) fn hcl_after_block(
+    src: &SourceFile,
+    offset: usize,
+    len: usize,
+    block: &str,
+) -> Option<Vec<Edit>> {
+    let text = &src.text;
+    let open = offset + text.get(offset..offset + len)?.find('{')?;
+    let close = matching(text, open)?;
+    combine(
+        src,
+        vec![(close + 1, 0, format!("\n\n{}", block.trim_end()))],
+    )
+}

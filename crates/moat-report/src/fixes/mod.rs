@@ -113,9 +113,9 @@ impl Trees {
     }
 }
 
-/// The fixes of every finding, by code and resource.
+/// The fixes of every finding, by code, resource and message.
 #[derive(Default)]
-pub struct FixCode(HashMap<(&'static str, String), Vec<Snippet>>);
+pub struct FixCode(HashMap<(&'static str, String, String), Vec<Snippet>>);
 
 impl FixCode {
     /// Renders the changes of every finding.
@@ -129,7 +129,7 @@ impl FixCode {
                 .filter_map(|c| render(c, input, &mut trees))
                 .collect();
             if !s.is_empty() {
-                m.insert((f.code, f.resource.clone()), s);
+                m.insert((f.code, f.resource.clone(), f.message.clone()), s);
             }
         }
         FixCode(m)
@@ -138,7 +138,7 @@ impl FixCode {
     /// The snippets of a finding.
     pub fn get(&self, f: &Finding) -> &[Snippet] {
         self.0
-            .get(&(f.code, f.resource.clone()))
+            .get(&(f.code, f.resource.clone(), f.message.clone()))
             .map_or(&[], Vec::as_slice)
     }
 }
@@ -159,30 +159,40 @@ pub(crate) enum Kind {
 
 /// Renders one change in the language of the file that declares its resource.
 fn render(c: &Change, input: &Input, trees: &mut Trees) -> Option<Snippet> {
+    let resource = match c {
+        Change::Set { resource, .. } => resource,
+        Change::AddFqdnRule { workspace, .. } => workspace,
+    };
+    let r = resolve(input.topology, resource)?;
+    let lang = language(input.format, &r.at.file);
+    let src = input.sources.iter().find(|s| s.name == r.at.file);
+    let tree = match (lang, src) {
+        (Lang::Terraform, _) | (_, None) => None,
+        (_, Some(src)) => trees.get(src),
+    };
+    let t = Target {
+        kind: r.kind,
+        name: r.name,
+        workspace: r.workspace,
+        at: r.at,
+        src,
+        tree,
+    };
     match c {
-        Change::Set { resource, settings } => {
-            let r = resolve(input.topology, resource)?;
-            let lang = language(input.format, &r.at.file);
-            let src = input.sources.iter().find(|s| s.name == r.at.file);
-            let tree = match (lang, src) {
-                (_, Some(src)) if !matches!(lang, Lang::Terraform) => trees.get(src),
-                _ => None,
-            };
-            let target = Target {
-                kind: r.kind,
-                name: r.name,
-                workspace: r.workspace,
-                at: r.at,
-                src,
-                tree,
-            };
-            match lang {
-                Lang::Native => native::set(&target, settings),
-                Lang::Terraform => terraform::set(&target, settings),
-                Lang::Arm => arm::set(&target, settings),
-                Lang::Az => az::set(&target, settings),
-            }
-        }
+        Change::Set { settings, .. } => match lang {
+            Lang::Native => native::set(&t, settings),
+            Lang::Terraform => terraform::set(&t, settings),
+            Lang::Arm => arm::set(&t, settings),
+            Lang::Az => az::set(&t, settings),
+        },
+        Change::AddFqdnRule {
+            name, destination, ..
+        } => match lang {
+            Lang::Native => native::fqdn_rule(&t, name, destination),
+            Lang::Terraform => terraform::fqdn_rule(&t, name, destination),
+            Lang::Arm => arm::fqdn_rule(&t, name, destination),
+            Lang::Az => az::fqdn_rule(&t, name, destination),
+        },
     }
 }
 

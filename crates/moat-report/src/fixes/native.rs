@@ -76,3 +76,29 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
         edits: edit.unwrap_or_default(),
     })
 }
+
+/// An FQDN outbound rule: the workspace's entry with the rule (outbound rules merge by name),
+/// and the rule appended to its list.
+pub(super) fn fqdn_rule(t: &Target, name: &str, destination: &str) -> Option<Snippet> {
+    let item = format!("{{ name: {name}, type: FQDN, destination: \"{destination}\" }}");
+    let text = format!(
+        "workspaces:\n  - name: {}\n    managed_network:\n      outbound_rules:\n        - {item}\n",
+        t.name
+    );
+    let edits = match (t.src, t.tree) {
+        (Some(src), Some(root)) => edit::tree_append(
+            src,
+            root,
+            &t.at.pointer,
+            &["managed_network", "outbound_rules"],
+            &item,
+        ),
+        _ => None,
+    };
+    Some(Snippet {
+        input: "native",
+        language: "yaml",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}

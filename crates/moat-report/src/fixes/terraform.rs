@@ -69,6 +69,28 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
     })
 }
 
+/// An FQDN outbound rule: a resource of its own, placed after the workspace's block.
+pub(super) fn fqdn_rule(t: &Target, name: &str, destination: &str) -> Option<Snippet> {
+    let (ty, ws) = type_and_name(&t.at.pointer)?;
+    if ty != "azurerm_machine_learning_workspace" {
+        return None;
+    }
+    let local = name.replace('-', "_");
+    let text = format!(
+        "resource \"azurerm_machine_learning_workspace_network_outbound_rule_fqdn\" \"{local}\" {{\n  name             = \"{name}\"\n  workspace_id     = {ty}.{ws}.id\n  destination_fqdn = \"{destination}\"\n}}\n"
+    );
+    let edits = t
+        .src
+        .filter(|s| s.name.ends_with(".tf"))
+        .and_then(|src| edit::hcl_after_block(src, t.at.offset, t.at.len, &text));
+    Some(Snippet {
+        input: "terraform",
+        language: "hcl",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

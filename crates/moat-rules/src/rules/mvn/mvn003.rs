@@ -1,5 +1,6 @@
 //! MVN003 approved-outbound-missing-rule.
 
+use crate::change::Change;
 use crate::rules::util::{flow_finding, workspace_at};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
@@ -58,6 +59,8 @@ impl Rule for Mvn003 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let mut seen = HashSet::new();
+        // One rule per host, whatever the ports and operations that need it.
+        let mut ruled = HashSet::new();
         for r in cx.ops() {
             for f in r.flows.iter().filter(|f| f.verdict != Verdict::Allowed) {
                 let t = &f.trace;
@@ -82,13 +85,25 @@ impl Rule for Mvn003 {
                     "{} ({}: {}) from the managed network of workspace {ws}",
                     t.to, r.op, f.purpose
                 );
-                out.push(flow_finding(
+                let mut finding = flow_finding(
                     &DOC,
                     format!("workspace/{ws}"),
                     what,
                     f,
                     &workspace_at(cx, &ws),
-                ));
+                );
+                // A host name the managed network does not approve: an FQDN rule, which
+                // covers ports 80 and 443.
+                let to = t.to.to_string();
+                if hop.code == "MVN_NOT_APPROVED"
+                    && matches!(t.port, 80 | 443)
+                    && let Some(host) = to.strip_prefix("fqdn:")
+                    && ruled.insert((ws.clone(), host.to_string()))
+                {
+                    finding =
+                        finding.with_change(Change::fqdn_rule(format!("workspace/{ws}"), host));
+                }
+                out.push(finding);
             }
         }
     }

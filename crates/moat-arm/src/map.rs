@@ -972,15 +972,6 @@ impl MapContext {
             kinds[0].what()
         ))
     }
-
-    /// The VNet of a subnet id.
-    fn resolve_vnet_of_subnet(&self, raw: &str) -> Result<String, String> {
-        if let Ok(t) = self.resolve(raw, &[Kind::Subnet]) {
-            return Ok(t.name.split('/').next().unwrap_or_default().to_string());
-        }
-        let vnet_id = parent_id(raw).ok_or_else(|| format!("`{raw}` is not a subnet id"))?;
-        self.resolve(&vnet_id, &[Kind::Vnet]).map(|t| t.name)
-    }
 }
 
 fn flush(t: &mut Topology, ctx: &mut MapContext, rec: Rec) {
@@ -1568,7 +1559,7 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
             let subnet = rec
                 .list(p, &["ipConfigurations"], "vnet")
                 .first()
-                .and_then(|c| rec.id(c, &["properties", "subnet", "id"], "vnet"));
+                .and_then(|c| rec.subnet_id(c, &["properties", "subnet", "id"], "vnet"));
             let pool = rec.nets(
                 p,
                 &[
@@ -1652,7 +1643,7 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
                 .cloned();
             let subnet = cfg
                 .as_ref()
-                .and_then(|c| rec.id(c, &["properties", "subnet", "id"], "vnet"));
+                .and_then(|c| rec.subnet_id(c, &["properties", "subnet", "id"], "vnet"));
             let public_ip = cfg
                 .as_ref()
                 .and_then(|c| rec.id(c, &["properties", "publicIPAddress", "id"], "public_ip"));
@@ -2541,7 +2532,7 @@ fn map_firewall(t: &mut Topology, res: &ArmResource, rec: &mut Rec, ctx: &mut Ma
     let first = cfgs.first().copied().cloned();
     let subnet = first
         .as_ref()
-        .and_then(|c| rec.id(c, &["properties", "subnet", "id"], "vnet"));
+        .and_then(|c| rec.subnet_id(c, &["properties", "subnet", "id"], "vnet"));
     let explicit_ip = first
         .as_ref()
         .and_then(|c| rec.ip(c, &["properties", "privateIPAddress"], "private_ip_address"));
@@ -2652,7 +2643,7 @@ fn map_firewall(t: &mut Topology, res: &ArmResource, rec: &mut Rec, ctx: &mut Ma
         name,
         region: res.location.clone(),
         vnet: subnet,
-        private_ip_address: explicit_ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        private_ip_address: explicit_ip,
         public_ips,
         sku,
         firewall_policy: rec.id(p, &["firewallPolicy", "id"], "firewall_policy"),
@@ -3073,11 +3064,11 @@ fn map_child(t: &mut Topology, res: &ArmResource, ck: ChildKind, ctx: &mut MapCo
                     .cloned()
                     .unwrap_or(Json::Null);
                 (
-                    rec.id(&cfg, &["subnet", "id"], "subnet"),
+                    rec.subnet_id(&cfg, &["subnet", "id"], "subnet"),
                     rec.ip(&cfg, &["privateIpAddress"], "ip_address"),
                 )
             } else {
-                (rec.id(p, &["subnet", "id"], "subnet"), None)
+                (rec.subnet_id(p, &["subnet", "id"], "subnet"), None)
             };
             match subnet {
                 Some(subnet) => Some(Payload::Endpoint(ResolverEndpoint {
@@ -3702,42 +3693,21 @@ fn resolve_refs(t: &mut Topology, ctx: &mut MapContext) {
     let mut fws = std::mem::take(&mut t.firewalls);
     fws.retain_mut(|f| {
         let label = format!("firewall/{}", f.name);
-        let subnet_raw = f.vnet.clone();
-        match ctx.resolve_vnet_of_subnet(&subnet_raw) {
-            Ok(v) => f.vnet = v,
-            Err(e) => {
-                dangling(
-                    t,
-                    ctx,
-                    label,
-                    "vnet",
-                    e,
-                    &f.at,
-                    "the firewall is not imported",
-                );
-                return false;
-            }
-        }
+        let subnet = external::subnet(t, ctx, &f.vnet.clone(), &label, &f.at);
+        f.vnet = subnet
+            .split_once('/')
+            .map_or(subnet.clone(), |(v, _)| v.to_string());
         if ctx.firewall_ip_from_subnet.contains(&f.name) {
-            // Azure gives a firewall the first usable address of its subnet.
-            match ctx
-                .resolve(&subnet_raw, &[Kind::Subnet])
-                .ok()
-                .and_then(|s| first_usable(t, &s.name))
-            {
-                Some(ip) => f.private_ip_address = ip,
-                None => {
-                    dangling(
-                        t,
-                        ctx,
-                        label,
-                        "private_ip_address",
-                        "the firewall's subnet has no known IPv4 prefix".into(),
-                        &f.at,
-                        "the firewall is not imported",
-                    );
-                    return false;
-                }
+            // Azure gives a firewall the first usable address of its subnet; when the
+            // subnet's prefixes are unknown, so is the address, and the firewall stays.
+            f.private_ip_address = first_usable(t, &subnet);
+            if f.private_ip_address.is_none() {
+                t.unknowns.push(Unknown {
+                    resource: label.clone(),
+                    field: "private_ip_address".into(),
+                    reason: format!("Azure gives it the first usable address of subnet `{subnet}`, whose IPv4 prefix is unknown"),
+                    at: f.at.clone(),
+                });
             }
         }
         list(
@@ -3831,24 +3801,10 @@ fn resolve_refs(t: &mut Topology, ctx: &mut MapContext) {
     t.firewall_policies = pols;
     resolve_dest_ip_groups(t, ctx);
     let mut gws = std::mem::take(&mut t.virtual_network_gateways);
-    gws.retain_mut(|g| match ctx.resolve_vnet_of_subnet(&g.vnet) {
-        Ok(v) => {
-            g.vnet = v;
-            true
-        }
-        Err(e) => {
-            dangling(
-                t,
-                ctx,
-                format!("vnet-gateway/{}", g.name),
-                "vnet",
-                e,
-                &g.at,
-                "the gateway is not imported",
-            );
-            false
-        }
-    });
+    for g in &mut gws {
+        let label = format!("vnet-gateway/{}", g.name);
+        g.vnet = external::vnet_of_subnet(t, ctx, &g.vnet, &label, &g.at);
+    }
     t.virtual_network_gateways = gws;
     let mut conns = std::mem::take(&mut t.connections);
     conns.retain_mut(|c| {
@@ -3883,21 +3839,7 @@ fn resolve_refs(t: &mut Topology, ctx: &mut MapContext) {
     let mut bas = std::mem::take(&mut t.bastion_hosts);
     bas.retain_mut(|b| {
         let label = format!("bastion/{}", b.name);
-        match ctx.resolve_vnet_of_subnet(&b.vnet) {
-            Ok(v) => b.vnet = v,
-            Err(e) => {
-                dangling(
-                    t,
-                    ctx,
-                    label,
-                    "vnet",
-                    e,
-                    &b.at,
-                    "the bastion host is not imported",
-                );
-                return false;
-            }
-        }
+        b.vnet = external::vnet_of_subnet(t, ctx, &b.vnet, &label, &b.at);
         opt(
             t,
             ctx,
@@ -3977,7 +3919,9 @@ fn resolve_refs(t: &mut Topology, ctx: &mut MapContext) {
         let raw = target_raw(&pe.target);
         match address_of(ctx, &raw, &pe.group_id) {
             Some(a) => pe.target = a,
-            None if open_target::is_open(t, pe) || open_target::keep_partial(t, ctx, pe, &raw) => {}
+            None if open_target::is_open(t, pe)
+                || open_target::keep_partial(t, ctx, pe, &raw)
+                || external::endpoint_target(t, ctx, pe, &raw) => {}
             None => {
                 dangling(
                     t,
@@ -3998,21 +3942,13 @@ fn resolve_refs(t: &mut Topology, ctx: &mut MapContext) {
     let mut zones = std::mem::take(&mut t.private_dns_zones);
     for z in &mut zones {
         let label = format!("private-dns-zone/{}", z.name);
-        list(
-            t,
-            ctx,
-            &mut z.vnet_links,
-            &[Kind::Vnet],
-            &label,
-            "vnet_links",
-            &z.at,
-        );
+        external::vnet_links(t, ctx, &mut z.vnet_links, &label, &z.at);
     }
     t.private_dns_zones = zones;
     let mut resolvers = std::mem::take(&mut t.dns_resolvers);
     resolvers.retain_mut(|r| {
         let label = format!("dns-resolver/{}", r.name);
-        match req(ctx, &r.vnet, &[Kind::Vnet]) {
+        match external::vnet(t, ctx, &r.vnet, &label, "vnet", &r.at) {
             Ok(v) => r.vnet = v,
             Err(e) => {
                 dangling(
@@ -4028,23 +3964,9 @@ fn resolve_refs(t: &mut Topology, ctx: &mut MapContext) {
             }
         }
         for eps in [&mut r.inbound_endpoints, &mut r.outbound_endpoints] {
-            let raw = std::mem::take(eps);
-            for mut e in raw {
-                match req(ctx, &e.subnet, &[Kind::Subnet]) {
-                    Ok(s) => {
-                        e.subnet = s;
-                        eps.push(e);
-                    }
-                    Err(err) => dangling(
-                        t,
-                        ctx,
-                        label.clone(),
-                        "endpoints",
-                        err,
-                        &r.at,
-                        "the endpoint is not imported",
-                    ),
-                }
+            for e in eps.iter_mut() {
+                let what = format!("{label}/{}", e.name);
+                e.subnet = external::subnet(t, ctx, &e.subnet, &what, &r.at);
             }
         }
         true

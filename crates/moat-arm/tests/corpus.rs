@@ -438,7 +438,7 @@ fn network_restricted_with_its_parameters() {
             count(&f, "vnet_links"),
             f.len()
         ),
-        (0, 2, 5, 8, 17)
+        (0, 2, 5, 0, 9)
     );
     assert_eq!(l.warnings.len(), 14);
     assert!(
@@ -454,7 +454,12 @@ fn network_restricted_with_its_parameters() {
     );
     assert_eq!(ws.public_network_access, PublicNetworkAccess::Disabled);
     assert_eq!(ws.kind, Some(WorkspaceKind::Default));
-    assert!(t.private_dns_zones.iter().all(|z| z.vnet_links.is_empty()));
+    // The links name the prerequisite VNet by id: kept, to that external VNet.
+    assert!(
+        t.private_dns_zones
+            .iter()
+            .all(|z| z.vnet_links == vec!["GET-PREREQ-vnetName"])
+    );
 }
 
 #[test]
@@ -473,10 +478,19 @@ fn network_restricted_without_parameters_and_its_prerequisites() {
             count(&f, "ip_address"),
             f.len()
         ),
-        (19, 2, 5, 36)
+        (19, 2, 5, 28)
     );
     assert_eq!(l.topology.virtual_networks.len(), 1);
     assert!(l.topology.virtual_networks[0].external);
+    // The zones' links name that VNet through the same parameter (the same unknown value):
+    // kept, to it.
+    let vnet = l.topology.virtual_networks[0].name.clone();
+    assert!(
+        l.topology
+            .private_dns_zones
+            .iter()
+            .all(|z| z.vnet_links == vec![vnet.clone()])
+    );
 
     let l = import(
         &format!("{RESTRICTED}prereqs/prereq.azuredeploy.json"),

@@ -170,7 +170,7 @@ fn loader_warnings_are_in_every_format_and_counted() {
     let diags = v["diagnostics"].as_array().unwrap();
     assert!(!diags.is_empty());
     assert!(diags.iter().all(|d| d["level"] == "warning"));
-    assert!(diags.iter().any(|d| d["code"] == "dangling-reference"));
+    assert!(diags.iter().any(|d| d["code"] == "external-subnet"));
 
     let o = moat(&["check", WITH_WARNINGS, "--format", "sarif"]);
     let sarif: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();

@@ -167,3 +167,111 @@ fn arm_zone_group_entry_for_a_central_zone_of_another_subscription() {
     let f = findings(&t, &["WS001", "WS004"]);
     assert_eq!(f, vec![("WS001".to_string(), Severity::Warning)], "{f:?}");
 }
+
+/// Issue 8, item 3, for a private endpoint's target and a zone's VNet link: a resource
+/// referred to by its full id but not declared (the shared key vault of another subscription,
+/// the corporate VNet) is an external element; the endpoint to it and the link to it are kept.
+/// Before, the ARM importer dropped both ("not deployed by this template"), and the Terraform
+/// importer kept the link to a VNet that was nowhere in the model. Written as an ARM template
+/// and as a Terraform configuration, the deployment reads the same.
+fn endpoint_to_an_external_vault_and_link_to_an_external_vnet(t: &Topology) {
+    assert!(
+        moat_model::validate(t).is_empty(),
+        "{:#?}",
+        moat_model::validate(t)
+    );
+    assert_eq!(t.private_endpoints.len(), 1);
+    let pe = &t.private_endpoints[0];
+    assert_eq!(
+        (pe.name.as_str(), pe.subnet.as_str(), pe.group_id.as_str()),
+        ("kv-pe", "spoke/pe", "vault")
+    );
+    assert_eq!(pe.target, Address::resource(Kind::Keyvault, "shared-kv"));
+    // Its connection is to a resource whose settings are unknown: recorded, never defaulted.
+    assert!(t.is_unknown("private-endpoint/kv-pe", "target").is_some());
+    assert_eq!(external::list(t), vec!["vnet/corp", "keyvault/shared-kv"]);
+    let z = &t.private_dns_zones[0];
+    assert_eq!(z.vnet_links, vec!["spoke", "corp"]);
+    // The links themselves are known: nothing about the zone is unknown.
+    assert!(
+        t.is_unknown(&format!("private-dns-zone/{}", z.name), "vnet_links")
+            .is_none()
+    );
+    let corp = t
+        .virtual_networks
+        .iter()
+        .find(|v| v.name == "corp")
+        .unwrap();
+    assert!(corp.external && t.is_unknown("vnet/corp", "dns_servers").is_some());
+    // The endpoint is analysed: it has its zone group, so no finding about its DNS.
+    let f = findings(t, &["PE001", "DNS001", "DNS003"]);
+    assert!(f.is_empty(), "{f:?}");
+}
+
+#[test]
+fn arm_endpoint_to_a_vault_outside_the_template_and_link_to_an_outside_vnet() {
+    let t = load(
+        &data("external-target.json"),
+        moat_ingest::Options::default(),
+    );
+    endpoint_to_an_external_vault_and_link_to_an_external_vnet(&t);
+}
+
+#[test]
+fn terraform_endpoint_to_a_vault_outside_the_configuration_and_link_to_an_outside_vnet() {
+    let t = load(&data("external-target-tf"), moat_ingest::Options::default());
+    endpoint_to_an_external_vault_and_link_to_an_external_vnet(&t);
+}
+
+/// Issue 8, item 3, for the hub's own services: a firewall, a VPN gateway, a bastion host and
+/// a DNS resolver's inbound endpoint placed in subnets of a hub VNet the input does not declare
+/// are kept, in external subnets. A firewall's private address comes from its
+/// AzureFirewallSubnet, so with that subnet's prefix unknown, its address is unknown, never
+/// made up; a spoke routed to an appliance address it may hold is unknown.
+/// Before, all four were dropped ("not deployed by this template" in ARM; "the firewall is
+/// not modelled" and VNets absent from the model in Terraform). ARM and Terraform agree.
+fn hub_services_in_subnets_outside_the_input(t: &Topology) {
+    assert!(
+        moat_model::validate(t).is_empty(),
+        "{:#?}",
+        moat_model::validate(t)
+    );
+    assert_eq!(
+        external::list(t),
+        vec![
+            "vnet/hub",
+            "subnet/hub/AzureFirewallSubnet",
+            "subnet/hub/GatewaySubnet",
+            "subnet/hub/AzureBastionSubnet",
+            "subnet/hub/dns-in"
+        ]
+    );
+    let fw = &t.firewalls[0];
+    assert_eq!((fw.name.as_str(), fw.vnet.as_str()), ("hub-fw", "hub"));
+    assert_eq!(fw.private_ip_address, None);
+    assert!(
+        t.is_unknown("firewall/hub-fw", "private_ip_address")
+            .is_some()
+    );
+    assert_eq!(fw.public_ips, vec!["fw-pip"]);
+    assert_eq!(t.virtual_network_gateways[0].vnet, "hub");
+    assert_eq!(t.bastion_hosts[0].vnet, "hub");
+    let r = &t.dns_resolvers[0];
+    assert_eq!(r.vnet, "hub");
+    assert_eq!(r.inbound_endpoints.len(), 1);
+    assert_eq!(r.inbound_endpoints[0].subnet, "hub/dns-in");
+    assert_eq!(r.inbound_endpoints[0].ip_address, None);
+    assert_eq!(verdict(t, vm(), Address::Internet), Verdict::Unknown);
+}
+
+#[test]
+fn arm_hub_services_in_subnets_of_a_vnet_given_by_parameter() {
+    let t = load(&data("hub-outside.json"), moat_ingest::Options::default());
+    hub_services_in_subnets_outside_the_input(&t);
+}
+
+#[test]
+fn terraform_hub_services_in_subnets_read_through_data_sources() {
+    let t = load(&data("hub-outside-tf"), moat_ingest::Options::default());
+    hub_services_in_subnets_outside_the_input(&t);
+}

@@ -134,7 +134,10 @@ fn undeliverable(e: &Engine, routes: &[moat_net::routing::Route], ip: IpAddr) ->
     }
     if let Lookup::Route(r) = lookup(routes, &AddrSet::host(ip))
         && let NextHop::VirtualAppliance { ip: fw_ip } = r.next_hop
-        && let Some(fw) = e.t.firewalls.iter().find(|f| f.private_ip_address == fw_ip)
+        && let Some(fw) =
+            e.t.firewalls
+                .iter()
+                .find(|f| f.private_ip_address == Some(fw_ip))
     {
         let fw_subnet = format!("{}/AzureFirewallSubnet", fw.vnet);
         if e.ix.subnets.contains_key(&fw_subnet) {

@@ -890,7 +890,7 @@ impl<'e, 't> Walk<'e, 't> {
             .t()
             .firewalls
             .iter()
-            .find(|f| f.private_ip_address == ip)
+            .find(|f| f.private_ip_address == Some(ip))
         {
             let d = format!("firewall {}", fw.name);
             self.pass(
@@ -1025,13 +1025,29 @@ impl<'e, 't> Walk<'e, 't> {
             .t()
             .firewalls
             .iter()
-            .position(|f| f.private_ip_address == ip)
+            .position(|f| f.private_ip_address == Some(ip))
         else {
+            // A firewall whose address is unknown (its subnet is not declared) may be this one.
+            let open: Vec<&str> = self
+                .t()
+                .firewalls
+                .iter()
+                .filter(|f| f.private_ip_address.is_none())
+                .map(|f| f.name.as_str())
+                .collect();
+            let detail = if open.is_empty() {
+                "the next hop is not an Azure Firewall in the topology".to_string()
+            } else {
+                format!(
+                    "the next hop may be firewall {}, whose address is unknown, or another appliance",
+                    open.join(", ")
+                )
+            };
             return self.unknown(
                 "firewall",
                 format!("appliance {ip}"),
                 "APPLIANCE_UNMODELLED",
-                "the next hop is not an Azure Firewall in the topology",
+                detail,
                 None,
                 format!("what the appliance at {ip} forwards (declare it as a firewall)"),
             );

@@ -8,6 +8,7 @@
 //! unknown, recorded once in [`Topology::unknowns`], and every decision that reads them is
 //! unknown. Every importer creates them here, so they look the same whatever the input.
 
+use crate::address::{Address, Kind};
 use crate::network::{Subnet, VirtualNetwork};
 use crate::privatelink::PrivateDnsZone;
 use crate::topology::{Topology, Unknown};
@@ -216,6 +217,46 @@ pub fn private_dns_zone(
     Some(zone.to_string())
 }
 
+/// Whether the resource a private endpoint's target address names is declared by the input.
+fn target_declared(ix: &crate::topology::Index, a: &Address) -> bool {
+    let Address::Resource { kind, name, .. } = a else {
+        return true;
+    };
+    match kind {
+        Kind::Workspace => ix.workspaces.contains_key(name),
+        Kind::Registry => ix.registries.contains_key(name),
+        Kind::Storage => ix.storage_accounts.contains_key(name),
+        Kind::Keyvault => ix.key_vaults.contains_key(name),
+        Kind::Acr => ix.container_registries.contains_key(name),
+        Kind::Ampls => ix.monitor_private_link_scopes.contains_key(name),
+        // Not a private link target: nothing to list.
+        _ => true,
+    }
+}
+
+/// Whether `target` (of kind and name an id gives) may stand for a resource the input does
+/// not declare: no declared resource of that kind has that name. When one does, the id names
+/// a namesake in another resource group or subscription, and an address by name would
+/// confuse the two.
+pub fn target_is_free(t: &Topology, target: &Address) -> bool {
+    !target_declared(&t.index(), target)
+}
+
+/// Records that private endpoint `endpoint` connects to `target`, a resource the input does
+/// not declare (a key vault in a shared subscription, given by its full id `id`): the
+/// endpoint exists and is analysed; what Azure would decide from the target's own settings
+/// (its public access, its network rules) is unknown.
+pub fn target(t: &mut Topology, endpoint: &str, target: &Address, id: &str, at: &Provenance) {
+    t.unknowns.push(Unknown {
+        resource: format!("private-endpoint/{endpoint}"),
+        field: "target".into(),
+        reason: format!(
+            "connects to {target} ({id}), which the input does not declare: its public access and network rules are unknown"
+        ),
+        at: at.clone(),
+    });
+}
+
 /// Whether `vnet/subnet` names an external subnet, or a subnet of an external VNet.
 pub fn is_external_subnet(t: &Topology, key: &str) -> bool {
     let Some((v, s)) = key.split_once('/') else {
@@ -240,6 +281,20 @@ pub fn list(t: &Topology) -> Vec<String> {
     }
     for z in t.private_dns_zones.iter().filter(|z| z.external) {
         out.push(format!("private-dns-zone/{}", z.name));
+    }
+    // Resources private endpoints connect to without the input declaring them; a placeholder
+    // (`workspace/<wsId>`) is a target left open, not an element.
+    let ix = t.index();
+    for pe in &t.private_endpoints {
+        let open = matches!(&pe.target, Address::Resource { name, .. } if name.starts_with('<'));
+        let a = match &pe.target {
+            Address::Resource { kind, name, .. } => Address::resource(*kind, name),
+            other => other.clone(),
+        };
+        let s = a.to_string();
+        if !open && !target_declared(&ix, &a) && !out.contains(&s) {
+            out.push(s);
+        }
     }
     out
 }

@@ -17,9 +17,12 @@ pub struct Firewall {
     pub region: Option<String>,
     /// The VNet holding it.
     pub vnet: String,
-    /// Its private IP (the next hop of user-defined routes).
-    #[schemars(with = "String")]
-    pub private_ip_address: IpAddr,
+    /// Its private IP (the next hop of user-defined routes). Azure gives it the first usable
+    /// address of its `AzureFirewallSubnet`; `None` when that subnet's prefixes are unknown (a
+    /// subnet the input does not declare), recorded as unknown, never a made-up address.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub private_ip_address: Option<IpAddr>,
     /// Public IPs (names) it SNATs internet traffic to.
     #[serde(default)]
     pub public_ips: Vec<String>,

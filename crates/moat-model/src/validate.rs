@@ -863,21 +863,33 @@ fn network(c: &mut Ctx) {
             "vnet".into(),
         ) {
             let v = &t.virtual_networks[ix.virtual_networks[&f.vnet]];
-            if !v
-                .address_space
-                .iter()
-                .any(|a| a.contains(&f.private_ip_address))
-            {
-                c.push(
-                    "ip-outside-subnet",
-                    &f.at,
-                    Some("private_ip_address".into()),
-                    format!(
-                        "firewall `{}` address {} is outside VNet `{}`",
-                        f.name, f.private_ip_address, v.name
-                    ),
-                    None,
-                );
+            match f.private_ip_address {
+                Some(ip) if !v.external && !v.address_space.iter().any(|a| a.contains(&ip)) => {
+                    c.push(
+                        "ip-outside-subnet",
+                        &f.at,
+                        Some("private_ip_address".into()),
+                        format!(
+                            "firewall `{}` address {ip} is outside VNet `{}`",
+                            f.name, v.name
+                        ),
+                        None,
+                    );
+                }
+                // Only an importer that records why may leave the address open.
+                None if t
+                    .is_unknown(&format!("firewall/{}", f.name), "private_ip_address")
+                    .is_none() =>
+                {
+                    c.push(
+                        "missing-value",
+                        &f.at,
+                        Some("private_ip_address".into()),
+                        format!("firewall `{}` has no private_ip_address", f.name),
+                        Some("give the first usable address of its AzureFirewallSubnet".into()),
+                    );
+                }
+                _ => {}
             }
         }
         for (i, p) in f.public_ips.iter().enumerate() {

@@ -808,7 +808,7 @@ impl<'t> Dns<'t> {
                     .as_ref()
                     .and_then(|p| self.ix.firewall_policies.get(p))
                     .is_some_and(|&i| self.t.firewall_policies[i].dns_proxy);
-            if f.private_ip_address == ip {
+            if f.private_ip_address == Some(ip) {
                 if !proxy {
                     Self::step(
                         steps,

@@ -129,7 +129,10 @@ fn build(t: &Topology) -> Diagram {
     for f in &t.firewalls {
         let n = NodeInfo {
             id: id(&format!("firewall_{}", f.name)),
-            label: format!("Firewall {}\\n{}", f.name, f.private_ip_address),
+            label: match f.private_ip_address {
+                Some(ip) => format!("Firewall {}\\n{ip}", f.name),
+                None => format!("Firewall {}\\naddress unknown", f.name),
+            },
             shape: "octagon",
         };
         place(&format!("{}/AzureFirewallSubnet", f.vnet), n, &mut d);

@@ -4,9 +4,11 @@
 //! into them is kept, and what depends on their unknown properties is unknown.
 
 use super::{
-    F, Kind, MapContext, Payload, Pending, Rec, at, dangling, parent_id, partial_of, type_of_id,
-    warning,
+    F, Kind, MapContext, Payload, Pending, Rec, at, dangling, last_segment, parent_id, partial_of,
+    type_of_id, warning,
 };
+use moat_model::address::Address;
+use moat_model::privatelink::PrivateEndpoint;
 use moat_model::{Provenance, Topology, external};
 use serde_json::Value as Json;
 
@@ -158,4 +160,125 @@ pub(super) fn zone_group(
             entries.push(k);
         }
     }
+}
+
+/// Keeps an endpoint whose target is a fully known id of a resource the template does not
+/// deploy (a key vault in a shared subscription): its target becomes that resource, by name,
+/// external, whose properties are unknown. `false` when the id has unknown parts, or when a
+/// resource of that kind and name is deployed (the id then names a namesake elsewhere).
+pub(super) fn endpoint_target(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    pe: &mut PrivateEndpoint,
+    raw: &str,
+) -> bool {
+    let name = last_segment(raw);
+    let Address::Resource { kind, .. } = &pe.target else {
+        return false;
+    };
+    if raw.contains('⟨') || name.is_empty() || type_of_id(raw).is_none() {
+        return false;
+    }
+    let target = Address::resource(*kind, name.clone());
+    if !external::target_is_free(t, &target) {
+        return false;
+    }
+    external::target(t, &pe.name, &target, raw, &pe.at);
+    ctx.warnings.push(warning(
+        "external-target",
+        format!(
+            "private-endpoint/{}: target: `{raw}` is not deployed by this template; it is read as the external {target}, whose public access and network rules are unknown; the endpoint is kept and analysed",
+            pe.name
+        ),
+        &pe.at,
+        Some("give the target's template (or a live export of it) to have it analysed".into()),
+    ));
+    pe.target = target;
+    true
+}
+
+/// The model name of the VNet `raw` (an id) refers to: the VNet the template deploys, or
+/// else an external VNet (the customer's VNet, given by id), with a warning saying so. The
+/// VNet's name must be known text, or the very unknown value an external VNet already has
+/// (the same parameter); a VNet of that name the template deploys, or a name of unknown text,
+/// leaves the reference unresolved (`Err`): it may be a namesake elsewhere, or any VNet.
+pub(super) fn vnet(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    raw: &str,
+    resource: &str,
+    field: &str,
+    at: &Provenance,
+) -> Result<String, String> {
+    let e = match ctx.resolve(raw, &[Kind::Vnet]) {
+        Ok(tg) => return Ok(tg.name),
+        Err(e) => e,
+    };
+    let is_vnet = type_of_id(raw)
+        .is_some_and(|ty| ty.eq_ignore_ascii_case("Microsoft.Network/virtualNetworks"));
+    let name = last_segment(raw);
+    let existing = t
+        .virtual_networks
+        .iter()
+        .find(|v| v.name.eq_ignore_ascii_case(&name));
+    let fits = match existing {
+        Some(v) => v.external,
+        None => !name.contains('⟨'),
+    };
+    if !(is_vnet && !name.is_empty() && fits) {
+        return Err(e);
+    }
+    let why = format!("{resource} refers to it");
+    let vi = external::vnet(t, &name, &why, at);
+    let v = t.virtual_networks[vi].name.clone();
+    ctx.warnings.push(warning(
+        "external-vnet",
+        format!("{resource}: {field}: {e}; it is read as the external VNet `{v}`, whose address space, DNS servers and peerings are unknown"),
+        at,
+        Some("give the VNet's template (or a live export of it) to have it analysed".into()),
+    ));
+    Ok(v)
+}
+
+/// A private DNS zone's links: each to a VNet the template deploys or to an external one
+/// (see [`vnet`]); any other entry is left out, recorded as unknown.
+pub(super) fn vnet_links(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    links: &mut Vec<String>,
+    resource: &str,
+    at: &Provenance,
+) {
+    for raw in std::mem::take(links) {
+        match vnet(t, ctx, &raw, resource, "vnet_links", at) {
+            Ok(k) => {
+                if !links.contains(&k) {
+                    links.push(k);
+                }
+            }
+            Err(e) => dangling(
+                t,
+                ctx,
+                resource.to_string(),
+                "vnet_links",
+                e,
+                at,
+                "the entry is left out",
+            ),
+        }
+    }
+}
+
+/// The VNet of what sits in the subnet `raw` (a gateway, a bastion host, a firewall): that of
+/// the subnet the template deploys, or else of an external subnet (see [`subnet`]).
+pub(super) fn vnet_of_subnet(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    raw: &str,
+    resource: &str,
+    at: &Provenance,
+) -> String {
+    let key = subnet(t, ctx, raw, resource, at);
+    key.split_once('/')
+        .map_or(key.clone(), |(v, _)| v.to_string())
 }

@@ -89,3 +89,39 @@ impl Mapper<'_> {
         })
     }
 }
+
+impl Mapper<'_> {
+    /// The VNet a reference names (a private DNS zone link's, a DNS resolver's) when it is one
+    /// the configuration does not declare (the customer's VNet, given by id or read through a
+    /// data source of known name): an external VNet, referred to for sure, whose own
+    /// properties are unknown. `None` for any other reference, which the caller resolves as
+    /// before.
+    pub fn linked_external_vnet(&mut self, o: &ResObj, k: &str, res: &str) -> Option<String> {
+        let v = get(o, k)?.clone();
+        let Link::External(Ref::Vnet(vnet), id) = self.link(&v) else {
+            return None;
+        };
+        // A VNet of that name declared here: the id names a namesake elsewhere, which an
+        // element by name would confuse with it.
+        if self
+            .t
+            .virtual_networks
+            .iter()
+            .any(|x| !x.external && x.name.eq_ignore_ascii_case(&vnet))
+        {
+            return None;
+        }
+        let loc = Self::attr_loc(o, k);
+        self.warn(
+            "external-reference",
+            format!(
+                "`{res}` refers to VNet `{vnet}` ({id}), which the configuration does not declare; it is kept, as an external VNet whose address space, DNS servers and peerings are unknown"
+            ),
+            &loc,
+            Some("include the VNet in the configuration (or a plan) to have it analysed".into()),
+        );
+        let why = format!("`{res}` refers to it");
+        let vi = external::vnet(&mut self.t, &vnet, &why, &loc.provenance(&o.addr));
+        Some(self.t.virtual_networks[vi].name.clone())
+    }
+}

@@ -853,11 +853,12 @@ impl Mapper<'_> {
         true
     }
 
-    /// The VNet holding the subnet of a resource's first `ip_configuration`.
+    /// The VNet holding the subnet of a resource's first `ip_configuration`: a subnet the
+    /// configuration does not declare is an external one, whose VNet then holds the resource.
     fn vnet_of_ipconfig(&mut self, o: &ResObj, res: &str) -> String {
         let vnet = self
             .block(o, "ip_configuration", res)
-            .and_then(|ipc| self.subnet_ref(&ipc, "subnet_id", res, "vnet"))
+            .and_then(|ipc| self.placement_subnet(&ipc, "subnet_id", res, "vnet"))
             .and_then(|s| s.split_once('/').map(|(v, _)| v.to_string()));
         match vnet {
             Some(v) => v,
@@ -1142,21 +1143,17 @@ impl Mapper<'_> {
             return false;
         }
         let vnet = self.vnet_of_ipconfig(o, &res);
-        let Some(ip) = self.fw_ips.get(&o.addr).copied() else {
+        // Azure gives the firewall the first usable address of its AzureFirewallSubnet; when
+        // that subnet's prefix is unknown, so is the address, and the firewall stays.
+        let ip = self.fw_ips.get(&o.addr).copied();
+        if ip.is_none() {
             self.unknown_at(
                 &res,
                 "private_ip_address",
-                "the address space of its AzureFirewallSubnet is unknown".into(),
+                "Azure gives it the first usable address of its AzureFirewallSubnet, whose IPv4 prefix is unknown".into(),
                 &o.loc,
             );
-            self.warn(
-                "unknown-value",
-                format!("the private IP of firewall `{name}` cannot be derived (its subnet's prefix is unknown); the firewall is not modelled"),
-                &o.loc,
-                None,
-            );
-            return false;
-        };
+        }
         let mut public_ips = Vec::new();
         for c in &ipcs {
             public_ips.extend(self.link_name(

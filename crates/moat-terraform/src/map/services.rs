@@ -536,13 +536,21 @@ impl Mapper<'_> {
                         Address::Resource { name, .. } => name.clone(),
                         _ => String::new(),
                     };
-                    self.external_ref(
-                        &res,
-                        "target",
-                        &n,
-                        "the target",
+                    // Recorded as every importer records it; the warning says where.
+                    let loc = Self::attr_loc(&psc, "private_connection_resource_id");
+                    self.external.insert(n.clone());
+                    moat_model::external::target(
+                        &mut self.t,
+                        &name,
+                        &a,
                         &id,
-                        &Self::attr_loc(&psc, "private_connection_resource_id"),
+                        &loc.provenance(&o.addr),
+                    );
+                    self.warn(
+                        "external-reference",
+                        format!("`{res}` connects to {a} ({id}), which the configuration does not declare; the endpoint is kept and analysed, the target's public access and network rules are unknown"),
+                        &loc,
+                        Some("include the resource in the configuration (or a plan) to have it analysed".into()),
                     );
                     Some(a)
                 }
@@ -725,14 +733,17 @@ impl Mapper<'_> {
             return false;
         };
         let zres = format!("private-dns-zone/{}", self.t.private_dns_zones[zi].name);
-        let vnet = match self.link_name(
-            o,
-            "virtual_network_id",
-            &zres,
-            "vnet_links",
-            "virtual network",
-            vnet_of,
-        ) {
+        let external = self.linked_external_vnet(o, "virtual_network_id", &zres);
+        let vnet = match external.or_else(|| {
+            self.link_name(
+                o,
+                "virtual_network_id",
+                &zres,
+                "vnet_links",
+                "virtual network",
+                vnet_of,
+            )
+        }) {
             Some(v) => v,
             None => self.placeholder(UNKNOWN),
         };
@@ -775,14 +786,17 @@ impl Mapper<'_> {
     pub(super) fn resolver(&mut self, o: &ResObj) -> bool {
         let name = self.name(o, "dns-resolver");
         let res = format!("dns-resolver/{name}");
-        let vnet = match self.link_name(
-            o,
-            "virtual_network_id",
-            &res,
-            "vnet",
-            "virtual network",
-            vnet_of,
-        ) {
+        let external = self.linked_external_vnet(o, "virtual_network_id", &res);
+        let vnet = match external.or_else(|| {
+            self.link_name(
+                o,
+                "virtual_network_id",
+                &res,
+                "vnet",
+                "virtual network",
+                vnet_of,
+            )
+        }) {
             Some(v) => v,
             None => self.placeholder(UNKNOWN),
         };
@@ -819,7 +833,7 @@ impl Mapper<'_> {
             let Some(ipc) = self.block(o, "ip_configurations", &rres) else {
                 return false;
             };
-            let subnet = self.subnet_ref(&ipc, "subnet_id", &rres, "inbound_endpoints");
+            let subnet = self.placement_subnet(&ipc, "subnet_id", &rres, "inbound_endpoints");
             let stat = self
                 .s(
                     &ipc,
@@ -839,7 +853,7 @@ impl Mapper<'_> {
                 ip_address,
             }
         } else {
-            let subnet = self.subnet_ref(o, "subnet_id", &rres, "outbound_endpoints");
+            let subnet = self.placement_subnet(o, "subnet_id", &rres, "outbound_endpoints");
             ResolverEndpoint {
                 name,
                 subnet: subnet.unwrap_or_else(|| format!("{UNKNOWN}/{UNKNOWN}")),

@@ -117,3 +117,52 @@ fn dns002_fires_for_an_onprem_site_whose_dns_has_no_forwarder() {
         ws001[0].message
     );
 }
+
+/// A private workspace and its private endpoint, and nothing that says where users work from:
+/// the shape of a template that deploys the workspace alone (checkov's and PSRule's fixtures
+/// among them).
+const WORKSPACE_ALONE: &str = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled, workspace_id: 11111111-2222-3333-4444-555555555555 }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - { name: pe, address_prefixes: [10.0.3.0/24] }
+private_endpoints:
+  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, ip_address: 10.0.3.4,
+      dns_zone_group: [privatelink.api.azureml.ms] }
+private_dns_zones:
+  - { name: privatelink.api.azureml.ms, vnet_links: [vnet] }
+"#;
+
+#[test]
+fn ws001_without_any_declared_client_location_is_undecided() {
+    // Seed 002 "Securely connect to your workspace": clients reach a private workspace from a
+    // VNet, through a VPN, ExpressRoute or a jump box. An input that declares none of these does
+    // not say where its users are; it is not a deployment without a path. The requirement is
+    // reported as information that says it is open and what to declare: it fails no run (a CI
+    // job on the private twin of a public workspace passes), and it is never an error.
+    let v = findings(WORKSPACE_ALONE, "WS001");
+    assert_eq!(v.len(), 1, "{v:#?}");
+    assert_eq!(v[0].severity, Severity::Info);
+    assert!(
+        v[0].message.starts_with("cannot confirm"),
+        "{}",
+        v[0].message
+    );
+    assert!(!v[0].needs.is_empty(), "undecided: {v:#?}");
+    // A client declared on the internet has no path: that is decided, an error.
+    let yaml = format!("{WORKSPACE_ALONE}clients: [{{ name: alice, location: internet }}]\n");
+    let v = findings(&yaml, "WS001");
+    assert_eq!(v.len(), 1, "{v:#?}");
+    assert_eq!(v[0].severity, Severity::Error);
+    assert!(v[0].needs.is_empty());
+    // The public twin: no WS001; that it is open to every network is SEC002's finding.
+    let public = WORKSPACE_ALONE.replace(
+        "public_network_access: Disabled",
+        "public_network_access: Enabled",
+    );
+    assert!(findings(&public, "WS001").is_empty());
+}

@@ -21,7 +21,7 @@ static DOC: RuleDoc = RuleDoc {
     name: "workspace-unreachable-by-clients",
     severity: Severity::Error,
     what: "A workspace with public network access Disabled has no client location with a path to its API through a private endpoint.",
-    why: "With public access disabled, studio, the SDK and the CLI work only over a private endpoint. Clients must be in, or connected to, a VNet that reaches one: a VPN (point-to-site or site-to-site), ExpressRoute, or a Bastion jump box.",
+    why: "With public access disabled, studio, the SDK and the CLI work only over a private endpoint. Clients must be in, or connected to, a VNet that reaches one: a VPN (point-to-site or site-to-site), ExpressRoute, or a Bastion jump box. An input that declares no client location at all does not say where users work from: the rule then cannot decide, and says (as information, which does not fail a run) what to declare.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nclients: [{ name: alice, location: internet }]",
     fix: "Give the clients a private path: a VPN gateway, ExpressRoute, or a jump box in a VNet with a workspace private endpoint.",
     sources: &[
@@ -32,6 +32,13 @@ static DOC: RuleDoc = RuleDoc {
     covers: &[],
     path: true,
 };
+
+/// What a workspace's reachability needs when the input declares no client location.
+const NO_CLIENT: &str =
+    "where users work from: the input declares no client, jump box, VPN or ExpressRoute gateway";
+
+/// How to have it checked then.
+const NO_CLIENT_FIX: &str = "Declare where users work from (a `clients` entry in a file given with --with, a jump box, or the VPN or ExpressRoute gateway they come through) to have their path to the workspace checked.";
 
 impl Rule for Ws001 {
     fn doc(&self) -> &'static RuleDoc {
@@ -131,6 +138,23 @@ impl Rule for Ws001 {
                     let what = format!("the path from {} to private workspace {} (no client has one)", t.from, w.name);
                     let f = moat_engine::ops::FlowResult { purpose: String::new(), verdict: t.verdict, trace: t };
                     out.push(flow_finding(&DOC, resource, what, &f, &w.at));
+                }
+                // Nothing to trace from: the input declares no place users work from. That is
+                // a gap in what moat was told, not a broken deployment (a template of the
+                // workspace alone rarely describes the networks its users come from), so the
+                // requirement stays open and does not fail a run: information, undecided, that
+                // says what to declare.
+                None if sources.is_empty() => {
+                    let mut f = Finding::new(
+                        &DOC,
+                        resource,
+                        format!("cannot confirm that a client has a path to private workspace {}: the input declares no client location (no client, jump box, VPN or ExpressRoute gateway)", w.name),
+                        NO_CLIENT_FIX,
+                        &w.at,
+                    )
+                    .needing(Some(NO_CLIENT.to_string()));
+                    f.severity = Severity::Info;
+                    out.push(f);
                 }
                 None => out.push(Finding::new(
                     &DOC,

@@ -840,6 +840,9 @@ impl<'a> Mapper<'a> {
         at: &Loc,
     ) {
         self.external.insert(name.to_string());
+        if self.open_reference(res, field, name, at) {
+            return;
+        }
         let reason =
             format!("refers to {what} `{name}` ({id}), which the configuration does not declare");
         self.unknown_at(res, field, reason.clone(), at);

@@ -34,6 +34,36 @@ impl Mapper<'_> {
             .collect()
     }
 
+    /// A reference from `res` (its `field`) to `name`, when `name` is a data source read by a
+    /// name that is unknown: says so, once per data source, instead of calling it a resource
+    /// the configuration does not declare (it may be one it declares), and records why the
+    /// reference is unknown. `false` for any other name.
+    pub(super) fn open_reference(
+        &mut self,
+        res: &str,
+        field: &str,
+        name: &str,
+        at: &crate::value::Loc,
+    ) -> bool {
+        let Some(why) = self.open_data_names().remove(name) else {
+            return false;
+        };
+        self.unknown_at(res, field, why.clone(), at);
+        let said = self
+            .warnings
+            .iter()
+            .any(|w| w.code == "open-name" && w.message.starts_with(&format!("`{name}` ")));
+        if !said {
+            self.warn(
+                "open-name",
+                format!("{why}; what refers to it may refer to any resource of its type, declared here or not"),
+                at,
+                Some("give the values its name is built from (a .tfvars file or -var) to have the reference resolved".into()),
+            );
+        }
+        true
+    }
+
     /// Records as unknown the targets that are data sources of unknown name, named by a
     /// placeholder (`storage/<data.azurerm_storage_account.x>`), never a dangling reference.
     pub(super) fn open_data_targets(&mut self) {

@@ -539,19 +539,23 @@ impl Mapper<'_> {
                     // Recorded as every importer records it; the warning says where.
                     let loc = Self::attr_loc(&psc, "private_connection_resource_id");
                     self.external.insert(n.clone());
-                    moat_model::external::target(
-                        &mut self.t,
-                        &name,
-                        &a,
-                        &id,
-                        &loc.provenance(&o.addr),
-                    );
-                    self.warn(
-                        "external-reference",
-                        format!("`{res}` connects to {a} ({id}), which the configuration does not declare; the endpoint is kept and analysed, the target's public access and network rules are unknown"),
-                        &loc,
-                        Some("include the resource in the configuration (or a plan) to have it analysed".into()),
-                    );
+                    // A data source read by an unknown name may be a declared resource:
+                    // said as such, its target left open below.
+                    if !self.open_reference(&res, "target", &n, &loc) {
+                        moat_model::external::target(
+                            &mut self.t,
+                            &name,
+                            &a,
+                            &id,
+                            &loc.provenance(&o.addr),
+                        );
+                        self.warn(
+                            "external-reference",
+                            format!("`{res}` connects to {a} ({id}), which the configuration does not declare; the endpoint is kept and analysed, the target's public access and network rules are unknown"),
+                            &loc,
+                            Some("include the resource in the configuration (or a plan) to have it analysed".into()),
+                        );
+                    }
                     Some(a)
                 }
                 None => return self.unmodelled_target(o, &name, &id),

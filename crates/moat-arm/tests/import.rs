@@ -458,7 +458,7 @@ fn firewalls_policies_and_ip_groups() {
     let fw = &t.firewalls[0];
     assert_eq!(fw.vnet, "acme-hub");
     // Not given in the template: the first usable address of AzureFirewallSubnet, as Azure does.
-    assert_eq!(fw.private_ip_address, ip("10.0.1.4"));
+    assert_eq!(fw.private_ip_address, Some(ip("10.0.1.4")));
     assert_eq!(fw.public_ips, vec!["fw-pip"]);
     assert_eq!(
         (fw.sku, fw.dns_proxy, fw.firewall_policy.as_deref()),

@@ -200,7 +200,7 @@ fn module_network_with_for_each_dynamic_blocks_and_associations() {
 fn firewall_ip_is_derived_and_reaches_the_route_through_a_module_input() {
     let t = secure().topology;
     let fw = &t.firewalls[0];
-    assert_eq!(fw.private_ip_address.to_string(), "10.10.3.4");
+    assert_eq!(fw.private_ip_address, Some("10.10.3.4".parse().unwrap()));
     assert_eq!(fw.vnet, "contoso-ml-vnet");
     assert_eq!(fw.public_ips, vec!["contoso-ml-fw-pip".to_string()]);
     assert_eq!(fw.firewall_policy.as_deref(), Some("contoso-ml-fw-policy"));

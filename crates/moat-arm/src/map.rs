@@ -1211,9 +1211,11 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
                         else {
                             continue;
                         };
+                        // The id, resolved to the model name of the resource it names once
+                        // every resource is read (`resource_access`).
                         out.push(ResourceAccessRule {
                             resource_type: type_of_id(&id).unwrap_or_default(),
-                            name: last_segment(&id),
+                            name: id,
                             tenant_id: rec.str(
                                 r,
                                 &["tenantId"],
@@ -3548,6 +3550,9 @@ fn resolve_refs(t: &mut Topology, ctx: &mut MapContext) {
             "network_rules.virtual_network_rules",
             &s.at,
         );
+        for r in &mut s.network_rules.resource_access_rules {
+            resource_access(t, ctx, r, &label, &s.at);
+        }
     }
     t.storage_accounts = sas;
     let mut kvs = std::mem::take(&mut t.key_vaults);
@@ -4022,6 +4027,36 @@ fn resolve_refs(t: &mut Topology, ctx: &mut MapContext) {
         true
     });
     t.role_assignments = ras;
+}
+
+/// A storage account's resource instance rule: its id names a workspace or registry the
+/// template deploys (by its model name, even when that name is unknown: the same unknown value
+/// on both sides), or one outside it (by the id's last segment). A name of unknown text that
+/// names no deployed resource is recorded as unknown: which instance the rule admits is open.
+fn resource_access(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    r: &mut ResourceAccessRule,
+    resource: &str,
+    at: &Provenance,
+) {
+    let raw = std::mem::take(&mut r.name);
+    if let Ok(tg) = ctx.resolve(&raw, &[Kind::Workspace, Kind::Registry]) {
+        r.name = tg.name;
+        return;
+    }
+    r.name = last_segment(&raw);
+    if r.name.contains('\u{27e8}') {
+        t.unknowns.push(Unknown {
+            resource: resource.to_string(),
+            field: "network_rules.resource_access_rules".into(),
+            reason: format!(
+                "the resource instance rule `{raw}` names a {} whose name is unknown",
+                r.resource_type
+            ),
+            at: at.clone(),
+        });
+    }
 }
 
 fn target_raw(a: &Address) -> String {

@@ -64,3 +64,45 @@ fn image_build_reaches_the_registry_through_the_endpoint_its_id_was_built_for() 
     assert!(out.starts_with("ALLOWED"), "{out}");
     assert!(out.contains("private endpoint pe-acr"), "{out}");
 }
+
+const REGISTRY: &str = "crates/moat-cli/tests/data/identity/registry-by-parameter.json";
+const SHARE: &str = "crates/moat-cli/tests/data/identity/share.yaml";
+
+/// Seed "Network isolation with registries", sharing from a workspace to a registry: the
+/// workspace storage is limited to selected networks "with a resource instance of type
+/// Microsoft.MachineLearningServices/registries" naming the registry. The template names the
+/// registry and the rule's `resourceId` by one parameter without value: the rule names that
+/// registry (the same unknown value), so the share is not blocked. Before, the rule kept the
+/// id's unknown last segment, matched no registry, and REG005 was a decided false error.
+#[test]
+fn a_resource_instance_rule_built_from_the_registry_name_parameter_names_that_registry() {
+    let o = moat(&["check", REGISTRY, "--with", SHARE, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let findings = v["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().all(|f| f["code"] != "REG005"),
+        "{findings:#?}"
+    );
+    let exf: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["code"] == "EXF004")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(exf.len(), 1, "{exf:?}");
+    assert!(exf[0].contains("admits registry contosoreg"), "{}", exf[0]);
+    let o = moat(&[
+        "trace",
+        REGISTRY,
+        "--with",
+        SHARE,
+        "--from",
+        "registry/contosoreg",
+        "--to",
+        "storage/wsstorage:blob",
+        "--port",
+        "443",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.starts_with("ALLOWED"), "{out}");
+    assert!(out.contains("[RF_RESOURCE_INSTANCE]"), "{out}");
+}

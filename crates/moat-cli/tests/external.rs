@@ -275,3 +275,37 @@ fn terraform_hub_services_in_subnets_read_through_data_sources() {
     let t = load(&data("hub-outside-tf"), moat_ingest::Options::default());
     hub_services_in_subnets_outside_the_input(&t);
 }
+
+/// Rules that read a subnet's own settings — its delegations (CMP009: "a subnet that is not
+/// delegated to any other service"), its default outbound access and NAT gateway (CMP010), its
+/// private endpoint network policies (PE008) — read nothing certain from a subnet the input
+/// does not declare: they answer "cannot confirm", undecided, never a decided error and never
+/// Azure's default for a new subnet.
+#[test]
+fn rules_on_an_outside_subnets_settings_are_undecided() {
+    let t = load(
+        &data("compute-outside.json"),
+        moat_ingest::Options::default(),
+    );
+    let e = Engine::for_topology(&t, None).expect("engine");
+    let cx = moat_rules::Context::new(&e);
+    let all = run(&cx, &Selection::default());
+    assert!(
+        all.iter().all(|f| f.severity != Severity::Error),
+        "{:#?}",
+        all.iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect::<Vec<_>>()
+    );
+    for code in ["CMP009", "CMP010", "PE008"] {
+        let f: Vec<_> = all.iter().filter(|f| f.code == code).collect();
+        assert_eq!(f.len(), 1, "{code}: {f:#?}");
+        assert_eq!(f[0].severity, Severity::Warning, "{code}");
+        assert!(
+            f[0].message.starts_with("cannot confirm"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(moat_report::check::certainty(f[0]).0, "undecided", "{code}");
+    }
+}

@@ -27,9 +27,24 @@ pub fn undecided(
             u.field, u.reason
         )
     };
-    let mut f = Finding::new(doc, resource, message, doc.fix, at);
+    // What it needs, as a trace names what its path depends on: the finding is not decided.
+    let needs = format!("{} of {}: {} ({})", u.field, u.resource, u.reason, u.at);
+    let mut f = Finding::new(doc, resource, message, doc.fix, at).needing(Some(needs));
     f.severity = Severity::Warning.min(doc.severity);
     f
+}
+
+/// The unknown recorded for a subnet the input does not declare (or for its VNet, when the
+/// VNet is not declared either), when `key` names one: every property of it is unknown.
+pub fn external_subnet<'t>(cx: &Context<'_, 't>, key: &str) -> Option<&'t Unknown> {
+    if !moat_model::external::is_external_subnet(cx.t, key) {
+        return None;
+    }
+    let (v, _) = key.split_once('/')?;
+    cx.t.is_unknown(&format!("subnet/{key}"), moat_model::external::ALL_FIELDS)
+        .or_else(|| {
+            cx.t.is_unknown(&format!("vnet/{v}"), moat_model::external::ALL_FIELDS)
+        })
 }
 
 /// A subnet by its `vnet/subnet` key.

@@ -1,6 +1,6 @@
 //! CMP009 compute-subnet-delegated.
 
-use crate::rules::util_items::subnet;
+use crate::rules::util_items::{external_subnet, subnet, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -30,6 +30,13 @@ impl Rule for Cmp009 {
         for c in &cx.t.computes {
             let Some(key) = &c.subnet else { continue };
             let Some(s) = subnet(cx, key) else { continue };
+            // A subnet the input does not declare: its delegations are unknown, not none.
+            if let Some(u) = external_subnet(cx, key) {
+                let what = format!("subnet {key} of compute {} is not delegated", c.name);
+                let at = if c.at.is_unknown() { &s.at } else { &c.at };
+                out.push(undecided(&DOC, format!("compute/{}", c.name), &what, u, at));
+                continue;
+            }
             if s.delegations.is_empty() {
                 continue;
             }

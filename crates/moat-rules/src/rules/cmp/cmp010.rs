@@ -1,7 +1,7 @@
 //! CMP010 default-outbound-reliance.
 
 use crate::rules::util::compute_at;
-use crate::rules::util_items::subnet;
+use crate::rules::util_items::{external_subnet, subnet, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_packets::Protocol;
@@ -36,6 +36,22 @@ impl Rule for Cmp010 {
         for c in cx.t.computes.iter().filter(|c| !c.enable_node_public_ip) {
             let Some(key) = &c.subnet else { continue };
             let Some(s) = subnet(cx, key) else { continue };
+            // A subnet the input does not declare: its default outbound access, NAT gateway
+            // and routes are unknown, never Azure's defaults.
+            if let Some(u) = external_subnet(cx, key) {
+                let what = format!(
+                    "compute {} has a way to the internet other than default outbound access of subnet {key}",
+                    c.name
+                );
+                out.push(undecided(
+                    &DOC,
+                    format!("compute/{}", c.name),
+                    &what,
+                    u,
+                    &compute_at(cx, &c.name),
+                ));
+                continue;
+            }
             if !s.default_outbound_access || s.nat_gateway.is_some() {
                 continue;
             }

@@ -1,6 +1,6 @@
 //! PE008 endpoint-subnet-network-policies.
 
-use crate::rules::util_items::subnet;
+use crate::rules::util_items::{external_subnet, subnet, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_model::enums::PrivateEndpointNetworkPolicies;
@@ -42,6 +42,21 @@ impl Rule for Pe008 {
             let Some(s) = subnet(cx, &p.subnet) else {
                 continue;
             };
+            // A subnet the input does not declare: its network policies are unknown.
+            if let Some(u) = external_subnet(cx, &p.subnet) {
+                let what = format!(
+                    "subnet {} of private endpoint {} has private endpoint network policies Disabled",
+                    p.subnet, p.name
+                );
+                out.push(undecided(
+                    &DOC,
+                    format!("subnet/{}", p.subnet),
+                    &what,
+                    u,
+                    &p.at,
+                ));
+                continue;
+            }
             if s.private_endpoint_network_policies == PrivateEndpointNetworkPolicies::Disabled {
                 continue;
             }

@@ -4,6 +4,7 @@ mod baseline;
 mod check;
 mod config;
 mod diff;
+mod exfil;
 mod gitref;
 mod input;
 mod render;
@@ -183,6 +184,22 @@ line overrides them. With --format json or sarif the report is a valid document 
 when the input cannot be read (it carries the input's errors).
 Exit status: 0 clean, 1 findings, 2 bad input.")]
     Check(check::CheckArgs),
+    /// Where can data leave? Every destination outside the deployment each place reaches.
+    #[command(after_help = "Examples:
+  moat exfil examples/exfiltration-prevention
+  moat exfil examples/managed-network-approved-outbound --format json
+  moat exfil topology.yaml --format dot | dot -Tsvg > exfil.svg
+  moat exfil topology.yaml --format sarif --output-file exfil.sarif
+
+For each compute subnet, workspace managed network, legacy-isolated online deployment, and the
+workspace and registry services, every destination outside the deployment: the internet (and
+each name or prefix a rule singles out), storage accounts and registries outside the
+deployment in each region, Azure Front Door, and other Azure services by service tag. Each is
+allowed, denied or unknown over every protocol and port, read-only or read/write as seed 004
+classifies outbound, with the elements that let it through.
+Exit status: 0 no read/write or unclassified destination is reachable, 1 one is (or may be),
+2 bad input.")]
+    Exfil(exfil::ExfilArgs),
     /// What a change does: findings new and fixed, operations and flows whose verdict changed.
     #[command(after_help = "Examples:
   moat diff infra-before/ infra/
@@ -337,7 +354,7 @@ pub(crate) fn report_load_error(
 
 /// Reads the input with its configuration, or reports why not (as JSON on standard output when
 /// asked) and gives the exit status.
-fn load_or_report(
+pub(crate) fn load_or_report(
     input: &InputArgs,
     ctx: &Ctx,
     json_errors: bool,
@@ -626,6 +643,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
         }
         Command::Check(args) => check::run(args, ctx),
         Command::Diff(args) => diff::run(args, ctx),
+        Command::Exfil(args) => exfil::run(args, ctx),
         Command::Rule { code, all, list: _ } => {
             let rules = moat_rules::all();
             match (code, all) {

@@ -14,11 +14,19 @@ use moat_model::presence::Variant;
 /// The trace of `q` on every variant: the deployment's own trace when all agree, unknown
 /// otherwise (with what it depends on in `missing`).
 pub fn trace(e: &Engine, variants: &[Variant], q: &Query) -> Result<Trace, String> {
+    let engines: Vec<(&Variant, Engine)> = variants
+        .iter()
+        .map(|v| (v, e.variant(&v.topology)))
+        .collect();
+    trace_on(e, &engines, q)
+}
+
+/// [`trace`] with the variants' engines prepared once, for callers that trace many flows.
+pub fn trace_on(e: &Engine, variants: &[(&Variant, Engine)], q: &Query) -> Result<Trace, String> {
     let mut base = trace::trace(e, q)?;
-    for v in variants {
-        let ve = e.variant(&v.topology);
+    for (v, ve) in variants {
         // An end that the variant lacks cannot be reached there: a different outcome.
-        let verdict = trace::trace(&ve, q).map(|t| t.verdict).ok();
+        let verdict = trace::trace(ve, q).map(|t| t.verdict).ok();
         if verdict != Some(base.verdict) {
             let other = match verdict {
                 Some(Verdict::Allowed) => "allowed",

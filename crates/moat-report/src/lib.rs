@@ -12,11 +12,13 @@
 //!   as edges to their targets);
 //! - [`trace`]: traces, one line per hop;
 //! - [`ops`]: operation verdicts with the traces of failing flows;
+//! - [`exfil`]: the exfiltration map (`moat exfil`) as text, SARIF and DOT;
 //! - [`diff`]: what a change does (`moat diff`): findings new and fixed, operations and flows
 //!   that changed.
 
 pub mod check;
 pub mod diff;
+pub mod exfil;
 pub mod fixes;
 pub mod graph;
 pub mod needs;

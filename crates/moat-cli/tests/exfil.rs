@@ -1,0 +1,109 @@
+//! `moat exfil` as people and CI use it: formats, exit codes, bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn moat(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("moat runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn text_names_each_category_and_exits_one_on_read_write_outbound() {
+    let o = moat(&["exfil", "examples/exfiltration-prevention"]);
+    assert_eq!(o.status.code(), Some(1));
+    let s = stdout(&o);
+    assert!(s.contains("subnet/spoke-vnet/training"), "{s}");
+    assert!(s.contains("storage-outside closed"), "{s}");
+    assert!(s.contains("frontdoor narrowed"), "{s}");
+    let o = moat(&["exfil", "examples/exfiltration-prevention", "--exit-zero"]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn json_sarif_and_dot() {
+    let o = moat(&[
+        "exfil",
+        "examples/managed-network-approved-outbound",
+        "--format",
+        "json",
+    ]);
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let places = j["places"].as_array().unwrap();
+    let mn = places
+        .iter()
+        .find(|p| p["place"] == "managed-network/ws")
+        .unwrap();
+    let any = mn["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["label"] == "any internet host")
+        .unwrap();
+    assert_eq!(any["verdict"], "denied");
+    assert_eq!(any["access"], "read-write");
+    assert!(any["witness"]["trace"]["hops"].is_array());
+
+    let schema_path = root().join("../shared/data/sarif-schema-2.1.0.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let o = moat(&["exfil", "examples/hub-spoke-firewall", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("SARIF is JSON");
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|x| format!("{} at {}", x, x.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(
+        sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["properties"]["category"] == "storage-outside")
+    );
+
+    let o = moat(&["exfil", "examples/hub-spoke-firewall", "--format", "dot"]);
+    let dot = stdout(&o);
+    assert!(dot.starts_with("digraph exfil {"), "{dot}");
+    assert!(dot.contains("color=red"), "{dot}");
+}
+
+#[test]
+fn one_place_and_bad_input() {
+    let o = moat(&[
+        "exfil",
+        "examples/exfiltration-prevention",
+        "--place",
+        "workspace/ws",
+        "--format",
+        "json",
+    ]);
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(j["places"].as_array().unwrap().len(), 1);
+    let o = moat(&[
+        "exfil",
+        "examples/exfiltration-prevention",
+        "--place",
+        "nowhere",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("subnet/spoke-vnet/training"));
+    let o = moat(&["exfil", "examples/no-such-example"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -1,0 +1,373 @@
+//! Destinations outside the deployment, by category, and what reaching each risks.
+//!
+//! Seed 004 ("Data exfiltration protection") splits outbound into two kinds: *read-only*
+//! outbound, which an attacker cannot use to write data out (Microsoft Entra ID, Azure Resource
+//! Manager, Azure Machine Learning, Microsoft Container Registry), and *read/write* outbound,
+//! which can be (Azure Storage and `AzureFrontDoor.Frontend`). Any internet host accepts
+//! uploads, so the internet is read/write too, as are registries outside the deployment
+//! (sharing an asset writes to the registry's storage and container registry, seed 000).
+//! Service tags the documents do not classify are reported as *unclassified*, never as
+//! read-only.
+
+use crate::probe::StandIns;
+use moat_model::Topology;
+use moat_model::address::{Address, Kind};
+use moat_net::hosts::{HostTag, host_tag};
+use moat_packets::AddrSet;
+use serde::Serialize;
+
+/// What kind of place outside the deployment a destination is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Hosts on the internet outside every Azure service tag.
+    Internet,
+    /// Storage accounts that are not part of the deployment.
+    StorageOutside,
+    /// Sites behind Azure Front Door (`AzureFrontDoor.Frontend`).
+    FrontDoor,
+    /// Azure machine learning registries that are not part of the deployment.
+    RegistryOutside,
+    /// Other Azure services, by service tag.
+    Service,
+}
+
+impl Category {
+    /// Every category, in report order.
+    pub const ALL: &'static [Category] = &[
+        Category::Internet,
+        Category::StorageOutside,
+        Category::FrontDoor,
+        Category::RegistryOutside,
+        Category::Service,
+    ];
+
+    /// The spelling in reports and invariants.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Internet => "internet",
+            Category::StorageOutside => "storage-outside",
+            Category::FrontDoor => "frontdoor",
+            Category::RegistryOutside => "registry-outside",
+            Category::Service => "service",
+        }
+    }
+
+    /// In words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Category::Internet => "the internet",
+            Category::StorageOutside => "storage accounts outside the deployment",
+            Category::FrontDoor => "Azure Front Door (AzureFrontDoor.Frontend)",
+            Category::RegistryOutside => "registries outside the deployment",
+            Category::Service => "other Azure services",
+        }
+    }
+}
+
+/// What reaching a destination lets an attacker do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// Documented as read-only outbound: no way to write data out.
+    ReadOnly,
+    /// Documented (or evidently) read/write: a way out for data.
+    ReadWrite,
+    /// The documents do not say; treat it as a way out until they do.
+    Unclassified,
+}
+
+impl Access {
+    /// The spelling in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::ReadOnly => "read-only",
+            Access::ReadWrite => "read/write",
+            Access::Unclassified => "unclassified",
+        }
+    }
+}
+
+/// The service tags Azure ML documents for computes (facts §3.6, §3.7), with whether they are
+/// regional (a `<tag>.<region>` variant exists and the hardened configuration uses it).
+pub const SERVICE_TAGS: &[(&str, bool)] = &[
+    ("AzureActiveDirectory", false),
+    ("AzureResourceManager", false),
+    ("AzureMachineLearning", false),
+    ("MicrosoftContainerRegistry", true),
+    ("AzureFrontDoor.FirstParty", false),
+    ("BatchNodeManagement", true),
+    ("AzureContainerRegistry", true),
+    ("AzureKeyVault", true),
+    ("AzureMonitor", false),
+];
+
+/// How seed 004 classifies outbound to a service tag's base name.
+pub fn tag_access(base: &str) -> Access {
+    let b = base.to_ascii_lowercase();
+    match b.as_str() {
+        // "Microsoft Entra ID, Azure Resource Manager, Azure Machine Learning, Microsoft
+        // Container Registry" are read-only (seed 004, facts §7). MCR's image layers come
+        // from AzureFrontDoor.FirstParty, which the hardened configuration allows with it.
+        "azureactivedirectory"
+        | "azureresourcemanager"
+        | "azuremachinelearning"
+        | "microsoftcontainerregistry"
+        | "azurefrontdoor.firstparty" => Access::ReadOnly,
+        "storage" | "azurefrontdoor.frontend" | "internet" => Access::ReadWrite,
+        _ => Access::Unclassified,
+    }
+}
+
+/// One destination: a whole category ("any storage account outside the deployment") or a
+/// member some rule singles out (`fqdn:pypi.org`, `tag:AzureMachineLearning`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Dest {
+    pub category: Category,
+    /// What it is, in words (`any internet host`, `fqdn:pypi.org`).
+    pub label: String,
+    /// The address traced for it (a stand-in for destinations outside the deployment).
+    #[serde(skip)]
+    pub to: Address,
+    /// The address as a user writes it, when one names it (`fqdn:pypi.org`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Whether it stands for the whole category (rather than a named member).
+    pub whole: bool,
+    pub access: Access,
+}
+
+/// The global name and region of a tag (`Storage.EastUS` -> `Storage`, `eastus`).
+pub fn split_tag(tag: &str) -> (String, Option<String>) {
+    moat_net::tags::Catalog::symbolic()
+        .split(tag)
+        .unwrap_or((tag.to_string(), None))
+}
+
+/// The category and access of a named host.
+pub fn host_category(host: &str) -> (Category, Access) {
+    match host_tag(host) {
+        HostTag::ThirdParty => (Category::Internet, Access::ReadWrite),
+        HostTag::Tag(t) if t.eq_ignore_ascii_case("AzureFrontDoor.Frontend") => {
+            (Category::FrontDoor, Access::ReadWrite)
+        }
+        HostTag::Tag(t) if t.eq_ignore_ascii_case("Storage") => {
+            (Category::StorageOutside, Access::ReadWrite)
+        }
+        HostTag::Tag(t) => (Category::Service, tag_access(t)),
+        HostTag::Microsoft => (Category::Service, Access::Unclassified),
+    }
+}
+
+/// A host that a name pattern matches: the name itself, or a host under a wildcard.
+pub fn host_for(pattern: &str) -> String {
+    match pattern.strip_prefix("*.") {
+        Some(rest) => format!("host.{rest}"),
+        None => pattern.trim_start_matches("*").to_string(),
+    }
+}
+
+/// The name patterns the deployment's rules single out: firewall application and network
+/// rules, and (for `managed`) the FQDN outbound rules of a workspace's managed network.
+pub fn named_hosts(t: &Topology, managed: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |p: &str| {
+        let p = p.trim().to_ascii_lowercase();
+        if !p.is_empty() && p != "*" && !out.contains(&p) {
+            out.push(p);
+        }
+    };
+    match managed {
+        Some(ws) => {
+            if let Some(w) = t.workspaces.iter().find(|w| w.name == ws) {
+                for r in &w.managed_network.outbound_rules {
+                    if let moat_model::ml::OutboundDestination::Fqdn(f) = &r.destination {
+                        add(f);
+                    }
+                }
+            }
+        }
+        None => {
+            let app = t
+                .firewalls
+                .iter()
+                .flat_map(|f| f.application_rule_collections.iter())
+                .chain(t.firewall_policies.iter().flat_map(|p| {
+                    p.rule_collection_groups
+                        .iter()
+                        .flat_map(|g| g.application_rule_collections.iter())
+                }));
+            for c in app {
+                for r in &c.rules {
+                    r.target_fqdns.iter().for_each(|f| add(f));
+                }
+            }
+            let net = t
+                .firewalls
+                .iter()
+                .flat_map(|f| f.network_rule_collections.iter())
+                .chain(t.firewall_policies.iter().flat_map(|p| {
+                    p.rule_collection_groups
+                        .iter()
+                        .flat_map(|g| g.network_rule_collections.iter())
+                }));
+            for c in net {
+                for r in &c.rules {
+                    r.destination_fqdns.iter().for_each(|f| add(f));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether a tag names something outside the deployment worth a row of its own (not the
+/// VNet, the platform, or the internet as a whole).
+fn is_service_tag(tag: &str) -> bool {
+    !matches!(
+        tag.to_ascii_lowercase().as_str(),
+        "virtualnetwork" | "internet" | "azureloadbalancer" | "*"
+    )
+}
+
+/// The destinations of a place in `region` (`managed`: the workspace whose managed network it
+/// is; `service`: a service acting with its identity reaches resources only).
+pub fn destinations(
+    t: &Topology,
+    stand_ins: &StandIns,
+    region: Option<&str>,
+    managed: Option<&str>,
+    service: bool,
+) -> Vec<Dest> {
+    let mut out: Vec<Dest> = Vec::new();
+    let catalog = moat_net::tags::Catalog::symbolic();
+    if !service {
+        out.push(Dest {
+            category: Category::Internet,
+            label: "any internet host".into(),
+            to: Address::Internet,
+            address: Some("internet".into()),
+            whole: true,
+            access: Access::ReadWrite,
+        });
+        for class in crate::classes::public_destination_classes(t) {
+            let Some(ip) = AddrSet::min(&class) else {
+                continue;
+            };
+            out.push(Dest {
+                category: Category::Internet,
+                label: format!("addresses {class}"),
+                to: Address::Ip(ip),
+                address: Some(format!("ip:{ip}")),
+                whole: false,
+                access: Access::ReadWrite,
+            });
+        }
+    }
+    for (r, name) in &stand_ins.storage {
+        out.push(Dest {
+            category: Category::StorageOutside,
+            label: format!("any storage account in {r}"),
+            to: Address::resource(Kind::Storage, name).with_sub("blob"),
+            address: None,
+            whole: true,
+            access: Access::ReadWrite,
+        });
+    }
+    if !service {
+        out.push(Dest {
+            category: Category::FrontDoor,
+            label: "tag:AzureFrontDoor.Frontend".into(),
+            to: Address::Tag("AzureFrontDoor.Frontend".into()),
+            address: Some("tag:AzureFrontDoor.Frontend".into()),
+            whole: true,
+            access: Access::ReadWrite,
+        });
+    }
+    let home = region.and_then(|r| stand_ins.registry_in(r).map(|n| (r, n)));
+    if let Some((r, name)) = home.or_else(|| {
+        stand_ins
+            .registries
+            .first()
+            .map(|(r, n)| (r.as_str(), n.as_str()))
+    }) {
+        for (sub, label, access) in [
+            (None, "API", Access::ReadOnly),
+            (Some("storage"), "storage", Access::ReadWrite),
+            (Some("acr"), "container registry", Access::ReadWrite),
+        ] {
+            let mut to = Address::resource(Kind::Registry, name);
+            if let Some(s) = sub {
+                to = to.with_sub(s);
+            }
+            out.push(Dest {
+                category: Category::RegistryOutside,
+                label: format!("any registry in {r} ({label})"),
+                to,
+                address: None,
+                whole: true,
+                access,
+            });
+        }
+    }
+    if service {
+        return out;
+    }
+    // Named hosts: each is a destination of its own, in the category its name falls in.
+    for pattern in named_hosts(t, managed) {
+        let host = host_for(&pattern);
+        let (category, access) = host_category(&host);
+        out.push(Dest {
+            category,
+            label: format!("fqdn:{pattern}"),
+            to: Address::Fqdn(host.clone()),
+            address: Some(format!("fqdn:{host}")),
+            whole: false,
+            access,
+        });
+    }
+    // Service tags: the documented ones (regional ones in the place's region too) and every
+    // tag the deployment's rules name.
+    let mut tags: Vec<String> = Vec::new();
+    for (tag, regional) in SERVICE_TAGS {
+        tags.push(tag.to_string());
+        if *regional
+            && let Some(r) = region
+            && let Some(n) = catalog.regional_name(tag, r)
+        {
+            tags.push(n);
+        }
+    }
+    for tag in moat_engine::engine::tag_names(t) {
+        if !tags.iter().any(|x| x.eq_ignore_ascii_case(&tag)) && is_service_tag(&tag) {
+            tags.push(tag);
+        }
+    }
+    for tag in tags {
+        let (base, _) = split_tag(&tag);
+        let (category, access) = if base.eq_ignore_ascii_case("Storage") {
+            // Storage reached by its tag is the storage Azure ML manages (what the
+            // /services/Azure/MachineLearning alias admits); accounts outside the deployment
+            // are the stand-ins above.
+            (Category::Service, Access::ReadWrite)
+        } else if base.eq_ignore_ascii_case("AzureFrontDoor.Frontend") {
+            continue;
+        } else {
+            (Category::Service, tag_access(&base))
+        };
+        let label = if base.eq_ignore_ascii_case("Storage") {
+            format!("tag:{tag} (the storage Azure ML manages)")
+        } else {
+            format!("tag:{tag}")
+        };
+        out.push(Dest {
+            category,
+            label,
+            to: Address::Tag(tag.clone()),
+            address: Some(format!("tag:{tag}")),
+            whole: true,
+            access,
+        });
+    }
+    out
+}

@@ -44,6 +44,10 @@ pub struct CheckArgs {
     /// Print the trace of every path finding.
     #[arg(long)]
     traces: bool,
+    /// Reachability invariants from this file (`[[invariant]]` entries, as in moat.toml),
+    /// instead of the configuration's.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     format: CheckFormat,
@@ -198,7 +202,14 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
             return bad_input(&args, &sel, &[d], &[], ctx);
         }
     };
-    let cx = moat_rules::Context::new(&engine);
+    let invariants = match &args.policy {
+        Some(p) => match crate::config::read_policy(p) {
+            Ok(v) => v,
+            Err(e) => return bad_input(&args, &sel, &e.diagnostics, &e.sources, ctx),
+        },
+        None => cfg.invariants.clone(),
+    };
+    let cx = moat_rules::Context::new(&engine).with_invariants(invariants);
     let threshold = SeverityArg::threshold(args.severity, &cfg);
     // Every finding is reported; the threshold decides only the exit status.
     let variants = moat_model::presence::variants(&loaded.topology);

@@ -18,6 +18,13 @@
 //! code = "SEC004"
 //! resource = "registry/*"
 //! reason = "the shared registry is public by design (ticket 1234)"
+//!
+//! [[invariant]]           # proven by `moat check` (INV001, INV002)
+//! name = "no-internet-from-training"
+//! from = "subnet/spoke-vnet/training"
+//! to = "internet"
+//! except = ["fqdn:pypi.org"]
+//! expect = "denied"
 //! ```
 //!
 //! Every problem of the file is a located error (exit 2): an unknown key, a value of the wrong
@@ -47,6 +54,27 @@ struct Raw {
     location: Option<Spanned<String>>,
     #[serde(default)]
     suppress: Vec<Spanned<RawSuppress>>,
+    #[serde(default)]
+    invariant: Vec<Spanned<RawInvariant>>,
+}
+
+/// A policy file (`--policy`): invariants only.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    #[serde(default)]
+    invariant: Vec<Spanned<RawInvariant>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInvariant {
+    name: Spanned<String>,
+    from: Spanned<String>,
+    to: Spanned<String>,
+    #[serde(default)]
+    except: Vec<Spanned<String>>,
+    expect: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -67,8 +95,10 @@ const KEYS: &[&str] = &[
     "service-tags",
     "location",
     "suppress",
+    "invariant",
 ];
 const SUPPRESS_KEYS: &[&str] = &["code", "resource", "reason"];
+const INVARIANT_KEYS: &[&str] = &["name", "from", "to", "except", "expect"];
 
 /// A suppression: findings of `code` (a code or a prefix) about resources matching `resource`.
 #[derive(Clone, Debug)]
@@ -105,6 +135,8 @@ pub struct Config {
     pub service_tags: Option<PathBuf>,
     pub location: Option<String>,
     pub suppress: Vec<Suppression>,
+    /// Reachability invariants `moat check` proves.
+    pub invariants: Vec<moat_exfil::invariant::Invariant>,
 }
 
 /// The configuration for an input: `explicit` when given, else the nearest `moat.toml` from
@@ -216,6 +248,11 @@ pub fn read(path: &Path) -> Result<Config, LoadError> {
             .iter()
             .filter_map(|s| c.suppression(s))
             .collect(),
+        invariants: raw
+            .invariant
+            .iter()
+            .filter_map(|i| c.invariant(i))
+            .collect(),
     };
     let mut config = config;
     if let Some(p) = &raw.parameters {
@@ -225,6 +262,38 @@ pub fn read(path: &Path) -> Result<Config, LoadError> {
     }
     if c.errors.is_empty() {
         Ok(config)
+    } else {
+        Err(fail(c.errors))
+    }
+}
+
+/// Reads a policy file: `[[invariant]]` entries, as in `moat.toml`.
+pub fn read_policy(path: &Path) -> Result<Vec<moat_exfil::invariant::Invariant>, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        LoadError::at_path(
+            "config",
+            format!("cannot read {}: {e}", path.display()),
+            path,
+            None,
+        )
+    })?;
+    let src = SourceFile::new(path.display().to_string(), text);
+    let fail = |diagnostics: Vec<Diagnostic>| LoadError {
+        diagnostics,
+        sources: vec![src.clone()],
+    };
+    let raw: RawPolicy = toml::from_str(&src.text).map_err(|e| fail(vec![syntax(&src, &e)]))?;
+    let mut c = Checker {
+        src: &src,
+        errors: Vec::new(),
+    };
+    let out: Vec<_> = raw
+        .invariant
+        .iter()
+        .filter_map(|i| c.invariant(i))
+        .collect();
+    if c.errors.is_empty() {
+        Ok(out)
     } else {
         Err(fail(c.errors))
     }
@@ -258,15 +327,14 @@ fn keys(src: &SourceFile) -> Vec<Diagnostic> {
         }
     };
     check(doc.get_ref(), KEYS);
-    if let Some((_, v)) = doc
-        .get_ref()
-        .iter()
-        .find(|(k, _)| k.get_ref() == "suppress")
-        && let Some(entries) = v.get_ref().as_array()
-    {
-        for e in entries.iter() {
-            if let Some(t) = e.get_ref().as_table() {
-                check(t, SUPPRESS_KEYS);
+    for (key, known) in [("suppress", SUPPRESS_KEYS), ("invariant", INVARIANT_KEYS)] {
+        if let Some((_, v)) = doc.get_ref().iter().find(|(k, _)| k.get_ref() == key)
+            && let Some(entries) = v.get_ref().as_array()
+        {
+            for e in entries.iter() {
+                if let Some(t) = e.get_ref().as_table() {
+                    check(t, known);
+                }
             }
         }
     }
@@ -394,6 +462,58 @@ impl Checker<'_> {
         .filter(|_| code_ok)
     }
 
+    /// An invariant: `expect` is `denied` or `allowed`; `to` and each `except` an address or a
+    /// class.
+    fn invariant(&mut self, i: &Spanned<RawInvariant>) -> Option<moat_exfil::invariant::Invariant> {
+        use moat_exfil::invariant::{Expect, Invariant, check_to};
+        let raw = i.get_ref();
+        let expect = match raw.expect.get_ref().to_ascii_lowercase().as_str() {
+            "denied" => Some(Expect::Denied),
+            "allowed" => Some(Expect::Allowed),
+            other => {
+                self.errors.push(error(
+                    self.src,
+                    raw.expect.span(),
+                    "config",
+                    format!("`{other}` is not an expectation"),
+                    Some("write expect = \"denied\" or expect = \"allowed\"".into()),
+                ));
+                None
+            }
+        };
+        let mut ok = true;
+        for to in std::iter::once(&raw.to).chain(&raw.except) {
+            if let Err(m) = check_to(to.get_ref()) {
+                self.errors
+                    .push(error(self.src, to.span(), "config", m, None));
+                ok = false;
+            }
+        }
+        if raw.from.get_ref().trim().is_empty() {
+            self.errors.push(error(
+                self.src,
+                raw.from.span(),
+                "config",
+                "`from` is empty".into(),
+                Some(
+                    "an address or pattern: subnet/vnet/training, compute/*, managed-network/*"
+                        .into(),
+                ),
+            ));
+            ok = false;
+        }
+        let (line, column) = self.src.line_col(i.span().start);
+        Some(Invariant {
+            name: raw.name.get_ref().clone(),
+            from: raw.from.get_ref().clone(),
+            to: raw.to.get_ref().clone(),
+            except: raw.except.iter().map(|e| e.get_ref().clone()).collect(),
+            expect: expect?,
+            at: format!("{}:{line}:{column}", self.src.name),
+        })
+        .filter(|_| ok)
+    }
+
     /// `parameters`: a table of values by name, or a list as `--parameters` takes them (files,
     /// and NAME=VALUE).
     fn parameters(&mut self, p: &Spanned<toml::Value>) -> (Vec<String>, Vec<(String, String)>) {
@@ -466,28 +586,10 @@ pub fn unknown_code(p: &str) -> Option<String> {
     )
 }
 
-/// Glob matching: `*` any text (including `/`), `?` one character; case-sensitive, as names are.
+/// Glob matching: `*` any text (including `/`), `?` one character; case-sensitive, as names
+/// are (the same matching as invariants' `from`).
 pub fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
+    moat_exfil::invariant::glob(pattern, text)
 }
 
 #[cfg(test)]

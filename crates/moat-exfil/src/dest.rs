@@ -221,6 +221,29 @@ pub fn named_hosts(t: &Topology, managed: Option<&str>) -> Vec<String> {
     out
 }
 
+/// A host name no pattern but `*` matches: it stands for every name no rule singles out.
+/// Names under the reserved `.example`, `.invalid` and `.test` domains never exist. Each
+/// candidate has its own top-level domain, so a pattern rules out at most one of them and
+/// `patterns.len() + 1` candidates always leave one free.
+pub fn unnamed_host(patterns: &[String]) -> String {
+    let taken = |h: &str| {
+        patterns
+            .iter()
+            .any(|p| p != "*" && moat_net::managed::fqdn_matches(p, h))
+    };
+    let candidate = |i: usize| match i {
+        0 => "unnamed-host.example".to_string(),
+        1 => "unnamed-host.invalid".to_string(),
+        2 => "unnamed-host.test".to_string(),
+        n => format!("unnamed-host.unnamed{n}"),
+    };
+    let n = patterns.len();
+    (0..=n)
+        .map(candidate)
+        .find(|h| !taken(h))
+        .unwrap_or_else(|| candidate(n))
+}
+
 /// Whether a tag names something outside the deployment worth a row of its own (not the
 /// VNet, the platform, or the internet as a whole).
 fn is_service_tag(tag: &str) -> bool {
@@ -242,11 +265,22 @@ pub fn destinations(
     let mut out: Vec<Dest> = Vec::new();
     let catalog = moat_net::tags::Catalog::symbolic();
     if !service {
+        // Any host is reached by address (network rules, NSGs) or by name (application and
+        // FQDN rules): both, so that a rule for every name (`*`) is not missed.
         out.push(Dest {
             category: Category::Internet,
-            label: "any internet host".into(),
+            label: "any internet host, by address".into(),
             to: Address::Internet,
             address: Some("internet".into()),
+            whole: true,
+            access: Access::ReadWrite,
+        });
+        let host = unnamed_host(&named_hosts(t, managed));
+        out.push(Dest {
+            category: Category::Internet,
+            label: "any internet host, by name".into(),
+            to: Address::Fqdn(host.clone()),
+            address: Some(format!("fqdn:{host}")),
             whole: true,
             access: Access::ReadWrite,
         });

@@ -5,7 +5,8 @@
 //! Azure Front Door (`AzureFrontDoor.Frontend`), and to the internet. This crate answers, for
 //! every place data lives or runs (each compute subnet, each workspace managed network, each
 //! legacy-isolated online deployment, the workspace and registry services acting with their
-//! identities), which destinations outside the deployment it reaches ([`map`]).
+//! identities), which destinations outside the deployment it reaches ([`map`]), and proves
+//! reachability invariants over the whole packet space ([`invariant`]).
 //!
 //! ## How: atomic classes, then the path engine
 //!
@@ -35,6 +36,7 @@
 
 pub mod classes;
 pub mod dest;
+pub mod invariant;
 pub mod map;
 pub mod probe;
 pub mod reach;

@@ -104,8 +104,13 @@ fn firewall_narrows_front_door_and_the_internet_to_names() {
             .any(|e| e.code == "FW_APPLICATION_ALLOW")
     );
     assert_eq!(openness(p, Category::FrontDoor), Openness::Narrowed);
-    let any = row(p, "any internet host");
+    let any = row(p, "any internet host, by address");
     assert_eq!(any.reach.verdict, Verdict::Denied);
+    // A host no application rule names is denied too.
+    assert_eq!(
+        row(p, "any internet host, by name").reach.verdict,
+        Verdict::Denied
+    );
     assert_eq!(openness(p, Category::Internet), Openness::Narrowed);
     // Every protocol and port was decided: nothing of the internet is left undecided.
     assert_eq!(any.reach.unknown, "none");
@@ -152,8 +157,12 @@ fn approved_outbound_reaches_only_approved_names() {
     assert_eq!(openness(p, Category::StorageOutside), Openness::Closed);
     assert_eq!(openness(p, Category::FrontDoor), Openness::Closed);
     assert_eq!(openness(p, Category::Internet), Openness::Narrowed);
-    let any = row(p, "any internet host");
-    assert_eq!(any.reach.verdict, Verdict::Denied);
+    for any in [
+        "any internet host, by address",
+        "any internet host, by name",
+    ] {
+        assert_eq!(row(p, any).reach.verdict, Verdict::Denied, "{any}");
+    }
     let pypi = row(p, "fqdn:pypi.org");
     assert_eq!(pypi.reach.verdict, Verdict::Allowed);
     assert!(pypi.reach.allowed_set.contains(Protocol::TCP, 443));
@@ -175,8 +184,10 @@ fn internet_outbound_leaves_every_way_open() {
     ] {
         assert_eq!(openness(p, c), Openness::Open, "{c:?}");
     }
-    let any = row(p, "any internet host");
+    let any = row(p, "any internet host, by address");
     assert!(any.reach.allowed_set.is_any());
+    let by_name = row(p, "any internet host, by name");
+    assert_eq!(by_name.reach.verdict, Verdict::Allowed);
 }
 
 /// Every place of a hub-and-spoke deployment whose NSG opens Storage: the map names the rule

@@ -44,7 +44,7 @@ pub fn run_variants(
     let mut seen: std::collections::HashSet<_> = out.iter().map(key).collect();
     for v in variants {
         let e = cx.e.variant(&v.topology);
-        let vcx = Context::new(&e);
+        let vcx = Context::new(&e).with_invariants(cx.invariants.clone());
         let found = run(&vcx, sel);
         let mut by_key: std::collections::HashMap<_, Vec<&Finding>> =
             std::collections::HashMap::new();

@@ -4,6 +4,7 @@ use moat_engine::Engine;
 use moat_engine::intent::Intent;
 use moat_engine::ops::{Filter, OpResult, evaluate};
 use moat_engine::trace::{Query, Trace, trace};
+use moat_exfil::invariant::{Invariant, Proof};
 use moat_model::{Address, Topology};
 use moat_packets::Protocol;
 use std::cell::OnceCell;
@@ -13,7 +14,11 @@ pub struct Context<'a, 't> {
     pub t: &'t Topology,
     pub e: &'a Engine<'t>,
     pub intent: Intent,
+    /// Reachability invariants the user wrote (moat.toml, `--policy`); the built-in ones of a
+    /// deployment that declares exfiltration protection are added when proving.
+    pub invariants: Vec<Invariant>,
     ops: OnceCell<Vec<OpResult>>,
+    proofs: OnceCell<Vec<Proof>>,
 }
 
 impl<'a, 't> Context<'a, 't> {
@@ -23,8 +28,35 @@ impl<'a, 't> Context<'a, 't> {
             t: e.t,
             e,
             intent: Intent::of(e.t),
+            invariants: Vec::new(),
             ops: OnceCell::new(),
+            proofs: OnceCell::new(),
         }
+    }
+
+    /// The same context proving `invariants` too.
+    pub fn with_invariants(mut self, invariants: Vec<Invariant>) -> Context<'a, 't> {
+        self.invariants = invariants;
+        self.proofs = OnceCell::new();
+        self
+    }
+
+    /// The proof of every invariant, the user's and the built-in ones (computed on first use,
+    /// shared by the INV rules).
+    pub fn proofs(&self) -> &[Proof] {
+        self.proofs.get_or_init(|| {
+            let mut all = self.invariants.clone();
+            all.extend(moat_exfil::invariant::builtin(self.t));
+            if all.is_empty() {
+                return Vec::new();
+            }
+            let p = moat_exfil::Prepared::new(self.t);
+            let e = self.e.variant(&p.topology);
+            let o = moat_exfil::Oracle::new(&e, &p.variants, p.stand_ins.clone());
+            all.iter()
+                .map(|i| moat_exfil::invariant::prove(&o, i))
+                .collect()
+        })
     }
 
     /// Every operation result (evaluated on first use, shared by all rules).

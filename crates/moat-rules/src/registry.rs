@@ -20,6 +20,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
     v.extend(rules::out::rules());
     v.extend(rules::net::rules());
     v.extend(rules::exf::rules());
+    v.extend(rules::inv::rules());
     v.extend(rules::mon::rules());
     v.extend(rules::ops::rules());
     v.sort_by_key(|r| r.doc().code);

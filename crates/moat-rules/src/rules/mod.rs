@@ -5,6 +5,7 @@ pub mod cmp;
 pub mod dns;
 pub mod ep;
 pub mod exf;
+pub mod inv;
 pub mod kv;
 pub mod mon;
 pub mod mvn;

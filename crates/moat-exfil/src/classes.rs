@@ -178,18 +178,9 @@ fn refine_addr(classes: Vec<AddrSet>, set: &AddrSet) -> Vec<AddrSet> {
     out
 }
 
-/// The source classes of a subnet: its address space refined by every source prefix of an
-/// NSG, firewall or IP group rule, every application security group's members, and every
-/// NIC of the subnet with its own NSG or groups. One class when nothing splits it.
-pub fn subnet_sources(e: &Engine, subnet: &str) -> Vec<AddrSet> {
-    let t = e.t;
-    let Some(&(vi, si)) = e.ix.subnets.get(subnet) else {
-        return Vec::new();
-    };
-    let space = AddrSet::from_nets(t.virtual_networks[vi].subnets[si].prefixes());
-    if space.is_empty() {
-        return Vec::new();
-    }
+/// Every source-side cut of a deployment: the source prefixes of NSG, firewall and IP group
+/// rules, and the address of every NIC with its own NSG or application security groups.
+pub fn source_cuts(t: &Topology) -> Vec<AddrSet> {
     let mut cuts: Vec<AddrSet> = Vec::new();
     let prefix = |p: &AddressPrefix, cuts: &mut Vec<AddrSet>| {
         if let AddressPrefix::Net(n) = p {
@@ -239,10 +230,26 @@ pub fn subnet_sources(e: &Engine, subnet: &str) -> Vec<AddrSet> {
             cuts.push(AddrSet::host(ip));
         }
     }
+    cuts.sort();
+    cuts.dedup();
+    cuts
+}
+
+/// The source classes of a subnet: its address space refined by every cut of
+/// [`source_cuts`] that splits it. One class when nothing splits it.
+pub fn subnet_sources(e: &Engine, subnet: &str, cuts: &[AddrSet]) -> Vec<AddrSet> {
+    let t = e.t;
+    let Some(&(vi, si)) = e.ix.subnets.get(subnet) else {
+        return Vec::new();
+    };
+    let space = AddrSet::from_nets(t.virtual_networks[vi].subnets[si].prefixes());
+    if space.is_empty() {
+        return Vec::new();
+    }
     let mut classes = vec![space.clone()];
     for c in cuts {
-        if c.intersects(&space) && !space.is_subset(&c) {
-            classes = refine_addr(classes, &c);
+        if c.intersects(&space) && !space.is_subset(c) {
+            classes = refine_addr(classes, c);
         }
     }
     classes

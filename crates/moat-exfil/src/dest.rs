@@ -253,10 +253,36 @@ fn is_service_tag(tag: &str) -> bool {
     )
 }
 
+/// What every place's destinations are drawn from, computed once per deployment.
+#[derive(Clone, Debug, Default)]
+pub struct Shared {
+    /// The public prefixes rules name, as classes.
+    pub public: Vec<AddrSet>,
+    /// The names firewall rules single out.
+    pub firewall_hosts: Vec<String>,
+    /// Every service tag the deployment's rules name.
+    pub tags: Vec<String>,
+    /// The source-side cuts of [`crate::classes::source_cuts`].
+    pub source_cuts: Vec<AddrSet>,
+}
+
+impl Shared {
+    /// Computes it for a deployment.
+    pub fn of(t: &Topology) -> Shared {
+        Shared {
+            public: crate::classes::public_destination_classes(t),
+            firewall_hosts: named_hosts(t, None),
+            tags: moat_engine::engine::tag_names(t),
+            source_cuts: crate::classes::source_cuts(t),
+        }
+    }
+}
+
 /// The destinations of a place in `region` (`managed`: the workspace whose managed network it
 /// is; `service`: a service acting with its identity reaches resources only).
 pub fn destinations(
     t: &Topology,
+    shared: &Shared,
     stand_ins: &StandIns,
     region: Option<&str>,
     managed: Option<&str>,
@@ -275,7 +301,11 @@ pub fn destinations(
             whole: true,
             access: Access::ReadWrite,
         });
-        let host = unnamed_host(&named_hosts(t, managed));
+        let named = match managed {
+            Some(_) => named_hosts(t, managed),
+            None => shared.firewall_hosts.clone(),
+        };
+        let host = unnamed_host(&named);
         out.push(Dest {
             category: Category::Internet,
             label: "any internet host, by name".into(),
@@ -284,8 +314,8 @@ pub fn destinations(
             whole: true,
             access: Access::ReadWrite,
         });
-        for class in crate::classes::public_destination_classes(t) {
-            let Some(ip) = AddrSet::min(&class) else {
+        for class in &shared.public {
+            let Some(ip) = AddrSet::min(class) else {
                 continue;
             };
             out.push(Dest {
@@ -348,7 +378,11 @@ pub fn destinations(
         return out;
     }
     // Named hosts: each is a destination of its own, in the category its name falls in.
-    for pattern in named_hosts(t, managed) {
+    let named = match managed {
+        Some(_) => named_hosts(t, managed),
+        None => shared.firewall_hosts.clone(),
+    };
+    for pattern in named {
         let host = host_for(&pattern);
         let (category, access) = host_category(&host);
         out.push(Dest {
@@ -372,7 +406,7 @@ pub fn destinations(
             tags.push(n);
         }
     }
-    for tag in moat_engine::engine::tag_names(t) {
+    for tag in shared.tags.iter().cloned() {
         if !tags.iter().any(|x| x.eq_ignore_ascii_case(&tag)) && is_service_tag(&tag) {
             tags.push(tag);
         }

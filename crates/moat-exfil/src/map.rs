@@ -66,7 +66,7 @@ pub fn subnet_place(o: &Oracle, subnet: &str, from: Address, label: String) -> P
         .computes
         .iter()
         .any(|c| c.subnet.as_deref() == Some(subnet) && c.enable_node_public_ip);
-    let classes = subnet_sources(o.e, subnet);
+    let classes = subnet_sources(o.e, subnet, &o.shared().source_cuts);
     let sources = if classes.len() <= 1 {
         vec![Source { from, class: None }]
     } else {
@@ -286,6 +286,7 @@ impl ExfilMap {
 pub fn place_destinations(o: &Oracle, p: &PlaceSpec) -> Vec<Dest> {
     destinations(
         o.e.t,
+        o.shared(),
         &o.stand_ins,
         p.region.as_deref(),
         p.managed.as_deref(),

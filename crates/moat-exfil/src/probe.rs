@@ -237,6 +237,7 @@ pub struct Oracle<'e, 't> {
     pub stand_ins: StandIns,
     replacements: Vec<(String, String)>,
     cache: RefCell<HashMap<String, Trace>>,
+    shared: std::cell::OnceCell<crate::dest::Shared>,
     /// Traces run (cache misses).
     pub traces: RefCell<u64>,
 }
@@ -256,8 +257,15 @@ impl<'e, 't> Oracle<'e, 't> {
             stand_ins,
             replacements,
             cache: RefCell::new(HashMap::new()),
+            shared: std::cell::OnceCell::new(),
             traces: RefCell::new(0),
         }
+    }
+
+    /// What every place's destinations and sources are drawn from, computed once.
+    pub fn shared(&self) -> &crate::dest::Shared {
+        self.shared
+            .get_or_init(|| crate::dest::Shared::of(self.e.t))
     }
 
     /// The trace of a flow on the deployment and its variants, with stand-in names replaced.

@@ -1834,6 +1834,15 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
                     PublicNetworkAccess::Enabled,
                     PublicNetworkAccess::Enabled,
                 ),
+                // An unreadable mode is taken as key, the mode whose requirements are checked.
+                auth_mode: rec.enm(
+                    p,
+                    &["authMode"],
+                    "auth_mode",
+                    EndpointAuthMode::parse,
+                    EndpointAuthMode::Key,
+                    EndpointAuthMode::Key,
+                ),
                 deployments: Vec::new(),
                 tags: BTreeMap::new(),
                 at: res.at.clone(),
@@ -2038,6 +2047,26 @@ fn map_workspace(res: &ArmResource, rec: &mut Rec) -> Workspace {
     let (public_network_access, allow_public_access_when_behind_vnet) =
         posture::workspace_public_access(p, rec);
     let (identity, primary_user_assigned_identity) = posture::workspace_identity(res, rec);
+    let serverless_compute = match at(p, &["serverlessComputeSettings"]) {
+        F::Absent => None,
+        _ => Some(ServerlessCompute {
+            subnet: rec
+                .subnet_id(
+                    p,
+                    &["serverlessComputeSettings", "serverlessComputeCustomSubnet"],
+                    "serverless_compute.subnet",
+                )
+                .filter(|s| !s.is_empty()),
+            no_public_ip: rec.bool(
+                p,
+                &["serverlessComputeSettings", "serverlessComputeNoPublicIP"],
+                "serverless_compute.no_public_ip",
+                false,
+                // Unknown: read as without public IP, the case a rule checks (and says undecided).
+                true,
+            ),
+        }),
+    };
     Workspace {
         name: res.name.clone(),
         region: res.location.clone(),
@@ -2065,6 +2094,7 @@ fn map_workspace(res: &ArmResource, rec: &mut Rec) -> Workspace {
             .id(p, &["applicationInsights"], "application_insights")
             .filter(|s| !s.is_empty()),
         managed_network: mn,
+        serverless_compute,
         hub: rec
             .id(p, &["hubResourceId"], "hub")
             .filter(|s| !s.is_empty()),
@@ -2775,6 +2805,7 @@ fn map_private_endpoint(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: 
         ip_address,
         connection_state: state,
         dns_zone_group: Vec::new(),
+        created: None,
         tags: BTreeMap::new(),
         at: res.at.clone(),
     });
@@ -3464,6 +3495,9 @@ fn resolve_refs(t: &mut Topology, ctx: &mut MapContext) {
             &w.at,
         );
         opt(t, ctx, &mut w.hub, &[Kind::Workspace], &label, "hub", &w.at);
+        if let Some(sc) = &mut w.serverless_compute {
+            opt_subnet(t, ctx, &mut sc.subnet, &label, &w.at);
+        }
         for r in &mut w.managed_network.outbound_rules {
             if let OutboundDestination::PrivateEndpoint(d) = &mut r.destination
                 && let Some(a) = address_of(ctx, &d.service_resource, &d.subresource_target)

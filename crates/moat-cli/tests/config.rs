@@ -65,9 +65,9 @@ ignore = ["EXF002"]
 severity = "error"
 
 [[suppress]]
-code = "SEC014"
-resource = "workspace/w*"
-reason = "the identity is created with the workspace (ticket 42)"
+code = "EXF004"
+resource = "storage/w*"
+reason = "sharing to the registry is intended (ticket 42)"
 "#;
 
 #[test]
@@ -88,17 +88,17 @@ fn the_nearest_moat_toml_applies_from_the_input_upward() {
     );
     assert!(found.contains(&"EXF001".to_string()), "{found:?}");
     assert!(!found.contains(&"EXF002".to_string()), "ignored: {found:?}");
-    let sec014 = v["findings"]
+    let exf004 = v["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["code"] == "SEC014")
+        .find(|f| f["code"] == "EXF004")
         .expect("a suppressed finding stays in JSON");
     assert_eq!(
-        sec014["suppressed"],
-        "the identity is created with the workspace (ticket 42)"
+        exf004["suppressed"],
+        "sharing to the registry is intended (ticket 42)"
     );
-    assert_eq!(sec014["suppressed_by"], "moat.toml:6:1");
+    assert_eq!(exf004["suppressed_by"], "moat.toml:6:1");
     assert_eq!(v["summary"]["suppressed"], 1);
 
     // In text, the suppressed finding says by what, and the summary counts it.
@@ -107,7 +107,7 @@ fn the_nearest_moat_toml_applies_from_the_input_upward() {
     // Wrapped at 100 columns: read as one line.
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        flat.contains("info[SEC014] workspace/ws: workspace ws uses a system-assigned identity (suppressed by moat.toml:6:1: the identity is created with the workspace (ticket 42))"),
+        flat.contains("info[EXF004] storage/wsstorage: storage wsstorage (default storage of workspace ws) admits registry contosoreg (private) as a resource instance: workspace assets can be shared out to it (suppressed by moat.toml:6:1: sharing to the registry is intended (ticket 42))"),
         "{text}"
     );
     assert!(
@@ -125,12 +125,12 @@ fn the_nearest_moat_toml_applies_from_the_input_upward() {
         .filter(|r| r.get("suppressions").is_some())
         .collect();
     assert_eq!(suppressed.len(), 1);
-    assert_eq!(suppressed[0]["ruleId"], "SEC014");
+    assert_eq!(suppressed[0]["ruleId"], "EXF004");
     let s = &suppressed[0]["suppressions"][0];
     assert_eq!(s["kind"], "external");
     assert_eq!(
         s["justification"],
-        "the identity is created with the workspace (ticket 42)"
+        "sharing to the registry is intended (ticket 42)"
     );
     let errors = sarif_errors(&sarif);
     assert!(errors.is_empty(), "{errors:#?}");
@@ -161,12 +161,12 @@ fn the_command_line_overrides_the_file() {
             "check",
             "project",
             "--select",
-            "EXF002,SEC014",
+            "EXF002,EXF004",
             "--format",
             "json",
         ],
     );
-    assert_eq!(codes(&json(&o)), ["SEC014"]);
+    assert_eq!(codes(&json(&o)), ["EXF004"]);
     // --ignore replaces the file's list.
     let o = moat_in(
         &dir,
@@ -201,7 +201,7 @@ fn the_search_stops_at_the_repository_root() {
     let o = moat_in(&inner, &["check", "project", "--exit-zero"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // Named with --config, any file applies, relative paths in it from its own directory.
-    std::fs::write(outer.join("ci.toml"), "select = [\"SEC014\"]\n").unwrap();
+    std::fs::write(outer.join("ci.toml"), "select = [\"EXF004\"]\n").unwrap();
     let o = moat_in(
         &inner,
         &[
@@ -213,7 +213,7 @@ fn the_search_stops_at_the_repository_root() {
             "json",
         ],
     );
-    assert_eq!(codes(&json(&o)), ["SEC014"]);
+    assert_eq!(codes(&json(&o)), ["EXF004"]);
     let o = moat_in(&inner, &["check", "project", "--config", "../none.toml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("the configuration file ../none.toml does not exist"));

@@ -283,7 +283,7 @@ fn text_shows_the_change_in_the_input_language() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert_eq!(
         text,
-        "crates/moat-cli/tests/data/posture/rules-terraform/main.tf:350:1: info[SEC011]
+        "crates/moat-cli/tests/data/posture/rules-terraform/main.tf:351:1: info[SEC011]
     compute/cpu-sec011-fail: compute cluster cpu-sec011-fail keeps 1 node(s) running when idle
   fix: Set the cluster's minimum node count to 0.
   as terraform:
@@ -357,11 +357,11 @@ fn sarif_carries_fixes_with_their_replacements() {
         change["artifactLocation"]["uri"],
         "crates/moat-cli/tests/data/posture/rules-terraform/main.tf"
     );
-    // Inserted after the block's opening brace on line 198.
+    // Inserted after the block's opening brace on line 199.
     assert_eq!(
         change["replacements"][0],
         serde_json::json!({
-            "deletedRegion": { "startLine": 198, "startColumn": 51, "endLine": 198, "endColumn": 51 },
+            "deletedRegion": { "startLine": 199, "startColumn": 51, "endLine": 199, "endColumn": 51 },
             "insertedContent": { "text": "\n  public_network_access_enabled = false" }
         })
     );

@@ -190,6 +190,8 @@ struct MlEndpoint {
     #[serde(default)]
     public_network_access: Option<PublicNetworkAccess>,
     #[serde(default)]
+    auth_mode: Option<EndpointAuthMode>,
+    #[serde(default)]
     tags: Option<BTreeMap<String, serde_json::Value>>,
 }
 
@@ -334,6 +336,7 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                 container_registry: w.container_registry.as_deref().map(name_of),
                 application_insights: w.application_insights.as_deref().map(name_of),
                 managed_network,
+                serverless_compute: None,
                 hub: None,
                 v1_legacy_mode: false,
                 uses_registries: Vec::new(),
@@ -374,6 +377,7 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                 public_network_access: e
                     .public_network_access
                     .unwrap_or(PublicNetworkAccess::Enabled),
+                auth_mode: e.auth_mode.unwrap_or(EndpointAuthMode::Key),
                 deployments: Vec::new(),
                 tags: loose_map(&e.tags),
                 at: provenance(root, file),
@@ -402,6 +406,7 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                     workspace: String::new(),
                     region: None,
                     public_network_access: PublicNetworkAccess::Enabled,
+                    auth_mode: EndpointAuthMode::Key,
                     deployments: vec![dep],
                     tags: BTreeMap::new(),
                     at: provenance(root, file),

@@ -101,6 +101,9 @@ pub struct Client {
     /// The identity the client acts as (for role checks); the client name when absent.
     #[serde(default)]
     pub principal: Option<String>,
+    /// An explicit web proxy the client's HTTPS goes through (declared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ClientProxy>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     #[serde(
@@ -110,4 +113,14 @@ pub struct Client {
     )]
     #[schemars(skip)]
     pub at: Provenance,
+}
+
+/// A client's web proxy, as its configuration (or PAC file) declares it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientProxy {
+    /// Host names the client reaches directly, not through the proxy (`*.api.azureml.ms`,
+    /// `.azureml.ms`, `*`).
+    #[serde(default)]
+    pub bypass: Vec<String>,
 }

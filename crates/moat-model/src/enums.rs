@@ -173,6 +173,15 @@ azure_enum! {
 }
 
 azure_enum! {
+    /// How a managed online endpoint authenticates scoring requests (`auth_mode`).
+    pub enum EndpointAuthMode {
+        Key = "Key",
+        AmlToken = "AMLToken" | "aml_token",
+        AadToken = "AADToken" | "aad_token",
+    }
+}
+
+azure_enum! {
     /// Managed identity of a resource.
     pub enum IdentityType {
         None = "None",

@@ -95,6 +95,9 @@ pub struct Workspace {
     /// The workspace managed virtual network.
     #[serde(default)]
     pub managed_network: ManagedNetwork,
+    /// Where serverless compute runs (`serverlessComputeSettings`); absent = Azure's network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serverless_compute: Option<ServerlessCompute>,
     /// The hub workspace of a project workspace.
     #[serde(default)]
     pub hub: Option<String>,
@@ -308,6 +311,18 @@ pub struct RegistryManagedResource {
     pub sku: Option<AcrSku>,
 }
 
+/// A workspace's serverless compute settings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerlessCompute {
+    /// Subnet (`vnet/subnet`) of a customer VNet the serverless nodes join.
+    #[serde(default)]
+    pub subnet: Option<String>,
+    /// The nodes have no public IP (`serverlessComputeNoPublicIP`); Azure's default is false.
+    #[serde(default)]
+    pub no_public_ip: bool,
+}
+
 /// An Azure Machine Learning compute instance or compute cluster.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -358,6 +373,10 @@ pub struct Compute {
     )]
     #[schemars(skip)]
     pub at: Provenance,
+}
+
+fn key_auth() -> EndpointAuthMode {
+    EndpointAuthMode::Key
 }
 
 fn one() -> u32 {
@@ -488,6 +507,9 @@ pub struct OnlineEndpoint {
     /// Inbound scoring from public networks; Azure's default is enabled.
     #[serde(default = "enabled")]
     pub public_network_access: PublicNetworkAccess,
+    /// How scoring requests authenticate (`auth_mode`); the CLI's default is key.
+    #[serde(default = "key_auth")]
+    pub auth_mode: EndpointAuthMode,
     #[serde(default)]
     pub deployments: Vec<OnlineDeployment>,
     #[serde(default)]

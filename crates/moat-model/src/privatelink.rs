@@ -38,6 +38,10 @@ pub struct PrivateEndpoint {
     /// `<resource_group>/<zone>`); Azure writes the A records.
     #[serde(default)]
     pub dns_zone_group: Vec<String>,
+    /// When the endpoint was created (`YYYY-MM-DD`, or a timestamp starting with it), declared
+    /// for one that exists already; templates create theirs when they are deployed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     #[serde(

@@ -82,6 +82,9 @@ macro_rules! page {
     (AZFWFQDN) => {
         "Use FQDN filtering in network rules <https://learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules>"
     };
+    (TSC) => {
+        "Troubleshoot connection to a workspace with a private endpoint <https://learn.microsoft.com/azure/machine-learning/how-to-troubleshoot-secure-connection-workspace>"
+    };
     (AMPLS) => {
         "Use Azure Private Link to connect networks to Azure Monitor <https://learn.microsoft.com/azure/azure-monitor/logs/private-link-security>"
     };

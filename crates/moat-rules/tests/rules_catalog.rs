@@ -602,11 +602,16 @@ fn mvn013_private_endpoint_approver_role() {
         "storage_accounts:\n",
         "storage_accounts:\n  - { name: data }\n",
     );
-    let f = one("MVN013", &with_data, Severity::Warning, "workspace/ws");
-    assert!(
-        !f.needs.is_empty(),
-        "roles granted elsewhere are not visible: not decided"
+    // The input says nothing about the identity's roles: the requirement, as info; nothing
+    // in the input is wrong, so nothing fails a run.
+    let f = one("MVN013", &with_data, Severity::Info, "workspace/ws");
+    assert!(f.message.contains("storage/data"), "{}", f.message);
+    assert!(f.needs.is_empty(), "{f:#?}");
+    // It declares the identity's roles, and none approves on the target: a warning.
+    let other_role = format!(
+        "{with_data}role_assignments:\n  - {{ principal: workspace/ws, role: Storage Blob Data Reader, scope: storage/data }}\n"
     );
+    one("MVN013", &other_role, Severity::Warning, "workspace/ws");
     let granted = format!(
         "{with_data}role_assignments:\n  - {{ principal: workspace/ws, role: Azure AI Enterprise Network Connection Approver, scope: storage/data }}\n"
     );
@@ -642,6 +647,196 @@ private_endpoints:
         &two.replace(
             "{ name: ampls-b-pe, subnet: vnet/pe,",
             "{ name: ampls-b-pe, subnet: other/pe,",
+        ),
+    );
+}
+
+#[test]
+fn ep010_key_auth_endpoint_needs_the_vault_bypass() {
+    // Troubleshooting online endpoints deployment and scoring: online endpoint creation with
+    // key-based authentication fails unless the workspace key vault's network rules have
+    // "bypass": "AzureServices".
+    let locked = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled, key_vault: kv }
+key_vaults:
+  - { name: kv, public_network_access: Disabled, network_acls: { default_action: Deny, bypass: None } }
+online_endpoints:
+  - { name: scoring, workspace: ws, public_network_access: Disabled }
+"#;
+    let f = one("EP010", locked, Severity::Error, "online-endpoint/scoring");
+    assert!(f.message.contains("key vault kv"), "{}", f.message);
+    // Trusted services may bypass the vault's firewall: creation works.
+    none(
+        "EP010",
+        &locked.replace("bypass: None", "bypass: AzureServices"),
+    );
+    // Token authentication does not store keys in the vault.
+    none(
+        "EP010",
+        &locked.replace(
+            "{ name: scoring, workspace: ws, public_network_access: Disabled }",
+            "{ name: scoring, workspace: ws, public_network_access: Disabled, auth_mode: aad_token }",
+        ),
+    );
+    // A vault open to every network needs no bypass.
+    none(
+        "EP010",
+        &locked.replace(
+            "public_network_access: Disabled, network_acls: { default_action: Deny, bypass: None }",
+            "network_acls: { default_action: Allow, bypass: None }",
+        ),
+    );
+}
+
+#[test]
+fn cmp013_compute_instance_in_the_workspace_region_and_vnet() {
+    // Secure an Azure Machine Learning training environment with virtual networks: a compute
+    // instance can't be in a different region or VNet than the workspace; a compute cluster
+    // can.
+    let elsewhere = r#"
+region: eastus
+workspaces:
+  - { name: ws }
+computes:
+  - { name: ci, workspace: ws, type: ComputeInstance, region: westus }
+  - { name: cc, workspace: ws, type: AmlCompute, region: westus }
+"#;
+    let f = one("CMP013", elsewhere, Severity::Error, "compute/ci");
+    assert!(f.message.contains("westus"), "{}", f.message);
+    none(
+        "CMP013",
+        &elsewhere.replace(
+            "type: ComputeInstance, region: westus",
+            "type: ComputeInstance",
+        ),
+    );
+    // A VNet that holds none of the workspace's private endpoints.
+    let vnets = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled }
+virtual_networks:
+  - { name: hub, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.1.0/24] }, { name: training, address_prefixes: [10.0.2.0/24] }] }
+  - { name: other, address_space: [10.1.0.0/16], subnets: [{ name: training, address_prefixes: [10.1.2.0/24] }] }
+private_endpoints:
+  - { name: ws-pe, subnet: hub/pe, target: workspace/ws, group_id: amlworkspace }
+computes:
+  - { name: ci, workspace: ws, type: ComputeInstance, subnet: other/training, enable_node_public_ip: false }
+"#;
+    let f = one("CMP013", vnets, Severity::Error, "compute/ci");
+    assert!(f.message.contains("VNet other"), "{}", f.message);
+    none(
+        "CMP013",
+        &vnets.replace("subnet: other/training", "subnet: hub/training"),
+    );
+}
+
+#[test]
+fn ep011_workspace_endpoint_older_than_private_online_endpoints() {
+    // How to secure managed online endpoints with network isolation, limitations: "If your
+    // workspace has a private endpoint that was created before May 24, 2022, you must
+    // recreate the workspace's private endpoint before configuring your online endpoints to
+    // use a private endpoint."
+    let old = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled }
+virtual_networks:
+  - { name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.1.0/24] }] }
+private_endpoints:
+  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, created: 2021-11-02 }
+online_endpoints:
+  - { name: scoring, workspace: ws, public_network_access: Disabled }
+"#;
+    let f = one("EP011", old, Severity::Error, "private-endpoint/ws-pe");
+    assert!(f.message.contains("2021-11-02"), "{}", f.message);
+    none("EP011", &old.replace("2021-11-02", "2022-06-01T10:00:00Z"));
+    // Undeclared: a template's endpoint is created when it is deployed.
+    none("EP011", &old.replace(", created: 2021-11-02", ""));
+    // Endpoints scored over the public endpoint do not use it.
+    none(
+        "EP011",
+        &old.replace(
+            "{ name: scoring, workspace: ws, public_network_access: Disabled }",
+            "{ name: scoring, workspace: ws, public_network_access: Enabled }",
+        ),
+    );
+    // A declared value that is not a date: not decided.
+    let bad = one(
+        "EP011",
+        &old.replace("2021-11-02", "last spring"),
+        Severity::Warning,
+        "private-endpoint/ws-pe",
+    );
+    assert!(!bad.needs.is_empty());
+}
+
+#[test]
+fn ws012_proxy_bypasses_private_endpoint_host_names() {
+    // Troubleshoot connection to a workspace with a private endpoint: with a proxy, allow
+    // direct access (a PAC file) to the private endpoint FQDNs and the compute instance FQDNs,
+    // or have the proxy forward DNS to Azure DNS.
+    let proxy = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled }
+virtual_networks:
+  - { name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.1.0/24] }] }
+private_endpoints:
+  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }
+clients:
+  - { name: office, location: onprem, proxy: { bypass: ["*.contoso.com"] } }
+"#;
+    let f = one("WS012", proxy, Severity::Warning, "client/office");
+    assert!(
+        f.message.contains("*.instances.azureml.ms"),
+        "{}",
+        f.message
+    );
+    none(
+        "WS012",
+        &proxy.replace(
+            "[\"*.contoso.com\"]",
+            "[\"*.contoso.com\", \".azureml.ms\", \"*.notebooks.azure.net\"]",
+        ),
+    );
+    // No proxy declared: nothing to check.
+    none(
+        "WS012",
+        &proxy.replace(", proxy: { bypass: [\"*.contoso.com\"] }", ""),
+    );
+}
+
+#[test]
+fn ws013_serverless_without_public_ip_and_an_allow_list() {
+    // Secure an Azure Machine Learning training environment with virtual networks: with
+    // serverless compute without public IP and a workspace IP allow list, add an outbound
+    // private endpoint to the workspace (the default outbound address is dynamic).
+    let serverless = r#"
+region: eastus
+workspaces:
+  - name: ws
+    network_acls: { default_action: Deny, ip_rules: [203.0.113.0/24] }
+    serverless_compute: { subnet: vnet/training, no_public_ip: true }
+virtual_networks:
+  - { name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.2.0/24] }, { name: pe, address_prefixes: [10.0.1.0/24] }] }
+"#;
+    one("WS013", serverless, Severity::Error, "workspace/ws");
+    let with_pe = format!(
+        "{serverless}private_endpoints:\n  - {{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }}\n"
+    );
+    none("WS013", &with_pe);
+    none(
+        "WS013",
+        &serverless.replace("no_public_ip: true", "no_public_ip: false"),
+    );
+    none(
+        "WS013",
+        &serverless.replace(
+            "network_acls: { default_action: Deny, ip_rules: [203.0.113.0/24] }",
+            "public_network_access: Enabled",
         ),
     );
 }

@@ -138,6 +138,7 @@ impl Mapper<'_> {
             container_registry,
             application_insights,
             managed_network,
+            serverless_compute: None,
             hub: None,
             v1_legacy_mode,
             uses_registries: Vec::new(),

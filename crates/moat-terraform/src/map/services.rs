@@ -656,6 +656,7 @@ impl Mapper<'_> {
             ip_address,
             connection_state,
             dns_zone_group,
+            created: None,
             tags,
             at: at(o),
         });

@@ -14,6 +14,7 @@ pub mod cmp009;
 pub mod cmp010;
 pub mod cmp011;
 pub mod cmp012;
+pub mod cmp013;
 
 /// The CMP rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -30,5 +31,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &cmp010::RULE,
         &cmp011::RULE,
         &cmp012::RULE,
+        &cmp013::RULE,
     ]
 }

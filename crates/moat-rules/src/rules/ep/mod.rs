@@ -11,6 +11,8 @@ pub mod ep006;
 pub mod ep007;
 pub mod ep008;
 pub mod ep009;
+pub mod ep010;
+pub mod ep011;
 
 /// The EP rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -24,5 +26,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &ep007::RULE,
         &ep008::RULE,
         &ep009::RULE,
+        &ep010::RULE,
+        &ep011::RULE,
     ]
 }

@@ -14,8 +14,8 @@ static DOC: RuleDoc = RuleDoc {
     code: "MVN013",
     name: "endpoint-approver-role",
     severity: Severity::Warning,
-    what: "A managed network has a private endpoint outbound rule to a resource other than the workspace's own, and the input declares no role assignment that lets the workspace's identity approve the connection there.",
-    why: "The managed network creates its private endpoints with the workspace's managed identity, which must be able to approve private endpoint connections on the target. Since 30 April 2025 that permission is no longer granted automatically: assign the Azure AI Enterprise Network Connection Approver role (or a role with the approve actions of that resource type) on the target. Roles granted outside the input cannot be seen, so without a declared assignment the finding is not decided.",
+    what: "A managed network has a private endpoint outbound rule to a resource other than the workspace's own, and the input declares no role assignment that lets the workspace's identity approve the connection there (info when it declares no role of that identity at all).",
+    why: "The managed network creates its private endpoints with the workspace's managed identity, which must be able to approve private endpoint connections on the target. Since 30 April 2025 that permission is no longer granted automatically: assign the Azure AI Enterprise Network Connection Approver role (or a role with the approve actions of that resource type) on the target. Roles are granted outside templates as often as in them: when the input declares no role assignment of the workspace's identity at all, the rule states the requirement as info (nothing in the input is wrong); when it declares that identity's roles and none lets it approve on the target, it is a warning.",
     example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound, outbound_rules: [{ name: data, type: PrivateEndpoint, destination: { service_resource: storage/data, subresource_target: blob } }] } }]\nstorage_accounts: [{ name: data }]",
     fix: "Assign the Azure AI Enterprise Network Connection Approver role to the workspace's managed identity on the target resource (declare it as a role assignment: principal workspace/<name>, scope the target).",
     sources: &[doc!(
@@ -54,6 +54,10 @@ impl Rule for Mvn013 {
                 Some(Address::resource(Kind::Workspace, w.name.as_str())),
             ];
             let principal = format!("workspace/{}", w.name);
+            let declares_roles = t
+                .role_assignments
+                .iter()
+                .any(|a| a.principal.eq_ignore_ascii_case(&principal));
             let mut seen: Vec<Address> = Vec::new();
             for r in w.managed_network.outbound_rules.iter().filter(|r| r.active) {
                 let OutboundDestination::PrivateEndpoint(d) = &r.destination else {
@@ -89,21 +93,34 @@ impl Rule for Mvn013 {
                 if granted {
                     continue;
                 }
-                out.push(
-                    Finding::new(
+                let at = if r.at.is_unknown() { &w.at } else { &r.at };
+                if declares_roles {
+                    out.push(Finding::new(
                         &DOC,
                         principal.clone(),
                         format!(
-                            "outbound rule {} of workspace {} creates a private endpoint to {target}; no declared role lets the workspace's identity approve it there",
+                            "outbound rule {} of workspace {} creates a private endpoint to {target}; none of the role assignments declared for the workspace's identity lets it approve the connection there",
                             r.name, w.name
                         ),
                         DOC.fix,
-                        if r.at.is_unknown() { &w.at } else { &r.at },
-                    )
-                    .needing(Some(format!(
-                        "role assignments of {principal} on {target}: roles granted outside the input are not visible"
-                    ))),
-                );
+                        at,
+                    ));
+                } else {
+                    // The requirement, stated once per target: the input says nothing about
+                    // the identity's roles, so there is nothing wrong to report.
+                    let mut f = Finding::new(
+                        &DOC,
+                        principal.clone(),
+                        format!(
+                            "outbound rule {} of workspace {} creates a private endpoint to {target}: the workspace's identity needs a role that approves private endpoint connections there (not granted automatically since 30 April 2025); declare its role assignments to have them checked",
+                            r.name, w.name
+                        ),
+                        DOC.fix,
+                        at,
+                    );
+                    f.severity = Severity::Info;
+                    out.push(f);
+                }
             }
         }
     }

@@ -27,6 +27,7 @@ pub mod sec015;
 pub mod sec016;
 pub mod sec017;
 pub mod sec018;
+pub mod sec019;
 
 /// The SEC rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -49,6 +50,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &sec016::RULE,
         &sec017::RULE,
         &sec018::RULE,
+        &sec019::RULE,
     ]
 }
 

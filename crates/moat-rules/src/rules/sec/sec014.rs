@@ -1,4 +1,4 @@
-//! SEC014 workspace-system-identity.
+//! SEC014 workspace-user-identity-not-primary.
 
 use super::{needs, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
@@ -11,15 +11,15 @@ pub static RULE: Sec014 = Sec014;
 
 static DOC: RuleDoc = RuleDoc {
     code: "SEC014",
-    name: "workspace-system-identity",
+    name: "workspace-user-identity-not-primary",
     severity: Severity::Info,
-    what: "A workspace does not use a user-assigned managed identity as its primary identity (Azure's default is a system-assigned identity).",
-    why: "A user-assigned identity exists before the workspace: its role assignments on the storage, key vault and container registry can be granted and reviewed ahead of deployment and survive the workspace being recreated, which matters when those resources are locked to selected networks and trusted identities.",
-    example: "workspaces: [{ name: ws }]",
-    fix: "Give the workspace a UserAssigned identity and set primaryUserAssignedIdentity to it.",
+    what: "A workspace has a user-assigned managed identity but does not name it as its primary identity (primaryUserAssignedIdentity).",
+    why: "The workspace reaches its storage account, key vault and container registry with its primary identity. A user-assigned identity is chosen so that its role assignments on those resources (and the trusted-identity and resource-instance access of their firewalls) can be granted and reviewed before the workspace exists; attached but not primary, it is not the identity the workspace uses, and the roles prepared for it do not apply. A workspace with only a system-assigned identity, Azure's default, is not reported: the documentation supports both kinds and neither changes what reaches what. PSRule's Azure.ML.UserManagedIdentity also fails that case; this rule does not, by design.",
+    example: "workspaces: [{ name: ws, identity: UserAssigned }]",
+    fix: "Set primaryUserAssignedIdentity (Terraform: primary_user_assigned_identity) to the user-assigned identity, and grant that identity its roles on the workspace's storage, key vault and container registry.",
     sources: &[
         "Set up authentication between Azure Machine Learning and other services: user-assigned managed identity <https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication>",
-        "peers: PSRule Azure.ML.UserManagedIdentity",
+        "peers: PSRule Azure.ML.UserManagedIdentity (its failing case with a user-assigned identity that is not primary; a system-assigned identity alone is not reported)",
     ],
     covers: &[],
     path: false,
@@ -32,32 +32,32 @@ impl Rule for Sec014 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for w in cx.t.workspaces.iter() {
+            if w.primary_user_assigned_identity.is_some() {
+                continue;
+            }
+            let r = format!("workspace/{}", w.name);
             let user = matches!(
                 w.identity,
                 Some(IdentityType::UserAssigned | IdentityType::SystemAssignedUserAssigned)
             );
-            if user && w.primary_user_assigned_identity.is_some() {
+            // An identity the input leaves unknown may be a user-assigned one: undecided.
+            let unknown = needs(cx, &r, "identity");
+            if !user && unknown.is_none() {
                 continue;
             }
-            let r = format!("workspace/{}", w.name);
-            let how = if user {
-                "has a user-assigned identity but no primaryUserAssignedIdentity"
-            } else {
-                "uses a system-assigned identity"
-            };
             out.push(
                 Finding::new(
                     &DOC,
                     &r,
                     format!(
-                        "workspace {} {how}{}",
+                        "workspace {} has a user-assigned identity that is not its primary identity{}",
                         w.name,
                         undecided(cx, &r, "identity")
                     ),
                     DOC.fix,
                     &w.at,
                 )
-                .needing(needs(cx, &r, "identity")),
+                .needing(unknown),
             );
         }
     }

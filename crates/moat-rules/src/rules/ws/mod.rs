@@ -13,6 +13,8 @@ pub mod ws008;
 pub mod ws009;
 pub mod ws010;
 pub mod ws011;
+pub mod ws012;
+pub mod ws013;
 
 /// The WS rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -28,5 +30,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &ws009::RULE,
         &ws010::RULE,
         &ws011::RULE,
+        &ws012::RULE,
+        &ws013::RULE,
     ]
 }

@@ -122,7 +122,8 @@ resource "azurerm_machine_learning_workspace" "sec014_fail" {
   key_vault_id            = "id2"
   storage_account_id      = "id3"
   identity {
-    type = "SystemAssigned"
+    type         = "SystemAssigned, UserAssigned"
+    identity_ids = [azurerm_user_assigned_identity.ws.id]
   }
 }
 
@@ -406,4 +407,21 @@ resource "azurerm_machine_learning_compute_cluster" "sec013_pass" {
     max_node_count                       = 1
     scale_down_nodes_after_idle_duration = "PT30S"
   }
+}
+
+# ---- container registry data endpoints ---------------------------------------------------------
+
+resource "azurerm_container_registry" "sec019_fail" {
+  name                = "acrsec019fail"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+  sku                 = "Premium"
+}
+
+resource "azurerm_container_registry" "sec019_pass" {
+  name                  = "acrsec019pass"
+  location              = azurerm_resource_group.rg.location
+  resource_group_name   = azurerm_resource_group.rg.name
+  sku                   = "Premium"
+  data_endpoint_enabled = true
 }

@@ -1,0 +1,103 @@
+//! EP011 workspace-endpoint-predates-online-endpoints.
+
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::{Address, Kind};
+use moat_model::enums::PublicNetworkAccess;
+
+/// The rule.
+pub struct Ep011;
+/// Its registration.
+pub static RULE: Ep011 = Ep011;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "EP011",
+    name: "workspace-endpoint-predates-online-endpoints",
+    severity: Severity::Error,
+    what: "A workspace private endpoint declared as created before 24 May 2022 serves managed online endpoints whose public network access is disabled.",
+    why: "Managed online endpoints without public access are scored through the workspace's private endpoint. A workspace private endpoint created before 24 May 2022 lacks what that needs and must be recreated first. Templates create their private endpoints when deployed, so only an existing endpoint, with its creation date declared (created: YYYY-MM-DD), can be too old.",
+    example: "workspaces: [{ name: ws }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, created: 2021-11-02 }]\nonline_endpoints: [{ name: ep, workspace: ws, public_network_access: Disabled }]",
+    fix: "Delete the workspace private endpoint and create it again before using private managed online endpoints.",
+    sources: &[doc!(
+        HOE,
+        "Limitations (workspace private endpoints created before May 24, 2022)"
+    )],
+    covers: &["§6.80"],
+    path: false,
+};
+
+/// The date managed online endpoints began to need in workspace private endpoints.
+const CUTOFF: &str = "2022-05-24";
+
+/// The `YYYY-MM-DD` a declared creation date starts with, when it is one.
+fn date(s: &str) -> Option<&str> {
+    let d = s.trim().get(..10)?;
+    let b = d.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    (digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)).then_some(d)
+}
+
+impl Rule for Ep011 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let t = cx.t;
+        for p in &t.private_endpoints {
+            let Address::Resource {
+                kind: Kind::Workspace,
+                name: ws,
+                ..
+            } = &p.target
+            else {
+                continue;
+            };
+            let Some(created) = &p.created else { continue };
+            let private: Vec<&str> = t
+                .online_endpoints
+                .iter()
+                .filter(|e| {
+                    &e.workspace == ws && e.public_network_access == PublicNetworkAccess::Disabled
+                })
+                .map(|e| e.name.as_str())
+                .collect();
+            if private.is_empty() {
+                continue;
+            }
+            let r = format!("private-endpoint/{}", p.name);
+            match date(created) {
+                Some(d) if d >= CUTOFF => {}
+                Some(d) => out.push(Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "private endpoint {} of workspace {ws} was created on {d}, before {CUTOFF}: online endpoint(s) {} cannot be scored through it until it is recreated",
+                        p.name,
+                        private.join(", ")
+                    ),
+                    DOC.fix,
+                    &p.at,
+                )),
+                None => out.push(
+                    Finding {
+                        // Not decided: no more than a warning.
+                        severity: Severity::Warning,
+                        ..Finding::new(
+                        &DOC,
+                        &r,
+                        format!(
+                            "cannot confirm that private endpoint {} of workspace {ws} was created after {CUTOFF}: its declared creation date `{created}` is not a date (YYYY-MM-DD)",
+                            p.name
+                        ),
+                        DOC.fix,
+                        &p.at,
+                    )
+                    }
+                    .needing(Some(format!(
+                        "created of {r}: `{created}` is not a date"
+                    ))),
+                ),
+            }
+        }
+    }
+}

@@ -1683,6 +1683,7 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
                 name,
                 region,
                 network_interfaces,
+                attached_to: None,
                 tags: BTreeMap::new(),
                 at: res.at.clone(),
             });
@@ -2095,6 +2096,7 @@ fn map_workspace(res: &ArmResource, rec: &mut Rec) -> Workspace {
             .filter(|s| !s.is_empty()),
         managed_network: mn,
         serverless_compute,
+        container_registry_connections: Vec::new(),
         hub: rec
             .id(p, &["hubResourceId"], "hub")
             .filter(|s| !s.is_empty()),

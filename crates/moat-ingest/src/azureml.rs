@@ -337,6 +337,7 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                 application_insights: w.application_insights.as_deref().map(name_of),
                 managed_network,
                 serverless_compute: None,
+                container_registry_connections: Vec::new(),
                 hub: None,
                 v1_legacy_mode: false,
                 uses_registries: Vec::new(),

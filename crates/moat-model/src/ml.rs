@@ -95,6 +95,10 @@ pub struct Workspace {
     /// The workspace managed virtual network.
     #[serde(default)]
     pub managed_network: ManagedNetwork,
+    /// Container registries the workspace pulls images from through workspace connections
+    /// (names; declared), besides its own `container_registry`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub container_registry_connections: Vec<String>,
     /// Where serverless compute runs (`serverlessComputeSettings`); absent = Azure's network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serverless_compute: Option<ServerlessCompute>,

@@ -524,6 +524,10 @@ pub struct VirtualMachine {
     pub region: Option<String>,
     /// Network interfaces (names); the first is primary.
     pub network_interfaces: Vec<String>,
+    /// The workspace it is attached to as a compute target (declared: templates attach it
+    /// once both exist).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attached_to: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     #[serde(

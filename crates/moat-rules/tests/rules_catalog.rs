@@ -840,3 +840,117 @@ virtual_networks:
         ),
     );
 }
+
+/// A data science VM attached to a workspace, in a subnet whose NSG keeps Azure's defaults.
+const ATTACHED_VM: &str = r#"
+region: eastus
+workspaces:
+  - { name: ws }
+virtual_networks:
+  - { name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], network_security_group: nsg }] }
+network_security_groups:
+  - name: nsg
+public_ips: [{ name: dsvm-ip, ip_address: 20.1.2.3 }]
+network_interfaces:
+  - { name: dsvm-nic, subnet: vnet/training, public_ip: dsvm-ip }
+virtual_machines:
+  - { name: dsvm, network_interfaces: [dsvm-nic], attached_to: ws }
+"#;
+
+#[test]
+fn cmp014_attached_vm_takes_ssh_from_azure_machine_learning() {
+    // Secure an Azure Machine Learning training environment with virtual networks, virtual
+    // machine or HDInsight cluster: an NSG rule that allows inbound traffic from the
+    // AzureMachineLearning service tag, source ports any, destination port 22.
+    let f = one("CMP014", ATTACHED_VM, Severity::Error, "vm/dsvm");
+    assert!(f.trace.is_some(), "a path finding carries its trace");
+    let allowed = ATTACHED_VM.replace(
+        "  - name: nsg\n",
+        "  - name: nsg\n    rules:\n      - { name: aml-ssh, priority: 100, direction: Inbound, access: Allow, protocol: '*', source: AzureMachineLearning, destination_ports: 22 }\n",
+    );
+    none("CMP014", &allowed);
+    // Not attached: nothing to check.
+    none("CMP014", &ATTACHED_VM.replace(", attached_to: ws", ""));
+}
+
+#[test]
+fn acr009_private_registry_through_a_workspace_connection() {
+    // Secure an Azure Machine Learning workspace with virtual networks, Azure Container
+    // Registry: a private container registry used through a workspace connection for image
+    // pulls is not supported in a customer VNet; make it the workspace's default registry.
+    let conn = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled, container_registry: wsacr, container_registry_connections: [teamacr] }
+container_registries:
+  - { name: wsacr, sku: Premium, public_network_access: Disabled }
+  - { name: teamacr, sku: Premium, public_network_access: Disabled }
+"#;
+    let f = one("ACR009", conn, Severity::Error, "workspace/ws");
+    assert!(f.message.contains("teamacr"), "{}", f.message);
+    // A registry open to the internet is pulled over its public endpoint.
+    none(
+        "ACR009",
+        &conn.replace(
+            "{ name: teamacr, sku: Premium, public_network_access: Disabled }",
+            "{ name: teamacr, sku: Premium }",
+        ),
+    );
+    // The default registry itself, named in a connection too.
+    none(
+        "ACR009",
+        &conn.replace(
+            "container_registry_connections: [teamacr]",
+            "container_registry_connections: [wsacr]",
+        ),
+    );
+}
+
+/// A compute instance without public IP whose subnet sends everything to a firewall that
+/// allows only the Python package index.
+const CI_FW: &str = r#"
+region: eastus
+workspaces:
+  - { name: ws }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - { name: training, address_prefixes: [10.0.1.0/24], route_table: rt }
+      - { name: AzureFirewallSubnet, address_prefixes: [10.0.9.0/26] }
+route_tables:
+  - name: rt
+    routes:
+      - { name: default, address_prefix: 0.0.0.0/0, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.0.9.4 }
+public_ips: [{ name: fw-ip, ip_address: 20.1.2.4 }]
+firewalls:
+  - name: fw
+    vnet: vnet
+    private_ip_address: 10.0.9.4
+    public_ips: [fw-ip]
+    application_rule_collections:
+      - name: allow
+        priority: 100
+        action: Allow
+        rules:
+          - { name: pypi, source_addresses: [10.0.0.0/16], protocols: ["Https:443"], target_fqdns: [pypi.org] }
+computes:
+  - { name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training, enable_node_public_ip: false }
+"#;
+
+#[test]
+fn out006_compute_instance_websocket_hosts() {
+    // Secure an Azure Machine Learning training environment with virtual networks: allow
+    // WebSocket communication to *.instances.azureml.net and *.instances.azureml.ms.
+    let f = one("OUT006", CI_FW, Severity::Error, "subnet/vnet/training");
+    assert!(
+        f.message.contains("*.instances.azureml.ms"),
+        "{}",
+        f.message
+    );
+    let allowed = CI_FW.replace(
+        "target_fqdns: [pypi.org] }",
+        "target_fqdns: [pypi.org] }\n          - { name: ci, source_addresses: [10.0.0.0/16], protocols: [\"Https:443\"], target_fqdns: [\"*.instances.azureml.ms\", \"*.instances.azureml.net\"] }",
+    );
+    none("OUT006", &allowed);
+}

@@ -1061,6 +1061,21 @@ fn out004_public_ip_compute_behind_hub_firewall() {
         "{}",
         f.message
     );
+    // Configure inbound and outbound network traffic: routes written for one region's
+    // addresses leave the paired region's through the firewall; they "must cover the
+    // primary and secondary regions" (§6.60).
+    let one_region = edit(
+        &public,
+        "      - { name: default, address_prefix: 0.0.0.0/0, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.100.0.4 }\n",
+        "      - { name: default, address_prefix: 0.0.0.0/0, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.100.0.4 }\n      - { name: aml-eastus, address_prefix: AzureMachineLearning.EastUS, next_hop_type: Internet }\n      - { name: batch, address_prefix: BatchNodeManagement.EastUS, next_hop_type: Internet }\n",
+    );
+    let f = one(&one_region, "OUT004", Severity::Warning);
+    assert!(
+        f.message.contains("only part of AzureMachineLearning")
+            && f.message.contains("route aml-eastus of rt"),
+        "{}",
+        f.message
+    );
     // Without a firewall on the way there is nothing to bypass.
     none(
         &edit(

@@ -139,6 +139,7 @@ impl Mapper<'_> {
             application_insights,
             managed_network,
             serverless_compute: None,
+            container_registry_connections: Vec::new(),
             hub: None,
             v1_legacy_mode,
             uses_registries: Vec::new(),

@@ -1084,6 +1084,7 @@ impl Mapper<'_> {
             name,
             region,
             network_interfaces: nics,
+            attached_to: None,
             tags,
             at: at(o),
         });

@@ -10,6 +10,7 @@ pub mod acr005;
 pub mod acr006;
 pub mod acr007;
 pub mod acr008;
+pub mod acr009;
 
 /// The ACR rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -22,5 +23,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &acr006::RULE,
         &acr007::RULE,
         &acr008::RULE,
+        &acr009::RULE,
     ]
 }

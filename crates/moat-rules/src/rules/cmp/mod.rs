@@ -15,6 +15,7 @@ pub mod cmp010;
 pub mod cmp011;
 pub mod cmp012;
 pub mod cmp013;
+pub mod cmp014;
 
 /// The CMP rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -32,5 +33,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &cmp011::RULE,
         &cmp012::RULE,
         &cmp013::RULE,
+        &cmp014::RULE,
     ]
 }

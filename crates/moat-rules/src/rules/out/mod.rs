@@ -7,6 +7,7 @@ pub mod out002;
 pub mod out003;
 pub mod out004;
 pub mod out005;
+pub mod out006;
 
 /// The OUT rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -16,5 +17,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &out003::RULE,
         &out004::RULE,
         &out005::RULE,
+        &out006::RULE,
     ]
 }

@@ -18,14 +18,20 @@ static DOC: RuleDoc = RuleDoc {
     name: "firewall-bypassed-for-public-ip",
     severity: Severity::Warning,
     what: "Computes with a public IP sit in a subnet whose internet traffic goes through a firewall or appliance (hub-spoke): the inbound management traffic from AzureMachineLearning (and Batch) needs a user-defined route that skips the firewall.",
-    why: "Azure ML and Batch connect in to public-IP computes from addresses not known in advance; the replies must leave the way the requests came, straight to the internet. In a hub-spoke design that means a route for the AzureMachineLearning (and BatchNodeManagement) tags with next hop Internet, which opens a path around the firewall; without it the replies go to the firewall and are dropped. The no-public-IP option removes the requirement.",
+    why: "Azure ML and Batch connect in to public-IP computes from addresses not known in advance; the replies must leave the way the requests came, straight to the internet. In a hub-spoke design that means a route for the AzureMachineLearning (and BatchNodeManagement) tags with next hop Internet, which opens a path around the firewall; without it the replies go to the firewall and are dropped. Routes written by address must cover both the workspace's region and its paired (secondary) region; a route for one region's addresses leaves the other's through the firewall. The no-public-IP option removes the requirement.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: spoke/training }]\nroute_tables: [{ name: rt, routes: [{ name: default, address_prefix: 0.0.0.0/0, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.100.0.4 }] }]",
     fix: "Recreate the computes without public IP; otherwise add routes for AzureMachineLearning and BatchNodeManagement.<region> with next hop Internet.",
-    sources: &[doc!(
-        PLAN,
-        "Outbound access (public IP compute needs a UDR to skip the firewall)"
-    )],
-    covers: &[],
+    sources: &[
+        doc!(
+            PLAN,
+            "Outbound access (public IP compute needs a UDR to skip the firewall)"
+        ),
+        doc!(
+            FW,
+            "Inbound traffic (user-defined routes for the primary and secondary regions)"
+        ),
+    ],
+    covers: &["§6.60"],
     path: false,
 };
 
@@ -57,6 +63,7 @@ impl Rule for Out004 {
             let ctx = cx.e.context(vnet);
             let mut through = Vec::new();
             let mut bypass = Vec::new();
+            let mut partly = Vec::new();
             for tag in [
                 "AzureMachineLearning".to_string(),
                 regional("BatchNodeManagement", g.workspace.region.as_deref()),
@@ -68,14 +75,35 @@ impl Rule for Out004 {
                 if set.is_empty() {
                     continue;
                 }
-                if let Lookup::Route(r) = lookup(&routes, &set) {
-                    match (&r.next_hop, &r.source) {
+                match lookup(&routes, &set) {
+                    Lookup::Route(r) => match (&r.next_hop, &r.source) {
                         (NextHop::Internet, RouteSource::User { table, route }) => {
                             bypass.push(format!("{tag} (route {route} of {table})"));
                         }
                         (NextHop::VirtualAppliance { .. }, _) => through.push(tag),
                         _ => {}
+                    },
+                    // Part of the tag's addresses skip the appliance and part go through it:
+                    // routes written by address (or by one region's tag) that leave out the
+                    // other region Azure ML manages computes from.
+                    Lookup::Unknown { candidates } => {
+                        let skipping: Vec<String> = candidates
+                            .iter()
+                            .filter_map(|r| match (&r.next_hop, &r.source) {
+                                (NextHop::Internet, RouteSource::User { table, route }) => {
+                                    Some(format!("route {route} of {table}"))
+                                }
+                                _ => None,
+                            })
+                            .collect();
+                        let via_appliance = candidates
+                            .iter()
+                            .any(|r| matches!(r.next_hop, NextHop::VirtualAppliance { .. }));
+                        if !skipping.is_empty() && via_appliance {
+                            partly.push(format!("{tag} ({})", skipping.join(", ")));
+                        }
                     }
+                    Lookup::NoRoute => {}
                 }
             }
             let message = if !through.is_empty() {
@@ -83,6 +111,12 @@ impl Rule for Out004 {
                     "public-IP computes of {subnet} ({}) route {} through the appliance at {appliance}: replies to inbound management traffic take another path than the requests and are dropped",
                     g.names(),
                     through.join(" and ")
+                )
+            } else if !partly.is_empty() {
+                format!(
+                    "public-IP computes of {subnet} ({}) route only part of {} around the appliance at {appliance}: the other addresses of the tag (another region's, such as the paired region's) still go through it, and replies to management traffic from them are dropped",
+                    g.names(),
+                    partly.join(" and ")
                 )
             } else if !bypass.is_empty() {
                 format!(

@@ -1,0 +1,74 @@
+//! OUT006 instance-websocket-hosts-unreachable.
+
+use crate::rules::util_infra::{blocked_finding, compute_groups, trace, worst};
+use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::{Trace, Verdict};
+use moat_model::address::Address;
+use moat_model::enums::ComputeType;
+use moat_packets::Protocol;
+
+/// The rule.
+pub struct Out006;
+/// Its registration.
+pub static RULE: Out006 = Out006;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "OUT006",
+    name: "instance-websocket-hosts-unreachable",
+    severity: Severity::Error,
+    what: "Compute instances cannot reach the compute instance hosts *.instances.azureml.ms and *.instances.azureml.net on TCP 443 (path).",
+    why: "Jupyter, JupyterLab and terminals on a compute instance talk over WebSocket connections through *.instances.azureml.ms and *.instances.azureml.net; a firewall or NSG that does not let them through (for instance one that filters by FQDN without these names, or drops the AzureMachineLearning tag) breaks the instance's interactive use.",
+    example: "computes: [{ name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training, enable_node_public_ip: false }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], default_outbound_access: false }] }]",
+    fix: "Allow TCP 443 to *.instances.azureml.ms and *.instances.azureml.net (application rules on Azure Firewall, or the AzureMachineLearning service tag).",
+    sources: &[
+        doc!(
+            TRV,
+            "Compute instance and compute cluster (allow WebSocket communication)"
+        ),
+        doc!(FW, "Compute instance and compute cluster hosts"),
+    ],
+    covers: &["§6.62"],
+    path: true,
+};
+
+impl Rule for Out006 {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let mut reported = std::collections::HashSet::new();
+        for g in compute_groups(cx, |c| c.compute_type == ComputeType::ComputeInstance) {
+            let from = g.probe();
+            // `<instance>.<region>.instances.azureml.ms`; without a known region the probe
+            // keeps to the instance label, which the same wildcard host covers.
+            let mut label = g.computes[0].local_name().to_ascii_lowercase();
+            if let Some(r) = &g.workspace.region {
+                label = format!("{label}.{}", r.to_ascii_lowercase().replace(' ', ""));
+            }
+            let mut failed = Vec::new();
+            let mut first: Option<Trace> = None;
+            for suffix in ["instances.azureml.ms", "instances.azureml.net"] {
+                let host = format!("{label}.{suffix}");
+                let Some(t) = trace(cx, &from, Address::Fqdn(host), Protocol::TCP, 443) else {
+                    continue;
+                };
+                if t.verdict == Verdict::Allowed {
+                    continue;
+                }
+                failed.push(format!("*.{suffix}"));
+                first = worst(first, t);
+            }
+            let Some(t) = first else { continue };
+            let what = format!(
+                "outbound from {} (compute instances {}) to {} (TCP 443, WebSocket)",
+                g.place(),
+                g.names(),
+                failed.join(", ")
+            );
+            if reported.insert(g.resource.clone()) {
+                out.push(blocked_finding(&DOC, g.resource.clone(), what, t, &g.at));
+            }
+        }
+    }
+}

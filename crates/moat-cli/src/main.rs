@@ -8,6 +8,7 @@ mod exfil;
 mod gitref;
 mod input;
 mod render;
+mod serve;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use moat_doc::Loaded;
@@ -42,6 +43,8 @@ firewalls.",
   moat show examples/private-registry
   moat graph examples/hub-spoke-firewall --format mermaid
   moat diff --base-ref main infra/terraform
+  moat serve --database sqlite://moat.db
+  moat push infra/terraform --server http://127.0.0.1:8080 --project prod
   moat schema > moat.schema.json
   moat completions bash > /etc/bash_completion.d/moat
 
@@ -212,6 +215,27 @@ never a line number). New findings at or above --severity (default: warning) mak
 status 1.
 Exit status: 0 nothing that fails, 1 the change adds failing findings, 2 bad input.")]
     Diff(diff::DiffArgs),
+    /// Serve the history of pushed deployments: pages and a JSON API, over SQLite or PostgreSQL.
+    #[command(after_help = "Examples:
+  moat serve
+  moat serve --listen 0.0.0.0:8080 --database postgres://moat@db.internal/moat
+
+Listens on 127.0.0.1:8080 with a SQLite file moat.db in the working directory by default. On
+any address but loopback every request needs a token (see `moat token`). Several servers over
+one PostgreSQL database serve the same history.")]
+    Serve(serve::ServeArgs),
+    /// Send a deployment to a server, which analyses it and keeps it as a snapshot of a project.
+    #[command(after_help = "Examples:
+  moat push examples/private-registry --server http://127.0.0.1:8080 --project demo
+  moat push infra/terraform --server http://moat.internal:8080 --project prod --token $MOAT_TOKEN
+
+The files of the input (a file, or a directory without .git, Terraform providers and state) are
+sent; the server reads them as `moat check DIR --no-config` does.
+Exit status: 0 stored, 1 stored with errors among its findings, 2 refused or unreachable.")]
+    Push(serve::PushArgs),
+    /// Create, list and revoke the access tokens of a server's database.
+    #[command(subcommand)]
+    Token(serve::TokenCommand),
     /// Show the documentation of a rule, or of every rule.
     #[command(after_help = "Examples:\n  moat rule REG001\n  moat rule --all")]
     Rule {
@@ -644,6 +668,9 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
         Command::Check(args) => check::run(args, ctx),
         Command::Diff(args) => diff::run(args, ctx),
         Command::Exfil(args) => exfil::run(args, ctx),
+        Command::Serve(args) => serve::serve(args, ctx),
+        Command::Push(args) => serve::push(args, ctx),
+        Command::Token(cmd) => serve::token(cmd, ctx),
         Command::Rule { code, all, list: _ } => {
             let rules = moat_rules::all();
             match (code, all) {

@@ -1,0 +1,215 @@
+//! A pushed deployment, analysed as `moat check` and `moat ops` analyse one: read from its
+//! files (written to a private temporary folder, removed afterwards), then findings,
+//! operations and the reachability of every pair, each stored as a JSON document.
+
+use moat_doc::Loaded;
+use moat_model::Diagnostic;
+use moat_store::Counts;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A private folder holding a deployment's files, removed when dropped.
+pub struct Workdir {
+    pub root: PathBuf,
+}
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+impl Workdir {
+    /// Writes the files under a new folder. Their paths were checked by the archive's reader;
+    /// they are checked again here, as this is where they become paths.
+    pub fn write(files: &[(String, Vec<u8>)]) -> std::io::Result<Workdir> {
+        let root = std::env::temp_dir().join(format!(
+            "moat-serve-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root)?;
+        let dir = Workdir { root };
+        for (path, content) in files {
+            let rel = Path::new(path);
+            if rel.is_absolute()
+                || rel
+                    .components()
+                    .any(|c| !matches!(c, std::path::Component::Normal(_)))
+            {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("{path}: not a path inside the deployment"),
+                ));
+            }
+            let full = dir.root.join(rel);
+            if let Some(parent) = full.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(full, content)?;
+        }
+        Ok(dir)
+    }
+
+    /// The prefix that the folder gives file names in reports (removed from what is stored).
+    fn prefix(&self) -> String {
+        format!("{}/", self.root.display())
+    }
+
+    /// A text with the folder's name taken out of its paths.
+    pub fn relative(&self, text: &str) -> String {
+        text.replace(&self.prefix(), "")
+    }
+}
+
+impl Drop for Workdir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// Why a deployment could not be analysed: located diagnostics (paths relative to the
+/// deployment's folder).
+#[derive(Debug)]
+pub struct Rejected {
+    pub diagnostics: Vec<Value>,
+}
+
+impl Rejected {
+    fn of(diagnostics: &[Diagnostic], dir: &Workdir) -> Rejected {
+        let text = serde_json::to_string(diagnostics).unwrap_or_else(|_| "[]".into());
+        Rejected {
+            diagnostics: serde_json::from_str(&dir.relative(&text)).unwrap_or_default(),
+        }
+    }
+
+    /// The located messages, one a line: `file:line:column: message`.
+    pub fn lines(&self) -> Vec<String> {
+        self.diagnostics.iter().map(located).collect()
+    }
+}
+
+/// One diagnostic as `file:line:column: message (hint)`.
+pub fn located(d: &Value) -> String {
+    let at = &d["location"];
+    let mut s = at["file"].as_str().unwrap_or("").to_string();
+    if let Some(l) = at["line"].as_u64().filter(|l| *l > 0) {
+        s += &format!(":{l}");
+        if let Some(c) = at["column"].as_u64().filter(|c| *c > 0) {
+            s += &format!(":{c}");
+        }
+    }
+    let msg = d["message"].as_str().unwrap_or("");
+    let mut out = if s.is_empty() {
+        msg.to_string()
+    } else {
+        format!("{s}: {msg}")
+    };
+    if let Some(h) = d["hint"].as_str() {
+        out += &format!(" (hint: {h})");
+    }
+    out
+}
+
+/// What a snapshot stores of its analysis.
+pub struct Analysis {
+    pub format: String,
+    pub counts: Counts,
+    /// `(kind, JSON)`: `check` (as `moat check --format json`), `operations`, `reachability`,
+    /// `inventory`.
+    pub documents: Vec<(String, String)>,
+}
+
+/// Reads a deployment from a folder, as `moat check DIR --no-config` reads it.
+pub fn load(dir: &Workdir) -> Result<Loaded, Rejected> {
+    let opts = moat_ingest::Options::default();
+    let loaded =
+        moat_ingest::load_opts(&dir.root, &opts).map_err(|e| Rejected::of(&e.diagnostics, dir))?;
+    let unknown = moat_rules::check::unknown_suppressions(&loaded.topology);
+    if !unknown.is_empty() {
+        return Err(Rejected::of(&unknown, dir));
+    }
+    Ok(loaded)
+}
+
+/// The name of a verdict or status, as its JSON says it.
+fn name_of<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Analyses the files of a deployment.
+pub fn analyse(files: &[(String, Vec<u8>)]) -> Result<Analysis, Rejected> {
+    let dir = Workdir::write(files).map_err(|e| Rejected {
+        diagnostics: vec![json!({"code": "upload", "message": e.to_string(), "location": {}})],
+    })?;
+    let loaded = load(&dir)?;
+    let t = &loaded.topology;
+    let engine = moat_engine::Engine::for_topology(t, None).map_err(|e| Rejected {
+        diagnostics: vec![json!({"code": "engine", "message": e.to_string(), "location": {}})],
+    })?;
+    let variants = moat_model::presence::variants(t);
+    let sel = moat_rules::check::Selection::default();
+    let snap = moat_diff::analyse(&engine, &variants, &sel);
+    let findings = &snap.findings;
+    let mut summary = moat_rules::check::summary(findings);
+    summary["undecided"] = json!(
+        findings
+            .iter()
+            .filter(|f| f.suppressed.is_none() && moat_report::check::certainty(f).0 == "undecided")
+            .count()
+    );
+    let fixes = moat_report::fixes::FixCode::of(
+        findings,
+        &moat_report::fixes::Input {
+            format: loaded.format,
+            sources: &loaded.sources,
+            topology: t,
+        },
+    );
+    let check = moat_report::check::render_json(findings, &fixes, &summary, &loaded.warnings);
+    let operations = serde_json::to_string(&snap.operations).unwrap_or_else(|_| "[]".into());
+    let pairs: Vec<Value> = snap
+        .reach
+        .pairs
+        .iter()
+        .map(|((from, to), r)| json!({"from": from, "to": to, "verdict": name_of(&r.verdict)}))
+        .collect();
+    let reachability = json!({ "pairs": pairs, "traces": snap.reach.traces }).to_string();
+    let inventory = serde_json::to_string(&moat_report::show::inventory(t, loaded.format))
+        .unwrap_or_else(|_| "{}".into());
+    let count = |key: &str| summary[key].as_i64().unwrap_or(0);
+    let ops = |s: &str| {
+        snap.operations
+            .iter()
+            .filter(|o| name_of(&o.status) == s)
+            .count() as i64
+    };
+    let flows = |s: &str| pairs.iter().filter(|p| p["verdict"] == s).count() as i64;
+    let counts = Counts {
+        errors: count("error"),
+        warnings: count("warning"),
+        infos: count("info"),
+        suppressed: count("suppressed"),
+        ops_work: ops("works"),
+        ops_fail: ops("fails"),
+        ops_unknown: ops("unknown"),
+        flows_allowed: flows("allowed"),
+        flows_denied: flows("denied"),
+        flows_unknown: flows("unknown"),
+    };
+    let documents = [
+        ("check", check),
+        ("operations", operations),
+        ("reachability", reachability),
+        ("inventory", inventory),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), dir.relative(&v)))
+    .collect();
+    Ok(Analysis {
+        format: loaded.format.to_string(),
+        counts,
+        documents,
+    })
+}

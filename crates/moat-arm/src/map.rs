@@ -2102,6 +2102,7 @@ fn map_workspace(res: &ArmResource, rec: &mut Rec) -> Workspace {
             .filter(|s| !s.is_empty()),
         v1_legacy_mode: rec.bool(p, &["v1LegacyMode"], "v1_legacy_mode", false, false),
         uses_registries: Vec::new(),
+        exfiltration_protection: false,
         shares_to: Vec::new(),
         tags: BTreeMap::new(),
         at: res.at.clone(),

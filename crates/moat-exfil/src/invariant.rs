@@ -410,10 +410,11 @@ pub fn prove(o: &Oracle, inv: &Invariant) -> Proof {
 /// The invariants of seed 004's hardened configuration, for the places whose deployment
 /// declares the intent of exfiltration protection: a workspace managed network in
 /// AllowOnlyApprovedOutbound mode ("Use this option if you want to minimize data exfiltration
-/// risk"), or a compute subnet with a service endpoint policy ("a service endpoint and service
-/// endpoint policy are in place to prevent data exfiltration"). From each such place, no
-/// storage account outside the deployment, no site behind Front Door as a whole, and no
-/// internet host beyond those rules name.
+/// risk"), a compute subnet with a service endpoint policy ("a service endpoint and service
+/// endpoint policy are in place to prevent data exfiltration"), or a workspace marked
+/// `exfiltration_protection: true` in the native format (every place its computes run). From
+/// each such place, no storage account outside the deployment, no site behind Front Door as a
+/// whole, and no internet host beyond those rules name.
 pub fn builtin(t: &moat_model::Topology) -> Vec<Invariant> {
     use moat_model::enums::IsolationMode;
     let mut places: Vec<(String, String)> = Vec::new();
@@ -437,6 +438,25 @@ pub fn builtin(t: &moat_model::Topology) -> Vec<Invariant> {
             }
         }
     }
+    // A workspace that declares the intent: its managed network, and every subnet its
+    // computes (and its projects') sit in.
+    for w in t.workspaces.iter().filter(|w| w.exfiltration_protection) {
+        let network = w.hub.as_deref().unwrap_or(&w.name);
+        let at = where_(&w.at);
+        if let Some(n) = t.workspaces.iter().find(|x| x.name == network)
+            && n.managed_network.isolation_mode != IsolationMode::Disabled
+        {
+            places.push((format!("managed-network/{network}"), at.clone()));
+        }
+        for c in t.computes.iter().filter(|c| c.workspace == w.name) {
+            if let Some(s) = &c.subnet {
+                places.push((format!("subnet/{s}"), at.clone()));
+            }
+        }
+    }
+    // One set per place, however many reasons declare it.
+    let mut seen = std::collections::HashSet::new();
+    places.retain(|(from, _)| seen.insert(from.clone()));
     let mut out = Vec::new();
     for (from, at) in places {
         for (what, to) in [

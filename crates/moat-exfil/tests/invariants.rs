@@ -195,3 +195,34 @@ fn built_in_invariants_follow_declared_intent() {
     broken.sort();
     assert_eq!(broken, ["internet:any", "storage-outside"]);
 }
+
+/// `exfiltration_protection: true` in the native format declares the intent for every place
+/// the workspace's computes run: a deployment that does not keep the promise breaks it.
+#[test]
+fn declared_intent_in_the_native_format() {
+    let mut t = example("hub-spoke-firewall");
+    assert!(builtin(&t).is_empty());
+    for w in t.workspaces.iter_mut() {
+        w.exfiltration_protection = true;
+    }
+    let invs = builtin(&t);
+    assert!(
+        invs.iter()
+            .all(|i| i.from == "subnet/spoke-vnet/training" && i.expect == Expect::Denied),
+        "{invs:#?}"
+    );
+    assert_eq!(invs.len(), 3);
+    let base = Engine::for_topology(&t, None).unwrap();
+    let p = Prepared::new(&t);
+    let e = base.variant(&p.topology);
+    let o = Oracle::new(&e, &p.variants, p.stand_ins.clone());
+    // Its NSG opens Storage (EXF001's finding): the storage invariant breaks, with a witness.
+    let storage = invs.iter().find(|i| i.to == "storage-outside").unwrap();
+    let pr = prove(&o, storage);
+    assert_eq!(pr.outcome, Outcome::Violated, "{pr:#?}");
+    assert_eq!(pr.witness.unwrap().trace.verdict, Verdict::Allowed);
+    // The native file says it.
+    let yaml = "region: eastus\nworkspaces: [{ name: ws, exfiltration_protection: true }]\n";
+    let t = moat_ingest::parse_native_str("t.yaml", yaml).unwrap();
+    assert!(t.workspaces[0].exfiltration_protection);
+}

@@ -341,6 +341,7 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                 hub: None,
                 v1_legacy_mode: false,
                 uses_registries: Vec::new(),
+                exfiltration_protection: false,
                 shares_to: Vec::new(),
                 tags: loose_map(&w.tags),
                 at,

@@ -111,6 +111,11 @@ pub struct Workspace {
     /// Intent: registries whose assets this workspace's jobs and deployments use.
     #[serde(default)]
     pub uses_registries: Vec<String>,
+    /// Intent: the deployment means to keep this workspace's data from leaving (seed 004,
+    /// "Data exfiltration prevention"); `moat check` then proves the hardened configuration's
+    /// invariants from every place its computes run.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exfiltration_protection: bool,
     /// Intent: registries this workspace shares assets to, and which kinds.
     #[serde(default)]
     pub shares_to: Vec<ShareIntent>,

@@ -143,6 +143,7 @@ impl Mapper<'_> {
             hub: None,
             v1_legacy_mode,
             uses_registries: Vec::new(),
+            exfiltration_protection: false,
             shares_to: Vec::new(),
             tags,
             at: at(o),

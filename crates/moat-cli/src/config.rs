@@ -140,11 +140,13 @@ pub struct Config {
 }
 
 /// The configuration for an input: `explicit` when given, else the nearest `moat.toml` from
-/// the input's directory upward; none when there is none or `disabled`.
+/// the input's directory upward (never above `ceiling` when one is given); none when there is
+/// none or `disabled`.
 pub fn find(
     input: &Path,
     explicit: Option<&Path>,
     disabled: bool,
+    ceiling: Option<&Path>,
 ) -> Result<Option<Config>, LoadError> {
     if disabled {
         return Ok(None);
@@ -161,7 +163,7 @@ pub fn find(
             }
             p.to_path_buf()
         }
-        None => match discover(input) {
+        None => match discover(input, ceiling) {
             Some(p) => p,
             None => return Ok(None),
         },
@@ -170,9 +172,9 @@ pub fn find(
 }
 
 /// The nearest `moat.toml` from the input's directory upward, stopping at the root of the
-/// repository (a directory holding `.git`, a directory or a worktree's file) or of the file
-/// system.
-fn discover(input: &Path) -> Option<PathBuf> {
+/// repository (a directory holding `.git`, a directory or a worktree's file), at `ceiling`
+/// (a copy of a repository has no `.git` to stop at), or at the root of the file system.
+fn discover(input: &Path, ceiling: Option<&Path>) -> Option<PathBuf> {
     let start = if input.is_dir() {
         input.to_path_buf()
     } else {
@@ -182,12 +184,13 @@ fn discover(input: &Path) -> Option<PathBuf> {
         }
     };
     let start = std::fs::canonicalize(start).ok()?;
+    let ceiling = ceiling.and_then(|c| std::fs::canonicalize(c).ok());
     for dir in start.ancestors() {
         let candidate = dir.join(FILE_NAME);
         if candidate.is_file() {
             return Some(shown(&candidate));
         }
-        if dir.join(".git").exists() {
+        if dir.join(".git").exists() || ceiling.as_deref() == Some(dir) {
             return None;
         }
     }

@@ -212,7 +212,14 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
         .map_or_else(|| base.path.display().to_string(), |c| c.label.clone());
     let shown_head = head.path.display().to_string();
     // The rules, threshold and service tags that judge the change are HEAD's.
-    let (bcfg, hcfg) = match (config(&base), config(&head)) {
+    // A copy at a revision has no `.git` to stop the search for `moat.toml`: its root does.
+    let base_cfg = match &checkout {
+        Some(c) => crate::input::config_within(&base, c.root())
+            .map(Option::unwrap_or_default)
+            .map_err(Failure::from),
+        None => config(&base),
+    };
+    let (bcfg, hcfg) = match (base_cfg, config(&head)) {
         (Ok(b), Ok(h)) => (b, h),
         (b, h) => {
             return failed(

@@ -26,6 +26,11 @@ pub struct Checkout {
 }
 
 impl Checkout {
+    /// The copy's root: the repository's root as it was at the revision.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// How a file of the copy is named in reports: `<rev>:<path in the repository>`.
     pub fn rename(&self, file: &str) -> Option<String> {
         let rest = Path::new(file).strip_prefix(&self.root).ok()?;

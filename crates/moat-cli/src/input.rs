@@ -5,9 +5,23 @@ use crate::config::{self, Config};
 use moat_doc::{LoadError, Loaded};
 use std::path::PathBuf;
 
+/// The configuration that applies to an input read from a copy of a repository rooted at
+/// `root` (`moat diff --base-ref`): the search for `moat.toml` stays inside the copy.
+pub(crate) fn config_within(
+    input: &InputArgs,
+    root: &std::path::Path,
+) -> Result<Option<Config>, LoadError> {
+    config::find(
+        &input.path,
+        input.config.as_deref(),
+        input.no_config,
+        Some(root),
+    )
+}
+
 /// The configuration that applies to an input (`--config`, or the nearest `moat.toml`).
 pub(crate) fn config(input: &InputArgs) -> Result<Option<Config>, LoadError> {
-    config::find(&input.path, input.config.as_deref(), input.no_config)
+    config::find(&input.path, input.config.as_deref(), input.no_config, None)
 }
 
 /// Reads the input as the options say, the command line's over the configuration's.

@@ -375,6 +375,36 @@ fn base_ref_reads_base_from_git() {
 }
 
 #[test]
+fn base_ref_copy_reads_no_configuration_above_it() {
+    // BASE is copied into the temporary directory; a `moat.toml` in that directory (or above
+    // it) belongs to nobody's repository and must not be read for BASE, as it would not be
+    // for the repository itself, whose root stops the search.
+    let repo = scratch("git-ceiling");
+    git(&repo, &["init", "-q"]);
+    copy_dir(
+        &root().join("examples/private-registry"),
+        &repo.join("infra"),
+    );
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "base"]);
+    let tmp = scratch("git-ceiling-tmp");
+    std::fs::write(tmp.join("moat.toml"), "no-such-option = true\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args(["diff", "--base-ref", "HEAD", "infra"])
+        .current_dir(&repo)
+        .env("NO_COLOR", "1")
+        .env("TMPDIR", &tmp)
+        .output()
+        .expect("moat runs");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
 fn bad_input_exits_two() {
     let dir = scratch("bad");
     std::fs::write(dir.join("topology.yaml"), "workspaces:\n  - nme: ws\n").unwrap();

@@ -160,6 +160,70 @@ fn arm_edits_remove_their_findings() {
     assert_eq!(fixed, expected);
 }
 
+/// The exfiltration-prevention example in one form, without the links of its zones to the hub
+/// VNet, where a client VM works: DNS006 for the workspace's zones.
+fn without_hub_links(form: &str, dir: &Path) {
+    let from = root().join("examples/exfiltration-prevention");
+    let cut = |text: &str, start: &str, end: &str| -> String {
+        let i = text.find(start).expect("the hub links are declared");
+        let j = i + text[i..].find(end).unwrap() + end.len();
+        format!("{}{}", &text[..i], &text[j..])
+    };
+    match form {
+        "native" => {
+            let text = std::fs::read_to_string(from.join("topology.yaml")).unwrap();
+            std::fs::write(
+                dir.join("topology.yaml"),
+                text.replace(
+                    "vnet_links: [spoke-vnet, hub-vnet]",
+                    "vnet_links: [spoke-vnet]",
+                ),
+            )
+            .unwrap();
+        }
+        "terraform" => {
+            copy_dir(&from.join("terraform"), dir);
+            let text = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+            let text = cut(
+                &text,
+                "resource \"azurerm_private_dns_zone_virtual_network_link\" \"hub\"",
+                "}\n",
+            );
+            std::fs::write(dir.join("main.tf"), text).unwrap();
+        }
+        _ => {
+            copy_dir(&from.join("arm"), dir);
+            let text = std::fs::read_to_string(dir.join("azuredeploy.json")).unwrap();
+            let at = text.find("/hub-vnet-link'").unwrap();
+            let start = text[..at].rfind("\n    {\n").unwrap() + 1;
+            let text = format!(
+                "{}{}",
+                &text[..start],
+                cut(&text[start..], "{", "\n    },\n")
+            );
+            std::fs::write(dir.join("azuredeploy.json"), text).unwrap();
+        }
+    }
+}
+
+#[test]
+fn zone_links_remove_dns006_in_every_language() {
+    // Private endpoint DNS, hub and spoke: the zone is linked to every VNet with clients. The
+    // fix adds the link, and the finding is gone once the edit is applied.
+    for (form, input) in [
+        ("native", "topology.yaml"),
+        ("terraform", "."),
+        ("arm", "."),
+    ] {
+        let fixed = read_back(|d| without_hub_links(form, d), input, &["DNS006"]);
+        assert_eq!(
+            fixed,
+            BTreeSet::from(["DNS006".to_string()]),
+            "{form}: DNS006 has an edit that removes it"
+        );
+    }
+}
+
 /// Every finding with a change, in block and flow style.
 const NATIVE: &str = "# Findings with a change, in block and flow style.
 name: fixes

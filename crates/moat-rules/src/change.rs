@@ -24,6 +24,16 @@ pub enum Change {
         /// The host name or wildcard (`pypi.org`, `*.anaconda.com`).
         destination: String,
     },
+    /// Link a private DNS zone to a VNet (without auto-registration), so that Azure DNS answers
+    /// that VNet from the zone.
+    LinkZone {
+        /// The zone's name (`privatelink.api.azureml.ms`).
+        zone: String,
+        /// The zone's resource group, when the model tells two zones of that name apart.
+        resource_group: Option<String>,
+        /// The VNet's name.
+        vnet: String,
+    },
 }
 
 impl Change {

@@ -143,3 +143,78 @@ pub(super) fn fqdn_rule(t: &Target, name: &str, destination: &str) -> Option<Sni
         edits: edits.unwrap_or_default(),
     })
 }
+
+/// A template string as an expression: `[expr]` gives `expr`, a literal gives `'literal'`.
+fn expression(s: &str) -> String {
+    // `[[` escapes a literal that starts with `[`.
+    let literal = |l: &str| format!("'{}'", l.replace('\'', "''"));
+    if let Some(rest) = s.strip_prefix("[[") {
+        return literal(&format!("[{rest}"));
+    }
+    match s.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        Some(inner) => inner.trim().to_string(),
+        None => literal(s),
+    }
+}
+
+/// A zone link: a `virtualNetworkLinks` resource after the zone's, naming the zone and the
+/// VNet as the template names them (both declared in the same template).
+pub(super) fn link_zone(t: &Target, vnet: &Target) -> Option<Snippet> {
+    if t.at.file != vnet.at.file {
+        return None;
+    }
+    let name_of = |x: &Target| -> Option<String> {
+        let (node, found) = x.tree?.pointer(&x.at.pointer);
+        found.then_some(())?;
+        node.get("name")?.text().map(str::to_string)
+    };
+    // A name computed in a copy loop means nothing outside it: the resolved name instead.
+    let name = |x: &Target| -> Option<String> {
+        let written = name_of(x)?;
+        Some(if written.contains("copyIndex") {
+            expression(x.name)
+        } else {
+            expression(&written)
+        })
+    };
+    let zone = name(t)?;
+    let net = name(vnet)?;
+    let zone_id = format!("[resourceId('Microsoft.Network/privateDnsZones', {zone})]");
+    let net_id = format!("[resourceId('Microsoft.Network/virtualNetworks', {net})]");
+    let link = serde_json::json!({
+        "type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+        "apiVersion": "2020-06-01",
+        "name": format!("[format('{{0}}/{{1}}', {zone}, {net})]"),
+        "location": "global",
+        "dependsOn": [zone_id, net_id],
+        "properties": {
+            "registrationEnabled": false,
+            "virtualNetwork": { "id": net_id }
+        }
+    });
+    let text = serde_json::to_string_pretty(&link).ok()? + "\n";
+    let edits = match (t.src, t.tree) {
+        (Some(src), Some(root)) => edit::json_after_item(src, root, &t.at.pointer, &text),
+        _ => None,
+    };
+    Some(Snippet {
+        input: "arm",
+        language: "json",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_become_expressions() {
+        assert_eq!(
+            super::expression("[variables('zone')]"),
+            "variables('zone')"
+        );
+        assert_eq!(super::expression("hub"), "'hub'");
+        assert_eq!(super::expression("it's"), "'it''s'");
+        assert_eq!(super::expression("[[literal]"), "'[literal]'");
+    }
+}

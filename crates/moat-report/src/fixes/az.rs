@@ -50,8 +50,7 @@ fn command(t: &Target, s: Setting) -> Option<String> {
 
 /// The resource group in the resource's id, for a resource read from Azure.
 fn resource_group<'a>(t: &Target<'a>) -> Option<&'a str> {
-    let (node, found) = t.tree?.pointer(&t.at.pointer);
-    let id = node.get("id").filter(|_| found)?.text()?;
+    let id = id(t)?;
     let mut parts = id.split('/');
     parts.find(|p| p.eq_ignore_ascii_case("resourceGroups"))?;
     parts.next().filter(|g| !g.is_empty())
@@ -83,4 +82,26 @@ pub(super) fn fqdn_rule(t: &Target, name: &str, destination: &str) -> Option<Sni
         ),
         edits: Vec::new(),
     })
+}
+
+/// A zone link with `az network private-dns link vnet create`; the VNet by id when the export
+/// gives it (it may sit in another resource group than the zone).
+pub(super) fn link_zone(t: &Target, vnet: &Target) -> Option<Snippet> {
+    let rg = resource_group(t).unwrap_or("<resource-group>");
+    let net = id(vnet).unwrap_or(vnet.name);
+    Some(Snippet {
+        input: "az",
+        language: "sh",
+        text: format!(
+            "az network private-dns link vnet create --resource-group {rg} --zone-name {} --name {} --virtual-network {net} --registration-enabled false\n",
+            t.name, vnet.name
+        ),
+        edits: Vec::new(),
+    })
+}
+
+/// The resource's id, for a resource read from Azure.
+fn id<'a>(t: &Target<'a>) -> Option<&'a str> {
+    let (node, found) = t.tree?.pointer(&t.at.pointer);
+    node.get("id").filter(|_| found)?.text()
 }

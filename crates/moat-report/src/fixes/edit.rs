@@ -323,6 +323,30 @@ pub(crate) fn tree_append(
     None
 }
 
+/// Inserts `item` (pretty-printed JSON) after the element at `pointer` of a JSON list, as the
+/// next element, indented like it.
+pub(crate) fn json_after_item(
+    src: &SourceFile,
+    root: &Node,
+    pointer: &str,
+    item: &str,
+) -> Option<Vec<Edit>> {
+    let (node, found) = root.pointer(pointer);
+    if !found {
+        return None;
+    }
+    let text = &src.text;
+    let start = node.span.offset;
+    let line = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line..start];
+    if !indent.chars().all(char::is_whitespace) {
+        return None;
+    }
+    let end = start + text.get(start..start + node.span.len)?.trim_end().len();
+    let body = item.trim_end().replace('\n', &format!("\n{indent}"));
+    combine(src, vec![(end, 0, format!(",\n{indent}{body}"))])
+}
+
 /// Inserts `block` after the HCL block at `offset..offset + len`, separated by a blank line.
 pub(crate) fn hcl_after_block(
     src: &SourceFile,

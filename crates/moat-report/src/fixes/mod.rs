@@ -105,11 +105,16 @@ pub struct Input<'a> {
 struct Trees(HashMap<String, Option<Node>>);
 
 impl Trees {
-    fn get<'a>(&'a mut self, src: &SourceFile) -> Option<&'a Node> {
+    /// Parses the file unless it was.
+    fn load(&mut self, src: &SourceFile) {
         self.0
             .entry(src.name.clone())
-            .or_insert_with(|| moat_doc::tree::parse(src, moat_doc::Limits::default()).ok())
-            .as_ref()
+            .or_insert_with(|| moat_doc::tree::parse(src, moat_doc::Limits::default()).ok());
+    }
+
+    /// The tree of a file [`Trees::load`]ed.
+    fn get(&self, src: &SourceFile) -> Option<&Node> {
+        self.0.get(&src.name).and_then(Option::as_ref)
     }
 }
 
@@ -155,29 +160,42 @@ pub(crate) enum Kind {
     Compute {
         instance: bool,
     },
+    PrivateDnsZone,
+    Vnet,
 }
 
 /// Renders one change in the language of the file that declares its resource.
 fn render(c: &Change, input: &Input, trees: &mut Trees) -> Option<Snippet> {
-    let resource = match c {
-        Change::Set { resource, .. } => resource,
-        Change::AddFqdnRule { workspace, .. } => workspace,
+    let r = match c {
+        Change::Set { resource, .. } => resolve(input.topology, resource)?,
+        Change::AddFqdnRule { workspace, .. } => resolve(input.topology, workspace)?,
+        Change::LinkZone {
+            zone,
+            resource_group,
+            ..
+        } => resolve_zone(input.topology, zone, resource_group.as_deref())?,
     };
-    let r = resolve(input.topology, resource)?;
     let lang = language(input.format, &r.at.file);
-    let src = input.sources.iter().find(|s| s.name == r.at.file);
-    let tree = match (lang, src) {
-        (Lang::Terraform, _) | (_, None) => None,
-        (_, Some(src)) => trees.get(src),
+    // A zone link names a second resource, written in the same language.
+    let vnet = match c {
+        Change::LinkZone { vnet, .. } => {
+            let v = resolve(input.topology, &format!("vnet/{vnet}"))?;
+            if language(input.format, &v.at.file) != lang {
+                return None;
+            }
+            Some(v)
+        }
+        _ => None,
     };
-    let t = Target {
-        kind: r.kind,
-        name: r.name,
-        workspace: r.workspace,
-        at: r.at,
-        src,
-        tree,
-    };
+    for at in std::iter::once(r.at).chain(vnet.as_ref().map(|v| v.at)) {
+        if let Some(src) = input.sources.iter().find(|s| s.name == at.file)
+            && lang != Lang::Terraform
+        {
+            trees.load(src);
+        }
+    }
+    let trees = &*trees;
+    let t = target(r, input, trees);
     match c {
         Change::Set { settings, .. } => match lang {
             Lang::Native => native::set(&t, settings),
@@ -193,7 +211,43 @@ fn render(c: &Change, input: &Input, trees: &mut Trees) -> Option<Snippet> {
             Lang::Arm => arm::fqdn_rule(&t, name, destination),
             Lang::Az => az::fqdn_rule(&t, name, destination),
         },
+        Change::LinkZone { .. } => {
+            let v = target(vnet?, input, trees);
+            match lang {
+                Lang::Native => native::link_zone(&t, &v),
+                Lang::Terraform => terraform::link_zone(&t, &v),
+                Lang::Arm => arm::link_zone(&t, &v),
+                Lang::Az => az::link_zone(&t, &v),
+            }
+        }
     }
+}
+
+/// A resolved resource with its file's text and tree, as the renderers read it.
+fn target<'a>(r: Resolved<'a>, input: &Input<'a>, trees: &'a Trees) -> Target<'a> {
+    let src = input.sources.iter().find(|s| s.name == r.at.file);
+    let tree = src.and_then(|src| trees.get(src));
+    Target {
+        kind: r.kind,
+        name: r.name,
+        workspace: r.workspace,
+        at: r.at,
+        src,
+        tree,
+    }
+}
+
+/// The private DNS zone of that name (and resource group, when the model has one).
+fn resolve_zone<'t>(t: &'t Topology, name: &str, rg: Option<&str>) -> Option<Resolved<'t>> {
+    t.private_dns_zones
+        .iter()
+        .find(|z| z.name == name && (rg.is_none() || z.resource_group.as_deref() == rg))
+        .map(|z| Resolved {
+            kind: Kind::PrivateDnsZone,
+            name: &z.name,
+            workspace: None,
+            at: &z.at,
+        })
 }
 
 /// The resource a change sets: its kind, name, where it is written, that file's text and tree.
@@ -215,7 +269,7 @@ struct Resolved<'t> {
     at: &'t Provenance,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Lang {
     Native,
     Terraform,
@@ -274,6 +328,11 @@ fn resolve<'t>(t: &'t Topology, address: &str) -> Option<Resolved<'t>> {
             .iter()
             .find(|x| x.name == name)
             .map(|x| plain(Kind::Acr, &x.name, &x.at)),
+        "vnet" => t
+            .virtual_networks
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| plain(Kind::Vnet, &x.name, &x.at)),
         "compute" => t
             .computes
             .iter()

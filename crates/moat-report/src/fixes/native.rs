@@ -13,6 +13,8 @@ fn list(kind: Kind) -> &'static str {
         Kind::KeyVault => "key_vaults",
         Kind::Acr => "container_registries",
         Kind::Compute { .. } => "computes",
+        Kind::PrivateDnsZone => "private_dns_zones",
+        Kind::Vnet => "virtual_networks",
     }
 }
 
@@ -93,6 +95,43 @@ pub(super) fn fqdn_rule(t: &Target, name: &str, destination: &str) -> Option<Sni
             &["managed_network", "outbound_rules"],
             &item,
         ),
+        _ => None,
+    };
+    Some(Snippet {
+        input: "native",
+        language: "yaml",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}
+
+/// A zone link: the zone's entry with its whole list of links (a side file replaces the list),
+/// and the VNet appended to the list in the topology.
+pub(super) fn link_zone(t: &Target, vnet: &Target) -> Option<Snippet> {
+    let node = t
+        .tree
+        .map(|r| r.pointer(&t.at.pointer))
+        .filter(|(_, found)| *found)
+        .map(|(n, _)| n);
+    let mut links: Vec<String> = node
+        .and_then(|n| n.get("vnet_links"))
+        .map(|l| {
+            l.items()
+                .iter()
+                .filter_map(|i| i.text().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    links.push(vnet.name.to_string());
+    let text = format!(
+        "private_dns_zones:\n  - name: {}\n    vnet_links: [{}]\n",
+        t.name,
+        links.join(", ")
+    );
+    let edits = match (t.src, t.tree) {
+        (Some(src), Some(root)) => {
+            edit::tree_append(src, root, &t.at.pointer, &["vnet_links"], vnet.name)
+        }
         _ => None,
     };
     Some(Snippet {

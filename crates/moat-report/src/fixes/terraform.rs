@@ -91,6 +91,61 @@ pub(super) fn fqdn_rule(t: &Target, name: &str, destination: &str) -> Option<Sni
     })
 }
 
+/// `module.m.azurerm_storage_account.st[0]` → `module.m.` (empty at the root): a reference
+/// written in one module names only that module's resources.
+fn module_of(address: &str) -> &str {
+    address.rfind("azurerm_").map_or(address, |i| &address[..i])
+}
+
+/// `module.m.azurerm_private_dns_zone.z["a"]` → `azurerm_private_dns_zone.z["a"]`: the
+/// resource as a reference inside its module, instance key included.
+fn reference(address: &str) -> Option<&str> {
+    address.rfind("azurerm_").map(|i| &address[i..])
+}
+
+/// A Terraform identifier from a name (`privatelink.api.azureml.ms` → `privatelink_api_azureml_ms`).
+fn label(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A zone link: an `azurerm_private_dns_zone_virtual_network_link` after the zone's block,
+/// naming the zone and the VNet by reference (both declared in the same module).
+pub(super) fn link_zone(t: &Target, vnet: &Target) -> Option<Snippet> {
+    let (zty, _) = type_and_name(&t.at.pointer)?;
+    let (vty, _) = type_and_name(&vnet.at.pointer)?;
+    if zty != "azurerm_private_dns_zone"
+        || vty != "azurerm_virtual_network"
+        || module_of(&t.at.pointer) != module_of(&vnet.at.pointer)
+    {
+        return None;
+    }
+    let (zone, net) = (reference(&t.at.pointer)?, reference(&vnet.at.pointer)?);
+    let text = format!(
+        "resource \"azurerm_private_dns_zone_virtual_network_link\" \"{}_{}\" {{\n  name                  = \"{}\"\n  resource_group_name   = {zone}.resource_group_name\n  private_dns_zone_name = {zone}.name\n  virtual_network_id    = {net}.id\n  registration_enabled  = false\n}}\n",
+        label(t.name),
+        label(vnet.name),
+        vnet.name
+    );
+    let edits = t
+        .src
+        .filter(|s| s.name.ends_with(".tf"))
+        .and_then(|src| edit::hcl_after_block(src, t.at.offset, t.at.len, &text));
+    Some(Snippet {
+        input: "terraform",
+        language: "hcl",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -100,5 +155,22 @@ mod tests {
             Some(("azurerm_storage_account", "st"))
         );
         assert_eq!(super::type_and_name("azapi_resource.ws"), None);
+    }
+
+    #[test]
+    fn modules_prefix_the_type() {
+        assert_eq!(
+            super::module_of("module.net.azurerm_virtual_network.hub"),
+            "module.net."
+        );
+        assert_eq!(super::module_of("azurerm_private_dns_zone.api[0]"), "");
+        assert_eq!(
+            super::reference("module.dns.azurerm_private_dns_zone.z[\"a.b\"]"),
+            Some("azurerm_private_dns_zone.z[\"a.b\"]")
+        );
+        assert_eq!(
+            super::label("privatelink.api.azureml.ms"),
+            "privatelink_api_azureml_ms"
+        );
     }
 }

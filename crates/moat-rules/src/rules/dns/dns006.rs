@@ -1,5 +1,6 @@
 //! DNS006 zone-not-linked-to-client-vnet.
 
+use crate::change::Change;
 use crate::rules::util_core::{
     answer_is_endpoint_of, describe_answer, resolve, resolver_of_subnet, served_names, strip_sub,
     vnet_part,
@@ -133,20 +134,26 @@ impl Rule for Dns006 {
                         continue;
                     }
                     reported.push(z.name.clone());
+                    let link = Change::LinkZone {
+                        zone: z.name.clone(),
+                        resource_group: z.resource_group.clone(),
+                        vnet: vnet.clone(),
+                    };
                     out.push(Finding::new(
                         &DOC,
                         format!("private-dns-zone/{}", z.name),
                         format!(
-                            "zone {} holds the record of private endpoint {} but is not linked to VNet {vnet}, where {} sit: from there {} resolves to {}",
+                            "zone {} holds the record of private endpoint {} but is not linked to VNet {vnet}, where {} {}: from there {} resolves to {}",
                             z.name,
                             pe.name,
                             who.join(", "),
+                            if who.len() == 1 { "sits" } else { "sit" },
                             n.name.fqdn,
                             describe_answer(&r.answer)
                         ),
                         format!("link private DNS zone {} to VNet {vnet}", z.name),
                         &z.at,
-                    ));
+                    ).with_change(link));
                 }
             }
         }

@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 /// The rules whose findings carry a change.
 const CODES: &[&str] = &[
     "ACR001", "ACR007", "CMP004", "KV002", "SEC002", "SEC004", "SEC005", "SEC006", "SEC007",
-    "SEC008", "SEC009", "SEC010", "SEC011", "SEC012", "SEC017",
+    "SEC008", "SEC009", "SEC010", "SEC011", "SEC012", "SEC017", "EP001",
 ];
 
 fn root() -> PathBuf {
@@ -273,11 +273,14 @@ virtual_networks:
 private_endpoints:
   - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }
   - { name: acr-pe, subnet: vnet/pe, target: acr/acr, group_id: registry }
+
+online_endpoints:
+  - { name: scoring, workspace: ws }
 ";
 
 const NATIVE_CODES: &[&str] = &[
     "ACR001", "ACR007", "CMP004", "KV002", "SEC002", "SEC004", "SEC005", "SEC007", "SEC008",
-    "SEC009", "SEC010", "SEC011", "SEC012", "SEC017",
+    "SEC009", "SEC010", "SEC011", "SEC012", "SEC017", "EP001",
 ];
 
 #[test]

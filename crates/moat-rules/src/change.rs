@@ -71,7 +71,7 @@ impl Change {
 #[serde(rename_all = "kebab-case")]
 pub enum Setting {
     /// Public network access Disabled: workspace, registry, storage account, key vault,
-    /// container registry.
+    /// container registry, online endpoint.
     PublicNetworkAccessDisabled,
     /// A container registry's admin user off.
     AdminUserDisabled,

@@ -8,7 +8,10 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
     use Kind::*;
     use Setting::*;
     Some(match (kind, s) {
-        (Workspace | Registry | Storage | KeyVault | Acr, PublicNetworkAccessDisabled) => (
+        (
+            Workspace | Registry | Storage | KeyVault | Acr | OnlineEndpoint,
+            PublicNetworkAccessDisabled,
+        ) => (
             vec!["properties", "publicNetworkAccess"],
             V::Str("Disabled"),
         ),

@@ -40,6 +40,10 @@ fn command(t: &Target, s: Setting) -> Option<String> {
         (Acr, TrustedServicesAllowed) => {
             format!("az acr update --name {n} {rg} --allow-trusted-services true")
         }
+        (OnlineEndpoint, PublicNetworkAccessDisabled) => format!(
+            "az ml online-endpoint update --name {n} --workspace-name {} {rg} --set public_network_access=disabled",
+            t.workspace?
+        ),
         (Compute { instance: false }, MinNodesZero) => format!(
             "az ml compute update --name {n} --workspace-name {} {rg} --min-instances 0",
             t.workspace?

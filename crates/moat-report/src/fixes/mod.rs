@@ -162,6 +162,7 @@ pub(crate) enum Kind {
     },
     PrivateDnsZone,
     Vnet,
+    OnlineEndpoint,
 }
 
 /// Renders one change in the language of the file that declares its resource.
@@ -328,6 +329,16 @@ fn resolve<'t>(t: &'t Topology, address: &str) -> Option<Resolved<'t>> {
             .iter()
             .find(|x| x.name == name)
             .map(|x| plain(Kind::Acr, &x.name, &x.at)),
+        "online-endpoint" => t
+            .online_endpoints
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| Resolved {
+                kind: Kind::OnlineEndpoint,
+                name: &x.name,
+                workspace: Some(&x.workspace),
+                at: &x.at,
+            }),
         "vnet" => t
             .virtual_networks
             .iter()

@@ -15,6 +15,7 @@ fn list(kind: Kind) -> &'static str {
         Kind::Compute { .. } => "computes",
         Kind::PrivateDnsZone => "private_dns_zones",
         Kind::Vnet => "virtual_networks",
+        Kind::OnlineEndpoint => "online_endpoints",
     }
 }
 
@@ -23,9 +24,10 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
     use Kind::*;
     use Setting::*;
     Some(match (kind, s) {
-        (Workspace | Registry | Storage | KeyVault | Acr, PublicNetworkAccessDisabled) => {
-            (vec!["public_network_access"], V::Str("Disabled"))
-        }
+        (
+            Workspace | Registry | Storage | KeyVault | Acr | OnlineEndpoint,
+            PublicNetworkAccessDisabled,
+        ) => (vec!["public_network_access"], V::Str("Disabled")),
         (Acr, AdminUserDisabled) => (vec!["admin_user_enabled"], V::Bool(false)),
         (Acr, AnonymousPullDisabled) => (vec!["anonymous_pull_enabled"], V::Bool(false)),
         (Acr, SkuPremium) => (vec!["sku"], V::Str("Premium")),

@@ -1,5 +1,6 @@
 //! EP001 endpoint-public-inbound.
 
+use crate::change::{Change, Setting};
 use crate::rules::util_infra::is_secure;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
@@ -62,7 +63,10 @@ impl Rule for Ep001 {
                 ),
                 DOC.fix,
                 &e.at,
-            ));
+            ).with_change(Change::set(
+                format!("online-endpoint/{}", e.name),
+                Setting::PublicNetworkAccessDisabled,
+            )));
         }
     }
 }

@@ -224,6 +224,64 @@ fn zone_links_remove_dns006_in_every_language() {
     }
 }
 
+/// A secure workspace with a managed online endpoint left public, as an ARM template.
+const ARM_ENDPOINT: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Network/virtualNetworks",
+      "apiVersion": "2023-09-01",
+      "name": "vnet",
+      "location": "eastus",
+      "properties": {
+        "addressSpace": { "addressPrefixes": ["10.0.0.0/16"] },
+        "subnets": [{ "name": "pe", "properties": { "addressPrefix": "10.0.2.0/24" } }]
+      }
+    },
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces",
+      "apiVersion": "2024-04-01",
+      "name": "ws",
+      "location": "eastus",
+      "properties": { "publicNetworkAccess": "Disabled" }
+    },
+    {
+      "type": "Microsoft.Network/privateEndpoints",
+      "apiVersion": "2023-09-01",
+      "name": "ws-pe",
+      "location": "eastus",
+      "properties": {
+        "subnet": { "id": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'pe')]" },
+        "privateLinkServiceConnections": [{
+          "name": "ws",
+          "properties": {
+            "privateLinkServiceId": "[resourceId('Microsoft.MachineLearningServices/workspaces', 'ws')]",
+            "groupIds": ["amlworkspace"]
+          }
+        }]
+      }
+    },
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+      "apiVersion": "2024-04-01",
+      "name": "ws/scoring",
+      "location": "eastus",
+      "properties": { "authMode": "Key" }
+    }
+  ]
+}
+"#;
+
+#[test]
+fn arm_endpoint_public_access_edit_removes_ep001() {
+    // Network isolation with managed online endpoints: a secure workspace's endpoint scores
+    // through the workspace's private endpoint once its public network access is disabled.
+    let write = |d: &Path| std::fs::write(d.join("azuredeploy.json"), ARM_ENDPOINT).unwrap();
+    let fixed = read_back(write, ".", &["EP001"]);
+    assert_eq!(fixed, BTreeSet::from(["EP001".to_string()]));
+}
+
 /// Every finding with a change, in block and flow style.
 const NATIVE: &str = "# Findings with a change, in block and flow style.
 name: fixes

@@ -59,6 +59,8 @@ enum DiffFormat {
 /// One side analysed, with the input's warnings.
 struct Side {
     snapshot: Snapshot,
+    /// Each finding's fix as code, in this side's input language.
+    fixes: moat_report::fixes::FixCode,
     warnings: Vec<Diagnostic>,
     sources: Vec<SourceFile>,
 }
@@ -146,8 +148,18 @@ impl Worker {
             let mut snapshot = moat_diff::analyse(&engine, &variants, job.sel);
             suppress(&job.cfg.suppress, &mut snapshot.findings);
             let mut reach = snapshot.reach.clone();
+            // HEAD's new findings carry their fix as code, rendered from this side's input.
+            let fixes = moat_report::fixes::FixCode::of(
+                &snapshot.findings,
+                &moat_report::fixes::Input {
+                    format: loaded.format,
+                    sources: &loaded.sources,
+                    topology: &loaded.topology,
+                },
+            );
             let side = Side {
                 snapshot,
+                fixes,
                 warnings: loaded.warnings.clone(),
                 sources: loaded.sources.clone(),
             };
@@ -288,11 +300,18 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
     }
     let warnings: Vec<Diagnostic> = b.warnings.iter().chain(&h.warnings).cloned().collect();
     let report = match args.format {
-        DiffFormat::Text => moat_report::diff::render_text(&diff, ctx.style()),
-        DiffFormat::Json => moat_report::diff::render_json(&diff, &warnings) + "\n",
+        DiffFormat::Text => moat_report::diff::render_text_with_fixes(&diff, &h.fixes, ctx.style()),
+        DiffFormat::Json => {
+            moat_report::diff::render_json_with_fixes(&diff, &h.fixes, &warnings) + "\n"
+        }
         DiffFormat::Sarif => {
-            moat_report::diff::render_sarif(&diff, &selected_docs(&sel), &shown_head, &warnings)
-                + "\n"
+            moat_report::diff::render_sarif_with_fixes(
+                &diff,
+                &h.fixes,
+                &selected_docs(&sel),
+                &shown_head,
+                &warnings,
+            ) + "\n"
         }
     };
     if let Err(code) = emit(&args, &report) {

@@ -164,6 +164,23 @@ fn workspace_public_access_enabled_adds_findings() {
         codes(&v, "fixed").contains(&"WS005 workspace/ws".to_string()),
         "{v}"
     );
+    // The new finding carries its fix as code, with the edit of HEAD's file.
+    let sec002 = v["findings"]["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "SEC002")
+        .unwrap();
+    let code = &sec002["fix_code"][0];
+    assert_eq!(code["input"], "native", "{sec002}");
+    assert_eq!(code["edits"][0]["text"], "Disabled", "{sec002}");
+    assert!(
+        code["edits"][0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("topology.yaml"),
+        "{sec002}"
+    );
     // At --severity error the same change passes: its new findings are warnings.
     let o = moat(&[
         "diff",
@@ -298,6 +315,14 @@ fn sarif_holds_only_new_findings() {
         j["findings"]["new"].as_array().unwrap().len(),
         "{results:?}"
     );
+    // Code scanning offers the fix: SEC002's result has its replacement.
+    let sec002 = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "SEC002")
+        .unwrap();
+    assert!(sec002["fixes"][0]["artifactChanges"].is_array(), "{sec002}");
     assert!(results.contains(&"SEC002"), "{results:?}");
     assert!(
         !results.contains(&"WS005"),

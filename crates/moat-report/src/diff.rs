@@ -1,6 +1,7 @@
 //! `moat diff` reports: what a change does, as text, JSON and SARIF (new findings only).
 
 use crate::check::count;
+use crate::fixes::FixCode;
 use crate::style::Style;
 use moat_diff::{Change, Diff, FlowChange, OpChange};
 use moat_engine::ops::Status;
@@ -103,8 +104,8 @@ fn flow_text(o: &mut String, f: &FlowChange, style: Style) {
     }
 }
 
-fn finding_line(f: &Finding, style: Style) -> String {
-    crate::check::render_text(std::slice::from_ref(f), &Default::default(), style, false)
+fn finding_line(f: &Finding, fixes: &FixCode, style: Style) -> String {
+    crate::check::render_text(std::slice::from_ref(f), fixes, style, false)
 }
 
 fn op_text(o: &mut String, c: &OpChange, style: Style) {
@@ -138,11 +139,17 @@ fn op_text(o: &mut String, c: &OpChange, style: Style) {
 /// The text report: new findings with their fixes, fixed findings, operations whose status
 /// changed (with HEAD's failing flows), and a summary line.
 pub fn render_text(d: &Diff, style: Style) -> String {
+    render_text_with_fixes(d, &FixCode::default(), style)
+}
+
+/// [`render_text`], each new finding's fix also as code in HEAD's input language (`fixes`
+/// rendered from HEAD's findings and input).
+pub fn render_text_with_fixes(d: &Diff, fixes: &FixCode, style: Style) -> String {
     let mut o = String::new();
     if !d.findings.new.is_empty() {
         let _ = writeln!(o, "{}", style.bold("New findings"));
         for f in &d.findings.new {
-            o += &finding_line(f, style);
+            o += &finding_line(f, fixes, style);
         }
         o.push('\n');
     }
@@ -218,7 +225,13 @@ pub fn render_text(d: &Diff, style: Style) -> String {
 /// findings as `moat check --format json` writes them (with their fingerprint and
 /// certainty), the input's warnings of both sides as diagnostics.
 pub fn render_json(d: &Diff, diagnostics: &[Diagnostic]) -> String {
-    let list = |fs: &[Finding]| -> Vec<Value> {
+    render_json_with_fixes(d, &FixCode::default(), diagnostics)
+}
+
+/// [`render_json`], each new finding with its `"fix_code"` as `moat check` gives it.
+pub fn render_json_with_fixes(d: &Diff, fixes: &FixCode, diagnostics: &[Diagnostic]) -> String {
+    let none = FixCode::default();
+    let list = |fs: &[Finding], fixes: &FixCode| -> Vec<Value> {
         fs.iter()
             .map(|f| {
                 let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
@@ -228,6 +241,10 @@ pub fn render_json(d: &Diff, diagnostics: &[Diagnostic]) -> String {
                 if !needs.is_empty() {
                     v["needs"] = json!(needs);
                 }
+                let code = fixes.get(f);
+                if !code.is_empty() {
+                    v["fix_code"] = json!(code);
+                }
                 v
             })
             .collect()
@@ -235,9 +252,9 @@ pub fn render_json(d: &Diff, diagnostics: &[Diagnostic]) -> String {
     let v = json!({
         "summary": summary(d),
         "findings": {
-            "new": list(&d.findings.new),
-            "fixed": list(&d.findings.fixed),
-            "unchanged": list(&d.findings.unchanged),
+            "new": list(&d.findings.new, fixes),
+            "fixed": list(&d.findings.fixed, &none),
+            "unchanged": list(&d.findings.unchanged, &none),
         },
         "operations": d.operations,
         "flows": d.flows,
@@ -253,12 +270,16 @@ pub fn render_sarif(
     input: &str,
     diagnostics: &[Diagnostic],
 ) -> String {
-    crate::sarif::render_sarif(
-        &d.findings.new,
-        &Default::default(),
-        rules,
-        input,
-        diagnostics,
-        true,
-    )
+    render_sarif_with_fixes(d, &FixCode::default(), rules, input, diagnostics)
+}
+
+/// [`render_sarif`], each new result with its `fixes` (the edits of HEAD's files).
+pub fn render_sarif_with_fixes(
+    d: &Diff,
+    fixes: &FixCode,
+    rules: &[&RuleDoc],
+    input: &str,
+    diagnostics: &[Diagnostic],
+) -> String {
+    crate::sarif::render_sarif(&d.findings.new, fixes, rules, input, diagnostics, true)
 }

@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 /// The rules whose findings carry a change.
 const CODES: &[&str] = &[
     "ACR001", "ACR007", "CMP004", "KV002", "SEC002", "SEC004", "SEC005", "SEC006", "SEC007",
-    "SEC008", "SEC009", "SEC010", "SEC011", "SEC012", "SEC017", "EP001",
+    "SEC008", "SEC009", "SEC010", "SEC011", "SEC012", "SEC017", "EP001", "MVN004",
 ];
 
 fn root() -> PathBuf {
@@ -261,7 +261,8 @@ fn zone_links_remove_dns006_in_every_language() {
     }
 }
 
-/// A secure workspace with a managed online endpoint left public, as an ARM template.
+/// A secure workspace with a managed online endpoint left public, and a managed network asking
+/// for a Premium firewall, as an ARM template.
 const ARM_ENDPOINT: &str = r#"{
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
   "contentVersion": "1.0.0.0",
@@ -300,6 +301,15 @@ const ARM_ENDPOINT: &str = r#"{
       }
     },
     {
+      "type": "Microsoft.MachineLearningServices/workspaces",
+      "apiVersion": "2024-04-01",
+      "name": "mn",
+      "location": "eastus",
+      "properties": {
+        "managedNetwork": { "isolationMode": "AllowOnlyApprovedOutbound", "firewallSku": "Premium" }
+      }
+    },
+    {
       "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
       "apiVersion": "2024-04-01",
       "name": "ws/scoring",
@@ -311,12 +321,16 @@ const ARM_ENDPOINT: &str = r#"{
 "#;
 
 #[test]
-fn arm_endpoint_public_access_edit_removes_ep001() {
+fn arm_endpoint_and_managed_firewall_edits_remove_their_findings() {
     // Network isolation with managed online endpoints: a secure workspace's endpoint scores
     // through the workspace's private endpoint once its public network access is disabled.
+    // Managed network limitations: the managed firewall is Standard or Basic, never Premium.
     let write = |d: &Path| std::fs::write(d.join("azuredeploy.json"), ARM_ENDPOINT).unwrap();
-    let fixed = read_back(write, ".", &["EP001"]);
-    assert_eq!(fixed, BTreeSet::from(["EP001".to_string()]));
+    let fixed = read_back(write, ".", &["EP001", "MVN004"]);
+    assert_eq!(
+        fixed,
+        BTreeSet::from(["EP001".to_string(), "MVN004".to_string()])
+    );
 }
 
 /// Every finding with a change, in block and flow style.
@@ -330,6 +344,9 @@ workspaces:
     storage_account: st
     key_vault: kv
     container_registry: acr
+
+  - name: mn
+    managed_network: { isolation_mode: AllowOnlyApprovedOutbound, firewall_sku: Premium }
 
 registries:
   - name: reg
@@ -375,7 +392,7 @@ online_endpoints:
 
 const NATIVE_CODES: &[&str] = &[
     "ACR001", "ACR007", "CMP004", "KV002", "SEC002", "SEC004", "SEC005", "SEC007", "SEC008",
-    "SEC009", "SEC010", "SEC011", "SEC012", "SEC017", "EP001",
+    "SEC009", "SEC010", "SEC011", "SEC012", "SEC017", "EP001", "MVN004",
 ];
 
 #[test]

@@ -91,6 +91,8 @@ pub enum Setting {
     NodePublicIpDisabled,
     /// A storage account's shared key (account key and SAS) authorization off.
     SharedKeyAccessDisabled,
+    /// A workspace managed network's firewall (for FQDN rules) in the Standard SKU.
+    ManagedFirewallStandard,
 }
 
 impl Setting {
@@ -107,6 +109,7 @@ impl Setting {
             Setting::IdleShutdown30Minutes => "shut down after 30 idle minutes",
             Setting::NodePublicIpDisabled => "no node public IP",
             Setting::SharedKeyAccessDisabled => "shared key access disabled",
+            Setting::ManagedFirewallStandard => "the managed network firewall in the Standard SKU",
         }
     }
 }

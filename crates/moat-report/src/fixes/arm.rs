@@ -46,6 +46,10 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
         (Storage, SharedKeyAccessDisabled) => {
             (vec!["properties", "allowSharedKeyAccess"], V::Bool(false))
         }
+        (Workspace, ManagedFirewallStandard) => (
+            vec!["properties", "managedNetwork", "firewallSku"],
+            V::Str("Standard"),
+        ),
         _ => return None,
     })
 }

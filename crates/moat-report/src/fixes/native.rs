@@ -44,6 +44,9 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
         }
         (Compute { .. }, NodePublicIpDisabled) => (vec!["enable_node_public_ip"], V::Bool(false)),
         (Storage, SharedKeyAccessDisabled) => (vec!["allow_shared_key_access"], V::Bool(false)),
+        (Workspace, ManagedFirewallStandard) => {
+            (vec!["managed_network", "firewall_sku"], V::Str("Standard"))
+        }
         _ => return None,
     })
 }

@@ -1,5 +1,6 @@
 //! MVN004 managed-network-firewall-premium.
 
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::FirewallSku;
 
@@ -41,7 +42,10 @@ impl Rule for Mvn004 {
                 ),
                 DOC.fix,
                 &w.at,
-            ));
+            ).with_change(Change::set(
+                format!("workspace/{}", w.name),
+                Setting::ManagedFirewallStandard,
+            )));
         }
     }
 }

@@ -16,6 +16,10 @@ use moat_packets::Protocol;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+// The allocator the `moat` command uses, so that the figures are the command's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Peak resident memory of this process since the last [`reset_peak`], in MiB.
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")

@@ -305,6 +305,9 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
     let failing = findings
         .iter()
         .any(|f| f.suppressed.is_none() && f.severity >= threshold);
+    crate::exit_keeping((report, fixes, findings, variants, cx));
+    crate::exit_keeping(engine);
+    crate::exit_keeping(loaded);
     if failing && !args.exit_zero && !recorded {
         FINDINGS
     } else {

@@ -3,6 +3,9 @@
 use crate::rules::util_items::undecided;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use ipnet::IpNet;
+use moat_model::ml::{AksCluster, Compute};
+use moat_model::privatelink::PrivateEndpoint;
+use std::collections::HashMap;
 
 /// Usable addresses of the smallest subnet Azure allows (a /29, less the 5 it reserves).
 const SMALLEST_USABLE: u64 = 3;
@@ -48,6 +51,15 @@ fn endpoint_addresses(group_id: &str) -> u64 {
     }
 }
 
+/// What takes addresses in one subnet.
+#[derive(Default)]
+struct Tenants<'t> {
+    computes: Vec<&'t Compute>,
+    aks: Vec<&'t AksCluster>,
+    endpoints: Vec<&'t PrivateEndpoint>,
+    nics: u64,
+}
+
 fn usable(p: &IpNet) -> u64 {
     match p {
         IpNet::V4(n) => (1u64 << (32 - u32::from(n.prefix_len()))).saturating_sub(5),
@@ -63,27 +75,43 @@ impl Rule for Cmp007 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let t = cx.t;
+        // The tenants of each subnet, gathered in one pass over each kind (in declaration
+        // order) rather than a scan of every compute, endpoint and NIC per subnet.
+        let mut tenants: HashMap<&str, Tenants> = HashMap::new();
+        for c in &t.computes {
+            if let Some(s) = &c.subnet {
+                tenants.entry(s).or_default().computes.push(c);
+            }
+        }
+        for k in &t.aks_clusters {
+            if let Some(s) = &k.subnet {
+                tenants.entry(s).or_default().aks.push(k);
+            }
+        }
+        for p in &t.private_endpoints {
+            tenants.entry(&p.subnet).or_default().endpoints.push(p);
+        }
+        for n in &t.network_interfaces {
+            tenants.entry(&n.subnet).or_default().nics += 1;
+        }
+        let none = Tenants::default();
         for v in &t.virtual_networks {
             for s in &v.subnets {
                 let key = format!("{}/{}", v.name, s.name);
-                let here = |x: &Option<String>| x.as_deref() == Some(key.as_str());
+                let here = tenants.get(key.as_str()).unwrap_or(&none);
                 let mut parts: Vec<String> = Vec::new();
                 let mut need: u64 = 0;
-                for c in t.computes.iter().filter(|c| here(&c.subnet)) {
+                for c in &here.computes {
                     let n = u64::from(c.ips_needed());
                     need += n;
                     parts.push(format!("{} {}", c.name, n));
                 }
-                for k in t.aks_clusters.iter().filter(|k| here(&k.subnet)) {
+                for k in &here.aks {
                     let n = u64::from(k.node_count.unwrap_or(0));
                     need += n;
                     parts.push(format!("AKS {} {n} nodes", k.name));
                 }
-                let here_pes: Vec<_> = t
-                    .private_endpoints
-                    .iter()
-                    .filter(|p| p.subnet == key)
-                    .collect();
+                let here_pes = &here.endpoints;
                 let pes = here_pes.len() as u64;
                 let pe_ips: u64 = here_pes
                     .iter()
@@ -97,11 +125,7 @@ impl Rule for Cmp007 {
                         format!("{pes} private endpoints ({pe_ips} addresses)")
                     });
                 }
-                let nics = t
-                    .network_interfaces
-                    .iter()
-                    .filter(|n| n.subnet == key)
-                    .count() as u64;
+                let nics = here.nics;
                 if nics > 0 {
                     need += nics;
                     parts.push(format!("{nics} network interfaces"));

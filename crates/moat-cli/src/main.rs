@@ -593,16 +593,26 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
             strict,
             format,
         } => {
-            if let Some(o) = &op
-                && !moat_engine::ops::OPERATIONS.iter().any(|x| x.id == o)
-            {
-                let ids: Vec<&str> = moat_engine::ops::OPERATIONS.iter().map(|x| x.id).collect();
-                eprintln!(
-                    "error: unknown operation `{o}`; operations: {}",
-                    ids.join(", ")
-                );
-                return BAD_INPUT;
-            }
+            let op = match op {
+                None => None,
+                Some(o) => match moat_engine::ops::OPERATIONS
+                    .iter()
+                    .find(|x| x.id.as_str() == o)
+                {
+                    Some(x) => Some(x.id),
+                    None => {
+                        let ids: Vec<&str> = moat_engine::ops::OPERATIONS
+                            .iter()
+                            .map(|x| x.id.as_str())
+                            .collect();
+                        eprintln!(
+                            "error: unknown operation `{o}`; operations: {}",
+                            ids.join(", ")
+                        );
+                        return BAD_INPUT;
+                    }
+                },
+            };
             let (loaded, cfg) = match load_or_report(&input, ctx, format == TextJson::Json) {
                 Ok(l) => l,
                 Err(code) => return code,

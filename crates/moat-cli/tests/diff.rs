@@ -2,6 +2,7 @@
 //! makes one change, and checks what the diff says the change does, against the document
 //! sentence that makes it so.
 
+use moat_engine::Code;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -512,7 +513,8 @@ fn route_to_the_firewall_removed_opens_the_internet() {
     assert_eq!(f["cause"]["before"]["step"], "route");
     assert_eq!(f["cause"]["after"]["step"], "route");
     assert_eq!(
-        f["cause"]["after"]["code"], "ROUTE_INTERNET",
+        f["cause"]["after"]["code"],
+        Code::RouteInternet.as_str(),
         "{}",
         f["cause"]
     );
@@ -625,11 +627,15 @@ fn dns_zone_unlinked_closes_the_private_path() {
     }
     let f = flow(&v, "compute/cpu-cluster", "acr/wsacr");
     assert_eq!(
-        f["cause"]["before"]["code"], "DNS_PRIVATE_ZONE",
+        f["cause"]["before"]["code"],
+        Code::DnsPrivateZone.as_str(),
         "{}",
         f["cause"]
     );
-    assert_eq!(f["cause"]["after"]["code"], "DNS_PUBLIC_ENDPOINT");
+    assert_eq!(
+        f["cause"]["after"]["code"],
+        Code::DnsPublicEndpoint.as_str()
+    );
     let ops: Vec<&str> = v["operations"]
         .as_array()
         .unwrap()
@@ -696,7 +702,7 @@ fn public_access_disabled_closes_the_public_registry() {
     );
     let f = flow(&v, "compute/cpu-cluster", "registry/contosoreg");
     assert_eq!(f["cause"]["after"]["step"], "resource-firewall");
-    assert_eq!(f["cause"]["after"]["code"], "RF_PUBLIC_DISABLED");
+    assert_eq!(f["cause"]["after"]["code"], Code::RfPublicDisabled.as_str());
     assert!(codes(&v, "new").contains(&"REG007 registry/contosoreg".to_string()));
 }
 

@@ -11,6 +11,7 @@
 //! applies when given the form's directory (or with `--with`): entries naming a resource the
 //! template declares complete it, others are added.
 
+use moat_engine::Code;
 use moat_engine::trace::{HopDecision, Query, Trace, trace};
 use moat_engine::{Engine, Verdict};
 use moat_model::enums::PublicNetworkAccess;
@@ -128,7 +129,7 @@ fn findings(t: &Topology) -> Vec<(String, String, String)> {
         .filter(|f| {
             !f.trace
                 .as_ref()
-                .is_some_and(|t| t.hops.iter().any(|h| h.code == "INPUT_UNKNOWN"))
+                .is_some_and(|t| t.hops.iter().any(|h| h.code == Code::InputUnknown))
         })
         .map(|f| {
             (
@@ -207,8 +208,8 @@ fn run_trace(t: &Topology, from: &str, to: &str, port: u16) -> Result<Trace, Str
 #[derive(Clone, Debug, PartialEq)]
 struct Outcome {
     verdict: Verdict,
-    blocked_by: Option<&'static str>,
-    hops: Vec<(&'static str, HopDecision, &'static str)>,
+    blocked_by: Option<Code>,
+    hops: Vec<(moat_engine::Step, HopDecision, Code)>,
 }
 
 fn outcome(t: &Trace) -> Outcome {

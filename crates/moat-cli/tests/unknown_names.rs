@@ -1,6 +1,7 @@
 //! Names the input leaves unknown: a reference by name to a resource whose own name is unknown
 //! may or may not be to it, so what rests on the reference is unknown, not failed.
 
+use moat_engine::Code;
 use moat_engine::ops::{Filter, Status, evaluate};
 use moat_engine::{Engine, intent::Intent};
 use moat_model::Topology;
@@ -52,7 +53,7 @@ fn an_image_build_compute_of_unknown_name_is_unknown_not_missing() {
 
     let e = Engine::for_topology(&t, None).unwrap();
     let filter = Filter {
-        op: Some("image.build".into()),
+        op: Some(moat_engine::OpId::ImageBuild),
         ..Default::default()
     };
     let r = evaluate(&e, &Intent::of(&t), &filter);
@@ -91,7 +92,7 @@ fn zones_in_a_group_of_unknown_name_stay_told_apart() {
     assert!(
         tr.hops
             .iter()
-            .any(|h| h.code == "PE_APPROVED" && h.element.contains("client-ws-pe")),
+            .any(|h| h.code == Code::PeApproved && h.element.contains("client-ws-pe")),
         "through the clients' own endpoint"
     );
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 /// One operation for one subject whose status differs between BASE and HEAD.
 #[derive(Clone, Debug, Serialize)]
 pub struct OpChange {
-    pub op: &'static str,
+    pub op: moat_engine::OpId,
     /// `workspace/ws`, `registry/contosoreg`, `online-endpoint/x`.
     pub subject: String,
     /// The status in BASE; `None` when BASE has no such subject.

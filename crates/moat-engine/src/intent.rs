@@ -2,6 +2,7 @@
 //! with it; moat learns it from declarations, then from the deployment itself, and otherwise
 //! assumes — and says which (rules.md, "Intent").
 
+use crate::OpId;
 use moat_model::Topology;
 use moat_model::ml::registry_of_asset;
 use serde::Serialize;
@@ -31,7 +32,7 @@ pub struct Intent {
 }
 
 /// Operations every client is assumed to perform when it declares none.
-pub const DEFAULT_CLIENT_OPS: &[&str] = &["studio.open", "sdk.connect"];
+pub const DEFAULT_CLIENT_OPS: &[OpId] = &[OpId::StudioOpen, OpId::SdkConnect];
 
 impl Intent {
     /// Learns the intent of a topology.
@@ -71,12 +72,16 @@ impl Intent {
                 i.assumptions.push(format!(
                     "client {} performs {}",
                     c.name,
-                    DEFAULT_CLIENT_OPS.join(" and ")
+                    DEFAULT_CLIENT_OPS
+                        .iter()
+                        .map(|o| o.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" and ")
                 ));
                 i.client_ops.insert(
                     c.name.clone(),
                     (
-                        DEFAULT_CLIENT_OPS.iter().map(|s| s.to_string()).collect(),
+                        DEFAULT_CLIENT_OPS.iter().map(|o| o.to_string()).collect(),
                         Source::Assumed,
                     ),
                 );
@@ -97,10 +102,10 @@ impl Intent {
     }
 
     /// The clients that perform an operation.
-    pub fn clients_doing(&self, op: &str) -> Vec<&str> {
+    pub fn clients_doing(&self, op: OpId) -> Vec<&str> {
         self.client_ops
             .iter()
-            .filter(|(_, (ops, _))| ops.iter().any(|o| o == op))
+            .filter(|(_, (ops, _))| ops.iter().any(|o| o == op.as_str()))
             .map(|(c, _)| c.as_str())
             .collect()
     }

@@ -9,6 +9,7 @@
 
 pub mod engine;
 pub mod intent;
+pub mod op_id;
 pub mod ops;
 pub mod place;
 pub mod presence;
@@ -17,4 +18,5 @@ pub mod sweep;
 pub mod trace;
 
 pub use engine::Engine;
-pub use trace::{Hop, HopDecision, Query, Trace, Verdict};
+pub use op_id::OpId;
+pub use trace::{Code, Hop, HopDecision, Query, Step, Trace, Verdict};

@@ -8,7 +8,9 @@
 
 use crate::engine::Engine;
 use crate::intent::{Intent, Source};
+pub use crate::op_id::OpId;
 use crate::trace::{Query, Trace, Verdict, trace};
+use crate::{Code, Step};
 use moat_model::Topology;
 use moat_model::address::{Address, Kind};
 use moat_model::enums::{ComputeType, IsolationMode, PublicNetworkAccess};
@@ -19,62 +21,62 @@ use serde::Serialize;
 /// An operation of the catalog.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct Operation {
-    pub id: &'static str,
+    pub id: OpId,
     pub summary: &'static str,
 }
 
 /// The operations catalog (rules.md, "Operations").
 pub const OPERATIONS: &[Operation] = &[
     Operation {
-        id: "studio.open",
+        id: OpId::StudioOpen,
         summary: "a data scientist opens studio for the workspace",
     },
     Operation {
-        id: "studio.data",
+        id: OpId::StudioData,
         summary: "studio previews data in the default storage",
     },
     Operation {
-        id: "sdk.connect",
+        id: OpId::SdkConnect,
         summary: "an SDK or CLI call to the workspace",
     },
     Operation {
-        id: "compute.create",
+        id: OpId::ComputeCreate,
         summary: "create a compute instance or cluster",
     },
     Operation {
-        id: "job.run",
+        id: OpId::JobRun,
         summary: "a job runs on a compute",
     },
     Operation {
-        id: "job.registry-asset",
+        id: OpId::JobRegistryAsset,
         summary: "a job uses a model, component or environment from a registry",
     },
     Operation {
-        id: "image.build",
+        id: OpId::ImageBuild,
         summary: "an environment image is built",
     },
     Operation {
-        id: "registry.create-from-local",
+        id: OpId::RegistryCreateFromLocal,
         summary: "a user creates an asset in a registry from local files",
     },
     Operation {
-        id: "registry.share-from-workspace",
+        id: OpId::RegistryShareFromWorkspace,
         summary: "a workspace asset is shared to a registry",
     },
     Operation {
-        id: "registry.discover",
+        id: OpId::RegistryDiscover,
         summary: "a client calls the registry discovery URL",
     },
     Operation {
-        id: "endpoint.deploy-from-registry",
+        id: OpId::EndpointDeployFromRegistry,
         summary: "deploy a registry model to a managed online endpoint",
     },
     Operation {
-        id: "endpoint.score",
+        id: OpId::EndpointScore,
         summary: "a client scores a managed online endpoint",
     },
     Operation {
-        id: "endpoint.outbound",
+        id: OpId::EndpointOutbound,
         summary: "a deployment reads its model and image",
     },
 ];
@@ -113,7 +115,7 @@ pub struct Requirement {
 /// The result of one operation for one subject.
 #[derive(Clone, Debug, Serialize)]
 pub struct OpResult {
-    pub op: &'static str,
+    pub op: OpId,
     /// `workspace/ws`, `registry/contosoreg`, `online-endpoint/x`.
     pub subject: String,
     pub status: Status,
@@ -124,7 +126,7 @@ pub struct OpResult {
 }
 
 impl OpResult {
-    fn new(op: &'static str, subject: String) -> OpResult {
+    fn new(op: OpId, subject: String) -> OpResult {
         OpResult {
             op,
             subject,
@@ -157,7 +159,7 @@ impl OpResult {
 pub struct Filter {
     pub workspace: Option<String>,
     pub registry: Option<String>,
-    pub op: Option<String>,
+    pub op: Option<OpId>,
 }
 
 struct Ctx<'a, 'e> {
@@ -195,7 +197,7 @@ impl Ctx<'_, '_> {
         }
     }
 
-    fn clients(&self, op: &str, r: &mut OpResult) -> Vec<String> {
+    fn clients(&self, op: OpId, r: &mut OpResult) -> Vec<String> {
         let c: Vec<String> = self
             .intent
             .clients_doing(op)
@@ -330,7 +332,7 @@ fn job_flows(t: &Topology, w: &Workspace, managed: bool) -> Vec<(String, Address
 pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
     let cx = Ctx { e, intent };
     let t = e.t;
-    let wanted = |id: &str| filter.op.as_deref().is_none_or(|o| o == id);
+    let wanted = |id: OpId| filter.op.is_none_or(|o| o == id);
     let mut out = Vec::new();
     for w in t
         .workspaces
@@ -349,9 +351,9 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
             .filter(|c| c.workspace == w.name)
             .collect();
 
-        if wanted("studio.open") {
-            let mut r = OpResult::new("studio.open", subject.clone());
-            for c in cx.clients("studio.open", &mut r) {
+        if wanted(OpId::StudioOpen) {
+            let mut r = OpResult::new(OpId::StudioOpen, subject.clone());
+            for c in cx.clients(OpId::StudioOpen, &mut r) {
                 let from = Address::resource(Kind::Client, &c);
                 cx.flow(
                     &mut r,
@@ -380,10 +382,10 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
             }
             out.push(r.settle());
         }
-        if wanted("studio.data") {
-            let mut r = OpResult::new("studio.data", subject.clone());
+        if wanted(OpId::StudioData) {
+            let mut r = OpResult::new(OpId::StudioData, subject.clone());
             if let Some(s) = &w.storage_account {
-                for c in cx.clients("studio.data", &mut r) {
+                for c in cx.clients(OpId::StudioData, &mut r) {
                     let from = Address::resource(Kind::Client, &c);
                     // Studio validates data access against where the client's workspace
                     // private endpoint sits (rules ST001, ST002).
@@ -422,9 +424,9 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
             }
             out.push(r.settle());
         }
-        if wanted("sdk.connect") {
-            let mut r = OpResult::new("sdk.connect", subject.clone());
-            for c in cx.clients("sdk.connect", &mut r) {
+        if wanted(OpId::SdkConnect) {
+            let mut r = OpResult::new(OpId::SdkConnect, subject.clone());
+            for c in cx.clients(OpId::SdkConnect, &mut r) {
                 cx.flow(
                     &mut r,
                     format!("client {c} → workspace API"),
@@ -436,8 +438,8 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
             }
             out.push(r.settle());
         }
-        if wanted("compute.create") {
-            let mut r = OpResult::new("compute.create", subject.clone());
+        if wanted(OpId::ComputeCreate) {
+            let mut r = OpResult::new(OpId::ComputeCreate, subject.clone());
             for k in &computes {
                 let to = Address::resource(Kind::Compute, &k.name);
                 let Some(subnet) = &k.subnet else {
@@ -500,8 +502,8 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
             }
             out.push(r.settle());
         }
-        if wanted("job.run") {
-            let mut r = OpResult::new("job.run", subject.clone());
+        if wanted(OpId::JobRun) {
+            let mut r = OpResult::new(OpId::JobRun, subject.clone());
             for k in &computes {
                 let from = Address::resource(Kind::Compute, &k.name);
                 let managed_k = k.subnet.is_none() && managed;
@@ -522,8 +524,8 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                     f.trace.from == from.to_string()
                         && f.trace.to.ends_with(":file")
                         && f.trace.port == 443
-                        && f.trace.hops.iter().any(|h| h.code == "PE_APPROVED")
-                        && f.trace.hops.iter().any(|h| h.step == "firewall")
+                        && f.trace.hops.iter().any(|h| h.code == Code::PeApproved)
+                        && f.trace.hops.iter().any(|h| h.step == Step::Firewall)
                 });
                 if through_firewall && let Some(s) = &w.storage_account {
                     cx.flow(
@@ -544,8 +546,8 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
             }
             out.push(r.settle());
         }
-        if wanted("job.registry-asset") {
-            let mut r = OpResult::new("job.registry-asset", subject.clone());
+        if wanted(OpId::JobRegistryAsset) {
+            let mut r = OpResult::new(OpId::JobRegistryAsset, subject.clone());
             if let Some((_, Source::Assumed)) = intent.registries.get(&w.name) {
                 r.notes.push(format!(
                     "assumed: workspace {} uses every registry of the input",
@@ -584,11 +586,11 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
             }
             out.push(r.settle());
         }
-        if wanted("image.build") {
+        if wanted(OpId::ImageBuild) {
             out.push(image_build(&cx, w, &subject).settle());
         }
-        if wanted("registry.share-from-workspace") {
-            let mut r = OpResult::new("registry.share-from-workspace", subject.clone());
+        if wanted(OpId::RegistryShareFromWorkspace) {
+            let mut r = OpResult::new(OpId::RegistryShareFromWorkspace, subject.clone());
             for s in &w.shares_to {
                 if s.assets.contains(&AssetKind::Component) {
                     r.requirements.push(Requirement {
@@ -625,15 +627,15 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
             }
             out.push(r.settle());
         }
-        if wanted("endpoint.score")
-            || wanted("endpoint.outbound")
-            || wanted("endpoint.deploy-from-registry")
+        if wanted(OpId::EndpointScore)
+            || wanted(OpId::EndpointOutbound)
+            || wanted(OpId::EndpointDeployFromRegistry)
         {
             for ep in t.online_endpoints.iter().filter(|x| x.workspace == w.name) {
                 let ea = Address::resource(Kind::OnlineEndpoint, &ep.name);
-                if wanted("endpoint.score") {
-                    let mut r = OpResult::new("endpoint.score", ea.to_string());
-                    for c in cx.clients("endpoint.score", &mut r) {
+                if wanted(OpId::EndpointScore) {
+                    let mut r = OpResult::new(OpId::EndpointScore, ea.to_string());
+                    for c in cx.clients(OpId::EndpointScore, &mut r) {
                         cx.flow(
                             &mut r,
                             format!("client {c} → endpoint {}", ep.name),
@@ -645,8 +647,8 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                     }
                     out.push(r.settle());
                 }
-                if wanted("endpoint.outbound") {
-                    let mut r = OpResult::new("endpoint.outbound", ea.to_string());
+                if wanted(OpId::EndpointOutbound) {
+                    let mut r = OpResult::new(OpId::EndpointOutbound, ea.to_string());
                     if let Some(s) = &w.storage_account {
                         cx.flow(
                             &mut r,
@@ -679,8 +681,8 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                     }
                     out.push(r.settle());
                 }
-                if wanted("endpoint.deploy-from-registry") {
-                    let mut r = OpResult::new("endpoint.deploy-from-registry", ea.to_string());
+                if wanted(OpId::EndpointDeployFromRegistry) {
+                    let mut r = OpResult::new(OpId::EndpointDeployFromRegistry, ea.to_string());
                     for d in &ep.deployments {
                         for reg in d.registry_sources() {
                             let secure = w.public_network_access == PublicNetworkAccess::Disabled;
@@ -735,9 +737,9 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
         }
         let ra = Address::resource(Kind::Registry, &reg.name);
         let subject = ra.to_string();
-        if wanted("registry.create-from-local") {
-            let mut r = OpResult::new("registry.create-from-local", subject.clone());
-            let clients = cx.clients("registry.create-from-local", &mut r);
+        if wanted(OpId::RegistryCreateFromLocal) {
+            let mut r = OpResult::new(OpId::RegistryCreateFromLocal, subject.clone());
+            let clients = cx.clients(OpId::RegistryCreateFromLocal, &mut r);
             for c in &clients {
                 let from = Address::resource(Kind::Client, c);
                 cx.flow(
@@ -793,10 +795,10 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
             }
             out.push(r.settle());
         }
-        if wanted("registry.discover") {
-            let mut r = OpResult::new("registry.discover", subject.clone());
+        if wanted(OpId::RegistryDiscover) {
+            let mut r = OpResult::new(OpId::RegistryDiscover, subject.clone());
             let region = reg.region.clone().unwrap_or_default();
-            for c in cx.clients("registry.create-from-local", &mut r) {
+            for c in cx.clients(OpId::RegistryCreateFromLocal, &mut r) {
                 cx.flow(
                     &mut r,
                     format!("client {c} → discovery URL"),
@@ -824,7 +826,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
 
 fn image_build(cx: &Ctx, w: &Workspace, subject: &str) -> OpResult {
     let t = cx.t();
-    let mut r = OpResult::new("image.build", subject.to_string());
+    let mut r = OpResult::new(OpId::ImageBuild, subject.to_string());
     let acr = w
         .container_registry
         .as_ref()

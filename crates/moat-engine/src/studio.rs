@@ -2,6 +2,7 @@
 //! behind the VNet, studio's data access is validated against where the workspace private
 //! endpoint sits). Written once here; `ops` (studio.data) and rules ST001/ST002 read it.
 
+use crate::Code;
 use crate::trace::{HopDecision, Trace};
 use moat_model::Topology;
 use moat_model::address::{Address, Kind};
@@ -39,12 +40,16 @@ pub fn entry_endpoint<'t>(t: &'t Topology, trace: &Trace) -> Option<&'t PrivateE
     let hop = trace
         .hops
         .iter()
-        .find(|h| h.code == "PE_APPROVED" && h.decision == HopDecision::Pass)?;
-    let name = hop
-        .resources
-        .iter()
-        .find_map(|r| r.strip_prefix("private-endpoint/"))?;
-    t.private_endpoints.iter().find(|p| p.name == name)
+        .find(|h| h.code == Code::PeApproved && h.decision == HopDecision::Pass)?;
+    let Some(Address::Resource {
+        kind: Kind::PrivateEndpoint,
+        name,
+        ..
+    }) = &hop.subject
+    else {
+        return None;
+    };
+    t.private_endpoints.iter().find(|p| &p.name == name)
 }
 
 /// The co-location requirement for studio users entering through workspace private endpoint

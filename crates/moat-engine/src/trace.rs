@@ -18,6 +18,7 @@ use moat_model::enums::{
     ConnectionState, DefaultAction, Direction, IsolationMode, PublicNetworkAccess,
 };
 use moat_model::{Provenance, Topology};
+pub use moat_net::code::Code;
 use moat_net::dns::{Answer, Resolver};
 use moat_net::filter::Decision;
 use moat_net::firewall;
@@ -66,17 +67,93 @@ pub enum HopDecision {
     Assumed,
 }
 
+/// The kind of a hop: which element of the path it is. Serialized in kebab case
+/// (`private-endpoint`), as the reports print it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    /// Where the source sits.
+    Source,
+    /// What the input leaves open about the query itself.
+    Import,
+    /// Name resolution.
+    Dns,
+    /// A network security group (NIC or subnet).
+    Nsg,
+    /// Effective routes of a subnet or appliance.
+    Route,
+    /// Forwarding across a VNet peering.
+    Peering,
+    /// Azure Firewall or another appliance.
+    Firewall,
+    /// The way out to the internet (SNAT).
+    Egress,
+    /// A service endpoint policy of the source subnet.
+    ServiceEndpointPolicy,
+    /// A private endpoint of the destination.
+    PrivateEndpoint,
+    /// The firewall of a resource's public endpoint.
+    ResourceFirewall,
+    /// A workspace managed network.
+    ManagedNetwork,
+    /// The destination itself.
+    Destination,
+}
+
+impl Step {
+    /// Every kind of hop.
+    pub const ALL: &'static [Step] = &[
+        Step::Source,
+        Step::Import,
+        Step::Dns,
+        Step::Nsg,
+        Step::Route,
+        Step::Peering,
+        Step::Firewall,
+        Step::Egress,
+        Step::ServiceEndpointPolicy,
+        Step::PrivateEndpoint,
+        Step::ResourceFirewall,
+        Step::ManagedNetwork,
+        Step::Destination,
+    ];
+
+    /// The kind as reports print it (`private-endpoint`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Step::Source => "source",
+            Step::Import => "import",
+            Step::Dns => "dns",
+            Step::Nsg => "nsg",
+            Step::Route => "route",
+            Step::Peering => "peering",
+            Step::Firewall => "firewall",
+            Step::Egress => "egress",
+            Step::ServiceEndpointPolicy => "service-endpoint-policy",
+            Step::PrivateEndpoint => "private-endpoint",
+            Step::ResourceFirewall => "resource-firewall",
+            Step::ManagedNetwork => "managed-network",
+            Step::Destination => "destination",
+        }
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// One hop of a trace.
 #[derive(Clone, Debug, Serialize)]
 pub struct Hop {
-    /// The kind of hop: `source`, `dns`, `nsg`, `route`, `firewall`, `egress`,
-    /// `private-endpoint`, `resource-firewall`, `managed-network`, `destination`.
-    pub step: &'static str,
+    /// The kind of hop.
+    pub step: Step,
     /// The element (`nsg training-nsg`, `route table spoke-rt`, `storage wsstorage`).
     pub element: String,
     pub decision: HopDecision,
     /// Stable explanation code.
-    pub code: &'static str,
+    pub code: Code,
     /// The rule or setting that decided, in words.
     pub detail: String,
     /// Where that rule or setting is written.
@@ -85,6 +162,15 @@ pub struct Hop {
     /// The resources whose settings this hop read (`nsg/training-nsg`, `storage/data`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
+    /// The element that decided, as data, when it is a resource or subnet the model names
+    /// (`private-endpoint/ws-pe` for a private endpoint hop, the subnet an egress hop leaves
+    /// from). Rules read this, never `element`'s text.
+    #[serde(skip)]
+    pub subject: Option<Address>,
+    /// The single address the destination resolved to, on the hop that establishes it
+    /// (`DEST_ADDRESS`).
+    #[serde(skip)]
+    pub address: Option<IpAddr>,
 }
 
 /// A trace: the verdict, the hops, what blocked, and the fix.
@@ -166,9 +252,13 @@ struct Walk<'e, 't> {
     touched: Vec<String>,
     /// The destination port as the packet now carries it (a DNAT rule may translate it).
     port: u16,
+    /// The element of the next hop as data (see [`Hop::subject`]).
+    subject: Option<Address>,
+    /// The destination address the next hop establishes (see [`Hop::address`]).
+    address: Option<IpAddr>,
 }
 
-type Step_ = Result<(), Verdict>;
+type Walked = Result<(), Verdict>;
 
 impl<'e, 't> Walk<'e, 't> {
     fn t(&self) -> &'t Topology {
@@ -177,10 +267,10 @@ impl<'e, 't> Walk<'e, 't> {
 
     fn hop(
         &mut self,
-        step: &'static str,
+        step: Step,
         element: impl Into<String>,
         decision: HopDecision,
-        code: &'static str,
+        code: Code,
         detail: impl Into<String>,
         at: Option<Provenance>,
     ) {
@@ -193,7 +283,14 @@ impl<'e, 't> Walk<'e, 't> {
             detail: detail.into(),
             at,
             resources,
+            subject: self.subject.take(),
+            address: self.address.take(),
         });
+    }
+
+    /// Names the element of the next hop as data.
+    fn about(&mut self, subject: Address) {
+        self.subject = Some(subject);
     }
 
     /// Notes that the next hop reads the settings of `resource` (`<kind>/<name>`).
@@ -203,9 +300,9 @@ impl<'e, 't> Walk<'e, 't> {
 
     fn pass(
         &mut self,
-        step: &'static str,
+        step: Step,
         element: impl Into<String>,
-        code: &'static str,
+        code: Code,
         detail: impl Into<String>,
         at: Option<Provenance>,
     ) {
@@ -214,9 +311,9 @@ impl<'e, 't> Walk<'e, 't> {
 
     fn info(
         &mut self,
-        step: &'static str,
+        step: Step,
         element: impl Into<String>,
-        code: &'static str,
+        code: Code,
         detail: impl Into<String>,
     ) {
         self.hop(step, element, HopDecision::Info, code, detail, None);
@@ -224,13 +321,13 @@ impl<'e, 't> Walk<'e, 't> {
 
     fn block(
         &mut self,
-        step: &'static str,
+        step: Step,
         element: impl Into<String>,
-        code: &'static str,
+        code: Code,
         detail: impl Into<String>,
         at: Option<Provenance>,
         fix: impl Into<String>,
-    ) -> Step_ {
+    ) -> Walked {
         self.hop(step, element, HopDecision::Block, code, detail, at);
         self.fix = Some(fix.into());
         Err(Verdict::Denied)
@@ -238,13 +335,13 @@ impl<'e, 't> Walk<'e, 't> {
 
     fn unknown(
         &mut self,
-        step: &'static str,
+        step: Step,
         element: impl Into<String>,
-        code: &'static str,
+        code: Code,
         detail: impl Into<String>,
         at: Option<Provenance>,
         missing: impl Into<String>,
-    ) -> Step_ {
+    ) -> Walked {
         self.hop(step, element, HopDecision::Unknown, code, detail, at);
         self.missing.push(missing.into());
         Err(Verdict::Unknown)
@@ -254,12 +351,12 @@ impl<'e, 't> Walk<'e, 't> {
     /// unknown with the assumption as what is missing.
     fn assume(
         &mut self,
-        step: &'static str,
+        step: Step,
         element: impl Into<String>,
-        code: &'static str,
+        code: Code,
         detail: impl Into<String>,
         assumption: impl Into<String>,
-    ) -> Step_ {
+    ) -> Walked {
         let assumption = assumption.into();
         if self.e.strict {
             return self.unknown(
@@ -323,13 +420,13 @@ impl<'e, 't> Walk<'e, 't> {
         src: &AddrSet,
         dst: &Dst,
         scope: &str,
-    ) -> Step_ {
+    ) -> Walked {
         self.touch(format!("nsg/{name}"));
         let Some(c) = self.e.nsg(name, direction, vnet) else {
             return self.unknown(
-                "nsg",
+                Step::Nsg,
                 format!("nsg {name}"),
-                "NSG_UNDECLARED",
+                Code::NsgUndeclared,
                 "the NSG is not in the topology",
                 None,
                 format!("network security group {name}"),
@@ -351,12 +448,12 @@ impl<'e, 't> Walk<'e, 't> {
         match out.decision {
             Decision::Allow => {
                 self.pass(
-                    "nsg",
+                    Step::Nsg,
                     element,
                     if direction == Direction::Inbound {
-                        "NSG_INBOUND_ALLOW"
+                        Code::NsgInboundAllow
                     } else {
-                        "NSG_OUTBOUND_ALLOW"
+                        Code::NsgOutboundAllow
                     },
                     format!("allowed by {rule_text}"),
                     rule_at,
@@ -376,12 +473,12 @@ impl<'e, 't> Walk<'e, 't> {
                     Self::describe_dst(dst)
                 );
                 self.block(
-                    "nsg",
+                    Step::Nsg,
                     element,
                     if direction == Direction::Inbound {
-                        "NSG_INBOUND_DENY"
+                        Code::NsgInboundDeny
                     } else {
-                        "NSG_OUTBOUND_DENY"
+                        Code::NsgOutboundDeny
                     },
                     format!("denied{who} by {rule_text}"),
                     rule_at,
@@ -416,9 +513,9 @@ impl<'e, 't> Walk<'e, 't> {
                     )
                 };
                 self.unknown(
-                    "nsg",
+                    Step::Nsg,
                     element,
-                    "NSG_UNDECIDED",
+                    Code::NsgUndecided,
                     format!("cannot decide {rule_text}"),
                     rule_at,
                     missing,
@@ -443,7 +540,7 @@ impl<'e, 't> Walk<'e, 't> {
         egress: &Egress,
         dst: &Dst,
         depth: usize,
-    ) -> Step_ {
+    ) -> Walked {
         let vnet = subnet.split('/').next().unwrap_or_default().to_string();
         if let Some(ni) = nic {
             let nic = &self.t().network_interfaces[ni];
@@ -469,9 +566,9 @@ impl<'e, 't> Walk<'e, 't> {
             )?;
         } else {
             self.info(
-                "nsg",
+                Step::Nsg,
                 format!("subnet {subnet}"),
-                "NSG_NONE",
+                Code::NsgNone,
                 "no NSG on the subnet: Azure lets the packet out",
             );
         }
@@ -488,12 +585,12 @@ impl<'e, 't> Walk<'e, 't> {
         dst: &Dst,
         via_appliance: Option<&str>,
         depth: usize,
-    ) -> Step_ {
+    ) -> Walked {
         if depth > 6 {
             return self.unknown(
-                "route",
+                Step::Route,
                 format!("subnet {subnet}"),
-                "ROUTE_LOOP",
+                Code::RouteLoop,
                 "the path loops between appliances",
                 None,
                 "a loop-free route to the destination",
@@ -516,9 +613,9 @@ impl<'e, 't> Walk<'e, 't> {
             Lookup::Route(r) => r.clone(),
             Lookup::NoRoute => {
                 return self.block(
-                    "route",
+                    Step::Route,
                     format!("subnet {subnet}"),
-                    "ROUTE_NONE",
+                    Code::RouteNone,
                     "no route covers the destination",
                     None,
                     "add a route",
@@ -527,9 +624,9 @@ impl<'e, 't> Walk<'e, 't> {
             Lookup::Unknown { candidates } => {
                 let names: Vec<String> = candidates.iter().map(|r| r.describe()).collect();
                 return self.unknown(
-                    "route",
+                    Step::Route,
                     format!("routes of subnet {subnet}"),
-                    "ROUTE_UNDECIDED",
+                    Code::RouteUndecided,
                     format!("the destination may match {}", names.join(" or ")),
                     None,
                     "the addresses of the destination (pass --service-tags) to pick the route",
@@ -554,9 +651,9 @@ impl<'e, 't> Walk<'e, 't> {
         let element = format!("routes of subnet {subnet}");
         match &route.next_hop {
             NextHop::None => self.block(
-                "route",
+                Step::Route,
                 element,
-                "ROUTE_DROP",
+                Code::RouteDrop,
                 format!("{} drops the packet", route.describe()),
                 route_at,
                 "change the route's next hop",
@@ -564,23 +661,29 @@ impl<'e, 't> Walk<'e, 't> {
             NextHop::VnetLocal | NextHop::Peering { .. } => {
                 let Dst::Private(ip) = dst else {
                     return self.block(
-                        "route",
+                        Step::Route,
                         element,
-                        "ROUTE_NO_PATH",
+                        Code::RouteNoPath,
                         format!("{} cannot carry a public destination", route.describe()),
                         route_at,
                         "route public destinations to the internet or a firewall",
                     );
                 };
-                self.pass("route", element, "ROUTE_VNET", route.describe(), route_at);
+                self.pass(
+                    Step::Route,
+                    element,
+                    Code::RouteVnet,
+                    route.describe(),
+                    route_at,
+                );
                 let from_vnet = subnet.split('/').next().unwrap_or_default().to_string();
                 self.deliver_private(*ip, &from_vnet, src, via_appliance)
             }
             NextHop::VirtualAppliance { ip } => {
                 self.pass(
-                    "route",
+                    Step::Route,
                     element,
-                    "ROUTE_APPLIANCE",
+                    Code::RouteAppliance,
                     route.describe(),
                     route_at,
                 );
@@ -601,44 +704,57 @@ impl<'e, 't> Walk<'e, 't> {
                         })
                     }) {
                         return self.block(
-                            "route",
+                            Step::Route,
                             element,
-                            "PEERING_NOT_TRANSITIVE",
+                            Code::PeeringNotTransitive,
                             format!("{ip} is in {dv}, two peerings away from {src_vnet}: peering is not transitive, and {} sends it to the internet, where Azure drops it", route.describe()),
                             route_at,
                             format!("peer {src_vnet} with {dv}, or route {src_vnet}'s traffic through a firewall in the hub (next hop VirtualAppliance)"),
                         );
                     }
-                    return self.block("route", element, "ROUTE_PRIVATE_TO_INTERNET", format!("{} sends private address {ip} to the internet, where Azure drops it", route.describe()), route_at, "peer the VNets, or route through a gateway or firewall that reaches the address");
+                    return self.block(Step::Route, element, Code::RoutePrivateToInternet, format!("{} sends private address {ip} to the internet, where Azure drops it", route.describe()), route_at, "peer the VNets, or route through a gateway or firewall that reaches the address");
                 }
                 self.pass(
-                    "route",
+                    Step::Route,
                     element,
-                    "ROUTE_INTERNET",
+                    Code::RouteInternet,
                     route.describe(),
                     route_at,
                 );
+                self.about(subnet_address(subnet));
                 match egress {
                     Egress::None(why) => {
                         let why = why.clone();
-                        return self.block("egress", format!("subnet {subnet}"), "EGRESS_NONE", format!("no way to the internet: {why}"), None, "add a NAT gateway to the subnet, or route 0.0.0.0/0 through a firewall");
+                        return self.block(Step::Egress, format!("subnet {subnet}"), Code::EgressNone, format!("no way to the internet: {why}"), None, "add a NAT gateway to the subnet, or route 0.0.0.0/0 through a firewall");
                     }
                     Egress::Known(ip, how) => {
                         let d = format!("leaves as {ip} ({how})");
-                        self.pass("egress", format!("subnet {subnet}"), "EGRESS_SNAT", d, None);
+                        self.pass(
+                            Step::Egress,
+                            format!("subnet {subnet}"),
+                            Code::EgressSnat,
+                            d,
+                            None,
+                        );
                     }
                     Egress::Unknown(how) => {
                         let d = format!("leaves through {how}");
-                        self.pass("egress", format!("subnet {subnet}"), "EGRESS_SNAT", d, None);
+                        self.pass(
+                            Step::Egress,
+                            format!("subnet {subnet}"),
+                            Code::EgressSnat,
+                            d,
+                            None,
+                        );
                     }
                 }
                 self.public_arrival(dst, &Via::Internet(egress.clone()))
             }
             NextHop::ServiceEndpoint { service } => {
                 self.pass(
-                    "route",
+                    Step::Route,
                     element,
-                    "ROUTE_SERVICE_ENDPOINT",
+                    Code::RouteServiceEndpoint,
                     route.describe(),
                     route_at,
                 );
@@ -648,16 +764,16 @@ impl<'e, 't> Walk<'e, 't> {
             }
             NextHop::Gateway { gateway } => {
                 self.pass(
-                    "route",
+                    Step::Route,
                     element,
-                    "ROUTE_GATEWAY",
+                    Code::RouteGateway,
                     route.describe(),
                     route_at,
                 );
                 self.assume(
-                    "destination",
+                    Step::Destination,
                     format!("gateway {gateway}"),
-                    "DEST_ONPREM",
+                    Code::DestOnprem,
                     "handed to the on-premises network",
                     format!("the on-premises network behind gateway {gateway} accepts the traffic"),
                 )
@@ -666,7 +782,7 @@ impl<'e, 't> Walk<'e, 't> {
     }
 
     /// A service endpoint policy on the subnet filters which accounts the endpoint reaches.
-    fn service_endpoint_policy(&mut self, subnet: &str, dst: &Dst, service: &str) -> Step_ {
+    fn service_endpoint_policy(&mut self, subnet: &str, dst: &Dst, service: &str) -> Walked {
         let Some(&(vi, si)) = self.e.ix.subnets.get(subnet) else {
             return Ok(());
         };
@@ -698,9 +814,9 @@ impl<'e, 't> Walk<'e, 't> {
                 .get(p)
                 .and_then(|&pi| at(&self.t().service_endpoint_policies[pi].at));
             return self.unknown(
-                "service-endpoint-policy",
+                Step::ServiceEndpointPolicy,
                 format!("service endpoint policy {p}"),
-                "SEP_ACCOUNT_UNKNOWN",
+                Code::SepAccountUnknown,
                 format!(
                     "{} may serve any storage account, and the policy admits only the accounts it lists",
                     Self::describe_dst(dst)
@@ -754,18 +870,18 @@ impl<'e, 't> Walk<'e, 't> {
                     .map(|o| o.to_string())
                     .unwrap_or_else(|| "this storage account".into());
                 return self.block(
-                    "service-endpoint-policy",
+                    Step::ServiceEndpointPolicy,
                     format!("service endpoint policy {p}"),
-                    "SEP_DENY",
+                    Code::SepDeny,
                     format!("{what} is not listed in the policy"),
                     at(&pol.at),
                     format!("add {what} to service endpoint policy {p}"),
                 );
             }
             self.pass(
-                "service-endpoint-policy",
+                Step::ServiceEndpointPolicy,
                 format!("service endpoint policy {p}"),
-                "SEP_ALLOW",
+                Code::SepAllow,
                 "the account is listed",
                 at(&pol.at),
             );
@@ -780,12 +896,12 @@ impl<'e, 't> Walk<'e, 't> {
         from_vnet: &str,
         src: &AddrSet,
         via_appliance: Option<&str>,
-    ) -> Step_ {
+    ) -> Walked {
         let Some(subnet) = self.e.subnet_of(ip) else {
             return self.block(
-                "destination",
+                Step::Destination,
                 format!("address {ip}"),
-                "DEST_NO_SUBNET",
+                Code::DestNoSubnet,
                 "no subnet holds this address",
                 None,
                 "fix the address or the DNS record that gave it",
@@ -806,9 +922,9 @@ impl<'e, 't> Walk<'e, 't> {
                             p.name.clone().unwrap_or_default()
                         );
                         self.pass(
-                            "peering",
+                            Step::Peering,
                             format!("VNet {dst_vnet}"),
-                            "PEERING_FORWARDED_OK",
+                            Code::PeeringForwardedOk,
                             d,
                             at(&p.at),
                         );
@@ -816,9 +932,9 @@ impl<'e, 't> Walk<'e, 't> {
                     Some(p) => {
                         let pat = at(&p.at);
                         return self.block(
-                            "peering",
+                            Step::Peering,
                             format!("VNet {dst_vnet}"),
-                            "PEERING_FORWARDED_BLOCKED",
+                            Code::PeeringForwardedBlocked,
                             format!("the peering from {dst_vnet} to {appliance_vnet} does not allow forwarded traffic"),
                             pat,
                             format!("set allow_forwarded_traffic on the peering from {dst_vnet} to {appliance_vnet}"),
@@ -831,9 +947,9 @@ impl<'e, 't> Walk<'e, 't> {
             && !moat_net::routing::peered(self.t(), &self.e.ix, from_vnet, &dst_vnet)
         {
             return self.block(
-                "route",
+                Step::Route,
                 format!("VNet {from_vnet}"),
-                "PEERING_NOT_TRANSITIVE",
+                Code::PeeringNotTransitive,
                 format!("{dst_vnet} is not peered with {from_vnet}; peering is not transitive"),
                 None,
                 format!("peer {from_vnet} with {dst_vnet}, or route through a hub firewall"),
@@ -878,9 +994,9 @@ impl<'e, 't> Walk<'e, 't> {
             }
             let d = format!("network interface {} in {subnet}", nic.name);
             self.pass(
-                "destination",
+                Step::Destination,
                 format!("address {ip}"),
-                "DEST_REACHED",
+                Code::DestReached,
                 d,
                 at(&nic.at),
             );
@@ -894,25 +1010,25 @@ impl<'e, 't> Walk<'e, 't> {
         {
             let d = format!("firewall {}", fw.name);
             self.pass(
-                "destination",
+                Step::Destination,
                 format!("address {ip}"),
-                "DEST_REACHED",
+                Code::DestReached,
                 d,
                 at(&fw.at),
             );
             return Ok(());
         }
         self.pass(
-            "destination",
+            Step::Destination,
             format!("address {ip}"),
-            "DEST_REACHED",
+            Code::DestReached,
             format!("an address of subnet {subnet}"),
             None,
         );
         Ok(())
     }
 
-    fn private_endpoint(&mut self, pi: usize, subnet: &str, src: &AddrSet) -> Step_ {
+    fn private_endpoint(&mut self, pi: usize, subnet: &str, src: &AddrSet) -> Walked {
         let pe = self.t().private_endpoints[pi].clone();
         self.touch(format!("private-endpoint/{}", pe.name));
         let element = format!("private endpoint {}", pe.name);
@@ -932,13 +1048,13 @@ impl<'e, 't> Walk<'e, 't> {
                 )?;
             }
         } else if s.network_security_group.is_some() {
-            self.info("nsg", format!("subnet {subnet}"), "PE_POLICIES_OFF", "private endpoint network policies are off: the subnet's NSG does not apply to the endpoint");
+            self.info(Step::Nsg, format!("subnet {subnet}"), Code::PePoliciesOff, "private endpoint network policies are off: the subnet's NSG does not apply to the endpoint");
         }
         if pe.connection_state != ConnectionState::Approved {
             return self.block(
-                "private-endpoint",
+                Step::PrivateEndpoint,
                 element,
-                "PE_NOT_APPROVED",
+                Code::PeNotApproved,
                 format!(
                     "the connection is {}: traffic through it fails",
                     pe.connection_state
@@ -977,9 +1093,9 @@ impl<'e, 't> Walk<'e, 't> {
                 ) && pe.target == strip_sub(target));
             if !same_resource {
                 return self.block(
-                    "private-endpoint",
+                    Step::PrivateEndpoint,
                     element,
-                    "PE_WRONG_TARGET",
+                    Code::PeWrongTarget,
                     format!(
                         "the address belongs to an endpoint of {}, not of {target}",
                         pe.target
@@ -995,9 +1111,9 @@ impl<'e, 't> Walk<'e, 't> {
                 && !pe.group_id.eq_ignore_ascii_case(g)
             {
                 return self.block(
-                    "private-endpoint",
+                    Step::PrivateEndpoint,
                     element,
-                    "PE_WRONG_GROUP",
+                    Code::PeWrongGroup,
                     format!("the endpoint serves sub-resource {}, not {g}", pe.group_id),
                     at(&pe.at),
                     format!("create a private endpoint with group id {g} for {target}"),
@@ -1008,7 +1124,18 @@ impl<'e, 't> Walk<'e, 't> {
             "{} [{}], connection Approved; reaches the resource privately",
             pe.target, pe.group_id
         );
-        self.pass("private-endpoint", element, "PE_APPROVED", d, at(&pe.at));
+        self.about(Address::Resource {
+            kind: Kind::PrivateEndpoint,
+            name: pe.name.clone(),
+            sub: None,
+        });
+        self.pass(
+            Step::PrivateEndpoint,
+            element,
+            Code::PeApproved,
+            d,
+            at(&pe.at),
+        );
         Ok(())
     }
 
@@ -1020,7 +1147,7 @@ impl<'e, 't> Walk<'e, 't> {
         src: &AddrSet,
         dst: &Dst,
         depth: usize,
-    ) -> Step_ {
+    ) -> Walked {
         let Some(fi) = self
             .t()
             .firewalls
@@ -1044,9 +1171,9 @@ impl<'e, 't> Walk<'e, 't> {
                 )
             };
             return self.unknown(
-                "firewall",
+                Step::Firewall,
                 format!("appliance {ip}"),
-                "APPLIANCE_UNMODELLED",
+                Code::ApplianceUnmodelled,
                 detail,
                 None,
                 format!("what the appliance at {ip} forwards (declare it as a firewall)"),
@@ -1062,9 +1189,9 @@ impl<'e, 't> Walk<'e, 't> {
             && !moat_net::routing::peered(self.t(), &self.e.ix, from_vnet, &fw.vnet)
         {
             return self.block(
-                "route",
+                Step::Route,
                 format!("firewall {}", fw.name),
-                "APPLIANCE_UNREACHABLE",
+                Code::ApplianceUnreachable,
                 format!(
                     "{} sits in {}, which is not peered with {from_vnet}",
                     fw.name, fw.vnet
@@ -1124,9 +1251,9 @@ impl<'e, 't> Walk<'e, 't> {
         };
         if !self.e.ix.subnets.contains_key(&fw_subnet) {
             return self.unknown(
-                "route",
+                Step::Route,
                 format!("firewall {}", fw.name),
-                "FW_SUBNET_MISSING",
+                Code::FwSubnetMissing,
                 format!("{} has no AzureFirewallSubnet", fw.vnet),
                 at(&fw.at),
                 format!("the AzureFirewallSubnet of {}", fw.vnet),
@@ -1144,22 +1271,22 @@ impl<'e, 't> Walk<'e, 't> {
         element: String,
         dst: &Dst,
         decided: Vec<(Decision, firewall::Cause)>,
-    ) -> Step_ {
+    ) -> Walked {
         use firewall::Cause;
         let host = self.fqdn.clone().unwrap_or_default();
         if !decided.is_empty() && decided.iter().all(|(d, _)| *d == Decision::Allow) {
             match decided[0].1.clone() {
                 Cause::Network(r) => self.pass(
-                    "firewall",
+                    Step::Firewall,
                     element,
-                    "FW_NETWORK_ALLOW",
+                    Code::FwNetworkAllow,
                     format!("allowed by network rule {} ({})", r.rule, r.filter),
                     at(&r.at),
                 ),
                 Cause::Application(r) => self.pass(
-                    "firewall",
+                    Step::Firewall,
                     element,
-                    "FW_APPLICATION_ALLOW",
+                    Code::FwApplicationAllow,
                     format!(
                         "{host} allowed by application rule {} ({})",
                         r.rule, r.filter
@@ -1173,9 +1300,9 @@ impl<'e, 't> Walk<'e, 't> {
         if let Some((_, cause)) = decided.iter().find(|(d, _)| *d == Decision::Deny) {
             return match cause.clone() {
                 Cause::Network(r) => self.block(
-                    "firewall",
+                    Step::Firewall,
                     element,
-                    "FW_NETWORK_DENY",
+                    Code::FwNetworkDeny,
                     format!("denied by network rule {} ({})", r.rule, r.filter),
                     at(&r.at),
                     format!("change network rule {} of firewall {}", r.rule, fw.name),
@@ -1187,9 +1314,9 @@ impl<'e, 't> Walk<'e, 't> {
                         "denied by application rule"
                     };
                     self.block(
-                        "firewall",
+                        Step::Firewall,
                         element,
-                        "FW_APPLICATION_DENY",
+                        Code::FwApplicationDeny,
                         format!("{how} {} ({})", r.rule, r.filter),
                         at(&r.at),
                         format!("change application rule {} of firewall {}", r.rule, fw.name),
@@ -1210,9 +1337,9 @@ impl<'e, 't> Walk<'e, 't> {
                         ),
                     };
                     self.block(
-                        "firewall",
+                        Step::Firewall,
                         element,
-                        "FW_IMPLICIT_DENY",
+                        Code::FwImplicitDeny,
                         "no rule allows it: Azure Firewall denies by default",
                         at(&fw.at),
                         format!("add {what} on firewall {}", fw.name),
@@ -1238,9 +1365,9 @@ impl<'e, 't> Walk<'e, 't> {
             None => "the rules decide part of the flow only".into(),
         };
         self.unknown(
-            "firewall",
+            Step::Firewall,
             element,
-            "FW_UNDECIDED",
+            Code::FwUndecided,
             detail,
             r.as_ref().and_then(|r| at(&r.at)),
             missing,
@@ -1255,12 +1382,12 @@ impl<'e, 't> Walk<'e, 't> {
         dst: &Dst,
         appliance_vnet: &str,
         depth: usize,
-    ) -> Step_ {
+    ) -> Walked {
         self.route(subnet, src, egress, dst, Some(appliance_vnet), depth)
     }
 
     /// Arrival at a public endpoint: the resource's own firewall decides.
-    fn public_arrival(&mut self, dst: &Dst, via: &Via) -> Step_ {
+    fn public_arrival(&mut self, dst: &Dst, via: &Via) -> Walked {
         if let Some((fi, ip)) = self.firewall_public_ip(dst) {
             return self.dnat(fi, ip, via);
         }
@@ -1270,9 +1397,9 @@ impl<'e, 't> Walk<'e, 't> {
         let Some(owner) = owner.clone() else {
             let what = fqdn.clone().unwrap_or_else(|| "the destination".into());
             return self.assume(
-                "destination",
+                Step::Destination,
                 what,
-                "DEST_INTERNET",
+                Code::DestInternet,
                 "an internet host: what it accepts is outside the model",
                 "internet hosts accept the connection",
             );
@@ -1280,7 +1407,7 @@ impl<'e, 't> Walk<'e, 't> {
         self.resource_firewall(&owner, via)
     }
 
-    fn resource_firewall(&mut self, owner: &Address, via: &Via) -> Step_ {
+    fn resource_firewall(&mut self, owner: &Address, via: &Via) -> Walked {
         let t = self.t();
         let ix = &self.e.ix;
         let Address::Resource { kind, name, sub } = owner else {
@@ -1299,16 +1426,16 @@ impl<'e, 't> Walk<'e, 't> {
                 };
                 if let Via::Service(_) = via {
                     self.pass(
-                        "resource-firewall",
+                        Step::ResourceFirewall,
                         element,
-                        "RF_SERVICE",
+                        Code::RfService,
                         "the workspace's own service",
                         at(&w.at),
                     );
                     return Ok(());
                 }
                 if w.public_network_access == PublicNetworkAccess::Disabled {
-                    return self.block("resource-firewall", element, "RF_PUBLIC_DISABLED", "public network access is Disabled: only private endpoints reach it", at(&w.at), format!("reach workspace {name} through a private endpoint (a VPN, ExpressRoute or a jump box in its VNet), or enable public network access"));
+                    return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public network access is Disabled: only private endpoints reach it", at(&w.at), format!("reach workspace {name} through a private endpoint (a VPN, ExpressRoute or a jump box in its VNet), or enable public network access"));
                 }
                 match &w.network_acls {
                     Some(acl) if acl.default_action == DefaultAction::Deny => {
@@ -1327,9 +1454,9 @@ impl<'e, 't> Walk<'e, 't> {
                     }
                     _ => {
                         self.pass(
-                            "resource-firewall",
+                            Step::ResourceFirewall,
                             element,
-                            "RF_PUBLIC_ALL",
+                            Code::RfPublicAll,
                             "public network access Enabled from all networks",
                             at(&w.at),
                         );
@@ -1357,9 +1484,9 @@ impl<'e, 't> Walk<'e, 't> {
                 let element = format!("registry {name} {what}");
                 if matches!(via, Via::Service(_)) {
                     self.pass(
-                        "resource-firewall",
+                        Step::ResourceFirewall,
                         element,
-                        "RF_SERVICE",
+                        Code::RfService,
                         "the registry back end",
                         at(&r.at),
                     );
@@ -1367,18 +1494,18 @@ impl<'e, 't> Walk<'e, 't> {
                 }
                 if pna == PublicNetworkAccess::Disabled {
                     return self.block(
-                        "resource-firewall",
+                        Step::ResourceFirewall,
                         element,
-                        "RF_PUBLIC_DISABLED",
+                        Code::RfPublicDisabled,
                         format!("the {what}'s public network access is Disabled"),
                         at(&r.at),
                         format!("create a private endpoint to {owner} in the source's VNet"),
                     );
                 }
                 self.pass(
-                    "resource-firewall",
+                    Step::ResourceFirewall,
                     element,
-                    "RF_PUBLIC_ALL",
+                    Code::RfPublicAll,
                     "public network access Enabled",
                     at(&r.at),
                 );
@@ -1400,9 +1527,9 @@ impl<'e, 't> Walk<'e, 't> {
                 }
                 if s.public_network_access == PublicNetworkAccess::Disabled {
                     return self.block(
-                        "resource-firewall",
+                        Step::ResourceFirewall,
                         element,
-                        "RF_PUBLIC_DISABLED",
+                        Code::RfPublicDisabled,
                         "public network access is Disabled: only private endpoints reach it",
                         at(&s.at),
                         format!("create a private endpoint to storage {name} in the source's VNet"),
@@ -1410,9 +1537,9 @@ impl<'e, 't> Walk<'e, 't> {
                 }
                 if r.default_action == DefaultAction::Allow {
                     self.pass(
-                        "resource-firewall",
+                        Step::ResourceFirewall,
                         element,
-                        "RF_PUBLIC_ALL",
+                        Code::RfPublicAll,
                         "public network access Enabled from all networks",
                         at(&s.at),
                     );
@@ -1439,9 +1566,9 @@ impl<'e, 't> Walk<'e, 't> {
                 }
                 if k.public_network_access == PublicNetworkAccess::Disabled {
                     return self.block(
-                        "resource-firewall",
+                        Step::ResourceFirewall,
                         element,
-                        "RF_PUBLIC_DISABLED",
+                        Code::RfPublicDisabled,
                         "public network access is Disabled",
                         at(&k.at),
                         format!(
@@ -1451,9 +1578,9 @@ impl<'e, 't> Walk<'e, 't> {
                 }
                 if r.default_action == DefaultAction::Allow {
                     self.pass(
-                        "resource-firewall",
+                        Step::ResourceFirewall,
                         element,
-                        "RF_PUBLIC_ALL",
+                        Code::RfPublicAll,
                         "public network access from all networks",
                         at(&k.at),
                     );
@@ -1485,13 +1612,13 @@ impl<'e, 't> Walk<'e, 't> {
                     );
                 }
                 if a.public_network_access == PublicNetworkAccess::Disabled {
-                    return self.block("resource-firewall", element, "RF_PUBLIC_DISABLED", "public network access is Disabled", at(&a.at), format!("create a private endpoint to container registry {name} in the source's VNet"));
+                    return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public network access is Disabled", at(&a.at), format!("create a private endpoint to container registry {name} in the source's VNet"));
                 }
                 if r.default_action == DefaultAction::Allow {
                     self.pass(
-                        "resource-firewall",
+                        Step::ResourceFirewall,
                         element,
-                        "RF_PUBLIC_ALL",
+                        Code::RfPublicAll,
                         "public network access from all networks",
                         at(&a.at),
                     );
@@ -1511,12 +1638,12 @@ impl<'e, 't> Walk<'e, 't> {
             Kind::OnlineEndpoint => {
                 let e = &t.online_endpoints[ix.online_endpoints[name]];
                 if e.public_network_access == PublicNetworkAccess::Disabled {
-                    return self.block("resource-firewall", element, "RF_PUBLIC_DISABLED", "public_network_access is disabled: scoring only through the workspace's private endpoint", at(&e.at), format!("score from a VNet with a private endpoint to workspace {}", e.workspace));
+                    return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public_network_access is disabled: scoring only through the workspace's private endpoint", at(&e.at), format!("score from a VNet with a private endpoint to workspace {}", e.workspace));
                 }
                 let ws = names::network_workspace(t, ix, &e.workspace)
                     .filter(|w| w.public_network_access != PublicNetworkAccess::Disabled);
                 let Some(w) = ws else {
-                    return self.block("resource-firewall", element, "RF_WORKSPACE_PRIVATE", format!("workspace {} has public network access Disabled, so the endpoint rejects public requests", e.workspace), at(&e.at), format!("score through a private endpoint of workspace {}", e.workspace));
+                    return self.block(Step::ResourceFirewall, element, Code::RfWorkspacePrivate, format!("workspace {} has public network access Disabled, so the endpoint rejects public requests", e.workspace), at(&e.at), format!("score through a private endpoint of workspace {}", e.workspace));
                 };
                 self.endpoint_public(e, w, element, via)
             }
@@ -1530,21 +1657,21 @@ impl<'e, 't> Walk<'e, 't> {
         rules: &[String],
         subnet: &str,
         at_: Option<Provenance>,
-    ) -> Step_ {
+    ) -> Walked {
         if rules.iter().any(|r| r == subnet) {
             self.pass(
-                "resource-firewall",
+                Step::ResourceFirewall,
                 element.to_string(),
-                "RF_VNET_RULE",
+                Code::RfVnetRule,
                 format!("virtual network rule for {subnet} (service endpoint)"),
                 at_,
             );
             Ok(())
         } else {
             self.block(
-                "resource-firewall",
+                Step::ResourceFirewall,
                 element.to_string(),
-                "RF_NO_VNET_RULE",
+                Code::RfNoVnetRule,
                 format!("no virtual network rule admits {subnet}"),
                 at_,
                 format!("add {subnet} to the virtual network rules of {element}"),
@@ -1559,7 +1686,7 @@ impl<'e, 't> Walk<'e, 't> {
         via: &Via,
         at_: Option<Provenance>,
         what: &str,
-    ) -> Step_ {
+    ) -> Walked {
         let egress = match via {
             Via::Internet(e) => e.clone(),
             Via::ManagedNetwork => Egress::Unknown("the managed network's outbound address".into()),
@@ -1574,18 +1701,18 @@ impl<'e, 't> Walk<'e, 't> {
                 });
                 if hit {
                     self.pass(
-                        "resource-firewall",
+                        Step::ResourceFirewall,
                         element.to_string(),
-                        "RF_IP_RULE",
+                        Code::RfIpRule,
                         format!("{ip} ({how}) is in {what}"),
                         at_,
                     );
                     Ok(())
                 } else {
                     self.block(
-                        "resource-firewall",
+                        Step::ResourceFirewall,
                         element.to_string(),
-                        "RF_IP_NOT_ALLOWED",
+                        Code::RfIpNotAllowed,
                         format!("{ip} ({how}) is not in {what}"),
                         at_,
                         format!("add {ip} to {what}, or connect through a private endpoint"),
@@ -1595,9 +1722,9 @@ impl<'e, 't> Walk<'e, 't> {
             Egress::Unknown(how) => {
                 if rules.is_empty() {
                     return self.block(
-                        "resource-firewall",
+                        Step::ResourceFirewall,
                         element.to_string(),
-                        "RF_IP_NOT_ALLOWED",
+                        Code::RfIpNotAllowed,
                         format!(
                             "public access is limited to selected networks and none admits {how}"
                         ),
@@ -1608,18 +1735,18 @@ impl<'e, 't> Walk<'e, 't> {
                     );
                 }
                 self.unknown(
-                    "resource-firewall",
+                    Step::ResourceFirewall,
                     element.to_string(),
-                    "RF_IP_UNDECIDED",
+                    Code::RfIpUndecided,
                     format!("the source leaves through {how}; whether {what} admits it is unknown"),
                     at_,
                     format!("the public address of {how}"),
                 )
             }
             Egress::None(why) => self.block(
-                "resource-firewall",
+                Step::ResourceFirewall,
                 element.to_string(),
-                "EGRESS_NONE",
+                Code::EgressNone,
                 why,
                 at_,
                 "give the source a way out",
@@ -1638,7 +1765,7 @@ impl<'e, 't> Walk<'e, 't> {
         trusted: bool,
         instances: &[moat_model::deps::ResourceAccessRule],
         at_: Option<Provenance>,
-    ) -> Step_ {
+    ) -> Walked {
         let (ptype, pname) = match principal {
             Address::Resource {
                 kind: Kind::Workspace,
@@ -1658,9 +1785,9 @@ impl<'e, 't> Walk<'e, 't> {
         // in Selected networks stay effective after Disabled (facts §6, item 36).
         if pna == PublicNetworkAccess::Disabled && ptype.ends_with("/registries") {
             return self.block(
-                "resource-firewall",
+                Step::ResourceFirewall,
                 element.to_string(),
-                "RF_PUBLIC_DISABLED",
+                Code::RfPublicDisabled,
                 format!("public network access is Disabled: the registry back end of {principal} cannot read it (data exfiltration protection)"),
                 at_,
                 format!("set public network access to Enabled from selected networks and add a resource instance rule for {principal}"),
@@ -1677,9 +1804,9 @@ impl<'e, 't> Walk<'e, 't> {
         });
         if let Some(r) = instance {
             self.pass(
-                "resource-firewall",
+                Step::ResourceFirewall,
                 element.to_string(),
-                "RF_RESOURCE_INSTANCE",
+                Code::RfResourceInstance,
                 format!("resource instance rule for {} {}", r.resource_type, r.name),
                 at_,
             );
@@ -1687,22 +1814,22 @@ impl<'e, 't> Walk<'e, 't> {
         }
         if pna == PublicNetworkAccess::Disabled && trusted {
             self.pass(
-                "resource-firewall",
+                Step::ResourceFirewall,
                 element.to_string(),
-                "RF_TRUSTED_SERVICE",
+                Code::RfTrustedService,
                 "trusted Azure services keep their exception after public access is Disabled",
                 at_,
             );
             return Ok(());
         }
         if pna == PublicNetworkAccess::Disabled {
-            return self.block("resource-firewall", element.to_string(), "RF_PUBLIC_DISABLED", format!("public network access is Disabled and no resource instance rule names {principal}"), at_, format!("set public network access to Enabled from selected networks and add a resource instance rule for {principal}"));
+            return self.block(Step::ResourceFirewall, element.to_string(), Code::RfPublicDisabled, format!("public network access is Disabled and no resource instance rule names {principal}"), at_, format!("set public network access to Enabled from selected networks and add a resource instance rule for {principal}"));
         }
         if default == DefaultAction::Allow {
             self.pass(
-                "resource-firewall",
+                Step::ResourceFirewall,
                 element.to_string(),
-                "RF_PUBLIC_ALL",
+                Code::RfPublicAll,
                 "public network access from all networks",
                 at_,
             );
@@ -1710,19 +1837,19 @@ impl<'e, 't> Walk<'e, 't> {
         }
         if trusted {
             self.pass(
-                "resource-firewall",
+                Step::ResourceFirewall,
                 element.to_string(),
-                "RF_TRUSTED_SERVICE",
+                Code::RfTrustedService,
                 "trusted Azure services may bypass the firewall",
                 at_,
             );
             return Ok(());
         }
-        self.block("resource-firewall", element.to_string(), "RF_SERVICE_DENIED", format!("selected networks only; {principal} is neither a resource instance nor a trusted service"), at_, format!("add a resource instance rule for {principal}"))
+        self.block(Step::ResourceFirewall, element.to_string(), Code::RfServiceDenied, format!("selected networks only; {principal} is neither a resource instance nor a trusted service"), at_, format!("add a resource instance rule for {principal}"))
     }
 
     /// Outbound from a workspace managed network.
-    fn managed(&mut self, workspace: &str, dst: &Dst) -> Step_ {
+    fn managed(&mut self, workspace: &str, dst: &Dst) -> Walked {
         let t = self.t();
         let Some(&wi) = self.e.ix.workspaces.get(workspace) else {
             return Ok(());
@@ -1734,17 +1861,17 @@ impl<'e, 't> Walk<'e, 't> {
             Dst::ManagedPe { rule } => {
                 let d = format!("private endpoint outbound rule {rule}");
                 self.assume(
-                    "managed-network",
+                    Step::ManagedNetwork,
                     element,
-                    "MVN_PRIVATE_ENDPOINT",
+                    Code::MvnPrivateEndpoint,
                     d,
                     "managed private endpoint connections are approved on their targets",
                 )
             }
             Dst::Private(ip) => self.block(
-                "managed-network",
+                Step::ManagedNetwork,
                 element,
-                "MVN_NO_CUSTOMER_VNET",
+                Code::MvnNoCustomerVnet,
                 format!("{ip} is in a customer network; a managed network reaches it only through private endpoint rules"),
                 at(&w.at),
                 "add a private endpoint outbound rule to the resource",
@@ -1753,7 +1880,7 @@ impl<'e, 't> Walk<'e, 't> {
                 set, fqdn, owner, ..
             } => {
                 if mode == IsolationMode::AllowInternetOutbound {
-                    self.pass("managed-network", element, "MVN_INTERNET_OUTBOUND", "AllowInternetOutbound lets the managed network reach the internet", at(&w.at));
+                    self.pass(Step::ManagedNetwork, element, Code::MvnInternetOutbound, "AllowInternetOutbound lets the managed network reach the internet", at(&w.at));
                     return self.public_arrival(dst, &Via::ManagedNetwork);
                 }
                 let rules = effective_rules(t, w);
@@ -1767,7 +1894,7 @@ impl<'e, 't> Walk<'e, 't> {
                             if set.is_subset(&cover.sure) {
                                 if l4_ok {
                                     let d = format!("{} rule {} allows {tag} {}", if r.required { "required" } else { "service tag" }, r.name, self.proto_port());
-                                    self.pass("managed-network", element, "MVN_SERVICE_TAG", d, at(&w.at));
+                                    self.pass(Step::ManagedNetwork, element, Code::MvnServiceTag, d, at(&w.at));
                                     return self.public_arrival(dst, &Via::ManagedNetwork);
                                 } else if !ports_documented {
                                     unsure.get_or_insert(format!("the ports of the required rule for {tag} are not documented"));
@@ -1780,7 +1907,7 @@ impl<'e, 't> Walk<'e, 't> {
                             let port_ok = self.q.protocol == Protocol::TCP && matches!(self.port, 80 | 443);
                             if port_ok && fqdn.as_deref().is_some_and(|f| fqdn_matches(pattern, f)) {
                                 let d = format!("FQDN rule {} allows {pattern}", r.name);
-                                self.pass("managed-network", element, "MVN_FQDN", d, at(&w.at));
+                                self.pass(Step::ManagedNetwork, element, Code::MvnFqdn, d, at(&w.at));
                                 return self.public_arrival(dst, &Via::ManagedNetwork);
                             }
                         }
@@ -1788,14 +1915,14 @@ impl<'e, 't> Walk<'e, 't> {
                     }
                 }
                 if let Some(why) = unsure {
-                    return self.unknown("managed-network", element, "MVN_UNDECIDED", "no rule surely allows it", at(&w.at), why);
+                    return self.unknown(Step::ManagedNetwork, element, Code::MvnUndecided, "no rule surely allows it", at(&w.at), why);
                 }
                 let what = fqdn.clone().or_else(|| owner.as_ref().map(|o| o.to_string())).unwrap_or_else(|| "the destination".into());
                 let fix = match owner {
                     Some(o) => format!("add a private endpoint outbound rule to {o}"),
                     None => format!("add an FQDN outbound rule for {what} (ports 80/443) or a service tag rule"),
                 };
-                self.block("managed-network", element, "MVN_NOT_APPROVED", format!("AllowOnlyApprovedOutbound: no outbound rule allows {what}"), at(&w.at), fix)
+                self.block(Step::ManagedNetwork, element, Code::MvnNotApproved, format!("AllowOnlyApprovedOutbound: no outbound rule allows {what}"), at(&w.at), fix)
             }
         }
     }
@@ -1806,21 +1933,21 @@ impl<'e, 't> Walk<'e, 't> {
         gateway: Option<String>,
         egress: &Egress,
         dst: &Dst,
-    ) -> Step_ {
+    ) -> Walked {
         match dst {
             Dst::Public { .. } => {
                 self.info(
-                    "egress",
+                    Step::Egress,
                     "on-premises network",
-                    "ONPREM_INTERNET",
+                    Code::OnpremInternet,
                     "public destinations are reached over the internet",
                 );
                 self.public_arrival(dst, &Via::Internet(egress.clone()))
             }
             Dst::ManagedPe { .. } => self.block(
-                "destination",
+                Step::Destination,
                 "managed network",
-                "MVN_NO_INBOUND",
+                Code::MvnNoInbound,
                 "managed private endpoints are not reachable from outside",
                 None,
                 "use a private endpoint in a customer VNet",
@@ -1831,32 +1958,32 @@ impl<'e, 't> Walk<'e, 't> {
                     // A connected site whose address space is unknown may cover the address.
                     if let Some(site) = self.onprem_site_unknown() {
                         return self.unknown(
-                            "route",
+                            Step::Route,
                             "on-premises network",
-                            "ONPREM_SPACE_UNKNOWN",
+                            Code::OnpremSpaceUnknown,
                             format!("the address space of local network gateway {site} is unknown: it may cover {addr}"),
                             None,
                             format!("the address space of local network gateway {site}"),
                         );
                     }
-                    return self.block("route", "on-premises network", "ONPREM_NO_GATEWAY", format!("no VPN or ExpressRoute connection covers {addr}"), None, "connect the on-premises network with a site-to-site VPN or ExpressRoute, or use a point-to-site VPN");
+                    return self.block(Step::Route, "on-premises network", Code::OnpremNoGateway, format!("no VPN or ExpressRoute connection covers {addr}"), None, "connect the on-premises network with a site-to-site VPN or ExpressRoute, or use a point-to-site VPN");
                 };
                 let Some(&gi) = self.e.ix.virtual_network_gateways.get(&gw) else {
                     return Ok(());
                 };
                 let gvnet = self.t().virtual_network_gateways[gi].vnet.clone();
                 self.pass(
-                    "route",
+                    Step::Route,
                     format!("gateway {gw}"),
-                    "ONPREM_GATEWAY",
+                    Code::OnpremGateway,
                     format!("enters VNet {gvnet} through gateway {gw}"),
                     at(&self.t().virtual_network_gateways[gi].at),
                 );
                 let Some(dst_subnet) = self.e.subnet_of(*ip) else {
                     return self.block(
-                        "destination",
+                        Step::Destination,
                         format!("address {ip}"),
-                        "DEST_NO_SUBNET",
+                        Code::DestNoSubnet,
                         "no subnet holds this address",
                         None,
                         "fix the address or the DNS record that gave it",
@@ -1876,18 +2003,18 @@ impl<'e, 't> Walk<'e, 't> {
                             == Some(gw.as_str());
                     if !uses {
                         return self.block(
-                            "route",
+                            Step::Route,
                             format!("gateway {gw}"),
-                            "ONPREM_NO_TRANSIT",
+                            Code::OnpremNoTransit,
                             format!("{dst_vnet} does not use gateway {gw} (peering with use_remote_gateways and gateway transit)"),
                             None,
                             format!("peer {dst_vnet} with {gvnet} using the remote gateway, or place a private endpoint in {gvnet}"),
                         );
                     }
                     self.pass(
-                        "route",
+                        Step::Route,
                         format!("VNet {gvnet}"),
-                        "ONPREM_TRANSIT",
+                        Code::OnpremTransit,
                         format!("{dst_vnet} uses gateway {gw} through its peering"),
                         None,
                     );
@@ -1939,6 +2066,15 @@ enum Via {
     ManagedNetwork,
     /// As an Azure service with a managed identity.
     Service(Address),
+}
+
+/// A subnet key (`vnet/subnet`) as an address.
+pub fn subnet_address(key: &str) -> Address {
+    let (vnet, subnet) = key.split_once('/').unwrap_or((key, ""));
+    Address::Subnet {
+        vnet: vnet.to_string(),
+        subnet: subnet.to_string(),
+    }
 }
 
 fn strip_sub(a: &Address) -> Address {
@@ -2182,6 +2318,8 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
         group: tg.group.clone(),
         touched: Vec::new(),
         port: q.port,
+        subject: None,
+        address: None,
     };
     if let Address::Resource { kind, name, .. } = &q.from
         && matches!(
@@ -2192,9 +2330,9 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
         w.touch(format!("{kind}/{name}"));
     }
     w.info(
-        "source",
+        Step::Source,
         place.label().to_string(),
-        "SOURCE",
+        Code::Source,
         format!("to {} {}", tg.label, w.proto_port()),
     );
     let result = run(&mut w, &place, &tg);
@@ -2239,16 +2377,18 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
     if !unresolved.is_empty() {
         verdict = Verdict::Unknown;
         w.hops.push(Hop {
-            step: "import",
+            step: Step::Import,
             element: "values the input leaves open".into(),
             decision: HopDecision::Unknown,
-            code: "INPUT_UNKNOWN",
+            code: Code::InputUnknown,
             detail: format!(
                 "{} value(s) this path depends on could not be resolved from the input",
                 unresolved.len()
             ),
             at: None,
             resources: Vec::new(),
+            subject: None,
+            address: None,
         });
         w.missing.extend(unresolved);
     }
@@ -2279,14 +2419,14 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
     })
 }
 
-fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
+fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
     // A service acting with its identity is decided by the resource firewall alone.
     if let Place::Service { principal, .. } = place {
         let Some(owner) = tg.owner.clone() else {
             return w.unknown(
-                "destination",
+                Step::Destination,
                 tg.label.clone(),
-                "SERVICE_TARGET",
+                Code::ServiceTarget,
                 "a service identity reaches resources, not addresses",
                 None,
                 "a resource destination",
@@ -2298,9 +2438,9 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
     if let Place::Infrastructure { tag, .. } = place {
         let Some(ip) = tg.ip else {
             return w.unknown(
-                "destination",
+                Step::Destination,
                 tg.label.clone(),
-                "INFRA_TARGET",
+                Code::InfraTarget,
                 "infrastructure traffic targets computes and subnets",
                 None,
                 "a private destination",
@@ -2313,9 +2453,9 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
         let src = if c.sure.is_empty() { c.maybe } else { c.sure };
         let Some(dst_subnet) = w.e.subnet_of(ip) else {
             return w.block(
-                "destination",
+                Step::Destination,
                 tg.label.clone(),
-                "DEST_NO_SUBNET",
+                Code::DestNoSubnet,
                 "no subnet holds this address",
                 None,
                 "fix the address",
@@ -2333,7 +2473,7 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
             for s in &r.steps {
                 if s.assumed {
                     w.assume(
-                        "dns",
+                        Step::Dns,
                         s.server.clone(),
                         s.code,
                         format!("{}: {}", s.query, s.result),
@@ -2345,13 +2485,15 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
                     continue;
                 }
                 w.hops.push(Hop {
-                    step: "dns",
+                    step: Step::Dns,
                     element: s.server.clone(),
                     decision: HopDecision::Pass,
                     code: s.code,
                     detail: format!("{}: {}", s.query, s.result),
                     at: None,
                     resources: Vec::new(),
+                    subject: None,
+                    address: None,
                 });
             }
             match r.answer {
@@ -2376,13 +2518,20 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
                 }
                 Answer::NxDomain { why } => {
                     let fix = dns_fix(w.e, &resolver, f);
-                    return w.block("dns", resolver.to_string(), "DNS_NXDOMAIN", why, None, fix);
+                    return w.block(
+                        Step::Dns,
+                        resolver.to_string(),
+                        Code::DnsNxdomain,
+                        why,
+                        None,
+                        fix,
+                    );
                 }
                 Answer::Unknown { why } => {
                     return w.unknown(
-                        "dns",
+                        Step::Dns,
                         resolver.to_string(),
-                        "DNS_UNKNOWN",
+                        Code::DnsUnknown,
                         why.clone(),
                         None,
                         why,
@@ -2413,9 +2562,9 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
             );
             if c.sure.is_empty() {
                 return w.unknown(
-                    "destination",
+                    Step::Destination,
                     tg.label.clone(),
-                    "TAG_UNKNOWN",
+                    Code::TagUnknown,
                     format!("{tag} is not a known service tag"),
                     None,
                     format!("the addresses of {tag} (pass --service-tags)"),
@@ -2436,10 +2585,11 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
         },
     };
     if let Dst::Private(ip) = &dst {
+        w.address = Some(*ip);
         w.info(
-            "dns",
+            Step::Dns,
             tg.label.clone(),
-            "DEST_ADDRESS",
+            Code::DestAddress,
             format!("destination address {ip}"),
         );
     }
@@ -2461,9 +2611,9 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
         Place::Internet { egress, .. } => match &dst {
             Dst::Public { .. } => w.public_arrival(&dst, &Via::Internet(egress.clone())),
             _ => w.block(
-                "route",
+                Step::Route,
                 "the internet",
-                "INTERNET_TO_PRIVATE",
+                Code::InternetToPrivate,
                 format!(
                     "{} is a private address, unreachable from the internet",
                     Walk::describe_dst(&dst)
@@ -2476,9 +2626,9 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
         Place::NoVnet { .. } => match &dst {
             Dst::Public { .. } => {
                 w.info(
-                    "egress",
+                    Step::Egress,
                     "Azure network",
-                    "NOVNET_EGRESS",
+                    Code::NovnetEgress,
                     "a compute outside any VNet reaches services over Azure's public network",
                 );
                 w.public_arrival(
@@ -2487,9 +2637,9 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
                 )
             }
             _ => w.block(
-                "route",
+                Step::Route,
                 "Azure network",
-                "NOVNET_TO_PRIVATE",
+                Code::NovnetToPrivate,
                 "a compute outside any VNet cannot reach private addresses",
                 None,
                 "put the compute in the VNet, or use a managed network with private endpoint rules",
@@ -2504,13 +2654,13 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
     }
 }
 
-fn legacy(w: &mut Walk, workspace: &str, egress_enabled: bool, dst: &Dst, tg: &Target) -> Step_ {
+fn legacy(w: &mut Walk, workspace: &str, egress_enabled: bool, dst: &Dst, tg: &Target) -> Walked {
     let element = format!("deployment managed VNet ({workspace})");
     if egress_enabled {
         w.pass(
-            "managed-network",
+            Step::ManagedNetwork,
             element,
-            "LEGACY_EGRESS_PUBLIC",
+            Code::LegacyEgressPublic,
             "egress_public_network_access enabled: only public resources are reachable",
             None,
         );
@@ -2520,9 +2670,9 @@ fn legacy(w: &mut Walk, workspace: &str, egress_enabled: bool, dst: &Dst, tg: &T
                 &Via::Internet(Egress::Unknown("the deployment's outbound address".into())),
             ),
             _ => w.block(
-                "managed-network",
+                Step::ManagedNetwork,
                 "deployment",
-                "LEGACY_NO_PRIVATE",
+                Code::LegacyNoPrivate,
                 "private addresses are not reachable with public egress",
                 None,
                 "set egress_public_network_access to disabled",
@@ -2567,18 +2717,18 @@ fn legacy(w: &mut Walk, workspace: &str, egress_enabled: bool, dst: &Dst, tg: &T
     );
     if allowed {
         w.pass(
-            "managed-network",
+            Step::ManagedNetwork,
             element,
-            "LEGACY_PLATFORM_PE",
+            Code::LegacyPlatformPe,
             "a private endpoint the platform creates for the deployment",
             None,
         );
         Ok(())
     } else {
         w.block(
-            "managed-network",
+            Step::ManagedNetwork,
             element,
-            "LEGACY_NOT_ASSOCIATED",
+            Code::LegacyNotAssociated,
             "with egress disabled, a deployment reaches only the workspace's associated resources",
             None,
             "move the asset into the workspace's storage, or use the workspace managed network",
@@ -2649,7 +2799,7 @@ fn public_set(e: &Engine, owner: Option<&Address>, fqdn: &str, near: Option<&str
 /// A flow from or to an external subnet (one the input refers to but does not declare): its
 /// addresses, NSG, route table and DNS are unknown, so is every verdict that leaves or
 /// enters it.
-fn external_ends(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
+fn external_ends(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
     let external = |s: &str| {
         w.e.ix
             .subnets
@@ -2661,9 +2811,9 @@ fn external_ends(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
     {
         w.touch(format!("subnet/{subnet}"));
         return w.unknown(
-            "source",
+            Step::Source,
             label.clone(),
-            "SOURCE_EXTERNAL",
+            Code::SourceExternal,
             format!("subnet {subnet} is not declared by the input: its addresses, NSG, routes and DNS are unknown"),
             None,
             format!("the properties of subnet {subnet} (give its template, or a live export)"),
@@ -2672,9 +2822,9 @@ fn external_ends(w: &mut Walk, place: &Place, tg: &Target) -> Step_ {
     if let Some(subnet) = tg.external_subnet.as_deref() {
         w.touch(format!("subnet/{subnet}"));
         return w.unknown(
-            "destination",
+            Step::Destination,
             tg.label.clone(),
-            "DEST_EXTERNAL",
+            Code::DestExternal,
             format!(
                 "subnet {subnet} is not declared by the input: its addresses and NSG are unknown"
             ),

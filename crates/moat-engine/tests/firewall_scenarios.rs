@@ -1,5 +1,6 @@
 //! Azure Firewall scenarios, each written from the Azure Firewall documentation it cites.
 
+use moat_engine::{Code, Step};
 use moat_engine::{Engine, HopDecision, Query, Trace, Verdict};
 use moat_model::Address;
 use moat_packets::Protocol;
@@ -27,7 +28,7 @@ fn trace(yaml: &str, from: &str, to: &str) -> Trace {
 fn firewall_hop(t: &Trace) -> &moat_engine::Hop {
     t.hops
         .iter()
-        .find(|h| h.step == "firewall")
+        .find(|h| h.step == Step::Firewall)
         .unwrap_or_else(|| panic!("no firewall hop: {t:#?}"))
 }
 
@@ -82,7 +83,7 @@ fn undecidable_rule_before_an_allow_in_an_allow_collection_is_decided() {
     let t = trace(&hub(&rules), "subnet/spoke/s", "storage/st");
     let h = firewall_hop(&t);
     assert_eq!(h.decision, HopDecision::Pass, "{t:#?}");
-    assert_eq!(h.code, "FW_NETWORK_ALLOW");
+    assert_eq!(h.code, Code::FwNetworkAllow);
     assert!(
         h.detail.contains("web/any443"),
         "the sure rule decides: {h:?}"
@@ -105,7 +106,7 @@ fn undecidable_deny_rule_before_an_allow_stays_unknown() {
     let t = trace(&hub(&rules), "subnet/spoke/s", "storage/st");
     assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
     let h = firewall_hop(&t);
-    assert_eq!(h.code, "FW_UNDECIDED");
+    assert_eq!(h.code, Code::FwUndecided);
     assert!(h.detail.contains("maybe/range"), "{h:?}");
 }
 
@@ -147,7 +148,7 @@ fn fqdn_tag_alone_leaves_a_name_unknown() {
     );
     assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
     let h = firewall_hop(&t);
-    assert_eq!(h.code, "FW_UNDECIDED");
+    assert_eq!(h.code, Code::FwUndecided);
     assert!(h.detail.contains("updates/wu"), "{h:?}");
 }
 
@@ -167,7 +168,7 @@ fn fqdn_tag_before_an_allow_of_the_same_name_is_decided() {
     );
     let h = firewall_hop(&t);
     assert_eq!(h.decision, HopDecision::Pass, "{t:#?}");
-    assert_eq!(h.code, "FW_APPLICATION_ALLOW");
+    assert_eq!(h.code, Code::FwApplicationAllow);
     assert!(h.detail.contains("named/wu-hosts"), "{h:?}");
 }
 
@@ -243,7 +244,7 @@ fn dnat_sends_internet_traffic_to_the_translated_address_before_network_rules() 
     );
     assert_eq!(t.verdict, Verdict::Allowed, "{t:#?}");
     let h = firewall_hop(&t);
-    assert_eq!(h.code, "FW_DNAT");
+    assert_eq!(h.code, Code::FwDnat);
     assert!(
         h.detail.contains("10.0.2.4")
             && h.detail.contains("8080")
@@ -251,7 +252,7 @@ fn dnat_sends_internet_traffic_to_the_translated_address_before_network_rules() 
         "{h:?}"
     );
     assert!(
-        !t.hops.iter().any(|h| h.code == "FW_NETWORK_DENY"),
+        !t.hops.iter().any(|h| h.code == Code::FwNetworkDeny),
         "network rules are not processed after a DNAT match"
     );
 }
@@ -271,9 +272,9 @@ fn dnat_translated_traffic_is_subject_to_the_path_beyond() {
     );
     let t = trace(&yaml, "internet", "ip:20.5.5.5");
     assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
-    assert_eq!(firewall_hop(&t).code, "FW_DNAT");
+    assert_eq!(firewall_hop(&t).code, Code::FwDnat);
     let b = t.blocked_by.as_ref().unwrap();
-    assert_eq!(b.code, "NSG_INBOUND_DENY", "{b:?}");
+    assert_eq!(b.code, Code::NsgInboundDeny, "{b:?}");
     assert!(b.detail.contains("No8080"), "{b:?}");
 }
 
@@ -289,7 +290,7 @@ fn no_dnat_rule_for_the_port_is_denied() {
         22,
     );
     assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
-    assert_eq!(t.blocked_by.as_ref().unwrap().code, "FW_DNAT_NO_RULE");
+    assert_eq!(t.blocked_by.as_ref().unwrap().code, Code::FwDnatNoRule);
 }
 
 #[test]
@@ -303,6 +304,6 @@ fn dnat_rule_for_some_sources_leaves_an_unknown_internet_source_undecided() {
     );
     assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
     let h = firewall_hop(&t);
-    assert_eq!(h.code, "FW_UNDECIDED");
+    assert_eq!(h.code, Code::FwUndecided);
     assert!(h.detail.contains("inbound/web"), "{h:?}");
 }

@@ -4,15 +4,16 @@
 use moat_engine::Engine;
 use moat_engine::intent::Intent;
 use moat_engine::ops::{Filter, OpResult, Status, evaluate};
+use moat_engine::{Code, OpId, Step};
 
-fn op(yaml: &str, id: &str) -> OpResult {
+fn op(yaml: &str, id: OpId) -> OpResult {
     let t = match moat_ingest::parse_native_str("t.yaml", yaml) {
         Ok(t) => t,
         Err(d) => panic!("bad test topology: {d:#?}"),
     };
     let e = Engine::for_topology(&t, None).unwrap();
     let f = Filter {
-        op: Some(id.into()),
+        op: Some(id),
         ..Default::default()
     };
     let mut v = evaluate(&e, &Intent::of(&t), &f);
@@ -47,16 +48,16 @@ network_security_groups:
 fn compute_create_needs_the_required_outbound() {
     // Facts §3.4 "Compute with no public IP": outbound BatchNodeManagement.<region> 443,
     // AzureMachineLearning TCP 443 / UDP 5831, Storage.<region> 443.
-    let r = op(CLUSTER, "compute.create");
+    let r = op(CLUSTER, OpId::ComputeCreate);
     assert_eq!(r.status, Status::Fails, "{r:#?}");
     let batch = flow(&r, "Batch node management");
     assert_eq!(
         batch.trace.blocked_by.as_ref().unwrap().code,
-        "NSG_OUTBOUND_DENY"
+        Code::NsgOutboundDeny
     );
     assert!(flow(&r, "compute lifecycle (UDP 5831)").trace.protocol == "udp");
     let open = CLUSTER.replace("access: Deny", "access: Allow");
-    assert_eq!(op(&open, "compute.create").status, Status::Works);
+    assert_eq!(op(&open, OpId::ComputeCreate).status, Status::Works);
 }
 
 /// A cluster in a spoke whose traffic to the storage private endpoint in the hub goes through
@@ -101,13 +102,13 @@ private_dns_zones:
 fn job_run_needs_smb_only_through_a_firewall() {
     // Seed 002, required outbound footnote / facts §3.2: TCP 445 to storage "only if a firewall
     // sits between the AML VNet and the storage PEs". Here it does, and allows only 443.
-    let r = op(THROUGH_FIREWALL, "job.run");
+    let r = op(THROUGH_FIREWALL, OpId::JobRun);
     let smb = flow(&r, "(SMB, through the firewall)");
     assert_eq!(smb.trace.port, 445);
-    assert_eq!(smb.trace.blocked_by.as_ref().unwrap().step, "firewall");
+    assert_eq!(smb.trace.blocked_by.as_ref().unwrap().step, Step::Firewall);
     // Without the firewall on the way (no UDR), no SMB flow is required.
     let direct = THROUGH_FIREWALL.replace(", route_table: rt", "");
-    let r = op(&direct, "job.run");
+    let r = op(&direct, OpId::JobRun);
     assert!(
         !r.flows.iter().any(|f| f.trace.port == 445),
         "{:#?}",
@@ -150,7 +151,7 @@ private_dns_zones:
 fn studio_data_checks_the_co_location_requirement() {
     // Seed 002, Limitations: with storage private endpoints, studio needs the workspace private
     // endpoint in the same VNet as the storage's (rule ST002) — although the flows pass.
-    let r = op(STUDIO, "studio.data");
+    let r = op(STUDIO, OpId::StudioData);
     assert!(
         r.flows
             .iter()
@@ -170,7 +171,7 @@ fn studio_data_checks_the_co_location_requirement() {
             "subnet: b/pe, target: storage/st, group_id: file, ip_address: 10.1.3.5",
             "subnet: a/pe, target: storage/st, group_id: file, ip_address: 10.0.3.7",
         );
-    assert_eq!(op(&same_vnet, "studio.data").status, Status::Works);
+    assert_eq!(op(&same_vnet, OpId::StudioData).status, Status::Works);
 }
 
 #[test]
@@ -182,7 +183,7 @@ region: eastus
 workspaces: [{ name: ws, image_build_compute: cpu }]
 computes: [{ name: cpu, workspace: ws, type: AmlCompute }]
 "#;
-    let r = op(yaml, "image.build");
+    let r = op(yaml, OpId::ImageBuild);
     for host in [
         "mcr.microsoft.com",
         "eastus.data.mcr.microsoft.com",
@@ -208,7 +209,7 @@ region: eastus
 registries: [{ name: reg, public_network_access: Disabled, registry_id: 99999999-0000-0000-0000-000000000001 }]
 clients: [{ name: laptop, location: internet, operations: [registry.create-from-local] }]
 "#;
-    let r = op(yaml, "registry.discover");
+    let r = op(yaml, OpId::RegistryDiscover);
     assert_eq!(r.status, Status::Fails, "{r:#?}");
     let fqdns = flow(&r, "registryFqdns");
     assert_eq!(fqdns.trace.to, "registry/reg");

@@ -1,6 +1,7 @@
 //! Traces to a bare public address: what a service tag or a service endpoint policy says about
 //! an address depends on facts the address alone does not carry.
 
+use moat_engine::{Code, Step};
 use moat_engine::{Engine, HopDecision, Query, Trace, Verdict};
 use moat_packets::Protocol;
 use std::path::Path;
@@ -53,13 +54,13 @@ fn a_public_address_against_a_tag_rule_needs_the_tags_file() {
     // 4.171.27.65 sits in AzureMachineLearning's published prefixes; 192.0.2.10 in none.
     let without = trace(TAG_ONLY, None, "ip:4.171.27.65");
     assert_eq!(without.verdict, Verdict::Unknown, "{without:#?}");
-    assert_eq!(decisive(&without).step, "nsg");
+    assert_eq!(decisive(&without).step, Step::Nsg);
 
     let with = trace(TAG_ONLY, Some(tags_file()), "ip:4.171.27.65");
     assert_eq!(with.verdict, Verdict::Allowed, "{with:#?}");
     let elsewhere = trace(TAG_ONLY, Some(tags_file()), "ip:192.0.2.10");
     assert_eq!(elsewhere.verdict, Verdict::Denied, "{elsewhere:#?}");
-    assert_eq!(decisive(&elsewhere).code, "NSG_OUTBOUND_DENY");
+    assert_eq!(decisive(&elsewhere).code, Code::NsgOutboundDeny);
 }
 
 #[test]
@@ -100,7 +101,7 @@ fn a_storage_address_alone_does_not_name_the_account_a_policy_admits() {
     // may serve any account of its region, listed or not.
     let by_address = trace(SEP, Some(tags_file()), "ip:13.68.163.33");
     assert_eq!(by_address.verdict, Verdict::Unknown, "{by_address:#?}");
-    assert_eq!(decisive(&by_address).code, "SEP_ACCOUNT_UNKNOWN");
+    assert_eq!(decisive(&by_address).code, Code::SepAccountUnknown);
     assert!(
         by_address
             .missing
@@ -113,5 +114,5 @@ fn a_storage_address_alone_does_not_name_the_account_a_policy_admits() {
     assert_eq!(listed.verdict, Verdict::Allowed, "{listed:#?}");
     let other = trace(SEP, Some(tags_file()), "storage/other");
     assert_eq!(other.verdict, Verdict::Denied, "{other:#?}");
-    assert_eq!(decisive(&other).code, "SEP_DENY");
+    assert_eq!(decisive(&other).code, Code::SepDeny);
 }

@@ -1,6 +1,7 @@
 //! Documented scenarios, each checked against the sentence of the documents it comes from; each
 //! test asserts the hop that decides.
 
+use moat_engine::{Code, Step};
 use moat_engine::{Engine, HopDecision, Query, Trace, Verdict};
 use moat_model::Address;
 use moat_packets::Protocol;
@@ -24,11 +25,14 @@ fn trace(yaml: &str, from: &str, to: &str) -> Trace {
     run(yaml, from, to, false)
 }
 
-fn blocked(t: &Trace) -> &'static str {
-    t.blocked_by.as_ref().map(|h| h.code).unwrap_or("none")
+fn blocked(t: &Trace) -> Code {
+    t.blocked_by
+        .as_ref()
+        .map(|h| h.code)
+        .expect("the trace stops at a hop")
 }
 
-fn hop<'a>(t: &'a Trace, code: &str) -> &'a moat_engine::Hop {
+fn hop(t: &Trace, code: Code) -> &moat_engine::Hop {
     t.hops
         .iter()
         .find(|h| h.code == code)
@@ -88,7 +92,7 @@ fn undescribed_dns_server_answers_public_names_under_an_assumption() {
         "fqdn:pypi.org",
     );
     assert_eq!(t.verdict, Verdict::Allowed, "{t:#?}");
-    let assumed = hop(&t, "DNS_ASSUMED_RECURSIVE");
+    let assumed = hop(&t, Code::DnsAssumedRecursive);
     assert_eq!(assumed.decision, HopDecision::Assumed);
     assert!(assumed.element.contains("10.100.1.4"));
     assert!(
@@ -108,7 +112,7 @@ fn strict_turns_the_dns_assumption_into_unknown() {
         true,
     );
     assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
-    assert_eq!(blocked(&t), "DNS_ASSUMED_RECURSIVE");
+    assert_eq!(blocked(&t), Code::DnsAssumedRecursive);
     assert!(t.missing.iter().any(|m| m.contains("10.100.1.4")));
 }
 
@@ -122,7 +126,7 @@ fn undescribed_dns_server_leaves_privatelink_names_unknown() {
         "workspace/ws",
     );
     assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
-    assert_eq!(blocked(&t), "DNS_UNKNOWN");
+    assert_eq!(blocked(&t), Code::DnsUnknown);
     assert!(t.missing.iter().any(|m| m.contains("api.azureml.ms")));
     assert!(!t.hops.iter().any(|h| h.decision == HopDecision::Assumed));
 }
@@ -163,7 +167,7 @@ fn online_endpoint_is_scored_through_the_workspace_private_endpoint() {
     // wildcard *.<guid>.inference.<region> record in privatelink.api.azureml.ms.
     let t = trace(ENDPOINT_SCORING, "vm/analyst", "online-endpoint/score");
     assert_eq!(t.verdict, Verdict::Allowed, "{t:#?}");
-    let cname = hop(&t, "DNS_CNAME_PRIVATELINK");
+    let cname = hop(&t, Code::DnsCnamePrivatelink);
     assert!(
         cname.detail.contains(
             "score.11111111-2222-3333-4444-555555555555.inference.eastus.privatelink.api.azureml.ms"
@@ -171,9 +175,9 @@ fn online_endpoint_is_scored_through_the_workspace_private_endpoint() {
         "{}",
         cname.detail
     );
-    let zone = hop(&t, "DNS_PRIVATE_ZONE");
+    let zone = hop(&t, Code::DnsPrivateZone);
     assert!(zone.detail.contains("10.100.3.4"), "{}", zone.detail);
-    assert!(hop(&t, "PE_APPROVED").element.contains("ws-pe"));
+    assert!(hop(&t, Code::PeApproved).element.contains("ws-pe"));
 }
 
 #[test]
@@ -182,7 +186,7 @@ fn online_endpoint_without_the_zone_link_goes_public_and_is_refused() {
     let yaml = ENDPOINT_SCORING.replace("vnet_links: [spoke]", "vnet_links: []");
     let t = trace(&yaml, "vm/analyst", "online-endpoint/score");
     assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
-    assert_eq!(t.blocked_by.as_ref().unwrap().step, "resource-firewall");
+    assert_eq!(t.blocked_by.as_ref().unwrap().step, Step::ResourceFirewall);
 }
 
 /// A hub workspace behind a private endpoint and a project under it; a jump box in the VNet
@@ -216,11 +220,11 @@ fn project_is_reached_through_its_hubs_private_endpoint() {
     let t = trace(HUB_AND_PROJECT, "vm/jumpbox", "workspace/project");
     assert_eq!(t.verdict, Verdict::Allowed, "{t:#?}");
     assert!(
-        hop(&t, "DNS_CNAME_PRIVATELINK")
+        hop(&t, Code::DnsCnamePrivatelink)
             .detail
             .contains("aaaaaaaa-0000-0000-0000-000000000001.workspace.eastus")
     );
-    assert!(hop(&t, "PE_APPROVED").element.contains("hub-pe"));
+    assert!(hop(&t, Code::PeApproved).element.contains("hub-pe"));
 }
 
 #[test]
@@ -234,7 +238,7 @@ fn project_public_access_is_its_hubs() {
         );
     let t = trace(&yaml, "vm/jumpbox", "workspace/project");
     assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
-    assert_eq!(blocked(&t), "RF_PUBLIC_DISABLED");
+    assert_eq!(blocked(&t), Code::RfPublicDisabled);
     assert!(t.blocked_by.unwrap().element.contains("workspace hub"));
 }
 
@@ -270,8 +274,8 @@ fn onprem_site_resolves_through_its_forwarders_and_enters_through_the_gateway() 
     // 168.63.129.16; seed 002: on-premises clients connect over a VPN gateway.
     let t = trace(ONPREM_SITE, "ip:192.168.10.25", "workspace/ws");
     assert_eq!(t.verdict, Verdict::Allowed, "{t:#?}");
-    assert!(hop(&t, "DNS_FORWARD").element.contains("onprem-dns"));
-    assert_eq!(hop(&t, "ONPREM_GATEWAY").decision, HopDecision::Pass);
+    assert!(hop(&t, Code::DnsForward).element.contains("onprem-dns"));
+    assert_eq!(hop(&t, Code::OnpremGateway).decision, HopDecision::Pass);
 }
 
 #[test]
@@ -284,8 +288,8 @@ fn onprem_dns_without_forwarder_answers_publicly() {
     );
     let t = trace(&yaml, "ip:192.168.10.25", "workspace/ws");
     assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
-    assert_eq!(blocked(&t), "RF_PUBLIC_DISABLED");
-    assert!(hop(&t, "DNS_RECURSIVE").element.contains("onprem-dns"));
+    assert_eq!(blocked(&t), Code::RfPublicDisabled);
+    assert!(hop(&t, Code::DnsRecursive).element.contains("onprem-dns"));
 }
 
 #[test]
@@ -297,5 +301,5 @@ fn onprem_site_without_described_dns_is_unknown() {
     );
     let t = trace(&yaml, "ip:192.168.10.25", "workspace/ws");
     assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
-    assert_eq!(blocked(&t), "DNS_UNKNOWN");
+    assert_eq!(blocked(&t), Code::DnsUnknown);
 }

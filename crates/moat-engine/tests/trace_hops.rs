@@ -1,5 +1,6 @@
 //! Each hop of the path engine, stating the Azure behaviour it models (seed or doc cited).
 
+use moat_engine::{Code, Step};
 use moat_engine::{Engine, HopDecision, Query, Trace, Verdict};
 use moat_model::Address;
 use moat_packets::Protocol;
@@ -23,8 +24,11 @@ fn trace(yaml: &str, from: &str, to: &str) -> Trace {
     trace_with(yaml, from, to, Protocol::TCP, 443)
 }
 
-fn blocked(t: &Trace) -> &'static str {
-    t.blocked_by.as_ref().map(|h| h.code).unwrap_or("none")
+fn blocked(t: &Trace) -> Code {
+    t.blocked_by
+        .as_ref()
+        .map(|h| h.code)
+        .expect("the trace stops at a hop")
 }
 
 /// A workspace behind a private endpoint, a VNet with a client VM, zones linked.
@@ -60,11 +64,11 @@ fn private_endpoint_with_linked_zone_is_reached_privately() {
     // endpoint's address; the trace shows the CNAME chain.
     let t = trace(BASE, "vm/jumpbox", "workspace/ws");
     assert_eq!(t.verdict, Verdict::Allowed, "{t:#?}");
-    let codes: Vec<&str> = t.hops.iter().map(|h| h.code).collect();
+    let codes: Vec<Code> = t.hops.iter().map(|h| h.code).collect();
     assert!(
-        codes.contains(&"DNS_CNAME_PRIVATELINK")
-            && codes.contains(&"DNS_PRIVATE_ZONE")
-            && codes.contains(&"PE_APPROVED"),
+        codes.contains(&Code::DnsCnamePrivatelink)
+            && codes.contains(&Code::DnsPrivateZone)
+            && codes.contains(&Code::PeApproved),
         "{codes:?}"
     );
 }
@@ -79,7 +83,7 @@ fn unlinked_zone_sends_clients_to_the_public_endpoint_which_is_disabled() {
     );
     let t = trace(&yaml, "vm/jumpbox", "workspace/ws");
     assert_eq!(t.verdict, Verdict::Denied);
-    assert_eq!(blocked(&t), "RF_PUBLIC_DISABLED");
+    assert_eq!(blocked(&t), Code::RfPublicDisabled);
 }
 
 #[test]
@@ -91,7 +95,7 @@ fn linked_zone_without_record_is_nxdomain() {
     );
     let t = trace(&yaml, "vm/jumpbox", "workspace/ws");
     assert_eq!(t.verdict, Verdict::Denied);
-    assert_eq!(blocked(&t), "DNS_NXDOMAIN");
+    assert_eq!(blocked(&t), Code::DnsNxdomain);
     assert!(
         t.fix
             .as_deref()
@@ -108,7 +112,7 @@ fn pending_connection_blocks() {
         "ip_address: 10.0.3.4, connection_state: Pending,",
     );
     let t = trace(&yaml, "vm/jumpbox", "workspace/ws");
-    assert_eq!(blocked(&t), "PE_NOT_APPROVED");
+    assert_eq!(blocked(&t), Code::PeNotApproved);
 }
 
 #[test]
@@ -119,7 +123,7 @@ fn nsg_deny_names_the_rule_and_the_fix() {
     .replace("{ name: clients, address_prefixes: [10.0.1.0/24] }", "{ name: clients, address_prefixes: [10.0.1.0/24], network_security_group: nsg }");
     let t = trace(&yaml, "vm/jumpbox", "workspace/ws");
     assert_eq!(t.verdict, Verdict::Denied);
-    assert_eq!(blocked(&t), "NSG_OUTBOUND_DENY");
+    assert_eq!(blocked(&t), Code::NsgOutboundDeny);
     let b = t.blocked_by.unwrap();
     assert!(
         b.detail.contains("rule NoPE (priority 200)"),
@@ -148,7 +152,7 @@ fn endpoint_subnet_nsg_applies_only_with_network_policies() {
         "network_security_group: pe-nsg, private_endpoint_network_policies: Enabled }",
     );
     let t = trace(&on, "vm/jumpbox", "workspace/ws");
-    assert_eq!(blocked(&t), "NSG_INBOUND_DENY");
+    assert_eq!(blocked(&t), Code::NsgInboundDeny);
 }
 
 #[test]
@@ -178,7 +182,7 @@ private_endpoints:
     assert_eq!(t.verdict, Verdict::Allowed, "one peering: {t:#?}");
     let t = trace(yaml, "subnet/a/s", "ip:10.2.0.4");
     assert_eq!(t.verdict, Verdict::Denied);
-    assert_eq!(blocked(&t), "PEERING_NOT_TRANSITIVE");
+    assert_eq!(blocked(&t), Code::PeeringNotTransitive);
     assert!(t.fix.unwrap().contains("firewall in the hub"));
 }
 
@@ -193,7 +197,7 @@ virtual_networks:
     subnets: [{ name: s, address_prefixes: [10.0.0.0/24], default_outbound_access: false }]
 "#;
     let t = trace(yaml, "subnet/v/s", "fqdn:pypi.org");
-    assert_eq!(blocked(&t), "EGRESS_NONE");
+    assert_eq!(blocked(&t), Code::EgressNone);
     let nat = yaml.replace(
         "default_outbound_access: false }",
         "default_outbound_access: false, nat_gateway: nat }",
@@ -226,7 +230,7 @@ public_ips: [{ name: pip, ip_address: 20.1.2.3 }]
     );
     let other = yaml.replace("ip_rules: [20.1.2.3]", "ip_rules: [20.9.9.9]");
     let t = trace(&other, "subnet/v/s", "storage/st");
-    assert_eq!(blocked(&t), "RF_IP_NOT_ALLOWED");
+    assert_eq!(blocked(&t), Code::RfIpNotAllowed);
     let unknown_ip = yaml.replace("ip_address: 20.1.2.3 }", "}");
     let t = trace(&unknown_ip, "subnet/v/s", "storage/st");
     assert_eq!(
@@ -239,7 +243,7 @@ public_ips: [{ name: pip, ip_address: 20.1.2.3 }]
     // requests that originate from the same Azure region as the storage account" (§6.35).
     let same_region = yaml.replace("    region: westus\n", "");
     let t = trace(&same_region, "subnet/v/s", "storage/st");
-    assert_eq!(blocked(&t), "RF_SAME_REGION");
+    assert_eq!(blocked(&t), Code::RfSameRegion);
 }
 
 #[test]
@@ -257,10 +261,10 @@ virtual_networks:
 "#;
     let t = trace(yaml, "subnet/v/s", "storage/st");
     assert_eq!(t.verdict, Verdict::Allowed, "{t:#?}");
-    assert!(t.hops.iter().any(|h| h.code == "ROUTE_SERVICE_ENDPOINT"));
-    assert!(t.hops.iter().any(|h| h.code == "RF_VNET_RULE"));
+    assert!(t.hops.iter().any(|h| h.code == Code::RouteServiceEndpoint));
+    assert!(t.hops.iter().any(|h| h.code == Code::RfVnetRule));
     let t = trace(yaml, "subnet/v/o", "storage/st");
-    assert_eq!(blocked(&t), "RF_NO_VNET_RULE");
+    assert_eq!(blocked(&t), Code::RfNoVnetRule);
 }
 
 #[test]
@@ -283,7 +287,7 @@ storage_accounts:
         Verdict::Allowed
     );
     let t = trace(yaml, "registry/contosoreg", "storage/other");
-    assert_eq!(blocked(&t), "RF_SERVICE_DENIED");
+    assert_eq!(blocked(&t), Code::RfServiceDenied);
 }
 
 #[test]
@@ -295,8 +299,8 @@ fn custom_dns_without_forwarder_resolves_publicly() {
     );
     let t = trace(&yaml, "vm/jumpbox", "workspace/ws");
     assert_eq!(t.verdict, Verdict::Denied);
-    assert!(t.hops.iter().any(|h| h.code == "DNS_RECURSIVE"));
-    assert_eq!(blocked(&t), "RF_PUBLIC_DISABLED");
+    assert!(t.hops.iter().any(|h| h.code == Code::DnsRecursive));
+    assert_eq!(blocked(&t), Code::RfPublicDisabled);
     let fwd = yaml.replace("{ name: dns, address: 10.0.1.10 }", "{ name: dns, address: 10.0.1.10, forwarders: [{ zone: api.azureml.ms, to: [168.63.129.16] }] }");
     assert_eq!(
         trace(&fwd, "vm/jumpbox", "workspace/ws").verdict,
@@ -313,7 +317,7 @@ fn undescribed_dns_server_is_unknown_not_allowed() {
     );
     let t = trace(&yaml, "vm/jumpbox", "workspace/ws");
     assert_eq!(t.verdict, Verdict::Unknown);
-    assert_eq!(blocked(&t), "DNS_UNKNOWN");
+    assert_eq!(blocked(&t), Code::DnsUnknown);
     assert!(t.missing[0].contains("10.0.1.99"));
 }
 
@@ -349,13 +353,13 @@ public_ips: [{ name: fw-pip, ip_address: 20.5.5.5 }]
 "#;
     let t = trace(yaml, "subnet/spoke/s", "fqdn:files.pythonhosted.org");
     assert_eq!(t.verdict, Verdict::Allowed, "{t:#?}");
-    assert!(t.hops.iter().any(|h| h.code == "FW_APPLICATION_ALLOW"));
+    assert!(t.hops.iter().any(|h| h.code == Code::FwApplicationAllow));
     assert!(
         t.hops.iter().any(|h| h.detail.contains("20.5.5.5")),
         "SNAT to the firewall's public IP"
     );
     let t = trace(yaml, "subnet/spoke/s", "fqdn:github.com");
-    assert_eq!(blocked(&t), "FW_IMPLICIT_DENY");
+    assert_eq!(blocked(&t), Code::FwImplicitDeny);
     assert!(t.fix.unwrap().contains("application rule for github.com"));
 }
 
@@ -377,7 +381,7 @@ network_security_groups:
 "#;
     let t = trace(yaml, "subnet/v/s", "storage/st");
     assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
-    assert_eq!(blocked(&t), "NSG_UNDECIDED");
+    assert_eq!(blocked(&t), Code::NsgUndecided);
     assert!(t.missing[0].contains("--service-tags"));
 }
 
@@ -403,7 +407,7 @@ storage_accounts: [{ name: st, public_network_access: Disabled }]
     );
     assert_eq!(
         blocked(&trace(yaml, "compute/cpu-cluster", "fqdn:github.com")),
-        "MVN_NOT_APPROVED"
+        Code::MvnNotApproved
     );
     let t = trace(yaml, "compute/cpu-cluster", "storage/st");
     assert_eq!(
@@ -411,7 +415,7 @@ storage_accounts: [{ name: st, public_network_access: Disabled }]
         Verdict::Allowed,
         "required private endpoint rule to the default storage: {t:#?}"
     );
-    assert!(t.hops.iter().any(|h| h.code == "MVN_PRIVATE_ENDPOINT"));
+    assert!(t.hops.iter().any(|h| h.code == Code::MvnPrivateEndpoint));
     assert_eq!(
         trace_with(
             yaml,
@@ -446,7 +450,10 @@ fn no_hop_is_decided_without_a_path() {
         assert!(
             matches!(
                 last.step,
-                "private-endpoint" | "destination" | "resource-firewall" | "managed-network"
+                Step::PrivateEndpoint
+                    | Step::Destination
+                    | Step::ResourceFirewall
+                    | Step::ManagedNetwork
             ),
             "{last:?}"
         );
@@ -478,11 +485,11 @@ private_endpoints:
 "#;
     let t = trace(yaml, "ip:192.168.1.10", "ip:10.0.3.4");
     assert_eq!(t.verdict, Verdict::Allowed, "{t:#?}");
-    assert!(t.hops.iter().any(|h| h.code == "ONPREM_TRANSIT"));
+    assert!(t.hops.iter().any(|h| h.code == Code::OnpremTransit));
     let no_transit = yaml.replace("use_remote_gateways: true", "use_remote_gateways: false");
     assert_eq!(
         blocked(&trace(&no_transit, "ip:192.168.1.10", "ip:10.0.3.4")),
-        "ONPREM_NO_TRANSIT"
+        Code::OnpremNoTransit
     );
 }
 
@@ -506,7 +513,7 @@ online_endpoints:
     );
     assert_eq!(
         blocked(&trace(yaml, "online-endpoint/score", "storage/other")),
-        "LEGACY_NOT_ASSOCIATED"
+        Code::LegacyNotAssociated
     );
 }
 
@@ -528,7 +535,7 @@ network_security_groups:
       - { name: NoLb, priority: 100, direction: Inbound, access: Deny, source: AzureLoadBalancer }
 "#;
     let t = trace(yaml, "tag:AzureLoadBalancer", "compute/cpu");
-    assert_eq!(blocked(&t), "NSG_INBOUND_DENY");
+    assert_eq!(blocked(&t), Code::NsgInboundDeny);
     let ok = yaml.replace(
         "access: Deny, source: AzureLoadBalancer",
         "access: Deny, source: Internet",
@@ -578,5 +585,5 @@ network_security_groups:
     let with_file = Engine::for_topology(&t, Some(path)).unwrap();
     let with = moat_engine::trace::trace(&with_file, &q).unwrap();
     assert_eq!(with.verdict, Verdict::Denied, "{with:#?}");
-    assert_eq!(blocked(&with), "NSG_OUTBOUND_DENY");
+    assert_eq!(blocked(&with), Code::NsgOutboundDeny);
 }

@@ -7,6 +7,7 @@
 //! the rest recursively (public answers only). On-premises clients use the servers they are
 //! declared to use. A server moat knows nothing about makes the answer unknown, never a guess.
 
+use crate::code::Code;
 use crate::names::{self, ResourceName};
 use moat_model::address::Address;
 use moat_model::enums::{RecordType, RuleState};
@@ -73,7 +74,7 @@ pub struct DnsStep {
     pub query: String,
     pub result: String,
     /// Stable explanation code.
-    pub code: &'static str,
+    pub code: Code,
     /// Whether this step takes something for granted that the model does not describe (an
     /// undescribed server answering public names publicly). `--strict` makes it unknown.
     pub assumed: bool,
@@ -357,7 +358,7 @@ impl<'t> Dns<'t> {
         server: impl ToString,
         query: &str,
         result: impl Into<String>,
-        code: &'static str,
+        code: Code,
     ) {
         steps.push(DnsStep {
             server: server.to_string(),
@@ -397,7 +398,7 @@ impl<'t> Dns<'t> {
                     "forwarded to {target} by rule {} of ruleset {rs}",
                     rule.name
                 ),
-                "DNS_RULESET_FORWARD",
+                Code::DnsRulesetForward,
             );
             return self.resolve_in(name, &Resolver::Server(target), steps, depth + 1);
         }
@@ -417,7 +418,7 @@ impl<'t> Dns<'t> {
             .filter(|(_, z)| under(name, z))
             .max_by_key(|(_, z)| z.len());
         if let Some(why) = self.external_zone(name, vnet, linked, zone.as_ref()) {
-            Self::step(steps, &here, name, why.clone(), "DNS_ZONE_EXTERNAL");
+            Self::step(steps, &here, name, why.clone(), Code::DnsZoneExternal);
             return Answer::Unknown { why };
         }
         if let Some((zi, zname)) = zone {
@@ -435,7 +436,7 @@ impl<'t> Dns<'t> {
                         &here,
                         name,
                         format!("CNAME {target} in linked zone {zkey} ({})", r.source),
-                        "DNS_PRIVATE_CNAME",
+                        Code::DnsPrivateCname,
                     );
                     return self.resolve_in(&target, &here, steps, depth + 1);
                 }
@@ -446,7 +447,7 @@ impl<'t> Dns<'t> {
                             &here,
                             name,
                             format!("{ip} from linked zone {zkey} ({})", r.source),
-                            "DNS_PRIVATE_ZONE",
+                            Code::DnsPrivateZone,
                         );
                         return Answer::Private {
                             ip,
@@ -460,7 +461,7 @@ impl<'t> Dns<'t> {
                             &here,
                             name,
                             format!("unknown address in linked zone {zkey} ({})", r.source),
-                            "DNS_PRIVATE_UNKNOWN",
+                            Code::DnsPrivateUnknown,
                         );
                         return Answer::Unknown {
                             why: format!(
@@ -476,7 +477,7 @@ impl<'t> Dns<'t> {
                         &here,
                         name,
                         format!("no record in linked zone {zkey}; falls back to the internet"),
-                        "DNS_ZONE_FALLBACK",
+                        Code::DnsZoneFallback,
                     );
                     return self.public(name, &here, steps, depth);
                 }
@@ -486,7 +487,7 @@ impl<'t> Dns<'t> {
                         &here,
                         name,
                         format!("NXDOMAIN: linked zone {zkey} has no record {rel}"),
-                        "DNS_ZONE_NO_RECORD",
+                        Code::DnsZoneNoRecord,
                     );
                     return Answer::NxDomain {
                         why: format!(
@@ -553,7 +554,7 @@ impl<'t> Dns<'t> {
                 from,
                 name,
                 "public answer (a host on the internet)",
-                "DNS_PUBLIC",
+                Code::DnsPublic,
             );
             return Answer::Public {
                 fqdn: name.to_string(),
@@ -573,7 +574,7 @@ impl<'t> Dns<'t> {
                     "public address of {} (no private endpoint connection, no privatelink CNAME)",
                     n.fqdn
                 ),
-                "DNS_PUBLIC_ENDPOINT",
+                Code::DnsPublicEndpoint,
             );
             return Answer::Public {
                 fqdn: n.fqdn.clone(),
@@ -585,7 +586,7 @@ impl<'t> Dns<'t> {
                 from,
                 name,
                 format!("CNAME {}", n.privatelink),
-                "DNS_CNAME_PRIVATELINK",
+                Code::DnsCnamePrivatelink,
             );
             let target = lower(&n.privatelink);
             if matches!(from, Resolver::Public) {
@@ -599,7 +600,7 @@ impl<'t> Dns<'t> {
                 from,
                 name,
                 format!("public address of {}", n.fqdn),
-                "DNS_PUBLIC_ENDPOINT",
+                Code::DnsPublicEndpoint,
             );
             Answer::Public {
                 fqdn: n.fqdn.clone(),
@@ -610,7 +611,7 @@ impl<'t> Dns<'t> {
                 from,
                 name,
                 "NXDOMAIN: no public record (only a private zone answers this name)",
-                "DNS_NO_PUBLIC_RECORD",
+                Code::DnsNoPublicRecord,
             );
             Answer::NxDomain {
                 why: format!(
@@ -657,7 +658,7 @@ impl<'t> Dns<'t> {
                             format!("{} ({ip})", s.name),
                             name,
                             format!("CNAME {target} from hosted zone {z}"),
-                            "DNS_HOSTED_CNAME",
+                            Code::DnsHostedCname,
                         );
                         self.resolve_in(&target, &here, steps, depth + 1)
                     }
@@ -668,7 +669,7 @@ impl<'t> Dns<'t> {
                                 format!("{} ({ip})", s.name),
                                 name,
                                 format!("{a} from hosted zone {z}"),
-                                "DNS_HOSTED_ZONE",
+                                Code::DnsHostedZone,
                             );
                             Answer::Private {
                                 ip: a,
@@ -686,7 +687,7 @@ impl<'t> Dns<'t> {
                             format!("{} ({ip})", s.name),
                             name,
                             format!("NXDOMAIN from hosted zone {z}"),
-                            "DNS_HOSTED_NO_RECORD",
+                            Code::DnsHostedNoRecord,
                         );
                         Answer::NxDomain {
                             why: format!(
@@ -710,7 +711,7 @@ impl<'t> Dns<'t> {
                             format!("{} ({ip})", s.name),
                             name,
                             "forwards to 168.63.129.16, which is unreachable outside Azure",
-                            "DNS_AZURE_DNS_UNREACHABLE",
+                            Code::DnsAzureDnsUnreachable,
                         );
                         return Answer::Unknown {
                             why: format!(
@@ -724,7 +725,7 @@ impl<'t> Dns<'t> {
                         format!("{} ({ip})", s.name),
                         name,
                         format!("conditional forwarder {} -> Azure DNS", f.zone),
-                        "DNS_FORWARD_AZURE",
+                        Code::DnsForwardAzure,
                     );
                     return self.resolve_in(name, &Resolver::AzureDns { vnet }, steps, depth + 1);
                 }
@@ -733,7 +734,7 @@ impl<'t> Dns<'t> {
                     format!("{} ({ip})", s.name),
                     name,
                     format!("conditional forwarder {} -> {target}", f.zone),
-                    "DNS_FORWARD",
+                    Code::DnsForward,
                 );
                 return self.resolve_in(name, &Resolver::Server(target), steps, depth + 1);
             }
@@ -744,7 +745,7 @@ impl<'t> Dns<'t> {
                         format!("{} ({ip})", s.name),
                         name,
                         "no forwarder; resolved recursively on the internet",
-                        "DNS_RECURSIVE",
+                        Code::DnsRecursive,
                     );
                     self.public(name, &Resolver::Public, steps, depth + 1)
                 }
@@ -756,7 +757,7 @@ impl<'t> Dns<'t> {
                                 format!("{} ({ip})", s.name),
                                 name,
                                 "default forwarder -> Azure DNS",
-                                "DNS_FORWARD_AZURE",
+                                Code::DnsForwardAzure,
                             );
                             self.resolve_in(name, &Resolver::AzureDns { vnet }, steps, depth + 1)
                         }
@@ -773,7 +774,7 @@ impl<'t> Dns<'t> {
                             format!("{} ({ip})", s.name),
                             name,
                             format!("default forwarder -> {t}"),
-                            "DNS_FORWARD",
+                            Code::DnsForward,
                         );
                         self.resolve_in(name, &Resolver::Server(t), steps, depth + 1)
                     }
@@ -790,7 +791,7 @@ impl<'t> Dns<'t> {
                     format!("private resolver {} inbound endpoint ({ip})", r.name),
                     name,
                     format!("resolved by Azure DNS in VNet {}", r.vnet),
-                    "DNS_RESOLVER_INBOUND",
+                    Code::DnsResolverInbound,
                 );
                 return self.resolve_in(
                     name,
@@ -815,7 +816,7 @@ impl<'t> Dns<'t> {
                         format!("firewall {} ({ip})", f.name),
                         name,
                         "not a DNS proxy: the query is dropped",
-                        "DNS_FIREWALL_NOT_PROXY",
+                        Code::DnsFirewallNotProxy,
                     );
                     return Answer::Unknown {
                         why: format!(
@@ -831,7 +832,7 @@ impl<'t> Dns<'t> {
                             format!("firewall {} DNS proxy", f.name),
                             name,
                             format!("forwarded to {s}"),
-                            "DNS_FIREWALL_PROXY",
+                            Code::DnsFirewallProxy,
                         );
                         self.resolve_in(name, &Resolver::Server(s), steps, depth + 1)
                     }
@@ -841,7 +842,7 @@ impl<'t> Dns<'t> {
                             format!("firewall {} DNS proxy", f.name),
                             name,
                             "forwarded to Azure DNS",
-                            "DNS_FIREWALL_PROXY",
+                            Code::DnsFirewallProxy,
                         );
                         self.resolve_in(
                             name,
@@ -873,7 +874,7 @@ impl<'t> Dns<'t> {
                     "unknown: the model does not describe this server, nor whether it forwards {} to Azure DNS",
                     names::public_zone_of(&zone)
                 ),
-                "DNS_SERVER_UNDESCRIBED",
+                Code::DnsServerUndescribed,
             );
             return Answer::Unknown {
                 why: format!(
@@ -886,7 +887,7 @@ impl<'t> Dns<'t> {
             server: server.to_string(),
             query: name.to_string(),
             result: "not described by the model; assumed to resolve public names recursively, as any DNS server does".into(),
-            code: "DNS_ASSUMED_RECURSIVE",
+            code: Code::DnsAssumedRecursive,
             assumed: true,
         });
         self.public(name, &Resolver::Public, steps, 1)
@@ -929,7 +930,7 @@ impl<'t> Dns<'t> {
                 &here,
                 name,
                 format!("private endpoint of outbound rule {rule}"),
-                "DNS_MANAGED_PE",
+                Code::DnsManagedPe,
             );
             return Answer::ManagedPrivate {
                 workspace: workspace.to_string(),

@@ -6,6 +6,7 @@
 //! NSGs and Azure Firewall ([`filter`], [`firewall`]), and the workspace managed network
 //! ([`managed`]).
 
+pub mod code;
 pub mod dns;
 pub mod filter;
 pub mod firewall;

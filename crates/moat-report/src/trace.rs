@@ -18,7 +18,12 @@ pub fn render_text(t: &Trace, style: Style) -> String {
         t.protocol.clone()
     };
     let _ = writeln!(o, "{verdict}  {} -> {}  {proto}", t.from, t.to);
-    let width = t.hops.iter().map(|h| h.step.len()).max().unwrap_or(0);
+    let width = t
+        .hops
+        .iter()
+        .map(|h| h.step.as_str().len())
+        .max()
+        .unwrap_or(0);
     for h in &t.hops {
         let mark = match h.decision {
             HopDecision::Pass => style.good("✓"),

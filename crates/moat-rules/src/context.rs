@@ -1,9 +1,9 @@
 //! What rules see: the model, the path engine, the intent, and operation results computed once.
 
-use moat_engine::Engine;
 use moat_engine::intent::Intent;
 use moat_engine::ops::{Filter, OpResult, evaluate};
 use moat_engine::trace::{Query, Trace, trace};
+use moat_engine::{Engine, OpId};
 use moat_exfil::invariant::{Invariant, Proof};
 use moat_model::{Address, Topology};
 use moat_packets::Protocol;
@@ -66,7 +66,7 @@ impl<'a, 't> Context<'a, 't> {
     }
 
     /// The results of one operation.
-    pub fn op(&self, id: &str) -> impl Iterator<Item = &OpResult> {
+    pub fn op(&self, id: OpId) -> impl Iterator<Item = &OpResult> {
         self.ops().iter().filter(move |r| r.op == id)
     }
 

@@ -96,7 +96,7 @@ fn check_reports_every_failing_operation_on_every_example() {
                             f.trace
                                 .blocked_by
                                 .as_ref()
-                                .map(|h| h.code)
+                                .map(|h| h.code.as_str())
                                 .unwrap_or("none")
                         ));
                     }

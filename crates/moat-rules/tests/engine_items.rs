@@ -1,6 +1,7 @@
 //! Documented requirements that are behaviour of the path engine rather than a rule: each test
 //! names its item of the network requirements reference, which the catalog test reads.
 
+use moat_engine::{Code, Step};
 use moat_engine::{Engine, Trace, Verdict};
 use moat_model::Address;
 use moat_packets::Protocol;
@@ -21,7 +22,7 @@ fn trace(yaml: &str, from: &str, to: &str) -> Trace {
 }
 
 fn through_endpoint(t: &Trace) -> bool {
-    t.verdict == Verdict::Allowed && t.hops.iter().any(|h| h.code == "PE_APPROVED")
+    t.verdict == Verdict::Allowed && t.hops.iter().any(|h| h.code == Code::PeApproved)
 }
 
 /// A workspace with a private endpoint, a client VM in the VNet, zones linked, and a client on
@@ -162,7 +163,7 @@ fn endpoint_honours_the_workspace_allow_list() {
     let t = trace(&elsewhere, "client/home", "online-endpoint/ep");
     assert_eq!(t.verdict, Verdict::Denied);
     assert!(
-        t.hops.iter().any(|h| h.code == "RF_IP_NOT_ALLOWED"),
+        t.hops.iter().any(|h| h.code == Code::RfIpNotAllowed),
         "{:#?}",
         t.hops
     );
@@ -199,7 +200,7 @@ fn notebook_label_is_kept_within_63_characters() {
     let label = format!("ml-a-very-long-work-eastus-{guid}");
     assert_eq!(label.len(), 63);
     assert!(
-        t.hops.iter().any(|h| h.step == "dns"
+        t.hops.iter().any(|h| h.step == Step::Dns
             && h.detail
                 .contains(&format!("{label}.eastus.notebooks.azure.net"))),
         "{:#?}",

@@ -2,6 +2,7 @@
 //! for each, a deployment that triggers it and the correct deployment it stays silent on. Each
 //! test quotes the documentation sentence it checks.
 
+use moat_engine::Code;
 use moat_engine::Engine;
 use moat_model::Topology;
 use moat_rules::{Context, Finding, Severity, by_code};
@@ -107,7 +108,7 @@ fn mvn008_fqdn_rule_to_storage_in_approved_outbound() {
     };
     let tr = moat_engine::trace::trace(&e, &q).unwrap();
     assert!(
-        !tr.hops.iter().any(|h| h.code == "MVN_FQDN"),
+        !tr.hops.iter().any(|h| h.code == Code::MvnFqdn),
         "{:#?}",
         tr.hops
     );

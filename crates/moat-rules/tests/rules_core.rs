@@ -2,6 +2,7 @@
 //! minimal deployment that triggers it and a close one that does not, plus the scenarios of
 //! the seed documents for these areas.
 
+use moat_engine::Code;
 use moat_engine::Engine;
 use moat_engine::ops::Status;
 use moat_model::Topology;
@@ -51,7 +52,7 @@ fn none(code: &str, yaml: &str) {
 }
 
 /// The code of the hop that stopped the finding's trace.
-fn blocked(f: &Finding) -> &'static str {
+fn blocked(f: &Finding) -> Code {
     let t = f
         .trace
         .as_ref()
@@ -289,7 +290,7 @@ fn ws002_public_workspace_with_private_storage() {
         "name: ws, public_network_access: Enabled",
     );
     let f = one("WS002", &yaml, Severity::Warning, "workspace/ws");
-    assert_eq!(blocked(&f), "RF_PUBLIC_DISABLED");
+    assert_eq!(blocked(&f), Code::RfPublicDisabled);
     // The same public workspace with storage open to all networks.
     let yaml = with(
         &yaml,
@@ -310,7 +311,7 @@ clients:
 #[test]
 fn ws003_client_outside_the_ip_allow_list() {
     let f = one("WS003", SELECTED_IPS, Severity::Error, "workspace/ws");
-    assert_eq!(blocked(&f), "RF_IP_NOT_ALLOWED");
+    assert_eq!(blocked(&f), Code::RfIpNotAllowed);
     none(
         "WS003",
         &with(
@@ -325,7 +326,7 @@ fn ws003_client_outside_the_ip_allow_list() {
 fn ws003_undeclared_client_address_is_a_warning() {
     let yaml = with(SELECTED_IPS, "public_address: 20.1.2.3, ", "");
     let f = one("WS003", &yaml, Severity::Warning, "workspace/ws");
-    assert_eq!(blocked(&f), "RF_IP_UNDECIDED");
+    assert_eq!(blocked(&f), Code::RfIpUndecided);
 }
 
 #[test]
@@ -486,12 +487,12 @@ fn reg005_sharing_from_storage_with_public_access_disabled_fails() {
     // Seed 000: "it isn't possible to share an asset from secure workspace to a public
     // registry if the storage account containing the asset has public access disabled".
     let f = one("REG005", SHARE, Severity::Error, "storage/st");
-    assert_eq!(blocked(&f), "RF_PUBLIC_DISABLED");
+    assert_eq!(blocked(&f), Code::RfPublicDisabled);
     let t = topology(SHARE);
     let e = Engine::for_topology(&t, None).unwrap();
     let cx = Context::new(&e);
     let op = cx
-        .op("registry.share-from-workspace")
+        .op(moat_engine::OpId::RegistryShareFromWorkspace)
         .next()
         .expect("the share operation");
     assert_eq!(op.status, Status::Fails);
@@ -510,7 +511,7 @@ fn reg005_selected_networks_with_the_registry_instance_allows_sharing() {
     // The instance names another registry: refused.
     let other = with(&yaml, "name: contosoreg }] }", "name: otherreg }] }");
     let f = one("REG005", &other, Severity::Error, "storage/st");
-    assert_eq!(blocked(&f), "RF_SERVICE_DENIED");
+    assert_eq!(blocked(&f), Code::RfServiceDenied);
     // Trusted services are not the documented procedure: still reported, even though the
     // engine lets the trusted service through (so no failing trace is attached).
     let trusted = with(&other, "bypass: [None]", "bypass: [AzureServices]");
@@ -557,7 +558,7 @@ fn reg007_client_off_the_registry_network() {
     );
     let f = one("REG007", &yaml, Severity::Error, "registry/contosoreg");
     // The registry has no public name: from the internet the name does not resolve.
-    assert_eq!(blocked(&f), "DNS_NXDOMAIN");
+    assert_eq!(blocked(&f), Code::DnsNxdomain);
     none("REG007", &private_registry());
 }
 
@@ -634,7 +635,7 @@ fn reg012_one_endpoint_set_per_registry() {
     );
     let f = one("REG012", &two, Severity::Error, "vnet/vnet");
     assert!(f.message.contains("otherreg"), "{f:#?}");
-    assert_eq!(blocked(&f), "RF_PUBLIC_DISABLED");
+    assert_eq!(blocked(&f), Code::RfPublicDisabled);
     // The second set of endpoints.
     let both = with(
         &two,
@@ -662,7 +663,10 @@ fn private_registry_without_storage_and_acr_endpoints_fails_registry_assets() {
     let t = topology(&yaml);
     let e = Engine::for_topology(&t, None).unwrap();
     let cx = Context::new(&e);
-    let op = cx.op("job.registry-asset").next().expect("the operation");
+    let op = cx
+        .op(moat_engine::OpId::JobRegistryAsset)
+        .next()
+        .expect("the operation");
     assert_eq!(op.status, Status::Fails);
     let sel = Selection {
         select: vec!["REG".into()],
@@ -765,7 +769,7 @@ fn pe001_endpoint_without_zone_group_or_zone() {
     );
     // The zones are still linked, but without the zone group they hold no record.
     let f = one("PE001", &yaml, Severity::Error, "private-endpoint/ws-pe");
-    assert_eq!(blocked(&f), "DNS_NXDOMAIN");
+    assert_eq!(blocked(&f), Code::DnsNxdomain);
     // Without the zones at all, the name leads to the public endpoint, which is closed.
     let no_zones: String = yaml
         .lines()
@@ -781,7 +785,7 @@ fn pe001_endpoint_without_zone_group_or_zone() {
         Severity::Error,
         "private-endpoint/ws-pe",
     );
-    assert_eq!(blocked(&f), "RF_PUBLIC_DISABLED");
+    assert_eq!(blocked(&f), Code::RfPublicDisabled);
     none("PE001", BASE);
 }
 
@@ -823,12 +827,12 @@ fn pe003_adding_an_endpoint_breaks_computes_outside_its_vnet() {
         "subnet: other/training, enable",
     );
     let f = one("PE003", &yaml, Severity::Error, "compute/cpu-cluster");
-    assert_eq!(blocked(&f), "RF_PUBLIC_DISABLED");
+    assert_eq!(blocked(&f), Code::RfPublicDisabled);
     none("PE003", BASE);
     // A compute outside any VNet cannot reach a private workspace either.
     let novnet = with(BASE, "subnet: vnet/training, enable", "enable");
     let f = one("PE003", &novnet, Severity::Error, "compute/cpu-cluster");
-    assert_eq!(blocked(&f), "RF_PUBLIC_DISABLED");
+    assert_eq!(blocked(&f), Code::RfPublicDisabled);
 }
 
 const MULTI_PE: &str = r#"
@@ -929,7 +933,7 @@ fn pe005_client_vnet_must_reach_the_dependencies() {
     // Seed 003: "Each VNet that contains a private endpoint for the workspace must also be able
     // to access the Azure Storage Account, Azure Key Vault, and Azure Container Registry."
     let v = check("PE005", ISOLATED);
-    let mut what: Vec<(&str, Severity, &str, &str)> = v
+    let mut what: Vec<(&str, Severity, &str, Code)> = v
         .iter()
         .map(|f| {
             let to = f.trace.as_ref().map(|t| t.to.as_str()).unwrap_or("");
@@ -944,19 +948,19 @@ fn pe005_client_vnet_must_reach_the_dependencies() {
                 "vnet/client-vnet",
                 Severity::Error,
                 "acr/wsacr",
-                "RF_PUBLIC_DISABLED"
+                Code::RfPublicDisabled
             ),
             (
                 "vnet/client-vnet",
                 Severity::Error,
                 "storage/st:blob",
-                "RF_PUBLIC_DISABLED"
+                Code::RfPublicDisabled
             ),
             (
                 "vnet/client-vnet",
                 Severity::Error,
                 "storage/st:file",
-                "RF_PUBLIC_DISABLED"
+                Code::RfPublicDisabled
             ),
         ]
     );
@@ -985,7 +989,7 @@ fn pe005_managed_network_client_vnet_needs_the_storage_only() {
         .collect();
     // The blob zone is still linked to the client VNet, now without a record.
     let f = one("PE005", &no_blob, Severity::Error, "vnet/client-vnet");
-    assert_eq!(blocked(&f), "DNS_NXDOMAIN");
+    assert_eq!(blocked(&f), Code::DnsNxdomain);
 }
 
 #[test]
@@ -1063,7 +1067,7 @@ fn dns001_custom_dns_server_without_conditional_forwarders() {
     for f in &v {
         assert_eq!((f.code, f.severity), ("DNS001", Severity::Error));
         assert_eq!(f.resource, "vnet/vnet");
-        assert_eq!(blocked(f), "RF_PUBLIC_DISABLED");
+        assert_eq!(blocked(f), Code::RfPublicDisabled);
     }
     let forwarded = with(
         CUSTOM_DNS,
@@ -1129,7 +1133,7 @@ fn dns002_onprem_dns_without_forwarder_to_the_vnet() {
     // Seed 002: with a VPN gateway or ExpressRoute, plan name resolution between on-premises
     // and the VNet.
     let f = one("DNS002", ONPREM, Severity::Error, "workspace/ws");
-    assert_eq!(blocked(&f), "RF_PUBLIC_DISABLED");
+    assert_eq!(blocked(&f), Code::RfPublicDisabled);
     let forwarded = with(
         ONPREM,
         "    address: 192.168.0.53\n",
@@ -1159,7 +1163,7 @@ fn dns002_private_registry_name_from_onprem() {
     );
     let f = one("DNS002", &yaml, Severity::Error, "registry/contosoreg");
     // The registry has no public name: the on-premises resolver finds nothing.
-    assert_eq!(blocked(&f), "DNS_NXDOMAIN");
+    assert_eq!(blocked(&f), Code::DnsNxdomain);
     let forwarded = with(
         &yaml,
         "    address: 192.168.0.53\n",
@@ -1183,7 +1187,7 @@ fn dns002_point_to_site_client_without_dns() {
         "  - { name: laptop, location: p2s/vpn-gw, address: 172.20.0.10, operations: [studio.open] }",
     );
     let f = one("DNS002", &p2s, Severity::Error, "workspace/ws");
-    assert_eq!(blocked(&f), "RF_PUBLIC_DISABLED");
+    assert_eq!(blocked(&f), Code::RfPublicDisabled);
     // With the private resolver as its DNS server, the name resolves privately.
     none(
         "DNS002",
@@ -1302,7 +1306,7 @@ storage_accounts:
 #[test]
 fn st004_selected_networks_without_workspace_access() {
     let f = one("ST004", SELECTED_STORAGE, Severity::Error, "storage/st");
-    assert_eq!(blocked(&f), "RF_SERVICE_DENIED");
+    assert_eq!(blocked(&f), Code::RfServiceDenied);
     // Seed 002: a resource instance rule for the workspace...
     none(
         "ST004",
@@ -1379,7 +1383,7 @@ fn st005_firewall_between_compute_and_storage_endpoint_blocks_smb() {
     // Seed 002: 445 "is only required if you have a firewall between your virtual network for
     // Azure ML and a private endpoint for your storage accounts".
     let f = one("ST005", FIREWALL_445, Severity::Error, "storage/st:file");
-    assert_eq!(blocked(&f), "FW_IMPLICIT_DENY");
+    assert_eq!(blocked(&f), Code::FwImplicitDeny);
     none(
         "ST005",
         &with(
@@ -1412,7 +1416,7 @@ fn kv001_key_vault_outside_the_workspace_endpoint_network() {
         .map(|l| format!("{l}\n"))
         .collect();
     let f = one("KV001", &no_kv, Severity::Error, "keyvault/kv");
-    assert_eq!(blocked(&f), "RF_PUBLIC_DISABLED");
+    assert_eq!(blocked(&f), Code::RfPublicDisabled);
     none("KV001", BASE);
     // A service endpoint admitted by the vault is the documented alternative.
     let se = with(

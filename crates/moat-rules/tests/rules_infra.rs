@@ -2,6 +2,7 @@
 //! topology that triggers it and a close one that does not. Path rules are checked for the
 //! trace they carry and the hop that decided it.
 
+use moat_engine::Code;
 use moat_rules::{Finding, Severity};
 
 fn findings(yaml: &str, code: &str) -> Vec<Finding> {
@@ -34,9 +35,12 @@ fn none(yaml: &str, code: &str) {
 }
 
 /// The code of the hop that stopped the finding's flow.
-fn blocked(f: &Finding) -> &'static str {
+fn blocked(f: &Finding) -> Code {
     let t = f.trace.as_ref().expect("a path finding carries its trace");
-    t.blocked_by.as_ref().map(|h| h.code).unwrap_or("none")
+    t.blocked_by
+        .as_ref()
+        .map(|h| h.code)
+        .expect("the trace stops at a hop")
 }
 
 /// `base` with `from` replaced by `to`; `from` must occur, so a near miss is never the same
@@ -408,7 +412,7 @@ fn cmp002_public_ip_compute_without_inbound_rules() {
     for f in &v {
         assert_eq!(f.severity, Severity::Error);
         assert_eq!(f.resource, "subnet/vnet/training");
-        assert_eq!(blocked(f), "NSG_INBOUND_DENY");
+        assert_eq!(blocked(f), Code::NsgInboundDeny);
     }
     assert!(
         v[0].message
@@ -446,7 +450,7 @@ fn cmp003_no_public_ip_inbound_denied() {
     for f in &v {
         assert_eq!(f.severity, Severity::Error);
         assert_eq!(f.resource, "subnet/vnet/training");
-        assert_eq!(blocked(f), "NSG_INBOUND_DENY");
+        assert_eq!(blocked(f), Code::NsgInboundDeny);
         assert!(
             f.trace
                 .as_ref()
@@ -527,7 +531,7 @@ fn cmp006_aks_without_internet_path() {
     for f in &v {
         assert_eq!(f.resource, "aks/scoring");
         assert_eq!(f.severity, Severity::Error);
-        assert_eq!(blocked(f), "EGRESS_NONE");
+        assert_eq!(blocked(f), Code::EgressNone);
     }
     assert!(
         v[0].message.contains("mcr.microsoft.com"),
@@ -575,7 +579,7 @@ public_ips:
 "#;
     let v = findings(t, "CMP006");
     assert_eq!(v.len(), 2, "{v:#?}");
-    assert!(v.iter().all(|f| blocked(f) == "FW_IMPLICIT_DENY"));
+    assert!(v.iter().all(|f| blocked(f) == Code::FwImplicitDeny));
     assert!(
         v[0].message.contains("management.azure.com"),
         "{}",
@@ -779,7 +783,7 @@ fn mvn003_image_build_needs_an_fqdn_rule() {
     for f in &v {
         assert_eq!(f.resource, "workspace/ws");
         assert_eq!(f.severity, Severity::Error);
-        assert_eq!(blocked(f), "MVN_NOT_APPROVED");
+        assert_eq!(blocked(f), Code::MvnNotApproved);
     }
     assert!(v.iter().any(|f| f.message.contains("pypi.org")), "{v:#?}");
     assert!(
@@ -820,7 +824,7 @@ fn out001_nsg_denies_one_required_tag() {
     for (f, port) in v.iter().zip(["tcp/80", "tcp/443"]) {
         assert_eq!(f.severity, Severity::Error);
         assert_eq!(f.resource, "subnet/vnet/training");
-        assert_eq!(blocked(f), "NSG_OUTBOUND_DENY");
+        assert_eq!(blocked(f), Code::NsgOutboundDeny);
         assert!(
             f.message
                 .contains(&format!("tag:AzureActiveDirectory {port}")),
@@ -953,7 +957,7 @@ fn out001_front_door_by_fqdn_is_accepted() {
         "{}",
         v[0].message
     );
-    assert_eq!(blocked(&v[0]), "FW_IMPLICIT_DENY");
+    assert_eq!(blocked(&v[0]), Code::FwImplicitDeny);
     assert!(errors(OUT_FW).is_empty());
     // Without ARM on the firewall.
     let t = edit(
@@ -986,7 +990,7 @@ fn out002_package_hosts_unreachable() {
     let closed = edit(&t, "nat_gateway: nat }", "default_outbound_access: false }");
     let f = one(&closed, "OUT002", Severity::Warning);
     assert_eq!(f.resource, "subnet/vnet/training");
-    assert_eq!(blocked(&f), "EGRESS_NONE");
+    assert_eq!(blocked(&f), Code::EgressNone);
     assert!(
         f.message.contains("pypi.org") && f.message.contains("*.anaconda.org"),
         "{}",
@@ -1000,7 +1004,7 @@ fn out002_package_hosts_unreachable() {
     );
     assert_eq!(
         blocked(&one(&fw, "OUT002", Severity::Warning)),
-        "FW_IMPLICIT_DENY"
+        Code::FwImplicitDeny
     );
     let fw_ok = edit(
         &fw,
@@ -1024,7 +1028,7 @@ fn out003_vscode_hosts_unreachable() {
     let closed = edit(&t, "nat_gateway: nat }", "default_outbound_access: false }");
     let f = one(&closed, "OUT003", Severity::Info);
     assert_eq!(f.resource, "subnet/vnet/training");
-    assert_eq!(blocked(&f), "EGRESS_NONE");
+    assert_eq!(blocked(&f), Code::EgressNone);
     assert!(
         f.message.contains("update.code.visualstudio.com"),
         "{}",
@@ -1187,7 +1191,7 @@ fn net003_spoke_to_spoke_needs_the_hub() {
     // Peering is not transitive: spoke-a reaches spoke-b's endpoint only through the hub.
     let f = one(NET_SPOKES, "NET003", Severity::Error);
     assert_eq!(f.resource, "vnet/spoke-a");
-    assert_eq!(blocked(&f), "PEERING_NOT_TRANSITIVE");
+    assert_eq!(blocked(&f), Code::PeeringNotTransitive);
     assert!(
         f.message
             .contains("two peerings away from VNet spoke-a, across hub"),
@@ -1258,7 +1262,7 @@ fn net003_on_premises_needs_gateway_transit() {
     // On-premises traffic enters the hub; a spoke is reached only if it uses the hub's gateway.
     let f = one(NET_ONPREM, "NET003", Severity::Error);
     assert_eq!(f.resource, "vnet/spoke");
-    assert_eq!(blocked(&f), "ONPREM_NO_TRANSIT");
+    assert_eq!(blocked(&f), Code::OnpremNoTransit);
     assert!(
         f.message.contains("does not use the gateway"),
         "{}",
@@ -1311,7 +1315,7 @@ fn exf001_storage_open_without_service_endpoint_policy() {
     assert!(
         tr.hops
             .iter()
-            .any(|h| h.code == "NSG_OUTBOUND_ALLOW" && h.detail.contains("storage"))
+            .any(|h| h.code == Code::NsgOutboundAllow && h.detail.contains("storage"))
     );
     // The exfiltration-prevention design: a Microsoft.Storage service endpoint with a policy
     // listing the workspace's account and the Azure ML alias stops foreign accounts.
@@ -1365,7 +1369,7 @@ fn exf003_internet_open() {
             .unwrap()
             .hops
             .iter()
-            .any(|h| h.code == "EGRESS_SNAT")
+            .any(|h| h.code == Code::EgressSnat)
     );
     none(
         &edit(
@@ -1534,5 +1538,5 @@ fn seed_scenario_secure_workspace_with_public_registry_outbound() {
     none(&no_storage, "EXF001");
     let f = one(&no_storage, "OUT001", Severity::Error);
     assert!(f.message.contains("Storage.EastUS"), "{}", f.message);
-    assert_eq!(blocked(&f), "NSG_OUTBOUND_DENY");
+    assert_eq!(blocked(&f), Code::NsgOutboundDeny);
 }

@@ -1,6 +1,7 @@
 //! Path rules over documented scenarios: hub and project workspaces, on-premises sites. Each
 //! test names the document sentence it checks and asserts the hop that decides.
 
+use moat_engine::Code;
 use moat_rules::{Finding, Severity};
 
 fn findings(yaml: &str, code: &str) -> Vec<Finding> {
@@ -17,9 +18,12 @@ fn findings(yaml: &str, code: &str) -> Vec<Finding> {
     v
 }
 
-fn blocked(f: &Finding) -> &'static str {
+fn blocked(f: &Finding) -> Code {
     let t = f.trace.as_ref().expect("a path finding carries its trace");
-    t.blocked_by.as_ref().map(|h| h.code).unwrap_or("none")
+    t.blocked_by
+        .as_ref()
+        .map(|h| h.code)
+        .expect("the trace stops at a hop")
 }
 
 const HUB_AND_PROJECT: &str = r#"
@@ -59,7 +63,7 @@ fn ws001_reports_the_hub_once_when_no_client_reaches_it() {
     let v = findings(&yaml, "WS001");
     assert_eq!(v.len(), 1, "{v:#?}");
     assert_eq!(v[0].resource, "workspace/hub");
-    assert_eq!(blocked(&v[0]), "RF_PUBLIC_DISABLED");
+    assert_eq!(blocked(&v[0]), Code::RfPublicDisabled);
 }
 
 /// A private workspace, reached only from an on-premises site over a site-to-site VPN.
@@ -108,7 +112,7 @@ fn dns002_fires_for_an_onprem_site_whose_dns_has_no_forwarder() {
     assert_eq!(v.len(), 1, "{v:#?}");
     assert_eq!(v[0].severity, Severity::Error);
     assert!(v[0].message.contains("office"), "{}", v[0].message);
-    assert_eq!(blocked(&v[0]), "RF_PUBLIC_DISABLED");
+    assert_eq!(blocked(&v[0]), Code::RfPublicDisabled);
     let ws001 = findings(&yaml, "WS001");
     assert_eq!(ws001.len(), 1, "{ws001:#?}");
     assert!(

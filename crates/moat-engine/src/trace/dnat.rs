@@ -6,8 +6,9 @@
 //! AzureFirewallSubnet with one of that subnet's addresses as its source, towards the
 //! translated address and port, and meets what lies beyond (routes, NSGs).
 
-use super::{Dst, Step_, Via, Walk, at};
+use super::{Dst, Via, Walk, Walked, at};
 use crate::place::Egress;
+use crate::{Code, Step};
 use moat_net::firewall::{self, DnatOutcome, Translated};
 use moat_packets::AddrSet;
 use std::net::IpAddr;
@@ -36,7 +37,7 @@ impl Walk<'_, '_> {
     }
 
     /// A packet arriving at public address `ip` of firewall `fi`.
-    pub(super) fn dnat(&mut self, fi: usize, ip: IpAddr, via: &Via) -> Step_ {
+    pub(super) fn dnat(&mut self, fi: usize, ip: IpAddr, via: &Via) -> Walked {
         let fw = self.t().firewalls[fi].clone();
         self.touch(format!("firewall/{}", fw.name));
         if let Some(p) = &fw.firewall_policy {
@@ -68,9 +69,9 @@ impl Walk<'_, '_> {
                     fw.name
                 );
                 return self.block(
-                    "firewall",
+                    Step::Firewall,
                     element,
-                    "FW_DNAT_NO_RULE",
+                    Code::FwDnatNoRule,
                     format!(
                         "no DNAT rule translates {} to {ip}: Azure Firewall denies by default",
                         self.proto_port()
@@ -81,9 +82,9 @@ impl Walk<'_, '_> {
             }
             DnatOutcome::Unknown(r) => {
                 return self.unknown(
-                    "firewall",
+                    Step::Firewall,
                     element,
-                    "FW_UNDECIDED",
+                    Code::FwUndecided,
                     format!("cannot decide DNAT rule {} ({})", r.rule, r.filter),
                     at(&r.at),
                     "the source's public address",
@@ -96,9 +97,9 @@ impl Walk<'_, '_> {
             (Translated::Address(a), Some(p)) => (*a, p),
             (Translated::Fqdn(f), _) => {
                 return self.unknown(
-                    "firewall",
+                    Step::Firewall,
                     element,
-                    "FW_DNAT_FQDN",
+                    Code::FwDnatFqdn,
                     format!(
                         "DNAT rule {} ({}) translates to {f}, which the firewall resolves",
                         r.rule, r.filter
@@ -109,9 +110,9 @@ impl Walk<'_, '_> {
             }
             _ => {
                 return self.unknown(
-                    "firewall",
+                    Step::Firewall,
                     element,
-                    "FW_DNAT_OPEN",
+                    Code::FwDnatOpen,
                     format!(
                         "DNAT rule {} ({}) matches; its translated address or port is not known",
                         r.rule, r.filter
@@ -124,9 +125,9 @@ impl Walk<'_, '_> {
         let before = self.proto_port();
         self.port = port;
         self.pass(
-            "firewall",
+            Step::Firewall,
             element,
-            "FW_DNAT",
+            Code::FwDnat,
             format!(
                 "{before} to {ip} translated to {to} {} by DNAT rule {} ({}); DNAT rules come before network rules and allow what they translate",
                 self.proto_port(),
@@ -138,9 +139,9 @@ impl Walk<'_, '_> {
         let fw_subnet = format!("{}/AzureFirewallSubnet", fw.vnet);
         let Some(&(vi, si)) = self.e.ix.subnets.get(&fw_subnet) else {
             return self.unknown(
-                "route",
+                Step::Route,
                 format!("firewall {}", fw.name),
-                "FW_SUBNET_MISSING",
+                Code::FwSubnetMissing,
                 format!("{} has no AzureFirewallSubnet", fw.vnet),
                 at(&fw.at),
                 format!("the AzureFirewallSubnet of {}", fw.vnet),

@@ -9,7 +9,9 @@
 //! workspace in that mode, an endpoint whose public network access is enabled honours the
 //! workspace's IP rules.
 
-use super::{Step_, Via, Walk, at, region_of_place};
+use super::{Via, Walk, Walked, at, region_of_place};
+use crate::{Code, Step};
+use moat_model::address::Address;
 use moat_model::deps::StorageAccount;
 use moat_model::enums::DefaultAction;
 use moat_model::ml::{OnlineEndpoint, Workspace};
@@ -33,8 +35,12 @@ impl Walk<'_, '_> {
             .hops
             .iter()
             .rev()
-            .find(|h| h.step == "egress" && h.element.starts_with("subnet "))
-            .map(|h| h.element["subnet ".len()..].to_string());
+            .find_map(|h| match (&h.step, &h.subject) {
+                (Step::Egress, Some(Address::Subnet { vnet, subnet })) => {
+                    Some(format!("{vnet}/{subnet}"))
+                }
+                _ => None,
+            });
         let source = match (via, from_subnet) {
             (Via::Internet(_), Some(subnet)) => {
                 let vnet = subnet.split('/').next().unwrap_or_default();
@@ -67,15 +73,15 @@ impl Walk<'_, '_> {
     }
 
     /// A storage account's IP rules, which requests from its own region never match.
-    pub(super) fn storage_ip_rules(&mut self, s: &StorageAccount, via: &Via) -> Step_ {
+    pub(super) fn storage_ip_rules(&mut self, s: &StorageAccount, via: &Via) -> Walked {
         let element = format!("storage {}", s.name);
         let rules = &s.network_rules.ip_rules;
         match self.origin(via, s.region.as_deref()) {
             Origin::Elsewhere => self.ip_rules(&element, rules, via, at(&s.at), "the storage firewall"),
             Origin::SameRegion(r) => self.block(
-                "resource-firewall",
+                Step::ResourceFirewall,
                 element,
-                "RF_SAME_REGION",
+                Code::RfSameRegion,
                 format!(
                     "the request comes from {r}, the account's own region, where storage IP network rules do not apply (Azure sends it from a private address)"
                 ),
@@ -92,9 +98,9 @@ impl Walk<'_, '_> {
                     self.touched.extend(h.resources);
                 }
                 self.unknown(
-                    "resource-firewall",
+                    Step::ResourceFirewall,
                     element,
-                    "RF_SAME_REGION_UNDECIDED",
+                    Code::RfSameRegionUndecided,
                     format!(
                         "an IP rule admits the source's address, but IP rules do not apply to requests from the account's own region, and {what} is not given"
                     ),
@@ -113,7 +119,7 @@ impl Walk<'_, '_> {
         w: &Workspace,
         element: String,
         via: &Via,
-    ) -> Step_ {
+    ) -> Walked {
         match &w.network_acls {
             Some(acl) if acl.default_action == DefaultAction::Deny => {
                 let rules: Vec<AddressPrefix> = acl
@@ -129,9 +135,9 @@ impl Walk<'_, '_> {
             }
             _ => {
                 self.pass(
-                    "resource-firewall",
+                    Step::ResourceFirewall,
                     element,
-                    "RF_PUBLIC_ALL",
+                    Code::RfPublicAll,
                     "public scoring enabled",
                     at(&e.at),
                 );

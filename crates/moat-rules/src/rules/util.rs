@@ -1,13 +1,13 @@
 //! Helpers shared by rules: failing flows of operations, addresses, regions.
 
 use crate::context::Context;
-use moat_engine::Verdict;
 use moat_engine::ops::{FlowResult, OpResult};
+use moat_engine::{OpId, Verdict};
 use moat_model::Provenance;
 use moat_model::address::{Address, Kind};
 
 /// The flows of an operation that did not pass, with their operation result.
-pub fn failing_flows<'c>(cx: &'c Context, op: &str) -> Vec<(&'c OpResult, &'c FlowResult)> {
+pub fn failing_flows<'c>(cx: &'c Context, op: OpId) -> Vec<(&'c OpResult, &'c FlowResult)> {
     cx.op(op)
         .flat_map(|r| {
             r.flows

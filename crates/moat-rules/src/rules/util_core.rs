@@ -7,8 +7,10 @@
 use crate::context::Context;
 use crate::rules::util::flow_finding;
 use crate::{Finding, RuleDoc};
+use moat_engine::OpId;
 use moat_engine::Trace;
 use moat_engine::ops::FlowResult;
+use moat_engine::{Code, Step};
 use moat_model::address::{Address, Kind};
 use moat_model::deps::{ContainerRegistry, KeyVault, StorageAccount};
 use moat_model::enums::{DefaultAction, PublicNetworkAccess};
@@ -61,13 +63,19 @@ pub fn endpoints_open(t: &Topology, kind: Kind, name: &str) -> Option<String> {
 
 /// The private endpoint a trace went through, if it reached its destination through one.
 pub fn endpoint_used<'t>(t: &'t Topology, trace: &Trace) -> Option<&'t PrivateEndpoint> {
-    let name = trace
+    let hop = trace
         .hops
         .iter()
-        .find(|h| h.step == "private-endpoint" && h.code == "PE_APPROVED")?
-        .element
-        .strip_prefix("private endpoint ")?;
-    t.private_endpoints.iter().find(|p| p.name == name)
+        .find(|h| h.step == Step::PrivateEndpoint && h.code == Code::PeApproved)?;
+    let Some(Address::Resource {
+        kind: Kind::PrivateEndpoint,
+        name,
+        ..
+    }) = &hop.subject
+    else {
+        return None;
+    };
+    t.private_endpoints.iter().find(|p| &p.name == name)
 }
 
 /// Whether a trace reached its destination through a private endpoint (customer or managed).
@@ -75,7 +83,7 @@ pub fn reached_privately(trace: &Trace) -> bool {
     trace
         .hops
         .iter()
-        .any(|h| matches!(h.code, "PE_APPROVED" | "MVN_PRIVATE_ENDPOINT"))
+        .any(|h| matches!(h.code, Code::PeApproved | Code::MvnPrivateEndpoint))
 }
 
 /// Whether the destination name resolved to a private address on the way.
@@ -83,7 +91,7 @@ pub fn resolved_privately(trace: &Trace) -> bool {
     trace
         .hops
         .iter()
-        .any(|h| matches!(h.code, "DEST_ADDRESS" | "DNS_MANAGED_PE"))
+        .any(|h| matches!(h.code, Code::DestAddress | Code::DnsManagedPe))
 }
 
 /// A finding for a traced flow (an error when denied, a warning saying what is missing when
@@ -179,10 +187,10 @@ pub fn aks_at(cx: &Context, name: &str) -> Provenance {
 }
 
 /// The clients that perform any of `ops`, in name order, without repeats.
-pub fn clients_doing_any(cx: &Context, ops: &[&str]) -> Vec<String> {
+pub fn clients_doing_any(cx: &Context, ops: &[OpId]) -> Vec<String> {
     let mut v: Vec<String> = ops
         .iter()
-        .flat_map(|o| cx.intent.clients_doing(o))
+        .flat_map(|o| cx.intent.clients_doing(*o))
         .map(str::to_string)
         .collect();
     v.sort();
@@ -260,7 +268,7 @@ pub fn describe_answer(a: &Answer) -> String {
 /// Whether a resolution went through a lookup of a linked zone that lacked the record (a zone
 /// group or record problem rather than a forwarding one).
 pub fn hit_linked_zone_without_record(r: &Resolution) -> bool {
-    r.steps.iter().any(|s| s.code == "DNS_ZONE_NO_RECORD")
+    r.steps.iter().any(|s| s.code == Code::DnsZoneNoRecord)
 }
 
 /// Whether a resource-access rule names a registry (`Microsoft.MachineLearningServices/registries`).
@@ -289,7 +297,7 @@ pub fn studio_endpoints<'t>(
     workspace: &str,
 ) -> Vec<(String, &'t PrivateEndpoint, Trace)> {
     let to = Address::resource(Kind::Workspace, workspace);
-    clients_doing_any(cx, &["studio.open", "studio.data"])
+    clients_doing_any(cx, &[OpId::StudioOpen, OpId::StudioData])
         .into_iter()
         .filter_map(|c| {
             let t = cx.trace(

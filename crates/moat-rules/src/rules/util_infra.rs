@@ -6,6 +6,7 @@ use crate::context::Context;
 use crate::rules::util::flow_finding;
 use crate::{Finding, RuleDoc, Severity};
 use moat_engine::ops::FlowResult;
+use moat_engine::{Code, Step};
 use moat_engine::{Trace, Verdict};
 use moat_model::address::{Address, Kind};
 use moat_model::enums::PublicNetworkAccess;
@@ -262,7 +263,7 @@ pub fn blocked_finding(
     // The engine's fix names a service tag by its address block; name the tag instead.
     let tag_fix = match (t.to.strip_prefix("tag:"), &t.blocked_by) {
         (Some(tag), Some(h))
-            if t.verdict == Verdict::Denied && matches!(h.step, "nsg" | "firewall") =>
+            if t.verdict == Verdict::Denied && matches!(h.step, Step::Nsg | Step::Firewall) =>
         {
             Some(format!(
                 "allow {}/{} to service tag {tag} on {}",
@@ -325,9 +326,8 @@ pub fn worst(a: Option<Trace>, b: Trace) -> Option<Trace> {
 pub fn dest_ip(t: &Trace) -> Option<IpAddr> {
     t.hops
         .iter()
-        .find(|h| h.code == "DEST_ADDRESS")
-        .and_then(|h| h.detail.rsplit(' ').next())
-        .and_then(|s| s.parse().ok())
+        .find(|h| h.code == Code::DestAddress)
+        .and_then(|h| h.address)
 }
 
 /// The VNet a flow starts in, when its source sits in one.

@@ -59,7 +59,7 @@ pub fn subnet<'t>(cx: &Context<'_, 't>, key: &str) -> Option<&'t Subnet> {
 pub fn default_storage_blocked(
     cx: &Context,
     doc: &'static RuleDoc,
-    blocked_at: &str,
+    blocked_at: moat_engine::Code,
     via: &str,
     out: &mut Vec<Finding>,
 ) {

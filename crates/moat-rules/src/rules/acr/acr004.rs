@@ -2,6 +2,7 @@
 
 use crate::rules::util::workspace_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::OpId;
 
 /// The rule.
 pub struct Acr004;
@@ -31,7 +32,7 @@ impl Rule for Acr004 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         // The image.build operation states the requirement; this rule reports it.
-        for r in cx.op("image.build") {
+        for r in cx.op(OpId::ImageBuild) {
             let ws = r.subject.trim_start_matches("workspace/");
             let Some(w) = cx.e.ix.workspaces.get(ws).map(|&i| &cx.t.workspaces[i]) else {
                 continue;

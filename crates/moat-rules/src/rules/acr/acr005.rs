@@ -2,6 +2,7 @@
 
 use crate::rules::util::{destination, failing_flows, flow_finding, workspace_at};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::OpId;
 use moat_model::Address;
 
 /// The rule.
@@ -31,7 +32,7 @@ impl Rule for Acr005 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for (r, f) in failing_flows(cx, "image.build") {
+        for (r, f) in failing_flows(cx, OpId::ImageBuild) {
             if !matches!(destination(f), Some(Address::Fqdn(_))) {
                 continue;
             }

@@ -2,6 +2,7 @@
 
 use crate::rules::util::workspace_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::OpId;
 
 /// The rule.
 pub struct Acr008;
@@ -31,7 +32,7 @@ impl Rule for Acr008 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         // The image.build operation states the requirement; this rule reports it.
-        for r in cx.op("image.build") {
+        for r in cx.op(OpId::ImageBuild) {
             for req in r
                 .requirements
                 .iter()

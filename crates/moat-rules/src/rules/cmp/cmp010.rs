@@ -3,6 +3,7 @@
 use crate::rules::util::compute_at;
 use crate::rules::util_items::{external_subnet, subnet, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Step;
 use moat_model::address::{Address, Kind};
 use moat_packets::Protocol;
 
@@ -65,11 +66,11 @@ impl Rule for Cmp010 {
             };
             // The path leaves for the internet from the compute's own subnet (not through a
             // firewall or appliance elsewhere): default outbound access is what carries it.
-            let own = format!("subnet {key}");
+            let own = moat_engine::trace::subnet_address(key);
             if !t
                 .hops
                 .iter()
-                .any(|h| h.step == "egress" && h.element == own)
+                .any(|h| h.step == Step::Egress && h.subject.as_ref() == Some(&own))
             {
                 continue;
             }

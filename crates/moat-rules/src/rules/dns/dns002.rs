@@ -2,6 +2,7 @@
 
 use crate::rules::util_core::resolved_privately;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Step;
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
 use moat_model::clients::ClientPlace;
@@ -116,7 +117,7 @@ impl Rule for Dns002 {
                 }
                 // Only name resolution is this rule's concern: the trace must not have got a
                 // private answer anywhere.
-                if !t.hops.iter().any(|h| h.step == "dns") {
+                if !t.hops.iter().any(|h| h.step == Step::Dns) {
                     continue;
                 }
                 reported.insert(resource.clone());
@@ -124,7 +125,7 @@ impl Rule for Dns002 {
                     .hops
                     .iter()
                     .rev()
-                    .find(|h| h.step == "dns")
+                    .find(|h| h.step == Step::Dns)
                     .map(|h| format!(" (last answer: {})", h.detail))
                     .unwrap_or_default();
                 let mut f = Finding::new(

@@ -2,6 +2,7 @@
 
 use crate::rules::util_items::default_storage_blocked;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Code;
 
 /// The rule.
 pub struct Exf006;
@@ -30,6 +31,6 @@ impl Rule for Exf006 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        default_storage_blocked(cx, &DOC, "SEP_DENY", "service endpoint policy", out);
+        default_storage_blocked(cx, &DOC, Code::SepDeny, "service endpoint policy", out);
     }
 }

@@ -4,6 +4,7 @@ use crate::change::Change;
 use crate::rules::util::{flow_finding, workspace_at};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
+use moat_engine::{Code, Step};
 use moat_model::address::{Address, Kind};
 use moat_model::enums::IsolationMode;
 use std::collections::HashSet;
@@ -65,8 +66,8 @@ impl Rule for Mvn003 {
             for f in r.flows.iter().filter(|f| f.verdict != Verdict::Allowed) {
                 let t = &f.trace;
                 let Some(hop) = &t.blocked_by else { continue };
-                if hop.step != "managed-network"
-                    || !matches!(hop.code, "MVN_NOT_APPROVED" | "MVN_UNDECIDED")
+                if hop.step != Step::ManagedNetwork
+                    || !matches!(hop.code, Code::MvnNotApproved | Code::MvnUndecided)
                 {
                     continue;
                 }
@@ -95,7 +96,7 @@ impl Rule for Mvn003 {
                 // A host name the managed network does not approve: an FQDN rule, which
                 // covers ports 80 and 443.
                 let to = t.to.to_string();
-                if hop.code == "MVN_NOT_APPROVED"
+                if hop.code == Code::MvnNotApproved
                     && matches!(t.port, 80 | 443)
                     && let Some(host) = to.strip_prefix("fqdn:")
                     && ruled.insert((ws.clone(), host.to_string()))

@@ -3,6 +3,7 @@
 use crate::rules::util::flow_finding;
 use crate::rules::util_infra::{dest_ip, source_vnet, vnet_at};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Code;
 use moat_engine::Verdict;
 use std::collections::HashSet;
 
@@ -48,7 +49,7 @@ impl Rule for Net003 {
                 let src_vnet = tr.from.parse().ok().and_then(|a| source_vnet(cx, &a));
                 // The VNet to change, and what it misses.
                 let (subject, why) = match hop.code {
-                    "PEERING_NOT_TRANSITIVE" => {
+                    Code::PeeringNotTransitive => {
                         let Some(s) = src_vnet else { continue };
                         let hub = t.virtual_networks.iter().find(|h| {
                             h.name != s
@@ -65,7 +66,7 @@ impl Rule for Net003 {
                         };
                         (s, why)
                     }
-                    "ONPREM_NO_TRANSIT" => (
+                    Code::OnpremNoTransit => (
                         dst_vnet.clone(),
                         format!(
                             "VNet {dst_vnet} does not use the gateway of the hub it is peered with"

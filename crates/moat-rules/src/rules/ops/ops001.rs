@@ -62,7 +62,9 @@ pub fn flow_key(t: &moat_engine::Trace) -> (&str, &str, &str, u16) {
 }
 
 /// What makes two traces stop for the same cause: the verdict and the hop that decided it.
-pub fn cause_key(t: &moat_engine::Trace) -> Option<(moat_engine::Verdict, &str, &str, &str)> {
+pub fn cause_key(
+    t: &moat_engine::Trace,
+) -> Option<(moat_engine::Verdict, &str, moat_engine::Code, &str)> {
     let b = t.blocked_by.as_ref()?;
     Some((t.verdict, &b.element, b.code, &b.detail))
 }
@@ -72,7 +74,7 @@ pub fn cause_key(t: &moat_engine::Trace) -> Option<(moat_engine::Verdict, &str, 
 #[derive(Default)]
 pub struct Covered<'f> {
     flows: std::collections::HashSet<(&'f str, &'f str, &'f str, u16)>,
-    causes: std::collections::HashSet<(moat_engine::Verdict, &'f str, &'f str, &'f str)>,
+    causes: std::collections::HashSet<(moat_engine::Verdict, &'f str, moat_engine::Code, &'f str)>,
 }
 
 impl<'f> Covered<'f> {

@@ -3,6 +3,7 @@
 use crate::rules::util::{compute_at, destination, flow_finding};
 use crate::rules::util_core::{aks_at, endpoints_of, trace_finding};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::OpId;
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
 use moat_packets::Protocol;
@@ -31,7 +32,7 @@ impl Rule for Pe003 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.op("job.run") {
+        for r in cx.op(OpId::JobRun) {
             let ws = r.subject.trim_start_matches("workspace/");
             if !has_endpoint(cx, ws) {
                 continue;

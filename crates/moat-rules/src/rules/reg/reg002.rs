@@ -2,6 +2,7 @@
 
 use crate::rules::util::{destination, failing_flows, flow_finding, is, name_of, registry_at};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::OpId;
 use moat_model::address::Kind;
 
 /// The rule.
@@ -29,9 +30,9 @@ impl Rule for Reg002 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for op in [
-            "job.registry-asset",
-            "registry.create-from-local",
-            "endpoint.deploy-from-registry",
+            OpId::JobRegistryAsset,
+            OpId::RegistryCreateFromLocal,
+            OpId::EndpointDeployFromRegistry,
         ] {
             for (_, f) in failing_flows(cx, op) {
                 let Some(dst) = destination(f) else { continue };

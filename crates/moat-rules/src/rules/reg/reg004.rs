@@ -2,6 +2,7 @@
 
 use crate::rules::util::registry_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::OpId;
 use moat_model::enums::PublicNetworkAccess;
 
 /// The rule.
@@ -10,7 +11,7 @@ pub struct Reg004;
 pub static RULE: Reg004 = Reg004;
 
 /// The client operation that says environments are created in registries from local files.
-pub const CREATE_ENVIRONMENT: &str = "registry.create-environment";
+pub const CREATE_ENVIRONMENT: OpId = OpId::RegistryCreateEnvironment;
 
 static DOC: RuleDoc = RuleDoc {
     code: "REG004",
@@ -35,7 +36,7 @@ impl Rule for Reg004 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let explicit = cx.intent.clients_doing(CREATE_ENVIRONMENT);
-        let mut creators: Vec<&str> = cx.intent.clients_doing("registry.create-from-local");
+        let mut creators: Vec<&str> = cx.intent.clients_doing(OpId::RegistryCreateFromLocal);
         creators.extend(explicit.iter().copied());
         creators.sort();
         creators.dedup();

@@ -2,6 +2,7 @@
 
 use crate::rules::util::workspace_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::OpId;
 
 /// The rule.
 pub struct Reg006;
@@ -27,7 +28,7 @@ impl Rule for Reg006 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.op("registry.share-from-workspace") {
+        for r in cx.op(OpId::RegistryShareFromWorkspace) {
             let ws = r.subject.trim_start_matches("workspace/");
             for q in r
                 .requirements

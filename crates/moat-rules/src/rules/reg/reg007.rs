@@ -2,6 +2,7 @@
 
 use crate::rules::util::{destination, failing_flows, flow_finding, name_of, registry_at};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::OpId;
 use moat_model::address::{Address, Kind};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -32,7 +33,7 @@ impl Rule for Reg007 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for (_, f) in failing_flows(cx, "registry.create-from-local") {
+        for (_, f) in failing_flows(cx, OpId::RegistryCreateFromLocal) {
             let Some(dst) = destination(f) else { continue };
             if !matches!(
                 &dst,

@@ -2,6 +2,7 @@
 
 use crate::rules::util::registry_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::OpId;
 
 /// The rule.
 pub struct Reg008;
@@ -30,7 +31,7 @@ impl Rule for Reg008 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.op("registry.create-from-local") {
+        for r in cx.op(OpId::RegistryCreateFromLocal) {
             let reg = r.subject.trim_start_matches("registry/");
             for q in r
                 .requirements

@@ -2,6 +2,7 @@
 
 use crate::rules::util_core::online_endpoint_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::OpId;
 
 /// The rule.
 pub struct Reg010;
@@ -27,7 +28,7 @@ impl Rule for Reg010 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.op("endpoint.deploy-from-registry") {
+        for r in cx.op(OpId::EndpointDeployFromRegistry) {
             let ep = r.subject.trim_start_matches("online-endpoint/");
             for q in r
                 .requirements

@@ -4,6 +4,7 @@ use crate::rules::util::{compute_at, flow_finding};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_engine::ops::FlowResult;
+use moat_engine::{Code, Step};
 use moat_model::address::{Address, Kind};
 use moat_packets::Protocol;
 
@@ -55,8 +56,8 @@ impl Rule for Reg011 {
                         continue;
                     };
                     let dns_failed = t.verdict != Verdict::Allowed
-                        && t.blocked_by.as_ref().is_some_and(|h| h.step == "dns")
-                        || t.hops.iter().any(|h| h.code == "DNS_NO_PUBLIC_RECORD");
+                        && t.blocked_by.as_ref().is_some_and(|h| h.step == Step::Dns)
+                        || t.hops.iter().any(|h| h.code == Code::DnsNoPublicRecord);
                     if !dns_failed {
                         continue;
                     }

@@ -3,6 +3,7 @@
 use crate::rules::util::{destination, name_of, workspace_at};
 use crate::rules::util_core::{reached_privately, subnet_address, vnet_at, vnet_part};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::OpId;
 use moat_engine::ops::FlowResult;
 use moat_model::address::{Address, Kind};
 use moat_model::enums::PublicNetworkAccess;
@@ -41,7 +42,7 @@ impl Rule for Reg012 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.op("job.registry-asset") {
+        for r in cx.op(OpId::JobRegistryAsset) {
             let ws = r.subject.trim_start_matches("workspace/");
             // Place (a compute subnet, or the workspace's managed network) -> registry -> the
             // flows to its parts. Every node of one place meets the same rules.

@@ -2,6 +2,7 @@
 
 use crate::rules::util_core::storage;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Code;
 use moat_model::address::{Address, Kind};
 use moat_packets::Protocol;
 
@@ -47,7 +48,7 @@ impl Rule for St004 {
             ) else {
                 continue;
             };
-            if t.blocked_by.as_ref().map(|h| h.code) != Some("RF_SERVICE_DENIED") {
+            if t.blocked_by.as_ref().map(|h| h.code) != Some(Code::RfServiceDenied) {
                 continue;
             }
             out.push(

@@ -3,6 +3,8 @@
 use crate::rules::util::{destination, failing_flows, flow_finding};
 use crate::rules::util_core::storage;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::OpId;
+use moat_engine::{Code, Step};
 use moat_model::address::{Address, Kind};
 
 /// The rule.
@@ -33,7 +35,7 @@ impl Rule for St005 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let mut seen = std::collections::HashSet::new();
-        for (_, f) in failing_flows(cx, "job.run") {
+        for (_, f) in failing_flows(cx, OpId::JobRun) {
             if f.trace.port != 445 {
                 continue;
             }
@@ -51,8 +53,8 @@ impl Rule for St005 {
                 continue;
             };
             // A firewall on the way to a private address (the storage's private endpoint).
-            let private = f.trace.hops.iter().any(|h| h.code == "DEST_ADDRESS");
-            if hop.step != "firewall" || !private {
+            let private = f.trace.hops.iter().any(|h| h.code == Code::DestAddress);
+            if hop.step != Step::Firewall || !private {
                 continue;
             }
             let compute = f.trace.from.trim_start_matches("compute/").to_string();

@@ -2,6 +2,7 @@
 
 use crate::rules::util_items::default_storage_blocked;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Code;
 
 /// The rule.
 pub struct St007;
@@ -30,6 +31,6 @@ impl Rule for St007 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        default_storage_blocked(cx, &DOC, "RF_NO_VNET_RULE", "service endpoint", out);
+        default_storage_blocked(cx, &DOC, Code::RfNoVnetRule, "service endpoint", out);
     }
 }

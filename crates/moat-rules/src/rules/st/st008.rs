@@ -2,6 +2,7 @@
 
 use crate::rules::util_core::{storage, trace_finding};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Step;
 use moat_model::address::{Address, Kind};
 use moat_packets::Protocol;
 
@@ -54,7 +55,7 @@ impl Rule for St008 {
                 continue;
             };
             let Some(hop) = &t.blocked_by else { continue };
-            if hop.step != "nsg" || !seen.insert((to.to_string(), hop.element.clone())) {
+            if hop.step != Step::Nsg || !seen.insert((to.to_string(), hop.element.clone())) {
                 continue;
             }
             let what = format!("SMB (TCP 445) from compute {} to {to}", c.name);

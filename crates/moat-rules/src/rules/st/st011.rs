@@ -2,6 +2,8 @@
 
 use crate::rules::util_core::{clients_doing_any, storage};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Code;
+use moat_engine::OpId;
 use moat_model::address::{Address, Kind};
 use moat_packets::Protocol;
 
@@ -29,7 +31,7 @@ impl Rule for St011 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let clients = clients_doing_any(cx, &["studio.open", "studio.data"]);
+        let clients = clients_doing_any(cx, &[OpId::StudioOpen, OpId::StudioData]);
         let mut seen = Vec::new();
         for w in &cx.t.workspaces {
             let Some(st) = w.storage_account.as_deref().and_then(|n| storage(cx, n)) else {
@@ -48,7 +50,7 @@ impl Rule for St011 {
                     continue;
                 };
                 if t.verdict != moat_engine::Verdict::Allowed
-                    || !t.hops.iter().any(|h| h.code == "RF_IP_RULE")
+                    || !t.hops.iter().any(|h| h.code == Code::RfIpRule)
                 {
                     continue;
                 }

@@ -2,6 +2,8 @@
 
 use crate::rules::util::{destination, flow_finding, name_of, workspace_at};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Code;
+use moat_engine::OpId;
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
 use std::collections::HashSet;
@@ -34,7 +36,7 @@ impl Rule for Ws003 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let mut seen = HashSet::new();
-        for op in ["studio.open", "sdk.connect"] {
+        for op in [OpId::StudioOpen, OpId::SdkConnect] {
             for r in cx.op(op) {
                 for f in r.flows.iter().filter(|f| f.verdict != Verdict::Allowed) {
                     let Some(dst) = destination(f) else { continue };
@@ -50,7 +52,7 @@ impl Rule for Ws003 {
                     let Some(hop) = &f.trace.blocked_by else {
                         continue;
                     };
-                    if !matches!(hop.code, "RF_IP_NOT_ALLOWED" | "RF_IP_UNDECIDED") {
+                    if !matches!(hop.code, Code::RfIpNotAllowed | Code::RfIpUndecided) {
                         continue;
                     }
                     let ws = name_of(&dst).to_string();

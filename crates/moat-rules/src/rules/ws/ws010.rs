@@ -2,6 +2,7 @@
 
 use crate::rules::util::{destination, failing_flows, flow_finding, name_of};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::OpId;
 use moat_model::address::Address;
 
 /// The rule.
@@ -33,7 +34,7 @@ impl Rule for Ws010 {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let studio = Address::Fqdn("ml.azure.com".into());
         let mut seen = Vec::new();
-        for (_, f) in failing_flows(cx, "studio.open") {
+        for (_, f) in failing_flows(cx, OpId::StudioOpen) {
             if destination(f).as_ref() != Some(&studio) {
                 continue;
             }

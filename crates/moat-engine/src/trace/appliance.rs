@@ -1,0 +1,245 @@
+//! Azure Firewall and other appliances on the way: reaching them, their network and application rules.
+
+use super::{Code, Dst, Step, Walk, Walked, at};
+use crate::place::Egress;
+use moat_net::filter::Decision;
+use moat_net::firewall;
+use moat_packets::{AddrSet, PacketSet, Protocol};
+use std::net::IpAddr;
+
+impl Walk<'_, '_> {
+    /// A next hop that is an appliance: an Azure Firewall, or something moat does not model.
+    pub(super) fn appliance(
+        &mut self,
+        ip: IpAddr,
+        from_subnet: &str,
+        src: &AddrSet,
+        dst: &Dst,
+        depth: usize,
+    ) -> Walked {
+        let Some(fi) = self
+            .t()
+            .firewalls
+            .iter()
+            .position(|f| f.private_ip_address == Some(ip))
+        else {
+            // A firewall whose address is unknown (its subnet is not declared) may be this one.
+            let open: Vec<&str> = self
+                .t()
+                .firewalls
+                .iter()
+                .filter(|f| f.private_ip_address.is_none())
+                .map(|f| f.name.as_str())
+                .collect();
+            let detail = if open.is_empty() {
+                "the next hop is not an Azure Firewall in the topology".to_string()
+            } else {
+                format!(
+                    "the next hop may be firewall {}, whose address is unknown, or another appliance",
+                    open.join(", ")
+                )
+            };
+            return self.unknown(
+                Step::Firewall,
+                format!("appliance {ip}"),
+                Code::ApplianceUnmodelled,
+                detail,
+                None,
+                format!("what the appliance at {ip} forwards (declare it as a firewall)"),
+            );
+        };
+        let fw = self.t().firewalls[fi].clone();
+        self.touch(format!("firewall/{}", fw.name));
+        if let Some(p) = &fw.firewall_policy {
+            self.touch(format!("firewall-policy/{p}"));
+        }
+        let from_vnet = from_subnet.split('/').next().unwrap_or_default();
+        if fw.vnet != from_vnet
+            && !moat_net::routing::peered(self.t(), &self.e.ix, from_vnet, &fw.vnet)
+        {
+            return self.block(
+                Step::Route,
+                format!("firewall {}", fw.name),
+                Code::ApplianceUnreachable,
+                format!(
+                    "{} sits in {}, which is not peered with {from_vnet}",
+                    fw.name, fw.vnet
+                ),
+                at(&fw.at),
+                format!("peer {from_vnet} with {}", fw.vnet),
+            );
+        }
+        let rules = firewall::rules(self.t(), &self.e.ix, &fw);
+        let ctx = self.e.context(&fw.vnet);
+        let proxy = fw.dns_proxy
+            || fw
+                .firewall_policy
+                .as_ref()
+                .and_then(|p| self.e.ix.firewall_policies.get(p))
+                .is_some_and(|&i| self.t().firewall_policies[i].dns_proxy);
+        let policy = self.e.firewall_policy(&fw.name, self.fqdn.as_deref(), || {
+            firewall::compile_network(
+                self.t(),
+                &rules,
+                &self.e.space,
+                &ctx,
+                self.fqdn.as_deref(),
+                proxy,
+            )
+        });
+        let flow = PacketSet::new(src, &Self::dst_set(dst), &self.l4());
+        let element = format!("firewall {}", fw.name);
+        let (e, fqdn, protocol, port) = (self.e, self.fqdn.clone(), self.q.protocol, self.port);
+        let decided = firewall::resolve(policy.evaluate(&flow), || {
+            firewall::application_decision(
+                e.t,
+                &rules,
+                &e.space,
+                &ctx,
+                src,
+                fqdn.as_deref(),
+                protocol,
+                port,
+            )
+        });
+        self.firewall_verdict(&fw, element, dst, decided)?;
+        // Onwards from the firewall's own subnet, SNAT to its public IP towards the internet.
+        let fw_subnet = format!("{}/AzureFirewallSubnet", fw.vnet);
+        let egress = match fw.public_ips.first() {
+            Some(p) => match self
+                .e
+                .ix
+                .public_ips
+                .get(p)
+                .and_then(|&i| self.t().public_ips[i].ip_address)
+            {
+                Some(ip) => Egress::Known(ip, format!("firewall {} ({p})", fw.name)),
+                None => Egress::Unknown(format!("firewall {} public IP {p}", fw.name)),
+            },
+            None => Egress::None(format!("firewall {} has no public IP", fw.name)),
+        };
+        if !self.e.ix.subnets.contains_key(&fw_subnet) {
+            return self.unknown(
+                Step::Route,
+                format!("firewall {}", fw.name),
+                Code::FwSubnetMissing,
+                format!("{} has no AzureFirewallSubnet", fw.vnet),
+                at(&fw.at),
+                format!("the AzureFirewallSubnet of {}", fw.vnet),
+            );
+        }
+        let vnet = fw.vnet.clone();
+        self.route_from_appliance(&fw_subnet, src, &egress, dst, &vnet, depth + 1)
+    }
+
+    /// The firewall hop from the decisions of the pieces of a flow: it passes when every
+    /// piece is allowed, blocks when a piece is denied, and is unknown otherwise.
+    pub(super) fn firewall_verdict(
+        &mut self,
+        fw: &moat_model::firewall::Firewall,
+        element: String,
+        dst: &Dst,
+        decided: Vec<(Decision, firewall::Cause)>,
+    ) -> Walked {
+        use firewall::Cause;
+        let host = self.fqdn.clone().unwrap_or_default();
+        if !decided.is_empty() && decided.iter().all(|(d, _)| *d == Decision::Allow) {
+            match decided[0].1.clone() {
+                Cause::Network(r) => self.pass(
+                    Step::Firewall,
+                    element,
+                    Code::FwNetworkAllow,
+                    format!("allowed by network rule {} ({})", r.rule, r.filter),
+                    at(&r.at),
+                ),
+                Cause::Application(r) => self.pass(
+                    Step::Firewall,
+                    element,
+                    Code::FwApplicationAllow,
+                    format!(
+                        "{host} allowed by application rule {} ({})",
+                        r.rule, r.filter
+                    ),
+                    at(&r.at),
+                ),
+                Cause::ImplicitDeny => {}
+            }
+            return Ok(());
+        }
+        if let Some((_, cause)) = decided.iter().find(|(d, _)| *d == Decision::Deny) {
+            return match cause.clone() {
+                Cause::Network(r) => self.block(
+                    Step::Firewall,
+                    element,
+                    Code::FwNetworkDeny,
+                    format!("denied by network rule {} ({})", r.rule, r.filter),
+                    at(&r.at),
+                    format!("change network rule {} of firewall {}", r.rule, fw.name),
+                ),
+                Cause::Application(r) => {
+                    let how = if r.uncertain {
+                        "denied whether or not it matches application rule"
+                    } else {
+                        "denied by application rule"
+                    };
+                    self.block(
+                        Step::Firewall,
+                        element,
+                        Code::FwApplicationDeny,
+                        format!("{how} {} ({})", r.rule, r.filter),
+                        at(&r.at),
+                        format!("change application rule {} of firewall {}", r.rule, fw.name),
+                    )
+                }
+                Cause::ImplicitDeny => {
+                    let what = match (&self.fqdn, dst) {
+                        (Some(f), _)
+                            if self.q.protocol == Protocol::TCP
+                                && matches!(self.port, 80 | 443) =>
+                        {
+                            format!("an application rule for {f} on {}", self.proto_port())
+                        }
+                        _ => format!(
+                            "a network rule for {} to {}",
+                            self.proto_port(),
+                            Self::describe_dst(dst)
+                        ),
+                    };
+                    self.block(
+                        Step::Firewall,
+                        element,
+                        Code::FwImplicitDeny,
+                        "no rule allows it: Azure Firewall denies by default",
+                        at(&fw.at),
+                        format!("add {what} on firewall {}", fw.name),
+                    )
+                }
+            };
+        }
+        let (kind, r, missing) = match decided.iter().find(|(d, _)| *d == Decision::Unknown) {
+            Some((_, Cause::Application(r))) => (
+                "application",
+                Some(r.clone()),
+                "the FQDN tag's members or the rule's sources",
+            ),
+            Some((_, Cause::Network(r))) => (
+                "network",
+                Some(r.clone()),
+                "the destination's addresses (pass --service-tags)",
+            ),
+            _ => ("network", None, "the destination's exact address"),
+        };
+        let detail = match &r {
+            Some(r) => format!("cannot decide {kind} rule {} ({})", r.rule, r.filter),
+            None => "the rules decide part of the flow only".into(),
+        };
+        self.unknown(
+            Step::Firewall,
+            element,
+            Code::FwUndecided,
+            detail,
+            r.as_ref().and_then(|r| at(&r.at)),
+            missing,
+        )
+    }
+}

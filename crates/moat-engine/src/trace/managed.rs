@@ -1,0 +1,177 @@
+//! Workspace managed networks: outbound rules, managed private endpoints, and the legacy managed VNet.
+
+use super::{Code, Dst, Step, Target, Via, Walk, Walked, at, strip_sub};
+use crate::place::Egress;
+use moat_model::address::{Address, Kind};
+use moat_model::enums::IsolationMode;
+use moat_net::managed::{ManagedRuleKind, effective_rules, fqdn_matches};
+use moat_packets::Protocol;
+
+impl Walk<'_, '_> {
+    /// Outbound from a workspace managed network.
+    pub(super) fn managed(&mut self, workspace: &str, dst: &Dst) -> Walked {
+        let t = self.t();
+        let Some(&wi) = self.e.ix.workspaces.get(workspace) else {
+            return Ok(());
+        };
+        let w = &t.workspaces[wi];
+        let mode = w.managed_network.isolation_mode;
+        let element = format!("managed network of {workspace}");
+        match dst {
+            Dst::ManagedPe { rule } => {
+                let d = format!("private endpoint outbound rule {rule}");
+                self.assume(
+                    Step::ManagedNetwork,
+                    element,
+                    Code::MvnPrivateEndpoint,
+                    d,
+                    "managed private endpoint connections are approved on their targets",
+                )
+            }
+            Dst::Private(ip) => self.block(
+                Step::ManagedNetwork,
+                element,
+                Code::MvnNoCustomerVnet,
+                format!("{ip} is in a customer network; a managed network reaches it only through private endpoint rules"),
+                at(&w.at),
+                "add a private endpoint outbound rule to the resource",
+            ),
+            Dst::Public {
+                set, fqdn, owner, ..
+            } => {
+                if mode == IsolationMode::AllowInternetOutbound {
+                    self.pass(Step::ManagedNetwork, element, Code::MvnInternetOutbound, "AllowInternetOutbound lets the managed network reach the internet", at(&w.at));
+                    return self.public_arrival(dst, &Via::ManagedNetwork);
+                }
+                let rules = effective_rules(t, w);
+                let mut unsure: Option<String> = None;
+                for r in &rules {
+                    match &r.kind {
+                        ManagedRuleKind::ServiceTag { tag, protocol, ports, ports_documented } => {
+                            let cover = self.e.space.cover(&moat_model::values::AddressPrefix::Tag(tag.clone()), &Default::default());
+                            let l4 = moat_net::filter::firewall_l4(&[*protocol], ports);
+                            let l4_ok = l4.contains(self.q.protocol, self.port);
+                            if set.is_subset(&cover.sure) {
+                                if l4_ok {
+                                    let d = format!("{} rule {} allows {tag} {}", if r.required { "required" } else { "service tag" }, r.name, self.proto_port());
+                                    self.pass(Step::ManagedNetwork, element, Code::MvnServiceTag, d, at(&w.at));
+                                    return self.public_arrival(dst, &Via::ManagedNetwork);
+                                } else if !ports_documented {
+                                    unsure.get_or_insert(format!("the ports of the required rule for {tag} are not documented"));
+                                }
+                            } else if set.intersects(&cover.maybe) || set.intersects(&cover.sure) {
+                                unsure.get_or_insert(format!("whether {tag} covers {}", Self::describe_dst(dst)));
+                            }
+                        }
+                        ManagedRuleKind::Fqdn { pattern } => {
+                            let port_ok = self.q.protocol == Protocol::TCP && matches!(self.port, 80 | 443);
+                            if port_ok && fqdn.as_deref().is_some_and(|f| fqdn_matches(pattern, f)) {
+                                let d = format!("FQDN rule {} allows {pattern}", r.name);
+                                self.pass(Step::ManagedNetwork, element, Code::MvnFqdn, d, at(&w.at));
+                                return self.public_arrival(dst, &Via::ManagedNetwork);
+                            }
+                        }
+                        ManagedRuleKind::PrivateEndpoint { .. } => {}
+                    }
+                }
+                if let Some(why) = unsure {
+                    return self.unknown(Step::ManagedNetwork, element, Code::MvnUndecided, "no rule surely allows it", at(&w.at), why);
+                }
+                let what = fqdn.clone().or_else(|| owner.as_ref().map(|o| o.to_string())).unwrap_or_else(|| "the destination".into());
+                let fix = match owner {
+                    Some(o) => format!("add a private endpoint outbound rule to {o}"),
+                    None => format!("add an FQDN outbound rule for {what} (ports 80/443) or a service tag rule"),
+                };
+                self.block(Step::ManagedNetwork, element, Code::MvnNotApproved, format!("AllowOnlyApprovedOutbound: no outbound rule allows {what}"), at(&w.at), fix)
+            }
+        }
+    }
+}
+
+pub(super) fn legacy(
+    w: &mut Walk,
+    workspace: &str,
+    egress_enabled: bool,
+    dst: &Dst,
+    tg: &Target,
+) -> Walked {
+    let element = format!("deployment managed VNet ({workspace})");
+    if egress_enabled {
+        w.pass(
+            Step::ManagedNetwork,
+            element,
+            Code::LegacyEgressPublic,
+            "egress_public_network_access enabled: only public resources are reachable",
+            None,
+        );
+        return match dst {
+            Dst::Public { .. } => w.public_arrival(
+                dst,
+                &Via::Internet(Egress::Unknown("the deployment's outbound address".into())),
+            ),
+            _ => w.block(
+                Step::ManagedNetwork,
+                "deployment",
+                Code::LegacyNoPrivate,
+                "private addresses are not reachable with public egress",
+                None,
+                "set egress_public_network_access to disabled",
+            ),
+        };
+    }
+    // Egress disabled: the platform creates private endpoints to the workspace, its blob
+    // storage and ACR, and to registry storage and ACR when assets come from a registry.
+    let Some(ws) =
+        w.e.ix
+            .workspaces
+            .get(workspace)
+            .map(|&i| &w.e.t.workspaces[i])
+    else {
+        return Ok(());
+    };
+    let owner = tg.owner.clone().map(|o| strip_sub(&o));
+    let allowed = match &owner {
+        Some(Address::Resource {
+            kind: Kind::Workspace,
+            name,
+            ..
+        }) => name == workspace,
+        Some(Address::Resource {
+            kind: Kind::Storage,
+            name,
+            ..
+        }) => ws.storage_account.as_deref() == Some(name),
+        Some(Address::Resource {
+            kind: Kind::Acr,
+            name,
+            ..
+        }) => ws.container_registry.as_deref() == Some(name),
+        _ => false,
+    } || matches!(
+        &tg.owner,
+        Some(Address::Resource {
+            kind: Kind::Registry,
+            sub: Some(_),
+            ..
+        })
+    );
+    if allowed {
+        w.pass(
+            Step::ManagedNetwork,
+            element,
+            Code::LegacyPlatformPe,
+            "a private endpoint the platform creates for the deployment",
+            None,
+        );
+        Ok(())
+    } else {
+        w.block(
+            Step::ManagedNetwork,
+            element,
+            Code::LegacyNotAssociated,
+            "with egress disabled, a deployment reaches only the workspace's associated resources",
+            None,
+            "move the asset into the workspace's storage, or use the workspace managed network",
+        )
+    }
+}

@@ -1,0 +1,173 @@
+//! Network security groups: a NIC's and a subnet's rules, in and out.
+
+use super::{Code, Dst, Step, Walk, Walked, at};
+use crate::place::Egress;
+use moat_model::enums::Direction;
+use moat_net::filter::Decision;
+use moat_packets::{AddrSet, PacketSet};
+
+impl Walk<'_, '_> {
+    /// An NSG on the way, in one direction.
+    pub(super) fn nsg(
+        &mut self,
+        name: &str,
+        direction: Direction,
+        vnet: &str,
+        src: &AddrSet,
+        dst: &Dst,
+        scope: &str,
+    ) -> Walked {
+        self.touch(format!("nsg/{name}"));
+        let Some(c) = self.e.nsg(name, direction, vnet) else {
+            return self.unknown(
+                Step::Nsg,
+                format!("nsg {name}"),
+                Code::NsgUndeclared,
+                "the NSG is not in the topology",
+                None,
+                format!("network security group {name}"),
+            );
+        };
+        let flow = PacketSet::new(src, &Self::dst_set(dst), &self.l4());
+        let out = c.evaluate(&flow);
+        let dir = match direction {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        };
+        let element = format!("nsg {name} ({dir}, {scope})");
+        let rule = out.rule.clone();
+        let rule_text = rule
+            .as_ref()
+            .map(|r| r.describe())
+            .unwrap_or_else(|| "no rule".into());
+        let rule_at = rule.as_ref().and_then(|r| at(&r.at));
+        match out.decision {
+            Decision::Allow => {
+                self.pass(
+                    Step::Nsg,
+                    element,
+                    if direction == Direction::Inbound {
+                        Code::NsgInboundAllow
+                    } else {
+                        Code::NsgOutboundAllow
+                    },
+                    format!("allowed by {rule_text}"),
+                    rule_at,
+                );
+                Ok(())
+            }
+            Decision::Deny => {
+                let who = if out.denied_sources == *src {
+                    String::new()
+                } else {
+                    format!(" for sources {}", out.denied_sources)
+                };
+                let prio = rule.as_ref().and_then(|r| r.priority).unwrap_or(65500);
+                let fix = format!(
+                    "in NSG {name}, allow {dir} {} to {} at a priority below {prio}",
+                    self.proto_port(),
+                    Self::describe_dst(dst)
+                );
+                self.block(
+                    Step::Nsg,
+                    element,
+                    if direction == Direction::Inbound {
+                        Code::NsgInboundDeny
+                    } else {
+                        Code::NsgOutboundDeny
+                    },
+                    format!("denied{who} by {rule_text}"),
+                    rule_at,
+                    fix,
+                )
+            }
+            Decision::Unknown => {
+                let vnet_tag = rule.as_ref().is_some_and(|r| {
+                    r.default && r.rule.contains("Vnet")
+                        || self.e.ix.network_security_groups.get(name).is_some_and(|&i| {
+                            self.t().network_security_groups[i].rules.iter().any(|x| {
+                                x.name == r.rule
+                                    && x.source.iter().chain(&x.destination).any(|p| matches!(p, moat_model::values::AddressPrefix::Tag(t) if t.eq_ignore_ascii_case("VirtualNetwork")))
+                            })
+                        })
+                });
+                let private_dst = matches!(dst, Dst::Private(_));
+                let missing = if vnet_tag && private_dst {
+                    format!(
+                        "whether the VirtualNetwork tag includes the 0.0.0.0/0 user-defined route of VNet {vnet} (Azure documents that it might); a rule for {} in NSG {name} decides it",
+                        Self::describe_dst(dst)
+                    )
+                } else if self.e.space.catalog().has_file() {
+                    format!(
+                        "which of its addresses {} uses, relative to {rule_text}",
+                        Self::describe_dst(dst)
+                    )
+                } else {
+                    format!(
+                        "whether {rule_text} covers {} (pass --service-tags with Azure's service tags file)",
+                        Self::describe_dst(dst)
+                    )
+                };
+                self.unknown(
+                    Step::Nsg,
+                    element,
+                    Code::NsgUndecided,
+                    format!("cannot decide {rule_text}"),
+                    rule_at,
+                    missing,
+                )
+            }
+        }
+    }
+
+    pub(super) fn subnet_nsg(&self, subnet: &str) -> Option<String> {
+        let &(vi, si) = self.e.ix.subnets.get(subnet)?;
+        self.t().virtual_networks[vi].subnets[si]
+            .network_security_group
+            .clone()
+    }
+
+    /// From a source inside a subnet.
+    pub(super) fn leave_subnet(
+        &mut self,
+        subnet: &str,
+        src: &AddrSet,
+        nic: Option<usize>,
+        egress: &Egress,
+        dst: &Dst,
+        depth: usize,
+    ) -> Walked {
+        let vnet = subnet.split('/').next().unwrap_or_default().to_string();
+        if let Some(ni) = nic {
+            let nic = &self.t().network_interfaces[ni];
+            if let Some(n) = nic.network_security_group.clone() {
+                self.nsg(
+                    &n,
+                    Direction::Outbound,
+                    &vnet,
+                    src,
+                    dst,
+                    &format!("NIC {}", nic.name),
+                )?;
+            }
+        }
+        if let Some(n) = self.subnet_nsg(subnet) {
+            self.nsg(
+                &n,
+                Direction::Outbound,
+                &vnet,
+                src,
+                dst,
+                &format!("subnet {subnet}"),
+            )?;
+        } else {
+            self.info(
+                Step::Nsg,
+                format!("subnet {subnet}"),
+                Code::NsgNone,
+                "no NSG on the subnet: Azure lets the packet out",
+            );
+        }
+        self.route(subnet, src, egress, dst, None, depth)
+    }
+}

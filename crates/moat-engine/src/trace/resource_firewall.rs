@@ -1,0 +1,472 @@
+//! Resource firewalls: a public endpoint's public network access, IP and VNet rules, trusted services and resource instances.
+
+use super::{Code, Dst, Step, Via, Walk, Walked, at};
+use crate::place::Egress;
+use moat_model::Provenance;
+use moat_model::address::{Address, Kind};
+use moat_model::enums::{DefaultAction, PublicNetworkAccess};
+use moat_net::names;
+
+impl Walk<'_, '_> {
+    /// Arrival at a public endpoint: the resource's own firewall decides.
+    pub(super) fn public_arrival(&mut self, dst: &Dst, via: &Via) -> Walked {
+        if let Some((fi, ip)) = self.firewall_public_ip(dst) {
+            return self.dnat(fi, ip, via);
+        }
+        let Dst::Public { owner, fqdn, .. } = dst else {
+            return Ok(());
+        };
+        let Some(owner) = owner.clone() else {
+            let what = fqdn.clone().unwrap_or_else(|| "the destination".into());
+            return self.assume(
+                Step::Destination,
+                what,
+                Code::DestInternet,
+                "an internet host: what it accepts is outside the model",
+                "internet hosts accept the connection",
+            );
+        };
+        self.resource_firewall(&owner, via)
+    }
+
+    pub(super) fn resource_firewall(&mut self, owner: &Address, via: &Via) -> Walked {
+        let t = self.t();
+        let ix = &self.e.ix;
+        let Address::Resource { kind, name, sub } = owner else {
+            return Ok(());
+        };
+        self.touch(format!("{kind}/{name}"));
+        let element = format!("{kind} {name}");
+        match kind {
+            Kind::Workspace => {
+                // A project's public network access is its hub's (facts §6 item 99).
+                let w = names::network_workspace(t, ix, name).expect("workspace of a target");
+                let element = if &w.name == name {
+                    element
+                } else {
+                    format!("{element} (network of hub {})", w.name)
+                };
+                if let Via::Service(_) = via {
+                    self.pass(
+                        Step::ResourceFirewall,
+                        element,
+                        Code::RfService,
+                        "the workspace's own service",
+                        at(&w.at),
+                    );
+                    return Ok(());
+                }
+                if w.public_network_access == PublicNetworkAccess::Disabled {
+                    return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public network access is Disabled: only private endpoints reach it", at(&w.at), format!("reach workspace {name} through a private endpoint (a VPN, ExpressRoute or a jump box in its VNet), or enable public network access"));
+                }
+                match &w.network_acls {
+                    Some(acl) if acl.default_action == DefaultAction::Deny => {
+                        let rules: Vec<moat_model::values::AddressPrefix> = acl
+                            .ip_rules
+                            .iter()
+                            .map(|n| moat_model::values::AddressPrefix::Net(*n))
+                            .collect();
+                        self.ip_rules(
+                            &element,
+                            &rules,
+                            via,
+                            at(&w.at),
+                            "the workspace IP allow list",
+                        )
+                    }
+                    _ => {
+                        self.pass(
+                            Step::ResourceFirewall,
+                            element,
+                            Code::RfPublicAll,
+                            "public network access Enabled from all networks",
+                            at(&w.at),
+                        );
+                        Ok(())
+                    }
+                }
+            }
+            Kind::Registry => {
+                let r = &t.registries[ix.registries[name]];
+                let (pna, what) = match sub.as_deref() {
+                    Some("storage") => (
+                        r.storage
+                            .public_network_access
+                            .unwrap_or(PublicNetworkAccess::Enabled),
+                        "managed storage",
+                    ),
+                    Some("acr") => (
+                        r.acr
+                            .public_network_access
+                            .unwrap_or(PublicNetworkAccess::Enabled),
+                        "managed container registry",
+                    ),
+                    _ => (r.public_network_access, "registry"),
+                };
+                let element = format!("registry {name} {what}");
+                if matches!(via, Via::Service(_)) {
+                    self.pass(
+                        Step::ResourceFirewall,
+                        element,
+                        Code::RfService,
+                        "the registry back end",
+                        at(&r.at),
+                    );
+                    return Ok(());
+                }
+                if pna == PublicNetworkAccess::Disabled {
+                    return self.block(
+                        Step::ResourceFirewall,
+                        element,
+                        Code::RfPublicDisabled,
+                        format!("the {what}'s public network access is Disabled"),
+                        at(&r.at),
+                        format!("create a private endpoint to {owner} in the source's VNet"),
+                    );
+                }
+                self.pass(
+                    Step::ResourceFirewall,
+                    element,
+                    Code::RfPublicAll,
+                    "public network access Enabled",
+                    at(&r.at),
+                );
+                Ok(())
+            }
+            Kind::Storage => {
+                let s = &t.storage_accounts[ix.storage_accounts[name]];
+                let r = &s.network_rules;
+                if let Via::Service(p) = via {
+                    return self.service_access(
+                        &element,
+                        p,
+                        s.public_network_access,
+                        r.default_action,
+                        r.trusted_services(),
+                        &r.resource_access_rules,
+                        at(&s.at),
+                    );
+                }
+                if s.public_network_access == PublicNetworkAccess::Disabled {
+                    return self.block(
+                        Step::ResourceFirewall,
+                        element,
+                        Code::RfPublicDisabled,
+                        "public network access is Disabled: only private endpoints reach it",
+                        at(&s.at),
+                        format!("create a private endpoint to storage {name} in the source's VNet"),
+                    );
+                }
+                if r.default_action == DefaultAction::Allow {
+                    self.pass(
+                        Step::ResourceFirewall,
+                        element,
+                        Code::RfPublicAll,
+                        "public network access Enabled from all networks",
+                        at(&s.at),
+                    );
+                    return Ok(());
+                }
+                if let Via::ServiceEndpoint(subnet) = via {
+                    return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&s.at));
+                }
+                self.storage_ip_rules(s, via)
+            }
+            Kind::Keyvault => {
+                let k = &t.key_vaults[ix.key_vaults[name]];
+                let r = &k.network_acls;
+                if let Via::Service(p) = via {
+                    return self.service_access(
+                        &element,
+                        p,
+                        k.public_network_access,
+                        r.default_action,
+                        r.bypass == moat_model::enums::Bypass::AzureServices,
+                        &[],
+                        at(&k.at),
+                    );
+                }
+                if k.public_network_access == PublicNetworkAccess::Disabled {
+                    return self.block(
+                        Step::ResourceFirewall,
+                        element,
+                        Code::RfPublicDisabled,
+                        "public network access is Disabled",
+                        at(&k.at),
+                        format!(
+                            "create a private endpoint to key vault {name} in the source's VNet"
+                        ),
+                    );
+                }
+                if r.default_action == DefaultAction::Allow {
+                    self.pass(
+                        Step::ResourceFirewall,
+                        element,
+                        Code::RfPublicAll,
+                        "public network access from all networks",
+                        at(&k.at),
+                    );
+                    return Ok(());
+                }
+                if let Via::ServiceEndpoint(subnet) = via {
+                    return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&k.at));
+                }
+                self.ip_rules(
+                    &element,
+                    &r.ip_rules,
+                    via,
+                    at(&k.at),
+                    "the key vault firewall",
+                )
+            }
+            Kind::Acr => {
+                let a = &t.container_registries[ix.container_registries[name]];
+                let r = &a.network_rule_set;
+                if let Via::Service(p) = via {
+                    return self.service_access(
+                        &element,
+                        p,
+                        a.public_network_access,
+                        r.default_action,
+                        a.trusted_services(),
+                        &[],
+                        at(&a.at),
+                    );
+                }
+                if a.public_network_access == PublicNetworkAccess::Disabled {
+                    return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public network access is Disabled", at(&a.at), format!("create a private endpoint to container registry {name} in the source's VNet"));
+                }
+                if r.default_action == DefaultAction::Allow {
+                    self.pass(
+                        Step::ResourceFirewall,
+                        element,
+                        Code::RfPublicAll,
+                        "public network access from all networks",
+                        at(&a.at),
+                    );
+                    return Ok(());
+                }
+                if let Via::ServiceEndpoint(subnet) = via {
+                    return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&a.at));
+                }
+                self.ip_rules(
+                    &element,
+                    &r.ip_rules,
+                    via,
+                    at(&a.at),
+                    "the registry firewall",
+                )
+            }
+            Kind::OnlineEndpoint => {
+                let e = &t.online_endpoints[ix.online_endpoints[name]];
+                if e.public_network_access == PublicNetworkAccess::Disabled {
+                    return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public_network_access is disabled: scoring only through the workspace's private endpoint", at(&e.at), format!("score from a VNet with a private endpoint to workspace {}", e.workspace));
+                }
+                let ws = names::network_workspace(t, ix, &e.workspace)
+                    .filter(|w| w.public_network_access != PublicNetworkAccess::Disabled);
+                let Some(w) = ws else {
+                    return self.block(Step::ResourceFirewall, element, Code::RfWorkspacePrivate, format!("workspace {} has public network access Disabled, so the endpoint rejects public requests", e.workspace), at(&e.at), format!("score through a private endpoint of workspace {}", e.workspace));
+                };
+                self.endpoint_public(e, w, element, via)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub(super) fn vnet_rule(
+        &mut self,
+        element: &str,
+        rules: &[String],
+        subnet: &str,
+        at_: Option<Provenance>,
+    ) -> Walked {
+        if rules.iter().any(|r| r == subnet) {
+            self.pass(
+                Step::ResourceFirewall,
+                element.to_string(),
+                Code::RfVnetRule,
+                format!("virtual network rule for {subnet} (service endpoint)"),
+                at_,
+            );
+            Ok(())
+        } else {
+            self.block(
+                Step::ResourceFirewall,
+                element.to_string(),
+                Code::RfNoVnetRule,
+                format!("no virtual network rule admits {subnet}"),
+                at_,
+                format!("add {subnet} to the virtual network rules of {element}"),
+            )
+        }
+    }
+
+    pub(super) fn ip_rules(
+        &mut self,
+        element: &str,
+        rules: &[moat_model::values::AddressPrefix],
+        via: &Via,
+        at_: Option<Provenance>,
+        what: &str,
+    ) -> Walked {
+        let egress = match via {
+            Via::Internet(e) => e.clone(),
+            Via::ManagedNetwork => Egress::Unknown("the managed network's outbound address".into()),
+            _ => Egress::Unknown("an Azure address".into()),
+        };
+        match egress {
+            Egress::Known(ip, how) => {
+                let hit = rules.iter().any(|p| match p {
+                    moat_model::values::AddressPrefix::Net(n) => n.contains(&ip),
+                    moat_model::values::AddressPrefix::Any => true,
+                    moat_model::values::AddressPrefix::Tag(_) => false,
+                });
+                if hit {
+                    self.pass(
+                        Step::ResourceFirewall,
+                        element.to_string(),
+                        Code::RfIpRule,
+                        format!("{ip} ({how}) is in {what}"),
+                        at_,
+                    );
+                    Ok(())
+                } else {
+                    self.block(
+                        Step::ResourceFirewall,
+                        element.to_string(),
+                        Code::RfIpNotAllowed,
+                        format!("{ip} ({how}) is not in {what}"),
+                        at_,
+                        format!("add {ip} to {what}, or connect through a private endpoint"),
+                    )
+                }
+            }
+            Egress::Unknown(how) => {
+                if rules.is_empty() {
+                    return self.block(
+                        Step::ResourceFirewall,
+                        element.to_string(),
+                        Code::RfIpNotAllowed,
+                        format!(
+                            "public access is limited to selected networks and none admits {how}"
+                        ),
+                        at_,
+                        format!(
+                            "connect through a private endpoint, or admit the source in {what}"
+                        ),
+                    );
+                }
+                self.unknown(
+                    Step::ResourceFirewall,
+                    element.to_string(),
+                    Code::RfIpUndecided,
+                    format!("the source leaves through {how}; whether {what} admits it is unknown"),
+                    at_,
+                    format!("the public address of {how}"),
+                )
+            }
+            Egress::None(why) => self.block(
+                Step::ResourceFirewall,
+                element.to_string(),
+                Code::EgressNone,
+                why,
+                at_,
+                "give the source a way out",
+            ),
+        }
+    }
+
+    /// A service acting with its managed identity: trusted services and resource instances.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn service_access(
+        &mut self,
+        element: &str,
+        principal: &Address,
+        pna: PublicNetworkAccess,
+        default: DefaultAction,
+        trusted: bool,
+        instances: &[moat_model::deps::ResourceAccessRule],
+        at_: Option<Provenance>,
+    ) -> Walked {
+        let (ptype, pname) = match principal {
+            Address::Resource {
+                kind: Kind::Workspace,
+                name,
+                ..
+            } => ("microsoft.machinelearningservices/workspaces", name.clone()),
+            Address::Resource {
+                kind: Kind::Registry,
+                name,
+                ..
+            } => ("microsoft.machinelearningservices/registries", name.clone()),
+            _ => ("", String::new()),
+        };
+        // Seed 000: sharing from a workspace to a registry fails when the storage holding the
+        // asset has public network access Disabled (data exfiltration protection), whatever the
+        // exceptions. For other principals, trusted-service and resource-instance exceptions set
+        // in Selected networks stay effective after Disabled (facts §6, item 36).
+        if pna == PublicNetworkAccess::Disabled && ptype.ends_with("/registries") {
+            return self.block(
+                Step::ResourceFirewall,
+                element.to_string(),
+                Code::RfPublicDisabled,
+                format!("public network access is Disabled: the registry back end of {principal} cannot read it (data exfiltration protection)"),
+                at_,
+                format!("set public network access to Enabled from selected networks and add a resource instance rule for {principal}"),
+            );
+        }
+        let instance = instances.iter().find(|r| {
+            let rt = r.resource_type.to_ascii_lowercase();
+            // The docs spell the workspace type three ways (facts C13).
+            let type_ok = rt == ptype
+                || (ptype.ends_with("/workspaces")
+                    && rt.starts_with("microsoft.machinelearningservice")
+                    && rt.contains("workspace"));
+            type_ok && (r.name == pname || r.name == "*")
+        });
+        if let Some(r) = instance {
+            self.pass(
+                Step::ResourceFirewall,
+                element.to_string(),
+                Code::RfResourceInstance,
+                format!("resource instance rule for {} {}", r.resource_type, r.name),
+                at_,
+            );
+            return Ok(());
+        }
+        if pna == PublicNetworkAccess::Disabled && trusted {
+            self.pass(
+                Step::ResourceFirewall,
+                element.to_string(),
+                Code::RfTrustedService,
+                "trusted Azure services keep their exception after public access is Disabled",
+                at_,
+            );
+            return Ok(());
+        }
+        if pna == PublicNetworkAccess::Disabled {
+            return self.block(Step::ResourceFirewall, element.to_string(), Code::RfPublicDisabled, format!("public network access is Disabled and no resource instance rule names {principal}"), at_, format!("set public network access to Enabled from selected networks and add a resource instance rule for {principal}"));
+        }
+        if default == DefaultAction::Allow {
+            self.pass(
+                Step::ResourceFirewall,
+                element.to_string(),
+                Code::RfPublicAll,
+                "public network access from all networks",
+                at_,
+            );
+            return Ok(());
+        }
+        if trusted {
+            self.pass(
+                Step::ResourceFirewall,
+                element.to_string(),
+                Code::RfTrustedService,
+                "trusted Azure services may bypass the firewall",
+                at_,
+            );
+            return Ok(());
+        }
+        self.block(Step::ResourceFirewall, element.to_string(), Code::RfServiceDenied, format!("selected networks only; {principal} is neither a resource instance nor a trusted service"), at_, format!("add a resource instance rule for {principal}"))
+    }
+}

@@ -1,0 +1,481 @@
+//! Routing: a subnet's effective routes, service endpoints and their policies, peering, and delivery to a private address.
+
+use super::{Code, Dst, Step, Via, Walk, Walked, at, subnet_address};
+use crate::place::Egress;
+use moat_model::address::{Address, Kind};
+use moat_model::enums::Direction;
+use moat_net::routing::{Lookup, NextHop};
+use moat_packets::AddrSet;
+use std::net::IpAddr;
+
+impl Walk<'_, '_> {
+    /// Routes from a subnet onwards. `via_appliance` names the appliance that forwarded the
+    /// packet, if any (peerings must then allow forwarded traffic).
+    pub(super) fn route(
+        &mut self,
+        subnet: &str,
+        src: &AddrSet,
+        egress: &Egress,
+        dst: &Dst,
+        via_appliance: Option<&str>,
+        depth: usize,
+    ) -> Walked {
+        if depth > 6 {
+            return self.unknown(
+                Step::Route,
+                format!("subnet {subnet}"),
+                Code::RouteLoop,
+                "the path loops between appliances",
+                None,
+                "a loop-free route to the destination",
+            );
+        }
+        let routes = self.e.routes(subnet);
+        self.touch(format!("subnet/{subnet}"));
+        if let Some(&(vi, si)) = self.e.ix.subnets.get(subnet) {
+            let v = &self.t().virtual_networks[vi];
+            self.touch(format!("vnet/{}", v.name));
+            if let Some(rt) = &v.subnets[si].route_table {
+                self.touch(format!("route-table/{rt}"));
+            }
+            if let Some(nat) = &v.subnets[si].nat_gateway {
+                self.touch(format!("nat-gateway/{nat}"));
+            }
+        }
+        let set = Self::dst_set(dst);
+        let route = match moat_net::routing::lookup(&routes, &set) {
+            Lookup::Route(r) => r.clone(),
+            Lookup::NoRoute => {
+                return self.block(
+                    Step::Route,
+                    format!("subnet {subnet}"),
+                    Code::RouteNone,
+                    "no route covers the destination",
+                    None,
+                    "add a route",
+                );
+            }
+            Lookup::Unknown { candidates } => {
+                let names: Vec<String> = candidates.iter().map(|r| r.describe()).collect();
+                return self.unknown(
+                    Step::Route,
+                    format!("routes of subnet {subnet}"),
+                    Code::RouteUndecided,
+                    format!("the destination may match {}", names.join(" or ")),
+                    None,
+                    "the addresses of the destination (pass --service-tags) to pick the route",
+                );
+            }
+        };
+        let route_at = match &route.source {
+            moat_net::routing::RouteSource::User { table, route: name } => self
+                .e
+                .ix
+                .route_tables
+                .get(table)
+                .and_then(|&i| {
+                    self.t().route_tables[i]
+                        .routes
+                        .iter()
+                        .find(|r| &r.name == name)
+                })
+                .and_then(|r| at(&r.at)),
+            _ => None,
+        };
+        let element = format!("routes of subnet {subnet}");
+        match &route.next_hop {
+            NextHop::None => self.block(
+                Step::Route,
+                element,
+                Code::RouteDrop,
+                format!("{} drops the packet", route.describe()),
+                route_at,
+                "change the route's next hop",
+            ),
+            NextHop::VnetLocal | NextHop::Peering { .. } => {
+                let Dst::Private(ip) = dst else {
+                    return self.block(
+                        Step::Route,
+                        element,
+                        Code::RouteNoPath,
+                        format!("{} cannot carry a public destination", route.describe()),
+                        route_at,
+                        "route public destinations to the internet or a firewall",
+                    );
+                };
+                self.pass(
+                    Step::Route,
+                    element,
+                    Code::RouteVnet,
+                    route.describe(),
+                    route_at,
+                );
+                let from_vnet = subnet.split('/').next().unwrap_or_default().to_string();
+                self.deliver_private(*ip, &from_vnet, src, via_appliance)
+            }
+            NextHop::VirtualAppliance { ip } => {
+                self.pass(
+                    Step::Route,
+                    element,
+                    Code::RouteAppliance,
+                    route.describe(),
+                    route_at,
+                );
+                self.appliance(*ip, subnet, src, dst, depth)
+            }
+            NextHop::Internet => {
+                if let Dst::Private(ip) = dst {
+                    // A private address in a VNet two peerings away: name the real cause.
+                    let src_vnet = subnet.split('/').next().unwrap_or_default().to_string();
+                    let dst_vnet = self
+                        .e
+                        .subnet_of(*ip)
+                        .map(|s| s.split('/').next().unwrap_or_default().to_string());
+                    if let Some(dv) = dst_vnet.filter(|dv| {
+                        self.t().virtual_networks.iter().any(|hub| {
+                            moat_net::routing::peered(self.t(), &self.e.ix, &src_vnet, &hub.name)
+                                && moat_net::routing::peered(self.t(), &self.e.ix, &hub.name, dv)
+                        })
+                    }) {
+                        return self.block(
+                            Step::Route,
+                            element,
+                            Code::PeeringNotTransitive,
+                            format!("{ip} is in {dv}, two peerings away from {src_vnet}: peering is not transitive, and {} sends it to the internet, where Azure drops it", route.describe()),
+                            route_at,
+                            format!("peer {src_vnet} with {dv}, or route {src_vnet}'s traffic through a firewall in the hub (next hop VirtualAppliance)"),
+                        );
+                    }
+                    return self.block(Step::Route, element, Code::RoutePrivateToInternet, format!("{} sends private address {ip} to the internet, where Azure drops it", route.describe()), route_at, "peer the VNets, or route through a gateway or firewall that reaches the address");
+                }
+                self.pass(
+                    Step::Route,
+                    element,
+                    Code::RouteInternet,
+                    route.describe(),
+                    route_at,
+                );
+                self.about(subnet_address(subnet));
+                match egress {
+                    Egress::None(why) => {
+                        let why = why.clone();
+                        return self.block(Step::Egress, format!("subnet {subnet}"), Code::EgressNone, format!("no way to the internet: {why}"), None, "add a NAT gateway to the subnet, or route 0.0.0.0/0 through a firewall");
+                    }
+                    Egress::Known(ip, how) => {
+                        let d = format!("leaves as {ip} ({how})");
+                        self.pass(
+                            Step::Egress,
+                            format!("subnet {subnet}"),
+                            Code::EgressSnat,
+                            d,
+                            None,
+                        );
+                    }
+                    Egress::Unknown(how) => {
+                        let d = format!("leaves through {how}");
+                        self.pass(
+                            Step::Egress,
+                            format!("subnet {subnet}"),
+                            Code::EgressSnat,
+                            d,
+                            None,
+                        );
+                    }
+                }
+                self.public_arrival(dst, &Via::Internet(egress.clone()))
+            }
+            NextHop::ServiceEndpoint { service } => {
+                self.pass(
+                    Step::Route,
+                    element,
+                    Code::RouteServiceEndpoint,
+                    route.describe(),
+                    route_at,
+                );
+                let service = service.clone();
+                self.service_endpoint_policy(subnet, dst, &service)?;
+                self.public_arrival(dst, &Via::ServiceEndpoint(subnet.to_string()))
+            }
+            NextHop::Gateway { gateway } => {
+                self.pass(
+                    Step::Route,
+                    element,
+                    Code::RouteGateway,
+                    route.describe(),
+                    route_at,
+                );
+                self.assume(
+                    Step::Destination,
+                    format!("gateway {gateway}"),
+                    Code::DestOnprem,
+                    "handed to the on-premises network",
+                    format!("the on-premises network behind gateway {gateway} accepts the traffic"),
+                )
+            }
+        }
+    }
+
+    /// A service endpoint policy on the subnet filters which accounts the endpoint reaches.
+    pub(super) fn service_endpoint_policy(
+        &mut self,
+        subnet: &str,
+        dst: &Dst,
+        service: &str,
+    ) -> Walked {
+        let Some(&(vi, si)) = self.e.ix.subnets.get(subnet) else {
+            return Ok(());
+        };
+        let s = &self.t().virtual_networks[vi].subnets[si];
+        if s.service_endpoint_policies.is_empty()
+            || !service
+                .to_ascii_lowercase()
+                .starts_with("microsoft.storage")
+        {
+            return Ok(());
+        }
+        let (owner, by_tag) = match dst {
+            Dst::Public { owner, label, .. } => (
+                owner.clone(),
+                label
+                    .as_deref()
+                    .is_some_and(|l| l.starts_with("service tag ")),
+            ),
+            _ => (None, false),
+        };
+        // An address alone does not say which account it serves (accounts share the addresses
+        // of their storage stamp), and the policy admits accounts, not addresses.
+        if owner.is_none() && self.fqdn.is_none() && !by_tag {
+            let p = &s.service_endpoint_policies[0];
+            let pat = self
+                .e
+                .ix
+                .service_endpoint_policies
+                .get(p)
+                .and_then(|&pi| at(&self.t().service_endpoint_policies[pi].at));
+            return self.unknown(
+                Step::ServiceEndpointPolicy,
+                format!("service endpoint policy {p}"),
+                Code::SepAccountUnknown,
+                format!(
+                    "{} may serve any storage account, and the policy admits only the accounts it lists",
+                    Self::describe_dst(dst)
+                ),
+                pat,
+                "the storage account the traffic is for (trace to storage/<name> or its host name)",
+            );
+        }
+        // Registry-managed storage and the storage Azure ML itself manages (reached by its
+        // service tag) are what the /services/Azure/MachineLearning alias covers.
+        let account = match &owner {
+            Some(Address::Resource {
+                kind: Kind::Storage,
+                name,
+                ..
+            }) => Some((name.clone(), false)),
+            Some(Address::Resource {
+                kind: Kind::Registry,
+                name,
+                sub: Some(s),
+            }) if s == "storage" => Some((name.clone(), true)),
+            // A storage host no modelled account owns is somebody else's account; only the
+            // storage Azure ML manages, reached by its service tag, is what the alias covers.
+            None if self.fqdn.is_none() => Some((String::new(), true)),
+            None => Some((self.fqdn.clone().unwrap_or_default(), false)),
+            _ => None,
+        };
+        for p in &s.service_endpoint_policies {
+            let Some(&pi) = self.e.ix.service_endpoint_policies.get(p) else {
+                continue;
+            };
+            let pol = &self.t().service_endpoint_policies[pi];
+            let allowed = pol
+                .definitions
+                .iter()
+                .flat_map(|d| d.service_resources.iter())
+                .any(|r| match &account {
+                    Some((name, false)) => {
+                        r == name
+                            || r.to_ascii_lowercase().ends_with(&format!(
+                                "/storageaccounts/{}",
+                                name.to_ascii_lowercase()
+                            ))
+                    }
+                    Some((_, true)) => r.eq_ignore_ascii_case("/services/Azure/MachineLearning"),
+                    None => false,
+                });
+            if !allowed {
+                let what = owner
+                    .as_ref()
+                    .map(|o| o.to_string())
+                    .unwrap_or_else(|| "this storage account".into());
+                return self.block(
+                    Step::ServiceEndpointPolicy,
+                    format!("service endpoint policy {p}"),
+                    Code::SepDeny,
+                    format!("{what} is not listed in the policy"),
+                    at(&pol.at),
+                    format!("add {what} to service endpoint policy {p}"),
+                );
+            }
+            self.pass(
+                Step::ServiceEndpointPolicy,
+                format!("service endpoint policy {p}"),
+                Code::SepAllow,
+                "the account is listed",
+                at(&pol.at),
+            );
+        }
+        Ok(())
+    }
+
+    /// A private address reached inside Azure.
+    pub(super) fn deliver_private(
+        &mut self,
+        ip: IpAddr,
+        from_vnet: &str,
+        src: &AddrSet,
+        via_appliance: Option<&str>,
+    ) -> Walked {
+        let Some(subnet) = self.e.subnet_of(ip) else {
+            return self.block(
+                Step::Destination,
+                format!("address {ip}"),
+                Code::DestNoSubnet,
+                "no subnet holds this address",
+                None,
+                "fix the address or the DNS record that gave it",
+            );
+        };
+        let dst_vnet = subnet.split('/').next().unwrap_or_default().to_string();
+        if let Some(appliance_vnet) = via_appliance {
+            if dst_vnet != appliance_vnet {
+                let Some(&vi) = self.e.ix.virtual_networks.get(&dst_vnet) else {
+                    return Ok(());
+                };
+                let v = &self.t().virtual_networks[vi];
+                let p = v.peerings.iter().find(|p| p.remote_vnet == appliance_vnet);
+                match p {
+                    Some(p) if p.allow_forwarded_traffic => {
+                        let d = format!(
+                            "peering {} of {dst_vnet} allows forwarded traffic",
+                            p.name.clone().unwrap_or_default()
+                        );
+                        self.pass(
+                            Step::Peering,
+                            format!("VNet {dst_vnet}"),
+                            Code::PeeringForwardedOk,
+                            d,
+                            at(&p.at),
+                        );
+                    }
+                    Some(p) => {
+                        let pat = at(&p.at);
+                        return self.block(
+                            Step::Peering,
+                            format!("VNet {dst_vnet}"),
+                            Code::PeeringForwardedBlocked,
+                            format!("the peering from {dst_vnet} to {appliance_vnet} does not allow forwarded traffic"),
+                            pat,
+                            format!("set allow_forwarded_traffic on the peering from {dst_vnet} to {appliance_vnet}"),
+                        );
+                    }
+                    None => {}
+                }
+            }
+        } else if dst_vnet != from_vnet
+            && !moat_net::routing::peered(self.t(), &self.e.ix, from_vnet, &dst_vnet)
+        {
+            return self.block(
+                Step::Route,
+                format!("VNet {from_vnet}"),
+                Code::PeeringNotTransitive,
+                format!("{dst_vnet} is not peered with {from_vnet}; peering is not transitive"),
+                None,
+                format!("peer {from_vnet} with {dst_vnet}, or route through a hub firewall"),
+            );
+        }
+        // A private endpoint?
+        if let Some(pi) = self
+            .t()
+            .private_endpoints
+            .iter()
+            .position(|p| p.ip_address == Some(ip))
+        {
+            return self.private_endpoint(pi, &subnet, src);
+        }
+        let nsg_sub = self.subnet_nsg(&subnet);
+        if let Some(n) = nsg_sub {
+            self.nsg(
+                &n,
+                Direction::Inbound,
+                &dst_vnet,
+                src,
+                &Dst::Private(ip),
+                &format!("subnet {subnet}"),
+            )?;
+        }
+        if let Some(nic) = self
+            .t()
+            .network_interfaces
+            .iter()
+            .find(|n| n.private_ip_address == Some(ip))
+        {
+            if let Some(n) = nic.network_security_group.clone() {
+                let name = nic.name.clone();
+                self.nsg(
+                    &n,
+                    Direction::Inbound,
+                    &dst_vnet,
+                    src,
+                    &Dst::Private(ip),
+                    &format!("NIC {name}"),
+                )?;
+            }
+            let d = format!("network interface {} in {subnet}", nic.name);
+            self.pass(
+                Step::Destination,
+                format!("address {ip}"),
+                Code::DestReached,
+                d,
+                at(&nic.at),
+            );
+            return Ok(());
+        }
+        if let Some(fw) = self
+            .t()
+            .firewalls
+            .iter()
+            .find(|f| f.private_ip_address == Some(ip))
+        {
+            let d = format!("firewall {}", fw.name);
+            self.pass(
+                Step::Destination,
+                format!("address {ip}"),
+                Code::DestReached,
+                d,
+                at(&fw.at),
+            );
+            return Ok(());
+        }
+        self.pass(
+            Step::Destination,
+            format!("address {ip}"),
+            Code::DestReached,
+            format!("an address of subnet {subnet}"),
+            None,
+        );
+        Ok(())
+    }
+
+    pub(super) fn route_from_appliance(
+        &mut self,
+        subnet: &str,
+        src: &AddrSet,
+        egress: &Egress,
+        dst: &Dst,
+        appliance_vnet: &str,
+        depth: usize,
+    ) -> Walked {
+        self.route(subnet, src, egress, dst, Some(appliance_vnet), depth)
+    }
+}

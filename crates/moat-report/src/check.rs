@@ -39,7 +39,16 @@ pub fn render_text(
     show_traces: bool,
 ) -> String {
     let mut o = String::new();
+    // A finding that repeats another's cause is shown with it, once.
+    let shown: std::collections::HashSet<String> = findings
+        .iter()
+        .filter(|f| f.suppressed.is_none() && !f.related.is_empty())
+        .map(|f| f.fingerprint())
+        .collect();
     for f in findings {
+        if f.caused_by.as_ref().is_some_and(|c| shown.contains(c)) {
+            continue;
+        }
         let loc = f.at.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
         let supp = f
             .suppressed
@@ -55,7 +64,12 @@ pub fn render_text(
             style.bold(f.code),
             f.resource
         );
-        wrapped(&mut o, "", &format!("{head} {}{supp}", f.message), 4);
+        let also = if f.related.is_empty() {
+            String::new()
+        } else {
+            format!(" (also {})", f.related.join(", "))
+        };
+        wrapped(&mut o, "", &format!("{head} {}{supp}{also}", f.message), 4);
         if f.suppressed.is_some() {
             continue;
         }
@@ -108,6 +122,9 @@ pub fn summary_line(summary: &Value, input_warnings: usize, style: Style) -> Str
     );
     if n("undecided") > 0 {
         s += &format!(" ({} undecided)", n("undecided"));
+    }
+    if n("repeated") > 0 {
+        s += &format!(", {} shown with their cause", n("repeated"));
     }
     if n("suppressed") > 0 {
         s += &format!(", {} suppressed", n("suppressed"));

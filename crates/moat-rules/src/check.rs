@@ -137,6 +137,7 @@ pub fn run(cx: &Context, sel: &Selection) -> Vec<Finding> {
     };
     out.extend(kept);
     suppress(cx.t, &mut out);
+    crate::cause::link(&mut out);
     out.sort_by(|a, b| (b.severity, a.code, &a.resource).cmp(&(a.severity, b.code, &b.resource)));
     out
 }
@@ -385,19 +386,31 @@ fn suppress(t: &Topology, findings: &mut [Finding]) {
 
 /// Counts per severity of the findings that are not suppressed.
 pub fn summary(findings: &[Finding]) -> serde_json::Value {
+    // A finding that repeats another's cause counts once, with its cause.
+    let causes: std::collections::HashSet<String> = findings
+        .iter()
+        .filter(|f| f.suppressed.is_none() && !f.related.is_empty())
+        .map(|f| f.fingerprint())
+        .collect();
+    let repeats = |f: &Finding| f.caused_by.as_ref().is_some_and(|c| causes.contains(c));
     let count = |s: Severity| {
         findings
             .iter()
-            .filter(|f| f.suppressed.is_none() && f.severity == s)
+            .filter(|f| f.suppressed.is_none() && f.severity == s && !repeats(f))
             .count()
     };
-    serde_json::json!({
+    let mut v = serde_json::json!({
         "error": count(Severity::Error),
         "warning": count(Severity::Warning),
         "info": count(Severity::Info),
         "suppressed": findings.iter().filter(|f| f.suppressed.is_some()).count(),
         "total": findings.len(),
-    })
+    });
+    let repeated = findings.iter().filter(|f| repeats(f)).count();
+    if repeated > 0 {
+        v["repeated"] = serde_json::json!(repeated);
+    }
+    v
 }
 
 #[cfg(test)]

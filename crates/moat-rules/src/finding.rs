@@ -65,6 +65,13 @@ pub struct Finding {
     /// Where the suppression is written, when it is not in the input (`moat.toml:12:1`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed_by: Option<String>,
+    /// The fingerprint of the finding that reports this one's cause (see `cause`): this
+    /// finding repeats it and is shown with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caused_by: Option<String>,
+    /// The codes of the findings that repeat this one's cause and refer to it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<&'static str>,
 }
 
 impl Finding {
@@ -92,6 +99,8 @@ impl Finding {
             suppressed: None,
             changes: Vec::new(),
             suppressed_by: None,
+            caused_by: None,
+            related: Vec::new(),
         }
     }
 

@@ -8,6 +8,7 @@
 //! never match attributes themselves: they ask the path engine — usually through an operation
 //! of `moat ops` — and attach the trace of the failing flow to the finding.
 
+pub mod cause;
 pub mod change;
 pub mod check;
 pub mod context;

@@ -1,0 +1,118 @@
+//! One finding per cause: when two rules report the same cause, the one that names it reports
+//! and the other refers to it.
+//!
+//! A rule about a requirement (the outbound a public registry needs) and a rule about a
+//! symptom (registry storage unreachable) both fire when one NSG rule blocks the flow; so do a
+//! rule about a missing piece (no compute cluster) and a rule about what needs the piece (no
+//! image build compute). Both stay in the JSON output, the repeating one with `caused_by`
+//! (the fingerprint of the finding that names the cause) and the cause with `related` (the
+//! codes that repeat it); the text report shows them as one finding.
+
+use crate::Finding;
+use moat_engine::Trace;
+
+/// How two findings are known to report one cause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Same {
+    /// Their flows leave from the same source and stop at the same hop: the same element,
+    /// code and written rule or setting.
+    Block,
+    /// They name the same resource.
+    Resource,
+}
+
+/// `general` repeats `specific` when both concern one cause (`same`). The specific rule is the
+/// one whose fix the other's depends on.
+struct Repeat {
+    specific: &'static str,
+    general: &'static str,
+    same: Same,
+}
+
+const REPEATS: &[Repeat] = &[
+    // A public registry's outbound requirement (REG009) names the NSG, route or firewall
+    // rule that also keeps a compute from the registry's storage (REG001) and container
+    // registry (REG002).
+    Repeat {
+        specific: "REG009",
+        general: "REG001",
+        same: Same::Block,
+    },
+    Repeat {
+        specific: "REG009",
+        general: "REG002",
+        same: Same::Block,
+    },
+    // No compute cluster at all (WS006): there is none to name as the image build compute
+    // (ACR003) until one is created.
+    Repeat {
+        specific: "WS006",
+        general: "ACR003",
+        same: Same::Resource,
+    },
+    // Public access disabled and no private endpoint (WS004) is why no client reaches the
+    // workspace (WS001).
+    Repeat {
+        specific: "WS004",
+        general: "WS001",
+        same: Same::Resource,
+    },
+];
+
+/// The hop a flow stopped at, as what identifies the cause: source, verdict, and the hop's
+/// kind, element, code and location.
+fn block_key(t: &Trace) -> Option<impl PartialEq + '_> {
+    let b = t.blocked_by.as_ref()?;
+    Some((
+        &t.from,
+        t.verdict,
+        b.step,
+        &b.element,
+        b.code,
+        b.at.as_ref().map(|a| a.to_string()),
+    ))
+}
+
+fn same_cause(a: &Finding, b: &Finding, same: Same) -> bool {
+    match same {
+        Same::Resource => a.resource == b.resource,
+        Same::Block => match (&a.trace, &b.trace) {
+            (Some(x), Some(y)) => block_key(x).is_some_and(|k| block_key(y) == Some(k)),
+            _ => false,
+        },
+    }
+}
+
+/// Links each finding that repeats another's cause to it. A suppressed finding names no
+/// cause (what it would refer to is not shown). The finding that names the cause takes the
+/// highest severity among those that repeat it, so the cause is reported as seriously as its
+/// worst effect.
+pub fn link(findings: &mut [Finding]) {
+    let mut links: Vec<(usize, usize)> = Vec::new();
+    for (g, general) in findings.iter().enumerate() {
+        if general.suppressed.is_some() {
+            continue;
+        }
+        let cause = REPEATS
+            .iter()
+            .filter(|r| r.general == general.code)
+            .find_map(|r| {
+                findings.iter().position(|s| {
+                    s.code == r.specific && s.suppressed.is_none() && same_cause(s, general, r.same)
+                })
+            });
+        if let Some(s) = cause {
+            links.push((g, s));
+        }
+    }
+    for (g, s) in links {
+        let fingerprint = findings[s].fingerprint();
+        let (code, severity) = (findings[g].code, findings[g].severity);
+        findings[g].caused_by = Some(fingerprint);
+        let cause = &mut findings[s];
+        if !cause.related.contains(&code) {
+            cause.related.push(code);
+        }
+        cause.severity = cause.severity.max(severity);
+    }
+}

@@ -180,6 +180,10 @@ pub struct Hop {
     /// (`DEST_ADDRESS`).
     #[serde(skip)]
     pub address: Option<IpAddr>,
+    /// The Azure service a service endpoint route hands the packet to (`Microsoft.Storage`),
+    /// on the `ROUTE_SERVICE_ENDPOINT` hop.
+    #[serde(skip)]
+    pub service: Option<String>,
 }
 
 /// A trace: the verdict, the hops, what blocked, and the fix.
@@ -265,6 +269,8 @@ struct Walk<'e, 't> {
     subject: Option<Address>,
     /// The destination address the next hop establishes (see [`Hop::address`]).
     address: Option<IpAddr>,
+    /// The service of the next hop's service endpoint (see [`Hop::service`]).
+    service: Option<String>,
 }
 
 type Walked = Result<(), Verdict>;
@@ -294,6 +300,7 @@ impl<'e, 't> Walk<'e, 't> {
             resources,
             subject: self.subject.take(),
             address: self.address.take(),
+            service: self.service.take(),
         });
     }
 
@@ -686,6 +693,7 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
         port: q.port,
         subject: None,
         address: None,
+        service: None,
     };
     if let Address::Resource { kind, name, .. } = &q.from
         && matches!(
@@ -755,6 +763,7 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
             resources: Vec::new(),
             subject: None,
             address: None,
+            service: None,
         });
         w.missing.extend(unresolved);
     }

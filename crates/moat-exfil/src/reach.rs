@@ -2,22 +2,13 @@
 
 use crate::classes::representative;
 use crate::probe::Oracle;
-use moat_engine::Verdict;
 use moat_engine::trace::{Hop, HopDecision, Query, Trace};
+use moat_engine::{Code, Step, Verdict};
 use moat_model::Provenance;
 use moat_model::address::Address;
 use moat_packets::{AddrSet, L4Set};
 use serde::Serialize;
 use std::net::IpAddr;
-
-/// A hop field (step, code) as reports print it, whatever type carries it.
-pub(crate) fn text<T: Serialize>(x: &T) -> String {
-    match serde_json::to_value(x) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(v) => v.to_string(),
-        Err(_) => String::new(),
-    }
-}
 
 /// Where a place's packets start: the place as a whole, or one class of its addresses.
 #[derive(Clone, Debug)]
@@ -51,10 +42,10 @@ pub struct Witness {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Element {
     /// The kind of hop (`nsg`, `firewall`, `managed-network`, `service-endpoint-policy`).
-    pub step: String,
+    pub step: Step,
     pub element: String,
     pub detail: String,
-    pub code: String,
+    pub code: Code,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<Provenance>,
 }
@@ -94,32 +85,36 @@ fn permitting(t: &Trace, subnet_has_policy: impl Fn(&str) -> bool) -> Vec<Elemen
         if h.decision != HopDecision::Pass && h.decision != HopDecision::Assumed {
             continue;
         }
-        let step = text(&h.step);
-        let code = text(&h.code);
         let keep = matches!(
-            step.as_str(),
-            "nsg" | "firewall" | "managed-network" | "service-endpoint-policy" | "egress"
-        ) || (step == "route"
+            h.step,
+            Step::Nsg
+                | Step::Firewall
+                | Step::ManagedNetwork
+                | Step::ServiceEndpointPolicy
+                | Step::Egress
+        ) || (h.step == Step::Route
             && matches!(
-                code.as_str(),
-                "ROUTE_INTERNET" | "ROUTE_SERVICE_ENDPOINT" | "ROUTE_APPLIANCE"
+                h.code,
+                Code::RouteInternet | Code::RouteServiceEndpoint | Code::RouteAppliance
             ));
         if keep {
-            out.push(element(h, step, code));
+            out.push(element(h));
         }
         // Storage through a service endpoint with no policy: the missing policy is what
         // lets any account through (seed 004, "Data exfiltration protection").
-        if text(&h.code) == "ROUTE_SERVICE_ENDPOINT" && h.detail.contains("Microsoft.Storage") {
-            let subnet = h
-                .element
-                .trim_start_matches("routes of subnet ")
-                .to_string();
+        if h.code == Code::RouteServiceEndpoint
+            && h.service
+                .as_deref()
+                .is_some_and(|s| s.contains("Microsoft.Storage"))
+            && let Some(Address::Subnet { vnet, subnet }) = &h.subject
+        {
+            let subnet = format!("{vnet}/{subnet}");
             if !subnet_has_policy(&subnet) {
                 out.push(Element {
-                    step: "service-endpoint-policy".into(),
+                    step: Step::ServiceEndpointPolicy,
                     element: format!("subnet {subnet}"),
                     detail: "no service endpoint policy: the Microsoft.Storage service endpoint admits every storage account".into(),
-                    code: "SEP_MISSING".into(),
+                    code: Code::SepMissing,
                     at: None,
                 });
             }
@@ -128,12 +123,12 @@ fn permitting(t: &Trace, subnet_has_policy: impl Fn(&str) -> bool) -> Vec<Elemen
     out
 }
 
-fn element(h: &Hop, step: String, code: String) -> Element {
+fn element(h: &Hop) -> Element {
     Element {
-        step,
+        step: h.step,
         element: h.element.clone(),
         detail: h.detail.clone(),
-        code,
+        code: h.code,
         at: h.at.clone(),
     }
 }
@@ -204,7 +199,7 @@ pub fn reach(o: &Oracle, cx: &Context, to: &Address, scope: Option<&L4Set>) -> R
                 && cx.node_public_ip
                 && t.blocked_by
                     .as_ref()
-                    .is_some_and(|h| text(&h.step) == "egress")
+                    .is_some_and(|h| h.step == Step::Egress)
             {
                 v = Verdict::Unknown;
                 t.missing.push(format!(

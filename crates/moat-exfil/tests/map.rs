@@ -2,7 +2,7 @@
 //! ("Data exfiltration prevention", "Data exfiltration protection", "Allow only approved
 //! outbound mode", "Allow internet outbound mode") and the facts it is summarised in (§7).
 
-use moat_engine::{Engine, Verdict};
+use moat_engine::{Code, Engine, Step, Verdict};
 use moat_exfil::map::map;
 use moat_exfil::{Access, Category, ExfilMap, Openness, Oracle, PlaceMap, Prepared, Row};
 use moat_packets::Protocol;
@@ -47,14 +47,9 @@ fn openness(p: &PlaceMap, c: Category) -> Openness {
         .unwrap()
 }
 
-fn blocked_code(r: &Row) -> String {
+fn blocked_code(r: &Row) -> Code {
     let w = r.reach.witness.as_ref().expect("a witness");
-    let h = w.trace.blocked_by.as_ref().expect("a blocking hop");
-    serde_json::to_value(h.code)
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_string()
+    w.trace.blocked_by.as_ref().expect("a blocking hop").code
 }
 
 /// Seed 004, "Data exfiltration protection": "We use a service endpoint policy with an Azure
@@ -67,7 +62,7 @@ fn endpoint_policy_closes_storage_outside_the_deployment() {
     let r = row(p, "any storage account in eastus");
     assert_eq!(r.dest.access, Access::ReadWrite);
     assert_eq!(r.reach.verdict, Verdict::Denied);
-    assert_eq!(blocked_code(r), "SEP_DENY");
+    assert_eq!(blocked_code(r), Code::SepDeny);
     assert_eq!(openness(p, Category::StorageOutside), Openness::Closed);
     // The storage Azure ML manages, reached by its tag, is what the alias admits.
     let managed = row(p, "tag:Storage.EastUS (the storage Azure ML manages)");
@@ -77,7 +72,7 @@ fn endpoint_policy_closes_storage_outside_the_deployment() {
             .reach
             .permitted_by
             .iter()
-            .any(|e| e.code == "SEP_ALLOW")
+            .any(|e| e.code == Code::SepAllow)
     );
 }
 
@@ -91,7 +86,7 @@ fn firewall_narrows_front_door_and_the_internet_to_names() {
     let fd = row(p, "tag:AzureFrontDoor.Frontend");
     assert_eq!(fd.dest.access, Access::ReadWrite);
     assert_eq!(fd.reach.verdict, Verdict::Denied);
-    assert_eq!(blocked_code(fd), "FW_IMPLICIT_DENY");
+    assert_eq!(blocked_code(fd), Code::FwImplicitDeny);
     let studio = row(p, "fqdn:ml.azure.com");
     assert_eq!(studio.dest.category, Category::FrontDoor);
     assert_eq!(studio.reach.verdict, Verdict::Allowed);
@@ -101,7 +96,7 @@ fn firewall_narrows_front_door_and_the_internet_to_names() {
             .reach
             .permitted_by
             .iter()
-            .any(|e| e.code == "FW_APPLICATION_ALLOW")
+            .any(|e| e.code == Code::FwApplicationAllow)
     );
     assert_eq!(openness(p, Category::FrontDoor), Openness::Narrowed);
     let any = row(p, "any internet host, by address");
@@ -202,7 +197,7 @@ fn open_storage_names_what_lets_it_through() {
         r.reach
             .permitted_by
             .iter()
-            .any(|e| e.step == "nsg" || e.step == "firewall" || e.code == "SEP_MISSING"),
+            .any(|e| e.step == Step::Nsg || e.step == Step::Firewall || e.code == Code::SepMissing),
         "{:#?}",
         r.reach.permitted_by
     );

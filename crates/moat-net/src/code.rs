@@ -132,6 +132,9 @@ codes! {
     SepAccountUnknown = "SEP_ACCOUNT_UNKNOWN",
     SepAllow = "SEP_ALLOW",
     SepDeny = "SEP_DENY",
+    /// No service endpoint policy on a subnet whose Microsoft.Storage service endpoint admits
+    /// every storage account (an element `exfil` reports; no trace hop carries it).
+    SepMissing = "SEP_MISSING",
     // The workspace managed network (and the legacy managed VNet).
     LegacyEgressPublic = "LEGACY_EGRESS_PUBLIC",
     LegacyNotAssociated = "LEGACY_NOT_ASSOCIATED",

@@ -2,6 +2,7 @@
 
 use crate::style::Style;
 use moat_engine::Verdict;
+use moat_engine::{Code, Step};
 use moat_exfil::{Access, ExfilMap, Openness, Row};
 use serde_json::{Value, json};
 use std::fmt::Write;
@@ -23,13 +24,13 @@ fn because(r: &Row) -> String {
         Verdict::Allowed => reach
             .permitted_by
             .iter()
-            .filter(|e| e.step != "egress" && e.step != "route")
+            .filter(|e| e.step != Step::Egress && e.step != Step::Route)
             .map(|e| format!("{}: {}", e.element, e.detail))
             .chain(
                 reach
                     .permitted_by
                     .iter()
-                    .filter(|e| e.code == "ROUTE_SERVICE_ENDPOINT")
+                    .filter(|e| e.code == Code::RouteServiceEndpoint)
                     .map(|e| format!("{}: {}", e.element, e.detail)),
             )
             .take(3)

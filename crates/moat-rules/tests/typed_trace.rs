@@ -69,10 +69,26 @@ fn emitters() -> Vec<PathBuf> {
 }
 
 fn emitted(prefix: &str) -> BTreeSet<String> {
-    emitters()
+    let mut out: BTreeSet<String> = emitters()
         .iter()
         .flat_map(|p| mentions(&read(p), prefix))
-        .collect()
+        .collect();
+    // `exfil` reports a missing service endpoint policy as an element of its own: only what
+    // it builds counts, not what it matches.
+    for p in sources(&crates().join("moat-exfil/src")) {
+        let text = read(&p);
+        let field = format!("{}: {prefix}", prefix.to_lowercase());
+        for part in text.split(&field).skip(1) {
+            if let Some(rest) = part.strip_prefix("::") {
+                let ident: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                out.insert(ident);
+            }
+        }
+    }
+    out
 }
 
 /// The files that read the trace: the rules and the reports.

@@ -40,6 +40,7 @@ pub(super) fn resolve(w: &mut Walk, place: &Place, tg: &Target) -> Result<Dst, V
                     resources: Vec::new(),
                     subject: None,
                     address: None,
+                    service: None,
                 });
             }
             match r.answer {

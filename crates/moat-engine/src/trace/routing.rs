@@ -185,6 +185,8 @@ impl Walk<'_, '_> {
                 self.public_arrival(dst, &Via::Internet(egress.clone()))
             }
             NextHop::ServiceEndpoint { service } => {
+                self.about(subnet_address(subnet));
+                self.service = Some(service.clone());
                 self.pass(
                     Step::Route,
                     element,

@@ -89,7 +89,11 @@ pub(crate) fn matrix(ops: &Value) -> String {
         {
             continue;
         }
-        b += &format!("<tr><td title=\"{}\">{}</td>", esc(op.summary), esc(op.id));
+        b += &format!(
+            "<tr><td title=\"{}\">{}</td>",
+            esc(op.summary),
+            esc(op.id.as_str())
+        );
         for sub in &subjects {
             let cell = cells
                 .get(&(op.id.to_string(), sub.clone()))

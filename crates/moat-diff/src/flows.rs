@@ -88,15 +88,7 @@ fn destination_tags(t: &moat_model::Topology) -> Vec<String> {
     for rt in &t.route_tables {
         rt.routes.iter().for_each(|r| add(&r.address_prefix));
     }
-    let collections = t
-        .firewalls
-        .iter()
-        .flat_map(|f| f.network_rule_collections.iter())
-        .chain(t.firewall_policies.iter().flat_map(|p| {
-            p.rule_collection_groups
-                .iter()
-                .flat_map(|g| g.network_rule_collections.iter())
-        }));
+    let collections = t.network_rule_collections();
     for c in collections {
         c.rules
             .iter()

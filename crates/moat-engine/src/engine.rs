@@ -52,15 +52,7 @@ pub fn tag_names(t: &Topology) -> Vec<String> {
     for rt in &t.route_tables {
         rt.routes.iter().for_each(|r| add(&r.address_prefix));
     }
-    let fw_collections = t
-        .firewalls
-        .iter()
-        .flat_map(|f| f.network_rule_collections.iter())
-        .chain(t.firewall_policies.iter().flat_map(|p| {
-            p.rule_collection_groups
-                .iter()
-                .flat_map(|g| g.network_rule_collections.iter())
-        }));
+    let fw_collections = t.network_rule_collections();
     for c in fw_collections {
         for r in &c.rules {
             r.source_addresses

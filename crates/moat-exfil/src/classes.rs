@@ -192,29 +192,13 @@ pub fn source_cuts(t: &Topology) -> Vec<AddrSet> {
             r.source.iter().for_each(|p| prefix(p, &mut cuts));
         }
     }
-    let fw_rules = t
-        .firewalls
-        .iter()
-        .flat_map(|f| f.network_rule_collections.iter())
-        .chain(t.firewall_policies.iter().flat_map(|p| {
-            p.rule_collection_groups
-                .iter()
-                .flat_map(|g| g.network_rule_collections.iter())
-        }));
+    let fw_rules = t.network_rule_collections();
     for c in fw_rules {
         for r in &c.rules {
             r.source_addresses.iter().for_each(|p| prefix(p, &mut cuts));
         }
     }
-    let app_rules = t
-        .firewalls
-        .iter()
-        .flat_map(|f| f.application_rule_collections.iter())
-        .chain(t.firewall_policies.iter().flat_map(|p| {
-            p.rule_collection_groups
-                .iter()
-                .flat_map(|g| g.application_rule_collections.iter())
-        }));
+    let app_rules = t.application_rule_collections();
     for c in app_rules {
         for r in &c.rules {
             r.source_addresses.iter().for_each(|p| prefix(p, &mut cuts));
@@ -280,15 +264,7 @@ pub fn public_destination_classes(t: &Topology) -> Vec<AddrSet> {
             r.destination.iter().for_each(&mut add);
         }
     }
-    let fw_rules = t
-        .firewalls
-        .iter()
-        .flat_map(|f| f.network_rule_collections.iter())
-        .chain(t.firewall_policies.iter().flat_map(|p| {
-            p.rule_collection_groups
-                .iter()
-                .flat_map(|g| g.network_rule_collections.iter())
-        }));
+    let fw_rules = t.network_rule_collections();
     for c in fw_rules {
         for r in &c.rules {
             r.destination_addresses.iter().for_each(&mut add);

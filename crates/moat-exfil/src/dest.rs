@@ -188,29 +188,13 @@ pub fn named_hosts(t: &Topology, managed: Option<&str>) -> Vec<String> {
             }
         }
         None => {
-            let app = t
-                .firewalls
-                .iter()
-                .flat_map(|f| f.application_rule_collections.iter())
-                .chain(t.firewall_policies.iter().flat_map(|p| {
-                    p.rule_collection_groups
-                        .iter()
-                        .flat_map(|g| g.application_rule_collections.iter())
-                }));
+            let app = t.application_rule_collections();
             for c in app {
                 for r in &c.rules {
                     r.target_fqdns.iter().for_each(|f| add(f));
                 }
             }
-            let net = t
-                .firewalls
-                .iter()
-                .flat_map(|f| f.network_rule_collections.iter())
-                .chain(t.firewall_policies.iter().flat_map(|p| {
-                    p.rule_collection_groups
-                        .iter()
-                        .flat_map(|g| g.network_rule_collections.iter())
-                }));
+            let net = t.network_rule_collections();
             for c in net {
                 for r in &c.rules {
                     r.destination_fqdns.iter().for_each(|f| add(f));

@@ -344,3 +344,31 @@ pub struct IpGroup {
     #[schemars(skip)]
     pub at: Provenance,
 }
+
+impl crate::Topology {
+    /// Every network rule collection: the firewalls' own (classic rules) and those of every
+    /// firewall policy's rule collection groups.
+    pub fn network_rule_collections(&self) -> impl Iterator<Item = &NetworkRuleCollection> {
+        self.firewalls
+            .iter()
+            .flat_map(|f| f.network_rule_collections.iter())
+            .chain(self.firewall_policies.iter().flat_map(|p| {
+                p.rule_collection_groups
+                    .iter()
+                    .flat_map(|g| g.network_rule_collections.iter())
+            }))
+    }
+
+    /// Every application rule collection: the firewalls' own (classic rules) and those of
+    /// every firewall policy's rule collection groups.
+    pub fn application_rule_collections(&self) -> impl Iterator<Item = &ApplicationRuleCollection> {
+        self.firewalls
+            .iter()
+            .flat_map(|f| f.application_rule_collections.iter())
+            .chain(self.firewall_policies.iter().flat_map(|p| {
+                p.rule_collection_groups
+                    .iter()
+                    .flat_map(|g| g.application_rule_collections.iter())
+            }))
+    }
+}

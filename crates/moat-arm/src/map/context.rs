@@ -1,0 +1,265 @@
+//! The state shared by the mapping of every resource of a deployment ([`MapContext`]), how
+//! references resolve against it, and how what cannot be resolved is recorded.
+
+use super::*;
+
+#[derive(Clone, Debug)]
+pub(super) struct Target {
+    pub(super) kind: Kind,
+    pub(super) name: String,
+}
+
+pub(super) struct Pending {
+    pub(super) kind: ChildKind,
+    pub(super) res: ArmResource,
+    pub(super) payload: Payload,
+}
+
+pub(super) enum Payload {
+    Subnet(Subnet),
+    Peering(Peering),
+    Rule(SecurityRule),
+    Route(Route),
+    Rcg(RuleCollectionGroup, Vec<(usize, usize, String)>),
+    ZoneIds(Vec<String>),
+    VnetLink(Option<String>, bool),
+    Record(DnsRecord),
+    Endpoint(ResolverEndpoint),
+    ForwardingRule(ForwardingRule),
+    RulesetLink(Option<String>),
+    OutboundRule(OutboundRule),
+    OnlineDeployment(OnlineDeployment),
+    Scoped(Option<String>),
+    SepDefinition(ServiceEndpointPolicyDefinition),
+}
+
+pub(super) struct Cluster {
+    pub(super) id: String,
+    pub(super) rtype: String,
+    pub(super) name: String,
+    pub(super) at: Provenance,
+    pub(super) node_count: Option<u32>,
+    pub(super) subnet: Option<String>,
+}
+
+/// State shared by the mapping of every resource of a deployment, consumed by [`finish`].
+#[derive(Default)]
+pub struct MapContext {
+    pub(super) ids: HashMap<String, Target>,
+    pub(super) names: HashMap<(Kind, String), String>,
+    pub(super) pending: Vec<Pending>,
+    pub(super) registry_storage: HashMap<String, String>,
+    pub(super) registry_acr: HashMap<String, String>,
+    pub(super) clusters: Vec<Cluster>,
+    /// Firewalls whose private IP the template does not give (derived from their subnet).
+    pub(super) firewall_ip_from_subnet: HashSet<String>,
+    /// VNets whose address space is unknown.
+    pub(super) vnet_space_unknown: HashSet<String>,
+    /// Ids of resources listed as unmodelled (their children are unmodelled too).
+    pub(super) unmodelled_ids: HashSet<String>,
+    /// Ids of private DNS zones, by declaration and name (zones of one name may live in
+    /// several resource groups).
+    pub(super) zones: HashMap<(Provenance, String), String>,
+    /// Destination IP groups of firewall network rules: (firewall or policy, path, group ids).
+    pub(super) dest_ip_groups: Vec<(Kind, String, Vec<usize>, Vec<String>)>,
+    /// Warnings met while mapping (references to resources the template does not deploy,
+    /// values not understood).
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl MapContext {
+    pub fn new() -> MapContext {
+        MapContext::default()
+    }
+
+    pub(super) fn register(&mut self, id: &str, kind: Kind, name: &str) {
+        if !id.is_empty() {
+            self.ids.entry(canonical_id(id)).or_insert(Target {
+                kind,
+                name: name.to_string(),
+            });
+        }
+        self.names
+            .entry((kind, name.to_ascii_lowercase()))
+            .or_insert_with(|| name.to_string());
+    }
+
+    /// The model name of the resource `raw` (an id, or a plain name) refers to.
+    pub(super) fn resolve(&self, raw: &str, kinds: &[Kind]) -> Result<Target, String> {
+        let raw = raw.trim();
+        if raw.starts_with('/') {
+            // An id with unknown parts names the one declared resource it may name.
+            let found = self.ids.get(&canonical_id(raw)).or_else(|| {
+                crate::idmatch::has_unknown(raw)
+                    .then(|| crate::idmatch::unique(raw, self.ids.keys().map(|k| (k.as_str(), k))))
+                    .flatten()
+                    .and_then(|k| self.ids.get(k))
+            });
+            return match found {
+                Some(t) if kinds.contains(&t.kind) => Ok(t.clone()),
+                Some(t) => Err(format!(
+                    "`{raw}` names a {}, not a {}",
+                    t.kind.what(),
+                    kinds[0].what()
+                )),
+                None => Err(format!("`{raw}` is not deployed by this template")),
+            };
+        }
+        for k in kinds {
+            if let Some(n) = self.names.get(&(*k, raw.to_ascii_lowercase())) {
+                return Ok(Target {
+                    kind: *k,
+                    name: n.clone(),
+                });
+            }
+        }
+        Err(format!(
+            "{} `{raw}` is not deployed by this template",
+            kinds[0].what()
+        ))
+    }
+}
+
+pub(super) fn flush(t: &mut Topology, ctx: &mut MapContext, rec: Rec) {
+    t.unknowns.extend(rec.unknowns);
+    ctx.warnings.extend(rec.warnings);
+}
+
+pub(super) fn unmodelled(t: &mut Topology, ctx: &mut MapContext, res: &ArmResource) {
+    ctx.unmodelled_ids.insert(canonical_id(&res.id));
+    t.unmodelled.push(Unmodelled {
+        resource_type: res.rtype.clone(),
+        name: res.name.clone(),
+        at: res.at.clone(),
+    });
+}
+
+/// Records that a resource cannot be placed in the model and is left out.
+pub(super) fn drop_resource(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    mut rec: Rec,
+    res: &ArmResource,
+    field: &str,
+    why: &str,
+) {
+    rec.unknown(field, &format!("{why}; the resource is not imported"));
+    rec.warnings.push(warning(
+        "not-imported",
+        format!("{} is not imported: {why}", rec.resource),
+        &res.at,
+        None,
+    ));
+    flush(t, ctx, rec);
+}
+
+/// Reports a reference the template makes to something it does not deploy.
+pub(super) fn dangling(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    resource: String,
+    field: &str,
+    reason: String,
+    at: &Provenance,
+    consequence: &str,
+) {
+    t.unknowns.push(Unknown {
+        resource: resource.clone(),
+        field: field.into(),
+        reason: format!("{reason}; {consequence}"),
+        at: at.clone(),
+    });
+    ctx.warnings.push(warning(
+        "dangling-reference",
+        format!("{resource}: {field}: {reason}"),
+        at,
+        Some(format!("{consequence}; the template refers to a resource declared elsewhere, which the importer cannot check")),
+    ));
+}
+
+/// Resolves a required reference; `Err` carries the reason when it dangles.
+pub(super) fn req(ctx: &MapContext, raw: &str, kinds: &[Kind]) -> Result<String, String> {
+    ctx.resolve(raw, kinds).map(|t| t.name)
+}
+
+pub(super) fn opt(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    v: &mut Option<String>,
+    kinds: &[Kind],
+    resource: &str,
+    field: &str,
+    at: &Provenance,
+) {
+    let Some(raw) = v.clone() else { return };
+    match ctx.resolve(&raw, kinds) {
+        Ok(tg) => *v = Some(tg.name),
+        Err(e) => {
+            *v = None;
+            dangling(
+                t,
+                ctx,
+                resource.to_string(),
+                field,
+                e,
+                at,
+                "read as not set",
+            );
+        }
+    }
+}
+
+pub(super) fn list(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    v: &mut Vec<String>,
+    kinds: &[Kind],
+    resource: &str,
+    field: &str,
+    at: &Provenance,
+) {
+    let raw = std::mem::take(v);
+    for r in raw {
+        match ctx.resolve(&r, kinds) {
+            Ok(tg) => {
+                if !v.contains(&tg.name) {
+                    v.push(tg.name);
+                }
+            }
+            Err(e) => dangling(
+                t,
+                ctx,
+                resource.to_string(),
+                field,
+                e,
+                at,
+                "the entry is left out",
+            ),
+        }
+    }
+}
+
+/// A compute's or cluster's subnet: absent is no VNet; one the template does not deploy is
+/// external, never read as absent.
+pub(super) fn opt_subnet(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    v: &mut Option<String>,
+    resource: &str,
+    at: &Provenance,
+) {
+    if let Some(raw) = v.take() {
+        *v = Some(external::subnet(t, ctx, &raw, resource, at));
+    }
+}
+
+pub(super) fn subnets(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    v: &mut Vec<String>,
+    resource: &str,
+    field: &str,
+    at: &Provenance,
+) {
+    list(t, ctx, v, &[Kind::Subnet], resource, field, at);
+}

@@ -1,0 +1,225 @@
+//! Linking once every resource is mapped: duplicates are dropped, children join their
+//! parents, references become model names (family by family), and what refers outside the
+//! template is recorded.
+
+use super::*;
+
+/// Links everything [`map_resource`] left as ARM ids, once all resources are mapped:
+/// children join their parents, references become names, and what refers outside the
+/// template is recorded as unknown (with a warning) and neutralised.
+pub fn finish(t: &mut Topology, ctx: &mut MapContext) {
+    dedupe(t, ctx);
+    attach(t, ctx);
+    ml::merge_clusters(t, ctx);
+    resolve_refs(t, ctx);
+    network::vnet_spaces(t, ctx);
+    policy_unknowns::lift_to_policies(t);
+}
+
+pub(super) fn find(list_names: &[&str], name: &str) -> Option<usize> {
+    list_names.iter().position(|n| n.eq_ignore_ascii_case(name))
+}
+
+macro_rules! names_of {
+    ($list:expr) => {
+        $list.iter().map(|x| x.name.as_str()).collect::<Vec<&str>>()
+    };
+}
+
+pub(super) fn parent_index(t: &Topology, kind: Kind, name: &str) -> Option<usize> {
+    match kind {
+        Kind::Vnet => find(&names_of!(t.virtual_networks), name),
+        Kind::Nsg => find(&names_of!(t.network_security_groups), name),
+        Kind::RouteTable => find(&names_of!(t.route_tables), name),
+        Kind::FirewallPolicy => find(&names_of!(t.firewall_policies), name),
+        Kind::PrivateEndpoint => find(&names_of!(t.private_endpoints), name),
+        Kind::DnsZone => {
+            let keys: Vec<String> = t
+                .private_dns_zones
+                .iter()
+                .map(PrivateDnsZone::key)
+                .collect();
+            keys.iter().position(|k| k.eq_ignore_ascii_case(name))
+        }
+        Kind::DnsResolver => find(&names_of!(t.dns_resolvers), name),
+        Kind::Ruleset => find(&names_of!(t.dns_forwarding_rulesets), name),
+        Kind::Workspace => find(&names_of!(t.workspaces), name),
+        Kind::OnlineEndpoint => find(&names_of!(t.online_endpoints), name),
+        Kind::Ampls => find(&names_of!(t.monitor_private_link_scopes), name),
+        Kind::ServiceEndpointPolicy => find(&names_of!(t.service_endpoint_policies), name),
+        _ => None,
+    }
+}
+
+pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
+    let pending = std::mem::take(&mut ctx.pending);
+    let mut left: Vec<Pending> = Vec::new();
+    for pd in pending {
+        let parent_kind = pd.kind.parent();
+        let from_id = parent_id(&pd.res.id).and_then(|pid| ctx.resolve(&pid, &[parent_kind]).ok());
+        let parent = from_id.map(|t| t.name).or_else(|| {
+            let (pname, _) = pd.res.name.rsplit_once('/')?;
+            let pname = match parent_kind {
+                Kind::OnlineEndpoint => last_segment(pname),
+                _ => pname.to_string(),
+            };
+            ctx.resolve(&pname, &[parent_kind]).ok().map(|t| t.name)
+        });
+        let Some(i) = parent.and_then(|p| parent_index(t, parent_kind, &p)) else {
+            left.push(pd);
+            continue;
+        };
+        match pd.payload {
+            Payload::Subnet(s) => {
+                let v = &mut t.virtual_networks[i];
+                let full = format!("{}/{}", v.name, s.name);
+                match v
+                    .subnets
+                    .iter()
+                    .position(|x| x.name.eq_ignore_ascii_case(&s.name))
+                {
+                    Some(j) => v.subnets[j] = s,
+                    None => v.subnets.push(s),
+                }
+                ctx.register(&pd.res.id, Kind::Subnet, &full);
+            }
+            Payload::Peering(pe) => t.virtual_networks[i].peerings.push(pe),
+            Payload::Rule(r) => {
+                let n = &mut t.network_security_groups[i];
+                match n
+                    .rules
+                    .iter()
+                    .position(|x| x.name.eq_ignore_ascii_case(&r.name))
+                {
+                    Some(j) => n.rules[j] = r,
+                    None => n.rules.push(r),
+                }
+            }
+            Payload::Route(r) => t.route_tables[i].routes.push(r),
+            Payload::Rcg(g, groups) => {
+                let fp = &mut t.firewall_policies[i];
+                let gi = fp.rule_collection_groups.len();
+                let pname = fp.name.clone();
+                fp.rule_collection_groups.push(g);
+                for (ci, ri, ids) in groups {
+                    ctx.dest_ip_groups.push((
+                        Kind::FirewallPolicy,
+                        pname.clone(),
+                        vec![gi, ci, ri],
+                        ids.split(',').map(String::from).collect(),
+                    ));
+                }
+            }
+            Payload::ZoneIds(z) => t.private_endpoints[i].dns_zone_group.extend(z),
+            Payload::VnetLink(vnet, fallback) => {
+                let zone = &mut t.private_dns_zones[i];
+                zone.fallback_to_internet |= fallback;
+                zone.vnet_links.extend(vnet);
+            }
+            Payload::Record(r) => t.private_dns_zones[i].records.push(r),
+            Payload::Endpoint(e) => {
+                let r = &mut t.dns_resolvers[i];
+                let full = format!("{}/{}", r.name, e.name);
+                if pd.kind == ChildKind::InboundEndpoint {
+                    r.inbound_endpoints.push(e);
+                } else {
+                    r.outbound_endpoints.push(e);
+                    ctx.register(&pd.res.id, Kind::ResolverOutbound, &full);
+                }
+            }
+            Payload::ForwardingRule(fr) => t.dns_forwarding_rulesets[i].rules.push(fr),
+            Payload::RulesetLink(v) => t.dns_forwarding_rulesets[i].vnet_links.extend(v),
+            Payload::OutboundRule(r) => {
+                let w = &mut t.workspaces[i];
+                match w
+                    .managed_network
+                    .outbound_rules
+                    .iter()
+                    .position(|x| x.name.eq_ignore_ascii_case(&r.name))
+                {
+                    Some(j) => w.managed_network.outbound_rules[j] = r,
+                    None => w.managed_network.outbound_rules.push(r),
+                }
+            }
+            Payload::OnlineDeployment(d) => t.online_endpoints[i].deployments.push(d),
+            Payload::Scoped(id) => t.monitor_private_link_scopes[i].scoped_resources.extend(id),
+            Payload::SepDefinition(d) => t.service_endpoint_policies[i].definitions.push(d),
+        }
+    }
+    for pd in left {
+        let Some(pd) = external::subnet_of_existing_vnet(t, ctx, pd) else {
+            continue;
+        };
+        let parent_kind = pd.kind.parent();
+        let pid = parent_id(&pd.res.id).unwrap_or_default();
+        if ctx.unmodelled_ids.contains(&canonical_id(&pid)) {
+            unmodelled(t, ctx, &pd.res);
+            continue;
+        }
+        dangling(
+            t,
+            ctx,
+            resource_label(&pd.res.rtype, &pd.res.name),
+            "parent",
+            format!(
+                "its parent {} `{pid}` is not deployed by this template",
+                parent_kind.what()
+            ),
+            &pd.res.at,
+            "it is not imported",
+        );
+    }
+}
+
+/// Resolves every reference, family by family (the order fixes the order of unknowns).
+fn resolve_refs(t: &mut Topology, ctx: &mut MapContext) {
+    ml::resolve(t, ctx);
+    data::resolve(t, ctx);
+    network::resolve(t, ctx);
+    firewall::resolve(t, ctx);
+    gateways::resolve(t, ctx);
+    network::resolve_hosts(t, ctx);
+    privatelink::resolve(t, ctx);
+    roles::resolve(t, ctx);
+}
+
+/// The same resource declared twice (in two nested deployments, or twice in a copy loop
+/// whose names collide) is kept once.
+pub(super) fn dedupe(t: &mut Topology, ctx: &mut MapContext) {
+    macro_rules! dd {
+        ($($list:ident: $what:literal),* $(,)?) => {$(
+            let mut seen: IndexMap<String, Provenance> = IndexMap::new();
+            let mut kept = Vec::new();
+            for x in std::mem::take(&mut t.$list) {
+                let key = x.name.to_ascii_lowercase();
+                if let Some(first) = seen.get(&key) {
+                    ctx.warnings.push(warning(
+                        "duplicate-resource",
+                        format!("{} `{}` is declared more than once; the first declaration is imported", $what, x.name),
+                        &x.at,
+                        Some(format!("first declared at {first}")),
+                    ));
+                    continue;
+                }
+                seen.insert(key, x.at.clone());
+                kept.push(x);
+            }
+            t.$list = kept;
+        )*};
+    }
+    dd!(
+        workspaces: "workspace", registries: "registry", aks_clusters: "AKS cluster",
+        online_endpoints: "online endpoint", storage_accounts: "storage account", key_vaults: "key vault",
+        container_registries: "container registry", application_insights: "Application Insights component",
+        monitor_private_link_scopes: "monitor private link scope", virtual_networks: "virtual network",
+        network_security_groups: "network security group", application_security_groups: "application security group",
+        route_tables: "route table", nat_gateways: "NAT gateway", public_ips: "public IP", firewalls: "firewall",
+        firewall_policies: "firewall policy", ip_groups: "IP group", virtual_network_gateways: "virtual network gateway",
+        local_network_gateways: "local network gateway", connections: "connection", bastion_hosts: "bastion host",
+        virtual_machines: "virtual machine", network_interfaces: "network interface",
+        service_endpoint_policies: "service endpoint policy", private_endpoints: "private endpoint",
+        dns_resolvers: "DNS resolver", dns_forwarding_rulesets: "DNS forwarding ruleset",
+    );
+    scoped::dedupe_computes(t, ctx);
+    privatelink::dedupe_zones(t, ctx);
+}

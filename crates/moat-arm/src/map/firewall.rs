@@ -1,0 +1,641 @@
+//! Azure Firewall: classic rule collections, firewall policies and their rule collection
+//! groups, IP groups, and the address Azure gives a firewall in its subnet.
+
+use super::*;
+
+pub(super) fn map_firewall_policy(
+    t: &mut Topology,
+    res: &ArmResource,
+    mut rec: Rec,
+    ctx: &mut MapContext,
+) {
+    let p = &res.properties;
+    let name = res.name.clone();
+    let region = res.location.clone();
+    let base_policy = rec.id(p, &["basePolicy", "id"], "base_policy");
+    let dns_proxy = rec.bool(
+        p,
+        &["dnsSettings", "enableProxy"],
+        "dns_proxy",
+        false,
+        false,
+    );
+    ctx.register(&res.id, Kind::FirewallPolicy, &name);
+    t.firewall_policies.push(FirewallPolicy {
+        name,
+        region,
+        base_policy,
+        dns_proxy,
+        rule_collection_groups: Vec::new(),
+        tags: BTreeMap::new(),
+        at: res.at.clone(),
+    });
+    flush(t, ctx, rec);
+}
+
+pub(super) fn map_ip_group(
+    t: &mut Topology,
+    res: &ArmResource,
+    mut rec: Rec,
+    ctx: &mut MapContext,
+) {
+    let p = &res.properties;
+    let name = res.name.clone();
+    let region = res.location.clone();
+    let mut ip_addresses = Vec::new();
+    for s in rec.strings(p, &["ipAddresses"], "ip_addresses") {
+        match s.parse::<AddressPrefix>() {
+            Ok(a) => ip_addresses.push(a),
+            Err(e) => rec.warn(format!("{}: {e}", rec.resource)),
+        }
+    }
+    ctx.register(&res.id, Kind::IpGroup, &name);
+    t.ip_groups.push(IpGroup {
+        name,
+        region,
+        ip_addresses,
+        at: res.at.clone(),
+    });
+    flush(t, ctx, rec);
+}
+
+pub(super) fn action_of(rec: &mut Rec, v: &Json, field: &str) -> Option<Access> {
+    let a = at(v, &["action", "type"]);
+    match a {
+        F::Known(x) => json_text(x).as_deref().and_then(Access::parse),
+        F::Unknown(r) => {
+            rec.unknown(field, &format!("{r}; the rule collection is not imported"));
+            None
+        }
+        F::Absent => match at(v, &["action"]) {
+            F::Known(x) => json_text(x).as_deref().and_then(Access::parse),
+            _ => None,
+        },
+    }
+}
+
+pub(super) fn app_protocols(rec: &mut Rec, r: &Json, field: &str) -> Vec<AppProtocolPort> {
+    let mut out = Vec::new();
+    for pr in rec.list(r, &["protocols"], field) {
+        let proto = rec.str(pr, &["protocolType"], field);
+        let port = rec.u32(pr, &["port"], field);
+        let Some(proto) = proto.and_then(|x| ApplicationProtocol::parse(&x)) else {
+            continue;
+        };
+        let port = port
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(match proto {
+                ApplicationProtocol::Http => 80,
+                ApplicationProtocol::Https => 443,
+                ApplicationProtocol::Mssql => 1433,
+            });
+        out.push(AppProtocolPort {
+            protocol: proto,
+            port,
+        });
+    }
+    if out.is_empty() {
+        out = vec![
+            AppProtocolPort {
+                protocol: ApplicationProtocol::Http,
+                port: 80,
+            },
+            AppProtocolPort {
+                protocol: ApplicationProtocol::Https,
+                port: 443,
+            },
+        ];
+    }
+    out
+}
+
+pub(super) fn net_rule(
+    rec: &mut Rec,
+    r: &Json,
+    field: &str,
+    protocols_key: &str,
+) -> (NetworkRule, Vec<String>) {
+    let mut protocols = Vec::new();
+    for s in rec.strings(r, &[protocols_key], field) {
+        match FirewallProtocol::parse(&s) {
+            Some(p) => protocols.push(p),
+            None => rec.warn(format!(
+                "{}: firewall protocol `{s}` is not understood",
+                rec.resource
+            )),
+        }
+    }
+    if protocols.is_empty() {
+        protocols.push(FirewallProtocol::Any);
+    }
+    let dest_groups = rec.id_strings(r, &["destinationIpGroups"], field);
+    let rule = NetworkRule {
+        name: rec.str(r, &["name"], field).unwrap_or_default(),
+        protocols,
+        source_addresses: rec.prefixes(r, "sourceAddresses", "sourceAddresses", field),
+        source_ip_groups: rec.id_strings(r, &["sourceIpGroups"], field),
+        destination_addresses: rec.prefixes(
+            r,
+            "destinationAddresses",
+            "destinationAddresses",
+            field,
+        ),
+        destination_fqdns: rec.strings(r, &["destinationFqdns"], field),
+        destination_ports: rec.ports(r, "destinationPorts", "destinationPorts", field),
+        at: rec.at.clone(),
+    };
+    (rule, dest_groups)
+}
+
+pub(super) fn app_rule(rec: &mut Rec, r: &Json, field: &str) -> ApplicationRule {
+    ApplicationRule {
+        name: rec.str(r, &["name"], field).unwrap_or_default(),
+        source_addresses: rec.prefixes(r, "sourceAddresses", "sourceAddresses", field),
+        source_ip_groups: rec.id_strings(r, &["sourceIpGroups"], field),
+        protocols: app_protocols(rec, r, field),
+        target_fqdns: rec.strings(r, &["targetFqdns"], field),
+        fqdn_tags: rec.strings(r, &["fqdnTags"], field),
+        at: rec.at.clone(),
+    }
+}
+
+/// A DNAT rule, classic (`protocols`) or of a policy (`ipProtocols`).
+pub(super) fn nat_rule(rec: &mut Rec, r: &Json, field: &str, protocols_key: &str) -> NatRule {
+    let (net, _) = net_rule(rec, r, field, protocols_key);
+    let translated_port =
+        rec.str(r, &["translatedPort"], field)
+            .and_then(|p| match p.trim().parse::<u16>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    rec.warn(format!(
+                        "{}: DNAT translated port `{p}` is not a port",
+                        rec.resource
+                    ));
+                    None
+                }
+            });
+    NatRule {
+        name: net.name,
+        protocols: net.protocols,
+        source_addresses: net.source_addresses,
+        source_ip_groups: net.source_ip_groups,
+        destination_addresses: net.destination_addresses,
+        destination_ports: net.destination_ports,
+        translated_address: rec.ip(r, &["translatedAddress"], field),
+        translated_fqdn: rec.str(r, &["translatedFqdn"], field),
+        translated_port,
+        at: rec.at.clone(),
+    }
+}
+
+/// The classic DNAT rule collections of a firewall.
+pub(super) fn nat_collections(rec: &mut Rec, p: &Json, at_: &Provenance) -> Vec<NatRuleCollection> {
+    let mut out = Vec::new();
+    for c in rec.list(p, &["natRuleCollections"], "nat_rule_collections") {
+        let cname = get(c, "name").and_then(json_text).unwrap_or_default();
+        let field = format!("nat_rule_collections/{cname}");
+        let cp = get(c, "properties").cloned().unwrap_or(Json::Null);
+        let Some(priority) = rec.u32(&cp, &["priority"], &field) else {
+            continue;
+        };
+        let rules = rec
+            .list(&cp, &["rules"], &field)
+            .into_iter()
+            .map(|r| nat_rule(rec, r, &field, "protocols"))
+            .collect();
+        out.push(NatRuleCollection {
+            name: cname,
+            priority,
+            rules,
+            at: at_.clone(),
+        });
+    }
+    out
+}
+
+pub(super) fn map_firewall(
+    t: &mut Topology,
+    res: &ArmResource,
+    mut rec: Rec,
+    ctx: &mut MapContext,
+) {
+    firewall_into(t, res, &mut rec, ctx);
+    flush(t, ctx, rec);
+}
+
+fn firewall_into(t: &mut Topology, res: &ArmResource, rec: &mut Rec, ctx: &mut MapContext) {
+    let p = &res.properties;
+    let name = res.name.clone();
+    let cfgs = rec.list(p, &["ipConfigurations"], "vnet");
+    let first = cfgs.first().copied().cloned();
+    let subnet = first
+        .as_ref()
+        .and_then(|c| rec.subnet_id(c, &["properties", "subnet", "id"], "vnet"));
+    let explicit_ip = first
+        .as_ref()
+        .and_then(|c| rec.ip(c, &["properties", "privateIPAddress"], "private_ip_address"));
+    let public_ips: Vec<String> = cfgs
+        .iter()
+        .filter_map(|c| rec.id(c, &["properties", "publicIPAddress", "id"], "public_ips"))
+        .collect();
+    let Some(subnet) = subnet else {
+        rec.unknown(
+            "vnet",
+            "the firewall names no subnet; the firewall is not imported",
+        );
+        rec.warnings.push(warning(
+            "not-imported",
+            format!("{} is not imported: it names no subnet", rec.resource),
+            &res.at,
+            None,
+        ));
+        return;
+    };
+    let sku = res
+        .sku
+        .as_ref()
+        .and_then(|s| rec.opt_enm(s, &["tier"], "sku", FirewallSku::parse));
+    let dns_proxy = rec.bool(
+        p,
+        &["additionalProperties", "Network.DNS.EnableProxy"],
+        "dns_proxy",
+        false,
+        false,
+    );
+    let dns_servers = rec
+        .strings(
+            p,
+            &["additionalProperties", "Network.DNS.Servers"],
+            "dns_servers",
+        )
+        .into_iter()
+        .filter_map(|s| s.parse::<IpAddr>().ok())
+        .collect();
+    let mut network_rule_collections = Vec::new();
+    for c in rec.list(p, &["networkRuleCollections"], "network_rule_collections") {
+        let cname = get(c, "name").and_then(json_text).unwrap_or_default();
+        let field = format!("network_rule_collections/{cname}");
+        let cp = get(c, "properties").cloned().unwrap_or(Json::Null);
+        let Some(action) = action_of(rec, &cp, &field) else {
+            continue;
+        };
+        let Some(priority) = rec.u32(&cp, &["priority"], &field) else {
+            continue;
+        };
+        let mut rules = Vec::new();
+        let ci = network_rule_collections.len();
+        for r in rec.list(&cp, &["rules"], &field) {
+            let (rule, groups) = net_rule(rec, r, &field, "protocols");
+            if !groups.is_empty() {
+                ctx.dest_ip_groups.push((
+                    Kind::Firewall,
+                    name.clone(),
+                    vec![0, ci, rules.len()],
+                    groups,
+                ));
+            }
+            rules.push(rule);
+        }
+        network_rule_collections.push(NetworkRuleCollection {
+            name: cname,
+            priority,
+            action,
+            rules,
+            at: res.at.clone(),
+        });
+    }
+    let mut application_rule_collections = Vec::new();
+    for c in rec.list(
+        p,
+        &["applicationRuleCollections"],
+        "application_rule_collections",
+    ) {
+        let cname = get(c, "name").and_then(json_text).unwrap_or_default();
+        let field = format!("application_rule_collections/{cname}");
+        let cp = get(c, "properties").cloned().unwrap_or(Json::Null);
+        let Some(action) = action_of(rec, &cp, &field) else {
+            continue;
+        };
+        let Some(priority) = rec.u32(&cp, &["priority"], &field) else {
+            continue;
+        };
+        let rules = rec
+            .list(&cp, &["rules"], &field)
+            .into_iter()
+            .map(|r| app_rule(rec, r, &field))
+            .collect();
+        application_rule_collections.push(ApplicationRuleCollection {
+            name: cname,
+            priority,
+            action,
+            rules,
+            at: res.at.clone(),
+        });
+    }
+    let nat_rule_collections = nat_collections(rec, p, &res.at);
+    if explicit_ip.is_none() {
+        ctx.firewall_ip_from_subnet.insert(name.clone());
+    }
+    ctx.register(&res.id, Kind::Firewall, &name);
+    t.firewalls.push(Firewall {
+        name,
+        region: res.location.clone(),
+        vnet: subnet,
+        private_ip_address: explicit_ip,
+        public_ips,
+        sku,
+        firewall_policy: rec.id(p, &["firewallPolicy", "id"], "firewall_policy"),
+        dns_proxy,
+        dns_servers,
+        network_rule_collections,
+        application_rule_collections,
+        nat_rule_collections,
+        tags: BTreeMap::new(),
+        at: res.at.clone(),
+    });
+}
+
+/// A rule collection group of a firewall policy (its collections' rules typed by `ruleType`).
+pub(super) fn rule_collection_group(
+    res: &ArmResource,
+    leaf: &str,
+    rec: &mut Rec,
+) -> Option<Payload> {
+    let p = &res.properties;
+    let priority = rec.u32(p, &["priority"], "priority");
+    match priority {
+        None => {
+            rec.unknown(
+                "priority",
+                "the rule collection group has no known priority; not imported",
+            );
+            None
+        }
+        Some(priority) => {
+            let mut g = RuleCollectionGroup {
+                name: leaf.to_string(),
+                priority,
+                network_rule_collections: Vec::new(),
+                application_rule_collections: Vec::new(),
+                nat_rule_collections: Vec::new(),
+                at: res.at.clone(),
+            };
+            let mut groups = Vec::new();
+            for c in rec.list(p, &["ruleCollections"], "rule_collections") {
+                let cname = get(c, "name").and_then(json_text).unwrap_or_default();
+                let field = format!("rule_collections/{cname}");
+                let kind = get(c, "ruleCollectionType").and_then(json_text);
+                if kind
+                    .as_deref()
+                    .is_some_and(|k| k.eq_ignore_ascii_case("FirewallPolicyNatRuleCollection"))
+                {
+                    let Some(cprio) = rec.u32(c, &["priority"], &field) else {
+                        continue;
+                    };
+                    let rules = rec
+                        .list(c, &["rules"], &field)
+                        .into_iter()
+                        .map(|r| nat_rule(rec, r, &field, "ipProtocols"))
+                        .collect();
+                    g.nat_rule_collections.push(NatRuleCollection {
+                        name: cname,
+                        priority: cprio,
+                        rules,
+                        at: res.at.clone(),
+                    });
+                    continue;
+                }
+                let Some(action) = action_of(rec, c, &field) else {
+                    continue;
+                };
+                let Some(cprio) = rec.u32(c, &["priority"], &field) else {
+                    continue;
+                };
+                let mut nrules = Vec::new();
+                let mut arules = Vec::new();
+                for r in rec.list(c, &["rules"], &field) {
+                    let rt = get(r, "ruleType")
+                        .and_then(json_text)
+                        .unwrap_or_default()
+                        .to_ascii_lowercase();
+                    match rt.as_str() {
+                        "networkrule" => {
+                            let (rule, dg) = net_rule(rec, r, &field, "ipProtocols");
+                            if !dg.is_empty() {
+                                groups.push((
+                                    g.network_rule_collections.len(),
+                                    nrules.len(),
+                                    dg.join(","),
+                                ));
+                            }
+                            nrules.push(rule);
+                        }
+                        "applicationrule" => arules.push(app_rule(rec, r, &field)),
+                        other => rec.warn(format!(
+                            "{}: `{other}` rules are not imported",
+                            rec.resource
+                        )),
+                    }
+                }
+                if !nrules.is_empty() {
+                    g.network_rule_collections.push(NetworkRuleCollection {
+                        name: cname.clone(),
+                        priority: cprio,
+                        action,
+                        rules: nrules,
+                        at: res.at.clone(),
+                    });
+                }
+                if !arules.is_empty() {
+                    g.application_rule_collections
+                        .push(ApplicationRuleCollection {
+                            name: cname,
+                            priority: cprio,
+                            action,
+                            rules: arules,
+                            at: res.at.clone(),
+                        });
+                }
+            }
+            Some(Payload::Rcg(g, groups))
+        }
+    }
+}
+
+/// Firewalls' subnets, addresses, public IPs, policies and IP groups; policies' bases.
+pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
+    let mut fws = std::mem::take(&mut t.firewalls);
+    fws.retain_mut(|f| {
+        let label = format!("firewall/{}", f.name);
+        let subnet = external::subnet(t, ctx, &f.vnet.clone(), &label, &f.at);
+        f.vnet = subnet
+            .split_once('/')
+            .map_or(subnet.clone(), |(v, _)| v.to_string());
+        if ctx.firewall_ip_from_subnet.contains(&f.name) {
+            // Azure gives a firewall the first usable address of its subnet; when the
+            // subnet's prefixes are unknown, so is the address, and the firewall stays.
+            f.private_ip_address = first_usable(t, &subnet);
+            if f.private_ip_address.is_none() {
+                t.unknowns.push(Unknown {
+                    resource: label.clone(),
+                    field: "private_ip_address".into(),
+                    reason: format!("Azure gives it the first usable address of subnet `{subnet}`, whose IPv4 prefix is unknown"),
+                    at: f.at.clone(),
+                });
+            }
+        }
+        list(
+            t,
+            ctx,
+            &mut f.public_ips,
+            &[Kind::PublicIp],
+            &label,
+            "public_ips",
+            &f.at,
+        );
+        opt(
+            t,
+            ctx,
+            &mut f.firewall_policy,
+            &[Kind::FirewallPolicy],
+            &label,
+            "firewall_policy",
+            &f.at,
+        );
+        for c in &mut f.network_rule_collections {
+            for r in &mut c.rules {
+                list(
+                    t,
+                    ctx,
+                    &mut r.source_ip_groups,
+                    &[Kind::IpGroup],
+                    &label,
+                    "source_ip_groups",
+                    &r.at,
+                );
+            }
+        }
+        for c in &mut f.application_rule_collections {
+            for r in &mut c.rules {
+                list(
+                    t,
+                    ctx,
+                    &mut r.source_ip_groups,
+                    &[Kind::IpGroup],
+                    &label,
+                    "source_ip_groups",
+                    &r.at,
+                );
+            }
+        }
+        true
+    });
+    t.firewalls = fws;
+    let mut pols = std::mem::take(&mut t.firewall_policies);
+    for p in &mut pols {
+        let label = format!("firewall-policy/{}", p.name);
+        opt(
+            t,
+            ctx,
+            &mut p.base_policy,
+            &[Kind::FirewallPolicy],
+            &label,
+            "base_policy",
+            &p.at,
+        );
+        for g in &mut p.rule_collection_groups {
+            for c in &mut g.network_rule_collections {
+                for r in &mut c.rules {
+                    list(
+                        t,
+                        ctx,
+                        &mut r.source_ip_groups,
+                        &[Kind::IpGroup],
+                        &label,
+                        "source_ip_groups",
+                        &r.at,
+                    );
+                }
+            }
+            for c in &mut g.application_rule_collections {
+                for r in &mut c.rules {
+                    list(
+                        t,
+                        ctx,
+                        &mut r.source_ip_groups,
+                        &[Kind::IpGroup],
+                        &label,
+                        "source_ip_groups",
+                        &r.at,
+                    );
+                }
+            }
+        }
+    }
+    t.firewall_policies = pols;
+    resolve_dest_ip_groups(t, ctx);
+}
+
+pub(super) fn first_usable(t: &Topology, subnet: &str) -> Option<IpAddr> {
+    let (vnet, sn) = subnet.split_once('/')?;
+    let v = t
+        .virtual_networks
+        .iter()
+        .find(|v| v.name.eq_ignore_ascii_case(vnet))?;
+    let s = v.subnets.iter().find(|s| s.name.eq_ignore_ascii_case(sn))?;
+    s.prefixes().find_map(|p| match p {
+        IpNet::V4(p4) => u32::from(p4.network())
+            .checked_add(4)
+            .map(|a| IpAddr::V4(Ipv4Addr::from(a))),
+        IpNet::V6(_) => None,
+    })
+}
+
+/// Destination IP groups of network rules become the groups' addresses.
+pub(super) fn resolve_dest_ip_groups(t: &mut Topology, ctx: &mut MapContext) {
+    let groups = std::mem::take(&mut ctx.dest_ip_groups);
+    for (kind, owner, path, ids) in groups {
+        let mut addrs = Vec::new();
+        let mut missing = Vec::new();
+        for id in &ids {
+            match ctx.resolve(id, &[Kind::IpGroup]) {
+                Ok(tg) => {
+                    if let Some(g) = t.ip_groups.iter().find(|g| g.name == tg.name) {
+                        addrs.extend(g.ip_addresses.iter().cloned());
+                    }
+                }
+                Err(e) => missing.push(e),
+            }
+        }
+        let rule: Option<&mut NetworkRule> = match kind {
+            Kind::Firewall => t
+                .firewalls
+                .iter_mut()
+                .find(|f| f.name == owner)
+                .and_then(|f| f.network_rule_collections.get_mut(path[1]))
+                .and_then(|c| c.rules.get_mut(path[2])),
+            _ => t
+                .firewall_policies
+                .iter_mut()
+                .find(|f| f.name == owner)
+                .and_then(|f| f.rule_collection_groups.get_mut(path[0]))
+                .and_then(|g| g.network_rule_collections.get_mut(path[1]))
+                .and_then(|c| c.rules.get_mut(path[2])),
+        };
+        let Some(rule) = rule else { continue };
+        rule.destination_addresses.extend(addrs);
+        let at = rule.at.clone();
+        let rname = rule.name.clone();
+        for e in missing {
+            dangling(
+                t,
+                ctx,
+                format!("{}/{owner}", kind.label()),
+                &format!("rules/{rname}/destination_ip_groups"),
+                e,
+                &at,
+                "the group's addresses are left out",
+            );
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! Which model kind an ARM resource type is: top-level kinds ([`Kind`]) and the child types
+//! that join a parent ([`ChildKind`]), with the labels unknowns and messages use.
+
+use super::last_segment;
+
+/// What model resource an ARM id resolves to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Workspace,
+    Registry,
+    Storage,
+    KeyVault,
+    Acr,
+    AppInsights,
+    Ampls,
+    Vnet,
+    Subnet,
+    Nsg,
+    Asg,
+    RouteTable,
+    NatGateway,
+    PublicIp,
+    Firewall,
+    FirewallPolicy,
+    IpGroup,
+    VnetGateway,
+    LocalGateway,
+    Connection,
+    Bastion,
+    Vm,
+    Nic,
+    ServiceEndpointPolicy,
+    PrivateEndpoint,
+    DnsZone,
+    DnsResolver,
+    ResolverOutbound,
+    Ruleset,
+    Compute,
+    Aks,
+    OnlineEndpoint,
+}
+
+impl Kind {
+    /// The label used in unknowns and messages (`workspace/ws`, `vnet/hub`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Workspace => "workspace",
+            Kind::Registry => "registry",
+            Kind::Storage => "storage",
+            Kind::KeyVault => "keyvault",
+            Kind::Acr => "acr",
+            Kind::AppInsights => "app-insights",
+            Kind::Ampls => "ampls",
+            Kind::Vnet => "vnet",
+            Kind::Subnet => "subnet",
+            Kind::Nsg => "nsg",
+            Kind::Asg => "asg",
+            Kind::RouteTable => "route-table",
+            Kind::NatGateway => "nat-gateway",
+            Kind::PublicIp => "public-ip",
+            Kind::Firewall => "firewall",
+            Kind::FirewallPolicy => "firewall-policy",
+            Kind::IpGroup => "ip-group",
+            Kind::VnetGateway => "vnet-gateway",
+            Kind::LocalGateway => "local-gateway",
+            Kind::Connection => "connection",
+            Kind::Bastion => "bastion",
+            Kind::Vm => "vm",
+            Kind::Nic => "nic",
+            Kind::ServiceEndpointPolicy => "service-endpoint-policy",
+            Kind::PrivateEndpoint => "private-endpoint",
+            Kind::DnsZone => "private-dns-zone",
+            Kind::DnsResolver => "dns-resolver",
+            Kind::ResolverOutbound => "dns-resolver-outbound-endpoint",
+            Kind::Ruleset => "dns-forwarding-ruleset",
+            Kind::Compute => "compute",
+            Kind::Aks => "aks",
+            Kind::OnlineEndpoint => "online-endpoint",
+        }
+    }
+
+    pub(super) fn what(self) -> &'static str {
+        match self {
+            Kind::Workspace => "workspace",
+            Kind::Registry => "Azure ML registry",
+            Kind::Storage => "storage account",
+            Kind::KeyVault => "key vault",
+            Kind::Acr => "container registry",
+            Kind::AppInsights => "Application Insights component",
+            Kind::Ampls => "monitor private link scope",
+            Kind::Vnet => "virtual network",
+            Kind::Subnet => "subnet",
+            Kind::Nsg => "network security group",
+            Kind::Asg => "application security group",
+            Kind::RouteTable => "route table",
+            Kind::NatGateway => "NAT gateway",
+            Kind::PublicIp => "public IP",
+            Kind::Firewall => "firewall",
+            Kind::FirewallPolicy => "firewall policy",
+            Kind::IpGroup => "IP group",
+            Kind::VnetGateway => "virtual network gateway",
+            Kind::LocalGateway => "local network gateway",
+            Kind::Connection => "connection",
+            Kind::Bastion => "bastion host",
+            Kind::Vm => "virtual machine",
+            Kind::Nic => "network interface",
+            Kind::ServiceEndpointPolicy => "service endpoint policy",
+            Kind::PrivateEndpoint => "private endpoint",
+            Kind::DnsZone => "private DNS zone",
+            Kind::DnsResolver => "DNS resolver",
+            Kind::ResolverOutbound => "DNS resolver outbound endpoint",
+            Kind::Ruleset => "DNS forwarding ruleset",
+            Kind::Compute => "compute",
+            Kind::Aks => "AKS cluster",
+            Kind::OnlineEndpoint => "online endpoint",
+        }
+    }
+}
+
+/// The model kind of a top-level ARM resource type, if the model covers it.
+pub fn kind_of(rtype: &str) -> Option<Kind> {
+    let t = rtype.to_ascii_lowercase();
+    Some(match t.as_str() {
+        "microsoft.machinelearningservices/workspaces" => Kind::Workspace,
+        "microsoft.machinelearningservices/registries" => Kind::Registry,
+        "microsoft.storage/storageaccounts" => Kind::Storage,
+        "microsoft.keyvault/vaults" => Kind::KeyVault,
+        "microsoft.containerregistry/registries" => Kind::Acr,
+        "microsoft.insights/components" => Kind::AppInsights,
+        "microsoft.insights/privatelinkscopes" => Kind::Ampls,
+        "microsoft.network/virtualnetworks" => Kind::Vnet,
+        "microsoft.network/virtualnetworks/subnets" => Kind::Subnet,
+        "microsoft.network/networksecuritygroups" => Kind::Nsg,
+        "microsoft.network/applicationsecuritygroups" => Kind::Asg,
+        "microsoft.network/routetables" => Kind::RouteTable,
+        "microsoft.network/natgateways" => Kind::NatGateway,
+        "microsoft.network/publicipaddresses" => Kind::PublicIp,
+        "microsoft.network/azurefirewalls" => Kind::Firewall,
+        "microsoft.network/firewallpolicies" => Kind::FirewallPolicy,
+        "microsoft.network/ipgroups" => Kind::IpGroup,
+        "microsoft.network/virtualnetworkgateways" => Kind::VnetGateway,
+        "microsoft.network/localnetworkgateways" => Kind::LocalGateway,
+        "microsoft.network/connections" => Kind::Connection,
+        "microsoft.network/bastionhosts" => Kind::Bastion,
+        "microsoft.compute/virtualmachines" => Kind::Vm,
+        "microsoft.network/networkinterfaces" => Kind::Nic,
+        "microsoft.network/serviceendpointpolicies" => Kind::ServiceEndpointPolicy,
+        "microsoft.network/privateendpoints" => Kind::PrivateEndpoint,
+        "microsoft.network/privatednszones" => Kind::DnsZone,
+        "microsoft.network/dnsresolvers" => Kind::DnsResolver,
+        "microsoft.network/dnsresolvers/outboundendpoints" => Kind::ResolverOutbound,
+        "microsoft.network/dnsforwardingrulesets" => Kind::Ruleset,
+        "microsoft.machinelearningservices/workspaces/computes" => Kind::Compute,
+        "microsoft.machinelearningservices/workspaces/onlineendpoints" => Kind::OnlineEndpoint,
+        _ => return None,
+    })
+}
+
+/// The label of a resource in unknowns: `<kind>/<name>` (`subnet/vnet/pe` for a subnet), or
+/// the ARM type and name for types the model does not cover.
+pub fn resource_label(rtype: &str, name: &str) -> String {
+    match kind_of(rtype) {
+        // Computes and endpoints are named in the model without their workspace.
+        Some(k @ (Kind::Compute | Kind::OnlineEndpoint)) => {
+            format!("{}/{}", k.label(), last_segment(name))
+        }
+        Some(k) => format!("{}/{name}", k.label()),
+        None => match child_kind(rtype) {
+            Some(ck) => format!("{}/{name}", ck.label()),
+            None => format!("{rtype}/{name}"),
+        },
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ChildKind {
+    Subnet,
+    Peering,
+    SecurityRule,
+    Route,
+    RuleCollectionGroup,
+    ZoneGroup,
+    VnetLink,
+    RecordA,
+    RecordAaaa,
+    RecordCname,
+    InboundEndpoint,
+    OutboundEndpoint,
+    ForwardingRule,
+    RulesetLink,
+    OutboundRule,
+    OnlineDeployment,
+    ScopedResource,
+    SepDefinition,
+}
+
+impl ChildKind {
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            ChildKind::Subnet => "subnet",
+            ChildKind::Peering => "vnet-peering",
+            ChildKind::SecurityRule => "nsg-rule",
+            ChildKind::Route => "route",
+            ChildKind::RuleCollectionGroup => "rule-collection-group",
+            ChildKind::ZoneGroup => "private-dns-zone-group",
+            ChildKind::VnetLink => "private-dns-zone-link",
+            ChildKind::RecordA | ChildKind::RecordAaaa | ChildKind::RecordCname => "dns-record",
+            ChildKind::InboundEndpoint => "dns-resolver-inbound-endpoint",
+            ChildKind::OutboundEndpoint => "dns-resolver-outbound-endpoint",
+            ChildKind::ForwardingRule => "dns-forwarding-rule",
+            ChildKind::RulesetLink => "dns-forwarding-ruleset-link",
+            ChildKind::OutboundRule => "outbound-rule",
+            ChildKind::OnlineDeployment => "online-deployment",
+            ChildKind::ScopedResource => "ampls-scoped-resource",
+            ChildKind::SepDefinition => "service-endpoint-policy-definition",
+        }
+    }
+
+    pub(super) fn parent(self) -> Kind {
+        match self {
+            ChildKind::Subnet | ChildKind::Peering => Kind::Vnet,
+            ChildKind::SecurityRule => Kind::Nsg,
+            ChildKind::Route => Kind::RouteTable,
+            ChildKind::RuleCollectionGroup => Kind::FirewallPolicy,
+            ChildKind::ZoneGroup => Kind::PrivateEndpoint,
+            ChildKind::VnetLink
+            | ChildKind::RecordA
+            | ChildKind::RecordAaaa
+            | ChildKind::RecordCname => Kind::DnsZone,
+            ChildKind::InboundEndpoint | ChildKind::OutboundEndpoint => Kind::DnsResolver,
+            ChildKind::ForwardingRule | ChildKind::RulesetLink => Kind::Ruleset,
+            ChildKind::OutboundRule => Kind::Workspace,
+            ChildKind::OnlineDeployment => Kind::OnlineEndpoint,
+            ChildKind::ScopedResource => Kind::Ampls,
+            ChildKind::SepDefinition => Kind::ServiceEndpointPolicy,
+        }
+    }
+}
+
+pub(super) fn child_kind(rtype: &str) -> Option<ChildKind> {
+    let t = rtype.to_ascii_lowercase();
+    Some(match t.as_str() {
+        "microsoft.network/virtualnetworks/subnets" => ChildKind::Subnet,
+        "microsoft.network/virtualnetworks/virtualnetworkpeerings" => ChildKind::Peering,
+        "microsoft.network/networksecuritygroups/securityrules" => ChildKind::SecurityRule,
+        "microsoft.network/routetables/routes" => ChildKind::Route,
+        "microsoft.network/firewallpolicies/rulecollectiongroups" => ChildKind::RuleCollectionGroup,
+        "microsoft.network/privateendpoints/privatednszonegroups" => ChildKind::ZoneGroup,
+        "microsoft.network/privatednszones/virtualnetworklinks" => ChildKind::VnetLink,
+        "microsoft.network/privatednszones/a" => ChildKind::RecordA,
+        "microsoft.network/privatednszones/aaaa" => ChildKind::RecordAaaa,
+        "microsoft.network/privatednszones/cname" => ChildKind::RecordCname,
+        "microsoft.network/dnsresolvers/inboundendpoints" => ChildKind::InboundEndpoint,
+        "microsoft.network/dnsresolvers/outboundendpoints" => ChildKind::OutboundEndpoint,
+        "microsoft.network/dnsforwardingrulesets/forwardingrules" => ChildKind::ForwardingRule,
+        "microsoft.network/dnsforwardingrulesets/virtualnetworklinks" => ChildKind::RulesetLink,
+        "microsoft.machinelearningservices/workspaces/outboundrules" => ChildKind::OutboundRule,
+        "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments" => {
+            ChildKind::OnlineDeployment
+        }
+        "microsoft.insights/privatelinkscopes/scopedresources" => ChildKind::ScopedResource,
+        "microsoft.network/serviceendpointpolicies/serviceendpointpolicydefinitions" => {
+            ChildKind::SepDefinition
+        }
+        _ => return None,
+    })
+}

@@ -1,0 +1,668 @@
+//! Virtual networks and what sits in them: subnets, peerings, NSGs and ASGs, route tables,
+//! NAT gateways, public IPs, service endpoint policies, VMs and their network interfaces.
+
+use super::*;
+
+pub(super) fn map_vnet(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &mut MapContext) {
+    let p = &res.properties;
+    let name = res.name.clone();
+    let region = res.location.clone();
+    let mut address_space = Vec::new();
+    match at(p, &["addressSpace", "addressPrefixes"]) {
+        F::Unknown(r) => {
+            rec.unknown(
+                "address_space",
+                &format!("{r} (read as the union of its subnets)"),
+            );
+            ctx.vnet_space_unknown.insert(name.clone());
+        }
+        _ => {
+            let before = rec.unknowns.len();
+            address_space = rec.nets(p, &["addressSpace", "addressPrefixes"], "address_space");
+            if rec.unknowns.len() > before {
+                ctx.vnet_space_unknown.insert(name.clone());
+            }
+        }
+    }
+    let dns_servers = rec
+        .strings(p, &["dhcpOptions", "dnsServers"], "dns_servers")
+        .into_iter()
+        .filter_map(|s| s.parse::<IpAddr>().ok())
+        .collect();
+    let mut subnets = Vec::new();
+    for s in rec.list(p, &["subnets"], "subnets") {
+        if let Some(sn) = map_subnet(s, None, &name, &res.at, &mut rec) {
+            ctx.register(
+                &format!("{}/subnets/{}", res.id, sn.name),
+                Kind::Subnet,
+                &format!("{name}/{}", sn.name),
+            );
+            subnets.push(sn);
+        }
+    }
+    let mut peerings = Vec::new();
+    for pe in rec.list(p, &["virtualNetworkPeerings"], "peerings") {
+        if let Some(x) = map_peering(pe, None, &res.at, &mut rec) {
+            peerings.push(x);
+        }
+    }
+    ctx.register(&res.id, Kind::Vnet, &name);
+    t.virtual_networks.push(VirtualNetwork {
+        name,
+        region,
+        address_space,
+        dns_servers,
+        subnets,
+        peerings,
+        tags: BTreeMap::new(),
+        external: false,
+        at: res.at.clone(),
+    });
+    flush(t, ctx, rec);
+}
+
+pub(super) fn map_nsg(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &mut MapContext) {
+    let p = &res.properties;
+    let name = res.name.clone();
+    let region = res.location.clone();
+    let mut rules = Vec::new();
+    for r in rec.list(p, &["securityRules"], "rules") {
+        if let Some(x) = map_rule(r, None, &res.at, &mut rec) {
+            rules.push(x);
+        }
+    }
+    ctx.register(&res.id, Kind::Nsg, &name);
+    t.network_security_groups.push(NetworkSecurityGroup {
+        name,
+        region,
+        rules,
+        tags: BTreeMap::new(),
+        at: res.at.clone(),
+    });
+    flush(t, ctx, rec);
+}
+
+pub(super) fn map_asg(t: &mut Topology, res: &ArmResource, rec: Rec, ctx: &mut MapContext) {
+    let name = res.name.clone();
+    let region = res.location.clone();
+    ctx.register(&res.id, Kind::Asg, &name);
+    t.application_security_groups
+        .push(ApplicationSecurityGroup {
+            name,
+            region,
+            at: res.at.clone(),
+        });
+    flush(t, ctx, rec);
+}
+
+pub(super) fn map_route_table(
+    t: &mut Topology,
+    res: &ArmResource,
+    mut rec: Rec,
+    ctx: &mut MapContext,
+) {
+    let p = &res.properties;
+    let name = res.name.clone();
+    let region = res.location.clone();
+    let mut routes = Vec::new();
+    for r in rec.list(p, &["routes"], "routes") {
+        if let Some(x) = map_route(r, None, &res.at, &mut rec) {
+            routes.push(x);
+        }
+    }
+    let disable = rec.bool(
+        p,
+        &["disableBgpRoutePropagation"],
+        "disable_bgp_route_propagation",
+        false,
+        false,
+    );
+    ctx.register(&res.id, Kind::RouteTable, &name);
+    t.route_tables.push(RouteTable {
+        name,
+        region,
+        routes,
+        disable_bgp_route_propagation: disable,
+        tags: BTreeMap::new(),
+        at: res.at.clone(),
+    });
+    flush(t, ctx, rec);
+}
+
+pub(super) fn map_nat_gateway(
+    t: &mut Topology,
+    res: &ArmResource,
+    mut rec: Rec,
+    ctx: &mut MapContext,
+) {
+    let p = &res.properties;
+    let name = res.name.clone();
+    let region = res.location.clone();
+    let public_ips = rec.ids(p, &["publicIpAddresses"], "public_ips");
+    ctx.register(&res.id, Kind::NatGateway, &name);
+    t.nat_gateways.push(NatGateway {
+        name,
+        region,
+        public_ips,
+        at: res.at.clone(),
+    });
+    flush(t, ctx, rec);
+}
+
+pub(super) fn map_public_ip(
+    t: &mut Topology,
+    res: &ArmResource,
+    mut rec: Rec,
+    ctx: &mut MapContext,
+) {
+    let p = &res.properties;
+    let name = res.name.clone();
+    let region = res.location.clone();
+    let ip_address = rec.ip(p, &["ipAddress"], "ip_address");
+    let sku = res.sku.as_ref().and_then(|s| rec.str(s, &["name"], "sku"));
+    ctx.register(&res.id, Kind::PublicIp, &name);
+    t.public_ips.push(PublicIp {
+        name,
+        region,
+        ip_address,
+        sku,
+        at: res.at.clone(),
+    });
+    flush(t, ctx, rec);
+}
+
+pub(super) fn map_vm(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &mut MapContext) {
+    let p = &res.properties;
+    let name = res.name.clone();
+    let region = res.location.clone();
+    let network_interfaces = rec.ids(
+        p,
+        &["networkProfile", "networkInterfaces"],
+        "network_interfaces",
+    );
+    if !rec
+        .list(
+            p,
+            &["networkProfile", "networkInterfaceConfigurations"],
+            "network_interfaces",
+        )
+        .is_empty()
+    {
+        rec.warn(format!("{}: network interfaces declared inside the VM (networkInterfaceConfigurations) are not imported", rec.resource));
+    }
+    ctx.register(&res.id, Kind::Vm, &name);
+    t.virtual_machines.push(VirtualMachine {
+        name,
+        region,
+        network_interfaces,
+        attached_to: None,
+        tags: BTreeMap::new(),
+        at: res.at.clone(),
+    });
+    flush(t, ctx, rec);
+}
+
+pub(super) fn map_nic(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &mut MapContext) {
+    let p = &res.properties;
+    let name = res.name.clone();
+    let region = res.location.clone();
+    let cfgs = rec.list(p, &["ipConfigurations"], "subnet");
+    let primary = cfgs
+        .iter()
+        .find(|c| at(c, &["properties", "primary"]).is_known_true())
+        .or(cfgs.first())
+        .copied()
+        .cloned();
+    let Some(cfg) = primary else {
+        drop_resource(
+            t,
+            ctx,
+            rec,
+            res,
+            "subnet",
+            "the network interface has no IP configuration",
+        );
+        return;
+    };
+    let subnet = rec.subnet_id(&cfg, &["properties", "subnet", "id"], "subnet");
+    let private_ip_address = rec.ip(
+        &cfg,
+        &["properties", "privateIPAddress"],
+        "private_ip_address",
+    );
+    let public_ip = rec.id(&cfg, &["properties", "publicIPAddress", "id"], "public_ip");
+    let asgs = rec.ids(
+        &cfg,
+        &["properties", "applicationSecurityGroups"],
+        "application_security_groups",
+    );
+    let nsg = rec.id(p, &["networkSecurityGroup", "id"], "network_security_group");
+    let fwd = rec.bool(
+        p,
+        &["enableIPForwarding"],
+        "enable_ip_forwarding",
+        false,
+        true,
+    );
+    let Some(subnet) = subnet else {
+        drop_resource(
+            t,
+            ctx,
+            rec,
+            res,
+            "subnet",
+            "the network interface names no subnet",
+        );
+        return;
+    };
+    ctx.register(&res.id, Kind::Nic, &name);
+    t.network_interfaces.push(NetworkInterface {
+        name,
+        region,
+        subnet,
+        private_ip_address,
+        public_ip,
+        network_security_group: nsg,
+        application_security_groups: asgs,
+        enable_ip_forwarding: fwd,
+        at: res.at.clone(),
+    });
+    flush(t, ctx, rec);
+}
+
+pub(super) fn map_service_endpoint_policy(
+    t: &mut Topology,
+    res: &ArmResource,
+    mut rec: Rec,
+    ctx: &mut MapContext,
+) {
+    let p = &res.properties;
+    let name = res.name.clone();
+    let region = res.location.clone();
+    let mut definitions = Vec::new();
+    for d in rec.list(p, &["serviceEndpointPolicyDefinitions"], "definitions") {
+        let props = get(d, "properties").cloned().unwrap_or(Json::Null);
+        definitions.push(map_sep_definition(
+            get(d, "name").and_then(json_text),
+            &props,
+            &mut rec,
+        ));
+    }
+    ctx.register(&res.id, Kind::ServiceEndpointPolicy, &name);
+    t.service_endpoint_policies.push(ServiceEndpointPolicy {
+        name,
+        region,
+        definitions,
+        at: res.at.clone(),
+    });
+    flush(t, ctx, rec);
+}
+
+pub(super) fn map_subnet(
+    s: &Json,
+    props: Option<&Json>,
+    vnet: &str,
+    at_: &Provenance,
+    rec: &mut Rec,
+) -> Option<Subnet> {
+    let (name, p) = match props {
+        Some(p) => (None, p.clone()),
+        None => (
+            get(s, "name").and_then(json_text),
+            get(s, "properties").cloned().unwrap_or(Json::Null),
+        ),
+    };
+    let name = match props {
+        Some(_) => s.as_str().map(String::from),
+        None => name,
+    };
+    let Some(name) = name else {
+        rec.warn(format!(
+            "{}: a subnet without a name is ignored",
+            rec.resource
+        ));
+        return None;
+    };
+    let field = format!("subnets/{name}");
+    let mut prefixes: Vec<IpNetStr> = Vec::new();
+    let mut unknown_prefix = None;
+    for key in ["addressPrefixes", "addressPrefix"] {
+        match at(&p, &[key]) {
+            F::Known(v) => {
+                let list: Vec<&Json> = match v {
+                    Json::Array(a) => a.iter().collect(),
+                    other => vec![other],
+                };
+                for x in list {
+                    if let Some(r) = unknown_of(x) {
+                        unknown_prefix = Some(r.to_string());
+                        continue;
+                    }
+                    let Some(t) = json_text(x) else { continue };
+                    match t.parse::<IpNetStr>() {
+                        Ok(n) => prefixes.push(n),
+                        Err(e) => {
+                            let w = format!("{}: subnet `{name}`: {e}", rec.resource);
+                            rec.bad_address(t.trim(), format!("subnet `{name}`: {e}"), w)
+                        }
+                    }
+                }
+            }
+            F::Unknown(r) => unknown_prefix = Some(r),
+            F::Absent => {}
+        }
+        if !prefixes.is_empty() {
+            break;
+        }
+    }
+    if prefixes.is_empty() {
+        let why = unknown_prefix.unwrap_or_else(|| "the subnet has no address prefix".into());
+        rec.unknowns.push(Unknown {
+            resource: format!("subnet/{vnet}/{name}"),
+            field: "address_prefixes".into(),
+            reason: format!("{why}; the subnet is not imported"),
+            at: at_.clone(),
+        });
+        rec.warnings.push(warning(
+            "not-imported",
+            format!("subnet `{vnet}/{name}` is not imported: its address prefix is unknown"),
+            at_,
+            None,
+        ));
+        return None;
+    }
+    let service_endpoints = {
+        let mut out = Vec::new();
+        for e in rec.list(&p, &["serviceEndpoints"], &field) {
+            match at(e, &["service"]) {
+                F::Known(v) => out.extend(json_text(v)),
+                F::Unknown(r) => rec.unknown(&field, &r),
+                F::Absent => {}
+            }
+        }
+        out
+    };
+    let delegations = {
+        let mut out = Vec::new();
+        for d in rec.list(&p, &["delegations"], &field) {
+            match at(d, &["properties", "serviceName"]) {
+                F::Known(v) => out.extend(json_text(v)),
+                F::Unknown(r) => rec.unknown(&field, &r),
+                F::Absent => out.extend(get(d, "serviceName").and_then(json_text)),
+            }
+        }
+        out
+    };
+    Some(Subnet {
+        name: name.clone(),
+        address_prefixes: prefixes,
+        network_security_group: rec.id(
+            &p,
+            &["networkSecurityGroup", "id"],
+            &format!("{field}/network_security_group"),
+        ),
+        route_table: rec.id(&p, &["routeTable", "id"], &format!("{field}/route_table")),
+        nat_gateway: rec.id(&p, &["natGateway", "id"], &format!("{field}/nat_gateway")),
+        service_endpoints,
+        service_endpoint_policies: rec.ids(
+            &p,
+            &["serviceEndpointPolicies"],
+            &format!("{field}/service_endpoint_policies"),
+        ),
+        delegations,
+        private_endpoint_network_policies: rec.enm(
+            &p,
+            &["privateEndpointNetworkPolicies"],
+            &format!("{field}/private_endpoint_network_policies"),
+            PrivateEndpointNetworkPolicies::parse,
+            PrivateEndpointNetworkPolicies::Disabled,
+            PrivateEndpointNetworkPolicies::Disabled,
+        ),
+        default_outbound_access: rec.bool(
+            &p,
+            &["defaultOutboundAccess"],
+            &format!("{field}/default_outbound_access"),
+            true,
+            true,
+        ),
+        external: false,
+        at: at_.clone(),
+    })
+}
+
+pub(super) fn map_peering(
+    pe: &Json,
+    props: Option<&Json>,
+    at_: &Provenance,
+    rec: &mut Rec,
+) -> Option<Peering> {
+    let (name, p) = match props {
+        Some(p) => (pe.as_str().map(String::from), p.clone()),
+        None => (
+            get(pe, "name").and_then(json_text),
+            get(pe, "properties").cloned().unwrap_or(Json::Null),
+        ),
+    };
+    let field = format!("peerings/{}", name.clone().unwrap_or_default());
+    let Some(remote) = rec.id(&p, &["remoteVirtualNetwork", "id"], &field) else {
+        rec.unknown(
+            &field,
+            "the peering's remote virtual network is unknown; the peering is not imported",
+        );
+        return None;
+    };
+    Some(Peering {
+        name,
+        remote_vnet: remote,
+        allow_virtual_network_access: rec.bool(
+            &p,
+            &["allowVirtualNetworkAccess"],
+            &field,
+            true,
+            true,
+        ),
+        allow_forwarded_traffic: rec.bool(&p, &["allowForwardedTraffic"], &field, false, true),
+        allow_gateway_transit: rec.bool(&p, &["allowGatewayTransit"], &field, false, true),
+        use_remote_gateways: rec.bool(&p, &["useRemoteGateways"], &field, false, true),
+        at: at_.clone(),
+    })
+}
+
+pub(super) fn map_sep_definition(
+    name: Option<String>,
+    p: &Json,
+    rec: &mut Rec,
+) -> ServiceEndpointPolicyDefinition {
+    let field = format!("definitions/{}", name.clone().unwrap_or_default());
+    ServiceEndpointPolicyDefinition {
+        service: rec
+            .str(p, &["service"], &field)
+            .unwrap_or_else(|| "Microsoft.Storage".into()),
+        service_resources: rec.id_strings(p, &["serviceResources"], &field),
+        name,
+    }
+}
+
+/// Subnets' NSGs, route tables, NAT gateways and policies; peerings; NSG rules' ASGs;
+/// NAT gateways' public IPs.
+pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
+    let mut vnets = std::mem::take(&mut t.virtual_networks);
+    for v in &mut vnets {
+        for s in &mut v.subnets {
+            let label = format!("subnet/{}/{}", v.name, s.name);
+            opt(
+                t,
+                ctx,
+                &mut s.network_security_group,
+                &[Kind::Nsg],
+                &label,
+                "network_security_group",
+                &s.at,
+            );
+            opt(
+                t,
+                ctx,
+                &mut s.route_table,
+                &[Kind::RouteTable],
+                &label,
+                "route_table",
+                &s.at,
+            );
+            opt(
+                t,
+                ctx,
+                &mut s.nat_gateway,
+                &[Kind::NatGateway],
+                &label,
+                "nat_gateway",
+                &s.at,
+            );
+            list(
+                t,
+                ctx,
+                &mut s.service_endpoint_policies,
+                &[Kind::ServiceEndpointPolicy],
+                &label,
+                "service_endpoint_policies",
+                &s.at,
+            );
+        }
+        let label = format!("vnet/{}", v.name);
+        let peerings = std::mem::take(&mut v.peerings);
+        for mut p in peerings {
+            match req(ctx, &p.remote_vnet, &[Kind::Vnet]) {
+                Ok(n) => {
+                    p.remote_vnet = n;
+                    v.peerings.push(p);
+                }
+                Err(e) => dangling(
+                    t,
+                    ctx,
+                    label.clone(),
+                    "peerings",
+                    e,
+                    &p.at,
+                    "the peering is not imported",
+                ),
+            }
+        }
+    }
+    t.virtual_networks = vnets;
+    let mut nsgs = std::mem::take(&mut t.network_security_groups);
+    for n in &mut nsgs {
+        for r in &mut n.rules {
+            let label = format!("nsg/{}", n.name);
+            list(
+                t,
+                ctx,
+                &mut r.source_asgs,
+                &[Kind::Asg],
+                &label,
+                &format!("rules/{}/source_asgs", r.name),
+                &r.at,
+            );
+            list(
+                t,
+                ctx,
+                &mut r.destination_asgs,
+                &[Kind::Asg],
+                &label,
+                &format!("rules/{}/destination_asgs", r.name),
+                &r.at,
+            );
+        }
+    }
+    t.network_security_groups = nsgs;
+    let mut nats = std::mem::take(&mut t.nat_gateways);
+    for n in &mut nats {
+        let label = format!("nat-gateway/{}", n.name);
+        list(
+            t,
+            ctx,
+            &mut n.public_ips,
+            &[Kind::PublicIp],
+            &label,
+            "public_ips",
+            &n.at,
+        );
+    }
+    t.nat_gateways = nats;
+}
+
+/// Network interfaces, VMs and service endpoint policies.
+pub(super) fn resolve_hosts(t: &mut Topology, ctx: &mut MapContext) {
+    let mut nics = std::mem::take(&mut t.network_interfaces);
+    nics.retain_mut(|n| {
+        let label = format!("nic/{}", n.name);
+        n.subnet = external::subnet(t, ctx, &n.subnet, &label, &n.at);
+        opt(
+            t,
+            ctx,
+            &mut n.public_ip,
+            &[Kind::PublicIp],
+            &label,
+            "public_ip",
+            &n.at,
+        );
+        opt(
+            t,
+            ctx,
+            &mut n.network_security_group,
+            &[Kind::Nsg],
+            &label,
+            "network_security_group",
+            &n.at,
+        );
+        list(
+            t,
+            ctx,
+            &mut n.application_security_groups,
+            &[Kind::Asg],
+            &label,
+            "application_security_groups",
+            &n.at,
+        );
+        true
+    });
+    t.network_interfaces = nics;
+    let mut vms = std::mem::take(&mut t.virtual_machines);
+    for vm in &mut vms {
+        let label = format!("vm/{}", vm.name);
+        list(
+            t,
+            ctx,
+            &mut vm.network_interfaces,
+            &[Kind::Nic],
+            &label,
+            "network_interfaces",
+            &vm.at,
+        );
+    }
+    t.virtual_machines = vms;
+    let mut seps = std::mem::take(&mut t.service_endpoint_policies);
+    for s in &mut seps {
+        for d in &mut s.definitions {
+            for r in &mut d.service_resources {
+                if let Ok(tg) = ctx.resolve(r, &[Kind::Storage]) {
+                    *r = tg.name;
+                }
+            }
+        }
+    }
+    t.service_endpoint_policies = seps;
+}
+
+/// VNets whose address space is unknown read as the union of their subnets' prefixes.
+pub(super) fn vnet_spaces(t: &mut Topology, ctx: &MapContext) {
+    for v in &mut t.virtual_networks {
+        if ctx.vnet_space_unknown.contains(&v.name) {
+            for s in &v.subnets {
+                for p in s.prefixes() {
+                    if !v.address_space.iter().any(|a| a.contains(&p)) {
+                        v.address_space.push(p);
+                    }
+                }
+            }
+        }
+    }
+}

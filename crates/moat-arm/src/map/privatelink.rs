@@ -1,0 +1,512 @@
+//! Private endpoints and private DNS: endpoints and their zone groups, private DNS zones with
+//! their links and records, DNS private resolvers and forwarding rulesets.
+
+use super::*;
+
+pub(super) fn map_private_endpoint(
+    t: &mut Topology,
+    res: &ArmResource,
+    mut rec: Rec,
+    ctx: &mut MapContext,
+) {
+    let p = &res.properties;
+    let name = res.name.clone();
+    let subnet = rec.subnet_id(p, &["subnet", "id"], "subnet");
+    let auto = rec.list(p, &["privateLinkServiceConnections"], "target");
+    let manual = rec.list(p, &["manualPrivateLinkServiceConnections"], "target");
+    let (conn, is_manual) = match (auto.first(), manual.first()) {
+        (Some(c), _) => ((*c).clone(), false),
+        (None, Some(c)) => ((*c).clone(), true),
+        (None, None) => {
+            drop_resource(
+                t,
+                ctx,
+                rec,
+                res,
+                "target",
+                "the private endpoint's connection (target and group id) is unknown or absent",
+            );
+            return;
+        }
+    };
+    if auto.len() + manual.len() > 1 {
+        rec.warn(format!(
+            "{}: only the first private link service connection is imported",
+            rec.resource
+        ));
+    }
+    let target = rec.id(&conn, &["properties", "privateLinkServiceId"], "target");
+    let groups = rec.strings(&conn, &["properties", "groupIds"], "group_id");
+    let Some(group_id) = groups.first().cloned() else {
+        drop_resource(
+            t,
+            ctx,
+            rec,
+            res,
+            "group_id",
+            "the private endpoint's group id is unknown",
+        );
+        return;
+    };
+    let open = match &target {
+        Some(_) => None,
+        None => match rec.open_target(&group_id) {
+            Some(a) => Some(a),
+            None => {
+                let why = "the private endpoint's target is unknown";
+                drop_resource(t, ctx, rec, res, "target", why);
+                return;
+            }
+        },
+    };
+    let target = target.unwrap_or_default();
+    let target_type = type_of_id(&target).unwrap_or_default().to_ascii_lowercase();
+    let addr_kind = match target_type.as_str() {
+        _ if open.is_some() => AddrKind::Workspace,
+        "microsoft.machinelearningservices/workspaces" => AddrKind::Workspace,
+        "microsoft.machinelearningservices/registries" => AddrKind::Registry,
+        "microsoft.storage/storageaccounts" => AddrKind::Storage,
+        "microsoft.keyvault/vaults" => AddrKind::Keyvault,
+        "microsoft.containerregistry/registries" => AddrKind::Acr,
+        "microsoft.insights/privatelinkscopes" => AddrKind::Ampls,
+        _ => {
+            // A target the model cannot address (AI Services, Search, ...): kept as unmodelled.
+            rec.warn(format!(
+                "{}: the target `{}` is of a type the model does not cover; the private endpoint is listed as unmodelled",
+                rec.resource,
+                type_of_id(&target).unwrap_or_else(|| target.clone())
+            ));
+            unmodelled(t, ctx, res);
+            flush(t, ctx, rec);
+            return;
+        }
+    };
+    let Some(subnet) = subnet else {
+        drop_resource(
+            t,
+            ctx,
+            rec,
+            res,
+            "subnet",
+            "the private endpoint's subnet is unknown",
+        );
+        return;
+    };
+    let state = if is_manual {
+        ConnectionState::Pending
+    } else {
+        rec.enm(
+            &conn,
+            &["properties", "privateLinkServiceConnectionState", "status"],
+            "connection_state",
+            ConnectionState::parse,
+            ConnectionState::Approved,
+            ConnectionState::Pending,
+        )
+    };
+    let mut ip_address = None;
+    for cfg in rec.list(p, &["ipConfigurations"], "ip_address") {
+        if let Some(ip) = rec.ip(cfg, &["properties", "privateIPAddress"], "ip_address") {
+            ip_address.get_or_insert(ip);
+        }
+    }
+    ctx.register(&res.id, Kind::PrivateEndpoint, &name);
+    t.private_endpoints.push(PrivateEndpoint {
+        name,
+        region: res.location.clone(),
+        subnet,
+        target: open.unwrap_or(Address::Resource {
+            kind: addr_kind,
+            name: target,
+            sub: None,
+        }),
+        group_id,
+        ip_address,
+        connection_state: state,
+        dns_zone_group: Vec::new(),
+        created: None,
+        tags: BTreeMap::new(),
+        at: res.at.clone(),
+    });
+    flush(t, ctx, rec);
+}
+
+pub(super) fn map_dns_zone(t: &mut Topology, res: &ArmResource, rec: Rec, ctx: &mut MapContext) {
+    let name = res.name.clone();
+    ctx.register(&res.id, Kind::DnsZone, &name);
+    ctx.zones
+        .insert((res.at.clone(), name.to_ascii_lowercase()), res.id.clone());
+    t.private_dns_zones.push(PrivateDnsZone {
+        name,
+        resource_group: None,
+        vnet_links: Vec::new(),
+        records: Vec::new(),
+        fallback_to_internet: false,
+        tags: BTreeMap::new(),
+        external: false,
+        at: res.at.clone(),
+    });
+    flush(t, ctx, rec);
+}
+
+pub(super) fn map_dns_resolver(
+    t: &mut Topology,
+    res: &ArmResource,
+    mut rec: Rec,
+    ctx: &mut MapContext,
+) {
+    let p = &res.properties;
+    let name = res.name.clone();
+    let region = res.location.clone();
+    let Some(vnet) = rec.id(p, &["virtualNetwork", "id"], "vnet") else {
+        drop_resource(
+            t,
+            ctx,
+            rec,
+            res,
+            "vnet",
+            "the resolver names no virtual network",
+        );
+        return;
+    };
+    ctx.register(&res.id, Kind::DnsResolver, &name);
+    t.dns_resolvers.push(DnsResolver {
+        name,
+        region,
+        vnet,
+        inbound_endpoints: Vec::new(),
+        outbound_endpoints: Vec::new(),
+        at: res.at.clone(),
+    });
+    flush(t, ctx, rec);
+}
+
+pub(super) fn map_ruleset(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &mut MapContext) {
+    let p = &res.properties;
+    let name = res.name.clone();
+    let region = res.location.clone();
+    let outbound_endpoints = rec.ids(p, &["dnsResolverOutboundEndpoints"], "outbound_endpoints");
+    ctx.register(&res.id, Kind::Ruleset, &name);
+    t.dns_forwarding_rulesets.push(DnsForwardingRuleset {
+        name,
+        region,
+        outbound_endpoints,
+        vnet_links: Vec::new(),
+        rules: Vec::new(),
+        at: res.at.clone(),
+    });
+    flush(t, ctx, rec);
+}
+
+/// A private DNS zone group: the zones an endpoint's records go to.
+pub(super) fn zone_group(res: &ArmResource, rec: &mut Rec) -> Option<Payload> {
+    let p = &res.properties;
+    let mut zones = Vec::new();
+    for c in rec.list(p, &["privateDnsZoneConfigs"], "dns_zone_group") {
+        if let Some(z) = rec.id(c, &["properties", "privateDnsZoneId"], "dns_zone_group") {
+            zones.push(z);
+        }
+    }
+    Some(Payload::ZoneIds(zones))
+}
+
+/// A private DNS zone's link to a VNet.
+pub(super) fn vnet_link(res: &ArmResource, rec: &mut Rec) -> Option<Payload> {
+    let p = &res.properties;
+    let vnet = rec.id(p, &["virtualNetwork", "id"], "vnet_links");
+    let fallback = rec
+        .str(p, &["resolutionPolicy"], "fallback_to_internet")
+        .is_some_and(|r| r.eq_ignore_ascii_case("NxDomainRedirect"));
+    Some(Payload::VnetLink(vnet, fallback))
+}
+
+/// An A, AAAA or CNAME record of a private DNS zone.
+pub(super) fn record(
+    ck: ChildKind,
+    res: &ArmResource,
+    leaf: &str,
+    rec: &mut Rec,
+) -> Option<Payload> {
+    let p = &res.properties;
+    let (rt, values) = match ck {
+        ChildKind::RecordA => (RecordType::A, {
+            let mut v = Vec::new();
+            for r in rec.list(p, &["aRecords"], "records") {
+                v.extend(rec.str(r, &["ipv4Address"], "records"));
+            }
+            v
+        }),
+        ChildKind::RecordAaaa => (RecordType::Aaaa, {
+            let mut v = Vec::new();
+            for r in rec.list(p, &["aaaaRecords"], "records") {
+                v.extend(rec.str(r, &["ipv6Address"], "records"));
+            }
+            v
+        }),
+        _ => (
+            RecordType::Cname,
+            rec.str(p, &["cnameRecord", "cname"], "records")
+                .into_iter()
+                .collect(),
+        ),
+    };
+    if values.is_empty() {
+        None
+    } else {
+        Some(Payload::Record(DnsRecord {
+            name: leaf.to_string(),
+            record_type: rt,
+            values,
+            at: res.at.clone(),
+        }))
+    }
+}
+
+/// An inbound or outbound endpoint of a DNS private resolver.
+pub(super) fn resolver_endpoint(
+    ck: ChildKind,
+    res: &ArmResource,
+    leaf: &str,
+    rec: &mut Rec,
+) -> Option<Payload> {
+    let p = &res.properties;
+    let (subnet, ip) = if ck == ChildKind::InboundEndpoint {
+        let cfg = rec
+            .list(p, &["ipConfigurations"], "subnet")
+            .first()
+            .copied()
+            .cloned()
+            .unwrap_or(Json::Null);
+        (
+            rec.subnet_id(&cfg, &["subnet", "id"], "subnet"),
+            rec.ip(&cfg, &["privateIpAddress"], "ip_address"),
+        )
+    } else {
+        (rec.subnet_id(p, &["subnet", "id"], "subnet"), None)
+    };
+    match subnet {
+        Some(subnet) => Some(Payload::Endpoint(ResolverEndpoint {
+            name: leaf.to_string(),
+            subnet,
+            ip_address: ip,
+        })),
+        None => {
+            rec.unknown("subnet", "the endpoint's subnet is unknown; not imported");
+            None
+        }
+    }
+}
+
+/// A rule of a DNS forwarding ruleset.
+pub(super) fn forwarding_rule(res: &ArmResource, leaf: &str, rec: &mut Rec) -> Option<Payload> {
+    let p = &res.properties;
+    let domain = rec.str(p, &["domainName"], "domain_name");
+    let mut servers = Vec::new();
+    for s in rec.list(p, &["targetDnsServers"], "target_dns_servers") {
+        if let Some(ip) = rec.ip(s, &["ipAddress"], "target_dns_servers") {
+            servers.push(ip);
+        }
+    }
+    let state = rec.enm(
+        p,
+        &["forwardingRuleState"],
+        "state",
+        RuleState::parse,
+        RuleState::Enabled,
+        RuleState::Enabled,
+    );
+    domain.map(|domain_name| {
+        Payload::ForwardingRule(ForwardingRule {
+            name: leaf.to_string(),
+            domain_name,
+            target_dns_servers: servers,
+            state,
+        })
+    })
+}
+
+pub(super) fn target_raw(a: &Address) -> String {
+    match a {
+        Address::Resource { name, .. } => name.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The address of a private link target id (a registry's managed storage account or
+/// container registry becomes `registry/<name>:storage` / `:acr`).
+pub(super) fn address_of(ctx: &MapContext, raw: &str, group: &str) -> Option<Address> {
+    let kinds = [
+        Kind::Workspace,
+        Kind::Registry,
+        Kind::Storage,
+        Kind::KeyVault,
+        Kind::Acr,
+        Kind::Ampls,
+    ];
+    if let Ok(tg) = ctx.resolve(raw, &kinds) {
+        let kind = match tg.kind {
+            Kind::Workspace => AddrKind::Workspace,
+            Kind::Registry => AddrKind::Registry,
+            Kind::Storage => AddrKind::Storage,
+            Kind::KeyVault => AddrKind::Keyvault,
+            Kind::Acr => AddrKind::Acr,
+            _ => AddrKind::Ampls,
+        };
+        return Some(Address::resource(kind, tg.name));
+    }
+    let ty = type_of_id(raw).unwrap_or_default().to_ascii_lowercase();
+    let leaf = last_segment(raw).to_ascii_lowercase();
+    if ty == "microsoft.storage/storageaccounts"
+        && let Some(r) = ctx.registry_storage.get(&leaf)
+    {
+        return Some(Address::resource(AddrKind::Registry, r.clone()).with_sub("storage"));
+    }
+    if ty == "microsoft.containerregistry/registries"
+        && let Some(r) = ctx.registry_acr.get(&leaf)
+    {
+        return Some(Address::resource(AddrKind::Registry, r.clone()).with_sub("acr"));
+    }
+    let _ = group;
+    None
+}
+
+/// Endpoints' subnets, targets and zones; zones' links; resolvers' VNets and subnets;
+/// rulesets' endpoints and links.
+pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
+    let mut pes = std::mem::take(&mut t.private_endpoints);
+    pes.retain_mut(|pe| {
+        let label = format!("private-endpoint/{}", pe.name);
+        pe.subnet = external::subnet(t, ctx, &pe.subnet, &label, &pe.at);
+        let raw = target_raw(&pe.target);
+        match address_of(ctx, &raw, &pe.group_id) {
+            Some(a) => pe.target = a,
+            None if open_target::is_open(t, pe)
+                || open_target::keep_partial(t, ctx, pe, &raw)
+                || external::endpoint_target(t, ctx, pe, &raw) => {}
+            None => {
+                dangling(
+                    t,
+                    ctx,
+                    label,
+                    "target",
+                    format!("`{raw}` is not deployed by this template"),
+                    &pe.at,
+                    "the private endpoint is not imported",
+                );
+                return false;
+            }
+        }
+        external::zone_group(t, ctx, &mut pe.dns_zone_group, &label, &pe.at);
+        true
+    });
+    t.private_endpoints = pes;
+    let mut zones = std::mem::take(&mut t.private_dns_zones);
+    for z in &mut zones {
+        let label = format!("private-dns-zone/{}", z.name);
+        external::vnet_links(t, ctx, &mut z.vnet_links, &label, &z.at);
+    }
+    t.private_dns_zones = zones;
+    let mut resolvers = std::mem::take(&mut t.dns_resolvers);
+    resolvers.retain_mut(|r| {
+        let label = format!("dns-resolver/{}", r.name);
+        match external::vnet(t, ctx, &r.vnet, &label, "vnet", &r.at) {
+            Ok(v) => r.vnet = v,
+            Err(e) => {
+                dangling(
+                    t,
+                    ctx,
+                    label,
+                    "vnet",
+                    e,
+                    &r.at,
+                    "the resolver is not imported",
+                );
+                return false;
+            }
+        }
+        for eps in [&mut r.inbound_endpoints, &mut r.outbound_endpoints] {
+            for e in eps.iter_mut() {
+                let what = format!("{label}/{}", e.name);
+                e.subnet = external::subnet(t, ctx, &e.subnet, &what, &r.at);
+            }
+        }
+        true
+    });
+    t.dns_resolvers = resolvers;
+    let mut rulesets = std::mem::take(&mut t.dns_forwarding_rulesets);
+    for rs in &mut rulesets {
+        let label = format!("dns-forwarding-ruleset/{}", rs.name);
+        list(
+            t,
+            ctx,
+            &mut rs.outbound_endpoints,
+            &[Kind::ResolverOutbound],
+            &label,
+            "outbound_endpoints",
+            &rs.at,
+        );
+        list(
+            t,
+            ctx,
+            &mut rs.vnet_links,
+            &[Kind::Vnet],
+            &label,
+            "vnet_links",
+            &rs.at,
+        );
+    }
+    t.dns_forwarding_rulesets = rulesets;
+}
+
+/// Zones of one name: declared twice under one id, they are one zone; in several resource
+/// groups, each is kept and named `<resource_group>/<zone>`.
+pub(super) fn dedupe_zones(t: &mut Topology, ctx: &mut MapContext) {
+    let zones = std::mem::take(&mut t.private_dns_zones);
+    let mut by_name: IndexMap<String, Vec<(PrivateDnsZone, String)>> = IndexMap::new();
+    for z in zones {
+        let id = ctx
+            .zones
+            .get(&(z.at.clone(), z.name.to_ascii_lowercase()))
+            .cloned()
+            .unwrap_or_default();
+        by_name
+            .entry(z.name.to_ascii_lowercase())
+            .or_default()
+            .push((z, id));
+    }
+    for (_, group) in by_name {
+        let mut kept: Vec<(PrivateDnsZone, String)> = Vec::new();
+        for (z, id) in group {
+            if let Some((first, _)) = kept
+                .iter()
+                .find(|(_, kid)| canonical_id(kid) == canonical_id(&id))
+            {
+                ctx.warnings.push(warning(
+                    "duplicate-resource",
+                    format!("private DNS zone `{}` is declared more than once; the first declaration is imported", z.name),
+                    &z.at,
+                    Some(format!("first declared at {}", first.at)),
+                ));
+                continue;
+            }
+            kept.push((z, id));
+        }
+        let several = kept.len() > 1;
+        for (mut z, id) in kept {
+            if several {
+                z.resource_group = resource_group_of(&id);
+                let key = z.key();
+                ctx.ids.insert(
+                    canonical_id(&id),
+                    Target {
+                        kind: Kind::DnsZone,
+                        name: key.clone(),
+                    },
+                );
+                ctx.names
+                    .insert((Kind::DnsZone, key.to_ascii_lowercase()), key);
+            }
+            t.private_dns_zones.push(z);
+        }
+    }
+}

@@ -408,3 +408,80 @@ fn no_placeholder_name_in_reports() {
     assert!(!out.contains("moatforeign"), "{out}");
     assert!(out.contains("storage/<account outside the deployment>:blob"));
 }
+
+#[test]
+fn sarif_keeps_the_link_from_a_repeated_cause_to_the_finding_that_names_it() {
+    // Seed "How to use a registry in a network-isolated workspace": the compute's NSG must let
+    // the outbound to a public registry out (REG009). One deny rule also keeps the cluster
+    // from the registry's storage (REG001) and container registry (REG002); those repeat
+    // REG009's cause, and SARIF says so as JSON does.
+    let dir = scratch("sarif-cause");
+    let f = dir.join("t.yaml");
+    std::fs::write(
+        &f,
+        r#"region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled, uses_registries: [contosoreg] }
+registries:
+  - { name: contosoreg }
+computes:
+  - { name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - { name: training, address_prefixes: [10.0.1.0/24], network_security_group: deny-out }
+network_security_groups:
+  - name: deny-out
+    rules:
+      - { name: deny-all-out, priority: 100, direction: Outbound, access: Deny }
+"#,
+    )
+    .unwrap();
+    let p = f.to_str().unwrap();
+    let o = moat(&["check", p, "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("SARIF");
+    assert!(
+        sarif_errors(&sarif).is_empty(),
+        "{:#?}",
+        sarif_errors(&sarif)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&moat(&["check", p, "--format", "json"]))).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), findings.len());
+    let repeats: Vec<_> = results
+        .iter()
+        .filter(|r| matches!(r["ruleId"].as_str(), Some("REG001" | "REG002")))
+        .collect();
+    assert!(!repeats.is_empty(), "{results:#?}");
+    for r in &repeats {
+        let cause_fp = r["properties"]["causedBy"].as_str().expect("causedBy");
+        let cause = results
+            .iter()
+            .find(|c| c["fingerprints"]["moat/v1"] == cause_fp)
+            .expect("the cause is a result of the run");
+        assert_eq!(cause["ruleId"], "REG009");
+        assert_eq!(r["properties"]["causedByRule"], "REG009");
+        let rel = &r["relatedLocations"][0];
+        assert!(
+            rel["message"]["text"].as_str().unwrap().contains("REG009"),
+            "{rel}"
+        );
+        assert!(
+            cause["properties"]["related"]
+                .as_array()
+                .unwrap()
+                .contains(&r["ruleId"]),
+            "{cause}"
+        );
+        // The JSON report holds the same link.
+        assert!(
+            findings
+                .iter()
+                .any(|f| f["code"] == r["ruleId"] && f["caused_by"] == cause_fp),
+            "{findings:#?}"
+        );
+    }
+}

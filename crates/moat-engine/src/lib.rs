@@ -13,10 +13,12 @@ pub mod op_id;
 pub mod ops;
 pub mod place;
 pub mod presence;
+pub mod rule_code;
 pub mod studio;
 pub mod sweep;
 pub mod trace;
 
 pub use engine::Engine;
 pub use op_id::OpId;
+pub use rule_code::RuleCode;
 pub use trace::{Code, Hop, HopDecision, Query, Step, Trace, Verdict};

@@ -9,6 +9,7 @@
 use crate::engine::Engine;
 use crate::intent::{Intent, Source};
 pub use crate::op_id::OpId;
+use crate::rule_code::RuleCode;
 use crate::trace::{Query, Trace, Verdict, trace};
 use crate::{Code, Step};
 use moat_model::Topology;
@@ -109,7 +110,7 @@ pub struct Requirement {
     pub why: String,
     /// The rule of the catalog that states it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<&'static str>,
+    pub rule: Option<RuleCode>,
 }
 
 /// The result of one operation for one subject.
@@ -597,7 +598,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                         what: format!("share components to registry {}", s.registry),
                         met: Some(false),
                         why: "sharing a component from a workspace to a registry is not supported (seed 000)".into(),
-                        rule: Some("REG006"),
+                        rule: Some(RuleCode::Reg006),
                     });
                 }
                 let Some(st) = &w.storage_account else {
@@ -609,7 +610,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                         what: format!("registry {} reads the asset from storage {st}", s.registry),
                         met: Some(false),
                         why: format!("storage {st} has public network access Disabled: sharing is blocked by data exfiltration protection (seed 000)"),
-                        rule: Some("REG005"),
+                        rule: Some(RuleCode::Reg005),
                     });
                     continue;
                 }
@@ -697,7 +698,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                                     } else {
                                         "a secure workspace deploys registry models only with egress_public_network_access=disabled (seed 000)".into()
                                     },
-                                    rule: Some("REG010"),
+                                    rule: Some(RuleCode::Reg010),
                                 });
                             }
                             let ra = Address::resource(Kind::Registry, &reg);
@@ -784,7 +785,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                     } else {
                         "needs AzureML Registry User, Owner or Contributor on the registry (seed 000)".into()
                     },
-                    rule: Some("REG008"),
+                    rule: Some(RuleCode::Reg008),
                 });
             }
             if !clients.is_empty()
@@ -845,7 +846,7 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &str) -> OpResult {
                 } else {
                     "the container registry is public, so the serverless build works".into()
                 },
-                rule: Some("ACR003"),
+                rule: Some(RuleCode::Acr003),
             });
         }
         Some(name) => match t
@@ -870,7 +871,7 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &str) -> OpResult {
                         ),
                         None => format!("no compute {name} in workspace {}", w.name),
                     },
-                    rule: Some("ACR008"),
+                    rule: Some(RuleCode::Acr008),
                 });
             }
             Some(c) => {
@@ -879,7 +880,7 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &str) -> OpResult {
                         what: format!("image_build_compute {name} is a CPU compute cluster"),
                         met: Some(false),
                         why: "only a CPU compute cluster builds images (seed 002)".into(),
-                        rule: Some("ACR004"),
+                        rule: Some(RuleCode::Acr004),
                     });
                 }
                 let from = Address::resource(Kind::Compute, &c.name);

@@ -3,6 +3,7 @@
 //! endpoint sits). Written once here; `ops` (studio.data) and rules ST001/ST002 read it.
 
 use crate::Code;
+use crate::RuleCode;
 use crate::trace::{HopDecision, Trace};
 use moat_model::Topology;
 use moat_model::address::{Address, Kind};
@@ -14,7 +15,7 @@ use moat_model::privatelink::PrivateEndpoint;
 #[derive(Clone, Debug)]
 pub struct Colocation {
     /// The rule of the catalog that states the requirement (`ST001` or `ST002`).
-    pub rule: &'static str,
+    pub rule: RuleCode,
     pub met: bool,
     /// The requirement, or what breaks it, in words.
     pub why: String,
@@ -72,7 +73,7 @@ pub fn colocation(t: &Topology, w: &Workspace, pe: &PrivateEndpoint) -> Option<C
         let vnet = vnet_of(&pe.subnet);
         let met = vnets.contains(&vnet);
         return Some(Colocation {
-            rule: "ST002",
+            rule: RuleCode::St002,
             met,
             why: if met {
                 format!(
@@ -137,7 +138,7 @@ pub fn colocation(t: &Topology, w: &Workspace, pe: &PrivateEndpoint) -> Option<C
         )
     };
     Some(Colocation {
-        rule: "ST001",
+        rule: RuleCode::St001,
         met: admitted && has_endpoint,
         why,
         fix: "put the workspace private endpoint in the subnet that has the Microsoft.Storage service endpoint and the storage virtual network rule (or add that subnet to the storage's rules)".into(),

@@ -184,6 +184,11 @@ pub struct Hop {
     /// on the `ROUTE_SERVICE_ENDPOINT` hop.
     #[serde(skip)]
     pub service: Option<String>,
+    /// The only settings of `resources` the decision read, when it read only some (public
+    /// network access Disabled decides alone): a value the input leaves open in another
+    /// field cannot change it. `None`: every field counts.
+    #[serde(skip)]
+    pub reads: Option<&'static [&'static str]>,
 }
 
 /// A trace: the verdict, the hops, what blocked, and the fix.
@@ -271,6 +276,8 @@ struct Walk<'e, 't> {
     address: Option<IpAddr>,
     /// The service of the next hop's service endpoint (see [`Hop::service`]).
     service: Option<String>,
+    /// The fields the next hop's decision reads alone (see [`Hop::reads`]).
+    reads: Option<&'static [&'static str]>,
 }
 
 type Walked = Result<(), Verdict>;
@@ -301,7 +308,13 @@ impl<'e, 't> Walk<'e, 't> {
             subject: self.subject.take(),
             address: self.address.take(),
             service: self.service.take(),
+            reads: self.reads.take(),
         });
+    }
+
+    /// Notes that the next hop decides by these fields of the resources it read, alone.
+    fn reading_only(&mut self, fields: &'static [&'static str]) {
+        self.reads = Some(fields);
     }
 
     /// Names the element of the next hop as data.
@@ -694,6 +707,7 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
         subject: None,
         address: None,
         service: None,
+        reads: None,
     };
     if let Address::Resource { kind, name, .. } = &q.from
         && matches!(
@@ -724,6 +738,7 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
                 for u in e.t.unknowns.iter().filter(|u| {
                     &u.resource == r
                         && u.field != "name"
+                        && h.reads.is_none_or(|fs| fs.contains(&u.field.as_str()))
                         && !after_decision(e.t, h, &u.resource, &u.field)
                 }) {
                     let m = format!("{} of {}: {} ({})", u.field, u.resource, u.reason, u.at);
@@ -764,6 +779,7 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
             subject: None,
             address: None,
             service: None,
+            reads: None,
         });
         w.missing.extend(unresolved);
     }

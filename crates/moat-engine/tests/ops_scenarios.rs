@@ -160,7 +160,7 @@ fn studio_data_checks_the_co_location_requirement() {
     );
     assert_eq!(r.status, Status::Fails);
     let q = &r.requirements[0];
-    assert_eq!(q.rule, Some("ST002"));
+    assert_eq!(q.rule, Some(moat_engine::RuleCode::St002));
     assert_eq!(q.met, Some(false));
     let same_vnet = STUDIO
         .replace(

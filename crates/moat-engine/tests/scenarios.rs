@@ -303,3 +303,52 @@ fn onprem_site_without_described_dns_is_unknown() {
     assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
     assert_eq!(blocked(&t), Code::DnsUnknown);
 }
+
+/// A workspace sharing to a registry from storage whose firewall rules the input leaves open
+/// (a value read from Azure when Terraform plans), with public network access `PNA`.
+const SHARE_FROM_OPEN_RULES: &str = r#"
+region: eastus
+workspaces:
+  - { name: ws, storage_account: st, shares_to: [{ registry: contosoreg }] }
+registries:
+  - { name: contosoreg }
+storage_accounts:
+  - { name: st, public_network_access: PNA, network_rules: { default_action: Deny } }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets: [{ name: s, address_prefixes: [10.0.1.0/24] }]
+unknowns:
+  - { resource: storage/st, field: network_rules, reason: "tenant id read from Azure at plan time" }
+"#;
+
+#[test]
+fn share_from_storage_with_public_access_disabled_is_blocked_whatever_its_rules() {
+    // Facts §6 item 89 (seed "Network isolation with registries"): "Sharing an asset from a
+    // secure WS whose storage PNA is disabled is blocked". Public access Disabled decides
+    // alone: the rules the input leaves open cannot change it.
+    let y = SHARE_FROM_OPEN_RULES.replace("PNA", "Disabled");
+    let t = trace(&y, "registry/contosoreg", "storage/st:blob");
+    assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
+    assert_eq!(blocked(&t), Code::RfPublicDisabled);
+    assert!(t.missing.is_empty(), "{:?}", t.missing);
+    // A client of the subnet meets the same setting (facts: "Disabled" = all public
+    // rejected).
+    let t = trace(&y, "subnet/vnet/s", "storage/st:blob");
+    assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
+    assert_eq!(blocked(&t), Code::RfPublicDisabled);
+}
+
+#[test]
+fn share_through_selected_networks_with_open_rules_is_unknown() {
+    // Item 89's fix is "Enabled from selected virtual networks and IP addresses" with a
+    // resource instance rule naming the registry: whether the open rules hold it is unknown.
+    let y = SHARE_FROM_OPEN_RULES.replace("PNA", "Enabled");
+    let t = trace(&y, "registry/contosoreg", "storage/st:blob");
+    assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
+    assert!(
+        t.missing.iter().any(|m| m.contains("network_rules")),
+        "{:?}",
+        t.missing
+    );
+}

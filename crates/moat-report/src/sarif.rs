@@ -61,14 +61,13 @@ pub fn render_sarif(
             })
         })
         .collect();
+    // One finding per cause: the finding a repeat refers to, by fingerprint.
+    let fingerprints: Vec<String> = findings.iter().map(Finding::fingerprint).collect();
     let results: Vec<Value> = findings
         .iter()
-        .map(|f| {
-            let (uri, line, column) = match &f.at {
-                Some(a) if a.line > 0 => (a.file.clone(), a.line, a.column.max(1)),
-                Some(a) => (a.file.clone(), 1, 1),
-                None => (input.to_string(), 1, 1),
-            };
+        .zip(&fingerprints)
+        .map(|(f, fp)| {
+            let (uri, line, column) = position(f, input);
             // An undecided finding is never more than a warning: nothing is established.
             let (certainty, needs) = certainty(f);
             let level = if certainty == "undecided" && f.severity == Severity::Error {
@@ -92,6 +91,8 @@ pub fn render_sarif(
             if let Some(i) = rule_index(f.code) {
                 r["ruleIndex"] = json!(i);
             }
+            r["fingerprints"] = json!({ FINGERPRINT: fp });
+            link_causes(&mut r, f, findings, &fingerprints, input);
             let code = fixes.get(f);
             if !code.is_empty() {
                 // Every snippet in the properties; those that edit a file as SARIF fixes.
@@ -137,6 +138,69 @@ pub fn render_sarif(
         }]
     });
     serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+/// The key of a result's fingerprint: the finding's identity across runs, which `causedBy`
+/// names.
+const FINGERPRINT: &str = "moat/v1";
+
+/// Where a finding is written: its resource's position, the first line of its file when the
+/// position is not recorded, of the input when nothing is.
+fn position(f: &Finding, input: &str) -> (String, u32, u32) {
+    match &f.at {
+        Some(a) if a.line > 0 => (a.file.clone(), a.line, a.column.max(1)),
+        Some(a) => (a.file.clone(), 1, 1),
+        None => (input.to_string(), 1, 1),
+    }
+}
+
+/// A related location: where `f` is written, with a message.
+fn related_location(id: usize, f: &Finding, input: &str, text: String) -> Value {
+    let (uri, line, column) = position(f, input);
+    json!({
+        "id": id,
+        "physicalLocation": physical(&uri, line, column),
+        "logicalLocations": [{ "name": f.resource, "kind": "resource" }],
+        "message": { "text": text }
+    })
+}
+
+/// One finding per cause in SARIF: a finding that repeats another's cause points at it (a
+/// related location, and its fingerprint as `causedBy`); the cause lists the codes that repeat
+/// it (`related`) and points at each of them.
+fn link_causes(r: &mut Value, f: &Finding, all: &[Finding], fingerprints: &[String], input: &str) {
+    let mut related = Vec::new();
+    if let Some(cause) = &f.caused_by {
+        r["properties"]["causedBy"] = json!(cause);
+        if let Some(c) = fingerprints.iter().position(|x| x == cause) {
+            let c = &all[c];
+            r["properties"]["causedByRule"] = json!(c.code);
+            related.push(related_location(
+                related.len(),
+                c,
+                input,
+                format!(
+                    "the cause, reported by {} on {}: {}",
+                    c.code, c.resource, c.message
+                ),
+            ));
+        }
+    }
+    if !f.related.is_empty() {
+        r["properties"]["related"] = json!(f.related);
+        let me = f.fingerprint();
+        for x in all.iter().filter(|x| x.caused_by.as_ref() == Some(&me)) {
+            related.push(related_location(
+                related.len(),
+                x,
+                input,
+                format!("{} on {} repeats this cause", x.code, x.resource),
+            ));
+        }
+    }
+    if !related.is_empty() {
+        r["relatedLocations"] = json!(related);
+    }
 }
 
 /// A SARIF fix: the edits as replacements of their file (an empty deleted region inserts).

@@ -4,7 +4,7 @@
 //! string compared where a typed value belongs. These tests read the sources for both.
 
 use moat_engine::ops::OPERATIONS;
-use moat_engine::{Code, OpId, Step};
+use moat_engine::{Code, OpId, RuleCode, Step};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -203,4 +203,52 @@ fn every_operation_a_rule_reads_is_evaluated() {
         wrong.is_empty(),
         "operations read but never evaluated: {wrong:#?}"
     );
+}
+
+#[test]
+fn every_requirement_code_is_a_rule_of_the_catalog() {
+    // `ops` names the rule that owns a requirement by `RuleCode`; a code no rule has would be
+    // a requirement that `check` never reports.
+    let codes: BTreeSet<&str> = moat_rules::all().iter().map(|r| r.doc().code).collect();
+    let strays: Vec<&str> = RuleCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !codes.contains(c))
+        .collect();
+    assert!(
+        strays.is_empty(),
+        "requirement codes without a rule: {strays:?}"
+    );
+}
+
+#[test]
+fn each_requirement_code_is_attached_by_the_engine_and_read_only_by_its_rule() {
+    // The engine attaches every code to some requirement (a code nothing attaches is a
+    // requirement no one checks), and a rule that reads requirements by code reads only its
+    // own (reading another's would report that cause twice). That the owning rule reports
+    // every unmet requirement on the examples is `check_covers_ops`' business.
+    let root = crates();
+    let attached: BTreeSet<String> = [
+        root.join("moat-engine/src/ops.rs"),
+        root.join("moat-engine/src/studio.rs"),
+    ]
+    .iter()
+    .flat_map(|p| mentions(&read(p), "RuleCode"))
+    .collect();
+    let mut wrong: Vec<String> = RuleCode::ALL
+        .iter()
+        .filter(|c| !attached.contains(&debug_name(c)))
+        .map(|c| format!("{c}: no requirement of `ops` names it"))
+        .collect();
+    for p in sources(&root.join("moat-rules/src/rules")) {
+        let stem = p.file_stem().unwrap().to_string_lossy().to_uppercase();
+        for m in mentions(&read(&p), "RuleCode") {
+            if let Some(c) = RuleCode::ALL.iter().find(|c| debug_name(c) == m)
+                && c.as_str() != stem
+            {
+                wrong.push(format!("{}: reads {c}'s requirement", p.display()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }

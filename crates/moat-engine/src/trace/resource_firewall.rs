@@ -7,6 +7,10 @@ use moat_model::address::{Address, Kind};
 use moat_model::enums::{DefaultAction, PublicNetworkAccess};
 use moat_net::names;
 
+/// The one setting a "public network access Disabled" decision reads: whatever the input
+/// leaves open in the firewall rules, only private endpoints pass.
+const PUBLIC_ACCESS: &[&str] = &["public_network_access"];
+
 impl Walk<'_, '_> {
     /// Arrival at a public endpoint: the resource's own firewall decides.
     pub(super) fn public_arrival(&mut self, dst: &Dst, via: &Via) -> Walked {
@@ -57,6 +61,7 @@ impl Walk<'_, '_> {
                     return Ok(());
                 }
                 if w.public_network_access == PublicNetworkAccess::Disabled {
+                    self.reading_only(PUBLIC_ACCESS);
                     return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public network access is Disabled: only private endpoints reach it", at(&w.at), format!("reach workspace {name} through a private endpoint (a VPN, ExpressRoute or a jump box in its VNet), or enable public network access"));
                 }
                 match &w.network_acls {
@@ -148,6 +153,7 @@ impl Walk<'_, '_> {
                     );
                 }
                 if s.public_network_access == PublicNetworkAccess::Disabled {
+                    self.reading_only(PUBLIC_ACCESS);
                     return self.block(
                         Step::ResourceFirewall,
                         element,
@@ -187,6 +193,7 @@ impl Walk<'_, '_> {
                     );
                 }
                 if k.public_network_access == PublicNetworkAccess::Disabled {
+                    self.reading_only(PUBLIC_ACCESS);
                     return self.block(
                         Step::ResourceFirewall,
                         element,
@@ -234,6 +241,7 @@ impl Walk<'_, '_> {
                     );
                 }
                 if a.public_network_access == PublicNetworkAccess::Disabled {
+                    self.reading_only(PUBLIC_ACCESS);
                     return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public network access is Disabled", at(&a.at), format!("create a private endpoint to container registry {name} in the source's VNet"));
                 }
                 if r.default_action == DefaultAction::Allow {
@@ -406,6 +414,7 @@ impl Walk<'_, '_> {
         // exceptions. For other principals, trusted-service and resource-instance exceptions set
         // in Selected networks stay effective after Disabled (facts §6, item 36).
         if pna == PublicNetworkAccess::Disabled && ptype.ends_with("/registries") {
+            self.reading_only(PUBLIC_ACCESS);
             return self.block(
                 Step::ResourceFirewall,
                 element.to_string(),

@@ -2,7 +2,7 @@
 
 use crate::rules::util::workspace_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
-use moat_engine::OpId;
+use moat_engine::{OpId, RuleCode};
 
 /// The rule.
 pub struct Acr003;
@@ -32,7 +32,7 @@ impl Rule for Acr003 {
             for req in r
                 .requirements
                 .iter()
-                .filter(|q| q.rule == Some("ACR003") && q.met == Some(false))
+                .filter(|q| q.rule == Some(RuleCode::Acr003) && q.met == Some(false))
             {
                 let ws = r.subject.trim_start_matches("workspace/");
                 out.push(Finding::new(

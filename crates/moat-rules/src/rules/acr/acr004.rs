@@ -2,7 +2,7 @@
 
 use crate::rules::util::workspace_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
-use moat_engine::OpId;
+use moat_engine::{OpId, RuleCode};
 
 /// The rule.
 pub struct Acr004;
@@ -40,7 +40,7 @@ impl Rule for Acr004 {
             if !r
                 .requirements
                 .iter()
-                .any(|q| q.rule == Some("ACR004") && q.met == Some(false))
+                .any(|q| q.rule == Some(RuleCode::Acr004) && q.met == Some(false))
             {
                 continue;
             }

@@ -2,7 +2,7 @@
 
 use crate::rules::util::workspace_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
-use moat_engine::OpId;
+use moat_engine::{OpId, RuleCode};
 
 /// The rule.
 pub struct Acr008;
@@ -36,7 +36,7 @@ impl Rule for Acr008 {
             for req in r
                 .requirements
                 .iter()
-                .filter(|q| q.rule == Some("ACR008") && q.met == Some(false))
+                .filter(|q| q.rule == Some(RuleCode::Acr008) && q.met == Some(false))
             {
                 let ws = r.subject.trim_start_matches("workspace/");
                 out.push(Finding::new(

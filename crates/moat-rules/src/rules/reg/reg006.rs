@@ -2,7 +2,7 @@
 
 use crate::rules::util::workspace_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
-use moat_engine::OpId;
+use moat_engine::{OpId, RuleCode};
 
 /// The rule.
 pub struct Reg006;
@@ -33,7 +33,7 @@ impl Rule for Reg006 {
             for q in r
                 .requirements
                 .iter()
-                .filter(|q| q.rule == Some("REG006") && q.met == Some(false))
+                .filter(|q| q.rule == Some(RuleCode::Reg006) && q.met == Some(false))
             {
                 out.push(Finding::new(
                     &DOC,

@@ -2,7 +2,7 @@
 
 use crate::rules::util::registry_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
-use moat_engine::OpId;
+use moat_engine::{OpId, RuleCode};
 
 /// The rule.
 pub struct Reg008;
@@ -36,7 +36,7 @@ impl Rule for Reg008 {
             for q in r
                 .requirements
                 .iter()
-                .filter(|q| q.rule == Some("REG008") && q.met == Some(false))
+                .filter(|q| q.rule == Some(RuleCode::Reg008) && q.met == Some(false))
             {
                 out.push(Finding::new(
                     &DOC,

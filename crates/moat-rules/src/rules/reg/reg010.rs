@@ -2,7 +2,7 @@
 
 use crate::rules::util_core::online_endpoint_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
-use moat_engine::OpId;
+use moat_engine::{OpId, RuleCode};
 
 /// The rule.
 pub struct Reg010;
@@ -33,7 +33,7 @@ impl Rule for Reg010 {
             for q in r
                 .requirements
                 .iter()
-                .filter(|q| q.rule == Some("REG010") && q.met == Some(false))
+                .filter(|q| q.rule == Some(RuleCode::Reg010) && q.met == Some(false))
             {
                 out.push(Finding::new(
                     &DOC,

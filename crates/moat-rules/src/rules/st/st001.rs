@@ -2,6 +2,7 @@
 
 use crate::rules::util_core::{storage, studio_endpoints};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::RuleCode;
 
 /// The rule.
 pub struct St001;
@@ -39,7 +40,7 @@ impl Rule for St001 {
                 let Some(c) = moat_engine::studio::colocation(cx.t, w, pe) else {
                     continue;
                 };
-                if c.rule != DOC.code || c.met || !seen.insert(pe.name.clone()) {
+                if c.rule != RuleCode::St001 || c.met || !seen.insert(pe.name.clone()) {
                     continue;
                 }
                 out.push(

@@ -20,9 +20,12 @@ pub struct ServeArgs {
     /// PostgreSQL: keep the tables in this schema (created if missing).
     #[arg(long, value_name = "NAME")]
     schema: Option<String>,
-    /// Analyses that run at once [default: the number of cores].
+    /// Analyses, traces and diffs that run at once [default: the number of cores].
     #[arg(long)]
     workers: Option<usize>,
+    /// Analyses that may wait for a worker; past them a request is answered 503.
+    #[arg(long, default_value_t = 64)]
+    queue: usize,
     /// The largest upload, in MiB.
     #[arg(long, default_value_t = 32)]
     max_upload_mib: usize,
@@ -115,6 +118,7 @@ pub fn serve(args: ServeArgs, ctx: &Ctx) -> u8 {
     if let Some(w) = args.workers {
         cfg.workers = w.max(1);
     }
+    cfg.queue = args.queue;
     cfg.limits.archive_bytes = args.max_upload_mib.max(1) << 20;
     cfg.require_tokens = args.require_tokens;
     let quiet = ctx.quiet;

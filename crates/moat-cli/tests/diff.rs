@@ -479,6 +479,51 @@ fn flow<'v>(v: &'v serde_json::Value, from: &str, to: &str) -> &'v serde_json::V
         .unwrap_or_else(|| panic!("no change of {from} -> {to}: {}", v["flows"]))
 }
 
+/// The opposite change (HEAD as BASE, BASE as HEAD) says the opposite: every flow the change
+/// opened it closes and the other way round, with the same hop responsible, seen from the
+/// other side. `forward` is the report of `moat diff examples/<example> <head>`.
+fn undone_says_the_opposite(example: &str, head: &Path, forward: &serde_json::Value) {
+    let o = moat(&[
+        "diff",
+        head.to_str().unwrap(),
+        &format!("examples/{example}"),
+        "--format",
+        "json",
+    ]);
+    let back = json(&o);
+    let opposite = |c: &str| match c {
+        "opened" => "closed",
+        "closed" => "opened",
+        "may-have-opened" => "may-have-closed",
+        _ => "may-have-opened",
+    };
+    let fwd = forward["flows"].as_array().unwrap();
+    assert_eq!(
+        fwd.len(),
+        back["flows"].as_array().unwrap().len(),
+        "{}",
+        back["flows"]
+    );
+    for f in fwd {
+        let (from, to) = (f["from"].as_str().unwrap(), f["to"].as_str().unwrap());
+        let b = flow(&back, from, to);
+        assert_eq!(
+            b["change"],
+            opposite(f["change"].as_str().unwrap()),
+            "{from} -> {to}"
+        );
+        assert_eq!((&b["before"], &b["after"]), (&f["after"], &f["before"]));
+        for (x, y) in [("before", "after"), ("after", "before")] {
+            for key in ["step", "element", "decision", "code"] {
+                assert_eq!(
+                    b["cause"][x][key], f["cause"][y][key],
+                    "{from} -> {to}: the cause's {key}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn route_to_the_firewall_removed_opens_the_internet() {
     // Facts §1.9: "UDR for outbound via firewall | Route `0.0.0.0/0`, next hop = firewall
@@ -520,6 +565,22 @@ fn route_to_the_firewall_removed_opens_the_internet() {
     );
     assert_eq!(f["trace_before"]["verdict"], "denied");
     assert_eq!(f["trace_after"]["verdict"], "allowed");
+    // The element responsible: the training subnet's routes, the route table's route to the
+    // firewall before, the system route after.
+    assert_eq!(
+        f["cause"]["after"]["element"],
+        "routes of subnet spoke-vnet/training"
+    );
+    assert_eq!(
+        f["cause"]["before"]["detail"],
+        "route to-firewall of spoke-rt: 0.0.0.0/0 -> VirtualAppliance 10.100.0.4"
+    );
+    assert_eq!(
+        f["cause"]["after"]["detail"],
+        "system route 0.0.0.0/0 -> Internet"
+    );
+    // Attaching the route table again closes what detaching it opened.
+    undone_says_the_opposite("hub-spoke-firewall", &head, &v);
 }
 
 #[test]
@@ -546,6 +607,21 @@ fn nsg_rule_denying_the_internet_closes_it() {
     assert!(flows(&v, "opened").is_empty());
     let f = flow(&v, "compute/cpu-cluster", "internet");
     assert_eq!(f["cause"]["after"]["step"], "nsg");
+    assert_eq!(
+        f["cause"]["after"]["element"],
+        "nsg training-nsg (outbound, subnet vnet/training)"
+    );
+    assert_eq!(f["cause"]["before"]["decision"], "pass");
+    // Removing the deny rule opens the internet again, and fails the run.
+    undone_says_the_opposite("private-registry", &head, &v);
+    let o = moat(&[
+        "diff",
+        head.to_str().unwrap(),
+        "examples/private-registry",
+        "--select",
+        "SEC",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     // A closed flow alone does not fail the run (the new image-build findings do): with only
     // the rules this change does not touch, the exit status is 0.
     let o = moat(&[
@@ -600,6 +676,21 @@ fn firewall_rule_allowing_everything_opens_the_internet() {
     assert_eq!(f["cause"]["before"]["decision"], "block");
     assert_eq!(f["cause"]["after"]["decision"], "pass");
     assert_eq!(f["cause"]["after"]["element"], "firewall hub-fw");
+    // The rule responsible, by name, where HEAD declares it.
+    assert_eq!(
+        f["cause"]["after"]["detail"],
+        "allowed by network rule aml-service-tags/any (firewall policy fw-policy group azureml)"
+    );
+    let at = &f["cause"]["after"]["at"];
+    assert!(
+        at["pointer"]
+            .as_str()
+            .unwrap()
+            .ends_with("/network_rule_collections/0/rules/8"),
+        "{at}"
+    );
+    // Removing the rule closes what it opened.
+    undone_says_the_opposite("hub-spoke-firewall", &head, &v);
 }
 
 #[test]
@@ -636,6 +727,19 @@ fn dns_zone_unlinked_closes_the_private_path() {
         f["cause"]["after"]["code"],
         Code::DnsPublicEndpoint.as_str()
     );
+    // The element responsible: name resolution in the VNet, which answered from the linked
+    // zone before and gives the public address now.
+    assert_eq!(
+        f["cause"]["after"]["element"],
+        "Azure DNS (168.63.129.16) from VNet vnet"
+    );
+    let before = f["cause"]["before"]["detail"].as_str().unwrap();
+    assert!(
+        before.contains("from linked zone privatelink.azurecr.io"),
+        "{before}"
+    );
+    // Linking the zone again opens the private path again.
+    undone_says_the_opposite("private-registry", &head, &v);
     let ops: Vec<&str> = v["operations"]
         .as_array()
         .unwrap()
@@ -677,6 +781,28 @@ fn private_endpoint_removed_closes_the_registry_storage() {
         "the endpoint no longer exists: {gone}"
     );
     assert!(codes(&v, "new").contains(&"REG001 registry/contosoreg:storage".to_string()));
+    // The element responsible: the private endpoint. Name resolution parts first (the
+    // privatelink CNAME is gone with it), and the endpoint's hop is in the trace before only.
+    let f = flow(&v, "compute/cpu-cluster", "registry/contosoreg:storage");
+    assert_eq!(
+        f["cause"]["before"]["code"],
+        Code::DnsCnamePrivatelink.as_str()
+    );
+    let after = f["cause"]["after"]["detail"].as_str().unwrap();
+    assert!(after.contains("no private endpoint connection"), "{after}");
+    let pe_hop = |t: &serde_json::Value| {
+        t["hops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["element"] == "private endpoint contosoreg-storage-pe")
+    };
+    assert!(pe_hop(&f["trace_before"]));
+    assert!(!pe_hop(&f["trace_after"]));
+    assert!(pe_hop(&gone["trace_before"]), "{gone}");
+    // Adding the endpoint opens what removing it closed; the pair from the subnet exists only
+    // on the side that has the endpoint.
+    undone_says_the_opposite("private-registry", &head, &v);
 }
 
 #[test]
@@ -703,6 +829,20 @@ fn public_access_disabled_closes_the_public_registry() {
     let f = flow(&v, "compute/cpu-cluster", "registry/contosoreg");
     assert_eq!(f["cause"]["after"]["step"], "resource-firewall");
     assert_eq!(f["cause"]["after"]["code"], Code::RfPublicDisabled.as_str());
+    assert_eq!(
+        f["cause"]["after"]["element"],
+        "registry contosoreg registry"
+    );
+    assert_eq!(f["cause"]["before"]["decision"], "pass");
+    assert_eq!(f["cause"]["after"]["decision"], "block");
+    // The flag as HEAD declares it, at its line.
+    assert_eq!(
+        f["cause"]["after"]["at"]["line"], 29,
+        "{}",
+        f["cause"]["after"]
+    );
+    // Enabling public access again opens the registry to everyone again.
+    undone_says_the_opposite("secure-workspace-public-registry", &head, &v);
     assert!(codes(&v, "new").contains(&"REG007 registry/contosoreg".to_string()));
 }
 

@@ -92,6 +92,15 @@ pub(crate) struct Pool {
 }
 
 impl Pool {
+    /// A pool of `workers` threads (at least one) and `queue` places to wait.
+    pub(crate) fn new(workers: usize, queue: usize) -> Pool {
+        Pool {
+            permits: Semaphore::new(workers.max(1)),
+            waiting: AtomicUsize::new(0),
+            queue,
+        }
+    }
+
     /// Runs `f` on a worker thread once one is free, or refuses when too many wait.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
@@ -125,11 +134,7 @@ pub(crate) type Shared = Arc<AppState>;
 pub fn router(store: Store, cfg: &Config, auth: bool) -> Router {
     let state: Shared = Arc::new(AppState {
         store,
-        pool: Pool {
-            permits: Semaphore::new(cfg.workers.max(1)),
-            waiting: AtomicUsize::new(0),
-            queue: cfg.queue,
-        },
+        pool: Pool::new(cfg.workers, cfg.queue),
         limits: cfg.limits,
         auth,
         cache: cache::Cache::new(8),
@@ -259,4 +264,76 @@ pub fn valid_project(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Condvar, Mutex};
+    use std::time::Duration;
+
+    /// Waits (up to ten seconds) until `cond` holds.
+    async fn until(what: &str, cond: impl Fn() -> bool) {
+        for _ in 0..1000 {
+            if cond() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("{what} in ten seconds");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_pool_runs_at_most_its_workers_and_refuses_past_its_queue() {
+        // Two workers, three places to wait: jobs held at a gate fill both, three more wait,
+        // and the sixth is refused at once with 503 rather than queued without end.
+        let pool = Arc::new(Pool::new(2, 3));
+        let gate = Arc::new((Mutex::new(false), Condvar::new()));
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let mut jobs = Vec::new();
+        for _ in 0..5 {
+            let (pool, gate, running, peak) =
+                (pool.clone(), gate.clone(), running.clone(), peak.clone());
+            jobs.push(tokio::spawn(async move {
+                pool.run(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    let (open, cv) = &*gate;
+                    let mut o = open.lock().unwrap();
+                    while !*o {
+                        o = cv.wait(o).unwrap();
+                    }
+                    running.fetch_sub(1, Ordering::SeqCst);
+                })
+                .await
+            }));
+        }
+        until("two jobs run", || running.load(Ordering::SeqCst) == 2).await;
+        until("three jobs wait", || {
+            pool.waiting.load(Ordering::SeqCst) == 3
+        })
+        .await;
+        let refused = pool.run(|| ()).await.unwrap_err();
+        assert_eq!(refused.status, axum::http::StatusCode::SERVICE_UNAVAILABLE);
+        {
+            let (open, cv) = &*gate;
+            *open.lock().unwrap() = true;
+            cv.notify_all();
+        }
+        for j in jobs {
+            assert!(
+                j.await.unwrap().is_ok(),
+                "a waiting job runs once a worker is free"
+            );
+        }
+        assert_eq!(
+            peak.load(Ordering::SeqCst),
+            2,
+            "never more than the workers at once"
+        );
+        assert_eq!(pool.waiting.load(Ordering::SeqCst), 0);
+        // Freed, the pool takes work again.
+        assert!(pool.run(|| ()).await.is_ok());
+    }
 }

@@ -22,7 +22,7 @@ static DOC: RuleDoc = RuleDoc {
     fix: "Add a private endpoint in the clients' VNet and set public network access to Disabled, or, if it must stay public, limit it to the clients' addresses with an IP allow list.",
     sources: &[
         "Configure a private endpoint for an Azure Machine Learning workspace <https://learn.microsoft.com/azure/machine-learning/how-to-configure-private-link>",
-        "peers: checkov CKV_AZURE_144, CKV2_AZURE_49; PSRule Azure.ML.PublicAccess",
+        "peers: checkov CKV_AZURE_144, CKV2_AZURE_49; PSRule Azure.ML.PublicAccess (CKV2_AZURE_49 passes a workspace that leaves public network access unset; Azure applies Enabled, and moat reports it)",
     ],
     covers: &[],
     path: false,

@@ -19,7 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     fix: "Set the firewall's default action to Deny and admit the compute subnets (service endpoint), the workspace (resource-instance rule) and trusted services, or set public network access to Disabled and add private endpoints.",
     sources: &[
         "Configure Azure Storage firewalls and virtual networks <https://learn.microsoft.com/azure/storage/common/storage-network-security>",
-        "peers: checkov CKV_AZURE_59, CKV_AZURE_35; PSRule Azure.Storage.Firewall",
+        "peers: checkov CKV_AZURE_59, CKV_AZURE_35, CKV2_AZURE_33; PSRule Azure.Storage.Firewall (each reads one setting; moat passes an account closed by the other: public access Disabled, or a firewall that denies by default, and a private endpoint alone does not close the public endpoint)",
     ],
     covers: &[],
     path: false,

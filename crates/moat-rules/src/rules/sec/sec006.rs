@@ -19,7 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     fix: "Set the firewall's default action to Deny and allow trusted services (and the compute subnets if needed), or set public network access to Disabled and add a private endpoint (group id vault).",
     sources: &[
         "Configure Azure Key Vault networking settings <https://learn.microsoft.com/azure/key-vault/general/how-to-azure-key-vault-network-security>",
-        "peers: checkov CKV_AZURE_189, CKV_AZURE_109; PSRule Azure.KeyVault.Firewall",
+        "peers: checkov CKV_AZURE_189, CKV_AZURE_109, CKV2_AZURE_32; PSRule Azure.KeyVault.Firewall (each reads one setting; moat passes a vault closed by the other: public access Disabled, or a firewall that denies by default, and a private endpoint alone does not close the public endpoint)",
     ],
     covers: &[],
     path: false,

@@ -20,7 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     fix: "Use the Premium tier, set public network access to Disabled and add a private endpoint (group id registry); set image_build_compute, since serverless image builds cannot reach a private registry.",
     sources: &[
         "Connect privately to an Azure container registry using Azure Private Link <https://learn.microsoft.com/azure/container-registry/container-registry-private-link>",
-        "peers: checkov CKV_AZURE_139",
+        "peers: checkov CKV_AZURE_139 (which also fails a Premium registry whose firewall denies by default); PSRule Azure.ACR.Firewall",
     ],
     covers: &[],
     path: false,

@@ -19,7 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     fix: "Enable a managed network (isolation_mode AllowOnlyApprovedOutbound or AllowInternetOutbound), add private endpoint outbound rules for other data stores, and add a private endpoint for the workspace in the clients' VNet.",
     sources: &[
         "Workspace managed virtual network isolation: required outbound rules <https://learn.microsoft.com/azure/machine-learning/how-to-managed-network>",
-        "peers: checkov CKV_AZURE_243 (which asks for a private endpoint outbound rule written in the template; moat counts the private endpoints Azure adds for the workspace's own resources, and the workspace's own private endpoint)",
+        "peers: checkov CKV_AZURE_243, CKV_AZURE_239 in earlier releases (which asks for a private endpoint outbound rule written in the template; moat counts the private endpoints Azure adds for the workspace's own resources, and the workspace's own private endpoint)",
     ],
     covers: &[],
     path: false,

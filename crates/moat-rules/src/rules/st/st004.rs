@@ -19,10 +19,10 @@ static DOC: RuleDoc = RuleDoc {
     why: "Part of Azure Machine Learning's access to the default storage comes from the service itself, acting with the workspace's managed identity, not from inside the VNet. With 'Selected networks' the storage firewall admits it only through a resource instance rule for Microsoft.MachineLearningServices/workspaces naming the workspace, or through the trusted-services exception.",
     example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, network_rules: { default_action: Deny, bypass: [None] } }]",
     fix: "Add a resource instance rule for Microsoft.MachineLearningServices/workspaces naming the workspace to the storage firewall (or allow trusted Azure services).",
-    sources: &[doc!(
-        SWV,
-        "Secure Azure storage accounts, steps 3-4 and tip"
-    )],
+    sources: &[
+        doc!(SWV, "Secure Azure storage accounts, steps 3-4 and tip"),
+        "peers: checkov CKV_AZURE_36 (which fails any account that denies by default without the trusted-services exception; moat reports it where a workspace needs the exception, and passes an account that admits the workspace by a resource instance rule)",
+    ],
     covers: &["§6.24"],
     path: false,
 };

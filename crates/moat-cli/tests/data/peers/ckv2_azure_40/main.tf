@@ -1,0 +1,34 @@
+# Fixture for checkov CKV2_AZURE_40.
+# As in the peers' own fixtures, a resource whose name ends in "pass" is one the check passes
+# and "fail" one it fails; "passdiff" and "faildiff" are ones it passes or fails where moat's
+# verdict differs, for the reason the README's peer table gives. Placeholder ids ("id1") are
+# written as the peers' fixtures write them.
+
+resource "azurerm_storage_account" "stpass" {
+  name                      = "stpass"
+  location                  = "eastus"
+  resource_group_name       = "rg-peers"
+  account_tier              = "Standard"
+  account_replication_type  = "LRS"
+  shared_access_key_enabled = false
+}
+
+resource "azurerm_storage_account" "stfail" {
+  name                     = "stfail"
+  location                 = "eastus"
+  resource_group_name      = "rg-peers"
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+}
+
+resource "azurerm_storage_account" "stselectedfaildiff" {
+  name                     = "stselectedfaildiff"
+  location                 = "eastus"
+  resource_group_name      = "rg-peers"
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+  network_rules {
+    default_action = "Deny"
+    bypass         = ["AzureServices"]
+  }
+}

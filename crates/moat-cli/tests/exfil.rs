@@ -116,6 +116,33 @@ fn scratch(name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// Seed 004, "Outbound from service to other Azure PaaS resources": the service reaches other
+/// PaaS resources as a trusted service with its managed identity, which the deployment's
+/// network does not carry. A workspace with no compute and no network opens nothing: `moat
+/// exfil` shows what the service reaches apart and exits 0.
+#[test]
+fn the_exit_code_counts_only_what_the_network_opens() {
+    let p = scratch(
+        "service-only.yaml",
+        "name: service-only\nregion: eastus\nworkspaces:\n  - { name: ws, storage_account: wsstorage }\nstorage_accounts:\n  - { name: wsstorage }\n",
+    );
+    let o = moat(&["exfil", p.to_str().unwrap()]);
+    let s = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{s}");
+    assert!(s.contains("storage-outside beyond the network"), "{s}");
+    assert!(
+        s.contains("0 read/write destination(s) reachable through the network"),
+        "{s}"
+    );
+    let o = moat(&["exfil", p.to_str().unwrap(), "--format", "json"]);
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let rows = j["places"][0]["destinations"].as_array().unwrap();
+    assert!(
+        rows.iter().all(|r| r["control"] == "beyond-network"),
+        "{rows:#?}"
+    );
+}
+
 const POLICY: &str = r#"
 [[invariant]]
 name = "no-internet-from-training"

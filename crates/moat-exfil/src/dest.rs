@@ -88,6 +88,36 @@ impl Access {
     }
 }
 
+/// What decides whether a flow gets out: the deployment's network, or nothing of the
+/// deployment's.
+///
+/// Seed 004, "Outbound from service to other Azure PaaS resources": the Azure Machine Learning
+/// service reaches other PaaS resources as a trusted service with its managed identity, and
+/// is admitted or refused by the destination's own network rules. No NSG, route, firewall,
+/// service endpoint policy or managed-network rule of the deployment carries that traffic,
+/// so for a destination outside the deployment (whose firewall is its owner's) the
+/// deployment's network decides nothing: only the service's identity and what it is given
+/// (role assignments, datastore credentials) do. Such rows are a class of their own: neither
+/// an opening the network makes nor a path to leave out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Control {
+    /// The deployment's network carries the flow and decides it.
+    Network,
+    /// Azure ML acting with its identity: beyond the deployment's network.
+    BeyondNetwork,
+}
+
+impl Control {
+    /// The spelling in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Control::Network => "network",
+            Control::BeyondNetwork => "beyond-network",
+        }
+    }
+}
+
 /// The service tags Azure ML documents for computes (facts §3.6, §3.7), with whether they are
 /// regional (a `<tag>.<region>` variant exists and the hardened configuration uses it).
 pub const SERVICE_TAGS: &[(&str, bool)] = &[
@@ -135,6 +165,8 @@ pub struct Dest {
     /// Whether it stands for the whole category (rather than a named member).
     pub whole: bool,
     pub access: Access,
+    /// Whether the deployment's network decides it.
+    pub control: Control,
 }
 
 /// The global name and region of a tag (`Storage.EastUS` -> `Storage`, `eastus`).
@@ -284,6 +316,7 @@ pub fn destinations(
             address: Some("internet".into()),
             whole: true,
             access: Access::ReadWrite,
+            control: Control::Network,
         });
         let named = match managed {
             Some(_) => named_hosts(t, managed),
@@ -297,6 +330,7 @@ pub fn destinations(
             address: Some(format!("fqdn:{host}")),
             whole: true,
             access: Access::ReadWrite,
+            control: Control::Network,
         });
         for class in &shared.public {
             let Some(ip) = AddrSet::min(class) else {
@@ -309,6 +343,7 @@ pub fn destinations(
                 address: Some(format!("ip:{ip}")),
                 whole: false,
                 access: Access::ReadWrite,
+                control: Control::Network,
             });
         }
     }
@@ -320,6 +355,7 @@ pub fn destinations(
             address: None,
             whole: true,
             access: Access::ReadWrite,
+            control: Control::Network,
         });
     }
     if !service {
@@ -330,6 +366,7 @@ pub fn destinations(
             address: Some("tag:AzureFrontDoor.Frontend".into()),
             whole: true,
             access: Access::ReadWrite,
+            control: Control::Network,
         });
     }
     let home = region.and_then(|r| stand_ins.registry_in(r).map(|n| (r, n)));
@@ -355,10 +392,16 @@ pub fn destinations(
                 address: None,
                 whole: true,
                 access,
+                control: Control::Network,
             });
         }
     }
     if service {
+        // Azure ML acting with its identity: no element of the deployment's network carries
+        // these flows (see [`Control`]).
+        for d in &mut out {
+            d.control = Control::BeyondNetwork;
+        }
         return out;
     }
     // Named hosts: each is a destination of its own, in the category its name falls in.
@@ -376,6 +419,7 @@ pub fn destinations(
             address: Some(format!("fqdn:{host}")),
             whole: false,
             access,
+            control: Control::Network,
         });
     }
     // Service tags: the documented ones (regional ones in the place's region too) and every
@@ -419,6 +463,7 @@ pub fn destinations(
             address: Some(format!("tag:{tag}")),
             whole: true,
             access,
+            control: Control::Network,
         });
     }
     out

@@ -15,7 +15,7 @@
 //!   (on some protocol and port); one surely unreachable destination is a violation.
 
 use crate::classes::{Scope, place_l4};
-use crate::dest::{Access, Category, Dest, host_category, split_tag, tag_access};
+use crate::dest::{Access, Category, Control, Dest, host_category, split_tag, tag_access};
 use crate::map::{PlaceKind, PlaceSpec, place_destinations, places, subnet_place};
 use crate::probe::Oracle;
 use crate::reach::{Context, Source, Witness, reach};
@@ -264,8 +264,9 @@ pub fn sources(o: &Oracle, from: &str) -> Vec<PlaceSpec> {
     out
 }
 
-/// The destination an address names, classified.
-fn address_dest(a: &Address) -> Dest {
+/// The destination an address names, classified (`service`: from Azure ML acting with its
+/// identity, which the deployment's network does not carry).
+fn address_dest(a: &Address, service: bool) -> Dest {
     let (category, access) = match a {
         Address::Fqdn(f) => host_category(f),
         Address::Tag(t) => {
@@ -287,6 +288,11 @@ fn address_dest(a: &Address) -> Dest {
         address: Some(a.to_string()),
         whole: true,
         access,
+        control: if service {
+            Control::BeyondNetwork
+        } else {
+            Control::Network
+        },
     }
 }
 
@@ -306,7 +312,7 @@ pub fn destinations(o: &Oracle, p: &PlaceSpec, to: &str, except: &[String]) -> V
         "read-write" => filter(all(), |d| d.access == Access::ReadWrite),
         "outside" => all(),
         other => match other.parse::<Address>() {
-            Ok(a) => vec![address_dest(&a)],
+            Ok(a) => vec![address_dest(&a, p.kind == PlaceKind::Service)],
             Err(_) => Vec::new(),
         },
     };
@@ -412,10 +418,9 @@ pub fn prove(o: &Oracle, inv: &Invariant) -> Proof {
 /// AllowOnlyApprovedOutbound mode ("Use this option if you want to minimize data exfiltration
 /// risk"), a compute subnet with a service endpoint policy ("a service endpoint and service
 /// endpoint policy are in place to prevent data exfiltration"), or a workspace marked
-/// `exfiltration_protection: true` in the native format (every place its computes run). From
-/// each such place, no storage account outside the deployment, no site behind Front Door as a
-/// whole, and no internet host beyond those rules name.
-pub fn builtin(t: &moat_model::Topology) -> Vec<Invariant> {
+/// `exfiltration_protection: true` in the native format (every place its computes run), each
+/// with where the intent is written (`file:line:column`, empty when unknown).
+pub fn declared_places(t: &moat_model::Topology) -> Vec<(String, String)> {
     use moat_model::enums::IsolationMode;
     let mut places: Vec<(String, String)> = Vec::new();
     for w in t.workspaces.iter().filter(|w| w.hub.is_none()) {
@@ -457,6 +462,14 @@ pub fn builtin(t: &moat_model::Topology) -> Vec<Invariant> {
     // One set per place, however many reasons declare it.
     let mut seen = std::collections::HashSet::new();
     places.retain(|(from, _)| seen.insert(from.clone()));
+    places
+}
+
+/// The built-in invariants: from each place of [`declared_places`], no storage account
+/// outside the deployment, no site behind Front Door as a whole, and no internet host beyond
+/// those rules name. They replace the single-probe rules EXF001-EXF003 for those places.
+pub fn builtin(t: &moat_model::Topology) -> Vec<Invariant> {
+    let places = declared_places(t);
     let mut out = Vec::new();
     for (from, at) in places {
         for (what, to) in [

@@ -41,7 +41,7 @@ pub mod map;
 pub mod probe;
 pub mod reach;
 
-pub use dest::{Access, Category, Dest};
+pub use dest::{Access, Category, Control, Dest};
 pub use map::{ExfilMap, Openness, PlaceKind, PlaceMap, Row, map};
 pub use probe::{Oracle, Prepared};
 pub use reach::{Element, Reach, Witness};

@@ -2,7 +2,7 @@
 //! deployment it can reach.
 
 use crate::classes::{Scope, place_l4, subnet_sources};
-use crate::dest::{Access, Category, Dest, destinations};
+use crate::dest::{Access, Category, Control, Dest, destinations};
 use crate::probe::Oracle;
 use crate::reach::{Context, Reach, Source, reach};
 use moat_engine::Verdict;
@@ -237,6 +237,10 @@ pub enum Openness {
     Closed,
     /// The model cannot decide.
     Unknown,
+    /// Reachable (or undecided) only by Azure ML acting with its identity, which the
+    /// deployment's network does not carry ([`Control::BeyondNetwork`]): not an opening of
+    /// the deployment's, and nothing its network can close.
+    BeyondNetwork,
 }
 
 /// A category as seen from a place.
@@ -244,7 +248,8 @@ pub enum Openness {
 pub struct CategorySummary {
     pub category: Category,
     pub openness: Openness,
-    /// The read/write members reachable (what data could leave through).
+    /// The read/write members the deployment's network lets through (what data could leave
+    /// through).
     pub read_write_open: usize,
 }
 
@@ -271,14 +276,31 @@ pub struct ExfilMap {
     pub traces: u64,
 }
 
+impl Row {
+    /// Whether the deployment's network lets data out here: a destination not documented as
+    /// read-only that the network does not surely deny.
+    pub fn opened_by_network(&self) -> bool {
+        self.dest.control == Control::Network
+            && self.dest.access != Access::ReadOnly
+            && self.reach.verdict != Verdict::Denied
+    }
+
+    /// Whether data may leave here by a way the deployment's network does not govern.
+    pub fn beyond_network(&self) -> bool {
+        self.dest.control == Control::BeyondNetwork
+            && self.dest.access != Access::ReadOnly
+            && self.reach.verdict != Verdict::Denied
+    }
+}
+
 impl ExfilMap {
-    /// Whether any read/write destination is reachable or undecided from any place.
+    /// Whether any place's network lets data out: a read/write (or unclassified) destination
+    /// reachable or undecided through the deployment's network. What Azure ML reaches acting
+    /// with its identity is not counted: the network neither opens nor can close it.
     pub fn read_write_exposed(&self) -> bool {
-        self.places.iter().any(|p| {
-            p.destinations
-                .iter()
-                .any(|r| r.dest.access != Access::ReadOnly && r.reach.verdict != Verdict::Denied)
-        })
+        self.places
+            .iter()
+            .any(|p| p.destinations.iter().any(Row::opened_by_network))
     }
 }
 
@@ -319,7 +341,10 @@ pub fn map_place(o: &Oracle, p: &PlaceSpec) -> PlaceMap {
             }
             let whole = |v: Verdict| of.iter().any(|r| r.dest.whole && r.reach.verdict == v);
             let any = |v: Verdict| of.iter().any(|r| r.reach.verdict == v);
-            let openness = if whole(Verdict::Allowed) {
+            let beyond = of.iter().all(|r| r.dest.control == Control::BeyondNetwork);
+            let openness = if beyond && !of.iter().all(|r| r.reach.verdict == Verdict::Denied) {
+                Openness::BeyondNetwork
+            } else if whole(Verdict::Allowed) {
                 Openness::Open
             } else if whole(Verdict::Unknown) {
                 Openness::Unknown
@@ -336,7 +361,9 @@ pub fn map_place(o: &Oracle, p: &PlaceSpec) -> PlaceMap {
                 read_write_open: of
                     .iter()
                     .filter(|r| {
-                        r.dest.access == Access::ReadWrite && r.reach.verdict == Verdict::Allowed
+                        r.dest.control == Control::Network
+                            && r.dest.access == Access::ReadWrite
+                            && r.reach.verdict == Verdict::Allowed
                     })
                     .count(),
             })

@@ -4,7 +4,7 @@
 
 use moat_engine::{Code, Engine, Step, Verdict};
 use moat_exfil::map::map;
-use moat_exfil::{Access, Category, ExfilMap, Openness, Oracle, PlaceMap, Prepared, Row};
+use moat_exfil::{Access, Category, Control, ExfilMap, Openness, Oracle, PlaceMap, Prepared, Row};
 use moat_packets::Protocol;
 use std::path::Path;
 
@@ -202,4 +202,131 @@ fn open_storage_names_what_lets_it_through() {
         r.reach.permitted_by
     );
     assert_eq!(openness(p, Category::StorageOutside), Openness::Open);
+}
+
+fn map_of(t: &moat_model::Topology) -> ExfilMap {
+    let base = Engine::for_topology(t, None).unwrap();
+    let p = Prepared::new(t);
+    let e = base.variant(&p.topology);
+    let o = Oracle::new(&e, &p.variants, p.stand_ins.clone());
+    map(&o)
+}
+
+/// Seed 004, "Outbound from service to other Azure PaaS resources": "Securing outbound access
+/// from your Azure Machine Learning service to other PaaS services is completed through
+/// trusted services ... These trusted services use a managed identity to authenticate your
+/// Azure Machine Learning service." The service's traffic is admitted or refused by the
+/// destination's own network rules; none of the deployment's network elements carries it, so
+/// for a storage account outside the deployment it is a class of its own, not an opening the
+/// network makes.
+#[test]
+fn the_service_acting_with_its_identity_is_beyond_the_network() {
+    for example in [
+        "exfiltration-prevention",
+        "managed-network-approved-outbound",
+    ] {
+        let m = exfil(example);
+        let p = place(&m, "workspace/ws");
+        for r in &p.destinations {
+            assert_eq!(r.dest.control, Control::BeyondNetwork, "{}", r.dest.label);
+            assert!(r.reach.permitted_by.is_empty(), "{}", r.dest.label);
+        }
+        let storage = row(p, "any storage account in eastus");
+        assert!(storage.beyond_network(), "{example}");
+        assert!(!storage.opened_by_network(), "{example}");
+        assert_eq!(
+            openness(p, Category::StorageOutside),
+            Openness::BeyondNetwork
+        );
+        // The places the network carries stay the network's.
+        let carried = m.places.iter().filter(|p| p.place != "workspace/ws");
+        for p in carried.filter(|p| !p.place.starts_with("registry/")) {
+            assert!(
+                p.destinations
+                    .iter()
+                    .all(|r| r.dest.control == Control::Network),
+                "{}",
+                p.place
+            );
+        }
+    }
+}
+
+/// A deployment whose only place is the workspace service (no compute, no network of its
+/// own): the network opens nothing, whatever the service reaches with its identity.
+#[test]
+fn what_the_network_cannot_control_does_not_count_as_exposed() {
+    let t: moat_model::Topology = serde_json::from_value(serde_json::json!({
+        "name": "service-only",
+        "region": "eastus",
+        "workspaces": [{ "name": "ws", "storage_account": "wsstorage" }],
+        "storage_accounts": [{ "name": "wsstorage" }]
+    }))
+    .unwrap();
+    let m = map_of(&t);
+    assert_eq!(m.places.len(), 1);
+    assert!(m.places[0].destinations.iter().any(Row::beyond_network));
+    assert!(!m.read_write_exposed());
+    // The same service beside a subnet that opens Storage: that is exposed.
+    let hub = exfil("hub-spoke-firewall");
+    assert!(hub.read_write_exposed());
+}
+
+/// Seed 000, "Data exfiltration protection": "For a user created Azure Machine Learning
+/// registry, we recommend using a private endpoint for the registry, managed storage account,
+/// and managed ACR. For a system registry, we recommend creating a Service Endpoint Policy for
+/// the Storage account using the /services/Azure/MachineLearning alias." A registry outside
+/// the deployment that data could be written to is a user-created one, whose storage lives in
+/// its owner's subscription ("How to find the Azure Storage Account ... used by your
+/// registry"): the alias does not admit it.
+#[test]
+fn the_alias_does_not_admit_a_user_registrys_storage() {
+    let m = exfil("exfiltration-prevention");
+    let p = place(&m, "subnet/spoke-vnet/training");
+    let r = row(p, "any registry in eastus (storage)");
+    assert_eq!(r.dest.access, Access::ReadWrite);
+    assert_eq!(r.reach.verdict, Verdict::Denied);
+    assert_eq!(blocked_code(r), Code::SepDeny);
+}
+
+/// Seed 000's user registry, named in the policy by its managed storage account, is reached
+/// through the endpoint; not named while the policy lists an account the deployment does not
+/// hold, it may be that account: undecided.
+#[test]
+fn a_registry_storage_is_admitted_by_name_only() {
+    use moat_engine::trace::{Query, trace};
+    use moat_model::address::{Address, Kind};
+    let mut t = example("exfiltration-prevention");
+    t.registries.push(
+        serde_json::from_value(serde_json::json!({
+            "name": "contosoreg", "region": "eastus",
+            "storage": { "name": "contosoregstore" }
+        }))
+        .unwrap(),
+    );
+    t.registries.push(
+        serde_json::from_value(serde_json::json!({ "name": "otherreg", "region": "eastus" }))
+            .unwrap(),
+    );
+    let q = |reg: &str| Query {
+        from: Address::Subnet {
+            vnet: "spoke-vnet".into(),
+            subnet: "training".into(),
+        },
+        to: Address::resource(Kind::Registry, reg).with_sub("storage"),
+        protocol: Protocol::TCP,
+        port: 443,
+    };
+    let verdict = |t: &moat_model::Topology, reg: &str| {
+        let e = Engine::for_topology(t, None).unwrap();
+        trace(&e, &q(reg)).unwrap().verdict
+    };
+    assert_eq!(verdict(&t, "contosoreg"), Verdict::Denied);
+    assert_eq!(verdict(&t, "otherreg"), Verdict::Denied);
+    t.service_endpoint_policies[0].definitions[0]
+        .service_resources
+        .push("contosoregstore".into());
+    assert_eq!(verdict(&t, "contosoreg"), Verdict::Allowed);
+    // contosoregstore is no account of the deployment: it may be otherreg's storage.
+    assert_eq!(verdict(&t, "otherreg"), Verdict::Unknown);
 }

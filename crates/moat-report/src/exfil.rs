@@ -3,7 +3,7 @@
 use crate::style::Style;
 use moat_engine::Verdict;
 use moat_engine::{Code, Step};
-use moat_exfil::{Access, ExfilMap, Openness, Row};
+use moat_exfil::{Access, Control, ExfilMap, Openness, Row};
 use serde_json::{Value, json};
 use std::fmt::Write;
 
@@ -13,13 +13,20 @@ fn openness(o: Openness) -> &'static str {
         Openness::Narrowed => "narrowed",
         Openness::Closed => "closed",
         Openness::Unknown => "unknown",
+        Openness::BeyondNetwork => "beyond the network",
     }
 }
+
+/// Why a row the deployment's network does not carry is reported apart.
+const BEYOND: &str = "Azure ML acting with its identity: no NSG, route, firewall or endpoint policy of the deployment carries it; the destination's own firewall and what the identity is granted decide";
 
 /// What decided a row, in a few words: the permitting elements, the blocking element, or
 /// what is missing.
 fn because(r: &Row) -> String {
     let reach = &r.reach;
+    if r.dest.control == Control::BeyondNetwork && reach.verdict != Verdict::Denied {
+        return BEYOND.to_string();
+    }
     match reach.verdict {
         Verdict::Allowed => reach
             .permitted_by
@@ -66,6 +73,7 @@ pub fn render_text(m: &ExfilMap, style: Style) -> String {
                     Openness::Unknown => style.warn(word),
                     Openness::Narrowed => style.warn(word),
                     Openness::Closed => style.good(word),
+                    Openness::BeyondNetwork => style.dim(word),
                 };
                 format!("{} {word}", s.category.as_str())
             })
@@ -79,6 +87,10 @@ pub fn render_text(m: &ExfilMap, style: Style) -> String {
             .unwrap_or(0);
         for r in &p.destinations {
             let (mark, verdict) = match r.reach.verdict {
+                Verdict::Allowed if r.dest.control == Control::BeyondNetwork => (
+                    style.dim("~"),
+                    format!("allowed {} (beyond the network)", r.reach.allowed),
+                ),
                 Verdict::Allowed => (style.bad("✓"), format!("allowed {}", r.reach.allowed)),
                 Verdict::Denied => (style.good("✗"), "denied".to_string()),
                 Verdict::Unknown => (style.warn("?"), format!("unknown {}", r.reach.unknown)),
@@ -97,15 +109,29 @@ pub fn render_text(m: &ExfilMap, style: Style) -> String {
         }
         let _ = writeln!(o);
     }
-    let open = m
-        .places
-        .iter()
-        .flat_map(|p| p.destinations.iter())
-        .filter(|r| r.dest.access == Access::ReadWrite && r.reach.verdict == Verdict::Allowed)
+    let rows = || m.places.iter().flat_map(|p| p.destinations.iter());
+    let open = rows()
+        .filter(|r| {
+            r.dest.control == Control::Network
+                && r.dest.access == Access::ReadWrite
+                && r.reach.verdict == Verdict::Allowed
+        })
         .count();
+    let beyond = rows()
+        .filter(|r| {
+            r.dest.control == Control::BeyondNetwork
+                && r.dest.access == Access::ReadWrite
+                && r.reach.verdict == Verdict::Allowed
+        })
+        .count();
+    let beyond = if beyond > 0 {
+        format!(" ({beyond} more beyond the network: Azure ML acting with its identity)")
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         o,
-        "{} place(s); {open} read/write destination(s) reachable; {} trace(s)",
+        "{} place(s); {open} read/write destination(s) reachable through the network{beyond}; {} trace(s)",
         m.places.len(),
         m.traces
     );
@@ -124,6 +150,10 @@ pub fn render_sarif(m: &ExfilMap, input: &str) -> String {
             "exfil/unclassified",
             "A place reaches a destination outside the deployment that the documents do not classify as read-only.",
         ),
+        (
+            "exfil/beyond-network",
+            "Azure ML acting with its identity reaches a destination outside the deployment; the deployment's network does not carry this traffic (seed 004: outbound from the service is governed by the destination's trusted-service rules).",
+        ),
     ];
     let mut results: Vec<Value> = Vec::new();
     for p in &m.places {
@@ -131,7 +161,10 @@ pub fn render_sarif(m: &ExfilMap, input: &str) -> String {
             if r.dest.access == Access::ReadOnly || r.reach.verdict == Verdict::Denied {
                 continue;
             }
-            let rule = if r.dest.access == Access::ReadWrite {
+            let beyond = r.dest.control == Control::BeyondNetwork;
+            let rule = if beyond {
+                2
+            } else if r.dest.access == Access::ReadWrite {
                 0
             } else {
                 1
@@ -167,7 +200,7 @@ pub fn render_sarif(m: &ExfilMap, input: &str) -> String {
             let mut res = json!({
                 "ruleId": rules[rule].0,
                 "ruleIndex": rule,
-                "level": if r.reach.verdict == Verdict::Allowed { "warning" } else { "note" },
+                "level": if r.reach.verdict == Verdict::Allowed && !beyond { "warning" } else { "note" },
                 "message": { "text": text },
                 "locations": [{
                     "physicalLocation": {
@@ -181,6 +214,7 @@ pub fn render_sarif(m: &ExfilMap, input: &str) -> String {
                     "category": r.dest.category.as_str(),
                     "destination": r.dest.label,
                     "access": r.dest.access.as_str(),
+                    "control": r.dest.control.as_str(),
                     "certainty": if r.reach.verdict == Verdict::Allowed { "decided" } else { "undecided" },
                     "needs": r.reach.missing,
                 }
@@ -223,7 +257,8 @@ fn quote(s: &str) -> String {
 }
 
 /// DOT: places on the left, destinations on the right, an edge per reachable (red: read/write,
-/// orange: undecided, grey: read-only) destination; denied ones are left out.
+/// orange: undecided, grey: read-only, dotted blue: beyond the network) destination; denied
+/// ones are left out.
 pub fn render_dot(m: &ExfilMap) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "digraph exfil {{");
@@ -252,6 +287,7 @@ pub fn render_dot(m: &ExfilMap) -> String {
                 dests.push(id.clone());
             }
             let (color, style) = match (r.reach.verdict, r.dest.access) {
+                _ if r.dest.control == Control::BeyondNetwork => ("steelblue", "dotted"),
                 (Verdict::Unknown, _) => ("orange", "dashed"),
                 (_, Access::ReadWrite) => ("red", "bold"),
                 (_, Access::Unclassified) => ("orange", "solid"),

@@ -1403,6 +1403,47 @@ computes:
 }
 
 #[test]
+fn exf001_to_exf003_give_way_to_the_built_in_invariants_where_protection_is_declared() {
+    // Issue 14 / seed 004, "Data exfiltration prevention": "a service endpoint and service
+    // endpoint policy are in place to prevent data exfiltration" on the training subnet
+    // declares the intent. There the built-in invariants prove storage outside the deployment,
+    // Front Door and the internet over every packet (INV001); the single-probe rules, which
+    // would report the same flows again, stay silent. A NAT gateway leaves Front Door and the
+    // internet open: one finding per cause, each from INV001.
+    let declared = edit(
+        CMP_BASE,
+        "{ name: training, address_prefixes: [10.0.1.0/24], network_security_group: nsg, nat_gateway: nat }",
+        "{ name: training, address_prefixes: [10.0.1.0/24], network_security_group: nsg, nat_gateway: nat, service_endpoints: [Microsoft.Storage], service_endpoint_policies: [sep] }",
+    );
+    let declared = format!(
+        "{declared}service_endpoint_policies:\n  - name: sep\n    definitions:\n      - {{ name: aml, service: Global, service_resources: [/services/Azure/MachineLearning] }}\n"
+    );
+    for code in ["EXF001", "EXF002", "EXF003"] {
+        none(&declared, code);
+    }
+    let inv = findings(&declared, "INV001");
+    let names: Vec<&str> = inv
+        .iter()
+        .filter(|f| f.resource == "subnet/vnet/training")
+        .map(|f| f.message.split('`').nth(1).expect("the invariant's name"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "exfiltration-protection/frontdoor",
+            "exfiltration-protection/internet"
+        ],
+        "{inv:#?}"
+    );
+    assert!(inv.iter().all(|f| f.trace.is_some()));
+    // Without the declared intent, the single-probe rules report the same subnet, and no
+    // built-in invariant runs.
+    one(CMP_BASE, "EXF002", Severity::Warning);
+    one(CMP_BASE, "EXF003", Severity::Warning);
+    none(CMP_BASE, "INV001");
+}
+
+#[test]
 fn exf004_registry_resource_instance_on_workspace_storage() {
     // Seed 000: sharing to a registry needs the registry as a resource instance of the storage.
     let t = r#"

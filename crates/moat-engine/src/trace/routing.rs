@@ -266,8 +266,11 @@ impl Walk<'_, '_> {
                 "the storage account the traffic is for (trace to storage/<name> or its host name)",
             );
         }
-        // Registry-managed storage and the storage Azure ML itself manages (reached by its
-        // service tag) are what the /services/Azure/MachineLearning alias covers.
+        // The /services/Azure/MachineLearning alias covers the storage Azure ML itself manages
+        // (reached by its service tag; a system registry's storage among it, seed 000 "Data
+        // exfiltration protection"). A registry the deployment names is a user-created one,
+        // whose storage is an account in its owner's subscription (seed 000, "How to find the
+        // Azure Storage Account ... used by your registry"): the policy admits it by name only.
         let account = match &owner {
             Some(Address::Resource {
                 kind: Kind::Storage,
@@ -278,7 +281,18 @@ impl Walk<'_, '_> {
                 kind: Kind::Registry,
                 name,
                 sub: Some(s),
-            }) if s == "storage" => Some((name.clone(), true)),
+            }) if s == "storage" => {
+                let known = self
+                    .e
+                    .ix
+                    .registries
+                    .get(name)
+                    .and_then(|&i| self.t().registries[i].storage.name.clone());
+                match known {
+                    Some(account) => Some((account, false)),
+                    None => return self.registry_storage_policy(subnet, name),
+                }
+            }
             // A storage host no modelled account owns is somebody else's account; only the
             // storage Azure ML manages, reached by its service tag, is what the alias covers.
             None if self.fqdn.is_none() => Some((String::new(), true)),
@@ -325,6 +339,65 @@ impl Walk<'_, '_> {
                 Code::SepAllow,
                 "the account is listed",
                 at(&pol.at),
+            );
+        }
+        Ok(())
+    }
+
+    /// A policy on `subnet` and the storage of registry `registry`, whose account name the
+    /// input does not give: denied when every policy lists only the alias and accounts of the
+    /// deployment (none of which is a registry's managed storage), unknown when some policy
+    /// lists an account that might be it.
+    fn registry_storage_policy(&mut self, subnet: &str, registry: &str) -> Walked {
+        let Some(&(vi, si)) = self.e.ix.subnets.get(subnet) else {
+            return Ok(());
+        };
+        let t = self.t();
+        let ours = |r: &str| {
+            let r = r.to_ascii_lowercase();
+            r == "/services/azure/machinelearning"
+                || t.storage_accounts.iter().any(|a| {
+                    let n = a.name.to_ascii_lowercase();
+                    r == n || r.ends_with(&format!("/storageaccounts/{n}"))
+                })
+        };
+        let policies = t.virtual_networks[vi].subnets[si]
+            .service_endpoint_policies
+            .clone();
+        for p in &policies {
+            let Some(&pi) = self.e.ix.service_endpoint_policies.get(p) else {
+                continue;
+            };
+            let pol = &self.t().service_endpoint_policies[pi];
+            let pat = at(&pol.at);
+            let open = pol
+                .definitions
+                .iter()
+                .flat_map(|d| d.service_resources.iter())
+                .any(|r| !ours(r));
+            if open {
+                return self.unknown(
+                    Step::ServiceEndpointPolicy,
+                    format!("service endpoint policy {p}"),
+                    Code::SepAccountUnknown,
+                    format!(
+                        "registry {registry}'s storage account is not named, and the policy lists accounts outside the deployment's that might be it"
+                    ),
+                    pat,
+                    format!("the name of registry {registry}'s managed storage account (registries[].storage.name)"),
+                );
+            }
+            return self.block(
+                Step::ServiceEndpointPolicy,
+                format!("service endpoint policy {p}"),
+                Code::SepDeny,
+                format!(
+                    "registry/{registry}:storage is not listed in the policy: the /services/Azure/MachineLearning alias admits the storage Azure ML manages, not a user registry's"
+                ),
+                pat,
+                format!(
+                    "add registry {registry}'s managed storage account to service endpoint policy {p}, or reach it through a private endpoint"
+                ),
             );
         }
         Ok(())

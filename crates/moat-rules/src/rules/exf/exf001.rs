@@ -20,7 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     code: "EXF001",
     name: "storage-outbound-open",
     severity: Severity::Warning,
-    what: "Computes in a VNet or managed network can reach a storage account that is not part of the deployment (any account in their region): Storage outbound is open beyond the workspace's own accounts.",
+    what: "Computes in a VNet or managed network can reach a storage account that is not part of the deployment (any account in their region): Storage outbound is open beyond the workspace's own accounts. Where the deployment declares exfiltration protection (a managed network in AllowOnlyApprovedOutbound mode, a service endpoint policy on the subnet, or exfiltration_protection: true), the built-in invariants prove this over every packet instead (INV001).",
     why: "Storage is read/write outbound: a job that can write to any storage account in the region can copy data out. The Storage.<region> service tag admits every account of the region; a Microsoft.Storage service endpoint with a service endpoint policy naming the workspace's accounts and the /services/Azure/MachineLearning alias (for the storage Azure ML manages) narrows it to those.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: storage, priority: 100, direction: Outbound, access: Allow, destination: Storage.EastUS, destination_ports: 443 }] }]",
     fix: "Add a Microsoft.Storage service endpoint and a service endpoint policy (the workspace's storage accounts and the /services/Azure/MachineLearning alias) to the compute subnet, and remove the Storage tag from the firewall and NSG.",
@@ -80,7 +80,7 @@ impl Rule for Exf001 {
         let groups = compute_groups(cx, |_| true);
         let groups: Vec<_> = groups
             .into_iter()
-            .filter(|g| g.origin != Origin::NoVnet)
+            .filter(|g| g.origin != Origin::NoVnet && !super::proven_by_invariants(cx, g))
             .collect();
         if groups.is_empty() {
             return;

@@ -14,7 +14,7 @@ static DOC: RuleDoc = RuleDoc {
     code: "EXF002",
     name: "frontdoor-outbound-open",
     severity: Severity::Warning,
-    what: "Computes in a VNet or managed network can reach the whole AzureFrontDoor.Frontend service tag on TCP 443.",
+    what: "Computes in a VNet or managed network can reach the whole AzureFrontDoor.Frontend service tag on TCP 443. Where the deployment declares exfiltration protection (a managed network in AllowOnlyApprovedOutbound mode, a service endpoint policy on the subnet, or exfiltration_protection: true), the built-in invariants prove this over every packet instead (INV001).",
     why: "AzureFrontDoor.Frontend is read/write outbound: any site behind Azure Front Door accepts uploads, so the tag is a way out for data. Azure ML only needs ml.azure.com and its AutoML content host behind it, which a firewall can allow by name instead.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: frontdoor, priority: 100, direction: Outbound, access: Allow, destination: AzureFrontDoor.Frontend, destination_ports: 443 }] }]",
     fix: "Replace the AzureFrontDoor.Frontend tag by firewall application rules for ml.azure.com and automlresources-prod-d0eaehh7g8andvav.b02.azurefd.net.",
@@ -34,7 +34,10 @@ impl Rule for Exf002 {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let mut reported = std::collections::HashSet::new();
         for g in compute_groups(cx, |_| true) {
-            if g.origin == Origin::NoVnet || reported.contains(&g.resource) {
+            if g.origin == Origin::NoVnet
+                || reported.contains(&g.resource)
+                || super::proven_by_invariants(cx, &g)
+            {
                 continue;
             }
             let Some(tr) = trace(

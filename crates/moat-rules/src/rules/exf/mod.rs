@@ -1,5 +1,6 @@
 //! EXF: data exfiltration.
 
+use crate::Context;
 use crate::rule::Rule;
 use crate::rules::util_infra::{ComputeGroup, Origin};
 use moat_model::enums::IsolationMode;
@@ -31,6 +32,26 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &exf010::RULE,
         &exf011::RULE,
     ]
+}
+
+/// Whether the built-in exfiltration invariants prove the group's place: its deployment
+/// declares the intent of exfiltration protection (a managed network in
+/// AllowOnlyApprovedOutbound mode, a service endpoint policy on its subnet, or
+/// `exfiltration_protection: true`). There INV001 proves storage outside the deployment, Front
+/// Door and the internet over every packet and reports each violation once with its witness;
+/// EXF001-EXF003, which try one destination each, are for the places without that intent.
+pub fn proven_by_invariants(cx: &Context, g: &ComputeGroup) -> bool {
+    let place = match &g.origin {
+        Origin::Subnet(s) => format!("subnet/{s}"),
+        Origin::Managed => format!(
+            "managed-network/{}",
+            g.workspace.hub.as_deref().unwrap_or(&g.workspace.name)
+        ),
+        Origin::NoVnet => return false,
+    };
+    moat_exfil::invariant::declared_places(cx.t)
+        .iter()
+        .any(|(p, _)| *p == place)
 }
 
 /// The fix for an open exfiltration path, by where the computes sit. A managed network has no

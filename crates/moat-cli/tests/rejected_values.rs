@@ -167,3 +167,72 @@ resource "azurerm_container_registry" "acr" {
     );
     assert!(err.contains(&format!("{}:2:1", f.display())), "{err}");
 }
+
+/// A route table with one route, as ARM writes it.
+fn route(prefix: &str, next_hop: &str) -> String {
+    format!(
+        r#"    {{
+      "type": "Microsoft.Network/routeTables", "apiVersion": "2023-04-01", "name": "rt",
+      "location": "eastus",
+      "properties": {{ "routes": [{{ "name": "r", "properties": {{
+        "addressPrefix": "{prefix}", "nextHopType": "VirtualAppliance", "nextHopIpAddress": "{next_hop}"
+      }} }}] }}
+    }}"#
+    )
+}
+
+#[test]
+fn route_prefixes_and_next_hops_azure_rejects_are_errors_in_arm() {
+    // A route's address prefix and next hop are IPv4 addresses: an octet of 300 or a /33 is
+    // rejected at deployment, not a route moat may leave out with a warning.
+    for (prefix, hop, bad) in [
+        ("10.0.0.300/32", "10.100.0.4", "10.0.0.300/32"),
+        ("0.0.0.0/33", "10.100.0.4", "0.0.0.0/33"),
+        ("0.0.0.0/0", "10.100.0.300", "10.100.0.300"),
+    ] {
+        let f = write("route", "azuredeploy.json", &template(&route(prefix, hop)));
+        let (code, err) = validate(&f);
+        assert_eq!(code, Some(2), "{bad}: {err}");
+        // The route table starts on line 6, column 5 of the template.
+        assert!(
+            err.contains(&format!("{}:6:5", f.display())) && err.contains(bad),
+            "{bad}: {err}"
+        );
+        assert!(err.contains("route `r`"), "{err}");
+    }
+}
+
+#[test]
+fn prefixes_and_octets_azure_rejects_are_errors_in_native_and_terraform() {
+    let native = "region: eastus\nvirtual_networks:\n  - name: vnet\n    address_space: [10.0.0.0/16]\n    subnets: [{ name: s, address_prefixes: [BAD] }]\n";
+    let terraform = r#"resource "azurerm_virtual_network" "v" {
+  name                = "vnet"
+  location            = "eastus"
+  resource_group_name = "rg"
+  address_space       = ["10.0.0.0/16"]
+}
+
+resource "azurerm_subnet" "s" {
+  name                 = "s"
+  resource_group_name  = "rg"
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["BAD"]
+}
+"#;
+    for bad in ["10.0.1.0/33", "10.300.1.0/24"] {
+        let f = write("native", "t.yaml", &native.replace("BAD", bad));
+        let (code, err) = validate(&f);
+        assert_eq!(code, Some(2), "{bad}: {err}");
+        assert!(
+            err.contains(&format!("{}:5:", f.display())) && err.contains(bad),
+            "{bad}: {err}"
+        );
+        let f = write("terraform", "main.tf", &terraform.replace("BAD", bad));
+        let (code, err) = validate(&f);
+        assert_eq!(code, Some(2), "{bad}: {err}");
+        assert!(
+            err.contains(&format!("{}:12:", f.display())) && err.contains(bad),
+            "{bad}: {err}"
+        );
+    }
+}

@@ -185,6 +185,40 @@ fn fqdn_tag_in_a_deny_collection_denies_either_way() {
     assert_eq!(firewall_hop(&t).decision, HopDecision::Block);
 }
 
+/// An application rule allowing the AKS FQDN tag from the spoke.
+fn aks_tag() -> String {
+    hub(r#"    application_rule_collections:
+      - name: aks
+        priority: 100
+        action: Allow
+        rules: [{ name: aks, source_addresses: [10.0.0.0/16], protocols: ["Https:443"], fqdn_tags: [AzureKubernetesService] }]
+"#)
+}
+
+#[test]
+fn aks_fqdn_tag_allows_the_names_it_is_documented_to_hold() {
+    // "Control egress traffic using Azure Firewall in AKS": "The FQDN tag contains all the
+    // FQDNs listed in outbound network and FQDN rules for AKS clusters" — mcr.microsoft.com
+    // and the cluster's API server among them.
+    for host in ["mcr.microsoft.com", "aks-1.hcp.eastus.azmk8s.io"] {
+        let t = trace(&aks_tag(), "subnet/spoke/s", &format!("fqdn:{host}"));
+        let h = firewall_hop(&t);
+        assert_eq!(h.decision, HopDecision::Pass, "{host}: {t:#?}");
+        assert_eq!(h.code, Code::FwApplicationAllow);
+        assert!(h.detail.contains("aks/aks"), "{h:?}");
+    }
+}
+
+#[test]
+fn aks_fqdn_tag_leaves_other_names_unknown() {
+    // Azure Firewall, "FQDN tags overview": "you can't ... specify which FQDNs are included
+    // within a tag. Microsoft manages the FQDNs". A name the documents do not place in the
+    // tag may or may not be in it.
+    let t = trace(&aks_tag(), "subnet/spoke/s", "fqdn:pypi.org");
+    assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
+    assert_eq!(firewall_hop(&t).code, Code::FwUndecided);
+}
+
 /// A web server in a spoke, published through the hub firewall's public address 20.5.5.5 on
 /// port 443 by a DNAT rule to 10.0.2.4:8080. `NETWORK` adds network rules, `NSG` the web
 /// subnet's NSG.

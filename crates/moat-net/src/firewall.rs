@@ -319,8 +319,8 @@ pub fn compile_network(
 /// the rule; `None` when no application rule matches (the implicit deny). `src` must lie
 /// inside the rule's sources for a match.
 ///
-/// A rule the flow only perhaps matches (an FQDN tag, whose member names Azure maintains and
-/// the model does not hold; sources that cover part of the flow) is decided both ways: the
+/// A rule the flow only perhaps matches (an FQDN tag not documented to hold the name: Azure
+/// maintains the tags' members; sources that cover part of the flow) is decided both ways: the
 /// answer is unknown only where its action differs from what the later rules give.
 #[allow(clippy::too_many_arguments)]
 pub fn application_decision(
@@ -360,7 +360,12 @@ pub fn application_decision(
             if !src.intersects(&sure) && !src.intersects(&maybe) {
                 continue;
             }
-            let name_hit = r.target_fqdns.iter().any(|p| fqdn_matches(p, fqdn));
+            // A tag documented to hold the name matches it as surely as the name itself; a
+            // tag whose set is not documented perhaps does.
+            let name_hit = r.target_fqdns.iter().any(|p| fqdn_matches(p, fqdn))
+                || r.fqdn_tags
+                    .iter()
+                    .any(|t| crate::fqdn_tags::holds(t, fqdn) == Some(true));
             let tag_maybe = !r.fqdn_tags.is_empty();
             if !name_hit && !tag_maybe {
                 continue;

@@ -10,6 +10,7 @@ pub mod code;
 pub mod dns;
 pub mod filter;
 pub mod firewall;
+pub mod fqdn_tags;
 pub mod hosts;
 pub mod managed;
 pub mod names;

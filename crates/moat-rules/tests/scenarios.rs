@@ -170,3 +170,52 @@ fn ws001_without_any_declared_client_location_is_undecided() {
     );
     assert!(findings(&public, "WS001").is_empty());
 }
+
+/// A secure workspace whose storage has public access Disabled, and a registry model version
+/// whose URI points into the workspace's datastore, written as an ARM template.
+const SHARED_MODEL_ARM: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    { "type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01", "name": "wsstore",
+      "location": "eastus", "kind": "StorageV2", "sku": { "name": "Standard_LRS" },
+      "properties": { "publicNetworkAccess": "Disabled" } },
+    { "type": "Microsoft.MachineLearningServices/workspaces", "apiVersion": "2024-04-01",
+      "name": "ws", "location": "eastus", "identity": { "type": "SystemAssigned" },
+      "properties": { "storageAccount": "[resourceId('Microsoft.Storage/storageAccounts', 'wsstore')]",
+                      "publicNetworkAccess": "Disabled" } },
+    { "type": "Microsoft.MachineLearningServices/registries", "apiVersion": "2024-04-01",
+      "name": "contosoreg", "location": "eastus",
+      "properties": { "regionDetails": [{ "location": "eastus" }] } },
+    { "type": "Microsoft.MachineLearningServices/registries/models/versions",
+      "apiVersion": "2024-04-01", "name": "contosoreg/churn/1",
+      "properties": { "modelUri": "azureml://subscriptions/s/resourcegroups/rg/workspaces/ws/datastores/workspaceblobstore/paths/churn/" } }
+  ]
+}"#;
+
+#[test]
+fn reg005_sees_a_share_declared_by_a_registry_model_version() {
+    // Seed "Network isolation with registries", "Share assets from workspace to registry":
+    // sharing from a secure workspace whose storage has public network access Disabled is
+    // blocked (facts §6 item 89). The share is declared by the model version's URI, and
+    // `ops` and `check` both see it.
+    let dir = std::env::temp_dir().join(format!("moat-share-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("azuredeploy.json");
+    std::fs::write(&f, SHARED_MODEL_ARM).unwrap();
+    let t = moat_ingest::load(&f, None).expect("loads").topology;
+    let e = moat_engine::Engine::for_topology(&t, None).expect("engine");
+    let cx = moat_rules::Context::new(&e);
+    let mut v = Vec::new();
+    moat_rules::by_code("REG005").unwrap().check(&cx, &mut v);
+    assert_eq!(v.len(), 1, "{v:#?}");
+    assert_eq!(v[0].resource, "storage/wsstore");
+    let t = v[0].trace.as_ref().expect("the share's flow");
+    assert_eq!(t.blocked_by.as_ref().unwrap().code, Code::RfPublicDisabled);
+    let ops = moat_engine::ops::evaluate(&e, &cx.intent, &Default::default());
+    let share = ops
+        .iter()
+        .find(|r| r.op == moat_engine::OpId::RegistryShareFromWorkspace)
+        .expect("the share operation");
+    assert_eq!(share.status, moat_engine::ops::Status::Fails);
+}

@@ -31,6 +31,8 @@ pub(super) enum Payload {
     OnlineDeployment(OnlineDeployment),
     Scoped(Option<String>),
     SepDefinition(ServiceEndpointPolicyDefinition),
+    /// A registry asset version read from a workspace: joins that workspace, not a parent.
+    Share(super::shares::ShareFrom, ShareIntent),
 }
 
 pub(super) struct Cluster {
@@ -65,6 +67,8 @@ pub struct MapContext {
     /// Warnings met while mapping (references to resources the template does not deploy,
     /// values not understood).
     pub warnings: Vec<Diagnostic>,
+    /// Registry asset versions read from a workspace, joined after references resolve.
+    pub(super) shares: Vec<Pending>,
 }
 
 impl MapContext {

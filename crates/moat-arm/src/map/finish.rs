@@ -12,6 +12,8 @@ pub fn finish(t: &mut Topology, ctx: &mut MapContext) {
     attach(t, ctx);
     ml::merge_clusters(t, ctx);
     resolve_refs(t, ctx);
+    let shares = std::mem::take(&mut ctx.shares);
+    shares::attach(t, ctx, shares);
     network::vnet_spaces(t, ctx);
     policy_unknowns::lift_to_policies(t);
 }
@@ -55,6 +57,11 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
     let pending = std::mem::take(&mut ctx.pending);
     let mut left: Vec<Pending> = Vec::new();
     for pd in pending {
+        if matches!(pd.payload, Payload::Share(..)) {
+            // Joined once references are names (a storage account's, for one).
+            ctx.shares.push(pd);
+            continue;
+        }
         let parent_kind = pd.kind.parent();
         let from_id = parent_id(&pd.res.id).and_then(|pid| ctx.resolve(&pid, &[parent_kind]).ok());
         let parent = from_id.map(|t| t.name).or_else(|| {
@@ -144,6 +151,8 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
             Payload::OnlineDeployment(d) => t.online_endpoints[i].deployments.push(d),
             Payload::Scoped(id) => t.monitor_private_link_scopes[i].scoped_resources.extend(id),
             Payload::SepDefinition(d) => t.service_endpoint_policies[i].definitions.push(d),
+            // Set aside above.
+            Payload::Share(..) => {}
         }
     }
     for pd in left {

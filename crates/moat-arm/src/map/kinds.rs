@@ -192,6 +192,7 @@ pub(super) enum ChildKind {
     OnlineDeployment,
     ScopedResource,
     SepDefinition,
+    RegistryAsset,
 }
 
 impl ChildKind {
@@ -213,6 +214,7 @@ impl ChildKind {
             ChildKind::OnlineDeployment => "online-deployment",
             ChildKind::ScopedResource => "ampls-scoped-resource",
             ChildKind::SepDefinition => "service-endpoint-policy-definition",
+            ChildKind::RegistryAsset => "registry-asset-version",
         }
     }
 
@@ -233,6 +235,8 @@ impl ChildKind {
             ChildKind::OnlineDeployment => Kind::OnlineEndpoint,
             ChildKind::ScopedResource => Kind::Ampls,
             ChildKind::SepDefinition => Kind::ServiceEndpointPolicy,
+            // Shares join the workspace their URI names (see `shares`).
+            ChildKind::RegistryAsset => Kind::Workspace,
         }
     }
 }
@@ -262,6 +266,7 @@ pub(super) fn child_kind(rtype: &str) -> Option<ChildKind> {
         "microsoft.network/serviceendpointpolicies/serviceendpointpolicydefinitions" => {
             ChildKind::SepDefinition
         }
+        t if super::shares::is_asset_version(t) => ChildKind::RegistryAsset,
         _ => return None,
     })
 }

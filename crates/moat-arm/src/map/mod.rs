@@ -51,6 +51,7 @@ mod read;
 mod roles;
 mod rules;
 mod scoped;
+mod shares;
 #[cfg(test)]
 mod tests;
 
@@ -193,6 +194,15 @@ fn map_child(t: &mut Topology, res: &ArmResource, ck: ChildKind, ctx: &mut MapCo
             ml::map_outbound_rule(&leaf, p, &res.at, &mut rec).map(Payload::OutboundRule)
         }
         ChildKind::OnlineDeployment => ml::online_deployment(res, &leaf, &mut rec),
+        ChildKind::RegistryAsset => match shares::registry_asset(res, &mut rec) {
+            Some(p) => Some(p),
+            None => {
+                // A version that is not read from a workspace declares no share.
+                flush(t, ctx, rec);
+                unmodelled(t, ctx, res);
+                return;
+            }
+        },
         ChildKind::ScopedResource => Some(Payload::Scoped(rec.id(
             p,
             &["linkedResourceId"],

@@ -150,7 +150,21 @@ pub(super) fn map_route(
     let name = name?;
     let field = format!("routes/{name}");
     let prefix = match at(&p, &["addressPrefix"]) {
-        F::Known(v) => json_text(v).and_then(|s| s.parse::<AddressPrefix>().ok()),
+        F::Known(v) => json_text(v).and_then(|s| match s.parse::<AddressPrefix>() {
+            Ok(a) => Some(a),
+            Err(e) => {
+                // `10.0.0.300/32` is one Azure rejects: an error, not a route left out.
+                rec.bad_address(
+                    s.trim(),
+                    format!("route `{name}`: {e}"),
+                    format!(
+                        "{}: route `{name}` has no valid address prefix; not imported",
+                        rec.resource
+                    ),
+                );
+                None
+            }
+        }),
         F::Unknown(r) => {
             rec.unknown(&field, &format!("{r}; the route is not imported"));
             return None;
@@ -158,10 +172,12 @@ pub(super) fn map_route(
         F::Absent => None,
     };
     let Some(address_prefix) = prefix else {
-        rec.warn(format!(
-            "{}: route `{name}` has no valid address prefix; not imported",
-            rec.resource
-        ));
+        if matches!(at(&p, &["addressPrefix"]), F::Absent) {
+            rec.warn(format!(
+                "{}: route `{name}` has no address prefix; not imported",
+                rec.resource
+            ));
+        }
         return None;
     };
     let hop = match at(&p, &["nextHopType"]) {
@@ -180,7 +196,20 @@ pub(super) fn map_route(
         return None;
     };
     let next_hop_ip_address = match at(&p, &["nextHopIpAddress"]) {
-        F::Known(v) => json_text(v).and_then(|s| s.trim().parse().ok()),
+        F::Known(v) => json_text(v).and_then(|s| match s.trim().parse() {
+            Ok(ip) => Some(ip),
+            Err(e) => {
+                rec.bad_address(
+                    s.trim(),
+                    format!("route `{name}`: next hop {e}"),
+                    format!(
+                        "{}: route `{name}` has an unreadable next hop address `{s}`",
+                        rec.resource
+                    ),
+                );
+                None
+            }
+        }),
         F::Unknown(r) => {
             rec.unknown(&field, &format!("{r}; the route is not imported"));
             return None;
@@ -188,10 +217,13 @@ pub(super) fn map_route(
         F::Absent => None,
     };
     if next_hop_type == NextHopType::VirtualAppliance && next_hop_ip_address.is_none() {
-        rec.warn(format!(
-            "{}: route `{name}` goes to an appliance without an address; not imported",
-            rec.resource
-        ));
+        // An unreadable address was reported above.
+        if matches!(at(&p, &["nextHopIpAddress"]), F::Absent) {
+            rec.warn(format!(
+                "{}: route `{name}` goes to an appliance without an address; not imported",
+                rec.resource
+            ));
+        }
         return None;
     }
     Some(Route {

@@ -26,6 +26,9 @@ static DOC: RuleDoc = RuleDoc {
     path: false,
 };
 
+/// What the requirement needs when the input declares no role of the workspace's identity.
+const NO_ROLES: &str = "the role assignments of the workspace's managed identity: the input declares none";
+
 /// Roles that include approving private endpoint connections.
 const APPROVERS: &[&str] = &[
     "Azure AI Enterprise Network Connection Approver",
@@ -107,7 +110,7 @@ impl Rule for Mvn013 {
                     ));
                 } else {
                     // The requirement, stated once per target: the input says nothing about
-                    // the identity's roles, so there is nothing wrong to report.
+                    // the identity's roles, so nothing wrong to report and nothing decided.
                     let mut f = Finding::new(
                         &DOC,
                         principal.clone(),
@@ -117,7 +120,8 @@ impl Rule for Mvn013 {
                         ),
                         DOC.fix,
                         at,
-                    );
+                    )
+                    .needing(Some(NO_ROLES.to_string()));
                     f.severity = Severity::Info;
                     out.push(f);
                 }

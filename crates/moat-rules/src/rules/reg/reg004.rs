@@ -18,7 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     name: "environment-create-in-private-registry",
     severity: Severity::Error,
     what: "A client creates assets in a registry whose managed container registry has public network access Disabled, where creating environment assets is not supported.",
-    why: "Environment images live in the registry's managed container registry. The documents state that creating an environment asset is not supported in a private registry whose container registry has public access disabled; the workaround is to create the environment in a workspace and share it. An error when a client declares the operation registry.create-environment; a warning when it declares only registry.create-from-local, since the input does not say which asset kinds it creates.",
+    why: "Environment images live in the registry's managed container registry. The documents state that creating an environment asset is not supported in a private registry whose container registry has public access disabled; the workaround is to create the environment in a workspace and share it. An error when a client declares the operation registry.create-environment. When it declares only registry.create-from-local, the limitation applies only if that client creates environments, which the input does not say: the rule states it as information, undecided, naming what to declare (nothing in the input is wrong, so it does not fail a run).",
     example: "registries: [{ name: contosoreg, public_network_access: Disabled, acr: { public_network_access: Disabled } }]\nclients: [{ name: datasci, location: internet, operations: [registry.create-from-local, registry.create-environment] }]",
     fix: "Create the environment in a workspace and share it to the registry.",
     sources: &[doc!(
@@ -68,7 +68,13 @@ impl Rule for Reg004 {
                     &registry_at(cx, &r.name),
                 );
                 if !sure {
-                    f.severity = Severity::Warning;
+                    // Whether the client creates environments is a use the input does not
+                    // show: the requirement stays open.
+                    f.severity = Severity::Info;
+                    f = f.needing(Some(format!(
+                        "whether client {c} creates environment assets in registry {} (operation {CREATE_ENVIRONMENT})",
+                        r.name
+                    )));
                 }
                 out.push(f);
             }

@@ -618,6 +618,12 @@ fn merge(into: &mut Topology, from: Topology) {
     if into.region.is_none() {
         into.region = from.region;
     }
+    if into.subscription.is_none() {
+        into.subscription = from.subscription;
+    }
+    if into.tenant.is_none() {
+        into.tenant = from.tenant;
+    }
     m!(
         workspaces,
         registries,
@@ -653,6 +659,7 @@ fn merge(into: &mut Topology, from: Topology) {
         dns_resolvers,
         dns_forwarding_rulesets,
         clients,
+        placements,
         unknowns,
         unmodelled
     );

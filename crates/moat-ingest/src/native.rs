@@ -116,12 +116,13 @@ native_keys!(
     dns_resolvers,
     dns_forwarding_rulesets,
     clients,
+    placements,
     unknowns,
     unmodelled,
 );
 
 /// Top-level keys holding one value.
-pub const SCALAR_KEYS: &[&str] = &["name", "region", "$schema"];
+pub const SCALAR_KEYS: &[&str] = &["name", "region", "subscription", "tenant", "$schema"];
 
 /// Turns a deserialisation error into a located diagnostic.
 pub fn to_diag(e: DeError, fallback: &Node, file: &SourceFile) -> Diagnostic {
@@ -207,6 +208,14 @@ fn read_inner(
             },
             "region" => match from_node::<Option<String>>(v, file, "/region") {
                 Ok(r) => t.region = r,
+                Err(e) => errs.push(to_diag(e, v, file)),
+            },
+            "subscription" => match from_node::<Option<String>>(v, file, "/subscription") {
+                Ok(r) => t.subscription = r,
+                Err(e) => errs.push(to_diag(e, v, file)),
+            },
+            "tenant" => match from_node::<Option<String>>(v, file, "/tenant") {
+                Ok(r) => t.tenant = r,
                 Err(e) => errs.push(to_diag(e, v, file)),
             },
             "$schema" => {}

@@ -174,7 +174,15 @@ pub fn subnet(t: &mut Topology, vnet: &str, subnet: &str, why: &str, at: &Proven
 /// [`subnet`]); returns its `vnet/subnet` key.
 pub fn subnet_for(t: &mut Topology, reference: &str, why: &str, at: &Provenance) -> String {
     let (v, s) = subnet_names(reference);
-    subnet(t, &v, &s, why, at)
+    let key = subnet(t, &v, &s, why, at);
+    if let Some((vnet, _)) = key.split_once('/')
+        && t.virtual_networks
+            .iter()
+            .any(|x| x.name == vnet && x.external)
+    {
+        crate::placement::record_reference(t, &format!("vnet/{vnet}"), reference, at);
+    }
+    key
 }
 
 /// Ensures a private DNS zone named `zone` is in the topology, adding it as external when no
@@ -247,6 +255,10 @@ pub fn target_is_free(t: &Topology, target: &Address) -> bool {
 /// endpoint exists and is analysed; what Azure would decide from the target's own settings
 /// (its public access, its network rules) is unknown.
 pub fn target(t: &mut Topology, endpoint: &str, target: &Address, id: &str, at: &Provenance) {
+    if let Address::Resource { kind, name, .. } = target {
+        let resource = Address::resource(*kind, name).to_string();
+        crate::placement::record_reference(t, &resource, id, at);
+    }
     t.unknowns.push(Unknown {
         resource: format!("private-endpoint/{endpoint}"),
         field: "target".into(),

@@ -24,6 +24,16 @@ pub struct Topology {
     /// Default Azure region of resources that name none.
     #[serde(default)]
     pub region: Option<String>,
+    /// The id of the subscription the deployment is deployed into, when the input says it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<String>,
+    /// The id of that subscription's tenant, when the input says it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// Resources in another subscription or tenant than the deployment's, or whose
+    /// subscription the input leaves open (see [`crate::placement`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placements: Vec<crate::placement::Placement>,
 
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub workspaces: Vec<Workspace>,

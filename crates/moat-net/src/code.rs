@@ -43,6 +43,8 @@ codes! {
     DnsAssumedRecursive = "DNS_ASSUMED_RECURSIVE",
     DnsAzureDnsUnreachable = "DNS_AZURE_DNS_UNREACHABLE",
     DnsCnamePrivatelink = "DNS_CNAME_PRIVATELINK",
+    /// A compute instance's name answered as its workspace's API name (facts §2.2).
+    DnsInstanceWorkspace = "DNS_INSTANCE_WORKSPACE",
     DnsFirewallNotProxy = "DNS_FIREWALL_NOT_PROXY",
     DnsFirewallProxy = "DNS_FIREWALL_PROXY",
     DnsForward = "DNS_FORWARD",

@@ -113,6 +113,9 @@ pub struct Dns<'t> {
     /// (resource, group id) pairs with a private endpoint connection anywhere (customer or
     /// managed): only their names are CNAMEd to privatelink names by Azure's public DNS.
     connected: std::collections::HashSet<(String, String)>,
+    /// Compute instance host names -> (instance, the API host of the workspace whose network
+    /// serves it).
+    instances: HashMap<String, (String, String)>,
 }
 
 /// The key a resource's private endpoint connections are recorded under: storage and workspace
@@ -218,6 +221,26 @@ impl<'t> Dns<'t> {
                 add(n, Address::resource(Kind::OnlineEndpoint, &e.name));
             }
         }
+        // A compute instance is reached through its workspace's private endpoint: its host
+        // name must resolve to the address of the workspace's API name (custom DNS article,
+        // "the IP address for this FQDN is not the IP of the compute instance"). It is no
+        // privatelink name of its own, so it is kept apart from `names`; public DNS answers it
+        // with the workspace's public address.
+        let mut instances = HashMap::new();
+        for c in t
+            .computes
+            .iter()
+            .filter(|c| c.compute_type == moat_model::enums::ComputeType::ComputeInstance)
+        {
+            let Some(w) = names::network_workspace(t, &ix, &c.workspace) else {
+                continue;
+            };
+            let region = w.region.clone().unwrap_or_else(|| "unknown".into());
+            let api = names::workspace_api(w.workspace_id.as_deref().unwrap_or_default(), &region);
+            let host = names::compute_instance(c.local_name(), &region);
+            owners.insert(host.clone(), Address::resource(Kind::Workspace, &w.name));
+            instances.insert(host, (c.name.clone(), lower(&api.fqdn)));
+        }
         let mut records: Vec<Vec<Record>> = t
             .private_dns_zones
             .iter()
@@ -312,7 +335,15 @@ impl<'t> Dns<'t> {
             links,
             unnamed_links,
             connected,
+            instances,
         }
+    }
+
+    /// The compute instance a host name belongs to, with its workspace's API host.
+    pub fn instance(&self, fqdn: &str) -> Option<(&str, &str)> {
+        self.instances
+            .get(&lower(fqdn))
+            .map(|(c, api)| (c.as_str(), api.as_str()))
     }
 
     /// The resource name entry for a public or privatelink FQDN, if it is a modelled resource.
@@ -497,6 +528,9 @@ impl<'t> Dns<'t> {
                 }
             }
         }
+        if let Some(api) = self.instance_api(name, &here, steps) {
+            return self.resolve_in(&api, &here, steps, depth + 1);
+        }
         self.public(name, &here, steps, depth)
     }
 
@@ -548,6 +582,20 @@ impl<'t> Dns<'t> {
         steps: &mut Vec<DnsStep>,
         depth: usize,
     ) -> Answer {
+        if let Some((instance, _)) = self.instances.get(name) {
+            Self::step(
+                steps,
+                from,
+                name,
+                format!(
+                    "public address of compute instance {instance} (the workspace's public endpoint)"
+                ),
+                Code::DnsPublicEndpoint,
+            );
+            return Answer::Public {
+                fqdn: name.to_string(),
+            };
+        }
         let Some(n) = self.names.get(name) else {
             Self::step(
                 steps,
@@ -937,7 +985,29 @@ impl<'t> Dns<'t> {
                 rule,
             };
         }
+        if let Some(api) = self.instance_api(name, &here, steps) {
+            return self.resolve_in(&api, &here, steps, depth + 1);
+        }
         self.public(name, &here, steps, depth)
+    }
+
+    /// For a compute instance's host name, the step that answers it as its workspace's API
+    /// name (what a resolver inside Azure does), and that API name.
+    fn instance_api(
+        &self,
+        name: &str,
+        here: &Resolver,
+        steps: &mut Vec<DnsStep>,
+    ) -> Option<String> {
+        let (instance, api) = self.instances.get(name)?;
+        Self::step(
+            steps,
+            here,
+            name,
+            format!("compute instance {instance}: answered as workspace API name {api}"),
+            Code::DnsInstanceWorkspace,
+        );
+        Some(api.clone())
     }
 
     /// The VNet an address sits in (a NIC, a resolver endpoint, or just a subnet range).

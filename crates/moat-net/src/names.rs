@@ -69,6 +69,16 @@ pub fn registry_api(guid: &str, region: &str) -> ResourceName {
     }
 }
 
+/// A compute instance's host (`<instance>.<region>.instances.azureml.ms`, the region the
+/// workspace was created in). It has no privatelink name of its own: inside Azure it answers
+/// with the workspace private endpoint's API address (see `dns`).
+pub fn compute_instance(instance: &str, region: &str) -> String {
+    format!(
+        "{}.{region}.instances.azureml.ms",
+        instance.to_ascii_lowercase()
+    )
+}
+
 /// The regional Azure ML API host public registries and discovery are served from.
 pub fn regional_api(region: &str) -> String {
     format!("{region}.api.azureml.ms")

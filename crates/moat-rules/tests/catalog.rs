@@ -136,7 +136,7 @@ const ITEMS: &[(&str, Class, &str)] = &[
     ("§6.109", I, "curated environments from mcr.microsoft.com under SEP"),
     ("§6.110", D, "extra storage listed in the SEP unless through a PE"),
     ("§6.111", D, "batch endpoints: networking fixed, queue/table"),
-    ("§6.112", D, "VS Code ports 8704-8710"),
+    ("§6.112", O, "the page gives the VS Code server ports (8704-8710, the first free one taken on the compute instance) but neither the source nor the destination of that traffic, nor a host or tag: no flow between two ends of a deployment follows from it"),
     ("§6.113", D, "firewall: HTTP/S as application rules"),
     ("§6.114", I, "AutoML NLP/Vision only in public regions"),
     ("§6.115", D, "MCR always needed"),
@@ -209,6 +209,11 @@ const ENGINE: &[(&str, &str, &str)] = &[
         "projects_use_their_hub_endpoint",
     ),
     (
+        "§6.97",
+        "tests/engine_items.rs",
+        "compute_instance_name_resolves_to_the_workspace_endpoint",
+    ),
+    (
         "§8.scoring-through-ws-pe",
         "tests/engine_items.rs",
         "scoring_enters_through_the_workspace_endpoint",
@@ -218,17 +223,6 @@ const ENGINE: &[(&str, &str, &str)] = &[
 /// The checkable items no rule and no engine test covers yet.
 #[rustfmt::skip]
 const NOT_YET_COVERED: &[&str] = &[
-    // Subscriptions and tenants: the model keeps no subscription or tenant per resource
-    // (templates and ids show them; the importers drop them).
-    "§6.52",
-    "§6.74",
-    "§6.81",
-    // The path engine resolves a compute instance's host name as a public name, not to the
-    // workspace private endpoint's address.
-    "§6.97",
-    // The documentation lists the VS Code server ports without saying between which ends
-    // the connections run, so no flow can be traced yet.
-    "§6.112",
 ];
 
 fn classes() -> BTreeMap<&'static str, Class> {
@@ -340,4 +334,31 @@ fn the_uncovered_list_is_exactly_the_remaining_work() {
         forgotten.is_empty(),
         "checkable, covered by nothing, and not listed as remaining work: {forgotten:?}"
     );
+}
+
+#[test]
+fn rules_name_their_requirement_by_documentation_page() {
+    // `moat rule CODE` prints the sources: a rule that covers a documented item names the
+    // Azure documentation page it comes from, by title and link, never a file of a repository.
+    for r in all() {
+        let d = r.doc();
+        if d.covers.is_empty() {
+            continue;
+        }
+        assert!(
+            d.sources
+                .iter()
+                .any(|s| s.contains(" <https://learn.microsoft.com/")),
+            "{} covers {:?} but names no documentation page",
+            d.code,
+            d.covers
+        );
+        for s in d.sources {
+            assert!(
+                !s.contains(".md") && !s.contains("github.com"),
+                "{} cites a repository file: {s}",
+                d.code
+            );
+        }
+    }
 }

@@ -207,3 +207,26 @@ fn notebook_label_is_kept_within_63_characters() {
         t.hops
     );
 }
+
+#[test]
+fn compute_instance_name_resolves_to_the_workspace_endpoint() {
+    // §6.97 (How to use your workspace with a custom DNS server, "Manual DNS server
+    // integration"): for `<instance-name>.<region>.instances...`, "The IP address for this
+    // FQDN is not the IP of the compute instance. Instead, use the private IP address of the
+    // workspace private endpoint (the IP of the *.api.azureml.ms entries.)"
+    let yaml = format!(
+        "{BASE}computes:\n  - {{ name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/clients }}\n"
+    );
+    let name = "fqdn:ci.eastus.instances.azureml.ms";
+    let t = trace(&yaml, "vm/jumpbox", name);
+    assert!(through_endpoint(&t), "{:#?}", t.hops);
+    assert!(
+        t.hops.iter().any(|h| h.code == Code::DnsInstanceWorkspace),
+        "{:#?}",
+        t.hops
+    );
+    // From the internet the name is the workspace's public endpoint, closed here.
+    let t = trace(&yaml, "client/home", name);
+    assert_eq!(t.verdict, Verdict::Denied, "{:#?}", t.hops);
+    assert!(!t.hops.iter().any(|h| h.code == Code::PeApproved));
+}

@@ -959,3 +959,237 @@ fn out006_compute_instance_websocket_hosts() {
     );
     none("OUT006", &allowed);
 }
+
+const SUB_A: &str = "00000000-0000-0000-0000-00000000000a";
+const SUB_B: &str = "00000000-0000-0000-0000-00000000000b";
+
+/// A workspace with a compute cluster in a declared VNet.
+const CLUSTER: &str = r#"
+region: eastus
+workspaces:
+  - { name: ws, storage_account: st, key_vault: kv, container_registry: acr }
+storage_accounts: [{ name: st }]
+key_vaults: [{ name: kv }]
+container_registries: [{ name: acr, sku: Premium }]
+virtual_networks:
+  - { name: spoke, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }
+computes:
+  - { name: cpu, workspace: ws, type: AmlCompute, subnet: spoke/training }
+"#;
+
+#[test]
+fn cmp015_compute_vnet_in_the_workspace_subscription() {
+    // Secure an Azure Machine Learning training environment with virtual networks: "The
+    // virtual network must be in the same subscription and region as the Azure Machine
+    // Learning workspace."
+    // Everything declared in one input is deployed into one subscription.
+    none("CMP015", CLUSTER);
+    // The VNet declared in another subscription than the deployment's: an error.
+    let other = format!(
+        "subscription: {SUB_A}\n{CLUSTER}placements:\n  - {{ resource: vnet/spoke, subscription: {SUB_B} }}\n"
+    );
+    let f = one("CMP015", &other, Severity::Error, "compute/cpu");
+    assert!(f.needs.is_empty(), "{f:#?}");
+    // Declared in the deployment's own subscription: silent.
+    none(
+        "CMP015",
+        &format!(
+            "subscription: {SUB_A}\n{CLUSTER}placements:\n  - {{ resource: vnet/spoke, subscription: {SUB_A} }}\n"
+        ),
+    );
+    // Another subscription by id while the deployment's is not given: open, so information
+    // that says what it needs.
+    let open =
+        format!("{CLUSTER}placements:\n  - {{ resource: vnet/spoke, subscription: {SUB_B} }}\n");
+    let f = one("CMP015", &open, Severity::Info, "compute/cpu");
+    assert!(
+        f.needs
+            .iter()
+            .any(|n| n.contains("deployment's subscription")),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn cmp015_an_external_vnet_carries_the_subscription_of_its_id() {
+    // The same sentence, for a VNet the input refers to by id without declaring it.
+    let mut t = topology(CLUSTER);
+    t.subscription = Some(SUB_A.into());
+    let at = moat_model::Provenance::default();
+    let key = moat_model::external::subnet_for(
+        &mut t,
+        &format!(
+            "/subscriptions/{SUB_B}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/training"
+        ),
+        "compute cpu is placed in it",
+        &at,
+    );
+    t.computes[0].subnet = Some(key);
+    assert_eq!(
+        moat_model::placement::same_subscription(&t, "workspace/ws", "vnet/hub"),
+        Ok(false)
+    );
+    // Through a parameter without a value, the subscription is unknown.
+    let mut t = topology(CLUSTER);
+    let key = moat_model::external::subnet_for(
+        &mut t,
+        "parameters('subnetId'): the parameter has no value",
+        "compute cpu is placed in it",
+        &at,
+    );
+    t.computes[0].subnet = Some(key.clone());
+    let e = Engine::for_topology(&t, None).unwrap();
+    let cx = Context::new(&e);
+    let mut v = Vec::new();
+    by_code("CMP015").unwrap().check(&cx, &mut v);
+    assert_eq!(v.len(), 1, "{v:#?}");
+    assert_eq!(v[0].severity, Severity::Info);
+    assert!(v[0].needs.iter().any(|n| n.contains("subnetId")), "{v:#?}");
+}
+
+#[test]
+fn mvn014_private_endpoint_targets_in_the_workspace_tenant() {
+    // Managed virtual network isolation (facts §6.74): private endpoint targets "must be in
+    // the workspace tenant (subscription may differ)".
+    let rule = |sub: &str| {
+        with(
+            MANAGED,
+            PYPI_RULE,
+            &format!("        - {{ name: data, type: PrivateEndpoint, destination: {{ service_resource: /subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/data, subresource_target: blob }} }}"),
+        )
+        .replace("storage_accounts:\n", "storage_accounts:\n  - { name: data }\n")
+    };
+    let head = format!("subscription: {SUB_A}\ntenant: tenant-1\n");
+    // Same subscription: same tenant.
+    none("MVN014", &format!("{head}{}", rule(SUB_A)));
+    // Another subscription of the same tenant: allowed.
+    let same_tenant = format!(
+        "{head}{}placements:\n  - {{ resource: storage/data, subscription: {SUB_B}, tenant: tenant-1 }}\n",
+        rule(SUB_B)
+    );
+    none("MVN014", &same_tenant);
+    // Another tenant: an error.
+    let f = one(
+        "MVN014",
+        &same_tenant.replace("tenant: tenant-1 }", "tenant: tenant-2 }"),
+        Severity::Error,
+        "workspace/ws",
+    );
+    assert!(f.message.contains("storage/data"), "{}", f.message);
+    // Another subscription whose tenant the input does not give: undecided information.
+    let f = one(
+        "MVN014",
+        &format!("{head}{}", rule(SUB_B)),
+        Severity::Info,
+        "workspace/ws",
+    );
+    assert!(
+        f.needs.iter().any(|n| n.contains("tenant of storage/data")),
+        "{f:#?}"
+    );
+    // Targets named by address are in the deployment.
+    none("MVN014", MANAGED);
+}
+
+#[test]
+fn ep012_endpoint_resources_in_the_workspace_subscription() {
+    // How to secure managed online endpoints with network isolation, limitations: "you can
+    // use workspace-associated resources (Azure Container Registry (ACR), Storage account, Key
+    // Vault, and Application Insights) from a different resource group than that of your
+    // workspace. However, these resources must belong to the same subscription and tenant as
+    // your workspace."
+    let endpoint = format!("{CLUSTER}online_endpoints:\n  - {{ name: ep, workspace: ws }}\n");
+    none("EP012", &endpoint);
+    let other = format!(
+        "subscription: {SUB_A}\n{endpoint}placements:\n  - {{ resource: keyvault/kv, subscription: {SUB_B} }}\n"
+    );
+    let f = one("EP012", &other, Severity::Error, "workspace/ws");
+    assert!(f.message.contains("keyvault/kv"), "{}", f.message);
+    // Without online endpoints the limitation does not apply.
+    none(
+        "EP012",
+        &format!(
+            "subscription: {SUB_A}\n{CLUSTER}placements:\n  - {{ resource: keyvault/kv, subscription: {SUB_B} }}\n"
+        ),
+    );
+    // The deployment's subscription not given: undecided information.
+    let open =
+        format!("{endpoint}placements:\n  - {{ resource: keyvault/kv, subscription: {SUB_B} }}\n");
+    let f = one("EP012", &open, Severity::Info, "workspace/ws");
+    assert!(!f.needs.is_empty(), "{f:#?}");
+}
+
+/// A private workspace with a compute instance, a custom DNS server in the VNet that forwards
+/// the workspace zones to Azure DNS, and the privatelink zones linked to the VNet.
+const INSTANCE: &str = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled }
+computes:
+  - { name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    dns_servers: [10.0.0.4]
+    subnets:
+      - { name: dns, address_prefixes: [10.0.0.0/24] }
+      - { name: training, address_prefixes: [10.0.1.0/24] }
+      - { name: pe, address_prefixes: [10.0.3.0/24] }
+dns_servers:
+  - name: dns
+    address: 10.0.0.4
+    forwarders:
+      - { zone: api.azureml.ms, to: [168.63.129.16] }
+      - { zone: notebooks.azure.net, to: [168.63.129.16] }
+      - { zone: instances.azureml.ms, to: [168.63.129.16] }
+private_endpoints:
+  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, ip_address: 10.0.3.4,
+      dns_zone_group: [privatelink.api.azureml.ms, privatelink.notebooks.azure.net] }
+private_dns_zones:
+  - { name: privatelink.api.azureml.ms, vnet_links: [vnet] }
+  - { name: privatelink.notebooks.azure.net, vnet_links: [vnet] }
+"#;
+
+const INSTANCES_FORWARDER: &str = "      - { zone: instances.azureml.ms, to: [168.63.129.16] }\n";
+
+#[test]
+fn dns007_instance_name_resolves_to_the_workspace_endpoint() {
+    // How to use your workspace with a custom DNS server, "Manual DNS server integration":
+    // for `<instance-name>.<region>.instances...`, "The IP address for this FQDN is not the IP
+    // of the compute instance. Instead, use the private IP address of the workspace private
+    // endpoint (the IP of the *.api.azureml.ms entries.)"; the automated integration forwards
+    // instances.azureml.ms to Azure DNS like api.azureml.ms.
+    none("DNS007", INSTANCE);
+    // Azure DNS in the VNet answers it as well.
+    none(
+        "DNS007",
+        &INSTANCE.replace("    dns_servers: [10.0.0.4]\n", ""),
+    );
+    // The server forwards the workspace zones but not instances.azureml.ms: the instance's
+    // name gets the public answer.
+    let f = one(
+        "DNS007",
+        &with(INSTANCE, INSTANCES_FORWARDER, ""),
+        Severity::Error,
+        "compute/ci",
+    );
+    assert!(
+        f.message.contains("ci.eastus.instances.azureml.ms"),
+        "{}",
+        f.message
+    );
+    assert!(f.message.contains("10.0.3.4"), "{}", f.message);
+    // The server hosts the zone with the instance's own address: wrong, as the page warns.
+    let own = with(
+        INSTANCE,
+        INSTANCES_FORWARDER,
+        "    zones:\n      - { zone: instances.azureml.ms, records: [{ name: ci.eastus, type: A, values: [10.0.1.5] }] }\n",
+    );
+    let f = one("DNS007", &own, Severity::Error, "compute/ci");
+    assert!(f.message.contains("10.0.1.5"), "{}", f.message);
+    // The same zone with the endpoint's API address is right.
+    none(
+        "DNS007",
+        &own.replace("values: [10.0.1.5]", "values: [10.0.3.4]"),
+    );
+}

@@ -458,7 +458,9 @@ fn reg004_environments_cannot_be_created_in_a_registry_with_private_acr() {
         "{f:#?}"
     );
     assert!(
-        f.needs.iter().any(|n| n.contains("registry.create-environment")),
+        f.needs
+            .iter()
+            .any(|n| n.contains("registry.create-environment")),
         "{f:#?}"
     );
     // Declared environment creation: an error.
@@ -1485,7 +1487,7 @@ fn self_contained_documentation_examples_trigger_their_rule() {
     for code in [
         "WS002", "WS003", "WS004", "WS005", "WS006", "REG003", "REG004", "REG005", "REG006",
         "REG007", "REG008", "REG010", "REG012", "REG013", "PE001", "PE006", "PE007", "DNS001",
-        "ST003", "ST004", "KV001",
+        "ST003", "ST004", "KV001", "CMP015", "MVN014", "EP012", "DNS007",
     ] {
         let doc = by_code(code).unwrap().doc();
         let v = check(code, &format!("region: eastus\n{}\n", doc.example));

@@ -99,3 +99,27 @@ pub fn default_storage_blocked(
         ));
     }
 }
+
+/// The finding of a rule that compares where two resources live (their subscription or
+/// tenant): `same` is the comparison's answer, or what it would need to know. A decided
+/// mismatch is the rule's finding; an open one is information that names what is missing,
+/// undecided (a reference whose value is unknown usually points into the same subscription, and
+/// the input says nothing wrong). `None` when they match.
+pub fn placement_finding(
+    doc: &RuleDoc,
+    resource: String,
+    same: Result<bool, String>,
+    mismatch: impl FnOnce() -> String,
+    open: impl FnOnce() -> String,
+    at: &Provenance,
+) -> Option<Finding> {
+    match same {
+        Ok(true) => None,
+        Ok(false) => Some(Finding::new(doc, resource, mismatch(), doc.fix, at)),
+        Err(need) => {
+            let mut f = Finding::new(doc, resource, open(), doc.fix, at).needing(Some(need));
+            f.severity = Severity::Info;
+            Some(f)
+        }
+    }
+}

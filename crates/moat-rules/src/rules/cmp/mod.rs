@@ -16,6 +16,7 @@ pub mod cmp011;
 pub mod cmp012;
 pub mod cmp013;
 pub mod cmp014;
+pub mod cmp015;
 
 /// The CMP rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -34,5 +35,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &cmp012::RULE,
         &cmp013::RULE,
         &cmp014::RULE,
+        &cmp015::RULE,
     ]
 }

@@ -8,6 +8,7 @@ pub mod dns003;
 pub mod dns004;
 pub mod dns005;
 pub mod dns006;
+pub mod dns007;
 
 /// The DNS rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -18,5 +19,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &dns004::RULE,
         &dns005::RULE,
         &dns006::RULE,
+        &dns007::RULE,
     ]
 }

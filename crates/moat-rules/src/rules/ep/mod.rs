@@ -13,6 +13,7 @@ pub mod ep008;
 pub mod ep009;
 pub mod ep010;
 pub mod ep011;
+pub mod ep012;
 
 /// The EP rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -28,5 +29,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &ep009::RULE,
         &ep010::RULE,
         &ep011::RULE,
+        &ep012::RULE,
     ]
 }

@@ -15,6 +15,7 @@ pub mod mvn010;
 pub mod mvn011;
 pub mod mvn012;
 pub mod mvn013;
+pub mod mvn014;
 
 /// The MVN rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -32,5 +33,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &mvn011::RULE,
         &mvn012::RULE,
         &mvn013::RULE,
+        &mvn014::RULE,
     ]
 }

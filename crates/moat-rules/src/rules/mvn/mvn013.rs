@@ -27,7 +27,8 @@ static DOC: RuleDoc = RuleDoc {
 };
 
 /// What the requirement needs when the input declares no role of the workspace's identity.
-const NO_ROLES: &str = "the role assignments of the workspace's managed identity: the input declares none";
+const NO_ROLES: &str =
+    "the role assignments of the workspace's managed identity: the input declares none";
 
 /// Roles that include approving private endpoint connections.
 const APPROVERS: &[&str] = &[

@@ -54,6 +54,7 @@
 //! | container registry SKU | `Basic` |
 //! | region | not set (the resource group's unknown region is recorded once) |
 //! | the subnet a private endpoint, NIC, compute or AKS cluster is placed in | an external subnet (see below) |
+//! | the workspace of a compute, named by a full id the input does not contain (an export of computes alone) | the compute is kept in that workspace, recorded as unknown |
 //! | another reference (storage account, ...) | not set, the list entry left out, or, when the model requires it (a private endpoint's target), the resource is not imported |
 //!
 //! A resource whose `condition` is unknown is imported and listed as may-exist

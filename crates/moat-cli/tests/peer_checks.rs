@@ -473,3 +473,48 @@ fn each_rule_names_the_peer_checks_it_answers() {
         }
     }
 }
+
+/// PSRule for Azure reads a bare JSON array of exported resources, in which a compute names its
+/// workspace only through its id (`ResourceId`) and the workspace need not be in the export.
+/// moat reads such a file as it is: the computes are kept, in the external workspace, and on
+/// each resource moat gives each Azure ML rule's verdict; a finding that turns on the missing
+/// workspace's settings says it is not decided.
+#[test]
+fn a_psrule_export_of_resources_reads_as_it_is() {
+    let (names, findings) = run(&data("psrule-export/resources.json"));
+    let computes = ["ci-pass", "ci-fail"];
+    let workspaces = ["ws-pass", "ws-fail"];
+    for n in computes.iter().chain(&workspaces) {
+        assert!(names.iter().any(|x| x == n), "{n} is not read: {names:?}");
+    }
+    for id in [
+        "Azure.ML.DisableLocalAuth",
+        "Azure.ML.ComputeIdleShutdown",
+        "Azure.ML.ComputeVnet",
+        "Azure.ML.PublicAccess",
+        "Azure.ML.UserManagedIdentity",
+    ] {
+        let p = PEERS.iter().find(|p| p.id == id).unwrap();
+        let on = if id.contains("Compute") || id.contains("LocalAuth") {
+            computes
+        } else {
+            workspaces
+        };
+        for name in on {
+            let (_, fails) = expected(name).unwrap();
+            let hit = findings
+                .iter()
+                .any(|f| p.codes.contains(&f.code) && last(&f.resource) == name);
+            assert_eq!(hit, fails, "{id} on {name}");
+        }
+    }
+    let outside = findings
+        .iter()
+        .find(|f| f.code == "SEC013" && last(&f.resource) == "ci-fail")
+        .expect("SEC013 on ci-fail");
+    assert!(
+        outside.needs.iter().any(|n| n.starts_with("workspace of ")),
+        "{:?}",
+        outside.needs
+    );
+}

@@ -497,13 +497,20 @@ fn ml_refs(c: &mut Ctx) {
     // not an input error, because Azure accepts the name before the compute exists.
     for (i, cmp) in t.computes.iter().enumerate() {
         let _ = i;
-        c.reference(
-            "workspace",
-            &cmp.workspace,
-            &ix.workspaces,
-            &cmp.at,
-            "workspace".into(),
-        );
+        // A workspace the input names but does not contain (a compute exported without it) is
+        // recorded as unknown, with a warning, where the reference was read: not an error.
+        let external = t
+            .is_unknown(&format!("compute/{}", cmp.name), "workspace")
+            .is_some();
+        if !external {
+            c.reference(
+                "workspace",
+                &cmp.workspace,
+                &ix.workspaces,
+                &cmp.at,
+                "workspace".into(),
+            );
+        }
         if let Some(s) = &cmp.subnet {
             c.subnet_ref(s, &cmp.at, "subnet".into());
         }

@@ -674,24 +674,36 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
         }
     }
     t.workspaces = ws;
-    // Computes, clusters, endpoints: their workspace is their parent.
+    // Computes, clusters, endpoints: their workspace is their parent. A compute whose
+    // workspace is named by a full id but not in the input (an export of computes alone, as
+    // PSRule for Azure reads them) is kept in that external workspace, as Terraform keeps it:
+    // the compute's own settings are known, its workspace's are not.
     let mut computes = std::mem::take(&mut t.computes);
     computes.retain_mut(|c| {
         let label = format!("compute/{}", c.name);
         match req(ctx, &c.workspace, &[Kind::Workspace]) {
             Ok(n) => c.workspace = n,
-            Err(e) => {
-                dangling(
-                    t,
-                    ctx,
-                    label,
-                    "workspace",
-                    e,
-                    &c.at,
-                    "the compute is not imported",
-                );
-                return false;
-            }
+            Err(e) => match external_workspace(&c.workspace) {
+                Some(name) => {
+                    let kept = format!(
+                        "the compute is kept in the external workspace `{name}`, whose settings are unknown"
+                    );
+                    dangling(t, ctx, label.clone(), "workspace", e, &c.at, &kept);
+                    c.workspace = name;
+                }
+                None => {
+                    dangling(
+                        t,
+                        ctx,
+                        label,
+                        "workspace",
+                        e,
+                        &c.at,
+                        "the compute is not imported",
+                    );
+                    return false;
+                }
+            },
         }
         opt_subnet(t, ctx, &mut c.subnet, &label, &c.at);
         true
@@ -739,4 +751,15 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
         }
     });
     t.online_endpoints = eps;
+}
+
+/// The name of the workspace a full, known id names (`.../workspaces/<name>`), for a reference
+/// to a workspace the input does not contain.
+fn external_workspace(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let ws = type_of_id(raw)
+        .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.MachineLearningServices/workspaces"));
+    (raw.starts_with('/') && ws && !crate::idmatch::has_unknown(raw))
+        .then(|| last_segment(raw))
+        .filter(|n| !n.is_empty())
 }

@@ -113,7 +113,13 @@ pub(crate) fn compute_exposed(cx: &Context, c: &Compute) -> bool {
             })
 }
 
-/// What an exposure finding needs when the compute's public IP setting is a located unknown.
-pub(crate) fn exposure_needs(cx: &Context, resource: &str) -> Option<String> {
-    needs(cx, resource, "enable_node_public_ip")
+/// What an exposure finding needs when the compute's public IP setting is a located unknown,
+/// or, for a compute without public IP outside a subnet, its workspace is one the input does
+/// not contain (whether that workspace has a managed network is then unknown).
+pub(crate) fn exposure_needs(cx: &Context, c: &Compute, resource: &str) -> Option<String> {
+    needs(cx, resource, "enable_node_public_ip").or_else(|| {
+        (!c.enable_node_public_ip && c.subnet.is_none())
+            .then(|| needs(cx, resource, "workspace"))
+            .flatten()
+    })
 }

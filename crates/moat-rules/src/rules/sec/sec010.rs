@@ -54,7 +54,7 @@ impl Rule for Sec010 {
                 )
                 .with_change(Change::set(&r, Setting::LocalAuthDisabled))
                 .needing(needs(cx, &r, "disable_local_auth"))
-                .needing(exposure_needs(cx, &r)),
+                .needing(exposure_needs(cx, c, &r)),
             );
         }
     }

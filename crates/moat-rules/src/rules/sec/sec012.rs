@@ -52,7 +52,7 @@ impl Rule for Sec012 {
                 )
                 .with_change(Change::set(&r, Setting::IdleShutdown30Minutes))
                 .needing(needs(cx, &r, "idle_time_before_shutdown"))
-                .needing(exposure_needs(cx, &r)),
+                .needing(exposure_needs(cx, c, &r)),
             );
         }
     }

@@ -46,14 +46,17 @@ impl Rule for Sec013 {
                 &DOC,
                 &r,
                 format!(
-                    "compute {} is in neither a subnet of your VNet nor a managed network of workspace {}{}",
+                    "compute {} is in neither a subnet of your VNet nor a managed network of workspace {}{}{}",
                     c.name,
                     c.workspace,
-                    undecided(cx, &r, "subnet")
+                    undecided(cx, &r, "subnet"),
+                    undecided(cx, &r, "workspace")
                 ),
                 DOC.fix,
                 &c.at,
-            ).needing(needs(cx, &r, "subnet")));
+            )
+            .needing(needs(cx, &r, "subnet"))
+            .needing(needs(cx, &r, "workspace")));
         }
     }
 }

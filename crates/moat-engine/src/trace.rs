@@ -22,7 +22,6 @@ use crate::place::{Egress, Place};
 use moat_model::address::{Address, Kind};
 use moat_model::{Provenance, Topology};
 pub use moat_net::code::Code;
-use moat_net::names;
 use moat_packets::{AddrSet, L4Set, Protocol};
 use serde::Serialize;
 use std::net::IpAddr;
@@ -37,9 +36,11 @@ mod private_endpoint;
 mod public_rules;
 mod resource_firewall;
 mod routing;
+mod target;
 
 use dns::resolve;
 use managed::legacy;
+use target::target;
 
 /// What to trace.
 #[derive(Clone, Debug)]
@@ -189,6 +190,10 @@ pub struct Hop {
     /// field cannot change it. `None`: every field counts.
     #[serde(skip)]
     pub reads: Option<&'static [&'static str]>,
+    /// On an NSG hop, the direction and priority of the rule that decided: the rules after
+    /// it (and those of the other direction) did not count.
+    #[serde(skip)]
+    pub nsg_rule: Option<(moat_model::enums::Direction, u32)>,
 }
 
 /// A trace: the verdict, the hops, what blocked, and the fix.
@@ -278,6 +283,8 @@ struct Walk<'e, 't> {
     service: Option<String>,
     /// The fields the next hop's decision reads alone (see [`Hop::reads`]).
     reads: Option<&'static [&'static str]>,
+    /// The NSG rule that decides the next hop (see [`Hop::nsg_rule`]).
+    nsg_rule: Option<(moat_model::enums::Direction, u32)>,
 }
 
 type Walked = Result<(), Verdict>;
@@ -309,6 +316,7 @@ impl<'e, 't> Walk<'e, 't> {
             address: self.address.take(),
             service: self.service.take(),
             reads: self.reads.take(),
+            nsg_rule: self.nsg_rule.take(),
         });
     }
 
@@ -470,223 +478,6 @@ fn strip_sub(a: &Address) -> Address {
     }
 }
 
-/// What a destination address points at.
-fn target(e: &Engine, to: &Address) -> Result<Target, String> {
-    let t = e.t;
-    let ix = &e.ix;
-    let region = |r: &Option<String>| r.clone().unwrap_or_else(|| "unknown".into());
-    let missing = |what: &str, name: &str| format!("{what} `{name}` is not in the topology");
-    let res = |n: names::ResourceName, owner: Address| Target {
-        label: owner.to_string(),
-        fqdn: Some(n.fqdn),
-        group: Some(n.group_id.to_string()),
-        owner: Some(owner),
-        ip: None,
-        tag: None,
-        served_by: None,
-        external_subnet: None,
-    };
-    Ok(match to {
-        Address::Internet => Target {
-            label: "the internet".into(),
-            fqdn: None,
-            owner: None,
-            group: None,
-            ip: None,
-            tag: None,
-            served_by: None,
-            external_subnet: None,
-        },
-        Address::Ip(ip) => Target {
-            label: ip.to_string(),
-            fqdn: None,
-            owner: None,
-            group: None,
-            ip: Some(*ip),
-            tag: None,
-            served_by: None,
-            external_subnet: None,
-        },
-        Address::Tag(tag) => Target {
-            label: format!("service tag {tag}"),
-            fqdn: None,
-            owner: None,
-            group: None,
-            ip: None,
-            tag: Some(tag.clone()),
-            served_by: None,
-            external_subnet: None,
-        },
-        Address::Fqdn(f) => Target {
-            label: f.clone(),
-            fqdn: Some(f.clone()),
-            owner: e.dns.owner(f).cloned(),
-            group: e.dns.resource_name(f).map(|n| n.group_id.to_string()),
-            ip: None,
-            tag: None,
-            served_by: None,
-            external_subnet: None,
-        },
-        Address::Subnet { vnet, subnet } => {
-            let key = format!("{vnet}/{subnet}");
-            let &(vi, si) = ix
-                .subnets
-                .get(&key)
-                .ok_or_else(|| missing("subnet", &key))?;
-            let s = &t.virtual_networks[vi].subnets[si];
-            let ip = s.prefixes().next().map(|p| match p {
-                ipnet::IpNet::V4(n) => IpAddr::V4(std::net::Ipv4Addr::from(
-                    u32::from(n.network()).saturating_add(4),
-                )),
-                ipnet::IpNet::V6(n) => IpAddr::V6(n.network()),
-            });
-            Target {
-                label: format!("subnet {key}"),
-                fqdn: None,
-                owner: None,
-                group: None,
-                ip,
-                tag: None,
-                served_by: None,
-                external_subnet: s.external.then(|| key.clone()),
-            }
-        }
-        Address::Resource { kind, name, sub } => match kind {
-            Kind::Workspace => {
-                // A project is reached by its hub's names and endpoints (facts §6 item 99).
-                let w = names::network_workspace(t, ix, name)
-                    .ok_or_else(|| missing("workspace", name))?;
-                let guid = w.workspace_id.clone().unwrap_or_default();
-                let n = if sub.as_deref() == Some("notebooks") {
-                    names::workspace_notebooks(&w.name, &guid, &region(&w.region))
-                } else {
-                    names::workspace_api(&guid, &region(&w.region))
-                };
-                let mut tg = res(n, to.clone());
-                if &w.name != name {
-                    tg.served_by = Some(Address::resource(Kind::Workspace, &w.name));
-                }
-                tg
-            }
-            Kind::Registry => {
-                let r = &t.registries[*ix
-                    .registries
-                    .get(name)
-                    .ok_or_else(|| missing("registry", name))?];
-                match sub.as_deref() {
-                    Some("storage") => {
-                        let n =
-                            names::registry_managed_name(t, name, "storage").unwrap_or_default();
-                        res(names::storage(&n, "blob"), to.clone())
-                    }
-                    Some("acr") => {
-                        let n = names::registry_managed_name(t, name, "acr").unwrap_or_default();
-                        res(names::acr(&n), to.clone())
-                    }
-                    _ => res(
-                        names::registry_api(
-                            r.registry_id.as_deref().unwrap_or_default(),
-                            &region(&r.region),
-                        ),
-                        to.clone(),
-                    ),
-                }
-            }
-            Kind::Storage => {
-                ix.storage_accounts
-                    .get(name)
-                    .ok_or_else(|| missing("storage account", name))?;
-                let sub = sub.clone().unwrap_or_else(|| "blob".into());
-                res(
-                    names::storage(name, &sub),
-                    Address::resource(Kind::Storage, name).with_sub(&sub),
-                )
-            }
-            Kind::Keyvault => {
-                ix.key_vaults
-                    .get(name)
-                    .ok_or_else(|| missing("key vault", name))?;
-                res(names::key_vault(name), to.clone())
-            }
-            Kind::Acr => {
-                ix.container_registries
-                    .get(name)
-                    .ok_or_else(|| missing("container registry", name))?;
-                res(names::acr(name), to.clone())
-            }
-            Kind::OnlineEndpoint => {
-                let ep = &t.online_endpoints[*ix
-                    .online_endpoints
-                    .get(name)
-                    .ok_or_else(|| missing("online endpoint", name))?];
-                let w = names::network_workspace(t, ix, &ep.workspace)
-                    .ok_or_else(|| missing("workspace", &ep.workspace))?;
-                let n = names::endpoint_scoring(t, ix, ep)
-                    .ok_or_else(|| missing("workspace", &ep.workspace))?;
-                let mut tg = res(n, to.clone());
-                tg.served_by = Some(Address::resource(Kind::Workspace, &w.name));
-                tg
-            }
-            Kind::Vm => {
-                let vm = &t.virtual_machines[*ix
-                    .virtual_machines
-                    .get(name)
-                    .ok_or_else(|| missing("virtual machine", name))?];
-                let nic = vm
-                    .network_interfaces
-                    .first()
-                    .and_then(|n| ix.network_interfaces.get(n))
-                    .map(|&i| &t.network_interfaces[i]);
-                let ip = nic
-                    .and_then(|n| n.private_ip_address)
-                    .ok_or_else(|| format!("VM {name} has no private address"))?;
-                Target {
-                    label: format!("VM {name} ({ip})"),
-                    fqdn: None,
-                    owner: None,
-                    group: None,
-                    ip: Some(ip),
-                    tag: None,
-                    served_by: None,
-                    external_subnet: None,
-                }
-            }
-            Kind::Compute | Kind::Aks => {
-                let subnet = if *kind == Kind::Compute {
-                    t.computes
-                        .get(
-                            *ix.computes
-                                .get(name)
-                                .ok_or_else(|| missing("compute", name))?,
-                        )
-                        .and_then(|c| c.subnet.clone())
-                } else {
-                    t.aks_clusters
-                        .get(
-                            *ix.aks_clusters
-                                .get(name)
-                                .ok_or_else(|| missing("aks cluster", name))?,
-                        )
-                        .and_then(|c| c.subnet.clone())
-                };
-                let subnet =
-                    subnet.ok_or_else(|| format!("{kind} {name} is not in a customer subnet"))?;
-                let (v, s) = subnet.split_once('/').unwrap_or_default();
-                let mut tg = target(
-                    e,
-                    &Address::Subnet {
-                        vnet: v.into(),
-                        subnet: s.into(),
-                    },
-                )?;
-                tg.label = format!("{kind} {name} (a node in {subnet})");
-                tg
-            }
-            other => return Err(format!("{other} cannot be a destination")),
-        },
-    })
-}
-
 /// Traces a flow.
 pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
     let place = e.place(&q.from).map_err(|p| p.0)?;
@@ -708,6 +499,7 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
         address: None,
         service: None,
         reads: None,
+        nsg_rule: None,
     };
     if let Address::Resource { kind, name, .. } = &q.from
         && matches!(
@@ -780,6 +572,7 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
             address: None,
             service: None,
             reads: None,
+            nsg_rule: None,
         });
         w.missing.extend(unresolved);
     }
@@ -973,19 +766,8 @@ fn after_decision(t: &Topology, hop: &Hop, resource: &str, field: &str) -> bool 
     let Some(rule) = field.strip_prefix("rules/") else {
         return false;
     };
-    let Some(decided) = hop
-        .detail
-        .split("(priority ")
-        .nth(1)
-        .and_then(|x| x.split(')').next())
-        .and_then(|x| x.trim().parse::<u32>().ok())
-    else {
+    let Some((direction, decided)) = hop.nsg_rule else {
         return false;
-    };
-    let direction = if hop.element.contains("(outbound") {
-        moat_model::enums::Direction::Outbound
-    } else {
-        moat_model::enums::Direction::Inbound
     };
     nsg.rules.iter().find(|r| r.name == rule).is_some_and(|r| {
         r.direction.get().is_some_and(|d| d != direction)

@@ -352,3 +352,41 @@ fn share_through_selected_networks_with_open_rules_is_unknown() {
         t.missing
     );
 }
+
+/// A subnet whose NSG denies all outbound at priority 150; rule `later` has a destination the
+/// input leaves open, at priority `PRIO`.
+const NSG_WITH_OPEN_RULE: &str = r#"
+region: eastus
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets: [{ name: s, address_prefixes: [10.0.1.0/24], network_security_group: n }]
+network_security_groups:
+  - name: n
+    rules:
+      - { name: deny-all, priority: 150, direction: Outbound, access: Deny }
+      - { name: later, priority: PRIO, direction: Outbound, access: Allow, destination: [20.1.2.0/24] }
+unknowns:
+  - { resource: nsg/n, field: rules/later, reason: "destination read from a parameter" }
+"#;
+
+#[test]
+fn an_open_nsg_rule_after_the_deciding_rule_does_not_make_it_unknown() {
+    // Network security groups, "Security rules": "Once traffic matches a rule, processing
+    // stops." A rule after the one that decides is never reached, whatever its values.
+    let t = trace(
+        &NSG_WITH_OPEN_RULE.replace("PRIO", "200"),
+        "subnet/vnet/s",
+        "ip:20.1.2.3",
+    );
+    assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
+    assert_eq!(blocked(&t), Code::NsgOutboundDeny);
+    assert!(t.missing.is_empty(), "{:?}", t.missing);
+    // Before it, the open rule may decide first: unknown.
+    let t = trace(
+        &NSG_WITH_OPEN_RULE.replace("PRIO", "120"),
+        "subnet/vnet/s",
+        "ip:20.1.2.3",
+    );
+    assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
+}

@@ -42,6 +42,7 @@ pub(super) fn resolve(w: &mut Walk, place: &Place, tg: &Target) -> Result<Dst, V
                     address: None,
                     service: None,
                     reads: None,
+                    nsg_rule: None,
                 });
             }
             match r.answer {

@@ -41,6 +41,10 @@ impl Walk<'_, '_> {
             .map(|r| r.describe())
             .unwrap_or_else(|| "no rule".into());
         let rule_at = rule.as_ref().and_then(|r| at(&r.at));
+        self.nsg_rule = rule
+            .as_ref()
+            .and_then(|r| r.priority)
+            .map(|p| (direction, p));
         match out.decision {
             Decision::Allow => {
                 self.pass(

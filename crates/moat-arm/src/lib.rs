@@ -610,6 +610,8 @@ fn import(
     let collected = eng.collect();
     let mut t = Topology {
         name: Some(name.to_string()),
+        // What `--subscription` says: the subscription the template is deployed into.
+        subscription: target.subscription.clone(),
         ..Default::default()
     };
     let mut ctx = MapContext::new();

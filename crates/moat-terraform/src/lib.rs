@@ -235,6 +235,8 @@ fn evaluate(
     let recs = ev.run();
     let mut mapped = map::map(&recs, ev.azurerm_major(), &ev.unexpanded);
     ev.mark_given_to_missing(&mut mapped.topology);
+    // What `--subscription` says: the subscription the configuration is applied to.
+    mapped.topology.subscription = opts.target.subscription.clone();
     finish(
         mapped,
         std::mem::take(&mut ev.warnings),

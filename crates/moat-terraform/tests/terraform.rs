@@ -1189,3 +1189,71 @@ resource "azurerm_machine_learning_workspace_network_outbound_rule_private_endpo
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn workspace_serverless_compute_block() {
+    // azurerm_machine_learning_workspace, `serverless_compute`: `subnet_id`, the subnet the
+    // serverless nodes are deployed to; `public_ip_enabled`, defaults to false.
+    let config = |extra: &str| {
+        format!(
+            r#"
+resource "azurerm_virtual_network" "vnet" {{
+  name                = "vnet"
+  location            = "eastus"
+  resource_group_name = "rg"
+  address_space       = ["10.0.0.0/16"]
+}}
+resource "azurerm_subnet" "training" {{
+  name                 = "training"
+  resource_group_name  = "rg"
+  virtual_network_name = azurerm_virtual_network.vnet.name
+  address_prefixes     = ["10.0.1.0/24"]
+}}
+resource "azurerm_machine_learning_workspace" "ws" {{
+  name                    = "ws"
+  location                = "eastus"
+  resource_group_name     = "rg"
+  application_insights_id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/components/ai"
+  key_vault_id            = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"
+  storage_account_id      = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st"
+  identity {{
+    type = "SystemAssigned"
+  }}
+  {extra}
+}}
+"#
+        )
+    };
+    let load = |extra: &str| {
+        ok(moat_terraform::load_str(
+            "main.tf",
+            &config(extra),
+            &TfOptions::default(),
+        ))
+        .topology
+    };
+    let t = load("serverless_compute {\n    subnet_id = azurerm_subnet.training.id\n  }");
+    let sc = t.workspaces[0]
+        .serverless_compute
+        .as_ref()
+        .expect("serverless_compute");
+    assert_eq!(sc.subnet.as_deref(), Some("vnet/training"));
+    assert!(sc.no_public_ip, "public_ip_enabled defaults to false");
+    // The storage account the workspace names by id is in that id's subscription.
+    assert_eq!(
+        moat_model::placement::subscription(&t, "storage/st"),
+        moat_model::placement::Subscription::Id("s".into())
+    );
+    let t = load(
+        "serverless_compute {\n    subnet_id = azurerm_subnet.training.id\n    public_ip_enabled = true\n  }",
+    );
+    assert!(
+        !t.workspaces[0]
+            .serverless_compute
+            .as_ref()
+            .unwrap()
+            .no_public_ip
+    );
+    // Without the block, serverless compute runs in Azure's network.
+    assert!(load("").workspaces[0].serverless_compute.is_none());
+}

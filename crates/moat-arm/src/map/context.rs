@@ -53,6 +53,9 @@ pub struct MapContext {
     pub(super) registry_storage: HashMap<String, String>,
     pub(super) registry_acr: HashMap<String, String>,
     pub(super) clusters: Vec<Cluster>,
+    /// Virtual machines attached to a workspace as compute targets: (the VM's id, the
+    /// workspace's id, the attachment), resolved once every resource is mapped.
+    pub(super) attached_vms: Vec<(String, String, ArmResource)>,
     /// Firewalls whose private IP the template does not give (derived from their subnet).
     pub(super) firewall_ip_from_subnet: HashSet<String>,
     /// VNets whose address space is unknown.

@@ -514,6 +514,15 @@ pub(super) fn map_compute(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx
         flush(t, ctx, rec);
         return;
     }
+    if ctype.eq_ignore_ascii_case("VirtualMachine") {
+        // An attached virtual machine: the VM joins the workspace as a compute target.
+        match rec.id(p, &["resourceId"], "attached_to") {
+            Some(vm) => ctx.attached_vms.push((vm, workspace, res.clone())),
+            None => unmodelled(t, ctx, res),
+        }
+        flush(t, ctx, rec);
+        return;
+    }
     let Some(compute_type) = ComputeType::parse(&ctype) else {
         unmodelled(t, ctx, res);
         flush(t, ctx, rec);
@@ -709,6 +718,25 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
         true
     });
     t.computes = computes;
+    // Attached virtual machines: a VM and workspace the template declares are linked; an
+    // attachment to anything else stays outside the model.
+    for (vm, workspace, res) in std::mem::take(&mut ctx.attached_vms) {
+        let linked = match (
+            ctx.resolve(&vm, &[Kind::Vm]),
+            req(ctx, &workspace, &[Kind::Workspace]),
+        ) {
+            (Ok(v), Ok(w)) => t
+                .virtual_machines
+                .iter_mut()
+                .find(|x| x.name == v.name)
+                .map(|x| x.attached_to = Some(w))
+                .is_some(),
+            _ => false,
+        };
+        if !linked {
+            unmodelled(t, ctx, &res);
+        }
+    }
     let mut aks = std::mem::take(&mut t.aks_clusters);
     aks.retain_mut(|a| {
         let label = format!("aks/{}", a.name);

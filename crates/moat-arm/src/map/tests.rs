@@ -376,3 +376,41 @@ fn every_uncovered_type_is_listed() {
         Some("Microsoft.Network/virtualNetworks/subnets")
     );
 }
+
+#[test]
+fn an_attached_virtual_machine_joins_its_workspace() {
+    // A compute of type VirtualMachine attaches the VM its resourceId names (Secure an Azure
+    // Machine Learning training environment: a virtual machine attached as a compute target).
+    let ws = res(
+        "Microsoft.MachineLearningServices/workspaces",
+        "ws",
+        json!({}),
+    );
+    let vm = res(
+        "Microsoft.Compute/virtualMachines",
+        "dsvm",
+        json!({"networkProfile": {"networkInterfaces": []}}),
+    );
+    let attach = |target: &str| {
+        res(
+            "Microsoft.MachineLearningServices/workspaces/computes",
+            "ws/dsvm",
+            json!({"computeType": "VirtualMachine",
+                   "resourceId": format!("{RG}/Microsoft.Compute/virtualMachines/{target}")}),
+        )
+    };
+    // Declared before the VM: the link waits until every resource is mapped.
+    let (t, _) = map_all(&[ws.clone(), attach("dsvm"), vm.clone()]);
+    assert_eq!(t.virtual_machines[0].attached_to.as_deref(), Some("ws"));
+    assert!(t.computes.is_empty());
+    // A VM the template does not declare: the attachment stays outside the model.
+    let (t, _) = map_all(&[ws, attach("other"), vm]);
+    assert_eq!(t.virtual_machines[0].attached_to, None);
+    assert!(
+        t.unmodelled
+            .iter()
+            .any(|u| u.resource_type.ends_with("/computes") && u.name == "ws/dsvm"),
+        "{:?}",
+        t.unmodelled
+    );
+}

@@ -17,7 +17,7 @@ fn workspace_of(r: &Ref) -> Option<String> {
 }
 
 /// The address of an id, for role assignment scopes and outbound rule targets.
-fn address_of(r: &Ref) -> Option<Address> {
+pub(super) fn address_of(r: &Ref) -> Option<Address> {
     let (kind, name) = match r {
         Ref::Workspace(n) => (Kind::Workspace, n),
         Ref::Registry(n) => (Kind::Registry, n),
@@ -119,6 +119,24 @@ impl Mapper<'_> {
         let v1_legacy_mode = self
             .b(o, "v1_legacy_mode_enabled", &res, "v1_legacy_mode")
             .unwrap_or(false);
+        // Where serverless compute runs. azurerm sends `public_ip_enabled = false` unless told
+        // otherwise, so the nodes have no public IP by default (unlike the ARM property's
+        // default, which is the reverse).
+        let serverless_compute = self.block(o, "serverless_compute", &res).map(|sc| {
+            let subnet = self.placement_subnet(&sc, "subnet_id", &res, "serverless_compute.subnet");
+            let public_ip = self
+                .b(
+                    &sc,
+                    "public_ip_enabled",
+                    &res,
+                    "serverless_compute.no_public_ip",
+                )
+                .unwrap_or(false);
+            ServerlessCompute {
+                subnet,
+                no_public_ip: !public_ip,
+            }
+        });
         let region = self.region(o, &res);
         let tags = self.tags(o);
         self.t.workspaces.push(Workspace {
@@ -138,7 +156,7 @@ impl Mapper<'_> {
             container_registry,
             application_insights,
             managed_network,
-            serverless_compute: None,
+            serverless_compute,
             container_registry_connections: Vec::new(),
             hub: None,
             v1_legacy_mode,

@@ -799,7 +799,17 @@ impl<'a> Mapper<'a> {
             },
             Link::External(r, id) => match pick(&r) {
                 Some(n) => {
-                    self.external_ref(res, field, &n, what, &id, &Self::attr_loc(o, k));
+                    let loc = Self::attr_loc(o, k);
+                    self.external_ref(res, field, &n, what, &id, &loc);
+                    // The id says which subscription the resource is in.
+                    if let Some(a) = ml::address_of(&r) {
+                        moat_model::placement::record_reference(
+                            &mut self.t,
+                            &a.to_string(),
+                            &id,
+                            &loc.provenance(&o.addr),
+                        );
+                    }
                     Some(n)
                 }
                 None => {

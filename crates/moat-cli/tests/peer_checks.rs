@@ -306,6 +306,26 @@ fn expected(name: &str) -> Option<(bool, bool)> {
     }
 }
 
+/// A name with its separators removed, as a Terraform label and an Azure name compare.
+fn norm(s: &str) -> String {
+    last(s).replace(['-', '_'], "")
+}
+
+/// The resource names in a fixture's text (`name = "..."`, `"name": "..."`) that carry a
+/// verdict, private endpoints aside (they only serve the resource they name): each must be read
+/// as a resource, so that a resource the reader left out cannot pass unnoticed.
+fn tagged(path: &Path) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("name ") || l.starts_with("\"name\":"))
+        .filter_map(|l| l.rsplit('"').nth(1))
+        .filter(|n| !last(n).starts_with("pe-"))
+        .map(norm)
+        .filter(|n| expected(n).is_some())
+        .collect()
+}
+
 fn last(s: &str) -> &str {
     s.rsplit('/').next().unwrap_or(s)
 }
@@ -350,6 +370,12 @@ fn moat_gives_each_peer_check_its_verdict_or_the_documented_other() {
         for file in ["main.tf", "azuredeploy.json"] {
             let path = data(&format!("{dir}/{file}"));
             let (names, findings) = run(&path);
+            for n in tagged(&path) {
+                assert!(
+                    names.iter().any(|x| norm(x) == n),
+                    "{dir}/{file}: `{n}` is not read as a resource: {names:?}"
+                );
+            }
             let (mut passes, mut fails) = (0, 0);
             for name in &names {
                 let Some((peer_fails, moat_should_fail)) = expected(name) else {

@@ -318,12 +318,7 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
 /// Marks the findings a configuration's suppressions cover (a resource tag's suppression,
 /// already marked, stays).
 pub(crate) fn suppress(suppressions: &[crate::config::Suppression], findings: &mut [Finding]) {
-    for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
-        if let Some(s) = suppressions.iter().find(|s| s.matches(f.code, &f.resource)) {
-            f.suppressed = Some(s.reason.clone());
-            f.suppressed_by = Some(s.at.clone());
-        }
-    }
+    crate::config::suppress(suppressions, findings)
 }
 
 /// The text report: findings (only errors with `-q`) or statistics, then the summary.

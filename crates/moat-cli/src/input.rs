@@ -91,7 +91,7 @@ pub(crate) fn load(input: &InputArgs, cfg: Option<&Config>) -> Result<Loaded, Lo
         target: moat_ingest::DeployTarget {
             subscription: input.subscription.clone(),
             resource_group: input.resource_group.clone(),
-            location: location.map(|l| l.to_ascii_lowercase().replace(' ', "")),
+            location: location.map(|l| config::location(l)),
         },
         ..Default::default()
     };

@@ -2,13 +2,15 @@
 
 mod baseline;
 mod check;
-mod config;
 mod diff;
 mod exfil;
 mod gitref;
 mod input;
 mod render;
 mod serve;
+
+// `moat.toml` is read by the server too.
+use moat_config as config;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use moat_doc::Loaded;

@@ -172,6 +172,21 @@ pub fn push(args: PushArgs, ctx: &Ctx) -> u8 {
         Ok(r) => r,
         Err(c) => return c,
     };
+    // The server reads the `moat.toml` at the root of what is pushed; one found above the
+    // input applies to `moat check` here but is not sent.
+    if let Some(cfg) = crate::config::discover(&args.input, None) {
+        let beside = std::fs::canonicalize(&cfg)
+            .ok()
+            .and_then(|c| c.parent().map(std::path::Path::to_path_buf));
+        if args.input.is_file() || beside != std::fs::canonicalize(&args.input).ok() {
+            eprintln!(
+                "warning: {} applies to {} but is outside it, so the server does not read it; \
+                 push the folder that holds it",
+                cfg.display(),
+                args.input.display()
+            );
+        }
+    }
     let p = moat_serve::push::Push {
         revision: args.revision.clone().or_else(|| revision(&args.input)),
         pusher: args.pusher.clone().or_else(|| std::env::var("USER").ok()),

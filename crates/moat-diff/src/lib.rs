@@ -49,7 +49,18 @@ pub struct Snapshot {
 
 /// Analyses one deployment (with its may-exist `variants`) as `check` and `ops` do.
 pub fn analyse(e: &Engine, variants: &[Variant], sel: &Selection) -> Snapshot {
-    let cx = Context::new(e);
+    analyse_with(e, variants, sel, Vec::new())
+}
+
+/// [`analyse`], proving the reachability `invariants` a configuration declares as `check`
+/// does (INV001, INV002).
+pub fn analyse_with(
+    e: &Engine,
+    variants: &[Variant],
+    sel: &Selection,
+    invariants: Vec<moat_exfil::invariant::Invariant>,
+) -> Snapshot {
+    let cx = Context::new(e).with_invariants(invariants);
     let findings = moat_rules::check::run_variants(&cx, variants, sel);
     // Without variants the operations are those the rules already evaluated.
     let operations = if variants.is_empty() {

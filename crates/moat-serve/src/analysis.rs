@@ -1,7 +1,9 @@
 //! A pushed deployment, analysed as `moat check` and `moat ops` analyse one: read from its
-//! files (written to a private temporary folder, removed afterwards), then findings,
-//! operations and the reachability of every pair, each stored as a JSON document.
+//! files (written to a private temporary folder, removed afterwards) with the `moat.toml` at
+//! their root, then findings, operations and the reachability of every pair, each stored as a
+//! JSON document.
 
+use moat_config::Config;
 use moat_doc::Loaded;
 use moat_model::Diagnostic;
 use moat_store::Counts;
@@ -57,6 +59,14 @@ impl Workdir {
     /// A text with the folder's name taken out of its paths.
     pub fn relative(&self, text: &str) -> String {
         text.replace(&self.prefix(), "")
+    }
+
+    /// Whether a path names a place inside the folder (no `..`, not elsewhere).
+    fn holds(&self, path: &Path) -> bool {
+        path.strip_prefix(&self.root).is_ok_and(|rel| {
+            rel.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+        })
     }
 }
 
@@ -118,16 +128,61 @@ pub struct Analysis {
     pub documents: Vec<(String, String)>,
 }
 
-/// Reads a deployment from a folder, as `moat check DIR --no-config` reads it.
-pub fn load(dir: &Workdir) -> Result<Loaded, Rejected> {
-    let opts = moat_ingest::Options::default();
-    let loaded =
-        moat_ingest::load_opts(&dir.root, &opts).map_err(|e| Rejected::of(&e.diagnostics, dir))?;
+/// The configuration of a pushed deployment: the `moat.toml` at its root, if any (the
+/// search stops there: nothing above the deployment was pushed). The files it names must be
+/// inside the deployment, or the server would read its own.
+pub fn config(dir: &Workdir) -> Result<Config, Rejected> {
+    let path = dir.root.join(moat_config::FILE_NAME);
+    if !path.is_file() {
+        return Ok(Config::default());
+    }
+    let cfg = moat_config::read(&path).map_err(|e| Rejected::of(&e.diagnostics, dir))?;
+    let outside: Vec<Diagnostic> = cfg
+        .files()
+        .filter(|f| !dir.holds(f))
+        .map(|f| {
+            Diagnostic::error(
+                "config",
+                format!(
+                    "{} names {}, outside the pushed deployment",
+                    moat_config::FILE_NAME,
+                    dir.relative(&f.display().to_string())
+                ),
+                moat_model::Location {
+                    file: path.display().to_string(),
+                    ..Default::default()
+                },
+            )
+            .with_hint(Some(
+                "push a folder that holds the files moat.toml names".into(),
+            ))
+        })
+        .collect();
+    if !outside.is_empty() {
+        return Err(Rejected::of(&outside, dir));
+    }
+    Ok(cfg)
+}
+
+/// Reads a deployment from a folder, as `moat check DIR` reads it with its `moat.toml`.
+pub fn load(dir: &Workdir) -> Result<(Loaded, Config), Rejected> {
+    let cfg = config(dir)?;
+    let loaded = moat_ingest::load_opts(&dir.root, &cfg.ingest_options())
+        .map_err(|e| Rejected::of(&e.diagnostics, dir))?;
     let unknown = moat_rules::check::unknown_suppressions(&loaded.topology);
     if !unknown.is_empty() {
         return Err(Rejected::of(&unknown, dir));
     }
-    Ok(loaded)
+    Ok((loaded, cfg))
+}
+
+/// The engine for a deployment, with the service tags file its configuration names.
+pub fn engine<'t>(
+    t: &'t moat_model::Topology,
+    cfg: &Config,
+) -> Result<moat_engine::Engine<'t>, String> {
+    moat_engine::Engine::for_topology(t, cfg.service_tags.as_deref())
+        .map_err(|e| format!("cannot read the service tags file: {e}"))
 }
 
 /// The name of a verdict or status, as its JSON says it.
@@ -143,14 +198,16 @@ pub fn analyse(files: &[(String, Vec<u8>)]) -> Result<Analysis, Rejected> {
     let dir = Workdir::write(files).map_err(|e| Rejected {
         diagnostics: vec![json!({"code": "upload", "message": e.to_string(), "location": {}})],
     })?;
-    let loaded = load(&dir)?;
+    let (loaded, cfg) = load(&dir)?;
     let t = &loaded.topology;
-    let engine = moat_engine::Engine::for_topology(t, None).map_err(|e| Rejected {
-        diagnostics: vec![json!({"code": "engine", "message": e.to_string(), "location": {}})],
+    let engine = engine(t, &cfg).map_err(|e| Rejected {
+        diagnostics: vec![json!({"code": "service-tags", "message": dir.relative(&e), "location": {"file": moat_config::FILE_NAME}})],
     })?;
     let variants = moat_model::presence::variants(t);
-    let sel = moat_rules::check::Selection::default();
-    let snap = moat_diff::analyse(&engine, &variants, &sel);
+    // The rules, suppressions and invariants of the deployment's `moat.toml`, as `check`.
+    let mut snap =
+        moat_diff::analyse_with(&engine, &variants, &cfg.selection(), cfg.invariants.clone());
+    moat_config::suppress(&cfg.suppress, &mut snap.findings);
     let findings = &snap.findings;
     let mut summary = moat_rules::check::summary(findings);
     summary["undecided"] = json!(

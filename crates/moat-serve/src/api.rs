@@ -200,8 +200,7 @@ pub(crate) async fn run_trace(
         .pool
         .run(move || -> Result<String, AppError> {
             let t = &m.loaded.topology;
-            let engine = moat_engine::Engine::for_topology(t, None)
-                .map_err(|e| AppError::internal(e.to_string()))?;
+            let engine = engine(&m)?;
             let variants = moat_model::presence::variants(t);
             let trace = moat_engine::presence::trace(&engine, &variants, &query).map_err(|e| {
                 let known = moat_rules::check::addresses(t);
@@ -241,9 +240,9 @@ pub(crate) struct DiffQuery {
     pub(crate) head: i64,
 }
 
+/// The engine of a stored deployment, with the service tags its configuration names.
 fn engine(m: &Model) -> Result<moat_engine::Engine<'_>, AppError> {
-    moat_engine::Engine::for_topology(&m.loaded.topology, None)
-        .map_err(|e| AppError::internal(e.to_string()))
+    crate::analysis::engine(&m.loaded.topology, &m.config).map_err(AppError::internal)
 }
 
 /// What changed from one snapshot to another, as `moat diff --format json` says it.
@@ -253,12 +252,16 @@ pub(crate) async fn run_diff(s: &Shared, base: i64, head: i64) -> Result<Value, 
     let text = s
         .pool
         .run(move || -> Result<String, AppError> {
-            let sel = moat_rules::check::Selection::default();
+            // As `moat diff`: HEAD's rules and invariants judge both sides; each side
+            // keeps its own suppressions.
+            let (sel, inv) = (h.config.selection(), &h.config.invariants);
             let (eb, eh) = (engine(&b)?, engine(&h)?);
             let vb = moat_model::presence::variants(&b.loaded.topology);
             let vh = moat_model::presence::variants(&h.loaded.topology);
-            let mut sb = moat_diff::analyse(&eb, &vb, &sel);
-            let mut sh = moat_diff::analyse(&eh, &vh, &sel);
+            let mut sb = moat_diff::analyse_with(&eb, &vb, &sel, inv.clone());
+            let mut sh = moat_diff::analyse_with(&eh, &vh, &sel, inv.clone());
+            moat_config::suppress(&b.config.suppress, &mut sb.findings);
+            moat_config::suppress(&h.config.suppress, &mut sh.findings);
             let (rb, rh) = moat_diff::requests(&sb, &sh);
             moat_diff::fill(&eb, &vb, &mut sb.reach, &rb);
             moat_diff::fill(&eh, &vh, &mut sh.reach, &rh);
@@ -344,9 +347,61 @@ pub(crate) async fn push(
         files,
         documents: a.documents,
     };
-    let id = s.store.insert_snapshot(&snap).await?;
-    let m = meta(&s, id).await?;
+    created(&s, &snap).await
+}
+
+/// Stores a snapshot (in one transaction) and answers 201 with it and its page's path.
+async fn created(s: &Shared, snap: &NewSnapshot) -> Result<(StatusCode, Json<Value>), AppError> {
+    let id = s.store.insert_snapshot(snap).await?;
+    let m = meta(s, id).await?;
     let mut v = meta_json(&m);
     v["url"] = json!(format!("/snapshots/{id}"));
     Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// `POST /api/v1/snapshots/{id}/reanalyse`: the snapshot's stored inputs analysed by this
+/// moat (its rules may have changed since the push), stored as a new snapshot of the same
+/// project and revision; the original stays as it was.
+pub(crate) async fn reanalyse(
+    State(s): State<Shared>,
+    Path(id): Path<i64>,
+    Extension(caller): Extension<Caller>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    if !caller.may(Scope::Push, s.auth) {
+        return Err(AppError::forbidden(
+            "this token may read, not re-analyse: use a token of the push scope",
+        ));
+    }
+    let m = meta(&s, id).await?;
+    let files = s.store.files(id).await?;
+    let (files, a) = s
+        .pool
+        .run(move || {
+            let a = analysis::analyse(&files).map_err(|r| {
+                AppError::unprocessable(
+                    format!("snapshot {id} cannot be read by this version of moat"),
+                    r.lines(),
+                )
+            })?;
+            Ok::<_, AppError>((files, a))
+        })
+        .await??;
+    let snap = NewSnapshot {
+        project: m.project,
+        created_at: moat_store::now_ms(),
+        revision: m.revision,
+        pusher: caller
+            .0
+            .as_ref()
+            .map(|t| t.name.clone())
+            .unwrap_or(m.pusher),
+        input_format: a.format,
+        moat_version: env!("CARGO_PKG_VERSION").to_string(),
+        counts: a.counts,
+        files,
+        documents: a.documents,
+    };
+    let (status, Json(mut v)) = created(&s, &snap).await?;
+    v["reanalysis_of"] = json!(id);
+    Ok((status, Json(v)))
 }

@@ -8,10 +8,14 @@ use moat_doc::Loaded;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-/// A snapshot's deployment, with the folder prefix to take out of the file names it reports.
+/// A snapshot's deployment and its configuration, with the folder prefix to take out of the
+/// file names it reports. The folder stays while the model is kept: the configuration may
+/// name a service tags file in it.
 pub(crate) struct Model {
     pub(crate) loaded: Loaded,
+    pub(crate) config: moat_config::Config,
     pub(crate) prefix: String,
+    _dir: Workdir,
 }
 
 impl Model {
@@ -67,13 +71,18 @@ pub(crate) async fn model(s: &Shared, id: i64) -> Result<Arc<Model>, AppError> {
                 .map_err(|e| AppError::internal(format!("writing snapshot {id}: {e}")))?;
             let prefix = format!("{}/", dir.root.display());
             // A stored snapshot was read once; a newer moat may refuse what an older took.
-            let loaded = analysis::load(&dir).map_err(|r| {
+            let (loaded, config) = analysis::load(&dir).map_err(|r| {
                 AppError::unprocessable(
                     format!("snapshot {id} cannot be read by this version of moat"),
                     r.lines(),
                 )
             })?;
-            Ok(Model { loaded, prefix })
+            Ok(Model {
+                loaded,
+                config,
+                prefix,
+                _dir: dir,
+            })
         })
         .await??;
     let m = Arc::new(m);

@@ -28,7 +28,7 @@ pub use error::AppError;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{get, post};
 use moat_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -152,6 +152,7 @@ pub fn router(store: Store, cfg: &Config, auth: bool) -> Router {
         .route("/snapshots/{id}/files", get(api::files))
         .route("/snapshots/{id}/topology", get(api::topology))
         .route("/snapshots/{id}/trace", get(api::trace))
+        .route("/snapshots/{id}/reanalyse", post(api::reanalyse))
         .route("/diff", get(api::diff))
         .fallback(api::not_found);
     Router::new()

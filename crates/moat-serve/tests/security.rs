@@ -77,6 +77,23 @@ async fn tokens_are_required_and_scoped() {
             .await
             .unwrap();
         assert_eq!(v["pusher"], "ci");
+        // Re-analysing writes a snapshot: a read token may not, a push token may.
+        let again = |token: String| {
+            let url = format!("{}/api/v1/snapshots/{}/reanalyse", s.base, v["id"]);
+            async move {
+                moat_serve::push::request(
+                    "POST",
+                    &url,
+                    &[("authorization", format!("Bearer {token}"))],
+                    Vec::new(),
+                )
+                .await
+                .unwrap()
+                .0
+            }
+        };
+        assert_eq!(again(read.clone()).await, 403);
+        assert_eq!(again(push.clone()).await, 201);
         // The sign-in form's cookie reads the pages.
         let (status, page) = s
             .get_with("/", &[("cookie", format!("moat_token={read}"))])

@@ -284,3 +284,59 @@ async fn unknown_pages_and_snapshots_are_404() {
     assert_eq!(status, 400);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn stored_inputs_are_analysed_again_as_a_new_snapshot() {
+    on_both("reanalyse", false, |s| async move {
+        let v = s
+            .push("again", &example("hub-spoke-firewall"), None)
+            .await
+            .unwrap();
+        let first = v["id"].as_i64().unwrap();
+        let (status, body) = moat_serve::push::request(
+            "POST",
+            &format!("{}/api/v1/snapshots/{first}/reanalyse", s.base),
+            &[],
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+        let again: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let second = again["id"].as_i64().unwrap();
+        assert_ne!(second, first, "a new snapshot; the original stays");
+        assert_eq!(again["reanalysis_of"], first);
+        assert_eq!(again["url"], format!("/snapshots/{second}"));
+        // The same project and revision, the same inputs; this moat's analysis of them.
+        for key in [
+            "project",
+            "revision",
+            "pusher",
+            "input_format",
+            "findings",
+            "operations",
+            "flows",
+        ] {
+            assert_eq!(again[key], v[key], "{key}");
+        }
+        let files = |id: i64| {
+            let s = s.clone();
+            async move { s.json(&format!("/api/v1/snapshots/{id}/files")).await["files"].clone() }
+        };
+        assert_eq!(files(first).await, files(second).await);
+        let list = s.json("/api/v1/projects/again/snapshots").await;
+        assert_eq!(list["snapshots"].as_array().unwrap().len(), 2);
+        // Nothing to re-analyse: 404.
+        let (status, _) = moat_serve::push::request(
+            "POST",
+            &format!("{}/api/v1/snapshots/999/reanalyse", s.base),
+            &[],
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(status, 404);
+        s.db.store.close().await;
+    })
+    .await;
+}

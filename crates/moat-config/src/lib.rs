@@ -1,3 +1,5 @@
+//! # moat-config
+//!
 //! `moat.toml`: the options of a project, found from the input's directory upward (up to the
 //! file system's root or the directory holding `.git`), or named with `--config`. Options on
 //! the command line override the file's: a list given there replaces the file's list, and
@@ -139,6 +141,59 @@ pub struct Config {
     pub invariants: Vec<moat_exfil::invariant::Invariant>,
 }
 
+impl Config {
+    /// How to read an input with the file's options alone (no command line over them): its
+    /// parameter files serve as ARM parameter files or Terraform variable files, whichever the
+    /// input is, and its values as ARM parameter values and Terraform variables.
+    pub fn ingest_options(&self) -> moat_ingest::Options {
+        moat_ingest::Options {
+            parameters: self.parameter_files.clone(),
+            parameter_values: self.parameter_values.clone(),
+            var_files: self.parameter_files.clone(),
+            vars: self.parameter_values.clone(),
+            overlays: self.with.clone(),
+            target: moat_ingest::DeployTarget {
+                location: self.location.as_deref().map(location),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    /// The rules the file selects and ignores.
+    pub fn selection(&self) -> moat_rules::check::Selection {
+        moat_rules::check::Selection {
+            select: self.select.clone().unwrap_or_default(),
+            ignore: self.ignore.clone().unwrap_or_default(),
+        }
+    }
+
+    /// The files the configuration names: parameter files, overlays, the service tags file.
+    pub fn files(&self) -> impl Iterator<Item = &Path> {
+        self.parameter_files
+            .iter()
+            .chain(&self.with)
+            .chain(&self.service_tags)
+            .map(PathBuf::as_path)
+    }
+}
+
+/// A region as Azure names it in an ARM location (`East US` is `eastus`).
+pub fn location(l: &str) -> String {
+    l.to_ascii_lowercase().replace(' ', "")
+}
+
+/// Marks the findings the suppressions cover (a resource tag's suppression, already marked,
+/// stays).
+pub fn suppress(suppressions: &[Suppression], findings: &mut [moat_rules::Finding]) {
+    for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
+        if let Some(s) = suppressions.iter().find(|s| s.matches(f.code, &f.resource)) {
+            f.suppressed = Some(s.reason.clone());
+            f.suppressed_by = Some(s.at.clone());
+        }
+    }
+}
+
 /// The configuration for an input: `explicit` when given, else the nearest `moat.toml` from
 /// the input's directory upward (never above `ceiling` when one is given); none when there is
 /// none or `disabled`.
@@ -174,7 +229,7 @@ pub fn find(
 /// The nearest `moat.toml` from the input's directory upward, stopping at the root of the
 /// repository (a directory holding `.git`, a directory or a worktree's file), at `ceiling`
 /// (a copy of a repository has no `.git` to stop at), or at the root of the file system.
-fn discover(input: &Path, ceiling: Option<&Path>) -> Option<PathBuf> {
+pub fn discover(input: &Path, ceiling: Option<&Path>) -> Option<PathBuf> {
     let start = if input.is_dir() {
         input.to_path_buf()
     } else {

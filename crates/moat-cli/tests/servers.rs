@@ -51,15 +51,26 @@ fn serve(url: &str, schema: &str, port: u16) -> Serve {
         .current_dir(root())
         .env_remove("MOAT_DATABASE")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(log(port)).unwrap())
         .spawn()
         .expect("moat serve starts");
     Serve(child)
 }
 
-fn wait_listening(port: u16) {
+/// Where a server's standard error goes.
+fn log(port: u16) -> PathBuf {
+    std::env::temp_dir().join(format!("moat-servers-{port}.log"))
+}
+
+fn wait_listening(s: &mut Serve, port: u16) {
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = s.0.try_wait() {
+            panic!(
+                "moat serve on {port} stopped ({status}): {}",
+                std::fs::read_to_string(log(port)).unwrap_or_default()
+            );
+        }
         assert!(
             start.elapsed() < Duration::from_secs(90),
             "moat serve listens on {port}"
@@ -130,9 +141,9 @@ fn two_servers_over_one_postgres_database_serve_one_history() {
     let url = probe.url.clone();
     let schema = format!("{}_lb", probe.schema.clone().unwrap());
     let (pa, pb) = (free_port(), free_port());
-    let (a, b) = (serve(&url, &schema, pa), serve(&url, &schema, pb));
-    wait_listening(pa);
-    wait_listening(pb);
+    let (mut a, mut b) = (serve(&url, &schema, pa), serve(&url, &schema, pb));
+    wait_listening(&mut a, pa);
+    wait_listening(&mut b, pb);
     let (sa, sb) = (
         format!("http://127.0.0.1:{pa}"),
         format!("http://127.0.0.1:{pb}"),
@@ -207,6 +218,9 @@ fn two_servers_over_one_postgres_database_serve_one_history() {
         assert!(d["findings"].is_object(), "{d}");
     });
     drop((a, b));
+    for p in [pa, pb] {
+        let _ = std::fs::remove_file(log(p));
+    }
     rt.block_on(async {
         moat_store::drop_schema_at(&url, &schema).await.unwrap();
         probe.finish().await;

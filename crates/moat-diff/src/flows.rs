@@ -20,7 +20,7 @@ use moat_model::address::{Address, Kind};
 use moat_model::presence::Variant;
 use moat_packets::Protocol;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A source and a destination, as addresses.
 pub type Pair = (String, String);
@@ -34,10 +34,92 @@ pub struct Reach {
     pub trace: Option<Trace>,
 }
 
+/// The verdicts of the subnet sweep, one byte a pair: a large estate has millions of pairs
+/// (every compute subnet to every private endpoint), which a map keyed by address text would
+/// hold in gigabytes.
+#[derive(Clone, Debug, Default)]
+pub struct Swept {
+    /// The sources (`subnet/vnet/name`) and the question's address of each.
+    sources: Vec<(String, Address)>,
+    /// The destinations (`private-endpoint/name`, `tag:Name`) and the question's address of
+    /// each (a private endpoint's IP address, the tag).
+    targets: Vec<(String, Address)>,
+    source_ix: HashMap<String, usize>,
+    target_ix: HashMap<String, usize>,
+    /// Row-major, sources × targets; `None` where the sweep gave no verdict.
+    verdicts: Vec<Option<Verdict>>,
+}
+
+impl Swept {
+    fn new(sources: Vec<(String, Address)>, targets: Vec<(String, Address)>) -> Swept {
+        let index = |v: &[(String, Address)]| {
+            v.iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect::<HashMap<_, _>>()
+        };
+        Swept {
+            source_ix: index(&sources),
+            target_ix: index(&targets),
+            verdicts: vec![None; sources.len() * targets.len()],
+            sources,
+            targets,
+        }
+    }
+
+    fn cell(&self, from: &str, to: &str) -> Option<usize> {
+        Some(self.source_ix.get(from)? * self.targets.len() + self.target_ix.get(to)?)
+    }
+
+    /// The verdict of a pair, if the sweep gave one.
+    pub fn get(&self, from: &str, to: &str) -> Option<Verdict> {
+        self.verdicts[self.cell(from, to)?]
+    }
+
+    /// The question to ask of a swept pair.
+    fn query(&self, from: &str, to: &str) -> Option<Query> {
+        let (i, j) = (*self.source_ix.get(from)?, *self.target_ix.get(to)?);
+        Some(q(self.sources[i].1.clone(), self.targets[j].1.clone()))
+    }
+
+    /// Every swept pair and its verdict.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str, Verdict)> {
+        let n = self.targets.len();
+        self.verdicts.iter().enumerate().filter_map(move |(c, v)| {
+            let v = (*v)?;
+            Some((
+                self.sources[c / n.max(1)].0.as_str(),
+                self.targets[c % n.max(1)].0.as_str(),
+                v,
+            ))
+        })
+    }
+
+    /// The pairs whose verdicts differ between two sweeps (or that one side lacks).
+    fn differing(&self, other: &Swept) -> Vec<Pair> {
+        let mut out = Vec::new();
+        for (from, to, v) in self.iter() {
+            if other.get(from, to) != Some(v) {
+                out.push((from.to_string(), to.to_string()));
+            }
+        }
+        for (from, to, _) in other.iter() {
+            if self.get(from, to).is_none() {
+                out.push((from.to_string(), to.to_string()));
+            }
+        }
+        out
+    }
+}
+
 /// The reachability of one deployment.
 #[derive(Clone, Debug, Default)]
 pub struct Reachability {
+    /// The pairs traced one by one (named sources, and swept pairs traced because their
+    /// verdicts differ); they stand before the sweep's verdict of the same pair.
     pub pairs: BTreeMap<Pair, Reach>,
+    /// The subnet sweep's verdicts.
+    pub swept: Swept,
     /// The addresses of the sources and destinations the deployment has (tags and the
     /// internet are always there).
     pub elements: BTreeSet<String>,
@@ -154,6 +236,41 @@ fn inside(a: &str) -> bool {
     !a.starts_with("client/") && !a.starts_with("tag:") && a != "internet"
 }
 
+impl Reachability {
+    /// The verdict of a pair: its trace's, else the sweep's.
+    pub fn verdict(&self, pair: &Pair) -> Option<Verdict> {
+        match self.pairs.get(pair) {
+            Some(r) => Some(r.verdict),
+            None => self.swept.get(&pair.0, &pair.1),
+        }
+    }
+
+    /// Every pair and its verdict: the traced ones, then the swept ones not traced.
+    pub fn all(&self) -> impl Iterator<Item = (&str, &str, Verdict)> {
+        self.pairs
+            .iter()
+            .map(|((f, t), r)| (f.as_str(), t.as_str(), r.verdict))
+            .chain(self.swept.iter().filter(|(f, t, _)| {
+                !self
+                    .pairs
+                    .contains_key(&((*f).to_string(), (*t).to_string()))
+            }))
+    }
+
+    /// The pairs whose verdict may differ between two sides: every traced pair, and the
+    /// swept pairs whose verdicts differ.
+    fn candidates(&self, other: &Reachability) -> BTreeSet<Pair> {
+        let mut keys: BTreeSet<Pair> = self
+            .pairs
+            .keys()
+            .chain(other.pairs.keys())
+            .cloned()
+            .collect();
+        keys.extend(self.swept.differing(&other.swept));
+        keys
+    }
+}
+
 /// A trace on the deployment and its may-exist `variants` (unknown where they differ).
 fn trace(e: &Engine, variants: &[Variant], q: &Query) -> Result<Trace, String> {
     moat_engine::presence::trace(e, variants, q)
@@ -258,56 +375,68 @@ pub fn reachability(e: &Engine, variants: &[Variant]) -> Reachability {
         }
     }
     // Subnets, swept: private endpoints by address, service tags.
-    let by_ip: BTreeMap<std::net::IpAddr, &str> = t
-        .private_endpoints
+    let mut targets: Vec<(String, Address)> = Vec::new();
+    let mut by_ip: HashMap<std::net::IpAddr, usize> = HashMap::new();
+    for pe in &t.private_endpoints {
+        if let Some(ip) = pe.ip_address
+            && !by_ip.contains_key(&ip)
+        {
+            by_ip.insert(ip, targets.len());
+            targets.push((format!("private-endpoint/{}", pe.name), Address::Ip(ip)));
+        }
+    }
+    let mut by_tag: HashMap<String, usize> = HashMap::new();
+    for x in &tags {
+        let a = Address::Tag(x.clone());
+        by_tag.insert(a.to_string(), targets.len());
+        targets.push((a.to_string(), a));
+    }
+    let sources: Vec<(String, Address)> = subnets
         .iter()
-        .filter_map(|pe| pe.ip_address.map(|ip| (ip, pe.name.as_str())))
+        .filter_map(|s| {
+            let (vnet, subnet) = s.split_once('/')?;
+            let a = Address::Subnet {
+                vnet: vnet.into(),
+                subnet: subnet.into(),
+            };
+            Some((a.to_string(), a))
+        })
         .collect();
+    let source_of: HashMap<&str, usize> = subnets
+        .iter()
+        .filter(|s| s.contains('/'))
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let n = targets.len();
+    let mut swept = Swept::new(sources, targets);
+    let cell = |s: &str, to: &Address| -> Option<usize> {
+        let j = match to {
+            Address::Ip(ip) => *by_ip.get(ip)?,
+            other => *by_tag.get(&other.to_string())?,
+        };
+        Some(source_of.get(s)? * n + j)
+    };
     let m = sweep::sweep(e, &subnets, &tags, |s, to, v| {
-        let Some((vnet, subnet)) = s.split_once('/') else {
-            return;
-        };
-        let key = match to {
-            Address::Ip(ip) => match by_ip.get(ip) {
-                Some(pe) => format!("private-endpoint/{pe}"),
-                None => return,
-            },
-            other => other.to_string(),
-        };
-        let from = Address::Subnet {
-            vnet: vnet.into(),
-            subnet: subnet.into(),
-        };
-        r.pairs.insert(
-            (from.to_string(), key),
-            Reach {
-                verdict: v,
-                query: q(from, to.clone()),
-                trace: None,
-            },
-        );
+        if let Some(c) = cell(s, to) {
+            swept.verdicts[c] = Some(v);
+        }
     });
     r.traces += m.traces;
     // A verdict some variant does not share is unknown: the deployment does not decide it.
     for v in variants {
         let ve = e.variant(&v.topology);
         let vm = sweep::sweep(&ve, &subnets, &tags, |s, to, verdict| {
-            let key = match to {
-                Address::Ip(ip) => match by_ip.get(ip) {
-                    Some(pe) => format!("private-endpoint/{pe}"),
-                    None => return,
-                },
-                other => other.to_string(),
-            };
-            if let Some(x) = r.pairs.get_mut(&(format!("subnet/{s}"), key))
-                && x.trace.is_none()
-                && x.verdict != verdict
+            if let Some(c) = cell(s, to)
+                && let Some(x) = &mut swept.verdicts[c]
+                && *x != verdict
             {
-                x.verdict = Verdict::Unknown;
+                *x = Verdict::Unknown;
             }
         });
         r.traces += vm.traces;
     }
+    r.swept = swept;
     r
 }
 
@@ -342,22 +471,25 @@ pub type Request = (Pair, Query);
 /// a pair one side lacks is asked there too, in case both its ends exist there.
 pub fn requests(base: &Reachability, head: &Reachability) -> (Vec<Request>, Vec<Request>) {
     let (mut rb, mut rh) = (Vec::new(), Vec::new());
-    let keys: BTreeSet<&Pair> = base.pairs.keys().chain(head.pairs.keys()).collect();
-    for k in keys {
-        let (b, h) = (base.pairs.get(k), head.pairs.get(k));
-        if let (Some(b), Some(h)) = (b, h)
-            && b.verdict == h.verdict
-        {
+    for k in base.candidates(head) {
+        let (vb, vh) = (base.verdict(&k), head.verdict(&k));
+        if vb.is_some() && vb == vh {
             continue;
         }
-        let Some(q) = b.or(h).map(|x| x.query.clone()) else {
+        let question = |r: &Reachability| {
+            r.pairs
+                .get(&k)
+                .map(|x| x.query.clone())
+                .or_else(|| r.swept.query(&k.0, &k.1))
+        };
+        let Some(q) = question(base).or_else(|| question(head)) else {
             continue;
         };
-        if b.is_none_or(|b| b.trace.is_none()) {
+        if base.pairs.get(&k).is_none_or(|b| b.trace.is_none()) {
             rb.push((k.clone(), q.clone()));
         }
-        if h.is_none_or(|h| h.trace.is_none()) {
-            rh.push((k.clone(), q));
+        if head.pairs.get(&k).is_none_or(|h| h.trace.is_none()) {
+            rh.push((k, q));
         }
     }
     (rb, rh)
@@ -367,8 +499,13 @@ pub fn requests(base: &Reachability, head: &Reachability) -> (Vec<Request>, Vec<
 /// question; a pair it lacks, when both its ends exist here, with the other side's.
 pub fn fill(e: &Engine, variants: &[Variant], r: &mut Reachability, requests: &[Request]) {
     for (pair, other) in requests {
-        let query = match r.pairs.get(pair) {
-            Some(x) => x.query.clone(),
+        let own = r
+            .pairs
+            .get(pair)
+            .map(|x| x.query.clone())
+            .or_else(|| r.swept.query(&pair.0, &pair.1));
+        let query = match own {
+            Some(q) => q,
             None => match query_for(e, r, pair, other) {
                 Some(q) => q,
                 None => continue,
@@ -471,13 +608,13 @@ pub fn cause(a: &Trace, b: &Trace) -> Option<Cause> {
 
 /// The pairs whose verdict changed, in the order of their addresses.
 pub fn compare(base: &Reachability, head: &Reachability) -> Vec<FlowChange> {
-    let keys: BTreeSet<&Pair> = base.pairs.keys().chain(head.pairs.keys()).collect();
     let mut out = Vec::new();
-    for k in keys {
-        let (b, h) = (base.pairs.get(k), head.pairs.get(k));
-        let Some(change) = classify(b.map(|x| x.verdict), h.map(|x| x.verdict)) else {
+    for k in base.candidates(head) {
+        let (vb, vh) = (base.verdict(&k), head.verdict(&k));
+        let Some(change) = classify(vb, vh) else {
             continue;
         };
+        let (b, h) = (base.pairs.get(&k), head.pairs.get(&k));
         let (tb, th) = (
             b.and_then(|x| x.trace.clone()),
             h.and_then(|x| x.trace.clone()),
@@ -486,8 +623,8 @@ pub fn compare(base: &Reachability, head: &Reachability) -> Vec<FlowChange> {
             from: k.0.clone(),
             to: k.1.clone(),
             change,
-            before: b.map(|x| x.verdict),
-            after: h.map(|x| x.verdict),
+            before: vb,
+            after: vh,
             cause: match (&tb, &th) {
                 (Some(x), Some(y)) => cause(x, y),
                 _ => None,

@@ -226,11 +226,11 @@ pub fn analyse(files: &[(String, Vec<u8>)]) -> Result<Analysis, Rejected> {
     );
     let check = moat_report::check::render_json(findings, &fixes, &summary, &loaded.warnings);
     let operations = serde_json::to_string(&snap.operations).unwrap_or_else(|_| "[]".into());
-    let pairs: Vec<Value> = snap
-        .reach
-        .pairs
-        .iter()
-        .map(|((from, to), r)| json!({"from": from, "to": to, "verdict": name_of(&r.verdict)}))
+    let mut all: Vec<(&str, &str, _)> = snap.reach.all().collect();
+    all.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let pairs: Vec<Value> = all
+        .into_iter()
+        .map(|(from, to, v)| json!({"from": from, "to": to, "verdict": name_of(&v)}))
         .collect();
     let reachability = json!({ "pairs": pairs, "traces": snap.reach.traces }).to_string();
     let inventory = serde_json::to_string(&moat_report::show::inventory(t, loaded.format))

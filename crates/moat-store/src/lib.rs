@@ -21,7 +21,7 @@ pub use snapshots::{Counts, NewSnapshot, Project, SnapshotMeta};
 pub use tokens::{Scope, TokenInfo};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Executor, Row};
 use std::time::Duration;
 
 /// What can go wrong with the database.
@@ -122,8 +122,22 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(&url)
                 .await?;
-            pool.execute(format!("CREATE SCHEMA IF NOT EXISTS \"{s}\"").as_str())
-                .await?;
+            // Servers that start together race to create it: PostgreSQL may refuse all but
+            // one (a duplicate in its catalogue), and the others then find it made.
+            let created = pool
+                .execute(format!("CREATE SCHEMA IF NOT EXISTS \"{s}\"").as_str())
+                .await;
+            if let Err(e) = created {
+                let n: i64 =
+                    sqlx::query("SELECT COUNT(*) AS n FROM pg_namespace WHERE nspname = $1")
+                        .bind(s.as_str())
+                        .fetch_one(&pool)
+                        .await?
+                        .try_get("n")?;
+                if n == 0 {
+                    return Err(e.into());
+                }
+            }
             pool.close().await;
         }
         let search_path = schema.clone();

@@ -95,17 +95,43 @@ impl Swept {
         })
     }
 
-    /// The pairs whose verdicts differ between two sweeps (or that one side lacks).
+    /// Where each of `mine` is among `theirs`.
+    fn positions(
+        mine: &[(String, Address)],
+        theirs: &HashMap<String, usize>,
+    ) -> Vec<Option<usize>> {
+        mine.iter().map(|(k, _)| theirs.get(k).copied()).collect()
+    }
+
+    /// The pairs whose verdicts differ between two sweeps (or that one side lacks). Rows and
+    /// columns are matched by name once, then cells by position: millions of cells need no
+    /// hashing of their names.
     fn differing(&self, other: &Swept) -> Vec<Pair> {
         let mut out = Vec::new();
-        for (from, to, v) in self.iter() {
-            if other.get(from, to) != Some(v) {
-                out.push((from.to_string(), to.to_string()));
+        let pair = |s: &Swept, i: usize, j: usize| (s.sources[i].0.clone(), s.targets[j].0.clone());
+        let (n, m) = (self.targets.len(), other.targets.len());
+        let rows = Swept::positions(&self.sources, &other.source_ix);
+        let cols = Swept::positions(&self.targets, &other.target_ix);
+        for (i, row) in rows.iter().enumerate() {
+            for (j, col) in cols.iter().enumerate() {
+                let v = self.verdicts[i * n + j];
+                let w = match (row, col) {
+                    (Some(a), Some(b)) => other.verdicts[a * m + b],
+                    _ => None,
+                };
+                if v != w {
+                    out.push(pair(self, i, j));
+                }
             }
         }
-        for (from, to, _) in other.iter() {
-            if self.get(from, to).is_none() {
-                out.push((from.to_string(), to.to_string()));
+        // The other side's cells in a row or column this side lacks.
+        let rows = Swept::positions(&other.sources, &self.source_ix);
+        let cols = Swept::positions(&other.targets, &self.target_ix);
+        for (a, row) in rows.iter().enumerate() {
+            for (b, col) in cols.iter().enumerate() {
+                if (row.is_none() || col.is_none()) && other.verdicts[a * m + b].is_some() {
+                    out.push(pair(other, a, b));
+                }
             }
         }
         out

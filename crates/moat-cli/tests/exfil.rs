@@ -227,3 +227,40 @@ fn a_bad_invariant_is_a_located_error() {
     assert!(err.contains("bad.toml:4:6"), "{err}");
     assert!(err.contains("`maybe` is not an expectation"), "{err}");
 }
+
+/// Seed 004, "Outbound from service to other Azure PaaS resources": an invariant over the
+/// workspace service is refuted by what the service reaches with its identity, and the
+/// finding says that no network change closes it rather than naming a rule to remove.
+#[test]
+fn an_invariant_over_the_service_says_the_network_cannot_close_it() {
+    let policy = scratch(
+        "service.toml",
+        "[[invariant]]\nname = \"service-keeps-data-in\"\nfrom = \"workspace/ws\"\nto = \"storage-outside\"\nexpect = \"denied\"\n",
+    );
+    let o = moat(&[
+        "check",
+        "examples/exfiltration-prevention",
+        "--select",
+        "INV001",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let f = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("service-keeps-data-in")
+        })
+        .expect("the invariant is refuted");
+    let message = f["message"].as_str().unwrap();
+    assert!(message.contains("does not carry this flow"), "{message}");
+    let fix = f["fix"].as_str().unwrap();
+    assert!(fix.starts_with("No network change closes this"), "{fix}");
+}

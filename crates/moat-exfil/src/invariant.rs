@@ -95,6 +95,11 @@ pub struct Proof {
     /// For an undecided invariant: what the model lacks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<String>,
+    /// The witness's destination is reached by Azure ML acting with its identity, which the
+    /// deployment's network does not carry ([`Control::BeyondNetwork`]): no network change
+    /// closes it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub beyond_network: bool,
     /// Source × destination pairs proven.
     pub pairs: usize,
     /// Classes of packets traced.
@@ -343,6 +348,7 @@ pub fn prove(o: &Oracle, inv: &Invariant) -> Proof {
         destination: None,
         witness: None,
         needs: Vec::new(),
+        beyond_network: false,
         pairs: 0,
         classes: 0,
     };
@@ -376,6 +382,7 @@ pub fn prove(o: &Oracle, inv: &Invariant) -> Proof {
                 proof.place = Some(p.id.clone());
                 proof.destination = Some(d.label.clone());
                 proof.witness = r.witness;
+                proof.beyond_network = d.control == Control::BeyondNetwork;
                 proof.needs.clear();
                 return proof;
             }

@@ -304,16 +304,27 @@ impl ExfilMap {
     }
 }
 
-/// The destinations of a place.
+/// The destinations of a place. They depend only on its region, its managed network and
+/// whether it is a service, which most places of an estate share: computed once per key.
 pub fn place_destinations(o: &Oracle, p: &PlaceSpec) -> Vec<Dest> {
-    destinations(
+    let key = (
+        p.region.clone(),
+        p.managed.clone(),
+        p.kind == PlaceKind::Service,
+    );
+    if let Some(d) = o.destinations.borrow().get(&key) {
+        return d.clone();
+    }
+    let d = destinations(
         o.e.t,
         o.shared(),
         &o.stand_ins,
         p.region.as_deref(),
         p.managed.as_deref(),
         p.kind == PlaceKind::Service,
-    )
+    );
+    o.destinations.borrow_mut().insert(key, d.clone());
+    d
 }
 
 /// The map of one place.

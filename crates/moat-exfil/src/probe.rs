@@ -229,6 +229,10 @@ impl Prepared {
     }
 }
 
+/// What a place's destinations depend on: its region, its managed network, and whether it is
+/// a service acting with its identity.
+pub(crate) type DestKey = (Option<String>, Option<String>, bool);
+
 /// The path engine over the topology with stand-ins, and its variants: every verdict the
 /// analysis uses comes from here.
 pub struct Oracle<'e, 't> {
@@ -238,6 +242,8 @@ pub struct Oracle<'e, 't> {
     replacements: Vec<(String, String)>,
     cache: RefCell<HashMap<String, Trace>>,
     shared: std::cell::OnceCell<crate::dest::Shared>,
+    /// The destinations of places, by region, managed network and whether a service.
+    pub(crate) destinations: RefCell<HashMap<DestKey, Vec<crate::dest::Dest>>>,
     /// Traces run (cache misses).
     pub traces: RefCell<u64>,
 }
@@ -258,6 +264,7 @@ impl<'e, 't> Oracle<'e, 't> {
             replacements,
             cache: RefCell::new(HashMap::new()),
             shared: std::cell::OnceCell::new(),
+            destinations: RefCell::new(HashMap::new()),
             traces: RefCell::new(0),
         }
     }

@@ -226,3 +226,29 @@ fn declared_intent_in_the_native_format() {
     let t = moat_ingest::parse_native_str("t.yaml", yaml).unwrap();
     assert!(t.workspaces[0].exfiltration_protection);
 }
+
+/// Seed 004, "Outbound from service to other Azure PaaS resources": the service reaches other
+/// PaaS resources as a trusted service with its managed identity. An invariant that the
+/// workspace service reach no storage outside the deployment is refuted — the hardened design
+/// closes it for the compute subnet, not for the service — and the proof says no network
+/// change closes it.
+#[test]
+fn a_service_witness_is_marked_beyond_the_network() {
+    let out = proofs(
+        "exfiltration-prevention",
+        &[
+            inv("workspace/ws", "storage-outside", &[], Expect::Denied),
+            inv(
+                "subnet/spoke-vnet/training",
+                "storage-outside",
+                &[],
+                Expect::Denied,
+            ),
+        ],
+    );
+    assert_eq!(out[0].outcome, Outcome::Violated);
+    assert!(out[0].beyond_network);
+    assert!(out[0].witness.is_some());
+    assert_eq!(out[1].outcome, Outcome::Holds);
+    assert!(!out[1].beyond_network);
+}

@@ -63,7 +63,20 @@ fn finding(doc: &'static RuleDoc, p: &Proof) -> Finding {
             inv.name, inv.from, inv.to
         ),
     };
+    let (message, fix_beyond) = if p.beyond_network {
+        (
+            format!(
+                "{message} (Azure ML acting with its identity: the deployment's network does not carry this flow)"
+            ),
+            true,
+        )
+    } else {
+        (message, false)
+    };
     let fix = match (inv.expect, &p.witness) {
+        // No NSG, firewall or endpoint policy carries it (seed 004, "Outbound from service to
+        // other Azure PaaS resources"): what bounds it is what the identity is granted.
+        (Expect::Denied, Some(_)) if fix_beyond => "No network change closes this: the service reaches the destination as a trusted service with its managed identity, admitted by the destination's own firewall. Limit what the identity is granted (role assignments, datastore credentials), or narrow the invariant's `from` to the places the network carries.".to_string(),
         (Expect::Denied, Some(w)) => {
             let permit: Vec<String> = w
                 .trace

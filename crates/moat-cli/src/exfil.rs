@@ -57,7 +57,10 @@ pub fn run(args: ExfilArgs, ctx: &Ctx) -> u8 {
     };
     let prepared = moat_exfil::Prepared::new(&loaded.topology);
     let engine = base.variant(&prepared.topology);
-    let oracle = moat_exfil::Oracle::new(&engine, &prepared.variants, prepared.stand_ins.clone());
+    // Every query of the map is a place's own, asked once: keeping the traces would only
+    // hold them all in memory.
+    let oracle =
+        moat_exfil::Oracle::new(&engine, &prepared.variants, prepared.stand_ins.clone()).uncached();
     let mut places = moat_exfil::map::places(&oracle);
     if let Some(p) = &args.place {
         let known: Vec<String> = places.iter().map(|x| x.id.clone()).collect();

@@ -240,7 +240,8 @@ pub struct Oracle<'e, 't> {
     variants: Vec<(&'e Variant, Engine<'e>)>,
     pub stand_ins: StandIns,
     replacements: Vec<(String, String)>,
-    cache: RefCell<HashMap<String, Trace>>,
+    /// Traces already run, by query; `None` when the caller asks each query once.
+    cache: Option<RefCell<HashMap<String, Trace>>>,
     shared: std::cell::OnceCell<crate::dest::Shared>,
     /// The destinations of places, by region, managed network and whether a service.
     pub(crate) destinations: RefCell<HashMap<DestKey, Vec<crate::dest::Dest>>>,
@@ -262,11 +263,19 @@ impl<'e, 't> Oracle<'e, 't> {
             variants,
             stand_ins,
             replacements,
-            cache: RefCell::new(HashMap::new()),
+            cache: Some(RefCell::new(HashMap::new())),
             shared: std::cell::OnceCell::new(),
             destinations: RefCell::new(HashMap::new()),
             traces: RefCell::new(0),
         }
+    }
+
+    /// The same oracle keeping no traces: for a caller that asks each query once (the whole
+    /// map asks each place's own queries, so no two coincide), where a cache would only hold
+    /// every trace in memory until the end.
+    pub fn uncached(mut self) -> Self {
+        self.cache = None;
+        self
     }
 
     /// What every place's destinations and sources are drawn from, computed once.
@@ -277,14 +286,20 @@ impl<'e, 't> Oracle<'e, 't> {
 
     /// The trace of a flow on the deployment and its variants, with stand-in names replaced.
     pub fn trace(&self, q: &Query) -> Option<Trace> {
+        let Some(cache) = &self.cache else {
+            *self.traces.borrow_mut() += 1;
+            let mut t = trace_on(self.e, &self.variants, q).ok()?;
+            self.unname(&mut t);
+            return Some(t);
+        };
         let key = format!("{}|{}|{}|{}", q.from, q.to, q.protocol.number(), q.port);
-        if let Some(t) = self.cache.borrow().get(&key) {
+        if let Some(t) = cache.borrow().get(&key) {
             return Some(t.clone());
         }
         *self.traces.borrow_mut() += 1;
         let mut t = trace_on(self.e, &self.variants, q).ok()?;
         self.unname(&mut t);
-        self.cache.borrow_mut().insert(key, t.clone());
+        cache.borrow_mut().insert(key, t.clone());
         Some(t)
     }
 

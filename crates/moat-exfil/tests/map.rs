@@ -330,3 +330,26 @@ fn a_registry_storage_is_admitted_by_name_only() {
     // contosoregstore is no account of the deployment: it may be otherreg's storage.
     assert_eq!(verdict(&t, "otherreg"), Verdict::Unknown);
 }
+
+/// The oracle `moat exfil` uses keeps no traces; it must give the very map the caching one
+/// gives, with as many traces run (the map asks each query once).
+#[test]
+fn the_uncached_oracle_gives_the_same_map() {
+    for name in [
+        "exfiltration-prevention",
+        "managed-network-approved-outbound",
+    ] {
+        let t = example(name);
+        let base = Engine::for_topology(&t, None).unwrap();
+        let p = Prepared::new(&t);
+        let e = base.variant(&p.topology);
+        let cached = map(&Oracle::new(&e, &p.variants, p.stand_ins.clone()));
+        let uncached = map(&Oracle::new(&e, &p.variants, p.stand_ins.clone()).uncached());
+        assert_eq!(cached.traces, uncached.traces, "{name}");
+        assert_eq!(
+            serde_json::to_value(&cached).unwrap(),
+            serde_json::to_value(&uncached).unwrap(),
+            "{name}"
+        );
+    }
+}

@@ -241,6 +241,54 @@ fn rule_documentation() {
 }
 
 #[test]
+fn readme_rule_table_is_the_listing() {
+    // The README's table under "## Rules" and `moat rule --list`, row for row: code, name,
+    // severity, whether the path engine decides it, and the requirements it covers.
+    let listing: Vec<Vec<String>> = stdout(&moat(&["rule", "--list"]))
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut w: Vec<String> = l.split_whitespace().map(str::to_string).collect();
+            assert!(w.len() >= 4, "a listing row: {l}");
+            let covers = w.split_off(4);
+            w[3] = if w[3] == "path" {
+                "path".into()
+            } else {
+                String::new()
+            };
+            w.push(covers.join(", "));
+            w
+        })
+        .collect();
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split("\n## Rules\n")
+        .nth(1)
+        .expect("README has a Rules section");
+    let table: Vec<Vec<String>> = section
+        .lines()
+        .skip_while(|l| !l.starts_with("| code |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        table.len(),
+        moat_rules::all().len(),
+        "one README row per rule"
+    );
+    assert_eq!(
+        table, listing,
+        "README rule table against `moat rule --list`"
+    );
+}
+
+#[test]
 fn trace_exit_codes_and_json() {
     let ok = moat(&[
         "trace",

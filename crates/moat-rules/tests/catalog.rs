@@ -5,7 +5,8 @@
 //! clients, roles, dates), or not checkable offline (with the reason). Every checkable item must
 //! be named in the `covers` of a rule or by a behaviour test of the path engine — or be in
 //! [`NOT_YET_COVERED`], which must be exactly the checkable items nothing covers: adding a rule
-//! forces its items out of that list, and the list is the honest remaining work.
+//! forces its items out of that list, and the list is the honest remaining work. A rule that
+//! covers an item must also be shown by a test firing on a deployment and silent on a correct one.
 
 use moat_rules::all;
 use std::collections::{BTreeMap, BTreeSet};
@@ -361,4 +362,99 @@ fn rules_name_their_requirement_by_documentation_page() {
             );
         }
     }
+}
+
+/// The test sources that exercise rules: this crate's, the engine's and the command line's.
+const TEST_DIRS: &[&str] = &["tests", "../moat-engine/tests", "../moat-cli/tests"];
+
+/// Whether `stmt` calls the function `name` (not a longer name ending in it, as `none` ends
+/// in `one`).
+fn calls(stmt: &str, name: &str) -> bool {
+    stmt.match_indices(&format!("{name}(")).any(|(i, _)| {
+        stmt[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+    })
+}
+
+/// The rule codes quoted in `stmt`.
+fn quoted_codes<'a>(stmt: &'a str, codes: &BTreeSet<&str>) -> Vec<&'a str> {
+    stmt.split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|s| codes.contains(s))
+        .collect()
+}
+
+/// Whether the statement after `let NAME = check(..)` / `findings(..)` asserts that it found
+/// something: `assert_eq!(NAME.len(), N` with N at least 1, or `assert!(!NAME.is_empty()`.
+fn asserts_found(binding: &str, next: &str) -> bool {
+    let next = next.trim();
+    if next.starts_with(&format!("assert!(!{binding}.is_empty()")) {
+        return true;
+    }
+    next.strip_prefix(&format!("assert_eq!({binding}.len(), "))
+        .and_then(|rest| rest.chars().next())
+        .is_some_and(|c| c.is_ascii_digit() && c != '0')
+}
+
+/// For each rule code, whether a test statement shows it firing and one shows it silent.
+fn exercised() -> (BTreeSet<String>, BTreeSet<String>) {
+    let codes: BTreeSet<&str> = all().iter().map(|r| r.doc().code).collect();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (mut fires, mut silent) = (BTreeSet::new(), BTreeSet::new());
+    for dir in TEST_DIRS {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap_or_else(|e| panic!("{dir}: {e}")) {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let stmts: Vec<&str> = text.split(';').collect();
+            for (i, stmt) in stmts.iter().enumerate() {
+                for code in quoted_codes(stmt, &codes) {
+                    if calls(stmt, "none") {
+                        silent.insert(code.to_string());
+                    }
+                    if calls(stmt, "one") {
+                        fires.insert(code.to_string());
+                    }
+                    let binding = stmt.trim().strip_prefix("let ").and_then(|s| {
+                        let (name, rest) = s.split_once(" = ")?;
+                        (calls(rest, "check") || calls(rest, "findings")).then_some(name)
+                    });
+                    if let (Some(b), Some(next)) = (binding, stmts.get(i + 1))
+                        && asserts_found(b, next)
+                    {
+                        fires.insert(code.to_string());
+                    }
+                }
+            }
+        }
+    }
+    (fires, silent)
+}
+
+#[test]
+fn every_rule_that_covers_an_item_is_tested_firing_and_silent() {
+    // The issue's bar for an item: a deployment that triggers the rule and a correct one it
+    // stays silent on. A test names the rule's code in a call that expects its one finding
+    // (`one`), or binds its findings and asserts there are some; and in a call that expects
+    // none (`none`).
+    let (fires, silent) = exercised();
+    let mut missing = Vec::new();
+    for r in all() {
+        let d = r.doc();
+        if d.covers.is_empty() {
+            continue;
+        }
+        if !fires.contains(d.code) {
+            missing.push(format!("{} ({:?}) is never shown firing", d.code, d.covers));
+        }
+        if !silent.contains(d.code) {
+            missing.push(format!("{} ({:?}) is never shown silent", d.code, d.covers));
+        }
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
 }

@@ -391,6 +391,7 @@ fn ws006_registry_behind_vnet_needs_a_compute_cluster() {
 fn reg003_private_registry_with_public_storage_and_acr() {
     let yaml = "region: eastus\nregistries: [{ name: contosoreg, public_network_access: Disabled, storage: { public_network_access: Enabled } }]\n";
     let v = check("REG003", yaml);
+    assert_eq!(v.len(), 2, "{v:#?}");
     let mut r: Vec<(&str, Severity)> = v
         .iter()
         .map(|f| (f.resource.as_str(), f.severity))

@@ -337,6 +337,59 @@ fn acr008_unknown_image_build_compute() {
     none(ACR_PE, "ACR008");
 }
 
+#[test]
+fn acr003_registry_behind_a_vnet_without_image_build_compute() {
+    // Secure a workspace with virtual networks, "Enable Azure Container Registry (ACR)": when
+    // the registry is behind a virtual network, Azure Machine Learning can't use it to build
+    // images directly; a compute cluster named by image_build_compute builds them.
+    let t = edit(ACR_PE, ", image_build_compute: cpu }", " }");
+    let f = one(&t, "ACR003", Severity::Error);
+    assert_eq!(f.resource, "workspace/ws");
+    none(ACR_PE, "ACR003");
+    // A registry open to the internet builds images on serverless compute.
+    let public = edit(
+        &t,
+        "  - { name: acr-pe, subnet: vnet/pe, target: acr/acr, group_id: registry }\n",
+        "",
+    );
+    let public = edit(
+        &public,
+        "sku: Premium, public_network_access: Disabled",
+        "sku: Premium, public_network_access: Enabled",
+    );
+    none(&public, "ACR003");
+}
+
+#[test]
+fn acr005_image_build_cluster_without_internet() {
+    // Secure a workspace with virtual networks, "Azure Container Registry": the cluster that
+    // builds images must reach Microsoft Container Registry and the package indexes; without a
+    // public IP it has no internet unless a NAT gateway or a firewall route gives it one.
+    let closed = edit(
+        ACR_PE,
+        "{ name: training, address_prefixes: [10.0.1.0/24] }",
+        "{ name: training, address_prefixes: [10.0.1.0/24], default_outbound_access: false }",
+    );
+    let v = findings(&closed, "ACR005");
+    assert!(!v.is_empty(), "no internet for the build cluster");
+    assert!(
+        v.iter()
+            .all(|f| f.severity == Severity::Error && f.resource == "workspace/ws"),
+        "{v:#?}"
+    );
+    let nat = edit(
+        &closed,
+        "default_outbound_access: false }",
+        "default_outbound_access: false, nat_gateway: nat }",
+    );
+    none(
+        &format!(
+            "{nat}nat_gateways:\n  - {{ name: nat, public_ips: [pip] }}\npublic_ips:\n  - {{ name: pip, ip_address: 20.1.2.3 }}\n"
+        ),
+        "ACR005",
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // CMP: computes
 

@@ -628,3 +628,33 @@ fn st008_smb_to_the_default_storage_blocked_by_an_nsg() {
     none("ST008", &nsg("Allow"));
     none("ST008", BASE);
 }
+
+#[test]
+fn reg011_registry_private_name_unresolved() {
+    // Network isolation with registries, "How to find the registry's fully qualified domain
+    // name": the private name <registry-guid>.registry.<region>.privatelink.api.azureml.ms is
+    // answered only by the privatelink.api.azureml.ms zone, which must hold the registry's
+    // record for the VNet that uses it.
+    let endpoint = |zones: &str| {
+        with(
+            &registry_in(),
+            KV_PE_LINE,
+            &format!(
+                "{KV_PE_LINE}\n  - {{ name: reg-pe, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry{zones} }}"
+            ),
+        )
+    };
+    let f = one(
+        "REG011",
+        &endpoint(""),
+        Severity::Error,
+        "registry/contosoreg",
+    );
+    assert!(f.message.contains("does not resolve"), "{}", f.message);
+    none(
+        "REG011",
+        &endpoint(", dns_zone_group: [privatelink.api.azureml.ms]"),
+    );
+    // Without a private endpoint to the registry, no private name is in use.
+    none("REG011", &registry_in());
+}

@@ -713,3 +713,148 @@ fn an_outbound_rule_approves_the_host() {
         );
     }
 }
+
+/// The hub and spoke example in one form, with the Batch rule of the training NSG turned into
+/// a deny at priority 300 (CMP003) and the compute cluster given public IPs (CMP002: no rule
+/// admits BatchNodeManagement and AzureMachineLearning inbound; OUT004: the spoke's route
+/// sends their replies through the firewall).
+fn hub_spoke_broken(form: &str, dir: &Path) {
+    let from = root().join("examples/hub-spoke-firewall");
+    let (file, edits): (&str, [(&str, &str); 2]) = match form {
+        "native" => (
+            "topology.yaml",
+            [
+                (
+                    "{ name: BatchNodeInbound, priority: 100, direction: Inbound, access: Allow,",
+                    "{ name: BatchNodeInbound, priority: 300, direction: Inbound, access: Deny,",
+                ),
+                (
+                    "subnet: spoke-vnet/training, enable_node_public_ip: false }",
+                    "subnet: spoke-vnet/training, enable_node_public_ip: true }",
+                ),
+            ],
+        ),
+        "terraform" => (
+            "terraform/main.tf",
+            [
+                (
+                    "\"BatchNodeInbound\"\n    priority                   = 100\n    direction                  = \"Inbound\"\n    access                     = \"Allow\"",
+                    "\"BatchNodeInbound\"\n    priority                   = 300\n    direction                  = \"Inbound\"\n    access                     = \"Deny\"",
+                ),
+                (
+                    "node_public_ip_enabled        = false\n\n  scale_settings",
+                    "node_public_ip_enabled        = true\n\n  scale_settings",
+                ),
+            ],
+        ),
+        _ => (
+            "arm/azuredeploy.json",
+            [
+                (
+                    "\"BatchNodeInbound\",\n            \"properties\": {\n              \"priority\": 100,\n              \"direction\": \"Inbound\",\n              \"access\": \"Allow\"",
+                    "\"BatchNodeInbound\",\n            \"properties\": {\n              \"priority\": 300,\n              \"direction\": \"Inbound\",\n              \"access\": \"Deny\"",
+                ),
+                (
+                    "\"enableNodePublicIp\": false,\n          \"remoteLoginPortPublicAccess\"",
+                    "\"enableNodePublicIp\": true,\n          \"remoteLoginPortPublicAccess\"",
+                ),
+            ],
+        ),
+    };
+    let src = from.join(file);
+    if form != "native" {
+        copy_dir(src.parent().unwrap(), dir);
+    }
+    let mut text = std::fs::read_to_string(&src).unwrap();
+    for (old, new) in edits {
+        assert!(text.contains(old), "{form}: {old}");
+        text = text.replacen(old, new, 1);
+    }
+    std::fs::write(dir.join(src.file_name().unwrap()), text).unwrap();
+}
+
+#[test]
+fn nsg_rules_and_public_ips_remove_their_findings_in_every_language() {
+    // Required public internet access: no-public-IP computes need VirtualNetwork inbound on
+    // TCP 29876-29877 and AzureLoadBalancer on 44224; public-IP computes need
+    // BatchNodeManagement.<region> on 29876-29877 and AzureMachineLearning on 44224. The fix
+    // is an allow rule in front of the one that denies; for a public-IP compute behind a
+    // firewall, recreating it without public IP (OUT004's first fix).
+    for (form, input) in [
+        ("native", "topology.yaml"),
+        ("terraform", "."),
+        ("arm", "."),
+    ] {
+        let fixed = read_back(
+            |d| hub_spoke_broken(form, d),
+            input,
+            &["CMP002", "CMP003", "OUT004"],
+        );
+        assert_eq!(
+            fixed,
+            BTreeSet::from(["CMP003".into(), "OUT004".into()]),
+            "{form}"
+        );
+    }
+}
+
+/// The private endpoint example in one form with its compute cluster given public IPs: no rule
+/// of the training NSG admits BatchNodeManagement and AzureMachineLearning inbound (CMP002).
+fn public_cluster(form: &str, dir: &Path) {
+    let from = root().join("examples/workspace-private-endpoint");
+    let (file, old, new) = match form {
+        "native" => (
+            "topology.yaml",
+            "enable_node_public_ip: false",
+            "enable_node_public_ip: true",
+        ),
+        "terraform" => (
+            "terraform/main.tf",
+            "node_public_ip_enabled        = false\n\n  scale_settings",
+            "node_public_ip_enabled        = true\n\n  scale_settings",
+        ),
+        _ => (
+            "arm/azuredeploy.json",
+            "\"enableNodePublicIp\": false",
+            "\"enableNodePublicIp\": true",
+        ),
+    };
+    let src = from.join(file);
+    if form != "native" {
+        copy_dir(src.parent().unwrap(), dir);
+    }
+    let text = std::fs::read_to_string(&src).unwrap();
+    assert!(text.contains(old), "{form}: {old}");
+    std::fs::write(
+        dir.join(src.file_name().unwrap()),
+        text.replacen(old, new, 1),
+    )
+    .unwrap();
+}
+
+#[test]
+fn inbound_rules_for_public_ip_computes_remove_cmp002_in_every_language() {
+    // Required public internet access, inbound rows: BatchNodeManagement.<region> on TCP
+    // 29876-29877 and AzureMachineLearning on TCP 44224 to public-IP computes. The rules go in
+    // the NSG as it is written: a native rule, an inline security_rule block, an element of
+    // the template's securityRules.
+    for (form, input) in [
+        ("native", "topology.yaml"),
+        ("terraform", "."),
+        ("arm", "."),
+    ] {
+        let fixed = read_back(|d| public_cluster(form, d), input, &["CMP002"]);
+        assert_eq!(fixed, BTreeSet::from(["CMP002".into()]), "{form}");
+    }
+}
+
+/// Flows that NSGs deny in the native format: the inbound management of computes with and
+/// without public IP (CMP002, CMP003), SSH to an attached VM (CMP014), outbound service tags
+/// (OUT001), and public-IP computes behind an appliance (OUT004).
+#[test]
+fn native_nsg_rules_remove_their_findings() {
+    let from = root().join("crates/moat-cli/tests/data/fixes/nsg");
+    let codes = ["CMP002", "CMP003", "CMP014", "OUT001", "OUT004"];
+    let fixed = read_back(|d| copy_dir(&from, d), "nsg.yaml", &codes);
+    assert_eq!(fixed, codes.iter().map(|c| c.to_string()).collect());
+}

@@ -34,6 +34,26 @@ pub enum Change {
         /// The VNet's name.
         vnet: String,
     },
+    /// Add a security rule that allows one flow to a network security group, at a priority
+    /// in front of the rule that denies it (Azure evaluates the lowest number first).
+    AllowInNsg {
+        /// The NSG's name.
+        nsg: String,
+        /// The rule's name, unique in the NSG.
+        name: String,
+        /// `Inbound` or `Outbound`.
+        direction: &'static str,
+        /// 100-4096, free in that direction, below the denying rule's.
+        priority: u32,
+        /// `Tcp`, `Udp` or `*`.
+        protocol: &'static str,
+        /// The source prefix: a service tag, a CIDR or `*`.
+        source: String,
+        /// The destination prefix: a service tag, a CIDR or `*`.
+        destination: String,
+        /// The destination port range (`29876-29877`, `443`).
+        ports: String,
+    },
 }
 
 impl Change {
@@ -55,6 +75,27 @@ impl Change {
             name: format!("allow-{name}"),
             destination: destination.to_string(),
         }
+    }
+
+    /// A name Azure accepts for a rule or route (letters, digits, `-`, `.`, `_`; at most 80)
+    /// from words (`allow`, `AzureLoadBalancer`, `44224` → `allow-azureloadbalancer-44224`).
+    pub fn rule_name(words: &[&str]) -> String {
+        let name: String = words
+            .iter()
+            .map(|w| {
+                w.chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '.' {
+                            c.to_ascii_lowercase()
+                        } else {
+                            '-'
+                        }
+                    })
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("-");
+        name.chars().take(80).collect()
     }
 
     /// One setting of one resource.

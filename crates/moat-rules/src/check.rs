@@ -88,6 +88,7 @@ pub fn run_variants(
         }
     }
     out.sort_by(|a, b| (b.severity, a.code, &a.resource).cmp(&(a.severity, b.code, &b.resource)));
+    crate::rules::util_fix::distinct_priorities(cx.t, &mut out);
     out
 }
 
@@ -139,6 +140,7 @@ pub fn run(cx: &Context, sel: &Selection) -> Vec<Finding> {
     suppress(cx.t, &mut out);
     crate::cause::link(&mut out);
     out.sort_by(|a, b| (b.severity, a.code, &a.resource).cmp(&(a.severity, b.code, &b.resource)));
+    crate::rules::util_fix::distinct_priorities(cx.t, &mut out);
     out
 }
 

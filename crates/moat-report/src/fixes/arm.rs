@@ -1,6 +1,6 @@
 //! Fixes in ARM templates: the properties of the resource, and their edit of the template.
 
-use super::{Kind, Snippet, Target, V, edit};
+use super::{Kind, NsgRule, Snippet, Target, V, edit};
 use moat_rules::change::Setting;
 
 /// The JSON path of a setting in the resource object, and its value.
@@ -202,6 +202,68 @@ pub(super) fn link_zone(t: &Target, vnet: &Target) -> Option<Snippet> {
     let text = serde_json::to_string_pretty(&link).ok()? + "\n";
     let edits = match (t.src, t.tree) {
         (Some(src), Some(root)) => edit::json_after_item(src, root, &t.at.pointer, &text),
+        _ => None,
+    };
+    Some(Snippet {
+        input: "arm",
+        language: "json",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}
+
+/// A security rule appended to the NSG's `properties.securityRules`.
+pub(super) fn nsg_rule(t: &Target, r: &NsgRule) -> Option<Snippet> {
+    let rule = serde_json::json!({
+        "name": r.name,
+        "properties": {
+            "priority": r.priority,
+            "direction": r.direction,
+            "access": "Allow",
+            "protocol": r.protocol,
+            "sourcePortRange": "*",
+            "destinationPortRange": r.ports,
+            "sourceAddressPrefix": r.source,
+            "destinationAddressPrefix": r.destination,
+        }
+    });
+    let node = t
+        .tree
+        .map(|root| root.pointer(&t.at.pointer))
+        .filter(|(_, found)| *found)
+        .map(|(n, _)| n);
+    let field = |k: &str| {
+        node.and_then(|n| n.get(k))
+            .and_then(|v| v.text())
+            .map(str::to_string)
+    };
+    let fragment = serde_json::json!({
+        "type": field("type").unwrap_or_else(|| "Microsoft.Network/networkSecurityGroups".into()),
+        "name": field("name").unwrap_or_else(|| t.name.to_string()),
+        "properties": { "securityRules": [rule.clone()] }
+    });
+    let text = serde_json::to_string_pretty(&fragment).ok()? + "\n";
+    let rules = node
+        .and_then(|n| n.get("properties"))
+        .and_then(|p| p.get("securityRules"));
+    let edits = match (t.src, t.tree, rules) {
+        // The rule after the list's last, indented like it.
+        (Some(src), Some(root), Some(list)) => match list.items().len() {
+            0 => None,
+            n => edit::json_after_item(
+                src,
+                root,
+                &format!("{}/properties/securityRules/{}", t.at.pointer, n - 1),
+                &serde_json::to_string_pretty(&rule).ok()?,
+            ),
+        },
+        (Some(src), Some(root), None) => edit::tree_edit(
+            src,
+            root,
+            &t.at.pointer,
+            &[(vec!["properties", "securityRules"], format!("[{rule}]"))],
+            edit::Syntax::Json,
+        ),
         _ => None,
     };
     Some(Snippet {

@@ -1,7 +1,7 @@
 //! Fixes as `az` commands, for a deployment read from Azure (a live export, Azure ML CLI YAML):
 //! there, a setting is changed by a command, not in a file.
 
-use super::{Kind, Snippet, Target};
+use super::{Kind, NsgRule, Snippet, Target};
 use moat_rules::change::Setting;
 
 /// The command that applies a setting, if one does.
@@ -108,4 +108,32 @@ pub(super) fn link_zone(t: &Target, vnet: &Target) -> Option<Snippet> {
 fn id<'a>(t: &Target<'a>) -> Option<&'a str> {
     let (node, found) = t.tree?.pointer(&t.at.pointer);
     node.get("id").filter(|_| found)?.text()
+}
+
+/// A security rule with `az network nsg rule create`.
+pub(super) fn nsg_rule(t: &Target, r: &NsgRule) -> Option<Snippet> {
+    let rg = resource_group(t).unwrap_or("<resource-group>");
+    let quote = |s: &str| {
+        if s == "*" {
+            "'*'".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    Some(Snippet {
+        input: "az",
+        language: "sh",
+        text: format!(
+            "az network nsg rule create --resource-group {rg} --nsg-name {} --name {} --priority {} --direction {} --access Allow --protocol {} --source-address-prefixes {} --source-port-ranges '*' --destination-address-prefixes {} --destination-port-ranges {}\n",
+            t.name,
+            r.name,
+            r.priority,
+            r.direction,
+            quote(r.protocol),
+            quote(r.source),
+            quote(r.destination),
+            quote(r.ports)
+        ),
+        edits: Vec::new(),
+    })
 }

@@ -362,3 +362,31 @@ pub(crate) fn hcl_after_block(
         vec![(close + 1, 0, format!("\n\n{}", block.trim_end()))],
     )
 }
+
+/// Inserts `body` (lines indented from column 0) as the last item of the HCL block at
+/// `offset..offset + len`, indented as the block's items are.
+pub(crate) fn hcl_into_block(
+    src: &SourceFile,
+    offset: usize,
+    len: usize,
+    body: &str,
+) -> Option<Vec<Edit>> {
+    let text = &src.text;
+    let open = offset + text.get(offset..offset + len)?.find('{')?;
+    let close = matching(text, open)?;
+    let indent = match items(text, open, close).first() {
+        Some(&(start, _)) => {
+            let ls = text[..start].rfind('\n').map_or(0, |i| i + 1);
+            text[ls..start].to_string()
+        }
+        None => "  ".to_string(),
+    };
+    // After the last item's line: the block's `}` keeps its line.
+    let end = text[..close].trim_end().len();
+    let lines: Vec<String> = body
+        .trim_end()
+        .lines()
+        .map(|l| format!("{indent}{l}"))
+        .collect();
+    combine(src, vec![(end, 0, format!("\n{}", lines.join("\n")))])
+}

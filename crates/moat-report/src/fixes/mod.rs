@@ -163,6 +163,7 @@ pub(crate) enum Kind {
     PrivateDnsZone,
     Vnet,
     OnlineEndpoint,
+    Nsg,
 }
 
 /// Renders one change in the language of the file that declares its resource.
@@ -175,6 +176,7 @@ fn render(c: &Change, input: &Input, trees: &mut Trees) -> Option<Snippet> {
             resource_group,
             ..
         } => resolve_zone(input.topology, zone, resource_group.as_deref())?,
+        Change::AllowInNsg { nsg, .. } => resolve(input.topology, &format!("nsg/{nsg}"))?,
     };
     let lang = language(input.format, &r.at.file);
     // A zone link names a second resource, written in the same language.
@@ -212,6 +214,15 @@ fn render(c: &Change, input: &Input, trees: &mut Trees) -> Option<Snippet> {
             Lang::Arm => arm::fqdn_rule(&t, name, destination),
             Lang::Az => az::fqdn_rule(&t, name, destination),
         },
+        Change::AllowInNsg { .. } => {
+            let rule = nsg_rule(c)?;
+            match lang {
+                Lang::Native => native::nsg_rule(&t, &rule),
+                Lang::Terraform => terraform::nsg_rule(&t, &rule),
+                Lang::Arm => arm::nsg_rule(&t, &rule),
+                Lang::Az => az::nsg_rule(&t, &rule),
+            }
+        }
         Change::LinkZone { .. } => {
             let v = target(vnet?, input, trees);
             match lang {
@@ -221,6 +232,41 @@ fn render(c: &Change, input: &Input, trees: &mut Trees) -> Option<Snippet> {
                 Lang::Az => az::link_zone(&t, &v),
             }
         }
+    }
+}
+
+/// A security rule to add, as the renderers read it.
+pub(crate) struct NsgRule<'a> {
+    pub name: &'a str,
+    pub direction: &'static str,
+    pub priority: u32,
+    pub protocol: &'static str,
+    pub source: &'a str,
+    pub destination: &'a str,
+    pub ports: &'a str,
+}
+
+fn nsg_rule(c: &Change) -> Option<NsgRule<'_>> {
+    match c {
+        Change::AllowInNsg {
+            name,
+            direction,
+            priority,
+            protocol,
+            source,
+            destination,
+            ports,
+            ..
+        } => Some(NsgRule {
+            name,
+            direction,
+            priority: *priority,
+            protocol,
+            source,
+            destination,
+            ports,
+        }),
+        _ => None,
     }
 }
 
@@ -339,6 +385,11 @@ fn resolve<'t>(t: &'t Topology, address: &str) -> Option<Resolved<'t>> {
                 workspace: Some(&x.workspace),
                 at: &x.at,
             }),
+        "nsg" => t
+            .network_security_groups
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| plain(Kind::Nsg, &x.name, &x.at)),
         "vnet" => t
             .virtual_networks
             .iter()

@@ -1,7 +1,7 @@
 //! Fixes in the native format: a side file that completes the resource by name — the same text
 //! can be merged with `--with` or written into the topology — and the edit of the topology.
 
-use super::{Kind, Snippet, Target, V, edit};
+use super::{Kind, NsgRule, Snippet, Target, V, edit};
 use moat_rules::change::Setting;
 
 /// The list a resource kind is written in.
@@ -16,6 +16,7 @@ fn list(kind: Kind) -> &'static str {
         Kind::PrivateDnsZone => "private_dns_zones",
         Kind::Vnet => "virtual_networks",
         Kind::OnlineEndpoint => "online_endpoints",
+        Kind::Nsg => "network_security_groups",
     }
 }
 
@@ -137,6 +138,45 @@ pub(super) fn link_zone(t: &Target, vnet: &Target) -> Option<Snippet> {
         (Some(src), Some(root)) => {
             edit::tree_append(src, root, &t.at.pointer, &["vnet_links"], vnet.name)
         }
+        _ => None,
+    };
+    Some(Snippet {
+        input: "native",
+        language: "yaml",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}
+
+/// A YAML scalar, quoted when it would not read as a plain one (`*`).
+fn scalar(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-._/".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("\"{s}\"")
+    }
+}
+
+/// A security rule: the NSG's entry with the rule, and the rule appended to its list.
+pub(super) fn nsg_rule(t: &Target, r: &NsgRule) -> Option<Snippet> {
+    let item = format!(
+        "{{ name: {}, priority: {}, direction: {}, access: Allow, protocol: {}, source: {}, destination: {}, destination_ports: {} }}",
+        scalar(r.name),
+        r.priority,
+        r.direction,
+        scalar(r.protocol),
+        scalar(r.source),
+        scalar(r.destination),
+        scalar(r.ports)
+    );
+    let text = format!(
+        "network_security_groups:\n  - name: {}\n    rules:\n      - {item}\n",
+        t.name
+    );
+    let edits = match (t.src, t.tree) {
+        (Some(src), Some(root)) => edit::tree_append(src, root, &t.at.pointer, &["rules"], &item),
         _ => None,
     };
     Some(Snippet {

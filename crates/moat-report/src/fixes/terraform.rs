@@ -1,7 +1,7 @@
 //! Fixes in Terraform: the attributes of the resource's block (azurerm), and their edit of the
 //! `.tf` file that declares it.
 
-use super::{Kind, Snippet, Target, V, edit};
+use super::{Kind, NsgRule, Snippet, Target, V, edit};
 use moat_rules::change::Setting;
 
 /// The azurerm attribute path of a setting and its value.
@@ -138,6 +138,86 @@ pub(super) fn link_zone(t: &Target, vnet: &Target) -> Option<Snippet> {
         .src
         .filter(|s| s.name.ends_with(".tf"))
         .and_then(|src| edit::hcl_after_block(src, t.at.offset, t.at.len, &text));
+    Some(Snippet {
+        input: "terraform",
+        language: "hcl",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}
+
+/// The attributes of a security rule, aligned as `terraform fmt` writes them (`extra`: the
+/// attributes that name the NSG, for a rule of its own).
+fn rule_body(r: &NsgRule, extra: &[(&str, String)], indent: &str) -> String {
+    let q = |s: &str| format!("\"{s}\"");
+    let mut attrs: Vec<(&str, String)> = vec![
+        ("name", q(r.name)),
+        ("priority", r.priority.to_string()),
+        ("direction", q(r.direction)),
+        ("access", q("Allow")),
+        ("protocol", q(r.protocol)),
+        ("source_port_range", q("*")),
+        ("destination_port_range", q(r.ports)),
+        ("source_address_prefix", q(r.source)),
+        ("destination_address_prefix", q(r.destination)),
+    ];
+    attrs.extend(extra.iter().cloned());
+    let width = attrs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    attrs
+        .iter()
+        .map(|(k, v)| format!("{indent}{k:<width$} = {v}\n"))
+        .collect()
+}
+
+/// A security rule: a `security_rule` block in the NSG's block when its rules are written
+/// inline (azurerm lets a group's rules be inline or resources, not both), else an
+/// `azurerm_network_security_rule` after the NSG's block.
+pub(super) fn nsg_rule(t: &Target, r: &NsgRule) -> Option<Snippet> {
+    let (ty, nsg) = type_and_name(&t.at.pointer)?;
+    if ty != "azurerm_network_security_group" {
+        return None;
+    }
+    let src = t.src.filter(|s| s.name.ends_with(".tf"));
+    let inline = src
+        .and_then(|s| s.text.get(t.at.offset..t.at.offset + t.at.len))
+        .is_some_and(|block| block.contains("security_rule"));
+    if inline {
+        let text = format!(
+            "resource \"{ty}\" \"{nsg}\" {{\n  security_rule {{\n{}  }}\n}}\n",
+            rule_body(r, &[], "    ")
+        );
+        let edits = src.and_then(|src| {
+            edit::hcl_into_block(
+                src,
+                t.at.offset,
+                t.at.len,
+                &format!("security_rule {{\n{}}}", rule_body(r, &[], "  ")),
+            )
+        });
+        return Some(Snippet {
+            input: "terraform",
+            language: "hcl",
+            text,
+            edits: edits.unwrap_or_default(),
+        });
+    }
+    let reference = reference(&t.at.pointer)?;
+    let text = format!(
+        "resource \"azurerm_network_security_rule\" \"{}\" {{\n{}}}\n",
+        label(r.name),
+        rule_body(
+            r,
+            &[
+                (
+                    "resource_group_name",
+                    format!("{reference}.resource_group_name")
+                ),
+                ("network_security_group_name", format!("{reference}.name")),
+            ],
+            "  "
+        )
+    );
+    let edits = src.and_then(|src| edit::hcl_after_block(src, t.at.offset, t.at.len, &text));
     Some(Snippet {
         input: "terraform",
         language: "hcl",

@@ -1,6 +1,7 @@
 //! CMP002 public-ip-compute-inbound.
 
 use crate::rules::util::regional;
+use crate::rules::util_fix::{Allow, allow_in_nsg, port_range};
 use crate::rules::util_infra::{blocked_finding, compute_groups, trace, worst};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
@@ -40,6 +41,7 @@ impl Rule for Cmp002 {
             ];
             for (tag, ports) in needs {
                 let mut failed = Vec::new();
+                let mut denied = Vec::new();
                 let mut first = None;
                 for &port in ports {
                     let Some(t) = trace(
@@ -54,17 +56,41 @@ impl Rule for Cmp002 {
                     if t.verdict == Verdict::Allowed {
                         continue;
                     }
-                    failed.push(port.to_string());
+                    failed.push(port);
+                    denied.push(t.clone());
                     first = worst(first, t);
                 }
                 let Some(t) = first else { continue };
                 let what = format!(
                     "inbound from {tag} on TCP {} to the public-IP computes of {} ({})",
-                    failed.join(", "),
+                    failed
+                        .iter()
+                        .map(u16::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     g.resource.trim_start_matches("subnet/"),
                     g.names()
                 );
-                out.push(blocked_finding(&DOC, g.resource.clone(), what, t, &g.at));
+                let mut f = blocked_finding(&DOC, g.resource.clone(), what, t, &g.at);
+                // Seed 002's inbound rows: from the tag to the nodes, on any source port.
+                let range = port_range(&failed);
+                let allow = range.as_deref().and_then(|ports| {
+                    allow_in_nsg(
+                        cx,
+                        &denied.iter().collect::<Vec<_>>(),
+                        &Allow {
+                            name: &["allow", tag, ports],
+                            protocol: "Tcp",
+                            source: tag,
+                            destination: "VirtualNetwork",
+                            ports,
+                        },
+                    )
+                });
+                if let Some(c) = allow {
+                    f = f.with_change(c);
+                }
+                out.push(f);
             }
         }
     }

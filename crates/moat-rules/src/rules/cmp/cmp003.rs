@@ -1,5 +1,6 @@
 //! CMP003 no-public-ip-inbound.
 
+use crate::rules::util_fix::{Allow, allow_in_nsg, port_range};
 use crate::rules::util_infra::{Origin, blocked_finding, compute_groups, trace, worst};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
@@ -43,16 +44,24 @@ impl Rule for Cmp003 {
                 subnet: sn.into(),
             };
             let to = g.probe();
-            let needs: [(Address, &str, &[u16]); 2] = [
-                (own, "VirtualNetwork (the subnet itself)", &[29876, 29877]),
+            // The source as a rule writes it: the subnet is inside VirtualNetwork.
+            let needs: [(Address, &str, &str, &[u16]); 2] = [
+                (
+                    own,
+                    "VirtualNetwork (the subnet itself)",
+                    "VirtualNetwork",
+                    &[29876, 29877],
+                ),
                 (
                     Address::Tag("AzureLoadBalancer".into()),
+                    "AzureLoadBalancer",
                     "AzureLoadBalancer",
                     &[44224],
                 ),
             ];
-            for (from, label, ports) in needs {
+            for (from, label, source, ports) in needs {
                 let mut failed = Vec::new();
+                let mut denied = Vec::new();
                 let mut first: Option<moat_engine::Trace> = None;
                 for &port in ports {
                     let Some(t) = trace(cx, &from, to.clone(), Protocol::TCP, port) else {
@@ -61,16 +70,40 @@ impl Rule for Cmp003 {
                     if t.verdict == Verdict::Allowed {
                         continue;
                     }
-                    failed.push(port.to_string());
+                    failed.push(port);
+                    denied.push(t.clone());
                     first = worst(first, t);
                 }
                 let Some(t) = first else { continue };
                 let what = format!(
                     "inbound from {label} on TCP {} to the no-public-IP computes of {subnet} ({})",
-                    failed.join(", "),
+                    failed
+                        .iter()
+                        .map(u16::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     g.names()
                 );
-                out.push(blocked_finding(&DOC, g.resource.clone(), what, t, &g.at));
+                let mut f = blocked_finding(&DOC, g.resource.clone(), what, t, &g.at);
+                // Seed 002's rule: from the source to VirtualNetwork on the ports.
+                let range = port_range(&failed);
+                let allow = range.as_deref().and_then(|ports| {
+                    allow_in_nsg(
+                        cx,
+                        &denied.iter().collect::<Vec<_>>(),
+                        &Allow {
+                            name: &["allow", source, ports],
+                            protocol: "Tcp",
+                            source,
+                            destination: "VirtualNetwork",
+                            ports,
+                        },
+                    )
+                });
+                if let Some(c) = allow {
+                    f = f.with_change(c);
+                }
+                out.push(f);
             }
         }
     }

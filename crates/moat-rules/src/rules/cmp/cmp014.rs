@@ -1,5 +1,6 @@
 //! CMP014 attached-vm-ssh-inbound.
 
+use crate::rules::util_fix::{Allow, allow_in_nsg};
 use crate::rules::util_infra::{blocked_finding, trace};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
@@ -48,7 +49,20 @@ impl Rule for Cmp014 {
             if t.verdict == Verdict::Allowed {
                 continue;
             }
-            out.push(blocked_finding(
+            // The documented rule: source AzureMachineLearning, any source port, port 22,
+            // protocol Any.
+            let allow = allow_in_nsg(
+                cx,
+                &[&t],
+                &Allow {
+                    name: &["allow", "AzureMachineLearning", "ssh"],
+                    protocol: "*",
+                    source: "AzureMachineLearning",
+                    destination: "*",
+                    ports: "22",
+                },
+            );
+            let mut f = blocked_finding(
                 &DOC,
                 format!("vm/{}", vm.name),
                 format!(
@@ -57,7 +71,11 @@ impl Rule for Cmp014 {
                 ),
                 t,
                 &vm.at,
-            ));
+            );
+            if let Some(c) = allow {
+                f = f.with_change(c);
+            }
+            out.push(f);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! OUT001 required-outbound-missing.
 
 use crate::rules::util::regional;
+use crate::rules::util_fix::{Allow, allow_in_nsg};
 use crate::rules::util_infra::{ComputeGroup, Need, blocked_finding, compute_groups, unmet};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::Topology;
@@ -164,7 +165,34 @@ impl Rule for Out001 {
                     n.describe(),
                     n.label
                 );
-                out.push(blocked_finding(&DOC, g.resource.clone(), what, t, &g.at));
+                // The service tag itself denied by an NSG: the rule that allows it.
+                let allow = match (&n.to, via.is_empty()) {
+                    (Address::Tag(tag), true) => {
+                        let port = t.port.to_string();
+                        let protocol = if t.protocol.eq_ignore_ascii_case("udp") {
+                            "Udp"
+                        } else {
+                            "Tcp"
+                        };
+                        allow_in_nsg(
+                            cx,
+                            &[&t],
+                            &Allow {
+                                name: &["allow", tag, &port],
+                                protocol,
+                                source: "VirtualNetwork",
+                                destination: tag,
+                                ports: &port,
+                            },
+                        )
+                    }
+                    _ => None,
+                };
+                let mut f = blocked_finding(&DOC, g.resource.clone(), what, t, &g.at);
+                if let Some(c) = allow {
+                    f = f.with_change(c);
+                }
+                out.push(f);
             }
         }
     }

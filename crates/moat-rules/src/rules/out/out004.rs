@@ -1,5 +1,6 @@
 //! OUT004 firewall-bypassed-for-public-ip.
 
+use crate::change::{Change, Setting};
 use crate::rules::util::regional;
 use crate::rules::util_infra::{Origin, compute_groups};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
@@ -127,13 +128,16 @@ impl Rule for Out004 {
             } else {
                 continue;
             };
-            out.push(Finding::new(
-                &DOC,
-                g.resource.clone(),
-                message,
-                DOC.fix,
-                &g.at,
-            ));
+            // The first fix: without public IP the computes need no inbound management, and
+            // no route around the appliance.
+            let mut f = Finding::new(&DOC, g.resource.clone(), message, DOC.fix, &g.at);
+            for c in &g.computes {
+                f = f.with_change(Change::set(
+                    format!("compute/{}", c.name),
+                    Setting::NodePublicIpDisabled,
+                ));
+            }
+            out.push(f);
         }
     }
 }

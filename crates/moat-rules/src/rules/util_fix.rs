@@ -1,0 +1,175 @@
+//! Changes for flows that a network security group denies: the allow rule that admits them,
+//! placed in front of the rule that decides today.
+
+use crate::Finding;
+use crate::change::Change;
+use crate::context::Context;
+use moat_engine::{Step, Trace, Verdict};
+use moat_model::Topology;
+use moat_model::enums::Direction;
+use std::collections::HashSet;
+
+/// The lowest and highest priority of a user rule (Azure: 100 to 4096).
+const PRIORITIES: std::ops::RangeInclusive<u32> = 100..=4096;
+
+/// The NSG that denies every one of `denied` (traces of one flow on several ports), the
+/// direction and the lowest priority of the rules that deny them: `None` when another element
+/// blocks one of them or the traces disagree on the NSG.
+fn denying_nsg(denied: &[&Trace]) -> Option<(String, Direction, u32)> {
+    let mut found: Option<(String, Direction, u32)> = None;
+    for t in denied {
+        if t.verdict != Verdict::Denied {
+            return None;
+        }
+        let hop = t.blocked_by.as_ref().filter(|h| h.step == Step::Nsg)?;
+        let nsg = hop
+            .resources
+            .iter()
+            .rev()
+            .find_map(|r| r.strip_prefix("nsg/"))?
+            .to_string();
+        let (direction, priority) = hop.nsg_rule?;
+        found = match found {
+            None => Some((nsg, direction, priority)),
+            Some((n, d, p)) if n == nsg && d == direction => Some((n, d, p.min(priority))),
+            Some(_) => return None,
+        };
+    }
+    found
+}
+
+/// The highest priority free in `direction` of the NSG below `bound`: the new rule is
+/// evaluated right before the denying rule, after every rule that did not match the flow.
+/// `None` when a rule of the NSG has an unknown priority or direction, or no number is free.
+fn free_priority(cx: &Context, nsg: &str, direction: Direction, bound: u32) -> Option<u32> {
+    let g =
+        cx.t.network_security_groups
+            .iter()
+            .find(|g| g.name == nsg)?;
+    let mut taken = Vec::new();
+    for r in &g.rules {
+        let (Some(p), Some(d)) = (r.priority.known(), r.direction.known()) else {
+            return None;
+        };
+        if *d == direction {
+            taken.push(*p);
+        }
+    }
+    let top = bound.saturating_sub(1).min(*PRIORITIES.end());
+    (*PRIORITIES.start()..=top)
+        .rev()
+        .find(|p| !taken.contains(p))
+}
+
+/// A flow the NSG denies, and what an allow rule for it says.
+pub struct Allow<'a> {
+    /// Words of the rule's name (`allow`, the source, the ports).
+    pub name: &'a [&'a str],
+    /// `Tcp`, `Udp` or `*`.
+    pub protocol: &'static str,
+    pub source: &'a str,
+    pub destination: &'a str,
+    /// The port range (`29876-29877`).
+    pub ports: &'a str,
+}
+
+/// The rule that admits a flow an NSG denies on each of `denied` (its traces, one a port):
+/// in that NSG, in the direction of the denying rule, in front of it.
+pub fn allow_in_nsg(cx: &Context, denied: &[&Trace], allow: &Allow) -> Option<Change> {
+    if denied.is_empty() {
+        return None;
+    }
+    let (nsg, direction, bound) = denying_nsg(denied)?;
+    let priority = free_priority(cx, &nsg, direction, bound)?;
+    let name = Change::rule_name(allow.name);
+    // A rule of that name is the user's: changing it is not adding one.
+    let taken =
+        cx.t.network_security_groups
+            .iter()
+            .filter(|g| g.name == nsg)
+            .any(|g| g.rules.iter().any(|r| r.name.eq_ignore_ascii_case(&name)));
+    if taken {
+        return None;
+    }
+    Some(Change::AllowInNsg {
+        nsg,
+        name,
+        direction: match direction {
+            Direction::Inbound => "Inbound",
+            Direction::Outbound => "Outbound",
+        },
+        priority,
+        protocol: allow.protocol,
+        source: allow.source.to_string(),
+        destination: allow.destination.to_string(),
+        ports: allow.ports.to_string(),
+    })
+}
+
+/// Ports as an NSG port range: `29876-29877` for consecutive ports, else none.
+pub fn port_range(ports: &[u16]) -> Option<String> {
+    let (first, last) = (*ports.iter().min()?, *ports.iter().max()?);
+    if usize::from(last - first) + 1 != ports.len() {
+        return None;
+    }
+    Some(if first == last {
+        first.to_string()
+    } else {
+        format!("{first}-{last}")
+    })
+}
+
+/// Gives the allow rules that findings add to one NSG distinct priorities (Azure rejects two
+/// rules of a direction with one priority): a rule that collides with one before it moves to
+/// the next free number below, still in front of the rule it must precede. A rule with no
+/// number left is dropped.
+pub fn distinct_priorities(t: &Topology, findings: &mut [Finding]) {
+    let mut given: HashSet<(String, &'static str, u32)> = HashSet::new();
+    for f in findings.iter_mut() {
+        f.changes.retain_mut(|c| {
+            let Change::AllowInNsg {
+                nsg,
+                direction,
+                priority,
+                ..
+            } = c
+            else {
+                return true;
+            };
+            let written = |p: u32| {
+                t.network_security_groups
+                    .iter()
+                    .filter(|g| &g.name == nsg)
+                    .flat_map(|g| &g.rules)
+                    .any(|r| {
+                        r.priority.known() == Some(&p)
+                            && r.direction.known().map(|d| d.as_str()) == Some(*direction)
+                    })
+            };
+            let mut p = *priority;
+            while given.contains(&(nsg.clone(), *direction, p)) || written(p) {
+                if p <= *PRIORITIES.start() {
+                    return false;
+                }
+                p -= 1;
+            }
+            *priority = p;
+            given.insert((nsg.clone(), *direction, p));
+            true
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ranges_of_consecutive_ports() {
+        assert_eq!(
+            super::port_range(&[29876, 29877]).as_deref(),
+            Some("29876-29877")
+        );
+        assert_eq!(super::port_range(&[44224]).as_deref(), Some("44224"));
+        assert_eq!(super::port_range(&[80, 443]), None);
+        assert_eq!(super::port_range(&[]), None);
+    }
+}

@@ -58,12 +58,17 @@ fn replace(text: &str, from: &str, to: &str) -> String {
 
 /// The trace of a flow over every variant of the deployment, as `moat trace` gives it.
 fn trace(t: &Topology, from: &str, to: &str) -> moat_engine::trace::Trace {
+    trace_port(t, from, to, 443)
+}
+
+/// [`trace`] of a TCP flow to `port`.
+fn trace_port(t: &Topology, from: &str, to: &str, port: u16) -> moat_engine::trace::Trace {
     let e = Engine::for_topology(t, None).expect("engine");
     let q = Query {
         from: from.parse().unwrap(),
         to: to.parse().unwrap(),
         protocol: Protocol::TCP,
-        port: 443,
+        port,
     };
     moat_engine::presence::trace(&e, &moat_model::presence::variants(t), &q).expect("trace")
 }
@@ -344,5 +349,292 @@ fn arm_firewall_rule_with_an_unknown_destination_is_not_read_as_any() {
         tr.missing.iter().any(|m| m.contains("entraDst")),
         "{:?}",
         tr.missing
+    );
+}
+
+/// The firewall hop of a trace.
+fn firewall_hop(t: &moat_engine::trace::Trace) -> &moat_engine::Hop {
+    t.hops
+        .iter()
+        .find(|h| h.step == moat_engine::Step::Firewall)
+        .unwrap_or_else(|| panic!("no firewall hop: {t:#?}"))
+}
+
+/// The example's first network rule (`entra`, to AzureActiveDirectory) with its destination
+/// left open: a parameter (ARM) or a variable (Terraform) without value.
+fn entra_destination_open(form: &str) -> Topology {
+    match form {
+        "arm" => load_edited(
+            "hub-spoke-firewall",
+            "arm",
+            "azuredeploy.json",
+            |s| {
+                let s = replace(
+                    s,
+                    "\"destinationAddresses\": [\"AzureActiveDirectory\"]",
+                    "\"destinationAddresses\": [\"[parameters('entraDst')]\"]",
+                );
+                replace(
+                    &s,
+                    "\"parameters\": {",
+                    "\"parameters\": {\n    \"entraDst\": { \"type\": \"string\" },",
+                )
+            },
+            Default::default(),
+        ),
+        _ => load_edited(
+            "hub-spoke-firewall",
+            "terraform",
+            "main.tf",
+            |s| {
+                let s = replace(
+                    s,
+                    "destinations = [\"AzureActiveDirectory\"]",
+                    "destinations = [var.entra_dst]",
+                );
+                format!("variable \"entra_dst\" {{}}\n{s}")
+            },
+            Default::default(),
+        ),
+    }
+}
+
+/// Azure Firewall rule processing: "The rules are terminating, so rule processing stops on a
+/// match." A rule whose destination the input leaves open comes first in the Allow collection
+/// `aml-service-tags`; the collection's `azureml` rule allows AzureMachineLearning on 443.
+/// Whether or not the open rule matches, the flow is allowed (by it, or by `azureml`): no
+/// value of the open destination changes the answer, in either input form.
+#[test]
+fn open_rule_before_an_allow_in_the_same_allow_collection_is_decided() {
+    for form in ["arm", "terraform"] {
+        let t = entra_destination_open(form);
+        let tr = trace(&t, "compute/cpu-cluster", "tag:AzureMachineLearning");
+        assert_eq!(tr.verdict, Verdict::Allowed, "{form}: {tr:#?}");
+        let h = firewall_hop(&tr);
+        assert_eq!(h.code, moat_engine::Code::FwNetworkAllow, "{form}: {h:?}");
+        assert!(
+            h.detail.contains("aml-service-tags/azureml"),
+            "{form}: the rule that surely matches decides: {h:?}"
+        );
+        assert!(tr.missing.is_empty(), "{form}: {:?}", tr.missing);
+    }
+}
+
+/// The same open rule before Azure Firewall's default: "Azure Firewall denies all traffic by
+/// default, until rules are manually configured to allow traffic." An arbitrary host is
+/// allowed if the open destination covers it and denied if not: unknown, at the firewall,
+/// naming the open value.
+#[test]
+fn open_allow_rule_before_the_default_deny_is_unknown() {
+    for (form, value) in [("arm", "entraDst"), ("terraform", "entra_dst")] {
+        let t = entra_destination_open(form);
+        let tr = trace(&t, "compute/cpu-cluster", "fqdn:example.com");
+        assert_eq!(tr.verdict, Verdict::Unknown, "{form}: {tr:#?}");
+        let h = firewall_hop(&tr);
+        assert_eq!(h.code, moat_engine::Code::FwUndecided, "{form}: {h:?}");
+        assert!(h.detail.contains("aml-service-tags/entra"), "{form}: {h:?}");
+        assert!(
+            tr.missing.iter().any(|m| m.contains(value)),
+            "{form}: {:?}",
+            tr.missing
+        );
+    }
+}
+
+/// A Deny collection (priority 50, before `aml-service-tags`) whose one rule's destination is
+/// a parameter without value. "Rule collections are processed according to the rule type in
+/// priority order": if the rule matches, AzureMachineLearning is denied; if not, `azureml`
+/// allows it. The two values give different answers: unknown, at the firewall.
+#[test]
+fn open_rule_in_a_deny_collection_before_an_allow_is_unknown() {
+    let t = load_edited(
+        "hub-spoke-firewall",
+        "arm",
+        "azuredeploy.json",
+        |s| {
+            let s = replace(
+                s,
+                "\"ruleCollections\": [",
+                r#""ruleCollections": [
+          {
+            "ruleCollectionType": "FirewallPolicyFilterRuleCollection",
+            "name": "blocked",
+            "priority": 50,
+            "action": { "type": "Deny" },
+            "rules": [{
+              "ruleType": "NetworkRule", "name": "listed", "ipProtocols": ["TCP"],
+              "sourceAddresses": ["*"], "destinationAddresses": ["[parameters('blockedDst')]"],
+              "destinationPorts": ["443"]
+            }]
+          },"#,
+            );
+            replace(
+                &s,
+                "\"parameters\": {",
+                "\"parameters\": {\n    \"blockedDst\": { \"type\": \"string\" },",
+            )
+        },
+        Default::default(),
+    );
+    let tr = trace(&t, "compute/cpu-cluster", "tag:AzureMachineLearning");
+    assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
+    let h = firewall_hop(&tr);
+    assert_eq!(h.code, moat_engine::Code::FwUndecided, "{h:?}");
+    assert!(h.detail.contains("blocked/listed"), "{h:?}");
+    assert!(
+        tr.missing.iter().any(|m| m.contains("blockedDst")),
+        "{:?}",
+        tr.missing
+    );
+    // What the open rule cannot match stays decided: it filters TCP 443 only, and UDP 5831
+    // to AzureMachineLearning is allowed by `azureml-udp`.
+    let e = Engine::for_topology(&t, None).expect("engine");
+    let q = Query {
+        from: "compute/cpu-cluster".parse().unwrap(),
+        to: "tag:AzureMachineLearning".parse().unwrap(),
+        protocol: Protocol::UDP,
+        port: 5831,
+    };
+    let udp = moat_engine::presence::trace(&e, &moat_model::presence::variants(&t), &q).unwrap();
+    assert_eq!(udp.verdict, Verdict::Allowed, "{udp:#?}");
+}
+
+/// A firewall publishing two servers through DNAT rules on its public address 20.5.5.5:
+/// `web` (443 to 10.0.2.4:8080) from sources the input leaves open (`webSources`), and
+/// `ssh` (2222 to 10.0.2.5:22) from any source.
+const PUBLISHED: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": { "webSources": { "type": "string" }, "apiTarget": { "type": "string" } },
+  "resources": [
+    {
+      "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2023-04-01", "name": "hub",
+      "location": "eastus",
+      "properties": {
+        "addressSpace": { "addressPrefixes": ["10.100.0.0/16"] },
+        "subnets": [{ "name": "AzureFirewallSubnet", "properties": { "addressPrefix": "10.100.0.0/26" } }]
+      }
+    },
+    {
+      "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2023-04-01", "name": "spoke",
+      "location": "eastus",
+      "properties": {
+        "addressSpace": { "addressPrefixes": ["10.0.0.0/16"] },
+        "subnets": [{ "name": "web", "properties": { "addressPrefix": "10.0.2.0/24" } }]
+      }
+    },
+    {
+      "type": "Microsoft.Network/virtualNetworks/virtualNetworkPeerings", "apiVersion": "2023-04-01",
+      "name": "hub/to-spoke",
+      "dependsOn": ["[resourceId('Microsoft.Network/virtualNetworks', 'hub')]", "[resourceId('Microsoft.Network/virtualNetworks', 'spoke')]"],
+      "properties": { "remoteVirtualNetwork": { "id": "[resourceId('Microsoft.Network/virtualNetworks', 'spoke')]" }, "allowForwardedTraffic": true }
+    },
+    {
+      "type": "Microsoft.Network/virtualNetworks/virtualNetworkPeerings", "apiVersion": "2023-04-01",
+      "name": "spoke/to-hub",
+      "dependsOn": ["[resourceId('Microsoft.Network/virtualNetworks', 'hub')]", "[resourceId('Microsoft.Network/virtualNetworks', 'spoke')]"],
+      "properties": { "remoteVirtualNetwork": { "id": "[resourceId('Microsoft.Network/virtualNetworks', 'hub')]" }, "allowForwardedTraffic": true }
+    },
+    {
+      "type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2023-04-01", "name": "fw-pip",
+      "location": "eastus", "sku": { "name": "Standard" },
+      "properties": { "publicIPAllocationMethod": "Static", "ipAddress": "20.5.5.5" }
+    },
+    {
+      "type": "Microsoft.Network/azureFirewalls", "apiVersion": "2023-04-01", "name": "fw",
+      "location": "eastus",
+      "dependsOn": ["[resourceId('Microsoft.Network/virtualNetworks', 'hub')]"],
+      "properties": {
+        "ipConfigurations": [{
+          "name": "ipconfig",
+          "properties": {
+            "subnet": { "id": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'hub', 'AzureFirewallSubnet')]" },
+            "publicIPAddress": { "id": "[resourceId('Microsoft.Network/publicIPAddresses', 'fw-pip')]" }
+          }
+        }],
+        "natRuleCollections": [{
+          "name": "inbound",
+          "properties": {
+            "priority": 100,
+            "action": { "type": "Dnat" },
+            "rules": [
+              { "name": "web", "protocols": ["TCP"], "sourceAddresses": ["[parameters('webSources')]"],
+                "destinationAddresses": ["20.5.5.5"], "destinationPorts": ["443"],
+                "translatedAddress": "10.0.2.4", "translatedPort": "8080" },
+              { "name": "api", "protocols": ["TCP"], "sourceAddresses": ["*"],
+                "destinationAddresses": ["20.5.5.5"], "destinationPorts": ["8443"],
+                "translatedAddress": "[parameters('apiTarget')]", "translatedPort": "443" },
+              { "name": "ssh", "protocols": ["TCP"], "sourceAddresses": ["*"],
+                "destinationAddresses": ["20.5.5.5"], "destinationPorts": ["2222"],
+                "translatedAddress": "10.0.2.5", "translatedPort": "22" }
+            ]
+          }
+        }]
+      }
+    }
+  ]
+}"#;
+
+/// [`PUBLISHED`] as an ARM deployment.
+fn published() -> Topology {
+    let dir = std::env::temp_dir().join(format!(
+        "moat-open-values-dnat-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("azuredeploy.json"), PUBLISHED).unwrap();
+    let t = moat_ingest::load_opts(&dir, &Default::default())
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics))
+        .topology;
+    let _ = std::fs::remove_dir_all(&dir);
+    t
+}
+
+/// Azure Firewall rule processing, NAT rules: "NAT rules are applied in priority before
+/// network rules. If a match is found, the traffic is translated according to the DNAT rule
+/// and allowed by the firewall." What the open values of the `web` and `api` rules decide is
+/// unknown, and only that: `ssh` (2222) is translated and allowed, and a port no rule
+/// listens on is denied.
+#[test]
+fn dnat_rules_with_open_values_leave_only_what_they_decide_unknown() {
+    let t = published();
+    // `web`: whether an internet host is among the open sources decides it.
+    let web = trace_port(&t, "internet", "ip:20.5.5.5", 443);
+    assert_eq!(web.verdict, Verdict::Unknown, "{web:#?}");
+    let h = firewall_hop(&web);
+    assert_eq!(h.code, moat_engine::Code::FwUndecided, "{h:?}");
+    assert!(h.detail.contains("inbound/web"), "{h:?}");
+    assert!(
+        web.missing.iter().any(|m| m.contains("webSources")),
+        "{:?}",
+        web.missing
+    );
+    // `api`: it matches, and where it sends the packet is open.
+    let api = trace_port(&t, "internet", "ip:20.5.5.5", 8443);
+    assert_eq!(api.verdict, Verdict::Unknown, "{api:#?}");
+    assert_eq!(firewall_hop(&api).code, moat_engine::Code::FwDnatOpen);
+    assert!(
+        api.missing.iter().any(|m| m.contains("apiTarget")),
+        "{:?}",
+        api.missing
+    );
+    // `ssh`: decided, translated to 10.0.2.5:22 and allowed by the firewall.
+    let ssh = trace_port(&t, "internet", "ip:20.5.5.5", 2222);
+    let h = firewall_hop(&ssh);
+    assert_eq!(h.code, moat_engine::Code::FwDnat, "{ssh:#?}");
+    assert_eq!(h.decision, moat_engine::HopDecision::Pass);
+    assert!(
+        h.detail.contains("10.0.2.5") && h.detail.contains("inbound/ssh"),
+        "{h:?}"
+    );
+    assert_ne!(ssh.verdict, Verdict::Unknown, "{ssh:#?}");
+    // Nothing listens on 3389: "Azure Firewall denies all traffic by default".
+    let rdp = trace_port(&t, "internet", "ip:20.5.5.5", 3389);
+    assert_eq!(rdp.verdict, Verdict::Denied, "{rdp:#?}");
+    assert_eq!(
+        rdp.blocked_by.as_ref().unwrap().code,
+        moat_engine::Code::FwDnatNoRule
     );
 }

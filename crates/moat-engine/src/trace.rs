@@ -751,8 +751,22 @@ fn external_ends(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
 }
 
 /// Whether an unresolved NSG rule comes after the rule that decided a hop, so it cannot
-/// change the hop's outcome (NSG rules are first-match in priority order).
+/// change the hop's outcome (NSG rules are first-match in priority order); or whether the
+/// open value is one the hop's own evaluation already tried every way (an NSG rule's open
+/// priority, access or direction; a firewall rule's open addresses, ports or translation).
 fn after_decision(t: &Topology, hop: &Hop, resource: &str, field: &str) -> bool {
+    if let Some(name) = resource.strip_prefix("firewall/") {
+        return t
+            .firewalls
+            .iter()
+            .any(|f| f.name == name && f.carries(field));
+    }
+    if let Some(name) = resource.strip_prefix("firewall-policy/") {
+        return t
+            .firewall_policies
+            .iter()
+            .any(|p| p.name == name && p.carries(field));
+    }
     let Some(nsg) = resource
         .strip_prefix("nsg/")
         .and_then(|n| t.network_security_groups.iter().find(|x| x.name == n))

@@ -96,6 +96,10 @@ pub struct NetworkRule {
     #[serde(default, deserialize_with = "comma_list::deserialize")]
     #[schemars(with = "Vec<PortRange>")]
     pub destination_ports: Vec<PortRange>,
+    /// What of the rule the input leaves open (a parameter without value, an attribute known
+    /// only after apply): the rule may or may not match on it, whatever it was read as.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open: Vec<RuleValue>,
     #[serde(
         rename = "$at",
         default,
@@ -156,6 +160,10 @@ pub struct NatRule {
     /// The port they go to; `None` when the input leaves it open.
     #[serde(default)]
     pub translated_port: Option<u16>,
+    /// What of the rule the input leaves open (a parameter without value, an attribute known
+    /// only after apply): the rule may or may not match on it, whatever it was read as.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open: Vec<RuleValue>,
     #[serde(
         rename = "$at",
         default,
@@ -201,6 +209,10 @@ pub struct ApplicationRule {
     /// FQDN tags (`AzureKubernetesService`, `WindowsUpdate`, ...).
     #[serde(default)]
     pub fqdn_tags: Vec<String>,
+    /// What of the rule the input leaves open (a parameter without value, an attribute known
+    /// only after apply): the rule may or may not match on it, whatever it was read as.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open: Vec<RuleValue>,
     #[serde(
         rename = "$at",
         default,
@@ -276,6 +288,111 @@ impl JsonSchema for AppProtocolPort {
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({"type": "string", "description": "Protocol and port: Https:443, Http:80"})
+    }
+}
+
+/// A value of a firewall rule that the input may leave open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleValue {
+    /// Source addresses or IP groups.
+    Sources,
+    /// Destination addresses, IP groups or FQDNs (an application rule's target names or tags).
+    Destinations,
+    /// Protocols or destination ports.
+    Ports,
+    /// A DNAT rule's translated address or port.
+    Translation,
+}
+
+impl RuleValue {
+    /// How a rule's description names it (`sources unknown`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleValue::Sources => "sources",
+            RuleValue::Destinations => "destinations",
+            RuleValue::Ports => "protocols or ports",
+            RuleValue::Translation => "translation",
+        }
+    }
+
+    /// Whether the rule may match on this value whatever the input says (the translation
+    /// decides where a match goes, not what matches).
+    pub fn is_match(self) -> bool {
+        !matches!(self, RuleValue::Translation)
+    }
+}
+
+/// The field an importer records, in the topology's unknowns, for a value of rule `rule` of
+/// collection `collection` that the rule carries as open (`collections/web/rules/any443`); an
+/// importer may put its own path to the collection before it.
+pub fn open_rule_field(collection: &str, rule: &str) -> String {
+    format!("{collection}/rules/{rule}")
+}
+
+/// Whether `field` (as recorded in the topology's unknowns) is a value of a rule among
+/// `collections` (name and rules' names and open values) that the rule carries as open, so
+/// that evaluating the rules already considers every value.
+fn carries<'a>(
+    field: &str,
+    mut collections: impl Iterator<Item = (&'a str, Vec<(&'a str, &'a [RuleValue])>)>,
+) -> bool {
+    let Some((path, rule)) = field.rsplit_once("/rules/") else {
+        return false;
+    };
+    let collection = path.rsplit('/').next().unwrap_or(path);
+    collections.any(|(c, rules)| {
+        c == collection && rules.iter().any(|(r, open)| *r == rule && !open.is_empty())
+    })
+}
+
+fn collections_of<'a>(
+    network: &'a [NetworkRuleCollection],
+    application: &'a [ApplicationRuleCollection],
+    nat: &'a [NatRuleCollection],
+) -> impl Iterator<Item = (&'a str, Vec<(&'a str, &'a [RuleValue])>)> {
+    let n = network.iter().map(|c| {
+        let r = c.rules.iter().map(|r| (r.name.as_str(), r.open.as_slice()));
+        (c.name.as_str(), r.collect())
+    });
+    let a = application.iter().map(|c| {
+        let r = c.rules.iter().map(|r| (r.name.as_str(), r.open.as_slice()));
+        (c.name.as_str(), r.collect())
+    });
+    let d = nat.iter().map(|c| {
+        let r = c.rules.iter().map(|r| (r.name.as_str(), r.open.as_slice()));
+        (c.name.as_str(), r.collect())
+    });
+    n.chain(a).chain(d)
+}
+
+impl Firewall {
+    /// Whether `field` of this firewall's unknowns is an open value one of its rules carries.
+    pub fn carries(&self, field: &str) -> bool {
+        carries(
+            field,
+            collections_of(
+                &self.network_rule_collections,
+                &self.application_rule_collections,
+                &self.nat_rule_collections,
+            ),
+        )
+    }
+}
+
+impl FirewallPolicy {
+    /// Whether `field` of this policy's unknowns is an open value one of its rules carries.
+    pub fn carries(&self, field: &str) -> bool {
+        self.rule_collection_groups.iter().any(|g| {
+            carries(
+                field,
+                collections_of(
+                    &g.network_rule_collections,
+                    &g.application_rule_collections,
+                    &g.nat_rule_collections,
+                ),
+            )
+        })
     }
 }
 

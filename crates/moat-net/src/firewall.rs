@@ -11,11 +11,11 @@ use crate::managed::fqdn_matches;
 use crate::space::{PrefixContext, Space};
 use moat_model::enums::{Access, ApplicationProtocol};
 use moat_model::firewall::{
-    ApplicationRuleCollection, Firewall, NatRuleCollection, NetworkRuleCollection,
+    ApplicationRuleCollection, Firewall, NatRuleCollection, NetworkRuleCollection, RuleValue,
 };
 use moat_model::values::AddressPrefix;
 use moat_model::{Index, Topology};
-use moat_packets::{AddrSet, PacketSet, Policy, Protocol};
+use moat_packets::{AddrSet, L4Set, PacketSet, Policy, Protocol};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -103,6 +103,25 @@ fn ip_groups(t: &Topology, names: &[String]) -> Vec<AddressPrefix> {
                 .flat_map(|g| g.ip_addresses.clone())
         })
         .collect()
+}
+
+/// The names of a rule's open values, for its description.
+fn open_names(open: &[RuleValue]) -> Vec<&'static str> {
+    open.iter().map(|v| v.name()).collect()
+}
+
+/// The sure and maybe sets of a rule's addresses when the input may leave them open: an open
+/// value may be any address, so nothing is sure and everything may match.
+fn open_cover(
+    open: &[RuleValue],
+    which: RuleValue,
+    cover: (AddrSet, AddrSet),
+) -> (AddrSet, AddrSet) {
+    if open.contains(&which) {
+        (AddrSet::none(), AddrSet::any())
+    } else {
+        cover
+    }
 }
 
 /// The network rules of a firewall, compiled for one destination name.
@@ -266,7 +285,11 @@ pub fn compile_network(
         for r in &c.rules {
             let mut sources = r.source_addresses.clone();
             sources.extend(ip_groups(t, &r.source_ip_groups));
-            let (src_sure, src_maybe) = prefixes_cover(space, ctx, &sources, &[], &none);
+            let (src_sure, src_maybe) = open_cover(
+                &r.open,
+                RuleValue::Sources,
+                prefixes_cover(space, ctx, &sources, &[], &none),
+            );
             let (mut dst_sure, dst_maybe) =
                 prefixes_cover(space, ctx, &r.destination_addresses, &[], &none);
             // FQDNs in network rules are resolved by the firewall's DNS proxy; they match the
@@ -276,19 +299,27 @@ pub fn compile_network(
             if fqdn_hit {
                 dst_sure = AddrSet::any();
             }
+            let (dst_sure, dst_maybe) =
+                open_cover(&r.open, RuleValue::Destinations, (dst_sure, dst_maybe));
             let l4 = firewall_l4(&r.protocols, &r.destination_ports);
+            // Open protocols or ports: the rule perhaps matches any of them.
+            let (l4_sure, l4) = if r.open.contains(&RuleValue::Ports) {
+                (L4Set::none(), L4Set::any())
+            } else {
+                (l4.clone(), l4)
+            };
             let rref = |uncertain: bool, entry: usize| RuleRef {
                 filter: label.clone(),
                 rule: format!("{}/{}", c.name, r.name),
                 priority: Some(c.priority),
-                open: Vec::new(),
+                open: open_names(&r.open),
                 default: false,
                 uncertain,
                 if_match: uncertain.then_some(action),
                 entry,
                 at: r.at.clone(),
             };
-            let sure = PacketSet::new(&src_sure, &dst_sure, &l4);
+            let sure = PacketSet::new(&src_sure, &dst_sure, &l4_sure);
             entries.push((
                 sure.clone(),
                 Step::Decided(action),
@@ -351,26 +382,33 @@ pub fn application_decision(
                             | ApplicationProtocol::Mssql
                     )
             });
-            if !proto_ok {
+            let ports_open = r.open.contains(&RuleValue::Ports);
+            if !proto_ok && !ports_open {
                 continue;
             }
             let mut sources = r.source_addresses.clone();
             sources.extend(ip_groups(t, &r.source_ip_groups));
-            let (sure, maybe) = prefixes_cover(space, ctx, &sources, &[], &none);
+            let (sure, maybe) = open_cover(
+                &r.open,
+                RuleValue::Sources,
+                prefixes_cover(space, ctx, &sources, &[], &none),
+            );
             if !src.intersects(&sure) && !src.intersects(&maybe) {
                 continue;
             }
             // A tag documented to hold the name matches it as surely as the name itself; a
-            // tag whose set is not documented perhaps does.
+            // tag whose set is not documented perhaps does, and so do names the input leaves
+            // open.
+            let names_open = r.open.contains(&RuleValue::Destinations);
             let name_hit = r.target_fqdns.iter().any(|p| fqdn_matches(p, fqdn))
                 || r.fqdn_tags
                     .iter()
                     .any(|t| crate::fqdn_tags::holds(t, fqdn) == Some(true));
-            let tag_maybe = !r.fqdn_tags.is_empty();
+            let tag_maybe = !r.fqdn_tags.is_empty() || names_open;
             if !name_hit && !tag_maybe {
                 continue;
             }
-            let surely = name_hit && src.is_subset(&sure);
+            let surely = name_hit && !names_open && proto_ok && src.is_subset(&sure);
             let action = match c.action {
                 Access::Allow => Decision::Allow,
                 Access::Deny => Decision::Deny,
@@ -382,7 +420,7 @@ pub fn application_decision(
                     filter: label.clone(),
                     rule: format!("{}/{}", c.name, r.name),
                     priority: Some(c.priority),
-                    open: Vec::new(),
+                    open: open_names(&r.open),
                     default: false,
                     uncertain: !surely,
                     if_match: (!surely).then_some(action),
@@ -458,22 +496,30 @@ pub fn dnat(
     let mut candidates: Vec<(bool, Dnat)> = Vec::new();
     for (c, label) in &rules.nat {
         for r in &c.rules {
+            let ports_open = r.open.contains(&RuleValue::Ports);
             let l4 = firewall_l4(&r.protocols, &r.destination_ports);
-            if !l4.contains(protocol, port) {
+            if !l4.contains(protocol, port) && !ports_open {
                 continue;
             }
-            let (dst_sure, dst_maybe) =
-                prefixes_cover(space, ctx, &r.destination_addresses, &[], &none);
+            let (dst_sure, dst_maybe) = open_cover(
+                &r.open,
+                RuleValue::Destinations,
+                prefixes_cover(space, ctx, &r.destination_addresses, &[], &none),
+            );
             if !to.intersects(&dst_sure) && !to.intersects(&dst_maybe) {
                 continue;
             }
             let mut sources = r.source_addresses.clone();
             sources.extend(ip_groups(t, &r.source_ip_groups));
-            let (src_sure, src_maybe) = prefixes_cover(space, ctx, &sources, &[], &none);
+            let (src_sure, src_maybe) = open_cover(
+                &r.open,
+                RuleValue::Sources,
+                prefixes_cover(space, ctx, &sources, &[], &none),
+            );
             if !src.intersects(&src_sure) && !src.intersects(&src_maybe) {
                 continue;
             }
-            let surely = to.is_subset(&dst_sure) && src.is_subset(&src_sure);
+            let surely = !ports_open && to.is_subset(&dst_sure) && src.is_subset(&src_sure);
             let translated = match (r.translated_address, &r.translated_fqdn) {
                 (Some(a), _) => Translated::Address(a),
                 (None, Some(f)) => Translated::Fqdn(f.clone()),
@@ -488,7 +534,7 @@ pub fn dnat(
                         filter: label.clone(),
                         rule: format!("{}/{}", c.name, r.name),
                         priority: Some(c.priority),
-                        open: Vec::new(),
+                        open: open_names(&r.open),
                         default: false,
                         uncertain: !surely,
                         if_match: None,

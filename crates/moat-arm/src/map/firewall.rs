@@ -109,14 +109,43 @@ pub(super) fn app_protocols(rec: &mut Rec, r: &Json, field: &str) -> Vec<AppProt
     out
 }
 
+/// Reads one value of a rule with `read`, noting in `open` that the input leaves it open when
+/// the read records an unknown.
+fn value<T>(
+    rec: &mut Rec,
+    open: &mut Vec<RuleValue>,
+    which: RuleValue,
+    read: impl FnOnce(&mut Rec) -> T,
+) -> T {
+    let before = rec.unknowns.len();
+    let v = read(rec);
+    if rec.unknowns.len() > before && !open.contains(&which) {
+        open.push(which);
+    }
+    v
+}
+
+/// The name of a rule and the field its open values are recorded under.
+fn rule_name(rec: &mut Rec, r: &Json, field: &str) -> (String, String) {
+    let name = rec.str(r, &["name"], field).unwrap_or_default();
+    let f = open_rule_field(field, &name);
+    (name, f)
+}
+
 pub(super) fn net_rule(
     rec: &mut Rec,
     r: &Json,
     field: &str,
     protocols_key: &str,
 ) -> (NetworkRule, Vec<String>) {
+    let (name, field) = rule_name(rec, r, field);
+    let field = field.as_str();
+    let mut open = Vec::new();
     let mut protocols = Vec::new();
-    for s in rec.strings(r, &[protocols_key], field) {
+    let names = value(rec, &mut open, RuleValue::Ports, |rec| {
+        rec.strings(r, &[protocols_key], field)
+    });
+    for s in names {
         match FirewallProtocol::parse(&s) {
             Some(p) => protocols.push(p),
             None => rec.warn(format!(
@@ -128,33 +157,65 @@ pub(super) fn net_rule(
     if protocols.is_empty() {
         protocols.push(FirewallProtocol::Any);
     }
-    let dest_groups = rec.id_strings(r, &["destinationIpGroups"], field);
+    let o = &mut open;
+    let dest_groups = value(rec, o, RuleValue::Destinations, |rec| {
+        rec.id_strings(r, &["destinationIpGroups"], field)
+    });
+    let source_addresses = value(rec, o, RuleValue::Sources, |rec| {
+        rec.prefixes(r, "sourceAddresses", "sourceAddresses", field)
+    });
+    let source_ip_groups = value(rec, o, RuleValue::Sources, |rec| {
+        rec.id_strings(r, &["sourceIpGroups"], field)
+    });
+    let destination_addresses = value(rec, o, RuleValue::Destinations, |rec| {
+        rec.prefixes(r, "destinationAddresses", "destinationAddresses", field)
+    });
+    let destination_fqdns = value(rec, o, RuleValue::Destinations, |rec| {
+        rec.strings(r, &["destinationFqdns"], field)
+    });
+    let destination_ports = value(rec, o, RuleValue::Ports, |rec| {
+        rec.ports(r, "destinationPorts", "destinationPorts", field)
+    });
     let rule = NetworkRule {
-        name: rec.str(r, &["name"], field).unwrap_or_default(),
+        name,
         protocols,
-        source_addresses: rec.prefixes(r, "sourceAddresses", "sourceAddresses", field),
-        source_ip_groups: rec.id_strings(r, &["sourceIpGroups"], field),
-        destination_addresses: rec.prefixes(
-            r,
-            "destinationAddresses",
-            "destinationAddresses",
-            field,
-        ),
-        destination_fqdns: rec.strings(r, &["destinationFqdns"], field),
-        destination_ports: rec.ports(r, "destinationPorts", "destinationPorts", field),
+        source_addresses,
+        source_ip_groups,
+        destination_addresses,
+        destination_fqdns,
+        destination_ports,
+        open,
         at: rec.at.clone(),
     };
     (rule, dest_groups)
 }
 
 pub(super) fn app_rule(rec: &mut Rec, r: &Json, field: &str) -> ApplicationRule {
+    let (name, field) = rule_name(rec, r, field);
+    let field = field.as_str();
+    let mut open = Vec::new();
+    let o = &mut open;
+    let source_addresses = value(rec, o, RuleValue::Sources, |rec| {
+        rec.prefixes(r, "sourceAddresses", "sourceAddresses", field)
+    });
+    let source_ip_groups = value(rec, o, RuleValue::Sources, |rec| {
+        rec.id_strings(r, &["sourceIpGroups"], field)
+    });
+    let protocols = value(rec, o, RuleValue::Ports, |rec| app_protocols(rec, r, field));
+    let target_fqdns = value(rec, o, RuleValue::Destinations, |rec| {
+        rec.strings(r, &["targetFqdns"], field)
+    });
+    let fqdn_tags = value(rec, o, RuleValue::Destinations, |rec| {
+        rec.strings(r, &["fqdnTags"], field)
+    });
     ApplicationRule {
-        name: rec.str(r, &["name"], field).unwrap_or_default(),
-        source_addresses: rec.prefixes(r, "sourceAddresses", "sourceAddresses", field),
-        source_ip_groups: rec.id_strings(r, &["sourceIpGroups"], field),
-        protocols: app_protocols(rec, r, field),
-        target_fqdns: rec.strings(r, &["targetFqdns"], field),
-        fqdn_tags: rec.strings(r, &["fqdnTags"], field),
+        name,
+        source_addresses,
+        source_ip_groups,
+        protocols,
+        target_fqdns,
+        fqdn_tags,
+        open,
         at: rec.at.clone(),
     }
 }
@@ -162,18 +223,29 @@ pub(super) fn app_rule(rec: &mut Rec, r: &Json, field: &str) -> ApplicationRule 
 /// A DNAT rule, classic (`protocols`) or of a policy (`ipProtocols`).
 pub(super) fn nat_rule(rec: &mut Rec, r: &Json, field: &str, protocols_key: &str) -> NatRule {
     let (net, _) = net_rule(rec, r, field, protocols_key);
-    let translated_port =
+    let field = open_rule_field(field, &net.name);
+    let field = field.as_str();
+    let mut open = net.open;
+    let o = &mut open;
+    let translated_port = value(rec, o, RuleValue::Translation, |rec| {
         rec.str(r, &["translatedPort"], field)
-            .and_then(|p| match p.trim().parse::<u16>() {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    rec.warn(format!(
-                        "{}: DNAT translated port `{p}` is not a port",
-                        rec.resource
-                    ));
-                    None
-                }
-            });
+    })
+    .and_then(|p| match p.trim().parse::<u16>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            rec.warn(format!(
+                "{}: DNAT translated port `{p}` is not a port",
+                rec.resource
+            ));
+            None
+        }
+    });
+    let translated_address = value(rec, o, RuleValue::Translation, |rec| {
+        rec.ip(r, &["translatedAddress"], field)
+    });
+    let translated_fqdn = value(rec, o, RuleValue::Translation, |rec| {
+        rec.str(r, &["translatedFqdn"], field)
+    });
     NatRule {
         name: net.name,
         protocols: net.protocols,
@@ -181,9 +253,10 @@ pub(super) fn nat_rule(rec: &mut Rec, r: &Json, field: &str, protocols_key: &str
         source_ip_groups: net.source_ip_groups,
         destination_addresses: net.destination_addresses,
         destination_ports: net.destination_ports,
-        translated_address: rec.ip(r, &["translatedAddress"], field),
-        translated_fqdn: rec.str(r, &["translatedFqdn"], field),
+        translated_address,
+        translated_fqdn,
         translated_port,
+        open,
         at: rec.at.clone(),
     }
 }

@@ -229,7 +229,17 @@ impl Walk<'_, '_> {
             ),
             _ => ("network", None, "the destination's exact address"),
         };
+        let missing = match r.as_ref().and_then(|r| self.open_rule_values(fw, r)) {
+            Some(open) => open,
+            None => missing.to_string(),
+        };
         let detail = match &r {
+            Some(r) if !r.open.is_empty() => format!(
+                "cannot decide {kind} rule {} ({}): its {} the input leaves open",
+                r.rule,
+                r.filter,
+                r.open.join(", ")
+            ),
             Some(r) => format!("cannot decide {kind} rule {} ({})", r.rule, r.filter),
             None => "the rules decide part of the flow only".into(),
         };
@@ -241,5 +251,41 @@ impl Walk<'_, '_> {
             r.as_ref().and_then(|r| at(&r.at)),
             missing,
         )
+    }
+    /// The values the input leaves open in firewall rule `r` (as recorded by the importer),
+    /// when it has any: what a decision that rule leaves undecided is missing.
+    pub(super) fn open_rule_values(
+        &self,
+        fw: &moat_model::firewall::Firewall,
+        r: &moat_net::filter::RuleRef,
+    ) -> Option<String> {
+        if r.open.is_empty() {
+            return None;
+        }
+        let (collection, rule) = r.rule.split_once('/')?;
+        let tail = moat_model::firewall::open_rule_field(collection, rule);
+        let mut owners = vec![format!("firewall/{}", fw.name)];
+        owners.extend(
+            fw.firewall_policy
+                .iter()
+                .map(|p| format!("firewall-policy/{p}")),
+        );
+        let found: Vec<String> = self
+            .t()
+            .unknowns
+            .iter()
+            .filter(|u| owners.contains(&u.resource) && u.field.ends_with(&tail))
+            .map(|u| format!("{} of {}: {} ({})", u.field, u.resource, u.reason, u.at))
+            .collect();
+        Some(if found.is_empty() {
+            format!(
+                "the {} of firewall rule {} ({})",
+                r.open.join(", "),
+                r.rule,
+                r.filter
+            )
+        } else {
+            found.join("; ")
+        })
     }
 }

@@ -81,13 +81,16 @@ impl Walk<'_, '_> {
                 );
             }
             DnatOutcome::Unknown(r) => {
+                let missing = self
+                    .open_rule_values(&fw, &r)
+                    .unwrap_or_else(|| "the source's public address".into());
                 return self.unknown(
                     Step::Firewall,
                     element,
                     Code::FwUndecided,
                     format!("cannot decide DNAT rule {} ({})", r.rule, r.filter),
                     at(&r.at),
-                    "the source's public address",
+                    missing,
                 );
             }
             DnatOutcome::Translated(d) => d,
@@ -118,7 +121,9 @@ impl Walk<'_, '_> {
                         r.rule, r.filter
                     ),
                     at(&r.at),
-                    format!("the translated address and port of DNAT rule {}", r.rule),
+                    self.open_rule_values(&fw, &r).unwrap_or_else(|| {
+                        format!("the translated address and port of DNAT rule {}", r.rule)
+                    }),
                 );
             }
         };

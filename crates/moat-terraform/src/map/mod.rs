@@ -84,6 +84,9 @@ pub struct Mapper<'a> {
     /// Model principal names of resources with identities, by record address.
     principals: HashMap<String, String>,
     seen_unknowns: HashSet<(String, String)>,
+    /// Unknown values read so far, repeats included: a rule's reader compares the count
+    /// before and after reading a value to know whether the input leaves it open.
+    unknown_reads: usize,
     /// Resource groups of the zones, parallel to `t.private_dns_zones`.
     zone_rgs: Vec<Option<String>>,
     /// The zones by name and resource group, for links and records.
@@ -231,6 +234,7 @@ impl<'a> Mapper<'a> {
             fw_ips: HashMap::new(),
             principals: HashMap::new(),
             seen_unknowns: HashSet::new(),
+            unknown_reads: 0,
             zone_rgs: Vec::new(),
             zones_by_name: services::ZoneIndex::default(),
             pe_zone_rgs: Vec::new(),
@@ -491,6 +495,7 @@ impl<'a> Mapper<'a> {
     // ---- recording ---------------------------------------------------------------------------
 
     pub fn unknown(&mut self, res: &str, field: &str, u: &Unk) {
+        self.unknown_reads += 1;
         if self
             .seen_unknowns
             .insert((res.to_string(), field.to_string()))

@@ -3,7 +3,7 @@
 
 use super::Mapper;
 use crate::value::ResObj;
-use moat_model::firewall::{NatRule, NatRuleCollection};
+use moat_model::firewall::{NatRule, NatRuleCollection, RuleValue, open_rule_field};
 
 impl Mapper<'_> {
     /// A DNAT collection; its action is always `Dnat`, so only the priority heads it.
@@ -13,7 +13,7 @@ impl Mapper<'_> {
         let priority = self.u32_of(c, "priority", res, &field)?;
         let mut rules = Vec::new();
         for r in self.blocks(c, "rule", res) {
-            rules.push(self.nat_rule(&r, res));
+            rules.push(self.nat_rule(&r, res, &name));
         }
         Some(NatRuleCollection {
             name,
@@ -23,13 +23,21 @@ impl Mapper<'_> {
         })
     }
 
-    fn nat_rule(&mut self, r: &ResObj, res: &str) -> NatRule {
+    fn nat_rule(&mut self, r: &ResObj, res: &str, collection: &str) -> NatRule {
         // The match side is a network rule's; a policy names one `destination_address`.
-        let net = self.network_rule(r, res);
-        let field = format!("rules/{}", net.name);
+        let net = self.network_rule(r, res, collection);
+        let field = open_rule_field(&format!("collections/{collection}"), &net.name);
+        let field = field.as_str();
+        let mut open = net.open;
+        let o = &mut open;
         let mut destination_addresses = net.destination_addresses;
-        destination_addresses.extend(self.prefixes(r, &["destination_address"], res, &field));
-        let translated_port = match self.s(r, "translated_port", res, &field) {
+        destination_addresses.extend(self.rule_value(o, RuleValue::Destinations, |m| {
+            m.prefixes(r, &["destination_address"], res, field)
+        }));
+        let translated = self.rule_value(o, RuleValue::Translation, |m| {
+            m.s(r, "translated_port", res, field)
+        });
+        let translated_port = match translated {
             Some(p) => match p.trim().parse::<u16>() {
                 Ok(n) => Some(n),
                 Err(_) => {
@@ -51,9 +59,14 @@ impl Mapper<'_> {
             source_ip_groups: net.source_ip_groups,
             destination_addresses,
             destination_ports: net.destination_ports,
-            translated_address: self.ip(r, "translated_address", res, &field),
-            translated_fqdn: self.s(r, "translated_fqdn", res, &field),
+            translated_address: self.rule_value(o, RuleValue::Translation, |m| {
+                m.ip(r, "translated_address", res, field)
+            }),
+            translated_fqdn: self.rule_value(o, RuleValue::Translation, |m| {
+                m.s(r, "translated_fqdn", res, field)
+            }),
             translated_port,
+            open,
             at: super::at(r),
         }
     }

@@ -1300,7 +1300,7 @@ impl Mapper<'_> {
         let (name, priority, action) = self.collection_head(c, res)?;
         let mut rules = Vec::new();
         for r in self.blocks(c, "rule", res) {
-            rules.push(self.network_rule(&r, res));
+            rules.push(self.network_rule(&r, res, &name));
         }
         Some(NetworkRuleCollection {
             name,
@@ -1311,11 +1311,32 @@ impl Mapper<'_> {
         })
     }
 
-    pub(super) fn network_rule(&mut self, r: &ResObj, res: &str) -> NetworkRule {
+    /// Reads one value of a rule with `read`, noting in `open` that the input leaves it open
+    /// when the read meets an unknown.
+    pub(super) fn rule_value<T>(
+        &mut self,
+        open: &mut Vec<RuleValue>,
+        which: RuleValue,
+        read: impl FnOnce(&mut Self) -> T,
+    ) -> T {
+        let before = self.unknown_reads;
+        let v = read(self);
+        if self.unknown_reads > before && !open.contains(&which) {
+            open.push(which);
+        }
+        v
+    }
+
+    /// A network rule of collection `collection`.
+    pub(super) fn network_rule(&mut self, r: &ResObj, res: &str, collection: &str) -> NetworkRule {
         let name = crate::ids::name_or_addr(r);
-        let field = format!("rules/{name}");
+        let field = open_rule_field(&format!("collections/{collection}"), &name);
+        let field = field.as_str();
+        let mut open = Vec::new();
+        let o = &mut open;
         let mut protocols = Vec::new();
-        for p in self.strs(r, "protocols", res, &field) {
+        let names = self.rule_value(o, RuleValue::Ports, |m| m.strs(r, "protocols", res, field));
+        for p in names {
             match FirewallProtocol::parse(&p) {
                 Some(x) => protocols.push(x),
                 None => self.invalid(
@@ -1326,40 +1347,51 @@ impl Mapper<'_> {
                 ),
             }
         }
-        let mut destination_addresses = self.prefixes(r, &["destination_addresses"], res, &field);
-        let dest_groups =
-            self.link_names(r, "destination_ip_groups", res, &field, "IP group", ipg_of);
+        let mut destination_addresses = self.rule_value(o, RuleValue::Destinations, |m| {
+            m.prefixes(r, &["destination_addresses"], res, field)
+        });
+        let dest_groups = self.rule_value(o, RuleValue::Destinations, |m| {
+            m.link_names(r, "destination_ip_groups", res, field, "IP group", ipg_of)
+        });
         for g in dest_groups {
             // The model's network rule has no destination IP groups: expand them.
             match self.t.ip_groups.iter().find(|x| x.name == g) {
                 Some(ig) => destination_addresses.extend(ig.ip_addresses.iter().cloned()),
-                None => self.unknown_at(
-                    res,
-                    &field,
-                    format!("destination IP group `{g}` is not declared"),
-                    &r.loc,
-                ),
+                None => self.rule_value(o, RuleValue::Destinations, |m| {
+                    m.unknown_at(
+                        res,
+                        field,
+                        format!("destination IP group `{g}` is not declared"),
+                        &r.loc,
+                    )
+                }),
             }
         }
+        let source_addresses = self.rule_value(o, RuleValue::Sources, |m| {
+            m.prefixes(r, &["source_addresses"], res, field)
+        });
+        let source_ip_groups = self.rule_value(o, RuleValue::Sources, |m| {
+            m.link_names(r, "source_ip_groups", res, field, "IP group", ipg_of)
+        });
+        let destination_fqdns = self.rule_value(o, RuleValue::Destinations, |m| {
+            m.strs(r, "destination_fqdns", res, field)
+        });
+        let destination_ports = self.rule_value(o, RuleValue::Ports, |m| {
+            m.ports(r, &["destination_ports"], res, field)
+        });
         NetworkRule {
             protocols: if protocols.is_empty() {
                 vec![FirewallProtocol::Any]
             } else {
                 protocols
             },
-            source_addresses: self.prefixes(r, &["source_addresses"], res, &field),
-            source_ip_groups: self.link_names(
-                r,
-                "source_ip_groups",
-                res,
-                &field,
-                "IP group",
-                ipg_of,
-            ),
+            source_addresses,
+            source_ip_groups,
             destination_addresses,
-            destination_fqdns: self.strs(r, "destination_fqdns", res, &field),
-            destination_ports: self.ports(r, &["destination_ports"], res, &field),
+            destination_fqdns,
+            destination_ports,
             name,
+            open,
             at: at(r),
         }
     }
@@ -1372,7 +1404,7 @@ impl Mapper<'_> {
         let (name, priority, action) = self.collection_head(c, res)?;
         let mut rules = Vec::new();
         for r in self.blocks(c, "rule", res) {
-            rules.push(self.application_rule(&r, res));
+            rules.push(self.application_rule(&r, res, &name));
         }
         Some(ApplicationRuleCollection {
             name,
@@ -1383,15 +1415,19 @@ impl Mapper<'_> {
         })
     }
 
-    fn application_rule(&mut self, r: &ResObj, res: &str) -> ApplicationRule {
+    fn application_rule(&mut self, r: &ResObj, res: &str, collection: &str) -> ApplicationRule {
         let name = crate::ids::name_or_addr(r);
-        let field = format!("rules/{name}");
+        let field = open_rule_field(&format!("collections/{collection}"), &name);
+        let field = field.as_str();
+        let mut open = Vec::new();
+        let o = &mut open;
         let mut protocols = Vec::new();
         // Policies write `protocols { type, port }`; classic collections `protocol { type, port }`.
         for key in ["protocols", "protocol"] {
             for p in blocks_of(r, key) {
-                let ty = self.s(&p, "type", res, &field);
-                let port = self.u32_of(&p, "port", res, &field);
+                let ty = self.rule_value(o, RuleValue::Ports, |m| m.s(&p, "type", res, field));
+                let port =
+                    self.rule_value(o, RuleValue::Ports, |m| m.u32_of(&p, "port", res, field));
                 if let Some(ty) = ty {
                     let text = match port {
                         Some(n) => format!("{ty}:{n}"),
@@ -1410,12 +1446,14 @@ impl Mapper<'_> {
             "web_categories",
         ] {
             if get(r, lacking).is_some() {
-                self.unknown_at(
-                    res,
-                    &field,
-                    format!("application rules by `{lacking}` are not modelled"),
-                    &r.loc,
-                );
+                self.rule_value(o, RuleValue::Destinations, |m| {
+                    m.unknown_at(
+                        res,
+                        field,
+                        format!("application rules by `{lacking}` are not modelled"),
+                        &r.loc,
+                    )
+                });
                 self.warn(
                     "unmodelled",
                     format!("`{lacking}` of application rule `{name}` is not modelled"),
@@ -1424,26 +1462,33 @@ impl Mapper<'_> {
                 );
             }
         }
-        let mut target_fqdns = self.strs(r, "destination_fqdns", res, &field);
-        target_fqdns.extend(self.strs(r, "target_fqdns", res, &field));
-        let mut fqdn_tags = self.strs(r, "destination_fqdn_tags", res, &field);
-        fqdn_tags.extend(self.strs(r, "fqdn_tags", res, &field));
+        let mut target_fqdns = self.rule_value(o, RuleValue::Destinations, |m| {
+            m.strs(r, "destination_fqdns", res, field)
+        });
+        target_fqdns.extend(self.rule_value(o, RuleValue::Destinations, |m| {
+            m.strs(r, "target_fqdns", res, field)
+        }));
+        let mut fqdn_tags = self.rule_value(o, RuleValue::Destinations, |m| {
+            m.strs(r, "destination_fqdn_tags", res, field)
+        });
+        fqdn_tags.extend(self.rule_value(o, RuleValue::Destinations, |m| {
+            m.strs(r, "fqdn_tags", res, field)
+        }));
+        let source_addresses = self.rule_value(o, RuleValue::Sources, |m| {
+            m.prefixes(r, &["source_addresses"], res, field)
+        });
+        let source_ip_groups = self.rule_value(o, RuleValue::Sources, |m| {
+            m.link_names(r, "source_ip_groups", res, field, "IP group", ipg_of)
+        });
         ApplicationRule {
-            source_addresses: self.prefixes(r, &["source_addresses"], res, &field),
-            source_ip_groups: self.link_names(
-                r,
-                "source_ip_groups",
-                res,
-                &field,
-                "IP group",
-                ipg_of,
-            ),
+            source_addresses,
+            source_ip_groups,
             protocols: if protocols.is_empty() {
                 vec![
-                    "Http:80".parse().unwrap_or(AppProtocolPort {
+                    AppProtocolPort {
                         protocol: ApplicationProtocol::Http,
                         port: 80,
-                    }),
+                    },
                     AppProtocolPort {
                         protocol: ApplicationProtocol::Https,
                         port: 443,
@@ -1455,6 +1500,7 @@ impl Mapper<'_> {
             target_fqdns,
             fqdn_tags,
             name,
+            open,
             at: at(r),
         }
     }

@@ -137,7 +137,7 @@ const ITEMS: &[(&str, Class, &str)] = &[
     ("§6.109", I, "curated environments from mcr.microsoft.com under SEP"),
     ("§6.110", D, "extra storage listed in the SEP unless through a PE"),
     ("§6.111", D, "batch endpoints: networking fixed, queue/table"),
-    ("§6.112", O, "the page gives the VS Code server ports (8704-8710, the first free one taken on the compute instance) but neither the source nor the destination of that traffic, nor a host or tag: no flow between two ends of a deployment follows from it"),
+    ("§6.112", I, "VS Code server ports 8704-8710, for compute instances declared used from VS Code in a restricted network"),
     ("§6.113", D, "firewall: HTTP/S as application rules"),
     ("§6.114", I, "AutoML NLP/Vision only in public regions"),
     ("§6.115", D, "MCR always needed"),

@@ -1193,3 +1193,41 @@ fn dns007_instance_name_resolves_to_the_workspace_endpoint() {
         &own.replace("values: [10.0.1.5]", "values: [10.0.3.4]"),
     );
 }
+
+#[test]
+fn out007_vscode_server_ports_stated_where_the_network_is_restricted() {
+    // Configure inbound and outbound network traffic, Visual Studio Code: "You must allow
+    // network traffic to ports 8704 to 8710. The VS Code server dynamically selects the first
+    // available port within this range." The page names no source or destination for that
+    // traffic, so the finding states the requirement and is not decided.
+    let vnet = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled }
+computes:
+  - { name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training, enable_node_public_ip: false, uses: [vscode] }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - { name: training, address_prefixes: [10.0.1.0/24] }
+"#;
+    let f = one("OUT007", vnet, Severity::Info, "compute/ci");
+    assert!(f.message.contains("8704-8710"), "{}", f.message);
+    assert!(
+        !f.needs.is_empty(),
+        "the ends of the traffic are not documented: not decided"
+    );
+    // An instance nobody declares to use from VS Code.
+    none("OUT007", &with(vnet, ", uses: [vscode]", ""));
+    // An instance outside any VNet or managed network: nothing restricts its ports.
+    let open = "region: eastus\nworkspaces: [{ name: ws }]\ncomputes: [{ name: ci, workspace: ws, type: ComputeInstance, uses: [vscode] }]\n";
+    none("OUT007", open);
+    // In a managed network, the workspace's network decides.
+    let managed = with(
+        open,
+        "workspaces: [{ name: ws }]",
+        "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound } }]",
+    );
+    one("OUT007", &managed, Severity::Info, "compute/ci");
+}

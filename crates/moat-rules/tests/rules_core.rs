@@ -1488,7 +1488,7 @@ fn self_contained_documentation_examples_trigger_their_rule() {
     for code in [
         "WS002", "WS003", "WS004", "WS005", "WS006", "REG003", "REG004", "REG005", "REG006",
         "REG007", "REG008", "REG010", "REG012", "REG013", "PE001", "PE006", "PE007", "DNS001",
-        "ST003", "ST004", "KV001", "CMP015", "MVN014", "EP012", "DNS007",
+        "ST003", "ST004", "KV001", "CMP015", "MVN014", "EP012", "DNS007", "OUT007",
     ] {
         let doc = by_code(code).unwrap().doc();
         let v = check(code, &format!("region: eastus\n{}\n", doc.example));

@@ -8,6 +8,7 @@ pub mod out003;
 pub mod out004;
 pub mod out005;
 pub mod out006;
+pub mod out007;
 
 /// The OUT rules.
 pub fn rules() -> Vec<&'static dyn Rule> {
@@ -18,5 +19,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &out004::RULE,
         &out005::RULE,
         &out006::RULE,
+        &out007::RULE,
     ]
 }

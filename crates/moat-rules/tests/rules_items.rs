@@ -233,6 +233,64 @@ fn pe009_private_endpoint_limits() {
     none("PE009", BASE);
 }
 
+/// A workspace-less topology with `n` private endpoints of `group_id` to `target`, spread over
+/// a /16 so that no subnet runs out of addresses.
+fn endpoints_to(target: &str, group_id: &str, n: usize) -> String {
+    let mut y = String::from(
+        "region: eastus
+storage_accounts: [{ name: st, public_network_access: Disabled }]
+container_registries: [{ name: acr, sku: Premium, public_network_access: Disabled }]
+virtual_networks:
+  - { name: hub, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.0.0/16] }] }
+private_endpoints:
+",
+    );
+    for i in 0..n {
+        y.push_str(&format!(
+            "  - {{ name: pe-{i}, subnet: hub/pe, target: {target}, group_id: {group_id} }}\n"
+        ));
+    }
+    y
+}
+
+#[test]
+fn pe009_storage_registry_and_vnet_limits() {
+    // Storage limits: 200 private endpoints per storage account. Connect privately to an Azure
+    // container registry (2021): 10 private endpoints per registry, an old figure, so a
+    // warning. Azure Private Link limits: 1,000 private endpoints per virtual network.
+    none("PE009", &endpoints_to("storage/st", "blob", 200));
+    let f = one(
+        "PE009",
+        &endpoints_to("storage/st", "blob", 201),
+        Severity::Error,
+        "storage/st",
+    );
+    assert!(f.message.contains("201 private endpoints"), "{}", f.message);
+    none("PE009", &endpoints_to("acr/acr", "registry", 10));
+    one(
+        "PE009",
+        &endpoints_to("acr/acr", "registry", 11),
+        Severity::Warning,
+        "acr/acr",
+    );
+    // 1,000 endpoints to five storage accounts (200 each) fill the VNet; one more is too many.
+    let spread = |n: usize| {
+        let mut y = endpoints_to("storage/st", "blob", 0).replace(
+            "storage_accounts: [{ name: st, public_network_access: Disabled }]",
+            "storage_accounts: [{ name: st0 }, { name: st1 }, { name: st2 }, { name: st3 }, { name: st4 }, { name: st5 }]",
+        );
+        for i in 0..n {
+            y.push_str(&format!(
+                "  - {{ name: pe-{i}, subnet: hub/pe, target: storage/st{}, group_id: blob }}\n",
+                i / 200
+            ));
+        }
+        y
+    };
+    none("PE009", &spread(1000));
+    one("PE009", &spread(1001), Severity::Error, "vnet/hub");
+}
+
 #[test]
 fn net005_subnet_smaller_than_slash_29() {
     // Azure Virtual Network FAQ: the smallest supported IPv4 subnet is /29.

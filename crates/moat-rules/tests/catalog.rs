@@ -458,3 +458,23 @@ fn every_rule_that_covers_an_item_is_tested_firing_and_silent() {
     }
     assert!(missing.is_empty(), "{missing:#?}");
 }
+
+#[test]
+fn rule_documentation_names_no_file_of_this_repository() {
+    // `moat rule CODE` speaks of Azure and its documentation, never of the reference files the
+    // rules were written from.
+    for r in all() {
+        let d = r.doc();
+        for (field, text) in [
+            ("what", d.what),
+            ("why", d.why),
+            ("example", d.example),
+            ("fix", d.fix),
+        ] {
+            let lower = text.to_lowercase();
+            for word in ["seed 0", "seeds 0", "rules.md", "network-facts", ".md\""] {
+                assert!(!lower.contains(word), "{} {field} names `{word}`", d.code);
+            }
+        }
+    }
+}

@@ -13,7 +13,7 @@ static DOC: RuleDoc = RuleDoc {
     code: "OPS001",
     name: "operation-flow-blocked",
     severity: Severity::Error,
-    what: "A flow that an Azure ML operation needs (rules.md, \"Operations\": studio, jobs, compute creation, image builds, registries, endpoints) is blocked or cannot be decided, and no more specific rule reports that cause.",
+    what: "A flow that an Azure ML operation needs (one of the operations `moat ops` lists: studio, jobs, compute creation, image builds, registries, endpoints) is blocked or cannot be decided, and no more specific rule reports that cause.",
     why: "`moat ops` evaluates each operation as the flows it needs; a flow that does not get through makes the operation fail for its users. `moat check` reports it here when no rule that owns the requirement (OUT001, REG001, DNS001, ...) already reports the same flow or the same blocking element, so CI never sees less than `moat ops`.",
     example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]",
     fix: "Follow the trace to the hop that blocks and apply its fix (a private endpoint, a DNS zone link, an NSG or firewall rule).",

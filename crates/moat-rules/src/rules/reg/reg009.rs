@@ -18,7 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     name: "public-registry-outbound-missing",
     severity: Severity::Error,
     what: "Computes of a workspace that uses a public registry lack outbound to AzureMachineLearning (TCP 443, 18881; UDP 5831), Storage.<region>, MicrosoftContainerRegistry.<region> or AzureContainerRegistry.<region> on 443.",
-    why: "A secure workspace using a public registry reaches the registry, its storage and its container registry over their public endpoints; the compute's NSG, routes and firewall must let that traffic out. Seeds 000/001 print port 877 beside 443 and 18881: a misprint of the 8787 of seed 002, which the documents list as situational (RStudio), so it is not required here.",
+    why: "A secure workspace using a public registry reaches the registry, its storage and its container registry over their public endpoints; the compute's NSG, routes and firewall must let that traffic out. The registry page prints port 877 beside 443 and 18881: a misprint of 8787, which the firewall page lists as situational (RStudio on a compute instance), so it is not required here.",
     example: "workspaces: [{ name: ws, uses_registries: [contosoreg] }]\nregistries: [{ name: contosoreg }]\nnetwork_security_groups: [{ name: nsg, rules: [{ name: deny, priority: 100, direction: Outbound, access: Deny }] }]",
     fix: "Allow the four service tags on the compute subnet's NSG and on the firewall.",
     sources: &[

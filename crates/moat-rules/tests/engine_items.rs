@@ -136,6 +136,13 @@ fn projects_use_their_hub_endpoint() {
         "vm/jumpbox",
         "workspace/proj"
     )));
+    // A workspace that is not a project of the hub has no endpoint here.
+    let alone = yaml.replace("kind: Project, hub: ws, ", "");
+    assert!(!through_endpoint(&trace(
+        &alone,
+        "vm/jumpbox",
+        "workspace/proj"
+    )));
 }
 
 #[test]
@@ -203,6 +210,16 @@ fn notebook_label_is_kept_within_63_characters() {
         t.hops.iter().any(|h| h.step == Step::Dns
             && h.detail
                 .contains(&format!("{label}.eastus.notebooks.azure.net"))),
+        "{:#?}",
+        t.hops
+    );
+    // A short name is kept whole.
+    let short = yaml.replace("a-very-long-workspace-name-for-research", "ws");
+    let t = trace(&short, "vm/jumpbox", "workspace/ws:notebooks");
+    assert!(
+        t.hops.iter().any(|h| h.step == Step::Dns
+            && h.detail
+                .contains(&format!("ml-ws-eastus-{guid}.eastus.notebooks.azure.net"))),
         "{:#?}",
         t.hops
     );

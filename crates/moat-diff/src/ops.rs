@@ -35,7 +35,7 @@ pub fn compare(base: &[OpResult], head: &[OpResult]) -> Vec<OpChange> {
         }
         out.push(OpChange {
             op: h.op,
-            subject: h.subject.clone(),
+            subject: h.subject.to_string(),
             before,
             after: Some(h.status),
             result: h.clone(),
@@ -45,7 +45,7 @@ pub fn compare(base: &[OpResult], head: &[OpResult]) -> Vec<OpChange> {
         if find(head, b).is_none() && b.status != Status::NotApplicable {
             out.push(OpChange {
                 op: b.op,
-                subject: b.subject.clone(),
+                subject: b.subject.to_string(),
                 before: Some(b.status),
                 after: None,
                 result: b.clone(),

@@ -117,8 +117,8 @@ pub struct Requirement {
 #[derive(Clone, Debug, Serialize)]
 pub struct OpResult {
     pub op: OpId,
-    /// `workspace/ws`, `registry/contosoreg`, `online-endpoint/x`.
-    pub subject: String,
+    /// `workspace/ws`, `registry/contosoreg`, `online-endpoint/x`: always a resource address.
+    pub subject: Address,
     pub status: Status,
     pub flows: Vec<FlowResult>,
     pub requirements: Vec<Requirement>,
@@ -127,7 +127,7 @@ pub struct OpResult {
 }
 
 impl OpResult {
-    fn new(op: OpId, subject: String) -> OpResult {
+    fn new(op: OpId, subject: Address) -> OpResult {
         OpResult {
             op,
             subject,
@@ -344,7 +344,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
             break;
         }
         let ws = Address::resource(Kind::Workspace, &w.name);
-        let subject = ws.to_string();
+        let subject = ws.clone();
         let managed = w.managed_network.isolation_mode != IsolationMode::Disabled;
         let computes: Vec<&moat_model::ml::Compute> = t
             .computes
@@ -635,7 +635,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
             for ep in t.online_endpoints.iter().filter(|x| x.workspace == w.name) {
                 let ea = Address::resource(Kind::OnlineEndpoint, &ep.name);
                 if wanted(OpId::EndpointScore) {
-                    let mut r = OpResult::new(OpId::EndpointScore, ea.to_string());
+                    let mut r = OpResult::new(OpId::EndpointScore, ea.clone());
                     for c in cx.clients(OpId::EndpointScore, &mut r) {
                         cx.flow(
                             &mut r,
@@ -649,7 +649,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                     out.push(r.settle());
                 }
                 if wanted(OpId::EndpointOutbound) {
-                    let mut r = OpResult::new(OpId::EndpointOutbound, ea.to_string());
+                    let mut r = OpResult::new(OpId::EndpointOutbound, ea.clone());
                     if let Some(s) = &w.storage_account {
                         cx.flow(
                             &mut r,
@@ -683,7 +683,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                     out.push(r.settle());
                 }
                 if wanted(OpId::EndpointDeployFromRegistry) {
-                    let mut r = OpResult::new(OpId::EndpointDeployFromRegistry, ea.to_string());
+                    let mut r = OpResult::new(OpId::EndpointDeployFromRegistry, ea.clone());
                     for d in &ep.deployments {
                         for reg in d.registry_sources() {
                             let secure = w.public_network_access == PublicNetworkAccess::Disabled;
@@ -737,7 +737,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
             break;
         }
         let ra = Address::resource(Kind::Registry, &reg.name);
-        let subject = ra.to_string();
+        let subject = ra.clone();
         if wanted(OpId::RegistryCreateFromLocal) {
             let mut r = OpResult::new(OpId::RegistryCreateFromLocal, subject.clone());
             let clients = cx.clients(OpId::RegistryCreateFromLocal, &mut r);
@@ -825,9 +825,9 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
     out
 }
 
-fn image_build(cx: &Ctx, w: &Workspace, subject: &str) -> OpResult {
+fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {
     let t = cx.t();
-    let mut r = OpResult::new(OpId::ImageBuild, subject.to_string());
+    let mut r = OpResult::new(OpId::ImageBuild, subject.clone());
     let acr = w
         .container_registry
         .as_ref()

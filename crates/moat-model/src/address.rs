@@ -288,6 +288,14 @@ impl Address {
         (!name.is_empty()).then(|| Address::resource(kind, name))
     }
 
+    /// The name of the resource this address is, when it is one of kind `kind`.
+    pub fn name_of(&self, kind: Kind) -> Option<&str> {
+        match self {
+            Address::Resource { kind: k, name, .. } if *k == kind => Some(name),
+            _ => None,
+        }
+    }
+
     /// A resource address without sub-resource.
     pub fn resource(kind: Kind, name: impl Into<String>) -> Address {
         Address::Resource {

@@ -9,14 +9,14 @@ use std::fmt::Write;
 /// Renders operation results grouped by subject.
 pub fn render_text(results: &[OpResult], style: Style) -> String {
     let mut o = String::new();
-    let mut subject = "";
+    let mut subject: Option<&moat_model::Address> = None;
     for r in results {
-        if r.subject != subject {
-            if !subject.is_empty() {
+        if subject != Some(&r.subject) {
+            if subject.is_some() {
                 let _ = writeln!(o);
             }
-            subject = &r.subject;
-            let _ = writeln!(o, "{}", style.bold(subject));
+            subject = Some(&r.subject);
+            let _ = writeln!(o, "{}", style.bold(&r.subject.to_string()));
         }
         let (mark, word) = match r.status {
             Status::Works => (style.good("✓"), style.good("works")),

@@ -34,10 +34,12 @@ impl Rule for Acr003 {
                 .iter()
                 .filter(|q| q.rule == Some(RuleCode::Acr003) && q.met == Some(false))
             {
-                let ws = r.subject.trim_start_matches("workspace/");
+                let Some(ws) = r.subject.name_of(moat_model::address::Kind::Workspace) else {
+                    continue;
+                };
                 out.push(Finding::new(
                     &DOC,
-                    r.subject.clone(),
+                    r.subject.to_string(),
                     format!("workspace {ws}: {}", req.why),
                     DOC.fix,
                     &workspace_at(cx, ws),

@@ -33,7 +33,9 @@ impl Rule for Acr004 {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         // The image.build operation states the requirement; this rule reports it.
         for r in cx.op(OpId::ImageBuild) {
-            let ws = r.subject.trim_start_matches("workspace/");
+            let Some(ws) = r.subject.name_of(moat_model::address::Kind::Workspace) else {
+                continue;
+            };
             let Some(w) = cx.e.ix.workspaces.get(ws).map(|&i| &cx.t.workspaces[i]) else {
                 continue;
             };
@@ -62,7 +64,7 @@ impl Rule for Acr004 {
             };
             out.push(Finding::new(
                 &DOC,
-                r.subject.clone(),
+                r.subject.to_string(),
                 format!(
                     "workspace {ws} builds images on image_build_compute {name}, but {what}: only a CPU compute cluster builds images"
                 ),

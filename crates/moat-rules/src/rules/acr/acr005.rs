@@ -36,10 +36,12 @@ impl Rule for Acr005 {
             if !matches!(destination(f), Some(Address::Fqdn(_))) {
                 continue;
             }
-            let ws = r.subject.trim_start_matches("workspace/");
+            let Some(ws) = r.subject.name_of(moat_model::address::Kind::Workspace) else {
+                continue;
+            };
             out.push(flow_finding(
                 &DOC,
-                r.subject.clone(),
+                r.subject.to_string(),
                 f.purpose.clone(),
                 f,
                 &workspace_at(cx, ws),

@@ -38,10 +38,12 @@ impl Rule for Acr008 {
                 .iter()
                 .filter(|q| q.rule == Some(RuleCode::Acr008) && q.met == Some(false))
             {
-                let ws = r.subject.trim_start_matches("workspace/");
+                let Some(ws) = r.subject.name_of(moat_model::address::Kind::Workspace) else {
+                    continue;
+                };
                 out.push(Finding::new(
                     &DOC,
-                    r.subject.clone(),
+                    r.subject.to_string(),
                     format!(
                         "workspace {ws}: {} ({}), so image builds have no compute",
                         req.what.replace(" exists", " does not exist"),

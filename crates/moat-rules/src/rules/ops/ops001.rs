@@ -38,12 +38,12 @@ impl Rule for Ops001 {
             for (r, f) in failing_flows(cx, op.id) {
                 let at = r
                     .subject
-                    .strip_prefix("workspace/")
+                    .name_of(moat_model::address::Kind::Workspace)
                     .and_then(|n| cx.e.ix.workspaces.get(n))
                     .map(|&i| cx.t.workspaces[i].at.clone())
                     .unwrap_or_default();
                 let what = format!("{} ({}: {})", f.trace.to, r.op, f.purpose);
-                out.push(flow_finding(&DOC, r.subject.clone(), what, f, &at));
+                out.push(flow_finding(&DOC, r.subject.to_string(), what, f, &at));
             }
         }
     }

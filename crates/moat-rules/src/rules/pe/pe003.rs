@@ -33,7 +33,9 @@ impl Rule for Pe003 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for r in cx.op(OpId::JobRun) {
-            let ws = r.subject.trim_start_matches("workspace/");
+            let Some(ws) = r.subject.name_of(moat_model::address::Kind::Workspace) else {
+                continue;
+            };
             if !has_endpoint(cx, ws) {
                 continue;
             }

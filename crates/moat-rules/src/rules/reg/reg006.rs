@@ -29,7 +29,9 @@ impl Rule for Reg006 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for r in cx.op(OpId::RegistryShareFromWorkspace) {
-            let ws = r.subject.trim_start_matches("workspace/");
+            let Some(ws) = r.subject.name_of(moat_model::address::Kind::Workspace) else {
+                continue;
+            };
             for q in r
                 .requirements
                 .iter()
@@ -37,7 +39,7 @@ impl Rule for Reg006 {
             {
                 out.push(Finding::new(
                     &DOC,
-                    r.subject.clone(),
+                    r.subject.to_string(),
                     format!("workspace {ws} is set to {}: {}", q.what, q.why),
                     DOC.fix,
                     &workspace_at(cx, ws),

@@ -32,7 +32,9 @@ impl Rule for Reg008 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for r in cx.op(OpId::RegistryCreateFromLocal) {
-            let reg = r.subject.trim_start_matches("registry/");
+            let Some(reg) = r.subject.name_of(moat_model::address::Kind::Registry) else {
+                continue;
+            };
             for q in r
                 .requirements
                 .iter()
@@ -40,7 +42,7 @@ impl Rule for Reg008 {
             {
                 out.push(Finding::new(
                     &DOC,
-                    r.subject.clone(),
+                    r.subject.to_string(),
                     format!("requirement not met — {}: {}", q.what, q.why),
                     DOC.fix,
                     &registry_at(cx, reg),

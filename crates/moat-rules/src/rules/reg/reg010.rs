@@ -29,7 +29,9 @@ impl Rule for Reg010 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for r in cx.op(OpId::EndpointDeployFromRegistry) {
-            let ep = r.subject.trim_start_matches("online-endpoint/");
+            let Some(ep) = r.subject.name_of(moat_model::address::Kind::OnlineEndpoint) else {
+                continue;
+            };
             for q in r
                 .requirements
                 .iter()
@@ -37,7 +39,7 @@ impl Rule for Reg010 {
             {
                 out.push(Finding::new(
                     &DOC,
-                    r.subject.clone(),
+                    r.subject.to_string(),
                     format!(
                         "{} with egress_public_network_access enabled: {}",
                         q.what, q.why

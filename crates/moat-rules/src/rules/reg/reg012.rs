@@ -43,7 +43,9 @@ impl Rule for Reg012 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for r in cx.op(OpId::JobRegistryAsset) {
-            let ws = r.subject.trim_start_matches("workspace/");
+            let Some(ws) = r.subject.name_of(moat_model::address::Kind::Workspace) else {
+                continue;
+            };
             // Place (a compute subnet, or the workspace's managed network) -> registry -> the
             // flows to its parts. Every node of one place meets the same rules.
             let mut places: BTreeMap<String, BTreeMap<String, Vec<&FlowResult>>> = BTreeMap::new();

@@ -522,8 +522,8 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                 // VNet and the storage private endpoint (seed 002, required outbound table
                 // footnote; facts §3.2).
                 let through_firewall = r.flows.iter().rev().any(|f| {
-                    f.trace.from == from.to_string()
-                        && f.trace.to.ends_with(":file")
+                    f.trace.from == from
+                        && matches!(&f.trace.to, Address::Resource { sub: Some(s), .. } if s == "file")
                         && f.trace.port == 443
                         && f.trace.hops.iter().any(|h| h.code == Code::PeApproved)
                         && f.trace.hops.iter().any(|h| h.step == Step::Firewall)

@@ -200,8 +200,8 @@ pub struct Hop {
 #[derive(Clone, Debug, Serialize)]
 pub struct Trace {
     pub verdict: Verdict,
-    pub from: String,
-    pub to: String,
+    pub from: Address,
+    pub to: Address,
     pub protocol: String,
     pub port: u16,
     pub hops: Vec<Hop>,
@@ -587,8 +587,8 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
     };
     Ok(Trace {
         verdict,
-        from: q.from.to_string(),
-        to: q.to.to_string(),
+        from: q.from.clone(),
+        to: q.to.clone(),
         protocol: q.protocol.to_string(),
         port: q.port,
         hops: w.hops,

@@ -194,7 +194,7 @@ computes: [{ name: cpu, workspace: ws, type: AmlCompute }]
         "conda.anaconda.org",
     ] {
         assert_eq!(
-            flow(&r, &format!("→ {host} (")).trace.to,
+            flow(&r, &format!("→ {host} (")).trace.to.to_string(),
             format!("fqdn:{host}")
         );
     }
@@ -212,6 +212,6 @@ clients: [{ name: laptop, location: internet, operations: [registry.create-from-
     let r = op(yaml, OpId::RegistryDiscover);
     assert_eq!(r.status, Status::Fails, "{r:#?}");
     let fqdns = flow(&r, "registryFqdns");
-    assert_eq!(fqdns.trace.to, "registry/reg");
+    assert_eq!(fqdns.trace.to.to_string(), "registry/reg");
     assert_eq!(fqdns.verdict, moat_engine::Verdict::Denied);
 }

@@ -321,8 +321,8 @@ impl<'e, 't> Oracle<'e, 't> {
 
     fn unname(&self, t: &mut Trace) {
         let fix = |s: &mut String| *s = self.unname_text(s);
-        fix(&mut t.to);
-        fix(&mut t.from);
+        t.to.name_mut().into_iter().for_each(fix);
+        t.from.name_mut().into_iter().for_each(fix);
         for h in t.hops.iter_mut().chain(t.blocked_by.iter_mut()) {
             fix(&mut h.element);
             fix(&mut h.detail);

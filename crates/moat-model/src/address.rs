@@ -296,6 +296,14 @@ impl Address {
         }
     }
 
+    /// The name this address carries (a resource's name, a host name), for rewriting it.
+    pub fn name_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Address::Resource { name, .. } | Address::Fqdn(name) => Some(name),
+            _ => None,
+        }
+    }
+
     /// A resource address without sub-resource.
     pub fn resource(kind: Kind, name: impl Into<String>) -> Address {
         Address::Resource {

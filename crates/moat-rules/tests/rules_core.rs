@@ -944,14 +944,22 @@ fn pe005_client_vnet_must_reach_the_dependencies() {
     // Seed 003: "Each VNet that contains a private endpoint for the workspace must also be able
     // to access the Azure Storage Account, Azure Key Vault, and Azure Container Registry."
     let v = check("PE005", ISOLATED);
-    let mut what: Vec<(&str, Severity, &str, Code)> = v
+    let mut what: Vec<(&str, Severity, String, Code)> = v
         .iter()
         .map(|f| {
-            let to = f.trace.as_ref().map(|t| t.to.as_str()).unwrap_or("");
+            let to = f
+                .trace
+                .as_ref()
+                .map(|t| t.to.to_string())
+                .unwrap_or_default();
             (f.resource.as_str(), f.severity, to, blocked(f))
         })
         .collect();
     what.sort();
+    let what: Vec<(&str, Severity, &str, Code)> = what
+        .iter()
+        .map(|(r, s, t, c)| (*r, *s, t.as_str(), *c))
+        .collect();
     assert_eq!(
         what,
         vec![

@@ -261,8 +261,8 @@ pub fn blocked_finding(
     at: &Provenance,
 ) -> Finding {
     // The engine's fix names a service tag by its address block; name the tag instead.
-    let tag_fix = match (t.to.strip_prefix("tag:"), &t.blocked_by) {
-        (Some(tag), Some(h))
+    let tag_fix = match (&t.to, &t.blocked_by) {
+        (Address::Tag(tag), Some(h))
             if t.verdict == Verdict::Denied && matches!(h.step, Step::Nsg | Step::Firewall) =>
         {
             Some(format!(

@@ -60,7 +60,7 @@ fn unname(t: &mut moat_engine::Trace, name: &str) {
             *s = s.replace(name, STAND_IN);
         }
     };
-    fix(&mut t.to);
+    t.to.name_mut().into_iter().for_each(fix);
     for h in t.hops.iter_mut().chain(t.blocked_by.iter_mut()) {
         fix(&mut h.element);
         fix(&mut h.detail);

@@ -28,9 +28,9 @@ static DOC: RuleDoc = RuleDoc {
 };
 
 /// The workspace a managed flow leaves from.
-fn workspace_of(cx: &Context, from: &str) -> Option<String> {
+fn workspace_of(cx: &Context, from: &Address) -> Option<String> {
     let t = cx.t;
-    match from.parse::<Address>().ok()? {
+    match from.clone() {
         Address::Resource {
             kind: Kind::Compute,
             name,
@@ -95,10 +95,9 @@ impl Rule for Mvn003 {
                 );
                 // A host name the managed network does not approve: an FQDN rule, which
                 // covers ports 80 and 443.
-                let to = t.to.to_string();
                 if hop.code == Code::MvnNotApproved
                     && matches!(t.port, 80 | 443)
-                    && let Some(host) = to.strip_prefix("fqdn:")
+                    && let Address::Fqdn(host) = &t.to
                     && ruled.insert((ws.clone(), host.to_string()))
                 {
                     finding =

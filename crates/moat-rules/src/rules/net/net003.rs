@@ -46,7 +46,7 @@ impl Rule for Net003 {
                 else {
                     continue;
                 };
-                let src_vnet = tr.from.parse().ok().and_then(|a| source_vnet(cx, &a));
+                let src_vnet = source_vnet(cx, &tr.from);
                 // The VNet to change, and what it misses.
                 let (subject, why) = match hop.code {
                     Code::PeeringNotTransitive => {

@@ -57,7 +57,7 @@ pub fn covers(f: &Finding, flow: &moat_engine::Trace) -> bool {
 }
 
 /// What makes two traces the same flow: source, destination, protocol and port.
-pub fn flow_key(t: &moat_engine::Trace) -> (&str, &str, &str, u16) {
+pub fn flow_key(t: &moat_engine::Trace) -> (&moat_model::Address, &moat_model::Address, &str, u16) {
     (&t.from, &t.to, &t.protocol, t.port)
 }
 
@@ -73,7 +73,12 @@ pub fn cause_key(
 /// traces at once without rescanning the findings for each.
 #[derive(Default)]
 pub struct Covered<'f> {
-    flows: std::collections::HashSet<(&'f str, &'f str, &'f str, u16)>,
+    flows: std::collections::HashSet<(
+        &'f moat_model::Address,
+        &'f moat_model::Address,
+        &'f str,
+        u16,
+    )>,
     causes: std::collections::HashSet<(moat_engine::Verdict, &'f str, moat_engine::Code, &'f str)>,
 }
 

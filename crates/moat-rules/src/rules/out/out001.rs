@@ -153,7 +153,7 @@ impl Rule for Out001 {
                     continue;
                 };
                 seen.insert(key);
-                let via = if t.to == n.to.to_string() {
+                let via = if t.to == n.to {
                     String::new()
                 } else {
                     format!(" (through its documented alternative {})", t.to)

@@ -1,6 +1,6 @@
 //! PE003 computes-outside-endpoint-vnet.
 
-use crate::rules::util::{compute_at, destination, flow_finding};
+use crate::rules::util::{compute_at, destination, flow_finding, name_of};
 use crate::rules::util_core::{aks_at, endpoints_of, trace_finding};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::OpId;
@@ -44,7 +44,7 @@ impl Rule for Pe003 {
                 if destination(f).as_ref() != Some(&target) {
                     continue;
                 }
-                let compute = f.trace.from.trim_start_matches("compute/").to_string();
+                let compute = name_of(&f.trace.from).to_string();
                 let what = format!(
                     "the path from compute {compute} to workspace {ws} (which has a private endpoint)"
                 );

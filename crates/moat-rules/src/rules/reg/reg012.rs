@@ -58,7 +58,7 @@ impl Rule for Reg012 {
                 else {
                     continue;
                 };
-                let compute = f.trace.from.trim_start_matches("compute/");
+                let compute = name_of(&f.trace.from);
                 let managed =
                     cx.e.ix
                         .workspaces

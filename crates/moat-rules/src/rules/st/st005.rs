@@ -57,7 +57,9 @@ impl Rule for St005 {
             if hop.step != Step::Firewall || !private {
                 continue;
             }
-            let compute = f.trace.from.trim_start_matches("compute/").to_string();
+            let Some(compute) = f.trace.from.name_of(Kind::Compute).map(String::from) else {
+                continue;
+            };
             let subnet =
                 cx.e.ix
                     .computes

@@ -43,8 +43,7 @@ impl Rule for Ws010 {
                 continue;
             }
             seen.push(f.trace.from.clone());
-            let from: Option<Address> = f.trace.from.parse().ok();
-            let client = from.as_ref().map(name_of).unwrap_or_default().to_string();
+            let client = name_of(&f.trace.from).to_string();
             let at =
                 cx.e.ix
                     .clients
@@ -53,7 +52,7 @@ impl Rule for Ws010 {
                     .unwrap_or_default();
             out.push(flow_finding(
                 &DOC,
-                f.trace.from.clone(),
+                f.trace.from.to_string(),
                 format!(
                     "client {client} → studio front end ml.azure.com (AzureFrontDoor.Frontend)"
                 ),

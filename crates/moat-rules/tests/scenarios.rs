@@ -219,3 +219,64 @@ fn reg005_sees_a_share_declared_by_a_registry_model_version() {
         .expect("the share operation");
     assert_eq!(share.status, moat_engine::ops::Status::Fails);
 }
+
+/// A hub with Azure Firewall allowing only pypi.org, a spoke whose DNS server is a VM in the
+/// hub that the deployment does not describe, and a compute cluster in the spoke.
+const UNDESCRIBED_DNS: &str = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled, workspace_id: 11111111-2222-3333-4444-555555555555, storage_account: st, key_vault: kv }
+storage_accounts: [{ name: st }]
+key_vaults: [{ name: kv }]
+computes:
+  - { name: cpu, workspace: ws, type: AmlCompute, subnet: spoke/training }
+virtual_networks:
+  - name: hub
+    address_space: [10.100.0.0/16]
+    subnets:
+      - { name: AzureFirewallSubnet, address_prefixes: [10.100.0.0/26] }
+      - { name: dns, address_prefixes: [10.100.1.0/24] }
+    peerings: [{ remote_vnet: spoke, allow_forwarded_traffic: true }]
+  - name: spoke
+    address_space: [10.0.0.0/16]
+    dns_servers: [10.100.1.4]
+    subnets:
+      - { name: training, address_prefixes: [10.0.1.0/24], route_table: rt }
+      - { name: pe, address_prefixes: [10.0.3.0/24] }
+    peerings: [{ remote_vnet: hub, allow_forwarded_traffic: true }]
+route_tables:
+  - name: rt
+    routes: [{ name: default, address_prefix: 0.0.0.0/0, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.100.0.4 }]
+firewalls:
+  - name: fw
+    vnet: hub
+    private_ip_address: 10.100.0.4
+    public_ips: [fw-pip]
+    application_rule_collections:
+      - name: packages
+        priority: 100
+        action: Allow
+        rules: [{ name: pypi, source_addresses: ["10.0.0.0/16"], protocols: ["Https:443"], target_fqdns: [pypi.org] }]
+public_ips: [{ name: fw-pip, ip_address: 20.0.0.1 }]
+private_endpoints:
+  - { name: ws-pe, subnet: spoke/pe, target: workspace/ws, group_id: amlworkspace, ip_address: 10.0.3.4,
+      dns_zone_group: [privatelink.api.azureml.ms] }
+private_dns_zones:
+  - { name: privatelink.api.azureml.ms, vnet_links: [hub, spoke] }
+"#;
+
+#[test]
+fn out001_is_decided_behind_an_undescribed_dns_server() {
+    // Facts §2.3 asks a custom DNS server to forward the privatelink zones to 168.63.129.16;
+    // what it does with other names is any recursive resolver's business. The cluster's
+    // required outbound (seed 002, "Required public internet access": AzureMachineLearning,
+    // BatchNodeManagement, Storage) meets the firewall, which allows only pypi.org: OUT001 is
+    // an established error, decided at the firewall, not left open by the DNS server.
+    let v = findings(UNDESCRIBED_DNS, "OUT001");
+    assert!(!v.is_empty(), "the firewall refuses the required outbound");
+    for f in &v {
+        assert_eq!(f.severity, Severity::Error, "{f:#?}");
+        assert!(f.needs.is_empty(), "decided: {f:#?}");
+        assert_eq!(blocked(f), Code::FwImplicitDeny, "{f:#?}");
+    }
+}

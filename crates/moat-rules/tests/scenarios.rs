@@ -280,3 +280,80 @@ fn out001_is_decided_behind_an_undescribed_dns_server() {
         assert_eq!(blocked(f), Code::FwImplicitDeny, "{f:#?}");
     }
 }
+
+/// A workspace private endpoint in a hub, an analyst's VM in a peered spoke with the
+/// privatelink.api.azureml.ms zone linked, and an online endpoint whose public network access
+/// is disabled; the analyst scores the endpoint.
+const ENDPOINT_SCORING: &str = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled, workspace_id: 11111111-2222-3333-4444-555555555555 }
+online_endpoints:
+  - { name: score, workspace: ws, public_network_access: Disabled }
+virtual_networks:
+  - name: hub
+    address_space: [10.100.0.0/16]
+    subnets: [{ name: pe, address_prefixes: [10.100.3.0/24] }]
+    peerings: [{ remote_vnet: spoke }]
+  - name: spoke
+    address_space: [10.0.0.0/16]
+    subnets: [{ name: clients, address_prefixes: [10.0.1.0/24] }]
+    peerings: [{ remote_vnet: hub }]
+virtual_machines:
+  - { name: analyst, network_interfaces: [nic] }
+network_interfaces:
+  - { name: nic, subnet: spoke/clients, private_ip_address: 10.0.1.4 }
+private_endpoints:
+  - { name: ws-pe, subnet: hub/pe, target: workspace/ws, group_id: amlworkspace, ip_address: 10.100.3.4,
+      dns_zone_group: [privatelink.api.azureml.ms] }
+private_dns_zones:
+  - { name: privatelink.api.azureml.ms, vnet_links: [spoke] }
+clients: [{ name: analyst, location: vm/analyst, operations: [endpoint.score] }]
+"#;
+
+/// The status of endpoint.score on `yaml`.
+fn endpoint_score(yaml: &str) -> moat_engine::ops::OpResult {
+    let t = moat_ingest::parse_native_str("t.yaml", yaml).expect("test topology");
+    let e = moat_engine::Engine::for_topology(&t, None).expect("engine");
+    let f = moat_engine::ops::Filter {
+        op: Some(moat_engine::OpId::EndpointScore),
+        ..Default::default()
+    };
+    let mut v = moat_engine::ops::evaluate(&e, &moat_engine::intent::Intent::of(&t), &f);
+    assert_eq!(v.len(), 1, "{v:#?}");
+    v.remove(0)
+}
+
+#[test]
+fn endpoint_scoring_through_the_workspace_endpoint_works_in_ops_and_check() {
+    // Seed 004 "Managed online endpoints" and facts §2.2/§8: scoring enters through the
+    // workspace private endpoint (the scoring host resolves through the endpoint's wildcard
+    // record in privatelink.api.azureml.ms). ops says it works; check reports no failing
+    // operation.
+    let r = endpoint_score(ENDPOINT_SCORING);
+    assert_eq!(r.status, moat_engine::ops::Status::Works, "{r:#?}");
+    assert!(findings(ENDPOINT_SCORING, "OPS001").is_empty());
+}
+
+#[test]
+fn endpoint_scoring_without_the_zone_link_fails_in_ops_and_check() {
+    // Facts §8: an endpoint with public network access disabled is reached only through the
+    // workspace private endpoint; without the zone link the name resolves publicly and the
+    // endpoint refuses it. ops says it fails, and check reports the same flow, blocked at the
+    // same hop.
+    let yaml = ENDPOINT_SCORING.replace("vnet_links: [spoke]", "vnet_links: []");
+    let r = endpoint_score(&yaml);
+    assert_eq!(r.status, moat_engine::ops::Status::Fails, "{r:#?}");
+    let failing = &r.flows[0].trace;
+    assert_eq!(
+        failing.blocked_by.as_ref().unwrap().code,
+        Code::RfPublicDisabled
+    );
+    let v = findings(&yaml, "OPS001");
+    let f = v
+        .iter()
+        .find(|f| f.resource == "online-endpoint/score")
+        .unwrap_or_else(|| panic!("check reports the failing scoring: {v:#?}"));
+    assert_eq!(blocked(f), Code::RfPublicDisabled);
+    assert!(f.needs.is_empty(), "decided: {f:#?}");
+}

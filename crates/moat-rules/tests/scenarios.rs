@@ -357,3 +357,49 @@ fn endpoint_scoring_without_the_zone_link_fails_in_ops_and_check() {
     assert_eq!(blocked(f), Code::RfPublicDisabled);
     assert!(f.needs.is_empty(), "decided: {f:#?}");
 }
+
+/// The status of `op` on `subject` in `yaml`.
+fn op_status(yaml: &str, op: moat_engine::OpId, subject: &str) -> moat_engine::ops::OpResult {
+    let t = moat_ingest::parse_native_str("t.yaml", yaml).expect("test topology");
+    let e = moat_engine::Engine::for_topology(&t, None).expect("engine");
+    let f = moat_engine::ops::Filter {
+        op: Some(op),
+        ..Default::default()
+    };
+    moat_engine::ops::evaluate(&e, &moat_engine::intent::Intent::of(&t), &f)
+        .into_iter()
+        .find(|r| r.subject.to_string() == subject)
+        .unwrap_or_else(|| panic!("no {op} on {subject}"))
+}
+
+#[test]
+fn a_project_is_used_through_its_hubs_endpoint_in_ops_and_check() {
+    // Facts §6 item 99: projects share their hub's network. The jump box connects to the
+    // project with the SDK through the hub's private endpoint (ops: works), and check has no
+    // WS001 on either; without the zone link both fail, and check reports the hub once.
+    let yaml = format!(
+        "{HUB_AND_PROJECT}clients: [{{ name: datasci, location: vm/jumpbox, operations: [sdk.connect] }}]\n"
+    );
+    let r = op_status(&yaml, moat_engine::OpId::SdkConnect, "workspace/project");
+    assert_eq!(r.status, moat_engine::ops::Status::Works, "{r:#?}");
+    assert!(
+        r.flows[0]
+            .trace
+            .hops
+            .iter()
+            .any(|h| h.code == Code::PeApproved && h.element.contains("hub-pe")),
+        "{r:#?}"
+    );
+    assert!(findings(&yaml, "WS001").is_empty());
+    let unlinked = yaml.replace("vnet_links: [vnet]", "vnet_links: []");
+    let r = op_status(
+        &unlinked,
+        moat_engine::OpId::SdkConnect,
+        "workspace/project",
+    );
+    assert_eq!(r.status, moat_engine::ops::Status::Fails, "{r:#?}");
+    let v = findings(&unlinked, "WS001");
+    assert_eq!(v.len(), 1, "{v:#?}");
+    assert_eq!(v[0].resource, "workspace/hub");
+    assert_eq!(blocked(&v[0]), Code::RfPublicDisabled);
+}

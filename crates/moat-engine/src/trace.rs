@@ -190,10 +190,19 @@ pub struct Hop {
     /// field cannot change it. `None`: every field counts.
     #[serde(skip)]
     pub reads: Option<&'static [&'static str]>,
-    /// On an NSG hop, the direction and priority of the rule that decided: the rules after
-    /// it (and those of the other direction) did not count.
+    /// On an NSG hop, the NSG and the direction and priority of the rule that decided: the
+    /// rules after it (and those of the other direction) did not count.
     #[serde(skip)]
-    pub nsg_rule: Option<(moat_model::enums::Direction, u32)>,
+    pub nsg_rule: Option<NsgDecision>,
+}
+
+/// The NSG rule that decided an NSG hop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NsgDecision {
+    /// The NSG's name.
+    pub nsg: String,
+    pub direction: moat_model::enums::Direction,
+    pub priority: u32,
 }
 
 /// A trace: the verdict, the hops, what blocked, and the fix.
@@ -284,7 +293,7 @@ struct Walk<'e, 't> {
     /// The fields the next hop's decision reads alone (see [`Hop::reads`]).
     reads: Option<&'static [&'static str]>,
     /// The NSG rule that decides the next hop (see [`Hop::nsg_rule`]).
-    nsg_rule: Option<(moat_model::enums::Direction, u32)>,
+    nsg_rule: Option<NsgDecision>,
 }
 
 type Walked = Result<(), Verdict>;
@@ -780,9 +789,15 @@ fn after_decision(t: &Topology, hop: &Hop, resource: &str, field: &str) -> bool 
     let Some(rule) = field.strip_prefix("rules/") else {
         return false;
     };
-    let Some((direction, decided)) = hop.nsg_rule else {
+    let Some(NsgDecision {
+        direction,
+        priority: decided,
+        ..
+    }) = &hop.nsg_rule
+    else {
         return false;
     };
+    let (direction, decided) = (*direction, *decided);
     nsg.rules.iter().find(|r| r.name == rule).is_some_and(|r| {
         r.direction.get().is_some_and(|d| d != direction)
             || r.priority.get().is_some_and(|p| p > decided)

@@ -44,7 +44,11 @@ impl Walk<'_, '_> {
         self.nsg_rule = rule
             .as_ref()
             .and_then(|r| r.priority)
-            .map(|p| (direction, p));
+            .map(|priority| super::NsgDecision {
+                nsg: name.to_string(),
+                direction,
+                priority,
+            });
         match out.decision {
             Decision::Allow => {
                 self.pass(

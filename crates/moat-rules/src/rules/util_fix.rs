@@ -22,13 +22,11 @@ fn denying_nsg(denied: &[&Trace]) -> Option<(String, Direction, u32)> {
             return None;
         }
         let hop = t.blocked_by.as_ref().filter(|h| h.step == Step::Nsg)?;
-        let nsg = hop
-            .resources
-            .iter()
-            .rev()
-            .find_map(|r| r.strip_prefix("nsg/"))?
-            .to_string();
-        let (direction, priority) = hop.nsg_rule?;
+        let moat_engine::trace::NsgDecision {
+            nsg,
+            direction,
+            priority,
+        } = hop.nsg_rule.clone()?;
         found = match found {
             None => Some((nsg, direction, priority)),
             Some((n, d, p)) if n == nsg && d == direction => Some((n, d, p.min(priority))),

@@ -2,77 +2,15 @@
 //! parameters decide what the input leaves open, its ignored rules do not run, its
 //! suppressions mark their findings; a file it names outside the deployment is refused.
 
+mod server;
+
 use serde_json::Value;
+use server::{Serve, free_port, moat, root};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn moat(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_moat"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env_remove("MOAT_DATABASE")
-        .env_remove("MOAT_TOKEN")
-        .output()
-        .expect("moat runs")
-}
-
-/// A `moat serve` process, killed when dropped.
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn serve(db: &str, port: u16) -> Serve {
-    let child = Command::new(env!("CARGO_BIN_EXE_moat"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database",
-            db,
-        ])
-        .current_dir(root())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moat serve starts");
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "moat serve listens"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Serve(child)
-}
+use std::process::Output;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("moat-push-config-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    server::scratch("moat-push-config", name)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -190,7 +128,7 @@ fn the_server_reads_a_pushed_moat_toml_as_check_does() {
 
     let db = format!("sqlite://{}", dir.join("moat.db").display());
     let port = free_port();
-    let _server = serve(&db, port);
+    let _server = Serve::start(&db, port);
     let url = format!("http://127.0.0.1:{port}");
     let o = push(&tf, &url);
     assert_eq!(

@@ -2,76 +2,15 @@
 //! shown, a refused push explained, and a server killed in the middle of pushes that loses
 //! nothing committed and leaves nothing half-written.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod server;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn moat(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_moat"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env_remove("MOAT_DATABASE")
-        .env_remove("MOAT_TOKEN")
-        .output()
-        .expect("moat runs")
-}
-
-/// A `moat serve` process, killed when dropped.
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn serve(db: &str, port: u16) -> Serve {
-    let child = Command::new(env!("CARGO_BIN_EXE_moat"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database",
-            db,
-        ])
-        .current_dir(root())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moat serve starts");
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "moat serve listens"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Serve(child)
-}
+use server::{Serve, free_port, moat, root};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("moat-serve-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    server::scratch("moat-serve-cli", name)
 }
 
 #[test]
@@ -79,7 +18,7 @@ fn push_to_a_server_started_with_one_command() {
     let dir = scratch("push");
     let db = format!("sqlite://{}", dir.join("moat.db").display());
     let port = free_port();
-    let _server = serve(&db, port);
+    let _server = Serve::start(&db, port);
     let url = format!("http://127.0.0.1:{port}");
     let o = moat(&[
         "push",
@@ -160,25 +99,8 @@ fn tokens_from_the_command_line() {
     let o = moat(&["token", "list", "--database", &db]);
     assert_eq!(String::from_utf8_lossy(&o.stdout), "ci\tpush\n");
     let port = free_port();
-    let server = Command::new(env!("CARGO_BIN_EXE_moat"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database",
-            &db,
-            "--require-tokens",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Serve(server);
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(60));
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let mut server = Serve::spawn(&db, port, &["--require-tokens"]);
+    server.wait_listening();
     let url = format!("http://127.0.0.1:{port}");
     let args = [
         "push",
@@ -212,7 +134,7 @@ fn a_server_killed_during_pushes_keeps_whole_snapshots_only() {
     let dir = scratch("kill");
     let db = format!("sqlite://{}", dir.join("moat.db").display());
     let port = free_port();
-    let server = serve(&db, port);
+    let server = Serve::start(&db, port);
     let url = format!("http://127.0.0.1:{port}");
     // Pushes in flight when the server dies.
     let pushes: Vec<Child> = (0..6)
@@ -244,7 +166,7 @@ fn a_server_killed_during_pushes_keeps_whole_snapshots_only() {
     // Started again over the same file, the server shows each snapshot a push was told of,
     // and every snapshot it shows is whole: its files and the four documents of its analysis.
     let port = free_port();
-    let _again = serve(&db, port);
+    let _again = Serve::start(&db, port);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let store = moat_store::Store::connect(&db, Default::default())

@@ -4,80 +4,11 @@
 //! snapshot that both show alike. Skipped with a message when no PostgreSQL answers, unless
 //! `MOAT_REQUIRE_POSTGRES` is set.
 
+mod server;
+
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use server::{Serve, free_port, root};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-/// A `moat serve` process, killed when dropped.
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts `moat serve` on a loopback port over the database's schema (not waiting for it).
-fn serve(url: &str, schema: &str, port: u16) -> Serve {
-    let child = Command::new(env!("CARGO_BIN_EXE_moat"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database",
-            url,
-            "--schema",
-            schema,
-            "--workers",
-            "1",
-        ])
-        .current_dir(root())
-        .env_remove("MOAT_DATABASE")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log(port)).unwrap())
-        .spawn()
-        .expect("moat serve starts");
-    Serve(child)
-}
-
-/// Where a server's standard error goes.
-fn log(port: u16) -> PathBuf {
-    std::env::temp_dir().join(format!("moat-servers-{port}.log"))
-}
-
-fn wait_listening(s: &mut Serve, port: u16) {
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = s.0.try_wait() {
-            panic!(
-                "moat serve on {port} stopped ({status}): {}",
-                std::fs::read_to_string(log(port)).unwrap_or_default()
-            );
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(90),
-            "moat serve listens on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 /// `moat push` as a process of its own.
 fn push(example: &str, server: &str, project: &str) -> Child {
@@ -141,9 +72,11 @@ fn two_servers_over_one_postgres_database_serve_one_history() {
     let url = probe.url.clone();
     let schema = format!("{}_lb", probe.schema.clone().unwrap());
     let (pa, pb) = (free_port(), free_port());
-    let (mut a, mut b) = (serve(&url, &schema, pa), serve(&url, &schema, pb));
-    wait_listening(&mut a, pa);
-    wait_listening(&mut b, pb);
+    // Both start before either listens: they race to create the schema.
+    let start = |port| Serve::spawn(&url, port, &["--schema", &schema, "--workers", "1"]);
+    let (mut a, mut b) = (start(pa), start(pb));
+    a.wait_listening();
+    b.wait_listening();
     let (sa, sb) = (
         format!("http://127.0.0.1:{pa}"),
         format!("http://127.0.0.1:{pb}"),
@@ -219,7 +152,7 @@ fn two_servers_over_one_postgres_database_serve_one_history() {
     });
     drop((a, b));
     for p in [pa, pb] {
-        let _ = std::fs::remove_file(log(p));
+        let _ = std::fs::remove_file(Serve::log(p));
     }
     rt.block_on(async {
         moat_store::drop_schema_at(&url, &schema).await.unwrap();

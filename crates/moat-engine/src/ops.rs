@@ -346,11 +346,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
         let ws = Address::resource(Kind::Workspace, &w.name);
         let subject = ws.clone();
         let managed = w.managed_network.isolation_mode != IsolationMode::Disabled;
-        let computes: Vec<&moat_model::ml::Compute> = t
-            .computes
-            .iter()
-            .filter(|c| c.workspace == w.name)
-            .collect();
+        let computes: Vec<&moat_model::ml::Compute> = e.ix.computes_of(t, &w.name).collect();
 
         if wanted(OpId::StudioOpen) {
             let mut r = OpResult::new(OpId::StudioOpen, subject.clone());
@@ -399,7 +395,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                     if let Ok(api) = trace(e, &q)
                         && api.verdict == Verdict::Allowed
                         && let Some(pe) = crate::studio::entry_endpoint(t, &api)
-                        && let Some(c_) = crate::studio::colocation(t, w, pe)
+                        && let Some(c_) = crate::studio::colocation(e, w, pe)
                     {
                         r.requirements.push(Requirement {
                             what: format!(
@@ -831,10 +827,11 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {
     let acr = w
         .container_registry
         .as_ref()
-        .and_then(|a| t.container_registries.iter().find(|x| &x.name == a));
+        .and_then(|a| cx.e.ix.container_registries.get(a))
+        .map(|&i| &t.container_registries[i]);
     let acr_private = acr.is_some_and(|a| {
         a.public_network_access == PublicNetworkAccess::Disabled
-            || t.private_endpoints.iter().any(|p| matches!(&p.target, Address::Resource { kind: Kind::Acr, name, .. } if *name == a.name))
+            || cx.e.ix.endpoints_of(t, Kind::Acr, &a.name).next().is_some()
     });
     match &w.image_build_compute {
         None => {
@@ -849,10 +846,11 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {
                 rule: Some(RuleCode::Acr003),
             });
         }
-        Some(name) => match t
-            .computes
-            .iter()
-            .find(|c| c.local_name() == name && c.workspace == w.name)
+        Some(name) => match cx
+            .e
+            .ix
+            .computes_of(t, &w.name)
+            .find(|c| c.local_name() == name)
         {
             None => {
                 // A compute of the workspace whose name the input leaves unknown may be it.

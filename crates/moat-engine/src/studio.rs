@@ -4,6 +4,7 @@
 
 use crate::Code;
 use crate::RuleCode;
+use crate::engine::Engine;
 use crate::trace::{HopDecision, Trace};
 use moat_model::Topology;
 use moat_model::address::{Address, Kind};
@@ -21,14 +22,6 @@ pub struct Colocation {
     pub why: String,
     /// What to change when it is not met.
     pub fix: String,
-}
-
-/// The customer private endpoints of a resource (any sub-resource).
-fn endpoints_of<'t>(t: &'t Topology, kind: Kind, name: &str) -> Vec<&'t PrivateEndpoint> {
-    t.private_endpoints
-        .iter()
-        .filter(|p| matches!(&p.target, Address::Resource { kind: k, name: n, .. } if *k == kind && n == name))
-        .collect()
 }
 
 fn vnet_of(subnet: &str) -> &str {
@@ -55,12 +48,10 @@ pub fn entry_endpoint<'t>(t: &'t Topology, trace: &Trace) -> Option<&'t PrivateE
 
 /// The co-location requirement for studio users entering through workspace private endpoint
 /// `pe`, or `None` when the default storage is not behind the VNet (no requirement).
-pub fn colocation(t: &Topology, w: &Workspace, pe: &PrivateEndpoint) -> Option<Colocation> {
-    let st = t
-        .storage_accounts
-        .iter()
-        .find(|s| Some(&s.name) == w.storage_account.as_ref())?;
-    let st_pes = endpoints_of(t, Kind::Storage, &st.name);
+pub fn colocation(e: &Engine, w: &Workspace, pe: &PrivateEndpoint) -> Option<Colocation> {
+    let t = e.t;
+    let st = &t.storage_accounts[*e.ix.storage_accounts.get(w.storage_account.as_ref()?)?];
+    let st_pes: Vec<&PrivateEndpoint> = e.ix.endpoints_of(t, Kind::Storage, &st.name).collect();
     if !st_pes.is_empty() {
         // ST002: with storage private endpoints, the workspace endpoint must be in the same
         // VNet as them (subnets may differ).

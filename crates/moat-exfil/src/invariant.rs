@@ -23,6 +23,7 @@ use moat_engine::Verdict;
 use moat_engine::place::Place;
 use moat_model::address::{Address, Kind};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// What an invariant expects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -435,35 +436,50 @@ pub fn declared_places(t: &moat_model::Topology) -> Vec<(String, String)> {
             places.push((format!("managed-network/{}", w.name), where_(&w.at)));
         }
     }
-    let compute_subnets: Vec<&str> = t
+    let compute_subnets: std::collections::HashSet<&str> = t
         .computes
         .iter()
         .filter_map(|c| c.subnet.as_deref())
         .chain(t.aks_clusters.iter().filter_map(|a| a.subnet.as_deref()))
         .collect();
     for v in &t.virtual_networks {
-        for s in &v.subnets {
+        for s in v
+            .subnets
+            .iter()
+            .filter(|s| !s.service_endpoint_policies.is_empty())
+        {
             let key = format!("{}/{}", v.name, s.name);
-            if !s.service_endpoint_policies.is_empty() && compute_subnets.contains(&key.as_str()) {
+            if compute_subnets.contains(key.as_str()) {
                 let at = if s.at.is_unknown() { &v.at } else { &s.at };
                 places.push((format!("subnet/{key}"), where_(at)));
             }
         }
     }
     // A workspace that declares the intent: its managed network, and every subnet its
-    // computes (and its projects') sit in.
+    // computes (and its projects') sit in. Computes grouped by workspace once, so the pass
+    // stays linear in workspaces and computes.
+    let mut subnets_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    for c in &t.computes {
+        if let Some(s) = &c.subnet {
+            subnets_of.entry(c.workspace.as_str()).or_default().push(s);
+        }
+    }
+    let first_workspace: HashMap<&str, &moat_model::ml::Workspace> = t
+        .workspaces
+        .iter()
+        .rev()
+        .map(|w| (w.name.as_str(), w))
+        .collect();
     for w in t.workspaces.iter().filter(|w| w.exfiltration_protection) {
         let network = w.hub.as_deref().unwrap_or(&w.name);
         let at = where_(&w.at);
-        if let Some(n) = t.workspaces.iter().find(|x| x.name == network)
+        if let Some(n) = first_workspace.get(network)
             && n.managed_network.isolation_mode != IsolationMode::Disabled
         {
             places.push((format!("managed-network/{network}"), at.clone()));
         }
-        for c in t.computes.iter().filter(|c| c.workspace == w.name) {
-            if let Some(s) = &c.subnet {
-                places.push((format!("subnet/{s}"), at.clone()));
-            }
+        for s in subnets_of.get(w.name.as_str()).into_iter().flatten() {
+            places.push((format!("subnet/{s}"), at.clone()));
         }
     }
     // One set per place, however many reasons declare it.

@@ -1,6 +1,7 @@
 //! The whole deployment: every resource, by kind, plus what importers could not resolve.
 
 use crate::Provenance;
+use crate::address::{Address, Kind};
 use crate::clients::Client;
 use crate::deps::*;
 use crate::firewall::*;
@@ -191,6 +192,12 @@ pub struct Index {
     pub network_interfaces: HashMap<String, usize>,
     pub service_endpoint_policies: HashMap<String, usize>,
     pub private_endpoints: HashMap<String, usize>,
+    /// Target resource (kind, name) -> indices of the private endpoints whose target it is,
+    /// any sub-resource, in declaration order: rules ask this per resource, and a scan of
+    /// every endpoint each time grows with resources × endpoints.
+    pub endpoints_by_target: HashMap<(Kind, String), Vec<usize>>,
+    /// Workspace name -> indices of the computes declared in it, in declaration order.
+    pub computes_by_workspace: HashMap<String, Vec<usize>>,
     pub private_dns_zones: HashMap<String, usize>,
     pub dns_servers: HashMap<String, usize>,
     pub dns_resolvers: HashMap<String, usize>,
@@ -204,6 +211,36 @@ fn by_name<'a, T: 'a>(items: &'a [T], name: impl Fn(&T) -> &str) -> HashMap<Stri
         m.entry(name(it).to_string()).or_insert(i);
     }
     m
+}
+
+impl Index {
+    /// The private endpoints whose target is the resource `kind/name` (any sub-resource), in
+    /// declaration order.
+    pub fn endpoints_of<'t>(
+        &self,
+        t: &'t Topology,
+        kind: Kind,
+        name: &str,
+    ) -> impl Iterator<Item = &'t PrivateEndpoint> {
+        self.endpoints_by_target
+            .get(&(kind, name.to_string()))
+            .into_iter()
+            .flatten()
+            .map(move |&i| &t.private_endpoints[i])
+    }
+
+    /// The computes of workspace `workspace`, in declaration order.
+    pub fn computes_of<'t>(
+        &self,
+        t: &'t Topology,
+        workspace: &str,
+    ) -> impl Iterator<Item = &'t Compute> {
+        self.computes_by_workspace
+            .get(workspace)
+            .into_iter()
+            .flatten()
+            .map(move |&i| &t.computes[i])
+    }
 }
 
 impl Topology {
@@ -260,6 +297,22 @@ impl Topology {
             network_interfaces: by_name(&self.network_interfaces, |x| &x.name),
             service_endpoint_policies: by_name(&self.service_endpoint_policies, |x| &x.name),
             private_endpoints: by_name(&self.private_endpoints, |x| &x.name),
+            endpoints_by_target: {
+                let mut m: HashMap<(Kind, String), Vec<usize>> = HashMap::new();
+                for (i, p) in self.private_endpoints.iter().enumerate() {
+                    if let Address::Resource { kind, name, .. } = &p.target {
+                        m.entry((*kind, name.clone())).or_default().push(i);
+                    }
+                }
+                m
+            },
+            computes_by_workspace: {
+                let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+                for (i, c) in self.computes.iter().enumerate() {
+                    m.entry(c.workspace.clone()).or_default().push(i);
+                }
+                m
+            },
             private_dns_zones: {
                 // Zones are found by `<rg>/<zone>` and, when the name is unique, by name alone.
                 let mut m = HashMap::new();

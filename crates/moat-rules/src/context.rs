@@ -19,6 +19,7 @@ pub struct Context<'a, 't> {
     pub invariants: Vec<Invariant>,
     ops: OnceCell<Vec<OpResult>>,
     proofs: OnceCell<Vec<Proof>>,
+    declared: OnceCell<std::collections::HashSet<String>>,
 }
 
 impl<'a, 't> Context<'a, 't> {
@@ -31,6 +32,7 @@ impl<'a, 't> Context<'a, 't> {
             invariants: Vec::new(),
             ops: OnceCell::new(),
             proofs: OnceCell::new(),
+            declared: OnceCell::new(),
         }
     }
 
@@ -57,6 +59,19 @@ impl<'a, 't> Context<'a, 't> {
                 .map(|i| moat_exfil::invariant::prove(&o, i))
                 .collect()
         })
+    }
+
+    /// Whether `place` (`subnet/vnet/name`, `managed-network/ws`) is one where the deployment
+    /// declares exfiltration protection (computed on first use: rules ask it per compute group).
+    pub fn declares_protection(&self, place: &str) -> bool {
+        self.declared
+            .get_or_init(|| {
+                moat_exfil::invariant::declared_places(self.t)
+                    .into_iter()
+                    .map(|(p, _)| p)
+                    .collect()
+            })
+            .contains(place)
     }
 
     /// Every operation result (evaluated on first use, shared by all rules).

@@ -7,6 +7,7 @@
 use crate::context::Context;
 use crate::rules::util::flow_finding;
 use crate::{Finding, RuleDoc};
+use moat_engine::Engine;
 use moat_engine::OpId;
 use moat_engine::Trace;
 use moat_engine::ops::FlowResult;
@@ -42,13 +43,8 @@ pub fn strip_sub(a: &Address) -> Address {
 }
 
 /// Customer private endpoints whose target is the resource `kind/name` (any sub-resource).
-pub fn endpoints_of<'t>(t: &'t Topology, kind: Kind, name: &str) -> Vec<&'t PrivateEndpoint> {
-    t.private_endpoints
-        .iter()
-        .filter(|p| {
-            matches!(&p.target, Address::Resource { kind: k, name: n, .. } if *k == kind && n == name)
-        })
-        .collect()
+pub fn endpoints_of<'t>(e: &Engine<'t>, kind: Kind, name: &str) -> Vec<&'t PrivateEndpoint> {
+    e.ix.endpoints_of(e.t, kind, name).collect()
 }
 
 /// What leaves open which private endpoints the resource `kind/name` has (a Terraform module
@@ -131,9 +127,9 @@ pub fn acr_restricted(a: &ContainerRegistry) -> bool {
 
 /// Whether a container registry is "behind a VNet" in the sense of seed 002: public access
 /// Disabled, a private endpoint, or a firewall that admits subnets through service endpoints.
-pub fn acr_behind_vnet(t: &Topology, a: &ContainerRegistry) -> bool {
+pub fn acr_behind_vnet(e: &Engine, a: &ContainerRegistry) -> bool {
     a.public_network_access == PublicNetworkAccess::Disabled
-        || !endpoints_of(t, Kind::Acr, &a.name).is_empty()
+        || e.ix.endpoints_of(e.t, Kind::Acr, &a.name).next().is_some()
         || (a.network_rule_set.default_action == DefaultAction::Deny
             && !a.network_rule_set.virtual_network_rules.is_empty())
 }

@@ -50,7 +50,7 @@ impl Rule for Acr002 {
             // Subnets of the compute targets (training computes and AKS) of those workspaces.
             let mut targets: Vec<(String, String)> = Vec::new();
             for w in &users {
-                for c in t.computes.iter().filter(|c| c.workspace == w.name) {
+                for c in cx.e.ix.computes_of(t, &w.name) {
                     if let Some(s) = &c.subnet {
                         targets.push((format!("compute {}", c.name), s.clone()));
                     }

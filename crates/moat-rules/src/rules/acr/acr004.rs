@@ -48,10 +48,10 @@ impl Rule for Acr004 {
             }
             let name = w.image_build_compute.clone().unwrap_or_default();
             let what = match cx
-                .t
-                .computes
-                .iter()
-                .find(|c| c.local_name() == name && c.workspace == w.name)
+                .e
+                .ix
+                .computes_of(cx.t, &w.name)
+                .find(|c| c.local_name() == name)
             {
                 Some(c) if c.compute_type == moat_model::enums::ComputeType::ComputeInstance => {
                     format!("{name} is a compute instance, not a cluster")

@@ -53,7 +53,7 @@ impl Rule for Cmp001 {
                 continue;
             };
             let mut found: Vec<(String, String, String, Provenance)> = Vec::new();
-            for c in t.computes.iter().filter(|c| c.workspace == w.name) {
+            for c in cx.e.ix.computes_of(t, &w.name) {
                 if let Some(r) = region_of(&c.region, &c.subnet) {
                     found.push((
                         format!("compute/{}", c.name),

@@ -2,8 +2,7 @@
 
 use crate::change::Change;
 use crate::rules::util_core::{
-    answer_is_endpoint_of, describe_answer, resolve, resolver_of_subnet, served_names, strip_sub,
-    vnet_part,
+    answer_is_endpoint_of, describe_answer, resolve, resolver_of_subnet, served_names, vnet_part,
 };
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
@@ -103,13 +102,28 @@ impl Rule for Dns006 {
             };
             let peers = ix.peers.get(vnet).cloned().unwrap_or_default();
             let mut reported = Vec::new();
-            for pe in &t.private_endpoints {
+            // The endpoints of the resources used from this VNet, in declaration order, found
+            // through the index rather than by visiting every endpoint for every VNet.
+            let mut candidates: Vec<usize> = targets
+                .iter()
+                .filter_map(|a| match a {
+                    Address::Resource { kind, name, .. } => {
+                        ix.endpoints_by_target.get(&(*kind, name.clone()))
+                    }
+                    _ => None,
+                })
+                .flatten()
+                .copied()
+                .collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            for pe in candidates.into_iter().map(|i| &t.private_endpoints[i]) {
                 let pe_vnet = vnet_part(&pe.subnet);
                 let peered = ix
                     .virtual_networks
                     .get(pe_vnet)
                     .is_some_and(|j| peers.contains(j));
-                if pe_vnet == vnet || !peered || !targets.contains(&strip_sub(&pe.target)) {
+                if pe_vnet == vnet || !peered {
                     continue;
                 }
                 for n in served_names(t, pe) {

@@ -46,11 +46,11 @@ impl Rule for Exf010 {
                 continue;
             };
             let mut missing = Vec::new();
-            if endpoints_of(t, Kind::Workspace, &w.name).is_empty() {
+            if endpoints_of(cx.e, Kind::Workspace, &w.name).is_empty() {
                 missing.push(format!("workspace {}", w.name));
             }
             if let Some(st) = &w.storage_account
-                && endpoints_of(t, Kind::Storage, st).is_empty()
+                && endpoints_of(cx.e, Kind::Storage, st).is_empty()
             {
                 missing.push(format!("default storage {st}"));
             }

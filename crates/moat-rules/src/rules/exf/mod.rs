@@ -49,9 +49,7 @@ pub fn proven_by_invariants(cx: &Context, g: &ComputeGroup) -> bool {
         ),
         Origin::NoVnet => return false,
     };
-    moat_exfil::invariant::declared_places(cx.t)
-        .iter()
-        .any(|(p, _)| *p == place)
+    cx.declares_protection(&place)
 }
 
 /// The fix for an open exfiltration path, by where the computes sit. A managed network has no

@@ -44,7 +44,7 @@ impl Rule for Kv001 {
                 continue;
             }
             let mut seen = std::collections::HashSet::new();
-            for pe in endpoints_of(cx.t, Kind::Workspace, &w.name) {
+            for pe in endpoints_of(cx.e, Kind::Workspace, &w.name) {
                 if !seen.insert(vnet_part(&pe.subnet).to_string()) {
                     continue;
                 }

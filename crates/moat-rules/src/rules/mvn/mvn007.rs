@@ -34,7 +34,7 @@ impl Rule for Mvn007 {
                 .iter()
                 .filter(|w| w.managed_network.enabled())
         {
-            for c in cx.t.computes.iter().filter(|c| c.workspace == w.name) {
+            for c in cx.e.ix.computes_of(cx.t, &w.name) {
                 let why = if let Some(s) = &c.subnet {
                     format!("is placed in customer subnet {s}")
                 } else if let (Some(cr), Some(wr)) = (&c.region, &w.region)

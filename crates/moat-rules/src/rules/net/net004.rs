@@ -74,7 +74,7 @@ impl Rule for Net004 {
             }
             let mut vnets: Vec<String> = Vec::new();
             let cmp001 = has_workspace_endpoint(t, &w.name) || w.managed_network.enabled();
-            for c in t.computes.iter().filter(|c| c.workspace == w.name) {
+            for c in cx.e.ix.computes_of(t, &w.name) {
                 if !cmp001 {
                     note(format!("compute {}", c.name), c.region.as_ref());
                 }

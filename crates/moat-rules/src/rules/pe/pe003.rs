@@ -94,6 +94,6 @@ fn has_endpoint(cx: &Context, ws: &str) -> bool {
             .workspaces
             .get(ws)
             .and_then(|&i| cx.t.workspaces[i].hub.clone());
-    !endpoints_of(cx.t, Kind::Workspace, ws).is_empty()
-        || hub.is_some_and(|h| !endpoints_of(cx.t, Kind::Workspace, &h).is_empty())
+    !endpoints_of(cx.e, Kind::Workspace, ws).is_empty()
+        || hub.is_some_and(|h| !endpoints_of(cx.e, Kind::Workspace, &h).is_empty())
 }

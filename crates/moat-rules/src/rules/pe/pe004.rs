@@ -30,11 +30,11 @@ impl Rule for Pe004 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for w in &cx.t.workspaces {
-            let ws_vnets: BTreeSet<&str> = endpoints_of(cx.t, Kind::Workspace, &w.name)
+            let ws_vnets: BTreeSet<&str> = endpoints_of(cx.e, Kind::Workspace, &w.name)
                 .iter()
                 .map(|p| vnet_part(&p.subnet))
                 .collect();
-            if endpoints_of(cx.t, Kind::Workspace, &w.name).len() < 2 {
+            if endpoints_of(cx.e, Kind::Workspace, &w.name).len() < 2 {
                 continue;
             }
             // The dependencies reached through private endpoints, with the VNets holding them.
@@ -46,7 +46,7 @@ impl Rule for Pe004 {
             .into_iter()
             .filter_map(|(k, n)| {
                 let n = n.as_ref()?;
-                let vnets: BTreeSet<&str> = endpoints_of(cx.t, k, n)
+                let vnets: BTreeSet<&str> = endpoints_of(cx.e, k, n)
                     .iter()
                     .map(|p| vnet_part(&p.subnet))
                     .collect();

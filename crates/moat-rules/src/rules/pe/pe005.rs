@@ -75,9 +75,9 @@ impl Rule for Pe005 {
                 ));
             }
             for c in
-                cx.t.computes
-                    .iter()
-                    .filter(|c| c.workspace == w.name && c.subnet.is_some())
+                cx.e.ix
+                    .computes_of(cx.t, &w.name)
+                    .filter(|c| c.subnet.is_some())
             {
                 users.push((
                     Address::resource(Kind::Compute, &c.name),

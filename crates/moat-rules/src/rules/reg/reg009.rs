@@ -72,7 +72,7 @@ impl Rule for Reg009 {
             ];
             // One verdict per subnet: every node of a subnet meets the same rules.
             let mut seen = std::collections::HashSet::new();
-            for c in cx.t.computes.iter().filter(|c| c.workspace == w.name) {
+            for c in cx.e.ix.computes_of(cx.t, &w.name) {
                 let key = c
                     .subnet
                     .clone()

@@ -43,7 +43,7 @@ impl Rule for Reg011 {
                     continue;
                 }
                 let mut seen = std::collections::HashSet::new();
-                for c in cx.t.computes.iter().filter(|c| c.workspace == w.name) {
+                for c in cx.e.ix.computes_of(cx.t, &w.name) {
                     if !seen.insert(c.subnet.clone()) {
                         continue;
                     }

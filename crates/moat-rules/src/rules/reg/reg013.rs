@@ -55,7 +55,7 @@ impl Rule for Reg013 {
             }
             let tag = regional("Storage", w.region.as_deref());
             let mut seen = HashSet::new();
-            for c in cx.t.computes.iter().filter(|c| c.workspace == w.name) {
+            for c in cx.e.ix.computes_of(cx.t, &w.name) {
                 let Some(subnet) = &c.subnet else { continue };
                 if !seen.insert(subnet.clone()) {
                     continue;

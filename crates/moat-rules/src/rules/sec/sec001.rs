@@ -30,10 +30,10 @@ static DOC: RuleDoc = RuleDoc {
 
 /// Whether the workspace (or the hub it is reached through) has a private endpoint.
 pub(crate) fn has_endpoint(cx: &Context, w: &Workspace) -> bool {
-    !endpoints_of(cx.t, Kind::Workspace, &w.name).is_empty()
+    !endpoints_of(cx.e, Kind::Workspace, &w.name).is_empty()
         || w.hub
             .as_deref()
-            .is_some_and(|h| !endpoints_of(cx.t, Kind::Workspace, h).is_empty())
+            .is_some_and(|h| !endpoints_of(cx.e, Kind::Workspace, h).is_empty())
 }
 
 /// Whether the workspace's public endpoint is limited to an IP allow list.

@@ -37,7 +37,7 @@ impl Rule for St002 {
             };
             let mut seen = std::collections::HashSet::new();
             for (client, pe, t) in studio_endpoints(cx, &w.name) {
-                let Some(c) = moat_engine::studio::colocation(cx.t, w, pe) else {
+                let Some(c) = moat_engine::studio::colocation(cx.e, w, pe) else {
                     continue;
                 };
                 if c.rule != RuleCode::St002 || c.met || !seen.insert(pe.name.clone()) {

@@ -58,11 +58,11 @@ impl Rule for St003 {
                 continue;
             }
             let prs =
-                cx.t.computes
-                    .iter()
-                    .any(|c| c.workspace == w.name && parallel(&c.uses));
+                cx.e.ix
+                    .computes_of(cx.t, &w.name)
+                    .any(|c| parallel(&c.uses));
             let mut by_vnet: BTreeMap<&str, Vec<_>> = BTreeMap::new();
-            for p in endpoints_of(cx.t, Kind::Storage, &st.name) {
+            for p in endpoints_of(cx.e, Kind::Storage, &st.name) {
                 by_vnet.entry(vnet_part(&p.subnet)).or_default().push(p);
             }
             for (vnet, pes) in &by_vnet {

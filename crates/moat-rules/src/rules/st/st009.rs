@@ -37,11 +37,11 @@ impl Rule for St009 {
             if !storage_restricted(st) {
                 continue;
             }
-            let ws_vnets: BTreeSet<&str> = endpoints_of(t, Kind::Workspace, &w.name)
+            let ws_vnets: BTreeSet<&str> = endpoints_of(cx.e, Kind::Workspace, &w.name)
                 .iter()
                 .map(|p| vnet_part(&p.subnet))
                 .collect();
-            let st_vnets: BTreeSet<&str> = endpoints_of(t, Kind::Storage, &st.name)
+            let st_vnets: BTreeSet<&str> = endpoints_of(cx.e, Kind::Storage, &st.name)
                 .iter()
                 .map(|p| vnet_part(&p.subnet))
                 .chain(

@@ -36,8 +36,8 @@ impl Rule for Ws004 {
         {
             // A project workspace is reached through its hub's endpoints.
             let owner = w.hub.as_deref().unwrap_or(&w.name);
-            if !endpoints_of(cx.t, Kind::Workspace, owner).is_empty()
-                || !endpoints_of(cx.t, Kind::Workspace, &w.name).is_empty()
+            if !endpoints_of(cx.e, Kind::Workspace, owner).is_empty()
+                || !endpoints_of(cx.e, Kind::Workspace, &w.name).is_empty()
             {
                 continue;
             }

@@ -35,13 +35,13 @@ impl Rule for Ws006 {
             let Some(a) = w.container_registry.as_deref().and_then(|n| acr(cx, n)) else {
                 continue;
             };
-            if !acr_behind_vnet(cx.t, a) {
+            if !acr_behind_vnet(cx.e, a) {
                 continue;
             }
             let has_cluster =
-                cx.t.computes
-                    .iter()
-                    .any(|c| c.workspace == w.name && c.compute_type == ComputeType::AmlCompute);
+                cx.e.ix
+                    .computes_of(cx.t, &w.name)
+                    .any(|c| c.compute_type == ComputeType::AmlCompute);
             if has_cluster {
                 continue;
             }

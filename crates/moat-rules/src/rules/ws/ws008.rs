@@ -71,7 +71,7 @@ impl Rule for Ws008 {
                 name: w.name.clone(),
                 sub: None,
             };
-            for c in cx.t.computes.iter().filter(|c| c.workspace == w.name) {
+            for c in cx.e.ix.computes_of(cx.t, &w.name) {
                 let from = Address::Resource {
                     kind: Kind::Compute,
                     name: c.name.clone(),

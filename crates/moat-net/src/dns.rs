@@ -116,6 +116,9 @@ pub struct Dns<'t> {
     /// Compute instance host names -> (instance, the API host of the workspace whose network
     /// serves it).
     instances: HashMap<String, (String, String)>,
+    /// Names (lower case) of the zones the input refers to but does not declare: looked up
+    /// per suffix of a name, not scanned per resolution.
+    external_zones: std::collections::HashSet<String>,
 }
 
 /// The key a resource's private endpoint connections are recorded under: storage and workspace
@@ -336,6 +339,12 @@ impl<'t> Dns<'t> {
             unnamed_links,
             connected,
             instances,
+            external_zones: t
+                .private_dns_zones
+                .iter()
+                .filter(|z| z.external)
+                .map(|z| lower(&z.name))
+                .collect(),
         }
     }
 
@@ -545,14 +554,18 @@ impl<'t> Dns<'t> {
         linked: &[usize],
         answering: Option<&(usize, String)>,
     ) -> Option<String> {
+        if self.external_zones.is_empty() {
+            return None;
+        }
         let zones = &self.t.private_dns_zones;
-        let (_, ez) = zones
-            .iter()
-            .filter(|z| z.external)
-            .map(|z| (z, lower(&z.name)))
-            .filter(|(_, z)| under(name, z))
-            .filter(|(_, z)| !linked.iter().any(|&i| lower(&zones[i].name) == *z))
-            .max_by_key(|(_, z)| z.len())?;
+        // The zones `name` is under are its suffixes at a label boundary, longest first: the
+        // first external one not linked by name is the most specific.
+        let ez = std::iter::once(name)
+            .chain(name.match_indices('.').map(|(i, _)| &name[i + 1..]))
+            .find(|z| {
+                self.external_zones.contains(*z)
+                    && !linked.iter().any(|&i| lower(&zones[i].name) == *z)
+            })?;
         if answering.is_some_and(|(_, z)| z.len() >= ez.len()) {
             return None;
         }

@@ -10,7 +10,8 @@ use std::process::{Command, Output};
 /// The rules whose findings carry a change.
 const CODES: &[&str] = &[
     "ACR001", "ACR007", "CMP004", "KV002", "SEC002", "SEC004", "SEC005", "SEC006", "SEC007",
-    "SEC008", "SEC009", "SEC010", "SEC011", "SEC012", "SEC017", "EP001", "MVN004",
+    "SEC008", "SEC009", "SEC010", "SEC011", "SEC012", "SEC016", "SEC017", "SEC018", "SEC019",
+    "EP001", "MVN004",
 ];
 
 fn root() -> PathBuf {
@@ -138,7 +139,7 @@ fn terraform_edits_remove_their_findings() {
     let fixed = read_back(|d| copy_dir(&from, d), ".", CODES);
     let expected: BTreeSet<String> = [
         "CMP004", "SEC002", "SEC005", "SEC006", "SEC007", "SEC008", "SEC009", "SEC010", "SEC011",
-        "SEC017",
+        "SEC016", "SEC017", "SEC018", "SEC019",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -152,7 +153,7 @@ fn arm_edits_remove_their_findings() {
     let fixed = read_back(|d| copy_dir(&from, d), ".", CODES);
     let expected: BTreeSet<String> = [
         "CMP004", "SEC002", "SEC004", "SEC005", "SEC006", "SEC007", "SEC008", "SEC009", "SEC010",
-        "SEC011", "SEC012", "SEC017",
+        "SEC011", "SEC012", "SEC016", "SEC017", "SEC018", "SEC019",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -348,6 +349,8 @@ workspaces:
   - name: mn
     managed_network: { isolation_mode: AllowOnlyApprovedOutbound, firewall_sku: Premium }
 
+  - { name: open }
+
 registries:
   - name: reg
 
@@ -362,6 +365,7 @@ computes:
 
 storage_accounts:
   - name: st
+  - { name: stanon, allow_blob_public_access: true }
 
 key_vaults:
   - name: kv
@@ -392,7 +396,8 @@ online_endpoints:
 
 const NATIVE_CODES: &[&str] = &[
     "ACR001", "ACR007", "CMP004", "KV002", "SEC002", "SEC004", "SEC005", "SEC007", "SEC008",
-    "SEC009", "SEC010", "SEC011", "SEC012", "SEC017", "EP001", "MVN004",
+    "SEC009", "SEC010", "SEC011", "SEC012", "SEC016", "SEC017", "SEC018", "SEC019", "EP001",
+    "MVN004",
 ];
 
 #[test]

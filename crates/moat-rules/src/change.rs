@@ -134,6 +134,12 @@ pub enum Setting {
     SharedKeyAccessDisabled,
     /// A workspace managed network's firewall (for FQDN rules) in the Standard SKU.
     ManagedFirewallStandard,
+    /// A storage account's anonymous blob access off.
+    BlobPublicAccessDisabled,
+    /// A container registry's dedicated data endpoints on.
+    DataEndpointEnabled,
+    /// A workspace managed network that allows internet outbound.
+    ManagedNetworkInternetOutbound,
 }
 
 impl Setting {
@@ -151,6 +157,11 @@ impl Setting {
             Setting::NodePublicIpDisabled => "no node public IP",
             Setting::SharedKeyAccessDisabled => "shared key access disabled",
             Setting::ManagedFirewallStandard => "the managed network firewall in the Standard SKU",
+            Setting::BlobPublicAccessDisabled => "anonymous blob access disabled",
+            Setting::DataEndpointEnabled => "dedicated data endpoints enabled",
+            Setting::ManagedNetworkInternetOutbound => {
+                "a managed network that allows internet outbound"
+            }
         }
     }
 }

@@ -50,6 +50,14 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
             vec!["properties", "managedNetwork", "firewallSku"],
             V::Str("Standard"),
         ),
+        (Storage, BlobPublicAccessDisabled) => {
+            (vec!["properties", "allowBlobPublicAccess"], V::Bool(false))
+        }
+        (Acr, DataEndpointEnabled) => (vec!["properties", "dataEndpointEnabled"], V::Bool(true)),
+        (Workspace, ManagedNetworkInternetOutbound) => (
+            vec!["properties", "managedNetwork", "isolationMode"],
+            V::Str("AllowInternetOutbound"),
+        ),
         _ => return None,
     })
 }

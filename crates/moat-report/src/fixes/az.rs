@@ -37,6 +37,15 @@ fn command(t: &Target, s: Setting) -> Option<String> {
             format!("az acr update --name {n} {rg} --anonymous-pull-enabled false")
         }
         (Acr, SkuPremium) => format!("az acr update --name {n} {rg} --sku Premium"),
+        (Acr, DataEndpointEnabled) => {
+            format!("az acr update --name {n} {rg} --data-endpoint-enabled true")
+        }
+        (Storage, BlobPublicAccessDisabled) => {
+            format!("az storage account update --name {n} {rg} --allow-blob-public-access false")
+        }
+        (Workspace, ManagedNetworkInternetOutbound) => format!(
+            "az ml workspace update --name {n} {rg} --managed-network allow_internet_outbound"
+        ),
         (Acr, TrustedServicesAllowed) => {
             format!("az acr update --name {n} {rg} --allow-trusted-services true")
         }

@@ -48,6 +48,12 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
         (Workspace, ManagedFirewallStandard) => {
             (vec!["managed_network", "firewall_sku"], V::Str("Standard"))
         }
+        (Storage, BlobPublicAccessDisabled) => (vec!["allow_blob_public_access"], V::Bool(false)),
+        (Acr, DataEndpointEnabled) => (vec!["data_endpoint_enabled"], V::Bool(true)),
+        (Workspace, ManagedNetworkInternetOutbound) => (
+            vec!["managed_network", "isolation_mode"],
+            V::Str("AllowInternetOutbound"),
+        ),
         _ => return None,
     })
 }

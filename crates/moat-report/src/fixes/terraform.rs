@@ -27,6 +27,14 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
         }
         (Compute { .. }, NodePublicIpDisabled) => (vec!["node_public_ip_enabled"], V::Bool(false)),
         (Storage, SharedKeyAccessDisabled) => (vec!["shared_access_key_enabled"], V::Bool(false)),
+        (Storage, BlobPublicAccessDisabled) => {
+            (vec!["allow_nested_items_to_be_public"], V::Bool(false))
+        }
+        (Acr, DataEndpointEnabled) => (vec!["data_endpoint_enabled"], V::Bool(true)),
+        (Workspace, ManagedNetworkInternetOutbound) => (
+            vec!["managed_network", "isolation_mode"],
+            V::Str("AllowInternetOutbound"),
+        ),
         // azurerm has no attribute for a compute instance's idle shutdown, nor a registry
         // resource.
         _ => return None,

@@ -1,6 +1,7 @@
 //! SEC016 workspace-nothing-private.
 
 use super::sec001::has_endpoint;
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -50,16 +51,28 @@ impl Rule for Sec016 {
             if hub_managed {
                 continue;
             }
-            out.push(Finding::new(
+            let r = format!("workspace/{}", w.name);
+            let mut f = Finding::new(
                 &DOC,
-                format!("workspace/{}", w.name),
+                &r,
                 format!(
                     "workspace {} has no private endpoint and no managed network",
                     w.name
                 ),
                 DOC.fix,
                 &w.at,
-            ));
+            );
+            // The managed network that changes least (internet outbound stays allowed), where
+            // no compute of the workspace sits in a subnet of the user's VNet: those would
+            // have to move.
+            let in_vnet =
+                cx.t.computes
+                    .iter()
+                    .any(|c| c.workspace == w.name && c.subnet.is_some());
+            if !in_vnet {
+                f = f.with_change(Change::set(&r, Setting::ManagedNetworkInternetOutbound));
+            }
+            out.push(f);
         }
     }
 }

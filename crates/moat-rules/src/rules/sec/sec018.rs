@@ -1,6 +1,7 @@
 //! SEC018 storage-anonymous-blob-open.
 
 use super::{needs, storage_open, undecided};
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -48,7 +49,8 @@ impl Rule for Sec018 {
                     DOC.fix,
                     &s.at,
                 )
-                .needing(needs(cx, &r, "allow_blob_public_access")),
+                .needing(needs(cx, &r, "allow_blob_public_access"))
+                .with_change(Change::set(&r, Setting::BlobPublicAccessDisabled)),
             );
         }
     }

@@ -1,8 +1,9 @@
 //! SEC019 container-registry-shared-data-endpoint.
 
 use super::{needs, undecided};
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
-use moat_model::enums::PublicNetworkAccess;
+use moat_model::enums::{AcrSku, PublicNetworkAccess};
 
 /// The rule.
 pub struct Sec019;
@@ -50,7 +51,16 @@ impl Rule for Sec019 {
                     DOC.fix,
                     &a.at,
                 )
-                .needing(unknown),
+                .needing(unknown)
+                .with_change(Change::Set {
+                    resource: r.clone(),
+                    // Dedicated data endpoints are a Premium feature.
+                    settings: if a.sku == AcrSku::Premium {
+                        vec![Setting::DataEndpointEnabled]
+                    } else {
+                        vec![Setting::SkuPremium, Setting::DataEndpointEnabled]
+                    },
+                }),
             );
         }
     }

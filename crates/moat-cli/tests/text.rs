@@ -157,3 +157,34 @@ fn one_missing_input_is_one_line() {
         "{section}"
     );
 }
+
+/// A template whose resources take the resource group's location, checked without
+/// `--location`: the region is unknown, and no service tag is named with an empty region
+/// (`BatchNodeManagement.`) or sent to `--service-tags` for it.
+#[test]
+fn an_unknown_region_names_no_empty_regional_tag() {
+    let dir = std::env::temp_dir().join(format!("moat-text-region-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let template = std::fs::read_to_string(
+        root().join("examples/workspace-private-endpoint/arm/azuredeploy.json"),
+    )
+    .unwrap()
+    .replace(
+        "\"defaultValue\": \"eastus\"",
+        "\"defaultValue\": \"[resourceGroup().location]\"",
+    );
+    assert!(template.contains("resourceGroup().location"));
+    std::fs::write(dir.join("azuredeploy.json"), template).unwrap();
+    let file = dir.join("azuredeploy.json");
+    for format in ["text", "json"] {
+        let o = moat(&["check", file.to_str().unwrap(), "--format", format]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        for tag in ["BatchNodeManagement", "Storage", "AzureKeyVault"] {
+            for after in [".\"", ". ", ".)", ".\n"] {
+                assert!(!out.contains(&format!("{tag}{after}")), "{format}: {out}");
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

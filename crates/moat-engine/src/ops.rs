@@ -221,9 +221,14 @@ impl Ctx<'_, '_> {
     }
 }
 
+/// The regional tag of the workspace's region; the whole tag when the region is unknown (as
+/// the rules read it): every region's addresses, so a verdict on them holds for the region's,
+/// and no tag is named with an empty region (`BatchNodeManagement.`).
 fn region_tag(base: &str, w: &Workspace) -> String {
-    let region = w.region.as_deref().unwrap_or_default();
-    format!("{base}.{}", moat_net::tags::region_suffix(region))
+    match w.region.as_deref().filter(|r| !r.is_empty()) {
+        Some(region) => format!("{base}.{}", moat_net::tags::region_suffix(region)),
+        None => base.to_string(),
+    }
 }
 
 fn tcp(e: &mut Vec<(String, Address, Protocol, u16)>, purpose: &str, to: Address, port: u16) {

@@ -863,3 +863,33 @@ fn native_nsg_rules_remove_their_findings() {
     let fixed = read_back(|d| copy_dir(&from, d), "nsg.yaml", &codes);
     assert_eq!(fixed, codes.iter().map(|c| c.to_string()).collect());
 }
+
+/// The approved-outbound example without its pypi.org rule, with a cluster that installs
+/// packages: pypi.org is not approved (OUT002). In a managed network the fix is the network's own FQDN outbound rules,
+/// not a firewall of the user's. Seed 004, "Allow only approved outbound mode": "You can
+/// control outbound rules using private endpoint, service tag, and FQDN."
+#[test]
+fn hosts_a_managed_network_blocks_get_fqdn_rules() {
+    let text = std::fs::read_to_string(
+        root().join("examples/managed-network-approved-outbound/topology.yaml"),
+    )
+    .unwrap();
+    let edits = [
+        (
+            "        - { name: pypi, type: FQDN, destination: pypi.org }\n",
+            "",
+        ),
+        (
+            "      enable_node_public_ip: false }\n",
+            "      enable_node_public_ip: false, uses: [install-packages] }\n",
+        ),
+    ];
+    let mut broken = text.clone();
+    for (old, new) in edits {
+        assert!(broken.contains(old), "{old}");
+        broken = broken.replacen(old, new, 1);
+    }
+    let write = |d: &Path| std::fs::write(d.join("managed.yaml"), &broken).unwrap();
+    let fixed = read_back(write, "managed.yaml", &["OUT002"]);
+    assert_eq!(fixed, BTreeSet::from(["OUT002".to_string()]));
+}

@@ -4,9 +4,10 @@
 use crate::Finding;
 use crate::change::Change;
 use crate::context::Context;
+use crate::rules::util_infra::{ComputeGroup, Origin};
 use moat_engine::{Step, Trace, Verdict};
 use moat_model::Topology;
-use moat_model::enums::Direction;
+use moat_model::enums::{Direction, IsolationMode};
 use std::collections::HashSet;
 
 /// The lowest and highest priority of a user rule (Azure: 100 to 4096).
@@ -156,6 +157,37 @@ pub fn distinct_priorities(t: &Topology, findings: &mut [Finding]) {
             true
         });
     }
+}
+
+/// Drops the FQDN outbound rules findings propose for a storage account's host: "you can't
+/// use an FQDN rule to access Azure Storage Accounts" in a managed network, so such a rule
+/// would fix nothing.
+pub fn no_storage_fqdn_rules(findings: &mut [Finding]) {
+    for f in findings.iter_mut() {
+        f.changes.retain(|c| {
+            !matches!(c, Change::AddFqdnRule { destination, .. }
+                if moat_net::managed::is_storage_host(destination))
+        });
+    }
+}
+
+/// FQDN outbound rules for `hosts` (names or wildcards) in the managed network the group's
+/// computes leave from, when it approves only its rules: the topology's own way to allow a
+/// host. None for a custom VNet (whose firewall is the user's to change), another mode, or a
+/// storage host among them.
+pub fn approve_in_managed(g: &ComputeGroup, hosts: &[&str]) -> Vec<Change> {
+    let approved_only =
+        g.workspace.managed_network.isolation_mode == IsolationMode::AllowOnlyApprovedOutbound;
+    // "You can't use an FQDN rule to access Azure Storage Accounts": a fix that would leave
+    // one host blocked is no fix.
+    let storage = hosts.iter().any(|h| moat_net::managed::is_storage_host(h));
+    if !matches!(g.origin, Origin::Managed) || !approved_only || storage {
+        return Vec::new();
+    }
+    hosts
+        .iter()
+        .map(|h| Change::fqdn_rule(format!("workspace/{}", g.workspace.name), h))
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! OUT002 package-index-unreachable.
 
+use crate::rules::util_fix::approve_in_managed;
 use crate::rules::util_infra::{blocked_finding, compute_groups, trace, worst};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::{Trace, Verdict};
@@ -80,7 +81,12 @@ impl Rule for Out002 {
                 failed.join(", ")
             );
             if reported.insert(g.resource.clone()) {
-                out.push(blocked_finding(&DOC, g.resource.clone(), what, t, &g.at));
+                let hosts: Vec<&str> = failed.clone();
+                let mut f = blocked_finding(&DOC, g.resource.clone(), what, t, &g.at);
+                for c in approve_in_managed(&g, &hosts) {
+                    f = f.with_change(c);
+                }
+                out.push(f);
             }
         }
     }

@@ -893,3 +893,50 @@ fn hosts_a_managed_network_blocks_get_fqdn_rules() {
     let fixed = read_back(write, "managed.yaml", &["OUT002"]);
     assert_eq!(fixed, BTreeSet::from(["OUT002".to_string()]));
 }
+
+/// The private endpoint example in one form with network policies enabled on the endpoints'
+/// subnet (PE008). Configure a private endpoint for an Azure Machine Learning workspace: the
+/// subnet's private endpoint network policies are disabled before the endpoint is added.
+fn pe_policies_enabled(form: &str, dir: &Path) {
+    let from = root().join("examples/workspace-private-endpoint");
+    let (file, old, new) = match form {
+        "native" => (
+            "topology.yaml",
+            "      - name: pe\n        address_prefixes: [10.0.3.0/24]\n",
+            "      - name: pe\n        address_prefixes: [10.0.3.0/24]\n        private_endpoint_network_policies: Enabled\n",
+        ),
+        "terraform" => (
+            "terraform/main.tf",
+            "private_endpoint_network_policies = \"Disabled\"",
+            "private_endpoint_network_policies = \"Enabled\"",
+        ),
+        _ => (
+            "arm/azuredeploy.json",
+            "\"privateEndpointNetworkPolicies\": \"Disabled\"",
+            "\"privateEndpointNetworkPolicies\": \"Enabled\"",
+        ),
+    };
+    let src = from.join(file);
+    if form != "native" {
+        copy_dir(src.parent().unwrap(), dir);
+    }
+    let text = std::fs::read_to_string(&src).unwrap();
+    assert!(text.contains(old), "{form}: {old}");
+    std::fs::write(
+        dir.join(src.file_name().unwrap()),
+        text.replacen(old, new, 1),
+    )
+    .unwrap();
+}
+
+#[test]
+fn endpoint_subnet_policies_remove_pe008_in_every_language() {
+    for (form, input) in [
+        ("native", "topology.yaml"),
+        ("terraform", "."),
+        ("arm", "."),
+    ] {
+        let fixed = read_back(|d| pe_policies_enabled(form, d), input, &["PE008"]);
+        assert_eq!(fixed, BTreeSet::from(["PE008".into()]), "{form}");
+    }
+}

@@ -140,6 +140,8 @@ pub enum Setting {
     DataEndpointEnabled,
     /// A workspace managed network that allows internet outbound.
     ManagedNetworkInternetOutbound,
+    /// A subnet's private endpoint network policies Disabled.
+    PrivateEndpointPoliciesDisabled,
 }
 
 impl Setting {
@@ -161,6 +163,9 @@ impl Setting {
             Setting::DataEndpointEnabled => "dedicated data endpoints enabled",
             Setting::ManagedNetworkInternetOutbound => {
                 "a managed network that allows internet outbound"
+            }
+            Setting::PrivateEndpointPoliciesDisabled => {
+                "private endpoint network policies Disabled"
             }
         }
     }

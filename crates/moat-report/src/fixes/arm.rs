@@ -50,6 +50,10 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
             vec!["properties", "managedNetwork", "firewallSku"],
             V::Str("Standard"),
         ),
+        (Subnet, PrivateEndpointPoliciesDisabled) => (
+            vec!["properties", "privateEndpointNetworkPolicies"],
+            V::Str("Disabled"),
+        ),
         (Storage, BlobPublicAccessDisabled) => {
             (vec!["properties", "allowBlobPublicAccess"], V::Bool(false))
         }
@@ -69,9 +73,10 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
         .iter()
         .map(|s| spell(t.kind, *s).map(|(p, v)| (p, v.json())))
         .collect::<Option<_>>()?;
+    let pointer = resource_pointer(t)?;
     let node = t
         .tree
-        .map(|r| r.pointer(&t.at.pointer))
+        .map(|r| r.pointer(&pointer))
         .filter(|(_, found)| *found);
     let field = |k: &str| {
         node.and_then(|(n, _)| n.get(k))
@@ -106,7 +111,7 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
     let text = serde_json::to_string_pretty(&serde_json::Value::Object(fragment)).ok()? + "\n";
     let edit = match (t.src, t.tree) {
         (Some(src), Some(root)) => {
-            edit::tree_edit(src, root, &t.at.pointer, &spelled, edit::Syntax::Json)
+            edit::tree_edit(src, root, &pointer, &spelled, edit::Syntax::Json)
         }
         _ => None,
     };
@@ -116,6 +121,30 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
         text,
         edits: edit.unwrap_or_default(),
     })
+}
+
+/// Where the resource's object is: its provenance, except for a subnet written inside its
+/// VNet (the provenance is the VNet's), whose element of `properties.subnets` is found by name.
+fn resource_pointer(t: &Target) -> Option<String> {
+    if t.kind != Kind::Subnet {
+        return Some(t.at.pointer.clone());
+    }
+    let (node, found) = t.tree?.pointer(&t.at.pointer);
+    found.then_some(())?;
+    // A subnet resource of its own (named `pe` or `vnet/pe`).
+    let own = node
+        .get("name")?
+        .text()
+        .is_some_and(|n| n == t.name || n.ends_with(&format!("/{}", t.name)));
+    if own {
+        return Some(t.at.pointer.clone());
+    }
+    let subnets = node.get("properties")?.get("subnets")?;
+    let i = subnets
+        .items()
+        .iter()
+        .position(|s| s.get("name").and_then(|n| n.text()) == Some(t.name))?;
+    Some(format!("{}/properties/subnets/{i}", t.at.pointer))
 }
 
 /// An FQDN outbound rule in the workspace's `managedNetwork.outboundRules`.

@@ -37,6 +37,10 @@ fn command(t: &Target, s: Setting) -> Option<String> {
             format!("az acr update --name {n} {rg} --anonymous-pull-enabled false")
         }
         (Acr, SkuPremium) => format!("az acr update --name {n} {rg} --sku Premium"),
+        (Subnet, PrivateEndpointPoliciesDisabled) => format!(
+            "az network vnet subnet update --vnet-name {} --name {n} {rg} --private-endpoint-network-policies Disabled",
+            t.workspace?
+        ),
         (Acr, DataEndpointEnabled) => {
             format!("az acr update --name {n} {rg} --data-endpoint-enabled true")
         }

@@ -164,6 +164,8 @@ pub(crate) enum Kind {
     Vnet,
     OnlineEndpoint,
     Nsg,
+    /// A subnet (its VNet in `Target::workspace`'s place: the resource it belongs to).
+    Subnet,
 }
 
 /// Renders one change in the language of the file that declares its resource.
@@ -385,6 +387,17 @@ fn resolve<'t>(t: &'t Topology, address: &str) -> Option<Resolved<'t>> {
                 workspace: Some(&x.workspace),
                 at: &x.at,
             }),
+        // `subnet/vnet/name`: the VNet rides where a compute's workspace does.
+        "subnet" => {
+            let (vnet, sn) = address.strip_prefix("subnet/")?.split_once('/')?;
+            let v = t.virtual_networks.iter().find(|x| x.name == vnet)?;
+            v.subnets.iter().find(|x| x.name == sn).map(|x| Resolved {
+                kind: Kind::Subnet,
+                name: &x.name,
+                workspace: Some(&v.name),
+                at: &x.at,
+            })
+        }
         "nsg" => t
             .network_security_groups
             .iter()

@@ -17,6 +17,7 @@ fn list(kind: Kind) -> &'static str {
         Kind::Vnet => "virtual_networks",
         Kind::OnlineEndpoint => "online_endpoints",
         Kind::Nsg => "network_security_groups",
+        Kind::Subnet => "virtual_networks",
     }
 }
 
@@ -50,6 +51,10 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
         }
         (Storage, BlobPublicAccessDisabled) => (vec!["allow_blob_public_access"], V::Bool(false)),
         (Acr, DataEndpointEnabled) => (vec!["data_endpoint_enabled"], V::Bool(true)),
+        (Subnet, PrivateEndpointPoliciesDisabled) => (
+            vec!["private_endpoint_network_policies"],
+            V::Str("Disabled"),
+        ),
         (Workspace, ManagedNetworkInternetOutbound) => (
             vec!["managed_network", "isolation_mode"],
             V::Str("AllowInternetOutbound"),
@@ -64,10 +69,20 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
         .iter()
         .map(|s| spell(t.kind, *s))
         .collect::<Option<_>>()?;
-    let mut text = format!("{}:\n  - name: {}\n", list(t.kind), t.name);
+    // A subnet is written in its VNet's entry.
+    let (mut text, base) = match (t.kind, t.workspace) {
+        (Kind::Subnet, Some(vnet)) => (
+            format!(
+                "virtual_networks:\n  - name: {vnet}\n    subnets:\n      - name: {}\n",
+                t.name
+            ),
+            4,
+        ),
+        _ => (format!("{}:\n  - name: {}\n", list(t.kind), t.name), 2),
+    };
     for (path, v) in &spelled {
         for (depth, key) in path.iter().enumerate() {
-            let indent = "  ".repeat(depth + 2);
+            let indent = "  ".repeat(depth + base);
             if depth + 1 == path.len() {
                 text += &format!("{indent}{key}: {}\n", v.yaml());
             } else {

@@ -27,6 +27,10 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
         }
         (Compute { .. }, NodePublicIpDisabled) => (vec!["node_public_ip_enabled"], V::Bool(false)),
         (Storage, SharedKeyAccessDisabled) => (vec!["shared_access_key_enabled"], V::Bool(false)),
+        (Subnet, PrivateEndpointPoliciesDisabled) => (
+            vec!["private_endpoint_network_policies"],
+            V::Str("Disabled"),
+        ),
         (Storage, BlobPublicAccessDisabled) => {
             (vec!["allow_nested_items_to_be_public"], V::Bool(false))
         }
@@ -56,6 +60,10 @@ fn type_and_name(address: &str) -> Option<(&str, &str)> {
 /// The attributes as a block of the resource, and their edit of its file.
 pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
     let (ty, name) = type_and_name(&t.at.pointer)?;
+    // A subnet written inside its VNet's block is not an `azurerm_subnet`.
+    if t.kind == Kind::Subnet && ty != "azurerm_subnet" {
+        return None;
+    }
     let spelled: Vec<(Vec<&str>, String)> = settings
         .iter()
         .map(|s| spell(t.kind, *s).map(|(p, v)| (p, v.json())))

@@ -1,5 +1,6 @@
 //! PE008 endpoint-subnet-network-policies.
 
+use crate::change::{Change, Setting};
 use crate::rules::util_items::{external_subnet, subnet, undecided};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
@@ -60,9 +61,10 @@ impl Rule for Pe008 {
             if s.private_endpoint_network_policies == PrivateEndpointNetworkPolicies::Disabled {
                 continue;
             }
+            let r = format!("subnet/{}", p.subnet);
             out.push(Finding::new(
                 &DOC,
-                format!("subnet/{}", p.subnet),
+                &r,
                 format!(
                     "private endpoint {} to {} is in subnet {}, whose private endpoint network policies are {}",
                     p.name,
@@ -72,7 +74,8 @@ impl Rule for Pe008 {
                 ),
                 DOC.fix,
                 &s.at,
-            ));
+            )
+            .with_change(Change::set(&r, Setting::PrivateEndpointPoliciesDisabled)));
         }
     }
 }

@@ -940,3 +940,72 @@ fn endpoint_subnet_policies_remove_pe008_in_every_language() {
         assert_eq!(fixed, BTreeSet::from(["PE008".into()]), "{form}");
     }
 }
+
+/// A workspace in v1 legacy mode with a managed online endpoint that uses key authentication,
+/// and a key vault that admits no trusted service: the endpoint cannot be created (EP004) and
+/// its keys cannot be stored (EP010).
+const NATIVE_ENDPOINT: &str = "name: endpoint
+region: eastus
+workspaces:
+  - { name: ws, key_vault: wskv, v1_legacy_mode: true }
+key_vaults:
+  - name: wskv
+    network_acls: { default_action: Deny, bypass: None }
+online_endpoints:
+  - { name: scoring, workspace: ws, auth_mode: key }
+";
+
+const ARM_LEGACY: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.KeyVault/vaults",
+      "apiVersion": "2023-07-01",
+      "name": "wskv",
+      "location": "eastus",
+      "properties": {
+        "tenantId": "00000000-0000-0000-0000-000000000000",
+        "sku": { "family": "A", "name": "standard" },
+        "networkAcls": { "defaultAction": "Deny", "bypass": "None" }
+      }
+    },
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces",
+      "apiVersion": "2024-04-01",
+      "name": "ws",
+      "location": "eastus",
+      "properties": {
+        "keyVault": "[resourceId('Microsoft.KeyVault/vaults', 'wskv')]",
+        "v1LegacyMode": true
+      }
+    },
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+      "apiVersion": "2024-04-01",
+      "name": "ws/scoring",
+      "location": "eastus",
+      "properties": { "authMode": "Key" }
+    }
+  ]
+}
+"#;
+
+#[test]
+fn endpoint_prerequisites_remove_ep004_and_ep010() {
+    // Network isolation with managed online endpoints: v1_legacy_mode must be off; with key
+    // authentication the endpoint's keys go to the workspace key vault, which must admit
+    // trusted Azure services when its network is restricted.
+    for (file, text) in [
+        ("endpoint.yaml", NATIVE_ENDPOINT),
+        ("azuredeploy.json", ARM_LEGACY),
+    ] {
+        let write = |d: &Path| std::fs::write(d.join(file), text).unwrap();
+        let fixed = read_back(write, file, &["EP004", "EP010"]);
+        assert_eq!(
+            fixed,
+            BTreeSet::from(["EP004".to_string(), "EP010".to_string()]),
+            "{file}"
+        );
+    }
+}

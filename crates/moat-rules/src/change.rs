@@ -142,6 +142,8 @@ pub enum Setting {
     ManagedNetworkInternetOutbound,
     /// A subnet's private endpoint network policies Disabled.
     PrivateEndpointPoliciesDisabled,
+    /// A workspace's v1 legacy mode off.
+    V1LegacyModeDisabled,
 }
 
 impl Setting {
@@ -167,6 +169,7 @@ impl Setting {
             Setting::PrivateEndpointPoliciesDisabled => {
                 "private endpoint network policies Disabled"
             }
+            Setting::V1LegacyModeDisabled => "v1 legacy mode off",
         }
     }
 }

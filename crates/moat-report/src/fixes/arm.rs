@@ -58,6 +58,7 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
             (vec!["properties", "allowBlobPublicAccess"], V::Bool(false))
         }
         (Acr, DataEndpointEnabled) => (vec!["properties", "dataEndpointEnabled"], V::Bool(true)),
+        (Workspace, V1LegacyModeDisabled) => (vec!["properties", "v1LegacyMode"], V::Bool(false)),
         (Workspace, ManagedNetworkInternetOutbound) => (
             vec!["properties", "managedNetwork", "isolationMode"],
             V::Str("AllowInternetOutbound"),

@@ -55,6 +55,7 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
             vec!["private_endpoint_network_policies"],
             V::Str("Disabled"),
         ),
+        (Workspace, V1LegacyModeDisabled) => (vec!["v1_legacy_mode"], V::Bool(false)),
         (Workspace, ManagedNetworkInternetOutbound) => (
             vec!["managed_network", "isolation_mode"],
             V::Str("AllowInternetOutbound"),

@@ -35,6 +35,7 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
             (vec!["allow_nested_items_to_be_public"], V::Bool(false))
         }
         (Acr, DataEndpointEnabled) => (vec!["data_endpoint_enabled"], V::Bool(true)),
+        (Workspace, V1LegacyModeDisabled) => (vec!["v1_legacy_mode_enabled"], V::Bool(false)),
         (Workspace, ManagedNetworkInternetOutbound) => (
             vec!["managed_network", "isolation_mode"],
             V::Str("AllowInternetOutbound"),

@@ -1,5 +1,6 @@
 //! EP004 endpoint-v1-legacy-mode.
 
+use crate::change::{Change, Setting};
 use crate::rules::util_items::undecided;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
@@ -39,16 +40,19 @@ impl Rule for Ep004 {
             };
             let resource = format!("workspace/{}", w.name);
             if w.v1_legacy_mode {
-                out.push(Finding::new(
-                    &DOC,
-                    resource,
-                    format!(
-                        "workspace {} has v1_legacy_mode enabled: online endpoint {} cannot be created",
-                        w.name, ep.name
-                    ),
-                    DOC.fix,
-                    &w.at,
-                ));
+                out.push(
+                    Finding::new(
+                        &DOC,
+                        &resource,
+                        format!(
+                            "workspace {} has v1_legacy_mode enabled: online endpoint {} cannot be created",
+                            w.name, ep.name
+                        ),
+                        DOC.fix,
+                        &w.at,
+                    )
+                    .with_change(Change::set(&resource, Setting::V1LegacyModeDisabled)),
+                );
             } else if let Some(u) = cx.t.is_unknown(&resource, "v1_legacy_mode") {
                 let what = format!("workspace {} has v1_legacy_mode off", w.name);
                 out.push(undecided(&DOC, resource, &what, u, &w.at));

@@ -1,5 +1,6 @@
 //! EP010 key-auth-endpoint-vault-bypass.
 
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::{Bypass, DefaultAction, EndpointAuthMode, PublicNetworkAccess};
 
@@ -68,7 +69,8 @@ impl Rule for Ep010 {
                     DOC.fix,
                     &e.at,
                 )
-                .needing(unknown),
+                .needing(unknown)
+                .with_change(Change::set(&kr, Setting::TrustedServicesAllowed)),
             );
         }
     }

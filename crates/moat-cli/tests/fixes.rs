@@ -327,10 +327,14 @@ fn arm_endpoint_and_managed_firewall_edits_remove_their_findings() {
     // through the workspace's private endpoint once its public network access is disabled.
     // Managed network limitations: the managed firewall is Standard or Basic, never Premium.
     let write = |d: &Path| std::fs::write(d.join("azuredeploy.json"), ARM_ENDPOINT).unwrap();
-    let fixed = read_back(write, ".", &["EP001", "MVN004"]);
+    let fixed = read_back(write, ".", &["EP001", "EP006", "MVN004"]);
     assert_eq!(
         fixed,
-        BTreeSet::from(["EP001".to_string(), "MVN004".to_string()])
+        BTreeSet::from([
+            "EP001".to_string(),
+            "EP006".to_string(),
+            "MVN004".to_string()
+        ])
     );
 }
 

@@ -1,5 +1,6 @@
 //! EP006 endpoint-public-under-private-workspace.
 
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -40,16 +41,20 @@ impl Rule for Ep006 {
             if cx.t.workspaces[wi].public_network_access != PublicNetworkAccess::Disabled {
                 continue;
             }
+            let r = format!("online-endpoint/{}", ep.name);
             out.push(Finding::new(
                 &DOC,
-                format!("online-endpoint/{}", ep.name),
+                &r,
                 format!(
                     "online endpoint {} allows public access, but workspace {} rejects every public caller (unsupported combination)",
                     ep.name, ep.workspace
                 ),
                 DOC.fix,
                 &ep.at,
-            ));
+            )
+            // The first fix: the endpoint private as well, scored through the workspace's
+            // private endpoint.
+            .with_change(Change::set(&r, Setting::PublicNetworkAccessDisabled)));
         }
     }
 }

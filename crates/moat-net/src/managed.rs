@@ -41,7 +41,7 @@ pub enum ManagedRuleKind {
 /// The required service tags of a managed network (facts §3.6). Ports are documented only
 /// for AzureMachineLearning (18881 for IntelliSense, 5831 UDP for compute lifecycle); HTTPS is
 /// assumed for every tag and other ports are reported as unknown.
-fn required_tags(region: &str) -> Vec<(String, FirewallProtocol, Vec<PortRange>, bool)> {
+fn required_tags(batch: String) -> Vec<(String, FirewallProtocol, Vec<PortRange>, bool)> {
     let p = |ports: &[u16]| {
         ports
             .iter()
@@ -67,12 +67,7 @@ fn required_tags(region: &str) -> Vec<(String, FirewallProtocol, Vec<PortRange>,
             p(&[80, 443]),
             false,
         ),
-        (
-            format!("BatchNodeManagement.{region}"),
-            FirewallProtocol::Any,
-            p(&[443]),
-            false,
-        ),
+        (batch, FirewallProtocol::Any, p(&[443]), false),
         (
             "AzureResourceManager".into(),
             FirewallProtocol::Tcp,
@@ -156,9 +151,13 @@ pub fn effective_rules(t: &Topology, w: &Workspace) -> Vec<ManagedRule> {
         }
     }
     if mode == IsolationMode::AllowOnlyApprovedOutbound {
-        let region = crate::tags::region_suffix(w.region.as_deref().unwrap_or_default());
-        for (i, (tag, protocol, ports, documented)) in
-            required_tags(&region).into_iter().enumerate()
+        // The region's Batch tag; the whole tag when the region is unknown, as the flows that
+        // need it name it.
+        let batch = match w.region.as_deref().filter(|r| !r.is_empty()) {
+            Some(r) => format!("BatchNodeManagement.{}", crate::tags::region_suffix(r)),
+            None => "BatchNodeManagement".to_string(),
+        };
+        for (i, (tag, protocol, ports, documented)) in required_tags(batch).into_iter().enumerate()
         {
             out.push(ManagedRule {
                 name: format!("__required_tag_{i}_{tag}"),

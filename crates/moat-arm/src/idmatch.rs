@@ -163,6 +163,71 @@ pub fn unique<'a, T: PartialEq>(
     found
 }
 
+/// Whether ids `a` and `b` name resources of the same type and name, whatever their
+/// subscription and resource group (compared without case).
+pub fn same_type_and_name(a: &str, b: &str) -> bool {
+    let leaf = |id: &str| {
+        id.trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .map(str::to_lowercase)
+    };
+    match (crate::map::type_of_id(a), crate::map::type_of_id(b)) {
+        (Some(x), Some(y)) => x.eq_ignore_ascii_case(&y) && leaf(a) == leaf(b),
+        _ => false,
+    }
+}
+
+/// The segment of `id` after `key` (`subscriptions`, `resourceGroups`).
+fn scope_segment<'a>(id: &'a str, key: &str) -> Option<&'a str> {
+    let mut segs = id.trim_matches('/').split('/');
+    segs.by_ref().find(|s| s.eq_ignore_ascii_case(key))?;
+    segs.next()
+}
+
+/// Whether the subscription and resource group of ids `a` and `b` may be the same: each is
+/// equal, or unknown on either side (a part left open, or known text `open` says stands for
+/// an unknown scope, such as the placeholder of a deployment's own resource group).
+pub fn same_scope_possible(a: &str, b: &str, open: &dyn Fn(&str) -> bool) -> bool {
+    ["subscriptions", "resourceGroups"].iter().all(|key| {
+        match (scope_segment(a, key), scope_segment(b, key)) {
+            (Some(x), Some(y)) => {
+                x.eq_ignore_ascii_case(y) || has_unknown(x) || has_unknown(y) || open(x) || open(y)
+            }
+            _ => true,
+        }
+    })
+}
+
+/// The one declared resource with the type and name of `query`, whatever its scope, with its
+/// id; `None` when none is, or several are (in several resource groups). The caller decides
+/// by [`same_scope_possible`] whether it is the resource `query` names or a namesake.
+pub fn namesake<'a, T: PartialEq>(
+    query: &str,
+    declared: impl IntoIterator<Item = (&'a str, T)>,
+) -> Option<(&'a str, T)> {
+    let name = query
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    if name.is_empty() || has_unknown(name) {
+        return None;
+    }
+    let mut found: Option<(&str, T)> = None;
+    for (id, t) in declared {
+        if !same_type_and_name(query, id) {
+            continue;
+        }
+        match &found {
+            Some((_, f)) if *f != t => return None,
+            Some(_) => {}
+            None => found = Some((id, t)),
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +288,31 @@ mod tests {
         assert_eq!(unique(q, [(a, 1), (b, 2)]), None);
         let q = "/subscriptions/⟨1⟩/resourceGroups/rg-b/providers/Microsoft.Network/virtualNetworks/hub";
         assert_eq!(unique(q, [(a, 1), (b, 2)]), Some(2));
+    }
+
+    #[test]
+    fn namesakes_by_type_and_name_and_their_scopes() {
+        let main = "/subscriptions/s/resourceGroups/rg-main/providers/Microsoft.KeyVault/vaults/kv";
+        let shared =
+            "/subscriptions/s/resourceGroups/rg-shared/providers/Microsoft.KeyVault/vaults/KV";
+        let open =
+            "/subscriptions/s/resourceGroups/<unknown>/providers/Microsoft.KeyVault/vaults/kv";
+        let placeholder =
+            "/subscriptions/s/resourceGroups/resource-group/providers/Microsoft.KeyVault/vaults/kv";
+        let never = |_: &str| false;
+        assert!(same_type_and_name(main, shared));
+        assert!(!same_type_and_name(main, &main.replace("vaults", "other")));
+        assert!(!same_scope_possible(main, shared, &never));
+        assert!(same_scope_possible(open, shared, &never));
+        assert!(!same_scope_possible(placeholder, shared, &never));
+        assert!(same_scope_possible(placeholder, shared, &|s: &str| s == "resource-group"));
+        assert_eq!(namesake(shared, [(main, 1)]), Some((main, 1)));
+        // Two declared namesakes: which one is open.
+        assert_eq!(namesake(shared, [(main, 1), (open, 2)]), None);
+        assert_eq!(
+            namesake(shared, [(&main.replace("kv", "kv2")[..], 1)]),
+            None
+        );
     }
 
     #[test]

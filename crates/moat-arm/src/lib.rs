@@ -615,6 +615,14 @@ fn import(
         ..Default::default()
     };
     let mut ctx = MapContext::new();
+    // Ids built from the deployment's own scope, when the input does not give it, hold
+    // placeholders: they stand for an unknown subscription and resource group.
+    if target.subscription.is_none() {
+        ctx.open_scope(engine::PLACEHOLDER_SUBSCRIPTION);
+    }
+    if target.resource_group.is_none() {
+        ctx.open_scope(engine::PLACEHOLDER_RESOURCE_GROUP);
+    }
     let deployment = format!("deployment/{name}");
     let mut namer = Namer {
         used: HashSet::new(),

@@ -265,6 +265,9 @@ struct Target {
     /// The external subnet the target sits in (a compute or subnet the input refers to but
     /// does not declare): what reaches it is unknown.
     external_subnet: Option<String>,
+    /// The resource a private endpoint connects to without the input declaring it: its
+    /// public access, network rules and connection approval are unknown.
+    external_target: Option<Address>,
 }
 
 struct Walk<'e, 't> {
@@ -490,7 +493,10 @@ fn strip_sub(a: &Address) -> Address {
 /// Traces a flow.
 pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
     let place = e.place(&q.from).map_err(|p| p.0)?;
-    let tg = target(e, &q.to)?;
+    let tg = match target(e, &q.to) {
+        Ok(tg) => tg,
+        Err(missing) => external_target(e.t, &q.to).ok_or(missing)?,
+    };
     let mut w = Walk {
         e,
         q,
@@ -613,6 +619,22 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
 }
 
 fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
+    // A target the input does not declare: what it accepts is unknown, from any source.
+    if let Some(a) = &tg.external_target {
+        w.touch(a.to_string());
+        let by: Vec<&str> = connecting_endpoints(w.t(), a);
+        return w.unknown(
+            Step::Destination,
+            tg.label.clone(),
+            Code::DestExternal,
+            format!(
+                "{a} is not declared by the input (private endpoint {} connects to it): its public network access, network rules and the approval of its private endpoint connections are unknown",
+                by.join(", ")
+            ),
+            None,
+            format!("the properties of {a} (give its template, or a live export)"),
+        );
+    }
     // A service acting with its identity is decided by the resource firewall alone.
     if let Place::Service { principal, .. } = place {
         let Some(owner) = tg.owner.clone() else {
@@ -757,6 +779,55 @@ fn external_ends(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
         );
     }
     Ok(())
+}
+
+/// The private endpoints that connect to `a` (compared without sub-resource).
+fn connecting_endpoints<'t>(t: &'t Topology, a: &Address) -> Vec<&'t str> {
+    t.private_endpoints
+        .iter()
+        .filter(|pe| strip_sub(&pe.target) == strip_sub(a))
+        .map(|pe| pe.name.as_str())
+        .collect()
+}
+
+/// A destination the input does not declare but a private endpoint connects to (a key vault
+/// of a shared subscription, given by id): it exists, so a trace to it is not an error, and
+/// what decides whether it accepts the flow is unknown. `None` for any other missing name.
+fn external_target(t: &Topology, to: &Address) -> Option<Target> {
+    let Address::Resource { .. } = to else {
+        return None;
+    };
+    if !moat_model::external::target_is_free(t, &strip_sub(to))
+        || connecting_endpoints(t, to).is_empty()
+    {
+        return None;
+    }
+    Some(Target {
+        label: strip_sub(to).to_string(),
+        fqdn: None,
+        owner: Some(to.clone()),
+        group: None,
+        ip: None,
+        tag: None,
+        served_by: None,
+        external_subnet: None,
+        external_target: Some(strip_sub(to)),
+    })
+}
+
+/// The undeclared private endpoint target whose public or privatelink name `fqdn` is.
+fn external_owner(t: &Topology, fqdn: &str) -> Option<Address> {
+    t.private_endpoints
+        .iter()
+        .filter(|pe| moat_model::external::target_is_free(t, &strip_sub(&pe.target)))
+        .find(|pe| {
+            moat_net::names::endpoint_names(t, &pe.target, &pe.group_id)
+                .iter()
+                .any(|n| {
+                    n.fqdn.eq_ignore_ascii_case(fqdn) || n.privatelink.eq_ignore_ascii_case(fqdn)
+                })
+        })
+        .map(|pe| strip_sub(&pe.target))
 }
 
 /// Whether an unresolved NSG rule comes after the rule that decided a hop, so it cannot

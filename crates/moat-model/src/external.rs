@@ -225,6 +225,13 @@ pub fn private_dns_zone(
     Some(zone.to_string())
 }
 
+/// The model name of a resource the input does not declare but whose type and name a declared
+/// one has, in another resource group (a private endpoint's target given by its full id):
+/// `<name>@<resource group>`, so the two are never confused.
+pub fn namesake(name: &str, resource_group: &str) -> String {
+    format!("{name}@{resource_group}")
+}
+
 /// Whether the resource a private endpoint's target address names is declared by the input.
 fn target_declared(ix: &crate::topology::Index, a: &Address) -> bool {
     let Address::Resource { kind, name, .. } = a else {

@@ -97,8 +97,15 @@ pub fn online_endpoint(endpoint: &str, ws_guid: &str, region: &str) -> ResourceN
     }
 }
 
+/// The DNS label of a resource's model name: a namesake the input does not declare is named
+/// `<name>@<resource group>` ([`moat_model::external::namesake`]); its host is its name's.
+fn host_label(name: &str) -> &str {
+    name.split_once('@').map_or(name, |(n, _)| n)
+}
+
 /// A storage account's host for a sub-resource (`blob`, `file`, `queue`, `table`, `dfs`, `web`).
 pub fn storage(account: &str, sub: &str) -> ResourceName {
+    let account = host_label(account);
     let zone: &'static str = match sub {
         "file" => "privatelink.file.core.windows.net",
         "queue" => "privatelink.queue.core.windows.net",
@@ -129,6 +136,7 @@ pub fn storage(account: &str, sub: &str) -> ResourceName {
 
 /// A key vault's host.
 pub fn key_vault(name: &str) -> ResourceName {
+    let name = host_label(name);
     ResourceName {
         fqdn: format!("{name}.vault.azure.net"),
         privatelink: format!("{name}.privatelink.vaultcore.azure.net"),
@@ -142,6 +150,7 @@ pub fn key_vault(name: &str) -> ResourceName {
 
 /// A container registry's login host.
 pub fn acr(name: &str) -> ResourceName {
+    let name = host_label(name);
     ResourceName {
         fqdn: format!("{name}.azurecr.io"),
         privatelink: format!("{name}.privatelink.azurecr.io"),
@@ -155,6 +164,7 @@ pub fn acr(name: &str) -> ResourceName {
 
 /// A container registry's regional data endpoint (image layers are pulled from it).
 pub fn acr_data(name: &str, region: &str) -> ResourceName {
+    let name = host_label(name);
     ResourceName {
         fqdn: format!("{name}.{region}.data.azurecr.io"),
         privatelink: format!("{name}.{region}.data.privatelink.azurecr.io"),

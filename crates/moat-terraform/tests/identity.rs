@@ -411,13 +411,24 @@ fn subscription_group_and_location_options_apply_to_terraform() {
     let open = ok(load(&s.0, &TfOptions::default()));
     let t = &open.topology;
     // Left open, the tenant is an unknown, not an error; the region is unknown; the literal id
-    // of another subscription's account names a resource outside the configuration.
+    // names the account the configuration declares (issue 8, item 2: the known parts, type and
+    // name, determine it; the resource group that could tell them apart is unknown), and a
+    // warning says it was read so.
+    assert_eq!(
+        pe_target(t, "pe-literal"),
+        Address::resource(Kind::Storage, "stapplied")
+    );
     assert!(
-        t.unknowns
+        !t.unknowns
             .iter()
             .any(|u| u.resource == "private-endpoint/pe-literal" && u.field == "target"),
         "{:#?}",
         t.unknowns
+    );
+    assert!(
+        open.warnings.iter().any(|w| w.code == "target-by-name"),
+        "{:#?}",
+        open.warnings
     );
     assert_eq!(t.virtual_networks[0].region, None);
     // The built id names the vault whatever the subscription and group are.

@@ -3,7 +3,7 @@
 
 use super::*;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(super) struct Target {
     pub(super) kind: Kind,
     pub(super) name: String,
@@ -72,11 +72,28 @@ pub struct MapContext {
     pub warnings: Vec<Diagnostic>,
     /// Registry asset versions read from a workspace, joined after references resolve.
     pub(super) shares: Vec<Pending>,
+    /// Subscription and resource group segments that stand for a scope the input leaves
+    /// open (the placeholders a template deployed to an unnamed resource group uses),
+    /// lower-cased.
+    pub(super) open_scope: Vec<String>,
 }
 
 impl MapContext {
     pub fn new() -> MapContext {
         MapContext::default()
+    }
+
+    /// Says that ids written with `segment` as their subscription or resource group name a
+    /// scope the input leaves open (a placeholder for the deployment's own).
+    pub fn open_scope(&mut self, segment: &str) {
+        self.open_scope.push(segment.to_ascii_lowercase());
+    }
+
+    /// Whether the subscription and resource group of ids `a` and `b` may be the same
+    /// ([`crate::idmatch::same_scope_possible`], the placeholders counted as unknown).
+    pub(super) fn same_scope_possible(&self, a: &str, b: &str) -> bool {
+        let open = |s: &str| self.open_scope.contains(&s.to_ascii_lowercase());
+        crate::idmatch::same_scope_possible(a, b, &open)
     }
 
     pub(super) fn register(&mut self, id: &str, kind: Kind, name: &str) {

@@ -3,9 +3,10 @@
 //! become external elements of the model ([`moat_model::external`]): what the template puts
 //! into them is kept, and what depends on their unknown properties is unknown.
 
+use super::privatelink::namesake;
 use super::{
     F, Kind, MapContext, Payload, Pending, Rec, at, dangling, last_segment, parent_id, partial_of,
-    type_of_id, warning,
+    resource_group_of, type_of_id, warning,
 };
 use moat_model::address::Address;
 use moat_model::privatelink::PrivateEndpoint;
@@ -164,8 +165,9 @@ pub(super) fn zone_group(
 
 /// Keeps an endpoint whose target is a fully known id of a resource the template does not
 /// deploy (a key vault in a shared subscription): its target becomes that resource, by name,
-/// external, whose properties are unknown. `false` when the id has unknown parts, or when a
-/// resource of that kind and name is deployed (the id then names a namesake elsewhere).
+/// external, whose properties are unknown. When the template deploys a resource of that type
+/// and name in another, known, resource group, the target is that namesake, named with its
+/// resource group ([`external::namesake`]). `false` when the id has unknown parts.
 pub(super) fn endpoint_target(
     t: &mut Topology,
     ctx: &mut MapContext,
@@ -179,9 +181,15 @@ pub(super) fn endpoint_target(
     if raw.contains('⟨') || name.is_empty() || type_of_id(raw).is_none() {
         return false;
     }
-    let target = Address::resource(*kind, name.clone());
+    let mut target = Address::resource(*kind, name.clone());
     if !external::target_is_free(t, &target) {
-        return false;
+        let Some(rg) = resource_group_of(raw).filter(|_| namesake(ctx, raw).is_some()) else {
+            return false;
+        };
+        target = Address::resource(*kind, external::namesake(&name, &rg));
+        if !external::target_is_free(t, &target) {
+            return false;
+        }
     }
     external::target(t, &pe.name, &target, raw, &pe.at);
     ctx.warnings.push(warning(

@@ -344,15 +344,7 @@ pub(super) fn address_of(ctx: &MapContext, raw: &str, group: &str) -> Option<Add
         Kind::Ampls,
     ];
     if let Ok(tg) = ctx.resolve(raw, &kinds) {
-        let kind = match tg.kind {
-            Kind::Workspace => AddrKind::Workspace,
-            Kind::Registry => AddrKind::Registry,
-            Kind::Storage => AddrKind::Storage,
-            Kind::KeyVault => AddrKind::Keyvault,
-            Kind::Acr => AddrKind::Acr,
-            _ => AddrKind::Ampls,
-        };
-        return Some(Address::resource(kind, tg.name));
+        return Some(target_address(tg));
     }
     let ty = type_of_id(raw).unwrap_or_default().to_ascii_lowercase();
     let leaf = last_segment(raw).to_ascii_lowercase();
@@ -370,6 +362,48 @@ pub(super) fn address_of(ctx: &MapContext, raw: &str, group: &str) -> Option<Add
     None
 }
 
+fn target_address(tg: Target) -> Address {
+    let kind = match tg.kind {
+        Kind::Workspace => AddrKind::Workspace,
+        Kind::Registry => AddrKind::Registry,
+        Kind::Storage => AddrKind::Storage,
+        Kind::KeyVault => AddrKind::Keyvault,
+        Kind::Acr => AddrKind::Acr,
+        _ => AddrKind::Ampls,
+    };
+    Address::resource(kind, tg.name)
+}
+
+/// The one declared resource of the type and name a target id gives, with its id.
+pub(super) fn namesake<'c>(ctx: &'c MapContext, raw: &str) -> Option<(&'c str, &'c Target)> {
+    crate::idmatch::namesake(raw, ctx.ids.iter().map(|(id, tg)| (id.as_str(), tg)))
+}
+
+/// A target id that is not the id of a declared resource, but gives the type and name of one
+/// (identity by reference): it names that resource when the subscription and resource group
+/// that tell the two apart may be the same, being unknown on either side (a template deployed
+/// to a resource group it does not name, a parameter without value). Two known and different
+/// scopes name a namesake, which [`external::endpoint_target`] keeps as an external element.
+fn same_resource(
+    ctx: &mut MapContext,
+    raw: &str,
+    resource: &str,
+    at: &Provenance,
+) -> Option<Address> {
+    let (id, tg) = namesake(ctx, raw)?;
+    if !ctx.same_scope_possible(raw, id) {
+        return None;
+    }
+    let a = target_address(tg.clone());
+    ctx.warnings.push(warning(
+        "target-by-name",
+        format!("{resource}: target: `{raw}` is read as {a}, which the template deploys with that type and name: the subscription or resource group that would tell them apart is unknown"),
+        at,
+        Some("give --subscription and --resource-group to have ids compared in full".into()),
+    ));
+    Some(a)
+}
+
 /// Endpoints' subnets, targets and zones; zones' links; resolvers' VNets and subnets;
 /// rulesets' endpoints and links.
 pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
@@ -378,7 +412,9 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
         let label = format!("private-endpoint/{}", pe.name);
         pe.subnet = external::subnet(t, ctx, &pe.subnet, &label, &pe.at);
         let raw = target_raw(&pe.target);
-        match address_of(ctx, &raw, &pe.group_id) {
+        let found = address_of(ctx, &raw, &pe.group_id)
+            .or_else(|| same_resource(ctx, &raw, &label, &pe.at));
+        match found {
             Some(a) => pe.target = a,
             None if open_target::is_open(t, pe)
                 || open_target::keep_partial(t, ctx, pe, &raw)

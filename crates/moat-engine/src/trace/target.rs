@@ -20,6 +20,7 @@ impl Target {
             tag: None,
             served_by: None,
             external_subnet: None,
+            external_target: None,
         }
     }
 
@@ -58,6 +59,12 @@ pub(super) fn target(e: &Engine, to: &Address) -> Result<Target, String> {
             fqdn: Some(f.clone()),
             owner: e.dns.owner(f).cloned(),
             group: e.dns.resource_name(f).map(|n| n.group_id.to_string()),
+            external_target: e
+                .dns
+                .owner(f)
+                .is_none()
+                .then(|| super::external_owner(e.t, f))
+                .flatten(),
             ..Target::bare(f.clone())
         },
         Address::Subnet { vnet, subnet } => subnet_target(e.t, e, &format!("{vnet}/{subnet}"))?,

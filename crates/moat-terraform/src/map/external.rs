@@ -9,7 +9,43 @@ use crate::ids::Ref;
 use crate::value::ResObj;
 use moat_model::external;
 
+/// What a private endpoint's target id, not the id of a declared resource, names when the
+/// configuration declares a resource of its type and name (identity by reference).
+pub enum Namesake {
+    /// That resource: the subscription or resource group that would tell them apart is
+    /// unknown on one side.
+    Same(Ref),
+    /// A namesake in another, known, resource group (the one given): an external element.
+    Elsewhere(String),
+}
+
 impl Mapper<'_> {
+    /// Whether target id `id` names the one declared resource of its type and name (see
+    /// [`Namesake`]); `None` when no declared resource, or several, have them.
+    pub fn namesake(&self, id: &str) -> Option<Namesake> {
+        let (written, declared) = moat_arm::idmatch::namesake(
+            id,
+            self.declared_ids.iter().map(|(w, d)| (w.as_str(), d)),
+        )?;
+        // A resource group whose name is unknown is written as its address (`ids::synth`).
+        let open = |seg: &str| {
+            self.recs.iter().any(|r| {
+                r.rtype == "azurerm_resource_group"
+                    && !matches!(
+                        r.obj.attrs.get("name"),
+                        Some(crate::value::Value::String(_))
+                    )
+                    && crate::ids::fallback_name(&r.addr).eq_ignore_ascii_case(seg)
+            })
+        };
+        if moat_arm::idmatch::same_scope_possible(id, written, &open) {
+            return crate::ids::parse(declared).map(|p| Namesake::Same(crate::ids::model_ref(&p)));
+        }
+        crate::ids::parse(id)
+            .and_then(|p| p.resource_group)
+            .map(Namesake::Elsewhere)
+    }
+
     /// The subnet (`vnet/subnet`) a resource is placed in (a private endpoint's, a NIC's, a
     /// compute's). Absent is `None` (no VNet); a subnet the configuration does not declare,
     /// or whose id is unknown, is an external subnet, never a dangling name or an absence.

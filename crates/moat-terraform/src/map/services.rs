@@ -1,6 +1,7 @@
 //! Services and name resolution: storage, key vault, container registry, Application Insights,
 //! the Azure Monitor private link scope, private endpoints, private DNS zones and resolvers.
 
+use super::external::Namesake;
 use super::{Link, Mapper, UNKNOWN, at, get};
 use crate::ids::Ref;
 use crate::value::{ResObj, Value};
@@ -520,7 +521,29 @@ impl Mapper<'_> {
             );
         }
         let group_id = groups.first().cloned();
-        let target = match get(&psc, "private_connection_resource_id").map(|v| self.link(v)) {
+        let link = get(&psc, "private_connection_resource_id").map(|v| self.link(v));
+        let mut namesake_rg = None;
+        let link = match link {
+            Some(Link::External(r, id)) => match self.namesake(&id) {
+                Some(Namesake::Same(d)) => {
+                    let loc = Self::attr_loc(&psc, "private_connection_resource_id");
+                    self.warn(
+                        "target-by-name",
+                        format!("`{res}`: target: `{id}` is read as the resource of that type and name the configuration declares: the subscription or resource group that would tell them apart is unknown"),
+                        &loc,
+                        Some("give the resource group its name (a variable value) to have ids compared in full".into()),
+                    );
+                    Some(Link::Declared(d))
+                }
+                Some(Namesake::Elsewhere(rg)) => {
+                    namesake_rg = Some(rg);
+                    Some(Link::External(r, id))
+                }
+                None => Some(Link::External(r, id)),
+            },
+            other => other,
+        };
+        let target = match link {
             Some(Link::Declared(r)) => match pe_target(&r) {
                 Some(a) => Some(a),
                 None => return self.unmodelled_target(o, &name, &format!("{r:?}")),
@@ -531,7 +554,12 @@ impl Mapper<'_> {
                 self.registry_managed(&r)
             }
             Some(Link::External(r, id)) => match pe_target(&r) {
-                Some(a) => {
+                Some(mut a) => {
+                    // A namesake of a declared resource, in another resource group: named
+                    // with its resource group, never confused with the declared one.
+                    if let (Some(rg), Address::Resource { name, .. }) = (&namesake_rg, &mut a) {
+                        *name = moat_model::external::namesake(name, rg);
+                    }
                     let n = match &a {
                         Address::Resource { name, .. } => name.clone(),
                         _ => String::new(),

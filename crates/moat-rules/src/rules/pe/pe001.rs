@@ -5,6 +5,7 @@ use crate::rules::util_core::{
     subnet_address,
 };
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_engine::Verdict;
 use moat_net::dns::Answer;
 use moat_net::names::zones_for_group;
 use moat_packets::Protocol;
@@ -88,12 +89,25 @@ impl Rule for Pe001 {
                 fix,
                 &pe.at,
             );
-            if let Some(t) = cx.trace(from, first.address.clone(), Protocol::TCP, 443) {
+            // The DNS answer decides the finding; the trace shows the flow it leaves. A flow
+            // left open further on (to a target the input does not declare) does not make a
+            // decided answer undecided.
+            let answer_unknown = matches!(r.answer, Answer::Unknown { .. });
+            if let Some(t) = cx.trace(from, first.address.clone(), Protocol::TCP, 443)
+                && (answer_unknown || t.verdict != Verdict::Unknown)
+            {
                 f = f.with_trace(t);
             }
-            if matches!(r.answer, Answer::Unknown { .. }) {
-                // The model cannot tell what the DNS server answers.
+            if let Answer::Unknown { why } = &r.answer {
+                // The model cannot tell what the DNS server answers: undecided, by the trace
+                // when it says so, else by what the answer needs.
                 f.severity = Severity::Warning;
+                if f.trace
+                    .as_ref()
+                    .is_none_or(|t| t.verdict != Verdict::Unknown)
+                {
+                    f = f.needing(Some(why.clone()));
+                }
             }
             out.push(f);
         }

@@ -1,0 +1,203 @@
+//! Identity by reference for a private endpoint's target, and what moat says of a target the
+//! input does not declare. Issue 8, item 2: "A resource referred to by ... an id string some
+//! of whose segments are unknown, resolves to the declared resource whenever the known parts
+//! (type, name, the references it was built from) determine it. ... An unknown subscription,
+//! resource group or random suffix never breaks structure." Item 3: "A resource that is
+//! referenced but not declared ... becomes an *external* element with unknown properties, and
+//! what the deployment puts into it ... still exists and is analysed."
+//!
+//! The deployment: a spoke with its own key vault `kv-main` and a private endpoint to the key
+//! vault `kv-main` of resource group `rg-shared`, written as an ARM template and as Terraform.
+//! When the resource group the deployment goes to is unknown, `rg-shared` may be it: the
+//! target is the declared vault. When it is known and another, the target is a namesake the
+//! input does not declare: kept, external, never dropped nor confused with the declared vault.
+
+use moat_engine::trace::{Query, trace};
+use moat_engine::{Engine, Trace, Verdict};
+use moat_model::address::{Address, Kind};
+use moat_model::{Topology, external};
+use moat_packets::Protocol;
+use moat_rules::Severity;
+use moat_rules::check::{Selection, run};
+use std::path::{Path, PathBuf};
+
+fn data(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(p)
+}
+
+fn load(path: &Path, opts: moat_ingest::Options) -> Topology {
+    match moat_ingest::load_opts(path, &opts) {
+        Ok(l) => l.topology,
+        Err(e) => panic!("{} does not load: {:#?}", path.display(), e.diagnostics),
+    }
+}
+
+fn deployed_to(resource_group: &str) -> moat_ingest::Options {
+    let mut opts = moat_ingest::Options::default();
+    opts.target.subscription = Some("9b2e4a71-3c5d-4f80-a1b2-c3d4e5f60718".into());
+    opts.target.resource_group = Some(resource_group.into());
+    opts
+}
+
+fn trace_to(t: &Topology, from: &str, to: &str) -> Trace {
+    let e = Engine::for_topology(t, None).expect("engine");
+    let q = Query {
+        from: from.parse().unwrap(),
+        to: to.parse().unwrap(),
+        protocol: Protocol::TCP,
+        port: 443,
+    };
+    trace(&e, &q).expect("a trace, not an error")
+}
+
+/// (code, severity, decided) of every finding of `codes`.
+fn findings(t: &Topology, codes: &[&str]) -> Vec<(String, Severity, bool)> {
+    let e = Engine::for_topology(t, None).expect("engine");
+    let cx = moat_rules::Context::new(&e);
+    run(&cx, &Selection::default())
+        .into_iter()
+        .filter(|f| codes.contains(&f.code))
+        .map(|f| {
+            let decided = f.needs.is_empty()
+                && f.trace
+                    .as_ref()
+                    .is_none_or(|t| t.verdict != Verdict::Unknown);
+            (f.code.to_string(), f.severity, decided)
+        })
+        .collect()
+}
+
+fn kv(name: &str) -> Address {
+    Address::resource(Kind::Keyvault, name)
+}
+
+/// The endpoint connects to the declared vault: nothing external, nothing dropped.
+fn target_is_the_declared_vault(t: &Topology) {
+    assert_eq!(t.private_endpoints.len(), 1, "{:#?}", t.unknowns);
+    assert_eq!(t.private_endpoints[0].target, kv("kv-main"));
+    assert!(external::list(t).is_empty(), "{:?}", external::list(t));
+    assert!(t.is_unknown("private-endpoint/kv-pe", "target").is_none());
+    // No zone group: the vault's name resolves publicly from the spoke, decidedly.
+    let f = findings(t, &["PE001"]);
+    assert_eq!(f, vec![("PE001".into(), Severity::Error, true)]);
+}
+
+/// The endpoint connects to a namesake in rg-shared: kept, external, its properties unknown;
+/// the declared vault is untouched.
+fn target_is_a_namesake_elsewhere(t: &Topology) {
+    assert_eq!(t.private_endpoints.len(), 1, "{:#?}", t.unknowns);
+    let pe = &t.private_endpoints[0];
+    assert_eq!(pe.target, kv("kv-main@rg-shared"));
+    assert_eq!(external::list(t), vec!["keyvault/kv-main@rg-shared"]);
+    assert!(t.is_unknown("private-endpoint/kv-pe", "target").is_some());
+    assert_eq!(t.key_vaults.len(), 1);
+    assert!(
+        moat_model::validate(t).is_empty(),
+        "{:#?}",
+        moat_model::validate(t)
+    );
+    // Its host is the vault's name, not the model's.
+    let f = findings(t, &["PE001"]);
+    assert_eq!(f, vec![("PE001".into(), Severity::Error, true)]);
+    // A flow to it is unknown, and says what would decide it.
+    let tr = trace_to(t, "subnet/spoke/pe", "keyvault/kv-main@rg-shared");
+    assert_eq!(tr.verdict, Verdict::Unknown);
+    assert!(
+        tr.missing
+            .iter()
+            .any(|m| m.contains("properties of keyvault/kv-main@rg-shared")),
+        "{:?}",
+        tr.missing
+    );
+}
+
+#[test]
+fn arm_target_in_the_unknown_resource_group_of_the_deployment_is_the_declared_vault() {
+    target_is_the_declared_vault(&load(&data("namesakes/arm.json"), Default::default()));
+}
+
+#[test]
+fn arm_target_in_a_resource_group_left_open_is_the_declared_vault() {
+    // `vaultRg` without value: the id's resource group is unknown.
+    let t = load(&data("namesakes/arm-open-rg.json"), deployed_to("rg-main"));
+    target_is_the_declared_vault(&t);
+}
+
+#[test]
+fn arm_target_in_the_resource_group_of_the_deployment_is_the_declared_vault() {
+    target_is_the_declared_vault(&load(&data("namesakes/arm.json"), deployed_to("rg-shared")));
+}
+
+#[test]
+fn arm_target_in_another_known_resource_group_is_an_external_namesake() {
+    target_is_a_namesake_elsewhere(&load(&data("namesakes/arm.json"), deployed_to("rg-main")));
+}
+
+#[test]
+fn terraform_target_in_another_known_resource_group_is_an_external_namesake() {
+    target_is_a_namesake_elsewhere(&load(&data("namesakes/tf-known-rg"), Default::default()));
+}
+
+#[test]
+fn terraform_target_when_the_resource_group_name_is_unknown_is_the_declared_vault() {
+    target_is_the_declared_vault(&load(&data("namesakes/tf-open-rg"), Default::default()));
+}
+
+/// Issue 8, item 3: a trace to a target the input refers to but does not declare (the shared
+/// vault of another subscription, given by id) answers UNKNOWN and says what it needs; it was
+/// an error ("key vault `shared-kv` is not in the topology"), and by its host name an
+/// "allowed" resting on a public answer the endpoint's zone group makes private.
+#[test]
+fn a_trace_to_an_external_target_is_unknown_and_says_what_it_needs() {
+    for input in [
+        "external/external-target.json",
+        "external/external-target-tf",
+    ] {
+        let t = load(&data(input), Default::default());
+        for to in ["keyvault/shared-kv", "fqdn:shared-kv.vault.azure.net"] {
+            let tr = trace_to(&t, "vm/jumpbox", to);
+            assert_eq!(tr.verdict, Verdict::Unknown, "{input} {to}: {tr:#?}");
+            assert!(
+                tr.missing
+                    .iter()
+                    .any(|m| m.contains("properties of keyvault/shared-kv")),
+                "{input} {to}: {:?}",
+                tr.missing
+            );
+        }
+        // A name nothing refers to is still an error.
+        let e = Engine::for_topology(&t, None).unwrap();
+        let q = Query {
+            from: "vm/jumpbox".parse().unwrap(),
+            to: kv("nowhere"),
+            protocol: Protocol::TCP,
+            port: 443,
+        };
+        assert!(trace(&e, &q).is_err());
+    }
+}
+
+/// Issue 8, item 3, for DNS: an endpoint in a subnet of a VNet the input does not declare,
+/// without a DNS zone group. Whether its target's name resolves to it depends on that VNet's
+/// DNS servers, which are unknown: PE001 is undecided and says so, never a decided error.
+#[test]
+fn pe001_in_an_external_vnet_is_undecided() {
+    for input in [
+        "namesakes/pe-in-existing-vnet.json",
+        "namesakes/tf-existing-vnet",
+        "external/pe-in-existing-subnet.json",
+    ] {
+        let t = load(&data(input), Default::default());
+        let f = findings(&t, &["PE001"]);
+        assert!(!f.is_empty(), "{input}");
+        for (code, severity, decided) in f {
+            assert_eq!(
+                (code.as_str(), severity, decided),
+                ("PE001", Severity::Warning, false),
+                "{input}"
+            );
+        }
+    }
+}

@@ -83,6 +83,7 @@ pub mod hash;
 pub mod idmatch;
 pub mod map;
 pub mod tnode;
+pub mod types;
 pub mod value;
 
 pub use engine::Target;

@@ -30,44 +30,12 @@ enum Shape {
     Pair(&'static str, &'static str),
 }
 
+/// How the id of an azurerm resource type is built: a child's, an association's, or (from
+/// the one table of types, `moat_arm::types`) that of a resource of its Azure type in a
+/// resource group.
 fn shape(rtype: &str) -> Option<Shape> {
     use Shape::*;
     Some(match rtype {
-        "azurerm_virtual_network" => Top("Microsoft.Network/virtualNetworks"),
-        "azurerm_network_security_group" => Top("Microsoft.Network/networkSecurityGroups"),
-        "azurerm_application_security_group" => Top("Microsoft.Network/applicationSecurityGroups"),
-        "azurerm_route_table" => Top("Microsoft.Network/routeTables"),
-        "azurerm_nat_gateway" => Top("Microsoft.Network/natGateways"),
-        "azurerm_public_ip" => Top("Microsoft.Network/publicIPAddresses"),
-        "azurerm_firewall" => Top("Microsoft.Network/azureFirewalls"),
-        "azurerm_firewall_policy" => Top("Microsoft.Network/firewallPolicies"),
-        "azurerm_ip_group" => Top("Microsoft.Network/ipGroups"),
-        "azurerm_virtual_network_gateway" => Top("Microsoft.Network/virtualNetworkGateways"),
-        "azurerm_local_network_gateway" => Top("Microsoft.Network/localNetworkGateways"),
-        "azurerm_virtual_network_gateway_connection" => Top("Microsoft.Network/connections"),
-        "azurerm_bastion_host" => Top("Microsoft.Network/bastionHosts"),
-        "azurerm_network_interface" => Top("Microsoft.Network/networkInterfaces"),
-        "azurerm_subnet_service_endpoint_storage_policy" => {
-            Top("Microsoft.Network/serviceEndpointPolicies")
-        }
-        "azurerm_private_endpoint" => Top("Microsoft.Network/privateEndpoints"),
-        "azurerm_private_dns_zone" => Top("Microsoft.Network/privateDnsZones"),
-        "azurerm_private_dns_resolver" => Top("Microsoft.Network/dnsResolvers"),
-        "azurerm_private_dns_resolver_dns_forwarding_ruleset" => {
-            Top("Microsoft.Network/dnsForwardingRulesets")
-        }
-        "azurerm_linux_virtual_machine"
-        | "azurerm_windows_virtual_machine"
-        | "azurerm_virtual_machine" => Top("Microsoft.Compute/virtualMachines"),
-        "azurerm_storage_account" => Top("Microsoft.Storage/storageAccounts"),
-        "azurerm_key_vault" => Top("Microsoft.KeyVault/vaults"),
-        "azurerm_container_registry" => Top("Microsoft.ContainerRegistry/registries"),
-        "azurerm_application_insights" => Top("Microsoft.Insights/components"),
-        "azurerm_monitor_private_link_scope" => Top("Microsoft.Insights/privateLinkScopes"),
-        "azurerm_log_analytics_workspace" => Top("Microsoft.OperationalInsights/workspaces"),
-        "azurerm_machine_learning_workspace" => Top("Microsoft.MachineLearningServices/workspaces"),
-        "azurerm_kubernetes_cluster" => Top("Microsoft.ContainerService/managedClusters"),
-        "azurerm_user_assigned_identity" => Top("Microsoft.ManagedIdentity/userAssignedIdentities"),
         "azurerm_subnet" => ChildOfName(
             "Microsoft.Network/virtualNetworks",
             "virtual_network_name",
@@ -155,7 +123,7 @@ fn shape(rtype: &str) -> Option<Shape> {
         "azurerm_network_interface_application_security_group_association" => {
             Pair("network_interface_id", "application_security_group_id")
         }
-        _ => return None,
+        _ => return moat_arm::types::of_azurerm(rtype).map(|t| Top(t.azure)),
     })
 }
 
@@ -515,44 +483,49 @@ pub enum Ref {
     Other(String),
 }
 
-/// Maps an id to the model element it names.
+/// Maps an id to the model element it names, by the kind the one table of types
+/// (`moat_arm::types`) gives its type.
 pub fn model_ref(id: &ArmId) -> Ref {
-    let t = id.full_type().to_ascii_lowercase();
+    use moat_arm::map::Kind;
     let n = |i: usize| id.names.get(i).cloned().unwrap_or_default();
-    match t.as_str() {
-        "microsoft.network/virtualnetworks" => Ref::Vnet(n(0)),
-        "microsoft.network/virtualnetworks/subnets" => Ref::Subnet(n(0), n(1)),
-        "microsoft.network/networksecuritygroups" => Ref::Nsg(n(0)),
-        "microsoft.network/applicationsecuritygroups" => Ref::Asg(n(0)),
-        "microsoft.network/routetables" => Ref::RouteTable(n(0)),
-        "microsoft.network/natgateways" => Ref::NatGateway(n(0)),
-        "microsoft.network/publicipaddresses" => Ref::PublicIp(n(0)),
-        "microsoft.network/azurefirewalls" => Ref::Firewall(n(0)),
-        "microsoft.network/firewallpolicies" => Ref::FirewallPolicy(n(0)),
-        "microsoft.network/ipgroups" => Ref::IpGroup(n(0)),
-        "microsoft.network/virtualnetworkgateways" => Ref::VnetGateway(n(0)),
-        "microsoft.network/localnetworkgateways" => Ref::LocalGateway(n(0)),
-        "microsoft.network/bastionhosts" => Ref::Bastion(n(0)),
-        "microsoft.network/networkinterfaces" => Ref::Nic(n(0)),
-        "microsoft.network/serviceendpointpolicies" => Ref::ServiceEndpointPolicy(n(0)),
-        "microsoft.network/privateendpoints" => Ref::PrivateEndpoint(n(0)),
-        "microsoft.network/privatednszones" => Ref::DnsZone(n(0)),
-        "microsoft.network/dnsresolvers" => Ref::Resolver(n(0)),
-        "microsoft.network/dnsresolvers/inboundendpoints" => Ref::ResolverInbound(n(0), n(1)),
-        "microsoft.network/dnsresolvers/outboundendpoints" => Ref::ResolverOutbound(n(0), n(1)),
-        "microsoft.network/dnsforwardingrulesets" => Ref::Ruleset(n(0)),
-        "microsoft.compute/virtualmachines" => Ref::Vm(n(0)),
-        "microsoft.storage/storageaccounts" => Ref::Storage(n(0)),
-        "microsoft.keyvault/vaults" => Ref::KeyVault(n(0)),
-        "microsoft.containerregistry/registries" => Ref::Acr(n(0)),
-        "microsoft.insights/components" => Ref::AppInsights(n(0)),
-        "microsoft.insights/privatelinkscopes" => Ref::Ampls(n(0)),
-        "microsoft.operationalinsights/workspaces" => Ref::LogAnalytics(n(0)),
-        "microsoft.machinelearningservices/workspaces" => Ref::Workspace(n(0)),
-        "microsoft.machinelearningservices/workspaces/computes" => Ref::Compute(n(0), n(1)),
-        "microsoft.machinelearningservices/registries" => Ref::Registry(n(0)),
-        "microsoft.containerservice/managedclusters" => Ref::Aks(n(0)),
-        _ => Ref::Other(id.full_type()),
+    let Some(t) = moat_arm::types::of_azure(&id.full_type()) else {
+        return Ref::Other(id.full_type());
+    };
+    match t.kind {
+        Kind::Vnet => Ref::Vnet(n(0)),
+        Kind::Subnet => Ref::Subnet(n(0), n(1)),
+        Kind::Nsg => Ref::Nsg(n(0)),
+        Kind::Asg => Ref::Asg(n(0)),
+        Kind::RouteTable => Ref::RouteTable(n(0)),
+        Kind::NatGateway => Ref::NatGateway(n(0)),
+        Kind::PublicIp => Ref::PublicIp(n(0)),
+        Kind::Firewall => Ref::Firewall(n(0)),
+        Kind::FirewallPolicy => Ref::FirewallPolicy(n(0)),
+        Kind::IpGroup => Ref::IpGroup(n(0)),
+        Kind::VnetGateway => Ref::VnetGateway(n(0)),
+        Kind::LocalGateway => Ref::LocalGateway(n(0)),
+        Kind::Bastion => Ref::Bastion(n(0)),
+        Kind::Nic => Ref::Nic(n(0)),
+        Kind::ServiceEndpointPolicy => Ref::ServiceEndpointPolicy(n(0)),
+        Kind::PrivateEndpoint => Ref::PrivateEndpoint(n(0)),
+        Kind::DnsZone => Ref::DnsZone(n(0)),
+        Kind::DnsResolver => Ref::Resolver(n(0)),
+        Kind::ResolverInbound => Ref::ResolverInbound(n(0), n(1)),
+        Kind::ResolverOutbound => Ref::ResolverOutbound(n(0), n(1)),
+        Kind::Ruleset => Ref::Ruleset(n(0)),
+        Kind::Vm => Ref::Vm(n(0)),
+        Kind::Storage => Ref::Storage(n(0)),
+        Kind::KeyVault => Ref::KeyVault(n(0)),
+        Kind::Acr => Ref::Acr(n(0)),
+        Kind::AppInsights => Ref::AppInsights(n(0)),
+        Kind::Ampls => Ref::Ampls(n(0)),
+        Kind::LogAnalytics => Ref::LogAnalytics(n(0)),
+        Kind::Workspace => Ref::Workspace(n(0)),
+        Kind::Compute => Ref::Compute(n(0), n(1)),
+        Kind::Registry => Ref::Registry(n(0)),
+        Kind::Aks => Ref::Aks(n(0)),
+        // Not referred to by id in a configuration the importer reads.
+        Kind::Connection | Kind::OnlineEndpoint | Kind::Identity => Ref::Other(id.full_type()),
     }
 }
 

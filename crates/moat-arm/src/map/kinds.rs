@@ -38,6 +38,9 @@ pub enum Kind {
     Compute,
     Aks,
     OnlineEndpoint,
+    ResolverInbound,
+    LogAnalytics,
+    Identity,
 }
 
 impl Kind {
@@ -76,6 +79,9 @@ impl Kind {
             Kind::Compute => "compute",
             Kind::Aks => "aks",
             Kind::OnlineEndpoint => "online-endpoint",
+            Kind::ResolverInbound => "dns-resolver-inbound-endpoint",
+            Kind::LogAnalytics => "log-analytics-workspace",
+            Kind::Identity => "managed-identity",
         }
     }
 
@@ -113,46 +119,23 @@ impl Kind {
             Kind::Compute => "compute",
             Kind::Aks => "AKS cluster",
             Kind::OnlineEndpoint => "online endpoint",
+            Kind::ResolverInbound => "DNS resolver inbound endpoint",
+            Kind::LogAnalytics => "Log Analytics workspace",
+            Kind::Identity => "managed identity",
         }
     }
 }
 
-/// The model kind of a top-level ARM resource type, if the model covers it.
+/// The model kind of an ARM resource type ([`crate::types::TYPES`]) that the mapper maps as
+/// a resource of its own, if the model covers it. An AKS cluster is read when a compute
+/// attaches it, an inbound endpoint as its resolver's child; Log Analytics workspaces and
+/// managed identities are not modelled.
 pub fn kind_of(rtype: &str) -> Option<Kind> {
-    let t = rtype.to_ascii_lowercase();
-    Some(match t.as_str() {
-        "microsoft.machinelearningservices/workspaces" => Kind::Workspace,
-        "microsoft.machinelearningservices/registries" => Kind::Registry,
-        "microsoft.storage/storageaccounts" => Kind::Storage,
-        "microsoft.keyvault/vaults" => Kind::KeyVault,
-        "microsoft.containerregistry/registries" => Kind::Acr,
-        "microsoft.insights/components" => Kind::AppInsights,
-        "microsoft.insights/privatelinkscopes" => Kind::Ampls,
-        "microsoft.network/virtualnetworks" => Kind::Vnet,
-        "microsoft.network/virtualnetworks/subnets" => Kind::Subnet,
-        "microsoft.network/networksecuritygroups" => Kind::Nsg,
-        "microsoft.network/applicationsecuritygroups" => Kind::Asg,
-        "microsoft.network/routetables" => Kind::RouteTable,
-        "microsoft.network/natgateways" => Kind::NatGateway,
-        "microsoft.network/publicipaddresses" => Kind::PublicIp,
-        "microsoft.network/azurefirewalls" => Kind::Firewall,
-        "microsoft.network/firewallpolicies" => Kind::FirewallPolicy,
-        "microsoft.network/ipgroups" => Kind::IpGroup,
-        "microsoft.network/virtualnetworkgateways" => Kind::VnetGateway,
-        "microsoft.network/localnetworkgateways" => Kind::LocalGateway,
-        "microsoft.network/connections" => Kind::Connection,
-        "microsoft.network/bastionhosts" => Kind::Bastion,
-        "microsoft.compute/virtualmachines" => Kind::Vm,
-        "microsoft.network/networkinterfaces" => Kind::Nic,
-        "microsoft.network/serviceendpointpolicies" => Kind::ServiceEndpointPolicy,
-        "microsoft.network/privateendpoints" => Kind::PrivateEndpoint,
-        "microsoft.network/privatednszones" => Kind::DnsZone,
-        "microsoft.network/dnsresolvers" => Kind::DnsResolver,
-        "microsoft.network/dnsresolvers/outboundendpoints" => Kind::ResolverOutbound,
-        "microsoft.network/dnsforwardingrulesets" => Kind::Ruleset,
-        "microsoft.machinelearningservices/workspaces/computes" => Kind::Compute,
-        "microsoft.machinelearningservices/workspaces/onlineendpoints" => Kind::OnlineEndpoint,
-        _ => return None,
+    crate::types::of_azure(rtype).map(|t| t.kind).filter(|k| {
+        !matches!(
+            k,
+            Kind::Aks | Kind::ResolverInbound | Kind::LogAnalytics | Kind::Identity
+        )
     })
 }
 

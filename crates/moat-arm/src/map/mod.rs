@@ -138,7 +138,12 @@ pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
         Kind::DnsResolver => privatelink::map_dns_resolver,
         Kind::Ruleset => privatelink::map_ruleset,
         // Subnets are children; outbound endpoints and clusters are mapped by their parents.
-        Kind::Subnet | Kind::ResolverOutbound | Kind::Aks => {
+        Kind::Subnet
+        | Kind::ResolverOutbound
+        | Kind::Aks
+        | Kind::ResolverInbound
+        | Kind::LogAnalytics
+        | Kind::Identity => {
             unmodelled(t, ctx, res);
             flush(t, ctx, rec);
             return;

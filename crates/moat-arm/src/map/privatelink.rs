@@ -61,15 +61,10 @@ pub(super) fn map_private_endpoint(
     };
     let target = target.unwrap_or_default();
     let target_type = type_of_id(&target).unwrap_or_default().to_ascii_lowercase();
-    let addr_kind = match target_type.as_str() {
+    let addr_kind = match kind_of(&target_type).and_then(link_target_kind) {
         _ if open.is_some() => AddrKind::Workspace,
-        "microsoft.machinelearningservices/workspaces" => AddrKind::Workspace,
-        "microsoft.machinelearningservices/registries" => AddrKind::Registry,
-        "microsoft.storage/storageaccounts" => AddrKind::Storage,
-        "microsoft.keyvault/vaults" => AddrKind::Keyvault,
-        "microsoft.containerregistry/registries" => AddrKind::Acr,
-        "microsoft.insights/privatelinkscopes" => AddrKind::Ampls,
-        _ => {
+        Some(k) => k,
+        None => {
             // A target the model cannot address (AI Services, Search, ...): kept as unmodelled.
             rec.warn(format!(
                 "{}: the target `{}` is of a type the model does not cover; the private endpoint is listed as unmodelled",
@@ -362,16 +357,24 @@ pub(super) fn address_of(ctx: &MapContext, raw: &str, group: &str) -> Option<Add
     None
 }
 
-fn target_address(tg: Target) -> Address {
-    let kind = match tg.kind {
+/// The address kind of a resource a private endpoint can target.
+fn link_target_kind(k: Kind) -> Option<AddrKind> {
+    Some(match k {
         Kind::Workspace => AddrKind::Workspace,
         Kind::Registry => AddrKind::Registry,
         Kind::Storage => AddrKind::Storage,
         Kind::KeyVault => AddrKind::Keyvault,
         Kind::Acr => AddrKind::Acr,
-        _ => AddrKind::Ampls,
-    };
-    Address::resource(kind, tg.name)
+        Kind::Ampls => AddrKind::Ampls,
+        _ => return None,
+    })
+}
+
+fn target_address(tg: Target) -> Address {
+    Address::resource(
+        link_target_kind(tg.kind).unwrap_or(AddrKind::Ampls),
+        tg.name,
+    )
 }
 
 /// The one declared resource of the type and name a target id gives, with its id.

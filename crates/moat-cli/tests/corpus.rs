@@ -4,7 +4,10 @@
 //!
 //! What each entry deploys was counted by reading it: workspaces declared (not `existing`
 //! references), how many of them have public network access `Disabled` as the template or its
-//! defaults write it, and Azure ML registries.
+//! defaults write it, Azure ML registries, and the private endpoints and private DNS zones it
+//! deploys with its default parameters. Issue 8, "Done when": "nothing that the files declare
+//! is dropped": every endpoint is in the model, or listed as unmodelled when its target is of a
+//! type the model does not cover.
 
 use moat_engine::Engine;
 use moat_model::enums::PublicNetworkAccess;
@@ -24,6 +27,8 @@ struct Expected {
     workspaces: usize,
     private: usize,
     registries: usize,
+    endpoints: usize,
+    zones: usize,
 }
 
 const EXPECTED: &[Expected] = &[
@@ -32,36 +37,48 @@ const EXPECTED: &[Expected] = &[
         workspaces: 1,
         private: 1,
         registries: 0,
+        endpoints: 5,
+        zones: 6,
     },
     Expected {
         path: "qs-workspace-vnet/quickstarts/microsoft.machinelearningservices/machine-learning-workspace-vnet/azuredeploy.json",
         workspaces: 1,
         private: 1,
         registries: 0,
+        endpoints: 0,
+        zones: 0,
     },
     Expected {
         path: "qs-network-restricted/quickstarts/microsoft.machinelearningservices/machine-learning-network-restricted/azuredeploy.json",
         workspaces: 1,
         private: 1,
         registries: 0,
+        endpoints: 6,
+        zones: 8,
     },
     Expected {
         path: "qs-network-restricted/quickstarts/microsoft.machinelearningservices/machine-learning-network-restricted/prereqs/prereq.azuredeploy.json",
         workspaces: 0,
         private: 0,
         registries: 0,
+        endpoints: 0,
+        zones: 0,
     },
     Expected {
         path: "avm-bicep-ml-workspace/avm/res/machine-learning-services/workspace/main.json",
         workspaces: 1,
         private: 1,
         registries: 0,
+        endpoints: 0,
+        zones: 0,
     },
     Expected {
         path: "avm-bicep-ml-registry/avm/res/machine-learning-services/registry/main.json",
         workspaces: 0,
         private: 0,
         registries: 1,
+        endpoints: 0,
+        zones: 0,
     },
     // The AI hub and its project.
     Expected {
@@ -69,30 +86,40 @@ const EXPECTED: &[Expected] = &[
         workspaces: 2,
         private: 2,
         registries: 0,
+        endpoints: 3,
+        zones: 4,
     },
     Expected {
         path: "yaml-azureml-examples/cli/resources/workspace/privatelink.yml",
         workspaces: 1,
         private: 1,
         registries: 0,
+        endpoints: 0,
+        zones: 0,
     },
     Expected {
         path: "yaml-azureml-examples/cli/resources/workspace/mvnet-allow-internet-outbound.yml",
         workspaces: 1,
         private: 0,
         registries: 0,
+        endpoints: 0,
+        zones: 0,
     },
     Expected {
         path: "yaml-azureml-examples/cli/resources/workspace/mvnet-allow-only-approved-outbound.yml",
         workspaces: 1,
         private: 0,
         registries: 0,
+        endpoints: 0,
+        zones: 0,
     },
     Expected {
         path: "yaml-azureml-examples/cli/resources/registry/registry.yml",
         workspaces: 0,
         private: 0,
         registries: 1,
+        endpoints: 0,
+        zones: 0,
     },
 ];
 
@@ -151,6 +178,24 @@ fn every_target_imports_and_the_catalog_runs() {
             .map(|w| w.name.as_str())
             .collect();
         assert_eq!(private.len(), exp.private, "{entry}: private workspaces");
+        let unmodelled_endpoints = t
+            .unmodelled
+            .iter()
+            .filter(|u| {
+                u.resource_type
+                    .eq_ignore_ascii_case("Microsoft.Network/privateEndpoints")
+            })
+            .count();
+        assert_eq!(
+            t.private_endpoints.len() + unmodelled_endpoints,
+            exp.endpoints,
+            "{entry}: private endpoints"
+        );
+        assert_eq!(
+            t.private_dns_zones.len(),
+            exp.zones,
+            "{entry}: private DNS zones"
+        );
 
         let findings = catch_unwind(AssertUnwindSafe(|| {
             let e = Engine::for_topology(t, None).expect("engine");

@@ -27,6 +27,9 @@ pub struct Engine<'t> {
     routes: RefCell<HashMap<String, Rc<Vec<Route>>>>,
     vnet_tags: RefCell<HashMap<String, (AddrSet, AddrSet)>>,
     firewalls: RefCell<HashMap<FirewallKey, Rc<FirewallPolicy>>>,
+    /// The host names (public and privatelink, lower case) of the resources private endpoints
+    /// connect to without the input declaring them, and those resources.
+    pub(crate) external_targets: HashMap<String, moat_model::Address>,
 }
 
 /// A firewall and the destination name its rules were compiled for.
@@ -108,10 +111,27 @@ impl<'t> Engine<'t> {
                 }
             }
         }
+        let mut external_targets = HashMap::new();
+        for pe in &t.private_endpoints {
+            let a = match &pe.target {
+                moat_model::Address::Resource { kind, name, .. } => {
+                    moat_model::Address::resource(*kind, name)
+                }
+                other => other.clone(),
+            };
+            if moat_model::external::target_declared(&ix, &a) {
+                continue;
+            }
+            for n in moat_net::names::endpoint_names(t, &pe.target, &pe.group_id) {
+                external_targets.insert(n.fqdn.to_ascii_lowercase(), a.clone());
+                external_targets.insert(n.privatelink.to_ascii_lowercase(), a.clone());
+            }
+        }
         Engine {
             t,
             ix,
             dns: Dns::new(t),
+            external_targets,
             space,
             strict: false,
             asg_members,

@@ -495,7 +495,7 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
     let place = e.place(&q.from).map_err(|p| p.0)?;
     let tg = match target(e, &q.to) {
         Ok(tg) => tg,
-        Err(missing) => external_target(e.t, &q.to).ok_or(missing)?,
+        Err(missing) => external_target(e, &q.to).ok_or(missing)?,
     };
     let mut w = Walk {
         e,
@@ -793,12 +793,12 @@ fn connecting_endpoints<'t>(t: &'t Topology, a: &Address) -> Vec<&'t str> {
 /// A destination the input does not declare but a private endpoint connects to (a key vault
 /// of a shared subscription, given by id): it exists, so a trace to it is not an error, and
 /// what decides whether it accepts the flow is unknown. `None` for any other missing name.
-fn external_target(t: &Topology, to: &Address) -> Option<Target> {
+fn external_target(e: &Engine, to: &Address) -> Option<Target> {
     let Address::Resource { .. } = to else {
         return None;
     };
-    if !moat_model::external::target_is_free(t, &strip_sub(to))
-        || connecting_endpoints(t, to).is_empty()
+    if moat_model::external::target_declared(&e.ix, &strip_sub(to))
+        || connecting_endpoints(e.t, to).is_empty()
     {
         return None;
     }
@@ -813,21 +813,6 @@ fn external_target(t: &Topology, to: &Address) -> Option<Target> {
         external_subnet: None,
         external_target: Some(strip_sub(to)),
     })
-}
-
-/// The undeclared private endpoint target whose public or privatelink name `fqdn` is.
-fn external_owner(t: &Topology, fqdn: &str) -> Option<Address> {
-    t.private_endpoints
-        .iter()
-        .filter(|pe| moat_model::external::target_is_free(t, &strip_sub(&pe.target)))
-        .find(|pe| {
-            moat_net::names::endpoint_names(t, &pe.target, &pe.group_id)
-                .iter()
-                .any(|n| {
-                    n.fqdn.eq_ignore_ascii_case(fqdn) || n.privatelink.eq_ignore_ascii_case(fqdn)
-                })
-        })
-        .map(|pe| strip_sub(&pe.target))
 }
 
 /// Whether an unresolved NSG rule comes after the rule that decided a hop, so it cannot

@@ -233,7 +233,7 @@ pub fn namesake(name: &str, resource_group: &str) -> String {
 }
 
 /// Whether the resource a private endpoint's target address names is declared by the input.
-fn target_declared(ix: &crate::topology::Index, a: &Address) -> bool {
+pub fn target_declared(ix: &crate::topology::Index, a: &Address) -> bool {
     let Address::Resource { kind, name, .. } = a else {
         return true;
     };

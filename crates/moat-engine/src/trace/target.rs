@@ -63,7 +63,7 @@ pub(super) fn target(e: &Engine, to: &Address) -> Result<Target, String> {
                 .dns
                 .owner(f)
                 .is_none()
-                .then(|| super::external_owner(e.t, f))
+                .then(|| e.external_targets.get(&f.to_ascii_lowercase()).cloned())
                 .flatten(),
             ..Target::bare(f.clone())
         },

@@ -15,6 +15,8 @@
 //! segments (subscription, resource group) may be equal. Anything else stays unknown: a guess
 //! would invent a link.
 
+use std::collections::HashMap;
+
 /// The segment the Terraform importer writes for a subscription or resource group it does not
 /// know.
 pub const UNKNOWN_SEGMENT: &str = "<unknown>";
@@ -163,17 +165,20 @@ pub fn unique<'a, T: PartialEq>(
     found
 }
 
+/// The type (lower-cased, ASCII) and name (lower-cased) of the resource `id` names: two ids
+/// name resources of the same type and name, whatever their subscription and resource group,
+/// when these are equal.
+fn type_and_name(id: &str) -> Option<(String, String)> {
+    let ty = crate::map::type_of_id(id)?.to_ascii_lowercase();
+    let leaf = id.trim_end_matches('/').rsplit('/').next()?.to_lowercase();
+    Some((ty, leaf))
+}
+
 /// Whether ids `a` and `b` name resources of the same type and name, whatever their
 /// subscription and resource group (compared without case).
 pub fn same_type_and_name(a: &str, b: &str) -> bool {
-    let leaf = |id: &str| {
-        id.trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .map(str::to_lowercase)
-    };
-    match (crate::map::type_of_id(a), crate::map::type_of_id(b)) {
-        (Some(x), Some(y)) => x.eq_ignore_ascii_case(&y) && leaf(a) == leaf(b),
+    match (type_and_name(a), type_and_name(b)) {
+        (Some(x), Some(y)) => x == y,
         _ => false,
     }
 }
@@ -199,33 +204,79 @@ pub fn same_scope_possible(a: &str, b: &str, open: &dyn Fn(&str) -> bool) -> boo
     })
 }
 
-/// The one declared resource with the type and name of `query`, whatever its scope, with its
-/// id; `None` when none is, or several are (in several resource groups). The caller decides
-/// by [`same_scope_possible`] whether it is the resource `query` names or a namesake.
-pub fn namesake<'a, T: PartialEq>(
-    query: &str,
-    declared: impl IntoIterator<Item = (&'a str, T)>,
-) -> Option<(&'a str, T)> {
-    let name = query
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or_default();
-    if name.is_empty() || has_unknown(name) {
-        return None;
-    }
-    let mut found: Option<(&str, T)> = None;
-    for (id, t) in declared {
-        if !same_type_and_name(query, id) {
-            continue;
-        }
-        match &found {
-            Some((_, f)) if *f != t => return None,
-            Some(_) => {}
-            None => found = Some((id, t)),
+/// Declared resources by type and name, each with its id and what the caller wants back
+/// (equal values are one resource written in more than one form): built as resources are
+/// declared, so that finding the namesake of each target id is one lookup, not a pass over
+/// every declared resource.
+#[derive(Debug)]
+pub struct Namesakes<T> {
+    by_type_and_name: HashMap<(String, String), Vec<(String, T)>>,
+}
+
+impl<T> Default for Namesakes<T> {
+    fn default() -> Self {
+        Namesakes {
+            by_type_and_name: HashMap::new(),
         }
     }
-    found
+}
+
+impl<T: PartialEq> Namesakes<T> {
+    /// The resources `declared` gives, in order.
+    pub fn new(declared: impl IntoIterator<Item = (String, T)>) -> Self {
+        let mut n = Namesakes::default();
+        for (id, t) in declared {
+            n.push(id, t);
+        }
+        n
+    }
+
+    /// The entries of the type and name of `id`; `None` for an id that names no resource
+    /// type (never a namesake).
+    fn same(&mut self, id: &str) -> Option<&mut Vec<(String, T)>> {
+        Some(self.by_type_and_name.entry(type_and_name(id)?).or_default())
+    }
+
+    /// Declares the resource of id `id`.
+    pub fn push(&mut self, id: String, t: T) {
+        if let Some(same) = self.same(&id) {
+            same.push((id, t));
+        }
+    }
+
+    /// Declares that id `id`, declared once or not yet, now stands for `t`.
+    pub fn set(&mut self, id: String, t: T) {
+        if let Some(same) = self.same(&id) {
+            match same.iter_mut().find(|(i, _)| *i == id) {
+                Some(e) => e.1 = t,
+                None => same.push((id, t)),
+            }
+        }
+    }
+
+    /// The one declared resource with the type and name of `query`, whatever its scope, with
+    /// its id; `None` when none is, or several are (in several resource groups). The caller
+    /// decides by [`same_scope_possible`] whether it is the resource `query` names or a
+    /// namesake.
+    pub fn find(&self, query: &str) -> Option<(&str, &T)> {
+        let name = query
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
+        if name.is_empty() || has_unknown(name) {
+            return None;
+        }
+        let mut found: Option<(&str, &T)> = None;
+        for (id, t) in self.by_type_and_name.get(&type_and_name(query)?)? {
+            match &found {
+                Some((_, f)) if *f != t => return None,
+                Some(_) => {}
+                None => found = Some((id, t)),
+            }
+        }
+        found
+    }
 }
 
 #[cfg(test)]
@@ -306,13 +357,24 @@ mod tests {
         assert!(same_scope_possible(open, shared, &never));
         assert!(!same_scope_possible(placeholder, shared, &never));
         assert!(same_scope_possible(placeholder, shared, &|s: &str| s == "resource-group"));
-        assert_eq!(namesake(shared, [(main, 1)]), Some((main, 1)));
-        // Two declared namesakes: which one is open.
-        assert_eq!(namesake(shared, [(main, 1), (open, 2)]), None);
+        let declared =
+            |ids: &[(&str, i32)]| Namesakes::new(ids.iter().map(|(id, n)| (id.to_string(), *n)));
+        assert_eq!(declared(&[(main, 1)]).find(shared), Some((main, &1)));
+        // One resource written in two forms is one namesake.
         assert_eq!(
-            namesake(shared, [(&main.replace("kv", "kv2")[..], 1)]),
+            declared(&[(main, 1), (&main.to_uppercase()[..], 1)]).find(shared),
+            Some((main, &1))
+        );
+        // Two declared namesakes: which one is open.
+        assert_eq!(declared(&[(main, 1), (open, 2)]).find(shared), None);
+        assert_eq!(
+            declared(&[(&main.replace("kv", "kv2")[..], 1)]).find(shared),
             None
         );
+        // A later declaration of an id stands for it.
+        let mut d = declared(&[(main, 1), (open, 2)]);
+        d.set(open.to_string(), 1);
+        assert_eq!(d.find(shared), Some((main, &1)));
     }
 
     #[test]

@@ -188,3 +188,146 @@ fn checking_terraform_grows_linearly() {
     std::fs::remove_dir_all(&dir).ok();
     grows_linearly("terraform check", small, double);
 }
+
+/// `copies` spokes, each with its own key vault `kv-K` and two private endpoints given by full
+/// id: one to the key vault of that name in resource group `rg-shared` (a namesake of the
+/// declared one), one to a key vault `ext-K` nobody declares (an external target).
+fn namesake_spokes_tf(copies: usize) -> String {
+    let mut o = String::new();
+    for k in 0..copies {
+        let shared = |v: &str| {
+            format!(
+                "/subscriptions/9b2e4a71-3c5d-4f80-a1b2-c3d4e5f60718/resourceGroups/rg-shared/providers/Microsoft.KeyVault/vaults/{v}"
+            )
+        };
+        let _ = write!(
+            o,
+            r#"
+resource "azurerm_resource_group" "rg_{k}" {{
+  name     = "rg-team-{k}"
+  location = "eastus"
+}}
+resource "azurerm_virtual_network" "vnet_{k}" {{
+  name                = "vnet-{k}"
+  location            = "eastus"
+  resource_group_name = azurerm_resource_group.rg_{k}.name
+  address_space       = ["10.{a}.{b}.0/24"]
+}}
+resource "azurerm_subnet" "pe_{k}" {{
+  name                 = "pe"
+  resource_group_name  = azurerm_resource_group.rg_{k}.name
+  virtual_network_name = azurerm_virtual_network.vnet_{k}.name
+  address_prefixes     = ["10.{a}.{b}.0/26"]
+}}
+resource "azurerm_key_vault" "kv_{k}" {{
+  name                          = "kv-{k}"
+  location                      = "eastus"
+  resource_group_name           = azurerm_resource_group.rg_{k}.name
+  tenant_id                     = "9b2e4a71-3c5d-4f80-a1b2-c3d4e5f60718"
+  sku_name                      = "standard"
+  public_network_access_enabled = false
+}}
+resource "azurerm_private_endpoint" "shared_{k}" {{
+  name                = "shared-pe-{k}"
+  location            = "eastus"
+  resource_group_name = azurerm_resource_group.rg_{k}.name
+  subnet_id           = azurerm_subnet.pe_{k}.id
+  private_service_connection {{
+    name                           = "shared-{k}"
+    private_connection_resource_id = "{namesake}"
+    subresource_names              = ["vault"]
+    is_manual_connection           = false
+  }}
+}}
+resource "azurerm_private_endpoint" "ext_{k}" {{
+  name                = "ext-pe-{k}"
+  location            = "eastus"
+  resource_group_name = azurerm_resource_group.rg_{k}.name
+  subnet_id           = azurerm_subnet.pe_{k}.id
+  private_service_connection {{
+    name                           = "ext-{k}"
+    private_connection_resource_id = "{external}"
+    subresource_names              = ["vault"]
+    is_manual_connection           = false
+  }}
+}}
+"#,
+            a = 1 + k / 256,
+            b = k % 256,
+            namesake = shared(&format!("kv-{k}")),
+            external = shared(&format!("ext-{k}")),
+        );
+    }
+    o
+}
+
+/// The same spokes as an ARM template, the endpoints' targets given by `resourceId()` in
+/// resource group `rg-shared`.
+fn namesake_spokes_arm(copies: usize) -> String {
+    let mut res = Vec::new();
+    for k in 0..copies {
+        let (a, b) = (1 + k / 256, k % 256);
+        res.push(format!(
+            r#"{{ "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2023-09-01", "name": "vnet-{k}", "location": "eastus",
+  "properties": {{ "addressSpace": {{ "addressPrefixes": ["10.{a}.{b}.0/24"] }},
+    "subnets": [{{ "name": "pe", "properties": {{ "addressPrefix": "10.{a}.{b}.0/26" }} }}] }} }}"#
+        ));
+        res.push(format!(
+            r#"{{ "type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01", "name": "kv-{k}", "location": "eastus",
+  "properties": {{ "tenantId": "[subscription().tenantId]", "sku": {{ "family": "A", "name": "standard" }}, "publicNetworkAccess": "Disabled" }} }}"#
+        ));
+        for (pe, vault) in [("shared", format!("kv-{k}")), ("ext", format!("ext-{k}"))] {
+            res.push(format!(
+                r#"{{ "type": "Microsoft.Network/privateEndpoints", "apiVersion": "2023-09-01", "name": "{pe}-pe-{k}", "location": "eastus",
+  "dependsOn": ["[resourceId('Microsoft.Network/virtualNetworks', 'vnet-{k}')]"],
+  "properties": {{ "subnet": {{ "id": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet-{k}', 'pe')]" }},
+    "privateLinkServiceConnections": [{{ "name": "{pe}-{k}", "properties": {{
+      "privateLinkServiceId": "[resourceId('rg-shared', 'Microsoft.KeyVault/vaults', '{vault}')]", "groupIds": ["vault"] }} }}] }} }}"#
+            ));
+        }
+    }
+    format!(
+        r#"{{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "resources": [{}] }}"#,
+        res.join(",\n")
+    )
+}
+
+/// Private endpoints whose targets are given by full id, in another resource group: each is
+/// matched to a declared resource of its type and name by one lookup (it used to compare the
+/// id with every declared id, and the names of external targets with every endpoint's), and
+/// none is dropped. Terraform and ARM alike.
+#[test]
+fn endpoints_to_namesakes_grow_linearly() {
+    let dir = std::env::temp_dir().join(format!("moat-indexed-namesakes-{}", std::process::id()));
+    for (form, file, write) in [
+        (
+            "terraform",
+            "main.tf",
+            namesake_spokes_tf as fn(usize) -> String,
+        ),
+        ("arm", "azuredeploy.json", namesake_spokes_arm),
+    ] {
+        let run = |copies: usize| {
+            let d = dir.join(format!("{form}-{copies}"));
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join(file), write(copies)).unwrap();
+            allocations(|| {
+                let loaded = moat_ingest::load(&d, None).unwrap_or_else(|e| {
+                    panic!("{:#?}", &e.diagnostics[..e.diagnostics.len().min(3)])
+                });
+                assert_eq!(
+                    loaded.topology.private_endpoints.len(),
+                    2 * copies,
+                    "{form}"
+                );
+                let e = Engine::for_topology(&loaded.topology, None).unwrap();
+                let cx = moat_rules::Context::new(&e);
+                let sel = moat_rules::check::Selection::default();
+                std::hint::black_box(moat_rules::check::run(&cx, &sel));
+            })
+        };
+        let (small, double) = (run(100), run(200));
+        grows_linearly(&format!("{form} namesakes"), small, double);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -30,6 +30,9 @@ pub struct Engine<'t> {
     /// The host names (public and privatelink, lower case) of the resources private endpoints
     /// connect to without the input declaring them, and those resources.
     pub(crate) external_targets: HashMap<String, moat_model::Address>,
+    /// Those resources (without sub-resource), each with the private endpoints that connect
+    /// to it, in declaration order.
+    pub(crate) external_endpoints: HashMap<moat_model::Address, Vec<&'t str>>,
 }
 
 /// A firewall and the destination name its rules were compiled for.
@@ -112,6 +115,7 @@ impl<'t> Engine<'t> {
             }
         }
         let mut external_targets = HashMap::new();
+        let mut external_endpoints: HashMap<_, Vec<&str>> = HashMap::new();
         for pe in &t.private_endpoints {
             let a = match &pe.target {
                 moat_model::Address::Resource { kind, name, .. } => {
@@ -122,6 +126,10 @@ impl<'t> Engine<'t> {
             if moat_model::external::target_declared(&ix, &a) {
                 continue;
             }
+            external_endpoints
+                .entry(a.clone())
+                .or_default()
+                .push(pe.name.as_str());
             for n in moat_net::names::endpoint_names(t, &pe.target, &pe.group_id) {
                 external_targets.insert(n.fqdn.to_ascii_lowercase(), a.clone());
                 external_targets.insert(n.privatelink.to_ascii_lowercase(), a.clone());
@@ -132,6 +140,7 @@ impl<'t> Engine<'t> {
             ix,
             dns: Dns::new(t),
             external_targets,
+            external_endpoints,
             space,
             strict: false,
             asg_members,

@@ -622,7 +622,7 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
     // A target the input does not declare: what it accepts is unknown, from any source.
     if let Some(a) = &tg.external_target {
         w.touch(a.to_string());
-        let by: Vec<&str> = connecting_endpoints(w.t(), a);
+        let by = connecting_endpoints(w.e, a);
         return w.unknown(
             Step::Destination,
             tg.label.clone(),
@@ -781,13 +781,12 @@ fn external_ends(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
     Ok(())
 }
 
-/// The private endpoints that connect to `a` (compared without sub-resource).
-fn connecting_endpoints<'t>(t: &'t Topology, a: &Address) -> Vec<&'t str> {
-    t.private_endpoints
-        .iter()
-        .filter(|pe| strip_sub(&pe.target) == strip_sub(a))
-        .map(|pe| pe.name.as_str())
-        .collect()
+/// The private endpoints that connect to `a`, a resource the input does not declare
+/// (compared without sub-resource).
+fn connecting_endpoints<'e>(e: &'e Engine, a: &Address) -> &'e [&'e str] {
+    e.external_endpoints
+        .get(&strip_sub(a))
+        .map_or(&[], Vec::as_slice)
 }
 
 /// A destination the input does not declare but a private endpoint connects to (a key vault
@@ -798,7 +797,7 @@ fn external_target(e: &Engine, to: &Address) -> Option<Target> {
         return None;
     };
     if moat_model::external::target_declared(&e.ix, &strip_sub(to))
-        || connecting_endpoints(e.t, to).is_empty()
+        || connecting_endpoints(e, to).is_empty()
     {
         return None;
     }

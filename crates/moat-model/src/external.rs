@@ -232,7 +232,10 @@ pub fn namesake(name: &str, resource_group: &str) -> String {
     format!("{name}@{resource_group}")
 }
 
-/// Whether the resource a private endpoint's target address names is declared by the input.
+/// Whether the resource a private endpoint's target address names is declared by the input
+/// (`ix` is its index). When it is, an id of that kind and name that is not the declared
+/// resource's names a namesake in another resource group or subscription, and an address by
+/// name alone would confuse the two.
 pub fn target_declared(ix: &crate::topology::Index, a: &Address) -> bool {
     let Address::Resource { kind, name, .. } = a else {
         return true;
@@ -247,14 +250,6 @@ pub fn target_declared(ix: &crate::topology::Index, a: &Address) -> bool {
         // Not a private link target: nothing to list.
         _ => true,
     }
-}
-
-/// Whether `target` (of kind and name an id gives) may stand for a resource the input does
-/// not declare: no declared resource of that kind has that name. When one does, the id names
-/// a namesake in another resource group or subscription, and an address by name would
-/// confuse the two.
-pub fn target_is_free(t: &Topology, target: &Address) -> bool {
-    !target_declared(&t.index(), target)
 }
 
 /// Records that private endpoint `endpoint` connects to `target`, a resource the input does

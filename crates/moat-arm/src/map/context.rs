@@ -47,7 +47,11 @@ pub(super) struct Cluster {
 /// State shared by the mapping of every resource of a deployment, consumed by [`finish`].
 #[derive(Default)]
 pub struct MapContext {
+    /// Declared resources by canonical id; change them through [`MapContext::register`] and
+    /// [`MapContext::redeclare`], which keep `namesakes` in step.
     pub(super) ids: HashMap<String, Target>,
+    /// The same resources by type and name.
+    pub(super) namesakes: crate::idmatch::Namesakes<Target>,
     pub(super) names: HashMap<(Kind, String), String>,
     pub(super) pending: Vec<Pending>,
     pub(super) registry_storage: HashMap<String, String>,
@@ -98,14 +102,27 @@ impl MapContext {
 
     pub(super) fn register(&mut self, id: &str, kind: Kind, name: &str) {
         if !id.is_empty() {
-            self.ids.entry(canonical_id(id)).or_insert(Target {
-                kind,
-                name: name.to_string(),
-            });
+            let key = canonical_id(id);
+            if let std::collections::hash_map::Entry::Vacant(v) = self.ids.entry(key.clone()) {
+                let tg = Target {
+                    kind,
+                    name: name.to_string(),
+                };
+                v.insert(tg.clone());
+                self.namesakes.push(key, tg);
+            }
         }
         self.names
             .entry((kind, name.to_ascii_lowercase()))
             .or_insert_with(|| name.to_string());
+    }
+
+    /// Declares that id `id` now stands for `tg` (a zone renamed once several of its name are
+    /// known).
+    pub(super) fn redeclare(&mut self, id: &str, tg: Target) {
+        let key = canonical_id(id);
+        self.ids.insert(key.clone(), tg.clone());
+        self.namesakes.set(key, tg);
     }
 
     /// The model name of the resource `raw` (an id, or a plain name) refers to.

@@ -167,10 +167,12 @@ pub(super) fn zone_group(
 /// deploy (a key vault in a shared subscription): its target becomes that resource, by name,
 /// external, whose properties are unknown. When the template deploys a resource of that type
 /// and name in another, known, resource group, the target is that namesake, named with its
-/// resource group ([`external::namesake`]). `false` when the id has unknown parts.
+/// resource group ([`external::namesake`]). `false` when the id has unknown parts. `declared`
+/// indexes the template's resources.
 pub(super) fn endpoint_target(
     t: &mut Topology,
     ctx: &mut MapContext,
+    declared: &moat_model::Index,
     pe: &mut PrivateEndpoint,
     raw: &str,
 ) -> bool {
@@ -182,12 +184,12 @@ pub(super) fn endpoint_target(
         return false;
     }
     let mut target = Address::resource(*kind, name.clone());
-    if !external::target_is_free(t, &target) {
+    if external::target_declared(declared, &target) {
         let Some(rg) = resource_group_of(raw).filter(|_| namesake(ctx, raw).is_some()) else {
             return false;
         };
         target = Address::resource(*kind, external::namesake(&name, &rg));
-        if !external::target_is_free(t, &target) {
+        if external::target_declared(declared, &target) {
             return false;
         }
     }

@@ -379,7 +379,7 @@ fn target_address(tg: Target) -> Address {
 
 /// The one declared resource of the type and name a target id gives, with its id.
 pub(super) fn namesake<'c>(ctx: &'c MapContext, raw: &str) -> Option<(&'c str, &'c Target)> {
-    crate::idmatch::namesake(raw, ctx.ids.iter().map(|(id, tg)| (id.as_str(), tg)))
+    ctx.namesakes.find(raw)
 }
 
 /// A target id that is not the id of a declared resource, but gives the type and name of one
@@ -410,6 +410,9 @@ fn same_resource(
 /// Endpoints' subnets, targets and zones; zones' links; resolvers' VNets and subnets;
 /// rulesets' endpoints and links.
 pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
+    // Resolving endpoints adds no resource a private endpoint can target: one index serves
+    // every endpoint.
+    let declared = t.index();
     let mut pes = std::mem::take(&mut t.private_endpoints);
     pes.retain_mut(|pe| {
         let label = format!("private-endpoint/{}", pe.name);
@@ -421,7 +424,7 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
             Some(a) => pe.target = a,
             None if open_target::is_open(t, pe)
                 || open_target::keep_partial(t, ctx, pe, &raw)
-                || external::endpoint_target(t, ctx, pe, &raw) => {}
+                || external::endpoint_target(t, ctx, &declared, pe, &raw) => {}
             None => {
                 dangling(
                     t,
@@ -535,8 +538,8 @@ pub(super) fn dedupe_zones(t: &mut Topology, ctx: &mut MapContext) {
             if several {
                 z.resource_group = resource_group_of(&id);
                 let key = z.key();
-                ctx.ids.insert(
-                    canonical_id(&id),
+                ctx.redeclare(
+                    &id,
                     Target {
                         kind: Kind::DnsZone,
                         name: key.clone(),

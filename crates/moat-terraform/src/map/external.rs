@@ -23,21 +23,8 @@ impl Mapper<'_> {
     /// Whether target id `id` names the one declared resource of its type and name (see
     /// [`Namesake`]); `None` when no declared resource, or several, have them.
     pub fn namesake(&self, id: &str) -> Option<Namesake> {
-        let (written, declared) = moat_arm::idmatch::namesake(
-            id,
-            self.declared_ids.iter().map(|(w, d)| (w.as_str(), d)),
-        )?;
-        // A resource group whose name is unknown is written as its address (`ids::synth`).
-        let open = |seg: &str| {
-            self.recs.iter().any(|r| {
-                r.rtype == "azurerm_resource_group"
-                    && !matches!(
-                        r.obj.attrs.get("name"),
-                        Some(crate::value::Value::String(_))
-                    )
-                    && crate::ids::fallback_name(&r.addr).eq_ignore_ascii_case(seg)
-            })
-        };
+        let (written, declared) = self.namesakes.find(id)?;
+        let open = |seg: &str| self.open_groups.contains(&seg.to_ascii_lowercase());
         if moat_arm::idmatch::same_scope_possible(id, written, &open) {
             return crate::ids::parse(declared).map(|p| Namesake::Same(crate::ids::model_ref(&p)));
         }

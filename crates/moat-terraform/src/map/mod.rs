@@ -74,6 +74,12 @@ pub struct Mapper<'a> {
     /// the id it stands for: a resource whose name is partly known (`st${random}`) is also
     /// written with that name.
     declared_ids: Vec<(String, String)>,
+    /// The same, by type and name, for private endpoint targets named by an id in another
+    /// scope.
+    namesakes: moat_arm::idmatch::Namesakes<String>,
+    /// The addresses, written as `ids::synth` writes them (ASCII lower-cased), of the resource
+    /// groups whose name is unknown: an id with such a segment has an unknown resource group.
+    open_groups: HashSet<String>,
     /// Addresses of declared managed resources.
     addrs: HashSet<String>,
     consumed: Vec<bool>,
@@ -218,6 +224,16 @@ impl<'a> Mapper<'a> {
                 }
             }
         }
+        let namesakes = moat_arm::idmatch::Namesakes::new(declared_ids.iter().cloned());
+        // A resource group whose name is unknown is written as its address (`ids::synth`).
+        let open_groups = recs
+            .iter()
+            .filter(|r| {
+                r.rtype == "azurerm_resource_group"
+                    && !matches!(r.obj.attrs.get("name"), Some(Value::String(_)))
+            })
+            .map(|r| ids::fallback_name(&r.addr).to_ascii_lowercase())
+            .collect();
         Mapper {
             t: Topology::default(),
             recs,
@@ -228,6 +244,8 @@ impl<'a> Mapper<'a> {
             sets: HashMap::new(),
             declared,
             declared_ids,
+            namesakes,
+            open_groups,
             addrs,
             consumed: vec![false; recs.len()],
             major,

@@ -15,6 +15,7 @@
 
 mod azapi;
 mod external;
+mod firewall;
 mod ml;
 mod nat;
 mod net;

@@ -419,3 +419,83 @@ fn cli_checks_a_form_directory() {
     assert!(text.contains("REG004"), "{text}");
     assert!(!text.contains("REG003"), "{text}");
 }
+
+/// What `moat show` says of a deployment apart from where things are written: resource counts
+/// by kind, external elements, resources that may or may not exist, and each workspace's and
+/// registry's posture. (The types present but not modelled are the form's own: a Terraform
+/// configuration declares the resource group an ARM template is deployed to.)
+fn shown(t: &Topology) -> Vec<String> {
+    let inv = moat_report::show::inventory(t, "");
+    let mut out: Vec<String> = inv
+        .counts
+        .iter()
+        .map(|c| format!("{} {}", c.kind, c.count))
+        .collect();
+    out.extend(inv.external.iter().map(|x| format!("external {x}")));
+    out.extend(
+        inv.may_exist
+            .iter()
+            .map(|m| format!("may exist {}", m.resource)),
+    );
+    out.extend(
+        inv.workspaces
+            .iter()
+            .map(|w| serde_json::to_string(w).unwrap()),
+    );
+    out.extend(
+        inv.registries
+            .iter()
+            .map(|r| serde_json::to_string(r).unwrap()),
+    );
+    out
+}
+
+/// The status of every operation `moat ops` judges, by operation and subject.
+fn ops(t: &Topology) -> Vec<String> {
+    let e = Engine::for_topology(t, None).expect("engine");
+    let variants = moat_model::presence::variants(t);
+    let intent = moat_engine::intent::Intent::of(t);
+    let mut v: Vec<String> =
+        moat_engine::presence::evaluate(&e, &variants, &intent, &Default::default())
+            .into_iter()
+            .map(|r| format!("{} {}: {:?}", r.op, r.subject, r.status))
+            .collect();
+    v.sort();
+    v
+}
+
+/// "Every example in all its forms gives identical show, check, ops and trace results": the
+/// inventory `moat show` prints and the status of every operation, beside the findings and
+/// traces compared above.
+#[test]
+fn show_and_ops_agree_in_every_form() {
+    for ex in EXAMPLES {
+        let mut results = Vec::new();
+        for (label, path) in forms(ex.name) {
+            let t = load(label, &path);
+            results.push((label, shown(&t), ops(&t)));
+        }
+        let (_, native_show, native_ops) = &results[0];
+        assert!(
+            native_ops.iter().any(|o| o.contains("workspace/ws")),
+            "{}: {native_ops:?}",
+            ex.name
+        );
+        for (label, got_show, got_ops) in &results[1..] {
+            assert!(
+                minus(native_show, got_show).is_empty() && minus(got_show, native_show).is_empty(),
+                "{}: the {label} form's inventory differs from the native one\n  only native: {:?}\n  only {label}: {:?}",
+                ex.name,
+                minus(native_show, got_show),
+                minus(got_show, native_show)
+            );
+            assert!(
+                minus(native_ops, got_ops).is_empty() && minus(got_ops, native_ops).is_empty(),
+                "{}: the {label} form's operations differ from the native one\n  only native: {:?}\n  only {label}: {:?}",
+                ex.name,
+                minus(native_ops, got_ops),
+                minus(got_ops, native_ops)
+            );
+        }
+    }
+}

@@ -104,7 +104,7 @@ fn an_id_concatenated_from_unknown_parts_names_the_declared_workspace() {
 #[test]
 fn an_id_whose_name_is_not_determined_stays_unresolved() {
     // Another, wholly unknown name: the workspace may be one the template does not deploy.
-    // The endpoint exists all the same (issue 8: "keep them: the endpoint exists, its subnet
+    // The endpoint exists all the same (the rule: "keep them: the endpoint exists, its subnet
     // and NIC address are known, only the target is unknown"): it is kept, its target a
     // workspace of unknown name, never the declared one.
     let a = target_of(

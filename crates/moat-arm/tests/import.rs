@@ -551,7 +551,7 @@ fn private_endpoints_zones_and_resolvers() {
     assert_eq!(t.private_endpoints[0].ip_address, Some(ip("10.0.2.4")));
     // The endpoint into a subnet outside the template (an existing subnet passed as a
     // parameter) is kept, in an external subnet named by the id, its address unknown, and
-    // warned about (issue 8: "what the deployment puts into it still exists").
+    // warned about (the rule: "what the deployment puts into it still exists").
     assert_eq!(t.private_endpoints[3].subnet, "corp/pe");
     assert_eq!(t.private_endpoints[3].ip_address, None);
     assert!(moat_model::external::is_external_subnet(t, "corp/pe"));

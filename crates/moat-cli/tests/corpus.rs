@@ -5,7 +5,7 @@
 //! What each entry deploys was counted by reading it: workspaces declared (not `existing`
 //! references), how many of them have public network access `Disabled` as the template or its
 //! defaults write it, Azure ML registries, and the private endpoints and private DNS zones it
-//! deploys with its default parameters. Issue 8, "Done when": "nothing that the files declare
+//! deploys with its default parameters. The rule: "nothing that the files declare
 //! is dropped": every endpoint is in the model, or listed as unmodelled when its target is of a
 //! type the model does not cover.
 
@@ -29,6 +29,11 @@ struct Expected {
     registries: usize,
     endpoints: usize,
     zones: usize,
+    /// For entries read in full: every resource the entry deploys with its default
+    /// parameters, as `moat show` counts it (kind, count), and the types it deploys that the
+    /// model does not cover (type, count). Empty for entries not read in full.
+    inventory: &'static [(&'static str, usize)],
+    unmodelled: &'static [(&'static str, usize)],
 }
 
 const EXPECTED: &[Expected] = &[
@@ -39,6 +44,32 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 5,
         zones: 6,
+        // Read in full: two inline subnets and AzureBastionSubnet, nine NSG rules, three
+        // workspace computes of which the AKS one attaches the managed cluster (one AKS
+        // cluster in the model); the jump box and Bastion deploy by default.
+        inventory: &[
+            ("workspaces", 1),
+            ("computes", 2),
+            ("aks clusters", 1),
+            ("storage accounts", 1),
+            ("key vaults", 1),
+            ("container registries", 1),
+            ("application insights", 1),
+            ("virtual networks", 1),
+            ("subnets", 3),
+            ("network security groups", 1),
+            ("nsg rules", 9),
+            ("public ips", 1),
+            ("bastion hosts", 1),
+            ("virtual machines", 1),
+            ("network interfaces", 1),
+            ("private endpoints", 5),
+            ("private dns zones", 6),
+        ],
+        unmodelled: &[
+            ("Microsoft.Compute/virtualMachines/extensions", 1),
+            ("Microsoft.OperationalInsights/workspaces", 1),
+        ],
     },
     Expected {
         path: "qs-workspace-vnet/quickstarts/microsoft.machinelearningservices/machine-learning-workspace-vnet/azuredeploy.json",
@@ -47,6 +78,8 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 0,
         zones: 0,
+        inventory: &[],
+        unmodelled: &[],
     },
     Expected {
         path: "qs-network-restricted/quickstarts/microsoft.machinelearningservices/machine-learning-network-restricted/azuredeploy.json",
@@ -55,6 +88,29 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 6,
         zones: 8,
+        // Read in full: the VNet and subnet are given by parameters (external), and the
+        // Azure AI services account with its endpoint is of types the model does not cover.
+        inventory: &[
+            ("workspaces", 1),
+            ("storage accounts", 1),
+            ("key vaults", 1),
+            ("container registries", 1),
+            ("application insights", 1),
+            ("external virtual networks", 1),
+            ("external subnets", 1),
+            ("private endpoints", 5),
+            ("private dns zones", 8),
+        ],
+        unmodelled: &[
+            ("Microsoft.CognitiveServices/accounts", 1),
+            (
+                "Microsoft.MachineLearningServices/workspaces/connections",
+                1,
+            ),
+            ("Microsoft.Network/privateEndpoints", 1),
+            ("Microsoft.Network/privateEndpoints/privateDnsZoneGroups", 1),
+            ("Microsoft.OperationalInsights/workspaces", 1),
+        ],
     },
     Expected {
         path: "qs-network-restricted/quickstarts/microsoft.machinelearningservices/machine-learning-network-restricted/prereqs/prereq.azuredeploy.json",
@@ -63,6 +119,8 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 0,
         zones: 0,
+        inventory: &[],
+        unmodelled: &[],
     },
     Expected {
         path: "avm-bicep-ml-workspace/avm/res/machine-learning-services/workspace/main.json",
@@ -71,6 +129,8 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 0,
         zones: 0,
+        inventory: &[],
+        unmodelled: &[],
     },
     Expected {
         path: "avm-bicep-ml-registry/avm/res/machine-learning-services/registry/main.json",
@@ -79,6 +139,8 @@ const EXPECTED: &[Expected] = &[
         registries: 1,
         endpoints: 0,
         zones: 0,
+        inventory: &[],
+        unmodelled: &[],
     },
     // The AI hub and its project.
     Expected {
@@ -88,6 +150,8 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 3,
         zones: 4,
+        inventory: &[],
+        unmodelled: &[],
     },
     Expected {
         path: "yaml-azureml-examples/cli/resources/workspace/privatelink.yml",
@@ -96,6 +160,8 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 0,
         zones: 0,
+        inventory: &[],
+        unmodelled: &[],
     },
     Expected {
         path: "yaml-azureml-examples/cli/resources/workspace/mvnet-allow-internet-outbound.yml",
@@ -104,6 +170,8 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 0,
         zones: 0,
+        inventory: &[],
+        unmodelled: &[],
     },
     Expected {
         path: "yaml-azureml-examples/cli/resources/workspace/mvnet-allow-only-approved-outbound.yml",
@@ -112,6 +180,8 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 0,
         zones: 0,
+        inventory: &[],
+        unmodelled: &[],
     },
     Expected {
         path: "yaml-azureml-examples/cli/resources/registry/registry.yml",
@@ -120,6 +190,8 @@ const EXPECTED: &[Expected] = &[
         registries: 1,
         endpoints: 0,
         zones: 0,
+        inventory: &[],
+        unmodelled: &[],
     },
 ];
 
@@ -196,6 +268,21 @@ fn every_target_imports_and_the_catalog_runs() {
             exp.zones,
             "{entry}: private DNS zones"
         );
+        if !exp.inventory.is_empty() {
+            let inv = moat_report::show::inventory(t, "arm");
+            let got: Vec<(&str, usize)> = inv
+                .counts
+                .iter()
+                .map(|c| (c.kind.as_str(), c.count))
+                .collect();
+            assert_eq!(got, exp.inventory, "{entry}: what show counts");
+            let got: Vec<(&str, usize)> = inv
+                .unmodelled
+                .iter()
+                .map(|c| (c.kind.as_str(), c.count))
+                .collect();
+            assert_eq!(got, exp.unmodelled, "{entry}: not modelled");
+        }
 
         let findings = catch_unwind(AssertUnwindSafe(|| {
             let e = Engine::for_topology(t, None).expect("engine");

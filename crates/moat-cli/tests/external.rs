@@ -1,4 +1,4 @@
-//! Resources a deployment refers to but does not declare. Issue 8, item 3: "A resource that
+//! Resources a deployment refers to but does not declare. The rule for what is referenced but not declared: "A resource that
 //! is referenced but not declared (an existing subnet passed as a parameter or read through a
 //! data source, a zone in another subscription) becomes an *external* element with unknown
 //! properties, and what the deployment puts into it (a private endpoint in that subnet) still
@@ -151,7 +151,7 @@ fn terraform_compute_in_a_data_source_subnet_and_endpoint_in_a_variable_subnet()
     no_false_errors(&t);
 }
 
-/// Issue 8, item 3: "a zone in another subscription" becomes an external element. The endpoint
+/// The rule for what is referenced but not declared: "a zone in another subscription" becomes an external element. The endpoint
 /// writes its record into a central zone the template does not deploy; whether that zone is
 /// linked to the jump box's VNet is unknown, so is what the workspace name resolves to there.
 #[test]
@@ -168,7 +168,7 @@ fn arm_zone_group_entry_for_a_central_zone_of_another_subscription() {
     assert_eq!(f, vec![("WS001".to_string(), Severity::Warning)], "{f:?}");
 }
 
-/// Issue 8, item 3, for a private endpoint's target and a zone's VNet link: a resource
+/// What is referenced but not declared, for a private endpoint's target and a zone's VNet link: a resource
 /// referred to by its full id but not declared (the shared key vault of another subscription,
 /// the corporate VNet) is an external element; the endpoint to it and the link to it are kept.
 /// Before, the ARM importer dropped both ("not deployed by this template"), and the Terraform
@@ -223,7 +223,7 @@ fn terraform_endpoint_to_a_vault_outside_the_configuration_and_link_to_an_outsid
     endpoint_to_an_external_vault_and_link_to_an_external_vnet(&t);
 }
 
-/// Issue 8, item 3, for the hub's own services: a firewall, a VPN gateway, a bastion host and
+/// What is referenced but not declared, for the hub's own services: a firewall, a VPN gateway, a bastion host and
 /// a DNS resolver's inbound endpoint placed in subnets of a hub VNet the input does not declare
 /// are kept, in external subnets. A firewall's private address comes from its
 /// AzureFirewallSubnet, so with that subnet's prefix unknown, its address is unknown, never

@@ -1,5 +1,5 @@
 //! Identity by reference for a private endpoint's target, and what moat says of a target the
-//! input does not declare. Issue 8, item 2: "A resource referred to by ... an id string some
+//! input does not declare. The rule of identity by reference: "A resource referred to by ... an id string some
 //! of whose segments are unknown, resolves to the declared resource whenever the known parts
 //! (type, name, the references it was built from) determine it. ... An unknown subscription,
 //! resource group or random suffix never breaks structure." Item 3: "A resource that is
@@ -145,7 +145,7 @@ fn terraform_target_when_the_resource_group_name_is_unknown_is_the_declared_vaul
     target_is_the_declared_vault(&load(&data("namesakes/tf-open-rg"), Default::default()));
 }
 
-/// Issue 8, item 3: a trace to a target the input refers to but does not declare (the shared
+/// What is referenced but not declared: a trace to a target the input refers to but does not declare (the shared
 /// vault of another subscription, given by id) answers UNKNOWN and says what it needs; it was
 /// an error ("key vault `shared-kv` is not in the topology"), and by its host name an
 /// "allowed" resting on a public answer the endpoint's zone group makes private.
@@ -179,7 +179,7 @@ fn a_trace_to_an_external_target_is_unknown_and_says_what_it_needs() {
     }
 }
 
-/// Issue 8, item 3, for DNS: an endpoint in a subnet of a VNet the input does not declare,
+/// What is referenced but not declared, for DNS: an endpoint in a subnet of a VNet the input does not declare,
 /// without a DNS zone group. Whether its target's name resolves to it depends on that VNet's
 /// DNS servers, which are unknown: PE001 is undecided and says so, never a decided error.
 #[test]

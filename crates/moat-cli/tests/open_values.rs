@@ -1,4 +1,4 @@
-//! Values an importer must neither lose nor invent (issue 8): a value the input does not
+//! Values an importer must neither lose nor invent: a value the input does not
 //! determine stays unknown, and a decision that depends on it is unknown unless every
 //! possible value gives the same answer. Each test takes a bundled example, leaves one value
 //! open the way real deployments do (a variable or parameter without value), and checks what

@@ -1,5 +1,5 @@
 //! A Terraform configuration whose network and private endpoints come from modules, checked
-//! with the modules installed (`terraform init` has run) and without them. Issue 8, item 4:
+//! with the modules installed (`terraform init` has run) and without them. The rule for modules:
 //! without `.terraform/modules`, "module outputs are unknown", and unknown is never absent:
 //! what the missing modules may deploy can turn a verdict into "undecided", never into a
 //! different definite one.

@@ -411,7 +411,7 @@ fn subscription_group_and_location_options_apply_to_terraform() {
     let open = ok(load(&s.0, &TfOptions::default()));
     let t = &open.topology;
     // Left open, the tenant is an unknown, not an error; the region is unknown; the literal id
-    // names the account the configuration declares (issue 8, item 2: the known parts, type and
+    // names the account the configuration declares (identity by reference: the known parts, type and
     // name, determine it; the resource group that could tell them apart is unknown), and a
     // warning says it was read so.
     assert_eq!(

@@ -163,7 +163,7 @@ fn undeclared_attribute_is_dropped_with_a_located_warning() {
     assert!(blob.dns_zone_group.is_empty());
 }
 
-/// Issue 8, item 4: without `terraform init`, "module outputs are unknown and moat says once
+/// The rule for modules: without `terraform init`, "module outputs are unknown and moat says once
 /// which modules are missing and how to get them". One warning, at the first module block,
 /// names both modules and `terraform init`.
 #[test]

@@ -464,24 +464,6 @@ fn ops(t: &Topology) -> Vec<String> {
     v
 }
 
-/// Operations whose status a form cannot yet give as the native form does, each with why. The
-/// Terraform forms with a registry grant it access to the workspace's storage with
-/// `endpoint_tenant_id = data.azurerm_client_config.current.tenant_id`: the deploying tenant,
-/// as the ARM form's `subscription().tenantId` is, but the Terraform importer reads it as
-/// unknown, so sharing a model is unknown there (never a wrong answer, but not the same).
-const KNOWN_OPS_DIFFERENCES: &[(&str, &str, &str)] = &[
-    (
-        "private-registry",
-        "terraform",
-        "registry.share-from-workspace workspace/ws",
-    ),
-    (
-        "secure-workspace-public-registry",
-        "terraform",
-        "registry.share-from-workspace workspace/ws",
-    ),
-];
-
 /// "Every example in all its forms gives identical show, check, ops and trace results": the
 /// inventory `moat show` prints and the status of every operation, beside the findings and
 /// traces compared above.
@@ -500,16 +482,6 @@ fn show_and_ops_agree_in_every_form() {
             ex.name
         );
         for (label, got_show, got_ops) in &results[1..] {
-            let known = |o: &String| {
-                KNOWN_OPS_DIFFERENCES.iter().any(|(e, f, op)| {
-                    *e == ex.name && f == label && o.starts_with(&format!("{op}: "))
-                })
-            };
-            let (native_ops, got_ops): (Vec<String>, Vec<String>) = (
-                native_ops.iter().filter(|o| !known(o)).cloned().collect(),
-                got_ops.iter().filter(|o| !known(o)).cloned().collect(),
-            );
-            let (native_ops, got_ops) = (&native_ops, &got_ops);
             assert!(
                 minus(native_show, got_show).is_empty() && minus(got_show, native_show).is_empty(),
                 "{}: the {label} form's inventory differs from the native one\n  only native: {:?}\n  only {label}: {:?}",

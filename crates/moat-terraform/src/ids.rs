@@ -328,6 +328,14 @@ pub fn apply_target(rtype: &str, mode: Mode, target: &moat_arm::Target, obj: &mu
     match (mode, rtype) {
         (Mode::Data, "azurerm_client_config" | "azapi_client_config") => {
             set(obj, "subscription_id", sub);
+            // The tenant the configuration is applied in: the one every resource it declares
+            // lives in, named as ARM's `tenant()` names it, so that a rule written for "our
+            // tenant" admits the resources declared beside it in either form.
+            set(
+                obj,
+                "tenant_id",
+                &Some(moat_arm::engine::PLACEHOLDER_TENANT.to_string()),
+            );
             set(
                 obj,
                 "subscription_resource_id",

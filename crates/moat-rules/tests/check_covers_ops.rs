@@ -121,7 +121,19 @@ fn variants(name: &str, t: &Topology) -> Vec<(String, Topology)> {
             n.rules.retain(|x| x.priority != Open::Known(100));
             n.rules.push(r);
         }
+        // The same rule with an access the input leaves open: every flow it matches may be
+        // allowed or denied, so the operations that need one are undecided, and check must
+        // say so as well.
+        let mut open = closed.clone();
+        for n in &mut open.network_security_groups {
+            for r in &mut n.rules {
+                if r.name == "DenyAllOutboundFirst" {
+                    r.access = Open::Unknown;
+                }
+            }
+        }
         out.push((format!("{name} (NSGs deny outbound)"), closed));
+        out.push((format!("{name} (NSG outbound access open)"), open));
     }
     out
 }

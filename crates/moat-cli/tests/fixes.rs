@@ -1013,3 +1013,109 @@ fn endpoint_prerequisites_remove_ep004_and_ep010() {
         );
     }
 }
+
+/// The private endpoint example in one form, its compute cluster given public IPs and its
+/// training NSG stripped of every rule it writes: Azure's default rules deny BatchNodeManagement
+/// and AzureMachineLearning inbound, two CMP002 findings on one NSG that has no list of rules.
+fn bare_nsg(form: &str, dir: &Path) {
+    public_cluster(form, dir);
+    match form {
+        "native" => {
+            let path = dir.join("topology.yaml");
+            let text = std::fs::read_to_string(&path).unwrap();
+            let start = text.find("  - name: training-nsg\n    rules:\n").unwrap();
+            let rules = start + "  - name: training-nsg\n".len();
+            let end = rules + text[rules..].find("\n\n").unwrap();
+            std::fs::write(&path, format!("{}{}", &text[..rules], &text[end + 1..])).unwrap();
+        }
+        _ => {
+            let path = dir.join("azuredeploy.json");
+            let mut v: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let nsg = v["resources"]
+                .as_array_mut()
+                .unwrap()
+                .iter_mut()
+                .find(|r| r["name"] == "training-nsg")
+                .unwrap();
+            nsg["properties"]
+                .as_object_mut()
+                .unwrap()
+                .remove("securityRules")
+                .expect("the NSG writes its rules");
+            std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+        }
+    }
+}
+
+#[test]
+fn rules_added_to_an_nsg_without_rules_write_one_list() {
+    // Two fixes on one NSG that writes no rules: each edit writing the list would give the
+    // key twice. The first writes the list with both rules, the second none; applied, both
+    // findings are gone and the input still reads.
+    for (form, input, file) in [
+        ("native", "topology.yaml", "topology.yaml"),
+        ("arm", ".", "azuredeploy.json"),
+    ] {
+        let dir = scratch(&format!("bare-nsg-{form}"));
+        bare_nsg(form, &dir);
+        let before = check(&dir, input, &["--select", "CMP002"]);
+        assert_eq!(findings(&before).len(), 2, "{form}: {before:#}");
+        let with_edits = findings(&before)
+            .iter()
+            .filter(|f| f["fix_code"][0]["edits"].is_array())
+            .count();
+        assert_eq!(with_edits, 1, "{form}: {before:#}");
+        let key = if form == "native" {
+            "    rules:"
+        } else {
+            "\"securityRules\""
+        };
+        let lists = |dir: &Path| {
+            let text = std::fs::read_to_string(dir.join(file)).unwrap();
+            (text.matches(key).count(), text)
+        };
+        let (stripped, _) = lists(&dir);
+        apply_edits(&dir, &before);
+        let (written, text) = lists(&dir);
+        assert_eq!(written, stripped + 1, "{form}: {text}");
+        let after = check(&dir, input, &["--select", "CMP002"]);
+        assert!(findings(&after).is_empty(), "{form}: {after:#}\n{text}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn the_fix_in_words_names_every_port_of_the_flow() {
+    // Required public internet access: Batch node management arrives on TCP 29876-29877, both
+    // ports; the fix names the two, not the port of the trace shown.
+    let dir = root().join("crates/moat-cli/tests/data/fixes/nsg");
+    let out = check(&dir, "nsg.yaml", &["--select", "CMP002,CMP003"]);
+    let fixes: BTreeMap<String, String> = findings(&out)
+        .iter()
+        .map(|f| {
+            (
+                f["message"].as_str().unwrap().to_string(),
+                f["fix"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let batch: Vec<&String> = fixes
+        .iter()
+        .filter(|(m, _)| m.contains("TCP 29876, 29877"))
+        .map(|(_, f)| f)
+        .collect();
+    assert_eq!(batch.len(), 2, "{fixes:#?}");
+    for fix in batch {
+        assert!(fix.contains("allow inbound tcp/29876-29877 to "), "{fix}");
+    }
+    let probe = fixes
+        .iter()
+        .find(|(m, _)| m.contains("TCP 44224") && m.contains("no-public-IP"))
+        .unwrap();
+    assert!(
+        probe.1.contains("allow inbound tcp/44224 to "),
+        "{}",
+        probe.1
+    );
+}

@@ -250,9 +250,9 @@ pub(super) fn link_zone(t: &Target, vnet: &Target) -> Option<Snippet> {
     })
 }
 
-/// A security rule appended to the NSG's `properties.securityRules`.
-pub(super) fn nsg_rule(t: &Target, r: &NsgRule) -> Option<Snippet> {
-    let rule = serde_json::json!({
+/// A security rule as an element of `securityRules`.
+fn rule_json(r: &NsgRule) -> serde_json::Value {
+    serde_json::json!({
         "name": r.name,
         "properties": {
             "priority": r.priority,
@@ -264,7 +264,14 @@ pub(super) fn nsg_rule(t: &Target, r: &NsgRule) -> Option<Snippet> {
             "sourceAddressPrefix": r.source,
             "destinationAddressPrefix": r.destination,
         }
-    });
+    })
+}
+
+/// A security rule appended to the NSG's `properties.securityRules`. Where the NSG has no
+/// rules written, the first rule added (`together` not empty) writes the list with every rule
+/// added to it, and the others make no edit.
+pub(super) fn nsg_rule(t: &Target, r: &NsgRule, together: &[NsgRule]) -> Option<Snippet> {
+    let rule = rule_json(r);
     let node = t
         .tree
         .map(|root| root.pointer(&t.at.pointer))
@@ -284,24 +291,32 @@ pub(super) fn nsg_rule(t: &Target, r: &NsgRule) -> Option<Snippet> {
     let rules = node
         .and_then(|n| n.get("properties"))
         .and_then(|p| p.get("securityRules"));
-    let edits = match (t.src, t.tree, rules) {
+    let written = rules.map_or(0, |l| l.items().len());
+    let edits = match (t.src, t.tree) {
         // The rule after the list's last, indented like it.
-        (Some(src), Some(root), Some(list)) => match list.items().len() {
-            0 => None,
-            n => edit::json_after_item(
-                src,
-                root,
-                &format!("{}/properties/securityRules/{}", t.at.pointer, n - 1),
-                &serde_json::to_string_pretty(&rule).ok()?,
-            ),
-        },
-        (Some(src), Some(root), None) => edit::tree_edit(
+        (Some(src), Some(root)) if written > 0 => edit::json_after_item(
             src,
             root,
-            &t.at.pointer,
-            &[(vec!["properties", "securityRules"], format!("[{rule}]"))],
-            edit::Syntax::Json,
+            &format!("{}/properties/securityRules/{}", t.at.pointer, written - 1),
+            &serde_json::to_string_pretty(&rule).ok()?,
         ),
+        // Not written, or `[]` (never an expression that computes the list).
+        (Some(src), Some(root))
+            if !together.is_empty()
+                && rules.is_none_or(|l| matches!(l.value, moat_doc::tree::Value::Seq(_))) =>
+        {
+            let all: Vec<String> = together.iter().map(|r| rule_json(r).to_string()).collect();
+            edit::tree_edit(
+                src,
+                root,
+                &t.at.pointer,
+                &[(
+                    vec!["properties", "securityRules"],
+                    format!("[{}]", all.join(", ")),
+                )],
+                edit::Syntax::Json,
+            )
+        }
         _ => None,
     };
     Some(Snippet {

@@ -127,11 +127,32 @@ impl FixCode {
     pub fn of(findings: &[Finding], input: &Input) -> FixCode {
         let mut m = HashMap::new();
         let mut trees = Trees::default();
+        // The rules that findings add to each NSG: where its list is not written (or empty),
+        // the first one's edit writes the list with all of them and the others' none, as two
+        // edits would each write the key. A suppressed finding's fix is not the one applied.
+        let mut added: HashMap<&str, Vec<&Change>> = HashMap::new();
+        let shown = findings.iter().filter(|f| f.suppressed.is_none());
+        for c in shown.flat_map(|f| &f.changes) {
+            if let Change::AllowInNsg { nsg, .. } = c {
+                added.entry(nsg.as_str()).or_default().push(c);
+            }
+        }
         for f in findings {
             let s: Vec<Snippet> = f
                 .changes
                 .iter()
-                .filter_map(|c| render(c, input, &mut trees))
+                .filter_map(|c| {
+                    let together: Vec<NsgRule> = match c {
+                        Change::AllowInNsg { nsg, .. } => match added.get(nsg.as_str()) {
+                            Some(all) if std::ptr::eq(all[0], c) => {
+                                all.iter().filter_map(|c| nsg_rule(c)).collect()
+                            }
+                            _ => Vec::new(),
+                        },
+                        _ => Vec::new(),
+                    };
+                    render(c, input, &mut trees, &together)
+                })
                 .collect();
             if !s.is_empty() {
                 m.insert((f.code, f.resource.clone(), f.message.clone()), s);
@@ -168,8 +189,9 @@ pub(crate) enum Kind {
     Subnet,
 }
 
-/// Renders one change in the language of the file that declares its resource.
-fn render(c: &Change, input: &Input, trees: &mut Trees) -> Option<Snippet> {
+/// Renders one change in the language of the file that declares its resource (`together`: for
+/// the first rule added to an NSG, every rule added to it; empty for the others).
+fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[NsgRule]) -> Option<Snippet> {
     let r = match c {
         Change::Set { resource, .. } => resolve(input.topology, resource)?,
         Change::AddFqdnRule { workspace, .. } => resolve(input.topology, workspace)?,
@@ -219,9 +241,9 @@ fn render(c: &Change, input: &Input, trees: &mut Trees) -> Option<Snippet> {
         Change::AllowInNsg { .. } => {
             let rule = nsg_rule(c)?;
             match lang {
-                Lang::Native => native::nsg_rule(&t, &rule),
+                Lang::Native => native::nsg_rule(&t, &rule, together),
                 Lang::Terraform => terraform::nsg_rule(&t, &rule),
-                Lang::Arm => arm::nsg_rule(&t, &rule),
+                Lang::Arm => arm::nsg_rule(&t, &rule, together),
                 Lang::Az => az::nsg_rule(&t, &rule),
             }
         }

@@ -181,9 +181,9 @@ fn scalar(s: &str) -> String {
     }
 }
 
-/// A security rule: the NSG's entry with the rule, and the rule appended to its list.
-pub(super) fn nsg_rule(t: &Target, r: &NsgRule) -> Option<Snippet> {
-    let item = format!(
+/// A security rule as a flow mapping.
+fn nsg_item(r: &NsgRule) -> String {
+    format!(
         "{{ name: {}, priority: {}, direction: {}, access: Allow, protocol: {}, source: {}, destination: {}, destination_ports: {} }}",
         scalar(r.name),
         r.priority,
@@ -192,13 +192,31 @@ pub(super) fn nsg_rule(t: &Target, r: &NsgRule) -> Option<Snippet> {
         scalar(r.source),
         scalar(r.destination),
         scalar(r.ports)
-    );
+    )
+}
+
+/// A security rule: the NSG's entry with the rule, and the rule appended to its list. Where
+/// the NSG has no rules written, the first rule added (`together` not empty) writes the list
+/// with every rule added to it, and the others make no edit.
+pub(super) fn nsg_rule(t: &Target, r: &NsgRule, together: &[NsgRule]) -> Option<Snippet> {
+    let item = nsg_item(r);
     let text = format!(
         "network_security_groups:\n  - name: {}\n    rules:\n      - {item}\n",
         t.name
     );
     let edits = match (t.src, t.tree) {
-        (Some(src), Some(root)) => edit::tree_append(src, root, &t.at.pointer, &["rules"], &item),
+        (Some(src), Some(root)) => {
+            let node = root.pointer(&t.at.pointer);
+            let written = node.1 && node.0.get("rules").is_some_and(|l| !l.items().is_empty());
+            if written {
+                edit::tree_append(src, root, &t.at.pointer, &["rules"], &item)
+            } else if together.is_empty() {
+                None
+            } else {
+                let all: Vec<String> = together.iter().map(nsg_item).collect();
+                edit::tree_append(src, root, &t.at.pointer, &["rules"], &all.join(", "))
+            }
+        }
         _ => None,
     };
     Some(Snippet {

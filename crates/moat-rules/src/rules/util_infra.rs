@@ -284,6 +284,32 @@ pub fn blocked_finding(
     finding
 }
 
+/// The finding of one flow on several ports (`ports`, the trace of each in `denied`): the
+/// engine's fix names the port of the trace shown; when one element denies every port, the fix
+/// names them all (`tcp/29876-29877`), so that following it admits the whole flow.
+pub fn on_ports(mut f: Finding, denied: &[Trace], ports: &[u16]) -> Finding {
+    let Some(t) = &f.trace else { return f };
+    let element = |t: &Trace| t.blocked_by.as_ref().map(|h| (h.step, h.element.clone()));
+    let one_element = denied
+        .iter()
+        .all(|d| d.verdict == Verdict::Denied && element(d).is_some() && element(d) == element(t));
+    if ports.len() < 2 || !one_element {
+        return f;
+    }
+    let mut sorted = ports.to_vec();
+    sorted.sort_unstable();
+    let all = crate::rules::util_fix::port_range(&sorted).unwrap_or_else(|| {
+        sorted
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    let one = format!("{}/{}", t.protocol, t.port);
+    f.fix = f.fix.replace(&one, &format!("{}/{all}", t.protocol));
+    f
+}
+
 /// A finding for a flow that should not pass and may: allowed flows are the documented risk
 /// (the rule's severity); flows the model cannot decide are reported at most as warnings,
 /// saying what is missing. Denied flows give no finding.

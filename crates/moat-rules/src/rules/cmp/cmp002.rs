@@ -2,7 +2,7 @@
 
 use crate::rules::util::regional;
 use crate::rules::util_fix::{Allow, allow_in_nsg, port_range};
-use crate::rules::util_infra::{blocked_finding, compute_groups, trace, worst};
+use crate::rules::util_infra::{blocked_finding, compute_groups, on_ports, trace, worst};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_model::address::Address;
@@ -71,7 +71,11 @@ impl Rule for Cmp002 {
                     g.resource.trim_start_matches("subnet/"),
                     g.names()
                 );
-                let mut f = blocked_finding(&DOC, g.resource.clone(), what, t, &g.at);
+                let mut f = on_ports(
+                    blocked_finding(&DOC, g.resource.clone(), what, t, &g.at),
+                    &denied,
+                    &failed,
+                );
                 // Seed 002's inbound rows: from the tag to the nodes, on any source port.
                 let range = port_range(&failed);
                 let allow = range.as_deref().and_then(|ports| {

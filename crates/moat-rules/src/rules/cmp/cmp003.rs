@@ -1,7 +1,7 @@
 //! CMP003 no-public-ip-inbound.
 
 use crate::rules::util_fix::{Allow, allow_in_nsg, port_range};
-use crate::rules::util_infra::{Origin, blocked_finding, compute_groups, trace, worst};
+use crate::rules::util_infra::{Origin, blocked_finding, compute_groups, on_ports, trace, worst};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_model::address::Address;
@@ -84,7 +84,11 @@ impl Rule for Cmp003 {
                         .join(", "),
                     g.names()
                 );
-                let mut f = blocked_finding(&DOC, g.resource.clone(), what, t, &g.at);
+                let mut f = on_ports(
+                    blocked_finding(&DOC, g.resource.clone(), what, t, &g.at),
+                    &denied,
+                    &failed,
+                );
                 // Seed 002's rule: from the source to VirtualNetwork on the ports.
                 let range = port_range(&failed);
                 let allow = range.as_deref().and_then(|ports| {

@@ -48,7 +48,9 @@
 //! | private endpoint connection state | `Pending` |
 //! | private endpoint network policies of a subnet | `Disabled` (NSGs do not filter) |
 //! | NSG rule prefix / port | `*`; a regional service tag with an unknown region reads as the global tag |
-//! | NSG rule priority, direction or access; route; firewall rule collection | not imported |
+//! | NSG rule priority, direction or access; firewall rule collection (or group) priority or action | kept open (`unknown`): the engine decides them every way |
+//! | a firewall collection's rule list, or a list of collections | one rule (collection) whose every value is open |
+//! | route | not imported |
 //! | subnet prefix | the subnet is not imported |
 //! | VNet address space | the union of its subnets' prefixes |
 //! | container registry SKU | `Basic` |

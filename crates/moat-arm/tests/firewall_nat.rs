@@ -90,7 +90,7 @@ fn classic_and_policy_dnat_rules_are_imported() {
     let t = &l.topology;
     let fw = &t.firewalls[0];
     let c = &fw.nat_rule_collections[0];
-    assert_eq!((c.name.as_str(), c.priority), ("inbound", 100));
+    assert_eq!((c.name.as_str(), c.priority.get()), ("inbound", Some(100)));
     let r = &c.rules[0];
     assert_eq!(
         r.destination_addresses,
@@ -105,7 +105,7 @@ fn classic_and_policy_dnat_rules_are_imported() {
     );
     let g = &t.firewall_policies[0].rule_collection_groups[0];
     let c = &g.nat_rule_collections[0];
-    assert_eq!((c.name.as_str(), c.priority), ("ssh", 110));
+    assert_eq!((c.name.as_str(), c.priority.get()), ("ssh", Some(110)));
     assert_eq!(c.rules[0].translated_port, Some(22));
     assert_eq!(c.rules[0].destination_ports[0].to_string(), "2222");
     assert!(g.network_rule_collections.is_empty());

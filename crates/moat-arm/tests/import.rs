@@ -2,6 +2,7 @@
 
 use moat_arm::{ArmOptions, load};
 use moat_doc::{LoadError, Loaded};
+use moat_model::Open;
 use moat_model::enums::*;
 use moat_model::values::AddressPrefix;
 use std::net::IpAddr;
@@ -467,7 +468,7 @@ fn firewalls_policies_and_ip_groups() {
     let nrc = &fw.network_rule_collections[0];
     assert_eq!(
         (nrc.name.as_str(), nrc.priority, nrc.action),
-        ("allow-dns", 100, Access::Allow)
+        ("allow-dns", Open::Known(100), Open::Known(Access::Allow))
     );
     assert_eq!(nrc.rules[0].protocols, vec![FirewallProtocol::Udp]);
     assert_eq!(nrc.rules[0].source_ip_groups, vec!["acme-ipg"]);
@@ -480,7 +481,7 @@ fn firewalls_policies_and_ip_groups() {
     let pol = &t.firewall_policies[0];
     assert!(pol.dns_proxy);
     let g = &pol.rule_collection_groups[0];
-    assert_eq!((g.name.as_str(), g.priority), ("default", 100));
+    assert_eq!((g.name.as_str(), g.priority.get()), ("default", Some(100)));
     // Destination IP groups read as the groups' addresses.
     assert_eq!(
         g.network_rule_collections[0].rules[0]

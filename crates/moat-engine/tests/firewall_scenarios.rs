@@ -341,3 +341,94 @@ fn dnat_rule_for_some_sources_leaves_an_unknown_internet_source_undecided() {
     assert_eq!(h.code, Code::FwUndecided);
     assert!(h.detail.contains("inbound/web"), "{h:?}");
 }
+
+/// The hub firewall with policy `pol` whose rule collection groups are `GROUPS`.
+fn with_policy(groups: &str) -> String {
+    hub(&format!(
+        "    firewall_policy: pol\nfirewall_policies:\n  - name: pol\n    rule_collection_groups:\n{groups}"
+    ))
+}
+
+/// A network rule collection of one rule for the spoke to any address on TCP 443.
+fn any443(name: &str, priority: &str, action: &str) -> String {
+    format!(
+        "          - {{ name: {name}, priority: {priority}, action: {action}, rules: [{{ name: r, source_addresses: [10.0.0.0/16], destination_addresses: [\"*\"], destination_ports: [\"443\"], protocols: [TCP] }}] }}\n"
+    )
+}
+
+#[test]
+fn open_collection_priority_orders_it_within_its_group_only() {
+    // Azure Firewall rule processing: rules are processed by rule collection group priority,
+    // then by rule collection priority within the group; "the rules are terminating". A
+    // collection whose priority is open may sit anywhere in group `late` (200), which comes
+    // after group `early` (100) in every case: `early` denies first.
+    let groups = format!(
+        "      - name: early\n        priority: 100\n        network_rule_collections:\n{}      - name: late\n        priority: 200\n        network_rule_collections:\n{}",
+        any443("deny", "100", "Deny"),
+        any443("anywhere", "unknown", "Allow"),
+    );
+    let t = trace(&with_policy(&groups), "subnet/spoke/s", "storage/st");
+    assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
+    let h = firewall_hop(&t);
+    assert_eq!(h.code, Code::FwNetworkDeny);
+    assert!(h.detail.contains("deny/r"), "{h:?}");
+}
+
+#[test]
+fn open_group_priority_may_come_before_the_deciding_group() {
+    // The group holding the Deny has an open priority: it may come before or after the group
+    // that allows, and the two orders give different answers. Never a wrong "allowed".
+    let groups = format!(
+        "      - name: maybe\n        priority: unknown\n        network_rule_collections:\n{}      - name: web\n        priority: 200\n        network_rule_collections:\n{}",
+        any443("deny", "100", "Deny"),
+        any443("allow", "100", "Allow"),
+    );
+    let t = trace(&with_policy(&groups), "subnet/spoke/s", "storage/st");
+    assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
+    let h = firewall_hop(&t);
+    assert_eq!(h.code, Code::FwUndecided);
+    assert!(h.detail.contains("deny/r"), "{h:?}");
+}
+
+/// Application rules: a collection for `names` whose action is `action`, then one allowing
+/// pypi.org.
+fn app_then_pypi(names: &str, action: &str) -> String {
+    hub(&format!(
+        r#"    dns_proxy: true
+    application_rule_collections:
+      - name: first
+        priority: 100
+        action: {action}
+        rules: [{{ name: r, source_addresses: [10.0.0.0/16], protocols: ["Https:443"], target_fqdns: [{names}] }}]
+      - name: pypi
+        priority: 200
+        action: Allow
+        rules: [{{ name: r, source_addresses: [10.0.0.0/16], protocols: ["Https:443"], target_fqdns: [pypi.org] }}]
+"#
+    ))
+}
+
+#[test]
+fn open_application_collection_action_decides_both_ways() {
+    // A collection's action applies to each of its rules, and rules are terminating: the
+    // first collection, naming pypi.org, may allow or deny it before the second allows it.
+    let t = trace(
+        &app_then_pypi("pypi.org", "unknown"),
+        "subnet/spoke/s",
+        "fqdn:pypi.org",
+    );
+    assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
+    let h = firewall_hop(&t);
+    assert_eq!(h.code, Code::FwUndecided);
+    assert!(h.detail.contains("first/r"), "{h:?}");
+    // The same open collection naming other hosts only: pypi.org is decided by the second.
+    let t = trace(
+        &app_then_pypi("\"*.example.com\"", "unknown"),
+        "subnet/spoke/s",
+        "fqdn:pypi.org",
+    );
+    let h = firewall_hop(&t);
+    assert_eq!(h.decision, HopDecision::Pass, "{t:#?}");
+    assert_eq!(h.code, Code::FwApplicationAllow);
+    assert!(h.detail.contains("pypi/r"), "{h:?}");
+}

@@ -1,8 +1,8 @@
 //! Azure Firewall, classic rule collections and firewall policies.
 
-use crate::Provenance;
 use crate::enums::*;
 use crate::values::{AddressPrefix, PortRange, comma_list};
+use crate::{Open, Provenance};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -61,8 +61,11 @@ pub struct Firewall {
 #[serde(deny_unknown_fields)]
 pub struct NetworkRuleCollection {
     pub name: String,
-    pub priority: u32,
-    pub action: Access,
+    /// Its place among the collections; `unknown` when the input leaves it open (the
+    /// collection may then come anywhere in its group).
+    pub priority: Open<u32>,
+    /// Allow or Deny; `unknown` when the input leaves it open.
+    pub action: Open<Access>,
     pub rules: Vec<NetworkRule>,
     #[serde(
         rename = "$at",
@@ -119,7 +122,8 @@ fn any_protocols() -> Vec<FirewallProtocol> {
 #[serde(deny_unknown_fields)]
 pub struct NatRuleCollection {
     pub name: String,
-    pub priority: u32,
+    /// `unknown` when the input leaves it open.
+    pub priority: Open<u32>,
     pub rules: Vec<NatRule>,
     #[serde(
         rename = "$at",
@@ -178,8 +182,11 @@ pub struct NatRule {
 #[serde(deny_unknown_fields)]
 pub struct ApplicationRuleCollection {
     pub name: String,
-    pub priority: u32,
-    pub action: Access,
+    /// Its place among the collections; `unknown` when the input leaves it open (the
+    /// collection may then come anywhere in its group).
+    pub priority: Open<u32>,
+    /// Allow or Deny; `unknown` when the input leaves it open.
+    pub action: Open<Access>,
     pub rules: Vec<ApplicationRule>,
     #[serde(
         rename = "$at",
@@ -291,6 +298,115 @@ impl JsonSchema for AppProtocolPort {
     }
 }
 
+/// The name of the rule that stands for a collection's rules when the input leaves the whole
+/// list open: every value of it is open, so it may match any flow.
+pub const UNKNOWN_RULES: &str = "(rules unknown)";
+
+const ALL_OPEN: [RuleValue; 3] = [
+    RuleValue::Sources,
+    RuleValue::Destinations,
+    RuleValue::Ports,
+];
+
+impl NetworkRule {
+    /// The rule standing for a rule list the input leaves open.
+    pub fn unknown_rules(at: Provenance) -> Self {
+        NetworkRule {
+            name: UNKNOWN_RULES.into(),
+            protocols: any_protocols(),
+            source_addresses: Vec::new(),
+            source_ip_groups: Vec::new(),
+            destination_addresses: Vec::new(),
+            destination_fqdns: Vec::new(),
+            destination_ports: Vec::new(),
+            open: ALL_OPEN.to_vec(),
+            at,
+        }
+    }
+}
+
+impl ApplicationRule {
+    /// The rule standing for a rule list the input leaves open.
+    pub fn unknown_rules(at: Provenance) -> Self {
+        ApplicationRule {
+            name: UNKNOWN_RULES.into(),
+            source_addresses: Vec::new(),
+            source_ip_groups: Vec::new(),
+            protocols: web_protocols(),
+            target_fqdns: Vec::new(),
+            fqdn_tags: Vec::new(),
+            open: ALL_OPEN.to_vec(),
+            at,
+        }
+    }
+}
+
+impl NatRule {
+    /// The rule standing for a rule list the input leaves open.
+    pub fn unknown_rules(at: Provenance) -> Self {
+        NatRule {
+            name: UNKNOWN_RULES.into(),
+            protocols: any_protocols(),
+            source_addresses: Vec::new(),
+            source_ip_groups: Vec::new(),
+            destination_addresses: Vec::new(),
+            destination_ports: Vec::new(),
+            translated_address: None,
+            translated_fqdn: None,
+            translated_port: None,
+            open: vec![
+                RuleValue::Sources,
+                RuleValue::Destinations,
+                RuleValue::Ports,
+                RuleValue::Translation,
+            ],
+            at,
+        }
+    }
+}
+
+/// The name of the collection that stands for a list of collections the input leaves open:
+/// its priority, action and rules are all open.
+pub const UNKNOWN_COLLECTIONS: &str = "(collections unknown)";
+
+impl NetworkRuleCollection {
+    /// The collection standing for a collection list the input leaves open.
+    pub fn unknown(at: Provenance) -> Self {
+        NetworkRuleCollection {
+            name: UNKNOWN_COLLECTIONS.into(),
+            priority: Open::Unknown,
+            action: Open::Unknown,
+            rules: vec![NetworkRule::unknown_rules(at.clone())],
+            at,
+        }
+    }
+}
+
+impl ApplicationRuleCollection {
+    /// The collection standing for a collection list the input leaves open.
+    pub fn unknown(at: Provenance) -> Self {
+        ApplicationRuleCollection {
+            name: UNKNOWN_COLLECTIONS.into(),
+            priority: Open::Unknown,
+            action: Open::Unknown,
+            rules: vec![ApplicationRule::unknown_rules(at.clone())],
+            at,
+        }
+    }
+}
+
+impl NatRuleCollection {
+    /// The collection standing for a collection list the input leaves open.
+    pub fn unknown(at: Provenance) -> Self {
+        NatRuleCollection {
+            name: UNKNOWN_COLLECTIONS.into(),
+            priority: Open::Unknown,
+            rules: vec![NatRule::unknown_rules(at.clone())],
+            at,
+        }
+    }
+}
+
 /// A value of a firewall rule that the input may leave open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -330,18 +446,29 @@ pub fn open_rule_field(collection: &str, rule: &str) -> String {
     format!("{collection}/rules/{rule}")
 }
 
-/// Whether `field` (as recorded in the topology's unknowns) is a value of a rule among
-/// `collections` (name and rules' names and open values) that the rule carries as open, so
-/// that evaluating the rules already considers every value.
-fn carries<'a>(
-    field: &str,
-    mut collections: impl Iterator<Item = (&'a str, Vec<(&'a str, &'a [RuleValue])>)>,
-) -> bool {
+/// A rule collection as [`carries`] sees it: its name, whether its priority or action is
+/// open, and its rules' names and open values.
+type CollectionView<'a> = (&'a str, bool, Vec<(&'a str, &'a [RuleValue])>);
+
+/// Whether `field` (as recorded in the topology's unknowns) is a value that the collections
+/// carry as open, so that evaluating the rules already considers every value: a value of a
+/// rule (`.../<collection>/rules/<rule>`) that the rule carries as open, or the priority,
+/// action or rule list of a collection (`.../<collection>`) that the collection carries as
+/// open.
+fn carries<'a>(field: &str, collections: impl Iterator<Item = CollectionView<'a>>) -> bool {
+    let collections: Vec<CollectionView<'a>> = collections.collect();
+    // Collections the input leaves open may hold anything: every flow through them is
+    // already decided both ways.
+    if collections.iter().any(|(c, ..)| *c == UNKNOWN_COLLECTIONS) {
+        return true;
+    }
+    let mut collections = collections.into_iter();
     let Some((path, rule)) = field.rsplit_once("/rules/") else {
-        return false;
+        let collection = field.rsplit('/').next().unwrap_or(field);
+        return collections.any(|(c, open, _)| open && c == collection);
     };
     let collection = path.rsplit('/').next().unwrap_or(path);
-    collections.any(|(c, rules)| {
+    collections.any(|(c, _, rules)| {
         c == collection && rules.iter().any(|(r, open)| *r == rule && !open.is_empty())
     })
 }
@@ -350,24 +477,32 @@ fn collections_of<'a>(
     network: &'a [NetworkRuleCollection],
     application: &'a [ApplicationRuleCollection],
     nat: &'a [NatRuleCollection],
-) -> impl Iterator<Item = (&'a str, Vec<(&'a str, &'a [RuleValue])>)> {
+) -> impl Iterator<Item = CollectionView<'a>> {
     let n = network.iter().map(|c| {
         let r = c.rules.iter().map(|r| (r.name.as_str(), r.open.as_slice()));
-        (c.name.as_str(), r.collect())
+        let open = c.priority.is_unknown()
+            || c.action.is_unknown()
+            || c.rules.iter().any(|r| r.name == UNKNOWN_RULES);
+        (c.name.as_str(), open, r.collect())
     });
     let a = application.iter().map(|c| {
         let r = c.rules.iter().map(|r| (r.name.as_str(), r.open.as_slice()));
-        (c.name.as_str(), r.collect())
+        let open = c.priority.is_unknown()
+            || c.action.is_unknown()
+            || c.rules.iter().any(|r| r.name == UNKNOWN_RULES);
+        (c.name.as_str(), open, r.collect())
     });
     let d = nat.iter().map(|c| {
         let r = c.rules.iter().map(|r| (r.name.as_str(), r.open.as_slice()));
-        (c.name.as_str(), r.collect())
+        let open = c.priority.is_unknown() || c.rules.iter().any(|r| r.name == UNKNOWN_RULES);
+        (c.name.as_str(), open, r.collect())
     });
     n.chain(a).chain(d)
 }
 
 impl Firewall {
-    /// Whether `field` of this firewall's unknowns is an open value one of its rules carries.
+    /// Whether `field` of this firewall's unknowns is an open value one of its collections or
+    /// rules carries.
     pub fn carries(&self, field: &str) -> bool {
         carries(
             field,
@@ -381,17 +516,23 @@ impl Firewall {
 }
 
 impl FirewallPolicy {
-    /// Whether `field` of this policy's unknowns is an open value one of its rules carries.
+    /// Whether `field` of this policy's unknowns is an open value one of its groups,
+    /// collections or rules carries (a group's open priority is recorded as
+    /// `rule_collection_groups/<group>/priority`).
     pub fn carries(&self, field: &str) -> bool {
         self.rule_collection_groups.iter().any(|g| {
-            carries(
-                field,
-                collections_of(
-                    &g.network_rule_collections,
-                    &g.application_rule_collections,
-                    &g.nat_rule_collections,
-                ),
-            )
+            field
+                .strip_suffix("/priority")
+                .and_then(|f| f.rsplit('/').next())
+                .is_some_and(|n| n == g.name && g.priority.is_unknown())
+                || carries(
+                    field,
+                    collections_of(
+                        &g.network_rule_collections,
+                        &g.application_rule_collections,
+                        &g.nat_rule_collections,
+                    ),
+                )
         })
     }
 }
@@ -427,7 +568,9 @@ pub struct FirewallPolicy {
 #[serde(deny_unknown_fields)]
 pub struct RuleCollectionGroup {
     pub name: String,
-    pub priority: u32,
+    /// `unknown` when the input leaves it open (the group may then come anywhere among its
+    /// policy's groups).
+    pub priority: Open<u32>,
     #[serde(default)]
     pub network_rule_collections: Vec<NetworkRuleCollection>,
     #[serde(default)]

@@ -14,7 +14,7 @@ use moat_model::firewall::{
     ApplicationRuleCollection, Firewall, NatRuleCollection, NetworkRuleCollection, RuleValue,
 };
 use moat_model::values::AddressPrefix;
-use moat_model::{Index, Topology};
+use moat_model::{Index, Open, Topology};
 use moat_packets::{AddrSet, L4Set, PacketSet, Policy, Protocol};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -28,11 +28,26 @@ pub enum Step {
     NoMatch,
 }
 
-/// The rule collections in force on a firewall, in processing order.
+/// The rule collections in force on a firewall, in processing order: each with the firewall
+/// or policy group it belongs to, and whether its place in the order is known.
 pub struct Rules<'t> {
-    pub network: Vec<(&'t NetworkRuleCollection, String)>,
-    pub application: Vec<(&'t ApplicationRuleCollection, String)>,
-    pub nat: Vec<(&'t NatRuleCollection, String)>,
+    pub network: Vec<(&'t NetworkRuleCollection, String, bool)>,
+    pub application: Vec<(&'t ApplicationRuleCollection, String, bool)>,
+    pub nat: Vec<(&'t NatRuleCollection, String, bool)>,
+}
+
+/// Sorts by priority, those whose priority is open first: such a one may come anywhere in
+/// its block, and is decided both ways from the block's start (its action if it applies, the
+/// rest of the list if not), which covers every place it may take.
+fn by_priority<T>(items: &[T], priority: impl Fn(&T) -> Open<u32>) -> Vec<(&T, bool)> {
+    let mut v: Vec<&T> = items.iter().collect();
+    v.sort_by_key(|c| match priority(c).get() {
+        None => (false, 0),
+        Some(p) => (true, p),
+    });
+    v.into_iter()
+        .map(|c| (c, priority(c).get().is_some()))
+        .collect()
 }
 
 /// The collections of a firewall in processing order (policy inheritance included).
@@ -42,15 +57,13 @@ pub fn rules<'t>(t: &'t Topology, ix: &Index, fw: &'t Firewall) -> Rules<'t> {
     let mut nat = Vec::new();
     match &fw.firewall_policy {
         None => {
-            let mut n: Vec<_> = fw.network_rule_collections.iter().collect();
-            n.sort_by_key(|c| c.priority);
-            network.extend(n.into_iter().map(|c| (c, format!("firewall {}", fw.name))));
-            let mut a: Vec<_> = fw.application_rule_collections.iter().collect();
-            a.sort_by_key(|c| c.priority);
-            application.extend(a.into_iter().map(|c| (c, format!("firewall {}", fw.name))));
-            let mut d: Vec<_> = fw.nat_rule_collections.iter().collect();
-            d.sort_by_key(|c| c.priority);
-            nat.extend(d.into_iter().map(|c| (c, format!("firewall {}", fw.name))));
+            let label = format!("firewall {}", fw.name);
+            let n = by_priority(&fw.network_rule_collections, |c| c.priority);
+            network.extend(n.into_iter().map(|(c, k)| (c, label.clone(), k)));
+            let a = by_priority(&fw.application_rule_collections, |c| c.priority);
+            application.extend(a.into_iter().map(|(c, k)| (c, label.clone(), k)));
+            let d = by_priority(&fw.nat_rule_collections, |c| c.priority);
+            nat.extend(d.into_iter().map(|(c, k)| (c, label.clone(), k)));
         }
         Some(p) => {
             // Parent policies first; guard against inheritance cycles.
@@ -69,19 +82,16 @@ pub fn rules<'t>(t: &'t Topology, ix: &Index, fw: &'t Firewall) -> Rules<'t> {
             }
             for &i in chain.iter().rev() {
                 let pol = &t.firewall_policies[i];
-                let mut groups: Vec<_> = pol.rule_collection_groups.iter().collect();
-                groups.sort_by_key(|g| g.priority);
-                for g in groups {
+                // A group whose priority is open may come anywhere among its policy's groups:
+                // none of its collections has a known place.
+                for (g, gk) in by_priority(&pol.rule_collection_groups, |g| g.priority) {
                     let label = format!("firewall policy {} group {}", pol.name, g.name);
-                    let mut n: Vec<_> = g.network_rule_collections.iter().collect();
-                    n.sort_by_key(|c| c.priority);
-                    network.extend(n.into_iter().map(|c| (c, label.clone())));
-                    let mut a: Vec<_> = g.application_rule_collections.iter().collect();
-                    a.sort_by_key(|c| c.priority);
-                    application.extend(a.into_iter().map(|c| (c, label.clone())));
-                    let mut d: Vec<_> = g.nat_rule_collections.iter().collect();
-                    d.sort_by_key(|c| c.priority);
-                    nat.extend(d.into_iter().map(|c| (c, label.clone())));
+                    let n = by_priority(&g.network_rule_collections, |c| c.priority);
+                    network.extend(n.into_iter().map(|(c, k)| (c, label.clone(), k && gk)));
+                    let a = by_priority(&g.application_rule_collections, |c| c.priority);
+                    application.extend(a.into_iter().map(|(c, k)| (c, label.clone(), k && gk)));
+                    let d = by_priority(&g.nat_rule_collections, |c| c.priority);
+                    nat.extend(d.into_iter().map(|(c, k)| (c, label.clone(), k && gk)));
                 }
             }
         }
@@ -105,9 +115,25 @@ fn ip_groups(t: &Topology, names: &[String]) -> Vec<AddressPrefix> {
         .collect()
 }
 
-/// The names of a rule's open values, for its description.
-fn open_names(open: &[RuleValue]) -> Vec<&'static str> {
-    open.iter().map(|v| v.name()).collect()
+/// The names of a rule's open values, for its description: its own, then its collection's
+/// (`placed`: the collection's place in the order is known; `action_known`: its action is).
+fn open_names(open: &[RuleValue], placed: bool, action_known: bool) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = open.iter().map(|v| v.name()).collect();
+    if !placed {
+        v.push("collection priority");
+    }
+    if !action_known {
+        v.push("collection action");
+    }
+    v
+}
+
+/// A collection's action as a decision; `None` when the input leaves it open.
+fn action_of(a: Open<Access>) -> Option<Decision> {
+    a.get().map(|a| match a {
+        Access::Allow => Decision::Allow,
+        Access::Deny => Decision::Deny,
+    })
 }
 
 /// The sure and maybe sets of a rule's addresses when the input may leave them open: an open
@@ -277,11 +303,10 @@ pub fn compile_network(
 ) -> CompiledNetwork {
     let none: HashMap<String, AddrSet> = HashMap::new();
     let mut entries = Vec::new();
-    for (c, label) in &rules.network {
-        let action = match c.action {
-            Access::Allow => Decision::Allow,
-            Access::Deny => Decision::Deny,
-        };
+    for (c, label, placed) in &rules.network {
+        // A collection whose action or place is open decides nothing by itself: each of its
+        // rules is decided both ways (see [`CompiledNetwork::evaluate`]).
+        let action = action_of(c.action);
         for r in &c.rules {
             let mut sources = r.source_addresses.clone();
             sources.extend(ip_groups(t, &r.source_ip_groups));
@@ -311,20 +336,25 @@ pub fn compile_network(
             let rref = |uncertain: bool, entry: usize| RuleRef {
                 filter: label.clone(),
                 rule: format!("{}/{}", c.name, r.name),
-                priority: Some(c.priority),
-                open: open_names(&r.open),
+                priority: c.priority.get(),
+                open: open_names(&r.open, *placed, action.is_some()),
                 default: false,
                 uncertain,
-                if_match: uncertain.then_some(action),
+                if_match: if uncertain { action } else { None },
                 entry,
                 at: r.at.clone(),
             };
             let sure = PacketSet::new(&src_sure, &dst_sure, &l4_sure);
-            entries.push((
-                sure.clone(),
-                Step::Decided(action),
-                rref(false, entries.len()),
-            ));
+            match action.filter(|_| *placed) {
+                Some(a) => {
+                    entries.push((sure.clone(), Step::Decided(a), rref(false, entries.len())))
+                }
+                None => entries.push((
+                    sure.clone(),
+                    Step::Decided(Decision::Unknown),
+                    rref(true, entries.len()),
+                )),
+            }
             let maybe = PacketSet::new(
                 &src_sure.union(&src_maybe),
                 &dst_sure.union(&dst_maybe),
@@ -370,8 +400,9 @@ pub fn application_decision(
     }
     let none: HashMap<String, AddrSet> = HashMap::new();
     // (surely matches, action, rule) for each rule the flow may match, in processing order.
-    let mut candidates: Vec<(bool, Decision, RuleRef)> = Vec::new();
-    for (c, label) in &rules.application {
+    let mut candidates: Vec<(bool, Option<Decision>, RuleRef)> = Vec::new();
+    for (c, label, placed) in &rules.application {
+        let action = action_of(c.action);
         for r in &c.rules {
             let proto_ok = r.protocols.iter().any(|p| {
                 p.port == port
@@ -408,22 +439,24 @@ pub fn application_decision(
             if !name_hit && !tag_maybe {
                 continue;
             }
-            let surely = name_hit && !names_open && proto_ok && src.is_subset(&sure);
-            let action = match c.action {
-                Access::Allow => Decision::Allow,
-                Access::Deny => Decision::Deny,
-            };
+            // A collection whose place or action is open decides its rules both ways.
+            let surely = name_hit
+                && !names_open
+                && proto_ok
+                && src.is_subset(&sure)
+                && *placed
+                && action.is_some();
             candidates.push((
                 surely,
                 action,
                 RuleRef {
                     filter: label.clone(),
                     rule: format!("{}/{}", c.name, r.name),
-                    priority: Some(c.priority),
-                    open: open_names(&r.open),
+                    priority: c.priority.get(),
+                    open: open_names(&r.open, *placed, action.is_some()),
                     default: false,
                     uncertain: !surely,
-                    if_match: (!surely).then_some(action),
+                    if_match: if surely { None } else { action },
                     entry: 0,
                     at: r.at.clone(),
                 },
@@ -435,13 +468,14 @@ pub fn application_decision(
     let mut result: Option<(Decision, RuleRef)> = None;
     for (surely, action, rref) in candidates.into_iter().rev() {
         let after = result.as_ref().map(|(d, _)| *d).unwrap_or(Decision::Deny);
-        result = if surely {
-            Some((action, rref))
-        } else if after == action {
-            // Either way the same answer: keep the later rule (or the implicit deny).
-            result
-        } else {
-            Some((Decision::Unknown, rref))
+        result = match action {
+            Some(a) if surely => Some((a, rref)),
+            Some(a) if after == a => {
+                // Either way the same answer: keep the later rule (or the implicit deny).
+                result
+            }
+            // An open action may differ from what follows, whatever that is.
+            _ => Some((Decision::Unknown, rref)),
         };
     }
     result
@@ -494,7 +528,7 @@ pub fn dnat(
     let none: HashMap<String, AddrSet> = HashMap::new();
     let to = AddrSet::host(dst);
     let mut candidates: Vec<(bool, Dnat)> = Vec::new();
-    for (c, label) in &rules.nat {
+    for (c, label, placed) in &rules.nat {
         for r in &c.rules {
             let ports_open = r.open.contains(&RuleValue::Ports);
             let l4 = firewall_l4(&r.protocols, &r.destination_ports);
@@ -519,7 +553,8 @@ pub fn dnat(
             if !src.intersects(&src_sure) && !src.intersects(&src_maybe) {
                 continue;
             }
-            let surely = !ports_open && to.is_subset(&dst_sure) && src.is_subset(&src_sure);
+            let surely =
+                *placed && !ports_open && to.is_subset(&dst_sure) && src.is_subset(&src_sure);
             let translated = match (r.translated_address, &r.translated_fqdn) {
                 (Some(a), _) => Translated::Address(a),
                 (None, Some(f)) => Translated::Fqdn(f.clone()),
@@ -533,8 +568,8 @@ pub fn dnat(
                     rule: RuleRef {
                         filter: label.clone(),
                         rule: format!("{}/{}", c.name, r.name),
-                        priority: Some(c.priority),
-                        open: open_names(&r.open),
+                        priority: c.priority.get(),
+                        open: open_names(&r.open, *placed, true),
                         default: false,
                         uncertain: !surely,
                         if_match: None,

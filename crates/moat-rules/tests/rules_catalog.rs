@@ -371,7 +371,23 @@ fn out005_https_host_names_in_firewall_network_rules() {
     };
     let f = one("OUT005", &fw("443"), Severity::Warning, "firewall/hub-fw");
     assert!(f.message.contains("pypi.org"), "{}", f.message);
+    assert!(f.needs.is_empty(), "decided: {f:?}");
     none("OUT005", &fw("22"));
+    // A value the input leaves open that could make the rule an HTTP/S FQDN allow: the
+    // collection's action (Allow or Deny), or the rule's ports. The finding stands, undecided
+    // and naming what is open, never silently decided either way.
+    let open_action = fw("443").replace("action: Allow", "action: unknown");
+    let f = one("OUT005", &open_action, Severity::Warning, "firewall/hub-fw");
+    assert!(!f.needs.is_empty(), "undecided: {f:?}");
+    assert!(f.needs[0].contains("action"), "{:?}", f.needs);
+    let open_ports = fw("22").replace("[22] }", "[22], open: [ports] }");
+    let f = one("OUT005", &open_ports, Severity::Warning, "firewall/hub-fw");
+    assert!(f.needs[0].contains("ports"), "{:?}", f.needs);
+    // A Deny collection allows nothing, open ports or not.
+    none(
+        "OUT005",
+        &open_ports.replace("action: Allow", "action: Deny"),
+    );
 }
 
 #[test]

@@ -80,14 +80,14 @@ fn classic_and_policy_dnat_rules_are_imported() {
         .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
     let t = &l.topology;
     let c = &t.firewalls[0].nat_rule_collections[0];
-    assert_eq!((c.name.as_str(), c.priority), ("inbound", 100));
+    assert_eq!((c.name.as_str(), c.priority.get()), ("inbound", Some(100)));
     let r = &c.rules[0];
     assert_eq!(r.destination_addresses[0].to_string(), "20.5.5.5");
     assert_eq!(r.translated_address, Some("10.0.2.4".parse().unwrap()));
     assert_eq!(r.translated_port, Some(8080));
     let g = &t.firewall_policies[0].rule_collection_groups[0];
     let c = &g.nat_rule_collections[0];
-    assert_eq!((c.name.as_str(), c.priority), ("ssh", 110));
+    assert_eq!((c.name.as_str(), c.priority.get()), ("ssh", Some(110)));
     let r = &c.rules[0];
     assert_eq!(r.destination_addresses[0].to_string(), "20.5.5.6");
     assert_eq!(r.translated_port, Some(22));

@@ -220,7 +220,7 @@ fn firewall_ip_is_derived_and_reaches_the_route_through_a_module_input() {
         "AzureMachineLearning"
     );
     let g = &t.firewall_policies[0].rule_collection_groups[0];
-    assert_eq!(g.priority, 200);
+    assert_eq!(g.priority.get(), Some(200));
     let app = &g.application_rule_collections[0];
     let rule_names: Vec<&str> = app.rules.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(rule_names, ["conda", "pypi"]);

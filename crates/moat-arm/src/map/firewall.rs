@@ -59,19 +59,51 @@ pub(super) fn map_ip_group(
     flush(t, ctx, rec);
 }
 
-pub(super) fn action_of(rec: &mut Rec, v: &Json, field: &str) -> Option<Access> {
-    let a = at(v, &["action", "type"]);
-    match a {
-        F::Known(x) => json_text(x).as_deref().and_then(Access::parse),
-        F::Unknown(r) => {
-            rec.unknown(field, &format!("{r}; the rule collection is not imported"));
-            None
-        }
+/// A rule collection's action (`action.type`, or `action` itself); `unknown` when the
+/// template leaves it open, recorded so. `None` when absent or not Allow/Deny.
+pub(super) fn action_of(rec: &mut Rec, v: &Json, field: &str) -> Option<Open<Access>> {
+    let read = |x: &Json| {
+        json_text(x)
+            .as_deref()
+            .and_then(Access::parse)
+            .map(Open::Known)
+    };
+    let open = |rec: &mut Rec, r: String| {
+        rec.unknown(field, &format!("{r}; the collection's action is open"));
+        Some(Open::Unknown)
+    };
+    match at(v, &["action", "type"]) {
+        F::Known(x) => read(x),
+        F::Unknown(r) => open(rec, r),
         F::Absent => match at(v, &["action"]) {
-            F::Known(x) => json_text(x).as_deref().and_then(Access::parse),
-            _ => None,
+            F::Known(x) => read(x),
+            F::Unknown(r) => open(rec, r),
+            F::Absent => None,
         },
     }
+}
+
+/// A priority (of a collection or group); `unknown` when the template leaves it open,
+/// recorded so. `None` when absent or not a number.
+pub(super) fn priority_of(rec: &mut Rec, v: &Json, field: &str) -> Option<Open<u32>> {
+    match at(v, &["priority"]) {
+        F::Known(x) => x
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .or_else(|| x.as_str().and_then(|s| s.trim().parse().ok()))
+            .map(Open::Known),
+        F::Unknown(r) => {
+            rec.unknown(field, &format!("{r}; the priority is open"));
+            Some(Open::Unknown)
+        }
+        F::Absent => None,
+    }
+}
+
+/// Whether the template leaves a collection's rule list open as a whole: the collection then
+/// holds one rule that may match anything ([`UNKNOWN_RULES`]).
+fn rules_open(v: &Json) -> bool {
+    matches!(at(v, &["rules"]), F::Unknown(_))
 }
 
 pub(super) fn app_protocols(rec: &mut Rec, r: &Json, field: &str) -> Vec<AppProtocolPort> {
@@ -265,17 +297,25 @@ pub(super) fn nat_rule(rec: &mut Rec, r: &Json, field: &str, protocols_key: &str
 pub(super) fn nat_collections(rec: &mut Rec, p: &Json, at_: &Provenance) -> Vec<NatRuleCollection> {
     let mut out = Vec::new();
     for c in rec.list(p, &["natRuleCollections"], "nat_rule_collections") {
+        if let Some(r) = unknown_of(c) {
+            rec.unknown("nat_rule_collections", r);
+            out.push(NatRuleCollection::unknown(at_.clone()));
+            continue;
+        }
         let cname = get(c, "name").and_then(json_text).unwrap_or_default();
         let field = format!("nat_rule_collections/{cname}");
         let cp = get(c, "properties").cloned().unwrap_or(Json::Null);
-        let Some(priority) = rec.u32(&cp, &["priority"], &field) else {
+        let Some(priority) = priority_of(rec, &cp, &field) else {
             continue;
         };
-        let rules = rec
+        let mut rules: Vec<NatRule> = rec
             .list(&cp, &["rules"], &field)
             .into_iter()
             .map(|r| nat_rule(rec, r, &field, "protocols"))
             .collect();
+        if rules_open(&cp) {
+            rules.push(NatRule::unknown_rules(at_.clone()));
+        }
         out.push(NatRuleCollection {
             name: cname,
             priority,
@@ -346,13 +386,19 @@ fn firewall_into(t: &mut Topology, res: &ArmResource, rec: &mut Rec, ctx: &mut M
         .collect();
     let mut network_rule_collections = Vec::new();
     for c in rec.list(p, &["networkRuleCollections"], "network_rule_collections") {
+        // A collection the template leaves open may hold any rule.
+        if let Some(r) = unknown_of(c) {
+            rec.unknown("network_rule_collections", r);
+            network_rule_collections.push(NetworkRuleCollection::unknown(res.at.clone()));
+            continue;
+        }
         let cname = get(c, "name").and_then(json_text).unwrap_or_default();
         let field = format!("network_rule_collections/{cname}");
         let cp = get(c, "properties").cloned().unwrap_or(Json::Null);
         let Some(action) = action_of(rec, &cp, &field) else {
             continue;
         };
-        let Some(priority) = rec.u32(&cp, &["priority"], &field) else {
+        let Some(priority) = priority_of(rec, &cp, &field) else {
             continue;
         };
         let mut rules = Vec::new();
@@ -369,6 +415,9 @@ fn firewall_into(t: &mut Topology, res: &ArmResource, rec: &mut Rec, ctx: &mut M
             }
             rules.push(rule);
         }
+        if rules_open(&cp) {
+            rules.push(NetworkRule::unknown_rules(res.at.clone()));
+        }
         network_rule_collections.push(NetworkRuleCollection {
             name: cname,
             priority,
@@ -383,20 +432,28 @@ fn firewall_into(t: &mut Topology, res: &ArmResource, rec: &mut Rec, ctx: &mut M
         &["applicationRuleCollections"],
         "application_rule_collections",
     ) {
+        if let Some(r) = unknown_of(c) {
+            rec.unknown("application_rule_collections", r);
+            application_rule_collections.push(ApplicationRuleCollection::unknown(res.at.clone()));
+            continue;
+        }
         let cname = get(c, "name").and_then(json_text).unwrap_or_default();
         let field = format!("application_rule_collections/{cname}");
         let cp = get(c, "properties").cloned().unwrap_or(Json::Null);
         let Some(action) = action_of(rec, &cp, &field) else {
             continue;
         };
-        let Some(priority) = rec.u32(&cp, &["priority"], &field) else {
+        let Some(priority) = priority_of(rec, &cp, &field) else {
             continue;
         };
-        let rules = rec
+        let mut rules: Vec<ApplicationRule> = rec
             .list(&cp, &["rules"], &field)
             .into_iter()
             .map(|r| app_rule(rec, r, &field))
             .collect();
+        if rules_open(&cp) {
+            rules.push(ApplicationRule::unknown_rules(res.at.clone()));
+        }
         application_rule_collections.push(ApplicationRuleCollection {
             name: cname,
             priority,
@@ -405,7 +462,17 @@ fn firewall_into(t: &mut Topology, res: &ArmResource, rec: &mut Rec, ctx: &mut M
             at: res.at.clone(),
         });
     }
-    let nat_rule_collections = nat_collections(rec, p, &res.at);
+    let mut nat_rule_collections = nat_collections(rec, p, &res.at);
+    // Collections the template leaves open may hold any rule.
+    if matches!(at(p, &["networkRuleCollections"]), F::Unknown(_)) {
+        network_rule_collections.push(NetworkRuleCollection::unknown(res.at.clone()));
+    }
+    if matches!(at(p, &["applicationRuleCollections"]), F::Unknown(_)) {
+        application_rule_collections.push(ApplicationRuleCollection::unknown(res.at.clone()));
+    }
+    if matches!(at(p, &["natRuleCollections"]), F::Unknown(_)) {
+        nat_rule_collections.push(NatRuleCollection::unknown(res.at.clone()));
+    }
     if explicit_ip.is_none() {
         ctx.firewall_ip_from_subnet.insert(name.clone());
     }
@@ -435,13 +502,12 @@ pub(super) fn rule_collection_group(
     rec: &mut Rec,
 ) -> Option<Payload> {
     let p = &res.properties;
-    let priority = rec.u32(p, &["priority"], "priority");
-    match priority {
+    match priority_of(rec, p, "priority") {
         None => {
-            rec.unknown(
-                "priority",
-                "the rule collection group has no known priority; not imported",
-            );
+            rec.warn(format!(
+                "{}: the rule collection group has no priority; not imported",
+                rec.resource
+            ));
             None
         }
         Some(priority) => {
@@ -462,14 +528,17 @@ pub(super) fn rule_collection_group(
                     .as_deref()
                     .is_some_and(|k| k.eq_ignore_ascii_case("FirewallPolicyNatRuleCollection"))
                 {
-                    let Some(cprio) = rec.u32(c, &["priority"], &field) else {
+                    let Some(cprio) = priority_of(rec, c, &field) else {
                         continue;
                     };
-                    let rules = rec
+                    let mut rules: Vec<NatRule> = rec
                         .list(c, &["rules"], &field)
                         .into_iter()
                         .map(|r| nat_rule(rec, r, &field, "ipProtocols"))
                         .collect();
+                    if rules_open(c) {
+                        rules.push(NatRule::unknown_rules(res.at.clone()));
+                    }
                     g.nat_rule_collections.push(NatRuleCollection {
                         name: cname,
                         priority: cprio,
@@ -481,11 +550,16 @@ pub(super) fn rule_collection_group(
                 let Some(action) = action_of(rec, c, &field) else {
                     continue;
                 };
-                let Some(cprio) = rec.u32(c, &["priority"], &field) else {
+                let Some(cprio) = priority_of(rec, c, &field) else {
                     continue;
                 };
                 let mut nrules = Vec::new();
                 let mut arules = Vec::new();
+                // A rule list the template leaves open may hold rules of either type.
+                if rules_open(c) {
+                    nrules.push(NetworkRule::unknown_rules(res.at.clone()));
+                    arules.push(ApplicationRule::unknown_rules(res.at.clone()));
+                }
                 for r in rec.list(c, &["rules"], &field) {
                     let rt = get(r, "ruleType")
                         .and_then(json_text)
@@ -529,6 +603,15 @@ pub(super) fn rule_collection_group(
                             at: res.at.clone(),
                         });
                 }
+            }
+            // Collections the template leaves open may be of any type and hold any rule.
+            if matches!(at(p, &["ruleCollections"]), F::Unknown(_)) {
+                let a = res.at.clone();
+                g.network_rule_collections
+                    .push(NetworkRuleCollection::unknown(a.clone()));
+                g.application_rule_collections
+                    .push(ApplicationRuleCollection::unknown(a.clone()));
+                g.nat_rule_collections.push(NatRuleCollection::unknown(a));
             }
             Some(Payload::Rcg(g, groups))
         }

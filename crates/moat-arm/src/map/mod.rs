@@ -28,7 +28,7 @@ use moat_model::ml::*;
 use moat_model::network::*;
 use moat_model::privatelink::*;
 use moat_model::values::{AddressPrefix, PortRange, parse_net};
-use moat_model::{Diagnostic, Provenance, Topology, Unknown, Unmodelled};
+use moat_model::{Diagnostic, Open, Provenance, Topology, Unknown, Unmodelled};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};

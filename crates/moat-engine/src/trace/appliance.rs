@@ -264,6 +264,8 @@ impl Walk<'_, '_> {
         }
         let (collection, rule) = r.rule.split_once('/')?;
         let tail = moat_model::firewall::open_rule_field(collection, rule);
+        // The collection's own open priority or action is recorded on the collection.
+        let of_collection = format!("/{collection}");
         let mut owners = vec![format!("firewall/{}", fw.name)];
         owners.extend(
             fw.firewall_policy
@@ -274,7 +276,10 @@ impl Walk<'_, '_> {
             .t()
             .unknowns
             .iter()
-            .filter(|u| owners.contains(&u.resource) && u.field.ends_with(&tail))
+            .filter(|u| {
+                owners.contains(&u.resource)
+                    && (u.field.ends_with(&tail) || u.field.ends_with(&of_collection))
+            })
             .map(|u| format!("{} of {}: {} ({})", u.field, u.resource, u.reason, u.at))
             .collect();
         Some(if found.is_empty() {

@@ -2,9 +2,10 @@
 //! collections written on the firewall itself (classic rules).
 
 use super::net::pip_of;
-use super::{Mapper, at, blocks_of, get};
+use super::{Mapper, at, blocks_of, blocks_open, get};
 use crate::ids::Ref;
 use crate::value::ResObj;
+use moat_model::Open;
 use moat_model::enums::*;
 use moat_model::firewall::*;
 
@@ -152,20 +153,30 @@ impl Mapper<'_> {
         };
         let pres = format!("firewall-policy/{policy}");
         let name = crate::ids::name_or_addr(o);
-        let priority = self
-            .u32_of(o, "priority", &pres, "rule_collection_groups")
-            .unwrap_or(u32::MAX);
+        let field = format!("rule_collection_groups/{name}/priority");
+        let priority = self.u32_of(o, "priority", &pres, &field);
+        let priority = self.open_required(o, "priority", &pres, &field, priority);
         let mut network_rule_collections = Vec::new();
         for c in self.blocks(o, "network_rule_collection", &pres) {
-            network_rule_collections.extend(self.network_collection(&c, &pres));
+            network_rule_collections.push(self.network_collection(&c, &pres));
         }
         let mut application_rule_collections = Vec::new();
         for c in self.blocks(o, "application_rule_collection", &pres) {
-            application_rule_collections.extend(self.application_collection(&c, &pres));
+            application_rule_collections.push(self.application_collection(&c, &pres));
         }
         let mut nat_rule_collections = Vec::new();
         for c in self.blocks(o, "nat_rule_collection", &pres) {
-            nat_rule_collections.extend(self.nat_collection(&c, &pres));
+            nat_rule_collections.push(self.nat_collection(&c, &pres));
+        }
+        // Collections the configuration leaves open may hold any rule.
+        if blocks_open(o, "network_rule_collection") {
+            network_rule_collections.push(NetworkRuleCollection::unknown(at(o)));
+        }
+        if blocks_open(o, "application_rule_collection") {
+            application_rule_collections.push(ApplicationRuleCollection::unknown(at(o)));
+        }
+        if blocks_open(o, "nat_rule_collection") {
+            nat_rule_collections.push(NatRuleCollection::unknown(at(o)));
         }
         self.t.firewall_policies[pi]
             .rule_collection_groups
@@ -180,27 +191,35 @@ impl Mapper<'_> {
         true
     }
 
-    fn collection_head(&mut self, c: &ResObj, res: &str) -> Option<(String, u32, Access)> {
+    /// A collection's name, priority and action; the priority and action open when the
+    /// configuration leaves them so (the collection is then decided both ways).
+    fn collection_head(&mut self, c: &ResObj, res: &str) -> (String, Open<u32>, Open<Access>) {
         let name = crate::ids::name_or_addr(c);
         let field = format!("collections/{name}");
-        let priority = self.u32_of(c, "priority", res, &field)?;
-        let action = self.enum_of(c, "action", res, &field, Access::parse, Access::NAMES)?;
-        Some((name, priority, action))
+        let priority = self.u32_of(c, "priority", res, &field);
+        let priority = self.open_required(c, "priority", res, &field, priority);
+        let action = self.enum_of(c, "action", res, &field, Access::parse, Access::NAMES);
+        let action = self.open_required(c, "action", res, &field, action);
+        (name, priority, action)
     }
 
-    fn network_collection(&mut self, c: &ResObj, res: &str) -> Option<NetworkRuleCollection> {
-        let (name, priority, action) = self.collection_head(c, res)?;
+    fn network_collection(&mut self, c: &ResObj, res: &str) -> NetworkRuleCollection {
+        let (name, priority, action) = self.collection_head(c, res);
         let mut rules = Vec::new();
         for r in self.blocks(c, "rule", res) {
             rules.push(self.network_rule(&r, res, &name));
         }
-        Some(NetworkRuleCollection {
+        // Rules the configuration leaves open may match anything.
+        if blocks_open(c, "rule") {
+            rules.push(NetworkRule::unknown_rules(at(c)));
+        }
+        NetworkRuleCollection {
             name,
             priority,
             action,
             rules,
             at: at(c),
-        })
+        }
     }
 
     /// Reads one value of a rule with `read`, noting in `open` that the input leaves it open
@@ -288,23 +307,22 @@ impl Mapper<'_> {
         }
     }
 
-    fn application_collection(
-        &mut self,
-        c: &ResObj,
-        res: &str,
-    ) -> Option<ApplicationRuleCollection> {
-        let (name, priority, action) = self.collection_head(c, res)?;
+    fn application_collection(&mut self, c: &ResObj, res: &str) -> ApplicationRuleCollection {
+        let (name, priority, action) = self.collection_head(c, res);
         let mut rules = Vec::new();
         for r in self.blocks(c, "rule", res) {
             rules.push(self.application_rule(&r, res, &name));
         }
-        Some(ApplicationRuleCollection {
+        if blocks_open(c, "rule") {
+            rules.push(ApplicationRule::unknown_rules(at(c)));
+        }
+        ApplicationRuleCollection {
             name,
             priority,
             action,
             rules,
             at: at(c),
-        })
+        }
     }
 
     fn application_rule(&mut self, r: &ResObj, res: &str, collection: &str) -> ApplicationRule {
@@ -416,19 +434,13 @@ impl Mapper<'_> {
         };
         let fres = format!("firewall/{fw}");
         if rtype == "azurerm_firewall_nat_rule_collection" {
-            let Some(c) = self.nat_collection(o, &fres) else {
-                return false;
-            };
+            let c = self.nat_collection(o, &fres);
             self.t.firewalls[fi].nat_rule_collections.push(c);
         } else if rtype == "azurerm_firewall_network_rule_collection" {
-            let Some(c) = self.network_collection(o, &fres) else {
-                return false;
-            };
+            let c = self.network_collection(o, &fres);
             self.t.firewalls[fi].network_rule_collections.push(c);
         } else {
-            let Some(c) = self.application_collection(o, &fres) else {
-                return false;
-            };
+            let c = self.application_collection(o, &fres);
             self.t.firewalls[fi].application_rule_collections.push(c);
         }
         true

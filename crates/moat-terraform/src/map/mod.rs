@@ -956,6 +956,16 @@ pub fn blocks_of(o: &ResObj, k: &str) -> Vec<Rc<ResObj>> {
     }
 }
 
+/// Whether blocks `k` of `o` are open in part or whole: the list itself, or one of its
+/// elements, is unknown (a `dynamic` block over a value known only after apply).
+pub fn blocks_open(o: &ResObj, k: &str) -> bool {
+    match get(o, k) {
+        Some(Value::Unknown(_)) => true,
+        Some(Value::List(l)) => l.iter().any(|v| matches!(v, Value::Unknown(_))),
+        _ => false,
+    }
+}
+
 /// Known strings of an attribute (a list or a single string).
 pub fn strings_of(o: &ResObj, k: &str) -> Vec<String> {
     match get(o, k) {

@@ -7,20 +7,25 @@ use moat_model::firewall::{NatRule, NatRuleCollection, RuleValue, open_rule_fiel
 
 impl Mapper<'_> {
     /// A DNAT collection; its action is always `Dnat`, so only the priority heads it.
-    pub(super) fn nat_collection(&mut self, c: &ResObj, res: &str) -> Option<NatRuleCollection> {
+    pub(super) fn nat_collection(&mut self, c: &ResObj, res: &str) -> NatRuleCollection {
         let name = crate::ids::name_or_addr(c);
         let field = format!("collections/{name}");
-        let priority = self.u32_of(c, "priority", res, &field)?;
+        let priority = self.u32_of(c, "priority", res, &field);
+        let priority = self.open_required(c, "priority", res, &field, priority);
         let mut rules = Vec::new();
         for r in self.blocks(c, "rule", res) {
             rules.push(self.nat_rule(&r, res, &name));
         }
-        Some(NatRuleCollection {
+        // Rules the configuration leaves open may match anything.
+        if super::blocks_open(c, "rule") {
+            rules.push(NatRule::unknown_rules(super::at(c)));
+        }
+        NatRuleCollection {
             name,
             priority,
             rules,
             at: super::at(c),
-        })
+        }
     }
 
     fn nat_rule(&mut self, r: &ResObj, res: &str, collection: &str) -> NatRule {

@@ -601,7 +601,7 @@ impl Mapper<'_> {
 
     /// A required attribute read as `v`: open when it is unknown (already recorded), not
     /// written (recorded here) or invalid (already an error).
-    fn open_required<T>(
+    pub(super) fn open_required<T>(
         &mut self,
         o: &ResObj,
         k: &str,

@@ -2,6 +2,7 @@
 
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::{Access, FirewallProtocol};
+use moat_model::firewall::{RuleValue, open_rule_field};
 
 /// The rule.
 pub struct Out005;
@@ -48,31 +49,78 @@ impl Rule for Out005 {
             })
         });
         for (resource, collections, at) in classic.chain(policies) {
-            for c in collections.iter().filter(|c| c.action == Access::Allow) {
+            for c in collections
+                .iter()
+                .filter(|c| c.action.may_be(&Access::Allow))
+            {
                 for r in &c.rules {
-                    let tcp = r
-                        .protocols
-                        .iter()
-                        .any(|p| matches!(p, FirewallProtocol::Tcp | FirewallProtocol::Any));
-                    let web = r
-                        .destination_ports
-                        .iter()
-                        .any(|p| p.contains(80) || p.contains(443));
-                    if r.destination_fqdns.is_empty() || !tcp || !web {
+                    // A value the input leaves open may be one that makes the rule an HTTP/S
+                    // FQDN allow: the finding then stands undecided, naming what is open.
+                    let ports_open = r.open.contains(&RuleValue::Ports);
+                    let names_open = r.open.contains(&RuleValue::Destinations);
+                    let tcp = ports_open
+                        || r.protocols
+                            .iter()
+                            .any(|p| matches!(p, FirewallProtocol::Tcp | FirewallProtocol::Any));
+                    let web = ports_open
+                        || r.destination_ports
+                            .iter()
+                            .any(|p| p.contains(80) || p.contains(443));
+                    let fqdns = names_open || !r.destination_fqdns.is_empty();
+                    if !fqdns || !tcp || !web {
                         continue;
                     }
-                    out.push(Finding::new(
-                        &DOC,
-                        resource.clone(),
-                        format!(
-                            "network rule {} of collection {} allows {} on HTTP/S ports: host names for HTTP/S belong in application rules",
-                            r.name,
-                            c.name,
-                            r.destination_fqdns.join(", ")
-                        ),
-                        DOC.fix,
-                        if r.at.is_unknown() { at } else { &r.at },
-                    ));
+                    let mut open: Vec<&str> = Vec::new();
+                    if c.action.is_unknown() {
+                        open.push("the collection's action");
+                    }
+                    if ports_open {
+                        open.push("the rule's protocols or ports");
+                    }
+                    if names_open {
+                        open.push("the rule's destinations");
+                    }
+                    let needs = (!open.is_empty()).then(|| {
+                        let field = open_rule_field(&c.name, &r.name);
+                        let located: Vec<String> = t
+                            .unknowns
+                            .iter()
+                            .filter(|u| u.resource == resource && u.field.ends_with(&field))
+                            .map(|u| {
+                                format!("{} of {}: {} ({})", u.field, u.resource, u.reason, u.at)
+                            })
+                            .collect();
+                        if located.is_empty() {
+                            format!(
+                                "{} of network rule {} of collection {} ({resource})",
+                                open.join(", "),
+                                r.name,
+                                c.name
+                            )
+                        } else {
+                            located.join("; ")
+                        }
+                    });
+                    let names = if r.destination_fqdns.is_empty() {
+                        "destination FQDNs the input leaves open".to_string()
+                    } else {
+                        r.destination_fqdns.join(", ")
+                    };
+                    out.push(
+                        Finding::new(
+                            &DOC,
+                            resource.clone(),
+                            format!(
+                                "network rule {} of collection {} {} {names} on HTTP/S ports: host names for HTTP/S belong in application rules",
+                                r.name,
+                                c.name,
+                                if needs.is_some() { "may allow" } else { "allows" },
+                            ),
+                            DOC.fix,
+                            if r.at.is_unknown() { at } else { &r.at },
+                        )
+                        .needing(needs),
+                    );
                 }
             }
         }

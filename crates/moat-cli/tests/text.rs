@@ -160,7 +160,8 @@ fn one_missing_input_is_one_line() {
 
 /// A template whose resources take the resource group's location, checked without
 /// `--location`: the region is unknown, and no service tag is named with an empty region
-/// (`BatchNodeManagement.`) or sent to `--service-tags` for it.
+/// (`BatchNodeManagement.`) or sent to `--service-tags` for it, and no host name is built with
+/// an empty region label (`node..batch.azure.com`, `.tundra.azureml.ms`).
 #[test]
 fn an_unknown_region_names_no_empty_regional_tag() {
     let dir = std::env::temp_dir().join(format!("moat-text-region-{}", std::process::id()));
@@ -185,6 +186,44 @@ fn an_unknown_region_names_no_empty_regional_tag() {
                 assert!(!out.contains(&format!("{tag}{after}")), "{format}: {out}");
             }
         }
+        for host in [
+            ".tundra.azureml.ms",
+            ".batch.azure.com",
+            ".api.azureml.ms",
+            ".data.mcr.microsoft.com",
+            ".instances.azureml.ms",
+        ] {
+            for (at, _) in out.match_indices(host) {
+                let before = out[..at].chars().next_back().unwrap_or(' ');
+                assert!(
+                    before.is_ascii_alphanumeric() || before == '*' || before == '-',
+                    "{format}: a host name with an empty label before {host}: {out}"
+                );
+            }
+        }
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An on-premises site whose DNS the input does not describe is named once as such: the
+/// sentence that says so does not repeat it (`… (not described) is not described`).
+#[test]
+fn an_undescribed_on_premises_resolver_is_said_once() {
+    let dir = std::env::temp_dir().join(format!("moat-text-onprem-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let template =
+        std::fs::read_to_string(root().join("examples/hub-spoke-firewall/arm/azuredeploy.json"))
+            .unwrap()
+            .replace(
+                "\"defaultValue\": \"eastus\"",
+                "\"defaultValue\": \"[resourceGroup().location]\"",
+            );
+    let file = dir.join("azuredeploy.json");
+    std::fs::write(&file, template).unwrap();
+    let o = moat(&["check", file.to_str().unwrap(), "--format", "json"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("on-premises DNS of"), "{out}");
+    assert!(!out.contains("not described) is not described"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -799,7 +799,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
         }
         if wanted(OpId::RegistryDiscover) {
             let mut r = OpResult::new(OpId::RegistryDiscover, subject.clone());
-            let region = reg.region.clone().unwrap_or_default();
+            let region = moat_net::names::region_label(reg.region.as_deref()).to_string();
             for c in cx.clients(OpId::RegistryCreateFromLocal, &mut r) {
                 cx.flow(
                     &mut r,

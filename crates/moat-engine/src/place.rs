@@ -461,9 +461,7 @@ impl Engine<'_> {
                 if v.is_some_and(|v| v.external) {
                     // Its DNS servers are unknown: Azure DNS or any custom server.
                     return Resolver::Undescribed {
-                        what: format!(
-                            "the DNS of VNet {vnet} (not declared by the input: its DNS servers are unknown)"
-                        ),
+                        what: format!("the DNS of VNet {vnet}, which the input does not declare,"),
                     };
                 }
                 match v.and_then(|v| v.dns_servers.first()) {
@@ -477,7 +475,7 @@ impl Engine<'_> {
             Place::OnPremises { dns, addr, .. } => {
                 dns.map(Resolver::Server)
                     .unwrap_or_else(|| Resolver::Undescribed {
-                        what: format!("the on-premises DNS of {addr} (not described)"),
+                        what: format!("the on-premises DNS of {addr}"),
                     })
             }
             Place::PointToSite { dns, gateway, .. } => match dns {

@@ -238,7 +238,7 @@ impl<'t> Dns<'t> {
             let Some(w) = names::network_workspace(t, &ix, &c.workspace) else {
                 continue;
             };
-            let region = w.region.clone().unwrap_or_else(|| "unknown".into());
+            let region = names::region_label(w.region.as_deref()).to_string();
             let api = names::workspace_api(w.workspace_id.as_deref().unwrap_or_default(), &region);
             let host = names::compute_instance(c.local_name(), &region);
             owners.insert(host.clone(), Address::resource(Kind::Workspace, &w.name));

@@ -79,6 +79,17 @@ pub fn compute_instance(instance: &str, region: &str) -> String {
     )
 }
 
+/// The label a host name carries for a region the input leaves unknown: one label, the same in
+/// every name built from it, so that names built from one unknown region still match each other
+/// and a wildcard (`*.batch.azure.com`) matches them as it matches every region's; never an empty
+/// label (`node..batch.azure.com`).
+pub const UNKNOWN_REGION: &str = "unknown";
+
+/// The region to build host names with: the known one, or [`UNKNOWN_REGION`].
+pub fn region_label(region: Option<&str>) -> &str {
+    region.filter(|r| !r.is_empty()).unwrap_or(UNKNOWN_REGION)
+}
+
 /// The regional Azure ML API host public registries and discovery are served from.
 pub fn regional_api(region: &str) -> String {
     format!("{region}.api.azureml.ms")
@@ -348,6 +359,18 @@ pub fn endpoint_names(t: &Topology, target: &Address, group_id: &str) -> Vec<Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A region the input leaves open still gives every regional host a label, and one that
+    /// a wildcard of the service's domain matches as it matches every region's.
+    #[test]
+    fn an_unknown_region_is_a_label_not_an_empty_one() {
+        assert_eq!(region_label(Some("westeurope")), "westeurope");
+        for open in [None, Some("")] {
+            let host = regional_api(region_label(open));
+            assert!(!host.starts_with('.'), "{host}");
+            assert!(host.ends_with(".api.azureml.ms"), "{host}");
+        }
+    }
 
     #[test]
     fn notebook_label_stays_within_63_characters() {

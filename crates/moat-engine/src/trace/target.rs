@@ -40,7 +40,7 @@ fn missing(what: &str, name: &str) -> String {
 }
 
 fn region(r: &Option<String>) -> String {
-    r.clone().unwrap_or_else(|| "unknown".into())
+    names::region_label(r.as_deref()).to_string()
 }
 
 /// What destination `to` points at.

@@ -43,7 +43,7 @@ impl Rule for Dns007 {
             let Some(w) = names::network_workspace(t, &cx.e.ix, &c.workspace) else {
                 continue;
             };
-            let region = w.region.clone().unwrap_or_else(|| "unknown".into());
+            let region = names::region_label(w.region.as_deref()).to_string();
             let host = names::compute_instance(c.local_name(), &region);
             let api = names::workspace_api(w.workspace_id.as_deref().unwrap_or_default(), &region);
             for (place, resolver) in places(cx, &w.name) {

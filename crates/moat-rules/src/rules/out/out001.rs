@@ -6,6 +6,7 @@ use crate::rules::util_infra::{ComputeGroup, Need, blocked_finding, compute_grou
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::Topology;
 use moat_model::address::{Address, Kind};
+use moat_net::names;
 use moat_packets::Protocol;
 use std::collections::HashSet;
 
@@ -43,7 +44,7 @@ fn monitor_private(t: &Topology, ai: Option<&String>) -> bool {
 fn needs(t: &Topology, g: &ComputeGroup) -> Vec<Need> {
     let w = g.workspace;
     let region = w.region.as_deref();
-    let r = region.unwrap_or_default();
+    let r = names::region_label(region);
     let tag = |s: &str| Address::Tag(s.to_string());
     let fqdn = |s: &str| Address::Fqdn(s.to_string());
     let tcp = Protocol::TCP;

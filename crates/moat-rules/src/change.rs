@@ -98,6 +98,15 @@ impl Change {
         name.chars().take(80).collect()
     }
 
+    /// A managed online deployment's legacy egress isolation on: its address
+    /// (`online-deployment/endpoint/deployment`) and setting.
+    pub fn egress_disabled(endpoint: &str, deployment: &str) -> Change {
+        Change::set(
+            format!("online-deployment/{endpoint}/{deployment}"),
+            Setting::EgressPublicNetworkAccessDisabled,
+        )
+    }
+
     /// One setting of one resource.
     pub fn set(resource: impl Into<String>, setting: Setting) -> Change {
         Change::Set {
@@ -120,7 +129,8 @@ pub enum Setting {
     AnonymousPullDisabled,
     /// A container registry in the Premium tier.
     SkuPremium,
-    /// Trusted Azure services admitted through the firewall (container registry, key vault).
+    /// Trusted Azure services admitted through the firewall (container registry, key vault,
+    /// storage account).
     TrustedServicesAllowed,
     /// A compute's local authentication off (Microsoft Entra only).
     LocalAuthDisabled,
@@ -144,6 +154,9 @@ pub enum Setting {
     PrivateEndpointPoliciesDisabled,
     /// A workspace's v1 legacy mode off.
     V1LegacyModeDisabled,
+    /// A managed online deployment's `egress_public_network_access` disabled (set when the
+    /// deployment is created).
+    EgressPublicNetworkAccessDisabled,
 }
 
 impl Setting {
@@ -170,6 +183,7 @@ impl Setting {
                 "private endpoint network policies Disabled"
             }
             Setting::V1LegacyModeDisabled => "v1 legacy mode off",
+            Setting::EgressPublicNetworkAccessDisabled => "egress public network access disabled",
         }
     }
 }

@@ -24,7 +24,7 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
             vec!["properties", "networkRuleBypassOptions"],
             V::Str("AzureServices"),
         ),
-        (KeyVault, TrustedServicesAllowed) => (
+        (KeyVault | Storage, TrustedServicesAllowed) => (
             vec!["properties", "networkAcls", "bypass"],
             V::Str("AzureServices"),
         ),

@@ -26,6 +26,9 @@ fn command(t: &Target, s: Setting) -> Option<String> {
         (KeyVault, PublicNetworkAccessDisabled) => {
             format!("az keyvault update --name {n} {rg} --public-network-access Disabled")
         }
+        (Storage, TrustedServicesAllowed) => {
+            format!("az storage account update --name {n} {rg} --bypass AzureServices")
+        }
         (KeyVault, TrustedServicesAllowed) => {
             format!("az keyvault update --name {n} {rg} --bypass AzureServices")
         }

@@ -71,6 +71,8 @@ pub(crate) enum V {
     Bool(bool),
     Int(i64),
     Str(&'static str),
+    /// A list of one string.
+    List(&'static str),
 }
 
 impl V {
@@ -80,6 +82,7 @@ impl V {
             V::Bool(b) => b.to_string(),
             V::Int(i) => i.to_string(),
             V::Str(s) => format!("\"{s}\""),
+            V::List(s) => format!("[\"{s}\"]"),
         }
     }
 
@@ -89,6 +92,7 @@ impl V {
             V::Bool(b) => b.to_string(),
             V::Int(i) => i.to_string(),
             V::Str(s) => s.to_string(),
+            V::List(s) => format!("[{s}]"),
         }
     }
 }
@@ -187,6 +191,8 @@ pub(crate) enum Kind {
     Nsg,
     /// A subnet (its VNet in `Target::workspace`'s place: the resource it belongs to).
     Subnet,
+    /// A managed online deployment (its endpoint in `Target::workspace`'s place).
+    OnlineDeployment,
 }
 
 /// Renders one change in the language of the file that declares its resource (`together`: for
@@ -419,6 +425,22 @@ fn resolve<'t>(t: &'t Topology, address: &str) -> Option<Resolved<'t>> {
                 workspace: Some(&v.name),
                 at: &x.at,
             })
+        }
+        // `online-deployment/endpoint/name`: the endpoint rides where a compute's workspace does.
+        "online-deployment" => {
+            let (ep, d) = address
+                .strip_prefix("online-deployment/")?
+                .split_once('/')?;
+            let e = t.online_endpoints.iter().find(|x| x.name == ep)?;
+            e.deployments
+                .iter()
+                .find(|x| x.name == d)
+                .map(|x| Resolved {
+                    kind: Kind::OnlineDeployment,
+                    name: &x.name,
+                    workspace: Some(&e.name),
+                    at: &x.at,
+                })
         }
         "nsg" => t
             .network_security_groups

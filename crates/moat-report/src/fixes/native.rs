@@ -18,6 +18,7 @@ fn list(kind: Kind) -> &'static str {
         Kind::OnlineEndpoint => "online_endpoints",
         Kind::Nsg => "network_security_groups",
         Kind::Subnet => "virtual_networks",
+        Kind::OnlineDeployment => "online_endpoints",
     }
 }
 
@@ -35,6 +36,9 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
         (Acr, SkuPremium) => (vec!["sku"], V::Str("Premium")),
         (Acr, TrustedServicesAllowed) => {
             (vec!["network_rule_set", "bypass"], V::Str("AzureServices"))
+        }
+        (Storage, TrustedServicesAllowed) => {
+            (vec!["network_rules", "bypass"], V::List("AzureServices"))
         }
         (KeyVault, TrustedServicesAllowed) => {
             (vec!["network_acls", "bypass"], V::Str("AzureServices"))
@@ -56,6 +60,9 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
             V::Str("Disabled"),
         ),
         (Workspace, V1LegacyModeDisabled) => (vec!["v1_legacy_mode"], V::Bool(false)),
+        (OnlineDeployment, EgressPublicNetworkAccessDisabled) => {
+            (vec!["egress_public_network_access"], V::Str("Disabled"))
+        }
         (Workspace, ManagedNetworkInternetOutbound) => (
             vec!["managed_network", "isolation_mode"],
             V::Str("AllowInternetOutbound"),
@@ -70,8 +77,15 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
         .iter()
         .map(|s| spell(t.kind, *s))
         .collect::<Option<_>>()?;
-    // A subnet is written in its VNet's entry.
+    // A subnet is written in its VNet's entry, a deployment in its endpoint's.
     let (mut text, base) = match (t.kind, t.workspace) {
+        (Kind::OnlineDeployment, Some(ep)) => (
+            format!(
+                "online_endpoints:\n  - name: {ep}\n    deployments:\n      - name: {}\n",
+                t.name
+            ),
+            4,
+        ),
         (Kind::Subnet, Some(vnet)) => (
             format!(
                 "virtual_networks:\n  - name: {vnet}\n    subnets:\n      - name: {}\n",

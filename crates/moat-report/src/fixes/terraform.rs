@@ -18,6 +18,9 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
         (Acr, TrustedServicesAllowed) => {
             (vec!["network_rule_bypass_option"], V::Str("AzureServices"))
         }
+        (Storage, TrustedServicesAllowed) => {
+            (vec!["network_rules", "bypass"], V::List("AzureServices"))
+        }
         (KeyVault, TrustedServicesAllowed) => {
             (vec!["network_acls", "bypass"], V::Str("AzureServices"))
         }
@@ -69,6 +72,13 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
         .iter()
         .map(|s| spell(t.kind, *s).map(|(p, v)| (p, v.json())))
         .collect::<Option<_>>()?;
+    // azurerm takes a storage firewall inline or as a resource of its own, not both.
+    let separate = t
+        .src
+        .is_some_and(|s| s.text.contains("\"azurerm_storage_account_network_rules\""));
+    if t.kind == Kind::Storage && separate && spelled.iter().any(|(p, _)| p[0] == "network_rules") {
+        return None;
+    }
     let mut text = format!("resource \"{ty}\" \"{name}\" {{\n");
     for (path, v) in &spelled {
         text += &format!("  {}\n", edit::hcl_nested(path, v, "  "));

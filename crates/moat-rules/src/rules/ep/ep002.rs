@@ -1,5 +1,6 @@
 //! EP002 deployment-egress-public.
 
+use crate::change::Change;
 use crate::rules::util_infra::is_secure;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
@@ -59,7 +60,7 @@ impl Rule for Ep002 {
                     ),
                     DOC.fix,
                     &d.at,
-                ));
+                ).with_change(Change::egress_disabled(&e.name, &d.name)));
             }
         }
     }

@@ -1,5 +1,6 @@
 //! EP005 legacy-egress-needs-public-workspace.
 
+use crate::change::Change;
 use crate::rules::util_core::{online_endpoint_at, trace_finding};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
@@ -68,13 +69,22 @@ impl Rule for Ep005 {
                 "deployment {} of online endpoint {} (public egress) → workspace {}",
                 d.name, ep.name, ep.workspace
             );
-            out.push(trace_finding(
+            // Every deployment with public egress: the endpoint's are isolated together.
+            let mut f = trace_finding(
                 &DOC,
                 format!("online-endpoint/{}", ep.name),
                 what,
                 t,
                 &online_endpoint_at(cx, &ep.name),
-            ));
+            );
+            for d in ep
+                .deployments
+                .iter()
+                .filter(|d| d.egress_public_network_access != PublicNetworkAccess::Disabled)
+            {
+                f = f.with_change(Change::egress_disabled(&ep.name, &d.name));
+            }
+            out.push(f);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! REG010 registry-deploy-egress-enabled.
 
+use crate::change::Change;
 use crate::rules::util_core::online_endpoint_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::{OpId, RuleCode};
@@ -37,7 +38,7 @@ impl Rule for Reg010 {
                 .iter()
                 .filter(|q| q.rule == Some(RuleCode::Reg010) && q.met == Some(false))
             {
-                out.push(Finding::new(
+                let mut f = Finding::new(
                     &DOC,
                     r.subject.to_string(),
                     format!(
@@ -46,7 +47,18 @@ impl Rule for Reg010 {
                     ),
                     DOC.fix,
                     &online_endpoint_at(cx, ep),
-                ));
+                );
+                // The deployment the requirement names.
+                let deployment =
+                    cx.t.online_endpoints
+                        .iter()
+                        .filter(|e| e.name == ep)
+                        .flat_map(|e| &e.deployments)
+                        .find(|d| q.what.starts_with(&format!("deployment {} ", d.name)));
+                if let Some(d) = deployment {
+                    f = f.with_change(Change::egress_disabled(ep, &d.name));
+                }
+                out.push(f);
             }
         }
     }

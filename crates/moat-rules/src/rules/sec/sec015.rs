@@ -1,6 +1,7 @@
 //! SEC015 hbi-workspace-storage-open.
 
 use super::{needs, storage_open, undecided};
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -51,7 +52,9 @@ impl Rule for Sec015 {
                 ),
                 DOC.fix,
                 &w.at,
-            ).needing(needs(cx, &format!("storage/{st}"), "public_network_access")));
+            )
+            .with_change(Change::set(format!("storage/{st}"), Setting::PublicNetworkAccessDisabled))
+            .needing(needs(cx, &format!("storage/{st}"), "public_network_access")));
         }
     }
 }

@@ -1,5 +1,6 @@
 //! ST004 storage-workspace-access-missing.
 
+use crate::change::{Change, Setting};
 use crate::rules::util_core::storage;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Code;
@@ -51,22 +52,32 @@ impl Rule for St004 {
             if t.blocked_by.as_ref().map(|h| h.code) != Some(Code::RfServiceDenied) {
                 continue;
             }
-            out.push(
-                Finding::new(
+            // Trusted services let through when the firewall lets nothing else through by
+            // exception: setting the list then drops no Logging or Metrics exception.
+            let r = format!("storage/{}", st.name);
+            let no_exception = st
+                .network_rules
+                .bypass
+                .iter()
+                .all(|b| b.eq_ignore_ascii_case("None"));
+            let mut f = Finding::new(
                     &DOC,
-                    format!("storage/{}", st.name),
+                    &r,
                     format!(
                         "storage {} admits selected networks only, with no resource instance rule for workspace {} and no trusted-services exception: the workspace's service is refused",
                         st.name, w.name
                     ),
                     format!(
-                        "add a resource instance rule (Microsoft.MachineLearningServices/workspaces, {}) to storage {}",
+                        "add a resource instance rule (Microsoft.MachineLearningServices/workspaces, {}) to storage {}, or let trusted Azure services through its firewall",
                         w.name, st.name
                     ),
                     &st.at,
                 )
-                .with_trace(t),
-            );
+                .with_trace(t);
+            if no_exception {
+                f = f.with_change(Change::set(&r, Setting::TrustedServicesAllowed));
+            }
+            out.push(f);
         }
     }
 }

@@ -8,6 +8,7 @@
 
 mod arm;
 mod az;
+mod bicep;
 mod edit;
 mod native;
 mod terraform;
@@ -22,9 +23,9 @@ use std::collections::HashMap;
 /// A fix in one language.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Snippet {
-    /// `native`, `terraform`, `arm` or `az`.
+    /// `native`, `terraform`, `arm`, `bicep` or `az`.
     pub input: &'static str,
-    /// The snippet's language for highlighting: `yaml`, `hcl`, `json`, `sh`.
+    /// The snippet's language for highlighting: `yaml`, `hcl`, `json`, `bicep`, `sh`.
     pub language: &'static str,
     /// The change as the user would write it.
     pub text: String,
@@ -145,7 +146,7 @@ impl FixCode {
             let s: Vec<Snippet> = f
                 .changes
                 .iter()
-                .filter_map(|c| {
+                .flat_map(|c| {
                     let together: Vec<NsgRule> = match c {
                         Change::AllowInNsg { nsg, .. } => match added.get(nsg.as_str()) {
                             Some(all) if std::ptr::eq(all[0], c) => {
@@ -155,7 +156,13 @@ impl FixCode {
                         },
                         _ => Vec::new(),
                     };
-                    render(c, input, &mut trees, &together)
+                    let snippet = render(c, input, &mut trees, &together);
+                    // A template may be written in Bicep: the same change beside the JSON.
+                    let bicep = snippet
+                        .as_ref()
+                        .filter(|s| s.input == "arm")
+                        .and_then(|s| bicep_of(s, c, input, &trees));
+                    snippet.into_iter().chain(bicep)
                 })
                 .collect();
             if !s.is_empty() {
@@ -198,16 +205,7 @@ pub(crate) enum Kind {
 /// Renders one change in the language of the file that declares its resource (`together`: for
 /// the first rule added to an NSG, every rule added to it; empty for the others).
 fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[NsgRule]) -> Option<Snippet> {
-    let r = match c {
-        Change::Set { resource, .. } => resolve(input.topology, resource)?,
-        Change::AddFqdnRule { workspace, .. } => resolve(input.topology, workspace)?,
-        Change::LinkZone {
-            zone,
-            resource_group,
-            ..
-        } => resolve_zone(input.topology, zone, resource_group.as_deref())?,
-        Change::AllowInNsg { nsg, .. } => resolve(input.topology, &format!("nsg/{nsg}"))?,
-    };
+    let r = resolve_change(input.topology, c)?;
     let lang = language(input.format, &r.at.file);
     // A zone link names a second resource, written in the same language.
     let vnet = match c {
@@ -263,6 +261,26 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[NsgRule]) ->
             }
         }
     }
+}
+
+/// The resource a change is written in.
+fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
+    match c {
+        Change::Set { resource, .. } => resolve(t, resource),
+        Change::AddFqdnRule { workspace, .. } => resolve(t, workspace),
+        Change::LinkZone {
+            zone,
+            resource_group,
+            ..
+        } => resolve_zone(t, zone, resource_group.as_deref()),
+        Change::AllowInNsg { nsg, .. } => resolve(t, &format!("nsg/{nsg}")),
+    }
+}
+
+/// The Bicep form of an ARM snippet of `c`.
+fn bicep_of(arm: &Snippet, c: &Change, input: &Input, trees: &Trees) -> Option<Snippet> {
+    let r = resolve_change(input.topology, c)?;
+    bicep::from_arm(arm, &target(r, input, trees))
 }
 
 /// A security rule to add, as the renderers read it.

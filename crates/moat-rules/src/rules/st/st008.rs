@@ -1,6 +1,8 @@
 //! ST008 storage-smb-blocked-by-nsg.
 
+use crate::change::Change;
 use crate::rules::util_core::{storage, trace_finding};
+use crate::rules::util_fix::{Allow, allow_in_nsg};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Step;
 use moat_model::address::{Address, Kind};
@@ -60,7 +62,52 @@ impl Rule for St008 {
             }
             let what = format!("SMB (TCP 445) from compute {} to {to}", c.name);
             let at = storage(cx, st).map(|s| s.at.clone()).unwrap_or_default();
-            out.push(trace_finding(&DOC, to.to_string(), what, t, &at));
+            let allow = smb_rule(cx, c.subnet.as_deref().unwrap_or_default(), st, &t);
+            let mut f = trace_finding(&DOC, to.to_string(), what, t, &at);
+            if let Some(change) = allow {
+                f = f.with_change(change);
+            }
+            out.push(f);
         }
     }
+}
+
+/// The subnet's address prefix, when it has one.
+fn prefix(cx: &Context, subnet: &str) -> Option<String> {
+    let &(vi, si) = cx.e.ix.subnets.get(subnet)?;
+    match cx.t.virtual_networks[vi].subnets[si]
+        .address_prefixes
+        .as_slice()
+    {
+        [one] => Some(one.0.to_string()),
+        _ => None,
+    }
+}
+
+/// The rule that admits SMB from the compute subnet to the storage's one `file` private
+/// endpoint (its address, or its subnet's prefix), in the NSG that denies it. None when the
+/// storage is reached otherwise, or through several endpoints: which to admit is the user's.
+fn smb_rule(cx: &Context, subnet: &str, st: &str, t: &moat_engine::Trace) -> Option<Change> {
+    let mut pes = cx.t.private_endpoints.iter().filter(|p| {
+        p.target.name_of(Kind::Storage) == Some(st) && p.group_id.eq_ignore_ascii_case("file")
+    });
+    let (pe, None) = (pes.next()?, pes.next()) else {
+        return None;
+    };
+    let destination = match pe.ip_address {
+        Some(ip) => ip.to_string(),
+        None => prefix(cx, &pe.subnet)?,
+    };
+    let source = prefix(cx, subnet)?;
+    allow_in_nsg(
+        cx,
+        &[t],
+        &Allow {
+            name: &["allow", "smb", "445"],
+            protocol: "Tcp",
+            source: &source,
+            destination: &destination,
+            ports: "445",
+        },
+    )
 }

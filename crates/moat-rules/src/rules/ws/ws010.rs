@@ -1,6 +1,8 @@
 //! WS010 studio-front-end-blocked.
 
+use crate::change::Change;
 use crate::rules::util::{destination, failing_flows, flow_finding, name_of};
+use crate::rules::util_fix::{Allow, allow_in_nsg};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::OpId;
 use moat_model::address::Address;
@@ -50,7 +52,7 @@ impl Rule for Ws010 {
                     .get(&client)
                     .map(|&i| cx.t.clients[i].at.clone())
                     .unwrap_or_default();
-            out.push(flow_finding(
+            let mut finding = flow_finding(
                 &DOC,
                 f.trace.from.to_string(),
                 format!(
@@ -58,7 +60,25 @@ impl Rule for Ws010 {
                 ),
                 f,
                 &at,
-            ));
+            );
+            // The client's way out: an outbound rule to the front end's service tag.
+            let allow = allow_in_nsg(
+                cx,
+                &[&f.trace],
+                &Allow {
+                    name: &["allow", "AzureFrontDoor.Frontend", "443"],
+                    protocol: "Tcp",
+                    source: "VirtualNetwork",
+                    destination: "AzureFrontDoor.Frontend",
+                    ports: "443",
+                },
+            );
+            if let Some(c) = allow.filter(
+                |c| matches!(c, Change::AllowInNsg { direction, .. } if *direction == "Outbound"),
+            ) {
+                finding = finding.with_change(c);
+            }
+            out.push(finding);
         }
     }
 }

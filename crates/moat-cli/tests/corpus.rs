@@ -5,9 +5,10 @@
 //! What each entry deploys was counted by reading it: workspaces declared (not `existing`
 //! references), how many of them have public network access `Disabled` as the template or its
 //! defaults write it, Azure ML registries, and the private endpoints and private DNS zones it
-//! deploys with its default parameters. The rule: "nothing that the files declare
-//! is dropped": every endpoint is in the model, or listed as unmodelled when its target is of a
-//! type the model does not cover.
+//! deploys with its default parameters, and every resource it deploys so, kind by kind. The
+//! rule: "nothing that the files declare is dropped": every resource is in the model, counted as
+//! `moat show` counts it (a subnet or VNet it only refers to as external), or listed as
+//! unmodelled when it is of a type the model does not cover.
 
 use moat_engine::Engine;
 use moat_model::enums::PublicNetworkAccess;
@@ -29,9 +30,9 @@ struct Expected {
     registries: usize,
     endpoints: usize,
     zones: usize,
-    /// For entries read in full: every resource the entry deploys with its default
-    /// parameters, as `moat show` counts it (kind, count), and the types it deploys that the
-    /// model does not cover (type, count). Empty for entries not read in full.
+    /// Every resource the entry deploys with its default parameters, counted by reading it,
+    /// as `moat show` names the kinds (kind, count), and the types it deploys that the model
+    /// does not cover (type, count).
     inventory: &'static [(&'static str, usize)],
     unmodelled: &'static [(&'static str, usize)],
 }
@@ -78,7 +79,15 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 0,
         zones: 0,
-        inventory: &[],
+        // Read in full: privateEndpointType defaults to none, which turns off the VNet, the
+        // subnet, the endpoint and its zones (their conditions and `enablePE`); the container
+        // registry option defaults to none; storage, vault and Application Insights to new.
+        inventory: &[
+            ("workspaces", 1),
+            ("storage accounts", 1),
+            ("key vaults", 1),
+            ("application insights", 1),
+        ],
         unmodelled: &[],
     },
     Expected {
@@ -119,7 +128,14 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 0,
         zones: 0,
-        inventory: &[],
+        // Read in full: four unconditional resources, the VNet with its one inline subnet.
+        inventory: &[
+            ("virtual networks", 1),
+            ("subnets", 1),
+            ("public ips", 1),
+            ("virtual machines", 1),
+            ("network interfaces", 1),
+        ],
         unmodelled: &[],
     },
     Expected {
@@ -129,7 +145,11 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 0,
         zones: 0,
-        inventory: &[],
+        // Read in full: the workspace; the telemetry deployment is empty; every other resource
+        // (lock, diagnostic settings, role assignments, computes, connections, datastores,
+        // private endpoints) is conditional on or counted from a parameter that defaults to
+        // null; the customer-managed key resources are `existing`.
+        inventory: &[("workspaces", 1)],
         unmodelled: &[],
     },
     Expected {
@@ -139,7 +159,9 @@ const EXPECTED: &[Expected] = &[
         registries: 1,
         endpoints: 0,
         zones: 0,
-        inventory: &[],
+        // Read in full: the registry; role assignments, lock and private endpoints come from
+        // parameters that default to null.
+        inventory: &[("registries", 1)],
         unmodelled: &[],
     },
     // The AI hub and its project.
@@ -150,8 +172,37 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 3,
         zones: 4,
-        inventory: &[],
-        unmodelled: &[],
+        // Read in full, module by module, with every configuration object at its null default:
+        // the VNet, Bastion and jump box are created; the VNet module gets the `default` subnet
+        // (with the default NSG and its one rule) and AzureBastionSubnet; Bastion creates its
+        // public IP, the VM one NIC without a public IP and no extension (each defaults to
+        // disabled); two storage zones and two workspace zones; storage gets blob and file
+        // endpoints and the hub its workspace endpoint (the vault and the registry are given
+        // none); the storage module's default blob service and the vault's one diagnostic
+        // setting, with the Log Analytics workspace, are of types the model does not cover.
+        // Role assignments wait for a managed identity name, which defaults to null.
+        inventory: &[
+            ("workspaces", 2),
+            ("storage accounts", 1),
+            ("key vaults", 1),
+            ("container registries", 1),
+            ("application insights", 1),
+            ("virtual networks", 1),
+            ("subnets", 2),
+            ("network security groups", 1),
+            ("nsg rules", 1),
+            ("public ips", 1),
+            ("bastion hosts", 1),
+            ("virtual machines", 1),
+            ("network interfaces", 1),
+            ("private endpoints", 3),
+            ("private dns zones", 4),
+        ],
+        unmodelled: &[
+            ("Microsoft.Insights/diagnosticSettings", 1),
+            ("Microsoft.OperationalInsights/workspaces", 1),
+            ("Microsoft.Storage/storageAccounts/blobServices", 1),
+        ],
     },
     Expected {
         path: "yaml-azureml-examples/cli/resources/workspace/privatelink.yml",
@@ -160,7 +211,9 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 0,
         zones: 0,
-        inventory: &[],
+        // One workspace; `cpu-compute` is a cluster it names for image builds, not one it
+        // declares.
+        inventory: &[("workspaces", 1)],
         unmodelled: &[],
     },
     Expected {
@@ -170,7 +223,9 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 0,
         zones: 0,
-        inventory: &[],
+        // One workspace; its two outbound rules name storage accounts by id without declaring
+        // them.
+        inventory: &[("workspaces", 1)],
         unmodelled: &[],
     },
     Expected {
@@ -180,7 +235,8 @@ const EXPECTED: &[Expected] = &[
         registries: 0,
         endpoints: 0,
         zones: 0,
-        inventory: &[],
+        // One workspace and its three outbound rules.
+        inventory: &[("workspaces", 1)],
         unmodelled: &[],
     },
     Expected {
@@ -190,7 +246,8 @@ const EXPECTED: &[Expected] = &[
         registries: 1,
         endpoints: 0,
         zones: 0,
-        inventory: &[],
+        // One registry, replicated to four regions.
+        inventory: &[("registries", 1)],
         unmodelled: &[],
     },
 ];
@@ -268,8 +325,8 @@ fn every_target_imports_and_the_catalog_runs() {
             exp.zones,
             "{entry}: private DNS zones"
         );
-        if !exp.inventory.is_empty() {
-            let inv = moat_report::show::inventory(t, "arm");
+        {
+            let inv = moat_report::show::inventory(t, loaded.format);
             let got: Vec<(&str, usize)> = inv
                 .counts
                 .iter()
@@ -282,6 +339,8 @@ fn every_target_imports_and_the_catalog_runs() {
                 .map(|c| (c.kind.as_str(), c.count))
                 .collect();
             assert_eq!(got, exp.unmodelled, "{entry}: not modelled");
+            // Every condition and copy count of every entry is decided by its defaults.
+            assert!(inv.may_exist.is_empty(), "{entry}: {:?}", inv.may_exist);
         }
 
         let findings = catch_unwind(AssertUnwindSafe(|| {

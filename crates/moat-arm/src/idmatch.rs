@@ -165,6 +165,135 @@ pub fn unique<'a, T: PartialEq>(
     found
 }
 
+/// What of an id must be written alike, and known, for it to name a declared resource (see
+/// [`may_name`]): how many segments it has, where its last `providers` segment is, and the
+/// provider namespace and resource types after it, ASCII lower-cased.
+type Shape = (usize, usize, String);
+
+/// The shapes a declared id can be matched under: one per `providers` segment whose namespace
+/// and types are known (a query's last `providers` may fall on any of them).
+fn declared_shapes(id: &str) -> Vec<Shape> {
+    let d: Vec<&str> = id.trim().trim_matches('/').split('/').collect();
+    (0..d.len())
+        .filter(|&p| d[p].eq_ignore_ascii_case("providers"))
+        .filter_map(|p| shape_at(&d, p))
+        .collect()
+}
+
+/// The shape of a query id; `None` when it can name no declared resource.
+fn query_shape(id: &str) -> Option<Shape> {
+    let q: Vec<&str> = id.trim().trim_matches('/').split('/').collect();
+    let p = q
+        .iter()
+        .rposition(|s| s.eq_ignore_ascii_case("providers"))?;
+    shape_at(&q, p)
+}
+
+fn shape_at(segs: &[&str], p: usize) -> Option<Shape> {
+    let mut types = String::new();
+    for (i, s) in segs.iter().enumerate().skip(p + 1) {
+        let is_name = i - p > 1 && !(i - p).is_multiple_of(2);
+        if is_name {
+            continue;
+        }
+        if !is_literal(&pieces(s)) {
+            return None;
+        }
+        types.push_str(&s.to_ascii_lowercase());
+        types.push('/');
+    }
+    Some((segs.len(), p, types))
+}
+
+/// Declared ids by shape and last name, each with what the caller wants back, for ids with
+/// unknown parts to be matched against: [`may_name`] is tried only on the declared ids that
+/// could pass it (same shape; the same last name when both are known text), not on every
+/// declared id, since a pass per reference grows with references × resources. The answer is
+/// [`unique`]'s over every declared id.
+#[derive(Debug)]
+pub struct ByShape<T> {
+    by_shape: HashMap<Shape, Bucket<T>>,
+}
+
+/// The declared ids of one shape: by last name (lower-cased) when it is known text, and the
+/// ids whose last name has unknown parts, which any name may match.
+#[derive(Debug)]
+struct Bucket<T> {
+    by_leaf: HashMap<String, Vec<(String, T)>>,
+    patterned: Vec<(String, T)>,
+}
+
+impl<T> Default for Bucket<T> {
+    fn default() -> Self {
+        Bucket {
+            by_leaf: HashMap::new(),
+            patterned: Vec::new(),
+        }
+    }
+}
+
+impl<T> Default for ByShape<T> {
+    fn default() -> Self {
+        ByShape {
+            by_shape: HashMap::new(),
+        }
+    }
+}
+
+/// The last segment of an id, lower-cased, when it is known text.
+fn literal_leaf(id: &str) -> Option<String> {
+    let leaf = id.trim().trim_matches('/').rsplit('/').next()?;
+    is_literal(&pieces(leaf)).then(|| leaf.to_lowercase())
+}
+
+impl<T: PartialEq + Clone> ByShape<T> {
+    /// The resources `declared` gives, in order.
+    pub fn new(declared: impl IntoIterator<Item = (String, T)>) -> Self {
+        let mut b = ByShape::default();
+        for (id, t) in declared {
+            b.push(id, t);
+        }
+        b
+    }
+
+    /// Declares the resource of id `id`.
+    pub fn push(&mut self, id: String, t: T) {
+        let leaf = literal_leaf(&id);
+        for shape in declared_shapes(&id) {
+            let b = self.by_shape.entry(shape).or_default();
+            let entry = (id.clone(), t.clone());
+            match &leaf {
+                Some(l) => b.by_leaf.entry(l.clone()).or_default().push(entry),
+                None => b.patterned.push(entry),
+            }
+        }
+    }
+
+    /// The one declared resource `query` may name, if exactly one may.
+    pub fn unique(&self, query: &str) -> Option<&T> {
+        let b = self.by_shape.get(&query_shape(query)?)?;
+        match literal_leaf(query) {
+            Some(l) => unique(
+                query,
+                b.by_leaf
+                    .get(&l)
+                    .into_iter()
+                    .flatten()
+                    .chain(&b.patterned)
+                    .map(|(id, t)| (id.as_str(), t)),
+            ),
+            None => unique(
+                query,
+                b.by_leaf
+                    .values()
+                    .flatten()
+                    .chain(&b.patterned)
+                    .map(|(id, t)| (id.as_str(), t)),
+            ),
+        }
+    }
+}
+
 /// The type (lower-cased, ASCII) and name (lower-cased) of the resource `id` names: two ids
 /// name resources of the same type and name, whatever their subscription and resource group,
 /// when these are equal.
@@ -375,6 +504,52 @@ mod tests {
         let mut d = declared(&[(main, 1), (open, 2)]);
         d.set(open.to_string(), 1);
         assert_eq!(d.find(shared), Some((main, &1)));
+    }
+
+    #[test]
+    fn by_shape_answers_as_every_declared_id_does() {
+        let declared = [
+            WS.to_string(),
+            WS.replace("/rg/", "/rg-b/"),
+            WS.replace("workspaces/ws", "workspaces/other"),
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/a".into(),
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/b".into(),
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v".into(),
+            // A type not known: it can be named by no id with unknown parts.
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/⟨1⟩/v".into(),
+            // Two `providers` segments (an extension resource).
+            format!("{WS}/providers/Microsoft.Insights/diagnosticSettings/d"),
+            // A name with a random suffix.
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st⟨9⟩".into(),
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/logs".into(),
+        ];
+        let by = ByShape::new(declared.iter().cloned().enumerate().map(|(i, d)| (d, i)));
+        let queries = [
+            "/subscriptions/⟨1⟩/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws",
+            "/subscriptions/⟨1⟩/resourceGroups/rg-⟨2⟩/providers/Microsoft.MachineLearningServices/workspaces/ws",
+            "/subscriptions/⟨1⟩/resourceGroups/⟨2⟩/providers/microsoft.machinelearningservices/WORKSPACES/other",
+            "/subscriptions/⟨1⟩/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/⟨2⟩",
+            "/subscriptions/⟨1⟩/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/⟨3⟩/subnets/a",
+            "/subscriptions/<unknown>/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v",
+            "/subscriptions/⟨1⟩/resourceGroups/rg/providers/Microsoft.Network/⟨1⟩/v",
+            "/subscriptions/⟨1⟩/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/providers/Microsoft.Insights/diagnosticSettings/d",
+            "⟨1⟩/providers/Microsoft.MachineLearningServices/workspaces/ws",
+            "no providers at all",
+            "/subscriptions/⟨1⟩/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stabc",
+            "/subscriptions/⟨1⟩/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/LOGS",
+            "/subscriptions/⟨1⟩/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st⟨9⟩",
+            "/subscriptions/⟨1⟩/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/⟨9⟩",
+        ];
+        for q in queries {
+            let every = unique(q, declared.iter().enumerate().map(|(i, d)| (d.as_str(), i)));
+            assert_eq!(by.unique(q).copied(), every, "{q}");
+        }
+        assert_eq!(by.unique(queries[0]), Some(&0));
+        assert_eq!(by.unique(queries[5]), Some(&5));
+        assert_eq!(by.unique(queries[7]), Some(&7));
+        assert_eq!(by.unique(queries[10]), Some(&8));
+        assert_eq!(by.unique(queries[11]), Some(&9));
+        assert_eq!(by.unique(queries[12]), Some(&8));
     }
 
     #[test]

@@ -130,7 +130,7 @@ impl<'t> Engine<'t> {
                 .entry(a.clone())
                 .or_default()
                 .push(pe.name.as_str());
-            for n in moat_net::names::endpoint_names(t, &pe.target, &pe.group_id) {
+            for n in moat_net::names::endpoint_names(t, &ix, &pe.target, &pe.group_id) {
                 external_targets.insert(n.fqdn.to_ascii_lowercase(), a.clone());
                 external_targets.insert(n.privatelink.to_ascii_lowercase(), a.clone());
             }

@@ -178,7 +178,7 @@ impl<'t> Dns<'t> {
         };
         for w in &t.workspaces {
             let a = Address::resource(Kind::Workspace, &w.name);
-            for n in names::endpoint_names(t, &a, "amlworkspace") {
+            for n in names::endpoint_names(t, &ix, &a, "amlworkspace") {
                 let owner = if n.zone.contains("notebooks") {
                     a.clone().with_sub("notebooks")
                 } else {
@@ -189,13 +189,13 @@ impl<'t> Dns<'t> {
         }
         for r in &t.registries {
             let a = Address::resource(Kind::Registry, &r.name);
-            for n in names::endpoint_names(t, &a, "amlregistry") {
+            for n in names::endpoint_names(t, &ix, &a, "amlregistry") {
                 add(n, a.clone());
             }
-            for n in names::endpoint_names(t, &a.clone().with_sub("storage"), "blob") {
+            for n in names::endpoint_names(t, &ix, &a.clone().with_sub("storage"), "blob") {
                 add(n, a.clone().with_sub("storage"));
             }
-            for n in names::endpoint_names(t, &a.clone().with_sub("acr"), "registry") {
+            for n in names::endpoint_names(t, &ix, &a.clone().with_sub("acr"), "registry") {
                 add(n, a.clone().with_sub("acr"));
             }
         }
@@ -215,7 +215,7 @@ impl<'t> Dns<'t> {
         }
         for a in &t.container_registries {
             let addr = Address::resource(Kind::Acr, &a.name);
-            for n in names::endpoint_names(t, &addr, "registry") {
+            for n in names::endpoint_names(t, &ix, &addr, "registry") {
                 add(n, addr.clone());
             }
         }
@@ -280,7 +280,7 @@ impl<'t> Dns<'t> {
                     continue;
                 };
                 let zone = lower(&t.private_dns_zones[zi].name);
-                for n in names::endpoint_names(t, &pe.target, &pe.group_id) {
+                for n in names::endpoint_names(t, &ix, &pe.target, &pe.group_id) {
                     if lower(n.zone) == zone {
                         records[zi].push(Record {
                             name: lower(&n.record),
@@ -983,8 +983,12 @@ impl<'t> Dns<'t> {
             workspace: workspace.to_string(),
         };
         if let Some(n) = self.names.get(name)
-            && let Some(rule) =
-                crate::managed::private_endpoint_rule_for(self.t, workspace, &lower(&n.fqdn))
+            && let Some(rule) = crate::managed::private_endpoint_rule_for(
+                self.t,
+                &self.ix,
+                workspace,
+                &lower(&n.fqdn),
+            )
         {
             Self::step(
                 steps,

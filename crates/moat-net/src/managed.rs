@@ -242,13 +242,18 @@ pub fn is_storage_host(destination: &str) -> bool {
 }
 
 /// The managed private endpoint rule of `workspace` that serves `fqdn`, if any.
-pub fn private_endpoint_rule_for(t: &Topology, workspace: &str, fqdn: &str) -> Option<String> {
-    let w = t.workspaces.iter().find(|w| w.name == workspace)?;
+pub fn private_endpoint_rule_for(
+    t: &Topology,
+    ix: &moat_model::Index,
+    workspace: &str,
+    fqdn: &str,
+) -> Option<String> {
+    let w = &t.workspaces[*ix.workspaces.get(workspace)?];
     effective_rules(t, w)
         .into_iter()
         .find_map(|r| match &r.kind {
             ManagedRuleKind::PrivateEndpoint { target, group_id } => {
-                names::endpoint_names(t, target, group_id)
+                names::endpoint_names(t, ix, target, group_id)
                     .iter()
                     .any(|n| {
                         n.fqdn.eq_ignore_ascii_case(fqdn)

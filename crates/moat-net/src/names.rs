@@ -224,14 +224,14 @@ pub fn public_zone_of(privatelink_zone: &str) -> &str {
 
 /// The name of a registry's managed storage account or ACR: the declared name, or one derived
 /// from the registry name (Azure generates it; it lives in `azureml-rg-<name>_<guid>`).
-pub fn registry_managed_name(t: &Topology, registry: &str, sub: &str) -> Option<String> {
-    let r = t.registries.iter().find(|r| r.name == registry)?;
+pub fn registry_managed_name(r: &moat_model::ml::Registry, sub: &str) -> String {
+    let registry = r.name.as_str();
     let declared = match sub {
         "storage" => r.storage.name.clone(),
         "acr" => r.acr.name.clone(),
         _ => None,
     };
-    Some(declared.unwrap_or_else(|| {
+    declared.unwrap_or_else(|| {
         let base: String = registry
             .chars()
             .filter(|c| c.is_ascii_alphanumeric())
@@ -244,7 +244,7 @@ pub fn registry_managed_name(t: &Topology, registry: &str, sub: &str) -> Option<
             if sub == "acr" { "acr" } else { "st" },
             &guid[..guid.len().min(6)]
         )
-    }))
+    })
 }
 
 /// The workspace whose network a workspace uses: a project shares its hub's private
@@ -281,15 +281,22 @@ pub fn endpoint_scoring(
 }
 
 /// Every name a private endpoint serves, with the zone it belongs in. Azure writes a record for
-/// each into the matching zone of the endpoint's zone group.
-pub fn endpoint_names(t: &Topology, target: &Address, group_id: &str) -> Vec<ResourceName> {
+/// each into the matching zone of the endpoint's zone group. The target is found through `ix`
+/// (the topology's index): callers ask this once per endpoint, and a scan per call grows with
+/// endpoints × resources.
+pub fn endpoint_names(
+    t: &Topology,
+    ix: &moat_model::Index,
+    target: &Address,
+    group_id: &str,
+) -> Vec<ResourceName> {
     let Address::Resource { kind, name, sub } = target else {
         return vec![];
     };
     let region_of = |r: &Option<String>| r.clone().unwrap_or_else(|| "unknown".into());
     match kind {
         Kind::Workspace => {
-            let Some(w) = t.workspaces.iter().find(|w| &w.name == name) else {
+            let Some(w) = ix.workspaces.get(name).map(|&i| &t.workspaces[i]) else {
                 return vec![];
             };
             let guid = w.workspace_id.clone().unwrap_or_default();
@@ -307,7 +314,7 @@ pub fn endpoint_names(t: &Topology, target: &Address, group_id: &str) -> Vec<Res
             ]
         }
         Kind::Registry => {
-            let Some(r) = t.registries.iter().find(|r| &r.name == name) else {
+            let Some(r) = ix.registries.get(name).map(|&i| &t.registries[i]) else {
                 return vec![];
             };
             match sub.as_deref() {
@@ -322,13 +329,9 @@ pub fn endpoint_names(t: &Topology, target: &Address, group_id: &str) -> Vec<Res
                         .map(|reg| registry_api(&guid, &reg))
                         .collect()
                 }
-                Some("storage") => registry_managed_name(t, name, "storage")
-                    .map(|n| vec![storage(&n, group_id)])
-                    .unwrap_or_default(),
+                Some("storage") => vec![storage(&registry_managed_name(r, "storage"), group_id)],
                 Some("acr") => {
-                    let Some(n) = registry_managed_name(t, name, "acr") else {
-                        return vec![];
-                    };
+                    let n = registry_managed_name(r, "acr");
                     let mut v = vec![acr(&n)];
                     v.extend(r.regions.iter().map(|reg| acr_data(&n, reg)));
                     if r.regions.is_empty() {
@@ -342,11 +345,10 @@ pub fn endpoint_names(t: &Topology, target: &Address, group_id: &str) -> Vec<Res
         Kind::Storage => vec![storage(name, group_id)],
         Kind::Keyvault => vec![key_vault(name)],
         Kind::Acr => {
-            let region = t
+            let region = ix
                 .container_registries
-                .iter()
-                .find(|a| &a.name == name)
-                .and_then(|a| a.region.clone());
+                .get(name)
+                .and_then(|&i| t.container_registries[i].region.clone());
             vec![
                 acr(name),
                 acr_data(name, &region.unwrap_or_else(|| "unknown".into())),

@@ -48,10 +48,12 @@ pub(super) struct Cluster {
 #[derive(Default)]
 pub struct MapContext {
     /// Declared resources by canonical id; change them through [`MapContext::register`] and
-    /// [`MapContext::redeclare`], which keep `namesakes` in step.
+    /// [`MapContext::redeclare`], which keep `namesakes` and `shapes` in step.
     pub(super) ids: HashMap<String, Target>,
     /// The same resources by type and name.
     pub(super) namesakes: crate::idmatch::Namesakes<Target>,
+    /// Their ids by shape, for ids with unknown parts to be matched against.
+    pub(super) shapes: crate::idmatch::ByShape<String>,
     pub(super) names: HashMap<(Kind, String), String>,
     pub(super) pending: Vec<Pending>,
     pub(super) registry_storage: HashMap<String, String>,
@@ -109,6 +111,7 @@ impl MapContext {
                     name: name.to_string(),
                 };
                 v.insert(tg.clone());
+                self.shapes.push(key.clone(), key.clone());
                 self.namesakes.push(key, tg);
             }
         }
@@ -121,7 +124,9 @@ impl MapContext {
     /// known).
     pub(super) fn redeclare(&mut self, id: &str, tg: Target) {
         let key = canonical_id(id);
-        self.ids.insert(key.clone(), tg.clone());
+        if self.ids.insert(key.clone(), tg.clone()).is_none() {
+            self.shapes.push(key.clone(), key.clone());
+        }
         self.namesakes.set(key, tg);
     }
 
@@ -132,7 +137,7 @@ impl MapContext {
             // An id with unknown parts names the one declared resource it may name.
             let found = self.ids.get(&canonical_id(raw)).or_else(|| {
                 crate::idmatch::has_unknown(raw)
-                    .then(|| crate::idmatch::unique(raw, self.ids.keys().map(|k| (k.as_str(), k))))
+                    .then(|| self.shapes.unique(raw))
                     .flatten()
                     .and_then(|k| self.ids.get(k))
             });

@@ -128,13 +128,10 @@ fn resource_target(
                 .get(name)
                 .ok_or_else(|| missing("registry", name))?];
             let n = match sub {
-                Some("storage") => names::storage(
-                    &names::registry_managed_name(t, name, "storage").unwrap_or_default(),
-                    "blob",
-                ),
-                Some("acr") => {
-                    names::acr(&names::registry_managed_name(t, name, "acr").unwrap_or_default())
+                Some("storage") => {
+                    names::storage(&names::registry_managed_name(r, "storage"), "blob")
                 }
+                Some("acr") => names::acr(&names::registry_managed_name(r, "acr")),
                 _ => names::registry_api(
                     r.registry_id.as_deref().unwrap_or_default(),
                     &region(&r.region),

@@ -203,11 +203,11 @@ pub struct ServedName {
 /// The names a private endpoint serves that a client resolves (wildcard, certificate and
 /// container registry data-endpoint names are left out: they share the zone and the record
 /// source of the names kept), each with the address that reaches it.
-pub fn served_names(t: &Topology, pe: &PrivateEndpoint) -> Vec<ServedName> {
+pub fn served_names(t: &Topology, ix: &moat_model::Index, pe: &PrivateEndpoint) -> Vec<ServedName> {
     let Address::Resource { kind, .. } = &pe.target else {
         return Vec::new();
     };
-    names::endpoint_names(t, &pe.target, &pe.group_id)
+    names::endpoint_names(t, ix, &pe.target, &pe.group_id)
         .into_iter()
         .filter(|n| {
             !n.fqdn.contains('*') && !n.fqdn.contains(".cert.") && !n.fqdn.contains(".data.")

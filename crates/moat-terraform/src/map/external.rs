@@ -103,13 +103,12 @@ impl Mapper<'_> {
     }
 
     /// Whether an unknown value stands for an attribute of a resource the configuration
-    /// declares (its id is then the declared resource's, known after apply).
+    /// declares (its id is then the declared resource's, known after apply). One lookup: it
+    /// is asked per placement.
     fn declared_origin(&self, origin: &Option<(String, String)>) -> bool {
-        origin.as_ref().is_some_and(|(addr, _)| {
-            self.recs.iter().any(|r| {
-                r.mode == crate::config::Mode::Managed && (r.addr == *addr || r.obj.addr == *addr)
-            })
-        })
+        origin
+            .as_ref()
+            .is_some_and(|(addr, _)| self.origins.contains(addr))
     }
 }
 

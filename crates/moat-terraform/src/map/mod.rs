@@ -71,10 +71,10 @@ pub struct Mapper<'a> {
     pub sets: HashMap<String, FieldSet>,
     /// Lower-cased ids of declared managed resources (and inline subnets) -> record index.
     declared: HashMap<String, usize>,
-    /// The same ids as written, for ids with unknown parts to be matched against, each with
-    /// the id it stands for: a resource whose name is partly known (`st${random}`) is also
-    /// written with that name.
-    declared_ids: Vec<(String, String)>,
+    /// The same ids as written, by shape, for ids with unknown parts to be matched against,
+    /// each with the id it stands for: a resource whose name is partly known (`st${random}`)
+    /// is also written with that name.
+    declared_ids: moat_arm::idmatch::ByShape<String>,
     /// The same, by type and name, for private endpoint targets named by an id in another
     /// scope.
     namesakes: moat_arm::idmatch::Namesakes<String>,
@@ -83,6 +83,9 @@ pub struct Mapper<'a> {
     open_groups: HashSet<String>,
     /// Addresses of declared managed resources.
     addrs: HashSet<String>,
+    /// The same, with the addresses their evaluated objects carry (an instance's own): an
+    /// unknown value from one of them stands for a declared resource's attribute.
+    origins: HashSet<String>,
     consumed: Vec<bool>,
     /// azurerm provider major version, when pinned.
     pub major: Option<u32>,
@@ -194,11 +197,14 @@ impl<'a> Mapper<'a> {
         let mut declared = HashMap::new();
         let mut declared_ids = Vec::new();
         let mut addrs = HashSet::new();
+        let mut origins = HashSet::new();
         for (i, r) in recs.iter().enumerate() {
             if r.mode != Mode::Managed {
                 continue;
             }
             addrs.insert(r.addr.clone());
+            origins.insert(r.addr.clone());
+            origins.insert(r.obj.addr.clone());
             if let Some(Value::String(id)) = r.obj.attrs.get("id") {
                 declared.entry(id.to_ascii_lowercase()).or_insert(i);
                 declared_ids.push((id.clone(), id.clone()));
@@ -226,6 +232,7 @@ impl<'a> Mapper<'a> {
             }
         }
         let namesakes = moat_arm::idmatch::Namesakes::new(declared_ids.iter().cloned());
+        let declared_ids = moat_arm::idmatch::ByShape::new(declared_ids);
         // A resource group whose name is unknown is written as its address (`ids::synth`).
         let open_groups = recs
             .iter()
@@ -248,6 +255,7 @@ impl<'a> Mapper<'a> {
             namesakes,
             open_groups,
             addrs,
+            origins,
             consumed: vec![false; recs.len()],
             major,
             fw_ips: HashMap::new(),
@@ -776,11 +784,7 @@ impl<'a> Mapper<'a> {
         if !moat_arm::idmatch::has_unknown(query) {
             return None;
         }
-        moat_arm::idmatch::unique(
-            query,
-            self.declared_ids.iter().map(|(w, d)| (w.as_str(), d)),
-        )
-        .cloned()
+        self.declared_ids.unique(query).cloned()
     }
 
     /// Resolves an id attribute to the model name `pick` extracts. Unknown and external

@@ -76,7 +76,7 @@ impl Rule for Dns001 {
             here.sort_unstable();
             let mut zones_done = BTreeSet::new();
             for pe in here.iter().map(|&i| &cx.t.private_endpoints[i]) {
-                for n in served_names(cx.t, pe) {
+                for n in served_names(cx.t, &cx.e.ix, pe) {
                     let r = resolve(cx, &n.name.fqdn, &resolver);
                     if answer_is_endpoint_of(cx.t, &r.answer, pe)
                         || hit_linked_zone_without_record(&r)

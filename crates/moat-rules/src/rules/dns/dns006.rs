@@ -126,7 +126,7 @@ impl Rule for Dns006 {
                 if pe_vnet == vnet || !peered {
                     continue;
                 }
-                for n in served_names(t, pe) {
+                for n in served_names(t, ix, pe) {
                     let zone = n.name.zone;
                     // The zone that holds the endpoint's record, declared in the input.
                     let Some(z) = pe

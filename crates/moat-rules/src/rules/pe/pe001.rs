@@ -50,7 +50,7 @@ impl Rule for Pe001 {
             let Some(resolver) = resolver_of_subnet(cx, &pe.subnet) else {
                 continue;
             };
-            let failing: Vec<_> = served_names(cx.t, pe)
+            let failing: Vec<_> = served_names(cx.t, &cx.e.ix, pe)
                 .into_iter()
                 .filter(|n| !grouped.contains(&n.name.zone.to_ascii_lowercase()))
                 .filter_map(|n| {

@@ -6,6 +6,22 @@ use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
+/// The widest prefix an element the input leaves open may be, as every importer reads it: the
+/// global tag of a regional service tag whose region alone is open (`Storage.⟨region⟩`, the
+/// element's known text with its open parts marked `⟨…⟩`, reads as `Storage`), `*` otherwise.
+pub fn widen_open_prefix(partial: Option<&str>) -> AddressPrefix {
+    if let Some(p) = partial
+        && let Some((tag, rest)) = p.split_once('.')
+        && rest.starts_with('⟨')
+        && !tag.is_empty()
+        && !tag.contains('⟨')
+        && let Ok(AddressPrefix::Tag(t)) = tag.parse::<AddressPrefix>()
+    {
+        return AddressPrefix::Tag(t);
+    }
+    AddressPrefix::Any
+}
+
 /// An address prefix as NSG rules, routes and firewall rules write it: `*`, a CIDR, a single
 /// IP, or a symbolic name (a service tag such as `Storage.EastUS`, or `VirtualNetwork`,
 /// `Internet`, `AzureLoadBalancer`).

@@ -47,6 +47,8 @@ struct C {
     priority: Option<u32>,
     action: Option<&'static str>,
     port: u16,
+    /// The rule's ports hold a second element the input leaves open.
+    open_port: bool,
 }
 
 const fn coll(
@@ -60,6 +62,7 @@ const fn coll(
         priority,
         action,
         port,
+        open_port: false,
     }
 }
 
@@ -76,6 +79,12 @@ fn terraform(collections: &[C]) -> String {
         };
         let p = field("priority", c.priority.map(|p| p.to_string()));
         let a = field("action", c.action.map(|a| format!("\"{a}\"")));
+        let extra = if c.open_port {
+            vars.push_str(&format!("variable \"{}_port\" {{}}\n", c.name));
+            format!(", var.{}_port", c.name)
+        } else {
+            String::new()
+        };
         blocks.push_str(&format!(
             r#"resource "azurerm_firewall_network_rule_collection" "{0}" {{
   name                = "{0}"
@@ -85,7 +94,7 @@ fn terraform(collections: &[C]) -> String {
     name                  = "r"
     source_addresses      = ["10.0.1.0/24"]
     destination_addresses = ["10.0.2.0/24"]
-    destination_ports     = ["{1}"]
+    destination_ports     = ["{1}"{extra}]
     protocols             = ["TCP"]
   }}
 }}
@@ -166,10 +175,16 @@ fn arm(collections: &[C]) -> String {
         };
         let p = field("priority", c.priority.map(|p| p.to_string()));
         let a = field("action", c.action.map(|a| format!("\"{a}\"")));
+        let extra = if c.open_port {
+            params.push(format!(r#""{}_port": {{ "type": "string" }}"#, c.name));
+            format!(", \"[parameters('{}_port')]\"", c.name)
+        } else {
+            String::new()
+        };
         out.push(format!(
             r#"{{ "name": "{}", "properties": {{ "priority": {p}, "action": {{ "type": {a} }},
               "rules": [ {{ "name": "r", "protocols": ["TCP"], "sourceAddresses": ["10.0.1.0/24"],
-                "destinationAddresses": ["10.0.2.0/24"], "destinationPorts": ["{}"] }} ] }} }}"#,
+                "destinationAddresses": ["10.0.2.0/24"], "destinationPorts": ["{}"{extra}] }} ] }} }}"#,
             c.name, c.port
         ));
     }
@@ -247,6 +262,20 @@ fn both(name: &str, collections: &[C]) -> Trace {
             assert_eq!(m.priority, Open::from(c.priority), "{}", l.format);
             assert_eq!(m.action.is_unknown(), c.action.is_none(), "{}", l.format);
             assert_eq!(m.rules.len(), 1, "{}", l.format);
+            // An open element of the port list is kept as the widest it may be, and marked.
+            let r = &m.rules[0];
+            let ports: Vec<String> = r.destination_ports.iter().map(|p| p.to_string()).collect();
+            let mut want = vec![c.port.to_string()];
+            if c.open_port {
+                want.push("*".into());
+            }
+            assert_eq!(ports, want, "{}", l.format);
+            assert_eq!(
+                r.open.contains(&moat_model::firewall::RuleValue::Ports),
+                c.open_port,
+                "{}",
+                l.format
+            );
         }
     }
     let (a, b) = (trace(&tf), trace(&arm));
@@ -330,4 +359,26 @@ fn an_open_priority_that_agrees_with_every_order_is_decided() {
     let t = both("open-priority-alone", &[deny]);
     assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
     assert_eq!(firewall_code(&t), Code::FwImplicitDeny);
+}
+
+#[test]
+fn a_rule_port_list_with_an_open_element_gives_the_same_verdict_from_both() {
+    // Was left out by the Terraform importer and read as `*` by the ARM importer. A Deny
+    // collection whose rule names port 22 and one port the input leaves open may deny TCP 443
+    // before the Allow: unknown from both, decided by the same firewall hop.
+    let deny = C {
+        open_port: true,
+        ..coll("deny", Some(100), Some("Deny"), 22)
+    };
+    let allow = coll("allow", Some(200), Some("Allow"), 443);
+    let t = both("open-port", &[deny, allow]);
+    assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
+    assert_eq!(firewall_code(&t), Code::FwUndecided);
+    // In an Allow collection before another Allow, the open port changes nothing.
+    let maybe = C {
+        open_port: true,
+        ..coll("maybe", Some(100), Some("Allow"), 22)
+    };
+    let t = both("open-port-allow", &[maybe, allow]);
+    assert_eq!(t.verdict, Verdict::Allowed, "{t:#?}");
 }

@@ -260,3 +260,71 @@ fn a_decision_no_value_changes_stays_definite() {
     let anywhere = rule("anywhere", None, Some("Outbound"), Some("Allow"));
     assert_eq!(both("allow-anyway", &[anywhere]), Verdict::Allowed);
 }
+
+/// An outbound Deny at priority 100 from subnet a to subnet b whose source prefixes and
+/// destination ports each hold one element the input leaves open, in Terraform and in ARM.
+fn open_elements() -> (String, String) {
+    let tf = terraform(&[]).replace("{blocks}", "");
+    let tf = tf.replace(
+        "resource \"azurerm_network_security_group\" \"nsg\" {\n  name                = \"nsg\"\n  resource_group_name = azurerm_resource_group.rg.name\n  location            = \"eastus\"\n}",
+        r#"variable "more_sources" {}
+variable "more_ports" {}
+resource "azurerm_network_security_group" "nsg" {
+  name                = "nsg"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "eastus"
+  security_rule {
+    name                       = "deny"
+    priority                   = 100
+    direction                  = "Outbound"
+    access                     = "Deny"
+    protocol                   = "Tcp"
+    source_address_prefixes    = ["10.0.1.0/25", var.more_sources]
+    source_port_range          = "*"
+    destination_address_prefix = "10.0.2.0/24"
+    destination_port_ranges    = ["22", var.more_ports]
+  }
+}"#,
+    );
+    let arm = arm(&[])
+        .replace(
+            "\"parameters\": {  }",
+            r#""parameters": { "more_sources": { "type": "string" }, "more_ports": { "type": "string" } }"#,
+        )
+        .replace(
+            "\"securityRules\": [  ]",
+            r#""securityRules": [ { "name": "deny", "properties": { "priority": 100, "direction": "Outbound", "access": "Deny",
+              "protocol": "Tcp", "sourceAddressPrefixes": ["10.0.1.0/25", "[parameters('more_sources')]"], "sourcePortRange": "*",
+              "destinationAddressPrefix": "10.0.2.0/24", "destinationPortRanges": ["22", "[parameters('more_ports')]"] } } ]"#,
+        );
+    (tf, arm)
+}
+
+#[test]
+fn an_open_element_of_a_prefix_or_port_list_is_read_alike() {
+    // Was left out by the Terraform importer and read as `*` by the ARM importer. The deny may
+    // hold 10.0.1.128/25 and port 443 among its open elements, or not: subnet a to 10.0.2.4:443
+    // is unknown from both, and both read the rule as the same widest rule.
+    let (tf, arm_text) = open_elements();
+    assert!(tf.contains("var.more_ports") && arm_text.contains("more_ports"));
+    let dir = Scratch::new("open-elements", &[("main.tf", tf)]);
+    let tf = moat_terraform::load(&dir.0, &Default::default())
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    let dir = Scratch::new("open-elements-arm", &[("t.json", arm_text)]);
+    let arm = moat_arm::load(&dir.0.join("t.json"), &Default::default())
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    let read = |l: &Loaded| {
+        let r = &l.topology.network_security_groups[0].rules[0];
+        let src: Vec<String> = r.source.iter().map(|p| p.to_string()).collect();
+        let ports: Vec<String> = r.destination_ports.iter().map(|p| p.to_string()).collect();
+        (src, ports)
+    };
+    let want = (
+        vec!["10.0.1.0/25".to_string(), "*".to_string()],
+        vec!["22".to_string(), "*".to_string()],
+    );
+    assert_eq!(read(&tf), want, "Terraform");
+    assert_eq!(read(&arm), want, "ARM");
+    assert_eq!(verdict(&tf), Verdict::Unknown);
+    assert_eq!(verdict(&arm), Verdict::Unknown);
+}

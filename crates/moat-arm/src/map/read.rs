@@ -382,7 +382,7 @@ impl Rec {
         let mut out = Vec::new();
         for x in raw {
             if let Some(r) = unknown_of(x) {
-                let p = widen_prefix(partial_of(x));
+                let p = moat_model::values::widen_open_prefix(partial_of(x));
                 self.unknown(field, &format!("{r} (read as {p})"));
                 out.push(p);
                 continue;
@@ -485,21 +485,6 @@ pub(super) fn raw_values<'a>(v: &'a Json, single: &str, plural: &str) -> Vec<&'a
         }
     }
     out
-}
-
-/// The widest prefix an unknown one may be: the global tag of a regional service tag whose
-/// region is unknown (`Storage.⟨region⟩` reads as `Storage`), `*` otherwise.
-pub(super) fn widen_prefix(partial: Option<&str>) -> AddressPrefix {
-    if let Some(p) = partial
-        && let Some((tag, rest)) = p.split_once('.')
-        && rest.starts_with('⟨')
-        && !tag.is_empty()
-        && !tag.contains('⟨')
-        && let Ok(AddressPrefix::Tag(t)) = tag.parse::<AddressPrefix>()
-    {
-        return AddressPrefix::Tag(t);
-    }
-    AddressPrefix::Any
 }
 
 pub(super) fn pna(s: &str) -> Option<PublicNetworkAccess> {

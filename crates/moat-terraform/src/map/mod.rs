@@ -656,20 +656,39 @@ impl<'a> Mapper<'a> {
 
     /// A list of strings (a single string reads as one element); unknown elements are recorded.
     pub fn strs(&mut self, o: &ResObj, k: &str, res: &str, field: &str) -> Vec<String> {
-        let Some(v) = self.value(o, k, res, field) else {
+        self.str_items(o, k, res, field)
+            .into_iter()
+            .filter_map(Result::ok)
+            .collect()
+    }
+
+    /// The elements of a list of strings (a single string reads as one element): each known
+    /// one as `Ok`, each unknown one (recorded) as `Err` with its known text, the open parts
+    /// marked `⟨…⟩`, when it has any. A list unknown as a whole is one unknown element.
+    pub fn str_items(
+        &mut self,
+        o: &ResObj,
+        k: &str,
+        res: &str,
+        field: &str,
+    ) -> Vec<Result<String, Option<Rc<str>>>> {
+        let Some(v) = get(o, k) else {
             return Vec::new();
         };
-        let items: Vec<Value> = match v {
+        let items: Vec<Value> = match self.resolve(v) {
             Value::List(l) => l.to_vec(),
             other => vec![other],
         };
         let mut out = Vec::new();
         for x in items {
             match self.resolve(&x) {
-                Value::Unknown(u) => self.unknown(res, field, &u),
+                Value::Unknown(u) => {
+                    self.unknown(res, field, &u);
+                    out.push(Err(u.partial.clone()));
+                }
                 Value::Null => {}
                 other => match other.to_tf_string() {
-                    Some(s) => out.push(s),
+                    Some(s) => out.push(Ok(s)),
                     None => self.invalid(
                         o,
                         k,

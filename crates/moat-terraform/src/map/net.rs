@@ -9,7 +9,7 @@ use moat_model::Open;
 use moat_model::enums::*;
 use moat_model::firewall::*;
 use moat_model::network::*;
-use moat_model::values::{AddressPrefix, PortRange};
+use moat_model::values::{AddressPrefix, PortRange, widen_open_prefix};
 use std::net::IpAddr;
 
 fn nsg_of(r: &Ref) -> Option<String> {
@@ -123,7 +123,16 @@ impl Mapper<'_> {
     ) -> Vec<AddressPrefix> {
         let mut out = Vec::new();
         for k in keys {
-            for s in self.strs(o, k, res, field) {
+            for item in self.str_items(o, k, res, field) {
+                // An element the configuration leaves open reads as the widest it may be, as
+                // the ARM importer reads it (recorded as unknown; a firewall rule marks it open).
+                let s = match item {
+                    Ok(s) => s,
+                    Err(partial) => {
+                        out.push(widen_open_prefix(partial.as_deref()));
+                        continue;
+                    }
+                };
                 match s.parse::<AddressPrefix>() {
                     Ok(p) => out.push(p),
                     Err(e) => self.invalid(o, k, e, None),
@@ -142,7 +151,12 @@ impl Mapper<'_> {
     ) -> Vec<PortRange> {
         let mut out = Vec::new();
         for k in keys {
-            for s in self.strs(o, k, res, field) {
+            for item in self.str_items(o, k, res, field) {
+                // An open element may be any port, as the ARM importer reads it.
+                let Ok(s) = item else {
+                    out.push(PortRange::ANY);
+                    continue;
+                };
                 for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                     match part.parse::<PortRange>() {
                         Ok(p) => out.push(p),
@@ -818,7 +832,14 @@ impl Mapper<'_> {
     pub(super) fn ip_group(&mut self, o: &ResObj) -> bool {
         let name = self.name(o, "ip-group");
         let res = format!("ip-group/{name}");
-        let ip_addresses = self.prefixes(o, &["cidrs"], &res, "ip_addresses");
+        // A group's open address is left out (recorded), as the ARM importer does.
+        let mut ip_addresses = Vec::new();
+        for c in self.strs(o, "cidrs", &res, "ip_addresses") {
+            match c.parse::<AddressPrefix>() {
+                Ok(p) => ip_addresses.push(p),
+                Err(e) => self.invalid(o, "cidrs", e, None),
+            }
+        }
         let region = self.region(o, &res);
         self.t.ip_groups.push(IpGroup {
             name,

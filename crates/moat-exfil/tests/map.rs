@@ -353,3 +353,79 @@ fn the_uncached_oracle_gives_the_same_map() {
         );
     }
 }
+
+/// The exfiltration-prevention example with `edit` applied to its topology.
+fn edited(edit: impl FnOnce(&mut moat_model::Topology)) -> ExfilMap {
+    let mut t = example("exfiltration-prevention");
+    edit(&mut t);
+    map_of(&t)
+}
+
+/// A value the input leaves open on a firewall rule makes the map undecided where the value
+/// could change the answer, never silently definite. Seed 004, "Data exfiltration
+/// prevention": the firewall's rules are what narrow the internet to named hosts; a rule of
+/// the Allow collection whose destinations are open may allow any address.
+#[test]
+fn an_open_firewall_rule_leaves_the_internet_undecided() {
+    use moat_model::firewall::RuleValue;
+    let m = edited(|t| {
+        let c = &mut t.firewall_policies[0].rule_collection_groups[0].network_rule_collections[0];
+        let r = c.rules.iter_mut().find(|r| r.name == "arm").unwrap();
+        r.open.push(RuleValue::Destinations);
+    });
+    let p = place(&m, "subnet/spoke-vnet/training");
+    let any = row(p, "any internet host, by address");
+    assert_eq!(any.reach.verdict, Verdict::Unknown, "{:#?}", any.reach);
+    let w = any.reach.witness.as_ref().unwrap();
+    let h = w
+        .trace
+        .hops
+        .iter()
+        .find(|h| h.step == Step::Firewall)
+        .unwrap();
+    assert_eq!(h.code, Code::FwUndecided);
+    assert!(h.detail.contains("aml-service-tags/arm"), "{h:?}");
+    assert_eq!(openness(p, Category::Internet), Openness::Unknown);
+}
+
+/// The same for a collection's open action: the Allow collection naming ml.azure.com may
+/// deny it, so what was reachable is undecided.
+#[test]
+fn an_open_collection_action_leaves_its_names_undecided() {
+    let m = edited(|t| {
+        let g = &mut t.firewall_policies[0].rule_collection_groups[0];
+        g.application_rule_collections[0].action = moat_model::Open::Unknown;
+    });
+    let p = place(&m, "subnet/spoke-vnet/training");
+    let studio = row(p, "fqdn:ml.azure.com");
+    assert_eq!(
+        studio.reach.verdict,
+        Verdict::Unknown,
+        "{:#?}",
+        studio.reach
+    );
+    // A host no rule names is denied whatever the action: no rule of it may match.
+    assert_eq!(
+        row(p, "any internet host, by name").reach.verdict,
+        Verdict::Denied
+    );
+}
+
+/// An NSG rule whose access is open: the outbound Storage rule of the training subnet (TCP
+/// 443 to Storage.EastUS) may allow or deny, so TCP 443 to the storage Azure ML manages is
+/// undecided; the ports the rule does not name are decided as before.
+#[test]
+fn an_open_nsg_access_leaves_the_storage_it_governs_undecided() {
+    let m = edited(|t| {
+        let n = &mut t.network_security_groups[0];
+        let r = n.rules.iter_mut().find(|r| r.name == "Storage").unwrap();
+        r.access = moat_model::Open::Unknown;
+    });
+    let p = place(&m, "subnet/spoke-vnet/training");
+    let managed = row(p, "tag:Storage.EastUS (the storage Azure ML manages)");
+    assert_eq!(managed.reach.unknown, "tcp/443", "{:#?}", managed.reach);
+    let before = exfil("exfiltration-prevention");
+    let p = place(&before, "subnet/spoke-vnet/training");
+    let managed = row(p, "tag:Storage.EastUS (the storage Azure ML manages)");
+    assert_eq!(managed.reach.unknown, "none", "{:#?}", managed.reach);
+}

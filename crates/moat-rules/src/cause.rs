@@ -14,8 +14,8 @@ use moat_engine::Trace;
 /// How two findings are known to report one cause.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Same {
-    /// Their flows leave from the same source and stop at the same hop: the same element,
-    /// code and written rule or setting.
+    /// Their flows leave from the same source and stop at the same hop: the same kind,
+    /// code, subject, deciding rule and written rule or setting (see [`block_key`]).
     Block,
     /// They name the same resource.
     Resource,
@@ -59,17 +59,21 @@ const REPEATS: &[Repeat] = &[
     },
 ];
 
-/// The hop a flow stopped at, as what identifies the cause: source, verdict, and the hop's
-/// kind, element, code and location.
+/// The hop a flow stopped at, as what identifies the cause: the flow's source and verdict,
+/// and the hop as data — its kind and code, the resource or subnet it is about, the address
+/// it established, the NSG rule that decided it, the resources it read and where the deciding
+/// rule or setting is written. Never its element or detail text, so rewording a message can
+/// neither join two causes nor split one.
 fn block_key(t: &Trace) -> Option<impl PartialEq + '_> {
     let b = t.blocked_by.as_ref()?;
+    let mut resources: Vec<&str> = b.resources.iter().map(String::as_str).collect();
+    resources.sort_unstable();
+    resources.dedup();
     Some((
-        &t.from,
-        t.verdict,
-        b.step,
-        &b.element,
-        b.code,
-        b.at.as_ref().map(|a| a.to_string()),
+        (&t.from, t.verdict, b.step, b.code),
+        (&b.subject, b.address, &b.nsg_rule),
+        resources,
+        b.at.as_ref(),
     ))
 }
 

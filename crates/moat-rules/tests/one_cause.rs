@@ -176,3 +176,41 @@ clients:
     assert_eq!(ws001.len(), 1, "{v:#?}");
     assert!(ws001[0].caused_by.is_none(), "{v:#?}");
 }
+
+#[test]
+fn rewording_a_hop_never_changes_what_is_one_cause() {
+    // One finding per cause is decided on the blocking hop as data (its kind, code, subject,
+    // deciding NSG rule, resources and location), never on its words: the same NSG rule
+    // reworded is still one cause, and a different rule reading the same is not.
+    let mut v = check(PUBLIC_REGISTRY_BEHIND_DENY);
+    for f in &mut v {
+        f.caused_by = None;
+        f.related.clear();
+        if f.code == "REG001"
+            && let Some(b) = f.trace.as_mut().and_then(|t| t.blocked_by.as_mut())
+        {
+            b.element = "a reworded element".into();
+            b.detail = "a reworded detail".into();
+        }
+    }
+    moat_rules::cause::link(&mut v);
+    let reg001 = of(&v, "REG001");
+    assert!(!reg001.is_empty());
+    assert!(reg001.iter().all(|f| f.caused_by.is_some()), "{v:#?}");
+    // Another deciding rule (a different priority) with the words unchanged: not one cause.
+    for f in &mut v {
+        f.caused_by = None;
+        f.related.clear();
+        if f.code == "REG001"
+            && let Some(b) = f.trace.as_mut().and_then(|t| t.blocked_by.as_mut())
+            && let Some(r) = b.nsg_rule.as_mut()
+        {
+            r.priority += 1;
+        }
+    }
+    moat_rules::cause::link(&mut v);
+    assert!(
+        of(&v, "REG001").iter().all(|f| f.caused_by.is_none()),
+        "{v:#?}"
+    );
+}

@@ -97,3 +97,68 @@ fn classic_and_policy_dnat_rules_are_imported() {
         l.warnings
     );
 }
+
+#[test]
+fn open_protocol_blocks_and_rule_blocks_are_kept_open() {
+    // An application rule's `protocols` written as a dynamic block over a value known only
+    // after apply was read as Azure's default (Http:80, Https:443) with nothing marked open;
+    // a collection's `rule` blocks over such a value were left out. Both are kept open now:
+    // the rule's ports may be any, and the open rules stand as one rule matching anything.
+    let config = CONFIG.to_string()
+        + r#"
+variable "protocols" {}
+variable "rules" {}
+resource "azurerm_firewall_policy_rule_collection_group" "apps" {
+  name               = "apps"
+  firewall_policy_id = azurerm_firewall_policy.pol.id
+  priority           = 200
+  application_rule_collection {
+    name     = "web"
+    priority = 100
+    action   = "Allow"
+    rule {
+      name              = "pypi"
+      source_addresses  = ["10.0.1.0/24"]
+      destination_fqdns = ["pypi.org"]
+      dynamic "protocols" {
+        for_each = var.protocols
+        content {
+          type = protocols.value.type
+          port = protocols.value.port
+        }
+      }
+    }
+  }
+  network_rule_collection {
+    name     = "more"
+    priority = 200
+    action   = "Deny"
+    dynamic "rule" {
+      for_each = var.rules
+      content {
+        name                  = rule.key
+        protocols             = ["TCP"]
+        source_addresses      = ["*"]
+        destination_addresses = ["*"]
+        destination_ports     = ["443"]
+      }
+    }
+  }
+}
+"#;
+    let l = load_str("main.tf", &config, &TfOptions::default())
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    let g = l.topology.firewall_policies[0]
+        .rule_collection_groups
+        .iter()
+        .find(|g| g.name == "apps")
+        .expect("the group");
+    let r = &g.application_rule_collections[0].rules[0];
+    assert!(
+        r.open.contains(&moat_model::firewall::RuleValue::Ports),
+        "{r:#?}"
+    );
+    let n = &g.network_rule_collections[0];
+    assert_eq!(n.rules.len(), 1, "{n:#?}");
+    assert_eq!(n.rules[0].name, moat_model::firewall::UNKNOWN_RULES);
+}

@@ -561,6 +561,14 @@ pub(super) fn rule_collection_group(
                     arules.push(ApplicationRule::unknown_rules(res.at.clone()));
                 }
                 for r in rec.list(c, &["rules"], &field) {
+                    // A rule, or its type, the template leaves open may be a rule of either
+                    // type matching anything.
+                    if unknown_of(r).is_some() || matches!(at(r, &["ruleType"]), F::Unknown(_)) {
+                        rec.unknown(&field, "a rule of the collection is open");
+                        nrules.push(NetworkRule::unknown_rules(res.at.clone()));
+                        arules.push(ApplicationRule::unknown_rules(res.at.clone()));
+                        continue;
+                    }
                     let rt = get(r, "ruleType")
                         .and_then(json_text)
                         .unwrap_or_default()

@@ -334,6 +334,17 @@ impl Mapper<'_> {
         let mut protocols = Vec::new();
         // Policies write `protocols { type, port }`; classic collections `protocol { type, port }`.
         for key in ["protocols", "protocol"] {
+            // Protocol blocks the configuration leaves open may name any port.
+            if blocks_open(r, key) {
+                self.rule_value(o, RuleValue::Ports, |m| {
+                    m.unknown_at(
+                        res,
+                        field,
+                        format!("`{key}` of application rule `{name}` is known only after apply"),
+                        &r.loc,
+                    )
+                });
+            }
             for p in blocks_of(r, key) {
                 let ty = self.rule_value(o, RuleValue::Ports, |m| m.s(&p, "type", res, field));
                 let port =

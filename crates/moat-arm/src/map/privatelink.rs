@@ -518,11 +518,11 @@ pub(super) fn dedupe_zones(t: &mut Topology, ctx: &mut MapContext) {
     }
     for (_, group) in by_name {
         let mut kept: Vec<(PrivateDnsZone, String)> = Vec::new();
+        // A zone name repeats in every landing zone: the ids already kept are looked up, not
+        // scanned.
+        let mut kept_ids: std::collections::HashMap<String, usize> = Default::default();
         for (z, id) in group {
-            if let Some((first, _)) = kept
-                .iter()
-                .find(|(_, kid)| canonical_id(kid) == canonical_id(&id))
-            {
+            if let Some((first, _)) = kept_ids.get(&canonical_id(&id)).map(|&i| &kept[i]) {
                 ctx.warnings.push(warning(
                     "duplicate-resource",
                     format!("private DNS zone `{}` is declared more than once; the first declaration is imported", z.name),
@@ -531,6 +531,7 @@ pub(super) fn dedupe_zones(t: &mut Topology, ctx: &mut MapContext) {
                 ));
                 continue;
             }
+            kept_ids.insert(canonical_id(&id), kept.len());
             kept.push((z, id));
         }
         let several = kept.len() > 1;

@@ -133,7 +133,7 @@ pub fn from_node<'a, T: de::Deserialize<'a>>(
     T::deserialize(NodeDe {
         node,
         file,
-        pointer: pointer.to_string(),
+        path: Path::Root(pointer),
     })
 }
 
@@ -145,11 +145,20 @@ pub fn from_node_all<T: de::DeserializeOwned>(
     file: &SourceFile,
     pointer: &str,
 ) -> Result<T, Vec<DeError>> {
+    // Most resources read at the first try: the node is copied only to cut errors out of it.
+    let first = match from_node::<T>(node, file, pointer) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
     let mut work = node.clone();
     let mut errs: Vec<DeError> = Vec::new();
     let mut removed: Vec<(Span, String)> = Vec::new();
+    let mut next = Some(Err(first));
     for _ in 0..64 {
-        match from_node::<T>(&work, file, pointer) {
+        let attempt = next
+            .take()
+            .unwrap_or_else(|| from_node::<T>(&work, file, pointer));
+        match attempt {
             Ok(v) if errs.is_empty() => return Ok(v),
             Ok(_) => return Err(errs),
             Err(e) => {
@@ -209,20 +218,54 @@ fn cut(node: &mut Node, span: Span) -> Option<(Span, String)> {
     }
 }
 
-/// A deserializer over one node.
-pub struct NodeDe<'a> {
-    node: &'a Node,
-    file: &'a SourceFile,
-    pointer: String,
+/// Where a node sits in its file: the steps from the node deserialisation started at, on the
+/// stack of the deserializers. The JSON pointer is written out only when a provenance asks for
+/// it, not for every node read.
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    /// The JSON pointer of the node deserialisation started at.
+    Root(&'p str),
+    Key(&'p Path<'p>, &'p str),
+    Index(&'p Path<'p>, usize),
 }
 
-impl<'a> NodeDe<'a> {
-    fn child(&self, node: &'a Node, step: &str) -> NodeDe<'a> {
-        let step = step.replace('~', "~0").replace('/', "~1");
+impl Path<'_> {
+    fn write(&self, out: &mut String) {
+        match self {
+            Path::Root(p) => out.push_str(p),
+            Path::Key(parent, key) => {
+                parent.write(out);
+                out.push('/');
+                for c in key.chars() {
+                    match c {
+                        '~' => out.push_str("~0"),
+                        '/' => out.push_str("~1"),
+                        c => out.push(c),
+                    }
+                }
+            }
+            Path::Index(parent, i) => {
+                parent.write(out);
+                out.push('/');
+                out.push_str(&i.to_string());
+            }
+        }
+    }
+}
+
+/// A deserializer over one node.
+pub struct NodeDe<'a, 'p> {
+    node: &'a Node,
+    file: &'a SourceFile,
+    path: Path<'p>,
+}
+
+impl<'a, 'p> NodeDe<'a, 'p> {
+    fn child<'q>(&'q self, node: &'a Node, step: Path<'q>) -> NodeDe<'a, 'q> {
         NodeDe {
             node,
             file: self.file,
-            pointer: format!("{}/{}", self.pointer, step),
+            path: step,
         }
     }
 
@@ -232,7 +275,11 @@ impl<'a> NodeDe<'a> {
             file: self.file.name.clone(),
             line,
             column,
-            pointer: self.pointer.clone(),
+            pointer: {
+                let mut p = String::new();
+                self.path.write(&mut p);
+                p
+            },
             offset: self.node.span.offset,
             len: self.node.span.len,
         }
@@ -308,7 +355,7 @@ macro_rules! de_int {
     };
 }
 
-impl<'de> de::Deserializer<'de> for NodeDe<'de> {
+impl<'de> de::Deserializer<'de> for NodeDe<'de, '_> {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -523,7 +570,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
                 let variant = k.text().unwrap_or_default();
                 let e = EnumDe {
                     variant,
-                    value: self.child(v, variant),
+                    value: self.child(v, Path::Key(&self.path, variant)),
                 };
                 pin(visitor.visit_enum(e), self.node)
             }
@@ -540,12 +587,12 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
     }
 }
 
-struct SeqDe<'p, 'a> {
-    parent: &'p NodeDe<'a>,
+struct SeqDe<'s, 'a, 'p> {
+    parent: &'s NodeDe<'a, 'p>,
     items: std::iter::Enumerate<std::slice::Iter<'a, Node>>,
 }
 
-impl<'de> de::SeqAccess<'de> for SeqDe<'_, 'de> {
+impl<'de> de::SeqAccess<'de> for SeqDe<'_, 'de, '_> {
     type Error = DeError;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
@@ -554,7 +601,7 @@ impl<'de> de::SeqAccess<'de> for SeqDe<'_, 'de> {
     ) -> Result<Option<T::Value>, DeError> {
         match self.items.next() {
             Some((i, n)) => seed
-                .deserialize(self.parent.child(n, &i.to_string()))
+                .deserialize(self.parent.child(n, Path::Index(&self.parent.path, i)))
                 .map(Some),
             None => Ok(None),
         }
@@ -565,15 +612,15 @@ impl<'de> de::SeqAccess<'de> for SeqDe<'_, 'de> {
     }
 }
 
-struct MapDe<'p, 'a> {
-    parent: &'p NodeDe<'a>,
+struct MapDe<'s, 'a, 'p> {
+    parent: &'s NodeDe<'a, 'p>,
     entries: std::slice::Iter<'a, (Node, Node)>,
     value: Option<&'a (Node, Node)>,
     /// The provenance to hand out as the `$at` field, before the real entries.
     at: Option<Provenance>,
 }
 
-impl<'de> de::MapAccess<'de> for MapDe<'_, 'de> {
+impl<'de> de::MapAccess<'de> for MapDe<'_, 'de, '_> {
     type Error = DeError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -600,7 +647,7 @@ impl<'de> de::MapAccess<'de> for MapDe<'_, 'de> {
                 seed.deserialize(NodeDe {
                     node: key,
                     file: self.parent.file,
-                    pointer: self.parent.pointer.clone(),
+                    path: self.parent.path,
                 })
                 .map(Some)
                 .map_err(|e| e.at(key.span))
@@ -611,14 +658,13 @@ impl<'de> de::MapAccess<'de> for MapDe<'_, 'de> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
         if let Some(at) = self.at.take() {
-            let v = serde_json::to_value(at)
-                .map_err(|e| DeError::new("internal", e.to_string(), None))?;
-            return seed
-                .deserialize(v)
-                .map_err(|e| DeError::new("internal", e.to_string(), None));
+            return seed.deserialize(ProvenanceDe(at));
         }
         let (k, v) = self.value.take().expect("value after key");
-        seed.deserialize(self.parent.child(v, k.text().unwrap_or_default()))
+        seed.deserialize(self.parent.child(
+            v,
+            Path::Key(&self.parent.path, k.text().unwrap_or_default()),
+        ))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -626,25 +672,25 @@ impl<'de> de::MapAccess<'de> for MapDe<'_, 'de> {
     }
 }
 
-struct EnumDe<'a> {
+struct EnumDe<'a, 'p> {
     variant: &'a str,
-    value: NodeDe<'a>,
+    value: NodeDe<'a, 'p>,
 }
 
-impl<'de> de::EnumAccess<'de> for EnumDe<'de> {
+impl<'de, 'p> de::EnumAccess<'de> for EnumDe<'de, 'p> {
     type Error = DeError;
-    type Variant = NodeDe<'de>;
+    type Variant = NodeDe<'de, 'p>;
 
     fn variant_seed<V: DeserializeSeed<'de>>(
         self,
         seed: V,
-    ) -> Result<(V::Value, NodeDe<'de>), DeError> {
+    ) -> Result<(V::Value, NodeDe<'de, 'p>), DeError> {
         let v = seed.deserialize(de::value::StrDeserializer::<DeError>::new(self.variant))?;
         Ok((v, self.value))
     }
 }
 
-impl<'de> de::VariantAccess<'de> for NodeDe<'de> {
+impl<'de> de::VariantAccess<'de> for NodeDe<'de, '_> {
     type Error = DeError;
 
     fn unit_variant(self) -> Result<(), DeError> {
@@ -665,5 +711,72 @@ impl<'de> de::VariantAccess<'de> for NodeDe<'de> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         de::Deserializer::deserialize_struct(self, "", fields, visitor)
+    }
+}
+
+/// Hands a [`Provenance`] to the `$at` field as a mapping of its fields, without going through
+/// an intermediate JSON value for every resource read.
+struct ProvenanceDe(Provenance);
+
+impl<'de> de::Deserializer<'de> for ProvenanceDe {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_map(ProvenanceFields {
+            at: self.0,
+            next: 0,
+        })
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_some(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
+struct ProvenanceFields {
+    at: Provenance,
+    /// The index in [`PROVENANCE_FIELDS`] of the next field to hand out.
+    next: usize,
+}
+
+const PROVENANCE_FIELDS: [&str; 6] = ["file", "line", "column", "pointer", "offset", "len"];
+
+impl<'de> de::MapAccess<'de> for ProvenanceFields {
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        match PROVENANCE_FIELDS.get(self.next) {
+            Some(f) => seed
+                .deserialize(de::value::StrDeserializer::<DeError>::new(f))
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
+        let at = &mut self.at;
+        let field = self.next;
+        self.next += 1;
+        match field {
+            0 => seed.deserialize(std::mem::take(&mut at.file).into_deserializer()),
+            1 => seed.deserialize(at.line.into_deserializer()),
+            2 => seed.deserialize(at.column.into_deserializer()),
+            3 => seed.deserialize(std::mem::take(&mut at.pointer).into_deserializer()),
+            4 => seed.deserialize((at.offset as u64).into_deserializer()),
+            _ => seed.deserialize((at.len as u64).into_deserializer()),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(PROVENANCE_FIELDS.len() - self.next)
     }
 }

@@ -231,6 +231,9 @@ fn parse_float(t: &str) -> Option<f64> {
     if ok { t.parse().ok() } else { None }
 }
 
+/// Mappings with fewer keys than this find a duplicate key by scanning their entries.
+const SCAN_KEYS: usize = 16;
+
 enum Frame {
     Seq {
         items: Vec<Node>,
@@ -249,6 +252,22 @@ enum Frame {
 /// Parses a YAML (or JSON) document into a node tree. Only the first document of a stream is
 /// read; a stream with several documents is an error.
 pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
+    parse_items(file, limits, &mut |_, _, item| Some(item))
+}
+
+/// What [`parse_items`] hands each item of a top-level list to: the list's key, the item's
+/// index and the item; it returns the node to keep in the tree, or `None` to keep only a null
+/// placeholder with the item's span.
+pub type TakeItem<'t> = dyn FnMut(&str, usize, Node) -> Option<Node> + 't;
+
+/// [`parse`] for documents whose root maps keys to lists of items: each item is handed to
+/// `take` as soon as it is read, so a reader can type it and drop its nodes instead of holding
+/// the whole document while it reads.
+pub fn parse_items(
+    file: &SourceFile,
+    limits: Limits,
+    take: &mut TakeItem<'_>,
+) -> Result<Node, Diagnostic> {
     check_size(file, limits)?;
     let mut parser = Parser::new_from_str(&file.text);
     let mut stack: Vec<Frame> = Vec::new();
@@ -445,6 +464,19 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
             let size = count(&node);
             anchors.insert(anchor, (node.clone(), size));
         }
+        let node = match stack.as_slice() {
+            [Frame::Map { key: Some(k), .. }, Frame::Seq { items, .. }] => {
+                let span = node.span;
+                take(k.text().unwrap_or_default(), items.len(), node).unwrap_or(Node {
+                    value: Value::Scalar {
+                        text: String::new(),
+                        plain: true,
+                    },
+                    span,
+                })
+            }
+            _ => node,
+        };
         match stack.last_mut() {
             None => root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
@@ -459,8 +491,20 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
                             node.span,
                         ));
                     }
-                    let text = node.text().unwrap_or_default().to_string();
-                    if let Some(&i) = seen.get(&text) {
+                    let text = node.text().unwrap_or_default();
+                    // Small mappings (nearly all) are scanned; a key index is built only for
+                    // large ones, so most mappings copy none of their keys.
+                    let earlier = if entries.len() < SCAN_KEYS {
+                        entries.iter().position(|(k, _)| k.text() == Some(text))
+                    } else {
+                        if seen.is_empty() {
+                            for (i, (k, _)) in entries.iter().enumerate() {
+                                seen.insert(k.text().unwrap_or_default().to_string(), i);
+                            }
+                        }
+                        seen.get(text).copied()
+                    };
+                    if let Some(i) = earlier {
                         let (l, c) = file.line_col(entries[i].0.span.offset);
                         return Err(err(
                             "duplicate-key",
@@ -472,7 +516,9 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
                         )
                         .with_hint(Some(format!("first at line {l}, column {c}"))));
                     }
-                    seen.insert(text, entries.len());
+                    if !seen.is_empty() {
+                        seen.insert(text.to_string(), entries.len());
+                    }
                     *key = Some(node);
                 }
                 Some(k) => entries.push((k, node)),
@@ -576,9 +622,43 @@ mod tests {
     }
 
     #[test]
+    fn items_of_top_level_lists_are_handed_over_as_read() {
+        let text = "a: [1, [2]]\nb: {c: [3]}\nd:\n  - x: 4\n";
+        let file = SourceFile::new("t.yaml", text.to_string());
+        let mut seen = Vec::new();
+        let root = parse_items(&file, Limits::default(), &mut |key, i, item| {
+            seen.push((key.to_string(), i, item.to_json()));
+            (key == "d").then_some(item)
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            vec![
+                ("a".to_string(), 0, serde_json::json!(1)),
+                ("a".to_string(), 1, serde_json::json!([2])),
+                ("d".to_string(), 0, serde_json::json!({"x": 4})),
+            ]
+        );
+        // Items not kept leave a null in their place; the rest of the tree is whole.
+        assert_eq!(
+            root.to_json(),
+            serde_json::json!({"a": [null, null], "b": {"c": [3]}, "d": [{"x": 4}]})
+        );
+        assert_eq!(root.get("a").unwrap().items()[1].span.offset, 7);
+    }
+
+    #[test]
     fn duplicate_keys_are_errors() {
         let e = p("a: 1\na: 2\n").unwrap_err();
         assert_eq!(e.code, "duplicate-key");
         assert_eq!(e.location.line, 2);
+        // Large mappings find duplicates through an index: before it is built and after.
+        let keys: String = (0..20).map(|i| format!("k{i}: {i}\n")).collect();
+        for dup in ["k3", "k18", "k19"] {
+            let e = p(&format!("{keys}x: 0\n{dup}: 1\n")).unwrap_err();
+            assert_eq!(e.code, "duplicate-key", "{dup}");
+            assert_eq!(e.location.line, 22, "{dup}");
+        }
+        assert!(p(&format!("{keys}x: 0\ny: 1\n")).is_ok());
     }
 }

@@ -540,50 +540,60 @@ pub fn load_native(path: &Path, limits: Limits) -> Result<Loaded, LoadError> {
         ));
     }
     let mut sources = Vec::new();
-    let mut trees: Vec<Node> = Vec::new();
     let mut diagnostics = Vec::new();
     let mut topology = Topology::default();
     let mut failed = Vec::new();
     let mut unparsed = false;
     for f in files {
         let src = read_source(&f, limits)?;
-        match tree::parse(&src, limits) {
+        match native::read_streaming(&src, limits) {
             Err(d) => {
                 diagnostics.push(d);
                 unparsed = true;
-                trees.push(Node {
-                    value: tree::Value::Seq(vec![]),
-                    span: Default::default(),
-                });
             }
-            Ok(root) => {
-                let mut p = native::read_partial(&root, &src);
+            Ok(mut p) => {
                 merge(&mut topology, p.topology);
                 diagnostics.append(&mut p.errors);
                 failed.append(&mut p.failed);
-                trees.push(root);
             }
         }
         sources.push(src);
     }
+    // The files were read without keeping their trees; locating a problem needs them, and a
+    // file that parsed once parses again.
+    let trees = |sources: &[SourceFile]| -> Vec<Node> {
+        sources
+            .iter()
+            .map(|s| {
+                tree::parse(s, limits).unwrap_or(Node {
+                    value: tree::Value::Seq(vec![]),
+                    span: Default::default(),
+                })
+            })
+            .collect()
+    };
     if !unparsed {
         // Check what could be read, so one run shows every error; references to resources
         // that failed to read are not reported twice.
         moat_model::scope::qualify_computes(&mut topology);
-        let problems = moat_model::validate(&topology);
-        diagnostics.extend(
-            problems
-                .iter()
-                .filter(|p| !refers_to_failed(p, &failed))
-                .map(|p| locate(p, &sources, &trees)),
-        );
+        let problems: Vec<Problem> = moat_model::validate(&topology)
+            .into_iter()
+            .filter(|p| !refers_to_failed(p, &failed))
+            .collect();
+        if !problems.is_empty() {
+            let trees = trees(&sources);
+            diagnostics.extend(problems.iter().map(|p| locate(p, &sources, &trees)));
+        }
     }
     diagnostics.sort_by(|a, b| {
         (&a.location.file, a.location.offset).cmp(&(&b.location.file, b.location.offset))
     });
     if diagnostics.is_empty() {
         let problems = moat_model::finalize::finalize(&mut topology);
-        diagnostics.extend(problems.iter().map(|p| locate(p, &sources, &trees)));
+        if !problems.is_empty() {
+            let trees = trees(&sources);
+            diagnostics.extend(problems.iter().map(|p| locate(p, &sources, &trees)));
+        }
     }
     if diagnostics.is_empty() {
         Ok(Loaded {
@@ -665,29 +675,39 @@ fn merge(into: &mut Topology, from: Topology) {
     );
 }
 
-/// Parses one text as a native topology (for tests and tools); `name` labels locations.
+/// Parses one text as a native topology (for tests and tools); `name` labels locations. It is
+/// read as [`load_native`] reads a file.
 pub fn parse_native_str(name: &str, text: &str) -> Result<Topology, Vec<Diagnostic>> {
     let src = SourceFile::new(name, text.to_string());
-    let root = tree::parse(&src, Limits::default()).map_err(|d| vec![d])?;
-    let p = native::read_partial(&root, &src);
+    let p = native::read_streaming(&src, Limits::default()).map_err(|d| vec![d])?;
     let mut t = p.topology;
     moat_model::scope::qualify_computes(&mut t);
     let mut errors = p.errors;
-    errors.extend(
-        moat_model::validate(&t)
+    // The tree, to locate problems, only when there are some.
+    let locate_all = |problems: &[Problem]| -> Vec<Diagnostic> {
+        if problems.is_empty() {
+            return Vec::new();
+        }
+        let root = tree::parse(&src, Limits::default()).unwrap_or(Node {
+            value: tree::Value::Seq(vec![]),
+            span: Default::default(),
+        });
+        problems
             .iter()
-            .filter(|x| !refers_to_failed(x, &p.failed))
-            .map(|x| locate(x, std::slice::from_ref(&src), std::slice::from_ref(&root))),
-    );
+            .map(|x| locate(x, std::slice::from_ref(&src), std::slice::from_ref(&root)))
+            .collect()
+    };
+    let problems: Vec<Problem> = moat_model::validate(&t)
+        .into_iter()
+        .filter(|x| !refers_to_failed(x, &p.failed))
+        .collect();
+    errors.extend(locate_all(&problems));
     if !errors.is_empty() {
         return Err(errors);
     }
     let problems = moat_model::finalize::finalize(&mut t);
     if !problems.is_empty() {
-        return Err(problems
-            .iter()
-            .map(|p| locate(p, std::slice::from_ref(&src), std::slice::from_ref(&root)))
-            .collect());
+        return Err(locate_all(&problems));
     }
     Ok(t)
 }

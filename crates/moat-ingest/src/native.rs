@@ -2,9 +2,9 @@
 //! (`workspaces`, `virtual_networks`, ...) holding lists of resources that refer to each other by
 //! name. `moat schema` prints its JSON Schema.
 
-use moat_doc::SourceFile;
 use moat_doc::de::{DeError, from_node, from_node_all};
 use moat_doc::tree::{Node, Scalar, Value};
+use moat_doc::{Limits, SourceFile, tree};
 use moat_model::suggest::did_you_mean;
 use moat_model::{Diagnostic, Topology};
 use serde::Serialize;
@@ -15,10 +15,12 @@ macro_rules! native_keys {
         /// Top-level keys holding lists of resources.
         pub const LIST_KEYS: &[&str] = &[$(stringify!($key)),*];
 
-        fn read_list(
+        /// Reads item `i` of the list `key` into `t`; false when `key` holds no resources.
+        fn read_item(
             t: &mut Topology,
             key: &str,
-            items: &[Node],
+            i: usize,
+            item: &Node,
             file: &SourceFile,
             errs: &mut Vec<Diagnostic>,
             failed: &mut Vec<String>,
@@ -26,13 +28,11 @@ macro_rules! native_keys {
             match key {
                 $(
                     stringify!($key) => {
-                        for (i, item) in items.iter().enumerate() {
-                            match from_node_all(item, file, &format!("/{}/{i}", stringify!($key))) {
-                                Ok(v) => t.$key.push(v),
-                                Err(es) => {
-                                    failed.extend(item.get("name").and_then(Node::text).map(str::to_string));
-                                    errs.extend(es.into_iter().map(|e| to_diag(e, item, file)));
-                                }
+                        match from_node_all(item, file, &format!("/{}/{i}", stringify!($key))) {
+                            Ok(v) => t.$key.push(v),
+                            Err(es) => {
+                                failed.extend(item.get("name").and_then(Node::text).map(str::to_string));
+                                errs.extend(es.into_iter().map(|e| to_diag(e, item, file)));
                             }
                         }
                         true
@@ -139,6 +139,23 @@ pub fn looks_native(root: &Node) -> bool {
             .any(|(k, _)| k.text().is_some_and(|k| LIST_KEYS.contains(&k)))
 }
 
+fn read_list(
+    t: &mut Topology,
+    key: &str,
+    items: &[Node],
+    file: &SourceFile,
+    errs: &mut Vec<Diagnostic>,
+    failed: &mut Vec<String>,
+) -> bool {
+    if !LIST_KEYS.contains(&key) {
+        return false;
+    }
+    for (i, item) in items.iter().enumerate() {
+        read_item(t, key, i, item, file, errs, failed);
+    }
+    true
+}
+
 /// A topology read from one file, with the errors met (resources with errors are left out).
 pub struct Partial {
     pub topology: Topology,
@@ -160,7 +177,10 @@ pub fn read(root: &Node, file: &SourceFile) -> Result<Topology, Vec<Diagnostic>>
 /// Reads what can be read of a native topology.
 pub fn read_partial(root: &Node, file: &SourceFile) -> Partial {
     let mut failed = Vec::new();
-    let (topology, errors) = read_inner(root, file, &mut failed);
+    let mut topology = Topology::default();
+    let errors = read_inner(root, file, &mut failed, &mut topology, false);
+    let workspaces = root.get("workspaces").map_or(&[][..], Node::items);
+    legacy_public_access(workspaces.iter().filter_map(legacy_flags), &mut topology);
     Partial {
         topology,
         errors,
@@ -168,35 +188,63 @@ pub fn read_partial(root: &Node, file: &SourceFile) -> Partial {
     }
 }
 
+/// Reads a native topology file while it is parsed: each resource is typed as soon as its text
+/// is read and its nodes dropped, so the document's tree never sits in memory beside the model
+/// (for a large estate, the tree is several times the text). A syntax error is returned alone,
+/// as [`moat_doc::tree::parse`] returns it.
+// The error is a syntax error, once per file: a cold path, its size is no concern.
+#[allow(clippy::result_large_err)]
+pub fn read_streaming(file: &SourceFile, limits: Limits) -> Result<Partial, Diagnostic> {
+    let mut t = Topology::default();
+    let mut errors = Vec::new();
+    let mut failed = Vec::new();
+    let mut legacy = Vec::new();
+    let skeleton = tree::parse_items(file, limits, &mut |key, i, item| {
+        if !LIST_KEYS.contains(&key) {
+            return Some(item);
+        }
+        if key == "workspaces" {
+            legacy.extend(legacy_flags(&item).map(|(n, e)| (n.to_string(), e)));
+        }
+        read_item(&mut t, key, i, &item, file, &mut errors, &mut failed);
+        None
+    })?;
+    // What the skeleton still holds: the scalar keys, unknown keys, values of the wrong type.
+    errors.extend(read_inner(&skeleton, file, &mut failed, &mut t, true));
+    legacy_public_access(legacy.iter().map(|(n, e)| (n.as_str(), *e)), &mut t);
+    Ok(Partial {
+        topology: t,
+        errors,
+        failed,
+    })
+}
+
+/// Reads the top-level entries of `root` into `t`; with `lists_read`, the lists of resources
+/// were read already, as the document was parsed.
 fn read_inner(
     root: &Node,
     file: &SourceFile,
     failed: &mut Vec<String>,
-) -> (Topology, Vec<Diagnostic>) {
-    let mut t = Topology::default();
+    t: &mut Topology,
+    lists_read: bool,
+) -> Vec<Diagnostic> {
     let mut errs = Vec::new();
     let entries = match &root.value {
         Value::Map(e) => e,
         _ if root.scalar() == Some(Scalar::Null) => {
-            return (
-                t,
-                vec![Diagnostic::error("empty", "the file is empty", file.location(root.span)).with_hint(Some(
+            return vec![Diagnostic::error("empty", "the file is empty", file.location(root.span)).with_hint(Some(
                     "a topology is a mapping of resource kinds, e.g. `virtual_networks:`; see `moat schema`".into(),
-                ))],
-            );
+                ))];
         }
         _ => {
-            return (
-                t,
-                vec![Diagnostic::error(
-                    "invalid-type",
-                    format!(
-                        "a topology is a mapping of resource kinds, but this is {}",
-                        root.kind_name()
-                    ),
-                    file.location(root.span),
-                )],
-            );
+            return vec![Diagnostic::error(
+                "invalid-type",
+                format!(
+                    "a topology is a mapping of resource kinds, but this is {}",
+                    root.kind_name()
+                ),
+                file.location(root.span),
+            )];
         }
     };
     for (k, v) in entries {
@@ -221,6 +269,7 @@ fn read_inner(
             "$schema" => {}
             _ => {
                 let items: &[Node] = match &v.value {
+                    Value::Seq(_) if lists_read && LIST_KEYS.contains(&key) => continue,
                     Value::Seq(items) => items,
                     _ if v.scalar() == Some(Scalar::Null) => &[],
                     _ if LIST_KEYS.contains(&key) => {
@@ -241,7 +290,7 @@ fn read_inner(
                     }
                     _ => &[],
                 };
-                if !read_list(&mut t, key, items, file, &mut errs, failed) {
+                if !read_list(t, key, items, file, &mut errs, failed) {
                     let all = LIST_KEYS
                         .iter()
                         .chain(SCALAR_KEYS)
@@ -262,24 +311,23 @@ fn read_inner(
             }
         }
     }
-    legacy_public_access(root, &mut t);
-    (t, errs)
+    errs
+}
+
+/// A workspace entry's name, and whether it writes `public_network_access`.
+fn legacy_flags(item: &Node) -> Option<(&str, bool)> {
+    let name = item.get("name").and_then(Node::text)?;
+    Some((name, item.get("public_network_access").is_some()))
 }
 
 /// Folds a workspace's legacy `allow_public_access_when_behind_vnet` into its public network
 /// access as Azure does ([`moat_model::ml::public_access_of`]): alone it decides; written with
-/// `public_network_access` and disagreeing, which one Azure kept is unknown.
-fn legacy_public_access(root: &Node, t: &mut Topology) {
+/// `public_network_access` and disagreeing, which one Azure kept is unknown. `entries` are the
+/// workspace entries' [`legacy_flags`].
+fn legacy_public_access<'a>(entries: impl Iterator<Item = (&'a str, bool)>, t: &mut Topology) {
     use moat_model::enums::PublicNetworkAccess;
     use moat_model::ml::{PUBLIC_ACCESS_CONFLICT, public_access_of};
-    let Some(Value::Seq(items)) = root.get("workspaces").map(|n| &n.value) else {
-        return;
-    };
-    for item in items {
-        let Some(name) = item.get("name").and_then(Node::text) else {
-            continue;
-        };
-        let explicit = item.get("public_network_access").is_some();
+    for (name, explicit) in entries {
         for w in t.workspaces.iter_mut().filter(|w| w.name == name) {
             if w.allow_public_access_when_behind_vnet.is_none() {
                 continue;
@@ -422,4 +470,55 @@ pub fn complete(t: &mut Topology, root: &Node, file: &SourceFile) -> (Node, Vec<
         }
     }
     (rest, errs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reading while parsing must give what reading the whole tree gives: the same resources in
+    /// the same order, the same errors at the same places.
+    fn same_both_ways(name: &str, text: &str) {
+        let src = SourceFile::new(name, text.to_string());
+        let root = tree::parse(&src, Limits::default()).expect("parses");
+        let whole = read_partial(&root, &src);
+        let streamed = read_streaming(&src, Limits::default()).expect("parses");
+        assert_eq!(
+            serde_json::to_value(&whole.topology).unwrap(),
+            serde_json::to_value(&streamed.topology).unwrap(),
+            "{name}"
+        );
+        let mut a = whole.errors;
+        let mut b = streamed.errors;
+        a.sort_by_key(|d| d.location.offset);
+        b.sort_by_key(|d| d.location.offset);
+        assert_eq!(format!("{a:?}"), format!("{b:?}"), "{name}");
+        assert_eq!(whole.failed, streamed.failed, "{name}");
+    }
+
+    #[test]
+    fn streaming_reads_the_examples_as_the_tree_does() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let mut n = 0;
+        for e in std::fs::read_dir(dir).unwrap() {
+            let f = e.unwrap().path().join("topology.yaml");
+            if let Ok(text) = std::fs::read_to_string(&f) {
+                same_both_ways(&f.display().to_string(), &text);
+                n += 1;
+            }
+        }
+        assert!(n > 0);
+    }
+
+    #[test]
+    fn streaming_reports_the_errors_the_tree_reports() {
+        same_both_ways(
+            "t.yaml",
+            "name: t\nvirtual_networks:\n  - name: a\n    adress_space: [10.0.0.0/16]\n  - name: b\n    address_space: [10.1.0.0/16]\nbogus: [1]\nworkspaces: 3\nregion: [x]\n",
+        );
+        same_both_ways(
+            "t.yaml",
+            "workspaces:\n  - name: w\n    allow_public_access_when_behind_vnet: true\n  - name: v\n    public_network_access: Disabled\n    allow_public_access_when_behind_vnet: true\n",
+        );
+    }
 }

@@ -110,7 +110,9 @@ impl SourceFile {
             .chars_before
             .partition_point(|&n| n <= target)
             .saturating_sub(1);
-        let mut from = (k * BLOCK).max(start);
+        // A column past the end of the line (a parser counting lines otherwise) may fall in a
+        // block after it: walk from within the line, never from beyond its end.
+        let mut from = (k * BLOCK).clamp(start, end);
         while !self.text.is_char_boundary(from) {
             from += 1;
         }
@@ -175,6 +177,17 @@ mod tests {
         assert_eq!(f.line_col(5), (2, 3));
         assert_eq!(f.offset_of(3, 0), 8);
         assert_eq!(f.line_col(8), (3, 1));
+    }
+
+    #[test]
+    fn a_column_past_the_line_end_is_the_line_end() {
+        // A short line early in a non-ASCII text, asked for a column that lies in a later
+        // block of the character index (found by fuzzing the live-export reader).
+        let text = format!("é\n{}\nend", "a".repeat(3 * BLOCK));
+        let f = SourceFile::new("x", text);
+        assert_eq!(f.offset_of(1, 2 * BLOCK), 2);
+        assert_eq!(f.offset_of(1, 0), 0);
+        assert_eq!(f.offset_of(2, 5 * BLOCK), 3 + 3 * BLOCK);
     }
 
     #[test]

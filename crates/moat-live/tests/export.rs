@@ -370,3 +370,19 @@ fn names_come_from_complete_ids() {
         Some("rg")
     );
 }
+
+/// A syntax error the parser locates on a line it counts after lone carriage returns, at a
+/// column past the end of the line of that number: a located error, not a panic (found by
+/// fuzzing this reader; the column fell in a later block of a non-ASCII file's index).
+#[test]
+fn a_syntax_error_after_lone_carriage_returns_is_located() {
+    let text = format!(
+        "{{\"data\": [\"é\", 1, \r\r\r\n{},,\n1\n2\n3\n{}\n]}}\n",
+        " ".repeat(5000),
+        " ".repeat(9000)
+    );
+    let e = fail(&text);
+    let d = &e.diagnostics[0];
+    assert_eq!(d.code, "syntax", "{}", d.message);
+    assert!(d.location.offset <= text.len());
+}

@@ -52,8 +52,10 @@ impl SourceFile {
         if self.chars_before.is_empty() {
             return offset;
         }
-        let k = offset / BLOCK;
-        let base = self.chars_before.get(k).copied().unwrap_or(0);
+        // The end of a text whose length is a multiple of the block has no checkpoint of its
+        // own: count from the last one.
+        let k = (offset / BLOCK).min(self.chars_before.len() - 1);
+        let base = self.chars_before[k];
         base + self.text.as_bytes()[k * BLOCK..offset]
             .iter()
             .filter(|b| starts_char(b))
@@ -188,6 +190,16 @@ mod tests {
         assert_eq!(f.offset_of(1, 2 * BLOCK), 2);
         assert_eq!(f.offset_of(1, 0), 0);
         assert_eq!(f.offset_of(2, 5 * BLOCK), 3 + 3 * BLOCK);
+    }
+
+    #[test]
+    fn the_end_of_a_text_a_whole_number_of_blocks_long() {
+        // Found by fuzzing the live-export reader: an error at the very end of such a text.
+        let text = format!("é\n{}", "a".repeat(2 * BLOCK - 3));
+        assert_eq!(text.len(), 2 * BLOCK);
+        let f = SourceFile::new("x", text);
+        assert_eq!(f.line_col(2 * BLOCK), (2, 2 * BLOCK as u32 - 2));
+        assert_eq!(f.offset_of(2, 2 * BLOCK - 3), 2 * BLOCK);
     }
 
     #[test]

@@ -386,3 +386,16 @@ fn a_syntax_error_after_lone_carriage_returns_is_located() {
     assert_eq!(d.code, "syntax", "{}", d.message);
     assert!(d.location.offset <= text.len());
 }
+
+/// A syntax error at the very end of a non-ASCII text whose length is a whole number of the
+/// character index's blocks (found by fuzzing this reader): located, not a panic.
+#[test]
+fn a_syntax_error_at_the_end_of_a_block_sized_text_is_located() {
+    let head = "{\"data\": [\"é\",\n";
+    let text = format!("{head}{}", " ".repeat(8192 - head.len()));
+    assert_eq!(text.len(), 8192);
+    let e = fail(&text);
+    let d = &e.diagnostics[0];
+    assert_eq!(d.code, "syntax", "{}", d.message);
+    assert!(d.location.offset <= text.len());
+}

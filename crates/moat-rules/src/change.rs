@@ -54,6 +54,38 @@ pub enum Change {
         /// The destination port range (`29876-29877`, `443`).
         ports: String,
     },
+    /// Add a rule that allows one flow to an Azure Firewall, in the first collection of its
+    /// kind that allows (of its policy, else its own): for a flow no rule matches, which the
+    /// firewall denies by default, so that any allowing rule admits it.
+    AllowInFirewall {
+        /// The firewall's name.
+        firewall: String,
+        /// The rule's name, unique in the firewall's rules.
+        name: String,
+        rule: FirewallAllow,
+    },
+}
+
+/// What a firewall rule allows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum FirewallAllow {
+    /// A network rule: `TCP`, `UDP` or `Any`, from a source prefix to a destination prefix,
+    /// service tag or address, on a port range.
+    Network {
+        protocol: &'static str,
+        source: String,
+        destination: String,
+        port: String,
+    },
+    /// An application rule: from a source prefix to a host name or wildcard, on `Https` or
+    /// `Http` and a port.
+    Application {
+        source: String,
+        fqdn: String,
+        protocol: &'static str,
+        port: u16,
+    },
 }
 
 impl Change {

@@ -10,6 +10,7 @@ mod arm;
 mod az;
 mod bicep;
 mod edit;
+mod firewall;
 mod native;
 mod terraform;
 
@@ -156,13 +157,21 @@ impl FixCode {
                         },
                         _ => Vec::new(),
                     };
+                    if let Change::AllowInFirewall {
+                        firewall,
+                        name,
+                        rule,
+                    } = c
+                    {
+                        return firewall::render(input, &mut trees, firewall, name, rule);
+                    }
                     let snippet = render(c, input, &mut trees, &together);
                     // A template may be written in Bicep: the same change beside the JSON.
                     let bicep = snippet
                         .as_ref()
                         .filter(|s| s.input == "arm")
                         .and_then(|s| bicep_of(s, c, input, &trees));
-                    snippet.into_iter().chain(bicep)
+                    snippet.into_iter().chain(bicep).collect()
                 })
                 .collect();
             if !s.is_empty() {
@@ -200,6 +209,9 @@ pub(crate) enum Kind {
     Subnet,
     /// A managed online deployment (its endpoint in `Target::workspace`'s place).
     OnlineDeployment,
+    /// The resource that holds a firewall's rule collections (a policy's rule collection
+    /// group, or the firewall).
+    FirewallRules,
 }
 
 /// Renders one change in the language of the file that declares its resource (`together`: for
@@ -260,6 +272,8 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[NsgRule]) ->
                 Lang::Az => az::link_zone(&t, &v),
             }
         }
+        // Rendered by `firewall::render`, which finds the collection the rule goes in.
+        Change::AllowInFirewall { .. } => None,
     }
 }
 
@@ -274,6 +288,7 @@ fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
             ..
         } => resolve_zone(t, zone, resource_group.as_deref()),
         Change::AllowInNsg { nsg, .. } => resolve(t, &format!("nsg/{nsg}")),
+        Change::AllowInFirewall { .. } => None,
     }
 }
 

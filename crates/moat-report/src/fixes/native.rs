@@ -19,6 +19,7 @@ fn list(kind: Kind) -> &'static str {
         Kind::Nsg => "network_security_groups",
         Kind::Subnet => "virtual_networks",
         Kind::OnlineDeployment => "online_endpoints",
+        Kind::FirewallRules => "firewall_policies",
     }
 }
 

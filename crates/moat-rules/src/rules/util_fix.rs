@@ -105,6 +105,61 @@ pub fn allow_in_nsg(cx: &Context, denied: &[&Trace], allow: &Allow) -> Option<Ch
     })
 }
 
+/// The address prefix of a subnet (`vnet/subnet`), when it has exactly one.
+pub fn subnet_prefix(cx: &Context, subnet: &str) -> Option<String> {
+    let &(vi, si) = cx.e.ix.subnets.get(subnet)?;
+    match cx.t.virtual_networks[vi].subnets[si]
+        .address_prefixes
+        .as_slice()
+    {
+        [one] => Some(one.0.to_string()),
+        _ => None,
+    }
+}
+
+/// The rule that admits a flow a firewall denies by default (no rule of it matches the
+/// flow): `None` when something else stops the flow, a rule denies it, or a rule of the
+/// firewall has the name already.
+pub fn allow_in_firewall(
+    cx: &Context,
+    t: &Trace,
+    name: &[&str],
+    rule: crate::change::FirewallAllow,
+) -> Option<Change> {
+    let hop = t.blocked_by.as_ref().filter(|h| {
+        t.verdict == Verdict::Denied
+            && h.step == Step::Firewall
+            && h.code == moat_engine::Code::FwImplicitDeny
+    })?;
+    let firewall = hop.element.strip_prefix("firewall ")?;
+    let fw = cx.t.firewalls.iter().find(|f| f.name == firewall)?;
+    let name = Change::rule_name(name);
+    let policy = fw
+        .firewall_policy
+        .as_ref()
+        .and_then(|p| cx.t.firewall_policies.iter().find(|x| &x.name == p));
+    let groups = policy.into_iter().flat_map(|p| &p.rule_collection_groups);
+    let mut names = groups
+        .clone()
+        .flat_map(|g| &g.network_rule_collections)
+        .chain(&fw.network_rule_collections)
+        .flat_map(|c| c.rules.iter().map(|r| &r.name))
+        .chain(
+            groups
+                .flat_map(|g| &g.application_rule_collections)
+                .chain(&fw.application_rule_collections)
+                .flat_map(|c| c.rules.iter().map(|r| &r.name)),
+        );
+    if names.any(|n| n.eq_ignore_ascii_case(&name)) {
+        return None;
+    }
+    Some(Change::AllowInFirewall {
+        firewall: firewall.to_string(),
+        name,
+        rule,
+    })
+}
+
 /// Ports as an NSG port range: `29876-29877` for consecutive ports, else none.
 pub fn port_range(ports: &[u16]) -> Option<String> {
     let (first, last) = (*ports.iter().min()?, *ports.iter().max()?);

@@ -1,8 +1,11 @@
 //! OUT001 required-outbound-missing.
 
+use crate::change::FirewallAllow;
 use crate::rules::util::regional;
-use crate::rules::util_fix::{Allow, allow_in_nsg};
-use crate::rules::util_infra::{ComputeGroup, Need, blocked_finding, compute_groups, unmet};
+use crate::rules::util_fix::{Allow, allow_in_firewall, allow_in_nsg, subnet_prefix};
+use crate::rules::util_infra::{
+    ComputeGroup, Need, Origin, blocked_finding, compute_groups, unmet,
+};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::Topology;
 use moat_model::address::{Address, Kind};
@@ -189,6 +192,25 @@ impl Rule for Out001 {
                     }
                     _ => None,
                 };
+                // Or denied by a firewall that no rule of matches: a network rule for it.
+                let allow = allow.or_else(|| match (&n.to, via.is_empty(), &g.origin) {
+                    (Address::Tag(tag), true, Origin::Subnet(subnet)) => allow_in_firewall(
+                        cx,
+                        &t,
+                        &["allow", tag, &t.port.to_string()],
+                        FirewallAllow::Network {
+                            protocol: if t.protocol.eq_ignore_ascii_case("udp") {
+                                "UDP"
+                            } else {
+                                "TCP"
+                            },
+                            source: subnet_prefix(cx, subnet)?,
+                            destination: tag.clone(),
+                            port: t.port.to_string(),
+                        },
+                    ),
+                    _ => None,
+                });
                 let mut f = blocked_finding(&DOC, g.resource.clone(), what, t, &g.at);
                 if let Some(c) = allow {
                     f = f.with_change(c);

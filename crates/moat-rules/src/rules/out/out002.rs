@@ -1,7 +1,8 @@
 //! OUT002 package-index-unreachable.
 
-use crate::rules::util_fix::approve_in_managed;
-use crate::rules::util_infra::{blocked_finding, compute_groups, trace, worst};
+use crate::change::FirewallAllow;
+use crate::rules::util_fix::{allow_in_firewall, approve_in_managed, subnet_prefix};
+use crate::rules::util_infra::{Origin, blocked_finding, compute_groups, trace, worst};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::{Trace, Verdict};
 use moat_model::address::Address;
@@ -56,6 +57,7 @@ impl Rule for Out002 {
             }
             let from = g.probe();
             let mut failed = Vec::new();
+            let mut traces = Vec::new();
             let mut first: Option<Trace> = None;
             for (pattern, host) in hosts {
                 let Some(t) = trace(
@@ -71,6 +73,7 @@ impl Rule for Out002 {
                     continue;
                 }
                 failed.push(pattern);
+                traces.push(t.clone());
                 first = worst(first, t);
             }
             let Some(t) = first else { continue };
@@ -84,6 +87,37 @@ impl Rule for Out002 {
                 let hosts: Vec<&str> = failed.clone();
                 let mut f = blocked_finding(&DOC, g.resource.clone(), what, t, &g.at);
                 for c in approve_in_managed(&g, &hosts) {
+                    f = f.with_change(c);
+                }
+                // A firewall no rule of which matches: an application rule per host, or none
+                // (a fix that leaves one host blocked is no fix).
+                let subnet = match &g.origin {
+                    Origin::Subnet(s) => subnet_prefix(cx, s),
+                    _ => None,
+                };
+                let rules: Option<Vec<_>> = subnet.and_then(|source| {
+                    hosts
+                        .iter()
+                        .zip(&traces)
+                        .map(|(host, t)| {
+                            allow_in_firewall(
+                                cx,
+                                t,
+                                &match host.strip_prefix("*.") {
+                                    Some(rest) => ["allow", "any", rest].to_vec(),
+                                    None => ["allow", host].to_vec(),
+                                },
+                                FirewallAllow::Application {
+                                    source: source.clone(),
+                                    fqdn: host.to_string(),
+                                    protocol: "Https",
+                                    port: 443,
+                                },
+                            )
+                        })
+                        .collect()
+                });
+                for c in rules.unwrap_or_default() {
                     f = f.with_change(c);
                 }
                 out.push(f);

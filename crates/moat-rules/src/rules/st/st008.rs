@@ -2,7 +2,7 @@
 
 use crate::change::Change;
 use crate::rules::util_core::{storage, trace_finding};
-use crate::rules::util_fix::{Allow, allow_in_nsg};
+use crate::rules::util_fix::{Allow, allow_in_nsg, subnet_prefix};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Step;
 use moat_model::address::{Address, Kind};
@@ -72,18 +72,6 @@ impl Rule for St008 {
     }
 }
 
-/// The subnet's address prefix, when it has one.
-fn prefix(cx: &Context, subnet: &str) -> Option<String> {
-    let &(vi, si) = cx.e.ix.subnets.get(subnet)?;
-    match cx.t.virtual_networks[vi].subnets[si]
-        .address_prefixes
-        .as_slice()
-    {
-        [one] => Some(one.0.to_string()),
-        _ => None,
-    }
-}
-
 /// The rule that admits SMB from the compute subnet to the storage's one `file` private
 /// endpoint (its address, or its subnet's prefix), in the NSG that denies it. None when the
 /// storage is reached otherwise, or through several endpoints: which to admit is the user's.
@@ -96,9 +84,9 @@ fn smb_rule(cx: &Context, subnet: &str, st: &str, t: &moat_engine::Trace) -> Opt
     };
     let destination = match pe.ip_address {
         Some(ip) => ip.to_string(),
-        None => prefix(cx, &pe.subnet)?,
+        None => subnet_prefix(cx, &pe.subnet)?,
     };
-    let source = prefix(cx, subnet)?;
+    let source = subnet_prefix(cx, subnet)?;
     allow_in_nsg(
         cx,
         &[t],

@@ -1,0 +1,144 @@
+//! Fixes that add a rule to an Azure Firewall, read back: the hub and spoke example with a
+//! rule of its policy taken out, the rule the fix writes put in the policy's collection that
+//! allows, and `moat check` no longer reports the flow.
+
+mod readback;
+
+use readback::*;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The hub and spoke example in one form, the policy's network rule for Microsoft Entra ID
+/// (AzureActiveDirectory, TCP 80 and 443) taken out, and in the native form pypi.org taken out
+/// of the application rule for package hosts, with a compute cluster that installs packages.
+fn firewall_gaps(form: &str, dir: &Path) {
+    let from = root().join("examples/hub-spoke-firewall");
+    let (file, edits): (&str, Vec<(&str, &str)>) = match form {
+        "native" => (
+            "topology.yaml",
+            vec![
+                (
+                    "              - { name: entra, protocols: [TCP], source_addresses: [10.0.0.0/16], destination_addresses: [AzureActiveDirectory], destination_ports: [80, 443] }\n",
+                    "",
+                ),
+                ("target_fqdns: [pypi.org, ", "target_fqdns: ["),
+                (
+                    "subnet: spoke-vnet/training, enable_node_public_ip: false }",
+                    "subnet: spoke-vnet/training, enable_node_public_ip: false, uses: [install-packages] }",
+                ),
+            ],
+        ),
+        _ => (
+            "arm/azuredeploy.json",
+            vec![(
+                "              {
+                \"ruleType\": \"NetworkRule\",
+                \"name\": \"entra\",
+                \"ipProtocols\": [\"TCP\"],
+                \"sourceAddresses\": [\"[variables('spokeAddressSpace')]\"],
+                \"destinationAddresses\": [\"AzureActiveDirectory\"],
+                \"destinationPorts\": [\"80\", \"443\"]
+              },
+",
+                "",
+            )],
+        ),
+    };
+    let src = from.join(file);
+    if form != "native" {
+        copy_dir(src.parent().unwrap(), dir);
+    }
+    let mut text = std::fs::read_to_string(&src).unwrap();
+    for (old, new) in edits {
+        assert!(text.contains(old), "{form}: {old}");
+        text = text.replacen(old, new, 1);
+    }
+    std::fs::write(dir.join(src.file_name().unwrap()), text).unwrap();
+}
+
+#[test]
+fn firewall_rules_remove_out001_and_out002() {
+    // Configure inbound and outbound network traffic: with a firewall, computes need
+    // AzureActiveDirectory outbound (network rule) and the package hosts they install from
+    // (application rules). Azure Firewall denies what no rule allows; the fix adds the rule to
+    // the policy's collection that allows, from the compute subnet.
+    let fixed = read_back(
+        |d: &Path| firewall_gaps("native", d),
+        "topology.yaml",
+        &["OUT001", "OUT002"],
+    );
+    assert_eq!(
+        fixed,
+        BTreeSet::from(["OUT001".to_string(), "OUT002".to_string()])
+    );
+    let fixed = read_back(|d: &Path| firewall_gaps("arm", d), ".", &["OUT001"]);
+    assert_eq!(fixed, BTreeSet::from(["OUT001".to_string()]));
+}
+
+#[test]
+fn a_firewall_rule_in_arm_json_and_bicep() {
+    let dir = scratch("firewall-arm");
+    firewall_gaps("arm", &dir);
+    let out = check(&dir, ".", &["--select", "OUT001"]);
+    let snippets: Vec<(String, String)> = findings(&out)
+        .iter()
+        .flat_map(|f| f["fix_code"].as_array().cloned().unwrap_or_default())
+        .map(|s| {
+            (
+                s["input"].as_str().unwrap().to_string(),
+                s["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let arm = snippets
+        .iter()
+        .find(|(i, t)| i == "arm" && t.contains("allow-azureactivedirectory-443"))
+        .unwrap_or_else(|| panic!("{out:#}"));
+    assert_eq!(
+        arm.1,
+        r#"{
+  "type": "Microsoft.Network/firewallPolicies/ruleCollectionGroups",
+  "name": "fw-policy/azureml",
+  "properties": {
+    "ruleCollections": [
+      {
+        "name": "aml-service-tags",
+        "rules": [
+          {
+            "ruleType": "NetworkRule",
+            "name": "allow-azureactivedirectory-443",
+            "ipProtocols": [
+              "TCP"
+            ],
+            "sourceAddresses": [
+              "10.0.1.0/24"
+            ],
+            "destinationAddresses": [
+              "AzureActiveDirectory"
+            ],
+            "destinationPorts": [
+              "443"
+            ]
+          }
+        ]
+      }
+    ]
+  }
+}
+"#
+    );
+    let bicep = snippets
+        .iter()
+        .find(|(i, t)| i == "bicep" && t.contains("allow-azureactivedirectory-443"))
+        .unwrap_or_else(|| panic!("{out:#}"));
+    assert!(
+        bicep.1.starts_with(
+            "resource fwPolicy 'Microsoft.Network/firewallPolicies/ruleCollectionGroups@"
+        ) && bicep.1.contains("  name: 'fw-policy/azureml'\n")
+            && bicep
+                .1
+                .contains("            ipProtocols: [\n              'TCP'\n            ]\n"),
+        "{}",
+        bicep.1
+    );
+}

@@ -1,0 +1,340 @@
+//! Fixes that add a rule to an Azure Firewall: the rule appended to the first collection of
+//! its kind that allows — of the firewall's policy (its rule collection groups by priority),
+//! else the firewall's own classic collections — where that collection is written. Native
+//! YAML and ARM JSON (with Bicep beside it); Terraform and `az` give none yet.
+
+use super::{Input, Kind, Lang, Snippet, Target, Trees, edit, language};
+use moat_model::Provenance;
+use moat_model::enums::Access;
+use moat_rules::change::FirewallAllow;
+
+/// The collection a rule goes in: its name and where it is written, the policy and group it
+/// is in (none for a classic collection).
+struct Collection<'t> {
+    name: &'t str,
+    at: &'t Provenance,
+    policy: Option<(&'t str, &'t str)>,
+}
+
+fn collection<'t>(input: &Input<'t>, fw: &str, application: bool) -> Option<Collection<'t>> {
+    let t = input.topology;
+    let f = t.firewalls.iter().find(|f| f.name == fw)?;
+    if let Some(p) = &f.firewall_policy {
+        let policy = t.firewall_policies.iter().find(|x| &x.name == p)?;
+        let mut groups: Vec<_> = policy.rule_collection_groups.iter().collect();
+        groups.sort_by_key(|g| g.priority);
+        for g in groups {
+            let found = if application {
+                g.application_rule_collections
+                    .iter()
+                    .filter(|c| c.action == Access::Allow)
+                    .min_by_key(|c| c.priority)
+                    .map(|c| (c.name.as_str(), &c.at))
+            } else {
+                g.network_rule_collections
+                    .iter()
+                    .filter(|c| c.action == Access::Allow)
+                    .min_by_key(|c| c.priority)
+                    .map(|c| (c.name.as_str(), &c.at))
+            };
+            if let Some((name, at)) = found {
+                return Some(Collection {
+                    name,
+                    at,
+                    policy: Some((&policy.name, &g.name)),
+                });
+            }
+        }
+        return None;
+    }
+    let found = if application {
+        f.application_rule_collections
+            .iter()
+            .filter(|c| c.action == Access::Allow)
+            .min_by_key(|c| c.priority)
+            .map(|c| (c.name.as_str(), &c.at))
+    } else {
+        f.network_rule_collections
+            .iter()
+            .filter(|c| c.action == Access::Allow)
+            .min_by_key(|c| c.priority)
+            .map(|c| (c.name.as_str(), &c.at))
+    };
+    found.map(|(name, at)| Collection {
+        name,
+        at,
+        policy: None,
+    })
+}
+
+/// The rule in the native format, as a flow mapping.
+fn native_item(name: &str, r: &FirewallAllow) -> String {
+    match r {
+        FirewallAllow::Network {
+            protocol,
+            source,
+            destination,
+            port,
+        } => format!(
+            "{{ name: {name}, protocols: [{protocol}], source_addresses: [{source}], destination_addresses: [{destination}], destination_ports: [{port}] }}"
+        ),
+        FirewallAllow::Application {
+            source,
+            fqdn,
+            protocol,
+            port,
+        } => format!(
+            "{{ name: {name}, source_addresses: [{source}], protocols: [\"{protocol}:{port}\"], target_fqdns: [\"{fqdn}\"] }}"
+        ),
+    }
+}
+
+/// The rule as an element of a policy's (`policy`) or a classic collection's `rules`.
+fn arm_rule(name: &str, r: &FirewallAllow, policy: bool) -> serde_json::Value {
+    use serde_json::json;
+    match (r, policy) {
+        (
+            FirewallAllow::Network {
+                protocol,
+                source,
+                destination,
+                port,
+            },
+            true,
+        ) => json!({
+            "ruleType": "NetworkRule",
+            "name": name,
+            "ipProtocols": [protocol],
+            "sourceAddresses": [source],
+            "destinationAddresses": [destination],
+            "destinationPorts": [port],
+        }),
+        (
+            FirewallAllow::Network {
+                protocol,
+                source,
+                destination,
+                port,
+            },
+            false,
+        ) => json!({
+            "name": name,
+            "protocols": [protocol],
+            "sourceAddresses": [source],
+            "destinationAddresses": [destination],
+            "destinationPorts": [port],
+        }),
+        (
+            FirewallAllow::Application {
+                source,
+                fqdn,
+                protocol,
+                port,
+            },
+            true,
+        ) => json!({
+            "ruleType": "ApplicationRule",
+            "name": name,
+            "protocols": [{ "protocolType": protocol, "port": port }],
+            "sourceAddresses": [source],
+            "targetFqdns": [fqdn],
+        }),
+        (
+            FirewallAllow::Application {
+                source,
+                fqdn,
+                protocol,
+                port,
+            },
+            false,
+        ) => json!({
+            "name": name,
+            "protocols": [{ "protocolType": protocol, "port": port }],
+            "sourceAddresses": [source],
+            "targetFqdns": [fqdn],
+        }),
+    }
+}
+
+/// The rule that allows a flow, in the language of the file its collection is written in.
+pub(super) fn render(
+    input: &Input,
+    trees: &mut Trees,
+    firewall: &str,
+    name: &str,
+    rule: &FirewallAllow,
+) -> Vec<Snippet> {
+    let application = matches!(rule, FirewallAllow::Application { .. });
+    let Some(c) = collection(input, firewall, application) else {
+        return Vec::new();
+    };
+    let lang = language(input.format, &c.at.file);
+    let src = input.sources.iter().find(|s| s.name == c.at.file);
+    if let Some(src) = src {
+        trees.load(src);
+    }
+    let tree = src.and_then(|s| trees.get(s));
+    match lang {
+        Lang::Native => native(&c, src, tree, firewall, name, rule)
+            .into_iter()
+            .collect(),
+        Lang::Arm => {
+            let Some(arm) = arm(&c, src, tree, name, rule) else {
+                return Vec::new();
+            };
+            // The resource that holds the collection, for Bicep's declaration.
+            let pointer = resource_of(&c.at.pointer);
+            let at = Provenance {
+                pointer: pointer.to_string(),
+                ..c.at.clone()
+            };
+            let target = Target {
+                kind: Kind::FirewallRules,
+                name: c.policy.map_or(firewall, |(p, _)| p),
+                workspace: None,
+                at: &at,
+                src,
+                tree,
+            };
+            let bicep = super::bicep::from_arm(&arm, &target);
+            std::iter::once(arm).chain(bicep).collect()
+        }
+        Lang::Terraform | Lang::Az => Vec::new(),
+    }
+}
+
+/// Where the collection named `name` is written, and whether it is a policy's (else a
+/// classic collection of the firewall): the object at `at`, or its element of the resource's
+/// `ruleCollections` (a rule collection group) or classic collections, found by name.
+fn collection_pointer(
+    root: &moat_doc::Node,
+    at: &str,
+    name: &str,
+    application: bool,
+) -> Option<(String, bool)> {
+    let (node, found) = root.pointer(at);
+    found.then_some(())?;
+    if node.get("ruleCollectionType").is_some() {
+        return Some((at.to_string(), true));
+    }
+    let classic = if application {
+        "applicationRuleCollections"
+    } else {
+        "networkRuleCollections"
+    };
+    for (list, policy) in [("ruleCollections", true), (classic, false)] {
+        let Some(items) = node.get("properties").and_then(|p| p.get(list)) else {
+            continue;
+        };
+        let i = items
+            .items()
+            .iter()
+            .position(|c| c.get("name").and_then(|n| n.text()) == Some(name));
+        if let Some(i) = i {
+            return Some((format!("{at}/properties/{list}/{i}"), policy));
+        }
+    }
+    None
+}
+
+/// `/resources/3/properties/ruleCollections/0` → `/resources/3`.
+fn resource_of(pointer: &str) -> &str {
+    match pointer.find("/properties/") {
+        Some(i) => &pointer[..i],
+        None => pointer,
+    }
+}
+
+fn native(
+    c: &Collection,
+    src: Option<&moat_doc::SourceFile>,
+    tree: Option<&moat_doc::Node>,
+    firewall: &str,
+    name: &str,
+    rule: &FirewallAllow,
+) -> Option<Snippet> {
+    let item = native_item(name, rule);
+    let kind = match rule {
+        FirewallAllow::Network { .. } => "network_rule_collections",
+        FirewallAllow::Application { .. } => "application_rule_collections",
+    };
+    // A side file that completes the collection by name.
+    let text = match c.policy {
+        Some((policy, group)) => format!(
+            "firewall_policies:\n  - name: {policy}\n    rule_collection_groups:\n      - name: {group}\n        {kind}:\n          - name: {}\n            rules:\n              - {item}\n",
+            c.name
+        ),
+        None => format!(
+            "firewalls:\n  - name: {firewall}\n    {kind}:\n      - name: {}\n        rules:\n          - {item}\n",
+            c.name
+        ),
+    };
+    let edits = match (src, tree) {
+        (Some(src), Some(root)) => edit::tree_append(src, root, &c.at.pointer, &["rules"], &item),
+        _ => None,
+    };
+    Some(Snippet {
+        input: "native",
+        language: "yaml",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}
+
+fn arm(
+    c: &Collection,
+    src: Option<&moat_doc::SourceFile>,
+    tree: Option<&moat_doc::Node>,
+    name: &str,
+    rule: &FirewallAllow,
+) -> Option<Snippet> {
+    let root = tree?;
+    let application = matches!(rule, FirewallAllow::Application { .. });
+    let (pointer, policy) = collection_pointer(root, &c.at.pointer, c.name, application)?;
+    let (node, _) = root.pointer(&pointer);
+    let r = arm_rule(name, rule, policy);
+    // The collection's rules: `rules` of a policy's collection, `properties.rules` of a
+    // classic one.
+    let (rules, path) = if policy {
+        (node.get("rules"), "rules")
+    } else {
+        (
+            node.get("properties").and_then(|p| p.get("rules")),
+            "properties/rules",
+        )
+    };
+    let n = rules.map_or(0, |l| l.items().len());
+    let edits = match src {
+        Some(src) if n > 0 => edit::json_after_item(
+            src,
+            root,
+            &format!("{pointer}/{path}/{}", n - 1),
+            &serde_json::to_string_pretty(&r).ok()?,
+        ),
+        _ => None,
+    };
+    // The fragment: the resource (type and name as written), the collection by name.
+    let (res, _) = root.pointer(resource_of(&pointer));
+    let field = |k: &str| res.get(k).and_then(|v| v.text()).map(str::to_string);
+    let collection = if policy {
+        serde_json::json!({ "name": c.name, "rules": [r] })
+    } else {
+        serde_json::json!({ "name": c.name, "properties": { "rules": [r] } })
+    };
+    let list = match (policy, &rule) {
+        (true, _) => "ruleCollections",
+        (false, FirewallAllow::Network { .. }) => "networkRuleCollections",
+        (false, FirewallAllow::Application { .. }) => "applicationRuleCollections",
+    };
+    let fragment = serde_json::json!({
+        "type": field("type")?,
+        "name": field("name")?,
+        "properties": { list: [collection] },
+    });
+    Some(Snippet {
+        input: "arm",
+        language: "json",
+        text: serde_json::to_string_pretty(&fragment).ok()? + "\n",
+        edits: edits.unwrap_or_default(),
+    })
+}

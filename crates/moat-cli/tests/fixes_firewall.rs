@@ -142,3 +142,37 @@ fn a_firewall_rule_in_arm_json_and_bicep() {
         bicep.1
     );
 }
+
+#[test]
+fn an_smb_rule_removes_st005() {
+    // Secure the workspace resources, required outbound: SMB (TCP 445) to the storage's file
+    // private endpoint is needed when a firewall sits between the computes and the endpoint.
+    // The spoke routes the endpoints' subnet through the hub firewall, whose policy admits
+    // HTTPS to it and no SMB; the fix is the network rule from the compute subnet.
+    let text =
+        std::fs::read_to_string(root().join("examples/hub-spoke-firewall/topology.yaml")).unwrap();
+    let route = "      - { name: to-firewall, address_prefix: 0.0.0.0/0, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.100.0.4 }\n";
+    let monitor = "              - { name: monitor,";
+    let edits = [
+        (
+            route,
+            format!(
+                "{route}      - {{ name: pe-via-fw, address_prefix: 10.0.3.0/24, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.100.0.4 }}\n"
+            ),
+        ),
+        (
+            monitor,
+            format!(
+                "              - {{ name: pe-https, protocols: [TCP], source_addresses: [10.0.0.0/16], destination_addresses: [10.0.3.0/24], destination_ports: [443] }}\n{monitor}"
+            ),
+        ),
+    ];
+    let mut broken = text;
+    for (old, new) in edits {
+        assert!(broken.contains(old), "{old}");
+        broken = broken.replacen(old, &new, 1);
+    }
+    let write = |d: &Path| std::fs::write(d.join("topology.yaml"), &broken).unwrap();
+    let fixed = read_back(write, "topology.yaml", &["ST005"]);
+    assert_eq!(fixed, BTreeSet::from(["ST005".to_string()]));
+}

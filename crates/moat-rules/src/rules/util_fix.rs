@@ -117,6 +117,22 @@ pub fn subnet_prefix(cx: &Context, subnet: &str) -> Option<String> {
     }
 }
 
+/// The address of a storage account's one `file` private endpoint (or its subnet's prefix),
+/// where SMB goes: none when it has none or several, as which to admit is the user's.
+pub fn file_endpoint(cx: &Context, st: &str) -> Option<String> {
+    let mut pes = cx.t.private_endpoints.iter().filter(|p| {
+        p.target.name_of(moat_model::address::Kind::Storage) == Some(st)
+            && p.group_id.eq_ignore_ascii_case("file")
+    });
+    let (pe, None) = (pes.next()?, pes.next()) else {
+        return None;
+    };
+    match pe.ip_address {
+        Some(ip) => Some(ip.to_string()),
+        None => subnet_prefix(cx, &pe.subnet),
+    }
+}
+
 /// The rule that admits a flow a firewall denies by default (no rule of it matches the
 /// flow): `None` when something else stops the flow, a rule denies it, or a rule of the
 /// firewall has the name already.

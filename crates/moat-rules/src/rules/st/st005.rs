@@ -1,7 +1,9 @@
 //! ST005 storage-smb-through-firewall.
 
-use crate::rules::util::{destination, failing_flows, flow_finding};
+use crate::change::FirewallAllow;
+use crate::rules::util::{destination, failing_flows, flow_finding, name_of};
 use crate::rules::util_core::storage;
+use crate::rules::util_fix::{allow_in_firewall, file_endpoint, subnet_prefix};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::OpId;
 use moat_engine::{Code, Step};
@@ -66,17 +68,36 @@ impl Rule for St005 {
                     .get(&compute)
                     .and_then(|&i| cx.t.computes[i].subnet.clone())
                     .unwrap_or_default();
-            if !seen.insert((subnet, dst.to_string(), hop.element.clone())) {
+            if !seen.insert((subnet.clone(), dst.to_string(), hop.element.clone())) {
                 continue;
             }
             let what = format!(
                 "SMB (TCP 445) from compute {compute} to {dst} through {}",
                 hop.element
             );
-            let at = storage(cx, crate::rules::util::name_of(&dst))
+            let at = storage(cx, name_of(&dst))
                 .map(|s| s.at.clone())
                 .unwrap_or_default();
-            out.push(flow_finding(&DOC, dst.to_string(), what, f, &at));
+            let mut finding = flow_finding(&DOC, dst.to_string(), what, f, &at);
+            // The network rule from the compute subnet to the file endpoint.
+            let allow = (|| {
+                let source = subnet_prefix(cx, &subnet)?;
+                allow_in_firewall(
+                    cx,
+                    &f.trace,
+                    &["allow", "smb", &source],
+                    FirewallAllow::Network {
+                        protocol: "TCP",
+                        source: source.clone(),
+                        destination: file_endpoint(cx, name_of(&dst))?,
+                        port: "445".into(),
+                    },
+                )
+            })();
+            if let Some(c) = allow {
+                finding = finding.with_change(c);
+            }
+            out.push(finding);
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::change::Change;
 use crate::rules::util_core::{storage, trace_finding};
-use crate::rules::util_fix::{Allow, allow_in_nsg, subnet_prefix};
+use crate::rules::util_fix::{Allow, allow_in_nsg, file_endpoint, subnet_prefix};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Step;
 use moat_model::address::{Address, Kind};
@@ -76,16 +76,7 @@ impl Rule for St008 {
 /// endpoint (its address, or its subnet's prefix), in the NSG that denies it. None when the
 /// storage is reached otherwise, or through several endpoints: which to admit is the user's.
 fn smb_rule(cx: &Context, subnet: &str, st: &str, t: &moat_engine::Trace) -> Option<Change> {
-    let mut pes = cx.t.private_endpoints.iter().filter(|p| {
-        p.target.name_of(Kind::Storage) == Some(st) && p.group_id.eq_ignore_ascii_case("file")
-    });
-    let (pe, None) = (pes.next()?, pes.next()) else {
-        return None;
-    };
-    let destination = match pe.ip_address {
-        Some(ip) => ip.to_string(),
-        None => subnet_prefix(cx, &pe.subnet)?,
-    };
+    let destination = file_endpoint(cx, st)?;
     let source = subnet_prefix(cx, subnet)?;
     allow_in_nsg(
         cx,

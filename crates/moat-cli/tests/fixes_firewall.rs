@@ -28,6 +28,13 @@ fn firewall_gaps(form: &str, dir: &Path) {
                 ),
             ],
         ),
+        "terraform" => (
+            "terraform/main.tf",
+            vec![(
+                "    { name = \"entra\", protocols = [\"TCP\"], destinations = [\"AzureActiveDirectory\"], ports = [\"80\", \"443\"] },\n",
+                "",
+            )],
+        ),
         _ => (
             "arm/azuredeploy.json",
             vec![(
@@ -71,8 +78,12 @@ fn firewall_rules_remove_out001_and_out002() {
         fixed,
         BTreeSet::from(["OUT001".to_string(), "OUT002".to_string()])
     );
-    let fixed = read_back(|d: &Path| firewall_gaps("arm", d), ".", &["OUT001"]);
-    assert_eq!(fixed, BTreeSet::from(["OUT001".to_string()]));
+    // A `rule` block beside the collection's dynamic ones in Terraform, an element of the
+    // collection's rules in the template.
+    for form in ["terraform", "arm"] {
+        let fixed = read_back(|d: &Path| firewall_gaps(form, d), ".", &["OUT001"]);
+        assert_eq!(fixed, BTreeSet::from(["OUT001".to_string()]), "{form}");
+    }
 }
 
 #[test]
@@ -175,4 +186,46 @@ fn an_smb_rule_removes_st005() {
     let write = |d: &Path| std::fs::write(d.join("topology.yaml"), &broken).unwrap();
     let fixed = read_back(write, "topology.yaml", &["ST005"]);
     assert_eq!(fixed, BTreeSet::from(["ST005".to_string()]));
+}
+
+#[test]
+fn a_live_export_gets_the_firewall_rule_command() {
+    // Read from Azure, the rule is added with the az command, in the policy's rule collection
+    // group and collection that allows, in the resource group of the group's id.
+    let dir = scratch("firewall-live");
+    copy_dir(&root().join("examples/hub-spoke-firewall/live"), &dir);
+    let file = dir.join("resources.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let mut removed = 0;
+    for r in v["data"].as_array_mut().unwrap() {
+        let ty = r["type"].as_str().unwrap().to_ascii_lowercase();
+        if ty != "microsoft.network/firewallpolicies/rulecollectiongroups" {
+            continue;
+        }
+        for c in r["properties"]["ruleCollections"].as_array_mut().unwrap() {
+            if let Some(rules) = c["rules"].as_array_mut() {
+                let before = rules.len();
+                rules.retain(|x| x["name"] != "entra");
+                removed += before - rules.len();
+            }
+        }
+    }
+    assert_eq!(removed, 1, "the export has the Entra ID rule");
+    std::fs::write(&file, v.to_string()).unwrap();
+    let out = check(&dir, ".", &["--select", "OUT001"]);
+    let az: Vec<&str> = findings(&out)
+        .iter()
+        .flat_map(|f| f["fix_code"].as_array().into_iter().flatten())
+        .filter(|s| s["input"] == "az")
+        .filter_map(|s| s["text"].as_str())
+        .collect();
+    assert_eq!(
+        az,
+        [
+            "az network firewall policy rule-collection-group collection rule add --resource-group rg-ml --policy-name fw-policy --rcg-name azureml --collection-name aml-service-tags --name allow-azureactivedirectory-80 --rule-type NetworkRule --ip-protocols TCP --source-addresses 10.0.1.0/24 --destination-addresses AzureActiveDirectory --destination-ports 80\n",
+            "az network firewall policy rule-collection-group collection rule add --resource-group rg-ml --policy-name fw-policy --rcg-name azureml --collection-name aml-service-tags --name allow-azureactivedirectory-443 --rule-type NetworkRule --ip-protocols TCP --source-addresses 10.0.1.0/24 --destination-addresses AzureActiveDirectory --destination-ports 443\n",
+        ],
+        "{out:#}"
+    );
 }

@@ -390,3 +390,41 @@ pub(crate) fn hcl_into_block(
         .collect();
     combine(src, vec![(end, 0, format!("\n{}", lines.join("\n")))])
 }
+
+/// Inserts `body` as the last item of the nested block `kind { ... }` whose `name` attribute
+/// is `"name"`, inside the HCL block at `offset..offset + len`.
+pub(crate) fn hcl_into_named_block(
+    src: &SourceFile,
+    offset: usize,
+    len: usize,
+    kind: &str,
+    name: &str,
+    body: &str,
+) -> Option<Vec<Edit>> {
+    let text = &src.text;
+    let open = offset + text.get(offset..offset + len)?.find('{')?;
+    let close = matching(text, open)?;
+    for (start, end) in items(text, open, close) {
+        let item = &text[start..end];
+        let Some(rest) = item.strip_prefix(kind) else {
+            continue;
+        };
+        if !rest.trim_start().starts_with('{') {
+            continue;
+        }
+        let inner = start + item.find('{')?;
+        let inner_close = matching(text, inner)?;
+        let named = items(text, inner, inner_close).into_iter().any(|(s, e)| {
+            let line = &text[s..e];
+            line.strip_prefix("name").is_some_and(|r| {
+                r.trim_start()
+                    .strip_prefix('=')
+                    .is_some_and(|v| v.trim() == format!("\"{name}\""))
+            })
+        });
+        if named {
+            return hcl_into_block(src, start, end - start, body);
+        }
+    }
+    None
+}

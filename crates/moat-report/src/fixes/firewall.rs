@@ -1,7 +1,8 @@
 //! Fixes that add a rule to an Azure Firewall: the rule appended to the first collection of
 //! its kind that allows — of the firewall's policy (its rule collection groups by priority),
-//! else the firewall's own classic collections — where that collection is written. Native
-//! YAML and ARM JSON (with Bicep beside it); Terraform and `az` give none yet.
+//! else the firewall's own classic collections — where that collection is written: native
+//! YAML, ARM JSON (with Bicep beside it), a `rule` block of the Terraform collection, or the
+//! `az` command (a policy's collections only, in these two).
 
 use super::{Input, Kind, Lang, Snippet, Target, Trees, edit, language};
 use moat_model::Provenance;
@@ -199,8 +200,144 @@ pub(super) fn render(
             let bicep = super::bicep::from_arm(&arm, &target);
             std::iter::once(arm).chain(bicep).collect()
         }
-        Lang::Terraform | Lang::Az => Vec::new(),
+        Lang::Terraform => terraform(&c, src, name, rule).into_iter().collect(),
+        Lang::Az => az(&c, tree, name, rule).into_iter().collect(),
     }
+}
+
+/// A `rule` block of an `azurerm_firewall_policy_rule_collection_group`'s collection, aligned
+/// as `terraform fmt` writes it.
+fn hcl_rule(name: &str, r: &FirewallAllow) -> String {
+    let q = |s: &str| format!("\"{s}\"");
+    let list = |s: &str| format!("[\"{s}\"]");
+    let (attrs, protocols): (Vec<(&str, String)>, Option<String>) = match r {
+        FirewallAllow::Network {
+            protocol,
+            source,
+            destination,
+            port,
+        } => (
+            vec![
+                ("name", q(name)),
+                ("protocols", list(protocol)),
+                ("source_addresses", list(source)),
+                ("destination_addresses", list(destination)),
+                ("destination_ports", list(port)),
+            ],
+            None,
+        ),
+        FirewallAllow::Application {
+            source,
+            fqdn,
+            protocol,
+            port,
+        } => (
+            vec![
+                ("name", q(name)),
+                ("source_addresses", list(source)),
+                ("destination_fqdns", list(fqdn)),
+            ],
+            Some(format!(
+                "  protocols {{\n    type = \"{protocol}\"\n    port = {port}\n  }}\n"
+            )),
+        ),
+    };
+    let width = attrs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut out = "rule {\n".to_string();
+    for (k, v) in attrs {
+        out += &format!("  {k:<width$} = {v}\n");
+    }
+    out += &protocols.unwrap_or_default();
+    out + "}\n"
+}
+
+/// In Terraform: a `rule` block in the collection's block of the policy's rule collection
+/// group (a classic collection resource gets none).
+fn terraform(
+    c: &Collection,
+    src: Option<&moat_doc::SourceFile>,
+    name: &str,
+    rule: &FirewallAllow,
+) -> Option<Snippet> {
+    c.policy?;
+    let address = &c.at.pointer;
+    let ty = "azurerm_firewall_policy_rule_collection_group";
+    let label = address.rsplit_once(&format!("{ty}."))?.1;
+    let label = label.split(['[', '.']).next()?;
+    let kind = match rule {
+        FirewallAllow::Network { .. } => "network_rule_collection",
+        FirewallAllow::Application { .. } => "application_rule_collection",
+    };
+    let body = hcl_rule(name, rule);
+    let indented: String = body.lines().map(|l| format!("    {l}\n")).collect();
+    let text = format!(
+        "resource \"{ty}\" \"{label}\" {{\n  {kind} {{\n    name = \"{}\"\n\n{indented}  }}\n}}\n",
+        c.name
+    );
+    // The collection's own block, or the group's block that holds it.
+    let edits = src.filter(|s| s.name.ends_with(".tf")).and_then(|src| {
+        let own = src.text.get(c.at.offset..)?.starts_with(kind);
+        if own {
+            edit::hcl_into_block(src, c.at.offset, c.at.len, &body)
+        } else {
+            edit::hcl_into_named_block(src, c.at.offset, c.at.len, kind, c.name, &body)
+        }
+    });
+    Some(Snippet {
+        input: "terraform",
+        language: "hcl",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}
+
+/// With `az network firewall policy rule-collection-group collection rule add`, for a policy
+/// read from Azure.
+fn az(
+    c: &Collection,
+    tree: Option<&moat_doc::Node>,
+    name: &str,
+    rule: &FirewallAllow,
+) -> Option<Snippet> {
+    let (policy, group) = c.policy?;
+    // The resource group in the id of the resource that holds the collection.
+    let rg = tree
+        .map(|root| root.pointer(&c.at.pointer))
+        .filter(|(_, found)| *found)
+        .and_then(|(n, _)| n.get("id")?.text().map(str::to_string))
+        .and_then(|id| {
+            let mut parts = id.split('/');
+            parts.find(|p| p.eq_ignore_ascii_case("resourceGroups"))?;
+            parts.next().map(str::to_string)
+        })
+        .unwrap_or_else(|| "<resource-group>".into());
+    let what = match rule {
+        FirewallAllow::Network {
+            protocol,
+            source,
+            destination,
+            port,
+        } => format!(
+            "--rule-type NetworkRule --ip-protocols {protocol} --source-addresses {source} --destination-addresses {destination} --destination-ports {port}"
+        ),
+        FirewallAllow::Application {
+            source,
+            fqdn,
+            protocol,
+            port,
+        } => format!(
+            "--rule-type ApplicationRule --protocols {protocol}={port} --source-addresses {source} --target-fqdns '{fqdn}'"
+        ),
+    };
+    Some(Snippet {
+        input: "az",
+        language: "sh",
+        text: format!(
+            "az network firewall policy rule-collection-group collection rule add --resource-group {rg} --policy-name {policy} --rcg-name {group} --collection-name {} --name {name} {what}\n",
+            c.name
+        ),
+        edits: Vec::new(),
+    })
 }
 
 /// Where the collection named `name` is written, and whether it is a policy's (else a

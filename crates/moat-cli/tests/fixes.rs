@@ -1226,3 +1226,55 @@ fn the_bicep_checker_rejects_what_bicep_does_not_read() {
         );
     }
 }
+
+#[test]
+fn outbound_rules_added_to_a_network_without_rules_write_one_list() {
+    // A managed network in AllowOnlyApprovedOutbound mode with no outbound rule written, and a
+    // cluster that installs packages: every package host needs an FQDN rule. The first fix
+    // writes the list with all of them, once each (a wildcard's rule is named apart from its
+    // domain's); applied, the hosts are approved and the key is written once.
+    let native = "name: fqdn
+region: eastus
+workspaces:
+  - name: ws
+    public_network_access: Disabled
+    managed_network: { isolation_mode: AllowOnlyApprovedOutbound }
+computes:
+  - { name: cpu, workspace: ws, type: AmlCompute, max_nodes: 2, enable_node_public_ip: false, uses: [install-packages] }
+";
+    for (file, text, code, key) in [
+        ("topology.yaml", native, "OUT002", "outbound_rules:"),
+        ("azuredeploy.json", MVN_ARM, "MVN003", "\"outboundRules\""),
+    ] {
+        let dir = scratch(&format!("one-list-{code}"));
+        std::fs::write(dir.join(file), text).unwrap();
+        let before = check(&dir, file, &["--select", code]);
+        let edits = findings(&before)
+            .iter()
+            .flat_map(|f| f["fix_code"].as_array().cloned().unwrap_or_default())
+            .filter(|s| s["edits"].is_array())
+            .count();
+        assert_eq!(edits, 1, "{before:#}");
+        apply_edits(&dir, &before);
+        let applied = std::fs::read_to_string(dir.join(file)).unwrap();
+        assert_eq!(applied.matches(key).count(), 1, "{applied}");
+        if code == "OUT002" {
+            for name in ["allow-anaconda-com,", "allow-any-anaconda-com,"] {
+                assert_eq!(applied.matches(name).count(), 1, "{applied}");
+            }
+        }
+        let after = check(&dir, file, &["--select", code]);
+        let hosts: Vec<&Value> = findings(&after)
+            .iter()
+            .filter(|f| {
+                f["trace"]["to"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("fqdn:"))
+            })
+            .collect();
+        assert!(
+            code == "MVN003" && hosts.is_empty() || findings(&after).is_empty(),
+            "{after:#}\n{applied}"
+        );
+    }
+}

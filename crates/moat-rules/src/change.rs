@@ -89,10 +89,14 @@ pub enum FirewallAllow {
 }
 
 impl Change {
-    /// An FQDN outbound rule for `destination`, named after it (`pypi-org`).
+    /// An FQDN outbound rule for `destination`, named after it (`allow-pypi-org`; a wildcard
+    /// `allow-any-anaconda-com`, apart from `anaconda.com`'s).
     pub fn fqdn_rule(workspace: impl Into<String>, destination: &str) -> Change {
-        let name: String = destination
-            .trim_start_matches("*.")
+        let (any, host) = match destination.strip_prefix("*.") {
+            Some(rest) => ("any-", rest),
+            None => ("", destination),
+        };
+        let name: String = host
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() {
@@ -104,7 +108,7 @@ impl Change {
             .collect();
         Change::AddFqdnRule {
             workspace: workspace.into(),
-            name: format!("allow-{name}"),
+            name: format!("allow-{any}{name}"),
             destination: destination.to_string(),
         }
     }

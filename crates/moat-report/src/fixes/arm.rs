@@ -148,13 +148,25 @@ fn resource_pointer(t: &Target) -> Option<String> {
     Some(format!("{}/properties/subnets/{i}", t.at.pointer))
 }
 
-/// An FQDN outbound rule in the workspace's `managedNetwork.outboundRules`.
-pub(super) fn fqdn_rule(t: &Target, name: &str, destination: &str) -> Option<Snippet> {
-    let rule = serde_json::json!({
+/// An FQDN outbound rule as a value of `outboundRules`.
+fn fqdn_json(destination: &str) -> serde_json::Value {
+    serde_json::json!({
         "type": "FQDN",
         "category": "UserDefined",
         "destination": destination,
-    });
+    })
+}
+
+/// An FQDN outbound rule in the workspace's `managedNetwork.outboundRules`. Where the
+/// workspace has none written, the first rule added (`together` not empty) writes them all,
+/// and the others make no edit.
+pub(super) fn fqdn_rule(
+    t: &Target,
+    name: &str,
+    destination: &str,
+    together: &[(&str, &str)],
+) -> Option<Snippet> {
+    let rule = fqdn_json(destination);
     let node = t
         .tree
         .map(|r| r.pointer(&t.at.pointer))
@@ -170,15 +182,41 @@ pub(super) fn fqdn_rule(t: &Target, name: &str, destination: &str) -> Option<Sni
         "properties": { "managedNetwork": { "outboundRules": { name: rule.clone() } } }
     });
     let text = serde_json::to_string_pretty(&fragment).ok()? + "\n";
-    let path = vec!["properties", "managedNetwork", "outboundRules", name];
+    let rules = node.and_then(|(n, _)| {
+        n.get("properties")?
+            .get("managedNetwork")?
+            .get("outboundRules")
+    });
+    let written = rules.is_some_and(|r| !r.entries().is_empty());
+    // Not written, or `{}` (never an expression that computes the rules).
+    let missing = rules.is_none_or(|r| matches!(r.value, moat_doc::tree::Value::Map(_)));
     let edits = match (t.src, t.tree) {
-        (Some(src), Some(root)) => edit::tree_edit(
+        (Some(src), Some(root)) if written => edit::tree_edit(
             src,
             root,
             &t.at.pointer,
-            &[(path, rule.to_string())],
+            &[(
+                vec!["properties", "managedNetwork", "outboundRules", name],
+                rule.to_string(),
+            )],
             edit::Syntax::Json,
         ),
+        (Some(src), Some(root)) if missing && !together.is_empty() => {
+            let all: serde_json::Map<String, serde_json::Value> = together
+                .iter()
+                .map(|(n, d)| (n.to_string(), fqdn_json(d)))
+                .collect();
+            edit::tree_edit(
+                src,
+                root,
+                &t.at.pointer,
+                &[(
+                    vec!["properties", "managedNetwork", "outboundRules"],
+                    serde_json::Value::Object(all).to_string(),
+                )],
+                edit::Syntax::Json,
+            )
+        }
         _ => None,
     };
     Some(Snippet {

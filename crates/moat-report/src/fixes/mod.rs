@@ -133,14 +133,17 @@ impl FixCode {
     pub fn of(findings: &[Finding], input: &Input) -> FixCode {
         let mut m = HashMap::new();
         let mut trees = Trees::default();
-        // The rules that findings add to each NSG: where its list is not written (or empty),
-        // the first one's edit writes the list with all of them and the others' none, as two
-        // edits would each write the key. A suppressed finding's fix is not the one applied.
-        let mut added: HashMap<&str, Vec<&Change>> = HashMap::new();
+        // The rules that findings add to each NSG or managed network: where its list is not
+        // written (or empty), the first one's edit writes the list with all of them (once each)
+        // and the others' none, as two edits would each write the key. A suppressed finding's
+        // fix is not the one applied.
+        let mut added: HashMap<(&str, &str), Vec<&Change>> = HashMap::new();
         let shown = findings.iter().filter(|f| f.suppressed.is_none());
         for c in shown.flat_map(|f| &f.changes) {
-            if let Change::AllowInNsg { nsg, .. } = c {
-                added.entry(nsg.as_str()).or_default().push(c);
+            let Some(list) = list_of(c) else { continue };
+            let same = added.entry(list).or_default();
+            if !same.iter().any(|x| rule_name(x) == rule_name(c)) {
+                same.push(c);
             }
         }
         for f in findings {
@@ -148,14 +151,9 @@ impl FixCode {
                 .changes
                 .iter()
                 .flat_map(|c| {
-                    let together: Vec<NsgRule> = match c {
-                        Change::AllowInNsg { nsg, .. } => match added.get(nsg.as_str()) {
-                            Some(all) if std::ptr::eq(all[0], c) => {
-                                all.iter().filter_map(|c| nsg_rule(c)).collect()
-                            }
-                            _ => Vec::new(),
-                        },
-                        _ => Vec::new(),
+                    let together: &[&Change] = match list_of(c).and_then(|l| added.get(&l)) {
+                        Some(all) if std::ptr::eq(all[0], c) => all,
+                        _ => &[],
                     };
                     if let Change::AllowInFirewall {
                         firewall,
@@ -165,7 +163,7 @@ impl FixCode {
                     {
                         return firewall::render(input, &mut trees, firewall, name, rule);
                     }
-                    let snippet = render(c, input, &mut trees, &together);
+                    let snippet = render(c, input, &mut trees, together);
                     // A template may be written in Bicep: the same change beside the JSON.
                     let bicep = snippet
                         .as_ref()
@@ -214,9 +212,26 @@ pub(crate) enum Kind {
     FirewallRules,
 }
 
+/// The list a change adds a rule to: the NSG's, the managed network's outbound rules.
+fn list_of(c: &Change) -> Option<(&'static str, &str)> {
+    match c {
+        Change::AllowInNsg { nsg, .. } => Some(("nsg", nsg)),
+        Change::AddFqdnRule { workspace, .. } => Some(("outbound", workspace)),
+        _ => None,
+    }
+}
+
+/// The name of the rule a change adds.
+fn rule_name(c: &Change) -> Option<&str> {
+    match c {
+        Change::AllowInNsg { name, .. } | Change::AddFqdnRule { name, .. } => Some(name),
+        _ => None,
+    }
+}
+
 /// Renders one change in the language of the file that declares its resource (`together`: for
-/// the first rule added to an NSG, every rule added to it; empty for the others).
-fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[NsgRule]) -> Option<Snippet> {
+/// the first rule added to a list, every rule added to it; empty for the others).
+fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) -> Option<Snippet> {
     let r = resolve_change(input.topology, c)?;
     let lang = language(input.format, &r.at.file);
     // A zone link names a second resource, written in the same language.
@@ -248,18 +263,30 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[NsgRule]) ->
         },
         Change::AddFqdnRule {
             name, destination, ..
-        } => match lang {
-            Lang::Native => native::fqdn_rule(&t, name, destination),
-            Lang::Terraform => terraform::fqdn_rule(&t, name, destination),
-            Lang::Arm => arm::fqdn_rule(&t, name, destination),
-            Lang::Az => az::fqdn_rule(&t, name, destination),
-        },
+        } => {
+            let all: Vec<(&str, &str)> = together
+                .iter()
+                .filter_map(|c| match c {
+                    Change::AddFqdnRule {
+                        name, destination, ..
+                    } => Some((name.as_str(), destination.as_str())),
+                    _ => None,
+                })
+                .collect();
+            match lang {
+                Lang::Native => native::fqdn_rule(&t, name, destination, &all),
+                Lang::Terraform => terraform::fqdn_rule(&t, name, destination),
+                Lang::Arm => arm::fqdn_rule(&t, name, destination, &all),
+                Lang::Az => az::fqdn_rule(&t, name, destination),
+            }
+        }
         Change::AllowInNsg { .. } => {
             let rule = nsg_rule(c)?;
+            let all: Vec<NsgRule> = together.iter().filter_map(|c| nsg_rule(c)).collect();
             match lang {
-                Lang::Native => native::nsg_rule(&t, &rule, together),
+                Lang::Native => native::nsg_rule(&t, &rule, &all),
                 Lang::Terraform => terraform::nsg_rule(&t, &rule),
-                Lang::Arm => arm::nsg_rule(&t, &rule, together),
+                Lang::Arm => arm::nsg_rule(&t, &rule, &all),
                 Lang::Az => az::nsg_rule(&t, &rule),
             }
         }

@@ -122,22 +122,44 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
     })
 }
 
+/// An FQDN outbound rule as a flow mapping.
+fn fqdn_item(name: &str, destination: &str) -> String {
+    format!("{{ name: {name}, type: FQDN, destination: \"{destination}\" }}")
+}
+
 /// An FQDN outbound rule: the workspace's entry with the rule (outbound rules merge by name),
-/// and the rule appended to its list.
-pub(super) fn fqdn_rule(t: &Target, name: &str, destination: &str) -> Option<Snippet> {
-    let item = format!("{{ name: {name}, type: FQDN, destination: \"{destination}\" }}");
+/// and the rule appended to its list. Where the workspace has no outbound rules written, the
+/// first rule added (`together` not empty) writes the list with every rule added to it, and
+/// the others make no edit.
+pub(super) fn fqdn_rule(
+    t: &Target,
+    name: &str,
+    destination: &str,
+    together: &[(&str, &str)],
+) -> Option<Snippet> {
+    let item = fqdn_item(name, destination);
     let text = format!(
         "workspaces:\n  - name: {}\n    managed_network:\n      outbound_rules:\n        - {item}\n",
         t.name
     );
+    let path = ["managed_network", "outbound_rules"];
     let edits = match (t.src, t.tree) {
-        (Some(src), Some(root)) => edit::tree_append(
-            src,
-            root,
-            &t.at.pointer,
-            &["managed_network", "outbound_rules"],
-            &item,
-        ),
+        (Some(src), Some(root)) => {
+            let (node, found) = root.pointer(&t.at.pointer);
+            let written = found
+                && node
+                    .get(path[0])
+                    .and_then(|m| m.get(path[1]))
+                    .is_some_and(|l| !l.items().is_empty());
+            if written {
+                edit::tree_append(src, root, &t.at.pointer, &path, &item)
+            } else if together.is_empty() {
+                None
+            } else {
+                let all: Vec<String> = together.iter().map(|(n, d)| fqdn_item(n, d)).collect();
+                edit::tree_append(src, root, &t.at.pointer, &path, &all.join(", "))
+            }
+        }
         _ => None,
     };
     Some(Snippet {

@@ -28,13 +28,13 @@ fn collection<'t>(input: &Input<'t>, fw: &str, application: bool) -> Option<Coll
             let found = if application {
                 g.application_rule_collections
                     .iter()
-                    .filter(|c| c.action == Access::Allow)
+                    .filter(|c| c.action.known() == Some(&Access::Allow))
                     .min_by_key(|c| c.priority)
                     .map(|c| (c.name.as_str(), &c.at))
             } else {
                 g.network_rule_collections
                     .iter()
-                    .filter(|c| c.action == Access::Allow)
+                    .filter(|c| c.action.known() == Some(&Access::Allow))
                     .min_by_key(|c| c.priority)
                     .map(|c| (c.name.as_str(), &c.at))
             };
@@ -51,13 +51,13 @@ fn collection<'t>(input: &Input<'t>, fw: &str, application: bool) -> Option<Coll
     let found = if application {
         f.application_rule_collections
             .iter()
-            .filter(|c| c.action == Access::Allow)
+            .filter(|c| c.action.known() == Some(&Access::Allow))
             .min_by_key(|c| c.priority)
             .map(|c| (c.name.as_str(), &c.at))
     } else {
         f.network_rule_collections
             .iter()
-            .filter(|c| c.action == Access::Allow)
+            .filter(|c| c.action.known() == Some(&Access::Allow))
             .min_by_key(|c| c.priority)
             .map(|c| (c.name.as_str(), &c.at))
     };

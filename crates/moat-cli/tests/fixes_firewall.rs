@@ -229,3 +229,51 @@ fn a_live_export_gets_the_firewall_rule_command() {
         "{out:#}"
     );
 }
+
+/// An example whose workspace uses a public registry, with `extra` applied to its text.
+fn public_registry(example: &str, extra: Option<(&str, &str)>) -> String {
+    let text = std::fs::read_to_string(root().join("examples").join(example).join("topology.yaml"))
+        .unwrap();
+    let mut edits = vec![
+        (
+            "workspaces:\n  - name: ws\n",
+            "workspaces:\n  - name: ws\n    uses_registries: [contosoreg]\n".to_string(),
+        ),
+        (
+            "\nworkspaces:\n",
+            "\nregistries:\n  - { name: contosoreg }\n\nworkspaces:\n".to_string(),
+        ),
+    ];
+    if let Some((old, new)) = extra {
+        edits.push((old, format!("{old}{new}")));
+    }
+    let mut out = text;
+    for (old, new) in edits {
+        assert!(out.contains(old), "{example}: {old}");
+        out = out.replacen(old, &new, 1);
+    }
+    out
+}
+
+#[test]
+fn service_tag_rules_remove_reg009_in_an_nsg_and_a_firewall() {
+    // Network isolation with registries: computes of a workspace that uses a public registry
+    // reach AzureContainerRegistry.<region> (among others) on TCP 443. Denied by the compute
+    // subnet's NSG, the fix is its outbound rule; denied by a hub firewall that no rule of
+    // matches, a network rule in its policy.
+    for (example, extra) in [
+        (
+            "workspace-private-endpoint",
+            Some((
+                "  - name: training-nsg\n    rules:\n",
+                "      - { name: deny-internet-out, priority: 4000, direction: Outbound, access: Deny, destination: Internet }\n",
+            )),
+        ),
+        ("hub-spoke-firewall", None),
+    ] {
+        let text = public_registry(example, extra);
+        let write = |d: &Path| std::fs::write(d.join("topology.yaml"), &text).unwrap();
+        let fixed = read_back(write, "topology.yaml", &["REG009"]);
+        assert_eq!(fixed, BTreeSet::from(["REG009".to_string()]), "{example}");
+    }
+}

@@ -176,6 +176,40 @@ pub fn allow_in_firewall(
     })
 }
 
+/// The rule that admits a flow from a compute subnet (`vnet/subnet`, when the computes are in
+/// one) to a service tag: in the NSG that denies it, or else in the firewall no rule of which
+/// matches it.
+pub fn allow_to_tag(cx: &Context, t: &Trace, subnet: Option<&str>, tag: &str) -> Option<Change> {
+    let port = t.port.to_string();
+    let udp = t.protocol.eq_ignore_ascii_case("udp");
+    let name = ["allow", tag, port.as_str()];
+    allow_in_nsg(
+        cx,
+        &[t],
+        &Allow {
+            name: &name,
+            protocol: if udp { "Udp" } else { "Tcp" },
+            source: "VirtualNetwork",
+            destination: tag,
+            ports: &port,
+        },
+    )
+    .filter(|c| matches!(c, Change::AllowInNsg { direction, .. } if *direction == "Outbound"))
+    .or_else(|| {
+        allow_in_firewall(
+            cx,
+            t,
+            &name,
+            crate::change::FirewallAllow::Network {
+                protocol: if udp { "UDP" } else { "TCP" },
+                source: subnet_prefix(cx, subnet?)?,
+                destination: tag.to_string(),
+                port: port.clone(),
+            },
+        )
+    })
+}
+
 /// Ports as an NSG port range: `29876-29877` for consecutive ports, else none.
 pub fn port_range(ports: &[u16]) -> Option<String> {
     let (first, last) = (*ports.iter().min()?, *ports.iter().max()?);

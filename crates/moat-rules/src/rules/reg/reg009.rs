@@ -1,6 +1,7 @@
 //! REG009 public-registry-outbound-missing.
 
 use crate::rules::util::{compute_at, flow_finding, regional};
+use crate::rules::util_fix::allow_to_tag;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_engine::ops::FlowResult;
@@ -101,18 +102,23 @@ impl Rule for Reg009 {
                             .collect::<Vec<_>>()
                             .join(", ")
                     );
+                    let allow = allow_to_tag(cx, &t, c.subnet.as_deref(), tag);
                     let f = FlowResult {
                         purpose: String::new(),
                         verdict: t.verdict,
                         trace: t,
                     };
-                    out.push(flow_finding(
+                    let mut finding = flow_finding(
                         &DOC,
                         format!("compute/{}", c.name),
                         what,
                         &f,
                         &compute_at(cx, &c.name),
-                    ));
+                    );
+                    if let Some(change) = allow {
+                        finding = finding.with_change(change);
+                    }
+                    out.push(finding);
                 }
             }
         }

@@ -86,10 +86,11 @@ fn config(input: &InputArgs) -> Result<Config, Failure> {
 }
 
 /// A side's thread: it answers with its analysis, then traces what the comparison asks
-/// and answers with its completed reachability. Its engine lives only there.
+/// (in the reachability it is handed back, moved rather than copied) and answers with it
+/// completed. Its engine lives only there.
 struct Worker {
     answer: Receiver<Result<Side, Failure>>,
-    ask: Sender<Vec<Request>>,
+    ask: Sender<(Vec<Request>, Reachability)>,
     filled: Receiver<Reachability>,
 }
 
@@ -105,7 +106,7 @@ struct Job<'a> {
 impl Worker {
     fn spawn<'s>(s: &'s std::thread::Scope<'s, '_>, job: Job<'s>) -> Worker {
         let (answer_tx, answer) = channel();
-        let (ask, ask_rx) = channel::<Vec<Request>>();
+        let (ask, ask_rx) = channel::<(Vec<Request>, Reachability)>();
         let (filled_tx, filled) = channel();
         s.spawn(move || {
             let loaded = match crate::input::load(job.input, Some(job.cfg)) {
@@ -147,7 +148,6 @@ impl Worker {
             let variants = moat_model::presence::variants(&loaded.topology);
             let mut snapshot = moat_diff::analyse(&engine, &variants, job.sel);
             suppress(&job.cfg.suppress, &mut snapshot.findings);
-            let mut reach = snapshot.reach.clone();
             // HEAD's new findings carry their fix as code, rendered from this side's input.
             let fixes = moat_report::fixes::FixCode::of(
                 &snapshot.findings,
@@ -167,7 +167,9 @@ impl Worker {
                 return;
             }
             // The other side may have failed: then nothing is asked.
-            let Ok(requests) = ask_rx.recv() else { return };
+            let Ok((requests, mut reach)) = ask_rx.recv() else {
+                return;
+            };
             moat_diff::fill(&engine, &variants, &mut reach, &requests);
             let _ = filled_tx.send(reach);
         });
@@ -270,7 +272,11 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
             (b, h) => return Err((b.err(), h.err())),
         };
         let (rb, rh) = moat_diff::requests(&b.snapshot, &h.snapshot);
-        let _ = (bw.ask.send(rb), hw.ask.send(rh));
+        let (xb, xh) = (
+            std::mem::take(&mut b.snapshot.reach),
+            std::mem::take(&mut h.snapshot.reach),
+        );
+        let _ = (bw.ask.send((rb, xb)), hw.ask.send((rh, xh)));
         match (bw.filled.recv(), hw.filled.recv()) {
             (Ok(x), Ok(y)) => {
                 b.snapshot.reach = x;

@@ -220,18 +220,19 @@ fn destination_tags(t: &moat_model::Topology) -> Vec<String> {
 
 /// The endpoints a workspace's computes use: the workspace (and its hub), its storage (blob
 /// and file), key vault and container registry, and the registries it uses or shares to.
-fn endpoints_of(t: &moat_model::Topology, workspace: &str) -> Vec<Address> {
+/// Workspaces are found in the engine's index (an estate has a workspace per compute group,
+/// and a scan per compute would grow with their product).
+fn endpoints_of(e: &Engine, workspace: &str) -> Vec<Address> {
+    let t = e.t;
+    let ws = |name: &str| e.ix.workspaces.get(name).map(|&i| &t.workspaces[i]);
     let mut out = Vec::new();
-    let mut names = vec![workspace.to_string()];
-    if let Some(h) = t
-        .workspaces
-        .iter()
-        .find(|w| w.name == workspace)
-        .and_then(|w| w.hub.clone())
+    let mut names = vec![workspace];
+    if let Some(h) = ws(workspace).and_then(|w| w.hub.as_deref())
+        && h != workspace
     {
         names.push(h);
     }
-    for w in t.workspaces.iter().filter(|w| names.contains(&w.name)) {
+    for w in names.into_iter().filter_map(ws) {
         out.push(Address::resource(Kind::Workspace, &w.name));
         if let Some(s) = &w.storage_account {
             out.push(Address::resource(Kind::Storage, s).with_sub("blob"));
@@ -297,9 +298,17 @@ impl Reachability {
     }
 }
 
-/// A trace on the deployment and its may-exist `variants` (unknown where they differ).
-fn trace(e: &Engine, variants: &[Variant], q: &Query) -> Result<Trace, String> {
-    moat_engine::presence::trace(e, variants, q)
+/// The engines of the may-exist `variants`, prepared once for every trace of a side.
+fn variant_engines<'v>(e: &Engine, variants: &'v [Variant]) -> Vec<(&'v Variant, Engine<'v>)> {
+    variants
+        .iter()
+        .map(|v| (v, e.variant(&v.topology)))
+        .collect()
+}
+
+/// A trace on the deployment and its variants (unknown where they differ).
+fn trace(e: &Engine, variants: &[(&Variant, Engine)], q: &Query) -> Result<Trace, String> {
+    moat_engine::presence::trace_on(e, variants, q)
 }
 
 /// Every pair of the deployment behind `e` (with its may-exist `variants`) and its verdict.
@@ -338,7 +347,7 @@ pub fn reachability(e: &Engine, variants: &[Variant]) -> Reachability {
         .computes
         .iter()
         .map(|c| {
-            let to = endpoints_of(t, &c.workspace);
+            let to = endpoints_of(e, &c.workspace);
             (
                 Address::resource(Kind::Compute, &c.name),
                 to,
@@ -346,7 +355,7 @@ pub fn reachability(e: &Engine, variants: &[Variant]) -> Reachability {
             )
         })
         .chain(t.aks_clusters.iter().map(|a| {
-            let to = endpoints_of(t, &a.workspace);
+            let to = endpoints_of(e, &a.workspace);
             (Address::resource(Kind::Aks, &a.name), to, false)
         }))
         .chain(
@@ -375,6 +384,7 @@ pub fn reachability(e: &Engine, variants: &[Variant]) -> Reachability {
         r.elements.insert(format!("private-endpoint/{}", pe.name));
     }
     // Named sources, traced by name: DNS decides where the flow goes.
+    let engines = variant_engines(e, variants);
     for (from, to, unplaced) in &named {
         let mut to = to.clone();
         if inside(&from.to_string()) {
@@ -387,7 +397,7 @@ pub fn reachability(e: &Engine, variants: &[Variant]) -> Reachability {
         for to in to {
             let query = q(from.clone(), to.clone());
             r.traces += 1;
-            let Ok(tr) = trace(e, variants, &query) else {
+            let Ok(tr) = trace(e, &engines, &query) else {
                 continue;
             };
             r.pairs.insert(
@@ -436,12 +446,18 @@ pub fn reachability(e: &Engine, variants: &[Variant]) -> Reachability {
         .collect();
     let n = targets.len();
     let mut swept = Swept::new(sources, targets);
+    // The sweep hands over a source's pairs one after another: its row is looked up once.
+    let row = std::cell::RefCell::new((String::new(), None::<usize>));
     let cell = |s: &str, to: &Address| -> Option<usize> {
         let j = match to {
             Address::Ip(ip) => *by_ip.get(ip)?,
             other => *by_tag.get(&other.to_string())?,
         };
-        Some(source_of.get(s)? * n + j)
+        let mut last = row.borrow_mut();
+        if last.0 != s {
+            *last = (s.to_string(), source_of.get(s).copied());
+        }
+        Some(last.1? * n + j)
     };
     let m = sweep::sweep(e, &subnets, &tags, |s, to, v| {
         if let Some(c) = cell(s, to) {
@@ -450,9 +466,8 @@ pub fn reachability(e: &Engine, variants: &[Variant]) -> Reachability {
     });
     r.traces += m.traces;
     // A verdict some variant does not share is unknown: the deployment does not decide it.
-    for v in variants {
-        let ve = e.variant(&v.topology);
-        let vm = sweep::sweep(&ve, &subnets, &tags, |s, to, verdict| {
+    for (_, ve) in &engines {
+        let vm = sweep::sweep(ve, &subnets, &tags, |s, to, verdict| {
             if let Some(c) = cell(s, to)
                 && let Some(x) = &mut swept.verdicts[c]
                 && *x != verdict
@@ -475,12 +490,9 @@ fn query_for(e: &Engine, r: &Reachability, pair: &Pair, other: &Query) -> Option
     }
     // A private endpoint is reached at its address on this side.
     let to = match pair.1.strip_prefix("private-endpoint/") {
-        Some(name) => Address::Ip(
-            e.t.private_endpoints
-                .iter()
-                .find(|p| p.name == name)?
-                .ip_address?,
-        ),
+        Some(name) => {
+            Address::Ip(e.t.private_endpoints[*e.ix.private_endpoints.get(name)?].ip_address?)
+        }
         None => other.to.clone(),
     };
     Some(Query {
@@ -524,6 +536,7 @@ pub fn requests(base: &Reachability, head: &Reachability) -> (Vec<Request>, Vec<
 /// Traces the pairs `requests` name on this side: a pair it has is traced with its own
 /// question; a pair it lacks, when both its ends exist here, with the other side's.
 pub fn fill(e: &Engine, variants: &[Variant], r: &mut Reachability, requests: &[Request]) {
+    let engines = variant_engines(e, variants);
     for (pair, other) in requests {
         let own = r
             .pairs
@@ -538,7 +551,7 @@ pub fn fill(e: &Engine, variants: &[Variant], r: &mut Reachability, requests: &[
             },
         };
         r.traces += 1;
-        let Ok(tr) = trace(e, variants, &query) else {
+        let Ok(tr) = trace(e, &engines, &query) else {
             continue;
         };
         r.pairs.insert(

@@ -1,7 +1,10 @@
 //! Operations whose status changed, matched by operation id and subject.
 
+use moat_engine::OpId;
 use moat_engine::ops::{OpResult, Status};
+use moat_model::Address;
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// One operation for one subject whose status differs between BASE and HEAD.
 #[derive(Clone, Debug, Serialize)]
@@ -21,15 +24,22 @@ pub struct OpChange {
 /// The operations whose status differs. A subject present on one side only counts as a
 /// change unless the operation does not apply to it there.
 pub fn compare(base: &[OpResult], head: &[OpResult]) -> Vec<OpChange> {
-    let find = |side: &[OpResult], r: &OpResult| -> Option<OpResult> {
-        side.iter()
-            .find(|x| x.op == r.op && x.subject == r.subject)
-            .cloned()
+    // Each side's results by operation and subject, the first of each kept: an estate has
+    // thousands of subjects, and a scan per result would grow with their square.
+    fn index(side: &[OpResult]) -> HashMap<(OpId, &Address), usize> {
+        let mut m = HashMap::with_capacity(side.len());
+        for (i, r) in side.iter().enumerate() {
+            m.entry((r.op, &r.subject)).or_insert(i);
+        }
+        m
+    }
+    let (in_base, in_head) = (index(base), index(head));
+    let find = |side: &[OpResult], ix: &HashMap<(OpId, &Address), usize>, r: &OpResult| {
+        ix.get(&(r.op, &r.subject)).map(|&i| side[i].status)
     };
     let mut out = Vec::new();
     for h in head {
-        let b = find(base, h);
-        let before = b.as_ref().map(|b| b.status);
+        let before = find(base, &in_base, h);
         if before == Some(h.status) || (before.is_none() && h.status == Status::NotApplicable) {
             continue;
         }
@@ -42,7 +52,7 @@ pub fn compare(base: &[OpResult], head: &[OpResult]) -> Vec<OpChange> {
         });
     }
     for b in base {
-        if find(head, b).is_none() && b.status != Status::NotApplicable {
+        if find(head, &in_head, b).is_none() && b.status != Status::NotApplicable {
             out.push(OpChange {
                 op: b.op,
                 subject: b.subject.to_string(),

@@ -399,7 +399,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                     };
                     if let Ok(api) = trace(e, &q)
                         && api.verdict == Verdict::Allowed
-                        && let Some(pe) = crate::studio::entry_endpoint(t, &api)
+                        && let Some(pe) = crate::studio::entry_endpoint(e, &api)
                         && let Some(c_) = crate::studio::colocation(e, w, pe)
                     {
                         r.requirements.push(Requirement {

@@ -29,8 +29,8 @@ fn vnet_of(subnet: &str) -> &str {
 }
 
 /// The private endpoint a trace entered its destination through, read from the hop's
-/// resources (not from its text).
-pub fn entry_endpoint<'t>(t: &'t Topology, trace: &Trace) -> Option<&'t PrivateEndpoint> {
+/// resources (not from its text), found by name in the engine's index.
+pub fn entry_endpoint<'t>(e: &Engine<'t>, trace: &Trace) -> Option<&'t PrivateEndpoint> {
     let hop = trace
         .hops
         .iter()
@@ -43,7 +43,10 @@ pub fn entry_endpoint<'t>(t: &'t Topology, trace: &Trace) -> Option<&'t PrivateE
     else {
         return None;
     };
-    t.private_endpoints.iter().find(|p| &p.name == name)
+    let t: &'t Topology = e.t;
+    e.ix.private_endpoints
+        .get(name)
+        .map(|&i| &t.private_endpoints[i])
 }
 
 /// The co-location requirement for studio users entering through workspace private endpoint

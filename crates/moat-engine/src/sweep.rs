@@ -17,7 +17,7 @@ use moat_net::filter::Decision;
 use moat_net::routing::{Lookup, NextHop, lookup};
 use moat_packets::{AddrAtomiser, AddrSet, L4Set, PacketSet, Protocol};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 /// Totals of a sweep.
@@ -122,29 +122,40 @@ pub fn compute_subnets(e: &Engine) -> Vec<String> {
 }
 
 /// Whether routing alone drops a private address: the source's route sends it to the
-/// internet or nowhere, or to a firewall whose own routes do.
-fn undeliverable(e: &Engine, routes: &[moat_net::routing::Route], ip: IpAddr) -> bool {
+/// internet or nowhere, or to a firewall whose own routes do. What a firewall's routes do
+/// with an address is the same from every source: `beyond` keeps it, by firewall address and
+/// destination (an estate's hub has many routes, and every spoke asks about every endpoint).
+fn undeliverable(
+    e: &Engine,
+    routes: &[moat_net::routing::Route],
+    ip: IpAddr,
+    beyond: &mut HashMap<(IpAddr, IpAddr), bool>,
+) -> bool {
     let dead = |r: &[moat_net::routing::Route]| match lookup(r, &AddrSet::host(ip)) {
         Lookup::Route(r) => matches!(r.next_hop, NextHop::Internet | NextHop::None),
         Lookup::NoRoute => true,
         Lookup::Unknown { .. } => false,
     };
-    if dead(routes) {
-        return true;
-    }
-    if let Lookup::Route(r) = lookup(routes, &AddrSet::host(ip))
-        && let NextHop::VirtualAppliance { ip: fw_ip } = r.next_hop
-        && let Some(fw) =
+    let fw_ip = match lookup(routes, &AddrSet::host(ip)) {
+        Lookup::Route(r) => match r.next_hop {
+            NextHop::Internet | NextHop::None => return true,
+            NextHop::VirtualAppliance { ip: fw_ip } => fw_ip,
+            _ => return false,
+        },
+        Lookup::NoRoute => return true,
+        Lookup::Unknown { .. } => return false,
+    };
+    *beyond.entry((fw_ip, ip)).or_insert_with(|| {
+        let Some(fw) =
             e.t.firewalls
                 .iter()
                 .find(|f| f.private_ip_address == Some(fw_ip))
-    {
+        else {
+            return false;
+        };
         let fw_subnet = format!("{}/AzureFirewallSubnet", fw.vnet);
-        if e.ix.subnets.contains_key(&fw_subnet) {
-            return dead(&e.routes(&fw_subnet));
-        }
-    }
-    false
+        e.ix.subnets.contains_key(&fw_subnet) && dead(&e.routes(&fw_subnet))
+    })
 }
 
 /// The reachability matrix from `sources` (subnets `vnet/subnet`) to every private endpoint
@@ -179,6 +190,7 @@ pub fn sweep(
         }
     };
     let reps = AddrSet::from_nets(groups.iter().map(|g| ipnet::IpNet::from(g.representative)));
+    let mut beyond = HashMap::new();
     for s in sources {
         let Some((vnet, subnet)) = s.split_once('/') else {
             continue;
@@ -215,7 +227,7 @@ pub fn sweep(
             let ip = g.representative;
             // What the source NSG surely denies, or routing alone drops, needs no trace.
             let decided = (denied.contains(ip)
-                || (allowed.contains(ip) && undeliverable(e, &routes, ip)))
+                || (allowed.contains(ip) && undeliverable(e, &routes, ip, &mut beyond)))
             .then_some(Verdict::Denied);
             let v = match decided {
                 Some(v) => v,

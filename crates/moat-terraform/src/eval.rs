@@ -238,6 +238,16 @@ impl Evaluator {
         }
     }
 
+    /// Frees what only evaluation needs (the modules' parsed text, the instances' values not
+    /// kept by a record), before the records are mapped: for a large configuration it is
+    /// most of the memory of the load.
+    pub fn release_evaluation(&mut self) {
+        self.configs = Vec::new();
+        self.config_dirs = HashMap::new();
+        self.insts = Vec::new();
+        self.manifest = None;
+    }
+
     /// The azurerm major version the root module pins, if any module says.
     pub fn azurerm_major(&self) -> Option<u32> {
         self.configs.iter().find_map(|c| c.azurerm_major)

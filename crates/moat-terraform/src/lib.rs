@@ -233,7 +233,10 @@ fn evaluate(
         });
     }
     let recs = ev.run();
-    let mut mapped = map::map(&recs, ev.azurerm_major(), &ev.unexpanded);
+    let azurerm_major = ev.azurerm_major();
+    ev.release_evaluation();
+    let mut mapped = map::map(&recs, azurerm_major, &ev.unexpanded);
+    drop(recs);
     ev.mark_given_to_missing(&mut mapped.topology);
     // What `--subscription` says: the subscription the configuration is applied to.
     mapped.topology.subscription = opts.target.subscription.clone();

@@ -112,6 +112,8 @@ pub fn finalize(t: &mut Topology) -> Vec<Problem> {
             n.region = vnet_region.get(&subnet_vnet(&n.subnet)).cloned().flatten();
         }
     }
+    // A rule reading a group whose address is open is open on it, from every input alike.
+    t.open_rules_of_open_ip_groups();
     allocate(t)
 }
 

@@ -596,6 +596,11 @@ pub struct IpGroup {
     #[serde(default, deserialize_with = "comma_list::deserialize")]
     #[schemars(with = "Vec<AddressPrefix>")]
     pub ip_addresses: Vec<AddressPrefix>,
+    /// The input leaves one of its addresses open (a parameter without value, a variable): that
+    /// one may be any address, so the group holds `*` besides the known ones, and every rule
+    /// that reads the group is open on it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub open: bool,
     #[serde(
         rename = "$at",
         default,
@@ -603,6 +608,102 @@ pub struct IpGroup {
     )]
     #[schemars(skip)]
     pub at: Provenance,
+}
+
+impl IpGroup {
+    /// A group of its known addresses and, when `open`, one address the input leaves open,
+    /// kept as the widest it may be (`*`: a group holds addresses and ranges, never tags).
+    pub fn new(
+        name: String,
+        region: Option<String>,
+        mut ip_addresses: Vec<AddressPrefix>,
+        open: bool,
+        at: Provenance,
+    ) -> Self {
+        if open && !ip_addresses.contains(&AddressPrefix::Any) {
+            ip_addresses.push(AddressPrefix::Any);
+        }
+        IpGroup {
+            name,
+            region,
+            ip_addresses,
+            open,
+            at,
+        }
+    }
+
+    /// Adds the group's addresses to a rule's `addrs`, noting in the rule's `open` that the
+    /// value `which` is open when the group is: a rule never decides on known addresses alone.
+    pub fn read_into(
+        &self,
+        addrs: &mut Vec<AddressPrefix>,
+        open: &mut Vec<RuleValue>,
+        which: RuleValue,
+    ) {
+        addrs.extend(self.ip_addresses.iter().cloned());
+        if self.open && !open.contains(&which) {
+            open.push(which);
+        }
+    }
+}
+
+impl crate::Topology {
+    /// Marks open the sources of every firewall rule whose source IP groups include an open
+    /// group (by name, as rules name them), whatever input the rule came from.
+    pub fn open_rules_of_open_ip_groups(&mut self) {
+        let open: Vec<String> = self
+            .ip_groups
+            .iter()
+            .filter(|g| g.open)
+            .map(|g| g.name.clone())
+            .collect();
+        if open.is_empty() {
+            return;
+        }
+        let mark = |groups: &[String], o: &mut Vec<RuleValue>| {
+            if groups.iter().any(|g| open.contains(g)) && !o.contains(&RuleValue::Sources) {
+                o.push(RuleValue::Sources);
+            }
+        };
+        let policies = self
+            .firewall_policies
+            .iter_mut()
+            .flat_map(|p| p.rule_collection_groups.iter_mut());
+        for f in &mut self.firewalls {
+            for c in &mut f.network_rule_collections {
+                c.rules
+                    .iter_mut()
+                    .for_each(|r| mark(&r.source_ip_groups, &mut r.open));
+            }
+            for c in &mut f.application_rule_collections {
+                c.rules
+                    .iter_mut()
+                    .for_each(|r| mark(&r.source_ip_groups, &mut r.open));
+            }
+            for c in &mut f.nat_rule_collections {
+                c.rules
+                    .iter_mut()
+                    .for_each(|r| mark(&r.source_ip_groups, &mut r.open));
+            }
+        }
+        for g in policies {
+            for c in &mut g.network_rule_collections {
+                c.rules
+                    .iter_mut()
+                    .for_each(|r| mark(&r.source_ip_groups, &mut r.open));
+            }
+            for c in &mut g.application_rule_collections {
+                c.rules
+                    .iter_mut()
+                    .for_each(|r| mark(&r.source_ip_groups, &mut r.open));
+            }
+            for c in &mut g.nat_rule_collections {
+                c.rules
+                    .iter_mut()
+                    .for_each(|r| mark(&r.source_ip_groups, &mut r.open));
+            }
+        }
+    }
 }
 
 impl crate::Topology {

@@ -43,19 +43,23 @@ pub(super) fn map_ip_group(
     let name = res.name.clone();
     let region = res.location.clone();
     let mut ip_addresses = Vec::new();
+    // An address the template leaves open (recorded) opens the group: it may be any address.
+    let before = rec.unknowns.len();
     for s in rec.strings(p, &["ipAddresses"], "ip_addresses") {
         match s.parse::<AddressPrefix>() {
             Ok(a) => ip_addresses.push(a),
             Err(e) => rec.warn(format!("{}: {e}", rec.resource)),
         }
     }
+    let open = rec.unknowns.len() > before;
     ctx.register(&res.id, Kind::IpGroup, &name);
-    t.ip_groups.push(IpGroup {
+    t.ip_groups.push(IpGroup::new(
         name,
         region,
         ip_addresses,
-        at: res.at.clone(),
-    });
+        open,
+        res.at.clone(),
+    ));
     flush(t, ctx, rec);
 }
 
@@ -760,12 +764,13 @@ pub(super) fn resolve_dest_ip_groups(t: &mut Topology, ctx: &mut MapContext) {
     let groups = std::mem::take(&mut ctx.dest_ip_groups);
     for (kind, owner, path, ids) in groups {
         let mut addrs = Vec::new();
+        let mut open = Vec::new();
         let mut missing = Vec::new();
         for id in &ids {
             match ctx.resolve(id, &[Kind::IpGroup]) {
                 Ok(tg) => {
                     if let Some(g) = t.ip_groups.iter().find(|g| g.name == tg.name) {
-                        addrs.extend(g.ip_addresses.iter().cloned());
+                        g.read_into(&mut addrs, &mut open, RuleValue::Destinations);
                     }
                 }
                 Err(e) => missing.push(e),
@@ -788,6 +793,11 @@ pub(super) fn resolve_dest_ip_groups(t: &mut Topology, ctx: &mut MapContext) {
         };
         let Some(rule) = rule else { continue };
         rule.destination_addresses.extend(addrs);
+        for v in open {
+            if !rule.open.contains(&v) {
+                rule.open.push(v);
+            }
+        }
         let at = rule.at.clone();
         let rname = rule.name.clone();
         for e in missing {

@@ -267,7 +267,7 @@ impl Mapper<'_> {
         for g in dest_groups {
             // The model's network rule has no destination IP groups: expand them.
             match self.t.ip_groups.iter().find(|x| x.name == g) {
-                Some(ig) => destination_addresses.extend(ig.ip_addresses.iter().cloned()),
+                Some(ig) => ig.read_into(&mut destination_addresses, o, RuleValue::Destinations),
                 None => self.rule_value(o, RuleValue::Destinations, |m| {
                     m.unknown_at(
                         res,

@@ -832,21 +832,20 @@ impl Mapper<'_> {
     pub(super) fn ip_group(&mut self, o: &ResObj) -> bool {
         let name = self.name(o, "ip-group");
         let res = format!("ip-group/{name}");
-        // A group's open address is left out (recorded), as the ARM importer does.
+        // An address the configuration leaves open (recorded) opens the group, as in ARM.
         let mut ip_addresses = Vec::new();
+        let before = self.unknown_reads;
         for c in self.strs(o, "cidrs", &res, "ip_addresses") {
             match c.parse::<AddressPrefix>() {
                 Ok(p) => ip_addresses.push(p),
                 Err(e) => self.invalid(o, "cidrs", e, None),
             }
         }
+        let open = self.unknown_reads > before;
         let region = self.region(o, &res);
-        self.t.ip_groups.push(IpGroup {
-            name,
-            region,
-            ip_addresses,
-            at: at(o),
-        });
+        self.t
+            .ip_groups
+            .push(IpGroup::new(name, region, ip_addresses, open, at(o)));
         true
     }
 

@@ -210,6 +210,48 @@ pub fn allow_to_tag(cx: &Context, t: &Trace, subnet: Option<&str>, tag: &str) ->
     })
 }
 
+/// Application rules on Https:443 for `hosts` (names or wildcards; `traces[i]` is the flow to
+/// `hosts[i]`) from the group's subnet, in the firewall that no rule of matches each: all of
+/// them, or none (a fix that leaves one host blocked is no fix).
+pub fn https_in_firewall(
+    cx: &Context,
+    g: &ComputeGroup,
+    hosts: &[&str],
+    traces: &[Trace],
+) -> Vec<Change> {
+    let Origin::Subnet(subnet) = &g.origin else {
+        return Vec::new();
+    };
+    let Some(source) = subnet_prefix(cx, subnet) else {
+        return Vec::new();
+    };
+    if hosts.len() != traces.len() {
+        return Vec::new();
+    }
+    let rules: Option<Vec<Change>> = hosts
+        .iter()
+        .zip(traces)
+        .map(|(host, t)| {
+            let name = match host.strip_prefix("*.") {
+                Some(rest) => vec!["allow", "any", rest],
+                None => vec!["allow", host],
+            };
+            allow_in_firewall(
+                cx,
+                t,
+                &name,
+                crate::change::FirewallAllow::Application {
+                    source: source.clone(),
+                    fqdn: host.to_string(),
+                    protocol: "Https",
+                    port: 443,
+                },
+            )
+        })
+        .collect();
+    rules.unwrap_or_default()
+}
+
 /// Ports as an NSG port range: `29876-29877` for consecutive ports, else none.
 pub fn port_range(ports: &[u16]) -> Option<String> {
     let (first, last) = (*ports.iter().min()?, *ports.iter().max()?);

@@ -1,8 +1,7 @@
 //! OUT002 package-index-unreachable.
 
-use crate::change::FirewallAllow;
-use crate::rules::util_fix::{allow_in_firewall, approve_in_managed, subnet_prefix};
-use crate::rules::util_infra::{Origin, blocked_finding, compute_groups, trace, worst};
+use crate::rules::util_fix::{approve_in_managed, https_in_firewall};
+use crate::rules::util_infra::{blocked_finding, compute_groups, trace, worst};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::{Trace, Verdict};
 use moat_model::address::Address;
@@ -89,35 +88,7 @@ impl Rule for Out002 {
                 for c in approve_in_managed(&g, &hosts) {
                     f = f.with_change(c);
                 }
-                // A firewall no rule of which matches: an application rule per host, or none
-                // (a fix that leaves one host blocked is no fix).
-                let subnet = match &g.origin {
-                    Origin::Subnet(s) => subnet_prefix(cx, s),
-                    _ => None,
-                };
-                let rules: Option<Vec<_>> = subnet.and_then(|source| {
-                    hosts
-                        .iter()
-                        .zip(&traces)
-                        .map(|(host, t)| {
-                            allow_in_firewall(
-                                cx,
-                                t,
-                                &match host.strip_prefix("*.") {
-                                    Some(rest) => ["allow", "any", rest].to_vec(),
-                                    None => ["allow", host].to_vec(),
-                                },
-                                FirewallAllow::Application {
-                                    source: source.clone(),
-                                    fqdn: host.to_string(),
-                                    protocol: "Https",
-                                    port: 443,
-                                },
-                            )
-                        })
-                        .collect()
-                });
-                for c in rules.unwrap_or_default() {
+                for c in https_in_firewall(cx, &g, &hosts, &traces) {
                     f = f.with_change(c);
                 }
                 out.push(f);

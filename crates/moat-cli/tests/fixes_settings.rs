@@ -133,3 +133,44 @@ fn a_front_end_rule_removes_ws010() {
     let fixed = read_back(write, "topology.yaml", &["WS010"]);
     assert_eq!(fixed, BTreeSet::from(["WS010".to_string()]));
 }
+
+/// The private endpoint example in one form with the workspace's public network access
+/// Enabled: its default storage refuses the internet (WS002).
+fn public_workspace(form: &str, dir: &Path) {
+    let from = root().join("examples/workspace-private-endpoint");
+    let (file, old, new) = match form {
+        "native" => (
+            "topology.yaml",
+            "  - name: ws\n    public_network_access: Disabled\n",
+            "  - name: ws\n    public_network_access: Enabled\n",
+        ),
+        _ => (
+            "arm/azuredeploy.json",
+            "\"publicNetworkAccess\": \"Disabled\",\n        \"imageBuildCompute\"",
+            "\"publicNetworkAccess\": \"Enabled\",\n        \"imageBuildCompute\"",
+        ),
+    };
+    let src = from.join(file);
+    if form != "native" {
+        copy_dir(src.parent().unwrap(), dir);
+    }
+    let text = std::fs::read_to_string(&src).unwrap();
+    assert!(text.contains(old), "{form}: {old}");
+    std::fs::write(
+        dir.join(src.file_name().unwrap()),
+        text.replacen(old, new, 1),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_workspace_with_a_private_endpoint_closes_its_public_one_for_ws002() {
+    // Use studio in a virtual network: over the public endpoint, studio cannot read data the
+    // storage keeps private. The workspace has a private endpoint its clients use: the fix
+    // disables public network access (the example's Terraform writes the workspace as an
+    // azapi resource, which no renderer edits).
+    for (form, input) in [("native", "topology.yaml"), ("arm", ".")] {
+        let fixed = read_back(|d: &Path| public_workspace(form, d), input, &["WS002"]);
+        assert_eq!(fixed, BTreeSet::from(["WS002".to_string()]), "{form}");
+    }
+}

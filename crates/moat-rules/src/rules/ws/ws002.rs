@@ -1,5 +1,6 @@
 //! WS002 public-access-with-private-data.
 
+use crate::change::{Change, Setting};
 use crate::rules::util::workspace_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
@@ -67,16 +68,15 @@ impl Rule for Ws002 {
                 "workspace {} accepts public connections, but its default storage {st} refuses {}: over the public endpoint, studio features that read data (designer, data preview) fail and notebooks on compute instances are unsupported",
                 w.name, t.from
             );
-            out.push(
-                Finding::new(
-                    &DOC,
-                    format!("workspace/{}", w.name),
-                    message,
-                    DOC.fix,
-                    &workspace_at(cx, &w.name),
-                )
-                .with_trace(t),
-            );
+            let r = format!("workspace/{}", w.name);
+            let mut f =
+                Finding::new(&DOC, &r, message, DOC.fix, &workspace_at(cx, &w.name)).with_trace(t);
+            // With a private endpoint, its clients already have the private path: the public
+            // endpoint can close. Without one, which path to give them is the user's choice.
+            if crate::rules::sec::sec001::has_endpoint(cx, w) {
+                f = f.with_change(Change::set(&r, Setting::PublicNetworkAccessDisabled));
+            }
+            out.push(f);
         }
     }
 }

@@ -243,10 +243,23 @@ fn firewall_code(t: &Trace) -> Code {
 /// the ARM form, which must agree on the verdict and the firewall hop; also checks that both
 /// importers kept the group's open address as `*` and marked open the rules that read it.
 fn both(name: &str, collections: &[C]) -> Trace {
-    let tf = Scratch::new(name, &[("main.tf", terraform(collections))]);
+    both_with(name, collections, false)
+}
+
+/// As [`both`]; with `external`, the rules name by its id a group the input does not declare
+/// (an existing one, in another resource group), whose addresses are therefore all unknown.
+fn both_with(name: &str, collections: &[C], external: bool) -> Trace {
+    let (mut tf_text, mut arm_text) = (terraform(collections), arm(collections));
+    if external {
+        let id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/shared\
+                  /providers/Microsoft.Network/ipGroups/shared";
+        tf_text = tf_text.replace("[azurerm_ip_group.g.id]", &format!("[\"{id}\"]"));
+        arm_text = arm_text.replace("[resourceId('Microsoft.Network/ipGroups', 'g')]", id);
+    }
+    let tf = Scratch::new(name, &[("main.tf", tf_text)]);
     let tf = moat_terraform::load(&tf.0, &Default::default())
         .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
-    let dir = Scratch::new(&format!("{name}-arm"), &[("t.json", arm(collections))]);
+    let dir = Scratch::new(&format!("{name}-arm"), &[("t.json", arm_text)]);
     let arm = moat_arm::load(&dir.0.join("t.json"), &Default::default())
         .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
     for l in [&tf, &arm] {
@@ -334,4 +347,25 @@ fn a_group_whose_address_is_open_changes_no_verdict_it_cannot_reach() {
     let t = both("allow-either-way", &[maybe, allow]);
     assert_eq!(t.verdict, Verdict::Allowed, "{t:#?}");
     assert_eq!(firewall_code(&t), Code::FwNetworkAllow);
+}
+
+#[test]
+fn a_group_the_input_does_not_declare_opens_the_rules_that_name_it() {
+    // A group given by id (an existing one, declared elsewhere) may hold any address: the
+    // ARM importer left it out of the rule, which was then decided on its other values.
+    let allow = C {
+        source_group: true,
+        ..coll("from-group", 100, "Allow", 443)
+    };
+    let t = both_with("external-source", &[allow], true);
+    assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
+    assert_eq!(firewall_code(&t), Code::FwUndecided);
+    let deny = C {
+        destination_group: true,
+        ..coll("to-group", 100, "Deny", 443)
+    };
+    let allow = coll("allow", 200, "Allow", 443);
+    let t = both_with("external-destination", &[deny, allow], true);
+    assert_eq!(t.verdict, Verdict::Unknown, "never a wrong allowed: {t:#?}");
+    assert_eq!(firewall_code(&t), Code::FwUndecided);
 }

@@ -672,28 +672,12 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
         );
         for c in &mut f.network_rule_collections {
             for r in &mut c.rules {
-                list(
-                    t,
-                    ctx,
-                    &mut r.source_ip_groups,
-                    &[Kind::IpGroup],
-                    &label,
-                    "source_ip_groups",
-                    &r.at,
-                );
+                source_groups(t, ctx, &label, &mut r.source_ip_groups, &mut r.open, &r.at);
             }
         }
         for c in &mut f.application_rule_collections {
             for r in &mut c.rules {
-                list(
-                    t,
-                    ctx,
-                    &mut r.source_ip_groups,
-                    &[Kind::IpGroup],
-                    &label,
-                    "source_ip_groups",
-                    &r.at,
-                );
+                source_groups(t, ctx, &label, &mut r.source_ip_groups, &mut r.open, &r.at);
             }
         }
         true
@@ -714,28 +698,12 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
         for g in &mut p.rule_collection_groups {
             for c in &mut g.network_rule_collections {
                 for r in &mut c.rules {
-                    list(
-                        t,
-                        ctx,
-                        &mut r.source_ip_groups,
-                        &[Kind::IpGroup],
-                        &label,
-                        "source_ip_groups",
-                        &r.at,
-                    );
+                    source_groups(t, ctx, &label, &mut r.source_ip_groups, &mut r.open, &r.at);
                 }
             }
             for c in &mut g.application_rule_collections {
                 for r in &mut c.rules {
-                    list(
-                        t,
-                        ctx,
-                        &mut r.source_ip_groups,
-                        &[Kind::IpGroup],
-                        &label,
-                        "source_ip_groups",
-                        &r.at,
-                    );
+                    source_groups(t, ctx, &label, &mut r.source_ip_groups, &mut r.open, &r.at);
                 }
             }
         }
@@ -759,7 +727,34 @@ pub(super) fn first_usable(t: &Topology, subnet: &str) -> Option<IpAddr> {
     })
 }
 
-/// Destination IP groups of network rules become the groups' addresses.
+/// A rule's source IP groups, resolved to names. A group the template does not declare (one
+/// passed as a parameter, or declared elsewhere) holds addresses unknown here: it is left out
+/// of the names (recorded) and the rule's sources are open, never read as its other sources.
+fn source_groups(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    label: &str,
+    groups: &mut Vec<String>,
+    open: &mut Vec<RuleValue>,
+    at: &Provenance,
+) {
+    let before = t.unknowns.len();
+    list(
+        t,
+        ctx,
+        groups,
+        &[Kind::IpGroup],
+        label,
+        "source_ip_groups",
+        at,
+    );
+    if t.unknowns.len() > before && !open.contains(&RuleValue::Sources) {
+        open.push(RuleValue::Sources);
+    }
+}
+
+/// Destination IP groups of network rules become the groups' addresses; a group the template
+/// does not declare leaves the rule's destinations open.
 pub(super) fn resolve_dest_ip_groups(t: &mut Topology, ctx: &mut MapContext) {
     let groups = std::mem::take(&mut ctx.dest_ip_groups);
     for (kind, owner, path, ids) in groups {
@@ -793,6 +788,9 @@ pub(super) fn resolve_dest_ip_groups(t: &mut Topology, ctx: &mut MapContext) {
         };
         let Some(rule) = rule else { continue };
         rule.destination_addresses.extend(addrs);
+        if !missing.is_empty() {
+            open.push(RuleValue::Destinations);
+        }
         for v in open {
             if !rule.open.contains(&v) {
                 rule.open.push(v);
@@ -808,7 +806,7 @@ pub(super) fn resolve_dest_ip_groups(t: &mut Topology, ctx: &mut MapContext) {
                 &format!("rules/{rname}/destination_ip_groups"),
                 e,
                 &at,
-                "the group's addresses are left out",
+                "the group's addresses are unknown: the rule's destinations are open",
             );
         }
     }

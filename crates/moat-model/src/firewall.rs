@@ -632,6 +632,28 @@ impl IpGroup {
         }
     }
 
+    /// One entry of a group's address list as the prefixes it covers: a single address, a
+    /// CIDR block, or a range (`10.2.0.0-10.2.0.31`) given as the fewest CIDR blocks that cover
+    /// exactly its addresses, so a rule naming the group matches every address the range holds
+    /// and no other.
+    pub fn entry(s: &str) -> Result<Vec<AddressPrefix>, String> {
+        let t = s.trim();
+        let Some((a, b)) = t.split_once('-') else {
+            return Ok(vec![t.parse::<AddressPrefix>()?]);
+        };
+        let bad = || format!("{t:?} is not an address range (two IPv4 addresses, low-high)");
+        let lo: std::net::Ipv4Addr = a.trim().parse().map_err(|_| bad())?;
+        let hi: std::net::Ipv4Addr = b.trim().parse().map_err(|_| bad())?;
+        if lo > hi {
+            return Err(format!(
+                "{t:?} is not an address range: its first address is above its last"
+            ));
+        }
+        Ok(ipnet::Ipv4Subnets::new(lo, hi, 0)
+            .map(|n| AddressPrefix::Net(ipnet::IpNet::V4(n)))
+            .collect())
+    }
+
     /// Adds the group's addresses to a rule's `addrs`, noting in the rule's `open` that the
     /// value `which` is open when the group is: a rule never decides on known addresses alone.
     pub fn read_into(
@@ -731,5 +753,27 @@ impl crate::Topology {
                     .iter()
                     .flat_map(|g| g.application_rule_collections.iter())
             }))
+    }
+}
+
+#[cfg(test)]
+mod ip_group_tests {
+    use super::IpGroup;
+
+    #[test]
+    fn a_range_is_the_fewest_blocks_that_hold_exactly_its_addresses() {
+        let text = |s: &str| -> Vec<String> {
+            IpGroup::entry(s)
+                .unwrap()
+                .iter()
+                .map(|a| a.to_string())
+                .collect()
+        };
+        assert_eq!(text("10.2.0.0-10.2.0.31"), ["10.2.0.0/27"]);
+        assert_eq!(text("10.0.0.255 - 10.0.1.1"), ["10.0.0.255", "10.0.1.0/31"]);
+        assert_eq!(text("10.1.0.0/16"), ["10.1.0.0/16"]);
+        assert_eq!(text("10.1.0.7"), ["10.1.0.7"]);
+        assert!(IpGroup::entry("10.0.0.9-10.0.0.1").is_err());
+        assert!(IpGroup::entry("10.0.0.1-x").is_err());
     }
 }

@@ -369,3 +369,40 @@ fn a_group_the_input_does_not_declare_opens_the_rules_that_name_it() {
     assert_eq!(t.verdict, Verdict::Unknown, "never a wrong allowed: {t:#?}");
     assert_eq!(firewall_code(&t), Code::FwUndecided);
 }
+
+/// "IP Groups in Azure Firewall": a group holds single addresses, CIDR blocks "or a range of
+/// IP addresses". A group of one range that covers subnet a admits an Allow from the group,
+/// in both importers; the range was left out with a warning, the group was empty and the
+/// flow got a definite "denied".
+#[test]
+fn a_group_of_an_address_range_matches_every_address_of_the_range() {
+    let allow = C {
+        source_group: true,
+        ..coll("from-range", 100, "Allow", 443)
+    };
+    let range = "10.0.0.255-10.0.1.255";
+    let tf_text = terraform(&[allow]).replace(
+        &format!("[\"{KNOWN}\", var.extra]"),
+        &format!("[\"{range}\"]"),
+    );
+    let arm_text = arm(&[allow]).replace(
+        &format!("[\"{KNOWN}\", \"[parameters('extra')]\"]"),
+        &format!("[\"{range}\"]"),
+    );
+    assert!(tf_text.contains(range) && arm_text.contains(range));
+    let tf = Scratch::new("range", &[("main.tf", tf_text)]);
+    let tf = moat_terraform::load(&tf.0, &Default::default())
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    let dir = Scratch::new("range-arm", &[("t.json", arm_text)]);
+    let arm = moat_arm::load(&dir.0.join("t.json"), &Default::default())
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    for l in [&tf, &arm] {
+        let g = &l.topology.ip_groups[0];
+        let addrs: Vec<String> = g.ip_addresses.iter().map(|a| a.to_string()).collect();
+        assert_eq!(addrs, ["10.0.0.255", "10.0.1.0/24"], "{}", l.format);
+        assert!(!g.open, "{}", l.format);
+        let t = trace(l);
+        assert_eq!(t.verdict, Verdict::Allowed, "{}: {t:#?}", l.format);
+        assert_eq!(firewall_code(&t), Code::FwNetworkAllow, "{}", l.format);
+    }
+}

@@ -46,8 +46,8 @@ pub(super) fn map_ip_group(
     // An address the template leaves open (recorded) opens the group: it may be any address.
     let before = rec.unknowns.len();
     for s in rec.strings(p, &["ipAddresses"], "ip_addresses") {
-        match s.parse::<AddressPrefix>() {
-            Ok(a) => ip_addresses.push(a),
+        match IpGroup::entry(&s) {
+            Ok(a) => ip_addresses.extend(a),
             Err(e) => rec.warn(format!("{}: {e}", rec.resource)),
         }
     }

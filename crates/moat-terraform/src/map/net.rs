@@ -836,8 +836,8 @@ impl Mapper<'_> {
         let mut ip_addresses = Vec::new();
         let before = self.unknown_reads;
         for c in self.strs(o, "cidrs", &res, "ip_addresses") {
-            match c.parse::<AddressPrefix>() {
-                Ok(p) => ip_addresses.push(p),
+            match IpGroup::entry(&c) {
+                Ok(p) => ip_addresses.extend(p),
                 Err(e) => self.invalid(o, "cidrs", e, None),
             }
         }

@@ -359,6 +359,19 @@ fn a_group_the_input_does_not_declare_opens_the_rules_that_name_it() {
     };
     let t = both_with("external-source", &[allow], true);
     assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
+    // The ARM importer's warning says what it did with the group: not "left out".
+    let dir = Scratch::new("external-warning", &[("t.json", arm(&[allow]).replace(
+        "[resourceId('Microsoft.Network/ipGroups', 'g')]",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/shared/providers/Microsoft.Network/ipGroups/shared",
+    ))]);
+    let l = moat_arm::load(&dir.0.join("t.json"), &Default::default())
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    let said = format!("{:?}", l.warnings);
+    assert!(
+        said.contains("source_ip_groups") && said.contains("sources are open"),
+        "{said}"
+    );
+    assert!(!said.contains("left out"), "{said}");
     assert_eq!(firewall_code(&t), Code::FwUndecided);
     let deny = C {
         destination_group: true,

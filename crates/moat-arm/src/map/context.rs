@@ -255,6 +255,8 @@ pub(super) fn opt(
     }
 }
 
+/// A list of references resolved to names; an entry the template does not declare is left
+/// out, with a warning that says so.
 pub(super) fn list(
     t: &mut Topology,
     ctx: &mut MapContext,
@@ -264,6 +266,31 @@ pub(super) fn list(
     field: &str,
     at: &Provenance,
 ) {
+    list_then(
+        t,
+        ctx,
+        v,
+        kinds,
+        resource,
+        field,
+        at,
+        "the entry is left out",
+    );
+}
+
+/// As [`list`], where the caller does more than leave an undeclared entry out: `then` says
+/// what, in the warning.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn list_then(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    v: &mut Vec<String>,
+    kinds: &[Kind],
+    resource: &str,
+    field: &str,
+    at: &Provenance,
+    then: &str,
+) {
     let raw = std::mem::take(v);
     for r in raw {
         match ctx.resolve(&r, kinds) {
@@ -272,15 +299,7 @@ pub(super) fn list(
                     v.push(tg.name);
                 }
             }
-            Err(e) => dangling(
-                t,
-                ctx,
-                resource.to_string(),
-                field,
-                e,
-                at,
-                "the entry is left out",
-            ),
+            Err(e) => dangling(t, ctx, resource.to_string(), field, e, at, then),
         }
     }
 }

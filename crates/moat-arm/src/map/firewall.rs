@@ -739,7 +739,7 @@ fn source_groups(
     at: &Provenance,
 ) {
     let before = t.unknowns.len();
-    list(
+    list_then(
         t,
         ctx,
         groups,
@@ -747,6 +747,7 @@ fn source_groups(
         label,
         "source_ip_groups",
         at,
+        "its addresses are unknown, so the rule's sources are open (it may match any source)",
     );
     if t.unknowns.len() > before && !open.contains(&RuleValue::Sources) {
         open.push(RuleValue::Sources);

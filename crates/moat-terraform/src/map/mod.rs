@@ -103,6 +103,9 @@ pub struct Mapper<'a> {
     zones_by_name: services::ZoneIndex,
     /// Resource groups of each endpoint's zone group entries, parallel to `t.private_endpoints`.
     pe_zone_rgs: Vec<Vec<Option<String>>>,
+    /// VNets by name (the first of a name), for the subnets, associations and peerings that
+    /// name their VNet; see `net::vnet_index`.
+    vnets_by_name: std::cell::RefCell<net::VnetIndex>,
 }
 
 /// Maps evaluated records into a topology.
@@ -265,6 +268,7 @@ impl<'a> Mapper<'a> {
             zone_rgs: Vec::new(),
             zones_by_name: services::ZoneIndex::default(),
             pe_zone_rgs: Vec::new(),
+            vnets_by_name: Default::default(),
         }
     }
 

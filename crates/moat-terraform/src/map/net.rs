@@ -168,8 +168,28 @@ impl Mapper<'_> {
         out
     }
 
+    /// The index of the first VNet named `name`, looked up in an index that takes in the VNets
+    /// pushed since the last lookup (VNets are only appended while mapping), so a configuration
+    /// of many VNets, each with its subnets and associations, maps in linear time.
     fn vnet_index(&self, name: &str) -> Option<usize> {
-        self.t.virtual_networks.iter().position(|v| v.name == name)
+        let vnets = &self.t.virtual_networks;
+        let mut ix = self.vnets_by_name.borrow_mut();
+        if ix.upto > vnets.len() {
+            // Not only appended: start again.
+            *ix = VnetIndex::default();
+        }
+        for (i, v) in vnets.iter().enumerate().skip(ix.upto) {
+            ix.first.entry(v.name.clone()).or_insert(i);
+        }
+        ix.upto = vnets.len();
+        let i = *ix.first.get(name)?;
+        // An index whose VNet was replaced in place answers by a scan, as before.
+        if vnets[i].name == name {
+            Some(i)
+        } else {
+            *ix = VnetIndex::default();
+            vnets.iter().position(|v| v.name == name)
+        }
     }
 
     fn subnet_index(&self, path: &str) -> Option<(usize, usize)> {
@@ -1145,4 +1165,11 @@ impl Mapper<'_> {
     fn is_declared(&self, id: &str) -> bool {
         self.declared.contains_key(&id.to_ascii_lowercase())
     }
+}
+
+/// VNets by name, built as VNets are appended to the topology.
+#[derive(Default)]
+pub(super) struct VnetIndex {
+    first: std::collections::HashMap<String, usize>,
+    upto: usize,
 }

@@ -1278,3 +1278,41 @@ computes:
         );
     }
 }
+
+#[test]
+fn a_rule_two_findings_need_is_added_once_to_a_list_that_exists() {
+    // A managed network in AllowOnlyApprovedOutbound mode with one FQDN rule written, whose
+    // image builds (MVN003) and jobs (OUT002) both need pypi.org and anaconda.com: each needs
+    // the same rule, and two edits that each appended it would write two rules of one name
+    // (a rule's name is its key in the workspace's `outboundRules`). Applied, every rule is
+    // written once and neither finding remains.
+    let native = "name: fqdn
+region: eastus
+workspaces:
+  - name: ws
+    public_network_access: Disabled
+    image_build_compute: cpu
+    managed_network:
+      isolation_mode: AllowOnlyApprovedOutbound
+      outbound_rules:
+        - { name: allow-example, type: FQDN, destination: example.com }
+computes:
+  - { name: cpu, workspace: ws, type: AmlCompute, max_nodes: 2, enable_node_public_ip: false, uses: [install-packages] }
+";
+    let dir = scratch("same-rule-twice");
+    std::fs::write(dir.join("topology.yaml"), native).unwrap();
+    let select = ["--select", "MVN003,OUT002"];
+    let before = check(&dir, "topology.yaml", &select);
+    let codes: BTreeSet<&str> = findings(&before)
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert_eq!(codes, BTreeSet::from(["MVN003", "OUT002"]), "{before:#}");
+    apply_edits(&dir, &before);
+    let applied = std::fs::read_to_string(dir.join("topology.yaml")).unwrap();
+    for name in ["allow-pypi-org,", "allow-anaconda-com,"] {
+        assert_eq!(applied.matches(name).count(), 1, "{applied}");
+    }
+    let after = check(&dir, "topology.yaml", &select);
+    assert!(findings(&after).is_empty(), "{after:#}\n{applied}");
+}

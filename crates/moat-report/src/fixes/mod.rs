@@ -19,7 +19,7 @@ use moat_model::{Provenance, Topology};
 use moat_rules::Finding;
 use moat_rules::change::Change;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A fix in one language.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -146,7 +146,12 @@ impl FixCode {
                 same.push(c);
             }
         }
+        // A rule that two shown findings add to one list (an image build and a job both need
+        // pypi.org) is added by the first one's edit only: both edits would write two rules of
+        // one name, which Azure rejects.
+        let mut written: HashSet<((&str, &str), &str)> = HashSet::new();
         for f in findings {
+            let shown = f.suppressed.is_none();
             let s: Vec<Snippet> = f
                 .changes
                 .iter()
@@ -155,6 +160,12 @@ impl FixCode {
                         Some(all) if std::ptr::eq(all[0], c) => all,
                         _ => &[],
                     };
+                    if shown
+                        && let (Some(list), Some(name)) = (list_of(c), rule_name(c))
+                        && !written.insert((list, name))
+                    {
+                        return Vec::new();
+                    }
                     if let Change::AllowInFirewall {
                         firewall,
                         name,

@@ -5,8 +5,9 @@
 //! `az` command (a policy's collections only, in these two).
 
 use super::{Input, Kind, Lang, Snippet, Target, Trees, edit, language};
-use moat_model::Provenance;
 use moat_model::enums::Access;
+use moat_model::firewall::{ApplicationRuleCollection, NetworkRuleCollection};
+use moat_model::{Open, Provenance};
 use moat_rules::change::FirewallAllow;
 
 /// The collection a rule goes in: its name and where it is written, the policy and group it
@@ -24,48 +25,50 @@ fn collection<'t>(input: &Input<'t>, fw: &str, application: bool) -> Option<Coll
         let policy = t.firewall_policies.iter().find(|x| &x.name == p)?;
         let mut groups: Vec<_> = policy.rule_collection_groups.iter().collect();
         groups.sort_by_key(|g| g.priority);
-        for g in groups {
-            let found = if application {
-                g.application_rule_collections
-                    .iter()
-                    .filter(|c| c.action.known() == Some(&Access::Allow))
-                    .min_by_key(|c| c.priority)
-                    .map(|c| (c.name.as_str(), &c.at))
-            } else {
-                g.network_rule_collections
-                    .iter()
-                    .filter(|c| c.action.known() == Some(&Access::Allow))
-                    .min_by_key(|c| c.priority)
-                    .map(|c| (c.name.as_str(), &c.at))
-            };
-            if let Some((name, at)) = found {
-                return Some(Collection {
-                    name,
-                    at,
-                    policy: Some((&policy.name, &g.name)),
-                });
-            }
-        }
-        return None;
+        return groups.into_iter().find_map(|g| {
+            let (name, at) = first_allowing(
+                &g.application_rule_collections,
+                &g.network_rule_collections,
+                application,
+            )?;
+            Some(Collection {
+                name,
+                at,
+                policy: Some((&policy.name, &g.name)),
+            })
+        });
     }
-    let found = if application {
-        f.application_rule_collections
-            .iter()
-            .filter(|c| c.action.known() == Some(&Access::Allow))
-            .min_by_key(|c| c.priority)
-            .map(|c| (c.name.as_str(), &c.at))
-    } else {
-        f.network_rule_collections
-            .iter()
-            .filter(|c| c.action.known() == Some(&Access::Allow))
-            .min_by_key(|c| c.priority)
-            .map(|c| (c.name.as_str(), &c.at))
-    };
-    found.map(|(name, at)| Collection {
+    let (name, at) = first_allowing(
+        &f.application_rule_collections,
+        &f.network_rule_collections,
+        application,
+    )?;
+    Some(Collection {
         name,
         at,
         policy: None,
     })
+}
+
+/// The name and place of the first collection of the kind asked for whose action is known to
+/// be Allow (a collection that may deny takes no rule: the rule would fix nothing there).
+fn first_allowing<'t>(
+    app: &'t [ApplicationRuleCollection],
+    net: &'t [NetworkRuleCollection],
+    application: bool,
+) -> Option<(&'t str, &'t Provenance)> {
+    let allowing = |action: &Open<Access>| action.known() == Some(&Access::Allow);
+    if application {
+        app.iter()
+            .filter(|c| allowing(&c.action))
+            .min_by_key(|c| c.priority)
+            .map(|c| (c.name.as_str(), &c.at))
+    } else {
+        net.iter()
+            .filter(|c| allowing(&c.action))
+            .min_by_key(|c| c.priority)
+            .map(|c| (c.name.as_str(), &c.at))
+    }
 }
 
 /// The rule in the native format, as a flow mapping.

@@ -7,6 +7,9 @@ use moat_model::Diagnostic;
 use moat_terraform::{TfOptions, load};
 use std::path::{Path, PathBuf};
 
+mod scratch;
+use scratch::Scratch;
+
 fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
@@ -24,28 +27,6 @@ fn ok(r: Result<Loaded, LoadError>) -> Loaded {
                 .collect::<Vec<_>>()
                 .join("\n")
         ),
-    }
-}
-
-/// A directory of files written for one test, removed afterwards.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, files: &[(&str, String)]) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("moat-tf-mods-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        for (rel, text) in files {
-            let p = dir.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        }
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

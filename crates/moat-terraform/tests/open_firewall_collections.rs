@@ -16,28 +16,9 @@ use moat_engine::{Code, Engine, Query, Step, Trace, Verdict};
 use moat_model::Open;
 use moat_model::address::Address;
 use moat_packets::Protocol;
-use std::path::PathBuf;
 
-/// A directory of files written for one test, removed afterwards.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, files: &[(&str, String)]) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("moat-fw-open-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        for (rel, text) in files {
-            std::fs::write(dir.join(rel), text).unwrap();
-        }
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod scratch;
+use scratch::Scratch;
 
 /// One network rule collection with one rule from subnet a to subnet b on TCP `port`: its
 /// priority and action are either literals or `None` (open).

@@ -16,28 +16,9 @@ use moat_engine::{Code, Engine, Query, Step, Trace, Verdict};
 use moat_model::address::Address;
 use moat_model::firewall::RuleValue;
 use moat_packets::Protocol;
-use std::path::PathBuf;
 
-/// A directory of files written for one test, removed afterwards.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, files: &[(&str, String)]) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("moat-ipg-open-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        for (rel, text) in files {
-            std::fs::write(dir.join(rel), text).unwrap();
-        }
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod scratch;
+use scratch::Scratch;
 
 /// The group's known address: neither subnet a (the flow's source) nor 10.0.2.4 (its
 /// destination), so a rule naming the group matches the flow only if the open address does.

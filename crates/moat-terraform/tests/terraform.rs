@@ -8,6 +8,9 @@ use moat_model::enums::*;
 use moat_terraform::{TfOptions, load, load_plan, looks_like_plan};
 use std::path::{Path, PathBuf};
 
+mod scratch;
+use scratch::Scratch;
+
 fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
@@ -37,29 +40,6 @@ fn pe<'a>(t: &'a Topology, name: &str) -> &'a moat_model::privatelink::PrivateEn
         .iter()
         .find(|p| p.name == name)
         .unwrap_or_else(|| panic!("no private endpoint {name}"))
-}
-
-/// A directory of files written for one test, removed afterwards.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, files: &[(&str, &str)]) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("moat-terraform-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        for (rel, text) in files {
-            let p = dir.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        }
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn codes(e: &LoadError) -> Vec<String> {

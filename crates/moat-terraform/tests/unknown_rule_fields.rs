@@ -15,28 +15,9 @@ use moat_engine::{Engine, Query, Verdict};
 use moat_model::Open;
 use moat_model::address::Address;
 use moat_packets::Protocol;
-use std::path::PathBuf;
 
-/// A directory of files written for one test, removed afterwards.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, files: &[(&str, String)]) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("moat-tf-open-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        for (rel, text) in files {
-            std::fs::write(dir.join(rel), text).unwrap();
-        }
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod scratch;
+use scratch::Scratch;
 
 /// One security rule: priority, direction and access are either literals or `None` (open).
 #[derive(Clone, Copy)]

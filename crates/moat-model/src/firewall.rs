@@ -687,42 +687,32 @@ impl crate::Topology {
                 o.push(RuleValue::Sources);
             }
         };
-        let policies = self
-            .firewall_policies
-            .iter_mut()
-            .flat_map(|p| p.rule_collection_groups.iter_mut());
-        for f in &mut self.firewalls {
-            for c in &mut f.network_rule_collections {
-                c.rules
-                    .iter_mut()
-                    .for_each(|r| mark(&r.source_ip_groups, &mut r.open));
-            }
-            for c in &mut f.application_rule_collections {
-                c.rules
-                    .iter_mut()
-                    .for_each(|r| mark(&r.source_ip_groups, &mut r.open));
-            }
-            for c in &mut f.nat_rule_collections {
-                c.rules
-                    .iter_mut()
-                    .for_each(|r| mark(&r.source_ip_groups, &mut r.open));
-            }
+        // The rules of the three kinds of collection, on a firewall and in a policy's group.
+        macro_rules! mark_rules {
+            ($owner:expr) => {
+                for c in &mut $owner.network_rule_collections {
+                    c.rules
+                        .iter_mut()
+                        .for_each(|r| mark(&r.source_ip_groups, &mut r.open));
+                }
+                for c in &mut $owner.application_rule_collections {
+                    c.rules
+                        .iter_mut()
+                        .for_each(|r| mark(&r.source_ip_groups, &mut r.open));
+                }
+                for c in &mut $owner.nat_rule_collections {
+                    c.rules
+                        .iter_mut()
+                        .for_each(|r| mark(&r.source_ip_groups, &mut r.open));
+                }
+            };
         }
-        for g in policies {
-            for c in &mut g.network_rule_collections {
-                c.rules
-                    .iter_mut()
-                    .for_each(|r| mark(&r.source_ip_groups, &mut r.open));
-            }
-            for c in &mut g.application_rule_collections {
-                c.rules
-                    .iter_mut()
-                    .for_each(|r| mark(&r.source_ip_groups, &mut r.open));
-            }
-            for c in &mut g.nat_rule_collections {
-                c.rules
-                    .iter_mut()
-                    .for_each(|r| mark(&r.source_ip_groups, &mut r.open));
+        for f in &mut self.firewalls {
+            mark_rules!(f);
+        }
+        for p in &mut self.firewall_policies {
+            for g in &mut p.rule_collection_groups {
+                mark_rules!(g);
             }
         }
     }

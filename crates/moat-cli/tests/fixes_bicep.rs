@@ -1,0 +1,232 @@
+//! Fixes in Bicep: each ARM fragment also as a Bicep declaration, checked for what Bicep
+//! reads.
+
+mod readback;
+
+use readback::inputs::*;
+use readback::*;
+use serde_json::Value;
+
+/// The Bicep snippets of a `moat check` result, each after the ARM snippet it renders.
+fn bicep_snippets(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in findings(v) {
+        let snippets = f["fix_code"].as_array().cloned().unwrap_or_default();
+        for (i, s) in snippets.iter().enumerate() {
+            if s["input"] == "bicep" {
+                assert_eq!(snippets[i - 1]["input"], "arm", "{f:#}");
+                assert_eq!(s["language"], "bicep");
+                assert!(s.get("edits").is_none(), "{s:#}");
+                out.push(s["text"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    out
+}
+
+/// What Bicep reads: one declaration `resource sym 'type@version' = {`, then lines that are a
+/// property (`key: value`, the key an identifier or a quoted string), an array item, or a
+/// closing bracket; brackets balanced; strings in single quotes with `\'` inside.
+fn assert_bicep(text: &str) {
+    let ident = |s: &str| {
+        s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    // A quoted string from its opening quote: its length, or None when it is not closed.
+    let quoted = |s: &str| -> Option<usize> {
+        let mut escaped = false;
+        for (i, c) in s.char_indices().skip(1) {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '\'') => return Some(i + 1),
+                _ => escaped = false,
+            }
+        }
+        None
+    };
+    // A value: a string, a literal, an opening bracket, or an expression of names, calls,
+    // strings and commas.
+    let value = |v: &str| -> bool {
+        if v == "{" || v == "[" || ["true", "false", "null"].contains(&v) {
+            return true;
+        }
+        if v.parse::<i64>().is_ok() {
+            return true;
+        }
+        let mut rest = v;
+        let mut depth = 0i32;
+        while let Some(c) = rest.chars().next() {
+            if c == '\'' {
+                let Some(n) = quoted(rest) else { return false };
+                rest = &rest[n..];
+                continue;
+            }
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                '"' | '{' | '}' | ':' => return false,
+                _ => {}
+            }
+            rest = &rest[c.len_utf8()..];
+        }
+        depth == 0
+    };
+    let mut lines = text.lines();
+    let head = lines.next().unwrap();
+    let decl: Vec<&str> = head.splitn(3, ' ').collect();
+    assert!(
+        decl[0] == "resource" && ident(decl[1]) && decl[2].ends_with("' = {"),
+        "{text}"
+    );
+    let ty = &decl[2][..decl[2].len() - " = {".len()];
+    assert!(quoted(ty) == Some(ty.len()) && ty.contains('@'), "{text}");
+    let mut stack = vec!['{'];
+    for line in lines {
+        let l = line.trim_start();
+        assert_eq!(
+            (line.len() - l.len()) % 2,
+            0,
+            "indented by two spaces: {line}\n{text}"
+        );
+        if l == "}" || l == "]" {
+            let open = stack.pop().unwrap();
+            assert_eq!((open, l), (if l == "}" { '{' } else { '[' }, l), "{text}");
+            continue;
+        }
+        let inside_array = stack.last() == Some(&'[');
+        let v = if inside_array {
+            l
+        } else {
+            let (k, v) = if l.starts_with('\'') {
+                let n = quoted(l).unwrap_or_else(|| panic!("{line}\n{text}"));
+                (&l[..n], l[n..].strip_prefix(": ").unwrap_or(""))
+            } else {
+                l.split_once(": ")
+                    .unwrap_or_else(|| panic!("{line}\n{text}"))
+            };
+            assert!(ident(k) || k.starts_with('\''), "{line}\n{text}");
+            v
+        };
+        assert!(value(v), "{line}\n{text}");
+        if v == "{" || v == "[" {
+            stack.push(v.chars().next().unwrap());
+        }
+    }
+    assert!(stack.is_empty(), "{text}");
+}
+
+#[test]
+fn bicep_sits_beside_the_arm_json() {
+    // A template may be written in Bicep: each ARM fragment also as a Bicep declaration.
+    let arm = root().join("crates/moat-cli/tests/data/posture/rules-arm");
+    let out = check(&arm, ".", &["--select", &CODES.join(",")]);
+    let bicep = bicep_snippets(&out);
+    assert!(bicep.len() >= 15, "{out:#}");
+    for b in &bicep {
+        assert_bicep(b);
+    }
+    assert!(
+        bicep.contains(
+            &"resource acrsec008fail 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  name: 'acrsec008fail'
+  properties: {
+    adminUserEnabled: false
+  }
+}
+"
+            .to_string()
+        ),
+        "{bicep:#?}"
+    );
+    // A zone link, a security rule and an FQDN outbound rule.
+    let dir = scratch("bicep-dns006");
+    without_hub_links("arm", &dir);
+    let links = bicep_snippets(&check(&dir, ".", &["--select", "DNS006"]));
+    assert!(!links.is_empty());
+    links.iter().for_each(|b| assert_bicep(b));
+    assert!(
+        links.contains(
+            &"resource privatelinkApiAzuremlMsLink 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2020-06-01' = {
+  name: format('{0}/{1}', 'privatelink.api.azureml.ms', 'hub-vnet')
+  location: 'global'
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: {
+      id: resourceId('Microsoft.Network/virtualNetworks', 'hub-vnet')
+    }
+  }
+}
+"
+            .to_string()
+        ),
+        "{links:#?}"
+    );
+    let dir = scratch("bicep-cmp002");
+    public_cluster("arm", &dir);
+    let rules = bicep_snippets(&check(&dir, ".", &["--select", "CMP002"]));
+    assert!(!rules.is_empty());
+    for b in &rules {
+        assert_bicep(b);
+        assert!(
+            b.starts_with("resource trainingNsg 'Microsoft.Network/networkSecurityGroups@")
+                && b.contains(
+                    "\n  properties: {\n    securityRules: [\n      {\n        name: 'allow-"
+                )
+                && b.contains("        properties: {\n          priority: ")
+                && b.contains("          access: 'Allow'\n"),
+            "{b}"
+        );
+    }
+    assert!(
+        rules
+            .iter()
+            .any(|b| b.contains("          destinationPortRange: '29876-29877'\n")),
+        "{rules:#?}"
+    );
+    let dir = scratch("bicep-mvn003");
+    std::fs::write(dir.join("azuredeploy.json"), MVN_ARM).unwrap();
+    let fqdn = bicep_snippets(&check(&dir, ".", &["--select", "MVN003"]));
+    fqdn.iter().for_each(|b| assert_bicep(b));
+    assert!(
+        fqdn.contains(
+            &"resource ws 'Microsoft.MachineLearningServices/workspaces@2024-04-01' = {
+  name: 'ws'
+  properties: {
+    managedNetwork: {
+      outboundRules: {
+        'allow-pypi-org': {
+          type: 'FQDN'
+          category: 'UserDefined'
+          destination: 'pypi.org'
+        }
+      }
+    }
+  }
+}
+"
+            .to_string()
+        ),
+        "{fqdn:#?}"
+    );
+}
+
+#[test]
+fn the_bicep_checker_rejects_what_bicep_does_not_read() {
+    // The checker the Bicep tests rely on fails on JSON syntax, unbalanced brackets and
+    // unclosed strings.
+    let good = "resource st 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'st'\n}\n";
+    assert_bicep(good);
+    for bad in [
+        "resource st 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  \"name\": \"st\"\n}\n",
+        "resource st 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'st'\n",
+        "resource st 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'st\n}\n",
+        "resource st 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'st',\n  sku: {}}\n",
+    ] {
+        assert!(
+            std::panic::catch_unwind(|| assert_bicep(bad)).is_err(),
+            "{bad}"
+        );
+    }
+}

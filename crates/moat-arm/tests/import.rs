@@ -555,7 +555,11 @@ fn private_endpoints_zones_and_resolvers() {
     // warned about (the rule: "what the deployment puts into it still exists").
     assert_eq!(t.private_endpoints[3].subnet, "corp/pe");
     assert_eq!(t.private_endpoints[3].ip_address, None);
-    assert!(moat_model::external::is_external_subnet(t, "corp/pe"));
+    assert!(moat_model::external::is_external_subnet(
+        t,
+        &t.index(),
+        "corp/pe"
+    ));
     assert!(
         t.is_unknown("private-endpoint/pe-external", "ip_address")
             .is_some()

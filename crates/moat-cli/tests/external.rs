@@ -72,7 +72,7 @@ fn endpoint_kept_in(t: &Topology, subnet: &str) {
         t.is_unknown("private-endpoint/ws-pe", "ip_address")
             .is_some()
     );
-    assert!(external::is_external_subnet(t, subnet));
+    assert!(external::is_external_subnet(t, &t.index(), subnet));
     let (v, _) = subnet.split_once('/').unwrap();
     assert!(
         external::list(t).contains(&format!("subnet/{subnet}"))
@@ -140,7 +140,7 @@ fn terraform_compute_in_a_data_source_subnet_and_endpoint_in_a_variable_subnet()
     // The compute read through `data.azurerm_subnet` is in that subnet, not "no VNet".
     let c = &t.computes[0];
     assert_eq!(c.subnet.as_deref(), Some("hub/training"));
-    assert!(external::is_external_subnet(&t, "hub/training"));
+    assert!(external::is_external_subnet(&t, &t.index(), "hub/training"));
     // Every flow out of the external subnet depends on its NSG, routes and DNS: unknown.
     let compute = Address::resource(Kind::Compute, "cpu-cluster");
     let storage = Address::resource(Kind::Storage, "extstorage");

@@ -189,7 +189,7 @@ impl Engine<'_> {
                         .ok_or_else(|| missing("network interface", nic_name))?;
                     let nic = &t.network_interfaces[ni];
                     if nic.private_ip_address.is_none()
-                        && moat_model::external::is_external_subnet(t, &nic.subnet)
+                        && moat_model::external::is_external_subnet(t, ix, &nic.subnet)
                     {
                         // In an external subnet: placed there, its address unknown.
                         return Ok(Place::Subnet {

@@ -11,7 +11,7 @@
 use crate::address::{Address, Kind};
 use crate::network::{Subnet, VirtualNetwork};
 use crate::privatelink::PrivateDnsZone;
-use crate::topology::{Topology, Unknown};
+use crate::topology::{Index, Topology, Unknown};
 use crate::{Provenance, enums::PrivateEndpointNetworkPolicies};
 
 /// The field recorded for an external element: all of its properties are unknown.
@@ -271,15 +271,21 @@ pub fn target(t: &mut Topology, endpoint: &str, target: &Address, id: &str, at: 
     });
 }
 
-/// Whether `vnet/subnet` names an external subnet, or a subnet of an external VNet.
-pub fn is_external_subnet(t: &Topology, key: &str) -> bool {
-    let Some((v, s)) = key.split_once('/') else {
+/// Whether `vnet/subnet` names an external subnet, or a subnet of an external VNet. Asked per
+/// endpoint and per NIC, so it looks both up in the index.
+pub fn is_external_subnet(t: &Topology, ix: &Index, key: &str) -> bool {
+    let Some((v, _)) = key.split_once('/') else {
         return false;
     };
-    t.virtual_networks
-        .iter()
-        .find(|x| x.name == v)
-        .is_some_and(|x| x.external || x.subnets.iter().any(|y| y.name == s && y.external))
+    let Some(&vi) = ix.virtual_networks.get(v) else {
+        return false;
+    };
+    let vnet = &t.virtual_networks[vi];
+    vnet.external
+        || ix
+            .subnets
+            .get(key)
+            .is_some_and(|&(xi, si)| xi == vi && vnet.subnets[si].external)
 }
 
 /// External elements as `show` lists them: `vnet/hub`, `subnet/hub/pe`.
@@ -299,6 +305,7 @@ pub fn list(t: &Topology) -> Vec<String> {
     // Resources private endpoints connect to without the input declaring them; a placeholder
     // (`workspace/<wsId>`) is a target left open, not an element.
     let ix = t.index();
+    let mut seen = std::collections::HashSet::new();
     for pe in &t.private_endpoints {
         let open = matches!(&pe.target, Address::Resource { name, .. } if name.starts_with('<'));
         let a = match &pe.target {
@@ -306,7 +313,7 @@ pub fn list(t: &Topology) -> Vec<String> {
             other => other.clone(),
         };
         let s = a.to_string();
-        if !open && !target_declared(&ix, &a) && !out.contains(&s) {
+        if !open && !target_declared(&ix, &a) && seen.insert(s.clone()) {
             out.push(s);
         }
     }
@@ -353,7 +360,7 @@ mod tests {
                 .is_some()
         );
         assert!(t.is_unknown("vnet/hub", "dns_servers").is_some());
-        assert!(is_external_subnet(&t, "hub/pe"));
+        assert!(is_external_subnet(&t, &t.index(), "hub/pe"));
         assert_eq!(list(&t), vec!["vnet/hub", "subnet/hub/pe"]);
     }
 
@@ -383,6 +390,6 @@ mod tests {
         t.unknowns.clear();
         assert_eq!(subnet(&mut t, "hub", "pe", "y", &at), k);
         assert!(t.unknowns.is_empty());
-        assert!(!is_external_subnet(&t, "hub/pe"));
+        assert!(!is_external_subnet(&t, &t.index(), "hub/pe"));
     }
 }

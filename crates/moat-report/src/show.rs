@@ -3,7 +3,7 @@
 use crate::style::Style;
 use moat_model::address::{Address, Kind};
 use moat_model::enums::{DefaultAction, IsolationMode, PublicNetworkAccess};
-use moat_model::{Topology, Unknown, Unmodelled};
+use moat_model::{Index, Topology, Unknown, Unmodelled};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -70,12 +70,19 @@ fn pna(p: PublicNetworkAccess) -> &'static str {
     }
 }
 
-fn endpoints_to(t: &Topology, pred: impl Fn(&Address) -> bool) -> Vec<String> {
-    t.private_endpoints
-        .iter()
-        .filter(|p| pred(&p.target))
+/// The private endpoints that connect to resource `kind`/`name` (sub-resource `sub`, for a
+/// registry's managed storage or ACR), found through the model's index of endpoint targets.
+fn endpoints_to(
+    t: &Topology,
+    ix: &Index,
+    kind: Kind,
+    name: &str,
+    sub: Option<&str>,
+) -> Vec<String> {
+    ix.endpoints_of(t, kind, name)
+        .filter(|p| is_resource(&p.target, kind, name, sub))
         .map(|p| {
-            let external = if moat_model::external::is_external_subnet(t, &p.subnet) {
+            let external = if moat_model::external::is_external_subnet(t, ix, &p.subnet) {
                 " (external subnet, address unknown)"
             } else {
                 ""
@@ -121,12 +128,8 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
                 Some(u) => format!("{public_access} (not decided: {})", u.reason),
                 None => public_access,
             };
-        let private_endpoints = endpoints_to(t, |a| is_resource(a, Kind::Workspace, &w.name, None));
-        let computes: Vec<_> = t
-            .computes
-            .iter()
-            .filter(|c| c.workspace == w.name)
-            .collect();
+        let private_endpoints = endpoints_to(t, &ix, Kind::Workspace, &w.name, None);
+        let computes: Vec<_> = ix.computes_of(t, &w.name).collect();
         let outbound = match w.managed_network.isolation_mode {
             IsolationMode::Disabled => {
                 if computes.iter().any(|c| c.subnet.is_some()) {
@@ -170,9 +173,8 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
         if let Some(s) = &w.storage_account {
             let line = match ix.storage_accounts.get(s).map(|&i| &t.storage_accounts[i]) {
                 Some(sa) => {
-                    let pes: Vec<String> = t
-                        .private_endpoints
-                        .iter()
+                    let pes: Vec<String> = ix
+                        .endpoints_of(t, Kind::Storage, s)
                         .filter(|p| is_resource(&p.target, Kind::Storage, s, None))
                         .map(|p| p.group_id.clone())
                         .collect();
@@ -192,7 +194,7 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
                 Some(kv) => format!(
                     "key vault {k}: public {}, private endpoints {}",
                     pna(kv.public_network_access),
-                    endpoints_to(t, |a| is_resource(a, Kind::Keyvault, k, None)).len()
+                    endpoints_to(t, &ix, Kind::Keyvault, k, None).len()
                 ),
                 None => format!("key vault {k}: not in the input"),
             };
@@ -209,7 +211,7 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
                         "container registry {a}: {}, public {}, private endpoints {}",
                         acr.sku,
                         pna(acr.public_network_access),
-                        endpoints_to(t, |x| is_resource(x, Kind::Acr, a, None)).len()
+                        endpoints_to(t, &ix, Kind::Acr, a, None).len()
                     ),
                     None => format!("container registry {a}: not in the input"),
                 };
@@ -235,8 +237,7 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
         .iter()
         .map(|r| {
             let managed = |m: &moat_model::ml::RegistryManagedResource, sub: &str| {
-                let n =
-                    endpoints_to(t, |a| is_resource(a, Kind::Registry, &r.name, Some(sub))).len();
+                let n = endpoints_to(t, &ix, Kind::Registry, &r.name, Some(sub)).len();
                 format!(
                     "public {}, private endpoints {n}",
                     m.public_network_access.map(pna).unwrap_or("Enabled")
@@ -245,9 +246,7 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
             RegistryPosture {
                 name: r.name.clone(),
                 public_access: pna(r.public_network_access).to_string(),
-                private_endpoints: endpoints_to(t, |a| {
-                    is_resource(a, Kind::Registry, &r.name, None)
-                }),
+                private_endpoints: endpoints_to(t, &ix, Kind::Registry, &r.name, None),
                 managed_storage: managed(&r.storage, "storage"),
                 managed_acr: managed(&r.acr, "acr"),
             }

@@ -328,6 +328,7 @@ fn unknowns_and_external_references_are_located_warnings() {
     assert_eq!(hub.subnet, "hub-vnet/shared-pe");
     assert!(moat_model::external::is_external_subnet(
         t,
+        &t.index(),
         "hub-vnet/shared-pe"
     ));
     assert!(t.is_unknown("subnet/hub-vnet/shared-pe", "*").is_some());

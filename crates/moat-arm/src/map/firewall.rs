@@ -758,6 +758,11 @@ fn source_groups(
 /// does not declare leaves the rule's destinations open.
 pub(super) fn resolve_dest_ip_groups(t: &mut Topology, ctx: &mut MapContext) {
     let groups = std::mem::take(&mut ctx.dest_ip_groups);
+    if groups.is_empty() {
+        return;
+    }
+    // Looked up per rule: by name, the first declaration winning as in the model's index.
+    let ix = t.index();
     for (kind, owner, path, ids) in groups {
         let mut addrs = Vec::new();
         let mut open = Vec::new();
@@ -765,25 +770,27 @@ pub(super) fn resolve_dest_ip_groups(t: &mut Topology, ctx: &mut MapContext) {
         for id in &ids {
             match ctx.resolve(id, &[Kind::IpGroup]) {
                 Ok(tg) => {
-                    if let Some(g) = t.ip_groups.iter().find(|g| g.name == tg.name) {
-                        g.read_into(&mut addrs, &mut open, RuleValue::Destinations);
+                    if let Some(&gi) = ix.ip_groups.get(&tg.name) {
+                        t.ip_groups[gi].read_into(&mut addrs, &mut open, RuleValue::Destinations);
                     }
                 }
                 Err(e) => missing.push(e),
             }
         }
         let rule: Option<&mut NetworkRule> = match kind {
-            Kind::Firewall => t
+            Kind::Firewall => ix
                 .firewalls
-                .iter_mut()
-                .find(|f| f.name == owner)
-                .and_then(|f| f.network_rule_collections.get_mut(path[1]))
+                .get(&owner)
+                .and_then(|&fi| t.firewalls[fi].network_rule_collections.get_mut(path[1]))
                 .and_then(|c| c.rules.get_mut(path[2])),
-            _ => t
+            _ => ix
                 .firewall_policies
-                .iter_mut()
-                .find(|f| f.name == owner)
-                .and_then(|f| f.rule_collection_groups.get_mut(path[0]))
+                .get(&owner)
+                .and_then(|&pi| {
+                    t.firewall_policies[pi]
+                        .rule_collection_groups
+                        .get_mut(path[0])
+                })
                 .and_then(|g| g.network_rule_collections.get_mut(path[1]))
                 .and_then(|c| c.rules.get_mut(path[2])),
         };

@@ -37,7 +37,7 @@ pub fn undecided(
 /// The unknown recorded for a subnet the input does not declare (or for its VNet, when the
 /// VNet is not declared either), when `key` names one: every property of it is unknown.
 pub fn external_subnet<'t>(cx: &Context<'_, 't>, key: &str) -> Option<&'t Unknown> {
-    if !moat_model::external::is_external_subnet(cx.t, key) {
+    if !moat_model::external::is_external_subnet(cx.t, &cx.e.ix, key) {
         return None;
     }
     let (v, _) = key.split_once('/')?;

@@ -170,10 +170,9 @@ impl Rule for Ws001 {
 
 /// The unknown behind a private endpoint of the workspace that sits in an external subnet.
 fn external_endpoint<'t>(cx: &Context<'_, 't>, workspace: &str) -> Option<&'t moat_model::Unknown> {
-    cx.t.private_endpoints
-        .iter()
-        .filter(|p| matches!(&p.target, Address::Resource { kind: Kind::Workspace, name, .. } if name == workspace))
-        .filter(|p| moat_model::external::is_external_subnet(cx.t, &p.subnet))
+    cx.e.ix
+        .endpoints_of(cx.t, Kind::Workspace, workspace)
+        .filter(|p| moat_model::external::is_external_subnet(cx.t, &cx.e.ix, &p.subnet))
         .find_map(|p| {
             let (v, _) = p.subnet.split_once('/')?;
             cx.t.is_unknown(&format!("subnet/{}", p.subnet), "*")

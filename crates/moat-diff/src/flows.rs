@@ -616,7 +616,7 @@ pub struct FlowChange {
     pub trace_after: Option<Trace>,
 }
 
-/// The hop at which two traces of the same pair first differ (by step, element, decision
+/// The hop at which two traces of the same pair first differ (by element as data, decision
 /// and code), as it was and as it is; one of them is absent when a trace ends there.
 #[derive(Clone, Debug, Serialize)]
 pub struct Cause {
@@ -629,7 +629,7 @@ pub struct Cause {
 /// The first hop at which `a` and `b` differ.
 pub fn cause(a: &Trace, b: &Trace) -> Option<Cause> {
     let same = |x: &Hop, y: &Hop| {
-        x.step == y.step && x.element == y.element && x.decision == y.decision && x.code == y.code
+        x.element_id() == y.element_id() && x.decision == y.decision && x.code == y.code
     };
     let n = a.hops.len().max(b.hops.len());
     (0..n).find_map(|i| {

@@ -190,19 +190,82 @@ pub struct Hop {
     /// field cannot change it. `None`: every field counts.
     #[serde(skip)]
     pub reads: Option<&'static [&'static str]>,
-    /// On an NSG hop, the NSG and the direction and priority of the rule that decided: the
-    /// rules after it (and those of the other direction) did not count.
+    /// On an NSG hop, the NSG, where it applies, and the direction and priority of the rule
+    /// that decided: the rules after it (and those of the other direction) did not count.
     #[serde(skip)]
     pub nsg_rule: Option<NsgDecision>,
 }
 
+/// Which element a hop is about, as data (see [`Hop::element_id`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ElementId {
+    pub step: Step,
+    pub subject: Option<Address>,
+    /// On an NSG hop, the NSG, the direction and where it applies.
+    pub nsg: Option<(String, moat_model::enums::Direction, NsgScope)>,
+    /// The resources the hop read, sorted.
+    pub resources: Vec<String>,
+}
+
+impl Hop {
+    /// The element the hop is about, as data: its kind, the resource or subnet it names, the
+    /// NSG and where it applies, and the resources it read. Two hops with equal ids are about
+    /// one element, whatever their words; the deciding rule is not part of it.
+    pub fn element_id(&self) -> ElementId {
+        let mut resources = self.resources.clone();
+        resources.sort_unstable();
+        resources.dedup();
+        ElementId {
+            step: self.step,
+            subject: self.subject.clone(),
+            nsg: self
+                .nsg_rule
+                .as_ref()
+                .map(|n| (n.nsg.clone(), n.direction, n.scope.clone())),
+            resources,
+        }
+    }
+}
+
 /// The NSG rule that decided an NSG hop.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NsgDecision {
     /// The NSG's name.
     pub nsg: String,
     pub direction: moat_model::enums::Direction,
-    pub priority: u32,
+    /// The deciding rule's priority: `None` when no single rule decided, or the input leaves
+    /// the priority open.
+    pub priority: Option<u32>,
+    /// The deciding rule's name (an Azure default rule's, such as `DenyAllOutBound`, for
+    /// those): `None` when no single rule decided.
+    pub rule: Option<String>,
+    /// Where the NSG is applied on this hop.
+    pub scope: NsgScope,
+    /// On a deny, the source addresses the rule denies when it denies only some of the
+    /// source's: two sources denied for different addresses are not one cause.
+    pub sources: Option<AddrSet>,
+}
+
+/// Where an NSG applies on a hop: to a NIC or a subnet (on the source's side or the
+/// destination's), or to the subnet of a private endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum NsgScope {
+    /// A network interface, by name.
+    Nic(String),
+    /// A subnet (`vnet/subnet`).
+    Subnet(String),
+    /// The subnet (`vnet/subnet`) of a private endpoint whose network policies are on.
+    PrivateEndpointSubnet(String),
+}
+
+impl std::fmt::Display for NsgScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NsgScope::Nic(n) => write!(f, "NIC {n}"),
+            NsgScope::Subnet(s) => write!(f, "subnet {s}"),
+            NsgScope::PrivateEndpointSubnet(s) => write!(f, "private endpoint subnet {s}"),
+        }
+    }
 }
 
 /// A trace: the verdict, the hops, what blocked, and the fix.
@@ -846,7 +909,7 @@ fn after_decision(t: &Topology, hop: &Hop, resource: &str, field: &str) -> bool 
     };
     let Some(NsgDecision {
         direction,
-        priority: decided,
+        priority: Some(decided),
         ..
     }) = &hop.nsg_rule
     else {

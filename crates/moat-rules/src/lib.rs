@@ -23,4 +23,4 @@ pub use context::Context;
 pub use finding::{Finding, Severity};
 pub use registry::{all, by_code};
 pub use rule::{Rule, RuleDoc};
-pub use rules::ops::ops001::covers;
+pub use rules::ops::ops001::{cause_key, covers};

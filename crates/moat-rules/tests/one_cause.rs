@@ -205,7 +205,7 @@ fn rewording_a_hop_never_changes_what_is_one_cause() {
             && let Some(b) = f.trace.as_mut().and_then(|t| t.blocked_by.as_mut())
             && let Some(r) = b.nsg_rule.as_mut()
         {
-            r.priority += 1;
+            r.priority = r.priority.map(|p| p + 1);
         }
     }
     moat_rules::cause::link(&mut v);

@@ -2,6 +2,7 @@
 
 use super::{Code, Dst, Step, Walk, Walked, at};
 use crate::place::Egress;
+use moat_model::address::{Address, Kind};
 use moat_net::filter::Decision;
 use moat_net::firewall;
 use moat_packets::{AddrSet, PacketSet, Protocol};
@@ -142,6 +143,7 @@ impl Walk<'_, '_> {
         decided: Vec<(Decision, firewall::Cause)>,
     ) -> Walked {
         use firewall::Cause;
+        self.about(Address::resource(Kind::Firewall, fw.name.clone()));
         let host = self.fqdn.clone().unwrap_or_default();
         if !decided.is_empty() && decided.iter().all(|(d, _)| *d == Decision::Allow) {
             match decided[0].1.clone() {
@@ -162,7 +164,8 @@ impl Walk<'_, '_> {
                     ),
                     at(&r.at),
                 ),
-                Cause::ImplicitDeny => {}
+                // No hop: the firewall is not the next hop's element.
+                Cause::ImplicitDeny => self.subject = None,
             }
             return Ok(());
         }

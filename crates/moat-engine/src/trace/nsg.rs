@@ -1,6 +1,6 @@
 //! Network security groups: a NIC's and a subnet's rules, in and out.
 
-use super::{Code, Dst, Step, Walk, Walked, at};
+use super::{Code, Dst, NsgScope, Step, Walk, Walked, at};
 use crate::place::Egress;
 use moat_model::enums::Direction;
 use moat_net::filter::Decision;
@@ -15,7 +15,7 @@ impl Walk<'_, '_> {
         vnet: &str,
         src: &AddrSet,
         dst: &Dst,
-        scope: &str,
+        scope: NsgScope,
     ) -> Walked {
         self.touch(format!("nsg/{name}"));
         let Some(c) = self.e.nsg(name, direction, vnet) else {
@@ -41,14 +41,16 @@ impl Walk<'_, '_> {
             .map(|r| r.describe())
             .unwrap_or_else(|| "no rule".into());
         let rule_at = rule.as_ref().and_then(|r| at(&r.at));
-        self.nsg_rule = rule
-            .as_ref()
-            .and_then(|r| r.priority)
-            .map(|priority| super::NsgDecision {
-                nsg: name.to_string(),
-                direction,
-                priority,
-            });
+        let partial = (out.decision == Decision::Deny && out.denied_sources != *src)
+            .then(|| out.denied_sources.clone());
+        self.nsg_rule = Some(super::NsgDecision {
+            nsg: name.to_string(),
+            direction,
+            priority: rule.as_ref().and_then(|r| r.priority),
+            rule: rule.as_ref().map(|r| r.rule.clone()),
+            scope: scope.clone(),
+            sources: partial,
+        });
         match out.decision {
             Decision::Allow => {
                 self.pass(
@@ -155,7 +157,7 @@ impl Walk<'_, '_> {
                     &vnet,
                     src,
                     dst,
-                    &format!("NIC {}", nic.name),
+                    NsgScope::Nic(nic.name.clone()),
                 )?;
             }
         }
@@ -166,7 +168,7 @@ impl Walk<'_, '_> {
                 &vnet,
                 src,
                 dst,
-                &format!("subnet {subnet}"),
+                NsgScope::Subnet(subnet.to_string()),
             )?;
         } else {
             self.info(

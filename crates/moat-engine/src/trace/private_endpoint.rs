@@ -22,7 +22,7 @@ impl Walk<'_, '_> {
                     &dst_vnet,
                     src,
                     &Dst::Private(pe.ip_address.expect("ip")),
-                    &format!("private endpoint subnet {subnet}"),
+                    super::NsgScope::PrivateEndpointSubnet(subnet.to_string()),
                 )?;
             }
         } else if s.network_security_group.is_some() {

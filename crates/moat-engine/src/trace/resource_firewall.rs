@@ -40,6 +40,13 @@ impl Walk<'_, '_> {
             return Ok(());
         };
         self.touch(format!("{kind}/{name}"));
+        // The resource is the element that decides, as data; a registry's managed storage and
+        // container registry are elements of their own, a storage account's services are not.
+        self.about(if *kind == Kind::Registry {
+            owner.clone()
+        } else {
+            Address::resource(*kind, name.clone())
+        });
         let element = format!("{kind} {name}");
         match kind {
             Kind::Workspace => {

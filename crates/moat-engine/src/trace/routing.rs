@@ -486,7 +486,7 @@ impl Walk<'_, '_> {
                 &dst_vnet,
                 src,
                 &Dst::Private(ip),
-                &format!("subnet {subnet}"),
+                super::NsgScope::Subnet(subnet.to_string()),
             )?;
         }
         if let Some(nic) = self
@@ -503,7 +503,7 @@ impl Walk<'_, '_> {
                     &dst_vnet,
                     src,
                     &Dst::Private(ip),
-                    &format!("NIC {name}"),
+                    super::NsgScope::Nic(name),
                 )?;
             }
             let d = format!("network interface {} in {subnet}", nic.name);

@@ -27,7 +27,9 @@ fn denying_nsg(denied: &[&Trace]) -> Option<(String, Direction, u32)> {
             nsg,
             direction,
             priority,
+            ..
         } = hop.nsg_rule.clone()?;
+        let priority = priority?;
         found = match found {
             None => Some((nsg, direction, priority)),
             Some((n, d, p)) if n == nsg && d == direction => Some((n, d, p.min(priority))),
@@ -147,7 +149,10 @@ pub fn allow_in_firewall(
             && h.step == Step::Firewall
             && h.code == moat_engine::Code::FwImplicitDeny
     })?;
-    let firewall = hop.element.strip_prefix("firewall ")?;
+    let firewall = hop
+        .subject
+        .as_ref()?
+        .name_of(moat_model::address::Kind::Firewall)?;
     let fw = cx.t.firewalls.iter().find(|f| f.name == firewall)?;
     let name = Change::rule_name(name);
     let policy = fw

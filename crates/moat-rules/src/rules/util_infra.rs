@@ -289,7 +289,7 @@ pub fn blocked_finding(
 /// names them all (`tcp/29876-29877`), so that following it admits the whole flow.
 pub fn on_ports(mut f: Finding, denied: &[Trace], ports: &[u16]) -> Finding {
     let Some(t) = &f.trace else { return f };
-    let element = |t: &Trace| t.blocked_by.as_ref().map(|h| (h.step, h.element.clone()));
+    let element = |t: &Trace| t.blocked_by.as_ref().map(|h| h.element_id());
     let one_element = denied
         .iter()
         .all(|d| d.verdict == Verdict::Denied && element(d).is_some() && element(d) == element(t));

@@ -60,8 +60,8 @@ impl Rule for Dns002 {
             sources.push((
                 Address::resource(Kind::Client, &c.name),
                 format!("client {}", c.name),
-                ops.iter().any(|o| !o.starts_with("registry.")),
-                ops.iter().any(|o| o.starts_with("registry.")),
+                ops.iter().any(|o| !registry_op(o)),
+                ops.iter().any(|o| registry_op(o)),
             ));
         }
         if sources.is_empty() {
@@ -144,4 +144,9 @@ impl Rule for Dns002 {
             }
         }
     }
+}
+
+/// Whether a declared operation acts on a registry (its catalog id says so).
+fn registry_op(name: &str) -> bool {
+    moat_engine::OpId::parse(name).is_some_and(moat_engine::OpId::is_registry)
 }

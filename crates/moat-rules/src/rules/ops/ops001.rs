@@ -3,6 +3,11 @@
 use crate::rules::util::{failing_flows, flow_finding};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::ops::OPERATIONS;
+use moat_engine::trace::NsgDecision;
+use moat_engine::{Code, Step, Trace, Verdict};
+use moat_model::Provenance;
+use moat_model::address::{Address, Kind};
+use std::collections::HashSet;
 
 /// The rule.
 pub struct Ops001;
@@ -38,7 +43,7 @@ impl Rule for Ops001 {
             for (r, f) in failing_flows(cx, op.id) {
                 let at = r
                     .subject
-                    .name_of(moat_model::address::Kind::Workspace)
+                    .name_of(Kind::Workspace)
                     .and_then(|n| cx.e.ix.workspaces.get(n))
                     .map(|&i| cx.t.workspaces[i].at.clone())
                     .unwrap_or_default();
@@ -50,36 +55,102 @@ impl Rule for Ops001 {
 }
 
 /// Whether finding `f` reports the flow of trace `flow`: its trace is the same flow, or stops
-/// at the same element for the same reason (one finding per cause).
-pub fn covers(f: &Finding, flow: &moat_engine::Trace) -> bool {
+/// for the same cause (see [`cause_key`]; one finding per cause).
+pub fn covers(f: &Finding, flow: &Trace) -> bool {
     let Some(t) = &f.trace else { return false };
     flow_key(t) == flow_key(flow) || cause_key(t).is_some_and(|c| Some(c) == cause_key(flow))
 }
 
 /// What makes two traces the same flow: source, destination, protocol and port.
-pub fn flow_key(t: &moat_engine::Trace) -> (&moat_model::Address, &moat_model::Address, &str, u16) {
+pub type FlowKey<'t> = (&'t Address, &'t Address, &'t str, u16);
+
+/// What makes two traces the same flow.
+pub fn flow_key(t: &Trace) -> FlowKey<'_> {
     (&t.from, &t.to, &t.protocol, t.port)
 }
 
-/// What makes two traces stop for the same cause: the verdict and the hop that decided it.
-pub fn cause_key(
-    t: &moat_engine::Trace,
-) -> Option<(moat_engine::Verdict, &str, moat_engine::Code, &str)> {
+/// What two traces that stop for one cause share, read from the typed hop: the verdict, the
+/// hop's kind and code, the element it is about, the address it established, the NSG rule
+/// that decided it (with where the NSG applies and which sources it denies), the resources it
+/// read and where the deciding rule or setting is written — and, unless the cause is a rule
+/// or setting that refuses alike whatever the flow, the flow itself.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CauseKey<'t> {
+    verdict: Verdict,
+    step: Step,
+    code: Code,
+    subject: Option<&'t Address>,
+    address: Option<std::net::IpAddr>,
+    nsg_rule: Option<&'t NsgDecision>,
+    resources: Vec<&'t str>,
+    at: Option<&'t Provenance>,
+    scope: Scope<'t>,
+}
+
+/// How much of the flow a cause depends on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Scope<'t> {
+    /// Nothing of it: the rule or setting refuses every flow it decides, from any source, to
+    /// any destination and port (an NSG rule; a resource's public network access).
+    Element,
+    /// The source: a resource's setting that refuses a service principal by its identity.
+    Source(&'t Address),
+    /// All of it: a cause whose fix names the flow (the rule a firewall lacks for a host, an
+    /// address an IP rule lacks, a route for a destination, ...).
+    Flow(FlowKey<'t>),
+}
+
+/// What makes two traces stop for the same cause (see [`CauseKey`]). The verdict and the hop
+/// as data, never its element or detail text, so rewording a message can neither join two
+/// causes nor split one; and never fewer distinctions than those texts make: an NSG hop's text
+/// names the NSG, direction, scope, rule, priority and the sources denied, all in its
+/// `nsg_rule`; a resource firewall's names the resource (its `subject`, a registry's managed
+/// storage or container registry apart) and, for a service principal, the principal.
+pub fn cause_key(t: &Trace) -> Option<CauseKey<'_>> {
     let b = t.blocked_by.as_ref()?;
-    Some((t.verdict, &b.element, b.code, &b.detail))
+    let mut resources: Vec<&str> = b.resources.iter().map(String::as_str).collect();
+    resources.sort_unstable();
+    resources.dedup();
+    let scope = match b.code {
+        Code::NsgOutboundDeny | Code::NsgInboundDeny | Code::NsgUndecided
+            if b.nsg_rule.is_some() =>
+        {
+            Scope::Element
+        }
+        Code::RfPublicDisabled | Code::RfWorkspacePrivate | Code::RfSameRegion
+            if b.subject.is_some() =>
+        {
+            // A workspace or registry source is a service acting with its identity: the
+            // setting refuses that principal, whom the fix names.
+            match &t.from {
+                Address::Resource {
+                    kind: Kind::Workspace | Kind::Registry,
+                    ..
+                } => Scope::Source(&t.from),
+                _ => Scope::Element,
+            }
+        }
+        _ => Scope::Flow(flow_key(t)),
+    };
+    Some(CauseKey {
+        verdict: t.verdict,
+        step: b.step,
+        code: b.code,
+        subject: b.subject.as_ref(),
+        address: b.address,
+        nsg_rule: b.nsg_rule.as_ref(),
+        resources,
+        at: b.at.as_ref(),
+        scope,
+    })
 }
 
 /// The flows and causes a set of findings already reports, for asking [`covers`] of many
 /// traces at once without rescanning the findings for each.
 #[derive(Default)]
 pub struct Covered<'f> {
-    flows: std::collections::HashSet<(
-        &'f moat_model::Address,
-        &'f moat_model::Address,
-        &'f str,
-        u16,
-    )>,
-    causes: std::collections::HashSet<(moat_engine::Verdict, &'f str, moat_engine::Code, &'f str)>,
+    flows: HashSet<FlowKey<'f>>,
+    causes: HashSet<CauseKey<'f>>,
 }
 
 impl<'f> Covered<'f> {
@@ -92,7 +163,7 @@ impl<'f> Covered<'f> {
     }
 
     /// Whether a recorded finding [`covers`] `flow`.
-    pub fn covers(&self, flow: &moat_engine::Trace) -> bool {
+    pub fn covers(&self, flow: &Trace) -> bool {
         self.flows.contains(&flow_key(flow))
             || cause_key(flow).is_some_and(|c| self.causes.contains(&c))
     }

@@ -68,7 +68,7 @@ impl Rule for St005 {
                     .get(&compute)
                     .and_then(|&i| cx.t.computes[i].subnet.clone())
                     .unwrap_or_default();
-            if !seen.insert((subnet.clone(), dst.to_string(), hop.element.clone())) {
+            if !seen.insert((subnet.clone(), dst.to_string(), hop.element_id())) {
                 continue;
             }
             let what = format!(

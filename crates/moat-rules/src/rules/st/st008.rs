@@ -57,7 +57,7 @@ impl Rule for St008 {
                 continue;
             };
             let Some(hop) = &t.blocked_by else { continue };
-            if hop.step != Step::Nsg || !seen.insert((to.to_string(), hop.element.clone())) {
+            if hop.step != Step::Nsg || !seen.insert((to.to_string(), hop.element_id())) {
                 continue;
             }
             let what = format!("SMB (TCP 445) from compute {} to {to}", c.name);

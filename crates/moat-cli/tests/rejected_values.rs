@@ -236,3 +236,33 @@ resource "azurerm_subnet" "s" {
         );
     }
 }
+
+#[test]
+fn trace_ops_and_check_refuse_a_deployment_azure_rejects_as_validate_does() {
+    // A deployment with a value Azure rejects never exists, so no analysis of it is an
+    // answer: trace, ops and check fail with the value's location, like validate (exit 2).
+    let yaml = "region: eastus\nworkspaces: [{ name: ws }]\ncomputes:\n  - { name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/s }\nvirtual_networks:\n  - name: vnet\n    address_space: [10.0.0.0/16]\n    subnets: [{ name: s, address_prefixes: [BAD] }]\n";
+    for bad in ["10.0.1.0/33", "10.300.1.0/24"] {
+        let f = write("commands", "t.yaml", &yaml.replace("BAD", bad));
+        for args in [
+            vec!["check", path(&f)],
+            vec!["ops", path(&f)],
+            vec![
+                "trace",
+                "--from",
+                "compute/cpu",
+                "--to",
+                "workspace/ws",
+                path(&f),
+            ],
+        ] {
+            let o = moat(&args);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+            assert!(
+                err.contains(&format!("{}:8:", f.display())) && err.contains(bad),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}

@@ -26,8 +26,12 @@ pub fn moat_in(dir: &Path, args: &[&str]) -> Output {
         .expect("moat runs")
 }
 
+/// A fresh directory of its own: tests of one binary run at once, and two may ask for one name
+/// (`read_back` names it after the input and the rule).
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("moat-fixes-{name}-{}", std::process::id()));
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("moat-fixes-{name}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join(".git")).unwrap();
     dir

@@ -5,6 +5,7 @@
 mod readback;
 
 use readback::*;
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -195,8 +196,7 @@ fn a_live_export_gets_the_firewall_rule_command() {
     let dir = scratch("firewall-live");
     copy_dir(&root().join("examples/hub-spoke-firewall/live"), &dir);
     let file = dir.join("resources.json");
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     let mut removed = 0;
     for r in v["data"].as_array_mut().unwrap() {
         let ty = r["type"].as_str().unwrap().to_ascii_lowercase();
@@ -275,5 +275,335 @@ fn service_tag_rules_remove_reg009_in_an_nsg_and_a_firewall() {
         let write = |d: &Path| std::fs::write(d.join("topology.yaml"), &text).unwrap();
         let fixed = read_back(write, "topology.yaml", &["REG009"]);
         assert_eq!(fixed, BTreeSet::from(["REG009".to_string()]), "{example}");
+    }
+}
+
+/// The policy's rule collections, written in the firewall itself as its classic collections
+/// (`resources`: a template's resources or a live export's): a classic collection has its
+/// priority and action under `properties`, and its network rules name their protocols
+/// `protocols`. The policy and its group are taken out.
+fn classic_collections(resources: &mut Vec<Value>) {
+    let is = |r: &Value, ty: &str| r["type"].as_str().unwrap().eq_ignore_ascii_case(ty);
+    let group = resources
+        .iter()
+        .find(|r| is(r, "Microsoft.Network/firewallPolicies/ruleCollectionGroups"))
+        .expect("the example has a rule collection group")
+        .clone();
+    let (mut network, mut application) = (Vec::new(), Vec::new());
+    for c in group["properties"]["ruleCollections"].as_array().unwrap() {
+        let mut rules = Vec::new();
+        let mut app = false;
+        for r in c["rules"].as_array().unwrap() {
+            let mut r = r.as_object().unwrap().clone();
+            app = r.remove("ruleType").unwrap() == "ApplicationRule";
+            if let Some(p) = r.remove("ipProtocols") {
+                r.insert("protocols".into(), p);
+            }
+            rules.push(Value::Object(r));
+        }
+        let classic = json!({
+            "name": c["name"],
+            "properties": { "priority": c["priority"], "action": c["action"], "rules": rules },
+        });
+        if app {
+            application.push(classic);
+        } else {
+            network.push(classic);
+        }
+    }
+    resources.retain(|r| {
+        !is(r, "Microsoft.Network/firewallPolicies")
+            && !is(r, "Microsoft.Network/firewallPolicies/ruleCollectionGroups")
+    });
+    let fw = resources
+        .iter_mut()
+        .find(|r| is(r, "Microsoft.Network/azureFirewalls"))
+        .unwrap();
+    if let Some(deps) = fw["dependsOn"].as_array_mut() {
+        deps.retain(|d| !d.as_str().unwrap().contains("firewallPolicies"));
+    }
+    let props = fw["properties"].as_object_mut().unwrap();
+    props
+        .remove("firewallPolicy")
+        .expect("the firewall has a policy");
+    props.insert("networkRuleCollections".into(), network.into());
+    props.insert("applicationRuleCollections".into(), application.into());
+}
+
+/// The policy and its rule collection group of the example's Terraform, as the firewall's
+/// classic collection resources.
+const CLASSIC_TF: &str = r#"resource "azurerm_firewall_network_rule_collection" "service_tags" {
+  name                = "aml-service-tags"
+  azure_firewall_name = azurerm_firewall.hub.name
+  resource_group_name = azurerm_resource_group.rg.name
+  priority            = 100
+  action              = "Allow"
+
+  dynamic "rule" {
+    for_each = local.service_tag_rules
+    content {
+      name                  = rule.value.name
+      protocols             = rule.value.protocols
+      source_addresses      = [local.spoke_address_space]
+      destination_addresses = rule.value.destinations
+      destination_ports     = rule.value.ports
+    }
+  }
+}
+
+resource "azurerm_firewall_application_rule_collection" "packages" {
+  name                = "packages"
+  azure_firewall_name = azurerm_firewall.hub.name
+  resource_group_name = azurerm_resource_group.rg.name
+  priority            = 200
+  action              = "Allow"
+
+  rule {
+    name             = "python"
+    source_addresses = [local.spoke_address_space]
+    target_fqdns     = ["pypi.org", "*.pythonhosted.org", "anaconda.com", "*.anaconda.com", "*.anaconda.org"]
+    protocol {
+      type = "Https"
+      port = 443
+    }
+  }
+
+  rule {
+    name             = "images"
+    source_addresses = [local.spoke_address_space]
+    target_fqdns     = ["mcr.microsoft.com", "*.data.mcr.microsoft.com"]
+    protocol {
+      type = "Https"
+      port = 443
+    }
+  }
+}
+
+"#;
+
+/// The hub and spoke example in one form (`terraform`, `arm` or `live`) with its firewall's
+/// rules in classic collections instead of a policy, the Entra ID network rule and pypi.org
+/// taken out, and its compute cluster installing packages (in the intent file, as the
+/// configuration cannot say it).
+fn classic_firewall_gaps(form: &str, dir: &Path) {
+    copy_dir(&root().join("examples/hub-spoke-firewall").join(form), dir);
+    let entra = "{ name = \"entra\", protocols = [\"TCP\"], destinations = [\"AzureActiveDirectory\"], ports = [\"80\", \"443\"] },\n";
+    if form == "terraform" {
+        let path = dir.join("main.tf");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let start = text
+            .find("resource \"azurerm_firewall_policy\" \"policy\"")
+            .unwrap();
+        let end = text.find("resource \"azurerm_firewall\" \"hub\"").unwrap();
+        let policy_id = "  firewall_policy_id  = azurerm_firewall_policy.policy.id\n";
+        let classic = format!("{}{CLASSIC_TF}{}", &text[..start], &text[end..])
+            .replacen(policy_id, "", 1)
+            .replacen(&format!("    {entra}"), "", 1)
+            .replacen("[\"pypi.org\", ", "[", 1);
+        assert!(!classic.contains("azurerm_firewall_policy") && !classic.contains(entra));
+        std::fs::write(&path, classic).unwrap();
+    } else {
+        let file = if form == "arm" {
+            "azuredeploy.json"
+        } else {
+            "resources.json"
+        };
+        let path = dir.join(file);
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let list = if form == "arm" { "resources" } else { "data" };
+        let resources = v[list].as_array_mut().unwrap();
+        classic_collections(resources);
+        let fw = resources
+            .iter_mut()
+            .find(|r| r["name"] == "hub-fw")
+            .unwrap();
+        let collections = fw["properties"]["networkRuleCollections"]
+            .as_array_mut()
+            .unwrap();
+        let rules = collections[0]["properties"]["rules"]
+            .as_array_mut()
+            .unwrap();
+        let before = rules.len();
+        rules.retain(|r| r["name"] != "entra");
+        assert_eq!(rules.len(), before - 1);
+        let apps = fw["properties"]["applicationRuleCollections"]
+            .as_array_mut()
+            .unwrap();
+        let fqdns = apps[0]["properties"]["rules"][0]["targetFqdns"]
+            .as_array_mut()
+            .unwrap();
+        assert_eq!(fqdns[0], "pypi.org");
+        fqdns.remove(0);
+        std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    }
+    let intent = dir.join("intent.yaml");
+    let text = std::fs::read_to_string(&intent).unwrap();
+    assert!(!text.contains("\ncomputes:"), "{text}");
+    std::fs::write(
+        intent,
+        format!("{text}\ncomputes:\n  - {{ name: cpu-cluster, uses: [install-packages] }}\n"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn classic_collection_rules_remove_out001_and_out002() {
+    // Configure inbound and outbound network traffic: the rules may be the firewall's own
+    // classic collections (azurerm_firewall_network_rule_collection and
+    // azurerm_firewall_application_rule_collection; networkRuleCollections and
+    // applicationRuleCollections of the template's firewall). The fix adds the rule to the
+    // collection of its kind that allows, where that collection is written.
+    for form in ["terraform", "arm"] {
+        let fixed = read_back(
+            |d: &Path| classic_firewall_gaps(form, d),
+            ".",
+            &["OUT001", "OUT002"],
+        );
+        assert_eq!(
+            fixed,
+            BTreeSet::from(["OUT001".to_string(), "OUT002".to_string()]),
+            "{form}"
+        );
+    }
+}
+
+/// The snippets of a `moat check` result for one input language, by text.
+fn snippets_of(out: &Value, input: &str) -> Vec<String> {
+    findings(out)
+        .iter()
+        .flat_map(|f| f["fix_code"].as_array().cloned().unwrap_or_default())
+        .filter(|s| s["input"] == input)
+        .map(|s| s["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_classic_collection_rule_in_terraform_arm_and_az() {
+    let dir = scratch("classic-terraform");
+    classic_firewall_gaps("terraform", &dir);
+    let out = check(&dir, ".", &["--select", "OUT001,OUT002"]);
+    let tf = snippets_of(&out, "terraform");
+    assert!(
+        tf.contains(
+            &r#"resource "azurerm_firewall_network_rule_collection" "service_tags" {
+  name = "aml-service-tags"
+
+  rule {
+    name                  = "allow-azureactivedirectory-443"
+    protocols             = ["TCP"]
+    source_addresses      = ["10.0.1.0/24"]
+    destination_addresses = ["AzureActiveDirectory"]
+    destination_ports     = ["443"]
+  }
+}
+"#
+            .to_string()
+        ),
+        "{tf:#?}"
+    );
+    assert!(
+        tf.contains(
+            &r#"resource "azurerm_firewall_application_rule_collection" "packages" {
+  name = "packages"
+
+  rule {
+    name             = "allow-pypi.org"
+    source_addresses = ["10.0.1.0/24"]
+    target_fqdns     = ["pypi.org"]
+    protocol {
+      type = "Https"
+      port = 443
+    }
+  }
+}
+"#
+            .to_string()
+        ),
+        "{tf:#?}"
+    );
+    let dir = scratch("classic-arm");
+    classic_firewall_gaps("arm", &dir);
+    let out = check(&dir, ".", &["--select", "OUT002"]);
+    let arm = snippets_of(&out, "arm");
+    assert!(
+        arm.contains(
+            &r#"{
+  "type": "Microsoft.Network/azureFirewalls",
+  "name": "hub-fw",
+  "properties": {
+    "applicationRuleCollections": [
+      {
+        "name": "packages",
+        "properties": {
+          "rules": [
+            {
+              "name": "allow-pypi.org",
+              "protocols": [
+                {
+                  "protocolType": "Https",
+                  "port": 443
+                }
+              ],
+              "sourceAddresses": [
+                "10.0.1.0/24"
+              ],
+              "targetFqdns": [
+                "pypi.org"
+              ]
+            }
+          ]
+        }
+      }
+    ]
+  }
+}
+"#
+            .to_string()
+        ),
+        "{arm:#?}"
+    );
+    let bicep = snippets_of(&out, "bicep");
+    assert_eq!(
+        bicep,
+        ["resource hubFw 'Microsoft.Network/azureFirewalls@2023-09-01' = {
+  name: 'hub-fw'
+  properties: {
+    applicationRuleCollections: [
+      {
+        name: 'packages'
+        properties: {
+          rules: [
+            {
+              name: 'allow-pypi.org'
+              protocols: [
+                {
+                  protocolType: 'Https'
+                  port: 443
+                }
+              ]
+              sourceAddresses: [
+                '10.0.1.0/24'
+              ]
+              targetFqdns: [
+                'pypi.org'
+              ]
+            }
+          ]
+        }
+      }
+    ]
+  }
+}
+"]
+    );
+    let dir = scratch("classic-live");
+    classic_firewall_gaps("live", &dir);
+    let out = check(&dir, ".", &["--select", "OUT001,OUT002"]);
+    let az = snippets_of(&out, "az");
+    for cmd in [
+        "az network firewall network-rule create --resource-group rg-ml --firewall-name hub-fw --collection-name aml-service-tags --name allow-azureactivedirectory-443 --protocols TCP --source-addresses 10.0.1.0/24 --destination-addresses AzureActiveDirectory --destination-ports 443\n",
+        "az network firewall application-rule create --resource-group rg-ml --firewall-name hub-fw --collection-name packages --name allow-pypi.org --protocols Https=443 --source-addresses 10.0.1.0/24 --target-fqdns 'pypi.org'\n",
+    ] {
+        assert!(az.contains(&cmd.to_string()), "{cmd}{az:#?}");
     }
 }

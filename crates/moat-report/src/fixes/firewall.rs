@@ -1,8 +1,8 @@
 //! Fixes that add a rule to an Azure Firewall: the rule appended to the first collection of
 //! its kind that allows — of the firewall's policy (its rule collection groups by priority),
 //! else the firewall's own classic collections — where that collection is written: native
-//! YAML, ARM JSON (with Bicep beside it), a `rule` block of the Terraform collection, or the
-//! `az` command (a policy's collections only, in these two).
+//! YAML, ARM JSON (with Bicep beside it), a `rule` block of the Terraform collection (of the
+//! policy's rule collection group, or the classic collection resource), or the `az` command.
 
 use super::{Input, Kind, Lang, Snippet, Target, Trees, edit, language};
 use moat_model::enums::Access;
@@ -204,13 +204,14 @@ pub(super) fn render(
             std::iter::once(arm).chain(bicep).collect()
         }
         Lang::Terraform => terraform(&c, src, name, rule).into_iter().collect(),
-        Lang::Az => az(&c, tree, name, rule).into_iter().collect(),
+        Lang::Az => az(&c, tree, firewall, name, rule).into_iter().collect(),
     }
 }
 
-/// A `rule` block of an `azurerm_firewall_policy_rule_collection_group`'s collection, aligned
-/// as `terraform fmt` writes it.
-fn hcl_rule(name: &str, r: &FirewallAllow) -> String {
+/// A `rule` block of a collection, aligned as `terraform fmt` writes it: of a policy's rule
+/// collection group (`policy`), else of a classic collection resource, whose application
+/// rules write `target_fqdns` and one `protocol` block.
+fn hcl_rule(name: &str, r: &FirewallAllow, policy: bool) -> String {
     let q = |s: &str| format!("\"{s}\"");
     let list = |s: &str| format!("[\"{s}\"]");
     let (attrs, protocols): (Vec<(&str, String)>, Option<String>) = match r {
@@ -234,16 +235,23 @@ fn hcl_rule(name: &str, r: &FirewallAllow) -> String {
             fqdn,
             protocol,
             port,
-        } => (
-            vec![
-                ("name", q(name)),
-                ("source_addresses", list(source)),
-                ("destination_fqdns", list(fqdn)),
-            ],
-            Some(format!(
-                "  protocols {{\n    type = \"{protocol}\"\n    port = {port}\n  }}\n"
-            )),
-        ),
+        } => {
+            let (fqdns, block) = if policy {
+                ("destination_fqdns", "protocols")
+            } else {
+                ("target_fqdns", "protocol")
+            };
+            (
+                vec![
+                    ("name", q(name)),
+                    ("source_addresses", list(source)),
+                    (fqdns, list(fqdn)),
+                ],
+                Some(format!(
+                    "  {block} {{\n    type = \"{protocol}\"\n    port = {port}\n  }}\n"
+                )),
+            )
+        }
     };
     let width = attrs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = "rule {\n".to_string();
@@ -254,38 +262,58 @@ fn hcl_rule(name: &str, r: &FirewallAllow) -> String {
     out + "}\n"
 }
 
+/// The label of the resource of type `ty` at a Terraform address
+/// (`module.hub.azurerm_firewall_network_rule_collection.tags[0]` → `tags`).
+fn label<'a>(address: &'a str, ty: &str) -> Option<&'a str> {
+    let label = address.rsplit_once(&format!("{ty}."))?.1;
+    label.split(['[', '.']).next()
+}
+
 /// In Terraform: a `rule` block in the collection's block of the policy's rule collection
-/// group (a classic collection resource gets none).
+/// group, or in the classic collection resource (`azurerm_firewall_network_rule_collection`,
+/// `azurerm_firewall_application_rule_collection`).
 fn terraform(
     c: &Collection,
     src: Option<&moat_doc::SourceFile>,
     name: &str,
     rule: &FirewallAllow,
 ) -> Option<Snippet> {
-    c.policy?;
-    let address = &c.at.pointer;
-    let ty = "azurerm_firewall_policy_rule_collection_group";
-    let label = address.rsplit_once(&format!("{ty}."))?.1;
-    let label = label.split(['[', '.']).next()?;
     let kind = match rule {
         FirewallAllow::Network { .. } => "network_rule_collection",
         FirewallAllow::Application { .. } => "application_rule_collection",
     };
-    let body = hcl_rule(name, rule);
-    let indented: String = body.lines().map(|l| format!("    {l}\n")).collect();
-    let text = format!(
-        "resource \"{ty}\" \"{label}\" {{\n  {kind} {{\n    name = \"{}\"\n\n{indented}  }}\n}}\n",
-        c.name
-    );
-    // The collection's own block, or the group's block that holds it.
-    let edits = src.filter(|s| s.name.ends_with(".tf")).and_then(|src| {
-        let own = src.text.get(c.at.offset..)?.starts_with(kind);
-        if own {
-            edit::hcl_into_block(src, c.at.offset, c.at.len, &body)
-        } else {
-            edit::hcl_into_named_block(src, c.at.offset, c.at.len, kind, c.name, &body)
-        }
-    });
+    let body = hcl_rule(name, rule, c.policy.is_some());
+    let src = src.filter(|s| s.name.ends_with(".tf"));
+    let (text, edits) = if c.policy.is_some() {
+        let ty = "azurerm_firewall_policy_rule_collection_group";
+        let label = label(&c.at.pointer, ty)?;
+        let indented: String = body.lines().map(|l| format!("    {l}\n")).collect();
+        let text = format!(
+            "resource \"{ty}\" \"{label}\" {{\n  {kind} {{\n    name = \"{}\"\n\n{indented}  }}\n}}\n",
+            c.name
+        );
+        // The collection's own block, or the group's block that holds it.
+        let edits = src.and_then(|src| {
+            let own = src.text.get(c.at.offset..)?.starts_with(kind);
+            if own {
+                edit::hcl_into_block(src, c.at.offset, c.at.len, &body)
+            } else {
+                edit::hcl_into_named_block(src, c.at.offset, c.at.len, kind, c.name, &body)
+            }
+        });
+        (text, edits)
+    } else {
+        // The classic collection is a resource of its own: the rule goes in its block.
+        let ty = format!("azurerm_firewall_{kind}");
+        let label = label(&c.at.pointer, &ty)?;
+        let indented: String = body.lines().map(|l| format!("  {l}\n")).collect();
+        let text = format!(
+            "resource \"{ty}\" \"{label}\" {{\n  name = \"{}\"\n\n{indented}}}\n",
+            c.name
+        );
+        let edits = src.and_then(|src| edit::hcl_into_block(src, c.at.offset, c.at.len, &body));
+        (text, edits)
+    };
     Some(Snippet {
         input: "terraform",
         language: "hcl",
@@ -294,18 +322,19 @@ fn terraform(
     })
 }
 
-/// With `az network firewall policy rule-collection-group collection rule add`, for a policy
-/// read from Azure.
+/// With `az network firewall policy rule-collection-group collection rule add` for a policy
+/// read from Azure, `az network firewall network-rule create` or `application-rule create`
+/// for a firewall's classic collection.
 fn az(
     c: &Collection,
     tree: Option<&moat_doc::Node>,
+    firewall: &str,
     name: &str,
     rule: &FirewallAllow,
 ) -> Option<Snippet> {
-    let (policy, group) = c.policy?;
     // The resource group in the id of the resource that holds the collection.
     let rg = tree
-        .map(|root| root.pointer(&c.at.pointer))
+        .map(|root| root.pointer(resource_of(&c.at.pointer)))
         .filter(|(_, found)| *found)
         .and_then(|(n, _)| n.get("id")?.text().map(str::to_string))
         .and_then(|id| {
@@ -314,6 +343,7 @@ fn az(
             parts.next().map(str::to_string)
         })
         .unwrap_or_else(|| "<resource-group>".into());
+    let policy = c.policy.is_some();
     let what = match rule {
         FirewallAllow::Network {
             protocol,
@@ -321,7 +351,13 @@ fn az(
             destination,
             port,
         } => format!(
-            "--rule-type NetworkRule --ip-protocols {protocol} --source-addresses {source} --destination-addresses {destination} --destination-ports {port}"
+            "{}--{}protocols {protocol} --source-addresses {source} --destination-addresses {destination} --destination-ports {port}",
+            if policy {
+                "--rule-type NetworkRule "
+            } else {
+                ""
+            },
+            if policy { "ip-" } else { "" },
         ),
         FirewallAllow::Application {
             source,
@@ -329,14 +365,30 @@ fn az(
             protocol,
             port,
         } => format!(
-            "--rule-type ApplicationRule --protocols {protocol}={port} --source-addresses {source} --target-fqdns '{fqdn}'"
+            "{}--protocols {protocol}={port} --source-addresses {source} --target-fqdns '{fqdn}'",
+            if policy {
+                "--rule-type ApplicationRule "
+            } else {
+                ""
+            },
         ),
+    };
+    let command = match (c.policy, rule) {
+        (Some((policy, group)), _) => format!(
+            "policy rule-collection-group collection rule add --resource-group {rg} --policy-name {policy} --rcg-name {group}"
+        ),
+        (None, FirewallAllow::Network { .. }) => {
+            format!("network-rule create --resource-group {rg} --firewall-name {firewall}")
+        }
+        (None, FirewallAllow::Application { .. }) => {
+            format!("application-rule create --resource-group {rg} --firewall-name {firewall}")
+        }
     };
     Some(Snippet {
         input: "az",
         language: "sh",
         text: format!(
-            "az network firewall policy rule-collection-group collection rule add --resource-group {rg} --policy-name {policy} --rcg-name {group} --collection-name {} --name {name} {what}\n",
+            "az network firewall {command} --collection-name {} --name {name} {what}\n",
             c.name
         ),
         edits: Vec::new(),

@@ -565,7 +565,8 @@ fn a_classic_collection_rule_in_terraform_arm_and_az() {
     let bicep = snippets_of(&out, "bicep");
     assert_eq!(
         bicep,
-        ["resource hubFw 'Microsoft.Network/azureFirewalls@2023-09-01' = {
+        [
+            "resource hubFw 'Microsoft.Network/azureFirewalls@2023-09-01' = {
   name: 'hub-fw'
   properties: {
     applicationRuleCollections: [
@@ -594,7 +595,8 @@ fn a_classic_collection_rule_in_terraform_arm_and_az() {
     ]
   }
 }
-"]
+"
+        ]
     );
     let dir = scratch("classic-live");
     classic_firewall_gaps("live", &dir);
@@ -605,5 +607,90 @@ fn a_classic_collection_rule_in_terraform_arm_and_az() {
         "az network firewall application-rule create --resource-group rg-ml --firewall-name hub-fw --collection-name packages --name allow-pypi.org --protocols Https=443 --source-addresses 10.0.1.0/24 --target-fqdns 'pypi.org'\n",
     ] {
         assert!(az.contains(&cmd.to_string()), "{cmd}{az:#?}");
+    }
+}
+
+/// The hub and spoke example in one form (`native` or `terraform`) with its compute instance
+/// used from VS Code (in the intent file for Terraform) and its policy's network rules to
+/// service tags taken out: a service tag's rule may match a host's public address, which the
+/// input does not give, and leaves the flow to an internet host undecided; without them no
+/// rule matches the VS Code hosts, which the firewall denies by default (OUT003).
+fn vscode_behind_firewall(form: &str, dir: &Path) {
+    let from = root().join("examples/hub-spoke-firewall");
+    let cut = |text: &str, start: &str, end: &str| -> String {
+        let i = text.find(start).unwrap_or_else(|| panic!("{start}"));
+        let j = i + text[i..].find(end).unwrap_or_else(|| panic!("{end}"));
+        format!("{}{}", &text[..i], &text[j..])
+    };
+    if form == "native" {
+        let text = std::fs::read_to_string(from.join("topology.yaml")).unwrap();
+        let ci = "subnet: spoke-vnet/training, enable_node_public_ip: false }\n\naks_clusters:";
+        assert!(text.contains(ci));
+        let text = cut(
+            &text,
+            "        network_rule_collections:\n",
+            "        application_rule_collections:\n",
+        )
+        .replacen(
+            ci,
+            "subnet: spoke-vnet/training, enable_node_public_ip: false, uses: [vscode] }\n\naks_clusters:",
+            1,
+        );
+        std::fs::write(dir.join("topology.yaml"), text).unwrap();
+    } else {
+        copy_dir(&from.join("terraform"), dir);
+        let text = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+        let text = cut(
+            &text,
+            "  network_rule_collection {\n",
+            "  application_rule_collection {\n",
+        );
+        std::fs::write(dir.join("main.tf"), text).unwrap();
+        let intent = dir.join("intent.yaml");
+        let text = std::fs::read_to_string(&intent).unwrap();
+        std::fs::write(
+            intent,
+            format!("{text}\ncomputes:\n  - {{ name: ci-alice, uses: [vscode] }}\n"),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn application_rules_for_the_vscode_hosts_remove_out003() {
+    // Required public internet access (Visual Studio Code hosts): connecting VS Code to a
+    // compute instance downloads the VS Code server and extensions from
+    // update.code.visualstudio.com, *.vo.msecnd.net, marketplace.visualstudio.com,
+    // vscode.blob.core.windows.net, *.gallerycdn.vsassets.io and raw.githubusercontent.com.
+    // Behind a firewall that denies them, the fix is an application rule on Https:443 for each,
+    // from the compute subnet, in the policy's collection that allows.
+    for (form, input) in [("native", "topology.yaml"), ("terraform", ".")] {
+        let dir = scratch(&format!("vscode-{form}"));
+        vscode_behind_firewall(form, &dir);
+        let out = check(&dir, input, &["--select", "OUT003"]);
+        let rules: Vec<&str> = findings(&out)
+            .iter()
+            .flat_map(|f| f["changes"].as_array().into_iter().flatten())
+            .filter(|c| c["kind"] == "allow-in-firewall")
+            .map(|c| c["rule"]["fqdn"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                "update.code.visualstudio.com",
+                "*.vo.msecnd.net",
+                "marketplace.visualstudio.com",
+                "vscode.blob.core.windows.net",
+                "*.gallerycdn.vsassets.io",
+                "raw.githubusercontent.com",
+            ],
+            "{form}: {out:#}"
+        );
+        let fixed = read_back(
+            |d: &Path| vscode_behind_firewall(form, d),
+            input,
+            &["OUT003"],
+        );
+        assert_eq!(fixed, BTreeSet::from(["OUT003".to_string()]), "{form}");
     }
 }

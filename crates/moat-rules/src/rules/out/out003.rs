@@ -1,5 +1,6 @@
 //! OUT003 vscode-hosts-unreachable.
 
+use crate::rules::util_fix::{approve_in_managed, https_in_firewall};
 use crate::rules::util_infra::{blocked_finding, compute_groups, trace, worst};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::{Trace, Verdict};
@@ -64,6 +65,7 @@ impl Rule for Out003 {
         }) {
             let from = g.probe();
             let mut failed = Vec::new();
+            let mut traces = Vec::new();
             let mut first: Option<Trace> = None;
             for (pattern, host) in HOSTS {
                 let Some(t) = trace(
@@ -79,6 +81,7 @@ impl Rule for Out003 {
                     continue;
                 }
                 failed.push(*pattern);
+                traces.push(t.clone());
                 first = worst(first, t);
             }
             let Some(t) = first else { continue };
@@ -89,7 +92,17 @@ impl Rule for Out003 {
                 failed.join(", ")
             );
             if reported.insert(g.resource.clone()) {
-                out.push(blocked_finding(&DOC, g.resource.clone(), what, t, &g.at));
+                // As for package hosts: FQDN outbound rules in a managed network that
+                // approves only its rules, else application rules on the firewall that no
+                // rule of matches each host.
+                let mut f = blocked_finding(&DOC, g.resource.clone(), what, t, &g.at);
+                for c in approve_in_managed(&g, &failed) {
+                    f = f.with_change(c);
+                }
+                for c in https_in_firewall(cx, &g, &failed, &traces) {
+                    f = f.with_change(c);
+                }
+                out.push(f);
             }
         }
     }

@@ -230,3 +230,34 @@ fn the_bicep_checker_rejects_what_bicep_does_not_read() {
         );
     }
 }
+
+#[test]
+fn a_subnet_inside_its_vnet_is_changed_in_the_vnet_declaration() {
+    // Configure a private endpoint: the endpoints' subnet has its private endpoint network
+    // policies disabled. The example's template writes its subnets inside the VNet; Bicep
+    // declares them there too, so the change is the subnet's element of the VNet's `subnets`,
+    // named as the template names the VNet.
+    let dir = scratch("bicep-pe008");
+    pe_policies_enabled("arm", &dir);
+    let bicep = bicep_snippets(&check(&dir, ".", &["--select", "PE008"]));
+    bicep.iter().for_each(|b| assert_bicep(b));
+    assert_eq!(
+        bicep,
+        [
+            "resource vnet 'Microsoft.Network/virtualNetworks@2023-09-01' = {
+  name: vnetName
+  properties: {
+    subnets: [
+      {
+        name: 'pe'
+        properties: {
+          privateEndpointNetworkPolicies: 'Disabled'
+        }
+      }
+    ]
+  }
+}
+"
+        ]
+    );
+}

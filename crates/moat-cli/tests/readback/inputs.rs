@@ -129,3 +129,38 @@ pub fn public_cluster(form: &str, dir: &Path) {
     )
     .unwrap();
 }
+
+/// The private endpoint example in one form with network policies enabled on the endpoints'
+/// subnet (PE008). Configure a private endpoint for an Azure Machine Learning workspace: the
+/// subnet's private endpoint network policies are disabled before the endpoint is added.
+pub fn pe_policies_enabled(form: &str, dir: &Path) {
+    let from = root().join("examples/workspace-private-endpoint");
+    let (file, old, new) = match form {
+        "native" => (
+            "topology.yaml",
+            "      - name: pe\n        address_prefixes: [10.0.3.0/24]\n",
+            "      - name: pe\n        address_prefixes: [10.0.3.0/24]\n        private_endpoint_network_policies: Enabled\n",
+        ),
+        "terraform" => (
+            "terraform/main.tf",
+            "private_endpoint_network_policies = \"Disabled\"",
+            "private_endpoint_network_policies = \"Enabled\"",
+        ),
+        _ => (
+            "arm/azuredeploy.json",
+            "\"privateEndpointNetworkPolicies\": \"Disabled\"",
+            "\"privateEndpointNetworkPolicies\": \"Enabled\"",
+        ),
+    };
+    let src = from.join(file);
+    if form != "native" {
+        copy_dir(src.parent().unwrap(), dir);
+    }
+    let text = std::fs::read_to_string(&src).unwrap();
+    assert!(text.contains(old), "{form}: {old}");
+    std::fs::write(
+        dir.join(src.file_name().unwrap()),
+        text.replacen(old, new, 1),
+    )
+    .unwrap();
+}

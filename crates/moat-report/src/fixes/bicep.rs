@@ -4,13 +4,19 @@
 //! a name Bicep cannot write the same way is given as the name moat resolved.
 
 use super::{Snippet, Target};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// The Bicep form of an ARM snippet's fragment of the resource at `t`.
 pub(super) fn from_arm(arm: &Snippet, t: &Target) -> Option<Snippet> {
     let Value::Object(mut fragment) = serde_json::from_str::<Value>(&arm.text).ok()? else {
         return None;
     };
+    // A subnet written inside its VNet: the ARM fragment is its element of the VNet's
+    // `properties.subnets`, which Bicep declares with the VNet.
+    let inline = t.kind == super::Kind::Subnet && !fragment.contains_key("type");
+    if inline {
+        fragment = in_vnet(fragment, t)?;
+    }
     let ty = fragment.shift_remove("type")?.as_str()?.to_string();
     let api = match fragment.shift_remove("apiVersion") {
         Some(v) => v.as_str()?.to_string(),
@@ -21,14 +27,18 @@ pub(super) fn from_arm(arm: &Snippet, t: &Target) -> Option<Snippet> {
         }
     };
     let name = fragment.shift_remove("name")?;
+    let vnet = t.workspace.filter(|_| inline);
     let name = name
         .as_str()
         .and_then(string)
-        .unwrap_or_else(|| literal(&resolved_name(t)));
+        .unwrap_or_else(|| literal(vnet.unwrap_or(&resolved_name(t))));
     // Bicep orders deployment by references between declarations, not by resource ids.
     fragment.shift_remove("dependsOn");
     let link = ty.ends_with("/virtualNetworkLinks");
-    let symbol = identifier(&format!("{}{}", t.name, if link { "-link" } else { "" }));
+    let symbol = match vnet {
+        Some(v) => identifier(v),
+        None => identifier(&format!("{}{}", t.name, if link { "-link" } else { "" })),
+    };
     let mut text = format!("resource {symbol} '{ty}@{api}' = {{\n  name: {name}\n");
     for (k, v) in &fragment {
         text += &format!("  {}: {}\n", key(k), value(v, "  ")?);
@@ -40,6 +50,25 @@ pub(super) fn from_arm(arm: &Snippet, t: &Target) -> Option<Snippet> {
         text,
         edits: Vec::new(),
     })
+}
+
+/// The fragment of the VNet at `t` (type, API version and name as the template writes them)
+/// whose `subnets` hold the subnet's element `subnet`.
+fn in_vnet(subnet: Map<String, Value>, t: &Target) -> Option<Map<String, Value>> {
+    let (vnet, found) = t.tree?.pointer(&t.at.pointer);
+    found.then_some(())?;
+    let field = |k: &str| vnet.get(k).and_then(|v| v.text()).map(str::to_string);
+    let mut out = Map::new();
+    out.insert("type".into(), field("type")?.into());
+    if let Some(api) = field("apiVersion") {
+        out.insert("apiVersion".into(), api.into());
+    }
+    out.insert("name".into(), field("name")?.into());
+    out.insert(
+        "properties".into(),
+        serde_json::json!({ "subnets": [Value::Object(subnet)] }),
+    );
+    Some(out)
 }
 
 /// The resource's name as Azure knows it: a child's with its parent's (`ws/cpu`).

@@ -16,6 +16,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod de;
+pub mod jsonc;
 pub mod outline;
 pub mod render;
 pub mod source;

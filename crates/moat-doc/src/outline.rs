@@ -42,7 +42,8 @@ pub fn outline(
     decided: &mut dyn FnMut(&Node) -> bool,
 ) -> Result<Node, Diagnostic> {
     crate::tree::check_size(file, limits)?;
-    let mut parser = Parser::new_from_str(&file.text);
+    let text = crate::jsonc::parse_text(&file.text);
+    let mut parser = Parser::new_from_str(&text);
     let mut stack: Vec<Frame> = Vec::new();
     let scalar = |text: String, plain: bool| Node {
         value: Value::Scalar { text, plain },

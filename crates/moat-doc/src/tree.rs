@@ -269,7 +269,10 @@ pub fn parse_items(
     take: &mut TakeItem<'_>,
 ) -> Result<Node, Diagnostic> {
     check_size(file, limits)?;
-    let mut parser = Parser::new_from_str(&file.text);
+    // Comments of a JSON document are blanked for the parser; positions are the file's.
+    let text = crate::jsonc::parse_text(&file.text);
+    let json = crate::jsonc::is_json(&file.text);
+    let mut parser = Parser::new_from_str(&text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
     let mut root: Option<Node> = None;
@@ -352,6 +355,16 @@ pub fn parse_items(
             Event::Scalar(text, style, anchor, _tag) => {
                 nodes += 1;
                 let plain = style == ScalarStyle::Plain;
+                // In JSON, an unquoted value is a literal or a number (keys are left to the
+                // readers: some JSON readers accept them unquoted).
+                let is_key = matches!(stack.last(), Some(Frame::Map { key: None, .. }));
+                if json && plain && !is_key {
+                    if let Some(why) = crate::jsonc::invalid_value(&text) {
+                        return Err(err("syntax", why, span).with_hint(Some(
+                            "check the quotes, commas and brackets near this position".into(),
+                        )));
+                    }
+                }
                 Some((
                     Node {
                         value: Value::Scalar {

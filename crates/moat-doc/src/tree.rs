@@ -358,12 +358,14 @@ pub fn parse_items(
                 // In JSON, an unquoted value is a literal or a number (keys are left to the
                 // readers: some JSON readers accept them unquoted).
                 let is_key = matches!(stack.last(), Some(Frame::Map { key: None, .. }));
-                if json && plain && !is_key {
-                    if let Some(why) = crate::jsonc::invalid_value(&text) {
-                        return Err(err("syntax", why, span).with_hint(Some(
-                            "check the quotes, commas and brackets near this position".into(),
-                        )));
-                    }
+                if json
+                    && plain
+                    && !is_key
+                    && let Some(why) = crate::jsonc::invalid_value(&text)
+                {
+                    return Err(err("syntax", why, span).with_hint(Some(
+                        "check the quotes, commas and brackets near this position".into(),
+                    )));
                 }
                 Some((
                     Node {

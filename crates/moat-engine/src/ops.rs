@@ -859,20 +859,29 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {
         {
             None => {
                 // A compute of the workspace whose name the input leaves unknown may be it.
-                let open = t.computes.iter().find(|c| {
-                    c.workspace == w.name
-                        && t.is_unknown(&format!("compute/{}", c.name), "name")
-                            .is_some()
+                let open = cx.e.ix.computes_of(t, &w.name).find(|c| {
+                    t.is_unknown(&format!("compute/{}", c.name), "name")
+                        .is_some()
                 });
+                // An input that need not declare the workspace's computes leaves it open.
+                let undeclared = t.is_unknown(
+                    &format!("workspace/{}", w.name),
+                    moat_model::external::BUILD_COMPUTE_EXISTS,
+                );
                 r.requirements.push(Requirement {
                     what: format!("image_build_compute {name} exists"),
-                    met: if open.is_some() { None } else { Some(false) },
-                    why: match open {
-                        Some(c) => format!(
+                    met: if open.is_some() || undeclared.is_some() {
+                        None
+                    } else {
+                        Some(false)
+                    },
+                    why: match (open, undeclared) {
+                        (Some(c), _) => format!(
                             "compute {} of workspace {} has an unknown name: it may be {name}",
                             c.name, w.name
                         ),
-                        None => format!("no compute {name} in workspace {}", w.name),
+                        (None, Some(u)) => u.reason.clone(),
+                        (None, None) => format!("no compute {name} in workspace {}", w.name),
                     },
                     rule: Some(RuleCode::Acr008),
                 });

@@ -258,6 +258,11 @@ pub fn load_opts(path: &Path, opts: &Options) -> Result<Loaded, LoadError> {
     if !opts.overlays.is_empty() {
         overlay(&mut loaded, &opts.overlays, opts.limits)?;
     }
+    // Azure ML specs and exports describe resources made one by one: a workspace spec says
+    // nothing of the computes created beside it.
+    if matches!(format, InputFormat::AzureMl | InputFormat::Live) {
+        moat_model::external::undeclared_build_computes(&mut loaded.topology);
+    }
     Ok(loaded)
 }
 

@@ -288,6 +288,38 @@ pub fn is_external_subnet(t: &Topology, ix: &Index, key: &str) -> bool {
             .is_some_and(|&(xi, si)| xi == vi && vnet.subnets[si].external)
 }
 
+/// The field of the unknown recorded on a workspace whose `image_build_compute` names a
+/// compute the input does not declare (see [`undeclared_build_computes`]).
+pub const BUILD_COMPUTE_EXISTS: &str = "image_build_compute exists";
+
+/// For an input that need not describe a workspace's computes (an Azure ML workspace spec, an
+/// export of some resources: computes are commonly created apart, from the CLI or the studio),
+/// records that the compute a workspace's `image_build_compute` names may exist although the
+/// input does not declare it: whether it exists is unknown, not "no". An input that declares
+/// computes of the workspace describes them, and a name missing among them is decided.
+pub fn undeclared_build_computes(t: &mut Topology) {
+    let ix = t.index();
+    let mut found = Vec::new();
+    for w in &t.workspaces {
+        let Some(name) = &w.image_build_compute else {
+            continue;
+        };
+        if ix.computes_of(t, &w.name).next().is_some() {
+            continue;
+        }
+        found.push(Unknown {
+            resource: format!("workspace/{}", w.name),
+            field: BUILD_COMPUTE_EXISTS.into(),
+            reason: format!(
+                "whether compute {name} exists in workspace {}: image_build_compute names it and the input does not declare it (it may be created outside this deployment)",
+                w.name
+            ),
+            at: w.at.clone(),
+        });
+    }
+    t.unknowns.extend(found);
+}
+
 /// External elements as `show` lists them: `vnet/hub`, `subnet/hub/pe`.
 pub fn list(t: &Topology) -> Vec<String> {
     let mut out = Vec::new();

@@ -36,22 +36,45 @@ impl Rule for Acr008 {
             for req in r
                 .requirements
                 .iter()
-                .filter(|q| q.rule == Some(RuleCode::Acr008) && q.met == Some(false))
+                .filter(|q| q.rule == Some(RuleCode::Acr008) && q.met != Some(true))
             {
                 let Some(ws) = r.subject.name_of(moat_model::address::Kind::Workspace) else {
                     continue;
                 };
-                out.push(Finding::new(
-                    &DOC,
-                    r.subject.to_string(),
-                    format!(
-                        "workspace {ws}: {} ({}), so image builds have no compute",
-                        req.what.replace(" exists", " does not exist"),
-                        req.why
-                    ),
-                    DOC.fix,
-                    &workspace_at(cx, ws),
-                ));
+                let f = if req.met == Some(false) {
+                    Finding::new(
+                        &DOC,
+                        r.subject.to_string(),
+                        format!(
+                            "workspace {ws}: {} ({}), so image builds have no compute",
+                            req.what.replace(" exists", " does not exist"),
+                            req.why
+                        ),
+                        DOC.fix,
+                        &workspace_at(cx, ws),
+                    )
+                } else {
+                    // Whether it exists is open: reported as undecided, never as an error.
+                    let name =
+                        cx.e.ix
+                            .workspaces
+                            .get(ws)
+                            .and_then(|&i| cx.t.workspaces[i].image_build_compute.as_deref())
+                            .unwrap_or_default();
+                    let mut f = Finding::new(
+                        &DOC,
+                        r.subject.to_string(),
+                        format!(
+                            "workspace {ws}: image_build_compute names {name}, which the input does not declare: image builds fail unless it exists in the workspace"
+                        ),
+                        DOC.fix,
+                        &workspace_at(cx, ws),
+                    )
+                    .needing(Some(req.why.clone()));
+                    f.severity = Severity::Warning.min(DOC.severity);
+                    f
+                };
+                out.push(f);
             }
         }
     }

@@ -6,18 +6,18 @@
 use moat_bench::{Spec, estate, terraform_estate};
 use moat_engine::Engine;
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
-/// Counts the allocations made by the current thread (tests run on threads of their own).
+/// Counts the allocations of every thread of the process: the Terraform importer evaluates on
+/// a thread of its own, whose allocations a per-thread count would miss.
 struct Counting;
 
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
 fn count() {
-    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+    ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
 }
 
 // SAFETY: every call is forwarded unchanged to the system allocator.
@@ -42,11 +42,20 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// Allocations made by `f` on this thread.
+/// Held by every test of this file for its whole run: the count is process-wide, so no other
+/// test may allocate while one counts.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn alone() -> MutexGuard<'static, ()> {
+    // A test that failed while holding the lock does not make the others fail.
+    ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Allocations made by `f` and by the threads it starts (the caller holds [`alone`]).
 fn allocations(f: impl FnOnce()) -> u64 {
-    let before = ALLOCATIONS.with(Cell::get);
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
     f();
-    ALLOCATIONS.with(Cell::get) - before
+    ALLOCATIONS.load(Ordering::Relaxed) - before
 }
 
 /// Asserts that doubling the input less than 2.4-folds the allocations (linear work gives
@@ -94,6 +103,7 @@ fn hub_and_spokes(spokes: usize) -> String {
 /// with 3,000 VNets, 10^10 name comparisons. It now visits each VNet's peers.
 #[test]
 fn net002_visits_peers_not_pairs() {
+    let _alone = alone();
     let t = moat_ingest::parse_native_str("hub.yaml", &hub_and_spokes(3000))
         .unwrap_or_else(|d| panic!("{:#?}", &d[..d.len().min(3)]));
     let e = Engine::for_topology(&t, None).unwrap();
@@ -115,6 +125,7 @@ fn net002_visits_peers_not_pairs() {
 /// subnets of unpeered VNets overlap, the first declared still answers.
 #[test]
 fn subnet_of_is_a_table_lookup() {
+    let _alone = alone();
     let spec = Spec {
         hubs: 10,
         spokes_per_hub: 300,
@@ -146,6 +157,7 @@ fn subnet_of_is_a_table_lookup() {
 /// reference check used to copy an index: work per pair of resources.)
 #[test]
 fn checking_the_estate_grows_linearly() {
+    let _alone = alone();
     let run = |hubs: usize| {
         let yaml = estate(Spec {
             hubs,
@@ -169,6 +181,7 @@ fn checking_the_estate_grows_linearly() {
 /// comparison; WS001 traced from every jump box in turn until one reached the workspace.)
 #[test]
 fn checking_terraform_grows_linearly() {
+    let _alone = alone();
     let dir = std::env::temp_dir().join(format!("moat-indexed-tf-{}", std::process::id()));
     let run = |copies: usize| {
         let d = dir.join(copies.to_string());
@@ -298,6 +311,7 @@ fn namesake_spokes_arm(copies: usize) -> String {
 /// none is dropped. Terraform and ARM alike.
 #[test]
 fn endpoints_to_namesakes_grow_linearly() {
+    let _alone = alone();
     let dir = std::env::temp_dir().join(format!("moat-indexed-namesakes-{}", std::process::id()));
     for (form, file, write) in [
         (

@@ -214,6 +214,11 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
     // Every finding is reported; the threshold decides only the exit status.
     let variants = moat_model::presence::variants(&loaded.topology);
     let mut findings: Vec<Finding> = moat_rules::check::run_variants(&cx, &variants, &sel);
+    // What the rules shared (operation results, proofs, compiled policies) is no longer read:
+    // freed now, the fixes and the report reuse its memory instead of taking fresh pages.
+    drop(cx);
+    drop(variants);
+    drop(engine);
     suppress(&cfg.suppress, &mut findings);
     let mut recorded = false;
     if let Some(p) = &args.write_baseline {
@@ -305,8 +310,7 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
     let failing = findings
         .iter()
         .any(|f| f.suppressed.is_none() && f.severity >= threshold);
-    crate::exit_keeping((report, fixes, findings, variants, cx));
-    crate::exit_keeping(engine);
+    crate::exit_keeping((report, fixes, findings));
     crate::exit_keeping(loaded);
     if failing && !args.exit_zero && !recorded {
         FINDINGS

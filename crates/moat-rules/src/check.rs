@@ -293,15 +293,55 @@ pub fn codes_in_tag(key: &str, value: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether the bytes written to it contain `needle` (which may straddle two writes).
+struct Contains {
+    needle: &'static [u8],
+    /// The last `needle.len() - 1` bytes written, followed by the current write.
+    window: Vec<u8>,
+    found: bool,
+}
+
+impl Contains {
+    fn new(needle: &'static [u8]) -> Contains {
+        Contains {
+            needle,
+            window: Vec::new(),
+            found: false,
+        }
+    }
+}
+
+impl std::io::Write for Contains {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if !self.found {
+            self.window.extend_from_slice(buf);
+            self.found = self.window.windows(self.needle.len()).any(|w| w == self.needle);
+            let keep = self.needle.len() - 1;
+            let cut = self.window.len().saturating_sub(keep);
+            self.window.drain(..cut);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Every `moat:ignore` tag that names a code no rule has, as located errors: a misspelt code
 /// would otherwise suppress nothing without a word. Walks the model as data, so every kind of
 /// resource with tags is covered; `"$at"` of the tagged resource gives the position.
 pub fn unknown_suppressions(t: &Topology) -> Vec<moat_model::Diagnostic> {
     let known: Vec<&str> = all().iter().map(|r| r.doc().code).collect();
     let mut out = Vec::new();
-    // Building the whole model as a JSON value is costly on large estates; its text says
-    // cheaply whether any tag could name a code at all.
-    if !serde_json::to_string(t).is_ok_and(|s| s.contains("moat:ignore")) {
+    // Building the whole model as a JSON value is costly on large estates; its text, searched
+    // as it is written (never held whole), says cheaply whether any tag could name a code.
+    let mut search = Contains::new(b"moat:ignore");
+    let written = {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut search);
+        serde_json::to_writer(&mut w, t).is_ok() && w.flush().is_ok()
+    };
+    if !written || !search.found {
         return out;
     }
     let Ok(v) = serde_json::to_value(t) else {
@@ -420,6 +460,22 @@ pub fn summary(findings: &[Finding]) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The search sees a needle written in pieces, and not one that is never whole.
+    #[test]
+    fn contains_across_writes() {
+        use std::io::Write;
+        let mut c = Contains::new(b"moat:ignore");
+        for piece in ["{\"tags\":{\"mo", "at:ig", "nore\":\"x\"}}"] {
+            c.write_all(piece.as_bytes()).unwrap();
+        }
+        assert!(c.found);
+        let mut c = Contains::new(b"moat:ignore");
+        for piece in ["moat:", "ig", "x", "nore"] {
+            c.write_all(piece.as_bytes()).unwrap();
+        }
+        assert!(!c.found);
+    }
 
     #[test]
     fn both_annotation_spellings() {

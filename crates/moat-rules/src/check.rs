@@ -315,7 +315,10 @@ impl std::io::Write for Contains {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if !self.found {
             self.window.extend_from_slice(buf);
-            self.found = self.window.windows(self.needle.len()).any(|w| w == self.needle);
+            self.found = self
+                .window
+                .windows(self.needle.len())
+                .any(|w| w == self.needle);
             let keep = self.needle.len() - 1;
             let cut = self.window.len().saturating_sub(keep);
             self.window.drain(..cut);

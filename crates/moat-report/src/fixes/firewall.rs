@@ -12,13 +12,17 @@ use moat_rules::change::FirewallAllow;
 
 /// The collection a rule goes in: its name and where it is written, the policy and group it
 /// is in (none for a classic collection).
-struct Collection<'t> {
+pub(super) struct Collection<'t> {
     name: &'t str,
-    at: &'t Provenance,
+    pub(super) at: &'t Provenance,
     policy: Option<(&'t str, &'t str)>,
 }
 
-fn collection<'t>(input: &Input<'t>, fw: &str, application: bool) -> Option<Collection<'t>> {
+pub(super) fn collection<'t>(
+    input: &Input<'t>,
+    fw: &str,
+    application: bool,
+) -> Option<Collection<'t>> {
     let t = input.topology;
     let f = t.firewalls.iter().find(|f| f.name == fw)?;
     if let Some(p) = &f.firewall_policy {

@@ -108,19 +108,76 @@ pub struct Input<'a> {
 
 /// The trees of the input's YAML and JSON files, each parsed once, when a fix needs it.
 #[derive(Default)]
-struct Trees(HashMap<String, Option<Node>>);
+struct Trees {
+    parsed: HashMap<String, Option<Node>>,
+    /// For each native file, the items of its top-level lists that changes edit (by list and
+    /// index), or `None` where a change edits something else: only those items are kept when
+    /// the file is parsed, so a large estate's whole tree never sits beside the findings.
+    wanted: HashMap<String, Option<HashMap<String, HashSet<usize>>>>,
+}
 
 impl Trees {
-    /// Parses the file unless it was.
+    /// Notes that a change edits the resource written at `at`, in a native file.
+    fn want(&mut self, at: &Provenance) {
+        let mut parts = at.pointer.split('/').filter(|p| !p.is_empty());
+        let item = match (
+            parts.next(),
+            parts.next().and_then(|i| i.parse::<usize>().ok()),
+        ) {
+            (Some(list), Some(index)) => Some((list.replace("~1", "/").replace("~0", "~"), index)),
+            _ => None,
+        };
+        let entry = self
+            .wanted
+            .entry(at.file.clone())
+            .or_insert_with(|| Some(HashMap::new()));
+        match (entry.as_mut(), item) {
+            (Some(lists), Some((list, index))) => {
+                lists.entry(list).or_default().insert(index);
+            }
+            _ => *entry = None,
+        }
+    }
+
+    /// Notes the resources a change edits (the same as [`render`] resolves).
+    fn want_for(&mut self, c: &Change, input: &Input) {
+        let native = |at: &Provenance| language(input.format, &at.file) == Lang::Native;
+        let mut ats = Vec::new();
+        if let Change::AllowInFirewall { firewall, rule, .. } = c {
+            let application = matches!(rule, moat_rules::change::FirewallAllow::Application { .. });
+            ats.extend(firewall::collection(input, firewall, application).map(|c| c.at));
+        } else {
+            ats.extend(resolve_change(input.topology, c).map(|r| r.at));
+            if let Change::LinkZone { vnet, .. } = c {
+                ats.extend(resolve(input.topology, &format!("vnet/{vnet}")).map(|v| v.at));
+            }
+        }
+        for at in ats.into_iter().filter(|at| native(at)) {
+            self.want(at);
+        }
+    }
+
+    /// Parses the file unless it was (of a native file, only the items [`Trees::want`]ed).
     fn load(&mut self, src: &SourceFile) {
-        self.0
-            .entry(src.name.clone())
-            .or_insert_with(|| moat_doc::tree::parse(src, moat_doc::Limits::default()).ok());
+        if self.parsed.contains_key(&src.name) {
+            return;
+        }
+        let limits = moat_doc::Limits::default();
+        let tree = match self.wanted.get(&src.name) {
+            Some(Some(lists)) => moat_doc::tree::parse_items(src, limits, &mut |list, i, item| {
+                lists
+                    .get(list)
+                    .is_some_and(|items| items.contains(&i))
+                    .then_some(item)
+            }),
+            _ => moat_doc::tree::parse(src, limits),
+        };
+        self.parsed.insert(src.name.clone(), tree.ok());
     }
 
     /// The tree of a file [`Trees::load`]ed.
     fn get(&self, src: &SourceFile) -> Option<&Node> {
-        self.0.get(&src.name).and_then(Option::as_ref)
+        self.parsed.get(&src.name).and_then(Option::as_ref)
     }
 }
 
@@ -133,6 +190,9 @@ impl FixCode {
     pub fn of(findings: &[Finding], input: &Input) -> FixCode {
         let mut m = HashMap::new();
         let mut trees = Trees::default();
+        for c in findings.iter().flat_map(|f| &f.changes) {
+            trees.want_for(c, input);
+        }
         // The rules that findings add to each NSG or managed network: where its list is not
         // written (or empty), the first one's edit writes the list with all of them (once each)
         // and the others' none, as two edits would each write the key. A suppressed finding's

@@ -82,7 +82,12 @@ pub fn render_text(
         for s in fixes.get(f) {
             let _ = writeln!(o, "  {}", style.dim(&format!("as {}:", s.input)));
             for line in s.text.lines() {
-                let _ = writeln!(o, "    {line}");
+                // A blank line of the snippet stays blank: no trailing spaces.
+                if line.is_empty() {
+                    let _ = writeln!(o);
+                } else {
+                    let _ = writeln!(o, "    {line}");
+                }
             }
         }
         if show_traces && let Some(t) = &f.trace {

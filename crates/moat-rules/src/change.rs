@@ -54,6 +54,22 @@ pub enum Change {
         /// The destination port range (`29876-29877`, `443`).
         ports: String,
     },
+    /// Add a private endpoint to a resource (or one sub-resource of it), with a DNS zone group
+    /// that names the privatelink zones of that sub-resource; the zones the model lacks are
+    /// created, and the zones not linked to the endpoint's VNet are linked.
+    AddPrivateEndpoint {
+        /// The endpoint's name, unique among the deployment's endpoints (`wskv-vault-pe`).
+        name: String,
+        /// The resource, by address (`keyvault/kv`, `storage/st`, `workspace/ws`,
+        /// `registry/reg:storage`).
+        target: String,
+        /// The sub-resource (`vault`, `blob`, `file`, `amlworkspace`, `registry`).
+        group_id: String,
+        /// The subnet the endpoint goes in (`vnet/subnet`).
+        subnet: String,
+        /// The privatelink zones of the endpoint's zone group, in the order Azure lists them.
+        zones: Vec<EndpointZone>,
+    },
     /// Add a rule that allows one flow to an Azure Firewall, in the first collection of its
     /// kind that allows (of its policy, else its own): for a flow no rule matches, which the
     /// firewall denies by default, so that any allowing rule admits it.
@@ -64,6 +80,20 @@ pub enum Change {
         name: String,
         rule: FirewallAllow,
     },
+}
+
+/// A privatelink zone a new private endpoint's zone group names, and what it lacks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EndpointZone {
+    /// The zone's name (`privatelink.vaultcore.azure.net`).
+    pub name: String,
+    /// The zone's resource group, when the model tells two zones of that name apart.
+    pub resource_group: Option<String>,
+    /// The deployment has no zone of that name: it is created.
+    pub create: bool,
+    /// The zone is not linked to the endpoint's VNet: the link is added (without
+    /// auto-registration).
+    pub link: bool,
 }
 
 /// What a firewall rule allows.

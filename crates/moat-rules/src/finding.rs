@@ -116,6 +116,12 @@ impl Finding {
         self
     }
 
+    /// The same finding with the changes that remove it, if any.
+    pub fn with_changes(mut self, c: impl IntoIterator<Item = crate::change::Change>) -> Finding {
+        self.changes.extend(c);
+        self
+    }
+
     /// The same finding with the trace of its failing flow.
     pub fn with_trace(mut self, t: Trace) -> Finding {
         self.trace = Some(t);

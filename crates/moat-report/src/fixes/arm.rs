@@ -240,28 +240,32 @@ fn expression(s: &str) -> String {
     }
 }
 
+/// A field of the resource's object as the template writes it (`name`, `type`, `location`).
+pub(super) fn field(t: &Target, key: &str) -> Option<String> {
+    let (node, found) = t.tree?.pointer(&t.at.pointer);
+    found.then_some(())?;
+    node.get(key)?.text().map(str::to_string)
+}
+
+/// The resource's name as an expression (`parameters('vnetName')`, `'hub'`). A name computed
+/// in a copy loop means nothing outside it: the resolved name instead.
+pub(super) fn name_expression(t: &Target) -> Option<String> {
+    let written = field(t, "name")?;
+    Some(if written.contains("copyIndex") {
+        expression(t.name)
+    } else {
+        expression(&written)
+    })
+}
+
 /// A zone link: a `virtualNetworkLinks` resource after the zone's, naming the zone and the
 /// VNet as the template names them (both declared in the same template).
 pub(super) fn link_zone(t: &Target, vnet: &Target) -> Option<Snippet> {
     if t.at.file != vnet.at.file {
         return None;
     }
-    let name_of = |x: &Target| -> Option<String> {
-        let (node, found) = x.tree?.pointer(&x.at.pointer);
-        found.then_some(())?;
-        node.get("name")?.text().map(str::to_string)
-    };
-    // A name computed in a copy loop means nothing outside it: the resolved name instead.
-    let name = |x: &Target| -> Option<String> {
-        let written = name_of(x)?;
-        Some(if written.contains("copyIndex") {
-            expression(x.name)
-        } else {
-            expression(&written)
-        })
-    };
-    let zone = name(t)?;
-    let net = name(vnet)?;
+    let zone = name_expression(t)?;
+    let net = name_expression(vnet)?;
     let zone_id = format!("[resourceId('Microsoft.Network/privateDnsZones', {zone})]");
     let net_id = format!("[resourceId('Microsoft.Network/virtualNetworks', {net})]");
     let link = serde_json::json!({

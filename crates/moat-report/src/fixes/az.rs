@@ -69,7 +69,7 @@ fn command(t: &Target, s: Setting) -> Option<String> {
 }
 
 /// The resource group in the resource's id, for a resource read from Azure.
-fn resource_group<'a>(t: &Target<'a>) -> Option<&'a str> {
+pub(super) fn resource_group<'a>(t: &Target<'a>) -> Option<&'a str> {
     let id = id(t)?;
     let mut parts = id.split('/');
     parts.find(|p| p.eq_ignore_ascii_case("resourceGroups"))?;
@@ -121,7 +121,7 @@ pub(super) fn link_zone(t: &Target, vnet: &Target) -> Option<Snippet> {
 }
 
 /// The resource's id, for a resource read from Azure.
-fn id<'a>(t: &Target<'a>) -> Option<&'a str> {
+pub(super) fn id<'a>(t: &Target<'a>) -> Option<&'a str> {
     let (node, found) = t.tree?.pointer(&t.at.pointer);
     node.get("id").filter(|_| found)?.text()
 }

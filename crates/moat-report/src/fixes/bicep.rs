@@ -71,6 +71,42 @@ fn in_vnet(subnet: Map<String, Value>, t: &Target) -> Option<Map<String, Value>>
     Some(out)
 }
 
+/// A resource object of a template as a Bicep declaration named `symbol`: a child under
+/// `parent` (its name the last segment), and `depends` (symbols of the same snippet) after
+/// its properties, as Bicep sees no dependency in a `resourceId` it is given.
+pub(super) fn declaration(
+    symbol: &str,
+    resource: &Value,
+    parent: Option<&str>,
+    depends: &[String],
+) -> Option<String> {
+    let ty = resource.get("type")?.as_str()?;
+    let api = resource.get("apiVersion")?.as_str()?;
+    let name = resource.get("name")?.as_str()?;
+    let name = match parent {
+        Some(_) => literal(name.rsplit('/').next()?),
+        None => string(name)?,
+    };
+    let mut text = format!("resource {} '{ty}@{api}' = {{\n", identifier(symbol));
+    if let Some(p) = parent {
+        text += &format!("  parent: {}\n", identifier(p));
+    }
+    text += &format!("  name: {name}\n");
+    for (k, v) in resource.as_object()? {
+        if !["type", "apiVersion", "name", "dependsOn"].contains(&k.as_str()) {
+            text += &format!("  {}: {}\n", key(k), value(v, "  ")?);
+        }
+    }
+    if !depends.is_empty() {
+        text += "  dependsOn: [\n";
+        for d in depends {
+            text += &format!("    {}\n", identifier(d));
+        }
+        text += "  ]\n";
+    }
+    Some(text + "}\n")
+}
+
 /// The resource's name as Azure knows it: a child's with its parent's (`ws/cpu`).
 fn resolved_name(t: &Target) -> String {
     use super::Kind::*;

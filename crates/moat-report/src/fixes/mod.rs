@@ -10,6 +10,7 @@ mod arm;
 mod az;
 mod bicep;
 mod edit;
+mod endpoint;
 mod firewall;
 mod native;
 mod terraform;
@@ -210,6 +211,16 @@ impl FixCode {
         // pypi.org) is added by the first one's edit only: both edits would write two rules of
         // one name, which Azure rejects.
         let mut written: HashSet<((&str, &str), &str)> = HashSet::new();
+        // An endpoint two shown findings need (two computes of one subnet), and a zone or link
+        // two endpoints need, are written by the first one's edit only.
+        let mut endpoints = endpoint::Written::new(
+            findings
+                .iter()
+                .filter(|f| f.suppressed.is_none())
+                .flat_map(|f| &f.changes)
+                .filter(|c| matches!(c, Change::AddPrivateEndpoint { .. }))
+                .collect(),
+        );
         for f in findings {
             let shown = f.suppressed.is_none();
             let s: Vec<Snippet> = f
@@ -225,6 +236,13 @@ impl FixCode {
                         && !written.insert((list, name))
                     {
                         return Vec::new();
+                    }
+                    if let Change::AddPrivateEndpoint { .. } = c {
+                        if shown {
+                            return endpoint::render(input, &mut trees, c, &mut endpoints);
+                        }
+                        let mut alone = endpoint::Written::new(vec![c]);
+                        return endpoint::render(input, &mut trees, c, &mut alone);
                     }
                     if let Change::AllowInFirewall {
                         firewall,
@@ -370,8 +388,9 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
                 Lang::Az => az::link_zone(&t, &v),
             }
         }
-        // Rendered by `firewall::render`, which finds the collection the rule goes in.
-        Change::AllowInFirewall { .. } => None,
+        // Rendered by `firewall::render`, which finds the collection the rule goes in, and by
+        // `endpoint::render`, which names several resources.
+        Change::AllowInFirewall { .. } | Change::AddPrivateEndpoint { .. } => None,
     }
 }
 
@@ -386,7 +405,7 @@ fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
             ..
         } => resolve_zone(t, zone, resource_group.as_deref()),
         Change::AllowInNsg { nsg, .. } => resolve(t, &format!("nsg/{nsg}")),
-        Change::AllowInFirewall { .. } => None,
+        Change::AllowInFirewall { .. } | Change::AddPrivateEndpoint { .. } => None,
     }
 }
 

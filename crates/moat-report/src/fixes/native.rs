@@ -208,7 +208,7 @@ pub(super) fn link_zone(t: &Target, vnet: &Target) -> Option<Snippet> {
 }
 
 /// A YAML scalar, quoted when it would not read as a plain one (`*`).
-fn scalar(s: &str) -> String {
+pub(super) fn scalar(s: &str) -> String {
     if s.chars()
         .all(|c| c.is_ascii_alphanumeric() || "-._/".contains(c))
     {

@@ -18,6 +18,7 @@ pub mod sec;
 pub mod st;
 pub mod util;
 pub mod util_core;
+pub mod util_endpoint;
 pub mod util_fix;
 pub mod util_infra;
 pub mod util_items;

@@ -1,8 +1,11 @@
 //! CMP008 no-public-ip-without-workspace-endpoint.
 
 use crate::rules::util::workspace_at;
+use crate::rules::util_core::vnet_part;
+use crate::rules::util_endpoint::{endpoint_in, group_of};
 use crate::rules::util_infra::has_workspace_endpoint;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_model::address::{Address, Kind};
 
 /// The rule.
 pub struct Cmp008;
@@ -52,16 +55,26 @@ impl Rule for Cmp008 {
             } else {
                 c.at.clone()
             };
-            out.push(Finding::new(
-                &DOC,
-                format!("compute/{}", c.name),
-                format!(
-                    "compute {} has no public IP, and workspace {} has no private endpoint",
-                    c.name, w.name
-                ),
-                DOC.fix,
-                &at,
-            ));
+            // The endpoint of the workspace whose network the compute uses (a project's hub),
+            // in the compute's subnet.
+            let target = Address::resource(Kind::Workspace, owner);
+            let change = c.subnet.as_deref().and_then(|s| {
+                group_of(&target, "")
+                    .and_then(|g| endpoint_in(cx, &target, g, vnet_part(s), None, Some(s)))
+            });
+            out.push(
+                Finding::new(
+                    &DOC,
+                    format!("compute/{}", c.name),
+                    format!(
+                        "compute {} has no public IP, and workspace {} has no private endpoint",
+                        c.name, w.name
+                    ),
+                    DOC.fix,
+                    &at,
+                )
+                .with_changes(change),
+            );
         }
     }
 }

@@ -3,6 +3,7 @@
 use crate::rules::util_core::{
     endpoints_of, keyvault, keyvault_restricted, subnet_address, trace_finding, vnet_part,
 };
+use crate::rules::util_endpoint::{endpoint_in, group_of};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
@@ -66,13 +67,22 @@ impl Rule for Kv001 {
                     "key vault {} from subnet {} (workspace private endpoint {})",
                     kv.name, pe.subnet, pe.name
                 );
-                out.push(trace_finding(
-                    &DOC,
-                    format!("keyvault/{}", kv.name),
-                    what,
-                    t,
-                    &kv.at,
-                ));
+                let target = Address::resource(Kind::Keyvault, &kv.name);
+                let mut f = trace_finding(&DOC, format!("keyvault/{}", kv.name), what, t, &kv.at);
+                // The vault's endpoint beside the workspace's, in the VNet the flow starts from.
+                if let Some(c) = group_of(&target, "").and_then(|g| {
+                    endpoint_in(
+                        cx,
+                        &target,
+                        g,
+                        vnet_part(&pe.subnet),
+                        Some(&w.name),
+                        Some(&pe.subnet),
+                    )
+                }) {
+                    f = f.with_change(c);
+                }
+                out.push(f);
             }
         }
     }

@@ -1,6 +1,7 @@
 //! REG001 registry-storage-unreachable.
 
 use crate::rules::util::{destination, failing_flows, flow_finding, is, name_of, registry_at};
+use crate::rules::util_endpoint::flow_endpoint;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::OpId;
 use moat_model::address::Kind;
@@ -34,7 +35,7 @@ impl Rule for Reg001 {
             OpId::RegistryCreateFromLocal,
             OpId::EndpointDeployFromRegistry,
         ] {
-            for (_, f) in failing_flows(cx, op) {
+            for (r, f) in failing_flows(cx, op) {
                 let Some(dst) = destination(f) else { continue };
                 if !is(&dst, Kind::Registry, Some("storage")) {
                     continue;
@@ -44,13 +45,9 @@ impl Rule for Reg001 {
                     "{} → registry {reg}'s managed storage account",
                     f.trace.from
                 );
-                out.push(flow_finding(
-                    &DOC,
-                    dst.to_string(),
-                    what,
-                    f,
-                    &registry_at(cx, &reg),
-                ));
+                let finding = flow_finding(&DOC, dst.to_string(), what, f, &registry_at(cx, &reg));
+                let ws = r.subject.name_of(Kind::Workspace);
+                out.push(finding.with_changes(flow_endpoint(cx, ws, &f.trace, &dst)));
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use crate::rules::util::{destination, name_of, workspace_at};
 use crate::rules::util_core::{reached_privately, subnet_address, vnet_at, vnet_part};
+use crate::rules::util_endpoint::flow_endpoint;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::OpId;
 use moat_engine::ops::FlowResult;
@@ -152,6 +153,13 @@ impl Rule for Reg012 {
                         &at,
                     );
                     finding = finding.with_trace(missing[0].1.trace.clone());
+                    // One endpoint for each part the computes miss.
+                    for (_, f) in &missing {
+                        if let Some(to) = destination(f) {
+                            finding =
+                                finding.with_changes(flow_endpoint(cx, Some(ws), &f.trace, &to));
+                        }
+                    }
                     out.push(finding);
                 }
             }

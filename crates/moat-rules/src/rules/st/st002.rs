@@ -1,8 +1,11 @@
 //! ST002 studio-storage-endpoint-vnet.
 
+use crate::rules::util_core::vnet_part;
 use crate::rules::util_core::{storage, studio_endpoints};
+use crate::rules::util_endpoint::{endpoint_in, group_of};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::RuleCode;
+use moat_model::address::{Address, Kind};
 
 /// The rule.
 pub struct St002;
@@ -43,16 +46,32 @@ impl Rule for St002 {
                 if c.rule != RuleCode::St002 || c.met || !seen.insert(pe.name.clone()) {
                     continue;
                 }
-                out.push(
-                    Finding::new(
-                        &DOC,
-                        format!("storage/{}", st.name),
-                        format!("client {client} uses studio, but {}", c.why),
-                        c.fix,
-                        &st.at,
-                    )
-                    .with_trace(t),
-                );
+                let mut f = Finding::new(
+                    &DOC,
+                    format!("storage/{}", st.name),
+                    format!("client {client} uses studio, but {}", c.why),
+                    c.fix,
+                    &st.at,
+                )
+                .with_trace(t);
+                // Blob and file (studio reads both) beside the workspace endpoint studio
+                // users come through.
+                let target = Address::resource(Kind::Storage, &st.name);
+                for service in ["blob", "file"] {
+                    if let Some(c) = group_of(&target, service).and_then(|g| {
+                        endpoint_in(
+                            cx,
+                            &target,
+                            g,
+                            vnet_part(&pe.subnet),
+                            None,
+                            Some(&pe.subnet),
+                        )
+                    }) {
+                        f = f.with_change(c);
+                    }
+                }
+                out.push(f);
             }
         }
     }

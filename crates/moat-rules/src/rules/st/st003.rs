@@ -3,6 +3,7 @@
 use crate::rules::util_core::{
     endpoints_of, endpoints_open, groups, storage, storage_restricted, vnet_part,
 };
+use crate::rules::util_endpoint::{endpoint_in, group_of};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_model::ml::OutboundDestination;
@@ -73,8 +74,20 @@ impl Rule for St003 {
                 let lacks = |g: &str| !have.iter().any(|h| h == g);
                 let required: Vec<&str> =
                     ["blob", "file"].into_iter().filter(|g| lacks(g)).collect();
+                let target = Address::resource(Kind::Storage, &st.name);
+                // Each missing service beside the account's endpoints in that VNet.
+                let add = |f: Finding, services: &[&str]| {
+                    services.iter().fold(f, |f, s| {
+                        match group_of(&target, s)
+                            .and_then(|g| endpoint_in(cx, &target, g, vnet, None, None))
+                        {
+                            Some(c) => f.with_change(c),
+                            None => f,
+                        }
+                    })
+                };
                 if !required.is_empty() {
-                    out.push(Finding::new(
+                    let f = Finding::new(
                         &DOC,
                         format!("storage/{}", st.name),
                         format!(
@@ -90,7 +103,8 @@ impl Rule for St003 {
                         ),
                         &st.at,
                     )
-                    .needing(endpoints_open(cx.t, Kind::Storage, &st.name)));
+                    .needing(endpoints_open(cx.t, Kind::Storage, &st.name));
+                    out.push(add(f, &required));
                 }
                 let optional: Vec<&str> = ["queue", "table"]
                     .into_iter()
@@ -115,7 +129,7 @@ impl Rule for St003 {
                     )
                     .needing(endpoints_open(cx.t, Kind::Storage, &st.name));
                     f.severity = Severity::Warning;
-                    out.push(f);
+                    out.push(add(f, &optional));
                 }
             }
             // A managed network gets blob and file by itself; queue and table need user rules.

@@ -1,8 +1,9 @@
 //! ST009 default-storage-outside-workspace-vnet.
 
 use crate::rules::util_core::{endpoints_of, storage, storage_restricted, vnet_part};
+use crate::rules::util_endpoint::{endpoint_in, group_of};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
-use moat_model::address::Kind;
+use moat_model::address::{Address, Kind};
 use std::collections::BTreeSet;
 
 /// The rule.
@@ -57,7 +58,7 @@ impl Rule for St009 {
                 continue;
             }
             let list = |s: &BTreeSet<&str>| s.iter().copied().collect::<Vec<_>>().join(", ");
-            out.push(Finding::new(
+            let mut f = Finding::new(
                 &DOC,
                 format!("storage/{}", st.name),
                 format!(
@@ -69,7 +70,19 @@ impl Rule for St009 {
                 ),
                 DOC.fix,
                 &st.at,
-            ));
+            );
+            // Blob and file beside the workspace's endpoint in its (first) VNet.
+            let target = Address::resource(Kind::Storage, &st.name);
+            if let Some(vnet) = ws_vnets.first() {
+                for service in ["blob", "file"] {
+                    if let Some(c) = group_of(&target, service)
+                        .and_then(|g| endpoint_in(cx, &target, g, vnet, Some(&w.name), None))
+                    {
+                        f = f.with_change(c);
+                    }
+                }
+            }
+            out.push(f);
         }
     }
 }

@@ -1,8 +1,9 @@
 //! WS013 serverless-no-public-ip-allow-list.
 
+use crate::rules::util_endpoint::{endpoint_in, group_of};
 use crate::rules::util_infra::endpoint_vnets;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
-use moat_model::address::Kind;
+use moat_model::address::{Address, Kind};
 use moat_model::enums::{DefaultAction, PublicNetworkAccess};
 
 /// The rule.
@@ -57,6 +58,11 @@ impl Rule for Ws013 {
             {
                 continue;
             }
+            // The workspace's endpoint in the serverless compute's VNet, in its subnet unless
+            // the workspace's other endpoints there say otherwise.
+            let target = Address::resource(Kind::Workspace, &w.name);
+            let change = group_of(&target, "")
+                .and_then(|g| endpoint_in(cx, &target, g, vnet, Some(&w.name), Some(subnet)));
             out.push(
                 Finding::new(
                     &DOC,
@@ -73,7 +79,8 @@ impl Rule for Ws013 {
                         "serverless_compute.no_public_ip of {r}: {} ({})",
                         u.reason, u.at
                     )
-                })),
+                }))
+                .with_changes(change),
             );
         }
     }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod bicep;
 pub mod inputs;
 
 use serde_json::Value;

@@ -207,20 +207,11 @@ pub fn group_of(target: &Address, service: &str) -> Option<&'static str> {
     })
 }
 
-/// The subnet a flow starts from: a subnet's, or a compute's (`vnet/subnet`).
+/// The subnet a flow starts from (a compute's, a client's VM's, a subnet's), as the engine
+/// places it.
 pub fn source_subnet(cx: &Context, from: &Address) -> Option<String> {
-    match from {
-        Address::Subnet { vnet, subnet } => Some(format!("{vnet}/{subnet}")),
-        Address::Resource {
-            kind: Kind::Compute,
-            name,
-            ..
-        } => {
-            cx.e.ix
-                .computes
-                .get(name)
-                .and_then(|&i| cx.t.computes[i].subnet.clone())
-        }
+    match cx.e.place(from) {
+        Ok(moat_engine::place::Place::Subnet { subnet, .. }) => Some(subnet),
         _ => None,
     }
 }

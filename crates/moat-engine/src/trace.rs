@@ -611,7 +611,7 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
                         && h.reads.is_none_or(|fs| fs.contains(&u.field.as_str()))
                         && !after_decision(e.t, h, &u.resource, &u.field)
                 }) {
-                    let m = format!("{} of {}: {} ({})", u.field, u.resource, u.reason, u.at);
+                    let m = u.need();
                     if !v.contains(&m) {
                         v.push(m);
                     }
@@ -695,7 +695,7 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
                 by.join(", ")
             ),
             None,
-            format!("the properties of {a} (give its template, or a live export)"),
+            moat_model::external::properties_need(&a.to_string()),
         );
     }
     // A service acting with its identity is decided by the resource firewall alone.
@@ -825,7 +825,7 @@ fn external_ends(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
             Code::SourceExternal,
             format!("subnet {subnet} is not declared by the input: its addresses, NSG, routes and DNS are unknown"),
             None,
-            format!("the properties of subnet {subnet} (give its template, or a live export)"),
+            moat_model::external::properties_need(&format!("subnet/{subnet}")),
         );
     }
     if let Some(subnet) = tg.external_subnet.as_deref() {
@@ -838,7 +838,7 @@ fn external_ends(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
                 "subnet {subnet} is not declared by the input: its addresses and NSG are unknown"
             ),
             None,
-            format!("the properties of subnet {subnet} (give its template, or a live export)"),
+            moat_model::external::properties_need(&format!("subnet/{subnet}")),
         );
     }
     Ok(())

@@ -98,6 +98,14 @@ fn vnet_index(t: &Topology, vnet: &str) -> Option<usize> {
         })
 }
 
+/// What an answer that depends on element `resource` (`subnet/hub/pe`, `keyvault/kv`), which
+/// the input does not declare, needs: one line per element, whichever analysis asks, so that
+/// the needs-input summary lists it once. The element is named by its address, as `--from`
+/// and `--to` take it.
+pub fn properties_need(resource: &str) -> String {
+    format!("the properties of {resource} (give its template, or a live export)")
+}
+
 /// Ensures VNet `vnet` is in the topology, adding it as external when not declared; returns
 /// its index. `why` says where it is referred to from.
 pub fn vnet(t: &mut Topology, vnet: &str, why: &str, at: &Provenance) -> usize {

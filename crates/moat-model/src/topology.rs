@@ -142,6 +142,21 @@ pub struct Unknown {
     pub at: Provenance,
 }
 
+impl Unknown {
+    /// What an answer that reads this value needs, as findings and traces name it: one line
+    /// per missing input (everything about an undeclared element is one input).
+    pub fn need(&self) -> String {
+        if self.field == crate::external::ALL_FIELDS {
+            crate::external::properties_need(&self.resource)
+        } else {
+            format!(
+                "{} of {}: {} ({})",
+                self.field, self.resource, self.reason, self.at
+            )
+        }
+    }
+}
+
 /// A resource of a type the model does not cover.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

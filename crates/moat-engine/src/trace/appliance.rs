@@ -283,7 +283,7 @@ impl Walk<'_, '_> {
                 owners.contains(&u.resource)
                     && (u.field.ends_with(&tail) || u.field.ends_with(&of_collection))
             })
-            .map(|u| format!("{} of {}: {} ({})", u.field, u.resource, u.reason, u.at))
+            .map(|u| u.need())
             .collect();
         Some(if found.is_empty() {
             format!(

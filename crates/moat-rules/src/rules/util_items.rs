@@ -28,7 +28,7 @@ pub fn undecided(
         )
     };
     // What it needs, as a trace names what its path depends on: the finding is not decided.
-    let needs = format!("{} of {}: {} ({})", u.field, u.resource, u.reason, u.at);
+    let needs = u.need();
     let mut f = Finding::new(doc, resource, message, doc.fix, at).needing(Some(needs));
     f.severity = Severity::Warning.min(doc.severity);
     f

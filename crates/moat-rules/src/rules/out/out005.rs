@@ -86,9 +86,7 @@ impl Rule for Out005 {
                             .unknowns
                             .iter()
                             .filter(|u| u.resource == resource && u.field.ends_with(&field))
-                            .map(|u| {
-                                format!("{} of {}: {} ({})", u.field, u.resource, u.reason, u.at)
-                            })
+                            .map(|u| u.need())
                             .collect();
                         if located.is_empty() {
                             format!(

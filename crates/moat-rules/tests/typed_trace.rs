@@ -163,6 +163,18 @@ fn no_rule_or_report_compares_a_name_as_a_string() {
                 wrong.push(format!("{}: \"{n}\"", p.display()));
             }
         }
+        // A hop kind compared as text on a line that does not say `step` (a serialized step
+        // matched against `Some("nsg" | "firewall")`). Kinds of several words only: `nsg` and
+        // `firewall` are resource kinds too, and `private-endpoint` is written as one where
+        // it is not compared.
+        for line in text.lines() {
+            let compared = ["==", " | ", "Some("].iter().any(|c| line.contains(c));
+            for k in kinds.iter().filter(|k| k.contains('-')) {
+                if compared && line.contains(&format!("\"{k}\"")) {
+                    wrong.push(format!("{}: {}", p.display(), line.trim()));
+                }
+            }
+        }
         for line in text.lines() {
             if line.contains("step") {
                 for k in &kinds {

@@ -84,10 +84,12 @@ fn finding(doc: &'static RuleDoc, p: &Proof) -> Finding {
                 .iter()
                 .filter(|h| h.decision == moat_engine::HopDecision::Pass)
                 .filter(|h| {
-                    let s = serde_json::to_value(h.step).ok();
                     matches!(
-                        s.as_ref().and_then(|v| v.as_str()),
-                        Some("nsg" | "firewall" | "managed-network" | "service-endpoint-policy")
+                        h.step,
+                        moat_engine::Step::Nsg
+                            | moat_engine::Step::Firewall
+                            | moat_engine::Step::ManagedNetwork
+                            | moat_engine::Step::ServiceEndpointPolicy
                     )
                 })
                 .map(|h| format!("{} ({})", h.element, h.detail))

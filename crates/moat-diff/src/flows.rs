@@ -260,7 +260,14 @@ fn endpoints_of(e: &Engine, workspace: &str) -> Vec<Address> {
 
 /// Whether an address is a place in the deployment (not a client, a tag or the internet).
 fn inside(a: &str) -> bool {
-    !a.starts_with("client/") && !a.starts_with("tag:") && a != "internet"
+    !matches!(
+        a.parse::<Address>(),
+        Ok(Address::Resource {
+            kind: Kind::Client,
+            ..
+        } | Address::Tag(_)
+            | Address::Internet)
+    )
 }
 
 impl Reachability {
@@ -484,16 +491,23 @@ pub fn reachability(e: &Engine, variants: &[Variant]) -> Reachability {
 /// The question to ask a deployment about a pair the other side has and this one lacks,
 /// when both its ends exist here; `None` when one does not.
 fn query_for(e: &Engine, r: &Reachability, pair: &Pair, other: &Query) -> Option<Query> {
-    let exists = |a: &str| a.starts_with("tag:") || a == "internet" || r.elements.contains(a);
+    let exists = |a: &str| {
+        matches!(
+            a.parse::<Address>(),
+            Ok(Address::Tag(_) | Address::Internet)
+        ) || r.elements.contains(a)
+    };
     if !exists(&pair.0) || !exists(&pair.1) {
         return None;
     }
     // A private endpoint is reached at its address on this side.
-    let to = match pair.1.strip_prefix("private-endpoint/") {
-        Some(name) => {
-            Address::Ip(e.t.private_endpoints[*e.ix.private_endpoints.get(name)?].ip_address?)
-        }
-        None => other.to.clone(),
+    let to = match pair.1.parse::<Address>() {
+        Ok(Address::Resource {
+            kind: Kind::PrivateEndpoint,
+            name,
+            ..
+        }) => Address::Ip(e.t.private_endpoints[*e.ix.private_endpoints.get(&name)?].ip_address?),
+        _ => other.to.clone(),
     };
     Some(Query {
         to,
@@ -681,7 +695,12 @@ impl FlowChange {
     pub fn opens_outward(&self) -> bool {
         self.change == Change::Opened
             && inside(&self.from)
-            && (self.to == "internet" || self.to.starts_with("tag:Storage"))
+            && match self.to.parse::<Address>() {
+                Ok(Address::Internet) => true,
+                // A Storage service tag, of any region.
+                Ok(Address::Tag(t)) => t.starts_with("Storage"),
+                _ => false,
+            }
     }
 }
 

@@ -40,6 +40,7 @@ mod target;
 
 use dns::resolve;
 use managed::legacy;
+pub use nsg::allow_fix as nsg_allow_fix;
 use target::target;
 
 /// What to trace.

@@ -6,6 +6,16 @@ use moat_model::enums::Direction;
 use moat_net::filter::Decision;
 use moat_packets::{AddrSet, PacketSet};
 
+/// The fix of a flow an NSG rule denies: an allowing rule for `what` (`tcp/443`, or several
+/// ports) to `to`, evaluated before the denying rule at priority `below`.
+pub fn allow_fix(nsg: &str, direction: Direction, what: &str, to: &str, below: u32) -> String {
+    let dir = match direction {
+        Direction::Inbound => "inbound",
+        Direction::Outbound => "outbound",
+    };
+    format!("in NSG {nsg}, allow {dir} {what} to {to} at a priority below {below}")
+}
+
 impl Walk<'_, '_> {
     /// An NSG on the way, in one direction.
     pub(super) fn nsg(
@@ -73,10 +83,12 @@ impl Walk<'_, '_> {
                     format!(" for sources {}", out.denied_sources)
                 };
                 let prio = rule.as_ref().and_then(|r| r.priority).unwrap_or(65500);
-                let fix = format!(
-                    "in NSG {name}, allow {dir} {} to {} at a priority below {prio}",
-                    self.proto_port(),
-                    Self::describe_dst(dst)
+                let fix = allow_fix(
+                    name,
+                    direction,
+                    &self.proto_port(),
+                    &Self::describe_dst(dst),
+                    prio,
                 );
                 self.block(
                     Step::Nsg,

@@ -285,7 +285,7 @@ pub fn blocked_finding(
 }
 
 /// The finding of one flow on several ports (`ports`, the trace of each in `denied`): the
-/// engine's fix names the port of the trace shown; when one element denies every port, the fix
+/// engine's fix names the port of the trace shown; when one NSG denies every port, the fix
 /// names them all (`tcp/29876-29877`), so that following it admits the whole flow.
 pub fn on_ports(mut f: Finding, denied: &[Trace], ports: &[u16]) -> Finding {
     let Some(t) = &f.trace else { return f };
@@ -305,9 +305,30 @@ pub fn on_ports(mut f: Finding, denied: &[Trace], ports: &[u16]) -> Finding {
             .collect::<Vec<_>>()
             .join(",")
     });
-    let one = format!("{}/{}", t.protocol, t.port);
-    f.fix = f.fix.replace(&one, &format!("{}/{all}", t.protocol));
+    // An NSG rule's fix, written for every port; another element keeps the engine's fix,
+    // written for the port of the trace shown.
+    let Some(h) = t.blocked_by.as_ref() else {
+        return f;
+    };
+    if let (Code::NsgInboundDeny | Code::NsgOutboundDeny, Some(n)) = (h.code, &h.nsg_rule) {
+        f.fix = moat_engine::trace::nsg_allow_fix(
+            &n.nsg,
+            n.direction,
+            &format!("{}/{all}", t.protocol),
+            &destination_of(t),
+            n.priority.unwrap_or(65500),
+        );
+    }
     f
+}
+
+/// The destination of a trace as its hops established it: the single address it resolved to,
+/// else the address it was asked for.
+fn destination_of(t: &Trace) -> String {
+    t.hops
+        .iter()
+        .find_map(|h| h.address)
+        .map_or_else(|| t.to.to_string(), |ip| ip.to_string())
 }
 
 /// A finding for a flow that should not pass and may: allowed flows are the documented risk

@@ -110,7 +110,7 @@ pub fn colocation(e: &Engine, w: &Workspace, pe: &PrivateEndpoint) -> Option<Col
         .is_some_and(|s| {
             s.service_endpoints
                 .iter()
-                .any(|e| e.to_ascii_lowercase().starts_with("microsoft.storage"))
+                .any(|e| moat_model::network::is_storage_service(e))
         });
     let why = if !admitted {
         format!(

@@ -105,7 +105,7 @@ fn permitting(t: &Trace, subnet_has_policy: impl Fn(&str) -> bool) -> Vec<Elemen
         if h.code == Code::RouteServiceEndpoint
             && h.service
                 .as_deref()
-                .is_some_and(|s| s.contains("Microsoft.Storage"))
+                .is_some_and(moat_model::network::is_storage_service)
             && let Some(Address::Subnet { vnet, subnet }) = &h.subject
         {
             let subnet = format!("{vnet}/{subnet}");

@@ -607,3 +607,32 @@ pub struct ServiceEndpointPolicyDefinition {
 fn storage_service() -> String {
     "Microsoft.Storage".into()
 }
+
+/// Whether a service endpoint's service (as written: `Microsoft.Storage`,
+/// `Microsoft.Storage.Global`, in any case) is Azure Storage's.
+pub fn is_storage_service(service: &str) -> bool {
+    service
+        .get(..17)
+        .is_some_and(|p| p.eq_ignore_ascii_case("microsoft.storage"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_storage_service;
+
+    #[test]
+    fn storage_service_endpoints_in_any_case_and_the_global_one() {
+        // Azure names the storage service endpoints Microsoft.Storage and
+        // Microsoft.Storage.Global; resource provider names are case-insensitive.
+        for s in [
+            "Microsoft.Storage",
+            "microsoft.storage",
+            "Microsoft.Storage.Global",
+        ] {
+            assert!(is_storage_service(s), "{s}");
+        }
+        for s in ["Microsoft.KeyVault", "Microsoft.Stor", "", "Microsoft.Sql"] {
+            assert!(!is_storage_service(s), "{s}");
+        }
+    }
+}

@@ -229,9 +229,7 @@ impl Walk<'_, '_> {
         };
         let s = &self.t().virtual_networks[vi].subnets[si];
         if s.service_endpoint_policies.is_empty()
-            || !service
-                .to_ascii_lowercase()
-                .starts_with("microsoft.storage")
+            || !moat_model::network::is_storage_service(service)
         {
             return Ok(());
         }

@@ -34,7 +34,7 @@ impl Rule for Exf005 {
                 if s.service_endpoint_policies.is_empty()
                     || s.service_endpoints
                         .iter()
-                        .any(|e| e.to_ascii_lowercase().starts_with("microsoft.storage"))
+                        .any(|e| moat_model::network::is_storage_service(e))
                 {
                     continue;
                 }

@@ -741,6 +741,9 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
             );
         };
         let vnet = dst_subnet.split('/').next().unwrap_or_default().to_string();
+        // The target gives its address itself (no name to resolve): the first hop of the
+        // delivery carries it as data.
+        w.address = Some(ip);
         return w.deliver_private(ip, &vnet, &src, None);
     }
     external_ends(w, place, tg)?;

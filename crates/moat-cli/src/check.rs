@@ -264,13 +264,28 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
     let fixes = if args.statistics {
         moat_report::fixes::FixCode::default()
     } else {
-        moat_report::fixes::FixCode::of(
+        // The findings the report shows: in text, errors only with `-q`, and the undecided
+        // ones listed apart, without their fixes. An edit several findings share goes with
+        // one of those.
+        let shown: Vec<bool> = findings
+            .iter()
+            .map(|f| {
+                f.suppressed.is_none()
+                    && match args.format {
+                        CheckFormat::Text if ctx.quiet => f.severity == Severity::Error,
+                        CheckFormat::Text => moat_report::check::certainty(f).0 != "undecided",
+                        _ => true,
+                    }
+            })
+            .collect();
+        moat_report::fixes::FixCode::of_shown(
             &findings,
             &moat_report::fixes::Input {
                 format: loaded.format,
                 sources: &loaded.sources,
                 topology: &loaded.topology,
             },
+            &shown,
         )
     };
     let report = match args.format {

@@ -90,8 +90,16 @@ fn config(input: &InputArgs) -> Result<Config, Failure> {
 /// completed. Its engine lives only there.
 struct Worker {
     answer: Receiver<Result<Side, Failure>>,
-    ask: Sender<(Vec<Request>, Reachability)>,
-    filled: Receiver<Reachability>,
+    ask: Sender<Ask>,
+    filled: Receiver<(Reachability, moat_report::fixes::FixCode)>,
+}
+
+/// What the comparison asks of a side: the flows to trace (in its reachability, handed back),
+/// and which of its findings the report shows (HEAD's new ones), whose fixes it renders.
+struct Ask {
+    requests: Vec<Request>,
+    reach: Reachability,
+    shown: Vec<bool>,
 }
 
 /// What a side is read and judged with: its input and configuration (what to read, what it
@@ -106,7 +114,7 @@ struct Job<'a> {
 impl Worker {
     fn spawn<'s>(s: &'s std::thread::Scope<'s, '_>, job: Job<'s>) -> Worker {
         let (answer_tx, answer) = channel();
-        let (ask, ask_rx) = channel::<(Vec<Request>, Reachability)>();
+        let (ask, ask_rx) = channel::<Ask>();
         let (filled_tx, filled) = channel();
         s.spawn(move || {
             let loaded = match crate::input::load(job.input, Some(job.cfg)) {
@@ -148,18 +156,10 @@ impl Worker {
             let variants = moat_model::presence::variants(&loaded.topology);
             let mut snapshot = moat_diff::analyse(&engine, &variants, job.sel);
             suppress(&job.cfg.suppress, &mut snapshot.findings);
-            // HEAD's new findings carry their fix as code, rendered from this side's input.
-            let fixes = moat_report::fixes::FixCode::of(
-                &snapshot.findings,
-                &moat_report::fixes::Input {
-                    format: loaded.format,
-                    sources: &loaded.sources,
-                    topology: &loaded.topology,
-                },
-            );
+            let findings = snapshot.findings.clone();
             let side = Side {
                 snapshot,
-                fixes,
+                fixes: moat_report::fixes::FixCode::default(),
                 warnings: loaded.warnings.clone(),
                 sources: loaded.sources.clone(),
             };
@@ -167,11 +167,31 @@ impl Worker {
                 return;
             }
             // The other side may have failed: then nothing is asked.
-            let Ok((requests, mut reach)) = ask_rx.recv() else {
+            let Ok(Ask {
+                requests,
+                mut reach,
+                shown,
+            }) = ask_rx.recv()
+            else {
                 return;
             };
             moat_diff::fill(&engine, &variants, &mut reach, &requests);
-            let _ = filled_tx.send(reach);
+            // HEAD's new findings carry their fix as code, rendered from this side's input;
+            // an edit several findings share goes with a new one, the one the report shows.
+            let fixes = if !shown.contains(&true) {
+                moat_report::fixes::FixCode::default()
+            } else {
+                moat_report::fixes::FixCode::of_shown(
+                    &findings,
+                    &moat_report::fixes::Input {
+                        format: loaded.format,
+                        sources: &loaded.sources,
+                        topology: &loaded.topology,
+                    },
+                    &shown,
+                )
+            };
+            let _ = filled_tx.send((reach, fixes));
         });
         Worker {
             answer,
@@ -276,11 +296,24 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
             std::mem::take(&mut b.snapshot.reach),
             std::mem::take(&mut h.snapshot.reach),
         );
-        let _ = (bw.ask.send((rb, xb)), hw.ask.send((rh, xh)));
+        let new = moat_diff::new_in_head(&b.snapshot.findings, &h.snapshot.findings);
+        let shown: Vec<bool> = (h.snapshot.findings.iter().zip(new))
+            .map(|(f, new)| new && f.suppressed.is_none())
+            .collect();
+        let ask = |requests, reach, shown| Ask {
+            requests,
+            reach,
+            shown,
+        };
+        let _ = (
+            bw.ask.send(ask(rb, xb, Vec::new())),
+            hw.ask.send(ask(rh, xh, shown)),
+        );
         match (bw.filled.recv(), hw.filled.recv()) {
-            (Ok(x), Ok(y)) => {
+            (Ok((x, _)), Ok((y, fixes))) => {
                 b.snapshot.reach = x;
                 h.snapshot.reach = y;
+                h.fixes = fixes;
                 Ok((b, h))
             }
             _ => Err((Some(stopped()), None)),

@@ -5,6 +5,7 @@ mod readback;
 
 use readback::*;
 use serde_json::Value;
+use std::path::Path;
 
 /// In text, the fix in words, then the change in the input's language.
 #[test]
@@ -155,4 +156,138 @@ fn a_live_export_gets_az_commands() {
             ),
         ]
     );
+}
+
+/// The private endpoint example with its compute cluster given public IPs and the training
+/// NSG's rules taken out, and before it the same with one inbound rule admitting
+/// AzureMachineLearning on TCP 44224: HEAD adds one CMP002 finding to the one both have
+/// (BatchNodeManagement on 29876-29877), on an NSG that writes no rules.
+fn nsg_emptied(dir: &Path) {
+    let text =
+        std::fs::read_to_string(root().join("examples/workspace-private-endpoint/topology.yaml"))
+            .unwrap()
+            .replace(
+                "enable_node_public_ip: false",
+                "enable_node_public_ip: true",
+            );
+    let start = text.find("  - name: training-nsg\n    rules:\n").unwrap();
+    let rules = start + "  - name: training-nsg\n".len();
+    let end = rules + text[rules..].find("\n\n").unwrap() + 1;
+    let keep = "    rules:\n      - { name: aml-in, priority: 200, direction: Inbound, access: Allow, protocol: Tcp, source: AzureMachineLearning, destination_ports: 44224 }\n";
+    let (before, after) = (&text[..rules], &text[end..]);
+    std::fs::write(dir.join("base.yaml"), format!("{before}{keep}{after}")).unwrap();
+    std::fs::write(dir.join("head.yaml"), format!("{before}{after}")).unwrap();
+}
+
+#[test]
+fn a_new_finding_carries_the_edit_it_shares_with_one_the_diff_does_not_show() {
+    // Two rules added to an NSG that writes none are written by one edit, the first finding's.
+    // The diff shows the new finding only: the edit goes with it, not with the unchanged one
+    // before it. Applied, the new finding is gone.
+    let dir = scratch("diff-shared-edit");
+    nsg_emptied(&dir);
+    let o = moat_in(
+        &dir,
+        &[
+            "diff",
+            "base.yaml",
+            "head.yaml",
+            "--select",
+            "CMP002",
+            "--format",
+            "json",
+        ],
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let new = v["findings"]["new"].as_array().unwrap();
+    assert_eq!(new.len(), 1, "{v:#}");
+    assert!(
+        new[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("inbound from AzureMachineLearning on TCP 44224"),
+        "{v:#}"
+    );
+    let edits = &new[0]["fix_code"][0]["edits"];
+    assert_eq!(edits.as_array().map(Vec::len), Some(1), "{v:#}");
+    assert_eq!(edits[0]["file"], "head.yaml");
+    assert!(
+        edits[0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("\n    rules: [{ name: allow-azuremachinelearning-44224, "),
+        "{edits:#}"
+    );
+    apply_edits(&dir, &serde_json::json!({ "findings": new }));
+    let after = check(&dir, "head.yaml", &["--select", "CMP002"]);
+    let left: Vec<&str> = findings(&after)
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(left.len(), 1, "{after:#}");
+    assert!(
+        left[0].starts_with("inbound from BatchNodeManagement"),
+        "{left:?}"
+    );
+}
+
+#[test]
+fn a_rule_a_new_finding_shares_with_an_unchanged_one_is_shown_with_the_new_one() {
+    // The image builds of a managed network's workspace need pypi.org (MVN003) before the
+    // change; after it, the jobs of the build compute install packages too (OUT002), needing
+    // the same rule. The diff shows OUT002 only, with every rule it needs, pypi.org's included.
+    let dir = scratch("diff-shared-rule");
+    let head = "name: fqdn
+region: eastus
+workspaces:
+  - name: ws
+    public_network_access: Disabled
+    image_build_compute: cpu
+    managed_network:
+      isolation_mode: AllowOnlyApprovedOutbound
+      outbound_rules:
+        - { name: allow-example, type: FQDN, destination: example.com }
+computes:
+  - { name: cpu, workspace: ws, type: AmlCompute, max_nodes: 2, enable_node_public_ip: false, uses: [install-packages] }
+";
+    let base = head.replace(", uses: [install-packages] }", " }");
+    std::fs::write(dir.join("base.yaml"), base).unwrap();
+    std::fs::write(dir.join("head.yaml"), head).unwrap();
+    let o = moat_in(
+        &dir,
+        &[
+            "diff",
+            "base.yaml",
+            "head.yaml",
+            "--select",
+            "MVN003,OUT002",
+        ],
+    );
+    let rule = |name: &str, destination: &str| {
+        format!(
+            "  as native:
+    workspaces:
+      - name: ws
+        managed_network:
+          outbound_rules:
+            - {{ name: {name}, type: FQDN, destination: \"{destination}\" }}
+"
+        )
+    };
+    let expected = format!(
+        "New findings
+head.yaml:4:5: warning[OUT002] workspace/ws: outbound from the managed network of workspace ws (cpu)
+    to the package hosts pypi.org, *.pythonhosted.org, anaconda.com, *.anaconda.com, *.anaconda.org (TCP
+    443) is blocked (managed network of ws: AllowOnlyApprovedOutbound: no outbound rule allows pypi.org)
+  fix: add an FQDN outbound rule for pypi.org (ports 80/443) or a service tag rule
+{}{}{}{}{}
+findings: 1 new, 0 fixed, 5 unchanged; 0 operations changed; flows: 0 opened, 0 closed, 0 may have opened, 0 may have closed
+",
+        rule("allow-pypi-org", "pypi.org"),
+        rule("allow-any-pythonhosted-org", "*.pythonhosted.org"),
+        rule("allow-anaconda-com", "anaconda.com"),
+        rule("allow-any-anaconda-com", "*.anaconda.com"),
+        rule("allow-any-anaconda-org", "*.anaconda.org"),
+    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout), expected);
 }

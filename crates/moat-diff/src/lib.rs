@@ -24,7 +24,7 @@ mod findings;
 pub mod flows;
 mod ops;
 
-pub use findings::FindingChanges;
+pub use findings::{FindingChanges, new_in_head};
 pub use flows::{Change, FlowChange, Reachability, Request, fill};
 pub use ops::OpChange;
 

@@ -187,20 +187,28 @@ impl Trees {
 pub struct FixCode(HashMap<(&'static str, String, String), Vec<Snippet>>);
 
 impl FixCode {
-    /// Renders the changes of every finding.
+    /// Renders the changes of every finding, the report showing those not suppressed.
     pub fn of(findings: &[Finding], input: &Input) -> FixCode {
+        let shown: Vec<bool> = findings.iter().map(|f| f.suppressed.is_none()).collect();
+        FixCode::of_shown(findings, input, &shown)
+    }
+
+    /// Renders the changes of every finding, where the report shows `findings[i]` when
+    /// `shown[i]`: an edit that serves several findings goes with a finding shown.
+    pub fn of_shown(findings: &[Finding], input: &Input, shown: &[bool]) -> FixCode {
         let mut m = HashMap::new();
         let mut trees = Trees::default();
         for c in findings.iter().flat_map(|f| &f.changes) {
             trees.want_for(c, input);
         }
+        let is_shown = |i: usize| shown.get(i).copied().unwrap_or(false);
         // The rules that findings add to each NSG or managed network: where its list is not
         // written (or empty), the first one's edit writes the list with all of them (once each)
-        // and the others' none, as two edits would each write the key. A suppressed finding's
-        // fix is not the one applied.
+        // and the others' none, as two edits would each write the key. A fix the report does
+        // not show (a suppressed finding's, one `-q` leaves out) is not the one applied.
         let mut added: HashMap<(&str, &str), Vec<&Change>> = HashMap::new();
-        let shown = findings.iter().filter(|f| f.suppressed.is_none());
-        for c in shown.flat_map(|f| &f.changes) {
+        let visible = findings.iter().enumerate().filter(|(i, _)| is_shown(*i));
+        for c in visible.flat_map(|(_, f)| &f.changes) {
             let Some(list) = list_of(c) else { continue };
             let same = added.entry(list).or_default();
             if !same.iter().any(|x| rule_name(x) == rule_name(c)) {
@@ -216,13 +224,14 @@ impl FixCode {
         let mut endpoints = endpoint::Written::new(
             findings
                 .iter()
-                .filter(|f| f.suppressed.is_none())
-                .flat_map(|f| &f.changes)
+                .enumerate()
+                .filter(|(i, _)| is_shown(*i))
+                .flat_map(|(_, f)| &f.changes)
                 .filter(|c| matches!(c, Change::AddPrivateEndpoint { .. }))
                 .collect(),
         );
-        for f in findings {
-            let shown = f.suppressed.is_none();
+        for (i, f) in findings.iter().enumerate() {
+            let shown = is_shown(i);
             let s: Vec<Snippet> = f
                 .changes
                 .iter()

@@ -291,3 +291,81 @@ findings: 1 new, 0 fixed, 5 unchanged; 0 operations changed; flows: 0 opened, 0 
     );
     assert_eq!(String::from_utf8_lossy(&o.stdout), expected);
 }
+
+#[test]
+fn text_shows_a_rule_with_a_decided_finding_when_the_first_that_needs_it_is_undecided() {
+    // The text lists undecided findings apart, without their fixes: a rule that an undecided
+    // finding and a decided one both need goes with the decided one, which the text shows.
+    let o = moat_in(
+        &root(),
+        &[
+            "check",
+            "crates/moat-cli/tests/data/fixes/shown",
+            "--select",
+            "CMP002",
+        ],
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    let rule = |label: &str, name: &str, priority: u32, ports: &str, source: &str| {
+        format!(
+            "  as terraform:
+    resource \"azurerm_network_security_rule\" \"{label}\" {{
+      name                        = \"{name}\"
+      priority                    = {priority}
+      direction                   = \"Inbound\"
+      access                      = \"Allow\"
+      protocol                    = \"Tcp\"
+      source_port_range           = \"*\"
+      destination_port_range      = \"{ports}\"
+      source_address_prefix       = \"{source}\"
+      destination_address_prefix  = \"VirtualNetwork\"
+      resource_group_name         = azurerm_network_security_group.nsg.resource_group_name
+      network_security_group_name = azurerm_network_security_group.nsg.name
+    }}
+"
+        )
+    };
+    // Each decided finding, of subnet b, with the rule it needs (the fix in words between).
+    let findings: Vec<&str> = text
+        .split("crates/moat-cli/tests/data/fixes/shown/main.tf:")
+        .skip(1)
+        .collect();
+    assert_eq!(findings.len(), 2, "{text}");
+    for (f, rule) in findings.iter().zip([
+        rule(
+            "allow_batchnodemanagement_eastus_29876_29877",
+            "allow-batchnodemanagement.eastus-29876-29877",
+            4094,
+            "29876-29877",
+            "BatchNodeManagement.EastUS",
+        ),
+        rule(
+            "allow_azuremachinelearning_44224",
+            "allow-azuremachinelearning-44224",
+            4093,
+            "44224",
+            "AzureMachineLearning",
+        ),
+    ]) {
+        assert!(
+            f.starts_with("28:1: error[CMP002] subnet/vnet/b: inbound from"),
+            "{text}"
+        );
+        let (_, snippet) = f.split_once("\n  fix: ").unwrap();
+        let (_, snippet) = snippet.split_once('\n').unwrap();
+        let snippet = snippet.split("Undecided").next().unwrap();
+        assert_eq!(snippet, rule, "{text}");
+    }
+    assert!(
+        text.ends_with(
+            "Undecided for lack of input (2 findings; --format json lists each with what it needs):
+  - whether `azurerm_machine_learning_compute_cluster.a` is deployed (its count is unknown:
+    variable `enable_cluster` has no value): the finding holds only if so
+    leaves 2 findings undecided:
+      CMP002 subnet/vnet/a (2)
+4 errors, 0 warnings, 0 info (2 undecided); 5 warnings in the input
+"
+        ),
+        "{text}"
+    );
+}

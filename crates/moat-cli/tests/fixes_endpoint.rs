@@ -398,7 +398,8 @@ private_dns_zones:
         })
         .collect();
     assert_eq!(edits, [1, 0]);
-    // In a template, beside the workspace, in the computes' subnet.
+    // In a template, beside the workspace, in the subnet that holds the VNet's other
+    // endpoints (not the computes' own).
     let dir = scratch("cmp008-arm");
     let from = root().join("examples/workspace-private-endpoint/arm");
     copy_dir(&from, &dir);
@@ -413,7 +414,7 @@ private_dns_zones:
     let arm: Value = serde_json::from_str(&text_of(&f[0], "arm")).unwrap();
     assert_eq!(
         arm[0]["properties"]["subnet"]["id"],
-        "[resourceId('Microsoft.Network/virtualNetworks/subnets', parameters('vnetName'), 'training')]"
+        "[resourceId('Microsoft.Network/virtualNetworks/subnets', parameters('vnetName'), 'pe')]"
     );
     let zones: Vec<&Value> = arm[1]["properties"]["privateDnsZoneConfigs"]
         .as_array()

@@ -20,6 +20,7 @@ pub struct Context<'a, 't> {
     ops: OnceCell<Vec<OpResult>>,
     proofs: OnceCell<Vec<Proof>>,
     declared: OnceCell<std::collections::HashSet<String>>,
+    endpoint_subnets: OnceCell<std::collections::HashMap<String, String>>,
 }
 
 impl<'a, 't> Context<'a, 't> {
@@ -33,6 +34,7 @@ impl<'a, 't> Context<'a, 't> {
             ops: OnceCell::new(),
             proofs: OnceCell::new(),
             declared: OnceCell::new(),
+            endpoint_subnets: OnceCell::new(),
         }
     }
 
@@ -72,6 +74,31 @@ impl<'a, 't> Context<'a, 't> {
                     .collect()
             })
             .contains(place)
+    }
+
+    /// The subnet of `vnet` that holds the most private endpoints (the first by name of those
+    /// that tie), where a user puts the next one. Counted once for every VNet.
+    pub fn endpoint_subnet_of(&self, vnet: &str) -> Option<&str> {
+        self.endpoint_subnets
+            .get_or_init(|| {
+                let mut count: std::collections::BTreeMap<&str, usize> = Default::default();
+                for p in &self.t.private_endpoints {
+                    *count.entry(p.subnet.as_str()).or_default() += 1;
+                }
+                let mut best: std::collections::HashMap<String, (usize, String)> =
+                    Default::default();
+                for (subnet, n) in count {
+                    let v = subnet.split('/').next().unwrap_or(subnet);
+                    let e = best.entry(v.to_string()).or_insert((0, String::new()));
+                    // Subnets come in name order: a later one wins only with more endpoints.
+                    if n > e.0 {
+                        *e = (n, subnet.to_string());
+                    }
+                }
+                best.into_iter().map(|(v, (_, s))| (v, s)).collect()
+            })
+            .get(vnet)
+            .map(String::as_str)
     }
 
     /// Every operation result (evaluated on first use, shared by all rules).

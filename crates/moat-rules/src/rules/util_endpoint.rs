@@ -30,8 +30,9 @@ fn can_hold(cx: &Context, subnet: &str) -> bool {
 
 /// The subnet of `vnet` a new private endpoint goes in, as a user would put it: beside the
 /// workspace's private endpoint there (the registry documentation asks for that subnet), else
-/// beside the target's own endpoints there, else `near` — the subnet of the computes or
-/// clients that need the flow. `None` when none of these is in the VNet and can hold it.
+/// beside the target's own endpoints there, else in the subnet that holds the VNet's other
+/// endpoints, else `near` — the subnet of the computes or clients that need the flow. `None`
+/// when none of these is in the VNet and can hold it.
 pub fn endpoint_subnet(
     cx: &Context,
     vnet: &str,
@@ -56,6 +57,11 @@ pub fn endpoint_subnet(
     workspace
         .and_then(|w| beside(Kind::Workspace, w))
         .or(own)
+        .or_else(|| {
+            cx.endpoint_subnet_of(vnet)
+                .filter(|s| can_hold(cx, s))
+                .map(str::to_string)
+        })
         .or_else(|| {
             near.filter(|s| vnet_part(s) == vnet && can_hold(cx, s))
                 .map(str::to_string)

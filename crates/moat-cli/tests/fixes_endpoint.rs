@@ -538,3 +538,43 @@ az network private-endpoint dns-zone-group create --resource-group rg-ml --endpo
         "{az}"
     );
 }
+
+#[test]
+fn sarif_carries_the_endpoint_as_a_fix() {
+    // SARIF: the endpoint's edit as one fix (its replacements: the endpoint appended to
+    // private_endpoints, the zone to private_dns_zones), the snippet in the result's fixCode.
+    let dir = scratch("kv001-sarif");
+    without_vault_endpoint("native", true, &dir);
+    let o = moat_in(
+        &dir,
+        &[
+            "check",
+            "topology.yaml",
+            "--select",
+            "KV001",
+            "--format",
+            "sarif",
+        ],
+    );
+    let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = &sarif["runs"][0]["results"][0];
+    assert_eq!(r["ruleId"], "KV001");
+    let fixes = r["fixes"].as_array().unwrap();
+    assert_eq!(fixes.len(), 1, "{r:#}");
+    let change = &fixes[0]["artifactChanges"][0];
+    assert_eq!(change["artifactLocation"]["uri"], "topology.yaml");
+    let inserted: Vec<&str> = change["replacements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["insertedContent"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        inserted,
+        [
+            "\n  - { name: wskv-vault-pe, subnet: vnet/pe, target: keyvault/wskv, group_id: vault, dns_zone_group: [privatelink.vaultcore.azure.net] }",
+            "\n  - { name: privatelink.vaultcore.azure.net, vnet_links: [vnet] }"
+        ]
+    );
+    assert_eq!(r["properties"]["fixCode"][0]["input"], "native");
+}

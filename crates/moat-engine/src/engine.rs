@@ -33,6 +33,10 @@ pub struct Engine<'t> {
     /// Those resources (without sub-resource), each with the private endpoints that connect
     /// to it, in declaration order.
     pub(crate) external_endpoints: HashMap<moat_model::Address, Vec<&'t str>>,
+    /// The storage accounts, key vaults and container registries workspaces name without the
+    /// input declaring them (existing ones given by id), each with those workspaces: they
+    /// exist, and their settings are unknown.
+    pub(crate) external_dependencies: HashMap<moat_model::Address, Vec<&'t str>>,
 }
 
 /// A firewall and the destination name its rules were compiled for.
@@ -135,12 +139,32 @@ impl<'t> Engine<'t> {
                 external_targets.insert(n.privatelink.to_ascii_lowercase(), a.clone());
             }
         }
+        let mut external_dependencies: HashMap<_, Vec<&str>> = HashMap::new();
+        for w in &t.workspaces {
+            use moat_model::address::Kind;
+            let deps = [
+                (Kind::Storage, &w.storage_account),
+                (Kind::Keyvault, &w.key_vault),
+                (Kind::Acr, &w.container_registry),
+            ];
+            for (kind, name) in deps {
+                let Some(name) = name else { continue };
+                let a = moat_model::Address::resource(kind, name);
+                if !moat_model::external::target_declared(&ix, &a) {
+                    external_dependencies
+                        .entry(a)
+                        .or_default()
+                        .push(w.name.as_str());
+                }
+            }
+        }
         Engine {
             t,
             ix,
             dns: Dns::new(t),
             external_targets,
             external_endpoints,
+            external_dependencies,
             space,
             strict: false,
             asg_members,

@@ -609,7 +609,10 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
                 for u in e.t.unknowns.iter().filter(|u| {
                     &u.resource == r
                         && u.field != "name"
-                        && h.reads.is_none_or(|fs| fs.contains(&u.field.as_str()))
+                        && h.reads.is_none_or(|fs| {
+                            fs.contains(&u.field.as_str())
+                                || u.field == moat_model::external::ALL_FIELDS
+                        })
                         && !after_decision(e.t, h, &u.resource, &u.field)
                 }) {
                     let m = u.need();
@@ -687,13 +690,20 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
     if let Some(a) = &tg.external_target {
         w.touch(a.to_string());
         let by = connecting_endpoints(w.e, a);
+        let why = if by.is_empty() {
+            format!(
+                "workspace {} names it",
+                naming_workspaces(w.e, a).join(", ")
+            )
+        } else {
+            format!("private endpoint {} connects to it", by.join(", "))
+        };
         return w.unknown(
             Step::Destination,
             tg.label.clone(),
             Code::DestExternal,
             format!(
-                "{a} is not declared by the input (private endpoint {} connects to it): its public network access, network rules and the approval of its private endpoint connections are unknown",
-                by.join(", ")
+                "{a} is not declared by the input ({why}): its public network access, network rules and the approval of its private endpoint connections are unknown"
             ),
             None,
             moat_model::external::properties_need(&a.to_string()),
@@ -856,15 +866,24 @@ fn connecting_endpoints<'e>(e: &'e Engine, a: &Address) -> &'e [&'e str] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// The workspaces that name `a` as their storage account, key vault or container registry
+/// without the input declaring it.
+fn naming_workspaces<'e>(e: &'e Engine, a: &Address) -> &'e [&'e str] {
+    e.external_dependencies
+        .get(&strip_sub(a))
+        .map_or(&[], Vec::as_slice)
+}
+
 /// A destination the input does not declare but a private endpoint connects to (a key vault
-/// of a shared subscription, given by id): it exists, so a trace to it is not an error, and
-/// what decides whether it accepts the flow is unknown. `None` for any other missing name.
+/// of a shared subscription, given by id), or a workspace names as its storage account, key
+/// vault or container registry: it exists, so a trace to it is not an error, and what decides
+/// whether it accepts the flow is unknown. `None` for any other missing name.
 fn external_target(e: &Engine, to: &Address) -> Option<Target> {
     let Address::Resource { .. } = to else {
         return None;
     };
     if moat_model::external::target_declared(&e.ix, &strip_sub(to))
-        || connecting_endpoints(e, to).is_empty()
+        || (connecting_endpoints(e, to).is_empty() && naming_workspaces(e, to).is_empty())
     {
         return None;
     }

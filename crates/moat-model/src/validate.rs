@@ -369,8 +369,22 @@ fn names(c: &mut Ctx) {
 fn ml_refs(c: &mut Ctx) {
     let t = c.t;
     let ix = c.ix.clone_names();
+    // A dependency the importer kept although the input does not declare it (an existing
+    // storage account given by its id) is recorded as unknown, and is not dangling.
+    let kept: std::collections::HashSet<(&str, &str)> = t
+        .unknowns
+        .iter()
+        .filter(|u| u.resource.starts_with("workspace/"))
+        .map(|u| (u.resource.as_str(), u.field.as_str()))
+        .collect();
     for w in &t.workspaces {
-        if let Some(s) = &w.storage_account {
+        let label = format!("workspace/{}", w.name);
+        let kept = |field: &str| kept.contains(&(label.as_str(), field));
+        if let Some(s) = w
+            .storage_account
+            .as_ref()
+            .filter(|_| !kept("storage_account"))
+        {
             c.reference(
                 "storage account",
                 s,
@@ -379,10 +393,14 @@ fn ml_refs(c: &mut Ctx) {
                 "storage_account".into(),
             );
         }
-        if let Some(s) = &w.key_vault {
+        if let Some(s) = w.key_vault.as_ref().filter(|_| !kept("key_vault")) {
             c.reference("key vault", s, &ix.key_vaults, &w.at, "key_vault".into());
         }
-        if let Some(s) = &w.container_registry {
+        if let Some(s) = w
+            .container_registry
+            .as_ref()
+            .filter(|_| !kept("container_registry"))
+        {
             c.reference(
                 "container registry",
                 s,
@@ -391,7 +409,11 @@ fn ml_refs(c: &mut Ctx) {
                 "container_registry".into(),
             );
         }
-        if let Some(s) = &w.application_insights {
+        if let Some(s) = w
+            .application_insights
+            .as_ref()
+            .filter(|_| !kept("application_insights"))
+        {
             c.reference(
                 "application insights",
                 s,

@@ -130,6 +130,12 @@ impl MapContext {
         self.namesakes.set(key, tg);
     }
 
+    /// Whether `raw`, an id, names a resource the template declares (of any kind).
+    pub(super) fn declares(&self, raw: &str) -> bool {
+        let raw = raw.trim();
+        raw.starts_with('/') && self.ids.contains_key(&canonical_id(raw))
+    }
+
     /// The model name of the resource `raw` (an id, or a plain name) refers to.
     pub(super) fn resolve(&self, raw: &str, kinds: &[Kind]) -> Result<Target, String> {
         let raw = raw.trim();
@@ -250,6 +256,52 @@ pub(super) fn opt(
                 e,
                 at,
                 "read as not set",
+            );
+        }
+    }
+}
+
+/// As [`opt`], for a reference to a resource that exists whether or not the template declares
+/// it (a workspace's storage account, key vault, container registry, Application Insights: an
+/// existing one given by its id, as modules take them). One the template does not declare is
+/// kept by its name, as Terraform keeps it: an element whose settings are unknown, never read
+/// as not set (a workspace without storage would have no storage flows to decide).
+pub(super) fn opt_kept(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    v: &mut Option<String>,
+    kinds: &[Kind],
+    resource: &str,
+    field: &str,
+    at: &Provenance,
+) {
+    let Some(raw) = v.clone() else { return };
+    match ctx.resolve(&raw, kinds) {
+        Ok(tg) => *v = Some(tg.name),
+        // An id of a declared resource of another kind is the template's error: not kept.
+        Err(e) if ctx.declares(&raw) => {
+            *v = None;
+            dangling(
+                t,
+                ctx,
+                resource.to_string(),
+                field,
+                e,
+                at,
+                "read as not set",
+            );
+        }
+        Err(e) => {
+            let leaf = raw.trim().trim_end_matches('/');
+            *v = Some(leaf.rsplit('/').next().unwrap_or(leaf).to_string());
+            dangling(
+                t,
+                ctx,
+                resource.to_string(),
+                field,
+                e,
+                at,
+                "kept by its name: its settings are unknown",
             );
         }
     }

@@ -634,7 +634,7 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
     let mut ws = std::mem::take(&mut t.workspaces);
     for w in &mut ws {
         let label = format!("workspace/{}", w.name);
-        opt(
+        opt_kept(
             t,
             ctx,
             &mut w.storage_account,
@@ -643,7 +643,7 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
             "storage_account",
             &w.at,
         );
-        opt(
+        opt_kept(
             t,
             ctx,
             &mut w.key_vault,
@@ -652,7 +652,7 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
             "key_vault",
             &w.at,
         );
-        opt(
+        opt_kept(
             t,
             ctx,
             &mut w.container_registry,
@@ -661,7 +661,7 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
             "container_registry",
             &w.at,
         );
-        opt(
+        opt_kept(
             t,
             ctx,
             &mut w.application_insights,

@@ -196,7 +196,9 @@ fn references_outside_the_template_are_neutralised() {
         json!({"virtualNetwork": {"id": format!("{RG}/Microsoft.Network/virtualNetworks/v")}}),
     );
     let (t, ctx) = map_all(&[nic, ws, link, vnet()]);
-    assert!(t.workspaces[0].storage_account.is_none());
+    // The workspace's storage account exists (a workspace has one): kept by its name, with
+    // its settings unknown, never read as not set.
+    assert_eq!(t.workspaces[0].storage_account.as_deref(), Some("ext"));
     // A NIC in a subnet the template does not deploy is kept, in an external subnet
     // named by its id, whose properties are unknown.
     assert_eq!(t.network_interfaces[0].subnet, "corp/s");

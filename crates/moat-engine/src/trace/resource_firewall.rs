@@ -11,6 +11,16 @@ use moat_net::names;
 /// leaves open in the firewall rules, only private endpoints pass.
 const PUBLIC_ACCESS: &[&str] = &["public_network_access"];
 
+/// What decides whether a workspace admits a flow at its public endpoint: its public access and
+/// IP allow list, and for a project, which hub's network it shares. Its storage account, key
+/// vault or computes do not.
+const WORKSPACE_ACCESS: &[&str] = &[
+    "public_network_access",
+    "network_acls.ip_rules",
+    "network_acls.default_action",
+    "hub",
+];
+
 impl Walk<'_, '_> {
     /// Arrival at a public endpoint: the resource's own firewall decides.
     pub(super) fn public_arrival(&mut self, dst: &Dst, via: &Via) -> Walked {
@@ -55,6 +65,8 @@ impl Walk<'_, '_> {
                 let element = if &w.name == name {
                     element
                 } else {
+                    // The hub's settings decide: its unknowns count too.
+                    self.touch(format!("workspace/{}", w.name));
                     format!("{element} (network of hub {})", w.name)
                 };
                 if let Via::Service(_) = via {
@@ -67,8 +79,8 @@ impl Walk<'_, '_> {
                     );
                     return Ok(());
                 }
+                self.reading_only(WORKSPACE_ACCESS);
                 if w.public_network_access == PublicNetworkAccess::Disabled {
-                    self.reading_only(PUBLIC_ACCESS);
                     return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public network access is Disabled: only private endpoints reach it", at(&w.at), format!("reach workspace {name} through a private endpoint (a VPN, ExpressRoute or a jump box in its VNet), or enable public network access"));
                 }
                 match &w.network_acls {

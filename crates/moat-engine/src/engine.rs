@@ -9,6 +9,7 @@ use moat_net::space::{PrefixContext, Space};
 use moat_packets::{AddrSet, LpmTable};
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::rc::Rc;
 
 /// A topology prepared for analysis. Filters and routes are compiled on first use and kept.
@@ -23,6 +24,11 @@ pub struct Engine<'t> {
     asg_members: HashMap<String, AddrSet>,
     /// Subnet prefixes -> the first subnet (vnet index, subnet index) declaring each.
     subnet_prefixes: LpmTable<(usize, usize)>,
+    /// Private addresses -> the first private endpoint, network interface and firewall
+    /// declared with each: a delivery looks its destination up instead of scanning them.
+    endpoint_ips: HashMap<IpAddr, usize>,
+    nic_ips: HashMap<IpAddr, usize>,
+    firewall_ips: HashMap<IpAddr, usize>,
     nsgs: RefCell<HashMap<(String, bool, String), Rc<CompiledNsg>>>,
     routes: RefCell<HashMap<String, Rc<Vec<Route>>>>,
     vnet_tags: RefCell<HashMap<String, (AddrSet, AddrSet)>>,
@@ -118,6 +124,33 @@ impl<'t> Engine<'t> {
                 }
             }
         }
+        let mut endpoint_ips = HashMap::new();
+        for (i, ip) in t
+            .private_endpoints
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| Some((i, p.ip_address?)))
+        {
+            endpoint_ips.entry(ip).or_insert(i);
+        }
+        let mut nic_ips = HashMap::new();
+        for (i, ip) in t
+            .network_interfaces
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| Some((i, n.private_ip_address?)))
+        {
+            nic_ips.entry(ip).or_insert(i);
+        }
+        let mut firewall_ips = HashMap::new();
+        for (i, ip) in t
+            .firewalls
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| Some((i, f.private_ip_address?)))
+        {
+            firewall_ips.entry(ip).or_insert(i);
+        }
         let mut external_targets = HashMap::new();
         let mut external_endpoints: HashMap<_, Vec<&str>> = HashMap::new();
         for pe in &t.private_endpoints {
@@ -169,11 +202,29 @@ impl<'t> Engine<'t> {
             strict: false,
             asg_members,
             subnet_prefixes,
+            endpoint_ips,
+            nic_ips,
+            firewall_ips,
             nsgs: RefCell::new(HashMap::new()),
             routes: RefCell::new(HashMap::new()),
             vnet_tags: RefCell::new(HashMap::new()),
             firewalls: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The first private endpoint declared with this address (its index).
+    pub fn endpoint_at(&self, ip: IpAddr) -> Option<usize> {
+        self.endpoint_ips.get(&ip).copied()
+    }
+
+    /// The first network interface declared with this private address (its index).
+    pub fn nic_at(&self, ip: IpAddr) -> Option<usize> {
+        self.nic_ips.get(&ip).copied()
+    }
+
+    /// The first firewall declared with this private address (its index).
+    pub fn firewall_at(&self, ip: IpAddr) -> Option<usize> {
+        self.firewall_ips.get(&ip).copied()
     }
 
     /// An engine for `t` (a variant of this engine's topology) with the same service tags and

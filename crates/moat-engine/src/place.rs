@@ -402,11 +402,7 @@ impl Engine<'_> {
     /// Places a bare address: in a subnet, on premises behind a gateway, or on the internet.
     pub fn place_ip(&self, ip: IpAddr, label: String) -> Place {
         if let Some(s) = self.subnet_of(ip) {
-            let nic = self
-                .t
-                .network_interfaces
-                .iter()
-                .position(|n| n.private_ip_address == Some(ip));
+            let nic = self.nic_at(ip);
             return Place::Subnet {
                 egress: self.egress(&s, nic, false),
                 subnet: s,

@@ -18,12 +18,7 @@ impl Walk<'_, '_> {
         dst: &Dst,
         depth: usize,
     ) -> Walked {
-        let Some(fi) = self
-            .t()
-            .firewalls
-            .iter()
-            .position(|f| f.private_ip_address == Some(ip))
-        else {
+        let Some(fi) = self.e.firewall_at(ip) else {
             // A firewall whose address is unknown (its subnet is not declared) may be this one.
             let open: Vec<&str> = self
                 .t()

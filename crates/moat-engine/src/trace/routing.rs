@@ -468,12 +468,7 @@ impl Walk<'_, '_> {
             );
         }
         // A private endpoint?
-        if let Some(pi) = self
-            .t()
-            .private_endpoints
-            .iter()
-            .position(|p| p.ip_address == Some(ip))
-        {
+        if let Some(pi) = self.e.endpoint_at(ip) {
             return self.private_endpoint(pi, &subnet, src);
         }
         let nsg_sub = self.subnet_nsg(&subnet);
@@ -487,12 +482,7 @@ impl Walk<'_, '_> {
                 super::NsgScope::Subnet(subnet.to_string()),
             )?;
         }
-        if let Some(nic) = self
-            .t()
-            .network_interfaces
-            .iter()
-            .find(|n| n.private_ip_address == Some(ip))
-        {
+        if let Some(nic) = self.e.nic_at(ip).map(|i| &self.t().network_interfaces[i]) {
             if let Some(n) = nic.network_security_group.clone() {
                 let name = nic.name.clone();
                 self.nsg(
@@ -514,12 +504,7 @@ impl Walk<'_, '_> {
             );
             return Ok(());
         }
-        if let Some(fw) = self
-            .t()
-            .firewalls
-            .iter()
-            .find(|f| f.private_ip_address == Some(ip))
-        {
+        if let Some(fw) = self.e.firewall_at(ip).map(|i| &self.t().firewalls[i]) {
             let d = format!("firewall {}", fw.name);
             self.pass(
                 Step::Destination,

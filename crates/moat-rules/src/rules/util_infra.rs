@@ -55,9 +55,9 @@ impl ComputeGroup<'_> {
     }
 
     /// The region the group's traffic starts in: its VNet's, else its workspace's.
-    pub fn region(&self, t: &Topology) -> Option<String> {
+    pub fn region(&self, cx: &Context) -> Option<String> {
         match &self.origin {
-            Origin::Subnet(s) => vnet_region(t, s.split('/').next().unwrap_or_default())
+            Origin::Subnet(s) => vnet_region(cx, s.split('/').next().unwrap_or_default())
                 .or_else(|| self.workspace.region.clone()),
             _ => self.workspace.region.clone(),
         }
@@ -144,37 +144,35 @@ pub fn subnet_at(t: &Topology, key: &str) -> Provenance {
         .unwrap_or_default()
 }
 
-/// The region of a VNet, when known.
-pub fn vnet_region(t: &Topology, vnet: &str) -> Option<String> {
-    t.virtual_networks
-        .iter()
-        .find(|v| v.name == vnet)
-        .and_then(|v| v.region.clone())
+/// The region of a VNet, when known (of the first declared of its name).
+pub fn vnet_region(cx: &Context, vnet: &str) -> Option<String> {
+    let i = *cx.e.ix.virtual_networks.get(vnet)?;
+    cx.t.virtual_networks[i].region.clone()
 }
 
 /// Whether a customer private endpoint targets the workspace.
-pub fn has_workspace_endpoint(t: &Topology, workspace: &str) -> bool {
-    t.private_endpoints.iter().any(|p| {
-        matches!(&p.target, Address::Resource { kind: Kind::Workspace, name, .. } if name == workspace)
-    })
+pub fn has_workspace_endpoint(cx: &Context, workspace: &str) -> bool {
+    cx.e.ix
+        .endpoints_of(cx.t, Kind::Workspace, workspace)
+        .next()
+        .is_some()
 }
 
 /// A workspace secured for the network: public access Disabled, a private endpoint, or a
 /// managed network.
-pub fn is_secure(t: &Topology, w: &Workspace) -> bool {
+pub fn is_secure(cx: &Context, w: &Workspace) -> bool {
     w.public_network_access == PublicNetworkAccess::Disabled
-        || has_workspace_endpoint(t, &w.name)
+        || has_workspace_endpoint(cx, &w.name)
         || w.managed_network.enabled()
 }
 
 /// The VNets holding private endpoints to `target` (any sub-resource).
-pub fn endpoint_vnets(t: &Topology, kind: Kind, name: &str) -> Vec<String> {
-    let mut v: Vec<String> = t
-        .private_endpoints
-        .iter()
-        .filter(|p| matches!(&p.target, Address::Resource { kind: k, name: n, .. } if *k == kind && n == name))
-        .map(|p| p.subnet.split('/').next().unwrap_or_default().to_string())
-        .collect();
+pub fn endpoint_vnets(cx: &Context, kind: Kind, name: &str) -> Vec<String> {
+    let mut v: Vec<String> =
+        cx.e.ix
+            .endpoints_of(cx.t, kind, name)
+            .map(|p| p.subnet.split('/').next().unwrap_or_default().to_string())
+            .collect();
     v.sort();
     v.dedup();
     v

@@ -65,7 +65,7 @@ impl Rule for Acr002 {
                 .iter()
                 .filter_map(|w| w.storage_account.as_ref())
                 .collect();
-            let acr_vnets = endpoint_vnets(t, Kind::Acr, &a.name);
+            let acr_vnets = endpoint_vnets(cx, Kind::Acr, &a.name);
             let mut problems = Vec::new();
             if !acr_vnets.is_empty() {
                 for (who, s) in &targets {
@@ -78,7 +78,7 @@ impl Rule for Acr002 {
                     }
                 }
                 for st in &storages {
-                    let st_vnets = endpoint_vnets(t, Kind::Storage, st);
+                    let st_vnets = endpoint_vnets(cx, Kind::Storage, st);
                     if !st_vnets.is_empty()
                         && !st_vnets
                             .iter()

@@ -41,7 +41,7 @@ impl Rule for Acr006 {
             else {
                 continue;
             };
-            let pe = !endpoint_vnets(t, Kind::Acr, &a.name).is_empty();
+            let pe = !endpoint_vnets(cx, Kind::Acr, &a.name).is_empty();
             let se = !a.network_rule_set.virtual_network_rules.is_empty()
                 && a.network_rule_set.default_action == DefaultAction::Deny;
             if !pe && !se {

@@ -41,7 +41,7 @@ impl Rule for Acr007 {
                     .any(|w| w.container_registry.as_deref() == Some(a.name.as_str()))
         }) {
             let mut why = Vec::new();
-            if !endpoint_vnets(t, Kind::Acr, &a.name).is_empty() {
+            if !endpoint_vnets(cx, Kind::Acr, &a.name).is_empty() {
                 why.push("a private endpoint");
             }
             if a.public_network_access == PublicNetworkAccess::Disabled {

@@ -40,12 +40,12 @@ impl Rule for Cmp001 {
             own.clone().or_else(|| {
                 subnet
                     .as_ref()
-                    .and_then(|s| vnet_region(t, s.split('/').next().unwrap_or_default()))
+                    .and_then(|s| vnet_region(cx, s.split('/').next().unwrap_or_default()))
             })
         };
         for w in &t.workspaces {
             let Some(wr) = &w.region else { continue };
-            let why = if has_workspace_endpoint(t, &w.name) {
+            let why = if has_workspace_endpoint(cx, &w.name) {
                 "has a private endpoint"
             } else if w.managed_network.enabled() {
                 "uses a managed network"

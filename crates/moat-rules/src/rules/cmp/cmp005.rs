@@ -30,7 +30,7 @@ impl Rule for Cmp005 {
         let t = cx.t;
         for a in &t.aci_deployments {
             let Some(s) = &a.subnet else { continue };
-            if !has_workspace_endpoint(t, &a.workspace) {
+            if !has_workspace_endpoint(cx, &a.workspace) {
                 continue;
             }
             out.push(Finding::new(

@@ -47,7 +47,7 @@ impl Rule for Cmp008 {
             }
             // A project workspace is reached through its hub's endpoints.
             let owner = w.hub.as_deref().unwrap_or(&w.name);
-            if has_workspace_endpoint(cx.t, owner) || has_workspace_endpoint(cx.t, &w.name) {
+            if has_workspace_endpoint(cx, owner) || has_workspace_endpoint(cx, &w.name) {
                 continue;
             }
             let at = if c.at.is_unknown() {

@@ -38,7 +38,12 @@ impl Rule for Cmp013 {
             .iter()
             .filter(|c| c.compute_type == ComputeType::ComputeInstance)
         {
-            let Some(w) = t.workspaces.iter().find(|w| w.name == c.workspace) else {
+            let Some(w) =
+                cx.e.ix
+                    .workspaces
+                    .get(&c.workspace)
+                    .map(|&i| &t.workspaces[i])
+            else {
                 continue;
             };
             let vnet = c
@@ -48,11 +53,11 @@ impl Rule for Cmp013 {
             let region = c
                 .region
                 .clone()
-                .or_else(|| vnet.as_deref().and_then(|v| vnet_region(t, v)));
+                .or_else(|| vnet.as_deref().and_then(|v| vnet_region(cx, v)));
             let r = format!("compute/{}", c.name);
             // CMP001 reports the region of every compute of a private or managed workspace.
             let checked_by_cmp001 =
-                has_workspace_endpoint(t, &w.name) || w.managed_network.enabled();
+                has_workspace_endpoint(cx, &w.name) || w.managed_network.enabled();
             if let (Some(cr), Some(wr), false) = (&region, &w.region, checked_by_cmp001)
                 && !cr.eq_ignore_ascii_case(wr)
             {
@@ -69,7 +74,7 @@ impl Rule for Cmp013 {
                 continue;
             }
             let Some(v) = vnet else { continue };
-            let homes = endpoint_vnets(t, Kind::Workspace, &w.name);
+            let homes = endpoint_vnets(cx, Kind::Workspace, &w.name);
             if homes.is_empty() || homes.iter().any(|h| h == &v) {
                 continue;
             }

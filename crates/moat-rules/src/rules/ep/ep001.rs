@@ -46,7 +46,7 @@ impl Rule for Ep001 {
             else {
                 continue;
             };
-            if !is_secure(t, w) {
+            if !is_secure(cx, w) {
                 continue;
             }
             let note = if w.public_network_access == PublicNetworkAccess::Disabled {

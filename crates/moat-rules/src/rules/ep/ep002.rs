@@ -43,7 +43,7 @@ impl Rule for Ep002 {
             else {
                 continue;
             };
-            if w.managed_network.enabled() || !is_secure(t, w) {
+            if w.managed_network.enabled() || !is_secure(cx, w) {
                 continue;
             }
             for d in e

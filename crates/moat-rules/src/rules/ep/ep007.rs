@@ -31,7 +31,7 @@ impl Rule for Ep007 {
             let Some(&wi) = cx.e.ix.workspaces.get(&ep.workspace) else {
                 continue;
             };
-            if !is_secure(cx.t, &cx.t.workspaces[wi]) {
+            if !is_secure(cx, &cx.t.workspaces[wi]) {
                 continue;
             }
             out.push(Finding::new(

@@ -29,7 +29,7 @@ impl Rule for Ep009 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for (w, name, at) in batch_endpoints(cx) {
-            if !has_workspace_endpoint(cx.t, &w.name) {
+            if !has_workspace_endpoint(cx, &w.name) {
                 continue;
             }
             out.push(Finding::new(

@@ -91,7 +91,7 @@ impl Rule for Exf001 {
         // names. Everything between the compute and that account is decided by the engine.
         let name = probe_name(cx);
         let mut reported = std::collections::HashSet::new();
-        let mut regions: Vec<Option<String>> = groups.iter().map(|g| g.region(cx.t)).collect();
+        let mut regions: Vec<Option<String>> = groups.iter().map(|g| g.region(cx)).collect();
         regions.sort();
         regions.dedup();
         for region in regions {
@@ -110,7 +110,7 @@ impl Rule for Exf001 {
                 at: Provenance::default(),
             });
             let e = Engine::new(&t, Space::new(cx.e.space.catalog().clone()));
-            for g in groups.iter().filter(|g| g.region(cx.t) == region) {
+            for g in groups.iter().filter(|g| g.region(cx) == region) {
                 if reported.contains(&g.resource) {
                     continue;
                 }

@@ -1,6 +1,5 @@
 //! NET004 cross-region-resources.
 
-use crate::rules::util_infra::{has_workspace_endpoint, vnet_region};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -41,31 +40,27 @@ impl Rule for Net004 {
                     off.push(format!("{what} ({r})"));
                 }
             };
-            if let Some(s) = t
-                .storage_accounts
-                .iter()
-                .find(|x| Some(&x.name) == w.storage_account.as_ref())
+            // Each resource looked up in the index (the first declared of its name), not
+            // scanned per workspace.
+            let ix = &cx.e.ix;
+            let first = |m: &std::collections::HashMap<String, usize>, name: &Option<String>| {
+                name.as_ref().and_then(|n| m.get(n).copied())
+            };
+            if let Some(s) =
+                first(&ix.storage_accounts, &w.storage_account).map(|i| &t.storage_accounts[i])
             {
                 note(format!("storage {}", s.name), s.region.as_ref());
             }
-            if let Some(k) = t
-                .key_vaults
-                .iter()
-                .find(|x| Some(&x.name) == w.key_vault.as_ref())
-            {
+            if let Some(k) = first(&ix.key_vaults, &w.key_vault).map(|i| &t.key_vaults[i]) {
                 note(format!("key vault {}", k.name), k.region.as_ref());
             }
-            if let Some(a) = t
-                .container_registries
-                .iter()
-                .find(|x| Some(&x.name) == w.container_registry.as_ref())
+            if let Some(a) = first(&ix.container_registries, &w.container_registry)
+                .map(|i| &t.container_registries[i])
             {
                 note(format!("container registry {}", a.name), a.region.as_ref());
             }
-            if let Some(a) = t
-                .application_insights
-                .iter()
-                .find(|x| Some(&x.name) == w.application_insights.as_ref())
+            if let Some(a) = first(&ix.application_insights, &w.application_insights)
+                .map(|i| &t.application_insights[i])
             {
                 note(
                     format!("Application Insights {}", a.name),
@@ -73,7 +68,8 @@ impl Rule for Net004 {
                 );
             }
             let mut vnets: Vec<String> = Vec::new();
-            let cmp001 = has_workspace_endpoint(t, &w.name) || w.managed_network.enabled();
+            let endpoints = || ix.endpoints_of(t, moat_model::Kind::Workspace, &w.name);
+            let cmp001 = endpoints().next().is_some() || w.managed_network.enabled();
             for c in cx.e.ix.computes_of(t, &w.name) {
                 if !cmp001 {
                     note(format!("compute {}", c.name), c.region.as_ref());
@@ -87,15 +83,17 @@ impl Rule for Net004 {
                     vnets.push(s.split('/').next().unwrap_or_default().to_string());
                 }
             }
-            for p in t.private_endpoints.iter().filter(|p| {
-                matches!(&p.target, moat_model::Address::Resource { kind: moat_model::Kind::Workspace, name, .. } if *name == w.name)
-            }) {
+            for p in endpoints() {
                 vnets.push(p.subnet.split('/').next().unwrap_or_default().to_string());
             }
             vnets.sort();
             vnets.dedup();
             for v in vnets {
-                note(format!("VNet {v}"), vnet_region(t, &v).as_ref());
+                let region = ix
+                    .virtual_networks
+                    .get(&v)
+                    .and_then(|&i| t.virtual_networks[i].region.as_ref());
+                note(format!("VNet {v}"), region);
             }
             if off.is_empty() {
                 continue;

@@ -32,7 +32,7 @@ impl Rule for Ws009 {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for w in &cx.t.workspaces {
             // Projects use their hub's registry.
-            if w.container_registry.is_some() || w.hub.is_some() || !is_secure(cx.t, w) {
+            if w.container_registry.is_some() || w.hub.is_some() || !is_secure(cx, w) {
                 continue;
             }
             if cx

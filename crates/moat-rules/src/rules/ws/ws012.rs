@@ -50,7 +50,7 @@ impl Rule for Ws012 {
             for w in t
                 .workspaces
                 .iter()
-                .filter(|w| has_workspace_endpoint(t, &w.name))
+                .filter(|w| has_workspace_endpoint(cx, &w.name))
             {
                 let mut hosts: Vec<String> = [
                     "*.api.azureml.ms",

@@ -52,7 +52,7 @@ impl Rule for Ws013 {
                 continue;
             }
             let vnet = subnet.split('/').next().unwrap_or_default();
-            if endpoint_vnets(t, Kind::Workspace, &w.name)
+            if endpoint_vnets(cx, Kind::Workspace, &w.name)
                 .iter()
                 .any(|v| v == vnet)
             {

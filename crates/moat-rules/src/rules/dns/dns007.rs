@@ -85,11 +85,7 @@ impl Rule for Dns007 {
 /// (their endpoint subnet's resolver) and the declared clients, each once, in declaration order.
 fn places(cx: &Context, workspace: &str) -> Vec<(String, Resolver)> {
     let mut v: Vec<(String, Resolver)> = Vec::new();
-    for pe in &cx.t.private_endpoints {
-        let ours = matches!(&pe.target, Address::Resource { kind: Kind::Workspace, name, .. } if name == workspace);
-        if !ours {
-            continue;
-        }
+    for pe in cx.e.ix.endpoints_of(cx.t, Kind::Workspace, workspace) {
         let what = format!("VNet {}", vnet_part(&pe.subnet));
         if v.iter().any(|(p, _)| *p == what) {
             continue;

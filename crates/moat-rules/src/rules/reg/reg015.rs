@@ -31,11 +31,10 @@ impl Rule for Reg015 {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for w in &cx.t.workspaces {
             let owner = w.hub.as_deref().unwrap_or(&w.name);
-            let ws_subnets: BTreeSet<&str> = cx
-                .t
-                .private_endpoints
-                .iter()
-                .filter(|p| matches!(&p.target, Address::Resource { kind: Kind::Workspace, name, .. } if name == owner || *name == w.name))
+            let ix = &cx.e.ix;
+            let ws_subnets: BTreeSet<&str> = ix
+                .endpoints_of(cx.t, Kind::Workspace, owner)
+                .chain(ix.endpoints_of(cx.t, Kind::Workspace, &w.name))
                 .map(|p| p.subnet.as_str())
                 .collect();
             let ws_vnets: BTreeSet<&str> = ws_subnets.iter().map(|s| vnet_part(s)).collect();
@@ -45,7 +44,17 @@ impl Rule for Reg015 {
                 .iter()
                 .map(String::as_str)
                 .collect();
-            for p in &cx.t.private_endpoints {
+            // The endpoints to the registries the workspace uses, in declaration order: looked
+            // up per registry, not scanned per workspace.
+            let mut to_used: Vec<usize> = used
+                .iter()
+                .filter_map(|r| ix.endpoints_by_target.get(&(Kind::Registry, r.to_string())))
+                .flatten()
+                .copied()
+                .collect();
+            to_used.sort_unstable();
+            to_used.dedup();
+            for p in to_used.into_iter().map(|i| &cx.t.private_endpoints[i]) {
                 let Address::Resource {
                     kind: Kind::Registry,
                     name,

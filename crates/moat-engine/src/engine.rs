@@ -43,6 +43,9 @@ pub struct Engine<'t> {
     /// input declaring them (existing ones given by id), each with those workspaces: they
     /// exist, and their settings are unknown.
     pub(crate) external_dependencies: HashMap<moat_model::Address, Vec<&'t str>>,
+    /// The values the input leaves open, by the resource they belong to: every trace asks for
+    /// those of the resources its hops read.
+    unknowns: HashMap<&'t str, Vec<&'t moat_model::Unknown>>,
 }
 
 /// A firewall and the destination name its rules were compiled for.
@@ -99,6 +102,20 @@ impl<'t> Engine<'t> {
             None => moat_net::tags::Catalog::symbolic().with_names(tag_names(t)),
         };
         Ok(Engine::new(t, Space::new(catalog)))
+    }
+
+    /// The values the input leaves open of `resource` (`subnet/hub/pe`), in input order.
+    pub fn unknowns_of(&self, resource: &str) -> &[&'t moat_model::Unknown] {
+        self.unknowns.get(resource).map_or(&[], Vec::as_slice)
+    }
+
+    /// [`Topology::is_unknown`] through the index: whether `field` of `resource` (or all of
+    /// it) is open.
+    pub fn is_unknown(&self, resource: &str, field: &str) -> Option<&'t moat_model::Unknown> {
+        self.unknowns_of(resource)
+            .iter()
+            .find(|u| u.field == field || u.field == moat_model::external::ALL_FIELDS)
+            .copied()
     }
 
     /// Prepares `t`, reading service tags through `space`.
@@ -191,9 +208,14 @@ impl<'t> Engine<'t> {
                 }
             }
         }
+        let mut unknowns: HashMap<&str, Vec<&moat_model::Unknown>> = HashMap::new();
+        for u in &t.unknowns {
+            unknowns.entry(u.resource.as_str()).or_default().push(u);
+        }
         Engine {
             t,
             ix,
+            unknowns,
             dns: Dns::new(t),
             external_targets,
             external_endpoints,

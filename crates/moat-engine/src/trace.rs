@@ -606,9 +606,8 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
         let mut v = Vec::new();
         for h in hops {
             for r in &h.resources {
-                for u in e.t.unknowns.iter().filter(|u| {
-                    &u.resource == r
-                        && u.field != "name"
+                for u in e.unknowns_of(r).iter().filter(|u| {
+                    u.field != "name"
                         && h.reads.is_none_or(|fs| {
                             fs.contains(&u.field.as_str())
                                 || u.field == moat_model::external::ALL_FIELDS

@@ -41,9 +41,9 @@ pub fn external_subnet<'t>(cx: &Context<'_, 't>, key: &str) -> Option<&'t Unknow
         return None;
     }
     let (v, _) = key.split_once('/')?;
-    cx.t.is_unknown(&format!("subnet/{key}"), moat_model::external::ALL_FIELDS)
+    cx.e.is_unknown(&format!("subnet/{key}"), moat_model::external::ALL_FIELDS)
         .or_else(|| {
-            cx.t.is_unknown(&format!("vnet/{v}"), moat_model::external::ALL_FIELDS)
+            cx.e.is_unknown(&format!("vnet/{v}"), moat_model::external::ALL_FIELDS)
         })
 }
 

@@ -53,7 +53,7 @@ impl Rule for Ep004 {
                     )
                     .with_change(Change::set(&resource, Setting::V1LegacyModeDisabled)),
                 );
-            } else if let Some(u) = cx.t.is_unknown(&resource, "v1_legacy_mode") {
+            } else if let Some(u) = cx.e.is_unknown(&resource, "v1_legacy_mode") {
                 let what = format!("workspace {} has v1_legacy_mode off", w.name);
                 out.push(undecided(&DOC, resource, &what, u, &w.at));
             }

@@ -33,7 +33,7 @@ impl Rule for Ep010 {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for e in &cx.t.online_endpoints {
             let r = format!("online-endpoint/{}", e.name);
-            let mode_unknown = cx.t.is_unknown(&r, "auth_mode");
+            let mode_unknown = cx.e.is_unknown(&r, "auth_mode");
             if e.auth_mode != EndpointAuthMode::Key && mode_unknown.is_none() {
                 continue;
             }
@@ -55,7 +55,7 @@ impl Rule for Ep010 {
             let unknown = mode_unknown
                 .map(|u| format!("auth_mode of {r}: {} ({})", u.reason, u.at))
                 .or_else(|| {
-                    cx.t.is_unknown(&kr, "network_acls")
+                    cx.e.is_unknown(&kr, "network_acls")
                         .map(|u| format!("network_acls of {kr}: {} ({})", u.reason, u.at))
                 });
             out.push(

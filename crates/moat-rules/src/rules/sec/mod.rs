@@ -57,7 +57,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
 /// What a finding adds when the setting it reads is a located unknown: the finding is then
 /// not decided, and says why.
 pub(crate) fn undecided(cx: &Context, resource: &str, field: &str) -> String {
-    match cx.t.is_unknown(resource, field) {
+    match cx.e.is_unknown(resource, field) {
         Some(u) => format!(
             " (not decided: {field} of {resource} is unknown: {}, {})",
             u.reason, u.at
@@ -68,7 +68,7 @@ pub(crate) fn undecided(cx: &Context, resource: &str, field: &str) -> String {
 
 /// The located unknown a finding depends on, in the words of a trace's `missing`.
 pub(crate) fn needs(cx: &Context, resource: &str, field: &str) -> Option<String> {
-    cx.t.is_unknown(resource, field)
+    cx.e.is_unknown(resource, field)
         .map(|u| format!("{field} of {resource}: {} ({})", u.reason, u.at))
 }
 

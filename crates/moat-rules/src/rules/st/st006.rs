@@ -44,7 +44,7 @@ impl Rule for St006 {
                 problems.push("hierarchical namespace enabled".to_string());
             }
             if problems.is_empty() {
-                if let Some(u) = cx.t.is_unknown(&resource, "is_hns_enabled") {
+                if let Some(u) = cx.e.is_unknown(&resource, "is_hns_enabled") {
                     let what = format!(
                         "the default storage {} of workspace {} has no hierarchical namespace",
                         s.name, w.name

@@ -175,7 +175,7 @@ fn external_endpoint<'t>(cx: &Context<'_, 't>, workspace: &str) -> Option<&'t mo
         .filter(|p| moat_model::external::is_external_subnet(cx.t, &cx.e.ix, &p.subnet))
         .find_map(|p| {
             let (v, _) = p.subnet.split_once('/')?;
-            cx.t.is_unknown(&format!("subnet/{}", p.subnet), "*")
-                .or_else(|| cx.t.is_unknown(&format!("vnet/{v}"), "*"))
+            cx.e.is_unknown(&format!("subnet/{}", p.subnet), "*")
+                .or_else(|| cx.e.is_unknown(&format!("vnet/{v}"), "*"))
         })
 }

@@ -36,7 +36,7 @@ impl Rule for Ws009 {
                 continue;
             }
             if cx
-                .t
+                .e
                 .is_unknown(&format!("workspace/{}", w.name), "container_registry")
                 .is_some()
             {

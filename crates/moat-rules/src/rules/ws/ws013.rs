@@ -40,7 +40,7 @@ impl Rule for Ws013 {
             };
             let Some(subnet) = &sc.subnet else { continue };
             let r = format!("workspace/{}", w.name);
-            let ip_unknown = cx.t.is_unknown(&r, "serverless_compute.no_public_ip");
+            let ip_unknown = cx.e.is_unknown(&r, "serverless_compute.no_public_ip");
             if !sc.no_public_ip {
                 continue;
             }

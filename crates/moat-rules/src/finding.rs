@@ -44,8 +44,9 @@ pub struct Finding {
     pub resource: String,
     pub message: String,
     pub fix: String,
-    /// The failing flow's trace, for path rules.
-    pub trace: Option<Trace>,
+    /// The failing flow's trace, for path rules (boxed: most findings have none, and a
+    /// finding is moved and sorted many times).
+    pub trace: Option<Box<Trace>>,
     /// Where the resource is written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<Provenance>,
@@ -124,7 +125,7 @@ impl Finding {
 
     /// The same finding with the trace of its failing flow.
     pub fn with_trace(mut self, t: Trace) -> Finding {
-        self.trace = Some(t);
+        self.trace = Some(Box::new(t));
         self
     }
 

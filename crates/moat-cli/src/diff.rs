@@ -91,15 +91,25 @@ fn config(input: &InputArgs) -> Result<Config, Failure> {
 struct Worker {
     answer: Receiver<Result<Side, Failure>>,
     ask: Sender<Ask>,
-    filled: Receiver<(Reachability, moat_report::fixes::FixCode)>,
+    filled: Receiver<Filled>,
 }
 
+/// What a side hands back: its completed reachability, the fixes of the findings the report
+/// shows, and the findings it was lent to render them.
+type Filled = (
+    Reachability,
+    moat_report::fixes::FixCode,
+    Vec<moat_rules::Finding>,
+);
+
 /// What the comparison asks of a side: the flows to trace (in its reachability, handed back),
-/// and which of its findings the report shows (HEAD's new ones), whose fixes it renders.
+/// and which of its findings the report shows (HEAD's new ones), whose fixes it renders
+/// (its findings are handed back for that, moved rather than copied).
 struct Ask {
     requests: Vec<Request>,
     reach: Reachability,
     shown: Vec<bool>,
+    findings: Vec<moat_rules::Finding>,
 }
 
 /// What a side is read and judged with: its input and configuration (what to read, what it
@@ -156,7 +166,6 @@ impl Worker {
             let variants = moat_model::presence::variants(&loaded.topology);
             let mut snapshot = moat_diff::analyse(&engine, &variants, job.sel);
             suppress(&job.cfg.suppress, &mut snapshot.findings);
-            let findings = snapshot.findings.clone();
             let side = Side {
                 snapshot,
                 fixes: moat_report::fixes::FixCode::default(),
@@ -171,6 +180,7 @@ impl Worker {
                 requests,
                 mut reach,
                 shown,
+                findings,
             }) = ask_rx.recv()
             else {
                 return;
@@ -191,7 +201,7 @@ impl Worker {
                     &shown,
                 )
             };
-            let _ = filled_tx.send((reach, fixes));
+            let _ = filled_tx.send((reach, fixes, findings));
         });
         Worker {
             answer,
@@ -300,19 +310,22 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
         let shown: Vec<bool> = (h.snapshot.findings.iter().zip(new))
             .map(|(f, new)| new && f.suppressed.is_none())
             .collect();
-        let ask = |requests, reach, shown| Ask {
+        let ask = |requests, reach, shown, findings| Ask {
             requests,
             reach,
             shown,
+            findings,
         };
+        let hf = std::mem::take(&mut h.snapshot.findings);
         let _ = (
-            bw.ask.send(ask(rb, xb, Vec::new())),
-            hw.ask.send(ask(rh, xh, shown)),
+            bw.ask.send(ask(rb, xb, Vec::new(), Vec::new())),
+            hw.ask.send(ask(rh, xh, shown, hf)),
         );
         match (bw.filled.recv(), hw.filled.recv()) {
-            (Ok((x, _)), Ok((y, fixes))) => {
+            (Ok((x, _, _)), Ok((y, fixes, hf))) => {
                 b.snapshot.reach = x;
                 h.snapshot.reach = y;
+                h.snapshot.findings = hf;
                 h.fixes = fixes;
                 Ok((b, h))
             }
@@ -358,6 +371,7 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
     }
     let failing =
         diff.failing(threshold).next().is_some() || diff.opened_outward().next().is_some();
+    crate::exit_keeping((diff, report, b, h));
     if failing { FINDINGS } else { OK }
 }
 

@@ -64,7 +64,7 @@ pub fn analyse_with(
     let findings = moat_rules::check::run_variants(&cx, variants, sel);
     // Without variants the operations are those the rules already evaluated.
     let operations = if variants.is_empty() {
-        cx.ops().to_vec()
+        cx.into_ops()
     } else {
         moat_engine::presence::evaluate(e, variants, &Intent::of(e.t), &Filter::default())
     };

@@ -107,6 +107,13 @@ impl<'a, 't> Context<'a, 't> {
             .get_or_init(|| evaluate(self.e, &self.intent, &Filter::default()))
     }
 
+    /// Every operation result, taken from the context (evaluated now if no rule asked):
+    /// a caller that keeps them after the rules ran needs no copy.
+    pub fn into_ops(self) -> Vec<OpResult> {
+        self.ops();
+        self.ops.into_inner().unwrap_or_default()
+    }
+
     /// The results of one operation.
     pub fn op(&self, id: OpId) -> impl Iterator<Item = &OpResult> {
         self.ops().iter().filter(move |r| r.op == id)

@@ -80,6 +80,14 @@ pub enum Change {
         name: String,
         rule: FirewallAllow,
     },
+    /// Add a service endpoint to a subnet, keeping the ones it has (a list, not one value:
+    /// the subnet's other services keep their endpoints).
+    AddServiceEndpoint {
+        /// The subnet, by address (`subnet/vnet/training`).
+        subnet: String,
+        /// The service (`Microsoft.Storage`).
+        service: String,
+    },
 }
 
 /// A privatelink zone a new private endpoint's zone group names, and what it lacks.

@@ -369,6 +369,87 @@ pub(super) fn nsg_rule(t: &Target, r: &NsgRule, together: &[NsgRule]) -> Option<
     })
 }
 
+/// A service endpoint in the subnet's `properties.serviceEndpoints`: the fragment with the
+/// endpoints the template writes and the service after them (the subnet's element of its
+/// VNet's `subnets`, for a subnet written inside its VNet), and the element appended to the
+/// list (the list written where it is not, or is `[]`; never over an expression).
+pub(super) fn service_endpoint(t: &Target, service: &str, model: &[&str]) -> Option<Snippet> {
+    let pointer = resource_pointer(t)?;
+    let node = t
+        .tree
+        .map(|r| r.pointer(&pointer))
+        .filter(|(_, found)| *found)
+        .map(|(n, _)| n);
+    let field = |k: &str| {
+        node.and_then(|n| n.get(k))
+            .and_then(|v| v.text())
+            .map(str::to_string)
+    };
+    let list = node
+        .and_then(|n| n.get("properties"))
+        .and_then(|p| p.get("serviceEndpoints"));
+    let item = serde_json::json!({ "service": service });
+    // The elements as written (their `locations` kept), else as the model reads them.
+    let written: Option<Vec<serde_json::Value>> = match (list, t.src) {
+        (Some(l), Some(src)) => l
+            .items()
+            .iter()
+            .map(|i| {
+                let text = src.text.get(i.span.offset..i.span.offset + i.span.len)?;
+                serde_json::from_str(text).ok()
+            })
+            .collect(),
+        _ => None,
+    };
+    let mut all = written.unwrap_or_else(|| {
+        model
+            .iter()
+            .map(|s| serde_json::json!({ "service": s }))
+            .collect()
+    });
+    all.push(item.clone());
+    let mut fragment = serde_json::Map::new();
+    if let Some(ty) = field("type") {
+        fragment.insert("type".into(), ty.into());
+    }
+    fragment.insert(
+        "name".into(),
+        field("name").unwrap_or_else(|| t.name.to_string()).into(),
+    );
+    fragment.insert(
+        "properties".into(),
+        serde_json::json!({ "serviceEndpoints": all }),
+    );
+    let text = serde_json::to_string_pretty(&serde_json::Value::Object(fragment)).ok()? + "\n";
+    let n = list.map_or(0, |l| l.items().len());
+    let edits = match (t.src, t.tree) {
+        (Some(src), Some(root)) if n > 0 => edit::json_after_item(
+            src,
+            root,
+            &format!("{pointer}/properties/serviceEndpoints/{}", n - 1),
+            &item.to_string(),
+        ),
+        (Some(src), Some(root))
+            if list.is_none_or(|l| matches!(l.value, moat_doc::tree::Value::Seq(_))) =>
+        {
+            edit::tree_edit(
+                src,
+                root,
+                &pointer,
+                &[(vec!["properties", "serviceEndpoints"], format!("[{item}]"))],
+                edit::Syntax::Json,
+            )
+        }
+        _ => None,
+    };
+    Some(Snippet {
+        input: "arm",
+        language: "json",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -153,3 +153,23 @@ pub(super) fn nsg_rule(t: &Target, r: &NsgRule) -> Option<Snippet> {
         edits: Vec::new(),
     })
 }
+
+/// A service endpoint with `az network vnet subnet update`, which sets the subnet's whole
+/// list: the service with every endpoint the subnet has.
+pub(super) fn service_endpoint(t: &Target, service: &str, model: &[&str]) -> Option<Snippet> {
+    let rg = resource_group(t).unwrap_or("<resource-group>");
+    let all: Vec<&str> = std::iter::once(service)
+        .chain(model.iter().copied())
+        .collect();
+    Some(Snippet {
+        input: "az",
+        language: "sh",
+        text: format!(
+            "az network vnet subnet update --resource-group {rg} --vnet-name {} --name {} --service-endpoints {}\n",
+            t.workspace?,
+            t.name,
+            all.join(" ")
+        ),
+        edits: Vec::new(),
+    })
+}

@@ -248,6 +248,26 @@ fn hcl_set(text: &str, open: usize, close: usize, path: &[&str], value: &str) ->
     ))
 }
 
+/// The value of the top-level attribute `name` as written in the HCL block at
+/// `offset..offset + len`, if it is.
+pub(crate) fn hcl_attribute<'a>(
+    src: &'a SourceFile,
+    offset: usize,
+    len: usize,
+    name: &str,
+) -> Option<&'a str> {
+    let text = &src.text;
+    let open = offset + text.get(offset..offset + len)?.find('{')?;
+    let close = matching(text, open)?;
+    items(text, open, close)
+        .into_iter()
+        .find_map(|(start, end)| {
+            let after = text[start..end].strip_prefix(name)?.trim_start();
+            let value = after.strip_prefix('=').filter(|v| !v.starts_with('='))?;
+            Some(value.trim())
+        })
+}
+
 /// `path` set to `value` as HCL, nested blocks opened at `indent`.
 pub(crate) fn hcl_nested(path: &[&str], value: &str, indent: &str) -> String {
     match path {

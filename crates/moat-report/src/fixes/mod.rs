@@ -397,6 +397,15 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
                 Lang::Az => az::link_zone(&t, &v),
             }
         }
+        Change::AddServiceEndpoint { subnet, service } => {
+            let model = model_endpoints(input.topology, subnet);
+            match lang {
+                Lang::Native => native::service_endpoint(&t, service, &model),
+                Lang::Terraform => terraform::service_endpoint(&t, service, &model),
+                Lang::Arm => arm::service_endpoint(&t, service, &model),
+                Lang::Az => az::service_endpoint(&t, service, &model),
+            }
+        }
         // Rendered by `firewall::render`, which finds the collection the rule goes in, and by
         // `endpoint::render`, which names several resources.
         Change::AllowInFirewall { .. } | Change::AddPrivateEndpoint { .. } => None,
@@ -414,8 +423,27 @@ fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
             ..
         } => resolve_zone(t, zone, resource_group.as_deref()),
         Change::AllowInNsg { nsg, .. } => resolve(t, &format!("nsg/{nsg}")),
+        Change::AddServiceEndpoint { subnet, .. } => resolve(t, subnet),
         Change::AllowInFirewall { .. } | Change::AddPrivateEndpoint { .. } => None,
     }
+}
+
+/// The service endpoints the model reads on a subnet (`subnet/vnet/name`): what a snippet lists
+/// where the input's text of them is not at hand.
+fn model_endpoints<'t>(t: &'t Topology, address: &str) -> Vec<&'t str> {
+    let Some((vnet, sn)) = address
+        .strip_prefix("subnet/")
+        .and_then(|a| a.split_once('/'))
+    else {
+        return Vec::new();
+    };
+    t.virtual_networks
+        .iter()
+        .filter(|v| v.name == vnet)
+        .flat_map(|v| &v.subnets)
+        .filter(|s| s.name == sn)
+        .flat_map(|s| s.service_endpoints.iter().map(String::as_str))
+        .collect()
 }
 
 /// The Bicep form of an ARM snippet of `c`.

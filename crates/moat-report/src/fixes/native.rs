@@ -263,3 +263,48 @@ pub(super) fn nsg_rule(t: &Target, r: &NsgRule, together: &[NsgRule]) -> Option<
         edits: edits.unwrap_or_default(),
     })
 }
+
+/// A service endpoint: the subnet in its VNet's entry with its whole list of endpoints (a side
+/// file replaces the list), and the service appended to the list in the topology.
+pub(super) fn service_endpoint(t: &Target, service: &str, model: &[&str]) -> Option<Snippet> {
+    let vnet = t.workspace?;
+    let node = t
+        .tree
+        .map(|r| r.pointer(&t.at.pointer))
+        .filter(|(_, found)| *found)
+        .map(|(n, _)| n);
+    let mut services: Vec<String> = match node {
+        Some(n) => n
+            .get("service_endpoints")
+            .map(|l| {
+                l.items()
+                    .iter()
+                    .filter_map(|i| i.text().map(scalar))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        None => model.iter().map(|s| scalar(s)).collect(),
+    };
+    services.push(scalar(service));
+    let text = format!(
+        "virtual_networks:\n  - name: {vnet}\n    subnets:\n      - name: {}\n        service_endpoints: [{}]\n",
+        t.name,
+        services.join(", ")
+    );
+    let edits = match (t.src, t.tree) {
+        (Some(src), Some(root)) => edit::tree_append(
+            src,
+            root,
+            &t.at.pointer,
+            &["service_endpoints"],
+            &scalar(service),
+        ),
+        _ => None,
+    };
+    Some(Snippet {
+        input: "native",
+        language: "yaml",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}

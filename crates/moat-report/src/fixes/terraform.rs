@@ -253,6 +253,61 @@ pub(super) fn nsg_rule(t: &Target, r: &NsgRule) -> Option<Snippet> {
     })
 }
 
+/// A service endpoint on an `azurerm_subnet`: its `service_endpoints` as the block writes them
+/// with the service added (appended to a written list, `concat` of an expression), and that
+/// value's edit of the file.
+pub(super) fn service_endpoint(t: &Target, service: &str, model: &[&str]) -> Option<Snippet> {
+    let (ty, name) = type_and_name(&t.at.pointer)?;
+    // A subnet written inside its VNet's block is not an `azurerm_subnet`.
+    if ty != "azurerm_subnet" {
+        return None;
+    }
+    let src = t.src.filter(|s| s.name.ends_with(".tf"));
+    let written =
+        src.and_then(|s| edit::hcl_attribute(s, t.at.offset, t.at.len, "service_endpoints"));
+    // A comment on the value's lines would swallow what follows it: the snippet alone.
+    let commented =
+        written.is_some_and(|w| w.contains('#') || w.contains("//") || w.contains("/*"));
+    let written = written.filter(|_| !commented);
+    let added = format!("\"{service}\"");
+    let value = match written {
+        Some(w) => match w.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            Some(inner) => {
+                let inner = inner.trim().trim_end_matches(',').trim_end();
+                if inner.is_empty() {
+                    format!("[{added}]")
+                } else {
+                    format!("[{inner}, {added}]")
+                }
+            }
+            None => format!("concat({w}, [{added}])"),
+        },
+        None => {
+            let all: Vec<String> = model
+                .iter()
+                .map(|s| format!("\"{s}\""))
+                .chain(std::iter::once(added))
+                .collect();
+            format!("[{}]", all.join(", "))
+        }
+    };
+    let text = format!("resource \"{ty}\" \"{name}\" {{\n  service_endpoints = {value}\n}}\n");
+    let edits = src.filter(|_| !commented).and_then(|src| {
+        edit::hcl_edit(
+            src,
+            t.at.offset,
+            t.at.len,
+            &[(vec!["service_endpoints"], value.clone())],
+        )
+    });
+    Some(Snippet {
+        input: "terraform",
+        language: "hcl",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -1,5 +1,6 @@
 //! EXF005 policy-without-service-endpoint.
 
+use crate::change::Change;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -38,9 +39,11 @@ impl Rule for Exf005 {
                 {
                     continue;
                 }
-                out.push(Finding::new(
+                let r = format!("subnet/{}/{}", v.name, s.name);
+                out.push(
+                    Finding::new(
                     &DOC,
-                    format!("subnet/{}/{}", v.name, s.name),
+                    &r,
                     format!(
                         "subnet {}/{} has service endpoint policy {} but no Microsoft.Storage service endpoint: the policy filters nothing",
                         v.name,
@@ -49,7 +52,12 @@ impl Rule for Exf005 {
                     ),
                     DOC.fix,
                     &s.at,
-                ));
+                )
+                    .with_change(Change::AddServiceEndpoint {
+                        subnet: r.clone(),
+                        service: "Microsoft.Storage".into(),
+                    }),
+                );
             }
         }
     }

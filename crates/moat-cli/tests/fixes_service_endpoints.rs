@@ -1,0 +1,150 @@
+//! Service endpoints added to a subnet, read back in every language the input is written in:
+//! the edit applied, `moat check` no longer reports the finding, the subnet keeps the
+//! endpoints it had, and no new error appears.
+
+mod readback;
+
+use readback::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The exfiltration-prevention example in one form, its training subnet's Microsoft.Storage
+/// service endpoint made a Microsoft.KeyVault one: the storage policy stays on the subnet.
+fn keyvault_endpoint(form: &str, dir: &Path) {
+    let from = root().join("examples/exfiltration-prevention");
+    let (file, old, new) = match form {
+        "native" => (
+            "topology.yaml",
+            "service_endpoints: [Microsoft.Storage]",
+            "service_endpoints: [Microsoft.KeyVault]",
+        ),
+        "terraform" => (
+            "main.tf",
+            "service_endpoints           = [\"Microsoft.Storage\"]",
+            "service_endpoints           = [\"Microsoft.KeyVault\"]",
+        ),
+        _ => (
+            "azuredeploy.json",
+            "{ \"service\": \"Microsoft.Storage\", \"locations\"",
+            "{ \"service\": \"Microsoft.KeyVault\", \"locations\"",
+        ),
+    };
+    match form {
+        "native" => {
+            std::fs::copy(from.join(file), dir.join(file)).unwrap();
+        }
+        _ => copy_dir(&from.join(form), dir),
+    }
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.matches(old).count(), 1, "{form}");
+    std::fs::write(&path, text.replace(old, new)).unwrap();
+}
+
+fn errors(v: &Value) -> BTreeSet<(String, String)> {
+    findings(v)
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(key)
+        .collect()
+}
+
+#[test]
+fn a_storage_endpoint_removes_exf005_in_every_language() {
+    // Service endpoint policies, Configuration: a policy applies to the traffic of the
+    // subnet's service endpoint; data exfiltration prevention enables the storage endpoint for
+    // the subnet. The fix adds Microsoft.Storage beside the Key Vault endpoint the subnet has.
+    for (form, input, file) in [
+        ("native", "topology.yaml", "topology.yaml"),
+        ("terraform", ".", "main.tf"),
+        ("arm", ".", "azuredeploy.json"),
+    ] {
+        let fixed = read_back(|d| keyvault_endpoint(form, d), input, &["EXF005"]);
+        assert_eq!(fixed, BTreeSet::from(["EXF005".into()]), "{form}");
+
+        let dir = scratch(&format!("exf005-{form}"));
+        keyvault_endpoint(form, &dir);
+        let before = check(&dir, input, &[]);
+        let exf: Vec<&Value> = findings(&before)
+            .iter()
+            .filter(|f| f["code"] == "EXF005")
+            .collect();
+        assert_eq!(exf.len(), 1, "{form}: {before:#}");
+        assert_eq!(exf[0]["resource"], "subnet/spoke-vnet/training");
+        let snippets = exf[0]["fix_code"].as_array().unwrap();
+        let shown = &snippets[0]["text"].as_str().unwrap();
+        assert!(
+            shown.contains("Microsoft.KeyVault") && shown.contains("Microsoft.Storage"),
+            "{form}: {shown}"
+        );
+        apply_edits(&dir, &before);
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let after = check(&dir, input, &[]);
+        assert!(
+            errors(&after).is_subset(&errors(&before)),
+            "{form}: {after:#}"
+        );
+        assert!(
+            findings(&after).iter().all(|f| f["code"] != "EXF005"),
+            "{form}: {text}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        match form {
+            "native" => assert!(
+                text.contains("service_endpoints: [Microsoft.KeyVault, Microsoft.Storage]"),
+                "{text}"
+            ),
+            "terraform" => assert!(
+                text.contains(
+                    "service_endpoints           = [\"Microsoft.KeyVault\", \"Microsoft.Storage\"]"
+                ),
+                "{text}"
+            ),
+            _ => {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                let vnet = v["resources"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|r| r["name"] == "spoke-vnet")
+                    .unwrap();
+                let endpoints = &vnet["properties"]["subnets"][0]["properties"]["serviceEndpoints"];
+                assert_eq!(endpoints[0]["service"], "Microsoft.KeyVault", "{text}");
+                assert_eq!(endpoints[0]["locations"][0], "[parameters('location')]");
+                assert_eq!(
+                    endpoints[1],
+                    serde_json::json!({ "service": "Microsoft.Storage" })
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_live_export_gets_the_subnet_update_with_every_endpoint() {
+    // Read from Azure, the endpoint is added with az, whose --service-endpoints sets the
+    // subnet's whole list: the Key Vault endpoint the subnet has is named again.
+    let dir = scratch("live-exf005");
+    copy_dir(&root().join("examples/exfiltration-prevention/live"), &dir);
+    let file = dir.join("resources.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let old = "\"service\": \"Microsoft.Storage\"";
+    // The subnet's, and its copy in the VNet's `subnets`.
+    assert_eq!(text.matches(old).count(), 2);
+    std::fs::write(
+        &file,
+        text.replace(old, "\"service\": \"Microsoft.KeyVault\""),
+    )
+    .unwrap();
+    let v = check(&dir, ".", &["--select", "EXF005"]);
+    let f = findings(&v);
+    assert_eq!(f.len(), 1, "{v:#}");
+    assert_eq!(f[0]["fix_code"].as_array().unwrap().len(), 1, "{v:#}");
+    assert_eq!(f[0]["fix_code"][0]["input"], "az");
+    assert_eq!(
+        f[0]["fix_code"][0]["text"],
+        "az network vnet subnet update --resource-group rg-ml --vnet-name spoke-vnet --name training --service-endpoints Microsoft.Storage Microsoft.KeyVault\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -174,3 +174,133 @@ fn a_workspace_with_a_private_endpoint_closes_its_public_one_for_ws002() {
         assert_eq!(fixed, BTreeSet::from(["WS002".to_string()]), "{form}");
     }
 }
+
+/// The private endpoint example in one form without image_build_compute (ACR003); the native
+/// form declares a GPU cluster before the CPU one.
+fn no_build_compute(form: &str, dir: &Path) {
+    let from = root().join("examples/workspace-private-endpoint");
+    let (file, edits): (&str, &[(&str, &str)]) = match form {
+        "native" => (
+            "topology.yaml",
+            &[
+                ("    image_build_compute: cpu-cluster\n", ""),
+                (
+                    "computes:\n",
+                    "computes:\n  - { name: gpu-cluster, workspace: ws, type: AmlCompute, vm_size: Standard_NC6s_v3, max_nodes: 2, subnet: vnet/training, enable_node_public_ip: false }\n",
+                ),
+            ],
+        ),
+        _ => (
+            "arm/azuredeploy.json",
+            &[(
+                "\"publicNetworkAccess\": \"Disabled\",\n        \"imageBuildCompute\": \"cpu-cluster\"\n",
+                "\"publicNetworkAccess\": \"Disabled\"\n",
+            )],
+        ),
+    };
+    let src = from.join(file);
+    if form != "native" {
+        copy_dir(src.parent().unwrap(), dir);
+    }
+    let mut text = std::fs::read_to_string(&src).unwrap();
+    for (old, new) in edits {
+        assert!(text.contains(old), "{form}: {old}");
+        text = text.replacen(old, new, 1);
+    }
+    std::fs::write(dir.join(src.file_name().unwrap()), text).unwrap();
+}
+
+/// The errors of a check, by code and resource.
+fn errors(v: &serde_json::Value) -> BTreeSet<(String, String)> {
+    findings(v)
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(key)
+        .collect()
+}
+
+#[test]
+fn a_cpu_cluster_in_the_vnet_removes_acr003_in_every_language() {
+    // Secure the workspace resources, "Enable Azure Container Registry (ACR)": when the
+    // registry is behind a VNet, images are built on the compute cluster image_build_compute
+    // names, a CPU cluster (not GPU). The fix names the first CPU cluster of the workspace in a
+    // VNet; the GPU cluster declared before it is passed over.
+    let tf = root().join("crates/moat-cli/tests/data/fixes/acr003/terraform");
+    for (form, input, shown) in [
+        (
+            "native",
+            "topology.yaml",
+            "workspaces:\n  - name: ws\n    image_build_compute: cpu-cluster\n",
+        ),
+        (
+            "terraform",
+            ".",
+            "resource \"azurerm_machine_learning_workspace\" \"ws\" {\n  image_build_compute_name = \"cpu-cluster\"\n}\n",
+        ),
+        (
+            "arm",
+            ".",
+            "{\n  \"type\": \"Microsoft.MachineLearningServices/workspaces\",\n  \"name\": \"[parameters('workspaceName')]\",\n  \"properties\": {\n    \"imageBuildCompute\": \"cpu-cluster\"\n  }\n}\n",
+        ),
+    ] {
+        let dir = scratch(&format!("acr003-{form}"));
+        if form == "terraform" {
+            copy_dir(&tf, &dir);
+        } else {
+            no_build_compute(form, &dir);
+        }
+        let before = check(&dir, input, &[]);
+        let acr003: Vec<&serde_json::Value> = findings(&before)
+            .iter()
+            .filter(|f| f["code"] == "ACR003")
+            .collect();
+        assert_eq!(acr003.len(), 1, "{form}: {before:#}");
+        assert_eq!(
+            acr003[0]["fix"],
+            "Set image_build_compute to cpu-cluster, the first CPU compute cluster of the workspace in a VNet (any such cluster builds images).",
+            "{form}"
+        );
+        assert_eq!(acr003[0]["fix_code"][0]["input"], form, "{form}");
+        assert_eq!(acr003[0]["fix_code"][0]["text"], shown, "{form}");
+        let only = check(&dir, input, &["--select", "ACR003"]);
+        assert_eq!(apply_edits(&dir, &only).len(), 1, "{form}");
+        let after = check(&dir, input, &[]);
+        assert!(
+            findings(&after).iter().all(|f| f["code"] != "ACR003"),
+            "{form}: {after:#}"
+        );
+        let mut was = errors(&before);
+        was.remove(&("ACR003".to_string(), "workspace/ws".to_string()));
+        assert!(errors(&after).is_subset(&was), "{form}: {after:#}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn no_cpu_cluster_no_typed_fix_for_acr003() {
+    // Only a CPU compute cluster builds images: a workspace whose only cluster runs on GPU
+    // nodes gets the advice in words, and no change names a compute.
+    let dir = scratch("acr003-gpu-only");
+    no_build_compute("native", &dir);
+    let path = dir.join("topology.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let cpu = "  - name: cpu-cluster\n    workspace: ws\n    type: AmlCompute\n    vm_size: Standard_DS3_v2\n";
+    assert!(text.contains(cpu));
+    std::fs::write(
+        &path,
+        text.replacen(cpu, &cpu.replace("Standard_DS3_v2", "Standard_NC6s_v3"), 1),
+    )
+    .unwrap();
+    let v = check(&dir, "topology.yaml", &["--select", "ACR003"]);
+    let f = &findings(&v)[0];
+    assert_eq!(f["code"], "ACR003");
+    assert_eq!(
+        f["fix"],
+        "Set image_build_compute to a CPU compute cluster in the VNet (az ml workspace update --image-build-compute <cluster>)."
+    );
+    assert!(
+        f.get("changes").is_none() && f.get("fix_code").is_none(),
+        "{f:#}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

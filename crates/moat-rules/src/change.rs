@@ -15,6 +15,14 @@ pub enum Change {
         resource: String,
         settings: Vec<Setting>,
     },
+    /// Name the compute cluster that builds a workspace's images (`image_build_compute`): a
+    /// setting whose value is a name, which [`Setting`] (values only) cannot carry.
+    SetImageBuildCompute {
+        /// The workspace, by address (`workspace/ws`).
+        workspace: String,
+        /// The compute's name in its workspace (`cpu-cluster`).
+        compute: String,
+    },
     /// Add an FQDN outbound rule (ports 80 and 443) to a workspace's managed network.
     AddFqdnRule {
         /// The workspace, by address (`workspace/ws`).

@@ -74,6 +74,19 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
         .iter()
         .map(|s| spell(t.kind, *s).map(|(p, v)| (p, v.json())))
         .collect::<Option<_>>()?;
+    values(t, &spelled)
+}
+
+/// A workspace's image build compute, by name (`properties.imageBuildCompute`).
+pub(super) fn image_build_compute(t: &Target, compute: &str) -> Option<Snippet> {
+    (t.kind == Kind::Workspace).then_some(())?;
+    let value = serde_json::to_string(compute).ok()?;
+    values(t, &[(vec!["properties", "imageBuildCompute"], value)])
+}
+
+/// Properties (paths and JSON values) as a fragment of the resource, and their edit of the
+/// template.
+fn values(t: &Target, spelled: &[(Vec<&str>, String)]) -> Option<Snippet> {
     let pointer = resource_pointer(t)?;
     let node = t
         .tree
@@ -93,7 +106,7 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
         "name".into(),
         field("name").unwrap_or_else(|| t.name.to_string()).into(),
     );
-    for (path, v) in &spelled {
+    for (path, v) in spelled {
         let mut slot = &mut fragment;
         for (i, k) in path.iter().enumerate() {
             if i + 1 == path.len() {
@@ -112,7 +125,7 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
     let text = serde_json::to_string_pretty(&serde_json::Value::Object(fragment)).ok()? + "\n";
     let edit = match (t.src, t.tree) {
         (Some(src), Some(root)) => {
-            edit::tree_edit(src, root, &pointer, &spelled, edit::Syntax::Json)
+            edit::tree_edit(src, root, &pointer, spelled, edit::Syntax::Json)
         }
         _ => None,
     };

@@ -90,6 +90,21 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
     })
 }
 
+/// A workspace's image build compute with `az ml workspace update --image-build-compute`.
+pub(super) fn image_build_compute(t: &Target, compute: &str) -> Option<Snippet> {
+    (t.kind == Kind::Workspace).then_some(())?;
+    let rg = resource_group(t).unwrap_or("<resource-group>");
+    Some(Snippet {
+        input: "az",
+        language: "sh",
+        text: format!(
+            "az ml workspace update --name {} --resource-group {rg} --image-build-compute {compute}\n",
+            t.name
+        ),
+        edits: Vec::new(),
+    })
+}
+
 /// An FQDN outbound rule with `az ml workspace outbound-rule set`.
 pub(super) fn fqdn_rule(t: &Target, name: &str, destination: &str) -> Option<Snippet> {
     let rg = resource_group(t).unwrap_or("<resource-group>");

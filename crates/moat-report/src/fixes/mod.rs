@@ -359,6 +359,12 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
             Lang::Arm => arm::set(&t, settings),
             Lang::Az => az::set(&t, settings),
         },
+        Change::SetImageBuildCompute { compute, .. } => match lang {
+            Lang::Native => native::image_build_compute(&t, compute),
+            Lang::Terraform => terraform::image_build_compute(&t, compute),
+            Lang::Arm => arm::image_build_compute(&t, compute),
+            Lang::Az => az::image_build_compute(&t, compute),
+        },
         Change::AddFqdnRule {
             name, destination, ..
         } => {
@@ -416,7 +422,9 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
 fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
     match c {
         Change::Set { resource, .. } => resolve(t, resource),
-        Change::AddFqdnRule { workspace, .. } => resolve(t, workspace),
+        Change::AddFqdnRule { workspace, .. } | Change::SetImageBuildCompute { workspace, .. } => {
+            resolve(t, workspace)
+        }
         Change::LinkZone {
             zone,
             resource_group,

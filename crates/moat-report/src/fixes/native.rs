@@ -74,10 +74,22 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
 
 /// The settings as a side file, and their edit of the file that declares the resource.
 pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
-    let spelled: Vec<(Vec<&str>, V)> = settings
+    let spelled: Vec<(Vec<&str>, String)> = settings
         .iter()
-        .map(|s| spell(t.kind, *s))
+        .map(|s| spell(t.kind, *s).map(|(p, v)| (p, v.yaml())))
         .collect::<Option<_>>()?;
+    values(t, &spelled)
+}
+
+/// A workspace's image build compute, by name.
+pub(super) fn image_build_compute(t: &Target, compute: &str) -> Option<Snippet> {
+    (t.kind == Kind::Workspace).then_some(())?;
+    values(t, &[(vec!["image_build_compute"], scalar(compute))])
+}
+
+/// Fields (paths and YAML values) as a side file, and their edit of the file that declares
+/// the resource.
+fn values(t: &Target, spelled: &[(Vec<&str>, String)]) -> Option<Snippet> {
     // A subnet is written in its VNet's entry, a deployment in its endpoint's.
     let (mut text, base) = match (t.kind, t.workspace) {
         (Kind::OnlineDeployment, Some(ep)) => (
@@ -96,11 +108,11 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
         ),
         _ => (format!("{}:\n  - name: {}\n", list(t.kind), t.name), 2),
     };
-    for (path, v) in &spelled {
+    for (path, v) in spelled {
         for (depth, key) in path.iter().enumerate() {
             let indent = "  ".repeat(depth + base);
             if depth + 1 == path.len() {
-                text += &format!("{indent}{key}: {}\n", v.yaml());
+                text += &format!("{indent}{key}: {}\n", v);
             } else {
                 text += &format!("{indent}{key}:\n");
             }
@@ -108,9 +120,7 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
     }
     let edit = match (t.src, t.tree) {
         (Some(src), Some(root)) => {
-            let path: Vec<(Vec<&str>, String)> =
-                spelled.iter().map(|(p, v)| (p.clone(), v.yaml())).collect();
-            edit::tree_edit(src, root, &t.at.pointer, &path, edit::Syntax::Yaml)
+            edit::tree_edit(src, root, &t.at.pointer, spelled, edit::Syntax::Yaml)
         }
         _ => None,
     };

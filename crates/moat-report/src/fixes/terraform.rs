@@ -72,6 +72,21 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
         .iter()
         .map(|s| spell(t.kind, *s).map(|(p, v)| (p, v.json())))
         .collect::<Option<_>>()?;
+    values(t, ty, name, &spelled)
+}
+
+/// A workspace's image build compute, by name (`image_build_compute_name`).
+pub(super) fn image_build_compute(t: &Target, compute: &str) -> Option<Snippet> {
+    let (ty, name) = type_and_name(&t.at.pointer)?;
+    if ty != "azurerm_machine_learning_workspace" {
+        return None;
+    }
+    let value = serde_json::to_string(compute).ok()?;
+    values(t, ty, name, &[(vec!["image_build_compute_name"], value)])
+}
+
+/// Attributes (paths and HCL values) as a block of the resource, and their edit of its file.
+fn values(t: &Target, ty: &str, name: &str, spelled: &[(Vec<&str>, String)]) -> Option<Snippet> {
     // azurerm takes a storage firewall inline or as a resource of its own, not both.
     let separate = t
         .src
@@ -80,14 +95,14 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
         return None;
     }
     let mut text = format!("resource \"{ty}\" \"{name}\" {{\n");
-    for (path, v) in &spelled {
+    for (path, v) in spelled {
         text += &format!("  {}\n", edit::hcl_nested(path, v, "  "));
     }
     text += "}\n";
     let edit = t
         .src
         .filter(|s| s.name.ends_with(".tf"))
-        .and_then(|src| edit::hcl_edit(src, t.at.offset, t.at.len, &spelled));
+        .and_then(|src| edit::hcl_edit(src, t.at.offset, t.at.len, spelled));
     Some(Snippet {
         input: "terraform",
         language: "hcl",

@@ -1,8 +1,11 @@
 //! ACR003 image-build-compute-missing.
 
+use crate::change::Change;
 use crate::rules::util::workspace_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::{OpId, RuleCode};
+use moat_model::enums::ComputeType;
+use moat_model::ml::Compute;
 
 /// The rule.
 pub struct Acr003;
@@ -37,14 +40,39 @@ impl Rule for Acr003 {
                 let Some(ws) = r.subject.name_of(moat_model::address::Kind::Workspace) else {
                     continue;
                 };
-                out.push(Finding::new(
+                let cluster = build_cluster(cx, ws);
+                let finding = Finding::new(
                     &DOC,
                     r.subject.to_string(),
                     format!("workspace {ws}: {}", req.why),
-                    DOC.fix,
+                    match cluster {
+                        Some(c) => format!(
+                            "Set image_build_compute to {}, the first CPU compute cluster of the workspace in a VNet (any such cluster builds images).",
+                            c.local_name()
+                        ),
+                        None => DOC.fix.to_string(),
+                    },
                     &workspace_at(cx, ws),
-                ));
+                );
+                out.push(
+                    finding.with_changes(cluster.map(|c| Change::SetImageBuildCompute {
+                        workspace: format!("workspace/{ws}"),
+                        compute: c.local_name().to_string(),
+                    })),
+                );
             }
         }
     }
+}
+
+/// The first compute of the workspace, in declaration order, that can build its images: a CPU
+/// compute cluster in a subnet of a customer VNet, nothing about it unknown (a name, size or
+/// subnet the input leaves open makes it no sure choice).
+fn build_cluster<'t>(cx: &Context<'_, 't>, ws: &str) -> Option<&'t Compute> {
+    cx.e.ix.computes_of(cx.t, ws).find(|c| {
+        c.compute_type == ComputeType::AmlCompute
+            && !c.is_gpu()
+            && c.subnet.is_some()
+            && cx.e.unknowns_of(&format!("compute/{}", c.name)).is_empty()
+    })
 }

@@ -185,15 +185,6 @@ fn tag_owner(resource: &str) -> Option<(&str, &str)> {
     }
 }
 
-/// The tags of the resource a finding names (`workspace/ws`, `subnet/vnet/training`).
-pub fn tags_of<'t>(t: &'t Topology, resource: &str) -> Option<&'t BTreeMap<String, String>> {
-    let owner = tag_owner(resource)?;
-    tagged(t)
-        .into_iter()
-        .find(|&(k, n, _)| (k, n) == owner)
-        .map(|(_, _, tags)| tags)
-}
-
 /// The addresses of the resources a flow can start or end at (`compute/cpu-cluster`,
 /// `subnet/vnet/training`), for suggesting one when an address is misspelt.
 pub fn addresses(t: &Topology) -> Vec<String> {

@@ -304,3 +304,37 @@ fn no_cpu_cluster_no_typed_fix_for_acr003() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn open_access_modes_remove_mon001_in_every_language() {
+    // Secure the workspace resources, "Azure Monitor": Azure Machine Learning supports Azure
+    // Monitor private link in the Open mode only. The fix opens the modes the scope keeps
+    // Private Only (both in native, ingestion in Terraform, queries in ARM) and no other.
+    let shown = [
+        "monitor_private_link_scopes:\n  - name: ampls\n    ingestion_access_mode: Open\n    query_access_mode: Open\n",
+        "resource \"azurerm_monitor_private_link_scope\" \"ampls\" {\n  ingestion_access_mode = \"Open\"\n}\n",
+        "{\n  \"type\": \"Microsoft.Insights/privateLinkScopes\",\n  \"name\": \"ampls\",\n  \"properties\": {\n    \"accessModeSettings\": {\n      \"queryAccessMode\": \"Open\"\n    }\n  }\n}\n",
+    ];
+    for ((form, from, input), shown) in forms("mon001").into_iter().zip(shown) {
+        let dir = scratch(&format!("mon001-{form}"));
+        copy_dir(&from, &dir);
+        let v = check(&dir, input, &[]);
+        let f = &findings(&v)[0];
+        assert_eq!(
+            (f["code"].as_str(), findings(&v).len()),
+            (Some("MON001"), 1),
+            "{form}"
+        );
+        assert_eq!(f["fix_code"][0]["input"], form, "{form}");
+        assert_eq!(f["fix_code"][0]["text"], shown, "{form}");
+        let _ = std::fs::remove_dir_all(&dir);
+        let fixed = read_back(|d: &Path| copy_dir(&from, d), input, &["MON001"]);
+        assert_eq!(fixed, BTreeSet::from(["MON001".to_string()]), "{form}");
+        // Nothing else appears once the scope is Open.
+        let dir = scratch(&format!("mon001-after-{form}"));
+        copy_dir(&from, &dir);
+        apply_edits(&dir, &check(&dir, input, &[]));
+        assert!(findings(&check(&dir, input, &[])).is_empty(), "{form}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -239,6 +239,10 @@ pub enum Setting {
     /// A managed online deployment's `egress_public_network_access` disabled (set when the
     /// deployment is created).
     EgressPublicNetworkAccessDisabled,
+    /// An Azure Monitor private link scope's ingestion access mode Open.
+    IngestionAccessModeOpen,
+    /// An Azure Monitor private link scope's query access mode Open.
+    QueryAccessModeOpen,
 }
 
 impl Setting {
@@ -266,6 +270,8 @@ impl Setting {
             }
             Setting::V1LegacyModeDisabled => "v1 legacy mode off",
             Setting::EgressPublicNetworkAccessDisabled => "egress public network access disabled",
+            Setting::IngestionAccessModeOpen => "ingestion access mode Open",
+            Setting::QueryAccessModeOpen => "query access mode Open",
         }
     }
 }

@@ -63,6 +63,14 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
             vec!["properties", "managedNetwork", "isolationMode"],
             V::Str("AllowInternetOutbound"),
         ),
+        (Ampls, IngestionAccessModeOpen) => (
+            vec!["properties", "accessModeSettings", "ingestionAccessMode"],
+            V::Str("Open"),
+        ),
+        (Ampls, QueryAccessModeOpen) => (
+            vec!["properties", "accessModeSettings", "queryAccessMode"],
+            V::Str("Open"),
+        ),
         _ => return None,
     })
 }

@@ -305,6 +305,8 @@ pub(crate) enum Kind {
     Subnet,
     /// A managed online deployment (its endpoint in `Target::workspace`'s place).
     OnlineDeployment,
+    /// An Azure Monitor private link scope.
+    Ampls,
     /// The resource that holds a firewall's rule collections (a policy's rule collection
     /// group, or the firewall).
     FirewallRules,
@@ -637,6 +639,11 @@ fn resolve<'t>(t: &'t Topology, address: &str) -> Option<Resolved<'t>> {
                     at: &x.at,
                 })
         }
+        "ampls" => t
+            .monitor_private_link_scopes
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| plain(Kind::Ampls, &x.name, &x.at)),
         "nsg" => t
             .network_security_groups
             .iter()

@@ -20,6 +20,7 @@ fn list(kind: Kind) -> &'static str {
         Kind::Subnet => "virtual_networks",
         Kind::OnlineDeployment => "online_endpoints",
         Kind::FirewallRules => "firewall_policies",
+        Kind::Ampls => "monitor_private_link_scopes",
     }
 }
 
@@ -68,6 +69,8 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
             vec!["managed_network", "isolation_mode"],
             V::Str("AllowInternetOutbound"),
         ),
+        (Ampls, IngestionAccessModeOpen) => (vec!["ingestion_access_mode"], V::Str("Open")),
+        (Ampls, QueryAccessModeOpen) => (vec!["query_access_mode"], V::Str("Open")),
         _ => return None,
     })
 }

@@ -43,6 +43,8 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
             vec!["managed_network", "isolation_mode"],
             V::Str("AllowInternetOutbound"),
         ),
+        (Ampls, IngestionAccessModeOpen) => (vec!["ingestion_access_mode"], V::Str("Open")),
+        (Ampls, QueryAccessModeOpen) => (vec!["query_access_mode"], V::Str("Open")),
         // azurerm has no attribute for a compute instance's idle shutdown, nor a registry
         // resource.
         _ => return None,

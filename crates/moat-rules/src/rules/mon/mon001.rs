@@ -1,5 +1,6 @@
 //! MON001 monitor-private-only-mode.
 
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::AmplsAccessMode;
 
@@ -29,11 +30,14 @@ impl Rule for Mon001 {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for s in &cx.t.monitor_private_link_scopes {
             let mut which = Vec::new();
+            let mut settings = Vec::new();
             if s.ingestion_access_mode == AmplsAccessMode::PrivateOnly {
                 which.push("ingestion");
+                settings.push(Setting::IngestionAccessModeOpen);
             }
             if s.query_access_mode == AmplsAccessMode::PrivateOnly {
                 which.push("queries");
+                settings.push(Setting::QueryAccessModeOpen);
             }
             if which.is_empty() {
                 continue;
@@ -48,7 +52,11 @@ impl Rule for Mon001 {
                 ),
                 DOC.fix,
                 &s.at,
-            ));
+            )
+            .with_change(Change::Set {
+                resource: format!("ampls/{}", s.name),
+                settings,
+            }));
         }
     }
 }

@@ -148,3 +148,116 @@ fn a_live_export_gets_the_subnet_update_with_every_endpoint() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The exfiltration-prevention example in one form, its storage account reached through the
+/// training subnet's service endpoint: no private endpoints to it, public network access left
+/// to the firewall, which admits only the pe subnet.
+fn storage_by_service_endpoint(form: &str, dir: &Path) {
+    let from = root().join("examples/exfiltration-prevention");
+    if form == "native" {
+        let text = std::fs::read_to_string(from.join("topology.yaml")).unwrap();
+        let pes = "  - { name: wsstorage-blob-pe, subnet: spoke-vnet/pe, target: storage/wsstorage, group_id: blob,\n      dns_zone_group: [privatelink.blob.core.windows.net] }\n  - { name: wsstorage-file-pe, subnet: spoke-vnet/pe, target: storage/wsstorage, group_id: file,\n      dns_zone_group: [privatelink.file.core.windows.net] }\n";
+        let acl =
+            "    public_network_access: Disabled\n    network_rules:\n      default_action: Deny\n";
+        assert!(text.contains(pes) && text.contains(acl));
+        let text = text.replace(pes, "").replace(
+            acl,
+            "    network_rules:\n      default_action: Deny\n      virtual_network_rules: [spoke-vnet/pe]\n",
+        );
+        std::fs::write(dir.join("topology.yaml"), text).unwrap();
+        return;
+    }
+    copy_dir(&from.join("arm"), dir);
+    let path = dir.join("azuredeploy.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let pes = v["variables"]["privateEndpoints"].as_array_mut().unwrap();
+    let before = pes.len();
+    pes.retain(|p| !p["name"].as_str().unwrap().starts_with("wsstorage-"));
+    assert_eq!(pes.len(), before - 2);
+    let st = v["resources"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["type"] == "Microsoft.Storage/storageAccounts")
+        .unwrap();
+    let props = st["properties"].as_object_mut().unwrap();
+    props
+        .remove("publicNetworkAccess")
+        .expect("the account writes its public network access");
+    props["networkAcls"]["virtualNetworkRules"] = serde_json::json!([{
+        "id": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'spoke-vnet', 'pe')]",
+        "action": "Allow"
+    }]);
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn a_virtual_network_rule_removes_st007_in_native_and_arm() {
+    // Secure Azure storage accounts (service endpoint): the account admits the compute's
+    // subnet by a virtual network rule. The rule is added beside those the account has.
+    for (form, input, file) in [
+        ("native", "topology.yaml", "topology.yaml"),
+        ("arm", ".", "azuredeploy.json"),
+    ] {
+        let fixed = read_back(|d| storage_by_service_endpoint(form, d), input, &["ST007"]);
+        assert_eq!(fixed, BTreeSet::from(["ST007".into()]), "{form}");
+
+        let dir = scratch(&format!("st007-{form}"));
+        storage_by_service_endpoint(form, &dir);
+        let before = check(&dir, input, &[]);
+        let st: Vec<&Value> = findings(&before)
+            .iter()
+            .filter(|f| f["code"] == "ST007")
+            .collect();
+        assert_eq!(st.len(), 1, "{form}: {before:#}");
+        assert_eq!(st[0]["resource"], "compute/cpu-cluster");
+        apply_edits(&dir, &before);
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let after = check(&dir, input, &[]);
+        assert!(
+            errors(&after).is_subset(&errors(&before)),
+            "{form}: {after:#}"
+        );
+        assert!(
+            findings(&after).iter().all(|f| f["code"] != "ST007"),
+            "{form}: {text}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        let shown = st[0]["fix_code"][0]["text"].as_str().unwrap();
+        if form == "native" {
+            assert_eq!(
+                shown,
+                "storage_accounts:\n  - name: wsstorage\n    network_rules:\n      virtual_network_rules: [spoke-vnet/pe, spoke-vnet/training]\n"
+            );
+            assert!(
+                text.contains("virtual_network_rules: [spoke-vnet/pe, spoke-vnet/training]"),
+                "{text}"
+            );
+        } else {
+            let v: Value = serde_json::from_str(&text).unwrap();
+            let account = v["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["type"] == "Microsoft.Storage/storageAccounts")
+                .unwrap();
+            assert_eq!(
+                account["properties"]["networkAcls"]["virtualNetworkRules"],
+                serde_json::json!([{
+                    "id": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'spoke-vnet', 'pe')]",
+                    "action": "Allow"
+                }, {
+                    "id": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'spoke-vnet', 'training')]",
+                    "action": "Allow"
+                }]),
+                "{text}"
+            );
+            // Beside the JSON, the Bicep declaration of the same rule.
+            let bicep = st[0]["fix_code"][1]["text"].as_str().unwrap_or_default();
+            assert!(
+                bicep.contains("id: resourceId('Microsoft.Network/virtualNetworks/subnets', 'spoke-vnet', 'training')"),
+                "{bicep}"
+            );
+        }
+    }
+}

@@ -96,6 +96,14 @@ pub enum Change {
         /// The service (`Microsoft.Storage`).
         service: String,
     },
+    /// Add a virtual network rule that admits a subnet to a storage account's firewall,
+    /// keeping the rules it has.
+    AddVnetRule {
+        /// The storage account, by address (`storage/st`).
+        resource: String,
+        /// The subnet, by address (`subnet/vnet/training`).
+        subnet: String,
+    },
 }
 
 /// A privatelink zone a new private endpoint's zone group names, and what it lacks.

@@ -471,6 +471,91 @@ pub(super) fn service_endpoint(t: &Target, service: &str, model: &[&str]) -> Opt
     })
 }
 
+/// A virtual network rule in the storage account's `properties.networkAcls.virtualNetworkRules`
+/// (the subnet by `resourceId`, both declared in the template): the fragment with the rules
+/// the template writes and the new one after them, and the element appended to the list (the
+/// list written where it is not, or is `[]`; never over an expression).
+pub(super) fn vnet_rule(t: &Target, subnet: &Target) -> Option<Snippet> {
+    if t.at.file != subnet.at.file {
+        return None;
+    }
+    let literal = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let item = serde_json::json!({
+        "id": format!(
+            "[resourceId('Microsoft.Network/virtualNetworks/subnets', {}, {})]",
+            literal(subnet.workspace?),
+            literal(subnet.name)
+        ),
+        "action": "Allow",
+    });
+    let node = t
+        .tree
+        .map(|r| r.pointer(&t.at.pointer))
+        .filter(|(_, found)| *found)
+        .map(|(n, _)| n);
+    let field = |k: &str| {
+        node.and_then(|n| n.get(k))
+            .and_then(|v| v.text())
+            .map(str::to_string)
+    };
+    let list = node
+        .and_then(|n| n.get("properties"))
+        .and_then(|p| p.get("networkAcls"))
+        .and_then(|a| a.get("virtualNetworkRules"));
+    let mut all: Vec<serde_json::Value> = match (list, t.src) {
+        (Some(l), Some(src)) => l
+            .items()
+            .iter()
+            .filter_map(|i| {
+                let text = src.text.get(i.span.offset..i.span.offset + i.span.len)?;
+                serde_json::from_str(text).ok()
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    all.push(item.clone());
+    let fragment = serde_json::json!({
+        "type": field("type").unwrap_or_else(|| "Microsoft.Storage/storageAccounts".into()),
+        "name": field("name").unwrap_or_else(|| t.name.to_string()),
+        "properties": { "networkAcls": { "virtualNetworkRules": all } }
+    });
+    let text = serde_json::to_string_pretty(&fragment).ok()? + "\n";
+    let n = list.map_or(0, |l| l.items().len());
+    let edits = match (t.src, t.tree) {
+        (Some(src), Some(root)) if n > 0 => edit::json_after_item(
+            src,
+            root,
+            &format!(
+                "{}/properties/networkAcls/virtualNetworkRules/{}",
+                t.at.pointer,
+                n - 1
+            ),
+            &item.to_string(),
+        ),
+        (Some(src), Some(root))
+            if list.is_none_or(|l| matches!(l.value, moat_doc::tree::Value::Seq(_))) =>
+        {
+            edit::tree_edit(
+                src,
+                root,
+                &t.at.pointer,
+                &[(
+                    vec!["properties", "networkAcls", "virtualNetworkRules"],
+                    format!("[{item}]"),
+                )],
+                edit::Syntax::Json,
+            )
+        }
+        _ => None,
+    };
+    Some(Snippet {
+        input: "arm",
+        language: "json",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -188,3 +188,22 @@ pub(super) fn service_endpoint(t: &Target, service: &str, model: &[&str]) -> Opt
         edits: Vec::new(),
     })
 }
+
+/// A virtual network rule with `az storage account network-rule add`; the subnet by id when
+/// the export gives it (its VNet may sit in another resource group than the account).
+pub(super) fn vnet_rule(t: &Target, subnet: &Target) -> Option<Snippet> {
+    let rg = resource_group(t).unwrap_or("<resource-group>");
+    let target = match id(subnet) {
+        Some(id) => format!("--subnet {id}"),
+        None => format!("--vnet-name {} --subnet {}", subnet.workspace?, subnet.name),
+    };
+    Some(Snippet {
+        input: "az",
+        language: "sh",
+        text: format!(
+            "az storage account network-rule add --resource-group {rg} --account-name {} {target}\n",
+            t.name
+        ),
+        edits: Vec::new(),
+    })
+}

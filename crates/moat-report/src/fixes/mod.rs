@@ -334,10 +334,16 @@ fn rule_name(c: &Change) -> Option<&str> {
 fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) -> Option<Snippet> {
     let r = resolve_change(input.topology, c)?;
     let lang = language(input.format, &r.at.file);
-    // A zone link names a second resource, written in the same language.
-    let vnet = match c {
-        Change::LinkZone { vnet, .. } => {
-            let v = resolve(input.topology, &format!("vnet/{vnet}"))?;
+    // A zone link (a VNet rule) names a second resource, the VNet (the subnet), written in
+    // the same language.
+    let second = match c {
+        Change::LinkZone { vnet, .. } => Some(format!("vnet/{vnet}")),
+        Change::AddVnetRule { subnet, .. } => Some(subnet.clone()),
+        _ => None,
+    };
+    let vnet = match second {
+        Some(address) => {
+            let v = resolve(input.topology, &address)?;
             if language(input.format, &v.at.file) != lang {
                 return None;
             }
@@ -405,6 +411,17 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
                 Lang::Az => az::link_zone(&t, &v),
             }
         }
+        Change::AddVnetRule { .. } => {
+            let s = target(vnet?, input, trees);
+            match lang {
+                Lang::Native => native::vnet_rule(&t, &s),
+                // azurerm names the subnet by id, which a fix would write by a reference to
+                // its block: not yet rendered.
+                Lang::Terraform => None,
+                Lang::Arm => arm::vnet_rule(&t, &s),
+                Lang::Az => az::vnet_rule(&t, &s),
+            }
+        }
         Change::AddServiceEndpoint { subnet, service } => {
             let model = model_endpoints(input.topology, subnet);
             match lang {
@@ -434,6 +451,7 @@ fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
         } => resolve_zone(t, zone, resource_group.as_deref()),
         Change::AllowInNsg { nsg, .. } => resolve(t, &format!("nsg/{nsg}")),
         Change::AddServiceEndpoint { subnet, .. } => resolve(t, subnet),
+        Change::AddVnetRule { resource, .. } => resolve(t, resource),
         Change::AllowInFirewall { .. } | Change::AddPrivateEndpoint { .. } => None,
     }
 }

@@ -321,3 +321,40 @@ pub(super) fn service_endpoint(t: &Target, service: &str, model: &[&str]) -> Opt
         edits: edits.unwrap_or_default(),
     })
 }
+
+/// A virtual network rule: the storage account's entry with its whole list of rules (a side
+/// file replaces the list), and the subnet appended to the list in the topology.
+pub(super) fn vnet_rule(t: &Target, subnet: &Target) -> Option<Snippet> {
+    let rule = scalar(&format!("{}/{}", subnet.workspace?, subnet.name));
+    let path = ["network_rules", "virtual_network_rules"];
+    let node = t
+        .tree
+        .map(|r| r.pointer(&t.at.pointer))
+        .filter(|(_, found)| *found)
+        .map(|(n, _)| n);
+    let mut rules: Vec<String> = node
+        .and_then(|n| n.get(path[0])?.get(path[1]))
+        .map(|l| {
+            l.items()
+                .iter()
+                .filter_map(|i| i.text().map(scalar))
+                .collect()
+        })
+        .unwrap_or_default();
+    rules.push(rule.clone());
+    let text = format!(
+        "storage_accounts:\n  - name: {}\n    network_rules:\n      virtual_network_rules: [{}]\n",
+        t.name,
+        rules.join(", ")
+    );
+    let edits = match (t.src, t.tree) {
+        (Some(src), Some(root)) => edit::tree_append(src, root, &t.at.pointer, &path, &rule),
+        _ => None,
+    };
+    Some(Snippet {
+        input: "native",
+        language: "yaml",
+        text,
+        edits: edits.unwrap_or_default(),
+    })
+}

@@ -261,3 +261,43 @@ fn a_virtual_network_rule_removes_st007_in_native_and_arm() {
         }
     }
 }
+
+#[test]
+fn a_live_export_gets_the_network_rule_command() {
+    // Read from Azure, the rule is added with az, the subnet named by its id (its VNet may sit
+    // in another resource group than the account).
+    let dir = scratch("live-st007");
+    copy_dir(&root().join("examples/exfiltration-prevention/live"), &dir);
+    let file = dir.join("resources.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let items = v["data"].as_array_mut().unwrap();
+    let before = items.len();
+    items.retain(|r| {
+        !r["id"]
+            .as_str()
+            .unwrap()
+            .contains("/privateEndpoints/wsstorage-")
+    });
+    assert_eq!(items.len(), before - 4);
+    let st = items
+        .iter_mut()
+        .find(|r| {
+            r["id"]
+                .as_str()
+                .unwrap()
+                .ends_with("/storageAccounts/wsstorage")
+        })
+        .unwrap();
+    let props = st["properties"].as_object_mut().unwrap();
+    props.remove("publicNetworkAccess").unwrap();
+    props.remove("privateEndpointConnections");
+    std::fs::write(&file, v.to_string()).unwrap();
+    let out = check(&dir, ".", &["--select", "ST007"]);
+    let f = findings(&out);
+    assert_eq!(f.len(), 1, "{out:#}");
+    assert_eq!(
+        f[0]["fix_code"][0]["text"],
+        "az storage account network-rule add --resource-group rg-ml --account-name wsstorage --subnet /subscriptions/6d1f0c3e-2b7a-4c59-9e41-8f0a7b3c2d15/resourceGroups/rg-ml/providers/Microsoft.Network/virtualNetworks/spoke-vnet/subnets/training\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

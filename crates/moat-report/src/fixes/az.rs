@@ -193,7 +193,15 @@ pub(super) fn service_endpoint(t: &Target, service: &str, model: &[&str]) -> Opt
 /// the export gives it (its VNet may sit in another resource group than the account).
 pub(super) fn vnet_rule(t: &Target, subnet: &Target) -> Option<Snippet> {
     let rg = resource_group(t).unwrap_or("<resource-group>");
-    let target = match id(subnet) {
+    // A subnet read inside its VNet has the VNet's id.
+    let subnet_id = id(subnet).map(|id| {
+        if id.to_ascii_lowercase().contains("/subnets/") {
+            id.to_string()
+        } else {
+            format!("{id}/subnets/{}", subnet.name)
+        }
+    });
+    let target = match subnet_id {
         Some(id) => format!("--subnet {id}"),
         None => format!("--vnet-name {} --subnet {}", subnet.workspace?, subnet.name),
     };

@@ -40,6 +40,26 @@ impl Rule for Exf005 {
                     continue;
                 }
                 let r = format!("subnet/{}/{}", v.name, s.name);
+                // Service endpoints the input leaves open may hold Microsoft.Storage: the
+                // finding is undecided, and no endpoint is added to a list not known.
+                if let Some(u) = cx.e.is_unknown(&r, "service_endpoints") {
+                    out.push(
+                        Finding::new(
+                            &DOC,
+                            &r,
+                            format!(
+                                "subnet {}/{} has service endpoint policy {} and its service endpoints are not known: the policy filters nothing unless they include Microsoft.Storage",
+                                v.name,
+                                s.name,
+                                s.service_endpoint_policies.join(", ")
+                            ),
+                            DOC.fix,
+                            &s.at,
+                        )
+                        .needing(Some(u.need())),
+                    );
+                    continue;
+                }
                 out.push(
                     Finding::new(
                     &DOC,

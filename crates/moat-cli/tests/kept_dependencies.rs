@@ -97,3 +97,26 @@ fn check_leaves_what_they_decide_undecided() {
         "undecided: {on_storage:#?}"
     );
 }
+
+/// What the workspace hop reads alone still includes what decides which name a flow resolves:
+/// with the workspace's region unknown, the flow to it is unknown, not allowed.
+#[test]
+fn an_unknown_region_keeps_the_workspace_flow_unknown() {
+    let t = load("kept-region/azuredeploy.json");
+    let e = Engine::for_topology(&t, None).expect("engine");
+    let q = moat_engine::trace::Query {
+        from: moat_model::Address::resource(moat_model::Kind::Compute, "cpu"),
+        to: moat_model::Address::resource(moat_model::Kind::Workspace, "ws"),
+        protocol: moat_packets::Protocol::TCP,
+        port: 443,
+    };
+    let tr = moat_engine::trace::trace(&e, &q).expect("a trace");
+    assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
+    assert!(
+        tr.missing
+            .iter()
+            .any(|m| m.starts_with("region of workspace/ws")),
+        "{:?}",
+        tr.missing
+    );
+}

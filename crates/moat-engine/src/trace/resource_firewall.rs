@@ -12,13 +12,16 @@ use moat_net::names;
 const PUBLIC_ACCESS: &[&str] = &["public_network_access"];
 
 /// What decides whether a workspace admits a flow at its public endpoint: its public access and
-/// IP allow list, and for a project, which hub's network it shares. Its storage account, key
-/// vault or computes do not.
+/// IP allow list; for a project, which hub's network it shares; and what decides which name the
+/// flow resolves and which endpoints could answer it (its region, the private endpoints a
+/// module may add). Its storage account, key vault or computes do not.
 const WORKSPACE_ACCESS: &[&str] = &[
     "public_network_access",
     "network_acls.ip_rules",
     "network_acls.default_action",
     "hub",
+    "region",
+    "private_endpoints",
 ];
 
 impl Walk<'_, '_> {

@@ -407,6 +407,28 @@ fn same_resource(
     Some(a)
 }
 
+/// The resource group of an id that names a registry's storage account or container registry
+/// (`registry/<name>:storage`, `:acr`): the registry's managed group, which Azure names with a
+/// GUID of its own, noted on the registry when the id determines it.
+fn managed_group(t: &mut Topology, a: &Address, raw: &str) {
+    let Address::Resource {
+        kind: AddrKind::Registry,
+        name,
+        sub: Some(_),
+    } = a
+    else {
+        return;
+    };
+    let Some(rg) = resource_group_of(raw).filter(|rg| !crate::idmatch::has_unknown(rg)) else {
+        return;
+    };
+    if let Some(r) = t.registries.iter_mut().find(|r| r.name == *name)
+        && r.managed_resource_group.is_none()
+    {
+        r.managed_resource_group = Some(rg);
+    }
+}
+
 /// Endpoints' subnets, targets and zones; zones' links; resolvers' VNets and subnets;
 /// rulesets' endpoints and links.
 pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
@@ -421,7 +443,10 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
         let found = address_of(ctx, &raw, &pe.group_id)
             .or_else(|| same_resource(ctx, &raw, &label, &pe.at));
         match found {
-            Some(a) => pe.target = a,
+            Some(a) => {
+                managed_group(t, &a, &raw);
+                pe.target = a;
+            }
             None if open_target::is_open(t, pe)
                 || open_target::keep_partial(t, ctx, pe, &raw)
                 || external::endpoint_target(t, ctx, &declared, pe, &raw) => {}

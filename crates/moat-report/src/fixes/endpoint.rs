@@ -21,6 +21,8 @@ pub(super) struct Written<'c> {
     links: HashSet<(String, String)>,
     /// The native lists written where they were missing: (file, key).
     lists: HashSet<(String, &'static str)>,
+    /// The registry parts read by a Terraform data source.
+    parts: HashSet<String>,
 }
 
 impl<'c> Written<'c> {
@@ -53,6 +55,8 @@ struct Endpoint<'a> {
     name: &'a str,
     /// The part of a registry the endpoint targets (`storage`, `acr`).
     part: Option<&'a str>,
+    /// That part, where the model determines its id.
+    managed: Option<super::registry_part::Part<'a>>,
     group_id: &'a str,
     vnet: &'a str,
     subnet: &'a str,
@@ -112,9 +116,11 @@ pub(super) fn render<'c>(
         }
     }
     let trees = &*trees;
+    let part = address.split_once(':').map(|(_, p)| p);
     let e = Endpoint {
         name,
-        part: address.split_once(':').map(|(_, p)| p),
+        part,
+        managed: part.and_then(|p| super::registry_part::part(t, r.name, p)),
         group_id,
         vnet,
         subnet: sn,
@@ -377,10 +383,21 @@ fn terraform(
     zones: &[Zone],
     w: &mut Written,
 ) -> Option<Snippet> {
-    if e.part.is_some() {
-        return None;
-    }
     let (module, target) = tf_ref(&r.at.pointer)?;
+    // A registry's part is read by a data source, after the registry.
+    let part = match (e.part, &e.managed) {
+        (None, _) => None,
+        (Some(p), Some(m)) => {
+            let l = label(&format!("{}_{p}", r.name));
+            let new = w.parts.insert(format!("{module}{l}"));
+            Some((m.terraform(&l, target), new))
+        }
+        (Some(_), None) => return None,
+    };
+    let target = part.as_ref().map_or_else(
+        || target.to_string(),
+        |((_, reference), _)| reference.clone(),
+    );
     let (vm, net) = tf_ref(&v.at.pointer)?;
     let (sm, subnet) = tf_ref(&s.at.pointer)?;
     if vm != module || sm != module || !subnet.contains("azurerm_subnet.") {
@@ -455,6 +472,9 @@ fn terraform(
         e.group_id
     );
     blocks.insert(0, (pe, w.endpoint(e.name)));
+    if let Some(((data, _), new)) = part {
+        blocks.insert(0, (data, new));
+    }
     let text = blocks
         .iter()
         .map(|(b, _)| b.as_str())
@@ -539,11 +559,17 @@ fn arm_resources(
     w: &mut Written,
 ) -> Option<Vec<ArmResource>> {
     use super::arm::{field, name_expression};
-    if e.part.is_some() || r.at.file != v.at.file {
+    if r.at.file != v.at.file {
         return None;
     }
     let ty = field(r, "type")?;
-    let target_id = format!("[resourceId('{ty}', {})]", name_expression(r)?);
+    let own_id = format!("[resourceId('{ty}', {})]", name_expression(r)?);
+    // A registry's part, in the registry's managed group, exists once the registry does.
+    let target_id = match (e.part, &e.managed) {
+        (None, _) => own_id.clone(),
+        (Some(_), Some(m)) => m.arm_id(),
+        (Some(_), None) => return None,
+    };
     let net = name_expression(v)?;
     let net_id = format!("[resourceId('Microsoft.Network/virtualNetworks', {net})]");
     let location = field(v, "location").or_else(|| field(r, "location"))?;
@@ -563,7 +589,7 @@ fn arm_resources(
             "apiVersion": "2023-09-01",
             "name": e.name,
             "location": location,
-            "dependsOn": [target_id, net_id],
+            "dependsOn": [own_id, net_id],
             "properties": {
                 "subnet": {
                     "id": format!("[resourceId('Microsoft.Network/virtualNetworks/subnets', {net}, '{}')]", e.subnet)
@@ -660,16 +686,18 @@ fn arm_resources(
 /// and links it lacks. The target and the subnet are named by id, as the export gives them.
 fn az(e: &Endpoint, r: &Target, v: &Target, zones: &[Zone]) -> Option<Snippet> {
     use super::az::{id, resource_group};
-    // A registry's part is a resource of its own, whose id the registry's is not.
-    if e.part.is_some()
-        || !matches!(
-            r.kind,
-            Kind::Workspace | Kind::Registry | Kind::Storage | Kind::KeyVault | Kind::Acr
-        )
-    {
+    if !matches!(
+        r.kind,
+        Kind::Workspace | Kind::Registry | Kind::Storage | Kind::KeyVault | Kind::Acr
+    ) {
         return None;
     }
-    let target_id = id(r)?;
+    // A registry's part is a resource of its own, in the registry's subscription.
+    let target_id = match (e.part, &e.managed) {
+        (None, _) => id(r)?.to_string(),
+        (Some(_), Some(m)) => m.id_beside(id(r)?)?,
+        (Some(_), None) => return None,
+    };
     let net_id = id(v)?;
     let rg = resource_group(v)?;
     let n = e.name;

@@ -13,6 +13,7 @@ mod edit;
 mod endpoint;
 mod firewall;
 mod native;
+mod registry_part;
 mod terraform;
 
 use moat_doc::{Node, SourceFile};

@@ -101,6 +101,26 @@ impl Mapper<'_> {
             .map(|reg| Address::resource(Kind::Registry, reg.name.clone()).with_sub(sub))
     }
 
+    /// The resource group of an id that names a registry's storage account or container
+    /// registry: the registry's managed group (named by Azure with a GUID of its own), noted on
+    /// the registry when the id determines it.
+    fn managed_group(&mut self, a: Option<&Address>, id: &str) {
+        let Some(Address::Resource { name, .. }) = a else {
+            return;
+        };
+        let Some(rg) = crate::ids::parse(id)
+            .and_then(|x| x.resource_group)
+            .filter(|rg| !moat_arm::idmatch::has_unknown(rg))
+        else {
+            return;
+        };
+        if let Some(r) = self.t.registries.iter_mut().find(|r| r.name == *name)
+            && r.managed_resource_group.is_none()
+        {
+            r.managed_resource_group = Some(rg);
+        }
+    }
+
     fn pna(&mut self, o: &ResObj, k: &str, res: &str) -> PublicNetworkAccess {
         match self.b(o, k, res, "public_network_access") {
             Some(false) => PublicNetworkAccess::Disabled,
@@ -550,8 +570,10 @@ impl Mapper<'_> {
             },
             // A registry's own storage account or container registry: the configuration
             // declares it through the registry.
-            Some(Link::External(r, _)) if self.registry_managed(&r).is_some() => {
-                self.registry_managed(&r)
+            Some(Link::External(r, id)) if self.registry_managed(&r).is_some() => {
+                let a = self.registry_managed(&r);
+                self.managed_group(a.as_ref(), &id);
+                a
             }
             Some(Link::External(r, id)) => match pe_target(&r) {
                 Some(mut a) => {

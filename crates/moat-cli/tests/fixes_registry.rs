@@ -1,0 +1,234 @@
+//! Fixes that add a private endpoint to the storage account or container registry Azure
+//! creates for a registry, read back in a template, in Terraform and from Azure: the part is
+//! named by the registry's managed resource group, which the model learns from the endpoint to
+//! the other part; written into the input as the snippet says, `moat check` no longer reports
+//! the finding, and reports no error it did not report before.
+
+mod readback;
+
+use readback::bicep::assert_bicep;
+use readback::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const GROUP: &str = "azureml-rg-contosoreg_5c0d7e2a-41b9-4f63-8e1d-a27c93b6f054";
+
+fn errors(v: &Value) -> BTreeSet<(String, String)> {
+    findings(v)
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(key)
+        .collect()
+}
+
+fn texts(f: &Value, form: &str) -> Vec<String> {
+    f["fix_code"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["input"] == form)
+        .map(|s| s["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The findings of `code` carry a snippet in `form`; their edits applied, none of them is left
+/// and no new error appears. Returns the findings before the fix.
+fn fixed(dir: &Path, code: &str, form: &str) -> Vec<Value> {
+    let before = check(dir, ".", &[]);
+    let selected = check(dir, ".", &["--select", code]);
+    let mine = findings(&selected).clone();
+    assert!(!mine.is_empty(), "{form}: no {code}:\n{before:#}");
+    for f in &mine {
+        assert!(!texts(f, form).is_empty(), "{form}: no snippet:\n{f:#}");
+    }
+    assert!(!apply_edits(dir, &selected).is_empty(), "{form}: no edit");
+    let after = check(dir, ".", &[]);
+    let left: BTreeSet<_> = findings(&after).iter().map(key).collect();
+    for f in &mine {
+        assert!(
+            !left.contains(&key(f)),
+            "{form}: still reported:\n{after:#}"
+        );
+    }
+    let new: Vec<_> = errors(&after)
+        .difference(&errors(&before))
+        .cloned()
+        .collect();
+    assert!(new.is_empty(), "{form}: new errors {new:?}:\n{after:#}");
+    mine
+}
+
+/// The private registry example in `form` without the endpoint to one part of the registry.
+fn without(form: &str, part: &str) -> PathBuf {
+    let from = root().join("examples/private-registry").join(form);
+    let dir = scratch(&format!("registry-{form}-{part}"));
+    copy_dir(&from, &dir);
+    let cut = |file: &str, start: &str, end: &str| {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let i = text.find(start).unwrap_or_else(|| panic!("{start}"));
+        let j = i + text[i..].find(end).unwrap_or_else(|| panic!("{end}"));
+        std::fs::write(dir.join(file), format!("{}{}", &text[..i], &text[j..])).unwrap();
+    };
+    match (form, part) {
+        ("terraform", "storage") => cut(
+            "main.tf",
+            "resource \"azurerm_private_endpoint\" \"registry_storage\"",
+            "resource \"azurerm_private_endpoint\" \"registry_acr\"",
+        ),
+        ("terraform", _) => cut(
+            "main.tf",
+            "resource \"azurerm_private_endpoint\" \"registry_acr\"",
+            "# ---- the jump box",
+        ),
+        ("arm", "storage") => cut(
+            "azuredeploy.json",
+            "      {\n        \"name\": \"contosoreg-storage-pe\",",
+            "      {\n        \"name\": \"contosoreg-acr-pe\",",
+        ),
+        ("arm", _) => cut(
+            "azuredeploy.json",
+            ",\n      {\n        \"name\": \"contosoreg-acr-pe\",",
+            "\n    ]\n  },\n  \"resources\"",
+        ),
+        _ => {
+            let file = dir.join("resources.json");
+            let mut v: Value =
+                serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+            let items = v["data"].as_array_mut().unwrap();
+            let before = items.len();
+            items.retain(|r| {
+                !r["id"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("/privateEndpoints/contosoreg-{part}-pe"))
+            });
+            assert!(items.len() < before);
+            std::fs::write(&file, v.to_string()).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn a_registry_part_endpoint_removes_reg001_and_reg002_in_a_template() {
+    // Use assets from registry in workspace: private endpoints to the registry's storage
+    // (blob) and container registry (registry) in the workspace endpoint's subnet. The
+    // storage account and container registry are in the registry's managed resource group
+    // azureml-rg-<registry>_<GUID>, which the template's endpoint to the other part names.
+    for (code, part, ty, name, group_id) in [
+        (
+            "REG001",
+            "storage",
+            "Microsoft.Storage/storageAccounts",
+            "contosoregsa",
+            "blob",
+        ),
+        (
+            "REG002",
+            "acr",
+            "Microsoft.ContainerRegistry/registries",
+            "contosoregacr",
+            "registry",
+        ),
+    ] {
+        let f = fixed(&without("arm", part), code, "arm");
+        let arm: Value = serde_json::from_str(&texts(&f[0], "arm")[0]).unwrap();
+        assert_eq!(
+            arm[0]["properties"]["privateLinkServiceConnections"][0]["properties"],
+            serde_json::json!({
+                "privateLinkServiceId": format!("[resourceId('{GROUP}', '{ty}', '{name}')]"),
+                "groupIds": [group_id]
+            })
+        );
+        // Deployed once the registry (which creates its parts) is.
+        assert_eq!(
+            arm[0]["dependsOn"][0],
+            "[resourceId('Microsoft.MachineLearningServices/registries', parameters('registryName'))]"
+        );
+        let bicep = &texts(&f[0], "bicep")[0];
+        bicep.split("\n\n").for_each(assert_bicep);
+        assert!(
+            bicep.contains(&format!(
+                "privateLinkServiceId: resourceId('{GROUP}', '{ty}', '{name}')\n"
+            )),
+            "{bicep}"
+        );
+    }
+}
+
+#[test]
+fn a_registry_part_endpoint_removes_reg001_and_reg002_in_terraform() {
+    // The part read by a data source in the managed group, after the registry.
+    for (code, part, data, name) in [
+        (
+            "REG001",
+            "storage",
+            "azurerm_storage_account",
+            "contosoregsa",
+        ),
+        (
+            "REG002",
+            "acr",
+            "azurerm_container_registry",
+            "contosoregacr",
+        ),
+    ] {
+        let f = fixed(&without("terraform", part), code, "terraform");
+        let text = &texts(&f[0], "terraform")[0];
+        assert!(
+            text.starts_with(&format!(
+                "data \"{data}\" \"contosoreg_{part}\" {{
+  name                = \"{name}\"
+  resource_group_name = \"{GROUP}\"
+  depends_on          = [azapi_resource.registry]
+}}
+"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "    private_connection_resource_id = data.{data}.contosoreg_{part}.id\n"
+            )),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_live_export_gets_the_registry_part_endpoint_command() {
+    // Read from Azure: the part named by its id in the registry's subscription and managed
+    // group.
+    let sub = "/subscriptions/6d1f0c3e-2b7a-4c59-9e41-8f0a7b3c2d15";
+    let v = check(&without("live", "acr"), ".", &["--select", "REG002"]);
+    let az = &texts(&findings(&v)[0], "az")[0];
+    assert!(
+        az.contains(&format!(
+            " --private-connection-resource-id {sub}/resourceGroups/{GROUP}/providers/Microsoft.ContainerRegistry/registries/contosoregacr --group-id registry "
+        )),
+        "{az}"
+    );
+}
+
+#[test]
+fn without_the_managed_group_no_snippet_names_the_part() {
+    // With both endpoints to the parts gone, nothing names the managed group's GUID: the fix
+    // stays in words.
+    let dir = without("arm", "storage");
+    let text = std::fs::read_to_string(dir.join("azuredeploy.json")).unwrap();
+    let i = text
+        .find(",\n      {\n        \"name\": \"contosoreg-acr-pe\",")
+        .unwrap();
+    let j = i + text[i..].find("\n    ]\n  },\n  \"resources\"").unwrap();
+    std::fs::write(
+        dir.join("azuredeploy.json"),
+        format!("{}{}", &text[..i], &text[j..]),
+    )
+    .unwrap();
+    let v = check(&dir, ".", &["--select", "REG001"]);
+    assert!(!findings(&v).is_empty());
+    for f in findings(&v) {
+        assert!(texts(f, "arm").is_empty(), "{f:#}");
+    }
+}

@@ -35,15 +35,16 @@ fn texts(f: &Value, form: &str) -> Vec<String> {
 /// The findings of `code` carry a snippet in `form`; their edits applied, none of them is left
 /// and no new error appears. Returns the findings before the fix.
 fn fixed(dir: &Path, code: &str, form: &str) -> Vec<Value> {
-    let before = check(dir, ".", &[]);
-    let selected = check(dir, ".", &["--select", code]);
+    let input = input_of(dir);
+    let before = check(dir, input, &[]);
+    let selected = check(dir, input, &["--select", code]);
     let mine = findings(&selected).clone();
     assert!(!mine.is_empty(), "{form}: no {code}:\n{before:#}");
     for f in &mine {
         assert!(!texts(f, form).is_empty(), "{form}: no snippet:\n{f:#}");
     }
     assert!(!apply_edits(dir, &selected).is_empty(), "{form}: no edit");
-    let after = check(dir, ".", &[]);
+    let after = check(dir, input, &[]);
     let left: BTreeSet<_> = findings(&after).iter().map(key).collect();
     for f in &mine {
         assert!(
@@ -57,6 +58,15 @@ fn fixed(dir: &Path, code: &str, form: &str) -> Vec<Value> {
         .collect();
     assert!(new.is_empty(), "{form}: new errors {new:?}:\n{after:#}");
     mine
+}
+
+/// The native topology in `dir`, or the directory (a template, a configuration, an export).
+fn input_of(dir: &Path) -> &'static str {
+    if dir.join("topology.yaml").exists() {
+        "topology.yaml"
+    } else {
+        "."
+    }
 }
 
 /// The private registry example in `form` without the endpoint to one part of the registry.
@@ -231,4 +241,97 @@ fn without_the_managed_group_no_snippet_names_the_part() {
     for f in findings(&v) {
         assert!(texts(f, "arm").is_empty(), "{f:#}");
     }
+}
+
+/// The private registry example in `form` with the registry's endpoint in subnet `jumpbox`
+/// and no fixed address (Azure allocates one).
+fn registry_endpoint_elsewhere(form: &str) -> PathBuf {
+    let from = root().join("examples/private-registry");
+    let dir = scratch(&format!("reg015-{form}"));
+    let (file, from_text, to_text) = match form {
+        "native" => (
+            "topology.yaml",
+            "  - { name: contosoreg-pe, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry, ip_address: 10.0.3.9,",
+            "  - { name: contosoreg-pe, subnet: vnet/jumpbox, target: registry/contosoreg, group_id: amlregistry,",
+        ),
+        _ => {
+            copy_dir(&from.join("terraform"), &dir);
+            (
+                "main.tf",
+                "  subnet_id           = azurerm_subnet.pe.id
+
+  private_service_connection {
+    name                           = \"contosoreg-pe\"
+    private_connection_resource_id = azapi_resource.registry.id
+    subresource_names              = [\"amlregistry\"]
+    is_manual_connection           = false
+  }
+
+  ip_configuration {
+    name               = \"contosoreg-pe-ip\"
+    private_ip_address = \"10.0.3.9\"
+    subresource_name   = \"amlregistry\"
+    member_name        = \"default\"
+  }
+",
+                "  subnet_id           = azurerm_subnet.jumpbox.id
+
+  private_service_connection {
+    name                           = \"contosoreg-pe\"
+    private_connection_resource_id = azapi_resource.registry.id
+    subresource_names              = [\"amlregistry\"]
+    is_manual_connection           = false
+  }
+",
+            )
+        }
+    };
+    let path = if form == "native" {
+        from.join(file)
+    } else {
+        dir.join(file)
+    };
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from_text), "{from_text}");
+    std::fs::write(dir.join(file), text.replacen(from_text, to_text, 1)).unwrap();
+    dir
+}
+
+#[test]
+fn moving_the_registry_endpoint_removes_reg015() {
+    // Use assets from registry in workspace: the registry's private endpoints in the same
+    // subnet as the workspace's. The endpoint goes to the workspace endpoint's subnet vnet/pe.
+    for (form, expected) in [
+        (
+            "native",
+            "private_endpoints:\n  - name: contosoreg-pe\n    subnet: vnet/pe\n",
+        ),
+        (
+            "terraform",
+            "resource \"azurerm_private_endpoint\" \"registry\" {\n  subnet_id = azurerm_subnet.pe.id\n}\n",
+        ),
+    ] {
+        let f = fixed(&registry_endpoint_elsewhere(form), "REG015", form);
+        assert_eq!(f.len(), 1, "{form}");
+        assert_eq!(texts(&f[0], form), [expected], "{form}");
+    }
+}
+
+#[test]
+fn an_endpoint_with_a_fixed_address_is_not_moved() {
+    // Its address belongs to the subnet it is in; the one it takes in the workspace endpoint's
+    // subnet is the user's to choose.
+    let dir = scratch("reg015-fixed-address");
+    let text =
+        std::fs::read_to_string(root().join("examples/private-registry/topology.yaml")).unwrap();
+    let text = text.replacen(
+        "{ name: contosoreg-pe, subnet: vnet/pe,",
+        "{ name: contosoreg-pe, subnet: vnet/jumpbox,",
+        1,
+    );
+    let text = text.replacen("ip_address: 10.0.3.9,", "ip_address: 10.0.5.9,", 1);
+    std::fs::write(dir.join("topology.yaml"), text).unwrap();
+    let v = check(&dir, "topology.yaml", &["--select", "REG015"]);
+    assert_eq!(findings(&v).len(), 1, "{v:#}");
+    assert!(findings(&v)[0].get("fix_code").is_none(), "{v:#}");
 }

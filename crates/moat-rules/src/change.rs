@@ -104,6 +104,15 @@ pub enum Change {
         /// The subnet, by address (`subnet/vnet/training`).
         subnet: String,
     },
+    /// Put a private endpoint in another subnet of its VNet. Azure sets an endpoint's subnet
+    /// when it creates it: the endpoint is re-created there (its name, target and zone group
+    /// kept, its address allocated in the new subnet).
+    MoveEndpoint {
+        /// The endpoint's name.
+        endpoint: String,
+        /// The subnet it goes in (`vnet/subnet`).
+        subnet: String,
+    },
 }
 
 /// A privatelink zone a new private endpoint's zone group names, and what it lacks.

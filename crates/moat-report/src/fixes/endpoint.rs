@@ -347,7 +347,7 @@ fn native(
 /// `module.m.azurerm_key_vault.kv["a"]` → (`module.m.`, `azurerm_key_vault.kv["a"]`): the
 /// module a resource is declared in, and the resource as a reference inside it (a data source
 /// with its `data.`).
-fn tf_ref(address: &str) -> Option<(&str, &str)> {
+pub(super) fn tf_ref(address: &str) -> Option<(&str, &str)> {
     let i = ["azurerm_", "azapi_"]
         .iter()
         .filter_map(|p| address.find(p))

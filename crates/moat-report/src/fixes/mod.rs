@@ -12,6 +12,7 @@ mod bicep;
 mod edit;
 mod endpoint;
 mod firewall;
+mod move_endpoint;
 mod native;
 mod registry_part;
 mod terraform;
@@ -153,6 +154,9 @@ impl Trees {
             if let Change::LinkZone { vnet, .. } = c {
                 ats.extend(resolve(input.topology, &format!("vnet/{vnet}")).map(|v| v.at));
             }
+            if let Change::MoveEndpoint { endpoint, .. } = c {
+                ats.extend(move_endpoint::endpoint_at(input.topology, endpoint));
+            }
         }
         for at in ats.into_iter().filter(|at| native(at)) {
             self.want(at);
@@ -261,6 +265,9 @@ impl FixCode {
                     } = c
                     {
                         return firewall::render(input, &mut trees, firewall, name, rule);
+                    }
+                    if let Change::MoveEndpoint { endpoint, subnet } = c {
+                        return move_endpoint::render(input, &mut trees, endpoint, subnet);
                     }
                     let snippet = render(c, input, &mut trees, together);
                     // A template may be written in Bicep: the same change beside the JSON.
@@ -435,6 +442,7 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
         // Rendered by `firewall::render`, which finds the collection the rule goes in, and by
         // `endpoint::render`, which names several resources.
         Change::AllowInFirewall { .. } | Change::AddPrivateEndpoint { .. } => None,
+        Change::MoveEndpoint { .. } => None,
     }
 }
 
@@ -454,6 +462,7 @@ fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
         Change::AddServiceEndpoint { subnet, .. } => resolve(t, subnet),
         Change::AddVnetRule { resource, .. } => resolve(t, resource),
         Change::AllowInFirewall { .. } | Change::AddPrivateEndpoint { .. } => None,
+        Change::MoveEndpoint { .. } => None,
     }
 }
 

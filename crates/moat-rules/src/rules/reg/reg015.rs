@@ -1,5 +1,6 @@
 //! REG015 registry-endpoints-outside-workspace-subnet.
 
+use crate::change::Change;
 use crate::rules::util_core::vnet_part;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
@@ -17,7 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     what: "In a VNet holding a workspace private endpoint, a private endpoint of a registry the workspace uses (registry, its storage or its container registry) is in a subnet other than the workspace endpoint's.",
     why: "To use a private registry's assets from a workspace, the documentation asks for the private endpoints of the registry, its managed storage and its managed container registry in the same subnet as the workspace's private endpoint, one set per registry.",
     example: "private_endpoints:\n  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }\n  - { name: reg-pe, subnet: vnet/other, target: registry/contosoreg, group_id: amlregistry }",
-    fix: "Create the registry's private endpoints (registry, storage blob, container registry) in the subnet of the workspace private endpoint.",
+    fix: "Create the registry's private endpoints (registry, storage blob, container registry) in the subnet of the workspace private endpoint (an endpoint is re-created to move it; one with a fixed address needs an address chosen in that subnet).",
     sources: &[doc!(REG, "Use assets from registry in workspace")],
     covers: &["§6.92"],
     path: false,
@@ -74,7 +75,7 @@ impl Rule for Reg015 {
                     .copied()
                     .filter(|s| vnet_part(s) == vnet_part(&p.subnet))
                     .collect();
-                out.push(Finding::new(
+                let mut f = Finding::new(
                     &DOC,
                     format!("private-endpoint/{}", p.name),
                     format!(
@@ -87,7 +88,16 @@ impl Rule for Reg015 {
                     ),
                     DOC.fix,
                     &p.at,
-                ));
+                );
+                // One subnet to go to: the move is determined (a workspace endpoint in
+                // several subnets of the VNet leaves the choice to the user).
+                if let [to] = wanted.as_slice() {
+                    f = f.with_change(Change::MoveEndpoint {
+                        endpoint: p.name.clone(),
+                        subnet: to.to_string(),
+                    });
+                }
+                out.push(f);
             }
         }
     }

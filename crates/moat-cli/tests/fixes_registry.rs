@@ -96,6 +96,7 @@ fn without(form: &str, part: &str) -> PathBuf {
             "      {\n        \"name\": \"contosoreg-storage-pe\",",
             "      {\n        \"name\": \"contosoreg-acr-pe\",",
         ),
+        ("arm", "none") => {}
         ("arm", _) => cut(
             "azuredeploy.json",
             ",\n      {\n        \"name\": \"contosoreg-acr-pe\",",
@@ -334,4 +335,71 @@ fn an_endpoint_with_a_fixed_address_is_not_moved() {
     let v = check(&dir, "topology.yaml", &["--select", "REG015"]);
     assert_eq!(findings(&v).len(), 1, "{v:#}");
     assert!(findings(&v)[0].get("fix_code").is_none(), "{v:#}");
+}
+
+#[test]
+fn closing_the_registry_parts_removes_reg003() {
+    // How to create a private endpoint, step 8: with the registry's public access disabled,
+    // confirm the storage and ACR have public network access disabled as well.
+    let dir = scratch("reg003-native");
+    let text =
+        std::fs::read_to_string(root().join("examples/private-registry/topology.yaml")).unwrap();
+    let text = text
+        .replacen(
+            "storage: { public_network_access: Disabled }",
+            "storage: { public_network_access: Enabled }",
+            1,
+        )
+        .replacen(
+            "acr: { public_network_access: Disabled, sku: Premium }",
+            "acr: { sku: Premium }",
+            1,
+        );
+    std::fs::write(dir.join("topology.yaml"), text).unwrap();
+    let f = fixed(&dir, "REG003", "native");
+    let all: Vec<String> = f.iter().flat_map(|f| texts(f, "native")).collect();
+    assert_eq!(
+        all,
+        [
+            "registries:\n  - name: contosoreg\n    acr:\n      public_network_access: Disabled\n",
+            "registries:\n  - name: contosoreg\n    storage:\n      public_network_access: Disabled\n"
+        ]
+    );
+}
+
+#[test]
+fn the_registry_parts_are_closed_with_az_in_their_managed_group() {
+    // Read from Azure or deployed by a template, the parts are Azure's: changed with az, in
+    // the managed group the endpoints to them name.
+    let dir = without("arm", "none");
+    let intent = std::fs::read_to_string(dir.join("intent.yaml")).unwrap();
+    let open = intent
+        .replacen(
+            "storage: { public_network_access: Disabled }",
+            "storage: { public_network_access: Enabled }",
+            1,
+        )
+        .replacen(
+            "acr: { public_network_access: Disabled }",
+            "acr: { public_network_access: Enabled }",
+            1,
+        );
+    assert_ne!(intent, open);
+    std::fs::write(dir.join("intent.yaml"), open).unwrap();
+    let v = check(&dir, ".", &["--select", "REG003"]);
+    let all: Vec<String> = findings(&v).iter().flat_map(|f| texts(f, "az")).collect();
+    assert_eq!(
+        all,
+        [
+            format!(
+                "az acr update --name contosoregacr --resource-group {GROUP} --public-network-enabled false\n"
+            ),
+            format!(
+                "az storage account update --name contosoregsa --resource-group {GROUP} --public-network-access Disabled\n"
+            )
+        ]
+    );
+    for f in findings(&v) {
+        assert!(texts(f, "arm").is_empty(), "{f:#}");
+    }
 }

@@ -260,6 +260,10 @@ pub enum Setting {
     IngestionAccessModeOpen,
     /// An Azure Monitor private link scope's query access mode Open.
     QueryAccessModeOpen,
+    /// Public network access Disabled on the storage account Azure manages for a registry.
+    ManagedStoragePublicNetworkAccessDisabled,
+    /// Public network access Disabled on the container registry Azure manages for a registry.
+    ManagedAcrPublicNetworkAccessDisabled,
 }
 
 impl Setting {
@@ -289,6 +293,12 @@ impl Setting {
             Setting::EgressPublicNetworkAccessDisabled => "egress public network access disabled",
             Setting::IngestionAccessModeOpen => "ingestion access mode Open",
             Setting::QueryAccessModeOpen => "query access mode Open",
+            Setting::ManagedStoragePublicNetworkAccessDisabled => {
+                "public network access Disabled on the registry's storage account"
+            }
+            Setting::ManagedAcrPublicNetworkAccessDisabled => {
+                "public network access Disabled on the registry's container registry"
+            }
         }
     }
 }

@@ -368,6 +368,14 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
     }
     let trees = &*trees;
     let t = target(r, input, trees);
+    // A registry's storage and container registry are Azure's, outside any template or
+    // configuration: changed with `az`, named in the registry's managed group.
+    if let Change::Set { settings, .. } = c
+        && lang != Lang::Native
+        && let Some(s) = registry_part::az_set(input.topology, t.name, settings)
+    {
+        return Some(s);
+    }
     match c {
         Change::Set { settings, .. } => match lang {
             Lang::Native => native::set(&t, settings),

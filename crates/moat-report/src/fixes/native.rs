@@ -71,6 +71,12 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
         ),
         (Ampls, IngestionAccessModeOpen) => (vec!["ingestion_access_mode"], V::Str("Open")),
         (Ampls, QueryAccessModeOpen) => (vec!["query_access_mode"], V::Str("Open")),
+        (Registry, ManagedStoragePublicNetworkAccessDisabled) => {
+            (vec!["storage", "public_network_access"], V::Str("Disabled"))
+        }
+        (Registry, ManagedAcrPublicNetworkAccessDisabled) => {
+            (vec!["acr", "public_network_access"], V::Str("Disabled"))
+        }
         _ => return None,
     })
 }

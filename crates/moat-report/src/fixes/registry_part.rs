@@ -3,7 +3,9 @@
 //! the GUID Azure's own) and the part's name. Only the model can say both: when it does not,
 //! no snippet names the part.
 
+use super::Snippet;
 use moat_model::Topology;
+use moat_rules::change::Setting;
 
 /// A registry's part, where the model determines its id.
 pub(super) struct Part<'a> {
@@ -81,4 +83,36 @@ impl Part<'_> {
             format!("data.{}.{label}", self.tf_data),
         )
     }
+}
+
+/// Settings of a registry's parts with `az`: the part's public network access Disabled, the
+/// part named in the registry's managed group. `None` for other settings, or when the model
+/// does not determine the part.
+pub(super) fn az_set(t: &Topology, registry: &str, settings: &[Setting]) -> Option<Snippet> {
+    let lines: Vec<String> = settings
+        .iter()
+        .map(|s| match s {
+            Setting::ManagedStoragePublicNetworkAccessDisabled => {
+                let p = part(t, registry, "storage")?;
+                Some(format!(
+                    "az storage account update --name {} --resource-group {} --public-network-access Disabled",
+                    p.name, p.group
+                ))
+            }
+            Setting::ManagedAcrPublicNetworkAccessDisabled => {
+                let p = part(t, registry, "acr")?;
+                Some(format!(
+                    "az acr update --name {} --resource-group {} --public-network-enabled false",
+                    p.name, p.group
+                ))
+            }
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    Some(Snippet {
+        input: "az",
+        language: "sh",
+        text: lines.join("\n") + "\n",
+        edits: Vec::new(),
+    })
 }

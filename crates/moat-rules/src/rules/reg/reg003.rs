@@ -1,5 +1,6 @@
 //! REG003 registry-dependencies-still-public.
 
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -32,13 +33,19 @@ impl Rule for Reg003 {
                 .iter()
                 .filter(|r| r.public_network_access == PublicNetworkAccess::Disabled)
         {
-            for (sub, what, pna) in [
+            for (sub, what, pna, setting) in [
                 (
                     "storage",
                     "storage account",
                     r.storage.public_network_access,
+                    Setting::ManagedStoragePublicNetworkAccessDisabled,
                 ),
-                ("acr", "container registry", r.acr.public_network_access),
+                (
+                    "acr",
+                    "container registry",
+                    r.acr.public_network_access,
+                    Setting::ManagedAcrPublicNetworkAccessDisabled,
+                ),
             ] {
                 if pna == Some(PublicNetworkAccess::Disabled) {
                     continue;
@@ -47,19 +54,22 @@ impl Rule for Reg003 {
                     Some(p) => format!("public network access {p}"),
                     None => "public network access not set (Azure's default is Enabled)".into(),
                 };
-                out.push(Finding::new(
-                    &DOC,
-                    format!("registry/{}:{sub}", r.name),
-                    format!(
-                        "registry {} is private, but its managed {what} has {state}",
-                        r.name
-                    ),
-                    format!(
-                        "disable public network access on the managed {what} of registry {}",
-                        r.name
-                    ),
-                    &r.at,
-                ));
+                out.push(
+                    Finding::new(
+                        &DOC,
+                        format!("registry/{}:{sub}", r.name),
+                        format!(
+                            "registry {} is private, but its managed {what} has {state}",
+                            r.name
+                        ),
+                        format!(
+                            "disable public network access on the managed {what} of registry {}",
+                            r.name
+                        ),
+                        &r.at,
+                    )
+                    .with_change(Change::set(format!("registry/{}", r.name), setting)),
+                );
             }
         }
     }

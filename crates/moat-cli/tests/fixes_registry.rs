@@ -403,3 +403,55 @@ fn the_registry_parts_are_closed_with_az_in_their_managed_group() {
         assert!(texts(f, "arm").is_empty(), "{f:#}");
     }
 }
+
+#[test]
+fn linking_the_api_zone_removes_reg011() {
+    // How to find the registry's fully qualified domain name: DNS must resolve
+    // <registry-guid>.registry.<region>.privatelink.api.azureml.ms, which only the
+    // privatelink.api.azureml.ms zone answers. The zone the registry endpoint's zone group
+    // names, not linked to the compute's VNet, is linked.
+    let dir = scratch("reg011-native");
+    let text =
+        std::fs::read_to_string(root().join("examples/private-registry/topology.yaml")).unwrap();
+    let cut = "  - { name: privatelink.api.azureml.ms, vnet_links: [vnet] }";
+    assert!(text.contains(cut));
+    let text = text.replacen(
+        cut,
+        "  - { name: privatelink.api.azureml.ms, vnet_links: [] }",
+        1,
+    );
+    std::fs::write(dir.join("topology.yaml"), text).unwrap();
+    let f = fixed(&dir, "REG011", "native");
+    assert_eq!(
+        f[0]["changes"][0],
+        serde_json::json!({
+            "kind": "link-zone",
+            "zone": "privatelink.api.azureml.ms",
+            "resource_group": null,
+            "vnet": "vnet"
+        })
+    );
+}
+
+#[test]
+fn a_custom_dns_server_keeps_reg011_in_words() {
+    // A custom DNS server needs a forwarder to 168.63.129.16, which is the server's to
+    // configure: no link is proposed.
+    let dir = scratch("reg011-custom-dns");
+    let text =
+        std::fs::read_to_string(root().join("examples/private-registry/topology.yaml")).unwrap();
+    let text = text.replacen(
+        "  - { name: privatelink.api.azureml.ms, vnet_links: [vnet] }",
+        "  - { name: privatelink.api.azureml.ms, vnet_links: [] }",
+        1,
+    );
+    let vnet = "  - name: vnet\n";
+    assert!(text.contains(vnet));
+    let text = text.replacen(vnet, "  - name: vnet\n    dns_servers: [10.0.5.4]\n", 1);
+    std::fs::write(dir.join("topology.yaml"), text).unwrap();
+    let v = check(&dir, "topology.yaml", &["--select", "REG011"]);
+    assert!(!findings(&v).is_empty(), "{v:#}");
+    for f in findings(&v) {
+        assert!(f.get("changes").is_none(), "{f:#}");
+    }
+}

@@ -1,6 +1,8 @@
 //! REG011 registry-private-fqdn-unresolvable.
 
+use crate::change::Change;
 use crate::rules::util::{compute_at, flow_finding};
+use crate::rules::util_core::{resolver_of_subnet, vnet_part};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_engine::ops::FlowResult;
@@ -79,9 +81,66 @@ impl Rule for Reg011 {
                         "{} does not resolve to the registry's private endpoint",
                         finding.message.split(" is ").next().unwrap_or_default()
                     );
+                    if let Some(link) = c.subnet.as_deref().and_then(|s| zone_link(cx, s, reg)) {
+                        finding = finding.with_change(link);
+                    }
                     out.push(finding);
                 }
             }
         }
     }
+}
+
+/// The link that lets the compute subnet's VNet resolve the registry's private name: where the
+/// VNet asks Azure DNS, and the one declared zone that holds the record of a registry endpoint
+/// in that VNet or a peered one (the endpoint's zone group names it) is not linked to it. A
+/// custom DNS server (a forwarder to configure), an endpoint whose zone is linked already, or
+/// two zones that could serve leave the fix in words.
+fn zone_link(cx: &Context, subnet: &str, reg: &str) -> Option<Change> {
+    use moat_net::dns::Resolver;
+    let Some(Resolver::AzureDns { .. }) = resolver_of_subnet(cx, subnet) else {
+        return None;
+    };
+    let (t, ix) = (cx.t, &cx.e.ix);
+    let vnet = vnet_part(subnet);
+    let peers = ix.peers.get(vnet).cloned().unwrap_or_default();
+    let zone_names =
+        moat_net::names::zones_for_group(moat_net::names::registry_api("", "").group_id);
+    let mut zones: Vec<&moat_model::privatelink::PrivateDnsZone> = Vec::new();
+    for pe in ix.endpoints_of(t, Kind::Registry, reg) {
+        if !matches!(&pe.target, Address::Resource { sub: None, .. }) {
+            continue;
+        }
+        let pe_vnet = vnet_part(&pe.subnet);
+        let reachable = pe_vnet == vnet
+            || ix
+                .virtual_networks
+                .get(pe_vnet)
+                .is_some_and(|j| peers.contains(j));
+        if !reachable {
+            continue;
+        }
+        for z in pe
+            .dns_zone_group
+            .iter()
+            .filter_map(|g| ix.private_dns_zones.get(g))
+            .map(|&i| &t.private_dns_zones[i])
+            .filter(|z| zone_names.iter().any(|n| z.name.eq_ignore_ascii_case(n)))
+        {
+            if z.external || z.vnet_links.iter().any(|l| l.as_str() == vnet) {
+                return None;
+            }
+            if !zones.iter().any(|x| std::ptr::eq(*x, z)) {
+                zones.push(z);
+            }
+        }
+    }
+    let [z] = zones.as_slice() else {
+        return None;
+    };
+    Some(Change::LinkZone {
+        zone: z.name.clone(),
+        resource_group: z.resource_group.clone(),
+        vnet: vnet.to_string(),
+    })
 }

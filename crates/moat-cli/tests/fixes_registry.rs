@@ -1,8 +1,10 @@
-//! Fixes that add a private endpoint to the storage account or container registry Azure
-//! creates for a registry, read back in a template, in Terraform and from Azure: the part is
-//! named by the registry's managed resource group, which the model learns from the endpoint to
-//! the other part; written into the input as the snippet says, `moat check` no longer reports
-//! the finding, and reports no error it did not report before.
+//! Fixes of the registry rules (and EXF010's endpoints), read back: the endpoint to the
+//! storage account or container registry Azure creates for a registry (named by the registry's
+//! managed resource group, which the model learns from the endpoint to the other part) in a
+//! template, in Terraform and from Azure; a registry endpoint moved to the workspace endpoint's
+//! subnet; the registry's parts closed; the registry's zone linked. Written into the input as
+//! the snippet says, `moat check` no longer reports the finding, and reports no error it did not
+//! report before.
 
 mod readback;
 
@@ -454,4 +456,40 @@ fn a_custom_dns_server_keeps_reg011_in_words() {
     for f in findings(&v) {
         assert!(f.get("changes").is_none(), "{f:#}");
     }
+}
+
+#[test]
+fn the_workspace_and_storage_endpoints_remove_exf010() {
+    // Data exfiltration prevention, prerequisites: with a service endpoint policy on the
+    // compute subnet, the workspace and its default storage (blob, file) are reached through
+    // private endpoints. The exfiltration example without them gets the three, in the subnet
+    // that holds the VNet's other endpoints.
+    let dir = scratch("exf010-native");
+    let mut text =
+        std::fs::read_to_string(root().join("examples/exfiltration-prevention/topology.yaml"))
+            .unwrap();
+    for cut in [
+        "  - { name: ws-pe, subnet: spoke-vnet/pe, target: workspace/ws, group_id: amlworkspace,\n      dns_zone_group: [privatelink.api.azureml.ms, privatelink.notebooks.azure.net] }\n",
+        "  - { name: wsstorage-blob-pe, subnet: spoke-vnet/pe, target: storage/wsstorage, group_id: blob,\n      dns_zone_group: [privatelink.blob.core.windows.net] }\n",
+        "  - { name: wsstorage-file-pe, subnet: spoke-vnet/pe, target: storage/wsstorage, group_id: file,\n      dns_zone_group: [privatelink.file.core.windows.net] }\n",
+    ] {
+        assert!(text.contains(cut), "{cut}");
+        text = text.replacen(cut, "", 1);
+    }
+    std::fs::write(dir.join("topology.yaml"), text).unwrap();
+    let f = fixed(&dir, "EXF010", "native");
+    let placed: Vec<String> = f[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {} {}", c["target"], c["group_id"], c["subnet"]))
+        .collect();
+    assert_eq!(
+        placed,
+        [
+            "\"workspace/ws\" \"amlworkspace\" \"spoke-vnet/pe\"",
+            "\"storage/wsstorage\" \"blob\" \"spoke-vnet/pe\"",
+            "\"storage/wsstorage\" \"file\" \"spoke-vnet/pe\""
+        ]
+    );
 }

@@ -1,9 +1,11 @@
 //! EXF010 endpoint-policy-without-private-endpoints.
 
-use crate::rules::util_core::endpoints_of;
+use crate::change::Change;
+use crate::rules::util_core::{endpoints_of, vnet_part};
+use crate::rules::util_endpoint::{endpoint_in, group_of};
 use crate::rules::util_items::subnet;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
-use moat_model::address::Kind;
+use moat_model::address::{Address, Kind};
 
 /// The rule.
 pub struct Exf010;
@@ -46,18 +48,39 @@ impl Rule for Exf010 {
                 continue;
             };
             let mut missing = Vec::new();
+            // The endpoints that are missing, as the other endpoint fixes place them in the
+            // compute's VNet: the workspace's, the default storage's blob and file.
+            let mut wanted: Vec<(Address, &str)> = Vec::new();
             if endpoints_of(cx.e, Kind::Workspace, &w.name).is_empty() {
                 missing.push(format!("workspace {}", w.name));
+                wanted.push((Address::resource(Kind::Workspace, &w.name), ""));
             }
             if let Some(st) = &w.storage_account
                 && endpoints_of(cx.e, Kind::Storage, st).is_empty()
             {
                 missing.push(format!("default storage {st}"));
+                for service in ["blob", "file"] {
+                    wanted.push((Address::resource(Kind::Storage, st), service));
+                }
             }
             if missing.is_empty() {
                 continue;
             }
             seen.push(c.workspace.clone());
+            // Each endpoint placed, or none: a part of the set leaves the finding.
+            let changes: Option<Vec<Change>> = wanted
+                .iter()
+                .map(|(a, service)| {
+                    endpoint_in(
+                        cx,
+                        a,
+                        group_of(a, service)?,
+                        vnet_part(key),
+                        Some(&w.name),
+                        Some(key),
+                    )
+                })
+                .collect();
             out.push(Finding::new(
                 &DOC,
                 format!("workspace/{}", w.name),
@@ -68,7 +91,8 @@ impl Rule for Exf010 {
                 ),
                 DOC.fix,
                 &w.at,
-            ));
+            )
+            .with_changes(changes.unwrap_or_default()));
         }
     }
 }

@@ -493,3 +493,47 @@ fn the_workspace_and_storage_endpoints_remove_exf010() {
         ]
     );
 }
+
+#[test]
+fn the_policy_in_its_vnet_region_removes_exf007() {
+    // Service endpoint policies: a policy applies only to subnets of VNets in its own region.
+    // The exfiltration example's policy created in westus goes to eastus, the spoke VNet's
+    // region: in the native entry, and as the policy's location in Terraform (the VNet's, by
+    // reference) and in the template (as the template writes the VNet's).
+    let from = root().join("examples/exfiltration-prevention");
+    for (form, file, written, moved, expected) in [
+        (
+            "native",
+            "topology.yaml",
+            "  - name: aml-storage-policy\n",
+            "  - name: aml-storage-policy\n    region: westus\n",
+            "service_endpoint_policies:\n  - name: aml-storage-policy\n    region: eastus\n",
+        ),
+        (
+            "terraform",
+            "main.tf",
+            "  name                = \"aml-storage-policy\"\n  location            = azurerm_resource_group.rg.location\n",
+            "  name                = \"aml-storage-policy\"\n  location            = \"westus\"\n",
+            "resource \"azurerm_subnet_service_endpoint_storage_policy\" \"aml\" {\n  location = azurerm_virtual_network.spoke.location\n}\n",
+        ),
+        (
+            "arm",
+            "azuredeploy.json",
+            "      \"name\": \"aml-storage-policy\",\n      \"location\": \"[parameters('location')]\",\n",
+            "      \"name\": \"aml-storage-policy\",\n      \"location\": \"westus\",\n",
+            "{\n  \"type\": \"Microsoft.Network/serviceEndpointPolicies\",\n  \"name\": \"aml-storage-policy\",\n  \"location\": \"[parameters('location')]\"\n}\n",
+        ),
+    ] {
+        let dir = scratch(&format!("exf007-{form}"));
+        let text = if form == "native" {
+            std::fs::read_to_string(from.join(file)).unwrap()
+        } else {
+            copy_dir(&from.join(form), &dir);
+            std::fs::read_to_string(dir.join(file)).unwrap()
+        };
+        assert!(text.contains(written), "{form}: {written}");
+        std::fs::write(dir.join(file), text.replacen(written, moved, 1)).unwrap();
+        let f = fixed(&dir, "EXF007", form);
+        assert_eq!(texts(&f[0], form), [expected], "{form}");
+    }
+}

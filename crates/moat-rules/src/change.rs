@@ -113,6 +113,16 @@ pub enum Change {
         /// The subnet it goes in (`vnet/subnet`).
         subnet: String,
     },
+    /// Put a service endpoint policy in the region of the VNet whose subnets use it (Azure
+    /// sets a policy's region when it creates it: the policy is re-created there).
+    SetPolicyRegion {
+        /// The policy's name.
+        policy: String,
+        /// The VNet, by name (a template or configuration names its region by reference).
+        vnet: String,
+        /// The VNet's region (`eastus`).
+        region: String,
+    },
 }
 
 /// A privatelink zone a new private endpoint's zone group names, and what it lacks.

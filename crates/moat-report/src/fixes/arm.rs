@@ -94,7 +94,7 @@ pub(super) fn image_build_compute(t: &Target, compute: &str) -> Option<Snippet> 
 
 /// Properties (paths and JSON values) as a fragment of the resource, and their edit of the
 /// template.
-fn values(t: &Target, spelled: &[(Vec<&str>, String)]) -> Option<Snippet> {
+pub(super) fn values(t: &Target, spelled: &[(Vec<&str>, String)]) -> Option<Snippet> {
     let pointer = resource_pointer(t)?;
     let node = t
         .tree

@@ -14,6 +14,7 @@ mod endpoint;
 mod firewall;
 mod move_endpoint;
 mod native;
+mod region;
 mod registry_part;
 mod terraform;
 
@@ -318,6 +319,8 @@ pub(crate) enum Kind {
     /// The resource that holds a firewall's rule collections (a policy's rule collection
     /// group, or the firewall).
     FirewallRules,
+    /// A service endpoint policy.
+    ServiceEndpointPolicy,
 }
 
 /// The list a change adds a rule to: the NSG's, the managed network's outbound rules.
@@ -347,6 +350,7 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
     let second = match c {
         Change::LinkZone { vnet, .. } => Some(format!("vnet/{vnet}")),
         Change::AddVnetRule { subnet, .. } => Some(subnet.clone()),
+        Change::SetPolicyRegion { vnet, .. } => Some(format!("vnet/{vnet}")),
         _ => None,
     };
     let vnet = match second {
@@ -451,6 +455,16 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
         // `endpoint::render`, which names several resources.
         Change::AllowInFirewall { .. } | Change::AddPrivateEndpoint { .. } => None,
         Change::MoveEndpoint { .. } => None,
+        Change::SetPolicyRegion { region, .. } => {
+            let v = target(vnet?, input, trees);
+            match lang {
+                Lang::Native => region::native(&t, region),
+                Lang::Terraform => region::terraform(&t, &v, region),
+                Lang::Arm => region::arm(&t, &v, region),
+                // A policy's region is set when it is created: no command moves one.
+                Lang::Az => None,
+            }
+        }
     }
 }
 
@@ -471,6 +485,9 @@ fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
         Change::AddVnetRule { resource, .. } => resolve(t, resource),
         Change::AllowInFirewall { .. } | Change::AddPrivateEndpoint { .. } => None,
         Change::MoveEndpoint { .. } => None,
+        Change::SetPolicyRegion { policy, .. } => {
+            resolve(t, &format!("service-endpoint-policy/{policy}"))
+        }
     }
 }
 
@@ -675,6 +692,11 @@ fn resolve<'t>(t: &'t Topology, address: &str) -> Option<Resolved<'t>> {
                     at: &x.at,
                 })
         }
+        "service-endpoint-policy" => t
+            .service_endpoint_policies
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| plain(Kind::ServiceEndpointPolicy, &x.name, &x.at)),
         "ampls" => t
             .monitor_private_link_scopes
             .iter()

@@ -21,6 +21,7 @@ fn list(kind: Kind) -> &'static str {
         Kind::OnlineDeployment => "online_endpoints",
         Kind::FirewallRules => "firewall_policies",
         Kind::Ampls => "monitor_private_link_scopes",
+        Kind::ServiceEndpointPolicy => "service_endpoint_policies",
     }
 }
 
@@ -98,7 +99,7 @@ pub(super) fn image_build_compute(t: &Target, compute: &str) -> Option<Snippet> 
 
 /// Fields (paths and YAML values) as a side file, and their edit of the file that declares
 /// the resource.
-fn values(t: &Target, spelled: &[(Vec<&str>, String)]) -> Option<Snippet> {
+pub(super) fn values(t: &Target, spelled: &[(Vec<&str>, String)]) -> Option<Snippet> {
     // A subnet is written in its VNet's entry, a deployment in its endpoint's.
     let (mut text, base) = match (t.kind, t.workspace) {
         (Kind::OnlineDeployment, Some(ep)) => (

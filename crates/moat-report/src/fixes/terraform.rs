@@ -52,7 +52,7 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
 }
 
 /// `module.m.azurerm_storage_account.st[0]` → (`azurerm_storage_account`, `st`).
-fn type_and_name(address: &str) -> Option<(&str, &str)> {
+pub(super) fn type_and_name(address: &str) -> Option<(&str, &str)> {
     let parts: Vec<&str> = address
         .split('.')
         .map(|p| p.split('[').next().unwrap_or(p))
@@ -88,7 +88,12 @@ pub(super) fn image_build_compute(t: &Target, compute: &str) -> Option<Snippet> 
 }
 
 /// Attributes (paths and HCL values) as a block of the resource, and their edit of its file.
-fn values(t: &Target, ty: &str, name: &str, spelled: &[(Vec<&str>, String)]) -> Option<Snippet> {
+pub(super) fn values(
+    t: &Target,
+    ty: &str,
+    name: &str,
+    spelled: &[(Vec<&str>, String)],
+) -> Option<Snippet> {
     // azurerm takes a storage firewall inline or as a resource of its own, not both.
     let separate = t
         .src

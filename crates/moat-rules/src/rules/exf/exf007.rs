@@ -1,5 +1,6 @@
 //! EXF007 policy-region-mismatch.
 
+use crate::change::Change;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -27,6 +28,8 @@ impl Rule for Exf007 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let norm = |r: &str| r.replace([' ', '-'], "").to_ascii_lowercase();
+        // A policy is moved once, by its first finding's change: the others go with it.
+        let mut moved: Vec<&str> = Vec::new();
         for v in &cx.t.virtual_networks {
             let Some(vr) = &v.region else {
                 continue;
@@ -41,7 +44,16 @@ impl Rule for Exf007 {
                     if norm(pr) == norm(vr) {
                         continue;
                     }
-                    out.push(Finding::new(
+                    // Every subnet that uses the policy in VNets of this one's region: the region
+                    // it goes to is determined. Subnets in several regions need a policy each,
+                    // which is the user's to lay out.
+                    let one_region = cx.t.virtual_networks.iter().all(|o| {
+                        !o.subnets
+                            .iter()
+                            .any(|x| x.service_endpoint_policies.contains(p))
+                            || o.region.as_deref().is_some_and(|r| norm(r) == norm(vr))
+                    });
+                    let mut f = Finding::new(
                         &DOC,
                         format!("subnet/{}/{}", v.name, s.name),
                         format!(
@@ -50,7 +62,16 @@ impl Rule for Exf007 {
                         ),
                         DOC.fix,
                         if pol.at.is_unknown() { &s.at } else { &pol.at },
-                    ));
+                    );
+                    if one_region && !pol.at.is_unknown() && !moved.contains(&p.as_str()) {
+                        moved.push(p);
+                        f = f.with_change(Change::SetPolicyRegion {
+                            policy: pol.name.clone(),
+                            vnet: v.name.clone(),
+                            region: vr.clone(),
+                        });
+                    }
+                    out.push(f);
                 }
             }
         }

@@ -537,3 +537,17 @@ fn the_policy_in_its_vnet_region_removes_exf007() {
         assert_eq!(texts(&f[0], form), [expected], "{form}");
     }
 }
+
+#[test]
+fn an_endpoint_block_of_several_instances_is_not_moved() {
+    // A block with `count` places every instance: editing its subnet would move them all.
+    let dir = registry_endpoint_elsewhere("terraform");
+    let text = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+    let head = "resource \"azurerm_private_endpoint\" \"registry\" {\n";
+    assert!(text.contains(head));
+    let text = text.replacen(head, &format!("{head}  count               = 1\n"), 1);
+    std::fs::write(dir.join("main.tf"), text).unwrap();
+    let v = check(&dir, ".", &["--select", "REG015"]);
+    assert_eq!(findings(&v).len(), 1, "{v:#}");
+    assert!(texts(&findings(&v)[0], "terraform").is_empty(), "{v:#}");
+}

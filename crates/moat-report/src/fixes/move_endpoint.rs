@@ -79,7 +79,9 @@ fn terraform(
         return None;
     }
     let (ty, label) = endpoint.split_once('.')?;
-    if ty != "azurerm_private_endpoint" {
+    // A block of several instances (`count`, `for_each`) places them all: moving one is a
+    // change of its own.
+    if ty != "azurerm_private_endpoint" || label.contains('[') {
         return None;
     }
     let src = input

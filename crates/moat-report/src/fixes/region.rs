@@ -14,7 +14,8 @@ pub(super) fn native(t: &Target, region: &str) -> Option<Snippet> {
 /// reference when the VNet is an `azurerm_virtual_network` of the same module, else the region.
 pub(super) fn terraform(t: &Target, vnet: &Target, region: &str) -> Option<Snippet> {
     let (ty, name) = terraform::type_and_name(&t.at.pointer)?;
-    if ty != "azurerm_subnet_service_endpoint_storage_policy" {
+    // A block of several instances (`count`, `for_each`) sets them all.
+    if ty != "azurerm_subnet_service_endpoint_storage_policy" || t.at.pointer.contains('[') {
         return None;
     }
     let module = |p: &str| p.find("azurerm_").map(|i| p[..i].to_string());
@@ -33,6 +34,14 @@ pub(super) fn terraform(t: &Target, vnet: &Target, region: &str) -> Option<Snipp
 /// `location` of the policy's resource: the VNet's `location` as the template writes it when
 /// both are in one template, else the region.
 pub(super) fn arm(t: &Target, vnet: &Target, region: &str) -> Option<Snippet> {
+    // A resource of a copy loop is every copy.
+    let copied = t
+        .tree
+        .map(|r| r.pointer(&t.at.pointer))
+        .is_some_and(|(n, found)| found && n.get("copy").is_some());
+    if copied || arm::field(t, "name").is_none_or(|n| n.contains("copyIndex")) {
+        return None;
+    }
     let written = (vnet.at.file == t.at.file)
         .then(|| arm::field(vnet, "location"))
         .flatten()

@@ -551,3 +551,59 @@ fn an_endpoint_block_of_several_instances_is_not_moved() {
     assert_eq!(findings(&v).len(), 1, "{v:#}");
     assert!(texts(&findings(&v)[0], "terraform").is_empty(), "{v:#}");
 }
+
+#[test]
+fn the_registry_user_role_removes_reg008() {
+    // Network isolation with registries: the identity that creates assets in a registry needs
+    // AzureML Registry User, Owner or Contributor on it; the fix assigns the first, the least
+    // of the three. Appended to the topology's role assignments, or written where it has none.
+    let from =
+        std::fs::read_to_string(root().join("examples/private-registry/topology.yaml")).unwrap();
+    let line =
+        "  - { principal: datasci, role: AzureML Registry User, scope: registry/contosoreg }\n";
+    assert!(from.contains(line));
+    for (name, text) in [
+        (
+            "reader",
+            from.replacen(
+                line,
+                "  - { principal: datasci, role: Reader, scope: registry/contosoreg }\n",
+                1,
+            ),
+        ),
+        (
+            "none",
+            from.replacen(&format!("role_assignments:\n{line}"), "", 1),
+        ),
+    ] {
+        let dir = scratch(&format!("reg008-{name}"));
+        std::fs::write(dir.join("topology.yaml"), text).unwrap();
+        let f = fixed(&dir, "REG008", "native");
+        assert_eq!(
+            texts(&f[0], "native"),
+            [
+                "role_assignments:\n  - { principal: datasci, role: \"AzureML Registry User\", scope: registry/contosoreg }\n"
+            ],
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_template_gets_no_role_assignment() {
+    // The template names a principal by object id, which the side file's name is not.
+    let dir = without("arm", "none");
+    let intent = std::fs::read_to_string(dir.join("intent.yaml")).unwrap();
+    let role = "role: AzureML Registry User";
+    assert!(intent.contains(role));
+    std::fs::write(
+        dir.join("intent.yaml"),
+        intent.replacen(role, "role: Reader", 1),
+    )
+    .unwrap();
+    let v = check(&dir, ".", &["--select", "REG008"]);
+    assert!(!findings(&v).is_empty(), "{v:#}");
+    for f in findings(&v) {
+        assert!(f.get("fix_code").is_none(), "{f:#}");
+    }
+}

@@ -123,6 +123,15 @@ pub enum Change {
         /// The VNet's region (`eastus`).
         region: String,
     },
+    /// Assign a role to a principal on a resource.
+    AssignRole {
+        /// The principal as the input names it (a client's principal, or the client).
+        principal: String,
+        /// The role's name (`AzureML Registry User`).
+        role: String,
+        /// The resource, by address (`registry/contosoreg`).
+        scope: String,
+    },
 }
 
 /// A privatelink zone a new private endpoint's zone group names, and what it lacks.

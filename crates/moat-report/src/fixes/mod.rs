@@ -16,6 +16,7 @@ mod move_endpoint;
 mod native;
 mod region;
 mod registry_part;
+mod role;
 mod terraform;
 
 use moat_doc::{Node, SourceFile};
@@ -157,6 +158,13 @@ impl Trees {
             }
             if let Change::MoveEndpoint { endpoint, .. } = c {
                 ats.extend(move_endpoint::endpoint_at(input.topology, endpoint));
+            }
+            // A role assignment is appended to the file's root list: the whole file is read.
+            if let Change::AssignRole { scope, .. } = c
+                && let Some(r) = resolve(input.topology, scope)
+            {
+                self.wanted.insert(r.at.file.clone(), None);
+                return;
             }
         }
         for at in ats.into_iter().filter(|at| native(at)) {
@@ -455,6 +463,9 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
         // `endpoint::render`, which names several resources.
         Change::AllowInFirewall { .. } | Change::AddPrivateEndpoint { .. } => None,
         Change::MoveEndpoint { .. } => None,
+        Change::AssignRole {
+            principal, role, ..
+        } => role::native(input, &t, principal, role),
         Change::SetPolicyRegion { region, .. } => {
             let v = target(vnet?, input, trees);
             match lang {
@@ -488,6 +499,7 @@ fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
         Change::SetPolicyRegion { policy, .. } => {
             resolve(t, &format!("service-endpoint-policy/{policy}"))
         }
+        Change::AssignRole { scope, .. } => resolve(t, scope),
     }
 }
 

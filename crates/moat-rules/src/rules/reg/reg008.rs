@@ -1,5 +1,6 @@
 //! REG008 registry-role-missing.
 
+use crate::change::Change;
 use crate::rules::util::registry_at;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::{OpId, RuleCode};
@@ -40,13 +41,25 @@ impl Rule for Reg008 {
                 .iter()
                 .filter(|q| q.rule == Some(RuleCode::Reg008) && q.met == Some(false))
             {
-                out.push(Finding::new(
+                let mut f = Finding::new(
                     &DOC,
                     r.subject.to_string(),
                     format!("requirement not met — {}: {}", q.what, q.why),
                     DOC.fix,
                     &registry_at(cx, reg),
-                ));
+                );
+                // The least of the roles that let the principal create assets there.
+                if let Some(principal) = q
+                    .what
+                    .strip_suffix(&format!(" may create assets in registry {reg}"))
+                {
+                    f = f.with_change(Change::AssignRole {
+                        principal: principal.to_string(),
+                        role: "AzureML Registry User".into(),
+                        scope: format!("registry/{reg}"),
+                    });
+                }
+                out.push(f);
             }
         }
     }

@@ -151,12 +151,12 @@ impl Snapshot {
         for f in &mut self.findings {
             fix(&mut f.at);
             if let Some(t) = &mut f.trace {
-                fix_trace(t);
+                fix_trace(std::sync::Arc::make_mut(t));
             }
         }
         for r in &mut self.operations {
             for fl in &mut r.flows {
-                fix_trace(&mut fl.trace);
+                fix_trace(std::sync::Arc::make_mut(&mut fl.trace));
             }
         }
         for x in self.reach.pairs.values_mut() {

@@ -98,7 +98,9 @@ pub enum Status {
 pub struct FlowResult {
     pub purpose: String,
     pub verdict: Verdict,
-    pub trace: Trace,
+    /// Shared: the findings that report this flow hold the same trace, not a copy of it.
+    #[serde(serialize_with = "crate::trace::serialize_shared")]
+    pub trace: std::sync::Arc<Trace>,
 }
 
 /// A requirement that is not a flow.
@@ -192,7 +194,7 @@ impl Ctx<'_, '_> {
             Ok(t) => r.flows.push(FlowResult {
                 purpose: purpose.into(),
                 verdict: t.verdict,
-                trace: t,
+                trace: std::sync::Arc::new(t),
             }),
             Err(why) => r.notes.push(format!("{}: {why}", purpose.into())),
         }

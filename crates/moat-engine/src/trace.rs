@@ -288,6 +288,15 @@ pub struct Trace {
     pub assumptions: Vec<String>,
 }
 
+/// Serialises a shared trace as the trace itself (without serde's `rc` feature, which would
+/// allow deserialising into copies of what was shared).
+pub fn serialize_shared<S: serde::Serializer, T: std::ops::Deref<Target = Trace>>(
+    t: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    t.deref().serialize(s)
+}
+
 fn at(p: &Provenance) -> Option<Provenance> {
     if p.is_unknown() {
         None

@@ -2,7 +2,13 @@
 
 use moat_engine::Trace;
 use moat_model::Provenance;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use std::sync::Arc;
+
+/// A finding's trace as the trace itself.
+fn serialize_trace<S: Serializer>(t: &Option<Arc<Trace>>, s: S) -> Result<S::Ok, S::Error> {
+    t.as_deref().serialize(s)
+}
 
 /// How bad a finding is (rules.md: error = a documented operation fails or a requirement is
 /// broken; warning = works today but a documented risk; info = a fact worth knowing).
@@ -44,9 +50,11 @@ pub struct Finding {
     pub resource: String,
     pub message: String,
     pub fix: String,
-    /// The failing flow's trace, for path rules (boxed: most findings have none, and a
-    /// finding is moved and sorted many times).
-    pub trace: Option<Box<Trace>>,
+    /// The failing flow's trace, for path rules (behind a pointer: most findings have none,
+    /// and a finding is moved and sorted many times; shared: a finding about an operation's
+    /// flow holds the operation result's trace, not a copy).
+    #[serde(serialize_with = "serialize_trace")]
+    pub trace: Option<Arc<Trace>>,
     /// Where the resource is written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<Provenance>,
@@ -123,9 +131,9 @@ impl Finding {
         self
     }
 
-    /// The same finding with the trace of its failing flow.
-    pub fn with_trace(mut self, t: Trace) -> Finding {
-        self.trace = Some(Box::new(t));
+    /// The same finding with the trace of its failing flow (a trace, or one shared).
+    pub fn with_trace(mut self, t: impl Into<Arc<Trace>>) -> Finding {
+        self.trace = Some(t.into());
         self
     }
 

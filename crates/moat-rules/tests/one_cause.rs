@@ -187,7 +187,10 @@ fn rewording_a_hop_never_changes_what_is_one_cause() {
         f.caused_by = None;
         f.related.clear();
         if f.code == "REG001"
-            && let Some(b) = f.trace.as_mut().and_then(|t| t.blocked_by.as_mut())
+            && let Some(b) = f
+                .trace
+                .as_mut()
+                .and_then(|t| std::sync::Arc::make_mut(t).blocked_by.as_mut())
         {
             b.element = "a reworded element".into();
             b.detail = "a reworded detail".into();
@@ -202,7 +205,10 @@ fn rewording_a_hop_never_changes_what_is_one_cause() {
         f.caused_by = None;
         f.related.clear();
         if f.code == "REG001"
-            && let Some(b) = f.trace.as_mut().and_then(|t| t.blocked_by.as_mut())
+            && let Some(b) = f
+                .trace
+                .as_mut()
+                .and_then(|t| std::sync::Arc::make_mut(t).blocked_by.as_mut())
             && let Some(r) = b.nsg_rule.as_mut()
         {
             r.priority = r.priority.map(|p| p + 1);

@@ -102,7 +102,7 @@ pub fn trace_finding(
     let f = FlowResult {
         purpose: String::new(),
         verdict: trace.verdict,
-        trace,
+        trace: trace.into(),
     };
     flow_finding(doc, resource, what, &f, at)
 }

@@ -273,7 +273,7 @@ pub fn blocked_finding(
     let f = FlowResult {
         purpose: String::new(),
         verdict: t.verdict,
-        trace: t,
+        trace: t.into(),
     };
     let mut finding = flow_finding(doc, resource.into(), what.into(), &f, at);
     if let Some(fix) = tag_fix {

@@ -106,7 +106,7 @@ impl Rule for Reg009 {
                     let f = FlowResult {
                         purpose: String::new(),
                         verdict: t.verdict,
-                        trace: t,
+                        trace: t.into(),
                     };
                     let mut finding = flow_finding(
                         &DOC,

@@ -68,7 +68,7 @@ impl Rule for Reg011 {
                     let f = FlowResult {
                         purpose: String::new(),
                         verdict: t.verdict,
-                        trace: t,
+                        trace: t.into(),
                     };
                     let mut finding = flow_finding(
                         &DOC,

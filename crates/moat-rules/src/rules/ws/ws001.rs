@@ -136,7 +136,7 @@ impl Rule for Ws001 {
             match failures.into_iter().next() {
                 Some(t) => {
                     let what = format!("the path from {} to private workspace {} (no client has one)", t.from, w.name);
-                    let f = moat_engine::ops::FlowResult { purpose: String::new(), verdict: t.verdict, trace: t };
+                    let f = moat_engine::ops::FlowResult { purpose: String::new(), verdict: t.verdict, trace: t.into() };
                     out.push(flow_finding(&DOC, resource, what, &f, &w.at));
                 }
                 // Nothing to trace from: the input declares no place users work from. That is

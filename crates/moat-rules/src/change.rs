@@ -132,6 +132,38 @@ pub enum Change {
         /// The resource, by address (`registry/contosoreg`).
         scope: String,
     },
+    /// Assign a role on a resource to a workspace's managed identity (a role assignment
+    /// beside the ones the deployment has).
+    AssignWorkspaceRole {
+        /// The assignment's name, unique among the changes (`ws-approver-partner`).
+        name: String,
+        /// The workspace whose identity gets the role, by address (`workspace/ws`).
+        principal: String,
+        /// The role's name (`Azure AI Enterprise Network Connection Approver`).
+        role: String,
+        /// The resource the role is assigned on, by address (`storage/partner`).
+        scope: String,
+    },
+    /// Add host names to a client's proxy bypass list, keeping the ones it has, so that the
+    /// client resolves and reaches them directly (through the private endpoints).
+    AddProxyBypass {
+        /// The client's name.
+        client: String,
+        /// The host names and wildcards (`*.api.azureml.ms`), in order.
+        hosts: Vec<String>,
+    },
+    /// Replace a managed network's FQDN outbound rule to a storage account's host by a private
+    /// endpoint rule (of the same name) to that account's sub-resource.
+    FqdnRuleToEndpoint {
+        /// The workspace, by address (`workspace/ws`).
+        workspace: String,
+        /// The rule's name.
+        name: String,
+        /// The storage account, by address (`storage/data`).
+        storage: String,
+        /// The sub-resource (`blob`, `file`, `queue`, `table`, `dfs`, `web`).
+        subresource: String,
+    },
 }
 
 /// A privatelink zone a new private endpoint's zone group names, and what it lacks.
@@ -283,6 +315,12 @@ pub enum Setting {
     ManagedStoragePublicNetworkAccessDisabled,
     /// Public network access Disabled on the container registry Azure manages for a registry.
     ManagedAcrPublicNetworkAccessDisabled,
+    /// A managed online deployment's `egress_public_network_access` enabled, its default: the
+    /// legacy flag that a workspace managed network makes moot, as good as removed.
+    EgressPublicNetworkAccessEnabled,
+    /// A workspace's managed network provisioned now (in a template, at deployment; from Azure,
+    /// by `az ml workspace provision-network`).
+    ManagedNetworkProvisioned,
 }
 
 impl Setting {
@@ -318,6 +356,8 @@ impl Setting {
             Setting::ManagedAcrPublicNetworkAccessDisabled => {
                 "public network access Disabled on the registry's container registry"
             }
+            Setting::EgressPublicNetworkAccessEnabled => "egress public network access enabled",
+            Setting::ManagedNetworkProvisioned => "the managed network provisioned",
         }
     }
 }

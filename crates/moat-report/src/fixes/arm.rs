@@ -71,6 +71,13 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
             vec!["properties", "accessModeSettings", "queryAccessMode"],
             V::Str("Open"),
         ),
+        (OnlineDeployment, EgressPublicNetworkAccessEnabled) => (
+            vec!["properties", "egressPublicNetworkAccess"],
+            V::Str("Enabled"),
+        ),
+        (Workspace, ManagedNetworkProvisioned) => {
+            (vec!["properties", "provisionNetworkNow"], V::Bool(true))
+        }
         _ => return None,
     })
 }

@@ -64,6 +64,9 @@ fn command(t: &Target, s: Setting) -> Option<String> {
             "az ml compute update --name {n} --workspace-name {} {rg} --min-instances 0",
             t.workspace?
         ),
+        (Workspace, ManagedNetworkProvisioned) => {
+            format!("az ml workspace provision-network --name {n} {rg}")
+        }
         _ => return None,
     })
 }

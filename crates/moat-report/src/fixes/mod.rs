@@ -14,10 +14,13 @@ mod endpoint;
 mod firewall;
 mod move_endpoint;
 mod native;
+mod outbound;
+mod proxy;
 mod region;
 mod registry_part;
 mod role;
 mod terraform;
+mod workspace_role;
 
 use moat_doc::{Node, SourceFile};
 use moat_model::{Provenance, Topology};
@@ -147,6 +150,21 @@ impl Trees {
     /// Notes the resources a change edits (the same as [`render`] resolves).
     fn want_for(&mut self, c: &Change, input: &Input) {
         let native = |at: &Provenance| language(input.format, &at.file) == Lang::Native;
+        // A client is written in a native file.
+        if let Change::AddProxyBypass { client, .. } = c {
+            let at = input.topology.clients.iter().find(|x| &x.name == client);
+            if let Some(at) = at.map(|x| &x.at) {
+                self.want(at);
+            }
+            return;
+        }
+        // A role assignment goes in the file's root list, which the whole tree shows.
+        if let Change::AssignWorkspaceRole { .. } = c {
+            if let Some(r) = resolve_change(input.topology, c).filter(|r| native(r.at)) {
+                self.wanted.insert(r.at.file.clone(), None);
+            }
+            return;
+        }
         let mut ats = Vec::new();
         if let Change::AllowInFirewall { firewall, rule, .. } = c {
             let application = matches!(rule, moat_rules::change::FirewallAllow::Application { .. });
@@ -278,6 +296,9 @@ impl FixCode {
                     if let Change::MoveEndpoint { endpoint, subnet } = c {
                         return move_endpoint::render(input, &mut trees, endpoint, subnet);
                     }
+                    if let Change::AddProxyBypass { client, hosts } = c {
+                        return proxy::render(input, &mut trees, client, hosts);
+                    }
                     let snippet = render(c, input, &mut trees, together);
                     // A template may be written in Bicep: the same change beside the JSON.
                     let bicep = snippet
@@ -336,6 +357,8 @@ fn list_of(c: &Change) -> Option<(&'static str, &str)> {
     match c {
         Change::AllowInNsg { nsg, .. } => Some(("nsg", nsg)),
         Change::AddFqdnRule { workspace, .. } => Some(("outbound", workspace)),
+        // The root list of role assignments.
+        Change::AssignWorkspaceRole { .. } => Some(("roles", "")),
         _ => None,
     }
 }
@@ -344,6 +367,7 @@ fn list_of(c: &Change) -> Option<(&'static str, &str)> {
 fn rule_name(c: &Change) -> Option<&str> {
     match c {
         Change::AllowInNsg { name, .. } | Change::AddFqdnRule { name, .. } => Some(name),
+        Change::AssignWorkspaceRole { name, .. } => Some(name),
         _ => None,
     }
 }
@@ -359,6 +383,8 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
         Change::LinkZone { vnet, .. } => Some(format!("vnet/{vnet}")),
         Change::AddVnetRule { subnet, .. } => Some(subnet.clone()),
         Change::SetPolicyRegion { vnet, .. } => Some(format!("vnet/{vnet}")),
+        Change::AssignWorkspaceRole { scope, .. } => Some(scope.clone()),
+        Change::FqdnRuleToEndpoint { storage, .. } => Some(storage.clone()),
         _ => None,
     };
     let vnet = match second {
@@ -476,6 +502,51 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
                 Lang::Az => None,
             }
         }
+        // Rendered by `proxy::render`: a client is no resource of the model's addresses.
+        Change::AddProxyBypass { .. } => None,
+        Change::AssignWorkspaceRole { .. } => {
+            let a = assign(c)?;
+            let scope = target(vnet?, input, trees);
+            match lang {
+                Lang::Native => {
+                    let all: Vec<workspace_role::Assign> =
+                        together.iter().filter_map(|c| assign(c)).collect();
+                    workspace_role::native(&t, &a, &all)
+                }
+                Lang::Terraform => workspace_role::terraform(&t, &scope, &a),
+                Lang::Arm => None,
+                Lang::Az => workspace_role::az(&t, &scope, &a),
+            }
+        }
+        Change::FqdnRuleToEndpoint {
+            name, subresource, ..
+        } => {
+            let storage = target(vnet?, input, trees);
+            let r = outbound::Replace { name, subresource };
+            match lang {
+                Lang::Native => outbound::native(&t, &storage, input.topology, &r),
+                Lang::Terraform => outbound::terraform(&t, &storage, input.topology, &r),
+                Lang::Arm => outbound::arm(&t, &storage, &r),
+                Lang::Az => outbound::az(&t, &storage, &r),
+            }
+        }
+    }
+}
+
+fn assign(c: &Change) -> Option<workspace_role::Assign<'_>> {
+    match c {
+        Change::AssignWorkspaceRole {
+            name,
+            principal,
+            role,
+            scope,
+        } => Some(workspace_role::Assign {
+            name,
+            principal,
+            role,
+            scope,
+        }),
+        _ => None,
     }
 }
 
@@ -494,12 +565,15 @@ fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
         Change::AllowInNsg { nsg, .. } => resolve(t, &format!("nsg/{nsg}")),
         Change::AddServiceEndpoint { subnet, .. } => resolve(t, subnet),
         Change::AddVnetRule { resource, .. } => resolve(t, resource),
+        Change::AssignWorkspaceRole { principal, .. } => resolve(t, principal),
         Change::AllowInFirewall { .. } | Change::AddPrivateEndpoint { .. } => None,
         Change::MoveEndpoint { .. } => None,
         Change::SetPolicyRegion { policy, .. } => {
             resolve(t, &format!("service-endpoint-policy/{policy}"))
         }
         Change::AssignRole { scope, .. } => resolve(t, scope),
+        Change::AddProxyBypass { .. } => None,
+        Change::FqdnRuleToEndpoint { workspace, .. } => resolve(t, workspace),
     }
 }
 

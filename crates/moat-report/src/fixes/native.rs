@@ -78,6 +78,12 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
         (Registry, ManagedAcrPublicNetworkAccessDisabled) => {
             (vec!["acr", "public_network_access"], V::Str("Disabled"))
         }
+        (OnlineDeployment, EgressPublicNetworkAccessEnabled) => {
+            (vec!["egress_public_network_access"], V::Str("Enabled"))
+        }
+        (Workspace, ManagedNetworkProvisioned) => {
+            (vec!["managed_network", "provisioned"], V::Bool(true))
+        }
         _ => return None,
     })
 }

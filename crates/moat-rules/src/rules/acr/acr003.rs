@@ -68,11 +68,30 @@ impl Rule for Acr003 {
 /// The first compute of the workspace, in declaration order, that can build its images: a CPU
 /// compute cluster in a subnet of a customer VNet, nothing about it unknown (a name, size or
 /// subnet the input leaves open makes it no sure choice).
-fn build_cluster<'t>(cx: &Context<'_, 't>, ws: &str) -> Option<&'t Compute> {
+pub(super) fn build_cluster<'t>(cx: &Context<'_, 't>, ws: &str) -> Option<&'t Compute> {
     cx.e.ix.computes_of(cx.t, ws).find(|c| {
         c.compute_type == ComputeType::AmlCompute
             && !c.is_gpu()
             && c.subnet.is_some()
             && cx.e.unknowns_of(&format!("compute/{}", c.name)).is_empty()
     })
+}
+
+/// A finding about a workspace's image build compute with the fix that names the workspace's
+/// [`build_cluster`] instead, when it has one; the rule's own words otherwise.
+pub(super) fn with_build_cluster(cx: &Context, ws: &str, f: Finding) -> Finding {
+    match build_cluster(cx, ws) {
+        Some(c) => Finding {
+            fix: format!(
+                "Set image_build_compute to {}, the first CPU compute cluster of the workspace in a VNet (any such cluster builds images).",
+                c.local_name()
+            ),
+            ..f
+        }
+        .with_change(Change::SetImageBuildCompute {
+            workspace: format!("workspace/{ws}"),
+            compute: c.local_name().to_string(),
+        }),
+        None => f,
+    }
 }

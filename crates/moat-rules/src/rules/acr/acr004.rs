@@ -62,7 +62,7 @@ impl Rule for Acr004 {
                 ),
                 None => format!("{name} is not a CPU compute cluster"),
             };
-            out.push(Finding::new(
+            let f = Finding::new(
                 &DOC,
                 r.subject.to_string(),
                 format!(
@@ -70,7 +70,8 @@ impl Rule for Acr004 {
                 ),
                 DOC.fix,
                 &workspace_at(cx, ws),
-            ));
+            );
+            out.push(super::acr003::with_build_cluster(cx, ws, f));
         }
     }
 }

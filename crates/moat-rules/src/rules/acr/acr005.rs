@@ -1,9 +1,13 @@
 //! ACR005 image-build-no-internet.
 
+use crate::change::{Change, FirewallAllow};
 use crate::rules::util::{destination, failing_flows, flow_finding, workspace_at};
+use crate::rules::util_fix::{allow_in_firewall, allow_to_tag, subnet_prefix};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
-use moat_engine::OpId;
+use moat_engine::{OpId, Trace};
 use moat_model::Address;
+use moat_model::address::Kind;
+use moat_net::hosts::HostTag;
 
 /// The rule.
 pub struct Acr005;
@@ -39,13 +43,54 @@ impl Rule for Acr005 {
             let Some(ws) = r.subject.name_of(moat_model::address::Kind::Workspace) else {
                 continue;
             };
-            out.push(flow_finding(
-                &DOC,
-                r.subject.to_string(),
-                f.purpose.clone(),
-                f,
-                &workspace_at(cx, ws),
-            ));
+            out.push(
+                flow_finding(
+                    &DOC,
+                    r.subject.to_string(),
+                    f.purpose.clone(),
+                    f,
+                    &workspace_at(cx, ws),
+                )
+                .with_changes(allow_host(cx, &f.trace)),
+            );
+        }
+    }
+}
+
+/// The rule that admits the build cluster to a host: a host behind a service tag by that tag,
+/// in the NSG that denies it or the firewall no rule of which matches it; any other host by an
+/// application rule of that firewall (an NSG cannot name a host, and admitting the whole
+/// internet would open more than the build needs).
+fn allow_host(cx: &Context, t: &Trace) -> Option<Change> {
+    let Address::Fqdn(host) = &t.to else {
+        return None;
+    };
+    let compute = t.from.name_of(Kind::Compute)?;
+    let subnet =
+        cx.t.computes
+            .iter()
+            .find(|c| c.name == compute)?
+            .subnet
+            .as_deref();
+    match moat_net::hosts::host_tag(host) {
+        HostTag::Tag(tag) => allow_to_tag(cx, t, subnet, tag),
+        _ => {
+            let protocol = match t.port {
+                443 => "Https",
+                80 => "Http",
+                _ => return None,
+            };
+            allow_in_firewall(
+                cx,
+                t,
+                &["allow", host],
+                FirewallAllow::Application {
+                    source: subnet_prefix(cx, subnet?)?,
+                    fqdn: host.clone(),
+                    protocol,
+                    port: t.port,
+                },
+            )
         }
     }
 }

@@ -42,7 +42,9 @@ impl Rule for Acr008 {
                     continue;
                 };
                 let f = if req.met == Some(false) {
-                    Finding::new(
+                    // A cluster that exists replaces the missing name; whether the compute the
+                    // input leaves open exists is the user's to say (below).
+                    let f = Finding::new(
                         &DOC,
                         r.subject.to_string(),
                         format!(
@@ -52,7 +54,8 @@ impl Rule for Acr008 {
                         ),
                         DOC.fix,
                         &workspace_at(cx, ws),
-                    )
+                    );
+                    super::acr003::with_build_cluster(cx, ws, f)
                 } else {
                     // Whether it exists is open: reported as undecided, never as an error.
                     let name =

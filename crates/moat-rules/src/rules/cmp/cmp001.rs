@@ -16,7 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     what: "A compute instance, compute cluster or attached AKS cluster is in another Azure region than its workspace, and the workspace has a private endpoint (or a managed network).",
     why: "Computes created in a workspace that uses a private endpoint must be in the workspace's region, and an AKS cluster attached to such a workspace as well. With a managed network, a compute cluster in another region is not supported either.",
     example: "region: eastus\nworkspaces: [{ name: ws, public_network_access: Disabled }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, region: westus, subnet: vnet/training }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
-    fix: "Create the compute (or AKS cluster) in the workspace's region.",
+    fix: "Create the compute (or AKS cluster) in the workspace's region, in a subnet of a VNet of that region: which VNet and subnet is yours to choose (a compute's subnet is in its region).",
     sources: &[
         doc!(
             PL,

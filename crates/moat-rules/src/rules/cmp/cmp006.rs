@@ -1,8 +1,10 @@
 //! CMP006 aks-outbound-missing.
 
+use crate::rules::util_fix::allow_to_tag;
 use crate::rules::util_infra::{Need, blocked_finding, unmet};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
+use moat_net::hosts::HostTag;
 use moat_packets::Protocol;
 
 /// The rule.
@@ -84,13 +86,19 @@ impl Rule for Cmp006 {
                     n.label,
                     n.describe()
                 );
-                out.push(blocked_finding(
-                    &DOC,
-                    format!("aks/{}", k.name),
-                    what,
-                    tr,
-                    &k.at,
-                ));
+                // The service tag behind the host, admitted from the AKS subnet in the NSG
+                // that denies it or the firewall no rule of which matches it.
+                let change = match &n.to {
+                    Address::Fqdn(host) => match moat_net::hosts::host_tag(host) {
+                        HostTag::Tag(tag) => allow_to_tag(cx, &tr, k.subnet.as_deref(), tag),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                out.push(
+                    blocked_finding(&DOC, format!("aks/{}", k.name), what, tr, &k.at)
+                        .with_changes(change),
+                );
             }
         }
     }

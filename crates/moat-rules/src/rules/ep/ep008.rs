@@ -1,5 +1,6 @@
 //! EP008 egress-flag-ignored.
 
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -48,16 +49,23 @@ impl Rule for Ep008 {
                 .iter()
                 .filter(|d| d.egress_public_network_access == PublicNetworkAccess::Disabled)
             {
-                out.push(Finding::new(
-                    &DOC,
-                    format!("online-endpoint/{}", e.name),
-                    format!(
-                        "deployment {} of endpoint {} sets egress_public_network_access disabled, which does not apply in workspace {}: its managed network decides the deployment's outbound",
-                        d.name, e.name, w.name
-                    ),
-                    DOC.fix,
-                    &d.at,
-                ));
+                out.push(
+                    Finding::new(
+                        &DOC,
+                        format!("online-endpoint/{}", e.name),
+                        format!(
+                            "deployment {} of endpoint {} sets egress_public_network_access disabled, which does not apply in workspace {}: its managed network decides the deployment's outbound",
+                            d.name, e.name, w.name
+                        ),
+                        DOC.fix,
+                        &d.at,
+                    )
+                    // Enabled is the flag's default: written, it says what removing it does.
+                    .with_change(Change::set(
+                        format!("online-deployment/{}/{}", e.name, d.name),
+                        Setting::EgressPublicNetworkAccessEnabled,
+                    )),
+                );
             }
         }
     }

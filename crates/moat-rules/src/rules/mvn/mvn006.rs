@@ -1,5 +1,6 @@
 //! MVN006 managed-network-not-provisioned.
 
+use crate::change::{Change, Setting};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 
 /// The rule.
@@ -67,7 +68,10 @@ impl Rule for Mvn006 {
                 &w.at,
             );
             f.severity = severity;
-            out.push(f);
+            out.push(f.with_change(Change::set(
+                format!("workspace/{}", w.name),
+                Setting::ManagedNetworkProvisioned,
+            )));
         }
     }
 }

@@ -1,5 +1,6 @@
 //! MVN008 storage-fqdn-rule.
 
+use crate::change::Change;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::enums::{IsolationMode, OutboundRuleType};
 use moat_model::ml::OutboundDestination;
@@ -39,17 +40,43 @@ impl Rule for Mvn008 {
                 if r.kind != OutboundRuleType::Fqdn || !r.active || !is_storage_host(host) {
                     continue;
                 }
-                out.push(Finding::new(
-                    &DOC,
-                    format!("workspace/{}", w.name),
-                    format!(
-                        "outbound rule {} of workspace {}'s managed network allows storage host {host} by FQDN, which allow-only-approved-outbound mode does not support for storage accounts",
-                        r.name, w.name
-                    ),
-                    DOC.fix,
-                    if r.at.is_unknown() { &w.at } else { &r.at },
-                ));
+                let change = account_of(host)
+                    .filter(|(account, _)| cx.e.ix.storage_accounts.contains_key(*account))
+                    .map(|(account, subresource)| Change::FqdnRuleToEndpoint {
+                        workspace: format!("workspace/{}", w.name),
+                        name: r.name.clone(),
+                        storage: format!("storage/{account}"),
+                        subresource: subresource.to_string(),
+                    });
+                out.push(
+                    Finding::new(
+                        &DOC,
+                        format!("workspace/{}", w.name),
+                        format!(
+                            "outbound rule {} of workspace {}'s managed network allows storage host {host} by FQDN, which allow-only-approved-outbound mode does not support for storage accounts",
+                            r.name, w.name
+                        ),
+                        DOC.fix,
+                        if r.at.is_unknown() { &w.at } else { &r.at },
+                    )
+                    .with_changes(change),
+                );
             }
         }
     }
+}
+
+/// The account and the sub-resource a storage host names (`data.blob.core.windows.net` →
+/// `data`, `blob`); none for a wildcard, a scheme, port or path, or another form.
+fn account_of(host: &str) -> Option<(&str, &str)> {
+    let mut labels = host.split('.');
+    let (account, service) = (labels.next()?, labels.next()?);
+    let plain = |l: &str| {
+        !l.is_empty()
+            && l.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    };
+    let services = ["blob", "file", "queue", "table", "dfs", "web"];
+    (plain(account) && services.contains(&service) && labels.next() == Some("core"))
+        .then_some((account, service))
 }

@@ -1,5 +1,6 @@
 //! MVN013 endpoint-approver-role.
 
+use crate::change::Change;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_model::enums::OutboundRuleCategory;
@@ -98,6 +99,7 @@ impl Rule for Mvn013 {
                     continue;
                 }
                 let at = if r.at.is_unknown() { &w.at } else { &r.at };
+                let change = assign_approver(cx, &w.name, &target);
                 if declares_roles {
                     out.push(Finding::new(
                         &DOC,
@@ -108,7 +110,8 @@ impl Rule for Mvn013 {
                         ),
                         DOC.fix,
                         at,
-                    ));
+                    )
+                    .with_changes(change));
                 } else {
                     // The requirement, stated once per target: the input says nothing about
                     // the identity's roles, so nothing wrong to report and nothing decided.
@@ -122,11 +125,35 @@ impl Rule for Mvn013 {
                         DOC.fix,
                         at,
                     )
-                    .needing(Some(NO_ROLES.to_string()));
+                    .needing(Some(NO_ROLES.to_string()))
+                    .with_changes(change);
                     f.severity = Severity::Info;
                     out.push(f);
                 }
             }
         }
     }
+}
+
+/// The approver role on `target` for the workspace's identity, when the deployment declares
+/// the target (an assignment on a resource the model lacks would name what it does not know).
+fn assign_approver(cx: &Context, ws: &str, target: &Address) -> Option<Change> {
+    let Address::Resource { kind, name, .. } = target else {
+        return None;
+    };
+    let ix = &cx.e.ix;
+    let declared = match kind {
+        Kind::Storage => ix.storage_accounts.contains_key(name.as_str()),
+        Kind::Keyvault => ix.key_vaults.contains_key(name.as_str()),
+        Kind::Acr => ix.container_registries.contains_key(name.as_str()),
+        Kind::Workspace => ix.workspaces.contains_key(name.as_str()),
+        Kind::Registry => ix.registries.contains_key(name.as_str()),
+        _ => false,
+    };
+    declared.then(|| Change::AssignWorkspaceRole {
+        name: Change::rule_name(&[ws, "approver", name]),
+        principal: format!("workspace/{ws}"),
+        role: APPROVERS[0].to_string(),
+        scope: target.to_string(),
+    })
 }

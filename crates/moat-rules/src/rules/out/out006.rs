@@ -1,5 +1,6 @@
 //! OUT006 instance-websocket-hosts-unreachable.
 
+use crate::rules::util_fix::{approve_in_managed, https_in_firewall};
 use crate::rules::util_infra::{blocked_finding, compute_groups, trace, worst};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::{Trace, Verdict};
@@ -47,6 +48,7 @@ impl Rule for Out006 {
                 label = format!("{label}.{}", r.to_ascii_lowercase().replace(' ', ""));
             }
             let mut failed = Vec::new();
+            let mut traces = Vec::new();
             let mut first: Option<Trace> = None;
             for suffix in ["instances.azureml.ms", "instances.azureml.net"] {
                 let host = format!("{label}.{suffix}");
@@ -57,6 +59,7 @@ impl Rule for Out006 {
                     continue;
                 }
                 failed.push(format!("*.{suffix}"));
+                traces.push(t.clone());
                 first = worst(first, t);
             }
             let Some(t) = first else { continue };
@@ -67,7 +70,13 @@ impl Rule for Out006 {
                 failed.join(", ")
             );
             if reported.insert(g.resource.clone()) {
-                out.push(blocked_finding(&DOC, g.resource.clone(), what, t, &g.at));
+                // The wildcard hosts, as the firewall's application rules or the managed
+                // network's FQDN rules name them.
+                let hosts: Vec<&str> = failed.iter().map(String::as_str).collect();
+                let f = blocked_finding(&DOC, g.resource.clone(), what, t, &g.at)
+                    .with_changes(approve_in_managed(&g, &hosts))
+                    .with_changes(https_in_firewall(cx, &g, &hosts, &traces));
+                out.push(f);
             }
         }
     }

@@ -16,7 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     what: "The workspace's container registry is behind a VNet (public access Disabled, a private endpoint, or service-endpoint rules) and the workspace has no compute cluster.",
     why: "Azure Machine Learning cannot build images directly in a container registry that sits behind a VNet; it builds them on a compute cluster of the workspace instead. Without any cluster there is nothing to build environment images on, so jobs and deployments that need a custom image fail.",
     example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled }]",
-    fix: "Create a CPU compute cluster in the workspace and set it as image_build_compute.",
+    fix: "Create a CPU compute cluster in the workspace and set it as image_build_compute (its VM size and subnet are yours to choose).",
     sources: &[
         doc!(SWV, "Azure Container Registry prerequisites"),
         doc!(SWV, "Enable Azure Container Registry (ACR), step 4"),

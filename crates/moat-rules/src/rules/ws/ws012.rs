@@ -1,5 +1,6 @@
 //! WS012 proxy-without-private-endpoint-bypass.
 
+use crate::change::Change;
 use crate::rules::util_infra::has_workspace_endpoint;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
@@ -91,7 +92,11 @@ impl Rule for Ws012 {
                 ),
                 DOC.fix,
                 &c.at,
-            ));
+            )
+            .with_change(Change::AddProxyBypass {
+                client: c.name.clone(),
+                hosts: missing,
+            }));
         }
     }
 }

@@ -8,6 +8,7 @@ use hcl_edit::structure::{Block, Body, Structure};
 use indexmap::IndexMap;
 use moat_doc::{Limits, SourceFile};
 use moat_model::{Diagnostic, Level, Location};
+use std::cell::RefCell;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
@@ -45,7 +46,10 @@ pub struct ResDecl {
     pub name: String,
     pub file: usize,
     pub span: Option<Range<usize>>,
-    pub body: Body,
+    /// The block's body; `None` once the root module's instances of it are evaluated (the
+    /// root module has one instance, so nothing reads it again), to free the syntax tree
+    /// while the evaluated instances grow.
+    pub body: RefCell<Option<Body>>,
 }
 
 /// A `module` block.
@@ -335,7 +339,7 @@ fn collect(
                         name: n,
                         file,
                         span,
-                        body: block.body,
+                        body: RefCell::new(Some(block.body)),
                     },
                 );
             }

@@ -112,9 +112,16 @@ impl Evaluator {
         let Some((decl_idx, _, decl)) = cfg.resources.get_full(key) else {
             return err(format!("`{key}` is not declared in this module"), at);
         };
-        self.memo(inst, format!("res:{key}"), at, |ev| {
+        let slot = format!("res:{key}");
+        let v = self.memo(inst, slot.clone(), at, |ev| {
             ev.expand_resource(inst, decl_idx, decl)
-        })
+        })?;
+        // The root module has exactly one instance (a module calling the root's directory
+        // is recursion, refused), so once its value is memoised the body is not read again.
+        if inst == 0 && matches!(self.insts[0].slots.get(&slot), Some(Slot::Done(_))) {
+            decl.body.take();
+        }
+        Ok(v)
     }
 
     pub(super) fn expand_resource(
@@ -145,9 +152,14 @@ impl Evaluator {
         };
         let mut sort = self.insts[inst].sort.clone();
         sort.extend([0, decl_idx]);
-        match self.expansion(&decl.body, &sc, &base, &at)? {
+        let body = decl.body.borrow();
+        let Some(body) = body.as_ref() else {
+            // Only a memoised declaration of the root module loses its body.
+            return err(format!("`{base}` was evaluated already"), &at);
+        };
+        match self.expansion(body, &sc, &base, &at)? {
             Expansion::Unknown(u) => {
-                let field = if decl.body.has_attribute("count") {
+                let field = if body.has_attribute("count") {
                     "count"
                 } else {
                     "for_each"
@@ -176,14 +188,14 @@ impl Evaluator {
                     open_instance: true,
                     ..sc.clone()
                 };
-                let one = self.instance(decl, s, base.clone(), sort, 0)?;
+                let one = self.instance(decl, body, s, base.clone(), sort, 0)?;
                 Ok(Value::unknown_with(
                     format!("the instances of `{base}` are unknown"),
                     &at,
                     one,
                 ))
             }
-            Expansion::Single => Ok(Value::Res(self.instance(decl, sc, base, sort, 0)?)),
+            Expansion::Single => Ok(Value::Res(self.instance(decl, body, sc, base, sort, 0)?)),
             Expansion::Count(n) => {
                 let mut out = Vec::with_capacity(n);
                 for i in 0..n {
@@ -193,6 +205,7 @@ impl Evaluator {
                     };
                     out.push(Value::Res(self.instance(
                         decl,
+                        body,
                         s,
                         format!("{base}[{i}]"),
                         sort.clone(),
@@ -211,7 +224,7 @@ impl Evaluator {
                     let addr = format!("{base}{}", Key::Str(k.clone()).suffix());
                     out.insert(
                         k,
-                        Value::Res(self.instance(decl, s, addr, sort.clone(), i)?),
+                        Value::Res(self.instance(decl, body, s, addr, sort.clone(), i)?),
                     );
                 }
                 Ok(Value::map(out))
@@ -222,13 +235,14 @@ impl Evaluator {
     pub(super) fn instance(
         &mut self,
         decl: &ResDecl,
+        body: &Body,
         sc: Scope,
         addr: String,
         mut sort: Vec<usize>,
         idx: usize,
     ) -> R<Rc<ResObj>> {
         let at = self.loc(decl.file, decl.span.clone());
-        let mut obj = self.eval_body(&decl.body, &sc, &addr, true, at)?;
+        let mut obj = self.eval_body(body, &sc, &addr, true, at)?;
         ids::add_computed(&decl.rtype, decl.mode, &mut obj);
         ids::apply_target(&decl.rtype, decl.mode, &self.target, &mut obj);
         let obj = Rc::new(obj);

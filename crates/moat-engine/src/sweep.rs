@@ -8,7 +8,7 @@
 //! therefore exactly the traces' verdicts; only the number of traces changes.
 
 use crate::engine::Engine;
-use crate::trace::{Query, Verdict, trace};
+use crate::trace::{Query, Verdict, verdict};
 use moat_model::address::Address;
 use moat_model::enums::ConnectionState;
 use moat_model::enums::Direction;
@@ -239,7 +239,7 @@ pub fn sweep(
                         protocol: Protocol::TCP,
                         port: 443,
                     };
-                    trace(e, &q).map(|t| t.verdict).unwrap_or(Verdict::Unknown)
+                    verdict(e, &q).unwrap_or(Verdict::Unknown)
                 }
             };
             for &member in &g.members {
@@ -255,7 +255,7 @@ pub fn sweep(
                 port: 443,
             };
             m.traces += 1;
-            let v = trace(e, &q).map(|t| t.verdict).unwrap_or(Verdict::Unknown);
+            let v = verdict(e, &q).unwrap_or(Verdict::Unknown);
             count(&mut m, v);
             visit(s, &q.to, v);
         }

@@ -370,6 +370,9 @@ struct Walk<'e, 't> {
     reads: Option<&'static [&'static str]>,
     /// The NSG rule that decides the next hop (see [`Hop::nsg_rule`]).
     nsg_rule: Option<NsgDecision>,
+    /// Only the verdict is wanted: hops keep what decides it (their kind, decision, code,
+    /// the resources and fields read, the deciding NSG rule) and drop their words.
+    quiet: bool,
 }
 
 type Walked = Result<(), Verdict>;
@@ -389,12 +392,17 @@ impl<'e, 't> Walk<'e, 't> {
         at: Option<Provenance>,
     ) {
         let resources = std::mem::take(&mut self.touched);
+        let (element, detail, at) = if self.quiet {
+            (String::new(), String::new(), None)
+        } else {
+            (element.into(), detail.into(), at)
+        };
         self.hops.push(Hop {
             step,
-            element: element.into(),
+            element,
             decision,
             code,
-            detail: detail.into(),
+            detail,
             at,
             resources,
             subject: self.subject.take(),
@@ -451,7 +459,9 @@ impl<'e, 't> Walk<'e, 't> {
         fix: impl Into<String>,
     ) -> Walked {
         self.hop(step, element, HopDecision::Block, code, detail, at);
-        self.fix = Some(fix.into());
+        if !self.quiet {
+            self.fix = Some(fix.into());
+        }
         Err(Verdict::Denied)
     }
 
@@ -565,6 +575,17 @@ fn strip_sub(a: &Address) -> Address {
 
 /// Traces a flow.
 pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
+    walk(e, q, false)
+}
+
+/// The verdict of a flow, as [`trace`] gives it, without the words of its hops: for sweeps,
+/// which keep only verdicts. The walk is the same; only what it writes down differs.
+pub fn verdict(e: &Engine, q: &Query) -> Result<Verdict, String> {
+    walk(e, q, true).map(|t| t.verdict)
+}
+
+/// The walk of [`trace`]; `quiet`: the hops without their words (see [`verdict`]).
+fn walk(e: &Engine, q: &Query, quiet: bool) -> Result<Trace, String> {
     let place = e.place(&q.from).map_err(|p| p.0)?;
     let tg = match target(e, &q.to) {
         Ok(tg) => tg,
@@ -588,6 +609,7 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
         service: None,
         reads: None,
         nsg_rule: None,
+        quiet,
     };
     if let Address::Resource { kind, name, .. } = &q.from
         && matches!(
@@ -597,12 +619,15 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
     {
         w.touch(format!("{kind}/{name}"));
     }
-    w.info(
-        Step::Source,
-        place.label().to_string(),
-        Code::Source,
-        format!("to {} {}", tg.label, w.proto_port()),
-    );
+    let (element, detail) = if quiet {
+        (String::new(), String::new())
+    } else {
+        (
+            place.label().to_string(),
+            format!("to {} {}", tg.label, w.proto_port()),
+        )
+    };
+    w.info(Step::Source, element, Code::Source, detail);
     let result = run(&mut w, &place, &tg);
     let verdict = match result {
         Ok(()) => Verdict::Allowed,
@@ -632,19 +657,16 @@ pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
         }
         v
     };
-    let decisive: Vec<Hop> = match verdict {
-        Verdict::Allowed => w.hops.clone(),
+    let decisive: &[Hop] = match verdict {
+        Verdict::Allowed => &w.hops,
         Verdict::Denied => w
             .hops
             .iter()
-            .rev()
-            .find(|h| h.decision == HopDecision::Block)
-            .cloned()
-            .into_iter()
-            .collect(),
-        Verdict::Unknown => Vec::new(),
+            .rposition(|h| h.decision == HopDecision::Block)
+            .map_or(&[], |i| std::slice::from_ref(&w.hops[i])),
+        Verdict::Unknown => &[],
     };
-    let unresolved = unknowns_of(&decisive);
+    let unresolved = unknowns_of(decisive);
     if !unresolved.is_empty() {
         verdict = Verdict::Unknown;
         w.hops.push(Hop {

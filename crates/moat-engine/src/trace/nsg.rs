@@ -44,12 +44,18 @@ impl Walk<'_, '_> {
             Direction::Inbound => "inbound",
             Direction::Outbound => "outbound",
         };
-        let element = format!("nsg {name} ({dir}, {scope})");
+        let quiet = self.quiet;
+        let element = if quiet {
+            String::new()
+        } else {
+            format!("nsg {name} ({dir}, {scope})")
+        };
         let rule = out.rule.clone();
-        let rule_text = rule
-            .as_ref()
-            .map(|r| r.describe())
-            .unwrap_or_else(|| "no rule".into());
+        let rule_text = match &rule {
+            _ if quiet => String::new(),
+            Some(r) => r.describe(),
+            None => "no rule".into(),
+        };
         let rule_at = rule.as_ref().and_then(|r| at(&r.at));
         let partial = (out.decision == Decision::Deny && out.denied_sources != *src)
             .then(|| out.denied_sources.clone());
@@ -83,13 +89,17 @@ impl Walk<'_, '_> {
                     format!(" for sources {}", out.denied_sources)
                 };
                 let prio = rule.as_ref().and_then(|r| r.priority).unwrap_or(65500);
-                let fix = allow_fix(
-                    name,
-                    direction,
-                    &self.proto_port(),
-                    &Self::describe_dst(dst),
-                    prio,
-                );
+                let fix = if quiet {
+                    String::new()
+                } else {
+                    allow_fix(
+                        name,
+                        direction,
+                        &self.proto_port(),
+                        &Self::describe_dst(dst),
+                        prio,
+                    )
+                };
                 self.block(
                     Step::Nsg,
                     element,

@@ -103,12 +103,14 @@ type Filled = (
 );
 
 /// What the comparison asks of a side: the flows to trace (in its reachability, handed back),
-/// and which of its findings the report shows (HEAD's new ones), whose fixes it renders
-/// (its findings are handed back for that, moved rather than copied).
+/// which of its findings the report shows (HEAD's new ones not suppressed) and which it
+/// lists (HEAD's new ones), whose fixes it renders (its findings are handed back for that,
+/// moved rather than copied).
 struct Ask {
     requests: Vec<Request>,
     reach: Reachability,
     shown: Vec<bool>,
+    asked: Vec<bool>,
     findings: Vec<moat_rules::Finding>,
 }
 
@@ -180,6 +182,7 @@ impl Worker {
                 requests,
                 mut reach,
                 shown,
+                asked,
                 findings,
             }) = ask_rx.recv()
             else {
@@ -191,7 +194,7 @@ impl Worker {
             let fixes = if !shown.contains(&true) {
                 moat_report::fixes::FixCode::default()
             } else {
-                moat_report::fixes::FixCode::of_shown(
+                moat_report::fixes::FixCode::of_shown_for(
                     &findings,
                     &moat_report::fixes::Input {
                         format: loaded.format,
@@ -199,6 +202,7 @@ impl Worker {
                         topology: &loaded.topology,
                     },
                     &shown,
+                    &asked,
                 )
             };
             let _ = filled_tx.send((reach, fixes, findings));
@@ -307,19 +311,20 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
             std::mem::take(&mut h.snapshot.reach),
         );
         let new = moat_diff::new_in_head(&b.snapshot.findings, &h.snapshot.findings);
-        let shown: Vec<bool> = (h.snapshot.findings.iter().zip(new))
-            .map(|(f, new)| new && f.suppressed.is_none())
+        let shown: Vec<bool> = (h.snapshot.findings.iter().zip(&new))
+            .map(|(f, new)| *new && f.suppressed.is_none())
             .collect();
-        let ask = |requests, reach, shown, findings| Ask {
+        let ask = |requests, reach, shown, asked, findings| Ask {
             requests,
             reach,
             shown,
+            asked,
             findings,
         };
         let hf = std::mem::take(&mut h.snapshot.findings);
         let _ = (
-            bw.ask.send(ask(rb, xb, Vec::new(), Vec::new())),
-            hw.ask.send(ask(rh, xh, shown, hf)),
+            bw.ask.send(ask(rb, xb, Vec::new(), Vec::new(), Vec::new())),
+            hw.ask.send(ask(rh, xh, shown, new, hf)),
         );
         match (bw.filled.recv(), hw.filled.recv()) {
             (Ok((x, _, _)), Ok((y, fixes, hf))) => {

@@ -228,6 +228,27 @@ impl FixCode {
     /// Renders the changes of every finding, where the report shows `findings[i]` when
     /// `shown[i]`: an edit that serves several findings goes with a finding shown.
     pub fn of_shown(findings: &[Finding], input: &Input, shown: &[bool]) -> FixCode {
+        FixCode::of_shown_for(findings, input, shown, &[true].repeat(findings.len()))
+    }
+
+    /// [`FixCode::of_shown`], for a report that asks only for the fixes of the findings
+    /// `asked` marks: a finding is rendered when one asked has its code, resource and message
+    /// (the last of those stands for them all, as in the map of every fix). What a finding
+    /// left out would have rendered changes no other finding's: only shown findings share
+    /// their edits.
+    pub fn of_shown_for(
+        findings: &[Finding],
+        input: &Input,
+        shown: &[bool],
+        asked: &[bool],
+    ) -> FixCode {
+        let key = |f: &Finding| (f.code, f.resource.clone(), f.message.clone());
+        let asked: HashSet<(&'static str, String, String)> = findings
+            .iter()
+            .zip(asked)
+            .filter(|(_, a)| **a)
+            .map(|(f, _)| key(f))
+            .collect();
         let mut m = HashMap::new();
         let mut trees = Trees::default();
         for c in findings.iter().flat_map(|f| &f.changes) {
@@ -264,6 +285,9 @@ impl FixCode {
         );
         for (i, f) in findings.iter().enumerate() {
             let shown = is_shown(i);
+            if !shown && !asked.contains(&key(f)) {
+                continue;
+            }
             let s: Vec<Snippet> = f
                 .changes
                 .iter()

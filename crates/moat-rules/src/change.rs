@@ -164,6 +164,20 @@ pub enum Change {
         /// The sub-resource (`blob`, `file`, `queue`, `table`, `dfs`, `web`).
         subresource: String,
     },
+    /// Change a private endpoint's DNS zone group: the privatelink zones it lacks added (the
+    /// zones the model lacks created, those not linked to the endpoint's VNet linked, as for
+    /// [`Change::AddPrivateEndpoint`]), and the zones that do not belong in it removed. A group
+    /// the endpoint lacks is created (named `default`).
+    EditZoneGroup {
+        /// The endpoint's name.
+        endpoint: String,
+        /// The endpoint's VNet, which the zones it adds are linked to.
+        vnet: String,
+        /// The zones added, in the order Azure lists them.
+        add: Vec<EndpointZone>,
+        /// The zones removed, as the zone group names them (`zone` or `resource-group/zone`).
+        remove: Vec<String>,
+    },
 }
 
 /// A privatelink zone a new private endpoint's zone group names, and what it lacks.

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod bicep;
+pub mod fixed;
 pub mod inputs;
 
 use serde_json::Value;

@@ -448,3 +448,61 @@ pub(crate) fn hcl_into_named_block(
     }
     None
 }
+
+/// The span (offset, length) of the value of attribute `name` in the nested block `kind { ... }`
+/// of the HCL block at `offset..offset + len`, when both are written.
+pub(crate) fn hcl_nested_attribute(
+    src: &SourceFile,
+    offset: usize,
+    len: usize,
+    kind: &str,
+    name: &str,
+) -> Option<(usize, usize)> {
+    let text = &src.text;
+    let open = offset + text.get(offset..offset + len)?.find('{')?;
+    let close = matching(text, open)?;
+    let (start, end) = items(text, open, close).into_iter().find(|&(s, e)| {
+        text[s..e]
+            .strip_prefix(kind)
+            .is_some_and(|r| r.trim_start().starts_with('{'))
+    })?;
+    let inner = start + text[start..end].find('{')?;
+    let inner_close = matching(text, inner)?;
+    items(text, inner, inner_close)
+        .into_iter()
+        .find_map(|(s, e)| {
+            let after = text[s..e].strip_prefix(name)?;
+            let value = after.trim_start().strip_prefix('=')?;
+            if value.starts_with('=') {
+                return None;
+            }
+            let v = e - value.trim_start().len();
+            Some((v, e - v))
+        })
+}
+
+/// The elements of an HCL list written as a literal (`[a, b]`, one a line or not), as text;
+/// `None` for anything else, or a list with comments.
+pub(crate) fn hcl_list_items(value: &str) -> Option<Vec<&str>> {
+    let inner = value.trim().strip_prefix('[')?.strip_suffix(']')?;
+    if inner.contains('#') || inner.contains("//") || inner.contains("/*") {
+        return None;
+    }
+    let mut out = Vec::new();
+    let (mut depth, mut start, mut quoted) = (0i32, 0, false);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '[' | '(' | '{' if !quoted => depth += 1,
+            ']' | ')' | '}' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                out.push(inner[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(inner[start..].trim());
+    out.retain(|s| !s.is_empty());
+    Some(out)
+}

@@ -15,12 +15,12 @@ use std::collections::HashSet;
 #[derive(Default)]
 pub(super) struct Written<'c> {
     /// Every endpoint the shown findings add.
-    all: Vec<&'c Change>,
+    pub(super) all: Vec<&'c Change>,
     names: HashSet<String>,
-    zones: HashSet<String>,
+    pub(super) zones: HashSet<String>,
     links: HashSet<(String, String)>,
     /// The native lists written where they were missing: (file, key).
-    lists: HashSet<(String, &'static str)>,
+    pub(super) lists: HashSet<(String, &'static str)>,
     /// The registry parts read by a Terraform data source.
     parts: HashSet<String>,
 }
@@ -40,12 +40,12 @@ impl<'c> Written<'c> {
     }
 
     /// Whether the zone is to be created.
-    fn zone(&mut self, z: &EndpointZone) -> bool {
+    pub(super) fn zone(&mut self, z: &EndpointZone) -> bool {
         z.create && self.zones.insert(z.name.clone())
     }
 
     /// Whether the zone is to be linked to `vnet`.
-    fn link(&mut self, z: &EndpointZone, vnet: &str) -> bool {
+    pub(super) fn link(&mut self, z: &EndpointZone, vnet: &str) -> bool {
         z.link && self.links.insert((z.name.clone(), vnet.to_string()))
     }
 }
@@ -149,7 +149,7 @@ pub(super) fn render<'c>(
 
 /// The edits of several renderers as one change: sorted, insertions at one place joined in
 /// order, `None` when two overlap.
-fn merge(mut edits: Vec<Edit>) -> Option<Vec<Edit>> {
+pub(super) fn merge(mut edits: Vec<Edit>) -> Option<Vec<Edit>> {
     edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
     let mut out: Vec<Edit> = Vec::new();
     for e in edits {
@@ -165,7 +165,7 @@ fn merge(mut edits: Vec<Edit>) -> Option<Vec<Edit>> {
 }
 
 /// A zone as a zone group names it in the native format (`<resource group>/<zone>`).
-fn zone_ref(z: &EndpointZone) -> String {
+pub(super) fn zone_ref(z: &EndpointZone) -> String {
     match &z.resource_group {
         Some(rg) => format!("{rg}/{}", z.name),
         None => z.name.clone(),
@@ -198,7 +198,7 @@ fn native_entry(c: &Change) -> Option<(&str, String)> {
 }
 
 /// A zone the endpoint creates, as a native entry linked to its VNet.
-fn native_zone(z: &EndpointZone, vnet: &str) -> String {
+pub(super) fn native_zone(z: &EndpointZone, vnet: &str) -> String {
     let rg = z
         .resource_group
         .as_ref()
@@ -210,7 +210,7 @@ fn native_zone(z: &EndpointZone, vnet: &str) -> String {
 /// The edit that appends `own` to the root list `key` of a native file. Where the list is
 /// missing, the first edit writes it with `others` too (what the other endpoints need in it),
 /// and later ones write nothing, as two edits would each write the key.
-fn native_list(
+pub(super) fn native_list(
     src: &moat_doc::SourceFile,
     root: &moat_doc::Node,
     key: &'static str,
@@ -231,6 +231,27 @@ fn native_list(
     }
     let items: Vec<String> = own.into_iter().chain(others()).collect();
     edit::tree_append(src, root, "", &[key], &items.join(", "))
+}
+
+/// The native entries of the zones the changes of `all` create that are not `created` yet
+/// (now they are).
+pub(super) fn pending_zones(all: &[&Change], created: &mut HashSet<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in all {
+        let (vnet, zones) = match c {
+            Change::AddPrivateEndpoint { subnet, zones, .. } => {
+                (subnet.split('/').next().unwrap_or(subnet), zones)
+            }
+            Change::EditZoneGroup { vnet, add, .. } => (vnet.as_str(), add),
+            _ => continue,
+        };
+        for z in zones.iter().filter(|z| z.create) {
+            if created.insert(z.name.clone()) {
+                out.push(native_zone(z, vnet));
+            }
+        }
+    }
+    out
 }
 
 /// The endpoint as a native entry of `private_endpoints`, the zones it creates as entries of
@@ -303,20 +324,7 @@ fn native(
             root,
             "private_dns_zones",
             own,
-            || {
-                let mut out = Vec::new();
-                for c in &all {
-                    if let Change::AddPrivateEndpoint { subnet, zones, .. } = c {
-                        let vnet = subnet.split('/').next().unwrap_or(subnet);
-                        for z in zones.iter().filter(|z| z.create) {
-                            if created.insert(z.name.clone()) {
-                                out.push(native_zone(z, vnet));
-                            }
-                        }
-                    }
-                }
-                out
-            },
+            || pending_zones(&all, &mut created),
             &mut w.lists,
         );
         w.zones = created;
@@ -361,7 +369,7 @@ pub(super) fn tf_ref(address: &str) -> Option<(&str, &str)> {
 }
 
 /// A Terraform identifier from a name (`wskv-vault-pe` → `wskv_vault_pe`).
-fn label(name: &str) -> String {
+pub(super) fn label(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
@@ -411,11 +419,7 @@ fn terraform(
             (_, true) => {
                 let l = format!("azurerm_private_dns_zone.{}", label(&z.z.name));
                 let new = w.zone(z.z);
-                blocks.push((format!(
-                    "resource \"azurerm_private_dns_zone\" \"{}\" {{\n  name                = \"{}\"\n  resource_group_name = {net}.resource_group_name\n}}\n",
-                    label(&z.z.name),
-                    z.z.name
-                ), new));
+                blocks.push((tf_zone_block(&z.z.name, net), new));
                 l
             }
             (Some(t), false) => {
@@ -429,12 +433,7 @@ fn terraform(
         };
         if z.z.link {
             let new = w.link(z.z, e.vnet);
-            blocks.push((format!(
-                "resource \"azurerm_private_dns_zone_virtual_network_link\" \"{}_{}\" {{\n  name                  = \"{}\"\n  resource_group_name   = {zone}.resource_group_name\n  private_dns_zone_name = {zone}.name\n  virtual_network_id    = {net}.id\n  registration_enabled  = false\n}}\n",
-                label(&z.z.name),
-                label(e.vnet),
-                e.vnet
-            ), new));
+            blocks.push((tf_link_block(&z.z.name, &zone, e.vnet, net), new));
         }
         ids.push(format!("{zone}.id"));
     }
@@ -494,6 +493,51 @@ fn terraform(
         language: "hcl",
         text,
         edits: edits.unwrap_or_default(),
+    })
+}
+
+/// A private DNS zone as an `azurerm_private_dns_zone`, in the resource group of the VNet
+/// `net` (a reference).
+pub(super) fn tf_zone_block(name: &str, net: &str) -> String {
+    format!(
+        "resource \"azurerm_private_dns_zone\" \"{}\" {{\n  name                = \"{name}\"\n  resource_group_name = {net}.resource_group_name\n}}\n",
+        label(name)
+    )
+}
+
+/// The link of the zone `zone` (a reference) to the VNet `vnet` (`net`, a reference), without
+/// auto-registration.
+pub(super) fn tf_link_block(name: &str, zone: &str, vnet: &str, net: &str) -> String {
+    format!(
+        "resource \"azurerm_private_dns_zone_virtual_network_link\" \"{}_{}\" {{\n  name                  = \"{vnet}\"\n  resource_group_name   = {zone}.resource_group_name\n  private_dns_zone_name = {zone}.name\n  virtual_network_id    = {net}.id\n  registration_enabled  = false\n}}\n",
+        label(name),
+        label(vnet)
+    )
+}
+
+/// A private DNS zone in a template.
+pub(super) fn arm_zone(name: &str) -> Value {
+    json!({
+        "type": "Microsoft.Network/privateDnsZones",
+        "apiVersion": "2020-06-01",
+        "name": name,
+        "location": "global"
+    })
+}
+
+/// The link of a zone (its name expression and id) to a VNet (its name expression and id) in a
+/// template, without auto-registration.
+pub(super) fn arm_link(zone: &str, zone_id: &str, net: &str, net_id: &str) -> Value {
+    json!({
+        "type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+        "apiVersion": "2020-06-01",
+        "name": format!("[format('{{0}}/{{1}}', {zone}, {net})]"),
+        "location": "global",
+        "dependsOn": [zone_id, net_id],
+        "properties": {
+            "registrationEnabled": false,
+            "virtualNetwork": { "id": net_id }
+        }
     })
 }
 
@@ -623,12 +667,7 @@ fn arm_resources(
                 symbol: zone_symbol.clone(),
                 parent: None,
                 depends: Vec::new(),
-                json: json!({
-                    "type": "Microsoft.Network/privateDnsZones",
-                    "apiVersion": "2020-06-01",
-                    "name": z.z.name,
-                    "location": "global"
-                }),
+                json: arm_zone(&z.z.name),
             });
             group_depends.push(zone_id.clone());
             group_symbols.push(zone_symbol.clone());
@@ -646,17 +685,7 @@ fn arm_resources(
                 } else {
                     Vec::new()
                 },
-                json: json!({
-                    "type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
-                    "apiVersion": "2020-06-01",
-                    "name": format!("[format('{{0}}/{{1}}', {zone}, {net})]"),
-                    "location": "global",
-                    "dependsOn": [zone_id, net_id],
-                    "properties": {
-                        "registrationEnabled": false,
-                        "virtualNetwork": { "id": net_id }
-                    }
-                }),
+                json: arm_link(&zone, &zone_id, &net, &net_id),
             });
         }
         configs.push(json!({

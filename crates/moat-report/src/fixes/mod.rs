@@ -21,6 +21,7 @@ mod registry_part;
 mod role;
 mod terraform;
 mod workspace_role;
+mod zone_group;
 
 use moat_doc::{Node, SourceFile};
 use moat_model::{Provenance, Topology};
@@ -169,6 +170,8 @@ impl Trees {
         if let Change::AllowInFirewall { firewall, rule, .. } = c {
             let application = matches!(rule, moat_rules::change::FirewallAllow::Application { .. });
             ats.extend(firewall::collection(input, firewall, application).map(|c| c.at));
+        } else if let Change::EditZoneGroup { .. } = c {
+            ats.extend(zone_group::ats(input, c));
         } else {
             ats.extend(resolve_change(input.topology, c).map(|r| r.at));
             if let Change::LinkZone { vnet, .. } = c {
@@ -280,7 +283,12 @@ impl FixCode {
                 .enumerate()
                 .filter(|(i, _)| is_shown(*i))
                 .flat_map(|(_, f)| &f.changes)
-                .filter(|c| matches!(c, Change::AddPrivateEndpoint { .. }))
+                .filter(|c| {
+                    matches!(
+                        c,
+                        Change::AddPrivateEndpoint { .. } | Change::EditZoneGroup { .. }
+                    )
+                })
                 .collect(),
         );
         for (i, f) in findings.iter().enumerate() {
@@ -308,6 +316,13 @@ impl FixCode {
                         }
                         let mut alone = endpoint::Written::new(vec![c]);
                         return endpoint::render(input, &mut trees, c, &mut alone);
+                    }
+                    if let Change::EditZoneGroup { .. } = c {
+                        if shown {
+                            return zone_group::render(input, &mut trees, c, &mut endpoints);
+                        }
+                        let mut alone = endpoint::Written::new(vec![c]);
+                        return zone_group::render(input, &mut trees, c, &mut alone);
                     }
                     if let Change::AllowInFirewall {
                         firewall,
@@ -374,6 +389,8 @@ pub(crate) enum Kind {
     FirewallRules,
     /// A service endpoint policy.
     ServiceEndpointPolicy,
+    /// A private endpoint.
+    PrivateEndpoint,
 }
 
 /// The list a change adds a rule to: the NSG's, the managed network's outbound rules.
@@ -554,6 +571,8 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
                 Lang::Az => outbound::az(&t, &storage, &r),
             }
         }
+        // Rendered by `zone_group::render`, which names several resources.
+        Change::EditZoneGroup { .. } => None,
     }
 }
 
@@ -598,6 +617,7 @@ fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
         Change::AssignRole { scope, .. } => resolve(t, scope),
         Change::AddProxyBypass { .. } => None,
         Change::FqdnRuleToEndpoint { workspace, .. } => resolve(t, workspace),
+        Change::EditZoneGroup { .. } => None,
     }
 }
 
@@ -822,6 +842,11 @@ fn resolve<'t>(t: &'t Topology, address: &str) -> Option<Resolved<'t>> {
             .iter()
             .find(|x| x.name == name)
             .map(|x| plain(Kind::Vnet, &x.name, &x.at)),
+        "private-endpoint" => t
+            .private_endpoints
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| plain(Kind::PrivateEndpoint, &x.name, &x.at)),
         "compute" => t
             .computes
             .iter()

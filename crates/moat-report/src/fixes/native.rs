@@ -22,6 +22,7 @@ fn list(kind: Kind) -> &'static str {
         Kind::FirewallRules => "firewall_policies",
         Kind::Ampls => "monitor_private_link_scopes",
         Kind::ServiceEndpointPolicy => "service_endpoint_policies",
+        Kind::PrivateEndpoint => "private_endpoints",
     }
 }
 

@@ -22,4 +22,5 @@ pub mod util_endpoint;
 pub mod util_fix;
 pub mod util_infra;
 pub mod util_items;
+pub mod util_zone_group;
 pub mod ws;

@@ -93,7 +93,7 @@ fn endpoint_name(cx: &Context, target: &Address, group_id: &str) -> Option<Strin
 /// of another endpoint of the same target and group: a zone has one record per name, so the
 /// two endpoints would take it from each other, and which copy of the zone the new one needs
 /// (isolated networks each keep their own) is the user's to say.
-fn zone(
+pub fn zone(
     cx: &Context,
     target: &Address,
     group_id: &str,

@@ -1,5 +1,6 @@
 //! DNS003 zone-group-other-service.
 
+use crate::rules::util_zone_group::{edit_zone_group, zone_name};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_net::names::zones_for_group;
 
@@ -35,27 +36,39 @@ impl Rule for Dns003 {
             if want.is_empty() {
                 continue;
             }
-            for z in &p.dns_zone_group {
-                // A zone group names a zone as `zone` or, where several resource groups hold
-                // a zone of that name, `resource-group/zone`.
-                let name = z.rsplit('/').next().unwrap_or(z);
-                let zone = name.trim_end_matches('.').to_ascii_lowercase();
-                if want.contains(&zone.as_str()) || !zone.starts_with("privatelink.") {
-                    continue;
-                }
-                out.push(Finding::new(
-                    &DOC,
-                    format!("private-endpoint/{}", p.name),
-                    format!(
-                        "private endpoint {} ({} {}) has zone {z} in its zone group, the zone of another service; its records belong in {}",
-                        p.name,
-                        p.target,
-                        p.group_id,
-                        want.join(", ")
-                    ),
-                    DOC.fix,
-                    &p.at,
-                ));
+            // A zone group names a zone as `zone` or, where several resource groups hold a
+            // zone of that name, `resource-group/zone`.
+            let other: Vec<&String> = p
+                .dns_zone_group
+                .iter()
+                .filter(|z| {
+                    let zone = zone_name(z);
+                    !want.contains(&zone.as_str()) && zone.starts_with("privatelink.")
+                })
+                .collect();
+            // One change for the endpoint, on its first finding: the other services' zones
+            // removed (no client looks up the endpoint's names there, so nothing resolves
+            // through them), and its own zones added where that can be decided.
+            let remove: Vec<String> = other.iter().map(|z| z.to_string()).collect();
+            let mut change = edit_zone_group(cx, p, want, &remove)
+                .or_else(|| edit_zone_group(cx, p, &[], &remove));
+            for z in other {
+                out.push(
+                    Finding::new(
+                        &DOC,
+                        format!("private-endpoint/{}", p.name),
+                        format!(
+                            "private endpoint {} ({} {}) has zone {z} in its zone group, the zone of another service; its records belong in {}",
+                            p.name,
+                            p.target,
+                            p.group_id,
+                            want.join(", ")
+                        ),
+                        DOC.fix,
+                        &p.at,
+                    )
+                    .with_changes(change.take()),
+                );
             }
         }
     }

@@ -1,6 +1,9 @@
 //! DNS004 zone-name-not-recommended.
 
+use crate::rules::util_core::{resolver_of_subnet, vnet_part};
+use crate::rules::util_zone_group::{edit_zone_group, zone_name};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_net::dns::Resolver;
 use moat_net::names::zones_for_group;
 
 /// The rule.
@@ -32,28 +35,60 @@ impl Rule for Dns004 {
             if want.is_empty() {
                 continue;
             }
-            for z in &p.dns_zone_group {
-                // A zone group names a zone as `zone` or, where several resource groups hold
-                // a zone of that name, `resource-group/zone`.
-                let name = z.rsplit('/').next().unwrap_or(z);
-                let zone = name.trim_end_matches('.').to_ascii_lowercase();
-                if want.contains(&zone.as_str()) || zone.starts_with("privatelink.") {
-                    continue;
-                }
-                out.push(Finding::new(
-                    &DOC,
-                    format!("private-endpoint/{}", p.name),
-                    format!(
-                        "private endpoint {} ({} {}) has zone {z} in its zone group; automatic DNS configuration applies only to {}",
-                        p.name,
-                        p.target,
-                        p.group_id,
-                        want.join(", ")
-                    ),
-                    DOC.fix,
-                    &p.at,
-                ));
+            // A zone group names a zone as `zone` or, where several resource groups hold a
+            // zone of that name, `resource-group/zone`.
+            let other: Vec<&String> = p
+                .dns_zone_group
+                .iter()
+                .filter(|z| {
+                    let zone = zone_name(z);
+                    !want.contains(&zone.as_str()) && !zone.starts_with("privatelink.")
+                })
+                .collect();
+            let remove: Vec<String> = other.iter().map(|z| z.to_string()).collect();
+            let mut change = replacement(cx, p, want, &remove);
+            for z in other {
+                out.push(
+                    Finding::new(
+                        &DOC,
+                        format!("private-endpoint/{}", p.name),
+                        format!(
+                            "private endpoint {} ({} {}) has zone {z} in its zone group; automatic DNS configuration applies only to {}",
+                            p.name,
+                            p.target,
+                            p.group_id,
+                            want.join(", ")
+                        ),
+                        DOC.fix,
+                        &p.at,
+                    )
+                    .with_changes(change.take()),
+                );
             }
         }
     }
+}
+
+/// The endpoint's zones in place of the others (one change, on its first finding). A zone
+/// outside the privatelink names may answer the endpoint's name directly where it is linked:
+/// the change is made only where that is the endpoint's own VNet alone, which Azure DNS
+/// answers (the privatelink zones added are linked there), so no client loses the answer.
+fn replacement(
+    cx: &Context,
+    p: &moat_model::privatelink::PrivateEndpoint,
+    want: &[&str],
+    remove: &[String],
+) -> Option<crate::change::Change> {
+    let vnet = vnet_part(&p.subnet);
+    let azure_dns = matches!(resolver_of_subnet(cx, &p.subnet), Some(Resolver::AzureDns { vnet: v }) if v == vnet);
+    let only_here = remove.iter().all(|r| {
+        cx.e.ix.private_dns_zones.get(r).is_some_and(|&i| {
+            let z = &cx.t.private_dns_zones[i];
+            !z.external && z.vnet_links.iter().all(|l| l == vnet)
+        })
+    });
+    if !azure_dns || !only_here {
+        return None;
+    }
+    edit_zone_group(cx, p, want, remove)
 }

@@ -1,6 +1,8 @@
 //! DNS005 zone-group-too-many-zones.
 
+use crate::rules::util_zone_group::{MAX_ZONES, edit_zone_group, zone_name};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use moat_net::names::zones_for_group;
 
 /// The rule.
 pub struct Dns005;
@@ -20,9 +22,6 @@ static DOC: RuleDoc = RuleDoc {
     path: false,
 };
 
-/// Most zones one zone group holds.
-const MAX_ZONES: usize = 5;
-
 impl Rule for Dns005 {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
@@ -34,6 +33,18 @@ impl Rule for Dns005 {
                 .iter()
                 .filter(|p| p.dns_zone_group.len() > MAX_ZONES)
         {
+            // The group fails to create, so no zone holds the endpoint's records: keeping
+            // only the zones of its sub-resource (when they fit) breaks nothing that works.
+            let want = zones_for_group(&p.group_id);
+            let remove: Vec<String> = p
+                .dns_zone_group
+                .iter()
+                .filter(|z| !want.contains(&zone_name(z).as_str()))
+                .cloned()
+                .collect();
+            let change = (!want.is_empty())
+                .then(|| edit_zone_group(cx, p, &[], &remove))
+                .flatten();
             out.push(Finding::new(
                 &DOC,
                 format!("private-endpoint/{}", p.name),
@@ -44,7 +55,7 @@ impl Rule for Dns005 {
                 ),
                 DOC.fix,
                 &p.at,
-            ));
+            ).with_changes(change));
         }
     }
 }

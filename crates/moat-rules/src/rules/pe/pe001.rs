@@ -2,11 +2,12 @@
 
 use crate::rules::util_core::{
     answer_is_endpoint_of, describe_answer, resolve, resolver_of_subnet, served_names,
-    subnet_address,
+    subnet_address, vnet_part,
 };
+use crate::rules::util_zone_group::edit_zone_group;
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
-use moat_net::dns::Answer;
+use moat_net::dns::{Answer, Resolver};
 use moat_net::names::zones_for_group;
 use moat_packets::Protocol;
 
@@ -108,6 +109,20 @@ impl Rule for Pe001 {
                 {
                     f = f.needing(Some(why.clone()));
                 }
+            }
+            // Azure DNS answers the endpoint's VNet from the zones linked to it, where the zone
+            // group writes the records: adding the zones is the fix. A DNS server's answer
+            // depends on how it forwards, which the zone group does not change.
+            let azure_dns =
+                matches!(&resolver, Resolver::AzureDns { vnet } if vnet == vnet_part(&pe.subnet));
+            let decided = failing
+                .iter()
+                .all(|(_, r)| !matches!(r.answer, Answer::Unknown { .. }));
+            if azure_dns
+                && decided
+                && let Some(c) = edit_zone_group(cx, pe, &zones, &[])
+            {
+                f = f.with_change(c);
             }
             out.push(f);
         }

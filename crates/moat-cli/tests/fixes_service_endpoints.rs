@@ -167,6 +167,31 @@ fn storage_by_service_endpoint(form: &str, dir: &Path) {
         std::fs::write(dir.join("topology.yaml"), text).unwrap();
         return;
     }
+    if form == "terraform" {
+        copy_dir(&from.join("terraform"), dir);
+        let path = dir.join("main.tf");
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        for (a, b) in [
+            (
+                "    \"wsstorage-blob-pe\" = { target = azurerm_storage_account.ws.id, group = \"blob\", zones = [\"blob\"] }\n",
+                "",
+            ),
+            (
+                "    \"wsstorage-file-pe\" = { target = azurerm_storage_account.ws.id, group = \"file\", zones = [\"file\"] }\n",
+                "",
+            ),
+            ("  public_network_access_enabled   = false\n}", "}"),
+            (
+                "  bypass             = [\"AzureServices\"]\n",
+                "  bypass             = [\"AzureServices\"]\n  virtual_network_subnet_ids = [azurerm_subnet.pe.id]\n",
+            ),
+        ] {
+            assert!(text.contains(a), "{a}");
+            text = text.replacen(a, b, 1);
+        }
+        std::fs::write(&path, text).unwrap();
+        return;
+    }
     copy_dir(&from.join("arm"), dir);
     let path = dir.join("azuredeploy.json");
     let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -260,6 +285,35 @@ fn a_virtual_network_rule_removes_st007_in_native_and_arm() {
             );
         }
     }
+}
+
+#[test]
+fn a_virtual_network_rule_removes_st007_in_terraform() {
+    // The same in Terraform: the account's rules are an azurerm_storage_account_network_rules
+    // resource, whose virtual_network_subnet_ids gets the training subnet's id by reference.
+    let fixed = read_back(
+        |d| storage_by_service_endpoint("terraform", d),
+        ".",
+        &["ST007"],
+    );
+    assert_eq!(fixed, BTreeSet::from(["ST007".into()]));
+    let dir = scratch("st007-terraform");
+    storage_by_service_endpoint("terraform", &dir);
+    let before = check(&dir, ".", &[]);
+    let st: Vec<&Value> = findings(&before)
+        .iter()
+        .filter(|f| f["code"] == "ST007")
+        .collect();
+    assert_eq!(st.len(), 1, "{before:#}");
+    assert_eq!(
+        st[0]["fix_code"][0]["text"],
+        "# azurerm_storage_account_network_rules.ws\nvirtual_network_subnet_ids = [azurerm_subnet.pe.id, azurerm_subnet.training.id]\n"
+    );
+    apply_edits(&dir, &before);
+    let after = check(&dir, ".", &[]);
+    assert!(errors(&after).is_subset(&errors(&before)), "{after:#}");
+    assert!(findings(&after).iter().all(|f| f["code"] != "ST007"));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

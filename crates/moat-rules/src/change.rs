@@ -178,6 +178,15 @@ pub enum Change {
         /// The zones removed, as the zone group names them (`zone` or `resource-group/zone`).
         remove: Vec<String>,
     },
+    /// A private endpoint for another sub-resource of its target: Azure does not change an
+    /// endpoint's group id in place, so the endpoint is replaced (as infrastructure as code
+    /// does when the value changes).
+    SetEndpointGroup {
+        /// The endpoint's name.
+        endpoint: String,
+        /// The sub-resource (`blob`).
+        group_id: String,
+    },
 }
 
 /// A privatelink zone a new private endpoint's zone group names, and what it lacks.

@@ -506,3 +506,10 @@ pub(crate) fn hcl_list_items(value: &str) -> Option<Vec<&str>> {
     out.retain(|s| !s.is_empty());
     Some(out)
 }
+
+/// The length of the HCL block that starts at `offset` (`resource "type" "name" { ... }`),
+/// through its closing brace.
+pub(crate) fn hcl_block_len(text: &str, offset: usize) -> Option<usize> {
+    let open = offset + text.get(offset..)?.find('{')?;
+    Some(matching(text, open)? + 1 - offset)
+}

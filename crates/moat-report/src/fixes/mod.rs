@@ -11,6 +11,7 @@ mod az;
 mod bicep;
 mod edit;
 mod endpoint;
+mod endpoint_group;
 mod firewall;
 mod move_endpoint;
 mod native;
@@ -19,6 +20,7 @@ mod proxy;
 mod region;
 mod registry_part;
 mod role;
+mod storage_rules;
 mod terraform;
 mod workspace_role;
 mod zone_group;
@@ -510,9 +512,7 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
             let s = target(vnet?, input, trees);
             match lang {
                 Lang::Native => native::vnet_rule(&t, &s),
-                // azurerm names the subnet by id, which a fix would write by a reference to
-                // its block: not yet rendered.
-                Lang::Terraform => None,
+                Lang::Terraform => storage_rules::vnet_rule(&t, &s),
                 Lang::Arm => arm::vnet_rule(&t, &s),
                 Lang::Az => az::vnet_rule(&t, &s),
             }
@@ -573,6 +573,13 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
         }
         // Rendered by `zone_group::render`, which names several resources.
         Change::EditZoneGroup { .. } => None,
+        Change::SetEndpointGroup { group_id, .. } => match lang {
+            Lang::Native => endpoint_group::native(&t, group_id),
+            Lang::Terraform => endpoint_group::terraform(&t, group_id),
+            Lang::Arm => endpoint_group::arm(&t, group_id),
+            // No command changes an endpoint's group id.
+            Lang::Az => None,
+        },
     }
 }
 
@@ -618,6 +625,9 @@ fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
         Change::AddProxyBypass { .. } => None,
         Change::FqdnRuleToEndpoint { workspace, .. } => resolve(t, workspace),
         Change::EditZoneGroup { .. } => None,
+        Change::SetEndpointGroup { endpoint, .. } => {
+            resolve(t, &format!("private-endpoint/{endpoint}"))
+        }
     }
 }
 

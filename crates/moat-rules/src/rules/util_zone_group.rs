@@ -28,6 +28,17 @@ pub fn edit_zone_group(
     add: &[&str],
     remove: &[String],
 ) -> Option<Change> {
+    edit_zone_group_of(cx, pe, &pe.group_id, add, remove)
+}
+
+/// [`edit_zone_group`] for the endpoint once its sub-resource is `group_id`.
+pub fn edit_zone_group_of(
+    cx: &Context,
+    pe: &PrivateEndpoint,
+    group_id: &str,
+    add: &[&str],
+    remove: &[String],
+) -> Option<Change> {
     let vnet = vnet_part(&pe.subnet);
     if !cx.e.ix.virtual_networks.contains_key(vnet) {
         return None;
@@ -48,11 +59,12 @@ pub fn edit_zone_group(
         {
             continue;
         }
-        let z = zone(cx, &pe.target, &pe.group_id, name, vnet)?;
+        let z = zone(cx, &pe.target, group_id, name, vnet)?;
+        // The zone chosen (by name and resource group): one the input only refers to.
         let external = cx.t.private_dns_zones.iter().any(|d| {
             d.external
                 && d.name.eq_ignore_ascii_case(&z.name)
-                && (z.resource_group.is_none() || d.resource_group == z.resource_group)
+                && d.resource_group == z.resource_group
         });
         if external {
             return None;

@@ -1,9 +1,12 @@
 //! PE007 registry-storage-wrong-subresource.
 
+use crate::change::Change;
 use crate::rules::util::workspace_at;
+use crate::rules::util_zone_group::{edit_zone_group_of, zone_name};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_model::ml::OutboundDestination;
+use moat_net::names::zones_for_group;
 
 /// The rule.
 pub struct Pe007;
@@ -41,19 +44,22 @@ impl Rule for Pe007 {
                 is_registry_storage(&p.target) && !p.group_id.eq_ignore_ascii_case("blob")
             })
         {
-            out.push(Finding::new(
-                &DOC,
-                format!("private-endpoint/{}", pe.name),
-                format!(
-                    "private endpoint {} to {} targets sub-resource {}, not blob",
-                    pe.name, pe.target, pe.group_id
-                ),
-                format!(
-                    "recreate private endpoint {} with sub-resource blob",
-                    pe.name
-                ),
-                &pe.at,
-            ));
+            out.push(
+                Finding::new(
+                    &DOC,
+                    format!("private-endpoint/{}", pe.name),
+                    format!(
+                        "private endpoint {} to {} targets sub-resource {}, not blob",
+                        pe.name, pe.target, pe.group_id
+                    ),
+                    format!(
+                        "recreate private endpoint {} with sub-resource blob",
+                        pe.name
+                    ),
+                    &pe.at,
+                )
+                .with_changes(blob_instead(cx, pe)),
+            );
         }
         for w in &cx.t.workspaces {
             for r in &w.managed_network.outbound_rules {
@@ -88,4 +94,37 @@ impl Rule for Pe007 {
             }
         }
     }
+}
+
+/// The endpoint recreated for blob, its zone group naming the blob zone instead of the zones
+/// of its old sub-resource. None where the target has a blob endpoint in that VNet already
+/// (a second one is not the fix) or the zone group cannot be decided.
+fn blob_instead(cx: &Context, pe: &moat_model::privatelink::PrivateEndpoint) -> Vec<Change> {
+    let vnet = crate::rules::util_core::vnet_part(&pe.subnet);
+    let twin = cx.t.private_endpoints.iter().any(|p| {
+        p.name != pe.name
+            && p.target == pe.target
+            && p.group_id.eq_ignore_ascii_case("blob")
+            && crate::rules::util_core::vnet_part(&p.subnet) == vnet
+    });
+    if twin {
+        return Vec::new();
+    }
+    let want = zones_for_group("blob");
+    let remove: Vec<String> = pe
+        .dns_zone_group
+        .iter()
+        .filter(|z| !want.contains(&zone_name(z).as_str()))
+        .cloned()
+        .collect();
+    let Some(zones) = edit_zone_group_of(cx, pe, "blob", want, &remove) else {
+        return Vec::new();
+    };
+    vec![
+        Change::SetEndpointGroup {
+            endpoint: pe.name.clone(),
+            group_id: "blob".to_string(),
+        },
+        zones,
+    ]
 }

@@ -114,15 +114,59 @@ impl Rule for Pe005 {
                         "VNet {vnet} holds workspace {}'s private endpoint {} (used by {who}), but subnet {} → {dep}",
                         w.name, pe.name, pe.subnet
                     );
-                    out.push(trace_finding(
-                        &DOC,
-                        format!("vnet/{vnet}"),
-                        what,
-                        d,
-                        &vnet_at(cx, &vnet),
-                    ));
+                    let change = dependency_endpoint(cx, &d, dep, &w.name, &pe.subnet);
+                    out.push(
+                        trace_finding(&DOC, format!("vnet/{vnet}"), what, d, &vnet_at(cx, &vnet))
+                            .with_changes(change),
+                    );
                 }
             }
         }
     }
+}
+
+/// The dependency's endpoint in the VNet of the workspace endpoint's subnet, beside it, where
+/// the dependency's own firewall refuses the flow there or Azure DNS finds no record for it (a
+/// flow stopped on its way, by an NSG or a route, is not one an endpoint lets through). The endpoint's zone is created or linked
+/// as the model shows it missing; none where another endpoint of the dependency holds the
+/// zone's record (see `util_endpoint::endpoint_in`).
+fn dependency_endpoint(
+    cx: &Context,
+    d: &moat_engine::Trace,
+    dep: &Address,
+    workspace: &str,
+    subnet: &str,
+) -> Option<crate::change::Change> {
+    // Azure DNS answers the VNet from its linked zones, where the endpoint's record goes: a
+    // name it fails to resolve (a linked zone without the record) resolves once the endpoint
+    // is there. A DNS server's answer depends on how it forwards.
+    let azure_dns = matches!(
+        crate::rules::util_core::resolver_of_subnet(cx, subnet),
+        Some(moat_net::dns::Resolver::AzureDns { vnet }) if vnet == vnet_part(subnet)
+    );
+    let step = d.blocked_by.as_ref().map(|h| h.step);
+    let refused = d.verdict == Verdict::Denied
+        && (step == Some(moat_engine::Step::ResourceFirewall)
+            || (step == Some(moat_engine::Step::Dns) && azure_dns));
+    if !refused {
+        return None;
+    }
+    let Address::Resource { kind, name, sub } = dep else {
+        return None;
+    };
+    let (target, group) = match (kind, sub.as_deref()) {
+        (Kind::Storage, Some(service)) => {
+            (Address::resource(Kind::Storage, name.as_str()), service)
+        }
+        (Kind::Acr, None) => (dep.clone(), "registry"),
+        _ => return None,
+    };
+    crate::rules::util_endpoint::endpoint_in(
+        cx,
+        &target,
+        group,
+        vnet_part(subnet),
+        Some(workspace),
+        Some(subnet),
+    )
 }

@@ -187,6 +187,16 @@ pub enum Change {
         /// The sub-resource (`blob`).
         group_id: String,
     },
+    /// A private endpoint in the region of its VNet (Azure sets an endpoint's region when it
+    /// creates it: the endpoint is re-created there).
+    SetEndpointRegion {
+        /// The endpoint's name.
+        endpoint: String,
+        /// The VNet, by name (a template or configuration names its region by reference).
+        vnet: String,
+        /// The VNet's region (`eastus`).
+        region: String,
+    },
 }
 
 /// A privatelink zone a new private endpoint's zone group names, and what it lacks.

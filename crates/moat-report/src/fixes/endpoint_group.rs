@@ -33,7 +33,8 @@ pub(super) fn native(t: &Target, group_id: &str) -> Option<Snippet> {
 /// The `azurerm_private_endpoint`'s sub-resource, wherever the block names it.
 pub(super) fn terraform(t: &Target, group_id: &str) -> Option<Snippet> {
     let (_, pe) = super::endpoint::tf_ref(&t.at.pointer)?;
-    if !pe.starts_with("azurerm_private_endpoint.") {
+    // A block of several instances (`count`, `for_each`) would change them all.
+    if !pe.starts_with("azurerm_private_endpoint.") || pe.contains('[') {
         return None;
     }
     let value = format!("\"{group_id}\"");
@@ -86,7 +87,10 @@ fn label(reference: &str) -> &str {
 pub(super) fn arm(t: &Target, group_id: &str) -> Option<Snippet> {
     let root = t.tree?;
     let (node, found) = root.pointer(&t.at.pointer);
-    found.then_some(())?;
+    // An endpoint of a copy loop is every copy.
+    if !found || node.get("copy").is_some() {
+        return None;
+    }
     let props = node.get("properties")?;
     if props.get("ipConfigurations").is_some() {
         return None;

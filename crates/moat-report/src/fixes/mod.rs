@@ -428,6 +428,7 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
         Change::SetPolicyRegion { vnet, .. } => Some(format!("vnet/{vnet}")),
         Change::AssignWorkspaceRole { scope, .. } => Some(scope.clone()),
         Change::FqdnRuleToEndpoint { storage, .. } => Some(storage.clone()),
+        Change::SetEndpointRegion { vnet, .. } => Some(format!("vnet/{vnet}")),
         _ => None,
     };
     let vnet = match second {
@@ -580,6 +581,16 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
             // No command changes an endpoint's group id.
             Lang::Az => None,
         },
+        Change::SetEndpointRegion { region, .. } => {
+            let v = target(vnet?, input, trees);
+            match lang {
+                Lang::Native => region::native(&t, region),
+                Lang::Terraform => region::terraform(&t, &v, region),
+                Lang::Arm => region::arm(&t, &v, region),
+                // An endpoint's region is set when it is created: no command moves one.
+                Lang::Az => None,
+            }
+        }
     }
 }
 
@@ -625,7 +636,7 @@ fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
         Change::AddProxyBypass { .. } => None,
         Change::FqdnRuleToEndpoint { workspace, .. } => resolve(t, workspace),
         Change::EditZoneGroup { .. } => None,
-        Change::SetEndpointGroup { endpoint, .. } => {
+        Change::SetEndpointGroup { endpoint, .. } | Change::SetEndpointRegion { endpoint, .. } => {
             resolve(t, &format!("private-endpoint/{endpoint}"))
         }
     }

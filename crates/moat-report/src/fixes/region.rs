@@ -1,4 +1,4 @@
-//! Fixes that put a service endpoint policy in its VNet's region: the native `region`, the
+//! Fixes that put a service endpoint policy (or a private endpoint) in its VNet's region: the native `region`, the
 //! policy's `location` in Terraform (the VNet's, by reference, when both are in one module) and
 //! in a template (as the template writes the VNet's). Both re-create the policy, as Azure sets a
 //! policy's region when it creates it; no `az` command moves one.
@@ -15,7 +15,11 @@ pub(super) fn native(t: &Target, region: &str) -> Option<Snippet> {
 pub(super) fn terraform(t: &Target, vnet: &Target, region: &str) -> Option<Snippet> {
     let (ty, name) = terraform::type_and_name(&t.at.pointer)?;
     // A block of several instances (`count`, `for_each`) sets them all.
-    if ty != "azurerm_subnet_service_endpoint_storage_policy" || t.at.pointer.contains('[') {
+    let kind = matches!(
+        ty,
+        "azurerm_subnet_service_endpoint_storage_policy" | "azurerm_private_endpoint"
+    );
+    if !kind || t.at.pointer.contains('[') {
         return None;
     }
     let module = |p: &str| p.find("azurerm_").map(|i| p[..i].to_string());

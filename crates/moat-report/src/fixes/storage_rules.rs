@@ -27,6 +27,10 @@ fn rules_resource(src: &moat_doc::SourceFile, account: &str) -> Option<(usize, u
 /// rules are written, the account and the subnet's block declared in one module.
 pub(super) fn vnet_rule(t: &Target, subnet: &Target) -> Option<Snippet> {
     let (module, account) = tf_ref(&t.at.pointer)?;
+    // A block of several instances (`count`, `for_each`) would change them all.
+    if account.contains('[') {
+        return None;
+    }
     let (sm, sn) = tf_ref(&subnet.at.pointer)?;
     // A subnet written inside its VNet's block has no id of its own to refer to.
     if sm != module

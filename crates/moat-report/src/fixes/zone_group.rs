@@ -229,6 +229,10 @@ fn native(g: &Group, r: &Target, w: &mut Written) -> Option<Snippet> {
 /// VNet must be declared in the endpoint's module.
 fn terraform(g: &Group, r: &Target, v: &Target, w: &mut Written) -> Option<Snippet> {
     use endpoint::{label, tf_link_block, tf_ref, tf_zone_block};
+    // A block of several instances (`count`, `for_each`) would change them all.
+    if r.at.pointer.contains('[') {
+        return None;
+    }
     let (module, pe_ref) = tf_ref(&r.at.pointer)?;
     let (vm, net) = tf_ref(&v.at.pointer)?;
     if vm != module {
@@ -352,7 +356,10 @@ fn terraform(g: &Group, r: &Target, v: &Target, w: &mut Written) -> Option<Snipp
 fn arm_group<'a>(r: &Target<'a>) -> Option<(String, &'a Node)> {
     let root = r.tree?;
     let (node, found) = root.pointer(&r.at.pointer);
-    found.then_some(())?;
+    // An endpoint of a copy loop is every copy.
+    if !found || node.get("copy").is_some() {
+        return None;
+    }
     let is_group = |n: &Node, short: bool| {
         n.get("type").and_then(Node::text).is_some_and(|t| {
             t.eq_ignore_ascii_case("Microsoft.Network/privateEndpoints/privateDnsZoneGroups")

@@ -46,16 +46,23 @@ impl Rule for Pe006 {
             if pr.eq_ignore_ascii_case(vr) {
                 continue;
             }
-            out.push(Finding::new(
-                &DOC,
-                format!("private-endpoint/{}", pe.name),
-                format!(
-                    "private endpoint {} is in region {pr}, but its VNet {vnet} is in {vr}",
-                    pe.name
-                ),
-                format!("recreate private endpoint {} in region {vr}", pe.name),
-                &pe.at,
-            ));
+            out.push(
+                Finding::new(
+                    &DOC,
+                    format!("private-endpoint/{}", pe.name),
+                    format!(
+                        "private endpoint {} is in region {pr}, but its VNet {vnet} is in {vr}",
+                        pe.name
+                    ),
+                    format!("recreate private endpoint {} in region {vr}", pe.name),
+                    &pe.at,
+                )
+                .with_change(crate::change::Change::SetEndpointRegion {
+                    endpoint: pe.name.clone(),
+                    vnet: vnet.to_string(),
+                    region: vr.clone(),
+                }),
+            );
         }
     }
 }

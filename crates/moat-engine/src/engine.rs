@@ -114,7 +114,7 @@ impl<'t> Engine<'t> {
     pub fn is_unknown(&self, resource: &str, field: &str) -> Option<&'t moat_model::Unknown> {
         self.unknowns_of(resource)
             .iter()
-            .find(|u| u.field == field || u.field == moat_model::external::ALL_FIELDS)
+            .find(|u| moat_model::external::leaves_open(&u.field, field))
             .copied()
     }
 

@@ -297,6 +297,23 @@ pub fn serialize_shared<S: serde::Serializer, T: std::ops::Deref<Target = Trace>
     t.deref().serialize(s)
 }
 
+impl Trace {
+    /// The hop that stops the flow. It is [`Trace::blocked_by`], except where the stopping
+    /// hop read a value the input leaves open: the trace then ends in the hop of those
+    /// values (its verdict unknown), and this is the hop before it that stops the flow with
+    /// the value as imported. A finding about that hop is undecided through the trace.
+    pub fn stopping_hop(&self) -> Option<&Hop> {
+        match &self.blocked_by {
+            Some(h) if h.code == Code::InputUnknown => self
+                .hops
+                .iter()
+                .rev()
+                .find(|h| h.decision == HopDecision::Block),
+            other => other.as_ref(),
+        }
+    }
+}
+
 fn at(p: &Provenance) -> Option<Provenance> {
     if p.is_unknown() {
         None
@@ -643,8 +660,8 @@ fn walk(e: &Engine, q: &Query, quiet: bool) -> Result<Trace, String> {
                 for u in e.unknowns_of(r).iter().filter(|u| {
                     u.field != "name"
                         && h.reads.is_none_or(|fs| {
-                            fs.contains(&u.field.as_str())
-                                || u.field == moat_model::external::ALL_FIELDS
+                            fs.iter()
+                                .any(|f| moat_model::external::leaves_open(&u.field, f))
                         })
                         && !after_decision(e.t, h, &u.resource, &u.field)
                 }) {

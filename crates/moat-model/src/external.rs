@@ -17,6 +17,17 @@ use crate::{Provenance, enums::PrivateEndpointNetworkPolicies};
 /// The field recorded for an external element: all of its properties are unknown.
 pub const ALL_FIELDS: &str = "*";
 
+/// Whether an unknown recorded for `unknown` leaves `field` open: the same field, every
+/// field ([`ALL_FIELDS`]), or a block that holds it (`managed_network` holds
+/// `managed_network.isolation_mode`).
+pub fn leaves_open(unknown: &str, field: &str) -> bool {
+    unknown == field
+        || unknown == ALL_FIELDS
+        || field
+            .strip_prefix(unknown)
+            .is_some_and(|rest| rest.starts_with('.'))
+}
+
 /// The `(vnet, subnet)` names of a subnet a reference points at: the names its id gives
 /// (`/subscriptions/…/virtualNetworks/hub/subnets/pe` → `hub`, `pe`) or its model key gives
 /// (`hub/pe`), or, when neither is known, a stable placeholder derived from the reference

@@ -31,6 +31,7 @@ pub mod ml;
 pub mod naming;
 pub mod network;
 pub mod open;
+pub mod open_settings;
 pub mod placement;
 pub mod presence;
 pub mod privatelink;

@@ -176,6 +176,7 @@ impl Variant {
 pub fn variants(t: &Topology) -> Vec<Variant> {
     let mut out = absence_variants(t);
     out.extend(crate::choices::variants(t));
+    out.extend(crate::open_settings::variants(t));
     out
 }
 

@@ -439,6 +439,6 @@ impl Topology {
     pub fn is_unknown(&self, resource: &str, field: &str) -> Option<&Unknown> {
         self.unknowns
             .iter()
-            .find(|u| u.resource == resource && (u.field == field || u.field == "*"))
+            .find(|u| u.resource == resource && crate::external::leaves_open(&u.field, field))
     }
 }

@@ -42,6 +42,9 @@ pub fn run_variants(
     let key = |f: &Finding| (f.code, f.resource.clone());
     // Every finding reported so far, the deployment's own and those only variants give.
     let mut seen: std::collections::HashSet<_> = out.iter().map(key).collect();
+    // A finding's subject is gone from a variant only if the deployment has it and the
+    // variant does not; a subject of any other kind is never taken for gone.
+    let base: std::collections::HashSet<String> = elements(cx.t).into_iter().collect();
     for v in variants {
         let e = cx.e.variant(&v.topology);
         let vcx = Context::new(&e).with_invariants(cx.invariants.clone());
@@ -52,13 +55,13 @@ pub fn run_variants(
             by_key.entry(key(x)).or_default().push(x);
         }
         let present: std::collections::HashSet<String> =
-            addresses(&v.topology).into_iter().collect();
+            elements(&v.topology).into_iter().collect();
         let question = v.question();
         for f in out.iter_mut() {
             // A finding about a resource the variant lacks is about that resource, if it is
             // deployed; the finding is decided for it.
             let subject = f.resource.split(':').next().unwrap_or(&f.resource);
-            let subject_gone = is_address_like(subject) && !present.contains(subject);
+            let subject_gone = base.contains(subject) && !present.contains(subject);
             if !by_key.contains_key(&key(f)) && !subject_gone {
                 f.needs.push(format!(
                     "{question}: the finding holds only if {}",
@@ -99,12 +102,6 @@ fn decided(f: &Finding) -> bool {
         && f.trace
             .as_ref()
             .is_none_or(|t| t.verdict != moat_engine::Verdict::Unknown)
-}
-
-/// Whether a finding's resource names an element by address (`compute/cpu`), not a flow or
-/// a place outside the deployment.
-fn is_address_like(resource: &str) -> bool {
-    resource.contains('/') && !resource.contains(' ')
 }
 
 /// Runs the selected rules on one deployment and marks suppressed findings.
@@ -240,6 +237,56 @@ pub fn addresses(t: &Topology) -> Vec<String> {
             v.push(format!("subnet/{}/{}", n.name, s.name));
         }
     }
+    v
+}
+
+/// The addresses of the deployment's elements findings are about: those of [`addresses`],
+/// and the network and monitoring elements a finding can name (`nsg/x`, `ampls/x`).
+fn elements(t: &Topology) -> Vec<String> {
+    let mut v = addresses(t);
+    let mut add = |kind: &str, names: &mut dyn Iterator<Item = &str>| {
+        v.extend(names.map(|n| format!("{kind}/{n}")));
+    };
+    add(
+        "vnet",
+        &mut t.virtual_networks.iter().map(|x| x.name.as_str()),
+    );
+    add(
+        "nsg",
+        &mut t.network_security_groups.iter().map(|x| x.name.as_str()),
+    );
+    add(
+        "route-table",
+        &mut t.route_tables.iter().map(|x| x.name.as_str()),
+    );
+    add(
+        "nat-gateway",
+        &mut t.nat_gateways.iter().map(|x| x.name.as_str()),
+    );
+    add("firewall", &mut t.firewalls.iter().map(|x| x.name.as_str()));
+    add(
+        "firewall-policy",
+        &mut t.firewall_policies.iter().map(|x| x.name.as_str()),
+    );
+    add(
+        "private-endpoint",
+        &mut t.private_endpoints.iter().map(|x| x.name.as_str()),
+    );
+    add(
+        "private-dns-zone",
+        &mut t.private_dns_zones.iter().map(|x| x.name.as_str()),
+    );
+    add(
+        "ampls",
+        &mut t
+            .monitor_private_link_scopes
+            .iter()
+            .map(|x| x.name.as_str()),
+    );
+    add(
+        "appinsights",
+        &mut t.application_insights.iter().map(|x| x.name.as_str()),
+    );
     v
 }
 

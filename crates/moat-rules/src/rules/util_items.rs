@@ -83,7 +83,7 @@ pub fn default_storage_blocked(
         let Some(t) = cx.trace(from, to, Protocol::TCP, 443) else {
             continue;
         };
-        if t.blocked_by.as_ref().map(|h| h.code) != Some(blocked_at) {
+        if t.stopping_hop().map(|h| h.code) != Some(blocked_at) {
             continue;
         }
         let what = format!(

@@ -65,7 +65,9 @@ impl Rule for Mvn003 {
         for r in cx.ops() {
             for f in r.flows.iter().filter(|f| f.verdict != Verdict::Allowed) {
                 let t = &f.trace;
-                let Some(hop) = &t.blocked_by else { continue };
+                let Some(hop) = t.stopping_hop() else {
+                    continue;
+                };
                 if hop.step != Step::ManagedNetwork
                     || !matches!(hop.code, Code::MvnNotApproved | Code::MvnUndecided)
                 {

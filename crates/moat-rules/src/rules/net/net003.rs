@@ -39,7 +39,9 @@ impl Rule for Net003 {
         for r in cx.ops() {
             for f in r.flows.iter().filter(|f| f.verdict == Verdict::Denied) {
                 let tr = &f.trace;
-                let Some(hop) = &tr.blocked_by else { continue };
+                let Some(hop) = tr.stopping_hop() else {
+                    continue;
+                };
                 let Some(dst_vnet) = dest_ip(tr)
                     .and_then(|ip| cx.e.subnet_of(ip))
                     .map(|s| s.split('/').next().unwrap_or_default().to_string())

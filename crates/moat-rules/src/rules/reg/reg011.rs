@@ -58,7 +58,7 @@ impl Rule for Reg011 {
                         continue;
                     };
                     let dns_failed = t.verdict != Verdict::Allowed
-                        && t.blocked_by.as_ref().is_some_and(|h| h.step == Step::Dns)
+                        && t.stopping_hop().is_some_and(|h| h.step == Step::Dns)
                         || t.hops.iter().any(|h| h.code == Code::DnsNoPublicRecord);
                     if !dns_failed {
                         continue;

@@ -49,7 +49,7 @@ impl Rule for St004 {
             ) else {
                 continue;
             };
-            if t.blocked_by.as_ref().map(|h| h.code) != Some(Code::RfServiceDenied) {
+            if t.stopping_hop().map(|h| h.code) != Some(Code::RfServiceDenied) {
                 continue;
             }
             // Trusted services let through when the firewall lets nothing else through by

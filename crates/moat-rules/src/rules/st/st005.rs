@@ -51,7 +51,7 @@ impl Rule for St005 {
             ) {
                 continue;
             }
-            let Some(hop) = &f.trace.blocked_by else {
+            let Some(hop) = f.trace.stopping_hop() else {
                 continue;
             };
             // A firewall on the way to a private address (the storage's private endpoint).

@@ -56,7 +56,9 @@ impl Rule for St008 {
             let Some(t) = cx.trace(from, to.clone(), Protocol::TCP, 445) else {
                 continue;
             };
-            let Some(hop) = &t.blocked_by else { continue };
+            let Some(hop) = t.stopping_hop() else {
+                continue;
+            };
             if hop.step != Step::Nsg || !seen.insert((to.to_string(), hop.element_id())) {
                 continue;
             }

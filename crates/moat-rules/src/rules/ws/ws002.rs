@@ -59,11 +59,18 @@ impl Rule for Ws002 {
                 sources.push(Address::Internet);
             }
             let to = Address::resource(Kind::Storage, st).with_sub("blob");
-            let blocked = sources.into_iter().find_map(|from| {
-                cx.trace(from, to.clone(), Protocol::TCP, 443)
-                    .filter(|t| t.verdict == Verdict::Denied)
-            });
-            let Some(t) = blocked else { continue };
+            // A refusal the input leaves open is reported too, undecided through its trace.
+            let traces: Vec<_> = sources
+                .into_iter()
+                .filter_map(|from| cx.trace(from, to.clone(), Protocol::TCP, 443))
+                .collect();
+            let blocked = traces
+                .iter()
+                .position(|t| t.verdict == Verdict::Denied)
+                .or_else(|| traces.iter().position(|t| t.verdict == Verdict::Unknown));
+            let Some(t) = blocked.map(|i| traces[i].clone()) else {
+                continue;
+            };
             let message = format!(
                 "workspace {} accepts public connections, but its default storage {st} refuses {}: over the public endpoint, studio features that read data (designer, data preview) fail and notebooks on compute instances are unsupported",
                 w.name, t.from

@@ -49,7 +49,7 @@ impl Rule for Ws003 {
                     ) {
                         continue;
                     }
-                    let Some(hop) = &f.trace.blocked_by else {
+                    let Some(hop) = f.trace.stopping_hop() else {
                         continue;
                     };
                     if !matches!(hop.code, Code::RfIpNotAllowed | Code::RfIpUndecided) {

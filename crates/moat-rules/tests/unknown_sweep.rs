@@ -1,0 +1,247 @@
+//! "Unknown is never absent and never a default", checked on every rule's own example.
+//!
+//! For each rule, its documented example (which triggers it) is loaded, and each setting of each
+//! resource in it — a string naming one of Azure's values, or a flag — is given every other value
+//! it can take. Where some other value changes what the rule decides about a resource (a finding
+//! appears or disappears), the rule reads that setting. The example is then loaded again with the
+//! setting's value as written but marked unknown, as an importer marks a parameter without value:
+//! the rule must then report that resource's finding as undecided (it needs that input), never as
+//! established and never not at all — whichever value the input leaves open could be the one
+//! deployed.
+
+use moat_engine::Engine;
+use moat_model::{Topology, Unknown};
+use moat_rules::check::{Selection, run_variants};
+use moat_rules::{Context, Finding, all};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The address prefix importers give each top-level resource kind in their unknowns.
+const KINDS: &[(&str, &str)] = &[
+    ("workspaces", "workspace"),
+    ("registries", "registry"),
+    ("computes", "compute"),
+    ("storage_accounts", "storage"),
+    ("key_vaults", "keyvault"),
+    ("container_registries", "acr"),
+    ("monitor_private_link_scopes", "ampls"),
+    ("firewalls", "firewall"),
+    ("firewall_policies", "firewall-policy"),
+    ("private_endpoints", "private-endpoint"),
+    ("network_security_groups", "nsg"),
+    ("route_tables", "route-table"),
+    ("private_dns_zones", "private-dns-zone"),
+    ("virtual_networks", "vnet"),
+    ("aks_clusters", "aks"),
+    ("online_endpoints", "online-endpoint"),
+    ("virtual_machines", "vm"),
+    ("nat_gateways", "nat-gateway"),
+    ("dns_resolvers", "dns-resolver"),
+    ("application_insights", "appinsights"),
+];
+
+fn load(yaml: &str) -> Option<Topology> {
+    moat_ingest::parse_native_str("example.yaml", yaml).ok()
+}
+
+/// Per resource, whether the rule reports it and whether that report is established.
+fn decide(code: &str, t: &Topology) -> BTreeMap<String, bool> {
+    let Ok(e) = Engine::for_topology(t, None) else {
+        return BTreeMap::new();
+    };
+    let cx = Context::new(&e);
+    let sel = Selection {
+        select: vec![code.to_string()],
+        ..Default::default()
+    };
+    // As `check` runs: on the deployment and on each variant of what it leaves open.
+    let v: Vec<Finding> = run_variants(&cx, &moat_model::presence::variants(t), &sel);
+    let mut out = BTreeMap::new();
+    for f in v {
+        let decided = f.needs.is_empty()
+            && f.trace
+                .as_ref()
+                .is_none_or(|t| t.verdict != moat_engine::Verdict::Unknown);
+        // One established report of a resource is enough to call it reported.
+        *out.entry(f.resource).or_insert(false) |= decided;
+    }
+    out
+}
+
+/// The resources reported as established.
+fn established(m: &BTreeMap<String, bool>) -> BTreeSet<&String> {
+    m.iter().filter(|(_, d)| **d).map(|(r, _)| r).collect()
+}
+
+/// Every value list of Azure's enumerations, as the model's schema gives them.
+fn enumerations() -> Vec<Vec<String>> {
+    let schema = serde_json::to_value(schemars::schema_for!(Topology)).unwrap();
+    let mut out = Vec::new();
+    collect_enums(&schema, &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn collect_enums(v: &Value, out: &mut Vec<Vec<String>>) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::Array(a)) = o.get("enum") {
+                let names: Vec<String> = a
+                    .iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect();
+                if names.len() > 1 {
+                    out.push(names);
+                }
+            }
+            o.values().for_each(|x| collect_enums(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_enums(x, out)),
+        _ => {}
+    }
+}
+
+/// The other values a setting can take.
+fn alternatives(v: &Value, enums: &[Vec<String>]) -> Vec<Value> {
+    match v {
+        Value::Bool(b) => vec![Value::Bool(!b)],
+        Value::String(s) => {
+            let mut out: Vec<Value> = Vec::new();
+            for e in enums
+                .iter()
+                .filter(|e| e.iter().any(|n| n.eq_ignore_ascii_case(s)))
+            {
+                for n in e.iter().filter(|n| !n.eq_ignore_ascii_case(s)) {
+                    let n = Value::String(n.clone());
+                    if !out.contains(&n) {
+                        out.push(n);
+                    }
+                }
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The settings of one resource: dotted paths to scalar values, not entering lists.
+fn settings(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
+    let Value::Object(o) = v else { return };
+    for (k, x) in o {
+        if k.starts_with('$') || k == "name" {
+            continue;
+        }
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match x {
+            Value::Object(_) => settings(x, &path, out),
+            Value::Bool(_) | Value::String(_) => out.push((path, x.clone())),
+            _ => {}
+        }
+    }
+}
+
+fn set_path(v: &mut Value, path: &str, to: Value) {
+    let mut cur = v;
+    let parts: Vec<&str> = path.split('.').collect();
+    for p in &parts[..parts.len() - 1] {
+        cur = cur.get_mut(*p).unwrap();
+    }
+    cur[parts[parts.len() - 1]] = to;
+}
+
+/// One violation: the rule, the setting, what one value decides and what the unknown gave.
+struct Gap {
+    code: &'static str,
+    setting: String,
+    resource: String,
+    with_unknown: &'static str,
+}
+
+#[test]
+fn a_setting_the_input_leaves_open_leaves_the_rules_that_read_it_undecided() {
+    let enums = enumerations();
+    let mut gaps: Vec<Gap> = Vec::new();
+    let mut swept = 0usize;
+    for rule in all() {
+        let doc = rule.doc();
+        let Some(t) = load(doc.example) else { continue };
+        let base = decide(doc.code, &t);
+        let json = serde_json::to_value(&t).unwrap();
+        for &(key, kind) in KINDS {
+            let Some(Value::Array(items)) = json.get(key) else {
+                continue;
+            };
+            for (i, item) in items.iter().enumerate() {
+                let Some(name) = item.get("name").and_then(Value::as_str) else {
+                    continue;
+                };
+                let mut fields = Vec::new();
+                settings(item, "", &mut fields);
+                for (path, value) in fields {
+                    // What the rule decides with each other value of the setting.
+                    let mut read = BTreeSet::new();
+                    for alt in alternatives(&value, &enums) {
+                        let mut j = json.clone();
+                        set_path(&mut j[key][i], &path, alt);
+                        let Ok(t2) = serde_json::from_value::<Topology>(j) else {
+                            continue;
+                        };
+                        let other = decide(doc.code, &t2);
+                        let (a, b) = (established(&base), established(&other));
+                        read.extend(a.symmetric_difference(&b).map(|r| r.to_string()));
+                    }
+                    if read.is_empty() {
+                        continue;
+                    }
+                    swept += 1;
+                    // The same example, the value marked unknown.
+                    let mut t3 = t.clone();
+                    t3.unknowns.push(Unknown {
+                        resource: format!("{kind}/{name}"),
+                        field: path.clone(),
+                        reason: "a parameter without value".into(),
+                        at: Default::default(),
+                    });
+                    let open = decide(doc.code, &t3);
+                    for r in read {
+                        let with_unknown = match open.get(&r) {
+                            Some(false) => continue,
+                            Some(true) => "established",
+                            None => "not reported",
+                        };
+                        gaps.push(Gap {
+                            code: doc.code,
+                            setting: format!("{kind}/{name} {path}"),
+                            resource: r,
+                            with_unknown,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        swept > 50,
+        "the sweep found only {swept} settings rules read"
+    );
+    let report: Vec<String> = gaps
+        .iter()
+        .map(|g| {
+            format!(
+                "{}: {} decides {}, yet with it unknown the finding is {}",
+                g.code, g.setting, g.resource, g.with_unknown
+            )
+        })
+        .collect();
+    assert!(
+        report.is_empty(),
+        "{} rules decide on a setting the input leaves open:\n{}",
+        report.len(),
+        report.join("\n")
+    );
+}

@@ -18,7 +18,7 @@
 use crate::presence::{Choice, Variant};
 use crate::topology::Topology;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// Most variants of open settings analysed one cause and one value at a time.
@@ -150,29 +150,36 @@ fn get_mut<'v>(v: &'v mut Value, path: &str) -> Option<&'v mut Value> {
     path.split('.').try_fold(v, |cur, k| cur.get_mut(k))
 }
 
-/// The element `resource` names (`workspace/ws`, `subnet/vnet/pe`) in the JSON form of the
-/// model: its list, index, subnet index and words.
-fn locate(json: &Value, resource: &str) -> Option<(&'static str, usize, Option<usize>, String)> {
-    let (kind, name) = resource.split_once('/')?;
-    let position = |list: &str, name: &str| {
-        json.get(list)?
-            .as_array()?
-            .iter()
-            .position(|x| x.get("name").and_then(Value::as_str) == Some(name))
-    };
-    if kind == "subnet" {
-        let (vnet, subnet) = name.split_once('/')?;
-        let v = position("virtual_networks", vnet)?;
-        let s = json["virtual_networks"][v]
-            .get("subnets")?
-            .as_array()?
-            .iter()
-            .position(|x| x.get("name").and_then(Value::as_str) == Some(subnet))?;
-        return Some(("virtual_networks", v, Some(s), format!("subnet `{name}`")));
+/// The elements of the model's JSON form by the resource an unknown names (`workspace/ws`,
+/// `subnet/vnet/pe`): list, index, subnet index and words. Built once, so that finding the
+/// element of each unknown is a lookup, not a scan.
+type Located = (&'static str, usize, Option<usize>, String);
+
+fn element_index(json: &Value) -> HashMap<String, Located> {
+    let mut out = HashMap::new();
+    let name = |x: &Value| x.get("name").and_then(Value::as_str).map(str::to_string);
+    for &(kind, list, words) in KINDS {
+        let Some(items) = json.get(list).and_then(Value::as_array) else {
+            continue;
+        };
+        for (i, x) in items.iter().enumerate() {
+            let Some(n) = name(x) else { continue };
+            if list == "virtual_networks" {
+                let subnets = x.get("subnets").and_then(Value::as_array);
+                for (s, sub) in subnets.into_iter().flatten().enumerate() {
+                    if let Some(sn) = name(sub) {
+                        let key = format!("{n}/{sn}");
+                        let words = format!("subnet `{key}`");
+                        out.entry(format!("subnet/{key}"))
+                            .or_insert((list, i, Some(s), words));
+                    }
+                }
+            }
+            out.entry(format!("{kind}/{n}"))
+                .or_insert((list, i, None, format!("{words} `{n}`")));
+        }
     }
-    let &(_, list, words) = KINDS.iter().find(|(k, _, _)| *k == kind)?;
-    let i = position(list, name)?;
-    Some((list, i, None, format!("{words} `{name}`")))
+    out
 }
 
 fn element_mut<'v>(json: &'v mut Value, o: &Open) -> Option<&'v mut Value> {
@@ -188,8 +195,10 @@ fn element_mut<'v>(json: &'v mut Value, o: &Open) -> Option<&'v mut Value> {
 fn open_settings(t: &Topology, json: &Value) -> Vec<(String, Vec<Open>)> {
     let mut groups: Vec<(String, Vec<Open>)> = Vec::new();
     let mut by_cause: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let index_of = element_index(json);
+    let mut seen = HashSet::new();
     for u in &t.unknowns {
-        let Some((list, index, subnet, element)) = locate(json, &u.resource) else {
+        let Some((list, index, subnet, element)) = index_of.get(&u.resource).cloned() else {
             continue;
         };
         let e = &json[list][index];
@@ -218,11 +227,8 @@ fn open_settings(t: &Topology, json: &Value) -> Vec<(String, Vec<Open>)> {
                 path,
                 value,
             };
-            let members = &mut groups[g].1;
-            if !members.iter().any(|m| {
-                m.list == list && m.index == index && m.subnet == subnet && m.path == open.path
-            }) {
-                members.push(open);
+            if seen.insert((g, list, index, subnet, open.path.clone())) {
+                groups[g].1.push(open);
             }
         }
     }
@@ -260,6 +266,10 @@ fn with_values(json: &Value, settings: &[(&Open, Value)]) -> Option<Topology> {
     Some(v)
 }
 
+/// The members of a group of open settings, each with the other values the model accepts
+/// for it.
+type Accepted<'a> = Vec<(&'a Open, Vec<Value>)>;
+
 /// The sentence parts of a group's variant.
 fn choice(members: &[&Open], value: &Value, reason: &str) -> Choice {
     let path = &members[0].path;
@@ -284,7 +294,16 @@ fn choice(members: &[&Open], value: &Value, reason: &str) -> Choice {
 /// The variants with each open setting given each of its other values (see the module's
 /// documentation). Empty when no setting of an Azure value is open.
 pub fn variants(t: &Topology) -> Vec<Variant> {
-    if t.unknowns.is_empty() {
+    // Only an unknown of one field of a named element can be a setting to vary.
+    let kinds = |r: &str| {
+        let kind = r.split('/').next().unwrap_or("");
+        kind == "subnet" || KINDS.iter().any(|(k, _, _)| *k == kind)
+    };
+    if !t
+        .unknowns
+        .iter()
+        .any(|u| u.field != crate::external::ALL_FIELDS && u.field != "name" && kinds(&u.resource))
+    {
         return Vec::new();
     }
     let Ok(json) = serde_json::to_value(t) else {
@@ -293,9 +312,9 @@ pub fn variants(t: &Topology) -> Vec<Variant> {
     let groups = open_settings(t, &json);
     let mut out = Vec::new();
     // Each group's accepted values, per member.
-    let mut rest: Vec<(&str, Vec<(&Open, Vec<Value>)>)> = Vec::new();
+    let mut rest: Vec<(&str, Accepted)> = Vec::new();
     for (reason, members) in &groups {
-        let values: Vec<(&Open, Vec<Value>)> = members
+        let values: Accepted = members
             .iter()
             .map(|m| {
                 let vs = alternatives(&m.value)
@@ -338,7 +357,7 @@ pub fn variants(t: &Topology) -> Vec<Variant> {
 
 /// The settings beyond the cap varied all at once: the k-th variant gives each its k-th other
 /// value (or its last, when it has fewer).
-fn joint_variants(json: &Value, rest: &[(&str, Vec<(&Open, Vec<Value>)>)], out: &mut Vec<Variant>) {
+fn joint_variants(json: &Value, rest: &[(&str, Accepted)], out: &mut Vec<Variant>) {
     let widest = rest
         .iter()
         .flat_map(|(_, ms)| ms.iter().map(|(_, vs)| vs.len()))

@@ -266,6 +266,34 @@ fn with_values(json: &Value, settings: &[(&Open, Value)]) -> Option<Topology> {
     Some(v)
 }
 
+/// One list of the model in its JSON form.
+fn list_json(t: &Topology, list: &str) -> Option<Value> {
+    let v = match list {
+        "workspaces" => serde_json::to_value(&t.workspaces),
+        "registries" => serde_json::to_value(&t.registries),
+        "computes" => serde_json::to_value(&t.computes),
+        "aks_clusters" => serde_json::to_value(&t.aks_clusters),
+        "online_endpoints" => serde_json::to_value(&t.online_endpoints),
+        "storage_accounts" => serde_json::to_value(&t.storage_accounts),
+        "key_vaults" => serde_json::to_value(&t.key_vaults),
+        "container_registries" => serde_json::to_value(&t.container_registries),
+        "application_insights" => serde_json::to_value(&t.application_insights),
+        "monitor_private_link_scopes" => serde_json::to_value(&t.monitor_private_link_scopes),
+        "virtual_networks" => serde_json::to_value(&t.virtual_networks),
+        "network_security_groups" => serde_json::to_value(&t.network_security_groups),
+        "route_tables" => serde_json::to_value(&t.route_tables),
+        "nat_gateways" => serde_json::to_value(&t.nat_gateways),
+        "firewalls" => serde_json::to_value(&t.firewalls),
+        "firewall_policies" => serde_json::to_value(&t.firewall_policies),
+        "virtual_machines" => serde_json::to_value(&t.virtual_machines),
+        "private_endpoints" => serde_json::to_value(&t.private_endpoints),
+        "private_dns_zones" => serde_json::to_value(&t.private_dns_zones),
+        "dns_resolvers" => serde_json::to_value(&t.dns_resolvers),
+        _ => return None,
+    };
+    v.ok()
+}
+
 /// The members of a group of open settings, each with the other values the model accepts
 /// for it.
 type Accepted<'a> = Vec<(&'a Open, Vec<Value>)>;
@@ -306,10 +334,30 @@ pub fn variants(t: &Topology) -> Vec<Variant> {
     {
         return Vec::new();
     }
+    // The lists unknowns name, alone first: most unknowns of a large input are of values that
+    // are no setting, and the whole model is serialised only when some is.
+    let mut named = std::collections::BTreeSet::new();
+    for u in &t.unknowns {
+        let kind = u.resource.split('/').next().unwrap_or("");
+        if kind == "subnet" {
+            named.insert("virtual_networks");
+        } else if let Some(&(_, list, _)) = KINDS.iter().find(|(k, _, _)| *k == kind) {
+            named.insert(list);
+        }
+    }
+    let mut partial = serde_json::Map::new();
+    for list in named {
+        if let Some(v) = list_json(t, list) {
+            partial.insert(list.to_string(), v);
+        }
+    }
+    let groups = open_settings(t, &Value::Object(partial));
+    if groups.is_empty() {
+        return Vec::new();
+    }
     let Ok(json) = serde_json::to_value(t) else {
         return Vec::new();
     };
-    let groups = open_settings(t, &json);
     let mut out = Vec::new();
     // Each group's accepted values, per member.
     let mut rest: Vec<(&str, Accepted)> = Vec::new();

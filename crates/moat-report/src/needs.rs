@@ -11,6 +11,21 @@ use std::fmt::Write;
 /// (`the region of the target resource group is not in the template (give it with --location)`)
 /// when there is one, else what the model lacks, without the place it was read from.
 pub fn root_cause(need: &str) -> String {
+    // A variant's need is its question and what the finding does there ("what private link
+    // scope `ampls` sets `x` to (…): the finding holds only if it sets `x` to PrivateOnly"): the
+    // question is the missing input, whichever way each finding goes.
+    if need.starts_with("what ") || need.starts_with("whether ") {
+        for tail in [
+            ": the finding holds only if ",
+            ": if it ",
+            ": without it ",
+            ": without them ",
+        ] {
+            if let Some(i) = need.find(tail) {
+                return need[..i].trim().to_string();
+            }
+        }
+    }
     if let Some(i) = need.find("(give it with ")
         && let Some(end) = need[i..].find(')')
     {
@@ -30,6 +45,7 @@ pub fn root_cause(need: &str) -> String {
 pub fn split(findings: &[Finding]) -> (Vec<&Finding>, Vec<(String, Vec<&Finding>)>) {
     let mut shown = Vec::new();
     let mut groups: Vec<(String, Vec<&Finding>)> = Vec::new();
+    let mut by_cause: std::collections::HashMap<String, usize> = Default::default();
     for f in findings {
         let (c, needs) = certainty(f);
         if c != "undecided" || f.suppressed.is_some() {
@@ -40,9 +56,12 @@ pub fn split(findings: &[Finding]) -> (Vec<&Finding>, Vec<(String, Vec<&Finding>
             .first()
             .map(|n| root_cause(n))
             .unwrap_or_else(|| "a value the input does not give".to_string());
-        match groups.iter_mut().find(|(k, _)| *k == cause) {
-            Some((_, v)) => v.push(f),
-            None => groups.push((cause, vec![f])),
+        match by_cause.get(&cause) {
+            Some(&i) => groups[i].1.push(f),
+            None => {
+                by_cause.insert(cause.clone(), groups.len());
+                groups.push((cause, vec![f]));
+            }
         }
     }
     (shown, groups)
@@ -77,11 +96,15 @@ pub fn render_text(groups: &[(String, Vec<&Finding>)], style: Style) -> String {
         );
         // One line per rule and resource, with how many findings it has there.
         let mut rows: Vec<(String, usize)> = Vec::new();
+        let mut row_of: std::collections::HashMap<String, usize> = Default::default();
         for f in findings {
             let name = format!("{} {}", f.code, f.resource);
-            match rows.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, k)) => *k += 1,
-                None => rows.push((name, 1)),
+            match row_of.get(&name) {
+                Some(&i) => rows[i].1 += 1,
+                None => {
+                    row_of.insert(name.clone(), rows.len());
+                    rows.push((name, 1));
+                }
             }
         }
         for (name, k) in &rows {
@@ -113,5 +136,19 @@ mod tests {
             "the DNS server 10.0.0.4 is not described"
         );
         assert_eq!(root_cause("no route (a b)"), "no route (a b)");
+        // A variant's question, whichever way the finding goes there.
+        let q = "what storage account `st` sets `network_rules.default_action` to (parameter `da` has no value)";
+        for tail in [
+            ": the finding holds only if it sets `network_rules.default_action` to Allow",
+            ": if it sets `network_rules.default_action` to Allow it is not established",
+        ] {
+            assert_eq!(root_cause(&format!("{q}{tail}")), q);
+        }
+        assert_eq!(
+            root_cause(
+                "whether `a` is deployed (count is unknown): without it it is not established"
+            ),
+            "whether `a` is deployed (count is unknown)"
+        );
     }
 }

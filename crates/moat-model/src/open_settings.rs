@@ -427,9 +427,9 @@ fn joint_variants(json: &Value, rest: &[(&str, Accepted)], out: &mut Vec<Variant
             dependents: 0,
             reason: None,
             choice: Some(Choice {
-                element: format!("{count} settings left open"),
-                relation: "take".into(),
-                value: format!("other values (combination {})", k + 1),
+                element: format!("each of {count} settings left open"),
+                relation: "is given".into(),
+                value: format!("another of its values (combination {})", k + 1),
                 reason: "too many open settings to try one by one".into(),
             }),
         });
@@ -486,6 +486,42 @@ mod tests {
         assert_eq!(
             vs[0].choice.as_ref().unwrap().element,
             "workspace `a` and workspace `b`"
+        );
+    }
+
+    #[test]
+    fn beyond_the_cap_the_remaining_settings_are_varied_at_once() {
+        let names: Vec<String> = (0..40).map(|i| format!("ws{i}")).collect();
+        let mut t: Topology = serde_json::from_value(serde_json::json!({
+            "workspaces": names.iter().map(|n| serde_json::json!({"name": n})).collect::<Vec<_>>(),
+        }))
+        .unwrap();
+        for (i, n) in names.iter().enumerate() {
+            t.unknowns.push(Unknown {
+                resource: format!("workspace/{n}"),
+                field: "public_network_access".into(),
+                reason: format!("parameter `access{i}` has no value"),
+                at: Default::default(),
+            });
+        }
+        let vs = variants(&t);
+        let single = vs
+            .iter()
+            .filter(|v| v.choice.as_ref().unwrap().element.starts_with("workspace "))
+            .count();
+        assert!(single <= MAX_SETTING_CHOICES && single > 0, "{single}");
+        let joint: Vec<_> = vs[single..].iter().collect();
+        assert!(!joint.is_empty());
+        // Every workspace beyond the cap has another value in the joint variants.
+        let last = &joint[0].topology.workspaces[39];
+        assert_ne!(
+            last.public_network_access,
+            t.workspaces[39].public_network_access
+        );
+        assert!(
+            joint[0].question().starts_with("what each of "),
+            "{}",
+            joint[0].question()
         );
     }
 

@@ -231,6 +231,7 @@ fn a_setting_the_input_leaves_open_leaves_the_rules_that_read_it_undecided() {
             }
         }
     }
+    assert!(rules >= 85, "only {rules} rules' examples load");
     assert!(
         swept > 50,
         "the sweep found only {swept} settings rules read"

@@ -101,9 +101,10 @@ fn collect_enums(v: &Value, out: &mut Vec<Vec<String>>) {
     }
 }
 
-/// The values a setting holding `v` may take besides `v` (those the model does not accept
-/// for this setting are dropped when the variant is built).
-fn alternatives(v: &Value) -> Vec<Value> {
+/// The values a setting holding `v` may take besides `v`: the other flag, or the other values
+/// of each of Azure's value lists that holds `v` (those the model does not accept for a given
+/// setting are dropped when the variant is built).
+pub fn alternatives(v: &Value) -> Vec<Value> {
     match v {
         Value::Bool(b) => vec![Value::Bool(!b)],
         Value::String(s) => {

@@ -77,58 +77,6 @@ fn established(m: &BTreeMap<String, bool>) -> BTreeSet<&String> {
     m.iter().filter(|(_, d)| **d).map(|(r, _)| r).collect()
 }
 
-/// Every value list of Azure's enumerations, as the model's schema gives them.
-fn enumerations() -> Vec<Vec<String>> {
-    let schema = serde_json::to_value(schemars::schema_for!(Topology)).unwrap();
-    let mut out = Vec::new();
-    collect_enums(&schema, &mut out);
-    out.sort();
-    out.dedup();
-    out
-}
-
-fn collect_enums(v: &Value, out: &mut Vec<Vec<String>>) {
-    match v {
-        Value::Object(o) => {
-            if let Some(Value::Array(a)) = o.get("enum") {
-                let names: Vec<String> = a
-                    .iter()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect();
-                if names.len() > 1 {
-                    out.push(names);
-                }
-            }
-            o.values().for_each(|x| collect_enums(x, out));
-        }
-        Value::Array(a) => a.iter().for_each(|x| collect_enums(x, out)),
-        _ => {}
-    }
-}
-
-/// The other values a setting can take.
-fn alternatives(v: &Value, enums: &[Vec<String>]) -> Vec<Value> {
-    match v {
-        Value::Bool(b) => vec![Value::Bool(!b)],
-        Value::String(s) => {
-            let mut out: Vec<Value> = Vec::new();
-            for e in enums
-                .iter()
-                .filter(|e| e.iter().any(|n| n.eq_ignore_ascii_case(s)))
-            {
-                for n in e.iter().filter(|n| !n.eq_ignore_ascii_case(s)) {
-                    let n = Value::String(n.clone());
-                    if !out.contains(&n) {
-                        out.push(n);
-                    }
-                }
-            }
-            out
-        }
-        _ => Vec::new(),
-    }
-}
-
 /// The settings of one resource: dotted paths to scalar values, not entering lists.
 fn settings(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
     let Value::Object(o) = v else { return };
@@ -168,7 +116,6 @@ struct Gap {
 
 #[test]
 fn a_setting_the_input_leaves_open_leaves_the_rules_that_read_it_undecided() {
-    let enums = enumerations();
     let mut gaps: Vec<Gap> = Vec::new();
     let mut swept = 0usize;
     let mut rules = 0usize;
@@ -191,7 +138,7 @@ fn a_setting_the_input_leaves_open_leaves_the_rules_that_read_it_undecided() {
                 for (path, value) in fields {
                     // What the rule decides with each other value of the setting.
                     let mut read = BTreeSet::new();
-                    for alt in alternatives(&value, &enums) {
+                    for alt in moat_model::open_settings::alternatives(&value) {
                         let mut j = json.clone();
                         set_path(&mut j[key][i], &path, alt);
                         let Ok(t2) = serde_json::from_value::<Topology>(j) else {

@@ -607,3 +607,73 @@ fn a_template_gets_no_role_assignment() {
         assert!(f.get("fix_code").is_none(), "{f:#}");
     }
 }
+
+#[test]
+fn the_registry_instance_rule_removes_reg005() {
+    // Share assets from workspace to registry: the workspace storage, limited to selected
+    // networks, admits the registry by a resource instance rule of type
+    // Microsoft.MachineLearningServices/registries naming it. The example without that rule
+    // gets it back, after the rules the account keeps.
+    let from = root().join("examples/private-registry");
+    let native_rule = "        - resource_type: Microsoft.MachineLearningServices/registries\n          name: contosoreg\n";
+    let arm_rule = ",\n            {\n              \"tenantId\": \"[subscription().tenantId]\",\n              \"resourceId\": \"[resourceId('Microsoft.MachineLearningServices/registries', parameters('registryName'))]\"\n            }";
+    for (form, file, cut) in [
+        ("native", "topology.yaml", native_rule),
+        ("arm", "azuredeploy.json", arm_rule),
+    ] {
+        let dir = scratch(&format!("reg005-{form}"));
+        let text = if form == "native" {
+            std::fs::read_to_string(from.join(file)).unwrap()
+        } else {
+            copy_dir(&from.join(form), &dir);
+            std::fs::read_to_string(dir.join(file)).unwrap()
+        };
+        assert!(text.contains(cut), "{form}");
+        std::fs::write(dir.join(file), text.replacen(cut, "", 1)).unwrap();
+        let f = fixed(&dir, "REG005", form);
+        let text = &texts(&f[0], form)[0];
+        if form == "native" {
+            assert_eq!(
+                text,
+                "storage_accounts:
+  - name: wsstorage
+    network_rules:
+      resource_access_rules:
+        - { resource_type: Microsoft.MachineLearningServices/workspaces, name: ws }
+        - { resource_type: Microsoft.MachineLearningServices/registries, name: contosoreg }
+"
+            );
+        } else {
+            let v: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                v["properties"]["networkAcls"]["resourceAccessRules"][1],
+                serde_json::json!({
+                    "tenantId": "[subscription().tenantId]",
+                    "resourceId": "[resourceId('Microsoft.MachineLearningServices/registries', parameters('registryName'))]"
+                })
+            );
+        }
+    }
+}
+
+#[test]
+fn a_closed_storage_account_is_not_opened_for_reg005() {
+    // Public access Disabled: opening the account would admit its other rules too, which is
+    // the user's to weigh. The fix stays in words.
+    let dir = scratch("reg005-closed");
+    let text =
+        std::fs::read_to_string(root().join("examples/private-registry/topology.yaml")).unwrap();
+    let open = "  - name: wsstorage\n    public_network_access: Enabled\n";
+    assert!(text.contains(open));
+    let text = text.replacen(
+        open,
+        "  - name: wsstorage\n    public_network_access: Disabled\n",
+        1,
+    );
+    std::fs::write(dir.join("topology.yaml"), text).unwrap();
+    let v = check(&dir, "topology.yaml", &["--select", "REG005"]);
+    assert!(!findings(&v).is_empty(), "{v:#}");
+    for f in findings(&v) {
+        assert!(f.get("changes").is_none(), "{f:#}");
+    }
+}

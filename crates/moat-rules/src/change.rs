@@ -197,6 +197,14 @@ pub enum Change {
         /// The VNet's region (`eastus`).
         region: String,
     },
+    /// Add a resource instance rule that admits a registry to a storage account's firewall,
+    /// keeping the rules it has.
+    AddRegistryInstanceRule {
+        /// The storage account, by address (`storage/st`).
+        storage: String,
+        /// The registry's name.
+        registry: String,
+    },
 }
 
 /// A privatelink zone a new private endpoint's zone group names, and what it lacks.

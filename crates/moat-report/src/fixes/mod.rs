@@ -13,6 +13,7 @@ mod edit;
 mod endpoint;
 mod endpoint_group;
 mod firewall;
+mod instance_rule;
 mod move_endpoint;
 mod native;
 mod outbound;
@@ -429,6 +430,7 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
         Change::AssignWorkspaceRole { scope, .. } => Some(scope.clone()),
         Change::FqdnRuleToEndpoint { storage, .. } => Some(storage.clone()),
         Change::SetEndpointRegion { vnet, .. } => Some(format!("vnet/{vnet}")),
+        Change::AddRegistryInstanceRule { registry, .. } => Some(format!("registry/{registry}")),
         _ => None,
     };
     let vnet = match second {
@@ -534,6 +536,16 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
         Change::AssignRole {
             principal, role, ..
         } => role::native(input, &t, principal, role),
+        Change::AddRegistryInstanceRule { registry, .. } => {
+            let r = target(vnet?, input, trees);
+            match lang {
+                Lang::Native => instance_rule::native(input.topology, &t, registry),
+                Lang::Arm => instance_rule::arm(&t, &r),
+                // azurerm's `private_link_access` and az's `network-rule add` are not yet
+                // rendered.
+                Lang::Terraform | Lang::Az => None,
+            }
+        }
         Change::SetPolicyRegion { region, .. } => {
             let v = target(vnet?, input, trees);
             match lang {
@@ -639,6 +651,7 @@ fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
         Change::SetEndpointGroup { endpoint, .. } | Change::SetEndpointRegion { endpoint, .. } => {
             resolve(t, &format!("private-endpoint/{endpoint}"))
         }
+        Change::AddRegistryInstanceRule { storage, .. } => resolve(t, storage),
     }
 }
 

@@ -1,5 +1,6 @@
 //! REG005 share-blocked-by-storage-firewall.
 
+use crate::change::Change;
 use crate::rules::util_core::{is_registry_instance_rule, storage};
 use crate::{Context, Finding, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
@@ -43,7 +44,8 @@ impl Rule for Reg005 {
                     is_registry_instance_rule(&r.resource_type)
                         && (r.name == s.registry || r.name == "*")
                 });
-                let problem = if st.public_network_access == PublicNetworkAccess::Disabled {
+                let closed = st.public_network_access == PublicNetworkAccess::Disabled;
+                let problem = if closed {
                     "has public network access Disabled"
                 } else if st.network_rules.default_action == DefaultAction::Deny && !named {
                     "is limited to selected networks without a resource instance rule for this registry"
@@ -63,6 +65,15 @@ impl Rule for Reg005 {
                     ),
                     &st.at,
                 );
+                // Limited to selected networks: the rule naming the registry is the one change.
+                // A closed account would open to its IP rules, VNet rules and trusted services
+                // too: which of them to keep is the user's to say.
+                if !closed {
+                    f = f.with_change(Change::AddRegistryInstanceRule {
+                        storage: format!("storage/{}", st.name),
+                        registry: s.registry.clone(),
+                    });
+                }
                 // The registry's service reading the account, as the engine sees it.
                 if let Some(t) = cx.trace(
                     Address::resource(Kind::Registry, &s.registry),

@@ -617,9 +617,11 @@ fn the_registry_instance_rule_removes_reg005() {
     let from = root().join("examples/private-registry");
     let native_rule = "        - resource_type: Microsoft.MachineLearningServices/registries\n          name: contosoreg\n";
     let arm_rule = ",\n            {\n              \"tenantId\": \"[subscription().tenantId]\",\n              \"resourceId\": \"[resourceId('Microsoft.MachineLearningServices/registries', parameters('registryName'))]\"\n            }";
+    let tf_rule = "  private_link_access {\n    endpoint_resource_id = azapi_resource.registry.id\n    endpoint_tenant_id   = data.azurerm_client_config.current.tenant_id\n  }\n";
     for (form, file, cut) in [
         ("native", "topology.yaml", native_rule),
         ("arm", "azuredeploy.json", arm_rule),
+        ("terraform", "main.tf", tf_rule),
     ] {
         let dir = scratch(&format!("reg005-{form}"));
         let text = if form == "native" {
@@ -641,6 +643,16 @@ fn the_registry_instance_rule_removes_reg005() {
       resource_access_rules:
         - { resource_type: Microsoft.MachineLearningServices/workspaces, name: ws }
         - { resource_type: Microsoft.MachineLearningServices/registries, name: contosoreg }
+"
+            );
+        } else if form == "terraform" {
+            assert_eq!(
+                text,
+                "resource \"azurerm_storage_account_network_rules\" \"ws\" {
+  private_link_access {
+    endpoint_resource_id = azapi_resource.registry.id
+  }
+}
 "
             );
         } else {

@@ -513,3 +513,49 @@ pub(crate) fn hcl_block_len(text: &str, offset: usize) -> Option<usize> {
     let open = offset + text.get(offset..)?.find('{')?;
     Some(matching(text, open)? + 1 - offset)
 }
+
+/// Inserts `body` as the last item of the first nested block `kind { ... }` inside the HCL
+/// block at `offset..offset + len`; `None` when it has no such block.
+pub(crate) fn hcl_into_nested(
+    src: &SourceFile,
+    offset: usize,
+    len: usize,
+    kind: &str,
+    body: &str,
+) -> Option<Vec<Edit>> {
+    let text = &src.text;
+    let open = offset + text.get(offset..offset + len)?.find('{')?;
+    let close = matching(text, open)?;
+    items(text, open, close)
+        .into_iter()
+        .find_map(|(start, end)| {
+            let rest = text[start..end].strip_prefix(kind)?;
+            rest.trim_start()
+                .starts_with('{')
+                .then(|| hcl_into_block(src, start, end - start, body))?
+        })
+}
+
+/// The `resource "ty" "label" { ... }` block of `src` whose attribute `attr` is `value`, as
+/// (offset, length).
+pub(crate) fn hcl_block_with(
+    src: &SourceFile,
+    ty: &str,
+    attr: &str,
+    value: &str,
+) -> Option<(usize, usize)> {
+    let text = &src.text;
+    let head = format!("resource \"{ty}\"");
+    let mut from = 0;
+    while let Some(i) = text[from..].find(&head) {
+        let start = from + i;
+        let open = start + text[start..].find('{')?;
+        let close = matching(text, open)?;
+        let len = close + 1 - start;
+        if hcl_attribute(src, start, len, attr) == Some(value) {
+            return Some((start, len));
+        }
+        from = close + 1;
+    }
+    None
+}

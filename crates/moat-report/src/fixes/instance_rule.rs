@@ -139,3 +139,55 @@ pub(super) fn arm(st: &Target, registry: &Target) -> Option<Snippet> {
         edits: edits.unwrap_or_default(),
     })
 }
+
+/// The rule as a `private_link_access` block (the registry by reference, in the deployment's
+/// tenant, azurerm's default), in the account's inline `network_rules` or in the
+/// `azurerm_storage_account_network_rules` of the account, both in the registry's module.
+pub(super) fn terraform(st: &Target, registry: &Target) -> Option<Snippet> {
+    use super::endpoint::tf_ref;
+    let (module, account) = tf_ref(&st.at.pointer)?;
+    let (rm, reg) = tf_ref(&registry.at.pointer)?;
+    if rm != module || account.contains('[') {
+        return None;
+    }
+    let body = format!("private_link_access {{\n  endpoint_resource_id = {reg}.id\n}}\n");
+    let src = st.src.filter(|s| s.name.ends_with(".tf"))?;
+    let rules = edit::hcl_block_with(
+        src,
+        "azurerm_storage_account_network_rules",
+        "storage_account_id",
+        &format!("{account}.id"),
+    );
+    let (text, edits) = match rules {
+        Some((offset, len)) => {
+            let label = src.text[offset..]
+                .split('"')
+                .nth(3)
+                .unwrap_or_default()
+                .to_string();
+            (
+                format!(
+                    "resource \"azurerm_storage_account_network_rules\" \"{label}\" {{\n  {}\n}}\n",
+                    body.trim_end().replace('\n', "\n  ")
+                ),
+                edit::hcl_into_block(src, offset, len, &body),
+            )
+        }
+        None => {
+            let (ty, name) = account.split_once('.')?;
+            (
+                format!(
+                    "resource \"{ty}\" \"{name}\" {{\n  network_rules {{\n    {}\n  }}\n}}\n",
+                    body.trim_end().replace('\n', "\n    ")
+                ),
+                edit::hcl_into_nested(src, st.at.offset, st.at.len, "network_rules", &body),
+            )
+        }
+    };
+    Some(Snippet {
+        input: "terraform",
+        language: "hcl",
+        text,
+        edits: edits?,
+    })
+}

@@ -541,9 +541,9 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
             match lang {
                 Lang::Native => instance_rule::native(input.topology, &t, registry),
                 Lang::Arm => instance_rule::arm(&t, &r),
-                // azurerm's `private_link_access` and az's `network-rule add` are not yet
-                // rendered.
-                Lang::Terraform | Lang::Az => None,
+                Lang::Terraform => instance_rule::terraform(&t, &r),
+                // az's `network-rule add` is not yet rendered.
+                Lang::Az => None,
             }
         }
         Change::SetPolicyRegion { region, .. } => {

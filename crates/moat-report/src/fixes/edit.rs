@@ -559,3 +559,32 @@ pub(crate) fn hcl_block_with(
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nested_block_gets_the_body_last() {
+        let text = "resource \"azurerm_storage_account\" \"st\" {\n  name = \"st\"\n  network_rules {\n    default_action = \"Deny\"\n  }\n}\n";
+        let src = SourceFile::new("main.tf", text.to_string());
+        let e = hcl_into_nested(&src, 0, text.len(), "network_rules", "x {\n  y = 1\n}\n").unwrap();
+        let mut out = text.to_string();
+        out.replace_range(e[0].offset..e[0].offset + e[0].len, &e[0].text);
+        assert_eq!(
+            out,
+            "resource \"azurerm_storage_account\" \"st\" {\n  name = \"st\"\n  network_rules {\n    default_action = \"Deny\"\n    x {\n      y = 1\n    }\n  }\n}\n"
+        );
+        assert!(hcl_into_nested(&src, 0, text.len(), "ip_rules", "x = 1").is_none());
+    }
+
+    #[test]
+    fn a_block_is_found_by_attribute() {
+        let text =
+            "resource \"r\" \"a\" {\n  id = b.id\n}\n\nresource \"r\" \"b\" {\n  id = c.id\n}\n";
+        let src = SourceFile::new("main.tf", text.to_string());
+        let (o, l) = hcl_block_with(&src, "r", "id", "c.id").unwrap();
+        assert_eq!(&text[o..o + l], "resource \"r\" \"b\" {\n  id = c.id\n}");
+        assert!(hcl_block_with(&src, "r", "id", "d.id").is_none());
+    }
+}

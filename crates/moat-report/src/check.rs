@@ -162,24 +162,53 @@ pub fn render_json(
     summary: &Value,
     diagnostics: &[Diagnostic],
 ) -> String {
-    let findings: Vec<Value> = findings
-        .iter()
-        .map(|f| {
-            let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
-            let (certainty, needs) = certainty(f);
-            v["certainty"] = json!(certainty);
-            if !needs.is_empty() {
-                v["needs"] = json!(needs);
-            }
-            let code = fixes.get(f);
-            if !code.is_empty() {
-                v["fix_code"] = json!(code);
-            }
-            v
-        })
-        .collect();
-    let v = json!({ "findings": findings, "summary": summary, "diagnostics": diagnostics });
-    serde_json::to_string_pretty(&v).unwrap_or_default()
+    let report = JsonReport {
+        findings: JsonFindings { findings, fixes },
+        summary,
+        diagnostics,
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_default()
+}
+
+/// The JSON report, written as it is serialised: one finding's value at a time rather than
+/// the tree of every finding (which took several times the text's size on large estates).
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    findings: JsonFindings<'a>,
+    summary: &'a Value,
+    diagnostics: &'a [Diagnostic],
+}
+
+struct JsonFindings<'a> {
+    findings: &'a [Finding],
+    fixes: &'a FixCode,
+}
+
+impl serde::Serialize for JsonFindings<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.findings.len()))?;
+        for f in self.findings {
+            seq.serialize_element(&finding_json(f, self.fixes))?;
+        }
+        seq.end()
+    }
+}
+
+/// One finding as the JSON report gives it: its fields, whether it is decided, and its fix
+/// as code.
+fn finding_json(f: &Finding, fixes: &FixCode) -> Value {
+    let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
+    let (certainty, needs) = certainty(f);
+    v["certainty"] = json!(certainty);
+    if !needs.is_empty() {
+        v["needs"] = json!(needs);
+    }
+    let code = fixes.get(f);
+    if !code.is_empty() {
+        v["fix_code"] = json!(code);
+    }
+    v
 }
 
 pub(crate) fn level(s: Severity) -> &'static str {

@@ -113,6 +113,10 @@ pub struct Requirement {
     /// The rule of the catalog that states it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<RuleCode>,
+    /// The principal a role requirement is about (a client's principal), for the rules that
+    /// give the role assignment as a fix; not part of the report.
+    #[serde(skip)]
+    pub principal: Option<String>,
 }
 
 /// The result of one operation for one subject.
@@ -412,6 +416,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                             met: Some(c_.met),
                             why: c_.why,
                             rule: Some(c_.rule),
+                            principal: None,
                         });
                     }
                     for sub in ["blob", "file"] {
@@ -602,6 +607,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                         met: Some(false),
                         why: "sharing a component from a workspace to a registry is not supported (seed 000)".into(),
                         rule: Some(RuleCode::Reg006),
+                        principal: None,
                     });
                 }
                 let Some(st) = &w.storage_account else {
@@ -614,6 +620,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                         met: Some(false),
                         why: format!("storage {st} has public network access Disabled: sharing is blocked by data exfiltration protection (seed 000)"),
                         rule: Some(RuleCode::Reg005),
+                        principal: None,
                     });
                     continue;
                 }
@@ -702,6 +709,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                                         "a secure workspace deploys registry models only with egress_public_network_access=disabled (seed 000)".into()
                                     },
                                     rule: Some(RuleCode::Reg010),
+                                    principal: None,
                                 });
                             }
                             let ra = Address::resource(Kind::Registry, &reg);
@@ -789,6 +797,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                         "needs AzureML Registry User, Owner or Contributor on the registry (seed 000)".into()
                     },
                     rule: Some(RuleCode::Reg008),
+                    principal: Some(principal.clone()),
                 });
             }
             if !clients.is_empty()
@@ -851,6 +860,7 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {
                     "the container registry is public, so the serverless build works".into()
                 },
                 rule: Some(RuleCode::Acr003),
+                principal: None,
             });
         }
         Some(name) => match cx
@@ -886,6 +896,7 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {
                         (None, None) => format!("no compute {name} in workspace {}", w.name),
                     },
                     rule: Some(RuleCode::Acr008),
+                    principal: None,
                 });
             }
             Some(c) => {
@@ -895,6 +906,7 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {
                         met: Some(false),
                         why: "only a CPU compute cluster builds images (seed 002)".into(),
                         rule: Some(RuleCode::Acr004),
+                        principal: None,
                     });
                 }
                 let from = Address::resource(Kind::Compute, &c.name);

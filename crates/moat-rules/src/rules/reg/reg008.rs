@@ -49,12 +49,9 @@ impl Rule for Reg008 {
                     &registry_at(cx, reg),
                 );
                 // The least of the roles that let the principal create assets there.
-                if let Some(principal) = q
-                    .what
-                    .strip_suffix(&format!(" may create assets in registry {reg}"))
-                {
+                if let Some(principal) = &q.principal {
                     f = f.with_change(Change::AssignRole {
-                        principal: principal.to_string(),
+                        principal: principal.clone(),
                         role: "AzureML Registry User".into(),
                         scope: format!("registry/{reg}"),
                     });

@@ -189,7 +189,7 @@ impl Results<'_> {
             }
         }
         if let Some(t) = &f.trace {
-            r["properties"]["trace"] = serde_json::to_value(t).unwrap_or(Value::Null);
+            r["properties"]["trace"] = serde_json::to_value(&**t).unwrap_or(Value::Null);
         }
         if let Some(reason) = &f.suppressed {
             // A resource tag is in the source; a configuration file's entry is external,

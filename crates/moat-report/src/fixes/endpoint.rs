@@ -62,10 +62,41 @@ struct Endpoint<'a> {
     subnet: &'a str,
 }
 
-/// A zone of the endpoint's zone group, with the zone itself where the input declares it.
-struct Zone<'a> {
-    z: &'a EndpointZone,
-    at: Option<Target<'a>>,
+/// A zone of an endpoint's zone group, with the zone itself where the input declares it.
+pub(super) struct Zone<'a> {
+    pub(super) z: &'a EndpointZone,
+    pub(super) at: Option<Target<'a>>,
+}
+
+/// The `az` commands that create and link zone `z` where the change asks (onto `lines`), and
+/// the zone as the endpoint's zone group names it: its id where the input declares it.
+pub(super) fn az_zone(
+    z: &Zone,
+    rg: &str,
+    net_id: &str,
+    vnet: &str,
+    lines: &mut Vec<String>,
+) -> String {
+    use super::az::{id, resource_group};
+    let zone_rg = match &z.at {
+        Some(t) if !z.z.create => resource_group(t).unwrap_or(rg),
+        _ => rg,
+    };
+    if z.z.create {
+        lines.push(format!(
+            "az network private-dns zone create --resource-group {rg} --name {}",
+            z.z.name
+        ));
+    }
+    if z.z.link {
+        lines.push(format!(
+            "az network private-dns link vnet create --resource-group {zone_rg} --zone-name {} --name {} --virtual-network {net_id} --registration-enabled false",
+            z.z.name, vnet
+        ));
+    }
+    z.at.as_ref()
+        .and_then(|t| id(t))
+        .map_or_else(|| z.z.name.clone(), str::to_string)
 }
 
 /// Renders an [`Change::AddPrivateEndpoint`] in the language of the file that declares its
@@ -733,26 +764,7 @@ fn az(e: &Endpoint, r: &Target, v: &Target, zones: &[Zone]) -> Option<Snippet> {
     let mut lines = Vec::new();
     let mut zone_args = Vec::new();
     for z in zones {
-        let zone_rg = match &z.at {
-            Some(t) if !z.z.create => resource_group(t).unwrap_or(rg),
-            _ => rg,
-        };
-        if z.z.create {
-            lines.push(format!(
-                "az network private-dns zone create --resource-group {rg} --name {}",
-                z.z.name
-            ));
-        }
-        if z.z.link {
-            lines.push(format!(
-                "az network private-dns link vnet create --resource-group {zone_rg} --zone-name {} --name {} --virtual-network {net_id} --registration-enabled false",
-                z.z.name, e.vnet
-            ));
-        }
-        let zone =
-            z.at.as_ref()
-                .and_then(|t| id(t))
-                .map_or_else(|| z.z.name.clone(), str::to_string);
+        let zone = az_zone(z, rg, net_id, e.vnet, &mut lines);
         zone_args.push(format!(
             "--private-dns-zone {zone} --zone-name {}",
             z.z.name.replace('.', "-")

@@ -6,21 +6,15 @@
 //! The zone group's entries are matched to the model's by position: an edit is made only where
 //! the input writes one entry for each zone the model reads.
 
-use super::endpoint::{self, Written};
+use super::endpoint::{self, Written, Zone};
 use super::{
     Edit, Input, Lang, Snippet, Target, Trees, edit, language, resolve, resolve_zone, target,
 };
 use moat_doc::tree::Node;
 use moat_model::Provenance;
 use moat_model::privatelink::PrivateEndpoint;
-use moat_rules::change::{Change, EndpointZone};
+use moat_rules::change::Change;
 use serde_json::{Value, json};
-
-/// A zone added, with the zone itself where the input declares it.
-struct Zone<'a> {
-    z: &'a EndpointZone,
-    at: Option<Target<'a>>,
-}
 
 /// What the renderers read of the change.
 struct Group<'a> {
@@ -672,26 +666,7 @@ fn az(g: &Group, r: &Target, v: &Target, trees: &Trees) -> Option<Snippet> {
     let mut zone_lines = Vec::new();
     let mut group_lines = Vec::new();
     for z in &g.zones {
-        let zone_rg = match &z.at {
-            Some(t) if !z.z.create => resource_group(t).unwrap_or(rg),
-            _ => rg,
-        };
-        if z.z.create {
-            zone_lines.push(format!(
-                "az network private-dns zone create --resource-group {rg} --name {}",
-                z.z.name
-            ));
-        }
-        if z.z.link {
-            zone_lines.push(format!(
-                "az network private-dns link vnet create --resource-group {zone_rg} --zone-name {} --name {} --virtual-network {net_id} --registration-enabled false",
-                z.z.name, g.vnet
-            ));
-        }
-        let zone =
-            z.at.as_ref()
-                .and_then(|t| id(t))
-                .map_or_else(|| z.z.name.clone(), str::to_string);
+        let zone = endpoint::az_zone(z, rg, net_id, g.vnet, &mut zone_lines);
         let verb = if group.is_some() { "add" } else { "create" };
         let name = group.get_or_insert_with(|| "default".to_string());
         group_lines.push(format!(

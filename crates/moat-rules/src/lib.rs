@@ -22,5 +22,5 @@ mod rules;
 pub use context::Context;
 pub use finding::{Finding, Severity};
 pub use registry::{all, by_code};
-pub use rule::{Rule, RuleDoc};
+pub use rule::{FixForm, Rule, RuleDoc, prose};
 pub use rules::ops::ops001::{cause_key, covers};

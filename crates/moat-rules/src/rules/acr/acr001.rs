@@ -1,7 +1,7 @@
 //! ACR001 acr-not-premium.
 
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_model::enums::{AcrSku, PublicNetworkAccess};
 use moat_net::managed::{ManagedRuleKind, effective_rules};
@@ -19,6 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Only Premium container registries support private endpoints and virtual network rules. A Basic or Standard registry cannot be put behind the VNet, so the workspace's images stay on the public endpoint or the deployment of the endpoint fails. This includes the private endpoint a workspace managed network creates to its registry, and the managed registry of an Azure ML registry reached privately.",
     example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Standard }]\nprivate_endpoints: [{ name: acr-pe, subnet: vnet/pe, target: acr/wsacr, group_id: registry }]",
     fix: "Upgrade the container registry to the Premium SKU (az acr update --sku Premium) before adding private endpoints or network rules.",
+    fix_form: FixForm::Code,
     sources: &[
         doc!(SWV, "Azure Container Registry (must be Premium)"),
         "peers: PSRule Azure.ACR.MinSku (which asks for Standard or Premium on every registry; moat asks for Premium where the network design needs it, and not otherwise)",

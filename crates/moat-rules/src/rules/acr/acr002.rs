@@ -1,7 +1,7 @@
 //! ACR002 acr-network-mismatch.
 
 use crate::rules::util_infra::endpoint_vnets;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::Kind;
 use moat_model::enums::DefaultAction;
 
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Computes pull job and inference images from the workspace's container registry. With a private endpoint the registry must sit in the same VNet as the storage account and the training and inference computes (a peered VNet also works); with a service endpoint it must be in the same VNet and subnet, because a virtual network rule only admits the subnets it names.",
     example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: train-vnet/training }]\nprivate_endpoints: [{ name: acr-pe, subnet: other-vnet/pe, target: acr/wsacr, group_id: registry }]",
     fix: "Create the registry's private endpoint in the computes' VNet (or peer the VNets); with a service endpoint, admit the computes' subnet in the registry's network rules.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         SWV,
         "Azure Container Registry (private endpoint / service endpoint placement)"

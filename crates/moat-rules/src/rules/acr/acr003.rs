@@ -2,7 +2,7 @@
 
 use crate::change::Change;
 use crate::rules::util::workspace_at;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::{OpId, RuleCode};
 use moat_model::enums::ComputeType;
 use moat_model::ml::Compute;
@@ -18,8 +18,9 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "The workspace's container registry is behind a VNet (a private endpoint, or public access Disabled) and image_build_compute is not set.",
     why: "When the container registry is behind a VNet, Azure Machine Learning cannot use it to build images directly; images are built on a compute cluster named by image_build_compute. Without it, environment builds fail.",
-    example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled }]",
+    example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled }]\ncomputes: [{ name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }]",
     fix: "Set image_build_compute to a CPU compute cluster in the VNet (az ml workspace update --image-build-compute <cluster>).",
+    fix_form: FixForm::Code,
     sources: &[doc!(SWV, "Enable Azure Container Registry (ACR)"), doc!(PL)],
     covers: &["§6.45"],
     path: false,

@@ -1,7 +1,7 @@
 //! ACR004 image-build-compute-gpu.
 
 use crate::rules::util::workspace_at;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::{OpId, RuleCode};
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "When the workspace's container registry is behind a VNet, environment images are built on the cluster named by image_build_compute, and only a CPU compute cluster is supported for that. A GPU cluster or an instance leaves image builds failing.",
     example: "workspaces: [{ name: ws, image_build_compute: gpu-cluster }]\ncomputes: [{ name: gpu-cluster, workspace: ws, type: AmlCompute, vm_size: Standard_NC6s_v3 }]",
     fix: "Create a CPU compute cluster (for example Standard_DS3_v2) and name it in image_build_compute.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         SWV,
         "Compute cluster used for image builds (only a CPU SKU is supported)"

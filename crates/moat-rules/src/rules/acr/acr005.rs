@@ -3,7 +3,7 @@
 use crate::change::{Change, FirewallAllow};
 use crate::rules::util::{destination, failing_flows, flow_finding, workspace_at};
 use crate::rules::util_fix::{allow_in_firewall, allow_to_tag, subnet_prefix};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::{OpId, Trace};
 use moat_model::Address;
 use moat_model::address::Kind;
@@ -22,6 +22,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Image builds pull base images from mcr.microsoft.com and install packages from PyPI or Conda. A cluster without public IP has no internet unless a route sends it through a firewall or a NAT gateway with a public IP.",
     example: "computes: [{ name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], default_outbound_access: false }] }]",
     fix: "Route the build cluster's subnet through a firewall that allows the hosts, or attach a NAT gateway.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         SWV,
         "Azure Container Registry (compute cluster used to build Docker images)"

@@ -1,7 +1,7 @@
 //! ACR006 acr-vnet-managed-identity.
 
 use crate::rules::util_infra::endpoint_vnets;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::Kind;
 use moat_model::enums::{ComputeType, DefaultAction, IdentityType};
 
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "When the container registry communicates with the VNet through a private endpoint or a service endpoint, a compute cluster cannot use a managed identity to reach it; pulls of job images fail.",
     example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled }]\nprivate_endpoints: [{ name: acr-pe, subnet: vnet/pe, target: acr/wsacr, group_id: registry }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, identity: SystemAssigned }]",
     fix: "Remove the managed identity from the compute cluster and let it use the registry's admin credentials (or another documented authentication).",
+    fix_form: FixForm::Prose(prose::NO_FORM),
     sources: &[doc!(
         SWV,
         "Azure Container Registry (no managed identity with a compute cluster)"

@@ -2,7 +2,7 @@
 
 use crate::change::{Change, Setting};
 use crate::rules::util_infra::endpoint_vnets;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::Kind;
 use moat_model::enums::{DefaultAction, PublicNetworkAccess};
 
@@ -19,6 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The steps for putting the workspace's registry in a VNet include enabling \"Allow access by trusted services\": Azure Machine Learning reaches the registry as a trusted service for some of its own work, which the registry's firewall otherwise refuses.",
     example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled, network_rule_set: { default_action: Deny, bypass: None } }]",
     fix: "Enable \"Allow access by trusted services\" on the container registry (network_rule_set.bypass: AzureServices).",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         SWV,
         "Enable Azure Container Registry (step 3, allow access by trusted services)"

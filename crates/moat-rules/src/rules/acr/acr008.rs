@@ -1,7 +1,7 @@
 //! ACR008 image-build-unknown-compute.
 
 use crate::rules::util::workspace_at;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::{OpId, RuleCode};
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure accepts any name in image_build_compute, but images can only be built once a compute cluster of that name exists in the workspace: until then every environment build fails.",
     example: "workspaces: [{ name: ws, image_build_compute: cpu-cluster }]\ncomputes: []",
     fix: "Create the CPU compute cluster named in image_build_compute before building images, or correct the name.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         PL,
         "The compute referenced by image_build_compute must be created before building images"

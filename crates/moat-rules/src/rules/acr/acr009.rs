@@ -1,6 +1,6 @@
 //! ACR009 private-acr-through-connection.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::{DefaultAction, PublicNetworkAccess};
 
 /// The rule.
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "With the workspace in a customer VNet, images can be pulled from a container registry behind the VNet only when it is the workspace's default registry: using such a registry through a workspace connection is not supported, and the pulls fail.",
     example: "workspaces: [{ name: ws, container_registry: wsacr, container_registry_connections: [teamacr] }]\ncontainer_registries: [{ name: wsacr, sku: Premium }, { name: teamacr, sku: Premium, public_network_access: Disabled }]",
     fix: "Make the registry the workspace's default container registry, or give the workspace a managed network with a private endpoint outbound rule to it.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         SWV,
         "Azure Container Registry (a private registry used through a workspace connection)"

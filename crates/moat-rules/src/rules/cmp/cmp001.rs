@@ -1,7 +1,7 @@
 //! CMP001 compute-region-mismatch.
 
 use crate::rules::util_infra::{has_workspace_endpoint, vnet_region};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::Provenance;
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Computes created in a workspace that uses a private endpoint must be in the workspace's region, and an AKS cluster attached to such a workspace as well. With a managed network, a compute cluster in another region is not supported either.",
     example: "region: eastus\nworkspaces: [{ name: ws, public_network_access: Disabled }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, region: westus, subnet: vnet/training }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
     fix: "Create the compute (or AKS cluster) in the workspace's region, in a subnet of a VNet of that region: which VNet and subnet is yours to choose (a compute's subnet is in its region).",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         doc!(
             PL,

@@ -3,7 +3,7 @@
 use crate::rules::util::regional;
 use crate::rules::util_fix::{Allow, allow_in_nsg, port_range};
 use crate::rules::util_infra::{blocked_finding, compute_groups, on_ports, trace, worst};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_model::address::Address;
 use moat_packets::Protocol;
@@ -21,6 +21,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Compute instances and clusters with a public IP are created, updated and deleted by Azure Batch and Azure Machine Learning connecting in to the nodes. If the subnet's NSG (or the NIC's) drops that traffic, compute creation fails. The no-public-IP option removes the requirement.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nnetwork_security_groups: [{ name: training-nsg }]   # default rules deny inbound from service tags",
     fix: "Allow inbound TCP 29876-29877 from BatchNodeManagement.<region> and TCP 44224 from AzureMachineLearning on the subnet's NSG, or recreate the compute without a public IP.",
+    fix_form: FixForm::Code,
     sources: &[doc!(SWV, "Required public internet access (inbound rows)")],
     covers: &["§6.61"],
     path: true,

@@ -2,7 +2,7 @@
 
 use crate::rules::util_fix::{Allow, allow_in_nsg, port_range};
 use crate::rules::util_infra::{Origin, blocked_finding, compute_groups, on_ports, trace, worst};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_model::address::Address;
 use moat_packets::Protocol;
@@ -20,6 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Compute without a public IP is managed through a private link service inside the VNet: Batch node management arrives from the VNet on TCP 29876-29877 and the Azure load balancer probes TCP 44224. Azure's default NSG rules allow both; a user rule that denies them breaks compute creation.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: deny-in, priority: 100, direction: Inbound, access: Deny }] }]",
     fix: "Allow inbound TCP 29876-29877 from VirtualNetwork and TCP 44224 from AzureLoadBalancer to VirtualNetwork at a priority above any deny rule.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         SWV,
         "Required public internet access (compute cluster with no public IP)"

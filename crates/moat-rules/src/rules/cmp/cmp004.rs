@@ -1,7 +1,7 @@
 //! CMP004 public-ip-compute.
 
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 
 /// The rule.
 pub struct Cmp004;
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A compute with a public IP needs inbound management traffic from Azure Machine Learning and Azure Batch, which NSGs must admit and, in a hub-spoke design, user-defined routes must send around the firewall. The documents recommend the no-public-IP option, which removes the inbound requirement.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]",
     fix: "Create the compute with enable_node_public_ip: false (no public IP), giving its subnet outbound through a NAT gateway or a firewall.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         PLAN,
         "Outbound access (use the no public IP option to remove the inbound requirement)"

@@ -1,7 +1,7 @@
 //! CMP005 aci-with-private-workspace.
 
 use crate::rules::util_infra::has_workspace_endpoint;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
 pub struct Cmp005;
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Deploying to Azure Container Instances in a VNet is not supported when the workspace is configured with a private endpoint; the deployment fails. Managed online endpoints with network isolation are the supported alternative.",
     example: "workspaces: [{ name: ws }]\naci_deployments: [{ name: scoring, workspace: ws, subnet: vnet/aci }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
     fix: "Deploy to a managed online endpoint with network isolation instead of Azure Container Instances.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(SWV, "Limitations, Azure Container Instances")],
     covers: &["§6.49"],
     path: false,

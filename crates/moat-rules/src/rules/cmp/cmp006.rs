@@ -2,7 +2,7 @@
 
 use crate::rules::util_fix::allow_to_tag;
 use crate::rules::util_infra::{Need, blocked_finding, unmet};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_net::hosts::HostTag;
 use moat_packets::Protocol;
@@ -20,6 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure Machine Learning sets up its router on AKS from images in the Microsoft Container Registry, and AKS itself pulls system images from mcr.microsoft.com and talks to Azure Resource Manager and Microsoft Entra ID. When the AKS VNet restricts outbound (NSG, firewall, no internet path), those flows must be allowed.",
     example: "aks_clusters: [{ name: scoring, workspace: ws, subnet: vnet/scoring }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: scoring, address_prefixes: [10.0.2.0/24], default_outbound_access: false }] }]",
     fix: "Allow the AKS subnet outbound to mcr.microsoft.com and *.data.mcr.microsoft.com (or MicrosoftContainerRegistry and AzureFrontDoor.FirstParty), AzureResourceManager and AzureActiveDirectory on TCP 443, with an internet path (firewall or NAT gateway).",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         SWV,
         "Using AKS with Azure Machine Learning (AKS egress requirements, outbound to mcr.microsoft.com)"

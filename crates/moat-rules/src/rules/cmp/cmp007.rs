@@ -1,7 +1,7 @@
 //! CMP007 compute-ip-shortage.
 
 use crate::rules::util_items::undecided;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use ipnet::IpNet;
 use moat_model::ml::{AksCluster, Compute};
 use moat_model::privatelink::PrivateEndpoint;
@@ -23,6 +23,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Every compute node, private endpoint and NIC takes a private IP of its subnet, and Azure keeps the first four addresses and the last one of each subnet. A cluster that cannot get addresses stops scaling out, and new computes or endpoints fail to create.",
     example: "virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/28] }] }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, max_nodes: 20, subnet: vnet/training }]",
     fix: "Give the subnet a larger prefix, lower the cluster's maximum node count, or move Azure ML into a separate VNet with its own address space.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         doc!(PLAN, "Private IP address shortage in your main network"),
         doc!(

@@ -4,7 +4,7 @@ use crate::rules::util::workspace_at;
 use crate::rules::util_core::vnet_part;
 use crate::rules::util_endpoint::{endpoint_in, group_of};
 use crate::rules::util_infra::has_workspace_endpoint;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 
 /// The rule.
@@ -20,6 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A compute without public IP receives no inbound management traffic from the internet: it talks to the service through the workspace's private endpoint. Azure Machine Learning requires the private endpoint for no-public-IP computes in a customer VNet; without it the compute fails to create or stays unusable.",
     example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]",
     fix: "Add a private endpoint to the workspace (group amlworkspace) reachable from the compute's VNet, with its privatelink DNS zones, or create the compute with a public IP.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         TRV,
         "Compute instance/cluster with no public IP (prerequisites)"

@@ -1,7 +1,7 @@
 //! CMP009 compute-subnet-delegated.
 
 use crate::rules::util_items::{external_subnet, subnet, undecided};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
 pub struct Cmp009;
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A subnet delegated to a service (Microsoft.Web/serverFarms, Microsoft.ContainerInstance/containerGroups, ...) is reserved for that service's resources. Azure Machine Learning computes need a subnet that is not delegated to any other service; creating the compute there fails.",
     example: "virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], delegations: [Microsoft.Web/serverFarms] }] }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]",
     fix: "Remove the delegation from the subnet, or put the compute in a subnet without delegation.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(TRV, "Compute instance/cluster requirements (subnet)")],
     covers: &["§6.53"],
     path: false,

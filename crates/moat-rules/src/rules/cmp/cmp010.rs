@@ -2,7 +2,7 @@
 
 use crate::rules::util::compute_at;
 use crate::rules::util_items::{external_subnet, subnet, undecided};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::Step;
 use moat_model::address::{Address, Kind};
 use moat_packets::Protocol;
@@ -20,6 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "No-public-IP computes get no internet access of their own. Default outbound access is an implicit address Azure picks and is being retired (new VNets get private subnets): the documentation says not to rely on it and to give the subnet a NAT gateway or a route through a firewall, or package installs and image pulls stop working.",
     example: "virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]",
     fix: "Attach a NAT gateway to the compute subnet, or route 0.0.0.0/0 through a firewall, and turn default outbound access off.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         doc!(TRV, "Compute instance/cluster with no public IP"),
         doc!(FW, "Outbound traffic (default outbound access)"),

@@ -1,6 +1,6 @@
 //! CMP012 automl-nlp-vision-public-regions.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
 pub struct Cmp012;
@@ -15,6 +15,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "AutoML for natural language processing and for computer vision is available only in Azure public regions: its hosts (automlresources-prod.azureedge.net, aka.ms) have no sovereign-cloud equivalents, so those experiments cannot run there whatever the network allows.",
     example: "workspaces: [{ name: ws, region: usgovvirginia }]",
     fix: "Run AutoML NLP and Vision experiments in a workspace in a public Azure region.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         FW,
         "Azure Machine Learning hosts (AutoML NLP, Vision)"

@@ -1,7 +1,7 @@
 //! CMP013 instance-outside-workspace-network.
 
 use crate::rules::util_infra::{endpoint_vnets, has_workspace_endpoint, vnet_region};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::Kind;
 use moat_model::enums::ComputeType;
 
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A compute instance cannot be in a different region or VNet than its workspace. A compute cluster can (created with the v2 CLI, SDK or studio), through VNet peering or a workspace private endpoint in its own VNet, as long as the workspace's storage, key vault and container registry are reachable from there: the path rules trace that for clusters. A workspace with a private endpoint or a managed network is checked for region by CMP001.",
     example: "region: eastus\nworkspaces: [{ name: ws }]\ncomputes: [{ name: ci, workspace: ws, type: ComputeInstance, region: westus }]",
     fix: "Create the compute instance in the workspace's region, in a subnet of a VNet that holds the workspace's private endpoint; use a compute cluster for work in another region or VNet.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         TRV,
         "Compute instance and compute cluster in a different region or VNet than the workspace"

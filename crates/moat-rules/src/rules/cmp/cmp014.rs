@@ -2,7 +2,7 @@
 
 use crate::rules::util_fix::{Allow, allow_in_nsg};
 use crate::rules::util_infra::{blocked_finding, trace};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
 use moat_packets::Protocol;
@@ -20,6 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure Machine Learning runs jobs on an attached virtual machine over SSH: its network security group must allow inbound traffic from the AzureMachineLearning service tag, any source port, to destination port 22. An ARM template attaches the VM as a compute of type VirtualMachine whose resourceId names it; the native format declares the attachment on the virtual machine (attached_to: <workspace>).",
     example: "workspaces: [{ name: ws }]\nvirtual_machines: [{ name: dsvm, network_interfaces: [dsvm-nic], attached_to: ws }]\nnetwork_interfaces: [{ name: dsvm-nic, subnet: vnet/training, network_security_group: nsg }]\nnetwork_security_groups: [{ name: nsg }]",
     fix: "Add an inbound NSG rule: source service tag AzureMachineLearning, source ports *, destination port 22, protocol Any, on the VM's subnet or network interface.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         TRV,
         "Virtual machine or HDInsight cluster (NSG inbound from AzureMachineLearning to port 22)"

@@ -4,7 +4,7 @@ use crate::rules::util_core::{
     answer_is_endpoint_of, describe_answer, hit_linked_zone_without_record, resolve, served_names,
     subnet_address, vnet_at, vnet_part,
 };
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_net::dns::{AZURE_DNS, Answer, Resolver};
 use moat_net::names::public_zone_of;
 use moat_packets::Protocol;
@@ -23,6 +23,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Private DNS zone records are served only by Azure DNS at 168.63.129.16, and only to queries coming from a VNet linked to the zone. A custom DNS server resolves everything else on the internet, where Azure's public DNS answers with the public endpoint. The server needs a conditional forwarder to Azure DNS for each zone (api.azureml.ms, notebooks.azure.net, blob.core.windows.net, vaultcore.azure.net, azurecr.io, ...), sent from a VNet linked to the privatelink zones.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], dns_servers: [10.0.0.4], subnets: [{ name: dns, address_prefixes: [10.0.0.0/24] }, { name: pe, address_prefixes: [10.0.3.0/24] }] }]\ndns_servers: [{ name: dns, address: 10.0.0.4 }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, dns_zone_group: [privatelink.api.azureml.ms] }]\nprivate_dns_zones: [{ name: privatelink.api.azureml.ms, vnet_links: [vnet] }]",
     fix: "On the custom DNS server, add a conditional forwarder to 168.63.129.16 for each zone (from a VNet linked to the privatelink zones), or host the records there.",
+    fix_form: FixForm::Prose(prose::OUTSIDE),
     sources: &[
         doc!(PLAN, "Key considerations (conditional forwarder)"),
         doc!(SWV, "Securely connect to your workspace (name resolution)"),

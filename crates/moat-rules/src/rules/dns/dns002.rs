@@ -1,7 +1,7 @@
 //! DNS002 onprem-dns-no-forwarder.
 
 use crate::rules::util_core::resolved_privately;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::Step;
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
@@ -22,6 +22,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure DNS (168.63.129.16) cannot be reached from on premises or from point-to-site clients, so their DNS must hand the Azure ML zones (api.azureml.ms, notebooks.azure.net, instances.azureml.ms, inference.ml.azure.com) to a DNS server or private resolver inside a VNet linked to the privatelink zones. Otherwise they get the public answer, and the private workspace or registry refuses them.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nclients: [{ name: office, location: onprem, address: 192.168.10.25 }]\nconnections: [{ name: s2s, connection_type: IPsec, virtual_network_gateway: vpn-gw, remote_address_prefixes: [192.168.0.0/16] }]",
     fix: "Forward the Azure ML zones from the on-premises DNS (or the VPN clients' DNS) to a DNS server or private resolver inbound endpoint in a VNet linked to the privatelink zones.",
+    fix_form: FixForm::Prose(prose::OUTSIDE),
     sources: &[
         doc!(
             SWV,

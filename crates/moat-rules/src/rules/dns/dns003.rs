@@ -1,7 +1,7 @@
 //! DNS003 zone-group-other-service.
 
 use crate::rules::util_zone_group::{edit_zone_group, zone_name};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_net::names::zones_for_group;
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Each service has its own privatelink zone, and a zone should hold the records of one service only. An endpoint whose zone group names another service's zone writes its A record where no client looks, while its own name still resolves publicly; the zone now mixes records of two services.",
     example: "private_endpoints: [{ name: kv-pe, subnet: vnet/pe, target: keyvault/kv, group_id: vault, dns_zone_group: [privatelink.blob.core.windows.net] }]",
     fix: "Put the zone recommended for the endpoint's sub-resource in its zone group (privatelink.vaultcore.azure.net for a vault) and remove the other service's zone.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         PEDNS,
         "Private DNS zone values (one zone per service; do not share a zone between services)"

@@ -2,7 +2,7 @@
 
 use crate::rules::util_core::{resolver_of_subnet, vnet_part};
 use crate::rules::util_zone_group::{edit_zone_group, zone_name};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_net::dns::Resolver;
 use moat_net::names::zones_for_group;
 
@@ -19,6 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure configures a private endpoint's DNS automatically only in the recommended privatelink zone of its service: the public name CNAMEs to the privatelink name, and only that zone answers it. Records in any other zone are not on the resolution path, so clients get the public address.",
     example: "private_endpoints: [{ name: st-blob, subnet: vnet/pe, target: storage/st, group_id: blob, dns_zone_group: [blob.core.windows.net] }]",
     fix: "Use the recommended zone for the sub-resource (privatelink.blob.core.windows.net for blob), linked to the clients' VNets.",
+    fix_form: FixForm::Code,
     sources: &[doc!(PEDNSI, "Private DNS zone values")],
     covers: &["§6.103"],
     path: false,

@@ -1,7 +1,7 @@
 //! DNS005 zone-group-too-many-zones.
 
 use crate::rules::util_zone_group::{MAX_ZONES, edit_zone_group, zone_name};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_net::names::zones_for_group;
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A private endpoint has one DNS zone group, and a zone group holds at most 5 private DNS zones; a larger group fails to create, and the endpoint's names are then in no zone.",
     example: "private_endpoints: [{ name: ampls-pe, subnet: vnet/pe, target: ampls/scope, group_id: azuremonitor, dns_zone_group: [z1, z2, z3, z4, z5, z6] }]",
     fix: "Keep at most 5 zones in the group: only the zones the endpoint's sub-resource needs.",
+    fix_form: FixForm::Code,
     sources: &[doc!(LIMITS, "Azure Private Link limits")],
     covers: &["§6.105"],
     path: false,

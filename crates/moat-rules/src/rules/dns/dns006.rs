@@ -4,7 +4,7 @@ use crate::change::Change;
 use crate::rules::util_core::{
     answer_is_endpoint_of, describe_answer, resolve, resolver_of_subnet, served_names, vnet_part,
 };
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_model::clients::ClientPlace;
 use moat_net::dns::{Answer, Resolver};
@@ -23,6 +23,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "In a hub-and-spoke design one private DNS zone serves every VNet: Azure DNS answers a VNet from the private zones linked to it, so the zone must be linked to each VNet whose clients connect to the private endpoint, not only to the endpoint's own VNet. A spoke without the link gets the public answer, and the private resource refuses it.",
     example: "private_endpoints: [{ name: ws-pe, subnet: hub/pe, target: workspace/ws, group_id: amlworkspace, dns_zone_group: [privatelink.api.azureml.ms] }]\nprivate_dns_zones: [{ name: privatelink.api.azureml.ms, vnet_links: [hub] }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: spoke/training }]",
     fix: "Link the private DNS zone to the clients' VNet (one zone, linked to every VNet with clients).",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         PEDNS,
         "Virtual network workloads without custom DNS server (hub and spoke)"

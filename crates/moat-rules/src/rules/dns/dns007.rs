@@ -1,7 +1,7 @@
 //! DNS007 instance-name-not-workspace-endpoint.
 
 use crate::rules::util_core::{describe_answer, resolve, resolver_of_subnet, vnet_part};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::{Address, Kind};
 use moat_model::enums::ComputeType;
 use moat_net::dns::{Answer, Resolver};
@@ -20,6 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A compute instance is reached through the workspace's private endpoint, so its host name must resolve to the private address of the workspace's API name, not to the instance's own address. Azure DNS answers it that way inside a VNet; a custom DNS server must forward instances.azureml.ms to Azure DNS (168.63.129.16), or hold a record with the workspace endpoint's API address. Otherwise Jupyter, terminals and VS Code on the instance fail from there.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\ncomputes: [{ name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], dns_servers: [10.0.0.4], subnets: [{ name: dns, address_prefixes: [10.0.0.0/24] }, { name: training, address_prefixes: [10.0.1.0/24] }, { name: pe, address_prefixes: [10.0.3.0/24] }] }]\ndns_servers: [{ name: dns, address: 10.0.0.4, forwarders: [{ zone: api.azureml.ms, to: [168.63.129.16] }, { zone: notebooks.azure.net, to: [168.63.129.16] }] }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, ip_address: 10.0.3.4, dns_zone_group: [privatelink.api.azureml.ms, privatelink.notebooks.azure.net] }]\nprivate_dns_zones: [{ name: privatelink.api.azureml.ms, vnet_links: [vnet] }, { name: privatelink.notebooks.azure.net, vnet_links: [vnet] }]",
     fix: "Forward instances.azureml.ms to 168.63.129.16 from the DNS server (as for api.azureml.ms), or give the instance's host name an A record with the workspace private endpoint's API address.",
+    fix_form: FixForm::Prose(prose::OUTSIDE),
     sources: &[doc!(
         DNS,
         "Manual DNS server integration (the compute instance FQDN takes the workspace private endpoint's address)"

@@ -2,7 +2,7 @@
 
 use crate::change::{Change, Setting};
 use crate::rules::util_infra::is_secure;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
 /// The rule.
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Scoring requests reach a managed online endpoint through the workspace's private endpoint only when the endpoint's public_network_access is disabled; left enabled, the endpoint also answers from the internet, outside the isolation the workspace was given. With the workspace's public access Disabled the combination is not supported.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nonline_endpoints: [{ name: scoring, workspace: ws }]",
     fix: "Set public_network_access: disabled on the endpoint and score through the workspace's private endpoint.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         PLAN,
         "Managed online endpoints (inbound communication)"

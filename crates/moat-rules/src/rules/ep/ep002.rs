@@ -2,7 +2,7 @@
 
 use crate::change::Change;
 use crate::rules::util_infra::is_secure;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
 /// The rule.
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "With the legacy isolation method, a deployment whose egress is enabled reaches only public resources and leaves over the internet, so its model and image must come from public endpoints and any data it handles can leave too. The flag cannot be changed after the deployment is created. A custom VNet does not host managed online endpoints: without a workspace managed network, this legacy flag is the only outbound isolation they have. Workspaces with a managed network ignore the flag and are not reported.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nonline_endpoints: [{ name: scoring, workspace: ws, deployments: [{ name: blue }] }]",
     fix: "Recreate the deployment with egress_public_network_access: disabled, or move the workspace to a managed network (outbound then goes through it).",
+    fix_form: FixForm::Code,
     sources: &[
         doc!(PLAN, "Managed online endpoints (outbound communication)"),
         doc!(REG, "Deploy a model from registry to workspace"),

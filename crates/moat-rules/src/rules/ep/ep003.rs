@@ -1,6 +1,6 @@
 //! EP003 legacy-endpoint-isolation.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::PublicNetworkAccess;
 
 /// The rule.
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Custom VNets do not host managed online endpoints; their outbound can only be secured by the legacy method, which gives each deployment its own managed VNet with private endpoints to the workspace, its blob storage and its container registry. The documents do not recommend it: the workspace managed network is the supported way. With it come fixed facts: egress_public_network_access cannot be changed after the deployment is created; a deployment with egress disabled reaches only the workspace's own secured resources (its model assets must be in the workspace's storage); the deployment's managed VNet cannot be peered with your VNets; and each deployment is network-isolated from the others, whatever their settings.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nonline_endpoints: [{ name: scoring, workspace: ws, deployments: [{ name: blue, egress_public_network_access: disabled }] }]",
     fix: "Move the endpoints to a workspace with a managed network (recreate them there, then switch clients).",
+    fix_form: FixForm::Prose(prose::OPERATION),
     sources: &[
         doc!(
             PLAN,

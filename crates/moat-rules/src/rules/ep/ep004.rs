@@ -2,7 +2,7 @@
 
 use crate::change::{Change, Setting};
 use crate::rules::util_items::undecided;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 
 /// The rule.
 pub struct Ep004;
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "v1 legacy mode turns off the v2 API surface that managed online endpoints are created through; with it on, creating a managed online endpoint fails.",
     example: "workspaces: [{ name: ws, v1_legacy_mode: true }]\nonline_endpoints: [{ name: ep, workspace: ws }]",
     fix: "Set v1_legacy_mode to false on the workspace.",
+    fix_form: FixForm::Code,
     sources: &[
         doc!(HOE, "Limitations"),
         doc!(

@@ -2,7 +2,7 @@
 
 use crate::change::Change;
 use crate::rules::util_core::{online_endpoint_at, trace_finding};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
 use moat_model::enums::PublicNetworkAccess;
@@ -21,6 +21,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "With the legacy per-deployment network, a deployment whose public egress is enabled reaches only public resources, and it calls the workspace API to start: the workspace must allow public network access, or the deployment fails.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nonline_endpoints: [{ name: ep, workspace: ws, deployments: [{ name: blue, egress_public_network_access: Enabled }] }]",
     fix: "Set the deployment's egress_public_network_access to disabled (it then reaches the workspace through private endpoints), or move the workspace to a managed network.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         COE,
         "Secure outbound access with legacy network isolation method"

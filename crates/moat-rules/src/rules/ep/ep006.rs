@@ -1,7 +1,7 @@
 //! EP006 endpoint-public-under-private-workspace.
 
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Scoring enters through the workspace: with workspace public access Disabled every public caller is rejected, whatever the endpoint says. The combination is documented as not supported; the endpoint's setting promises a public access that does not exist.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nonline_endpoints: [{ name: ep, workspace: ws, public_network_access: Enabled }]",
     fix: "Set the endpoint's public network access to disabled and score through the workspace private endpoint, or open the workspace (all or selected IP addresses).",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         PL,
         "Enable public access only from internet IP ranges (managed online endpoints)"

@@ -1,7 +1,7 @@
 //! EP007 endpoint-management-is-public.
 
 use crate::rules::util_infra::is_secure;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
 pub struct Ep007;
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Network isolation of a managed online endpoint covers scoring (the data plane). Creating, updating and deleting endpoints and deployments, and getting their keys, go through Azure Resource Manager's public endpoint, whatever the workspace's private endpoints.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nonline_endpoints: [{ name: ep, workspace: ws, public_network_access: Disabled }]",
     fix: "Nothing to change: let the tools that manage endpoints reach management.azure.com (AzureResourceManager).",
+    fix_form: FixForm::Prose(prose::NOTHING),
     sources: &[doc!(HOE, "Limitations")],
     covers: &["§6.82"],
     path: false,

@@ -1,7 +1,7 @@
 //! EP008 egress-flag-ignored.
 
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "With a workspace managed network, deployments send their outbound traffic through it and share its private endpoints; egress_public_network_access, the legacy per-deployment isolation flag, does not apply and the documentation says not to set it. Its value changes nothing: the managed network's mode and outbound rules decide what the deployment reaches.",
     example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound } }]\nonline_endpoints: [{ name: scoring, workspace: ws, deployments: [{ name: blue, egress_public_network_access: disabled }] }]",
     fix: "Remove egress_public_network_access from the deployment; control its outbound with the managed network's isolation mode and outbound rules.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         COE,
         "Secure outbound access with a workspace managed virtual network"

@@ -2,7 +2,7 @@
 
 use crate::rules::util_infra::has_workspace_endpoint;
 use crate::rules::ws::ws011::batch_endpoints;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
 pub struct Ep009;
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A batch endpoint's networking is fixed when it is created: it follows the workspace's private link setting then, and a later change of the workspace does not reach it (recreate the endpoint). In a private link workspace batch endpoints cannot be invoked from the studio UI, their jobs need the default storage's queue and table sub-resources as well as blob and file, and the container registry's quarantine feature is not supported.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]\nunmodelled: [{ resource_type: Microsoft.MachineLearningServices/workspaces/batchEndpoints, name: ws/scoring }]",
     fix: "Invoke batch endpoints with the CLI, SDK or REST from a network that reaches the workspace's private endpoint; give the default storage private endpoints for queue and table; recreate the endpoints after changing the workspace's network settings.",
+    fix_form: FixForm::Prose(prose::OPERATION),
     sources: &[doc!(BAT, "Limitations")],
     covers: &["§6.111"],
     path: false,

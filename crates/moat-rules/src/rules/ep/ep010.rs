@@ -1,7 +1,7 @@
 //! EP010 key-auth-endpoint-vault-bypass.
 
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::{Bypass, DefaultAction, EndpointAuthMode, PublicNetworkAccess};
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Creating an endpoint with key authentication stores its keys in the workspace's key vault through the trusted-services path. When the vault's network rules deny by default (or its public access is disabled) and their bypass is not AzureServices, the service cannot write the keys and the endpoint's creation fails.",
     example: "workspaces: [{ name: ws, key_vault: kv }]\nkey_vaults: [{ name: kv, network_acls: { default_action: Deny, bypass: None } }]\nonline_endpoints: [{ name: ep, workspace: ws }]",
     fix: "Set the key vault's network rules bypass to AzureServices (az keyvault update --bypass AzureServices), or use token authentication (auth_mode: aml_token or aad_token) for the endpoint.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         OET,
         "Online endpoint creation fails with key-based authentication (key vault network rules: bypass AzureServices)"

@@ -1,6 +1,6 @@
 //! EP011 workspace-endpoint-predates-online-endpoints.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::{Address, Kind};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Managed online endpoints without public access are scored through the workspace's private endpoint. A workspace private endpoint created before 24 May 2022 lacks what that needs and must be recreated first. Templates create their private endpoints when deployed, so only an existing endpoint, with its creation date declared (created: YYYY-MM-DD), can be too old.",
     example: "workspaces: [{ name: ws }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, created: 2021-11-02 }]\nonline_endpoints: [{ name: ep, workspace: ws, public_network_access: Disabled }]",
     fix: "Delete the workspace private endpoint and create it again before using private managed online endpoints.",
+    fix_form: FixForm::Prose(prose::OPERATION),
     sources: &[doc!(
         HOE,
         "Limitations (workspace private endpoints created before May 24, 2022)"

@@ -1,7 +1,7 @@
 //! EP012 endpoint-resources-in-another-subscription.
 
 use crate::rules::util_items::placement_finding;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::placement::same_subscription;
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "With network isolation, online endpoints can use workspace-associated resources from another resource group than the workspace's, but those resources must belong to the same subscription and tenant as the workspace. A resource the input declares is in the deployment's subscription; one named by an id of another subscription, or declared in `placements`, is where that says.",
     example: "subscription: 00000000-0000-0000-0000-000000000001\nworkspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st }]\nonline_endpoints: [{ name: ep, workspace: ws }]\nplacements: [{ resource: storage/st, subscription: 00000000-0000-0000-0000-000000000002 }]",
     fix: "Use associated resources of the workspace's subscription and tenant (another resource group is fine).",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         HOE,
         "Limitations (workspace-associated resources in the same subscription and tenant)"

@@ -1,7 +1,7 @@
 //! EXF002 frontdoor-outbound-open.
 
 use crate::rules::util_infra::{Origin, compute_groups, open_finding, trace};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::Address;
 use moat_packets::Protocol;
 
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "AzureFrontDoor.Frontend is read/write outbound: any site behind Azure Front Door accepts uploads, so the tag is a way out for data. Azure ML only needs ml.azure.com and its AutoML content host behind it, which a firewall can allow by name instead.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: frontdoor, priority: 100, direction: Outbound, access: Allow, destination: AzureFrontDoor.Frontend, destination_ports: 443 }] }]",
     fix: "Replace the AzureFrontDoor.Frontend tag by firewall application rules for ml.azure.com and automlresources-prod-d0eaehh7g8andvav.b02.azurefd.net.",
+    fix_form: FixForm::Prose(prose::NO_FORM),
     sources: &[doc!(
         PLAN,
         "Data exfiltration protection (frontdoor.frontend is read/write outbound)"

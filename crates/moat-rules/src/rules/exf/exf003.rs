@@ -1,7 +1,7 @@
 //! EXF003 internet-outbound-open.
 
 use crate::rules::util_infra::{Origin, compute_groups, open_finding, trace};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::Address;
 use moat_packets::Protocol;
 
@@ -22,6 +22,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Open internet egress lets a job send data anywhere. The exfiltration-prevention designs route compute traffic through a firewall that allows only named FQDNs and service tags, or use a managed network in allow-only-approved-outbound mode.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], nat_gateway: nat }] }]\nnat_gateways: [{ name: nat }]",
     fix: "Route the subnet through a firewall that allows only the required service tags and FQDNs, or use a managed network in AllowOnlyApprovedOutbound mode.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         PLAN,
         "Data exfiltration prevention, Allow only approved outbound mode"

@@ -1,6 +1,6 @@
 //! EXF004 share-to-public-registry.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::PublicNetworkAccess;
 
 /// The rule.
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Sharing assets from a secure workspace to a registry works only because the storage firewall lets the registry in; that is a deliberate way out of the workspace's data boundary, by design, to wherever the registry is used (a public registry in particular).",
     example: "storage_accounts: [{ name: wsstorage, network_rules: { default_action: Deny, resource_access_rules: [{ resource_type: Microsoft.MachineLearningServices/registries, name: contosoreg }] } }]",
     fix: "None needed if sharing is intended; otherwise remove the resource instance rule.",
+    fix_form: FixForm::Prose(prose::NOTHING),
     sources: &[doc!(
         REG,
         "Share assets from workspace to registry (storage resource instance for the registry)"

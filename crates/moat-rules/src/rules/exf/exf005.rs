@@ -1,7 +1,7 @@
 //! EXF005 policy-without-service-endpoint.
 
 use crate::change::Change;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 
 /// The rule.
 pub struct Exf005;
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A service endpoint policy filters only traffic that leaves the subnet through the Microsoft.Storage service endpoint. Without the endpoint, storage traffic takes the internet path and the policy filters nothing: the exfiltration protection it is meant to give is not there.",
     example: "virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], service_endpoint_policies: [ml-sep] }] }]",
     fix: "Add the Microsoft.Storage service endpoint to the subnet.",
+    fix_form: FixForm::Code,
     sources: &[
         doc!(SEP, "Configuration"),
         doc!(EXF, "Enable storage endpoint for the subnet"),

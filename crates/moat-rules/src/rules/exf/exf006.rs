@@ -1,7 +1,7 @@
 //! EXF006 policy-blocks-workspace-storage.
 
 use crate::rules::util_items::default_storage_blocked;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::Code;
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A service endpoint policy denies every storage account it does not list. The workspace's default storage must be in the policy (service Microsoft.Storage, scope single account) unless the compute reaches it through a private endpoint, which the policy does not filter; otherwise jobs cannot read or write their data.",
     example: "service_endpoint_policies: [{ name: ml-sep, definitions: [{ service: Global, service_resources: [/services/Azure/MachineLearning] }] }]\nvirtual_networks: [{ name: vnet, subnets: [{ name: training, address_prefixes: [10.0.1.0/24], service_endpoints: [Microsoft.Storage], service_endpoint_policies: [ml-sep] }] }]",
     fix: "Add the workspace's default storage account to the service endpoint policy, or reach it through a private endpoint.",
+    fix_form: FixForm::Prose(prose::NO_FORM),
     sources: &[doc!(
         EXF,
         "Enable storage endpoint for the subnet (service endpoint policy)"

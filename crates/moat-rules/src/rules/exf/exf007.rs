@@ -1,7 +1,7 @@
 //! EXF007 policy-region-mismatch.
 
 use crate::change::Change;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 
 /// The rule.
 pub struct Exf007;
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A service endpoint policy can only be associated with subnets of VNets in its own region; the association fails, and the subnet is left without the filtering the design counts on.",
     example: "service_endpoint_policies: [{ name: ml-sep, region: westus }]\nvirtual_networks: [{ name: vnet, region: eastus, subnets: [{ name: training, service_endpoint_policies: [ml-sep] }] }]",
     fix: "Create the policy in the VNet's region.",
+    fix_form: FixForm::Code,
     sources: &[doc!(SEP, "Limitations")],
     covers: &["§7.sep-region"],
     path: false,

@@ -1,6 +1,6 @@
 //! EXF008 synapse-exfiltration-protection.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
 pub struct Exf008;
@@ -15,6 +15,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure Machine Learning does not support a Synapse workspace with data exfiltration protection enabled: attaching it (linked service, Spark pool) fails. moat does not read the Synapse workspace's settings, so this states the limitation once for the Synapse workspaces present.",
     example: "workspaces: [{ name: ws }]\n# plus, in the ARM template: { type: Microsoft.Synapse/workspaces, name: syn, properties: { managedVirtualNetworkSettings: { preventDataExfiltration: true } } }",
     fix: "Use a Synapse workspace without data exfiltration protection for Azure Machine Learning, or keep the two apart.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(PL, "Limitations")],
     covers: &["§6.18"],
     path: false,

@@ -1,6 +1,6 @@
 //! EXF009 service-endpoint-policy-limits.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
 pub struct Exf009;
@@ -15,6 +15,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Service endpoint policies have hard limits: at most 100 policies on one subnet and 200 resources in one policy definition. A deployment past them fails; exfiltration designs that list every storage account a workspace uses reach them in large estates.",
     example: "service_endpoint_policies: [{ name: sep, definitions: [{ service: Microsoft.Storage, service_resources: [ ...201 storage account ids... ] }] }]",
     fix: "Split the resources across several policy definitions (and policies), or list resource groups or subscriptions instead of single accounts where the exfiltration design allows it.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(SEP, "Limitations")],
     covers: &["§7.sep-limits"],
     path: false,

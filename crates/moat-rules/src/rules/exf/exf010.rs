@@ -4,7 +4,7 @@ use crate::change::Change;
 use crate::rules::util_core::{endpoints_of, vnet_part};
 use crate::rules::util_endpoint::{endpoint_in, group_of};
 use crate::rules::util_items::subnet;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 
 /// The rule.
@@ -20,6 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The data exfiltration prevention design assumes private endpoints for the workspace and for its default storage: the service endpoint policy then only has to admit Microsoft-managed storage (the /services/Azure/MachineLearning alias) and the accounts listed. Without those private endpoints, traffic to the workspace's own storage goes through the service endpoint and the policy, and the design's prerequisites are not met. Computes created before December 2022 must also be recreated (instances) or scaled to zero (clusters) to pick the policy up.",
     example: "workspaces: [{ name: ws, storage_account: st }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nvirtual_networks: [{ name: vnet, subnets: [{ name: training, service_endpoints: [Microsoft.Storage], service_endpoint_policies: [ml-sep] }] }]",
     fix: "Create a private endpoint for the workspace and private endpoints (blob, file) for its default storage account.",
+    fix_form: FixForm::Code,
     sources: &[doc!(EXF, "Prerequisites")],
     covers: &["§6.107"],
     path: false,

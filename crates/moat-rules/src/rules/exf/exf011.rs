@@ -1,7 +1,7 @@
 //! EXF011 curated-environments-under-endpoint-policy.
 
 use crate::rules::util_items::subnet;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
 pub struct Exf011;
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Under a service endpoint policy, curated environments must come from Microsoft Container Registry (mcr.microsoft.com, with the MicrosoftContainerRegistry and AzureFrontDoor.FirstParty tags): curated environment images hosted on viennaglobal.azurecr.io cannot be used, because their storage is not in the policy.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nvirtual_networks: [{ name: vnet, subnets: [{ name: training, service_endpoints: [Microsoft.Storage], service_endpoint_policies: [ml-sep] }] }]",
     fix: "Use curated environments whose images come from mcr.microsoft.com (or your own images in the workspace's registry).",
+    fix_form: FixForm::Prose(prose::OUTSIDE),
     sources: &[doc!(EXF, "Curated environments")],
     covers: &["§6.109"],
     path: false,

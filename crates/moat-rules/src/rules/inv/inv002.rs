@@ -1,6 +1,6 @@
 //! INV002 invariant-unreachable.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_exfil::invariant::Expect;
 
 /// The rule.
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "What a deployment must reach (the package index its jobs install from, the Azure ML service tags) is as much part of its policy as what it must not: an invariant pins it, and the witness's trace names the element that blocks.",
     example: "# moat.toml\n[[invariant]]\nname = \"training-installs-packages\"\nfrom = \"compute/*\"\nto = \"fqdn:pypi.org\"\nexpect = \"allowed\"",
     fix: "Open the path at the element the witness's trace stops at (its fix says how), or correct the invariant.",
+    fix_form: FixForm::Prose(prose::TRACE),
     sources: &[doc!(
         PLAN,
         "Outbound from computes to the internet and other Azure PaaS resources"

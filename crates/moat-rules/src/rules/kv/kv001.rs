@@ -4,7 +4,7 @@ use crate::rules::util_core::{
     endpoints_of, keyvault, keyvault_restricted, subnet_address, trace_finding, vnet_part,
 };
 use crate::rules::util_endpoint::{endpoint_in, group_of};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
 use moat_packets::Protocol;
@@ -22,6 +22,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The key vault holds the storage connection string, the container registry passwords and the datastore connection strings. Whether it uses a private endpoint or a service endpoint, it must be in the same network as the workspace's private endpoint. With a workspace managed network the computes reach it from the managed network, so this rule applies to workspaces without one.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled, key_vault: kv }]\nkey_vaults: [{ name: kv, public_network_access: Disabled }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
     fix: "Create a private endpoint for the key vault (group vault, zone privatelink.vaultcore.azure.net) in the VNet of the workspace private endpoint, or admit that subnet through a Microsoft.KeyVault service endpoint.",
+    fix_form: FixForm::Code,
     sources: &[doc!(SWV, "Secure Azure Key Vault")],
     covers: &[],
     path: true,

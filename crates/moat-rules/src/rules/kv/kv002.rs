@@ -2,7 +2,7 @@
 
 use crate::change::{Change, Setting};
 use crate::rules::util_core::keyvault;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::{Bypass, DefaultAction, PublicNetworkAccess};
 
 /// The rule.
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "With a key vault behind a service endpoint, Azure Machine Learning reaches the vault as a trusted Microsoft service: 'Allow trusted Microsoft services to bypass this firewall' must stay on. Without it the workspace cannot read or write its secrets (storage keys, registry credentials, datastore secrets), and creating managed online endpoints with key authentication fails.",
     example: "workspaces: [{ name: ws, key_vault: kv }]\nkey_vaults: [{ name: kv, network_acls: { default_action: Deny, bypass: None, virtual_network_rules: [vnet/training] } }]",
     fix: "Set the key vault firewall's bypass to AzureServices (allow trusted Microsoft services).",
+    fix_form: FixForm::Code,
     sources: &[
         doc!(SWV, "Secure Azure Key Vault (service endpoint)"),
         doc!(

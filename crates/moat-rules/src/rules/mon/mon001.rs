@@ -1,7 +1,7 @@
 //! MON001 monitor-private-only-mode.
 
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::AmplsAccessMode;
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure Machine Learning supports Azure Monitor private link only in the Open access mode. Private Only also blocks every Azure Monitor resource outside the scope for all networks that share its DNS, which breaks the monitoring Azure ML relies on.",
     example: "monitor_private_link_scopes: [{ name: ampls, ingestion_access_mode: PrivateOnly }]",
     fix: "Set the scope's ingestion and query access modes to Open.",
+    fix_form: FixForm::Code,
     sources: &[doc!(SWV, "Azure Monitor (use the open Private Link mode)")],
     covers: &["§6.50"],
     path: false,

@@ -1,7 +1,7 @@
 //! MON002 one-ampls-per-dns.
 
 use crate::rules::util_core::vnet_part;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::{Address, Kind};
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "An Azure Monitor private link scope's private endpoint writes the shared global Azure Monitor names (api, global and regional ingestion hosts) into the privatelink zones. A second scope's endpoint on the same DNS overwrites those records, so the networks behind the first one send their telemetry to addresses that no longer serve their resources. The documentation asks for one private link scope per DNS: a VNet connects to one scope, and networks that share DNS share one scope.",
     example: "private_endpoints:\n  - { name: ampls-a-pe, subnet: vnet/pe, target: ampls/ampls-a, group_id: azuremonitor }\n  - { name: ampls-b-pe, subnet: vnet/pe, target: ampls/ampls-b, group_id: azuremonitor }",
     fix: "Connect every network that shares this DNS to one Azure Monitor private link scope, and add all the monitoring resources to that scope.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(AMPLS, "Plan by network topology (one AMPLS per DNS)")],
     covers: &["§6.51"],
     path: false,

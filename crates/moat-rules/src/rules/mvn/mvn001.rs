@@ -1,6 +1,6 @@
 //! MVN001 fqdn-rules-cost.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::{IsolationMode, OutboundRuleType};
 
 /// The rule.
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The managed network itself is free, but FQDN rules are enforced by an Azure Firewall that Azure creates with the first FQDN rule (Standard SKU unless firewall_sku is Basic) and bills to the workspace's subscription.",
     example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound, outbound_rules: [{ name: pypi, type: FQDN, destination: pypi.org }] } }]",
     fix: "None needed; budget for the firewall, or choose firewall_sku: Basic where its limits suit.",
+    fix_form: FixForm::Prose(prose::NOTHING),
     sources: &[doc!(
         PLAN,
         "Comparison of configurations (extra costs for Azure Firewall and FQDN rules)"

@@ -1,6 +1,6 @@
 //! MVN002 managed-network-non-https.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::{Address, Kind};
 use moat_model::ml::OutboundDestination;
 
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A managed network reaches Azure services through private endpoints to the supported resource types, and other destinations only through FQDN rules, which its Azure Firewall applies to ports 80 and 443. Access to non-HTTPS endpoints (SSH, SMB, databases on VMs or on premises) is not supported; such workloads need a custom VNet.",
     example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound, outbound_rules: [{ name: sftp, type: FQDN, destination: \"sftp.contoso.com:22\" }] } }]",
     fix: "Reach the resource over HTTPS (through a supported private endpoint target), or use a custom VNet for workloads that need other protocols.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         doc!(MN, "Limitations"),
         doc!(MN, "Configure an FQDN outbound rule"),

@@ -2,7 +2,7 @@
 
 use crate::change::Change;
 use crate::rules::util::{flow_finding, workspace_at};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_engine::{Code, Step};
 use moat_model::address::{Address, Kind};
@@ -22,6 +22,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Allow only approved outbound blocks everything the managed network was not told about: Azure adds private endpoints to the workspace's own dependencies and the required service tags, and every other destination (a registry, a data store, a package index) needs a private endpoint, service tag or FQDN rule of its own.",
     example: "workspaces: [{ name: ws, image_build_compute: cpu, managed_network: { isolation_mode: AllowOnlyApprovedOutbound } }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute }]   # image builds need pypi.org",
     fix: "Add an outbound rule for the destination: a private endpoint rule for Azure resources, a service tag rule, or an FQDN rule (ports 80/443).",
+    fix_form: FixForm::Code,
     sources: &[doc!(PLAN, "Allow only approved outbound mode")],
     covers: &[],
     path: true,

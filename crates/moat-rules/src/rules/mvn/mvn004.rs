@@ -1,7 +1,7 @@
 //! MVN004 managed-network-firewall-premium.
 
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::FirewallSku;
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The managed Azure Firewall that a managed network provisions for FQDN rules comes in the Standard or Basic SKU only; Premium is not supported, and the managed network configuration is rejected.",
     example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound, firewall_sku: Premium } }]",
     fix: "Set the managed network firewall SKU to Standard (or Basic).",
+    fix_form: FixForm::Code,
     sources: &[doc!(MN, "Limitations")],
     covers: &["§6.71"],
     path: false,

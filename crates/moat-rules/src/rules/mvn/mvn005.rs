@@ -1,6 +1,6 @@
 //! MVN005 outbound-rules-without-effect.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::{IsolationMode, OutboundRuleCategory, OutboundRuleType};
 
 /// The rule.
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Service tag and FQDN outbound rules exist only in AllowOnlyApprovedOutbound mode. In AllowInternetOutbound mode every outbound destination is already open, so such rules restrict nothing: a design that counts on them to limit outbound traffic does not.",
     example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowInternetOutbound, outbound_rules: [{ name: pypi, type: FQDN, destination: pypi.org }] } }]",
     fix: "Switch the managed network to AllowOnlyApprovedOutbound if outbound must be limited to these rules; otherwise remove them.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         MN,
         "Managed virtual network architecture (outbound rules)"

@@ -1,7 +1,7 @@
 //! MVN006 managed-network-not-provisioned.
 
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 
 /// The rule.
 pub struct Mvn006;
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Online deployments use the workspace managed network, which Azure creates lazily with the first compute. Deploying before it exists fails: provision the managed network first.",
     example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound, provisioned: false } }]\nonline_endpoints: [{ name: ep, workspace: ws, deployments: [{ name: blue }] }]",
     fix: "Provision the managed network (az ml workspace provision-network) before creating deployments, and record it (managed_network.provisioned: true).",
+    fix_form: FixForm::Code,
     sources: &[
         doc!(MN, "Manually provision a managed VNet"),
         doc!(HOE, "Prerequisites"),

@@ -2,7 +2,7 @@
 
 use crate::rules::util::compute_at;
 use crate::rules::util_core::aks_at;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
 pub struct Mvn007;
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Managed network computes live in the workspace's managed VNet: they cannot be injected into a customer VNet, compute clusters in another region are not supported, and Kubernetes clusters (and attached VMs) cannot be used with a managed network.",
     example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowInternetOutbound } }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]",
     fix: "Create the compute without a subnet (it joins the managed network) in the workspace's region; for Kubernetes, use a workspace without a managed network.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(MN, "Limitations"), doc!(MNC, "Limitations")],
     covers: &["§6.69"],
     path: false,

@@ -1,7 +1,7 @@
 //! MVN008 storage-fqdn-rule.
 
 use crate::change::Change;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::{IsolationMode, OutboundRuleType};
 use moat_model::ml::OutboundDestination;
 use moat_net::managed::is_storage_host;
@@ -17,8 +17,9 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A managed network in AllowOnlyApprovedOutbound mode has an FQDN outbound rule to Azure Storage (a blob, file, queue, table, dfs or web host).",
     why: "In allow-only-approved-outbound mode the managed network cannot reach storage accounts through FQDN rules: the documentation requires a private endpoint outbound rule to the account instead. The FQDN rule does not give the access it appears to give (moat's trace ignores it too), and jobs reading that storage fail.",
-    example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound, outbound_rules: [{ name: data, type: FQDN, destination: contosodata.blob.core.windows.net }] } }]",
+    example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound, outbound_rules: [{ name: data, type: FQDN, destination: contosodata.blob.core.windows.net }] } }]\nstorage_accounts: [{ name: contosodata }]",
     fix: "Replace the FQDN rule by a private endpoint outbound rule to the storage account (sub-resource blob, file, queue, table or dfs).",
+    fix_form: FixForm::Code,
     sources: &[doc!(MN, "Limitations")],
     covers: &["§6.70"],
     path: false,

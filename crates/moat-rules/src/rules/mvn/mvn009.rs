@@ -1,6 +1,6 @@
 //! MVN009 endpoint-and-service-endpoint.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::{Address, Kind};
 use moat_net::managed::{ManagedRuleKind, effective_rules};
 
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The managed network reaches private resources through private endpoint connections, and a resource cannot have a private endpoint and a service endpoint at the same time in that design: the documentation lists it among the managed network's limitations and recommends private endpoints in all scenarios.",
     example: "workspaces: [{ name: ws, storage_account: st, managed_network: { isolation_mode: AllowOnlyApprovedOutbound } }]\nstorage_accounts: [{ name: st, network_rules: { default_action: Deny, virtual_network_rules: [vnet/clients] } }]",
     fix: "Remove the virtual network rules (and the service endpoints that use them) and give the clients in those subnets a private endpoint to the resource instead.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(MN, "Limitations")],
     covers: &["§6.67"],
     path: false,

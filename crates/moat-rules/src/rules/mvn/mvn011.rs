@@ -1,6 +1,6 @@
 //! MVN011 spark-provisioning-with-public-access.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::PublicNetworkAccess;
 use moat_model::ml::OutboundDestination;
 
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Serverless Spark jobs need the managed network provisioned by hand with Spark included (az ml workspace provision-network --include-spark). The documentation asks to disable the workspace's public network access before that provisioning: otherwise the private endpoints for the workspace might not be created in the managed network, and its private endpoint outbound rule must then be configured by hand.",
     example: "workspaces: [{ name: ws, public_network_access: Enabled, managed_network: { isolation_mode: AllowInternetOutbound, outbound_rules: [{ name: spark-st, type: PrivateEndpoint, destination: { service_resource: storage/st, subresource_target: blob, spark_enabled: true } }] } }]",
     fix: "Disable the workspace's public network access, then provision the managed network with Spark (az ml workspace provision-network --include-spark); enable public access again afterwards if it is needed.",
+    fix_form: FixForm::Prose(prose::OPERATION),
     sources: &[doc!(MN, "Configure for serverless Spark jobs")],
     covers: &["§6.76"],
     path: false,

@@ -1,6 +1,6 @@
 //! MVN012 service-tag-rule-not-a-tenant-boundary.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::{IsolationMode, OutboundRuleCategory, OutboundRuleType};
 use moat_model::ml::OutboundDestination;
 
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A service tag names the addresses of a whole Azure service, for every customer: a rule for it opens the managed network to other tenants' resources of that service, not only to yours. Service tags are no tenant isolation boundary; private endpoint rules to your own resources are, and each added rule weakens the mode's data exfiltration protection.",
     example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound, outbound_rules: [{ name: sql, type: ServiceTag, destination: { service_tag: Sql, protocol: TCP, port_ranges: [1433] } }] } }]",
     fix: "Where the destination is one of your resources, replace the service tag rule by a private endpoint outbound rule to it.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         doc!(
             MN,

@@ -1,7 +1,7 @@
 //! MVN013 endpoint-approver-role.
 
 use crate::change::Change;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_model::enums::OutboundRuleCategory;
 use moat_model::ml::OutboundDestination;
@@ -19,6 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The managed network creates its private endpoints with the workspace's managed identity, which must be able to approve private endpoint connections on the target. Since 30 April 2025 that permission is no longer granted automatically: assign the Azure AI Enterprise Network Connection Approver role (or a role with the approve actions of that resource type) on the target. Roles are granted outside templates as often as in them: when the input declares no role assignment of the workspace's identity at all, the rule states the requirement as info (nothing in the input is wrong); when it declares that identity's roles and none lets it approve on the target, it is a warning.",
     example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound, outbound_rules: [{ name: data, type: PrivateEndpoint, destination: { service_resource: storage/data, subresource_target: blob } }] } }]\nstorage_accounts: [{ name: data }]",
     fix: "Assign the Azure AI Enterprise Network Connection Approver role to the workspace's managed identity on the target resource (declare it as a role assignment: principal workspace/<name>, scope the target).",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         MN,
         "Prerequisites (permissions to approve private endpoint connections)"

@@ -1,7 +1,7 @@
 //! MVN014 endpoint-target-in-another-tenant.
 
 use crate::rules::util_items::placement_finding;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::Address;
 use moat_model::ml::OutboundDestination;
 use moat_model::placement::{compare_tenants, placement, subscription, subscription_of_reference};
@@ -19,6 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The managed network creates its private endpoints only to resources in the workspace's tenant; the target may be in another subscription of that tenant. A target in the deployment's subscription is in its tenant; a target named by an id of another subscription is in a tenant the input must declare (`tenant:` for the deployment and a `placements` entry with the target's `tenant`) to be checked.",
     example: "subscription: 00000000-0000-0000-0000-000000000001\ntenant: 00000000-0000-0000-0000-00000000000a\nworkspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound, outbound_rules: [{ name: data, type: PrivateEndpoint, destination: { service_resource: /subscriptions/00000000-0000-0000-0000-000000000002/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/data, subresource_target: blob } }] } }]\nstorage_accounts: [{ name: data }]\nplacements: [{ resource: storage/data, subscription: 00000000-0000-0000-0000-000000000002, tenant: 00000000-0000-0000-0000-00000000000b }]",
     fix: "Target a resource in the workspace's tenant (another subscription of that tenant is fine); reach a resource of another tenant by other means than a managed network private endpoint.",
+    fix_form: FixForm::Prose(prose::VALUE),
     sources: &[doc!(
         MN,
         "Limitations (private endpoints to resources in the workspace's tenant)"

@@ -1,6 +1,6 @@
 //! NET001 docker-bridge-range.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use ipnet::IpNet;
 
 /// The rule.
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure ML runs jobs in Docker containers on the compute nodes; Docker's default bridge uses 172.17.0.0/16, so addresses of the VNet in that range are shadowed by the bridge on the nodes and cannot be reached from containers.",
     example: "virtual_networks: [{ name: vnet, address_space: [172.17.0.0/16], subnets: [{ name: training, address_prefixes: [172.17.1.0/24] }] }]",
     fix: "Choose another address range for the VNet (and mind 172.16.0.0/16 if on-premises uses it).",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(SWV, "Prerequisites (do not use 172.17.0.0/16)")],
     covers: &["§6.2"],
     path: false,

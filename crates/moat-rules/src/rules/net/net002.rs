@@ -1,6 +1,6 @@
 //! NET002 address-overlap.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use ipnet::IpNet;
 
 /// The rule.
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Routing needs one place for every address: Azure refuses peerings between overlapping VNets, and an on-premises range that overlaps the VNet is unreachable (or hides VNet addresses) across a VPN or ExpressRoute. Plan the ranges before deploying.",
     example: "virtual_networks:\n  - { name: hub, address_space: [10.0.0.0/16], peerings: [{ remote_vnet: spoke }] }\n  - { name: spoke, address_space: [10.0.0.0/16], peerings: [{ remote_vnet: hub }] }",
     fix: "Re-plan the address spaces so that peered VNets and connected on-premises networks do not overlap.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         SWV,
         "Prerequisites (ranges that conflict with on-premises, 172.16.0.0/16)"

@@ -2,7 +2,7 @@
 
 use crate::rules::util::flow_finding;
 use crate::rules::util_infra::{dest_ip, source_vnet, vnet_at};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::Code;
 use moat_engine::Verdict;
 use std::collections::HashSet;
@@ -20,6 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "VNet peering is not transitive: a spoke reaches only the VNets it is peered with. In a hub-spoke design spoke-to-spoke traffic needs a user-defined route to a firewall or appliance in the hub, and on-premises traffic reaches a spoke only when the spoke uses the hub's gateway (gateway transit).",
     example: "virtual_networks:\n  - { name: hub, address_space: [10.100.0.0/16], peerings: [{ remote_vnet: spoke-a }, { remote_vnet: spoke-b }] }\n  - { name: spoke-a, address_space: [10.1.0.0/16], peerings: [{ remote_vnet: hub }] }   # computes\n  - { name: spoke-b, address_space: [10.2.0.0/16], peerings: [{ remote_vnet: hub }] }   # private endpoints",
     fix: "Route spoke traffic through a firewall in the hub (0.0.0.0/0 or the other spoke's range to the firewall, allowing forwarded traffic), peer the spokes directly, or enable gateway transit (use_remote_gateways) for on-premises.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         PLAN,
         "Outbound access (hub-spoke: computes in the spoke must reach the firewall)"

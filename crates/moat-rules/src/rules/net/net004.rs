@@ -1,6 +1,6 @@
 //! NET004 cross-region-resources.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
 pub struct Net004;
@@ -15,6 +15,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The recommended architectures put every resource in one region: service endpoints and their policies work within a region, private endpoints must be in their VNet's region, and traffic across regions costs latency and egress. (Computes of a workspace with a private endpoint or managed network are checked by CMP001, as an error.)",
     example: "region: eastus\nworkspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, region: westeurope }]",
     fix: "Create the workspace's resources in its region.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         doc!(TRV, "Limitations"),
         doc!(PLAN, "Recommended architecture"),

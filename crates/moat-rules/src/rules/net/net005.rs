@@ -1,6 +1,6 @@
 //! NET005 subnet-too-small.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use ipnet::IpNet;
 
 /// The rule.
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The smallest IPv4 subnet Azure accepts is /29: Azure reserves five addresses in every subnet (network, gateway, two for Azure DNS, broadcast), which leaves three usable in a /29. A smaller prefix fails to create.",
     example: "virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/30] }] }]",
     fix: "Give the subnet a /29 or larger prefix (size it for every compute node and private endpoint it holds, plus 5).",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         VNFAQ,
         "How small and how large can virtual networks and subnets be?"

@@ -1,7 +1,7 @@
 //! OPS001 operation-flow-blocked.
 
 use crate::rules::util::{failing_flows, flow_finding};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::ops::OPERATIONS;
 use moat_engine::trace::NsgDecision;
 use moat_engine::{Code, Step, Trace, Verdict};
@@ -22,6 +22,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "`moat ops` evaluates each operation as the flows it needs; a flow that does not get through makes the operation fail for its users. `moat check` reports it here when no rule that owns the requirement (OUT001, REG001, DNS001, ...) already reports the same flow or the same blocking element, so CI never sees less than `moat ops`.",
     example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]",
     fix: "Follow the trace to the hop that blocks and apply its fix (a private endpoint, a DNS zone link, an NSG or firewall rule).",
+    fix_form: FixForm::Prose(prose::TRACE),
     sources: &[
         doc!(FW, "Required public internet access"),
         doc!(TRV),

@@ -6,7 +6,7 @@ use crate::rules::util_fix::{Allow, allow_in_firewall, allow_in_nsg, subnet_pref
 use crate::rules::util_infra::{
     ComputeGroup, Need, Origin, blocked_finding, compute_groups, unmet,
 };
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::Topology;
 use moat_model::address::{Address, Kind};
 use moat_net::names;
@@ -26,6 +26,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Compute instances and clusters in your own VNet talk to the Azure ML service, Azure Batch, storage, Microsoft's container registry and Entra ID over these service tags; the NSG of their subnet and any firewall their routes lead to must let each flow out, or computes fail to start, jobs fail to run and images fail to pull. Where the documents give FQDNs instead of a tag (ml.azure.com and the AutoML CDN for Front Door, mcr.microsoft.com for the registry), those are accepted.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: deny-internet, priority: 4000, direction: Outbound, access: Deny, destination: Internet }] }]",
     fix: "Allow the service tag (and port) on the subnet's NSG and on the firewall the subnet routes through.",
+    fix_form: FixForm::Code,
     sources: &[doc!(SWV, "Required public internet access")],
     covers: &["§6.115"],
     path: true,

@@ -2,7 +2,7 @@
 
 use crate::rules::util_fix::{approve_in_managed, https_in_firewall};
 use crate::rules::util_infra::{blocked_finding, compute_groups, trace, worst};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::{Trace, Verdict};
 use moat_model::address::Address;
 use moat_packets::Protocol;
@@ -20,6 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Conda and pip fetch package lists and files from these hosts on TCP 443. In a locked-down VNet or an approved-outbound managed network they must be allowed (firewall application rules, FQDN outbound rules), or installs fail; private feeds are the alternative.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false, uses: [install-packages] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], default_outbound_access: false }] }]",
     fix: "Allow the package hosts on the firewall (application rules on HTTPS 443) or as FQDN outbound rules of the managed network, or serve packages from a private feed.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         SWV,
         "Required public internet access (hosts for packages)"

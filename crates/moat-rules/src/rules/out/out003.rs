@@ -2,7 +2,7 @@
 
 use crate::rules::util_fix::{approve_in_managed, https_in_firewall};
 use crate::rules::util_infra::{blocked_finding, compute_groups, trace, worst};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::{Trace, Verdict};
 use moat_model::address::Address;
 use moat_model::enums::ComputeType;
@@ -21,6 +21,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Connecting VS Code to a compute instance installs the VS Code server and the websocket server on the instance and downloads extensions: update.code.visualstudio.com, *.vo.msecnd.net, marketplace.visualstudio.com, vscode.blob.core.windows.net, *.gallerycdn.vsassets.io and raw.githubusercontent.com. Without them the remote connection cannot be set up.",
     example: "computes: [{ name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training, enable_node_public_ip: false, uses: [vscode] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], default_outbound_access: false }] }]",
     fix: "Allow the VS Code hosts on the firewall or as FQDN outbound rules of the managed network.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         SWV,
         "Required public internet access (Visual Studio Code hosts)"

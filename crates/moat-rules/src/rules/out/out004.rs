@@ -3,7 +3,7 @@
 use crate::change::{Change, Setting};
 use crate::rules::util::regional;
 use crate::rules::util_infra::{Origin, compute_groups};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::values::AddressPrefix;
 use moat_net::routing::{Lookup, NextHop, RouteSource, lookup};
 use moat_net::space::Space;
@@ -22,6 +22,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure ML and Batch connect in to public-IP computes from addresses not known in advance; the replies must leave the way the requests came, straight to the internet. In a hub-spoke design that means a route for the AzureMachineLearning (and BatchNodeManagement) tags with next hop Internet, which opens a path around the firewall; without it the replies go to the firewall and are dropped. Routes written by address must cover both the workspace's region and its paired (secondary) region; a route for one region's addresses leaves the other's through the firewall. The no-public-IP option removes the requirement.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: spoke/training }]\nroute_tables: [{ name: rt, routes: [{ name: default, address_prefix: 0.0.0.0/0, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.100.0.4 }] }]",
     fix: "Recreate the computes without public IP; otherwise add routes for AzureMachineLearning and BatchNodeManagement.<region> with next hop Internet.",
+    fix_form: FixForm::Code,
     sources: &[
         doc!(
             PLAN,

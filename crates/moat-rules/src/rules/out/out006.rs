@@ -2,7 +2,7 @@
 
 use crate::rules::util_fix::{approve_in_managed, https_in_firewall};
 use crate::rules::util_infra::{blocked_finding, compute_groups, trace, worst};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::{Trace, Verdict};
 use moat_model::address::Address;
 use moat_model::enums::ComputeType;
@@ -21,6 +21,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Jupyter, JupyterLab and terminals on a compute instance talk over WebSocket connections through *.instances.azureml.ms and *.instances.azureml.net; a firewall or NSG that does not let them through (for instance one that filters by FQDN without these names, or drops the AzureMachineLearning tag) breaks the instance's interactive use.",
     example: "computes: [{ name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training, enable_node_public_ip: false }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], default_outbound_access: false }] }]",
     fix: "Allow TCP 443 to *.instances.azureml.ms and *.instances.azureml.net (application rules on Azure Firewall, or the AzureMachineLearning service tag).",
+    fix_form: FixForm::Code,
     sources: &[
         doc!(
             TRV,

@@ -5,7 +5,7 @@ use crate::rules::util_core::{
     subnet_address, vnet_part,
 };
 use crate::rules::util_zone_group::edit_zone_group;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_net::dns::{Answer, Resolver};
 use moat_net::names::zones_for_group;
@@ -24,6 +24,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A private endpoint is only used when the resource's name resolves to its address. Azure writes those records into the private DNS zones named in the endpoint's zone group (for a workspace: privatelink.api.azureml.ms and privatelink.notebooks.azure.net); without a zone group, and without a zone or DNS server that answers the names otherwise, clients keep resolving the public endpoint.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
     fix: "Create the privatelink zones, link them to the VNet, and add them to the endpoint's DNS zone group (or add the records to the DNS that VNet uses).",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         PL,
         "Create a workspace that uses a private endpoint (private DNS zone commands)"

@@ -1,6 +1,6 @@
 //! PE002 endpoint-not-approved.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::ConnectionState;
 
 /// The rule.
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Only an approved connection carries traffic. An endpoint created with manual approval stays Pending until the owner of the target approves it, and every flow through it fails meanwhile.",
     example: "private_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, connection_state: Pending }]",
     fix: "Approve the private endpoint connection on the target resource (or create it with auto-approval).",
+    fix_form: FixForm::Prose(prose::OPERATION),
     sources: &[doc!(PL, "Create a workspace that uses a private endpoint")],
     covers: &[],
     path: false,

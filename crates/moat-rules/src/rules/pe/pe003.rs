@@ -2,7 +2,7 @@
 
 use crate::rules::util::{compute_at, destination, flow_finding, name_of};
 use crate::rules::util_core::{aks_at, endpoints_of, trace_finding};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::OpId;
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
@@ -21,6 +21,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Once a workspace is behind a private endpoint, its computes talk to it through an endpoint they can reach. Compute targets created before the endpoint, or placed in a VNet that neither holds a workspace endpoint nor reaches one, stop working.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\ncomputes: [{ name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: other-vnet/training }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
     fix: "Move the compute into a VNet that reaches the workspace's private endpoint (or peer its VNet and link the privatelink zones), or add a workspace private endpoint in the compute's VNet.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(PL, "Add a private endpoint to a workspace (warning)")],
     covers: &["§6.9"],
     path: true,

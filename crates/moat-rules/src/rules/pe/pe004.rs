@@ -1,7 +1,7 @@
 //! PE004 no-endpoint-beside-dependencies.
 
 use crate::rules::util_core::{endpoints_of, vnet_part};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::Kind;
 use std::collections::BTreeSet;
 
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "With several workspace private endpoints, one of them must sit in the same VNet as the endpoints of the workspace's dependencies (a 'services' VNet); that is where the workspace communicates with them. Other VNets (for clients, for AKS) may hold only a workspace endpoint.",
     example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\nprivate_endpoints:\n  - { name: ws-pe-a, subnet: vnet-a/pe, target: workspace/ws, group_id: amlworkspace }\n  - { name: ws-pe-b, subnet: vnet-b/pe, target: workspace/ws, group_id: amlworkspace }\n  - { name: st-pe, subnet: vnet-c/pe, target: storage/st, group_id: blob }",
     fix: "Put one workspace private endpoint in the VNet that holds the storage, key vault and container registry endpoints (a shared 'services' VNet).",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(PL, "Limitations (multiple private endpoints)")],
     covers: &["§6.7"],
     path: false,

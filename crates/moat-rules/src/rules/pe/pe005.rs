@@ -4,7 +4,7 @@ use crate::rules::util_core::{
     acr, acr_restricted, endpoint_used, storage, storage_restricted, subnet_address, trace_finding,
     vnet_at, vnet_part,
 };
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
 use moat_packets::Protocol;
@@ -23,6 +23,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Every VNet that holds a workspace private endpoint must also reach the workspace's storage account, key vault and container registry — usually through private endpoints of their own in that VNet (the 'isolated clients' and 'isolated AKS' designs). A client VNet with only a workspace endpoint opens studio but cannot read data or images. The key vault is checked by KV001. With a workspace managed network the computes reach the dependencies from the managed network, so client VNets need the storage only.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\nprivate_endpoints: [{ name: client-ws-pe, subnet: client-vnet/pe, target: workspace/ws, group_id: amlworkspace }]\nclients: [{ name: datasci, location: vm/jumpbox }]",
     fix: "Create private endpoints for the workspace's storage account (blob and file) and container registry in that VNet, with their DNS zones linked.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         PL,
         "Multiple private endpoints (important note); Scenario: Isolated clients; Scenario: Isolated Azure Kubernetes Service"

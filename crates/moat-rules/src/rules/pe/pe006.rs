@@ -1,7 +1,7 @@
 //! PE006 endpoint-region-mismatch.
 
 use crate::rules::util_core::vnet_part;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 
 /// The rule.
 pub struct Pe006;
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A private endpoint is a network interface in a subnet; it is created in the region of the virtual network that subnet belongs to (the portal asks for 'the same region as your virtual network'). A template that places it elsewhere fails to deploy.",
     example: "registries: [{ name: contosoreg }]\nvirtual_networks: [{ name: vnet, region: eastus, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]\nprivate_endpoints: [{ name: reg-pe, region: westeurope, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry }]",
     fix: "Recreate the private endpoint in the region of its VNet.",
+    fix_form: FixForm::Code,
     sources: &[
         doc!(REG, "How to create a private endpoint, step 3"),
         doc!(PL, "Add a private endpoint to a workspace (portal)"),

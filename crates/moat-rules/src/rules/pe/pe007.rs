@@ -3,7 +3,7 @@
 use crate::change::Change;
 use crate::rules::util::workspace_at;
 use crate::rules::util_zone_group::{edit_zone_group_of, zone_name};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_model::ml::OutboundDestination;
 use moat_net::names::zones_for_group;
@@ -21,6 +21,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Registry assets are read from the blob service of the registry's storage account. An endpoint for file, queue, table or dfs does not carry those reads, so the registry's storage stays unreachable privately.",
     example: "registries: [{ name: contosoreg }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]\nprivate_endpoints: [{ name: reg-st-pe, subnet: vnet/pe, target: \"registry/contosoreg:storage\", group_id: file }]",
     fix: "Recreate the private endpoint with sub-resource blob.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         REG,
         "How to create a private endpoint for the Azure Storage Account, step 4"

@@ -2,7 +2,7 @@
 
 use crate::change::{Change, Setting};
 use crate::rules::util_items::{external_subnet, subnet, undecided};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_model::enums::PrivateEndpointNetworkPolicies;
 
@@ -19,6 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The workspace private link documentation asks to disable private endpoint network policies on the endpoint's subnet before adding the endpoint. With them enabled, the subnet's NSG rules and user-defined routes apply to the endpoint's traffic: a deny rule or a route to an appliance then stands between clients and the workspace.",
     example: "virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24], private_endpoint_network_policies: Enabled }] }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
     fix: "Set the subnet's private endpoint network policies to Disabled, or make sure its NSG rules and routes admit the clients of the workspace.",
+    fix_form: FixForm::Code,
     sources: &[doc!(PL, "Prerequisites"), doc!(PENP)],
     covers: &["§6.1"],
     path: false,

@@ -2,7 +2,7 @@
 
 use crate::rules::util_core::vnet_part;
 use crate::rules::util_infra::vnet_at;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::{Address, Kind};
 use std::collections::BTreeMap;
 
@@ -19,6 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Private Link limits are hard: the endpoint past the limit fails to create. Per-resource limits bite in hub designs that give every spoke its own endpoint set to shared services.",
     example: "private_endpoints: # 65 endpoints to key vault kv\n  - { name: kv-pe-1, subnet: spoke1/pe, target: keyvault/kv, group_id: vault }",
     fix: "Share endpoints through a hub VNet that the spokes reach (peering and linked DNS zones) instead of one endpoint per spoke, or split the resource.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         doc!(LIMITS, "Azure Private Link limits"),
         doc!(

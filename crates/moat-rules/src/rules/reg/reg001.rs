@@ -2,7 +2,7 @@
 
 use crate::rules::util::{destination, failing_flows, flow_finding, is, name_of, registry_at};
 use crate::rules::util_endpoint::flow_endpoint;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::OpId;
 use moat_model::address::Kind;
 
@@ -19,6 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Registry assets live in a storage account Azure creates for the registry (in azureml-rg-<name>_<guid>). Reaching the registry API is not enough: models, components and environments are read from that storage, over its own private endpoint (sub-resource blob) or its public endpoint.",
     example: "registries: [{ name: contosoreg, public_network_access: Disabled, storage: { public_network_access: Disabled } }]\nprivate_endpoints: [{ name: reg-pe, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry }]",
     fix: "Create a private endpoint to the registry's storage (sub-resource blob) in the VNet that uses the registry.",
+    fix_form: FixForm::Code,
     sources: &[doc!(REG, "Use assets from registry in workspace")],
     covers: &[],
     path: true,

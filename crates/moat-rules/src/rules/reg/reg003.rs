@@ -1,7 +1,7 @@
 //! REG003 registry-dependencies-still-public.
 
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A registry keeps its assets in a storage account and a container registry that Azure creates in azureml-rg-<registry>_<guid>. Closing the registry's own endpoint leaves those two open unless their public access is disabled too, so models and images stay downloadable from the internet.",
     example: "registries: [{ name: contosoreg, public_network_access: Disabled, storage: { public_network_access: Enabled }, acr: { public_network_access: Disabled } }]",
     fix: "Disable public network access on the registry's storage account and container registry as well (they are in the managed resource group azureml-rg-<registry>_<guid>).",
+    fix_form: FixForm::Code,
     sources: &[doc!(REG, "How to create a private endpoint, step 8")],
     covers: &["§6.94"],
     path: false,

@@ -1,7 +1,7 @@
 //! REG004 environment-create-in-private-registry.
 
 use crate::rules::util::registry_at;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::OpId;
 use moat_model::enums::PublicNetworkAccess;
 
@@ -21,6 +21,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Environment images live in the registry's managed container registry. The documents state that creating an environment asset is not supported in a private registry whose container registry has public access disabled; the workaround is to create the environment in a workspace and share it. An error when a client declares the operation registry.create-environment. When it declares only registry.create-from-local, the limitation applies only if that client creates environments, which the input does not say: the rule states it as information, undecided, naming what to declare (nothing in the input is wrong, so it does not fail a run).",
     example: "registries: [{ name: contosoreg, public_network_access: Disabled, acr: { public_network_access: Disabled } }]\nclients: [{ name: datasci, location: internet, operations: [registry.create-from-local, registry.create-environment] }]",
     fix: "Create the environment in a workspace and share it to the registry.",
+    fix_form: FixForm::Prose(prose::OPERATION),
     sources: &[doc!(
         REG,
         "Create assets in registry from local files (note)"

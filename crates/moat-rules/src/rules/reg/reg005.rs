@@ -2,7 +2,7 @@
 
 use crate::change::Change;
 use crate::rules::util_core::{is_registry_instance_rule, storage};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
 use moat_model::enums::{DefaultAction, PublicNetworkAccess};
@@ -19,8 +19,9 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A workspace shares assets to a registry, and the workspace storage holding them has public access Disabled, or is limited to selected networks without a resource-instance rule naming that registry.",
     why: "Sharing copies the asset out of the workspace's storage account, read by the registry's service. Data exfiltration protection refuses that read when the account's public access is Disabled. The documented set-up is public access 'Enabled from selected virtual networks and IP addresses' with a resource instance of type Microsoft.MachineLearningServices/registries naming the target registry; the trusted-services exception is not what the documents prescribe.",
-    example: "workspaces: [{ name: ws, storage_account: st, shares_to: [{ registry: contosoreg }] }]\nregistries: [{ name: contosoreg }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]",
+    example: "workspaces: [{ name: ws, storage_account: st, shares_to: [{ registry: contosoreg }] }]\nregistries: [{ name: contosoreg }]\nstorage_accounts: [{ name: st, public_network_access: Enabled, network_rules: { default_action: Deny } }]",
     fix: "On the workspace storage account, set public network access to 'Enabled from selected virtual networks and IP addresses' and add a resource instance rule for Microsoft.MachineLearningServices/registries naming the registry.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         REG,
         "Share assets from workspace to registry (both scenarios)"

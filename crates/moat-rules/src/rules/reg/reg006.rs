@@ -1,7 +1,7 @@
 //! REG006 share-component-unsupported.
 
 use crate::rules::util::workspace_at;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::{OpId, RuleCode};
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Models, environments and data can be shared from a workspace to a registry; components cannot — sharing a component is not supported.",
     example: "workspaces: [{ name: ws, shares_to: [{ registry: contosoreg, assets: [component] }] }]\nregistries: [{ name: contosoreg }]",
     fix: "Create the component in the registry directly.",
+    fix_form: FixForm::Prose(prose::OPERATION),
     sources: &[doc!(REG, "Share assets from workspace to registry (note)")],
     covers: &["§6.88"],
     path: false,

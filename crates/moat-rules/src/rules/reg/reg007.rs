@@ -1,7 +1,7 @@
 //! REG007 registry-client-off-network.
 
 use crate::rules::util::{destination, failing_flows, flow_finding, name_of, registry_at};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::OpId;
 use moat_model::address::{Address, Kind};
 use moat_model::enums::PublicNetworkAccess;
@@ -19,6 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A private registry answers only through its private endpoints, and its name resolves only through the privatelink.api.azureml.ms zone. Clients must be on the VNet the registry's endpoint is in: through a VPN gateway (point-to-site or site-to-site), ExpressRoute, or a jump box reached through Azure Bastion.",
     example: "registries: [{ name: contosoreg, public_network_access: Disabled }]\nclients: [{ name: laptop, location: internet, operations: [registry.create-from-local] }]",
     fix: "Connect the client to the VNet with the registry's private endpoint: a VPN gateway, ExpressRoute, or a Bastion jump box in that VNet.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         REG,
         "Create assets in registry from local files; Securely connect to your registry"

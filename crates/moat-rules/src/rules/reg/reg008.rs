@@ -2,7 +2,7 @@
 
 use crate::change::Change;
 use crate::rules::util::registry_at;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::{OpId, RuleCode};
 
 /// The rule.
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Creating assets in a registry from local files is authorised by Azure RBAC on the registry: the identity used (a data scientist's Microsoft Entra user, for instance) needs the AzureML Registry User role, or Owner or Contributor. The network path alone is not enough.",
     example: "registries: [{ name: contosoreg }]\nclients: [{ name: datasci, location: internet, operations: [registry.create-from-local] }]",
     fix: "Assign the AzureML Registry User role on the registry to the identity.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         REG,
         "Create assets in registry from local files (public registry scenario)"

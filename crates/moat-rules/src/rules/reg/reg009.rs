@@ -2,7 +2,7 @@
 
 use crate::rules::util::{compute_at, flow_finding, regional};
 use crate::rules::util_fix::allow_to_tag;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_engine::ops::FlowResult;
 use moat_model::address::{Address, Kind};
@@ -22,6 +22,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A secure workspace using a public registry reaches the registry, its storage and its container registry over their public endpoints; the compute's NSG, routes and firewall must let that traffic out. The registry page prints port 877 beside 443 and 18881: a misprint of 8787, which the firewall page lists as situational (RStudio on a compute instance), so it is not required here.",
     example: "workspaces: [{ name: ws, uses_registries: [contosoreg] }]\nregistries: [{ name: contosoreg }]\nnetwork_security_groups: [{ name: nsg, rules: [{ name: deny, priority: 100, direction: Outbound, access: Deny }] }]",
     fix: "Allow the four service tags on the compute subnet's NSG and on the firewall.",
+    fix_form: FixForm::Code,
     sources: &[
         doc!(
             REG,

@@ -2,7 +2,7 @@
 
 use crate::change::Change;
 use crate::rules::util_core::online_endpoint_at;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::{OpId, RuleCode};
 
 /// The rule.
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "To deploy a registry model to a secure managed online endpoint, the deployment must have egress_public_network_access=disabled: Azure Machine Learning then creates the private endpoints from the deployment to the registry's storage and container registry. With public egress the deployment reaches only public resources. The flag cannot be changed after the deployment is created.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nregistries: [{ name: contosoreg }]\nonline_endpoints: [{ name: score, workspace: ws, deployments: [{ name: blue, egress_public_network_access: Enabled, model: azureml://registries/contosoreg/models/m/versions/1 }] }]",
     fix: "Recreate the deployment with egress_public_network_access=disabled (or move the workspace to a managed network).",
+    fix_form: FixForm::Code,
     sources: &[doc!(REG, "Deploy a model from registry to workspace")],
     covers: &[],
     path: false,

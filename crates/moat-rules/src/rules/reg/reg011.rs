@@ -3,7 +3,7 @@
 use crate::change::Change;
 use crate::rules::util::{compute_at, flow_finding};
 use crate::rules::util_core::{resolver_of_subnet, vnet_part};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_engine::ops::FlowResult;
 use moat_engine::{Code, Step};
@@ -23,6 +23,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "There is no public resource-specific name for a registry that Azure DNS resolves recursively: only the privatelink.api.azureml.ms zone answers it. A VNet without the zone linked, or a custom DNS server without a forwarder to 168.63.129.16, cannot find the registry.",
     example: "registries: [{ name: contosoreg, public_network_access: Disabled }]\nprivate_endpoints: [{ name: reg-pe, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry }]\nprivate_dns_zones: [{ name: privatelink.api.azureml.ms }]",
     fix: "Link privatelink.api.azureml.ms to the VNet (with the endpoint's zone group), or forward api.azureml.ms from the custom DNS server to 168.63.129.16.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         REG,
         "How to find the registry's fully qualified domain name"

@@ -3,7 +3,7 @@
 use crate::rules::util::{destination, name_of, workspace_at};
 use crate::rules::util_core::{reached_privately, subnet_address, vnet_at, vnet_part};
 use crate::rules::util_endpoint::flow_endpoint;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::OpId;
 use moat_engine::ops::FlowResult;
 use moat_model::address::{Address, Kind};
@@ -23,6 +23,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Each registry has its own API, its own managed storage account and its own managed container registry. Private endpoints for one registry do nothing for another: a network that uses several registries privately needs one complete set — registry, storage (blob) and container registry — per registry.",
     example: "workspaces: [{ name: ws, uses_registries: [rega, regb] }]\nregistries: [{ name: rega, public_network_access: Disabled }, { name: regb, public_network_access: Disabled }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }, { name: pe, address_prefixes: [10.0.3.0/24] }] }]\ncomputes: [{ name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nprivate_endpoints:\n  - { name: rega-pe, subnet: vnet/pe, target: registry/rega, group_id: amlregistry, dns_zone_group: [privatelink.api.azureml.ms] }\n  - { name: rega-st, subnet: vnet/pe, target: \"registry/rega:storage\", group_id: blob, dns_zone_group: [privatelink.blob.core.windows.net] }\n  - { name: rega-acr, subnet: vnet/pe, target: \"registry/rega:acr\", group_id: registry, dns_zone_group: [privatelink.azurecr.io] }\nprivate_dns_zones:\n  - { name: privatelink.api.azureml.ms, vnet_links: [vnet] }\n  - { name: privatelink.blob.core.windows.net, vnet_links: [vnet] }\n  - { name: privatelink.azurecr.io, vnet_links: [vnet] }",
     fix: "Create a private endpoint to each registry used, and to its storage (blob) and container registry, in the network the computes use.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         REG,
         "Use assets from registry in workspace (private registry scenario)"

@@ -1,7 +1,7 @@
 //! REG014 private-registry-studio-limited.
 
 use crate::rules::util::registry_at;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::PublicNetworkAccess;
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "For a network-isolated registry, studio shows only model assets; every other asset and operation goes through the CLI or SDK from a network that reaches the registry's private endpoint.",
     example: "registries: [{ name: contosoreg, public_network_access: Disabled }]",
     fix: "Use the Azure ML CLI or SDK for environments, components and data in this registry.",
+    fix_form: FixForm::Prose(prose::OUTSIDE),
     sources: &[doc!(REG, "Limitations")],
     covers: &["§6.87"],
     path: false,

@@ -2,7 +2,7 @@
 
 use crate::change::Change;
 use crate::rules::util_core::vnet_part;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use std::collections::BTreeSet;
 
@@ -19,6 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "To use a private registry's assets from a workspace, the documentation asks for the private endpoints of the registry, its managed storage and its managed container registry in the same subnet as the workspace's private endpoint, one set per registry.",
     example: "private_endpoints:\n  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }\n  - { name: reg-pe, subnet: vnet/other, target: registry/contosoreg, group_id: amlregistry }",
     fix: "Create the registry's private endpoints (registry, storage blob, container registry) in the subnet of the workspace private endpoint (an endpoint is re-created to move it; one with a fixed address needs an address chosen in that subnet).",
+    fix_form: FixForm::Code,
     sources: &[doc!(REG, "Use assets from registry in workspace")],
     covers: &["§6.92"],
     path: false,

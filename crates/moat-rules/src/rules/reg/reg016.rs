@@ -1,7 +1,7 @@
 //! REG016 registry-managed-group-name.
 
 use crate::rules::util::registry_at;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
 pub struct Reg016;
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure creates the managed resource group that holds a registry's storage account and container registry, named azureml-rg-<registry name>_<GUID>. A different name points at some other group: the storage and registry settings written for it (public access, private endpoints) are not the registry's.",
     example: "registries: [{ name: contosoreg, managed_resource_group: contoso-ml-rg }]",
     fix: "Use the managed resource group Azure created for the registry (find it by the azureml-rg-<registry name>_ prefix).",
+    fix_form: FixForm::Prose(prose::OPERATION),
     sources: &[doc!(
         REG,
         "How to create a private endpoint (the registry's managed resource group)"

@@ -2,7 +2,7 @@
 
 use super::{needs, undecided};
 use crate::rules::util_core::{endpoints_of, endpoints_open};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::Kind;
 use moat_model::enums::{DefaultAction, PublicNetworkAccess};
 use moat_model::ml::Workspace;
@@ -20,6 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Such a workspace is reachable only over the internet: its API, studio and the credentials they hand out are exposed to any network, and none of the isolation around its storage, key vault and computes protects the way in.",
     example: "workspaces: [{ name: ws }]",
     fix: "Add a private endpoint in the clients' VNet and set public network access to Disabled, or, if it must stay public, limit it to the clients' addresses with an IP allow list.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         "Configure a private endpoint for an Azure Machine Learning workspace <https://learn.microsoft.com/azure/machine-learning/how-to-configure-private-link>",
         "peers: checkov CKV_AZURE_144, CKV2_AZURE_49; PSRule Azure.ML.PublicAccess (CKV2_AZURE_49 passes a workspace that leaves public network access unset; Azure applies Enabled, and moat reports it)",

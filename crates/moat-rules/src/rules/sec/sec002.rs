@@ -3,7 +3,7 @@
 use super::sec001::{allow_listed, has_endpoint};
 use super::{needs, undecided};
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
 /// The rule.
@@ -19,6 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A private endpoint adds a private way in; it does not close the public one. Unless public network access is Disabled (or limited to an IP allow list), the workspace answers the internet as well as the VNet, and the isolation the private endpoint was meant to give is not there.",
     example: "workspaces: [{ name: ws }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws }]",
     fix: "Set the workspace's public network access to Disabled (clients then come through the private endpoint), or limit the public endpoint to known addresses with an IP allow list.",
+    fix_form: FixForm::Code,
     sources: &[
         "Configure a private endpoint for an Azure Machine Learning workspace: Enable public access <https://learn.microsoft.com/azure/machine-learning/how-to-configure-private-link>",
         "peers: checkov CKV_AZURE_144, CKV2_AZURE_49; PSRule Azure.ML.PublicAccess",

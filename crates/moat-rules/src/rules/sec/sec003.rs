@@ -2,7 +2,7 @@
 
 use super::sec001::allow_listed;
 use super::{needs, undecided};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::PublicNetworkAccess;
 
 /// The rule.
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The workspace is public, but only to the listed addresses: a narrower exposure than one open to every network, and one the peers' checks do not tell apart. The allow list is the boundary, so it must hold only the egress addresses of the people and services that use the workspace (WS003 traces clients against it).",
     example: "workspaces: [{ name: ws, network_acls: { default_action: Deny, ip_rules: [203.0.113.0/24] } }]",
     fix: "Keep the allow list to the clients' egress addresses, or set public network access to Disabled and use a private endpoint.",
+    fix_form: FixForm::Prose(prose::NOTHING),
     sources: &[
         "Manage workspace IP network rules <https://learn.microsoft.com/azure/machine-learning/how-to-configure-private-link#enable-public-access-only-from-internet-ip-ranges>",
         "peers: checkov CKV_AZURE_144, CKV2_AZURE_49; PSRule Azure.ML.PublicAccess (all fail it as public)",

@@ -2,7 +2,7 @@
 
 use super::{needs, undecided};
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
 /// The rule.
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A registry holds models, environments and components shared across workspaces; with public access enabled it answers any network, and its managed storage and container registry follow it unless locked separately (REG003).",
     example: "registries: [{ name: reg }]",
     fix: "Set the registry's public network access to Disabled and reach it through a private endpoint (group id amlregistry) from the VNets that use it.",
+    fix_form: FixForm::Code,
     sources: &[
         "Network isolation with Azure Machine Learning registries <https://learn.microsoft.com/azure/machine-learning/how-to-registry-network-isolation>",
         "peers: none (neither checkov nor PSRule for Azure checks registries)",

@@ -2,7 +2,7 @@
 
 use super::{needs, storage_open, undecided};
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 
 /// The rule.
 pub struct Sec005;
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The account's data (datasets, model artifacts, the workspace's own files) is reachable from any network for whoever holds a key, a SAS token or a role on it. Limited to selected networks, or Disabled with private endpoints, only the networks that need it get in.",
     example: "storage_accounts: [{ name: st }]",
     fix: "Set the firewall's default action to Deny and admit the compute subnets (service endpoint), the workspace (resource-instance rule) and trusted services, or set public network access to Disabled and add private endpoints.",
+    fix_form: FixForm::Code,
     sources: &[
         "Configure Azure Storage firewalls and virtual networks <https://learn.microsoft.com/azure/storage/common/storage-network-security>",
         "peers: checkov CKV_AZURE_59, CKV_AZURE_35, CKV2_AZURE_33; PSRule Azure.Storage.Firewall (each reads one setting; moat passes an account closed by the other: public access Disabled, or a firewall that denies by default, and a private endpoint alone does not close the public endpoint)",

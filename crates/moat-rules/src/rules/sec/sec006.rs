@@ -2,7 +2,7 @@
 
 use super::{needs, rule_set_open, undecided};
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 
 /// The rule.
 pub struct Sec006;
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The workspace's key vault holds the secrets of its connections and datastores; open to all networks, it is one stolen token away from any network.",
     example: "key_vaults: [{ name: kv }]",
     fix: "Set the firewall's default action to Deny and allow trusted services (and the compute subnets if needed), or set public network access to Disabled and add a private endpoint (group id vault).",
+    fix_form: FixForm::Code,
     sources: &[
         "Configure Azure Key Vault networking settings <https://learn.microsoft.com/azure/key-vault/general/how-to-azure-key-vault-network-security>",
         "peers: checkov CKV_AZURE_189, CKV_AZURE_109, CKV2_AZURE_32; PSRule Azure.KeyVault.Firewall (each reads one setting; moat passes a vault closed by the other: public access Disabled, or a firewall that denies by default, and a private endpoint alone does not close the public endpoint)",

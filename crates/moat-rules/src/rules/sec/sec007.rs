@@ -2,7 +2,7 @@
 
 use super::{needs, rule_set_open, undecided};
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::{AcrSku, PublicNetworkAccess};
 
 /// The rule.
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The images the workspace builds and runs, with whatever they embed, can be pulled from any network by an identity with access; and a registry reachable from everywhere is where a tampered image would come from.",
     example: "container_registries: [{ name: acr, sku: Basic }]",
     fix: "Use the Premium tier, set public network access to Disabled and add a private endpoint (group id registry); set image_build_compute, since serverless image builds cannot reach a private registry.",
+    fix_form: FixForm::Code,
     sources: &[
         "Connect privately to an Azure container registry using Azure Private Link <https://learn.microsoft.com/azure/container-registry/container-registry-private-link>",
         "peers: checkov CKV_AZURE_139 (which also fails a Premium registry whose firewall denies by default); PSRule Azure.ACR.Firewall",

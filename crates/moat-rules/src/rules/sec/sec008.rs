@@ -2,7 +2,7 @@
 
 use super::{needs, undecided};
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 
 /// The rule.
 pub struct Sec008;
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The admin user is one shared name and password with push and pull rights on the whole registry, usable from any network the registry admits and not limited by Azure roles; Azure ML does not need it when the workspace's managed identity has access.",
     example: "container_registries: [{ name: acr, sku: Premium, admin_user_enabled: true }]",
     fix: "Disable the admin user and grant AcrPull/AcrPush to the identities that need them (the workspace's and the computes' managed identities).",
+    fix_form: FixForm::Code,
     sources: &[
         "Azure Container Registry authentication options: admin account <https://learn.microsoft.com/azure/container-registry/container-registry-authentication>",
         "peers: checkov CKV_AZURE_137; PSRule Azure.ACR.AdminUser",

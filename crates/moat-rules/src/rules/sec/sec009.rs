@@ -2,7 +2,7 @@
 
 use super::{needs, undecided};
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::AcrSku;
 
 /// The rule.
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Anyone who can reach the registry's endpoint can pull every image without credentials; the network path is then the only boundary around the workspace's images.",
     example: "container_registries: [{ name: acr, sku: Premium, anonymous_pull_enabled: true }]",
     fix: "Disable anonymous pull and grant AcrPull to the identities that pull.",
+    fix_form: FixForm::Code,
     sources: &[
         "Make your container registry content publicly available <https://learn.microsoft.com/azure/container-registry/anonymous-pull-access>",
         "peers: checkov CKV_AZURE_138; PSRule Azure.ACR.AnonymousAccess",

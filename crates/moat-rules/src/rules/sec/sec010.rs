@@ -2,7 +2,7 @@
 
 use super::{compute_exposed, exposure_needs, needs, undecided};
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 
 /// The rule.
 pub struct Sec010;
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "With local authentication the compute can be reached with keys and SSH credentials that are not Microsoft Entra identities: they are not governed by Azure roles or conditional access, and they work from wherever the compute can be reached. On a compute with a public address that is anywhere; a compute without public IP in a subnet of your VNet or a managed network is reached only from inside that network, where the network's own controls apply, so moat does not report it.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute }]",
     fix: "Set disableLocalAuth to true (azurerm: local_auth_enabled = false) so only Microsoft Entra identities authenticate.",
+    fix_form: FixForm::Code,
     sources: &[
         "Azure Machine Learning compute: disableLocalAuth <https://learn.microsoft.com/azure/templates/microsoft.machinelearningservices/workspaces/computes>",
         "Compute instance and cluster without public IP <https://learn.microsoft.com/azure/machine-learning/how-to-secure-training-vnet>",

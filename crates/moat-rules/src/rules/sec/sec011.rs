@@ -2,7 +2,7 @@
 
 use super::{needs, undecided};
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::ComputeType;
 
 /// The rule.
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Nodes that never scale down cost money while idle and keep addresses in their subnet, and, with a node public IP, a public address, at all times.",
     example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, min_nodes: 1, max_nodes: 4 }]",
     fix: "Set the cluster's minimum node count to 0.",
+    fix_form: FixForm::Code,
     sources: &[
         "Create an Azure Machine Learning compute cluster: minimum number of nodes <https://learn.microsoft.com/azure/machine-learning/how-to-create-attach-compute-cluster>",
         "peers: checkov CKV_AZURE_150",

@@ -2,7 +2,7 @@
 
 use super::{compute_exposed, exposure_needs, needs, undecided};
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::ComputeType;
 
 /// The rule.
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "An instance that never stops when unused keeps running, costing money and staying reachable from the internet with whatever session and credentials it holds. An instance without public IP inside a network the deployment controls is reached only from that network: there an idle instance is a matter of cost, which moat does not report.",
     example: "computes: [{ name: ci, workspace: ws, type: ComputeInstance }]",
     fix: "Set idleTimeBeforeShutdown (for example PT30M; CLI YAML idle_time_before_shutdown_minutes). azurerm has no attribute for it: set it with azapi or after creation.",
+    fix_form: FixForm::Code,
     sources: &[
         "Create an Azure Machine Learning compute instance: configure idle shutdown <https://learn.microsoft.com/azure/machine-learning/how-to-create-compute-instance>",
         "peers: PSRule Azure.ML.ComputeIdleShutdown (a cost rule that fails every instance without idle shutdown; moat passes an instance without public IP inside a network the deployment controls)",

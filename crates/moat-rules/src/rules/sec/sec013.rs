@@ -1,7 +1,7 @@
 //! SEC013 compute-outside-network.
 
 use super::{needs, undecided};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
 pub struct Sec013;
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Such a compute runs in an Azure-managed network with default outbound access to the internet and public inbound management; no NSG, firewall, private endpoint or service endpoint policy of the deployment applies to it, so nothing limits where its jobs send data.",
     example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute }]",
     fix: "Give the workspace a managed network (AllowOnlyApprovedOutbound to control egress), or place the compute in a subnet of your VNet.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         "Secure training environments with virtual networks <https://learn.microsoft.com/azure/machine-learning/how-to-secure-training-vnet>",
         "Workspace managed virtual network isolation <https://learn.microsoft.com/azure/machine-learning/how-to-managed-network>",

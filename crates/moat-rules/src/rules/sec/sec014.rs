@@ -1,7 +1,7 @@
 //! SEC014 workspace-user-identity-not-primary.
 
 use super::{needs, undecided};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::IdentityType;
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The workspace reaches its storage account, key vault and container registry with its primary identity. A user-assigned identity is chosen so that its role assignments on those resources (and the trusted-identity and resource-instance access of their firewalls) can be granted and reviewed before the workspace exists; attached but not primary, it is not the identity the workspace uses, and the roles prepared for it do not apply. A workspace with only a system-assigned identity, Azure's default, is not reported: the documentation supports both kinds and neither changes what reaches what. PSRule's Azure.ML.UserManagedIdentity also fails that case; this rule does not, by design.",
     example: "workspaces: [{ name: ws, identity: UserAssigned }]",
     fix: "Set primaryUserAssignedIdentity (Terraform: primary_user_assigned_identity) to the user-assigned identity, and grant that identity its roles on the workspace's storage, key vault and container registry.",
+    fix_form: FixForm::Prose(prose::NO_FORM),
     sources: &[
         "Set up authentication between Azure Machine Learning and other services: user-assigned managed identity <https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication>",
         "peers: PSRule Azure.ML.UserManagedIdentity (its failing case with a user-assigned identity that is not primary; a system-assigned identity alone is not reported)",

@@ -2,7 +2,7 @@
 
 use super::{needs, storage_open, undecided};
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 
 /// The rule.
 pub struct Sec015;
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Marking a workspace high business impact declares its data sensitive; its default storage, which holds that data, should then not answer every network.",
     example: "workspaces: [{ name: ws, hbi_workspace: true, storage_account: st }]\nstorage_accounts: [{ name: st }]",
     fix: "Set the storage account's public network access to Disabled (with private endpoints for blob and file), or limit it to selected networks.",
+    fix_form: FixForm::Code,
     sources: &[
         "Data encryption with Azure Machine Learning: hbi_workspace <https://learn.microsoft.com/azure/machine-learning/concept-data-encryption>",
         "peers: checkov CKV2_AZURE_50 (which fails any storage with public network access enabled; moat passes one limited to selected networks, which does not answer every network)",

@@ -2,7 +2,7 @@
 
 use super::sec001::has_endpoint;
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
 /// The rule.
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Without a private endpoint clients reach it over the internet; without a managed network its managed computes and endpoints reach its storage, key vault and container registry over public endpoints. A managed network gives it private endpoints to those (Azure adds them as required outbound rules) and control of egress.",
     example: "workspaces: [{ name: ws }]",
     fix: "Enable a managed network (isolation_mode AllowOnlyApprovedOutbound or AllowInternetOutbound), add private endpoint outbound rules for other data stores, and add a private endpoint for the workspace in the clients' VNet.",
+    fix_form: FixForm::Code,
     sources: &[
         "Workspace managed virtual network isolation: required outbound rules <https://learn.microsoft.com/azure/machine-learning/how-to-managed-network>",
         "peers: checkov CKV_AZURE_243, CKV_AZURE_239 in earlier releases (which asks for a private endpoint outbound rule written in the template; moat counts the private endpoints Azure adds for the workspace's own resources, and the workspace's own private endpoint)",

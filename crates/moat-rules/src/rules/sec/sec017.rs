@@ -2,7 +2,7 @@
 
 use super::{needs, storage_open, undecided};
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 
 /// The rule.
 pub struct Sec017;
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "An account key or SAS token is a bearer credential outside Microsoft Entra ID: on an account open to every network, whoever holds one reads or writes the data from anywhere. On an account limited to selected networks or private endpoints, the network still bounds where a leaked key works.",
     example: "storage_accounts: [{ name: st }]",
     fix: "Set allowSharedKeyAccess to false (azurerm: shared_access_key_enabled = false; the workspace then needs identity-based datastore access), or limit the account to selected networks or private endpoints.",
+    fix_form: FixForm::Code,
     sources: &[
         "Prevent Shared Key authorization for an Azure Storage account <https://learn.microsoft.com/azure/storage/common/shared-key-authorization-prevent>",
         "peers: checkov CKV2_AZURE_40 (which fails shared keys on any account; moat reports them where the network does not bound them)",

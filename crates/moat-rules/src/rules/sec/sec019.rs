@@ -2,7 +2,7 @@
 
 use super::{needs, undecided};
 use crate::change::{Change, Setting};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::{AcrSku, PublicNetworkAccess};
 
 /// The rule.
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Image layers are served from data endpoints. Without dedicated ones they come from storage under the wildcard *.blob.core.windows.net, so a firewall that filters the outbound traffic of computes pulling from the registry must allow every storage account in Azure, which is a path for data exfiltration. Dedicated data endpoints (<registry>.<region>.data.azurecr.io, Premium tier) let the firewall name this registry alone. A registry with public network access Disabled is reached through its private endpoint, whose addresses already cover its data endpoints, and is not reported (checkov's CKV_AZURE_237 fails it too).",
     example: "container_registries: [{ name: acr, sku: Premium }]",
     fix: "Enable dedicated data endpoints (dataEndpointEnabled; Terraform: data_endpoint_enabled = true) and allow <registry>.<region>.data.azurecr.io instead of *.blob.core.windows.net; or disable public network access and pull through a private endpoint.",
+    fix_form: FixForm::Code,
     sources: &[
         "Mitigate data exfiltration with dedicated data endpoints <https://learn.microsoft.com/azure/container-registry/container-registry-dedicated-data-endpoints>",
         "peers: checkov CKV_AZURE_237 (its failing case where the registry is public; a registry reached only through a private endpoint is not reported)",

@@ -1,7 +1,7 @@
 //! ST001 studio-storage-service-endpoint-subnet.
 
 use crate::rules::util_core::{storage, studio_endpoints};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::RuleCode;
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "When studio is used and the storage account sits behind the VNet through a service endpoint, the workspace private endpoint and the storage service endpoint must be in the same subnet; otherwise studio's access to the data fails validation.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled, storage_account: st }]\nstorage_accounts: [{ name: st, network_rules: { default_action: Deny, virtual_network_rules: [vnet/training] } }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]\nclients: [{ name: datasci, location: vm/jumpbox, operations: [studio.open] }]",
     fix: "Put the workspace private endpoint in the subnet that has the Microsoft.Storage service endpoint and the storage virtual network rule (or add that subnet to the storage's rules).",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         SWV,
         "Limitations, Azure storage account (service endpoint)"

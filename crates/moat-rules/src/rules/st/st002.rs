@@ -3,7 +3,7 @@
 use crate::rules::util_core::vnet_part;
 use crate::rules::util_core::{storage, studio_endpoints};
 use crate::rules::util_endpoint::{endpoint_in, group_of};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::RuleCode;
 use moat_model::address::{Address, Kind};
 
@@ -20,6 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "When studio is used and the storage account uses a private endpoint, the workspace private endpoint and the storage private endpoint must be in the same VNet (subnets may differ); otherwise studio cannot work with the data.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\nprivate_endpoints:\n  - { name: ws-pe, subnet: client-vnet/pe, target: workspace/ws, group_id: amlworkspace }\n  - { name: st-pe, subnet: vnet/pe, target: storage/st, group_id: blob }\nclients: [{ name: datasci, location: vm/jumpbox, operations: [studio.open] }]",
     fix: "Create a private endpoint for the storage account in the VNet of the workspace private endpoint studio users come through (any subnet).",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         SWV,
         "Limitations, Azure storage account (private endpoint)"

@@ -4,7 +4,7 @@ use crate::rules::util_core::{
     endpoints_of, endpoints_open, groups, storage, storage_restricted, vnet_part,
 };
 use crate::rules::util_endpoint::{endpoint_in, group_of};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_model::ml::OutboundDestination;
 use std::collections::BTreeMap;
@@ -25,6 +25,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Each storage service has its own private endpoint and its own DNS name. Azure Machine Learning uses blob and file on the default storage; queue and table are needed only by ParallelRunStep pipelines and batch deployments. A missing sub-resource leaves that service on the public endpoint, which the storage firewall refuses.",
     example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]\nprivate_endpoints: [{ name: st-blob, subnet: vnet/pe, target: storage/st, group_id: blob }]",
     fix: "Add private endpoints for the missing sub-resources of the storage account in that VNet.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         SWV,
         "Secure Azure storage accounts (private endpoint: blob, file, queue, table)"

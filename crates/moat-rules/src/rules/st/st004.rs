@@ -2,7 +2,7 @@
 
 use crate::change::{Change, Setting};
 use crate::rules::util_core::storage;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Code;
 use moat_model::address::{Address, Kind};
 use moat_packets::Protocol;
@@ -20,6 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Part of Azure Machine Learning's access to the default storage comes from the service itself, acting with the workspace's managed identity, not from inside the VNet. With 'Selected networks' the storage firewall admits it only through a resource instance rule for Microsoft.MachineLearningServices/workspaces naming the workspace, or through the trusted-services exception.",
     example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, network_rules: { default_action: Deny, bypass: [None] } }]",
     fix: "Add a resource instance rule for Microsoft.MachineLearningServices/workspaces naming the workspace to the storage firewall (or allow trusted Azure services).",
+    fix_form: FixForm::Code,
     sources: &[
         doc!(SWV, "Secure Azure storage accounts, steps 3-4 and tip"),
         "peers: checkov CKV_AZURE_36 (which fails any account that denies by default without the trusted-services exception; moat reports it where a workspace needs the exception, and passes an account that admits the workspace by a resource instance rule)",

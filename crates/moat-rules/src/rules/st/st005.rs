@@ -4,7 +4,7 @@ use crate::change::FirewallAllow;
 use crate::rules::util::{destination, failing_flows, flow_finding, name_of};
 use crate::rules::util_core::storage;
 use crate::rules::util_fix::{allow_in_firewall, file_endpoint, subnet_prefix};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::OpId;
 use moat_engine::{Code, Step};
 use moat_model::address::{Address, Kind};
@@ -22,6 +22,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Compute instances and clusters mount the default storage's file share over SMB on TCP 445. When a firewall is on the path to the storage private endpoints (a route through a hub appliance), port 445 must be allowed there as well as 443.",
     example: "workspaces: [{ name: ws, storage_account: st }]\ncomputes: [{ name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: spoke/training }]\nroute_tables: [{ name: rt, routes: [{ name: pe-via-fw, address_prefix: 10.1.3.0/24, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.100.0.4 }] }]",
     fix: "Allow TCP 445 from the compute subnets to the storage private endpoints on the firewall.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         SWV,
         "Required public internet access (Storage.region, 445 note)"

@@ -2,7 +2,7 @@
 
 use crate::rules::util_core::storage;
 use crate::rules::util_items::undecided;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
 pub struct St006;
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The default storage account of a workspace cannot be Premium or hierarchical-namespace enabled: workspace creation fails, or the workspace cannot use it for its file shares and artifacts. Such accounts can still be attached as datastores.",
     example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, sku: Premium_LRS }]",
     fix: "Use a Standard general-purpose v2 account without hierarchical namespace as the default storage, and register the Premium or Data Lake account as a datastore.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(YWS, "storage_account")],
     covers: &["§6.34"],
     path: false,

@@ -2,7 +2,7 @@
 
 use crate::change::Change;
 use crate::rules::util_items::default_storage_blocked;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Code;
 
 /// The rule.
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A storage account secured with service endpoints admits only the subnets its virtual network rules list: the compute instances and clusters must be in a subnet the account admits, or jobs cannot read or write the workspace's data.",
     example: "storage_accounts: [{ name: st, network_rules: { default_action: Deny, virtual_network_rules: [vnet/other] } }]\nvirtual_networks: [{ name: vnet, subnets: [{ name: training, address_prefixes: [10.0.1.0/24], service_endpoints: [Microsoft.Storage] }] }]",
     fix: "Add a virtual network rule for the compute's subnet to the storage account (with the Microsoft.Storage service endpoint on that subnet), or reach the account through a private endpoint.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         SWV,
         "Secure Azure storage accounts (service endpoint)"

@@ -3,7 +3,7 @@
 use crate::change::Change;
 use crate::rules::util_core::{storage, trace_finding};
 use crate::rules::util_fix::{Allow, allow_in_nsg, file_endpoint, subnet_prefix};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Step;
 use moat_model::address::{Address, Kind};
 use moat_packets::Protocol;
@@ -21,6 +21,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Compute instances and clusters mount the workspace's file share over SMB: port 445 must be open between the computes and the default storage account, privately, even across VNets. An NSG rule that denies it (on the compute's subnet or the endpoint's) breaks jobs and notebooks.",
     example: "network_security_groups: [{ name: training-nsg, rules: [{ name: deny-smb, priority: 100, direction: Outbound, access: Deny, protocol: Tcp, destination_ports: ['445'] }] }]",
     fix: "Allow TCP 445 from the compute subnet to the storage account's private endpoint (or the Storage service tag of the region) in the NSGs on the way.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         TRV,
         "Compute instance/cluster requirements (port 445)"

@@ -2,7 +2,7 @@
 
 use crate::rules::util_core::{endpoints_of, storage, storage_restricted, vnet_part};
 use crate::rules::util_endpoint::{endpoint_in, group_of};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use std::collections::BTreeSet;
 
@@ -19,6 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "In a custom VNet design the workspace and its default storage account must be in the same VNet (different subnets are fine): the storage account gets a private endpoint, or a service endpoint admitted by its firewall, in the VNet that holds the workspace's private endpoint. Key vault and container registry are only recommended there (peered VNets work for them).",
     example: "workspaces: [{ name: ws, public_network_access: Disabled, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\nprivate_endpoints:\n  - { name: ws-pe, subnet: ml-vnet/pe, target: workspace/ws, group_id: amlworkspace }\n  - { name: st-pe, subnet: data-vnet/pe, target: storage/st, group_id: blob }",
     fix: "Create private endpoints (blob, file) for the default storage account in the VNet of the workspace's private endpoint, or admit a subnet of that VNet through a Microsoft.Storage service endpoint.",
+    fix_form: FixForm::Code,
     sources: &[doc!(NSO, "Limitations")],
     covers: &["§6.20"],
     path: false,

@@ -1,7 +1,7 @@
 //! ST010 studio-features-in-vnet.
 
 use crate::rules::util_core::{storage, storage_restricted, studio_endpoints};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
 pub struct St010;
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "With the storage behind a VNet, studio turns off by default: data preview, designer data visualization, designer model deployment, AutoML experiment submission and starting a labeling project. They work again once the workspace's managed identity is used for data access: enable it on the default blob and file datastores (designer deployment needs it on blob, AutoML on file), give the identity Reader on the storage private endpoints and Storage Blob Data Reader on other accounts, and give users Storage Blob Data Reader; data profiling also needs Storage Blob Data Contributor. Some features stay unavailable: designer sample pipelines (their dataset is public) and ML-assisted labeling with the default storage (use another account).",
     example: "workspaces: [{ name: ws, public_network_access: Disabled, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\nclients: [{ name: analyst, location: vm/jumpbox, operations: [studio.open] }]",
     fix: "Enable managed identity data access on the default datastores and assign the roles listed; use a storage account outside the VNet for ML-assisted labeling and your own data for designer pipelines.",
+    fix_form: FixForm::Prose(prose::OUTSIDE),
     sources: &[
         doc!(STU, "Limitations"),
         doc!(STU, "Datastore: Azure Storage Account"),

@@ -1,7 +1,7 @@
 //! ST011 studio-through-storage-ip-rules.
 
 use crate::rules::util_core::{clients_doing_any, storage};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::Code;
 use moat_engine::OpId;
 use moat_model::address::{Address, Kind};
@@ -20,6 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Studio does not support the IP network rules of a storage account's firewall: the browser's requests come through the studio service, so data preview and the other storage features fail although the address is on the list. The SDK and CLI do use those rules. Studio users need a private endpoint or service endpoint path to the storage.",
     example: "storage_accounts: [{ name: st, network_rules: { default_action: Deny, ip_rules: [203.0.113.7] } }]\nclients: [{ name: analyst, location: internet, public_address: 203.0.113.7, operations: [studio.open] }]",
     fix: "Give studio users a private endpoint (or a service endpoint from their subnet) to the storage account; keep IP rules for SDK and CLI clients.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(STU, "Limitations")],
     covers: &["§6.30"],
     path: true,

@@ -4,7 +4,7 @@ use crate::rules::util::flow_finding;
 use crate::rules::util_core::vnet_part;
 use crate::rules::util_infra::source_vnet;
 use crate::rules::util_items::undecided;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
 use moat_model::enums::PublicNetworkAccess;
@@ -24,6 +24,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "With public access disabled, studio, the SDK and the CLI work only over a private endpoint. Clients must be in, or connected to, a VNet that reaches one: a VPN (point-to-site or site-to-site), ExpressRoute, or a Bastion jump box. An input that declares no client location at all does not say where users work from: the rule then cannot decide, and says (as information, which does not fail a run) what to declare.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nclients: [{ name: alice, location: internet }]",
     fix: "Give the clients a private path: a VPN gateway, ExpressRoute, or a jump box in a VNet with a workspace private endpoint.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         doc!(SWV, "Securely connect to your workspace"),
         doc!(PL),

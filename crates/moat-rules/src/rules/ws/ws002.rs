@@ -2,7 +2,7 @@
 
 use crate::change::{Change, Setting};
 use crate::rules::util::workspace_at;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
 use moat_model::clients::ClientPlace;
@@ -20,8 +20,9 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "A workspace accepts connections on its public endpoint (from all networks or from selected IP addresses) while its default storage cannot be reached from the internet.",
     why: "Opening the workspace to the internet does not open what sits behind the VNet. A person using studio over the public endpoint gets the workspace, but features that read the data themselves (designer, data preview) fail against a storage account that only answers privately, and Jupyter, JupyterLab and RStudio on a compute instance are not supported over the public endpoint at all.",
-    example: "workspaces: [{ name: ws, public_network_access: Enabled, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]",
+    example: "workspaces: [{ name: ws, public_network_access: Enabled, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.2.0/24] }] }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
     fix: "Disable public network access on the workspace, or give the people who use it a private path (VPN, ExpressRoute, or a jump box in the VNet).",
+    fix_form: FixForm::Code,
     sources: &[
         doc!(
             PL,

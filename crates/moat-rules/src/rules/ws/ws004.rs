@@ -1,7 +1,7 @@
 //! WS004 removed-endpoints-not-public.
 
 use crate::rules::util_core::{endpoints_of, endpoints_open};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::Kind;
 use moat_model::enums::PublicNetworkAccess;
 
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Deleting a workspace's private endpoints takes it out of the VNets they were in; it does not open the public endpoint. Such a workspace answers nobody until a private endpoint is added again or public network access is set to Enabled.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]",
     fix: "If the workspace is meant to be public, set public network access to Enabled; otherwise add a private endpoint in the clients' VNet.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(PL, "Remove a private endpoint")],
     covers: &["§6.10"],
     path: false,

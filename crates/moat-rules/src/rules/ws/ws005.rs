@@ -1,6 +1,6 @@
 //! WS005 control-plane-is-public.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::PublicNetworkAccess;
 
 /// The rule.
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Private endpoints carry the data plane only: studio, the workspace APIs, the SDK. Management operations — creating, updating or deleting compute, deleting the workspace — go to Azure Resource Manager over the public internet whatever the private endpoints, so the people and pipelines that perform them need to reach management.azure.com.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]",
     fix: "Nothing to change; allow AzureResourceManager (management.azure.com) for whoever manages the workspace.",
+    fix_form: FixForm::Prose(prose::NOTHING),
     sources: &[doc!(PL, "Limitations (control plane)")],
     covers: &["§6.3"],
     path: false,

@@ -1,7 +1,7 @@
 //! WS006 workspace-without-compute-cluster.
 
 use crate::rules::util_core::{acr, acr_behind_vnet};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::ComputeType;
 
 /// The rule.
@@ -17,6 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Azure Machine Learning cannot build images directly in a container registry that sits behind a VNet; it builds them on a compute cluster of the workspace instead. Without any cluster there is nothing to build environment images on, so jobs and deployments that need a custom image fail.",
     example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled }]",
     fix: "Create a CPU compute cluster in the workspace and set it as image_build_compute (its VM size and subnet are yours to choose).",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         doc!(SWV, "Azure Container Registry prerequisites"),
         doc!(SWV, "Enable Azure Container Registry (ACR), step 4"),

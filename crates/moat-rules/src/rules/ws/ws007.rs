@@ -1,6 +1,6 @@
 //! WS007 workspace-ip-rules-invalid.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use ipnet::{IpNet, Ipv4Net};
 
 /// The rule.
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The workspace IP network rules accept at most 200 rules of public IPv4 addresses or CIDR ranges. Azure rejects the others, and a private range could never match anyway: the workspace's public endpoint sees the address a client's traffic leaves the internet with, never its private one.",
     example: "workspaces: [{ name: ws, public_network_access: Enabled, network_acls: { default_action: Deny, ip_rules: [10.0.0.0/8] } }]",
     fix: "List the public IPv4 addresses or ranges your clients leave for the internet with (their NAT, proxy or firewall address), at most 200; reach the workspace from private networks through a private endpoint.",
+    fix_form: FixForm::Prose(prose::VALUE),
     sources: &[doc!(
         PL,
         "Enable public access only from internet IP ranges (limitations of IP network rules)"

@@ -1,7 +1,7 @@
 //! WS008 selected-ips-without-isolation.
 
 use crate::rules::util_core::{reached_privately, resolved_privately};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::Verdict;
 use moat_model::address::{Address, Kind};
 use moat_model::enums::{ComputeType, DefaultAction, PublicNetworkAccess};
@@ -21,6 +21,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "With selected IPs, managed online deployments fail unless the workspace has a managed network, and compute instances, clusters and serverless compute work only with end-to-end isolation: a private endpoint to the workspace from the compute's network, or the managed network. Compute instance provisioning can fail otherwise.",
     example: "workspaces: [{ name: ws, public_network_access: Enabled, network_acls: { default_action: Deny, ip_rules: [20.1.2.0/24] } }]\ncomputes: [{ name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training }]",
     fix: "Enable the workspace managed network, or add a private endpoint to the workspace in the computes' VNet (with its privatelink DNS zones).",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         PL,
         "Enable public access only from internet IP ranges (limitations)"

@@ -1,7 +1,7 @@
 //! WS009 container-registry-created-later.
 
 use crate::rules::util_infra::is_secure;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
 pub struct Ws009;
@@ -16,6 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Without a container registry named at creation, the workspace creates one the first time it builds an image (first training job or deployment with a custom environment). That registry is not Premium and not behind the VNet: it is outside the isolation the rest of the workspace has.",
     example: "workspaces: [{ name: ws, public_network_access: Disabled, storage_account: st, key_vault: kv }]",
     fix: "Create a Premium container registry behind the VNet and name it as the workspace's container registry.",
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         doc!(SWV, "Azure Container Registry"),
         doc!(YWS, "container_registry"),

@@ -3,7 +3,7 @@
 use crate::change::Change;
 use crate::rules::util::{destination, failing_flows, flow_finding, name_of};
 use crate::rules::util_fix::{Allow, allow_in_nsg};
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::OpId;
 use moat_model::address::Address;
 
@@ -20,6 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Studio is a web application served through Azure Front Door: a browser inside a VNet loads it from ml.azure.com before it talks to the workspace's private endpoint. The documentation asks for outbound to the AzureFrontDoor.Frontend service tag (or the studio host names) from VNets whose clients use studio; without it studio does not load at all.",
     example: "clients: [{ name: analyst, location: vm/jumpbox, operations: [studio.open] }]\n# the jumpbox subnet sends 0.0.0.0/0 to a firewall that allows no rule for ml.azure.com",
     fix: "Allow outbound TCP 443 to AzureFrontDoor.Frontend (or the FQDN ml.azure.com) on the NSG and firewall in front of the clients.",
+    fix_form: FixForm::Code,
     sources: &[
         doc!(STU, "Required outbound (AzureFrontDoor.Frontend)"),
         doc!(FW, "Azure Machine Learning studio hosts"),

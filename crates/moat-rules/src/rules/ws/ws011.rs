@@ -1,6 +1,6 @@
 //! WS011 batch-endpoint-selected-ips.
 
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::Provenance;
 use moat_model::enums::{DefaultAction, PublicNetworkAccess};
 use moat_model::ml::Workspace;
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The selected IPs configuration is not supported for batch endpoints: they have no public network access flag of their own and follow the workspace's private link setting, so an IP allow list on the workspace does not give the listed addresses access to them.",
     example: "workspaces: [{ name: ws, public_network_access: Enabled, network_acls: { default_action: Deny, ip_rules: [203.0.113.0/24] } }]\nunmodelled: [{ resource_type: Microsoft.MachineLearningServices/workspaces/batchEndpoints, name: ws/scoring }]",
     fix: "Invoke batch endpoints through the workspace's private endpoint (a VNet, VPN or ExpressRoute), and keep the IP allow list for the workspace's other clients.",
+    fix_form: FixForm::Prose(prose::OPERATION),
     sources: &[doc!(
         PL,
         "Scenario: Batch endpoints with access from selected IP addresses"

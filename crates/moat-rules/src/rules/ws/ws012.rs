@@ -2,7 +2,7 @@
 
 use crate::change::Change;
 use crate::rules::util_infra::has_workspace_endpoint;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 
 /// The rule.
@@ -18,6 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "A proxy resolves host names itself: unless it forwards DNS to Azure DNS through the VNet, it reaches the workspace's public endpoint instead of its private endpoint, and a workspace whose public access is disabled refuses it. The documented remedy is to let the client reach the private endpoint and compute instance host names directly (a PAC file or the proxy's bypass list).",
     example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]\nclients: [{ name: office, location: onprem, proxy: { bypass: [\"*.contoso.com\"] } }]",
     fix: "Add the workspace's host names (*.api.azureml.ms, *.notebooks.azure.net, *.instances.azureml.ms, and the private endpoint names of its storage and online endpoints) to the proxy bypass list or the PAC file, or have the proxy resolve names with Azure DNS.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         TSC,
         "Proxy configuration (allow direct access to private endpoint and compute instance FQDNs)"

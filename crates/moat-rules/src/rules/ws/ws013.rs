@@ -2,7 +2,7 @@
 
 use crate::rules::util_endpoint::{endpoint_in, group_of};
 use crate::rules::util_infra::endpoint_vnets;
-use crate::{Context, Finding, Rule, RuleDoc, Severity};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_model::enums::{DefaultAction, PublicNetworkAccess};
 
@@ -17,8 +17,9 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A workspace restricts its public endpoint to an IP allow list, and its serverless compute runs without public IP in a subnet whose VNet holds no private endpoint to the workspace.",
     why: "Serverless compute without public IP leaves through the subnet's default outbound access, whose address is dynamic and cannot be put on the workspace's IP allow list: the nodes cannot reach the workspace. The documented remedy is an outbound private endpoint to the workspace in the serverless compute's VNet.",
-    example: "workspaces: [{ name: ws, network_acls: { default_action: Deny, ip_rules: [203.0.113.0/24] }, serverless_compute: { subnet: vnet/training, no_public_ip: true } }]",
+    example: "workspaces: [{ name: ws, network_acls: { default_action: Deny, ip_rules: [203.0.113.0/24] }, serverless_compute: { subnet: vnet/training, no_public_ip: true } }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }]",
     fix: "Create a private endpoint to the workspace (group amlworkspace) in the VNet of the serverless compute's subnet, with its DNS zones linked there.",
+    fix_form: FixForm::Code,
     sources: &[doc!(
         TRV,
         "Serverless compute without public IP and a workspace IP allow list"

@@ -251,8 +251,8 @@ Exit status: 0 stored, 1 stored with errors among its findings, 2 refused or unr
         /// Every rule.
         #[arg(long)]
         all: bool,
-        /// One line per rule: code, name, severity, kind, the documented requirements it
-        /// checks (the default without a code).
+        /// One line per rule: code, name, severity, kind, whether the fix is given as code or
+        /// prose, the documented requirements it checks (the default without a code).
         #[arg(long, conflicts_with = "all")]
         list: bool,
     },
@@ -720,9 +720,16 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                 (None, false) => {
                     let width = rules.iter().map(|r| r.doc().name.len()).max().unwrap_or(4);
                     // The last column names the documented requirements each rule checks.
-                    let row = |code: &str, name: &str, severity: &str, kind: &str, covers: &str| {
-                        let line =
-                            format!("{code:<8} {name:<width$}  {severity:<8} {kind:<13} {covers}");
+                    // The fifth says whether findings carry the fix as code or only as prose.
+                    let row = |code: &str,
+                               name: &str,
+                               severity: &str,
+                               kind: &str,
+                               fix: &str,
+                               covers: &str| {
+                        let line = format!(
+                            "{code:<8} {name:<width$}  {severity:<8} {kind:<13} {fix:<5} {covers}"
+                        );
                         format!("{}\n", line.trim_end())
                     };
                     out(&ctx.style().bold(&row(
@@ -730,6 +737,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                         "NAME",
                         "SEVERITY",
                         "KIND",
+                        "FIX",
                         "REQUIREMENTS",
                     )));
                     for r in &rules {
@@ -741,6 +749,7 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
                             d.name,
                             d.severity.as_str(),
                             kind,
+                            d.fix_form.as_str(),
                             &d.covers.join(" "),
                         ));
                     }

@@ -202,6 +202,7 @@ fn rule_documentation() {
         "Why",
         "Example",
         "Fix",
+        "Fix as code: native, Terraform, ARM, Bicep, az",
         "Source",
         "Network isolation with Azure Machine Learning registries <https://learn.microsoft.com/",
     ] {
@@ -212,7 +213,10 @@ fn rule_documentation() {
     let all = stdout(&moat(&["rule"]));
     let mut lines = all.lines();
     let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
-    assert_eq!(header, ["CODE", "NAME", "SEVERITY", "KIND", "REQUIREMENTS"]);
+    assert_eq!(
+        header,
+        ["CODE", "NAME", "SEVERITY", "KIND", "FIX", "REQUIREMENTS"]
+    );
     assert_eq!(
         lines.count(),
         moat_rules::all().len(),
@@ -221,7 +225,13 @@ fn rule_documentation() {
     assert_eq!(stdout(&moat(&["rule", "--list"])), all);
     assert!(
         all.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
-            == ["REG001", "registry-storage-unreachable", "error", "path"]),
+            == [
+                "REG001",
+                "registry-storage-unreachable",
+                "error",
+                "path",
+                "code"
+            ]),
         "{all}"
     );
     assert!(
@@ -231,6 +241,7 @@ fn rule_documentation() {
                 "registry-dependencies-still-public",
                 "warning",
                 "configuration",
+                "code",
                 "§6.94"
             ]),
         "the listing names the documented items a rule covers: {all}"
@@ -243,14 +254,15 @@ fn rule_documentation() {
 #[test]
 fn readme_rule_table_is_the_listing() {
     // The README's table under "## Rules" and `moat rule --list`, row for row: code, name,
-    // severity, whether the path engine decides it, and the requirements it covers.
+    // severity, whether the path engine decides it, whether its fix is code or prose, and the
+    // requirements it covers.
     let listing: Vec<Vec<String>> = stdout(&moat(&["rule", "--list"]))
         .lines()
         .skip(1)
         .map(|l| {
             let mut w: Vec<String> = l.split_whitespace().map(str::to_string).collect();
-            assert!(w.len() >= 4, "a listing row: {l}");
-            let covers = w.split_off(4);
+            assert!(w.len() >= 5, "a listing row: {l}");
+            let covers = w.split_off(5);
             w[3] = if w[3] == "path" {
                 "path".into()
             } else {

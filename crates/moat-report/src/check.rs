@@ -242,7 +242,13 @@ pub fn rule_text(d: &RuleDoc, style: Style) -> String {
         let _ = writeln!(o, "  {l}");
     }
     let _ = writeln!(o);
-    let _ = writeln!(o, "{}\n  {}\n", style.bold("Fix"), d.fix);
+    let _ = writeln!(
+        o,
+        "{}\n  {}\n  {}\n",
+        style.bold("Fix"),
+        d.fix,
+        d.fix_form.describe()
+    );
     let _ = writeln!(o, "{}", style.bold("Source"));
     for s in d.sources {
         let _ = writeln!(o, "  {s}");

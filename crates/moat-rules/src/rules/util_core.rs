@@ -287,7 +287,8 @@ pub fn groups(pes: &[&PrivateEndpoint]) -> Vec<String> {
 /// The workspace private endpoints studio users come in through: for each client that opens
 /// studio or previews data (declared or assumed), the endpoint its path to the workspace API
 /// takes, with that trace. Clients that reach the workspace otherwise (publicly, or not at
-/// all) are left out.
+/// all) are left out; a client whose path the input leaves open is kept, with its undecided
+/// trace (it may come in through that endpoint).
 pub fn studio_endpoints<'t>(
     cx: &Context<'_, 't>,
     workspace: &str,
@@ -302,7 +303,7 @@ pub fn studio_endpoints<'t>(
                 moat_packets::Protocol::TCP,
                 443,
             )?;
-            if t.verdict != moat_engine::Verdict::Allowed {
+            if t.verdict == moat_engine::Verdict::Denied {
                 return None;
             }
             let pe = endpoint_used(cx.t, &t)?;

@@ -90,9 +90,18 @@ impl Rule for Pe005 {
                 let Some(t) = cx.trace(from, ws.clone(), Protocol::TCP, 443) else {
                     continue;
                 };
-                if t.verdict != Verdict::Allowed {
+                // A use the input leaves open may be a use: reported, undecided.
+                if t.verdict == Verdict::Denied {
                     continue;
                 }
+                let open_use = (t.verdict == Verdict::Unknown).then(|| {
+                    format!(
+                        "whether {who} uses the workspace's private endpoint: {}",
+                        t.missing
+                            .first()
+                            .map_or("the model lacks a value", String::as_str)
+                    )
+                });
                 let Some(pe) = endpoint_used(cx.t, &t) else {
                     continue;
                 };
@@ -118,7 +127,8 @@ impl Rule for Pe005 {
                     let change = dependency_endpoint(cx, &d, dep, &w.name, &pe.subnet);
                     out.push(
                         trace_finding(&DOC, format!("vnet/{vnet}"), what, d, &vnet_at(cx, &vnet))
-                            .with_changes(change),
+                            .with_changes(change)
+                            .needing(open_use.clone()),
                     );
                 }
             }

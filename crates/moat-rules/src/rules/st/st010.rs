@@ -2,6 +2,8 @@
 
 use crate::rules::util_core::{storage, storage_restricted, studio_endpoints};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
+use moat_engine::{Trace, Verdict};
+use moat_model::privatelink::PrivateEndpoint;
 
 /// The rule.
 pub struct St010;
@@ -39,10 +41,8 @@ impl Rule for St010 {
             if !storage_restricted(st) {
                 continue;
             }
-            let mut clients: Vec<String> = studio_endpoints(cx, &w.name)
-                .into_iter()
-                .map(|(c, _, _)| c)
-                .collect();
+            let users = studio_endpoints(cx, &w.name);
+            let mut clients: Vec<String> = users.iter().map(|(c, _, _)| c.clone()).collect();
             clients.sort();
             clients.dedup();
             if clients.is_empty() {
@@ -59,7 +59,23 @@ impl Rule for St010 {
                 ),
                 DOC.fix,
                 &w.at,
-            ));
+            )
+            .needing(undecided_users(&users)));
         }
     }
+}
+
+/// What leaves open that studio users come in through a private endpoint, when none surely
+/// does: the first of their undecided paths.
+fn undecided_users(users: &[(String, &PrivateEndpoint, Trace)]) -> Option<String> {
+    if users.iter().any(|(_, _, t)| t.verdict != Verdict::Unknown) {
+        return None;
+    }
+    let (client, _, t) = users.first()?;
+    Some(format!(
+        "whether client {client} comes in through a private endpoint: {}",
+        t.missing
+            .first()
+            .map_or("the model lacks a value", String::as_str)
+    ))
 }

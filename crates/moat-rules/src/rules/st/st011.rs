@@ -50,7 +50,8 @@ impl Rule for St011 {
                 else {
                     continue;
                 };
-                if t.verdict != moat_engine::Verdict::Allowed
+                // A path the input leaves open is reported, undecided through its trace.
+                if t.verdict == moat_engine::Verdict::Denied
                     || !t.hops.iter().any(|h| h.code == Code::RfIpRule)
                 {
                     continue;

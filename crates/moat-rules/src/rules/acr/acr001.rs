@@ -17,7 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A container registry reached through a private endpoint or a service endpoint (virtual network rules) is not on the Premium tier.",
     why: "Only Premium container registries support private endpoints and virtual network rules. A Basic or Standard registry cannot be put behind the VNet, so the workspace's images stay on the public endpoint or the deployment of the endpoint fails. This includes the private endpoint a workspace managed network creates to its registry, and the managed registry of an Azure ML registry reached privately.",
-    example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Standard }]\nprivate_endpoints: [{ name: acr-pe, subnet: vnet/pe, target: acr/wsacr, group_id: registry }]",
+    example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Standard }]\nprivate_endpoints: [{ name: acr-pe, subnet: vnet/pe, target: acr/wsacr, group_id: registry }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Upgrade the container registry to the Premium SKU (az acr update --sku Premium) before adding private endpoints or network rules.",
     fix_form: FixForm::Code,
     sources: &[

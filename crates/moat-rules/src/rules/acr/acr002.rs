@@ -16,7 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A workspace's container registry is behind a private endpoint outside the VNets of its compute targets and storage, or behind a service endpoint that is not on the subnet of its compute targets and storage.",
     why: "Computes pull job and inference images from the workspace's container registry. With a private endpoint the registry must sit in the same VNet as the storage account and the training and inference computes (a peered VNet also works); with a service endpoint it must be in the same VNet and subnet, because a virtual network rule only admits the subnets it names.",
-    example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: train-vnet/training }]\nprivate_endpoints: [{ name: acr-pe, subnet: other-vnet/pe, target: acr/wsacr, group_id: registry }]",
+    example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: train-vnet/training }]\nprivate_endpoints: [{ name: acr-pe, subnet: other-vnet/pe, target: acr/wsacr, group_id: registry }]\nvirtual_networks:\n  - { name: train-vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }\n  - { name: other-vnet, address_space: [10.1.0.0/16], subnets: [{ name: pe, address_prefixes: [10.1.3.0/24] }] }",
     fix: "Create the registry's private endpoint in the computes' VNet (or peer the VNets); with a service endpoint, admit the computes' subnet in the registry's network rules.",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(

@@ -20,7 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "The image build cluster cannot reach the internet hosts builds need: Microsoft Container Registry and the package indexes.",
     why: "Image builds pull base images from mcr.microsoft.com and install packages from PyPI or Conda. A cluster without public IP has no internet unless a route sends it through a firewall or a NAT gateway with a public IP.",
-    example: "computes: [{ name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], default_outbound_access: false }] }]",
+    example: "workspaces: [{ name: ws, container_registry: wsacr, image_build_compute: cpu-cluster }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled }]\ncomputes: [{ name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: deny-internet, priority: 4000, direction: Outbound, access: Deny, destination: Internet }] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], network_security_group: training-nsg }] }]",
     fix: "Route the build cluster's subnet through a firewall that allows the hosts, or attach a NAT gateway.",
     fix_form: FixForm::Code,
     sources: &[doc!(

@@ -16,7 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "The workspace's container registry uses a private endpoint or a service endpoint, and a compute cluster of the workspace is configured with a managed identity.",
     why: "When the container registry communicates with the VNet through a private endpoint or a service endpoint, a compute cluster cannot use a managed identity to reach it; pulls of job images fail.",
-    example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled }]\nprivate_endpoints: [{ name: acr-pe, subnet: vnet/pe, target: acr/wsacr, group_id: registry }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, identity: SystemAssigned }]",
+    example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled }]\nprivate_endpoints: [{ name: acr-pe, subnet: vnet/pe, target: acr/wsacr, group_id: registry }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, identity: SystemAssigned }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }, { name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Remove the managed identity from the compute cluster and let it use the registry's admin credentials (or another documented authentication).",
     fix_form: FixForm::Prose(prose::NO_FORM),
     sources: &[doc!(

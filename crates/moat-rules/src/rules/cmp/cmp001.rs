@@ -15,7 +15,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A compute instance, compute cluster or attached AKS cluster is in another Azure region than its workspace, and the workspace has a private endpoint (or a managed network).",
     why: "Computes created in a workspace that uses a private endpoint must be in the workspace's region, and an AKS cluster attached to such a workspace as well. With a managed network, a compute cluster in another region is not supported either.",
-    example: "region: eastus\nworkspaces: [{ name: ws, public_network_access: Disabled }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, region: westus, subnet: vnet/training }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
+    example: "region: eastus\nworkspaces: [{ name: ws, public_network_access: Disabled }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, region: westus, subnet: vnet/training }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }, { name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Create the compute (or AKS cluster) in the workspace's region, in a subnet of a VNet of that region: which VNet and subnet is yours to choose (a compute's subnet is in its region).",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[

@@ -19,7 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A compute with a public IP does not receive inbound management traffic: from BatchNodeManagement.<region> on TCP 29876-29877, or from AzureMachineLearning on TCP 44224.",
     why: "Compute instances and clusters with a public IP are created, updated and deleted by Azure Batch and Azure Machine Learning connecting in to the nodes. If the subnet's NSG (or the NIC's) drops that traffic, compute creation fails. The no-public-IP option removes the requirement.",
-    example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nnetwork_security_groups: [{ name: training-nsg }]   # default rules deny inbound from service tags",
+    example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nnetwork_security_groups: [{ name: training-nsg }]   # default rules deny inbound from service tags\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], network_security_group: training-nsg }] }]",
     fix: "Allow inbound TCP 29876-29877 from BatchNodeManagement.<region> and TCP 44224 from AzureMachineLearning on the subnet's NSG, or recreate the compute without a public IP.",
     fix_form: FixForm::Code,
     sources: &[doc!(SWV, "Required public internet access (inbound rows)")],

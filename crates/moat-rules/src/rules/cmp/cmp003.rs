@@ -18,7 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "The NSG of a no-public-IP compute drops VirtualNetwork to VirtualNetwork TCP 29876-29877, or AzureLoadBalancer to VirtualNetwork TCP 44224.",
     why: "Compute without a public IP is managed through a private link service inside the VNet: Batch node management arrives from the VNet on TCP 29876-29877 and the Azure load balancer probes TCP 44224. Azure's default NSG rules allow both; a user rule that denies them breaks compute creation.",
-    example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: deny-in, priority: 100, direction: Inbound, access: Deny }] }]",
+    example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: deny-in, priority: 200, direction: Inbound, access: Deny }] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], network_security_group: training-nsg }] }]",
     fix: "Allow inbound TCP 29876-29877 from VirtualNetwork and TCP 44224 from AzureLoadBalancer to VirtualNetwork at a priority above any deny rule.",
     fix_form: FixForm::Code,
     sources: &[doc!(

@@ -14,7 +14,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "A compute instance or compute cluster in a VNet or a managed network has a node public IP (enable_node_public_ip is true, Azure's default).",
     why: "A compute with a public IP needs inbound management traffic from Azure Machine Learning and Azure Batch, which NSGs must admit and, in a hub-spoke design, user-defined routes must send around the firewall. The documents recommend the no-public-IP option, which removes the inbound requirement.",
-    example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]",
+    example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }]",
     fix: "Create the compute with enable_node_public_ip: false (no public IP), giving its subnet outbound through a NAT gateway or a firewall.",
     fix_form: FixForm::Code,
     sources: &[doc!(

@@ -14,7 +14,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A model is deployed to Azure Container Instances in a VNet while the workspace has a private endpoint.",
     why: "Deploying to Azure Container Instances in a VNet is not supported when the workspace is configured with a private endpoint; the deployment fails. Managed online endpoints with network isolation are the supported alternative.",
-    example: "workspaces: [{ name: ws }]\naci_deployments: [{ name: scoring, workspace: ws, subnet: vnet/aci }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
+    example: "workspaces: [{ name: ws }]\naci_deployments: [{ name: scoring, workspace: ws, subnet: vnet/aci }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: aci, address_prefixes: [10.0.2.0/24] }, { name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Deploy to a managed online endpoint with network isolation instead of Azure Container Instances.",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(SWV, "Limitations, Azure Container Instances")],

@@ -18,7 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "An AKS cluster attached to a workspace cannot reach mcr.microsoft.com (and its data endpoints), or the Azure endpoints every AKS cluster needs outbound (management.azure.com, login.microsoftonline.com).",
     why: "Azure Machine Learning sets up its router on AKS from images in the Microsoft Container Registry, and AKS itself pulls system images from mcr.microsoft.com and talks to Azure Resource Manager and Microsoft Entra ID. When the AKS VNet restricts outbound (NSG, firewall, no internet path), those flows must be allowed.",
-    example: "aks_clusters: [{ name: scoring, workspace: ws, subnet: vnet/scoring }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: scoring, address_prefixes: [10.0.2.0/24], default_outbound_access: false }] }]",
+    example: "workspaces: [{ name: ws }]\naks_clusters: [{ name: scoring, workspace: ws, subnet: vnet/scoring }]\nnetwork_security_groups: [{ name: scoring-nsg, rules: [{ name: deny-internet, priority: 4000, direction: Outbound, access: Deny, destination: Internet }] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: scoring, address_prefixes: [10.0.2.0/24], network_security_group: scoring-nsg }] }]",
     fix: "Allow the AKS subnet outbound to mcr.microsoft.com and *.data.mcr.microsoft.com (or MicrosoftContainerRegistry and AzureFrontDoor.FirstParty), AzureResourceManager and AzureActiveDirectory on TCP 443, with an internet path (firewall or NAT gateway).",
     fix_form: FixForm::Code,
     sources: &[doc!(

@@ -21,7 +21,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A subnet has fewer usable private addresses than its tenants need: one per compute instance, one per compute cluster node at maximum scale, one per AKS node, one per private endpoint (a workspace's takes three: API, notebooks, inference; a container registry's two: registry and data endpoint) and network interface, after the 5 addresses Azure reserves in every subnet.",
     why: "Every compute node, private endpoint and NIC takes a private IP of its subnet, and Azure keeps the first four addresses and the last one of each subnet. A cluster that cannot get addresses stops scaling out, and new computes or endpoints fail to create.",
-    example: "virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/28] }] }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, max_nodes: 20, subnet: vnet/training }]",
+    example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, max_nodes: 20, subnet: vnet/training }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/28] }] }]",
     fix: "Give the subnet a larger prefix, lower the cluster's maximum node count, or move Azure ML into a separate VNet with its own address space.",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[

@@ -18,7 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A compute instance or cluster without a public IP is in a VNet of a workspace that has no private endpoint (and no managed network).",
     why: "A compute without public IP receives no inbound management traffic from the internet: it talks to the service through the workspace's private endpoint. Azure Machine Learning requires the private endpoint for no-public-IP computes in a customer VNet; without it the compute fails to create or stays unusable.",
-    example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]",
+    example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }]",
     fix: "Add a private endpoint to the workspace (group amlworkspace) reachable from the compute's VNet, with its privatelink DNS zones, or create the compute with a public IP.",
     fix_form: FixForm::Code,
     sources: &[doc!(

@@ -14,7 +14,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A compute instance or cluster is placed in a subnet delegated to a service.",
     why: "A subnet delegated to a service (Microsoft.Web/serverFarms, Microsoft.ContainerInstance/containerGroups, ...) is reserved for that service's resources. Azure Machine Learning computes need a subnet that is not delegated to any other service; creating the compute there fails.",
-    example: "virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], delegations: [Microsoft.Web/serverFarms] }] }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]",
+    example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], delegations: [Microsoft.Web/serverFarms] }] }]",
     fix: "Remove the delegation from the subnet, or put the compute in a subnet without delegation.",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(TRV, "Compute instance/cluster requirements (subnet)")],

@@ -18,7 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "A compute without public IP reaches the internet only through Azure's default outbound access: no NAT gateway on its subnet, no route through a firewall (path).",
     why: "No-public-IP computes get no internet access of their own. Default outbound access is an implicit address Azure picks and is being retired (new VNets get private subnets): the documentation says not to rely on it and to give the subnet a NAT gateway or a route through a firewall, or package installs and image pulls stop working.",
-    example: "virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]",
+    example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }]",
     fix: "Attach a NAT gateway to the compute subnet, or route 0.0.0.0/0 through a firewall, and turn default outbound access off.",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[

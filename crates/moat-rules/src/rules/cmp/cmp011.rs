@@ -13,7 +13,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Info,
     what: "The deployment holds an Azure Databricks workspace beside an Azure Machine Learning workspace.",
     why: "Azure Databricks used as a compute target of a network-isolated workspace has placement requirements of its own: the same subscription and region as the workspace, its storage in the same VNet as Databricks, the databricks-private and databricks-public subnets (plus the default subnet for the workspace's private endpoints), and no private endpoint to Databricks itself. moat does not model Databricks workspaces, so this states the requirements once for those present.",
-    example: "workspaces: [{ name: ws }]\n# plus, in the ARM template: { type: Microsoft.Databricks/workspaces, name: dbw }",
+    example: "workspaces: [{ name: ws }]\nunmodelled: [{ resource_type: Microsoft.Databricks/workspaces, name: dbw }]",
     fix: "Place the Databricks workspace in the workspace's subscription and region, inject it into the VNet (databricks-private, databricks-public subnets) that also holds the storage, and reach it without a private endpoint.",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(TRV, "Azure Databricks")],

@@ -18,7 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A virtual machine attached to a workspace as a compute target does not receive SSH (TCP 22) from the AzureMachineLearning service tag (path).",
     why: "Azure Machine Learning runs jobs on an attached virtual machine over SSH: its network security group must allow inbound traffic from the AzureMachineLearning service tag, any source port, to destination port 22. An ARM template attaches the VM as a compute of type VirtualMachine whose resourceId names it; the native format declares the attachment on the virtual machine (attached_to: <workspace>).",
-    example: "workspaces: [{ name: ws }]\nvirtual_machines: [{ name: dsvm, network_interfaces: [dsvm-nic], attached_to: ws }]\nnetwork_interfaces: [{ name: dsvm-nic, subnet: vnet/training, network_security_group: nsg }]\nnetwork_security_groups: [{ name: nsg }]",
+    example: "workspaces: [{ name: ws }]\nvirtual_machines: [{ name: dsvm, network_interfaces: [dsvm-nic], attached_to: ws }]\nnetwork_interfaces: [{ name: dsvm-nic, subnet: vnet/training, network_security_group: nsg }]\nnetwork_security_groups: [{ name: nsg }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }]",
     fix: "Add an inbound NSG rule: source service tag AzureMachineLearning, source ports *, destination port 22, protocol Any, on the VM's subnet or network interface.",
     fix_form: FixForm::Code,
     sources: &[doc!(

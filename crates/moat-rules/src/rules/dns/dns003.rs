@@ -15,7 +15,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "A private endpoint's DNS zone group names the privatelink zone of another service (a vault endpoint writing into privatelink.blob.core.windows.net).",
     why: "Each service has its own privatelink zone, and a zone should hold the records of one service only. An endpoint whose zone group names another service's zone writes its A record where no client looks, while its own name still resolves publicly; the zone now mixes records of two services.",
-    example: "private_endpoints: [{ name: kv-pe, subnet: vnet/pe, target: keyvault/kv, group_id: vault, dns_zone_group: [privatelink.blob.core.windows.net] }]",
+    example: "key_vaults: [{ name: kv }]\nprivate_endpoints: [{ name: kv-pe, subnet: vnet/pe, target: keyvault/kv, group_id: vault, dns_zone_group: [privatelink.blob.core.windows.net] }]\nprivate_dns_zones: [{ name: privatelink.blob.core.windows.net, vnet_links: [vnet] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Put the zone recommended for the endpoint's sub-resource in its zone group (privatelink.vaultcore.azure.net for a vault) and remove the other service's zone.",
     fix_form: FixForm::Code,
     sources: &[doc!(

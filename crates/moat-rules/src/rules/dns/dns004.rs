@@ -17,7 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "A private endpoint's DNS zone group names a zone that is not a privatelink zone (for instance blob.core.windows.net or a company zone).",
     why: "Azure configures a private endpoint's DNS automatically only in the recommended privatelink zone of its service: the public name CNAMEs to the privatelink name, and only that zone answers it. Records in any other zone are not on the resolution path, so clients get the public address.",
-    example: "private_endpoints: [{ name: st-blob, subnet: vnet/pe, target: storage/st, group_id: blob, dns_zone_group: [blob.core.windows.net] }]",
+    example: "storage_accounts: [{ name: st }]\nprivate_endpoints: [{ name: st-blob, subnet: vnet/pe, target: storage/st, group_id: blob, dns_zone_group: [blob.core.windows.net] }]\nprivate_dns_zones: [{ name: blob.core.windows.net, vnet_links: [vnet] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Use the recommended zone for the sub-resource (privatelink.blob.core.windows.net for blob), linked to the clients' VNets.",
     fix_form: FixForm::Code,
     sources: &[doc!(PEDNSI, "Private DNS zone values")],

@@ -15,7 +15,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A private endpoint's DNS zone group names more than 5 zones.",
     why: "A private endpoint has one DNS zone group, and a zone group holds at most 5 private DNS zones; a larger group fails to create, and the endpoint's names are then in no zone.",
-    example: "private_endpoints: [{ name: ampls-pe, subnet: vnet/pe, target: ampls/scope, group_id: azuremonitor, dns_zone_group: [z1, z2, z3, z4, z5, z6] }]",
+    example: "storage_accounts: [{ name: st }]\nprivate_endpoints:\n  - { name: st-blob, subnet: vnet/pe, target: storage/st, group_id: blob, dns_zone_group: [privatelink.blob.core.windows.net, z2.example, z3.example, z4.example, z5.example, z6.example] }\nprivate_dns_zones: [{ name: privatelink.blob.core.windows.net }, { name: z2.example }, { name: z3.example }, { name: z4.example }, { name: z5.example }, { name: z6.example }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Keep at most 5 zones in the group: only the zones the endpoint's sub-resource needs.",
     fix_form: FixForm::Code,
     sources: &[doc!(LIMITS, "Azure Private Link limits")],

@@ -15,7 +15,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A workspace private endpoint declared as created before 24 May 2022 serves managed online endpoints whose public network access is disabled.",
     why: "Managed online endpoints without public access are scored through the workspace's private endpoint. A workspace private endpoint created before 24 May 2022 lacks what that needs and must be recreated first. Templates create their private endpoints when deployed, so only an existing endpoint, with its creation date declared (created: YYYY-MM-DD), can be too old.",
-    example: "workspaces: [{ name: ws }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, created: 2021-11-02 }]\nonline_endpoints: [{ name: ep, workspace: ws, public_network_access: Disabled }]",
+    example: "workspaces: [{ name: ws }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, created: 2021-11-02 }]\nonline_endpoints: [{ name: ep, workspace: ws, public_network_access: Disabled }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Delete the workspace private endpoint and create it again before using private managed online endpoints.",
     fix_form: FixForm::Prose(prose::OPERATION),
     sources: &[doc!(

@@ -20,7 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "Computes in a VNet or managed network can reach arbitrary internet hosts on TCP 443: a public IP, a NAT gateway or default outbound access without a filtering firewall, an NSG or firewall rule open to the internet, or a managed network allowing internet outbound. Where the deployment declares exfiltration protection (a managed network in AllowOnlyApprovedOutbound mode, a service endpoint policy on the subnet, or exfiltration_protection: true), the built-in invariants prove this over every packet instead (INV001).",
     why: "Open internet egress lets a job send data anywhere. The exfiltration-prevention designs route compute traffic through a firewall that allows only named FQDNs and service tags, or use a managed network in allow-only-approved-outbound mode.",
-    example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], nat_gateway: nat }] }]\nnat_gateways: [{ name: nat }]",
+    example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], nat_gateway: nat }] }]\nnat_gateways: [{ name: nat }]",
     fix: "Route the subnet through a firewall that allows only the required service tags and FQDNs, or use a managed network in AllowOnlyApprovedOutbound mode.",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(

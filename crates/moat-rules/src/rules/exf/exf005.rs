@@ -14,7 +14,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "A subnet carries a service endpoint policy but no Microsoft.Storage service endpoint.",
     why: "A service endpoint policy filters only traffic that leaves the subnet through the Microsoft.Storage service endpoint. Without the endpoint, storage traffic takes the internet path and the policy filters nothing: the exfiltration protection it is meant to give is not there.",
-    example: "virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], service_endpoint_policies: [ml-sep] }] }]",
+    example: "service_endpoint_policies: [{ name: ml-sep }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], service_endpoint_policies: [ml-sep] }] }]",
     fix: "Add the Microsoft.Storage service endpoint to the subnet.",
     fix_form: FixForm::Code,
     sources: &[

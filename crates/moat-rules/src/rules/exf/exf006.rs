@@ -15,7 +15,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A compute reaches its workspace's default storage through a service endpoint whose policy does not list that account (path).",
     why: "A service endpoint policy denies every storage account it does not list. The workspace's default storage must be in the policy (service Microsoft.Storage, scope single account) unless the compute reaches it through a private endpoint, which the policy does not filter; otherwise jobs cannot read or write their data.",
-    example: "service_endpoint_policies: [{ name: ml-sep, definitions: [{ service: Global, service_resources: [/services/Azure/MachineLearning] }] }]\nvirtual_networks: [{ name: vnet, subnets: [{ name: training, address_prefixes: [10.0.1.0/24], service_endpoints: [Microsoft.Storage], service_endpoint_policies: [ml-sep] }] }]",
+    example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nservice_endpoint_policies: [{ name: ml-sep, definitions: [{ service: Global, service_resources: [/services/Azure/MachineLearning] }] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], service_endpoints: [Microsoft.Storage], service_endpoint_policies: [ml-sep] }] }]",
     fix: "Add the workspace's default storage account to the service endpoint policy, or reach it through a private endpoint.",
     fix_form: FixForm::Prose(prose::NO_FORM),
     sources: &[doc!(

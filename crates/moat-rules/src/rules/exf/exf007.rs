@@ -14,7 +14,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A subnet uses a service endpoint policy created in a region other than its VNet's.",
     why: "A service endpoint policy can only be associated with subnets of VNets in its own region; the association fails, and the subnet is left without the filtering the design counts on.",
-    example: "service_endpoint_policies: [{ name: ml-sep, region: westus }]\nvirtual_networks: [{ name: vnet, region: eastus, subnets: [{ name: training, service_endpoint_policies: [ml-sep] }] }]",
+    example: "service_endpoint_policies: [{ name: ml-sep, region: westus }]\nvirtual_networks: [{ name: vnet, region: eastus, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], service_endpoint_policies: [ml-sep] }] }]",
     fix: "Create the policy in the VNet's region.",
     fix_form: FixForm::Code,
     sources: &[doc!(SEP, "Limitations")],

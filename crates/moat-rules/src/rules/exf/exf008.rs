@@ -13,7 +13,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Info,
     what: "The deployment holds an Azure Synapse workspace beside an Azure Machine Learning workspace.",
     why: "Azure Machine Learning does not support a Synapse workspace with data exfiltration protection enabled: attaching it (linked service, Spark pool) fails. moat does not read the Synapse workspace's settings, so this states the limitation once for the Synapse workspaces present.",
-    example: "workspaces: [{ name: ws }]\n# plus, in the ARM template: { type: Microsoft.Synapse/workspaces, name: syn, properties: { managedVirtualNetworkSettings: { preventDataExfiltration: true } } }",
+    example: "workspaces: [{ name: ws }]\nunmodelled: [{ resource_type: Microsoft.Synapse/workspaces, name: syn }]",
     fix: "Use a Synapse workspace without data exfiltration protection for Azure Machine Learning, or keep the two apart.",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(PL, "Limitations")],

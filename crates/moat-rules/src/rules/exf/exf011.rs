@@ -14,7 +14,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Info,
     what: "Computes sit in a subnet with a service endpoint policy.",
     why: "Under a service endpoint policy, curated environments must come from Microsoft Container Registry (mcr.microsoft.com, with the MicrosoftContainerRegistry and AzureFrontDoor.FirstParty tags): curated environment images hosted on viennaglobal.azurecr.io cannot be used, because their storage is not in the policy.",
-    example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nvirtual_networks: [{ name: vnet, subnets: [{ name: training, service_endpoints: [Microsoft.Storage], service_endpoint_policies: [ml-sep] }] }]",
+    example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nservice_endpoint_policies: [{ name: ml-sep, definitions: [{ service: Microsoft.Storage, service_resources: [st] }, { service: Global, service_resources: [/services/Azure/MachineLearning] }] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], service_endpoints: [Microsoft.Storage], service_endpoint_policies: [ml-sep] }] }]",
     fix: "Use curated environments whose images come from mcr.microsoft.com (or your own images in the workspace's registry).",
     fix_form: FixForm::Prose(prose::OUTSIDE),
     sources: &[doc!(EXF, "Curated environments")],

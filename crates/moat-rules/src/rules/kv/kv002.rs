@@ -16,7 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A workspace's key vault is restricted to selected networks (service endpoint rules) and does not let trusted Microsoft services bypass its firewall.",
     why: "With a key vault behind a service endpoint, Azure Machine Learning reaches the vault as a trusted Microsoft service: 'Allow trusted Microsoft services to bypass this firewall' must stay on. Without it the workspace cannot read or write its secrets (storage keys, registry credentials, datastore secrets), and creating managed online endpoints with key authentication fails.",
-    example: "workspaces: [{ name: ws, key_vault: kv }]\nkey_vaults: [{ name: kv, network_acls: { default_action: Deny, bypass: None, virtual_network_rules: [vnet/training] } }]",
+    example: "workspaces: [{ name: ws, key_vault: kv }]\nkey_vaults: [{ name: kv, network_acls: { default_action: Deny, bypass: None, virtual_network_rules: [vnet/training] } }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], service_endpoints: [Microsoft.KeyVault] }] }]",
     fix: "Set the key vault firewall's bypass to AzureServices (allow trusted Microsoft services).",
     fix_form: FixForm::Code,
     sources: &[

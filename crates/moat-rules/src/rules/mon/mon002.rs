@@ -15,7 +15,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "Private endpoints to two different Azure Monitor private link scopes share DNS: they sit in the same VNet, or write their records into the same private DNS zone.",
     why: "An Azure Monitor private link scope's private endpoint writes the shared global Azure Monitor names (api, global and regional ingestion hosts) into the privatelink zones. A second scope's endpoint on the same DNS overwrites those records, so the networks behind the first one send their telemetry to addresses that no longer serve their resources. The documentation asks for one private link scope per DNS: a VNet connects to one scope, and networks that share DNS share one scope.",
-    example: "private_endpoints:\n  - { name: ampls-a-pe, subnet: vnet/pe, target: ampls/ampls-a, group_id: azuremonitor }\n  - { name: ampls-b-pe, subnet: vnet/pe, target: ampls/ampls-b, group_id: azuremonitor }",
+    example: "monitor_private_link_scopes: [{ name: ampls-a }, { name: ampls-b }]\nprivate_endpoints:\n  - { name: ampls-a-pe, subnet: vnet/pe, target: ampls/ampls-a, group_id: azuremonitor }\n  - { name: ampls-b-pe, subnet: vnet/pe, target: ampls/ampls-b, group_id: azuremonitor }\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Connect every network that shares this DNS to one Azure Monitor private link scope, and add all the monitoring resources to that scope.",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(AMPLS, "Plan by network topology (one AMPLS per DNS)")],

@@ -15,7 +15,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A workspace with a managed network has an attached Kubernetes cluster, a compute placed in a customer VNet subnet, or a compute cluster in another region.",
     why: "Managed network computes live in the workspace's managed VNet: they cannot be injected into a customer VNet, compute clusters in another region are not supported, and Kubernetes clusters (and attached VMs) cannot be used with a managed network.",
-    example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowInternetOutbound } }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]",
+    example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowInternetOutbound } }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }]",
     fix: "Create the compute without a subnet (it joins the managed network) in the workspace's region; for Kubernetes, use a workspace without a managed network.",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(MN, "Limitations"), doc!(MNC, "Limitations")],

@@ -15,7 +15,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A resource the workspace's managed network reaches through a private endpoint (its default storage, key vault or container registry, or the target of a private endpoint outbound rule) also admits subnets through service endpoints (virtual network rules).",
     why: "The managed network reaches private resources through private endpoint connections, and a resource cannot have a private endpoint and a service endpoint at the same time in that design: the documentation lists it among the managed network's limitations and recommends private endpoints in all scenarios.",
-    example: "workspaces: [{ name: ws, storage_account: st, managed_network: { isolation_mode: AllowOnlyApprovedOutbound } }]\nstorage_accounts: [{ name: st, network_rules: { default_action: Deny, virtual_network_rules: [vnet/clients] } }]",
+    example: "workspaces: [{ name: ws, storage_account: st, managed_network: { isolation_mode: AllowOnlyApprovedOutbound } }]\nstorage_accounts: [{ name: st, network_rules: { default_action: Deny, virtual_network_rules: [vnet/clients] } }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: clients, address_prefixes: [10.0.4.0/24], service_endpoints: [Microsoft.Storage] }] }]",
     fix: "Remove the virtual network rules (and the service endpoints that use them) and give the clients in those subnets a private endpoint to the resource instead.",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(MN, "Limitations")],

@@ -13,7 +13,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "The deployment holds management locks (scope locks) beside a workspace with a managed network.",
     why: "Internal operations of the managed network (creating and deleting its private endpoints and firewall, provisioning) can be blocked by a scope lock on the Azure Machine Learning resources or their resource group; the documentation asks for no scope locks there. moat does not read which scope a lock applies to, so the finding is not decided: it holds when the lock covers the workspace, its resources or their resource group.",
-    example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowInternetOutbound } }]\n# plus, in the ARM template: { type: Microsoft.Authorization/locks, name: no-delete, properties: { level: CanNotDelete } }",
+    example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowInternetOutbound } }]\nunmodelled: [{ resource_type: Microsoft.Authorization/locks, name: no-delete }]",
     fix: "Remove the lock from the Azure Machine Learning resources and their resource group (protect them with role assignments or Azure Policy instead).",
     fix_form: FixForm::Prose(prose::OUTSIDE),
     sources: &[doc!(MN, "Limitations")],

@@ -15,7 +15,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "A managed network is set up for serverless Spark (a private endpoint outbound rule with spark_enabled) while the workspace's public network access is not Disabled.",
     why: "Serverless Spark jobs need the managed network provisioned by hand with Spark included (az ml workspace provision-network --include-spark). The documentation asks to disable the workspace's public network access before that provisioning: otherwise the private endpoints for the workspace might not be created in the managed network, and its private endpoint outbound rule must then be configured by hand.",
-    example: "workspaces: [{ name: ws, public_network_access: Enabled, managed_network: { isolation_mode: AllowInternetOutbound, outbound_rules: [{ name: spark-st, type: PrivateEndpoint, destination: { service_resource: storage/st, subresource_target: blob, spark_enabled: true } }] } }]",
+    example: "workspaces: [{ name: ws, public_network_access: Enabled, managed_network: { isolation_mode: AllowInternetOutbound, outbound_rules: [{ name: spark-st, type: PrivateEndpoint, destination: { service_resource: storage/st, subresource_target: blob, spark_enabled: true } }] } }]\nstorage_accounts: [{ name: st }]",
     fix: "Disable the workspace's public network access, then provision the managed network with Spark (az ml workspace provision-network --include-spark); enable public access again afterwards if it is needed.",
     fix_form: FixForm::Prose(prose::OPERATION),
     sources: &[doc!(MN, "Configure for serverless Spark jobs")],

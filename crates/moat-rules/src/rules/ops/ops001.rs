@@ -20,7 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A flow that an Azure ML operation needs (one of the operations `moat ops` lists: studio, jobs, compute creation, image builds, registries, endpoints) is blocked or cannot be decided, and no more specific rule reports that cause.",
     why: "`moat ops` evaluates each operation as the flows it needs; a flow that does not get through makes the operation fail for its users. `moat check` reports it here when no rule that owns the requirement (OUT001, REG001, DNS001, ...) already reports the same flow or the same blocking element, so CI never sees less than `moat ops`.",
-    example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]",
+    example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }]",
     fix: "Follow the trace to the hop that blocks and apply its fix (a private endpoint, a DNS zone link, an NSG or firewall rule).",
     fix_form: FixForm::Prose(prose::TRACE),
     sources: &[

@@ -18,7 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "Computes declared to install packages (uses: install-packages) cannot reach the public package hosts: pypi.org, *.pythonhosted.org, anaconda.com, *.anaconda.com, *.anaconda.org, and cloud.r-project.org for computes that use RStudio.",
     why: "Conda and pip fetch package lists and files from these hosts on TCP 443. In a locked-down VNet or an approved-outbound managed network they must be allowed (firewall application rules, FQDN outbound rules), or installs fail; private feeds are the alternative.",
-    example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false, uses: [install-packages] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], default_outbound_access: false }] }]",
+    example: "workspaces: [{ name: ws, managed_network: { isolation_mode: AllowOnlyApprovedOutbound } }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, uses: [install-packages] }]",
     fix: "Allow the package hosts on the firewall (application rules on HTTPS 443) or as FQDN outbound rules of the managed network, or serve packages from a private feed.",
     fix_form: FixForm::Code,
     sources: &[doc!(

@@ -19,7 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Info,
     what: "Compute instances declared to be used from Visual Studio Code (uses: vscode) cannot reach the hosts the VS Code server and its extensions come from.",
     why: "Connecting VS Code to a compute instance installs the VS Code server and the websocket server on the instance and downloads extensions: update.code.visualstudio.com, *.vo.msecnd.net, marketplace.visualstudio.com, vscode.blob.core.windows.net, *.gallerycdn.vsassets.io and raw.githubusercontent.com. Without them the remote connection cannot be set up.",
-    example: "computes: [{ name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training, enable_node_public_ip: false, uses: [vscode] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], default_outbound_access: false }] }]",
+    example: "workspaces: [{ name: ws }]\ncomputes: [{ name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training, enable_node_public_ip: false, uses: [vscode] }]\nroute_tables: [{ name: rt, routes: [{ name: default, address_prefix: 0.0.0.0/0, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.0.0.4 }] }]\nfirewalls: [{ name: fw, vnet: vnet, private_ip_address: 10.0.0.4, public_ips: [fw-pip] }]\npublic_ips: [{ name: fw-pip }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: AzureFirewallSubnet, address_prefixes: [10.0.0.0/26] }, { name: training, address_prefixes: [10.0.1.0/24], route_table: rt }] }]",
     fix: "Allow the VS Code hosts on the firewall or as FQDN outbound rules of the managed network.",
     fix_form: FixForm::Code,
     sources: &[doc!(

@@ -19,7 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "Compute instances cannot reach the compute instance hosts *.instances.azureml.ms and *.instances.azureml.net on TCP 443 (path).",
     why: "Jupyter, JupyterLab and terminals on a compute instance talk over WebSocket connections through *.instances.azureml.ms and *.instances.azureml.net; a firewall or NSG that does not let them through (for instance one that filters by FQDN without these names, or drops the AzureMachineLearning tag) breaks the instance's interactive use.",
-    example: "computes: [{ name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training, enable_node_public_ip: false }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], default_outbound_access: false }] }]",
+    example: "workspaces: [{ name: ws }]\ncomputes: [{ name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training, enable_node_public_ip: false }]\nroute_tables: [{ name: rt, routes: [{ name: default, address_prefix: 0.0.0.0/0, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.0.0.4 }] }]\nfirewalls: [{ name: fw, vnet: vnet, private_ip_address: 10.0.0.4, public_ips: [fw-pip] }]\npublic_ips: [{ name: fw-pip }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: AzureFirewallSubnet, address_prefixes: [10.0.0.0/26] }, { name: training, address_prefixes: [10.0.1.0/24], route_table: rt }] }]",
     fix: "Allow TCP 443 to *.instances.azureml.ms and *.instances.azureml.net (application rules on Azure Firewall, or the AzureMachineLearning service tag).",
     fix_form: FixForm::Code,
     sources: &[

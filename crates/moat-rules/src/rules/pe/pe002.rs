@@ -14,7 +14,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A private endpoint connection is Pending, Rejected or Disconnected.",
     why: "Only an approved connection carries traffic. An endpoint created with manual approval stays Pending until the owner of the target approves it, and every flow through it fails meanwhile.",
-    example: "private_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, connection_state: Pending }]",
+    example: "workspaces: [{ name: ws }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, connection_state: Pending }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Approve the private endpoint connection on the target resource (or create it with auto-approval).",
     fix_form: FixForm::Prose(prose::OPERATION),
     sources: &[doc!(PL, "Create a workspace that uses a private endpoint")],

@@ -19,7 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A workspace has a private endpoint, and one of its compute targets (compute instance, compute cluster, attached AKS) has no path to the workspace API from where it sits.",
     why: "Once a workspace is behind a private endpoint, its computes talk to it through an endpoint they can reach. Compute targets created before the endpoint, or placed in a VNet that neither holds a workspace endpoint nor reaches one, stop working.",
-    example: "workspaces: [{ name: ws, public_network_access: Disabled }]\ncomputes: [{ name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: other-vnet/training }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
+    example: "workspaces: [{ name: ws, public_network_access: Disabled }]\ncomputes: [{ name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: other-vnet/training }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]\nvirtual_networks:\n  - { name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }\n  - { name: other-vnet, address_space: [10.1.0.0/16], subnets: [{ name: training, address_prefixes: [10.1.1.0/24] }] }",
     fix: "Move the compute into a VNet that reaches the workspace's private endpoint (or peer its VNet and link the privatelink zones), or add a workspace private endpoint in the compute's VNet.",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(PL, "Add a private endpoint to a workspace (warning)")],

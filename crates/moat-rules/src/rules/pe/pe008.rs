@@ -17,7 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "A workspace private endpoint is in a subnet whose private endpoint network policies are not Disabled.",
     why: "The workspace private link documentation asks to disable private endpoint network policies on the endpoint's subnet before adding the endpoint. With them enabled, the subnet's NSG rules and user-defined routes apply to the endpoint's traffic: a deny rule or a route to an appliance then stands between clients and the workspace.",
-    example: "virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24], private_endpoint_network_policies: Enabled }] }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]",
+    example: "workspaces: [{ name: ws }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24], private_endpoint_network_policies: Enabled }] }]",
     fix: "Set the subnet's private endpoint network policies to Disabled, or make sure its NSG rules and routes admit the clients of the workspace.",
     fix_form: FixForm::Code,
     sources: &[doc!(PL, "Prerequisites"), doc!(PENP)],

@@ -17,7 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A place that uses a registry's assets (a compute running jobs, a client creating assets, a deployment) cannot reach the registry's managed storage account.",
     why: "Registry assets live in a storage account Azure creates for the registry (in azureml-rg-<name>_<guid>). Reaching the registry API is not enough: models, components and environments are read from that storage, over its own private endpoint (sub-resource blob) or its public endpoint.",
-    example: "registries: [{ name: contosoreg, public_network_access: Disabled, storage: { public_network_access: Disabled } }]\nprivate_endpoints: [{ name: reg-pe, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry }]",
+    example: "workspaces: [{ name: ws, uses_registries: [contosoreg] }]\nregistries: [{ name: contosoreg, public_network_access: Disabled, storage: { public_network_access: Disabled } }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nprivate_endpoints: [{ name: reg-pe, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry, dns_zone_group: [privatelink.api.azureml.ms] }]\nprivate_dns_zones: [{ name: privatelink.api.azureml.ms, vnet_links: [vnet] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }, { name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Create a private endpoint to the registry's storage (sub-resource blob) in the VNet that uses the registry.",
     fix_form: FixForm::Code,
     sources: &[doc!(REG, "Use assets from registry in workspace")],

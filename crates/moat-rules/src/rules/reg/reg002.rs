@@ -17,7 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A place that uses a registry's assets cannot reach the registry's managed container registry.",
     why: "Environments and their images are stored in a container registry Azure creates for the registry; jobs and deployments pull from it over its own private endpoint or its public endpoint.",
-    example: "registries: [{ name: contosoreg, public_network_access: Disabled, acr: { public_network_access: Disabled } }]\nprivate_endpoints: [{ name: reg-pe, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry }]",
+    example: "workspaces: [{ name: ws, uses_registries: [contosoreg] }]\nregistries: [{ name: contosoreg, public_network_access: Disabled, acr: { public_network_access: Disabled } }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nprivate_endpoints: [{ name: reg-pe, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry, dns_zone_group: [privatelink.api.azureml.ms] }]\nprivate_dns_zones: [{ name: privatelink.api.azureml.ms, vnet_links: [vnet] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }, { name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Create a private endpoint to the registry's container registry (sub-resource registry) in the VNet that uses the registry.",
     fix_form: FixForm::Code,
     sources: &[doc!(REG, "Use assets from registry in workspace")],

@@ -20,7 +20,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "Computes of a workspace that uses a public registry lack outbound to AzureMachineLearning (TCP 443, 18881; UDP 5831), Storage.<region>, MicrosoftContainerRegistry.<region> or AzureContainerRegistry.<region> on 443.",
     why: "A secure workspace using a public registry reaches the registry, its storage and its container registry over their public endpoints; the compute's NSG, routes and firewall must let that traffic out. The registry page prints port 877 beside 443 and 18881: a misprint of 8787, which the firewall page lists as situational (RStudio on a compute instance), so it is not required here.",
-    example: "workspaces: [{ name: ws, uses_registries: [contosoreg] }]\nregistries: [{ name: contosoreg }]\nnetwork_security_groups: [{ name: nsg, rules: [{ name: deny, priority: 100, direction: Outbound, access: Deny }] }]",
+    example: "workspaces: [{ name: ws, uses_registries: [contosoreg] }]\nregistries: [{ name: contosoreg }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nnetwork_security_groups: [{ name: nsg, rules: [{ name: deny, priority: 200, direction: Outbound, access: Deny }] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], network_security_group: nsg }] }]",
     fix: "Allow the four service tags on the compute subnet's NSG and on the firewall.",
     fix_form: FixForm::Code,
     sources: &[

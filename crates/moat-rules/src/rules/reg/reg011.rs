@@ -21,7 +21,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "From a place that uses a private registry, <registry-guid>.registry.<region>.privatelink.api.azureml.ms does not resolve to the registry's private endpoint.",
     why: "There is no public resource-specific name for a registry that Azure DNS resolves recursively: only the privatelink.api.azureml.ms zone answers it. A VNet without the zone linked, or a custom DNS server without a forwarder to 168.63.129.16, cannot find the registry.",
-    example: "registries: [{ name: contosoreg, public_network_access: Disabled }]\nprivate_endpoints: [{ name: reg-pe, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry }]\nprivate_dns_zones: [{ name: privatelink.api.azureml.ms }]",
+    example: "workspaces: [{ name: ws, uses_registries: [contosoreg] }]\nregistries: [{ name: contosoreg, public_network_access: Disabled }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nprivate_endpoints: [{ name: reg-pe, subnet: vnet/pe, target: registry/contosoreg, group_id: amlregistry, dns_zone_group: [privatelink.api.azureml.ms] }]\nprivate_dns_zones: [{ name: privatelink.api.azureml.ms }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }, { name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Link privatelink.api.azureml.ms to the VNet (with the endpoint's zone group), or forward api.azureml.ms from the custom DNS server to 168.63.129.16.",
     fix_form: FixForm::Code,
     sources: &[doc!(

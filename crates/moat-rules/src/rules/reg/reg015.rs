@@ -17,7 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "In a VNet holding a workspace private endpoint, a private endpoint of a registry the workspace uses (registry, its storage or its container registry) is in a subnet other than the workspace endpoint's.",
     why: "To use a private registry's assets from a workspace, the documentation asks for the private endpoints of the registry, its managed storage and its managed container registry in the same subnet as the workspace's private endpoint, one set per registry.",
-    example: "private_endpoints:\n  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }\n  - { name: reg-pe, subnet: vnet/other, target: registry/contosoreg, group_id: amlregistry }",
+    example: "workspaces: [{ name: ws }]\nregistries: [{ name: contosoreg }]\nprivate_endpoints:\n  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }\n  - { name: reg-pe, subnet: vnet/other, target: registry/contosoreg, group_id: amlregistry }\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }, { name: other, address_prefixes: [10.0.4.0/24] }] }]",
     fix: "Create the registry's private endpoints (registry, storage blob, container registry) in the subnet of the workspace private endpoint (an endpoint is re-created to move it; one with a fixed address needs an address chosen in that subnet).",
     fix_form: FixForm::Code,
     sources: &[doc!(REG, "Use assets from registry in workspace")],

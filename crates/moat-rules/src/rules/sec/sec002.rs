@@ -17,7 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "A workspace has a private endpoint, yet its public endpoint still accepts connections from every network (public network access Enabled without an IP allow list).",
     why: "A private endpoint adds a private way in; it does not close the public one. Unless public network access is Disabled (or limited to an IP allow list), the workspace answers the internet as well as the VNet, and the isolation the private endpoint was meant to give is not there.",
-    example: "workspaces: [{ name: ws }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws }]",
+    example: "workspaces: [{ name: ws }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Set the workspace's public network access to Disabled (clients then come through the private endpoint), or limit the public endpoint to known addresses with an IP allow list.",
     fix_form: FixForm::Code,
     sources: &[

@@ -15,7 +15,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "A compute instance or compute cluster that has an address on the internet (node public IP, Azure's default, or no network the deployment controls) keeps local authentication enabled (disableLocalAuth false, Azure's default).",
     why: "With local authentication the compute can be reached with keys and SSH credentials that are not Microsoft Entra identities: they are not governed by Azure roles or conditional access, and they work from wherever the compute can be reached. On a compute with a public address that is anywhere; a compute without public IP in a subnet of your VNet or a managed network is reached only from inside that network, where the network's own controls apply, so moat does not report it.",
-    example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute }]",
+    example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute }]",
     fix: "Set disableLocalAuth to true (azurerm: local_auth_enabled = false) so only Microsoft Entra identities authenticate.",
     fix_form: FixForm::Code,
     sources: &[

@@ -16,7 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Info,
     what: "A compute cluster keeps nodes running when idle (minimum node count above 0).",
     why: "Nodes that never scale down cost money while idle and keep addresses in their subnet, and, with a node public IP, a public address, at all times.",
-    example: "computes: [{ name: cpu, workspace: ws, type: AmlCompute, min_nodes: 1, max_nodes: 4 }]",
+    example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, min_nodes: 1, max_nodes: 4 }]",
     fix: "Set the cluster's minimum node count to 0.",
     fix_form: FixForm::Code,
     sources: &[

@@ -16,7 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Info,
     what: "A compute instance that has an address on the internet (node public IP, Azure's default, or no network the deployment controls) has no idle shutdown (idleTimeBeforeShutdown not set).",
     why: "An instance that never stops when unused keeps running, costing money and staying reachable from the internet with whatever session and credentials it holds. An instance without public IP inside a network the deployment controls is reached only from that network: there an idle instance is a matter of cost, which moat does not report.",
-    example: "computes: [{ name: ci, workspace: ws, type: ComputeInstance }]",
+    example: "workspaces: [{ name: ws }]\ncomputes: [{ name: ci, workspace: ws, type: ComputeInstance }]",
     fix: "Set idleTimeBeforeShutdown (for example PT30M; CLI YAML idle_time_before_shutdown_minutes). azurerm has no attribute for it: set it with azapi or after creation.",
     fix_form: FixForm::Code,
     sources: &[

@@ -16,7 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A compute reaches its workspace's default storage through a service endpoint, and the storage firewall has no virtual network rule for the compute's subnet (path).",
     why: "A storage account secured with service endpoints admits only the subnets its virtual network rules list: the compute instances and clusters must be in a subnet the account admits, or jobs cannot read or write the workspace's data.",
-    example: "storage_accounts: [{ name: st, network_rules: { default_action: Deny, virtual_network_rules: [vnet/other] } }]\nvirtual_networks: [{ name: vnet, subnets: [{ name: training, address_prefixes: [10.0.1.0/24], service_endpoints: [Microsoft.Storage] }] }]",
+    example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, network_rules: { default_action: Deny, virtual_network_rules: [vnet/other] } }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], service_endpoints: [Microsoft.Storage] }, { name: other, address_prefixes: [10.0.2.0/24], service_endpoints: [Microsoft.Storage] }] }]",
     fix: "Add a virtual network rule for the compute's subnet to the storage account (with the Microsoft.Storage service endpoint on that subnet), or reach the account through a private endpoint.",
     fix_form: FixForm::Code,
     sources: &[doc!(

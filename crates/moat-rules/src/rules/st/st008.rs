@@ -19,7 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A network security group blocks SMB (TCP 445) between a compute and its workspace's storage (path).",
     why: "Compute instances and clusters mount the workspace's file share over SMB: port 445 must be open between the computes and the default storage account, privately, even across VNets. An NSG rule that denies it (on the compute's subnet or the endpoint's) breaks jobs and notebooks.",
-    example: "network_security_groups: [{ name: training-nsg, rules: [{ name: deny-smb, priority: 100, direction: Outbound, access: Deny, protocol: Tcp, destination_ports: ['445'] }] }]",
+    example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\nprivate_endpoints: [{ name: st-file, subnet: vnet/pe, target: storage/st, group_id: file, dns_zone_group: [privatelink.file.core.windows.net] }]\nprivate_dns_zones: [{ name: privatelink.file.core.windows.net, vnet_links: [vnet] }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: deny-smb, priority: 200, direction: Outbound, access: Deny, protocol: Tcp, destination_ports: ['445'] }] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], network_security_group: training-nsg }, { name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Allow TCP 445 from the compute subnet to the storage account's private endpoint (or the Storage service tag of the region) in the NSGs on the way.",
     fix_form: FixForm::Code,
     sources: &[doc!(

@@ -18,7 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "A studio client reaches the workspace's default storage only because an IP rule of the storage firewall admits its address (path).",
     why: "Studio does not support the IP network rules of a storage account's firewall: the browser's requests come through the studio service, so data preview and the other storage features fail although the address is on the list. The SDK and CLI do use those rules. Studio users need a private endpoint or service endpoint path to the storage.",
-    example: "storage_accounts: [{ name: st, network_rules: { default_action: Deny, ip_rules: [203.0.113.7] } }]\nclients: [{ name: analyst, location: internet, public_address: 203.0.113.7, operations: [studio.open] }]",
+    example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, network_rules: { default_action: Deny, ip_rules: [203.0.113.7] } }]\nclients: [{ name: analyst, location: internet, public_address: 203.0.113.7, operations: [studio.open] }]",
     fix: "Give studio users a private endpoint (or a service endpoint from their subnet) to the storage account; keep IP rules for SDK and CLI clients.",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(STU, "Limitations")],

@@ -19,7 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A workspace in 'Enabled from selected IP addresses' mode has online deployments without a managed network, or computes that do not reach it through a private endpoint (path).",
     why: "With selected IPs, managed online deployments fail unless the workspace has a managed network, and compute instances, clusters and serverless compute work only with end-to-end isolation: a private endpoint to the workspace from the compute's network, or the managed network. Compute instance provisioning can fail otherwise.",
-    example: "workspaces: [{ name: ws, public_network_access: Enabled, network_acls: { default_action: Deny, ip_rules: [20.1.2.0/24] } }]\ncomputes: [{ name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training }]",
+    example: "workspaces: [{ name: ws, public_network_access: Enabled, network_acls: { default_action: Deny, ip_rules: [20.1.2.0/24] } }]\ncomputes: [{ name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }]",
     fix: "Enable the workspace managed network, or add a private endpoint to the workspace in the computes' VNet (with its privatelink DNS zones).",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(

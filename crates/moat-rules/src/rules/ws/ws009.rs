@@ -14,7 +14,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Info,
     what: "A network-isolated workspace has no container registry yet.",
     why: "Without a container registry named at creation, the workspace creates one the first time it builds an image (first training job or deployment with a custom environment). That registry is not Premium and not behind the VNet: it is outside the isolation the rest of the workspace has.",
-    example: "workspaces: [{ name: ws, public_network_access: Disabled, storage_account: st, key_vault: kv }]",
+    example: "workspaces: [{ name: ws, public_network_access: Disabled, storage_account: st, key_vault: kv }]\nstorage_accounts: [{ name: st }]\nkey_vaults: [{ name: kv }]",
     fix: "Create a Premium container registry behind the VNet and name it as the workspace's container registry.",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[

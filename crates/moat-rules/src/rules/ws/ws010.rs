@@ -18,7 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Error,
     what: "A client that opens studio cannot reach the studio front end, ml.azure.com (the AzureFrontDoor.Frontend service tag) (path).",
     why: "Studio is a web application served through Azure Front Door: a browser inside a VNet loads it from ml.azure.com before it talks to the workspace's private endpoint. The documentation asks for outbound to the AzureFrontDoor.Frontend service tag (or the studio host names) from VNets whose clients use studio; without it studio does not load at all.",
-    example: "clients: [{ name: analyst, location: vm/jumpbox, operations: [studio.open] }]\n# the jumpbox subnet sends 0.0.0.0/0 to a firewall that allows no rule for ml.azure.com",
+    example: "workspaces: [{ name: ws }]\nclients: [{ name: analyst, location: vm/jumpbox, operations: [studio.open] }]\nvirtual_machines: [{ name: jumpbox, network_interfaces: [jumpbox-nic] }]\nnetwork_interfaces: [{ name: jumpbox-nic, subnet: vnet/jumpbox }]\nnetwork_security_groups: [{ name: nsg, rules: [{ name: deny-internet, priority: 4000, direction: Outbound, access: Deny, destination: Internet }] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: jumpbox, address_prefixes: [10.0.1.0/24], network_security_group: nsg }] }]",
     fix: "Allow outbound TCP 443 to AzureFrontDoor.Frontend (or the FQDN ml.azure.com) on the NSG and firewall in front of the clients.",
     fix_form: FixForm::Code,
     sources: &[

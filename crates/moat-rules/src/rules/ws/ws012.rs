@@ -16,7 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     what: "A client declared to use a web proxy does not send the host names of a workspace's private endpoints and compute instances directly (its proxy bypass list lacks them).",
     why: "A proxy resolves host names itself: unless it forwards DNS to Azure DNS through the VNet, it reaches the workspace's public endpoint instead of its private endpoint, and a workspace whose public access is disabled refuses it. The documented remedy is to let the client reach the private endpoint and compute instance host names directly (a PAC file or the proxy's bypass list).",
-    example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]\nclients: [{ name: office, location: onprem, proxy: { bypass: [\"*.contoso.com\"] } }]",
+    example: "workspaces: [{ name: ws, public_network_access: Disabled }]\nprivate_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace }]\nclients: [{ name: office, location: onprem, proxy: { bypass: [\"*.contoso.com\"] } }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Add the workspace's host names (*.api.azureml.ms, *.notebooks.azure.net, *.instances.azureml.ms, and the private endpoint names of its storage and online endpoints) to the proxy bypass list or the PAC file, or have the proxy resolve names with Azure DNS.",
     fix_form: FixForm::Code,
     sources: &[doc!(

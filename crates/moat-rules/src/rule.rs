@@ -15,7 +15,8 @@ pub struct RuleDoc {
     pub what: &'static str,
     /// Why it matters.
     pub why: &'static str,
-    /// A minimal topology fragment that triggers it.
+    /// A minimal native deployment that loads on its own and triggers it (see the test
+    /// `rule_examples` for the few that cannot).
     pub example: &'static str,
     /// How to fix it.
     pub fix: &'static str,

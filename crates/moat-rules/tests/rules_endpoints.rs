@@ -121,6 +121,42 @@ fn pe004_one_workspace_endpoint_must_sit_beside_the_dependencies() {
     none("PE004", &single);
 }
 
+#[test]
+fn pe004_adds_the_workspace_endpoint_in_the_one_vnet_of_the_dependencies() {
+    // The fix: a workspace endpoint in the VNet that holds the dependencies' endpoints, in the
+    // subnet that holds them, its zones created and linked (the model has none).
+    let f = one("PE004", MULTI_PE, Severity::Error, "workspace/ws");
+    let [
+        moat_rules::change::Change::AddPrivateEndpoint {
+            target,
+            subnet,
+            zones,
+            ..
+        },
+    ] = f.changes.as_slice()
+    else {
+        panic!("{:?}", f.changes);
+    };
+    assert_eq!(
+        (target.as_str(), subnet.as_str()),
+        ("workspace/ws", "services/pe")
+    );
+    assert!(zones.iter().all(|z| z.create && z.link), "{zones:?}");
+    // The storage's endpoints in two VNets: which one serves the workspace is the user's to
+    // say, and the fix stays in words.
+    let two = MULTI_PE.replace(
+        "  - { name: st-pe, subnet: services/pe, target: storage/st, group_id: blob }\n",
+        "  - { name: st-pe, subnet: services/pe, target: storage/st, group_id: blob }\n  - { name: st-pe-2, subnet: vnet-c/pe, target: storage/st, group_id: blob }\n",
+    );
+    let two = two.replace(
+        "virtual_networks:\n",
+        "virtual_networks:\n  - { name: vnet-c, address_space: [10.4.0.0/16], subnets: [{ name: pe, address_prefixes: [10.4.3.0/24] }] }\n",
+    );
+    assert_ne!(two, MULTI_PE);
+    let f = one("PE004", &two, Severity::Error, "workspace/ws");
+    assert!(f.changes.is_empty(), "{:?}", f.changes);
+}
+
 /// Seed 003, "Scenario: Isolated clients", before step 2: the client VNet holds only a
 /// workspace endpoint; the dependencies' endpoints are in the workload VNet.
 const ISOLATED: &str = r#"

@@ -1,8 +1,9 @@
 //! PE004 no-endpoint-beside-dependencies.
 
 use crate::rules::util_core::{endpoints_of, vnet_part};
-use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
-use moat_model::address::Kind;
+use crate::rules::util_endpoint::{endpoint_in, group_of};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
+use moat_model::address::{Address, Kind};
 use std::collections::BTreeSet;
 
 /// The rule.
@@ -18,7 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "With several workspace private endpoints, one of them must sit in the same VNet as the endpoints of the workspace's dependencies (a 'services' VNet); that is where the workspace communicates with them. Other VNets (for clients, for AKS) may hold only a workspace endpoint.",
     example: "workspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, public_network_access: Disabled }]\nprivate_endpoints:\n  - { name: ws-pe-a, subnet: vnet-a/pe, target: workspace/ws, group_id: amlworkspace }\n  - { name: ws-pe-b, subnet: vnet-b/pe, target: workspace/ws, group_id: amlworkspace }\n  - { name: st-pe, subnet: vnet-c/pe, target: storage/st, group_id: blob }\nvirtual_networks:\n  - { name: vnet-a, address_space: [10.1.0.0/16], subnets: [{ name: pe, address_prefixes: [10.1.3.0/24] }] }\n  - { name: vnet-b, address_space: [10.2.0.0/16], subnets: [{ name: pe, address_prefixes: [10.2.3.0/24] }] }\n  - { name: vnet-c, address_space: [10.3.0.0/16], subnets: [{ name: pe, address_prefixes: [10.3.3.0/24] }] }",
     fix: "Put one workspace private endpoint in the VNet that holds the storage, key vault and container registry endpoints (a shared 'services' VNet).",
-    fix_form: FixForm::Prose(prose::DESIGN),
+    fix_form: FixForm::Code,
     sources: &[doc!(PL, "Limitations (multiple private endpoints)")],
     covers: &["§6.7"],
     path: false,
@@ -72,6 +73,20 @@ impl Rule for Pe004 {
                     )
                 })
                 .collect();
+            // The workspace's endpoint in the one VNet that holds every dependency's (beside
+            // them, in the subnet that holds them); where several VNets do, which one serves
+            // the workspace is the user's to say.
+            let mut holding = deps.iter().map(|(_, vs)| vs);
+            let first = holding.next().cloned().unwrap_or_default();
+            let common: Vec<&str> = holding
+                .fold(first, |all, vs| all.intersection(vs).copied().collect())
+                .into_iter()
+                .collect();
+            let ws = Address::resource(Kind::Workspace, &w.name);
+            let change = match (common.as_slice(), group_of(&ws, "")) {
+                ([vnet], Some(group)) => endpoint_in(cx, &ws, group, vnet, None, None),
+                _ => None,
+            };
             out.push(Finding::new(
                 &DOC,
                 format!("workspace/{}", w.name),
@@ -83,7 +98,8 @@ impl Rule for Pe004 {
                 ),
                 DOC.fix,
                 &w.at,
-            ));
+            )
+            .with_changes(change));
         }
     }
 }

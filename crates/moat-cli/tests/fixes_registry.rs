@@ -689,3 +689,37 @@ fn a_closed_storage_account_is_not_opened_for_reg005() {
         assert!(f.get("changes").is_none(), "{f:#}");
     }
 }
+
+#[test]
+fn a_live_export_gets_the_registry_instance_rule_command() {
+    // Read from Azure: the rule added with `az storage account network-rule add`, which keeps
+    // the account's other rules, the registry by its id in the export.
+    let dir = scratch("reg005-live");
+    copy_dir(&root().join("examples/private-registry/live"), &dir);
+    let file = dir.join("resources.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let sub = "/subscriptions/6d1f0c3e-2b7a-4c59-9e41-8f0a7b3c2d15/resourceGroups/rg-ml";
+    let registry =
+        format!("{sub}/providers/Microsoft.MachineLearningServices/registries/contosoreg");
+    let account = v["data"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["id"] == format!("{sub}/providers/Microsoft.Storage/storageAccounts/wsstorage"))
+        .unwrap();
+    let rules = account["properties"]["networkAcls"]["resourceAccessRules"]
+        .as_array_mut()
+        .unwrap();
+    let before = rules.len();
+    rules.retain(|r| r["resourceId"] != registry.as_str());
+    assert_eq!(rules.len(), before - 1);
+    std::fs::write(&file, v.to_string()).unwrap();
+    let v = check(&dir, ".", &["--select", "REG005"]);
+    assert_eq!(findings(&v).len(), 1, "{v:#}");
+    assert_eq!(
+        texts(&findings(&v)[0], "az"),
+        [format!(
+            "az storage account network-rule add --resource-group rg-ml --account-name wsstorage --resource-id {registry} --tenant-id \"$(az account show --query tenantId --output tsv)\"\n"
+        )]
+    );
+}

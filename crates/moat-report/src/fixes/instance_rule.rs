@@ -2,7 +2,7 @@
 //! (`Microsoft.MachineLearningServices/registries`), keeping the rules the account has: appended
 //! to the native `network_rules.resource_access_rules`, or to the template's
 //! `networkAcls.resourceAccessRules` (the registry by the template's own name for it, in the
-//! deployment's tenant).
+//! deployment's tenant), or added with `az storage account network-rule add`.
 
 use super::native::scalar;
 use super::{Snippet, Target, edit};
@@ -189,5 +189,22 @@ pub(super) fn terraform(st: &Target, registry: &Target) -> Option<Snippet> {
         language: "hcl",
         text,
         edits: edits?,
+    })
+}
+
+/// The rule with `az storage account network-rule add`, which keeps the account's rules: the
+/// registry by its id in the export, in the signed-in account's tenant (the deployment's, as
+/// the template form says).
+pub(super) fn az(st: &Target, registry: &Target) -> Option<Snippet> {
+    let rg = super::az::resource_group(st).unwrap_or("<resource-group>");
+    let id = super::az::id(registry)?;
+    Some(Snippet {
+        input: "az",
+        language: "sh",
+        text: format!(
+            "az storage account network-rule add --resource-group {rg} --account-name {} --resource-id {id} --tenant-id \"$(az account show --query tenantId --output tsv)\"\n",
+            st.name
+        ),
+        edits: Vec::new(),
     })
 }

@@ -542,8 +542,7 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
                 Lang::Native => instance_rule::native(input.topology, &t, registry),
                 Lang::Arm => instance_rule::arm(&t, &r),
                 Lang::Terraform => instance_rule::terraform(&t, &r),
-                // az's `network-rule add` is not yet rendered.
-                Lang::Az => None,
+                Lang::Az => instance_rule::az(&t, &r),
             }
         }
         Change::SetPolicyRegion { region, .. } => {

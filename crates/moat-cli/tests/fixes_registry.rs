@@ -723,3 +723,79 @@ fn a_live_export_gets_the_registry_instance_rule_command() {
         )]
     );
 }
+
+/// The object id the tests give the data scientist, as a template names a principal.
+const DATASCI: &str = "0f3c2a1b-7d4e-4f6a-9b8c-1e2d3c4b5a69";
+
+/// The private registry example in `form` with the data scientist named by object id and the
+/// side file's role assignment on the registry gone.
+fn without_registry_role(form: &str) -> PathBuf {
+    let dir = scratch(&format!("reg008-{form}"));
+    copy_dir(&root().join("examples/private-registry").join(form), &dir);
+    let intent = std::fs::read_to_string(dir.join("intent.yaml")).unwrap();
+    let role = "\nrole_assignments:\n  - { principal: datasci, role: AzureML Registry User, scope: registry/contosoreg }\n";
+    let client = "  - name: datasci\n";
+    assert!(intent.contains(role) && intent.contains(client), "{form}");
+    let intent = intent.replacen(role, "\n", 1).replacen(
+        client,
+        &format!("{client}    principal: {DATASCI}\n"),
+        1,
+    );
+    std::fs::write(dir.join("intent.yaml"), intent).unwrap();
+    dir
+}
+
+#[test]
+fn the_registry_user_role_removes_reg008_in_terraform_and_a_template() {
+    // Network isolation with registries: the identity that creates assets in a registry needs
+    // AzureML Registry User, Owner or Contributor on it. Named by object id, it gets the first
+    // as an azurerm_role_assignment after the registry's block, or a role assignment extending
+    // the registry in the template (the role by its built-in definition id).
+    let f = fixed(&without_registry_role("terraform"), "REG008", "terraform");
+    assert_eq!(
+        texts(&f[0], "terraform"),
+        [format!(
+            "resource \"azurerm_role_assignment\" \"azureml_registry_user_0f3c2a1b\" {{
+  scope                = azapi_resource.registry.id
+  role_definition_name = \"AzureML Registry User\"
+  principal_id         = \"{DATASCI}\"
+}}
+"
+        )]
+    );
+    let f = fixed(&without_registry_role("arm"), "REG008", "arm");
+    let id =
+        "resourceId('Microsoft.MachineLearningServices/registries', parameters('registryName'))";
+    let arm: Value = serde_json::from_str(&texts(&f[0], "arm")[0]).unwrap();
+    assert_eq!(
+        arm,
+        serde_json::json!({
+            "type": "Microsoft.Authorization/roleAssignments",
+            "apiVersion": "2022-04-01",
+            "name": format!("[guid({id}, '{DATASCI}', '1823dd4f-9b8c-4ab6-ab4e-7397a3684615')]"),
+            "scope": "[format('Microsoft.MachineLearningServices/registries/{0}', parameters('registryName'))]",
+            "dependsOn": [format!("[{id}]")],
+            "properties": {
+                "roleDefinitionId": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '1823dd4f-9b8c-4ab6-ab4e-7397a3684615')]",
+                "principalId": DATASCI
+            }
+        })
+    );
+    let bicep = &texts(&f[0], "bicep")[0];
+    bicep.split("\n\n").for_each(assert_bicep);
+    assert!(bicep.contains("  scope: contosoregScope\n"), "{bicep}");
+}
+
+#[test]
+fn a_live_export_gets_the_role_assignment_command() {
+    // Read from Azure: `az role assignment create` on the registry's id, the principal by its
+    // object id.
+    let v = check(&without_registry_role("live"), ".", &["--select", "REG008"]);
+    assert_eq!(findings(&v).len(), 1, "{v:#}");
+    assert_eq!(
+        texts(&findings(&v)[0], "az"),
+        [format!(
+            "az role assignment create --assignee-object-id {DATASCI} --role \"AzureML Registry User\" --scope /subscriptions/6d1f0c3e-2b7a-4c59-9e41-8f0a7b3c2d15/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/registries/contosoreg\n"
+        )]
+    );
+}

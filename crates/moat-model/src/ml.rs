@@ -573,6 +573,37 @@ pub fn registry_of_asset(id: &str) -> Option<String> {
     (!name.is_empty()).then(|| name.to_string())
 }
 
+/// Built-in role definition ids (as templates name a role) and the roles' names.
+pub const ROLE_DEFINITIONS: &[(&str, &str)] = &[
+    (
+        "1823dd4f-9b8c-4ab6-ab4e-7397a3684615",
+        "AzureML Registry User",
+    ),
+    ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"),
+    ("b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor"),
+    ("acdd72a7-3385-48ef-bd42-f606fba81ae7", "Reader"),
+    (
+        "f6c7c914-8db3-469d-8ca1-694a8f32e121",
+        "AzureML Data Scientist",
+    ),
+    (
+        "e503ece1-11d0-4e8e-8e2c-7a6c3bf38815",
+        "AzureML Compute Operator",
+    ),
+    (
+        "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+        "User Access Administrator",
+    ),
+];
+
+/// The built-in role definition id of a role, by name (case-insensitive).
+pub fn role_definition_id(role: &str) -> Option<&'static str> {
+    ROLE_DEFINITIONS
+        .iter()
+        .find(|(_, n)| n.eq_ignore_ascii_case(role))
+        .map(|(id, _)| *id)
+}
+
 /// A role assignment the documents name (AzureML Registry User, Owner, Contributor, ...).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

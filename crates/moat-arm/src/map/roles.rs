@@ -2,29 +2,6 @@
 
 use super::*;
 
-/// Well-known role definition ids and their names.
-pub(super) const ROLES: &[(&str, &str)] = &[
-    (
-        "1823dd4f-9b8c-4ab6-ab4e-7397a3684615",
-        "AzureML Registry User",
-    ),
-    ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"),
-    ("b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor"),
-    ("acdd72a7-3385-48ef-bd42-f606fba81ae7", "Reader"),
-    (
-        "f6c7c914-8db3-469d-8ca1-694a8f32e121",
-        "AzureML Data Scientist",
-    ),
-    (
-        "e503ece1-11d0-4e8e-8e2c-7a6c3bf38815",
-        "AzureML Compute Operator",
-    ),
-    (
-        "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
-        "User Access Administrator",
-    ),
-];
-
 /// The principal reason prefix the evaluator gives a resource's own managed identity, so a
 /// role assignment to `reference(x).identity.principalId` names resource `x`.
 pub const MANAGED_IDENTITY_PREFIX: &str = "the principal id of the managed identity of ";
@@ -51,7 +28,7 @@ pub(super) fn map_role_assignment(
         F::Known(v) => {
             let id = json_text(v).unwrap_or_default();
             let guid = last_segment(&id).to_ascii_lowercase();
-            ROLES
+            moat_model::ml::ROLE_DEFINITIONS
                 .iter()
                 .find(|(g, _)| *g == guid)
                 .map(|(_, n)| n.to_string())

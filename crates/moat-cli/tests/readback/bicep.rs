@@ -1,6 +1,6 @@
 //! A check of what Bicep reads, for the Bicep snippets of fixes.
 
-/// What Bicep reads: one declaration `resource sym 'type@version' = {`, then lines that are a
+/// What Bicep reads: one declaration `resource sym 'type@version' = {` (or `existing = {`), then lines that are a
 /// property (`key: value`, the key an identifier or a quoted string), an array item, or a
 /// closing bracket; brackets balanced; strings in single quotes with `\'` inside.
 pub fn assert_bicep(text: &str) {
@@ -52,11 +52,15 @@ pub fn assert_bicep(text: &str) {
     let mut lines = text.lines();
     let head = lines.next().unwrap();
     let decl: Vec<&str> = head.splitn(3, ' ').collect();
+    // A resource the template declares may be referred to by a symbol (`existing`).
+    let ty = decl[2]
+        .strip_suffix(" = {")
+        .map(|t| t.strip_suffix(" existing").unwrap_or(t))
+        .unwrap_or("");
     assert!(
-        decl[0] == "resource" && ident(decl[1]) && decl[2].ends_with("' = {"),
+        decl[0] == "resource" && ident(decl[1]) && ty.ends_with('\''),
         "{text}"
     );
-    let ty = &decl[2][..decl[2].len() - " = {".len()];
     assert!(quoted(ty) == Some(ty.len()) && ty.contains('@'), "{text}");
     let mut stack = vec!['{'];
     for line in lines {

@@ -107,6 +107,16 @@ pub(super) fn declaration(
     Some(text + "}\n")
 }
 
+/// A resource the template declares, referred to as `existing` under `symbol`: its type, API
+/// version and name as the template writes them.
+pub(super) fn existing(symbol: &str, ty: &str, api: &str, name: &str) -> Option<String> {
+    Some(format!(
+        "resource {} '{ty}@{api}' existing = {{\n  name: {}\n}}\n",
+        identifier(symbol),
+        string(name)?
+    ))
+}
+
 /// The resource's name as Azure knows it: a child's with its parent's (`ws/cpu`).
 fn resolved_name(t: &Target) -> String {
     use super::Kind::*;
@@ -186,7 +196,7 @@ fn key(k: &str) -> String {
 }
 
 /// An identifier from a name (`ws-sec015-fail` → `wsSec015Fail`).
-fn identifier(name: &str) -> String {
+pub(super) fn identifier(name: &str) -> String {
     let mut out = String::new();
     let mut upper = false;
     for c in name.chars() {

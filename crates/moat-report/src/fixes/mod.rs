@@ -535,7 +535,12 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
         Change::MoveEndpoint { .. } => None,
         Change::AssignRole {
             principal, role, ..
-        } => role::native(input, &t, principal, role),
+        } => match lang {
+            Lang::Native => role::native(input, &t, principal, role),
+            Lang::Terraform => role::terraform(&t, principal, role),
+            Lang::Arm => role::arm(&t, principal, role),
+            Lang::Az => role::az(&t, principal, role),
+        },
         Change::AddRegistryInstanceRule { registry, .. } => {
             let r = target(vnet?, input, trees);
             match lang {
@@ -675,7 +680,15 @@ fn model_endpoints<'t>(t: &'t Topology, address: &str) -> Vec<&'t str> {
 /// The Bicep form of an ARM snippet of `c`.
 fn bicep_of(arm: &Snippet, c: &Change, input: &Input, trees: &Trees) -> Option<Snippet> {
     let r = resolve_change(input.topology, c)?;
-    bicep::from_arm(arm, &target(r, input, trees))
+    let t = target(r, input, trees);
+    // Bicep scopes a role assignment by a symbol, not an id: written apart.
+    if let Change::AssignRole {
+        principal, role, ..
+    } = c
+    {
+        return role::bicep(&t, principal, role);
+    }
+    bicep::from_arm(arm, &t)
 }
 
 /// A security rule to add, as the renderers read it.

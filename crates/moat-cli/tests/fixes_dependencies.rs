@@ -215,3 +215,71 @@ fn a_workspace_endpoint_beside_the_dependencies_removes_pe004() {
         }
     }
 }
+
+#[test]
+fn a_storage_endpoint_in_the_client_vnet_removes_pe005_in_terraform_and_a_template() {
+    // The same fix where each VNet's endpoints are written in a loop over one list: the client
+    // VNet's loop leaves the blob endpoint out, and the endpoint is added as a resource of its
+    // own in client-vnet/pe, its zone group naming the client VNet's copy of the zone.
+    let from = root().join("examples/isolated-clients");
+    for form in ["terraform", "arm"] {
+        let dir = scratch(&format!("pe005-{form}"));
+        copy_dir(&from.join(form), &dir);
+        let file = if form == "terraform" {
+            "main.tf"
+        } else {
+            "azuredeploy.json"
+        };
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let text = if form == "terraform" {
+            let old = "resource \"azurerm_private_endpoint\" \"client\" {\n  for_each            = local.endpoints\n";
+            assert!(text.contains(old));
+            text.replacen(
+                old,
+                "resource \"azurerm_private_endpoint\" \"client\" {\n  for_each            = { for k, v in local.endpoints : k => v if k != \"wsstorage-blob-pe\" }\n",
+                1,
+            )
+        } else {
+            // The client loops over the targets without the blob one (the second).
+            let at = text
+                .find("\"[format('client-{0}', variables('targets')[copyIndex()].suffix)]\"")
+                .unwrap();
+            let (head, tail) = text.split_at(at);
+            let start = head.rfind("\n    {\n").unwrap();
+            let (head, loops) = head.split_at(start);
+            let vars = "  \"variables\": {\n";
+            assert!(head.contains(vars));
+            format!(
+                "{}{loops}{}",
+                head.replacen(
+                    vars,
+                    &format!("{vars}    \"clientTargets\": \"[concat(take(variables('targets'), 1), skip(variables('targets'), 2))]\",\n"),
+                    1
+                ),
+                tail.replace("variables('targets')", "variables('clientTargets')")
+            )
+        };
+        std::fs::write(dir.join(file), text).unwrap();
+        let f = fixed_in(&dir, ".", "PE005", form);
+        assert_eq!(f.len(), 1, "{form}");
+        let text = snippets(&f[0], form)[0]["text"].as_str().unwrap();
+        if form == "terraform" {
+            for line in [
+                "  subnet_id           = azurerm_subnet.client_pe.id\n",
+                "    private_dns_zone_ids = [azurerm_private_dns_zone.client[\"blob\"].id]\n",
+            ] {
+                assert!(text.contains(line), "{text}");
+            }
+        } else {
+            let v: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                v[0]["properties"]["subnet"]["id"],
+                "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'client-vnet', 'pe')]"
+            );
+            assert_eq!(
+                v[1]["properties"]["privateDnsZoneConfigs"][0]["properties"]["privateDnsZoneId"],
+                "[resourceId('clients', 'Microsoft.Network/privateDnsZones', 'privatelink.blob.core.windows.net')]"
+            );
+        }
+    }
+}

@@ -371,38 +371,56 @@ fn closing_the_registry_parts_removes_reg003() {
 
 #[test]
 fn the_registry_parts_are_closed_with_az_in_their_managed_group() {
-    // Read from Azure or deployed by a template, the parts are Azure's: changed with az, in
-    // the managed group the endpoints to them name.
-    let dir = without("arm", "none");
-    let intent = std::fs::read_to_string(dir.join("intent.yaml")).unwrap();
-    let open = intent
-        .replacen(
-            "storage: { public_network_access: Disabled }",
-            "storage: { public_network_access: Enabled }",
-            1,
-        )
-        .replacen(
-            "acr: { public_network_access: Disabled }",
-            "acr: { public_network_access: Enabled }",
-            1,
-        );
-    assert_ne!(intent, open);
-    std::fs::write(dir.join("intent.yaml"), open).unwrap();
-    let v = check(&dir, ".", &["--select", "REG003"]);
-    let all: Vec<String> = findings(&v).iter().flat_map(|f| texts(f, "az")).collect();
-    assert_eq!(
-        all,
-        [
-            format!(
-                "az acr update --name contosoregacr --resource-group {GROUP} --public-network-enabled false\n"
-            ),
-            format!(
-                "az storage account update --name contosoregsa --resource-group {GROUP} --public-network-access Disabled\n"
+    // Read from Azure, deployed by a template or by Terraform, the parts are Azure's: changed
+    // with az, in the managed group the endpoints to them name. The side file records what
+    // Azure holds: with the settings the commands make written there, REG003 is gone.
+    for form in ["arm", "terraform"] {
+        let dir = scratch(&format!("reg003-{form}"));
+        copy_dir(&root().join("examples/private-registry").join(form), &dir);
+        let intent = std::fs::read_to_string(dir.join("intent.yaml")).unwrap();
+        let open = intent
+            .replacen(
+                "storage: { public_network_access: Disabled }",
+                "storage: { public_network_access: Enabled }",
+                1,
             )
-        ]
-    );
-    for f in findings(&v) {
-        assert!(texts(f, "arm").is_empty(), "{f:#}");
+            .replacen(
+                "acr: { public_network_access: Disabled }",
+                "acr: { public_network_access: Enabled }",
+                1,
+            );
+        assert_ne!(intent, open);
+        std::fs::write(dir.join("intent.yaml"), open).unwrap();
+        let before = check(&dir, ".", &[]);
+        let v = check(&dir, ".", &["--select", "REG003"]);
+        let all: Vec<String> = findings(&v).iter().flat_map(|f| texts(f, "az")).collect();
+        assert_eq!(
+            all,
+            [
+                format!(
+                    "az acr update --name contosoregacr --resource-group {GROUP} --public-network-enabled false\n"
+                ),
+                format!(
+                    "az storage account update --name contosoregsa --resource-group {GROUP} --public-network-access Disabled\n"
+                )
+            ],
+            "{form}"
+        );
+        for f in findings(&v) {
+            assert!(texts(f, form).is_empty(), "{form}: {f:#}");
+        }
+        // What the two commands make true, as the side file says it.
+        std::fs::write(dir.join("intent.yaml"), &intent).unwrap();
+        let after = check(&dir, ".", &[]);
+        assert!(
+            findings(&after).iter().all(|f| f["code"] != "REG003"),
+            "{form}: {after:#}"
+        );
+        let new: Vec<_> = errors(&after)
+            .difference(&errors(&before))
+            .cloned()
+            .collect();
+        assert!(new.is_empty(), "{form}: new errors {new:?}");
     }
 }
 
@@ -798,4 +816,105 @@ fn a_live_export_gets_the_role_assignment_command() {
             "az role assignment create --assignee-object-id {DATASCI} --role \"AzureML Registry User\" --scope /subscriptions/6d1f0c3e-2b7a-4c59-9e41-8f0a7b3c2d15/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/registries/contosoreg\n"
         )]
     );
+}
+
+#[test]
+fn linking_the_api_zone_removes_reg011_in_terraform_and_a_template() {
+    // The same fix where the zones' links are written in a loop: the api zone's link left out
+    // of the loop, the link is added beside the zone, naming its instance.
+    let from = root().join("examples/private-registry");
+    for (form, file, old, new) in [
+        (
+            "terraform",
+            "main.tf",
+            "resource \"azurerm_private_dns_zone_virtual_network_link\" \"vnet\" {\n  for_each              = local.private_dns_zones\n",
+            "resource \"azurerm_private_dns_zone_virtual_network_link\" \"vnet\" {\n  for_each              = { for k, v in local.private_dns_zones : k => v if k != \"api\" }\n",
+        ),
+        (
+            "arm",
+            "azuredeploy.json",
+            "\"name\": \"[format('{0}/{1}-link', variables('privateDnsZones')[copyIndex()], parameters('vnetName'))]\",\n      \"location\": \"global\",\n      \"copy\": { \"name\": \"zoneLinks\", \"count\": \"[length(variables('privateDnsZones'))]\" },",
+            "\"name\": \"[format('{0}/{1}-link', variables('privateDnsZones')[copyIndex(1)], parameters('vnetName'))]\",\n      \"location\": \"global\",\n      \"copy\": { \"name\": \"zoneLinks\", \"count\": \"[sub(length(variables('privateDnsZones')), 1)]\" },",
+        ),
+    ] {
+        let dir = scratch(&format!("reg011-{form}"));
+        copy_dir(&from.join(form), &dir);
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        assert!(text.contains(old), "{form}");
+        std::fs::write(dir.join(file), text.replacen(old, new, 1)).unwrap();
+        let f = fixed(&dir, "REG011", form);
+        assert_eq!(
+            f[0]["changes"][0]["zone"], "privatelink.api.azureml.ms",
+            "{form}"
+        );
+        let text = &texts(&f[0], form)[0];
+        if form == "terraform" {
+            assert!(
+                text.contains(
+                    "  private_dns_zone_name = azurerm_private_dns_zone.zone[\"api\"].name\n"
+                ),
+                "{text}"
+            );
+        } else {
+            let v: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                v["name"],
+                "[format('{0}/{1}', 'privatelink.api.azureml.ms', parameters('vnetName'))]"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_workspace_and_storage_endpoints_remove_exf010_in_terraform_and_a_template() {
+    // The same fix where the endpoints are written in a loop over a list of them: the three
+    // left out of the list, each is added as a resource of its own, in the subnet of the
+    // others.
+    let from = root().join("examples/exfiltration-prevention");
+    for (form, file, cuts) in [
+        (
+            "terraform",
+            "main.tf",
+            &[
+                "    \"ws-pe\"             = { target = azapi_resource.ws.id, group = \"amlworkspace\", zones = [\"api\", \"notebooks\"] }\n",
+                "    \"wsstorage-blob-pe\" = { target = azurerm_storage_account.ws.id, group = \"blob\", zones = [\"blob\"] }\n",
+                "    \"wsstorage-file-pe\" = { target = azurerm_storage_account.ws.id, group = \"file\", zones = [\"file\"] }\n",
+            ][..],
+        ),
+        (
+            "arm",
+            "azuredeploy.json",
+            &[
+                "      {\n        \"name\": \"ws-pe\",\n        \"target\": \"[resourceId('Microsoft.MachineLearningServices/workspaces', parameters('workspaceName'))]\",\n        \"groupId\": \"amlworkspace\",\n        \"zones\": [\"privatelink.api.azureml.ms\", \"privatelink.notebooks.azure.net\"]\n      },\n",
+                "      {\n        \"name\": \"wsstorage-blob-pe\",\n        \"target\": \"[resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))]\",\n        \"groupId\": \"blob\",\n        \"zones\": [\"privatelink.blob.core.windows.net\"]\n      },\n",
+                "      {\n        \"name\": \"wsstorage-file-pe\",\n        \"target\": \"[resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))]\",\n        \"groupId\": \"file\",\n        \"zones\": [\"privatelink.file.core.windows.net\"]\n      },\n",
+            ][..],
+        ),
+    ] {
+        let dir = scratch(&format!("exf010-{form}"));
+        copy_dir(&from.join(form), &dir);
+        let mut text = std::fs::read_to_string(dir.join(file)).unwrap();
+        for cut in cuts {
+            assert!(text.contains(cut), "{form}: {cut}");
+            text = text.replacen(cut, "", 1);
+        }
+        std::fs::write(dir.join(file), text).unwrap();
+        let f = fixed(&dir, "EXF010", form);
+        let placed: Vec<String> = f[0]["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| format!("{} {} {}", c["name"], c["group_id"], c["subnet"]))
+            .collect();
+        assert_eq!(
+            placed,
+            [
+                "\"ws-amlworkspace-pe\" \"amlworkspace\" \"spoke-vnet/pe\"",
+                "\"wsstorage-blob-pe\" \"blob\" \"spoke-vnet/pe\"",
+                "\"wsstorage-file-pe\" \"file\" \"spoke-vnet/pe\""
+            ],
+            "{form}"
+        );
+        assert_eq!(texts(&f[0], form).len(), 3, "{form}");
+    }
 }

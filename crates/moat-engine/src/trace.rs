@@ -186,6 +186,10 @@ pub struct Hop {
     /// on the `ROUTE_SERVICE_ENDPOINT` hop.
     #[serde(skip)]
     pub service: Option<String>,
+    /// On a resource firewall's IP rule hop, the public address the source shows there (its
+    /// own, its NAT gateway's or its proxy's), when the model knows it.
+    #[serde(skip)]
+    pub source_address: Option<IpAddr>,
     /// The only settings of `resources` the decision read, when it read only some (public
     /// network access Disabled decides alone): a value the input leaves open in another
     /// field cannot change it. `None`: every field counts.
@@ -383,6 +387,8 @@ struct Walk<'e, 't> {
     address: Option<IpAddr>,
     /// The service of the next hop's service endpoint (see [`Hop::service`]).
     service: Option<String>,
+    /// The public address the next hop's IP rules judge (see [`Hop::source_address`]).
+    source_address: Option<IpAddr>,
     /// The fields the next hop's decision reads alone (see [`Hop::reads`]).
     reads: Option<&'static [&'static str]>,
     /// The NSG rule that decides the next hop (see [`Hop::nsg_rule`]).
@@ -425,6 +431,7 @@ impl<'e, 't> Walk<'e, 't> {
             subject: self.subject.take(),
             address: self.address.take(),
             service: self.service.take(),
+            source_address: self.source_address.take(),
             reads: self.reads.take(),
             nsg_rule: self.nsg_rule.take(),
         });
@@ -624,6 +631,7 @@ fn walk(e: &Engine, q: &Query, quiet: bool) -> Result<Trace, String> {
         subject: None,
         address: None,
         service: None,
+        source_address: None,
         reads: None,
         nsg_rule: None,
         quiet,
@@ -700,6 +708,7 @@ fn walk(e: &Engine, q: &Query, quiet: bool) -> Result<Trace, String> {
             subject: None,
             address: None,
             service: None,
+            source_address: None,
             reads: None,
             nsg_rule: None,
         });

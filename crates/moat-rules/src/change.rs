@@ -197,6 +197,14 @@ pub enum Change {
         /// The VNet's region (`eastus`).
         region: String,
     },
+    /// Add an address to a workspace's IP allow list (public access enabled from selected IP
+    /// addresses), keeping the addresses and ranges it has.
+    AddWorkspaceIpRule {
+        /// The workspace, by address (`workspace/ws`).
+        workspace: String,
+        /// The IPv4 address (`20.1.2.3`), which Azure reads as its host prefix.
+        address: String,
+    },
     /// Add a resource instance rule that admits a registry to a storage account's firewall,
     /// keeping the rules it has.
     AddRegistryInstanceRule {

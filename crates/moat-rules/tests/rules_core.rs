@@ -205,6 +205,14 @@ clients:
 fn ws003_client_outside_the_ip_allow_list() {
     let f = one("WS003", SELECTED_IPS, Severity::Error, "workspace/ws");
     assert_eq!(blocked(&f), Code::RfIpNotAllowed);
+    // The fix: the address the client shows added to the list.
+    assert_eq!(
+        f.changes,
+        [moat_rules::change::Change::AddWorkspaceIpRule {
+            workspace: "workspace/ws".into(),
+            address: "20.1.2.3".into(),
+        }]
+    );
     none(
         "WS003",
         &with(
@@ -220,6 +228,8 @@ fn ws003_undeclared_client_address_is_a_warning() {
     let yaml = with(SELECTED_IPS, "public_address: 20.1.2.3, ", "");
     let f = one("WS003", &yaml, Severity::Warning, "workspace/ws");
     assert_eq!(blocked(&f), Code::RfIpUndecided);
+    // No address to add.
+    assert!(f.changes.is_empty(), "{:?}", f.changes);
 }
 
 #[test]

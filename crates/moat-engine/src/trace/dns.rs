@@ -41,6 +41,7 @@ pub(super) fn resolve(w: &mut Walk, place: &Place, tg: &Target) -> Result<Dst, V
                     subject: None,
                     address: None,
                     service: None,
+                    source_address: None,
                     reads: None,
                     nsg_rule: None,
                 });

@@ -346,6 +346,7 @@ impl Walk<'_, '_> {
         };
         match egress {
             Egress::Known(ip, how) => {
+                self.source_address = Some(ip);
                 let hit = rules.iter().any(|p| match p {
                     moat_model::values::AddressPrefix::Net(n) => n.contains(&ip),
                     moat_model::values::AddressPrefix::Any => true,

@@ -14,6 +14,7 @@ mod endpoint;
 mod endpoint_group;
 mod firewall;
 mod instance_rule;
+mod ip_rule;
 mod move_endpoint;
 mod native;
 mod outbound;
@@ -560,6 +561,13 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
                 Lang::Az => None,
             }
         }
+        Change::AddWorkspaceIpRule { address, .. } => match lang {
+            Lang::Native => ip_rule::native(input.topology, &t, address),
+            Lang::Arm => ip_rule::arm(&t, address),
+            Lang::Az => ip_rule::az(&t, address),
+            // A configuration's workspace IP rules are not read.
+            Lang::Terraform => None,
+        },
         // Rendered by `proxy::render`: a client is no resource of the model's addresses.
         Change::AddProxyBypass { .. } => None,
         Change::AssignWorkspaceRole { .. } => {
@@ -656,6 +664,7 @@ fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
             resolve(t, &format!("private-endpoint/{endpoint}"))
         }
         Change::AddRegistryInstanceRule { storage, .. } => resolve(t, storage),
+        Change::AddWorkspaceIpRule { workspace, .. } => resolve(t, workspace),
     }
 }
 

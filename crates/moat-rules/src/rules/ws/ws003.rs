@@ -1,5 +1,6 @@
 //! WS003 selected-ip-client-not-allowed.
 
+use crate::change::Change;
 use crate::rules::util::{destination, flow_finding, name_of, workspace_at};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::Code;
@@ -64,13 +65,25 @@ impl Rule for Ws003 {
                         "{} → workspace {ws} over the public endpoint (IP allow list)",
                         f.trace.from
                     );
-                    out.push(flow_finding(
-                        &DOC,
-                        format!("workspace/{ws}"),
-                        what,
-                        f,
-                        &workspace_at(cx, &ws),
-                    ));
+                    // The address the client shows, when the model knows it: added to the
+                    // list, which holds IPv4 addresses only.
+                    let change = hop
+                        .source_address
+                        .filter(|a| a.is_ipv4() && hop.code == Code::RfIpNotAllowed)
+                        .map(|a| Change::AddWorkspaceIpRule {
+                            workspace: format!("workspace/{ws}"),
+                            address: a.to_string(),
+                        });
+                    out.push(
+                        flow_finding(
+                            &DOC,
+                            format!("workspace/{ws}"),
+                            what,
+                            f,
+                            &workspace_at(cx, &ws),
+                        )
+                        .with_changes(change),
+                    );
                 }
             }
         }

@@ -280,6 +280,15 @@ fn a_storage_endpoint_in_the_client_vnet_removes_pe005_in_terraform_and_a_templa
                 v[1]["properties"]["privateDnsZoneConfigs"][0]["properties"]["privateDnsZoneId"],
                 "[resourceId('clients', 'Microsoft.Network/privateDnsZones', 'privatelink.blob.core.windows.net')]"
             );
+            // The zone is deployed by a nested deployment: the zone group waits for it, as
+            // `dependsOn` names resources of the template only.
+            assert_eq!(
+                v[1]["dependsOn"],
+                serde_json::json!([
+                    "[resourceId('Microsoft.Network/privateEndpoints', 'wsstorage-blob-pe-2')]",
+                    "[resourceId('Microsoft.Resources/deployments', 'client-dns')]"
+                ])
+            );
         }
     }
 }

@@ -256,7 +256,7 @@ pub(super) fn fqdn_rule(
 }
 
 /// A template string as an expression: `[expr]` gives `expr`, a literal gives `'literal'`.
-fn expression(s: &str) -> String {
+pub(super) fn expression(s: &str) -> String {
     // `[[` escapes a literal that starts with `[`.
     let literal = |l: &str| format!("'{}'", l.replace('\'', "''"));
     if let Some(rest) = s.strip_prefix("[[") {

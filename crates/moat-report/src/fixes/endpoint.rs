@@ -556,15 +556,41 @@ pub(super) fn arm_zone(name: &str) -> Value {
     })
 }
 
-/// The link of a zone (its name expression and id) to a VNet (its name expression and id) in a
-/// template, without auto-registration.
-pub(super) fn arm_link(zone: &str, zone_id: &str, net: &str, net_id: &str) -> Value {
+/// What a new resource of template `file` waits for to have zone `z` (its id `zone_id`): the
+/// zone where the change creates it or the template deploys it, the nested deployment that
+/// deploys it there, and nothing for a zone deployed elsewhere (`dependsOn` names resources of
+/// the template only).
+pub(super) fn arm_zone_dependency(z: &Zone, file: &str, zone_id: &str) -> Option<String> {
+    if z.z.create {
+        return Some(zone_id.to_string());
+    }
+    let t = z.at.as_ref().filter(|t| t.at.file == file)?;
+    let Some((outer, _)) = t.at.pointer.split_once("/properties/template/") else {
+        return Some(zone_id.to_string());
+    };
+    let (node, found) = t.tree?.pointer(outer);
+    let name = node.get("name").filter(|_| found)?.text()?;
+    Some(format!(
+        "[resourceId('Microsoft.Resources/deployments', {})]",
+        super::arm::expression(name)
+    ))
+}
+
+/// The link of a zone (its name expression, and what the template waits for to have it) to a
+/// VNet (its name expression and id) in a template, without auto-registration.
+pub(super) fn arm_link(
+    zone: &str,
+    zone_dependency: Option<&str>,
+    net: &str,
+    net_id: &str,
+) -> Value {
+    let depends: Vec<&str> = zone_dependency.into_iter().chain([net_id]).collect();
     json!({
         "type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
         "apiVersion": "2020-06-01",
         "name": format!("[format('{{0}}/{{1}}', {zone}, {net})]"),
         "location": "global",
-        "dependsOn": [zone_id, net_id],
+        "dependsOn": depends,
         "properties": {
             "registrationEnabled": false,
             "virtualNetwork": { "id": net_id }
@@ -692,6 +718,7 @@ fn arm_resources(
             _ => format!("[resourceId('Microsoft.Network/privateDnsZones', {zone})]"),
         };
         let zone_symbol = z.z.name.clone();
+        let dependency = arm_zone_dependency(z, &r.at.file, &zone_id);
         if z.z.create {
             extra.push(ArmResource {
                 new: w.zone(z.z),
@@ -700,12 +727,9 @@ fn arm_resources(
                 depends: Vec::new(),
                 json: arm_zone(&z.z.name),
             });
-            group_depends.push(zone_id.clone());
             group_symbols.push(zone_symbol.clone());
-        } else if z.at.as_ref().is_some_and(|t| t.at.file == r.at.file) {
-            // A zone of the same template is deployed with it.
-            group_depends.push(zone_id.clone());
         }
+        group_depends.extend(dependency.clone());
         if z.z.link {
             extra.push(ArmResource {
                 new: w.link(z.z, e.vnet),
@@ -716,7 +740,7 @@ fn arm_resources(
                 } else {
                     Vec::new()
                 },
-                json: arm_link(&zone, &zone_id, &net, &net_id),
+                json: arm_link(&zone, dependency.as_deref(), &net, &net_id),
             });
         }
         configs.push(json!({

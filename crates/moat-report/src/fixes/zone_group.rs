@@ -421,7 +421,7 @@ fn arm_snippets(g: &Group, r: &Target, v: &Target, w: &mut Written) -> Option<Ve
             }
             _ => format!("[resourceId('Microsoft.Network/privateDnsZones', {zone})]"),
         };
-        let same_template = z.at.as_ref().is_some_and(|t| t.at.file == r.at.file);
+        let dependency = endpoint::arm_zone_dependency(z, &r.at.file, &zone_id);
         if z.z.create {
             extra.push((
                 w.zone(z.z),
@@ -429,11 +429,9 @@ fn arm_snippets(g: &Group, r: &Target, v: &Target, w: &mut Written) -> Option<Ve
                 Vec::new(),
                 endpoint::arm_zone(&z.z.name),
             ));
-            depends.push(zone_id.clone());
             depend_symbols.push(z.z.name.clone());
-        } else if same_template {
-            depends.push(zone_id.clone());
         }
+        depends.extend(dependency.clone());
         if z.z.link {
             extra.push((
                 w.link(z.z, g.vnet),
@@ -443,7 +441,7 @@ fn arm_snippets(g: &Group, r: &Target, v: &Target, w: &mut Written) -> Option<Ve
                 } else {
                     Vec::new()
                 },
-                endpoint::arm_link(&zone, &zone_id, &net, &net_id),
+                endpoint::arm_link(&zone, dependency.as_deref(), &net, &net_id),
             ));
         }
         configs.push(json!({

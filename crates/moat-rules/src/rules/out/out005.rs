@@ -17,7 +17,9 @@ static DOC: RuleDoc = RuleDoc {
     why: "The documentation configures Azure Firewall with application rules for HTTP/S host names and network rules only for other protocols and ports. An application rule matches the host the client asks for (SNI, Host header); a network rule with FQDNs matches addresses the firewall resolved itself, which works only with its DNS proxy and lets through anything else served at those addresses (CDN and shared front ends serve many hosts).",
     example: "firewalls: [{ name: hub-fw, vnet: hub, private_ip_address: 10.100.0.4, network_rule_collections: [{ name: ml, priority: 100, action: Allow, rules: [{ name: pypi, protocols: [TCP], source_addresses: ['10.0.1.0/24'], destination_fqdns: [pypi.org], destination_ports: [443] }] }] }]\nvirtual_networks: [{ name: hub, address_space: [10.100.0.0/16], subnets: [{ name: AzureFirewallSubnet, address_prefixes: [10.100.0.0/26] }] }]",
     fix: "Move the HTTP/S host names to an application rule (protocols Http:80, Https:443); keep network rules for service tags, addresses and non-HTTP ports.",
-    fix_form: FixForm::Prose(prose::NO_FORM),
+    // Whether the rule's traffic is HTTP/S an application rule admits (SNI, Host header), and
+    // where a new application collection goes, are the user's to say.
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         doc!(FW, "Azure Firewall (application and network rules)"),
         doc!(AZFWFQDN),

@@ -2,7 +2,7 @@
 
 use crate::change::Change;
 use crate::rules::util::{destination, flow_finding, name_of, workspace_at};
-use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Code;
 use moat_engine::OpId;
 use moat_engine::Verdict;
@@ -22,7 +22,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "With public access 'Enabled from selected IP addresses', the workspace answers only the IPv4 addresses and ranges in its allow list. What counts is the address the client's traffic shows on the internet (its NAT or proxy address), not its private address.",
     example: "workspaces: [{ name: ws, public_network_access: Enabled, network_acls: { default_action: Deny, ip_rules: [16.17.18.0/24] } }]\nclients: [{ name: laptop, location: internet, public_address: 20.1.2.3 }]",
     fix: "Add the client's public address (or its range) to the workspace IP allow list, or connect it privately.",
-    fix_form: FixForm::Prose(prose::VALUE),
+    fix_form: FixForm::Code,
     sources: &[doc!(
         PLAN,
         "Inbound access (Enabled from selected IP addresses)"

@@ -454,10 +454,19 @@ impl Engine<'_> {
                     .virtual_networks
                     .get(&vnet)
                     .map(|&i| &self.t.virtual_networks[i]);
-                if v.is_some_and(|v| v.external) {
-                    // Its DNS servers are unknown: Azure DNS or any custom server.
+                // Servers the input leaves open (or a VNet it does not declare) may be Azure
+                // DNS or any custom server: the servers it does give do not decide (their
+                // order is lost with the rest). What it needs is that input.
+                let external = v.is_some_and(|v| v.external);
+                let open = self.is_unknown(&format!("vnet/{vnet}"), "dns_servers");
+                if external || open.is_some() {
                     return Resolver::Undescribed {
-                        what: format!("the DNS of VNet {vnet}, which the input does not declare,"),
+                        what: if external {
+                            format!("the DNS of VNet {vnet}, which the input does not declare,")
+                        } else {
+                            format!("the DNS servers of VNet {vnet} (left open by the input)")
+                        },
+                        open: open.map(|u| u.need()),
                     };
                 }
                 match v.and_then(|v| v.dns_servers.first()) {
@@ -472,6 +481,7 @@ impl Engine<'_> {
                 dns.map(Resolver::Server)
                     .unwrap_or_else(|| Resolver::Undescribed {
                         what: format!("the on-premises DNS of {addr}"),
+                        open: None,
                     })
             }
             Place::PointToSite { dns, gateway, .. } => match dns {
@@ -484,6 +494,17 @@ impl Engine<'_> {
                         .virtual_network_gateways
                         .get(gateway)
                         .map(|&i| self.t.virtual_network_gateways[i].vnet.clone());
+                    if let Some(u) = vnet
+                        .as_deref()
+                        .and_then(|v| self.is_unknown(&format!("vnet/{v}"), "dns_servers"))
+                    {
+                        return Resolver::Undescribed {
+                            what: format!(
+                                "the DNS servers point-to-site clients of gateway {gateway} receive (left open by the input)"
+                            ),
+                            open: Some(u.need()),
+                        };
+                    }
                     let custom = vnet.and_then(|v| {
                         self.ix
                             .virtual_networks

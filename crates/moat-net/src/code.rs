@@ -60,6 +60,7 @@ codes! {
     DnsPrivateZone = "DNS_PRIVATE_ZONE",
     DnsPublic = "DNS_PUBLIC",
     DnsPublicEndpoint = "DNS_PUBLIC_ENDPOINT",
+    DnsRecordOpen = "DNS_RECORD_OPEN",
     DnsRecursive = "DNS_RECURSIVE",
     DnsResolverInbound = "DNS_RESOLVER_INBOUND",
     DnsRulesetForward = "DNS_RULESET_FORWARD",
@@ -67,6 +68,7 @@ codes! {
     DnsUnknown = "DNS_UNKNOWN",
     DnsZoneExternal = "DNS_ZONE_EXTERNAL",
     DnsZoneFallback = "DNS_ZONE_FALLBACK",
+    DnsZoneLinksOpen = "DNS_ZONE_LINKS_OPEN",
     DnsZoneNoRecord = "DNS_ZONE_NO_RECORD",
     // Network security groups.
     NsgInboundAllow = "NSG_INBOUND_ALLOW",

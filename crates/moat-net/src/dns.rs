@@ -30,8 +30,9 @@ pub enum Resolver {
     /// The DNS of a workspace managed network (its private endpoints answer privately).
     Managed { workspace: String },
     /// A resolver the model does not describe (on-premises DNS of a site or client that
-    /// declares none), named for the trace.
-    Undescribed { what: String },
+    /// declares none, a VNet whose DNS servers the input leaves open), named for the trace;
+    /// `open` is what the input leaves open, when that is why (the need a finding names).
+    Undescribed { what: String, open: Option<String> },
 }
 
 impl std::fmt::Display for Resolver {
@@ -43,7 +44,7 @@ impl std::fmt::Display for Resolver {
             Resolver::Managed { workspace } => {
                 write!(f, "managed network DNS of workspace {workspace}")
             }
-            Resolver::Undescribed { what } => f.write_str(what),
+            Resolver::Undescribed { what, .. } => f.write_str(what),
         }
     }
 }
@@ -119,6 +120,12 @@ pub struct Dns<'t> {
     /// Names (lower case) of the zones the input refers to but does not declare: looked up
     /// per suffix of a name, not scanned per resolution.
     external_zones: std::collections::HashSet<String>,
+    /// Declared zones (lower case) whose VNet links the input leaves open, with what that
+    /// needs: a VNet their known links leave out may still be linked.
+    open_links: HashMap<String, String>,
+    /// Records (zone, relative name; lower case) a private endpoint may write through a zone
+    /// group the input leaves open, with what that needs.
+    open_records: HashMap<(String, String), String>,
 }
 
 /// The key a resource's private endpoint connections are recorded under: storage and workspace
@@ -259,6 +266,37 @@ impl<'t> Dns<'t> {
                     .collect()
             })
             .collect();
+        // What the input leaves open, by resource: read once, not scanned per endpoint.
+        let mut open: HashMap<&str, Vec<&moat_model::Unknown>> = HashMap::new();
+        for u in &t.unknowns {
+            open.entry(u.resource.as_str()).or_default().push(u);
+        }
+        let open_field = |resource: &str, field: &str| {
+            open.get(resource)?
+                .iter()
+                .find(|u| u.field != "name" && moat_model::external::leaves_open(&u.field, field))
+                .map(|u| u.need())
+        };
+        let mut open_records = HashMap::new();
+        for pe in &t.private_endpoints {
+            // A zone group left open may write the endpoint's records in any zone of its
+            // names: a linked zone without them does not decide the answer.
+            let Some(need) = open_field(&format!("private-endpoint/{}", pe.name), "dns_zone_group")
+            else {
+                continue;
+            };
+            for n in names::endpoint_names(t, &ix, &pe.target, &pe.group_id) {
+                open_records
+                    .entry((lower(n.zone), lower(&n.record)))
+                    .or_insert_with(|| need.clone());
+            }
+        }
+        let mut open_links = HashMap::new();
+        for z in t.private_dns_zones.iter().filter(|z| !z.external) {
+            if let Some(need) = open_field(&format!("private-dns-zone/{}", z.name), "vnet_links") {
+                open_links.entry(lower(&z.name)).or_insert(need);
+            }
+        }
         for pe in &t.private_endpoints {
             // An endpoint whose address is unknown (it sits in an external subnet) still
             // writes its records: the name exists, its address is unknown.
@@ -345,6 +383,8 @@ impl<'t> Dns<'t> {
                 .filter(|z| z.external)
                 .map(|z| lower(&z.name))
                 .collect(),
+            open_links,
+            open_records,
         }
     }
 
@@ -389,7 +429,9 @@ impl<'t> Dns<'t> {
             Resolver::Server(ip) => self.server(name, *ip, steps, depth),
             Resolver::Public => self.public(name, from, steps, depth),
             Resolver::Managed { workspace } => self.managed(name, workspace, steps, depth),
-            Resolver::Undescribed { what } => self.undescribed(name, what, steps),
+            Resolver::Undescribed { what, open } => {
+                self.undescribed(name, what, open.as_deref(), steps)
+            }
         }
     }
 
@@ -461,6 +503,18 @@ impl<'t> Dns<'t> {
             Self::step(steps, &here, name, why.clone(), Code::DnsZoneExternal);
             return Answer::Unknown { why };
         }
+        if let Some((z, why)) = self.open_link(name, linked, zone.as_ref()) {
+            Self::step(
+                steps,
+                &here,
+                name,
+                format!(
+                    "unknown: whether zone {z}, which would answer, is linked to VNet {vnet} is left open"
+                ),
+                Code::DnsZoneLinksOpen,
+            );
+            return Answer::Unknown { why };
+        }
         if let Some((zi, zname)) = zone {
             let rel = if name == zname {
                 "@".to_string()
@@ -511,6 +565,22 @@ impl<'t> Dns<'t> {
                         };
                     }
                 },
+                None if self
+                    .open_records
+                    .contains_key(&(zname.clone(), rel.clone())) =>
+                {
+                    let why = self.open_records[&(zname.clone(), rel.clone())].clone();
+                    Self::step(
+                        steps,
+                        &here,
+                        name,
+                        format!(
+                            "unknown: linked zone {zkey} holds no record {rel}, but a zone group left open may write it"
+                        ),
+                        Code::DnsRecordOpen,
+                    );
+                    return Answer::Unknown { why };
+                }
                 None if self.t.private_dns_zones[zi].fallback_to_internet => {
                     Self::step(
                         steps,
@@ -572,6 +642,32 @@ impl<'t> Dns<'t> {
         Some(format!(
             "zone {ez} is not declared by the input (a private endpoint writes its record there): whether it is linked to VNet {vnet} is unknown"
         ))
+    }
+
+    /// A declared zone whose links the input leaves open, containing `name`, more specific than
+    /// the linked zone that would answer and not itself linked to the VNet: with its
+    /// name and what it needs. A VNet links one zone of a name, so a linked zone of the same
+    /// name rules it out.
+    fn open_link(
+        &self,
+        name: &str,
+        linked: &[usize],
+        answering: Option<&(usize, String)>,
+    ) -> Option<(String, String)> {
+        if self.open_links.is_empty() {
+            return None;
+        }
+        let zones = &self.t.private_dns_zones;
+        let z = std::iter::once(name)
+            .chain(name.match_indices('.').map(|(i, _)| &name[i + 1..]))
+            .find(|z| {
+                self.open_links.contains_key(*z)
+                    && !linked.iter().any(|&i| lower(&zones[i].name) == *z)
+            })?;
+        if answering.is_some_and(|(_, a)| a.len() >= z.len()) {
+            return None;
+        }
+        Some((z.to_string(), self.open_links[z].clone()))
     }
 
     fn lookup(&self, zone: usize, rel: &str) -> Option<&Record> {
@@ -917,32 +1013,46 @@ impl<'t> Dns<'t> {
                 };
             }
         }
-        self.undescribed(name, &format!("DNS server {ip}"), steps)
+        self.undescribed(name, &format!("DNS server {ip}"), None, steps)
     }
 
     /// A server the model does not describe. Any recursive resolver answers public names
     /// publicly, so those are answered under that assumption (a step marked `assumed`). What
     /// such a server cannot be assumed to do is forward privatelink names to Azure DNS: a name
     /// that public DNS sends into a privatelink zone stays unknown (rule DNS001 reports it).
-    fn undescribed(&self, name: &str, server: &str, steps: &mut Vec<DnsStep>) -> Answer {
+    fn undescribed(
+        &self,
+        name: &str,
+        server: &str,
+        open: Option<&str>,
+        steps: &mut Vec<DnsStep>,
+    ) -> Answer {
         let privatelink_zone = self.privatelink_zone_of(name);
         if let Some(zone) = privatelink_zone {
             Self::step(
                 steps,
                 server,
                 name,
-                format!(
-                    "unknown: the model does not describe this server, nor whether it forwards {} to Azure DNS",
-                    names::public_zone_of(&zone)
-                ),
+                match open {
+                    Some(_) => format!(
+                        "unknown: Azure DNS answers from the privatelink zones, a custom server only if it forwards {} to Azure DNS",
+                        names::public_zone_of(&zone)
+                    ),
+                    None => format!(
+                        "unknown: the model does not describe this server, nor whether it forwards {} to Azure DNS",
+                        names::public_zone_of(&zone)
+                    ),
+                },
                 Code::DnsServerUndescribed,
             );
-            return Answer::Unknown {
-                why: format!(
+            // Left open by the input, the need is that input (one line per missing input).
+            let why = open.map(str::to_string).unwrap_or_else(|| {
+                format!(
                     "{server} is not described: whether it forwards {} to Azure DNS (168.63.129.16) decides the answer (add it under dns_servers with its forwarders)",
                     names::public_zone_of(&zone)
-                ),
-            };
+                )
+            });
+            return Answer::Unknown { why };
         }
         steps.push(DnsStep {
             server: server.to_string(),

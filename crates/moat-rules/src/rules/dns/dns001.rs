@@ -1,8 +1,8 @@
 //! DNS001 custom-dns-no-forwarder.
 
 use crate::rules::util_core::{
-    answer_is_endpoint_of, describe_answer, hit_linked_zone_without_record, resolve, served_names,
-    subnet_address, vnet_at, vnet_part,
+    answer_is_endpoint_of, describe_answer, hit_linked_zone_without_record, resolve,
+    resolver_of_subnet, served_names, subnet_address, vnet_at, vnet_part,
 };
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_net::dns::{AZURE_DNS, Answer, Resolver};
@@ -44,17 +44,23 @@ impl Rule for Dns001 {
             endpoints.entry(vnet_part(&pe.subnet)).or_default().push(i);
         }
         for v in &cx.t.virtual_networks {
-            let Some(&server) = v.dns_servers.first() else {
-                continue;
-            };
-            if server == AZURE_DNS {
-                continue;
-            }
             let Some(sub) = v.subnets.first() else {
                 continue;
             };
             let source = format!("{}/{}", v.name, sub.name);
-            let resolver = Resolver::Server(server);
+            // Servers the input leaves open may be custom ones without forwarders: the engine
+            // resolves through them as through an undescribed server (nothing decided).
+            let open = cx.e.is_unknown(&format!("vnet/{}", v.name), "dns_servers");
+            let (resolver, server) = match (open, v.dns_servers.first()) {
+                (Some(_), _) => match resolver_of_subnet(cx, &source) {
+                    Some(r) => (r, "DNS servers the input leaves open".to_string()),
+                    None => continue,
+                },
+                (None, Some(&ip)) if ip != AZURE_DNS => {
+                    (Resolver::Server(ip), format!("DNS server {ip}"))
+                }
+                (None, _) => continue,
+            };
             // The endpoints this VNet's resources use: its own and those of peered VNets.
             let connected: BTreeSet<&str> = std::iter::once(v.name.as_str())
                 .chain(v.peerings.iter().map(|p| p.remote_vnet.as_str()))
@@ -107,21 +113,23 @@ impl Rule for Dns001 {
                         &DOC,
                         format!("vnet/{}", v.name),
                         format!(
-                            "VNet {} uses DNS server {server}, which resolves {} to {} instead of private endpoint {}{pe_ip}: {cause}",
+                            "VNet {} uses {server}: {} resolves to {} instead of private endpoint {}{pe_ip}: {cause}",
                             v.name,
                             n.name.fqdn,
                             describe_answer(&r.answer),
                             pe.name,
                         ),
                         format!(
-                            "on DNS server {server}, forward {} to 168.63.129.16 from a VNet linked to {}",
+                            "on {server}, forward {} to 168.63.129.16 from a VNet linked to {}",
                             public_zone_of(n.name.zone),
                             n.name.zone
                         ),
                         &vnet_at(cx, &v.name),
                     );
-                    if matches!(r.answer, Answer::Unknown { .. }) {
+                    if let Answer::Unknown { why } = &r.answer {
+                        // Not decided: what the server does with the name is what it needs.
                         f.severity = Severity::Warning;
+                        f = f.needing(Some(why.clone()));
                     }
                     // Trace from the endpoint's own subnet when it is in this VNet.
                     let from_subnet = if vnet_part(&pe.subnet) == v.name {

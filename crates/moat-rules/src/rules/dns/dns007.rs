@@ -2,6 +2,7 @@
 
 use crate::rules::util_core::{describe_answer, resolve, resolver_of_subnet, vnet_part};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
+use moat_engine::Code;
 use moat_model::address::{Address, Kind};
 use moat_model::enums::ComputeType;
 use moat_net::dns::{Answer, Resolver};
@@ -50,8 +51,32 @@ impl Rule for Dns007 {
             for (place, resolver) in places(cx, &w.name) {
                 // Only where the workspace itself resolves privately is the instance's name
                 // expected to: elsewhere the workspace's own rules report the gap.
-                let Answer::Private { ip, .. } = resolve(cx, &api.fqdn, &resolver).answer else {
-                    continue;
+                let ip = match resolve(cx, &api.fqdn, &resolver).answer {
+                    Answer::Private { ip, .. } => ip,
+                    // Whether the workspace resolves privately here is open: so is whether
+                    // the instance must, unless its name goes the API name's way whatever
+                    // that is.
+                    Answer::Unknown { why } => {
+                        let r = resolve(cx, &host, &resolver);
+                        if r.steps.iter().any(|s| s.code == Code::DnsInstanceWorkspace) {
+                            continue;
+                        }
+                        let mut f = Finding::new(
+                            &DOC,
+                            format!("compute/{}", c.name),
+                            format!(
+                                "from {place} ({resolver}), whether workspace {}'s API name resolves to its private endpoint is not known, so neither is whether the host name {host} of compute instance {} must resolve there too",
+                                w.name, c.name
+                            ),
+                            DOC.fix,
+                            &c.at,
+                        )
+                        .needing(Some(why));
+                        f.severity = Severity::Info;
+                        out.push(f);
+                        break;
+                    }
+                    _ => continue,
                 };
                 let r = resolve(cx, &host, &resolver);
                 let got = match &r.answer {

@@ -650,7 +650,12 @@ fn network(c: &mut Ctx) {
                 let field = format!("subnets/{si}/address_prefixes/{pi}");
                 check_prefix(c, &p, &v.at, field.clone());
                 // An external VNet's address space is unknown, not empty.
-                if !v.external && !v.address_space.iter().any(|a| a.contains(&p)) {
+                // So is a space the input leaves partly open: the subnet may be in the rest.
+                if !v.external
+                    && !v.address_space.iter().any(|a| a.contains(&p))
+                    && t.is_unknown(&format!("vnet/{}", v.name), "address_space")
+                        .is_none()
+                {
                     let space: Vec<String> =
                         v.address_space.iter().map(|a| a.to_string()).collect();
                     c.push(
@@ -661,7 +666,11 @@ fn network(c: &mut Ctx) {
                             "subnet `{}` ({p}) is outside the address space of VNet `{}`",
                             s.name, v.name
                         ),
-                        Some(format!("the address space is {}", space.join(", "))),
+                        Some(if space.is_empty() {
+                            "the VNet declares no address space".to_string()
+                        } else {
+                            format!("the address space is {}", space.join(", "))
+                        }),
                     );
                 }
                 for (q, other) in &placed {

@@ -123,3 +123,35 @@ pub fn placement_finding(
         }
     }
 }
+
+/// What the input leaves open of the list `field` of `resource`: the whole list, a block
+/// holding it, or one of its elements (`managed_network.outbound_rules.<name>`). An element a
+/// rule reports may be in the part the input does not give, so a rule that finds none in the
+/// part it does give has not decided.
+pub fn open_list<'t>(cx: &Context<'_, 't>, resource: &str, field: &str) -> Option<&'t Unknown> {
+    cx.e.unknowns_of(resource)
+        .iter()
+        .find(|u| {
+            u.field != "name"
+                && (moat_model::external::leaves_open(&u.field, field)
+                    || u.field
+                        .strip_prefix(field)
+                        .is_some_and(|rest| rest.starts_with('.')))
+        })
+        .copied()
+}
+
+/// The undecided finding of a rule that found nothing to report in the part of the list
+/// `field` of `resource` the input gives, when it leaves the rest open (see [`open_list`]);
+/// `what` completes "cannot confirm that …".
+pub fn open_list_finding(
+    cx: &Context,
+    doc: &RuleDoc,
+    resource: String,
+    field: &str,
+    what: &str,
+    at: &Provenance,
+) -> Option<Finding> {
+    let u = open_list(cx, &resource, field)?;
+    Some(undecided(doc, resource, what, u, at))
+}

@@ -183,7 +183,7 @@ impl Mapper<'_> {
                     });
                 }
                 Some(Link::Unknown(u)) => {
-                    self.unknown(res, "network_rules/resource_access_rules", &u)
+                    self.unknown(res, "network_rules.resource_access_rules", &u)
                 }
                 Some(Link::Invalid(s)) => self.invalid(
                     &p,

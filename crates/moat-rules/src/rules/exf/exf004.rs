@@ -1,5 +1,6 @@
 //! EXF004 share-to-public-registry.
 
+use crate::rules::util_items::open_list_finding;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -33,6 +34,7 @@ impl Rule for Exf004 {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let t = cx.t;
         for s in &t.storage_accounts {
+            let before = out.len();
             for r in s.network_rules.resource_access_rules.iter().filter(|r| {
                 r.resource_type
                     .to_ascii_lowercase()
@@ -69,6 +71,19 @@ impl Rule for Exf004 {
                         s.name
                     ),
                     DOC.fix,
+                    &s.at,
+                ));
+            }
+            if out.len() == before {
+                out.extend(open_list_finding(
+                    cx,
+                    &DOC,
+                    format!("storage/{}", s.name),
+                    "network_rules.resource_access_rules",
+                    &format!(
+                        "storage {} admits no Azure ML registry as a resource instance",
+                        s.name
+                    ),
                     &s.at,
                 ));
             }

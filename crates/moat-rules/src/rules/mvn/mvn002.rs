@@ -1,5 +1,6 @@
 //! MVN002 managed-network-non-https.
 
+use crate::rules::util_items::open_list_finding;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::{Address, Kind};
 use moat_model::ml::OutboundDestination;
@@ -113,6 +114,7 @@ impl Rule for Mvn002 {
                 .iter()
                 .filter(|w| w.managed_network.enabled())
         {
+            let before = out.len();
             for r in &w.managed_network.outbound_rules {
                 let problem = match &r.destination {
                     OutboundDestination::Fqdn(d) => fqdn_problem(d).map(|p| {
@@ -132,6 +134,19 @@ impl Rule for Mvn002 {
                     ),
                     DOC.fix,
                     if r.at.is_unknown() { &w.at } else { &r.at },
+                ));
+            }
+            if out.len() == before {
+                out.extend(open_list_finding(
+                    cx,
+                    &DOC,
+                    format!("workspace/{}", w.name),
+                    "managed_network.outbound_rules",
+                    &format!(
+                        "every outbound rule of workspace {}'s managed network has a destination it supports",
+                        w.name
+                    ),
+                    &w.at,
                 ));
             }
         }

@@ -1,6 +1,7 @@
 //! MVN008 storage-fqdn-rule.
 
 use crate::change::Change;
+use crate::rules::util_items::open_list_finding;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::{IsolationMode, OutboundRuleType};
 use moat_model::ml::OutboundDestination;
@@ -34,6 +35,7 @@ impl Rule for Mvn008 {
         for w in cx.t.workspaces.iter().filter(|w| {
             w.managed_network.isolation_mode == IsolationMode::AllowOnlyApprovedOutbound
         }) {
+            let before = out.len();
             for r in &w.managed_network.outbound_rules {
                 let OutboundDestination::Fqdn(host) = &r.destination else {
                     continue;
@@ -62,6 +64,19 @@ impl Rule for Mvn008 {
                     )
                     .with_changes(change),
                 );
+            }
+            if out.len() == before {
+                out.extend(open_list_finding(
+                    cx,
+                    &DOC,
+                    format!("workspace/{}", w.name),
+                    "managed_network.outbound_rules",
+                    &format!(
+                        "no outbound rule of workspace {}'s managed network allows a storage host by FQDN",
+                        w.name
+                    ),
+                    &w.at,
+                ));
             }
         }
     }

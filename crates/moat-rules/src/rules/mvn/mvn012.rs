@@ -1,5 +1,6 @@
 //! MVN012 service-tag-rule-not-a-tenant-boundary.
 
+use crate::rules::util_items::open_list_finding;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::{IsolationMode, OutboundRuleCategory, OutboundRuleType};
 use moat_model::ml::OutboundDestination;
@@ -57,6 +58,17 @@ impl Rule for Mvn012 {
                 })
                 .collect();
             if tags.is_empty() {
+                out.extend(open_list_finding(
+                    cx,
+                    &DOC,
+                    format!("workspace/{}", w.name),
+                    "managed_network.outbound_rules",
+                    &format!(
+                        "the managed network of workspace {} allows no service tag of its own",
+                        w.name
+                    ),
+                    &w.at,
+                ));
                 continue;
             }
             out.push(Finding::new(

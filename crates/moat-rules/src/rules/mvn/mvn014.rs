@@ -1,5 +1,6 @@
 //! MVN014 endpoint-target-in-another-tenant.
 
+use crate::rules::util_items::open_list_finding;
 use crate::rules::util_items::placement_finding;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::Address;
@@ -39,6 +40,7 @@ impl Rule for Mvn014 {
             let ws = format!("workspace/{}", w.name);
             let ws_tenant = placement(t, &ws).and_then(|p| p.tenant.as_deref());
             let mut seen: Vec<String> = Vec::new();
+            let before = out.len();
             for r in w.managed_network.outbound_rules.iter().filter(|r| r.active) {
                 let OutboundDestination::PrivateEndpoint(d) = &r.destination else {
                     continue;
@@ -76,6 +78,19 @@ impl Rule for Mvn014 {
                     || format!("outbound rule {} of workspace {} creates a private endpoint to {target}, which is in another tenant than the workspace", r.name, w.name),
                     || format!("cannot confirm that {target}, the target of outbound rule {} of workspace {}, is in the workspace's tenant", r.name, w.name),
                     at,
+                ));
+            }
+            if out.len() == before {
+                out.extend(open_list_finding(
+                    cx,
+                    &DOC,
+                    ws.clone(),
+                    "managed_network.outbound_rules",
+                    &format!(
+                        "every private endpoint outbound rule of workspace {} targets a resource in its tenant",
+                        w.name
+                    ),
+                    &w.at,
                 ));
             }
         }

@@ -1,5 +1,6 @@
 //! NET002 address-overlap.
 
+use crate::rules::util_items::{open_list, open_list_finding, undecided};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use ipnet::IpNet;
 
@@ -50,9 +51,22 @@ impl Rule for Net002 {
             // either side counts: Azure refuses the second side when the spaces overlap, and a
             // one-sided peering is still a design intent.
             let peers = cx.e.ix.peers.get(&a.name).map_or(&[][..], Vec::as_slice);
+            let space = |v: &str| format!("vnet/{v}");
             for b in peers.iter().filter(|&&j| j > i).map(|&j| &vnets[j]) {
                 let o = overlapping(&a.address_space, &b.address_space);
                 if o.is_empty() {
+                    // A space the input leaves partly open may hold the overlapping range.
+                    let what = format!(
+                        "the address spaces of peered VNets {} and {} do not overlap",
+                        a.name, b.name
+                    );
+                    let open =
+                        open_list_finding(cx, &DOC, space(&a.name), "address_space", &what, &a.at)
+                            .or_else(|| {
+                                let u = open_list(cx, &space(&b.name), "address_space")?;
+                                Some(undecided(&DOC, space(&a.name), &what, u, &a.at))
+                            });
+                    out.extend(open);
                     continue;
                 }
                 out.push(Finding::new(
@@ -74,6 +88,17 @@ impl Rule for Net002 {
             let remote = moat_net::routing::gateway_prefixes(t, &g);
             let o = overlapping(&a.address_space, &remote);
             if o.is_empty() {
+                out.extend(open_list_finding(
+                    cx,
+                    &DOC,
+                    space(&a.name),
+                    "address_space",
+                    &format!(
+                        "VNet {} overlaps none of the on-premises or point-to-site ranges behind gateway {g}",
+                        a.name
+                    ),
+                    &a.at,
+                ));
                 continue;
             }
             out.push(Finding::new(

@@ -1,5 +1,6 @@
 //! WS007 workspace-ip-rules-invalid.
 
+use crate::rules::util_items::open_list_finding;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use ipnet::{IpNet, Ipv4Net};
 
@@ -50,17 +51,26 @@ impl Rule for Ws007 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for w in &cx.t.workspaces {
-            let Some(acls) = &w.network_acls else {
-                continue;
-            };
-            let mut problems: Vec<String> = acls.ip_rules.iter().filter_map(problem).collect();
-            if acls.ip_rules.len() > MAX_RULES {
+            let ip_rules = w.network_acls.as_ref().map_or(&[][..], |a| &a.ip_rules);
+            let mut problems: Vec<String> = ip_rules.iter().filter_map(problem).collect();
+            if ip_rules.len() > MAX_RULES {
                 problems.insert(
                     0,
-                    format!("{} entries (at most {MAX_RULES})", acls.ip_rules.len()),
+                    format!("{} entries (at most {MAX_RULES})", ip_rules.len()),
                 );
             }
             if problems.is_empty() {
+                out.extend(open_list_finding(
+                    cx,
+                    &DOC,
+                    format!("workspace/{}", w.name),
+                    "network_acls.ip_rules",
+                    &format!(
+                        "the IP allow list of workspace {} holds only public IPv4 addresses, at most {MAX_RULES}",
+                        w.name
+                    ),
+                    &w.at,
+                ));
                 continue;
             }
             out.push(Finding::new(

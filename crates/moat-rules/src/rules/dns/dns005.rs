@@ -1,5 +1,6 @@
 //! DNS005 zone-group-too-many-zones.
 
+use crate::rules::util_items::open_list_finding;
 use crate::rules::util_zone_group::{MAX_ZONES, edit_zone_group, zone_name};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_net::names::zones_for_group;
@@ -29,11 +30,21 @@ impl Rule for Dns005 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for p in
-            cx.t.private_endpoints
-                .iter()
-                .filter(|p| p.dns_zone_group.len() > MAX_ZONES)
-        {
+        for p in &cx.t.private_endpoints {
+            if p.dns_zone_group.len() <= MAX_ZONES {
+                out.extend(open_list_finding(
+                    cx,
+                    &DOC,
+                    format!("private-endpoint/{}", p.name),
+                    "dns_zone_group",
+                    &format!(
+                        "the zone group of private endpoint {} names at most {MAX_ZONES} zones",
+                        p.name
+                    ),
+                    &p.at,
+                ));
+                continue;
+            }
             // The group fails to create, so no zone holds the endpoint's records: keeping
             // only the zones of its sub-resource (when they fit) breaks nothing that works.
             let want = zones_for_group(&p.group_id);

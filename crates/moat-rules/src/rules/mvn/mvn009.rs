@@ -1,5 +1,6 @@
 //! MVN009 endpoint-and-service-endpoint.
 
+use crate::rules::util_items::open_list_finding;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::{Address, Kind};
 use moat_net::managed::{ManagedRuleKind, effective_rules};
@@ -40,11 +41,12 @@ impl Rule for Mvn009 {
                 let Address::Resource { kind, name, .. } = target else {
                     continue;
                 };
-                let (subnets, at) = match kind {
+                let (subnets, at, field) = match kind {
                     Kind::Storage => match ix.storage_accounts.get(name) {
                         Some(&i) => (
                             &t.storage_accounts[i].network_rules.virtual_network_rules,
                             &t.storage_accounts[i].at,
+                            "network_rules.virtual_network_rules",
                         ),
                         None => continue,
                     },
@@ -52,6 +54,7 @@ impl Rule for Mvn009 {
                         Some(&i) => (
                             &t.key_vaults[i].network_acls.virtual_network_rules,
                             &t.key_vaults[i].at,
+                            "network_acls.virtual_network_rules",
                         ),
                         None => continue,
                     },
@@ -61,16 +64,31 @@ impl Rule for Mvn009 {
                                 .network_rule_set
                                 .virtual_network_rules,
                             &t.container_registries[i].at,
+                            "network_rule_set.virtual_network_rules",
                         ),
                         None => continue,
                     },
                     _ => continue,
                 };
                 let resource = format!("{kind}/{name}");
-                if subnets.is_empty() || seen.contains(&resource) {
+                if seen.contains(&resource) {
                     continue;
                 }
                 seen.push(resource.clone());
+                if subnets.is_empty() {
+                    out.extend(open_list_finding(
+                        cx,
+                        &DOC,
+                        resource.clone(),
+                        field,
+                        &format!(
+                            "{resource}, which the managed network of workspace {} reaches through a private endpoint, admits no subnet through service endpoints",
+                            w.name
+                        ),
+                        at,
+                    ));
+                    continue;
+                }
                 out.push(Finding::new(
                     &DOC,
                     resource.clone(),

@@ -1,6 +1,7 @@
 //! ST011 studio-through-storage-ip-rules.
 
 use crate::rules::util_core::{clients_doing_any, storage};
+use crate::rules::util_items::open_list;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::Code;
 use moat_engine::OpId;
@@ -38,7 +39,13 @@ impl Rule for St011 {
             let Some(st) = w.storage_account.as_deref().and_then(|n| storage(cx, n)) else {
                 continue;
             };
-            if st.network_rules.ip_rules.is_empty() {
+            // IP rules the input leaves open may admit a client: its open path is reported.
+            let open = open_list(
+                cx,
+                &format!("storage/{}", st.name),
+                "network_rules.ip_rules",
+            );
+            if st.network_rules.ip_rules.is_empty() && open.is_none() {
                 continue;
             }
             for c in &clients {
@@ -51,9 +58,9 @@ impl Rule for St011 {
                     continue;
                 };
                 // A path the input leaves open is reported, undecided through its trace.
-                if t.verdict == moat_engine::Verdict::Denied
-                    || !t.hops.iter().any(|h| h.code == Code::RfIpRule)
-                {
+                let by_ip = t.hops.iter().any(|h| h.code == Code::RfIpRule);
+                let maybe = open.is_some() && t.verdict == moat_engine::Verdict::Unknown;
+                if t.verdict == moat_engine::Verdict::Denied || !(by_ip || maybe) {
                     continue;
                 }
                 seen.push((c.clone(), st.name.clone()));

@@ -142,3 +142,26 @@ fn a_live_export_gets_the_network_rule_command() {
         "az ml workspace network-rule add --resource-group rg-ml --workspace-name ws --ip-address 20.1.2.3\n"
     );
 }
+
+#[test]
+fn several_clients_write_the_list_once_and_each_address_once() {
+    // A list not written yet: the first finding's edit writes it with every address, the
+    // others none; two clients behind one address add it once.
+    let dir = scratch("ws003-several");
+    std::fs::write(
+        dir.join("topology.yaml"),
+        "region: eastus\nworkspaces:\n  - name: ws\n    public_network_access: Enabled\n    network_acls: { default_action: Deny }\nclients:\n  - { name: laptop, location: internet, public_address: 20.1.2.3, operations: [sdk.connect] }\n  - { name: tablet, location: internet, public_address: 20.1.2.4, operations: [sdk.connect] }\n  - { name: phone, location: internet, public_address: 20.1.2.3, operations: [sdk.connect] }\n",
+    )
+    .unwrap();
+    let before = check(&dir, "topology.yaml", &["--select", "WS003"]);
+    assert_eq!(findings(&before).len(), 3, "{before:#}");
+    // The phone's address is the laptop's: the laptop's edit adds it, the phone's none.
+    assert!(!apply_edits(&dir, &before).is_empty());
+    let after = check(&dir, "topology.yaml", &["--select", "WS003"]);
+    assert!(findings(&after).is_empty(), "{after:#}");
+    let text = std::fs::read_to_string(dir.join("topology.yaml")).unwrap();
+    assert!(
+        text.contains("network_acls: { default_action: Deny, ip_rules: [20.1.2.3, 20.1.2.4] }"),
+        "{text}"
+    );
+}

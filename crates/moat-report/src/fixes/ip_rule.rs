@@ -8,8 +8,15 @@ use super::{Snippet, Target, edit};
 use moat_model::Topology;
 
 /// The address as a native entry: the workspace's entry with its whole list (a side file
-/// replaces the list), and the address appended to the list in the topology.
-pub(super) fn native(t: &Topology, ws: &Target, address: &str) -> Option<Snippet> {
+/// replaces the list), and the address appended to the list in the topology. Where the list is
+/// not written (or empty), the first address's edit writes it with `together` (every address
+/// the run adds) and the others' none, as two edits would each write the key.
+pub(super) fn native(
+    t: &Topology,
+    ws: &Target,
+    address: &str,
+    together: &[&str],
+) -> Option<Snippet> {
     let w = t.workspaces.iter().find(|w| w.name == ws.name)?;
     let mut all: Vec<String> = w
         .network_acls
@@ -30,14 +37,22 @@ pub(super) fn native(t: &Topology, ws: &Target, address: &str) -> Option<Snippet
         ws.name,
         all.join(", ")
     );
+    let path = ["network_acls", "ip_rules"];
     let edits = ws.src.zip(ws.tree).and_then(|(src, root)| {
-        edit::tree_append(
-            src,
-            root,
-            &ws.at.pointer,
-            &["network_acls", "ip_rules"],
-            address,
-        )
+        let (node, found) = root.pointer(&ws.at.pointer);
+        let written = found
+            && node
+                .get(path[0])
+                .and_then(|m| m.get(path[1]))
+                .is_some_and(|l| !l.items().is_empty());
+        let items = if written {
+            address.to_string()
+        } else if together.is_empty() {
+            return None;
+        } else {
+            together.join(", ")
+        };
+        edit::tree_append(src, root, &ws.at.pointer, &path, &items)
     });
     Some(Snippet {
         input: "native",
@@ -49,9 +64,9 @@ pub(super) fn native(t: &Topology, ws: &Target, address: &str) -> Option<Snippet
 
 /// The address after the last entry of the workspace's `networkAcls.ipRules` (`{ "value": … }`)
 /// or, where the template writes only that list, of `ipAllowlist` (plain strings); the
-/// `ipRules` list written where neither is. Not for a workspace of a copy loop, which is every
-/// copy.
-pub(super) fn arm(ws: &Target, address: &str) -> Option<Snippet> {
+/// `ipRules` list written where neither is (by the first address's edit, with `together`, as
+/// for [`native`]). Not for a workspace of a copy loop, which is every copy.
+pub(super) fn arm(ws: &Target, address: &str, together: &[&str]) -> Option<Snippet> {
     let (src, root) = (ws.src?, ws.tree?);
     let (node, found) = root.pointer(&ws.at.pointer);
     if !found || node.get("copy").is_some() {
@@ -109,14 +124,20 @@ pub(super) fn arm(ws: &Target, address: &str) -> Option<Snippet> {
             &format!("{}/properties/{path}/{}", ws.at.pointer, n - 1),
             &item.to_string(),
         )
-    } else if list.is_none_or(|l| matches!(l.value, moat_doc::tree::Value::Seq(_))) {
+    } else if !together.is_empty()
+        && list.is_none_or(|l| matches!(l.value, moat_doc::tree::Value::Seq(_)))
+    {
+        let items: Vec<String> = together
+            .iter()
+            .map(|a| serde_json::json!({ "value": a }).to_string())
+            .collect();
         edit::tree_edit(
             src,
             root,
             &ws.at.pointer,
             &[(
                 vec!["properties", "networkAcls", "ipRules"],
-                format!("[{item}]"),
+                format!("[{}]", items.join(", ")),
             )],
             edit::Syntax::Json,
         )

@@ -404,6 +404,7 @@ fn list_of(c: &Change) -> Option<(&'static str, &str)> {
         Change::AddFqdnRule { workspace, .. } => Some(("outbound", workspace)),
         // The root list of role assignments.
         Change::AssignWorkspaceRole { .. } => Some(("roles", "")),
+        Change::AddWorkspaceIpRule { workspace, .. } => Some(("ip-rules", workspace)),
         _ => None,
     }
 }
@@ -413,6 +414,7 @@ fn rule_name(c: &Change) -> Option<&str> {
     match c {
         Change::AllowInNsg { name, .. } | Change::AddFqdnRule { name, .. } => Some(name),
         Change::AssignWorkspaceRole { name, .. } => Some(name),
+        Change::AddWorkspaceIpRule { address, .. } => Some(address),
         _ => None,
     }
 }
@@ -561,13 +563,22 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
                 Lang::Az => None,
             }
         }
-        Change::AddWorkspaceIpRule { address, .. } => match lang {
-            Lang::Native => ip_rule::native(input.topology, &t, address),
-            Lang::Arm => ip_rule::arm(&t, address),
-            Lang::Az => ip_rule::az(&t, address),
-            // A configuration's workspace IP rules are not read.
-            Lang::Terraform => None,
-        },
+        Change::AddWorkspaceIpRule { address, .. } => {
+            let all: Vec<&str> = together
+                .iter()
+                .filter_map(|c| match c {
+                    Change::AddWorkspaceIpRule { address, .. } => Some(address.as_str()),
+                    _ => None,
+                })
+                .collect();
+            match lang {
+                Lang::Native => ip_rule::native(input.topology, &t, address, &all),
+                Lang::Arm => ip_rule::arm(&t, address, &all),
+                Lang::Az => ip_rule::az(&t, address),
+                // A configuration's workspace IP rules are not read.
+                Lang::Terraform => None,
+            }
+        }
         // Rendered by `proxy::render`: a client is no resource of the model's addresses.
         Change::AddProxyBypass { .. } => None,
         Change::AssignWorkspaceRole { .. } => {

@@ -21,6 +21,7 @@ use std::process::ExitCode;
 
 // A run builds and frees millions of small values (parsed nodes, names, hops); the system
 // allocator spends about a quarter of a large check in malloc and free, this one far less.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

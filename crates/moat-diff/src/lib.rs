@@ -136,7 +136,7 @@ impl Snapshot {
     /// file, or `None` to keep it (a BASE read from a temporary copy of a git revision names
     /// its files `<rev>:<path>` instead).
     pub fn rename_files(&mut self, rename: impl Fn(&str) -> Option<String>) {
-        let fix = |p: &mut Option<moat_model::Provenance>| {
+        let fix = |p: Option<&mut moat_model::Provenance>| {
             if let Some(p) = p
                 && let Some(n) = rename(&p.file)
             {
@@ -145,11 +145,11 @@ impl Snapshot {
         };
         let fix_trace = |t: &mut moat_engine::Trace| {
             for h in t.hops.iter_mut().chain(t.blocked_by.iter_mut()) {
-                fix(&mut h.at);
+                fix(h.at.as_deref_mut());
             }
         };
         for f in &mut self.findings {
-            fix(&mut f.at);
+            fix(f.at.as_mut());
             if let Some(t) = &mut f.trace {
                 fix_trace(std::sync::Arc::make_mut(t));
             }

@@ -167,9 +167,10 @@ pub struct Hop {
     pub code: Code,
     /// The rule or setting that decided, in words.
     pub detail: String,
-    /// Where that rule or setting is written.
+    /// Where that rule or setting is written. Boxed, as `nsg_rule`: most hops have neither,
+    /// and a check holds hundreds of thousands of hops.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub at: Option<Provenance>,
+    pub at: Option<Box<Provenance>>,
     /// The resources whose settings this hop read (`nsg/training-nsg`, `storage/data`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
@@ -198,7 +199,7 @@ pub struct Hop {
     /// On an NSG hop, the NSG, where it applies, and the direction and priority of the rule
     /// that decided: the rules after it (and those of the other direction) did not count.
     #[serde(skip)]
-    pub nsg_rule: Option<NsgDecision>,
+    pub nsg_rule: Option<Box<NsgDecision>>,
 }
 
 /// Which element a hop is about, as data (see [`Hop::element_id`]).
@@ -392,7 +393,7 @@ struct Walk<'e, 't> {
     /// The fields the next hop's decision reads alone (see [`Hop::reads`]).
     reads: Option<&'static [&'static str]>,
     /// The NSG rule that decides the next hop (see [`Hop::nsg_rule`]).
-    nsg_rule: Option<NsgDecision>,
+    nsg_rule: Option<Box<NsgDecision>>,
     /// Only the verdict is wanted: hops keep what decides it (their kind, decision, code,
     /// the resources and fields read, the deciding NSG rule) and drop their words.
     quiet: bool,
@@ -414,11 +415,12 @@ impl<'e, 't> Walk<'e, 't> {
         detail: impl Into<String>,
         at: Option<Provenance>,
     ) {
-        let resources = std::mem::take(&mut self.touched);
+        let mut resources = std::mem::take(&mut self.touched);
+        resources.shrink_to_fit();
         let (element, detail, at) = if self.quiet {
             (String::new(), String::new(), None)
         } else {
-            (element.into(), detail.into(), at)
+            (element.into(), detail.into(), at.map(Box::new))
         };
         self.hops.push(Hop {
             step,
@@ -723,6 +725,10 @@ fn walk(e: &Engine, q: &Query, quiet: bool) -> Result<Trace, String> {
             .find(|h| matches!(h.decision, HopDecision::Block | HopDecision::Unknown))
             .cloned()
     };
+    // Traces are kept by the thousand (operation results, findings): no spare capacity.
+    w.hops.shrink_to_fit();
+    w.missing.shrink_to_fit();
+    w.assumptions.shrink_to_fit();
     Ok(Trace {
         verdict,
         from: q.from.clone(),
@@ -990,7 +996,7 @@ fn after_decision(t: &Topology, hop: &Hop, resource: &str, field: &str) -> bool 
         direction,
         priority: Some(decided),
         ..
-    }) = &hop.nsg_rule
+    }) = hop.nsg_rule.as_deref()
     else {
         return false;
     };

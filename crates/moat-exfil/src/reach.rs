@@ -129,7 +129,7 @@ fn element(h: &Hop) -> Element {
         element: h.element.clone(),
         detail: h.detail.clone(),
         code: h.code,
-        at: h.at.clone(),
+        at: h.at.as_deref().cloned(),
     }
 }
 

@@ -169,17 +169,16 @@ pub fn render_sarif(m: &ExfilMap, input: &str) -> String {
             } else {
                 1
             };
-            let at = r
-                .reach
-                .permitted_by
-                .iter()
-                .find_map(|e| e.at.clone())
-                .or_else(|| {
-                    r.reach
-                        .witness
-                        .as_ref()
-                        .and_then(|w| w.trace.hops.iter().find_map(|h| h.at.clone()))
-                });
+            let at =
+                r.reach
+                    .permitted_by
+                    .iter()
+                    .find_map(|e| e.at.clone())
+                    .or_else(|| {
+                        r.reach.witness.as_ref().and_then(|w| {
+                            w.trace.hops.iter().find_map(|h| h.at.as_deref().cloned())
+                        })
+                    });
             let (uri, line, column) = match &at {
                 Some(a) if a.line > 0 => (a.file.clone(), a.line, a.column.max(1)),
                 Some(a) => (a.file.clone(), 1, 1),

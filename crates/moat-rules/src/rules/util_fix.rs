@@ -28,7 +28,7 @@ fn denying_nsg(denied: &[&Trace]) -> Option<(String, Direction, u32)> {
             direction,
             priority,
             ..
-        } = hop.nsg_rule.clone()?;
+        } = hop.nsg_rule.as_deref().cloned()?;
         let priority = priority?;
         found = match found {
             None => Some((nsg, direction, priority)),

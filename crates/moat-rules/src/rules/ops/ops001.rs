@@ -139,9 +139,9 @@ pub fn cause_key(t: &Trace) -> Option<CauseKey<'_>> {
         code: b.code,
         subject: b.subject.as_ref(),
         address: b.address,
-        nsg_rule: b.nsg_rule.as_ref(),
+        nsg_rule: b.nsg_rule.as_deref(),
         resources,
-        at: b.at.as_ref(),
+        at: b.at.as_deref(),
         scope,
     })
 }

@@ -110,11 +110,21 @@ pub fn run(cx: &Context, sel: &Selection) -> Vec<Finding> {
         .into_iter()
         .filter(|r| sel.includes(r.doc().code))
         .collect();
+    // EXF001 traces on a model and engine of its own (the deployment plus a probe account):
+    // it runs before any rule evaluates the shared operation results, so that copy and those
+    // results are never in memory at once. Its findings keep their place in code order.
+    let exf001 = crate::rules::exf::exf001::RULE.doc().code;
+    let mut early: Vec<Finding> = Vec::new();
+    if let Some(r) = rules.iter().find(|r| r.doc().code == exf001) {
+        r.check(cx, &mut early);
+    }
     let mut out = Vec::new();
     let mut operations = Vec::new();
     for r in rules {
         if r.doc().code == crate::rules::ops::ops001::RULE.doc().code {
             r.check(cx, &mut operations);
+        } else if r.doc().code == exf001 {
+            out.append(&mut early);
         } else {
             r.check(cx, &mut out);
         }

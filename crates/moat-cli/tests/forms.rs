@@ -215,7 +215,7 @@ struct Outcome {
 fn outcome(t: &Trace) -> Outcome {
     Outcome {
         verdict: t.verdict,
-        blocked_by: t.blocked_by.as_ref().map(|h| h.code),
+        blocked_by: t.blocked_by().map(|h| h.code),
         hops: t
             .hops
             .iter()

@@ -634,7 +634,7 @@ fn dnat_rules_with_open_values_leave_only_what_they_decide_unknown() {
     let rdp = trace_port(&t, "internet", "ip:20.5.5.5", 3389);
     assert_eq!(rdp.verdict, Verdict::Denied, "{rdp:#?}");
     assert_eq!(
-        rdp.blocked_by.as_ref().unwrap().code,
+        rdp.blocked_by().unwrap().code,
         moat_engine::Code::FwDnatNoRule
     );
 }

@@ -144,7 +144,7 @@ impl Snapshot {
             }
         };
         let fix_trace = |t: &mut moat_engine::Trace| {
-            for h in t.hops.iter_mut().chain(t.blocked_by.iter_mut()) {
+            for h in t.hops.iter_mut() {
                 fix(h.at.as_deref_mut());
             }
         };

@@ -275,7 +275,7 @@ impl std::fmt::Display for NsgScope {
 }
 
 /// A trace: the verdict, the hops, what blocked, and the fix.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Trace {
     pub verdict: Verdict,
     pub from: Address,
@@ -283,8 +283,9 @@ pub struct Trace {
     pub protocol: String,
     pub port: u16,
     pub hops: Vec<Hop>,
-    /// The hop that stopped the flow (or could not be decided).
-    pub blocked_by: Option<Hop>,
+    /// Which of `hops` stopped the flow (or could not be decided): see [`Trace::blocked_by`].
+    /// An index, not a copy: a check holds tens of thousands of traces.
+    pub blocked: Option<usize>,
     /// What to change so the flow passes.
     pub fix: Option<String>,
     /// For unknown verdicts: what the model lacks.
@@ -302,19 +303,48 @@ pub fn serialize_shared<S: serde::Serializer, T: std::ops::Deref<Target = Trace>
     t.deref().serialize(s)
 }
 
+/// Serialised with the blocking hop itself under `blocked_by`, as it reads.
+impl Serialize for Trace {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut m = s.serialize_struct("Trace", 10)?;
+        m.serialize_field("verdict", &self.verdict)?;
+        m.serialize_field("from", &self.from)?;
+        m.serialize_field("to", &self.to)?;
+        m.serialize_field("protocol", &self.protocol)?;
+        m.serialize_field("port", &self.port)?;
+        m.serialize_field("hops", &self.hops)?;
+        m.serialize_field("blocked_by", &self.blocked_by())?;
+        m.serialize_field("fix", &self.fix)?;
+        m.serialize_field("missing", &self.missing)?;
+        m.serialize_field("assumptions", &self.assumptions)?;
+        m.end()
+    }
+}
+
 impl Trace {
+    /// The hop that stopped the flow (or could not be decided).
+    pub fn blocked_by(&self) -> Option<&Hop> {
+        self.blocked.and_then(|i| self.hops.get(i))
+    }
+
+    /// The same, to change it.
+    pub fn blocked_by_mut(&mut self) -> Option<&mut Hop> {
+        self.blocked.and_then(|i| self.hops.get_mut(i))
+    }
+
     /// The hop that stops the flow. It is [`Trace::blocked_by`], except where the stopping
     /// hop read a value the input leaves open: the trace then ends in the hop of those
     /// values (its verdict unknown), and this is the hop before it that stops the flow with
     /// the value as imported. A finding about that hop is undecided through the trace.
     pub fn stopping_hop(&self) -> Option<&Hop> {
-        match &self.blocked_by {
+        match self.blocked_by() {
             Some(h) if h.code == Code::InputUnknown => self
                 .hops
                 .iter()
                 .rev()
                 .find(|h| h.decision == HopDecision::Block),
-            other => other.as_ref(),
+            other => other,
         }
     }
 }
@@ -716,14 +746,12 @@ fn walk(e: &Engine, q: &Query, quiet: bool) -> Result<Trace, String> {
         });
         w.missing.extend(unresolved);
     }
-    let blocked_by = if verdict == Verdict::Allowed {
+    let blocked = if verdict == Verdict::Allowed {
         None
     } else {
         w.hops
             .iter()
-            .rev()
-            .find(|h| matches!(h.decision, HopDecision::Block | HopDecision::Unknown))
-            .cloned()
+            .rposition(|h| matches!(h.decision, HopDecision::Block | HopDecision::Unknown))
     };
     // Traces are kept by the thousand (operation results, findings): no spare capacity.
     w.hops.shrink_to_fit();
@@ -736,7 +764,7 @@ fn walk(e: &Engine, q: &Query, quiet: bool) -> Result<Trace, String> {
         protocol: q.protocol.to_string(),
         port: q.port,
         hops: w.hops,
-        blocked_by,
+        blocked,
         fix: if verdict == Verdict::Denied {
             w.fix
         } else {

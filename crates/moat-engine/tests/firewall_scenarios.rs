@@ -307,7 +307,7 @@ fn dnat_translated_traffic_is_subject_to_the_path_beyond() {
     let t = trace(&yaml, "internet", "ip:20.5.5.5");
     assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
     assert_eq!(firewall_hop(&t).code, Code::FwDnat);
-    let b = t.blocked_by.as_ref().unwrap();
+    let b = t.blocked_by().unwrap();
     assert_eq!(b.code, Code::NsgInboundDeny, "{b:?}");
     assert!(b.detail.contains("No8080"), "{b:?}");
 }
@@ -324,7 +324,7 @@ fn no_dnat_rule_for_the_port_is_denied() {
         22,
     );
     assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
-    assert_eq!(t.blocked_by.as_ref().unwrap().code, Code::FwDnatNoRule);
+    assert_eq!(t.blocked_by().unwrap().code, Code::FwDnatNoRule);
 }
 
 #[test]

@@ -52,7 +52,7 @@ fn compute_create_needs_the_required_outbound() {
     assert_eq!(r.status, Status::Fails, "{r:#?}");
     let batch = flow(&r, "Batch node management");
     assert_eq!(
-        batch.trace.blocked_by.as_ref().unwrap().code,
+        batch.trace.blocked_by().unwrap().code,
         Code::NsgOutboundDeny
     );
     assert!(flow(&r, "compute lifecycle (UDP 5831)").trace.protocol == "udp");
@@ -105,7 +105,7 @@ fn job_run_needs_smb_only_through_a_firewall() {
     let r = op(THROUGH_FIREWALL, OpId::JobRun);
     let smb = flow(&r, "(SMB, through the firewall)");
     assert_eq!(smb.trace.port, 445);
-    assert_eq!(smb.trace.blocked_by.as_ref().unwrap().step, Step::Firewall);
+    assert_eq!(smb.trace.blocked_by().unwrap().step, Step::Firewall);
     // Without the firewall on the way (no UDR), no SMB flow is required.
     let direct = THROUGH_FIREWALL.replace(", route_table: rt", "");
     let r = op(&direct, OpId::JobRun);

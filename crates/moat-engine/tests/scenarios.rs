@@ -26,8 +26,7 @@ fn trace(yaml: &str, from: &str, to: &str) -> Trace {
 }
 
 fn blocked(t: &Trace) -> Code {
-    t.blocked_by
-        .as_ref()
+    t.blocked_by()
         .map(|h| h.code)
         .expect("the trace stops at a hop")
 }
@@ -186,7 +185,7 @@ fn online_endpoint_without_the_zone_link_goes_public_and_is_refused() {
     let yaml = ENDPOINT_SCORING.replace("vnet_links: [spoke]", "vnet_links: []");
     let t = trace(&yaml, "vm/analyst", "online-endpoint/score");
     assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
-    assert_eq!(t.blocked_by.as_ref().unwrap().step, Step::ResourceFirewall);
+    assert_eq!(t.blocked_by().unwrap().step, Step::ResourceFirewall);
 }
 
 /// A hub workspace behind a private endpoint and a project under it; a jump box in the VNet
@@ -239,7 +238,13 @@ fn project_public_access_is_its_hubs() {
     let t = trace(&yaml, "vm/jumpbox", "workspace/project");
     assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
     assert_eq!(blocked(&t), Code::RfPublicDisabled);
-    assert!(t.blocked_by.unwrap().element.contains("workspace hub"));
+    assert!(
+        t.blocked_by()
+            .unwrap()
+            .clone()
+            .element
+            .contains("workspace hub")
+    );
 }
 
 /// An on-premises site behind a site-to-site VPN to the VNet holding the workspace private

@@ -25,8 +25,7 @@ fn trace(yaml: &str, from: &str, to: &str) -> Trace {
 }
 
 fn blocked(t: &Trace) -> Code {
-    t.blocked_by
-        .as_ref()
+    t.blocked_by()
         .map(|h| h.code)
         .expect("the trace stops at a hop")
 }
@@ -124,7 +123,7 @@ fn nsg_deny_names_the_rule_and_the_fix() {
     let t = trace(&yaml, "vm/jumpbox", "workspace/ws");
     assert_eq!(t.verdict, Verdict::Denied);
     assert_eq!(blocked(&t), Code::NsgOutboundDeny);
-    let b = t.blocked_by.unwrap();
+    let b = t.blocked_by().unwrap().clone();
     assert!(
         b.detail.contains("rule NoPE (priority 200)"),
         "{}",

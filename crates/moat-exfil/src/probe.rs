@@ -323,7 +323,7 @@ impl<'e, 't> Oracle<'e, 't> {
         let fix = |s: &mut String| *s = self.unname_text(s);
         t.to.name_mut().into_iter().for_each(fix);
         t.from.name_mut().into_iter().for_each(fix);
-        for h in t.hops.iter_mut().chain(t.blocked_by.iter_mut()) {
+        for h in t.hops.iter_mut() {
             fix(&mut h.element);
             fix(&mut h.detail);
             h.resources.iter_mut().for_each(fix);

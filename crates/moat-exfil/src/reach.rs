@@ -197,9 +197,7 @@ pub fn reach(o: &Oracle, cx: &Context, to: &Address, scope: Option<&L4Set>) -> R
             if v == Verdict::Denied
                 && s.class.is_some()
                 && cx.node_public_ip
-                && t.blocked_by
-                    .as_ref()
-                    .is_some_and(|h| h.step == Step::Egress)
+                && t.blocked_by().is_some_and(|h| h.step == Step::Egress)
             {
                 v = Verdict::Unknown;
                 t.missing.push(format!(

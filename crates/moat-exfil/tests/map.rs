@@ -49,7 +49,7 @@ fn openness(p: &PlaceMap, c: Category) -> Openness {
 
 fn blocked_code(r: &Row) -> Code {
     let w = r.reach.witness.as_ref().expect("a witness");
-    w.trace.blocked_by.as_ref().expect("a blocking hop").code
+    w.trace.blocked_by().expect("a blocking hop").code
 }
 
 /// Seed 004, "Data exfiltration protection": "We use a service endpoint policy with an Azure

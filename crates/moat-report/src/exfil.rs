@@ -46,7 +46,7 @@ fn because(r: &Row) -> String {
         Verdict::Denied => reach
             .witness
             .as_ref()
-            .and_then(|w| w.trace.blocked_by.as_ref())
+            .and_then(|w| w.trace.blocked_by())
             .map(|h| format!("{}: {}", h.element, h.detail))
             .unwrap_or_default(),
         Verdict::Unknown => reach.missing.first().cloned().unwrap_or_default(),

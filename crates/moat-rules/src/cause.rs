@@ -65,7 +65,7 @@ const REPEATS: &[Repeat] = &[
 /// rule or setting is written. Never its element or detail text, so rewording a message can
 /// neither join two causes nor split one.
 fn block_key(t: &Trace) -> Option<impl PartialEq + '_> {
-    let b = t.blocked_by.as_ref()?;
+    let b = t.blocked_by()?;
     let mut resources: Vec<&str> = b.resources.iter().map(String::as_str).collect();
     resources.sort_unstable();
     resources.dedup();

@@ -168,8 +168,7 @@ fn disagreements(label: &str, t: &Topology, seen: &mut Seen) -> Vec<String> {
                 .collect();
             let code = f
                 .trace
-                .blocked_by
-                .as_ref()
+                .blocked_by()
                 .map(|h| h.code.as_str())
                 .unwrap_or("none");
             let sure = f.verdict == Verdict::Denied;

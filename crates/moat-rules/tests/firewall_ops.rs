@@ -176,7 +176,7 @@ fn without_the_aks_fqdn_tag_outbound_to_mcr_is_denied_in_trace_ops_and_check() {
     let (traces, job, findings) = all_three(&HUB.replace("RULES\n", ""), "aks/scoring", AKS_HOSTS);
     for t in &traces {
         assert_eq!(t.verdict, Verdict::Denied, "{t:#?}");
-        assert_eq!(t.blocked_by.as_ref().unwrap().code, Code::FwImplicitDeny);
+        assert_eq!(t.blocked_by().unwrap().code, Code::FwImplicitDeny);
     }
     let f = mcr_flow(&job);
     assert_eq!(f.verdict, Verdict::Denied, "{:#?}", f.trace);

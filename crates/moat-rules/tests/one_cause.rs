@@ -61,7 +61,7 @@ fn one_nsg_rule_keeping_a_cluster_from_a_public_registry_is_one_finding() {
         assert!(fingerprints.contains(cause), "{r:#?}");
         let t = r.trace.as_ref().expect("a path finding");
         assert_eq!(
-            t.blocked_by.as_ref().map(|h| h.code),
+            t.blocked_by().map(|h| h.code),
             Some(Code::NsgOutboundDeny),
             "the same NSG rule decides: {t:#?}"
         );
@@ -100,7 +100,7 @@ fn different_blocking_elements_are_different_causes() {
     for f in reg001 {
         let t = f.trace.as_ref().expect("a path finding");
         assert_eq!(
-            t.blocked_by.as_ref().map(|h| h.code),
+            t.blocked_by().map(|h| h.code),
             Some(Code::RfPublicDisabled),
             "{t:#?}"
         );
@@ -190,7 +190,7 @@ fn rewording_a_hop_never_changes_what_is_one_cause() {
             && let Some(b) = f
                 .trace
                 .as_mut()
-                .and_then(|t| std::sync::Arc::make_mut(t).blocked_by.as_mut())
+                .and_then(|t| std::sync::Arc::make_mut(t).blocked_by_mut())
         {
             b.element = "a reworded element".into();
             b.detail = "a reworded detail".into();
@@ -208,7 +208,7 @@ fn rewording_a_hop_never_changes_what_is_one_cause() {
             && let Some(b) = f
                 .trace
                 .as_mut()
-                .and_then(|t| std::sync::Arc::make_mut(t).blocked_by.as_mut())
+                .and_then(|t| std::sync::Arc::make_mut(t).blocked_by_mut())
             && let Some(r) = b.nsg_rule.as_mut()
         {
             r.priority = r.priority.map(|p| p + 1);

@@ -112,7 +112,7 @@ fn studio_from_the_site_without_the_forwarder_fails_and_check_says_so() {
     assert_eq!(r.status, Status::Fails, "{r:#?}");
     let f = api_flow(&r);
     assert_eq!(f.verdict, Verdict::Denied, "{:#?}", f.trace);
-    let b = f.trace.blocked_by.as_ref().expect("a blocking hop");
+    let b = f.trace.blocked_by().expect("a blocking hop");
     assert_eq!(b.code, Code::RfPublicDisabled, "{:#?}", f.trace);
     // check reports the same failure, decided, through the rule that owns it.
     let dns002: Vec<&Finding> = findings.iter().filter(|x| x.code == "DNS002").collect();

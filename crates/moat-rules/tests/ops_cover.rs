@@ -25,8 +25,7 @@ fn trace(yaml: &str, from: &str, to: &str, port: u16) -> Trace {
 }
 
 fn blocked(t: &Trace) -> Code {
-    t.blocked_by
-        .as_ref()
+    t.blocked_by()
         .map(|h| h.code)
         .unwrap_or_else(|| panic!("the trace stops at a hop: {t:#?}"))
 }
@@ -106,16 +105,16 @@ fn the_cause_is_read_from_the_hop_as_data_not_its_words() {
     let yaml = deny_all_first();
     let a = trace(&yaml, "compute/cpu", "storage/st:blob", 443);
     let mut b = trace(&yaml, "compute/cpu", "storage/st:file", 445);
-    let h = b.blocked_by.as_mut().unwrap();
+    let h = b.blocked_by_mut().unwrap();
     h.element = "another element".into();
     h.detail = "another detail".into();
     assert_eq!(cause_key(&a), cause_key(&b));
     let mut c = trace(CLUSTER_BEHIND_NSG, "compute/cpu", "storage/st:file", 445);
     let d = trace(CLUSTER_BEHIND_NSG, "compute/cpu", "storage/st:blob", 443);
-    let h = c.blocked_by.as_mut().unwrap();
+    let h = c.blocked_by_mut().unwrap();
     (h.element, h.detail) = (
-        d.blocked_by.as_ref().unwrap().element.clone(),
-        d.blocked_by.as_ref().unwrap().detail.clone(),
+        d.blocked_by().unwrap().element.clone(),
+        d.blocked_by().unwrap().detail.clone(),
     );
     assert_ne!(cause_key(&c), cause_key(&d));
 }

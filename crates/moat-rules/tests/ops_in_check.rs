@@ -105,7 +105,7 @@ fn compute_create_without_batch_outbound_fails_in_ops_and_check() {
         by.iter().any(|f| f
             .trace
             .as_ref()
-            .and_then(|t| t.blocked_by.as_ref())
+            .and_then(|t| t.blocked_by())
             .map(|h| h.code)
             == Some(Code::NsgOutboundDeny)),
         "{by:#?}"
@@ -160,7 +160,7 @@ fn job_run_smb_through_a_firewall_fails_in_ops_and_check() {
     let smb = flow(&r, "(SMB, through the firewall)");
     assert_eq!(smb.trace.port, 445);
     assert_eq!(smb.verdict, Verdict::Denied);
-    assert_eq!(smb.trace.blocked_by.as_ref().unwrap().step, Step::Firewall);
+    assert_eq!(smb.trace.blocked_by().unwrap().step, Step::Firewall);
     reported(&r, smb, &v);
     check_says_what_ops_says(&r, &v);
 }
@@ -250,7 +250,7 @@ clients: [{ name: laptop, location: internet, operations: [registry.create-from-
     let fqdns = flow(&r, "registryFqdns");
     assert_eq!(fqdns.verdict, Verdict::Denied);
     assert_eq!(
-        fqdns.trace.blocked_by.as_ref().unwrap().code,
+        fqdns.trace.blocked_by().unwrap().code,
         Code::RfPublicDisabled
     );
     reported(&r, fqdns, &v);
@@ -315,10 +315,7 @@ fn image_build_behind_an_undescribed_dns_server_is_decided_in_ops_and_check() {
     assert!(!pypi.trace.assumptions.is_empty());
     let mcr = flow(&r, "→ mcr.microsoft.com (");
     assert_eq!(mcr.verdict, Verdict::Denied, "{:#?}", mcr.trace);
-    assert_eq!(
-        mcr.trace.blocked_by.as_ref().unwrap().code,
-        Code::FwImplicitDeny
-    );
+    assert_eq!(mcr.trace.blocked_by().unwrap().code, Code::FwImplicitDeny);
     assert_eq!(r.status, Status::Fails);
     reported(&r, mcr, &v);
     check_says_what_ops_says(&r, &v);

@@ -441,8 +441,7 @@ fn cmp003_no_public_ip_inbound_denied() {
             f.trace
                 .as_ref()
                 .unwrap()
-                .blocked_by
-                .as_ref()
+                .blocked_by()
                 .unwrap()
                 .detail
                 .contains("deny-in")

@@ -20,8 +20,7 @@ fn findings(yaml: &str, code: &str) -> Vec<Finding> {
 
 fn blocked(f: &Finding) -> Code {
     let t = f.trace.as_ref().expect("a path finding carries its trace");
-    t.blocked_by
-        .as_ref()
+    t.blocked_by()
         .map(|h| h.code)
         .expect("the trace stops at a hop")
 }
@@ -211,7 +210,7 @@ fn reg005_sees_a_share_declared_by_a_registry_model_version() {
     assert_eq!(v.len(), 1, "{v:#?}");
     assert_eq!(v[0].resource, "storage/wsstore");
     let t = v[0].trace.as_ref().expect("the share's flow");
-    assert_eq!(t.blocked_by.as_ref().unwrap().code, Code::RfPublicDisabled);
+    assert_eq!(t.blocked_by().unwrap().code, Code::RfPublicDisabled);
     let ops = moat_engine::ops::evaluate(&e, &cx.intent, &Default::default());
     let share = ops
         .iter()
@@ -345,10 +344,7 @@ fn endpoint_scoring_without_the_zone_link_fails_in_ops_and_check() {
     let r = endpoint_score(&yaml);
     assert_eq!(r.status, moat_engine::ops::Status::Fails, "{r:#?}");
     let failing = &r.flows[0].trace;
-    assert_eq!(
-        failing.blocked_by.as_ref().unwrap().code,
-        Code::RfPublicDisabled
-    );
+    assert_eq!(failing.blocked_by().unwrap().code, Code::RfPublicDisabled);
     let v = findings(&yaml, "OPS001");
     let f = v
         .iter()

@@ -103,8 +103,7 @@ pub fn flow_finding(
         ),
         _ => {
             let by = t
-                .blocked_by
-                .as_ref()
+                .blocked_by()
                 .map(|h| format!(" ({}: {})", h.element, h.detail))
                 .unwrap_or_default();
             (

@@ -22,7 +22,7 @@ fn denying_nsg(denied: &[&Trace]) -> Option<(String, Direction, u32)> {
         if t.verdict != Verdict::Denied {
             return None;
         }
-        let hop = t.blocked_by.as_ref().filter(|h| h.step == Step::Nsg)?;
+        let hop = t.blocked_by().filter(|h| h.step == Step::Nsg)?;
         let moat_engine::trace::NsgDecision {
             nsg,
             direction,
@@ -144,7 +144,7 @@ pub fn allow_in_firewall(
     name: &[&str],
     rule: crate::change::FirewallAllow,
 ) -> Option<Change> {
-    let hop = t.blocked_by.as_ref().filter(|h| {
+    let hop = t.blocked_by().filter(|h| {
         t.verdict == Verdict::Denied
             && h.step == Step::Firewall
             && h.code == moat_engine::Code::FwImplicitDeny

@@ -259,7 +259,7 @@ pub fn blocked_finding(
     at: &Provenance,
 ) -> Finding {
     // The engine's fix names a service tag by its address block; name the tag instead.
-    let tag_fix = match (&t.to, &t.blocked_by) {
+    let tag_fix = match (&t.to, t.blocked_by()) {
         (Address::Tag(tag), Some(h))
             if t.verdict == Verdict::Denied && matches!(h.step, Step::Nsg | Step::Firewall) =>
         {
@@ -287,7 +287,7 @@ pub fn blocked_finding(
 /// names them all (`tcp/29876-29877`), so that following it admits the whole flow.
 pub fn on_ports(mut f: Finding, denied: &[Trace], ports: &[u16]) -> Finding {
     let Some(t) = &f.trace else { return f };
-    let element = |t: &Trace| t.blocked_by.as_ref().map(|h| h.element_id());
+    let element = |t: &Trace| t.blocked_by().map(|h| h.element_id());
     let one_element = denied
         .iter()
         .all(|d| d.verdict == Verdict::Denied && element(d).is_some() && element(d) == element(t));
@@ -305,7 +305,7 @@ pub fn on_ports(mut f: Finding, denied: &[Trace], ports: &[u16]) -> Finding {
     });
     // An NSG rule's fix, written for every port; another element keeps the engine's fix,
     // written for the port of the trace shown.
-    let Some(h) = t.blocked_by.as_ref() else {
+    let Some(h) = t.blocked_by() else {
         return f;
     };
     if let (Code::NsgInboundDeny | Code::NsgOutboundDeny, Some(n)) = (h.code, &h.nsg_rule) {

@@ -58,8 +58,7 @@ pub fn blocked(f: &Finding) -> Code {
         .trace
         .as_ref()
         .unwrap_or_else(|| panic!("no trace: {f:#?}"));
-    t.blocked_by
-        .as_ref()
+    t.blocked_by()
         .map(|h| h.code)
         .unwrap_or_else(|| panic!("the trace is not blocked: {t:#?}"))
 }

@@ -37,8 +37,7 @@ pub fn none(yaml: &str, code: &str) {
 /// The code of the hop that stopped the finding's flow.
 pub fn blocked(f: &Finding) -> Code {
     let t = f.trace.as_ref().expect("a path finding carries its trace");
-    t.blocked_by
-        .as_ref()
+    t.blocked_by()
         .map(|h| h.code)
         .expect("the trace stops at a hop")
 }

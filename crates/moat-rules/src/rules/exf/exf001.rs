@@ -62,7 +62,7 @@ fn unname(t: &mut moat_engine::Trace, name: &str) {
         }
     };
     t.to.name_mut().into_iter().for_each(fix);
-    for h in t.hops.iter_mut().chain(t.blocked_by.iter_mut()) {
+    for h in t.hops.iter_mut() {
         fix(&mut h.element);
         fix(&mut h.detail);
         h.resources.iter_mut().for_each(fix);

@@ -108,7 +108,7 @@ enum Scope<'t> {
 /// `nsg_rule`; a resource firewall's names the resource (its `subject`, a registry's managed
 /// storage or container registry apart) and, for a service principal, the principal.
 pub fn cause_key(t: &Trace) -> Option<CauseKey<'_>> {
-    let b = t.blocked_by.as_ref()?;
+    let b = t.blocked_by()?;
     let mut resources: Vec<&str> = b.resources.iter().map(String::as_str).collect();
     resources.sort_unstable();
     resources.dedup();

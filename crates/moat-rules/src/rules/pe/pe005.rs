@@ -155,7 +155,7 @@ fn dependency_endpoint(
         crate::rules::util_core::resolver_of_subnet(cx, subnet),
         Some(moat_net::dns::Resolver::AzureDns { vnet }) if vnet == vnet_part(subnet)
     );
-    let step = d.blocked_by.as_ref().map(|h| h.step);
+    let step = d.blocked_by().map(|h| h.step);
     let refused = d.verdict == Verdict::Denied
         && (step == Some(moat_engine::Step::ResourceFirewall)
             || (step == Some(moat_engine::Step::Dns) && azure_dns));

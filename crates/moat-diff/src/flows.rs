@@ -21,6 +21,7 @@ use moat_model::presence::Variant;
 use moat_packets::Protocol;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// A source and a destination, as addresses.
 pub type Pair = (String, String);
@@ -31,7 +32,8 @@ pub type Pair = (String, String);
 pub struct Reach {
     pub verdict: Verdict,
     pub query: Query,
-    pub trace: Option<Trace>,
+    /// Shared with the operations that asked the same question.
+    pub trace: Option<Arc<Trace>>,
 }
 
 /// The verdicts of the subnet sweep, one byte a pair: a large estate has millions of pairs
@@ -313,9 +315,13 @@ fn variant_engines<'v>(e: &Engine, variants: &'v [Variant]) -> Vec<(&'v Variant,
         .collect()
 }
 
-/// A trace on the deployment and its variants (unknown where they differ).
-fn trace(e: &Engine, variants: &[(&Variant, Engine)], q: &Query) -> Result<Trace, String> {
-    moat_engine::presence::trace_on(e, variants, q)
+/// A trace on the deployment and its variants (unknown where they differ). Without variants
+/// it is the engine's answer to the question, which the operations may have asked already.
+fn trace(e: &Engine, variants: &[(&Variant, Engine)], q: &Query) -> Result<Arc<Trace>, String> {
+    if variants.is_empty() {
+        return moat_engine::trace::trace_shared(e, q);
+    }
+    moat_engine::presence::trace_on(e, variants, q).map(Arc::new)
 }
 
 /// Every pair of the deployment behind `e` (with its may-exist `variants`) and its verdict.
@@ -669,8 +675,8 @@ pub fn compare(base: &Reachability, head: &Reachability) -> Vec<FlowChange> {
         };
         let (b, h) = (base.pairs.get(&k), head.pairs.get(&k));
         let (tb, th) = (
-            b.and_then(|x| x.trace.clone()),
-            h.and_then(|x| x.trace.clone()),
+            b.and_then(|x| x.trace.as_deref().cloned()),
+            h.and_then(|x| x.trace.as_deref().cloned()),
         );
         out.push(FlowChange {
             from: k.0.clone(),

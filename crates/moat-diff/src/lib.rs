@@ -161,7 +161,7 @@ impl Snapshot {
         }
         for x in self.reach.pairs.values_mut() {
             if let Some(t) = &mut x.trace {
-                fix_trace(t);
+                fix_trace(std::sync::Arc::make_mut(t));
             }
         }
     }

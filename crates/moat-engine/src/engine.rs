@@ -33,6 +33,8 @@ pub struct Engine<'t> {
     routes: RefCell<HashMap<String, Rc<Vec<Route>>>>,
     vnet_tags: RefCell<HashMap<String, (AddrSet, AddrSet)>>,
     firewalls: RefCell<HashMap<FirewallKey, Rc<FirewallPolicy>>>,
+    /// Traces already run, by question (see [`crate::trace::trace_shared`]).
+    pub(crate) traces: RefCell<SharedTraces>,
     /// The host names (public and privatelink, lower case) of the resources private endpoints
     /// connect to without the input declaring them, and those resources.
     pub(crate) external_targets: HashMap<String, moat_model::Address>,
@@ -47,6 +49,10 @@ pub struct Engine<'t> {
     /// those of the resources its hops read.
     unknowns: HashMap<&'t str, Vec<&'t moat_model::Unknown>>,
 }
+
+/// Traces by question (with the strict mode they were run in), or why a question has none.
+type SharedTraces =
+    HashMap<crate::trace::Query, (bool, Result<std::sync::Arc<crate::trace::Trace>, String>)>;
 
 /// A firewall and the destination name its rules were compiled for.
 type FirewallKey = (String, Option<String>);
@@ -231,6 +237,7 @@ impl<'t> Engine<'t> {
             routes: RefCell::new(HashMap::new()),
             vnet_tags: RefCell::new(HashMap::new()),
             firewalls: RefCell::new(HashMap::new()),
+            traces: RefCell::new(HashMap::new()),
         }
     }
 

@@ -10,7 +10,7 @@ use crate::engine::Engine;
 use crate::intent::{Intent, Source};
 pub use crate::op_id::OpId;
 use crate::rule_code::RuleCode;
-use crate::trace::{Query, Trace, Verdict, trace};
+use crate::trace::{Query, Trace, Verdict, trace, trace_shared};
 use crate::{Code, Step};
 use moat_model::Topology;
 use moat_model::address::{Address, Kind};
@@ -194,11 +194,13 @@ impl Ctx<'_, '_> {
             protocol,
             port,
         };
-        match trace(self.e, &q) {
+        // Operations of one workspace ask the same questions (and a diff's flows ask them
+        // again): each is traced once.
+        match trace_shared(self.e, &q) {
             Ok(t) => r.flows.push(FlowResult {
                 purpose: purpose.into(),
                 verdict: t.verdict,
-                trace: std::sync::Arc::new(t),
+                trace: t,
             }),
             Err(why) => r.notes.push(format!("{}: {why}", purpose.into())),
         }

@@ -44,7 +44,7 @@ pub use nsg::allow_fix as nsg_allow_fix;
 use target::target;
 
 /// What to trace.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Query {
     pub from: Address,
     pub to: Address,
@@ -632,6 +632,23 @@ fn strip_sub(a: &Address) -> Address {
 /// Traces a flow.
 pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
     walk(e, q, false)
+}
+
+/// [`trace`], answered once per question on this engine: the operations and the flows of a
+/// diff ask many of the same questions, and a trace depends only on the question and the
+/// engine's model, which never changes.
+pub fn trace_shared(e: &Engine, q: &Query) -> Result<std::sync::Arc<Trace>, String> {
+    // Strict mode changes answers: a trace is reused only in the mode it was run in.
+    if let Some((strict, t)) = e.traces.borrow().get(q)
+        && *strict == e.strict
+    {
+        return t.clone();
+    }
+    let t = trace(e, q).map(std::sync::Arc::new);
+    e.traces
+        .borrow_mut()
+        .insert(q.clone(), (e.strict, t.clone()));
+    t
 }
 
 /// The verdict of a flow, as [`trace`] gives it, without the words of its hops: for sweeps,

@@ -74,6 +74,23 @@ pub fn endpoint_used<'t>(t: &'t Topology, trace: &Trace) -> Option<&'t PrivateEn
     t.private_endpoints.iter().find(|p| &p.name == name)
 }
 
+/// The private endpoints of `workspace` a flow may go through: the one its trace went through
+/// or, when what the input leaves open makes the trace unknown before it reached one, any of
+/// the workspace's (each may be the one the flow takes; the trace keeps the finding undecided).
+pub fn endpoints_maybe_used<'t>(
+    cx: &Context<'_, 't>,
+    trace: &Trace,
+    workspace: &str,
+) -> Vec<&'t PrivateEndpoint> {
+    match endpoint_used(cx.t, trace) {
+        Some(pe) => vec![pe],
+        None if trace.verdict == moat_engine::Verdict::Unknown => {
+            endpoints_of(cx.e, Kind::Workspace, workspace)
+        }
+        None => Vec::new(),
+    }
+}
+
 /// Whether a trace reached its destination through a private endpoint (customer or managed).
 pub fn reached_privately(trace: &Trace) -> bool {
     trace
@@ -306,8 +323,9 @@ pub fn studio_endpoints<'t>(
             if t.verdict == moat_engine::Verdict::Denied {
                 return None;
             }
-            let pe = endpoint_used(cx.t, &t)?;
-            Some((c, pe, t))
+            let pes = endpoints_maybe_used(cx, &t, workspace);
+            Some(pes.into_iter().map(move |pe| (c.clone(), pe, t.clone())))
         })
+        .flatten()
         .collect()
 }

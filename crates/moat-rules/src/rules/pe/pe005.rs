@@ -1,8 +1,8 @@
 //! PE005 endpoint-vnet-lacks-dependencies.
 
 use crate::rules::util_core::{
-    acr, acr_restricted, endpoint_used, storage, storage_restricted, subnet_address, trace_finding,
-    vnet_at, vnet_part,
+    acr, acr_restricted, endpoints_maybe_used, storage, storage_restricted, subnet_address,
+    trace_finding, vnet_at, vnet_part,
 };
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
@@ -102,34 +102,40 @@ impl Rule for Pe005 {
                             .map_or("the model lacks a value", String::as_str)
                     )
                 });
-                let Some(pe) = endpoint_used(cx.t, &t) else {
-                    continue;
-                };
-                let vnet = vnet_part(&pe.subnet).to_string();
-                // The VNet's own vantage point: the subnet of its workspace endpoint.
-                let Some(source) = subnet_address(&pe.subnet) else {
-                    continue;
-                };
-                for dep in &deps {
-                    if !seen.insert((vnet.clone(), dep.clone())) {
-                        continue;
-                    }
-                    let Some(d) = cx.trace(source.clone(), dep.clone(), Protocol::TCP, 443) else {
+                for pe in endpoints_maybe_used(cx, &t, &w.name) {
+                    let vnet = vnet_part(&pe.subnet).to_string();
+                    // The VNet's own vantage point: the subnet of its workspace endpoint.
+                    let Some(source) = subnet_address(&pe.subnet) else {
                         continue;
                     };
-                    if d.verdict == Verdict::Allowed {
-                        continue;
-                    }
-                    let what = format!(
-                        "VNet {vnet} holds workspace {}'s private endpoint {} (used by {who}), but subnet {} → {dep}",
-                        w.name, pe.name, pe.subnet
-                    );
-                    let change = dependency_endpoint(cx, &d, dep, &w.name, &pe.subnet);
-                    out.push(
-                        trace_finding(&DOC, format!("vnet/{vnet}"), what, d, &vnet_at(cx, &vnet))
+                    for dep in &deps {
+                        if !seen.insert((vnet.clone(), dep.clone())) {
+                            continue;
+                        }
+                        let Some(d) = cx.trace(source.clone(), dep.clone(), Protocol::TCP, 443)
+                        else {
+                            continue;
+                        };
+                        if d.verdict == Verdict::Allowed {
+                            continue;
+                        }
+                        let what = format!(
+                            "VNet {vnet} holds workspace {}'s private endpoint {} (used by {who}), but subnet {} → {dep}",
+                            w.name, pe.name, pe.subnet
+                        );
+                        let change = dependency_endpoint(cx, &d, dep, &w.name, &pe.subnet);
+                        out.push(
+                            trace_finding(
+                                &DOC,
+                                format!("vnet/{vnet}"),
+                                what,
+                                d,
+                                &vnet_at(cx, &vnet),
+                            )
                             .with_changes(change)
                             .needing(open_use.clone()),
-                    );
+                        );
+                    }
                 }
             }
         }

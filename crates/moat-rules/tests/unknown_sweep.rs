@@ -263,7 +263,9 @@ const NEVER_OPEN: &[&str] = &[
 ///   which firewall rule, which peering): with a list on the way open, the trace is unknown —
 ///   `trace`, `ops` and OPS001 report it undecided — but the rule does not see the flow as
 ///   one of its own, and says nothing. (Which private endpoint a studio or client flow takes
-///   is handled: every one of the workspace's may be.)
+///   is handled: every one of the workspace's may be.) ST005 and ST008 judge SMB, which an
+///   operation traces only once HTTPS to the same share passes: with HTTPS unknown, OPS001
+///   reports the share undecided and the SMB rules say nothing.
 const KNOWN_GAPS: &[(&str, &str)] = &[
     ("CMP014", "network_interfaces"),
     ("DNS006", "dns_zone_group"),

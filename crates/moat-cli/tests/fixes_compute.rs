@@ -703,3 +703,80 @@ fn a_storage_fqdn_rule_read_from_azure_is_replaced_by_commands() {
         "{text}"
     );
 }
+
+/// The snippets of the findings of one rule, in every input form.
+fn snippets(v: &Value) -> Vec<Value> {
+    findings(v)
+        .iter()
+        .flat_map(|f| f["fix_code"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn a_cluster_loses_its_managed_identity_when_the_registry_is_behind_the_vnet() {
+    // Secure the workspace resources, "Azure Container Registry": when the registry is reached
+    // through a private endpoint, a compute cluster cannot use a managed identity to reach it.
+    // The fix removes the identity: type None natively and in a template (the whole object, so
+    // that no user-assigned identity stays beside None), the `identity` block in Terraform.
+    let cpu =
+        "      \"name\": \"[format('{0}/{1}', parameters('workspaceName'), 'cpu-cluster')]\",\n";
+    let arm_identity = format!(
+        "{cpu}      \"identity\": {{\n        \"type\": \"UserAssigned\",\n        \"userAssignedIdentities\": {{ \"[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'pull')]\": {{}} }}\n      }},\n"
+    );
+    for (form, old, new) in [
+        (
+            "native",
+            "    enable_node_public_ip: false\n".to_string(),
+            "    enable_node_public_ip: false\n    identity: SystemAssigned\n".to_string(),
+        ),
+        ("arm", cpu.to_string(), arm_identity.clone()),
+    ] {
+        let copy = |d: &Path| edited("workspace-private-endpoint", form, d, &[(&old, &new)]);
+        let fixed = read_back_clean(copy, input(form), &["ACR006"]);
+        assert_eq!(fixed, set(&["ACR006"]), "{form}");
+    }
+    let dir = scratch("acr006-arm-text");
+    edited(
+        "workspace-private-endpoint",
+        "arm",
+        &dir,
+        &[(cpu, &arm_identity)],
+    );
+    let v = check(&dir, ".", &["--select", "ACR006"]);
+    apply_edits(&dir, &v);
+    let text = std::fs::read_to_string(dir.join("azuredeploy.json")).unwrap();
+    assert!(!text.contains("userAssignedIdentities"), "{text}");
+    let bicep = snippets(&v);
+    let bicep = bicep.iter().find(|s| s["input"] == "bicep").expect("bicep");
+    assert_bicep(bicep["text"].as_str().unwrap());
+    assert!(
+        bicep["text"].as_str().unwrap().contains("type: 'None'"),
+        "{bicep:#}"
+    );
+
+    // azurerm: the cluster's identity block removed.
+    let tf = root().join("crates/moat-cli/tests/data/fixes/acr003/terraform");
+    let anchor = "  vm_size                       = \"Standard_DS3_v2\"\n";
+    let tf = &tf;
+    let identity = |count: &'static str| {
+        move |d: &Path| {
+            copy_dir(tf, d);
+            let text = std::fs::read_to_string(d.join("main.tf")).unwrap();
+            assert!(text.contains(anchor));
+            let block =
+                format!("{anchor}{count}  identity {{\n    type = \"SystemAssigned\"\n  }}\n");
+            std::fs::write(d.join("main.tf"), text.replacen(anchor, &block, 1)).unwrap();
+        }
+    };
+    let fixed = read_back_clean(identity(""), ".", &["ACR006"]);
+    assert_eq!(fixed, set(&["ACR006"]), "terraform");
+    // A block of instances (`count`): removing the identity would change every one.
+    let dir = scratch("acr006-count");
+    identity("  count                         = 1\n")(&dir);
+    let v = check(&dir, ".", &["--select", "ACR006"]);
+    assert!(!findings(&v).is_empty(), "{v:#}");
+    assert!(
+        snippets(&v).iter().all(|s| s["input"] != "terraform"),
+        "{v:#}"
+    );
+}

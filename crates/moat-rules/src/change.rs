@@ -370,6 +370,9 @@ pub enum Setting {
     /// A workspace's managed network provisioned now (in a template, at deployment; from Azure,
     /// by `az ml workspace provision-network`).
     ManagedNetworkProvisioned,
+    /// A compute cluster without a managed identity (identity type None; in Terraform, no
+    /// `identity` block, as azurerm has no such type).
+    ComputeIdentityNone,
 }
 
 impl Setting {
@@ -407,6 +410,7 @@ impl Setting {
             }
             Setting::EgressPublicNetworkAccessEnabled => "egress public network access enabled",
             Setting::ManagedNetworkProvisioned => "the managed network provisioned",
+            Setting::ComputeIdentityNone => "no managed identity",
         }
     }
 }

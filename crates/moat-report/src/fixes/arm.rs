@@ -43,6 +43,10 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
             vec!["properties", "properties", "enableNodePublicIp"],
             V::Bool(false),
         ),
+        // The whole object: Azure rejects user-assigned identities beside the type None.
+        (Compute { instance: false }, ComputeIdentityNone) => {
+            (vec!["identity"], V::Map("type", "None"))
+        }
         (Storage, SharedKeyAccessDisabled) => {
             (vec!["properties", "allowSharedKeyAccess"], V::Bool(false))
         }
@@ -85,6 +89,10 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
 /// The properties as a fragment of the resource (its type and name as the template writes
 /// them), and their edit of the template.
 pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
+    // Removing one compute's identity is not a change to every copy of a loop.
+    if settings.contains(&Setting::ComputeIdentityNone) && copied(t) {
+        return None;
+    }
     let spelled: Vec<(Vec<&str>, String)> = settings
         .iter()
         .map(|s| spell(t.kind, *s).map(|(p, v)| (p, v.json())))
@@ -266,6 +274,16 @@ pub(super) fn expression(s: &str) -> String {
         Some(inner) => inner.trim().to_string(),
         None => literal(s),
     }
+}
+
+/// Whether the resource is of a copy loop (or its name is not written): a change to it would
+/// be to every copy.
+pub(super) fn copied(t: &Target) -> bool {
+    let looped = t
+        .tree
+        .map(|r| r.pointer(&t.at.pointer))
+        .is_some_and(|(n, found)| found && n.get("copy").is_some());
+    looped || field(t, "name").is_none_or(|n| n.contains("copyIndex"))
 }
 
 /// A field of the resource's object as the template writes it (`name`, `type`, `location`).

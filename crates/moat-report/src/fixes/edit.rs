@@ -523,17 +523,50 @@ pub(crate) fn hcl_into_nested(
     kind: &str,
     body: &str,
 ) -> Option<Vec<Edit>> {
-    let text = &src.text;
+    let (start, end) = nested_blocks(&src.text, offset, len, kind)?
+        .into_iter()
+        .next()?;
+    hcl_into_block(src, start, end - start, body)
+}
+
+/// The nested blocks `kind { ... }` inside the HCL block at `offset..offset + len`, each as
+/// (start, end) of its text.
+fn nested_blocks(text: &str, offset: usize, len: usize, kind: &str) -> Option<Vec<(usize, usize)>> {
     let open = offset + text.get(offset..offset + len)?.find('{')?;
     let close = matching(text, open)?;
-    items(text, open, close)
+    let blocks = items(text, open, close)
         .into_iter()
-        .find_map(|(start, end)| {
-            let rest = text[start..end].strip_prefix(kind)?;
-            rest.trim_start()
-                .starts_with('{')
-                .then(|| hcl_into_block(src, start, end - start, body))?
+        .filter(|&(start, end)| {
+            text[start..end]
+                .strip_prefix(kind)
+                .is_some_and(|rest| rest.trim_start().starts_with('{'))
+        });
+    Some(blocks.collect())
+}
+
+/// Removes the nested blocks `kind { ... }` of the HCL block at `offset..offset + len`, their
+/// lines with them; `None` when it has none.
+pub(crate) fn hcl_remove_nested(
+    src: &SourceFile,
+    offset: usize,
+    len: usize,
+    kind: &str,
+) -> Option<Vec<Edit>> {
+    let text = &src.text;
+    let pieces: Vec<Piece> = nested_blocks(text, offset, len, kind)?
+        .into_iter()
+        .map(|(start, end)| {
+            let line = text[..start].rfind('\n').map_or(0, |i| i + 1);
+            let end = if text[end..].starts_with('\n') {
+                end + 1
+            } else {
+                end
+            };
+            (line, end - line, String::new())
         })
+        .collect();
+    (!pieces.is_empty()).then_some(())?;
+    combine(src, pieces)
 }
 
 /// The `resource "ty" "label" { ... }` block of `src` whose attribute `attr` is `value`, as

@@ -88,6 +88,9 @@ pub(crate) enum V {
     Str(&'static str),
     /// A list of one string.
     List(&'static str),
+    /// A mapping of one key to one string, which replaces the whole value (every other key
+    /// of the mapping dropped).
+    Map(&'static str, &'static str),
 }
 
 impl V {
@@ -98,6 +101,7 @@ impl V {
             V::Int(i) => i.to_string(),
             V::Str(s) => format!("\"{s}\""),
             V::List(s) => format!("[\"{s}\"]"),
+            V::Map(k, s) => format!("{{ \"{k}\": \"{s}\" }}"),
         }
     }
 
@@ -108,6 +112,7 @@ impl V {
             V::Int(i) => i.to_string(),
             V::Str(s) => s.to_string(),
             V::List(s) => format!("[{s}]"),
+            V::Map(k, s) => format!("{{ {k}: {s} }}"),
         }
     }
 }

@@ -53,6 +53,7 @@ fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
             (vec!["idle_time_before_shutdown"], V::Str("PT30M"))
         }
         (Compute { .. }, NodePublicIpDisabled) => (vec!["enable_node_public_ip"], V::Bool(false)),
+        (Compute { instance: false }, ComputeIdentityNone) => (vec!["identity"], V::Str("None")),
         (Storage, SharedKeyAccessDisabled) => (vec!["allow_shared_key_access"], V::Bool(false)),
         (Workspace, ManagedFirewallStandard) => {
             (vec!["managed_network", "firewall_sku"], V::Str("Standard"))

@@ -38,12 +38,7 @@ pub(super) fn terraform(t: &Target, vnet: &Target, region: &str) -> Option<Snipp
 /// `location` of the policy's resource: the VNet's `location` as the template writes it when
 /// both are in one template, else the region.
 pub(super) fn arm(t: &Target, vnet: &Target, region: &str) -> Option<Snippet> {
-    // A resource of a copy loop is every copy.
-    let copied = t
-        .tree
-        .map(|r| r.pointer(&t.at.pointer))
-        .is_some_and(|(n, found)| found && n.get("copy").is_some());
-    if copied || arm::field(t, "name").is_none_or(|n| n.contains("copyIndex")) {
+    if arm::copied(t) {
         return None;
     }
     let written = (vnet.at.file == t.at.file)

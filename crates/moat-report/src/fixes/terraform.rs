@@ -70,11 +70,33 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
     if t.kind == Kind::Subnet && ty != "azurerm_subnet" {
         return None;
     }
+    if settings == [Setting::ComputeIdentityNone] {
+        return identity_removed(t, ty, name);
+    }
     let spelled: Vec<(Vec<&str>, String)> = settings
         .iter()
         .map(|s| spell(t.kind, *s).map(|(p, v)| (p, v.json())))
         .collect::<Option<_>>()?;
     values(t, ty, name, &spelled)
+}
+
+/// A compute cluster without managed identity: its `identity` block removed, as azurerm has no
+/// identity type None.
+fn identity_removed(t: &Target, ty: &str, name: &str) -> Option<Snippet> {
+    // A block of several instances (`count`, `for_each`) would change them all.
+    if ty != "azurerm_machine_learning_compute_cluster" || t.at.pointer.contains('[') {
+        return None;
+    }
+    let edit = t
+        .src
+        .filter(|s| s.name.ends_with(".tf"))
+        .and_then(|src| edit::hcl_remove_nested(src, t.at.offset, t.at.len, "identity"));
+    Some(Snippet {
+        input: "terraform",
+        language: "hcl",
+        text: format!("resource \"{ty}\" \"{name}\" {{\n  # no identity block\n}}\n"),
+        edits: edit.unwrap_or_default(),
+    })
 }
 
 /// A workspace's image build compute, by name (`image_build_compute_name`).

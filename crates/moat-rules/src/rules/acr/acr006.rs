@@ -1,7 +1,8 @@
 //! ACR006 acr-vnet-managed-identity.
 
+use crate::change::{Change, Setting};
 use crate::rules::util_infra::endpoint_vnets;
-use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::Kind;
 use moat_model::enums::{ComputeType, DefaultAction, IdentityType};
 
@@ -18,7 +19,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "When the container registry communicates with the VNet through a private endpoint or a service endpoint, a compute cluster cannot use a managed identity to reach it; pulls of job images fail.",
     example: "workspaces: [{ name: ws, container_registry: wsacr }]\ncontainer_registries: [{ name: wsacr, sku: Premium, public_network_access: Disabled }]\nprivate_endpoints: [{ name: acr-pe, subnet: vnet/pe, target: acr/wsacr, group_id: registry }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, identity: SystemAssigned }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }, { name: pe, address_prefixes: [10.0.3.0/24] }] }]",
     fix: "Remove the managed identity from the compute cluster and let it use the registry's admin credentials (or another documented authentication).",
-    fix_form: FixForm::Prose(prose::NO_FORM),
+    fix_form: FixForm::Code,
     sources: &[doc!(
         SWV,
         "Azure Container Registry (no managed identity with a compute cluster)"
@@ -58,9 +59,10 @@ impl Rule for Acr006 {
                     && c.compute_type == ComputeType::AmlCompute
                     && c.identity.is_some_and(|i| i != IdentityType::None)
             }) {
+                let r = format!("compute/{}", c.name);
                 out.push(Finding::new(
                     &DOC,
-                    format!("compute/{}", c.name),
+                    &r,
                     format!(
                         "compute cluster {} uses a {} managed identity while container registry {} is reached through {how}: the cluster cannot pull from it with that identity",
                         c.name,
@@ -69,7 +71,8 @@ impl Rule for Acr006 {
                     ),
                     DOC.fix,
                     &c.at,
-                ));
+                )
+                .with_change(Change::set(&r, Setting::ComputeIdentityNone)));
             }
         }
     }

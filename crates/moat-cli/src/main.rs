@@ -206,8 +206,8 @@ For each compute subnet, workspace managed network, legacy-isolated online deplo
 workspace and registry services, every destination outside the deployment: the internet (and
 each name or prefix a rule singles out), storage accounts and registries outside the
 deployment in each region, Azure Front Door, and other Azure services by service tag. Each is
-allowed, denied or unknown over every protocol and port, read-only or read/write as seed 004
-classifies outbound, with the elements that let it through.
+allowed, denied or unknown over every protocol and port, read-only or read/write as Azure's
+Plan for network isolation page classifies outbound, with the elements that let it through.
 Exit status: 0 no read/write or unclassified destination is reachable, 1 one is (or may be),
 2 bad input.")]
     Exfil(exfil::ExfilArgs),

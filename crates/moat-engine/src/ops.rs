@@ -607,7 +607,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                     r.requirements.push(Requirement {
                         what: format!("share components to registry {}", s.registry),
                         met: Some(false),
-                        why: "sharing a component from a workspace to a registry is not supported (seed 000)".into(),
+                        why: "sharing a component from a workspace to a registry is not supported (Network isolation with Azure Machine Learning registries)".into(),
                         rule: Some(RuleCode::Reg006),
                         principal: None,
                     });
@@ -620,7 +620,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                     r.requirements.push(Requirement {
                         what: format!("registry {} reads the asset from storage {st}", s.registry),
                         met: Some(false),
-                        why: format!("storage {st} has public network access Disabled: sharing is blocked by data exfiltration protection (seed 000)"),
+                        why: format!("storage {st} has public network access Disabled: sharing is blocked by data exfiltration protection (Network isolation with Azure Machine Learning registries)"),
                         rule: Some(RuleCode::Reg005),
                         principal: None,
                     });
@@ -708,7 +708,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                                     why: if ok {
                                         "egress_public_network_access is disabled: Azure ML creates the private endpoints to the registry".into()
                                     } else {
-                                        "a secure workspace deploys registry models only with egress_public_network_access=disabled (seed 000)".into()
+                                        "a secure workspace deploys registry models only with egress_public_network_access=disabled (Network isolation with Azure Machine Learning registries)".into()
                                     },
                                     rule: Some(RuleCode::Reg010),
                                     principal: None,
@@ -796,7 +796,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                     why: if ok {
                         format!("holds {}", roles.join(", "))
                     } else {
-                        "needs AzureML Registry User, Owner or Contributor on the registry (seed 000)".into()
+                        "needs AzureML Registry User, Owner or Contributor on the registry (Network isolation with Azure Machine Learning registries)".into()
                     },
                     rule: Some(RuleCode::Reg008),
                     principal: Some(principal.clone()),
@@ -857,7 +857,7 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {
                 what: "images are built by serverless compute (image_build_compute not set)".into(),
                 met: Some(!acr_private),
                 why: if acr_private {
-                    "the workspace container registry is behind a VNet: Azure ML cannot build there without image_build_compute (seed 002)".into()
+                    "the workspace container registry is behind a VNet: Azure ML cannot build there without image_build_compute (Secure an Azure Machine Learning workspace with virtual networks)".into()
                 } else {
                     "the container registry is public, so the serverless build works".into()
                 },
@@ -906,7 +906,7 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {
                     r.requirements.push(Requirement {
                         what: format!("image_build_compute {name} is a CPU compute cluster"),
                         met: Some(false),
-                        why: "only a CPU compute cluster builds images (seed 002)".into(),
+                        why: "only a CPU compute cluster builds images (Secure an Azure Machine Learning workspace with virtual networks)".into(),
                         rule: Some(RuleCode::Acr004),
                         principal: None,
                     });

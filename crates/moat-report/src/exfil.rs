@@ -144,7 +144,7 @@ pub fn render_sarif(m: &ExfilMap, input: &str) -> String {
     let rules = [
         (
             "exfil/read-write",
-            "A place reaches a read/write destination outside the deployment (seed 004: storage, Azure Front Door, the internet).",
+            "A place reaches a read/write destination outside the deployment (Plan for network isolation: storage, Azure Front Door, the internet).",
         ),
         (
             "exfil/unclassified",
@@ -152,7 +152,7 @@ pub fn render_sarif(m: &ExfilMap, input: &str) -> String {
         ),
         (
             "exfil/beyond-network",
-            "Azure ML acting with its identity reaches a destination outside the deployment; the deployment's network does not carry this traffic (seed 004: outbound from the service is governed by the destination's trusted-service rules).",
+            "Azure ML acting with its identity reaches a destination outside the deployment; the deployment's network does not carry this traffic (Plan for network isolation: outbound from the service is governed by the destination's trusted-service rules).",
         ),
     ];
     let mut results: Vec<Value> = Vec::new();

@@ -24,7 +24,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Storage is read/write outbound: a job that can write to any storage account in the region can copy data out. The Storage.<region> service tag admits every account of the region; a Microsoft.Storage service endpoint with a service endpoint policy naming the workspace's accounts and the /services/Azure/MachineLearning alias (for the storage Azure ML manages) narrows it to those.",
     example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: storage, priority: 100, direction: Outbound, access: Allow, destination: Storage.EastUS, destination_ports: 443 }] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], network_security_group: training-nsg }] }]",
     fix: "Add a Microsoft.Storage service endpoint and a service endpoint policy (the workspace's storage accounts and the /services/Azure/MachineLearning alias) to the compute subnet, and remove the Storage tag from the firewall and NSG.",
-    fix_form: FixForm::Prose(prose::NO_FORM),
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         doc!(
             PLAN,

@@ -18,7 +18,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "AzureFrontDoor.Frontend is read/write outbound: any site behind Azure Front Door accepts uploads, so the tag is a way out for data. Azure ML only needs ml.azure.com and its AutoML content host behind it, which a firewall can allow by name instead.",
     example: "workspaces: [{ name: ws }]\ncomputes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training, enable_node_public_ip: false }]\nnetwork_security_groups: [{ name: training-nsg, rules: [{ name: frontdoor, priority: 100, direction: Outbound, access: Allow, destination: AzureFrontDoor.Frontend, destination_ports: 443 }] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], network_security_group: training-nsg }] }]",
     fix: "Replace the AzureFrontDoor.Frontend tag by firewall application rules for ml.azure.com and automlresources-prod-d0eaehh7g8andvav.b02.azurefd.net.",
-    fix_form: FixForm::Prose(prose::NO_FORM),
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[doc!(
         PLAN,
         "Data exfiltration protection (frontdoor.frontend is read/write outbound)"

@@ -16,7 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "The VS Code server on a compute instance takes the first free port of 8704-8710, and the documentation asks that network traffic to these ports be allowed. It names neither the source nor the destination of that traffic, so no flow of the deployment can be traced for it: the rule states the requirement once per compute instance where the network is restricted, and does not decide it. An instance outside any VNet or managed network has nothing that could block the ports.",
     example: "workspaces: [{ name: ws }]\ncomputes: [{ name: ci, workspace: ws, type: ComputeInstance, subnet: vnet/training, uses: [vscode] }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }]",
     fix: "Allow network traffic to TCP ports 8704-8710 of the compute instance where its network is restricted (the NSG of its subnet, the firewall its routes lead to).",
-    fix_form: FixForm::Prose(prose::NO_FORM),
+    fix_form: FixForm::Prose(prose::VALUE),
     sources: &[doc!(
         FW,
         "Visual Studio Code hosts and ports (ports 8704 to 8710)"

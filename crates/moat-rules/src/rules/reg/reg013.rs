@@ -27,7 +27,7 @@ static DOC: RuleDoc = RuleDoc {
     why: "Assets of a system registry live in storage accounts Microsoft manages, so computes need outbound to Storage to use them — and that outbound reaches any storage account, which makes it a data exfiltration path. A service endpoint policy on the compute subnet with the /services/Azure/MachineLearning alias limits the Storage outbound to the accounts Azure Machine Learning manages. A system registry is one the workspace uses (declared, or named by a deployment's azureml://registries/<name>/ asset id) that is named azureml or is not part of the deployment.",
     example: "workspaces: [{ name: ws, uses_registries: [azureml] }]\nregistries: [{ name: azureml }]\nvirtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24] }] }]\ncomputes: [{ name: cpu-cluster, workspace: ws, type: AmlCompute, subnet: vnet/training }]",
     fix: "Add a Microsoft.Storage service endpoint and a service endpoint policy with the /services/Azure/MachineLearning alias (plus the workspace's own storage) to the compute subnet, and drop the open Storage outbound.",
-    fix_form: FixForm::Prose(prose::NO_FORM),
+    fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         doc!(REG, "Data exfiltration protection"),
         doc!(PLAN, "Data exfiltration prevention"),

@@ -15,7 +15,7 @@ fn terraform_edits_remove_their_findings() {
     let fixed = read_back(|d| copy_dir(&from, d), ".", CODES);
     let expected: BTreeSet<String> = [
         "CMP004", "SEC002", "SEC005", "SEC006", "SEC007", "SEC008", "SEC009", "SEC010", "SEC011",
-        "SEC015", "SEC016", "SEC017", "SEC018", "SEC019",
+        "SEC014", "SEC015", "SEC016", "SEC017", "SEC018", "SEC019",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -29,7 +29,7 @@ fn arm_edits_remove_their_findings() {
     let fixed = read_back(|d| copy_dir(&from, d), ".", CODES);
     let expected: BTreeSet<String> = [
         "CMP004", "SEC002", "SEC004", "SEC005", "SEC006", "SEC007", "SEC008", "SEC009", "SEC010",
-        "SEC011", "SEC012", "SEC015", "SEC016", "SEC017", "SEC018", "SEC019",
+        "SEC011", "SEC012", "SEC014", "SEC015", "SEC016", "SEC017", "SEC018", "SEC019",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -130,6 +130,11 @@ workspaces:
 
   - { name: open }
 
+  - name: user
+    identity: UserAssigned
+    user_assigned_identities:
+      - /subscriptions/0000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/user-id
+
 registries:
   - name: reg
 
@@ -175,8 +180,8 @@ online_endpoints:
 
 const NATIVE_CODES: &[&str] = &[
     "ACR001", "ACR007", "CMP004", "KV002", "SEC002", "SEC004", "SEC005", "SEC007", "SEC008",
-    "SEC009", "SEC010", "SEC011", "SEC012", "SEC016", "SEC017", "SEC018", "SEC019", "EP001",
-    "MVN004",
+    "SEC009", "SEC010", "SEC011", "SEC012", "SEC014", "SEC016", "SEC017", "SEC018", "SEC019",
+    "EP001", "MVN004",
 ];
 
 #[test]
@@ -284,4 +289,25 @@ fn endpoint_prerequisites_remove_ep004_and_ep010() {
             "{file}"
         );
     }
+}
+
+#[test]
+fn a_workspace_with_several_user_identities_gets_no_primary() {
+    // Set up authentication, "user-assigned managed identity": the workspace uses the identity
+    // primaryUserAssignedIdentity names. With one attached, the fix names it; with two, which one
+    // the roles were prepared for is the user's choice, and the fix stays in words.
+    let dir = scratch("sec014-several");
+    let topology = "name: ids
+region: eastus
+workspaces:
+  - name: ws
+    identity: UserAssigned
+    user_assigned_identities: [/subscriptions/0000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a, /subscriptions/0000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/b]
+";
+    std::fs::write(dir.join("topology.yaml"), topology).unwrap();
+    let v = check(&dir, "topology.yaml", &["--select", "SEC014"]);
+    let f = &findings(&v)[0];
+    assert_eq!(f["code"], "SEC014");
+    assert!(f["changes"].as_array().is_none_or(Vec::is_empty), "{f:#}");
+    assert!(f["fix_code"].is_null(), "{f:#}");
 }

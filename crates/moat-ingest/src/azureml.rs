@@ -329,6 +329,8 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                 allow_public_access_when_behind_vnet: w.allow_public_access_when_behind_vnet,
                 identity: w.identity.and_then(|i| i.kind),
                 primary_user_assigned_identity: w.primary_user_assigned_identity,
+                // Not read from this format: a fix that needs the list is left in words.
+                user_assigned_identities: Vec::new(),
                 hbi_workspace: w.hbi_workspace.unwrap_or(false),
                 image_build_compute: w.image_build_compute,
                 storage_account: w.storage_account.as_deref().map(name_of),

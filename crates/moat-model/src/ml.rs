@@ -74,6 +74,9 @@ pub struct Workspace {
     /// The user-assigned identity the workspace uses by default (`primaryUserAssignedIdentity`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_user_assigned_identity: Option<String>,
+    /// The user-assigned identities attached to the workspace (their resource ids).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_assigned_identities: Vec<String>,
     /// High business impact workspace (`hbi_workspace`): adds outbound to the Batch key vault.
     #[serde(default)]
     pub hbi_workspace: bool,

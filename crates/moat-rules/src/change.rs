@@ -23,6 +23,14 @@ pub enum Change {
         /// The compute's name in its workspace (`cpu-cluster`).
         compute: String,
     },
+    /// Name the user-assigned identity a workspace uses by default
+    /// (`primaryUserAssignedIdentity`): one of the identities attached to it, by resource id.
+    SetPrimaryIdentity {
+        /// The workspace, by address (`workspace/ws`).
+        workspace: String,
+        /// The identity's resource id, as the input gives it.
+        identity: String,
+    },
     /// Add an FQDN outbound rule (ports 80 and 443) to a workspace's managed network.
     AddFqdnRule {
         /// The workspace, by address (`workspace/ws`).

@@ -294,7 +294,8 @@ pub(super) fn workspace_of(res: &ArmResource, rec: &mut Rec) -> Workspace {
     }
     let (public_network_access, allow_public_access_when_behind_vnet) =
         posture::workspace_public_access(p, rec);
-    let (identity, primary_user_assigned_identity) = posture::workspace_identity(res, rec);
+    let (identity, primary_user_assigned_identity, user_assigned_identities) =
+        posture::workspace_identity(res, rec);
     let serverless_compute = match at(p, &["serverlessComputeSettings"]) {
         F::Absent => None,
         _ => Some(ServerlessCompute {
@@ -325,6 +326,7 @@ pub(super) fn workspace_of(res: &ArmResource, rec: &mut Rec) -> Workspace {
         allow_public_access_when_behind_vnet,
         identity,
         primary_user_assigned_identity,
+        user_assigned_identities,
         hbi_workspace: rec.bool(p, &["hbiWorkspace"], "hbi_workspace", false, false),
         image_build_compute: rec
             .str(p, &["imageBuildCompute"], "image_build_compute")

@@ -42,11 +42,12 @@ pub(super) fn workspace_public_access(
     }
 }
 
-/// The workspace's identity kind and its primary user-assigned identity.
+/// The workspace's identity kind, its primary user-assigned identity, and its user-assigned
+/// identities (the keys of `identity.userAssignedIdentities`).
 pub(super) fn workspace_identity(
     res: &ArmResource,
     rec: &mut Rec,
-) -> (Option<IdentityType>, Option<String>) {
+) -> (Option<IdentityType>, Option<String>, Vec<String>) {
     let kind = match res.identity.as_ref().map(|i| at(i, &["type"])) {
         Some(F::Known(v)) => json_text(v).as_deref().and_then(IdentityType::parse),
         Some(F::Unknown(r)) => {
@@ -62,7 +63,19 @@ pub(super) fn workspace_identity(
             "primary_user_assigned_identity",
         )
         .filter(|s| !s.is_empty());
-    (kind, primary)
+    let users = match res
+        .identity
+        .as_ref()
+        .map(|i| at(i, &["userAssignedIdentities"]))
+    {
+        Some(F::Known(Json::Object(m))) => m.keys().cloned().collect(),
+        Some(F::Unknown(r)) => {
+            rec.unknown("user_assigned_identities", &r);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
+    (kind, primary, users)
 }
 
 /// `disableLocalAuth` of a compute (on the compute resource's own properties).

@@ -8,7 +8,7 @@ use std::path::Path;
 pub const CODES: &[&str] = &[
     "ACR001", "ACR007", "CMP004", "KV002", "SEC002", "SEC004", "SEC005", "SEC006", "SEC007",
     "SEC008", "SEC009", "SEC010", "SEC011", "SEC012", "SEC015", "SEC016", "SEC017", "SEC018",
-    "SEC019", "EP001", "MVN004",
+    "SEC019", "EP001", "MVN004", "SEC014",
 ];
 
 /// The exfiltration-prevention example in one form, without the links of its zones to the hub

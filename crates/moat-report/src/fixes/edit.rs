@@ -459,13 +459,7 @@ pub(crate) fn hcl_nested_attribute(
     name: &str,
 ) -> Option<(usize, usize)> {
     let text = &src.text;
-    let open = offset + text.get(offset..offset + len)?.find('{')?;
-    let close = matching(text, open)?;
-    let (start, end) = items(text, open, close).into_iter().find(|&(s, e)| {
-        text[s..e]
-            .strip_prefix(kind)
-            .is_some_and(|r| r.trim_start().starts_with('{'))
-    })?;
+    let (start, end) = nested_blocks(text, offset, len, kind)?.into_iter().next()?;
     let inner = start + text[start..end].find('{')?;
     let inner_close = matching(text, inner)?;
     items(text, inner, inner_close)

@@ -18,6 +18,7 @@ mod ip_rule;
 mod move_endpoint;
 mod native;
 mod outbound;
+mod primary_identity;
 mod proxy;
 mod region;
 mod registry_part;
@@ -481,6 +482,12 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
             Lang::Arm => arm::image_build_compute(&t, compute),
             Lang::Az => az::image_build_compute(&t, compute),
         },
+        Change::SetPrimaryIdentity { identity, .. } => match lang {
+            Lang::Native => primary_identity::native(&t, identity),
+            Lang::Terraform => primary_identity::terraform(&t, identity),
+            Lang::Arm => primary_identity::arm(&t, identity),
+            Lang::Az => primary_identity::az(&t, identity),
+        },
         Change::AddFqdnRule {
             name, destination, ..
         } => {
@@ -655,9 +662,9 @@ fn assign(c: &Change) -> Option<workspace_role::Assign<'_>> {
 fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
     match c {
         Change::Set { resource, .. } => resolve(t, resource),
-        Change::AddFqdnRule { workspace, .. } | Change::SetImageBuildCompute { workspace, .. } => {
-            resolve(t, workspace)
-        }
+        Change::AddFqdnRule { workspace, .. }
+        | Change::SetImageBuildCompute { workspace, .. }
+        | Change::SetPrimaryIdentity { workspace, .. } => resolve(t, workspace),
         Change::LinkZone {
             zone,
             resource_group,

@@ -41,7 +41,8 @@ impl Mapper<'_> {
         let res = format!("workspace/{name}");
         let (public_network_access, allow_public_access_when_behind_vnet) =
             self.workspace_public_access(o, &res);
-        let (identity, primary_user_assigned_identity) = self.workspace_identity(o, &res);
+        let (identity, primary_user_assigned_identity, user_assigned_identities) =
+            self.workspace_identity(o, &res);
         let storage_account = self.link_name(
             o,
             "storage_account_id",
@@ -149,6 +150,7 @@ impl Mapper<'_> {
             allow_public_access_when_behind_vnet,
             identity,
             primary_user_assigned_identity,
+            user_assigned_identities,
             hbi_workspace,
             image_build_compute,
             storage_account,

@@ -50,15 +50,16 @@ impl Mapper<'_> {
         }
     }
 
-    /// The `identity` block's type and `primary_user_assigned_identity`.
+    /// The `identity` block's type and `identity_ids`, and `primary_user_assigned_identity`.
     pub(super) fn workspace_identity(
         &mut self,
         o: &ResObj,
         res: &str,
-    ) -> (Option<IdentityType>, Option<String>) {
-        let kind = self.block(o, "identity", res).and_then(|i| {
+    ) -> (Option<IdentityType>, Option<String>, Vec<String>) {
+        let block = self.block(o, "identity", res);
+        let kind = block.as_ref().and_then(|i| {
             self.enum_of(
-                &i,
+                i,
                 "type",
                 res,
                 "identity",
@@ -66,13 +67,16 @@ impl Mapper<'_> {
                 IdentityType::NAMES,
             )
         });
+        let users = block.map_or_else(Vec::new, |i| {
+            self.strs(&i, "identity_ids", res, "user_assigned_identities")
+        });
         let primary = self.s(
             o,
             "primary_user_assigned_identity",
             res,
             "primary_user_assigned_identity",
         );
-        (kind, primary)
+        (kind, primary, users)
     }
 
     /// `local_auth_enabled` of a compute (azurerm's default: true), as `disable_local_auth`.

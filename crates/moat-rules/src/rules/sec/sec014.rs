@@ -1,7 +1,8 @@
 //! SEC014 workspace-user-identity-not-primary.
 
 use super::{needs, undecided};
-use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
+use crate::change::Change;
+use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::IdentityType;
 
 /// The rule.
@@ -15,9 +16,9 @@ static DOC: RuleDoc = RuleDoc {
     severity: Severity::Info,
     what: "A workspace has a user-assigned managed identity but does not name it as its primary identity (primaryUserAssignedIdentity).",
     why: "The workspace reaches its storage account, key vault and container registry with its primary identity. A user-assigned identity is chosen so that its role assignments on those resources (and the trusted-identity and resource-instance access of their firewalls) can be granted and reviewed before the workspace exists; attached but not primary, it is not the identity the workspace uses, and the roles prepared for it do not apply. A workspace with only a system-assigned identity, Azure's default, is not reported: the documentation supports both kinds and neither changes what reaches what. PSRule's Azure.ML.UserManagedIdentity also fails that case; this rule does not, by design.",
-    example: "workspaces: [{ name: ws, identity: UserAssigned }]",
+    example: "workspaces: [{ name: ws, identity: UserAssigned, user_assigned_identities: [/subscriptions/0000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ws-id] }]",
     fix: "Set primaryUserAssignedIdentity (Terraform: primary_user_assigned_identity) to the user-assigned identity, and grant that identity its roles on the workspace's storage, key vault and container registry.",
-    fix_form: FixForm::Prose(prose::NO_FORM),
+    fix_form: FixForm::Code,
     sources: &[
         "Set up authentication between Azure Machine Learning and other services: user-assigned managed identity <https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication>",
         "peers: PSRule Azure.ML.UserManagedIdentity (its failing case with a user-assigned identity that is not primary; a system-assigned identity alone is not reported)",
@@ -46,6 +47,16 @@ impl Rule for Sec014 {
             if !user && unknown.is_none() {
                 continue;
             }
+            // With one identity attached, it is the one to name; with several (or a list the
+            // input leaves open), which one is a choice the fix leaves to the user.
+            let one = match w.user_assigned_identities.as_slice() {
+                [id] if needs(cx, &r, "user_assigned_identities").is_none() => Some(id),
+                _ => None,
+            };
+            let change = one.map(|id| Change::SetPrimaryIdentity {
+                workspace: r.clone(),
+                identity: id.clone(),
+            });
             out.push(
                 Finding::new(
                     &DOC,
@@ -58,7 +69,8 @@ impl Rule for Sec014 {
                     DOC.fix,
                     &w.at,
                 )
-                .needing(unknown),
+                .needing(unknown)
+                .with_changes(change),
             );
         }
     }

@@ -202,7 +202,7 @@ fn rule_documentation() {
         "Why",
         "Example",
         "Fix",
-        "Fix as code: native, Terraform, ARM, Bicep, az",
+        "Fix as code, where the input's language can make the change",
         "Source",
         "Network isolation with Azure Machine Learning registries <https://learn.microsoft.com/",
     ] {

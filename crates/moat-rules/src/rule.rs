@@ -68,7 +68,7 @@ impl FixForm {
     /// The line `moat rule CODE` shows.
     pub fn describe(&self) -> String {
         match self {
-            FixForm::Code => "Fix as code: native, Terraform, ARM, Bicep, az".to_string(),
+            FixForm::Code => "Fix as code, where the input's language can make the change (native, Terraform, ARM, Bicep, az)".to_string(),
             FixForm::Prose(why) => format!("Fix in prose: {why}."),
         }
     }

@@ -720,7 +720,7 @@ fn walk(e: &Engine, q: &Query, quiet: bool) -> Result<Trace, String> {
                             fs.iter()
                                 .any(|f| moat_model::external::leaves_open(&u.field, f))
                         })
-                        && !after_decision(e.t, h, &u.resource, &u.field)
+                        && !after_decision(e, h, &u.resource, &u.field)
                 }) {
                     let m = u.need();
                     if !v.contains(&m) {
@@ -1011,22 +1011,26 @@ fn external_target(e: &Engine, to: &Address) -> Option<Target> {
 /// change the hop's outcome (NSG rules are first-match in priority order); or whether the
 /// open value is one the hop's own evaluation already tried every way (an NSG rule's open
 /// priority, access or direction; a firewall rule's open addresses, ports or translation).
-fn after_decision(t: &Topology, hop: &Hop, resource: &str, field: &str) -> bool {
+fn after_decision(e: &Engine, hop: &Hop, resource: &str, field: &str) -> bool {
+    // Looked up in the model's index (the first of namesakes, as the walk reads it), not
+    // scanned per unknown of every hop.
+    let (t, ix) = (e.t, &e.ix);
     if let Some(name) = resource.strip_prefix("firewall/") {
-        return t
+        return ix
             .firewalls
-            .iter()
-            .any(|f| f.name == name && f.carries(field));
+            .get(name)
+            .is_some_and(|&i| t.firewalls[i].carries(field));
     }
     if let Some(name) = resource.strip_prefix("firewall-policy/") {
-        return t
+        return ix
             .firewall_policies
-            .iter()
-            .any(|p| p.name == name && p.carries(field));
+            .get(name)
+            .is_some_and(|&i| t.firewall_policies[i].carries(field));
     }
     let Some(nsg) = resource
         .strip_prefix("nsg/")
-        .and_then(|n| t.network_security_groups.iter().find(|x| x.name == n))
+        .and_then(|n| ix.network_security_groups.get(n))
+        .map(|&i| &t.network_security_groups[i])
     else {
         return false;
     };

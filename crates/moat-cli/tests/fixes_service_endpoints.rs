@@ -355,3 +355,93 @@ fn a_live_export_gets_the_network_rule_command() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The exfiltration-prevention example in one form, its storage policy's definition of the
+/// workspace's storage naming another account, and the storage's blob endpoint made a queue
+/// one: the compute reaches blob through the service endpoint, which the policy denies.
+fn policy_without_storage(form: &str, dir: &Path) {
+    let from = root().join("examples/exfiltration-prevention");
+    let other =
+        "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/other";
+    let (file, edits) = match form {
+        "native" => (
+            "topology.yaml",
+            [
+                (
+                    "service_resources: [wsstorage]",
+                    format!("service_resources: [{other}]"),
+                ),
+                ("group_id: blob,", "group_id: queue,".to_string()),
+            ],
+        ),
+        "terraform" => (
+            "main.tf",
+            [
+                (
+                    "service_resources = [azurerm_storage_account.ws.id]",
+                    format!("service_resources = [\"{other}\"]"),
+                ),
+                ("group = \"blob\"", "group = \"queue\"".to_string()),
+            ],
+        ),
+        _ => (
+            "azuredeploy.json",
+            [
+                (
+                    "\"serviceResources\": [\"[resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))]\"]",
+                    format!("\"serviceResources\": [\"{other}\"]"),
+                ),
+                (
+                    "\"groupId\": \"blob\",",
+                    "\"groupId\": \"queue\",".to_string(),
+                ),
+            ],
+        ),
+    };
+    match form {
+        "native" => {
+            std::fs::copy(from.join(file), dir.join(file)).unwrap();
+        }
+        _ => copy_dir(&from.join(form), dir),
+    }
+    let path = dir.join(file);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    for (old, new) in edits {
+        assert_eq!(text.matches(old).count(), 1, "{form}: {old}");
+        text = text.replace(old, &new);
+    }
+    std::fs::write(&path, text).unwrap();
+}
+
+#[test]
+fn a_policy_definition_for_the_default_storage_removes_exf006_in_every_language() {
+    // Data exfiltration prevention, "Enable storage endpoint for the subnet": the service
+    // endpoint policy must list the workspace's default storage account. The fix adds a
+    // definition naming it, beside the definitions the policy has (the alias stays).
+    for (form, input, file) in [
+        ("native", "topology.yaml", "topology.yaml"),
+        ("terraform", ".", "main.tf"),
+        ("arm", ".", "azuredeploy.json"),
+    ] {
+        let fixed = read_back(|d| policy_without_storage(form, d), input, &["EXF006"]);
+        assert_eq!(fixed, BTreeSet::from(["EXF006".into()]), "{form}");
+
+        let dir = scratch(&format!("exf006-{form}"));
+        policy_without_storage(form, &dir);
+        let before = check(&dir, input, &[]);
+        assert!(
+            findings(&before).iter().any(|f| f["code"] == "EXF006"),
+            "{form}: {before:#}"
+        );
+        apply_edits(&dir, &check(&dir, input, &["--select", "EXF006"]));
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let after = check(&dir, input, &[]);
+        assert!(
+            errors(&after).is_subset(&errors(&before)),
+            "{form}: {after:#}"
+        );
+        assert!(text.contains("/services/Azure/MachineLearning"), "{text}");
+        assert!(text.contains("allow-wsstorage"), "{form}: {text}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

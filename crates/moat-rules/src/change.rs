@@ -121,6 +121,14 @@ pub enum Change {
         /// The subnet it goes in (`vnet/subnet`).
         subnet: String,
     },
+    /// Add a definition to a service endpoint policy that admits one storage account (service
+    /// Microsoft.Storage), beside the definitions it has.
+    AddPolicyStorage {
+        /// The policy's name.
+        policy: String,
+        /// The storage account, by address (`storage/st`).
+        storage: String,
+    },
     /// Put a service endpoint policy in the region of the VNet whose subnets use it (Azure
     /// sets a policy's region when it creates it: the policy is re-created there).
     SetPolicyRegion {

@@ -513,6 +513,24 @@ pub(super) fn vnet_rule(t: &Target, subnet: &Target) -> Option<Snippet> {
         ),
         "action": "Allow",
     });
+    append(
+        t,
+        &["properties", "networkAcls", "virtualNetworkRules"],
+        item,
+        "Microsoft.Storage/storageAccounts",
+    )
+}
+
+/// `item` appended to the list at `path` of the resource's object: a fragment of the resource
+/// with the whole list (its elements as the template writes them, then `item`; `ty` where the
+/// template's type is not at hand), and the edit that inserts `item` after the list's last
+/// element, or writes the list where the resource has none.
+pub(super) fn append(
+    t: &Target,
+    path: &[&str],
+    item: serde_json::Value,
+    ty: &str,
+) -> Option<Snippet> {
     let node = t
         .tree
         .map(|r| r.pointer(&t.at.pointer))
@@ -523,10 +541,7 @@ pub(super) fn vnet_rule(t: &Target, subnet: &Target) -> Option<Snippet> {
             .and_then(|v| v.text())
             .map(str::to_string)
     };
-    let list = node
-        .and_then(|n| n.get("properties"))
-        .and_then(|p| p.get("networkAcls"))
-        .and_then(|a| a.get("virtualNetworkRules"));
+    let list = node.and_then(|n| path.iter().try_fold(n, |n, k| n.get(k)));
     let mut all: Vec<serde_json::Value> = match (list, t.src) {
         (Some(l), Some(src)) => l
             .items()
@@ -539,22 +554,23 @@ pub(super) fn vnet_rule(t: &Target, subnet: &Target) -> Option<Snippet> {
         _ => Vec::new(),
     };
     all.push(item.clone());
-    let fragment = serde_json::json!({
-        "type": field("type").unwrap_or_else(|| "Microsoft.Storage/storageAccounts".into()),
+    let mut nested = serde_json::Value::Array(all);
+    for k in path.iter().rev() {
+        nested = serde_json::Value::Object([(k.to_string(), nested)].into_iter().collect());
+    }
+    let mut fragment = serde_json::json!({
+        "type": field("type").unwrap_or_else(|| ty.into()),
         "name": field("name").unwrap_or_else(|| t.name.to_string()),
-        "properties": { "networkAcls": { "virtualNetworkRules": all } }
     });
+    let (obj, add) = (fragment.as_object_mut()?, nested.as_object()?);
+    obj.extend(add.clone());
     let text = serde_json::to_string_pretty(&fragment).ok()? + "\n";
     let n = list.map_or(0, |l| l.items().len());
     let edits = match (t.src, t.tree) {
         (Some(src), Some(root)) if n > 0 => edit::json_after_item(
             src,
             root,
-            &format!(
-                "{}/properties/networkAcls/virtualNetworkRules/{}",
-                t.at.pointer,
-                n - 1
-            ),
+            &format!("{}/{}/{}", t.at.pointer, path.join("/"), n - 1),
             &item.to_string(),
         ),
         (Some(src), Some(root))
@@ -564,10 +580,7 @@ pub(super) fn vnet_rule(t: &Target, subnet: &Target) -> Option<Snippet> {
                 src,
                 root,
                 &t.at.pointer,
-                &[(
-                    vec!["properties", "networkAcls", "virtualNetworkRules"],
-                    format!("[{item}]"),
-                )],
+                &[(path.to_vec(), format!("[{item}]"))],
                 edit::Syntax::Json,
             )
         }

@@ -18,6 +18,7 @@ mod ip_rule;
 mod move_endpoint;
 mod native;
 mod outbound;
+mod policy_storage;
 mod primary_identity;
 mod proxy;
 mod region;
@@ -436,6 +437,7 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
         Change::LinkZone { vnet, .. } => Some(format!("vnet/{vnet}")),
         Change::AddVnetRule { subnet, .. } => Some(subnet.clone()),
         Change::SetPolicyRegion { vnet, .. } => Some(format!("vnet/{vnet}")),
+        Change::AddPolicyStorage { storage, .. } => Some(storage.clone()),
         Change::AssignWorkspaceRole { scope, .. } => Some(scope.clone()),
         Change::FqdnRuleToEndpoint { storage, .. } => Some(storage.clone()),
         Change::SetEndpointRegion { vnet, .. } => Some(format!("vnet/{vnet}")),
@@ -482,6 +484,15 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
             Lang::Arm => arm::image_build_compute(&t, compute),
             Lang::Az => az::image_build_compute(&t, compute),
         },
+        Change::AddPolicyStorage { .. } => {
+            let st = target(vnet?, input, trees);
+            match lang {
+                Lang::Native => policy_storage::native(&t, &st),
+                Lang::Terraform => policy_storage::terraform(&t, &st),
+                Lang::Arm => policy_storage::arm(&t, &st),
+                Lang::Az => policy_storage::az(&t, &st),
+            }
+        }
         Change::SetPrimaryIdentity { identity, .. } => match lang {
             Lang::Native => primary_identity::native(&t, identity),
             Lang::Terraform => primary_identity::terraform(&t, identity),
@@ -676,7 +687,7 @@ fn resolve_change<'t>(t: &'t Topology, c: &Change) -> Option<Resolved<'t>> {
         Change::AssignWorkspaceRole { principal, .. } => resolve(t, principal),
         Change::AllowInFirewall { .. } | Change::AddPrivateEndpoint { .. } => None,
         Change::MoveEndpoint { .. } => None,
-        Change::SetPolicyRegion { policy, .. } => {
+        Change::SetPolicyRegion { policy, .. } | Change::AddPolicyStorage { policy, .. } => {
             resolve(t, &format!("service-endpoint-policy/{policy}"))
         }
         Change::AssignRole { scope, .. } => resolve(t, scope),

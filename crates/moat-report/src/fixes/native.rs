@@ -362,8 +362,14 @@ pub(super) fn vnet_rule(t: &Target, subnet: &Target) -> Option<Snippet> {
         t.name,
         rules.join(", ")
     );
+    append(t, &path, &rule, text)
+}
+
+/// A side file `text`, and the edit that appends `item` (flow style) to the list at `path` of
+/// the resource's entry.
+pub(super) fn append(t: &Target, path: &[&str], item: &str, text: String) -> Option<Snippet> {
     let edits = match (t.src, t.tree) {
-        (Some(src), Some(root)) => edit::tree_append(src, root, &t.at.pointer, &path, &rule),
+        (Some(src), Some(root)) => edit::tree_append(src, root, &t.at.pointer, path, item),
         _ => None,
     };
     Some(Snippet {

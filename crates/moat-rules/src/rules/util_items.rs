@@ -100,6 +100,25 @@ pub fn default_storage_blocked(
     }
 }
 
+/// The compute of a finding of [`default_storage_blocked`] (`compute/<name>`), with its subnet
+/// (`vnet/subnet`) and its workspace's default storage account.
+pub fn blocked_storage_of<'t>(
+    cx: &Context<'_, 't>,
+    f: &Finding,
+) -> Option<(&'t moat_model::ml::Compute, &'t str, &'t str)> {
+    let c = f
+        .resource
+        .strip_prefix("compute/")
+        .and_then(|n| cx.e.ix.computes.get(n))
+        .map(|&i| &cx.t.computes[i])?;
+    let storage =
+        cx.e.ix
+            .workspaces
+            .get(&c.workspace)
+            .and_then(|&wi| cx.t.workspaces[wi].storage_account.as_deref())?;
+    Some((c, c.subnet.as_deref()?, storage))
+}
+
 /// The finding of a rule that compares where two resources live (their subscription or
 /// tenant): `same` is the comparison's answer, or what it would need to know. A decided
 /// mismatch is the rule's finding; an open one is information that names what is missing,

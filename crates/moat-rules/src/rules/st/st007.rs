@@ -1,7 +1,7 @@
 //! ST007 storage-vnet-rule-missing.
 
 use crate::change::Change;
-use crate::rules::util_items::default_storage_blocked;
+use crate::rules::util_items::{blocked_storage_of, default_storage_blocked};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Code;
 
@@ -36,18 +36,7 @@ impl Rule for St007 {
         let from = out.len();
         default_storage_blocked(cx, &DOC, Code::RfNoVnetRule, "service endpoint", out);
         for f in &mut out[from..] {
-            let c = f
-                .resource
-                .strip_prefix("compute/")
-                .and_then(|n| cx.e.ix.computes.get(n))
-                .map(|&i| &cx.t.computes[i]);
-            let Some(c) = c else { continue };
-            let storage =
-                cx.e.ix
-                    .workspaces
-                    .get(&c.workspace)
-                    .and_then(|&wi| cx.t.workspaces[wi].storage_account.as_ref());
-            if let (Some(st), Some(subnet)) = (storage, &c.subnet) {
+            if let Some((_, subnet, st)) = blocked_storage_of(cx, f) {
                 f.changes.push(Change::AddVnetRule {
                     resource: format!("storage/{st}"),
                     subnet: format!("subnet/{subnet}"),

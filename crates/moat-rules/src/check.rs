@@ -182,6 +182,40 @@ fn tagged(t: &Topology) -> Vec<(&'static str, &str, &BTreeMap<String, String>)> 
     v
 }
 
+/// The name, tags and provenance of every resource of a kind that carries tags (each kind
+/// once: a new kind with tags belongs here).
+fn all_tags(t: &Topology) -> Vec<(&str, &BTreeMap<String, String>, &moat_model::Provenance)> {
+    let mut v = Vec::new();
+    macro_rules! add {
+        ($($list:ident),*) => {
+            $(v.extend(t.$list.iter().map(|x| (x.name.as_str(), &x.tags, &x.at)));)*
+        };
+    }
+    add!(
+        workspaces,
+        registries,
+        computes,
+        aks_clusters,
+        aci_deployments,
+        online_endpoints,
+        storage_accounts,
+        key_vaults,
+        container_registries,
+        application_insights,
+        monitor_private_link_scopes,
+        virtual_networks,
+        network_security_groups,
+        route_tables,
+        firewalls,
+        firewall_policies,
+        virtual_machines,
+        private_endpoints,
+        private_dns_zones,
+        clients
+    );
+    v
+}
+
 /// The kind and name whose tags apply to a finding's resource: a subnet carries its VNet's.
 fn tag_owner(resource: &str) -> Option<(&str, &str)> {
     let (kind, rest) = resource.split_once('/')?;
@@ -341,107 +375,38 @@ pub fn codes_in_tag(key: &str, value: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether the bytes written to it contain `needle` (which may straddle two writes).
-struct Contains {
-    needle: &'static [u8],
-    /// The last `needle.len() - 1` bytes written, followed by the current write.
-    window: Vec<u8>,
-    found: bool,
-}
-
-impl Contains {
-    fn new(needle: &'static [u8]) -> Contains {
-        Contains {
-            needle,
-            window: Vec::new(),
-            found: false,
-        }
-    }
-}
-
-impl std::io::Write for Contains {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if !self.found {
-            self.window.extend_from_slice(buf);
-            self.found = self
-                .window
-                .windows(self.needle.len())
-                .any(|w| w == self.needle);
-            let keep = self.needle.len() - 1;
-            let cut = self.window.len().saturating_sub(keep);
-            self.window.drain(..cut);
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Every `moat:ignore` tag that names a code no rule has, as located errors: a misspelt code
 /// would otherwise suppress nothing without a word. Walks the model as data, so every kind of
 /// resource with tags is covered; `"$at"` of the tagged resource gives the position.
 pub fn unknown_suppressions(t: &Topology) -> Vec<moat_model::Diagnostic> {
     let known: Vec<&str> = all().iter().map(|r| r.doc().code).collect();
     let mut out = Vec::new();
-    // Building the whole model as a JSON value is costly on large estates; its text, searched
-    // as it is written (never held whole), says cheaply whether any tag could name a code.
-    let mut search = Contains::new(b"moat:ignore");
-    let written = {
-        use std::io::Write;
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut search);
-        serde_json::to_writer(&mut w, t).is_ok() && w.flush().is_ok()
-    };
-    if !written || !search.found {
-        return out;
-    }
-    let Ok(v) = serde_json::to_value(t) else {
-        return out;
-    };
-    let mut stack = vec![&v];
-    while let Some(v) = stack.pop() {
-        match v {
-            serde_json::Value::Object(m) => {
-                if let Some(serde_json::Value::Object(tags)) = m.get("tags") {
-                    for (k, val) in tags {
-                        for code in codes_in_tag(k, val.as_str().unwrap_or_default()) {
-                            if known.iter().any(|c| c.eq_ignore_ascii_case(&code)) {
-                                continue;
-                            }
-                            let at: moat_model::Provenance = m
-                                .get("$at")
-                                .and_then(|a| serde_json::from_value(a.clone()).ok())
-                                .unwrap_or_default();
-                            let name = m.get("name").and_then(|n| n.as_str()).unwrap_or("?");
-                            let hint =
-                                moat_model::suggest::did_you_mean(&code, known.iter().copied())
-                                    .map(|s| {
-                                        format!("did you mean {s}? `moat rule` lists the codes")
-                                    })
-                                    .unwrap_or_else(|| "`moat rule` lists the codes".to_string());
-                            out.push(
-                                moat_model::Diagnostic::error(
-                                    "unknown-rule-code",
-                                    format!(
-                                        "the {k} tag of {name} names {code}, which is not a rule code"
-                                    ),
-                                    moat_model::Location {
-                                        file: at.file.clone(),
-                                        line: at.line,
-                                        column: at.column,
-                                        offset: at.offset,
-                                        len: at.len,
-                                    },
-                                )
-                                .with_hint(Some(hint)),
-                            );
-                        }
-                    }
+    // The tags of every kind of resource that carries them, read in place: neither the model's
+    // JSON nor its text is built (a cost that grew with the estate).
+    for (name, tags, at) in all_tags(t) {
+        for (k, val) in tags {
+            for code in codes_in_tag(k, val) {
+                if known.iter().any(|c| c.eq_ignore_ascii_case(&code)) {
+                    continue;
                 }
-                stack.extend(m.values());
+                let hint = moat_model::suggest::did_you_mean(&code, known.iter().copied())
+                    .map(|s| format!("did you mean {s}? `moat rule` lists the codes"))
+                    .unwrap_or_else(|| "`moat rule` lists the codes".to_string());
+                out.push(
+                    moat_model::Diagnostic::error(
+                        "unknown-rule-code",
+                        format!("the {k} tag of {name} names {code}, which is not a rule code"),
+                        moat_model::Location {
+                            file: at.file.clone(),
+                            line: at.line,
+                            column: at.column,
+                            offset: at.offset,
+                            len: at.len,
+                        },
+                    )
+                    .with_hint(Some(hint)),
+                );
             }
-            serde_json::Value::Array(a) => stack.extend(a.iter()),
-            _ => {}
         }
     }
     out.sort_by(|a, b| {
@@ -511,22 +476,6 @@ pub fn summary(findings: &[Finding]) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The search sees a needle written in pieces, and not one that is never whole.
-    #[test]
-    fn contains_across_writes() {
-        use std::io::Write;
-        let mut c = Contains::new(b"moat:ignore");
-        for piece in ["{\"tags\":{\"mo", "at:ig", "nore\":\"x\"}}"] {
-            c.write_all(piece.as_bytes()).unwrap();
-        }
-        assert!(c.found);
-        let mut c = Contains::new(b"moat:ignore");
-        for piece in ["moat:", "ig", "x", "nore"] {
-            c.write_all(piece.as_bytes()).unwrap();
-        }
-        assert!(!c.found);
-    }
 
     #[test]
     fn both_annotation_spellings() {

@@ -153,65 +153,45 @@ pub fn run(cx: &Context, sel: &Selection) -> Vec<Finding> {
     out
 }
 
-/// Every resource a finding can name with its tags: its address kind (`workspace`, `vnet`, ...),
-/// its name, and its tags.
-fn tagged(t: &Topology) -> Vec<(&'static str, &str, &BTreeMap<String, String>)> {
-    let mut v: Vec<(&'static str, &str, &BTreeMap<String, String>)> = Vec::new();
-    macro_rules! add {
-        ($kind:literal, $list:expr) => {
-            v.extend($list.iter().map(|x| ($kind, x.name.as_str(), &x.tags)))
-        };
-    }
-    add!("workspace", t.workspaces);
-    add!("registry", t.registries);
-    add!("storage", t.storage_accounts);
-    add!("keyvault", t.key_vaults);
-    add!("acr", t.container_registries);
-    add!("compute", t.computes);
-    add!("aks", t.aks_clusters);
-    add!("online-endpoint", t.online_endpoints);
-    add!("client", t.clients);
-    add!("vm", t.virtual_machines);
-    add!("private-endpoint", t.private_endpoints);
-    add!("vnet", t.virtual_networks);
-    add!("nsg", t.network_security_groups);
-    add!("route-table", t.route_tables);
-    add!("firewall", t.firewalls);
-    add!("dns-zone", t.private_dns_zones);
-    add!("ampls", t.monitor_private_link_scopes);
-    v
-}
+/// A resource that carries tags: the kind a finding names it by (`workspace`, `vnet`, ...), its
+/// name, its tags and where it is written.
+type Tagged<'t> = (
+    &'static str,
+    &'t str,
+    &'t BTreeMap<String, String>,
+    &'t moat_model::Provenance,
+);
 
-/// The name, tags and provenance of every resource of a kind that carries tags (each kind
-/// once: a new kind with tags belongs here).
-fn all_tags(t: &Topology) -> Vec<(&str, &BTreeMap<String, String>, &moat_model::Provenance)> {
-    let mut v = Vec::new();
+/// Every resource of a kind that carries tags (each kind once: a new kind with tags belongs
+/// here), for suppressions and for checking the codes they name.
+fn tagged(t: &Topology) -> Vec<Tagged<'_>> {
+    let mut v: Vec<Tagged> = Vec::new();
     macro_rules! add {
-        ($($list:ident),*) => {
-            $(v.extend(t.$list.iter().map(|x| (x.name.as_str(), &x.tags, &x.at)));)*
+        ($($kind:literal $list:ident),* $(,)?) => {
+            $(v.extend(t.$list.iter().map(|x| ($kind, x.name.as_str(), &x.tags, &x.at)));)*
         };
     }
     add!(
-        workspaces,
-        registries,
-        computes,
-        aks_clusters,
-        aci_deployments,
-        online_endpoints,
-        storage_accounts,
-        key_vaults,
-        container_registries,
-        application_insights,
-        monitor_private_link_scopes,
-        virtual_networks,
-        network_security_groups,
-        route_tables,
-        firewalls,
-        firewall_policies,
-        virtual_machines,
-        private_endpoints,
-        private_dns_zones,
-        clients
+        "workspace" workspaces,
+        "registry" registries,
+        "storage" storage_accounts,
+        "keyvault" key_vaults,
+        "acr" container_registries,
+        "appinsights" application_insights,
+        "ampls" monitor_private_link_scopes,
+        "compute" computes,
+        "aks" aks_clusters,
+        "aci" aci_deployments,
+        "online-endpoint" online_endpoints,
+        "client" clients,
+        "vm" virtual_machines,
+        "private-endpoint" private_endpoints,
+        "vnet" virtual_networks,
+        "nsg" network_security_groups,
+        "route-table" route_tables,
+        "firewall" firewalls,
+        "firewall-policy" firewall_policies,
+        "private-dns-zone" private_dns_zones,
     );
     v
 }
@@ -383,7 +363,7 @@ pub fn unknown_suppressions(t: &Topology) -> Vec<moat_model::Diagnostic> {
     let mut out = Vec::new();
     // The tags of every kind of resource that carries them, read in place: neither the model's
     // JSON nor its text is built (a cost that grew with the estate).
-    for (name, tags, at) in all_tags(t) {
+    for (_, name, tags, at) in tagged(t) {
         for (k, val) in tags {
             for code in codes_in_tag(k, val) {
                 if known.iter().any(|c| c.eq_ignore_ascii_case(&code)) {
@@ -428,8 +408,8 @@ fn suppress(t: &Topology, findings: &mut [Finding]) {
     // Only resources whose tags ignore something matter; index those once.
     let ignoring: std::collections::HashMap<(&str, &str), &BTreeMap<String, String>> = tagged(t)
         .into_iter()
-        .filter(|(_, _, tags)| tags.keys().any(|k| k.trim().starts_with("moat:ignore")))
-        .map(|(k, n, tags)| ((k, n), tags))
+        .filter(|(_, _, tags, _)| tags.keys().any(|k| k.trim().starts_with("moat:ignore")))
+        .map(|(k, n, tags, _)| ((k, n), tags))
         .collect();
     if ignoring.is_empty() {
         return;
@@ -476,6 +456,36 @@ pub fn summary(findings: &[Finding]) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A finding about a private DNS zone (DNS006 reports the zone) is suppressed by the zone's
+    /// own tag, as the README says of every resource's tags.
+    #[test]
+    fn a_zone_tag_suppresses_a_finding_about_the_zone() {
+        let t: Topology = serde_json::from_value(serde_json::json!({
+            "private_dns_zones": [{
+                "name": "privatelink.api.azureml.ms",
+                "tags": { "moat:ignore:DNS006": "spokes resolve through the hub" }
+            }],
+        }))
+        .unwrap();
+        let doc = all()
+            .iter()
+            .find(|r| r.doc().code == "DNS006")
+            .unwrap()
+            .doc();
+        let mut f = vec![Finding::new(
+            doc,
+            "private-dns-zone/privatelink.api.azureml.ms",
+            "a spoke is not linked",
+            doc.fix,
+            &Default::default(),
+        )];
+        suppress(&t, &mut f);
+        assert_eq!(
+            f[0].suppressed.as_deref(),
+            Some("spokes resolve through the hub")
+        );
+    }
 
     #[test]
     fn both_annotation_spellings() {

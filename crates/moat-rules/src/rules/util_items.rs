@@ -174,3 +174,25 @@ pub fn open_list_finding(
     let u = open_list(cx, &resource, field)?;
     Some(undecided(doc, resource, what, u, at))
 }
+
+/// [`open_list_finding`] for the outbound rules of a workspace's managed network.
+pub fn open_outbound_rules(
+    cx: &Context,
+    doc: &RuleDoc,
+    w: &moat_model::ml::Workspace,
+    what: &str,
+) -> Option<Finding> {
+    let field = "managed_network.outbound_rules";
+    open_list_finding(cx, doc, format!("workspace/{}", w.name), field, what, &w.at)
+}
+
+/// [`open_list_finding`] for the DNS zone group of a private endpoint.
+pub fn open_zone_group(
+    cx: &Context,
+    doc: &RuleDoc,
+    p: &moat_model::privatelink::PrivateEndpoint,
+    what: &str,
+) -> Option<Finding> {
+    let resource = format!("private-endpoint/{}", p.name);
+    open_list_finding(cx, doc, resource, "dns_zone_group", what, &p.at)
+}

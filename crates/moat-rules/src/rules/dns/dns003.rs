@@ -1,6 +1,6 @@
 //! DNS003 zone-group-other-service.
 
-use crate::rules::util_items::open_list_finding;
+use crate::rules::util_items::open_zone_group;
 use crate::rules::util_zone_group::{edit_zone_group, zone_name};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_net::names::zones_for_group;
@@ -55,16 +55,14 @@ impl Rule for Dns003 {
             let mut change = edit_zone_group(cx, p, want, &remove)
                 .or_else(|| edit_zone_group(cx, p, &[], &remove));
             if other.is_empty() {
-                out.extend(open_list_finding(
+                out.extend(open_zone_group(
                     cx,
                     &DOC,
-                    format!("private-endpoint/{}", p.name),
-                    "dns_zone_group",
+                    p,
                     &format!(
                         "the zone group of private endpoint {} names no other service's zone",
                         p.name
                     ),
-                    &p.at,
                 ));
             }
             for z in other {

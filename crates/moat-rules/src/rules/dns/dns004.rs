@@ -1,7 +1,7 @@
 //! DNS004 zone-name-not-recommended.
 
 use crate::rules::util_core::{resolver_of_subnet, vnet_part};
-use crate::rules::util_items::open_list_finding;
+use crate::rules::util_items::open_zone_group;
 use crate::rules::util_zone_group::{edit_zone_group, zone_name};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_net::dns::Resolver;
@@ -50,16 +50,14 @@ impl Rule for Dns004 {
             let remove: Vec<String> = other.iter().map(|z| z.to_string()).collect();
             let mut change = replacement(cx, p, want, &remove);
             if other.is_empty() {
-                out.extend(open_list_finding(
+                out.extend(open_zone_group(
                     cx,
                     &DOC,
-                    format!("private-endpoint/{}", p.name),
-                    "dns_zone_group",
+                    p,
                     &format!(
                         "the zone group of private endpoint {} names only privatelink zones",
                         p.name
                     ),
-                    &p.at,
                 ));
             }
             for z in other {

@@ -1,6 +1,6 @@
 //! DNS005 zone-group-too-many-zones.
 
-use crate::rules::util_items::open_list_finding;
+use crate::rules::util_items::open_zone_group;
 use crate::rules::util_zone_group::{MAX_ZONES, edit_zone_group, zone_name};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_net::names::zones_for_group;
@@ -32,16 +32,14 @@ impl Rule for Dns005 {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for p in &cx.t.private_endpoints {
             if p.dns_zone_group.len() <= MAX_ZONES {
-                out.extend(open_list_finding(
+                out.extend(open_zone_group(
                     cx,
                     &DOC,
-                    format!("private-endpoint/{}", p.name),
-                    "dns_zone_group",
+                    p,
                     &format!(
                         "the zone group of private endpoint {} names at most {MAX_ZONES} zones",
                         p.name
                     ),
-                    &p.at,
                 ));
                 continue;
             }

@@ -1,6 +1,6 @@
 //! MVN001 fqdn-rules-cost.
 
-use crate::rules::util_items::open_list_finding;
+use crate::rules::util_items::open_outbound_rules;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::{IsolationMode, OutboundRuleType};
 
@@ -43,17 +43,10 @@ impl Rule for Mvn001 {
                 .map(|r| r.name.as_str())
                 .collect();
             if fqdn.is_empty() {
-                out.extend(open_list_finding(
-                    cx,
-                    &DOC,
-                    format!("workspace/{}", w.name),
-                    "managed_network.outbound_rules",
-                    &format!(
+                out.extend(open_outbound_rules(cx, &DOC, w, &format!(
                         "the managed network of workspace {} has no FQDN rule (which makes Azure provision a managed Azure Firewall)",
                         w.name
-                    ),
-                    &w.at,
-                ));
+                    )));
                 continue;
             }
             let sku = w

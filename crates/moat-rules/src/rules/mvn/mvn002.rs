@@ -1,6 +1,6 @@
 //! MVN002 managed-network-non-https.
 
-use crate::rules::util_items::open_list_finding;
+use crate::rules::util_items::open_outbound_rules;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::{Address, Kind};
 use moat_model::ml::OutboundDestination;
@@ -137,17 +137,10 @@ impl Rule for Mvn002 {
                 ));
             }
             if out.len() == before {
-                out.extend(open_list_finding(
-                    cx,
-                    &DOC,
-                    format!("workspace/{}", w.name),
-                    "managed_network.outbound_rules",
-                    &format!(
+                out.extend(open_outbound_rules(cx, &DOC, w, &format!(
                         "every outbound rule of workspace {}'s managed network has a destination it supports",
                         w.name
-                    ),
-                    &w.at,
-                ));
+                    )));
             }
         }
     }

@@ -1,6 +1,6 @@
 //! MVN005 outbound-rules-without-effect.
 
-use crate::rules::util_items::open_list_finding;
+use crate::rules::util_items::open_outbound_rules;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::{IsolationMode, OutboundRuleCategory, OutboundRuleType};
 
@@ -56,17 +56,10 @@ impl Rule for Mvn005 {
                 .map(|r| r.name.as_str())
                 .collect();
             if names.is_empty() {
-                out.extend(open_list_finding(
-                    cx,
-                    &DOC,
-                    format!("workspace/{}", w.name),
-                    "managed_network.outbound_rules",
-                    &format!(
+                out.extend(open_outbound_rules(cx, &DOC, w, &format!(
                         "the managed network of workspace {}, which allows internet outbound, has no service tag or FQDN rule of its own (such rules restrict nothing there)",
                         w.name
-                    ),
-                    &w.at,
-                ));
+                    )));
                 continue;
             }
             out.push(Finding::new(

@@ -1,7 +1,7 @@
 //! MVN008 storage-fqdn-rule.
 
 use crate::change::Change;
-use crate::rules::util_items::open_list_finding;
+use crate::rules::util_items::open_outbound_rules;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::{IsolationMode, OutboundRuleType};
 use moat_model::ml::OutboundDestination;
@@ -66,17 +66,10 @@ impl Rule for Mvn008 {
                 );
             }
             if out.len() == before {
-                out.extend(open_list_finding(
-                    cx,
-                    &DOC,
-                    format!("workspace/{}", w.name),
-                    "managed_network.outbound_rules",
-                    &format!(
+                out.extend(open_outbound_rules(cx, &DOC, w, &format!(
                         "no outbound rule of workspace {}'s managed network allows a storage host by FQDN",
                         w.name
-                    ),
-                    &w.at,
-                ));
+                    )));
             }
         }
     }

@@ -1,6 +1,6 @@
 //! MVN011 spark-provisioning-with-public-access.
 
-use crate::rules::util_items::open_list_finding;
+use crate::rules::util_items::open_outbound_rules;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::PublicNetworkAccess;
 use moat_model::ml::OutboundDestination;
@@ -44,17 +44,10 @@ impl Rule for Mvn011 {
                 .map(|r| r.name.as_str())
                 .collect();
             if spark.is_empty() {
-                out.extend(open_list_finding(
-                    cx,
-                    &DOC,
-                    format!("workspace/{}", w.name),
-                    "managed_network.outbound_rules",
-                    &format!(
+                out.extend(open_outbound_rules(cx, &DOC, w, &format!(
                         "no private endpoint outbound rule of workspace {} enables serverless Spark",
                         w.name
-                    ),
-                    &w.at,
-                ));
+                    )));
                 continue;
             }
             let resource = format!("workspace/{}", w.name);

@@ -1,6 +1,6 @@
 //! MVN012 service-tag-rule-not-a-tenant-boundary.
 
-use crate::rules::util_items::open_list_finding;
+use crate::rules::util_items::open_outbound_rules;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::{IsolationMode, OutboundRuleCategory, OutboundRuleType};
 use moat_model::ml::OutboundDestination;
@@ -58,16 +58,14 @@ impl Rule for Mvn012 {
                 })
                 .collect();
             if tags.is_empty() {
-                out.extend(open_list_finding(
+                out.extend(open_outbound_rules(
                     cx,
                     &DOC,
-                    format!("workspace/{}", w.name),
-                    "managed_network.outbound_rules",
+                    w,
                     &format!(
                         "the managed network of workspace {} allows no service tag of its own",
                         w.name
                     ),
-                    &w.at,
                 ));
                 continue;
             }

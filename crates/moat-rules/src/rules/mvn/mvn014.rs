@@ -1,6 +1,6 @@
 //! MVN014 endpoint-target-in-another-tenant.
 
-use crate::rules::util_items::open_list_finding;
+use crate::rules::util_items::open_outbound_rules;
 use crate::rules::util_items::placement_finding;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::Address;
@@ -81,17 +81,10 @@ impl Rule for Mvn014 {
                 ));
             }
             if out.len() == before {
-                out.extend(open_list_finding(
-                    cx,
-                    &DOC,
-                    ws.clone(),
-                    "managed_network.outbound_rules",
-                    &format!(
+                out.extend(open_outbound_rules(cx, &DOC, w, &format!(
                         "every private endpoint outbound rule of workspace {} targets a resource in its tenant",
                         w.name
-                    ),
-                    &w.at,
-                ));
+                    )));
             }
         }
     }

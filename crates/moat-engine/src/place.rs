@@ -139,6 +139,32 @@ impl Engine<'_> {
         ))
     }
 
+    /// A VM (or a client on one) whose network interfaces the input leaves open: where it
+    /// sits is unknown, so is every hop of its flows. Its name for a trace and what it needs.
+    pub fn open_place(&self, from: &Address) -> Option<(String, String)> {
+        let Address::Resource { kind, name, .. } = from else {
+            return None;
+        };
+        let vm = match kind {
+            Kind::Vm => name.as_str(),
+            Kind::Client => {
+                let c = &self.t.clients[*self.ix.clients.get(name)?];
+                match &c.location {
+                    moat_model::clients::ClientPlace::Vm(vm) => vm.as_str(),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        self.ix.virtual_machines.get(vm)?;
+        let u = self.is_unknown(&format!("vm/{vm}"), "network_interfaces")?;
+        let label = match kind {
+            Kind::Client => format!("client {name} on VM {vm}"),
+            _ => format!("VM {vm}"),
+        };
+        Some((label, u.need()))
+    }
+
     /// Places the source of a flow.
     pub fn place(&self, from: &Address) -> Result<Place, PlaceError> {
         let t = self.t;

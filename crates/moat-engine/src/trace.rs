@@ -659,7 +659,11 @@ pub fn verdict(e: &Engine, q: &Query) -> Result<Verdict, String> {
 
 /// The walk of [`trace`]; `quiet`: the hops without their words (see [`verdict`]).
 fn walk(e: &Engine, q: &Query, quiet: bool) -> Result<Trace, String> {
-    let place = e.place(&q.from).map_err(|p| p.0)?;
+    // A source the input leaves unplaced is walked no further than itself.
+    let source = match e.open_place(&q.from) {
+        Some(open) => Err(open),
+        None => Ok(e.place(&q.from).map_err(|p| p.0)?),
+    };
     let tg = match target(e, &q.to) {
         Ok(tg) => tg,
         Err(missing) => external_target(e, &q.to).ok_or(missing)?,
@@ -696,13 +700,24 @@ fn walk(e: &Engine, q: &Query, quiet: bool) -> Result<Trace, String> {
     let (element, detail) = if quiet {
         (String::new(), String::new())
     } else {
-        (
-            place.label().to_string(),
-            format!("to {} {}", tg.label, w.proto_port()),
-        )
+        let label = match &source {
+            Ok(place) => place.label().to_string(),
+            Err((label, _)) => label.clone(),
+        };
+        (label, format!("to {} {}", tg.label, w.proto_port()))
     };
     w.info(Step::Source, element, Code::Source, detail);
-    let result = run(&mut w, &place, &tg);
+    let result = match &source {
+        Ok(place) => run(&mut w, place, &tg),
+        Err((label, need)) => w.unknown(
+            Step::Source,
+            label.clone(),
+            Code::SourceOpen,
+            "its network interfaces are left open by the input: the subnet it sits in, and so every hop of its flows, is unknown",
+            None,
+            need.clone(),
+        ),
+    };
     let verdict = match result {
         Ok(()) => Verdict::Allowed,
         Err(v) => v,

@@ -395,3 +395,31 @@ fn an_open_nsg_rule_after_the_deciding_rule_does_not_make_it_unknown() {
     );
     assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
 }
+
+#[test]
+fn a_vm_whose_network_interfaces_are_left_open_is_an_unknown_source() {
+    // "Unknown is never absent": a VM whose interfaces are a parameter without value sits in
+    // a subnet the input does not say; its flows are unknown, not an error and not decided from
+    // the interfaces the input does give.
+    let yaml = r#"
+workspaces: [{ name: ws, public_network_access: Enabled }]
+virtual_machines: [{ name: jump, network_interfaces: [] }]
+clients: [{ name: analyst, location: vm/jump, operations: [studio.open] }]
+virtual_networks:
+  - { name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: s, address_prefixes: [10.0.1.0/24] }] }
+unknowns:
+  - { resource: vm/jump, field: network_interfaces, reason: "parameter `nics` has no value" }
+"#;
+    for from in ["vm/jump", "client/analyst"] {
+        let t = trace(yaml, from, "workspace/ws");
+        assert_eq!(t.verdict, Verdict::Unknown, "{from}");
+        assert_eq!(blocked(&t), Code::SourceOpen);
+        assert!(
+            t.missing
+                .iter()
+                .any(|m| m.contains("network_interfaces of vm/jump")),
+            "{:?}",
+            t.missing
+        );
+    }
+}

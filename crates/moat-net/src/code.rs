@@ -37,6 +37,7 @@ codes! {
     ServiceTarget = "SERVICE_TARGET",
     Source = "SOURCE",
     SourceExternal = "SOURCE_EXTERNAL",
+    SourceOpen = "SOURCE_OPEN",
     TagUnknown = "TAG_UNKNOWN",
     // Name resolution (the `dns` hops).
     DestAddress = "DEST_ADDRESS",

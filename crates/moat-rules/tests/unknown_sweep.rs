@@ -83,9 +83,28 @@ fn established(m: &BTreeMap<String, bool>) -> BTreeSet<&String> {
 
 /// The settings of one resource: dotted paths to scalar values, not entering lists.
 fn settings(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
+    walk(v, prefix, out, &["name"], |x| {
+        matches!(x, Value::Bool(_) | Value::String(_))
+    });
+}
+
+/// The lists of one resource (not entering lists, nor a VNet's subnets): dotted paths.
+fn lists(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
+    walk(v, prefix, out, &["subnets"], Value::is_array);
+}
+
+/// The values `keep` picks in the objects of `v`, by dotted path; `skip` keys and `$` keys
+/// (provenance) are not entered.
+fn walk(
+    v: &Value,
+    prefix: &str,
+    out: &mut Vec<(String, Value)>,
+    skip: &[&str],
+    keep: fn(&Value) -> bool,
+) {
     let Value::Object(o) = v else { return };
     for (k, x) in o {
-        if k.starts_with('$') || k == "name" {
+        if k.starts_with('$') || skip.contains(&k.as_str()) {
             continue;
         }
         let path = if prefix.is_empty() {
@@ -93,12 +112,39 @@ fn settings(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
         } else {
             format!("{prefix}.{k}")
         };
-        match x {
-            Value::Object(_) => settings(x, &path, out),
-            Value::Bool(_) | Value::String(_) => out.push((path, x.clone())),
-            _ => {}
+        if keep(x) {
+            out.push((path, x.clone()));
+        } else if x.is_object() {
+            walk(x, &path, out, skip, keep);
         }
     }
+}
+
+/// One field of one resource in the model's JSON form: its list key, kind, index, name, path
+/// and value.
+type Field = (&'static str, &'static str, usize, String, String, Value);
+
+/// Each field `pick` finds in each named resource of the model's JSON form.
+fn each_field(json: &Value, pick: fn(&Value, &str, &mut Vec<(String, Value)>)) -> Vec<Field> {
+    let mut out = Vec::new();
+    for &(key, kind) in KINDS {
+        let Some(Value::Array(items)) = json.get(key) else {
+            continue;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let Some(name) = item.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let mut fields = Vec::new();
+            pick(item, "", &mut fields);
+            out.extend(
+                fields
+                    .into_iter()
+                    .map(|(path, value)| (key, kind, i, name.to_string(), path, value)),
+            );
+        }
+    }
+    out
 }
 
 fn set_path(v: &mut Value, path: &str, to: Value) {
@@ -108,26 +154,6 @@ fn set_path(v: &mut Value, path: &str, to: Value) {
         cur = cur.get_mut(*p).unwrap();
     }
     cur[parts[parts.len() - 1]] = to;
-}
-
-/// The lists of one resource (not entering lists): dotted paths to list values.
-fn lists(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
-    let Value::Object(o) = v else { return };
-    for (k, x) in o {
-        if k.starts_with('$') || k == "subnets" {
-            continue;
-        }
-        let path = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match x {
-            Value::Object(_) => lists(x, &path, out),
-            Value::Array(_) => out.push((path, x.clone())),
-            _ => {}
-        }
-    }
 }
 
 /// Other contents of a list: empty, and each with one element left out.
@@ -168,56 +194,44 @@ fn a_setting_the_input_leaves_open_leaves_the_rules_that_read_it_undecided() {
         rules += 1;
         let base = decide(doc.code, &t);
         let json = serde_json::to_value(&t).unwrap();
-        for &(key, kind) in KINDS {
-            let Some(Value::Array(items)) = json.get(key) else {
-                continue;
-            };
-            for (i, item) in items.iter().enumerate() {
-                let Some(name) = item.get("name").and_then(Value::as_str) else {
+        for (key, kind, i, name, path, value) in each_field(&json, settings) {
+            // What the rule decides with each other value of the setting.
+            let mut read = BTreeSet::new();
+            for alt in moat_model::open_settings::alternatives(&value) {
+                let mut j = json.clone();
+                set_path(&mut j[key][i], &path, alt);
+                let Ok(t2) = serde_json::from_value::<Topology>(j) else {
                     continue;
                 };
-                let mut fields = Vec::new();
-                settings(item, "", &mut fields);
-                for (path, value) in fields {
-                    // What the rule decides with each other value of the setting.
-                    let mut read = BTreeSet::new();
-                    for alt in moat_model::open_settings::alternatives(&value) {
-                        let mut j = json.clone();
-                        set_path(&mut j[key][i], &path, alt);
-                        let Ok(t2) = serde_json::from_value::<Topology>(j) else {
-                            continue;
-                        };
-                        let other = decide(doc.code, &t2);
-                        let (a, b) = (established(&base), established(&other));
-                        read.extend(a.symmetric_difference(&b).map(|r| r.to_string()));
-                    }
-                    if read.is_empty() {
-                        continue;
-                    }
-                    swept += 1;
-                    // The same example, the value marked unknown.
-                    let mut t3 = t.clone();
-                    t3.unknowns.push(Unknown {
-                        resource: format!("{kind}/{name}"),
-                        field: path.clone(),
-                        reason: "a parameter without value".into(),
-                        at: Default::default(),
-                    });
-                    let open = decide(doc.code, &t3);
-                    for r in read {
-                        let with_unknown = match open.get(&r) {
-                            Some(false) => continue,
-                            Some(true) => "established",
-                            None => "not reported",
-                        };
-                        gaps.push(Gap {
-                            code: doc.code,
-                            setting: format!("{kind}/{name} {path}"),
-                            resource: r,
-                            with_unknown,
-                        });
-                    }
-                }
+                let other = decide(doc.code, &t2);
+                let (a, b) = (established(&base), established(&other));
+                read.extend(a.symmetric_difference(&b).map(|r| r.to_string()));
+            }
+            if read.is_empty() {
+                continue;
+            }
+            swept += 1;
+            // The same example, the value marked unknown.
+            let mut t3 = t.clone();
+            t3.unknowns.push(Unknown {
+                resource: format!("{kind}/{name}"),
+                field: path.clone(),
+                reason: "a parameter without value".into(),
+                at: Default::default(),
+            });
+            let open = decide(doc.code, &t3);
+            for r in read {
+                let with_unknown = match open.get(&r) {
+                    Some(false) => continue,
+                    Some(true) => "established",
+                    None => "not reported",
+                };
+                gaps.push(Gap {
+                    code: doc.code,
+                    setting: format!("{kind}/{name} {path}"),
+                    resource: r,
+                    with_unknown,
+                });
             }
         }
     }
@@ -297,61 +311,49 @@ fn a_list_the_input_leaves_open_leaves_the_rules_that_read_it_undecided() {
         let Some(t) = load(doc.example) else { continue };
         let base = decide(doc.code, &t);
         let json = serde_json::to_value(&t).unwrap();
-        for &(key, kind) in KINDS {
-            let Some(Value::Array(items)) = json.get(key) else {
+        for (key, kind, i, name, path, value) in each_field(&json, lists) {
+            if NEVER_OPEN.contains(&path.as_str()) {
                 continue;
-            };
-            for (i, item) in items.iter().enumerate() {
-                let Some(name) = item.get("name").and_then(Value::as_str) else {
+            }
+            let known = KNOWN_GAPS.contains(&(doc.code, path.as_str()));
+            for part in list_alternatives(&value) {
+                // The list as an input may give it: `part` for sure, the rest open.
+                let mut j = json.clone();
+                set_path(&mut j[key][i], &path, part);
+                let Ok(mut t2) = serde_json::from_value::<Topology>(j) else {
                     continue;
                 };
-                let mut fields = Vec::new();
-                lists(item, "", &mut fields);
-                for (path, value) in fields {
-                    if NEVER_OPEN.contains(&path.as_str()) {
+                let other = decide(doc.code, &t2);
+                let (a, b) = (established(&base), established(&other));
+                let read: BTreeSet<String> =
+                    a.symmetric_difference(&b).map(|r| r.to_string()).collect();
+                if read.is_empty() {
+                    continue;
+                }
+                swept += 1;
+                t2.unknowns.push(Unknown {
+                    resource: format!("{kind}/{name}"),
+                    field: path.clone(),
+                    reason: "a parameter without value".into(),
+                    at: Default::default(),
+                });
+                let open = decide(doc.code, &t2);
+                for r in read {
+                    let with_unknown = match open.get(&r) {
+                        Some(false) => continue,
+                        Some(true) => "established",
+                        None => "not reported",
+                    };
+                    if known {
+                        still.insert((doc.code, path.clone()));
                         continue;
                     }
-                    let known = KNOWN_GAPS.contains(&(doc.code, path.as_str()));
-                    for part in list_alternatives(&value) {
-                        // The list as an input may give it: `part` for sure, the rest open.
-                        let mut j = json.clone();
-                        set_path(&mut j[key][i], &path, part);
-                        let Ok(mut t2) = serde_json::from_value::<Topology>(j) else {
-                            continue;
-                        };
-                        let other = decide(doc.code, &t2);
-                        let (a, b) = (established(&base), established(&other));
-                        let read: BTreeSet<String> =
-                            a.symmetric_difference(&b).map(|r| r.to_string()).collect();
-                        if read.is_empty() {
-                            continue;
-                        }
-                        swept += 1;
-                        t2.unknowns.push(Unknown {
-                            resource: format!("{kind}/{name}"),
-                            field: path.clone(),
-                            reason: "a parameter without value".into(),
-                            at: Default::default(),
-                        });
-                        let open = decide(doc.code, &t2);
-                        for r in read {
-                            let with_unknown = match open.get(&r) {
-                                Some(false) => continue,
-                                Some(true) => "established",
-                                None => "not reported",
-                            };
-                            if known {
-                                still.insert((doc.code, path.clone()));
-                                continue;
-                            }
-                            gaps.push(Gap {
-                                code: doc.code,
-                                setting: format!("{kind}/{name} {path}"),
-                                resource: r,
-                                with_unknown,
-                            });
-                        }
-                    }
+                    gaps.push(Gap {
+                        code: doc.code,
+                        setting: format!("{kind}/{name} {path}"),
+                        resource: r,
+                        with_unknown,
+                    });
                 }
             }
         }

@@ -521,6 +521,18 @@ pub(super) fn vnet_rule(t: &Target, subnet: &Target) -> Option<Snippet> {
     )
 }
 
+/// The elements of a template list as the template writes them, each read as JSON (an element
+/// that does not read so is left out).
+pub(super) fn written_items(list: &moat_doc::Node, text: &str) -> Vec<serde_json::Value> {
+    list.items()
+        .iter()
+        .filter_map(|i| {
+            let t = text.get(i.span.offset..i.span.offset + i.span.len)?;
+            serde_json::from_str(t).ok()
+        })
+        .collect()
+}
+
 /// `item` appended to the list at `path` of the resource's object: a fragment of the resource
 /// with the whole list (its elements as the template writes them, then `item`; `ty` where the
 /// template's type is not at hand), and the edit that inserts `item` after the list's last
@@ -543,14 +555,7 @@ pub(super) fn append(
     };
     let list = node.and_then(|n| path.iter().try_fold(n, |n, k| n.get(k)));
     let mut all: Vec<serde_json::Value> = match (list, t.src) {
-        (Some(l), Some(src)) => l
-            .items()
-            .iter()
-            .filter_map(|i| {
-                let text = src.text.get(i.span.offset..i.span.offset + i.span.len)?;
-                serde_json::from_str(text).ok()
-            })
-            .collect(),
+        (Some(l), Some(src)) => written_items(l, &src.text),
         _ => Vec::new(),
     };
     all.push(item.clone());

@@ -89,15 +89,7 @@ pub(super) fn arm(ws: &Target, address: &str, together: &[&str]) -> Option<Snipp
         )
     };
     let mut all: Vec<serde_json::Value> = list
-        .map(|l| {
-            l.items()
-                .iter()
-                .filter_map(|i| {
-                    let text = src.text.get(i.span.offset..i.span.offset + i.span.len)?;
-                    serde_json::from_str(text).ok()
-                })
-                .collect()
-        })
+        .map(|l| super::arm::written_items(l, &src.text))
         .unwrap_or_default();
     all.push(item.clone());
     let field = |k: &str| node.get(k).and_then(|v| v.text()).map(str::to_string);

@@ -54,16 +54,7 @@ fn object_id(p: &str) -> bool {
 /// (`azureml_registry_user_0f3c2a1b`), so two principals' assignments differ.
 fn stem(principal: &str, role: &str) -> String {
     let first = principal.split('-').next().unwrap_or(principal);
-    format!("{role} {first}")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    super::endpoint::label(&format!("{role} {first}"))
 }
 
 /// An `azurerm_role_assignment` after the registry's block, the registry by reference (azurerm

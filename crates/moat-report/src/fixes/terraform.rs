@@ -1,6 +1,7 @@
 //! Fixes in Terraform: the attributes of the resource's block (azurerm), and their edit of the
 //! `.tf` file that declares it.
 
+use super::endpoint::label;
 use super::{Kind, NsgRule, Snippet, Target, V, edit};
 use moat_rules::change::Setting;
 
@@ -172,19 +173,6 @@ fn module_of(address: &str) -> &str {
 /// resource as a reference inside its module, instance key included.
 fn reference(address: &str) -> Option<&str> {
     address.rfind("azurerm_").map(|i| &address[i..])
-}
-
-/// A Terraform identifier from a name (`privatelink.api.azureml.ms` → `privatelink_api_azureml_ms`).
-fn label(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// A zone link: an `azurerm_private_dns_zone_virtual_network_link` after the zone's block,

@@ -3,6 +3,7 @@
 //! `az role assignment create`. Not in an ARM template: a template names a role by its
 //! definition id, which moat does not hold for every role.
 
+use super::endpoint::label;
 use super::{Snippet, Target, edit};
 
 /// A role assignment to add, as the renderers read it.
@@ -54,19 +55,6 @@ fn split(address: &str) -> Option<(&str, &str, &str)> {
     let reference = &address[i..];
     let ty = reference.split('.').next()?;
     Some((&address[..i], reference, ty))
-}
-
-/// A Terraform identifier from a name.
-fn label(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// An `azurerm_role_assignment` after the workspace's block: the scope and the identity by

@@ -445,3 +445,41 @@ fn a_policy_definition_for_the_default_storage_removes_exf006_in_every_language(
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[test]
+fn exf006s_native_side_file_keeps_the_policys_unnamed_definitions() {
+    // Data exfiltration prevention: the policy keeps its `/services/Azure/MachineLearning`
+    // alias beside the storage accounts it admits. A side file completes a resource by name,
+    // and a list whose entries are not all named is replaced, so the snippet restates them.
+    let dir = scratch("exf006-side");
+    std::fs::write(
+        dir.join("t.yaml"),
+        "workspaces: [{ name: ws, storage_account: st }]\n\
+         storage_accounts: [{ name: st }]\n\
+         computes: [{ name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }]\n\
+         service_endpoint_policies: [{ name: ml-sep, definitions: [{ service: Global, service_resources: [/services/Azure/MachineLearning] }] }]\n\
+         virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: training, address_prefixes: [10.0.1.0/24], service_endpoints: [Microsoft.Storage], service_endpoint_policies: [ml-sep] }] }]\n",
+    )
+    .unwrap();
+    let before = check(&dir, "t.yaml", &[]);
+    let exf006 = findings(&before)
+        .iter()
+        .find(|f| f["code"] == "EXF006")
+        .expect("EXF006 fires");
+    let side = exf006["fix_code"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["input"] == "native")
+        .expect("a native snippet");
+    let text = side["text"].as_str().unwrap();
+    assert!(text.contains("/services/Azure/MachineLearning"), "{text}");
+    std::fs::write(dir.join("side.yaml"), text).unwrap();
+    let after = check(&dir, "t.yaml", &["--with", "side.yaml"]);
+    let keys = |v: &Value| findings(v).iter().map(key).collect::<BTreeSet<_>>();
+    let (b, a) = (keys(&before), keys(&after));
+    assert!(!a.iter().any(|(c, _)| c == "EXF006"), "{after:#}");
+    let new: Vec<_> = a.difference(&b).collect();
+    assert!(new.is_empty(), "the side file adds {new:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -12,17 +12,37 @@ fn name(storage: &Target) -> String {
     moat_rules::change::Change::rule_name(&["allow", storage.name])
 }
 
-/// An entry of the policy's native `definitions`, the account by name.
+/// An entry of the policy's native `definitions`, the account by name. As a side file the
+/// snippet completes the policy by name, and a list merges entry by entry only when every entry
+/// is named: otherwise it replaces the list, so the side file then restates the definitions the
+/// policy has (an alias such as `/services/Azure/MachineLearning` must not fall out of it).
 pub(super) fn native(t: &Target, storage: &Target) -> Option<Snippet> {
     let item = format!(
         "{{ name: {}, service: Microsoft.Storage, service_resources: [{}] }}",
         native::scalar(&name(storage)),
         native::scalar(storage.name)
     );
-    let text = format!(
-        "service_endpoint_policies:\n  - name: {}\n    definitions:\n      - {item}\n",
+    let written: Vec<serde_json::Value> = t
+        .tree
+        .map(|r| r.pointer(&t.at.pointer))
+        .filter(|(_, found)| *found)
+        .and_then(|(n, _)| n.get("definitions"))
+        .map(|l| l.items().iter().map(|i| i.to_json()).collect())
+        .unwrap_or_default();
+    let named = written
+        .iter()
+        .all(|d| d.get("name").and_then(|n| n.as_str()).is_some());
+    let mut text = format!(
+        "service_endpoint_policies:\n  - name: {}\n    definitions:\n",
         t.name
     );
+    if !named {
+        // JSON is YAML's flow style.
+        for d in &written {
+            text.push_str(&format!("      - {d}\n"));
+        }
+    }
+    text.push_str(&format!("      - {item}\n"));
     native::append(t, &["definitions"], &item, text)
 }
 

@@ -307,6 +307,22 @@ pub fn is_external_subnet(t: &Topology, ix: &Index, key: &str) -> bool {
             .is_some_and(|&(xi, si)| xi == vi && vnet.subnets[si].external)
 }
 
+/// Whether VNets `a` and `b` (model names) are one VNet: `Err(what is needed)` when either is
+/// known only through a reference whose value is unknown (`<subnetId>`, an external VNet
+/// whose name is a placeholder): such a VNet may be any VNet, the other one included.
+pub fn same_vnet(t: &Topology, a: &str, b: &str) -> Result<bool, String> {
+    if a.eq_ignore_ascii_case(b) {
+        return Ok(true);
+    }
+    let open = |v: &str| {
+        v.starts_with('<') && vnet_index(t, v).is_some_and(|i| t.virtual_networks[i].external)
+    };
+    match [a, b].into_iter().find(|v| open(v)) {
+        Some(v) => Err(properties_need(&format!("vnet/{v}"))),
+        None => Ok(false),
+    }
+}
+
 /// The field of the unknown recorded on a workspace whose `image_build_compute` names a
 /// compute the input does not declare (see [`undeclared_build_computes`]).
 pub const BUILD_COMPUTE_EXISTS: &str = "image_build_compute exists";
@@ -429,6 +445,25 @@ mod tests {
         );
         t.private_dns_zones[0].external = false;
         assert_eq!(private_dns_zone(&mut t, z, "c", &at), None);
+    }
+
+    #[test]
+    fn a_vnet_known_only_through_an_unknown_reference_may_be_any_vnet() {
+        let mut t = Topology::default();
+        let at = Provenance::default();
+        subnet(&mut t, "<peSubnetId>", "<peSubnetId>", "x", &at);
+        subnet(&mut t, "<trainSubnetId>", "<trainSubnetId>", "y", &at);
+        subnet(&mut t, "hub", "pe", "z", &at);
+        subnet(&mut t, "spoke", "train", "w", &at);
+        assert_eq!(
+            same_vnet(&t, "<peSubnetId>", "<trainSubnetId>"),
+            Err(properties_need("vnet/<peSubnetId>"))
+        );
+        assert!(same_vnet(&t, "hub", "<trainSubnetId>").is_err());
+        assert_eq!(same_vnet(&t, "<peSubnetId>", "<peSubnetId>"), Ok(true));
+        // Two VNets the input names differently are two VNets, declared or not.
+        assert_eq!(same_vnet(&t, "hub", "spoke"), Ok(false));
+        assert_eq!(same_vnet(&t, "hub", "HUB"), Ok(true));
     }
 
     #[test]

@@ -105,6 +105,22 @@ pub fn peered(t: &Topology, ix: &Index, a: &str, b: &str) -> bool {
     side(a, b) && side(b, a)
 }
 
+/// Whether traffic flows between VNets `a` and `b` by the VNet alone: one VNet, or peered both
+/// ways. `Err(what is needed)` when the input leaves it open: a VNet known only through an
+/// unknown reference may be the other one, and the peerings of a VNet the input does not
+/// declare are unknown.
+pub fn joined(t: &Topology, ix: &Index, a: &str, b: &str) -> Result<bool, String> {
+    if moat_model::external::same_vnet(t, a, b)? || peered(t, ix, a, b) {
+        return Ok(true);
+    }
+    for v in [a, b] {
+        if let Some(u) = t.is_unknown(&format!("vnet/{v}"), "peerings") {
+            return Err(u.need());
+        }
+    }
+    Ok(false)
+}
+
 /// On-premises prefixes a VNet's gateway knows, with the gateway's name.
 pub fn gateway_prefixes(t: &Topology, gateway: &str) -> Vec<ipnet::IpNet> {
     let mut out = Vec::new();

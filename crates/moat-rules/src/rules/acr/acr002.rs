@@ -27,9 +27,20 @@ static DOC: RuleDoc = RuleDoc {
     path: false,
 };
 
-/// The same VNet, or VNets peered in both directions (traffic flows).
-fn near(cx: &Context, a: &str, b: &str) -> bool {
-    a == b || moat_net::routing::peered(cx.t, &cx.e.ix, a, b)
+/// Whether `v` is the same VNet as one of `homes`, or peered with it both ways (traffic
+/// flows): `Err(what is needed)` when no home is decided near and one is left open (a VNet
+/// known only through a parameter may be the other, an undeclared VNet's peerings are
+/// unknown).
+fn near_any(cx: &Context, homes: &[String], v: &str) -> Result<bool, String> {
+    let mut open = None;
+    for h in homes {
+        match moat_net::routing::joined(cx.t, &cx.e.ix, h, v) {
+            Ok(true) => return Ok(true),
+            Ok(false) => {}
+            Err(n) => open = open.or(Some(n)),
+        }
+    }
+    open.map_or(Ok(false), Err)
 }
 
 impl Rule for Acr002 {
@@ -68,28 +79,60 @@ impl Rule for Acr002 {
                 .collect();
             let acr_vnets = endpoint_vnets(cx, Kind::Acr, &a.name);
             let mut problems = Vec::new();
+            // What a problem left open by the input needs; a decided problem decides the
+            // finding.
+            let mut needs: Vec<String> = Vec::new();
+            let mut decided = false;
             if !acr_vnets.is_empty() {
                 for (who, s) in &targets {
                     let v = s.split('/').next().unwrap_or_default();
-                    if !acr_vnets.iter().any(|x| near(cx, x, v)) {
-                        problems.push(format!(
+                    let answer = near_any(cx, &acr_vnets, v);
+                    if answer == Ok(true) {
+                        continue;
+                    }
+                    problems.push(if answer.is_ok() {
+                        format!(
                             "{who} is in VNet {v}, which holds no private endpoint of the registry and is not peered with {}",
                             acr_vnets.join(", ")
-                        ));
+                        )
+                    } else {
+                        format!(
+                            "{who} is in VNet {v}, which the input does not show to be {} or peered with it",
+                            acr_vnets.join(", ")
+                        )
+                    });
+                    match answer {
+                        Err(n) => needs.push(n),
+                        Ok(_) => decided = true,
                     }
                 }
                 for st in &storages {
                     let st_vnets = endpoint_vnets(cx, Kind::Storage, st);
-                    if !st_vnets.is_empty()
-                        && !st_vnets
-                            .iter()
-                            .any(|s| acr_vnets.iter().any(|x| near(cx, x, s)))
-                    {
-                        problems.push(format!(
-                            "storage {st} has private endpoints in {}, none of them in or peered with the registry's VNets ({})",
-                            st_vnets.join(", "),
-                            acr_vnets.join(", ")
-                        ));
+                    let mut open = None;
+                    let mut met = false;
+                    for v in &st_vnets {
+                        match near_any(cx, &acr_vnets, v) {
+                            Ok(true) => met = true,
+                            Ok(false) => {}
+                            Err(n) => open = open.or(Some(n)),
+                        }
+                    }
+                    if st_vnets.is_empty() || met {
+                        continue;
+                    }
+                    let what = if open.is_some() {
+                        "none of them known to be"
+                    } else {
+                        "none of them"
+                    };
+                    problems.push(format!(
+                        "storage {st} has private endpoints in {}, {what} in or peered with the registry's VNets ({})",
+                        st_vnets.join(", "),
+                        acr_vnets.join(", ")
+                    ));
+                    match open {
+                        Some(n) => needs.push(n),
+                        None => decided = true,
                     }
                 }
             } else if !a.network_rule_set.virtual_network_rules.is_empty()
@@ -102,6 +145,7 @@ impl Rule for Acr002 {
                             "{who} is in subnet {s}, which the registry's service endpoint rules ({}) do not name",
                             rules.join(", ")
                         ));
+                        decided = true;
                     }
                 }
                 for st in &storages {
@@ -114,23 +158,32 @@ impl Rule for Acr002 {
                             "storage {st} admits subnets {} through its service endpoint, none of which the registry admits",
                             st_rules.join(", ")
                         ));
+                        decided = true;
                     }
                 }
             }
             if problems.is_empty() {
                 continue;
             }
-            out.push(Finding::new(
+            if decided {
+                needs.clear();
+            }
+            needs.sort();
+            needs.dedup();
+            let f = Finding::new(
                 &DOC,
                 format!("acr/{}", a.name),
                 format!(
-                    "container registry {} is not where its users are: {}",
+                    "container registry {} {} where its users are: {}",
                     a.name,
+                    if decided { "is not" } else { "may not be" },
                     problems.join("; ")
                 ),
                 DOC.fix,
                 &a.at,
-            ));
+            );
+            let f = needs.into_iter().fold(f, |f, n| f.needing(Some(n)));
+            out.push(f);
         }
     }
 }

@@ -76,21 +76,38 @@ impl Rule for Cmp013 {
             }
             let Some(v) = vnet else { continue };
             let homes = endpoint_vnets(cx, Kind::Workspace, &w.name);
-            if homes.is_empty() || homes.iter().any(|h| h == &v) {
+            // A VNet known only through an unknown reference may be one of the homes.
+            let mut open = None;
+            let mut home = homes.is_empty();
+            for h in &homes {
+                match moat_model::external::same_vnet(t, h, &v) {
+                    Ok(same) => home |= same,
+                    Err(n) => open = open.or(Some(n)),
+                }
+            }
+            if home {
                 continue;
             }
-            out.push(Finding::new(
-                &DOC,
-                &r,
-                format!(
-                    "compute instance {} is in VNet {v}, but the private endpoints of workspace {} are in {}: a compute instance must be in its workspace's VNet",
-                    c.name,
-                    w.name,
-                    homes.join(", ")
-                ),
-                DOC.fix,
-                &c.at,
-            ));
+            let is = if open.is_some() {
+                "may not be"
+            } else {
+                "is not"
+            };
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "compute instance {} is in VNet {v}, but the private endpoints of workspace {} are in {}: a compute instance must be in its workspace's VNet, and this one {is}",
+                        c.name,
+                        w.name,
+                        homes.join(", ")
+                    ),
+                    DOC.fix,
+                    &c.at,
+                )
+                .needing(open),
+            );
         }
     }
 }

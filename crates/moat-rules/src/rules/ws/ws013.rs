@@ -53,10 +53,16 @@ impl Rule for Ws013 {
                 continue;
             }
             let vnet = subnet.split('/').next().unwrap_or_default();
-            if endpoint_vnets(cx, Kind::Workspace, &w.name)
-                .iter()
-                .any(|v| v == vnet)
-            {
+            // A VNet known only through an unknown reference may hold one of the endpoints.
+            let mut open = None;
+            let mut home = false;
+            for v in endpoint_vnets(cx, Kind::Workspace, &w.name) {
+                match moat_model::external::same_vnet(t, &v, vnet) {
+                    Ok(same) => home |= same,
+                    Err(n) => open = open.or(Some(n)),
+                }
+            }
+            if home {
                 continue;
             }
             // The workspace's endpoint in the serverless compute's VNet, in its subnet unless
@@ -81,6 +87,7 @@ impl Rule for Ws013 {
                         u.reason, u.at
                     )
                 }))
+                .needing(open)
                 .with_changes(change),
             );
         }

@@ -1,0 +1,95 @@
+//! A template whose subnets are parameters (`parameters('endpointSubnetId')`,
+//! `parameters('computeSubnetId')`), the way shared-network deployments are written: until the
+//! parameters have values, the two subnets may sit in one VNet or in two, so a rule that asks
+//! whether the computes share a VNet with the private endpoints is undecided, never a false
+//! error.
+
+use moat_engine::Engine;
+use moat_ingest::{Options, load_opts};
+use moat_rules::check::{Selection, run};
+use moat_rules::{Context, Finding};
+use std::path::{Path, PathBuf};
+
+fn template() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../moat-arm/tests/data/subnet-parameters.json")
+}
+
+/// The findings of `check` with these parameter values.
+fn check(values: &[(&str, &str)]) -> Vec<Finding> {
+    let opts = Options {
+        parameter_values: values
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Options::default()
+    };
+    let loaded = load_opts(&template(), &opts).unwrap_or_else(|e| panic!("{e:?}"));
+    let e = Engine::for_topology(&loaded.topology, None).unwrap();
+    run(&Context::new(&e), &Selection::default())
+}
+
+fn with<'a>(fs: &'a [Finding], code: &str) -> Vec<&'a Finding> {
+    fs.iter().filter(|f| f.code == code).collect()
+}
+
+fn subnet(vnet: &str, name: &str) -> String {
+    format!(
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{name}"
+    )
+}
+
+#[test]
+fn acr002_a_registry_endpoint_in_a_parameter_subnet_may_share_the_computes_vnet() {
+    // "If your Azure Container Registry uses a private endpoint, it must be in the same virtual
+    // network as the storage account and compute targets used for training or inference."
+    // With both subnets given as parameters without values, whether that holds is open.
+    let open = check(&[]);
+    let f = with(&open, "ACR002");
+    assert_eq!(f.len(), 1, "{open:#?}");
+    assert!(!f[0].needs.is_empty(), "{:#?}", f[0]);
+    assert!(f[0].message.contains("may not be"), "{}", f[0].message);
+
+    // The same VNet: the registry is where its users are.
+    let same = check(&[
+        ("endpointSubnetId", &subnet("spoke", "pe")),
+        ("computeSubnetId", &subnet("spoke", "train")),
+    ]);
+    assert!(with(&same, "ACR002").is_empty(), "{same:#?}");
+
+    // Two VNets the template does not declare: whether they are peered is unknown.
+    let two = check(&[
+        ("endpointSubnetId", &subnet("hub", "pe")),
+        ("computeSubnetId", &subnet("spoke", "train")),
+    ]);
+    let f = with(&two, "ACR002");
+    assert_eq!(f.len(), 1, "{two:#?}");
+    assert_eq!(
+        f[0].needs,
+        ["the properties of vnet/hub (give its template, or a live export)"]
+    );
+}
+
+#[test]
+fn cmp013_a_compute_instance_in_a_parameter_subnet_may_be_in_the_workspace_vnet() {
+    // "A compute instance cannot be in a different region or VNet than its workspace" (the
+    // workspace's private endpoint VNet): with both subnets parameters, the VNets may be one.
+    let open = check(&[]);
+    let f = with(&open, "CMP013");
+    assert_eq!(f.len(), 1, "{open:#?}");
+    assert!(!f[0].needs.is_empty(), "{:#?}", f[0]);
+
+    let same = check(&[
+        ("endpointSubnetId", &subnet("spoke", "pe")),
+        ("computeSubnetId", &subnet("spoke", "train")),
+    ]);
+    assert!(with(&same, "CMP013").is_empty(), "{same:#?}");
+
+    // Two VNets the ids name: decided, whatever else is unknown about them.
+    let two = check(&[
+        ("endpointSubnetId", &subnet("hub", "pe")),
+        ("computeSubnetId", &subnet("spoke", "train")),
+    ]);
+    let f = with(&two, "CMP013");
+    assert_eq!(f.len(), 1, "{two:#?}");
+    assert!(f[0].needs.is_empty(), "{:#?}", f[0]);
+}

@@ -275,6 +275,22 @@ fn management_outbound(w: &Workspace) -> Vec<(String, Address, Protocol, u16)> {
     f
 }
 
+/// Makes the SMB flow `f`, needed only if the HTTPS path `https` (unknown) goes through a
+/// firewall, unknown unless it passes: it fails only where it is needed.
+fn needed_if(f: Option<&mut FlowResult>, https: &Trace) {
+    let Some(f) = f.filter(|f| f.verdict != Verdict::Allowed) else {
+        return;
+    };
+    let mut t = (*f.trace).clone();
+    crate::trace::left_open(
+        &mut t,
+        https,
+        "SMB is needed if HTTPS to the share goes through a firewall",
+    );
+    f.verdict = t.verdict;
+    f.trace = std::sync::Arc::new(t);
+}
+
 /// The flows a job on a compute of `w` needs (facts §3.1, §3.4, §4.4; seed 002).
 fn job_flows(t: &Topology, w: &Workspace, managed: bool) -> Vec<(String, Address, Protocol, u16)> {
     let mut f = Vec::new();
@@ -531,14 +547,25 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                 // SMB 445 to the file share is needed only when a firewall sits between the
                 // VNet and the storage private endpoint (seed 002, required outbound table
                 // footnote; facts §3.2).
-                let through_firewall = r.flows.iter().rev().any(|f| {
+                let https = r.flows.iter().rev().find(|f| {
                     f.trace.from == from
                         && matches!(&f.trace.to, Address::Resource { sub: Some(s), .. } if s == "file")
                         && f.trace.port == 443
-                        && f.trace.hops.iter().any(|h| h.code == Code::PeApproved)
+                });
+                let through_firewall = https.is_some_and(|f| {
+                    f.trace.hops.iter().any(|h| h.code == Code::PeApproved)
                         && f.trace.hops.iter().any(|h| h.step == Step::Firewall)
                 });
-                if through_firewall && let Some(s) = &w.storage_account {
+                // Where the input leaves the HTTPS path open, it may go through a firewall of
+                // the deployment: SMB may be needed, and fails only if it is.
+                let maybe = (!through_firewall
+                    && !t.firewalls.is_empty()
+                    && https.is_some_and(|f| f.verdict == Verdict::Unknown))
+                .then(|| https.map(|f| f.trace.clone()))
+                .flatten();
+                if (through_firewall || maybe.is_some())
+                    && let Some(s) = &w.storage_account
+                {
                     cx.flow(
                         &mut r,
                         format!(
@@ -550,6 +577,9 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                         Protocol::TCP,
                         445,
                     );
+                    if let Some(https) = maybe {
+                        needed_if(r.flows.last_mut(), &https);
+                    }
                 }
             }
             if computes.is_empty() {

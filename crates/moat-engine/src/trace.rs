@@ -32,6 +32,7 @@ mod dns;
 mod managed;
 mod nsg;
 mod onprem;
+mod open;
 mod private_endpoint;
 mod public_rules;
 mod resource_firewall;
@@ -41,6 +42,7 @@ mod target;
 use dns::resolve;
 use managed::legacy;
 pub use nsg::allow_fix as nsg_allow_fix;
+pub use open::{left_open, past_open_names};
 use target::target;
 
 /// What to trace.
@@ -200,7 +202,15 @@ pub struct Hop {
     /// that decided: the rules after it (and those of the other direction) did not count.
     #[serde(skip)]
     pub nsg_rule: Option<Box<NsgDecision>>,
+    /// Resources the hop read only some settings of (a peered VNet's address space and
+    /// peerings), with those settings: a value the input leaves open in another field of them
+    /// cannot change it.
+    #[serde(skip)]
+    pub partly: Option<Box<[Partly]>>,
 }
+
+/// A resource (`<kind>/<name>`) and the only settings of it a hop read.
+pub type Partly = (String, &'static [&'static str]);
 
 /// Which element a hop is about, as data (see [`Hop::element_id`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -292,6 +302,9 @@ pub struct Trace {
     pub missing: Vec<String>,
     /// What the trace took for granted.
     pub assumptions: Vec<String>,
+    /// The hops that read a value the input leaves open, which made the verdict unknown: the
+    /// path or the decision there may be other than the one recorded (see [`Trace::open_hops`]).
+    pub open: Vec<usize>,
 }
 
 /// Serialises a shared trace as the trace itself (without serde's `rc` feature, which would
@@ -331,6 +344,20 @@ impl Trace {
     /// The same, to change it.
     pub fn blocked_by_mut(&mut self) -> Option<&mut Hop> {
         self.blocked.and_then(|i| self.hops.get_mut(i))
+    }
+
+    /// The hops that read a value the input leaves open (see [`Trace::open`]).
+    pub fn open_hops(&self) -> impl Iterator<Item = &Hop> {
+        self.open.iter().filter_map(|&i| self.hops.get(i))
+    }
+
+    /// The element of kind `step` that stops the flow, or may: the stopping hop if it is one,
+    /// else the first such hop the trace passed that read a value the input leaves open (with
+    /// it given, that element may stop the flow; the verdict is then unknown).
+    pub fn may_stop_at(&self, step: Step) -> Option<&Hop> {
+        self.stopping_hop()
+            .filter(|h| h.step == step)
+            .or_else(|| self.open_hops().find(|h| h.step == step))
     }
 
     /// The hop that stops the flow. It is [`Trace::blocked_by`], except where the stopping
@@ -410,6 +437,8 @@ struct Walk<'e, 't> {
     group: Option<String>,
     /// Resources read since the last hop; the next hop records them.
     touched: Vec<String>,
+    /// Resources read in part since the last hop (see [`Hop::partly`]).
+    partly: Vec<Partly>,
     /// The destination port as the packet now carries it (a DNAT rule may translate it).
     port: u16,
     /// The element of the next hop as data (see [`Hop::subject`]).
@@ -447,6 +476,8 @@ impl<'e, 't> Walk<'e, 't> {
     ) {
         let mut resources = std::mem::take(&mut self.touched);
         resources.shrink_to_fit();
+        let partly = std::mem::take(&mut self.partly);
+        let partly = (!partly.is_empty()).then(|| partly.into_boxed_slice());
         let (element, detail, at) = if self.quiet {
             (String::new(), String::new(), None)
         } else {
@@ -466,6 +497,7 @@ impl<'e, 't> Walk<'e, 't> {
             source_address: self.source_address.take(),
             reads: self.reads.take(),
             nsg_rule: self.nsg_rule.take(),
+            partly,
         });
     }
 
@@ -482,6 +514,11 @@ impl<'e, 't> Walk<'e, 't> {
     /// Notes that the next hop reads the settings of `resource` (`<kind>/<name>`).
     fn touch(&mut self, resource: impl Into<String>) {
         self.touched.push(resource.into());
+    }
+
+    /// Notes that the next hop reads only `fields` of `resource`.
+    fn touch_fields(&mut self, resource: impl Into<String>, fields: &'static [&'static str]) {
+        self.partly.push((resource.into(), fields));
     }
 
     fn pass(
@@ -631,7 +668,7 @@ fn strip_sub(a: &Address) -> Address {
 
 /// Traces a flow.
 pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
-    walk(e, q, false)
+    walk(e, q, false, None)
 }
 
 /// [`trace`], answered once per question on this engine: the operations and the flows of a
@@ -654,20 +691,28 @@ pub fn trace_shared(e: &Engine, q: &Query) -> Result<std::sync::Arc<Trace>, Stri
 /// The verdict of a flow, as [`trace`] gives it, without the words of its hops: for sweeps,
 /// which keep only verdicts. The walk is the same; only what it writes down differs.
 pub fn verdict(e: &Engine, q: &Query) -> Result<Verdict, String> {
-    walk(e, q, true).map(|t| t.verdict)
+    walk(e, q, true, None).map(|t| t.verdict)
 }
 
-/// The walk of [`trace`]; `quiet`: the hops without their words (see [`verdict`]).
-fn walk(e: &Engine, q: &Query, quiet: bool) -> Result<Trace, String> {
+/// The walk of [`trace`]; `quiet`: the hops without their words (see [`verdict`]);
+/// `resolved`: the address the destination's name is taken to resolve to (see
+/// [`past_open_names`]).
+fn walk(e: &Engine, q: &Query, quiet: bool, resolved: Option<IpAddr>) -> Result<Trace, String> {
     // A source the input leaves unplaced is walked no further than itself.
     let source = match e.open_place(&q.from) {
         Some(open) => Err(open),
         None => Ok(e.place(&q.from).map_err(|p| p.0)?),
     };
-    let tg = match target(e, &q.to) {
+    let mut tg = match target(e, &q.to) {
         Ok(tg) => tg,
         Err(missing) => external_target(e, &q.to).ok_or(missing)?,
     };
+    // The name keeps its part in the firewalls' application rules; only its answer is given.
+    let fqdn = tg.fqdn.clone();
+    if let Some(ip) = resolved {
+        tg.fqdn = None;
+        tg.ip = Some(ip);
+    }
     let mut w = Walk {
         e,
         q,
@@ -675,11 +720,12 @@ fn walk(e: &Engine, q: &Query, quiet: bool) -> Result<Trace, String> {
         fix: None,
         missing: Vec::new(),
         assumptions: Vec::new(),
-        fqdn: tg.fqdn.clone(),
+        fqdn,
         target: tg.owner.clone(),
         served_by: tg.served_by.clone(),
         group: tg.group.clone(),
         touched: Vec::new(),
+        partly: Vec::new(),
         port: q.port,
         subject: None,
         address: None,
@@ -725,37 +771,29 @@ fn walk(e: &Engine, q: &Query, quiet: bool) -> Result<Trace, String> {
     // Values an importer could not resolve: a hop that read such a resource cannot be sure.
     // An allowed trace becomes unknown if any hop did; a denied one if the blocking hop did.
     let mut verdict = verdict;
-    let unknowns_of = |hops: &[Hop]| -> Vec<String> {
-        let mut v = Vec::new();
-        for h in hops {
-            for r in &h.resources {
-                for u in e.unknowns_of(r).iter().filter(|u| {
-                    u.field != "name"
-                        && h.reads.is_none_or(|fs| {
-                            fs.iter()
-                                .any(|f| moat_model::external::leaves_open(&u.field, f))
-                        })
-                        && !after_decision(e, h, &u.resource, &u.field)
-                }) {
-                    let m = u.need();
-                    if !v.contains(&m) {
-                        v.push(m);
-                    }
-                }
-            }
-        }
-        v
-    };
-    let decisive: &[Hop] = match verdict {
-        Verdict::Allowed => &w.hops,
+    let decisive: Vec<usize> = match verdict {
+        Verdict::Allowed => (0..w.hops.len()).collect(),
         Verdict::Denied => w
             .hops
             .iter()
             .rposition(|h| h.decision == HopDecision::Block)
-            .map_or(&[], |i| std::slice::from_ref(&w.hops[i])),
-        Verdict::Unknown => &[],
+            .into_iter()
+            .collect(),
+        Verdict::Unknown => Vec::new(),
     };
-    let unresolved = unknowns_of(decisive);
+    let mut unresolved = Vec::new();
+    let mut open = Vec::new();
+    for i in decisive {
+        for u in hop_unknowns(e, &w.hops[i]) {
+            let m = u.need();
+            if !unresolved.contains(&m) {
+                unresolved.push(m);
+            }
+            if open.last() != Some(&i) {
+                open.push(i);
+            }
+        }
+    }
     if !unresolved.is_empty() {
         verdict = Verdict::Unknown;
         w.hops.push(Hop {
@@ -775,6 +813,7 @@ fn walk(e: &Engine, q: &Query, quiet: bool) -> Result<Trace, String> {
             source_address: None,
             reads: None,
             nsg_rule: None,
+            partly: None,
         });
         w.missing.extend(unresolved);
     }
@@ -804,7 +843,38 @@ fn walk(e: &Engine, q: &Query, quiet: bool) -> Result<Trace, String> {
         },
         missing: w.missing,
         assumptions: w.assumptions,
+        open,
     })
+}
+
+/// The values the input leaves open that hop `h` read: in the resources it read (only the
+/// fields it decided by, when it names them), and in the fields it read of others; not those
+/// its decision did not depend on (see [`after_decision`]).
+fn hop_unknowns<'a, 't: 'a>(
+    e: &'a Engine<'t>,
+    h: &'a Hop,
+) -> impl Iterator<Item = &'t moat_model::Unknown> + 'a {
+    let whole = h.resources.iter().flat_map(move |r| {
+        e.unknowns_of(r).iter().copied().filter(move |u| {
+            h.reads.is_none_or(|fs| {
+                fs.iter()
+                    .any(|f| moat_model::external::leaves_open(&u.field, f))
+            })
+        })
+    });
+    let partly = h
+        .partly
+        .iter()
+        .flat_map(|p| p.iter())
+        .flat_map(move |(r, fs)| {
+            e.unknowns_of(r).iter().copied().filter(move |u| {
+                fs.iter()
+                    .any(|f| moat_model::external::leaves_open(&u.field, f))
+            })
+        });
+    whole
+        .chain(partly)
+        .filter(move |u| u.field != "name" && !after_decision(e, h, &u.resource, &u.field))
 }
 
 fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {

@@ -117,8 +117,14 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
                     ));
                 }
             }
-            Payload::ZoneIds(z) => t.private_endpoints[i].dns_zone_group.extend(z),
+            Payload::ZoneIds(z) => {
+                let to = format!("private-endpoint/{}", t.private_endpoints[i].name);
+                lift_unknowns(t, pd.kind, &pd.res.name, to);
+                t.private_endpoints[i].dns_zone_group.extend(z);
+            }
             Payload::VnetLink(vnet, fallback) => {
+                let to = format!("private-dns-zone/{}", t.private_dns_zones[i].name);
+                lift_unknowns(t, pd.kind, &pd.res.name, to);
                 let zone = &mut t.private_dns_zones[i];
                 zone.fallback_to_internet |= fallback;
                 zone.vnet_links.extend(vnet);
@@ -177,6 +183,15 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
             &pd.res.at,
             "it is not imported",
         );
+    }
+}
+
+/// Moves what a child resource leaves open of its parent's list (a zone group's zones, a
+/// zone's links) to the parent, which the list belongs to in the model and where it is read.
+fn lift_unknowns(t: &mut Topology, kind: ChildKind, name: &str, to: String) {
+    let from = format!("{}/{name}", kind.label());
+    for u in t.unknowns.iter_mut().filter(|u| u.resource == from) {
+        u.resource.clone_from(&to);
     }
 }
 

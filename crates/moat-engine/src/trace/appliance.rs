@@ -53,6 +53,11 @@ impl Walk<'_, '_> {
         if fw.vnet != from_vnet
             && !moat_net::routing::peered(self.t(), &self.e.ix, from_vnet, &fw.vnet)
         {
+            // Reachability reads the peerings of both VNets, and of the firewall only where
+            // it sits.
+            self.touch_fields(format!("vnet/{from_vnet}"), &["peerings"]);
+            self.touch_fields(format!("vnet/{}", fw.vnet), &["peerings"]);
+            self.reading_only(&["vnet"]);
             return self.block(
                 Step::Route,
                 format!("firewall {}", fw.name),

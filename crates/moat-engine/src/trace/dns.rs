@@ -44,6 +44,7 @@ pub(super) fn resolve(w: &mut Walk, place: &Place, tg: &Target) -> Result<Dst, V
                     source_address: None,
                     reads: None,
                     nsg_rule: None,
+                    partly: None,
                 });
             }
             match r.answer {

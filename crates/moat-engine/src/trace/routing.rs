@@ -131,6 +131,7 @@ impl Walk<'_, '_> {
                         .e
                         .subnet_of(*ip)
                         .map(|s| s.split('/').next().unwrap_or_default().to_string());
+                    self.touch_peers(&src_vnet, dst_vnet.as_deref());
                     if let Some(dv) = dst_vnet.filter(|dv| {
                         self.t().virtual_networks.iter().any(|hub| {
                             moat_net::routing::peered(self.t(), &self.e.ix, &src_vnet, &hub.name)
@@ -458,6 +459,7 @@ impl Walk<'_, '_> {
         } else if dst_vnet != from_vnet
             && !moat_net::routing::peered(self.t(), &self.e.ix, from_vnet, &dst_vnet)
         {
+            self.touch_peers(from_vnet, Some(&dst_vnet));
             return self.block(
                 Step::Route,
                 format!("VNet {from_vnet}"),
@@ -523,6 +525,28 @@ impl Walk<'_, '_> {
             None,
         );
         Ok(())
+    }
+
+    /// Notes that the next hop, which finds a private address unreachable from `vnet`, read
+    /// what peering makes reachable: the peerings of `vnet`'s peers (a peering holds only when
+    /// both sides declare it) and the address spaces they bring, and the peerings of the
+    /// destination's VNet.
+    fn touch_peers(&mut self, vnet: &str, dst_vnet: Option<&str>) {
+        let Some(&vi) = self.e.ix.virtual_networks.get(vnet) else {
+            return;
+        };
+        let peers: Vec<String> = self.t().virtual_networks[vi]
+            .peerings
+            .iter()
+            .map(|p| p.remote_vnet.clone())
+            .collect();
+        self.touch_fields(format!("vnet/{vnet}"), &["peerings"]);
+        for p in peers {
+            self.touch_fields(format!("vnet/{p}"), &["peerings", "address_space"]);
+        }
+        if let Some(d) = dst_vnet {
+            self.touch_fields(format!("vnet/{d}"), &["peerings"]);
+        }
     }
 
     pub(super) fn route_from_appliance(

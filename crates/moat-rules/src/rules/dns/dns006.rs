@@ -4,6 +4,7 @@ use crate::change::Change;
 use crate::rules::util_core::{
     answer_is_endpoint_of, describe_answer, resolve, resolver_of_subnet, served_names, vnet_part,
 };
+use crate::rules::util_items::open_list;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_model::clients::ClientPlace;
@@ -129,16 +130,29 @@ impl Rule for Dns006 {
                 }
                 for n in served_names(t, ix, pe) {
                     let zone = n.name.zone;
-                    // The zone that holds the endpoint's record, declared in the input.
-                    let Some(z) = pe
+                    // The zone that holds the endpoint's record, declared in the input: one
+                    // its zone group names or, where the input leaves the group open, the
+                    // zone of the name's own (the group may name it: undecided).
+                    let by_name = |z: &&moat_model::privatelink::PrivateDnsZone| {
+                        z.name.eq_ignore_ascii_case(zone) && !z.external
+                    };
+                    let named = pe
                         .dns_zone_group
                         .iter()
                         .filter_map(|g| ix.private_dns_zones.get(g))
                         .map(|&i| &t.private_dns_zones[i])
-                        .find(|z| z.name.eq_ignore_ascii_case(zone) && !z.external)
+                        .find(by_name);
+                    let open = open_list(
+                        cx,
+                        &format!("private-endpoint/{}", pe.name),
+                        "dns_zone_group",
+                    );
+                    let Some(z) =
+                        named.or_else(|| open.and(t.private_dns_zones.iter().find(by_name)))
                     else {
                         continue;
                     };
+                    let open = open.filter(|_| named.is_none());
                     if z.vnet_links.iter().any(|l| l == vnet) || reported.contains(&z.name) {
                         continue;
                     }
@@ -154,12 +168,13 @@ impl Rule for Dns006 {
                         resource_group: z.resource_group.clone(),
                         vnet: vnet.clone(),
                     };
-                    out.push(Finding::new(
+                    let mut f = Finding::new(
                         &DOC,
                         format!("private-dns-zone/{}", z.name),
                         format!(
-                            "zone {} holds the record of private endpoint {} but is not linked to VNet {vnet}, where {} {}: from there {} resolves to {}",
+                            "zone {} {} the record of private endpoint {} but is not linked to VNet {vnet}, where {} {}: from there {} resolves to {}",
                             z.name,
+                            if open.is_some() { "may hold (the endpoint's zone group is left open)" } else { "holds" },
                             pe.name,
                             who.join(", "),
                             if who.len() == 1 { "sits" } else { "sit" },
@@ -168,7 +183,13 @@ impl Rule for Dns006 {
                         ),
                         format!("link private DNS zone {} to VNet {vnet}", z.name),
                         &z.at,
-                    ).with_change(link));
+                    )
+                    .with_change(link);
+                    if let Some(u) = open {
+                        f = f.needing(Some(u.need()));
+                        f.severity = Severity::Warning.min(DOC.severity);
+                    }
+                    out.push(f);
                 }
             }
         }

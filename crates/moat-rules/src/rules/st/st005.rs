@@ -5,8 +5,8 @@ use crate::rules::util::{destination, failing_flows, flow_finding, name_of};
 use crate::rules::util_core::storage;
 use crate::rules::util_fix::{allow_in_firewall, file_endpoint, subnet_prefix};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
-use moat_engine::OpId;
-use moat_engine::{Code, Step};
+use moat_engine::ops::FlowResult;
+use moat_engine::{Code, Hop, OpId, Step, Trace, Verdict};
 use moat_model::address::{Address, Kind};
 
 /// The rule.
@@ -31,6 +31,20 @@ static DOC: RuleDoc = RuleDoc {
     path: true,
 };
 
+/// The hop of the firewall that stops the flow on its way to a private address (the storage's
+/// private endpoint), or may: one with a value the input leaves open, or a route or peering
+/// left open that may lead the flow through one of the deployment's firewalls.
+fn firewall_on_the_way<'t>(cx: &Context, t: &'t Trace) -> Option<&'t Hop> {
+    if !t.hops.iter().any(|h| h.code == Code::DestAddress) {
+        return None;
+    }
+    t.may_stop_at(Step::Firewall).or_else(|| {
+        (t.verdict == Verdict::Unknown && !cx.t.firewalls.is_empty())
+            .then(|| t.open_hops().find(|h| h.step == Step::Route))
+            .flatten()
+    })
+}
+
 impl Rule for St005 {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
@@ -52,14 +66,21 @@ impl Rule for St005 {
             ) {
                 continue;
             }
-            let Some(hop) = f.trace.stopping_hop() else {
+            // The flow as traced or, past a name the input leaves open, as it may go.
+            let others: Vec<FlowResult> = moat_engine::trace::past_open_names(cx.e, &f.trace)
+                .into_iter()
+                .map(|t| FlowResult {
+                    purpose: f.purpose.clone(),
+                    verdict: t.verdict,
+                    trace: t.into(),
+                })
+                .collect();
+            let Some((f, hop)) = std::iter::once(f)
+                .chain(&others)
+                .find_map(|f| Some((f, firewall_on_the_way(cx, &f.trace)?)))
+            else {
                 continue;
             };
-            // A firewall on the way to a private address (the storage's private endpoint).
-            let private = f.trace.hops.iter().any(|h| h.code == Code::DestAddress);
-            if hop.step != Step::Firewall || !private {
-                continue;
-            }
             let Some(compute) = f.trace.from.name_of(Kind::Compute).map(String::from) else {
                 continue;
             };
@@ -72,10 +93,17 @@ impl Rule for St005 {
             if !seen.insert((subnet.clone(), dst.to_string(), hop.element_id())) {
                 continue;
             }
-            let what = format!(
-                "SMB (TCP 445) from compute {compute} to {dst} through {}",
-                hop.element
-            );
+            let what = if hop.step == Step::Firewall {
+                format!(
+                    "SMB (TCP 445) from compute {compute} to {dst} through {}",
+                    hop.element
+                )
+            } else {
+                format!(
+                    "SMB (TCP 445) from compute {compute} to {dst} is not stopped by a firewall that {} may lead it through",
+                    hop.element
+                )
+            };
             let at = storage(cx, name_of(&dst))
                 .map(|s| s.at.clone())
                 .unwrap_or_default();

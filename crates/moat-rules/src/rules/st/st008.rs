@@ -57,12 +57,19 @@ impl Rule for St008 {
             let Some(t) = cx.trace(from, to.clone(), Protocol::TCP, 445) else {
                 continue;
             };
-            let Some(hop) = t.stopping_hop() else {
+            // The flow as traced or, past a name the input leaves open, as it may go: an NSG
+            // that stops it, or may with a value the input leaves open.
+            let others = moat_engine::trace::past_open_names(cx.e, &t);
+            let Some((t, hop)) = std::iter::once(&t)
+                .chain(&others)
+                .find_map(|t| Some((t, t.may_stop_at(Step::Nsg)?)))
+            else {
                 continue;
             };
-            if hop.step != Step::Nsg || !seen.insert((to.to_string(), hop.element_id())) {
+            if !seen.insert((to.to_string(), hop.element_id())) {
                 continue;
             }
+            let t = t.clone();
             let what = format!("SMB (TCP 445) from compute {} to {to}", c.name);
             let at = storage(cx, st).map(|s| s.at.clone()).unwrap_or_default();
             let allow = smb_rule(cx, c.subnet.as_deref().unwrap_or_default(), st, &t);

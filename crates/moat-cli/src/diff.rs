@@ -1,15 +1,19 @@
 //! `moat diff BASE HEAD`: what a change does to a deployment. Both sides are read with the
-//! same options (any input kind each) and analysed at once, one thread each; `--base-ref`
-//! reads BASE from git.
+//! same options (any input kind each) and analysed at once, one thread each; HEAD's subnet
+//! sweep traces again only where the change can matter. `--base-ref` reads BASE from git.
 
 use crate::check::{SeverityArg, selected_docs, selection, suppress};
 use crate::config::Config;
 use crate::{BAD_INPUT, Ctx, FINDINGS, InputArgs, OK};
 use clap::{Args, ValueEnum};
+use moat_diff::flows::reachability_with;
 use moat_diff::{Reachability, Request, Snapshot};
 use moat_doc::SourceFile;
+use moat_engine::sweep::{Memo, Recorded};
+use moat_model::Topology;
 use moat_model::{Diagnostic, Location};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 #[derive(Args)]
@@ -121,6 +125,18 @@ struct Job<'a> {
     cfg: &'a Config,
     sel: &'a moat_rules::check::Selection,
     service_tags: Option<&'a Path>,
+    sweep: Sweep,
+}
+
+/// BASE's model and the traces of its subnet sweep, handed to HEAD.
+type BaseSweep = (Arc<Topology>, Recorded);
+
+/// A side's part in the subnet sweeps: BASE records its traces first thing and hands them
+/// over; HEAD takes them (after its findings and operations, the while BASE sweeps) and
+/// traces again only what the change can have touched ([`moat_diff::changed`]).
+enum Sweep {
+    Record(Sender<BaseSweep>),
+    Reuse(Receiver<BaseSweep>),
 }
 
 impl Worker {
@@ -129,7 +145,7 @@ impl Worker {
         let (ask, ask_rx) = channel::<Ask>();
         let (filled_tx, filled) = channel();
         s.spawn(move || {
-            let loaded = match crate::input::load(job.input, Some(job.cfg)) {
+            let mut loaded = match crate::input::load(job.input, Some(job.cfg)) {
                 Ok(l) => l,
                 Err(e) => {
                     let _ = answer_tx.send(Err(e.into()));
@@ -144,8 +160,8 @@ impl Worker {
                 }));
                 return;
             }
-            let engine = match moat_engine::Engine::for_topology(&loaded.topology, job.service_tags)
-            {
+            let topology = Arc::new(std::mem::take(&mut loaded.topology));
+            let engine = match moat_engine::Engine::for_topology(&topology, job.service_tags) {
                 Ok(e) => e,
                 Err(e) => {
                     let _ = answer_tx.send(Err(Failure {
@@ -165,8 +181,34 @@ impl Worker {
                     return;
                 }
             };
-            let variants = moat_model::presence::variants(&loaded.topology);
-            let mut snapshot = moat_diff::analyse(&engine, &variants, job.sel);
+            let variants = moat_model::presence::variants(&topology);
+            let judge = || moat_diff::judge(&engine, &variants, job.sel, Vec::new());
+            let ((findings, operations), reach) = match job.sweep {
+                Sweep::Record(give) => {
+                    let mut rec = Recorded::default();
+                    let reach = reachability_with(&engine, &variants, Memo::Record(&mut rec));
+                    let _ = give.send((topology.clone(), rec));
+                    (judge(), reach)
+                }
+                Sweep::Reuse(take) => {
+                    let judged = judge();
+                    // BASE may have failed: then there is nothing to take.
+                    let base = take.recv().ok();
+                    let touched = base
+                        .as_ref()
+                        .and_then(|(t, _)| moat_diff::changed::touched(t, &topology));
+                    let memo = match (&base, &touched) {
+                        (Some((_, rec)), Some(touched)) => Memo::Reuse { base: rec, touched },
+                        _ => Memo::Off,
+                    };
+                    (judged, reachability_with(&engine, &variants, memo))
+                }
+            };
+            let mut snapshot = Snapshot {
+                findings,
+                operations,
+                reach,
+            };
             suppress(&job.cfg.suppress, &mut snapshot.findings);
             let side = Side {
                 snapshot,
@@ -199,7 +241,7 @@ impl Worker {
                     &moat_report::fixes::Input {
                         format: loaded.format,
                         sources: &loaded.sources,
-                        topology: &loaded.topology,
+                        topology: &topology,
                     },
                     &shown,
                     &asked,
@@ -280,17 +322,20 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
     let sel = selection(&args.select, &args.ignore, &hcfg);
     let threshold = SeverityArg::threshold(args.severity, &hcfg);
     let tags = args.service_tags.clone().or(hcfg.service_tags.clone());
-    // The two sides share nothing: each is read and analysed on its own thread, which then
-    // traces the pairs whose verdicts differ.
+    // Each side is read and analysed on its own thread (HEAD's subnet sweep taking BASE's
+    // recorded traces where the change allows), which then traces the pairs whose verdicts
+    // differ.
     let sides = std::thread::scope(|s| {
-        let job = |input, cfg| Job {
+        let job = |input, cfg, sweep| Job {
             input,
             cfg,
             sel: &sel,
             service_tags: tags.as_deref(),
+            sweep,
         };
-        let bw = Worker::spawn(s, job(&base, &bcfg));
-        let hw = Worker::spawn(s, job(&head, &hcfg));
+        let (give, take) = channel();
+        let bw = Worker::spawn(s, job(&base, &bcfg, Sweep::Record(give)));
+        let hw = Worker::spawn(s, job(&head, &hcfg, Sweep::Reuse(take)));
         let stopped = || Failure {
             diagnostics: vec![Diagnostic::error(
                 "internal",

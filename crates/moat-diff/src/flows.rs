@@ -326,6 +326,13 @@ fn trace(e: &Engine, variants: &[(&Variant, Engine)], q: &Query) -> Result<Arc<T
 
 /// Every pair of the deployment behind `e` (with its may-exist `variants`) and its verdict.
 pub fn reachability(e: &Engine, variants: &[Variant]) -> Reachability {
+    reachability_with(e, variants, sweep::Memo::Off)
+}
+
+/// [`reachability`], the subnet sweep of the deployment itself recording its traces or taking
+/// recorded ones where the change allows (see [`crate::changed`]); its variants' sweeps trace
+/// everything.
+pub fn reachability_with(e: &Engine, variants: &[Variant], memo: sweep::Memo) -> Reachability {
     let t = e.t;
     let mut r = Reachability::default();
     // Every endpoint of the deployment's resources, and whatever a private endpoint serves.
@@ -472,7 +479,7 @@ pub fn reachability(e: &Engine, variants: &[Variant]) -> Reachability {
         }
         Some(last.1? * n + j)
     };
-    let m = sweep::sweep(e, &subnets, &tags, |s, to, v| {
+    let m = sweep::sweep_with(e, &subnets, &tags, memo, |s, to, v| {
         if let Some(c) = cell(s, to) {
             swept.verdicts[c] = Some(v);
         }

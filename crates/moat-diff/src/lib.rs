@@ -17,9 +17,11 @@
 //! a fix, and a flow that went from denied to unknown *may have opened*; it has not opened.
 //!
 //! Both sides are analysed apart (each may run on its own thread: an [`Engine`] is not
-//! shared), then [`requests`] says which pairs each side must still trace (the sweep gives
+//! shared; HEAD's subnet sweep may take BASE's recorded verdicts where [`changed`] shows the
+//! change cannot matter), then [`requests`] says which pairs each side must still trace (the sweep gives
 //! verdicts without traces), [`fill`] traces them on their side, and [`compare`] reports.
 
+pub mod changed;
 mod findings;
 pub mod flows;
 mod ops;
@@ -60,6 +62,22 @@ pub fn analyse_with(
     sel: &Selection,
     invariants: Vec<moat_exfil::invariant::Invariant>,
 ) -> Snapshot {
+    let (findings, operations) = judge(e, variants, sel, invariants);
+    Snapshot {
+        findings,
+        operations,
+        reach: flows::reachability(e, variants),
+    }
+}
+
+/// The findings and operations of [`analyse_with`], without the reachability (which
+/// [`flows::reachability_with`] gives, perhaps from the other side's record).
+pub fn judge(
+    e: &Engine,
+    variants: &[Variant],
+    sel: &Selection,
+    invariants: Vec<moat_exfil::invariant::Invariant>,
+) -> (Vec<Finding>, Vec<OpResult>) {
     let cx = Context::new(e).with_invariants(invariants);
     let findings = moat_rules::check::run_variants(&cx, variants, sel);
     // Without variants the operations are those the rules already evaluated.
@@ -68,11 +86,7 @@ pub fn analyse_with(
     } else {
         moat_engine::presence::evaluate(e, variants, &Intent::of(e.t), &Filter::default())
     };
-    Snapshot {
-        findings,
-        operations,
-        reach: flows::reachability(e, variants),
-    }
+    (findings, operations)
 }
 
 /// The pairs each side must still trace: `(BASE's, HEAD's)`; give them to [`fill`] on each

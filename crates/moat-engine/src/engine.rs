@@ -48,6 +48,8 @@ pub struct Engine<'t> {
     /// The values the input leaves open, by the resource they belong to: every trace asks for
     /// those of the resources its hops read.
     unknowns: HashMap<&'t str, Vec<&'t moat_model::Unknown>>,
+    /// While [`Engine::recording`]: the keys of what has been read (see [`crate::reads`]).
+    read_log: RefCell<Option<Vec<u64>>>,
 }
 
 /// Traces by question (with the strict mode they were run in), or why a question has none.
@@ -238,7 +240,36 @@ impl<'t> Engine<'t> {
             vnet_tags: RefCell::new(HashMap::new()),
             firewalls: RefCell::new(HashMap::new()),
             traces: RefCell::new(HashMap::new()),
+            read_log: RefCell::new(None),
         }
+    }
+
+    /// Notes a read of `name` as `kind`, when recording.
+    pub(crate) fn read(&self, kind: crate::reads::Read, name: &str) {
+        if let Some(log) = self.read_log.borrow_mut().as_mut() {
+            log.push(crate::reads::key(kind, name));
+        }
+    }
+
+    /// Runs `f`, recording what it reads of NSGs, route tables, subnets and VNets: the keys,
+    /// sorted, without repeats.
+    pub fn recording<R>(&self, f: impl FnOnce() -> R) -> (R, Vec<u64>) {
+        let outer = self.read_log.replace(Some(Vec::new()));
+        let r = f();
+        let mut keys = self.read_log.replace(outer).unwrap_or_default();
+        keys.sort_unstable();
+        keys.dedup();
+        if let Some(log) = self.read_log.borrow_mut().as_mut() {
+            log.extend_from_slice(&keys);
+        }
+        (r, keys)
+    }
+
+    /// Where a subnet (`vnet/subnet`) is, (vnet index, subnet index): every read of a subnet's
+    /// settings during a trace finds it here, so that it is recorded.
+    pub fn subnet_at(&self, key: &str) -> Option<(usize, usize)> {
+        self.read(crate::reads::Read::Subnet, key);
+        self.ix.subnets.get(key).copied()
     }
 
     /// The first private endpoint declared with this address (its index).
@@ -270,6 +301,7 @@ impl<'t> Engine<'t> {
 
     /// The `VirtualNetwork` tag as seen from a VNet: what it surely and perhaps holds.
     pub fn vnet_tag(&self, vnet: &str) -> (AddrSet, AddrSet) {
+        self.read(crate::reads::Read::Vnet, vnet);
         if let Some(s) = self.vnet_tags.borrow().get(vnet) {
             return s.clone();
         }
@@ -291,6 +323,9 @@ impl<'t> Engine<'t> {
 
     /// An NSG compiled for one direction, in the context of a VNet.
     pub fn nsg(&self, name: &str, direction: Direction, vnet: &str) -> Option<Rc<CompiledNsg>> {
+        // Compiled in the VNet's context: its `VirtualNetwork` tag counts too.
+        self.read(crate::reads::Read::Nsg, name);
+        self.read(crate::reads::Read::Vnet, vnet);
         let key = (
             name.to_string(),
             direction == Direction::Inbound,
@@ -330,6 +365,12 @@ impl<'t> Engine<'t> {
 
     /// The effective routes of a subnet (`vnet/subnet`).
     pub fn routes(&self, subnet: &str) -> Rc<Vec<Route>> {
+        // They read the subnet's route table and its VNet (address space, peerings, tag).
+        self.read(crate::reads::Read::Subnet, subnet);
+        self.read(
+            crate::reads::Read::Vnet,
+            subnet.split('/').next().unwrap_or(subnet),
+        );
         if let Some(r) = self.routes.borrow().get(subnet) {
             return r.clone();
         }

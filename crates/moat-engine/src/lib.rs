@@ -13,6 +13,7 @@ pub mod op_id;
 pub mod ops;
 pub mod place;
 pub mod presence;
+pub mod reads;
 pub mod rule_code;
 pub mod studio;
 pub mod sweep;

@@ -105,7 +105,7 @@ impl Engine<'_> {
         if node_public_ip {
             return Egress::Unknown("the node's own public IP (assigned at creation)".into());
         }
-        let Some(&(vi, si)) = self.ix.subnets.get(subnet) else {
+        let Some((vi, si)) = self.subnet_at(subnet) else {
             return Egress::None(format!("subnet {subnet} is unknown"));
         };
         let s = &t.virtual_networks[vi].subnets[si];
@@ -186,9 +186,8 @@ impl Engine<'_> {
             }),
             Address::Subnet { vnet, subnet } => {
                 let key = format!("{vnet}/{subnet}");
-                let &(vi, si) = ix
-                    .subnets
-                    .get(&key)
+                let (vi, si) = self
+                    .subnet_at(&key)
                     .ok_or_else(|| missing("subnet", &key))?;
                 let s = &t.virtual_networks[vi].subnets[si];
                 Ok(Place::Subnet {
@@ -249,8 +248,7 @@ impl Engine<'_> {
                     let w = moat_net::names::network_workspace(t, ix, &c.workspace);
                     match &c.subnet {
                         Some(s) => {
-                            let &(vi, si) =
-                                ix.subnets.get(s).ok_or_else(|| missing("subnet", s))?;
+                            let (vi, si) = self.subnet_at(s).ok_or_else(|| missing("subnet", s))?;
                             let sn = &t.virtual_networks[vi].subnets[si];
                             Ok(Place::Subnet {
                                 subnet: s.clone(),
@@ -287,7 +285,7 @@ impl Engine<'_> {
                         .subnet
                         .as_ref()
                         .ok_or_else(|| PlaceError(format!("AKS cluster {name} names no subnet")))?;
-                    let &(vi, si) = ix.subnets.get(s).ok_or_else(|| missing("subnet", s))?;
+                    let (vi, si) = self.subnet_at(s).ok_or_else(|| missing("subnet", s))?;
                     let sn = &t.virtual_networks[vi].subnets[si];
                     Ok(Place::Subnet {
                         subnet: s.clone(),

@@ -17,8 +17,9 @@ use moat_net::filter::Decision;
 use moat_net::routing::{Lookup, NextHop, lookup};
 use moat_packets::{AddrAtomiser, AddrSet, L4Set, PacketSet, Protocol};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// Totals of a sweep.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -158,6 +159,76 @@ fn undeliverable(
     })
 }
 
+/// What a sweep of one deployment traced: for every source, the verdict of every question it
+/// asked the engine and the keys of what that trace read ([`crate::reads`]). A sweep of a
+/// changed deployment takes a verdict from here instead of tracing when the question is the
+/// same and its trace read nothing the change touched (see [`Memo::Reuse`]).
+#[derive(Debug, Default)]
+pub struct Recorded {
+    /// The mode the traces ran in: strict mode gives other answers.
+    strict: bool,
+    /// By source subnet (`vnet/subnet`), by destination.
+    rows: HashMap<String, Row>,
+    /// The sets of reads, each kept once (most traces of a row read the same things).
+    sets: HashSet<Arc<[u64]>>,
+}
+
+/// A source's recorded traces: by destination, the verdict and what the trace read.
+type Row = HashMap<Address, (Verdict, Arc<[u64]>)>;
+
+/// What a sweep does with recorded verdicts.
+pub enum Memo<'a> {
+    /// Traces every question.
+    Off,
+    /// Traces every question and records its verdict and reads.
+    Record(&'a mut Recorded),
+    /// Takes the verdict `base` recorded for the same question when its trace read no key of
+    /// `touched`: what the trace read is the same on both sides, so is its verdict. Every
+    /// other question is traced.
+    Reuse {
+        base: &'a Recorded,
+        touched: &'a HashSet<u64>,
+    },
+}
+
+impl Memo<'_> {
+    /// The verdict of a question of the sweep, traced or taken from the record; whether it
+    /// was traced.
+    fn verdict(&mut self, e: &Engine, source: &str, q: &Query) -> (Verdict, bool) {
+        let run = || verdict(e, q).unwrap_or(Verdict::Unknown);
+        match self {
+            Memo::Off => (run(), true),
+            Memo::Record(r) => {
+                let (v, keys) = e.recording(run);
+                r.strict = e.strict;
+                let keys: Arc<[u64]> = match r.sets.get(keys.as_slice()) {
+                    Some(k) => k.clone(),
+                    None => {
+                        let k: Arc<[u64]> = keys.into();
+                        r.sets.insert(k.clone());
+                        k
+                    }
+                };
+                r.rows
+                    .entry(source.to_string())
+                    .or_default()
+                    .insert(q.to.clone(), (v, keys));
+                (v, true)
+            }
+            Memo::Reuse { base, touched } => {
+                let kept = (base.strict == e.strict)
+                    .then(|| base.rows.get(source)?.get(&q.to))
+                    .flatten()
+                    .filter(|(_, keys)| !keys.iter().any(|k| touched.contains(k)));
+                match kept {
+                    Some((v, _)) => (*v, false),
+                    None => (run(), true),
+                }
+            }
+        }
+    }
+}
+
 /// The reachability matrix from `sources` (subnets `vnet/subnet`) to every private endpoint
 /// and to each of `tags`, on TCP 443.
 pub fn matrix(e: &Engine, sources: &[String], tags: &[String]) -> Matrix {
@@ -170,6 +241,19 @@ pub fn sweep(
     e: &Engine,
     sources: &[String],
     tags: &[String],
+    visit: impl FnMut(&str, &Address, Verdict),
+) -> Matrix {
+    sweep_with(e, sources, tags, Memo::Off, visit)
+}
+
+/// [`sweep`], with `memo` recording the traces' verdicts or taking recorded ones. Only the
+/// traces change: the groups, and what the source's NSG and routes decide without a trace,
+/// are worked out on this deployment as [`sweep`] does, so the verdicts are [`sweep`]'s.
+pub fn sweep_with(
+    e: &Engine,
+    sources: &[String],
+    tags: &[String],
+    mut memo: Memo,
     mut visit: impl FnMut(&str, &Address, Verdict),
 ) -> Matrix {
     let groups = endpoint_groups(e);
@@ -232,14 +316,15 @@ pub fn sweep(
             let v = match decided {
                 Some(v) => v,
                 None => {
-                    m.traces += 1;
                     let q = Query {
                         from: from.clone(),
                         to: Address::Ip(ip),
                         protocol: Protocol::TCP,
                         port: 443,
                     };
-                    verdict(e, &q).unwrap_or(Verdict::Unknown)
+                    let (v, traced) = memo.verdict(e, s, &q);
+                    m.traces += u64::from(traced);
+                    v
                 }
             };
             for &member in &g.members {
@@ -254,8 +339,8 @@ pub fn sweep(
                 protocol: Protocol::TCP,
                 port: 443,
             };
-            m.traces += 1;
-            let v = verdict(e, &q).unwrap_or(Verdict::Unknown);
+            let (v, traced) = memo.verdict(e, s, &q);
+            m.traces += u64::from(traced);
             count(&mut m, v);
             visit(s, &q.to, v);
         }

@@ -1016,10 +1016,8 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
 /// enters it.
 fn external_ends(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
     let external = |s: &str| {
-        w.e.ix
-            .subnets
-            .get(s)
-            .is_some_and(|&(v, i)| w.t().virtual_networks[v].subnets[i].external)
+        w.e.subnet_at(s)
+            .is_some_and(|(v, i)| w.t().virtual_networks[v].subnets[i].external)
     };
     if let Place::Subnet { subnet, label, .. } = place
         && external(subnet)

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 /// Every importer fills it in, so findings, traces and errors point back to the user's own file.
 /// A default (empty) provenance means the element was derived rather than read (for example an
 /// Azure default rule of an NSG).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Two provenances are equal when every field is, except inside [`ignoring_positions`].
+#[derive(Clone, Debug, Default, Eq, Serialize, Deserialize)]
 pub struct Provenance {
     /// The file as the user named it.
     pub file: String,
@@ -24,6 +26,53 @@ pub struct Provenance {
     /// Length in bytes of the element's text.
     #[serde(default)]
     pub len: usize,
+}
+
+thread_local! {
+    static POSITIONS_IGNORED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every provenance equal to every other one read from a file (and derived ones
+/// equal among themselves): comparing two deployments by what they say, a resource moved in
+/// its file, or read from another copy of it, is the same resource. Only equality changes,
+/// on this thread; hashing does not, so no hash map may be filled inside.
+pub fn ignoring_positions<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            POSITIONS_IGNORED.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(POSITIONS_IGNORED.with(|c| c.replace(true)));
+    f()
+}
+
+impl PartialEq for Provenance {
+    fn eq(&self, o: &Provenance) -> bool {
+        if POSITIONS_IGNORED.with(std::cell::Cell::get) {
+            return self.is_unknown() == o.is_unknown();
+        }
+        self.file == o.file
+            && self.line == o.line
+            && self.column == o.column
+            && self.pointer == o.pointer
+            && self.offset == o.offset
+            && self.len == o.len
+    }
+}
+
+impl std::hash::Hash for Provenance {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (
+            &self.file,
+            self.line,
+            self.column,
+            &self.pointer,
+            self.offset,
+            self.len,
+        )
+            .hash(h);
+    }
 }
 
 impl Provenance {

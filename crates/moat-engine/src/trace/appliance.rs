@@ -119,7 +119,7 @@ impl Walk<'_, '_> {
             },
             None => Egress::None(format!("firewall {} has no public IP", fw.name)),
         };
-        if !self.e.ix.subnets.contains_key(&fw_subnet) {
+        if self.e.subnet_at(&fw_subnet).is_none() {
             return self.unknown(
                 Step::Route,
                 format!("firewall {}", fw.name),

@@ -142,7 +142,7 @@ impl Walk<'_, '_> {
             at(&r.at),
         );
         let fw_subnet = format!("{}/AzureFirewallSubnet", fw.vnet);
-        let Some(&(vi, si)) = self.e.ix.subnets.get(&fw_subnet) else {
+        let Some((vi, si)) = self.e.subnet_at(&fw_subnet) else {
             return self.unknown(
                 Step::Route,
                 format!("firewall {}", fw.name),

@@ -153,7 +153,7 @@ impl Walk<'_, '_> {
     }
 
     pub(super) fn subnet_nsg(&self, subnet: &str) -> Option<String> {
-        let &(vi, si) = self.e.ix.subnets.get(subnet)?;
+        let (vi, si) = self.e.subnet_at(subnet)?;
         self.t().virtual_networks[vi].subnets[si]
             .network_security_group
             .clone()

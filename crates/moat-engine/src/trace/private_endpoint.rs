@@ -10,7 +10,7 @@ impl Walk<'_, '_> {
         let pe = self.t().private_endpoints[pi].clone();
         self.touch(format!("private-endpoint/{}", pe.name));
         let element = format!("private endpoint {}", pe.name);
-        let &(vi, si) = self.e.ix.subnets.get(subnet).expect("subnet of an address");
+        let (vi, si) = self.e.subnet_at(subnet).expect("subnet of an address");
         let s = &self.t().virtual_networks[vi].subnets[si];
         let policies = s.private_endpoint_network_policies;
         let dst_vnet = self.t().virtual_networks[vi].name.clone();

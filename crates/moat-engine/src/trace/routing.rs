@@ -32,7 +32,7 @@ impl Walk<'_, '_> {
         }
         let routes = self.e.routes(subnet);
         self.touch(format!("subnet/{subnet}"));
-        if let Some(&(vi, si)) = self.e.ix.subnets.get(subnet) {
+        if let Some((vi, si)) = self.e.subnet_at(subnet) {
             let v = &self.t().virtual_networks[vi];
             self.touch(format!("vnet/{}", v.name));
             if let Some(rt) = &v.subnets[si].route_table {
@@ -225,7 +225,7 @@ impl Walk<'_, '_> {
         dst: &Dst,
         service: &str,
     ) -> Walked {
-        let Some(&(vi, si)) = self.e.ix.subnets.get(subnet) else {
+        let Some((vi, si)) = self.e.subnet_at(subnet) else {
             return Ok(());
         };
         let s = &self.t().virtual_networks[vi].subnets[si];
@@ -348,7 +348,7 @@ impl Walk<'_, '_> {
     /// deployment (none of which is a registry's managed storage), unknown when some policy
     /// lists an account that might be it.
     fn registry_storage_policy(&mut self, subnet: &str, registry: &str) -> Walked {
-        let Some(&(vi, si)) = self.e.ix.subnets.get(subnet) else {
+        let Some((vi, si)) = self.e.subnet_at(subnet) else {
             return Ok(());
         };
         let t = self.t();

@@ -76,10 +76,7 @@ pub(super) fn target(e: &Engine, to: &Address) -> Result<Target, String> {
 
 /// A subnet: its first usable address stands for it.
 fn subnet_target(t: &Topology, e: &Engine, key: &str) -> Result<Target, String> {
-    let &(vi, si) =
-        e.ix.subnets
-            .get(key)
-            .ok_or_else(|| missing("subnet", key))?;
+    let (vi, si) = e.subnet_at(key).ok_or_else(|| missing("subnet", key))?;
     let s = &t.virtual_networks[vi].subnets[si];
     // Azure reserves the first four addresses of a subnet: the fifth is the first a node gets.
     let ip = s.prefixes().next().map(|p| match p {

@@ -1,0 +1,215 @@
+//! Where a change can matter to the subnet sweep, so HEAD is swept again only there.
+//!
+//! The sweep's verdicts come from traces ([`moat_engine::sweep`]); a trace is a function of
+//! its question and of what it reads of the model. HEAD may take BASE's verdict of a question
+//! when everything that trace read is the same on both sides. Proving that needs two things:
+//!
+//! 1. **What differs, by identity.** Resources are matched by kind and name (namesakes as the
+//!    list of them, in order), never by position, and compared as the analyses see them:
+//!    where they are written does not count ([`moat_model::provenance::ignoring_positions`]).
+//! 2. **What each trace read of what differs.** The engine records, per trace, its reads of
+//!    the parts of the model a change is bounded to here ([`moat_engine::reads`]): NSGs by
+//!    name, subnets (their NSG and route table), and VNets (their `VirtualNetwork` tag, which
+//!    holds the routes of the route tables their subnets name, and their subnets' effective
+//!    routes). Each such read in the walk goes through the engine's accessors, which record it
+//!    (`Engine::nsg`, `Engine::routes`, `Engine::vnet_tag`, `Engine::subnet_at`); that includes
+//!    the inverse lookups of these kinds — a subnet found from an address reads its NSG
+//!    through `subnet_at`, a route table is found only from a subnet's routes or a VNet's tag.
+//!
+//! A change is *bounded* when it only adds, removes or edits NSGs and route tables, and moves
+//! subnets to another NSG or route table (or none); then the keys it touches are:
+//!
+//! - an NSG that differs: the NSG (read by name, whether or not it exists);
+//! - a route table that differs: every VNet with a subnet naming it, on either side (its
+//!   routes are read only through those VNets' tags and their subnets' routes);
+//! - a subnet whose NSG or route table differs: the subnet and its VNet (the VNet's tag reads
+//!   its subnets' route tables).
+//!
+//! Everything else must be equal on both sides — every other kind of resource, every other
+//! field of VNets and subnets, the values the input leaves open, and the service tag names
+//! (the symbolic address space is built from them) — or the change is not bounded and HEAD is
+//! swept in full. That is the conservative answer for changes whose reads are looked up from
+//! elsewhere (a private endpoint or a NIC found by address, a firewall by its address or its
+//! DNAT rules, DNS zones by their links, peerings on either side): it is always right.
+
+use moat_engine::reads::{Read, key};
+use moat_model::Topology;
+use moat_model::network::VirtualNetwork;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// The read keys a change from `base` to `head` touches, or `None` when the change is not
+/// bounded to NSGs, route tables and subnets' choices of them (then everything is swept).
+pub fn touched(base: &Topology, head: &Topology) -> Option<HashSet<u64>> {
+    moat_model::provenance::ignoring_positions(|| touched_by(base, head))
+}
+
+/// The resources of a kind, by name, namesakes as a list in input order.
+fn by_name<T>(v: &[T], name: impl Fn(&T) -> &str) -> HashMap<&str, Vec<&T>> {
+    let mut m: HashMap<&str, Vec<&T>> = HashMap::new();
+    for x in v {
+        m.entry(name(x)).or_default().push(x);
+    }
+    m
+}
+
+/// The names whose resources differ between two lists (added, removed or changed).
+fn differing<'a, T: PartialEq>(a: &'a [T], b: &'a [T], name: impl Fn(&T) -> &str) -> Vec<&'a str> {
+    if a == b {
+        return Vec::new();
+    }
+    let (ma, mb) = (by_name(a, &name), by_name(b, &name));
+    let names: BTreeSet<&str> = ma.keys().chain(mb.keys()).copied().collect();
+    names
+        .into_iter()
+        .filter(|n| ma.get(n) != mb.get(n))
+        .collect()
+}
+
+/// A VNet without its subnets' choices of NSG and route table.
+fn without_choices(v: &VirtualNetwork) -> VirtualNetwork {
+    let mut v = v.clone();
+    for s in &mut v.subnets {
+        s.network_security_group = None;
+        s.route_table = None;
+    }
+    v
+}
+
+fn touched_by(b: &Topology, h: &Topology) -> Option<HashSet<u64>> {
+    // Every field, by name: a field added to the model must be placed here, or this does
+    // not compile.
+    let Topology {
+        name,
+        region,
+        subscription,
+        tenant,
+        placements,
+        workspaces,
+        registries,
+        computes,
+        aks_clusters,
+        aci_deployments,
+        online_endpoints,
+        role_assignments,
+        storage_accounts,
+        key_vaults,
+        container_registries,
+        application_insights,
+        monitor_private_link_scopes,
+        virtual_networks,
+        network_security_groups,
+        application_security_groups,
+        route_tables,
+        nat_gateways,
+        public_ips,
+        firewalls,
+        firewall_policies,
+        ip_groups,
+        virtual_network_gateways,
+        local_network_gateways,
+        connections,
+        bastion_hosts,
+        virtual_machines,
+        network_interfaces,
+        service_endpoint_policies,
+        private_endpoints,
+        private_dns_zones,
+        dns_servers,
+        dns_resolvers,
+        dns_forwarding_rulesets,
+        clients,
+        unknowns,
+        unmodelled,
+        may_exist,
+    } = b;
+    let same = *name == h.name
+        && *region == h.region
+        && *subscription == h.subscription
+        && *tenant == h.tenant
+        && *placements == h.placements
+        && *workspaces == h.workspaces
+        && *registries == h.registries
+        && *computes == h.computes
+        && *aks_clusters == h.aks_clusters
+        && *aci_deployments == h.aci_deployments
+        && *online_endpoints == h.online_endpoints
+        && *role_assignments == h.role_assignments
+        && *storage_accounts == h.storage_accounts
+        && *key_vaults == h.key_vaults
+        && *container_registries == h.container_registries
+        && *application_insights == h.application_insights
+        && *monitor_private_link_scopes == h.monitor_private_link_scopes
+        && *application_security_groups == h.application_security_groups
+        && *nat_gateways == h.nat_gateways
+        && *public_ips == h.public_ips
+        && *firewalls == h.firewalls
+        && *firewall_policies == h.firewall_policies
+        && *ip_groups == h.ip_groups
+        && *virtual_network_gateways == h.virtual_network_gateways
+        && *local_network_gateways == h.local_network_gateways
+        && *connections == h.connections
+        && *bastion_hosts == h.bastion_hosts
+        && *virtual_machines == h.virtual_machines
+        && *network_interfaces == h.network_interfaces
+        && *service_endpoint_policies == h.service_endpoint_policies
+        && *private_endpoints == h.private_endpoints
+        && *private_dns_zones == h.private_dns_zones
+        && *dns_servers == h.dns_servers
+        && *dns_resolvers == h.dns_resolvers
+        && *dns_forwarding_rulesets == h.dns_forwarding_rulesets
+        && *clients == h.clients
+        && *unknowns == h.unknowns
+        && *unmodelled == h.unmodelled
+        && *may_exist == h.may_exist;
+    if !same {
+        return None;
+    }
+    // The symbolic address space places every tag the model names.
+    let tags = |t: &Topology| -> BTreeSet<String> {
+        moat_engine::engine::tag_names(t).into_iter().collect()
+    };
+    if tags(b) != tags(h) {
+        return None;
+    }
+    let mut keys = HashSet::new();
+    for n in differing(network_security_groups, &h.network_security_groups, |x| {
+        &x.name
+    }) {
+        keys.insert(key(Read::Nsg, n));
+    }
+    let tables: HashSet<&str> = differing(route_tables, &h.route_tables, |x| &x.name)
+        .into_iter()
+        .collect();
+    for v in virtual_networks.iter().chain(&h.virtual_networks) {
+        if v.subnets
+            .iter()
+            .any(|s| s.route_table.as_deref().is_some_and(|r| tables.contains(r)))
+        {
+            keys.insert(key(Read::Vnet, &v.name));
+        }
+    }
+    let (vb, vh) = (
+        by_name(virtual_networks, |v| &v.name),
+        by_name(&h.virtual_networks, |v| &v.name),
+    );
+    for name in differing(virtual_networks, &h.virtual_networks, |v| &v.name) {
+        let (a, z) = (vb.get(name)?, vh.get(name)?);
+        // Only the subnets' choices may differ: then the subnets stand in the same order.
+        let bare =
+            |l: &Vec<&VirtualNetwork>| l.iter().map(|v| without_choices(v)).collect::<Vec<_>>();
+        if bare(a) != bare(z) {
+            return None;
+        }
+        for (x, y) in a.iter().zip(z) {
+            for (s, t) in x.subnets.iter().zip(&y.subnets) {
+                if s.network_security_group != t.network_security_group
+                    || s.route_table != t.route_table
+                {
+                    keys.insert(key(Read::Subnet, &format!("{}/{}", x.name, s.name)));
+                    keys.insert(key(Read::Vnet, &x.name));
+                }
+            }
+        }
+    }
+    Some(keys)
+}

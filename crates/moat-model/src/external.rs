@@ -314,8 +314,10 @@ pub fn same_vnet(t: &Topology, a: &str, b: &str) -> Result<bool, String> {
     if a.eq_ignore_ascii_case(b) {
         return Ok(true);
     }
+    // `<subnetId>` stands for a whole unknown value, `vnet-⟨…⟩` for a name with unknown parts.
     let open = |v: &str| {
-        v.starts_with('<') && vnet_index(t, v).is_some_and(|i| t.virtual_networks[i].external)
+        (v.starts_with('<') || v.contains('⟨'))
+            && vnet_index(t, v).is_some_and(|i| t.virtual_networks[i].external)
     };
     match [a, b].into_iter().find(|v| open(v)) {
         Some(v) => Err(properties_need(&format!("vnet/{v}"))),
@@ -464,6 +466,9 @@ mod tests {
         // Two VNets the input names differently are two VNets, declared or not.
         assert_eq!(same_vnet(&t, "hub", "spoke"), Ok(false));
         assert_eq!(same_vnet(&t, "hub", "HUB"), Ok(true));
+        // A name with an unknown part (`vnet-${var.env}`) may be another VNet's.
+        subnet(&mut t, "vnet-⟨0a1b⟩", "pe", "v", &at);
+        assert!(same_vnet(&t, "vnet-⟨0a1b⟩", "spoke").is_err());
     }
 
     #[test]

@@ -93,3 +93,24 @@ fn cmp013_a_compute_instance_in_a_parameter_subnet_may_be_in_the_workspace_vnet(
     assert_eq!(f.len(), 1, "{two:#?}");
     assert!(f[0].needs.is_empty(), "{:#?}", f[0]);
 }
+
+/// The findings of `check` on a file or directory of the importers' test data.
+fn check_path(rel: &str) -> Vec<Finding> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel);
+    let loaded = moat_ingest::load(&path, None).unwrap_or_else(|e| panic!("{e:?}"));
+    let e = Engine::for_topology(&loaded.topology, None).unwrap();
+    run(&Context::new(&e), &Selection::default())
+}
+
+#[test]
+fn acr002_subnet_ids_built_from_one_vnet_name_parameter_share_the_vnet() {
+    // `resourceId(rg, 'Microsoft.Network/virtualNetworks/subnets', vnet, subnet)` names the
+    // subnet of VNet `vnet`: two ids built from the same unknown VNet name are in one VNet
+    // (ws-shared's cluster and its registry's endpoint), two built from two parameters may be
+    // in two (ws-apart's).
+    let fs = check_path("moat-arm/tests/data/subnet-vnet-names.json");
+    let f = with(&fs, "ACR002");
+    assert_eq!(f.len(), 1, "{fs:#?}");
+    assert_eq!(f[0].resource, "acr/acrapart");
+    assert!(!f[0].needs.is_empty(), "{:#?}", f[0]);
+}

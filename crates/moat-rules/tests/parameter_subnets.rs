@@ -114,3 +114,16 @@ fn acr002_subnet_ids_built_from_one_vnet_name_parameter_share_the_vnet() {
     assert_eq!(f[0].resource, "acr/acrapart");
     assert!(!f[0].needs.is_empty(), "{:#?}", f[0]);
 }
+
+#[test]
+fn acr002_subnet_data_sources_given_one_vnet_name_share_the_vnet() {
+    // Terraform: `data "azurerm_subnet"` reads subnet `name` of VNet `virtual_network_name`.
+    // The shared registry's endpoint and the training cluster are in subnets read with the same
+    // VNet variable: one VNet, nothing to report. The batch cluster's VNet is another variable:
+    // open.
+    let fs = check_path("moat-terraform/tests/data/data-subnets");
+    let f = with(&fs, "ACR002");
+    assert_eq!(f.len(), 1, "{fs:#?}");
+    assert_eq!(f[0].resource, "acr/azurerm_container_registry.batch");
+    assert!(!f[0].needs.is_empty(), "{:#?}", f[0]);
+}

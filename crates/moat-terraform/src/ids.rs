@@ -277,10 +277,20 @@ fn azapi_id(obj: &ResObj) -> Option<Value> {
 /// Adds what the provider computes and the configuration determines: the `id`, and the ids of
 /// a virtual network's inline subnets.
 pub fn add_computed(rtype: &str, mode: Mode, obj: &mut ResObj) {
-    let _ = mode;
     if !obj.attrs.contains_key("id")
         && let Some(id) = synth(rtype, obj)
     {
+        // A data source's id it cannot know still says which data source it is: the mapper
+        // reads the arguments it was given (a subnet's VNet name) from there.
+        let id = match id {
+            Value::Unknown(u) if mode == Mode::Data && u.origin.is_none() => {
+                Value::Unknown(Rc::new(crate::value::Unk {
+                    origin: Some((obj.addr.clone(), "id".into())),
+                    ..(*u).clone()
+                }))
+            }
+            other => other,
+        };
         obj.attrs.insert("id".into(), id);
     }
     if rtype == "azurerm_virtual_network" {

@@ -5,8 +5,9 @@
 //! unknown.
 
 use super::{Link, Mapper, UNKNOWN, get};
+use crate::config::Mode;
 use crate::ids::Ref;
-use crate::value::ResObj;
+use crate::value::{ResObj, Unk, Value};
 use moat_model::external;
 
 /// What a private endpoint's target id, not the id of a declared resource, names when the
@@ -64,10 +65,16 @@ impl Mapper<'_> {
             }
             Link::Unknown(u) if !self.declared_origin(&u.origin) => {
                 // A variable without a value, a data source attribute: the subnet exists but
-                // which one is unknown. One placeholder per reference.
+                // which one is unknown. One placeholder per reference; a subnet data source
+                // names its VNet by the value it is given, so two data sources given one VNet
+                // name read subnets of one VNet.
                 self.unknown(res, field, &u);
                 let why = format!("`{res}` is placed in it; {}", u.reason);
-                Some(external::subnet_for(&mut self.t, &u.reason, &why, &at))
+                let reference = match self.data_subnet_names(&u) {
+                    Some((vnet, subnet)) => format!("{vnet}/{subnet}"),
+                    None => u.reason.clone(),
+                };
+                Some(external::subnet_for(&mut self.t, &reference, &why, &at))
             }
             _ => self.subnet_ref(o, k, res, field),
         }
@@ -100,6 +107,31 @@ impl Mapper<'_> {
                 self.t.private_endpoints[pi].dns_zone_group[zi] = k;
             }
         }
+    }
+
+    /// The VNet and subnet names an `azurerm_subnet` data source whose id is unknown is given:
+    /// each known name as written, an unknown one as the placeholder of its value (a variable
+    /// without a value, `<spoke_vnet>`), which the same value always gives.
+    fn data_subnet_names(&self, u: &Unk) -> Option<(String, String)> {
+        let (addr, attr) = u.origin.as_ref()?;
+        if attr != "id" {
+            return None;
+        }
+        let r = self
+            .recs
+            .iter()
+            .find(|r| r.mode == Mode::Data && r.rtype == "azurerm_subnet" && &r.obj.addr == addr)?;
+        let part = |k: &str| match r.obj.attrs.get(k)? {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Unknown(x) => Some(match &x.partial {
+                Some(p) => p.to_string(),
+                None => external::placeholder(&x.reason),
+            }),
+            _ => None,
+        };
+        let names = (part("virtual_network_name")?, part("name")?);
+        // Names with `/` would not read back as one VNet and one subnet.
+        (!names.0.contains('/') && !names.1.contains('/')).then_some(names)
     }
 
     /// Whether an unknown value stands for an attribute of a resource the configuration

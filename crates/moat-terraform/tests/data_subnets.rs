@@ -1,0 +1,69 @@
+//! Subnets read through `data "azurerm_subnet"` whose VNet name is a variable without a value.
+//!
+//! Terraform semantics checked: the data source reads "the subnet `name` in the virtual network
+//! `virtual_network_name` of resource group `resource_group_name`" (azurerm provider, data
+//! source `azurerm_subnet`, arguments). Two data sources given the same VNet name and group read
+//! subnets of one VNet even while that name is unknown, so the structure stays definite; a
+//! different variable leaves the VNet open. The subnet names the configuration writes are kept.
+
+use moat_model::Topology;
+use moat_terraform::{TfOptions, load};
+use std::path::Path;
+
+fn topology() -> Topology {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/data-subnets");
+    load(&dir, &TfOptions::default())
+        .unwrap_or_else(|e| panic!("{:?}", e.diagnostics))
+        .topology
+}
+
+fn compute_subnet(t: &Topology, name: &str) -> String {
+    t.computes
+        .iter()
+        .find(|c| c.name == name)
+        .and_then(|c| c.subnet.clone())
+        .unwrap_or_else(|| panic!("compute {name} has no subnet"))
+}
+
+#[test]
+fn data_sources_given_one_vnet_name_read_subnets_of_one_vnet() {
+    let t = topology();
+    let pe: Vec<&str> = t
+        .private_endpoints
+        .iter()
+        .map(|p| p.subnet.as_str())
+        .collect();
+    assert_eq!(
+        pe,
+        [
+            "<spoke_vnet_name>/snet-endpoints",
+            "<spoke_vnet_name>/snet-endpoints"
+        ]
+    );
+    assert_eq!(
+        compute_subnet(&t, "train"),
+        "<spoke_vnet_name>/snet-training"
+    );
+    assert_eq!(compute_subnet(&t, "batch"), "<batch_vnet_name>/snet-batch");
+
+    // One external VNet per VNet name, each of whose properties stays unknown.
+    let external: Vec<&str> = t
+        .virtual_networks
+        .iter()
+        .filter(|v| v.external)
+        .map(|v| v.name.as_str())
+        .collect();
+    assert_eq!(external, ["<spoke_vnet_name>", "<batch_vnet_name>"]);
+    for v in external {
+        assert!(t.is_unknown(&format!("vnet/{v}"), "peerings").is_some());
+    }
+    // The private endpoints' subnet field still says why it is open.
+    let u = t
+        .is_unknown("private-endpoint/pe-cr-shared", "subnet")
+        .unwrap_or_else(|| panic!("{:#?}", t.unknowns));
+    assert!(
+        u.reason.contains("data.azurerm_subnet.endpoints"),
+        "{}",
+        u.reason
+    );
+}

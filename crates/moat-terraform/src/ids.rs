@@ -277,6 +277,21 @@ fn azapi_id(obj: &ResObj) -> Option<Value> {
 /// Adds what the provider computes and the configuration determines: the `id`, and the ids of
 /// a virtual network's inline subnets.
 pub fn add_computed(rtype: &str, mode: Mode, obj: &mut ResObj) {
+    // A VNet data source named by an unknown value is named as a subnet data source given the
+    // same value names its VNet (see `open_name`), so both read one VNet.
+    if mode == Mode::Data
+        && rtype == "azurerm_virtual_network"
+        && !obj.attrs.contains_key("id")
+        && let Some(Value::Unknown(u)) = obj.attrs.get("name")
+    {
+        let mut named = obj.clone();
+        named
+            .attrs
+            .insert("name".into(), Value::String(open_name(u)));
+        if let Some(id) = synth(rtype, &named) {
+            obj.attrs.insert("id".into(), id);
+        }
+    }
     if !obj.attrs.contains_key("id")
         && let Some(id) = synth(rtype, obj)
     {
@@ -318,6 +333,16 @@ pub fn add_computed(rtype: &str, mode: Mode, obj: &mut ResObj) {
                 .collect();
             obj.attrs.insert("subnet".into(), Value::list(with_ids));
         }
+    }
+}
+
+/// The name an existing resource read by a data source goes by when the value naming it is
+/// unknown: its known text with unknown parts marked, or the placeholder of the reference
+/// (`variable `vnet` has no value` → `<vnet>`), which the same value always gives.
+pub fn open_name(u: &crate::value::Unk) -> String {
+    match &u.partial {
+        Some(p) => p.to_string(),
+        None => moat_model::external::placeholder(&u.reason),
     }
 }
 

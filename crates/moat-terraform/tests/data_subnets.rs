@@ -5,6 +5,8 @@
 //! source `azurerm_subnet`, arguments). Two data sources given the same VNet name and group read
 //! subnets of one VNet even while that name is unknown, so the structure stays definite; a
 //! different variable leaves the VNet open. The subnet names the configuration writes are kept.
+//! A `data "azurerm_virtual_network"` given that name reads the same VNet, so a private DNS
+//! zone linked to it is linked to the VNet of those subnets.
 
 use moat_model::Topology;
 use moat_terraform::{TfOptions, load};
@@ -65,5 +67,23 @@ fn data_sources_given_one_vnet_name_read_subnets_of_one_vnet() {
         u.reason.contains("data.azurerm_subnet.endpoints"),
         "{}",
         u.reason
+    );
+}
+
+#[test]
+fn a_vnet_data_source_given_the_same_name_is_that_vnet() {
+    let t = topology();
+    let z = t
+        .private_dns_zones
+        .iter()
+        .find(|z| z.name == "privatelink.azurecr.io")
+        .expect("the zone");
+    let links: Vec<&str> = z.vnet_links.iter().map(|l| l.as_str()).collect();
+    assert_eq!(links, ["<spoke_vnet_name>"]);
+    assert_eq!(
+        t.virtual_networks.iter().filter(|v| v.external).count(),
+        2,
+        "{:#?}",
+        t.virtual_networks
     );
 }

@@ -123,10 +123,7 @@ impl Mapper<'_> {
             .find(|r| r.mode == Mode::Data && r.rtype == "azurerm_subnet" && &r.obj.addr == addr)?;
         let part = |k: &str| match r.obj.attrs.get(k)? {
             Value::String(s) if !s.is_empty() => Some(s.clone()),
-            Value::Unknown(x) => Some(match &x.partial {
-                Some(p) => p.to_string(),
-                None => external::placeholder(&x.reason),
-            }),
+            Value::Unknown(x) => Some(crate::ids::open_name(x)),
             _ => None,
         };
         let names = (part("virtual_network_name")?, part("name")?);

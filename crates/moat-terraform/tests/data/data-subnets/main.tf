@@ -36,10 +36,27 @@ data "azurerm_subnet" "endpoints" {
   resource_group_name  = var.spoke_vnet_rg
 }
 
+data "azurerm_virtual_network" "spoke" {
+  name                = var.spoke_vnet_name
+  resource_group_name = var.spoke_vnet_rg
+}
+
 data "azurerm_subnet" "training" {
   name                 = "snet-training"
-  virtual_network_name = var.spoke_vnet_name
-  resource_group_name  = var.spoke_vnet_rg
+  virtual_network_name = data.azurerm_virtual_network.spoke.name
+  resource_group_name  = data.azurerm_virtual_network.spoke.resource_group_name
+}
+
+resource "azurerm_private_dns_zone" "acr" {
+  name                = "privatelink.azurecr.io"
+  resource_group_name = azurerm_resource_group.ml.name
+}
+
+resource "azurerm_private_dns_zone_virtual_network_link" "acr_spoke" {
+  name                  = "acr-spoke"
+  resource_group_name   = azurerm_resource_group.ml.name
+  private_dns_zone_name = azurerm_private_dns_zone.acr.name
+  virtual_network_id    = data.azurerm_virtual_network.spoke.id
 }
 
 data "azurerm_subnet" "batch" {

@@ -59,15 +59,14 @@ fn data_sources_given_one_vnet_name_read_subnets_of_one_vnet() {
     for v in external {
         assert!(t.is_unknown(&format!("vnet/{v}"), "peerings").is_some());
     }
-    // The private endpoints' subnet field still says why it is open.
+    // What the subnet holds and how it is set up stays unknown.
     let u = t
-        .is_unknown("private-endpoint/pe-cr-shared", "subnet")
+        .is_unknown(
+            "subnet/<spoke_vnet_name>/snet-endpoints",
+            "network_security_group",
+        )
         .unwrap_or_else(|| panic!("{:#?}", t.unknowns));
-    assert!(
-        u.reason.contains("data.azurerm_subnet.endpoints"),
-        "{}",
-        u.reason
-    );
+    assert!(u.reason.contains("pe-cr-"), "{}", u.reason);
 }
 
 #[test]
@@ -86,4 +85,33 @@ fn a_vnet_data_source_given_the_same_name_is_that_vnet() {
         "{:#?}",
         t.virtual_networks
     );
+}
+
+#[test]
+fn a_storage_rule_naming_a_subnet_data_source_names_that_subnet_and_keeps_its_default_action() {
+    // azurerm `network_rules`: `default_action` "Specifies the default action of allow or deny
+    // when no other rules match"; `virtual_network_subnet_ids` "A list of resource ids for
+    // subnets". The subnet is the one the data source reads; the default action is written.
+    let t = topology();
+    let sa = t
+        .storage_accounts
+        .iter()
+        .find(|s| s.name == "azurerm_storage_account.data")
+        .unwrap_or_else(|| panic!("{:#?}", t.storage_accounts));
+    assert_eq!(
+        sa.network_rules.virtual_network_rules,
+        ["<spoke_vnet_name>/snet-training"]
+    );
+    assert_eq!(
+        sa.network_rules.default_action,
+        moat_model::enums::DefaultAction::Deny
+    );
+    let r = "storage/azurerm_storage_account.data";
+    for field in ["network_rules.default_action", "network_rules.bypass"] {
+        assert!(
+            t.is_unknown(r, field).is_none(),
+            "{field}: {:#?}",
+            t.unknowns
+        );
+    }
 }

@@ -65,16 +65,10 @@ impl Mapper<'_> {
             }
             Link::Unknown(u) if !self.declared_origin(&u.origin) => {
                 // A variable without a value, a data source attribute: the subnet exists but
-                // which one is unknown. One placeholder per reference; a subnet data source
-                // names its VNet by the value it is given, so two data sources given one VNet
-                // name read subnets of one VNet.
+                // which one is unknown. One placeholder per reference.
                 self.unknown(res, field, &u);
                 let why = format!("`{res}` is placed in it; {}", u.reason);
-                let reference = match self.data_subnet_names(&u) {
-                    Some((vnet, subnet)) => format!("{vnet}/{subnet}"),
-                    None => u.reason.clone(),
-                };
-                Some(external::subnet_for(&mut self.t, &reference, &why, &at))
+                Some(external::subnet_for(&mut self.t, &u.reason, &why, &at))
             }
             _ => self.subnet_ref(o, k, res, field),
         }
@@ -109,10 +103,11 @@ impl Mapper<'_> {
         }
     }
 
-    /// The VNet and subnet names an `azurerm_subnet` data source whose id is unknown is given:
-    /// each known name as written, an unknown one as the placeholder of its value (a variable
-    /// without a value, `<spoke_vnet>`), which the same value always gives.
-    fn data_subnet_names(&self, u: &Unk) -> Option<(String, String)> {
+    /// The VNet and subnet names an `azurerm_subnet` data source whose id is unknown is given,
+    /// with the data source's address: each known name as written, an unknown one as the
+    /// placeholder of its value (a variable without a value, `<spoke_vnet>`), which the same
+    /// value always gives, so two data sources given one VNet name read subnets of one VNet.
+    pub fn data_subnet_names(&self, u: &Unk) -> Option<(String, String, String)> {
         let (addr, attr) = u.origin.as_ref()?;
         if attr != "id" {
             return None;
@@ -126,9 +121,9 @@ impl Mapper<'_> {
             Value::Unknown(x) => Some(crate::ids::open_name(x)),
             _ => None,
         };
-        let names = (part("virtual_network_name")?, part("name")?);
+        let (v, s) = (part("virtual_network_name")?, part("name")?);
         // Names with `/` would not read back as one VNet and one subnet.
-        (!names.0.contains('/') && !names.1.contains('/')).then_some(names)
+        (!v.contains('/') && !s.contains('/')).then(|| (v, s, addr.clone()))
     }
 
     /// Whether an unknown value stands for an attribute of a resource the configuration

@@ -770,7 +770,14 @@ impl<'a> Mapper<'a> {
                     Some(p) => Link::Declared(ids::model_ref(&p)),
                     None => Link::Unknown(u),
                 },
-                None => Link::Unknown(u),
+                // A subnet data source names its subnet whatever its id: the same VNet name
+                // and subnet name are the same subnet, wherever the id is used.
+                None => match self.data_subnet_names(&u) {
+                    Some((v, s, addr)) => {
+                        Link::External(Ref::Subnet(v, s), format!("read by `{addr}`"))
+                    }
+                    None => Link::Unknown(u),
+                },
             },
             Value::String(id) => {
                 let id = self.declared_id(&id).unwrap_or(id);

@@ -135,17 +135,17 @@ impl Mapper<'_> {
                 o,
                 "default_action",
                 res,
-                "network_rules",
+                "network_rules.default_action",
                 DefaultAction::parse,
                 DefaultAction::NAMES,
             )
             .unwrap_or(DefaultAction::Allow);
-        let mut bypass = self.strs(o, "bypass", res, "network_rules");
+        let mut bypass = self.strs(o, "bypass", res, "network_rules.bypass");
         if get(o, "bypass").is_none() {
             bypass = vec!["AzureServices".into()];
         }
         let mut ip_rules = Vec::new();
-        for s in self.strs(o, "ip_rules", res, "network_rules") {
+        for s in self.strs(o, "ip_rules", res, "network_rules.ip_rules") {
             match s.parse::<AddressPrefix>() {
                 Ok(p) => ip_rules.push(p),
                 Err(e) => self.invalid(o, "ip_rules", e, None),
@@ -155,7 +155,7 @@ impl Mapper<'_> {
             o,
             "virtual_network_subnet_ids",
             res,
-            "network_rules",
+            "network_rules.virtual_network_rules",
             "subnet",
             |r| match r {
                 Ref::Subnet(v, s) => Some(format!("{v}/{s}")),
@@ -164,11 +164,21 @@ impl Mapper<'_> {
         );
         let mut resource_access_rules = Vec::new();
         for p in self.blocks(o, "private_link_access", res) {
-            let tenant_id = self.s(&p, "endpoint_tenant_id", res, "network_rules");
+            let tenant_id = self.s(
+                &p,
+                "endpoint_tenant_id",
+                res,
+                "network_rules.resource_access_rules",
+            );
             match get(&p, "endpoint_resource_id").map(|v| self.link(v)) {
                 Some(Link::Declared(r) | Link::External(r, _)) => {
                     let id = self
-                        .s(&p, "endpoint_resource_id", res, "network_rules")
+                        .s(
+                            &p,
+                            "endpoint_resource_id",
+                            res,
+                            "network_rules.resource_access_rules",
+                        )
                         .unwrap_or_default();
                     let parsed = crate::ids::parse(&id);
                     let resource_type = parsed.as_ref().map(|x| x.full_type()).unwrap_or_default();
@@ -262,21 +272,30 @@ impl Mapper<'_> {
     }
 
     fn rule_set(&mut self, o: &ResObj, res: &str, field: &str) -> NetworkRuleSet {
+        // Each setting is its own field: a subnet left open leaves the default action known.
+        let sub = |k: &str| format!("{field}.{k}");
         let default_action = self
             .enum_of(
                 o,
                 "default_action",
                 res,
-                field,
+                &sub("default_action"),
                 DefaultAction::parse,
                 DefaultAction::NAMES,
             )
             .unwrap_or(DefaultAction::Allow);
         let bypass = self
-            .enum_of(o, "bypass", res, field, Bypass::parse, Bypass::NAMES)
+            .enum_of(
+                o,
+                "bypass",
+                res,
+                &sub("bypass"),
+                Bypass::parse,
+                Bypass::NAMES,
+            )
             .unwrap_or(Bypass::AzureServices);
         let mut ip_rules = Vec::new();
-        for s in self.strs(o, "ip_rules", res, field) {
+        for s in self.strs(o, "ip_rules", res, &sub("ip_rules")) {
             match s.parse::<AddressPrefix>() {
                 Ok(p) => ip_rules.push(p),
                 Err(e) => self.invalid(o, "ip_rules", e, None),
@@ -290,7 +309,7 @@ impl Mapper<'_> {
             o,
             "virtual_network_subnet_ids",
             res,
-            field,
+            &sub("virtual_network_rules"),
             "subnet",
             subnet,
         );
@@ -350,13 +369,13 @@ impl Mapper<'_> {
                     &b,
                     "default_action",
                     &res,
-                    "network_rule_set",
+                    "network_rule_set.default_action",
                     DefaultAction::parse,
                     DefaultAction::NAMES,
                 )
                 .unwrap_or(DefaultAction::Allow);
             for r in self.blocks(&b, "ip_rule", &res) {
-                if let Some(s) = self.s(&r, "ip_range", &res, "network_rule_set") {
+                if let Some(s) = self.s(&r, "ip_range", &res, "network_rule_set.ip_rules") {
                     match s.parse::<AddressPrefix>() {
                         Ok(p) => set.ip_rules.push(p),
                         Err(e) => self.invalid(&r, "ip_range", e, None),
@@ -368,7 +387,7 @@ impl Mapper<'_> {
                     &v,
                     "subnet_id",
                     &res,
-                    "network_rule_set",
+                    "network_rule_set.virtual_network_rules",
                 ));
             }
         }
@@ -377,7 +396,7 @@ impl Mapper<'_> {
                 o,
                 "network_rule_bypass_option",
                 &res,
-                "network_rule_set",
+                "network_rule_set.bypass",
                 Bypass::parse,
                 Bypass::NAMES,
             )

@@ -56,8 +56,13 @@ impl Rule for Ep010 {
             let unknown = mode_unknown
                 .map(|u| format!("auth_mode of {r}: {} ({})", u.reason, u.at))
                 .or_else(|| {
-                    cx.e.is_unknown(&kr, "network_acls")
-                        .map(|u| format!("network_acls of {kr}: {} ({})", u.reason, u.at))
+                    // The finding reads the default action and the bypass.
+                    ["network_acls.default_action", "network_acls.bypass"]
+                        .into_iter()
+                        .find_map(|f| {
+                            cx.e.is_unknown(&kr, f)
+                                .map(|u| format!("{f} of {kr}: {} ({})", u.reason, u.at))
+                        })
                 });
             out.push(
                 Finding::new(

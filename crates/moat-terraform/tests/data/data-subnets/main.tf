@@ -161,3 +161,19 @@ resource "azurerm_machine_learning_compute_cluster" "batch" {
     scale_down_nodes_after_idle_duration = "PT10M"
   }
 }
+
+# The training subnet reaches the data through its service endpoint: the account admits it by
+# the data source's id.
+resource "azurerm_storage_account" "data" {
+  name                     = "stdata${random_string.suffix.result}"
+  resource_group_name      = azurerm_resource_group.ml.name
+  location                 = var.location
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+
+  network_rules {
+    default_action             = "Deny"
+    bypass                     = ["AzureServices"]
+    virtual_network_subnet_ids = [data.azurerm_subnet.training.id]
+  }
+}

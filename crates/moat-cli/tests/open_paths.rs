@@ -160,3 +160,23 @@ fn spokes_of_a_hub_whose_peerings_are_open_are_undecided() {
     );
     assert!(findings(file, "NET003", &["--parameters", "hubPeerings=[]"]).is_empty());
 }
+
+/// Facts §6.104, as above. The zone holds the endpoint's record; a second link's VNet is a
+/// parameter without value: it may be the spoke where the compute sits. DNS006 is undecided
+/// and names the zone's links; the link given to the hub again decides it, to the spoke
+/// closes it.
+#[test]
+fn a_zone_whose_links_are_open_may_reach_the_spoke_and_is_undecided() {
+    let file = "zone_links.json";
+    let zone = "privatelink.api.azureml.ms";
+    undecided_on(
+        &findings(file, "DNS006", &[]),
+        &format!("private-dns-zone/{zone}"),
+        &format!("vnet_links of private-dns-zone/{zone}"),
+    );
+    decided_on(
+        &findings(file, "DNS006", &["--parameters", "linkedVnet=hub"]),
+        &format!("private-dns-zone/{zone}"),
+    );
+    assert!(findings(file, "DNS006", &["--parameters", "linkedVnet=spoke"]).is_empty());
+}

@@ -157,11 +157,27 @@ impl Rule for Dns006 {
                         continue;
                     }
                     let r = resolve(cx, &n.name.fqdn, &Resolver::AzureDns { vnet: vnet.clone() });
-                    if matches!(r.answer, Answer::Unknown { .. })
+                    // Links the input leaves open may or may not link the VNet: undecided.
+                    let links_open = matches!(r.answer, Answer::Unknown { .. })
+                        .then(|| {
+                            open_list(cx, &format!("private-dns-zone/{}", z.name), "vnet_links")
+                        })
+                        .flatten();
+                    if (matches!(r.answer, Answer::Unknown { .. }) && links_open.is_none())
                         || answer_is_endpoint_of(t, &r.answer, pe)
                     {
                         continue;
                     }
+                    let (linked, resolves) = match links_open {
+                        Some(_) => (
+                            "may not be linked (its links are left open)",
+                            format!("what {} resolves to depends on them", n.name.fqdn),
+                        ),
+                        None => (
+                            "is not linked",
+                            format!("{} resolves to {}", n.name.fqdn, describe_answer(&r.answer)),
+                        ),
+                    };
                     reported.push(z.name.clone());
                     let link = Change::LinkZone {
                         zone: z.name.clone(),
@@ -172,20 +188,18 @@ impl Rule for Dns006 {
                         &DOC,
                         format!("private-dns-zone/{}", z.name),
                         format!(
-                            "zone {} {} the record of private endpoint {} but is not linked to VNet {vnet}, where {} {}: from there {} resolves to {}",
+                            "zone {} {} the record of private endpoint {} but {linked} to VNet {vnet}, where {} {}: from there {resolves}",
                             z.name,
                             if open.is_some() { "may hold (the endpoint's zone group is left open)" } else { "holds" },
                             pe.name,
                             who.join(", "),
                             if who.len() == 1 { "sits" } else { "sit" },
-                            n.name.fqdn,
-                            describe_answer(&r.answer)
                         ),
                         format!("link private DNS zone {} to VNet {vnet}", z.name),
                         &z.at,
                     )
                     .with_change(link);
-                    if let Some(u) = open {
+                    for u in open.iter().chain(&links_open) {
                         f = f.needing(Some(u.need()));
                         f.severity = Severity::Warning.min(DOC.severity);
                     }

@@ -117,6 +117,22 @@ impl<'t> Engine<'t> {
         self.unknowns.get(resource).map_or(&[], Vec::as_slice)
     }
 
+    /// What the input leaves open of the list `field` of `resource`: the whole list, a block
+    /// holding it, or one of its elements (`managed_network.outbound_rules.<name>`). An element
+    /// a decision looks for may be in the part the input does not give.
+    pub fn open_list(&self, resource: &str, field: &str) -> Option<&'t moat_model::Unknown> {
+        self.unknowns_of(resource)
+            .iter()
+            .find(|u| {
+                u.field != "name"
+                    && (moat_model::external::leaves_open(&u.field, field)
+                        || u.field
+                            .strip_prefix(field)
+                            .is_some_and(|rest| rest.starts_with('.')))
+            })
+            .copied()
+    }
+
     /// [`Topology::is_unknown`] through the index: whether `field` of `resource` (or all of
     /// it) is open.
     pub fn is_unknown(&self, resource: &str, field: &str) -> Option<&'t moat_model::Unknown> {

@@ -431,7 +431,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                                 "client {c}: studio's storage access through workspace private endpoint {}",
                                 pe.name
                             ),
-                            met: Some(c_.met),
+                            met: c_.open.is_none().then_some(c_.met),
                             why: c_.why,
                             rule: Some(c_.rule),
                             principal: None,

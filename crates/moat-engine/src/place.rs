@@ -140,7 +140,8 @@ impl Engine<'_> {
     }
 
     /// A VM (or a client on one) whose network interfaces the input leaves open: where it
-    /// sits is unknown, so is every hop of its flows. Its name for a trace and what it needs.
+    /// sits is unknown, so is every hop of its flows, from it or to it. Its name for a trace
+    /// and what it needs.
     pub fn open_place(&self, from: &Address) -> Option<(String, String)> {
         let Address::Resource { kind, name, .. } = from else {
             return None;

@@ -17,7 +17,11 @@ use moat_model::privatelink::PrivateEndpoint;
 pub struct Colocation {
     /// The rule of the catalog that states the requirement (`ST001` or `ST002`).
     pub rule: RuleCode,
+    /// Whether it is met, by what the input gives.
     pub met: bool,
+    /// What the input leaves open that may change `met` (in the words of a trace's
+    /// `missing`): the requirement is then undecided.
+    pub open: Option<String>,
     /// The requirement, or what breaks it, in words.
     pub why: String,
     /// What to change when it is not met.
@@ -86,12 +90,19 @@ pub fn colocation(e: &Engine, w: &Workspace, pe: &PrivateEndpoint) -> Option<Col
                 "create a private endpoint for storage {} in VNet {vnet}",
                 st.name
             ),
+            open: None,
         });
     }
     let rules = &st.network_rules;
+    // Subnets the input leaves open among those the storage admits: the part it gives may
+    // lack the endpoint's subnet, or be empty, and the rest hold it.
+    let rules_open = e.open_list(
+        &format!("storage/{}", st.name),
+        "network_rules.virtual_network_rules",
+    );
     let via_service_endpoint = st.public_network_access != PublicNetworkAccess::Disabled
         && rules.default_action == DefaultAction::Deny
-        && !rules.virtual_network_rules.is_empty();
+        && (!rules.virtual_network_rules.is_empty() || rules_open.is_some());
     if !via_service_endpoint {
         return None;
     }
@@ -112,7 +123,18 @@ pub fn colocation(e: &Engine, w: &Workspace, pe: &PrivateEndpoint) -> Option<Col
                 .iter()
                 .any(|e| moat_model::network::is_storage_service(e))
         });
-    let why = if !admitted {
+    // Not admitted by the part given: the rest may admit it, or (none given) the storage
+    // may not be behind the VNet at all. A subnet without the service endpoint fails either
+    // way, once some subnet is admitted.
+    let open = rules_open
+        .filter(|_| !admitted && (has_endpoint || rules.virtual_network_rules.is_empty()))
+        .map(|u| u.need());
+    let why = if let Some(need) = &open {
+        format!(
+            "workspace private endpoint {} is in subnet {}, and the subnets storage {} admits through its service endpoint are open ({need})",
+            pe.name, pe.subnet, st.name
+        )
+    } else if !admitted {
         format!(
             "workspace private endpoint {} is in subnet {}, but storage {} admits only {} through its service endpoint",
             pe.name,
@@ -134,6 +156,7 @@ pub fn colocation(e: &Engine, w: &Workspace, pe: &PrivateEndpoint) -> Option<Col
     Some(Colocation {
         rule: RuleCode::St001,
         met: admitted && has_endpoint,
+        open,
         why,
         fix: "put the workspace private endpoint in the subnet that has the Microsoft.Storage service endpoint and the storage virtual network rule (or add that subnet to the storage's rules)".into(),
     })

@@ -703,9 +703,25 @@ fn walk(e: &Engine, q: &Query, quiet: bool, resolved: Option<IpAddr>) -> Result<
         Some(open) => Err(open),
         None => Ok(e.place(&q.from).map_err(|p| p.0)?),
     };
-    let mut tg = match target(e, &q.to) {
-        Ok(tg) => tg,
-        Err(missing) => external_target(e, &q.to).ok_or(missing)?,
+    // A destination VM the input leaves unplaced: what reaches it is unknown.
+    let dest_open = match &q.to {
+        Address::Resource { kind: Kind::Vm, .. } => e.open_place(&q.to),
+        _ => None,
+    };
+    let mut tg = match (&dest_open, target(e, &q.to)) {
+        (Some((label, _)), _) => Target {
+            label: label.clone(),
+            fqdn: None,
+            owner: Some(q.to.clone()),
+            group: None,
+            ip: None,
+            tag: None,
+            served_by: None,
+            external_subnet: None,
+            external_target: None,
+        },
+        (None, Ok(tg)) => tg,
+        (None, Err(missing)) => external_target(e, &q.to).ok_or(missing)?,
     };
     // The name keeps its part in the firewalls' application rules; only its answer is given.
     let fqdn = tg.fqdn.clone();
@@ -753,9 +769,17 @@ fn walk(e: &Engine, q: &Query, quiet: bool, resolved: Option<IpAddr>) -> Result<
         (label, format!("to {} {}", tg.label, w.proto_port()))
     };
     w.info(Step::Source, element, Code::Source, detail);
-    let result = match &source {
-        Ok(place) => run(&mut w, place, &tg),
-        Err((label, need)) => w.unknown(
+    let result = match (&source, &dest_open) {
+        (Ok(_), Some((label, need))) => w.unknown(
+            Step::Destination,
+            label.clone(),
+            Code::DestOpen,
+            "its network interfaces are left open by the input: the address it receives on, the subnet it sits in and the NSGs before it are unknown",
+            None,
+            need.clone(),
+        ),
+        (Ok(place), None) => run(&mut w, place, &tg),
+        (Err((label, need)), _) => w.unknown(
             Step::Source,
             label.clone(),
             Code::SourceOpen,

@@ -423,3 +423,28 @@ unknowns:
         );
     }
 }
+
+#[test]
+fn a_vm_whose_network_interfaces_are_left_open_is_an_unknown_destination() {
+    // Facts: Azure Machine Learning reaches an attached VM over SSH at the address of its
+    // network interface; with the interfaces a parameter without value, that address, its
+    // subnet and the NSGs on the way are unknown: the flow is unknown, not an error.
+    let yaml = r#"
+workspaces: [{ name: ws }]
+virtual_machines: [{ name: dsvm, network_interfaces: [], attached_to: ws }]
+virtual_networks:
+  - { name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: s, address_prefixes: [10.0.1.0/24] }] }
+unknowns:
+  - { resource: vm/dsvm, field: network_interfaces, reason: "parameter `nics` has no value" }
+"#;
+    let t = trace(yaml, "tag:AzureMachineLearning", "vm/dsvm");
+    assert_eq!(t.verdict, Verdict::Unknown);
+    assert_eq!(blocked(&t), Code::DestOpen);
+    assert!(
+        t.missing
+            .iter()
+            .any(|m| m.contains("network_interfaces of vm/dsvm")),
+        "{:?}",
+        t.missing
+    );
+}

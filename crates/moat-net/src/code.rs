@@ -164,6 +164,7 @@ codes! {
     DestExternal = "DEST_EXTERNAL",
     DestInternet = "DEST_INTERNET",
     DestNoSubnet = "DEST_NO_SUBNET",
+    DestOpen = "DEST_OPEN",
     DestOnprem = "DEST_ONPREM",
     DestReached = "DEST_REACHED",
 }

@@ -99,6 +99,19 @@ pub fn reached_privately(trace: &Trace) -> bool {
         .any(|h| matches!(h.code, Code::PeApproved | Code::MvnPrivateEndpoint))
 }
 
+/// Whether a trace may reach its destination through a private endpoint: it did, or what the
+/// input leaves open made it unknown before name resolution settled on a public address (an
+/// address space, a route or a zone the input leaves open may lead it to an endpoint).
+pub fn maybe_reached_privately(trace: &Trace) -> bool {
+    reached_privately(trace)
+        || (trace.verdict == moat_engine::Verdict::Unknown
+            && !trace.hops.iter().any(|h| {
+                h.step == Step::Dns
+                    && h.decision != moat_engine::HopDecision::Unknown
+                    && matches!(h.code, Code::DnsPublicEndpoint | Code::DnsPublic)
+            }))
+}
+
 /// Whether the destination name resolved to a private address on the way.
 pub fn resolved_privately(trace: &Trace) -> bool {
     trace

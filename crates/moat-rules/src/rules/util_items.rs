@@ -148,16 +148,7 @@ pub fn placement_finding(
 /// rule reports may be in the part the input does not give, so a rule that finds none in the
 /// part it does give has not decided.
 pub fn open_list<'t>(cx: &Context<'_, 't>, resource: &str, field: &str) -> Option<&'t Unknown> {
-    cx.e.unknowns_of(resource)
-        .iter()
-        .find(|u| {
-            u.field != "name"
-                && (moat_model::external::leaves_open(&u.field, field)
-                    || u.field
-                        .strip_prefix(field)
-                        .is_some_and(|rest| rest.starts_with('.')))
-        })
-        .copied()
+    cx.e.open_list(resource, field)
 }
 
 /// The undecided finding of a rule that found nothing to report in the part of the list

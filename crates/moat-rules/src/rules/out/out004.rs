@@ -2,7 +2,8 @@
 
 use crate::change::{Change, Setting};
 use crate::rules::util::regional;
-use crate::rules::util_infra::{Origin, compute_groups};
+use crate::rules::util_infra::{ComputeGroup, Origin, compute_groups};
+use crate::rules::util_items::{open_list, subnet as subnet_of, undecided};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::values::AddressPrefix;
 use moat_net::routing::{Lookup, NextHop, RouteSource, lookup};
@@ -61,7 +62,24 @@ impl Rule for Out004 {
                 },
                 _ => None,
             };
-            let Some(appliance) = appliance else { continue };
+            // Routes of the subnet's table the input leaves open may send the internet, or
+            // the tags, another way than the routes it gives: whatever those decide is open.
+            let open = subnet_of(cx, subnet)
+                .and_then(|s| s.route_table.as_deref())
+                .and_then(|rt| open_list(cx, &format!("route-table/{rt}"), "routes"));
+            let Some(appliance) = appliance else {
+                if let Some(u) = open {
+                    let what = format!(
+                        "replies to inbound management traffic of public-IP computes of {subnet} ({}) meet no appliance on their way out",
+                        g.names()
+                    );
+                    out.push(with_fix(
+                        undecided(&DOC, g.resource.clone(), &what, u, &g.at),
+                        &g,
+                    ));
+                }
+                continue;
+            };
             let ctx = cx.e.context(vnet);
             let mut through = Vec::new();
             let mut bypass = Vec::new();
@@ -129,16 +147,20 @@ impl Rule for Out004 {
             } else {
                 continue;
             };
-            // The first fix: without public IP the computes need no inbound management, and
-            // no route around the appliance.
-            let mut f = Finding::new(&DOC, g.resource.clone(), message, DOC.fix, &g.at);
-            for c in &g.computes {
-                f = f.with_change(Change::set(
-                    format!("compute/{}", c.name),
-                    Setting::NodePublicIpDisabled,
-                ));
-            }
-            out.push(f);
+            let f = Finding::new(&DOC, g.resource.clone(), message, DOC.fix, &g.at);
+            out.push(with_fix(f.needing(open.map(|u| u.need())), &g));
         }
     }
+}
+
+/// The first fix: without public IP the computes need no inbound management, and no route
+/// around the appliance.
+fn with_fix(mut f: Finding, g: &ComputeGroup) -> Finding {
+    for c in &g.computes {
+        f = f.with_change(Change::set(
+            format!("compute/{}", c.name),
+            Setting::NodePublicIpDisabled,
+        ));
+    }
+    f
 }

@@ -1,8 +1,9 @@
 //! OUT005 https-fqdns-in-network-rules.
 
+use crate::rules::util_items::{open_list, open_list_finding};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::{Access, FirewallProtocol};
-use moat_model::firewall::{RuleValue, open_rule_field};
+use moat_model::firewall::{RuleValue, UNKNOWN_COLLECTIONS, UNKNOWN_RULES, open_rule_field};
 
 /// The rule.
 pub struct Out005;
@@ -51,6 +52,7 @@ impl Rule for Out005 {
                 )
             })
         });
+        let before = out.len();
         for (resource, collections, at) in classic.chain(policies) {
             for c in collections
                 .iter()
@@ -85,11 +87,29 @@ impl Rule for Out005 {
                     }
                     let needs = (!open.is_empty()).then(|| {
                         let field = open_rule_field(&c.name, &r.name);
+                        // A collection or rule standing for a list the input leaves open: the
+                        // list's own unknown names the input.
+                        let whole = format!("/{}", c.name);
                         let located: Vec<String> = t
                             .unknowns
                             .iter()
-                            .filter(|u| u.resource == resource && u.field.ends_with(&field))
+                            .filter(|u| {
+                                u.resource == resource
+                                    && (u.field.ends_with(&field)
+                                        || (r.name == UNKNOWN_RULES && u.field.ends_with(&whole)))
+                            })
                             .map(|u| u.need())
+                            .chain(
+                                (c.name == UNKNOWN_COLLECTIONS)
+                                    .then(|| {
+                                        open_list(cx, &resource, "network_rule_collections")
+                                            .or_else(|| {
+                                                open_list(cx, &resource, "rule_collection_groups")
+                                            })
+                                    })
+                                    .flatten()
+                                    .map(|u| u.need()),
+                            )
                             .collect();
                         if located.is_empty() {
                             format!(
@@ -124,6 +144,38 @@ impl Rule for Out005 {
                     );
                 }
             }
+        }
+        // A collection list the input leaves open (where no collection stands for its open
+        // part) may hold such a rule: a firewall or policy reported for none is undecided.
+        let lists = t
+            .firewalls
+            .iter()
+            .map(|f| {
+                (
+                    format!("firewall/{}", f.name),
+                    "network_rule_collections",
+                    &f.at,
+                )
+            })
+            .chain(t.firewall_policies.iter().map(|p| {
+                (
+                    format!("firewall-policy/{}", p.name),
+                    "rule_collection_groups",
+                    &p.at,
+                )
+            }));
+        for (resource, field, at) in lists {
+            if out[before..].iter().any(|f| f.resource == resource) {
+                continue;
+            }
+            out.extend(open_list_finding(
+                cx,
+                &DOC,
+                resource,
+                field,
+                "no network rule of its collections allows destination FQDNs on HTTP/S ports",
+                at,
+            ));
         }
     }
 }

@@ -1,7 +1,9 @@
 //! REG012 registry-per-registry-endpoints.
 
 use crate::rules::util::{destination, name_of, workspace_at};
-use crate::rules::util_core::{reached_privately, subnet_address, vnet_at, vnet_part};
+use crate::rules::util_core::{
+    endpoints_open, maybe_reached_privately, reached_privately, subnet_address, vnet_at, vnet_part,
+};
 use crate::rules::util_endpoint::flow_endpoint;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::OpId;
@@ -86,17 +88,32 @@ impl Rule for Reg012 {
                     .push(f);
             }
             for (place, regs) in &places {
-                let any_private = regs.values().flatten().any(|f| reached_privately(&f.trace));
-                if !any_private {
+                let reach = |reg: &str, f: &FlowResult| {
+                    if reached_privately(&f.trace) {
+                        Reach::Private
+                    } else if maybe_reached_privately(&f.trace)
+                        || endpoints_open(cx.t, Kind::Registry, reg).is_some()
+                    {
+                        Reach::Open
+                    } else {
+                        Reach::Public
+                    }
+                };
+                let any = |pick: fn(Reach) -> bool, but: &str| {
+                    regs.iter()
+                        .filter(|(n, _)| n.as_str() != but)
+                        .any(|(n, fs)| fs.iter().any(|f| pick(reach(n, f))))
+                };
+                if !any(|r| r != Reach::Public, "") {
                     continue;
                 }
                 let private_set: Vec<&String> = regs
                     .iter()
-                    .filter(|(_, fs)| fs.iter().all(|f| reached_privately(&f.trace)))
+                    .filter(|(n, fs)| fs.iter().all(|f| reach(n, f) == Reach::Private))
                     .map(|(n, _)| n)
                     .collect();
                 for (reg, fs) in regs {
-                    let missing: Vec<(&str, &FlowResult)> = PARTS
+                    let parts: Vec<(&str, &FlowResult, Reach)> = PARTS
                         .iter()
                         .filter_map(|(sub, label)| {
                             let f = fs.iter().find(|f| {
@@ -104,8 +121,13 @@ impl Rule for Reg012 {
                                     matches!(&d, Address::Resource { sub: s, .. } if s.as_deref() == *sub)
                                 })
                             })?;
-                            (!reached_privately(&f.trace)).then_some((*label, *f))
+                            Some((*label, *f, reach(reg, f)))
                         })
+                        .collect();
+                    let missing: Vec<(&str, &FlowResult, Reach)> = parts
+                        .iter()
+                        .filter(|p| p.2 != Reach::Private)
+                        .copied()
                         .collect();
                     if missing.is_empty() {
                         continue;
@@ -117,11 +139,50 @@ impl Rule for Reg012 {
                                 != Some(PublicNetworkAccess::Disabled)
                             && x.acr.public_network_access != Some(PublicNetworkAccess::Disabled)
                     });
-                    // A public registry used entirely over its public endpoints is the seeds'
-                    // "public registry" design, not an incomplete endpoint set.
-                    if public_registry && missing.len() == PARTS.len() {
+                    let Some(decided) = fires(
+                        &missing,
+                        parts.len() - missing.len(),
+                        public_registry,
+                        any(|r| r == Reach::Private, reg),
+                        any(|r| r == Reach::Open, reg),
+                    ) else {
                         continue;
-                    }
+                    };
+                    // What the open flows lack, when the finding rests on them.
+                    let needs: Vec<String> = if decided {
+                        Vec::new()
+                    } else {
+                        regs.iter()
+                            .flat_map(|(n, fs)| fs.iter().map(move |f| (n, f)))
+                            .filter(|(n, f)| reach(n, f) == Reach::Open)
+                            .map(|(n, f)| {
+                                f.trace
+                                    .missing
+                                    .first()
+                                    .cloned()
+                                    .or_else(|| endpoints_open(cx.t, Kind::Registry, n))
+                                    .unwrap_or_else(|| {
+                                        format!(
+                                            "whether {} reaches registry {n} privately",
+                                            name_of(&f.trace.from)
+                                        )
+                                    })
+                            })
+                            .fold(Vec::new(), |mut v, m| {
+                                if !v.contains(&m) {
+                                    v.push(m);
+                                }
+                                v
+                            })
+                    };
+                    // Endpoints are proposed for the parts surely reached otherwise.
+                    let surely: Vec<&FlowResult> = missing
+                        .iter()
+                        .filter(|m| m.2 == Reach::Public)
+                        .map(|m| m.1)
+                        .collect();
+                    let missing: Vec<(&str, &FlowResult)> =
+                        missing.iter().map(|(l, f, _)| (*l, *f)).collect();
                     let (resource, at) = match subnet_address(place) {
                         Some(_) => (
                             format!("vnet/{}", vnet_part(place)),
@@ -135,9 +196,7 @@ impl Rule for Reg012 {
                         .map(|n| n.as_str())
                         .collect();
                     let labels: Vec<&str> = missing.iter().map(|(l, _)| *l).collect();
-                    let mut finding = Finding::new(
-                        &DOC,
-                        resource,
+                    let message = if needs.is_empty() {
                         format!(
                             "computes in {place} reach {} privately, but not registry {reg}'s {}",
                             if others.is_empty() {
@@ -146,7 +205,17 @@ impl Rule for Reg012 {
                                 format!("registry {}", others.join(", "))
                             },
                             labels.join(", ")
-                        ),
+                        )
+                    } else {
+                        format!(
+                            "cannot confirm that computes in {place}, which may reach registries privately, reach registry {reg}'s {} privately as well",
+                            labels.join(", ")
+                        )
+                    };
+                    let mut finding = Finding::new(
+                        &DOC,
+                        resource,
+                        message,
                         format!(
                             "create private endpoints for registry {reg}'s {} where {place} reaches them",
                             labels.join(", ")
@@ -154,8 +223,12 @@ impl Rule for Reg012 {
                         &at,
                     );
                     finding = finding.with_trace(missing[0].1.trace.clone());
+                    if !needs.is_empty() {
+                        finding.severity = Severity::Warning.min(DOC.severity);
+                        finding.needs.extend(needs);
+                    }
                     // One endpoint for each part the computes miss.
-                    for (_, f) in &missing {
+                    for f in surely {
                         if let Some(to) = destination(f) {
                             finding =
                                 finding.with_changes(flow_endpoint(cx, Some(ws), &f.trace, &to));
@@ -166,4 +239,39 @@ impl Rule for Reg012 {
             }
         }
     }
+}
+
+/// How a flow to a part of a registry goes: through a private endpoint, not, or open (what the
+/// input leaves open may take it either way).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    Private,
+    Public,
+    Open,
+}
+
+/// Whether the finding about one registry stands, over every way its open flows may go:
+/// `None` when it stands in none, `Some(true)` in all, `Some(false)` in some. `missing`: its
+/// parts not surely reached privately, `private`: how many are, `others_private` and
+/// `others_open`: whether a flow of another registry from the same place surely, or perhaps,
+/// is private.
+fn fires(
+    missing: &[(&str, &FlowResult, Reach)],
+    private: usize,
+    public_registry: bool,
+    others_private: bool,
+    others_open: bool,
+) -> Option<bool> {
+    let open = missing.iter().filter(|m| m.2 == Reach::Open).count();
+    let (mut some, mut every) = (false, true);
+    // At most the three parts of one registry: eight ways.
+    for turned in 0..=open {
+        let (now_private, now_missing) = (private + turned, missing.len() - turned);
+        // A public registry used entirely over its public endpoints is the seeds' "public
+        // registry" design, not an incomplete endpoint set.
+        let incomplete = now_missing > 0 && !(public_registry && now_missing == PARTS.len());
+        some |= incomplete && (others_private || others_open || now_private > 0);
+        every &= incomplete && (others_private || now_private > 0);
+    }
+    some.then_some(every)
 }

@@ -44,16 +44,28 @@ impl Rule for St001 {
                 if c.rule != RuleCode::St001 || c.met || !seen.insert(pe.name.clone()) {
                     continue;
                 }
-                out.push(
-                    Finding::new(
-                        &DOC,
-                        format!("storage/{}", st.name),
-                        format!("client {client} uses studio, but {}", c.why),
-                        DOC.fix,
-                        &st.at,
-                    )
-                    .with_trace(t),
-                );
+                // Undecided where the subnets the storage admits are open: a warning naming
+                // them, as a trace names what it lacks.
+                let message = match c.open {
+                    Some(_) => format!(
+                        "cannot confirm studio's data access for client {client}: {}",
+                        c.why
+                    ),
+                    None => format!("client {client} uses studio, but {}", c.why),
+                };
+                let mut f = Finding::new(
+                    &DOC,
+                    format!("storage/{}", st.name),
+                    message,
+                    DOC.fix,
+                    &st.at,
+                )
+                .with_trace(t);
+                if let Some(need) = c.open {
+                    f.severity = Severity::Warning.min(DOC.severity);
+                    f = f.needing(Some(need));
+                }
+                out.push(f);
             }
         }
     }

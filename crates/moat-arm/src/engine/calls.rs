@@ -181,12 +181,15 @@ impl Engine {
     }
 
     /// `resourceGroup()`, `subscription()`, `tenant()`, `deployment()`: the scope the
-    /// template is deployed to, as objects (placeholders when the input does not give it).
+    /// template is deployed to, as objects (placeholders when the input does not give it). In
+    /// a nested template of the default (outer) expression scope they resolve to the parent
+    /// template's scope, wherever the nested deployment goes ("ARM template functions in
+    /// deployment scopes"); only `inner` resolves them to the nested deployment's.
     fn scope_object(&self, name: &str, cx: &Cx) -> Val {
         match name {
             "resourcegroup" => {
                 self.scope_used.set(true);
-                let s = self.dep(cx.dep).scope.clone();
+                let s = self.dep(cx.pdep).scope.clone();
                 let mut o = Obj::new();
                 o.insert("id".into(), s.rg_id());
                 o.insert("name".into(), s.resource_group.clone());
@@ -214,7 +217,7 @@ impl Engine {
             }
             "subscription" => {
                 self.scope_used.set(true);
-                let s = self.dep(cx.dep).scope.clone();
+                let s = self.dep(cx.pdep).scope.clone();
                 let mut o = Obj::new();
                 o.insert("id".into(), s.sub_id());
                 o.insert("subscriptionId".into(), s.subscription.clone());
@@ -227,7 +230,7 @@ impl Engine {
             }
             "tenant" => {
                 self.scope_used.set(true);
-                let s = self.dep(cx.dep).scope.clone();
+                let s = self.dep(cx.pdep).scope.clone();
                 let mut o = Obj::new();
                 o.insert("tenantId".into(), s.tenant.clone());
                 o.insert(
@@ -241,7 +244,7 @@ impl Engine {
                 Val::obj(o)
             }
             "deployment" => {
-                let s = self.dep(cx.dep).scope.clone();
+                let s = self.dep(cx.pdep).scope.clone();
                 let mut o = Obj::new();
                 o.insert("name".into(), s.deployment.clone());
                 o.insert("location".into(), s.location.clone());

@@ -15,7 +15,9 @@ impl Engine {
                 Val::unknown_from(format!("{name}(): no resource type among the arguments"))
             };
         };
-        let scope = self.dep(cx.dep).scope.clone();
+        // The current resource group is the evaluation scope's: a nested template with the
+        // default (outer) scope resolves it to the parent's, even when it deploys elsewhere.
+        let scope = self.dep(cx.pdep).scope.clone();
         let rtype = a[ti].as_str().unwrap_or_default().to_string();
         let names: Vec<Val> = a[ti + 1..]
             .iter()

@@ -555,3 +555,48 @@ fn hostile() {
     assert_eq!(all.len(), 2);
     assert!(all.iter().all(|(i, _)| i.name.is_unknown()));
 }
+
+/// Two nested deployments to resource group `other`, one of the default (outer) expression
+/// scope and one of inner scope, each declaring a security group that records what
+/// `resourceGroup()` and `resourceId()` give inside it.
+const SCOPES: &str = r#"{
+    "resources": [
+        {"type": "Microsoft.Resources/deployments", "name": "outer", "resourceGroup": "other",
+         "properties": {"template": {"resources": [
+            {"type": "Microsoft.Network/networkSecurityGroups", "name": "outer-nsg",
+             "properties": {"rg": "[resourceGroup().name]",
+                            "vnet": "[resourceId('Microsoft.Network/virtualNetworks', 'v')]"}}]}}},
+        {"type": "Microsoft.Resources/deployments", "name": "inner", "resourceGroup": "other",
+         "properties": {"expressionEvaluationOptions": {"scope": "inner"}, "template": {"resources": [
+            {"type": "Microsoft.Network/networkSecurityGroups", "name": "inner-nsg",
+             "properties": {"rg": "[resourceGroup().name]",
+                            "vnet": "[resourceId('Microsoft.Network/virtualNetworks', 'v')]"}}]}}}
+    ]
+}"#;
+
+#[test]
+fn scope_functions_follow_the_expression_scope_and_resources_their_deployment() {
+    // "ARM template functions in deployment scopes": in a nested template, `outer` (the
+    // default) resolves resourceGroup() and subscription() to the parent template's scope,
+    // `inner` to the nested template's. The resources deploy where the deployment says.
+    let e = engine(SCOPES, &[]);
+    let all = e.collect();
+    let field = |i: usize, k: &str| {
+        let body = e.body(&all[i].0);
+        let v = body.get("properties").and_then(|p| p.get(k)).cloned();
+        v.and_then(|v| v.render()).unwrap_or_default()
+    };
+    let ids: Vec<String> = all
+        .iter()
+        .map(|(i, _)| i.id.known_prefix().to_string())
+        .collect();
+    assert!(
+        ids.iter().all(|id| id.contains("/resourceGroups/other/")),
+        "{ids:?}"
+    );
+    assert_eq!(field(1, "rg"), "other");
+    assert!(field(1, "vnet").contains("/resourceGroups/other/"));
+    assert_eq!(field(0, "rg"), PLACEHOLDER_RESOURCE_GROUP);
+    let parent = format!("/resourceGroups/{PLACEHOLDER_RESOURCE_GROUP}/providers/");
+    assert!(field(0, "vnet").contains(&parent), "{}", field(0, "vnet"));
+}

@@ -62,3 +62,52 @@ fn zone_links_remove_dns006_in_every_language() {
         );
     }
 }
+
+/// A template whose zone and its link to the hub are declared in a nested deployment to
+/// resource group `dns-rg` (default, outer expression scope), the VNets in the template's own;
+/// with `hoisted`, the zone and its link moved to the template's own resources.
+fn nested_zone(dir: &std::path::Path, hoisted: bool) {
+    let from = root().join("crates/moat-cli/tests/data/fixes/nested-zone/azuredeploy.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(from).unwrap()).unwrap();
+    if hoisted {
+        let resources = v["resources"].as_array_mut().unwrap();
+        let at = resources
+            .iter()
+            .position(|r| r["type"] == "Microsoft.Resources/deployments")
+            .unwrap();
+        let dep = resources.remove(at);
+        let inner = dep["properties"]["template"]["resources"]
+            .as_array()
+            .unwrap();
+        resources.extend(inner.iter().cloned());
+        let text = v.to_string().replace(
+            "[resourceId('dns-rg', 'Microsoft.Network/privateDnsZones'",
+            "[resourceId('Microsoft.Network/privateDnsZones'",
+        );
+        v = serde_json::from_str(&text).unwrap();
+    }
+    std::fs::write(dir.join("azuredeploy.json"), v.to_string()).unwrap();
+}
+
+#[test]
+fn a_zone_of_a_nested_deployment_gets_no_template_link() {
+    // Private DNS zone values: the zone must be linked to the VNet whose clients resolve the
+    // names. A link written after a zone that a nested deployment puts in another resource
+    // group would name, with resourceId(), resources of the wrong resource group; the fix
+    // there stays prose, while a zone of the template's own resources gets the link resource.
+    for hoisted in [false, true] {
+        let dir = scratch(&format!("nested-zone-{hoisted}"));
+        nested_zone(&dir, hoisted);
+        let out = check(&dir, "azuredeploy.json", &["--select", "DNS006"]);
+        let f = findings(&out);
+        assert_eq!(f.len(), 1, "{out:#}");
+        let inputs: BTreeSet<&str> = f[0]["fix_code"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s["input"].as_str())
+            .collect();
+        assert_eq!(inputs.contains("arm"), hoisted, "{out:#}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

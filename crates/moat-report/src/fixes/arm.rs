@@ -304,10 +304,18 @@ pub(super) fn name_expression(t: &Target) -> Option<String> {
     })
 }
 
+/// The template (root or nested) that declares the resource at `pointer`: the pointer up to
+/// its last `resources` list.
+fn template_of(pointer: &str) -> &str {
+    pointer.rfind("/resources/").map_or("", |i| &pointer[..i])
+}
+
 /// A zone link: a `virtualNetworkLinks` resource after the zone's, naming the zone and the
-/// VNet as the template names them (both declared in the same template).
+/// VNet as the template names them (both declared in the same template: a zone in a nested
+/// deployment may sit in another resource group, where `resourceId()` of the VNet, or of
+/// the zone from the parent's scope, would name another resource).
 pub(super) fn link_zone(t: &Target, vnet: &Target) -> Option<Snippet> {
-    if t.at.file != vnet.at.file {
+    if t.at.file != vnet.at.file || template_of(&t.at.pointer) != template_of(&vnet.at.pointer) {
         return None;
     }
     let zone = name_expression(t)?;

@@ -46,6 +46,8 @@
 //! generous stack.
 //!
 //! `azapi_resource` blocks (ARM `type` and `body`) are handed to the ARM importer's mapper.
+//! An `azapi_update_resource` on a declared resource writes the settings its body sets onto
+//! that resource (read by the same mapper), as the provider merges the body into the resource.
 //! A private endpoint or managed network outbound rule whose target is the storage account or
 //! container registry an Azure ML registry names as its own (`regionDetails`, created by Azure
 //! in the registry's managed resource group and reached through a data source or an id) targets

@@ -21,12 +21,12 @@ use std::rc::Rc;
 /// The file name marking stand-ins, so their traces can be removed.
 const STAND_IN: &str = "\u{0}terraform-stand-in";
 
-fn is_stand_in(p: &Provenance) -> bool {
+pub(super) fn is_stand_in(p: &Provenance) -> bool {
     p.file == STAND_IN
 }
 
 /// The body of an azapi resource as JSON: an object (azapi 2.x) or a JSON string (1.x).
-fn body_json(o: &ResObj) -> Result<Json, String> {
+pub(super) fn body_json(o: &ResObj) -> Result<Json, String> {
     match o.attrs.get("body") {
         None | Some(Value::Null) => Ok(Json::Object(Default::default())),
         Some(Value::String(s)) => {
@@ -82,22 +82,8 @@ impl Mapper<'_> {
         }
         let mut scratch = Topology::default();
         let mut ctx = MapContext::new();
-        for r in self
-            .recs
-            .iter()
-            .filter(|r| r.mode == Mode::Managed && r.rtype != "azapi_resource")
-        {
-            if let Some(s) = stand_in(&r.obj) {
-                map_resource(&mut scratch, &s, &mut ctx);
-            }
-            // Inline subnets of a VNet are resources of their own to ARM.
-            if r.rtype == "azurerm_virtual_network" {
-                for b in super::blocks_of(&r.obj, "subnet") {
-                    if let Some(s) = stand_in(&b) {
-                        map_resource(&mut scratch, &s, &mut ctx);
-                    }
-                }
-            }
+        for s in self.stand_ins() {
+            map_resource(&mut scratch, &s, &mut ctx);
         }
         for (i, r) in recs {
             match self.arm_resource(&r.obj) {
@@ -123,6 +109,24 @@ impl Mapper<'_> {
         );
         self.take_own(&mut scratch);
         scratch
+    }
+
+    /// Every declared azurerm resource (and inline subnet) as a stand-in.
+    pub(super) fn stand_ins(&self) -> Vec<ArmResource> {
+        let mut out = Vec::new();
+        for r in self.recs.iter().filter(|r| {
+            r.mode == Mode::Managed
+                && !matches!(r.rtype.as_str(), "azapi_resource" | "azapi_update_resource")
+        }) {
+            out.extend(stand_in(&r.obj));
+            // Inline subnets of a VNet are resources of their own to ARM.
+            if r.rtype == "azurerm_virtual_network" {
+                for b in super::blocks_of(&r.obj, "subnet") {
+                    out.extend(stand_in(&b));
+                }
+            }
+        }
+        out
     }
 
     fn arm_resource(&mut self, o: &ResObj) -> Result<ArmResource, String> {
@@ -179,7 +183,7 @@ impl Mapper<'_> {
 
     /// Replaces each id with unknown parts that names a declared resource by that resource's
     /// id, so the ARM mapper links it as written beside it.
-    fn link_json(&self, j: &mut Json) {
+    pub(super) fn link_json(&self, j: &mut Json) {
         match j {
             Json::Object(o) => {
                 let id = o

@@ -14,6 +14,7 @@
 //! records and what only needs names; (3) associations and resources that refer to subnets.
 
 mod azapi;
+mod azapi_update;
 mod external;
 mod firewall;
 mod ml;
@@ -124,6 +125,7 @@ pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Ma
         }
     }
     m.merge_stand_ins(stand_ins);
+    m.azapi_updates();
     m.inherit_dns_proxy();
     m.disambiguate_zones();
     m.external_zones();

@@ -110,6 +110,21 @@ impl Val {
         Val::unknown(reason, h.finish())
     }
 
+    /// The unknown part `whole` (`parameters('net').peSubnetId`) of an unknown value: identity
+    /// as [`Val::derived`] gives it, and a reason that names the part before the root cause,
+    /// so two parts of one unknown object are told apart wherever the reason names them.
+    pub fn part_of(whole: &str, label: &str, args: &[Val]) -> Val {
+        let Val::Unk(u) = Val::derived(label, args) else {
+            return Val::derived(label, args);
+        };
+        // The root cause once, however deep the access.
+        let root = match u.reason.strip_prefix('`').and_then(|r| r.split_once("`: ")) {
+            Some((_, root)) => root,
+            None => &u.reason,
+        };
+        Val::unknown(format!("`{whole}`: {root}"), u.key)
+    }
+
     pub fn str(s: impl Into<Rc<str>>) -> Val {
         Val::Str(s.into())
     }

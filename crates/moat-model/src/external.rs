@@ -82,6 +82,13 @@ pub fn placeholder(reference: &str) -> String {
             .find(|w| !w.is_empty())
             .unwrap_or("unknown")
     });
+    // `parameters('net').peSubnetId` reads as `net.peSubnetId`.
+    let root = ["parameters('", "variables('"]
+        .iter()
+        .find_map(|p| root.strip_prefix(p))
+        .and_then(|r| r.split_once("')"))
+        .map(|(name, rest)| format!("{name}{rest}"))
+        .unwrap_or_else(|| root.to_string());
     let clean: String = root
         .trim()
         .chars()
@@ -413,6 +420,15 @@ mod tests {
         );
         assert_eq!(placeholder("module.net/x"), "<module.net-x>");
         assert_eq!(placeholder(""), "<unknown>");
+        // Two parts of one unknown object are two references.
+        assert_eq!(
+            placeholder("`parameters('net').peSubnetId`: parameters('net'): no value"),
+            "<net.peSubnetId>"
+        );
+        assert_eq!(
+            placeholder("`parameters('subnets')[1]`: parameters('subnets'): no value"),
+            "<subnets[1]>"
+        );
     }
 
     #[test]

@@ -127,3 +127,33 @@ fn acr002_subnet_data_sources_given_one_vnet_name_share_the_vnet() {
     assert_eq!(f[0].resource, "acr/azurerm_container_registry.batch");
     assert!(!f[0].needs.is_empty(), "{:#?}", f[0]);
 }
+
+#[test]
+fn two_members_of_one_object_parameter_are_two_subnets() {
+    // ARM: `parameters('network').endpointSubnetId` and `parameters('network').computeSubnetId`
+    // are two properties of the object the parameter holds: without a value they may name two
+    // subnets of two VNets, so the computes are not placed beside the endpoints.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../moat-arm/tests/data/subnet-object-parameter.json");
+    let loaded = moat_ingest::load(&path, None).unwrap_or_else(|e| panic!("{e:?}"));
+    let t = &loaded.topology;
+    let pe = &t.private_endpoints[0].subnet;
+    let compute = t
+        .computes
+        .iter()
+        .find(|c| c.name == "train")
+        .and_then(|c| c.subnet.clone())
+        .expect("the cluster's subnet");
+    assert_eq!(pe, "<network.endpointSubnetId>/<network.endpointSubnetId>");
+    assert_eq!(
+        compute,
+        "<network.computeSubnetId>/<network.computeSubnetId>"
+    );
+
+    let fs = check_path("moat-arm/tests/data/subnet-object-parameter.json");
+    for code in ["ACR002", "CMP013"] {
+        let f = with(&fs, code);
+        assert_eq!(f.len(), 1, "{code}: {fs:#?}");
+        assert!(!f[0].needs.is_empty(), "{:#?}", f[0]);
+    }
+}

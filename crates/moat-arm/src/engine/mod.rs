@@ -622,7 +622,11 @@ fn member(v: &Val, name: &str, whole: &Expr) -> Val {
                 std::slice::from_ref(v),
             ),
         },
-        v if v.is_unknown() => Val::derived(&format!(".{name}"), std::slice::from_ref(v)),
+        v if v.is_unknown() => Val::part_of(
+            &whole.to_string(),
+            &format!(".{name}"),
+            std::slice::from_ref(v),
+        ),
         Val::Null => Val::unknown_from(format!("`{whole}`: reads `{name}` of null")),
         other => Val::unknown_from(format!(
             "`{whole}`: a {} has no property `{name}`",
@@ -641,6 +645,9 @@ fn index(v: &Val, i: &Val, whole: &Expr) -> Val {
             )),
         },
         (Val::Obj(_), Val::Str(k)) => member(v, k, whole),
+        (v, i) if v.is_unknown() && !i.is_unknown() => {
+            Val::part_of(&whole.to_string(), "[]", &[v.clone(), i.clone()])
+        }
         (v, i) if v.is_unknown() || i.is_unknown() => Val::derived("[]", &[v.clone(), i.clone()]),
         (Val::Arr(a), Val::Str(s)) if s.parse::<usize>().is_ok() => {
             let n: usize = s.parse().unwrap_or(usize::MAX);

@@ -2,6 +2,7 @@
 
 use crate::Provenance;
 use crate::enums::*;
+use crate::firewall::RuleValue;
 use crate::open::Open;
 use crate::values::{AddressPrefix, PortRange, comma_list};
 use ipnet::IpNet;
@@ -185,13 +186,18 @@ pub struct NetworkSecurityGroup {
 
 impl NetworkSecurityGroup {
     /// Whether `field` (as recorded in the topology's unknowns) is a rule field this NSG's
-    /// rules carry as unknown, so that evaluating the rules already considers every value.
+    /// rules carry as unknown, so that evaluating the rules already considers every value: an
+    /// open priority, direction or access (`rules/<rule>/priority`), or the match values an
+    /// importer records under the rule itself (`rules/<rule>`) when the rule marks them open.
     pub fn carries(&self, field: &str) -> bool {
-        let Some((rule, which)) = field
-            .strip_prefix("rules/")
-            .and_then(|f| f.rsplit_once('/'))
-        else {
+        let Some(rest) = field.strip_prefix("rules/") else {
             return false;
+        };
+        let Some((rule, which)) = rest.rsplit_once('/') else {
+            return self
+                .rules
+                .iter()
+                .any(|r| r.name == rest && !r.open.is_empty());
         };
         self.rules.iter().any(|r| {
             r.name == rule
@@ -241,6 +247,11 @@ pub struct SecurityRule {
     pub destination_ports: Vec<PortRange>,
     #[serde(default)]
     pub description: Option<String>,
+    /// What of the rule's match the input leaves open (a parameter without value, an
+    /// attribute known only after apply): the rule may or may not match on it, whatever it
+    /// was read as.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open: Vec<RuleValue>,
     #[serde(
         rename = "$at",
         default,
@@ -281,6 +292,7 @@ impl SecurityRule {
                     destination_asgs: vec![],
                     destination_ports: any_ports(),
                     description: Some("Azure default rule".into()),
+                    open: Vec::new(),
                     at: Provenance::default(),
                 }
             };

@@ -15,6 +15,7 @@
 
 use crate::space::{PrefixContext, Space};
 use moat_model::enums::{Access, Direction, FirewallProtocol, NsgProtocol};
+use moat_model::firewall::RuleValue;
 use moat_model::network::{NetworkSecurityGroup, SecurityRule};
 use moat_model::values::{AddressPrefix, PortRange};
 use moat_packets::{AddrSet, L4Set, PacketSet, Policy, Protocol};
@@ -207,6 +208,20 @@ impl CompiledNsg {
     }
 }
 
+/// The sure and maybe sets of a rule's addresses when the input may leave them open: an open
+/// value may be any address, so nothing is sure and everything may match.
+pub(crate) fn open_cover(
+    open: &[RuleValue],
+    which: RuleValue,
+    cover: (AddrSet, AddrSet),
+) -> (AddrSet, AddrSet) {
+    if open.contains(&which) {
+        (AddrSet::none(), AddrSet::any())
+    } else {
+        cover
+    }
+}
+
 /// Compiles one direction of an NSG, read in the context of the VNet it applies in.
 pub fn compile_nsg(
     nsg: &NetworkSecurityGroup,
@@ -247,10 +262,24 @@ pub fn compile_nsg(
         } else {
             &r.destination[..]
         };
-        let (src_sure, src_maybe) = prefixes_cover(space, ctx, src_p, &r.source_asgs, asg_members);
-        let (dst_sure, dst_maybe) =
-            prefixes_cover(space, ctx, dst_p, &r.destination_asgs, asg_members);
-        let l4 = nsg_l4(r.protocol, &r.destination_ports);
+        // Match values the input leaves open: the rule perhaps matches any of them, and its
+        // evaluation decides the flows it may match both ways.
+        let (src_sure, src_maybe) = open_cover(
+            &r.open,
+            RuleValue::Sources,
+            prefixes_cover(space, ctx, src_p, &r.source_asgs, asg_members),
+        );
+        let (dst_sure, dst_maybe) = open_cover(
+            &r.open,
+            RuleValue::Destinations,
+            prefixes_cover(space, ctx, dst_p, &r.destination_asgs, asg_members),
+        );
+        let (l4_sure, l4) = if r.open.contains(&RuleValue::Ports) {
+            (L4Set::none(), L4Set::any())
+        } else {
+            let l4 = nsg_l4(r.protocol, &r.destination_ports);
+            (l4.clone(), l4)
+        };
         // The action should the rule match: `None` when its access is open.
         let action = r.access.get().map(|a| match a {
             Access::Allow => Decision::Allow,
@@ -264,6 +293,7 @@ pub fn compile_nsg(
         ]
         .into_iter()
         .filter_map(|(f, o)| o.then_some(f))
+        .chain(r.open.iter().map(|v| v.name()))
         .collect();
         let rref = |uncertain: bool, entry: usize| RuleRef {
             filter: filter.clone(),
@@ -282,7 +312,7 @@ pub fn compile_nsg(
         };
         // A source-port constraint cannot be decided for an ephemeral source port.
         let src_ports_any = any_port(&r.source_ports);
-        let sure = PacketSet::new(&src_sure, &dst_sure, &l4);
+        let sure = PacketSet::new(&src_sure, &dst_sure, &l4_sure);
         if let (true, true, Some(action)) = (src_ports_any, placed, action) {
             entries.push((sure.clone(), action, rref(false, entries.len())));
         } else {

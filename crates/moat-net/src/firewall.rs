@@ -6,7 +6,7 @@
 //! collections by priority. Application rules match HTTP(S) by host name (the TLS SNI or HTTP
 //! Host), so traffic to a bare address never matches them. Whatever nothing allows is denied.
 
-use crate::filter::{Decision, RuleRef, firewall_l4, prefixes_cover};
+use crate::filter::{Decision, RuleRef, firewall_l4, open_cover, prefixes_cover};
 use crate::managed::fqdn_matches;
 use crate::space::{PrefixContext, Space};
 use moat_model::enums::{Access, ApplicationProtocol};
@@ -134,20 +134,6 @@ fn action_of(a: Open<Access>) -> Option<Decision> {
         Access::Allow => Decision::Allow,
         Access::Deny => Decision::Deny,
     })
-}
-
-/// The sure and maybe sets of a rule's addresses when the input may leave them open: an open
-/// value may be any address, so nothing is sure and everything may match.
-fn open_cover(
-    open: &[RuleValue],
-    which: RuleValue,
-    cover: (AddrSet, AddrSet),
-) -> (AddrSet, AddrSet) {
-    if open.contains(&which) {
-        (AddrSet::none(), AddrSet::any())
-    } else {
-        cover
-    }
 }
 
 /// The network rules of a firewall, compiled for one destination name.

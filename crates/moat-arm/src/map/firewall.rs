@@ -147,7 +147,7 @@ pub(super) fn app_protocols(rec: &mut Rec, r: &Json, field: &str) -> Vec<AppProt
 
 /// Reads one value of a rule with `read`, noting in `open` that the input leaves it open when
 /// the read records an unknown.
-fn value<T>(
+pub(super) fn value<T>(
     rec: &mut Rec,
     open: &mut Vec<RuleValue>,
     which: RuleValue,

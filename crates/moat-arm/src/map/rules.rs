@@ -5,10 +5,12 @@
 //! [`SecurityRule::open_field`], so the NSG's evaluation considers every value the field may
 //! take; the Terraform importer does the same for azurerm rules.
 
+use super::firewall::value;
 use super::{F, Rec, at, get, json_text};
 use moat_model::Open;
 use moat_model::Provenance;
 use moat_model::enums::{Access, Direction, NextHopType, NsgProtocol};
+use moat_model::firewall::RuleValue;
 use moat_model::network::{Route, SecurityRule};
 use moat_model::values::{AddressPrefix, PortRange};
 use serde_json::Value as Json;
@@ -94,40 +96,63 @@ pub(super) fn map_rule(
         |v| json_text(v).as_deref().and_then(Access::parse),
         rec,
     );
-    let mut source_ports = rec.ports(&p, "sourcePortRange", "sourcePortRanges", &field);
+    // The match values the template leaves open, read as the widest they may be, are marked
+    // open on the rule: its evaluation then decides the flows both ways.
+    let mut open = Vec::new();
+    let o = &mut open;
+    let mut source_ports = value(rec, o, RuleValue::Ports, |rec| {
+        rec.ports(&p, "sourcePortRange", "sourcePortRanges", &field)
+    });
     if source_ports.is_empty() {
         source_ports.push(PortRange::ANY);
     }
-    let mut destination_ports =
-        rec.ports(&p, "destinationPortRange", "destinationPortRanges", &field);
+    let mut destination_ports = value(rec, o, RuleValue::Ports, |rec| {
+        rec.ports(&p, "destinationPortRange", "destinationPortRanges", &field)
+    });
     if destination_ports.is_empty() {
         destination_ports.push(PortRange::ANY);
     }
-    Some(SecurityRule {
-        name,
-        priority,
-        direction,
-        access,
-        protocol: rec.enm(
+    let protocol = value(rec, o, RuleValue::Ports, |rec| {
+        rec.enm(
             &p,
             &["protocol"],
             &field,
             NsgProtocol::parse,
             NsgProtocol::Any,
             NsgProtocol::Any,
-        ),
-        source: rec.prefixes(&p, "sourceAddressPrefix", "sourceAddressPrefixes", &field),
-        source_asgs: rec.ids(&p, &["sourceApplicationSecurityGroups"], &field),
-        source_ports,
-        destination: rec.prefixes(
+        )
+    });
+    let source = value(rec, o, RuleValue::Sources, |rec| {
+        rec.prefixes(&p, "sourceAddressPrefix", "sourceAddressPrefixes", &field)
+    });
+    let source_asgs = value(rec, o, RuleValue::Sources, |rec| {
+        rec.ids(&p, &["sourceApplicationSecurityGroups"], &field)
+    });
+    let destination = value(rec, o, RuleValue::Destinations, |rec| {
+        rec.prefixes(
             &p,
             "destinationAddressPrefix",
             "destinationAddressPrefixes",
             &field,
-        ),
-        destination_asgs: rec.ids(&p, &["destinationApplicationSecurityGroups"], &field),
+        )
+    });
+    let destination_asgs = value(rec, o, RuleValue::Destinations, |rec| {
+        rec.ids(&p, &["destinationApplicationSecurityGroups"], &field)
+    });
+    Some(SecurityRule {
+        name,
+        priority,
+        direction,
+        access,
+        protocol,
+        source,
+        source_asgs,
+        source_ports,
+        destination,
+        destination_asgs,
         destination_ports,
         description: rec.str(&p, &["description"], &field),
+        open,
         at: at_.clone(),
     })
 }

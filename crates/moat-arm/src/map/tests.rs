@@ -122,6 +122,14 @@ fn unknown_prefixes_ports_and_rule_fields() {
     );
     assert_eq!(rules[0].destination_ports, vec![PortRange::ANY]);
     assert_eq!(rules[1].destination, vec![AddressPrefix::Any]);
+    // What is open is marked on the rule, so its evaluation decides flows both ways.
+    use moat_model::firewall::RuleValue;
+    assert_eq!(
+        rules[0].open,
+        vec![RuleValue::Ports, RuleValue::Destinations]
+    );
+    assert_eq!(rules[1].open, vec![RuleValue::Destinations]);
+    assert!(rules[2].open.is_empty());
     assert!(
         t.unknowns
             .iter()

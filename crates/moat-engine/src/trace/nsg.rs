@@ -124,7 +124,23 @@ impl Walk<'_, '_> {
                         })
                 });
                 let private_dst = matches!(dst, Dst::Private(_));
-                let missing = if vnet_tag && private_dst {
+                // A rule whose match the input leaves open: the values that decide it.
+                let open: Vec<String> = rule
+                    .as_ref()
+                    .filter(|r| !r.default)
+                    .map(|r| {
+                        let field = format!("rules/{}", r.rule);
+                        self.e
+                            .unknowns_of(&format!("nsg/{name}"))
+                            .iter()
+                            .filter(|u| u.field == field)
+                            .map(|u| u.need())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let missing = if !open.is_empty() {
+                    open.join("; ")
+                } else if vnet_tag && private_dst {
                     format!(
                         "whether the VirtualNetwork tag includes the 0.0.0.0/0 user-defined route of VNet {vnet} (Azure documents that it might); a rule for {} in NSG {name} decides it",
                         Self::describe_dst(dst)

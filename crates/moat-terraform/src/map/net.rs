@@ -560,56 +560,73 @@ impl Mapper<'_> {
             let v = self.enum_of(o, "access", nsg_res, &f, Access::parse, Access::NAMES);
             self.open_required(o, "access", nsg_res, &f, v)
         };
+        // The match values the configuration leaves open, read as the widest they may be,
+        // are marked open on the rule: its evaluation then decides the flows both ways.
+        let mut open = Vec::new();
         let protocol = self
-            .enum_of(
+            .rule_value(&mut open, RuleValue::Ports, |m| {
+                m.enum_of(
+                    o,
+                    "protocol",
+                    nsg_res,
+                    &field,
+                    NsgProtocol::parse,
+                    NsgProtocol::NAMES,
+                )
+            })
+            .unwrap_or(NsgProtocol::Any);
+        let source = self.rule_value(&mut open, RuleValue::Sources, |m| {
+            m.prefixes(
                 o,
-                "protocol",
+                &["source_address_prefix", "source_address_prefixes"],
                 nsg_res,
                 &field,
-                NsgProtocol::parse,
-                NsgProtocol::NAMES,
             )
-            .unwrap_or(NsgProtocol::Any);
-        let source = self.prefixes(
-            o,
-            &["source_address_prefix", "source_address_prefixes"],
-            nsg_res,
-            &field,
-        );
-        let destination = self.prefixes(
-            o,
-            &["destination_address_prefix", "destination_address_prefixes"],
-            nsg_res,
-            &field,
-        );
-        let source_asgs = self.link_names(
-            o,
-            "source_application_security_group_ids",
-            nsg_res,
-            &field,
-            "application security group",
-            asg_of,
-        );
-        let destination_asgs = self.link_names(
-            o,
-            "destination_application_security_group_ids",
-            nsg_res,
-            &field,
-            "application security group",
-            asg_of,
-        );
-        let mut source_ports = self.ports(
-            o,
-            &["source_port_range", "source_port_ranges"],
-            nsg_res,
-            &field,
-        );
-        let mut destination_ports = self.ports(
-            o,
-            &["destination_port_range", "destination_port_ranges"],
-            nsg_res,
-            &field,
-        );
+        });
+        let destination = self.rule_value(&mut open, RuleValue::Destinations, |m| {
+            m.prefixes(
+                o,
+                &["destination_address_prefix", "destination_address_prefixes"],
+                nsg_res,
+                &field,
+            )
+        });
+        let source_asgs = self.rule_value(&mut open, RuleValue::Sources, |m| {
+            m.link_names(
+                o,
+                "source_application_security_group_ids",
+                nsg_res,
+                &field,
+                "application security group",
+                asg_of,
+            )
+        });
+        let destination_asgs = self.rule_value(&mut open, RuleValue::Destinations, |m| {
+            m.link_names(
+                o,
+                "destination_application_security_group_ids",
+                nsg_res,
+                &field,
+                "application security group",
+                asg_of,
+            )
+        });
+        let mut source_ports = self.rule_value(&mut open, RuleValue::Ports, |m| {
+            m.ports(
+                o,
+                &["source_port_range", "source_port_ranges"],
+                nsg_res,
+                &field,
+            )
+        });
+        let mut destination_ports = self.rule_value(&mut open, RuleValue::Ports, |m| {
+            m.ports(
+                o,
+                &["destination_port_range", "destination_port_ranges"],
+                nsg_res,
+                &field,
+            )
+        });
         for p in [&mut source_ports, &mut destination_ports] {
             if p.is_empty() {
                 p.push(PortRange::ANY);
@@ -629,6 +646,7 @@ impl Mapper<'_> {
             destination_asgs,
             destination_ports,
             description,
+            open,
             at: at(o),
         }
     }

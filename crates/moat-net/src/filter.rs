@@ -21,6 +21,7 @@ use moat_model::values::{AddressPrefix, PortRange};
 use moat_packets::{AddrSet, L4Set, PacketSet, Policy, Protocol};
 use std::collections::HashMap;
 use std::ops::RangeInclusive;
+use std::sync::Arc;
 
 /// A three-valued filtering decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -30,12 +31,14 @@ pub enum Decision {
     Unknown,
 }
 
-/// The rule behind a decision.
+/// The rule behind a decision. Its text is shared: a compiled policy holds one per entry
+/// (an estate's NSGs compile to hundreds of thousands), and each outcome clones one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleRef {
-    /// The filter (`nsg training-nsg`, `firewall hub-fw`).
-    pub filter: String,
-    pub rule: String,
+    /// The filter (`nsg training-nsg`, `firewall hub-fw`), one allocation per filter.
+    pub filter: Arc<str>,
+    /// The rule's name, shared by the entries of one rule.
+    pub rule: Arc<str>,
     /// `None` when the input leaves it open.
     pub priority: Option<u32>,
     /// The rule's fields the input leaves open (`direction`, `access`), besides the priority.
@@ -48,7 +51,7 @@ pub struct RuleRef {
     pub if_match: Option<Decision>,
     /// The entry's position in its policy (what follows it is the rest of the rule list).
     pub entry: usize,
-    pub at: moat_model::Provenance,
+    pub at: Arc<moat_model::Provenance>,
 }
 
 impl RuleRef {
@@ -243,7 +246,7 @@ pub fn compile_nsg(
     });
     let defaults = SecurityRule::defaults();
     let mut entries = Vec::new();
-    let filter = format!("nsg {}", nsg.name);
+    let filter: Arc<str> = format!("nsg {}", nsg.name).into();
     for (r, default) in rules.into_iter().map(|r| (r, false)).chain(
         defaults
             .iter()
@@ -295,20 +298,22 @@ pub fn compile_nsg(
         .filter_map(|(f, o)| o.then_some(f))
         .chain(r.open.iter().map(|v| v.name()))
         .collect();
+        let name: Arc<str> = r.name.as_str().into();
+        let rule_at = Arc::new(if default {
+            nsg.at.clone()
+        } else {
+            r.at.clone()
+        });
         let rref = |uncertain: bool, entry: usize| RuleRef {
             filter: filter.clone(),
-            rule: r.name.clone(),
+            rule: name.clone(),
             priority: r.priority.get(),
             open: open.clone(),
             default,
             uncertain,
             if_match: if uncertain { action } else { None },
             entry,
-            at: if default {
-                nsg.at.clone()
-            } else {
-                r.at.clone()
-            },
+            at: rule_at.clone(),
         };
         // A source-port constraint cannot be decided for an ephemeral source port.
         let src_ports_any = any_port(&r.source_ports);

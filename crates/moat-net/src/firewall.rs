@@ -20,6 +20,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// A network-rule step: a decision, or no match (application rules are next).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -319,16 +320,22 @@ pub fn compile_network(
             } else {
                 (l4.clone(), l4)
             };
+            // The rule's text once, shared by its entries.
+            let (filter, name, at): (Arc<str>, Arc<str>, _) = (
+                label.as_str().into(),
+                format!("{}/{}", c.name, r.name).into(),
+                Arc::new(r.at.clone()),
+            );
             let rref = |uncertain: bool, entry: usize| RuleRef {
-                filter: label.clone(),
-                rule: format!("{}/{}", c.name, r.name),
+                filter: filter.clone(),
+                rule: name.clone(),
                 priority: c.priority.get(),
                 open: open_names(&r.open, *placed, action.is_some()),
                 default: false,
                 uncertain,
                 if_match: if uncertain { action } else { None },
                 entry,
-                at: r.at.clone(),
+                at: at.clone(),
             };
             let sure = PacketSet::new(&src_sure, &dst_sure, &l4_sure);
             match action.filter(|_| *placed) {
@@ -436,15 +443,15 @@ pub fn application_decision(
                 surely,
                 action,
                 RuleRef {
-                    filter: label.clone(),
-                    rule: format!("{}/{}", c.name, r.name),
+                    filter: label.as_str().into(),
+                    rule: format!("{}/{}", c.name, r.name).into(),
                     priority: c.priority.get(),
                     open: open_names(&r.open, *placed, action.is_some()),
                     default: false,
                     uncertain: !surely,
                     if_match: if surely { None } else { action },
                     entry: 0,
-                    at: r.at.clone(),
+                    at: Arc::new(r.at.clone()),
                 },
             ));
         }
@@ -552,15 +559,15 @@ pub fn dnat(
                     to: translated,
                     port: r.translated_port,
                     rule: RuleRef {
-                        filter: label.clone(),
-                        rule: format!("{}/{}", c.name, r.name),
+                        filter: label.as_str().into(),
+                        rule: format!("{}/{}", c.name, r.name).into(),
                         priority: c.priority.get(),
                         open: open_names(&r.open, *placed, true),
                         default: false,
                         uncertain: !surely,
                         if_match: None,
                         entry: 0,
-                        at: r.at.clone(),
+                        at: Arc::new(r.at.clone()),
                     },
                 },
             ));

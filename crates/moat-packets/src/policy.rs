@@ -46,7 +46,10 @@ pub struct Policy<A, I> {
 impl<A, I> Policy<A, I> {
     /// Compiles the index. Rules are evaluated in the given order.
     pub fn new<R: IntoIterator<Item = Rule<A, I>>>(rules: R, default: A) -> Self {
-        let rules: Vec<Rule<A, I>> = rules.into_iter().collect();
+        // Kept as long as the policy: no spare capacity (an estate's NSGs compile to
+        // hundreds of thousands of rules).
+        let mut rules: Vec<Rule<A, I>> = rules.into_iter().collect();
+        rules.shrink_to_fit();
         let v4 = FamilyIndex::build(rules.iter().map(|r| r.matches.v4_cubes()));
         let v6 = FamilyIndex::build(rules.iter().map(|r| r.matches.v6_cubes()));
         let hulls = rules

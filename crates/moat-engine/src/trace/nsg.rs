@@ -63,7 +63,7 @@ impl Walk<'_, '_> {
             nsg: name.to_string(),
             direction,
             priority: rule.as_ref().and_then(|r| r.priority),
-            rule: rule.as_ref().map(|r| r.rule.clone()),
+            rule: rule.as_ref().map(|r| r.rule.to_string()),
             scope: scope.clone(),
             sources: partial,
         }));
@@ -118,7 +118,7 @@ impl Walk<'_, '_> {
                     r.default && r.rule.contains("Vnet")
                         || self.e.ix.network_security_groups.get(name).is_some_and(|&i| {
                             self.t().network_security_groups[i].rules.iter().any(|x| {
-                                x.name == r.rule
+                                x.name == *r.rule
                                     && x.source.iter().chain(&x.destination).any(|p| matches!(p, moat_model::values::AddressPrefix::Tag(t) if t.eq_ignore_ascii_case("VirtualNetwork")))
                             })
                         })

@@ -35,6 +35,8 @@ pub struct Engine<'t> {
     firewalls: RefCell<HashMap<FirewallKey, Rc<FirewallPolicy>>>,
     /// Traces already run, by question (see [`crate::trace::trace_shared`]).
     pub(crate) traces: RefCell<SharedTraces>,
+    /// The words of the hops traced so far, each once (see [`Engine::text`]).
+    texts: RefCell<std::collections::HashSet<crate::trace::Text>>,
     /// The host names (public and privatelink, lower case) of the resources private endpoints
     /// connect to without the input declaring them, and those resources.
     pub(crate) external_targets: HashMap<String, moat_model::Address>,
@@ -257,6 +259,7 @@ impl<'t> Engine<'t> {
             firewalls: RefCell::new(HashMap::new()),
             traces: RefCell::new(HashMap::new()),
             read_log: RefCell::new(None),
+            texts: RefCell::default(),
         }
     }
 
@@ -335,6 +338,17 @@ impl<'t> Engine<'t> {
             virtual_network,
             virtual_network_maybe,
         }
+    }
+
+    /// `s`, shared with every hop that says the same: traces from one subnet repeat their
+    /// elements, rules and resources read, and a check keeps tens of thousands of traces.
+    pub fn text(&self, s: &str) -> crate::trace::Text {
+        if let Some(t) = self.texts.borrow().get(s) {
+            return t.clone();
+        }
+        let t: crate::trace::Text = s.into();
+        self.texts.borrow_mut().insert(t.clone());
+        t
     }
 
     /// An NSG compiled for one direction, in the context of a VNet.

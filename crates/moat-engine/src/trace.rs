@@ -157,25 +157,40 @@ impl std::fmt::Display for Step {
     }
 }
 
+/// Text a trace shares with others that say the same (see [`Engine::text`]).
+pub type Text = std::sync::Arc<str>;
+
+/// Serialises shared text as the string it holds.
+fn text<S: serde::Serializer>(t: &Text, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(t)
+}
+
+/// Serialises a list of shared text as strings.
+fn texts<S: serde::Serializer>(t: &[Text], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(t.iter().map(|t| &**t))
+}
+
 /// One hop of a trace.
 #[derive(Clone, Debug, Serialize)]
 pub struct Hop {
     /// The kind of hop.
     pub step: Step,
     /// The element (`nsg training-nsg`, `route table spoke-rt`, `storage wsstorage`).
-    pub element: String,
+    #[serde(serialize_with = "text")]
+    pub element: Text,
     pub decision: HopDecision,
     /// Stable explanation code.
     pub code: Code,
     /// The rule or setting that decided, in words.
-    pub detail: String,
+    #[serde(serialize_with = "text")]
+    pub detail: Text,
     /// Where that rule or setting is written. Boxed, as `nsg_rule`: most hops have neither,
     /// and a check holds hundreds of thousands of hops.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<Box<Provenance>>,
     /// The resources whose settings this hop read (`nsg/training-nsg`, `storage/data`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub resources: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "texts")]
+    pub resources: Vec<Text>,
     /// The element that decided, as data, when it is a resource or subnet the model names
     /// (`private-endpoint/ws-pe` for a private endpoint hop, the subnet an egress hop leaves
     /// from). Rules read this, never `element`'s text.
@@ -220,7 +235,7 @@ pub struct ElementId {
     /// On an NSG hop, the NSG, the direction and where it applies.
     pub nsg: Option<(String, moat_model::enums::Direction, NsgScope)>,
     /// The resources the hop read, sorted.
-    pub resources: Vec<String>,
+    pub resources: Vec<Text>,
 }
 
 impl Hop {
@@ -436,7 +451,7 @@ struct Walk<'e, 't> {
     served_by: Option<Address>,
     group: Option<String>,
     /// Resources read since the last hop; the next hop records them.
-    touched: Vec<String>,
+    touched: Vec<Text>,
     /// Resources read in part since the last hop (see [`Hop::partly`]).
     partly: Vec<Partly>,
     /// The destination port as the packet now carries it (a DNAT rule may translate it).
@@ -479,9 +494,14 @@ impl<'e, 't> Walk<'e, 't> {
         let partly = std::mem::take(&mut self.partly);
         let partly = (!partly.is_empty()).then(|| partly.into_boxed_slice());
         let (element, detail, at) = if self.quiet {
-            (String::new(), String::new(), None)
+            (Text::default(), Text::default(), None)
         } else {
-            (element.into(), detail.into(), at.map(Box::new))
+            let (element, detail): (String, String) = (element.into(), detail.into());
+            (
+                self.e.text(&element),
+                self.e.text(&detail),
+                at.map(Box::new),
+            )
         };
         self.hops.push(Hop {
             step,
@@ -513,7 +533,8 @@ impl<'e, 't> Walk<'e, 't> {
 
     /// Notes that the next hop reads the settings of `resource` (`<kind>/<name>`).
     fn touch(&mut self, resource: impl Into<String>) {
-        self.touched.push(resource.into());
+        let resource: String = resource.into();
+        self.touched.push(self.e.text(&resource));
     }
 
     /// Notes that the next hop reads only `fields` of `resource`.
@@ -822,13 +843,13 @@ fn walk(e: &Engine, q: &Query, quiet: bool, resolved: Option<IpAddr>) -> Result<
         verdict = Verdict::Unknown;
         w.hops.push(Hop {
             step: Step::Import,
-            element: "values the input leaves open".into(),
+            element: e.text("values the input leaves open"),
             decision: HopDecision::Unknown,
             code: Code::InputUnknown,
-            detail: format!(
+            detail: e.text(&format!(
                 "{} value(s) this path depends on could not be resolved from the input",
                 unresolved.len()
-            ),
+            )),
             at: None,
             resources: Vec::new(),
             subject: None,

@@ -323,10 +323,17 @@ impl<'e, 't> Oracle<'e, 't> {
         let fix = |s: &mut String| *s = self.unname_text(s);
         t.to.name_mut().into_iter().for_each(fix);
         t.from.name_mut().into_iter().for_each(fix);
+        // A hop's words are shared with other traces: replaced, not edited in place.
+        let fix_text = |s: &mut moat_engine::trace::Text| {
+            let fixed = self.unname_text(s);
+            if *fixed != **s {
+                *s = fixed.into();
+            }
+        };
         for h in t.hops.iter_mut() {
-            fix(&mut h.element);
-            fix(&mut h.detail);
-            h.resources.iter_mut().for_each(fix);
+            fix_text(&mut h.element);
+            fix_text(&mut h.detail);
+            h.resources.iter_mut().for_each(fix_text);
         }
         t.fix.iter_mut().for_each(fix);
         t.missing.iter_mut().for_each(fix);

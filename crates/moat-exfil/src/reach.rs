@@ -126,8 +126,8 @@ fn permitting(t: &Trace, subnet_has_policy: impl Fn(&str) -> bool) -> Vec<Elemen
 fn element(h: &Hop) -> Element {
     Element {
         step: h.step,
-        element: h.element.clone(),
-        detail: h.detail.clone(),
+        element: h.element.to_string(),
+        detail: h.detail.to_string(),
         code: h.code,
         at: h.at.as_deref().cloned(),
     }

@@ -66,7 +66,7 @@ const REPEATS: &[Repeat] = &[
 /// neither join two causes nor split one.
 fn block_key(t: &Trace) -> Option<impl PartialEq + '_> {
     let b = t.blocked_by()?;
-    let mut resources: Vec<&str> = b.resources.iter().map(String::as_str).collect();
+    let mut resources: Vec<&str> = b.resources.iter().map(|r| &**r).collect();
     resources.sort_unstable();
     resources.dedup();
     Some((

@@ -32,10 +32,10 @@ pub(super) fn resolve(w: &mut Walk, place: &Place, tg: &Target) -> Result<Dst, V
                 }
                 w.hops.push(Hop {
                     step: Step::Dns,
-                    element: s.server.clone(),
+                    element: w.e.text(&s.server),
                     decision: HopDecision::Pass,
                     code: s.code,
-                    detail: format!("{}: {}", s.query, s.result),
+                    detail: w.e.text(&format!("{}: {}", s.query, s.result)),
                     at: None,
                     resources: Vec::new(),
                     subject: None,

@@ -97,7 +97,8 @@ pub fn left_open(c: &mut Trace, t: &Trace, what: &str) {
         detail: format!(
             "{what}; whether it does is left open ({})",
             t.missing.join("; ")
-        ),
+        )
+        .into(),
         at: None,
         resources: Vec::new(),
         subject: None,

@@ -62,10 +62,16 @@ fn unname(t: &mut moat_engine::Trace, name: &str) {
         }
     };
     t.to.name_mut().into_iter().for_each(fix);
+    // A hop's words are shared with other traces: replaced, not edited in place.
+    let fix_text = |s: &mut moat_engine::trace::Text| {
+        if s.contains(name) {
+            *s = s.replace(name, STAND_IN).into();
+        }
+    };
     for h in t.hops.iter_mut() {
-        fix(&mut h.element);
-        fix(&mut h.detail);
-        h.resources.iter_mut().for_each(fix);
+        fix_text(&mut h.element);
+        fix_text(&mut h.detail);
+        h.resources.iter_mut().for_each(fix_text);
     }
     t.fix.iter_mut().for_each(fix);
     t.missing.iter_mut().for_each(fix);

@@ -109,7 +109,7 @@ enum Scope<'t> {
 /// storage or container registry apart) and, for a service principal, the principal.
 pub fn cause_key(t: &Trace) -> Option<CauseKey<'_>> {
     let b = t.blocked_by()?;
-    let mut resources: Vec<&str> = b.resources.iter().map(String::as_str).collect();
+    let mut resources: Vec<&str> = b.resources.iter().map(|r| &**r).collect();
     resources.sort_unstable();
     resources.dedup();
     let scope = match b.code {

@@ -130,7 +130,7 @@ fn undeliverable(
     e: &Engine,
     routes: &[moat_net::routing::Route],
     ip: IpAddr,
-    beyond: &mut HashMap<(IpAddr, IpAddr), bool>,
+    beyond: &mut Beyond,
 ) -> bool {
     let dead = |r: &[moat_net::routing::Route]| match lookup(r, &AddrSet::host(ip)) {
         Lookup::Route(r) => matches!(r.next_hop, NextHop::Internet | NextHop::None),
@@ -146,18 +146,30 @@ fn undeliverable(
         Lookup::NoRoute => return true,
         Lookup::Unknown { .. } => return false,
     };
-    *beyond.entry((fw_ip, ip)).or_insert_with(|| {
+    let (dropped, fw_subnet) = beyond.entry((fw_ip, ip)).or_insert_with(|| {
         let Some(fw) =
             e.t.firewalls
                 .iter()
                 .find(|f| f.private_ip_address == Some(fw_ip))
         else {
-            return false;
+            return (false, None);
         };
         let fw_subnet = format!("{}/AzureFirewallSubnet", fw.vnet);
-        e.ix.subnets.contains_key(&fw_subnet) && dead(&e.routes(&fw_subnet))
-    })
+        let dropped = e.subnet_at(&fw_subnet).is_some() && dead(&e.routes(&fw_subnet));
+        (dropped, Some(fw_subnet))
+    });
+    // Kept from another source, it is read again by this one: a record of what this source
+    // read holds the firewall subnet's routes too.
+    if let Some(s) = fw_subnet {
+        e.subnet_at(s);
+        e.routes(s);
+    }
+    *dropped
 }
+
+/// What a firewall's routes do with a destination, by firewall address and destination:
+/// whether they drop it, and the firewall's subnet they were read from.
+type Beyond = HashMap<(IpAddr, IpAddr), (bool, Option<String>)>;
 
 /// What a sweep of one deployment traced: for every source, the verdict of every question it
 /// asked the engine and the keys of what that trace read ([`crate::reads`]). A sweep of a
@@ -169,8 +181,22 @@ pub struct Recorded {
     strict: bool,
     /// By source subnet (`vnet/subnet`), by destination.
     rows: HashMap<String, Row>,
+    /// The groups (representative, members) and tags the rows were worked out for.
+    shape: Vec<(IpAddr, Vec<IpAddr>)>,
+    tags: Vec<String>,
+    /// By source subnet, its whole row: what working it out read (the source's NSG and
+    /// routes, the firewalls' routes, every trace) and its verdicts by group and by tag.
+    whole: HashMap<String, Whole>,
     /// The sets of reads, each kept once (most traces of a row read the same things).
     sets: HashSet<Arc<[u64]>>,
+}
+
+/// A source's whole row, as recorded.
+#[derive(Debug)]
+struct Whole {
+    keys: Arc<[u64]>,
+    groups: Vec<Verdict>,
+    tags: Vec<Verdict>,
 }
 
 /// A source's recorded traces: by destination, the verdict and what the trace read.
@@ -200,7 +226,6 @@ impl Memo<'_> {
             Memo::Off => (run(), true),
             Memo::Record(r) => {
                 let (v, keys) = e.recording(run);
-                r.strict = e.strict;
                 let keys: Arc<[u64]> = match r.sets.get(keys.as_slice()) {
                     Some(k) => k.clone(),
                     None => {
@@ -274,76 +299,132 @@ pub fn sweep_with(
         }
     };
     let reps = AddrSet::from_nets(groups.iter().map(|g| ipnet::IpNet::from(g.representative)));
+    let shape: Vec<(IpAddr, Vec<IpAddr>)> = groups
+        .iter()
+        .map(|g| (g.representative, g.members.clone()))
+        .collect();
+    // A whole row is taken from the record only when the groups and tags are the ones it was
+    // worked out for: then the same steps give the same verdicts.
+    let same_shape = match &memo {
+        Memo::Reuse { base, .. } => {
+            base.strict == e.strict && base.shape == shape && base.tags == tags
+        }
+        _ => false,
+    };
+    if let Memo::Record(r) = &mut memo {
+        r.strict = e.strict;
+        r.shape = shape;
+        r.tags = tags.to_vec();
+    }
     let mut beyond = HashMap::new();
     for s in sources {
-        let Some((vnet, subnet)) = s.split_once('/') else {
-            continue;
+        let kept = match &memo {
+            Memo::Reuse { base, touched } if same_shape => base
+                .whole
+                .get(s)
+                .filter(|w| !w.keys.iter().any(|k| touched.contains(k)))
+                .map(|w| (w.groups.clone(), w.tags.clone())),
+            _ => None,
         };
-        let from = Address::Subnet {
-            vnet: vnet.into(),
-            subnet: subnet.into(),
-        };
-        let routes = e.routes(s);
-        let Some(&(vi, si)) = e.ix.subnets.get(s) else {
-            continue;
-        };
-        let src = AddrSet::from_nets(e.t.virtual_networks[vi].subnets[si].prefixes());
-        // The source's outbound NSG, once for every endpoint: what it surely denies needs no
-        // trace; what it surely allows goes on to routing.
-        let (mut allowed, mut denied) = (reps.clone(), AddrSet::none());
-        if let Some(name) = &e.t.virtual_networks[vi].subnets[si].network_security_group
-            && let Some(nsg) = e.nsg(name, Direction::Outbound, vnet)
-        {
-            let flow = PacketSet::new(&src, &reps, &L4Set::tcp([443..=443]));
-            allowed = AddrSet::none();
-            for (piece, action, _) in nsg.policy.apply(&flow) {
-                if piece.src_set() != src {
-                    continue;
-                }
-                match action {
-                    Decision::Allow => allowed = allowed.union(&piece.dst_set()),
-                    Decision::Deny => denied = denied.union(&piece.dst_set()),
-                    Decision::Unknown => {}
-                }
-            }
-        }
-        for g in &groups {
-            let ip = g.representative;
-            // What the source NSG surely denies, or routing alone drops, needs no trace.
-            let decided = (denied.contains(ip)
-                || (allowed.contains(ip) && undeliverable(e, &routes, ip, &mut beyond)))
-            .then_some(Verdict::Denied);
-            let v = match decided {
-                Some(v) => v,
-                None => {
-                    let q = Query {
-                        from: from.clone(),
-                        to: Address::Ip(ip),
-                        protocol: Protocol::TCP,
-                        port: 443,
+        let verdicts = match kept {
+            Some(v) => Some(v),
+            None if matches!(memo, Memo::Record(_)) => {
+                let (v, keys) =
+                    e.recording(|| row(e, s, &groups, &reps, tags, &mut memo, &mut beyond, &mut m));
+                if let (Memo::Record(r), Some((g, t))) = (&mut memo, &v) {
+                    let w = Whole {
+                        keys: keys.into(),
+                        groups: g.clone(),
+                        tags: t.clone(),
                     };
-                    let (v, traced) = memo.verdict(e, s, &q);
-                    m.traces += u64::from(traced);
-                    v
+                    r.whole.insert(s.clone(), w);
                 }
-            };
+                v
+            }
+            None => row(e, s, &groups, &reps, tags, &mut memo, &mut beyond, &mut m),
+        };
+        let Some((by_group, by_tag)) = verdicts else {
+            continue;
+        };
+        for (g, &v) in groups.iter().zip(&by_group) {
             for &member in &g.members {
                 count(&mut m, v);
                 visit(s, &Address::Ip(member), v);
             }
         }
-        for tag in tags {
-            let q = Query {
-                from: from.clone(),
-                to: Address::Tag(tag.clone()),
-                protocol: Protocol::TCP,
-                port: 443,
-            };
-            let (v, traced) = memo.verdict(e, s, &q);
-            m.traces += u64::from(traced);
+        for (tag, &v) in tags.iter().zip(&by_tag) {
             count(&mut m, v);
-            visit(s, &q.to, v);
+            visit(s, &Address::Tag(tag.clone()), v);
         }
     }
     m
+}
+
+/// The verdicts of one source's row, by group and by tag; `None` for a source that is no
+/// subnet of the model.
+#[allow(clippy::too_many_arguments)]
+fn row(
+    e: &Engine,
+    s: &str,
+    groups: &[Group],
+    reps: &AddrSet,
+    tags: &[String],
+    memo: &mut Memo,
+    beyond: &mut Beyond,
+    m: &mut Matrix,
+) -> Option<(Vec<Verdict>, Vec<Verdict>)> {
+    let (vnet, subnet) = s.split_once('/')?;
+    let from = Address::Subnet {
+        vnet: vnet.into(),
+        subnet: subnet.into(),
+    };
+    let routes = e.routes(s);
+    let (vi, si) = e.subnet_at(s)?;
+    let src = AddrSet::from_nets(e.t.virtual_networks[vi].subnets[si].prefixes());
+    // The source's outbound NSG, once for every endpoint: what it surely denies needs no
+    // trace; what it surely allows goes on to routing.
+    let (mut allowed, mut denied) = (reps.clone(), AddrSet::none());
+    if let Some(name) = &e.t.virtual_networks[vi].subnets[si].network_security_group
+        && let Some(nsg) = e.nsg(name, Direction::Outbound, vnet)
+    {
+        let flow = PacketSet::new(&src, reps, &L4Set::tcp([443..=443]));
+        allowed = AddrSet::none();
+        for (piece, action, _) in nsg.policy.apply(&flow) {
+            if piece.src_set() != src {
+                continue;
+            }
+            match action {
+                Decision::Allow => allowed = allowed.union(&piece.dst_set()),
+                Decision::Deny => denied = denied.union(&piece.dst_set()),
+                Decision::Unknown => {}
+            }
+        }
+    }
+    let mut ask = |to: Address| {
+        let q = Query {
+            from: from.clone(),
+            to,
+            protocol: Protocol::TCP,
+            port: 443,
+        };
+        let (v, traced) = memo.verdict(e, s, &q);
+        m.traces += u64::from(traced);
+        v
+    };
+    let by_group = groups
+        .iter()
+        .map(|g| {
+            let ip = g.representative;
+            // What the source NSG surely denies, or routing alone drops, needs no trace.
+            if denied.contains(ip)
+                || (allowed.contains(ip) && undeliverable(e, &routes, ip, beyond))
+            {
+                Verdict::Denied
+            } else {
+                ask(Address::Ip(ip))
+            }
+        })
+        .collect();
+    let by_tag = tags.iter().map(|t| ask(Address::Tag(t.clone()))).collect();
+    Some((by_group, by_tag))
 }

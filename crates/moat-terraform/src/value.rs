@@ -157,6 +157,28 @@ impl Value {
         }
     }
 
+    /// The unknown part `access` (`.pe_subnet_id`, `["training"]`) of an unknown value: its
+    /// reason names the part before the root cause (`` `network.pe_subnet_id`: variable
+    /// `network` has no value``), so two parts of one unknown object are told apart (their
+    /// placeholders and marks differ). An unknown that stands for something else (an
+    /// attribute, known text, instances) is derived as before.
+    pub fn part(&self, access: &str) -> Value {
+        let Value::Unknown(u) = self else {
+            return self.clone();
+        };
+        if u.origin.is_some() || u.partial.is_some() || u.instance.is_some() {
+            return self.derived();
+        }
+        let (path, root) = match u.reason.strip_prefix('`').and_then(|r| r.split_once("`: ")) {
+            Some((path, root)) => (path, root),
+            None => match u.reason.split('`').nth(1).filter(|p| !p.is_empty()) {
+                Some(path) => (path, u.reason.as_str()),
+                None => return self.clone(),
+            },
+        };
+        Value::unknown(format!("`{path}{access}`: {root}"), &u.at)
+    }
+
     pub fn is_unknown(&self) -> bool {
         matches!(self, Value::Unknown(_))
     }

@@ -115,3 +115,35 @@ fn a_storage_rule_naming_a_subnet_data_source_names_that_subnet_and_keeps_its_de
         );
     }
 }
+
+#[test]
+fn two_attributes_of_one_object_variable_are_two_subnets() {
+    // Terraform: `var.network.pe_subnet_id` and `var.network.training_subnet_id` are two
+    // attributes of the object the variable holds; without a value they may be any two
+    // subnets, so neither is placed in the other's subnet (or VNet).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/object-variables");
+    let t = load(&dir, &TfOptions::default())
+        .unwrap_or_else(|e| panic!("{:?}", e.diagnostics))
+        .topology;
+    assert_eq!(
+        t.private_endpoints[0].subnet,
+        "<network.pe_subnet_id>/<network.pe_subnet_id>"
+    );
+    assert_eq!(
+        compute_subnet(&t, "train"),
+        "<network.training_subnet_id>/<network.training_subnet_id>"
+    );
+    assert_eq!(
+        compute_subnet(&t, "nb-objvar"),
+        "<subnet_ids[\"training\"]>/<subnet_ids[\"training\"]>"
+    );
+    // The reason still says what the input lacks.
+    let u = t
+        .is_unknown("private-endpoint/pe-acr", "subnet")
+        .unwrap_or_else(|| panic!("{:#?}", t.unknowns));
+    assert!(
+        u.reason.contains("variable `network` has no value"),
+        "{}",
+        u.reason
+    );
+}

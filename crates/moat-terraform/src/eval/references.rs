@@ -174,7 +174,7 @@ pub(super) fn get_attr<'a>(ops: &[&'a TraversalOperator], i: usize) -> Option<&'
 /// `.name` on a value.
 pub fn get_attr_of(v: &Value, name: &str, at: &Loc) -> R<Value> {
     match v {
-        Value::Unknown(_) => Ok(v.derived()),
+        Value::Unknown(_) => Ok(v.part(&format!(".{name}"))),
         Value::Map(m) => match m.get(name) {
             Some(x) => Ok(x.clone()),
             None => err(format!("the object has no attribute `{name}`"), at),
@@ -236,7 +236,10 @@ pub fn index_of(v: &Value, k: &Value, at: &Loc) -> R<Value> {
         return Ok(k.derived());
     }
     match v {
-        Value::Unknown(_) => Ok(v.derived()),
+        Value::Unknown(_) => Ok(match k {
+            Value::String(key) => v.part(&format!("[\"{key}\"]")),
+            other => v.part(&format!("[{}]", other.brief())),
+        }),
         Value::List(l) => {
             let Some(n) = k.to_number() else {
                 return err(

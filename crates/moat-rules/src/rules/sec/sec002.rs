@@ -35,7 +35,10 @@ impl Rule for Sec002 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for w in cx.t.workspaces.iter().filter(|w| {
-            w.public_network_access != PublicNetworkAccess::Disabled
+            // A project's public endpoint is its hub's (the engine reads it so too): the hub
+            // is reported, once.
+            w.hub.is_none()
+                && w.public_network_access != PublicNetworkAccess::Disabled
                 && !allow_listed(w)
                 && has_endpoint(cx, w)
         }) {

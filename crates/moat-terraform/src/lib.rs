@@ -14,7 +14,8 @@
 //! themselves expanded by `count`/`for_each`): local ones in place, registry and git ones where
 //! `terraform init` installed them (`.terraform/modules/modules.json`), `dynamic` blocks,
 //! conditionals, `for` expressions, splats, string templates with directives, and the common
-//! built-in functions (`try`/`can` evaluate lazily). Everything is evaluated on demand and memoised, so order of
+//! built-in functions (`try`/`can` evaluate lazily), and the azapi provider's resource id
+//! functions (`provider::azapi::resource_group_resource_id` and its kin). Everything is evaluated on demand and memoised, so order of
 //! declaration does not matter and a reference cycle is found, not looped on.
 //!
 //! ## Unknowns

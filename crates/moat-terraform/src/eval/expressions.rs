@@ -73,6 +73,15 @@ impl Evaluator {
                 let name = f.name.name.as_str();
                 if f.name.is_namespaced() {
                     let ns: Vec<&str> = f.name.namespace.iter().map(|i| i.as_str()).collect();
+                    if ns == ["provider", "azapi"] {
+                        let mut vals = Vec::with_capacity(f.args.len());
+                        for a in f.args.iter() {
+                            vals.push(self.eval(a, sc)?);
+                        }
+                        if let Some(v) = crate::funcs::call_azapi(self, name, &vals, &at) {
+                            return Ok(v);
+                        }
+                    }
                     return Ok(Value::unknown(
                         format!(
                             "provider function `{}::{name}` is not evaluated by moat",

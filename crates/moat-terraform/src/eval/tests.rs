@@ -103,6 +103,34 @@ fn networking() {
 }
 
 #[test]
+fn azapi_id_functions_build_ids_as_the_provider_documents() {
+    // azapi provider functions: scope, then `providers/{namespace}`, then type and name pairs.
+    assert_eq!(
+        s(
+            r#"provider::azapi::subscription_resource_id("s1", "Microsoft.Resources/resourceGroups", ["rg"])"#
+        ),
+        r#""/subscriptions/s1/providers/Microsoft.Resources/resourceGroups/rg""#
+    );
+    assert_eq!(
+        s(
+            r#"provider::azapi::tenant_resource_id("Microsoft.Management/managementGroups", ["mg"])"#
+        ),
+        r#""/providers/Microsoft.Management/managementGroups/mg""#
+    );
+    assert_eq!(
+        s(
+            r#"provider::azapi::extension_resource_id("/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st/", "Microsoft.Authorization/locks", ["lk"])"#
+        ),
+        r#""/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st/providers/Microsoft.Authorization/locks/lk""#
+    );
+    // A name per type segment, or the value stays unknown.
+    assert!(
+        s(r#"provider::azapi::resource_group_resource_id("s1", "rg", "Microsoft.Network/virtualNetworks/subnets", ["vnet"])"#)
+            .contains("$unknown")
+    );
+}
+
+#[test]
 fn unknowns_propagate_but_keep_structure() {
     let u = "provider::azurerm::normalise_resource_id(\"x\")";
     assert_eq!(s(&format!("length([{u}, 1])")), "2");

@@ -6,11 +6,14 @@
 //! Functions whose result depends on the machine or the moment (`timestamp`, `uuid`, `file`)
 //! yield unknowns. Every result is bounded in size.
 
+mod azapi;
 mod collections;
 mod conversions;
 mod network;
 mod numbers;
 mod strings;
+
+pub use azapi::call_azapi;
 
 use crate::eval::{Evaluator, MAX_COLLECTION, MAX_STRING, R, err, get_attr_of};
 use crate::types::make_set;

@@ -31,6 +31,9 @@ pub(super) enum Payload {
     OnlineDeployment(OnlineDeployment),
     Scoped(Option<String>),
     SepDefinition(ServiceEndpointPolicyDefinition),
+    /// A child the mapper does not import (a route whose next hop is open): only what it
+    /// leaves open joins its parent.
+    Open,
     /// A registry asset version read from a workspace: joins that workspace, not a parent.
     Share(super::shares::ShareFrom, ShareIntent),
 }

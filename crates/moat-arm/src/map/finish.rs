@@ -76,6 +76,8 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
             left.push(pd);
             continue;
         };
+        let to = format!("{}/{}", parent_kind.label(), parent_name(t, parent_kind, i));
+        lift_unknowns(t, pd.kind, &pd.res.name, &to);
         match pd.payload {
             Payload::Subnet(s) => {
                 let v = &mut t.virtual_networks[i];
@@ -117,14 +119,8 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
                     ));
                 }
             }
-            Payload::ZoneIds(z) => {
-                let to = format!("private-endpoint/{}", t.private_endpoints[i].name);
-                lift_unknowns(t, pd.kind, &pd.res.name, to);
-                t.private_endpoints[i].dns_zone_group.extend(z);
-            }
+            Payload::ZoneIds(z) => t.private_endpoints[i].dns_zone_group.extend(z),
             Payload::VnetLink(vnet, fallback) => {
-                let to = format!("private-dns-zone/{}", t.private_dns_zones[i].name);
-                lift_unknowns(t, pd.kind, &pd.res.name, to);
                 let zone = &mut t.private_dns_zones[i];
                 zone.fallback_to_internet |= fallback;
                 zone.vnet_links.extend(vnet);
@@ -157,11 +153,15 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
             Payload::OnlineDeployment(d) => t.online_endpoints[i].deployments.push(d),
             Payload::Scoped(id) => t.monitor_private_link_scopes[i].scoped_resources.extend(id),
             Payload::SepDefinition(d) => t.service_endpoint_policies[i].definitions.push(d),
-            // Set aside above.
-            Payload::Share(..) => {}
+            // Set aside above; nothing but unknowns, lifted above.
+            Payload::Share(..) | Payload::Open => {}
         }
     }
     for pd in left {
+        // Not imported anyway; what it leaves open stays under its own name.
+        if matches!(pd.payload, Payload::Open) {
+            continue;
+        }
         let Some(pd) = external::subnet_of_existing_vnet(t, ctx, pd) else {
             continue;
         };
@@ -186,12 +186,41 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
     }
 }
 
-/// Moves what a child resource leaves open of its parent's list (a zone group's zones, a
-/// zone's links) to the parent, which the list belongs to in the model and where it is read.
-fn lift_unknowns(t: &mut Topology, kind: ChildKind, name: &str, to: String) {
+/// Moves what a child resource leaves open of itself to its parent, under the field the
+/// same value written inline in the parent is recorded (see [`ChildKind::parent_field`]):
+/// Azure deploys a child resource and the parent's property alike, and the model, the
+/// engine and the rules read the parent's. What names the child itself (its name, region)
+/// stays with it.
+fn lift_unknowns(t: &mut Topology, kind: ChildKind, name: &str, to: &str) {
     let from = format!("{}/{name}", kind.label());
+    let leaf = last_segment(name);
     for u in t.unknowns.iter_mut().filter(|u| u.resource == from) {
-        u.resource.clone_from(&to);
+        if matches!(u.field.as_str(), "name" | "region" | "kind") {
+            continue;
+        }
+        if let Some(field) = kind.parent_field(&leaf, &u.field) {
+            u.resource = to.to_string();
+            u.field = field;
+        }
+    }
+}
+
+/// The model name of the parent at index `i` of its list, as its label names it.
+fn parent_name(t: &Topology, kind: Kind, i: usize) -> String {
+    match kind {
+        Kind::Vnet => t.virtual_networks[i].name.clone(),
+        Kind::Nsg => t.network_security_groups[i].name.clone(),
+        Kind::RouteTable => t.route_tables[i].name.clone(),
+        Kind::FirewallPolicy => t.firewall_policies[i].name.clone(),
+        Kind::PrivateEndpoint => t.private_endpoints[i].name.clone(),
+        Kind::DnsZone => t.private_dns_zones[i].name.clone(),
+        Kind::DnsResolver => t.dns_resolvers[i].name.clone(),
+        Kind::Ruleset => t.dns_forwarding_rulesets[i].name.clone(),
+        Kind::Workspace => t.workspaces[i].name.clone(),
+        Kind::OnlineEndpoint => t.online_endpoints[i].name.clone(),
+        Kind::Ampls => t.monitor_private_link_scopes[i].name.clone(),
+        Kind::ServiceEndpointPolicy => t.service_endpoint_policies[i].name.clone(),
+        _ => String::new(),
     }
 }
 

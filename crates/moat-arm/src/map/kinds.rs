@@ -201,6 +201,36 @@ impl ChildKind {
         }
     }
 
+    /// Where the parent's list records what this child leaves open of itself, as the field
+    /// of the parent the same value written inline would be recorded under: the child's own
+    /// field where its mapper already names the list item (`rules/<rule>`), or under the
+    /// list and the item's key. `None` for children that are model elements of their own
+    /// (resolver endpoints), whose unknowns stay with them.
+    pub(super) fn parent_field(self, leaf: &str, field: &str) -> Option<String> {
+        let under = |list: &str| Some(format!("{list}/{leaf}/{field}"));
+        match self {
+            // A subnet not imported (its prefix open) is recorded under its own label, inline
+            // too.
+            ChildKind::Subnet => field.starts_with("subnets/").then(|| field.to_string()),
+            ChildKind::Peering
+            | ChildKind::SecurityRule
+            | ChildKind::Route
+            | ChildKind::SepDefinition
+            | ChildKind::OutboundRule
+            | ChildKind::ZoneGroup
+            | ChildKind::VnetLink
+            | ChildKind::RulesetLink
+            | ChildKind::ScopedResource => Some(field.to_string()),
+            ChildKind::RuleCollectionGroup => under("rule_collection_groups"),
+            ChildKind::RecordA | ChildKind::RecordAaaa | ChildKind::RecordCname => under("records"),
+            ChildKind::ForwardingRule => under("rules"),
+            ChildKind::OnlineDeployment => under("deployments"),
+            ChildKind::InboundEndpoint | ChildKind::OutboundEndpoint | ChildKind::RegistryAsset => {
+                None
+            }
+        }
+    }
+
     pub(super) fn parent(self) -> Kind {
         match self {
             ChildKind::Subnet | ChildKind::Peering => Kind::Vnet,

@@ -214,6 +214,8 @@ fn map_child(t: &mut Topology, res: &ArmResource, ck: ChildKind, ctx: &mut MapCo
             "scoped_resources",
         ))),
     };
+    // A child that is not imported still leaves its parent's list open where it is open.
+    let payload = payload.or_else(|| (!rec.unknowns.is_empty()).then_some(Payload::Open));
     if let Some(payload) = payload {
         ctx.pending.push(Pending {
             kind: ck,

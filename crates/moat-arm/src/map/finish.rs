@@ -189,15 +189,11 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
 /// Moves what a child resource leaves open of itself to its parent, under the field the
 /// same value written inline in the parent is recorded (see [`ChildKind::parent_field`]):
 /// Azure deploys a child resource and the parent's property alike, and the model, the
-/// engine and the rules read the parent's. What names the child itself (its name, region)
-/// stays with it.
+/// engine and the rules read the parent's.
 fn lift_unknowns(t: &mut Topology, kind: ChildKind, name: &str, to: &str) {
     let from = format!("{}/{name}", kind.label());
     let leaf = last_segment(name);
     for u in t.unknowns.iter_mut().filter(|u| u.resource == from) {
-        if matches!(u.field.as_str(), "name" | "region" | "kind") {
-            continue;
-        }
         if let Some(field) = kind.parent_field(&leaf, &u.field) {
             u.resource = to.to_string();
             u.field = field;

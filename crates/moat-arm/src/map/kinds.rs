@@ -205,10 +205,15 @@ impl ChildKind {
     /// of the parent the same value written inline would be recorded under: the child's own
     /// field where its mapper already names the list item (`rules/<rule>`), or under the
     /// list and the item's key. `None` for children that are model elements of their own
-    /// (resolver endpoints), whose unknowns stay with them.
+    /// (resolver endpoints), whose unknowns stay with them. What names the child itself (its
+    /// name, region) stays with it, but for a zone group or zone link: an unknown name of
+    /// either leaves open which zone it is read in.
     pub(super) fn parent_field(self, leaf: &str, field: &str) -> Option<String> {
         let under = |list: &str| Some(format!("{list}/{leaf}/{field}"));
+        let own = matches!(field, "name" | "region" | "kind");
         match self {
+            ChildKind::ZoneGroup | ChildKind::VnetLink => Some(field.to_string()),
+            _ if own => None,
             // A subnet not imported (its prefix open) is recorded under its own label, inline
             // too.
             ChildKind::Subnet => field.starts_with("subnets/").then(|| field.to_string()),
@@ -217,8 +222,6 @@ impl ChildKind {
             | ChildKind::Route
             | ChildKind::SepDefinition
             | ChildKind::OutboundRule
-            | ChildKind::ZoneGroup
-            | ChildKind::VnetLink
             | ChildKind::RulesetLink
             | ChildKind::ScopedResource => Some(field.to_string()),
             ChildKind::RuleCollectionGroup => under("rule_collection_groups"),

@@ -272,7 +272,10 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
             .map(|f| {
                 f.suppressed.is_none()
                     && match args.format {
-                        CheckFormat::Text if ctx.quiet => f.severity == Severity::Error,
+                        CheckFormat::Text if ctx.quiet => {
+                            f.severity == Severity::Error
+                                && moat_report::check::certainty(f).0 != "undecided"
+                        }
                         CheckFormat::Text => moat_report::check::certainty(f).0 != "undecided",
                         _ => true,
                     }
@@ -353,12 +356,16 @@ fn text(
     let mut report = if args.statistics {
         statistics_text(findings)
     } else if ctx.quiet {
+        // Errors only; an undecided one is still listed apart, under what it waits for.
         let errors: Vec<Finding> = findings
             .iter()
             .filter(|f| f.severity == Severity::Error && f.suppressed.is_none())
             .cloned()
             .collect();
-        moat_report::check::render_text(&errors, fixes, style, args.traces)
+        let (shown, undecided) = moat_report::needs::split(&errors);
+        let shown: Vec<Finding> = shown.into_iter().cloned().collect();
+        moat_report::check::render_text(&shown, fixes, style, args.traces)
+            + &moat_report::needs::render_text(&undecided, style)
     } else {
         // Undecided findings are listed under what they wait for, not each as a warning.
         let (shown, undecided) = moat_report::needs::split(findings);

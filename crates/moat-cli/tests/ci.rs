@@ -218,6 +218,31 @@ fn summary_plurals_and_quiet() {
 }
 
 #[test]
+fn quiet_lists_undecided_errors_apart() {
+    // Every finding says whether it is decided: with -q too, an error the input leaves
+    // undecided (ACR002 on subnets given as parameters) is listed under what it waits for,
+    // not as a decided error.
+    let input = "crates/moat-arm/tests/data/subnet-parameters.json";
+    let json = moat(&["check", input, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let undecided_errors: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["certainty"] == "undecided" && f["severity"] == "error")
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    assert!(undecided_errors.contains(&"ACR002".to_string()), "{v:#}");
+    let o = moat(&["check", input, "-q"]);
+    let text = stdout(&o);
+    assert!(!text.contains("error[ACR002]"), "{text}");
+    let (_, apart) = text
+        .split_once("Undecided for lack of input")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(apart.contains("ACR002"), "{text}");
+}
+
+#[test]
 fn findings_text_is_wrapped() {
     let o = moat(&["check", "examples/hub-spoke-firewall"]);
     for l in stdout(&o).lines() {

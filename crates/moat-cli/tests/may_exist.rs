@@ -257,3 +257,66 @@ fn conditional_copy(example: &str, names: &[&str], param: &str) -> PathBuf {
     std::fs::write(&path, serde_json::to_string_pretty(&tpl).unwrap()).unwrap();
     dst
 }
+
+/// ARM "Conditional deployment": a security rule of the training subnet's NSG, denying TCP
+/// 443 to the private endpoints' subnet, is deployed only if a parameter without value says
+/// so. Job runs fail either way (the subnet has no way to the internet), but the default
+/// storage's blob endpoint is blocked only with the rule: that flow, and the finding about it,
+/// are undecided, while the operation's failure and the other flows' stay decided.
+#[test]
+fn a_flow_blocked_only_by_a_may_exist_rule_is_undecided_in_a_failing_operation() {
+    let t = load(
+        &data("arm/conditional-rule.json"),
+        &moat_ingest::Options::default(),
+    );
+    assert_eq!(t.may_exist.len(), 1, "{:#?}", t.may_exist);
+    let blob = |f: &&Finding| {
+        f.code == "OPS001"
+            && f.trace
+                .as_ref()
+                .is_some_and(|t| t.to.to_string() == "storage/wsdata:blob")
+    };
+    let file = |f: &&Finding| {
+        f.code == "OPS001"
+            && f.trace
+                .as_ref()
+                .is_some_and(|t| t.to.to_string() == "storage/wsdata:file")
+    };
+    let fs = check(&t);
+    let b = fs.iter().find(blob).expect("the blob flow's finding");
+    assert!(
+        b.needs.iter().any(|n| n.contains("deny-storage")),
+        "{:#?}",
+        b.needs
+    );
+    let f = fs.iter().find(file).expect("the file share's finding");
+    assert!(f.needs.is_empty(), "{:#?}", f.needs);
+
+    let e = Engine::for_topology(&t, None).unwrap();
+    let variants = moat_model::presence::variants(&t);
+    let ops = moat_engine::presence::evaluate(
+        &e,
+        &variants,
+        &moat_engine::intent::Intent::of(&t),
+        &moat_engine::ops::Filter::default(),
+    );
+    let run = ops
+        .iter()
+        .find(|r| r.op.to_string() == "job.run")
+        .expect("job.run");
+    assert_eq!(run.status, moat_engine::ops::Status::Fails);
+    let verdict = |to: &str| {
+        run.flows
+            .iter()
+            .find(|f| f.trace.to.to_string() == to)
+            .map(|f| (f.verdict, f.trace.verdict))
+    };
+    assert_eq!(
+        verdict("storage/wsdata:blob"),
+        Some((Verdict::Unknown, Verdict::Unknown))
+    );
+    assert_eq!(
+        verdict("storage/wsdata:file"),
+        Some((Verdict::Denied, Verdict::Denied))
+    );
+}

@@ -84,6 +84,14 @@ pub fn evaluate(
                 r.notes.push(format!("performed only {when}"));
                 continue;
             }
+            // Each flow too: an operation failing either way may fail through another flow,
+            // and a flow blocked only with some resources is not decided blocked.
+            if let Some(o) = other
+                .iter()
+                .find(|o| o.op == r.op && o.subject == r.subject)
+            {
+                unsettle_flows(r, o, v);
+            }
             if status != Some(r.status) {
                 let what = match status {
                     Some(Status::Works) => "works",
@@ -102,6 +110,39 @@ pub fn evaluate(
         }
     }
     base
+}
+
+/// Marks unknown the flows of `r` whose verdict `other` (the same operation in variant `v`)
+/// gives otherwise, saying what they depend on; a flow the variant does not ask keeps its own.
+fn unsettle_flows(r: &mut OpResult, other: &OpResult, v: &Variant) {
+    let key = |t: &Trace| (t.from.clone(), t.to.clone(), t.protocol.clone(), t.port);
+    let theirs: std::collections::HashMap<_, Verdict> = other
+        .flows
+        .iter()
+        .map(|f| (key(&f.trace), f.verdict))
+        .collect();
+    for f in &mut r.flows {
+        let Some(&verdict) = theirs.get(&key(&f.trace)) else {
+            continue;
+        };
+        if verdict == f.verdict || f.verdict == Verdict::Unknown {
+            continue;
+        }
+        let other = match verdict {
+            Verdict::Allowed => "allowed",
+            Verdict::Denied => "denied",
+            Verdict::Unknown => "unknown",
+        };
+        f.verdict = Verdict::Unknown;
+        let t = std::sync::Arc::make_mut(&mut f.trace);
+        t.missing.push(format!(
+            "{}: {} the flow is {other}",
+            v.question(),
+            v.condition()
+        ));
+        t.verdict = Verdict::Unknown;
+        t.fix = None;
+    }
 }
 
 fn be(v: &Variant) -> &'static str {

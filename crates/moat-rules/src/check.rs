@@ -39,7 +39,20 @@ pub fn run_variants(
     if variants.is_empty() {
         return out;
     }
-    let key = |f: &Finding| (f.code, f.resource.clone());
+    // A finding about a flow is that flow's: several findings of one rule on one resource
+    // (OPS001 on a workspace, one per blocked flow) are told apart by their flows, so that
+    // one of them holding in a variant does not vouch for another.
+    let key = |f: &Finding| {
+        let flow = f.trace.as_ref().map(|t| {
+            (
+                t.from.to_string(),
+                t.to.to_string(),
+                t.protocol.clone(),
+                t.port,
+            )
+        });
+        (f.code, f.resource.clone(), flow)
+    };
     // Every finding reported so far, the deployment's own and those only variants give.
     let mut seen: std::collections::HashSet<_> = out.iter().map(key).collect();
     // A finding's subject is gone from a variant only if the deployment has it and the

@@ -8,7 +8,8 @@
 //! silent, as it was when the importer's empty list was read as "Azure DNS". Given the value,
 //! it is decided.
 
-use serde_json::Value;
+mod checked;
+
 use std::process::Command;
 
 const TEMPLATE: &str = concat!(
@@ -18,29 +19,11 @@ const TEMPLATE: &str = concat!(
 
 /// The DNS001 findings of `check --format json`: (certainty, needs).
 fn dns001(args: &[&str]) -> Vec<(String, Vec<String>)> {
-    let out = Command::new(env!("CARGO_BIN_EXE_moat"))
-        .args(["check", TEMPLATE, "--format", "json", "--select", "DNS001"])
-        .args(args)
-        .output()
-        .expect("moat runs");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    v["findings"]
-        .as_array()
-        .unwrap()
+    let mut all = vec![TEMPLATE, "--select", "DNS001"];
+    all.extend_from_slice(args);
+    checked::findings(all)
         .iter()
-        .map(|f| {
-            let needs = f["needs"]
-                .as_array()
-                .map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect())
-                .unwrap_or_default();
-            (f["certainty"].as_str().unwrap().to_string(), needs)
-        })
+        .map(|f| (checked::text(f, "certainty"), checked::needs(f)))
         .collect()
 }
 

@@ -2,7 +2,8 @@
 //! unknown) leave the rules that read them undecided, naming the input — never silent, never
 //! decided from the part the importer could resolve. Given the value, the rule decides.
 
-use serde_json::Value;
+mod checked;
+
 use std::process::Command;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/open_lists/");
@@ -19,24 +20,14 @@ fn moat(args: &[&str]) -> std::process::Output {
 
 /// The findings of rule `code` on `file`: (certainty, message, needs).
 fn findings(code: &str, file: &str, extra: &[&str]) -> Vec<(String, String, String)> {
-    let mut args = vec!["check", file, "--format", "json", "--select", code];
+    let mut args = vec![file, "--select", code];
     args.extend_from_slice(extra);
-    let out = moat(&args);
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    v["findings"]
-        .as_array()
-        .unwrap()
+    checked::findings_in(DIR, args)
         .iter()
         .map(|f| {
             (
-                f["certainty"].as_str().unwrap().to_string(),
-                f["message"].as_str().unwrap().to_string(),
+                checked::text(f, "certainty"),
+                checked::text(f, "message"),
                 f["needs"].to_string(),
             )
         })

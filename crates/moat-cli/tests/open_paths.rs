@@ -5,8 +5,7 @@
 //! flow a rule judges then goes a way the input does not fix, and the rule must say it cannot
 //! decide (naming what it needs), not stay silent; given the value, it decides either way.
 
-use serde_json::Value;
-use std::process::Command;
+mod checked;
 
 /// The findings of `rule` from `check --format json` on template `file`: (resource,
 /// certainty, needs).
@@ -15,31 +14,15 @@ fn findings(file: &str, rule: &str, args: &[&str]) -> Vec<(String, String, Vec<S
         "{}/tests/data/open_paths/{file}",
         env!("CARGO_MANIFEST_DIR")
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_moat"))
-        .args(["check", &path, "--format", "json", "--select", rule])
-        .args(args)
-        .output()
-        .expect("moat runs");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    v["findings"]
-        .as_array()
-        .unwrap()
+    let mut all = vec![path.as_str(), "--select", rule];
+    all.extend_from_slice(args);
+    checked::findings(all)
         .iter()
         .map(|f| {
-            let needs = f["needs"]
-                .as_array()
-                .map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect())
-                .unwrap_or_default();
             (
-                f["resource"].as_str().unwrap().to_string(),
-                f["certainty"].as_str().unwrap().to_string(),
-                needs,
+                checked::text(f, "resource"),
+                checked::text(f, "certainty"),
+                checked::needs(f),
             )
         })
         .collect()

@@ -7,9 +7,9 @@
 //! holds for — not silent, as it was when the importer's reading (Open) was taken for the
 //! value, and not established. Given the value, it is decided either way.
 
-use serde_json::Value;
+mod checked;
+
 use std::path::PathBuf;
-use std::process::Command;
 
 fn scratch(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("moat-open-settings-{name}-{}", std::process::id()));
@@ -20,32 +20,17 @@ fn scratch(name: &str) -> PathBuf {
 
 /// The MON001 findings of `check --format json` on `input`: (certainty, needs).
 fn mon001(input: &PathBuf, args: &[&str]) -> Vec<(String, Vec<String>)> {
-    let out = Command::new(env!("CARGO_BIN_EXE_moat"))
-        .arg("check")
-        .arg(input)
-        .args(["--location", "westeurope", "--format", "json"])
-        .args(args)
-        .output()
-        .expect("moat runs");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    v["findings"]
-        .as_array()
-        .unwrap()
+    use std::ffi::OsStr;
+    let mut all = vec![
+        input.as_os_str(),
+        OsStr::new("--location"),
+        OsStr::new("westeurope"),
+    ];
+    all.extend(args.iter().map(OsStr::new));
+    checked::findings(all)
         .iter()
         .filter(|f| f["code"] == "MON001")
-        .map(|f| {
-            let needs = f["needs"]
-                .as_array()
-                .map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect())
-                .unwrap_or_default();
-            (f["certainty"].as_str().unwrap().to_string(), needs)
-        })
+        .map(|f| (checked::text(f, "certainty"), checked::needs(f)))
         .collect()
 }
 

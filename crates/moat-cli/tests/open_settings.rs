@@ -9,7 +9,7 @@
 
 mod checked;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn scratch(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("moat-open-settings-{name}-{}", std::process::id()));
@@ -19,7 +19,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 /// The MON001 findings of `check --format json` on `input`: (certainty, needs).
-fn mon001(input: &PathBuf, args: &[&str]) -> Vec<(String, Vec<String>)> {
+fn mon001(input: &Path, args: &[&str]) -> Vec<(String, Vec<String>)> {
     use std::ffi::OsStr;
     let mut all = vec![
         input.as_os_str(),

@@ -29,9 +29,7 @@ pub fn trace_on(e: &Engine, variants: &[(&Variant, Engine)], q: &Query) -> Resul
         let verdict = trace::trace(ve, q).map(|t| t.verdict).ok();
         if verdict != Some(base.verdict) {
             let other = match verdict {
-                Some(Verdict::Allowed) => "allowed",
-                Some(Verdict::Denied) => "denied",
-                Some(Verdict::Unknown) => "unknown",
+                Some(v) => word(v),
                 None => {
                     // Without them the flow has no end: the question does not arise.
                     base.assumptions
@@ -128,11 +126,7 @@ fn unsettle_flows(r: &mut OpResult, other: &OpResult, v: &Variant) {
         if verdict == f.verdict || f.verdict == Verdict::Unknown {
             continue;
         }
-        let other = match verdict {
-            Verdict::Allowed => "allowed",
-            Verdict::Denied => "denied",
-            Verdict::Unknown => "unknown",
-        };
+        let other = word(verdict);
         f.verdict = Verdict::Unknown;
         let t = std::sync::Arc::make_mut(&mut f.trace);
         t.missing.push(format!(
@@ -142,6 +136,15 @@ fn unsettle_flows(r: &mut OpResult, other: &OpResult, v: &Variant) {
         ));
         t.verdict = Verdict::Unknown;
         t.fix = None;
+    }
+}
+
+/// A verdict as the notes on a variant say it.
+fn word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Allowed => "allowed",
+        Verdict::Denied => "denied",
+        Verdict::Unknown => "unknown",
     }
 }
 

@@ -15,23 +15,25 @@ use std::sync::{Mutex, MutexGuard};
 struct Counting;
 
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static BYTES: AtomicU64 = AtomicU64::new(0);
 
-fn count() {
+fn count(bytes: usize) {
     ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
 }
 
 // SAFETY: every call is forwarded unchanged to the system allocator.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
+        count(layout.size());
         unsafe { System.alloc(layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
+        count(layout.size());
         unsafe { System.alloc_zeroed(layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
+        count(new_size);
         unsafe { System.realloc(ptr, layout, new_size) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -53,18 +55,29 @@ fn alone() -> MutexGuard<'static, ()> {
 
 /// Allocations made by `f` and by the threads it starts (the caller holds [`alone`]).
 fn allocations(f: impl FnOnce()) -> u64 {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    f();
-    ALLOCATIONS.load(Ordering::Relaxed) - before
+    allocations_and_bytes(f).0
 }
 
-/// Asserts that doubling the input less than 2.4-folds the allocations (linear work gives
-/// about 2; work per pair of resources gives nearly 4).
+/// Allocations made by `f` and the threads it starts, and the bytes they asked for.
+fn allocations_and_bytes(f: impl FnOnce()) -> (u64, u64) {
+    let (count, bytes) = (
+        ALLOCATIONS.load(Ordering::Relaxed),
+        BYTES.load(Ordering::Relaxed),
+    );
+    f();
+    (
+        ALLOCATIONS.load(Ordering::Relaxed) - count,
+        BYTES.load(Ordering::Relaxed) - bytes,
+    )
+}
+
+/// Asserts that doubling the input less than 2.4-folds a count of allocations or bytes
+/// (linear work gives about 2; work per pair of resources gives nearly 4).
 fn grows_linearly(what: &str, small: u64, double: u64) {
     let ratio = double as f64 / small as f64;
     assert!(
         ratio < 2.4,
-        "{what}: {small} allocations, {double} at twice the size (x{ratio:.2}): not linear"
+        "{what}: {small}, and {double} at twice the size (x{ratio:.2}): not linear"
     );
 }
 
@@ -344,4 +357,73 @@ fn endpoints_to_namesakes_grow_linearly() {
         grows_linearly(&format!("{form} namesakes"), small, double);
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// An ARM template of `n` VNets and `n` NSGs, each with one child declared as a resource of
+/// its own (a `virtualNetworks/subnets`, a `networkSecurityGroups/securityRules`).
+fn children_apart_arm(n: usize) -> String {
+    let mut res = Vec::with_capacity(4 * n);
+    for k in 0..n {
+        let (a, b) = (k / 256, k % 256);
+        res.push(format!(
+            r#"{{ "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2023-09-01", "name": "vnet-{k}", "location": "eastus",
+  "properties": {{ "addressSpace": {{ "addressPrefixes": ["10.{a}.{b}.0/24"] }} }} }}"#
+        ));
+        res.push(format!(
+            r#"{{ "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-09-01", "name": "nsg-{k}", "location": "eastus", "properties": {{}} }}"#
+        ));
+        res.push(format!(
+            r#"{{ "type": "Microsoft.Network/virtualNetworks/subnets", "apiVersion": "2023-09-01", "name": "vnet-{k}/pe",
+  "dependsOn": ["[resourceId('Microsoft.Network/virtualNetworks', 'vnet-{k}')]"],
+  "properties": {{ "addressPrefix": "10.{a}.{b}.0/26" }} }}"#
+        ));
+        res.push(format!(
+            r#"{{ "type": "Microsoft.Network/networkSecurityGroups/securityRules", "apiVersion": "2023-09-01", "name": "nsg-{k}/deny-{k}",
+  "dependsOn": ["[resourceId('Microsoft.Network/networkSecurityGroups', 'nsg-{k}')]"],
+  "properties": {{ "priority": 100, "direction": "Outbound", "access": "Deny", "protocol": "Tcp",
+    "sourceAddressPrefix": "*", "sourcePortRange": "*", "destinationAddressPrefix": "Internet", "destinationPortRange": "{port}" }} }}"#,
+            port = 1 + k % 60_000
+        ));
+    }
+    format!(
+        r#"{{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "resources": [{}] }}"#,
+        res.join(",\n")
+    )
+}
+
+/// Child resources declared on their own (as above; every Terraform `azurerm_subnet` too)
+/// join their parent through an index of parents built once. Each child used to collect the
+/// names of every parent of its kind and scan them: the bytes that took grew with children
+/// times parents. Loading twice the template asks for about twice the bytes, and every child
+/// still finds its own parent.
+#[test]
+fn children_join_parents_by_index() {
+    let _alone = alone();
+    let dir = std::env::temp_dir().join(format!("moat-indexed-children-{}", std::process::id()));
+    let run = |n: usize| {
+        let d = dir.join(n.to_string());
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("azuredeploy.json"), children_apart_arm(n)).unwrap();
+        let mut loaded = None;
+        let (_, bytes) = allocations_and_bytes(|| {
+            loaded =
+                Some(moat_ingest::load(&d, None).unwrap_or_else(|e| {
+                    panic!("{:#?}", &e.diagnostics[..e.diagnostics.len().min(3)])
+                }));
+        });
+        let t = &loaded.unwrap().topology;
+        assert_eq!(t.virtual_networks.len(), n);
+        for (k, v) in t.virtual_networks.iter().enumerate() {
+            let subnets: Vec<&str> = v.subnets.iter().map(|s| s.name.as_str()).collect();
+            assert_eq!((v.name.clone(), subnets), (format!("vnet-{k}"), vec!["pe"]));
+        }
+        for (k, g) in t.network_security_groups.iter().enumerate() {
+            let rules: Vec<&str> = g.rules.iter().map(|r| r.name.as_str()).collect();
+            assert_eq!(rules, [format!("deny-{k}")], "{}", g.name);
+        }
+        bytes
+    };
+    let (small, double) = (run(2_500), run(5_000));
+    std::fs::remove_dir_all(&dir).ok();
+    grows_linearly("bytes asked for loading children apart", small, double);
 }

@@ -3,6 +3,7 @@
 //! template is recorded.
 
 use super::*;
+use std::collections::HashMap;
 
 /// Links everything [`map_resource`] left as ARM ids, once all resources are mapped:
 /// children join their parents, references become names, and what refers outside the
@@ -18,44 +19,59 @@ pub fn finish(t: &mut Topology, ctx: &mut MapContext) {
     policy_unknowns::lift_to_policies(t);
 }
 
-pub(super) fn find(list_names: &[&str], name: &str) -> Option<usize> {
-    list_names.iter().position(|n| n.eq_ignore_ascii_case(name))
-}
+/// The parents children can join, by kind and lower-cased name (a private DNS zone by its
+/// key), built once: looking each child's parent up in its list was quadratic in resources.
+/// The first of two parents of one name wins, as a scan from the start would find.
+struct Parents(HashMap<(Kind, String), usize>);
 
-macro_rules! names_of {
-    ($list:expr) => {
-        $list.iter().map(|x| x.name.as_str()).collect::<Vec<&str>>()
-    };
-}
-
-pub(super) fn parent_index(t: &Topology, kind: Kind, name: &str) -> Option<usize> {
-    match kind {
-        Kind::Vnet => find(&names_of!(t.virtual_networks), name),
-        Kind::Nsg => find(&names_of!(t.network_security_groups), name),
-        Kind::RouteTable => find(&names_of!(t.route_tables), name),
-        Kind::FirewallPolicy => find(&names_of!(t.firewall_policies), name),
-        Kind::PrivateEndpoint => find(&names_of!(t.private_endpoints), name),
-        Kind::DnsZone => {
-            let keys: Vec<String> = t
-                .private_dns_zones
-                .iter()
-                .map(PrivateDnsZone::key)
-                .collect();
-            keys.iter().position(|k| k.eq_ignore_ascii_case(name))
+impl Parents {
+    fn of(t: &Topology) -> Self {
+        let mut m = HashMap::new();
+        let mut add = |kind: Kind, names: &mut dyn Iterator<Item = String>| {
+            for (i, n) in names.enumerate() {
+                m.entry((kind, n.to_ascii_lowercase())).or_insert(i);
+            }
+        };
+        macro_rules! names {
+            ($list:expr) => {
+                &mut $list.iter().map(|x| x.name.clone())
+            };
         }
-        Kind::DnsResolver => find(&names_of!(t.dns_resolvers), name),
-        Kind::Ruleset => find(&names_of!(t.dns_forwarding_rulesets), name),
-        Kind::Workspace => find(&names_of!(t.workspaces), name),
-        Kind::OnlineEndpoint => find(&names_of!(t.online_endpoints), name),
-        Kind::Ampls => find(&names_of!(t.monitor_private_link_scopes), name),
-        Kind::ServiceEndpointPolicy => find(&names_of!(t.service_endpoint_policies), name),
-        _ => None,
+        add(Kind::Vnet, names!(t.virtual_networks));
+        add(Kind::Nsg, names!(t.network_security_groups));
+        add(Kind::RouteTable, names!(t.route_tables));
+        add(Kind::FirewallPolicy, names!(t.firewall_policies));
+        add(Kind::PrivateEndpoint, names!(t.private_endpoints));
+        add(
+            Kind::DnsZone,
+            &mut t.private_dns_zones.iter().map(PrivateDnsZone::key),
+        );
+        add(Kind::DnsResolver, names!(t.dns_resolvers));
+        add(Kind::Ruleset, names!(t.dns_forwarding_rulesets));
+        add(Kind::Workspace, names!(t.workspaces));
+        add(Kind::OnlineEndpoint, names!(t.online_endpoints));
+        add(Kind::Ampls, names!(t.monitor_private_link_scopes));
+        add(
+            Kind::ServiceEndpointPolicy,
+            names!(t.service_endpoint_policies),
+        );
+        Parents(m)
+    }
+
+    fn index(&self, kind: Kind, name: &str) -> Option<usize> {
+        self.0.get(&(kind, name.to_ascii_lowercase())).copied()
     }
 }
 
 pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
     let pending = std::mem::take(&mut ctx.pending);
     let mut left: Vec<Pending> = Vec::new();
+    // Joining children adds none of these lists' members, so both indexes hold throughout.
+    let parents = Parents::of(t);
+    let mut unknowns_of: HashMap<String, Vec<usize>> = HashMap::new();
+    for (k, u) in t.unknowns.iter().enumerate() {
+        unknowns_of.entry(u.resource.clone()).or_default().push(k);
+    }
     for pd in pending {
         if matches!(pd.payload, Payload::Share(..)) {
             // Joined once references are names (a storage account's, for one).
@@ -72,12 +88,12 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
             };
             ctx.resolve(&pname, &[parent_kind]).ok().map(|t| t.name)
         });
-        let Some(i) = parent.and_then(|p| parent_index(t, parent_kind, &p)) else {
+        let Some(i) = parent.and_then(|p| parents.index(parent_kind, &p)) else {
             left.push(pd);
             continue;
         };
         let to = format!("{}/{}", parent_kind.label(), parent_name(t, parent_kind, i));
-        lift_unknowns(t, pd.kind, &pd.res.name, &to);
+        lift_unknowns(t, &unknowns_of, pd.kind, &pd.res.name, &to);
         match pd.payload {
             Payload::Subnet(s) => {
                 let v = &mut t.virtual_networks[i];
@@ -190,10 +206,21 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
 /// same value written inline in the parent is recorded (see [`ChildKind::parent_field`]):
 /// Azure deploys a child resource and the parent's property alike, and the model, the
 /// engine and the rules read the parent's.
-fn lift_unknowns(t: &mut Topology, kind: ChildKind, name: &str, to: &str) {
+fn lift_unknowns(
+    t: &mut Topology,
+    unknowns_of: &HashMap<String, Vec<usize>>,
+    kind: ChildKind,
+    name: &str,
+    to: &str,
+) {
     let from = format!("{}/{name}", kind.label());
     let leaf = last_segment(name);
-    for u in t.unknowns.iter_mut().filter(|u| u.resource == from) {
+    for &k in unknowns_of.get(&from).into_iter().flatten() {
+        let u = &mut t.unknowns[k];
+        // Already lifted when two children share a label.
+        if u.resource != from {
+            continue;
+        }
         if let Some(field) = kind.parent_field(&leaf, &u.field) {
             u.resource = to.to_string();
             u.field = field;

@@ -515,6 +515,18 @@ impl<'t> Dns<'t> {
             );
             return Answer::Unknown { why };
         }
+        if let Some((z, why)) = self.open_group_zone(name, zone.as_ref()) {
+            Self::step(
+                steps,
+                &here,
+                name,
+                format!(
+                    "unknown: a zone group left open may write {name} into a zone {z} the input does not show linked to VNet {vnet}"
+                ),
+                Code::DnsRecordOpen,
+            );
+            return Answer::Unknown { why };
+        }
         if let Some((zi, zname)) = zone {
             let rel = if name == zname {
                 "@".to_string()
@@ -668,6 +680,34 @@ impl<'t> Dns<'t> {
             return None;
         }
         Some((z.to_string(), self.open_links[z].clone()))
+    }
+
+    /// A zone that a zone group left open may write `name` into, more specific than the
+    /// linked zone that would answer, of a name no zone of the input has: the group then
+    /// names a zone the input does not declare (a central one), which may be linked to the
+    /// VNet, so the answer is unknown. With its name and what it needs. (Where the input
+    /// declares a zone of that name, the group is taken to name it, as rules such as DNS006
+    /// read it.)
+    fn open_group_zone(
+        &self,
+        name: &str,
+        answering: Option<&(usize, String)>,
+    ) -> Option<(String, String)> {
+        if self.open_records.is_empty() {
+            return None;
+        }
+        let zones = &self.t.private_dns_zones;
+        let (z, why) = name
+            .match_indices('.')
+            .map(|(i, _)| (&name[i + 1..], &name[..i]))
+            .find_map(|(z, rel)| {
+                let why = self.open_records.get(&(z.to_string(), rel.to_string()))?;
+                (!zones.iter().any(|x| lower(&x.name) == z)).then_some((z, why))
+            })?;
+        if answering.is_some_and(|(_, a)| a.len() >= z.len()) {
+            return None;
+        }
+        Some((z.to_string(), why.clone()))
     }
 
     fn lookup(&self, zone: usize, rel: &str) -> Option<&Record> {

@@ -681,7 +681,18 @@ impl Mapper<'_> {
         }
         let mut dns_zone_group = Vec::new();
         let mut zone_rgs = Vec::new();
-        if let Some(g) = self.block(o, "private_dns_zone_group", &res) {
+        // A zone group block the configuration leaves open (a `dynamic` block over a value
+        // without one) may write the endpoint's records: recorded as the model's field, which
+        // name resolution reads as "the zone group may hold any zone".
+        let group = match get(o, "private_dns_zone_group") {
+            Some(Value::Unknown(u)) => {
+                let u = u.clone();
+                self.unknown(&res, "dns_zone_group", &u);
+                None
+            }
+            _ => self.block(o, "private_dns_zone_group", &res),
+        };
+        if let Some(g) = group {
             let ids: Vec<Value> = match get(&g, "private_dns_zone_ids") {
                 Some(Value::List(l)) => l.to_vec(),
                 Some(other) => vec![other.clone()],

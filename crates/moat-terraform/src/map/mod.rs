@@ -107,6 +107,9 @@ pub struct Mapper<'a> {
     /// VNets by name (the first of a name), for the subnets, associations and peerings that
     /// name their VNet; see `net::vnet_index`.
     vnets_by_name: std::cell::RefCell<net::VnetIndex>,
+    /// NSGs and route tables that write their rules or routes inline (`nsg/<name>`,
+    /// `route-table/<name>`), with their addresses: see `net::inline_list_owner`.
+    inline_lists: HashMap<String, String>,
 }
 
 /// Maps evaluated records into a topology.
@@ -271,6 +274,7 @@ impl<'a> Mapper<'a> {
             zones_by_name: services::ZoneIndex::default(),
             pe_zone_rgs: Vec::new(),
             vnets_by_name: Default::default(),
+            inline_lists: HashMap::new(),
         }
     }
 

@@ -517,6 +517,7 @@ impl Mapper<'_> {
     pub(super) fn nsg(&mut self, o: &ResObj) -> bool {
         let name = self.name(o, "nsg");
         let res = format!("nsg/{name}");
+        self.note_inline_list(o, "security_rule", &res);
         let mut rules = Vec::new();
         for b in self.blocks(o, "security_rule", &res) {
             rules.push(self.security_rule(&b, &res));
@@ -696,7 +697,47 @@ impl Mapper<'_> {
         };
         let r = self.security_rule(o, &format!("nsg/{nsg}"));
         self.t.network_security_groups[i].rules.push(r);
+        self.overwritten_by_inline(o, &format!("nsg/{nsg}"), "security_rule", "rules");
         true
+    }
+
+    /// Notes that a resource writes the list `k` inline (blocks, `k = [...]` even empty, or a
+    /// `dynamic` block whose count is open): the provider then sets the whole list on each
+    /// apply. A `dynamic` block that makes no block writes nothing.
+    fn note_inline_list(&mut self, o: &ResObj, k: &str, res: &str) {
+        if get(o, k).is_some() {
+            self.inline_lists.insert(res.to_string(), o.addr.clone());
+        }
+    }
+
+    /// A rule (or route) resource added to an NSG (route table) that also writes its rules
+    /// inline: azurerm documents that the two cannot be used together, as each apply of the
+    /// parent sets its list to the inline one and removes what the separate resources added,
+    /// which the next apply adds back. Whether the resource's element is deployed at a given
+    /// time is therefore open: it may or may not exist, with the others of the same parent.
+    fn overwritten_by_inline(&mut self, o: &ResObj, parent: &str, k: &str, what: &str) {
+        let Some(owner) = self.inline_lists.get(parent).cloned() else {
+            return;
+        };
+        self.warn(
+            "inline-conflict",
+            format!(
+                "`{}` adds to {parent}, whose resource `{owner}` also writes its {what} inline (`{k}`): each apply of `{owner}` removes it and the next adds it back, so whether it is deployed is left open",
+                o.addr
+            ),
+            &o.loc,
+            Some(format!(
+                "write every one of the {what} inline in `{owner}`, or none of them (and no `{k}` argument) and each as a separate resource"
+            )),
+        );
+        self.t.may_exist.push(moat_model::presence::MayExist {
+            resource: o.addr.clone(),
+            reason: format!(
+                "`{owner}` writes its {what} inline, which overwrites those added by separate resources on each apply"
+            ),
+            at: at(o),
+            sets: Vec::new(),
+        });
     }
 
     pub(super) fn asg(&mut self, o: &ResObj) -> bool {
@@ -717,6 +758,7 @@ impl Mapper<'_> {
     pub(super) fn route_table(&mut self, o: &ResObj) -> bool {
         let name = self.name(o, "route-table");
         let res = format!("route-table/{name}");
+        self.note_inline_list(o, "route", &res);
         let mut routes = Vec::new();
         for b in self.blocks(o, "route", &res) {
             routes.extend(self.route_of(&b, &res));
@@ -804,6 +846,7 @@ impl Mapper<'_> {
             return false;
         };
         self.t.route_tables[i].routes.push(r);
+        self.overwritten_by_inline(o, &format!("route-table/{table}"), "route", "routes");
         true
     }
 

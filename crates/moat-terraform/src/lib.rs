@@ -59,6 +59,7 @@ mod config;
 mod eval;
 mod funcs;
 mod ids;
+mod lifecycle;
 mod map;
 mod plan;
 mod types;

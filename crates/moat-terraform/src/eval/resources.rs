@@ -243,6 +243,7 @@ impl Evaluator {
     ) -> R<Rc<ResObj>> {
         let at = self.loc(decl.file, decl.span.clone());
         let mut obj = self.eval_body(body, &sc, &addr, true, at)?;
+        self.ignore_changes(body, decl, &addr, &mut obj);
         ids::add_computed(&decl.rtype, decl.mode, &mut obj);
         ids::apply_target(&decl.rtype, decl.mode, &self.target, &mut obj);
         let obj = Rc::new(obj);
@@ -257,6 +258,22 @@ impl Evaluator {
             },
         ));
         Ok(obj)
+    }
+
+    /// The arguments `lifecycle.ignore_changes` lists are whatever the deployed resource
+    /// holds: unknown (see [`crate::lifecycle`]).
+    fn ignore_changes(&mut self, body: &Body, decl: &ResDecl, addr: &str, obj: &mut ResObj) {
+        let ign = crate::lifecycle::ignored(body);
+        let at = self.loc(decl.file, ign.span.clone());
+        crate::lifecycle::open_ignored(&decl.rtype, obj, &ign, &at);
+        if ign.all {
+            self.warn(
+                "ignore-changes-all",
+                format!("`{addr}` ignores changes to all its arguments: the deployed resource may differ from what it writes, and moat reads what it writes"),
+                &at,
+                Some("list the arguments something else manages instead of `all`".into()),
+            );
+        }
     }
 
     /// Evaluates a block body into an object: attributes, and nested blocks as lists of objects.

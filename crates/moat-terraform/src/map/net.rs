@@ -1,7 +1,7 @@
 //! Networks: VNets and subnets, NSGs, route tables, NAT, public IPs, gateways, Bastion, NICs,
 //! VMs, service endpoint policies (Azure Firewall is in `firewall`).
 
-use super::{Mapper, UNKNOWN, at, get};
+use super::{Mapper, UNKNOWN, at, blocks_of, get};
 use crate::ids::Ref;
 use crate::value::{ResObj, Value};
 use ipnet::IpNet;
@@ -760,7 +760,13 @@ impl Mapper<'_> {
         let res = format!("route-table/{name}");
         self.note_inline_list(o, "route", &res);
         let mut routes = Vec::new();
-        for b in self.blocks(o, "route", &res) {
+        // Routes the configuration leaves open (a `dynamic` block over a value without one)
+        // are recorded as the model's list, which the rules about routes read.
+        if let Some(Value::Unknown(u)) = get(o, "route") {
+            let u = u.clone();
+            self.unknown(&res, "routes", &u);
+        }
+        for b in blocks_of(o, "route") {
             routes.extend(self.route_of(&b, &res));
         }
         let disable = match self.b(

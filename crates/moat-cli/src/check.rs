@@ -1,6 +1,7 @@
 //! `moat check` with the conventions of CI linters: a threshold that decides the exit status
-//! (warning by default; info never fails), `--exit-zero`, reports that are valid documents even
-//! when the input cannot be read, and `--output-file`.
+//! (warning by default; info never fails; only decided findings count unless
+//! `--fail-on-undecided`), `--exit-zero`, reports that are valid documents even when the input
+//! cannot be read, and `--output-file`.
 
 use crate::{BAD_INPUT, Ctx, FINDINGS, InputArgs, OK};
 use clap::{Args, ValueEnum};
@@ -22,6 +23,11 @@ pub struct CheckArgs {
     /// the configuration's].
     #[arg(long, value_enum)]
     severity: Option<SeverityArg>,
+    /// Fail on undecided findings too (those resting on a value the input leaves open, such as
+    /// a parameter without value); by default only decided findings fail the run [default:
+    /// the configuration's fail-on-undecided, else off].
+    #[arg(long)]
+    fail_on_undecided: bool,
     /// Exit 0 even when findings reach the threshold (bad input still exits 2).
     #[arg(long)]
     exit_zero: bool,
@@ -325,9 +331,12 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
     if let Err(code) = emit(&args, &report) {
         return code;
     }
+    // A finding the input leaves undecided is not established: it fails the run only when
+    // asked, or a template's first run would fail on what moat cannot decide.
+    let undecided = args.fail_on_undecided || cfg.fail_on_undecided;
     let failing = findings
         .iter()
-        .any(|f| f.suppressed.is_none() && f.severity >= threshold);
+        .any(|f| f.suppressed.is_none() && f.severity >= threshold && (undecided || f.decided()));
     crate::exit_keeping((report, fixes, findings));
     crate::exit_keeping(loaded);
     if failing && !args.exit_zero && !recorded {

@@ -42,6 +42,11 @@ pub struct DiffArgs {
     /// moat.toml's].
     #[arg(long, value_enum)]
     severity: Option<SeverityArg>,
+    /// Fail on undecided new findings, and on flows to the internet or a Storage tag that may
+    /// have opened, too; by default only decided findings and flows that surely open fail the
+    /// run [default: moat.toml's fail-on-undecided, else off].
+    #[arg(long)]
+    fail_on_undecided: bool,
     /// Azure's service tags file (ServiceTags_Public.json).
     #[arg(long, value_name = "FILE")]
     service_tags: Option<PathBuf>,
@@ -419,8 +424,10 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
     if let Err(code) = emit(&args, &report) {
         return code;
     }
-    let failing =
-        diff.failing(threshold).next().is_some() || diff.opened_outward().next().is_some();
+    // What the input leaves undecided fails the run only when asked (HEAD's configuration).
+    let undecided = args.fail_on_undecided || hcfg.fail_on_undecided;
+    let failing = diff.failing(threshold, undecided).next().is_some()
+        || diff.opened_outward(undecided).next().is_some();
     crate::exit_keeping((diff, report, b, h));
     if failing { FINDINGS } else { OK }
 }

@@ -78,6 +78,69 @@ fn exit_zero_keeps_findings_and_bad_input_still_exits_2() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// README, CI: the exit status is "1 when a decided finding does" reach the threshold; "a
+/// finding the input leaves undecided ... fails the run only with `--fail-on-undecided` (or
+/// `fail-on-undecided = true` in `moat.toml`)". The template's NSG rule denying SMB is deployed
+/// on a condition given by a parameter without value: ST008 (facts §6.55, "Port 445 must be
+/// open privately between computes and the default storage") is an error that holds only if
+/// the rule is deployed, and does not fail the run unless asked; deployed, it does.
+#[test]
+fn undecided_findings_fail_the_run_only_when_asked() {
+    let t = "crates/moat-cli/tests/data/may_exist/arm/conditional-smb-rule.json";
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", t, "--select", "ST008", "--severity", "error"];
+        args.extend_from_slice(extra);
+        moat(&args)
+    };
+    let report = |o: &Output| -> serde_json::Value {
+        serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+    };
+    // The rule deployed: a decided error fails the run.
+    let o = run(&["--parameters", "denySmb=true", "--format", "json"]);
+    let f = &report(&o)["findings"][0];
+    assert_eq!(
+        (f["severity"].as_str(), f["certainty"].as_str()),
+        (Some("error"), Some("definite")),
+        "{f}"
+    );
+    assert_eq!(o.status.code(), Some(1));
+    // Left open: the same error, undecided, and the run passes.
+    let o = run(&["--format", "json"]);
+    let v = report(&o);
+    let f = &v["findings"][0];
+    assert_eq!(
+        (f["severity"].as_str(), f["certainty"].as_str()),
+        (Some("error"), Some("undecided")),
+        "{v}"
+    );
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(o.status.code(), Some(0), "{v}");
+    // Asked for, on the command line or in the configuration, it fails the run.
+    assert_eq!(run(&["--fail-on-undecided"]).status.code(), Some(1));
+    let dir = scratch("undecided");
+    let config = dir.join("moat.toml");
+    std::fs::write(&config, "fail-on-undecided = true\n").unwrap();
+    let c = config.to_str().unwrap();
+    assert_eq!(run(&["--config", c]).status.code(), Some(1));
+    // --exit-zero still reports without failing; bad input still exits 2.
+    assert_eq!(
+        run(&["--fail-on-undecided", "--exit-zero"]).status.code(),
+        Some(0)
+    );
+    let o = moat(&[
+        "check",
+        "examples/missing",
+        "--fail-on-undecided",
+        "--exit-zero",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    // A value of the wrong kind in the file is a located error.
+    std::fs::write(&config, "fail-on-undecided = \"yes\"\n").unwrap();
+    let o = run(&["--config", c]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("moat.toml:1:"), "{}", stderr(&o));
+}
+
 #[test]
 fn bad_input_is_a_valid_json_and_sarif_document_with_its_errors() {
     let dir = scratch("bad");

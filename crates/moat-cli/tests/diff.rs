@@ -887,7 +887,8 @@ fn terraform_value_left_open_may_open_a_flow_but_does_not() {
     );
     let missing = f["trace_after"]["missing"].to_string();
     assert!(missing.contains("extra_destination"), "{missing}");
-    // Only flows that surely open fail the run: with no new finding selected, exit 0.
+    // Only flows that surely open fail the run: with no new finding selected, exit 0; with
+    // --fail-on-undecided, one that may have opened to the internet fails it too.
     let o = moat(&[
         "diff",
         "examples/hub-spoke-firewall/terraform",
@@ -896,4 +897,49 @@ fn terraform_value_left_open_may_open_a_flow_but_does_not() {
         "WS005",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = moat(&[
+        "diff",
+        "examples/hub-spoke-firewall/terraform",
+        dir.to_str().unwrap(),
+        "--select",
+        "WS005",
+        "--fail-on-undecided",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+}
+
+/// README, diff: "The exit status is 1 when the change adds decided findings at or above
+/// `--severity` ... 0 otherwise (also ... when what it adds is undecided)"; with
+/// `--fail-on-undecided` undecided new findings fail it too. HEAD adds an NSG rule denying SMB
+/// to the storage's file endpoint on a condition given by a parameter without value: ST008
+/// (facts §6.55, "Port 445 must be open privately between computes and the default storage")
+/// is new and holds only if the rule is deployed.
+#[test]
+fn an_undecided_new_finding_fails_the_run_only_when_asked() {
+    let dir = scratch("undecided");
+    let head = root().join("crates/moat-cli/tests/data/may_exist/arm/conditional-smb-rule.json");
+    let text = std::fs::read_to_string(&head).unwrap();
+    // BASE: the same template without the conditional rule.
+    let start = text
+        .find(",\n    { \"condition\"")
+        .expect("the conditional rule");
+    let end = start + text[start..].find("\n  ]").unwrap();
+    let base = dir.join("base.json");
+    std::fs::write(&base, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let (b, h) = (base.to_str().unwrap(), head.to_str().unwrap());
+    let diff = |extra: &[&str]| {
+        let mut args = vec!["diff", b, h, "--select", "ST008", "--format", "json"];
+        args.extend_from_slice(extra);
+        moat(&args)
+    };
+    let o = diff(&[]);
+    let v = json(&o);
+    assert_eq!(codes(&v, "new"), ["ST008 storage/wsdata:file"], "{v}");
+    assert_eq!(v["findings"]["new"][0]["certainty"], "undecided", "{v}");
+    assert_eq!(o.status.code(), Some(0), "{v}");
+    assert_eq!(diff(&["--fail-on-undecided"]).status.code(), Some(1));
+    // Given, the rule is deployed and the new finding decided.
+    let o = diff(&["--parameters", "denySmb=true"]);
+    assert_eq!(json(&o)["findings"]["new"][0]["certainty"], "definite");
+    assert_eq!(o.status.code(), Some(1));
 }

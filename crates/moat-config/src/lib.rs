@@ -9,6 +9,7 @@
 //! select = ["REG", "PE", "WS"]
 //! ignore = ["WS005"]
 //! severity = "error"
+//! fail-on-undecided = false  # true: undecided findings fail the run too
 //! location = "eastus"
 //! with = ["intent.yaml"]
 //! service-tags = "ServiceTags_Public.json"
@@ -50,6 +51,7 @@ struct Raw {
     select: Option<Vec<Spanned<String>>>,
     ignore: Option<Vec<Spanned<String>>>,
     severity: Option<Spanned<String>>,
+    fail_on_undecided: Option<bool>,
     parameters: Option<Spanned<toml::Value>>,
     with: Option<Vec<Spanned<String>>>,
     service_tags: Option<Spanned<String>>,
@@ -92,6 +94,7 @@ const KEYS: &[&str] = &[
     "select",
     "ignore",
     "severity",
+    "fail-on-undecided",
     "parameters",
     "with",
     "service-tags",
@@ -128,6 +131,9 @@ pub struct Config {
     pub select: Option<Vec<String>>,
     pub ignore: Option<Vec<String>>,
     pub severity: Option<Severity>,
+    /// Whether findings the input leaves undecided fail the run too (by default only decided
+    /// ones do: a value without input is not a finding's proof).
+    pub fail_on_undecided: bool,
     /// Parameter files (ARM) and variable files (Terraform).
     pub parameter_files: Vec<PathBuf>,
     /// Parameter values (ARM) and variables (Terraform), as `--parameters NAME=VALUE` and
@@ -291,6 +297,7 @@ pub fn read(path: &Path) -> Result<Config, LoadError> {
         select: raw.select.map(|v| c.codes(&v)),
         ignore: raw.ignore.map(|v| c.codes(&v)),
         severity: raw.severity.and_then(|s| c.severity(&s)),
+        fail_on_undecided: raw.fail_on_undecided.unwrap_or(false),
         parameter_files: Vec::new(),
         parameter_values: Vec::new(),
         with: raw

@@ -706,8 +706,17 @@ impl FlowChange {
     /// Whether this opens a flow from the deployment to the internet or to storage outside it
     /// (a Storage service tag).
     pub fn opens_outward(&self) -> bool {
-        self.change == Change::Opened
-            && inside(&self.from)
+        self.change == Change::Opened && self.outward()
+    }
+
+    /// Whether this may have opened such a flow: it is unknown now, and was not surely open.
+    pub fn may_open_outward(&self) -> bool {
+        self.change == Change::MayHaveOpened && self.outward()
+    }
+
+    /// Whether the flow goes from the deployment to the internet or to a Storage service tag.
+    fn outward(&self) -> bool {
+        inside(&self.from)
             && match self.to.parse::<Address>() {
                 Ok(Address::Internet) => true,
                 // A Storage service tag, of any region.

@@ -125,9 +125,12 @@ impl Diff {
     }
 
     /// The flows the change surely opens from the deployment to the internet or to storage
-    /// outside it (a Storage service tag): they fail the run whatever the threshold.
-    pub fn opened_outward(&self) -> impl Iterator<Item = &FlowChange> {
-        self.flows.iter().filter(|f| f.opens_outward())
+    /// outside it (a Storage service tag): they fail the run whatever the threshold. With
+    /// `undecided`, also those it may have opened (unknown now, not surely open before).
+    pub fn opened_outward(&self, undecided: bool) -> impl Iterator<Item = &FlowChange> {
+        self.flows
+            .iter()
+            .filter(move |f| f.opens_outward() || (undecided && f.may_open_outward()))
     }
 
     /// The flows of one kind of change.
@@ -136,12 +139,11 @@ impl Diff {
     }
 
     /// The new findings that fail a run at `threshold` (as `moat check --severity` decides:
-    /// not suppressed, at or above the threshold).
-    pub fn failing(&self, threshold: Severity) -> impl Iterator<Item = &Finding> {
-        self.findings
-            .new
-            .iter()
-            .filter(move |f| f.suppressed.is_none() && f.severity >= threshold)
+    /// not suppressed, at or above the threshold, and decided unless `undecided`).
+    pub fn failing(&self, threshold: Severity, undecided: bool) -> impl Iterator<Item = &Finding> {
+        self.findings.new.iter().filter(move |f| {
+            f.suppressed.is_none() && f.severity >= threshold && (undecided || f.decided())
+        })
     }
 }
 

@@ -80,10 +80,10 @@ pub fn run_variants(
                     "{question}: the finding holds only if {}",
                     v.holds_if(true)
                 ));
-            } else if decided(f)
+            } else if f.decided()
                 && by_key
                     .get(&key(f))
-                    .is_some_and(|xs| xs.iter().any(|x| !decided(x) || x.severity != f.severity))
+                    .is_some_and(|xs| xs.iter().any(|x| !x.decided() || x.severity != f.severity))
             {
                 // The variant gives it too, but not as established: it is not decided.
                 f.needs.push(format!(
@@ -107,14 +107,6 @@ pub fn run_variants(
     crate::rules::util_fix::distinct_priorities(cx.t, &mut out);
     crate::rules::util_fix::no_storage_fqdn_rules(&mut out);
     out
-}
-
-/// Whether a finding is established: nothing it needs is open, and its flow is decided.
-fn decided(f: &Finding) -> bool {
-    f.needs.is_empty()
-        && f.trace
-            .as_ref()
-            .is_none_or(|t| t.verdict != moat_engine::Verdict::Unknown)
 }
 
 /// Runs the selected rules on one deployment and marks suppressed findings.

@@ -119,6 +119,16 @@ impl Finding {
         self
     }
 
+    /// Whether the finding is established: nothing it needs is open, and its flow (for a path
+    /// finding) is decided. An undecided one rests on a value the input leaves open.
+    pub fn decided(&self) -> bool {
+        self.needs.is_empty()
+            && self
+                .trace
+                .as_ref()
+                .is_none_or(|t| t.verdict != moat_engine::Verdict::Unknown)
+    }
+
     /// The same finding with a change that removes it.
     pub fn with_change(mut self, c: crate::change::Change) -> Finding {
         self.changes.push(c);

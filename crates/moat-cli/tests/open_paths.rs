@@ -7,16 +7,29 @@
 
 mod checked;
 
-/// The findings of `rule` from `check --format json` on template `file`: (resource,
-/// certainty, needs).
-fn findings(file: &str, rule: &str, args: &[&str]) -> Vec<(String, String, Vec<String>)> {
-    let path = format!(
+/// The path of `file` in this test's data (an absolute path is kept).
+fn data(file: &str) -> String {
+    if std::path::Path::new(file).is_absolute() {
+        return file.to_string();
+    }
+    format!(
         "{}/tests/data/open_paths/{file}",
         env!("CARGO_MANIFEST_DIR")
-    );
+    )
+}
+
+/// The findings of `rule` from `check --format json` on `file`, as the report gives them.
+fn reported(file: &str, rule: &str, args: &[&str]) -> Vec<serde_json::Value> {
+    let path = data(file);
     let mut all = vec![path.as_str(), "--select", rule];
     all.extend_from_slice(args);
     checked::findings(all)
+}
+
+/// The findings of `rule` from `check --format json` on template `file`: (resource,
+/// certainty, needs).
+fn findings(file: &str, rule: &str, args: &[&str]) -> Vec<(String, String, Vec<String>)> {
+    reported(file, rule, args)
         .iter()
         .map(|f| {
             (
@@ -162,4 +175,179 @@ fn a_zone_whose_links_are_open_may_reach_the_spoke_and_is_undecided() {
         &format!("private-dns-zone/{zone}"),
     );
     assert!(findings(file, "DNS006", &["--parameters", "linkedVnet=spoke"]).is_empty());
+}
+
+/// A copy of native `file` of this test's data with each of `edits` made (each `from` written
+/// once), in a temporary file named `name`.
+fn edited(file: &str, name: &str, edits: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(data(file)).unwrap();
+    for (from, to) in edits {
+        assert_eq!(text.matches(from).count(), 1, "`{from}` in {file}");
+        text = text.replacen(from, to, 1);
+    }
+    let dir = std::env::temp_dir().join(format!("moat-open-paths-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// Seed 004 (inbound access): "There's an extra setting between public and private: Enabled
+/// from selected IP addresses. This setting allows access to your workspace from the IP
+/// addresses you specify." The jump box leaves through a NAT gateway whose address the
+/// workspace's list admits, but the spoke's routes are left open: they may send its traffic
+/// through the hub firewall, which shows another address. WS003 is undecided and names the
+/// routes; given a route through the firewall it is decided, given none the NAT gateway's
+/// address is the one the workspace sees.
+#[test]
+fn a_client_whose_routes_are_open_may_leave_from_an_address_the_list_refuses() {
+    let file = "client_routes.yaml";
+    undecided_on(
+        &findings(file, "WS003", &[]),
+        "workspace/ws",
+        "routes of route-table/rt",
+    );
+    let open = "unknowns:\n  - { resource: route-table/rt, field: routes, reason: \"variable `routes` has no value\" }\n";
+    let through = edited(
+        file,
+        "through-firewall.yaml",
+        &[
+            (
+                "  - { name: rt, routes: [] }",
+                "  - { name: rt, routes: [{ name: default, address_prefix: 0.0.0.0/0, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.100.0.4 }] }",
+            ),
+            (open, ""),
+        ],
+    );
+    let found = reported(&through, "WS003", &[]);
+    decided_on(&findings(&through, "WS003", &[]), "workspace/ws");
+    assert!(
+        checked::text(&found[0], "message").contains("52.1.1.1 (firewall hub-fw"),
+        "{found:?}"
+    );
+    let none = edited(file, "no-routes.yaml", &[(open, "")]);
+    assert!(findings(&none, "WS003", &[]).is_empty());
+}
+
+/// Seed 002 (secure Azure storage accounts, step 4): "Select Selected networks, and then under
+/// Resource instances, select Microsoft.MachineLearningServices/Workspace as the Resource type.
+/// Select your workspace using Instance name", and "Alternatively, you can select Allow Azure
+/// services on the trusted services list to access this storage account". With the storage
+/// firewall's exceptions and resource instance rules parameters without value, the trace lets
+/// the workspace's service through as a trusted service on the importer's reading, yet another
+/// value may admit it as neither: ST004 is undecided, not silent, and says it cannot confirm.
+/// With no exception and the rules open it is still undecided; with no rule either, decided.
+#[test]
+fn a_storage_whose_exceptions_are_open_may_refuse_the_workspace() {
+    let file = "storage_exceptions.json";
+    let open = reported(file, "ST004", &[]);
+    undecided_on(&findings(file, "ST004", &[]), "storage/wsdata", "bypass");
+    assert!(
+        checked::text(&open[0], "message").starts_with("cannot confirm that storage wsdata admits"),
+        "{open:?}"
+    );
+    let none = ["--parameters", "bypass=None"];
+    undecided_on(
+        &findings(file, "ST004", &none),
+        "storage/wsdata",
+        "instanceRules",
+    );
+    let rules = [
+        "--parameters",
+        "bypass=None",
+        "--parameters",
+        "instanceRules=[]",
+    ];
+    decided_on(&findings(file, "ST004", &rules), "storage/wsdata");
+    let trusted = [
+        "--parameters",
+        "bypass=AzureServices",
+        "--parameters",
+        "instanceRules=[]",
+    ];
+    assert!(findings(file, "ST004", &trusted).is_empty());
+}
+
+/// Seed 004 (managed network isolation): "Allow only approved outbound mode: ... You can
+/// control outbound rules using private endpoint, service tag, and FQDN." The image build
+/// needs pypi.org; with the workspace's outbound rules a parameter without value, a rule among
+/// them may approve it: MVN003 is undecided and names the parameter, never a decided error.
+/// Given no rule it is decided; given an FQDN rule for pypi.org, that flow is approved.
+#[test]
+fn an_approved_outbound_network_whose_rules_are_open_may_approve_the_host() {
+    let file = "approved_outbound.json";
+    let pypi = |args: &[&str]| {
+        reported(file, "MVN003", args)
+            .into_iter()
+            .filter(|f| checked::text(f, "message").contains("pypi.org "))
+            .collect::<Vec<_>>()
+    };
+    let open = pypi(&[]);
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(
+        checked::text(&open[0], "certainty"),
+        "undecided",
+        "{open:?}"
+    );
+    assert!(
+        checked::needs(&open[0])
+            .iter()
+            .any(|n| n.contains("outboundRules")),
+        "{open:?}"
+    );
+    let none = pypi(&["--parameters", "outboundRules={}"]);
+    assert_eq!(none.len(), 1, "{none:?}");
+    assert_eq!(checked::text(&none[0], "certainty"), "definite", "{none:?}");
+    let rule = r#"outboundRules={"pypi":{"type":"FQDN","destination":"pypi.org","category":"UserDefined"}}"#;
+    assert!(pypi(&["--parameters", rule]).is_empty());
+}
+
+/// Facts, table of names (the source of REG011, registry FQDN): a registry has "no public
+/// resource-specific FQDN that Azure DNS resolves recursively"; its name is answered only in
+/// the `privatelink.api.azureml.ms` zone. With the compute
+/// VNet's DNS servers a parameter without value, a custom server may not forward the name:
+/// REG011 is undecided, names the parameter and says it cannot confirm the name resolves.
+/// On Azure DNS with the zone linked to the VNet it resolves; linked elsewhere, it does not.
+#[test]
+fn a_registry_name_resolved_through_open_dns_servers_is_undecided() {
+    let file = "registry_dns.json";
+    let used = data("registry_used.yaml");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--with", used.as_str()];
+        args.extend_from_slice(extra);
+        reported(file, "REG011", &args)
+    };
+    let open = run(&["--parameters", "linkedVnet=vnet"]);
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(
+        checked::text(&open[0], "certainty"),
+        "undecided",
+        "{open:?}"
+    );
+    assert!(
+        checked::needs(&open[0])
+            .iter()
+            .any(|n| n.contains("dnsServers")),
+        "{open:?}"
+    );
+    assert!(
+        checked::text(&open[0], "message").starts_with(
+            "cannot confirm that the private name of registry reg from compute cpu resolves to the registry's private endpoint: "
+        ),
+        "{open:?}"
+    );
+    let azure_dns = "dnsServers=[]";
+    assert!(run(&["--parameters", azure_dns, "--parameters", "linkedVnet=vnet"]).is_empty());
+    let elsewhere = run(&[
+        "--parameters",
+        azure_dns,
+        "--parameters",
+        "linkedVnet=other",
+    ]);
+    assert_eq!(elsewhere.len(), 1, "{elsewhere:?}");
+    assert_eq!(checked::text(&elsewhere[0], "certainty"), "definite");
+    assert_eq!(
+        checked::text(&elsewhere[0], "message"),
+        "the private name of registry reg from compute cpu does not resolve to the registry's private endpoint"
+    );
 }

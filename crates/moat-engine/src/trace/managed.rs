@@ -77,6 +77,10 @@ impl Walk<'_, '_> {
                 if let Some(why) = unsure {
                     return self.unknown(Step::ManagedNetwork, element, Code::MvnUndecided, "no rule surely allows it", at(&w.at), why);
                 }
+                // Rules only approve: one among those the input leaves open may approve it.
+                if let Some(u) = self.e.open_list(&format!("workspace/{workspace}"), "managed_network.outbound_rules") {
+                    return self.unknown(Step::ManagedNetwork, element, Code::MvnUndecided, "no outbound rule the input gives allows it; those it leaves open may", at(&w.at), u.need());
+                }
                 let what = fqdn.clone().or_else(|| owner.as_ref().map(|o| o.to_string())).unwrap_or_else(|| "the destination".into());
                 let fix = match owner {
                     Some(o) => format!("add a private endpoint outbound rule to {o}"),

@@ -66,12 +66,12 @@ impl Rule for Mvn003 {
         for r in cx.ops() {
             for f in r.flows.iter().filter(|f| f.verdict != Verdict::Allowed) {
                 let t = &f.trace;
-                let Some(hop) = t.stopping_hop() else {
+                // The managed network refuses the destination, or may: no rule the input gives
+                // approves it, and it leaves some open (or a rule's cover is unsure).
+                let Some(hop) = t.may_stop_at(Step::ManagedNetwork) else {
                     continue;
                 };
-                if hop.step != Step::ManagedNetwork
-                    || !matches!(hop.code, Code::MvnNotApproved | Code::MvnUndecided)
-                {
+                if !matches!(hop.code, Code::MvnNotApproved | Code::MvnUndecided) {
                     continue;
                 }
                 let Some(ws) = workspace_of(cx, &t.from) else {

@@ -58,14 +58,17 @@ impl Rule for Reg011 {
                     ) else {
                         continue;
                     };
+                    // Name resolution fails, or may: it read a value the input leaves open (the
+                    // VNet's DNS servers, a zone's links, the endpoint's zone group).
                     let dns_failed = t.verdict != Verdict::Allowed
-                        && t.stopping_hop().is_some_and(|h| h.step == Step::Dns)
+                        && t.may_stop_at(Step::Dns).is_some()
                         || t.hops.iter().any(|h| h.code == Code::DnsNoPublicRecord);
                     if !dns_failed {
                         continue;
                     }
                     let what =
                         format!("the private name of registry {reg} from compute {}", c.name);
+                    let undecided = t.verdict == Verdict::Unknown;
                     let f = FlowResult {
                         purpose: String::new(),
                         verdict: t.verdict,
@@ -74,14 +77,21 @@ impl Rule for Reg011 {
                     let mut finding = flow_finding(
                         &DOC,
                         format!("registry/{reg}"),
-                        what,
+                        what.clone(),
                         &f,
                         &compute_at(cx, &c.name),
                     );
-                    finding.message = format!(
-                        "{} does not resolve to the registry's private endpoint",
-                        finding.message.split(" is ").next().unwrap_or_default()
-                    );
+                    finding.message = if undecided {
+                        format!(
+                            "cannot confirm that {what} resolves to the registry's private endpoint: {}",
+                            f.trace
+                                .missing
+                                .first()
+                                .map_or("the model lacks a value", String::as_str)
+                        )
+                    } else {
+                        format!("{what} does not resolve to the registry's private endpoint")
+                    };
                     if let Some(link) = c.subnet.as_deref().and_then(|s| zone_link(cx, s, reg)) {
                         finding = finding.with_change(link);
                     }

@@ -3,7 +3,7 @@
 use crate::change::{Change, Setting};
 use crate::rules::util_core::storage;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
-use moat_engine::Code;
+use moat_engine::{Code, Step, Verdict};
 use moat_model::address::{Address, Kind};
 use moat_packets::Protocol;
 
@@ -50,24 +50,47 @@ impl Rule for St004 {
             ) else {
                 continue;
             };
-            if t.stopping_hop().map(|h| h.code) != Some(Code::RfServiceDenied) {
+            // The storage firewall refuses the service, or may: it let the service through as
+            // a resource instance or a trusted service reading a value the input leaves open
+            // (its instance rules, its exceptions), and another value may admit it as neither.
+            let Some(hop) = t.may_stop_at(Step::ResourceFirewall) else {
+                continue;
+            };
+            let open = t.open_hops().any(|h| std::ptr::eq(h, hop));
+            let may_refuse = hop.code == Code::RfServiceDenied
+                || open && matches!(hop.code, Code::RfTrustedService | Code::RfResourceInstance);
+            if !may_refuse {
                 continue;
             }
             // Trusted services let through when the firewall lets nothing else through by
-            // exception: setting the list then drops no Logging or Metrics exception.
+            // exception: setting the list then drops no Logging or Metrics exception (none
+            // the input leaves open either).
             let r = format!("storage/{}", st.name);
             let no_exception = st
                 .network_rules
                 .bypass
                 .iter()
-                .all(|b| b.eq_ignore_ascii_case("None"));
+                .all(|b| b.eq_ignore_ascii_case("None"))
+                && cx.e.is_unknown(&r, "network_rules.bypass").is_none();
+            let message = if t.verdict == Verdict::Unknown {
+                format!(
+                    "cannot confirm that storage {} admits the service of workspace {} (a resource instance rule, or the trusted-services exception): {}",
+                    st.name,
+                    w.name,
+                    t.missing
+                        .first()
+                        .map_or("the model lacks a value", String::as_str)
+                )
+            } else {
+                format!(
+                    "storage {} admits selected networks only, with no resource instance rule for workspace {} and no trusted-services exception: the workspace's service is refused",
+                    st.name, w.name
+                )
+            };
             let mut f = Finding::new(
                     &DOC,
                     &r,
-                    format!(
-                        "storage {} admits selected networks only, with no resource instance rule for workspace {} and no trusted-services exception: the workspace's service is refused",
-                        st.name, w.name
-                    ),
+                    message,
                     format!(
                         "add a resource instance rule (Microsoft.MachineLearningServices/workspaces, {}) to storage {}, or let trusted Azure services through its firewall",
                         w.name, st.name

@@ -3,9 +3,7 @@
 use crate::change::Change;
 use crate::rules::util::{destination, flow_finding, name_of, workspace_at};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
-use moat_engine::Code;
-use moat_engine::OpId;
-use moat_engine::Verdict;
+use moat_engine::{Code, Hop, OpId, Step, Trace, Verdict};
 use moat_model::address::{Address, Kind};
 use std::collections::HashSet;
 
@@ -31,6 +29,36 @@ static DOC: RuleDoc = RuleDoc {
     path: true,
 };
 
+/// The hop of the workspace's IP allow list that refuses the client's address, or may: one
+/// that read a value the input leaves open (the list), or one reached past a route, peering,
+/// firewall or way out the input leaves open, which may send the flow out from another
+/// address than the one the list admits.
+fn allow_list_on_the_way(t: &Trace) -> Option<&Hop> {
+    let by_list = |h: &Hop| {
+        matches!(
+            h.code,
+            Code::RfIpRule | Code::RfIpNotAllowed | Code::RfIpUndecided
+        )
+    };
+    if let Some(h) = t.may_stop_at(Step::ResourceFirewall).filter(|h| by_list(h)) {
+        return Some(h);
+    }
+    let i = t
+        .hops
+        .iter()
+        .position(|h| h.step == Step::ResourceFirewall && by_list(h))?;
+    t.open
+        .iter()
+        .any(|&o| {
+            o < i
+                && matches!(
+                    t.hops[o].step,
+                    Step::Route | Step::Peering | Step::Firewall | Step::Egress
+                )
+        })
+        .then(|| &t.hops[i])
+}
+
 impl Rule for Ws003 {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
@@ -51,12 +79,9 @@ impl Rule for Ws003 {
                     ) {
                         continue;
                     }
-                    let Some(hop) = f.trace.stopping_hop() else {
+                    let Some(hop) = allow_list_on_the_way(&f.trace) else {
                         continue;
                     };
-                    if !matches!(hop.code, Code::RfIpNotAllowed | Code::RfIpUndecided) {
-                        continue;
-                    }
                     let ws = name_of(&dst).to_string();
                     if !seen.insert((f.trace.from.clone(), ws.clone())) {
                         continue;

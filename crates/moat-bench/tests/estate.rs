@@ -59,3 +59,25 @@ fn small_estate_loads_and_sweeps_like_exhaustive_traces() {
     assert!(m.allowed > 0 && m.denied > 0, "{m:?}");
     assert!(m.traces < m.pairs, "grouping and pruning saved traces");
 }
+
+#[test]
+fn every_item_of_the_estate_parses_alone_as_in_the_whole_file() {
+    // The fixes parse the resources they edit alone, from the skeleton the reader keeps: each
+    // must be the node the whole file's parse gives, positions included.
+    use moat_doc::{Limits, SourceFile, tree};
+    let file = SourceFile::new("estate.yaml", estate(Spec::small()));
+    let mut whole = Vec::new();
+    let skeleton = tree::parse_items(&file, Limits::default(), &mut |_, _, item| {
+        whole.push(item);
+        None
+    })
+    .unwrap();
+    let spans: Vec<moat_doc::Span> = skeleton
+        .entries()
+        .iter()
+        .flat_map(|(_, v)| v.items().iter().map(|i| i.span))
+        .collect();
+    assert!(whole.len() > 50, "{} items", whole.len());
+    let alone = tree::parse_spans(&file, &spans, Limits::default()).expect("parsed alone");
+    assert!(alone == whole, "an item parsed alone differs");
+}

@@ -19,6 +19,8 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
     /// `chars_before[k]`: characters in `text[..k * BLOCK]`; empty for ASCII text.
     chars_before: Vec<usize>,
+    /// See [`SourceFile::skeleton`]; shared, as sources are cloned into reports and errors.
+    skeleton: Option<std::sync::Arc<crate::tree::Node>>,
 }
 
 /// Whether a byte starts a character (is not a UTF-8 continuation byte).
@@ -44,7 +46,21 @@ impl SourceFile {
             text,
             line_starts,
             chars_before,
+            skeleton: None,
         }
+    }
+
+    /// Keeps the file's tree as a reader that typed the items of its top-level lists one at a
+    /// time left it (each item an empty placeholder with its span, see
+    /// [`crate::tree::parse_items`]).
+    pub fn keep_skeleton(&mut self, skeleton: crate::tree::Node) {
+        self.skeleton = Some(std::sync::Arc::new(skeleton));
+    }
+
+    /// The tree kept by [`SourceFile::keep_skeleton`]: with it, code that reads a few items of
+    /// a large file parses those alone ([`crate::tree::parse_spans`]) instead of the file.
+    pub fn skeleton(&self) -> Option<&crate::tree::Node> {
+        self.skeleton.as_deref()
     }
 
     /// Characters in `text[..offset]` (`offset` on a character boundary).

@@ -268,10 +268,69 @@ pub fn parse_items(
     limits: Limits,
     take: &mut TakeItem<'_>,
 ) -> Result<Node, Diagnostic> {
+    parse_as(file, crate::jsonc::is_json(&file.text), limits, take)
+}
+
+/// The nodes written at `spans` of `file` (items of its top-level lists, as [`parse_items`]
+/// hands them over), each parsed alone from its own text: a few items of a large file are read
+/// without reading the file. Each is the node the whole file's parse gives, spans included.
+/// `None` when that cannot be told from an item's text alone, and the caller parses the file:
+/// a JSON document with comments or a `/` (blanking comments needs the whole text), text other
+/// than ASCII before an item on its line (columns count characters), an alias to an anchor
+/// outside the item, or text there that is not one node ending where its span ends.
+pub fn parse_spans(file: &SourceFile, spans: &[Span], limits: Limits) -> Option<Vec<Node>> {
+    let json = crate::jsonc::is_json(&file.text);
+    if json && file.text.contains('/') {
+        return None;
+    }
+    spans
+        .iter()
+        .map(|&span| {
+            let end = span.offset.checked_add(span.len)?;
+            let before = file.text.get(..span.offset)?;
+            let own = file.text.get(span.offset..end)?;
+            // From the start of the item's line, what precedes the item (`  - `) in spaces:
+            // every column is the file's, so indentation reads as it does there.
+            let line = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+            let lead = &before[line..];
+            if !lead.is_ascii() {
+                return None;
+            }
+            let alone = SourceFile::new(file.name.clone(), " ".repeat(lead.len()) + own);
+            let mut node = parse_as(&alone, json, limits, &mut |_, _, n| Some(n)).ok()?;
+            shift(&mut node, line);
+            (node.span == span).then_some(node)
+        })
+        .collect()
+}
+
+/// Moves a parsed node and all it holds `by` bytes later in the file.
+fn shift(n: &mut Node, by: usize) {
+    n.span.offset += by;
+    match &mut n.value {
+        Value::Scalar { .. } => {}
+        Value::Seq(items) => items.iter_mut().for_each(|i| shift(i, by)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            shift(k, by);
+            shift(v, by);
+        }),
+    }
+}
+
+/// [`parse_items`], the file read as JSON (`json`: values strict, comments blanked) or not.
+fn parse_as(
+    file: &SourceFile,
+    json: bool,
+    limits: Limits,
+    take: &mut TakeItem<'_>,
+) -> Result<Node, Diagnostic> {
     check_size(file, limits)?;
     // Comments of a JSON document are blanked for the parser; positions are the file's.
-    let text = crate::jsonc::parse_text(&file.text);
-    let json = crate::jsonc::is_json(&file.text);
+    let text = if json {
+        crate::jsonc::parse_text(&file.text)
+    } else {
+        std::borrow::Cow::Borrowed(file.text.as_str())
+    };
     let mut parser = Parser::new_from_str(&text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
@@ -660,6 +719,62 @@ mod tests {
             serde_json::json!({"a": [null, null], "b": {"c": [3]}, "d": [{"x": 4}]})
         );
         assert_eq!(root.get("a").unwrap().items()[1].span.offset, 7);
+    }
+
+    /// Every item of `text`'s top-level lists, as the whole file's parse gives it, and as
+    /// [`parse_spans`] parses it alone (`None` where it cannot).
+    fn items_alone(text: &str) -> (Vec<Node>, Option<Vec<Node>>) {
+        let file = SourceFile::new("t", text.to_string());
+        let mut whole = Vec::new();
+        let skeleton = parse_items(&file, Limits::default(), &mut |_, _, item| {
+            whole.push(item);
+            None
+        })
+        .unwrap();
+        let spans: Vec<Span> = skeleton
+            .entries()
+            .iter()
+            .flat_map(|(_, v)| v.items().iter().map(|i| i.span))
+            .collect();
+        assert_eq!(spans, whole.iter().map(|n| n.span).collect::<Vec<_>>());
+        (whole.clone(), parse_spans(&file, &spans, Limits::default()))
+    }
+
+    #[test]
+    fn items_parsed_alone_are_the_whole_files_items() {
+        let documents = [
+            // Block items, nested lists and maps, the last item at the end of the file.
+            "name: x\nnsgs:\n  - name: a\n    rules:\n      - {name: r, port: 443}\n      - name: s\n        to: [1, 2]\n  - name: b\n    tags:\n      k: v\nvnets:\n- name: v\n  subnets:\n  - name: s1\n",
+            // Comments, blank lines, windows line breaks, a multi-line plain scalar.
+            "a:\r\n  # first\r\n  - name: one   # trailing\r\n    note: two\r\n      lines\r\n\r\n  - name: two\r\nb: 1\r\n",
+            // Block scalars with each chomping, quoted scalars across lines.
+            "a:\n  - text: |\n      kept\n\n  - text: |+\n      all\n\n\n  - text: >-\n      folded\n      here\n    q: \"x\n      y\"\nb:\n  - c\n",
+            // Items written in flow style, several on one line, and scalars.
+            "a: [{name: x, v: [1, 2]}, {name: 'y'}, plain, 3]\nb: [\n  {n: 1},\n  {n: 2}\n]\n",
+            // JSON without comments, one line and indented; an anchor used inside its item.
+            "{\"a\": [{\"name\": \"x\", \"p\": [1, 2]}, {\"name\": \"y\"}],\n \"b\": [\n  {\"n\": true}\n ]}",
+            "a:\n  - &k {x: 1}\n  - name: m\n    d: &d {y: 2}\n    e: *d\n",
+        ];
+        for text in documents {
+            let (whole, alone) = items_alone(text);
+            assert!(!whole.is_empty(), "{text:?}");
+            assert_eq!(alone.as_ref(), Some(&whole), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn items_that_need_more_than_their_text_are_not_parsed_alone() {
+        // An alias to an anchor outside the item; a JSON document with comments; text other
+        // than ASCII before an item on its line.
+        for text in [
+            "x: &a {y: 1}\nl:\n  - *a\n",
+            "x: &a {y: 1}\nl:\n  - {z: *a}\n",
+            "{\"l\": [{\"n\": 1}] // note\n}",
+            "l: [{n: é}, {n: 2}]\n",
+        ] {
+            let (_, alone) = items_alone(text);
+            assert_eq!(alone, None, "{text:?}");
+        }
     }
 
     #[test]

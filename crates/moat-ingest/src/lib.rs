@@ -550,7 +550,7 @@ pub fn load_native(path: &Path, limits: Limits) -> Result<Loaded, LoadError> {
     let mut failed = Vec::new();
     let mut unparsed = false;
     for f in files {
-        let src = read_source(&f, limits)?;
+        let mut src = read_source(&f, limits)?;
         match native::read_streaming(&src, limits) {
             Err(d) => {
                 diagnostics.push(d);
@@ -560,6 +560,10 @@ pub fn load_native(path: &Path, limits: Limits) -> Result<Loaded, LoadError> {
                 merge(&mut topology, p.topology);
                 diagnostics.append(&mut p.errors);
                 failed.append(&mut p.failed);
+                // The fixes edit a few resources: they parse those alone, not the file again.
+                if let Some(s) = p.skeleton {
+                    src.keep_skeleton(s);
+                }
             }
         }
         sources.push(src);

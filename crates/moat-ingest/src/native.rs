@@ -162,6 +162,9 @@ pub struct Partial {
     pub errors: Vec<Diagnostic>,
     /// Names of resources that could not be read (references to them are not reported).
     pub failed: Vec<String>,
+    /// Read a resource at a time: the tree left without them (see
+    /// [`SourceFile::keep_skeleton`]).
+    pub skeleton: Option<Node>,
 }
 
 /// Reads a native topology from a parsed document, reporting every error of the file.
@@ -185,6 +188,7 @@ pub fn read_partial(root: &Node, file: &SourceFile) -> Partial {
         topology,
         errors,
         failed,
+        skeleton: None,
     }
 }
 
@@ -216,6 +220,7 @@ pub fn read_streaming(file: &SourceFile, limits: Limits) -> Result<Partial, Diag
         topology: t,
         errors,
         failed,
+        skeleton: Some(skeleton),
     })
 }
 

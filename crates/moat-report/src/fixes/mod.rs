@@ -211,17 +211,95 @@ impl Trees {
         }
         let limits = moat_doc::Limits::default();
         let tree = match self.wanted.get(&src.name) {
-            Some(Some(lists)) => moat_doc::tree::parse_items(src, limits, &mut |list, i, item| {
-                lists
-                    .get(list)
-                    .is_some_and(|items| items.contains(&i))
-                    .then_some(item)
-            }),
-            _ => moat_doc::tree::parse(src, limits),
+            Some(Some(lists)) => match src
+                .skeleton()
+                .and_then(|s| with_items(s, src, lists, limits))
+            {
+                Some(tree) => Some(tree),
+                None => moat_doc::tree::parse_items(src, limits, &mut |list, i, item| {
+                    lists
+                        .get(list)
+                        .is_some_and(|items| items.contains(&i))
+                        .then_some(item)
+                })
+                .ok(),
+            },
+            _ => moat_doc::tree::parse(src, limits).ok(),
         };
-        self.parsed.insert(src.name.clone(), tree.ok());
+        self.parsed.insert(src.name.clone(), tree);
     }
+}
 
+/// The tree [`Trees::load`] parses a native file into (the `wanted` items of its top-level
+/// lists, the others placeholders), built from the skeleton the reader kept and those items
+/// parsed alone: the fixes of a large estate edit a few resources, and parsing the whole file
+/// again took as long as the checks. `None` when an item cannot be parsed alone.
+fn with_items(
+    skeleton: &Node,
+    src: &SourceFile,
+    wanted: &HashMap<String, HashSet<usize>>,
+    limits: moat_doc::Limits,
+) -> Option<Node> {
+    use moat_doc::tree::Value;
+    let Value::Map(entries) = &skeleton.value else {
+        // No top-level lists: the skeleton is the whole tree.
+        return Some(skeleton.clone());
+    };
+    let is_wanted = |list: &Node, i: usize| {
+        wanted
+            .get(list.text().unwrap_or_default())
+            .is_some_and(|items| items.contains(&i))
+    };
+    let spans: Vec<moat_doc::Span> = entries
+        .iter()
+        .filter_map(|(k, v)| match &v.value {
+            Value::Seq(items) => Some((k, items)),
+            _ => None,
+        })
+        .flat_map(|(k, items)| {
+            (items.iter().enumerate())
+                .filter(move |(i, _)| is_wanted(k, *i))
+                .map(|(_, item)| item.span)
+        })
+        .collect();
+    let mut parsed = moat_doc::tree::parse_spans(src, &spans, limits)?.into_iter();
+    let placeholder = |span| Node {
+        value: Value::Scalar {
+            text: String::new(),
+            plain: true,
+        },
+        span,
+    };
+    let entries = entries
+        .iter()
+        .map(|(k, v)| {
+            let v = match &v.value {
+                Value::Seq(items) => Node {
+                    value: Value::Seq(
+                        (items.iter().enumerate())
+                            .map(|(i, item)| {
+                                if is_wanted(k, i) {
+                                    parsed.next().unwrap_or_else(|| placeholder(item.span))
+                                } else {
+                                    placeholder(item.span)
+                                }
+                            })
+                            .collect(),
+                    ),
+                    span: v.span,
+                },
+                _ => v.clone(),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    Some(Node {
+        value: Value::Map(entries),
+        span: skeleton.span,
+    })
+}
+
+impl Trees {
     /// The tree of a file [`Trees::load`]ed.
     fn get(&self, src: &SourceFile) -> Option<&Node> {
         self.parsed.get(&src.name).and_then(Option::as_ref)

@@ -58,7 +58,7 @@ pub fn endpoints_open(t: &Topology, kind: Kind, name: &str) -> Option<String> {
 }
 
 /// The private endpoint a trace went through, if it reached its destination through one.
-pub fn endpoint_used<'t>(t: &'t Topology, trace: &Trace) -> Option<&'t PrivateEndpoint> {
+pub fn endpoint_used<'t>(cx: &Context<'_, 't>, trace: &Trace) -> Option<&'t PrivateEndpoint> {
     let hop = trace
         .hops
         .iter()
@@ -71,7 +71,9 @@ pub fn endpoint_used<'t>(t: &'t Topology, trace: &Trace) -> Option<&'t PrivateEn
     else {
         return None;
     };
-    t.private_endpoints.iter().find(|p| &p.name == name)
+    // The first endpoint of that name, as the index keeps it.
+    let &i = cx.e.ix.private_endpoints.get(name.as_str())?;
+    Some(&cx.t.private_endpoints[i])
 }
 
 /// The private endpoints of `workspace` a flow may go through: the one its trace went through
@@ -82,7 +84,7 @@ pub fn endpoints_maybe_used<'t>(
     trace: &Trace,
     workspace: &str,
 ) -> Vec<&'t PrivateEndpoint> {
-    match endpoint_used(cx.t, trace) {
+    match endpoint_used(cx, trace) {
         Some(pe) => vec![pe],
         None if trace.verdict == moat_engine::Verdict::Unknown => {
             endpoints_of(cx.e, Kind::Workspace, workspace)

@@ -13,6 +13,8 @@ use moat_model::enums::PublicNetworkAccess;
 use moat_model::ml::{Compute, Workspace};
 use moat_model::{Provenance, Topology};
 use moat_packets::Protocol;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::net::IpAddr;
 
 /// Where a group of computes sends its traffic from.
@@ -35,8 +37,6 @@ pub struct ComputeGroup<'t> {
     pub origin: Origin,
     pub workspace: &'t Workspace,
     pub computes: Vec<&'t Compute>,
-    /// Whether the group's computes have node public IPs.
-    pub public_ip: bool,
 }
 
 impl ComputeGroup<'_> {
@@ -87,6 +87,9 @@ pub fn compute_groups<'t>(
 ) -> Vec<ComputeGroup<'t>> {
     let t: &'t Topology = cx.t;
     let mut out: Vec<ComputeGroup<'t>> = Vec::new();
+    // (resource, node public IPs, workspace) -> the group's place in `out`: finding each compute's
+    // group by a scan of the groups so far was quadratic in computes.
+    let mut group_of: HashMap<(String, bool, &'t str), usize> = HashMap::new();
     for c in t.computes.iter().filter(|c| keep(c)) {
         let Some(w) =
             cx.e.ix
@@ -100,7 +103,7 @@ pub fn compute_groups<'t>(
             Some(s) => (
                 Origin::Subnet(s.clone()),
                 format!("subnet/{s}"),
-                subnet_at(t, s),
+                subnet_at(cx, s),
                 c.enable_node_public_ip,
             ),
             None if w.managed_network.enabled() => (
@@ -116,29 +119,32 @@ pub fn compute_groups<'t>(
                 c.enable_node_public_ip,
             ),
         };
-        match out.iter_mut().find(|g| {
-            g.resource == resource && g.public_ip == public_ip && g.workspace.name == w.name
-        }) {
-            Some(g) => g.computes.push(c),
-            None => out.push(ComputeGroup {
-                resource,
-                at,
-                origin,
-                workspace: w,
-                computes: vec![c],
-                public_ip,
-            }),
+        match group_of.entry((resource, public_ip, w.name.as_str())) {
+            Entry::Occupied(g) => out[*g.get()].computes.push(c),
+            Entry::Vacant(slot) => {
+                let resource = slot.key().0.clone();
+                slot.insert(out.len());
+                out.push(ComputeGroup {
+                    resource,
+                    at,
+                    origin,
+                    workspace: w,
+                    computes: vec![c],
+                });
+            }
         }
     }
     out
 }
 
 /// Where a subnet (`vnet/subnet`) is written.
-pub fn subnet_at(t: &Topology, key: &str) -> Provenance {
+pub fn subnet_at(cx: &Context, key: &str) -> Provenance {
     let (v, s) = key.split_once('/').unwrap_or((key, ""));
-    t.virtual_networks
-        .iter()
-        .find(|x| x.name == v)
+    // The first VNet of that name, as the index keeps it.
+    cx.e.ix
+        .virtual_networks
+        .get(v)
+        .map(|&i| &cx.t.virtual_networks[i])
         .and_then(|x| x.subnets.iter().find(|y| y.name == s))
         .map(|y| y.at.clone())
         .unwrap_or_default()

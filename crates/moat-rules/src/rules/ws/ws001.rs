@@ -66,8 +66,13 @@ impl Rule for Ws001 {
                     .map(|(_, ip)| Address::Ip(ip)),
             );
         }
-        let source_vnets: Vec<Option<String>> =
-            sources.iter().map(|s| source_vnet(cx, s)).collect();
+        // The sources in each VNet, in declaration order.
+        let mut sources_in: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, s) in sources.iter().enumerate() {
+            if let Some(v) = source_vnet(cx, s) {
+                sources_in.entry(v).or_default().push(i);
+            }
+        }
         // The VNets holding each workspace's private endpoints.
         let mut endpoint_vnets: HashMap<&str, Vec<&str>> = HashMap::new();
         for pe in &cx.t.private_endpoints {
@@ -94,6 +99,8 @@ impl Rule for Ws001 {
             // with many jump boxes, each workspace is usually reached by the first try instead
             // of after a trace from every other network. The verdict does not depend on the
             // order; the finding names the first source in declaration order, as before.
+            // They are found through the VNets, not by testing every source per workspace
+            // (quadratic with a jump box per landing zone).
             let mut near: HashSet<&str> = HashSet::new();
             for &v in endpoint_vnets.get(w.name.as_str()).into_iter().flatten() {
                 near.insert(v);
@@ -101,26 +108,41 @@ impl Rule for Ws001 {
                     near.insert(cx.t.virtual_networks[j].name.as_str());
                 }
             }
-            let is_near = |i: &usize| {
-                source_vnets[*i]
-                    .as_deref()
-                    .is_some_and(|v| near.contains(v))
-            };
-            let order: Vec<usize> = (0..sources.len())
-                .filter(is_near)
-                .chain((0..sources.len()).filter(|i| !is_near(i)))
+            let mut first: Vec<usize> = near
+                .iter()
+                .flat_map(|v| sources_in.get(*v).into_iter().flatten().copied())
                 .collect();
-            let mut traced: Vec<Option<_>> = (0..sources.len()).map(|_| None).collect();
+            first.sort_unstable();
+            // Traces that did not reach it, with the source's place in declaration order.
+            let mut traced: Vec<(usize, _)> = Vec::new();
             let mut reached = false;
-            for i in order {
+            let try_source = |i: usize, traced: &mut Vec<(usize, _)>| {
                 let Some(t) = cx.trace(sources[i].clone(), to.clone(), Protocol::TCP, 443) else {
-                    continue;
+                    return false;
                 };
                 if t.verdict == Verdict::Allowed {
+                    return true;
+                }
+                traced.push((i, t));
+                false
+            };
+            for &i in &first {
+                if try_source(i, &mut traced) {
                     reached = true;
                     break;
                 }
-                traced[i] = Some(t);
+            }
+            if !reached && !sources.is_empty() {
+                let mut tried = vec![false; sources.len()];
+                for &i in &first {
+                    tried[i] = true;
+                }
+                for i in (0..sources.len()).filter(|&i| !tried[i]) {
+                    if try_source(i, &mut traced) {
+                        reached = true;
+                        break;
+                    }
+                }
             }
             if reached {
                 continue;
@@ -133,8 +155,8 @@ impl Rule for Ws001 {
                 out.push(undecided(&DOC, resource, &what, u, &w.at));
                 continue;
             }
-            let failures: Vec<_> = traced.into_iter().flatten().collect();
-            match failures.into_iter().next() {
+            // The first source in declaration order names the finding.
+            match traced.into_iter().min_by_key(|(i, _)| *i).map(|(_, t)| t) {
                 Some(t) => {
                     let what = format!("the path from {} to private workspace {} (no client has one)", t.from, w.name);
                     let f = moat_engine::ops::FlowResult { purpose: String::new(), verdict: t.verdict, trace: t.into() };

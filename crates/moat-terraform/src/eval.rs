@@ -6,7 +6,7 @@
 //! against a depth bound and every expression node against a step budget, so hostile input
 //! ends in an error rather than a hang or a stack overflow.
 
-use crate::config::{self, ModCall, Mode, ModuleConfig, ResDecl, Sources};
+use crate::config::{self, ModCall, Mode, ModuleConfig, ResBody, ResDecl, Sources};
 use crate::funcs;
 use crate::ids;
 use crate::types::{self, Ty};
@@ -305,12 +305,16 @@ impl Evaluator {
         }
     }
 
-    /// The location of a span of a file.
+    /// The location of a span of a part of a file (see [`Sources`]).
     pub fn loc(&self, file: usize, span: Option<Range<usize>>) -> Loc {
-        let Some(src) = self.sources.files.get(file) else {
+        let Some((file, src, base)) = self
+            .sources
+            .resolve(file)
+            .and_then(|(f, base)| Some((f, self.sources.files.get(f)?, base)))
+        else {
             return Loc::default();
         };
-        let r = span.unwrap_or(0..0);
+        let r = span.map_or(0..0, |r| base + r.start..base + r.end);
         let (line, column) = src.line_col(r.start);
         Loc {
             file: self

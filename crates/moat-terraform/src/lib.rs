@@ -62,6 +62,7 @@ mod ids;
 mod lifecycle;
 mod map;
 mod plan;
+mod split;
 mod types;
 mod value;
 

@@ -119,7 +119,7 @@ impl Evaluator {
         // The root module has exactly one instance (a module calling the root's directory
         // is recursion, refused), so once its value is memoised the body is not read again.
         if inst == 0 && matches!(self.insts[0].slots.get(&slot), Some(Slot::Done(_))) {
-            decl.body.take();
+            decl.body.replace(ResBody::Freed);
         }
         Ok(v)
     }
@@ -152,8 +152,11 @@ impl Evaluator {
         };
         let mut sort = self.insts[inst].sort.clone();
         sort.extend([0, decl_idx]);
+        if !decl.parse_again(&self.sources) {
+            return err(format!("the block of `{base}` does not parse again"), &at);
+        }
         let body = decl.body.borrow();
-        let Some(body) = body.as_ref() else {
+        let ResBody::Parsed(body) = &*body else {
             // Only a memoised declaration of the root module loses its body.
             return err(format!("`{base}` was evaluated already"), &at);
         };

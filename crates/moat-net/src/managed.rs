@@ -19,6 +19,8 @@ pub struct ManagedRule {
     pub kind: ManagedRuleKind,
     /// Added by Azure (required) rather than by the user.
     pub required: bool,
+    /// Where a user's rule is written (required rules are the workspace's own).
+    pub at: Option<moat_model::Provenance>,
 }
 
 /// What a managed rule allows.
@@ -146,6 +148,7 @@ pub fn effective_rules(t: &Topology, w: &Workspace) -> Vec<ManagedRule> {
                         group_id: g.to_string(),
                     },
                     required: true,
+                    at: None,
                 });
             }
         }
@@ -168,6 +171,7 @@ pub fn effective_rules(t: &Topology, w: &Workspace) -> Vec<ManagedRule> {
                     ports_documented: documented,
                 },
                 required: true,
+                at: None,
             });
         }
     }
@@ -210,6 +214,7 @@ pub fn effective_rules(t: &Topology, w: &Workspace) -> Vec<ManagedRule> {
             name: r.name.clone(),
             kind,
             required: false,
+            at: Some(r.at.clone()),
         });
     }
     out

@@ -54,7 +54,7 @@ impl Walk<'_, '_> {
                             if set.is_subset(&cover.sure) {
                                 if l4_ok {
                                     let d = format!("{} rule {} allows {tag} {}", if r.required { "required" } else { "service tag" }, r.name, self.proto_port());
-                                    self.pass(Step::ManagedNetwork, element, Code::MvnServiceTag, d, at(&w.at));
+                                    self.pass(Step::ManagedNetwork, element, Code::MvnServiceTag, d, at(r.at.as_ref().unwrap_or(&w.at)));
                                     return self.public_arrival(dst, &Via::ManagedNetwork);
                                 } else if !ports_documented {
                                     unsure.get_or_insert(format!("the ports of the required rule for {tag} are not documented"));
@@ -67,7 +67,7 @@ impl Walk<'_, '_> {
                             let port_ok = self.q.protocol == Protocol::TCP && matches!(self.port, 80 | 443);
                             if port_ok && fqdn.as_deref().is_some_and(|f| fqdn_matches(pattern, f)) {
                                 let d = format!("FQDN rule {} allows {pattern}", r.name);
-                                self.pass(Step::ManagedNetwork, element, Code::MvnFqdn, d, at(&w.at));
+                                self.pass(Step::ManagedNetwork, element, Code::MvnFqdn, d, at(r.at.as_ref().unwrap_or(&w.at)));
                                 return self.public_arrival(dst, &Via::ManagedNetwork);
                             }
                         }

@@ -237,3 +237,48 @@ fn the_fix_in_words_names_every_port_of_the_flow() {
         probe.1
     );
 }
+
+/// README, fixes as code: "A flow that a network security group denies gets the rule that
+/// allows it, in that NSG, in the direction of the denying rule and at the highest free
+/// priority below it", for a decided denial only: "An NSG allow rule for a finding the input
+/// leaves undecided ... is not written as code". The rule denying SMB (facts §6.55, "Port 445
+/// must be open privately between computes and the default storage") is deployed on a
+/// condition given by a parameter without value: the NSG may not deny, and ST008's fix says
+/// the allow rule is needed only if it does, in words. Deployed, the rule is the fix as code.
+#[test]
+fn an_nsg_that_may_not_deny_gets_its_allow_rule_in_words_only() {
+    let dir = root().join("crates/moat-cli/tests/data/may_exist/arm");
+    let input = "conditional-smb-rule.json";
+    let smb = |extra: &[&str]| {
+        let mut args = vec!["--select", "ST008"];
+        args.extend_from_slice(extra);
+        let v = check(&dir, input, &args);
+        assert_eq!(findings(&v).len(), 1, "{v:#}");
+        findings(&v)[0].clone()
+    };
+    let open = smb(&[]);
+    assert_eq!(open["certainty"], "undecided", "{open:#}");
+    assert!(open.get("changes").is_none(), "{open:#}");
+    assert!(open.get("fix_code").is_none(), "{open:#}");
+    assert_eq!(
+        open["fix"],
+        "needed only if NSG training-nsg denies the flow, which the input leaves open: in NSG training-nsg, allow outbound tcp/445 to 10.0.3.4 at a priority below 200",
+        "{open:#}"
+    );
+    let deployed = smb(&["--parameters", "denySmb=true"]);
+    assert_eq!(deployed["certainty"], "definite", "{deployed:#}");
+    let change = &deployed["changes"][0];
+    assert_eq!(
+        (
+            change["kind"].as_str(),
+            change["nsg"].as_str(),
+            change["priority"].as_u64()
+        ),
+        (Some("allow-in-nsg"), Some("training-nsg"), Some(199)),
+        "{deployed:#}"
+    );
+    assert!(
+        !deployed["fix_code"].as_array().unwrap().is_empty(),
+        "{deployed:#}"
+    );
+}

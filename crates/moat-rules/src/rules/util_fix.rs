@@ -311,6 +311,33 @@ pub fn distinct_priorities(t: &Topology, findings: &mut [Finding]) {
     }
 }
 
+/// Keeps NSG allow rules as code for established findings only. A finding the input leaves
+/// undecided (its NSG denies only where a rule, an NSG or a setting that may not be deployed
+/// as read is, or a value left open makes it) says a rule is needed only if the NSG does deny:
+/// written as code, it would read as the fix, and open a port in front of a rule that may not
+/// be there. The rule stays in the fix's words, with that condition.
+pub fn nsg_allow_only_where_decided(findings: &mut [Finding]) {
+    for f in findings.iter_mut().filter(|f| !f.decided()) {
+        let mut nsgs: Vec<String> = Vec::new();
+        f.changes.retain(|c| match c {
+            Change::AllowInNsg { nsg, .. } => {
+                if !nsgs.contains(nsg) {
+                    nsgs.push(nsg.clone());
+                }
+                false
+            }
+            _ => true,
+        });
+        if !nsgs.is_empty() {
+            f.fix = format!(
+                "needed only if NSG {} denies the flow, which the input leaves open: {}",
+                nsgs.join(" or "),
+                f.fix
+            );
+        }
+    }
+}
+
 /// Drops the FQDN outbound rules findings propose for a storage account's host: "you can't
 /// use an FQDN rule to access Azure Storage Accounts" in a managed network, so such a rule
 /// would fix nothing.

@@ -709,6 +709,15 @@ pub fn trace_shared(e: &Engine, q: &Query) -> Result<std::sync::Arc<Trace>, Stri
     t
 }
 
+/// The answer [`trace_shared`] already holds for this question on this engine (in its mode),
+/// if any, without running a trace: a caller that keeps its own copy reads it from there.
+pub fn traced(e: &Engine, q: &Query) -> Option<Result<std::sync::Arc<Trace>, String>> {
+    match e.traces.borrow().get(q) {
+        Some((strict, t)) if *strict == e.strict => Some(t.clone()),
+        _ => None,
+    }
+}
+
 /// The verdict of a flow, as [`trace`] gives it, without the words of its hops: for sweeps,
 /// which keep only verdicts. The walk is the same; only what it writes down differs.
 pub fn verdict(e: &Engine, q: &Query) -> Result<Verdict, String> {

@@ -2,7 +2,7 @@
 
 use moat_engine::intent::Intent;
 use moat_engine::ops::{Filter, OpResult, evaluate};
-use moat_engine::trace::{Query, Trace, trace};
+use moat_engine::trace::{Query, Trace, trace, traced};
 use moat_engine::{Engine, OpId};
 use moat_exfil::invariant::{Invariant, Proof};
 use moat_model::{Address, Topology};
@@ -127,15 +127,18 @@ impl<'a, 't> Context<'a, 't> {
         protocol: Protocol,
         port: u16,
     ) -> Option<Trace> {
-        trace(
-            self.e,
-            &Query {
-                from,
-                to,
-                protocol,
-                port,
-            },
-        )
-        .ok()
+        let q = Query {
+            from,
+            to,
+            protocol,
+            port,
+        };
+        // Rules ask many of the questions the operations asked (a compute's outbound, a
+        // client's way to the workspace): a copy of that answer is cheaper than the walk. The
+        // rules' own answers are not kept: most are dropped as soon as they are read.
+        if let Some(t) = traced(self.e, &q) {
+            return t.ok().map(|t| Trace::clone(&t));
+        }
+        trace(self.e, &q).ok()
     }
 }

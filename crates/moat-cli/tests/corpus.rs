@@ -437,3 +437,66 @@ fn the_secure_quickstart_key_vault_zone_is_found_wrong() {
     );
     assert_eq!(kv001["trace"]["verdict"], "denied", "{kv001:#}");
 }
+
+/// A private DNS zone's virtual network link is created for a zone and a VNet, under a name of
+/// the user's choosing: "az network private-dns link vnet create -g <resource-group-name>
+/// --zone-name privatelink.api.azureml.ms --name <link-name> --virtual-network <vnet-name>"
+/// (seed 003, "Configure a private endpoint for an Azure Machine Learning workspace"). The
+/// end-to-end secure quickstart names its links `<zone>/<uniqueString(<resource id>)>`, whose
+/// value depends on the subscription the input does not give: only the links' own names are
+/// open. Every zone's name stays known, so the flows that resolve names through the zones are
+/// decided: the key vault's name resolves publicly (its zone is the wrong one), which the
+/// vault's firewall refuses.
+#[test]
+fn the_secure_quickstart_zone_links_of_open_names_leave_their_zones_known() {
+    let path = corpus_dir().join(
+        "qs-e2e-secure/quickstarts/microsoft.machinelearningservices/machine-learning-end-to-end-secure/azuredeploy.json",
+    );
+    let t = moat_ingest::load_opts(&path, &moat_ingest::Options::default())
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics))
+        .topology;
+    assert_eq!(t.private_dns_zones.len(), 6);
+    for z in &t.private_dns_zones {
+        assert!(z.name.starts_with("privatelink."), "{}", z.name);
+        let res = format!("private-dns-zone/{}", z.name);
+        assert!(
+            t.unknowns.iter().all(|u| u.resource != res),
+            "{res}: {:#?}",
+            t.unknowns
+                .iter()
+                .filter(|u| u.resource == res)
+                .collect::<Vec<_>>()
+        );
+        // Each is linked to the quickstart's VNet, whatever the link is called.
+        assert_eq!(z.vnet_links.len(), 1, "{}: {:?}", z.name, z.vnet_links);
+    }
+    // The link names themselves stay open, on the links.
+    assert!(
+        t.unknowns
+            .iter()
+            .any(|u| u.resource.starts_with("private-dns-zone-link/") && u.field == "name"),
+        "{:#?}",
+        t.unknowns
+    );
+    let e = Engine::for_topology(&t, None).expect("engine");
+    let cx = moat_rules::Context::new(&e);
+    let findings = run(&cx, &Selection::default());
+    for code in ["KV001", "PE001"] {
+        let f = findings
+            .iter()
+            .find(|f| f.code == code)
+            .unwrap_or_else(|| panic!("no {code}: {findings:#?}"));
+        assert!(f.needs.is_empty(), "{code}: {:?}", f.needs);
+        assert_eq!(f.severity, moat_rules::Severity::Error, "{code}");
+    }
+    // Nothing is left open by a zone's name.
+    for f in &findings {
+        assert!(
+            f.needs.iter().all(|n| !n.contains("has an unknown name")),
+            "{} {}: {:?}",
+            f.code,
+            f.resource,
+            f.needs
+        );
+    }
+}

@@ -93,7 +93,7 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
             continue;
         };
         let to = format!("{}/{}", parent_kind.label(), parent_name(t, parent_kind, i));
-        lift_unknowns(t, &unknowns_of, pd.kind, &pd.res.name, &to);
+        lift_unknowns(t, &unknowns_of, pd.kind, &pd.res, &to);
         match pd.payload {
             Payload::Subnet(s) => {
                 let v = &mut t.virtual_networks[i];
@@ -210,22 +210,32 @@ fn lift_unknowns(
     t: &mut Topology,
     unknowns_of: &HashMap<String, Vec<usize>>,
     kind: ChildKind,
-    name: &str,
+    res: &ArmResource,
     to: &str,
 ) {
-    let from = format!("{}/{name}", kind.label());
-    let leaf = last_segment(name);
+    let from = format!("{}/{}", kind.label(), res.name);
+    let leaf = last_segment(&res.name);
+    let parent_known = parent_segment_known(res);
     for &k in unknowns_of.get(&from).into_iter().flatten() {
         let u = &mut t.unknowns[k];
         // Already lifted when two children share a label.
         if u.resource != from {
             continue;
         }
-        if let Some(field) = kind.parent_field(&leaf, &u.field) {
+        if let Some(field) = kind.parent_field(&leaf, &u.field, parent_known) {
             u.resource = to.to_string();
             u.field = field;
         }
     }
+}
+
+/// Whether the id of a child resource names its parent with known text: the id has the
+/// child's shape (`…/<parent type>/<parent>/<child type>/<child>`) and the parent's segment
+/// holds no unknown part. A child whose own name alone is open (a zone link named
+/// `<zone>/<uniqueString(…)>`) then belongs to a parent the input determines.
+fn parent_segment_known(res: &ArmResource) -> bool {
+    type_of_id(&res.id).is_some_and(|ty| ty.eq_ignore_ascii_case(&res.rtype))
+        && parent_id(&res.id).is_some_and(|p| !crate::idmatch::has_unknown(&last_segment(&p)))
 }
 
 /// The model name of the parent at index `i` of its list, as its label names it.

@@ -206,12 +206,20 @@ impl ChildKind {
     /// field where its mapper already names the list item (`rules/<rule>`), or under the
     /// list and the item's key. `None` for children that are model elements of their own
     /// (resolver endpoints), whose unknowns stay with them. What names the child itself (its
-    /// name, region) stays with it, but for a zone group or zone link: an unknown name of
-    /// either leaves open which zone it is read in.
-    pub(super) fn parent_field(self, leaf: &str, field: &str) -> Option<String> {
+    /// name, region) stays with it, but for a zone group or zone link whose parent's segment
+    /// of the name is open (`parent_known` false): which endpoint or zone it belongs to is
+    /// then open. A link whose own name alone is open (`<zone>/<uniqueString(…)>`) belongs to
+    /// a zone the input determines, and no decision reads a link's name.
+    pub(super) fn parent_field(
+        self,
+        leaf: &str,
+        field: &str,
+        parent_known: bool,
+    ) -> Option<String> {
         let under = |list: &str| Some(format!("{list}/{leaf}/{field}"));
         let own = matches!(field, "name" | "region" | "kind");
         match self {
+            ChildKind::ZoneGroup | ChildKind::VnetLink if own && parent_known => None,
             ChildKind::ZoneGroup | ChildKind::VnetLink => Some(field.to_string()),
             _ if own => None,
             // A subnet not imported (its prefix open) is recorded under its own label, inline

@@ -81,6 +81,7 @@
 pub mod engine;
 pub mod expr;
 pub mod functions;
+pub mod group_names;
 pub mod hash;
 pub mod idmatch;
 pub mod map;
@@ -600,6 +601,25 @@ impl Namer {
     }
 }
 
+/// The model names of the resources a template deploys under one type and name into several
+/// resource groups ([`group_names`]): a resource group the template does not name is the
+/// deployment's, which is open when the input does not give it.
+fn group_names(
+    collected: &[(std::rc::Rc<engine::Inst>, Option<std::rc::Rc<str>>)],
+    target: &engine::Target,
+) -> group_names::GroupNames {
+    let top = collected.iter().filter_map(|(inst, _)| {
+        let kind = map::kind_of(&inst.rtype)?;
+        let name = inst.name.as_str()?;
+        let id = inst.id.render().filter(|_| !inst.deployment)?;
+        Some((kind, name.to_string(), id))
+    });
+    let open_group = target.resource_group.is_none();
+    group_names::GroupNames::new(top, &|rg: &str| {
+        open_group && rg.eq_ignore_ascii_case(engine::PLACEHOLDER_RESOURCE_GROUP)
+    })
+}
+
 /// Evaluates a parsed template and maps what it deploys.
 fn import(
     root: &Node,
@@ -633,8 +653,11 @@ fn import(
     };
     let mut rg_location_used = false;
     let mut budget = 20_000_000usize;
+    let group_names = group_names(&collected, target);
     for (inst, cond) in &collected {
         let (rname, name_reason) = namer.name(&eng, inst, 0);
+        let id = inst.id.render().unwrap_or_default();
+        let rname = group_names.rename(&id, &rname).unwrap_or(rname);
         let at = provenance(src, inst.node.span, &inst.ptr);
         let label = map::resource_label(&inst.rtype, &rname);
         if let Some(r) = name_reason {
@@ -715,7 +738,7 @@ fn import(
         let res = ArmResource {
             rtype: inst.rtype.clone(),
             name: rname,
-            id: inst.id.render().unwrap_or_default(),
+            id,
             location,
             sku: json("sku", &mut budget),
             kind,

@@ -201,3 +201,107 @@ fn pe001_in_an_external_vnet_is_undecided() {
         }
     }
 }
+
+/// One network stamped into two resource groups. Azure's naming rules ("Naming rules and
+/// restrictions for Azure resources", learn.microsoft.com/azure/azure-resource-manager/
+/// management/resource-name-rules) give a virtual network's, a network security group's and
+/// a network interface's name the scope "resource group": `vnet-ml` in rg-east and `vnet-ml`
+/// in rg-west are two VNets, each with its own subnets and NSG, and nothing joins them (they
+/// are not peered). Each is named `<name>@<resource group>` in the model.
+fn two_networks_of_one_name(input: &str, t: &Topology) {
+    let vnets: Vec<(&str, Vec<String>)> = t
+        .virtual_networks
+        .iter()
+        .map(|v| {
+            (
+                v.name.as_str(),
+                v.subnets
+                    .iter()
+                    .map(|s| format!("{} {:?}", s.name, s.network_security_group))
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        vnets,
+        vec![
+            (
+                "vnet-ml@rg-east",
+                vec![r#"compute Some("nsg-compute@rg-east")"#.to_string()]
+            ),
+            (
+                "vnet-ml@rg-west",
+                vec![r#"compute Some("nsg-compute@rg-west")"#.to_string()]
+            ),
+        ],
+        "{input}"
+    );
+    let spaces: Vec<String> = t
+        .virtual_networks
+        .iter()
+        .map(|v| format!("{:?}", v.address_space))
+        .collect();
+    assert_eq!(spaces, ["[10.1.0.0/16]", "[10.2.0.0/16]"], "{input}");
+    let nics: Vec<(&str, &str)> = t
+        .network_interfaces
+        .iter()
+        .map(|n| (n.name.as_str(), n.subnet.as_str()))
+        .collect();
+    assert_eq!(
+        nics,
+        [
+            ("nic-vm@rg-east", "vnet-ml@rg-east/compute"),
+            ("nic-vm@rg-west", "vnet-ml@rg-west/compute")
+        ],
+        "{input}"
+    );
+    assert!(
+        moat_model::validate(t).is_empty(),
+        "{input}: {:#?}",
+        moat_model::validate(t)
+    );
+    let ssh = |from: &str, to: &str| {
+        let e = Engine::for_topology(t, None).expect("engine");
+        let q = Query {
+            from: from.parse().unwrap(),
+            to: to.parse().unwrap(),
+            protocol: Protocol::TCP,
+            port: 22,
+        };
+        trace(&e, &q).expect("a trace").verdict
+    };
+    // Not peered: no route from one VNet to the other, either way.
+    assert_eq!(
+        ssh("subnet/vnet-ml@rg-east/compute", "ip:10.2.1.4"),
+        Verdict::Denied,
+        "{input}"
+    );
+    assert_eq!(
+        ssh("subnet/vnet-ml@rg-west/compute", "ip:10.1.1.4"),
+        Verdict::Denied,
+        "{input}"
+    );
+    // Inside each VNet its own NSG decides: east admits SSH from its VNet, west denies it.
+    assert_eq!(
+        ssh("subnet/vnet-ml@rg-east/compute", "ip:10.1.1.4"),
+        Verdict::Allowed,
+        "{input}"
+    );
+    assert_eq!(
+        ssh("subnet/vnet-ml@rg-west/compute", "ip:10.2.1.4"),
+        Verdict::Denied,
+        "{input}"
+    );
+}
+
+#[test]
+fn terraform_vnets_of_one_name_in_two_resource_groups_are_two() {
+    let input = "namesakes/tf-two-regions-one-name";
+    two_networks_of_one_name(input, &load(&data(input), Default::default()));
+}
+
+#[test]
+fn arm_vnets_of_one_name_in_two_resource_groups_are_two() {
+    let input = "namesakes/arm-two-groups-one-name.json";
+    two_networks_of_one_name(input, &load(&data(input), Default::default()));
+}

@@ -526,6 +526,39 @@ pub enum Ref {
     Other(String),
 }
 
+impl Ref {
+    /// The same reference with the top-level resource it names or belongs to (a VNet, of a
+    /// subnet) named `name`.
+    pub fn with_top_name(self, name: &str) -> Ref {
+        let n = name.to_string();
+        match self {
+            Ref::Vnet(_) => Ref::Vnet(n),
+            Ref::Subnet(_, s) => Ref::Subnet(n, s),
+            Ref::Nsg(_) => Ref::Nsg(n),
+            Ref::Asg(_) => Ref::Asg(n),
+            Ref::RouteTable(_) => Ref::RouteTable(n),
+            Ref::NatGateway(_) => Ref::NatGateway(n),
+            Ref::PublicIp(_) => Ref::PublicIp(n),
+            Ref::Firewall(_) => Ref::Firewall(n),
+            Ref::FirewallPolicy(_) => Ref::FirewallPolicy(n),
+            Ref::IpGroup(_) => Ref::IpGroup(n),
+            Ref::VnetGateway(_) => Ref::VnetGateway(n),
+            Ref::LocalGateway(_) => Ref::LocalGateway(n),
+            Ref::Bastion(_) => Ref::Bastion(n),
+            Ref::Nic(_) => Ref::Nic(n),
+            Ref::ServiceEndpointPolicy(_) => Ref::ServiceEndpointPolicy(n),
+            Ref::PrivateEndpoint(_) => Ref::PrivateEndpoint(n),
+            Ref::Resolver(_) => Ref::Resolver(n),
+            Ref::ResolverInbound(_, e) => Ref::ResolverInbound(n, e),
+            Ref::ResolverOutbound(_, e) => Ref::ResolverOutbound(n, e),
+            Ref::Ruleset(_) => Ref::Ruleset(n),
+            Ref::Vm(_) => Ref::Vm(n),
+            // Names Azure does not scope to a resource group, or kinds told apart otherwise.
+            other => other,
+        }
+    }
+}
+
 /// Maps an id to the model element it names, by the kind the one table of types
 /// (`moat_arm::types`) gives its type.
 pub fn model_ref(id: &ArmId) -> Ref {

@@ -110,6 +110,9 @@ pub struct Mapper<'a> {
     /// NSGs and route tables that write their rules or routes inline (`nsg/<name>`,
     /// `route-table/<name>`), with their addresses: see `net::inline_list_owner`.
     inline_lists: HashMap<String, String>,
+    /// The model names of declared resources that share their type and name with another in
+    /// another resource group (`vnet@rg-east`), by id.
+    group_names: moat_arm::group_names::GroupNames,
 }
 
 /// Maps evaluated records into a topology.
@@ -178,6 +181,35 @@ pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Ma
         external: m.external,
         soft: m.soft,
     }
+}
+
+/// The model names of the declared resources of one type and name in several resource groups
+/// ([`moat_arm::group_names`]). A resource group whose name is unknown (a variable without
+/// value, a group resource named by one) may be another's: those are read as before.
+fn group_names(
+    recs: &[Record],
+    open_groups: &HashSet<String>,
+) -> moat_arm::group_names::GroupNames {
+    let top = recs
+        .iter()
+        .filter(|r| r.mode == Mode::Managed)
+        .filter_map(|r| {
+            let Some(Value::String(id)) = r.obj.attrs.get("id") else {
+                return None;
+            };
+            let Some(Value::String(name)) = r.obj.attrs.get("name") else {
+                return None;
+            };
+            let p = ids::parse(id)?;
+            if p.types.len() != 1 {
+                return None;
+            }
+            let kind = moat_arm::types::of_azure(&p.full_type())?.kind;
+            Some((kind, name.clone(), id.clone()))
+        });
+    moat_arm::group_names::GroupNames::new(top, &|rg: &str| {
+        open_groups.contains(&rg.to_ascii_lowercase())
+    })
 }
 
 /// The provenance of an object: its file and line, its address as pointer.
@@ -249,7 +281,8 @@ impl<'a> Mapper<'a> {
                     && !matches!(r.obj.attrs.get("name"), Some(Value::String(_)))
             })
             .map(|r| ids::fallback_name(&r.addr).to_ascii_lowercase())
-            .collect();
+            .collect::<HashSet<String>>();
+        let group_names = group_names(recs, &open_groups);
         Mapper {
             t: Topology::default(),
             recs,
@@ -275,6 +308,7 @@ impl<'a> Mapper<'a> {
             pe_zone_rgs: Vec::new(),
             vnets_by_name: Default::default(),
             inline_lists: HashMap::new(),
+            group_names,
         }
     }
 
@@ -446,7 +480,7 @@ impl<'a> Mapper<'a> {
             if let Some(k) = kind {
                 self.principals.insert(
                     r.obj.addr.clone(),
-                    format!("{k}/{}", ids::name_or_addr(&r.obj)),
+                    format!("{k}/{}", self.model_name(&r.obj)),
                 );
             }
         }
@@ -587,8 +621,10 @@ impl<'a> Mapper<'a> {
     // ---- reading -------------------------------------------------------------------------------
 
     /// The model name of a resource; an unknown name is recorded and the address stands in.
+    /// One of several resources of its type and name, in other resource groups, is named
+    /// `<name>@<resource group>`.
     pub fn name(&mut self, o: &ResObj, kind: &str) -> String {
-        let n = ids::name_or_addr(o);
+        let n = self.model_name(o);
         if let Some(Value::Unknown(u)) = o.attrs.get("name") {
             let u = u.clone();
             self.unknown(&format!("{kind}/{n}"), "name", &u);
@@ -768,12 +804,43 @@ impl<'a> Mapper<'a> {
 
     // ---- links ----------------------------------------------------------------------------------
 
+    /// The name the model gives a resource, unknowns aside (see [`Mapper::name`]).
+    fn model_name(&self, o: &ResObj) -> String {
+        match o.attrs.get("id") {
+            Some(Value::String(id)) => self.group_names.own_name(id).map(str::to_string),
+            _ => None,
+        }
+        .unwrap_or_else(|| ids::name_or_addr(o))
+    }
+
+    /// The model name of the top-level resource a declared child (a subnet, a peering, an NSG
+    /// rule, a route) belongs to, read from the child's id: its parent's name as written, or
+    /// the name the model gives it among several of its name (see [`Mapper::name`]).
+    pub fn parent_name(&self, o: &ResObj, written: String) -> String {
+        match o.attrs.get("id") {
+            Some(Value::String(id)) => self
+                .group_names
+                .top_name(id)
+                .map_or(written, str::to_string),
+            _ => written,
+        }
+    }
+
+    /// What a parsed id names, as the model names it (see [`Mapper::name`]).
+    fn model_ref(&self, id: &str, p: &ids::ArmId) -> Ref {
+        let r = ids::model_ref(p);
+        match self.group_names.top_name(id) {
+            Some(n) => r.with_top_name(n),
+            None => r,
+        }
+    }
+
     /// Resolves a value that should be an ARM id.
     pub fn link(&mut self, v: &Value) -> Link {
         match self.resolve(v) {
             Value::Unknown(u) => match u.partial.as_deref().and_then(|p| self.declared_id(p)) {
                 Some(id) => match ids::parse(&id) {
-                    Some(p) => Link::Declared(ids::model_ref(&p)),
+                    Some(p) => Link::Declared(self.model_ref(&id, &p)),
                     None => Link::Unknown(u),
                 },
                 // A subnet data source names its subnet whatever its id: the same VNet name
@@ -789,7 +856,7 @@ impl<'a> Mapper<'a> {
                 let id = self.declared_id(&id).unwrap_or(id);
                 match ids::parse(&id) {
                     Some(p) => {
-                        let r = ids::model_ref(&p);
+                        let r = self.model_ref(&id, &p);
                         if self.declared.contains_key(&id.to_ascii_lowercase()) {
                             Link::Declared(r)
                         } else {

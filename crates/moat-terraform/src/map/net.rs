@@ -351,7 +351,7 @@ impl Mapper<'_> {
             &format!("subnet/{}", crate::ids::name_or_addr(o)),
             "vnet",
         ) {
-            Some(v) => v,
+            Some(v) => self.parent_name(o, v),
             None => self.placeholder(UNKNOWN),
         };
         let s = self.subnet_of(o, &vnet, false);
@@ -474,6 +474,7 @@ impl Mapper<'_> {
         let Some(local) = self.s(o, "virtual_network_name", &res, "vnet") else {
             return false;
         };
+        let local = self.parent_name(o, local);
         let Some(vi) = self.vnet_index(&local) else {
             self.warn("external-reference", format!("peering `{}` belongs to VNet `{local}`, which the configuration does not declare", o.addr), &o.loc, None);
             return false;
@@ -678,6 +679,7 @@ impl Mapper<'_> {
         let Some(nsg) = self.s(o, "network_security_group_name", &res, "nsg") else {
             return false;
         };
+        let nsg = self.parent_name(o, nsg);
         let Some(i) = self
             .t
             .network_security_groups
@@ -844,6 +846,7 @@ impl Mapper<'_> {
         let Some(table) = self.s(o, "route_table_name", &res, "route_table") else {
             return false;
         };
+        let table = self.parent_name(o, table);
         let Some(i) = self.t.route_tables.iter().position(|r| r.name == table) else {
             self.warn("external-reference", format!("route `{}` belongs to route table `{table}`, which the configuration does not declare", o.addr), &o.loc, None);
             return false;

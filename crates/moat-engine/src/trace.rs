@@ -929,6 +929,9 @@ fn hop_unknowns<'a, 't: 'a>(
     whole
         .chain(partly)
         .filter(move |u| u.field != "name" && !after_decision(e, h, &u.resource, &u.field))
+        // The source's own region decides nothing: the region its flows depend on is its
+        // network's (its VNet's, its workspace's), read by the decisions that need it.
+        .filter(move |u| !(h.step == Step::Source && u.field == "region"))
 }
 
 fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {

@@ -35,6 +35,10 @@ pub enum ManagedRuleKind {
         protocol: FirewallProtocol,
         ports: Vec<PortRange>,
         ports_documented: bool,
+        /// The tag is the workspace region's (`BatchNodeManagement.<region>`) and the input
+        /// leaves the region open: `tag` is the whole tag, which holds every region's, and
+        /// what the rule allows of it depends on the region.
+        of_open_region: bool,
     },
     /// An FQDN (ports 80 and 443 only, through the managed Azure Firewall).
     Fqdn { pattern: String },
@@ -156,12 +160,14 @@ pub fn effective_rules(t: &Topology, w: &Workspace) -> Vec<ManagedRule> {
     if mode == IsolationMode::AllowOnlyApprovedOutbound {
         // The region's Batch tag; the whole tag when the region is unknown, as the flows that
         // need it name it.
-        let batch = match w.region.as_deref().filter(|r| !r.is_empty()) {
+        let region = w.region.as_deref().filter(|r| !r.is_empty());
+        let batch = match region {
             Some(r) => format!("BatchNodeManagement.{}", crate::tags::region_suffix(r)),
             None => "BatchNodeManagement".to_string(),
         };
         for (i, (tag, protocol, ports, documented)) in required_tags(batch).into_iter().enumerate()
         {
+            let of_open_region = region.is_none() && tag == "BatchNodeManagement";
             out.push(ManagedRule {
                 name: format!("__required_tag_{i}_{tag}"),
                 kind: ManagedRuleKind::ServiceTag {
@@ -169,6 +175,7 @@ pub fn effective_rules(t: &Topology, w: &Workspace) -> Vec<ManagedRule> {
                     protocol,
                     ports,
                     ports_documented: documented,
+                    of_open_region,
                 },
                 required: true,
                 at: None,
@@ -196,6 +203,7 @@ pub fn effective_rules(t: &Topology, w: &Workspace) -> Vec<ManagedRule> {
                     protocol: d.protocol,
                     ports: d.port_ranges.clone(),
                     ports_documented: true,
+                    of_open_region: false,
                 }
             }
             // An FQDN rule cannot reach storage accounts in AllowOnlyApprovedOutbound: "you
@@ -281,6 +289,23 @@ pub fn fqdn_matches(pattern: &str, host: &str) -> bool {
     }
 }
 
+/// Whether `pattern` matches `host` for some region, `host` built with the label of a region
+/// the input leaves open ([`names::UNKNOWN_REGION`]) while `pattern` names one
+/// (`*.eastus.batch.azure.com`): the open label read as each label of the pattern in turn.
+pub fn fqdn_matches_some_region(pattern: &str, host: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    let labels: Vec<&str> = h.split('.').collect();
+    let Some(i) = labels.iter().position(|l| *l == names::UNKNOWN_REGION) else {
+        return false;
+    };
+    let p = pattern.trim_end_matches('.').to_ascii_lowercase();
+    p.split('.').filter(|l| *l != "*").any(|region| {
+        let mut with = labels.clone();
+        with[i] = region;
+        fqdn_matches(&p, &with.join("."))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::fqdn_matches;
@@ -293,6 +318,21 @@ mod tests {
         assert!(is_storage_host("https://x.file.core.usgovcloudapi.net:443"));
         assert!(!is_storage_host("pypi.org"));
         assert!(!is_storage_host("blob.core.windows.net.evil.com"));
+    }
+
+    #[test]
+    fn a_region_left_open_may_match_a_regional_pattern() {
+        use super::fqdn_matches_some_region as some;
+        let host = "node.unknown.batch.azure.com";
+        assert!(some("*.eastus.batch.azure.com", host));
+        assert!(some("node.westeurope.batch.azure.com", host));
+        assert!(!some("*.eastus.service.batch.azure.com", host));
+        assert!(!some("pypi.org", host));
+        // A host built with a known region has no open label.
+        assert!(!some(
+            "*.eastus.batch.azure.com",
+            "node.westus.batch.azure.com"
+        ));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use super::{Code, Dst, Step, Target, Via, Walk, Walked, at, strip_sub};
 use crate::place::Egress;
 use moat_model::address::{Address, Kind};
 use moat_model::enums::IsolationMode;
-use moat_net::managed::{ManagedRuleKind, effective_rules, fqdn_matches};
+use moat_net::managed::{ManagedRuleKind, effective_rules, fqdn_matches, fqdn_matches_some_region};
 use moat_packets::Protocol;
 
 impl Walk<'_, '_> {
@@ -45,13 +45,29 @@ impl Walk<'_, '_> {
                 }
                 let rules = effective_rules(t, w);
                 let mut unsure: Option<String> = None;
+                // What a decision that depends on the workspace's region needs, when the input
+                // leaves it open.
+                let region_open = w.region.as_deref().is_none_or(str::is_empty);
+                let region_need = || {
+                    self.e
+                        .is_unknown(&format!("workspace/{workspace}"), "region")
+                        .map(|u| u.need())
+                        .unwrap_or_else(|| format!("the region of workspace {workspace}"))
+                };
                 for r in &rules {
                     match &r.kind {
-                        ManagedRuleKind::ServiceTag { tag, protocol, ports, ports_documented } => {
+                        ManagedRuleKind::ServiceTag { tag, protocol, ports, ports_documented, of_open_region } => {
                             let cover = self.e.space.cover(&moat_model::values::AddressPrefix::Tag(tag.clone()), &Default::default());
                             let l4 = moat_net::filter::firewall_l4(&[*protocol], ports);
                             let l4_ok = l4.contains(self.q.protocol, self.port);
-                            if set.is_subset(&cover.sure) {
+                            if *of_open_region {
+                                // The rule allows the tag of the workspace's region alone; the
+                                // whole tag stands for it. No address is in every region's
+                                // tag, so what it holds is allowed in some regions only.
+                                if set.intersects(&cover.sure) || set.intersects(&cover.maybe) {
+                                    unsure.get_or_insert_with(region_need);
+                                }
+                            } else if set.is_subset(&cover.sure) {
                                 if l4_ok {
                                     let d = format!("{} rule {} allows {tag} {}", if r.required { "required" } else { "service tag" }, r.name, self.proto_port());
                                     self.pass(Step::ManagedNetwork, element, Code::MvnServiceTag, d, at(r.at.as_ref().unwrap_or(&w.at)));
@@ -69,6 +85,11 @@ impl Walk<'_, '_> {
                                 let d = format!("FQDN rule {} allows {pattern}", r.name);
                                 self.pass(Step::ManagedNetwork, element, Code::MvnFqdn, d, at(r.at.as_ref().unwrap_or(&w.at)));
                                 return self.public_arrival(dst, &Via::ManagedNetwork);
+                            }
+                            // A host named after a region the input leaves open: a rule naming
+                            // one region allows it if that is the workspace's.
+                            if port_ok && region_open && fqdn.as_deref().is_some_and(|f| fqdn_matches_some_region(pattern, f)) {
+                                unsure.get_or_insert_with(region_need);
                             }
                         }
                         ManagedRuleKind::PrivateEndpoint { .. } => {}

@@ -74,46 +74,66 @@ pub struct GroupNames {
 }
 
 impl GroupNames {
-    /// From every declared top-level resource: its kind, name and id. `open` says whether a
-    /// resource group segment stands for a group the input leaves open (a placeholder).
+    /// From every declared top-level resource of a template: its kind, name and id. One id
+    /// declared twice is one resource; `open` says whether a resource group segment stands for
+    /// a group the input leaves open (a placeholder), which may be another's: resources of one
+    /// name there are read as before.
     pub fn new(
         resources: impl IntoIterator<Item = (Kind, String, String)>,
         open: &dyn Fn(&str) -> bool,
     ) -> GroupNames {
-        // (kind, lower-cased name) -> distinct top-level ids with their names.
-        let mut groups: HashMap<(Kind, String), Vec<(String, String)>> = HashMap::new();
-        for (kind, name, id) in resources {
+        let mut seen = std::collections::HashSet::new();
+        let labelled: Vec<_> = resources
+            .into_iter()
+            .filter(|(_, _, id)| top_id(id).is_some_and(|t| seen.insert(t)))
+            .map(|(kind, name, id)| {
+                let rg = known_group(&id, open);
+                (kind, name, id, rg)
+            })
+            .collect();
+        GroupNames::labelled(labelled)
+    }
+
+    /// From resources that are each distinct (a Terraform resource each), with the label of
+    /// the resource group that tells them apart (its name, or what stands for it), `None` when
+    /// nothing does. A name shared by resources whose labels are all given and distinct, and
+    /// whose ids are distinct, names each `<name>@<label>`; any other is read as before.
+    pub fn labelled(
+        resources: impl IntoIterator<Item = (Kind, String, String, Option<String>)>,
+    ) -> GroupNames {
+        type Member = (String, String, Option<String>);
+        let mut groups: HashMap<(Kind, String), Vec<Member>> = HashMap::new();
+        for (kind, name, id, label) in resources {
             if !scoped_to_group(kind) || name.is_empty() || name.contains(['/', '@']) {
                 continue;
             }
             let Some(top) = top_id(&id) else {
                 continue;
             };
-            let g = groups.entry((kind, name.to_ascii_lowercase())).or_default();
-            if !g.iter().any(|(t, _)| *t == top) {
-                g.push((top, name));
-            }
+            groups
+                .entry((kind, name.to_ascii_lowercase()))
+                .or_default()
+                .push((top, name, label));
         }
         let mut by_id = HashMap::new();
         for g in groups.into_values().filter(|g| g.len() > 1) {
-            let rgs: Vec<Option<String>> = g.iter().map(|(id, _)| known_group(id, open)).collect();
-            let mut seen: Vec<String> = Vec::new();
-            let distinct = rgs.iter().all(|rg| match rg {
-                Some(rg) if !seen.contains(&rg.to_ascii_lowercase()) => {
-                    seen.push(rg.to_ascii_lowercase());
-                    true
-                }
-                _ => false,
+            let mut labels = std::collections::HashSet::new();
+            let mut ids = std::collections::HashSet::new();
+            let distinct = g.iter().all(|(id, _, label)| {
+                ids.insert(id.clone())
+                    && label
+                        .as_ref()
+                        .is_some_and(|l| labels.insert(l.to_ascii_lowercase()))
             });
-            // A group the input leaves open may be another's: which are one is open, and the
-            // importer reads them as before. The same group in two subscriptions is not told
-            // apart by its name either.
+            // A group the input leaves open may be another's, and one id names one resource:
+            // which are one is open, and the importer reads them as before. The same group in
+            // two subscriptions is not told apart by its name either.
             if !distinct {
                 continue;
             }
-            for ((id, name), rg) in g.into_iter().zip(rgs) {
-                let rg = rg.expect("known above");
-                by_id.insert(id, moat_model::external::namesake(&name, &rg));
+            for (id, name, label) in g {
+                let label = label.expect("given above");
+                by_id.insert(id, moat_model::external::namesake(&name, &label));
             }
         }
         GroupNames { by_id }

@@ -182,6 +182,21 @@ pub fn virtual_network_tag(t: &Topology, ix: &Index, vnet: &str) -> (AddrSet, Ad
     };
     let v = &t.virtual_networks[vi];
     let mut set = AddrSet::from_nets(v.address_space.iter().copied());
+    // A VNet the input does not declare has an address space, peerings and gateways it does
+    // not give, and so has a peer it does not declare: any address may be in the tag (the
+    // prefixes of its known subnets surely are), but the service addresses moat places in its
+    // own synthetic range.
+    let open = v.external
+        || v.peerings.iter().any(|p| {
+            ix.virtual_networks
+                .get(&p.remote_vnet)
+                .is_none_or(|&ri| t.virtual_networks[ri].external)
+        });
+    if v.external {
+        for s in &v.subnets {
+            set = set.union(&AddrSet::from_nets(s.prefixes()));
+        }
+    }
     for p in &v.peerings {
         if peered(t, ix, vnet, &p.remote_vnet)
             && let Some(&ri) = ix.virtual_networks.get(&p.remote_vnet)
@@ -195,7 +210,11 @@ pub fn virtual_network_tag(t: &Topology, ix: &Index, vnet: &str) -> (AddrSet, Ad
         set = set.union(&AddrSet::from_nets(gateway_prefixes(t, &g)));
     }
     set = set.union(&AddrSet::net("168.63.129.16/32".parse().expect("prefix")));
-    let mut maybe = AddrSet::none();
+    let mut maybe = if open {
+        AddrSet::any().difference(&crate::space::Space::synthetic_all())
+    } else {
+        AddrSet::none()
+    };
     let tables: std::collections::BTreeSet<&String> = v
         .subnets
         .iter()

@@ -140,6 +140,8 @@ impl Walk<'_, '_> {
                     .unwrap_or_default();
                 let missing = if !open.is_empty() {
                     open.join("; ")
+                } else if let Some(need) = vnet_tag.then(|| self.open_vnet_tag(vnet)).flatten() {
+                    need
                 } else if vnet_tag && private_dst {
                     format!(
                         "whether the VirtualNetwork tag includes the 0.0.0.0/0 user-defined route of VNet {vnet} (Azure documents that it might); a rule for {} in NSG {name} decides it",
@@ -217,5 +219,30 @@ impl Walk<'_, '_> {
             );
         }
         self.route(subnet, src, egress, dst, None, depth)
+    }
+}
+
+impl Walk<'_, '_> {
+    /// What leaves open the `VirtualNetwork` tag of `vnet`: the properties of the VNet, or of
+    /// a peer, that the input does not declare (see `moat_net::routing::virtual_network_tag`).
+    fn open_vnet_tag(&self, vnet: &str) -> Option<String> {
+        let t = self.t();
+        let v = &t.virtual_networks[*self.e.ix.virtual_networks.get(vnet)?];
+        std::iter::once(v.name.as_str())
+            .chain(v.peerings.iter().map(|p| p.remote_vnet.as_str()))
+            .find_map(|n| {
+                let declared = self.e.ix.virtual_networks.get(n).map(|&i| &t.virtual_networks[i]);
+                match declared {
+                    Some(x) if !x.external => None,
+                    _ => Some(
+                        self.e
+                            .is_unknown(&format!("vnet/{n}"), "address_space")
+                            .map(|u| u.need())
+                            .unwrap_or_else(|| {
+                                format!("the address space and peerings of VNet {n}, which the input does not declare")
+                            }),
+                    ),
+                }
+            })
     }
 }

@@ -113,6 +113,9 @@ pub struct Mapper<'a> {
     /// The model names of declared resources that share their type and name with another in
     /// another resource group (`vnet@rg-east`), by id.
     group_names: moat_arm::group_names::GroupNames,
+    /// Children those names do not apply to: which of several parents of one name holds them
+    /// is open (see `open_parents`).
+    open_parents: HashSet<String>,
 }
 
 /// Maps evaluated records into a topology.
@@ -183,9 +186,33 @@ pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Ma
     }
 }
 
+/// The label of the resource group a declared resource is in, as its id writes it: its name,
+/// or the address of the group resource whose name is unknown; for another unknown value, the
+/// resource's own address (see [`group_names`]).
+fn group_label(r: &Record, open_groups: &HashSet<String>) -> Option<String> {
+    match r.obj.attrs.get("resource_group_name") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Unknown(u)) => Some(match &u.origin {
+            Some((addr, a))
+                if a == "name"
+                    && open_groups.contains(&ids::fallback_name(addr).to_ascii_lowercase()) =>
+            {
+                ids::fallback_name(addr)
+            }
+            _ => ids::fallback_name(&r.addr),
+        }),
+        _ => None,
+    }
+}
+
 /// The model names of the declared resources of one type and name in several resource groups
-/// ([`moat_arm::group_names`]). A resource group whose name is unknown (a variable without
-/// value, a group resource named by one) may be another's: those are read as before.
+/// ([`moat_arm::group_names`]). Terraform binds each remote object to one resource address
+/// ("Terraform expects that each remote object it is managing will be bound to only one
+/// resource address", Terraform's import documentation; azurerm refuses to create a resource
+/// whose name and resource group exist), so two resources of a configuration are two
+/// resources even where a resource group's name is unknown: such a group is labelled by what
+/// stands for it. Resources whose ids the configuration cannot tell apart (two groups given
+/// by unknown values) are read as before.
 fn group_names(
     recs: &[Record],
     open_groups: &HashSet<String>,
@@ -205,11 +232,39 @@ fn group_names(
                 return None;
             }
             let kind = moat_arm::types::of_azure(&p.full_type())?.kind;
-            Some((kind, name.clone(), id.clone()))
+            Some((kind, name.clone(), id.clone(), group_label(r, open_groups)))
         });
-    moat_arm::group_names::GroupNames::new(top, &|rg: &str| {
-        open_groups.contains(&rg.to_ascii_lowercase())
-    })
+    moat_arm::group_names::GroupNames::labelled(top)
+}
+
+/// The ids (lower-cased) of declared children (subnets, peerings, NSG rules, routes) whose
+/// resource group is an unknown value other than their parent's: several resources of the
+/// parent's name may hold them, and which one is open.
+fn open_parents(
+    recs: &[Record],
+    names: &moat_arm::group_names::GroupNames,
+    declared: &HashMap<String, usize>,
+) -> HashSet<String> {
+    let unknown_group = |r: &Record| match r.obj.attrs.get("resource_group_name") {
+        Some(Value::Unknown(u)) => Some((u.reason.clone(), u.partial.clone())),
+        _ => None,
+    };
+    recs.iter()
+        .filter(|r| r.mode == Mode::Managed)
+        .filter_map(|r| {
+            let Some(Value::String(id)) = r.obj.attrs.get("id") else {
+                return None;
+            };
+            names.top_name(id)?;
+            if names.own_name(id).is_some() {
+                return None;
+            }
+            let own = unknown_group(r)?;
+            let top = moat_arm::group_names::top_id(id)?;
+            let parent = declared.get(&top).map(|&i| &recs[i]);
+            (parent.and_then(unknown_group) != Some(own)).then(|| id.to_ascii_lowercase())
+        })
+        .collect()
 }
 
 /// The provenance of an object: its file and line, its address as pointer.
@@ -283,6 +338,7 @@ impl<'a> Mapper<'a> {
             .map(|r| ids::fallback_name(&r.addr).to_ascii_lowercase())
             .collect::<HashSet<String>>();
         let group_names = group_names(recs, &open_groups);
+        let open_parents = open_parents(recs, &group_names, &declared);
         Mapper {
             t: Topology::default(),
             recs,
@@ -309,6 +365,7 @@ impl<'a> Mapper<'a> {
             vnets_by_name: Default::default(),
             inline_lists: HashMap::new(),
             group_names,
+            open_parents,
         }
     }
 
@@ -818,18 +875,32 @@ impl<'a> Mapper<'a> {
     /// the name the model gives it among several of its name (see [`Mapper::name`]).
     pub fn parent_name(&self, o: &ResObj, written: String) -> String {
         match o.attrs.get("id") {
-            Some(Value::String(id)) => self
-                .group_names
-                .top_name(id)
-                .map_or(written, str::to_string),
+            Some(Value::String(id)) => self.top_name(id).map_or(written, str::to_string),
             _ => written,
         }
+    }
+
+    /// Whether which of several resources of its parent's name holds declared child `o` is
+    /// open (see `open_parents`).
+    pub fn parent_open(&self, o: &ResObj) -> bool {
+        matches!(o.attrs.get("id"), Some(Value::String(id)) if self.open_parents.contains(&id.to_ascii_lowercase()))
+    }
+
+    /// The model name of the top-level resource an id names or starts with, when it is one of
+    /// several of its name and the id says which. A child whose parent is open keeps the
+    /// parent's name as written, which no declared resource has: it reads as a resource
+    /// outside the configuration, whose properties are unknown.
+    fn top_name(&self, id: &str) -> Option<&str> {
+        if self.open_parents.contains(&id.to_ascii_lowercase()) {
+            return None;
+        }
+        self.group_names.top_name(id)
     }
 
     /// What a parsed id names, as the model names it (see [`Mapper::name`]).
     fn model_ref(&self, id: &str, p: &ids::ArmId) -> Ref {
         let r = ids::model_ref(p);
-        match self.group_names.top_name(id) {
+        match self.top_name(id) {
             Some(n) => r.with_top_name(n),
             None => r,
         }

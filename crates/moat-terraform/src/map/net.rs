@@ -358,17 +358,20 @@ impl Mapper<'_> {
         let vi = match self.vnet_index(&vnet) {
             Some(i) => i,
             None => {
-                // The subnet is declared in a VNet the configuration does not declare: keep it,
-                // in an external VNet.
-                self.warn(
-                    "external-reference",
+                // The subnet is declared in a VNet the configuration does not declare, or in
+                // one of several of its name without saying which: keep it, in an external VNet.
+                let msg = if self.parent_open(o) {
+                    format!(
+                        "subnet `{}` is declared in VNet `{vnet}` of a resource group whose name is unknown, and the configuration declares several VNets of that name: which one holds it is unknown",
+                        s.name
+                    )
+                } else {
                     format!(
                         "subnet `{}` is declared in VNet `{vnet}`, which the configuration does not declare; its address space is unknown",
                         s.name
-                    ),
-                    &o.loc,
-                    None,
-                );
+                    )
+                };
+                self.warn("external-reference", msg, &o.loc, None);
                 moat_model::external::vnet(
                     &mut self.t,
                     &vnet,

@@ -305,6 +305,13 @@ fn arm_vnets_of_one_name_in_two_resource_groups_are_two() {
     two_networks_of_one_name(input, &load(&data(input), Default::default()), in_rg_west);
 }
 
+/// A live export of a subscription holds both resource groups, each resource under its id.
+#[test]
+fn live_vnets_of_one_name_in_two_resource_groups_are_two() {
+    let input = "namesakes/live-two-groups-one-name.json";
+    two_networks_of_one_name(input, &load(&data(input), Default::default()), in_rg_west);
+}
+
 /// Terraform binds each remote object to one resource address ("Terraform expects that each
 /// remote object it is managing will be bound to only one resource address", Terraform's
 /// import documentation), and azurerm refuses to create a resource whose name and resource

@@ -122,6 +122,22 @@ pub fn load_parsed(
             sources,
         });
     }
+    // An export holds a subscription's resource groups: network resources of one name in
+    // several of them are several, named `<name>@<resource group>`.
+    let names = moat_arm::group_names::GroupNames::new(
+        resources.iter().filter_map(|r| {
+            let kind = moat_arm::map::kind_of(&r.rtype)?;
+            Some((kind, r.name.clone(), r.id.clone()))
+        }),
+        &|_| false,
+    );
+    if !names.is_empty() {
+        for r in &mut resources {
+            if let Some(n) = names.rename(&r.id, &r.name) {
+                r.name = n;
+            }
+        }
+    }
     let mut ctx = MapContext::new();
     for r in &resources {
         map_resource(&mut t, r, &mut ctx);

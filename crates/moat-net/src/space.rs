@@ -69,6 +69,12 @@ fn net(s: &str) -> IpNet {
     s.parse().expect("constant prefix")
 }
 
+/// [`PRIVATE_V4`], parsed once: every rule's prefix and every internet set asks for them.
+fn private_v4() -> &'static [IpNet] {
+    static NETS: std::sync::OnceLock<Vec<IpNet>> = std::sync::OnceLock::new();
+    NETS.get_or_init(|| PRIVATE_V4.iter().map(|s| net(s)).collect())
+}
+
 fn v4(bits: u32, len: u8) -> AddrSet {
     AddrSet::net(IpNet::V4(
         Ipv4Net::new(Ipv4Addr::from(bits), len).expect("prefix length"),
@@ -200,8 +206,7 @@ impl Space {
     /// The set of every public address: public IPv4 outside the VNet space, and every
     /// synthetic endpoint.
     pub fn internet(&self, ctx: &PrefixContext) -> AddrSet {
-        let private =
-            AddrSet::from_nets(PRIVATE_V4.iter().map(|s| net(s))).union(&ctx.virtual_network);
+        let private = AddrSet::from_nets(private_v4().iter().copied()).union(&ctx.virtual_network);
         AddrSet::any_v4()
             .difference(&private)
             .union(&Space::synthetic_all())
@@ -297,7 +302,7 @@ impl Space {
 }
 
 fn is_private_v4(n: &Ipv4Net) -> bool {
-    PRIVATE_V4.iter().any(|p| match net(p) {
+    private_v4().iter().any(|p| match p {
         IpNet::V4(q) => q.contains(n),
         IpNet::V6(_) => false,
     })

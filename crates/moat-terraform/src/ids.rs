@@ -619,7 +619,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), Value::str(*v)))
                 .collect::<BTreeMap<_, _>>(),
             loc: Loc::default(),
-            attr_locs: BTreeMap::new(),
+            attr_locs: Default::default(),
         }
     }
 

@@ -193,7 +193,7 @@ fn object(ctx: &Ctx, n: &Node, addr: &str, loc: &Loc) -> ResObj {
         addr: addr.to_string(),
         attrs,
         loc: loc.clone(),
-        attr_locs,
+        attr_locs: attr_locs.into(),
     }
 }
 

@@ -94,7 +94,28 @@ pub struct ResObj {
     /// Where the object (a resource or a nested block) is written.
     pub loc: Loc,
     /// Where each attribute is written.
-    pub attr_locs: BTreeMap<String, Loc>,
+    pub attr_locs: AttrLocs,
+}
+
+/// Where each attribute of an object is written, sorted by name: exactly its entries, where a
+/// B-tree map's node has room for eleven (an object has a few, and a large configuration has
+/// tens of thousands of objects).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttrLocs(Box<[(String, Loc)]>);
+
+impl AttrLocs {
+    pub fn get(&self, k: &str) -> Option<&Loc> {
+        self.0
+            .binary_search_by(|(n, _)| n.as_str().cmp(k))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+}
+
+impl From<BTreeMap<String, Loc>> for AttrLocs {
+    fn from(m: BTreeMap<String, Loc>) -> AttrLocs {
+        AttrLocs(m.into_iter().collect())
+    }
 }
 
 /// A Terraform value.
@@ -415,6 +436,26 @@ pub fn fmt_number(n: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attribute_locations_are_found_by_name() {
+        let at = |line| Loc {
+            line,
+            ..Default::default()
+        };
+        let locs = AttrLocs::from(BTreeMap::from([
+            ("tags".to_string(), at(4)),
+            ("name".to_string(), at(2)),
+            ("location".to_string(), at(3)),
+        ]));
+        let line = |k: &str| locs.get(k).map(|l| l.line);
+        assert_eq!(
+            (line("name"), line("location"), line("tags")),
+            (Some(2), Some(3), Some(4))
+        );
+        assert_eq!((line("id"), line("")), (None, None));
+        assert_eq!(AttrLocs::default().get("name"), None);
+    }
 
     #[test]
     fn equality_is_typed_and_unknown_aware() {

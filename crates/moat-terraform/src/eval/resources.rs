@@ -333,7 +333,7 @@ impl Evaluator {
             addr: addr.to_string(),
             attrs,
             loc: at,
-            attr_locs,
+            attr_locs: attr_locs.into(),
         })
     }
 

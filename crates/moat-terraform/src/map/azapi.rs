@@ -111,22 +111,26 @@ impl Mapper<'_> {
         scratch
     }
 
-    /// Every declared azurerm resource (and inline subnet) as a stand-in.
-    pub(super) fn stand_ins(&self) -> Vec<ArmResource> {
-        let mut out = Vec::new();
-        for r in self.recs.iter().filter(|r| {
-            r.mode == Mode::Managed
-                && !matches!(r.rtype.as_str(), "azapi_resource" | "azapi_update_resource")
-        }) {
-            out.extend(stand_in(&r.obj));
-            // Inline subnets of a VNet are resources of their own to ARM.
-            if r.rtype == "azurerm_virtual_network" {
-                for b in super::blocks_of(&r.obj, "subnet") {
-                    out.extend(stand_in(&b));
-                }
-            }
-        }
-        out
+    /// Every declared azurerm resource (and inline subnet) as a stand-in, made as it is read
+    /// (a large configuration's stand-ins, all at once, are a peak of their own).
+    pub(super) fn stand_ins(&self) -> impl Iterator<Item = ArmResource> + '_ {
+        self.recs
+            .iter()
+            .filter(|r| {
+                r.mode == Mode::Managed
+                    && !matches!(r.rtype.as_str(), "azapi_resource" | "azapi_update_resource")
+            })
+            .flat_map(|r| {
+                // Inline subnets of a VNet are resources of their own to ARM.
+                let subnets = if r.rtype == "azurerm_virtual_network" {
+                    super::blocks_of(&r.obj, "subnet")
+                } else {
+                    Vec::new()
+                };
+                stand_in(&r.obj)
+                    .into_iter()
+                    .chain(subnets.into_iter().filter_map(|b| stand_in(&b)))
+            })
     }
 
     fn arm_resource(&mut self, o: &ResObj) -> Result<ArmResource, String> {

@@ -32,7 +32,7 @@ impl Mapper<'_> {
         if updates.is_empty() {
             return;
         }
-        let stand_ins = self.stand_ins();
+        let stand_ins: Vec<ArmResource> = self.stand_ins().collect();
         for i in updates {
             let o = self.recs[i].obj.clone();
             if self.azapi_update(&o, &stand_ins) {

@@ -132,7 +132,7 @@ impl Mapper<'_> {
     fn declared_origin(&self, origin: &Option<(String, String)>) -> bool {
         origin
             .as_ref()
-            .is_some_and(|(addr, _)| self.origins.contains(addr))
+            .is_some_and(|(addr, _)| self.origins.contains(addr.as_str()))
     }
 }
 

@@ -75,18 +75,18 @@ pub struct Mapper<'a> {
     /// The same ids as written, by shape, for ids with unknown parts to be matched against,
     /// each with the id it stands for: a resource whose name is partly known (`st${random}`)
     /// is also written with that name.
-    declared_ids: moat_arm::idmatch::ByShape<String>,
+    declared_ids: moat_arm::idmatch::ByShape<Rc<str>>,
     /// The same, by type and name, for private endpoint targets named by an id in another
     /// scope.
-    namesakes: moat_arm::idmatch::Namesakes<String>,
+    namesakes: moat_arm::idmatch::Namesakes<Rc<str>>,
     /// The addresses, written as `ids::synth` writes them (ASCII lower-cased), of the resource
     /// groups whose name is unknown: an id with such a segment has an unknown resource group.
     open_groups: HashSet<String>,
     /// Addresses of declared managed resources.
-    addrs: HashSet<String>,
+    addrs: HashSet<&'a str>,
     /// The same, with the addresses their evaluated objects carry (an instance's own): an
     /// unknown value from one of them stands for a declared resource's attribute.
-    origins: HashSet<String>,
+    origins: HashSet<&'a str>,
     consumed: Vec<bool>,
     /// azurerm provider major version, when pinned.
     pub major: Option<u32>,
@@ -297,18 +297,20 @@ impl<'a> Mapper<'a> {
             if r.mode != Mode::Managed {
                 continue;
             }
-            addrs.insert(r.addr.clone());
-            origins.insert(r.addr.clone());
-            origins.insert(r.obj.addr.clone());
+            addrs.insert(r.addr.as_str());
+            origins.insert(r.addr.as_str());
+            origins.insert(r.obj.addr.as_str());
             if let Some(Value::String(id)) = r.obj.attrs.get("id") {
                 declared.entry(id.to_ascii_lowercase()).or_insert(i);
-                declared_ids.push((id.clone(), id.clone()));
+                // One copy of the declared id, shared by every shape it is indexed under.
+                let declared_id: Rc<str> = Rc::from(id.as_str());
+                declared_ids.push((id.clone(), declared_id.clone()));
                 if let Some(Value::Unknown(u)) = r.obj.attrs.get("name")
                     && let Some(p) = &u.partial
                     && let Some((head, _)) = id.rsplit_once('/')
                     && !p.contains('/')
                 {
-                    declared_ids.push((format!("{head}/{p}"), id.clone()));
+                    declared_ids.push((format!("{head}/{p}"), declared_id));
                 }
             }
             if r.rtype == "azurerm_virtual_network" {
@@ -321,7 +323,7 @@ impl<'a> Mapper<'a> {
                 {
                     if let Some(Value::String(id)) = s.as_map().and_then(|m| m.get("id")) {
                         declared.entry(id.to_ascii_lowercase()).or_insert(i);
-                        declared_ids.push((id.clone(), id.clone()));
+                        declared_ids.push((id.clone(), Rc::from(id.as_str())));
                     }
                 }
             }
@@ -602,7 +604,7 @@ impl<'a> Mapper<'a> {
         if let Value::Unknown(u) = v
             && let Some((addr, attr)) = &u.origin
             && attr == "name"
-            && self.addrs.contains(addr)
+            && self.addrs.contains(addr.as_str())
         {
             return Value::String(ids::fallback_name(addr));
         }
@@ -958,7 +960,7 @@ impl<'a> Mapper<'a> {
         if !moat_arm::idmatch::has_unknown(query) {
             return None;
         }
-        self.declared_ids.unique(query).cloned()
+        self.declared_ids.unique(query).map(|d| d.to_string())
     }
 
     /// Resolves an id attribute to the model name `pick` extracts. Unknown and external
@@ -1118,7 +1120,7 @@ pub fn blocks_of(o: &ResObj, k: &str) -> Vec<Rc<ResObj>> {
                 addr: format!("{}.{k}[{i}]", o.addr),
                 attrs: (**m).clone(),
                 loc: o.attr_locs.get(k).unwrap_or(&o.loc).clone(),
-                attr_locs: BTreeMap::new(),
+                attr_locs: Default::default(),
             })),
             _ => None,
         }

@@ -10,6 +10,7 @@
 
 use crate::Finding;
 use moat_engine::Trace;
+use std::collections::HashMap;
 
 /// How two findings are known to report one cause.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +93,19 @@ fn same_cause(a: &Finding, b: &Finding, same: Same) -> bool {
 /// highest severity among those that repeat it, so the cause is reported as seriously as its
 /// worst effect.
 pub fn link(findings: &mut [Finding]) {
+    // The unsuppressed findings of each rule a general one may repeat, in report order, and
+    // the first of them per resource: looking a cause up among them instead of scanning every
+    // finding for each general one (findings × findings on a large estate).
+    let mut of_code: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_resource: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if f.suppressed.is_none() && REPEATS.iter().any(|r| r.specific == f.code) {
+            of_code.entry(f.code).or_default().push(i);
+            by_resource
+                .entry((f.code, f.resource.as_str()))
+                .or_insert(i);
+        }
+    }
     let mut links: Vec<(usize, usize)> = Vec::new();
     for (g, general) in findings.iter().enumerate() {
         if general.suppressed.is_some() {
@@ -100,10 +114,15 @@ pub fn link(findings: &mut [Finding]) {
         let cause = REPEATS
             .iter()
             .filter(|r| r.general == general.code)
-            .find_map(|r| {
-                findings.iter().position(|s| {
-                    s.code == r.specific && s.suppressed.is_none() && same_cause(s, general, r.same)
-                })
+            .find_map(|r| match r.same {
+                Same::Resource => by_resource
+                    .get(&(r.specific, general.resource.as_str()))
+                    .copied(),
+                Same::Block => of_code
+                    .get(r.specific)?
+                    .iter()
+                    .copied()
+                    .find(|&s| same_cause(&findings[s], general, Same::Block)),
             });
         if let Some(s) = cause {
             links.push((g, s));

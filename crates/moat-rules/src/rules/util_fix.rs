@@ -276,6 +276,10 @@ pub fn port_range(ports: &[u16]) -> Option<String> {
 /// number left is dropped.
 pub fn distinct_priorities(t: &Topology, findings: &mut [Finding]) {
     let mut given: HashSet<(String, &'static str, u32)> = HashSet::new();
+    // The priorities the input writes, per NSG name and direction, built once and only when
+    // a fix adds a rule: looking each candidate up by scanning every NSG grew with fixes ×
+    // NSGs.
+    let mut written: Option<HashSet<(&str, &str, u32)>> = None;
     for f in findings.iter_mut() {
         f.changes.retain_mut(|c| {
             let Change::AllowInNsg {
@@ -287,18 +291,23 @@ pub fn distinct_priorities(t: &Topology, findings: &mut [Finding]) {
             else {
                 return true;
             };
-            let written = |p: u32| {
+            let written = written.get_or_insert_with(|| {
                 t.network_security_groups
                     .iter()
-                    .filter(|g| &g.name == nsg)
-                    .flat_map(|g| &g.rules)
-                    .any(|r| {
-                        r.priority.known() == Some(&p)
-                            && r.direction.known().map(|d| d.as_str()) == Some(*direction)
+                    .flat_map(|g| g.rules.iter().map(move |r| (g, r)))
+                    .filter_map(|(g, r)| {
+                        Some((
+                            g.name.as_str(),
+                            r.direction.known()?.as_str(),
+                            *r.priority.known()?,
+                        ))
                     })
-            };
+                    .collect()
+            });
             let mut p = *priority;
-            while given.contains(&(nsg.clone(), *direction, p)) || written(p) {
+            while given.contains(&(nsg.clone(), *direction, p))
+                || written.contains(&(nsg.as_str(), *direction, p))
+            {
                 if p <= *PRIORITIES.start() {
                     return false;
                 }

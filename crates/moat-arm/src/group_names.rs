@@ -57,13 +57,9 @@ pub fn top_id(id: &str) -> Option<String> {
 
 /// The resource group an id names, when it is known text.
 fn known_group(id: &str, open: &dyn Fn(&str) -> bool) -> Option<String> {
-    let segs: Vec<&str> = id.trim().trim_matches('/').split('/').collect();
-    let i = segs
-        .iter()
-        .position(|s| s.eq_ignore_ascii_case("resourceGroups"))?;
-    let rg = segs.get(i + 1)?;
-    (!rg.is_empty() && !crate::idmatch::has_unknown(rg) && !rg.contains('<') && !open(rg))
-        .then(|| rg.to_string())
+    let rg = crate::map::resource_group_of(id.trim())?;
+    (!rg.is_empty() && !crate::idmatch::has_unknown(&rg) && !rg.contains('<') && !open(&rg))
+        .then_some(rg)
 }
 
 /// The model names of the declared resources that share their type and name with another in

@@ -34,7 +34,7 @@ pub fn type_of_id(id: &str) -> Option<String> {
 }
 
 /// The resource group named in an id.
-pub(super) fn resource_group_of(id: &str) -> Option<String> {
+pub(crate) fn resource_group_of(id: &str) -> Option<String> {
     let lower = id.to_ascii_lowercase();
     let pos = lower.find("/resourcegroups/")? + "/resourcegroups/".len();
     id[pos..].split('/').next().map(String::from)

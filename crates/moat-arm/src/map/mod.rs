@@ -62,8 +62,9 @@ use rules::{map_route, map_rule};
 
 pub use context::MapContext;
 pub use finish::finish;
+pub(crate) use ids::resource_group_of;
 pub use ids::{canonical_id, type_of_id};
-use ids::{last_segment, parent_id, resource_group_of};
+use ids::{last_segment, parent_id};
 use kinds::{ChildKind, child_kind};
 pub use kinds::{Kind, kind_of, resource_label};
 pub use roles::MANAGED_IDENTITY_PREFIX;

@@ -282,3 +282,45 @@ fn an_nsg_that_may_not_deny_gets_its_allow_rule_in_words_only() {
         "{deployed:#}"
     );
 }
+
+/// README, fixes as code: a flow an Azure Firewall denies by default gets the rule that allows
+/// it, and "as for NSGs, a finding the input leaves undecided … gets the firewall rule in words
+/// only". Seed 002 (required outbound table): "445 is only required if you have a firewall
+/// between your virtual network for Azure ML and a private endpoint for your storage accounts."
+/// The firewall's policy allows HTTPS to the storage's endpoints; the collection group that
+/// allows SMB is deployed on a condition given by a parameter without value: ST005 is
+/// undecided and its network rule is in words; without the group it is decided and the rule is
+/// code; with it there is no finding.
+#[test]
+fn a_firewall_that_may_not_deny_gets_its_allow_rule_in_words_only() {
+    let dir = root().join("crates/moat-cli/tests/data/may_exist/arm");
+    let input = "conditional-firewall-rule.json";
+    let smb = |extra: &[&str]| {
+        let mut args = vec!["--select", "ST005"];
+        args.extend_from_slice(extra);
+        let v = check(&dir, input, &args);
+        findings(&v).to_vec()
+    };
+    let open = smb(&[]);
+    assert_eq!(open.len(), 1, "{open:#?}");
+    assert_eq!(open[0]["certainty"], "undecided", "{open:#?}");
+    assert!(open[0].get("changes").is_none(), "{open:#?}");
+    assert!(open[0].get("fix_code").is_none(), "{open:#?}");
+    let fix = open[0]["fix"].as_str().unwrap();
+    assert!(
+        fix.starts_with(
+            "needed only if firewall hub-fw denies the flow, which the input leaves open: add a network rule for tcp/445 to "
+        ),
+        "{fix}"
+    );
+    let absent = smb(&["--parameters", "allowSmb=false"]);
+    assert_eq!(absent.len(), 1, "{absent:#?}");
+    assert_eq!(absent[0]["certainty"], "definite", "{absent:#?}");
+    let change = &absent[0]["changes"][0];
+    assert_eq!(
+        (change["kind"].as_str(), change["firewall"].as_str()),
+        (Some("allow-in-firewall"), Some("hub-fw")),
+        "{absent:#?}"
+    );
+    assert!(smb(&["--parameters", "allowSmb=true"]).is_empty());
+}

@@ -104,7 +104,7 @@ pub fn run_variants(
         }
     }
     out.sort_by(|a, b| (b.severity, a.code, &a.resource).cmp(&(a.severity, b.code, &b.resource)));
-    crate::rules::util_fix::nsg_allow_only_where_decided(&mut out);
+    crate::rules::util_fix::allow_rules_only_where_decided(&mut out);
     crate::rules::util_fix::distinct_priorities(cx.t, &mut out);
     crate::rules::util_fix::no_storage_fqdn_rules(&mut out);
     out
@@ -154,7 +154,7 @@ pub fn run(cx: &Context, sel: &Selection) -> Vec<Finding> {
     suppress(cx.t, &mut out);
     crate::cause::link(&mut out);
     out.sort_by(|a, b| (b.severity, a.code, &a.resource).cmp(&(a.severity, b.code, &b.resource)));
-    crate::rules::util_fix::nsg_allow_only_where_decided(&mut out);
+    crate::rules::util_fix::allow_rules_only_where_decided(&mut out);
     crate::rules::util_fix::distinct_priorities(cx.t, &mut out);
     crate::rules::util_fix::no_storage_fqdn_rules(&mut out);
     out

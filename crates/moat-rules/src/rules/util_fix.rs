@@ -320,27 +320,30 @@ pub fn distinct_priorities(t: &Topology, findings: &mut [Finding]) {
     }
 }
 
-/// Keeps NSG allow rules as code for established findings only. A finding the input leaves
-/// undecided (its NSG denies only where a rule, an NSG or a setting that may not be deployed
-/// as read is, or a value left open makes it) says a rule is needed only if the NSG does deny:
-/// written as code, it would read as the fix, and open a port in front of a rule that may not
-/// be there. The rule stays in the fix's words, with that condition.
-pub fn nsg_allow_only_where_decided(findings: &mut [Finding]) {
+/// Keeps allow rules (in an NSG or a firewall) as code for established findings only. A
+/// finding the input leaves undecided (what denies it — an NSG rule, a firewall's missing
+/// rule — may not be deployed as read, or a value left open decides it) says a rule is needed
+/// only if the flow is denied: written as code, it would read as the fix, and open a port in
+/// front of a rule that may not be there. The rule stays in the fix's words, with that
+/// condition.
+pub fn allow_rules_only_where_decided(findings: &mut [Finding]) {
     for f in findings.iter_mut().filter(|f| !f.decided()) {
-        let mut nsgs: Vec<String> = Vec::new();
-        f.changes.retain(|c| match c {
-            Change::AllowInNsg { nsg, .. } => {
-                if !nsgs.contains(nsg) {
-                    nsgs.push(nsg.clone());
-                }
-                false
+        let mut deniers: Vec<String> = Vec::new();
+        f.changes.retain(|c| {
+            let denier = match c {
+                Change::AllowInNsg { nsg, .. } => format!("NSG {nsg}"),
+                Change::AllowInFirewall { firewall, .. } => format!("firewall {firewall}"),
+                _ => return true,
+            };
+            if !deniers.contains(&denier) {
+                deniers.push(denier);
             }
-            _ => true,
+            false
         });
-        if !nsgs.is_empty() {
+        if !deniers.is_empty() {
             f.fix = format!(
-                "needed only if NSG {} denies the flow, which the input leaves open: {}",
-                nsgs.join(" or "),
+                "needed only if {} denies the flow, which the input leaves open: {}",
+                deniers.join(" or "),
                 f.fix
             );
         }

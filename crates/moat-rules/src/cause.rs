@@ -10,6 +10,7 @@
 
 use crate::Finding;
 use moat_engine::Trace;
+use moat_model::address::Address;
 use std::collections::HashMap;
 
 /// How two findings are known to report one cause.
@@ -93,14 +94,18 @@ fn same_cause(a: &Finding, b: &Finding, same: Same) -> bool {
 /// highest severity among those that repeat it, so the cause is reported as seriously as its
 /// worst effect.
 pub fn link(findings: &mut [Finding]) {
-    // The unsuppressed findings of each rule a general one may repeat, in report order, and
-    // the first of them per resource: looking a cause up among them instead of scanning every
-    // finding for each general one (findings × findings on a large estate).
-    let mut of_code: HashMap<&str, Vec<usize>> = HashMap::new();
+    // The unsuppressed findings of each rule a general one may repeat, in report order: per
+    // resource the first of them, and per flow source those whose flow stopped at a hop.
+    // Looking a cause up among them instead of scanning every finding for each general one
+    // (findings × findings on a large estate); a cause by hop has the general finding's
+    // source, so only the few findings of that source are compared.
+    let mut by_source: HashMap<(&str, &Address), Vec<usize>> = HashMap::new();
     let mut by_resource: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {
         if f.suppressed.is_none() && REPEATS.iter().any(|r| r.specific == f.code) {
-            of_code.entry(f.code).or_default().push(i);
+            if let Some(t) = f.trace.as_deref().filter(|t| t.blocked_by().is_some()) {
+                by_source.entry((f.code, &t.from)).or_default().push(i);
+            }
             by_resource
                 .entry((f.code, f.resource.as_str()))
                 .or_insert(i);
@@ -118,8 +123,8 @@ pub fn link(findings: &mut [Finding]) {
                 Same::Resource => by_resource
                     .get(&(r.specific, general.resource.as_str()))
                     .copied(),
-                Same::Block => of_code
-                    .get(r.specific)?
+                Same::Block => by_source
+                    .get(&(r.specific, &general.trace.as_deref()?.from))?
                     .iter()
                     .copied()
                     .find(|&s| same_cause(&findings[s], general, Same::Block)),

@@ -220,3 +220,47 @@ fn rewording_a_hop_never_changes_what_is_one_cause() {
         "{v:#?}"
     );
 }
+
+/// Linking causes looks them up: an estate of many computes, each kept from a public registry
+/// by its own NSG rule, gives as many REG009 causes and REG001/REG002 repeats. Comparing every
+/// repeat with every cause (the scan this replaced) would make 20,000 × 20,000 hop
+/// comparisons here, minutes of work; each repeat is still linked to its own source's cause.
+#[test]
+fn linking_causes_compares_a_repeat_only_with_causes_from_its_source() {
+    const COPIES: usize = 20_000;
+    let one = check(PUBLIC_REGISTRY_BEHIND_DENY);
+    let linked: Vec<&Finding> = one
+        .iter()
+        .filter(|f| matches!(f.code, "REG009" | "REG001" | "REG002"))
+        .collect();
+    assert!(linked.len() >= 2, "{one:#?}");
+    let mut v = Vec::with_capacity(COPIES * linked.len());
+    for k in 0..COPIES {
+        for f in &linked {
+            let mut f = (*f).clone();
+            f.caused_by = None;
+            f.related.clear();
+            f.resource = format!("{}#{k}", f.resource);
+            if let Some(t) = f.trace.as_mut() {
+                std::sync::Arc::make_mut(t).from = moat_model::address::Address::Subnet {
+                    vnet: "vnet".into(),
+                    subnet: format!("training{k}"),
+                };
+            }
+            v.push(f);
+        }
+    }
+    moat_rules::cause::link(&mut v);
+    // The causes of each copy (a compute kept from several tags gives several REG009).
+    let mut causes: std::collections::HashMap<&str, Vec<String>> = Default::default();
+    for c in v.iter().filter(|c| c.code == "REG009") {
+        let k = c.resource.rsplit('#').next().unwrap();
+        causes.entry(k).or_default().push(c.fingerprint());
+    }
+    assert_eq!(causes.len(), COPIES);
+    for f in v.iter().filter(|f| f.code != "REG009") {
+        let k = f.resource.rsplit('#').next().unwrap();
+        let cause = f.caused_by.as_ref().expect("refers to its cause");
+        assert!(causes[k].contains(cause), "{f:#?}");
+    }
+}

@@ -55,25 +55,86 @@ pub fn top_id(id: &str) -> Option<String> {
     (segs.len() >= end).then(|| format!("/{}", segs[..end].join("/")).to_ascii_lowercase())
 }
 
-/// The resource group an id names, when it is known text.
-fn known_group(id: &str, open: &dyn Fn(&str) -> bool) -> Option<String> {
-    let rg = crate::map::resource_group_of(id.trim())?;
-    (!rg.is_empty() && !crate::idmatch::has_unknown(&rg) && !rg.contains('<') && !open(&rg))
-        .then_some(rg)
+/// The id of the top-level resource `id` names, lower-cased; `None` for a child's id.
+fn own_top(id: &str) -> Option<String> {
+    let top = top_id(id)?;
+    let own = id.trim().trim_end_matches('/').to_ascii_lowercase();
+    (top.trim_start_matches('/') == own.trim_start_matches('/')).then_some(top)
 }
+
+/// The code of the warning for two resources of one name whose resource groups the input
+/// leaves open to be one (see [`GroupNames::may_share`]).
+pub const MAY_SHARE: &str = "possible-duplicate-name";
+
+/// The message of that warning: `this` and `other` are the resources as the model names them.
+pub fn may_share_message(this: &str, other: &str) -> String {
+    format!(
+        "`{this}` has the name of `{other}`, and the input leaves open whether their resource groups are one: Azure scopes the name to its resource group, so in one group they would be one resource declared twice; they are read as two"
+    )
+}
+
+/// The resource group of a declared resource, as the model tells groups apart.
+#[derive(Clone, Debug)]
+pub struct Group {
+    /// The group as its id writes it, each unknown part marked `⟨…⟩`: equal text (ignoring
+    /// ASCII case) is one group; a whole `⟨=…⟩` stands for a resource group resource of the
+    /// input whose name is unknown, never the group another such stands for; otherwise two
+    /// texts are two groups only when their known parts tell them apart.
+    pub key: String,
+    /// What the model name says after `@`.
+    pub label: String,
+}
+
+/// How two resource groups relate.
+#[derive(Debug, PartialEq)]
+enum Relation {
+    Same,
+    Different,
+    /// The input does not say whether they are one.
+    Open,
+}
+
+fn stand_in(key: &str) -> bool {
+    key.starts_with("⟨=") && key.ends_with('⟩') && key.matches('⟨').count() == 1
+}
+
+fn relation(a: &str, b: &str) -> Relation {
+    if a.eq_ignore_ascii_case(b) {
+        Relation::Same
+    } else if stand_in(a) && stand_in(b) {
+        Relation::Different
+    } else if crate::idmatch::segments_may_equal(a, b) {
+        Relation::Open
+    } else {
+        Relation::Different
+    }
+}
+
+/// Whether a group key is one unknown value and no known text: it may be any group.
+fn any_group(key: &str) -> bool {
+    !stand_in(key) && key.starts_with('⟨') && key.ends_with('⟩') && key.matches('⟨').count() == 1
+}
+
+/// How many earlier resources of a name a resource's group is compared with, beyond the first
+/// whose group may be any: the comparison only chooses which one a warning names.
+const COMPARED: usize = 32;
 
 /// The model names of the declared resources that share their type and name with another in
 /// another resource group, by top-level id.
 #[derive(Debug, Default)]
 pub struct GroupNames {
     by_id: HashMap<String, String>,
+    /// For a renamed resource whose group may be an earlier one's of its name: that one's
+    /// model name.
+    open: HashMap<String, String>,
 }
 
 impl GroupNames {
     /// From every declared top-level resource of a template: its kind, name and id. One id
-    /// declared twice is one resource; `open` says whether a resource group segment stands for
-    /// a group the input leaves open (a placeholder), which may be another's: resources of one
-    /// name there are read as before.
+    /// declared twice is one resource. A resource group segment with unknown parts is kept as
+    /// it reads (its markers say which unknown value it is); `open` says whether a known
+    /// segment is a placeholder for a group the input leaves open (the deployment's), which
+    /// is one group of unknown name.
     pub fn new(
         resources: impl IntoIterator<Item = (Kind, String, String)>,
         open: &dyn Fn(&str) -> bool,
@@ -83,23 +144,35 @@ impl GroupNames {
             .into_iter()
             .filter(|(_, _, id)| top_id(id).is_some_and(|t| seen.insert(t)))
             .map(|(kind, name, id)| {
-                let rg = known_group(&id, open);
-                (kind, name, id, rg)
+                let group = crate::map::resource_group_of(id.trim())
+                    .filter(|rg| !rg.is_empty() && rg != crate::idmatch::UNKNOWN_SEGMENT)
+                    .map(|rg| Group {
+                        key: if open(&rg) {
+                            format!("⟨{rg}⟩")
+                        } else {
+                            rg.clone()
+                        },
+                        label: rg,
+                    });
+                (kind, name, id, group)
             })
             .collect();
         GroupNames::labelled(labelled)
     }
 
-    /// From resources that are each distinct (a Terraform resource each), with the label of
-    /// the resource group that tells them apart (its name, or what stands for it), `None` when
-    /// nothing does. A name shared by resources whose labels are all given and distinct, and
-    /// whose ids are distinct, names each `<name>@<label>`; any other is read as before.
+    /// From resources that are each distinct (a Terraform resource each), with the resource
+    /// group that tells them apart, `None` when nothing does. Resources of one name whose ids
+    /// differ, whose groups are given and no two of them the same, and whose labels differ,
+    /// are each named `<name>@<label>`; where two are in one group, or ids are alike, they
+    /// are read as before (one name declared twice). Two whose groups the input leaves open
+    /// may be in one: they are told apart all the same (each keeps what names it), and
+    /// [`GroupNames::may_share`] says so.
     pub fn labelled(
-        resources: impl IntoIterator<Item = (Kind, String, String, Option<String>)>,
+        resources: impl IntoIterator<Item = (Kind, String, String, Option<Group>)>,
     ) -> GroupNames {
-        type Member = (String, String, Option<String>);
+        type Member = (String, String, Option<Group>);
         let mut groups: HashMap<(Kind, String), Vec<Member>> = HashMap::new();
-        for (kind, name, id, label) in resources {
+        for (kind, name, id, group) in resources {
             if !scoped_to_group(kind) || name.is_empty() || name.contains(['/', '@']) {
                 continue;
             }
@@ -109,30 +182,64 @@ impl GroupNames {
             groups
                 .entry((kind, name.to_ascii_lowercase()))
                 .or_default()
-                .push((top, name, label));
+                .push((top, name, group));
         }
-        let mut by_id = HashMap::new();
+        let mut out = GroupNames::default();
         for g in groups.into_values().filter(|g| g.len() > 1) {
+            let mut keys = std::collections::HashSet::new();
             let mut labels = std::collections::HashSet::new();
             let mut ids = std::collections::HashSet::new();
-            let distinct = g.iter().all(|(id, _, label)| {
+            let distinct = g.iter().all(|(id, _, group)| {
                 ids.insert(id.clone())
-                    && label
-                        .as_ref()
-                        .is_some_and(|l| labels.insert(l.to_ascii_lowercase()))
+                    && group.as_ref().is_some_and(|gr| {
+                        keys.insert(gr.key.to_ascii_lowercase())
+                            && labels.insert(gr.label.to_ascii_lowercase())
+                    })
             });
-            // A group the input leaves open may be another's, and one id names one resource:
-            // which are one is open, and the importer reads them as before. The same group in
-            // two subscriptions is not told apart by its name either.
+            // One group holding two of a name, or ids alike, is one name declared twice;
+            // the same group in two subscriptions is not told apart by its name either.
             if !distinct {
                 continue;
             }
-            for (id, name, label) in g {
-                let label = label.expect("given above");
-                by_id.insert(id, moat_model::external::namesake(&name, &label));
+            let names: Vec<String> = g
+                .iter()
+                .map(|(_, name, group)| {
+                    let label = &group.as_ref().expect("given above").label;
+                    moat_model::external::namesake(name, label)
+                })
+                .collect();
+            let key = |i: usize| g[i].2.as_ref().map_or("", |gr| gr.key.as_str());
+            let mut first_any = None;
+            for (j, (id, _, _)) in g.iter().enumerate() {
+                let earlier = if any_group(key(j)) && j > 0 {
+                    Some(0)
+                } else {
+                    first_any.or_else(|| {
+                        (0..j)
+                            .rev()
+                            .take(COMPARED)
+                            .find(|&i| relation(key(i), key(j)) == Relation::Open)
+                    })
+                };
+                if let Some(i) = earlier {
+                    out.open.insert(id.clone(), names[i].clone());
+                }
+                if first_any.is_none() && any_group(key(j)) {
+                    first_any = Some(j);
+                }
+            }
+            for ((id, _, _), name) in g.into_iter().zip(names) {
+                out.by_id.insert(id, name);
             }
         }
-        GroupNames { by_id }
+        out
+    }
+
+    /// The model name of an earlier resource of the type and name of the resource id `id`
+    /// names, whose resource group the input leaves open to be the same as this one's: if it
+    /// is, the two are one name declared twice.
+    pub fn may_share(&self, id: &str) -> Option<&str> {
+        self.open.get(&own_top(id)?).map(String::as_str)
     }
 
     /// Whether no resource is renamed.
@@ -149,16 +256,7 @@ impl GroupNames {
     /// The model name of the top-level resource id `id` names, when it is one of several of
     /// its name; `None` for a child's id.
     pub fn own_name(&self, id: &str) -> Option<&str> {
-        let top = top_id(id)?;
-        let own = id.trim().trim_end_matches('/').to_ascii_lowercase();
-        let own = if own.starts_with('/') {
-            own
-        } else {
-            format!("/{own}")
-        };
-        (top == own)
-            .then(|| self.by_id.get(&top).map(String::as_str))
-            .flatten()
+        self.by_id.get(&own_top(id)?).map(String::as_str)
     }
 
     /// `name` (the ARM name of the resource id `id` names: `vnet` or `vnet/subnet`) with its
@@ -202,14 +300,46 @@ mod tests {
         assert_eq!(g.top_name(&vnet("rg-a").2), Some("vnet@rg-a"));
     }
 
+    /// A group the input leaves open may be another's: the two are told apart all the same,
+    /// and the later one says which it may be one name with.
     #[test]
-    fn an_open_group_leaves_them_as_they_are() {
+    fn an_open_group_is_told_apart_and_may_be_shared() {
         let g = GroupNames::new([vnet("rg-a"), vnet("resource-group")], &|s| {
             s == "resource-group"
         });
-        assert!(g.is_empty());
+        assert_eq!(g.top_name(&vnet("rg-a").2), Some("vnet@rg-a"));
+        let open = vnet("resource-group").2;
+        assert_eq!(g.top_name(&open), Some("vnet@resource-group"));
+        assert_eq!(g.may_share(&open), Some("vnet@rg-a"));
+        assert_eq!(g.may_share(&vnet("rg-a").2), None);
         let g = GroupNames::new([vnet("rg-a"), vnet("⟨0000000000ab⟩")], &|_| false);
-        assert!(g.is_empty());
+        assert_eq!(g.may_share(&vnet("⟨0000000000ab⟩").2), Some("vnet@rg-a"));
+    }
+
+    /// Known text around unknown parts can tell two groups apart (`⟨p⟩-east`, `⟨p⟩-west`,
+    /// `⟨q⟩-hub` end differently); the same unknown value twice is one group, and one name declared
+    /// twice there is read as before.
+    #[test]
+    fn known_text_tells_open_groups_apart_and_one_unknown_is_one_group() {
+        let g = GroupNames::new(
+            [vnet("⟨01⟩-east"), vnet("⟨01⟩-west"), vnet("⟨03⟩-hub")],
+            &|_| false,
+        );
+        assert_eq!(g.top_name(&vnet("⟨01⟩-west").2), Some("vnet@⟨01⟩-west"));
+        assert_eq!(g.may_share(&vnet("⟨01⟩-west").2), None);
+        assert_eq!(g.may_share(&vnet("⟨03⟩-hub").2), None);
+        let g = GroupNames::new([vnet("⟨01⟩"), vnet("⟨02⟩"), vnet("⟨01⟩")], &|_| false);
+        assert_eq!(g.may_share(&vnet("⟨02⟩").2), Some("vnet@⟨01⟩"));
+        let stand_in = |a: &str| Group {
+            key: format!("⟨={a}⟩"),
+            label: a.into(),
+        };
+        let g = GroupNames::labelled([
+            (Kind::Vnet, "v".into(), vnet("a").2, Some(stand_in("rg.a"))),
+            (Kind::Vnet, "v".into(), vnet("b").2, Some(stand_in("rg.b"))),
+        ]);
+        assert_eq!(g.top_name(&vnet("b").2), Some("v@rg.b"));
+        assert_eq!(g.may_share(&vnet("b").2), None);
     }
 
     #[test]

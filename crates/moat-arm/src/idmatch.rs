@@ -109,6 +109,12 @@ fn may_equal(a: &[Piece], b: &[Piece]) -> bool {
     }
 }
 
+/// Whether two id segments (a resource group, a name), each with unknown parts marked, may
+/// hold the same text; `false` only when their known text tells them apart.
+pub fn segments_may_equal(a: &str, b: &str) -> bool {
+    may_equal(&pieces(a), &pieces(b))
+}
+
 /// Whether `query` (an id with unknown parts) may name the resource whose id is `declared`.
 pub fn may_name(query: &str, declared: &str) -> bool {
     let q: Vec<&str> = query.trim().trim_matches('/').split('/').collect();

@@ -660,6 +660,20 @@ fn import(
         let rname = group_names.rename(&id, &rname).unwrap_or(rname);
         let at = provenance(src, inst.node.span, &inst.ptr);
         let label = map::resource_label(&inst.rtype, &rname);
+        if let Some(other) = group_names.may_share(&id) {
+            ctx.warnings.push(Diagnostic {
+                level: Level::Warning,
+                code: group_names::MAY_SHARE.into(),
+                message: group_names::may_share_message(
+                    &label,
+                    &map::resource_label(&inst.rtype, other),
+                ),
+                location: src.location(inst.node.span),
+                hint: Some(
+                    "give the resource groups (parameters, or --resource-group for the deployment's) to decide it".into(),
+                ),
+            });
+        }
         if let Some(r) = name_reason {
             t.unknowns.push(Unknown {
                 resource: label.clone(),

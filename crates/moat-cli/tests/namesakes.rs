@@ -210,6 +210,16 @@ fn pe001_in_an_external_vnet_is_undecided() {
 /// are not peered). Each is named `<name>@<resource group>` in the model; `west` gives the
 /// model name of a west resource from its name.
 fn two_networks_of_one_name(input: &str, t: &Topology, west: fn(&str) -> String) {
+    two_networks(input, t, &|n| format!("{n}@rg-east"), &west);
+}
+
+/// The same, `east` and `west` giving the model names of each network's resources.
+fn two_networks(
+    input: &str,
+    t: &Topology,
+    east: &dyn Fn(&str) -> String,
+    west: &dyn Fn(&str) -> String,
+) {
     let vnets: Vec<(&str, Vec<String>)> = t
         .virtual_networks
         .iter()
@@ -227,8 +237,8 @@ fn two_networks_of_one_name(input: &str, t: &Topology, west: fn(&str) -> String)
         vnets,
         vec![
             (
-                "vnet-ml@rg-east",
-                vec![r#"compute Some("nsg-compute@rg-east")"#.to_string()]
+                east("vnet-ml").as_str(),
+                vec![format!("compute Some({:?})", east("nsg-compute"))]
             ),
             (
                 west("vnet-ml").as_str(),
@@ -248,11 +258,12 @@ fn two_networks_of_one_name(input: &str, t: &Topology, west: fn(&str) -> String)
         .iter()
         .map(|n| (n.name.as_str(), n.subnet.as_str()))
         .collect();
+    let east_nic = (east("nic-vm"), format!("{}/compute", east("vnet-ml")));
     let west_nic = (west("nic-vm"), format!("{}/compute", west("vnet-ml")));
     assert_eq!(
         nics,
         [
-            ("nic-vm@rg-east", "vnet-ml@rg-east/compute"),
+            (east_nic.0.as_str(), east_nic.1.as_str()),
             (west_nic.0.as_str(), west_nic.1.as_str())
         ],
         "{input}"
@@ -272,17 +283,14 @@ fn two_networks_of_one_name(input: &str, t: &Topology, west: fn(&str) -> String)
         };
         trace(&e, &q).expect("a trace").verdict
     };
+    let east_subnet = format!("subnet/{}/compute", east("vnet-ml"));
     let west_subnet = format!("subnet/{}/compute", west("vnet-ml"));
     // Not peered: no route from one VNet to the other, either way.
-    assert_eq!(
-        ssh("subnet/vnet-ml@rg-east/compute", "ip:10.2.1.4"),
-        Verdict::Denied,
-        "{input}"
-    );
+    assert_eq!(ssh(&east_subnet, "ip:10.2.1.4"), Verdict::Denied, "{input}");
     assert_eq!(ssh(&west_subnet, "ip:10.1.1.4"), Verdict::Denied, "{input}");
     // Inside each VNet its own NSG decides: east admits SSH from its VNet, west denies it.
     assert_eq!(
-        ssh("subnet/vnet-ml@rg-east/compute", "ip:10.1.1.4"),
+        ssh(&east_subnet, "ip:10.1.1.4"),
         Verdict::Allowed,
         "{input}"
     );
@@ -365,4 +373,147 @@ fn terraform_subnet_in_an_open_resource_group_of_several_vnets_of_its_name_is_un
         port: 22,
     };
     assert_eq!(trace(&e, &q).expect("a trace").verdict, Verdict::Unknown);
+}
+
+/// The warnings of `input` of code `code`, as (file name, line).
+fn warnings_of(input: &Path, code: &str) -> Vec<(String, u32)> {
+    let l = moat_ingest::load_opts(input, &Default::default()).expect("loads");
+    l.warnings
+        .iter()
+        .filter(|d| d.code == code)
+        .map(|d| {
+            let file = Path::new(&d.location.file).file_name().unwrap();
+            (file.to_string_lossy().into_owned(), d.location.line)
+        })
+        .collect()
+}
+
+/// The network module stamped twice into resource groups given by two variables without
+/// values. Azure scopes these names to the resource group ("Naming rules and restrictions for
+/// Azure resources": scope "resource group"), and whether the two groups are one is open: if
+/// they are, the second of each name is one resource declared twice; if not, they are two
+/// networks. Never a decided error, and never one network: each keeps its own subnet, NSG
+/// (east allows SSH, west denies it) and NIC, named after its own address, and a warning at
+/// each second resource says the groups may be one.
+#[test]
+fn terraform_modules_in_two_open_resource_groups_are_two_and_may_share_a_group() {
+    let input = data("namesakes/tf-open-groups-modules");
+    let t = load(&input, Default::default());
+    let named = |m: &'static str| {
+        move |n: &str| {
+            let r = match n {
+                "vnet-ml" => "azurerm_virtual_network.this",
+                "nsg-compute" => "azurerm_network_security_group.compute",
+                _ => "azurerm_network_interface.vm",
+            };
+            format!("{n}@module.{m}.{r}")
+        }
+    };
+    two_networks("tf-open-groups-modules", &t, &named("east"), &named("west"));
+    assert_eq!(
+        warnings_of(&input, "possible-duplicate-name"),
+        [
+            ("main.tf".to_string(), 21),
+            ("main.tf".to_string(), 35),
+            ("main.tf".to_string(), 58)
+        ]
+    );
+}
+
+/// Each instance of the module gets a resource group resource of its own whose name ends in
+/// a random suffix: Terraform binds each remote object to one resource address ("Terraform
+/// expects that each remote object it is managing will be bound to only one resource
+/// address"), so two group resources are two groups, unknown names and all. The networks are
+/// two, decidedly: nothing to warn of.
+#[test]
+fn terraform_modules_in_two_group_resources_of_random_names_are_two() {
+    let input = data("namesakes/tf-random-groups-modules");
+    let t = load(&input, Default::default());
+    let named = |rg: &'static str| move |n: &str| format!("{n}@azurerm_resource_group.{rg}");
+    two_networks(
+        "tf-random-groups-modules",
+        &t,
+        &named("east"),
+        &named("west"),
+    );
+    assert!(warnings_of(&input, "possible-duplicate-name").is_empty());
+}
+
+/// Both instances given the one variable: whatever its value, both are in that group, and
+/// each name is declared twice there, decidedly.
+#[test]
+fn terraform_modules_in_one_open_resource_group_declare_each_name_twice() {
+    let input = data("namesakes/tf-one-open-group-twice");
+    let Err(e) = moat_ingest::load_opts(&input, &Default::default()) else {
+        panic!("duplicate names are errors");
+    };
+    let dups: Vec<&str> = e
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "duplicate-name")
+        .map(|d| d.message.split(" (").next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        dups,
+        [
+            "virtual network `vnet-ml` is declared twice",
+            "subnet `compute` is declared twice",
+            "network security group `nsg-compute` is declared twice",
+            "network interface `nic-vm` is declared twice"
+        ]
+    );
+}
+
+/// The ARM template's nested deployments sent to resource groups given by two parameters
+/// without values: told apart by the unknown value each group is (its label in the model),
+/// and each second resource warns that the groups may be one.
+#[test]
+fn arm_nested_deployments_to_two_open_resource_groups_are_two_and_may_share_a_group() {
+    let input = data("namesakes/arm-open-groups-one-name.json");
+    let t = load(&input, Default::default());
+    let label = |space: &str| {
+        let v = t
+            .virtual_networks
+            .iter()
+            .find(|v| format!("{:?}", v.address_space) == space)
+            .expect("a VNet of that space");
+        v.name
+            .strip_prefix("vnet-ml@")
+            .expect("renamed")
+            .to_string()
+    };
+    let (east, west) = (label("[10.1.0.0/16]"), label("[10.2.0.0/16]"));
+    assert_ne!(east, west);
+    two_networks(
+        "arm-open-groups-one-name.json",
+        &t,
+        &|n| format!("{n}@{east}"),
+        &|n| format!("{n}@{west}"),
+    );
+    assert_eq!(warnings_of(&input, "possible-duplicate-name").len(), 3);
+}
+
+/// Groups named `<prefix>-east` and `<prefix>-west` from one parameter without value are two
+/// groups whatever it is: told apart, nothing to warn of.
+#[test]
+fn arm_nested_deployments_to_groups_of_one_prefix_are_two() {
+    let input = data("namesakes/arm-groups-of-one-prefix.json");
+    let t = load(&input, Default::default());
+    let names: Vec<&str> = t.virtual_networks.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names.len(), 2);
+    assert!(
+        names[0].ends_with("-east") && names[1].ends_with("-west"),
+        "{names:?}"
+    );
+    let (east, west) = (
+        names[0].strip_prefix("vnet-ml@").unwrap().to_string(),
+        names[1].strip_prefix("vnet-ml@").unwrap().to_string(),
+    );
+    two_networks(
+        "arm-groups-of-one-prefix.json",
+        &t,
+        &|n| format!("{n}@{east}"),
+        &|n| format!("{n}@{west}"),
+    );
+    assert!(warnings_of(&input, "possible-duplicate-name").is_empty());
 }

@@ -141,10 +141,18 @@ pub fn fallback_name(addr: &str) -> String {
     addr.replace('/', "_")
 }
 
+/// The resource group segment of a synthesised id. An unknown group reads as the unknown
+/// value it is (its marker, `⟨…⟩`, or its known text around markers): two resources given one
+/// variable are in one group, and two given different unknown values have different ids, so
+/// neither is taken for the other (see `moat_arm::group_names`).
 fn rg_segment(obj: &ResObj) -> String {
     let v = obj.attrs.get("resource_group_name");
     text(v)
         .or_else(|| name_ref(v))
+        .or_else(|| match v {
+            Some(Value::Unknown(u)) => Some(u.marker()).filter(|m| !m.contains('/')),
+            _ => None,
+        })
         .unwrap_or_else(|| "<unknown>".into())
 }
 

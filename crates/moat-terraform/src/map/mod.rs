@@ -29,6 +29,7 @@ use crate::eval::{Record, Unexpanded};
 use crate::ids::{self, Ref};
 use crate::value::{Loc, ResObj, Unk, Value};
 use ipnet::IpNet;
+use moat_arm::group_names::Group;
 use moat_model::presence::{FieldSet, MayExist};
 use moat_model::{Diagnostic, Level, Location, Provenance, Topology, Unknown, Unmodelled};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -122,6 +123,7 @@ pub struct Mapper<'a> {
 pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Mapped {
     let mut m = Mapper::new(recs, major);
     m.precompute();
+    m.warn_open_groups();
     let stand_ins = m.azapi();
     for pass in 1..=3 {
         for (i, r) in recs.iter().enumerate() {
@@ -186,13 +188,20 @@ pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Ma
     }
 }
 
-/// The label of the resource group a declared resource is in, as its id writes it: its name,
-/// or the address of the group resource whose name is unknown; for another unknown value, the
-/// resource's own address (see [`group_names`]).
-fn group_label(r: &Record, open_groups: &HashSet<String>) -> Option<String> {
-    match r.obj.attrs.get("resource_group_name") {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Unknown(u)) => Some(match &u.origin {
+/// The resource group a declared resource is in, as [`moat_arm::group_names`] tells groups
+/// apart: its key is the group as the resource's id writes it (a group resource whose name is
+/// unknown stands for itself); its label is the group's name, or the address of the group
+/// resource whose name is unknown, or for another unknown value the resource's own address.
+fn group_of(r: &Record, id: &str, open_groups: &HashSet<String>) -> Option<Group> {
+    let rg = ids::parse(id)?.resource_group?;
+    let key = if open_groups.contains(&rg.to_ascii_lowercase()) {
+        format!("⟨={rg}⟩")
+    } else {
+        rg.clone()
+    };
+    let label = match r.obj.attrs.get("resource_group_name") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Unknown(u)) => match &u.origin {
             Some((addr, a))
                 if a == "name"
                     && open_groups.contains(&ids::fallback_name(addr).to_ascii_lowercase()) =>
@@ -200,19 +209,20 @@ fn group_label(r: &Record, open_groups: &HashSet<String>) -> Option<String> {
                 ids::fallback_name(addr)
             }
             _ => ids::fallback_name(&r.addr),
-        }),
-        _ => None,
-    }
+        },
+        _ => return None,
+    };
+    Some(Group { key, label })
 }
 
 /// The model names of the declared resources of one type and name in several resource groups
 /// ([`moat_arm::group_names`]). Terraform binds each remote object to one resource address
 /// ("Terraform expects that each remote object it is managing will be bound to only one
 /// resource address", Terraform's import documentation; azurerm refuses to create a resource
-/// whose name and resource group exist), so two resources of a configuration are two
-/// resources even where a resource group's name is unknown: such a group is labelled by what
-/// stands for it. Resources whose ids the configuration cannot tell apart (two groups given
-/// by unknown values) are read as before.
+/// whose name and resource group exist), so two group resources are two groups even where
+/// their names are unknown. Two resources whose groups are unknown values of unknown relation
+/// are told apart by their ids, which hold those values; whether the groups are one is open
+/// and a warning says so. Two in the very same group are one name declared twice.
 fn group_names(
     recs: &[Record],
     open_groups: &HashSet<String>,
@@ -232,7 +242,7 @@ fn group_names(
                 return None;
             }
             let kind = moat_arm::types::of_azure(&p.full_type())?.kind;
-            Some((kind, name.clone(), id.clone(), group_label(r, open_groups)))
+            Some((kind, name.clone(), id.clone(), group_of(r, id, open_groups)))
         });
     moat_arm::group_names::GroupNames::labelled(top)
 }
@@ -503,6 +513,36 @@ impl<'a> Mapper<'a> {
 
     /// Firewall private IPs and identity owners, which other resources refer to before the
     /// passes reach them.
+    /// Warns of each declared resource that has the name of an earlier one whose resource
+    /// group may be its own (see [`moat_arm::group_names::GroupNames::may_share`]).
+    fn warn_open_groups(&mut self) {
+        if self.group_names.is_empty() {
+            return;
+        }
+        for r in self.recs.iter().filter(|r| r.mode == Mode::Managed) {
+            let Some(Value::String(id)) = r.obj.attrs.get("id") else {
+                continue;
+            };
+            let (Some(other), Some(own), Some(p)) = (
+                self.group_names.may_share(id),
+                self.group_names.own_name(id),
+                ids::parse(id),
+            ) else {
+                continue;
+            };
+            let label = |n: &str| moat_arm::map::resource_label(&p.full_type(), n);
+            let msg = moat_arm::group_names::may_share_message(&label(own), &label(other));
+            self.warn(
+                moat_arm::group_names::MAY_SHARE,
+                format!("{msg} (`{}`)", r.addr),
+                &r.obj.loc,
+                Some(
+                    "give the resource groups values (a .tfvars file or -var) to decide it".into(),
+                ),
+            );
+        }
+    }
+
     fn precompute(&mut self) {
         for r in self.recs {
             if r.mode != Mode::Managed {

@@ -718,7 +718,7 @@ impl Mapper<'_> {
                         .as_deref()
                         .and_then(crate::ids::parse)
                         .and_then(|p| p.resource_group)
-                        .filter(|r| r != UNKNOWN);
+                        .filter(|r| !moat_arm::idmatch::has_unknown(r));
                     dns_zone_group.push(z);
                     zone_rgs.push(rg);
                 }

@@ -547,9 +547,21 @@ fn private_endpoints_zones_and_resolvers() {
             "privatelink.notebooks.azure.net"
         ]
     );
-    // Static address from ipConfigurations; the others allocated by finalize.
+    // Static address from ipConfigurations; the others Azure assigns at deployment, one of
+    // the free addresses of their subnet, never one picked here.
     assert_eq!(t.private_endpoints[1].ip_address, Some(ip("10.0.2.10")));
-    assert_eq!(t.private_endpoints[0].ip_address, Some(ip("10.0.2.4")));
+    assert_eq!(t.private_endpoints[0].ip_address, None);
+    let a = moat_model::Addressing::new(t, &t.index());
+    match t.endpoint_address(&a, &t.private_endpoints[0]) {
+        Some(moat_model::PrivateIp::Dynamic(d)) => {
+            assert_eq!(d.subnet, t.private_endpoints[0].subnet);
+            assert!(
+                a.free(t, &d.subnet)
+                    .is_some_and(|f| !f.contains(ip("10.0.2.10")))
+            );
+        }
+        other => panic!("an assigned address, not {other:?}"),
+    }
     // The endpoint into a subnet outside the template (an existing subnet passed as a
     // parameter) is kept, in an external subnet named by the id, its address unknown, and
     // warned about (the rule: "what the deployment puts into it still exists").

@@ -430,15 +430,16 @@ pub fn reachability_with(e: &Engine, variants: &[Variant], memo: sweep::Memo) ->
             );
         }
     }
-    // Subnets, swept: private endpoints by address, service tags.
+    // Subnets, swept: private endpoints by address (static, or the endpoint itself when
+    // Azure assigns it), service tags.
     let mut targets: Vec<(String, Address)> = Vec::new();
-    let mut by_ip: HashMap<std::net::IpAddr, usize> = HashMap::new();
+    let mut by_ip: HashMap<Address, usize> = HashMap::new();
     for pe in &t.private_endpoints {
-        if let Some(ip) = pe.ip_address
-            && !by_ip.contains_key(&ip)
+        if let Some(to) = endpoint_destination(e, pe)
+            && !by_ip.contains_key(&to)
         {
-            by_ip.insert(ip, targets.len());
-            targets.push((format!("private-endpoint/{}", pe.name), Address::Ip(ip)));
+            by_ip.insert(to.clone(), targets.len());
+            targets.push((format!("private-endpoint/{}", pe.name), to));
         }
     }
     let mut by_tag: HashMap<String, usize> = HashMap::new();
@@ -470,8 +471,8 @@ pub fn reachability_with(e: &Engine, variants: &[Variant], memo: sweep::Memo) ->
     let row = std::cell::RefCell::new((String::new(), None::<usize>));
     let cell = |s: &str, to: &Address| -> Option<usize> {
         let j = match to {
-            Address::Ip(ip) => *by_ip.get(ip)?,
-            other => *by_tag.get(&other.to_string())?,
+            Address::Tag(_) => *by_tag.get(&to.to_string())?,
+            other => *by_ip.get(other)?,
         };
         let mut last = row.borrow_mut();
         if last.0 != s {
@@ -519,13 +520,31 @@ fn query_for(e: &Engine, r: &Reachability, pair: &Pair, other: &Query) -> Option
             kind: Kind::PrivateEndpoint,
             name,
             ..
-        }) => Address::Ip(e.t.private_endpoints[*e.ix.private_endpoints.get(&name)?].ip_address?),
+        }) => endpoint_destination(
+            e,
+            &e.t.private_endpoints[*e.ix.private_endpoints.get(&name)?],
+        )?,
         _ => other.to.clone(),
     };
     Some(Query {
         to,
         ..other.clone()
     })
+}
+
+/// What a trace to private endpoint `pe` asks for: its static address, or the endpoint itself
+/// when Azure assigns its address (none in a subnet the input does not declare).
+fn endpoint_destination(
+    e: &Engine,
+    pe: &moat_model::privatelink::PrivateEndpoint,
+) -> Option<Address> {
+    match e.t.endpoint_address(e.dns.addressing(), pe)? {
+        moat_model::PrivateIp::Static(ip) => Some(Address::Ip(ip)),
+        moat_model::PrivateIp::Dynamic(_) => Some(Address::resource(
+            moat_model::Kind::PrivateEndpoint,
+            &pe.name,
+        )),
+    }
 }
 
 /// A pair one side must trace: the pair and the question the other side asked.

@@ -21,7 +21,12 @@ pub struct Engine<'t> {
     /// Strict mode: what a trace would otherwise assume (an undescribed DNS server answering
     /// public names, an internet host accepting) is unknown instead.
     pub strict: bool,
-    asg_members: HashMap<String, AddrSet>,
+    /// Application security group -> the addresses surely of its members (static ones) and
+    /// those perhaps of its members (the free addresses of a member's subnet, when Azure
+    /// assigns its address: other endpoints may get the rest of them).
+    asg_members: HashMap<String, (AddrSet, AddrSet)>,
+    /// Subnet -> the addresses Azure may assign there (see [`Engine::free_set`]).
+    free_sets: RefCell<HashMap<String, AddrSet>>,
     /// Subnet prefixes -> the first subnet (vnet index, subnet index) declaring each.
     subnet_prefixes: LpmTable<(usize, usize)>,
     /// Private addresses -> the first private endpoint, network interface and firewall
@@ -147,14 +152,21 @@ impl<'t> Engine<'t> {
     /// Prepares `t`, reading service tags through `space`.
     pub fn new(t: &'t Topology, space: Space) -> Engine<'t> {
         let ix = t.index();
-        let mut asg_members: HashMap<String, AddrSet> = HashMap::new();
+        let dns = Dns::new(t);
+        let mut asg_members: HashMap<String, (AddrSet, AddrSet)> = HashMap::new();
         for nic in &t.network_interfaces {
-            let Some(ip) = nic.private_ip_address else {
-                continue;
+            let (sure, maybe) = match t.nic_address(dns.addressing(), nic) {
+                Some(moat_model::PrivateIp::Static(ip)) => (AddrSet::host(ip), AddrSet::none()),
+                Some(moat_model::PrivateIp::Dynamic(a)) => {
+                    (AddrSet::none(), free_set_of(t, dns.addressing(), &a.subnet))
+                }
+                None => continue,
             };
             for a in &nic.application_security_groups {
-                let e = asg_members.entry(a.clone()).or_insert_with(AddrSet::none);
-                *e = e.union(&AddrSet::host(ip));
+                let e = asg_members
+                    .entry(a.clone())
+                    .or_insert_with(|| (AddrSet::none(), AddrSet::none()));
+                *e = (e.0.union(&sure), e.1.union(&maybe));
             }
         }
         let mut subnet_prefixes = LpmTable::new();
@@ -242,7 +254,8 @@ impl<'t> Engine<'t> {
             t,
             ix,
             unknowns,
-            dns: Dns::new(t),
+            dns,
+            free_sets: RefCell::default(),
             external_targets,
             external_endpoints,
             external_dependencies,
@@ -291,6 +304,28 @@ impl<'t> Engine<'t> {
         self.ix.subnets.get(key).copied()
     }
 
+    /// The addresses Azure may assign an endpoint of `subnet` (`vnet/subnet`): its prefixes
+    /// without the reserved addresses and the static ones (none for an undeclared subnet).
+    pub fn free_set(&self, subnet: &str) -> AddrSet {
+        if let Some(s) = self.free_sets.borrow().get(subnet) {
+            return s.clone();
+        }
+        let s = free_set_of(self.t, self.dns.addressing(), subnet);
+        self.free_sets
+            .borrow_mut()
+            .insert(subnet.to_string(), s.clone());
+        s
+    }
+
+    /// The addresses a private address may be: itself, or the free addresses of the subnet
+    /// Azure assigns it from.
+    pub fn addresses(&self, ip: &moat_model::PrivateIp) -> AddrSet {
+        match ip {
+            moat_model::PrivateIp::Static(ip) => AddrSet::host(*ip),
+            moat_model::PrivateIp::Dynamic(a) => self.free_set(&a.subnet),
+        }
+    }
+
     /// The first private endpoint declared with this address (its index).
     pub fn endpoint_at(&self, ip: IpAddr) -> Option<usize> {
         self.endpoint_ips.get(&ip).copied()
@@ -304,6 +339,15 @@ impl<'t> Engine<'t> {
     /// The first firewall declared with this private address (its index).
     pub fn firewall_at(&self, ip: IpAddr) -> Option<usize> {
         self.firewall_ips.get(&ip).copied()
+    }
+
+    /// The endpoints Azure may have given `ip`, a static address none of the topology's
+    /// endpoints declares (`nic/x`, `private-endpoint/x`, `dns-resolver/r/e`).
+    pub fn may_hold(&self, ip: IpAddr) -> &[String] {
+        match self.subnet_of(ip) {
+            Some(s) => self.dns.addressing().may_hold(self.t, &s, ip),
+            None => &[],
+        }
     }
 
     /// An engine for `t` (a variant of this engine's topology) with the same service tags and
@@ -411,6 +455,15 @@ impl<'t> Engine<'t> {
         r
     }
 
+    /// The subnet (`vnet/subnet`) holding a private address: the one Azure assigns it from,
+    /// or the one holding a static address.
+    pub fn subnet_of_private(&self, ip: &moat_model::PrivateIp) -> Option<String> {
+        match ip {
+            moat_model::PrivateIp::Static(ip) => self.subnet_of(*ip),
+            moat_model::PrivateIp::Dynamic(a) => Some(a.subnet.clone()),
+        }
+    }
+
     /// The subnet (`vnet/subnet`) holding an address, if any: the first declared, when
     /// subnets overlap (which validation reports). A lookup in a prefix table, not a scan.
     pub fn subnet_of(&self, ip: std::net::IpAddr) -> Option<String> {
@@ -418,4 +471,26 @@ impl<'t> Engine<'t> {
         let v = &self.t.virtual_networks[vi];
         Some(format!("{}/{}", v.name, v.subnets[si].name))
     }
+}
+
+/// The free addresses of `subnet` as an address set (see [`moat_model::addressing`]).
+pub fn free_set_of(t: &Topology, a: &moat_model::Addressing, subnet: &str) -> AddrSet {
+    let Some(f) = a.free(t, subnet) else {
+        return AddrSet::none();
+    };
+    let mut v4 = Vec::new();
+    let mut v6 = Vec::new();
+    for (lo, hi) in f.ranges() {
+        match (lo, hi) {
+            (IpAddr::V4(l), IpAddr::V4(h)) => v4.push((u32::from(l), u32::from(h))),
+            (IpAddr::V6(l), IpAddr::V6(h)) => v6.push((u128::from(l), u128::from(h))),
+            _ => {}
+        }
+    }
+    let all = AddrSet::from_parts(
+        moat_packets::IntervalSet::from_ranges(v4),
+        moat_packets::IntervalSet::from_ranges(v6),
+    );
+    let taken = AddrSet::from_nets(f.taken.iter().map(|&ip| ipnet::IpNet::from(ip)));
+    all.difference(&taken)
 }

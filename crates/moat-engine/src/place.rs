@@ -229,12 +229,12 @@ impl Engine<'_> {
                             label: format!("VM {name} (in external subnet {})", nic.subnet),
                         });
                     }
-                    let ip = nic
-                        .private_ip_address
+                    let ip = t
+                        .nic_address(self.dns.addressing(), nic)
                         .ok_or_else(|| PlaceError(format!("NIC {nic_name} has no address")))?;
                     Ok(Place::Subnet {
                         subnet: nic.subnet.clone(),
-                        src: AddrSet::host(ip),
+                        src: self.addresses(&ip),
                         nic: Some(ni),
                         egress: self.egress(&nic.subnet, Some(ni), false),
                         label: format!("VM {name} ({ip})"),

@@ -40,9 +40,13 @@ pub struct Matrix {
 
 /// A group of private endpoints that every rule treats alike.
 struct Group {
-    representative: IpAddr,
-    /// The endpoints' addresses, the representative first.
-    members: Vec<IpAddr>,
+    /// What a trace to the group asks for: its first endpoint's static address, or the
+    /// endpoint itself when Azure assigns its address.
+    representative: Address,
+    /// The representative's static address (`None`: assigned by Azure).
+    ip: Option<IpAddr>,
+    /// The endpoints as traces ask for them, the representative first.
+    members: Vec<Address>,
 }
 
 /// Groups the private endpoints of a topology by address class, subnet and connection state.
@@ -89,22 +93,35 @@ fn endpoint_groups(e: &Engine) -> Vec<Group> {
         }
     }
     let atoms = atoms.build();
-    let mut groups: BTreeMap<(u32, String, bool), Group> = BTreeMap::new();
+    // Endpoints whose address Azure assigns in one subnet may each have any free address
+    // of it: no rule tells them apart (class `None`).
+    let mut groups: BTreeMap<(Option<u32>, String, bool), Group> = BTreeMap::new();
     for pe in &t.private_endpoints {
-        let Some(ip) = pe.ip_address else { continue };
+        let (class, ip, to) = match t.endpoint_address(e.dns.addressing(), pe) {
+            Some(moat_model::PrivateIp::Static(ip)) => {
+                (Some(atoms.class_of(ip)), Some(ip), Address::Ip(ip))
+            }
+            Some(moat_model::PrivateIp::Dynamic(_)) => (
+                None,
+                None,
+                Address::resource(moat_model::Kind::PrivateEndpoint, &pe.name),
+            ),
+            None => continue,
+        };
         let key = (
-            atoms.class_of(ip),
+            class,
             pe.subnet.clone(),
             pe.connection_state == ConnectionState::Approved,
         );
         groups
             .entry(key)
             .or_insert(Group {
-                representative: ip,
+                representative: to.clone(),
+                ip,
                 members: Vec::new(),
             })
             .members
-            .push(ip);
+            .push(to);
     }
     groups.into_values().collect()
 }
@@ -182,7 +199,7 @@ pub struct Recorded {
     /// By source subnet (`vnet/subnet`), by destination.
     rows: HashMap<String, Row>,
     /// The groups (representative, members) and tags the rows were worked out for.
-    shape: Vec<(IpAddr, Vec<IpAddr>)>,
+    shape: Vec<(Address, Vec<Address>)>,
     tags: Vec<String>,
     /// By source subnet, its whole row: what working it out read (the source's NSG and
     /// routes, the firewalls' routes, every trace) and its verdicts by group and by tag.
@@ -298,10 +315,10 @@ pub fn sweep_with(
             Verdict::Unknown => m.unknown += 1,
         }
     };
-    let reps = AddrSet::from_nets(groups.iter().map(|g| ipnet::IpNet::from(g.representative)));
-    let shape: Vec<(IpAddr, Vec<IpAddr>)> = groups
+    let reps = AddrSet::from_nets(groups.iter().filter_map(|g| g.ip).map(ipnet::IpNet::from));
+    let shape: Vec<(Address, Vec<Address>)> = groups
         .iter()
-        .map(|g| (g.representative, g.members.clone()))
+        .map(|g| (g.representative.clone(), g.members.clone()))
         .collect();
     // A whole row is taken from the record only when the groups and tags are the ones it was
     // worked out for: then the same steps give the same verdicts.
@@ -347,9 +364,9 @@ pub fn sweep_with(
             continue;
         };
         for (g, &v) in groups.iter().zip(&by_group) {
-            for &member in &g.members {
+            for member in &g.members {
                 count(&mut m, v);
-                visit(s, &Address::Ip(member), v);
+                visit(s, member, v);
             }
         }
         for (tag, &v) in tags.iter().zip(&by_tag) {
@@ -414,14 +431,14 @@ fn row(
     let by_group = groups
         .iter()
         .map(|g| {
-            let ip = g.representative;
             // What the source NSG surely denies, or routing alone drops, needs no trace.
-            if denied.contains(ip)
-                || (allowed.contains(ip) && undeliverable(e, &routes, ip, beyond))
+            if let Some(ip) = g.ip
+                && (denied.contains(ip)
+                    || (allowed.contains(ip) && undeliverable(e, &routes, ip, beyond)))
             {
                 Verdict::Denied
             } else {
-                ask(Address::Ip(ip))
+                ask(g.representative.clone())
             }
         })
         .collect();

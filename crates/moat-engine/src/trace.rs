@@ -20,7 +20,7 @@
 use crate::engine::Engine;
 use crate::place::{Egress, Place};
 use moat_model::address::{Address, Kind};
-use moat_model::{Provenance, Topology};
+use moat_model::{PrivateIp, Provenance, Topology};
 pub use moat_net::code::Code;
 use moat_packets::{AddrSet, L4Set, Protocol};
 use serde::Serialize;
@@ -197,9 +197,9 @@ pub struct Hop {
     #[serde(skip)]
     pub subject: Option<Address>,
     /// The single address the destination resolved to, on the hop that establishes it
-    /// (`DEST_ADDRESS`).
+    /// (`DEST_ADDRESS`): a static one, or the one Azure assigns an endpoint.
     #[serde(skip)]
-    pub address: Option<IpAddr>,
+    pub address: Option<PrivateIp>,
     /// The Azure service a service endpoint route hands the packet to (`Microsoft.Storage`),
     /// on the `ROUTE_SERVICE_ENDPOINT` hop.
     #[serde(skip)]
@@ -402,8 +402,9 @@ fn at(p: &Provenance) -> Option<Provenance> {
 /// A destination after name resolution.
 #[derive(Clone, Debug)]
 enum Dst {
-    /// A private address in a VNet (or on premises).
-    Private(IpAddr),
+    /// A private address in a VNet (or on premises), as the input determines it, with the
+    /// addresses it may be (one, or the free addresses Azure assigns it from).
+    Private { ip: PrivateIp, set: AddrSet },
     /// A private endpoint inside a workspace managed network.
     ManagedPe { rule: String },
     /// A public endpoint: its address set, the resource behind it if modelled, and the name
@@ -423,7 +424,7 @@ struct Target {
     owner: Option<Address>,
     /// The group id (private endpoint sub-resource) that serves the target.
     group: Option<String>,
-    ip: Option<IpAddr>,
+    ip: Option<PrivateIp>,
     tag: Option<String>,
     /// The resource whose private endpoints serve the target, when not the target itself: a
     /// project's hub, an online endpoint's workspace (scoring enters through the workspace
@@ -459,7 +460,7 @@ struct Walk<'e, 't> {
     /// The element of the next hop as data (see [`Hop::subject`]).
     subject: Option<Address>,
     /// The destination address the next hop establishes (see [`Hop::address`]).
-    address: Option<IpAddr>,
+    address: Option<PrivateIp>,
     /// The service of the next hop's service endpoint (see [`Hop::service`]).
     service: Option<String>,
     /// The public address the next hop's IP rules judge (see [`Hop::source_address`]).
@@ -638,17 +639,44 @@ impl<'e, 't> Walk<'e, 't> {
         }
     }
 
+    /// A private destination at `ip`.
+    fn private(&self, ip: PrivateIp) -> Dst {
+        Dst::Private {
+            set: self.e.addresses(&ip),
+            ip,
+        }
+    }
+
     fn dst_set(dst: &Dst) -> AddrSet {
         match dst {
-            Dst::Private(ip) => AddrSet::host(*ip),
+            Dst::Private { set, .. } => set.clone(),
             Dst::Public { set, .. } => set.clone(),
             Dst::ManagedPe { .. } => AddrSet::none(),
         }
     }
 
+    /// The destination as a rule that admits it names it: its address, or the prefixes of
+    /// the subnet Azure assigns it from (a rule on those admits it whatever it gets).
+    fn rule_dst(dst: &Dst) -> String {
+        match dst {
+            Dst::Private {
+                ip: PrivateIp::Dynamic(a),
+                ..
+            } => rule_prefixes(a),
+            other => Self::describe_dst(other),
+        }
+    }
+
     fn describe_dst(dst: &Dst) -> String {
         match dst {
-            Dst::Private(ip) => ip.to_string(),
+            Dst::Private {
+                ip: PrivateIp::Static(ip),
+                ..
+            } => ip.to_string(),
+            Dst::Private {
+                ip: PrivateIp::Dynamic(a),
+                ..
+            } => format!("{} ({a})", moat_model::addressing::holder_words(&a.holder)),
             Dst::ManagedPe { rule } => format!("managed private endpoint {rule}"),
             Dst::Public { owner: Some(o), .. } => format!("the public endpoint of {o}"),
             Dst::Public { fqdn: Some(f), .. } => f.clone(),
@@ -656,6 +684,12 @@ impl<'e, 't> Walk<'e, 't> {
             Dst::Public { set, .. } => set.to_string(),
         }
     }
+}
+
+/// The prefixes of the subnet an address is assigned from, as a rule names them.
+pub fn rule_prefixes(a: &moat_model::Assigned) -> String {
+    let p: Vec<String> = a.prefixes.iter().map(ToString::to_string).collect();
+    p.join(", ")
 }
 
 /// How a packet arrives at a public endpoint.
@@ -727,7 +761,7 @@ pub fn verdict(e: &Engine, q: &Query) -> Result<Verdict, String> {
 /// The walk of [`trace`]; `quiet`: the hops without their words (see [`verdict`]);
 /// `resolved`: the address the destination's name is taken to resolve to (see
 /// [`past_open_names`]).
-fn walk(e: &Engine, q: &Query, quiet: bool, resolved: Option<IpAddr>) -> Result<Trace, String> {
+fn walk(e: &Engine, q: &Query, quiet: bool, resolved: Option<PrivateIp>) -> Result<Trace, String> {
     // A source the input leaves unplaced is walked no further than itself.
     let source = match e.open_place(&q.from) {
         Some(open) => Err(open),
@@ -974,7 +1008,7 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
     }
     // Azure infrastructure sending from a tag reaches the destination subnet directly.
     if let Place::Infrastructure { tag, .. } = place {
-        let Some(ip) = tg.ip else {
+        let Some(ip) = tg.ip.clone() else {
             return w.unknown(
                 Step::Destination,
                 tg.label.clone(),
@@ -989,7 +1023,11 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
             w.e.space
                 .cover(&moat_model::values::AddressPrefix::Tag(tag.clone()), &ctx);
         let src = if c.sure.is_empty() { c.maybe } else { c.sure };
-        let Some(dst_subnet) = w.e.subnet_of(ip) else {
+        let dst_subnet = match &ip {
+            PrivateIp::Static(ip) => w.e.subnet_of(*ip),
+            PrivateIp::Dynamic(a) => Some(a.subnet.clone()),
+        };
+        let Some(dst_subnet) = dst_subnet else {
             return w.block(
                 Step::Destination,
                 tg.label.clone(),
@@ -1002,8 +1040,8 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
         let vnet = dst_subnet.split('/').next().unwrap_or_default().to_string();
         // The target gives its address itself (no name to resolve): the first hop of the
         // delivery carries it as data.
-        w.address = Some(ip);
-        return w.deliver_private(ip, &vnet, &src, None);
+        w.address = Some(ip.clone());
+        return w.deliver_private(&ip, &vnet, &src, None);
     }
     external_ends(w, place, tg)?;
     let dst = resolve(w, place, tg)?;

@@ -207,11 +207,19 @@ pub fn source_cuts(t: &Topology) -> Vec<AddrSet> {
     for g in &t.ip_groups {
         g.ip_addresses.iter().for_each(|p| prefix(p, &mut cuts));
     }
+    // A NIC with its own filters sets its address apart; one Azure assigns may be any free
+    // address of its subnet, all of which it sets apart.
+    let addressing = moat_model::Addressing::new(t, &t.index());
     for nic in &t.network_interfaces {
-        if let Some(ip) = nic.private_ip_address
-            && (nic.network_security_group.is_some() || !nic.application_security_groups.is_empty())
-        {
-            cuts.push(AddrSet::host(ip));
+        if nic.network_security_group.is_none() && nic.application_security_groups.is_empty() {
+            continue;
+        }
+        match t.nic_address(&addressing, nic) {
+            Some(moat_model::PrivateIp::Static(ip)) => cuts.push(AddrSet::host(ip)),
+            Some(moat_model::PrivateIp::Dynamic(a)) => {
+                cuts.push(moat_engine::engine::free_set_of(t, &addressing, &a.subnet))
+            }
+            None => {}
         }
     }
     cuts.sort();

@@ -1,11 +1,10 @@
-//! What Azure decides at deployment time, decided the same way here: default regions, the
-//! GUIDs in workspace and registry FQDNs, and dynamically allocated private IPs.
+//! What Azure decides at deployment time, decided the same way here: default regions and the
+//! GUIDs in workspace and registry FQDNs. Dynamically assigned private IPs are not decided:
+//! only whether every endpoint can get one (see [`crate::addressing`]).
 
 use crate::topology::Topology;
 use crate::validate::Problem;
-use ipnet::IpNet;
-use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, Ipv4Addr};
+use std::collections::HashMap;
 
 /// A stable GUID-shaped id derived from a name, for FQDNs of resources whose real id is only
 /// known after deployment. It never collides with real ids in practice and keeps traces
@@ -117,68 +116,48 @@ pub fn finalize(t: &mut Topology) -> Vec<Problem> {
     allocate(t)
 }
 
-/// Allocates private IPs as Azure does: the first free address of the subnet after the four
-/// Azure reserves, static addresses first, then NICs and private endpoints in declaration order.
+/// Checks that Azure can give every endpoint without a static address one: a subnet needs a
+/// free address for each. Which address each gets is not decided here (see
+/// [`crate::addressing`]); endpoints in a subnet the input does not declare get an address
+/// from prefixes it does not give, recorded as unknown.
 fn allocate(t: &mut Topology) -> Vec<Problem> {
     let ix = t.index();
-    let mut used: HashMap<String, HashSet<IpAddr>> = HashMap::new();
-    for n in &t.network_interfaces {
-        if let Some(ip) = n.private_ip_address {
-            used.entry(n.subnet.clone()).or_default().insert(ip);
-        }
-    }
-    for p in &t.private_endpoints {
-        if let Some(ip) = p.ip_address {
-            used.entry(p.subnet.clone()).or_default().insert(ip);
-        }
-    }
-    for r in &t.dns_resolvers {
-        for e in &r.inbound_endpoints {
-            if let Some(ip) = e.ip_address {
-                used.entry(e.subnet.clone()).or_default().insert(ip);
-            }
-        }
-    }
+    let a = crate::addressing::Addressing::new(t, &ix);
     let mut problems = Vec::new();
+    let mut over: Vec<(&str, u128, &[String])> = a.overfull(t).collect();
+    over.sort_unstable_by_key(|(s, ..)| *s);
+    for (subnet, free, holders) in over {
+        // Which endpoints go without is up to deployment order: the problem is the subnet's,
+        // located at the first endpoint that cannot be served.
+        let first = usize::try_from(free).unwrap_or(usize::MAX);
+        let Some(h) = holders.get(first) else {
+            continue;
+        };
+        let at = holder_at(t, &ix, h).unwrap_or_default();
+        problems.push(Problem {
+            code: "subnet-full",
+            message: format!(
+                "subnet `{subnet}` has {free} free address(es) for the {} endpoints without a static address in it ({}): {} of them get no address",
+                holders.len(),
+                holders
+                    .iter()
+                    .map(|h| crate::addressing::holder_words(h))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                holders.len() - first
+            ),
+            hint: Some("use a larger subnet".into()),
+            at,
+            field: Some("subnet".into()),
+        });
+    }
     // What sits in an external subnet has an address Azure picked from prefixes the input
     // does not give: it stays unknown.
-    let known = |subnet: &str| -> bool {
+    let external = |subnet: &str| {
         ix.subnets
             .get(subnet)
-            .is_some_and(|&(v, s)| !t.virtual_networks[v].subnets[s].external)
+            .is_some_and(|&(v, s)| t.virtual_networks[v].subnets[s].external)
     };
-    let prefixes = |subnet: &str| -> Vec<IpNet> {
-        ix.subnets
-            .get(subnet)
-            .map(|&(v, s)| t.virtual_networks[v].subnets[s].prefixes().collect())
-            .unwrap_or_default()
-    };
-    let next = |subnet: &str, used: &mut HashMap<String, HashSet<IpAddr>>| -> Option<IpAddr> {
-        let taken = used.entry(subnet.to_string()).or_default();
-        for p in prefixes(subnet) {
-            if let IpNet::V4(p4) = p {
-                let base = u32::from(p4.network());
-                let last = u32::from(p4.broadcast());
-                let mut a = base.saturating_add(4);
-                while a < last {
-                    let ip = IpAddr::V4(Ipv4Addr::from(a));
-                    if taken.insert(ip) {
-                        return Some(ip);
-                    }
-                    a += 1;
-                }
-            }
-        }
-        None
-    };
-    let full = |what: &str, name: &str, subnet: &str, at: &crate::Provenance| Problem {
-        code: "subnet-full",
-        message: format!("no free address left in subnet `{subnet}` for {what} `{name}`"),
-        hint: Some("use a larger subnet".into()),
-        at: at.clone(),
-        field: Some("subnet".into()),
-    };
-    let mut open = Vec::new();
     let unknown_ip = |resource: String, field: &str, subnet: &str, at: &crate::Provenance| {
         crate::topology::Unknown {
             resource,
@@ -189,47 +168,43 @@ fn allocate(t: &mut Topology) -> Vec<Problem> {
             at: at.clone(),
         }
     };
-    let mut nics = std::mem::take(&mut t.network_interfaces);
-    for n in nics.iter_mut().filter(|n| n.private_ip_address.is_none()) {
-        if !known(&n.subnet) && ix.subnets.contains_key(&n.subnet) {
+    let mut open = Vec::new();
+    for n in &t.network_interfaces {
+        if n.private_ip_address.is_none() && external(&n.subnet) {
             let r = format!("nic/{}", n.name);
             open.push(unknown_ip(r, "private_ip_address", &n.subnet, &n.at));
-        } else if known(&n.subnet) {
-            n.private_ip_address = next(&n.subnet, &mut used);
-            if n.private_ip_address.is_none() {
-                problems.push(full("network interface", &n.name, &n.subnet, &n.at));
-            }
         }
     }
-    t.network_interfaces = nics;
-    let mut pes = std::mem::take(&mut t.private_endpoints);
-    for p in pes.iter_mut().filter(|p| p.ip_address.is_none()) {
-        if !known(&p.subnet) && ix.subnets.contains_key(&p.subnet) {
+    for p in &t.private_endpoints {
+        if p.ip_address.is_none() && external(&p.subnet) {
             let r = format!("private-endpoint/{}", p.name);
             open.push(unknown_ip(r, "ip_address", &p.subnet, &p.at));
-        } else if known(&p.subnet) {
-            p.ip_address = next(&p.subnet, &mut used);
-            if p.ip_address.is_none() {
-                problems.push(full("private endpoint", &p.name, &p.subnet, &p.at));
-            }
         }
     }
-    t.private_endpoints = pes;
-    let mut resolvers = std::mem::take(&mut t.dns_resolvers);
-    for r in &mut resolvers {
-        for e in r
-            .inbound_endpoints
-            .iter_mut()
-            .filter(|e| e.ip_address.is_none())
-        {
-            if known(&e.subnet) {
-                e.ip_address = next(&e.subnet, &mut used);
-            }
-        }
-    }
-    t.dns_resolvers = resolvers;
     t.unknowns.extend(open);
     problems
+}
+
+/// Where an endpoint (`nic/x`, `private-endpoint/x`, `dns-resolver/r/e`) is written.
+fn holder_at(t: &Topology, ix: &crate::Index, holder: &str) -> Option<crate::Provenance> {
+    let (kind, name) = holder.split_once('/')?;
+    match kind {
+        "nic" => Some(
+            t.network_interfaces[*ix.network_interfaces.get(name)?]
+                .at
+                .clone(),
+        ),
+        "private-endpoint" => Some(
+            t.private_endpoints[*ix.private_endpoints.get(name)?]
+                .at
+                .clone(),
+        ),
+        "dns-resolver" => {
+            let r = name.split('/').next()?;
+            Some(t.dns_resolvers[*ix.dns_resolvers.get(r)?].at.clone())
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

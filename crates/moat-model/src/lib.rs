@@ -16,9 +16,12 @@
 //! - [`choices`]: values the input leaves open among the deployment's own elements (what a
 //!   private endpoint of unknown target connects to), analysed one possible value at a time.
 //! - [`scope`]: names Azure scopes to a parent (computes per workspace) and their addresses.
-//! - [`finalize`]: what Azure decides at deployment time (regions, allocated IPs, ids).
+//! - [`finalize`]: what Azure decides at deployment time (regions, ids).
+//! - [`addressing`]: the private addresses Azure assigns at deployment, kept as the set the
+//!   input determines.
 
 pub mod address;
+pub mod addressing;
 pub mod choices;
 pub mod clients;
 pub mod deps;
@@ -43,6 +46,7 @@ pub mod validate;
 pub mod values;
 
 pub use address::{Address, Kind};
+pub use addressing::{Addressing, Assigned, PrivateIp};
 pub use diag::{Diagnostic, Level, Location};
 pub use open::Open;
 pub use provenance::Provenance;

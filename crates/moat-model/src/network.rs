@@ -560,7 +560,8 @@ pub struct NetworkInterface {
     pub region: Option<String>,
     /// Subnet (`vnet/subnet`).
     pub subnet: String,
-    /// Private IP; allocated as Azure does (first free address) when absent.
+    /// Private IP, when static; absent, Azure assigns one of the subnet's free addresses at
+    /// deployment (see [`crate::addressing`]).
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub private_ip_address: Option<IpAddr>,

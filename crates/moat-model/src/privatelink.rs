@@ -27,7 +27,8 @@ pub struct PrivateEndpoint {
     /// Group id (sub-resource): `amlworkspace`, `amlregistry`, `blob`, `file`, `queue`, `table`,
     /// `dfs`, `vault`, `registry`, `azuremonitor`.
     pub group_id: String,
-    /// The endpoint's private IP; allocated as Azure does (first free address) when absent.
+    /// The endpoint's private IP, when static; absent, Azure assigns one of the subnet's free
+    /// addresses at deployment (see [`crate::addressing`]).
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub ip_address: Option<IpAddr>,

@@ -162,6 +162,9 @@ codes! {
     OnpremTransit = "ONPREM_TRANSIT",
     // The destination.
     DestExternal = "DEST_EXTERNAL",
+    /// A static address no endpoint declares, among the free addresses Azure may assign an
+    /// endpoint without a static address.
+    DestMayBeAssigned = "DEST_MAY_BE_ASSIGNED",
     DestInternet = "DEST_INTERNET",
     DestNoSubnet = "DEST_NO_SUBNET",
     DestOpen = "DEST_OPEN",

@@ -11,7 +11,7 @@ use crate::code::Code;
 use crate::names::{self, ResourceName};
 use moat_model::address::Address;
 use moat_model::enums::{RecordType, RuleState};
-use moat_model::{Index, Topology};
+use moat_model::{Index, PrivateIp, Topology};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -54,7 +54,9 @@ impl std::fmt::Display for Resolver {
 pub enum Answer {
     /// A private address from a private zone (or a hosted zone).
     Private {
-        ip: IpAddr,
+        /// The address: a static one, or the one Azure assigns a private endpoint (some free
+        /// address of its subnet, never one picked here).
+        ip: PrivateIp,
         zone: String,
         record: String,
     },
@@ -94,6 +96,9 @@ struct Record {
     name: String,
     kind: RecordType,
     values: Vec<String>,
+    /// A private endpoint's record without a static address: it holds whatever address Azure
+    /// assigns the endpoint (`values` is empty).
+    assigned: Option<moat_model::Assigned>,
     source: String,
 }
 
@@ -126,6 +131,8 @@ pub struct Dns<'t> {
     /// Records (zone, relative name; lower case) a private endpoint may write through a zone
     /// group the input leaves open, with what that needs.
     open_records: HashMap<(String, String), String>,
+    /// Where the private addresses come from (static, or assigned at deployment).
+    addressing: moat_model::Addressing,
 }
 
 /// The key a resource's private endpoint connections are recorded under: storage and workspace
@@ -261,6 +268,7 @@ impl<'t> Dns<'t> {
                         name: lower(&r.name),
                         kind: r.record_type,
                         values: r.values.clone(),
+                        assigned: None,
                         source: format!("record {} of zone {}", r.name, z.name),
                     })
                     .collect()
@@ -297,16 +305,25 @@ impl<'t> Dns<'t> {
                 open_links.entry(lower(&z.name)).or_insert(need);
             }
         }
+        let addressing = moat_model::Addressing::new(t, &ix);
         for pe in &t.private_endpoints {
             // An endpoint whose address is unknown (it sits in an external subnet) still
-            // writes its records: the name exists, its address is unknown.
-            let (values, source) = match pe.ip_address {
-                Some(ip) => (
+            // writes its records: the name exists, its address is unknown. One Azure assigns
+            // writes the address it gets, whichever that is.
+            let (values, assigned, source) = match t.endpoint_address(&addressing, pe) {
+                Some(PrivateIp::Static(ip)) => (
                     vec![ip.to_string()],
+                    None,
+                    format!("zone group of private endpoint {}", pe.name),
+                ),
+                Some(PrivateIp::Dynamic(a)) => (
+                    Vec::new(),
+                    Some(a),
                     format!("zone group of private endpoint {}", pe.name),
                 ),
                 None => (
                     Vec::new(),
+                    None,
                     format!(
                         "zone group of private endpoint {}, whose address is unknown: its subnet {} is not declared by the input",
                         pe.name, pe.subnet
@@ -324,6 +341,7 @@ impl<'t> Dns<'t> {
                             name: lower(&n.record),
                             kind: RecordType::A,
                             values: values.clone(),
+                            assigned: assigned.clone(),
                             source: source.clone(),
                         });
                     }
@@ -385,7 +403,13 @@ impl<'t> Dns<'t> {
                 .collect(),
             open_links,
             open_records,
+            addressing,
         }
+    }
+
+    /// Where the topology's private addresses come from (built once, with the name space).
+    pub fn addressing(&self) -> &moat_model::Addressing {
+        &self.addressing
     }
 
     /// The compute instance a host name belongs to, with its workspace's API host.
@@ -546,7 +570,13 @@ impl<'t> Dns<'t> {
                     );
                     return self.resolve_in(&target, &here, steps, depth + 1);
                 }
-                Some(r) => match r.values.first().and_then(|v| v.parse::<IpAddr>().ok()) {
+                Some(r) => match r
+                    .values
+                    .first()
+                    .and_then(|v| v.parse::<IpAddr>().ok())
+                    .map(PrivateIp::Static)
+                    .or_else(|| r.assigned.clone().map(PrivateIp::Dynamic))
+                {
                     Some(ip) => {
                         Self::step(
                             steps,
@@ -869,7 +899,7 @@ impl<'t> Dns<'t> {
                                 Code::DnsHostedZone,
                             );
                             Answer::Private {
-                                ip: a,
+                                ip: PrivateIp::Static(a),
                                 zone: z,
                                 record: rel,
                             }
@@ -998,6 +1028,45 @@ impl<'t> Dns<'t> {
                     steps,
                     depth + 1,
                 );
+            }
+        }
+        // An inbound endpoint without a static address may have been given this one: whether
+        // the server is the resolver is then open.
+        for r in &self.t.dns_resolvers {
+            for e in r
+                .inbound_endpoints
+                .iter()
+                .filter(|e| e.ip_address.is_none())
+            {
+                let holder = format!("dns-resolver/{}/{}", r.name, e.name);
+                let may = self
+                    .addressing
+                    .free(self.t, &e.subnet)
+                    .is_some_and(|f| f.contains(ip));
+                let Some(PrivateIp::Dynamic(a)) = self
+                    .addressing
+                    .address(self.t, &e.subnet, None, holder)
+                    .filter(|_| may)
+                else {
+                    continue;
+                };
+                Self::step(
+                    steps,
+                    format!("DNS server {ip}"),
+                    name,
+                    format!(
+                        "unknown: it may be the inbound endpoint {} of private resolver {}, whose address Azure assigns at deployment ({a})",
+                        e.name, r.name
+                    ),
+                    Code::DnsResolverInbound,
+                );
+                return Answer::Unknown {
+                    why: format!(
+                        "whether DNS server {ip} is {}: {}",
+                        moat_model::addressing::holder_words(&a.holder),
+                        a.need()
+                    ),
+                };
             }
         }
         for f in &self.t.firewalls {

@@ -128,13 +128,14 @@ pub fn firewall_l4(protocols: &[FirewallProtocol], ports: &[PortRange]) -> L4Set
     L4Set::from_parts(protos, ports)
 }
 
-/// The sure and maybe sets of a list of prefixes plus application security groups.
+/// The sure and maybe sets of a list of prefixes plus application security groups (each
+/// group's members: the addresses surely its, and those perhaps its).
 pub fn prefixes_cover(
     space: &Space,
     ctx: &PrefixContext,
     prefixes: &[AddressPrefix],
     asgs: &[String],
-    asg_members: &HashMap<String, AddrSet>,
+    asg_members: &HashMap<String, (AddrSet, AddrSet)>,
 ) -> (AddrSet, AddrSet) {
     let mut sure = AddrSet::none();
     let mut maybe = AddrSet::none();
@@ -144,8 +145,9 @@ pub fn prefixes_cover(
         maybe = maybe.union(&c.maybe);
     }
     for a in asgs {
-        if let Some(m) = asg_members.get(a) {
-            sure = sure.union(m);
+        if let Some((s, m)) = asg_members.get(a) {
+            sure = sure.union(s);
+            maybe = maybe.union(m);
         }
     }
     let maybe = maybe.difference(&sure);
@@ -231,7 +233,7 @@ pub fn compile_nsg(
     direction: Direction,
     space: &Space,
     ctx: &PrefixContext,
-    asg_members: &HashMap<String, AddrSet>,
+    asg_members: &HashMap<String, (AddrSet, AddrSet)>,
 ) -> CompiledNsg {
     // A rule whose direction is open may filter this direction too; one whose priority is
     // open may come first among the user rules (Azure's lowest user priority is 100).

@@ -62,13 +62,18 @@ fn build(t: &Topology) -> Diagram {
             .or_default()
             .push(n);
     };
+    let ix = t.index();
+    // An address Azure assigns shows as the range it comes from.
+    let addressing = moat_model::Addressing::new(t, &ix);
     for pe in &t.private_endpoints {
         let n = NodeInfo {
             id: id(&format!("pe_{}", pe.name)),
             label: format!(
                 "PE {}\\n{}",
                 pe.name,
-                pe.ip_address.map(|i| i.to_string()).unwrap_or_default()
+                t.endpoint_address(&addressing, pe)
+                    .map(|i| i.to_string())
+                    .unwrap_or_default()
             ),
             shape: "diamond",
         };
@@ -103,7 +108,6 @@ fn build(t: &Topology) -> Diagram {
             None => d.outside.push(n),
         }
     }
-    let ix = t.index();
     for vm in &t.virtual_machines {
         if let Some(nic) = vm
             .network_interfaces
@@ -111,8 +115,8 @@ fn build(t: &Topology) -> Diagram {
             .and_then(|n| ix.network_interfaces.get(n))
             .map(|&i| &t.network_interfaces[i])
         {
-            let ip = nic
-                .private_ip_address
+            let ip = t
+                .nic_address(&addressing, nic)
                 .map(|i| i.to_string())
                 .unwrap_or_default();
             place(

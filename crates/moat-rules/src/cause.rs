@@ -73,7 +73,7 @@ fn block_key(t: &Trace) -> Option<impl PartialEq + '_> {
     resources.dedup();
     Some((
         (&t.from, t.verdict, b.step, b.code),
-        (&b.subject, b.address, &b.nsg_rule),
+        (&b.subject, &b.address, &b.nsg_rule),
         resources,
         b.at.as_ref(),
     ))

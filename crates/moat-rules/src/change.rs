@@ -114,7 +114,7 @@ pub enum Change {
     },
     /// Put a private endpoint in another subnet of its VNet. Azure sets an endpoint's subnet
     /// when it creates it: the endpoint is re-created there (its name, target and zone group
-    /// kept, its address allocated in the new subnet).
+    /// kept, its address assigned by Azure in the new subnet).
     MoveEndpoint {
         /// The endpoint's name.
         endpoint: String,

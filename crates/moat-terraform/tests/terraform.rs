@@ -261,8 +261,8 @@ fn private_endpoints_dns_and_computes() {
         Some("10.10.2.10"),
         "cidrhost of a module output"
     );
-    // Dynamic addresses are allocated by finalize, static ones kept.
-    assert!(ws.ip_address.is_some());
+    // Static addresses are kept; a dynamic one is Azure's to assign at deployment.
+    assert!(ws.ip_address.is_none());
     for z in &t.private_dns_zones {
         assert_eq!(
             z.vnet_links,

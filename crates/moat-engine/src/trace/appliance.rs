@@ -91,7 +91,9 @@ impl Walk<'_, '_> {
         let flow = PacketSet::new(src, &Self::dst_set(dst), &self.l4());
         let element = format!("firewall {}", fw.name);
         let (e, fqdn, protocol, port) = (self.e, self.fqdn.clone(), self.q.protocol, self.port);
-        let decided = firewall::resolve(policy.evaluate(&flow), || {
+        let pieces = policy.evaluate(&flow);
+        let sources: Vec<AddrSet> = pieces.iter().map(|(p, _)| p.src_set()).collect();
+        let decided = firewall::resolve(pieces, || {
             firewall::application_decision(
                 e.t,
                 &rules,
@@ -103,6 +105,36 @@ impl Walk<'_, '_> {
                 port,
             )
         });
+        // Towards an address Azure assigns, a source the rules allow to some of its possible
+        // addresses and deny to others: which it is decides.
+        if let Dst::Private {
+            ip: moat_model::PrivateIp::Dynamic(a),
+            ..
+        } = dst
+        {
+            let (mut allowed, mut denied) = (AddrSet::none(), AddrSet::none());
+            for (s, (d, _)) in sources.iter().zip(&decided) {
+                match d {
+                    Decision::Allow => allowed = allowed.union(s),
+                    Decision::Deny => denied = denied.union(s),
+                    Decision::Unknown => {}
+                }
+            }
+            if allowed.intersects(&denied) {
+                self.about(Address::resource(Kind::Firewall, fw.name.clone()));
+                return self.unknown(
+                    Step::Firewall,
+                    element,
+                    Code::FwUndecided,
+                    format!(
+                        "the rules allow some of the addresses {} may have and deny others",
+                        Self::describe_dst(dst)
+                    ),
+                    None,
+                    a.need(),
+                );
+            }
+        }
         self.firewall_verdict(&fw, element, dst, decided)?;
         // Onwards from the firewall's own subnet, SNAT to its public IP towards the internet.
         let fw_subnet = format!("{}/AzureFirewallSubnet", fw.vnet);
@@ -205,7 +237,7 @@ impl Walk<'_, '_> {
                         _ => format!(
                             "a network rule for {} to {}",
                             self.proto_port(),
-                            Self::describe_dst(dst)
+                            Self::rule_dst(dst)
                         ),
                     };
                     self.block(

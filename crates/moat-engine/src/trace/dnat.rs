@@ -161,7 +161,7 @@ impl Walk<'_, '_> {
             IpAddr::V6(_) => true,
         };
         let dst = if private {
-            Dst::Private(to)
+            self.private(moat_model::PrivateIp::Static(to))
         } else {
             Dst::Public {
                 set: AddrSet::host(to),

@@ -3,6 +3,7 @@
 use super::{Code, Dst, Hop, HopDecision, Step, Target, Verdict, Walk, region_of_place};
 use crate::engine::Engine;
 use crate::place::Place;
+use moat_model::PrivateIp;
 use moat_model::address::{Address, Kind};
 use moat_net::dns::{Answer, Resolver};
 use moat_net::names;
@@ -12,7 +13,7 @@ use moat_packets::AddrSet;
 /// `DEST_ADDRESS` hop), a managed private endpoint, or public addresses with the resource
 /// behind them; a name that does not resolve ends the walk.
 pub(super) fn resolve(w: &mut Walk, place: &Place, tg: &Target) -> Result<Dst, Verdict> {
-    let dst = match (&tg.fqdn, tg.ip, &tg.tag) {
+    let dst = match (&tg.fqdn, tg.ip.clone(), &tg.tag) {
         (Some(f), _, _) => {
             let resolver = w.e.resolver_of(place);
             let r = w.e.dns.resolve(f, &resolver);
@@ -53,7 +54,7 @@ pub(super) fn resolve(w: &mut Walk, place: &Place, tg: &Target) -> Result<Dst, V
                         "private-dns-zone/{}",
                         zone.rsplit('/').next().unwrap_or(&zone)
                     ));
-                    Dst::Private(ip)
+                    w.private(ip)
                 }
                 Answer::ManagedPrivate { rule, .. } => Dst::ManagedPe { rule },
                 Answer::Public { fqdn } => {
@@ -94,13 +95,14 @@ pub(super) fn resolve(w: &mut Walk, place: &Place, tg: &Target) -> Result<Dst, V
                 }
             }
         }
-        (None, Some(ip), _) => {
+        (None, Some(PrivateIp::Dynamic(a)), _) => w.private(PrivateIp::Dynamic(a)),
+        (None, Some(PrivateIp::Static(ip)), _) => {
             if moat_net::space::PRIVATE_V4
                 .iter()
                 .any(|p| p.parse::<ipnet::IpNet>().is_ok_and(|n| n.contains(&ip)))
                 || ip.is_ipv6()
             {
-                Dst::Private(ip)
+                w.private(PrivateIp::Static(ip))
             } else {
                 Dst::Public {
                     set: AddrSet::host(ip),
@@ -141,14 +143,16 @@ pub(super) fn resolve(w: &mut Walk, place: &Place, tg: &Target) -> Result<Dst, V
             label: Some("the internet".into()),
         },
     };
-    if let Dst::Private(ip) = &dst {
-        w.address = Some(*ip);
-        w.info(
-            Step::Dns,
-            tg.label.clone(),
-            Code::DestAddress,
-            format!("destination address {ip}"),
-        );
+    if let Dst::Private { ip, .. } = &dst {
+        w.address = Some(ip.clone());
+        let what = match ip {
+            PrivateIp::Static(ip) => format!("destination address {ip}"),
+            PrivateIp::Dynamic(a) => format!(
+                "destination address: the one Azure assigns {} at deployment, {a}",
+                moat_model::addressing::holder_words(&a.holder)
+            ),
+        };
+        w.info(Step::Dns, tg.label.clone(), Code::DestAddress, what);
     }
     Ok(dst)
 }

@@ -28,7 +28,7 @@ impl Walk<'_, '_> {
                     "managed private endpoint connections are approved on their targets",
                 )
             }
-            Dst::Private(ip) => self.block(
+            Dst::Private { ip, .. } => self.block(
                 Step::ManagedNetwork,
                 element,
                 Code::MvnNoCustomerVnet,

@@ -96,7 +96,7 @@ impl Walk<'_, '_> {
                         name,
                         direction,
                         &self.proto_port(),
-                        &Self::describe_dst(dst),
+                        &Self::rule_dst(dst),
                         prio,
                     )
                 };
@@ -123,7 +123,16 @@ impl Walk<'_, '_> {
                             })
                         })
                 });
-                let private_dst = matches!(dst, Dst::Private(_));
+                let private_dst = matches!(dst, Dst::Private { .. });
+                // A destination whose address Azure assigns: the rule tells its possible
+                // addresses apart.
+                let assigned = match dst {
+                    Dst::Private {
+                        ip: moat_model::PrivateIp::Dynamic(a),
+                        ..
+                    } => Some(a),
+                    _ => None,
+                };
                 // A rule whose match the input leaves open: the values that decide it.
                 let open: Vec<String> = rule
                     .as_ref()
@@ -140,6 +149,8 @@ impl Walk<'_, '_> {
                     .unwrap_or_default();
                 let missing = if !open.is_empty() {
                     open.join("; ")
+                } else if let Some(a) = assigned.filter(|_| !vnet_tag) {
+                    format!("{}: {rule_text} decides differently across it", a.need())
                 } else if let Some(need) = vnet_tag.then(|| self.open_vnet_tag(vnet)).flatten() {
                     need
                 } else if vnet_tag && private_dst {

@@ -31,7 +31,7 @@ impl Walk<'_, '_> {
                 None,
                 "use a private endpoint in a customer VNet",
             ),
-            Dst::Private(ip) => {
+            Dst::Private { ip, .. } => {
                 let gw = gateway.or_else(|| self.gateway_for_onprem(addr));
                 let Some(gw) = gw else {
                     // A connected site whose address space is unknown may cover the address.
@@ -58,7 +58,7 @@ impl Walk<'_, '_> {
                     format!("enters VNet {gvnet} through gateway {gw}"),
                     at(&self.t().virtual_network_gateways[gi].at),
                 );
-                let Some(dst_subnet) = self.e.subnet_of(*ip) else {
+                let Some(dst_subnet) = self.e.subnet_of_private(ip) else {
                     return self.block(
                         Step::Destination,
                         format!("address {ip}"),
@@ -99,7 +99,7 @@ impl Walk<'_, '_> {
                     );
                 }
                 let src = AddrSet::host(addr);
-                self.deliver_private(*ip, &dst_vnet, &src, None)
+                self.deliver_private(ip, &dst_vnet, &src, None)
             }
         }
     }

@@ -9,7 +9,7 @@
 
 use super::{Code, Hop, HopDecision, Query, Step, Trace, Verdict, strip_sub, target, walk};
 use crate::engine::Engine;
-use std::net::IpAddr;
+use moat_model::PrivateIp;
 
 /// The flow of `t` as it goes where its name resolves to each private endpoint that may serve
 /// its destination, when `t` stopped at a name the input leaves open; each trace is unknown
@@ -51,14 +51,14 @@ pub fn past_open_names(e: &Engine, t: &Trace) -> Vec<Trace> {
 
 /// The addresses of the private endpoints that serve `q`'s destination (its resource and
 /// sub-resource), in declaration order.
-fn endpoint_addresses(e: &Engine, q: &Query) -> Vec<IpAddr> {
+fn endpoint_addresses(e: &Engine, q: &Query) -> Vec<PrivateIp> {
     let Ok(tg) = target(e, &q.to) else {
         return Vec::new();
     };
     let Some(serving) = tg.served_by.as_ref().or(tg.owner.as_ref()).map(strip_sub) else {
         return Vec::new();
     };
-    let mut out: Vec<IpAddr> =
+    let mut out: Vec<PrivateIp> =
         e.t.private_endpoints
             .iter()
             .filter(|p| {
@@ -68,7 +68,7 @@ fn endpoint_addresses(e: &Engine, q: &Query) -> Vec<IpAddr> {
                         .as_deref()
                         .is_none_or(|g| p.group_id.eq_ignore_ascii_case(g))
             })
-            .filter_map(|p| p.ip_address)
+            .filter_map(|p| e.t.endpoint_address(e.dns.addressing(), p))
             .collect();
     out.dedup();
     out

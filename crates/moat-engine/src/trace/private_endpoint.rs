@@ -1,6 +1,6 @@
 //! Private endpoints: the endpoint a private address belongs to, its connection, target and sub-resource.
 
-use super::{Code, Dst, Step, Walk, Walked, at, strip_sub};
+use super::{Code, Step, Walk, Walked, at, strip_sub};
 use moat_model::address::{Address, Kind};
 use moat_model::enums::{ConnectionState, Direction};
 use moat_packets::AddrSet;
@@ -15,13 +15,16 @@ impl Walk<'_, '_> {
         let policies = s.private_endpoint_network_policies;
         let dst_vnet = self.t().virtual_networks[vi].name.clone();
         if policies.nsg_applies() {
-            if let Some(n) = s.network_security_group.clone() {
+            if let Some(n) = s.network_security_group.clone()
+                && let Some(ip) = self.t().endpoint_address(self.e.dns.addressing(), &pe)
+            {
+                let dst = self.private(ip);
                 self.nsg(
                     &n,
                     Direction::Inbound,
                     &dst_vnet,
                     src,
-                    &Dst::Private(pe.ip_address.expect("ip")),
+                    &dst,
                     super::NsgScope::PrivateEndpointSubnet(subnet.to_string()),
                 )?;
             }
@@ -81,7 +84,10 @@ impl Walk<'_, '_> {
                     at(&pe.at),
                     format!(
                         "fix the DNS record that points {target} at {}",
-                        pe.ip_address.map(|i| i.to_string()).unwrap_or_default()
+                        self.t()
+                            .endpoint_address(self.e.dns.addressing(), &pe)
+                            .map(|i| i.to_string())
+                            .unwrap_or_default()
                     ),
                 );
             }

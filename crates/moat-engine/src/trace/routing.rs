@@ -2,11 +2,11 @@
 
 use super::{Code, Dst, Step, Via, Walk, Walked, at, subnet_address};
 use crate::place::Egress;
+use moat_model::PrivateIp;
 use moat_model::address::{Address, Kind};
 use moat_model::enums::Direction;
 use moat_net::routing::{Lookup, NextHop};
 use moat_packets::AddrSet;
-use std::net::IpAddr;
 
 impl Walk<'_, '_> {
     /// Routes from a subnet onwards. `via_appliance` names the appliance that forwarded the
@@ -57,13 +57,21 @@ impl Walk<'_, '_> {
             }
             Lookup::Unknown { candidates } => {
                 let names: Vec<String> = candidates.iter().map(|r| r.describe()).collect();
+                let missing = match dst {
+                    Dst::Private {
+                        ip: PrivateIp::Dynamic(a),
+                        ..
+                    } => a.need(),
+                    _ => "the addresses of the destination (pass --service-tags) to pick the route"
+                        .into(),
+                };
                 return self.unknown(
                     Step::Route,
                     format!("routes of subnet {subnet}"),
                     Code::RouteUndecided,
                     format!("the destination may match {}", names.join(" or ")),
                     None,
-                    "the addresses of the destination (pass --service-tags) to pick the route",
+                    missing,
                 );
             }
         };
@@ -93,7 +101,7 @@ impl Walk<'_, '_> {
                 "change the route's next hop",
             ),
             NextHop::VnetLocal | NextHop::Peering { .. } => {
-                let Dst::Private(ip) = dst else {
+                let Dst::Private { ip, .. } = dst else {
                     return self.block(
                         Step::Route,
                         element,
@@ -111,7 +119,7 @@ impl Walk<'_, '_> {
                     route_at,
                 );
                 let from_vnet = subnet.split('/').next().unwrap_or_default().to_string();
-                self.deliver_private(*ip, &from_vnet, src, via_appliance)
+                self.deliver_private(ip, &from_vnet, src, via_appliance)
             }
             NextHop::VirtualAppliance { ip } => {
                 self.pass(
@@ -124,12 +132,12 @@ impl Walk<'_, '_> {
                 self.appliance(*ip, subnet, src, dst, depth)
             }
             NextHop::Internet => {
-                if let Dst::Private(ip) = dst {
+                if let Dst::Private { ip, .. } = dst {
                     // A private address in a VNet two peerings away: name the real cause.
                     let src_vnet = subnet.split('/').next().unwrap_or_default().to_string();
                     let dst_vnet = self
                         .e
-                        .subnet_of(*ip)
+                        .subnet_of_private(ip)
                         .map(|s| s.split('/').next().unwrap_or_default().to_string());
                     self.touch_peers(&src_vnet, dst_vnet.as_deref());
                     if let Some(dv) = dst_vnet.filter(|dv| {
@@ -405,12 +413,12 @@ impl Walk<'_, '_> {
     /// A private address reached inside Azure.
     pub(super) fn deliver_private(
         &mut self,
-        ip: IpAddr,
+        ip: &PrivateIp,
         from_vnet: &str,
         src: &AddrSet,
         via_appliance: Option<&str>,
     ) -> Walked {
-        let Some(subnet) = self.e.subnet_of(ip) else {
+        let Some(subnet) = self.e.subnet_of_private(ip) else {
             return self.block(
                 Step::Destination,
                 format!("address {ip}"),
@@ -469,9 +477,37 @@ impl Walk<'_, '_> {
                 format!("peer {from_vnet} with {dst_vnet}, or route through a hub firewall"),
             );
         }
+        let ip = match ip {
+            PrivateIp::Dynamic(a) => return self.deliver_assigned(a, &subnet, &dst_vnet, src),
+            PrivateIp::Static(ip) => *ip,
+        };
         // A private endpoint?
         if let Some(pi) = self.e.endpoint_at(ip) {
             return self.private_endpoint(pi, &subnet, src);
+        }
+        // An address no endpoint declares, that Azure may have given one.
+        if let Some(h) = self.e.may_hold(ip).first() {
+            let (h, n) = (h.clone(), self.e.may_hold(ip).len());
+            self.touch(h.clone());
+            let others = if n > 1 {
+                format!(" (or one of {} others)", n - 1)
+            } else {
+                String::new()
+            };
+            return self.unknown(
+                Step::Destination,
+                format!("address {ip}"),
+                Code::DestMayBeAssigned,
+                format!(
+                    "{ip} is a free address of subnet {subnet}: Azure may assign it to {}{others} at deployment",
+                    moat_model::addressing::holder_words(&h)
+                ),
+                None,
+                format!(
+                    "whether {ip} is the address Azure assigns {} (give it a static address)",
+                    moat_model::addressing::holder_words(&h)
+                ),
+            );
         }
         let nsg_sub = self.subnet_nsg(&subnet);
         if let Some(n) = nsg_sub {
@@ -480,7 +516,7 @@ impl Walk<'_, '_> {
                 Direction::Inbound,
                 &dst_vnet,
                 src,
-                &Dst::Private(ip),
+                &self.private(PrivateIp::Static(ip)),
                 super::NsgScope::Subnet(subnet.to_string()),
             )?;
         }
@@ -492,7 +528,7 @@ impl Walk<'_, '_> {
                     Direction::Inbound,
                     &dst_vnet,
                     src,
-                    &Dst::Private(ip),
+                    &self.private(PrivateIp::Static(ip)),
                     super::NsgScope::Nic(name),
                 )?;
             }
@@ -523,6 +559,59 @@ impl Walk<'_, '_> {
             Code::DestReached,
             format!("an address of subnet {subnet}"),
             None,
+        );
+        Ok(())
+    }
+
+    /// An address Azure assigns an endpoint of the input at deployment: which endpoint is
+    /// known, its address only as one of the free addresses of its subnet.
+    fn deliver_assigned(
+        &mut self,
+        a: &moat_model::Assigned,
+        subnet: &str,
+        dst_vnet: &str,
+        src: &AddrSet,
+    ) -> Walked {
+        let (kind, name) = a.holder.split_once('/').unwrap_or(("", ""));
+        if kind == "private-endpoint"
+            && let Some(&pi) = self.e.ix.private_endpoints.get(name)
+        {
+            return self.private_endpoint(pi, subnet, src);
+        }
+        let dst = self.private(PrivateIp::Dynamic(a.clone()));
+        if let Some(n) = self.subnet_nsg(subnet) {
+            self.nsg(
+                &n,
+                Direction::Inbound,
+                dst_vnet,
+                src,
+                &dst,
+                super::NsgScope::Subnet(subnet.to_string()),
+            )?;
+        }
+        let nic = (kind == "nic")
+            .then(|| self.e.ix.network_interfaces.get(name))
+            .flatten()
+            .map(|&i| self.t().network_interfaces[i].clone());
+        if let Some(nic) = &nic
+            && let Some(n) = nic.network_security_group.clone()
+        {
+            self.nsg(
+                &n,
+                Direction::Inbound,
+                dst_vnet,
+                src,
+                &dst,
+                super::NsgScope::Nic(nic.name.clone()),
+            )?;
+        }
+        let what = moat_model::addressing::holder_words(&a.holder);
+        self.pass(
+            Step::Destination,
+            format!("{what} ({a})"),
+            Code::DestReached,
+            format!("{what} in {subnet}"),
+            nic.as_ref().and_then(|n| at(&n.at)),
         );
         Ok(())
     }

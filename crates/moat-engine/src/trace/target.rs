@@ -3,6 +3,7 @@
 
 use super::Target;
 use crate::engine::Engine;
+use moat_model::PrivateIp;
 use moat_model::Topology;
 use moat_model::address::{Address, Kind};
 use moat_net::names;
@@ -48,7 +49,7 @@ pub(super) fn target(e: &Engine, to: &Address) -> Result<Target, String> {
     Ok(match to {
         Address::Internet => Target::bare("the internet"),
         Address::Ip(ip) => Target {
-            ip: Some(*ip),
+            ip: Some(PrivateIp::Static(*ip)),
             ..Target::bare(ip.to_string())
         },
         Address::Tag(tag) => Target {
@@ -86,7 +87,7 @@ fn subnet_target(t: &Topology, e: &Engine, key: &str) -> Result<Target, String> 
         ipnet::IpNet::V6(n) => IpAddr::V6(n.network()),
     });
     Ok(Target {
-        ip,
+        ip: ip.map(PrivateIp::Static),
         external_subnet: s.external.then(|| key.to_string()),
         ..Target::bare(format!("subnet {key}"))
     })
@@ -173,6 +174,21 @@ fn resource_target(
             tg
         }
         Kind::Vm => vm_target(t, e, name)?,
+        Kind::PrivateEndpoint => {
+            // Reached at its address, whatever serves behind it (a sweep asks so).
+            let pe = &t.private_endpoints[*ix
+                .private_endpoints
+                .get(name)
+                .ok_or_else(|| missing("private endpoint", name))?];
+            let ip = t
+                .endpoint_address(e.dns.addressing(), pe)
+                .ok_or_else(|| format!("private endpoint {name} has no known address"))?;
+            Target {
+                label: format!("private endpoint {name} ({ip})"),
+                ip: Some(ip),
+                ..Target::bare("")
+            }
+        }
         Kind::Compute | Kind::Aks => node_target(t, e, kind, name)?,
         other => return Err(format!("{other} cannot be a destination")),
     })
@@ -189,11 +205,12 @@ fn vm_target(t: &Topology, e: &Engine, name: &str) -> Result<Target, String> {
         .network_interfaces
         .first()
         .and_then(|n| ix.network_interfaces.get(n))
-        .and_then(|&i| t.network_interfaces[i].private_ip_address)
+        .and_then(|&i| t.nic_address(e.dns.addressing(), &t.network_interfaces[i]))
         .ok_or_else(|| format!("VM {name} has no private address"))?;
     Ok(Target {
+        label: format!("VM {name} ({ip})"),
         ip: Some(ip),
-        ..Target::bare(format!("VM {name} ({ip})"))
+        ..Target::bare("")
     })
 }
 

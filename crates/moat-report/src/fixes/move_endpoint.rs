@@ -30,12 +30,9 @@ pub(super) fn render(input: &Input, trees: &mut Trees, name: &str, subnet: &str)
                 trees.load(src);
             }
             let root = src.and_then(|s| trees.get(s));
-            // The model allocates an address where none is written: only the text tells a
-            // fixed one.
-            let fixed = root
-                .map(|r| r.pointer(&pe.at.pointer))
-                .is_some_and(|(n, found)| found && n.get("ip_address").is_some());
-            if fixed {
+            // A static address belongs to the old subnet: moving the endpoint is then the
+            // user's to decide.
+            if pe.ip_address.is_some() {
                 return Vec::new();
             }
             let edits = src.zip(root).and_then(|(src, root)| {

@@ -260,15 +260,20 @@ pub fn served_names(t: &Topology, ix: &moat_model::Index, pe: &PrivateEndpoint) 
 
 /// Whether an answer is the address of `pe` or of another private endpoint with the same
 /// target and group (an endpoint of the same resource in a connected VNet serves it as well).
+/// An address Azure assigns is the endpoint's by identity, never by value.
 pub fn answer_is_endpoint_of(t: &Topology, answer: &Answer, pe: &PrivateEndpoint) -> bool {
     let Answer::Private { ip, .. } = answer else {
         return false;
     };
-    t.private_endpoints.iter().any(|p| {
-        p.ip_address == Some(*ip)
-            && p.target == pe.target
-            && p.group_id.eq_ignore_ascii_case(&pe.group_id)
-    })
+    let is = |p: &PrivateEndpoint| match ip {
+        moat_model::PrivateIp::Static(ip) => p.ip_address == Some(*ip),
+        moat_model::PrivateIp::Dynamic(a) => {
+            a.holder.strip_prefix("private-endpoint/") == Some(p.name.as_str())
+        }
+    };
+    t.private_endpoints
+        .iter()
+        .any(|p| is(p) && p.target == pe.target && p.group_id.eq_ignore_ascii_case(&pe.group_id))
 }
 
 /// The resolver used from a subnet (`vnet/subnet`), as the engine places it.

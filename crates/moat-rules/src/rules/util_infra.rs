@@ -15,7 +15,6 @@ use moat_model::{Provenance, Topology};
 use moat_packets::Protocol;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::net::IpAddr;
 
 /// Where a group of computes sends its traffic from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -326,13 +325,17 @@ pub fn on_ports(mut f: Finding, denied: &[Trace], ports: &[u16]) -> Finding {
     f
 }
 
-/// The destination of a trace as its hops established it: the single address it resolved to,
-/// else the address it was asked for.
+/// The destination of a trace as its hops established it, as a rule names it: the single
+/// address it resolved to (the prefixes of the subnet Azure assigns it from, when Azure
+/// does), else the address it was asked for.
 fn destination_of(t: &Trace) -> String {
-    t.hops
-        .iter()
-        .find_map(|h| h.address)
-        .map_or_else(|| t.to.to_string(), |ip| ip.to_string())
+    t.hops.iter().find_map(|h| h.address.as_ref()).map_or_else(
+        || t.to.to_string(),
+        |ip| match ip {
+            moat_model::PrivateIp::Static(ip) => ip.to_string(),
+            moat_model::PrivateIp::Dynamic(a) => moat_engine::trace::rule_prefixes(a),
+        },
+    )
 }
 
 /// A finding for a flow that should not pass and may: allowed flows are the documented risk
@@ -374,11 +377,11 @@ pub fn worst(a: Option<Trace>, b: Trace) -> Option<Trace> {
 }
 
 /// The destination address a trace resolved to, when it is a single address.
-pub fn dest_ip(t: &Trace) -> Option<IpAddr> {
+pub fn dest_ip(t: &Trace) -> Option<&moat_model::PrivateIp> {
     t.hops
         .iter()
         .find(|h| h.code == Code::DestAddress)
-        .and_then(|h| h.address)
+        .and_then(|h| h.address.as_ref())
 }
 
 /// The VNet a flow starts in, when its source sits in one.

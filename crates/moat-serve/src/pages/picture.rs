@@ -115,12 +115,18 @@ impl Picture {
         // What sits in each subnet, by `vnet/subnet`.
         let mut inside: BTreeMap<String, Vec<Node>> = BTreeMap::new();
         let mut outside: Vec<Node> = Vec::new();
+        let ix = t.index();
+        // An address Azure assigns shows as the range it comes from.
+        let addressing = moat_model::Addressing::new(t, &ix);
         for pe in &t.private_endpoints {
             inside.entry(pe.subnet.clone()).or_default().push(Node {
                 key: format!("private-endpoint/{}", pe.name),
                 kind: "private-endpoint",
                 label: format!("PE {}", pe.name),
-                detail: pe.ip_address.map(|i| i.to_string()).unwrap_or_default(),
+                detail: t
+                    .endpoint_address(&addressing, pe)
+                    .map(|i| i.to_string())
+                    .unwrap_or_default(),
                 props: props(m, pe),
             });
             if let Some(to) = target_key(&pe.target) {
@@ -158,7 +164,6 @@ impl Picture {
                 None => outside.push(n),
             }
         }
-        let ix = t.index();
         for vm in &t.virtual_machines {
             if let Some(nic) = vm
                 .network_interfaces
@@ -170,8 +175,8 @@ impl Picture {
                     key: format!("vm/{}", vm.name),
                     kind: "vm",
                     label: format!("VM {}", vm.name),
-                    detail: nic
-                        .private_ip_address
+                    detail: t
+                        .nic_address(&addressing, nic)
                         .map(|i| i.to_string())
                         .unwrap_or_default(),
                     props: props(m, vm),

@@ -69,7 +69,7 @@ fn check_flow(
         return;
     };
     let Some(dst_vnet) = dest_ip(tr)
-        .and_then(|ip| cx.e.subnet_of(ip))
+        .and_then(|ip| cx.e.subnet_of_private(ip))
         .map(|s| s.split('/').next().unwrap_or_default().to_string())
     else {
         return;

@@ -517,3 +517,60 @@ fn arm_nested_deployments_to_groups_of_one_prefix_are_two() {
     );
     assert!(warnings_of(&input, "possible-duplicate-name").is_empty());
 }
+
+/// The network of two resource groups written with `azapi_resource`, whose `parent_id` names
+/// the resource group (or the VNet, for a subnet): the names are scoped to the group as for
+/// azurerm resources, and each resource is named `<name>@<resource group>` by the same mapper.
+#[test]
+fn azapi_vnets_of_one_name_in_two_resource_groups_are_two() {
+    let input = "namesakes/tf-azapi-two-groups";
+    two_networks_of_one_name(input, &load(&data(input), Default::default()), in_rg_west);
+}
+
+/// azurerm VNets with azapi subnets: the subnets' parent_id is each VNet's id, so each subnet
+/// joins its own VNet, not the first of the name.
+#[test]
+fn azapi_subnets_of_azurerm_vnets_of_one_name_join_their_own() {
+    let input = "namesakes/tf-azapi-azurerm-two-groups";
+    two_networks_of_one_name(input, &load(&data(input), Default::default()), in_rg_west);
+}
+
+/// azapi VNets of one name whose parent_id is a variable without value, or an id written
+/// around two: whether the groups are one is open, so the two are two (each with its own
+/// subnet) and a warning says they may collide, never a decided duplicate.
+#[test]
+fn azapi_vnets_of_one_name_in_open_resource_groups_are_two_and_may_share_a_group() {
+    let input = data("namesakes/tf-azapi-open-groups");
+    let t = load(&input, Default::default());
+    let vnets: Vec<(&str, Vec<String>)> = t
+        .virtual_networks
+        .iter()
+        .map(|v| {
+            (
+                v.name.as_str(),
+                v.subnets
+                    .iter()
+                    .map(|s| format!("{} {}", s.name, s.address_prefixes[0].0))
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        vnets,
+        [
+            (
+                "vnet-ml@azapi_resource.hub",
+                vec!["compute 10.1.1.0/24".to_string()]
+            ),
+            (
+                "vnet-ml@azapi_resource.spoke",
+                vec!["compute 10.2.1.0/24".to_string()]
+            ),
+        ]
+    );
+    assert!(moat_model::validate(&t).is_empty());
+    assert_eq!(
+        warnings_of(&input, "possible-duplicate-name"),
+        [("main.tf".to_string(), 17)]
+    );
+}

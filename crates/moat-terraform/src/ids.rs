@@ -210,9 +210,10 @@ fn name_ref(v: Option<&Value>) -> Option<String> {
     }
 }
 
-/// An id with unknown parts as an identity: an unknown subscription or resource group reads
-/// `<unknown>` (neither links resources), a part that is a resource's unknown name reads as
-/// its model name; `None` when another part of the resource's path is unknown.
+/// An id with unknown parts as an identity: an unknown subscription reads `<unknown>` (it
+/// links nothing), a resource group keeps its unknown parts marked (as a declared resource's
+/// synthesised id writes them: see `rg_segment`), a part that is a resource's unknown name
+/// reads as its model name; `None` when another part of the resource's path is unknown.
 pub fn identity_of(partial: &str) -> Option<String> {
     let segs: Vec<&str> = partial.trim_end_matches('/').split('/').collect();
     let p = segs
@@ -228,7 +229,11 @@ pub fn identity_of(partial: &str) -> Option<String> {
             out.push(n.to_string());
         } else if p.is_none_or(|p| i < p) && i > 0 && i % 2 == 0 {
             // `/subscriptions/<s>/resourceGroups/<rg>`: a scope segment.
-            out.push("<unknown>".into());
+            if segs[i - 1].eq_ignore_ascii_case("resourceGroups") {
+                out.push(s.to_string());
+            } else {
+                out.push("<unknown>".into());
+            }
         } else {
             return None;
         }
@@ -255,9 +260,17 @@ fn azapi_id(obj: &ResObj) -> Option<Value> {
             match partial {
                 Some(p) => p,
                 // A resource of a resource group keeps its identity (type and name) whatever
-                // group and subscription it is deployed to.
+                // group and subscription it is deployed to; the group is the unknown value
+                // the parent is (one value, one group).
                 None if types.len() == 1 && !ns.eq_ignore_ascii_case("Microsoft.Resources") => {
-                    "/subscriptions/<unknown>/resourceGroups/<unknown>".into()
+                    let rg = match other {
+                        Some(Value::Unknown(u)) => Some(u.marker()).filter(|m| !m.contains('/')),
+                        _ => None,
+                    };
+                    format!(
+                        "/subscriptions/<unknown>/resourceGroups/{}",
+                        rg.as_deref().unwrap_or("<unknown>")
+                    )
                 }
                 None => {
                     return Some(Value::unknown(

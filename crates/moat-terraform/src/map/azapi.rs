@@ -127,9 +127,9 @@ impl Mapper<'_> {
                 } else {
                     Vec::new()
                 };
-                stand_in(&r.obj)
+                self.stand_in(&r.obj)
                     .into_iter()
-                    .chain(subnets.into_iter().filter_map(|b| stand_in(&b)))
+                    .chain(subnets.into_iter().filter_map(|b| self.stand_in(&b)))
             })
     }
 
@@ -165,6 +165,7 @@ impl Mapper<'_> {
             }
             _ => name,
         };
+        let full_name = self.arm_name(&id, full_name);
         let mut body = body_json(o)?;
         self.link_json(&mut body);
         let field = |k: &str| body.get(k).cloned().filter(|v| !v.is_null());
@@ -316,41 +317,44 @@ impl Mapper<'_> {
     }
 }
 
-/// A declared azurerm resource as the ARM mapper sees it: type, name and id only.
-fn stand_in(o: &Rc<ResObj>) -> Option<ArmResource> {
-    let Some(Value::String(id)) = o.attrs.get("id") else {
-        return None;
-    };
-    let p = ids::parse(id)?;
-    let rtype = p.full_type();
-    let child = rtype.to_ascii_lowercase().ends_with("/subnets");
-    if kind_of(&rtype).is_none() && !child {
-        return None;
+impl Mapper<'_> {
+    /// A declared azurerm resource as the ARM mapper sees it: type, name (as the model names it)
+    /// and id only.
+    fn stand_in(&self, o: &Rc<ResObj>) -> Option<ArmResource> {
+        let Some(Value::String(id)) = o.attrs.get("id") else {
+            return None;
+        };
+        let p = ids::parse(id)?;
+        let rtype = p.full_type();
+        let child = rtype.to_ascii_lowercase().ends_with("/subnets");
+        if kind_of(&rtype).is_none() && !child {
+            return None;
+        }
+        // A subnet stands in with its prefixes: the ARM mapper keeps (and so links) only subnets
+        // whose address is known.
+        let mut properties = serde_json::Map::new();
+        if child {
+            let prefixes: Vec<Json> = ["address_prefixes", "address_prefix"]
+                .iter()
+                .flat_map(|k| super::strings_of(o, k))
+                .map(Json::String)
+                .collect();
+            properties.insert("addressPrefixes".into(), Json::Array(prefixes));
+        }
+        Some(ArmResource {
+            rtype,
+            name: self.arm_name(id, p.names.join("/")),
+            id: id.clone(),
+            location: None,
+            sku: None,
+            kind: None,
+            identity: None,
+            properties: Json::Object(properties),
+            at: Provenance {
+                file: STAND_IN.into(),
+                pointer: o.addr.clone(),
+                ..Default::default()
+            },
+        })
     }
-    // A subnet stands in with its prefixes: the ARM mapper keeps (and so links) only subnets
-    // whose address is known.
-    let mut properties = serde_json::Map::new();
-    if child {
-        let prefixes: Vec<Json> = ["address_prefixes", "address_prefix"]
-            .iter()
-            .flat_map(|k| super::strings_of(o, k))
-            .map(Json::String)
-            .collect();
-        properties.insert("addressPrefixes".into(), Json::Array(prefixes));
-    }
-    Some(ArmResource {
-        rtype,
-        name: p.names.join("/"),
-        id: id.clone(),
-        location: None,
-        sku: None,
-        kind: None,
-        identity: None,
-        properties: Json::Object(properties),
-        at: Provenance {
-            file: STAND_IN.into(),
-            pointer: o.addr.clone(),
-            ..Default::default()
-        },
-    })
 }

@@ -189,30 +189,28 @@ pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Ma
 }
 
 /// The resource group a declared resource is in, as [`moat_arm::group_names`] tells groups
-/// apart: its key is the group as the resource's id writes it (a group resource whose name is
+/// apart, read from its id (an azurerm resource's `resource_group_name`, an azapi resource's
+/// `parent_id`): its key is the group as the id writes it (a group resource whose name is
 /// unknown stands for itself); its label is the group's name, or the address of the group
 /// resource whose name is unknown, or for another unknown value the resource's own address.
 fn group_of(r: &Record, id: &str, open_groups: &HashSet<String>) -> Option<Group> {
     let rg = ids::parse(id)?.resource_group?;
-    let key = if open_groups.contains(&rg.to_ascii_lowercase()) {
-        format!("⟨={rg}⟩")
+    Some(if open_groups.contains(&rg.to_ascii_lowercase()) {
+        Group {
+            key: format!("⟨={rg}⟩"),
+            label: rg,
+        }
+    } else if moat_arm::idmatch::has_unknown(&rg) {
+        Group {
+            key: rg,
+            label: ids::fallback_name(&r.addr),
+        }
     } else {
-        rg.clone()
-    };
-    let label = match r.obj.attrs.get("resource_group_name") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Unknown(u)) => match &u.origin {
-            Some((addr, a))
-                if a == "name"
-                    && open_groups.contains(&ids::fallback_name(addr).to_ascii_lowercase()) =>
-            {
-                ids::fallback_name(addr)
-            }
-            _ => ids::fallback_name(&r.addr),
-        },
-        _ => return None,
-    };
-    Some(Group { key, label })
+        Group {
+            key: rg.clone(),
+            label: rg,
+        }
+    })
 }
 
 /// The model names of the declared resources of one type and name in several resource groups
@@ -937,6 +935,15 @@ impl<'a> Mapper<'a> {
             return None;
         }
         self.group_names.top_name(id)
+    }
+
+    /// The ARM name (`vnet` or `vnet/subnet`) of the declared resource id `id` names, as the
+    /// model names it among several of its name (see [`Mapper::name`]).
+    pub(super) fn arm_name(&self, id: &str, name: String) -> String {
+        if self.open_parents.contains(&id.to_ascii_lowercase()) {
+            return name;
+        }
+        self.group_names.rename(id, &name).unwrap_or(name)
     }
 
     /// What a parsed id names, as the model names it (see [`Mapper::name`]).

@@ -108,8 +108,9 @@ pub struct Mapper<'a> {
     /// VNets by name (the first of a name), for the subnets, associations and peerings that
     /// name their VNet; see `net::vnet_index`.
     vnets_by_name: std::cell::RefCell<net::VnetIndex>,
-    /// NSGs and route tables that write their rules or routes inline (`nsg/<name>`,
-    /// `route-table/<name>`), with their addresses: see `net::inline_list_owner`.
+    /// NSGs, route tables and VNets that write their rules, routes or subnets inline
+    /// (`nsg/<name>`, `route-table/<name>`, `vnet/<name>`), with their addresses: see
+    /// `net::overwritten_by_inline`.
     inline_lists: HashMap<String, String>,
     /// The model names of declared resources that share their type and name with another in
     /// another resource group (`vnet@rg-east`), by id.

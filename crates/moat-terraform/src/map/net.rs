@@ -209,6 +209,7 @@ impl Mapper<'_> {
         let res = format!("vnet/{name}");
         let address_space = self.nets(o, "address_space", &res, "address_space");
         let dns_servers = self.ips(o, "dns_servers", &res, "dns_servers");
+        self.note_inline_list(o, "subnet", &res);
         let mut subnets = Vec::new();
         for b in self.blocks(o, "subnet", &res) {
             subnets.push(self.subnet_of(&b, &name, true));
@@ -381,6 +382,7 @@ impl Mapper<'_> {
             }
         };
         self.t.virtual_networks[vi].subnets.push(s);
+        self.overwritten_by_inline(o, &format!("vnet/{vnet}"), "subnet", "subnets");
         true
     }
 
@@ -715,11 +717,14 @@ impl Mapper<'_> {
         }
     }
 
-    /// A rule (or route) resource added to an NSG (route table) that also writes its rules
-    /// inline: azurerm documents that the two cannot be used together, as each apply of the
-    /// parent sets its list to the inline one and removes what the separate resources added,
-    /// which the next apply adds back. Whether the resource's element is deployed at a given
-    /// time is therefore open: it may or may not exist, with the others of the same parent.
+    /// A rule (route, subnet) resource added to an NSG (route table, VNet) that also writes
+    /// its rules (routes, subnets) inline: azurerm documents that the two cannot be used
+    /// together, as each apply of the parent sets its list to the inline one and removes what
+    /// the separate resources added, which the next apply adds back ("you cannot use a Virtual
+    /// Network with in-line Subnets in conjunction with any Subnet resources. Doing so will
+    /// cause a conflict of Subnet configurations and will overwrite Subnets"). Whether the
+    /// resource's element is deployed at a given time is therefore open: it may or may not
+    /// exist, with the others of the same parent, and so may what is placed in it.
     fn overwritten_by_inline(&mut self, o: &ResObj, parent: &str, k: &str, what: &str) {
         let Some(owner) = self.inline_lists.get(parent).cloned() else {
             return;

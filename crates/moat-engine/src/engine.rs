@@ -21,10 +21,9 @@ pub struct Engine<'t> {
     /// Strict mode: what a trace would otherwise assume (an undescribed DNS server answering
     /// public names, an internet host accepting) is unknown instead.
     pub strict: bool,
-    /// Application security group -> the addresses surely of its members (static ones) and
-    /// those perhaps of its members (the free addresses of a member's subnet, when Azure
-    /// assigns its address: other endpoints may get the rest of them).
-    asg_members: HashMap<String, (AddrSet, AddrSet)>,
+    /// Application security group -> the static addresses of its member NICs. A member whose
+    /// address Azure assigns counts only at the end of a flow it is (see [`Engine::nsg_between`]).
+    asg_members: HashMap<String, AddrSet>,
     /// Subnet -> the addresses Azure may assign there (see [`Engine::free_set`]).
     free_sets: RefCell<HashMap<String, AddrSet>>,
     /// Subnet prefixes -> the first subnet (vnet index, subnet index) declaring each.
@@ -34,7 +33,7 @@ pub struct Engine<'t> {
     endpoint_ips: HashMap<IpAddr, usize>,
     nic_ips: HashMap<IpAddr, usize>,
     firewall_ips: HashMap<IpAddr, usize>,
-    nsgs: RefCell<HashMap<(String, bool, String), Rc<CompiledNsg>>>,
+    nsgs: RefCell<HashMap<NsgKey, Rc<CompiledNsg>>>,
     routes: RefCell<HashMap<String, Rc<Vec<Route>>>>,
     vnet_tags: RefCell<HashMap<String, (AddrSet, AddrSet)>>,
     firewalls: RefCell<HashMap<FirewallKey, Rc<FirewallPolicy>>>,
@@ -58,6 +57,10 @@ pub struct Engine<'t> {
     /// While [`Engine::recording`]: the keys of what has been read (see [`crate::reads`]).
     read_log: RefCell<Option<Vec<u64>>>,
 }
+
+/// An NSG compiled for one direction in a VNet's context, and the NICs whose membership in
+/// application security groups it counts at the flow's source and destination.
+type NsgKey = (String, bool, String, Option<usize>, Option<usize>);
 
 /// Traces by question (with the strict mode they were run in), or why a question has none.
 type SharedTraces =
@@ -153,20 +156,14 @@ impl<'t> Engine<'t> {
     pub fn new(t: &'t Topology, space: Space) -> Engine<'t> {
         let ix = t.index();
         let dns = Dns::new(t);
-        let mut asg_members: HashMap<String, (AddrSet, AddrSet)> = HashMap::new();
+        let mut asg_members: HashMap<String, AddrSet> = HashMap::new();
         for nic in &t.network_interfaces {
-            let (sure, maybe) = match t.nic_address(dns.addressing(), nic) {
-                Some(moat_model::PrivateIp::Static(ip)) => (AddrSet::host(ip), AddrSet::none()),
-                Some(moat_model::PrivateIp::Dynamic(a)) => {
-                    (AddrSet::none(), free_set_of(t, dns.addressing(), &a.subnet))
-                }
-                None => continue,
+            let Some(ip) = nic.private_ip_address else {
+                continue;
             };
             for a in &nic.application_security_groups {
-                let e = asg_members
-                    .entry(a.clone())
-                    .or_insert_with(|| (AddrSet::none(), AddrSet::none()));
-                *e = (e.0.union(&sure), e.1.union(&maybe));
+                let e = asg_members.entry(a.clone()).or_insert_with(AddrSet::none);
+                *e = e.union(&AddrSet::host(ip));
             }
         }
         let mut subnet_prefixes = LpmTable::new();
@@ -397,27 +394,71 @@ impl<'t> Engine<'t> {
 
     /// An NSG compiled for one direction, in the context of a VNet.
     pub fn nsg(&self, name: &str, direction: Direction, vnet: &str) -> Option<Rc<CompiledNsg>> {
+        self.nsg_between(name, direction, vnet, None, None)
+    }
+
+    /// [`Engine::nsg`] for a flow from network interface `src_nic` to `dst_nic` (indexes),
+    /// when either is one: a NIC whose address Azure assigns is a member of its application
+    /// security groups at its end of the flow. Its address is one of its subnet's free
+    /// addresses, as is every other such endpoint's there, so membership by address would
+    /// count them all; by the NIC, it counts what Azure counts.
+    pub fn nsg_between(
+        &self,
+        name: &str,
+        direction: Direction,
+        vnet: &str,
+        src_nic: Option<usize>,
+        dst_nic: Option<usize>,
+    ) -> Option<Rc<CompiledNsg>> {
         // Compiled in the VNet's context: its `VirtualNetwork` tag counts too.
         self.read(crate::reads::Read::Nsg, name);
         self.read(crate::reads::Read::Vnet, vnet);
+        let (src_nic, dst_nic) = (self.assigned_member(src_nic), self.assigned_member(dst_nic));
         let key = (
             name.to_string(),
             direction == Direction::Inbound,
             vnet.to_string(),
+            src_nic,
+            dst_nic,
         );
         if let Some(c) = self.nsgs.borrow().get(&key) {
             return Some(c.clone());
         }
         let nsg = &self.t.network_security_groups[*self.ix.network_security_groups.get(name)?];
+        // The static members, and the flow's NIC at its end (copied only then).
+        let with = |nic: Option<usize>| {
+            let n = &self.t.network_interfaces[nic?];
+            let mut m = self.asg_members.clone();
+            let set = self.free_set(&n.subnet);
+            for a in &n.application_security_groups {
+                let e = m.entry(a.clone()).or_insert_with(AddrSet::none);
+                *e = e.union(&set);
+            }
+            Some(m)
+        };
+        let (source, destination) = (with(src_nic), with(dst_nic));
         let c = Rc::new(compile_nsg(
             nsg,
             direction,
             &self.space,
             &self.context(vnet),
-            &self.asg_members,
+            moat_net::filter::AsgMembers {
+                source: source.as_ref().unwrap_or(&self.asg_members),
+                destination: destination.as_ref().unwrap_or(&self.asg_members),
+            },
         ));
         self.nsgs.borrow_mut().insert(key, c.clone());
         Some(c)
+    }
+
+    /// `nic` when it is a NIC in application security groups whose address Azure assigns.
+    fn assigned_member(&self, nic: Option<usize>) -> Option<usize> {
+        nic.filter(|&i| {
+            let n = &self.t.network_interfaces[i];
+            n.private_ip_address.is_none()
+                && !n.application_security_groups.is_empty()
+                && self.dns.addressing().free(self.t, &n.subnet).is_some()
+        })
     }
 
     /// A firewall's network rules, compiled once per destination name: FQDNs in network rules

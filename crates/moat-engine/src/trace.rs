@@ -469,6 +469,9 @@ struct Walk<'e, 't> {
     reads: Option<&'static [&'static str]>,
     /// The NSG rule that decides the next hop (see [`Hop::nsg_rule`]).
     nsg_rule: Option<Box<NsgDecision>>,
+    /// The network interface the packet leaves from (its index), while it carries that
+    /// NIC's address: NSGs count the NIC in its application security groups.
+    src_nic: Option<usize>,
     /// Only the verdict is wanted: hops keep what decides it (their kind, decision, code,
     /// the resources and fields read, the deciding NSG rule) and drop their words.
     quiet: bool,
@@ -813,6 +816,7 @@ fn walk(e: &Engine, q: &Query, quiet: bool, resolved: Option<PrivateIp>) -> Resu
         source_address: None,
         reads: None,
         nsg_rule: None,
+        src_nic: None,
         quiet,
     };
     if let Address::Resource { kind, name, .. } = &q.from
@@ -1044,6 +1048,9 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
         return w.deliver_private(&ip, &vnet, &src, None);
     }
     external_ends(w, place, tg)?;
+    if let Place::Subnet { nic, .. } = place {
+        w.src_nic = *nic;
+    }
     let dst = resolve(w, place, tg)?;
     match place {
         Place::Subnet {

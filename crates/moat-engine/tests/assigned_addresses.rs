@@ -252,3 +252,74 @@ fn a_dns_server_address_is_a_resolver_only_if_azure_gives_it_that_address() {
         t.missing
     );
 }
+
+/// Two VMs in one subnet, neither with a static address; only the jump box's NIC is in the
+/// application security group the endpoint subnet's NSG admits.
+const ASG: &str = r#"
+region: eastus
+workspaces:
+  - { name: ws, public_network_access: Disabled, workspace_id: 11111111-2222-3333-4444-555555555555 }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - { name: clients, address_prefixes: [10.0.5.0/24], network_security_group: clients-nsg }
+      - { name: pe, address_prefixes: [10.0.3.0/24], network_security_group: pe-nsg,
+          private_endpoint_network_policies: Enabled }
+application_security_groups: [{ name: admins }]
+network_security_groups:
+  - name: clients-nsg
+    rules:
+      - { name: to-admins, priority: 100, direction: Inbound, access: Allow, protocol: Tcp,
+          source: '*', destination_asgs: [admins], destination_ports: '443' }
+      - { name: deny-rest, priority: 200, direction: Inbound, access: Deny, protocol: '*',
+          source: '*', destination: '*', destination_ports: '*' }
+  - name: pe-nsg
+    rules:
+      - { name: admins-in, priority: 100, direction: Inbound, access: Allow, protocol: Tcp,
+          source_asgs: [admins], destination: '*', destination_ports: '443' }
+      - { name: deny-rest, priority: 200, direction: Inbound, access: Deny, protocol: '*',
+          source: '*', destination: '*', destination_ports: '*' }
+virtual_machines:
+  - { name: jumpbox, network_interfaces: [jumpbox-nic] }
+  - { name: other, network_interfaces: [other-nic] }
+network_interfaces:
+  - { name: jumpbox-nic, subnet: vnet/clients, application_security_groups: [admins] }
+  - { name: other-nic, subnet: vnet/clients }
+private_endpoints:
+  - { name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace,
+      dns_zone_group: [privatelink.api.azureml.ms] }
+private_dns_zones:
+  - { name: privatelink.api.azureml.ms, vnet_links: [vnet] }
+"#;
+
+#[test]
+fn a_nic_is_in_its_application_security_groups_whatever_address_it_gets() {
+    // "Application security groups enable you to configure network security as a natural
+    // extension of an application's structure, allowing you to group virtual machines and
+    // define network security policies based on those groups": membership is the NIC's, so
+    // an address Azure assigns, shared as a possibility with every endpoint of the subnet,
+    // does not blur who is in the group.
+    let t = moat_ingest::parse_native_str("t.yaml", ASG).unwrap();
+    let e = Engine::for_topology(&t, None).unwrap();
+    let run_to = |from: &str, to: &str| {
+        let q = Query {
+            from: from.parse::<Address>().unwrap(),
+            to: to.parse::<Address>().unwrap(),
+            protocol: Protocol::TCP,
+            port: 443,
+        };
+        moat_engine::trace::trace(&e, &q).unwrap()
+    };
+    let run = |from: &str| run_to(from, "workspace/ws");
+    let member = run("vm/jumpbox");
+    assert_eq!(member.verdict, Verdict::Allowed, "{member:#?}");
+    let outsider = run("vm/other");
+    assert_eq!(outsider.verdict, Verdict::Denied, "{outsider:#?}");
+    assert_eq!(blocked(&outsider), Code::NsgInboundDeny);
+    // At the destination too: both NICs may have any free address of the subnet.
+    let to_member = run_to("vm/other", "vm/jumpbox");
+    assert_eq!(to_member.verdict, Verdict::Allowed, "{to_member:#?}");
+    let to_outsider = run_to("vm/jumpbox", "vm/other");
+    assert_eq!(to_outsider.verdict, Verdict::Denied, "{to_outsider:#?}");
+}

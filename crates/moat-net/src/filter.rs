@@ -128,14 +128,13 @@ pub fn firewall_l4(protocols: &[FirewallProtocol], ports: &[PortRange]) -> L4Set
     L4Set::from_parts(protos, ports)
 }
 
-/// The sure and maybe sets of a list of prefixes plus application security groups (each
-/// group's members: the addresses surely its, and those perhaps its).
+/// The sure and maybe sets of a list of prefixes plus application security groups.
 pub fn prefixes_cover(
     space: &Space,
     ctx: &PrefixContext,
     prefixes: &[AddressPrefix],
     asgs: &[String],
-    asg_members: &HashMap<String, (AddrSet, AddrSet)>,
+    asg_members: &HashMap<String, AddrSet>,
 ) -> (AddrSet, AddrSet) {
     let mut sure = AddrSet::none();
     let mut maybe = AddrSet::none();
@@ -145,9 +144,8 @@ pub fn prefixes_cover(
         maybe = maybe.union(&c.maybe);
     }
     for a in asgs {
-        if let Some((s, m)) = asg_members.get(a) {
-            sure = sure.union(s);
-            maybe = maybe.union(m);
+        if let Some(m) = asg_members.get(a) {
+            sure = sure.union(m);
         }
     }
     let maybe = maybe.difference(&sure);
@@ -227,13 +225,23 @@ pub(crate) fn open_cover(
     }
 }
 
+/// The addresses of the members of each application security group, as a rule's source and
+/// as its destination sees them: membership is a NIC's, and a NIC whose address Azure assigns
+/// is known as a member only on the side of a flow it is at (its address alone does not tell
+/// it from the other endpoints of its subnet).
+#[derive(Clone, Copy)]
+pub struct AsgMembers<'a> {
+    pub source: &'a HashMap<String, AddrSet>,
+    pub destination: &'a HashMap<String, AddrSet>,
+}
+
 /// Compiles one direction of an NSG, read in the context of the VNet it applies in.
 pub fn compile_nsg(
     nsg: &NetworkSecurityGroup,
     direction: Direction,
     space: &Space,
     ctx: &PrefixContext,
-    asg_members: &HashMap<String, (AddrSet, AddrSet)>,
+    asg_members: AsgMembers,
 ) -> CompiledNsg {
     // A rule whose direction is open may filter this direction too; one whose priority is
     // open may come first among the user rules (Azure's lowest user priority is 100).
@@ -272,12 +280,18 @@ pub fn compile_nsg(
         let (src_sure, src_maybe) = open_cover(
             &r.open,
             RuleValue::Sources,
-            prefixes_cover(space, ctx, src_p, &r.source_asgs, asg_members),
+            prefixes_cover(space, ctx, src_p, &r.source_asgs, asg_members.source),
         );
         let (dst_sure, dst_maybe) = open_cover(
             &r.open,
             RuleValue::Destinations,
-            prefixes_cover(space, ctx, dst_p, &r.destination_asgs, asg_members),
+            prefixes_cover(
+                space,
+                ctx,
+                dst_p,
+                &r.destination_asgs,
+                asg_members.destination,
+            ),
         );
         let (l4_sure, l4) = if r.open.contains(&RuleValue::Ports) {
             (L4Set::none(), L4Set::any())

@@ -288,7 +288,7 @@ pub fn compile_network(
     dst_fqdn: Option<&str>,
     dns_proxy: bool,
 ) -> CompiledNetwork {
-    let none: HashMap<String, (AddrSet, AddrSet)> = HashMap::new();
+    let none: HashMap<String, AddrSet> = HashMap::new();
     let mut entries = Vec::new();
     for (c, label, placed) in &rules.network {
         // A collection whose action or place is open decides nothing by itself: each of its
@@ -391,7 +391,7 @@ pub fn application_decision(
     if protocol != Protocol::TCP {
         return None;
     }
-    let none: HashMap<String, (AddrSet, AddrSet)> = HashMap::new();
+    let none: HashMap<String, AddrSet> = HashMap::new();
     // (surely matches, action, rule) for each rule the flow may match, in processing order.
     let mut candidates: Vec<(bool, Option<Decision>, RuleRef)> = Vec::new();
     for (c, label, placed) in &rules.application {
@@ -518,7 +518,7 @@ pub fn dnat(
     protocol: Protocol,
     port: u16,
 ) -> DnatOutcome {
-    let none: HashMap<String, (AddrSet, AddrSet)> = HashMap::new();
+    let none: HashMap<String, AddrSet> = HashMap::new();
     let to = AddrSet::host(dst);
     let mut candidates: Vec<(bool, Dnat)> = Vec::new();
     for (c, label, placed) in &rules.nat {

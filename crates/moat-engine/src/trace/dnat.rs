@@ -173,6 +173,8 @@ impl Walk<'_, '_> {
         // Towards a public translated address the firewall sends from its public address.
         let egress = Egress::Known(ip, format!("firewall {}", fw.name));
         let vnet = fw.vnet.clone();
+        // The translated packet comes from the firewall, no longer from the source's NIC.
+        self.src_nic = None;
         self.route(&fw_subnet, &src, &egress, &dst, Some(&vnet), 1)
     }
 }

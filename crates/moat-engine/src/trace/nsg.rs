@@ -28,7 +28,22 @@ impl Walk<'_, '_> {
         scope: NsgScope,
     ) -> Walked {
         self.touch(format!("nsg/{name}"));
-        let Some(c) = self.e.nsg(name, direction, vnet) else {
+        // A NIC at the destination whose address Azure assigns is known by name.
+        let dst_nic = match dst {
+            Dst::Private {
+                ip: moat_model::PrivateIp::Dynamic(a),
+                ..
+            } => a
+                .holder
+                .strip_prefix("nic/")
+                .and_then(|n| self.e.ix.network_interfaces.get(n))
+                .copied(),
+            _ => None,
+        };
+        let Some(c) = self
+            .e
+            .nsg_between(name, direction, vnet, self.src_nic, dst_nic)
+        else {
             return self.unknown(
                 Step::Nsg,
                 format!("nsg {name}"),

@@ -110,6 +110,12 @@ fn relation(a: &str, b: &str) -> Relation {
     }
 }
 
+/// Whether the groups of keys `a` and `b` (as [`Group::key`] writes them) may be one and may
+/// be two: the input leaves it open.
+pub fn may_be_one(a: &str, b: &str) -> bool {
+    relation(a, b) == Relation::Open
+}
+
 /// Whether a group key is one unknown value and no known text: it may be any group.
 fn any_group(key: &str) -> bool {
     !stand_in(key) && key.starts_with('⟨') && key.ends_with('⟩') && key.matches('⟨').count() == 1

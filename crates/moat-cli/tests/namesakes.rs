@@ -574,3 +574,46 @@ fn azapi_vnets_of_one_name_in_open_resource_groups_are_two_and_may_share_a_group
         [("main.tf".to_string(), 17)]
     );
 }
+
+/// An environment module for dev and prod, each in a resource group a variable without value
+/// gives, each with its own `privatelink.vaultcore.azure.net` zone ("Naming rules and
+/// restrictions for Azure resources": a private DNS zone's name is unique within its resource
+/// group). Whether the groups are one is open: the zones are two, each named after what stands
+/// for its group, each endpoint's zone group writes its own zone, and each VNet resolves its
+/// own vault privately and the other's publicly (the other's records are in the other zone).
+#[test]
+fn terraform_zones_of_one_name_in_two_open_resource_groups_are_two() {
+    let input = data("namesakes/tf-open-groups-zones");
+    let t = load(&input, Default::default());
+    let zone = |env: &str| {
+        format!("module.{env}.azurerm_private_dns_zone.kv/privatelink.vaultcore.azure.net")
+    };
+    let zones: Vec<String> = t.private_dns_zones.iter().map(|z| z.key()).collect();
+    assert_eq!(zones, [zone("dev"), zone("prod")]);
+    let groups: Vec<&[String]> = t
+        .private_endpoints
+        .iter()
+        .map(|p| p.dns_zone_group.as_slice())
+        .collect();
+    assert_eq!(groups, [[zone("dev")], [zone("prod")]]);
+    assert!(
+        moat_model::validate(&t).is_empty(),
+        "{:#?}",
+        moat_model::validate(&t)
+    );
+    let subnet =
+        |env: &str| format!("subnet/vnet-ml@module.{env}.azurerm_virtual_network.this/snet-pe");
+    let own = trace_to(&t, &subnet("prod"), "keyvault/kv-ml-prod");
+    assert_eq!(own.verdict, Verdict::Allowed, "{own:#?}");
+    // The vault's public access is disabled, and dev's zone holds no record of prod's vault.
+    let other = trace_to(&t, &subnet("dev"), "keyvault/kv-ml-prod");
+    assert_eq!(other.verdict, Verdict::Denied, "{other:#?}");
+    assert_eq!(
+        warnings_of(&input, "possible-duplicate-name"),
+        [
+            ("main.tf".to_string(), 16),
+            ("main.tf".to_string(), 51),
+            ("main.tf".to_string(), 39)
+        ]
+    );
+}

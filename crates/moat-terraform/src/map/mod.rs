@@ -100,10 +100,11 @@ pub struct Mapper<'a> {
     /// before and after reading a value to know whether the input leaves it open.
     unknown_reads: usize,
     /// Resource groups of the zones, parallel to `t.private_dns_zones`.
-    zone_rgs: Vec<Option<String>>,
+    zone_rgs: Vec<services::ZoneGroup>,
     /// The zones by name and resource group, for links and records.
     zones_by_name: services::ZoneIndex,
-    /// Resource groups of each endpoint's zone group entries, parallel to `t.private_endpoints`.
+    /// Resource groups of each endpoint's zone group entries as their ids write them, parallel
+    /// to `t.private_endpoints`.
     pe_zone_rgs: Vec<Vec<Option<String>>>,
     /// VNets by name (the first of a name), for the subnets, associations and peerings that
     /// name their VNet; see `net::vnet_index`.
@@ -483,29 +484,6 @@ impl<'a> Mapper<'a> {
                 .and_then(|p| self.t.firewall_policies.iter().find(|x| &x.name == p))
             {
                 f.dns_proxy |= p.dns_proxy;
-            }
-        }
-    }
-
-    /// Zones of the same name in different resource groups (isolated networks each with their
-    /// own copy) are told apart by resource group, and endpoints name them `<rg>/<zone>`.
-    fn disambiguate_zones(&mut self) {
-        let mut count: HashMap<String, usize> = HashMap::new();
-        for z in &self.t.private_dns_zones {
-            *count.entry(z.name.clone()).or_default() += 1;
-        }
-        for (i, z) in self.t.private_dns_zones.iter_mut().enumerate() {
-            if count[&z.name] > 1 {
-                z.resource_group = self.zone_rgs.get(i).cloned().flatten();
-            }
-        }
-        for (pe, rgs) in self.t.private_endpoints.iter_mut().zip(&self.pe_zone_rgs) {
-            for (z, rg) in pe.dns_zone_group.iter_mut().zip(rgs) {
-                if let (Some(rg), Some(n)) = (rg, count.get(z.as_str()))
-                    && *n > 1
-                {
-                    *z = format!("{rg}/{z}");
-                }
             }
         }
     }

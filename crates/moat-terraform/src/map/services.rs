@@ -10,7 +10,7 @@ use moat_model::deps::*;
 use moat_model::enums::*;
 use moat_model::privatelink::*;
 use moat_model::values::AddressPrefix;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 fn storage_of(r: &Ref) -> Option<String> {
     match r {
@@ -718,7 +718,7 @@ impl Mapper<'_> {
                         .as_deref()
                         .and_then(crate::ids::parse)
                         .and_then(|p| p.resource_group)
-                        .filter(|r| !moat_arm::idmatch::has_unknown(r));
+                        .filter(|r| r != UNKNOWN);
                     dns_zone_group.push(z);
                     zone_rgs.push(rg);
                 }
@@ -773,7 +773,22 @@ impl Mapper<'_> {
         let key = self.group_key(o);
         self.zones_by_name
             .add(self.t.private_dns_zones.len(), &name, key.as_deref());
-        self.zone_rgs.push(rg);
+        let written = match o.attrs.get("id") {
+            Some(Value::String(id)) => crate::ids::parse(id).and_then(|p| p.resource_group),
+            _ => None,
+        };
+        let open = written
+            .as_ref()
+            .is_some_and(|g| self.open_groups.contains(&g.to_ascii_lowercase()));
+        self.zone_rgs.push(ZoneGroup {
+            at: o.loc.clone(),
+            stand_in: match (&written, open) {
+                (Some(g), true) => g.clone(),
+                _ => crate::ids::fallback_name(&o.addr),
+            },
+            key: written.map(|g| if open { format!("⟨={g}⟩") } else { g }),
+            known: rg,
+        });
         self.t.private_dns_zones.push(PrivateDnsZone {
             name,
             resource_group: None,
@@ -1050,6 +1065,125 @@ impl Mapper<'_> {
         };
         self.t.dns_forwarding_rulesets[ri].vnet_links.push(vnet);
         true
+    }
+}
+
+/// The resource group of a private DNS zone, which tells zones of one name apart.
+#[derive(Debug)]
+pub(super) struct ZoneGroup {
+    /// Its name, when known.
+    known: Option<String>,
+    /// What stands for it when its name is unknown: the address of the group resource whose
+    /// name is unknown, or the zone's own.
+    stand_in: String,
+    /// The group as the zone's id writes it (see `moat_arm::group_names::Group::key`).
+    key: Option<String>,
+    /// Where the zone is written.
+    at: crate::value::Loc,
+}
+
+impl Mapper<'_> {
+    /// Zones of the same name in different resource groups (isolated networks each with their
+    /// own copy) are told apart by resource group, and endpoints name them `<rg>/<zone>`.
+    /// Zones whose groups the input leaves open are told apart by what stands for each group
+    /// (two resources are two zones, as for the resources of `moat_arm::group_names`), with a
+    /// warning where the groups may be one; an endpoint names the zone its id names.
+    pub(super) fn disambiguate_zones(&mut self) {
+        let mut count: HashMap<&str, (usize, usize)> = HashMap::new();
+        for (z, g) in self.t.private_dns_zones.iter().zip(&self.zone_rgs) {
+            let c = count.entry(z.name.as_str()).or_default();
+            c.0 += 1;
+            c.1 += usize::from(g.known.is_none());
+        }
+        let count: HashMap<String, (usize, usize)> =
+            count.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        // Zones of one name in one group, known or not, are one name declared twice.
+        let mut alike: HashMap<(&str, String), usize> = HashMap::new();
+        for (z, g) in self.t.private_dns_zones.iter().zip(&self.zone_rgs) {
+            if let Some(k) = &g.key {
+                *alike
+                    .entry((z.name.as_str(), k.to_ascii_lowercase()))
+                    .or_default() += 1;
+            }
+        }
+        let alike: HashSet<(String, String)> = alike
+            .into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|((z, k), _)| (z.to_string(), k))
+            .collect();
+        let mut by_key: HashMap<(String, String), usize> = HashMap::new();
+        let mut earlier: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut warnings = Vec::new();
+        for (i, (z, g)) in self
+            .t
+            .private_dns_zones
+            .iter_mut()
+            .zip(&self.zone_rgs)
+            .enumerate()
+        {
+            let (all, open) = count[&z.name];
+            let Some(key) = &g.key else {
+                if all > 1 {
+                    z.resource_group = g.known.clone();
+                }
+                continue;
+            };
+            let shared = alike.contains(&(z.name.clone(), key.to_ascii_lowercase()));
+            if all > 1 {
+                z.resource_group = g
+                    .known
+                    .clone()
+                    .or_else(|| (open > 1 && !shared).then(|| g.stand_in.clone()));
+            }
+            by_key
+                .entry((z.name.clone(), key.to_ascii_lowercase()))
+                .or_insert(i);
+            let before = earlier.entry(z.name.clone()).or_default();
+            if g.known.is_none()
+                && !shared
+                && let Some(&j) = before.iter().rev().take(32).find(|&&j| {
+                    self.zone_rgs[j]
+                        .key
+                        .as_deref()
+                        .is_some_and(|k| moat_arm::group_names::may_be_one(k, key))
+                })
+            {
+                warnings.push((i, j));
+            }
+            before.push(i);
+        }
+        for (i, j) in warnings {
+            let zones = &self.t.private_dns_zones;
+            let msg = moat_arm::group_names::may_share_message(
+                &format!("private-dns-zone/{}", zones[i].key()),
+                &format!("private-dns-zone/{}", zones[j].key()),
+            );
+            let loc = self.zone_rgs[i].at.clone();
+            self.warn(
+                moat_arm::group_names::MAY_SHARE,
+                msg,
+                &loc,
+                Some(
+                    "give the resource groups values (a .tfvars file or -var) to decide it".into(),
+                ),
+            );
+        }
+        let keys: Vec<String> = self.t.private_dns_zones.iter().map(|z| z.key()).collect();
+        for (pe, rgs) in self.t.private_endpoints.iter_mut().zip(&self.pe_zone_rgs) {
+            for (z, rg) in pe.dns_zone_group.iter_mut().zip(rgs) {
+                let (Some(rg), Some(&(n, _))) = (rg, count.get(z.as_str())) else {
+                    continue;
+                };
+                if n < 2 {
+                    continue;
+                }
+                match by_key.get(&(z.clone(), rg.to_ascii_lowercase())) {
+                    Some(&i) => *z = keys[i].clone(),
+                    None if !moat_arm::idmatch::has_unknown(rg) => *z = format!("{rg}/{z}"),
+                    None => {}
+                }
+            }
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 use moat_diff::flows::reachability_with;
 use moat_diff::{Reachability, Request, Snapshot};
 use moat_doc::SourceFile;
+use moat_engine::reads::Traces;
 use moat_engine::sweep::{Memo, Recorded};
 use moat_model::Topology;
 use moat_model::{Diagnostic, Location};
@@ -133,15 +134,21 @@ struct Job<'a> {
     sweep: Sweep,
 }
 
-/// BASE's model and the traces of its subnet sweep, handed to HEAD.
-type BaseSweep = (Arc<Topology>, Recorded);
+/// BASE's model and the traces its findings and operations ran, handed to HEAD.
+type BaseTraces = (Arc<Topology>, Arc<Traces>);
 
-/// A side's part in the subnet sweeps: BASE records its traces first thing and hands them
-/// over; HEAD takes them (after its findings and operations, the while BASE sweeps) and
-/// traces again only what the change can have touched ([`moat_diff::changed`]).
+/// A side's part in the incremental analysis: BASE records the traces of its findings and
+/// operations and hands them over, then those of its subnet sweep; HEAD takes each where
+/// the change cannot have altered it ([`moat_diff::changed`]) and traces the rest.
 enum Sweep {
-    Record(Sender<BaseSweep>),
-    Reuse(Receiver<BaseSweep>),
+    Record {
+        traces: Sender<BaseTraces>,
+        sweep: Sender<Recorded>,
+    },
+    Reuse {
+        traces: Receiver<BaseTraces>,
+        sweep: Receiver<Recorded>,
+    },
 }
 
 impl Worker {
@@ -187,23 +194,26 @@ impl Worker {
                 }
             };
             let variants = moat_model::presence::variants(&topology);
-            let judge = || moat_diff::judge(&engine, &variants, job.sel, Vec::new());
             let ((findings, operations), reach) = match job.sweep {
-                Sweep::Record(give) => {
+                Sweep::Record { traces, sweep } => {
+                    let (findings, operations, recorded) =
+                        moat_diff::judge_recording(&engine, &variants, job.sel, Vec::new());
+                    let _ = traces.send((topology.clone(), Arc::new(recorded)));
                     let mut rec = Recorded::default();
                     let reach = reachability_with(&engine, &variants, Memo::Record(&mut rec));
-                    let _ = give.send((topology.clone(), rec));
-                    (judge(), reach)
+                    let _ = sweep.send(rec);
+                    ((findings, operations), reach)
                 }
-                Sweep::Reuse(take) => {
-                    let judged = judge();
+                Sweep::Reuse { traces, sweep } => {
                     // BASE may have failed: then there is nothing to take.
-                    let base = take.recv().ok();
-                    let touched = base
-                        .as_ref()
-                        .and_then(|(t, _)| moat_diff::changed::touched(t, &topology));
+                    let touched = traces
+                        .recv()
+                        .ok()
+                        .and_then(|(t, rec)| moat_diff::changed::reuse(&engine, &t, rec));
+                    let judged = moat_diff::judge(&engine, &variants, job.sel, Vec::new());
+                    let base = sweep.recv().ok();
                     let memo = match (&base, &touched) {
-                        (Some((_, rec)), Some(touched)) => Memo::Reuse { base: rec, touched },
+                        (Some(rec), Some(touched)) => Memo::Reuse { base: rec, touched },
                         _ => Memo::Off,
                     };
                     (judged, reachability_with(&engine, &variants, memo))
@@ -253,6 +263,10 @@ impl Worker {
                 )
             };
             let _ = filled_tx.send((reach, fixes, findings));
+            // The process ends soon after: what the side built is left to it, not freed piece
+            // by piece.
+            crate::exit_keeping(engine);
+            crate::exit_keeping((topology, loaded, variants));
         });
         Worker {
             answer,
@@ -338,9 +352,14 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
             service_tags: tags.as_deref(),
             sweep,
         };
-        let (give, take) = channel();
-        let bw = Worker::spawn(s, job(&base, &bcfg, Sweep::Record(give)));
-        let hw = Worker::spawn(s, job(&head, &hcfg, Sweep::Reuse(take)));
+        let (traces, take_traces) = channel();
+        let (sweep, take_sweep) = channel();
+        let bw = Worker::spawn(s, job(&base, &bcfg, Sweep::Record { traces, sweep }));
+        let reuse = Sweep::Reuse {
+            traces: take_traces,
+            sweep: take_sweep,
+        };
+        let hw = Worker::spawn(s, job(&head, &hcfg, reuse));
         let stopped = || Failure {
             diagnostics: vec![Diagnostic::error(
                 "internal",

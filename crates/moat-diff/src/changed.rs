@@ -32,9 +32,10 @@
 //! elsewhere (a private endpoint or a NIC found by address, a firewall by its address or its
 //! DNAT rules, DNS zones by their links, peerings on either side): it is always right.
 
-use moat_engine::reads::{Read, key};
-use moat_model::Topology;
+use moat_engine::reads::{Positions, Read, key};
 use moat_model::network::VirtualNetwork;
+use moat_model::{Provenance, Topology};
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The read keys a change from `base` to `head` touches, or `None` when the change is not
@@ -75,95 +76,79 @@ fn without_choices(v: &VirtualNetwork) -> VirtualNetwork {
     v
 }
 
+/// Every field of a topology but its VNets, NSGs and route tables, handed to the macro `$m`:
+/// a field added to the model must be placed here (or beside those three), or the pattern
+/// in [`touched_by`] does not compile.
+macro_rules! rest {
+    ($m:ident) => {
+        $m!(
+            name,
+            region,
+            subscription,
+            tenant,
+            placements,
+            workspaces,
+            registries,
+            computes,
+            aks_clusters,
+            aci_deployments,
+            online_endpoints,
+            role_assignments,
+            storage_accounts,
+            key_vaults,
+            container_registries,
+            application_insights,
+            monitor_private_link_scopes,
+            application_security_groups,
+            nat_gateways,
+            public_ips,
+            firewalls,
+            firewall_policies,
+            ip_groups,
+            virtual_network_gateways,
+            local_network_gateways,
+            connections,
+            bastion_hosts,
+            virtual_machines,
+            network_interfaces,
+            service_endpoint_policies,
+            private_endpoints,
+            private_dns_zones,
+            dns_servers,
+            dns_resolvers,
+            dns_forwarding_rulesets,
+            clients,
+            unknowns,
+            unmodelled,
+            may_exist
+        )
+    };
+}
+
 fn touched_by(b: &Topology, h: &Topology) -> Option<HashSet<u64>> {
-    // Every field, by name: a field added to the model must be placed here, or this does
-    // not compile.
-    let Topology {
-        name,
-        region,
-        subscription,
-        tenant,
-        placements,
-        workspaces,
-        registries,
-        computes,
-        aks_clusters,
-        aci_deployments,
-        online_endpoints,
-        role_assignments,
-        storage_accounts,
-        key_vaults,
-        container_registries,
-        application_insights,
-        monitor_private_link_scopes,
-        virtual_networks,
-        network_security_groups,
-        application_security_groups,
-        route_tables,
-        nat_gateways,
-        public_ips,
-        firewalls,
-        firewall_policies,
-        ip_groups,
-        virtual_network_gateways,
-        local_network_gateways,
-        connections,
-        bastion_hosts,
-        virtual_machines,
-        network_interfaces,
-        service_endpoint_policies,
-        private_endpoints,
-        private_dns_zones,
-        dns_servers,
-        dns_resolvers,
-        dns_forwarding_rulesets,
-        clients,
-        unknowns,
-        unmodelled,
-        may_exist,
-    } = b;
-    let same = *name == h.name
-        && *region == h.region
-        && *subscription == h.subscription
-        && *tenant == h.tenant
-        && *placements == h.placements
-        && *workspaces == h.workspaces
-        && *registries == h.registries
-        && *computes == h.computes
-        && *aks_clusters == h.aks_clusters
-        && *aci_deployments == h.aci_deployments
-        && *online_endpoints == h.online_endpoints
-        && *role_assignments == h.role_assignments
-        && *storage_accounts == h.storage_accounts
-        && *key_vaults == h.key_vaults
-        && *container_registries == h.container_registries
-        && *application_insights == h.application_insights
-        && *monitor_private_link_scopes == h.monitor_private_link_scopes
-        && *application_security_groups == h.application_security_groups
-        && *nat_gateways == h.nat_gateways
-        && *public_ips == h.public_ips
-        && *firewalls == h.firewalls
-        && *firewall_policies == h.firewall_policies
-        && *ip_groups == h.ip_groups
-        && *virtual_network_gateways == h.virtual_network_gateways
-        && *local_network_gateways == h.local_network_gateways
-        && *connections == h.connections
-        && *bastion_hosts == h.bastion_hosts
-        && *virtual_machines == h.virtual_machines
-        && *network_interfaces == h.network_interfaces
-        && *service_endpoint_policies == h.service_endpoint_policies
-        && *private_endpoints == h.private_endpoints
-        && *private_dns_zones == h.private_dns_zones
-        && *dns_servers == h.dns_servers
-        && *dns_resolvers == h.dns_resolvers
-        && *dns_forwarding_rulesets == h.dns_forwarding_rulesets
-        && *clients == h.clients
-        && *unknowns == h.unknowns
-        && *unmodelled == h.unmodelled
-        && *may_exist == h.may_exist;
-    if !same {
+    // Every field, by name.
+    macro_rules! every_field {
+        ($($f:ident),*) => {
+            let Topology {
+                $($f: _,)*
+                virtual_networks: _,
+                network_security_groups: _,
+                route_tables: _,
+            } = b;
+        };
+    }
+    rest!(every_field);
+    macro_rules! equal {
+        ($($f:ident),*) => { true $(&& b.$f == h.$f)* };
+    }
+    if !rest!(equal) {
         return None;
     }
+    let (virtual_networks, network_security_groups, route_tables) = (
+        &b.virtual_networks,
+        &b.network_security_groups,
+        &b.route_tables,
+    );
     // The symbolic address space places every tag the model names.
     let tags = |t: &Topology| -> BTreeSet<String> {
         moat_engine::engine::tag_names(t).into_iter().collect()
@@ -211,5 +196,105 @@ fn touched_by(b: &Topology, h: &Topology) -> Option<HashSet<u64>> {
             }
         }
     }
+    Some(keys)
+}
+
+/// Where BASE's positions are in HEAD, for the resources a change leaves the same but for
+/// where they are written (every resource but the NSGs and route tables it edits, and the
+/// VNets whose subnets it moves). A trace HEAD takes from BASE ([`moat_engine::Engine::reuse_traces`])
+/// cites only such resources, whose reads the change did not touch; a position not found
+/// here (one written twice, or in a resource that changed) has the trace walked again.
+pub fn positions(base: &Topology, head: &Topology) -> Positions {
+    use moat_model::provenance::every;
+    let mut out = Positions::new();
+    let mut twice = HashSet::new();
+    let mut pair = |a: Vec<Provenance>, z: Vec<Provenance>| {
+        if a.len() != z.len() {
+            return;
+        }
+        for (x, y) in a.into_iter().zip(z) {
+            match out.entry(x) {
+                Entry::Vacant(v) => {
+                    v.insert(y);
+                }
+                Entry::Occupied(o) if *o.get() != y => {
+                    twice.insert(o.key().clone());
+                }
+                Entry::Occupied(_) => {}
+            }
+        }
+    };
+    macro_rules! same_fields {
+        ($($f:ident),*) => { $( pair(every(&base.$f), every(&head.$f)); )* };
+    }
+    rest!(same_fields);
+    same_named(
+        &base.network_security_groups,
+        &head.network_security_groups,
+        |x| &x.name,
+        |x, y| x == y,
+        &mut pair,
+    );
+    same_named(
+        &base.route_tables,
+        &head.route_tables,
+        |x| &x.name,
+        |x, y| x == y,
+        &mut pair,
+    );
+    // A VNet whose subnets moved to another NSG or route table is written where it was.
+    same_named(
+        &base.virtual_networks,
+        &head.virtual_networks,
+        |x| &x.name,
+        |x, y| x == y || without_choices(x) == without_choices(y),
+        &mut pair,
+    );
+    for p in twice {
+        out.remove(&p);
+    }
+    out
+}
+
+/// Hands `pair` the positions of each name's resources on both sides, where `same` finds
+/// them the same but for positions.
+fn same_named<T: serde::Serialize>(
+    a: &[T],
+    b: &[T],
+    name: impl Fn(&T) -> &str,
+    same: impl Fn(&T, &T) -> bool,
+    pair: &mut impl FnMut(Vec<Provenance>, Vec<Provenance>),
+) {
+    let (ma, mb) = (by_name(a, &name), by_name(b, &name));
+    for (n, xs) in &ma {
+        let Some(ys) = mb.get(n) else { continue };
+        let alike = xs.len() == ys.len()
+            && moat_model::provenance::ignoring_positions(|| {
+                xs.iter().zip(ys).all(|(x, y)| same(x, y))
+            });
+        if alike {
+            pair(
+                moat_model::provenance::every(xs),
+                moat_model::provenance::every(ys),
+            );
+        }
+    }
+}
+
+/// Lets HEAD's engine take BASE's recorded traces (`traces`, of `base`) wherever the change
+/// touched nothing a trace read, its positions moved to HEAD's; returns the keys the change
+/// touched, for the subnet sweep, or `None` when it is not bounded (then HEAD walks every
+/// trace).
+pub fn reuse(
+    head: &moat_engine::Engine,
+    base: &Topology,
+    traces: std::sync::Arc<moat_engine::reads::Traces>,
+) -> Option<HashSet<u64>> {
+    let keys = touched(base, head.t)?;
+    head.reuse_traces(
+        traces,
+        std::sync::Arc::new(keys.clone()),
+        std::sync::Arc::new(positions(base, head.t)),
+    );
     Some(keys)
 }

@@ -467,18 +467,35 @@ pub fn reachability_with(e: &Engine, variants: &[Variant], memo: sweep::Memo) ->
         .collect();
     let n = targets.len();
     let mut swept = Swept::new(sources, targets);
-    // The sweep hands over a source's pairs one after another: its row is looked up once.
-    let row = std::cell::RefCell::new((String::new(), None::<usize>));
+    // The sweep hands over a source's pairs one after another, its row is looked up once;
+    // and every source's destinations in the same order, so each is looked up on the first
+    // row and found by its place in the row after that (4,000 endpoints for each of 1,000
+    // subnets), looked up again where it is not the one seen there.
+    let row = std::cell::RefCell::new((String::new(), None::<usize>, 0usize));
+    let seen = std::cell::RefCell::new(Vec::<(Address, Option<usize>)>::new());
+    let column = |to: &Address| match to {
+        Address::Tag(_) => by_tag.get(&to.to_string()).copied(),
+        other => by_ip.get(other).copied(),
+    };
     let cell = |s: &str, to: &Address| -> Option<usize> {
-        let j = match to {
-            Address::Tag(_) => *by_tag.get(&to.to_string())?,
-            other => *by_ip.get(other)?,
-        };
         let mut last = row.borrow_mut();
         if last.0 != s {
-            *last = (s.to_string(), source_of.get(s).copied());
+            *last = (s.to_string(), source_of.get(s).copied(), 0);
         }
-        Some(last.1? * n + j)
+        let k = last.2;
+        last.2 += 1;
+        let mut seen = seen.borrow_mut();
+        let j = match seen.get(k) {
+            Some((a, j)) if a == to => *j,
+            _ => {
+                let j = column(to);
+                if k == seen.len() {
+                    seen.push((to.clone(), j));
+                }
+                j
+            }
+        };
+        Some(last.1? * n + j?)
     };
     let m = sweep::sweep_with(e, &subnets, &tags, memo, |s, to, v| {
         if let Some(c) = cell(s, to) {

@@ -17,8 +17,8 @@
 //! a fix, and a flow that went from denied to unknown *may have opened*; it has not opened.
 //!
 //! Both sides are analysed apart (each may run on its own thread: an [`Engine`] is not
-//! shared; HEAD's subnet sweep may take BASE's recorded verdicts where [`changed`] shows the
-//! change cannot matter), then [`requests`] says which pairs each side must still trace (the sweep gives
+//! shared; HEAD's findings and operations may take BASE's recorded traces, and its subnet
+//! sweep BASE's recorded verdicts, where [`changed`] shows the change cannot matter), then [`requests`] says which pairs each side must still trace (the sweep gives
 //! verdicts without traces), [`fill`] traces them on their side, and [`compare`] reports.
 
 pub mod changed;
@@ -87,6 +87,19 @@ pub fn judge(
         moat_engine::presence::evaluate(e, variants, &Intent::of(e.t), &Filter::default())
     };
     (findings, operations)
+}
+
+/// [`judge`], recording every trace with what it read: HEAD's engine takes those the change
+/// cannot have altered ([`changed::reuse`]).
+pub fn judge_recording(
+    e: &Engine,
+    variants: &[Variant],
+    sel: &Selection,
+    invariants: Vec<moat_exfil::invariant::Invariant>,
+) -> (Vec<Finding>, Vec<OpResult>, moat_engine::reads::Traces) {
+    e.record_traces();
+    let (findings, operations) = judge(e, variants, sel, invariants);
+    (findings, operations, e.recorded_traces())
 }
 
 /// The pairs each side must still trace: `(BASE's, HEAD's)`; give them to [`fill`] on each

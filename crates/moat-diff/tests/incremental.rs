@@ -53,19 +53,48 @@ struct Outcome {
     bounded: bool,
     /// Traces the incremental sweep did not run.
     saved: u64,
+    /// Full traces HEAD took from BASE's record instead of walking them.
+    taken: u64,
 }
 
-/// Sweeps HEAD in full and incrementally from BASE's record, and holds them equal.
+/// Everything an analysis says, as data: findings and operation results in full (their
+/// traces, positions and the data rules read of hops), and the traced pairs.
+fn said(judged: &(Vec<moat_rules::Finding>, Vec<moat_engine::ops::OpResult>)) -> Vec<String> {
+    let (findings, operations) = judged;
+    findings
+        .iter()
+        .map(|f| format!("{f:?}"))
+        .chain(operations.iter().map(|r| format!("{r:?}")))
+        .collect()
+}
+
+fn pairs(r: &moat_diff::Reachability) -> Vec<String> {
+    r.pairs
+        .iter()
+        .map(|(k, x)| format!("{k:?} {x:?}"))
+        .collect()
+}
+
+/// Analyses HEAD in full and incrementally from BASE's record (its traces, then its sweep,
+/// as `moat diff` does), and holds them equal: finding by finding, operation by operation,
+/// trace by trace and swept pair by swept pair.
 fn same_verdicts(what: &str, base: &Topology, head: &Topology) -> Outcome {
     let (vb, vh) = (
         moat_model::presence::variants(base),
         moat_model::presence::variants(head),
     );
+    let sel = moat_rules::check::Selection::default();
     let eb = Engine::for_topology(base, None).unwrap();
+    let (_, _, traces) = moat_diff::judge_recording(&eb, &vb, &sel, Vec::new());
     let mut rec = Recorded::default();
     reachability_with(&eb, &vb, Memo::Record(&mut rec));
-    let full = reachability(&Engine::for_topology(head, None).unwrap(), &vh);
-    let keys = touched(base, head);
+    let ef = Engine::for_topology(head, None).unwrap();
+    let full_judged = moat_diff::judge(&ef, &vh, &sel, Vec::new());
+    let full = reachability(&ef, &vh);
+    let ei = Engine::for_topology(head, None).unwrap();
+    let keys = moat_diff::changed::reuse(&ei, base, std::sync::Arc::new(traces));
+    assert_eq!(keys, touched(base, head), "{what}: the keys touched");
+    let judged = moat_diff::judge(&ei, &vh, &sel, Vec::new());
     let memo = match &keys {
         Some(touched) => Memo::Reuse {
             base: &rec,
@@ -73,7 +102,17 @@ fn same_verdicts(what: &str, base: &Topology, head: &Topology) -> Outcome {
         },
         None => Memo::Off,
     };
-    let incremental = reachability_with(&Engine::for_topology(head, None).unwrap(), &vh, memo);
+    let incremental = reachability_with(&ei, &vh, memo);
+    let (a, b) = (said(&judged), said(&full_judged));
+    assert_eq!(a.len(), b.len(), "{what}: findings and operations");
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x, y, "{what}: HEAD's analysis from BASE's traces differs");
+    }
+    assert_eq!(
+        pairs(&incremental),
+        pairs(&full),
+        "{what}: a traced pair differs"
+    );
     assert_eq!(
         swept(&incremental),
         swept(&full),
@@ -82,6 +121,7 @@ fn same_verdicts(what: &str, base: &Topology, head: &Topology) -> Outcome {
     Outcome {
         bounded: keys.is_some(),
         saved: full.traces - incremental.traces,
+        taken: ei.traces_taken(),
     }
 }
 
@@ -308,7 +348,7 @@ fn incremental_sweeps_give_the_full_sweeps_verdicts_on_every_kind_of_change() {
         ),
     ];
     let mut applied = vec![0; changes.len()];
-    let mut saved = 0;
+    let (mut saved, mut taken) = (0, 0);
     for (example, v) in examples() {
         let base = model(&v).expect("an example reads back");
         for (i, (kind, change, bounded)) in changes.iter().enumerate() {
@@ -323,6 +363,7 @@ fn incremental_sweeps_give_the_full_sweeps_verdicts_on_every_kind_of_change() {
             // recorded verdicts, not only the fallback.
             assert_eq!(o.bounded, *bounded, "{what}: bounded");
             saved += o.saved;
+            taken += o.taken;
             applied[i] += 1;
         }
     }
@@ -330,6 +371,7 @@ fn incremental_sweeps_give_the_full_sweeps_verdicts_on_every_kind_of_change() {
         assert!(*n > 0, "{kind}: applied to no example");
     }
     assert!(saved > 0, "recorded verdicts were taken");
+    assert!(taken > 0, "recorded traces were taken");
 }
 
 /// A small seeded generator (xorshift64*): the same changes on every run.
@@ -473,7 +515,7 @@ fn incremental_sweeps_give_the_full_sweeps_verdicts_on_random_single_field_chang
     const PER_EXAMPLE: usize = 80;
     let started = std::time::Instant::now();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let (mut compared, mut bounded, mut saved) = (0, 0, 0);
+    let (mut compared, mut bounded, mut saved, mut taken) = (0, 0, 0, 0);
     let examples = examples();
     let mut pool = BTreeMap::new();
     for (_, v) in &examples {
@@ -519,11 +561,13 @@ fn incremental_sweeps_give_the_full_sweeps_verdicts_on_random_single_field_chang
             compared += 1;
             bounded += usize::from(o.bounded);
             saved += o.saved;
+            taken += o.taken;
         }
     }
     assert!(compared >= 200, "{compared} changes compared");
     assert!(bounded >= 60, "{bounded} of them bounded");
     assert!(saved > 0, "recorded verdicts were taken");
+    assert!(taken > 0, "recorded traces were taken");
 }
 
 /// Lines moved down and another file's name: where a resource is written is not a change.
@@ -558,6 +602,8 @@ fn a_model_read_from_another_place_touches_nothing() {
         assert_ne!(base, head, "{example}: the positions moved");
         assert_eq!(touched(&base, &head), Some(Default::default()), "{example}");
         let o = same_verdicts(&example, &base, &head);
+        // Every trace of the analysis is taken from the record, its positions moved.
+        assert!(o.taken > 0, "{example}: traces taken");
         // Every trace of the sweep is taken from the record (an example without computes in
         // subnets has no sweep).
         let swept = head.computes.iter().any(|c| c.subnet.is_some())

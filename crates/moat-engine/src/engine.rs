@@ -56,6 +56,9 @@ pub struct Engine<'t> {
     unknowns: HashMap<&'t str, Vec<&'t moat_model::Unknown>>,
     /// While [`Engine::recording`]: the keys of what has been read (see [`crate::reads`]).
     read_log: RefCell<Option<Vec<u64>>>,
+    /// Full traces recorded, or taken from another deployment's record (see
+    /// [`Engine::reuse_traces`]).
+    memo: RefCell<crate::reads::Memo>,
 }
 
 /// An NSG compiled for one direction in a VNet's context, and the NICs whose membership in
@@ -269,6 +272,7 @@ impl<'t> Engine<'t> {
             firewalls: RefCell::new(HashMap::new()),
             traces: RefCell::new(HashMap::new()),
             read_log: RefCell::new(None),
+            memo: RefCell::default(),
             texts: RefCell::default(),
         }
     }
@@ -292,6 +296,74 @@ impl<'t> Engine<'t> {
             log.extend_from_slice(&keys);
         }
         (r, keys)
+    }
+
+    /// Records every full trace from now on, with what it read, for
+    /// [`Engine::recorded_traces`].
+    pub fn record_traces(&self) {
+        *self.memo.borrow_mut() = crate::reads::Memo::Record(Default::default());
+    }
+
+    /// The traces recorded since [`Engine::record_traces`]; recording stops.
+    pub fn recorded_traces(&self) -> crate::reads::Traces {
+        match self.memo.replace(crate::reads::Memo::Off) {
+            crate::reads::Memo::Record(t) => t,
+            _ => Default::default(),
+        }
+    }
+
+    /// Answers a question from `base` (another deployment's recorded traces) when the trace
+    /// there read no key of `touched`: everything it read is the same here, so is the trace
+    /// but for where its elements are written, which `positions` moves (a trace citing a
+    /// position it does not know is walked). Every other question is walked.
+    pub fn reuse_traces(
+        &self,
+        base: std::sync::Arc<crate::reads::Traces>,
+        touched: std::sync::Arc<std::collections::HashSet<u64>>,
+        positions: std::sync::Arc<crate::reads::Positions>,
+    ) {
+        *self.memo.borrow_mut() = crate::reads::Memo::Reuse {
+            base,
+            touched,
+            positions,
+            taken: Default::default(),
+        };
+    }
+
+    /// How many traces were taken from another deployment's record
+    /// ([`Engine::reuse_traces`]).
+    pub fn traces_taken(&self) -> u64 {
+        self.memo.borrow().taken()
+    }
+
+    /// The answer another deployment's record gives to `q` here, if it may be taken.
+    pub(crate) fn reused_trace(&self, q: &crate::trace::Query) -> Option<crate::trace::Shared> {
+        let (t, keys) = self.memo.borrow().reused(self.strict, q)?;
+        // A recording around this trace learns what it read.
+        if let Some(log) = self.read_log.borrow_mut().as_mut() {
+            log.extend_from_slice(&keys);
+        }
+        Some(t)
+    }
+
+    /// Whether full traces are recorded or taken from a record.
+    pub(crate) fn remembers_traces(&self) -> bool {
+        !matches!(*self.memo.borrow(), crate::reads::Memo::Off)
+    }
+
+    /// Whether full traces are recorded.
+    pub(crate) fn records_traces(&self) -> bool {
+        self.memo.borrow().records()
+    }
+
+    /// Records a full trace and the keys of what it read.
+    pub(crate) fn note_trace(
+        &self,
+        q: &crate::trace::Query,
+        t: &crate::trace::Shared,
+        keys: Vec<u64>,
+    ) {
+        self.memo.borrow_mut().note(self.strict, q, t, keys);
     }
 
     /// Where a subnet (`vnet/subnet`) is, (vnet index, subnet index): every read of a subnet's

@@ -6,7 +6,11 @@
 //! resource give one key; two resources may share one only by a hash collision, which makes a
 //! trace look as if it read more than it did, never less: it is traced again, not trusted.
 
+use crate::trace::{Query, Trace};
+use moat_model::Provenance;
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// The kinds of reads a trace records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -30,4 +34,123 @@ pub fn key(kind: Read, name: &str) -> u64 {
     kind.hash(&mut h);
     name.hash(&mut h);
     h.finish()
+}
+
+/// The full traces one deployment ran, each with the keys of what it read: a changed
+/// deployment takes a trace from here instead of walking when the change touched none of
+/// them (see [`crate::Engine::reuse_traces`]).
+#[derive(Debug, Default)]
+pub struct Traces {
+    /// By question: the mode the trace ran in, its answer and what it read.
+    by_query: HashMap<Query, Kept>,
+    /// The sets of reads, each kept once (traces from one place read the same things).
+    sets: HashSet<Arc<[u64]>>,
+}
+
+/// A trace as recorded: its mode (strict mode gives other answers), answer and reads.
+type Kept = (bool, crate::trace::Shared, Arc<[u64]>);
+
+impl Traces {
+    /// How many traces were recorded.
+    pub fn len(&self) -> usize {
+        self.by_query.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_query.is_empty()
+    }
+}
+
+/// Where a trace taken from another deployment has its positions here: the same element
+/// may be written elsewhere (a line added above it, another file's name).
+pub type Positions = HashMap<Provenance, Provenance>;
+
+/// What an engine does with full traces besides walking.
+#[derive(Debug, Default)]
+pub(crate) enum Memo {
+    #[default]
+    Off,
+    /// Records every trace with what it read.
+    Record(Traces),
+    /// Takes `base`'s trace of a question when it read no key of `touched`, its hops'
+    /// positions moved to where `positions` says; walks when one is not there.
+    Reuse {
+        base: Arc<Traces>,
+        touched: Arc<HashSet<u64>>,
+        positions: Arc<Positions>,
+        /// How many traces were taken.
+        taken: std::cell::Cell<u64>,
+    },
+}
+
+impl Memo {
+    /// Whether traces are recorded.
+    pub(crate) fn records(&self) -> bool {
+        matches!(self, Memo::Record(_))
+    }
+
+    /// Notes a trace and what it read, when recording.
+    pub(crate) fn note(
+        &mut self,
+        strict: bool,
+        q: &Query,
+        t: &crate::trace::Shared,
+        keys: Vec<u64>,
+    ) {
+        let Memo::Record(r) = self else { return };
+        let keys: Arc<[u64]> = match r.sets.get(keys.as_slice()) {
+            Some(k) => k.clone(),
+            None => {
+                let k: Arc<[u64]> = keys.into();
+                r.sets.insert(k.clone());
+                k
+            }
+        };
+        r.by_query.insert(q.clone(), (strict, t.clone(), keys));
+    }
+
+    /// The recorded answer to `q` the change cannot have altered, with its positions moved,
+    /// and the keys of what it read; `None` when there is none.
+    pub(crate) fn reused(
+        &self,
+        strict: bool,
+        q: &Query,
+    ) -> Option<(crate::trace::Shared, Arc<[u64]>)> {
+        let Memo::Reuse {
+            base,
+            touched,
+            positions,
+            taken,
+        } = self
+        else {
+            return None;
+        };
+        let (mode, answer, keys) = base.by_query.get(q)?;
+        if *mode != strict || keys.iter().any(|k| touched.contains(k)) {
+            return None;
+        }
+        let answer = match answer {
+            Err(e) => Err(e.clone()),
+            Ok(t) => {
+                let mut t = Trace::clone(t);
+                for h in &mut t.hops {
+                    if let Some(at) = &mut h.at {
+                        // A position not known on this side: the trace is walked here.
+                        **at = positions.get(&**at)?.clone();
+                    }
+                }
+                Ok(Arc::new(t))
+            }
+        };
+        taken.set(taken.get() + 1);
+        Some((answer, keys.clone()))
+    }
+
+    /// How many traces were taken from another deployment's record.
+    pub(crate) fn taken(&self) -> u64 {
+        match self {
+            Memo::Reuse { taken, .. } => taken.get(),
+            _ => 0,
+        }
+    }
 }

@@ -148,6 +148,7 @@ fn undeliverable(
     routes: &[moat_net::routing::Route],
     ip: IpAddr,
     beyond: &mut Beyond,
+    read: &mut Vec<String>,
 ) -> bool {
     let dead = |r: &[moat_net::routing::Route]| match lookup(r, &AddrSet::host(ip)) {
         Lookup::Route(r) => matches!(r.next_hop, NextHop::Internet | NextHop::None),
@@ -175,11 +176,15 @@ fn undeliverable(
         let dropped = e.subnet_at(&fw_subnet).is_some() && dead(&e.routes(&fw_subnet));
         (dropped, Some(fw_subnet))
     });
-    // Kept from another source, it is read again by this one: a record of what this source
-    // read holds the firewall subnet's routes too.
-    if let Some(s) = fw_subnet {
+    // Kept from another source, it is read again by this one (once: `read` holds what this
+    // source read so far): a record of what this source read holds the firewall subnet's
+    // routes too.
+    if let Some(s) = fw_subnet
+        && !read.contains(s)
+    {
         e.subnet_at(s);
         e.routes(s);
+        read.push(s.clone());
     }
     *dropped
 }
@@ -428,13 +433,15 @@ fn row(
         m.traces += u64::from(traced);
         v
     };
+    // The firewall subnets this source's pairs read beyond the firewall.
+    let mut read = Vec::new();
     let by_group = groups
         .iter()
         .map(|g| {
             // What the source NSG surely denies, or routing alone drops, needs no trace.
             if let Some(ip) = g.ip
                 && (denied.contains(ip)
-                    || (allowed.contains(ip) && undeliverable(e, &routes, ip, beyond)))
+                    || (allowed.contains(ip) && undeliverable(e, &routes, ip, beyond, &mut read)))
             {
                 Verdict::Denied
             } else {

@@ -726,7 +726,27 @@ fn strip_sub(a: &Address) -> Address {
 
 /// Traces a flow.
 pub fn trace(e: &Engine, q: &Query) -> Result<Trace, String> {
-    walk(e, q, false, None)
+    if !e.remembers_traces() {
+        return walk(e, q, false, None);
+    }
+    remembered(e, q).map(std::sync::Arc::unwrap_or_clone)
+}
+
+/// A trace as it is shared, or why a question has none.
+pub type Shared = Result<std::sync::Arc<Trace>, String>;
+
+/// [`trace`], recorded with what it read when the engine records traces, or taken from
+/// another deployment's record when the engine may (see [`Engine::reuse_traces`]).
+fn remembered(e: &Engine, q: &Query) -> Shared {
+    if let Some(t) = e.reused_trace(q) {
+        return t;
+    }
+    if !e.records_traces() {
+        return walk(e, q, false, None).map(std::sync::Arc::new);
+    }
+    let (t, keys) = e.recording(|| walk(e, q, false, None).map(std::sync::Arc::new));
+    e.note_trace(q, &t, keys);
+    t
 }
 
 /// [`trace`], answered once per question on this engine: the operations and the flows of a
@@ -739,7 +759,7 @@ pub fn trace_shared(e: &Engine, q: &Query) -> Result<std::sync::Arc<Trace>, Stri
     {
         return t.clone();
     }
-    let t = trace(e, q).map(std::sync::Arc::new);
+    let t = remembered(e, q);
     e.traces
         .borrow_mut()
         .insert(q.clone(), (e.strict, t.clone()));

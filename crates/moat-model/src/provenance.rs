@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Azure default rule of an NSG).
 ///
 /// Two provenances are equal when every field is, except inside [`ignoring_positions`].
-#[derive(Clone, Debug, Default, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Eq, Deserialize)]
 pub struct Provenance {
     /// The file as the user named it.
     pub file: String,
@@ -29,6 +29,8 @@ pub struct Provenance {
 }
 
 thread_local! {
+    /// While [`every`] runs on this thread: the provenances written out so far.
+    static COLLECTED: std::cell::RefCell<Option<Vec<Provenance>>> = const { std::cell::RefCell::new(None) };
     static POSITIONS_IGNORED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
@@ -45,6 +47,38 @@ pub fn ignoring_positions<R>(f: impl FnOnce() -> R) -> R {
     }
     let _restore = Restore(POSITIONS_IGNORED.with(|c| c.replace(true)));
     f()
+}
+
+/// Every provenance `x` holds, in the order it is written out: two values equal but for
+/// positions give lists of one length, element for element the same place in each.
+pub fn every(x: &impl Serialize) -> Vec<Provenance> {
+    let outer = COLLECTED.with(|c| c.replace(Some(Vec::new())));
+    // Written nowhere: only the walk over every field matters.
+    let _ = serde_json::to_writer(std::io::sink(), x);
+    COLLECTED.with(|c| c.replace(outer)).unwrap_or_default()
+}
+
+impl Serialize for Provenance {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        COLLECTED.with(|c| {
+            if let Some(v) = c.borrow_mut().as_mut() {
+                v.push(self.clone());
+            }
+        });
+        let mut st = s.serialize_struct("Provenance", 6)?;
+        st.serialize_field("file", &self.file)?;
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("column", &self.column)?;
+        if self.pointer.is_empty() {
+            st.skip_field("pointer")?;
+        } else {
+            st.serialize_field("pointer", &self.pointer)?;
+        }
+        st.serialize_field("offset", &self.offset)?;
+        st.serialize_field("len", &self.len)?;
+        st.end()
+    }
 }
 
 impl PartialEq for Provenance {

@@ -16,6 +16,7 @@ use crate::value::{ResObj, Value};
 use moat_arm::map::{ArmResource, MapContext, finish, kind_of, map_resource, resource_label};
 use moat_model::{Provenance, Topology};
 use serde_json::Value as Json;
+use std::collections::HashSet;
 use std::rc::Rc;
 
 /// The file name marking stand-ins, so their traces can be removed.
@@ -80,17 +81,10 @@ impl Mapper<'_> {
         if recs.is_empty() {
             return Topology::default();
         }
-        let mut scratch = Topology::default();
-        let mut ctx = MapContext::new();
-        for s in self.stand_ins() {
-            map_resource(&mut scratch, &s, &mut ctx);
-        }
+        let mut arm = Vec::new();
         for (i, r) in recs {
             match self.arm_resource(&r.obj) {
-                Ok(res) => {
-                    map_resource(&mut scratch, &res, &mut ctx);
-                    self.consumed[i] = true;
-                }
+                Ok(res) => arm.push((i, res)),
                 Err(why) => {
                     self.warn(
                         "unmodelled",
@@ -100,6 +94,16 @@ impl Mapper<'_> {
                     );
                 }
             }
+        }
+        let wanted = Wanted::of(arm.iter().map(|(_, res)| res));
+        let mut scratch = Topology::default();
+        let mut ctx = MapContext::new();
+        for s in self.stand_ins().filter(|s| wanted.admits(&s.id)) {
+            map_resource(&mut scratch, &s, &mut ctx);
+        }
+        for (i, res) in arm {
+            map_resource(&mut scratch, &res, &mut ctx);
+            self.consumed[i] = true;
         }
         finish(&mut scratch, &mut ctx);
         self.warnings.extend(
@@ -314,6 +318,86 @@ impl Mapper<'_> {
                 );
             }
         }
+    }
+}
+
+/// The stand-ins the azapi resources can reach: those whose id an azapi resource writes (its
+/// own id, its parent's, an id in its body) or begins with, and every declared resource of the
+/// type and name of one of these, so that the ARM mapper tells namesakes in several resource
+/// groups apart as the azurerm mapping does. The others link nothing and receive nothing;
+/// handing every declared resource to the ARM mapper cost a large configuration a third of its
+/// memory. An id with unknown parts may name any declared resource of its shape: then every
+/// declared resource stands in.
+enum Wanted {
+    All,
+    Some {
+        ids: HashSet<String>,
+        type_names: HashSet<(String, String)>,
+    },
+}
+
+impl Wanted {
+    fn of<'r>(resources: impl Iterator<Item = &'r ArmResource>) -> Wanted {
+        let mut ids = HashSet::new();
+        let mut open = false;
+        for r in resources {
+            open |= r.id.is_empty();
+            let mut texts = vec![r.id.as_str()];
+            for j in std::iter::once(&r.properties)
+                .chain(&r.sku)
+                .chain(&r.identity)
+            {
+                open |= json_texts(j, &mut texts);
+            }
+            for t in texts {
+                open |= t.contains('⟨');
+                // The id and every resource it is a part of (`.../vnets/v/subnets/s`: the VNet).
+                let t = t.trim_end_matches('/').to_ascii_lowercase();
+                for (i, _) in t.match_indices('/').skip(1) {
+                    ids.insert(t[..i].to_string());
+                }
+                ids.insert(t);
+            }
+        }
+        if open {
+            return Wanted::All;
+        }
+        let type_names = ids.iter().filter_map(|id| type_name(id)).collect();
+        Wanted::Some { ids, type_names }
+    }
+
+    fn admits(&self, id: &str) -> bool {
+        match self {
+            Wanted::All => true,
+            Wanted::Some { ids, type_names } => {
+                ids.contains(&id.to_ascii_lowercase())
+                    || type_name(id).is_some_and(|k| type_names.contains(&k))
+            }
+        }
+    }
+}
+
+/// The type and name of the resource an id names, lower-cased.
+fn type_name(id: &str) -> Option<(String, String)> {
+    let p = ids::parse(id)?;
+    Some((p.full_type().to_ascii_lowercase(), p.name().to_lowercase()))
+}
+
+/// Collects the strings of a JSON value that may be ids (hold a `/`); true when the value
+/// holds an unknown (`$partial`, `$unknown`) that the mapping did not resolve to an id.
+fn json_texts<'j>(j: &'j Json, out: &mut Vec<&'j str>) -> bool {
+    match j {
+        Json::String(s) => {
+            if s.contains('/') {
+                out.push(s);
+            }
+            false
+        }
+        Json::Array(a) => a.iter().fold(false, |open, v| json_texts(v, out) | open),
+        Json::Object(o) => o.iter().fold(false, |open, (k, v)| {
+            json_texts(v, out) | open | k.starts_with('$')
+        }),
+        _ => false,
     }
 }
 

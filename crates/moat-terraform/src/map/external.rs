@@ -24,7 +24,7 @@ impl Mapper<'_> {
     /// Whether target id `id` names the one declared resource of its type and name (see
     /// [`Namesake`]); `None` when no declared resource, or several, have them.
     pub fn namesake(&self, id: &str) -> Option<Namesake> {
-        let (written, declared) = self.namesakes.find(id)?;
+        let (written, declared) = self.id_indexes().namesakes.find(id)?;
         let open = |seg: &str| self.open_groups.contains(&seg.to_ascii_lowercase());
         if moat_arm::idmatch::same_scope_possible(id, written, &open) {
             return crate::ids::parse(declared).map(|p| Namesake::Same(crate::ids::model_ref(&p)));

@@ -76,10 +76,10 @@ pub struct Mapper<'a> {
     /// The same ids as written, by shape, for ids with unknown parts to be matched against,
     /// each with the id it stands for: a resource whose name is partly known (`st${random}`)
     /// is also written with that name.
-    declared_ids: moat_arm::idmatch::ByShape<Rc<str>>,
     /// The same, by type and name, for private endpoint targets named by an id in another
-    /// scope.
-    namesakes: moat_arm::idmatch::Namesakes<Rc<str>>,
+    /// scope. Both built on first use: most configurations write no id with unknown parts
+    /// and no target in another scope, and a large one's indexes are a tenth of its memory.
+    id_indexes: std::cell::OnceCell<IdIndexes>,
     /// The addresses, written as `ids::synth` writes them (ASCII lower-cased), of the resource
     /// groups whose name is unknown: an id with such a segment has an unknown resource group.
     open_groups: HashSet<String>,
@@ -119,6 +119,36 @@ pub struct Mapper<'a> {
     /// Children those names do not apply to: which of several parents of one name holds them
     /// is open (see `open_parents`).
     open_parents: HashSet<String>,
+}
+
+/// The declared ids as written, for ids with unknown parts and targets in another scope to be
+/// matched against (see [`Mapper::id_indexes`]).
+pub struct IdIndexes {
+    by_shape: moat_arm::idmatch::ByShape<Rc<str>>,
+    pub namesakes: moat_arm::idmatch::Namesakes<Rc<str>>,
+}
+
+/// The ids a declared managed resource holds: its own, and its VNet's inline subnets'.
+fn declared_ids_of(r: &Record) -> impl Iterator<Item = &String> {
+    let own = match r.obj.attrs.get("id") {
+        Some(Value::String(id)) => Some(id),
+        _ => None,
+    };
+    let subnets = if r.rtype == "azurerm_virtual_network" {
+        r.obj
+            .attrs
+            .get("subnet")
+            .and_then(Value::as_list)
+            .unwrap_or(&[])
+    } else {
+        &[]
+    };
+    own.into_iter().chain(subnets.iter().filter_map(
+        |s| match s.as_map().and_then(|m| m.get("id")) {
+            Some(Value::String(id)) => Some(id),
+            _ => None,
+        },
+    ))
 }
 
 /// Maps evaluated records into a topology.
@@ -300,7 +330,6 @@ pub fn get<'o>(o: &'o ResObj, k: &str) -> Option<&'o Value> {
 impl<'a> Mapper<'a> {
     fn new(recs: &'a [Record], major: Option<u32>) -> Self {
         let mut declared = HashMap::new();
-        let mut declared_ids = Vec::new();
         let mut addrs = HashSet::new();
         let mut origins = HashSet::new();
         for (i, r) in recs.iter().enumerate() {
@@ -310,36 +339,10 @@ impl<'a> Mapper<'a> {
             addrs.insert(r.addr.as_str());
             origins.insert(r.addr.as_str());
             origins.insert(r.obj.addr.as_str());
-            if let Some(Value::String(id)) = r.obj.attrs.get("id") {
+            for id in declared_ids_of(r) {
                 declared.entry(id.to_ascii_lowercase()).or_insert(i);
-                // One copy of the declared id, shared by every shape it is indexed under.
-                let declared_id: Rc<str> = Rc::from(id.as_str());
-                declared_ids.push((id.clone(), declared_id.clone()));
-                if let Some(Value::Unknown(u)) = r.obj.attrs.get("name")
-                    && let Some(p) = &u.partial
-                    && let Some((head, _)) = id.rsplit_once('/')
-                    && !p.contains('/')
-                {
-                    declared_ids.push((format!("{head}/{p}"), declared_id));
-                }
-            }
-            if r.rtype == "azurerm_virtual_network" {
-                for s in r
-                    .obj
-                    .attrs
-                    .get("subnet")
-                    .and_then(Value::as_list)
-                    .unwrap_or(&[])
-                {
-                    if let Some(Value::String(id)) = s.as_map().and_then(|m| m.get("id")) {
-                        declared.entry(id.to_ascii_lowercase()).or_insert(i);
-                        declared_ids.push((id.clone(), Rc::from(id.as_str())));
-                    }
-                }
             }
         }
-        let namesakes = moat_arm::idmatch::Namesakes::new(declared_ids.iter().cloned());
-        let declared_ids = moat_arm::idmatch::ByShape::new(declared_ids);
         // A resource group whose name is unknown is written as its address (`ids::synth`).
         let open_groups = recs
             .iter()
@@ -360,8 +363,7 @@ impl<'a> Mapper<'a> {
             soft: HashSet::new(),
             sets: HashMap::new(),
             declared,
-            declared_ids,
-            namesakes,
+            id_indexes: std::cell::OnceCell::new(),
             open_groups,
             addrs,
             origins,
@@ -986,7 +988,38 @@ impl<'a> Mapper<'a> {
         if !moat_arm::idmatch::has_unknown(query) {
             return None;
         }
-        self.declared_ids.unique(query).map(|d| d.to_string())
+        self.id_indexes()
+            .by_shape
+            .unique(query)
+            .map(|d| d.to_string())
+    }
+
+    /// The indexes of declared ids, built on first use.
+    pub fn id_indexes(&self) -> &IdIndexes {
+        self.id_indexes.get_or_init(|| {
+            let mut declared_ids = Vec::new();
+            for r in self.recs.iter().filter(|r| r.mode == Mode::Managed) {
+                for id in declared_ids_of(r) {
+                    // One copy of the declared id, shared by every shape it is indexed under.
+                    let declared_id: Rc<str> = Rc::from(id.as_str());
+                    declared_ids.push((id.clone(), declared_id.clone()));
+                    // Only the resource's own id is written with its partly known name.
+                    if let Some(Value::String(own)) = r.obj.attrs.get("id")
+                        && own == id
+                        && let Some(Value::Unknown(u)) = r.obj.attrs.get("name")
+                        && let Some(p) = &u.partial
+                        && let Some((head, _)) = id.rsplit_once('/')
+                        && !p.contains('/')
+                    {
+                        declared_ids.push((format!("{head}/{p}"), declared_id));
+                    }
+                }
+            }
+            IdIndexes {
+                namesakes: moat_arm::idmatch::Namesakes::new(declared_ids.iter().cloned()),
+                by_shape: moat_arm::idmatch::ByShape::new(declared_ids),
+            }
+        })
     }
 
     /// Resolves an id attribute to the model name `pick` extracts. Unknown and external

@@ -1032,6 +1032,10 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
     }
     // Azure infrastructure sending from a tag reaches the destination subnet directly.
     if let Place::Infrastructure { tag, .. } = place {
+        // A subnet the input does not declare has addresses it does not give.
+        if tg.external_subnet.is_some() {
+            external_ends(w, place, tg)?;
+        }
         let Some(ip) = tg.ip.clone() else {
             return w.unknown(
                 Step::Destination,

@@ -323,3 +323,54 @@ fn a_nic_is_in_its_application_security_groups_whatever_address_it_gets() {
     let to_outsider = run_to("vm/jumpbox", "vm/other");
     assert_eq!(to_outsider.verdict, Verdict::Denied, "{to_outsider:#?}");
 }
+
+/// A compute's nodes get their addresses as endpoints without a static one do: a flow to a
+/// node of `cpu` is to one of the free addresses of `training`, whose NSG has `{RULES}`.
+const NODES: &str = r#"
+region: eastus
+workspaces:
+  - { name: ws }
+computes:
+  - { name: cpu, workspace: ws, type: AmlCompute, subnet: vnet/training }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - { name: clients, address_prefixes: [10.0.5.0/24] }
+      - { name: training, address_prefixes: [10.0.1.0/24], network_security_group: training-nsg }
+network_security_groups:
+  - name: training-nsg
+    rules: [{RULES}]
+"#;
+
+#[test]
+fn a_node_of_a_compute_is_at_any_free_address_of_its_subnet() {
+    let run = |rules: &str| {
+        let t = moat_ingest::parse_native_str("t.yaml", &NODES.replace("{RULES}", rules)).unwrap();
+        let e = Engine::for_topology(&t, None).unwrap();
+        let q = Query {
+            from: "subnet/vnet/clients".parse::<Address>().unwrap(),
+            to: "compute/cpu".parse::<Address>().unwrap(),
+            protocol: Protocol::TCP,
+            port: 443,
+        };
+        moat_engine::trace::trace(&e, &q).unwrap()
+    };
+    let one = run(
+        "{ name: deny-one, priority: 100, direction: Inbound, access: Deny, protocol: Tcp, source: '*', destination: 10.0.1.4/32, destination_ports: '443' }",
+    );
+    assert_eq!(one.verdict, Verdict::Unknown, "{one:#?}");
+    assert_eq!(blocked(&one), Code::NsgUndecided);
+    let all = run(
+        "{ name: deny-all, priority: 100, direction: Inbound, access: Deny, protocol: Tcp, source: '*', destination: 10.0.1.0/24, destination_ports: '443' }",
+    );
+    assert_eq!(all.verdict, Verdict::Denied, "{all:#?}");
+    assert!(
+        all.fix
+            .as_deref()
+            .is_some_and(|f| f.contains("to 10.0.1.0/24")),
+        "{:?}",
+        all.fix
+    );
+    assert_eq!(run("").verdict, Verdict::Allowed);
+}

@@ -26,7 +26,8 @@ pub enum PrivateIp {
 /// The endpoint an assigned address belongs to, and where Azure takes it from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Assigned {
-    /// The endpoint (`private-endpoint/ws-pe`, `nic/vm-nic`, `dns-resolver/r/inbound`).
+    /// The endpoint (`private-endpoint/ws-pe`, `nic/vm-nic`, `dns-resolver/r/inbound`), or
+    /// `subnet/vnet/s` for a node of a subnet (a compute's).
     pub holder: String,
     /// Its subnet (`vnet/subnet`).
     pub subnet: String,
@@ -85,6 +86,7 @@ pub fn holder_words(holder: &str) -> String {
     match kind {
         "private-endpoint" => format!("private endpoint {name}"),
         "nic" => format!("network interface {name}"),
+        "subnet" => format!("a node in subnet {name}"),
         "dns-resolver" => {
             let (r, e) = name.split_once('/').unwrap_or((name, ""));
             format!("inbound endpoint {e} of DNS resolver {r}")

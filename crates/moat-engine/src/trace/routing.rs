@@ -606,11 +606,16 @@ impl Walk<'_, '_> {
             )?;
         }
         let what = moat_model::addressing::holder_words(&a.holder);
+        let detail = if a.holder.starts_with("subnet/") {
+            format!("an address of subnet {subnet}")
+        } else {
+            format!("{what} in {subnet}")
+        };
         self.pass(
             Step::Destination,
             format!("{what} ({a})"),
             Code::DestReached,
-            format!("{what} in {subnet}"),
+            detail,
             nic.as_ref().and_then(|n| at(&n.at)),
         );
         Ok(())

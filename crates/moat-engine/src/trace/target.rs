@@ -7,7 +7,6 @@ use moat_model::PrivateIp;
 use moat_model::Topology;
 use moat_model::address::{Address, Kind};
 use moat_net::names;
-use std::net::IpAddr;
 
 impl Target {
     /// A destination known only by its label; the other fields are set by the caller.
@@ -75,19 +74,18 @@ pub(super) fn target(e: &Engine, to: &Address) -> Result<Target, String> {
     })
 }
 
-/// A subnet: its first usable address stands for it.
+/// A subnet: a node in it, at whichever of its free addresses Azure gives the node (a
+/// compute's nodes get theirs as any endpoint without a static address does). An external
+/// subnet's addresses are unknown.
 fn subnet_target(t: &Topology, e: &Engine, key: &str) -> Result<Target, String> {
     let (vi, si) = e.subnet_at(key).ok_or_else(|| missing("subnet", key))?;
     let s = &t.virtual_networks[vi].subnets[si];
-    // Azure reserves the first four addresses of a subnet: the fifth is the first a node gets.
-    let ip = s.prefixes().next().map(|p| match p {
-        ipnet::IpNet::V4(n) => IpAddr::V4(std::net::Ipv4Addr::from(
-            u32::from(n.network()).saturating_add(4),
-        )),
-        ipnet::IpNet::V6(n) => IpAddr::V6(n.network()),
-    });
+    let ip = e
+        .dns
+        .addressing()
+        .address(t, key, None, format!("subnet/{key}"));
     Ok(Target {
-        ip: ip.map(PrivateIp::Static),
+        ip,
         external_subnet: s.external.then(|| key.to_string()),
         ..Target::bare(format!("subnet {key}"))
     })

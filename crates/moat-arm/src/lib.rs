@@ -669,8 +669,12 @@ fn import(
                     &map::resource_label(&inst.rtype, other),
                 ),
                 location: src.location(inst.node.span),
+                // The label of an unknown group is its mark; say what the mark stands for.
                 hint: Some(
-                    "give the resource groups (parameters, or --resource-group for the deployment's) to decide it".into(),
+                    match eng.dep(inst.dep).scope.resource_group.unknown_reason() {
+                        Some(r) => format!("its resource group is unknown ({r}); give the resource groups to decide it"),
+                        None => "give the resource groups (parameters, or --resource-group for the deployment's) to decide it".into(),
+                    },
                 ),
             });
         }

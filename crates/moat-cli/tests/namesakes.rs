@@ -491,6 +491,16 @@ fn arm_nested_deployments_to_two_open_resource_groups_are_two_and_may_share_a_gr
         &|n| format!("{n}@{west}"),
     );
     assert_eq!(warnings_of(&input, "possible-duplicate-name").len(), 3);
+    // The label is the group's mark: the warning says what it stands for.
+    let l = moat_ingest::load_opts(&input, &Default::default()).expect("loads");
+    for d in l
+        .warnings
+        .iter()
+        .filter(|d| d.code == "possible-duplicate-name")
+    {
+        let hint = d.hint.as_deref().unwrap_or_default();
+        assert!(hint.contains("parameters('rgWest')"), "{d:#?}");
+    }
 }
 
 /// Groups named `<prefix>-east` and `<prefix>-west` from one parameter without value are two

@@ -197,9 +197,10 @@ pub struct Hop {
     #[serde(skip)]
     pub subject: Option<Address>,
     /// The single address the destination resolved to, on the hop that establishes it
-    /// (`DEST_ADDRESS`): a static one, or the one Azure assigns an endpoint.
+    /// (`DEST_ADDRESS`): a static one, or the one Azure assigns an endpoint. Boxed: one hop
+    /// of a trace has it, and an assigned address is the size of a third of a hop.
     #[serde(skip)]
-    pub address: Option<PrivateIp>,
+    pub address: Option<Box<PrivateIp>>,
     /// The Azure service a service endpoint route hands the packet to (`Microsoft.Storage`),
     /// on the `ROUTE_SERVICE_ENDPOINT` hop.
     #[serde(skip)]
@@ -516,7 +517,7 @@ impl<'e, 't> Walk<'e, 't> {
             at,
             resources,
             subject: self.subject.take(),
-            address: self.address.take(),
+            address: self.address.take().map(Box::new),
             service: self.service.take(),
             source_address: self.source_address.take(),
             reads: self.reads.take(),

@@ -329,13 +329,16 @@ pub fn on_ports(mut f: Finding, denied: &[Trace], ports: &[u16]) -> Finding {
 /// address it resolved to (the prefixes of the subnet Azure assigns it from, when Azure
 /// does), else the address it was asked for.
 fn destination_of(t: &Trace) -> String {
-    t.hops.iter().find_map(|h| h.address.as_ref()).map_or_else(
-        || t.to.to_string(),
-        |ip| match ip {
-            moat_model::PrivateIp::Static(ip) => ip.to_string(),
-            moat_model::PrivateIp::Dynamic(a) => moat_engine::trace::rule_prefixes(a),
-        },
-    )
+    t.hops
+        .iter()
+        .find_map(|h| h.address.as_deref())
+        .map_or_else(
+            || t.to.to_string(),
+            |ip| match ip {
+                moat_model::PrivateIp::Static(ip) => ip.to_string(),
+                moat_model::PrivateIp::Dynamic(a) => moat_engine::trace::rule_prefixes(a),
+            },
+        )
 }
 
 /// A finding for a flow that should not pass and may: allowed flows are the documented risk
@@ -381,7 +384,7 @@ pub fn dest_ip(t: &Trace) -> Option<&moat_model::PrivateIp> {
     t.hops
         .iter()
         .find(|h| h.code == Code::DestAddress)
-        .and_then(|h| h.address.as_ref())
+        .and_then(|h| h.address.as_deref())
 }
 
 /// The VNet a flow starts in, when its source sits in one.

@@ -138,7 +138,7 @@ pub fn cause_key(t: &Trace) -> Option<CauseKey<'_>> {
         step: b.step,
         code: b.code,
         subject: b.subject.as_ref(),
-        address: b.address.as_ref(),
+        address: b.address.as_deref(),
         nsg_rule: b.nsg_rule.as_deref(),
         resources,
         at: b.at.as_deref(),

@@ -35,7 +35,6 @@
 use moat_engine::reads::{Positions, Read, key};
 use moat_model::network::VirtualNetwork;
 use moat_model::{Provenance, Topology};
-use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The read keys a change from `base` to `head` touches, or `None` when the change is not
@@ -206,22 +205,10 @@ fn touched_by(b: &Topology, h: &Topology) -> Option<HashSet<u64>> {
 /// here (one written twice, or in a resource that changed) has the trace walked again.
 pub fn positions(base: &Topology, head: &Topology) -> Positions {
     use moat_model::provenance::every;
-    let mut out = Positions::new();
-    let mut twice = HashSet::new();
+    let mut out = Vec::new();
     let mut pair = |a: Vec<Provenance>, z: Vec<Provenance>| {
-        if a.len() != z.len() {
-            return;
-        }
-        for (x, y) in a.into_iter().zip(z) {
-            match out.entry(x) {
-                Entry::Vacant(v) => {
-                    v.insert(y);
-                }
-                Entry::Occupied(o) if *o.get() != y => {
-                    twice.insert(o.key().clone());
-                }
-                Entry::Occupied(_) => {}
-            }
+        if a.len() == z.len() {
+            out.extend(a.into_iter().zip(z));
         }
     };
     macro_rules! same_fields {
@@ -250,10 +237,7 @@ pub fn positions(base: &Topology, head: &Topology) -> Positions {
         |x, y| x == y || without_choices(x) == without_choices(y),
         &mut pair,
     );
-    for p in twice {
-        out.remove(&p);
-    }
-    out
+    Positions::new(out)
 }
 
 /// Hands `pair` the positions of each name's resources on both sides, where `same` finds

@@ -62,8 +62,43 @@ impl Traces {
 }
 
 /// Where a trace taken from another deployment has its positions here: the same element
-/// may be written elsewhere (a line added above it, another file's name).
-pub type Positions = HashMap<Provenance, Provenance>;
+/// may be written elsewhere (a line added above it, another file's name). Pairs sorted by
+/// the other deployment's position, searched rather than hashed: an estate has hundreds of
+/// thousands of positions and a trace cites a few.
+#[derive(Debug, Default)]
+pub struct Positions {
+    pairs: Vec<(Provenance, Provenance)>,
+}
+
+/// Every field of a position, numbers first (most positions of one file differ there).
+fn order(a: &Provenance, b: &Provenance) -> std::cmp::Ordering {
+    (a.offset, a.len, a.line, a.column)
+        .cmp(&(b.offset, b.len, b.line, b.column))
+        .then_with(|| a.file.cmp(&b.file))
+        .then_with(|| a.pointer.cmp(&b.pointer))
+}
+
+impl Positions {
+    /// The positions of `pairs` (there, here); a position there paired with two different
+    /// ones here is left out.
+    pub fn new(mut pairs: Vec<(Provenance, Provenance)>) -> Positions {
+        pairs.sort_unstable_by(|(a, x), (b, y)| order(a, b).then_with(|| order(x, y)));
+        pairs.dedup_by(|(a, x), (b, y)| order(a, b).is_eq() && order(x, y).is_eq());
+        let twice = |i: usize, j: usize| order(&pairs[i].0, &pairs[j].0).is_eq();
+        let keep: Vec<bool> = (0..pairs.len())
+            .map(|i| !((i > 0 && twice(i - 1, i)) || (i + 1 < pairs.len() && twice(i, i + 1))))
+            .collect();
+        let mut keep = keep.into_iter();
+        pairs.retain(|_| keep.next().unwrap_or(false));
+        Positions { pairs }
+    }
+
+    /// Where the element written at `p` there is written here.
+    pub fn get(&self, p: &Provenance) -> Option<&Provenance> {
+        let i = self.pairs.binary_search_by(|(k, _)| order(k, p)).ok()?;
+        Some(&self.pairs[i].1)
+    }
+}
 
 /// What an engine does with full traces besides walking.
 #[derive(Debug, Default)]
@@ -136,7 +171,7 @@ impl Memo {
                 for h in &mut t.hops {
                     if let Some(at) = &mut h.at {
                         // A position not known on this side: the trace is walked here.
-                        **at = positions.get(&**at)?.clone();
+                        **at = positions.get(at)?.clone();
                     }
                 }
                 Ok(Arc::new(t))
@@ -152,5 +187,38 @@ impl Memo {
             Memo::Reuse { taken, .. } => taken.get(),
             _ => 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(file: &str, line: u32) -> Provenance {
+        Provenance {
+            file: file.into(),
+            line,
+            column: 5,
+            offset: line as usize * 10,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_position_is_found_where_it_moved_unless_it_moved_two_ways() {
+        let p = Positions::new(vec![
+            (at("a.yaml", 3), at("b.yaml", 4)),
+            (at("a.yaml", 9), at("b.yaml", 10)),
+            // The same pair twice is one pair.
+            (at("a.yaml", 3), at("b.yaml", 4)),
+            // One position there written in two places here: neither is trusted.
+            (at("a.yaml", 7), at("b.yaml", 8)),
+            (at("a.yaml", 7), at("b.yaml", 2)),
+        ]);
+        assert_eq!(p.get(&at("a.yaml", 3)), Some(&at("b.yaml", 4)));
+        assert_eq!(p.get(&at("a.yaml", 9)), Some(&at("b.yaml", 10)));
+        assert_eq!(p.get(&at("a.yaml", 7)), None);
+        // Another file at the same place is another position.
+        assert_eq!(p.get(&at("c.yaml", 3)), None);
     }
 }

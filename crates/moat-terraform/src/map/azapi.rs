@@ -16,7 +16,7 @@ use crate::value::{ResObj, Value};
 use moat_arm::map::{ArmResource, MapContext, finish, kind_of, map_resource, resource_label};
 use moat_model::{Provenance, Topology};
 use serde_json::Value as Json;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 /// The file name marking stand-ins, so their traces can be removed.
@@ -268,9 +268,16 @@ impl Mapper<'_> {
     /// workspace, subnets of an azurerm VNet, ...) to the elements the azurerm mapping made.
     pub(super) fn merge_stand_ins(&mut self, s: Topology) {
         let t = &mut self.t;
+        // Each stand-in's element is looked up by name (the first declared, as the index
+        // keeps it), not searched for: stand-ins × elements on a large configuration.
+        let ix = t.index();
+        let mut zones: HashMap<String, usize> = HashMap::new();
+        for (i, z) in t.private_dns_zones.iter().enumerate() {
+            zones.entry(z.name.clone()).or_insert(i);
+        }
         for w in s.workspaces {
-            if let Some(m) = t.workspaces.iter_mut().find(|x| x.name == w.name) {
-                m.managed_network.outbound_rules.extend(
+            if let Some(&i) = ix.workspaces.get(&w.name) {
+                t.workspaces[i].managed_network.outbound_rules.extend(
                     w.managed_network
                         .outbound_rules
                         .into_iter()
@@ -279,7 +286,8 @@ impl Mapper<'_> {
             }
         }
         for v in s.virtual_networks {
-            if let Some(m) = t.virtual_networks.iter_mut().find(|x| x.name == v.name) {
+            if let Some(&i) = ix.virtual_networks.get(&v.name) {
+                let m = &mut t.virtual_networks[i];
                 m.subnets
                     .extend(v.subnets.into_iter().filter(|x| !is_stand_in(&x.at)));
                 m.peerings
@@ -287,31 +295,30 @@ impl Mapper<'_> {
             }
         }
         for n in s.network_security_groups {
-            if let Some(m) = t
-                .network_security_groups
-                .iter_mut()
-                .find(|x| x.name == n.name)
-            {
-                m.rules
+            if let Some(&i) = ix.network_security_groups.get(&n.name) {
+                t.network_security_groups[i]
+                    .rules
                     .extend(n.rules.into_iter().filter(|x| !is_stand_in(&x.at)));
             }
         }
         for r in s.route_tables {
-            if let Some(m) = t.route_tables.iter_mut().find(|x| x.name == r.name) {
-                m.routes
+            if let Some(&i) = ix.route_tables.get(&r.name) {
+                t.route_tables[i]
+                    .routes
                     .extend(r.routes.into_iter().filter(|x| !is_stand_in(&x.at)));
             }
         }
         for z in s.private_dns_zones {
-            if let Some(m) = t.private_dns_zones.iter_mut().find(|x| x.name == z.name) {
+            if let Some(&i) = zones.get(&z.name) {
+                let m = &mut t.private_dns_zones[i];
                 m.vnet_links.extend(z.vnet_links);
                 m.records
                     .extend(z.records.into_iter().filter(|x| !is_stand_in(&x.at)));
             }
         }
         for p in s.firewall_policies {
-            if let Some(m) = t.firewall_policies.iter_mut().find(|x| x.name == p.name) {
-                m.rule_collection_groups.extend(
+            if let Some(&i) = ix.firewall_policies.get(&p.name) {
+                t.firewall_policies[i].rule_collection_groups.extend(
                     p.rule_collection_groups
                         .into_iter()
                         .filter(|x| !is_stand_in(&x.at)),

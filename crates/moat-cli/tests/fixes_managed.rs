@@ -219,3 +219,50 @@ computes:
     let after = check(&dir, "topology.yaml", &select);
     assert!(findings(&after).is_empty(), "{after:#}\n{applied}");
 }
+
+/// A managed network in AllowOnlyApprovedOutbound mode whose one FQDN rule names a host given
+/// by a parameter without value: that rule may or may not approve the hosts an image build
+/// needs, so MVN003 is undecided for each. The fix is the same as for a host surely refused:
+/// an FQDN rule of its own approves it whatever the open rule names. Seed 004, "Allow only
+/// approved outbound mode": "You can control outbound rules using private endpoint, service
+/// tag, and FQDN." Applied, no host is left undecided.
+#[test]
+fn a_host_an_open_rule_may_approve_gets_an_fqdn_rule_too() {
+    let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": { "mirror": { "type": "string" } },
+  "resources": [
+    { "type": "Microsoft.MachineLearningServices/workspaces", "apiVersion": "2024-04-01",
+      "name": "lab", "location": "northeurope", "identity": { "type": "SystemAssigned" },
+      "properties": { "imageBuildCompute": "builder", "publicNetworkAccess": "Disabled",
+        "managedNetwork": { "isolationMode": "AllowOnlyApprovedOutbound",
+          "outboundRules": { "mirror": { "type": "FQDN", "category": "UserDefined",
+            "destination": "[parameters('mirror')]" } } } } },
+    { "type": "Microsoft.MachineLearningServices/workspaces/computes", "apiVersion": "2024-04-01",
+      "name": "lab/builder", "location": "northeurope",
+      "properties": { "computeType": "AmlCompute", "properties": { "vmSize": "Standard_DS3_v2" } } }
+  ]
+}"#;
+    let dir = scratch("open-rule-fqdn");
+    std::fs::write(dir.join("azuredeploy.json"), template).unwrap();
+    let before = check(&dir, "azuredeploy.json", &["--select", "MVN003"]);
+    let open: Vec<&Value> = findings(&before)
+        .iter()
+        .filter(|f| f["trace"]["to"] == "fqdn:pypi.org")
+        .collect();
+    assert_eq!(open.len(), 1, "{before:#}");
+    assert_eq!(open[0]["certainty"], "undecided", "{before:#}");
+    assert_eq!(open[0]["changes"][0]["kind"], "add-fqdn-rule", "{before:#}");
+    assert_eq!(
+        open[0]["changes"][0]["destination"], "pypi.org",
+        "{before:#}"
+    );
+    apply_edits(&dir, &before);
+    let after = check(&dir, "azuredeploy.json", &["--select", "MVN003"]);
+    assert!(
+        blocked_hosts(&after).is_empty(),
+        "{after:#}\n{}",
+        std::fs::read_to_string(dir.join("azuredeploy.json")).unwrap()
+    );
+}

@@ -96,10 +96,10 @@ impl Rule for Mvn003 {
                     f,
                     &workspace_at(cx, &ws),
                 );
-                // A host name the managed network does not approve: an FQDN rule, which
-                // covers ports 80 and 443.
-                if hop.code == Code::MvnNotApproved
-                    && matches!(t.port, 80 | 443)
+                // A host name the managed network does not approve, or may not (rules left
+                // open may or may not cover it): an FQDN rule, which covers ports 80 and 443,
+                // approves it either way.
+                if matches!(t.port, 80 | 443)
                     && let Address::Fqdn(host) = &t.to
                     && ruled.insert((ws.clone(), host.to_string()))
                 {

@@ -75,72 +75,34 @@ fn without_choices(v: &VirtualNetwork) -> VirtualNetwork {
     v
 }
 
-/// Every field of a topology but its VNets, NSGs and route tables, handed to the macro `$m`:
-/// a field added to the model must be placed here (or beside those three), or the pattern
-/// in [`touched_by`] does not compile.
-macro_rules! rest {
-    ($m:ident) => {
-        $m!(
-            name,
-            region,
-            subscription,
-            tenant,
-            placements,
-            workspaces,
-            registries,
-            computes,
-            aks_clusters,
-            aci_deployments,
-            online_endpoints,
-            role_assignments,
-            storage_accounts,
-            key_vaults,
-            container_registries,
-            application_insights,
-            monitor_private_link_scopes,
-            application_security_groups,
-            nat_gateways,
-            public_ips,
-            firewalls,
-            firewall_policies,
-            ip_groups,
-            virtual_network_gateways,
-            local_network_gateways,
-            connections,
-            bastion_hosts,
-            virtual_machines,
-            network_interfaces,
-            service_endpoint_policies,
-            private_endpoints,
-            private_dns_zones,
-            dns_servers,
-            dns_resolvers,
-            dns_forwarding_rulesets,
-            clients,
-            unknowns,
-            unmodelled,
-            may_exist
-        )
+/// `$rest` for a list of the model other than the kinds a bounded change may touch, `$bounded`
+/// for those three (VNets, NSGs and route tables, taken kind by kind in [`touched_by`] and
+/// [`positions`]).
+macro_rules! unless_bounded {
+    (virtual_networks, $rest:expr, $bounded:expr) => {
+        $bounded
+    };
+    (network_security_groups, $rest:expr, $bounded:expr) => {
+        $bounded
+    };
+    (route_tables, $rest:expr, $bounded:expr) => {
+        $bounded
+    };
+    ($list:ident, $rest:expr, $bounded:expr) => {
+        $rest
     };
 }
 
 fn touched_by(b: &Topology, h: &Topology) -> Option<HashSet<u64>> {
-    // Every field, by name.
-    macro_rules! every_field {
-        ($($f:ident),*) => {
-            let Topology {
-                $($f: _,)*
-                virtual_networks: _,
-                network_security_groups: _,
-                route_tables: _,
-            } = b;
+    // Every other field of the model is equal on both sides.
+    macro_rules! rest_equal {
+        (scalars: [$($s:ident),*], lists: [$($l:ident),*], inferred: [$($i:ident),*] $(,)?) => {
+            true $(&& b.$s == h.$s)*
+                $(&& unless_bounded!($l, b.$l == h.$l, true))*
+                $(&& b.$i == h.$i)*
         };
     }
-    rest!(every_field);
-    macro_rules! equal {
-        ($($f:ident),*) => { true $(&& b.$f == h.$f)* };
-    }
-    if !rest!(equal) {
+    if !moat_model::topology_fields!(rest_equal) {
         return None;
     }
     let (virtual_networks, network_security_groups, route_tables) = (
@@ -212,9 +174,13 @@ pub fn positions(base: &Topology, head: &Topology) -> Positions {
         }
     };
     macro_rules! same_fields {
-        ($($f:ident),*) => { $( pair(every(&base.$f), every(&head.$f)); )* };
+        (scalars: [$($s:ident),*], lists: [$($l:ident),*], inferred: [$($i:ident),*] $(,)?) => {
+            $(pair(every(&base.$s), every(&head.$s));)*
+            $(unless_bounded!($l, pair(every(&base.$l), every(&head.$l)), ());)*
+            $(pair(every(&base.$i), every(&head.$i));)*
+        };
     }
-    rest!(same_fields);
+    moat_model::topology_fields!(same_fields);
     same_named(
         &base.network_security_groups,
         &head.network_security_groups,

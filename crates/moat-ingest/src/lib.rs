@@ -627,61 +627,18 @@ fn refers_to_failed(p: &Problem, failed: &[String]) -> bool {
             .any(|n| p.message.contains(&format!("`{n}`")) || p.message.contains(&format!("`{n}/")))
 }
 
+/// Adds the topology of one more file to `into`: the first file that gives a one-value field
+/// sets it, and every list gathers each file's entries.
 fn merge(into: &mut Topology, from: Topology) {
     macro_rules! m {
-        ($($f:ident),*) => { $( into.$f.extend(from.$f); )* };
+        (scalars: [$($s:ident),*], lists: [$($l:ident),*], inferred: [$($i:ident),*] $(,)?) => {
+            $(if into.$s.is_none() { into.$s = from.$s; })*
+            $(into.$l.extend(from.$l);)*
+            // No native file writes these (see `native::LIST_KEYS`): gathered all the same.
+            $(into.$i.extend(from.$i);)*
+        };
     }
-    if into.name.is_none() {
-        into.name = from.name;
-    }
-    if into.region.is_none() {
-        into.region = from.region;
-    }
-    if into.subscription.is_none() {
-        into.subscription = from.subscription;
-    }
-    if into.tenant.is_none() {
-        into.tenant = from.tenant;
-    }
-    m!(
-        workspaces,
-        registries,
-        computes,
-        aks_clusters,
-        aci_deployments,
-        online_endpoints,
-        role_assignments,
-        storage_accounts,
-        key_vaults,
-        container_registries,
-        application_insights,
-        monitor_private_link_scopes,
-        virtual_networks,
-        network_security_groups,
-        application_security_groups,
-        route_tables,
-        nat_gateways,
-        public_ips,
-        firewalls,
-        firewall_policies,
-        ip_groups,
-        virtual_network_gateways,
-        local_network_gateways,
-        connections,
-        bastion_hosts,
-        virtual_machines,
-        network_interfaces,
-        service_endpoint_policies,
-        private_endpoints,
-        private_dns_zones,
-        dns_servers,
-        dns_resolvers,
-        dns_forwarding_rulesets,
-        clients,
-        placements,
-        unknowns,
-        unmodelled
-    );
+    moat_model::topology_fields!(m);
 }
 
 /// Parses one text as a native topology (for tests and tools); `name` labels locations. It is

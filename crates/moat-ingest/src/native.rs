@@ -10,8 +10,34 @@ use moat_model::{Diagnostic, Topology};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+/// The native format's top-level keys are the model's fields (see
+/// [`moat_model::topology_fields!`]), but for the lists an importer infers (`may_exist`): the
+/// native format declares what is deployed, it has no `count` or `condition` to leave open.
 macro_rules! native_keys {
-    ($($key:ident),* $(,)?) => {
+    (scalars: [$($scalar:ident),*], lists: [$($key:ident),*], inferred: [$($_inferred:ident),*] $(,)?) => {
+        /// Top-level keys holding one value.
+        pub const SCALAR_KEYS: &[&str] = &[$(stringify!($scalar),)* "$schema"];
+
+        /// Reads the one-value key `key` into `t`; false when `key` holds no such value.
+        fn read_scalar(
+            t: &mut Topology,
+            key: &str,
+            v: &Node,
+            file: &SourceFile,
+            errs: &mut Vec<Diagnostic>,
+        ) -> bool {
+            match key {
+                $(
+                    stringify!($scalar) => match from_node(v, file, concat!("/", stringify!($scalar))) {
+                        Ok(r) => t.$scalar = r,
+                        Err(e) => errs.push(to_diag(e, v, file)),
+                    },
+                )*
+                _ => return false,
+            }
+            true
+        }
+
         /// Top-level keys holding lists of resources.
         pub const LIST_KEYS: &[&str] = &[$(stringify!($key)),*];
 
@@ -81,48 +107,7 @@ macro_rules! native_keys {
     };
 }
 
-native_keys!(
-    workspaces,
-    registries,
-    computes,
-    aks_clusters,
-    aci_deployments,
-    online_endpoints,
-    role_assignments,
-    storage_accounts,
-    key_vaults,
-    container_registries,
-    application_insights,
-    monitor_private_link_scopes,
-    virtual_networks,
-    network_security_groups,
-    application_security_groups,
-    route_tables,
-    nat_gateways,
-    public_ips,
-    firewalls,
-    firewall_policies,
-    ip_groups,
-    virtual_network_gateways,
-    local_network_gateways,
-    connections,
-    bastion_hosts,
-    virtual_machines,
-    network_interfaces,
-    service_endpoint_policies,
-    private_endpoints,
-    private_dns_zones,
-    dns_servers,
-    dns_resolvers,
-    dns_forwarding_rulesets,
-    clients,
-    placements,
-    unknowns,
-    unmodelled,
-);
-
-/// Top-level keys holding one value.
-pub const SCALAR_KEYS: &[&str] = &["name", "region", "subscription", "tenant", "$schema"];
+moat_model::topology_fields!(native_keys);
 
 /// Turns a deserialisation error into a located diagnostic.
 pub fn to_diag(e: DeError, fallback: &Node, file: &SourceFile) -> Diagnostic {
@@ -255,23 +240,8 @@ fn read_inner(
     for (k, v) in entries {
         let key = k.text().unwrap_or_default();
         match key {
-            "name" => match from_node::<Option<String>>(v, file, "/name") {
-                Ok(n) => t.name = n,
-                Err(e) => errs.push(to_diag(e, v, file)),
-            },
-            "region" => match from_node::<Option<String>>(v, file, "/region") {
-                Ok(r) => t.region = r,
-                Err(e) => errs.push(to_diag(e, v, file)),
-            },
-            "subscription" => match from_node::<Option<String>>(v, file, "/subscription") {
-                Ok(r) => t.subscription = r,
-                Err(e) => errs.push(to_diag(e, v, file)),
-            },
-            "tenant" => match from_node::<Option<String>>(v, file, "/tenant") {
-                Ok(r) => t.tenant = r,
-                Err(e) => errs.push(to_diag(e, v, file)),
-            },
             "$schema" => {}
+            _ if read_scalar(t, key, v, file, &mut errs) => {}
             _ => {
                 let items: &[Node] = match &v.value {
                     Value::Seq(_) if lists_read && LIST_KEYS.contains(&key) => continue,

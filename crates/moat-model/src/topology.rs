@@ -122,6 +122,90 @@ pub struct Topology {
     pub may_exist: Vec<MayExist>,
 }
 
+/// Hands every field of [`Topology`] to the macro `$m`, by name, in three groups:
+///
+/// - `scalars`: the deployment's one-value fields (`Option<String>`);
+/// - `lists`: what an input declares, a list each (the resources by kind, the clients, the
+///   placements, the values left open, the resources not modelled), in the order the native
+///   format names its keys;
+/// - `inferred`: lists an importer infers from what its input leaves open (an unknown `count`
+///   or `condition`), which no input writes.
+///
+/// Code that treats every field alike goes through this list, so a field added to `Topology`
+/// is placed once, here; [`every_field_listed`] fails to compile until it is.
+///
+/// ```
+/// macro_rules! count {
+///     (scalars: [$($s:ident),*], lists: [$($l:ident),*], inferred: [$($i:ident),*] $(,)?) => {
+///         [$(stringify!($s)),*].len() + [$(stringify!($l)),*].len() + [$(stringify!($i)),*].len()
+///     };
+/// }
+/// assert!(moat_model::topology_fields!(count) > 30);
+/// ```
+#[macro_export]
+macro_rules! topology_fields {
+    ($m:ident) => {
+        $m! {
+            scalars: [name, region, subscription, tenant],
+            lists: [
+                workspaces,
+                registries,
+                computes,
+                aks_clusters,
+                aci_deployments,
+                online_endpoints,
+                role_assignments,
+                storage_accounts,
+                key_vaults,
+                container_registries,
+                application_insights,
+                monitor_private_link_scopes,
+                virtual_networks,
+                network_security_groups,
+                application_security_groups,
+                route_tables,
+                nat_gateways,
+                public_ips,
+                firewalls,
+                firewall_policies,
+                ip_groups,
+                virtual_network_gateways,
+                local_network_gateways,
+                connections,
+                bastion_hosts,
+                virtual_machines,
+                network_interfaces,
+                service_endpoint_policies,
+                private_endpoints,
+                private_dns_zones,
+                dns_servers,
+                dns_resolvers,
+                dns_forwarding_rulesets,
+                clients,
+                placements,
+                unknowns,
+                unmodelled
+            ],
+            inferred: [may_exist],
+        }
+    };
+}
+
+/// Names every field of `Topology` from [`topology_fields!`] in a pattern without `..`, with
+/// each group's type: a field the list misses, or one in the wrong group, does not compile.
+const _: fn(&Topology) = every_field_listed;
+fn every_field_listed(t: &Topology) {
+    macro_rules! check {
+        (scalars: [$($s:ident),*], lists: [$($l:ident),*], inferred: [$($i:ident),*] $(,)?) => {
+            let Topology { $($s: _,)* $($l: _,)* $($i: _,)* } = t;
+            $(let _: &Option<String> = &t.$s;)*
+            $(let _: &Vec<_> = &t.$l;)*
+            $(let _: &Vec<_> = &t.$i;)*
+        };
+    }
+    topology_fields!(check);
+}
+
 /// A value an importer could not resolve (an ARM `reference()` to something outside the
 /// template, a Terraform attribute known only after apply, a parameter without a value).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -214,54 +214,19 @@ impl Mapper<'_> {
     fn take_own(&mut self, s: &mut Topology) {
         let t = &mut self.t;
         macro_rules! own {
-            ($($list:ident),*) => { $(
+            ($($list:ident),* $(,)?) => { $(
                 let (stand, own): (Vec<_>, Vec<_>) = std::mem::take(&mut s.$list).into_iter().partition(|x| is_stand_in(&x.at));
                 t.$list.extend(own);
                 s.$list = stand;
             )* };
         }
-        own!(
-            workspaces,
-            registries,
-            computes,
-            aks_clusters,
-            aci_deployments,
-            online_endpoints,
-            role_assignments,
-            storage_accounts,
-            key_vaults,
-            container_registries,
-            application_insights,
-            monitor_private_link_scopes,
-            virtual_networks,
-            network_security_groups,
-            application_security_groups,
-            route_tables,
-            nat_gateways,
-            public_ips,
-            firewalls,
-            firewall_policies,
-            ip_groups,
-            virtual_network_gateways,
-            local_network_gateways,
-            connections,
-            bastion_hosts,
-            virtual_machines,
-            network_interfaces,
-            service_endpoint_policies,
-            private_endpoints,
-            private_dns_zones,
-            dns_servers,
-            dns_resolvers,
-            dns_forwarding_rulesets,
-            clients,
-            unmodelled
-        );
-        t.unknowns.extend(
-            std::mem::take(&mut s.unknowns)
-                .into_iter()
-                .filter(|u| !is_stand_in(&u.at)),
-        );
+        // Every list; the one-value fields are the configuration's, no resource sets them.
+        macro_rules! lists {
+            (scalars: [$($_s:ident),*], lists: [$($l:ident),*], inferred: [$($i:ident),*] $(,)?) => {
+                own!($($l,)* $($i,)*)
+            };
+        }
+        moat_model::topology_fields!(lists);
     }
 
     /// Moves what the ARM mapper attached to stand-ins (outbound rules of an azurerm

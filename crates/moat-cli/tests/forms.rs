@@ -216,9 +216,13 @@ fn outcome(t: &Trace) -> Outcome {
     Outcome {
         verdict: t.verdict,
         blocked_by: t.blocked_by().map(|h| h.code),
+        // A form that cannot state the firewall's address (a template: Azure assigns it)
+        // reaches the firewall by the assumed one, a hop the forms that state it do not have;
+        // the network is the same.
         hops: t
             .hops
             .iter()
+            .filter(|h| h.code != Code::FirewallAddressAssumed)
             .map(|h| (h.step, h.decision, h.code))
             .collect(),
     }

@@ -17,12 +17,19 @@ pub struct Firewall {
     pub region: Option<String>,
     /// The VNet holding it.
     pub vnet: String,
-    /// Its private IP (the next hop of user-defined routes). Azure gives it the first usable
-    /// address of its `AzureFirewallSubnet`; `None` when that subnet's prefixes are unknown (a
-    /// subnet the input does not declare), recorded as unknown, never a made-up address.
+    /// Its private IP (the next hop of user-defined routes). An input that does not state it
+    /// is read as the first usable address of its `AzureFirewallSubnet`, with
+    /// `private_ip_assumed` set; `None` when that subnet's prefixes are unknown (a subnet the
+    /// input does not declare), recorded as unknown, never a made-up address.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub private_ip_address: Option<IpAddr>,
+    /// Whether `private_ip_address` is the address Azure gives the firewall in practice rather
+    /// than one the input states. Azure assigns it (the API marks it read-only) and does not
+    /// document which free address of the subnet it takes: a route that reaches the firewall
+    /// by this address rests on that assumption, which `--strict` does not make.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private_ip_assumed: bool,
     /// Public IPs (names) it SNATs internet traffic to.
     #[serde(default)]
     pub public_ips: Vec<String>,

@@ -103,6 +103,7 @@ codes! {
     // Azure Firewall and other appliances.
     ApplianceUnmodelled = "APPLIANCE_UNMODELLED",
     ApplianceUnreachable = "APPLIANCE_UNREACHABLE",
+    FirewallAddressAssumed = "FIREWALL_ADDRESS_ASSUMED",
     FwApplicationAllow = "FW_APPLICATION_ALLOW",
     FwApplicationDeny = "FW_APPLICATION_DENY",
     FwDnat = "FW_DNAT",

@@ -486,6 +486,7 @@ fn firewall_into(t: &mut Topology, res: &ArmResource, rec: &mut Rec, ctx: &mut M
         region: res.location.clone(),
         vnet: subnet,
         private_ip_address: explicit_ip,
+        private_ip_assumed: false,
         public_ips,
         sku,
         firewall_policy: rec.id(p, &["firewallPolicy", "id"], "firewall_policy"),
@@ -640,9 +641,19 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
             .split_once('/')
             .map_or(subnet.clone(), |(v, _)| v.to_string());
         if ctx.firewall_ip_from_subnet.contains(&f.name) {
-            // Azure gives a firewall the first usable address of its subnet; when the
+            // The template cannot state the address: Azure assigns it (the REST API marks
+            // `ipConfigurations[].properties.privateIPAddress` read-only, "the Firewall
+            // Internal Load Balancer IP to be used as the next hop in User Defined Routes").
+            // Azure documents that a dynamic address is "the next available unassigned or
+            // unreserved IP address in the subnet's address range", that it reserves the
+            // first four addresses of every subnet, and that AzureFirewallSubnet is the
+            // firewall's own: the first address it can assign there is the first usable one,
+            // `.4`, where firewalls are found in practice. Which free address the firewall
+            // itself takes is not documented, so the address is marked assumed: traces that
+            // reach the firewall by it say so, and strict mode does not take it. When the
             // subnet's prefixes are unknown, so is the address, and the firewall stays.
             f.private_ip_address = first_usable(t, &subnet);
+            f.private_ip_assumed = f.private_ip_address.is_some();
             if f.private_ip_address.is_none() {
                 t.unknowns.push(Unknown {
                     resource: label.clone(),

@@ -45,6 +45,27 @@ impl Walk<'_, '_> {
             );
         };
         let fw = self.t().firewalls[fi].clone();
+        // An address the input does not state is the firewall's only by assumption (see
+        // `Firewall::private_ip_assumed`): the route reaches it if Azure gave it this one.
+        // The hop reads nothing: what the walk has touched stays for the hops that read it
+        // (the firewall's, whose unknowns decide whether its verdict is sure).
+        if fw.private_ip_assumed {
+            let touched = std::mem::take(&mut self.touched);
+            self.assume(
+                Step::Route,
+                format!("firewall {}", fw.name),
+                Code::FirewallAddressAssumed,
+                format!(
+                    "{ip} is taken as the address of {}: the first usable address of its AzureFirewallSubnet, which Azure assigns and the input does not state",
+                    fw.name
+                ),
+                format!(
+                    "Azure gives firewall {} the address {ip}, the first usable address of its AzureFirewallSubnet",
+                    fw.name
+                ),
+            )?;
+            self.touched = touched;
+        }
         self.touch(format!("firewall/{}", fw.name));
         if let Some(p) = &fw.firewall_policy {
             self.touch(format!("firewall-policy/{p}"));

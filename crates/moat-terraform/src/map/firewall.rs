@@ -39,7 +39,10 @@ impl Mapper<'_> {
         let vnet = self.vnet_of_ipconfig(o, &res);
         // Azure gives the firewall the first usable address of its AzureFirewallSubnet; when
         // that subnet's prefix is unknown, so is the address, and the firewall stays.
-        let ip = self.fw_ips.get(&o.addr).copied();
+        let (ip, private_ip_assumed) = match self.fw_ips.get(&o.addr) {
+            Some(&(ip, assumed)) => (Some(ip), assumed),
+            None => (None, false),
+        };
         if ip.is_none() {
             self.unknown_at(
                 &res,
@@ -86,6 +89,7 @@ impl Mapper<'_> {
             region,
             vnet,
             private_ip_address: ip,
+            private_ip_assumed,
             public_ips,
             sku,
             firewall_policy,

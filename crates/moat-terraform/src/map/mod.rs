@@ -91,8 +91,8 @@ pub struct Mapper<'a> {
     consumed: Vec<bool>,
     /// azurerm provider major version, when pinned.
     pub major: Option<u32>,
-    /// Private IPs of firewalls, by record address.
-    fw_ips: HashMap<String, IpAddr>,
+    /// Private IPs of firewalls, by record address, and whether each is the assumed one.
+    fw_ips: HashMap<String, (IpAddr, bool)>,
     /// Model principal names of resources with identities, by record address.
     principals: HashMap<String, String>,
     seen_unknowns: HashSet<(String, String)>,
@@ -564,21 +564,25 @@ impl<'a> Mapper<'a> {
         }
     }
 
-    /// A firewall's private IP: as planned, or the one Azure gives it (the first usable address,
-    /// `.4`, of its `AzureFirewallSubnet`).
-    fn firewall_ip(&self, o: &ResObj) -> Option<IpAddr> {
+    /// A firewall's private IP: as planned, or the one Azure gives it in practice (the first
+    /// usable address, `.4`, of its `AzureFirewallSubnet`; see `moat_arm`'s firewall mapper
+    /// for why that is an assumption), with whether it is that assumed one.
+    fn firewall_ip(&self, o: &ResObj) -> Option<(IpAddr, bool)> {
         let ipc = blocks_of(o, "ip_configuration").into_iter().next()?;
         if let Some(Value::String(s)) = get(&ipc, "private_ip_address") {
-            return s.parse().ok();
+            return s.parse().ok().map(|ip| (ip, false));
         }
         let Some(Value::String(subnet_id)) = get(&ipc, "subnet_id") else {
             return None;
         };
         let prefix = self.subnet_prefixes(subnet_id).into_iter().next()?;
         match prefix {
-            IpNet::V4(p) => Some(IpAddr::V4(std::net::Ipv4Addr::from(
-                u32::from(p.network()).checked_add(4)?,
-            ))),
+            IpNet::V4(p) => Some((
+                IpAddr::V4(std::net::Ipv4Addr::from(
+                    u32::from(p.network()).checked_add(4)?,
+                )),
+                true,
+            )),
             IpNet::V6(_) => None,
         }
     }
@@ -634,7 +638,7 @@ impl<'a> Mapper<'a> {
             let fw = addr
                 .rsplit_once(".ip_configuration[")
                 .map_or(addr.as_str(), |(a, _)| a);
-            if let Some(ip) = self.fw_ips.get(fw) {
+            if let Some((ip, _)) = self.fw_ips.get(fw) {
                 return Value::String(ip.to_string());
             }
         }

@@ -1,0 +1,91 @@
+//! The address of an Azure Firewall that the input does not state.
+//!
+//! Azure assigns it: the REST API reference marks `ipConfigurations[].properties.privateIPAddress`
+//! read-only, "The Firewall Internal Load Balancer IP to be used as the next hop in User Defined
+//! Routes", and the Azure Firewall tutorials have the reader look the address up once the
+//! firewall is deployed. Which free address of its `AzureFirewallSubnet` it takes is
+//! not documented; moat reads the first usable one (`.4`) and says so in every trace that
+//! reaches the firewall by it, and `--strict` does not take it for granted.
+
+use serde_json::Value;
+use std::process::Command;
+
+fn data(file: &str) -> String {
+    format!(
+        "{}/tests/data/firewall_address/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// `moat trace <file> --from subnet/core/jobs --to fqdn:pypi.org --format json [extra]`.
+fn trace(file: &str, extra: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args(["trace", &data(file), "--from", "subnet/core/jobs"])
+        .args(["--to", "fqdn:pypi.org", "--format", "json"])
+        .args(extra)
+        .output()
+        .expect("moat runs");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn texts(v: &Value, field: &str) -> Vec<String> {
+    v[field]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect()
+}
+
+fn names_the_address(lines: &[String]) -> bool {
+    lines
+        .iter()
+        .any(|l| l.contains("firewall edge the address 10.20.1.4"))
+}
+
+/// A template whose firewall states no address and whose route names `10.20.1.4`, the first
+/// usable address of the firewall's subnet: the flow goes through the firewall's rules as
+/// before, resting on the assumption that Azure gave the firewall that address; strict mode
+/// does not make it, and the flow is undecided for want of it.
+#[test]
+fn a_route_to_the_first_usable_address_reaches_the_firewall_by_assumption() {
+    let v = trace("azuredeploy.json", &[]);
+    assert_eq!(v["verdict"], "allowed", "{v:#}");
+    assert!(names_the_address(&texts(&v, "assumptions")), "{v:#}");
+    let hop = v["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["code"] == "FIREWALL_ADDRESS_ASSUMED")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(hop["decision"], "assumed", "{v:#}");
+
+    let strict = trace("azuredeploy.json", &["--strict"]);
+    assert_eq!(strict["verdict"], "unknown", "{strict:#}");
+    assert!(names_the_address(&texts(&strict, "missing")), "{strict:#}");
+}
+
+/// The same network with the firewall's address stated: nothing about it is assumed, in
+/// either mode.
+#[test]
+fn a_stated_address_is_not_an_assumption() {
+    for extra in [&[][..], &["--strict"][..]] {
+        let v = trace("stated.yaml", extra);
+        assert!(!names_the_address(&texts(&v, "assumptions")), "{v:#}");
+        assert!(!names_the_address(&texts(&v, "missing")), "{v:#}");
+        assert!(
+            v["hops"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["code"] == "FW_APPLICATION_ALLOW"),
+            "{v:#}"
+        );
+    }
+}

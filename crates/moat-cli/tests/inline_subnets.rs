@@ -6,12 +6,48 @@
 //! adds it back: whether the separate subnet (and what is placed in it) is deployed is open.
 //! A flow to a NIC in it is unknown, never "allowed", and `validate` warns. Without inline
 //! subnets the separate subnet is simply part of the VNet.
+//!
+//! The same holds when either side is an `azapi_resource`, which sends the body it is given
+//! to Azure as a PUT: a VNet whose body lists its subnets, or a subnet of type
+//! `Microsoft.Network/virtualNetworks/subnets`. Azure documents the virtual network PUT so
+//! (Azure Networking Blog, "Azure Virtual Network now supports updates without subnet
+//! property"): "If any of the existing resources are omitted from the JSON for the PUT
+//! operation, those resources are removed from the Azure deployment"; and Azure Resource
+//! Manager's "Create virtual network resources by using Bicep": "Explicitly setting the subnet
+//! property to an empty value deletes all existing subnets", while "if the subnet property
+//! isn't included in a PUT request, the existing subnets remain unchanged". So a body that
+//! lists subnets removes the separate one, and a body without `subnets` leaves it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/inline_subnets")
+}
+
+fn azapi(case: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/inline_subnets_azapi")
+        .join(case)
+}
+
+/// The lines of the `inline-conflict` warnings of the configuration in `dir`.
+fn conflicts(dir: &Path) -> Vec<u32> {
+    let l = moat_ingest::load_opts(dir, &Default::default()).expect("loads");
+    l.warnings
+        .iter()
+        .filter(|d| d.code == "inline-conflict")
+        .map(|d| d.location.line)
+        .collect()
+}
+
+/// The flow to the NIC in the separate subnet is unknown, for want of whether `separate` is
+/// deployed, and `validate` warns at `separate`'s line.
+fn open_by_the_inline_list(dir: &Path, separate: &str, line: u32) {
+    let v = ssh_to_trainer(dir);
+    assert_eq!(v["verdict"], "unknown", "{v:#}");
+    assert!(v["missing"].to_string().contains(separate), "{v:#}");
+    assert_eq!(conflicts(dir), [line]);
 }
 
 fn moat(dir: &Path, args: &[&str]) -> (serde_json::Value, String) {
@@ -54,15 +90,36 @@ fn a_separate_subnet_beside_inline_subnets_may_not_be_deployed() {
         v["missing"].to_string().contains("azurerm_subnet.training"),
         "{v:#}"
     );
-    let l = moat_ingest::load_opts(&data(), &Default::default()).expect("loads");
-    let conflicts: Vec<u32> = l
-        .warnings
-        .iter()
-        .filter(|d| d.code == "inline-conflict")
-        .map(|d| d.location.line)
-        .collect();
     // At `resource "azurerm_subnet" "training"`.
-    assert_eq!(conflicts, [44]);
+    assert_eq!(conflicts(&data()), [44]);
+}
+
+#[test]
+fn an_azapi_subnet_beside_inline_azurerm_subnets_may_not_be_deployed() {
+    // At `resource "azapi_resource" "training"`.
+    open_by_the_inline_list(&azapi("azurerm_vnet"), "azapi_resource.training", 37);
+}
+
+#[test]
+fn an_azapi_subnet_beside_an_azapi_vnet_listing_its_subnets_may_not_be_deployed() {
+    open_by_the_inline_list(&azapi("azapi_vnet"), "azapi_resource.training", 37);
+}
+
+#[test]
+fn an_azurerm_subnet_beside_an_azapi_vnet_listing_its_subnets_may_not_be_deployed() {
+    // At `resource "azurerm_subnet" "training"`.
+    open_by_the_inline_list(
+        &azapi("azapi_vnet_azurerm_subnet"),
+        "azurerm_subnet.training",
+        36,
+    );
+}
+
+#[test]
+fn an_azapi_vnet_without_subnets_in_its_body_keeps_the_azapi_subnets() {
+    let dir = azapi("azapi_vnet_without_subnets");
+    assert_eq!(ssh_to_trainer(&dir)["verdict"], "allowed");
+    assert!(conflicts(&dir).is_empty());
 }
 
 #[test]
@@ -98,8 +155,8 @@ fn without_inline_subnets_the_separate_subnet_decides() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("main.tf"), format!("{out}{separate}")).unwrap();
     let v = ssh_to_trainer(&dir);
-    let l = moat_ingest::load_opts(&dir, &Default::default()).expect("loads");
+    let c = conflicts(&dir);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(v["verdict"], "allowed", "{v:#}");
-    assert!(!l.warnings.iter().any(|d| d.code == "inline-conflict"));
+    assert!(c.is_empty(), "{c:?}");
 }

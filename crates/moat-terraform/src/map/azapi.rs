@@ -46,6 +46,20 @@ pub(super) fn body_json(o: &ResObj) -> Result<Json, String> {
     }
 }
 
+/// Whether an azapi VNet's body writes its subnets (a list, even empty): Azure's PUT of a
+/// virtual network then sets its subnets to that list.
+fn writes_subnets(res: &ArmResource) -> bool {
+    res.rtype
+        .eq_ignore_ascii_case("Microsoft.Network/virtualNetworks")
+        && res.properties.get("subnets").is_some_and(|s| !s.is_null())
+}
+
+/// Whether an azapi resource declares a subnet of a VNet.
+fn is_subnet(o: &ResObj) -> bool {
+    matches!(o.attrs.get("type"), Some(Value::String(t))
+        if t.split('@').next().is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Network/virtualNetworks/subnets")))
+}
+
 /// `identity { type = ..., identity_ids = [...] }` as ARM writes it.
 fn identity_json(o: &ResObj) -> Option<Json> {
     let first = match o.attrs.get("identity")? {
@@ -93,6 +107,15 @@ impl Mapper<'_> {
                         None,
                     );
                 }
+            }
+        }
+        for (i, res) in &arm {
+            if writes_subnets(res) {
+                let owner = self.recs[*i].addr.clone();
+                self.inline_lists.insert(
+                    format!("vnet/{}", res.name),
+                    (owner, "body.properties.subnets"),
+                );
             }
         }
         let wanted = Wanted::of(arm.iter().map(|(_, res)| res));
@@ -227,6 +250,39 @@ impl Mapper<'_> {
             };
         }
         moat_model::topology_fields!(lists);
+    }
+
+    /// Subnets written as azapi resources (`Microsoft.Network/virtualNetworks/subnets`) in a
+    /// VNet that writes its subnets inline (azurerm `subnet` blocks, or an azapi body that
+    /// lists them) are overwritten by it as a separate `azurerm_subnet` is: a PUT of the VNet
+    /// sets its subnets to the list it gives, removing the others.
+    pub(super) fn azapi_subnets_beside_inline(&mut self) {
+        if !self.inline_lists.keys().any(|k| k.starts_with("vnet/")) {
+            return;
+        }
+        // Each subnet's VNet by where the subnet is written, looked up once per azapi subnet
+        // rather than searched for (subnets × azapi subnets on a large configuration).
+        let mut vnet_of: HashMap<(&str, usize, &str), &str> = HashMap::new();
+        for v in &self.t.virtual_networks {
+            for s in &v.subnets {
+                let key = (s.at.file.as_str(), s.at.offset, s.at.pointer.as_str());
+                vnet_of.entry(key).or_insert(v.name.as_str());
+            }
+        }
+        let recs = self.recs;
+        let separate: Vec<(usize, String)> = recs
+            .iter()
+            .enumerate()
+            .filter(|&(i, r)| self.consumed[i] && r.rtype == "azapi_resource" && is_subnet(&r.obj))
+            .filter_map(|(i, r)| {
+                let p = at(&r.obj);
+                let key = (p.file.as_str(), p.offset, p.pointer.as_str());
+                vnet_of.get(&key).map(|v| (i, v.to_string()))
+            })
+            .collect();
+        for (i, vnet) in separate {
+            self.overwritten_by_inline(&recs[i].obj, &format!("vnet/{vnet}"), "subnets");
+        }
     }
 
     /// Moves what the ARM mapper attached to stand-ins (outbound rules of an azurerm

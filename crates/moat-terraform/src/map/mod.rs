@@ -110,9 +110,10 @@ pub struct Mapper<'a> {
     /// name their VNet; see `net::vnet_index`.
     vnets_by_name: std::cell::RefCell<net::VnetIndex>,
     /// NSGs, route tables and VNets that write their rules, routes or subnets inline
-    /// (`nsg/<name>`, `route-table/<name>`, `vnet/<name>`), with their addresses: see
+    /// (`nsg/<name>`, `route-table/<name>`, `vnet/<name>`), with their addresses and what
+    /// writes the list (an argument, or a property of an azapi body): see
     /// `net::overwritten_by_inline`.
-    inline_lists: HashMap<String, String>,
+    inline_lists: HashMap<String, (String, &'static str)>,
     /// The model names of declared resources that share their type and name with another in
     /// another resource group (`vnet@rg-east`), by id.
     group_names: moat_arm::group_names::GroupNames,
@@ -168,6 +169,7 @@ pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Ma
         }
     }
     m.merge_stand_ins(stand_ins);
+    m.azapi_subnets_beside_inline();
     m.azapi_updates();
     m.inherit_dns_proxy();
     m.disambiguate_zones();

@@ -382,7 +382,7 @@ impl Mapper<'_> {
             }
         };
         self.t.virtual_networks[vi].subnets.push(s);
-        self.overwritten_by_inline(o, &format!("vnet/{vnet}"), "subnet", "subnets");
+        self.overwritten_by_inline(o, &format!("vnet/{vnet}"), "subnets");
         true
     }
 
@@ -704,16 +704,17 @@ impl Mapper<'_> {
         };
         let r = self.security_rule(o, &format!("nsg/{nsg}"));
         self.t.network_security_groups[i].rules.push(r);
-        self.overwritten_by_inline(o, &format!("nsg/{nsg}"), "security_rule", "rules");
+        self.overwritten_by_inline(o, &format!("nsg/{nsg}"), "rules");
         true
     }
 
     /// Notes that a resource writes the list `k` inline (blocks, `k = [...]` even empty, or a
     /// `dynamic` block whose count is open): the provider then sets the whole list on each
     /// apply. A `dynamic` block that makes no block writes nothing.
-    fn note_inline_list(&mut self, o: &ResObj, k: &str, res: &str) {
+    fn note_inline_list(&mut self, o: &ResObj, k: &'static str, res: &str) {
         if get(o, k).is_some() {
-            self.inline_lists.insert(res.to_string(), o.addr.clone());
+            self.inline_lists
+                .insert(res.to_string(), (o.addr.clone(), k));
         }
     }
 
@@ -724,9 +725,12 @@ impl Mapper<'_> {
     /// Network with in-line Subnets in conjunction with any Subnet resources. Doing so will
     /// cause a conflict of Subnet configurations and will overwrite Subnets"). Whether the
     /// resource's element is deployed at a given time is therefore open: it may or may not
-    /// exist, with the others of the same parent, and so may what is placed in it.
-    fn overwritten_by_inline(&mut self, o: &ResObj, parent: &str, k: &str, what: &str) {
-        let Some(owner) = self.inline_lists.get(parent).cloned() else {
+    /// exist, with the others of the same parent, and so may what is placed in it. A VNet
+    /// written as an azapi resource whose body lists its subnets, and a subnet written as one,
+    /// are the same case: Azure's PUT of a VNet sets its subnets to the list the body gives
+    /// (see `Mapper::azapi_subnets_beside_inline`).
+    pub(super) fn overwritten_by_inline(&mut self, o: &ResObj, parent: &str, what: &str) {
+        let Some((owner, k)) = self.inline_lists.get(parent).cloned() else {
             return;
         };
         self.warn(
@@ -737,7 +741,7 @@ impl Mapper<'_> {
             ),
             &o.loc,
             Some(format!(
-                "write every one of the {what} inline in `{owner}`, or none of them (and no `{k}` argument) and each as a separate resource"
+                "write every one of the {what} inline in `{owner}`, or none of them (and no `{k}`) and each as a separate resource"
             )),
         );
         self.t.may_exist.push(moat_model::presence::MayExist {
@@ -863,7 +867,7 @@ impl Mapper<'_> {
             return false;
         };
         self.t.route_tables[i].routes.push(r);
-        self.overwritten_by_inline(o, &format!("route-table/{table}"), "route", "routes");
+        self.overwritten_by_inline(o, &format!("route-table/{table}"), "routes");
         true
     }
 

@@ -1,0 +1,54 @@
+# A VNet written as an azapi_resource whose body lists its subnets, and a training subnet
+# added beside them as a separate azurerm_subnet, with a VM's NIC in it.
+
+terraform {
+  required_providers {
+    azurerm = {
+      source = "hashicorp/azurerm"
+    }
+    azapi = {
+      source = "Azure/azapi"
+    }
+  }
+}
+
+resource "azurerm_resource_group" "ml" {
+  name     = "rg-ml"
+  location = "westeurope"
+}
+
+resource "azapi_resource" "vnet" {
+  type      = "Microsoft.Network/virtualNetworks@2023-11-01"
+  name      = "vnet-ml"
+  parent_id = azurerm_resource_group.ml.id
+  location  = azurerm_resource_group.ml.location
+  body = {
+    properties = {
+      addressSpace = { addressPrefixes = ["10.20.0.0/16"] }
+      subnets = [
+        { name = "snet-default", properties = { addressPrefix = "10.20.1.0/24" } },
+        { name = "snet-pe", properties = { addressPrefix = "10.20.2.0/24" } },
+      ]
+    }
+  }
+}
+
+resource "azurerm_subnet" "training" {
+  name                 = "snet-training"
+  resource_group_name  = azurerm_resource_group.ml.name
+  virtual_network_name = azapi_resource.vnet.name
+  address_prefixes     = ["10.20.3.0/24"]
+}
+
+resource "azurerm_network_interface" "trainer" {
+  name                = "nic-trainer"
+  location            = azurerm_resource_group.ml.location
+  resource_group_name = azurerm_resource_group.ml.name
+
+  ip_configuration {
+    name                          = "ipconfig"
+    subnet_id                     = azurerm_subnet.training.id
+    private_ip_address_allocation = "Static"
+    private_ip_address            = "10.20.3.4"
+  }
+}

@@ -73,6 +73,39 @@ pub fn may_share_message(this: &str, other: &str) -> String {
     )
 }
 
+/// The texts that label unknown resource groups by what they stand for: each mark (as ids
+/// write it) with the expression at the root of its unknown value, the part of `reason`
+/// before its first `: ` (`parameters('rg')` of "parameters('rg'): the parameter has no
+/// value"). A mark keeps its own text where that expression is missing, long, or holds a
+/// character names and addresses use (`/`, `:`, `@`, a mark, a space), and where two
+/// distinct unknown values share the expression (`toLower(parameters('rg'))` and
+/// `parameters('rg')` both root in the parameter): labels stay one per unknown value.
+pub fn readable_marks<'a>(
+    marks: impl IntoIterator<Item = (String, &'a str)>,
+) -> HashMap<String, String> {
+    let mut by_text: HashMap<String, Vec<String>> = HashMap::new();
+    for (mark, reason) in marks {
+        let root = reason.split(": ").next().unwrap_or_default().trim();
+        let plain = !root.is_empty()
+            && root.chars().count() <= 48
+            && !root.contains(['/', ':', '@', '⟨', '⟩'])
+            && !root.chars().any(char::is_whitespace);
+        if !plain {
+            continue;
+        }
+        let text = format!("⟨{root}⟩");
+        let marks = by_text.entry(text).or_default();
+        if !marks.contains(&mark) {
+            marks.push(mark);
+        }
+    }
+    by_text
+        .into_iter()
+        .filter(|(_, marks)| marks.len() == 1)
+        .map(|(text, mut marks)| (marks.remove(0), text))
+        .collect()
+}
+
 /// The resource group of a declared resource, as the model tells groups apart.
 #[derive(Clone, Debug)]
 pub struct Group {
@@ -145,6 +178,27 @@ impl GroupNames {
         resources: impl IntoIterator<Item = (Kind, String, String)>,
         open: &dyn Fn(&str) -> bool,
     ) -> GroupNames {
+        GroupNames::with_marks(resources, open, &HashMap::new())
+    }
+
+    /// [`GroupNames::new`], with the label of a group reading each unknown part by what it
+    /// stands for: `marks` maps a mark as ids write it (`⟨0439af301f22⟩`) to the text that
+    /// replaces it in labels (`⟨parameters('rg')⟩`). Groups are still told apart by their
+    /// marks; `marks` must give distinct unknowns distinct texts (see [`readable_marks`]).
+    pub fn with_marks(
+        resources: impl IntoIterator<Item = (Kind, String, String)>,
+        open: &dyn Fn(&str) -> bool,
+        marks: &HashMap<String, String>,
+    ) -> GroupNames {
+        let relabel = |rg: &str| {
+            let mut label = rg.to_string();
+            for (mark, text) in marks {
+                if label.contains(mark.as_str()) {
+                    label = label.replace(mark.as_str(), text);
+                }
+            }
+            label
+        };
         let mut seen = std::collections::HashSet::new();
         let labelled: Vec<_> = resources
             .into_iter()
@@ -158,7 +212,7 @@ impl GroupNames {
                         } else {
                             rg.clone()
                         },
-                        label: rg,
+                        label: relabel(&rg),
                     });
                 (kind, name, id, group)
             })

@@ -605,6 +605,7 @@ impl Namer {
 /// resource groups ([`group_names`]): a resource group the template does not name is the
 /// deployment's, which is open when the input does not give it.
 fn group_names(
+    eng: &engine::Engine,
     collected: &[(std::rc::Rc<engine::Inst>, Option<std::rc::Rc<str>>)],
     target: &engine::Target,
 ) -> group_names::GroupNames {
@@ -614,10 +615,37 @@ fn group_names(
         let id = inst.id.render().filter(|_| !inst.deployment)?;
         Some((kind, name.to_string(), id))
     });
+    // A group the input leaves open is labelled by the expression it comes from, not by the
+    // mark of its unknown value, which says nothing to a reader.
+    let mut unknowns: Vec<(String, std::rc::Rc<str>)> = Vec::new();
+    let mut deps = HashSet::new();
+    for (inst, _) in collected {
+        if !deps.insert(inst.dep) {
+            continue;
+        }
+        let holes: Vec<std::rc::Rc<value::Unk>> = match &eng.dep(inst.dep).scope.resource_group {
+            value::Val::Unk(u) => vec![u.clone()],
+            value::Val::Part(segs) => segs
+                .iter()
+                .filter_map(|s| match s {
+                    value::Seg::Hole(u) => Some(u.clone()),
+                    value::Seg::Lit(_) => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for u in holes {
+            let mark = value::Val::Unk(u.clone()).render().unwrap_or_default();
+            unknowns.push((mark, u.reason.clone()));
+        }
+    }
+    let marks = group_names::readable_marks(unknowns.iter().map(|(m, r)| (m.clone(), &**r)));
     let open_group = target.resource_group.is_none();
-    group_names::GroupNames::new(top, &|rg: &str| {
-        open_group && rg.eq_ignore_ascii_case(engine::PLACEHOLDER_RESOURCE_GROUP)
-    })
+    group_names::GroupNames::with_marks(
+        top,
+        &|rg: &str| open_group && rg.eq_ignore_ascii_case(engine::PLACEHOLDER_RESOURCE_GROUP),
+        &marks,
+    )
 }
 
 /// Evaluates a parsed template and maps what it deploys.
@@ -653,7 +681,7 @@ fn import(
     };
     let mut rg_location_used = false;
     let mut budget = 20_000_000usize;
-    let group_names = group_names(&collected, target);
+    let group_names = group_names(&eng, &collected, target);
     for (inst, cond) in &collected {
         let (rname, name_reason) = namer.name(&eng, inst, 0);
         let id = inst.id.render().unwrap_or_default();

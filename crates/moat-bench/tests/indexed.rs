@@ -259,6 +259,36 @@ fn loading_terraform_peaks_under_14_times_the_input() {
     );
 }
 
+/// Checking a Terraform configuration of many landing zones — loading it, the engine, every
+/// rule — holds at most 14 times its text at once. The operations' traces are most of what
+/// the rules add to the model: hops that carried every rarely set field inline, and their own
+/// copies of the place and the NSG rule they cite, made it over 15 times.
+#[test]
+fn checking_terraform_peaks_under_14_times_the_input() {
+    let _alone = alone();
+    let dir = std::env::temp_dir().join(format!("moat-peak-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = terraform_estate(200);
+    std::fs::write(dir.join("main.tf"), &text).unwrap();
+    let (peak, findings) = peak_of(|| {
+        let loaded = moat_ingest::load(&dir, None)
+            .unwrap_or_else(|e| panic!("{:#?}", &e.diagnostics[..e.diagnostics.len().min(3)]));
+        let e = Engine::for_topology(&loaded.topology, None).unwrap();
+        let variants = moat_model::presence::variants(&loaded.topology);
+        let cx = moat_rules::Context::new(&e);
+        moat_rules::check::run_variants(&cx, &variants, &Default::default()).len()
+    });
+    std::fs::remove_dir_all(&dir).ok();
+    // Four findings a zone (EXF001, EXF002, EXF003, WS005): the rules ran.
+    assert_eq!(findings, 800);
+    let ratio = peak as f64 / text.len() as f64;
+    assert!(
+        ratio < 14.0,
+        "checking {} bytes peaked at {peak} bytes live (x{ratio:.1})",
+        text.len()
+    );
+}
+
 /// `copies` spokes, each with its own key vault `kv-K` and two private endpoints given by full
 /// id: one to the key vault of that name in resource group `rg-shared` (a namesake of the
 /// declared one), one to a key vault `ext-K` nobody declares (an external target).

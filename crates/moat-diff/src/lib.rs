@@ -174,7 +174,7 @@ impl Snapshot {
         };
         let fix_trace = |t: &mut moat_engine::Trace| {
             for h in t.hops.iter_mut() {
-                fix(h.at.as_deref_mut());
+                fix(h.at.as_mut().map(std::sync::Arc::make_mut));
             }
         };
         for f in &mut self.findings {

@@ -1,7 +1,7 @@
 //! The engine: a topology with its indexes, name space, address space and compiled filters.
 
 use moat_model::enums::Direction;
-use moat_model::{Index, Topology};
+use moat_model::{Index, Provenance, Topology};
 use moat_net::dns::Dns;
 use moat_net::filter::{CompiledNsg, compile_nsg};
 use moat_net::routing::{Route, effective_routes, virtual_network_tag};
@@ -11,6 +11,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// A topology prepared for analysis. Filters and routes are compiled on first use and kept.
 pub struct Engine<'t> {
@@ -41,6 +42,11 @@ pub struct Engine<'t> {
     pub(crate) traces: RefCell<SharedTraces>,
     /// The words of the hops traced so far, each once (see [`Engine::text`]).
     texts: RefCell<std::collections::HashSet<crate::trace::Text>>,
+    /// The places hops cite, each once (see [`Engine::position`]), by line, column, offset
+    /// and length.
+    places: RefCell<Places>,
+    /// The NSG decisions hops carry, each once (see [`Engine::nsg_decision`]).
+    nsg_decisions: RefCell<std::collections::HashSet<Arc<crate::trace::NsgDecision>>>,
     /// The host names (public and privatelink, lower case) of the resources private endpoints
     /// connect to without the input declaring them, and those resources.
     pub(crate) external_targets: HashMap<String, moat_model::Address>,
@@ -61,13 +67,19 @@ pub struct Engine<'t> {
     memo: RefCell<crate::reads::Memo>,
 }
 
+/// Places by line, column, offset and length, each with those that share them (in other
+/// files, at other pointers).
+type Places = HashMap<(u32, u32, usize, usize), Vec<Arc<Provenance>>>;
+
 /// An NSG compiled for one direction in a VNet's context, and the NICs whose membership in
 /// application security groups it counts at the flow's source and destination.
 type NsgKey = (String, bool, String, Option<usize>, Option<usize>);
 
 /// Traces by question (with the strict mode they were run in), or why a question has none.
+/// The question is boxed: a check asks tens of thousands, and the table keeps twice as many
+/// slots as questions.
 type SharedTraces =
-    HashMap<crate::trace::Query, (bool, Result<std::sync::Arc<crate::trace::Trace>, String>)>;
+    HashMap<Box<crate::trace::Query>, (bool, Result<std::sync::Arc<crate::trace::Trace>, String>)>;
 
 /// A firewall and the destination name its rules were compiled for.
 type FirewallKey = (String, Option<String>);
@@ -274,6 +286,8 @@ impl<'t> Engine<'t> {
             read_log: RefCell::new(None),
             memo: RefCell::default(),
             texts: RefCell::default(),
+            places: RefCell::default(),
+            nsg_decisions: RefCell::default(),
         }
     }
 
@@ -462,6 +476,34 @@ impl<'t> Engine<'t> {
         let t: crate::trace::Text = s.into();
         self.texts.borrow_mut().insert(t.clone());
         t
+    }
+
+    /// `p`, shared with every hop that cites the same place: a check keeps hundreds of
+    /// thousands of hops, citing a few thousand rules and settings. Compared field by field,
+    /// never by [`Provenance`]'s equality, which may be told to ignore positions.
+    pub fn position(&self, p: Provenance) -> Arc<Provenance> {
+        let key = (p.line, p.column, p.offset, p.len);
+        let mut places = self.places.borrow_mut();
+        let same = places.entry(key).or_default();
+        if let Some(x) = same
+            .iter()
+            .find(|x| x.file == p.file && x.pointer == p.pointer)
+        {
+            return x.clone();
+        }
+        let x = Arc::new(p);
+        same.push(x.clone());
+        x
+    }
+
+    /// `n`, shared with every hop the same NSG rule decided the same way.
+    pub fn nsg_decision(&self, n: crate::trace::NsgDecision) -> Arc<crate::trace::NsgDecision> {
+        if let Some(x) = self.nsg_decisions.borrow().get(&n) {
+            return x.clone();
+        }
+        let x = Arc::new(n);
+        self.nsg_decisions.borrow_mut().insert(x.clone());
+        x
     }
 
     /// An NSG compiled for one direction, in the context of a VNet.

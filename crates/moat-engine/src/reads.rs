@@ -171,7 +171,7 @@ impl Memo {
                 for h in &mut t.hops {
                     if let Some(at) = &mut h.at {
                         // A position not known on this side: the trace is walked here.
-                        **at = positions.get(at)?.clone();
+                        *at = Arc::new(positions.get(at)?.clone());
                     }
                 }
                 Ok(Arc::new(t))

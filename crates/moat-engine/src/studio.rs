@@ -43,7 +43,7 @@ pub fn entry_endpoint<'t>(e: &Engine<'t>, trace: &Trace) -> Option<&'t PrivateEn
         kind: Kind::PrivateEndpoint,
         name,
         ..
-    }) = &hop.subject
+    }) = hop.subject.as_deref()
     else {
         return None;
     };

@@ -165,6 +165,14 @@ fn text<S: serde::Serializer>(t: &Text, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(t)
 }
 
+/// Serialises a shared place as the place.
+fn place<S: serde::Serializer>(
+    p: &Option<std::sync::Arc<Provenance>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    p.as_deref().serialize(s)
+}
+
 /// Serialises a list of shared text as strings.
 fn texts<S: serde::Serializer>(t: &[Text], s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(t.iter().map(|t| &**t))
@@ -184,45 +192,51 @@ pub struct Hop {
     /// The rule or setting that decided, in words.
     #[serde(serialize_with = "text")]
     pub detail: Text,
-    /// Where that rule or setting is written. Boxed, as `nsg_rule`: most hops have neither,
-    /// and a check holds hundreds of thousands of hops.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub at: Option<Box<Provenance>>,
+    /// Where that rule or setting is written: shared with every hop that cites the same
+    /// place (a check holds hundreds of thousands of hops, and a few thousand places).
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "place")]
+    pub at: Option<std::sync::Arc<Provenance>>,
     /// The resources whose settings this hop read (`nsg/training-nsg`, `storage/data`).
-    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "texts")]
-    pub resources: Vec<Text>,
+    #[serde(skip_serializing_if = "<[Text]>::is_empty", serialize_with = "texts")]
+    pub resources: Box<[Text]>,
     /// The element that decided, as data, when it is a resource or subnet the model names
     /// (`private-endpoint/ws-pe` for a private endpoint hop, the subnet an egress hop leaves
-    /// from). Rules read this, never `element`'s text.
+    /// from). Rules read this, never `element`'s text. Boxed, as the fields below: most hops
+    /// have none of them.
     #[serde(skip)]
-    pub subject: Option<Address>,
+    pub subject: Option<Box<Address>>,
     /// The single address the destination resolved to, on the hop that establishes it
-    /// (`DEST_ADDRESS`): a static one, or the one Azure assigns an endpoint. Boxed: one hop
-    /// of a trace has it, and an assigned address is the size of a third of a hop.
+    /// (`DEST_ADDRESS`): a static one, or the one Azure assigns an endpoint.
     #[serde(skip)]
     pub address: Option<Box<PrivateIp>>,
     /// The Azure service a service endpoint route hands the packet to (`Microsoft.Storage`),
     /// on the `ROUTE_SERVICE_ENDPOINT` hop.
     #[serde(skip)]
-    pub service: Option<String>,
+    pub service: Option<Box<str>>,
     /// On a resource firewall's IP rule hop, the public address the source shows there (its
     /// own, its NAT gateway's or its proxy's), when the model knows it.
     #[serde(skip)]
     pub source_address: Option<IpAddr>,
-    /// The only settings of `resources` the decision read, when it read only some (public
-    /// network access Disabled decides alone): a value the input leaves open in another
-    /// field cannot change it. `None`: every field counts.
-    #[serde(skip)]
-    pub reads: Option<&'static [&'static str]>,
     /// On an NSG hop, the NSG, where it applies, and the direction and priority of the rule
     /// that decided: the rules after it (and those of the other direction) did not count.
+    /// Shared with every hop the same rule decided the same way.
     #[serde(skip)]
-    pub nsg_rule: Option<Box<NsgDecision>>,
+    pub nsg_rule: Option<std::sync::Arc<NsgDecision>>,
+    /// What the decision read of some settings only, when it did (see [`OnlyRead`]).
+    #[serde(skip)]
+    pub only: Option<Box<OnlyRead>>,
+}
+
+/// The settings a hop's decision read when it did not read every setting of what it read: a
+/// value the input leaves open in another field cannot change it.
+#[derive(Clone, Debug, Default)]
+pub struct OnlyRead {
+    /// The only settings of the hop's `resources` the decision read (public network access
+    /// Disabled decides alone). `None`: every field counts.
+    pub reads: Option<&'static [&'static str]>,
     /// Resources the hop read only some settings of (a peered VNet's address space and
-    /// peerings), with those settings: a value the input leaves open in another field of them
-    /// cannot change it.
-    #[serde(skip)]
-    pub partly: Option<Box<[Partly]>>,
+    /// peerings), with those settings.
+    pub partly: Box<[Partly]>,
 }
 
 /// A resource (`<kind>/<name>`) and the only settings of it a hop read.
@@ -244,12 +258,12 @@ impl Hop {
     /// NSG and where it applies, and the resources it read. Two hops with equal ids are about
     /// one element, whatever their words; the deciding rule is not part of it.
     pub fn element_id(&self) -> ElementId {
-        let mut resources = self.resources.clone();
+        let mut resources = self.resources.to_vec();
         resources.sort_unstable();
         resources.dedup();
         ElementId {
             step: self.step,
-            subject: self.subject.clone(),
+            subject: self.subject.as_deref().cloned(),
             nsg: self
                 .nsg_rule
                 .as_ref()
@@ -469,7 +483,7 @@ struct Walk<'e, 't> {
     /// The fields the next hop's decision reads alone (see [`Hop::reads`]).
     reads: Option<&'static [&'static str]>,
     /// The NSG rule that decides the next hop (see [`Hop::nsg_rule`]).
-    nsg_rule: Option<Box<NsgDecision>>,
+    nsg_rule: Option<NsgDecision>,
     /// The network interface the packet leaves from (its index), while it carries that
     /// NIC's address: NSGs count the NIC in its application security groups.
     src_nic: Option<usize>,
@@ -494,10 +508,14 @@ impl<'e, 't> Walk<'e, 't> {
         detail: impl Into<String>,
         at: Option<Provenance>,
     ) {
-        let mut resources = std::mem::take(&mut self.touched);
-        resources.shrink_to_fit();
+        let resources = std::mem::take(&mut self.touched).into_boxed_slice();
         let partly = std::mem::take(&mut self.partly);
-        let partly = (!partly.is_empty()).then(|| partly.into_boxed_slice());
+        let only = (self.reads.is_some() || !partly.is_empty()).then(|| {
+            Box::new(OnlyRead {
+                reads: self.reads.take(),
+                partly: partly.into_boxed_slice(),
+            })
+        });
         let (element, detail, at) = if self.quiet {
             (Text::default(), Text::default(), None)
         } else {
@@ -505,7 +523,7 @@ impl<'e, 't> Walk<'e, 't> {
             (
                 self.e.text(&element),
                 self.e.text(&detail),
-                at.map(Box::new),
+                at.map(|at| self.e.position(at)),
             )
         };
         self.hops.push(Hop {
@@ -516,13 +534,19 @@ impl<'e, 't> Walk<'e, 't> {
             detail,
             at,
             resources,
-            subject: self.subject.take(),
+            subject: self.subject.take().map(Box::new),
             address: self.address.take().map(Box::new),
-            service: self.service.take(),
+            service: self.service.take().map(String::into_boxed_str),
             source_address: self.source_address.take(),
-            reads: self.reads.take(),
-            nsg_rule: self.nsg_rule.take(),
-            partly,
+            // A verdict's hops are dropped as soon as it is read: shared only if kept.
+            nsg_rule: self.nsg_rule.take().map(|n| {
+                if self.quiet {
+                    std::sync::Arc::new(n)
+                } else {
+                    self.e.nsg_decision(n)
+                }
+            }),
+            only,
         });
     }
 
@@ -763,7 +787,7 @@ pub fn trace_shared(e: &Engine, q: &Query) -> Result<std::sync::Arc<Trace>, Stri
     let t = remembered(e, q);
     e.traces
         .borrow_mut()
-        .insert(q.clone(), (e.strict, t.clone()));
+        .insert(Box::new(q.clone()), (e.strict, t.clone()));
     t
 }
 
@@ -919,14 +943,13 @@ fn walk(e: &Engine, q: &Query, quiet: bool, resolved: Option<PrivateIp>) -> Resu
                 unresolved.len()
             )),
             at: None,
-            resources: Vec::new(),
+            resources: Box::default(),
             subject: None,
             address: None,
             service: None,
             source_address: None,
-            reads: None,
             nsg_rule: None,
-            partly: None,
+            only: None,
         });
         w.missing.extend(unresolved);
     }
@@ -969,16 +992,16 @@ fn hop_unknowns<'a, 't: 'a>(
 ) -> impl Iterator<Item = &'t moat_model::Unknown> + 'a {
     let whole = h.resources.iter().flat_map(move |r| {
         e.unknowns_of(r).iter().copied().filter(move |u| {
-            h.reads.is_none_or(|fs| {
+            h.only.as_ref().and_then(|o| o.reads).is_none_or(|fs| {
                 fs.iter()
                     .any(|f| moat_model::external::leaves_open(&u.field, f))
             })
         })
     });
     let partly = h
-        .partly
+        .only
         .iter()
-        .flat_map(|p| p.iter())
+        .flat_map(|o| o.partly.iter())
         .flat_map(move |(r, fs)| {
             e.unknowns_of(r).iter().copied().filter(move |u| {
                 fs.iter()

@@ -106,7 +106,7 @@ fn permitting(t: &Trace, subnet_has_policy: impl Fn(&str) -> bool) -> Vec<Elemen
             && h.service
                 .as_deref()
                 .is_some_and(moat_model::network::is_storage_service)
-            && let Some(Address::Subnet { vnet, subnet }) = &h.subject
+            && let Some(Address::Subnet { vnet, subnet }) = h.subject.as_deref()
         {
             let subnet = format!("{vnet}/{subnet}");
             if !subnet_has_policy(&subnet) {

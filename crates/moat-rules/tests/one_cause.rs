@@ -209,7 +209,7 @@ fn rewording_a_hop_never_changes_what_is_one_cause() {
                 .trace
                 .as_mut()
                 .and_then(|t| std::sync::Arc::make_mut(t).blocked_by_mut())
-            && let Some(r) = b.nsg_rule.as_mut()
+            && let Some(r) = b.nsg_rule.as_mut().map(std::sync::Arc::make_mut)
         {
             r.priority = r.priority.map(|p| p + 1);
         }

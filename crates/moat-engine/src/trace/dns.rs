@@ -38,14 +38,13 @@ pub(super) fn resolve(w: &mut Walk, place: &Place, tg: &Target) -> Result<Dst, V
                     code: s.code,
                     detail: w.e.text(&format!("{}: {}", s.query, s.result)),
                     at: None,
-                    resources: Vec::new(),
+                    resources: Box::default(),
                     subject: None,
                     address: None,
                     service: None,
                     source_address: None,
-                    reads: None,
                     nsg_rule: None,
-                    partly: None,
+                    only: None,
                 });
             }
             match r.answer {

@@ -74,14 +74,14 @@ impl Walk<'_, '_> {
         let rule_at = rule.as_ref().and_then(|r| at(&r.at));
         let partial = (out.decision == Decision::Deny && out.denied_sources != *src)
             .then(|| out.denied_sources.clone());
-        self.nsg_rule = Some(Box::new(super::NsgDecision {
+        self.nsg_rule = Some(super::NsgDecision {
             nsg: name.to_string(),
             direction,
             priority: rule.as_ref().and_then(|r| r.priority),
             rule: rule.as_ref().map(|r| r.rule.to_string()),
             scope: scope.clone(),
             sources: partial,
-        }));
+        });
         match out.decision {
             Decision::Allow => {
                 self.pass(

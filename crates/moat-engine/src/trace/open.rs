@@ -100,14 +100,13 @@ pub fn left_open(c: &mut Trace, t: &Trace, what: &str) {
         )
         .into(),
         at: None,
-        resources: Vec::new(),
+        resources: Box::default(),
         subject: None,
         address: None,
         service: None,
         source_address: None,
-        reads: None,
         nsg_rule: None,
-        partly: None,
+        only: None,
     });
     c.blocked = Some(c.hops.len() - 1);
 }

@@ -31,16 +31,16 @@ impl Walk<'_, '_> {
     /// The region a request leaving for a public endpoint comes from: the subnet it last left
     /// for the internet through, or the place of a source outside customer VNets.
     fn origin(&self, via: &Via, region: Option<&str>) -> Origin {
-        let from_subnet = self
-            .hops
-            .iter()
-            .rev()
-            .find_map(|h| match (&h.step, &h.subject) {
-                (Step::Egress, Some(Address::Subnet { vnet, subnet })) => {
-                    Some(format!("{vnet}/{subnet}"))
-                }
-                _ => None,
-            });
+        let from_subnet =
+            self.hops
+                .iter()
+                .rev()
+                .find_map(|h| match (&h.step, h.subject.as_deref()) {
+                    (Step::Egress, Some(Address::Subnet { vnet, subnet })) => {
+                        Some(format!("{vnet}/{subnet}"))
+                    }
+                    _ => None,
+                });
         let source = match (via, from_subnet) {
             (Via::Internet(_), Some(subnet)) => {
                 let vnet = subnet.split('/').next().unwrap_or_default();

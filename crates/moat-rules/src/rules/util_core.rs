@@ -67,7 +67,7 @@ pub fn endpoint_used<'t>(cx: &Context<'_, 't>, trace: &Trace) -> Option<&'t Priv
         kind: Kind::PrivateEndpoint,
         name,
         ..
-    }) = &hop.subject
+    }) = hop.subject.as_deref()
     else {
         return None;
     };

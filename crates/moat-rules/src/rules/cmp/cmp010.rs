@@ -71,7 +71,7 @@ impl Rule for Cmp010 {
             if !t
                 .hops
                 .iter()
-                .any(|h| h.step == Step::Egress && h.subject.as_ref() == Some(&own))
+                .any(|h| h.step == Step::Egress && h.subject.as_deref() == Some(&own))
             {
                 continue;
             }

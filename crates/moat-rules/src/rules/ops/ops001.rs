@@ -137,7 +137,7 @@ pub fn cause_key(t: &Trace) -> Option<CauseKey<'_>> {
         verdict: t.verdict,
         step: b.step,
         code: b.code,
-        subject: b.subject.as_ref(),
+        subject: b.subject.as_deref(),
         address: b.address.as_deref(),
         nsg_rule: b.nsg_rule.as_deref(),
         resources,

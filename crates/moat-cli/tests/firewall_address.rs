@@ -89,3 +89,26 @@ fn a_stated_address_is_not_an_assumption() {
         );
     }
 }
+
+/// Azure Firewall DNS proxy: clients use the firewall's private IP as their DNS server. With
+/// the VNet's DNS server written as the address the firewall is assumed to have, the query is
+/// answered by the proxy on that assumption too; strict mode stops at the DNS step.
+#[test]
+fn a_dns_server_at_the_first_usable_address_is_the_proxy_by_assumption() {
+    let v = trace("dns_proxy.json", &[]);
+    assert_eq!(v["verdict"], "allowed", "{v:#}");
+    let proxy = v["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["code"] == "DNS_FIREWALL_PROXY")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(proxy["decision"], "assumed", "{v:#}");
+    assert!(names_the_address(&texts(&v, "assumptions")), "{v:#}");
+
+    let strict = trace("dns_proxy.json", &["--strict"]);
+    assert_eq!(strict["verdict"], "unknown", "{strict:#}");
+    let last = strict["hops"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["code"], "DNS_FIREWALL_PROXY", "{strict:#}");
+    assert!(names_the_address(&texts(&strict, "missing")), "{strict:#}");
+}

@@ -508,6 +508,18 @@ fn collections_of<'a>(
 }
 
 impl Firewall {
+    /// What a flow that reaches the firewall by its address takes for granted when that
+    /// address is assumed (see `private_ip_assumed`); `None` when the input states it.
+    pub fn address_assumption(&self) -> Option<String> {
+        let ip = self
+            .private_ip_address
+            .filter(|_| self.private_ip_assumed)?;
+        Some(format!(
+            "Azure gives firewall {} the address {ip}, the first usable address of its AzureFirewallSubnet",
+            self.name
+        ))
+    }
+
     /// Whether `field` of this firewall's unknowns is an open value one of its collections or
     /// rules carries.
     pub fn carries(&self, field: &str) -> bool {

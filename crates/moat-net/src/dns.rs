@@ -78,9 +78,10 @@ pub struct DnsStep {
     pub result: String,
     /// Stable explanation code.
     pub code: Code,
-    /// Whether this step takes something for granted that the model does not describe (an
-    /// undescribed server answering public names publicly). `--strict` makes it unknown.
-    pub assumed: bool,
+    /// What this step takes for granted that the model does not describe (an undescribed
+    /// server answering public names publicly, a firewall at the address it is assumed to
+    /// have). `--strict` makes it unknown.
+    pub assumption: Option<String>,
 }
 
 /// A resolution: the steps taken and the answer.
@@ -471,7 +472,7 @@ impl<'t> Dns<'t> {
             query: query.to_string(),
             result: result.into(),
             code,
-            assumed: false,
+            assumption: None,
         });
     }
 
@@ -1091,25 +1092,24 @@ impl<'t> Dns<'t> {
                         ),
                     };
                 }
+                // Reached by an address the input does not state: the proxy answers only if
+                // Azure gave the firewall that one.
+                let proxy_step = |steps: &mut Vec<DnsStep>, result: String| {
+                    steps.push(DnsStep {
+                        server: format!("firewall {} DNS proxy", f.name),
+                        query: name.to_string(),
+                        result,
+                        code: Code::DnsFirewallProxy,
+                        assumption: f.address_assumption(),
+                    });
+                };
                 return match f.dns_servers.first() {
                     Some(&s) => {
-                        Self::step(
-                            steps,
-                            format!("firewall {} DNS proxy", f.name),
-                            name,
-                            format!("forwarded to {s}"),
-                            Code::DnsFirewallProxy,
-                        );
+                        proxy_step(steps, format!("forwarded to {s}"));
                         self.resolve_in(name, &Resolver::Server(s), steps, depth + 1)
                     }
                     None => {
-                        Self::step(
-                            steps,
-                            format!("firewall {} DNS proxy", f.name),
-                            name,
-                            "forwarded to Azure DNS",
-                            Code::DnsFirewallProxy,
-                        );
+                        proxy_step(steps, "forwarded to Azure DNS".to_string());
                         self.resolve_in(
                             name,
                             &Resolver::AzureDns {
@@ -1168,7 +1168,9 @@ impl<'t> Dns<'t> {
             query: name.to_string(),
             result: "not described by the model; assumed to resolve public names recursively, as any DNS server does".into(),
             code: Code::DnsAssumedRecursive,
-            assumed: true,
+            assumption: Some(format!(
+                "{server} resolves public names like any recursive resolver"
+            )),
         });
         self.public(name, &Resolver::Public, steps, 1)
     }

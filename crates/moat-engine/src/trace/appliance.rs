@@ -49,7 +49,7 @@ impl Walk<'_, '_> {
         // `Firewall::private_ip_assumed`): the route reaches it if Azure gave it this one.
         // The hop reads nothing: what the walk has touched stays for the hops that read it
         // (the firewall's, whose unknowns decide whether its verdict is sure).
-        if fw.private_ip_assumed {
+        if let Some(assumption) = fw.address_assumption() {
             let touched = std::mem::take(&mut self.touched);
             self.assume(
                 Step::Route,
@@ -59,10 +59,7 @@ impl Walk<'_, '_> {
                     "{ip} is taken as the address of {}: the first usable address of its AzureFirewallSubnet, which Azure assigns and the input does not state",
                     fw.name
                 ),
-                format!(
-                    "Azure gives firewall {} the address {ip}, the first usable address of its AzureFirewallSubnet",
-                    fw.name
-                ),
+                assumption,
             )?;
             self.touched = touched;
         }

@@ -18,16 +18,13 @@ pub(super) fn resolve(w: &mut Walk, place: &Place, tg: &Target) -> Result<Dst, V
             let resolver = w.e.resolver_of(place);
             let r = w.e.dns.resolve(f, &resolver);
             for s in &r.steps {
-                if s.assumed {
+                if let Some(assumption) = &s.assumption {
                     w.assume(
                         Step::Dns,
                         s.server.clone(),
                         s.code,
                         format!("{}: {}", s.query, s.result),
-                        format!(
-                            "{} resolves public names like any recursive resolver",
-                            s.server
-                        ),
+                        assumption.clone(),
                     )?;
                     continue;
                 }

@@ -278,6 +278,7 @@ impl Worker {
 
 /// Runs `moat diff`.
 pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
+    crate::keep_freed_pages();
     for p in args.select.iter().chain(&args.ignore) {
         if let Some(hint) = crate::config::unknown_code(p) {
             eprintln!("error: `{p}` matches no rule code; {hint}");

@@ -132,7 +132,19 @@ struct Job<'a> {
     sel: &'a moat_rules::check::Selection,
     service_tags: Option<&'a Path>,
     sweep: Sweep,
+    reread: Reread,
 }
+
+/// What BASE's read leaves for HEAD's (see [`moat_ingest::Reread`]): BASE fills the slot and
+/// says when it is done; HEAD waits for that before it reads, taking what the slot holds.
+enum Reread {
+    Keep(Slot, Sender<()>),
+    Take(Slot, Receiver<()>),
+    /// Each side reads alone.
+    Alone,
+}
+
+type Slot = Arc<std::sync::Mutex<Option<moat_ingest::native::reread::Earlier>>>;
 
 /// BASE's model and the traces its findings and operations ran, handed to HEAD.
 type BaseTraces = (Arc<Topology>, Arc<Traces>);
@@ -157,7 +169,29 @@ impl Worker {
         let (ask, ask_rx) = channel::<Ask>();
         let (filled_tx, filled) = channel();
         s.spawn(move || {
-            let mut loaded = match crate::input::load(job.input, Some(job.cfg)) {
+            let reread = match job.reread {
+                Reread::Keep(slot, done) => {
+                    let r = moat_ingest::Reread {
+                        keep: Some(slot),
+                        earlier: None,
+                    };
+                    (r, Some(done))
+                }
+                Reread::Take(slot, done) => {
+                    // BASE may fail before it reads: then nothing is left, and this reads alone.
+                    let _ = done.recv();
+                    let r = moat_ingest::Reread {
+                        keep: None,
+                        earlier: Some(slot),
+                    };
+                    (r, None)
+                }
+                Reread::Alone => (moat_ingest::Reread::default(), None),
+            };
+            let read = crate::input::load_rereading(job.input, Some(job.cfg), reread.0);
+            // HEAD reads once this read is done, whatever it left.
+            drop(reread.1);
+            let mut loaded = match read {
                 Ok(l) => l,
                 Err(e) => {
                     let _ = answer_tx.send(Err(e.into()));
@@ -346,21 +380,39 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
     // recorded traces where the change allows), which then traces the pairs whose verdicts
     // differ.
     let sides = std::thread::scope(|s| {
-        let job = |input, cfg, sweep| Job {
+        let job = |input, cfg, sweep, reread| Job {
             input,
             cfg,
             sel: &sel,
             service_tags: tags.as_deref(),
             sweep,
+            reread,
+        };
+        // HEAD reads after BASE only where it can take what BASE parsed: one YAML file each.
+        let slot: Slot = Default::default();
+        let (read, base_read) = channel();
+        let yaml = |p: &Path| {
+            p.is_file()
+                && p.extension().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml")
+                })
+        };
+        let (keep, take) = if yaml(&base.path) && yaml(&head.path) {
+            (
+                Reread::Keep(slot.clone(), read),
+                Reread::Take(slot, base_read),
+            )
+        } else {
+            (Reread::Alone, Reread::Alone)
         };
         let (traces, take_traces) = channel();
         let (sweep, take_sweep) = channel();
-        let bw = Worker::spawn(s, job(&base, &bcfg, Sweep::Record { traces, sweep }));
+        let bw = Worker::spawn(s, job(&base, &bcfg, Sweep::Record { traces, sweep }, keep));
         let reuse = Sweep::Reuse {
             traces: take_traces,
             sweep: take_sweep,
         };
-        let hw = Worker::spawn(s, job(&head, &hcfg, reuse));
+        let hw = Worker::spawn(s, job(&head, &hcfg, reuse, take));
         let stopped = || Failure {
             diagnostics: vec![Diagnostic::error(
                 "internal",

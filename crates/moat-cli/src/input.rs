@@ -26,6 +26,16 @@ pub(crate) fn config(input: &InputArgs) -> Result<Option<Config>, LoadError> {
 
 /// Reads the input as the options say, the command line's over the configuration's.
 pub(crate) fn load(input: &InputArgs, cfg: Option<&Config>) -> Result<Loaded, LoadError> {
+    load_rereading(input, cfg, moat_ingest::Reread::default())
+}
+
+/// [`load`], leaving what it parsed for a read of a changed copy, or taking what a read of an
+/// earlier copy left (see [`moat_ingest::Reread`]).
+pub(crate) fn load_rereading(
+    input: &InputArgs,
+    cfg: Option<&Config>,
+    reread: moat_ingest::Reread,
+) -> Result<Loaded, LoadError> {
     let usage = |msg: String| LoadError::at_path("usage", msg, &input.path, None);
     let format = match &input.input_format {
         None => None,
@@ -93,6 +103,7 @@ pub(crate) fn load(input: &InputArgs, cfg: Option<&Config>) -> Result<Loaded, Lo
             resource_group: input.resource_group.clone(),
             location: location.map(|l| config::location(l)),
         },
+        reread,
         ..Default::default()
     };
     let mut loaded = moat_ingest::load_opts(&input.path, &opts)?;

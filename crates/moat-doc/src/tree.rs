@@ -268,7 +268,50 @@ pub fn parse_items(
     limits: Limits,
     take: &mut TakeItem<'_>,
 ) -> Result<Node, Diagnostic> {
-    parse_as(file, crate::jsonc::is_json(&file.text), limits, take)
+    parse_as(
+        file,
+        crate::jsonc::is_json(&file.text),
+        limits,
+        take,
+        &mut false,
+    )
+}
+
+/// [`parse_items`], also telling whether the document defines an anchor: an item of such a
+/// document may stand for text written elsewhere, so it cannot be told from its own text.
+pub fn parse_items_noting_anchors(
+    file: &SourceFile,
+    limits: Limits,
+    take: &mut TakeItem<'_>,
+) -> Result<(Node, bool), Diagnostic> {
+    let mut anchored = false;
+    let root = parse_as(
+        file,
+        crate::jsonc::is_json(&file.text),
+        limits,
+        take,
+        &mut anchored,
+    )?;
+    Ok((root, anchored))
+}
+
+/// The YAML written at `lines` of `file` (whole lines: the range starts at a line's start),
+/// parsed alone, its spans the file's; `None` when it does not parse alone. Where the
+/// document's structure is known around those lines (a run of one list's items), they read
+/// as they do in the file.
+pub fn parse_lines(
+    file: &SourceFile,
+    lines: std::ops::Range<usize>,
+    limits: Limits,
+) -> Option<Node> {
+    let text = file.text.get(lines.clone())?;
+    if lines.start > 0 && !file.text[..lines.start].ends_with('\n') {
+        return None;
+    }
+    let alone = SourceFile::new(file.name.clone(), text.to_string());
+    let mut node = parse_as(&alone, false, limits, &mut |_, _, n| Some(n), &mut false).ok()?;
+    move_by(&mut node, lines.start as isize);
+    Some(node)
 }
 
 /// The nodes written at `spans` of `file` (items of its top-level lists, as [`parse_items`]
@@ -297,22 +340,23 @@ pub fn parse_spans(file: &SourceFile, spans: &[Span], limits: Limits) -> Option<
                 return None;
             }
             let alone = SourceFile::new(file.name.clone(), " ".repeat(lead.len()) + own);
-            let mut node = parse_as(&alone, json, limits, &mut |_, _, n| Some(n)).ok()?;
-            shift(&mut node, line);
+            let mut node =
+                parse_as(&alone, json, limits, &mut |_, _, n| Some(n), &mut false).ok()?;
+            move_by(&mut node, line as isize);
             (node.span == span).then_some(node)
         })
         .collect()
 }
 
-/// Moves a parsed node and all it holds `by` bytes later in the file.
-fn shift(n: &mut Node, by: usize) {
-    n.span.offset += by;
+/// Moves a parsed node and all it holds `by` bytes later in the file (earlier when negative).
+pub fn move_by(n: &mut Node, by: isize) {
+    n.span.offset = n.span.offset.saturating_add_signed(by);
     match &mut n.value {
         Value::Scalar { .. } => {}
-        Value::Seq(items) => items.iter_mut().for_each(|i| shift(i, by)),
+        Value::Seq(items) => items.iter_mut().for_each(|i| move_by(i, by)),
         Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-            shift(k, by);
-            shift(v, by);
+            move_by(k, by);
+            move_by(v, by);
         }),
     }
 }
@@ -323,6 +367,7 @@ fn parse_as(
     json: bool,
     limits: Limits,
     take: &mut TakeItem<'_>,
+    anchored: &mut bool,
 ) -> Result<Node, Diagnostic> {
     check_size(file, limits)?;
     // Comments of a JSON document are blanked for the parser; positions are the file's.
@@ -535,6 +580,7 @@ fn parse_as(
             continue;
         };
         if anchor != 0 {
+            *anchored = true;
             let size = count(&node);
             anchors.insert(anchor, (node.clone(), size));
         }

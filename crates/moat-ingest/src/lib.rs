@@ -56,6 +56,20 @@ pub struct Options {
     /// resource group, its region).
     pub target: DeployTarget,
     pub limits: Limits,
+    /// Reading two copies of one deployment (`moat diff`): what a read of the first leaves
+    /// for reading the second faster.
+    pub reread: Reread,
+}
+
+/// A read that leaves what it parsed for a read of a changed copy ([`Reread::keep`]), or
+/// takes what a read of an earlier copy left ([`Reread::earlier`]). Only a single native file
+/// is read this way; every other input is read whole, and leaves nothing.
+#[derive(Clone, Debug, Default)]
+pub struct Reread {
+    /// Where this read leaves what it parsed (`None` left there when it cannot).
+    pub keep: Option<std::sync::Arc<std::sync::Mutex<Option<native::reread::Earlier>>>>,
+    /// What a read of an earlier copy left; taken (the slot is emptied) by this read.
+    pub earlier: Option<std::sync::Arc<std::sync::Mutex<Option<native::reread::Earlier>>>>,
 }
 
 impl InputFormat {
@@ -476,7 +490,7 @@ fn load_primary(
         limits,
     };
     match format {
-        InputFormat::Native => load_native(path, limits),
+        InputFormat::Native => load_native_rereading(path, limits, &opts.reread),
         InputFormat::AzureMl => {
             let files = if path.is_dir() {
                 dir_files(path, &["yaml", "yml"])?
@@ -531,6 +545,15 @@ pub(crate) fn split_problems(
 /// Reads native topology files (one file, or every `.yaml`/`.yml`/`.json` of a directory,
 /// merged into one topology).
 pub fn load_native(path: &Path, limits: Limits) -> Result<Loaded, LoadError> {
+    load_native_rereading(path, limits, &Reread::default())
+}
+
+/// [`load_native`], a single file read as `reread` says.
+fn load_native_rereading(
+    path: &Path,
+    limits: Limits,
+    reread: &Reread,
+) -> Result<Loaded, LoadError> {
     let files = if path.is_dir() {
         dir_files(path, &["yaml", "yml", "json"])?
     } else {
@@ -549,9 +572,28 @@ pub fn load_native(path: &Path, limits: Limits) -> Result<Loaded, LoadError> {
     let mut topology = Topology::default();
     let mut failed = Vec::new();
     let mut unparsed = false;
+    let single = files.len() == 1;
     for f in files {
         let mut src = read_source(&f, limits)?;
-        match native::read_streaming(&src, limits) {
+        let read = match (&reread.earlier, &reread.keep) {
+            (Some(earlier), _) if single => {
+                let earlier = earlier.lock().ok().and_then(|mut e| e.take());
+                match earlier.and_then(|e| native::reread::read_like(&src, limits, e)) {
+                    Some(p) => Ok(p),
+                    None => native::read_streaming(&src, limits),
+                }
+            }
+            (_, Some(keep)) if single => {
+                native::reread::read_keeping(&src, limits).map(|(p, e)| {
+                    if let Ok(mut slot) = keep.lock() {
+                        *slot = e;
+                    }
+                    p
+                })
+            }
+            _ => native::read_streaming(&src, limits),
+        };
+        match read {
             Err(d) => {
                 diagnostics.push(d);
                 unparsed = true;

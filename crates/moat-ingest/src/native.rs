@@ -10,6 +10,8 @@ use moat_model::{Diagnostic, Topology};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub mod reread;
+
 /// The native format's top-level keys are the model's fields (see
 /// [`moat_model::topology_fields!`]), but for the lists an importer infers (`may_exist`): the
 /// native format declares what is deployed, it has no `count` or `condition` to leave open.

@@ -112,3 +112,36 @@ fn a_dns_server_at_the_first_usable_address_is_the_proxy_by_assumption() {
     assert_eq!(last["code"], "DNS_FIREWALL_PROXY", "{strict:#}");
     assert!(names_the_address(&texts(&strict, "missing")), "{strict:#}");
 }
+
+/// Terraform names the firewall's address by its attribute
+/// (`azurerm_firewall.edge.ip_configuration[0].private_ip_address`): the route's next hop is
+/// the firewall whatever address Azure gives it, and nothing is assumed, even in strict mode.
+/// Written as text (`"10.20.1.4"`), the same route reaches the firewall only if Azure gave it
+/// that address: an assumption again.
+#[test]
+fn terraform_naming_the_firewall_by_its_attribute_assumes_nothing() {
+    let assumed = |dir: &str, extra: &[&str]| {
+        let v = trace(dir, extra);
+        let hop = v["hops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["code"] == "FIREWALL_ADDRESS_ASSUMED");
+        (v, hop)
+    };
+    for extra in [&[][..], &["--strict"][..]] {
+        let (v, hop) = assumed("tf_reference", extra);
+        assert!(!hop, "{v:#}");
+        assert!(
+            v["hops"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["code"] == "FW_APPLICATION_ALLOW"),
+            "{v:#}"
+        );
+    }
+    let (v, hop) = assumed("tf_literal", &[]);
+    assert!(hop, "{v:#}");
+    assert_eq!(v["verdict"], "allowed", "{v:#}");
+}

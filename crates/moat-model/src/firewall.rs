@@ -24,10 +24,12 @@ pub struct Firewall {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub private_ip_address: Option<IpAddr>,
-    /// Whether `private_ip_address` is the address Azure gives the firewall in practice rather
-    /// than one the input states. Azure assigns it (the API marks it read-only) and does not
-    /// document which free address of the subnet it takes: a route that reaches the firewall
-    /// by this address rests on that assumption, which `--strict` does not make.
+    /// Whether `private_ip_address` is the address Azure gives the firewall in practice, not
+    /// one the input states, and the input writes it as text elsewhere (a route's next hop).
+    /// Azure assigns it (the API marks it read-only) and does not document which free address
+    /// of the subnet it takes: a flow that reaches the firewall by this address rests on that
+    /// assumption, which `--strict` does not make. A value read from the firewall's own
+    /// attribute names the firewall whatever its address, and sets nothing here.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub private_ip_assumed: bool,
     /// Public IPs (names) it SNATs internet traffic to.

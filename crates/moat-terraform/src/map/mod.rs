@@ -525,14 +525,10 @@ impl<'a> Mapper<'a> {
     }
 
     fn precompute(&mut self) {
+        self.firewall_ips();
         for r in self.recs {
             if r.mode != Mode::Managed {
                 continue;
-            }
-            if r.rtype == "azurerm_firewall"
-                && let Some(ip) = self.firewall_ip(&r.obj)
-            {
-                self.fw_ips.insert(r.obj.addr.clone(), ip);
             }
             let kind = match r.rtype.as_str() {
                 "azurerm_machine_learning_workspace" => Some("workspace"),
@@ -563,6 +559,39 @@ impl<'a> Mapper<'a> {
                     format!("{k}/{}", self.model_name(&r.obj)),
                 );
             }
+        }
+    }
+
+    /// The firewalls' private IPs. A derived one is an assumption only where the configuration
+    /// writes that address as text (a route's next hop `10.0.1.4`, a DNS server): a value read
+    /// from the firewall's own `private_ip_address` names the firewall whatever address Azure
+    /// gives it, so a configuration that reaches the firewall only so assumes nothing.
+    fn firewall_ips(&mut self) {
+        for r in self.recs {
+            if r.mode == Mode::Managed
+                && r.rtype == "azurerm_firewall"
+                && let Some(ip) = self.firewall_ip(&r.obj)
+            {
+                self.fw_ips.insert(r.obj.addr.clone(), ip);
+            }
+        }
+        let derived: HashSet<IpAddr> = self
+            .fw_ips
+            .values()
+            .filter(|(_, assumed)| *assumed)
+            .map(|(ip, _)| *ip)
+            .collect();
+        if derived.is_empty() {
+            return;
+        }
+        let (mut written, mut seen) = (HashSet::new(), HashSet::new());
+        for r in self.recs {
+            for v in r.obj.attrs.values() {
+                written_ips(v, &derived, &mut written, &mut seen);
+            }
+        }
+        for (ip, assumed) in self.fw_ips.values_mut() {
+            *assumed &= written.contains(ip);
         }
     }
 
@@ -1217,5 +1246,39 @@ pub fn strings_of(o: &ResObj, k: &str) -> Vec<String> {
         Some(Value::List(l)) => l.iter().filter_map(Value::to_tf_string).collect(),
         Some(v) => v.to_tf_string().into_iter().collect(),
         None => Vec::new(),
+    }
+}
+
+/// The addresses of `among` that `v` writes as text, a bare address or a one-address prefix,
+/// into `found`. Each nested object is read once (`seen`), however many values hold it.
+fn written_ips(
+    v: &Value,
+    among: &HashSet<IpAddr>,
+    found: &mut HashSet<IpAddr>,
+    seen: &mut HashSet<*const ResObj>,
+) {
+    match v {
+        Value::String(s) => {
+            let s = s.trim();
+            let ip = s
+                .strip_suffix("/32")
+                .unwrap_or(s)
+                .parse::<IpAddr>()
+                .ok()
+                .filter(|ip| among.contains(ip));
+            found.extend(ip);
+        }
+        Value::List(items) => items
+            .iter()
+            .for_each(|x| written_ips(x, among, found, seen)),
+        Value::Map(m) => m.values().for_each(|x| written_ips(x, among, found, seen)),
+        Value::Res(o) => {
+            if seen.insert(Rc::as_ptr(o)) {
+                o.attrs
+                    .values()
+                    .for_each(|x| written_ips(x, among, found, seen));
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::Unknown(_) => {}
     }
 }

@@ -125,10 +125,11 @@ pub fn run(cx: &Context, sel: &Selection) -> Vec<Finding> {
         r.check(cx, &mut early);
     }
     let mut out = Vec::new();
-    let mut operations = Vec::new();
+    let ops001 = crate::rules::ops::ops001::RULE.doc().code;
+    let mut operations = false;
     for r in rules {
-        if r.doc().code == crate::rules::ops::ops001::RULE.doc().code {
-            r.check(cx, &mut operations);
+        if r.doc().code == ops001 {
+            operations = true;
         } else if r.doc().code == exf001 {
             out.append(&mut early);
         } else {
@@ -136,21 +137,16 @@ pub fn run(cx: &Context, sel: &Selection) -> Vec<Finding> {
         }
     }
     // Operation findings only for causes no other finding reports: check never says less
-    // than ops, and says each cause once.
-    let kept: Vec<Finding> = {
-        let mut covered = crate::rules::ops::ops001::Covered::default();
-        out.iter().for_each(|x| covered.add(x));
-        let mut kept = Vec::new();
-        for f in &operations {
-            let Some(t) = &f.trace else { continue };
-            if !covered.covers(t) {
-                covered.add(f);
-                kept.push(f.clone());
-            }
-        }
-        kept
-    };
-    out.extend(kept);
+    // than ops, and says each cause once. They are built after the other rules ran, only
+    // for the flows those leave uncovered.
+    if operations {
+        let kept: Vec<Finding> = {
+            let mut covered = crate::rules::ops::ops001::Covered::default();
+            out.iter().for_each(|x| covered.add(x));
+            crate::rules::ops::ops001::uncovered(cx, &mut covered)
+        };
+        out.extend(kept);
+    }
     suppress(cx.t, &mut out);
     crate::cause::link(&mut out);
     out.sort_by(|a, b| (b.severity, a.code, &a.resource).cmp(&(a.severity, b.code, &b.resource)));

@@ -2,7 +2,7 @@
 
 use crate::rules::util::{failing_flows, flow_finding};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
-use moat_engine::ops::OPERATIONS;
+use moat_engine::ops::{FlowResult, OPERATIONS, OpResult};
 use moat_engine::trace::NsgDecision;
 use moat_engine::{Code, Step, Trace, Verdict};
 use moat_model::Provenance;
@@ -42,17 +42,39 @@ impl Rule for Ops001 {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for op in OPERATIONS {
             for (r, f) in failing_flows(cx, op.id) {
-                let at = r
-                    .subject
-                    .name_of(Kind::Workspace)
-                    .and_then(|n| cx.e.ix.workspaces.get(n))
-                    .map(|&i| cx.t.workspaces[i].at.clone())
-                    .unwrap_or_default();
-                let what = format!("{} ({}: {})", f.trace.to, r.op, f.purpose);
-                out.push(flow_finding(&DOC, r.subject.to_string(), what, f, &at));
+                out.push(finding(cx, r, f));
             }
         }
     }
+}
+
+/// The finding of a failing flow `f` of operation result `r`.
+fn finding(cx: &Context, r: &OpResult, f: &FlowResult) -> Finding {
+    let at = r
+        .subject
+        .name_of(Kind::Workspace)
+        .and_then(|n| cx.e.ix.workspaces.get(n))
+        .map(|&i| cx.t.workspaces[i].at.clone())
+        .unwrap_or_default();
+    let what = format!("{} ({}: {})", f.trace.to, r.op, f.purpose);
+    flow_finding(&DOC, r.subject.to_string(), what, f, &at)
+}
+
+/// The findings of [`Ops001`] for the flows no finding `covered` records covers, in the
+/// rule's order, each recorded in turn (a later flow stopped by the same cause is covered by
+/// it). Only those are built: in a large estate nearly every failing flow repeats a cause a
+/// more specific rule reports, and building them all held tens of MiB at the check's peak.
+pub fn uncovered<'c>(cx: &'c Context, covered: &mut Covered<'c>) -> Vec<Finding> {
+    let mut kept = Vec::new();
+    for op in OPERATIONS {
+        for (r, f) in failing_flows(cx, op.id) {
+            if !covered.covers(&f.trace) {
+                covered.add_trace(&f.trace);
+                kept.push(finding(cx, r, f));
+            }
+        }
+    }
+    kept
 }
 
 /// Whether finding `f` reports the flow of trace `flow`: its trace is the same flow, or stops
@@ -158,9 +180,14 @@ impl<'f> Covered<'f> {
     /// Records what `f` reports.
     pub fn add(&mut self, f: &'f Finding) {
         if let Some(t) = &f.trace {
-            self.flows.insert(flow_key(t));
-            self.causes.extend(cause_key(t));
+            self.add_trace(t);
         }
+    }
+
+    /// Records what a finding with trace `t` reports.
+    pub fn add_trace(&mut self, t: &'f Trace) {
+        self.flows.insert(flow_key(t));
+        self.causes.extend(cause_key(t));
     }
 
     /// Whether a recorded finding [`covers`] `flow`.

@@ -186,29 +186,45 @@ pub fn read_partial(root: &Node, file: &SourceFile) -> Partial {
 // The error is a syntax error, once per file: a cold path, its size is no concern.
 #[allow(clippy::result_large_err)]
 pub fn read_streaming(file: &SourceFile, limits: Limits) -> Result<Partial, Diagnostic> {
+    read_streaming_keeping(file, limits, None).map(|(p, _)| p)
+}
+
+/// [`read_streaming`], handing each item of a resource list to `keep` once it is typed, with
+/// its list's key (see [`reread`]); also whether the document defines an anchor.
+#[allow(clippy::result_large_err)]
+fn read_streaming_keeping(
+    file: &SourceFile,
+    limits: Limits,
+    mut keep: Option<&mut Vec<(&'static str, Node)>>,
+) -> Result<(Partial, bool), Diagnostic> {
     let mut t = Topology::default();
     let mut errors = Vec::new();
     let mut failed = Vec::new();
     let mut legacy = Vec::new();
-    let skeleton = tree::parse_items(file, limits, &mut |key, i, item| {
-        if !LIST_KEYS.contains(&key) {
-            return Some(item);
-        }
-        if key == "workspaces" {
-            legacy.extend(legacy_flags(&item).map(|(n, e)| (n.to_string(), e)));
-        }
-        read_item(&mut t, key, i, &item, file, &mut errors, &mut failed);
-        None
-    })?;
+    let (skeleton, anchored) =
+        tree::parse_items_noting_anchors(file, limits, &mut |key, i, item| {
+            let Some(key) = LIST_KEYS.iter().find(|k| **k == key) else {
+                return Some(item);
+            };
+            if *key == "workspaces" {
+                legacy.extend(legacy_flags(&item).map(|(n, e)| (n.to_string(), e)));
+            }
+            read_item(&mut t, key, i, &item, file, &mut errors, &mut failed);
+            if let Some(kept) = keep.as_deref_mut() {
+                kept.push((key, item));
+            }
+            None
+        })?;
     // What the skeleton still holds: the scalar keys, unknown keys, values of the wrong type.
     errors.extend(read_inner(&skeleton, file, &mut failed, &mut t, true));
     legacy_public_access(legacy.iter().map(|(n, e)| (n.as_str(), *e)), &mut t);
-    Ok(Partial {
+    let partial = Partial {
         topology: t,
         errors,
         failed,
         skeleton: Some(skeleton),
-    })
+    };
+    Ok((partial, anchored))
 }
 
 /// Reads the top-level entries of `root` into `t`; with `lists_read`, the lists of resources

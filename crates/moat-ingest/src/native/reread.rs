@@ -12,7 +12,7 @@
 //! run. Anything else (a changed top-level key, a flow-style list, JSON) reads the whole
 //! copy, as a first read does.
 
-use super::{LIST_KEYS, Partial, legacy_flags, legacy_public_access, read_inner, read_item};
+use super::{Partial, legacy_flags, legacy_public_access, read_inner, read_item};
 use moat_doc::tree::{self, Node, Value};
 use moat_doc::{Limits, SourceFile};
 use moat_model::Topology;
@@ -44,36 +44,16 @@ pub fn read_keeping(
     file: &SourceFile,
     limits: Limits,
 ) -> Result<(Partial, Option<Earlier>), moat_model::Diagnostic> {
-    let mut t = Topology::default();
-    let mut errors = Vec::new();
-    let mut failed = Vec::new();
-    let mut legacy = Vec::new();
     let mut items = Vec::new();
-    let (skeleton, anchored) =
-        tree::parse_items_noting_anchors(file, limits, &mut |key, i, item| {
-            let Some(key) = LIST_KEYS.iter().find(|k| **k == key) else {
-                return Some(item);
-            };
-            if *key == "workspaces" {
-                legacy.extend(legacy_flags(&item).map(|(n, e)| (n.to_string(), e)));
-            }
-            read_item(&mut t, key, i, &item, file, &mut errors, &mut failed);
-            items.push((*key, item));
-            None
-        })?;
-    errors.extend(read_inner(&skeleton, file, &mut failed, &mut t, true));
-    legacy_public_access(legacy.iter().map(|(n, e)| (n.as_str(), *e)), &mut t);
+    let (partial, anchored) = super::read_streaming_keeping(file, limits, Some(&mut items))?;
     let json = moat_doc::jsonc::is_json(&file.text);
-    let earlier = (!anchored && !json && errors.is_empty()).then(|| Earlier {
-        text: file.text.clone(),
-        items,
-        skeleton: skeleton.clone(),
-    });
-    let partial = Partial {
-        topology: t,
-        errors,
-        failed,
-        skeleton: Some(skeleton),
+    let earlier = match &partial.skeleton {
+        Some(skeleton) if !anchored && !json && partial.errors.is_empty() => Some(Earlier {
+            text: file.text.clone(),
+            items,
+            skeleton: skeleton.clone(),
+        }),
+        _ => None,
     };
     Ok((partial, earlier))
 }

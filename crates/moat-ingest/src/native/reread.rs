@@ -67,36 +67,16 @@ pub fn read_like(file: &SourceFile, limits: Limits, earlier: Earlier) -> Option<
     let skeleton = skeleton(&earlier, &file.text, &plan, &middle)?;
     // The copy's items in its order: those before the change as they were, those it writes
     // anew, those after it moved by the change's length.
-    let (first, after, key, delta) = (plan.first, plan.after, plan.key, plan.delta);
-    let items = earlier
-        .items
+    let mut before = earlier.items;
+    let after = before.split_off(plan.after);
+    before.truncate(plan.first);
+    let items = before
         .into_iter()
-        .enumerate()
-        .filter_map(move |(k, (key, mut n))| {
-            if k < first {
-                Some((key, n))
-            } else if k >= after {
-                tree::move_by(&mut n, delta);
-                Some((key, n))
-            } else {
-                None
-            }
-        });
-    // The taken items in order, the new ones where the first changed one was.
-    let mut middle = Some(middle);
-    let mut k = 0usize;
-    let mut items = items.peekable();
-    let items = std::iter::from_fn(move || {
-        if k == first
-            && let Some(m) = middle.take()
-        {
-            k += 1;
-            return Some(m.into_iter().map(|n| (key, n)).collect::<Vec<_>>());
-        }
-        k += 1;
-        items.next().map(|x| vec![x])
-    })
-    .flatten();
+        .chain(middle.into_iter().map(|n| (plan.key, n)))
+        .chain(after.into_iter().map(|(key, mut n)| {
+            tree::move_by(&mut n, plan.delta);
+            (key, n)
+        }));
     let mut t = Topology::default();
     let mut errors = Vec::new();
     let mut failed = Vec::new();

@@ -646,6 +646,60 @@ fn nsg_rule_denying_the_internet_closes_it() {
     );
 }
 
+/// A hop reads the same in `moat diff` as in `moat trace`: the line that says where a flow's
+/// verdict changed is the hop's line in the trace of that flow, its kind once, then the
+/// element. The change is the NSG deny rule above (seed 004, "you can use network security
+/// groups ... to allow internet outbound").
+#[test]
+fn where_a_flow_changed_reads_as_its_trace_reads_the_hop() {
+    let head = edited(
+        "changed-at",
+        "private-registry",
+        &[(
+            "      - { name: PrivateEndpoints, priority: 200,",
+            "      - { name: DenyInternet, priority: 4000, direction: Outbound, access: Deny, protocol: '*',\n          destination: Internet, destination_ports: '*' }\n      - { name: PrivateEndpoints, priority: 200,",
+        )],
+    );
+    let words = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
+    let diff = stdout(&moat(&[
+        "diff",
+        "examples/private-registry",
+        head.to_str().unwrap(),
+    ]));
+    let changed: Vec<&str> = diff
+        .lines()
+        .skip_while(|l| !l.contains("compute/cpu-cluster -> internet: allowed -> denied"))
+        .skip_while(|l| l.trim() != "changed at:")
+        .skip(1)
+        .take(2)
+        .collect();
+    let hop = |when: &str| {
+        changed
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(when))
+            .unwrap_or_else(|| panic!("no `{when}` line: {diff}"))
+            .to_string()
+    };
+    for (when, dir) in [
+        ("before:", PathBuf::from("examples/private-registry")),
+        ("after:", head.clone()),
+    ] {
+        let trace = stdout(&moat(&[
+            "trace",
+            dir.to_str().unwrap(),
+            "--from",
+            "compute/cpu-cluster",
+            "--to",
+            "internet",
+        ]));
+        let line = words(&hop(when));
+        assert!(
+            trace.lines().any(|l| words(l) == line),
+            "{when} {line}\nnot a line of the trace:\n{trace}"
+        );
+    }
+}
+
 #[test]
 fn firewall_rule_allowing_everything_opens_the_internet() {
     // Seed 004: "you might have a hub-spoke or mesh network architecture, firewall, network

@@ -4,8 +4,8 @@ use crate::check::count;
 use crate::fixes::FixCode;
 use crate::style::Style;
 use moat_diff::{Change, Diff, FlowChange, OpChange};
+use moat_engine::Verdict;
 use moat_engine::ops::Status;
-use moat_engine::{Hop, HopDecision, Verdict};
 use moat_model::Diagnostic;
 use moat_rules::{Finding, RuleDoc};
 use serde_json::{Value, json};
@@ -57,21 +57,6 @@ fn verdict(v: Option<Verdict>, style: Style) -> String {
     }
 }
 
-fn hop_text(h: &Hop, style: Style) -> String {
-    let mark = match h.decision {
-        HopDecision::Pass => style.good("✓"),
-        HopDecision::Block => style.bad("✗"),
-        HopDecision::Unknown => style.warn("?"),
-        HopDecision::Info => style.dim("·"),
-        HopDecision::Assumed => style.warn("~"),
-    };
-    let at =
-        h.at.as_ref()
-            .map(|a| format!("  {}", style.dim(&a.to_string())))
-            .unwrap_or_default();
-    format!("{mark} {} {}: {}{at}", h.step, h.element, h.detail)
-}
-
 fn flow_text(o: &mut String, f: &FlowChange, style: Style) {
     let _ = writeln!(
         o,
@@ -83,10 +68,21 @@ fn flow_text(o: &mut String, f: &FlowChange, style: Style) {
     );
     if let Some(c) = &f.cause {
         let _ = writeln!(o, "    {}", style.bold("changed at:"));
+        // The two hops as a trace lists them, their kinds in one column.
+        let width = [&c.before, &c.after]
+            .into_iter()
+            .flatten()
+            .map(|h| h.step.as_str().len())
+            .max()
+            .unwrap_or(0);
         for (when, h) in [("before", &c.before), ("after", &c.after)] {
             match h {
                 Some(h) => {
-                    let _ = writeln!(o, "      {when}: {}", hop_text(h, style));
+                    let _ = writeln!(
+                        o,
+                        "      {when}: {}",
+                        crate::trace::hop_line(h, width, style)
+                    );
                 }
                 None => {
                     let _ = writeln!(o, "      {when}: {}", style.dim("(the trace ends before)"));

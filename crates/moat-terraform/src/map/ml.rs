@@ -94,7 +94,7 @@ impl Mapper<'_> {
                 &mn,
                 "isolation_mode",
                 &res,
-                "managed_network/isolation_mode",
+                "managed_network.isolation_mode",
                 IsolationMode::parse,
                 IsolationMode::NAMES,
             )
@@ -187,7 +187,9 @@ impl Mapper<'_> {
         };
         let wres = format!("workspace/{ws}");
         let name = crate::ids::name_or_addr(o);
-        let field = format!("managed_network/outbound_rules/{name}");
+        // A rule whose content is open is left out, and the list is marked open where the
+        // engine looks for it, as the ARM importer does.
+        let field = format!("managed_network.outbound_rules.{name}");
         let (kind, destination) = match rtype {
             "azurerm_machine_learning_workspace_network_outbound_rule_fqdn" => {
                 let Some(f) = self.s(o, "destination_fqdn", &wres, &field) else {

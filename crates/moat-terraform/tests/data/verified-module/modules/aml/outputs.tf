@@ -1,0 +1,7 @@
+output "resource_id" {
+  value = local.aml_resource.id
+}
+
+output "name" {
+  value = local.aml_resource.name
+}

@@ -181,6 +181,13 @@ fn allocate(t: &mut Topology) -> Vec<Problem> {
             open.push(unknown_ip(r, "ip_address", &p.subnet, &p.at));
         }
     }
+    // A deployment finalised again (after native files are merged over it) keeps one entry
+    // per open address.
+    open.retain(|u| {
+        !t.unknowns
+            .iter()
+            .any(|x| x.resource == u.resource && x.field == u.field)
+    });
     t.unknowns.extend(open);
     problems
 }
@@ -209,7 +216,36 @@ fn holder_at(t: &Topology, ix: &crate::Index, holder: &str) -> Option<crate::Pro
 
 #[cfg(test)]
 mod tests {
-    use super::derived_guid;
+    use super::{derived_guid, finalize};
+    use crate::topology::Topology;
+
+    /// An endpoint in a subnet the input does not declare has an address Azure picks from
+    /// prefixes no one gave: unknown, once, however often the deployment is finalised.
+    #[test]
+    fn external_subnet_addresses_are_open_once() {
+        let mut t: Topology = serde_json::from_value(serde_json::json!({
+            "storage_accounts": [{"name": "st"}],
+            "private_endpoints": [{
+                "name": "pe", "subnet": "lz/pe", "target": "storage/st", "group_id": "blob"
+            }]
+        }))
+        .unwrap();
+        crate::external::subnet(
+            &mut t,
+            "lz",
+            "pe",
+            "`private-endpoint/pe` is placed in it",
+            &Default::default(),
+        );
+        finalize(&mut t);
+        finalize(&mut t);
+        let open: Vec<_> = t
+            .unknowns
+            .iter()
+            .filter(|u| u.resource == "private-endpoint/pe" && u.field == "ip_address")
+            .collect();
+        assert_eq!(open.len(), 1, "{:#?}", t.unknowns);
+    }
 
     #[test]
     fn derived_guids_are_stable_and_shaped() {

@@ -1012,9 +1012,21 @@ fn hop_unknowns<'a, 't: 'a>(
         .chain(partly)
         .filter(move |u| u.field != "name" && !after_decision(e, h, &u.resource, &u.field))
         // The source's own region decides nothing: the region its flows depend on is its
-        // network's (its VNet's, its workspace's), read by the decisions that need it.
-        .filter(move |u| !(h.step == Step::Source && u.field == "region"))
+        // network's (its VNet's, its workspace's), read by the decisions that need it. Nor do
+        // the settings of a compute that say how people sign in to it, what it runs on or
+        // when it stops: none of them moves its packets.
+        .filter(move |u| !(h.step == Step::Source && SOURCE_SETTINGS.contains(&u.field.as_str())))
 }
+
+/// Fields of a source that no flow from it depends on.
+const SOURCE_SETTINGS: &[&str] = &[
+    "region",
+    "disable_local_auth",
+    "idle_time_before_shutdown",
+    "vm_size",
+    "identity",
+    "tags",
+];
 
 fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
     // A target the input does not declare: what it accepts is unknown, from any source.

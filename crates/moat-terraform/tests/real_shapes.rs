@@ -327,6 +327,49 @@ fn open_fqdn_rule_leaves_the_host_undecided() {
     );
 }
 
+/// A compute instance whose local authentication is a variable without value. What a compute
+/// needs to work in a custom VNet is network: facts §3.1 and §3.5 list service tags, ports and
+/// protocols for its subnet, and nothing about how people sign in to it. So the setting stays
+/// open where it is read (its own posture) and jobs and compute creation stay decided.
+#[test]
+fn open_sign_in_setting_decides_no_flow() {
+    let dir = data("moderate-quickstart");
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tf"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    for (name, text) in &mut files {
+        if name == "compute.tf" {
+            *text = text.replacen(
+                "  virtual_machine_size          = \"Standard_DS3_v2\"\n",
+                "  virtual_machine_size          = \"Standard_DS3_v2\"\n  local_auth_enabled            = var.local_auth\n",
+                1,
+            );
+            text.push_str("\nvariable \"local_auth\" {\n  type = bool\n}\n");
+        }
+    }
+    let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let s = Scratch::new("open-sign-in", &files);
+    let l = with_vars(&s.0, &[("project", "abc")]);
+    let t = &l.topology;
+    let ci = t
+        .computes
+        .iter()
+        .find(|c| c.compute_type == ComputeType::ComputeInstance)
+        .unwrap();
+    assert!(
+        t.is_unknown(&format!("compute/{}", ci.name), "disable_local_auth")
+            .is_some()
+    );
+    assert_eq!(op_status(t, "job.run"), Status::Works);
+    assert_eq!(op_status(t, "compute.create"), Status::Works);
+}
+
 const MANAGED: &str = r#"
 variable "mode" {
   type = string

@@ -653,6 +653,25 @@ fn azurerm_version(body: &Body) -> Option<String> {
     })
 }
 
+/// The azurerm major version `terraform init` installed, as the dependency lock file
+/// (`.terraform.lock.hcl`, kept beside the configuration) records it:
+/// `provider "registry.terraform.io/hashicorp/azurerm" { version = "3.116.0" ... }`. It wins
+/// over the constraint, which may allow several majors.
+pub fn locked_azurerm_major(text: &str) -> Option<u32> {
+    let body = hcl_edit::parser::parse_body(text).ok()?;
+    body.get_blocks("provider").find_map(|b| {
+        let label = b.labels.first()?;
+        let source = label.as_str().to_ascii_lowercase();
+        if !source.ends_with("/hashicorp/azurerm") && source != "hashicorp/azurerm" {
+            return None;
+        }
+        match &b.body.get_attribute("version")?.value {
+            Expression::String(v) => v.value().split('.').next()?.trim().parse().ok(),
+            _ => None,
+        }
+    })
+}
+
 /// The provider major version a constraint selects: `~> 3.0`, `= 3.1.0`, `3.116.0` pin a
 /// major; `>= 3.0, < 4.0` caps it; a lower bound alone lets Terraform pick the newest.
 pub fn major_of_constraint(c: &str) -> Option<u32> {
@@ -690,6 +709,32 @@ mod tests {
         assert_eq!(major_of_constraint(">= 3.50, < 4.0"), Some(3));
         assert_eq!(major_of_constraint("= 4.1.0"), Some(4));
         assert_eq!(major_of_constraint(">= 3.0"), None);
+    }
+
+    #[test]
+    fn lock_files_give_the_installed_major() {
+        let lock = r#"
+# This file is maintained automatically by "terraform init".
+provider "registry.terraform.io/hashicorp/random" {
+  version = "3.6.3"
+}
+
+provider "registry.terraform.io/hashicorp/azurerm" {
+  version     = "3.116.0"
+  constraints = ">= 3.60.0"
+  hashes = [
+    "h1:AAAA",
+  ]
+}
+"#;
+        assert_eq!(locked_azurerm_major(lock), Some(3));
+        assert_eq!(
+            locked_azurerm_major(
+                "provider \"registry.terraform.io/azure/azapi\" {\n  version = \"2.2.0\"\n}\n"
+            ),
+            None
+        );
+        assert_eq!(locked_azurerm_major("not hcl {"), None);
     }
 
     /// Reads `text` as one file the way a file that does not split is read: parsed whole.

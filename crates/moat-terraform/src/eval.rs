@@ -199,6 +199,8 @@ pub struct Evaluator {
     missing_modules: Vec<modules::Missing>,
     /// Whether modules are read from disk (not for a configuration given as text).
     read_modules: bool,
+    /// The azurerm major the dependency lock file records, when there is one.
+    pub locked_azurerm_major: Option<u32>,
 }
 
 const META_ATTRS: &[&str] = &[
@@ -235,6 +237,7 @@ impl Evaluator {
             manifest: None,
             missing_modules: Vec::new(),
             read_modules: true,
+            locked_azurerm_major: None,
         }
     }
 
@@ -250,7 +253,8 @@ impl Evaluator {
 
     /// The azurerm major version the root module pins, if any module says.
     pub fn azurerm_major(&self) -> Option<u32> {
-        self.configs.iter().find_map(|c| c.azurerm_major)
+        self.locked_azurerm_major
+            .or_else(|| self.configs.iter().find_map(|c| c.azurerm_major))
     }
 
     /// Whether the root module declares a variable, and its type expression.

@@ -203,6 +203,11 @@ fn load_config(path: &Path, opts: &TfOptions) -> Result<Loaded, LoadError> {
         var_files.extend(auto_var_files(path));
     }
     var_files.extend(opts.var_files.iter().cloned());
+    if !single {
+        ev.locked_azurerm_major = std::fs::read_to_string(path.join(".terraform.lock.hcl"))
+            .ok()
+            .and_then(|t| config::locked_azurerm_major(&t));
+    }
     evaluate(ev, &var_files, opts)
 }
 

@@ -370,6 +370,71 @@ fn open_sign_in_setting_decides_no_flow() {
     assert_eq!(op_status(t, "compute.create"), Status::Works);
 }
 
+/// A constraint with a lower bound alone (`>= 3.60`) lets `terraform init` pick any later
+/// major; the dependency lock file beside the configuration records the one it installed
+/// (Terraform: "the dependency lock file ... tracks the provider versions selected"). azurerm
+/// 3.x documents `private_endpoint_network_policies_enabled` as "Defaults to true", 4.x sends
+/// Disabled; facts §1: "Disable private endpoint network policies on the subnet before adding
+/// the WS PE". A subnet that does not write the setting follows the locked major.
+#[test]
+fn the_lock_file_fixes_the_provider_major() {
+    let main = r#"
+terraform {
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = ">= 3.60"
+    }
+  }
+}
+
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet-lock"
+  location            = "eastus"
+  resource_group_name = "rg"
+  address_space       = ["10.9.0.0/16"]
+}
+
+resource "azurerm_subnet" "pe" {
+  name                 = "snet-pe"
+  resource_group_name  = "rg"
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.9.1.0/24"]
+}
+"#;
+    let lock = "provider \"registry.terraform.io/hashicorp/azurerm\" {\n  version     = \"3.116.0\"\n  constraints = \">= 3.60.0\"\n}\n";
+    let policies = |files: &[(&str, &str)]| {
+        let s = Scratch::new("lock-major", files);
+        let l = ok(load(&s.0, &TfOptions::default()));
+        l.topology.virtual_networks[0].subnets[0].private_endpoint_network_policies
+    };
+    assert_eq!(
+        policies(&[("main.tf", main), (".terraform.lock.hcl", lock)]),
+        PrivateEndpointNetworkPolicies::Enabled
+    );
+    // Without the lock file the newest provider is what init installs.
+    assert_eq!(
+        policies(&[("main.tf", main)]),
+        PrivateEndpointNetworkPolicies::Disabled
+    );
+    // The quickstart-shaped fixture keeps its lock file: its subnets that do not write the
+    // setting follow 3.x, the endpoints' subnet writes Disabled.
+    let l = ok(load(&data("moderate-quickstart"), &TfOptions::default()));
+    let v = &l.topology.virtual_networks[0];
+    let of = |n: &str| {
+        v.subnets
+            .iter()
+            .find(|s| s.name == n)
+            .unwrap()
+            .private_endpoint_network_policies
+    };
+    assert_eq!(of("snet-compute"), PrivateEndpointNetworkPolicies::Enabled);
+    assert_eq!(
+        of("snet-endpoints"),
+        PrivateEndpointNetworkPolicies::Disabled
+    );
+}
+
 const MANAGED: &str = r#"
 variable "mode" {
   type = string

@@ -28,7 +28,11 @@ const fn ty(azure: &'static str, azurerm: &'static [&'static str], kind: Kind) -
 pub static TYPES: &[ResourceType] = &[
     ty(
         "Microsoft.MachineLearningServices/workspaces",
-        &["azurerm_machine_learning_workspace"],
+        &[
+            "azurerm_machine_learning_workspace",
+            "azurerm_ai_foundry",
+            "azurerm_ai_foundry_project",
+        ],
         Kind::Workspace,
     ),
     ty(

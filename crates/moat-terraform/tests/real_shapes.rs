@@ -435,6 +435,167 @@ resource "azurerm_subnet" "pe" {
     );
 }
 
+/// An AI Foundry hub and project as azurerm 4.x writes them (`azurerm_ai_foundry`,
+/// `azurerm_ai_foundry_project`): both are Azure ML workspaces, of kind Hub and Project. Facts
+/// §6 item 99: "Hub/project workspaces: projects inherit the hub FQDNs." So the jump box beside
+/// the hub's private endpoint reaches the project through it, and the hub's public access and
+/// managed network are read as written.
+#[test]
+fn foundry_hub_and_project_are_workspaces() {
+    let s = Scratch::new("foundry", &[("main.tf", FOUNDRY)]);
+    let l = ok(load(&s.0, &TfOptions::default()));
+    let t = &l.topology;
+    let hub = t.workspaces.iter().find(|w| w.name == "hub-risk").unwrap();
+    assert_eq!(hub.kind, Some(WorkspaceKind::Hub));
+    assert_eq!(hub.public_network_access, PublicNetworkAccess::Disabled);
+    assert_eq!(
+        hub.managed_network.isolation_mode,
+        IsolationMode::AllowOnlyApprovedOutbound
+    );
+    assert_eq!(hub.storage_account.as_deref(), Some("strisk01"));
+    assert!(hub.hbi_workspace);
+    let project = t.workspaces.iter().find(|w| w.name == "proj-risk").unwrap();
+    assert_eq!(project.kind, Some(WorkspaceKind::Project));
+    assert_eq!(project.hub.as_deref(), Some("hub-risk"));
+    assert_eq!(
+        t.private_endpoints[0].target.to_string(),
+        "workspace/hub-risk"
+    );
+    assert_eq!(
+        verdict(t, "vm/vm-jump", "workspace/proj-risk", 443),
+        Verdict::Allowed
+    );
+}
+
+const FOUNDRY: &str = r#"
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet-risk"
+  location            = "swedencentral"
+  resource_group_name = "rg-risk"
+  address_space       = ["10.60.0.0/16"]
+}
+
+resource "azurerm_subnet" "pe" {
+  name                              = "snet-pe"
+  resource_group_name               = "rg-risk"
+  virtual_network_name              = azurerm_virtual_network.v.name
+  address_prefixes                  = ["10.60.1.0/24"]
+  private_endpoint_network_policies = "Disabled"
+}
+
+resource "azurerm_storage_account" "st" {
+  name                          = "strisk01"
+  location                      = "swedencentral"
+  resource_group_name           = "rg-risk"
+  account_tier                  = "Standard"
+  account_replication_type      = "LRS"
+  public_network_access_enabled = false
+}
+
+resource "azurerm_key_vault" "kv" {
+  name                          = "kvrisk01"
+  location                      = "swedencentral"
+  resource_group_name           = "rg-risk"
+  tenant_id                     = "00000000-0000-0000-0000-000000000000"
+  sku_name                      = "standard"
+  public_network_access_enabled = false
+}
+
+resource "azurerm_ai_foundry" "hub" {
+  name                         = "hub-risk"
+  location                     = "swedencentral"
+  resource_group_name          = "rg-risk"
+  storage_account_id           = azurerm_storage_account.st.id
+  key_vault_id                 = azurerm_key_vault.kv.id
+  public_network_access        = "Disabled"
+  high_business_impact_enabled = true
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  managed_network {
+    isolation_mode = "AllowOnlyApprovedOutbound"
+  }
+}
+
+resource "azurerm_ai_foundry_project" "p" {
+  name               = "proj-risk"
+  location           = azurerm_ai_foundry.hub.location
+  ai_services_hub_id = azurerm_ai_foundry.hub.id
+
+  identity {
+    type = "SystemAssigned"
+  }
+}
+
+resource "azurerm_private_dns_zone" "z" {
+  for_each            = toset(["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"])
+  name                = each.key
+  resource_group_name = "rg-risk"
+}
+
+resource "azurerm_private_dns_zone_virtual_network_link" "z" {
+  for_each              = azurerm_private_dns_zone.z
+  name                  = "link"
+  resource_group_name   = "rg-risk"
+  private_dns_zone_name = each.value.name
+  virtual_network_id    = azurerm_virtual_network.v.id
+}
+
+resource "azurerm_private_endpoint" "hub" {
+  name                = "pe-hub"
+  location            = "swedencentral"
+  resource_group_name = "rg-risk"
+  subnet_id           = azurerm_subnet.pe.id
+
+  private_service_connection {
+    name                           = "hub"
+    private_connection_resource_id = azurerm_ai_foundry.hub.id
+    subresource_names              = ["amlworkspace"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "zones"
+    private_dns_zone_ids = [for z in azurerm_private_dns_zone.z : z.id]
+  }
+}
+
+resource "azurerm_network_interface" "jump" {
+  name                = "nic-jump"
+  location            = "swedencentral"
+  resource_group_name = "rg-risk"
+
+  ip_configuration {
+    name                          = "ip"
+    subnet_id                     = azurerm_subnet.pe.id
+    private_ip_address_allocation = "Dynamic"
+  }
+}
+
+resource "azurerm_linux_virtual_machine" "jump" {
+  name                  = "vm-jump"
+  location              = "swedencentral"
+  resource_group_name   = "rg-risk"
+  size                  = "Standard_B2s"
+  admin_username        = "ops"
+  network_interface_ids = [azurerm_network_interface.jump.id]
+
+  os_disk {
+    caching              = "ReadWrite"
+    storage_account_type = "Standard_LRS"
+  }
+
+  source_image_reference {
+    publisher = "Canonical"
+    offer     = "ubuntu-24_04-lts"
+    sku       = "server"
+    version   = "latest"
+  }
+}
+"#;
+
 const MANAGED: &str = r#"
 variable "mode" {
   type = string

@@ -36,11 +36,36 @@ pub(super) fn address_of(r: &Ref) -> Option<Address> {
 }
 
 impl Mapper<'_> {
-    pub(super) fn workspace(&mut self, o: &ResObj) -> bool {
+    /// A workspace: `azurerm_machine_learning_workspace`, or an AI Foundry hub
+    /// (`azurerm_ai_foundry`, kind Hub) or project (`azurerm_ai_foundry_project`, kind Project,
+    /// whose network, storage and key vault are its hub's).
+    pub(super) fn workspace(&mut self, rtype: &str, o: &ResObj) -> bool {
         let name = self.name(o, "workspace");
         let res = format!("workspace/{name}");
-        let (public_network_access, allow_public_access_when_behind_vnet) =
-            self.workspace_public_access(o, &res);
+        let foundry_hub = rtype == "azurerm_ai_foundry";
+        let project = rtype == "azurerm_ai_foundry_project";
+        let (public_network_access, allow_public_access_when_behind_vnet) = if foundry_hub {
+            // Written as the API's word, "Enabled" when absent.
+            let p = self
+                .enum_of(
+                    o,
+                    "public_network_access",
+                    &res,
+                    "public_network_access",
+                    PublicNetworkAccess::parse,
+                    PublicNetworkAccess::NAMES,
+                )
+                .unwrap_or(PublicNetworkAccess::Enabled);
+            (p, None)
+        } else if project {
+            (
+                moat_model::ml::public_access_of(None, None)
+                    .unwrap_or(PublicNetworkAccess::Enabled),
+                None,
+            )
+        } else {
+            self.workspace_public_access(o, &res)
+        };
         let (identity, primary_user_assigned_identity, user_assigned_identities) =
             self.workspace_identity(o, &res);
         let storage_account = self.link_name(
@@ -102,6 +127,8 @@ impl Mapper<'_> {
             managed_network.isolation_mode = m;
         }
         let kind = match get(o, "kind") {
+            _ if foundry_hub => Some(WorkspaceKind::Hub),
+            _ if project => Some(WorkspaceKind::Project),
             Some(_) => self.enum_of(
                 o,
                 "kind",
@@ -112,9 +139,24 @@ impl Mapper<'_> {
             ),
             None => None,
         };
-        let hbi_workspace = self
-            .b(o, "high_business_impact", &res, "hbi_workspace")
-            .unwrap_or(false);
+        let hbi_key = if foundry_hub || project {
+            "high_business_impact_enabled"
+        } else {
+            "high_business_impact"
+        };
+        let hbi_workspace = self.b(o, hbi_key, &res, "hbi_workspace").unwrap_or(false);
+        let hub = if project {
+            self.link_name(
+                o,
+                "ai_services_hub_id",
+                &res,
+                "hub",
+                "workspace",
+                workspace_of,
+            )
+        } else {
+            None
+        };
         let image_build_compute =
             self.s(o, "image_build_compute_name", &res, "image_build_compute");
         let v1_legacy_mode = self
@@ -160,7 +202,7 @@ impl Mapper<'_> {
             managed_network,
             serverless_compute,
             container_registry_connections: Vec::new(),
-            hub: None,
+            hub,
             v1_legacy_mode,
             uses_registries: Vec::new(),
             exfiltration_protection: false,

@@ -409,7 +409,12 @@ impl<'a> Mapper<'a> {
             (1, "azurerm_container_registry") => self.acr(o),
             (1, "azurerm_application_insights") => self.app_insights(o),
             (1, "azurerm_monitor_private_link_scope") => self.ampls(o),
-            (1, "azurerm_machine_learning_workspace") => self.workspace(o),
+            (
+                1,
+                "azurerm_machine_learning_workspace"
+                | "azurerm_ai_foundry"
+                | "azurerm_ai_foundry_project",
+            ) => self.workspace(&r.rtype, o),
             (2, "azurerm_subnet") => self.subnet(o),
             (2, "azurerm_virtual_network_dns_servers") => self.vnet_dns_servers(o),
             (2, "azurerm_network_security_rule") => self.nsg_rule(o),
@@ -531,7 +536,9 @@ impl<'a> Mapper<'a> {
                 continue;
             }
             let kind = match r.rtype.as_str() {
-                "azurerm_machine_learning_workspace" => Some("workspace"),
+                "azurerm_machine_learning_workspace"
+                | "azurerm_ai_foundry"
+                | "azurerm_ai_foundry_project" => Some("workspace"),
                 "azurerm_machine_learning_compute_cluster"
                 | "azurerm_machine_learning_compute_instance" => Some("compute"),
                 "azurerm_linux_virtual_machine" | "azurerm_windows_virtual_machine" => Some("vm"),

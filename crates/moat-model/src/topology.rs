@@ -18,6 +18,7 @@ use std::collections::HashMap;
 /// Resources are grouped by kind and refer to one another by name (subnets as `vnet/subnet`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = schema_key)]
 pub struct Topology {
     /// A name for the deployment.
     #[serde(default)]
@@ -118,8 +119,29 @@ pub struct Topology {
     pub unmodelled: Vec<Unmodelled>,
     /// Resources whose deployment the input leaves open (an unknown `count` or `condition`):
     /// imported, and analysed with and without them (see [`crate::presence`]).
+    /// Importers infer it; the native format, which the schema describes, has no `count` or
+    /// `condition` to leave open and does not take it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(skip)]
     pub may_exist: Vec<MayExist>,
+}
+
+/// The schema of the native format names the key a file may point at its schema with, which
+/// the native reader accepts beside the model's fields.
+fn schema_key(s: &mut schemars::Schema) {
+    if let Some(props) = s
+        .ensure_object()
+        .get_mut("properties")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        props.insert(
+            "$schema".into(),
+            serde_json::json!({
+                "description": "The JSON Schema the file follows (`moat schema` prints it); the reader ignores it.",
+                "type": "string"
+            }),
+        );
+    }
 }
 
 /// Hands every field of [`Topology`] to the macro `$m`, by name, in three groups:

@@ -209,3 +209,59 @@ fn a_regional_fqdn_rule_leaves_the_regional_host_undecided() {
     let tr = trace_to(&t_east, &host("eastus"), Protocol::TCP, 443);
     assert_eq!(tr.verdict, Verdict::Allowed, "{tr:#?}");
 }
+
+/// The laptop reaches the private registry through the registry's private endpoint in the
+/// client VNet ("Create a private endpoint to the registry, storage and ACR from the VNet of
+/// the workspace", seed 000): the DNS record, the endpoint's connection and its target decide,
+/// and none of them depends on a region. With the region open the path is decided, as in
+/// every region.
+#[test]
+fn a_client_reaches_the_private_registry_whatever_the_region() {
+    let client_to = |t: &Topology, to: &str| {
+        let e = Engine::for_topology(t, None).expect("engine");
+        let q = Query {
+            from: "client/laptop".parse().unwrap(),
+            to: to.parse().unwrap(),
+            protocol: Protocol::TCP,
+            port: 443,
+        };
+        trace(&e, &q).expect("a trace")
+    };
+    for to in ["registry/contosoreg", "registry/contosoreg:storage"] {
+        let open = client_to(&load(None), to);
+        assert_eq!(open.verdict, Verdict::Allowed, "{open:#?}");
+        assert!(open.missing.is_empty(), "{:?}", open.missing);
+        for region in ["eastus", "westeurope"] {
+            let known = client_to(&load(Some(region)), to);
+            assert_eq!(known.verdict, open.verdict, "{region}: {known:#?}");
+        }
+    }
+}
+
+/// "For the Region field, select the same region as your Azure Virtual Network" (seed 000,
+/// "How to create a private endpoint"): an endpoint's region is its VNet's. With the VNet's
+/// region given and the endpoints' left open, the endpoints' is the VNet's, not unknown.
+#[test]
+fn an_endpoint_whose_region_is_open_is_in_its_vnets_region() {
+    let text = std::fs::read_to_string(data()).unwrap().replacen(
+        "\"name\": \"client-vnet\",\n      \"location\": \"[parameters('location')]\",",
+        "\"name\": \"client-vnet\",\n      \"location\": \"westeurope\",",
+        1,
+    );
+    let dir = std::env::temp_dir().join(format!("moat-open-pe-region-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("azuredeploy.json");
+    std::fs::write(&p, text).unwrap();
+    let t = moat_ingest::load_opts(&p, &moat_ingest::Options::default())
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics))
+        .topology;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!t.private_endpoints.is_empty());
+    for pe in &t.private_endpoints {
+        assert_eq!(pe.region.as_deref(), Some("westeurope"), "{}", pe.name);
+        let resource = format!("private-endpoint/{}", pe.name);
+        assert!(t.is_unknown(&resource, "region").is_none(), "{resource}");
+    }
+    // The workspace's region, which nothing gives, stays open.
+    assert!(t.is_unknown("workspace/ws", "region").is_some());
+}

@@ -95,17 +95,39 @@ pub fn finalize(t: &mut Topology) -> Vec<Problem> {
         }
     }
     // Resources without a region of their own sit in their VNet's region.
+    let open_region: std::collections::HashSet<String> = t
+        .unknowns
+        .iter()
+        .filter(|u| crate::external::leaves_open(&u.field, "region"))
+        .map(|u| u.resource.clone())
+        .collect();
     let vnet_region: HashMap<String, Option<String>> = t
         .virtual_networks
         .iter()
-        .map(|v| (v.name.clone(), v.region.clone()))
+        .map(|v| {
+            // A region the input leaves open is no region to give another resource.
+            let open = open_region.contains(&format!("vnet/{}", v.name));
+            (v.name.clone(), v.region.clone().filter(|_| !open))
+        })
         .collect();
     let subnet_vnet = |s: &str| s.split('/').next().unwrap_or("").to_string();
+    // A private endpoint is created in its VNet's region ("For the Region field, select the
+    // same region as your Azure Virtual Network", registries document, "How to create a
+    // private endpoint"; one in another region fails to deploy, PE006): where the input
+    // leaves the endpoint's region open and gives its VNet's, the endpoint's is known.
+    let mut settled = std::collections::HashSet::new();
     for pe in &mut t.private_endpoints {
-        if pe.region.is_none() {
-            pe.region = vnet_region.get(&subnet_vnet(&pe.subnet)).cloned().flatten();
+        let resource = format!("private-endpoint/{}", pe.name);
+        let vnet = vnet_region.get(&subnet_vnet(&pe.subnet)).cloned().flatten();
+        if vnet.is_some() && open_region.contains(&resource) {
+            pe.region = vnet;
+            settled.insert(resource);
+        } else if pe.region.is_none() {
+            pe.region = vnet;
         }
     }
+    t.unknowns
+        .retain(|u| !(u.field == "region" && settled.contains(&u.resource)));
     for n in &mut t.network_interfaces {
         if n.region.is_none() {
             n.region = vnet_region.get(&subnet_vnet(&n.subnet)).cloned().flatten();

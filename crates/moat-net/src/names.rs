@@ -276,7 +276,7 @@ pub fn endpoint_scoring(
     Some(online_endpoint(
         &endpoint.name,
         w.workspace_id.as_deref().unwrap_or_default(),
-        w.region.as_deref().unwrap_or("unknown"),
+        region_label(w.region.as_deref()),
     ))
 }
 
@@ -293,7 +293,7 @@ pub fn endpoint_names(
     let Address::Resource { kind, name, sub } = target else {
         return vec![];
     };
-    let region_of = |r: &Option<String>| r.clone().unwrap_or_else(|| "unknown".into());
+    let region_of = |r: &Option<String>| region_label(r.as_deref()).to_string();
     match kind {
         Kind::Workspace => {
             let Some(w) = ix.workspaces.get(name).map(|&i| &t.workspaces[i]) else {
@@ -348,11 +348,8 @@ pub fn endpoint_names(
             let region = ix
                 .container_registries
                 .get(name)
-                .and_then(|&i| t.container_registries[i].region.clone());
-            vec![
-                acr(name),
-                acr_data(name, &region.unwrap_or_else(|| "unknown".into())),
-            ]
+                .and_then(|&i| t.container_registries[i].region.as_deref());
+            vec![acr(name), acr_data(name, region_label(region))]
         }
         _ => vec![],
     }

@@ -5,10 +5,24 @@ use moat_model::address::{Address, Kind};
 use moat_model::enums::{ConnectionState, Direction};
 use moat_packets::AddrSet;
 
+/// What decides whether a private endpoint carries a flow to its target: where it sits, what
+/// it connects to, its connection's state, its address and the names it registers. Not its
+/// region, which is its VNet's ("For the Region field, select the same region as your Azure
+/// Virtual Network", registries document, "How to create a private endpoint") and which no
+/// decision here reads.
+const PRIVATE_ENDPOINT_READS: &[&str] = &[
+    "subnet",
+    "target",
+    "group_id",
+    "connection_state",
+    "ip_address",
+    "dns_zone_group",
+];
+
 impl Walk<'_, '_> {
     pub(super) fn private_endpoint(&mut self, pi: usize, subnet: &str, src: &AddrSet) -> Walked {
         let pe = self.t().private_endpoints[pi].clone();
-        self.touch(format!("private-endpoint/{}", pe.name));
+        let resource = format!("private-endpoint/{}", pe.name);
         let element = format!("private endpoint {}", pe.name);
         let (vi, si) = self.e.subnet_at(subnet).expect("subnet of an address");
         let s = &self.t().virtual_networks[vi].subnets[si];
@@ -19,6 +33,8 @@ impl Walk<'_, '_> {
                 && let Some(ip) = self.t().endpoint_address(self.e.dns.addressing(), &pe)
             {
                 let dst = self.private(ip);
+                // The subnet's NSG reads the endpoint's address alone.
+                self.touch_fields(resource.clone(), &["ip_address"]);
                 self.nsg(
                     &n,
                     Direction::Inbound,
@@ -31,6 +47,9 @@ impl Walk<'_, '_> {
         } else if s.network_security_group.is_some() {
             self.info(Step::Nsg, format!("subnet {subnet}"), Code::PePoliciesOff, "private endpoint network policies are off: the subnet's NSG does not apply to the endpoint");
         }
+        // Every hop below is the endpoint's own decision.
+        self.touch(resource);
+        self.reading_only(PRIVATE_ENDPOINT_READS);
         if pe.connection_state != ConnectionState::Approved {
             return self.block(
                 Step::PrivateEndpoint,

@@ -666,6 +666,7 @@ fn import(
         ..Default::default()
     };
     let mut ctx = MapContext::new();
+    ctx.whole_input();
     // Ids built from the deployment's own scope, when the input does not give it, hold
     // placeholders: they stand for an unknown subscription and resource group.
     if target.subscription.is_none() {

@@ -19,9 +19,14 @@ fn data(file: &str) -> String {
 
 /// `moat trace <file> --from subnet/core/jobs --to fqdn:pypi.org --format json [extra]`.
 fn trace(file: &str, extra: &[&str]) -> Value {
+    flow(file, "subnet/core/jobs", "fqdn:pypi.org", extra)
+}
+
+/// `moat trace <file> --from <from> --to <to> --format json [extra]`.
+fn flow(file: &str, from: &str, to: &str, extra: &[&str]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_moat"))
-        .args(["trace", &data(file), "--from", "subnet/core/jobs"])
-        .args(["--to", "fqdn:pypi.org", "--format", "json"])
+        .args(["trace", &data(file), "--from", from, "--to", to])
+        .args(["--format", "json"])
         .args(extra)
         .output()
         .expect("moat runs");
@@ -144,4 +149,122 @@ fn terraform_naming_the_firewall_by_its_attribute_assumes_nothing() {
     let (v, hop) = assumed("tf_literal", &[]);
     assert!(hop, "{v:#}");
     assert_eq!(v["verdict"], "allowed", "{v:#}");
+}
+
+/// The hub-and-spoke templates of `arm_reference/`: a compute in the spoke, whose default route
+/// goes to the hub's firewall, which allows PyPI and nothing else.
+fn spoke(file: &str, to: &str, extra: &[&str]) -> Value {
+    flow(
+        &format!("arm_reference/{file}"),
+        "compute/trainers",
+        to,
+        extra,
+    )
+}
+
+fn codes(v: &Value) -> Vec<String> {
+    v["hops"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h["code"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn names_the_hub_address(lines: &[String]) -> bool {
+    lines
+        .iter()
+        .any(|l| l.contains("firewall hub-fw the address 10.60.0.4"))
+}
+
+/// An ARM template names the firewall's address as the REST API gives it, "the Firewall
+/// Internal Load Balancer IP to be used as the next hop in User Defined Routes", read with
+/// `reference()`, which Resource Manager documents as returning the resource's runtime state
+/// (only its `properties` object unless `'Full'` is given), however it names the firewall: its `resourceId()`, its full id, the full object
+/// (`properties` first), a symbolic name (Bicep's `languageVersion` 2.0), the output of the
+/// module that deploys it, or the first of several IP configurations. The spoke's traffic goes
+/// through the firewall whatever address Azure gives it: nothing is assumed, and strict mode
+/// decides what the firewall decides.
+#[test]
+fn arm_naming_the_firewall_by_reference_assumes_nothing() {
+    for file in [
+        "resource_id.json",
+        "full_id.json",
+        "full_properties.json",
+        "symbolic.json",
+        "modules.json",
+        "several_configs.json",
+    ] {
+        let v = spoke(file, "fqdn:pypi.org", &[]);
+        assert_eq!(v["verdict"], "allowed", "{file}: {v:#}");
+        let c = codes(&v);
+        assert!(
+            c.iter().any(|c| c == "FW_APPLICATION_ALLOW"),
+            "{file}: {v:#}"
+        );
+        assert!(
+            !c.iter().any(|c| c == "FIREWALL_ADDRESS_ASSUMED"),
+            "{file}: {v:#}"
+        );
+        assert!(
+            !names_the_hub_address(&texts(&v, "assumptions")),
+            "{file}: {v:#}"
+        );
+
+        let strict = spoke(file, "fqdn:example.com", &["--strict"]);
+        assert_eq!(strict["verdict"], "denied", "{file}: {strict:#}");
+        assert!(
+            codes(&strict).iter().any(|c| c == "FW_IMPLICIT_DENY"),
+            "{file}: {strict:#}"
+        );
+    }
+}
+
+/// The same spoke with the address written as text reaches the firewall only if Azure gave it
+/// that address: an assumption, which strict mode does not make.
+#[test]
+fn arm_writing_the_firewall_address_as_text_assumes_it() {
+    let v = spoke("literal.json", "fqdn:pypi.org", &[]);
+    assert_eq!(v["verdict"], "allowed", "{v:#}");
+    assert!(
+        codes(&v).iter().any(|c| c == "FIREWALL_ADDRESS_ASSUMED"),
+        "{v:#}"
+    );
+    assert!(names_the_hub_address(&texts(&v, "assumptions")), "{v:#}");
+    let strict = spoke("literal.json", "fqdn:example.com", &["--strict"]);
+    assert_eq!(strict["verdict"], "unknown", "{strict:#}");
+    assert!(
+        names_the_hub_address(&texts(&strict, "missing")),
+        "{strict:#}"
+    );
+}
+
+/// A `reference()` to what is not the template's firewall names no firewall: an appliance's
+/// network interface or a load balancer's frontend whose address Azure allocates, a firewall
+/// the template does not deploy, or the firewall's second IP configuration, which holds a
+/// public IP and no subnet. The route's next hop stays unknown, and so does the flow.
+#[test]
+fn arm_referring_to_anything_else_leaves_the_route_unknown() {
+    for file in [
+        "nva_nic.json",
+        "lb_frontend.json",
+        "undeclared_firewall.json",
+        "second_config.json",
+    ] {
+        for extra in [&[][..], &["--strict"][..]] {
+            let v = spoke(file, "fqdn:example.com", extra);
+            assert_eq!(v["verdict"], "unknown", "{file}: {v:#}");
+            assert!(
+                !codes(&v).iter().any(|c| c.starts_with("FW_")),
+                "{file}: {v:#}"
+            );
+        }
+        let v = spoke(file, "fqdn:example.com", &[]);
+        assert!(
+            texts(&v, "missing")
+                .iter()
+                .any(|m| m.contains("routes/default-via-hub of route-table/spoke-egress")),
+            "{file}: {v:#}"
+        );
+    }
 }

@@ -125,7 +125,7 @@ impl Engine {
             }
             return Val::obj(o);
         }
-        let body = self.body(inst);
+        let body = with_firewall_address(inst, self.body(inst));
         if full {
             return body;
         }
@@ -233,4 +233,49 @@ impl Engine {
     pub fn instance(&self, key: &str) -> Option<Rc<Inst>> {
         self.ids.borrow().get(key).cloned()
     }
+}
+
+/// A firewall's body as `reference()` reads it. Azure gives the firewall its private IP (the
+/// REST API marks `ipConfigurations[].properties.privateIPAddress` read-only) in the IP
+/// configuration that places it in its subnet, the first, which the mapper reads the firewall
+/// from: where the template does not state it, the address is an unknown that names the
+/// firewall ([`crate::map::firewall_address`]), so a route to it goes to this firewall
+/// whatever address Azure gives it. Other configurations (public IPs only) hold no private IP.
+fn with_firewall_address(inst: &Inst, body: Val) -> Val {
+    if !inst
+        .rtype
+        .eq_ignore_ascii_case("Microsoft.Network/azureFirewalls")
+    {
+        return body;
+    }
+    let Some(id) = inst.id.render() else {
+        return body;
+    };
+    let Val::Obj(top) = &body else { return body };
+    let Some(Val::Obj(props)) = obj_get(top, "properties") else {
+        return body;
+    };
+    let Some(Val::Arr(cfgs)) = obj_get(props, "ipConfigurations") else {
+        return body;
+    };
+    let Some(Val::Obj(first)) = cfgs.first() else {
+        return body;
+    };
+    let Some(Val::Obj(cp)) = obj_get(first, "properties") else {
+        return body;
+    };
+    if obj_get(cp, "subnet").is_none() || obj_get(cp, "privateIPAddress").is_some() {
+        return body;
+    }
+    let mut cp = (**cp).clone();
+    cp.insert("privateIPAddress".into(), crate::map::firewall_address(&id));
+    let mut first = (**first).clone();
+    first.insert("properties".into(), Val::obj(cp));
+    let mut cfgs = (**cfgs).clone();
+    cfgs[0] = Val::obj(first);
+    let mut props = (**props).clone();
+    props.insert("ipConfigurations".into(), Val::arr(cfgs));
+    let mut top = (**top).clone();
+    top.insert("properties".into(), Val::obj(props));
+    Val::obj(top)
 }

@@ -600,3 +600,53 @@ fn scope_functions_follow_the_expression_scope_and_resources_their_deployment() 
     let parent = format!("/resourceGroups/{PLACEHOLDER_RESOURCE_GROUP}/providers/");
     assert!(field(0, "vnet").contains(&parent), "{}", field(0, "vnet"));
 }
+
+/// The private IP Azure gives a firewall (read-only in the REST API) is, through
+/// `reference()`, the one value that names the firewall: read from its first IP
+/// configuration, the one in its subnet, by any form of the reference; not a value computed
+/// from it, nor the address of a configuration that holds a public IP only.
+#[test]
+fn a_firewall_address_read_by_reference_names_the_firewall() {
+    let e = engine(
+        r#"{"resources": [
+            {"type": "Microsoft.Network/azureFirewalls", "apiVersion": "2023-04-01", "name": "fw",
+             "properties": {"ipConfigurations": [
+                {"name": "a", "properties": {"subnet": {"id": "s"}, "publicIPAddress": {"id": "p"}}},
+                {"name": "b", "properties": {"publicIPAddress": {"id": "q"}}}]}}]}"#,
+        &[],
+    );
+    let id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/resource-group/providers/Microsoft.Network/azureFirewalls/fw";
+    let key = |v: &Val| match v {
+        Val::Unk(u) => Some(u.key),
+        _ => None,
+    };
+    let named = key(&crate::map::firewall_address(id));
+    assert!(named.is_some());
+    let fw = "resourceId('Microsoft.Network/azureFirewalls', 'fw')";
+    for expr in [
+        format!("reference({fw}).ipConfigurations[0].properties.privateIPAddress"),
+        format!(
+            "reference({fw}, '2023-04-01', 'Full').properties.ipConfigurations[0].properties.privateIPAddress"
+        ),
+        format!("reference('{id}').ipConfigurations[0].properties.privateIPAddress"),
+    ] {
+        assert_eq!(key(&eval(&e, &expr)), named, "{expr}");
+        assert_ne!(key(&eval(&e, &format!("toLower({expr})"))), named, "{expr}");
+    }
+    let second = eval(
+        &e,
+        &format!("reference({fw}).ipConfigurations[1].properties.privateIPAddress"),
+    );
+    assert!(second.is_unknown());
+    assert_ne!(key(&second), named);
+    // The declaration itself is left as written: the mapper reads no address from it.
+    let body = e.body(&e.collect()[0].0);
+    let cfg = &body
+        .get("properties")
+        .unwrap()
+        .get("ipConfigurations")
+        .unwrap();
+    assert!(
+        matches!(cfg, Val::Arr(a) if a[0].get("properties").unwrap().get("privateIPAddress").is_none())
+    );
+}

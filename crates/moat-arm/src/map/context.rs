@@ -67,6 +67,14 @@ pub struct MapContext {
     pub(super) attached_vms: Vec<(String, String, ArmResource)>,
     /// Firewalls whose private IP the template does not give (derived from their subnet).
     pub(super) firewall_ip_from_subnet: HashSet<String>,
+    /// Routes whose next hop names a firewall by its address as `reference()` gives it (see
+    /// [`Rec::firewall_hops`]).
+    pub(super) firewall_hops: Vec<(Provenance, String, String)>,
+    /// The IPv4 addresses the mapped resources write as text (`10.0.1.4`, `10.0.1.4/32`),
+    /// when they are the whole input ([`MapContext::whole_input`]): a firewall's derived
+    /// address is an assumption only where one of them is it. Otherwise every derived address
+    /// is.
+    pub(super) written_ips: Option<HashSet<Ipv4Addr>>,
     /// VNets whose address space is unknown.
     pub(super) vnet_space_unknown: HashSet<String>,
     /// Ids of resources listed as unmodelled (their children are unmodelled too).
@@ -90,6 +98,22 @@ pub struct MapContext {
 impl MapContext {
     pub fn new() -> MapContext {
         MapContext::default()
+    }
+
+    /// Says that the resources mapped through this context are the whole input (a template),
+    /// not part of one that its importer relates to the rest (a Terraform configuration's
+    /// azapi resources). What only the whole input decides is then decided here: a firewall's
+    /// address the input does not state is an assumption only where the input writes it as
+    /// text, not where a route names the firewall by `reference()`.
+    pub fn whole_input(&mut self) {
+        self.written_ips.get_or_insert_with(HashSet::new);
+    }
+
+    /// Notes the addresses `v` writes as text, when tracked.
+    pub(super) fn note_written(&mut self, v: &Json) {
+        if let Some(found) = &mut self.written_ips {
+            written_ips(v, found);
+        }
     }
 
     /// Says that ids written with `segment` as their subscription or resource group name a
@@ -178,6 +202,7 @@ impl MapContext {
 pub(super) fn flush(t: &mut Topology, ctx: &mut MapContext, rec: Rec) {
     t.unknowns.extend(rec.unknowns);
     ctx.warnings.extend(rec.warnings);
+    ctx.firewall_hops.extend(rec.firewall_hops);
 }
 
 pub(super) fn unmodelled(t: &mut Topology, ctx: &mut MapContext, res: &ArmResource) {
@@ -382,4 +407,20 @@ pub(super) fn subnets(
     at: &Provenance,
 ) {
     list(t, ctx, v, &[Kind::Subnet], resource, field, at);
+}
+
+/// The IPv4 addresses `v` writes as text, a bare address or a one-address prefix, into `found`.
+fn written_ips(v: &Json, found: &mut HashSet<Ipv4Addr>) {
+    match v {
+        Json::String(s) => {
+            let s = s.trim();
+            // Most strings are not addresses: only those that may be are parsed.
+            if s.len() <= 18 && s.starts_with(|c: char| c.is_ascii_digit()) {
+                found.extend(s.strip_suffix("/32").unwrap_or(s).parse::<Ipv4Addr>().ok());
+            }
+        }
+        Json::Array(a) => a.iter().for_each(|x| written_ips(x, found)),
+        Json::Object(o) => o.values().for_each(|x| written_ips(x, found)),
+        Json::Null | Json::Bool(_) | Json::Number(_) => {}
+    }
 }

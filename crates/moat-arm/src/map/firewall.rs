@@ -2,6 +2,28 @@
 //! groups, IP groups, and the address Azure gives a firewall in its subnet.
 
 use super::*;
+use crate::value::Val;
+
+/// The reason the evaluator gives the private IP Azure gives a firewall the template deploys
+/// (`reference(fw).ipConfigurations[0].properties.privateIPAddress`), followed by its id.
+const FIREWALL_ADDRESS_PREFIX: &str = "the private IP address Azure gives firewall ";
+
+/// The private IP Azure gives the firewall of id `id`, which the template cannot state: an
+/// unknown whose identity is its reason, so that only this value, not one derived from it
+/// (`concat(x, '/32')`, `split(x, '.')[0]`), names the firewall ([`firewall_of`]).
+pub(crate) fn firewall_address(id: &str) -> Val {
+    let reason = format!("{FIREWALL_ADDRESS_PREFIX}{id}");
+    let key = crate::hash::key_hash(&reason);
+    Val::unknown_nonnull(reason, key)
+}
+
+/// The id of the firewall whose address `v` is, as [`firewall_address`] gives it.
+pub(super) fn firewall_of(v: &Json) -> Option<&str> {
+    let reason = unknown_of(v)?;
+    let id = reason.strip_prefix(FIREWALL_ADDRESS_PREFIX)?;
+    let mark = v.get("$key").and_then(Json::as_str)?;
+    (Val::unknown_from(reason).render().as_deref() == Some(mark)).then_some(id)
+}
 
 pub(super) fn map_firewall_policy(
     t: &mut Topology,
@@ -653,7 +675,13 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
             // reach the firewall by it say so, and strict mode does not take it. When the
             // subnet's prefixes are unknown, so is the address, and the firewall stays.
             f.private_ip_address = first_usable(t, &subnet);
-            f.private_ip_assumed = f.private_ip_address.is_some();
+            // A route that names the firewall by `reference()` goes to it whatever address
+            // Azure gives it; the address is assumed only where the input writes it as text.
+            f.private_ip_assumed = match (&ctx.written_ips, f.private_ip_address) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some(w), Some(ip)) => matches!(ip, IpAddr::V4(v4) if w.contains(&v4)),
+            };
             if f.private_ip_address.is_none() {
                 t.unknowns.push(Unknown {
                     resource: label.clone(),
@@ -736,6 +764,52 @@ pub(super) fn first_usable(t: &Topology, subnet: &str) -> Option<IpAddr> {
             .map(|a| IpAddr::V4(Ipv4Addr::from(a))),
         IpNet::V6(_) => None,
     })
+}
+
+/// Gives the routes whose next hop names a firewall by `reference()` that firewall's address,
+/// once firewalls' addresses are known: the route goes to the firewall whatever address Azure
+/// gives it. A firewall the template does not deploy, or whose address is unknown (its subnet
+/// is not declared), leaves the route open: it is recorded and not imported, as any route whose
+/// next hop is unknown.
+pub(super) fn named_hops(t: &mut Topology, ctx: &mut MapContext) {
+    for (at_, route, id) in std::mem::take(&mut ctx.firewall_hops) {
+        let found = match ctx.resolve(&id, &[Kind::Firewall]) {
+            Err(e) => Err(format!("the next hop is the address of a firewall: {e}")),
+            Ok(tg) => t
+                .firewalls
+                .iter()
+                .find(|f| f.name == tg.name)
+                .and_then(|f| f.private_ip_address)
+                .ok_or_else(|| {
+                    format!(
+                        "the next hop is firewall `{}`, whose address is unknown",
+                        tg.name
+                    )
+                }),
+        };
+        for rt in &mut t.route_tables {
+            let Some(i) = rt
+                .routes
+                .iter()
+                .position(|r| r.at == at_ && r.name == route && r.next_hop_ip_address.is_none())
+            else {
+                continue;
+            };
+            match &found {
+                Ok(ip) => rt.routes[i].next_hop_ip_address = Some(*ip),
+                Err(e) => {
+                    rt.routes.remove(i);
+                    t.unknowns.push(Unknown {
+                        resource: format!("route-table/{}", rt.name),
+                        field: format!("routes/{route}"),
+                        reason: format!("{e}; the route is not imported"),
+                        at: at_.clone(),
+                    });
+                }
+            }
+            break;
+        }
+    }
 }
 
 /// A rule's source IP groups, resolved to names. A group the template does not declare (one

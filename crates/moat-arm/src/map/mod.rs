@@ -62,6 +62,7 @@ use rules::{map_route, map_rule};
 
 pub use context::MapContext;
 pub use finish::finish;
+pub(crate) use firewall::firewall_address;
 pub(crate) use ids::resource_group_of;
 pub use ids::{canonical_id, type_of_id};
 use ids::{last_segment, parent_id};
@@ -90,6 +91,7 @@ pub struct ArmResource {
 /// Maps one ARM resource into the topology. Types the model does not cover go to
 /// `topology.unmodelled`; references are resolved by [`finish`].
 pub fn map_resource(t: &mut Topology, res: &ArmResource, ctx: &mut MapContext) {
+    ctx.note_written(&res.properties);
     if let Some(ck) = child_kind(&res.rtype) {
         map_child(t, res, ck, ctx);
         return;

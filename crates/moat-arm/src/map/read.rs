@@ -95,6 +95,10 @@ pub(super) struct Rec {
     pub(super) at: Provenance,
     pub(super) unknowns: Vec<Unknown>,
     pub(super) warnings: Vec<Diagnostic>,
+    /// Routes whose next hop names a firewall by its address as `reference()` gives it:
+    /// (where the route is written, its name, the firewall's id), filled in once firewalls'
+    /// addresses are known (see `firewall::named_hops`).
+    pub(super) firewall_hops: Vec<(Provenance, String, String)>,
 }
 
 pub(super) fn location_of(at: &Provenance) -> Location {
@@ -129,6 +133,7 @@ impl Rec {
             at: at.clone(),
             unknowns: Vec::new(),
             warnings: Vec::new(),
+            firewall_hops: Vec::new(),
         }
     }
 

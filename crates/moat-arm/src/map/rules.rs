@@ -236,8 +236,26 @@ pub(super) fn map_route(
             }
         }),
         F::Unknown(r) => {
-            rec.unknown(&field, &format!("{r}; the route is not imported"));
-            return None;
+            // The firewall's own address, as `reference()` gives it: the route goes to that
+            // firewall, whose address is known once every resource is mapped.
+            let named = get(&p, "nextHopIpAddress").and_then(super::firewall::firewall_of);
+            match named {
+                Some(id) if next_hop_type == NextHopType::VirtualAppliance => {
+                    rec.firewall_hops
+                        .push((at_.clone(), name.clone(), id.to_string()));
+                    return Some(Route {
+                        name,
+                        address_prefix,
+                        next_hop_type,
+                        next_hop_ip_address: None,
+                        at: at_.clone(),
+                    });
+                }
+                _ => {
+                    rec.unknown(&field, &format!("{r}; the route is not imported"));
+                    return None;
+                }
+            }
         }
         F::Absent => None,
     };

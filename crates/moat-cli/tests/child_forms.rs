@@ -272,6 +272,23 @@ fn template(
         }
         _ => {
             let parent = resources[c.parent]["name"].as_str().unwrap().to_string();
+            // A VNet that lists subnets inline removes its child subnets on each deployment
+            // (the virtual network PUT sets its subnets to the list): the same deployment
+            // with a child subnet declares every subnet of the VNet as a child.
+            if c.child_type.ends_with("/subnets") {
+                let inline = resources[c.parent]["properties"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("subnets");
+                for s in inline
+                    .into_iter()
+                    .flat_map(|l| l.as_array().cloned().unwrap())
+                {
+                    let name = format!("{parent}/{}", s["name"].as_str().unwrap());
+                    resources.push(json!({"type": c.child_type, "apiVersion": "2024-04-01",
+                        "name": name, "properties": s["properties"]}));
+                }
+            }
             let mut child = json!({"type": c.child_type, "apiVersion": "2024-04-01",
                 "name": format!("{parent}/{}", c.leaf), "properties": item});
             match exists {

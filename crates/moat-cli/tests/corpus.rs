@@ -339,8 +339,17 @@ fn every_target_imports_and_the_catalog_runs() {
                 .map(|c| (c.kind.as_str(), c.count))
                 .collect();
             assert_eq!(got, exp.unmodelled, "{entry}: not modelled");
-            // Every condition and copy count of every entry is decided by its defaults.
-            assert!(inv.may_exist.is_empty(), "{entry}: {:?}", inv.may_exist);
+            // Every condition and copy count of every entry is decided by its defaults: what
+            // may not exist is only a child subnet of a VNet that lists its subnets inline
+            // (the end-to-end quickstart's Bastion subnet), which each deployment of the VNet
+            // removes.
+            assert!(
+                inv.may_exist
+                    .iter()
+                    .all(|m| m.reason.contains("writes its subnets inline")),
+                "{entry}: {:?}",
+                inv.may_exist
+            );
         }
 
         let findings = catch_unwind(AssertUnwindSafe(|| {

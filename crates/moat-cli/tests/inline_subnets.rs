@@ -17,12 +17,25 @@
 //! property to an empty value deletes all existing subnets", while "if the subnet property
 //! isn't included in a PUT request, the existing subnets remain unchanged". So a body that
 //! lists subnets removes the separate one, and a body without `subnets` leaves it.
+//!
+//! An ARM template is sent the same way: each deployment PUTs the VNet with the `subnets` it
+//! writes, which removes a subnet declared as a child resource (at the top of the template or
+//! in the VNet's `resources`) until that resource's own PUT adds it back; the Bicep guide
+//! warns that declaring a subnet as a child resource this way "can result in downtime for your
+//! resources during subsequent deployments, or failed deployments". A list written empty
+//! deletes them all, and a VNet that leaves `subnets` out keeps its child subnets.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/inline_subnets")
+}
+
+fn arm(case: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/inline_subnets_arm")
+        .join(case)
 }
 
 fn azapi(case: &str) -> PathBuf {
@@ -159,4 +172,24 @@ fn without_inline_subnets_the_separate_subnet_decides() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(v["verdict"], "allowed", "{v:#}");
     assert!(c.is_empty(), "{c:?}");
+}
+
+#[test]
+fn an_arm_child_subnet_beside_inline_subnets_may_not_be_deployed() {
+    // At the child subnet's object: at the top of the template, and in the VNet's resources.
+    for (case, line) in [("top_level_child.json", 16), ("nested_child.json", 16)] {
+        open_by_the_inline_list(&arm(case), "subnet/vnet-ml/snet-training", line);
+    }
+}
+
+#[test]
+fn an_arm_vnet_writing_its_subnets_empty_overwrites_every_child_subnet() {
+    assert_eq!(conflicts(&arm("empty_inline.json")), [13, 18]);
+}
+
+#[test]
+fn an_arm_vnet_without_subnets_keeps_its_child_subnets() {
+    let case = arm("without_inline.json");
+    assert_eq!(ssh_to_trainer(&case)["verdict"], "allowed");
+    assert!(conflicts(&case).is_empty());
 }

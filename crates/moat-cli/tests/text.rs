@@ -78,8 +78,12 @@ fn a_parameters_file_beside_a_template_is_mentioned() {
         err.contains("warning[parameters-not-read]: azuredeploy.parameters.json beside the template was not read: parameters without a default value stay unknown"),
         "{err}"
     );
-    // The hint, wrapped at spaces: the path stays whole.
+    // The hint, wrapped at spaces: the path stays whole. (The template also warns of other
+    // things, each with its own hint: the one read is this warning's.)
     let hint: Vec<&str> = err
+        .split("warning[parameters-not-read]")
+        .nth(1)
+        .unwrap()
         .split("help:")
         .nth(1)
         .unwrap()

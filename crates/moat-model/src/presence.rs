@@ -55,6 +55,80 @@ pub struct FieldSet {
     pub field: String,
 }
 
+/// The diagnostic code of a separate resource added to a parent that writes the same list
+/// inline ([`InlineConflict`]).
+pub const INLINE_CONFLICT: &str = "inline-conflict";
+
+/// A rule (route, subnet) written as a separate resource and added to an NSG (route table,
+/// VNet) that also writes its rules (routes, subnets) inline. Each run of the parent (a
+/// Terraform apply, an ARM deployment) sends its list to Azure, whose PUT sets the parent's
+/// list to it and removes the others, until the separate resource adds itself back: whether it
+/// is deployed at a given time is open, and so is what is placed in it. Every importer says so
+/// in these words.
+pub struct InlineConflict<'a> {
+    /// The separate resource, as the input names it.
+    pub resource: &'a str,
+    /// The parent, as the model labels it (`vnet/core`).
+    pub parent: &'a str,
+    /// The resource that writes the list inline, as the input names it.
+    pub owner: &'a str,
+    /// What the list holds (`subnets`).
+    pub what: &'a str,
+    /// What writes the list in `owner` (`subnet`, `properties.subnets`).
+    pub written_as: &'a str,
+    /// What sends the parent to Azure: `apply`, `deployment`.
+    pub run: &'a str,
+}
+
+impl InlineConflict<'_> {
+    /// The warning's message.
+    pub fn message(&self) -> String {
+        let Self {
+            resource,
+            parent,
+            owner,
+            what,
+            written_as,
+            run,
+        } = self;
+        format!(
+            "`{resource}` adds to {parent}, whose resource `{owner}` also writes its {what} inline (`{written_as}`): each {run} of `{owner}` removes it until it is added back, so whether it is deployed is left open"
+        )
+    }
+
+    /// The warning's hint.
+    pub fn hint(&self) -> String {
+        let Self {
+            owner,
+            what,
+            written_as,
+            ..
+        } = self;
+        format!(
+            "write every one of the {what} inline in `{owner}`, or none of them (and no `{written_as}`) and each as a separate resource"
+        )
+    }
+
+    /// The separate resource, written at `at`, as one that may or may not exist.
+    pub fn may_exist(&self, at: Provenance) -> MayExist {
+        let Self {
+            resource,
+            owner,
+            what,
+            run,
+            ..
+        } = self;
+        MayExist {
+            resource: resource.to_string(),
+            reason: format!(
+                "`{owner}` writes its {what} inline, which overwrites those added by separate resources on each {run}"
+            ),
+            at,
+            sets: Vec::new(),
+        }
+    }
+}
+
 /// Clears, in `t`, the fields `sets` name (they are not set without the resource that sets
 /// them).
 fn unset(t: &mut Topology, sets: &[FieldSet]) {

@@ -107,6 +107,8 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
                     None => v.subnets.push(s),
                 }
                 ctx.register(&pd.res.id, Kind::Subnet, &full);
+                let vnet = v.name.clone();
+                network::beside_inline_subnets(t, ctx, &pd.res, &vnet);
             }
             Payload::Peering(pe) => t.virtual_networks[i].peerings.push(pe),
             Payload::Rule(r) => {

@@ -40,6 +40,11 @@ pub(super) fn map_vnet(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &
             subnets.push(sn);
         }
     }
+    if let Some(inline) = &mut ctx.inline_subnets
+        && !matches!(at(p, &["subnets"]), F::Absent)
+    {
+        inline.insert(name.clone());
+    }
     let mut peerings = Vec::new();
     for pe in rec.list(p, &["virtualNetworkPeerings"], "peerings") {
         if let Some(x) = map_peering(pe, None, &res.at, &mut rec) {
@@ -59,6 +64,44 @@ pub(super) fn map_vnet(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &
         at: res.at.clone(),
     });
     flush(t, ctx, rec);
+}
+
+/// A subnet declared as a child resource (`Microsoft.Network/virtualNetworks/subnets`, at the
+/// top or in the VNet's `resources`) of a VNet that also writes its subnets inline. Each
+/// deployment of the VNet sends its list to Azure, and the virtual network PUT removes the
+/// subnets the list leaves out, until the child's own deployment adds it back: whether the
+/// child subnet, and what is placed in it, is deployed at a given time is open, as it is for
+/// Terraform's separate subnets beside inline ones.
+pub(super) fn beside_inline_subnets(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    res: &ArmResource,
+    vnet: &str,
+) {
+    if !ctx
+        .inline_subnets
+        .as_ref()
+        .is_some_and(|v| v.contains(vnet))
+    {
+        return;
+    }
+    let resource = resource_label(&res.rtype, &res.name);
+    let parent = format!("{}/{vnet}", Kind::Vnet.label());
+    let conflict = moat_model::presence::InlineConflict {
+        resource: &resource,
+        parent: &parent,
+        owner: &parent,
+        what: "subnets",
+        written_as: "properties.subnets",
+        run: "deployment",
+    };
+    ctx.warnings.push(warning(
+        moat_model::presence::INLINE_CONFLICT,
+        conflict.message(),
+        &res.at,
+        Some(conflict.hint()),
+    ));
+    t.may_exist.push(conflict.may_exist(res.at.clone()));
 }
 
 pub(super) fn map_nsg(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &mut MapContext) {

@@ -733,25 +733,22 @@ impl Mapper<'_> {
         let Some((owner, k)) = self.inline_lists.get(parent).cloned() else {
             return;
         };
+        let conflict = moat_model::presence::InlineConflict {
+            resource: &o.addr,
+            parent,
+            owner: &owner,
+            what,
+            written_as: k,
+            run: "apply",
+        };
         self.warn(
-            "inline-conflict",
-            format!(
-                "`{}` adds to {parent}, whose resource `{owner}` also writes its {what} inline (`{k}`): each apply of `{owner}` removes it and the next adds it back, so whether it is deployed is left open",
-                o.addr
-            ),
+            moat_model::presence::INLINE_CONFLICT,
+            conflict.message(),
             &o.loc,
-            Some(format!(
-                "write every one of the {what} inline in `{owner}`, or none of them (and no `{k}`) and each as a separate resource"
-            )),
+            Some(conflict.hint()),
         );
-        self.t.may_exist.push(moat_model::presence::MayExist {
-            resource: o.addr.clone(),
-            reason: format!(
-                "`{owner}` writes its {what} inline, which overwrites those added by separate resources on each apply"
-            ),
-            at: at(o),
-            sets: Vec::new(),
-        });
+        let may = conflict.may_exist(at(o));
+        self.t.may_exist.push(may);
     }
 
     pub(super) fn asg(&mut self, o: &ResObj) -> bool {

@@ -107,7 +107,9 @@ pub struct DnsRecord {
     pub name: String,
     #[serde(rename = "type", default = "a_record")]
     pub record_type: RecordType,
-    /// Addresses (A/AAAA) or a target name (CNAME).
+    /// Addresses (A/AAAA) or a target name (CNAME). An A record may name the private
+    /// endpoint whose address it holds (`private-endpoint/<name>`), as a configuration that
+    /// reads the endpoint's address before Azure assigns it does.
     pub values: Vec<String>,
     #[serde(
         rename = "$at",

@@ -259,18 +259,41 @@ impl<'t> Dns<'t> {
             owners.insert(host.clone(), Address::resource(Kind::Workspace, &w.name));
             instances.insert(host, (c.name.clone(), lower(&api.fqdn)));
         }
+        let addressing = moat_model::Addressing::new(t, &ix);
         let mut records: Vec<Vec<Record>> = t
             .private_dns_zones
             .iter()
             .map(|z| {
                 z.records
                     .iter()
-                    .map(|r| Record {
-                        name: lower(&r.name),
-                        kind: r.record_type,
-                        values: r.values.clone(),
-                        assigned: None,
-                        source: format!("record {} of zone {}", r.name, z.name),
+                    .map(|r| {
+                        let source = format!("record {} of zone {}", r.name, z.name);
+                        let mut rec = Record {
+                            name: lower(&r.name),
+                            kind: r.record_type,
+                            values: r.values.clone(),
+                            assigned: None,
+                            source,
+                        };
+                        // An address written as the endpoint that holds it: whichever one
+                        // Azure gives the endpoint.
+                        let endpoint = r
+                            .values
+                            .first()
+                            .and_then(|v| v.strip_prefix("private-endpoint/"))
+                            .and_then(|n| ix.private_endpoints.get(n))
+                            .map(|&i| &t.private_endpoints[i]);
+                        if let (RecordType::A, Some(pe)) = (r.record_type, endpoint) {
+                            match t.endpoint_address(&addressing, pe) {
+                                Some(PrivateIp::Static(ip)) => rec.values = vec![ip.to_string()],
+                                Some(PrivateIp::Dynamic(a)) => {
+                                    rec.values = Vec::new();
+                                    rec.assigned = Some(a);
+                                }
+                                None => rec.values = Vec::new(),
+                            }
+                        }
+                        rec
                     })
                     .collect()
             })
@@ -306,7 +329,6 @@ impl<'t> Dns<'t> {
                 open_links.entry(lower(&z.name)).or_insert(need);
             }
         }
-        let addressing = moat_model::Addressing::new(t, &ix);
         for pe in &t.private_endpoints {
             // An endpoint whose address is unknown (it sits in an external subnet) still
             // writes its records: the name exists, its address is unknown. One Azure assigns

@@ -333,17 +333,7 @@ fn open_fqdn_rule_leaves_the_host_undecided() {
 /// open where it is read (its own posture) and jobs and compute creation stay decided.
 #[test]
 fn open_sign_in_setting_decides_no_flow() {
-    let dir = data("moderate-quickstart");
-    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "tf"))
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&p).unwrap())
-        })
-        .collect();
-    for (name, text) in &mut files {
+    let s = quickstart_with("open-sign-in", |name, text| {
         if name == "compute.tf" {
             *text = text.replacen(
                 "  virtual_machine_size          = \"Standard_DS3_v2\"\n",
@@ -352,9 +342,7 @@ fn open_sign_in_setting_decides_no_flow() {
             );
             text.push_str("\nvariable \"local_auth\" {\n  type = bool\n}\n");
         }
-    }
-    let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
-    let s = Scratch::new("open-sign-in", &files);
+    });
     let l = with_vars(&s.0, &[("project", "abc")]);
     let t = &l.topology;
     let ci = t
@@ -593,6 +581,77 @@ resource "azurerm_linux_virtual_machine" "jump" {
     sku       = "server"
     version   = "latest"
   }
+}
+"#;
+
+/// The `.tf` files of `moderate-quickstart`, each passed to `edit`, in a scratch directory.
+fn quickstart_with(name: &str, edit: impl Fn(&str, &mut String)) -> Scratch {
+    let files: Vec<(String, String)> = std::fs::read_dir(data("moderate-quickstart"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tf"))
+        .map(|p| {
+            let file = p.file_name().unwrap().to_string_lossy().into_owned();
+            let mut text = std::fs::read_to_string(&p).unwrap();
+            edit(&file, &mut text);
+            (file, text)
+        })
+        .collect();
+    let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    Scratch::new(name, &files)
+}
+
+/// The quickstart with the blob endpoint's record written by hand, as configurations that
+/// manage DNS themselves do: an A record whose address is the endpoint's
+/// `private_service_connection[0].private_ip_address`, which Terraform knows only after
+/// apply. Facts §6 item 102: a VNet using a privatelink zone resolves names of resources with
+/// private endpoint connections through the zone's records, "a manual A record" among them.
+/// The record holds the endpoint's address whichever Azure assigns, so jobs reach the storage
+/// through it.
+#[test]
+fn a_record_written_from_the_endpoint_holds_its_address() {
+    let s = quickstart_with("manual-record", |name, text| {
+        if name == "endpoints.tf" {
+            *text = text.replacen(
+                "  private_dns_zone_group {\n    name                 = \"default\"\n    private_dns_zone_ids = [for z in each.value.zones : azurerm_private_dns_zone.zone[z].id]\n  }\n",
+                "  dynamic \"private_dns_zone_group\" {\n    for_each = each.key == \"blob\" ? [] : [\"default\"]\n    content {\n      name                 = \"default\"\n      private_dns_zone_ids = [for z in each.value.zones : azurerm_private_dns_zone.zone[z].id]\n    }\n  }\n",
+                1,
+            );
+            text.push_str(MANUAL_RECORD);
+        }
+    });
+    let l = with_vars(&s.0, &[("project", "abc")]);
+    let t = &l.topology;
+    let blob = t
+        .private_endpoints
+        .iter()
+        .find(|p| p.group_id == "blob")
+        .unwrap();
+    assert!(blob.dns_zone_group.is_empty());
+    let zone = t
+        .private_dns_zones
+        .iter()
+        .find(|z| z.name == "privatelink.blob.core.windows.net")
+        .unwrap();
+    assert_eq!(
+        zone.records[0].values,
+        [format!("private-endpoint/{}", blob.name)]
+    );
+    assert!(t.unknowns.iter().all(|u| !u.field.starts_with("records/")));
+    assert_eq!(
+        verdict(t, "compute/cpu-imgbuild", "storage/stabctest:blob", 443),
+        Verdict::Allowed
+    );
+    assert_eq!(op_status(t, "job.run"), Status::Works);
+}
+
+const MANUAL_RECORD: &str = r#"
+resource "azurerm_private_dns_a_record" "blob" {
+  name                = azurerm_storage_account.this.name
+  zone_name           = azurerm_private_dns_zone.zone["blob"].name
+  resource_group_name = local.common.resource_group_name
+  ttl                 = 300
+  records             = [azurerm_private_endpoint.pe["blob"].private_service_connection[0].private_ip_address]
 }
 "#;
 

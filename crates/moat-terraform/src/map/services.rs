@@ -872,7 +872,7 @@ impl Mapper<'_> {
             "azurerm_private_dns_aaaa_record" => {
                 (RecordType::Aaaa, self.strs(o, "records", &zres, &field))
             }
-            _ => (RecordType::A, self.strs(o, "records", &zres, &field)),
+            _ => (RecordType::A, self.a_record_values(o, &zres, &field)),
         };
         self.t.private_dns_zones[zi].records.push(DnsRecord {
             name,
@@ -881,6 +881,52 @@ impl Mapper<'_> {
             at: at(o),
         });
         true
+    }
+
+    /// An A record's addresses. One read from a declared private endpoint
+    /// (`azurerm_private_endpoint.x.private_service_connection[0].private_ip_address`), which
+    /// Terraform knows only after apply, is that endpoint's address whatever Azure assigns:
+    /// it is written `private-endpoint/<name>`.
+    fn a_record_values(&mut self, o: &ResObj, res: &str, field: &str) -> Vec<String> {
+        let items: Vec<Value> = match get(o, "records").map(|v| self.resolve(v)) {
+            Some(Value::List(l)) => l.to_vec(),
+            Some(other) => vec![other],
+            None => return Vec::new(),
+        };
+        let mut out = Vec::new();
+        for x in items {
+            match self.resolve(&x) {
+                Value::Unknown(u) => match self.endpoint_holding(&u) {
+                    Some(pe) => out.push(format!("private-endpoint/{pe}")),
+                    None => self.unknown(res, field, &u),
+                },
+                Value::Null => {}
+                other => match other.to_tf_string() {
+                    Some(s) => out.push(s),
+                    None => self.invalid(
+                        o,
+                        "records",
+                        format!("`records` must hold strings, not {}", other.type_name()),
+                        None,
+                    ),
+                },
+            }
+        }
+        out
+    }
+
+    /// The model name of the declared private endpoint whose address `u` stands for.
+    fn endpoint_holding(&self, u: &crate::value::Unk) -> Option<String> {
+        let (addr, attr) = u.origin.as_ref()?;
+        if attr != "private_ip_address" {
+            return None;
+        }
+        let (base, _) = addr.rsplit_once(".private_service_connection[")?;
+        let r = self
+            .recs
+            .iter()
+            .find(|r| r.rtype == "azurerm_private_endpoint" && r.obj.addr == base)?;
+        Some(self.model_name(&r.obj))
     }
 
     pub(super) fn resolver(&mut self, o: &ResObj) -> bool {

@@ -197,6 +197,45 @@ fn spoke_dns_goes_to_the_firewall_address_the_subnet_fixes() {
     assert_eq!(op_status(&off.topology, "job.run"), Status::Fails);
 }
 
+/// The firewall policy's `dns { servers }`: its proxy forwards to them, not to Azure DNS.
+/// Seed 004: "If you have your own DNS server hosted in Azure or on-premises, you need to
+/// create a conditional forwarder in your DNS server. The conditional forwarder sends DNS
+/// requests to the Azure DNS for all private link enabled PaaS services." Nothing says
+/// whether the server named here does, so jobs that resolve through it are undecided, never
+/// decided on Azure DNS's answer; left open, the servers leave the answer open too.
+#[test]
+fn the_policys_dns_servers_are_where_the_proxy_forwards() {
+    let dir = data("hub-spoke-firewall");
+    let named = with_vars(&dir, &[("upstream_dns", "[\"10.100.2.10\"]")]);
+    let fw = &named.topology.firewalls[0];
+    let servers: Vec<String> = fw.dns_servers.iter().map(|s| s.to_string()).collect();
+    assert_eq!(servers, ["10.100.2.10"]);
+    assert_eq!(op_status(&named.topology, "job.run"), Status::Unknown);
+    let s = Scratch::new(
+        "policy-dns-open",
+        &std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                let text = std::fs::read_to_string(&p)
+                    .unwrap()
+                    .replace("  default     = []\n", "");
+                (p.file_name().unwrap().to_string_lossy().into_owned(), text)
+            })
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let open = ok(load(&s.0, &TfOptions::default()));
+    assert!(
+        open.topology
+            .is_unknown("firewall/afw-fraud", "dns_servers")
+            .is_some()
+    );
+    assert_eq!(op_status(&open.topology, "job.run"), Status::Unknown);
+}
+
 /// The Verified Module shape: the workspace is `azapi_resource.this[0]` of a module, picked by
 /// `count` on its kind; its managed network rules are merged from an object variable's
 /// optional attributes; the endpoints go to a landing zone VNet read by data sources without

@@ -115,12 +115,17 @@ impl Mapper<'_> {
             "firewall policy",
             policy_of,
         );
-        let dns_proxy = match self.block(o, "dns", &res) {
-            Some(d) => self
-                .b(&d, "proxy_enabled", &res, "dns_proxy")
-                .unwrap_or(false),
-            None => false,
+        let (dns_proxy, servers) = match self.block(o, "dns", &res) {
+            Some(d) => (
+                self.b(&d, "proxy_enabled", &res, "dns_proxy")
+                    .unwrap_or(false),
+                self.ips(&d, "servers", &res, "dns_servers"),
+            ),
+            None => (false, Vec::new()),
         };
+        if !servers.is_empty() {
+            self.policy_dns_servers.insert(name.clone(), servers);
+        }
         let region = self.region(o, &res);
         let tags = self.tags(o);
         self.t.firewall_policies.push(FirewallPolicy {

@@ -95,6 +95,8 @@ pub struct Mapper<'a> {
     fw_ips: HashMap<String, (IpAddr, bool)>,
     /// Model principal names of resources with identities, by record address.
     principals: HashMap<String, String>,
+    /// The upstream DNS servers of firewall policies (`dns { servers }`), by policy name.
+    policy_dns_servers: HashMap<String, Vec<IpAddr>>,
     seen_unknowns: HashSet<(String, String)>,
     /// Unknown values read so far, repeats included: a rule's reader compares the count
     /// before and after reading a value to know whether the input leaves it open.
@@ -373,6 +375,7 @@ impl<'a> Mapper<'a> {
             major,
             fw_ips: HashMap::new(),
             principals: HashMap::new(),
+            policy_dns_servers: HashMap::new(),
             seen_unknowns: HashSet::new(),
             unknown_reads: 0,
             zone_rgs: Vec::new(),
@@ -484,17 +487,39 @@ impl<'a> Mapper<'a> {
         }
     }
 
-    /// A firewall with a policy proxies DNS when the policy says so.
+    /// A firewall with a policy proxies DNS when the policy says so, and forwards what it
+    /// proxies to the policy's DNS servers (Azure DNS when it names none). Servers the policy
+    /// leaves open leave the firewall's open.
     fn inherit_dns_proxy(&mut self) {
+        let mut open = Vec::new();
         for f in &mut self.t.firewalls {
-            if let Some(p) = f
+            let Some(p) = f
                 .firewall_policy
                 .as_ref()
                 .and_then(|p| self.t.firewall_policies.iter().find(|x| &x.name == p))
+            else {
+                continue;
+            };
+            f.dns_proxy |= p.dns_proxy;
+            if let Some(servers) = self.policy_dns_servers.get(&p.name)
+                && f.dns_servers.is_empty()
             {
-                f.dns_proxy |= p.dns_proxy;
+                f.dns_servers = servers.clone();
+            }
+            let policy = format!("firewall-policy/{}", p.name);
+            if let Some(u) = self
+                .t
+                .unknowns
+                .iter()
+                .find(|u| u.resource == policy && u.field == "dns_servers")
+            {
+                open.push(moat_model::Unknown {
+                    resource: format!("firewall/{}", f.name),
+                    ..u.clone()
+                });
             }
         }
+        self.t.unknowns.extend(open);
     }
 
     /// Firewall private IPs and identity owners, which other resources refer to before the

@@ -13,6 +13,7 @@ resource "azurerm_firewall_policy" "hub" {
 
   dns {
     proxy_enabled = true
+    servers       = var.upstream_dns
   }
 }
 

@@ -33,3 +33,9 @@ variable "ops_ssh_key" {
   type        = string
   description = "Public key of the operators' jump host account"
 }
+
+variable "upstream_dns" {
+  type        = list(string)
+  description = "DNS servers the firewall's proxy forwards to; Azure DNS when empty"
+  default     = []
+}

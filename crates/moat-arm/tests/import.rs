@@ -864,3 +864,28 @@ fn the_deployment_target_and_inline_parameters() {
     let d = bad("count", "three");
     assert!(d.message.contains("not a valid int"), "{}", d.message);
 }
+
+/// A firewall policy's DNS settings name the servers its firewalls' proxy forwards to
+/// (Azure Firewall DNS settings: with custom DNS servers, the proxy sends queries there
+/// instead of to Azure DNS). Seed 004: such a server needs "a conditional forwarder in your DNS
+/// server" to Azure DNS for the private link names, so where queries go must be kept.
+#[test]
+fn a_policys_dns_servers_are_read() {
+    let text = r#"{
+      "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+      "contentVersion": "1.0.0.0",
+      "resources": [{
+        "type": "Microsoft.Network/firewallPolicies",
+        "apiVersion": "2023-09-01",
+        "name": "hub-policy",
+        "location": "westeurope",
+        "properties": {
+          "dnsSettings": { "enableProxy": true, "servers": ["10.20.0.10", "10.20.0.11"] }
+        }
+      }]
+    }"#;
+    let l = load_text("policy-dns.json", text).unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    let pol = &l.topology.firewall_policies[0];
+    assert!(pol.dns_proxy);
+    assert_eq!(pol.dns_servers, vec![ip("10.20.0.10"), ip("10.20.0.11")]);
+}

@@ -571,6 +571,10 @@ pub struct FirewallPolicy {
     /// DNS proxy enabled in the policy's DNS settings.
     #[serde(default)]
     pub dns_proxy: bool,
+    /// DNS servers its firewalls' proxy forwards to (`dnsSettings.servers`); empty = Azure DNS.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub dns_servers: Vec<IpAddr>,
     #[serde(default)]
     pub rule_collection_groups: Vec<RuleCollectionGroup>,
     #[serde(default)]

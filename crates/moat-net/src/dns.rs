@@ -1093,11 +1093,17 @@ impl<'t> Dns<'t> {
             }
         }
         for f in &self.t.firewalls {
-            let proxy = f.dns_proxy
-                || f.firewall_policy
-                    .as_ref()
-                    .and_then(|p| self.ix.firewall_policies.get(p))
-                    .is_some_and(|&i| self.t.firewall_policies[i].dns_proxy);
+            let policy = f
+                .firewall_policy
+                .as_ref()
+                .and_then(|p| self.ix.firewall_policies.get(p))
+                .map(|&i| &self.t.firewall_policies[i]);
+            let proxy = f.dns_proxy || policy.is_some_and(|p| p.dns_proxy);
+            // A firewall with a policy takes its DNS settings from it.
+            let upstream = f
+                .dns_servers
+                .first()
+                .or_else(|| policy.and_then(|p| p.dns_servers.first()));
             if f.private_ip_address == Some(ip) {
                 if !proxy {
                     Self::step(
@@ -1125,7 +1131,7 @@ impl<'t> Dns<'t> {
                         assumption: f.address_assumption(),
                     });
                 };
-                return match f.dns_servers.first() {
+                return match upstream {
                     Some(&s) => {
                         proxy_step(steps, format!("forwarded to {s}"));
                         self.resolve_in(name, &Resolver::Server(s), steps, depth + 1)

@@ -207,8 +207,8 @@ fn spoke_dns_goes_to_the_firewall_address_the_subnet_fixes() {
 fn the_policys_dns_servers_are_where_the_proxy_forwards() {
     let dir = data("hub-spoke-firewall");
     let named = with_vars(&dir, &[("upstream_dns", "[\"10.100.2.10\"]")]);
-    let fw = &named.topology.firewalls[0];
-    let servers: Vec<String> = fw.dns_servers.iter().map(|s| s.to_string()).collect();
+    let policy = &named.topology.firewall_policies[0];
+    let servers: Vec<String> = policy.dns_servers.iter().map(|s| s.to_string()).collect();
     assert_eq!(servers, ["10.100.2.10"]);
     assert_eq!(op_status(&named.topology, "job.run"), Status::Unknown);
     let s = Scratch::new(

@@ -42,12 +42,18 @@ pub(super) fn map_firewall_policy(
         false,
         false,
     );
+    let dns_servers = rec
+        .strings(p, &["dnsSettings", "servers"], "dns_servers")
+        .into_iter()
+        .filter_map(|s| s.parse::<IpAddr>().ok())
+        .collect();
     ctx.register(&res.id, Kind::FirewallPolicy, &name);
     t.firewall_policies.push(FirewallPolicy {
         name,
         region,
         base_policy,
         dns_proxy,
+        dns_servers,
         rule_collection_groups: Vec::new(),
         tags: BTreeMap::new(),
         at: res.at.clone(),

@@ -123,9 +123,7 @@ impl Mapper<'_> {
             ),
             None => (false, Vec::new()),
         };
-        if !servers.is_empty() {
-            self.policy_dns_servers.insert(name.clone(), servers);
-        }
+
         let region = self.region(o, &res);
         let tags = self.tags(o);
         self.t.firewall_policies.push(FirewallPolicy {
@@ -133,6 +131,7 @@ impl Mapper<'_> {
             region,
             base_policy,
             dns_proxy,
+            dns_servers: servers,
             rule_collection_groups: Vec::new(),
             tags,
             at: at(o),

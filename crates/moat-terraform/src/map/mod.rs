@@ -95,8 +95,6 @@ pub struct Mapper<'a> {
     fw_ips: HashMap<String, (IpAddr, bool)>,
     /// Model principal names of resources with identities, by record address.
     principals: HashMap<String, String>,
-    /// The upstream DNS servers of firewall policies (`dns { servers }`), by policy name.
-    policy_dns_servers: HashMap<String, Vec<IpAddr>>,
     seen_unknowns: HashSet<(String, String)>,
     /// Unknown values read so far, repeats included: a rule's reader compares the count
     /// before and after reading a value to know whether the input leaves it open.
@@ -375,7 +373,6 @@ impl<'a> Mapper<'a> {
             major,
             fw_ips: HashMap::new(),
             principals: HashMap::new(),
-            policy_dns_servers: HashMap::new(),
             seen_unknowns: HashSet::new(),
             unknown_reads: 0,
             zone_rgs: Vec::new(),
@@ -487,9 +484,8 @@ impl<'a> Mapper<'a> {
         }
     }
 
-    /// A firewall with a policy proxies DNS when the policy says so, and forwards what it
-    /// proxies to the policy's DNS servers (Azure DNS when it names none). Servers the policy
-    /// leaves open leave the firewall's open.
+    /// A firewall with a policy proxies DNS when the policy says so. The servers it forwards
+    /// to are the policy's: those the policy leaves open leave the firewall's open.
     fn inherit_dns_proxy(&mut self) {
         let mut open = Vec::new();
         for f in &mut self.t.firewalls {
@@ -501,11 +497,6 @@ impl<'a> Mapper<'a> {
                 continue;
             };
             f.dns_proxy |= p.dns_proxy;
-            if let Some(servers) = self.policy_dns_servers.get(&p.name)
-                && f.dns_servers.is_empty()
-            {
-                f.dns_servers = servers.clone();
-            }
             let policy = format!("firewall-policy/{}", p.name);
             if let Some(u) = self
                 .t

@@ -268,3 +268,149 @@ fn arm_referring_to_anything_else_leaves_the_route_unknown() {
         );
     }
 }
+
+/// The hub-and-spoke templates of `arm_dns/`: the spoke's default route and DNS server are the
+/// hub firewall, whose policy turns its DNS proxy on (`dnsSettings.enableProxy`) and allows
+/// PyPI.
+fn dns_spoke(file: &str, extra: &[&str]) -> Value {
+    flow(
+        &format!("arm_dns/{file}"),
+        "compute/trainers",
+        "fqdn:pypi.org",
+        extra,
+    )
+}
+
+/// A trace's hops as (step, element, code, detail, decision), without where each is written.
+fn hop_lines(v: &Value) -> Vec<[String; 5]> {
+    let s = |h: &Value, k: &str| h[k].as_str().unwrap_or_default().to_string();
+    v["hops"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| {
+            [
+                s(h, "step"),
+                s(h, "element"),
+                s(h, "code"),
+                s(h, "detail"),
+                s(h, "decision"),
+            ]
+        })
+        .collect()
+}
+
+/// Azure Firewall's DNS settings: "enable DNS proxy and update the virtual machine
+/// configuration to use the firewall as a DNS proxy". A hub-and-spoke template gives the spoke
+/// VNet the firewall's private IP as its DNS server by the same `reference()` as its next hop,
+/// in any of its forms: the spoke's queries go to the firewall's proxy whatever address Azure
+/// gives it. The trace is the one the address written as text gives, but for the assumption:
+/// no FIREWALL_ADDRESS_ASSUMED hop, a proxy step that is not assumed, and strict mode passes
+/// the DNS step.
+#[test]
+fn arm_naming_the_dns_proxy_by_reference_assumes_nothing() {
+    let literal = dns_spoke("literal.json", &[]);
+    assert_eq!(literal["verdict"], "allowed", "{literal:#}");
+    let expected: Vec<[String; 5]> = hop_lines(&literal)
+        .into_iter()
+        .filter(|h| h[2] != "FIREWALL_ADDRESS_ASSUMED")
+        .map(|mut h| {
+            if h[2] == "DNS_FIREWALL_PROXY" {
+                assert_eq!(h[4], "assumed", "{literal:#}");
+                h[4] = "pass".into();
+            }
+            h
+        })
+        .collect();
+    assert!(
+        expected.iter().any(|h| h[2] == "DNS_FIREWALL_PROXY"),
+        "{literal:#}"
+    );
+    let literal_strict = dns_spoke("literal.json", &["--strict"]);
+    assert_eq!(
+        hop_lines(&literal_strict).last().unwrap()[2],
+        "DNS_FIREWALL_PROXY",
+        "{literal_strict:#}"
+    );
+    assert!(
+        names_the_hub_address(&texts(&literal_strict, "missing")),
+        "{literal_strict:#}"
+    );
+
+    for file in [
+        "resource_id.json",
+        "full_properties.json",
+        "symbolic.json",
+        "modules.json",
+    ] {
+        let v = dns_spoke(file, &[]);
+        assert_eq!(v["verdict"], "allowed", "{file}: {v:#}");
+        assert_eq!(hop_lines(&v), expected, "{file}: {v:#}");
+        let mut assumed = texts(&literal, "assumptions");
+        assumed.retain(|a| !a.contains("firewall hub-fw the address 10.60.0.4"));
+        assert_eq!(texts(&v, "assumptions"), assumed, "{file}: {v:#}");
+
+        let strict = dns_spoke(file, &["--strict"]);
+        let codes = codes(&strict);
+        assert!(
+            codes.iter().any(|c| c == "FW_APPLICATION_ALLOW"),
+            "{file}: {strict:#}"
+        );
+        assert!(
+            !names_the_hub_address(&texts(&strict, "missing")),
+            "{file}: {strict:#}"
+        );
+    }
+}
+
+/// Anything but the firewall's own address as `reference()` gives it is not its proxy: the
+/// address of an appliance's network interface or of a load balancer's frontend, of the
+/// firewall's second IP configuration (a public IP only), of a firewall the template does not
+/// deploy, or a value computed from the firewall's address. The spoke's DNS servers stay
+/// open, whatever its route does, and strict mode does not take them.
+#[test]
+fn arm_a_dns_server_read_from_anything_else_stays_unknown() {
+    for file in [
+        "nva_nic.json",
+        "lb_frontend.json",
+        "second_config.json",
+        "undeclared_firewall.json",
+        "derived.json",
+    ] {
+        let v = dns_spoke(file, &[]);
+        assert!(
+            !codes(&v).iter().any(|c| c == "DNS_FIREWALL_PROXY"),
+            "{file}: {v:#}"
+        );
+        assert!(
+            texts(&v, "missing")
+                .iter()
+                .any(|m| m.starts_with("dns_servers of vnet/spoke")),
+            "{file}: {v:#}"
+        );
+        // The route names the firewall by reference(): the flow reaches it.
+        assert!(
+            codes(&v).iter().any(|c| c == "FW_APPLICATION_ALLOW"),
+            "{file}: {v:#}"
+        );
+        let strict = dns_spoke(file, &["--strict"]);
+        assert_eq!(strict["verdict"], "unknown", "{file}: {strict:#}");
+        assert!(
+            !codes(&strict).iter().any(|c| c == "DNS_FIREWALL_PROXY"),
+            "{file}: {strict:#}"
+        );
+    }
+}
+
+/// The firewall named by `reference()` keeps its place among the VNet's DNS servers, as an
+/// address written as text does: first, it answers; after a server of the VNet's own, that
+/// server does.
+#[test]
+fn arm_a_dns_proxy_named_by_reference_keeps_its_place() {
+    let first = dns_spoke("proxy_first.json", &[]);
+    assert_eq!(hop_lines(&first)[1][2], "DNS_FIREWALL_PROXY", "{first:#}");
+    let second = dns_spoke("proxy_second.json", &[]);
+    let dns = &hop_lines(&second)[1];
+    assert_eq!(dns[2], "DNS_ASSUMED_RECURSIVE", "{second:#}");
+    assert!(dns[1].contains("10.61.0.10"), "{second:#}");
+}

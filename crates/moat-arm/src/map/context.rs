@@ -67,9 +67,9 @@ pub struct MapContext {
     pub(super) attached_vms: Vec<(String, String, ArmResource)>,
     /// Firewalls whose private IP the template does not give (derived from their subnet).
     pub(super) firewall_ip_from_subnet: HashSet<String>,
-    /// Routes whose next hop names a firewall by its address as `reference()` gives it (see
-    /// [`Rec::firewall_hops`]).
-    pub(super) firewall_hops: Vec<(Provenance, String, String)>,
+    /// What names a firewall by its address as `reference()` gives it (see
+    /// [`Rec::firewall_uses`]).
+    pub(super) firewall_uses: Vec<FirewallUse>,
     /// The IPv4 addresses the mapped resources write as text (`10.0.1.4`, `10.0.1.4/32`),
     /// when they are the whole input ([`MapContext::whole_input`]): a firewall's derived
     /// address is an assumption only where one of them is it. Otherwise every derived address
@@ -208,7 +208,7 @@ impl MapContext {
 pub(super) fn flush(t: &mut Topology, ctx: &mut MapContext, rec: Rec) {
     t.unknowns.extend(rec.unknowns);
     ctx.warnings.extend(rec.warnings);
-    ctx.firewall_hops.extend(rec.firewall_hops);
+    ctx.firewall_uses.extend(rec.firewall_uses);
 }
 
 pub(super) fn unmodelled(t: &mut Topology, ctx: &mut MapContext, res: &ArmResource) {

@@ -265,7 +265,7 @@ fn resolve_refs(t: &mut Topology, ctx: &mut MapContext) {
     data::resolve(t, ctx);
     network::resolve(t, ctx);
     firewall::resolve(t, ctx);
-    firewall::named_hops(t, ctx);
+    firewall::named_uses(t, ctx);
     gateways::resolve(t, ctx);
     network::resolve_hosts(t, ctx);
     privatelink::resolve(t, ctx);

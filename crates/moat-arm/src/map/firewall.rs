@@ -772,49 +772,78 @@ pub(super) fn first_usable(t: &Topology, subnet: &str) -> Option<IpAddr> {
     })
 }
 
-/// Gives the routes whose next hop names a firewall by `reference()` that firewall's address,
-/// once firewalls' addresses are known: the route goes to the firewall whatever address Azure
-/// gives it. A firewall the template does not deploy, or whose address is unknown (its subnet
-/// is not declared), leaves the route open: it is recorded and not imported, as any route whose
-/// next hop is unknown.
-pub(super) fn named_hops(t: &mut Topology, ctx: &mut MapContext) {
-    for (at_, route, id) in std::mem::take(&mut ctx.firewall_hops) {
-        let found = match ctx.resolve(&id, &[Kind::Firewall]) {
-            Err(e) => Err(format!("the next hop is the address of a firewall: {e}")),
+/// Gives what names a firewall by `reference()` (a route's next hop, a VNet's DNS server) that
+/// firewall's address, once firewalls' addresses are known: it is the firewall whatever address
+/// Azure gives it. A firewall the template does not deploy, or whose address is unknown (its
+/// subnet is not declared), leaves it open, recorded as any unknown value there: a route whose
+/// next hop is unknown is not imported, and the VNet's DNS servers are open.
+pub(super) fn named_uses(t: &mut Topology, ctx: &mut MapContext) {
+    for u in std::mem::take(&mut ctx.firewall_uses) {
+        let what = match &u.by {
+            UsedBy::Route(_) => "the next hop",
+            UsedBy::DnsServer { .. } => "the DNS server",
+        };
+        let found = match ctx.resolve(&u.id, &[Kind::Firewall]) {
+            Err(e) => Err(format!("{what} is the address of a firewall: {e}")),
             Ok(tg) => t
                 .firewalls
                 .iter()
                 .find(|f| f.name == tg.name)
                 .and_then(|f| f.private_ip_address)
                 .ok_or_else(|| {
-                    format!(
-                        "the next hop is firewall `{}`, whose address is unknown",
-                        tg.name
-                    )
+                    format!("{what} is firewall `{}`, whose address is unknown", tg.name)
                 }),
         };
-        for rt in &mut t.route_tables {
-            let Some(i) = rt
-                .routes
-                .iter()
-                .position(|r| r.at == at_ && r.name == route && r.next_hop_ip_address.is_none())
-            else {
-                continue;
-            };
-            match &found {
-                Ok(ip) => rt.routes[i].next_hop_ip_address = Some(*ip),
-                Err(e) => {
-                    rt.routes.remove(i);
-                    t.unknowns.push(Unknown {
-                        resource: format!("route-table/{}", rt.name),
-                        field: format!("routes/{route}"),
-                        reason: format!("{e}; the route is not imported"),
-                        at: at_.clone(),
-                    });
+        match u.by {
+            UsedBy::Route(route) => route_to(t, &u.at, &route, found),
+            UsedBy::DnsServer { vnet, index } => {
+                let Some(v) = t
+                    .virtual_networks
+                    .iter_mut()
+                    .find(|v| v.name == vnet && v.at == u.at)
+                else {
+                    continue;
+                };
+                match found {
+                    // Earlier servers that stay open leave fewer before it: the order is lost
+                    // with them, and the open field says so.
+                    Ok(ip) => v.dns_servers.insert(index.min(v.dns_servers.len()), ip),
+                    Err(e) => t.unknowns.push(Unknown {
+                        resource: format!("{}/{vnet}", Kind::Vnet.label()),
+                        field: "dns_servers".into(),
+                        reason: e,
+                        at: u.at.clone(),
+                    }),
                 }
             }
-            break;
         }
+    }
+}
+
+/// Gives the route `route` written at `at`, whose next hop names a firewall, its address, or
+/// drops it and records why when `found` has none.
+fn route_to(t: &mut Topology, at_: &Provenance, route: &str, found: Result<IpAddr, String>) {
+    for rt in &mut t.route_tables {
+        let Some(i) = rt
+            .routes
+            .iter()
+            .position(|r| &r.at == at_ && r.name == route && r.next_hop_ip_address.is_none())
+        else {
+            continue;
+        };
+        match found {
+            Ok(ip) => rt.routes[i].next_hop_ip_address = Some(ip),
+            Err(e) => {
+                rt.routes.remove(i);
+                t.unknowns.push(Unknown {
+                    resource: format!("route-table/{}", rt.name),
+                    field: format!("routes/{route}"),
+                    reason: format!("{e}; the route is not imported"),
+                    at: at_.clone(),
+                });
+            }
+        }
+        return;
     }
 }
 

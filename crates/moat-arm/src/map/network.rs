@@ -24,11 +24,26 @@ pub(super) fn map_vnet(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &
             }
         }
     }
-    let dns_servers = rec
-        .strings(p, &["dhcpOptions", "dnsServers"], "dns_servers")
-        .into_iter()
-        .filter_map(|s| s.parse::<IpAddr>().ok())
-        .collect();
+    let mut dns_servers: Vec<IpAddr> = Vec::new();
+    let mut named = 0;
+    for x in rec.list(p, &["dhcpOptions", "dnsServers"], "dns_servers") {
+        // The firewall's own address, as `reference()` gives it: its DNS proxy, whose address
+        // is known once every resource is mapped.
+        if let Some(id) = firewall::firewall_of(x) {
+            rec.firewall_uses.push(FirewallUse {
+                at: res.at.clone(),
+                id: id.to_string(),
+                by: UsedBy::DnsServer {
+                    vnet: name.clone(),
+                    index: dns_servers.len() + named,
+                },
+            });
+            named += 1;
+            continue;
+        }
+        let texts = rec.texts(x, "dns_servers");
+        dns_servers.extend(texts.iter().filter_map(|s| s.parse::<IpAddr>().ok()));
+    }
     let mut subnets = Vec::new();
     for s in rec.list(p, &["subnets"], "subnets") {
         if let Some(sn) = map_subnet(s, None, &name, &res.at, &mut rec) {

@@ -95,10 +95,28 @@ pub(super) struct Rec {
     pub(super) at: Provenance,
     pub(super) unknowns: Vec<Unknown>,
     pub(super) warnings: Vec<Diagnostic>,
-    /// Routes whose next hop names a firewall by its address as `reference()` gives it:
-    /// (where the route is written, its name, the firewall's id), filled in once firewalls'
-    /// addresses are known (see `firewall::named_hops`).
-    pub(super) firewall_hops: Vec<(Provenance, String, String)>,
+    /// What names a firewall by its address as `reference()` gives it.
+    pub(super) firewall_uses: Vec<FirewallUse>,
+}
+
+/// A value written as a firewall's address as `reference()` gives it (see
+/// `firewall::firewall_of`): it names that firewall whatever address Azure gives it, and takes
+/// that address once firewalls' addresses are known (see `firewall::named_uses`).
+pub(super) struct FirewallUse {
+    /// Where the value is written.
+    pub(super) at: Provenance,
+    /// The firewall's id.
+    pub(super) id: String,
+    pub(super) by: UsedBy,
+}
+
+/// What a firewall's address is written in.
+pub(super) enum UsedBy {
+    /// The next hop of the route of this name.
+    Route(String),
+    /// A DNS server of the VNet of this name: the `index`th it resolves, the firewall's DNS
+    /// proxy (the VNet's servers are tried in order).
+    DnsServer { vnet: String, index: usize },
 }
 
 pub(super) fn location_of(at: &Provenance) -> Location {
@@ -133,7 +151,7 @@ impl Rec {
             at: at.clone(),
             unknowns: Vec::new(),
             warnings: Vec::new(),
-            firewall_hops: Vec::new(),
+            firewall_uses: Vec::new(),
         }
     }
 
@@ -351,18 +369,26 @@ impl Rec {
     pub(super) fn strings(&mut self, v: &Json, keys: &[&str], field: &str) -> Vec<String> {
         let mut out = Vec::new();
         for x in self.list(v, keys, field) {
-            if let Some(r) = unknown_of(x) {
-                self.unknown(field, r);
-            } else if let Some(s) = json_text(x) {
-                out.extend(
-                    s.split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(String::from),
-                );
-            }
+            out.extend(self.texts(x, field));
         }
         out
+    }
+
+    /// The strings one element of a list writes (comma-separated); an unknown one is recorded.
+    pub(super) fn texts(&mut self, x: &Json, field: &str) -> Vec<String> {
+        if let Some(r) = unknown_of(x) {
+            self.unknown(field, r);
+            return Vec::new();
+        }
+        json_text(x)
+            .map(|s| {
+                s.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The `id` of each element of a list of `{id}` objects.

@@ -6,7 +6,7 @@
 //! take; the Terraform importer does the same for azurerm rules.
 
 use super::firewall::value;
-use super::{F, Rec, at, get, json_text};
+use super::{F, FirewallUse, Rec, UsedBy, at, get, json_text};
 use moat_model::Open;
 use moat_model::Provenance;
 use moat_model::enums::{Access, Direction, NextHopType, NsgProtocol};
@@ -241,8 +241,11 @@ pub(super) fn map_route(
             let named = get(&p, "nextHopIpAddress").and_then(super::firewall::firewall_of);
             match named {
                 Some(id) if next_hop_type == NextHopType::VirtualAppliance => {
-                    rec.firewall_hops
-                        .push((at_.clone(), name.clone(), id.to_string()));
+                    rec.firewall_uses.push(FirewallUse {
+                        at: at_.clone(),
+                        id: id.to_string(),
+                        by: UsedBy::Route(name.clone()),
+                    });
                     return Some(Route {
                         name,
                         address_prefix,

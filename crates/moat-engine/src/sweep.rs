@@ -50,14 +50,21 @@ struct Group {
 }
 
 /// Groups the private endpoints of a topology by address class, subnet and connection state.
+///
+/// Two addresses share a class when every prefix a rule, route, firewall rule or address
+/// space names holds both or neither; each prefix is its own label, or addresses inside one
+/// prefix and outside another would share a class that a rule tells apart.
 fn endpoint_groups(e: &Engine) -> Vec<Group> {
     let t = e.t;
-    let mut atoms: AddrAtomiser<u32> = AddrAtomiser::new();
+    let mut atoms: AddrAtomiser<ipnet::IpNet> = AddrAtomiser::new();
     let mut add = |p: &AddressPrefix| {
         if let AddressPrefix::Net(n) = p {
-            atoms.add(0, *n);
+            atoms.add(n.trunc(), *n);
         }
     };
+    // A network rule naming a destination by FQDN matches what that name resolves to, which
+    // may be one endpoint's address: then each endpoint is a class of its own.
+    let mut by_name = false;
     for n in &t.network_security_groups {
         for r in &n.rules {
             r.source.iter().chain(&r.destination).for_each(&mut add);
@@ -68,27 +75,39 @@ fn endpoint_groups(e: &Engine) -> Vec<Group> {
     }
     for f in &t.firewalls {
         for c in &f.network_rule_collections {
-            c.rules
-                .iter()
-                .for_each(|r| r.destination_addresses.iter().for_each(&mut add));
+            for r in &c.rules {
+                r.destination_addresses.iter().for_each(&mut add);
+                by_name |= !r.destination_fqdns.is_empty();
+            }
         }
     }
     for p in &t.firewall_policies {
         for g in &p.rule_collection_groups {
             for c in &g.network_rule_collections {
-                c.rules
-                    .iter()
-                    .for_each(|r| r.destination_addresses.iter().for_each(&mut add));
+                for r in &c.rules {
+                    r.destination_addresses.iter().for_each(&mut add);
+                    by_name |= !r.destination_fqdns.is_empty();
+                }
             }
         }
     }
     for v in &t.virtual_networks {
         for a in &v.address_space {
-            atoms.add(0, *a);
+            atoms.add(a.trunc(), *a);
         }
         for s in &v.subnets {
             for p in s.prefixes() {
-                atoms.add(0, p);
+                atoms.add(p.trunc(), p);
+            }
+        }
+    }
+    if by_name {
+        for pe in &t.private_endpoints {
+            if let Some(moat_model::PrivateIp::Static(ip)) =
+                t.endpoint_address(e.dns.addressing(), pe)
+            {
+                let host = ipnet::IpNet::from(ip);
+                atoms.add(host, host);
             }
         }
     }

@@ -14,7 +14,7 @@ use moat_model::enums::ConnectionState;
 use moat_model::enums::Direction;
 use moat_model::values::AddressPrefix;
 use moat_net::filter::Decision;
-use moat_net::routing::{Lookup, NextHop, lookup};
+use moat_net::routing::route_hosts;
 use moat_packets::{AddrAtomiser, AddrSet, L4Set, PacketSet, Protocol};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -158,59 +158,50 @@ pub fn compute_subnets(e: &Engine) -> Vec<String> {
     v
 }
 
-/// Whether routing alone drops a private address: the source's route sends it to the
-/// internet or nowhere, or to a firewall whose own routes do. What a firewall's routes do
-/// with an address is the same from every source: `beyond` keeps it, by firewall address and
-/// destination (an estate's hub has many routes, and every spoke asks about every endpoint).
+/// The addresses of `hosts` routing alone drops from a source whose effective routes are
+/// `routes`: its route sends them to the internet or nowhere, or to a firewall whose own
+/// routes do. What a firewall's routes drop is the same from every source: `beyond` keeps it
+/// by firewall address, worked out once over `all` the endpoints (an estate's hub has many
+/// routes, and every spoke asks about every endpoint).
 fn undeliverable(
     e: &Engine,
     routes: &[moat_net::routing::Route],
-    ip: IpAddr,
+    hosts: &AddrSet,
+    all: &AddrSet,
     beyond: &mut Beyond,
-    read: &mut Vec<String>,
-) -> bool {
-    let dead = |r: &[moat_net::routing::Route]| match lookup(r, &AddrSet::host(ip)) {
-        Lookup::Route(r) => matches!(r.next_hop, NextHop::Internet | NextHop::None),
-        Lookup::NoRoute => true,
-        Lookup::Unknown { .. } => false,
-    };
-    let fw_ip = match lookup(routes, &AddrSet::host(ip)) {
-        Lookup::Route(r) => match r.next_hop {
-            NextHop::Internet | NextHop::None => return true,
-            NextHop::VirtualAppliance { ip: fw_ip } => fw_ip,
-            _ => return false,
-        },
-        Lookup::NoRoute => return true,
-        Lookup::Unknown { .. } => return false,
-    };
-    let (dropped, fw_subnet) = beyond.entry((fw_ip, ip)).or_insert_with(|| {
-        let Some(fw) =
-            e.t.firewalls
-                .iter()
-                .find(|f| f.private_ip_address == Some(fw_ip))
-        else {
-            return (false, None);
-        };
-        let fw_subnet = format!("{}/AzureFirewallSubnet", fw.vnet);
-        let dropped = e.subnet_at(&fw_subnet).is_some() && dead(&e.routes(&fw_subnet));
-        (dropped, Some(fw_subnet))
-    });
-    // Kept from another source, it is read again by this one (once: `read` holds what this
-    // source read so far): a record of what this source read holds the firewall subnet's
-    // routes too.
-    if let Some(s) = fw_subnet
-        && !read.contains(s)
-    {
-        e.subnet_at(s);
-        e.routes(s);
-        read.push(s.clone());
+) -> AddrSet {
+    let parts = route_hosts(routes, hosts);
+    let mut dropped = parts.dropped;
+    for (fw_ip, via) in parts.appliances {
+        let (past, fw_subnet) = beyond.entry(fw_ip).or_insert_with(|| {
+            let Some(fw) =
+                e.t.firewalls
+                    .iter()
+                    .find(|f| f.private_ip_address == Some(fw_ip))
+            else {
+                return (AddrSet::none(), None);
+            };
+            let fw_subnet = format!("{}/AzureFirewallSubnet", fw.vnet);
+            let past = match e.subnet_at(&fw_subnet) {
+                Some(_) => route_hosts(&e.routes(&fw_subnet), all).dropped,
+                None => AddrSet::none(),
+            };
+            (past, Some(fw_subnet))
+        });
+        // Kept from another source, it is read again by this one: a record of what this
+        // source read holds the firewall subnet's routes too.
+        if let Some(s) = fw_subnet {
+            e.subnet_at(s);
+            e.routes(s);
+        }
+        dropped = dropped.union(&via.intersect(past));
     }
-    *dropped
+    dropped
 }
 
-/// What a firewall's routes do with a destination, by firewall address and destination:
-/// whether they drop it, and the firewall's subnet they were read from.
-type Beyond = HashMap<(IpAddr, IpAddr), (bool, Option<String>)>;
+/// What a firewall's routes drop of every endpoint, by firewall address, and the firewall's
+/// subnet they were read from.
+type Beyond = HashMap<IpAddr, (AddrSet, Option<String>)>;
 
 /// What a sweep of one deployment traced: for every source, the verdict of every question it
 /// asked the engine and the keys of what that trace read ([`crate::reads`]). A sweep of a
@@ -452,20 +443,13 @@ fn row(
         m.traces += u64::from(traced);
         v
     };
-    // The firewall subnets this source's pairs read beyond the firewall.
-    let mut read = Vec::new();
+    // What the source NSG surely denies, or routing alone drops, needs no trace.
+    let dropped = undeliverable(e, &routes, &allowed.difference(&denied), reps, beyond);
     let by_group = groups
         .iter()
-        .map(|g| {
-            // What the source NSG surely denies, or routing alone drops, needs no trace.
-            if let Some(ip) = g.ip
-                && (denied.contains(ip)
-                    || (allowed.contains(ip) && undeliverable(e, &routes, ip, beyond, &mut read)))
-            {
-                Verdict::Denied
-            } else {
-                ask(g.representative.clone())
-            }
+        .map(|g| match g.ip {
+            Some(ip) if denied.contains(ip) || dropped.contains(ip) => Verdict::Denied,
+            _ => ask(g.representative.clone()),
         })
         .collect();
     let by_tag = tags.iter().map(|t| ask(Address::Tag(t.clone()))).collect();

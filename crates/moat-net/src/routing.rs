@@ -413,3 +413,54 @@ pub fn lookup<'r>(routes: &'r [Route], dst: &AddrSet) -> Lookup<'r> {
         _ => Lookup::Unknown { candidates: hits },
     }
 }
+
+/// Where routing sends each address of a set of hosts, as [`lookup`] decides for each alone.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HostRoutes {
+    /// The hosts whose route goes to the internet or is dropped, and those with no route.
+    pub dropped: AddrSet,
+    /// By appliance address, the hosts whose route goes to that virtual appliance.
+    pub appliances: Vec<(IpAddr, AddrSet)>,
+}
+
+/// [`lookup`] of every address of `hosts` as a host of its own, worked out over the set at
+/// once: a sweep asks it of thousands of endpoints from every source. Hosts whose route is
+/// unknown, or goes anywhere else (the VNet, a peering, a gateway, a service endpoint), are in
+/// neither part.
+pub fn route_hosts(routes: &[Route], hosts: &AddrSet) -> HostRoutes {
+    let mut rest = hosts.clone();
+    // A service endpoint route takes every host it surely covers, before any other.
+    for r in routes {
+        if matches!(r.next_hop, NextHop::ServiceEndpoint { .. }) {
+            rest = rest.difference(&r.sure);
+        }
+    }
+    let mut out = HostRoutes::default();
+    for r in routes {
+        if rest.is_empty() {
+            break;
+        }
+        if matches!(r.next_hop, NextHop::ServiceEndpoint { .. })
+            || !(rest.intersects(&r.maybe) || rest.intersects(&r.sure))
+        {
+            continue;
+        }
+        // A host this route may cover but does not surely cover has an unknown route; one it
+        // surely covers takes it. Either way the host's lookup ends here.
+        let taken = rest.intersect(&r.sure);
+        rest = rest.difference(&r.maybe).difference(&taken);
+        match r.next_hop {
+            NextHop::Internet | NextHop::None => out.dropped = out.dropped.union(&taken),
+            NextHop::VirtualAppliance { ip } => {
+                match out.appliances.iter_mut().find(|(a, _)| *a == ip) {
+                    Some((_, s)) => *s = s.union(&taken),
+                    None if !taken.is_empty() => out.appliances.push((ip, taken)),
+                    None => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    out.dropped = out.dropped.union(&rest);
+    out
+}

@@ -106,6 +106,84 @@ pub fn readable_marks<'a>(
         .collect()
 }
 
+/// Replaces, in `text`, each mark `labels` holds by its label; `None` when none is there.
+fn relabel(text: &str, labels: &HashMap<String, String>) -> Option<String> {
+    if !text.contains('⟨') {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(open) = rest.find('⟨') {
+        let Some(len) = rest[open..].find('⟩') else {
+            break;
+        };
+        let mark = &rest[open..open + len + '⟩'.len_utf8()];
+        out.push_str(&rest[..open]);
+        match labels.get(mark) {
+            Some(label) => {
+                out.push_str(label);
+                changed = true;
+            }
+            None => out.push_str(mark),
+        }
+        rest = &rest[open + mark.len()..];
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
+/// Labels the unknown parts of every text of an import by what they stand for: each mark
+/// `marks` records (with the reason of its unknown value) that [`readable_marks`] gives a
+/// label of its own is replaced by it, in the model and in the warnings. Labels stand one for
+/// one for marks, so what was one name is one name and what was two is two.
+pub fn label_marks(
+    t: &mut moat_model::Topology,
+    warnings: &mut [moat_model::Diagnostic],
+    marks: &[(String, std::rc::Rc<str>)],
+) {
+    let labels = readable_marks(marks.iter().map(|(m, r)| (m.clone(), &**r)));
+    if labels.is_empty() {
+        return;
+    }
+    fn walk(v: &mut serde_json::Value, labels: &HashMap<String, String>) {
+        match v {
+            serde_json::Value::String(s) => {
+                if let Some(l) = relabel(s, labels) {
+                    *s = l;
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, labels)),
+            serde_json::Value::Object(o) => {
+                let keyed = o.keys().any(|k| k.contains('⟨'));
+                if keyed {
+                    let old = std::mem::take(o);
+                    for (k, x) in old {
+                        o.insert(relabel(&k, labels).unwrap_or(k), x);
+                    }
+                }
+                o.values_mut().for_each(|x| walk(x, labels));
+            }
+            _ => {}
+        }
+    }
+    // Through the model's own serialised form, which every field of it has.
+    if let Ok(mut v) = serde_json::to_value(&*t) {
+        walk(&mut v, &labels);
+        if let Ok(labelled) = serde_json::from_value(v) {
+            *t = labelled;
+        }
+    }
+    for w in warnings {
+        if let Some(m) = relabel(&w.message, &labels) {
+            w.message = m;
+        }
+        if let Some(h) = w.hint.as_deref().and_then(|h| relabel(h, &labels)) {
+            w.hint = Some(h);
+        }
+    }
+}
+
 /// The resource group of a declared resource, as the model tells groups apart.
 #[derive(Clone, Debug)]
 pub struct Group {
@@ -340,6 +418,38 @@ impl GroupNames {
 
 #[cfg(test)]
 mod tests {
+
+    /// A mark whose unknown value alone roots in an expression reads as it; two values rooted
+    /// in one expression keep their marks, so two names never become one.
+    #[test]
+    fn marks_are_labelled_only_where_their_label_is_their_own() {
+        let reason =
+            |p: &str| std::rc::Rc::from(format!("parameters('{p}'): the parameter has no value"));
+        let marks = vec![
+            ("⟨000000000001⟩".to_string(), reason("vnetName")),
+            ("⟨000000000002⟩".to_string(), reason("rg")),
+            ("⟨000000000003⟩".to_string(), reason("rg")),
+        ];
+        let mut t = moat_model::Topology::default();
+        t.virtual_networks.push(
+            serde_json::from_value(
+                serde_json::json!({ "name": "⟨000000000001⟩", "address_space": [] }),
+            )
+            .unwrap(),
+        );
+        let mut w = vec![moat_model::Diagnostic::error(
+            "external-vnet",
+            "/resourceGroups/⟨000000000002⟩/providers/Microsoft.Network/virtualNetworks/⟨000000000001⟩ and ⟨000000000003⟩",
+            Default::default(),
+        )];
+        label_marks(&mut t, &mut w, &marks);
+        assert_eq!(t.virtual_networks[0].name, "⟨parameters('vnetName')⟩");
+        assert_eq!(
+            w[0].message,
+            "/resourceGroups/⟨000000000002⟩/providers/Microsoft.Network/virtualNetworks/⟨parameters('vnetName')⟩ and ⟨000000000003⟩"
+        );
+    }
+
     use super::*;
 
     fn vnet(rg: &str) -> (Kind, String, String) {

@@ -463,7 +463,10 @@ fn evaluate_and_map(
                 (k, v)
             })
             .collect();
-        import(root, src, values, name, &target)
+        value::record_marks(true);
+        let (mut t, mut warnings) = import(root, src, values, name, &target);
+        group_names::label_marks(&mut t, &mut warnings, &value::record_marks(false));
+        (t, warnings)
     };
     let result = std::thread::scope(|s| {
         match std::thread::Builder::new()

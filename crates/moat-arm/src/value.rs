@@ -13,7 +13,6 @@ use crate::expr::Expr;
 use crate::hash::key_hash;
 use indexmap::IndexMap;
 use serde_json::Value as Json;
-use std::fmt::Write as _;
 use std::rc::Rc;
 
 /// Longest string the evaluator builds; longer ones become unknown (hostile input).
@@ -24,6 +23,41 @@ pub const MAX_ARRAY: usize = 100_000;
 pub const MAX_SEGMENTS: usize = 256;
 
 pub type Obj = IndexMap<String, Val>;
+
+thread_local! {
+    /// While an import runs on this thread, every unknown it rendered as a mark, by mark, with
+    /// its reason: the import labels the marks left in its names by what they stand for
+    /// (see [`record_marks`]). Nothing is recorded outside an import.
+    static MARKS: std::cell::RefCell<Option<std::collections::HashMap<String, Rc<str>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The mark a string shows for an unknown part (`⟨0439af301f22⟩`).
+fn mark(u: &Unk) -> String {
+    let m = format!("⟨{:012x}⟩", u.key & 0xffff_ffff_ffff);
+    MARKS.with(|r| {
+        if let Some(marks) = r.borrow_mut().as_mut() {
+            marks.entry(m.clone()).or_insert_with(|| u.reason.clone());
+        }
+    });
+    m
+}
+
+/// Starts recording the marks this thread renders (`true`), or stops and returns them with
+/// the reasons of their unknown values (`false`).
+pub fn record_marks(on: bool) -> Vec<(String, Rc<str>)> {
+    MARKS.with(|r| {
+        let mut r = r.borrow_mut();
+        let done = r
+            .take()
+            .map(|m| m.into_iter().collect())
+            .unwrap_or_default();
+        if on {
+            *r = Some(Default::default());
+        }
+        done
+    })
+}
 
 /// A value.
 #[derive(Clone, Debug)]
@@ -201,14 +235,12 @@ impl Val {
                 for s in segs.iter() {
                     match s {
                         Seg::Lit(l) => out.push_str(l),
-                        Seg::Hole(u) => {
-                            let _ = write!(out, "⟨{:012x}⟩", u.key & 0xffff_ffff_ffff);
-                        }
+                        Seg::Hole(u) => out.push_str(&mark(u)),
                     }
                 }
                 Some(out)
             }
-            Val::Unk(u) => Some(format!("⟨{:012x}⟩", u.key & 0xffff_ffff_ffff)),
+            Val::Unk(u) => Some(mark(u)),
             Val::Int(i) => Some(i.to_string()),
             Val::Float(f) => Some(f.to_string()),
             Val::Bool(b) => Some(if *b { "True".into() } else { "False".into() }),

@@ -509,3 +509,32 @@ fn the_secure_quickstart_zone_links_of_open_names_leave_their_zones_known() {
         );
     }
 }
+
+/// The network-restricted quickstart puts its private endpoints into "the virtual network to
+/// deploy the resource into" and "the subnet to deploy into", its parameters `vnetName` and
+/// `subnetName`. Left without values, the subnet is one external subnet, named by the two
+/// parameters rather than by marks, and every endpoint sits in that one subnet.
+#[test]
+fn the_network_restricted_quickstart_names_its_open_subnet_by_its_parameters() {
+    let path = corpus_dir().join(
+        "qs-network-restricted/quickstarts/microsoft.machinelearningservices/machine-learning-network-restricted/azuredeploy.json",
+    );
+    let t = moat_ingest::load_opts(&path, &moat_ingest::Options::default())
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics))
+        .topology;
+    let subnet = "⟨parameters('vnetName')⟩/⟨parameters('subnetName')⟩";
+    assert!(!t.private_endpoints.is_empty());
+    for pe in &t.private_endpoints {
+        assert_eq!(pe.subnet, subnet, "{}", pe.name);
+    }
+    let vnets: Vec<&str> = t.virtual_networks.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(vnets, ["⟨parameters('vnetName')⟩"]);
+    // `moat check` reads the same names.
+    let o = Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args(["check", path.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("moat runs");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains(&format!("subnet/{subnet}")), "{text}");
+}

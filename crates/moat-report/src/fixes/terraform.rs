@@ -5,11 +5,18 @@ use super::endpoint::label;
 use super::{Kind, NsgRule, Snippet, Target, V, edit};
 use moat_rules::change::Setting;
 
-/// The azurerm attribute path of a setting and its value.
-fn spell(kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
+/// The azurerm attribute path of a setting and its value, on a resource of type `ty`.
+fn spell(ty: &str, kind: Kind, s: Setting) -> Option<(Vec<&'static str>, V)> {
     use Kind::*;
     use Setting::*;
     Some(match (kind, s) {
+        // An AI Foundry hub writes its public access as the API's word and has no v1 legacy
+        // mode; a project has no network settings of its own (its hub's apply).
+        (Workspace, _) if ty == "azurerm_ai_foundry_project" => return None,
+        (Workspace, PublicNetworkAccessDisabled) if ty == "azurerm_ai_foundry" => {
+            (vec!["public_network_access"], V::Str("Disabled"))
+        }
+        (Workspace, V1LegacyModeDisabled) if ty == "azurerm_ai_foundry" => return None,
         (Workspace | Storage | KeyVault | Acr, PublicNetworkAccessDisabled) => {
             (vec!["public_network_access_enabled"], V::Bool(false))
         }
@@ -76,7 +83,7 @@ pub(super) fn set(t: &Target, settings: &[Setting]) -> Option<Snippet> {
     }
     let spelled: Vec<(Vec<&str>, String)> = settings
         .iter()
-        .map(|s| spell(t.kind, *s).map(|(p, v)| (p, v.json())))
+        .map(|s| spell(ty, t.kind, *s).map(|(p, v)| (p, v.json())))
         .collect::<Option<_>>()?;
     values(t, ty, name, &spelled)
 }
@@ -342,6 +349,40 @@ pub(super) fn service_endpoint(t: &Target, service: &str, model: &[&str]) -> Opt
 
 #[cfg(test)]
 mod tests {
+    use super::{Kind, V, spell};
+    use moat_rules::change::Setting;
+
+    /// azurerm_ai_foundry: "`public_network_access` - (Optional) Whether public network
+    /// access for this AI Service Hub should be enabled. Possible values include `Enabled`
+    /// and `Disabled`." A project has no such argument: its hub's applies.
+    #[test]
+    fn foundry_hubs_spell_public_access_as_the_api_word() {
+        let hub = spell(
+            "azurerm_ai_foundry",
+            Kind::Workspace,
+            Setting::PublicNetworkAccessDisabled,
+        );
+        assert_eq!(
+            hub,
+            Some((vec!["public_network_access"], V::Str("Disabled")))
+        );
+        let project = spell(
+            "azurerm_ai_foundry_project",
+            Kind::Workspace,
+            Setting::PublicNetworkAccessDisabled,
+        );
+        assert_eq!(project, None);
+        let classic = spell(
+            "azurerm_machine_learning_workspace",
+            Kind::Workspace,
+            Setting::PublicNetworkAccessDisabled,
+        );
+        assert_eq!(
+            classic,
+            Some((vec!["public_network_access_enabled"], V::Bool(false)))
+        );
+    }
+
     #[test]
     fn addresses_name_the_block() {
         assert_eq!(

@@ -4,13 +4,93 @@
 //! rules to the inline list, and the next apply of the separate rule adds it back. Whether the
 //! separate rule is deployed is therefore open: a flow it alone allows is unknown, never
 //! "allowed", and the finding that depends on it is undecided. Without inline rules the
-//! separate rule is simply part of the NSG.
+//! separate rule is simply part of the NSG. A route table that writes its routes inline beside
+//! a separate `azurerm_route` is the same case.
+//!
+//! An ARM template is sent the same way: each deployment PUTs the NSG (route table) with the
+//! `securityRules` (`routes`) it writes, and Azure documents the PUT of a parent with a list of
+//! child resources so (Azure Networking Blog, "Azure Virtual Network now supports updates
+//! without subnet property"): "If any of the existing resources are omitted from the JSON for
+//! the PUT operation, those resources are removed from the Azure deployment"; Resource
+//! Manager's "Deployment modes" adds that on redeployment "all properties are reapplied. The
+//! properties aren't incrementally added." A security rule (route) declared as a child resource
+//! (`Microsoft.Network/networkSecurityGroups/securityRules`, `Microsoft.Network/routeTables/
+//! routes`, at the top or in the parent's `resources`) is removed by each deployment of its
+//! parent until its own PUT adds it back: it gets the treatment the separate Terraform resource
+//! gets, in the same words.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/inline_rules")
+}
+
+fn arm(case: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/inline_rules_arm")
+        .join(case)
+}
+
+fn routes() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/inline_routes")
+}
+
+/// The `inline-conflict` warnings of the input at `path`: (line, message).
+fn conflicts(path: &Path) -> Vec<(u32, String)> {
+    let l = moat_ingest::load_opts(path, &Default::default()).expect("loads");
+    l.warnings
+        .iter()
+        .filter(|d| d.code == "inline-conflict")
+        .map(|d| (d.location.line, d.message.clone()))
+        .collect()
+}
+
+/// The trace of HTTPS from the training subnet to the internet: its verdict and what it
+/// misses.
+fn https_trace(path: &Path) -> (String, String) {
+    let v = moat(
+        path,
+        &[
+            "trace",
+            "--from",
+            "subnet/vnet-train/jobs",
+            "--to",
+            "fqdn:example.com",
+        ],
+    );
+    (
+        v["verdict"].as_str().unwrap_or_default().to_string(),
+        v["missing"].to_string(),
+    )
+}
+
+/// EXF003's certainty and needs in `moat check` of the input at `path`.
+fn exf003(path: &Path) -> (String, String) {
+    let v = moat(path, &["check"]);
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "EXF003")
+        .cloned()
+        .unwrap_or_else(|| panic!("EXF003 is reported: {v:#}"));
+    (
+        f["certainty"].as_str().unwrap_or_default().to_string(),
+        f["needs"].to_string(),
+    )
+}
+
+/// A copy of the template at `path`, changed by `edit`, in a directory of its own.
+fn edited(path: &Path, tag: &str, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    edit(&mut v);
+    let dir = std::env::temp_dir().join(format!("moat-inline-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("azuredeploy.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    file
 }
 
 fn moat(dir: &Path, args: &[&str]) -> serde_json::Value {
@@ -78,4 +158,154 @@ fn without_inline_rules_the_separate_rule_decides() {
     let verdict = https_out(&dir);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(verdict, "allowed");
+}
+
+/// The Terraform NSG above, written as an ARM template: its deny in `securityRules`, HTTPS
+/// opened by a child security rule. The model is Terraform's: the flow the child alone allows
+/// is unknown for want of it, EXF003 is undecided on it, and the warning is at the child, in
+/// Terraform's words but for what writes the list and what sends it.
+#[test]
+fn an_arm_child_rule_beside_inline_rules_is_open_as_in_terraform() {
+    let case = arm("nsg_child_rule.json");
+    let (verdict, missing) = https_trace(&case);
+    assert_eq!(verdict, "unknown");
+    assert!(missing.contains("nsg-rule/nsg-jobs/https-out"), "{missing}");
+    assert_eq!(https_trace(&data()).0, verdict);
+
+    let (certainty, needs) = exf003(&case);
+    assert_eq!(certainty, "undecided");
+    assert!(needs.contains("nsg-rule/nsg-jobs/https-out"), "{needs}");
+    assert_eq!(exf003(&data()).0, certainty);
+
+    let arm_warning = conflicts(&case);
+    let tf_warning = conflicts(&data());
+    // At the child security rule's object.
+    assert_eq!(arm_warning.len(), 1, "{arm_warning:?}");
+    assert_eq!(arm_warning[0].0, 28);
+    let words = |m: &str, res: &str, owner: &str, written: &str, run: &str| {
+        m.replace(res, "R")
+            .replace(owner, "O")
+            .replace(written, "W")
+            .replace(run, "RUN")
+    };
+    assert_eq!(
+        words(
+            &arm_warning[0].1,
+            "nsg-rule/nsg-jobs/https-out",
+            "nsg/nsg-jobs`",
+            "properties.securityRules",
+            "each deployment"
+        ),
+        words(
+            &tf_warning[0].1,
+            "azurerm_network_security_rule.https_out",
+            "azurerm_network_security_group.jobs`",
+            "security_rule",
+            "each apply"
+        )
+    );
+}
+
+/// A route table that keeps VNet traffic local in its `routes` while a child route (in the
+/// table's own `resources`) drops the rest: whether the drop is deployed decides the flow to
+/// the internet, which is unknown, as for the same Terraform route table beside a separate
+/// `azurerm_route`.
+#[test]
+fn an_arm_child_route_beside_inline_routes_is_open_as_in_terraform() {
+    let case = arm("route_child.json");
+    let (verdict, missing) = https_trace(&case);
+    assert_eq!(verdict, "unknown");
+    assert!(missing.contains("route/rt-jobs/no-internet"), "{missing}");
+    let (tf_verdict, tf_missing) = https_trace(&routes());
+    assert_eq!(tf_verdict, verdict);
+    assert!(
+        tf_missing.contains("azurerm_route.no_internet"),
+        "{tf_missing}"
+    );
+    let w = conflicts(&case);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].0, 25);
+    assert!(w[0].1.contains("(`properties.routes`)"), "{w:?}");
+    assert_eq!(conflicts(&routes()).len(), 1);
+}
+
+/// Without `securityRules` (`routes`) the NSG (route table) sends no list, and its child
+/// resources are simply its rules (routes): the deny decides, as it would inline.
+#[test]
+fn an_arm_parent_without_its_list_keeps_its_children() {
+    let to_children = |v: &mut serde_json::Value, parent: &str, list: &str, child: &str| {
+        let resources = v["resources"].as_array_mut().unwrap();
+        let p = resources
+            .iter_mut()
+            .find(|r| r["name"] == parent)
+            .expect("the parent");
+        let items = p["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove(list)
+            .unwrap();
+        let moved: Vec<serde_json::Value> = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                serde_json::json!({"type": child, "apiVersion": "2023-11-01",
+                    "name": format!("{parent}/{}", i["name"].as_str().unwrap()),
+                    "dependsOn": [format!("[resourceId('{}', '{parent}')]", child.rsplit_once('/').unwrap().0)],
+                    "properties": i["properties"]})
+            })
+            .collect();
+        resources.extend(moved);
+    };
+    let nsg = edited(&arm("nsg_child_rule.json"), "nsg", |v| {
+        to_children(
+            v,
+            "nsg-jobs",
+            "securityRules",
+            "Microsoft.Network/networkSecurityGroups/securityRules",
+        )
+    });
+    let rt = edited(&arm("route_child.json"), "rt", |v| {
+        to_children(
+            v,
+            "rt-jobs",
+            "routes",
+            "Microsoft.Network/routeTables/routes",
+        )
+    });
+    let got = [
+        (https_trace(&nsg).0, conflicts(&nsg).len()),
+        (https_trace(&rt).0, conflicts(&rt).len()),
+    ];
+    for f in [&nsg, &rt] {
+        let _ = std::fs::remove_dir_all(f.parent().unwrap());
+    }
+    assert_eq!(got, [("allowed".into(), 0), ("denied".into(), 0)]);
+}
+
+/// A list written empty is a list: each deployment of the NSG sends no rules, removing every
+/// child rule, and each is added back by its own PUT, in no order the template fixes. With the
+/// deny back and the HTTPS rule not yet, HTTPS is denied; with both or neither, allowed: the
+/// flow is unknown, for want of the HTTPS rule.
+#[test]
+fn an_arm_parent_writing_its_list_empty_overwrites_every_child() {
+    let case = edited(&arm("nsg_child_rule.json"), "empty", |v| {
+        let resources = v["resources"].as_array_mut().unwrap();
+        let nsg = resources
+            .iter_mut()
+            .find(|r| r["name"] == "nsg-jobs")
+            .unwrap();
+        let rule = nsg["properties"]["securityRules"][0].clone();
+        nsg["properties"]["securityRules"] = serde_json::json!([]);
+        resources.push(serde_json::json!({
+            "type": "Microsoft.Network/networkSecurityGroups/securityRules",
+            "apiVersion": "2023-11-01", "name": "nsg-jobs/no-internet",
+            "properties": rule["properties"]}));
+    });
+    let (verdict, missing) = https_trace(&case);
+    let w = conflicts(&case);
+    let _ = std::fs::remove_dir_all(case.parent().unwrap());
+    assert_eq!(verdict, "unknown");
+    assert!(missing.contains("https-out"), "{missing}");
+    assert_eq!(w.len(), 2, "{w:?}");
 }

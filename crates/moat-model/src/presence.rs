@@ -109,7 +109,9 @@ impl InlineConflict<'_> {
         )
     }
 
-    /// The separate resource, written at `at`, as one that may or may not exist.
+    /// The separate resource, written at `at`, as one that may or may not exist. Each such
+    /// resource is added back by its own PUT, in no order the input fixes, so each is open on
+    /// its own: the reason names it, and it forms a group of its own.
     pub fn may_exist(&self, at: Provenance) -> MayExist {
         let Self {
             resource,
@@ -121,7 +123,7 @@ impl InlineConflict<'_> {
         MayExist {
             resource: resource.to_string(),
             reason: format!(
-                "`{owner}` writes its {what} inline, which overwrites those added by separate resources on each {run}"
+                "`{owner}` writes its {what} inline, which removes `{resource}` on each {run} until it is added back"
             ),
             at,
             sets: Vec::new(),

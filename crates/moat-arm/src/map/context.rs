@@ -75,10 +75,10 @@ pub struct MapContext {
     /// address is an assumption only where one of them is it. Otherwise every derived address
     /// is.
     pub(super) written_ips: Option<HashSet<Ipv4Addr>>,
-    /// The VNets that write their subnets inline (`properties.subnets`, even empty or open),
-    /// when the mapped resources are the whole input: a child subnet joining one is
-    /// overwritten by it (see `network::beside_inline_subnets`).
-    pub(super) inline_subnets: Option<HashSet<String>>,
+    /// The VNets (NSGs, route tables) that write their subnets (security rules, routes) inline,
+    /// even empty or open, by kind and name, when the mapped resources are the whole input: a
+    /// child joining one is overwritten by it (see `network::beside_inline`).
+    pub(super) inline_lists: Option<HashSet<(Kind, String)>>,
     /// VNets whose address space is unknown.
     pub(super) vnet_space_unknown: HashSet<String>,
     /// Ids of resources listed as unmodelled (their children are unmodelled too).
@@ -108,11 +108,12 @@ impl MapContext {
     /// not part of one that its importer relates to the rest (a Terraform configuration's
     /// azapi resources). What only the whole input decides is then decided here: a firewall's
     /// address the input does not state is an assumption only where the input writes it as
-    /// text, not where a route names the firewall by `reference()`; and a child subnet of a
-    /// VNet that writes its subnets inline may not exist.
+    /// text, not where a route names the firewall by `reference()`; and a child subnet
+    /// (security rule, route) of a VNet (NSG, route table) that writes its subnets (rules,
+    /// routes) inline may not exist.
     pub fn whole_input(&mut self) {
         self.written_ips.get_or_insert_with(HashSet::new);
-        self.inline_subnets.get_or_insert_with(HashSet::new);
+        self.inline_lists.get_or_insert_with(HashSet::new);
     }
 
     /// Notes the addresses `v` writes as text, when tracked.

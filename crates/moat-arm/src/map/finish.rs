@@ -108,7 +108,7 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
                 }
                 ctx.register(&pd.res.id, Kind::Subnet, &full);
                 let vnet = v.name.clone();
-                network::beside_inline_subnets(t, ctx, &pd.res, &vnet);
+                network::beside_inline(t, ctx, &pd.res, Kind::Vnet, &vnet);
             }
             Payload::Peering(pe) => t.virtual_networks[i].peerings.push(pe),
             Payload::Rule(r) => {
@@ -121,8 +121,14 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
                     Some(j) => n.rules[j] = r,
                     None => n.rules.push(r),
                 }
+                let nsg = n.name.clone();
+                network::beside_inline(t, ctx, &pd.res, Kind::Nsg, &nsg);
             }
-            Payload::Route(r) => t.route_tables[i].routes.push(r),
+            Payload::Route(r) => {
+                t.route_tables[i].routes.push(r);
+                let table = t.route_tables[i].name.clone();
+                network::beside_inline(t, ctx, &pd.res, Kind::RouteTable, &table);
+            }
             Payload::Rcg(g, groups) => {
                 let fp = &mut t.firewall_policies[i];
                 let gi = fp.rule_collection_groups.len();

@@ -55,11 +55,7 @@ pub(super) fn map_vnet(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &
             subnets.push(sn);
         }
     }
-    if let Some(inline) = &mut ctx.inline_subnets
-        && !matches!(at(p, &["subnets"]), F::Absent)
-    {
-        inline.insert(name.clone());
-    }
+    note_inline(ctx, p, Kind::Vnet, &name);
     let mut peerings = Vec::new();
     for pe in rec.list(p, &["virtualNetworkPeerings"], "peerings") {
         if let Some(x) = map_peering(pe, None, &res.at, &mut rec) {
@@ -81,33 +77,63 @@ pub(super) fn map_vnet(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &
     flush(t, ctx, rec);
 }
 
-/// A subnet declared as a child resource (`Microsoft.Network/virtualNetworks/subnets`, at the
-/// top or in the VNet's `resources`) of a VNet that also writes its subnets inline. Each
-/// deployment of the VNet sends its list to Azure, and the virtual network PUT removes the
-/// subnets the list leaves out, until the child's own deployment adds it back: whether the
-/// child subnet, and what is placed in it, is deployed at a given time is open, as it is for
-/// Terraform's separate subnets beside inline ones.
-pub(super) fn beside_inline_subnets(
+/// The property in which a VNet (NSG, route table) writes its subnets (security rules,
+/// routes) inline, and what the model calls them.
+fn inline_list(kind: Kind) -> Option<(&'static str, &'static str)> {
+    match kind {
+        Kind::Vnet => Some(("subnets", "subnets")),
+        Kind::Nsg => Some(("securityRules", "rules")),
+        Kind::RouteTable => Some(("routes", "routes")),
+        _ => None,
+    }
+}
+
+/// Notes that the resource `name` of `kind`, of properties `p`, writes its list inline (even
+/// empty or open), when the input is mapped whole.
+fn note_inline(ctx: &mut MapContext, p: &Json, kind: Kind, name: &str) {
+    let Some((key, _)) = inline_list(kind) else {
+        return;
+    };
+    if let Some(inline) = &mut ctx.inline_lists
+        && !matches!(at(p, &[key]), F::Absent)
+    {
+        inline.insert((kind, name.to_string()));
+    }
+}
+
+/// A subnet (security rule, route) declared as a child resource
+/// (`Microsoft.Network/virtualNetworks/subnets`, `networkSecurityGroups/securityRules`,
+/// `routeTables/routes`, at the top or in the parent's `resources`) of a VNet (NSG, route
+/// table) that also writes that list inline. Each deployment of the parent sends its list to
+/// Azure, whose PUT removes what the list leaves out, until the child's own deployment adds it
+/// back: whether the child, and what is placed in it or depends on it, is deployed at a given
+/// time is open, as it is for Terraform's separate resources beside inline ones.
+pub(super) fn beside_inline(
     t: &mut Topology,
     ctx: &mut MapContext,
     res: &ArmResource,
-    vnet: &str,
+    kind: Kind,
+    parent_name: &str,
 ) {
+    let Some((key, what)) = inline_list(kind) else {
+        return;
+    };
     if !ctx
-        .inline_subnets
+        .inline_lists
         .as_ref()
-        .is_some_and(|v| v.contains(vnet))
+        .is_some_and(|v| v.contains(&(kind, parent_name.to_string())))
     {
         return;
     }
     let resource = resource_label(&res.rtype, &res.name);
-    let parent = format!("{}/{vnet}", Kind::Vnet.label());
+    let parent = format!("{}/{parent_name}", kind.label());
+    let written_as = format!("properties.{key}");
     let conflict = moat_model::presence::InlineConflict {
         resource: &resource,
         parent: &parent,
         owner: &parent,
-        what: "subnets",
-        written_as: "properties.subnets",
+        what,
+        written_as: &written_as,
         run: "deployment",
     };
     ctx.warnings.push(warning(
@@ -129,6 +155,7 @@ pub(super) fn map_nsg(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &m
             rules.push(x);
         }
     }
+    note_inline(ctx, p, Kind::Nsg, &name);
     ctx.register(&res.id, Kind::Nsg, &name);
     t.network_security_groups.push(NetworkSecurityGroup {
         name,
@@ -175,6 +202,7 @@ pub(super) fn map_route_table(
         false,
         false,
     );
+    note_inline(ctx, p, Kind::RouteTable, &name);
     ctx.register(&res.id, Kind::RouteTable, &name);
     t.route_tables.push(RouteTable {
         name,

@@ -49,56 +49,73 @@ struct Group {
     members: Vec<Address>,
 }
 
-/// Groups the private endpoints of a topology by address class, subnet and connection state.
+/// Groups the private endpoints of a topology by address class, subnet and connection state,
+/// for a sweep from `sources`.
 ///
-/// Two addresses share a class when every prefix a rule, route, firewall rule or address
-/// space names holds both or neither; each prefix is its own label, or addresses inside one
-/// prefix and outside another would share a class that a rule tells apart.
-fn endpoint_groups(e: &Engine) -> Vec<Group> {
+/// Two addresses share a class when every set of addresses a rule, route, firewall rule,
+/// address space or tag covers holds both or neither. Each set is its own label, or addresses
+/// inside one and outside another would share a class that a rule tells apart. The sets
+/// routing decides by are taken from the sources' effective routes and the VNets' tags as the
+/// engine works them out (a gateway's on-premises prefixes, a peer's space, a tag route's
+/// addresses, what an open value may cover).
+fn endpoint_groups(e: &Engine, sources: &[String]) -> Vec<Group> {
     let t = e.t;
-    let mut atoms: AddrAtomiser<ipnet::IpNet> = AddrAtomiser::new();
-    let mut add = |p: &AddressPrefix| {
-        if let AddressPrefix::Net(n) = p {
-            atoms.add(n.trunc(), *n);
+    let mut atoms: AddrAtomiser<AddrSet> = AddrAtomiser::new();
+    let mut seen: HashSet<AddrSet> = HashSet::new();
+    let mut label = |set: AddrSet| {
+        if !set.is_empty() && !seen.contains(&set) {
+            atoms.add_set(set.clone(), &set);
+            seen.insert(set);
         }
+    };
+    let net = |p: &AddressPrefix| match p {
+        AddressPrefix::Net(n) => AddrSet::net(n.trunc()),
+        _ => AddrSet::none(),
     };
     // A network rule naming a destination by FQDN matches what that name resolves to, which
     // may be one endpoint's address: then each endpoint is a class of its own.
     let mut by_name = false;
     for n in &t.network_security_groups {
         for r in &n.rules {
-            r.source.iter().chain(&r.destination).for_each(&mut add);
+            r.source
+                .iter()
+                .chain(&r.destination)
+                .for_each(|p| label(net(p)));
         }
     }
     for rt in &t.route_tables {
-        rt.routes.iter().for_each(|r| add(&r.address_prefix));
+        rt.routes.iter().for_each(|r| label(net(&r.address_prefix)));
     }
-    for f in &t.firewalls {
-        for c in &f.network_rule_collections {
-            for r in &c.rules {
-                r.destination_addresses.iter().for_each(&mut add);
-                by_name |= !r.destination_fqdns.is_empty();
-            }
-        }
-    }
-    for p in &t.firewall_policies {
-        for g in &p.rule_collection_groups {
-            for c in &g.network_rule_collections {
-                for r in &c.rules {
-                    r.destination_addresses.iter().for_each(&mut add);
-                    by_name |= !r.destination_fqdns.is_empty();
-                }
-            }
-        }
+    let rules = t
+        .firewalls
+        .iter()
+        .flat_map(|f| &f.network_rule_collections)
+        .chain(
+            t.firewall_policies
+                .iter()
+                .flat_map(|p| &p.rule_collection_groups)
+                .flat_map(|g| &g.network_rule_collections),
+        )
+        .flat_map(|c| &c.rules);
+    for r in rules {
+        r.destination_addresses.iter().for_each(|p| label(net(p)));
+        by_name |= !r.destination_fqdns.is_empty();
     }
     for v in &t.virtual_networks {
-        for a in &v.address_space {
-            atoms.add(a.trunc(), *a);
-        }
+        v.address_space
+            .iter()
+            .for_each(|a| label(AddrSet::net(a.trunc())));
         for s in &v.subnets {
-            for p in s.prefixes() {
-                atoms.add(p.trunc(), p);
-            }
+            s.prefixes().for_each(|p| label(AddrSet::net(p.trunc())));
+        }
+        let (sure, maybe) = e.vnet_tag(&v.name);
+        label(sure);
+        label(maybe);
+    }
+    for s in sources {
+        for r in e.routes(s).iter() {
+            label(r.sure.clone());
+            label(r.maybe.clone());
         }
     }
     if by_name {
@@ -106,8 +123,7 @@ fn endpoint_groups(e: &Engine) -> Vec<Group> {
             if let Some(moat_model::PrivateIp::Static(ip)) =
                 t.endpoint_address(e.dns.addressing(), pe)
             {
-                let host = ipnet::IpNet::from(ip);
-                atoms.add(host, host);
+                label(AddrSet::host(ip));
             }
         }
     }
@@ -313,7 +329,7 @@ pub fn sweep_with(
     mut memo: Memo,
     mut visit: impl FnMut(&str, &Address, Verdict),
 ) -> Matrix {
-    let groups = endpoint_groups(e);
+    let groups = endpoint_groups(e, sources);
     let endpoints: usize = groups.iter().map(|g| g.members.len()).sum();
     let mut m = Matrix {
         sources: sources.len(),

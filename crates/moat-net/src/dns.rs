@@ -132,6 +132,9 @@ pub struct Dns<'t> {
     /// Records (zone, relative name; lower case) a private endpoint may write through a zone
     /// group the input leaves open, with what that needs.
     open_records: HashMap<(String, String), String>,
+    /// Firewalls whose proxy forwards to servers the input leaves open (their own, or their
+    /// policy's), with what that needs.
+    open_upstreams: HashMap<String, String>,
     /// Where the private addresses come from (static, or assigned at deployment).
     addressing: moat_model::Addressing,
 }
@@ -323,6 +326,21 @@ impl<'t> Dns<'t> {
                     .or_insert_with(|| need.clone());
             }
         }
+        // A firewall with a policy forwards to the policy's servers: either left open leaves
+        // open where its proxy sends queries (Azure DNS, or a server that may not forward).
+        let open_upstreams = t
+            .firewalls
+            .iter()
+            .filter_map(|f| {
+                let need =
+                    open_field(&format!("firewall/{}", f.name), "dns_servers").or_else(|| {
+                        f.firewall_policy.as_ref().and_then(|p| {
+                            open_field(&format!("firewall-policy/{p}"), "dns_servers")
+                        })
+                    })?;
+                Some((f.name.clone(), need))
+            })
+            .collect();
         let mut open_links = HashMap::new();
         for z in t.private_dns_zones.iter().filter(|z| !z.external) {
             if let Some(need) = open_field(&format!("private-dns-zone/{}", z.name), "vnet_links") {
@@ -426,6 +444,7 @@ impl<'t> Dns<'t> {
                 .collect(),
             open_links,
             open_records,
+            open_upstreams,
             addressing,
         }
     }
@@ -1131,6 +1150,21 @@ impl<'t> Dns<'t> {
                         assumption: f.address_assumption(),
                     });
                 };
+                if let Some(need) = self.open_upstreams.get(&f.name) {
+                    proxy_step(
+                        steps,
+                        "forwarded to DNS servers the input leaves open".to_string(),
+                    );
+                    return self.undescribed(
+                        name,
+                        &format!(
+                            "the DNS servers of firewall {} (left open by the input)",
+                            f.name
+                        ),
+                        Some(need),
+                        steps,
+                    );
+                }
                 return match upstream {
                     Some(&s) => {
                         proxy_step(steps, format!("forwarded to {s}"));

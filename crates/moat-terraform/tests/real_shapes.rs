@@ -230,7 +230,7 @@ fn the_policys_dns_servers_are_where_the_proxy_forwards() {
     let open = ok(load(&s.0, &TfOptions::default()));
     assert!(
         open.topology
-            .is_unknown("firewall/afw-fraud", "dns_servers")
+            .is_unknown("firewall-policy/afwp-fraud", "dns_servers")
             .is_some()
     );
     assert_eq!(op_status(&open.topology, "job.run"), Status::Unknown);

@@ -484,33 +484,18 @@ impl<'a> Mapper<'a> {
         }
     }
 
-    /// A firewall with a policy proxies DNS when the policy says so. The servers it forwards
-    /// to are the policy's: those the policy leaves open leave the firewall's open.
+    /// A firewall with a policy proxies DNS when the policy says so (where the proxy forwards,
+    /// the policy's servers, open or not, is name resolution's to read).
     fn inherit_dns_proxy(&mut self) {
-        let mut open = Vec::new();
         for f in &mut self.t.firewalls {
-            let Some(p) = f
+            if let Some(p) = f
                 .firewall_policy
                 .as_ref()
                 .and_then(|p| self.t.firewall_policies.iter().find(|x| &x.name == p))
-            else {
-                continue;
-            };
-            f.dns_proxy |= p.dns_proxy;
-            let policy = format!("firewall-policy/{}", p.name);
-            if let Some(u) = self
-                .t
-                .unknowns
-                .iter()
-                .find(|u| u.resource == policy && u.field == "dns_servers")
             {
-                open.push(moat_model::Unknown {
-                    resource: format!("firewall/{}", f.name),
-                    ..u.clone()
-                });
+                f.dns_proxy |= p.dns_proxy;
             }
         }
-        self.t.unknowns.extend(open);
     }
 
     /// Firewall private IPs and identity owners, which other resources refer to before the

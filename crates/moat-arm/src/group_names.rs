@@ -133,16 +133,65 @@ fn relabel(text: &str, labels: &HashMap<String, String>) -> Option<String> {
     changed.then_some(out)
 }
 
+/// The `⟨…⟩` parts of `text` (marks, and the labels that replaced some).
+fn marked(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let open = rest.find('⟨')?;
+        let len = rest[open..].find('⟩')? + '⟩'.len_utf8();
+        let part = &rest[open..open + len];
+        rest = &rest[open + len..];
+        Some(part)
+    })
+}
+
+/// Every string of `v`, map keys included.
+fn strings<'v>(v: &'v serde_json::Value, out: &mut Vec<&'v str>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        serde_json::Value::Object(o) => {
+            for (k, x) in o {
+                out.push(k);
+                strings(x, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Labels the unknown parts of every text of an import by what they stand for: each mark
-/// `marks` records (with the reason of its unknown value) that [`readable_marks`] gives a
-/// label of its own is replaced by it, in the model and in the warnings. Labels stand one for
-/// one for marks, so what was one name is one name and what was two is two.
+/// `marks` records (with the reason of its unknown value) is replaced, in the model and in the
+/// warnings, by the label [`readable_marks`] gives it among the marks the import's texts
+/// hold, unless a text already holds that label. Labels stand one for one for marks, so what
+/// was one name is one name and what was two is two; an unknown value no text shows merges
+/// with none.
 pub fn label_marks(
     t: &mut moat_model::Topology,
     warnings: &mut [moat_model::Diagnostic],
     marks: &[(String, std::rc::Rc<str>)],
 ) {
-    let labels = readable_marks(marks.iter().map(|(m, r)| (m.clone(), &**r)));
+    if marks.is_empty() {
+        return;
+    }
+    // Through the model's own serialised form, which every field of it has.
+    let Ok(mut v) = serde_json::to_value(&*t) else {
+        return;
+    };
+    let mut texts = Vec::new();
+    strings(&v, &mut texts);
+    texts.extend(warnings.iter().map(|w| w.message.as_str()));
+    texts.extend(warnings.iter().filter_map(|w| w.hint.as_deref()));
+    let shown: std::collections::HashSet<&str> = texts.iter().flat_map(|s| marked(s)).collect();
+    let mut labels = readable_marks(
+        marks
+            .iter()
+            .filter(|(m, _)| shown.contains(m.as_str()))
+            .map(|(m, r)| (m.clone(), &**r)),
+    );
+    // A label already in a text (a resource group's, see [`GroupNames::with_marks`]) stands
+    // for its own value.
+    labels.retain(|_, label| !shown.contains(label.as_str()));
     if labels.is_empty() {
         return;
     }
@@ -167,12 +216,9 @@ pub fn label_marks(
             _ => {}
         }
     }
-    // Through the model's own serialised form, which every field of it has.
-    if let Ok(mut v) = serde_json::to_value(&*t) {
-        walk(&mut v, &labels);
-        if let Ok(labelled) = serde_json::from_value(v) {
-            *t = labelled;
-        }
+    walk(&mut v, &labels);
+    if let Ok(labelled) = serde_json::from_value(v) {
+        *t = labelled;
     }
     for w in warnings {
         if let Some(m) = relabel(&w.message, &labels) {
@@ -420,7 +466,9 @@ impl GroupNames {
 mod tests {
 
     /// A mark whose unknown value alone roots in an expression reads as it; two values rooted
-    /// in one expression keep their marks, so two names never become one.
+    /// in one expression that texts both show keep their marks, so two names never become
+    /// one. A value no text shows takes no label from one that is shown, and a label a text
+    /// already holds (a resource group's) is not given again.
     #[test]
     fn marks_are_labelled_only_where_their_label_is_their_own() {
         let reason =
@@ -429,21 +477,38 @@ mod tests {
             ("⟨000000000001⟩".to_string(), reason("vnetName")),
             ("⟨000000000002⟩".to_string(), reason("rg")),
             ("⟨000000000003⟩".to_string(), reason("rg")),
+            ("⟨000000000004⟩".to_string(), reason("prefix")),
+            ("⟨000000000005⟩".to_string(), reason("prefix")),
+            ("⟨000000000006⟩".to_string(), reason("hub")),
         ];
         let mut t = moat_model::Topology::default();
-        t.virtual_networks.push(
-            serde_json::from_value(
-                serde_json::json!({ "name": "⟨000000000001⟩", "address_space": [] }),
-            )
-            .unwrap(),
-        );
+        for name in [
+            "⟨000000000001⟩",
+            "⟨000000000004⟩-kv",
+            "⟨000000000006⟩",
+            "net@⟨parameters('hub')⟩",
+        ] {
+            t.virtual_networks.push(
+                serde_json::from_value(serde_json::json!({ "name": name, "address_space": [] }))
+                    .unwrap(),
+            );
+        }
         let mut w = vec![moat_model::Diagnostic::error(
             "external-vnet",
             "/resourceGroups/⟨000000000002⟩/providers/Microsoft.Network/virtualNetworks/⟨000000000001⟩ and ⟨000000000003⟩",
             Default::default(),
         )];
         label_marks(&mut t, &mut w, &marks);
-        assert_eq!(t.virtual_networks[0].name, "⟨parameters('vnetName')⟩");
+        let names: Vec<&str> = t.virtual_networks.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "⟨parameters('vnetName')⟩",
+                "⟨parameters('prefix')⟩-kv",
+                "⟨000000000006⟩",
+                "net@⟨parameters('hub')⟩"
+            ]
+        );
         assert_eq!(
             w[0].message,
             "/resourceGroups/⟨000000000002⟩/providers/Microsoft.Network/virtualNetworks/⟨parameters('vnetName')⟩ and ⟨000000000003⟩"

@@ -529,12 +529,29 @@ fn the_network_restricted_quickstart_names_its_open_subnet_by_its_parameters() {
     }
     let vnets: Vec<&str> = t.virtual_networks.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(vnets, ["⟨parameters('vnetName')⟩"]);
-    // `moat check` reads the same names.
+    // `moat check` reads the same names, in its findings and its warnings.
     let o = Command::new(env!("CARGO_BIN_EXE_moat"))
         .args(["check", path.to_str().unwrap()])
         .env("NO_COLOR", "1")
         .output()
         .expect("moat runs");
-    let text = String::from_utf8_lossy(&o.stdout);
+    // Findings on standard output, the import's warnings on standard error.
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(text.contains(&format!("subnet/{subnet}")), "{text}");
+    // The resource group of the ids is the parameter `vnetRgName` alone: no mark is left.
+    let marks: Vec<&str> = text
+        .split('⟨')
+        .skip(1)
+        .filter_map(|r| r.split_once('⟩').map(|(m, _)| m))
+        .filter(|m| m.len() == 12 && m.chars().all(|c| c.is_ascii_hexdigit()))
+        .collect();
+    assert!(marks.is_empty(), "{marks:?}\n{text}");
+    assert!(
+        text.contains("resourceGroups/⟨parameters('vnetRgName')⟩/"),
+        "{text}"
+    );
 }

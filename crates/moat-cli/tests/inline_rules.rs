@@ -309,3 +309,42 @@ fn an_arm_parent_writing_its_list_empty_overwrites_every_child() {
     assert!(missing.contains("https-out"), "{missing}");
     assert_eq!(w.len(), 2, "{w:?}");
 }
+
+/// A child that the parent's list also writes is in every PUT of the parent, which "using a
+/// PUT with the existing resources preserves" (the blog above): the child is never removed,
+/// so it decides as it would inline, and there is no conflict to warn about. Here the NSG's
+/// list also writes the HTTPS rule (HTTPS allowed), and the route table's the drop (denied).
+#[test]
+fn an_arm_child_the_parent_list_also_writes_is_kept() {
+    let also_inline = |v: &mut serde_json::Value, parent: &str, list: &str, child: &str| {
+        let resources = v["resources"].as_array_mut().unwrap();
+        let found = resources
+            .iter()
+            .flat_map(|r| std::iter::once(r).chain(r["resources"].as_array().into_iter().flatten()))
+            .find(|r| r["name"].as_str().unwrap().ends_with(child))
+            .expect("the child")
+            .clone();
+        let p = resources
+            .iter_mut()
+            .find(|r| r["name"] == parent)
+            .expect("the parent");
+        p["properties"][list]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"name": child, "properties": found["properties"]}));
+    };
+    let nsg = edited(&arm("nsg_child_rule.json"), "listed-nsg", |v| {
+        also_inline(v, "nsg-jobs", "securityRules", "https-out")
+    });
+    let rt = edited(&arm("route_child.json"), "listed-rt", |v| {
+        also_inline(v, "rt-jobs", "routes", "no-internet")
+    });
+    let got = [
+        (https_trace(&nsg).0, conflicts(&nsg).len()),
+        (https_trace(&rt).0, conflicts(&rt).len()),
+    ];
+    for f in [&nsg, &rt] {
+        let _ = std::fs::remove_dir_all(f.parent().unwrap());
+    }
+    assert_eq!(got, [("allowed".into(), 0), ("denied".into(), 0)]);
+}

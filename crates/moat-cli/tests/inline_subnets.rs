@@ -193,3 +193,14 @@ fn an_arm_vnet_without_subnets_keeps_its_child_subnets() {
     assert_eq!(ssh_to_trainer(&case)["verdict"], "allowed");
     assert!(conflicts(&case).is_empty());
 }
+
+/// A child subnet that the VNet's list also writes is in every PUT of the VNet, and the blog
+/// above says "using a PUT with the existing resources preserves them": nothing removes it, so
+/// it is deployed, the flow to the NIC in it is decided, and there is nothing to warn about.
+/// Subnet names are compared as Azure does, without regard to case.
+#[test]
+fn an_arm_child_subnet_the_inline_list_also_writes_is_kept() {
+    let case = arm("listed_child.json");
+    assert_eq!(ssh_to_trainer(&case)["verdict"], "allowed");
+    assert!(conflicts(&case).is_empty());
+}

@@ -76,9 +76,10 @@ pub struct MapContext {
     /// is.
     pub(super) written_ips: Option<HashSet<Ipv4Addr>>,
     /// The VNets (NSGs, route tables) that write their subnets (security rules, routes) inline,
-    /// even empty or open, by kind and name, when the mapped resources are the whole input: a
-    /// child joining one is overwritten by it (see `network::beside_inline`).
-    pub(super) inline_lists: Option<HashSet<(Kind, String)>>,
+    /// even empty or open, by kind and name, with the names the list writes (lower-cased),
+    /// when the mapped resources are the whole input: a child joining one under another name
+    /// is overwritten by it (see `network::beside_inline`).
+    pub(super) inline_lists: Option<HashMap<(Kind, String), HashSet<String>>>,
     /// VNets whose address space is unknown.
     pub(super) vnet_space_unknown: HashSet<String>,
     /// Ids of resources listed as unmodelled (their children are unmodelled too).
@@ -113,7 +114,7 @@ impl MapContext {
     /// routes) inline may not exist.
     pub fn whole_input(&mut self) {
         self.written_ips.get_or_insert_with(HashSet::new);
-        self.inline_lists.get_or_insert_with(HashSet::new);
+        self.inline_lists.get_or_insert_with(HashMap::new);
     }
 
     /// Notes the addresses `v` writes as text, when tracked.

@@ -95,24 +95,31 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
         let to = format!("{}/{}", parent_kind.label(), parent_name(t, parent_kind, i));
         lift_unknowns(t, &unknowns_of, pd.kind, &pd.res, &to);
         match pd.payload {
-            Payload::Subnet(s) => {
+            Payload::Subnet(mut s) => {
                 let v = &mut t.virtual_networks[i];
-                let full = format!("{}/{}", v.name, s.name);
-                match v
+                let child = s.name.clone();
+                let listed = v
                     .subnets
                     .iter()
-                    .position(|x| x.name.eq_ignore_ascii_case(&s.name))
-                {
+                    .position(|x| x.name.eq_ignore_ascii_case(&s.name));
+                // One subnet, whichever case each writes its name in: the name the VNet
+                // registered for it stays the one its references resolve to.
+                if let Some(j) = listed {
+                    s.name = v.subnets[j].name.clone();
+                }
+                let full = format!("{}/{}", v.name, s.name);
+                match listed {
                     Some(j) => v.subnets[j] = s,
                     None => v.subnets.push(s),
                 }
                 ctx.register(&pd.res.id, Kind::Subnet, &full);
                 let vnet = v.name.clone();
-                network::beside_inline(t, ctx, &pd.res, Kind::Vnet, &vnet);
+                network::beside_inline(t, ctx, &pd.res, Kind::Vnet, &vnet, &child);
             }
             Payload::Peering(pe) => t.virtual_networks[i].peerings.push(pe),
             Payload::Rule(r) => {
                 let n = &mut t.network_security_groups[i];
+                let child = r.name.clone();
                 match n
                     .rules
                     .iter()
@@ -122,12 +129,22 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
                     None => n.rules.push(r),
                 }
                 let nsg = n.name.clone();
-                network::beside_inline(t, ctx, &pd.res, Kind::Nsg, &nsg);
+                network::beside_inline(t, ctx, &pd.res, Kind::Nsg, &nsg, &child);
             }
             Payload::Route(r) => {
-                t.route_tables[i].routes.push(r);
-                let table = t.route_tables[i].name.clone();
-                network::beside_inline(t, ctx, &pd.res, Kind::RouteTable, &table);
+                let rt = &mut t.route_tables[i];
+                let child = r.name.clone();
+                // A route of a name the table lists inline is that route, as written last.
+                match rt
+                    .routes
+                    .iter()
+                    .position(|x| x.name.eq_ignore_ascii_case(&r.name))
+                {
+                    Some(j) => rt.routes[j] = r,
+                    None => rt.routes.push(r),
+                }
+                let table = rt.name.clone();
+                network::beside_inline(t, ctx, &pd.res, Kind::RouteTable, &table, &child);
             }
             Payload::Rcg(g, groups) => {
                 let fp = &mut t.firewall_policies[i];

@@ -89,16 +89,26 @@ fn inline_list(kind: Kind) -> Option<(&'static str, &'static str)> {
 }
 
 /// Notes that the resource `name` of `kind`, of properties `p`, writes its list inline (even
-/// empty or open), when the input is mapped whole.
+/// empty or open), and the names it lists, when the input is mapped whole.
 fn note_inline(ctx: &mut MapContext, p: &Json, kind: Kind, name: &str) {
     let Some((key, _)) = inline_list(kind) else {
         return;
     };
-    if let Some(inline) = &mut ctx.inline_lists
-        && !matches!(at(p, &[key]), F::Absent)
-    {
-        inline.insert((kind, name.to_string()));
-    }
+    let Some(inline) = &mut ctx.inline_lists else {
+        return;
+    };
+    let listed = match at(p, &[key]) {
+        F::Absent => return,
+        F::Unknown(_) => HashSet::new(),
+        F::Known(v) => v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| get(x, "name").and_then(json_text))
+            .map(|n| n.to_lowercase())
+            .collect(),
+    };
+    inline.insert((kind, name.to_string()), listed);
 }
 
 /// A subnet (security rule, route) declared as a child resource
@@ -107,22 +117,29 @@ fn note_inline(ctx: &mut MapContext, p: &Json, kind: Kind, name: &str) {
 /// table) that also writes that list inline. Each deployment of the parent sends its list to
 /// Azure, whose PUT removes what the list leaves out, until the child's own deployment adds it
 /// back: whether the child, and what is placed in it or depends on it, is deployed at a given
-/// time is open, as it is for Terraform's separate resources beside inline ones.
+/// time is open, as it is for Terraform's separate resources beside inline ones. A child of
+/// `name` that the list also writes is in every PUT of the parent, so it is never removed.
+/// A name with an open part is the same value wherever it reads the same, so only a name
+/// the list writes alike settles that the child stays.
 pub(super) fn beside_inline(
     t: &mut Topology,
     ctx: &mut MapContext,
     res: &ArmResource,
     kind: Kind,
     parent_name: &str,
+    name: &str,
 ) {
     let Some((key, what)) = inline_list(kind) else {
         return;
     };
-    if !ctx
+    let Some(listed) = ctx
         .inline_lists
         .as_ref()
-        .is_some_and(|v| v.contains(&(kind, parent_name.to_string())))
-    {
+        .and_then(|v| v.get(&(kind, parent_name.to_string())))
+    else {
+        return;
+    };
+    if listed.contains(&name.to_lowercase()) {
         return;
     }
     let resource = resource_label(&res.rtype, &res.name);

@@ -181,12 +181,31 @@ impl Value {
     /// The unknown part `access` (`.pe_subnet_id`, `["training"]`) of an unknown value: its
     /// reason names the part before the root cause (`` `network.pe_subnet_id`: variable
     /// `network` has no value``), so two parts of one unknown object are told apart (their
-    /// placeholders and marks differ). An unknown that stands for something else (an
-    /// attribute, known text, instances) is derived as before.
+    /// placeholders and marks differ). A part of an attribute the provider computes is still
+    /// the provider's: it keeps its origin, the path below the attribute written after it
+    /// (`custom_dns_configs[0].ip_addresses`), so the mapper still knows whose it is. An
+    /// unknown that stands for something else (known text, instances) is derived as before.
     pub fn part(&self, access: &str) -> Value {
         let Value::Unknown(u) = self else {
             return self.clone();
         };
+        if let Some((addr, attr)) = &u.origin
+            && u.partial.is_none()
+            && u.instance.is_none()
+        {
+            let path = format!("{attr}{access}");
+            let whole = format!("`{addr}.{attr}`");
+            // Only a reason that names the attribute can name the part (see `computed`).
+            if u.reason.starts_with(&whole) {
+                return Value::Unknown(Rc::new(Unk {
+                    reason: u.reason.replacen(&whole, &format!("`{addr}.{path}`"), 1),
+                    at: u.at.clone(),
+                    origin: Some((addr.clone(), path)),
+                    partial: None,
+                    instance: None,
+                }));
+            }
+        }
         if u.origin.is_some() || u.partial.is_some() || u.instance.is_some() {
             return self.derived();
         }

@@ -684,6 +684,89 @@ fn a_record_written_from_the_endpoint_holds_its_address() {
     assert_eq!(op_status(t, "job.run"), Status::Works);
 }
 
+/// The quickstart with the blob endpoint's record written by hand from `records`.
+fn manual_record_with(name: &str, records: &str) -> Loaded {
+    let s = quickstart_with(name, |file, text| {
+        if file == "endpoints.tf" {
+            *text = text.replacen(
+                "  private_dns_zone_group {\n    name                 = \"default\"\n    private_dns_zone_ids = [for z in each.value.zones : azurerm_private_dns_zone.zone[z].id]\n  }\n",
+                "  dynamic \"private_dns_zone_group\" {\n    for_each = each.key == \"blob\" ? [] : [\"default\"]\n    content {\n      name                 = \"default\"\n      private_dns_zone_ids = [for z in each.value.zones : azurerm_private_dns_zone.zone[z].id]\n    }\n  }\n",
+                1,
+            );
+            text.push_str(&MANUAL_RECORD.replace(
+                "[azurerm_private_endpoint.pe[\"blob\"].private_service_connection[0].private_ip_address]",
+                records,
+            ));
+            text.push_str("\nvariable \"fqdn_index\" {\n  type = number\n}\n");
+        }
+    });
+    with_vars(&s.0, &[("project", "abc")])
+}
+
+/// The endpoint's address as the provider reports it for its names: the azurerm provider's
+/// `custom_dns_configs` block of a private endpoint, "`ip_addresses` - A list of all IP
+/// Addresses that map to the private endpoint FQDN". Indexed by numbers the configuration
+/// writes, the value is still the endpoint's: the record holds its address (Facts §6 item
+/// 102, "a manual A record"), and jobs reach the storage through it. An index a variable
+/// without value gives may pick any entry, which the evaluator cannot tell: the record stays
+/// open, never taken for the endpoint's.
+#[test]
+fn a_record_from_the_endpoints_dns_configs_holds_its_address() {
+    for (case, records) in [
+        (
+            "dns-configs-list",
+            "azurerm_private_endpoint.pe[\"blob\"].custom_dns_configs[0].ip_addresses",
+        ),
+        (
+            "dns-configs-one",
+            "[azurerm_private_endpoint.pe[\"blob\"].custom_dns_configs[0].ip_addresses[0]]",
+        ),
+        (
+            "dns-configs-legacy",
+            "[azurerm_private_endpoint.pe[\"blob\"].custom_dns_configs.0.ip_addresses.0]",
+        ),
+    ] {
+        let l = manual_record_with(case, records);
+        let t = &l.topology;
+        let blob = t
+            .private_endpoints
+            .iter()
+            .find(|p| p.group_id == "blob")
+            .unwrap();
+        let zone = t
+            .private_dns_zones
+            .iter()
+            .find(|z| z.name == "privatelink.blob.core.windows.net")
+            .unwrap();
+        assert_eq!(
+            zone.records[0].values,
+            [format!("private-endpoint/{}", blob.name)],
+            "{case}"
+        );
+        assert_eq!(
+            verdict(t, "compute/cpu-imgbuild", "storage/stabctest:blob", 443),
+            Verdict::Allowed,
+            "{case}"
+        );
+    }
+    let open = manual_record_with(
+        "dns-configs-open-index",
+        "azurerm_private_endpoint.pe[\"blob\"].custom_dns_configs[var.fqdn_index].ip_addresses",
+    );
+    let t = &open.topology;
+    let zone = t
+        .private_dns_zones
+        .iter()
+        .find(|z| z.name == "privatelink.blob.core.windows.net")
+        .unwrap();
+    assert!(zone.records[0].values.is_empty());
+    assert!(t.unknowns.iter().any(|u| u.field.starts_with("records/")));
+    assert_eq!(
+        verdict(t, "compute/cpu-imgbuild", "storage/stabctest:blob", 443),
+        Verdict::Unknown
+    );
+}
+
 const MANUAL_RECORD: &str = r#"
 resource "azurerm_private_dns_a_record" "blob" {
   name                = azurerm_storage_account.this.name

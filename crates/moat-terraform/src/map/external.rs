@@ -128,11 +128,12 @@ impl Mapper<'_> {
 
     /// Whether an unknown value stands for an attribute of a resource the configuration
     /// declares (its id is then the declared resource's, known after apply). One lookup: it
-    /// is asked per placement.
+    /// is asked per placement. A part of a computed attribute (`subnet[0].id`) is not the
+    /// resource's own attribute: which resource it names is not known.
     fn declared_origin(&self, origin: &Option<(String, String)>) -> bool {
-        origin
-            .as_ref()
-            .is_some_and(|(addr, _)| self.origins.contains(addr.as_str()))
+        origin.as_ref().is_some_and(|(addr, attr)| {
+            !attr.contains(['[', '.']) && self.origins.contains(addr.as_str())
+        })
     }
 }
 

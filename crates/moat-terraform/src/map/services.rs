@@ -915,18 +915,23 @@ impl Mapper<'_> {
         out
     }
 
-    /// The model name of the declared private endpoint whose address `u` stands for.
+    /// The model name of the declared private endpoint whose address `u` stands for: its
+    /// connection's `private_ip_address`, or the addresses it reports for its names
+    /// (`custom_dns_configs[i].ip_addresses`, `private_dns_zone_configs[i].record_sets[j]
+    /// .ip_addresses`, whole or one of them). Each index is one the evaluator determined: an
+    /// index it could not leaves the value without its origin, and the record open.
     fn endpoint_holding(&self, u: &crate::value::Unk) -> Option<String> {
         let (addr, attr) = u.origin.as_ref()?;
-        if attr != "private_ip_address" {
-            return None;
-        }
-        let (base, _) = addr.rsplit_once(".private_service_connection[")?;
-        let r = self
-            .recs
+        let full = format!("{addr}.{attr}");
+        self.recs
             .iter()
-            .find(|r| r.rtype == "azurerm_private_endpoint" && r.obj.addr == base)?;
-        Some(self.model_name(&r.obj))
+            .filter(|r| r.rtype == "azurerm_private_endpoint")
+            .find(|r| {
+                full.strip_prefix(r.obj.addr.as_str())
+                    .and_then(|rest| rest.strip_prefix('.'))
+                    .is_some_and(is_endpoint_address_path)
+            })
+            .map(|r| self.model_name(&r.obj))
     }
 
     pub(super) fn resolver(&mut self, o: &ResObj) -> bool {
@@ -1272,6 +1277,30 @@ impl ZoneIndex {
             .min()
             .copied()
     }
+}
+
+/// Whether `path`, below a private endpoint, is where Terraform reports the endpoint's private
+/// address: `private_service_connection[i].private_ip_address`,
+/// `custom_dns_configs[i].ip_addresses` or `private_dns_zone_configs[i].record_sets[j]
+/// .ip_addresses`, the last two whole or indexed once more. Every index is a number.
+fn is_endpoint_address_path(path: &str) -> bool {
+    // Strips `name[<digits>]` from the front.
+    fn indexed<'p>(p: &'p str, name: &str) -> Option<&'p str> {
+        let rest = p.strip_prefix(name)?.strip_prefix('[')?;
+        let (digits, rest) = rest.split_once(']')?;
+        (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(rest)
+    }
+    let addresses =
+        |p: &str| p == ".ip_addresses" || indexed(p, ".ip_addresses").is_some_and(str::is_empty);
+    if let Some(rest) = indexed(path, "private_service_connection") {
+        return rest == ".private_ip_address";
+    }
+    if let Some(rest) = indexed(path, "custom_dns_configs") {
+        return addresses(rest);
+    }
+    indexed(path, "private_dns_zone_configs")
+        .and_then(|rest| indexed(rest, ".record_sets"))
+        .is_some_and(addresses)
 }
 
 #[cfg(test)]

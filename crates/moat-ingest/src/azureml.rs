@@ -83,7 +83,9 @@ fn loose_map(v: &Option<BTreeMap<String, serde_json::Value>>) -> BTreeMap<String
 
 #[derive(Deserialize)]
 struct MlWorkspace {
-    name: String,
+    /// Absent from a spec given with `--name` on the command line (an update file).
+    #[serde(default)]
+    name: Option<String>,
     #[serde(default)]
     location: Option<String>,
     #[serde(default)]
@@ -143,11 +145,37 @@ struct MlOutboundRule {
     status: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A rule's destination: a host name (FQDN rule) or a map (private endpoint, service tag rule).
 enum MlDestination {
     Fqdn(String),
     Map(MlDestinationMap),
+}
+
+// Chosen by the value's shape, then read from the document itself rather than from a buffered
+// copy (what `#[serde(untagged)]` does): the loose readings of the document reader (`'true'`
+// for a boolean, as `spark_enabled: 'true'` is written) hold inside the map, and an error in
+// it points at the field at fault.
+impl<'de> Deserialize<'de> for MlDestination {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = MlDestination;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a host name or a map of destination fields")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<MlDestination, E> {
+                Ok(MlDestination::Fqdn(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<MlDestination, A::Error> {
+                MlDestinationMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(MlDestination::Map)
+            }
+        }
+        d.deserialize_any(Shape)
+    }
 }
 
 #[derive(Deserialize)]
@@ -258,6 +286,21 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
             let w: MlWorkspace =
                 from_node_all(root, file, pointer).map_err(|e| errors(e, root, file))?;
             let at = provenance(root, file);
+            let name = match w.name {
+                Some(n) => n,
+                None => {
+                    let name = unnamed_workspace(t);
+                    t.unknowns.push(moat_model::Unknown {
+                        resource: format!("workspace/{name}"),
+                        field: "name".into(),
+                        reason: format!(
+                            "the spec names no workspace (`az ml workspace update` and `az ml feature-store update` take it with --name); imported as `{name}`"
+                        ),
+                        at: at.clone(),
+                    });
+                    name
+                }
+            };
             let managed_network = match w.managed_network {
                 None => ManagedNetwork::default(),
                 Some(m) => ManagedNetwork {
@@ -308,7 +351,7 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                 Some(v) => v,
                 None => {
                     t.unknowns.push(moat_model::Unknown {
-                        resource: format!("workspace/{}", w.name),
+                        resource: format!("workspace/{name}"),
                         field: "public_network_access".into(),
                         reason: moat_model::ml::PUBLIC_ACCESS_CONFLICT.into(),
                         at: at.clone(),
@@ -318,7 +361,7 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                 }
             };
             t.workspaces.push(Workspace {
-                name: w.name,
+                name,
                 region: w.location,
                 kind: w.kind,
                 workspace_id: None,
@@ -419,6 +462,18 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
         }
     }
     Ok(())
+}
+
+/// A placeholder name for a workspace whose spec names none, distinct from the names taken.
+fn unnamed_workspace(t: &Topology) -> String {
+    let taken = |n: &str| t.workspaces.iter().any(|w| w.name.eq_ignore_ascii_case(n));
+    let mut name = "unresolved-workspace".to_string();
+    let mut i = 2;
+    while taken(&name) {
+        name = format!("unresolved-workspace-{i}");
+        i += 1;
+    }
+    name
 }
 
 fn provenance(root: &Node, file: &SourceFile) -> moat_model::Provenance {

@@ -487,7 +487,7 @@ impl Engine<'_> {
                 if external || open.is_some() {
                     return Resolver::Undescribed {
                         what: if external {
-                            format!("the DNS of VNet {vnet}, which the input does not declare,")
+                            format!("the DNS of VNet {vnet} (not declared by the input)")
                         } else {
                             format!("the DNS servers of VNet {vnet} (left open by the input)")
                         },

@@ -38,6 +38,36 @@ fn pe001_endpoint_without_zone_group_or_zone() {
     none("PE001", BASE);
 }
 
+/// An endpoint in a VNet the input refers to but does not declare (an existing VNet named by
+/// id), without a zone group: what that VNet's DNS answers is unknown ("no custom DNS
+/// answering it" cannot be decided), and the message names that resolver in a sentence that
+/// reads.
+#[test]
+fn pe001_endpoint_in_an_undeclared_vnet_names_its_dns() {
+    let mut t = topology(&with(
+        BASE,
+        "ip_address: 10.0.3.4, dns_zone_group: [privatelink.api.azureml.ms, privatelink.notebooks.azure.net] }",
+        "ip_address: 10.0.3.4 }",
+    ));
+    t.virtual_networks[0].external = true;
+    let e = Engine::for_topology(&t, None).unwrap();
+    let cx = Context::new(&e);
+    let mut v = Vec::new();
+    by_code("PE001").unwrap().check(&cx, &mut v);
+    let f = v
+        .iter()
+        .find(|f| f.resource == "private-endpoint/ws-pe")
+        .unwrap_or_else(|| panic!("{v:#?}"));
+    assert_eq!(f.severity, Severity::Warning, "{f:#?}");
+    assert!(
+        f.message
+            .contains("from the DNS of VNet vnet (not declared by the input), "),
+        "{}",
+        f.message
+    );
+    assert!(!f.message.contains(",,"), "{}", f.message);
+}
+
 #[test]
 fn pe001_records_written_by_hand_resolve_the_endpoint() {
     // "nor custom DNS resolving it": records written into the linked zones do the zone

@@ -320,3 +320,41 @@ fn a_flow_blocked_only_by_a_may_exist_rule_is_undecided_in_a_failing_operation()
         Some((Verdict::Denied, Verdict::Denied))
     );
 }
+
+/// Three security rules, each deployed on its own condition the template leaves open: two
+/// allow SMB to the endpoints' subnet (priorities 200 and 210) and one denies it (220). Seed
+/// "Network security groups": rules are processed in priority order and processing stops at the
+/// first match. With both allow rules absent and the deny rule deployed, SMB is denied; in every
+/// deployment where one group alone is absent, or all are, it is allowed. The flow is therefore
+/// unknown: deciding it from each group absent alone would say allowed.
+#[test]
+fn a_flow_two_absent_groups_decide_is_unknown() {
+    let t = load(
+        &data("arm/three-conditional-rules.json"),
+        &moat_ingest::Options::default(),
+    );
+    assert_eq!(t.may_exist.len(), 3, "{:#?}", t.may_exist);
+    let variants = moat_model::presence::variants(&t);
+    assert_eq!(variants.len(), 7, "every combination of three groups");
+    let e = Engine::for_topology(&t, None).unwrap();
+    let q = Query {
+        from: "compute/cpu".parse().unwrap(),
+        to: "storage/wsdata:file".parse().unwrap(),
+        protocol: Protocol::TCP,
+        port: 445,
+    };
+    assert_eq!(
+        moat_engine::trace::trace(&e, &q).unwrap().verdict,
+        Verdict::Allowed,
+        "as written, the first allow rule matches"
+    );
+    let tr = moat_engine::presence::trace(&e, &variants, &q).unwrap();
+    assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
+    assert!(
+        tr.missing
+            .iter()
+            .any(|m| m.contains("allow-smb-first") && m.contains("allow-smb-second")),
+        "{:?}",
+        tr.missing
+    );
+}

@@ -8,9 +8,9 @@
 //! that differs between variants is not decided.
 //!
 //! Resources that share the reason (the same unset variable, the same condition) exist or not
-//! together, so they form one group. With more than [`MAX_GROUPS`] groups, only the two
-//! extreme variants (all present, all absent) are considered besides the base, and analyses
-//! say so.
+//! together, so they form one group. Every combination of groups is a variant (2^n − 1 of
+//! them besides the base); with more than [`MAX_GROUPS`] groups, only the two extreme
+//! variants (all present, all absent) are considered.
 
 use crate::topology::Topology;
 use crate::{Provenance, validate};
@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Most groups of may-exist resources analysed one by one.
-pub const MAX_GROUPS: usize = 8;
+pub const MAX_GROUPS: usize = 6;
 
 /// A resource whose deployment the input leaves open.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -263,10 +263,23 @@ fn absence_variants(t: &Topology) -> Vec<Variant> {
         return Vec::new();
     }
     let mut sets: Vec<Vec<&MayExist>> = Vec::new();
+    let groups: Vec<&Vec<&MayExist>> = groups.values().collect();
     if groups.len() <= MAX_GROUPS {
-        sets.extend(groups.values().cloned());
-    }
-    if groups.len() > 1 || sets.is_empty() {
+        // Every combination of groups absent: a result need not be monotone in what is
+        // deployed (an allow rule in one group above a deny rule in another, a third group
+        // allowing below both), so each group absent alone and all absent together do not
+        // cover two absent at once.
+        for mask in 1u32..(1 << groups.len()) {
+            sets.push(
+                groups
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) != 0)
+                    .flat_map(|(_, g)| g.iter().copied())
+                    .collect(),
+            );
+        }
+    } else {
         sets.push(t.may_exist.iter().collect());
     }
     sets.into_iter()

@@ -359,8 +359,8 @@ fn text_shows_a_rule_with_a_decided_finding_when_the_first_that_needs_it_is_unde
     assert!(
         text.ends_with(
             "Undecided for lack of input (2 findings; --format json lists each with what it needs):
-  - whether `azurerm_machine_learning_compute_cluster.a` is deployed (its count is unknown:
-    variable `enable_cluster` has no value)
+  - whether `azurerm_machine_learning_compute_cluster.a` is deployed (its count
+    `var.enable_cluster ? 1 : 0` is unknown: variable `enable_cluster` has no value)
     leaves 2 findings undecided:
       CMP002 subnet/vnet/a (2)
 4 errors, 0 warnings, 0 info (2 undecided); 5 warnings in the input

@@ -358,3 +358,32 @@ fn a_flow_two_absent_groups_decide_is_unknown() {
         tr.missing
     );
 }
+
+/// Two rules whose `count` depends on one unset variable through different conditions
+/// (`var.mode == "open"`, `var.mode == "strict"`): they do not exist together, so they are two
+/// groups, not one. Seed "Network security groups": the first matching rule by priority
+/// decides. With only the deny rule deployed SMB is denied, with only the allow rule it is
+/// allowed: the flow is unknown. Taken as one group, only "both" (allowed) and "neither"
+/// (allowed by the default rule) were analysed, and the flow was decided allowed.
+#[test]
+fn conditions_on_one_variable_that_exclude_each_other_are_groups_of_their_own() {
+    let t = load(
+        &data("terraform-exclusive"),
+        &moat_ingest::Options::default(),
+    );
+    assert_eq!(t.may_exist.len(), 2, "{:#?}", t.may_exist);
+    assert_ne!(t.may_exist[0].reason, t.may_exist[1].reason);
+    let variants = moat_model::presence::variants(&t);
+    let e = Engine::for_topology(&t, None).unwrap();
+    let q = Query {
+        from: "subnet/vnet/training".parse().unwrap(),
+        to: "ip:10.0.3.10".parse().unwrap(),
+        protocol: Protocol::TCP,
+        port: 445,
+    };
+    let tr = moat_engine::presence::trace(&e, &variants, &q).unwrap();
+    assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
+    // Only what changes the verdict is named: without the allow rule, the deny rule decides.
+    assert_eq!(tr.missing.len(), 1, "{:?}", tr.missing);
+    assert!(tr.missing[0].contains("allow_smb"), "{:?}", tr.missing);
+}

@@ -24,10 +24,13 @@ pub fn trace(e: &Engine, variants: &[Variant], q: &Query) -> Result<Trace, Strin
 /// [`trace`] with the variants' engines prepared once, for callers that trace many flows.
 pub fn trace_on(e: &Engine, variants: &[(&Variant, Engine)], q: &Query) -> Result<Trace, String> {
     let mut base = trace::trace(e, q)?;
+    // Each variant is compared with the deployment as written, not with what earlier
+    // variants made of it: a variant that agrees with it is no reason the flow is unknown.
+    let written = base.verdict;
     for (v, ve) in variants {
         // An end that the variant lacks cannot be reached there: a different outcome.
         let verdict = trace::trace(ve, q).map(|t| t.verdict).ok();
-        if verdict != Some(base.verdict) {
+        if verdict != Some(written) {
             let other = match verdict {
                 Some(v) => word(v),
                 None => {

@@ -106,6 +106,10 @@ pub struct Unexpanded {
     pub kind: String,
     pub field: String,
     pub reason: String,
+    /// The `count`/`for_each` expression as written, blanks collapsed: declarations whose
+    /// expansion is unknown for the same reason exist together only if it is the same
+    /// expression (`var.mode == "a"` and `var.mode == "b"` exclude each other).
+    pub expr: Option<String>,
     pub at: Loc,
     /// Whether one instance with an unknown index stands for the declaration (a resource);
     /// otherwise nothing was instantiated (a module).

@@ -140,6 +140,7 @@ impl Evaluator {
                     kind: "module".into(),
                     field: "count/for_each".into(),
                     reason,
+                    expr: None,
                     at: at.clone(),
                     instance: false,
                 });

@@ -229,6 +229,7 @@ impl Evaluator {
                 kind: "module".into(),
                 field: "source".into(),
                 reason: reason.clone(),
+                expr: None,
                 at: at.clone(),
                 instance: false,
             });
@@ -297,6 +298,7 @@ impl Evaluator {
             kind: "module".into(),
             field: "source".into(),
             reason: reason.clone(),
+            expr: None,
             at: at.clone(),
             instance: false,
         });

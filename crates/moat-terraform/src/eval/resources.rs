@@ -177,11 +177,16 @@ impl Evaluator {
                     &at,
                     Some("give the variables it depends on a value".into()),
                 );
+                let expr = body
+                    .get_attribute(field)
+                    .and_then(|a| self.sources.text(sc.file)?.get(a.value.span()?))
+                    .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "));
                 self.unexpanded.push(Unexpanded {
                     addr: base.clone(),
                     kind: decl.rtype.clone(),
                     field: field.into(),
                     reason,
+                    expr,
                     at: at.clone(),
                     instance: true,
                 });

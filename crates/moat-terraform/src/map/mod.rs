@@ -194,7 +194,12 @@ pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Ma
             {
                 m.t.may_exist.push(MayExist {
                     resource: u.addr.clone(),
-                    reason: format!("its {} is unknown: {}", u.field, u.reason),
+                    // The expression is part of the reason, which groups may-exist
+                    // resources: two conditions on one open variable may exclude each other.
+                    reason: match &u.expr {
+                        Some(x) => format!("its {} `{x}` is unknown: {}", u.field, u.reason),
+                        None => format!("its {} is unknown: {}", u.field, u.reason),
+                    },
                     at: at(&r.obj),
                     sets: m.sets.get(&r.addr).cloned().into_iter().collect(),
                 });

@@ -55,7 +55,7 @@ impl de::Error for DeError {
             return DeError::new(
                 "invalid-value",
                 format!("this value does not fit {what}"),
-                Some(untagged_hint(&what)),
+                Some("check the shape of this value against `moat schema`".into()),
             );
         }
         DeError::new("invalid-value", m, None)
@@ -112,15 +112,6 @@ impl de::Error for DeError {
             format!("expected {exp}, found {len} items"),
             None,
         )
-    }
-}
-
-fn untagged_hint(what: &str) -> String {
-    match what {
-        "OutboundDestination" => {
-            "an FQDN rule takes a host name; a PrivateEndpoint rule {service_resource, subresource_target}; a ServiceTag rule {service_tag, protocol, port_ranges}".into()
-        }
-        _ => "check the shape of this value against `moat schema`".into(),
     }
 }
 

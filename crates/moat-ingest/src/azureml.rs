@@ -143,6 +143,8 @@ struct MlOutboundRule {
     category: Option<OutboundRuleCategory>,
     #[serde(default)]
     status: Option<String>,
+    #[serde(rename = "$at", default)]
+    at: moat_model::Provenance,
 }
 
 /// A rule's destination: a host name (FQDN rule) or a map (private endpoint, service tag rule).
@@ -286,6 +288,7 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
             let w: MlWorkspace =
                 from_node_all(root, file, pointer).map_err(|e| errors(e, root, file))?;
             let at = provenance(root, file);
+            let open = settings_left_open(&w);
             let name = match w.name {
                 Some(n) => n,
                 None => {
@@ -301,6 +304,7 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                     name
                 }
             };
+            let mut errs = Vec::new();
             let managed_network = match w.managed_network {
                 None => ManagedNetwork::default(),
                 Some(m) => ManagedNetwork {
@@ -310,37 +314,7 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                     outbound_rules: m
                         .outbound_rules
                         .into_iter()
-                        .map(|r| OutboundRule {
-                            destination: match (r.kind, r.destination) {
-                                (_, MlDestination::Fqdn(f)) => OutboundDestination::Fqdn(f),
-                                (OutboundRuleType::ServiceTag, MlDestination::Map(d)) => {
-                                    OutboundDestination::ServiceTag(ServiceTagDestination {
-                                        service_tag: d.service_tag.unwrap_or_default(),
-                                        protocol: d.protocol.unwrap_or(FirewallProtocol::Any),
-                                        port_ranges: if d.port_ranges.is_empty() {
-                                            vec![PortRange::ANY]
-                                        } else {
-                                            d.port_ranges
-                                        },
-                                        address_prefixes: Vec::new(),
-                                    })
-                                }
-                                (_, MlDestination::Map(d)) => OutboundDestination::PrivateEndpoint(
-                                    PrivateEndpointDestination {
-                                        service_resource: d.service_resource_id.unwrap_or_default(),
-                                        subresource_target: d
-                                            .subresource_target
-                                            .unwrap_or_default(),
-                                        spark_enabled: d.spark_enabled.unwrap_or(false),
-                                    },
-                                ),
-                            },
-                            name: r.name,
-                            kind: r.kind,
-                            category: r.category,
-                            active: !r.status.is_some_and(|s| s.eq_ignore_ascii_case("inactive")),
-                            at: at.clone(),
-                        })
+                        .filter_map(|r| outbound_rule(r, &name, t, &mut errs))
                         .collect(),
                 },
             };
@@ -361,8 +335,8 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                 }
             };
             t.workspaces.push(Workspace {
-                name,
-                region: w.location,
+                name: name.clone(),
+                region: w.location.filter(|l| !is_placeholder(l)),
                 kind: w.kind,
                 workspace_id: None,
                 // The CLI's YAML reference documents `disabled` as the default, but a workspace
@@ -389,21 +363,65 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                 exfiltration_protection: false,
                 shares_to: Vec::new(),
                 tags: loose_map(&w.tags),
-                at,
+                at: at.clone(),
             });
+            if !errs.is_empty() {
+                return Err(errs);
+            }
+            let resource = format!("workspace/{name}");
+            for (field, reason) in open {
+                t.unknowns.push(moat_model::Unknown {
+                    resource: resource.clone(),
+                    field: field.into(),
+                    reason,
+                    at: at.clone(),
+                });
+            }
         }
         SpecKind::Registry => {
             let r: MlRegistry =
                 from_node_all(root, file, pointer).map_err(|e| errors(e, root, file))?;
+            let at = provenance(root, file);
+            let resource = format!("registry/{}", r.name);
+            let mut regions = Vec::new();
+            for l in r.replication_locations {
+                if is_placeholder(&l.location) {
+                    t.unknowns.push(moat_model::Unknown {
+                        resource: resource.clone(),
+                        field: "regions".into(),
+                        reason: format!(
+                            "a replication location, `{}`, is a placeholder to fill in",
+                            l.location
+                        ),
+                        at: at.clone(),
+                    });
+                } else {
+                    regions.push(l.location);
+                }
+            }
+            let region = match r.location {
+                Some(l) if !is_placeholder(&l) => Some(l),
+                other => {
+                    t.unknowns.push(moat_model::Unknown {
+                        resource,
+                        field: "region".into(),
+                        reason: match other {
+                            Some(l) => {
+                                format!("the spec's location `{l}` is a placeholder to fill in")
+                            }
+                            None => "the spec names no location".into(),
+                        },
+                        at: at.clone(),
+                    });
+                    None
+                }
+            };
             t.registries.push(Registry {
                 name: r.name,
-                region: r.location,
-                regions: r
-                    .replication_locations
-                    .into_iter()
-                    .map(|l| l.location)
-                    .collect(),
+                region,
+                regions,
                 registry_id: None,
+                // "public_network_access ... Default value: enabled" (registry YAML reference).
                 public_network_access: r
                     .public_network_access
                     .unwrap_or(PublicNetworkAccess::Enabled),
@@ -411,7 +429,7 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                 acr: RegistryManagedResource::default(),
                 managed_resource_group: None,
                 tags: loose_map(&r.tags),
-                at: provenance(root, file),
+                at,
             });
         }
         SpecKind::OnlineEndpoint => {
@@ -462,6 +480,170 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
         }
     }
     Ok(())
+}
+
+/// A value written as a placeholder for the reader to fill in (`<LOCATION>`), as the samples
+/// write them: it names nothing yet.
+fn is_placeholder(v: &str) -> bool {
+    let v = v.trim();
+    v.len() > 2 && v.starts_with('<') && v.ends_with('>')
+}
+
+/// The settings of a workspace spec that the spec does not determine, each with why.
+///
+/// The region: "If omitted, defaults to the resource group location" (workspace YAML
+/// reference), which the file does not give.
+///
+/// The rest only for a spec that may be an update. `az ml workspace update --file` sends the
+/// settings the file names and leaves the others as the workspace has them (the update request,
+/// REST "Workspaces - Update", is a PATCH); the docs' update sample is a spec of a name and a
+/// `managed_network` alone. The update request carries no location, hbi_workspace,
+/// storage_account or key_vault, settings fixed at creation: a spec naming one of them is
+/// written for `az ml workspace create`, where what it leaves out takes the create defaults.
+fn settings_left_open(w: &MlWorkspace) -> Vec<(&'static str, String)> {
+    let mut open = Vec::new();
+    match w.location.as_deref() {
+        None => open.push((
+            "region",
+            "the spec names no location; the workspace takes its resource group's".to_string(),
+        )),
+        Some(l) if is_placeholder(l) => open.push((
+            "region",
+            format!("the spec's location `{l}` is a placeholder to fill in"),
+        )),
+        Some(_) => {}
+    }
+    let create_only = w.location.is_some()
+        || w.hbi_workspace.is_some()
+        || w.storage_account.is_some()
+        || w.key_vault.is_some();
+    if create_only {
+        return open;
+    }
+    let why = |what: &str| {
+        format!(
+            "the spec may be for `az ml workspace update`, which keeps {what} as the workspace has it (the spec names none of location, hbi_workspace, storage_account, key_vault, which only a create takes)"
+        )
+    };
+    if w.public_network_access.is_none() && w.allow_public_access_when_behind_vnet.is_none() {
+        open.push(("public_network_access", why("its public network access")));
+    }
+    match &w.managed_network {
+        None => open.push(("managed_network", why("its managed network"))),
+        // The rules an update names are set on the workspace; those it does not name are
+        // the workspace's own (`az ml workspace outbound-rule remove` removes one).
+        Some(_) => open.push((
+            "managed_network.outbound_rules",
+            why("the outbound rules the spec does not name"),
+        )),
+    }
+    if w.image_build_compute.is_none() {
+        open.push(("image_build_compute", why("its image build compute")));
+    }
+    if w.container_registry.is_none() {
+        open.push(("container_registry", why("its container registry")));
+    }
+    if w.identity.is_none() {
+        open.push(("identity", why("its managed identity")));
+    }
+    for (field, what) in [
+        ("network_acls", "its IP allow list"),
+        ("private_endpoints", "its private endpoints"),
+        ("hbi_workspace", "its high business impact flag"),
+        ("v1_legacy_mode", "its v1 legacy mode"),
+    ] {
+        open.push((field, why(what)));
+    }
+    open
+}
+
+/// One outbound rule of a workspace spec. A rule whose destination leaves the resource, the
+/// sub-resource or the service tag unset is left out and the workspace's rule list recorded
+/// as open, as the other importers do: what it allows is not determined by the file, and an
+/// empty target would be a resource of its own.
+fn outbound_rule(
+    r: MlOutboundRule,
+    workspace: &str,
+    t: &mut Topology,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<OutboundRule> {
+    let open = |t: &mut Topology, what: &str| {
+        t.unknowns.push(moat_model::Unknown {
+            resource: format!("workspace/{workspace}"),
+            field: format!("managed_network.outbound_rules.{}", r.name),
+            reason: format!(
+                "outbound rule `{}` names no {what}; the rule is not imported",
+                r.name
+            ),
+            at: r.at.clone(),
+        });
+        None
+    };
+    let destination = match (r.kind, r.destination) {
+        // A host name under another type is reported by the model's validation.
+        (_, MlDestination::Fqdn(f)) => OutboundDestination::Fqdn(f),
+        (OutboundRuleType::Fqdn, MlDestination::Map(_)) => {
+            let at = &r.at;
+            errs.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!(
+                        "outbound rule `{}` of type fqdn has a map as its destination",
+                        r.name
+                    ),
+                    moat_model::Location {
+                        file: at.file.clone(),
+                        line: at.line,
+                        column: at.column,
+                        offset: at.offset,
+                        len: at.len,
+                    },
+                )
+                .with_hint(Some(
+                    "an fqdn rule's destination is a host name, as in `destination: pypi.org`"
+                        .into(),
+                )),
+            );
+            return None;
+        }
+        (OutboundRuleType::ServiceTag, MlDestination::Map(d)) => {
+            let Some(service_tag) = d.service_tag else {
+                return open(t, "service tag (`destination.service_tag`)");
+            };
+            OutboundDestination::ServiceTag(ServiceTagDestination {
+                service_tag,
+                protocol: d.protocol.unwrap_or(FirewallProtocol::Any),
+                port_ranges: if d.port_ranges.is_empty() {
+                    vec![PortRange::ANY]
+                } else {
+                    d.port_ranges
+                },
+                address_prefixes: Vec::new(),
+            })
+        }
+        (_, MlDestination::Map(d)) => {
+            let Some(service_resource) = d.service_resource_id else {
+                return open(t, "target resource (`destination.service_resource_id`)");
+            };
+            let Some(subresource_target) = d.subresource_target else {
+                return open(t, "sub-resource (`destination.subresource_target`)");
+            };
+            OutboundDestination::PrivateEndpoint(PrivateEndpointDestination {
+                service_resource,
+                subresource_target,
+                // The CLI's and SDK's default for the flag.
+                spark_enabled: d.spark_enabled.unwrap_or(false),
+            })
+        }
+    };
+    Some(OutboundRule {
+        destination,
+        name: r.name,
+        kind: r.kind,
+        category: r.category,
+        active: !r.status.is_some_and(|s| s.eq_ignore_ascii_case("inactive")),
+        at: r.at,
+    })
 }
 
 /// A placeholder name for a workspace whose spec names none, distinct from the names taken.

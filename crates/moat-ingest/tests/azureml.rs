@@ -268,3 +268,178 @@ fn feature_store_network_specs_read() {
         }
     }
 }
+
+/// A fresh folder for one test's spec files.
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("moat-azureml-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Managed network how-to: private endpoint outbound rules "define private endpoints that allow
+/// an Azure resource to securely communicate with the managed virtual network", the resource
+/// named by `destination.service_resource_id` and its sub-resource by
+/// `destination.subresource_target` (facts, "PE rule destination"). A rule that leaves either
+/// out does not determine what it reaches: it is not a rule to an empty name, and the
+/// workspace's rule list is open at that rule, located at the rule.
+#[test]
+fn private_endpoint_rule_without_its_target_is_open() {
+    let dir = scratch("open-rule");
+    let file = dir.join("workspace.yml");
+    let spec = "\
+name: ws
+location: eastus
+managed_network:
+  isolation_mode: allow_only_approved_outbound
+  outbound_rules:
+  - name: lake
+    type: private_endpoint
+    destination:
+      subresource_target: blob
+      spark_enabled: true
+  - name: vault
+    type: private_endpoint
+    destination:
+      service_resource_id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/secrets
+  - name: adf
+    type: service_tag
+    destination:
+      protocol: TCP
+      port_ranges: '443'
+  - name: pypi
+    type: fqdn
+    destination: pypi.org
+";
+    std::fs::write(&file, spec).unwrap();
+    let l = load(&file);
+    let t = &l.topology;
+    let w = &t.workspaces[0];
+    let names: Vec<&str> = w
+        .managed_network
+        .outbound_rules
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(names, ["pypi"], "only the rule the file determines is read");
+    for (rule, line, what) in [
+        ("lake", 6, "service_resource_id"),
+        ("vault", 11, "subresource_target"),
+        ("adf", 15, "service_tag"),
+    ] {
+        let u = t
+            .unknowns
+            .iter()
+            .find(|u| {
+                u.resource == "workspace/ws"
+                    && u.field == format!("managed_network.outbound_rules.{rule}")
+            })
+            .unwrap_or_else(|| panic!("{rule}: {:#?}", t.unknowns));
+        assert_eq!(u.at.line, line, "{rule}");
+        assert!(u.reason.contains(what), "{rule}: {}", u.reason);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// An FQDN rule's destination is a host name ("destination: 'pypi.org'", managed network
+/// how-to; facts, "FQDN rule destination"). A map there is bad input: exit 2 at the rule, with
+/// a hint, never a rule read as another type.
+#[test]
+fn fqdn_rule_with_a_map_destination_is_located() {
+    let dir = scratch("fqdn-map");
+    let file = dir.join("workspace.yml");
+    std::fs::write(
+        &file,
+        "name: ws\nlocation: eastus\nmanaged_network:\n  isolation_mode: allow_only_approved_outbound\n  outbound_rules:\n  - name: pypi\n    type: fqdn\n    destination:\n      service_tag: Storage\n",
+    )
+    .unwrap();
+    let err = load_opts(&file, &Options::default()).unwrap_err();
+    assert_eq!(err.diagnostics.len(), 1, "{:#?}", err.diagnostics);
+    let d = &err.diagnostics[0];
+    assert_eq!((d.location.line, d.location.column), (6, 5));
+    assert!(d.message.contains("pypi"), "{}", d.message);
+    assert!(d.hint.as_deref().is_some_and(|h| h.contains("host name")));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The fields recorded as unknown on `resource`.
+fn open_fields(t: &moat_model::Topology, resource: &str) -> Vec<String> {
+    let mut v: Vec<String> = t
+        .unknowns
+        .iter()
+        .filter(|u| u.resource == resource)
+        .map(|u| u.field.clone())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Managed network how-to, "Update an existing workspace": `az ml workspace update --file
+/// workspace.yaml --name ws` with a spec of `name` and `managed_network` alone; "Create a new
+/// workspace": the spec adds `location: EastUS`. An update (REST "Workspaces - Update", a
+/// PATCH with no location, hbiWorkspace, storageAccount or keyVault in its body) keeps what the
+/// spec does not set, so for a spec naming none of those, each such setting is unknown rather
+/// than the create default; the rules it names are added to rules it does not know. Workspace
+/// YAML reference, `location`: "If omitted, defaults to the resource group location."
+#[test]
+fn a_spec_that_may_be_an_update_determines_only_what_it_sets() {
+    let l = load(&corpus(
+        "cli/resources/workspace/mvnet-allow-internet-outbound.yml",
+    ));
+    let t = &l.topology;
+    assert_eq!(
+        open_fields(t, "workspace/myworkspace_aio"),
+        [
+            "container_registry",
+            "hbi_workspace",
+            "identity",
+            "image_build_compute",
+            "managed_network.outbound_rules",
+            "network_acls",
+            "private_endpoints",
+            "public_network_access",
+            "region",
+            "v1_legacy_mode",
+        ]
+    );
+    // What it sets stays definite.
+    let w = &t.workspaces[0];
+    assert_eq!(
+        w.managed_network.isolation_mode,
+        IsolationMode::AllowInternetOutbound
+    );
+    assert_eq!(w.managed_network.outbound_rules.len(), 2);
+
+    // The feature store sample's spec sets public network access: that one is read.
+    let l = load(&corpus(
+        "sdk/python/featurestore_sample/automation-test/feature_store_managed_vnet_config.yaml",
+    ));
+    let w = &l.topology.workspaces[0];
+    assert_eq!(w.public_network_access, PublicNetworkAccess::Disabled);
+    assert!(
+        !open_fields(&l.topology, &format!("workspace/{}", w.name))
+            .contains(&"public_network_access".to_string())
+    );
+
+    // A create spec: only what Azure leaves to the command line is open.
+    let l = load(&corpus("cli/resources/workspace/basic.yml"));
+    assert!(open_fields(&l.topology, "workspace/mlw-basic-prod").is_empty());
+    assert_eq!(
+        l.topology.workspaces[0].public_network_access,
+        PublicNetworkAccess::Enabled
+    );
+}
+
+/// The registry sample written with placeholders (`location: <LOCATION>`) names no region yet:
+/// the region is unknown, never a region called `<LOCATION>`. Registry YAML reference:
+/// `location` "Required. The primary location of the registry."
+#[test]
+fn placeholder_locations_are_unknown() {
+    let l = load(&corpus("cli/resources/registry/registry-demo.yml"));
+    let r = &l.topology.registries[0];
+    assert_eq!(r.region, None);
+    assert!(r.regions.is_empty(), "{:?}", r.regions);
+    assert_eq!(
+        open_fields(&l.topology, &format!("registry/{}", r.name)),
+        ["region", "regions"]
+    );
+}

@@ -188,3 +188,67 @@ fn hostile_inputs_are_refused_without_panic() {
         let _ = moat_ingest::parse_native_str("j.yaml", junk);
     }
 }
+
+/// A managed network rule in the native format, its destination given by `destination`.
+fn rule(destination: &str) -> String {
+    format!(
+        "workspaces:\n  - name: ws\n    managed_network:\n      isolation_mode: AllowOnlyApprovedOutbound\n      outbound_rules:\n        - name: lake\n          type: PrivateEndpoint\n          destination:\n{destination}storage_accounts:\n  - name: lake\n"
+    )
+}
+
+/// The private endpoint destination's "sparkEnabled" is a boolean (PrivateEndpointDestination
+/// reference; facts: YAML `destination.spark_enabled`), and the Azure ML CLI specs quote it
+/// (`spark_enabled: 'true'` in the feature store sample). The native format reads it as the
+/// CLI reader does; a value that is no boolean is located at the value itself.
+#[test]
+fn quoted_spark_flag_reads_as_in_cli_specs() {
+    let t = moat_ingest::parse_native_str(
+        "t.yaml",
+        &rule("            service_resource: storage/lake\n            subresource_target: dfs\n            spark_enabled: \"true\"\n"),
+    )
+    .unwrap_or_else(|d| panic!("{d:#?}"));
+    let r = &t.workspaces[0].managed_network.outbound_rules[0];
+    assert!(
+        matches!(&r.destination, moat_model::ml::OutboundDestination::PrivateEndpoint(d) if d.spark_enabled && d.subresource_target == "dfs"),
+        "{r:?}"
+    );
+    // The CLI's spelling of the target, `service_resource_id`, is the same field.
+    let t = moat_ingest::parse_native_str(
+        "t.yaml",
+        &rule(
+            "            service_resource_id: storage/lake\n            subresource_target: blob\n",
+        ),
+    )
+    .unwrap_or_else(|d| panic!("{d:#?}"));
+    assert!(matches!(
+        &t.workspaces[0].managed_network.outbound_rules[0].destination,
+        moat_model::ml::OutboundDestination::PrivateEndpoint(d) if d.service_resource == "storage/lake"
+    ));
+    let d = one(&rule(
+        "            service_resource: storage/lake\n            subresource_target: dfs\n            spark_enabled: \"sometimes\"\n",
+    ));
+    assert_eq!(d.code, "invalid-type");
+    assert_eq!((d.location.line, d.location.column), (11, 28));
+}
+
+/// A destination is a host name, {service_resource, subresource_target} or {service_tag,
+/// protocol, port_ranges}: a map that is neither is an error at the map, saying which.
+#[test]
+fn destination_shapes_are_named() {
+    let d = one(&rule(
+        "            service_resource: storage/lake\n            service_tag: Storage\n",
+    ));
+    assert_eq!(d.code, "invalid-value");
+    assert!(d.message.contains("mixes"), "{}", d.message);
+    assert_eq!(d.location.line, 9);
+    let d = one(&rule("            service_resource: storage/lake\n"));
+    assert_eq!(d.code, "missing-field");
+    assert_eq!(d.message, "missing required field `subresource_target`");
+    assert_eq!(d.location.line, 9);
+    let d = one(&rule(
+        "            service_resource: storage/lake\n            subresource_target: dfs\n            spark_enable: true\n",
+    ));
+    assert_eq!(d.code, "unknown-field");
+    assert_eq!(d.hint.as_deref(), Some("did you mean `spark_enabled`?"));
+    assert_eq!(d.location.line, 11);
+}

@@ -224,7 +224,11 @@ pub struct OutboundRule {
 }
 
 /// The destination of an outbound rule.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+///
+/// Written untagged; read by its shape (see the `Deserialize` impl), not with
+/// `#[serde(untagged)]`, which buffers the value first and so loses both the loose readings of
+/// the document reader (`spark_enabled: "true"`) and the place of an error inside the map.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum OutboundDestination {
     /// An FQDN rule destination (`pypi.org`, `*.anaconda.com`).
@@ -233,6 +237,95 @@ pub enum OutboundDestination {
     PrivateEndpoint(PrivateEndpointDestination),
     /// A service tag rule destination.
     ServiceTag(ServiceTagDestination),
+}
+
+impl<'de> Deserialize<'de> for OutboundDestination {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = OutboundDestination;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a host name (FQDN rule) or a map of destination fields")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OutboundDestination, E> {
+                Ok(OutboundDestination::Fqdn(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<OutboundDestination, A::Error> {
+                let f = DestinationFields::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                f.into_destination()
+            }
+        }
+        d.deserialize_any(Shape)
+    }
+}
+
+/// Every field a destination map may hold; which ones it holds says its kind.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DestinationFields {
+    /// `service_resource_id` is the Azure ML CLI's spelling.
+    #[serde(default, alias = "service_resource_id")]
+    service_resource: Option<String>,
+    #[serde(default)]
+    subresource_target: Option<String>,
+    #[serde(default)]
+    spark_enabled: Option<bool>,
+    #[serde(default)]
+    service_tag: Option<String>,
+    #[serde(default)]
+    protocol: Option<FirewallProtocol>,
+    #[serde(default, deserialize_with = "some_ports")]
+    port_ranges: Option<Vec<PortRange>>,
+    #[serde(default)]
+    address_prefixes: Option<Vec<IpNet>>,
+}
+
+fn some_ports<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<PortRange>>, D::Error> {
+    comma_list::deserialize(d).map(Some)
+}
+
+impl DestinationFields {
+    fn into_destination<E: serde::de::Error>(self) -> Result<OutboundDestination, E> {
+        let endpoint = self.service_resource.is_some()
+            || self.subresource_target.is_some()
+            || self.spark_enabled.is_some();
+        let tag = self.service_tag.is_some()
+            || self.protocol.is_some()
+            || self.port_ranges.is_some()
+            || self.address_prefixes.is_some();
+        match (endpoint, tag) {
+            (true, true) => Err(E::custom(
+                "this destination mixes private endpoint fields (service_resource, subresource_target, spark_enabled) with service tag fields (service_tag, protocol, port_ranges, address_prefixes)",
+            )),
+            (true, false) => Ok(OutboundDestination::PrivateEndpoint(
+                PrivateEndpointDestination {
+                    service_resource: self
+                        .service_resource
+                        .ok_or_else(|| E::missing_field("service_resource"))?,
+                    subresource_target: self
+                        .subresource_target
+                        .ok_or_else(|| E::missing_field("subresource_target"))?,
+                    spark_enabled: self.spark_enabled.unwrap_or(false),
+                },
+            )),
+            (false, true) => Ok(OutboundDestination::ServiceTag(ServiceTagDestination {
+                service_tag: self
+                    .service_tag
+                    .ok_or_else(|| E::missing_field("service_tag"))?,
+                protocol: self.protocol.unwrap_or_else(any_fw_protocol),
+                port_ranges: self.port_ranges.unwrap_or_else(any_ports),
+                address_prefixes: self.address_prefixes.unwrap_or_default(),
+            })),
+            (false, false) => Err(E::custom(
+                "an empty destination: a private endpoint rule's is {service_resource, subresource_target}, a service tag rule's {service_tag, protocol, port_ranges}",
+            )),
+        }
+    }
 }
 
 /// Destination of a private endpoint outbound rule.

@@ -1,0 +1,134 @@
+//! Azure ML CLI specs (`az ml workspace create|update --file`) read for what they determine.
+//!
+//! Managed network how-to: "To update an existing workspace using the YAML file, use the
+//! `--file` parameter", `az ml workspace update --file workspace.yaml --name ws`, with a spec of
+//! a name and a `managed_network` alone; the create sample adds `location: EastUS`. The update
+//! is a PATCH (REST "Workspaces - Update") whose body has no location, hbiWorkspace,
+//! storageAccount or keyVault. So a spec that names none of them may be an update, and what it
+//! does not set is the workspace's own: unknown, not the create default. One that names them
+//! is a create spec, and the defaults hold.
+
+mod checked;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn corpus(rel: &str) -> String {
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus/yaml-azureml-examples/"
+    )
+    .to_string()
+        + rel
+}
+
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("moat-cli-azureml-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// (certainty, needs) of each finding of `rule`.
+fn findings(file: &str, rule: &str) -> Vec<(String, Vec<String>)> {
+    checked::findings([file, "--select", rule])
+        .iter()
+        .map(|f| (checked::text(f, "certainty"), checked::needs(f)))
+        .collect()
+}
+
+#[test]
+fn an_update_spec_leaves_public_network_access_open() {
+    // The corpus's managed network spec: a name and `managed_network`, as the update sample.
+    let open = findings(
+        &corpus("cli/resources/workspace/mvnet-allow-only-approved-outbound.yml"),
+        "SEC001",
+    );
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0].0, "undecided");
+    assert!(
+        open[0]
+            .1
+            .iter()
+            .any(|n| n.starts_with("public_network_access of workspace/myworkspace_dep")),
+        "{open:?}"
+    );
+    // A create spec (it names its location): public network access takes Azure's default,
+    // Enabled, and the warning stands.
+    let decided = findings(&corpus("cli/resources/workspace/basic.yml"), "SEC001");
+    assert_eq!(decided.len(), 1, "{decided:?}");
+    assert_eq!(decided[0].0, "definite");
+}
+
+/// An update spec that sets public network access alone says nothing of the managed network:
+/// the rules that read it are undecided, not "no managed network".
+#[test]
+fn an_update_spec_leaves_the_managed_network_open() {
+    let dir = scratch("pna");
+    let file = dir.join("workspace.yml");
+    std::fs::write(&file, "name: ws\npublic_network_access: disabled\n").unwrap();
+    let f = file.to_string_lossy().to_string();
+    let open = findings(&f, "MVN002");
+    assert!(
+        !open.is_empty(),
+        "MVN002 is silent on an open managed network"
+    );
+    for (certainty, needs) in open {
+        assert_eq!(certainty, "undecided");
+        assert!(
+            needs
+                .iter()
+                .any(|n| n.starts_with("managed_network of workspace/ws")),
+            "{needs:?}"
+        );
+    }
+    // It does set public network access: SEC001 has nothing to say.
+    assert!(findings(&f, "SEC001").is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A private endpoint rule that names no target resource (facts, "PE rule destination":
+/// `destination.service_resource_id`) may reach anything: a managed compute's flow to a host no
+/// other rule allows is unknown under AllowOnlyApprovedOutbound ("Outbound traffic is allowed
+/// by specifying service tags", FQDN and private endpoint rules), neither allowed nor denied.
+#[test]
+fn a_flow_past_a_rule_without_target_is_unknown() {
+    let dir = scratch("trace");
+    let spec = dir.join("workspace.yml");
+    std::fs::write(
+        &spec,
+        "name: ws\nlocation: eastus\nmanaged_network:\n  isolation_mode: allow_only_approved_outbound\n  outbound_rules:\n  - name: lake\n    type: private_endpoint\n    destination:\n      subresource_target: blob\n",
+    )
+    .unwrap();
+    let with = dir.join("computes.yml");
+    std::fs::write(
+        &with,
+        "computes:\n  - name: cpu\n    workspace: ws\n    type: AmlCompute\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args([
+            "trace".as_ref(),
+            spec.as_os_str(),
+            "--with".as_ref(),
+            with.as_os_str(),
+        ])
+        .args([
+            "--from",
+            "compute/cpu",
+            "--to",
+            "fqdn:lake.blob.core.windows.net",
+        ])
+        .output()
+        .expect("moat runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("UNKNOWN"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("managed_network.outbound_rules.lake of workspace/ws"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -57,6 +57,30 @@ fn an_update_spec_leaves_public_network_access_open() {
     let decided = findings(&corpus("cli/resources/workspace/basic.yml"), "SEC001");
     assert_eq!(decided.len(), 1, "{decided:?}");
     assert_eq!(decided[0].0, "definite");
+    // The flows that depend on it: unknown for the update spec, allowed for the create spec.
+    assert!(
+        trace(
+            &corpus("cli/resources/workspace/mvnet-allow-only-approved-outbound.yml"),
+            "workspace/myworkspace_dep"
+        )
+        .starts_with("UNKNOWN")
+    );
+    assert!(
+        trace(
+            &corpus("cli/resources/workspace/basic.yml"),
+            "workspace/mlw-basic-prod"
+        )
+        .starts_with("ALLOWED")
+    );
+}
+
+/// `moat trace <file> --from internet --to <to>`'s report.
+fn trace(file: &str, to: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args(["trace", file, "--from", "internet", "--to", to])
+        .output()
+        .expect("moat runs");
+    String::from_utf8_lossy(&out.stdout).to_string()
 }
 
 /// An update spec that sets public network access alone says nothing of the managed network:

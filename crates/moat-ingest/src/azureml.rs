@@ -12,9 +12,9 @@ use moat_doc::{Loaded, SourceFile};
 use moat_model::address::Address;
 use moat_model::enums::*;
 use moat_model::ml::{
-    ManagedNetwork, OnlineDeployment, OnlineEndpoint, OutboundDestination, OutboundRule,
-    PrivateEndpointDestination, Registry, RegistryManagedResource, ServiceTagDestination,
-    Workspace,
+    ManagedNetwork, NetworkAcls, OnlineDeployment, OnlineEndpoint, OutboundDestination,
+    OutboundRule, PrivateEndpointDestination, Registry, RegistryManagedResource, ServerlessCompute,
+    ServiceTagDestination, Workspace,
 };
 use moat_model::values::{PortRange, comma_list};
 use moat_model::{Diagnostic, Topology};
@@ -115,6 +115,40 @@ struct MlWorkspace {
     identity: Option<MlIdentity>,
     #[serde(default)]
     primary_user_assigned_identity: Option<String>,
+    #[serde(default)]
+    serverless_compute: Option<MlServerless>,
+    #[serde(default)]
+    network_acls: Option<MlNetworkAcls>,
+}
+
+/// YAML `network_acls` (the SDK's `NetworkAcls`): `default_action` and `ip_rules`, each rule
+/// a map with its address or range under `value`.
+#[derive(Deserialize)]
+struct MlNetworkAcls {
+    default_action: DefaultAction,
+    #[serde(default)]
+    ip_rules: Option<Vec<MlIpRule>>,
+}
+
+#[derive(Deserialize)]
+struct MlIpRule {
+    #[serde(deserialize_with = "host_or_prefix")]
+    value: ipnet::IpNet,
+}
+
+/// An address (read as its host prefix, as Azure reads it) or a CIDR range.
+fn host_or_prefix<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ipnet::IpNet, D::Error> {
+    let s = String::deserialize(d)?;
+    moat_model::values::parse_net(&s).map_err(serde::de::Error::custom)
+}
+
+/// YAML `serverless_compute`: `custom_subnet` (a subnet's ARM id) and `no_public_ip`.
+#[derive(Deserialize)]
+struct MlServerless {
+    #[serde(default)]
+    custom_subnet: Option<String>,
+    #[serde(default)]
+    no_public_ip: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -342,7 +376,10 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                 // The CLI's YAML reference documents `disabled` as the default, but a workspace
                 // created without private link is public in practice (facts C11).
                 public_network_access,
-                network_acls: None,
+                network_acls: w.network_acls.map(|a| NetworkAcls {
+                    default_action: a.default_action,
+                    ip_rules: a.ip_rules.into_iter().flatten().map(|r| r.value).collect(),
+                }),
                 allow_public_access_when_behind_vnet: w.allow_public_access_when_behind_vnet,
                 identity: w.identity.and_then(|i| i.kind),
                 primary_user_assigned_identity: w.primary_user_assigned_identity,
@@ -355,7 +392,15 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                 container_registry: w.container_registry.as_deref().map(name_of),
                 application_insights: w.application_insights.as_deref().map(name_of),
                 managed_network,
-                serverless_compute: None,
+                serverless_compute: w.serverless_compute.map(|s| ServerlessCompute {
+                    subnet: s.custom_subnet.filter(|id| !id.is_empty()).map(|id| {
+                        match moat_model::external::subnet_of_id(&id) {
+                            Some((vnet, subnet)) => format!("{vnet}/{subnet}"),
+                            None => id,
+                        }
+                    }),
+                    no_public_ip: s.no_public_ip.unwrap_or(false),
+                }),
                 container_registry_connections: Vec::new(),
                 hub: None,
                 v1_legacy_mode: false,
@@ -546,8 +591,13 @@ fn settings_left_open(w: &MlWorkspace) -> Vec<(&'static str, String)> {
     if w.identity.is_none() {
         open.push(("identity", why("its managed identity")));
     }
+    if w.serverless_compute.is_none() {
+        open.push(("serverless_compute", why("its serverless compute settings")));
+    }
+    if w.network_acls.is_none() {
+        open.push(("network_acls", why("its IP allow list")));
+    }
     for (field, what) in [
-        ("network_acls", "its IP allow list"),
         ("private_endpoints", "its private endpoints"),
         ("hbi_workspace", "its high business impact flag"),
         ("v1_legacy_mode", "its v1 legacy mode"),

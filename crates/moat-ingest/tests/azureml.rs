@@ -398,6 +398,7 @@ fn a_spec_that_may_be_an_update_determines_only_what_it_sets() {
             "private_endpoints",
             "public_network_access",
             "region",
+            "serverless_compute",
             "v1_legacy_mode",
         ]
     );
@@ -442,4 +443,48 @@ fn placeholder_locations_are_unknown() {
         open_fields(&l.topology, &format!("registry/{}", r.name)),
         ["region", "regions"]
     );
+}
+
+/// Settings a create spec carries besides the basics are read, not dropped. Facts, "Serverless
+/// compute VNet": "YAML `serverless_compute.custom_subnet` (full subnet ARM ID),
+/// `serverless_compute.no_public_ip` (bool)". The SDK's NetworkAcls: "Enabled from selected IP
+/// addresses — default_action should be set to 'Deny', allowing only specified IPs/ranges",
+/// each rule an `IPRule(value=...)`; a single address is its host prefix.
+#[test]
+fn serverless_subnet_and_ip_allow_list_are_read() {
+    let dir = scratch("settings");
+    let file = dir.join("workspace.yml");
+    let spec = "\
+name: ws
+location: eastus
+public_network_access: Enabled
+network_acls:
+  default_action: Deny
+  ip_rules:
+  - value: 203.0.113.7
+  - value: 198.51.100.0/24
+serverless_compute:
+  custom_subnet: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/training
+  no_public_ip: true
+";
+    std::fs::write(&file, spec).unwrap();
+    let l = load(&file);
+    let w = &l.topology.workspaces[0];
+    let acls = w.network_acls.as_ref().expect("the allow list is read");
+    assert_eq!(acls.default_action, moat_model::enums::DefaultAction::Deny);
+    let rules: Vec<String> = acls.ip_rules.iter().map(|n| n.to_string()).collect();
+    assert_eq!(rules, ["203.0.113.7/32", "198.51.100.0/24"]);
+    let sc = w
+        .serverless_compute
+        .as_ref()
+        .expect("serverless settings are read");
+    assert_eq!(sc.subnet.as_deref(), Some("vnet/training"));
+    assert!(sc.no_public_ip);
+
+    // A rule that is no address is bad input, at the rule.
+    std::fs::write(&file, spec.replace("198.51.100.0/24", "not-an-ip")).unwrap();
+    let err = load_opts(&file, &Options::default()).unwrap_err();
+    assert_eq!(err.diagnostics.len(), 1, "{:#?}", err.diagnostics);
+    assert_eq!(err.diagnostics[0].location.line, 8);
+    std::fs::remove_dir_all(&dir).ok();
 }

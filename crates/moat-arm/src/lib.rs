@@ -795,6 +795,10 @@ fn import(
             identity: json("identity", &mut budget),
             properties: json("properties", &mut budget)
                 .unwrap_or(serde_json::Value::Object(Default::default())),
+            api_version: match body.get("apiVersion") {
+                Some(Val::Str(s)) => Some(s.to_string()),
+                _ => None,
+            },
             at,
         };
         map_resource(&mut t, &res, &mut ctx);

@@ -56,12 +56,12 @@ fn base() -> Vec<Value> {
             "name": "rt", "location": LOC, "properties": {}}),
         json!({"type": "Microsoft.Network/serviceEndpointPolicies", "apiVersion": "2023-04-01",
             "name": "sep", "location": LOC, "properties": {}}),
-        json!({"type": vnet, "apiVersion": "2023-04-01", "name": "vnet", "location": LOC,
+        json!({"type": vnet, "apiVersion": "2023-11-01", "name": "vnet", "location": LOC,
             "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
                 "subnets": [{"name": "pe", "properties": {"addressPrefix": "10.0.3.0/24"}}],
                 "virtualNetworkPeerings": [{"name": "to-spoke", "properties": {
                     "remoteVirtualNetwork": {"id": rid(vnet, &["spoke"])}}}]}}),
-        json!({"type": vnet, "apiVersion": "2023-04-01", "name": "spoke", "location": LOC,
+        json!({"type": vnet, "apiVersion": "2023-11-01", "name": "spoke", "location": LOC,
             "properties": {"addressSpace": {"addressPrefixes": ["10.1.0.0/16"]},
                 "subnets": [{"name": "clients", "properties": {"addressPrefix": "10.1.1.0/24"}}]}}),
         json!({"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01",
@@ -274,7 +274,10 @@ fn template(
             let parent = resources[c.parent]["name"].as_str().unwrap().to_string();
             // A VNet that lists subnets inline removes its child subnets on each deployment
             // (the virtual network PUT sets its subnets to the list): the same deployment
-            // with a child subnet declares every subnet of the VNet as a child.
+            // with a child subnet declares every subnet of the VNet as a child. The VNets are
+            // sent with an API version from 2023-09-01, whose PUT keeps the subnets a body
+            // without `subnets` leaves out (before it, "If a subnet property isn't included,
+            // the subnets are deleted").
             if c.child_type.ends_with("/subnets") {
                 let inline = resources[c.parent]["properties"]
                     .as_object_mut()

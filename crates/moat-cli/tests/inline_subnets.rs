@@ -23,7 +23,11 @@
 //! in the VNet's `resources`) until that resource's own PUT adds it back; the Bicep guide
 //! warns that declaring a subnet as a child resource this way "can result in downtime for your
 //! resources during subsequent deployments, or failed deployments". A list written empty
-//! deletes them all, and a VNet that leaves `subnets` out keeps its child subnets.
+//! deletes them all, and a VNet that leaves `subnets` out keeps its child subnets, from the
+//! API version the blog names: "This capability is now available with API version
+//! 2023-09-01". A VNet sent with an earlier one is PUT the old way: "If a subnet property isn't
+//! included, the subnets are deleted", so each deployment of it removes every child subnet
+//! until their own PUTs add them back, as an inline list would.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -192,6 +196,40 @@ fn an_arm_vnet_without_subnets_keeps_its_child_subnets() {
     let case = arm("without_inline.json");
     assert_eq!(ssh_to_trainer(&case)["verdict"], "allowed");
     assert!(conflicts(&case).is_empty());
+}
+
+/// The same template with the VNet sent with API version 2022-05-01: "If a subnet property
+/// isn't included, the subnets are deleted", so each child subnet is open on its own, and the
+/// flow to the NIC in one of them from the other is unknown, never "allowed".
+#[test]
+fn an_arm_vnet_leaving_its_subnets_out_before_2023_09_01_removes_its_child_subnets() {
+    let case = arm("without_inline_before_2023_09.json");
+    let v = ssh_to_trainer(&case);
+    assert_eq!(v["verdict"], "unknown", "{v:#}");
+    assert!(
+        v["missing"]
+            .to_string()
+            .contains("subnet/vnet-ml/snet-training"),
+        "{v:#}"
+    );
+    // At each child subnet's object.
+    assert_eq!(conflicts(&case), [12, 17]);
+    let l = moat_ingest::load_opts(&case, &Default::default()).expect("loads");
+    let w = l
+        .warnings
+        .iter()
+        .find(|d| d.code == "inline-conflict")
+        .expect("a warning");
+    assert_eq!(
+        w.message,
+        "`subnet/vnet-ml/snet-default` adds to vnet/vnet-ml, whose resource `vnet/vnet-ml` leaves its subnets out (no `properties.subnets`) with API version 2022-05-01: before 2023-09-01, Azure's PUT removes the subnets it leaves out, so each deployment of `vnet/vnet-ml` removes it until it is added back, and whether it is deployed is left open"
+    );
+    assert_eq!(
+        w.hint.as_deref(),
+        Some(
+            "send `vnet/vnet-ml` with API version 2023-09-01 or later, whose PUT keeps the subnets it leaves out, or write every one of the subnets inline in `vnet/vnet-ml`"
+        )
+    );
 }
 
 /// A child subnet that the VNet's list also writes is in every PUT of the VNet, and the blog

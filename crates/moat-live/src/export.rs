@@ -250,6 +250,7 @@ fn resource(
         kind: text(n, &["kind"]).map(String::from),
         identity: json(&["identity"]),
         properties,
+        api_version: text(n, &["apiVersion"]).map(String::from),
         at,
     };
     out.resources.push(res);

@@ -63,8 +63,9 @@ pub const INLINE_CONFLICT: &str = "inline-conflict";
 /// VNet) that also writes its rules (routes, subnets) inline. Each run of the parent (a
 /// Terraform apply, an ARM deployment) sends its list to Azure, whose PUT sets the parent's
 /// list to it and removes the others, until the separate resource adds itself back: whether it
-/// is deployed at a given time is open, and so is what is placed in it. Every importer says so
-/// in these words.
+/// is deployed at a given time is open, and so is what is placed in it. A parent that leaves
+/// the list out of a PUT whose API version still reads that as an empty list
+/// ([`ListWrite::LeftOut`]) is the same case. Every importer says so in these words.
 pub struct InlineConflict<'a> {
     /// The separate resource, as the input names it.
     pub resource: &'a str,
@@ -78,6 +79,22 @@ pub struct InlineConflict<'a> {
     pub written_as: &'a str,
     /// What sends the parent to Azure: `apply`, `deployment`.
     pub run: &'a str,
+    /// How `owner` sets the list.
+    pub how: ListWrite<'a>,
+}
+
+/// How the parent of an [`InlineConflict`] sets its list.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ListWrite<'a> {
+    /// It writes the list (even empty).
+    Inline,
+    /// It leaves the list out, and is sent with an API version (`None`: one the input leaves
+    /// open) whose PUT removes what it leaves out all the same: only PUTs of API version
+    /// `keeps_from` or later keep it.
+    LeftOut {
+        api_version: Option<&'a str>,
+        keeps_from: &'a str,
+    },
 }
 
 impl InlineConflict<'_> {
@@ -90,10 +107,20 @@ impl InlineConflict<'_> {
             what,
             written_as,
             run,
+            how,
         } = self;
-        format!(
-            "`{resource}` adds to {parent}, whose resource `{owner}` also writes its {what} inline (`{written_as}`): each {run} of `{owner}` removes it until it is added back, so whether it is deployed is left open"
-        )
+        match how {
+            ListWrite::Inline => format!(
+                "`{resource}` adds to {parent}, whose resource `{owner}` also writes its {what} inline (`{written_as}`): each {run} of `{owner}` removes it until it is added back, so whether it is deployed is left open"
+            ),
+            ListWrite::LeftOut {
+                api_version,
+                keeps_from,
+            } => format!(
+                "`{resource}` adds to {parent}, whose resource `{owner}` leaves its {what} out (no `{written_as}`) with {}: before {keeps_from}, Azure's PUT removes the {what} it leaves out, so each {run} of `{owner}` removes it until it is added back, and whether it is deployed is left open",
+                version_phrase(*api_version)
+            ),
+        }
     }
 
     /// The warning's hint.
@@ -102,11 +129,17 @@ impl InlineConflict<'_> {
             owner,
             what,
             written_as,
+            how,
             ..
         } = self;
-        format!(
-            "write every one of the {what} inline in `{owner}`, or none of them (and no `{written_as}`) and each as a separate resource"
-        )
+        match how {
+            ListWrite::Inline => format!(
+                "write every one of the {what} inline in `{owner}`, or none of them (and no `{written_as}`) and each as a separate resource"
+            ),
+            ListWrite::LeftOut { keeps_from, .. } => format!(
+                "send `{owner}` with API version {keeps_from} or later, whose PUT keeps the {what} it leaves out, or write every one of the {what} inline in `{owner}`"
+            ),
+        }
     }
 
     /// The separate resource, written at `at`, as one that may or may not exist. Each such
@@ -118,16 +151,32 @@ impl InlineConflict<'_> {
             owner,
             what,
             run,
+            how,
             ..
         } = self;
-        MayExist {
-            resource: resource.to_string(),
-            reason: format!(
+        let reason = match how {
+            ListWrite::Inline => format!(
                 "`{owner}` writes its {what} inline, which removes `{resource}` on each {run} until it is added back"
             ),
+            ListWrite::LeftOut { api_version, .. } => format!(
+                "`{owner}` leaves its {what} out with {}, which removes `{resource}` on each {run} until it is added back",
+                version_phrase(*api_version)
+            ),
+        };
+        MayExist {
+            resource: resource.to_string(),
+            reason,
             at,
             sets: Vec::new(),
         }
+    }
+}
+
+/// "API version 2022-05-01", or what stands for a version the input leaves open.
+fn version_phrase(v: Option<&str>) -> String {
+    match v {
+        Some(v) => format!("API version {v}"),
+        None => "an API version the input leaves open".into(),
     }
 }
 

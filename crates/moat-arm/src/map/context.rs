@@ -75,11 +75,12 @@ pub struct MapContext {
     /// address is an assumption only where one of them is it. Otherwise every derived address
     /// is.
     pub(super) written_ips: Option<HashSet<Ipv4Addr>>,
-    /// The VNets (NSGs, route tables) that write their subnets (security rules, routes) inline,
-    /// even empty or open, by kind and name, with the names the list writes (lower-cased),
-    /// when the mapped resources are the whole input: a child joining one under another name
-    /// is overwritten by it (see `network::beside_inline`).
-    pub(super) inline_lists: Option<HashMap<(Kind, String), HashSet<String>>>,
+    /// The VNets (NSGs, route tables) whose PUT sets their subnets (security rules, routes):
+    /// those that write the list inline, even empty or open, with the names it writes, and the
+    /// VNets that leave it out with an API version that still removes the subnets; by kind and
+    /// name, when the mapped resources are the whole input. A child joining one under a name
+    /// the list does not write is overwritten by it (see `network::beside_inline`).
+    pub(super) inline_lists: Option<HashMap<(Kind, String), super::network::ListSet>>,
     /// VNets whose address space is unknown.
     pub(super) vnet_space_unknown: HashSet<String>,
     /// Ids of resources listed as unmodelled (their children are unmodelled too).

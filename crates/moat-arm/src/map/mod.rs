@@ -85,6 +85,9 @@ pub struct ArmResource {
     pub identity: Option<Json>,
     /// Properties; an unknown value is `{"$unknown": "<reason>"}`.
     pub properties: Json,
+    /// The API version the resource is sent to Azure with (`2023-09-01`); `None` when the
+    /// input does not say. What a PUT does with a property left out can depend on it.
+    pub api_version: Option<String>,
     pub at: Provenance,
 }
 

@@ -55,7 +55,7 @@ pub(super) fn map_vnet(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &
             subnets.push(sn);
         }
     }
-    note_inline(ctx, p, Kind::Vnet, &name);
+    note_inline(ctx, p, Kind::Vnet, res);
     let mut peerings = Vec::new();
     for pe in rec.list(p, &["virtualNetworkPeerings"], "peerings") {
         if let Some(x) = map_peering(pe, None, &res.at, &mut rec) {
@@ -88,27 +88,67 @@ fn inline_list(kind: Kind) -> Option<(&'static str, &'static str)> {
     }
 }
 
-/// Notes that the resource `name` of `kind`, of properties `p`, writes its list inline (even
-/// empty or open), and the names it lists, when the input is mapped whole.
-fn note_inline(ctx: &mut MapContext, p: &Json, kind: Kind, name: &str) {
+/// The first API version of `Microsoft.Network/virtualNetworks` whose PUT keeps the subnets a
+/// body without `subnets` leaves out. Azure Networking Blog, "Azure Virtual Network now
+/// supports updates without subnet property": before it, "If a subnet property isn't included,
+/// the subnets are deleted"; from it, "If a PUT virtual network doesn't include a subnet
+/// property, no changes to the existing set of subnets is made", "available with API version
+/// 2023-09-01". Nothing is documented for NSGs' rules or route tables' routes left out.
+const VNET_KEEPS_SUBNETS_FROM: &str = "2023-09-01";
+
+/// Whether a PUT of a VNet at `api_version` keeps the subnets its body leaves out: only a
+/// plain dated version at or after [`VNET_KEEPS_SUBNETS_FROM`] is documented to; one the input
+/// leaves open may be earlier.
+fn vnet_put_keeps_subnets(api_version: Option<&str>) -> bool {
+    let Some(v) = api_version else {
+        return false;
+    };
+    let dated = v.len() == 10
+        && v.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    dated && v >= VNET_KEEPS_SUBNETS_FROM
+}
+
+/// How a PUT of a VNet (NSG, route table) sets its list.
+pub(super) enum ListSet {
+    /// The list is written (even empty or open): the names it writes, lower-cased.
+    Inline(HashSet<String>),
+    /// A VNet leaves it out, with an API version (`None`: not known) whose PUT removes the
+    /// subnets all the same.
+    LeftOut(Option<String>),
+}
+
+/// Notes that the resource `res` of `kind`, of properties `p`, writes its list inline (even
+/// empty or open), with the names it lists, or that it is a VNet that leaves the list out with
+/// an API version whose PUT still sets it; when the input is mapped whole.
+fn note_inline(ctx: &mut MapContext, p: &Json, kind: Kind, res: &ArmResource) {
     let Some((key, _)) = inline_list(kind) else {
         return;
     };
     let Some(inline) = &mut ctx.inline_lists else {
         return;
     };
-    let listed = match at(p, &[key]) {
+    let set = match at(p, &[key]) {
+        F::Absent if kind == Kind::Vnet && !vnet_put_keeps_subnets(res.api_version.as_deref()) => {
+            ListSet::LeftOut(res.api_version.clone())
+        }
         F::Absent => return,
-        F::Unknown(_) => HashSet::new(),
-        F::Known(v) => v
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|x| get(x, "name").and_then(json_text))
-            .map(|n| n.to_lowercase())
-            .collect(),
+        F::Unknown(_) => ListSet::Inline(HashSet::new()),
+        F::Known(v) => ListSet::Inline(
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| get(x, "name").and_then(json_text))
+                .map(|n| n.to_lowercase())
+                .collect(),
+        ),
     };
-    inline.insert((kind, name.to_string()), listed);
+    inline.insert((kind, res.name.clone()), set);
 }
 
 /// A subnet (security rule, route) declared as a child resource
@@ -120,7 +160,8 @@ fn note_inline(ctx: &mut MapContext, p: &Json, kind: Kind, name: &str) {
 /// time is open, as it is for Terraform's separate resources beside inline ones. A child of
 /// `name` that the list also writes is in every PUT of the parent, so it is never removed.
 /// A name with an open part is the same value wherever it reads the same, so only a name
-/// the list writes alike settles that the child stays.
+/// the list writes alike settles that the child stays. A VNet that leaves `subnets` out with
+/// an API version before [`VNET_KEEPS_SUBNETS_FROM`] removes every child subnet the same way.
 pub(super) fn beside_inline(
     t: &mut Topology,
     ctx: &mut MapContext,
@@ -132,16 +173,21 @@ pub(super) fn beside_inline(
     let Some((key, what)) = inline_list(kind) else {
         return;
     };
-    let Some(listed) = ctx
+    let Some(set) = ctx
         .inline_lists
         .as_ref()
         .and_then(|v| v.get(&(kind, parent_name.to_string())))
     else {
         return;
     };
-    if listed.contains(&name.to_lowercase()) {
-        return;
-    }
+    let how = match set {
+        ListSet::Inline(listed) if listed.contains(&name.to_lowercase()) => return,
+        ListSet::Inline(_) => moat_model::presence::ListWrite::Inline,
+        ListSet::LeftOut(v) => moat_model::presence::ListWrite::LeftOut {
+            api_version: v.as_deref(),
+            keeps_from: VNET_KEEPS_SUBNETS_FROM,
+        },
+    };
     let resource = resource_label(&res.rtype, &res.name);
     let parent = format!("{}/{parent_name}", kind.label());
     let written_as = format!("properties.{key}");
@@ -152,6 +198,7 @@ pub(super) fn beside_inline(
         what,
         written_as: &written_as,
         run: "deployment",
+        how,
     };
     ctx.warnings.push(warning(
         moat_model::presence::INLINE_CONFLICT,
@@ -172,7 +219,7 @@ pub(super) fn map_nsg(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &m
             rules.push(x);
         }
     }
-    note_inline(ctx, p, Kind::Nsg, &name);
+    note_inline(ctx, p, Kind::Nsg, res);
     ctx.register(&res.id, Kind::Nsg, &name);
     t.network_security_groups.push(NetworkSecurityGroup {
         name,
@@ -219,7 +266,7 @@ pub(super) fn map_route_table(
         false,
         false,
     );
-    note_inline(ctx, p, Kind::RouteTable, &name);
+    note_inline(ctx, p, Kind::RouteTable, res);
     ctx.register(&res.id, Kind::RouteTable, &name);
     t.route_tables.push(RouteTable {
         name,
@@ -766,6 +813,29 @@ pub(super) fn vnet_spaces(t: &mut Topology, ctx: &MapContext) {
                     }
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "This capability is now available with API version 2023-09-01": from that version a
+    /// VNet's PUT keeps the subnets it leaves out; before it, or at a version the input leaves
+    /// open or that is not a plain date, it is not documented to.
+    #[test]
+    fn a_vnet_put_keeps_left_out_subnets_from_2023_09_01() {
+        for (v, keeps) in [
+            (Some("2022-05-01"), false),
+            (Some("2023-06-01"), false),
+            (Some("2023-09-01"), true),
+            (Some("2024-05-01"), true),
+            (Some("2023-09-01-preview"), false),
+            (Some("[parameters('v')]"), false),
+            (None, false),
+        ] {
+            assert_eq!(vnet_put_keeps_subnets(v), keeps, "{v:?}");
         }
     }
 }

@@ -18,6 +18,7 @@ fn res(rtype: &str, name: &str, props: Json) -> ArmResource {
         kind: None,
         identity: None,
         properties: props,
+        api_version: None,
         at: Provenance {
             file: "t.json".into(),
             line: 1,

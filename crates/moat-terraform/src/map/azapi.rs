@@ -209,6 +209,7 @@ impl Mapper<'_> {
             kind: field("kind").and_then(|v| v.as_str().map(str::to_string)),
             identity: identity_json(o).or_else(|| field("identity")),
             properties: field("properties").unwrap_or_else(|| Json::Object(Default::default())),
+            api_version: ty.split_once('@').map(|(_, v)| v.to_string()),
             at: at(o),
         })
     }
@@ -462,6 +463,7 @@ impl Mapper<'_> {
             kind: None,
             identity: None,
             properties: Json::Object(properties),
+            api_version: None,
             at: Provenance {
                 file: STAND_IN.into(),
                 pointer: o.addr.clone(),

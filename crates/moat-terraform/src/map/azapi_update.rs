@@ -88,6 +88,7 @@ impl Mapper<'_> {
             kind: None,
             identity: None,
             properties: Json::Object(Default::default()),
+            api_version: None,
             at: at(o),
         };
         let written = ArmResource {

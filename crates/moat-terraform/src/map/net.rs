@@ -740,6 +740,7 @@ impl Mapper<'_> {
             what,
             written_as: k,
             run: "apply",
+            how: moat_model::presence::ListWrite::Inline,
         };
         self.warn(
             moat_model::presence::INLINE_CONFLICT,

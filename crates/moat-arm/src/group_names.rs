@@ -73,19 +73,20 @@ pub fn may_share_message(this: &str, other: &str) -> String {
     )
 }
 
-/// The texts that label unknown resource groups by what they stand for: each mark (as ids
-/// write it) with the expression at the root of its unknown value, the part of `reason`
-/// before its first `: ` (`parameters('rg')` of "parameters('rg'): the parameter has no
-/// value"). A mark keeps its own text where that expression is missing, long, or holds a
-/// character names and addresses use (`/`, `:`, `@`, a mark, a space), and where two
-/// distinct unknown values share the expression (`toLower(parameters('rg'))` and
-/// `parameters('rg')` both root in the parameter): labels stay one per unknown value.
+/// The texts that label unknown values by what they stand for: each mark (as ids write it)
+/// with the expression its unknown value stands for ([`crate::value::text_of`]:
+/// `parameters('rg')`, `tolower(parameters('rg'))`). A mark keeps its own text where that
+/// expression is missing, long, or holds a character names and addresses use (`/`, `:`, `@`,
+/// a mark, a space), and where two distinct unknown values stand for one expression (the
+/// parameter `rg` of two nested deployments that give it no value): labels stay one per
+/// unknown value. A label depends only on its own value's expression, not on which other
+/// values an input holds, so one name reads alike in two versions of a template.
 pub fn readable_marks<'a>(
     marks: impl IntoIterator<Item = (String, &'a str)>,
 ) -> HashMap<String, String> {
     let mut by_text: HashMap<String, Vec<String>> = HashMap::new();
-    for (mark, reason) in marks {
-        let root = reason.split(": ").next().unwrap_or_default().trim();
+    for (mark, text) in marks {
+        let root = text.trim();
         let plain = !root.is_empty()
             && root.chars().count() <= 48
             && !root.contains(['/', ':', '@', '⟨', '⟩'])
@@ -161,7 +162,7 @@ fn strings<'v>(v: &'v serde_json::Value, out: &mut Vec<&'v str>) {
 }
 
 /// Labels the unknown parts of every text of an import by what they stand for: each mark
-/// `marks` records (with the reason of its unknown value) is replaced, in the model and in the
+/// `marks` records (with the text of its unknown value) is replaced, in the model and in the
 /// warnings, by the label [`readable_marks`] gives it among the marks the import's texts
 /// hold, unless a text already holds that label. Labels stand one for one for marks, so what
 /// was one name is one name and what was two is two; an unknown value no text shows merges
@@ -465,14 +466,13 @@ impl GroupNames {
 #[cfg(test)]
 mod tests {
 
-    /// A mark whose unknown value alone roots in an expression reads as it; two values rooted
-    /// in one expression that texts both show keep their marks, so two names never become
-    /// one. A value no text shows takes no label from one that is shown, and a label a text
-    /// already holds (a resource group's) is not given again.
+    /// A mark whose unknown value alone stands for an expression reads as it; two values of
+    /// one expression that texts both show keep their marks, so two names never become one. A
+    /// value no text shows takes no label from one that is shown, and a label a text already
+    /// holds (a resource group's) is not given again.
     #[test]
     fn marks_are_labelled_only_where_their_label_is_their_own() {
-        let reason =
-            |p: &str| std::rc::Rc::from(format!("parameters('{p}'): the parameter has no value"));
+        let reason = |p: &str| std::rc::Rc::from(format!("parameters('{p}')"));
         let marks = vec![
             ("⟨000000000001⟩".to_string(), reason("vnetName")),
             ("⟨000000000002⟩".to_string(), reason("rg")),

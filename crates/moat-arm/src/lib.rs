@@ -639,7 +639,7 @@ fn group_names(
         };
         for u in holes {
             let mark = value::Val::Unk(u.clone()).render().unwrap_or_default();
-            unknowns.push((mark, u.reason.clone()));
+            unknowns.push((mark, value::text_of(&u)));
         }
     }
     let marks = group_names::readable_marks(unknowns.iter().map(|(m, r)| (m.clone(), &**r)));

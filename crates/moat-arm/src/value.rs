@@ -25,35 +25,149 @@ pub const MAX_SEGMENTS: usize = 256;
 pub type Obj = IndexMap<String, Val>;
 
 thread_local! {
-    /// While an import runs on this thread, every unknown it rendered as a mark, by mark, with
-    /// its reason: the import labels the marks left in its names by what they stand for
-    /// (see [`record_marks`]). Nothing is recorded outside an import.
-    static MARKS: std::cell::RefCell<Option<std::collections::HashMap<String, Rc<str>>>> =
-        const { std::cell::RefCell::new(None) };
+    /// While an import runs on this thread, what labels its marks (see [`record_marks`]).
+    /// Nothing is recorded outside an import.
+    static MARKS: std::cell::RefCell<Option<Recording>> = const { std::cell::RefCell::new(None) };
 }
+
+/// What an import records to label the marks left in its names by what they stand for.
+#[derive(Default)]
+struct Recording {
+    /// Every unknown the import rendered as a mark, by mark, with its text ([`text_of`]).
+    marks: std::collections::HashMap<String, Rc<str>>,
+    /// The expression each unknown derived from others stands for, by key
+    /// ([`Val::derived`]).
+    texts: std::collections::HashMap<u64, Rc<str>>,
+}
+
+/// Most derived texts an import records; later ones read as their root cause.
+const MAX_TEXTS: usize = 1 << 16;
 
 /// The mark a string shows for an unknown part (`⟨0439af301f22⟩`).
 fn mark(u: &Unk) -> String {
     let m = format!("⟨{:012x}⟩", u.key & 0xffff_ffff_ffff);
     MARKS.with(|r| {
-        if let Some(marks) = r.borrow_mut().as_mut() {
-            marks.entry(m.clone()).or_insert_with(|| u.reason.clone());
+        if let Some(rec) = r.borrow_mut().as_mut()
+            && !rec.marks.contains_key(&m)
+        {
+            let text = text_in(rec, u);
+            rec.marks.insert(m.clone(), text);
         }
     });
     m
 }
 
+/// The expression an unknown value stands for, as a label: the one it was derived by
+/// (`tolower(parameters('vnetName'))`), or else the expression at the root of its reason
+/// (`parameters('vnetName')` of "parameters('vnetName'): the parameter has no value"). It
+/// follows from the value alone, so a label made of it does not change with what else an
+/// import holds.
+pub fn text_of(u: &Unk) -> Rc<str> {
+    MARKS.with(|r| match r.borrow().as_ref() {
+        Some(rec) => text_in(rec, u),
+        None => root_text(&u.reason),
+    })
+}
+
+fn text_in(rec: &Recording, u: &Unk) -> Rc<str> {
+    rec.texts
+        .get(&u.key)
+        .cloned()
+        .unwrap_or_else(|| root_text(&u.reason))
+}
+
+/// The part of a reason before its first `: `.
+fn root_text(reason: &str) -> Rc<str> {
+    Rc::from(reason.split(": ").next().unwrap_or_default().trim())
+}
+
+/// Records `text` as what the unknown of `key` stands for, while an import records
+/// (`replace`: over a text recorded before).
+fn note_text(key: u64, text: impl FnOnce() -> String, replace: bool) {
+    let wanted = MARKS.with(|r| {
+        r.borrow().as_ref().is_some_and(|rec| {
+            (replace || !rec.texts.contains_key(&key)) && rec.texts.len() < MAX_TEXTS
+        })
+    });
+    if !wanted {
+        return;
+    }
+    // Built before the recording is borrowed to change it: the text reads it.
+    let text: Rc<str> = Rc::from(text());
+    MARKS.with(|r| {
+        if let Some(rec) = r.borrow_mut().as_mut() {
+            rec.texts.insert(key, text);
+        }
+    });
+}
+
+/// Longest text of an argument written into a derived text; longer ones are cut (a label
+/// is never that long, see [`crate::group_names::readable_marks`]).
+const MAX_TEXT: usize = 120;
+
+/// An argument of a derived unknown as an expression: a string quoted, an unknown by its
+/// text, a partly known string as the `concat()` of its parts.
+fn arg_text(v: &Val) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let mut t = match v {
+        Val::Str(s) => quote(s),
+        Val::Unk(u) => MARKS.with(|r| match r.borrow().as_ref() {
+            Some(rec) => text_in(rec, u).to_string(),
+            None => root_text(&u.reason).to_string(),
+        }),
+        Val::Part(segs) => {
+            let parts: Vec<String> = segs
+                .iter()
+                .map(|s| match s {
+                    Seg::Lit(l) => quote(l),
+                    Seg::Hole(u) => arg_text(&Val::Unk(u.clone())),
+                })
+                .collect();
+            format!("concat({})", parts.join(","))
+        }
+        other => other.to_json(&mut 64).to_string(),
+    };
+    if t.len() > MAX_TEXT {
+        let mut cut = MAX_TEXT;
+        while !t.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        t.truncate(cut);
+        t.push('…');
+    }
+    t
+}
+
+/// The expression the unknown result of applying `label` to `args` stands for: a label that
+/// is a reason names it before its `: ` (`` `reference('x').id` ``); one that is an
+/// expression is it (`parameters('p')`, `resourceGroup().location`); `[]` indexes; any other
+/// is a function applied to the arguments (`tolower(parameters('p'))`).
+fn derived_text(label: &str, args: &[Val]) -> String {
+    if let Some((expr, _)) = label.split_once(": ") {
+        return expr.trim().trim_matches('`').to_string();
+    }
+    if label.contains('(') {
+        return label.to_string();
+    }
+    let texts: Vec<String> = args.iter().take(8).map(arg_text).collect();
+    let more = if args.len() > 8 { ",…" } else { "" };
+    match (label, texts.as_slice()) {
+        ("[]", [a, i]) => format!("{a}[{i}]"),
+        _ => format!("{label}({}{more})", texts.join(",")),
+    }
+}
+
 /// Starts recording the marks this thread renders (`true`), or stops and returns them with
-/// the reasons of their unknown values (`false`).
+/// the texts of their unknown values ([`text_of`]) (`false`).
 pub fn record_marks(on: bool) -> Vec<(String, Rc<str>)> {
     MARKS.with(|r| {
         let mut r = r.borrow_mut();
         let done = r
             .take()
-            .map(|m| m.into_iter().collect())
+            .map(|rec| rec.marks.into_iter().collect())
             .unwrap_or_default();
         if on {
-            *r = Some(Default::default());
+            *r = Some(Recording::default());
         }
         done
     })
@@ -141,7 +255,9 @@ impl Val {
         for a in args {
             a.hash_into(&mut h, &mut budget);
         }
-        Val::unknown(reason, h.finish())
+        let key = h.finish();
+        note_text(key, || derived_text(label, args), false);
+        Val::unknown(reason, key)
     }
 
     /// The unknown part `whole` (`parameters('net').peSubnetId`) of an unknown value: identity
@@ -156,6 +272,7 @@ impl Val {
             Some((_, root)) => root,
             None => &u.reason,
         };
+        note_text(u.key, || whole.to_string(), true);
         Val::unknown(format!("`{whole}`: {root}"), u.key)
     }
 
@@ -672,6 +789,45 @@ mod tests {
             }
         }
         b.finish()
+    }
+
+    /// A derived unknown's mark is recorded with the expression it stands for, built from
+    /// its own derivation only: the function applied to its arguments, an index, the part
+    /// of an unknown object a member access names.
+    #[test]
+    fn marks_are_recorded_with_the_expression_their_value_stands_for() {
+        record_marks(true);
+        let p = Val::unknown_from("parameters('p'): the parameter has no value");
+        let lower = Val::derived("tolower", std::slice::from_ref(&p));
+        let joined = Val::derived("replace", &[lower.clone(), Val::str("-"), Val::str("")]);
+        let first = Val::derived("[]", &[p.clone(), Val::Int(0)]);
+        let member = Val::part_of(
+            "parameters('net').subnetId",
+            "member",
+            std::slice::from_ref(&p),
+        );
+        let marks: Vec<String> = [&p, &lower, &joined, &first, &member]
+            .iter()
+            .map(|v| v.render().unwrap())
+            .collect();
+        let texts: std::collections::HashMap<String, Rc<str>> =
+            record_marks(false).into_iter().collect();
+        let got: Vec<&str> = marks.iter().map(|m| &*texts[m]).collect();
+        assert_eq!(
+            got,
+            [
+                "parameters('p')",
+                "tolower(parameters('p'))",
+                "replace(tolower(parameters('p')),'-','')",
+                "parameters('p')[0]",
+                "parameters('net').subnetId"
+            ]
+        );
+        // Outside an import nothing is recorded, and a value reads as its root cause.
+        let Val::Unk(u) = Val::derived("tolower", &[p]) else {
+            panic!("unknown")
+        };
+        assert_eq!(&*text_of(&u), "parameters('p')");
     }
 
     #[test]

@@ -997,3 +997,44 @@ fn an_undecided_new_finding_fails_the_run_only_when_asked() {
     assert_eq!(json(&o)["findings"]["new"][0]["certainty"], "definite");
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// A name the input leaves unknown reads as the expression its value stands for, whatever
+/// else the input holds: the head adds a second value from the parameter that names the base's
+/// VNet (the parameter lower-cased, naming another VNet), and the base's VNet still reads
+/// `⟨parameters('vnetName')⟩`, so its findings are the same findings, neither fixed nor new.
+/// Only what the head adds is new: the second endpoint, with no DNS zone group, in a VNet that
+/// is "not declared by the input" (PE001, facts: a private endpoint whose target needs
+/// privatelink zones has none, and the VNet's DNS is unknown).
+#[test]
+fn a_second_value_from_a_parameter_leaves_the_first_names_findings_unchanged() {
+    let data = "crates/moat-cli/tests/data/diff_unknown_names";
+    let o = moat(&[
+        "diff",
+        &format!("{data}/base"),
+        &format!("{data}/head"),
+        "--format",
+        "json",
+    ]);
+    let v = json(&o);
+    assert!(codes(&v, "fixed").is_empty(), "{v:#}");
+    let unchanged = codes(&v, "unchanged");
+    for f in [
+        "PE001 private-endpoint/pe-mlw",
+        "PE008 subnet/⟨parameters('vnetName')⟩/snet-pe",
+        "DNS001 vnet/⟨parameters('vnetName')⟩",
+    ] {
+        assert!(unchanged.iter().any(|u| u == f), "{f}: {unchanged:#?}");
+    }
+    let new = codes(&v, "new");
+    assert!(
+        new.iter()
+            .any(|n| n == "PE001 private-endpoint/pe-mlw-data"),
+        "{new:#?}"
+    );
+    for n in &new {
+        assert!(
+            n.ends_with("/pe-mlw-data") || n.contains("⟨tolower(parameters('vnetName'))⟩"),
+            "{new:#?}"
+        );
+    }
+}

@@ -6,7 +6,7 @@
 use super::privatelink::namesake;
 use super::{
     F, Kind, MapContext, Payload, Pending, Rec, at, dangling, last_segment, parent_id, partial_of,
-    resource_group_of, type_of_id, warning,
+    resource_group_of, resource_label, type_of_id, warning,
 };
 use moat_model::address::Address;
 use moat_model::privatelink::PrivateEndpoint;
@@ -107,6 +107,51 @@ pub(super) fn subnet_of_existing_vnet(
         None => v.subnets.push(s),
     }
     ctx.register(&pd.res.id, Kind::Subnet, &full);
+    None
+}
+
+/// A VNet link declared on a private DNS zone the template does not deploy (a central zone in
+/// another resource group, which a spoke template links its VNet to): kept, on the external
+/// zone of that name, whose other links and records stay unknown. The link is as declared as
+/// any, so a VNet it names is linked. Returns the pending child back when it is not one, or
+/// when the zone's name is unknown or a zone of that name is declared (in another group).
+pub(super) fn link_to_existing_zone(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    pd: Pending,
+) -> Option<Pending> {
+    let Payload::VnetLink(vnet, fallback) = pd.payload else {
+        return Some(pd);
+    };
+    let pid = parent_id(&pd.res.id).unwrap_or_default();
+    let zone = pid.rsplit('/').next().unwrap_or_default().to_string();
+    let is_zone = type_of_id(&pid)
+        .is_some_and(|ty| ty.eq_ignore_ascii_case("Microsoft.Network/privateDnsZones"));
+    let why = format!(
+        "{} links a VNet to it",
+        resource_label(&pd.res.rtype, &pd.res.name)
+    );
+    let key = (is_zone && !zone.is_empty() && !zone.contains('⟨'))
+        .then(|| external::private_dns_zone(t, &zone, &why, &pd.res.at))
+        .flatten();
+    let Some(z) = key.and_then(|k| t.private_dns_zones.iter_mut().find(|z| z.key() == k)) else {
+        return Some(Pending {
+            payload: Payload::VnetLink(vnet, fallback),
+            ..pd
+        });
+    };
+    ctx.warnings.push(warning(
+        "external-zone",
+        format!(
+            "{}: parent: `{pid}` is not deployed by this template; the link is read on the external private DNS zone `{}`, whose other VNet links and records are unknown",
+            resource_label(&pd.res.rtype, &pd.res.name),
+            z.name
+        ),
+        &pd.res.at,
+        Some("give the zone's template (or a live export of it) to have it analysed".into()),
+    ));
+    z.fallback_to_internet |= fallback;
+    z.vnet_links.extend(vnet);
     None
 }
 

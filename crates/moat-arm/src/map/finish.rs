@@ -206,6 +206,9 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
         let Some(pd) = external::subnet_of_existing_vnet(t, ctx, pd) else {
             continue;
         };
+        let Some(pd) = external::link_to_existing_zone(t, ctx, pd) else {
+            continue;
+        };
         let parent_kind = pd.kind.parent();
         let pid = parent_id(&pd.res.id).unwrap_or_default();
         if ctx.unmodelled_ids.contains(&canonical_id(&pid)) {

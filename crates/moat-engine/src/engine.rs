@@ -87,12 +87,17 @@ type FirewallKey = (String, Option<String>);
 /// A firewall's network rules compiled for one destination name.
 pub type FirewallPolicy = moat_net::firewall::CompiledNetwork;
 
-/// Every service tag name a topology writes (rules, routes, outbound rules).
+/// Every service tag name a topology writes (rules, routes, outbound rules), each once, in
+/// the order first written: a tag is one destination however many rules name it (every NSG
+/// of a VNet names `VirtualNetwork`), and a sweep asks each name once.
 pub fn tag_names(t: &Topology) -> Vec<String> {
     use moat_model::values::AddressPrefix;
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut add = |p: &AddressPrefix| {
-        if let AddressPrefix::Tag(x) = p {
+        if let AddressPrefix::Tag(x) = p
+            && seen.insert(x.clone())
+        {
             out.push(x.clone());
         }
     };
@@ -116,7 +121,7 @@ pub fn tag_names(t: &Topology) -> Vec<String> {
     for w in &t.workspaces {
         for r in &w.managed_network.outbound_rules {
             if let moat_model::ml::OutboundDestination::ServiceTag(d) = &r.destination {
-                out.push(d.service_tag.clone());
+                add(&AddressPrefix::Tag(d.service_tag.clone()));
             }
         }
     }

@@ -267,3 +267,52 @@ fn swept_verdicts_are_the_traces_verdicts_under_route_changes() {
     );
     assert!(compared > 400, "{compared} pairs compared");
 }
+
+/// A service tag is one destination however many rules write it: seed "Secure an Azure
+/// Machine Learning workspace with virtual networks" has the NSG allow "source of
+/// VirtualNetwork ... to destination of VirtualNetwork", one tag written twice in one rule and
+/// again in each NSG. The tags a sweep asks about are each named once, so a sweep reports one verdict
+/// per source and tag, and what the tags are does not change (the set stays the same).
+#[test]
+fn each_tag_a_deployment_writes_is_swept_once() {
+    let mut repeated = 0;
+    for (name, v) in examples() {
+        let t: Topology = serde_json::from_value(v).unwrap();
+        let tags = moat_engine::engine::tag_names(&t);
+        let mut unique = tags.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(tags.len(), unique.len(), "{name}: {tags:?}");
+        // How often the rules write each tag, to know the examples test a repeated one.
+        let written = t
+            .network_security_groups
+            .iter()
+            .flat_map(|n| &n.rules)
+            .flat_map(|r| r.source.iter().chain(&r.destination))
+            .filter(
+                |p| matches!(p, moat_model::values::AddressPrefix::Tag(x) if x == "VirtualNetwork"),
+            )
+            .count();
+        if written > 1 {
+            repeated += 1;
+            assert!(
+                tags.iter().any(|x| x == "VirtualNetwork"),
+                "{name}: {tags:?}"
+            );
+        }
+        let e = Engine::for_topology(&t, None).unwrap();
+        let sources = sweep::compute_subnets(&e);
+        let mut pairs = std::collections::BTreeMap::new();
+        sweep::sweep(&e, &sources, &tags, |s, to, _| {
+            if matches!(to, moat_model::Address::Tag(_)) {
+                *pairs.entry((s.to_string(), to.to_string())).or_insert(0) += 1;
+            }
+        });
+        let twice: Vec<_> = pairs.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(twice.is_empty(), "{name}: swept more than once: {twice:?}");
+    }
+    assert!(
+        repeated >= 1,
+        "an example writes VirtualNetwork in several rules"
+    );
+}

@@ -25,6 +25,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 mod calls;
+mod condition;
 mod expressions;
 mod modules;
 mod references;
@@ -110,6 +111,10 @@ pub struct Unexpanded {
     /// expansion is unknown for the same reason exist together only if it is the same
     /// expression (`var.mode == "a"` and `var.mode == "b"` exclude each other).
     pub expr: Option<String>,
+    /// The condition the expression stands for where it is written: module inputs replaced by
+    /// what the caller binds them to, and names of a module instance prefixed with its address
+    /// (the `condition` module). The same text in two module instances may be two conditions.
+    pub condition: Option<String>,
     pub at: Loc,
     /// Whether one instance with an unknown index stands for the declaration (a resource);
     /// otherwise nothing was instantiated (a module).

@@ -141,6 +141,7 @@ impl Evaluator {
                     field: "count/for_each".into(),
                     reason,
                     expr: None,
+                    condition: None,
                     at: at.clone(),
                     instance: false,
                 });

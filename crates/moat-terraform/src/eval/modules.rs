@@ -230,6 +230,7 @@ impl Evaluator {
                 field: "source".into(),
                 reason: reason.clone(),
                 expr: None,
+                condition: None,
                 at: at.clone(),
                 instance: false,
             });
@@ -299,6 +300,7 @@ impl Evaluator {
             field: "source".into(),
             reason: reason.clone(),
             expr: None,
+            condition: None,
             at: at.clone(),
             instance: false,
         });

@@ -177,16 +177,18 @@ impl Evaluator {
                     &at,
                     Some("give the variables it depends on a value".into()),
                 );
-                let expr = body
-                    .get_attribute(field)
+                let written = body.get_attribute(field);
+                let expr = written
                     .and_then(|a| self.sources.text(sc.file)?.get(a.value.span()?))
                     .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "));
+                let condition = written.and_then(|a| self.condition(inst, sc.file, &a.value));
                 self.unexpanded.push(Unexpanded {
                     addr: base.clone(),
                     kind: decl.rtype.clone(),
                     field: field.into(),
                     reason,
                     expr,
+                    condition,
                     at: at.clone(),
                     instance: true,
                 });

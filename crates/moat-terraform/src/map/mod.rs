@@ -194,11 +194,17 @@ pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Ma
             {
                 m.t.may_exist.push(MayExist {
                     resource: u.addr.clone(),
-                    // The expression is part of the reason, which groups may-exist
-                    // resources: two conditions on one open variable may exclude each other.
-                    reason: match &u.expr {
-                        Some(x) => format!("its {} `{x}` is unknown: {}", u.field, u.reason),
-                        None => format!("its {} is unknown: {}", u.field, u.reason),
+                    // The condition is part of the reason, which groups may-exist
+                    // resources: two conditions on one open variable may exclude each other,
+                    // and one expression of a module is another condition in each instance
+                    // whose caller binds its inputs otherwise.
+                    reason: match (&u.expr, &u.condition) {
+                        (Some(x), Some(c)) if c != x => format!(
+                            "its {} `{x}` is unknown (from the root module, `{c}`): {}",
+                            u.field, u.reason
+                        ),
+                        (Some(x), _) => format!("its {} `{x}` is unknown: {}", u.field, u.reason),
+                        (None, _) => format!("its {} is unknown: {}", u.field, u.reason),
                     },
                     at: at(&r.obj),
                     sets: m.sets.get(&r.addr).cloned().into_iter().collect(),

@@ -34,14 +34,17 @@ pub enum Place {
     OnPremises {
         addr: IpAddr,
         egress: Egress,
-        dns: Option<IpAddr>,
+        /// The DNS servers it uses, any of which may answer (none: not described).
+        dns: Vec<IpAddr>,
         label: String,
     },
     /// A point-to-site VPN client of a gateway.
     PointToSite {
         addr: IpAddr,
         gateway: String,
-        dns: Option<IpAddr>,
+        /// The DNS servers it is declared to use, any of which may answer (none: those its
+        /// gateway's VNet gives).
+        dns: Vec<IpAddr>,
         label: String,
     },
     /// On the internet.
@@ -332,7 +335,7 @@ impl Engine<'_> {
                             Ok(Place::OnPremises {
                                 addr,
                                 egress,
-                                dns: c.dns_servers.first().copied(),
+                                dns: c.dns_servers.clone(),
                                 label: format!("{label} ({addr}, on premises)"),
                             })
                         }
@@ -348,7 +351,7 @@ impl Engine<'_> {
                             Ok(Place::PointToSite {
                                 addr,
                                 gateway: gw.clone(),
-                                dns: c.dns_servers.first().copied(),
+                                dns: c.dns_servers.clone(),
                                 label: format!("{label} ({addr}, point-to-site via {gw})"),
                             })
                         }
@@ -455,7 +458,9 @@ impl Engine<'_> {
                 .dns_servers
                 .iter()
                 .find(|s| site.iter().any(|p| p.contains(&s.address)))
-                .map(|s| s.address);
+                .map(|s| s.address)
+                .into_iter()
+                .collect();
             return Place::OnPremises {
                 addr: ip,
                 egress: Egress::Unknown("the on-premises internet address is not declared".into()),
@@ -494,51 +499,56 @@ impl Engine<'_> {
                         open: open.map(|u| u.need()),
                     };
                 }
-                match v.and_then(|v| v.dns_servers.first()) {
-                    Some(&ip) if ip == moat_net::dns::AZURE_DNS => Resolver::AzureDns { vnet },
-                    Some(&ip) => Resolver::Server(ip),
-                    None => Resolver::AzureDns { vnet },
-                }
+                // A VM is given every server and falls back on the next when one does not
+                // answer, in an order of its operating system's: any of them may answer.
+                let servers = v.map(|v| v.dns_servers.as_slice()).unwrap_or_default();
+                Resolver::servers(servers, &vnet).unwrap_or(Resolver::AzureDns { vnet })
             }
             // On-premises DNS that is not described is not a public resolver by default: it
             // answers public names under an assumption, privatelink names not at all.
             Place::OnPremises { dns, addr, .. } => {
-                dns.map(Resolver::Server)
-                    .unwrap_or_else(|| Resolver::Undescribed {
+                Resolver::any_of(dns.iter().map(|&ip| Resolver::Server(ip))).unwrap_or_else(|| {
+                    Resolver::Undescribed {
                         what: format!("the on-premises DNS of {addr}"),
                         open: None,
-                    })
-            }
-            Place::PointToSite { dns, gateway, .. } => match dns {
-                Some(ip) => Resolver::Server(*ip),
-                None => {
-                    // Point-to-site clients receive the VNet's custom DNS servers; Azure DNS is
-                    // not reachable from them.
-                    let vnet = self
-                        .ix
-                        .virtual_network_gateways
-                        .get(gateway)
-                        .map(|&i| self.t.virtual_network_gateways[i].vnet.clone());
-                    if let Some(u) = vnet
-                        .as_deref()
-                        .and_then(|v| self.is_unknown(&format!("vnet/{v}"), "dns_servers"))
-                    {
-                        return Resolver::Undescribed {
-                            what: format!(
-                                "the DNS servers point-to-site clients of gateway {gateway} receive (left open by the input)"
-                            ),
-                            open: Some(u.need()),
-                        };
                     }
-                    let custom = vnet.and_then(|v| {
-                        self.ix
-                            .virtual_networks
-                            .get(&v)
-                            .and_then(|&i| self.t.virtual_networks[i].dns_servers.first().copied())
-                    });
-                    custom.map(Resolver::Server).unwrap_or(Resolver::Public)
+                })
+            }
+            Place::PointToSite { dns, gateway, .. } => {
+                match Resolver::any_of(dns.iter().map(|&ip| Resolver::Server(ip))) {
+                    Some(r) => r,
+                    None => {
+                        // Point-to-site clients receive the VNet's custom DNS servers; Azure DNS is
+                        // not reachable from them.
+                        let vnet = self
+                            .ix
+                            .virtual_network_gateways
+                            .get(gateway)
+                            .map(|&i| self.t.virtual_network_gateways[i].vnet.clone());
+                        if let Some(u) = vnet
+                            .as_deref()
+                            .and_then(|v| self.is_unknown(&format!("vnet/{v}"), "dns_servers"))
+                        {
+                            return Resolver::Undescribed {
+                                what: format!(
+                                    "the DNS servers point-to-site clients of gateway {gateway} receive (left open by the input)"
+                                ),
+                                open: Some(u.need()),
+                            };
+                        }
+                        let custom = vnet.and_then(|v| {
+                            let &i = self.ix.virtual_networks.get(&v)?;
+                            Resolver::any_of(
+                                self.t.virtual_networks[i]
+                                    .dns_servers
+                                    .iter()
+                                    .map(|&ip| Resolver::Server(ip)),
+                            )
+                        });
+                        custom.unwrap_or(Resolver::Public)
+                    }
                 }
-            },
+            }
             Place::Internet { .. }
             | Place::NoVnet { .. }
             | Place::LegacyDeployment { .. }

@@ -66,6 +66,8 @@ codes! {
     DnsResolverInbound = "DNS_RESOLVER_INBOUND",
     DnsRulesetForward = "DNS_RULESET_FORWARD",
     DnsServerUndescribed = "DNS_SERVER_UNDESCRIBED",
+    /// Several servers any of which may answer, answering differently.
+    DnsServersDisagree = "DNS_SERVERS_DISAGREE",
     DnsUnknown = "DNS_UNKNOWN",
     DnsZoneExternal = "DNS_ZONE_EXTERNAL",
     DnsZoneFallback = "DNS_ZONE_FALLBACK",

@@ -33,6 +33,52 @@ pub enum Resolver {
     /// declares none, a VNet whose DNS servers the input leaves open), named for the trace;
     /// `open` is what the input leaves open, when that is why (the need a finding names).
     Undescribed { what: String, open: Option<String> },
+    /// Several resolvers, any of which may answer a query: a VNet's DNS servers (a VM is
+    /// given them all and falls back on the next when one does not answer, in an order of its
+    /// operating system's), a firewall's ("If you configure multiple DNS servers, the server
+    /// used is chosen randomly", Azure Firewall DNS settings). An answer is decided only when
+    /// every one of them gives it. Built with [`Resolver::any_of`]: two or more, no repeats.
+    AnyOf(Vec<Resolver>),
+}
+
+impl Resolver {
+    /// The resolver that asks any of `list`: the one, when there is one; [`Resolver::AnyOf`]
+    /// of them otherwise, each once, in order. `None` for an empty list.
+    pub fn any_of(list: impl IntoIterator<Item = Resolver>) -> Option<Resolver> {
+        let mut out: Vec<Resolver> = Vec::new();
+        for r in list {
+            match r {
+                Resolver::AnyOf(inner) => {
+                    for x in inner {
+                        if !out.contains(&x) {
+                            out.push(x);
+                        }
+                    }
+                }
+                r if !out.contains(&r) => out.push(r),
+                _ => {}
+            }
+        }
+        match out.len() {
+            0 => None,
+            1 => out.pop(),
+            _ => Some(Resolver::AnyOf(out)),
+        }
+    }
+
+    /// The resolver of a list of DNS server addresses, Azure DNS's own address read as Azure
+    /// DNS seen from `vnet`: any of them may answer.
+    pub fn servers(ips: &[IpAddr], vnet: &str) -> Option<Resolver> {
+        Resolver::any_of(ips.iter().map(|&ip| {
+            if ip == AZURE_DNS {
+                Resolver::AzureDns {
+                    vnet: vnet.to_string(),
+                }
+            } else {
+                Resolver::Server(ip)
+            }
+        }))
+    }
 }
 
 impl std::fmt::Display for Resolver {
@@ -45,6 +91,10 @@ impl std::fmt::Display for Resolver {
                 write!(f, "managed network DNS of workspace {workspace}")
             }
             Resolver::Undescribed { what, .. } => f.write_str(what),
+            Resolver::AnyOf(list) => {
+                let names: Vec<String> = list.iter().map(|r| r.to_string()).collect();
+                write!(f, "any of {}", names.join(", "))
+            }
         }
     }
 }
@@ -498,6 +548,67 @@ impl<'t> Dns<'t> {
             Resolver::Undescribed { what, open } => {
                 self.undescribed(name, what, open.as_deref(), steps)
             }
+            Resolver::AnyOf(list) => self.any_of(name, from, list, steps, depth),
+        }
+    }
+
+    /// A query any of `list` may answer: their answer when every one gives the same, unknown
+    /// otherwise (which one a client or a firewall asks is not fixed). Every resolver's steps
+    /// are kept, so the trace shows each path.
+    fn any_of(
+        &self,
+        name: &str,
+        from: &Resolver,
+        list: &[Resolver],
+        steps: &mut Vec<DnsStep>,
+        depth: usize,
+    ) -> Answer {
+        let mut answers: Vec<(&Resolver, Answer)> = Vec::new();
+        for r in list {
+            let a = self.resolve_in(name, r, steps, depth + 1);
+            answers.push((r, a));
+        }
+        let Some((_, first)) = answers.first() else {
+            return Answer::Unknown {
+                why: format!("{from} lists no DNS server"),
+            };
+        };
+        if answers.iter().all(|(_, a)| a == first) {
+            return first.clone();
+        }
+        let each: Vec<String> = answers
+            .iter()
+            .map(|(r, a)| format!("{r} gives {}", answer_words(a)))
+            .collect();
+        Self::step(
+            steps,
+            from,
+            name,
+            format!(
+                "unknown: the servers answer differently ({})",
+                each.join("; ")
+            ),
+            Code::DnsServersDisagree,
+        );
+        // A server whose answer is unknown needs what it needs (one line per missing input);
+        // servers whose answers are all known differ in how they are set up.
+        let mut needs: Vec<&str> = Vec::new();
+        for (_, a) in &answers {
+            if let Answer::Unknown { why } = a
+                && !needs.contains(&why.as_str())
+            {
+                needs.push(why);
+            }
+        }
+        Answer::Unknown {
+            why: if needs.is_empty() {
+                format!(
+                    "{from} may answer {name}, and they answer differently: {} (give every server the same forwarders, or list one)",
+                    each.join("; ")
+                )
+            } else {
+                needs.join("; ")
+            },
         }
     }
 
@@ -535,20 +646,26 @@ impl<'t> Dns<'t> {
                 }
             }
         }
+        // A rule with several target servers may send a query to any of them.
         if let Some((rs, rule)) = best
-            && let Some(&target) = rule.target_dns_servers.first()
+            && let Some(target) = Resolver::any_of(
+                rule.target_dns_servers
+                    .iter()
+                    .map(|&ip| Resolver::Server(ip)),
+            )
         {
+            let to = match &target {
+                Resolver::Server(ip) => ip.to_string(),
+                other => other.to_string(),
+            };
             Self::step(
                 steps,
                 &here,
                 name,
-                format!(
-                    "forwarded to {target} by rule {} of ruleset {rs}",
-                    rule.name
-                ),
+                format!("forwarded to {to} by rule {} of ruleset {rs}", rule.name),
                 Code::DnsRulesetForward,
             );
-            return self.resolve_in(name, &Resolver::Server(target), steps, depth + 1);
+            return self.resolve_in(name, &target, steps, depth + 1);
         }
         // A linked zone of unknown name may be the most specific one for any name.
         if let Some(z) = self.unnamed_links.get(vnet) {
@@ -1118,11 +1235,14 @@ impl<'t> Dns<'t> {
                 .and_then(|p| self.ix.firewall_policies.get(p))
                 .map(|&i| &self.t.firewall_policies[i]);
             let proxy = f.dns_proxy || policy.is_some_and(|p| p.dns_proxy);
-            // A firewall with a policy takes its DNS settings from it.
-            let upstream = f
-                .dns_servers
-                .first()
-                .or_else(|| policy.and_then(|p| p.dns_servers.first()));
+            // A firewall with a policy takes its DNS settings from it. Of several servers
+            // it picks one at random ("the server used is chosen randomly", Azure Firewall
+            // DNS settings): any of them may answer.
+            let servers = match (f.dns_servers.is_empty(), policy) {
+                (true, Some(p)) => p.dns_servers.as_slice(),
+                _ => f.dns_servers.as_slice(),
+            };
+            let upstream = Resolver::any_of(servers.iter().map(|&s| Resolver::Server(s)));
             if f.private_ip_address == Some(ip) {
                 if !proxy {
                     Self::step(
@@ -1166,9 +1286,13 @@ impl<'t> Dns<'t> {
                     );
                 }
                 return match upstream {
-                    Some(&s) => {
+                    Some(Resolver::Server(s)) => {
                         proxy_step(steps, format!("forwarded to {s}"));
                         self.resolve_in(name, &Resolver::Server(s), steps, depth + 1)
+                    }
+                    Some(any) => {
+                        proxy_step(steps, format!("forwarded to {any}"));
+                        self.resolve_in(name, &any, steps, depth + 1)
                     }
                     None => {
                         proxy_step(steps, "forwarded to Azure DNS".to_string());
@@ -1320,5 +1444,16 @@ impl<'t> Dns<'t> {
                     || v.address_space.iter().any(|a| a.contains(&ip))
             })
             .map(|v| v.name.clone())
+    }
+}
+
+/// An answer in words, for a step or a reason: "10.0.3.4 (zone privatelink.api.azureml.ms)".
+fn answer_words(a: &Answer) -> String {
+    match a {
+        Answer::Private { ip, zone, .. } => format!("{ip} (zone {zone})"),
+        Answer::ManagedPrivate { rule, .. } => format!("the managed private endpoint {rule}"),
+        Answer::Public { fqdn } => format!("the public address of {fqdn}"),
+        Answer::NxDomain { .. } => "no address (NXDOMAIN)".to_string(),
+        Answer::Unknown { .. } => "an answer the model cannot tell".to_string(),
     }
 }

@@ -420,6 +420,32 @@ fn dns001_undescribed_dns_server_is_a_warning() {
     assert!(v.iter().all(|f| f.severity == Severity::Warning), "{v:#?}");
 }
 
+/// A VM is given every DNS server of its VNet and asks the next when one does not answer: a
+/// second server without the forwarders answers some queries publicly. Seed 004: "If you
+/// have your own DNS server ... you need to create a conditional forwarder in your DNS
+/// server"; each server of the list is one.
+#[test]
+fn dns001_every_server_of_the_list_must_forward() {
+    let forwarded = with(
+        CUSTOM_DNS,
+        "    address: 10.0.0.4\n",
+        "    address: 10.0.0.4\n    forwarders:\n      - { zone: api.azureml.ms, to: [168.63.129.16] }\n      - { zone: notebooks.azure.net, to: [168.63.129.16] }\n  - name: dns2\n    address: 10.0.0.5\n",
+    );
+    let two = with(
+        &forwarded,
+        "dns_servers: [10.0.0.4]",
+        "dns_servers: [10.0.0.4, 10.0.0.5]",
+    );
+    none("DNS001", &forwarded);
+    let v = check("DNS001", &two);
+    assert_eq!(v.len(), 2, "one per zone: {v:#?}");
+    for f in &v {
+        assert_eq!((f.code, f.severity), ("DNS001", Severity::Error));
+        assert!(f.message.contains("DNS server 10.0.0.5"), "{f:#?}");
+        assert!(!f.message.contains("10.0.0.4"), "{f:#?}");
+    }
+}
+
 const ONPREM: &str = r#"
 region: eastus
 workspaces:

@@ -229,6 +229,15 @@ pub(super) fn dns_fix(e: &Engine, resolver: &Resolver, fqdn: &str) -> String {
             "on DNS server {ip}, forward {} to Azure DNS (168.63.129.16) from a VNet linked to {z}",
             names::public_zone_of(z)
         ),
+        // Any of several servers may answer: each must answer from the zone.
+        (Resolver::AnyOf(list), Some(z)) => {
+            let names: Vec<String> = list.iter().map(|r| r.to_string()).collect();
+            format!(
+                "make each of {} answer {fqdn} from private zone {z} (a custom server forwards {} to Azure DNS, 168.63.129.16, from a VNet linked to {z})",
+                names.join(", "),
+                names::public_zone_of(z)
+            )
+        }
         (_, Some(z)) => {
             format!("resolve {fqdn} through a DNS server that can see private zone {z}")
         }

@@ -51,15 +51,19 @@ impl Rule for Dns001 {
             // Servers the input leaves open may be custom ones without forwarders: the engine
             // resolves through them as through an undescribed server (nothing decided).
             let open = cx.e.is_unknown(&format!("vnet/{}", v.name), "dns_servers");
-            let (resolver, server) = match (open, v.dns_servers.first()) {
-                (Some(_), _) => match resolver_of_subnet(cx, &source) {
-                    Some(r) => (r, "DNS servers the input leaves open".to_string()),
+            // Each custom server of the list: a VM may ask any of them (it falls back on the
+            // next when one does not answer), so each must forward.
+            let servers: Vec<(Resolver, String)> = match open {
+                Some(_) => match resolver_of_subnet(cx, &source) {
+                    Some(r) => vec![(r, "DNS servers the input leaves open".to_string())],
                     None => continue,
                 },
-                (None, Some(&ip)) if ip != AZURE_DNS => {
-                    (Resolver::Server(ip), format!("DNS server {ip}"))
-                }
-                (None, _) => continue,
+                None => v
+                    .dns_servers
+                    .iter()
+                    .filter(|&&ip| ip != AZURE_DNS)
+                    .map(|&ip| (Resolver::Server(ip), format!("DNS server {ip}")))
+                    .collect(),
             };
             // The endpoints this VNet's resources use: its own and those of peered VNets.
             let connected: BTreeSet<&str> = std::iter::once(v.name.as_str())
@@ -81,68 +85,70 @@ impl Rule for Dns001 {
                 .copied()
                 .collect();
             here.sort_unstable();
-            let mut zones_done = BTreeSet::new();
-            for pe in here.iter().map(|&i| &cx.t.private_endpoints[i]) {
-                for n in served_names(cx.t, &cx.e.ix, pe) {
-                    let r = resolve(cx, &n.name.fqdn, &resolver);
-                    if answer_is_endpoint_of(cx.t, &r.answer, pe)
-                        || hit_linked_zone_without_record(&r)
-                        || matches!(r.answer, Answer::ManagedPrivate { .. })
-                    {
-                        continue;
+            for (resolver, server) in &servers {
+                let mut zones_done = BTreeSet::new();
+                for pe in here.iter().map(|&i| &cx.t.private_endpoints[i]) {
+                    for n in served_names(cx.t, &cx.e.ix, pe) {
+                        let r = resolve(cx, &n.name.fqdn, resolver);
+                        if answer_is_endpoint_of(cx.t, &r.answer, pe)
+                            || hit_linked_zone_without_record(&r)
+                            || matches!(r.answer, Answer::ManagedPrivate { .. })
+                        {
+                            continue;
+                        }
+                        // One finding per zone: every name of a zone goes the same way.
+                        if !zones_done.insert(n.name.zone) {
+                            continue;
+                        }
+                        let pe_ip = pe
+                            .ip_address
+                            .map(|i| format!(" at {i}"))
+                            .unwrap_or_default();
+                        let cause = match &r.answer {
+                            Answer::Private { .. } => format!(
+                                "the record the server gives for {} is not the endpoint's",
+                                n.name.fqdn
+                            ),
+                            _ => format!(
+                                "{} is neither forwarded to Azure DNS nor hosted there",
+                                public_zone_of(n.name.zone)
+                            ),
+                        };
+                        let mut f = Finding::new(
+                            &DOC,
+                            format!("vnet/{}", v.name),
+                            format!(
+                                "VNet {} uses {server}: {} resolves to {} instead of private endpoint {}{pe_ip}: {cause}",
+                                v.name,
+                                n.name.fqdn,
+                                describe_answer(&r.answer),
+                                pe.name,
+                            ),
+                            format!(
+                                "on {server}, forward {} to 168.63.129.16 from a VNet linked to {}",
+                                public_zone_of(n.name.zone),
+                                n.name.zone
+                            ),
+                            &vnet_at(cx, &v.name),
+                        );
+                        if let Answer::Unknown { why } = &r.answer {
+                            // Not decided: what the server does with the name is what it needs.
+                            f.severity = Severity::Warning;
+                            f = f.needing(Some(why.clone()));
+                        }
+                        // Trace from the endpoint's own subnet when it is in this VNet.
+                        let from_subnet = if vnet_part(&pe.subnet) == v.name {
+                            pe.subnet.as_str()
+                        } else {
+                            source.as_str()
+                        };
+                        if let Some(from) = subnet_address(from_subnet)
+                            && let Some(t) = cx.trace(from, n.address.clone(), Protocol::TCP, 443)
+                        {
+                            f = f.with_trace(t);
+                        }
+                        out.push(f);
                     }
-                    // One finding per zone: every name of a zone goes the same way.
-                    if !zones_done.insert(n.name.zone) {
-                        continue;
-                    }
-                    let pe_ip = pe
-                        .ip_address
-                        .map(|i| format!(" at {i}"))
-                        .unwrap_or_default();
-                    let cause = match &r.answer {
-                        Answer::Private { .. } => format!(
-                            "the record the server gives for {} is not the endpoint's",
-                            n.name.fqdn
-                        ),
-                        _ => format!(
-                            "{} is neither forwarded to Azure DNS nor hosted there",
-                            public_zone_of(n.name.zone)
-                        ),
-                    };
-                    let mut f = Finding::new(
-                        &DOC,
-                        format!("vnet/{}", v.name),
-                        format!(
-                            "VNet {} uses {server}: {} resolves to {} instead of private endpoint {}{pe_ip}: {cause}",
-                            v.name,
-                            n.name.fqdn,
-                            describe_answer(&r.answer),
-                            pe.name,
-                        ),
-                        format!(
-                            "on {server}, forward {} to 168.63.129.16 from a VNet linked to {}",
-                            public_zone_of(n.name.zone),
-                            n.name.zone
-                        ),
-                        &vnet_at(cx, &v.name),
-                    );
-                    if let Answer::Unknown { why } = &r.answer {
-                        // Not decided: what the server does with the name is what it needs.
-                        f.severity = Severity::Warning;
-                        f = f.needing(Some(why.clone()));
-                    }
-                    // Trace from the endpoint's own subnet when it is in this VNet.
-                    let from_subnet = if vnet_part(&pe.subnet) == v.name {
-                        pe.subnet.as_str()
-                    } else {
-                        source.as_str()
-                    };
-                    if let Some(from) = subnet_address(from_subnet)
-                        && let Some(t) = cx.trace(from, n.address.clone(), Protocol::TCP, 443)
-                    {
-                        f = f.with_trace(t);
-                    }
-                    out.push(f);
                 }
             }
         }

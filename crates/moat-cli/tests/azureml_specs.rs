@@ -156,3 +156,58 @@ fn a_flow_past_a_rule_without_target_is_unknown() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `moat trace <spec> --with <computes> --from compute/cpu --to <to>`'s verdict line.
+fn verdict(spec: &std::path::Path, with: &std::path::Path, to: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args([
+            "trace".as_ref(),
+            spec.as_os_str(),
+            "--with".as_ref(),
+            with.as_os_str(),
+        ])
+        .args(["--from", "compute/cpu", "--to", to])
+        .output()
+        .expect("moat runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Managed network how-to: "Regardless of the outbound mode you use, traffic to Azure resources
+/// can be configured to use a private endpoint." Under AllowInternetOutbound, a rule whose
+/// target the spec leaves out may be the private endpoint to a storage account that refuses
+/// public access: the flow is unknown, not denied. To an account that takes public traffic
+/// both ways arrive: allowed. With the target named, the private endpoint carries it.
+#[test]
+fn a_rule_without_target_may_be_the_way_to_a_private_account() {
+    let dir = scratch("aio");
+    let spec = dir.join("workspace.yml");
+    let rule = "name: ws\nlocation: eastus\nmanaged_network:\n  isolation_mode: allow_internet_outbound\n  outbound_rules:\n  - name: lake\n    type: private_endpoint\n    destination:\n      subresource_target: blob\nTARGET";
+    let with = dir.join("resources.yml");
+    std::fs::write(
+        &with,
+        "computes:\n  - name: cpu\n    workspace: ws\n    type: AmlCompute\nstorage_accounts:\n  - name: lake\n    public_network_access: Disabled\n  - name: open\n",
+    )
+    .unwrap();
+    std::fs::write(&spec, rule.replace("TARGET", "")).unwrap();
+    assert!(
+        verdict(&spec, &with, "storage/lake:blob").starts_with("UNKNOWN"),
+        "{}",
+        verdict(&spec, &with, "storage/lake:blob")
+    );
+    assert!(verdict(&spec, &with, "storage/open:blob").starts_with("ALLOWED"));
+    std::fs::write(
+        &spec,
+        rule.replace("TARGET", "      service_resource_id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/lake\n"),
+    )
+    .unwrap();
+    assert!(
+        verdict(&spec, &with, "storage/lake:blob").starts_with("ALLOWED"),
+        "{}",
+        verdict(&spec, &with, "storage/lake:blob")
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -490,6 +490,10 @@ struct Walk<'e, 't> {
     /// Only the verdict is wanted: hops keep what decides it (their kind, decision, code,
     /// the resources and fields read, the deciding NSG rule) and drop their words.
     quiet: bool,
+    /// What leaves open another way to the destination than the one walked (a managed
+    /// network's outbound rule of unknown target may be a private endpoint to it): a hop that
+    /// blocks the walked way then leaves the flow unknown, not denied.
+    other_way: Option<String>,
 }
 
 type Walked = Result<(), Verdict>;
@@ -601,6 +605,9 @@ impl<'e, 't> Walk<'e, 't> {
         at: Option<Provenance>,
         fix: impl Into<String>,
     ) -> Walked {
+        if let Some(need) = self.other_way.clone() {
+            return self.unknown(step, element, code, detail, at, need);
+        }
         self.hop(step, element, HopDecision::Block, code, detail, at);
         if !self.quiet {
             self.fix = Some(fix.into());
@@ -863,6 +870,7 @@ fn walk(e: &Engine, q: &Query, quiet: bool, resolved: Option<PrivateIp>) -> Resu
         nsg_rule: None,
         src_nic: None,
         quiet,
+        other_way: None,
     };
     if let Address::Resource { kind, name, .. } = &q.from
         && matches!(

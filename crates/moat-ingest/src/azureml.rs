@@ -567,7 +567,7 @@ fn settings_left_open(w: &MlWorkspace) -> Vec<(&'static str, String)> {
     }
     let why = |what: &str| {
         format!(
-            "the spec may be for `az ml workspace update`, which keeps {what} as the workspace has it (the spec names none of location, hbi_workspace, storage_account, key_vault, which only a create takes)"
+            "the spec may be for `az ml workspace update`, which does not change {what} (the spec names none of location, hbi_workspace, storage_account, key_vault, which only a create takes)"
         )
     };
     if w.public_network_access.is_none() && w.allow_public_access_when_behind_vnet.is_none() {
@@ -679,7 +679,11 @@ fn outbound_rule(
                 return open(t, "sub-resource (`destination.subresource_target`)");
             };
             OutboundDestination::PrivateEndpoint(PrivateEndpointDestination {
-                service_resource,
+                // The target as the model names it (`storage/lake`), as the other importers
+                // write it: the id of a kind the model has links to that resource.
+                service_resource: Address::from_arm_id(&service_resource)
+                    .map(|a| a.to_string())
+                    .unwrap_or(service_resource),
                 subresource_target,
                 // The CLI's and SDK's default for the flag.
                 spark_enabled: d.spark_enabled.unwrap_or(false),

@@ -55,6 +55,16 @@ pub(super) fn resolve(w: &mut Walk, place: &Place, tg: &Target) -> Result<Dst, V
                 Answer::ManagedPrivate { rule, .. } => Dst::ManagedPe { rule },
                 Answer::Public { fqdn } => {
                     let owner = w.e.dns.owner(&fqdn).cloned().or_else(|| tg.owner.clone());
+                    // A managed network's rule the input leaves open may be a private endpoint
+                    // to this resource, which its DNS would answer privately instead.
+                    if let (Resolver::Managed { workspace }, Some(_)) = (&resolver, &owner)
+                        && let Some(u) = w.e.open_list(
+                            &format!("workspace/{workspace}"),
+                            "managed_network.outbound_rules",
+                        )
+                    {
+                        w.other_way = Some(u.need());
+                    }
                     let near = region_of_place(w.e, place);
                     let set = public_set(w.e, owner.as_ref(), &fqdn, near.as_deref());
                     Dst::Public {

@@ -480,51 +480,101 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
         SpecKind::OnlineEndpoint => {
             let e: MlEndpoint =
                 from_node_all(root, file, pointer).map_err(|e| errors(e, root, file))?;
-            t.online_endpoints.push(OnlineEndpoint {
-                name: e.name,
-                workspace: String::new(),
-                region: None,
-                public_network_access: e
-                    .public_network_access
-                    .unwrap_or(PublicNetworkAccess::Enabled),
-                auth_mode: e.auth_mode.unwrap_or(EndpointAuthMode::Key),
-                deployments: Vec::new(),
-                tags: loose_map(&e.tags),
-                at: provenance(root, file),
-            });
+            endpoint(e, provenance(root, file), t);
         }
         SpecKind::OnlineDeployment => {
             let d: MlDeployment =
                 from_node_all(root, file, pointer).map_err(|e| errors(e, root, file))?;
-            let dep = OnlineDeployment {
-                name: d.name,
-                egress_public_network_access: d
-                    .egress_public_network_access
-                    .unwrap_or(PublicNetworkAccess::Enabled),
-                model: asset_id(&d.model),
-                environment: asset_id(&d.environment),
-                at: provenance(root, file),
-            };
-            match t
-                .online_endpoints
-                .iter_mut()
-                .find(|e| e.name == d.endpoint_name)
-            {
-                Some(e) => e.deployments.push(dep),
-                None => t.online_endpoints.push(OnlineEndpoint {
-                    name: d.endpoint_name,
-                    workspace: String::new(),
-                    region: None,
-                    public_network_access: PublicNetworkAccess::Enabled,
-                    auth_mode: EndpointAuthMode::Key,
-                    deployments: vec![dep],
-                    tags: BTreeMap::new(),
-                    at: provenance(root, file),
-                }),
-            }
+            deployment(d, provenance(root, file), t);
         }
     }
     Ok(())
+}
+
+/// Why an endpoint known only from a deployment spec has settings moat cannot read: its own
+/// spec (`az ml online-endpoint create --file`) is not in the input.
+const ENDPOINT_SPEC_MISSING: &str =
+    "the input holds a deployment spec of the endpoint, not the endpoint's own spec";
+
+/// The fields of an endpoint that only its own spec sets.
+const ENDPOINT_FIELDS: [&str; 2] = ["public_network_access", "auth_mode"];
+
+/// An endpoint spec: a new endpoint, or the one its deployments' specs stood for.
+fn endpoint(e: MlEndpoint, at: moat_model::Provenance, t: &mut Topology) {
+    // Online endpoint YAML reference: `auth_mode` defaults to `key`, `public_network_access`
+    // to `enabled`.
+    let public_network_access = e
+        .public_network_access
+        .unwrap_or(PublicNetworkAccess::Enabled);
+    let auth_mode = e.auth_mode.unwrap_or(EndpointAuthMode::Key);
+    let resource = format!("online-endpoint/{}", e.name);
+    let stood_for = |u: &moat_model::Unknown| {
+        u.resource.eq_ignore_ascii_case(&resource) && u.reason == ENDPOINT_SPEC_MISSING
+    };
+    if t.unknowns.iter().any(stood_for)
+        && let Some(x) = t
+            .online_endpoints
+            .iter_mut()
+            .find(|x| x.name.eq_ignore_ascii_case(&e.name))
+    {
+        t.unknowns.retain(|u| !stood_for(u));
+        x.public_network_access = public_network_access;
+        x.auth_mode = auth_mode;
+        x.tags = loose_map(&e.tags);
+        x.at = at;
+        return;
+    }
+    t.online_endpoints.push(OnlineEndpoint {
+        name: e.name,
+        workspace: String::new(),
+        region: None,
+        public_network_access,
+        auth_mode,
+        deployments: Vec::new(),
+        tags: loose_map(&e.tags),
+        at,
+    });
+}
+
+/// A deployment spec: a deployment of the endpoint it names, which stands, until its own spec
+/// is read, with the settings only that spec gives unknown.
+fn deployment(d: MlDeployment, at: moat_model::Provenance, t: &mut Topology) {
+    let dep = OnlineDeployment {
+        name: d.name,
+        egress_public_network_access: d
+            .egress_public_network_access
+            .unwrap_or(PublicNetworkAccess::Enabled),
+        model: asset_id(&d.model),
+        environment: asset_id(&d.environment),
+        at: at.clone(),
+    };
+    if let Some(e) = t
+        .online_endpoints
+        .iter_mut()
+        .find(|e| e.name.eq_ignore_ascii_case(&d.endpoint_name))
+    {
+        e.deployments.push(dep);
+        return;
+    }
+    for field in ENDPOINT_FIELDS {
+        t.unknowns.push(moat_model::Unknown {
+            resource: format!("online-endpoint/{}", d.endpoint_name),
+            field: field.into(),
+            reason: ENDPOINT_SPEC_MISSING.into(),
+            at: at.clone(),
+        });
+    }
+    t.online_endpoints.push(OnlineEndpoint {
+        name: d.endpoint_name,
+        workspace: String::new(),
+        region: None,
+        // A placeholder that may be public is never shown as private.
+        public_network_access: PublicNetworkAccess::Enabled,
+        auth_mode: EndpointAuthMode::Key,
+        deployments: vec![dep],
+        tags: BTreeMap::new(),
+        at,
+    });
 }
 
 /// A value written as a placeholder for the reader to fill in (`<LOCATION>`), as the samples

@@ -488,3 +488,44 @@ serverless_compute:
     assert_eq!(err.diagnostics[0].location.line, 8);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Managed online deployment YAML reference: `endpoint_name`, "Name of the endpoint to create
+/// the deployment under"; the endpoint has its own spec (`az ml online-endpoint create
+/// --file`), where `public_network_access` and `auth_mode` are set. Read together in either
+/// order (`blue-deployment.yml` sorts before `endpoint.yml`), they are one endpoint, not a
+/// duplicate; a deployment spec alone leaves those two settings unknown.
+#[test]
+fn deployment_and_endpoint_specs_are_one_endpoint() {
+    let dir = scratch("endpoint");
+    std::fs::write(
+        dir.join("endpoint.yml"),
+        "$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json\nname: score\nauth_mode: aml_token\npublic_network_access: disabled\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("blue-deployment.yml"),
+        "$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json\nname: blue\nendpoint_name: score\nmodel: azureml:m:1\ninstance_type: Standard_DS3_v2\n",
+    )
+    .unwrap();
+    let opts = Options {
+        format: Some(InputFormat::AzureMl),
+        ..Options::default()
+    };
+    let l = load_opts(&dir, &opts).unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    let t = &l.topology;
+    assert_eq!(t.online_endpoints.len(), 1, "{:#?}", t.online_endpoints);
+    let e = &t.online_endpoints[0];
+    assert_eq!(e.public_network_access, PublicNetworkAccess::Disabled);
+    assert_eq!(e.auth_mode, moat_model::enums::EndpointAuthMode::AmlToken);
+    assert_eq!(e.deployments.len(), 1);
+    // The workspace is given on the command line (`--workspace-name`).
+    assert_eq!(open_fields(t, "online-endpoint/score"), ["workspace"]);
+
+    std::fs::remove_file(dir.join("endpoint.yml")).unwrap();
+    let l = load_opts(&dir, &opts).unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    assert_eq!(
+        open_fields(&l.topology, "online-endpoint/score"),
+        ["auth_mode", "public_network_access", "workspace"]
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

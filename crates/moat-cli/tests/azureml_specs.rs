@@ -209,5 +209,17 @@ fn a_rule_without_target_may_be_the_way_to_a_private_account() {
         "{}",
         verdict(&spec, &with, "storage/lake:blob")
     );
+    // The samples name the target `.../storageAccounts/<STORAGE_ACCOUNT_NAME>` (the feature
+    // store sample's managed network specs): some account, maybe this one.
+    std::fs::write(
+        &spec,
+        rule.replace("TARGET", "      service_resource_id: /subscriptions/<SUBSCRIPTION_ID>/resourcegroups/<RESOURCE_GROUP>/providers/Microsoft.Storage/storageAccounts/<STORAGE_ACCOUNT_NAME>\n"),
+    )
+    .unwrap();
+    assert!(
+        verdict(&spec, &with, "storage/lake:blob").starts_with("UNKNOWN"),
+        "{}",
+        verdict(&spec, &with, "storage/lake:blob")
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -728,12 +728,23 @@ fn outbound_rule(
             let Some(subresource_target) = d.subresource_target else {
                 return open(t, "sub-resource (`destination.subresource_target`)");
             };
+            let target = Address::from_arm_id(&service_resource);
+            // A sample's `.../storageAccounts/<STORAGE_ACCOUNT_NAME>`: a resource of that kind,
+            // not yet named; recorded as the open target the model's choices try in turn.
+            if let Some(Address::Resource { name, .. }) = &target
+                && is_placeholder(name)
+            {
+                t.unknowns.push(moat_model::Unknown {
+                    resource: format!("workspace/{workspace}"),
+                    field: format!("managed_network/outbound_rules/{}", r.name),
+                    reason: format!("the target's name, `{name}`, is a placeholder to fill in"),
+                    at: r.at.clone(),
+                });
+            }
             OutboundDestination::PrivateEndpoint(PrivateEndpointDestination {
                 // The target as the model names it (`storage/lake`), as the other importers
                 // write it: the id of a kind the model has links to that resource.
-                service_resource: Address::from_arm_id(&service_resource)
-                    .map(|a| a.to_string())
-                    .unwrap_or(service_resource),
+                service_resource: target.map(|a| a.to_string()).unwrap_or(service_resource),
                 subresource_target,
                 // The CLI's and SDK's default for the flag.
                 spark_enabled: d.spark_enabled.unwrap_or(false),

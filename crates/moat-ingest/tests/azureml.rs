@@ -265,7 +265,24 @@ fn feature_store_network_specs_read() {
                 "{rel}: {} has spark_enabled: 'true'",
                 r.name
             );
+            // `.../storageAccounts/<STORAGE_ACCOUNT_NAME>` names no account yet: the target is
+            // open, not an undeclared account of that name.
+            assert!(d.service_resource.contains("/<"), "{rel}: {d:?}");
+            assert!(
+                l.topology.unknowns.iter().any(|u| u.field
+                    == format!("managed_network/outbound_rules/{}", r.name)
+                    && u.reason.contains("placeholder")),
+                "{rel}: {:#?}",
+                l.topology.unknowns
+            );
         }
+        assert!(
+            !l.warnings
+                .iter()
+                .any(|w| w.message.contains("not declared")),
+            "{rel}: {:#?}",
+            l.warnings
+        );
     }
 }
 

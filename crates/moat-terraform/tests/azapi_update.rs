@@ -73,3 +73,63 @@ fn a_body_value_the_input_leaves_open_stays_open() {
         .unwrap_or_else(|| panic!("{:#?}", t.unknowns));
     assert!(u.reason.contains("storage_public_access"), "{}", u.reason);
 }
+
+/// The provider writes what the body says even where it is what an empty body would give:
+/// Azure's own default for a storage account's network rules is `Allow`, and an update that
+/// writes `defaultAction = "Allow"` over an azurerm declaration that denies opens the account
+/// to every network, as the merge ("if overlaps, use new value") does. The internet reaches
+/// it; the declaration alone would say it does not.
+#[test]
+fn a_body_writing_the_azure_default_still_replaces_the_declared_value() {
+    let config = r#"
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-reopened"
+  location = "westeurope"
+}
+
+resource "azurerm_storage_account" "st" {
+  name                     = "streopened01"
+  resource_group_name      = azurerm_resource_group.rg.name
+  location                 = "westeurope"
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+  network_rules {
+    default_action = "Deny"
+    ip_rules       = ["203.0.113.7"]
+  }
+}
+
+resource "azapi_update_resource" "st_open" {
+  type        = "Microsoft.Storage/storageAccounts@2023-01-01"
+  resource_id = azurerm_storage_account.st.id
+  body = jsonencode({
+    properties = {
+      networkAcls = {
+        defaultAction = "Allow"
+      }
+    }
+  })
+}
+"#;
+    let t = moat_terraform::load_str("main.tf", config, &TfOptions::default())
+        .unwrap_or_else(|e| panic!("{:?}", e.diagnostics))
+        .topology;
+    let st = &t.storage_accounts[0];
+    assert_eq!(
+        st.network_rules.default_action,
+        moat_model::enums::DefaultAction::Allow
+    );
+    // Not written by the body: the declared IP rule stays.
+    assert_eq!(st.network_rules.ip_rules.len(), 1);
+    let e = moat_engine::Engine::for_topology(&t, None).expect("engine");
+    let q = moat_engine::trace::Query {
+        from: "internet".parse().unwrap(),
+        to: "storage/streopened01:blob".parse().unwrap(),
+        protocol: moat_packets::Protocol::TCP,
+        port: 443,
+    };
+    let v = moat_engine::presence::trace(&e, &moat_model::presence::variants(&t), &q)
+        .expect("trace")
+        .verdict;
+    assert_eq!(v, moat_engine::Verdict::Allowed);
+}

@@ -677,10 +677,27 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
             opt_subnet(t, ctx, &mut sc.subnet, &label, &w.at);
         }
         for r in &mut w.managed_network.outbound_rules {
-            if let OutboundDestination::PrivateEndpoint(d) = &mut r.destination
-                && let Some(a) = address_of(ctx, &d.service_resource, &d.subresource_target)
-            {
+            let OutboundDestination::PrivateEndpoint(d) = &mut r.destination else {
+                continue;
+            };
+            if let Some(a) = address_of(ctx, &d.service_resource, &d.subresource_target) {
                 d.service_resource = a.to_string();
+            } else if let Some(a) = moat_model::address::Address::from_arm_id(&d.service_resource) {
+                // A target outside the template (facts §5.4: targets "may be in another
+                // subscription"): the rule is kept with the id that names it.
+                let reason = format!(
+                    "private endpoint rule `{}` connects to {a} ({}), which the input does not declare",
+                    r.name, d.service_resource
+                );
+                dangling(
+                    t,
+                    ctx,
+                    label.clone(),
+                    &format!("managed_network/outbound_rules/{}", r.name),
+                    reason,
+                    &r.at,
+                    "the rule is kept; what the managed network reaches through it is not analysed",
+                );
             }
         }
     }

@@ -3,11 +3,13 @@
 //! azurerm workspace), as Azure applies them: the resource read, the body merged into it,
 //! the result written back.
 //!
-//! The body is ARM's property shape, so the ARM importer's mapper reads it: once as written and
-//! once empty, and the settings that differ between the two are the ones the body sets. Those
-//! replace the settings of the model element the declaration made; everything else the
-//! declaration says stands. An update whose target the configuration does not declare stays
-//! unmodelled.
+//! The body is ARM's property shape, so the ARM importer's mapper reads it: as written, empty,
+//! and with every value it writes made unknown. The settings the third reading leaves open are
+//! the ones the body writes, also where it writes what an empty body gives (a key vault opened
+//! with `publicNetworkAccess = "Enabled"` over an azurerm declaration that disabled it); so do
+//! those in which the first two differ. They replace the settings of the model element the
+//! declaration made; everything else the declaration says stands. An update whose target the
+//! configuration does not declare stays unmodelled.
 
 use super::azapi::{body_json, is_stand_in};
 use super::{Mapper, at, get};
@@ -78,7 +80,6 @@ impl Mapper<'_> {
                 return false;
             }
         };
-        let field = |k: &str| body.get(k).cloned().filter(|v| !v.is_null());
         let empty = ArmResource {
             rtype,
             name,
@@ -91,17 +92,29 @@ impl Mapper<'_> {
             api_version: None,
             at: at(o),
         };
-        let written = ArmResource {
-            sku: field("sku"),
-            kind: field("kind").and_then(|v| v.as_str().map(str::to_string)),
-            identity: field("identity"),
-            properties: field("properties").unwrap_or_else(|| Json::Object(Default::default())),
-            ..empty.clone()
+        let with_body = |body: &Json| {
+            let field = |k: &str| body.get(k).cloned().filter(|v| !v.is_null());
+            ArmResource {
+                sku: field("sku"),
+                kind: field("kind").and_then(|v| v.as_str().map(str::to_string)),
+                identity: field("identity"),
+                properties: field("properties").unwrap_or_else(|| Json::Object(Default::default())),
+                ..empty.clone()
+            }
         };
+        let written = with_body(&body);
         let (base, base_warnings) = alone(stand_ins, &id, &empty);
         let (set, warnings) = alone(stand_ins, &id, &written);
+        let (probed, _) = alone(stand_ins, &id, &with_body(&probe(&body)));
         let model_name = parsed.name().to_string();
-        if !self.apply_update(&model_name, &base, &set) {
+        let fields: Vec<String> = probed
+            .unknowns
+            .iter()
+            .filter(|u| !is_stand_in(&u.at))
+            .filter(|u| u.resource.split_once('/').map(|(_, n)| n) == Some(model_name.as_str()))
+            .map(|u| u.field.clone())
+            .collect();
+        if !self.apply_update(&model_name, &base, &set, &fields) {
             return false;
         }
         // What the body itself brings: warnings and unknown values the empty body does not.
@@ -126,8 +139,15 @@ impl Mapper<'_> {
         true
     }
 
-    /// Writes onto the element named `name` what `set` says and `base` does not.
-    fn apply_update(&mut self, name: &str, base: &Topology, set: &Topology) -> bool {
+    /// Writes onto the element named `name` what `set` says and `base` does not, and the
+    /// `written` fields (dotted, as unknowns name them) whatever `base` says.
+    fn apply_update(
+        &mut self,
+        name: &str,
+        base: &Topology,
+        set: &Topology,
+        written: &[String],
+    ) -> bool {
         let mut applied = false;
         macro_rules! lists {
             ($($list:ident),*) => { $(
@@ -137,7 +157,7 @@ impl Mapper<'_> {
                 if let (Some(b), Some(s), Some(t)) =
                     (own(&base.$list), own(&set.$list), own(&self.t.$list))
                 {
-                    applied |= patch(&mut self.t.$list[t], &base.$list[b], &set.$list[s]);
+                    applied |= patch(&mut self.t.$list[t], &base.$list[b], &set.$list[s], written);
                 }
             )* };
         }
@@ -200,8 +220,28 @@ fn alone(
     (t, warnings)
 }
 
-/// Writes onto `target` the settings in which `set` differs from `base`; whether it could.
-fn patch<T: Serialize + DeserializeOwned>(target: &mut T, base: &T, set: &T) -> bool {
+/// The value every leaf of an update's body is replaced by in the reading that finds what the
+/// body writes.
+const PROBE: &str = "the value the update writes";
+
+/// `body` with every value it writes unknown (an empty list is a value: it clears the list).
+fn probe(body: &Json) -> Json {
+    match body {
+        Json::Object(o) if o.contains_key("$unknown") => body.clone(),
+        Json::Object(o) => Json::Object(o.iter().map(|(k, v)| (k.clone(), probe(v))).collect()),
+        Json::Array(a) if !a.is_empty() => Json::Array(a.iter().map(probe).collect()),
+        _ => serde_json::json!({ "$unknown": PROBE }),
+    }
+}
+
+/// Writes onto `target` the settings in which `set` differs from `base`, and those `written`
+/// names; whether it could.
+fn patch<T: Serialize + DeserializeOwned>(
+    target: &mut T,
+    base: &T,
+    set: &T,
+    written: &[String],
+) -> bool {
     let (Ok(mut t), Ok(b), Ok(s)) = (
         serde_json::to_value(&*target),
         serde_json::to_value(base),
@@ -209,7 +249,15 @@ fn patch<T: Serialize + DeserializeOwned>(target: &mut T, base: &T, set: &T) -> 
     ) else {
         return false;
     };
-    merge(&mut t, &b, &s);
+    merge(
+        &mut t,
+        &b,
+        &s,
+        &Written {
+            fields: written,
+            path: String::new(),
+        },
+    );
     match serde_json::from_value(t) {
         Ok(v) => {
             *target = v;
@@ -219,20 +267,55 @@ fn patch<T: Serialize + DeserializeOwned>(target: &mut T, base: &T, set: &T) -> 
     }
 }
 
-/// `t` takes every value `s` has that `b` has not: objects key by key, lists of named elements
-/// element by element (an outbound rule the update adds joins the declared ones), other values
-/// whole. Where the element comes from (`$at`) and its name stay the target's.
-fn merge(t: &mut Json, b: &Json, s: &Json) {
+/// The fields an update's body writes, and where in the element a merge is.
+struct Written<'a> {
+    fields: &'a [String],
+    path: String,
+}
+
+impl Written<'_> {
+    fn at(&self, key: &str) -> Written<'_> {
+        let path = if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        };
+        Written {
+            fields: self.fields,
+            path,
+        }
+    }
+
+    /// Whether the body writes the value here: it, a part of it, or a block holding it.
+    fn here(&self) -> bool {
+        self.fields.iter().any(|f| {
+            let (long, short) = if f.len() >= self.path.len() {
+                (f.as_str(), self.path.as_str())
+            } else {
+                (self.path.as_str(), f.as_str())
+            };
+            long.strip_prefix(short)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
+    }
+}
+
+/// `t` takes every value `s` has that `b` has not, and every value the body writes (`w`) even
+/// where `b` has it too: objects key by key, lists of named elements element by element (an
+/// outbound rule the update adds joins the declared ones), other values whole. Where the
+/// element comes from (`$at`) and its name stay the target's.
+fn merge(t: &mut Json, b: &Json, s: &Json, w: &Written) {
     let (Json::Object(t), Json::Object(b), Json::Object(s)) = (t, b, s) else {
         return;
     };
     for (k, sv) in s {
-        if k == "$at" || k == "name" || b.get(k) == Some(sv) {
+        let w = w.at(k);
+        if k == "$at" || k == "name" || (b.get(k) == Some(sv) && !w.here()) {
             continue;
         }
         match (t.get_mut(k), b.get(k), sv) {
             (Some(tv @ Json::Object(_)), Some(bv @ Json::Object(_)), Json::Object(_)) => {
-                merge(tv, bv, sv)
+                merge(tv, bv, sv, &w)
             }
             (Some(Json::Array(tv)), _, Json::Array(sa))
                 if sa.iter().all(|x| x.get("name").is_some()) =>
@@ -254,8 +337,54 @@ fn merge(t: &mut Json, b: &Json, s: &Json) {
 
 #[cfg(test)]
 mod tests {
-    use super::merge;
+    use super::{Written, merge, probe};
     use serde_json::json;
+
+    fn none() -> Written<'static> {
+        Written {
+            fields: &[],
+            path: String::new(),
+        }
+    }
+
+    /// azapi merges the body into the resource it reads ("if overlaps, use new value"): a
+    /// value the body writes replaces the declared one even when it is what an empty body
+    /// gives.
+    #[test]
+    fn a_written_value_equal_to_the_empty_reading_still_replaces_the_declared_one() {
+        let mut t = json!({"public_network_access": "Disabled",
+            "network_acls": {"default_action": "Deny", "bypass": "None"}});
+        let b = json!({"public_network_access": "Enabled",
+            "network_acls": {"default_action": "Allow", "bypass": "AzureServices"}});
+        let s = json!({"public_network_access": "Enabled",
+            "network_acls": {"default_action": "Deny", "bypass": "AzureServices"}});
+        let fields = [
+            "public_network_access".to_string(),
+            "network_acls.default_action".to_string(),
+        ];
+        let w = Written {
+            fields: &fields,
+            path: String::new(),
+        };
+        merge(&mut t, &b, &s, &w);
+        // bypass is not written: the declaration's stands.
+        assert_eq!(
+            t,
+            json!({"public_network_access": "Enabled",
+                "network_acls": {"default_action": "Deny", "bypass": "None"}})
+        );
+    }
+
+    #[test]
+    fn the_probe_opens_every_written_value_and_keeps_open_ones() {
+        let open = json!({"$unknown": "var.x"});
+        let p = probe(&json!({"a": "x", "b": {"c": 1, "d": []}, "e": [{"f": true}], "g": open}));
+        let u = json!({"$unknown": super::PROBE});
+        assert_eq!(
+            p,
+            json!({"a": u, "b": {"c": u, "d": u}, "e": [{"f": u}], "g": {"$unknown": "var.x"}})
+        );
+    }
 
     #[test]
     fn only_what_the_body_sets_is_written() {
@@ -265,7 +394,7 @@ mod tests {
             "network_rules": {"default_action": "Allow", "bypass": ["AzureServices"]}, "$at": {"line": 9}});
         let s = json!({"name": "st", "public_network_access": "Disabled",
             "network_rules": {"default_action": "Deny", "bypass": ["AzureServices"]}, "$at": {"line": 9}});
-        merge(&mut t, &b, &s);
+        merge(&mut t, &b, &s, &none());
         assert_eq!(
             t,
             json!({"name": "st", "public_network_access": "Disabled", "sku": "Standard_LRS",
@@ -278,7 +407,7 @@ mod tests {
         let mut t = json!({"rules": [{"name": "a", "v": 1}]});
         let b = json!({"rules": []});
         let s = json!({"rules": [{"name": "b", "v": 2}]});
-        merge(&mut t, &b, &s);
+        merge(&mut t, &b, &s, &none());
         assert_eq!(
             t,
             json!({"rules": [{"name": "a", "v": 1}, {"name": "b", "v": 2}]})

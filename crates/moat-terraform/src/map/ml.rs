@@ -242,11 +242,29 @@ impl Mapper<'_> {
             "azurerm_machine_learning_workspace_network_outbound_rule_private_endpoint" => {
                 let service_resource = match get(o, "service_resource_id").map(|v| self.link(v)) {
                     Some(Link::Declared(r)) => address_of(&r).map(|a| a.to_string()),
-                    Some(Link::External(r, id)) => Some(
-                        self.registry_managed(&r)
-                            .map(|a| a.to_string())
-                            .unwrap_or(id),
-                    ),
+                    Some(Link::External(r, id)) => match self.registry_managed(&r) {
+                        Some(a) => Some(a.to_string()),
+                        None => {
+                            // A target outside the configuration (facts §5.4: targets "may
+                            // be in another subscription"): the rule is kept with its id.
+                            let loc = Self::attr_loc(o, "service_resource_id");
+                            let what = Address::from_arm_id(&id)
+                                .map_or_else(|| id.clone(), |a| format!("{a} ({id})"));
+                            self.warn(
+                                "external-reference",
+                                format!("`{res}` connects to {what}, which the configuration does not declare; the rule is kept, what the managed network reaches through it is not analysed"),
+                                &loc,
+                                Some("include the resource in the configuration (or a plan) to have it analysed".into()),
+                            );
+                            self.unknown_at(
+                                &wres,
+                                &format!("managed_network/outbound_rules/{name}"),
+                                format!("its target {what} is not declared by the configuration"),
+                                &loc,
+                            );
+                            Some(id)
+                        }
+                    },
                     Some(Link::Unknown(u)) => {
                         self.unknown(&wres, &field, &u);
                         None

@@ -65,6 +65,13 @@ impl Mapper<'_> {
         };
         let name = parsed.names.join("/");
         let rtype = parsed.full_type();
+        // What the declaration gives the ARM mapper (a subnet's prefixes, without which it
+        // keeps no subnet): the provider merges the body into the resource as it is.
+        let declared = stand_ins
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(&id))
+            .map(|s| s.properties.clone())
+            .unwrap_or_else(|| Json::Object(Default::default()));
         let body = match body_json(o) {
             Ok(mut b) => {
                 self.link_json(&mut b);
@@ -82,13 +89,13 @@ impl Mapper<'_> {
         };
         let empty = ArmResource {
             rtype,
-            name,
+            name: name.clone(),
             id: id.clone(),
             location: None,
             sku: None,
             kind: None,
             identity: None,
-            properties: Json::Object(Default::default()),
+            properties: declared,
             api_version: None,
             at: at(o),
         };
@@ -98,7 +105,7 @@ impl Mapper<'_> {
                 sku: field("sku"),
                 kind: field("kind").and_then(|v| v.as_str().map(str::to_string)),
                 identity: field("identity"),
-                properties: field("properties").unwrap_or_else(|| Json::Object(Default::default())),
+                properties: over(&empty.properties, field("properties")),
                 ..empty.clone()
             }
         };
@@ -106,15 +113,14 @@ impl Mapper<'_> {
         let (base, base_warnings) = alone(stand_ins, &id, &empty);
         let (set, warnings) = alone(stand_ins, &id, &written);
         let (probed, _) = alone(stand_ins, &id, &with_body(&probe(&body)));
-        let model_name = parsed.name().to_string();
         let fields: Vec<String> = probed
             .unknowns
             .iter()
             .filter(|u| !is_stand_in(&u.at))
-            .filter(|u| u.resource.split_once('/').map(|(_, n)| n) == Some(model_name.as_str()))
+            .filter(|u| u.resource.split_once('/').map(|(_, n)| n) == Some(name.as_str()))
             .map(|u| u.field.clone())
             .collect();
-        if !self.apply_update(&model_name, &base, &set, &fields) {
+        if !self.apply_update(&parsed.names, &base, &set, &fields) {
             return false;
         }
         // What the body itself brings: warnings and unknown values the empty body does not.
@@ -139,15 +145,48 @@ impl Mapper<'_> {
         true
     }
 
-    /// Writes onto the element named `name` what `set` says and `base` does not, and the
-    /// `written` fields (dotted, as unknowns name them) whatever `base` says.
+    /// Writes onto the element `names` names (a resource, or a VNet and its subnet) what `set`
+    /// says and `base` does not, and the `written` fields (dotted, as unknowns name them)
+    /// whatever `base` says.
     fn apply_update(
         &mut self,
-        name: &str,
+        names: &[String],
         base: &Topology,
         set: &Topology,
         written: &[String],
     ) -> bool {
+        if let [vnet, subnet] = names {
+            let find = |t: &Topology| {
+                t.virtual_networks.iter().enumerate().find_map(|(v, x)| {
+                    let s = x
+                        .subnets
+                        .iter()
+                        .position(|s| s.name == *subnet && !is_stand_in(&s.at))?;
+                    (x.name == *vnet).then_some((v, s))
+                })
+            };
+            let target = self
+                .t
+                .virtual_networks
+                .iter()
+                .enumerate()
+                .find_map(|(v, x)| {
+                    let s = x.subnets.iter().position(|s| s.name == *subnet)?;
+                    (x.name == *vnet).then_some((v, s))
+                });
+            return match (find(base), find(set), target) {
+                (Some((bv, bs)), Some((sv, ss)), Some((tv, ts))) => patch(
+                    &mut self.t.virtual_networks[tv].subnets[ts],
+                    &base.virtual_networks[bv].subnets[bs],
+                    &set.virtual_networks[sv].subnets[ss],
+                    written,
+                ),
+                _ => false,
+            };
+        }
+        let [name] = names else {
+            return false;
+        };
         let mut applied = false;
         macro_rules! lists {
             ($($list:ident),*) => { $(
@@ -162,6 +201,7 @@ impl Mapper<'_> {
             )* };
         }
         lists!(
+            virtual_networks,
             workspaces,
             registries,
             storage_accounts,
@@ -191,12 +231,26 @@ macro_rules! has_name {
     )* };
 }
 has_name!(
+    moat_model::network::VirtualNetwork,
     moat_model::ml::Workspace,
     moat_model::ml::Registry,
     moat_model::deps::StorageAccount,
     moat_model::deps::KeyVault,
     moat_model::deps::ContainerRegistry
 );
+
+/// `declared` properties with the `body`'s over them, key by key.
+fn over(declared: &Json, body: Option<Json>) -> Json {
+    match (declared, body) {
+        (Json::Object(d), Some(Json::Object(b))) => {
+            let mut out = d.clone();
+            out.extend(b);
+            Json::Object(out)
+        }
+        (_, Some(b)) => b,
+        (d, None) => d.clone(),
+    }
+}
 
 /// Maps `res` with the stand-ins of everything else declared (its own left out, so it is the
 /// one resource of its name); returns the topology and the warnings located at `res`.

@@ -219,3 +219,64 @@ resource "azapi_update_resource" "subnet_nsg" {
         .verdict;
     assert_eq!(v, moat_engine::Verdict::Denied);
 }
+
+/// An empty list in the body replaces the declared one: the provider's merge takes the new
+/// list when the lengths differ ("if overlaps, use new value"). Storage IP rules written `[]`
+/// over two declared rules leave none, so the address the declaration let in is refused.
+#[test]
+fn an_empty_list_in_the_body_clears_the_declared_one() {
+    let config = r#"
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-cleared"
+  location = "westeurope"
+}
+
+resource "azurerm_storage_account" "st" {
+  name                     = "stcleared01"
+  resource_group_name      = azurerm_resource_group.rg.name
+  location                 = "westeurope"
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+  network_rules {
+    default_action = "Deny"
+    ip_rules       = ["203.0.113.7", "198.51.100.0/24"]
+  }
+}
+
+resource "azapi_update_resource" "st_clear" {
+  type        = "Microsoft.Storage/storageAccounts@2023-01-01"
+  resource_id = azurerm_storage_account.st.id
+  body = {
+    properties = {
+      networkAcls = {
+        ipRules = []
+      }
+    }
+  }
+}
+"#;
+    let t = moat_terraform::load_str("main.tf", config, &TfOptions::default())
+        .unwrap_or_else(|e| panic!("{:?}", e.diagnostics))
+        .topology;
+    let st = &t.storage_accounts[0];
+    assert!(
+        st.network_rules.ip_rules.is_empty(),
+        "{:?}",
+        st.network_rules
+    );
+    assert_eq!(
+        st.network_rules.default_action,
+        moat_model::enums::DefaultAction::Deny
+    );
+    let e = moat_engine::Engine::for_topology(&t, None).expect("engine");
+    let q = moat_engine::trace::Query {
+        from: "ip:203.0.113.7".parse().unwrap(),
+        to: "storage/stcleared01:blob".parse().unwrap(),
+        protocol: moat_packets::Protocol::TCP,
+        port: 443,
+    };
+    let v = moat_engine::presence::trace(&e, &moat_model::presence::variants(&t), &q)
+        .expect("trace")
+        .verdict;
+    assert_eq!(v, moat_engine::Verdict::Denied);
+}

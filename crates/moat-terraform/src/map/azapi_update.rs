@@ -356,7 +356,8 @@ impl Written<'_> {
 
 /// `t` takes every value `s` has that `b` has not, and every value the body writes (`w`) even
 /// where `b` has it too: objects key by key, lists of named elements element by element (an
-/// outbound rule the update adds joins the declared ones), other values whole. Where the
+/// outbound rule the update adds joins the declared ones), other values whole (an empty list
+/// the body writes clears the declared one, as IP rules written `[]` do). Where the
 /// element comes from (`$at`) and its name stay the target's.
 fn merge(t: &mut Json, b: &Json, s: &Json, w: &Written) {
     let (Json::Object(t), Json::Object(b), Json::Object(s)) = (t, b, s) else {
@@ -372,7 +373,7 @@ fn merge(t: &mut Json, b: &Json, s: &Json, w: &Written) {
                 merge(tv, bv, sv, &w)
             }
             (Some(Json::Array(tv)), _, Json::Array(sa))
-                if sa.iter().all(|x| x.get("name").is_some()) =>
+                if !sa.is_empty() && sa.iter().all(|x| x.get("name").is_some()) =>
             {
                 for x in sa {
                     let n = x.get("name");

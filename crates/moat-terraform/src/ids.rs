@@ -200,7 +200,7 @@ pub fn synth(rtype: &str, obj: &ResObj) -> Option<Value> {
 
 /// The model name a reference to a resource's unknown `name` stands for: the resource's
 /// address, as the model names it.
-fn name_ref(v: Option<&Value>) -> Option<String> {
+pub fn name_ref(v: Option<&Value>) -> Option<String> {
     match v {
         Some(Value::Unknown(u)) => match &u.origin {
             Some((addr, a)) if a == "name" => Some(fallback_name(addr)),

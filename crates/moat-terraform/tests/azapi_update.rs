@@ -280,3 +280,53 @@ resource "azapi_update_resource" "st_clear" {
         .verdict;
     assert_eq!(v, moat_engine::Verdict::Denied);
 }
+
+/// An update that names its target by `parent_id` and `name`, the name being that of a
+/// resource whose own name holds a `random_string` result: the target is that resource (its
+/// name and resource group are the same unknown values), so the vault the update closes is
+/// closed. Read as a resource named after the update itself, the update was left unapplied
+/// and the internet reached the vault.
+#[test]
+fn an_update_named_by_a_reference_to_an_unknown_name_targets_that_resource() {
+    let config = r#"
+resource "random_string" "sfx" {
+  length  = 6
+  special = false
+  upper   = false
+}
+
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-named-${random_string.sfx.result}"
+  location = "westeurope"
+}
+
+resource "azurerm_key_vault" "kv" {
+  name                = "kv-named-${random_string.sfx.result}"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  tenant_id           = "00000000-0000-0000-0000-000000000000"
+  sku_name            = "standard"
+}
+
+resource "azapi_update_resource" "kv_private" {
+  type      = "Microsoft.KeyVault/vaults@2023-07-01"
+  parent_id = azurerm_resource_group.rg.id
+  name      = azurerm_key_vault.kv.name
+  body      = { properties = { publicNetworkAccess = "Disabled" } }
+}
+"#;
+    let t = moat_terraform::load_str("main.tf", config, &TfOptions::default())
+        .unwrap_or_else(|e| panic!("{:?}", e.diagnostics))
+        .topology;
+    assert_eq!(
+        t.key_vaults[0].public_network_access,
+        PublicNetworkAccess::Disabled
+    );
+    assert!(
+        t.unmodelled
+            .iter()
+            .all(|u| u.resource_type != "azapi_update_resource"),
+        "{:#?}",
+        t.unmodelled
+    );
+}

@@ -47,7 +47,16 @@ impl Mapper<'_> {
     fn update_target(&self, o: &ResObj) -> Option<String> {
         let v = match get(o, "resource_id") {
             Some(v) => self.resolve(v),
-            None => ids::synth("azapi_resource", o)?,
+            None => match ids::name_ref(o.attrs.get("name")) {
+                // `name = azurerm_key_vault.kv.name`, unknown until apply: the resource the
+                // model names by that address, not one named after the update's own.
+                Some(n) => {
+                    let mut named = o.clone();
+                    named.attrs.insert("name".into(), Value::String(n));
+                    ids::synth("azapi_resource", &named)?
+                }
+                None => ids::synth("azapi_resource", o)?,
+            },
         };
         match v {
             Value::String(id) => self.declared_id(&id),

@@ -357,7 +357,7 @@ impl Mapper<'_> {
 /// handing every declared resource to the ARM mapper cost a large configuration a third of its
 /// memory. An id with unknown parts may name any declared resource of its shape: then every
 /// declared resource stands in.
-enum Wanted {
+pub(super) enum Wanted {
     All,
     Some {
         ids: HashSet<String>,
@@ -366,7 +366,7 @@ enum Wanted {
 }
 
 impl Wanted {
-    fn of<'r>(resources: impl Iterator<Item = &'r ArmResource>) -> Wanted {
+    pub(super) fn of<'r>(resources: impl Iterator<Item = &'r ArmResource>) -> Wanted {
         let mut ids = HashSet::new();
         let mut open = false;
         for r in resources {
@@ -395,7 +395,7 @@ impl Wanted {
         Wanted::Some { ids, type_names }
     }
 
-    fn admits(&self, id: &str) -> bool {
+    pub(super) fn admits(&self, id: &str) -> bool {
         match self {
             Wanted::All => true,
             Wanted::Some { ids, type_names } => {

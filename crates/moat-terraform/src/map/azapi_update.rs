@@ -11,7 +11,7 @@
 //! declaration made; everything else the declaration says stands. An update whose target the
 //! configuration does not declare stays unmodelled.
 
-use super::azapi::{body_json, is_stand_in};
+use super::azapi::{Wanted, body_json, is_stand_in};
 use super::{Mapper, at, get};
 use crate::config::Mode;
 use crate::ids;
@@ -119,9 +119,17 @@ impl Mapper<'_> {
             }
         };
         let written = with_body(&body);
-        let (base, base_warnings) = alone(stand_ins, &id, &empty);
-        let (set, warnings) = alone(stand_ins, &id, &written);
-        let (probed, _) = alone(stand_ins, &id, &with_body(&probe(&body)));
+        // The stand-ins the update can reach (its target's parents, the ids its body writes):
+        // mapping every declared resource for each update made many updates quadratic.
+        let wanted = Wanted::of(std::iter::once(&written));
+        let reach: Vec<ArmResource> = stand_ins
+            .iter()
+            .filter(|s| wanted.admits(&s.id))
+            .cloned()
+            .collect();
+        let (base, base_warnings) = alone(&reach, &id, &empty);
+        let (set, warnings) = alone(&reach, &id, &written);
+        let (probed, _) = alone(&reach, &id, &with_body(&probe(&body)));
         let fields: Vec<String> = probed
             .unknowns
             .iter()

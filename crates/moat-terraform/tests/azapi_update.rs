@@ -330,3 +330,60 @@ resource "azapi_update_resource" "kv_private" {
         t.unmodelled
     );
 }
+
+/// A setting the declaration leaves open (a variable without value) and the update writes:
+/// the update runs after the account is created and merges its body in, so once applied the
+/// account's public access is what the body says, whatever the variable. The internet is
+/// refused, decided.
+#[test]
+fn a_setting_the_declaration_leaves_open_is_known_once_the_update_writes_it() {
+    let config = r#"
+variable "public" {
+  type = bool
+}
+
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-settled"
+  location = "westeurope"
+}
+
+resource "azurerm_storage_account" "st" {
+  name                          = "stsettled01"
+  resource_group_name           = azurerm_resource_group.rg.name
+  location                      = "westeurope"
+  account_tier                  = "Standard"
+  account_replication_type      = "LRS"
+  public_network_access_enabled = var.public
+}
+
+resource "azapi_update_resource" "st_private" {
+  type        = "Microsoft.Storage/storageAccounts@2023-01-01"
+  resource_id = azurerm_storage_account.st.id
+  body        = { properties = { publicNetworkAccess = "Disabled" } }
+}
+"#;
+    let t = moat_terraform::load_str("main.tf", config, &TfOptions::default())
+        .unwrap_or_else(|e| panic!("{:?}", e.diagnostics))
+        .topology;
+    assert!(
+        t.is_unknown("storage/stsettled01", "public_network_access")
+            .is_none(),
+        "{:#?}",
+        t.unknowns
+    );
+    assert_eq!(
+        t.storage_accounts[0].public_network_access,
+        PublicNetworkAccess::Disabled
+    );
+    let e = moat_engine::Engine::for_topology(&t, None).expect("engine");
+    let q = moat_engine::trace::Query {
+        from: "internet".parse().unwrap(),
+        to: "storage/stsettled01:blob".parse().unwrap(),
+        protocol: moat_packets::Protocol::TCP,
+        port: 443,
+    };
+    let v = moat_engine::presence::trace(&e, &moat_model::presence::variants(&t), &q)
+        .expect("trace")
+        .verdict;
+    assert_eq!(v, moat_engine::Verdict::Denied);
+}

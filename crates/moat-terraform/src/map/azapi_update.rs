@@ -130,16 +130,36 @@ impl Mapper<'_> {
         let (base, base_warnings) = alone(&reach, &id, &empty);
         let (set, warnings) = alone(&reach, &id, &written);
         let (probed, _) = alone(&reach, &id, &with_body(&probe(&body)));
-        let fields: Vec<String> = probed
+        let own: Vec<&moat_model::Unknown> = probed
             .unknowns
             .iter()
             .filter(|u| !is_stand_in(&u.at))
             .filter(|u| u.resource.split_once('/').map(|(_, n)| n) == Some(name.as_str()))
-            .map(|u| u.field.clone())
             .collect();
+        let fields: Vec<String> = own.iter().map(|u| u.field.clone()).collect();
         if !self.apply_update(&parsed.names, &base, &set, &fields) {
             return false;
         }
+        // A setting the declaration leaves open and the body writes with a known value is
+        // known once the update is applied.
+        let known: Vec<(&str, &str)> = own
+            .iter()
+            .filter(|u| u.field != "name")
+            .filter(|u| {
+                !set.unknowns
+                    .iter()
+                    .any(|x| x.resource == u.resource && x.field == u.field)
+            })
+            .map(|u| (u.resource.as_str(), u.field.as_str()))
+            .collect();
+        self.t.unknowns.retain(|u| {
+            !known.iter().any(|(r, f)| {
+                u.resource == *r
+                    && u.field
+                        .strip_prefix(f)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+            })
+        });
         // What the body itself brings: warnings and unknown values the empty body does not.
         self.warnings.extend(
             warnings

@@ -38,3 +38,49 @@ fn sec002_a_project_is_judged_by_its_hubs_public_endpoint() {
     assert_eq!(f.len(), 1, "{public:#?}");
     assert_eq!(f[0].resource, "workspace/azapi_resource.hub");
 }
+
+#[test]
+fn sec001_a_project_of_a_private_hub_is_not_open_to_all_networks() {
+    // Facts §6 item 99: projects share the hub's network. A hub with public network access
+    // Disabled and no private endpoint yet is reached by nothing; its project, which writes
+    // no publicNetworkAccess of its own, does not "accept connections from every network"
+    // (a trace from the internet to it is denied at the hub's firewall).
+    let dir = std::env::temp_dir().join(format!("moat-sec001-hub-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        r#"
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-hub-closed"
+  location = "swedencentral"
+}
+
+resource "azapi_resource" "hub" {
+  type      = "Microsoft.MachineLearningServices/workspaces@2024-10-01"
+  name      = "hub-closed"
+  parent_id = azurerm_resource_group.rg.id
+  location  = "swedencentral"
+  body = {
+    kind       = "Hub"
+    properties = { publicNetworkAccess = "Disabled" }
+  }
+}
+
+resource "azapi_resource" "project" {
+  type      = "Microsoft.MachineLearningServices/workspaces@2024-10-01"
+  name      = "proj-closed"
+  parent_id = azurerm_resource_group.rg.id
+  location  = "swedencentral"
+  body = {
+    kind       = "Project"
+    properties = { hubResourceId = azapi_resource.hub.id }
+  }
+}
+"#,
+    )
+    .unwrap();
+    let loaded = load_opts(&dir, &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let e = Engine::for_topology(&loaded.topology, None).unwrap();
+    let fs = run(&Context::new(&e), &Selection::default());
+    assert!(with(&fs, "SEC001").is_empty(), "{fs:#?}");
+}

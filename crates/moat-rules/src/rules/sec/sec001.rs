@@ -51,7 +51,11 @@ impl Rule for Sec001 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for w in cx.t.workspaces.iter().filter(|w| {
-            w.public_network_access != PublicNetworkAccess::Disabled
+            // A project is reached through its hub's network (facts §6 item 99): the hub's
+            // public access decides, and the hub's finding covers it.
+            moat_net::names::network_workspace(cx.t, &cx.e.ix, &w.name)
+                .is_none_or(|n| n.name == w.name)
+                && w.public_network_access != PublicNetworkAccess::Disabled
                 && !allow_listed(w)
                 && !has_endpoint(cx, w)
         }) {

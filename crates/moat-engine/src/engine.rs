@@ -197,13 +197,10 @@ impl<'t> Engine<'t> {
             }
         }
         let mut endpoint_ips = HashMap::new();
-        for (i, ip) in t
-            .private_endpoints
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| Some((i, p.ip_address?)))
-        {
-            endpoint_ips.entry(ip).or_insert(i);
+        for (i, p) in t.private_endpoints.iter().enumerate() {
+            for ip in p.ip_address.iter().chain(&p.member_addresses) {
+                endpoint_ips.entry(*ip).or_insert(i);
+            }
         }
         let mut nic_ips = HashMap::new();
         for (i, ip) in t

@@ -204,6 +204,9 @@ impl Addressing {
                 p.ip_address,
                 format!("private-endpoint/{}", p.name),
             );
+            for ip in &p.member_addresses {
+                add(&p.subnet, Some(*ip), format!("private-endpoint/{}", p.name));
+            }
         }
         for r in &t.dns_resolvers {
             for e in &r.inbound_endpoints {

@@ -32,6 +32,12 @@ pub struct PrivateEndpoint {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub ip_address: Option<IpAddr>,
+    /// Further addresses the endpoint holds: a target of several members (a workspace's API,
+    /// notebooks and inference hosts, a container registry's data endpoint) gets one address
+    /// per member, as a deployed endpoint's network interface lists them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub member_addresses: Vec<IpAddr>,
     /// Connection state on the target; Azure auto-approves when the creator may approve.
     #[serde(default = "approved")]
     pub connection_state: ConnectionState,

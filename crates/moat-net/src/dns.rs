@@ -182,6 +182,9 @@ pub struct Dns<'t> {
     /// Records (zone, relative name; lower case) a private endpoint may write through a zone
     /// group the input leaves open, with what that needs.
     open_records: HashMap<(String, String), String>,
+    /// Declared zones (by index) holding record sets the input does not give (a deployed
+    /// zone's count says so), with what that needs: a name without a known record may have one.
+    open_zone_records: HashMap<usize, String>,
     /// Firewalls whose proxy forwards to servers the input leaves open (their own, or their
     /// policy's), with what that needs.
     open_upstreams: HashMap<String, String>,
@@ -392,9 +395,18 @@ impl<'t> Dns<'t> {
             })
             .collect();
         let mut open_links = HashMap::new();
-        for z in t.private_dns_zones.iter().filter(|z| !z.external) {
+        let mut open_zone_records = HashMap::new();
+        for (i, z) in t
+            .private_dns_zones
+            .iter()
+            .enumerate()
+            .filter(|(_, z)| !z.external)
+        {
             if let Some(need) = open_field(&format!("private-dns-zone/{}", z.name), "vnet_links") {
                 open_links.entry(lower(&z.name)).or_insert(need);
+            }
+            if let Some(need) = open_field(&format!("private-dns-zone/{}", z.name), "records") {
+                open_zone_records.insert(i, need);
             }
         }
         for pe in &t.private_endpoints {
@@ -494,6 +506,7 @@ impl<'t> Dns<'t> {
                 .collect(),
             open_links,
             open_records,
+            open_zone_records,
             open_upstreams,
             addressing,
         }
@@ -781,6 +794,20 @@ impl<'t> Dns<'t> {
                         Code::DnsRecordOpen,
                     );
                     return Answer::Unknown { why };
+                }
+                None if self.open_zone_records.contains_key(&zi) => {
+                    Self::step(
+                        steps,
+                        &here,
+                        name,
+                        format!(
+                            "unknown: linked zone {zkey} holds record sets the input does not give, which may hold {rel}"
+                        ),
+                        Code::DnsRecordOpen,
+                    );
+                    return Answer::Unknown {
+                        why: self.open_zone_records[&zi].clone(),
+                    };
                 }
                 None if self.t.private_dns_zones[zi].fallback_to_internet => {
                     Self::step(

@@ -47,6 +47,10 @@ pub(super) struct Cluster {
     pub(super) subnet: Option<String>,
 }
 
+/// A firewall policy's rule collection groups as Azure lists them: (the policy, each group's
+/// id or, for a list the input leaves open, the reason, where the policy is).
+pub(super) type ListedGroups = (String, Vec<Result<String, String>>, Provenance);
+
 /// State shared by the mapping of every resource of a deployment, consumed by [`finish`].
 #[derive(Default)]
 pub struct MapContext {
@@ -90,6 +94,15 @@ pub struct MapContext {
     pub(super) zones: HashMap<(Provenance, String), String>,
     /// Destination IP groups of firewall network rules: (firewall or policy, path, group ids).
     pub(super) dest_ip_groups: Vec<(Kind, String, Vec<usize>, Vec<String>)>,
+    /// Firewall policies that list their rule collection groups by id, as Azure returns a
+    /// deployed policy: (policy, group ids, where the policy is).
+    /// A list the input leaves open is one `Err` with the reason.
+    pub(super) listed_groups: Vec<ListedGroups>,
+    /// Network interfaces of private endpoints: (the endpoint's id, the addresses).
+    pub(super) endpoint_nics: Vec<(String, Vec<IpAddr>)>,
+    /// Private DNS zones that report their number of record sets: (where, how many).
+    /// An open count is an `Err` with the reason.
+    pub(super) zone_record_sets: Vec<(Provenance, Result<u64, String>)>,
     /// Warnings met while mapping (references to resources the template does not deploy,
     /// values not understood).
     pub warnings: Vec<Diagnostic>,

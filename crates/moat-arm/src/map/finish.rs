@@ -11,8 +11,11 @@ use std::collections::HashMap;
 pub fn finish(t: &mut Topology, ctx: &mut MapContext) {
     dedupe(t, ctx);
     attach(t, ctx);
+    firewall::listed_groups(t, ctx);
     ml::merge_clusters(t, ctx);
     resolve_refs(t, ctx);
+    privatelink::endpoint_nics(t, ctx);
+    privatelink::zone_record_counts(t, ctx);
     let shares = std::mem::take(&mut ctx.shares);
     shares::attach(t, ctx, shares);
     network::vnet_spaces(t, ctx);

@@ -47,6 +47,23 @@ pub(super) fn map_firewall_policy(
         .into_iter()
         .filter_map(|s| s.parse::<IpAddr>().ok())
         .collect();
+    // Azure lists a policy's groups by id (read-only, so only what it returns holds them):
+    // each must be found among the groups the input holds.
+    // Properties the input leaves open (a resource listed without them) leave its groups open.
+    match at(p, &["ruleCollectionGroups"]) {
+        F::Known(Json::Array(gs)) => {
+            let ids = gs
+                .iter()
+                .filter_map(|g| get(g, "id").and_then(json_text))
+                .map(Ok)
+                .collect();
+            ctx.listed_groups.push((name.clone(), ids, res.at.clone()));
+        }
+        F::Unknown(r) => ctx
+            .listed_groups
+            .push((name.clone(), vec![Err(r)], res.at.clone())),
+        _ => {}
+    }
     ctx.register(&res.id, Kind::FirewallPolicy, &name);
     t.firewall_policies.push(FirewallPolicy {
         name,
@@ -655,6 +672,56 @@ pub(super) fn rule_collection_group(
                 g.nat_rule_collections.push(NatRuleCollection::unknown(a));
             }
             Some(Payload::Rcg(g, groups))
+        }
+    }
+}
+
+/// The group standing for a policy's groups when the input leaves them open.
+const UNKNOWN_GROUPS: &str = "(groups unknown)";
+
+/// The rule collection groups a policy lists (`properties.ruleCollectionGroups`, as Azure
+/// returns a deployed policy) that the input does not hold: Azure Resource Graph returns a
+/// policy but not its groups, so an export of it alone says that the groups exist, not what
+/// they hold. Each stands as a group whose priority and collections are open, recorded on
+/// the policy: a flow through the firewall is then undecided, never denied for want of an
+/// allowing rule the export left out.
+pub(super) fn listed_groups(t: &mut Topology, ctx: &mut MapContext) {
+    for (policy, ids, at_) in std::mem::take(&mut ctx.listed_groups) {
+        let Some(fp) = t.firewall_policies.iter_mut().find(|p| p.name == policy) else {
+            continue;
+        };
+        for id in ids {
+            let (leaf, reason) = match id {
+                Ok(id) => {
+                    let leaf = last_segment(&id);
+                    let why = format!(
+                        "the policy lists rule collection group `{leaf}`, which the input does not hold (Azure Resource Graph returns no rule collection groups: add `az resource show --ids {id}` to the export)"
+                    );
+                    (leaf, why)
+                }
+                Err(r) => (UNKNOWN_GROUPS.to_string(), r),
+            };
+            if fp
+                .rule_collection_groups
+                .iter()
+                .any(|g| g.name.eq_ignore_ascii_case(&leaf))
+            {
+                continue;
+            }
+            fp.rule_collection_groups.push(RuleCollectionGroup {
+                name: leaf.clone(),
+                priority: Open::Unknown,
+                network_rule_collections: vec![NetworkRuleCollection::unknown(at_.clone())],
+                application_rule_collections: vec![ApplicationRuleCollection::unknown(at_.clone())],
+                nat_rule_collections: vec![NatRuleCollection::unknown(at_.clone())],
+                at: at_.clone(),
+            });
+            t.unknowns.push(Unknown {
+                resource: format!("firewall-policy/{policy}"),
+                field: format!("rule_collection_groups/{leaf}"),
+                reason,
+                at: at_.clone(),
+            });
         }
     }
 }

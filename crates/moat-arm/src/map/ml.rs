@@ -292,6 +292,22 @@ pub(super) fn workspace_of(res: &ArmResource, rec: &mut Rec) -> Workspace {
         F::Unknown(r) => rec.unknown("managed_network.provisioned", &r),
         F::Absent => {}
     }
+    // A deployed workspace reports its managed network's state (`status.status`, `Active` once
+    // provisioned, `Inactive` before): what is deployed says it, whatever was asked at creation.
+    if !whole_unknown && mn.provisioned != Some(true) {
+        match rec
+            .str(
+                p,
+                &["managedNetwork", "status", "status"],
+                "managed_network.provisioned",
+            )
+            .as_deref()
+        {
+            Some(s) if s.eq_ignore_ascii_case("Active") => mn.provisioned = Some(true),
+            Some(s) if s.eq_ignore_ascii_case("Inactive") => mn.provisioned = Some(false),
+            _ => {}
+        }
+    }
     let (public_network_access, allow_public_access_when_behind_vnet) =
         posture::workspace_public_access(p, rec);
     let (identity, primary_user_assigned_identity, user_assigned_identities) =
@@ -320,7 +336,10 @@ pub(super) fn workspace_of(res: &ArmResource, rec: &mut Rec) -> Workspace {
         name: res.name.clone(),
         region: res.location.clone(),
         kind,
-        workspace_id: None,
+        // The GUID Azure gives the workspace, in its host names; a deployed one reports it.
+        workspace_id: rec
+            .str(p, &["workspaceId"], "workspace_id")
+            .filter(|s| !s.trim().is_empty()),
         public_network_access,
         network_acls,
         allow_public_access_when_behind_vnet,

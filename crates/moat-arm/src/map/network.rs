@@ -353,6 +353,10 @@ pub(super) fn map_vm(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &mu
 }
 
 pub(super) fn map_nic(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &mut MapContext) {
+    if privatelink::endpoint_nic(res, &mut rec, ctx) {
+        flush(t, ctx, rec);
+        return;
+    }
     let p = &res.properties;
     let name = res.name.clone();
     let region = res.location.clone();

@@ -99,12 +99,26 @@ pub(super) fn map_private_endpoint(
             ConnectionState::Pending,
         )
     };
-    let mut ip_address = None;
+    let mut addresses: Vec<IpAddr> = Vec::new();
     for cfg in rec.list(p, &["ipConfigurations"], "ip_address") {
         if let Some(ip) = rec.ip(cfg, &["properties", "privateIPAddress"], "ip_address") {
-            ip_address.get_or_insert(ip);
+            push_new(&mut addresses, ip);
         }
     }
+    // Without static addresses, a deployed endpoint reports those Azure gave it with the
+    // names they serve (`customDnsConfigs`, filled when no zone group writes them); its
+    // network interface lists them too (see `endpoint_nics`).
+    if addresses.is_empty() {
+        for c in rec.list(p, &["customDnsConfigs"], "ip_address") {
+            for s in rec.strings(c, &["ipAddresses"], "ip_address") {
+                if let Ok(ip) = s.trim().parse::<IpAddr>() {
+                    push_new(&mut addresses, ip);
+                }
+            }
+        }
+    }
+    let ip_address = addresses.first().copied();
+    let member_addresses = addresses.iter().skip(1).copied().collect();
     ctx.register(&res.id, Kind::PrivateEndpoint, &name);
     t.private_endpoints.push(PrivateEndpoint {
         name,
@@ -117,6 +131,7 @@ pub(super) fn map_private_endpoint(
         }),
         group_id,
         ip_address,
+        member_addresses,
         connection_state: state,
         dns_zone_group: Vec::new(),
         created: None,
@@ -126,8 +141,64 @@ pub(super) fn map_private_endpoint(
     flush(t, ctx, rec);
 }
 
+fn push_new(v: &mut Vec<IpAddr>, ip: IpAddr) {
+    if !v.contains(&ip) {
+        v.push(ip);
+    }
+}
+
+/// The network interface Azure creates for a private endpoint (`properties.privateEndpoint`),
+/// as a live export holds it: its addresses, primary first.
+pub(super) fn endpoint_nic(res: &ArmResource, rec: &mut Rec, ctx: &mut MapContext) -> bool {
+    let p = &res.properties;
+    let Some(pe) = rec.id(p, &["privateEndpoint", "id"], "private_endpoint") else {
+        return false;
+    };
+    let mut cfgs = rec.list(p, &["ipConfigurations"], "private_ip_address");
+    cfgs.sort_by_key(|c| !at(c, &["properties", "primary"]).is_known_true());
+    let mut ips = Vec::new();
+    for c in cfgs {
+        if let Some(ip) = rec.ip(c, &["properties", "privateIPAddress"], "private_ip_address") {
+            push_new(&mut ips, ip);
+        }
+    }
+    ctx.endpoint_nics.push((pe, ips));
+    true
+}
+
+/// Gives each private endpoint the addresses its network interface holds: an endpoint is one
+/// element with its addresses, never a host of its subnet beside itself.
+pub(super) fn endpoint_nics(t: &mut Topology, ctx: &mut MapContext) {
+    for (pe, ips) in std::mem::take(&mut ctx.endpoint_nics) {
+        let Ok(tg) = ctx.resolve(&pe, &[Kind::PrivateEndpoint]) else {
+            continue;
+        };
+        let Some(e) = t.private_endpoints.iter_mut().find(|e| e.name == tg.name) else {
+            continue;
+        };
+        for ip in ips {
+            if e.ip_address.is_none() {
+                e.ip_address = Some(ip);
+            } else if e.ip_address != Some(ip) {
+                push_new(&mut e.member_addresses, ip);
+            }
+        }
+    }
+}
+
 pub(super) fn map_dns_zone(t: &mut Topology, res: &ArmResource, rec: Rec, ctx: &mut MapContext) {
     let name = res.name.clone();
+    // A deployed zone reports how many record sets it holds (read-only), its SOA included.
+    match at(&res.properties, &["numberOfRecordSets"]) {
+        F::Known(n) => {
+            if let Some(n) = n.as_u64() {
+                ctx.zone_record_sets.push((res.at.clone(), Ok(n)));
+            }
+        }
+        // Properties the input leaves open (a zone listed without them) leave its records open.
+        F::Unknown(r) => ctx.zone_record_sets.push((res.at.clone(), Err(r))),
+        F::Absent => {}
+    }
     ctx.register(&res.id, Kind::DnsZone, &name);
     ctx.zones
         .insert((res.at.clone(), name.to_ascii_lowercase()), res.id.clone());
@@ -523,6 +594,38 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
         );
     }
     t.dns_forwarding_rulesets = rulesets;
+}
+
+/// Zones that hold more record sets than the input gives (a deployed zone counts them in
+/// `numberOfRecordSets`, its SOA record set included; Azure Resource Graph returns the zone
+/// but not its record sets): a name the input gives no record for may have one, so its
+/// answer there is unknown, never "no such name".
+pub(super) fn zone_record_counts(t: &mut Topology, ctx: &mut MapContext) {
+    for (at_, count) in std::mem::take(&mut ctx.zone_record_sets) {
+        let Some(z) = t.private_dns_zones.iter().find(|z| z.at == at_) else {
+            continue;
+        };
+        let sets: HashSet<(String, RecordType)> = z
+            .records
+            .iter()
+            .map(|r| (r.name.to_ascii_lowercase(), r.record_type))
+            .collect();
+        let known = sets.len() as u64 + 1;
+        let reason = match count {
+            Ok(count) if count > known => format!(
+                "the zone holds {count} record sets, its SOA included, and the input gives {}: the others are not in the export (Azure Resource Graph returns no record sets: add `az resource show --ids` of the zone's record sets and of the private endpoints' zone groups)",
+                known - 1
+            ),
+            Ok(_) => continue,
+            Err(r) => r,
+        };
+        t.unknowns.push(Unknown {
+            resource: format!("private-dns-zone/{}", z.name),
+            field: "records".into(),
+            reason,
+            at: at_,
+        });
+    }
 }
 
 /// Zones of one name: declared twice under one id, they are one zone; in several resource

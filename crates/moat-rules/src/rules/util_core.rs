@@ -266,7 +266,9 @@ pub fn answer_is_endpoint_of(t: &Topology, answer: &Answer, pe: &PrivateEndpoint
         return false;
     };
     let is = |p: &PrivateEndpoint| match ip {
-        moat_model::PrivateIp::Static(ip) => p.ip_address == Some(*ip),
+        moat_model::PrivateIp::Static(ip) => {
+            p.ip_address == Some(*ip) || p.member_addresses.contains(ip)
+        }
         moat_model::PrivateIp::Dynamic(a) => {
             a.holder.strip_prefix("private-endpoint/") == Some(p.name.as_str())
         }

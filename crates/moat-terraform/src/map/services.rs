@@ -734,6 +734,7 @@ impl Mapper<'_> {
             target,
             group_id,
             ip_address,
+            member_addresses: Vec::new(),
             connection_state,
             dns_zone_group,
             created: None,

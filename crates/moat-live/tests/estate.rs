@@ -419,3 +419,96 @@ fn strip_locations(v: &mut serde_json::Value) {
         _ => {}
     }
 }
+
+/// A deployed workspace lists the private endpoints connected to it, each with its subnet
+/// (`privateEndpointConnections[].properties.privateEndpoint.subnetArmId`): an endpoint the
+/// export does not hold (one in a client VNet exported apart) is still the workspace's, so
+/// WS004 ("public network access Disabled and no private endpoint: nothing reaches it") does
+/// not hold.
+#[test]
+fn the_endpoints_a_workspace_lists_are_its_own_outside_the_export() {
+    let mut v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data("managed-network/resources.json")).unwrap(),
+    )
+    .unwrap();
+    let rows = v["data"].as_array_mut().unwrap();
+    rows.retain(|r| r["type"] != "microsoft.network/privateendpoints");
+    let t = moat_live::load_str("estate.json", &v.to_string(), Limits::default())
+        .unwrap()
+        .topology;
+    assert_eq!(t.private_endpoints.len(), 1, "{:#?}", t.private_endpoints);
+    let pe = &t.private_endpoints[0];
+    assert_eq!(
+        (pe.name.as_str(), pe.subnet.as_str(), pe.target.to_string()),
+        (
+            "ws-managed-pe",
+            "client-vnet/clients",
+            "workspace/ws-managed".to_string()
+        )
+    );
+    assert_eq!(
+        pe.connection_state,
+        moat_model::enums::ConnectionState::Approved
+    );
+    assert!(findings(&t, "WS004").is_empty());
+    // Held by the export, the endpoint is read once, from its own row.
+    let t = load(&["managed-network/resources.json"]).topology;
+    assert_eq!(t.private_endpoints.len(), 1);
+    assert_eq!(
+        t.private_endpoints[0].ip_address,
+        Some("10.50.1.4".parse().unwrap())
+    );
+}
+
+/// A deployed peering reports `peeringState` (`Initiated`, `Connected`, `Disconnected`): the
+/// peering is established only once both sides are `Connected`. A side left `Disconnected` (its
+/// remote VNet deleted and created again) carries no traffic, so the spoke's default route to
+/// the hub firewall leads nowhere.
+#[test]
+fn a_peering_not_connected_carries_no_traffic() {
+    let text = std::fs::read_to_string(data("hub-spoke/resources.json"))
+        .unwrap()
+        .replacen(
+            "\"peeringState\": \"Connected\"",
+            "\"peeringState\": \"Disconnected\"",
+            1,
+        );
+    let dir = std::env::temp_dir().join(format!("moat-live-peering-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("resources.json"), text).unwrap();
+    // With the rule collection group, so that only the peering decides.
+    let l = moat_live::load(
+        &[dir.join("resources.json"), data("hub-spoke/children.json")],
+        "estate",
+        Limits::default(),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        l.warnings
+            .iter()
+            .any(|w| w.message.contains("is Disconnected")),
+        "{:#?}",
+        l.warnings
+    );
+    let t = &l.topology;
+    let hub = t
+        .virtual_networks
+        .iter()
+        .find(|v| v.name == "hub-vnet")
+        .unwrap();
+    assert!(hub.peerings.is_empty());
+    let tr = flow(
+        t,
+        "compute/cpu-cluster",
+        "fqdn:pypi.org",
+        Protocol::TCP,
+        443,
+    );
+    assert_eq!(tr.verdict, Verdict::Denied, "{:?}", codes(&tr));
+    assert!(
+        codes(&tr).contains(&Code::ApplianceUnreachable),
+        "{:?}",
+        codes(&tr)
+    );
+}

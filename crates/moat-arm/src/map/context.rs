@@ -51,6 +51,18 @@ pub(super) struct Cluster {
 /// id or, for a list the input leaves open, the reason, where the policy is).
 pub(super) type ListedGroups = (String, Vec<Result<String, String>>, Provenance);
 
+/// A private endpoint a deployed resource lists as connected to it.
+pub(super) struct ConnectedEndpoint {
+    /// The resource's id.
+    pub(super) target: String,
+    /// The endpoint's id.
+    pub(super) endpoint: String,
+    /// The id of the endpoint's subnet.
+    pub(super) subnet: String,
+    pub(super) status: Option<String>,
+    pub(super) at: Provenance,
+}
+
 /// State shared by the mapping of every resource of a deployment, consumed by [`finish`].
 #[derive(Default)]
 pub struct MapContext {
@@ -103,6 +115,8 @@ pub struct MapContext {
     /// Private DNS zones that report their number of record sets: (where, how many).
     /// An open count is an `Err` with the reason.
     pub(super) zone_record_sets: Vec<(Provenance, Result<u64, String>)>,
+    /// Endpoints deployed workspaces list as connected to them.
+    pub(super) connected_endpoints: Vec<ConnectedEndpoint>,
     /// Warnings met while mapping (references to resources the template does not deploy,
     /// values not understood).
     pub warnings: Vec<Diagnostic>,

@@ -12,6 +12,7 @@ pub fn finish(t: &mut Topology, ctx: &mut MapContext) {
     dedupe(t, ctx);
     attach(t, ctx);
     firewall::listed_groups(t, ctx);
+    ml::connected_endpoints(t, ctx);
     ml::merge_clusters(t, ctx);
     resolve_refs(t, ctx);
     privatelink::endpoint_nics(t, ctx);

@@ -10,9 +10,69 @@ pub(super) fn map_workspace(
     ctx: &mut MapContext,
 ) {
     let ws = workspace_of(res, &mut rec);
+    // A deployed workspace lists the endpoints connected to it, with their subnets (read-only).
+    for c in rec.list(&res.properties, &["privateEndpointConnections"], "private_endpoints") {
+        let pe = get(c, "properties").and_then(|p| get(p, "privateEndpoint"));
+        let (Some(pe_id), Some(subnet)) = (
+            pe.and_then(|p| get(p, "id")).and_then(json_text),
+            pe.and_then(|p| get(p, "subnetArmId")).and_then(json_text),
+        ) else {
+            continue;
+        };
+        let status = get(c, "properties")
+            .and_then(|p| get(p, "privateLinkServiceConnectionState"))
+            .and_then(|s| get(s, "status"))
+            .and_then(json_text);
+        ctx.connected_endpoints.push(ConnectedEndpoint {
+            target: res.id.clone(),
+            endpoint: pe_id,
+            subnet,
+            status,
+            at: res.at.clone(),
+        });
+    }
     ctx.register(&res.id, Kind::Workspace, &ws.name);
     t.workspaces.push(ws);
     flush(t, ctx, rec);
+}
+
+/// The endpoints a deployed workspace lists as connected (`privateEndpointConnections`) that
+/// the input does not hold (one in a client VNet of another subscription): the workspace has
+/// them, in subnets the input does not describe, so it is not without a private endpoint.
+pub(super) fn connected_endpoints(t: &mut Topology, ctx: &mut MapContext) {
+    for c in std::mem::take(&mut ctx.connected_endpoints) {
+        if ctx.resolve(&c.endpoint, &[Kind::PrivateEndpoint]).is_ok() {
+            continue;
+        }
+        let name = last_segment(&c.endpoint);
+        if name.is_empty() || t.private_endpoints.iter().any(|p| p.name == name) {
+            continue;
+        }
+        let state = c
+            .status
+            .as_deref()
+            .and_then(ConnectionState::parse)
+            .unwrap_or(ConnectionState::Pending);
+        ctx.register(&c.endpoint, Kind::PrivateEndpoint, &name);
+        t.private_endpoints.push(PrivateEndpoint {
+            name,
+            region: None,
+            subnet: c.subnet,
+            target: Address::Resource {
+                kind: AddrKind::Workspace,
+                name: c.target,
+                sub: None,
+            },
+            group_id: "amlworkspace".into(),
+            ip_address: None,
+            member_addresses: Vec::new(),
+            connection_state: state,
+            dns_zone_group: Vec::new(),
+            created: None,
+            tags: BTreeMap::new(),
+            at: c.at,
+        });
+    }
 }
 
 pub(super) fn map_registry(

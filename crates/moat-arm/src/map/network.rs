@@ -598,6 +598,19 @@ pub(super) fn map_peering(
         ),
     };
     let field = format!("peerings/{}", name.clone().unwrap_or_default());
+    // A deployed peering reports its state (read-only): Azure establishes it, and carries
+    // traffic over it, only once both sides are `Connected`; `Initiated` (the other side is
+    // not created) and `Disconnected` (the other side was deleted) carry none.
+    if let Some(state) = rec.str(&p, &["peeringState"], &field)
+        && !state.eq_ignore_ascii_case("Connected")
+    {
+        rec.warn(format!(
+            "{}: peering `{}` is {state}: Azure carries no traffic over it until both sides are Connected; not imported",
+            rec.resource,
+            name.clone().unwrap_or_default()
+        ));
+        return None;
+    }
     let Some(remote) = rec.id(&p, &["remoteVirtualNetwork", "id"], &field) else {
         rec.unknown(
             &field,

@@ -512,3 +512,50 @@ fn a_peering_not_connected_carries_no_traffic() {
         codes(&tr)
     );
 }
+
+/// A deployed Azure ML registry lists its endpoints in `registryPrivateEndpointConnections`
+/// (`privateEndpointConnections` with API 2023-04-01), each with `privateEndpoint.subnetArmId`
+/// and `registryPrivateLinkServiceConnectionState`: an endpoint the export does not hold is
+/// the registry's `amlregistry` endpoint in that subnet.
+#[test]
+fn the_endpoints_a_registry_lists_are_its_own_outside_the_export() {
+    let sub = "/subscriptions/0b7c4e2a-91d3-4f6e-8a25-3c9d7e1f4b60/resourceGroups";
+    let reg =
+        format!("{sub}/rg-reg/providers/Microsoft.MachineLearningServices/registries/sharedreg");
+    let vnet = format!("{sub}/rg-net/providers/Microsoft.Network/virtualNetworks/clients-vnet");
+    let text = serde_json::json!([
+        {"id": vnet, "name": "clients-vnet", "type": "Microsoft.Network/virtualNetworks",
+         "location": "eastus", "properties": {
+            "addressSpace": {"addressPrefixes": ["10.70.0.0/16"]},
+            "subnets": [{"name": "pe", "id": format!("{vnet}/subnets/pe"),
+                         "properties": {"addressPrefix": "10.70.1.0/24"}}]}},
+        {"id": reg, "name": "sharedreg", "type": "Microsoft.MachineLearningServices/registries",
+         "location": "eastus", "properties": {
+            "publicNetworkAccess": "Disabled", "regionDetails": [{"location": "eastus"}],
+            "registryPrivateEndpointConnections": [{
+                "id": format!("{reg}/privateEndpointConnections/sharedreg-pe"),
+                "location": "eastus",
+                "properties": {
+                    "groupIds": ["amlregistry"],
+                    "privateEndpoint": {
+                        "id": format!("{sub}/rg-net/providers/Microsoft.Network/privateEndpoints/sharedreg-pe"),
+                        "subnetArmId": format!("{vnet}/subnets/pe")},
+                    "provisioningState": "Succeeded",
+                    "registryPrivateLinkServiceConnectionState": {
+                        "status": "Approved", "description": "", "actionsRequired": "None"}}}]}}
+    ])
+    .to_string();
+    let t = moat_live::load_str("estate.json", &text, Limits::default())
+        .unwrap()
+        .topology;
+    let pe = &t.private_endpoints[0];
+    assert_eq!(
+        (pe.name.as_str(), pe.subnet.as_str(), pe.group_id.as_str()),
+        ("sharedreg-pe", "clients-vnet/pe", "amlregistry")
+    );
+    assert_eq!(pe.target.to_string(), "registry/sharedreg");
+    assert_eq!(
+        pe.connection_state,
+        moat_model::enums::ConnectionState::Approved
+    );
+}

@@ -10,35 +10,47 @@ pub(super) fn map_workspace(
     ctx: &mut MapContext,
 ) {
     let ws = workspace_of(res, &mut rec);
-    // A deployed workspace lists the endpoints connected to it, with their subnets (read-only).
-    for c in rec.list(&res.properties, &["privateEndpointConnections"], "private_endpoints") {
-        let pe = get(c, "properties").and_then(|p| get(p, "privateEndpoint"));
-        let (Some(pe_id), Some(subnet)) = (
-            pe.and_then(|p| get(p, "id")).and_then(json_text),
-            pe.and_then(|p| get(p, "subnetArmId")).and_then(json_text),
-        ) else {
-            continue;
-        };
-        let status = get(c, "properties")
-            .and_then(|p| get(p, "privateLinkServiceConnectionState"))
-            .and_then(|s| get(s, "status"))
-            .and_then(json_text);
-        ctx.connected_endpoints.push(ConnectedEndpoint {
-            target: res.id.clone(),
-            endpoint: pe_id,
-            subnet,
-            status,
-            at: res.at.clone(),
-        });
-    }
+    note_connections(res, &["privateEndpointConnections"], &mut rec, ctx);
     ctx.register(&res.id, Kind::Workspace, &ws.name);
     t.workspaces.push(ws);
     flush(t, ctx, rec);
 }
 
-/// The endpoints a deployed workspace lists as connected (`privateEndpointConnections`) that
-/// the input does not hold (one in a client VNet of another subscription): the workspace has
-/// them, in subnets the input does not describe, so it is not without a private endpoint.
+/// Notes the private endpoints a deployed workspace or registry lists as connected to it, with
+/// their subnets (read-only: `privateEndpoint.subnetArmId`), in the list under `keys`.
+fn note_connections(res: &ArmResource, keys: &[&str], rec: &mut Rec, ctx: &mut MapContext) {
+    for c in rec.list(&res.properties, keys, "private_endpoints") {
+        let Some(p) = get(c, "properties") else {
+            continue;
+        };
+        let pe = get(p, "privateEndpoint");
+        let (Some(endpoint), Some(subnet)) = (
+            pe.and_then(|p| get(p, "id")).and_then(json_text),
+            pe.and_then(|p| get(p, "subnetArmId")).and_then(json_text),
+        ) else {
+            continue;
+        };
+        let status = [
+            "privateLinkServiceConnectionState",
+            "registryPrivateLinkServiceConnectionState",
+        ]
+        .iter()
+        .find_map(|k| get(p, k))
+        .and_then(|s| get(s, "status"))
+        .and_then(json_text);
+        ctx.connected_endpoints.push(ConnectedEndpoint {
+            target: res.id.clone(),
+            endpoint,
+            subnet,
+            status,
+            at: res.at.clone(),
+        });
+    }
+}
+
+/// The endpoints a deployed workspace or registry lists as connected that the input does not
+/// hold (one in a client VNet of another subscription): the resource has them, in the subnets
+/// they name, so it is not without a private endpoint.
 pub(super) fn connected_endpoints(t: &mut Topology, ctx: &mut MapContext) {
     for c in std::mem::take(&mut ctx.connected_endpoints) {
         if ctx.resolve(&c.endpoint, &[Kind::PrivateEndpoint]).is_ok() {
@@ -53,17 +65,23 @@ pub(super) fn connected_endpoints(t: &mut Topology, ctx: &mut MapContext) {
             .as_deref()
             .and_then(ConnectionState::parse)
             .unwrap_or(ConnectionState::Pending);
+        let (kind, group_id) = match type_of_id(&c.target) {
+            Some(t) if t.eq_ignore_ascii_case("Microsoft.MachineLearningServices/registries") => {
+                (AddrKind::Registry, "amlregistry")
+            }
+            _ => (AddrKind::Workspace, "amlworkspace"),
+        };
         ctx.register(&c.endpoint, Kind::PrivateEndpoint, &name);
         t.private_endpoints.push(PrivateEndpoint {
             name,
             region: None,
             subnet: c.subnet,
             target: Address::Resource {
-                kind: AddrKind::Workspace,
+                kind,
                 name: c.target,
                 sub: None,
             },
-            group_id: "amlworkspace".into(),
+            group_id: group_id.into(),
             ip_address: None,
             member_addresses: Vec::new(),
             connection_state: state,
@@ -161,6 +179,9 @@ pub(super) fn map_registry(
         ctx.registry_acr
             .insert(a.to_ascii_lowercase(), name.clone());
     }
+    // API 2023-04-01 named the list `privateEndpointConnections`.
+    note_connections(res, &["registryPrivateEndpointConnections"], &mut rec, ctx);
+    note_connections(res, &["privateEndpointConnections"], &mut rec, ctx);
     let r = Registry {
         name: name.clone(),
         region,

@@ -387,3 +387,127 @@ fn conditions_on_one_variable_that_exclude_each_other_are_groups_of_their_own() 
     assert_eq!(tr.missing.len(), 1, "{:?}", tr.missing);
     assert!(tr.missing[0].contains("allow_smb"), "{:?}", tr.missing);
 }
+
+/// The three rules of `a_flow_two_absent_groups_decide_is_unknown`, and four more allow rules
+/// on other ports, each on a condition of its own: seven groups, past the six whose every
+/// combination is analysed. As written and without all rules, SMB is allowed (by the first
+/// rule, and by the default rules); with only the deny rule deployed it is denied (seed
+/// "Network security groups": the first matching rule by priority decides). No combination
+/// analysed shows it, so nothing may be decided: not the flow, not the operation that needs
+/// it, not a finding. Given values for four of the conditions, three groups are left and the
+/// flow is unknown for the combination that decides it.
+#[test]
+fn past_six_groups_nothing_is_decided() {
+    let path = data("arm/seven-conditional-rules.json");
+    let t = load(&path, &moat_ingest::Options::default());
+    assert_eq!(t.may_exist.len(), 7, "{:#?}", t.may_exist);
+    let variants = moat_model::presence::variants(&t);
+    let e = Engine::for_topology(&t, None).unwrap();
+    let q = Query {
+        from: "compute/cpu".parse().unwrap(),
+        to: "storage/wsdata:file".parse().unwrap(),
+        protocol: Protocol::TCP,
+        port: 445,
+    };
+    let tr = moat_engine::presence::trace(&e, &variants, &q).unwrap();
+    assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
+    assert!(
+        tr.missing
+            .iter()
+            .any(|m| m.contains("and 5 more are deployed (7 groups)")
+                && m.contains("give them values")),
+        "{:?}",
+        tr.missing
+    );
+    let ops = moat_engine::presence::evaluate(
+        &e,
+        &variants,
+        &moat_engine::intent::Intent::of(&t),
+        &moat_engine::ops::Filter::default(),
+    );
+    assert!(!ops.is_empty());
+    for r in &ops {
+        assert!(
+            matches!(
+                r.status,
+                moat_engine::ops::Status::Unknown | moat_engine::ops::Status::NotApplicable
+            ),
+            "{} {}: {:?}",
+            r.op,
+            r.subject,
+            r.status
+        );
+        assert!(r.flows.iter().all(|f| f.verdict == Verdict::Unknown));
+    }
+    let findings = check(&t);
+    assert!(!findings.is_empty());
+    assert!(findings.iter().all(|f| !f.decided()), "{findings:#?}");
+
+    let given = moat_ingest::Options {
+        parameter_values: (1..=4)
+            .map(|i| (format!("allowTool{i}"), "true".to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    let t = load(&path, &given);
+    assert_eq!(t.may_exist.len(), 3, "{:#?}", t.may_exist);
+    let variants = moat_model::presence::variants(&t);
+    let e = Engine::for_topology(&t, None).unwrap();
+    let tr = moat_engine::presence::trace(&e, &variants, &q).unwrap();
+    assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
+    assert!(
+        tr.missing.iter().all(|m| !m.contains("give them values")),
+        "{:?}",
+        tr.missing
+    );
+    assert!(
+        tr.missing
+            .iter()
+            .any(|m| m.contains("allow-smb-first") && m.contains("allow-smb-second")),
+        "{:?}",
+        tr.missing
+    );
+}
+
+/// A private endpoint whose target is a parameter without value, and an allow rule for HTTPS
+/// to the endpoints' subnet on a condition the template leaves open, above a rule denying that
+/// subnet. Storage takes public traffic. Seed "Network security groups": the first matching
+/// rule by priority decides; seed "Configure private endpoints": a private endpoint's zone
+/// group makes the resource's name resolve to the endpoint's address. If the endpoint connects
+/// elsewhere, the name resolves publicly and the flow is allowed; if it connects to the
+/// account with the allow rule deployed, it is allowed privately; only with the endpoint on
+/// the account and without the allow rule is it denied. Each open value varied alone says
+/// allowed: the two must be varied together, and the flow is unknown.
+#[test]
+fn open_values_and_groups_are_varied_together() {
+    let t = load(
+        &data("arm/open-target-and-conditional-rule.json"),
+        &moat_ingest::Options::default(),
+    );
+    assert_eq!(t.may_exist.len(), 1, "{:#?}", t.may_exist);
+    let variants = moat_model::presence::variants(&t);
+    assert_eq!(variants.len(), 3, "{variants:#?}");
+    assert!(moat_model::presence::unexplored(&variants).is_none());
+    let e = Engine::for_topology(&t, None).unwrap();
+    let q = Query {
+        from: "compute/cpu".parse().unwrap(),
+        to: "storage/wsdata:blob".parse().unwrap(),
+        protocol: Protocol::TCP,
+        port: 443,
+    };
+    assert_eq!(
+        moat_engine::trace::trace(&e, &q).unwrap().verdict,
+        Verdict::Allowed,
+        "as written, the endpoint connects outside and the name resolves publicly"
+    );
+    let tr = moat_engine::presence::trace(&e, &variants, &q).unwrap();
+    assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
+    assert_eq!(tr.missing.len(), 1, "{:?}", tr.missing);
+    assert!(
+        tr.missing[0].ends_with(
+            "if `nsg-rule/training-nsg/allow-endpoint-https` is not deployed and private endpoint `st-blob` connects to storage/wsdata the flow is denied"
+        ),
+        "{:?}",
+        tr.missing
+    );
+}

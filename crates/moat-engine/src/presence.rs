@@ -1,15 +1,20 @@
 //! Traces and operations over a deployment some of whose resources may or may not exist.
 //!
 //! The deployment is analysed as written (every may-exist resource present) and in each
-//! [`variant`](moat_model::presence::variants) without some of them. A verdict or status
-//! that is the same in all of them is decided; one that differs is unknown, and says which
-//! resources it depends on.
+//! [`variant`](moat_model::presence::variants): without some of them, with open values taken
+//! to be some of their possible values, or both. A verdict or status that is the same in all
+//! of them is decided; one that differs is unknown, and says what it depends on. When the
+//! variants do not cover every combination of what is open, nothing is decided
+//! ([`moat_model::presence::unexplored`]).
 
 use crate::Engine;
 use crate::intent::Intent;
+use crate::op_id::OpId;
 use crate::ops::{self, Filter, OpResult, Status};
 use crate::trace::{self, Query, Trace, Verdict};
+use moat_model::Address;
 use moat_model::presence::Variant;
+use std::collections::HashMap;
 
 /// The trace of `q` on every variant: the deployment's own trace when all agree, unknown
 /// otherwise (with what it depends on in `missing`).
@@ -49,6 +54,17 @@ pub fn trace_on(e: &Engine, variants: &[(&Variant, Engine)], q: &Query) -> Resul
             base.fix = None;
         }
     }
+    let all: Vec<&Variant> = variants.iter().map(|(v, _)| *v).collect();
+    if let Some(question) = all.first().and_then(|v| v.unexplored.as_deref())
+        && base.verdict != Verdict::Unknown
+    {
+        base.missing.push(format!(
+            "{question}: the flow is {} in those analysed",
+            word(written)
+        ));
+        base.verdict = Verdict::Unknown;
+        base.fix = None;
+    }
     Ok(base)
 }
 
@@ -61,39 +77,31 @@ pub fn evaluate(
     filter: &Filter,
 ) -> Vec<OpResult> {
     let mut base = ops::evaluate(e, intent, filter);
+    // Each variant is compared with the deployment as written, not with what earlier
+    // variants left of it: one that agrees with it is no reason the status is unknown.
+    let written: Vec<Status> = base.iter().map(|r| r.status).collect();
     for v in variants {
         let ve = e.variant(&v.topology);
         let vi = Intent::of(&v.topology);
         let other = ops::evaluate(&ve, &vi, filter);
-        for r in base.iter_mut() {
-            let status = other
-                .iter()
-                .find(|o| o.op == r.op && o.subject == r.subject)
-                .map(|o| o.status);
+        let by_subject: HashMap<(&OpId, &Address), &OpResult> =
+            other.iter().map(|o| ((&o.op, &o.subject), o)).collect();
+        for (r, &as_written) in base.iter_mut().zip(&written) {
+            let theirs = by_subject.get(&(&r.op, &r.subject)).copied();
+            let status = theirs.map(|o| o.status);
             // An operation that only some variants perform is decided by those that do.
             if matches!(status, None | Some(Status::NotApplicable))
-                && r.status != Status::NotApplicable
+                && as_written != Status::NotApplicable
             {
-                let when = match &v.choice {
-                    Some(c) => format!(
-                        "if {} {}",
-                        c.element,
-                        v.holds_if(true).trim_start_matches("it ")
-                    ),
-                    None => format!("if {} {} deployed", v.subject(), be(v)),
-                };
-                r.notes.push(format!("performed only {when}"));
+                r.notes.push(format!("performed only {}", v.performed_if()));
                 continue;
             }
             // Each flow too: an operation failing either way may fail through another flow,
             // and a flow blocked only with some resources is not decided blocked.
-            if let Some(o) = other
-                .iter()
-                .find(|o| o.op == r.op && o.subject == r.subject)
-            {
+            if let Some(o) = theirs {
                 unsettle_flows(r, o, v);
             }
-            if status != Some(r.status) {
+            if status != Some(as_written) {
                 let what = match status {
                     Some(Status::Works) => "works",
                     Some(Status::Fails) => "fails",
@@ -110,7 +118,35 @@ pub fn evaluate(
             }
         }
     }
+    if let Some(question) = moat_model::presence::unexplored(variants) {
+        for r in &mut base {
+            unexplored(r, question);
+        }
+    }
     base
+}
+
+/// Marks `r` and its decided flows unknown: they depend on combinations of may-exist
+/// resources that were not analysed (`question`).
+fn unexplored(r: &mut OpResult, question: &str) {
+    if matches!(r.status, Status::NotApplicable | Status::Unknown) {
+        return;
+    }
+    r.notes.push(format!("depends on {question}"));
+    r.status = Status::Unknown;
+    for f in &mut r.flows {
+        if f.verdict == Verdict::Unknown {
+            continue;
+        }
+        let t = std::sync::Arc::make_mut(&mut f.trace);
+        t.missing.push(format!(
+            "{question}: the flow is {} in those analysed",
+            word(f.verdict)
+        ));
+        t.verdict = Verdict::Unknown;
+        t.fix = None;
+        f.verdict = Verdict::Unknown;
+    }
 }
 
 /// Marks unknown the flows of `r` whose verdict `other` (the same operation in variant `v`)
@@ -149,8 +185,4 @@ fn word(v: Verdict) -> &'static str {
         Verdict::Denied => "denied",
         Verdict::Unknown => "unknown",
     }
-}
-
-fn be(v: &Variant) -> &'static str {
-    if v.absent.len() == 1 { "is" } else { "are" }
 }

@@ -14,8 +14,9 @@ use crate::presence::{Choice, Variant};
 use crate::topology::Topology;
 use crate::validate::valid_group_ids;
 
-/// Most candidate targets analysed (over every private endpoint of unknown target); beyond,
-/// the first ones in input order.
+/// Most candidate targets analysed one by one (over every private endpoint of unknown
+/// target) when [`crate::presence::variants`] cannot vary them together with the rest of what
+/// is open; beyond, the first ones in input order, and nothing is decided.
 pub const MAX_CHOICES: usize = 24;
 
 /// The group ids tried for a candidate when the endpoint's own is unknown as well.
@@ -138,7 +139,7 @@ fn candidates(t: &Topology, target: &Address, group: &str) -> Vec<(Address, Stri
 
 /// The variants with each managed network private endpoint rule of unknown destination
 /// pointed at each resource of the deployment it may be.
-fn outbound_variants(t: &Topology, out: &mut Vec<Variant>) {
+fn outbound_variants(t: &Topology, cap: usize, out: &mut Vec<Variant>) -> Result<(), Cut> {
     use crate::ml::OutboundDestination;
     for (wi, w) in t.workspaces.iter().enumerate() {
         for (ri, r) in w.managed_network.outbound_rules.iter().enumerate() {
@@ -154,8 +155,8 @@ fn outbound_variants(t: &Topology, out: &mut Vec<Variant>) {
                 continue;
             };
             for (a, group) in candidates(t, &target, &d.subresource_target) {
-                if out.len() >= MAX_CHOICES {
-                    return;
+                if out.len() >= cap {
+                    return Err(Cut);
                 }
                 let mut v = t.clone();
                 let value = a.to_string();
@@ -172,7 +173,8 @@ fn outbound_variants(t: &Topology, out: &mut Vec<Variant>) {
                     absent: Vec::new(),
                     dependents: 0,
                     reason: None,
-                    choice: Some(Choice {
+                    unexplored: None,
+                    choices: vec![Choice {
                         element: format!(
                             "private endpoint rule `{}` of workspace `{}`",
                             r.name, w.name
@@ -180,18 +182,30 @@ fn outbound_variants(t: &Topology, out: &mut Vec<Variant>) {
                         relation: "connects to".into(),
                         value,
                         reason: format!("its destination is unknown: {}", u.reason),
-                    }),
+                    }],
                 });
             }
         }
     }
+    Ok(())
 }
 
 /// The variants with each private endpoint (or managed network private endpoint rule) of
 /// unknown target connected to each of its candidates (at most [`MAX_CHOICES`]).
 pub fn variants(t: &Topology) -> Vec<Variant> {
     let mut out = Vec::new();
-    outbound_variants(t, &mut out);
+    // Past the cap, the candidates analysed are the first ones.
+    let _ = within(t, MAX_CHOICES, &mut out);
+    out
+}
+
+/// More candidates than a cap: those past it are not among the variants.
+#[derive(Debug)]
+pub struct Cut;
+
+/// [`variants`] up to `cap` of them, in `out`; `Err` when there are more.
+pub fn within(t: &Topology, cap: usize, out: &mut Vec<Variant>) -> Result<(), Cut> {
+    outbound_variants(t, cap, out)?;
     for i in 0..t.private_endpoints.len() {
         let candidates = endpoint_candidates(t, i);
         if candidates.is_empty() {
@@ -203,8 +217,8 @@ pub fn variants(t: &Topology) -> Vec<Variant> {
             .map(|u| format!("its target is unknown: {}", u.reason))
             .unwrap_or_default();
         for (target, group) in candidates {
-            if out.len() >= MAX_CHOICES {
-                return out;
+            if out.len() >= cap {
+                return Err(Cut);
             }
             let mut v = t.clone();
             let value = if group.eq_ignore_ascii_case(&pe.group_id) {
@@ -223,16 +237,17 @@ pub fn variants(t: &Topology) -> Vec<Variant> {
                 absent: Vec::new(),
                 dependents: 0,
                 reason: None,
-                choice: Some(Choice {
+                unexplored: None,
+                choices: vec![Choice {
                     element: format!("private endpoint `{}`", pe.name),
                     relation: "connects to".into(),
                     value,
                     reason: reason.clone(),
-                }),
+                }],
             });
         }
     }
-    out
+    Ok(())
 }
 
 #[cfg(test)]
@@ -288,7 +303,7 @@ mod tests {
         let t = with(vec![pe("storage/<unknown>", "<unknown>")], true);
         let got: Vec<String> = variants(&t)
             .iter()
-            .map(|v| v.choice.as_ref().unwrap().value.clone())
+            .map(|v| v.choices[0].value.clone())
             .collect();
         assert_eq!(
             got,

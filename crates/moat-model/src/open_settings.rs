@@ -13,7 +13,9 @@
 //! Settings left open by the same cause (one parameter read by several resources) take each
 //! value together. With more than [`MAX_SETTING_CHOICES`] variants, the settings beyond are
 //! varied all at once, their first other value in one variant, their second in the next, so
-//! that a result that depends on any of them still differs somewhere.
+//! that a result that depends on any of them still differs somewhere. (These one-by-one
+//! variants are what [`crate::presence::variants`] falls back on when the combinations of
+//! everything open are too many; otherwise it varies the settings together with the rest.)
 
 use crate::presence::{Choice, Variant};
 use crate::topology::Topology;
@@ -323,6 +325,18 @@ fn choice(members: &[&Open], value: &Value, reason: &str) -> Choice {
 /// The variants with each open setting given each of its other values (see the module's
 /// documentation). Empty when no setting of an Azure value is open.
 pub fn variants(t: &Topology) -> Vec<Variant> {
+    generate(t, MAX_SETTING_CHOICES, true).unwrap_or_default()
+}
+
+/// [`variants`] when there are at most `cap` of them one by one; `None` when there are
+/// more.
+pub fn within(t: &Topology, cap: usize) -> Option<Vec<Variant>> {
+    generate(t, cap, false)
+}
+
+/// The variants one by one up to `cap`, and the settings past it varied all at once when
+/// `joint` (else `None`).
+fn generate(t: &Topology, cap: usize, joint: bool) -> Option<Vec<Variant>> {
     // Only an unknown of one field of a named element can be a setting to vary.
     let kinds = |r: &str| {
         let kind = r.split('/').next().unwrap_or("");
@@ -333,7 +347,7 @@ pub fn variants(t: &Topology) -> Vec<Variant> {
         .iter()
         .any(|u| u.field != crate::external::ALL_FIELDS && u.field != "name" && kinds(&u.resource))
     {
-        return Vec::new();
+        return Some(Vec::new());
     }
     // The lists unknowns name, alone first: most unknowns of a large input are of values that
     // are no setting, and the whole model is serialised only when some is.
@@ -354,10 +368,10 @@ pub fn variants(t: &Topology) -> Vec<Variant> {
     }
     let groups = open_settings(t, &Value::Object(partial));
     if groups.is_empty() {
-        return Vec::new();
+        return Some(Vec::new());
     }
     let Ok(json) = serde_json::to_value(t) else {
-        return Vec::new();
+        return Some(Vec::new());
     };
     let mut out = Vec::new();
     // Each group's accepted values, per member.
@@ -374,7 +388,10 @@ pub fn variants(t: &Topology) -> Vec<Variant> {
             })
             .collect();
         let first: Vec<Value> = values[0].1.clone();
-        if out.len() + first.len() > MAX_SETTING_CHOICES {
+        if out.len() + first.len() > cap {
+            if !joint {
+                return None;
+            }
             rest.push((reason, values));
             continue;
         }
@@ -394,14 +411,15 @@ pub fn variants(t: &Topology) -> Vec<Variant> {
                 absent: Vec::new(),
                 dependents: 0,
                 reason: None,
-                choice: Some(choice(&members, &value, reason)),
+                unexplored: None,
+                choices: vec![choice(&members, &value, reason)],
             });
         }
     }
     if !rest.is_empty() {
         joint_variants(&json, &rest, &mut out);
     }
-    out
+    Some(out)
 }
 
 /// The settings beyond the cap varied all at once: the k-th variant gives each its k-th other
@@ -427,12 +445,13 @@ fn joint_variants(json: &Value, rest: &[(&str, Accepted)], out: &mut Vec<Variant
             absent: Vec::new(),
             dependents: 0,
             reason: None,
-            choice: Some(Choice {
+            unexplored: None,
+            choices: vec![Choice {
                 element: format!("each of {count} settings left open"),
                 relation: "is given".into(),
                 value: format!("another of its values (combination {})", k + 1),
                 reason: "too many open settings to try one by one".into(),
-            }),
+            }],
         });
     }
 }
@@ -460,7 +479,7 @@ mod tests {
         open(&mut t, "ampls/ampls", "ingestion_access_mode");
         let vs = variants(&t);
         assert_eq!(vs.len(), 1);
-        let c = vs[0].choice.as_ref().unwrap();
+        let c = &vs[0].choices[0];
         assert_eq!(c.value, "PrivateOnly");
         assert_eq!(
             vs[0].question(),
@@ -484,10 +503,7 @@ mod tests {
             let (a, b) = (&v.topology.workspaces[0], &v.topology.workspaces[1]);
             assert_eq!(a.public_network_access, b.public_network_access);
         }
-        assert_eq!(
-            vs[0].choice.as_ref().unwrap().element,
-            "workspace `a` and workspace `b`"
-        );
+        assert_eq!(vs[0].choices[0].element, "workspace `a` and workspace `b`");
     }
 
     #[test]
@@ -508,7 +524,7 @@ mod tests {
         let vs = variants(&t);
         let single = vs
             .iter()
-            .filter(|v| v.choice.as_ref().unwrap().element.starts_with("workspace "))
+            .filter(|v| v.choices[0].element.starts_with("workspace "))
             .count();
         assert!(single <= MAX_SETTING_CHOICES && single > 0, "{single}");
         let joint: Vec<_> = vs[single..].iter().collect();

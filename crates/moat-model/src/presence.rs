@@ -9,8 +9,9 @@
 //!
 //! Resources that share the reason (the same unset variable, the same condition) exist or not
 //! together, so they form one group. Every combination of groups is a variant (2^n − 1 of
-//! them besides the base); with more than [`MAX_GROUPS`] groups, only the two extreme
-//! variants (all present, all absent) are considered.
+//! them besides the base). With more than [`MAX_GROUPS`] groups only the deployment without
+//! all of them is a variant, and since a result may change in a combination no variant
+//! covers, no result is decided: [`unexplored`] says what each one depends on.
 
 use crate::topology::Topology;
 use crate::{Provenance, validate};
@@ -207,8 +208,9 @@ fn unset(t: &mut Topology, sets: &[FieldSet]) {
     }
 }
 
-/// The deployment without some of its may-exist resources, or with one value the input
-/// leaves open taken to be one of its possible values ([`crate::choices`]).
+/// The deployment without some of its may-exist resources, with values the input leaves
+/// open taken to be some of their possible values ([`crate::choices`],
+/// [`crate::open_settings`]), or both.
 #[derive(Clone, Debug)]
 pub struct Variant {
     pub topology: Topology,
@@ -218,8 +220,11 @@ pub struct Variant {
     pub dependents: usize,
     /// What leaves them open, when they share it (a single group).
     pub reason: Option<String>,
-    /// The open value this variant fixes, when it fixes one instead of leaving resources out.
-    pub choice: Option<Choice>,
+    /// The open values this variant fixes, one per element (or per cause of open settings).
+    pub choices: Vec<Choice>,
+    /// Set when the variants this one belongs to do not cover every combination of what the
+    /// input leaves open: what every result then depends on ([`unexplored`]).
+    pub unexplored: Option<String>,
 }
 
 /// A value the input leaves open, fixed to one of its possible values in a variant.
@@ -235,85 +240,214 @@ pub struct Choice {
     pub reason: String,
 }
 
+impl Choice {
+    /// "what private endpoint `pe` connects to (its target is unknown: ...)".
+    fn question(&self) -> String {
+        format!("what {} {} ({})", self.element, self.relation, self.reason)
+    }
+
+    /// "private endpoint `pe` connects to workspace/ws".
+    fn fact(&self) -> String {
+        format!("{} {} {}", self.element, self.relation, self.value)
+    }
+}
+
 impl Variant {
     /// Where a result is unknown because of this variant: "whether `a` is deployed (…)",
-    /// "what private endpoint `pe` connects to (…)".
+    /// "what private endpoint `pe` connects to (…)", or several of these joined by "and".
     pub fn question(&self) -> String {
-        if let Some(c) = &self.choice {
-            return format!("what {} {} ({})", c.element, c.relation, c.reason);
+        let mut parts = Vec::new();
+        if !self.absent.is_empty() {
+            parts.push(self.absence_question());
         }
-        self.absence_question()
+        parts.extend(self.choices.iter().map(Choice::question));
+        parts.join(" and ")
     }
 
     /// The variant as a condition, for "…: {if} the flow is denied": "without it",
-    /// "if it connects to workspace/ws".
+    /// "if it connects to workspace/ws", "if `a` is not deployed and private endpoint `pe`
+    /// connects to workspace/ws".
     pub fn condition(&self) -> String {
-        match &self.choice {
-            Some(c) => format!("if it {} {}", c.relation, c.value),
-            None if self.absent.len() == 1 => "without it".into(),
-            None => "without them".into(),
+        match (self.absent.len(), self.choices.as_slice()) {
+            (0, [c]) => format!("if it {} {}", c.relation, c.value),
+            (1, []) => "without it".into(),
+            (_, []) => "without them".into(),
+            _ => format!("if {}", self.facts().join(" and ")),
         }
     }
 
     /// When a finding holds that the deployment as written gives (`in_base`) or that only
     /// this variant gives: "so", "not", "it does not connect to workspace/ws".
     pub fn holds_if(&self, in_base: bool) -> String {
-        match (&self.choice, in_base) {
-            (None, true) => "so".into(),
-            (None, false) => "not".into(),
-            (Some(c), true) => format!("it {} something other than {}", c.relation, c.value),
-            (Some(c), false) => format!("it {} {}", c.relation, c.value),
+        match (self.absent.len(), self.choices.as_slice(), in_base) {
+            (_, [], true) => "so".into(),
+            (_, [], false) => "not".into(),
+            (0, [c], true) => format!("it {} something other than {}", c.relation, c.value),
+            (0, [c], false) => format!("it {} {}", c.relation, c.value),
+            (_, _, true) => format!("it is not the case that {}", self.facts().join(" and ")),
+            (_, _, false) => self.facts().join(" and "),
+        }
+    }
+
+    /// When an operation the deployment as written performs is performed, given that this
+    /// variant does not perform it: "if `a` is deployed", "if private endpoint `pe` connects
+    /// to something other than workspace/ws".
+    pub fn performed_if(&self) -> String {
+        match (self.absent.len(), self.choices.as_slice()) {
+            (n, []) => format!(
+                "if {} {} deployed",
+                self.subject(),
+                if n == 1 { "is" } else { "are" }
+            ),
+            (0, [c]) => format!(
+                "if {} {} something other than {}",
+                c.element, c.relation, c.value
+            ),
+            _ => format!("unless {}", self.facts().join(" and ")),
         }
     }
 
     /// The resources left out, for a sentence: "`a`", "`a` and `b`", "`a`, `b` and 3 more";
-    /// for a variant that fixes a value, the element whose value it is.
+    /// for a variant that only fixes values, the element whose value it fixes first.
     pub fn subject(&self) -> String {
-        if let Some(c) = &self.choice {
-            return c.element.clone();
+        match self.choices.first() {
+            Some(c) if self.absent.is_empty() => c.element.clone(),
+            _ => listing(&self.absent),
         }
-        let names: Vec<String> = self.absent.iter().map(|a| format!("`{a}`")).collect();
-        match names.len() {
-            0 => String::new(),
-            1 => names[0].clone(),
-            2 | 3 => format!(
-                "{} and {}",
-                names[..names.len() - 1].join(", "),
-                names[names.len() - 1]
-            ),
-            n => format!("{}, {} and {} more", names[0], names[1], n - 2),
+    }
+
+    /// What the variant takes to hold, one sentence each: "`a` is not deployed", "private
+    /// endpoint `pe` connects to workspace/ws".
+    fn facts(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.absent.is_empty() {
+            let verb = if self.absent.len() == 1 { "is" } else { "are" };
+            out.push(format!("{} {verb} not deployed", listing(&self.absent)));
         }
+        out.extend(self.choices.iter().map(Choice::fact));
+        out
     }
 
     /// "whether `a` is deployed (its count is unknown: ...)", for what a result depends on.
     fn absence_question(&self) -> String {
         let verb = if self.absent.len() == 1 { "is" } else { "are" };
+        let who = listing(&self.absent);
         match &self.reason {
-            Some(r) => format!("whether {} {verb} deployed ({r})", self.subject()),
-            None => format!("whether {} {verb} deployed", self.subject()),
+            Some(r) => format!("whether {who} {verb} deployed ({r})"),
+            None => format!("whether {who} {verb} deployed"),
         }
     }
 }
 
-/// The variants an analysis must agree on besides the deployment itself: without each group
-/// of may-exist resources, and without all of them; and with each value the input leaves open
-/// among the deployment's own elements ([`crate::choices`]). Empty when nothing is open.
+/// Most variants analysed besides the deployment as written when every combination of what
+/// the input leaves open is analysed: 6 groups of may-exist resources, or fewer with open
+/// values.
+pub const MAX_VARIANTS: usize = (1 << MAX_GROUPS) - 1;
+
+/// The variants an analysis must agree on besides the deployment itself.
+///
+/// Each dimension the input leaves open — whether a group of may-exist resources is
+/// deployed, what a private endpoint of unknown target connects to, what value an open
+/// setting takes — is varied together with every other: a result need not follow from them
+/// one at a time (an allow rule in one group above a deny rule in another; a flow that
+/// either of two open settings allows). When the combinations are more than
+/// [`MAX_VARIANTS`], each dimension is varied alone (groups absent all at once past
+/// [`MAX_GROUPS`]), and [`unexplored`] says what every result depends on. Empty when nothing
+/// is open.
 pub fn variants(t: &Topology) -> Vec<Variant> {
-    let mut out = absence_variants(t);
+    if let Some(all) = product(t) {
+        return all;
+    }
+    let mut out = absence_variants(t, &groups(t), false);
     out.extend(crate::choices::variants(t));
     out.extend(crate::open_settings::variants(t));
+    let question = unexplored_question(t, &out);
+    for v in &mut out {
+        v.unexplored = Some(question.clone());
+    }
     out
 }
 
-/// The variants without may-exist resources.
-fn absence_variants(t: &Topology) -> Vec<Variant> {
+/// Every combination of the dimensions left open, when there are at most [`MAX_VARIANTS`]
+/// besides the deployment as written.
+fn product(t: &Topology) -> Option<Vec<Variant>> {
     let groups = groups(t);
+    if groups.len() > MAX_GROUPS {
+        return None;
+    }
+    // The combinations of values (the one as written first) that leave room for every
+    // combination of groups with each.
+    let room = (MAX_VARIANTS + 1) >> groups.len();
+    let mut valued = Vec::new();
+    values(t, Vec::new(), &mut Vec::new(), room, &mut valued)?;
+    let mut out = Vec::new();
+    for (i, (topology, choices)) in valued.into_iter().enumerate() {
+        let mut absent = absence_variants(&topology, &groups, true);
+        for a in &mut absent {
+            a.choices = choices.clone();
+        }
+        if i > 0 {
+            out.push(Variant {
+                topology,
+                absent: Vec::new(),
+                dependents: 0,
+                reason: None,
+                choices,
+                unexplored: None,
+            });
+        }
+        out.extend(absent);
+    }
+    Some(out)
+}
+
+/// The combinations of open values of `t` past the dimensions in `done`, each with the
+/// choices that lead to it (`chosen` so far), into `out`; `None` past `room` of them.
+///
+/// One dimension at a time: its value as written (the dimension stays open in the model,
+/// as in the deployment itself), then each other value, and for each the rest of the
+/// dimensions.
+fn values(
+    t: &Topology,
+    chosen: Vec<Choice>,
+    done: &mut Vec<(String, String)>,
+    room: usize,
+    out: &mut Vec<(Topology, Vec<Choice>)>,
+) -> Option<()> {
+    let key = |c: &Choice| (c.element.clone(), c.reason.clone());
+    let mut one = Vec::new();
+    crate::choices::within(t, room, &mut one).ok()?;
+    one.extend(crate::open_settings::within(t, room)?);
+    one.retain(|v| v.choices.first().is_some_and(|c| !done.contains(&key(c))));
+    let Some(dimension) = one.first().and_then(|v| v.choices.first()).map(key) else {
+        out.push((t.clone(), chosen));
+        return (out.len() <= room).then_some(());
+    };
+    one.retain(|v| v.choices.first().is_some_and(|c| key(c) == dimension));
+    done.push(dimension);
+    values(t, chosen.clone(), done, room, out)?;
+    for v in one {
+        let mut next = chosen.clone();
+        next.extend(v.choices);
+        values(&v.topology, next, done, room, out)?;
+    }
+    done.pop();
+    Some(())
+}
+
+/// The variants of `t` without may-exist resources: every combination of `groups` absent
+/// when `every` or when they are at most [`MAX_GROUPS`], else all absent at once.
+fn absence_variants(
+    t: &Topology,
+    groups: &BTreeMap<&str, Vec<&MayExist>>,
+    every: bool,
+) -> Vec<Variant> {
     if groups.is_empty() {
         return Vec::new();
     }
     let mut sets: Vec<Vec<&MayExist>> = Vec::new();
     let groups: Vec<&Vec<&MayExist>> = groups.values().collect();
-    if groups.len() <= MAX_GROUPS {
+    if every || groups.len() <= MAX_GROUPS {
         // Every combination of groups absent: a result need not be monotone in what is
         // deployed (an allow rule in one group above a deny rule in another, a third group
         // allowing below both), so each group absent alone and all absent together do not
@@ -329,7 +463,7 @@ fn absence_variants(t: &Topology) -> Vec<Variant> {
             );
         }
     } else {
-        sets.push(t.may_exist.iter().collect());
+        sets.push(groups.iter().flat_map(|g| g.iter().copied()).collect());
     }
     sets.into_iter()
         .map(|set| {
@@ -347,16 +481,68 @@ fn absence_variants(t: &Topology) -> Vec<Variant> {
                 absent: set.iter().map(|m| m.resource.clone()).collect(),
                 dependents,
                 reason,
-                choice: None,
+                choices: Vec::new(),
+                unexplored: None,
             }
         })
         .collect()
 }
 
-/// Whether the variants are complete: every combination that matters is among them (one
-/// group, or groups analysed one by one).
-pub fn groups_covered(t: &Topology) -> bool {
-    groups(t).len() <= MAX_GROUPS
+/// Resources for a sentence: "`a`", "`a` and `b`", "`a`, `b` and 3 more".
+fn listing(resources: &[String]) -> String {
+    let names: Vec<String> = resources.iter().map(|a| format!("`{a}`")).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, second, _, _, ..] => {
+            format!("{first}, {second} and {} more", names.len() - 2)
+        }
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// What every result depends on when `variants` do not cover every combination of what the
+/// input leaves open ([`MAX_VARIANTS`]): "whether `a`, `b` and 5 more are deployed and what
+/// private endpoint `pe` connects to (...): past 63 combinations ...". `None` when they do.
+///
+/// A result the deployment as written and the variants agree on may still differ in a
+/// combination no variant covers (two conditional allow rules above a conditional deny rule,
+/// each on its own condition), so it is not decided: an undecided answer names what to fix,
+/// while a decided one taken from part of the combinations could be a wrong "allowed".
+pub fn unexplored(variants: &[Variant]) -> Option<&str> {
+    variants.first().and_then(|v| v.unexplored.as_deref())
+}
+
+/// The question [`unexplored`] gives for the variants of `t` one dimension at a time.
+fn unexplored_question(t: &Topology, one_by_one: &[Variant]) -> String {
+    let mut parts = Vec::new();
+    let groups = groups(t).len();
+    if groups > 0 {
+        let resources: Vec<String> = t.may_exist.iter().map(|m| m.resource.clone()).collect();
+        let verb = if resources.len() == 1 { "is" } else { "are" };
+        parts.push(format!(
+            "whether {} {verb} deployed ({groups} {})",
+            listing(&resources),
+            if groups == 1 { "group" } else { "groups" }
+        ));
+    }
+    let mut open: Vec<&Choice> = Vec::new();
+    for c in one_by_one.iter().flat_map(|v| &v.choices) {
+        if !open
+            .iter()
+            .any(|o| o.element == c.element && o.reason == c.reason)
+        {
+            open.push(c);
+        }
+    }
+    parts.extend(open.iter().take(3).map(|c| c.question()));
+    if open.len() > 3 {
+        parts.push(format!("{} more values left open", open.len() - 3));
+    }
+    format!(
+        "{}: these leave more than {MAX_VARIANTS} combinations, which are not analysed one by one; give them values",
+        parts.join(" and ")
+    )
 }
 
 /// The may-exist resources grouped by reason, in a stable order.

@@ -103,6 +103,13 @@ pub fn run_variants(
             }
         }
     }
+    // Past the combinations analysed one by one, another may give or remove any finding.
+    if let Some(question) = moat_model::presence::unexplored(variants) {
+        for f in out.iter_mut().filter(|f| f.decided()) {
+            f.needs
+                .push(format!("{question}: the finding holds in those analysed"));
+        }
+    }
     out.sort_by(|a, b| (b.severity, a.code, &a.resource).cmp(&(a.severity, b.code, &b.resource)));
     crate::rules::util_fix::allow_rules_only_where_decided(&mut out);
     crate::rules::util_fix::distinct_priorities(cx.t, &mut out);

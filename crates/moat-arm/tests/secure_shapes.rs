@@ -269,3 +269,38 @@ fn a_link_to_a_central_zone_the_template_does_not_deploy_is_kept() {
         t.unknowns
     );
 }
+
+/// A subnet a module adds to an existing hub VNet in another resource group is the
+/// template's own (its prefix, NSG and route table as written), in a VNet that is external
+/// (its address space, DNS servers and peerings unknown); the cluster and the workspace's
+/// endpoint take its id from the module's output and sit in it. The default route's next hop
+/// is the address of the hub's existing firewall, which `reference()` cannot give from the
+/// template: the route is left open, never read as absent or as another address.
+#[test]
+fn a_subnet_added_to_an_existing_hub_keeps_what_the_template_writes() {
+    let l = import("secure-ml-existing-hub.json", &[]);
+    let t = &l.topology;
+    let hub = &t.virtual_networks[0];
+    assert_eq!((hub.name.as_str(), hub.external), ("vnet-hub", true));
+    let s = &hub.subnets[0];
+    assert_eq!(s.name, "snet-ml");
+    assert_eq!(
+        s.address_prefixes
+            .iter()
+            .map(|p| p.0.to_string())
+            .collect::<Vec<_>>(),
+        ["10.0.8.0/24"]
+    );
+    assert_eq!(s.network_security_group.as_deref(), Some("mlhub-nsg"));
+    assert_eq!(s.route_table.as_deref(), Some("mlhub-rt"));
+    assert_eq!(t.computes[0].subnet.as_deref(), Some("vnet-hub/snet-ml"));
+    assert_eq!(t.private_endpoints[0].subnet, "vnet-hub/snet-ml");
+    assert!(t.route_tables[0].routes.is_empty());
+    let open: Vec<(&str, &str)> = t
+        .unknowns
+        .iter()
+        .filter(|u| u.resource.starts_with("route-table/"))
+        .map(|u| (u.resource.as_str(), u.field.as_str()))
+        .collect();
+    assert_eq!(open, [("route-table/mlhub-rt", "routes/default")]);
+}

@@ -139,6 +139,7 @@ pub fn load_parsed(
         }
     }
     let mut ctx = MapContext::new();
+    ctx.deployed();
     for r in &resources {
         map_resource(&mut t, r, &mut ctx);
     }

@@ -559,3 +559,67 @@ fn the_endpoints_a_registry_lists_are_its_own_outside_the_export() {
         moat_model::enums::ConnectionState::Approved
     );
 }
+
+/// "Manual approval: the connection is pending until the owner of the target approves it." A
+/// template's manual connection is pending when deployed; a deployed endpoint reports the
+/// state its connection reached (`manualPrivateLinkServiceConnections[].properties
+/// .privateLinkServiceConnectionState.status`), which decides whether it carries traffic.
+#[test]
+fn a_manual_connection_has_the_state_azure_reports() {
+    let with_status = |status: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(data("hub-spoke/resources.json")).unwrap(),
+        )
+        .unwrap();
+        for r in v["data"].as_array_mut().unwrap() {
+            if r["name"] == "wssecurestore-blob-pe" {
+                let p = &mut r["properties"];
+                let mut conns = p["privateLinkServiceConnections"].take();
+                conns[0]["properties"]["privateLinkServiceConnectionState"]["status"] =
+                    status.into();
+                p["manualPrivateLinkServiceConnections"] = conns;
+                p["privateLinkServiceConnections"] = serde_json::json!([]);
+            }
+        }
+        let dir =
+            std::env::temp_dir().join(format!("moat-live-manual-{status}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("resources.json"), v.to_string()).unwrap();
+        let l = moat_live::load(
+            &[dir.join("resources.json"), data("hub-spoke/children.json")],
+            "estate",
+            Limits::default(),
+        )
+        .unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+        l.topology
+    };
+    use moat_model::enums::ConnectionState;
+    let state = |t: &Topology| {
+        t.private_endpoints
+            .iter()
+            .find(|p| p.name == "wssecurestore-blob-pe")
+            .unwrap()
+            .connection_state
+    };
+    let t = with_status("Approved");
+    assert_eq!(state(&t), ConnectionState::Approved);
+    let tr = flow(
+        &t,
+        "compute/cpu-cluster",
+        "storage/wssecurestore:blob",
+        Protocol::TCP,
+        443,
+    );
+    assert_eq!(tr.verdict, Verdict::Allowed, "{:?}", codes(&tr));
+    let t = with_status("Pending");
+    assert_eq!(state(&t), ConnectionState::Pending);
+    let tr = flow(
+        &t,
+        "compute/cpu-cluster",
+        "storage/wssecurestore:blob",
+        Protocol::TCP,
+        443,
+    );
+    assert_eq!(tr.verdict, Verdict::Denied, "{:?}", codes(&tr));
+}

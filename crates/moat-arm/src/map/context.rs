@@ -117,6 +117,9 @@ pub struct MapContext {
     pub(super) zone_record_sets: Vec<(Provenance, Result<u64, String>)>,
     /// Endpoints deployed workspaces list as connected to them.
     pub(super) connected_endpoints: Vec<ConnectedEndpoint>,
+    /// Whether the resources are as Azure reports them once deployed (a live export), not as
+    /// a template asks for them: the states they report are then facts.
+    pub(super) deployed: bool,
     /// Warnings met while mapping (references to resources the template does not deploy,
     /// values not understood).
     pub warnings: Vec<Diagnostic>,
@@ -143,6 +146,13 @@ impl MapContext {
     pub fn whole_input(&mut self) {
         self.written_ips.get_or_insert_with(HashSet::new);
         self.inline_lists.get_or_insert_with(HashMap::new);
+    }
+
+    /// Says that the resources mapped through this context are as Azure reports them once
+    /// deployed (a live export): a state only Azure sets (a manual private endpoint
+    /// connection's approval) is read as they report it.
+    pub fn deployed(&mut self) {
+        self.deployed = true;
     }
 
     /// Notes the addresses `v` writes as text, when tracked.

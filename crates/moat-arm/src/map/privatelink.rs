@@ -87,7 +87,9 @@ pub(super) fn map_private_endpoint(
         );
         return;
     };
-    let state = if is_manual {
+    // A manual connection waits for the target's owner: pending when deployed from a template,
+    // whatever state it writes; a deployed endpoint reports the state it reached.
+    let state = if is_manual && !ctx.deployed {
         ConnectionState::Pending
     } else {
         rec.enm(

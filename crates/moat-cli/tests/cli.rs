@@ -207,4 +207,17 @@ fn show_json_carries_the_posture() {
         v["workspaces"][0]["outbound"],
         "managed network AllowOnlyApprovedOutbound (8 user rules)"
     );
+    // A deployed workspace lists the rules Azure adds itself (category Required, the
+    // `__SYS_` rules) beside the user's: they are not counted as the user's.
+    let o = moat(&[
+        "show",
+        "crates/moat-live/tests/data/managed-network",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["workspaces"][0]["outbound"],
+        "managed network AllowOnlyApprovedOutbound (3 user rules, 12 Azure requires)"
+    );
 }

@@ -141,9 +141,23 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
                 }
             }
             mode => {
-                let n = w.managed_network.outbound_rules.len();
+                // A deployed workspace lists the rules Azure adds itself (category Required)
+                // beside the user's.
+                let rules = &w.managed_network.outbound_rules;
+                let required = rules
+                    .iter()
+                    .filter(|r| {
+                        r.category == Some(moat_model::enums::OutboundRuleCategory::Required)
+                    })
+                    .count();
+                let n = rules.len() - required;
+                let azure = if required > 0 {
+                    format!(", {required} Azure requires")
+                } else {
+                    String::new()
+                };
                 format!(
-                    "managed network {mode} ({n} user rule{})",
+                    "managed network {mode} ({n} user rule{}{azure})",
                     if n == 1 { "" } else { "s" }
                 )
             }

@@ -30,21 +30,33 @@ pub enum SpecKind {
     OnlineDeployment,
 }
 
-/// Recognises an Azure ML CLI spec by its `$schema` or, failing that, by its keys.
+/// The kind an Azure ML `$schema` names (`managedOnlineEndpoint` in
+/// `.../managedOnlineEndpoint.schema.json`), when the file has one.
+fn schema_kind(root: &Node) -> Option<String> {
+    let schema = root.get("$schema").and_then(Node::text)?;
+    if !schema.to_ascii_lowercase().contains("azureml") {
+        return None;
+    }
+    let file = schema.rsplit('/').next().unwrap_or(schema);
+    Some(file.split('.').next().unwrap_or(file).to_string())
+}
+
+/// Recognises an Azure ML CLI spec of a kind moat reads by its `$schema` or, failing that, by
+/// its keys.
 pub fn spec_kind(root: &Node) -> Option<SpecKind> {
-    if let Some(schema) = root.get("$schema").and_then(Node::text) {
-        let s = schema.to_ascii_lowercase();
-        if s.contains("azureml") {
-            return Some(if s.contains("workspace") {
-                SpecKind::Workspace
-            } else if s.contains("registry") {
-                SpecKind::Registry
-            } else if s.contains("deployment") {
-                SpecKind::OnlineDeployment
-            } else {
-                SpecKind::OnlineEndpoint
-            });
-        }
+    if let Some(kind) = schema_kind(root).map(|k| k.to_ascii_lowercase()) {
+        // A feature store is a workspace of that kind (`az ml feature-store create`).
+        return if kind.contains("workspace") || kind == "featurestore" {
+            Some(SpecKind::Workspace)
+        } else if kind == "registry" {
+            Some(SpecKind::Registry)
+        } else if kind.ends_with("onlinedeployment") {
+            Some(SpecKind::OnlineDeployment)
+        } else if kind.ends_with("onlineendpoint") {
+            Some(SpecKind::OnlineEndpoint)
+        } else {
+            None
+        };
     }
     let has = |k: &str| root.get(k).is_some();
     if has("replication_locations") {
@@ -64,6 +76,15 @@ pub fn spec_kind(root: &Node) -> Option<SpecKind> {
     } else {
         None
     }
+}
+
+/// An Azure ML CLI spec of a kind moat does not read (a compute, a job, an environment, a batch
+/// endpoint): its `$schema`'s kind.
+pub fn other_spec(root: &Node) -> Option<String> {
+    spec_kind(root)
+        .is_none()
+        .then(|| schema_kind(root))
+        .flatten()
 }
 
 fn loose_map(v: &Option<BTreeMap<String, serde_json::Value>>) -> BTreeMap<String, String> {
@@ -303,6 +324,19 @@ fn errors(e: Vec<DeError>, node: &Node, file: &SourceFile) -> Vec<Diagnostic> {
 
 /// Reads one Azure ML CLI spec into `t`. Returns what could not be read.
 pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<Diagnostic>> {
+    if let Some(kind) = other_spec(root) {
+        // Read as what it is, not as a spec of another kind: listed, not modelled.
+        t.unmodelled.push(moat_model::Unmodelled {
+            resource_type: format!("Azure ML CLI spec ({kind}.schema.json)"),
+            name: root
+                .get("name")
+                .and_then(Node::text)
+                .unwrap_or_default()
+                .to_string(),
+            at: provenance(root, file),
+        });
+        return Ok(());
+    }
     let Some(kind) = spec_kind(root) else {
         return Err(vec![
             Diagnostic::error(
@@ -371,7 +405,11 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
             t.workspaces.push(Workspace {
                 name: name.clone(),
                 region: w.location.filter(|l| !is_placeholder(l)),
-                kind: w.kind,
+                kind: w.kind.or_else(|| {
+                    schema_kind(root)
+                        .is_some_and(|k| k.eq_ignore_ascii_case("featureStore"))
+                        .then_some(WorkspaceKind::FeatureStore)
+                }),
                 workspace_id: None,
                 // The CLI's YAML reference documents `disabled` as the default, but a workspace
                 // created without private link is public in practice (facts C11).

@@ -144,7 +144,7 @@ fn classify(root: &Node) -> Option<InputFormat> {
     {
         return Some(InputFormat::TerraformPlan);
     }
-    if azureml::spec_kind(root).is_some() {
+    if azureml::spec_kind(root).is_some() || azureml::other_spec(root).is_some() {
         return Some(InputFormat::AzureMl);
     }
     if moat_live::looks_live(root) {

@@ -546,3 +546,64 @@ fn deployment_and_endpoint_specs_are_one_endpoint() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Each CLI YAML reference names its spec's schema: "The source JSON schema can be found at
+/// https://azuremlschemas.azureedge.net/latest/workspace.schema.json" (workspace),
+/// `.../amlCompute.schema.json` (compute cluster), `.../commandJob.schema.json` (command job),
+/// `.../batchDeployment.schema.json` (batch deployment). A spec of a kind moat does not read
+/// is listed as such, never read as an online endpoint or deployment, and is no error.
+#[test]
+fn specs_of_other_kinds_are_listed_not_misread() {
+    let dir = scratch("kinds");
+    let schema = "$schema: https://azuremlschemas.azureedge.net/latest/";
+    for (file, text) in [
+        (
+            "workspace.yml",
+            "workspace.schema.json\nname: ws\nlocation: eastus\n",
+        ),
+        (
+            "cluster.yml",
+            "amlCompute.schema.json\nname: cpu-cluster\ntype: amlcompute\nsize: STANDARD_DS3_v2\n",
+        ),
+        (
+            "job.yml",
+            "commandJob.schema.json\ncommand: python train.py\ncompute: azureml:cpu-cluster\n",
+        ),
+        (
+            "batch.yml",
+            "batchDeployment.schema.json\nname: nightly\nendpoint_name: batch\nmodel: azureml:m:1\n",
+        ),
+        (
+            "store.yml",
+            "featureStore.schema.json\nname: fs\nlocation: eastus\npublic_network_access: disabled\n",
+        ),
+    ] {
+        std::fs::write(dir.join(file), format!("{schema}{text}")).unwrap();
+    }
+    let l = load(&dir);
+    let t = &l.topology;
+    assert!(t.online_endpoints.is_empty(), "{:#?}", t.online_endpoints);
+    let mut names: Vec<&str> = t.workspaces.iter().map(|w| w.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["fs", "ws"]);
+    let fs = t.workspaces.iter().find(|w| w.name == "fs").unwrap();
+    assert_eq!(
+        fs.kind,
+        Some(moat_model::enums::WorkspaceKind::FeatureStore)
+    );
+    let mut other: Vec<String> = t
+        .unmodelled
+        .iter()
+        .map(|u| format!("{} {}", u.resource_type, u.name))
+        .collect();
+    other.sort();
+    assert_eq!(
+        other,
+        [
+            "Azure ML CLI spec (amlCompute.schema.json) cpu-cluster",
+            "Azure ML CLI spec (batchDeployment.schema.json) nightly",
+            "Azure ML CLI spec (commandJob.schema.json) ",
+        ]
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -50,9 +50,11 @@ pub fn spec_kind(root: &Node) -> Option<SpecKind> {
             Some(SpecKind::Workspace)
         } else if kind == "registry" {
             Some(SpecKind::Registry)
-        } else if kind.ends_with("onlinedeployment") {
+        // The model's endpoints are managed ones; a Kubernetes online endpoint runs on an
+        // attached cluster (`kubernetesOnlineEndpoint`) and is listed as not modelled.
+        } else if kind == "managedonlinedeployment" {
             Some(SpecKind::OnlineDeployment)
-        } else if kind.ends_with("onlineendpoint") {
+        } else if kind == "managedonlineendpoint" {
             Some(SpecKind::OnlineEndpoint)
         } else {
             None

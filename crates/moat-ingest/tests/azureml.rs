@@ -550,7 +550,9 @@ fn deployment_and_endpoint_specs_are_one_endpoint() {
 /// Each CLI YAML reference names its spec's schema: "The source JSON schema can be found at
 /// https://azuremlschemas.azureedge.net/latest/workspace.schema.json" (workspace),
 /// `.../amlCompute.schema.json` (compute cluster), `.../commandJob.schema.json` (command job),
-/// `.../batchDeployment.schema.json` (batch deployment). A spec of a kind moat does not read
+/// `.../batchDeployment.schema.json` (batch deployment), `.../kubernetesOnlineEndpoint.schema.json`
+/// (an online endpoint on an attached Kubernetes cluster, where moat models managed online
+/// endpoints). A spec of a kind moat does not read
 /// is listed as such, never read as an online endpoint or deployment, and is no error.
 #[test]
 fn specs_of_other_kinds_are_listed_not_misread() {
@@ -576,6 +578,10 @@ fn specs_of_other_kinds_are_listed_not_misread() {
         (
             "store.yml",
             "featureStore.schema.json\nname: fs\nlocation: eastus\npublic_network_access: disabled\n",
+        ),
+        (
+            "k8s.yml",
+            "kubernetesOnlineEndpoint.schema.json\nname: k8s-score\ncompute: azureml:k8s\nauth_mode: key\n",
         ),
     ] {
         std::fs::write(dir.join(file), format!("{schema}{text}")).unwrap();
@@ -603,6 +609,7 @@ fn specs_of_other_kinds_are_listed_not_misread() {
             "Azure ML CLI spec (amlCompute.schema.json) cpu-cluster",
             "Azure ML CLI spec (batchDeployment.schema.json) nightly",
             "Azure ML CLI spec (commandJob.schema.json) ",
+            "Azure ML CLI spec (kubernetesOnlineEndpoint.schema.json) k8s-score",
         ]
     );
     std::fs::remove_dir_all(&dir).ok();

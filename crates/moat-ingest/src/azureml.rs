@@ -70,6 +70,7 @@ pub fn spec_kind(root: &Node) -> Option<SpecKind> {
     } else if has("auth_mode") {
         Some(SpecKind::OnlineEndpoint)
     } else if has("managed_network")
+        || has("hub_id")
         || has("image_build_compute")
         || has("hbi_workspace")
         || (has("public_network_access") && has("name"))
@@ -142,6 +143,9 @@ struct MlWorkspace {
     serverless_compute: Option<MlServerless>,
     #[serde(default)]
     network_acls: Option<MlNetworkAcls>,
+    /// A project's hub workspace, by ARM id (`kind: project`).
+    #[serde(default)]
+    hub_id: Option<String>,
 }
 
 /// YAML `network_acls` (the SDK's `NetworkAcls`): `default_action` and `ip_rules`, each rule
@@ -442,7 +446,7 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                     no_public_ip: s.no_public_ip.unwrap_or(false),
                 }),
                 container_registry_connections: Vec::new(),
-                hub: None,
+                hub: w.hub_id.as_deref().map(name_of),
                 v1_legacy_mode: false,
                 uses_registries: Vec::new(),
                 exfiltration_protection: false,

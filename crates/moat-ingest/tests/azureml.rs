@@ -614,3 +614,21 @@ fn specs_of_other_kinds_are_listed_not_misread() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// SDK Project class: "hub_id: The hub parent of the project, as a resource ID"; a project
+/// spec (`kind: project`) names its hub so, and the hub is what the project's network is.
+#[test]
+fn a_project_spec_names_its_hub() {
+    let dir = scratch("project");
+    let file = dir.join("project.yml");
+    std::fs::write(
+        &file,
+        "name: proj\nkind: project\nlocation: eastus\nhub_id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/myhub\n",
+    )
+    .unwrap();
+    let l = load(&file);
+    let w = &l.topology.workspaces[0];
+    assert_eq!(w.kind, Some(moat_model::enums::WorkspaceKind::Project));
+    assert_eq!(w.hub.as_deref(), Some("myhub"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -298,6 +298,11 @@ struct MlDeployment {
     egress_public_network_access: Option<PublicNetworkAccess>,
 }
 
+/// A setting's value unless it is written empty.
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty())
+}
+
 /// An ARM id or a name, as the name moat uses.
 fn name_of(reference: &str) -> String {
     match Address::from_arm_id(reference) {
@@ -430,11 +435,13 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
                 // Not read from this format: a fix that needs the list is left in words.
                 user_assigned_identities: Vec::new(),
                 hbi_workspace: w.hbi_workspace.unwrap_or(false),
-                image_build_compute: w.image_build_compute,
-                storage_account: w.storage_account.as_deref().map(name_of),
-                key_vault: w.key_vault.as_deref().map(name_of),
-                container_registry: w.container_registry.as_deref().map(name_of),
-                application_insights: w.application_insights.as_deref().map(name_of),
+                // `''` names none: image builds revert to serverless compute (facts, "Image
+                // build compute"), and an update erases the dependency it is written for.
+                image_build_compute: w.image_build_compute.filter(|c| !c.is_empty()),
+                storage_account: given(&w.storage_account).map(name_of),
+                key_vault: given(&w.key_vault).map(name_of),
+                container_registry: given(&w.container_registry).map(name_of),
+                application_insights: given(&w.application_insights).map(name_of),
                 managed_network,
                 serverless_compute: w.serverless_compute.map(|s| ServerlessCompute {
                     subnet: s.custom_subnet.filter(|id| !id.is_empty()).map(|id| {

@@ -632,3 +632,29 @@ fn a_project_spec_names_its_hub() {
     assert_eq!(w.hub.as_deref(), Some("myhub"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Facts, "Image build compute": "`''` reverts to serverless compute"; the SDK's update reads an
+/// empty `container_registry` as erasing it. An empty value names no resource.
+#[test]
+fn empty_values_name_nothing() {
+    let dir = scratch("empty");
+    let file = dir.join("workspace.yml");
+    std::fs::write(
+        &file,
+        "name: ws\nlocation: eastus\nimage_build_compute: ''\ncontainer_registry: ''\n",
+    )
+    .unwrap();
+    let l = load(&file);
+    let w = &l.topology.workspaces[0];
+    assert_eq!(w.image_build_compute, None);
+    assert_eq!(w.container_registry, None);
+    assert!(
+        !l.topology
+            .unknowns
+            .iter()
+            .any(|u| u.field.contains("image_build_compute")),
+        "{:#?}",
+        l.topology.unknowns
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -387,6 +387,8 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
             let managed_network = match w.managed_network {
                 None => ManagedNetwork::default(),
                 Some(m) => ManagedNetwork {
+                    // The SDK's ManagedNetwork defaults its mode to disabled, and create and
+                    // update both send it.
                     isolation_mode: m.isolation_mode.unwrap_or(IsolationMode::Disabled),
                     firewall_sku: m.firewall_sku,
                     provisioned: None,

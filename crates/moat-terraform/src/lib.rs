@@ -50,8 +50,10 @@
 //! An `azapi_update_resource` on a declared resource (a workspace or registry and their
 //! dependencies, a VNet, a subnet) writes every setting its body sets onto that resource (read
 //! by the same mapper), as the provider merges the body into the resource, also where the value
-//! is what Azure would default to. A managed network private endpoint rule to a resource the
-//! configuration does not declare is kept with the id that names it, with a warning.
+//! is what Azure would default to; an update on another kind of resource leaves what its body
+//! writes unknown, never the declared value. A managed network private endpoint rule to a
+//! resource the configuration does not declare is kept with the id that names it, with a
+//! warning.
 //! A private endpoint or managed network outbound rule whose target is the storage account or
 //! container registry an Azure ML registry names as its own (`regionDetails`, created by Azure
 //! in the registry's managed resource group and reached through a data source or an id) targets

@@ -387,3 +387,85 @@ resource "azapi_update_resource" "st_private" {
         .verdict;
     assert_eq!(v, moat_engine::Verdict::Denied);
 }
+
+/// An update moat does not apply (rules written onto an NSG: the provider's merge replaces a
+/// list of another length whole, so which rules remain depends on what Azure holds) leaves
+/// what it writes open: the subnet's traffic through that NSG is undecided, never allowed by
+/// the declaration the update changes.
+#[test]
+fn what_an_unapplied_update_writes_is_open_not_the_declared_value() {
+    let config = r#"
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-nsg-patch"
+  location = "westeurope"
+}
+
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet-nsg-patch"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  address_space       = ["10.9.0.0/16"]
+}
+
+resource "azurerm_subnet" "a" {
+  name                 = "snet-a"
+  resource_group_name  = azurerm_resource_group.rg.name
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.9.1.0/24"]
+}
+
+resource "azurerm_network_security_group" "n" {
+  name                = "nsg-patched"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+}
+
+resource "azurerm_subnet_network_security_group_association" "a" {
+  subnet_id                 = azurerm_subnet.a.id
+  network_security_group_id = azurerm_network_security_group.n.id
+}
+
+resource "azapi_update_resource" "nsg_rules" {
+  type        = "Microsoft.Network/networkSecurityGroups@2023-11-01"
+  resource_id = azurerm_network_security_group.n.id
+  body = {
+    properties = {
+      securityRules = [{
+        name = "deny-out"
+        properties = {
+          priority                 = 100
+          direction                = "Outbound"
+          access                   = "Deny"
+          protocol                 = "*"
+          sourcePortRange          = "*"
+          destinationPortRange     = "*"
+          sourceAddressPrefix      = "*"
+          destinationAddressPrefix = "*"
+        }
+      }]
+    }
+  }
+}
+"#;
+    let t = moat_terraform::load_str("main.tf", config, &TfOptions::default())
+        .unwrap_or_else(|e| panic!("{:?}", e.diagnostics))
+        .topology;
+    assert!(
+        t.unknowns
+            .iter()
+            .any(|u| u.resource == "nsg/nsg-patched" && u.reason.contains("nsg_rules")),
+        "{:#?}",
+        t.unknowns
+    );
+    let e = moat_engine::Engine::for_topology(&t, None).expect("engine");
+    let q = moat_engine::trace::Query {
+        from: "subnet/vnet-nsg-patch/snet-a".parse().unwrap(),
+        to: "internet".parse().unwrap(),
+        protocol: moat_packets::Protocol::TCP,
+        port: 443,
+    };
+    let v = moat_engine::presence::trace(&e, &moat_model::presence::variants(&t), &q)
+        .expect("trace")
+        .verdict;
+    assert_eq!(v, moat_engine::Verdict::Unknown);
+}

@@ -138,6 +138,15 @@ impl Mapper<'_> {
             .collect();
         let fields: Vec<String> = own.iter().map(|u| u.field.clone()).collect();
         if !self.apply_update(&parsed.names, &base, &set, &fields) {
+            // Not applied (a kind of resource moat does not patch): what the body writes is
+            // open, never the declaration's value it replaces.
+            let reason = format!(
+                "`{}` writes it after the resource is created; moat does not apply that update",
+                o.addr
+            );
+            for u in &own {
+                self.unknown_at(&u.resource, &u.field, reason.clone(), &o.loc);
+            }
             return false;
         }
         // A setting the declaration leaves open and the body writes with a known value is
@@ -315,11 +324,19 @@ fn alone(
 /// body writes.
 const PROBE: &str = "the value the update writes";
 
-/// `body` with every value it writes unknown (an empty list is a value: it clears the list).
+/// `body` with every value it writes unknown (an empty list is a value: it clears the list),
+/// but the names of list elements, which say which element the values are of.
 fn probe(body: &Json) -> Json {
     match body {
         Json::Object(o) if o.contains_key("$unknown") => body.clone(),
-        Json::Object(o) => Json::Object(o.iter().map(|(k, v)| (k.clone(), probe(v))).collect()),
+        Json::Object(o) => Json::Object(
+            o.iter()
+                .map(|(k, v)| match (k.as_str(), v) {
+                    ("name", Json::String(_)) => (k.clone(), v.clone()),
+                    _ => (k.clone(), probe(v)),
+                })
+                .collect(),
+        ),
         Json::Array(a) if !a.is_empty() => Json::Array(a.iter().map(probe).collect()),
         _ => serde_json::json!({ "$unknown": PROBE }),
     }
@@ -470,11 +487,13 @@ mod tests {
     #[test]
     fn the_probe_opens_every_written_value_and_keeps_open_ones() {
         let open = json!({"$unknown": "var.x"});
-        let p = probe(&json!({"a": "x", "b": {"c": 1, "d": []}, "e": [{"f": true}], "g": open}));
+        let p = probe(
+            &json!({"a": "x", "b": {"c": 1, "d": []}, "e": [{"name": "r", "f": true}], "g": open}),
+        );
         let u = json!({"$unknown": super::PROBE});
         assert_eq!(
             p,
-            json!({"a": u, "b": {"c": u, "d": u}, "e": [{"f": u}], "g": {"$unknown": "var.x"}})
+            json!({"a": u, "b": {"c": u, "d": u}, "e": [{"name": "r", "f": u}], "g": {"$unknown": "var.x"}})
         );
     }
 

@@ -586,3 +586,39 @@ network_security_groups:
     assert_eq!(with.verdict, Verdict::Denied, "{with:#?}");
     assert_eq!(blocked(&with), Code::NsgOutboundDeny);
 }
+
+#[test]
+fn a_public_path_to_a_resource_secured_by_a_perimeter_is_unknown() {
+    // Private Link, "Transition to a network security perimeter": with public network access
+    // SecuredByPerimeter, the perimeter's access rules decide public access ("Enforced: the
+    // resource obeys only network security perimeter access rules"; "Learning": they decide,
+    // then the resource's own firewall). The model has no perimeters: the public path is
+    // unknown, not allowed as if the account took public traffic. A private endpoint is not a
+    // public path, and still reaches it.
+    let secured = BASE.replace(
+        "{ name: st, public_network_access: Disabled }",
+        "{ name: st, public_network_access: SecuredByPerimeter }",
+    );
+    let t = trace(&secured, "vm/jumpbox", "storage/st:blob");
+    assert_eq!(t.verdict, Verdict::Allowed, "{t:#?}");
+    assert!(t.hops.iter().any(|h| h.code == Code::PeApproved));
+    let public = secured.replace(
+        "{ name: privatelink.blob.core.windows.net, vnet_links: [vnet] }",
+        "{ name: privatelink.blob.core.windows.net }",
+    );
+    let t = trace(&public, "vm/jumpbox", "storage/st:blob");
+    assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
+    let hop = t
+        .hops
+        .iter()
+        .find(|h| h.code == Code::RfPerimeter)
+        .expect("the resource firewall hop");
+    assert_eq!(hop.decision, HopDecision::Unknown);
+    assert!(
+        t.missing
+            .iter()
+            .any(|m| m.contains("network security perimeter")),
+        "{:?}",
+        t.missing
+    );
+}

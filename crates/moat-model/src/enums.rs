@@ -122,8 +122,10 @@ azure_enum! {
     pub enum PublicNetworkAccess {
         Enabled = "Enabled" | "true" | "on",
         Disabled = "Disabled" | "false" | "off",
-        /// Azure Storage's third value: public access governed by the network rule set only
-        /// (treated as `Enabled` with the rules applied).
+        /// Public access governed by the network security perimeter the resource is
+        /// associated with: its access rules decide (and, in Learning mode, the resource's own
+        /// firewall after them). The model does not describe perimeters: public paths to such
+        /// a resource are unknown.
         SecuredByPerimeter = "SecuredByPerimeter",
     }
 }

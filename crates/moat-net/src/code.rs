@@ -127,6 +127,9 @@ codes! {
     RfIpRule = "RF_IP_RULE",
     RfIpUndecided = "RF_IP_UNDECIDED",
     RfNoVnetRule = "RF_NO_VNET_RULE",
+    /// Public network access `SecuredByPerimeter`: a network security perimeter's access
+    /// rules decide, which the model does not describe.
+    RfPerimeter = "RF_PERIMETER",
     RfPublicAll = "RF_PUBLIC_ALL",
     RfPublicDisabled = "RF_PUBLIC_DISABLED",
     RfResourceInstance = "RF_RESOURCE_INSTANCE",

@@ -65,8 +65,9 @@ pub struct RegistryPosture {
 
 fn pna(p: PublicNetworkAccess) -> &'static str {
     match p {
-        PublicNetworkAccess::Enabled | PublicNetworkAccess::SecuredByPerimeter => "Enabled",
+        PublicNetworkAccess::Enabled => "Enabled",
         PublicNetworkAccess::Disabled => "Disabled",
+        PublicNetworkAccess::SecuredByPerimeter => "SecuredByPerimeter",
     }
 }
 

@@ -83,6 +83,7 @@ impl Walk<'_, '_> {
                     return Ok(());
                 }
                 self.reading_only(WORKSPACE_ACCESS);
+                self.perimeter(&element, w.public_network_access, at(&w.at))?;
                 if w.public_network_access == PublicNetworkAccess::Disabled {
                     return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public network access is Disabled: only private endpoints reach it", at(&w.at), format!("reach workspace {name} through a private endpoint (a VPN, ExpressRoute or a jump box in its VNet), or enable public network access"));
                 }
@@ -141,6 +142,7 @@ impl Walk<'_, '_> {
                     );
                     return Ok(());
                 }
+                self.perimeter(&element, pna, at(&r.at))?;
                 if pna == PublicNetworkAccess::Disabled {
                     return self.block(
                         Step::ResourceFirewall,
@@ -174,6 +176,7 @@ impl Walk<'_, '_> {
                         at(&s.at),
                     );
                 }
+                self.perimeter(&element, s.public_network_access, at(&s.at))?;
                 if s.public_network_access == PublicNetworkAccess::Disabled {
                     self.reading_only(PUBLIC_ACCESS);
                     return self.block(
@@ -214,6 +217,7 @@ impl Walk<'_, '_> {
                         at(&k.at),
                     );
                 }
+                self.perimeter(&element, k.public_network_access, at(&k.at))?;
                 if k.public_network_access == PublicNetworkAccess::Disabled {
                     self.reading_only(PUBLIC_ACCESS);
                     return self.block(
@@ -262,6 +266,7 @@ impl Walk<'_, '_> {
                         at(&a.at),
                     );
                 }
+                self.perimeter(&element, a.public_network_access, at(&a.at))?;
                 if a.public_network_access == PublicNetworkAccess::Disabled {
                     self.reading_only(PUBLIC_ACCESS);
                     return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public network access is Disabled", at(&a.at), format!("create a private endpoint to container registry {name} in the source's VNet"));
@@ -289,6 +294,7 @@ impl Walk<'_, '_> {
             }
             Kind::OnlineEndpoint => {
                 let e = &t.online_endpoints[ix.online_endpoints[name]];
+                self.perimeter(&element, e.public_network_access, at(&e.at))?;
                 if e.public_network_access == PublicNetworkAccess::Disabled {
                     return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public_network_access is disabled: scoring only through the workspace's private endpoint", at(&e.at), format!("score from a VNet with a private endpoint to workspace {}", e.workspace));
                 }
@@ -407,6 +413,32 @@ impl Walk<'_, '_> {
         }
     }
 
+    /// Public network access `SecuredByPerimeter`: the access rules of the network security
+    /// perimeter the resource is associated with decide, and in Learning mode the resource's
+    /// own firewall after them (Private Link, "Transition to a network security perimeter":
+    /// "Enforced: the resource obeys only network security perimeter access rules"). The model
+    /// does not describe perimeters, so the public path is unknown; a private endpoint is not
+    /// such a path.
+    fn perimeter(
+        &mut self,
+        element: &str,
+        pna: PublicNetworkAccess,
+        at_: Option<Provenance>,
+    ) -> Walked {
+        if pna != PublicNetworkAccess::SecuredByPerimeter {
+            return Ok(());
+        }
+        self.reading_only(PUBLIC_ACCESS);
+        self.unknown(
+            Step::ResourceFirewall,
+            element,
+            Code::RfPerimeter,
+            "public network access is SecuredByPerimeter: a network security perimeter's access rules decide",
+            at_,
+            format!("the access rules (and access mode) of the network security perimeter {element} is associated with"),
+        )
+    }
+
     /// A service acting with its managed identity: trusted services and resource instances.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn service_access(
@@ -419,6 +451,7 @@ impl Walk<'_, '_> {
         instances: &[moat_model::deps::ResourceAccessRule],
         at_: Option<Provenance>,
     ) -> Walked {
+        self.perimeter(element, pna, at_.clone())?;
         let (ptype, pname) = match principal {
             Address::Resource {
                 kind: Kind::Workspace,

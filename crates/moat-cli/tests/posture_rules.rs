@@ -143,3 +143,54 @@ computes:
         assert_eq!(got, ["compute/novnet-ci", "compute/open-ci"], "{code}");
     }
 }
+
+/// Private Link, "Transition to a network security perimeter": an account whose public
+/// network access is SecuredByPerimeter takes public traffic as its perimeter's access rules
+/// decide ("Enforced: the resource obeys only network security perimeter access rules"), not
+/// from every network. With the firewall's default action Allow, "accepts connections from
+/// every network" is then not established: SEC005 is reported undecided and names the
+/// perimeter's rules, and so does SEC017 (account keys from every network); with Enabled they
+/// are decided, with Disabled they are not reported.
+#[test]
+fn a_perimeter_leaves_open_to_every_network_undecided() {
+    let yaml = "storage_accounts:
+  - { name: st-perimeter, public_network_access: SecuredByPerimeter }
+  - { name: st-enabled, public_network_access: Enabled }
+  - { name: st-disabled, public_network_access: Disabled }
+key_vaults:
+  - { name: kv-perimeter, public_network_access: SecuredByPerimeter }
+";
+    let t = moat_ingest::parse_native_str("t.yaml", yaml).expect("topology");
+    let e = Engine::for_topology(&t, None).unwrap();
+    let cx = Context::new(&e);
+    let mut v = Vec::new();
+    for r in all()
+        .into_iter()
+        .filter(|r| ["SEC005", "SEC006", "SEC017"].contains(&r.doc().code))
+    {
+        r.check(&cx, &mut v);
+    }
+    let on = |code: &str, resource: &str| {
+        v.iter()
+            .find(|f| f.code == code && f.resource == resource)
+            .unwrap_or_else(|| panic!("{code} on {resource}: {v:#?}"))
+    };
+    for (code, resource) in [
+        ("SEC005", "storage/st-perimeter"),
+        ("SEC006", "keyvault/kv-perimeter"),
+        ("SEC017", "storage/st-perimeter"),
+    ] {
+        let f = on(code, resource);
+        assert!(!f.decided(), "{f:#?}");
+        assert!(
+            f.needs
+                .iter()
+                .any(|n| n.contains("network security perimeter")),
+            "{:?}",
+            f.needs
+        );
+    }
+    assert!(on("SEC005", "storage/st-enabled").decided());
+    assert!(on("SEC017", "storage/st-enabled").decided());
+    assert!(!v.iter().any(|f| f.resource == "storage/st-disabled"));
+}

@@ -62,14 +62,59 @@ pub(crate) fn undecided(cx: &Context, resource: &str, field: &str) -> String {
             " (not decided: {field} of {resource} is unknown: {}, {})",
             u.reason, u.at
         ),
+        None if field == PUBLIC_ACCESS && secured_by_perimeter(cx, resource) => format!(
+            " (not decided: {field} of {resource} is SecuredByPerimeter, so the access rules of its network security perimeter decide)"
+        ),
         None => String::new(),
     }
 }
 
-/// The located unknown a finding depends on, in the words of a trace's `missing`.
+/// The located unknown a finding depends on, in the words of a trace's `missing`; for public
+/// network access `SecuredByPerimeter`, the perimeter's access rules.
 pub(crate) fn needs(cx: &Context, resource: &str, field: &str) -> Option<String> {
-    cx.e.is_unknown(resource, field)
-        .map(|u| format!("{field} of {resource}: {} ({})", u.reason, u.at))
+    match cx.e.is_unknown(resource, field) {
+        Some(u) => Some(format!("{field} of {resource}: {} ({})", u.reason, u.at)),
+        None if field == PUBLIC_ACCESS && secured_by_perimeter(cx, resource) => Some(format!(
+            "the access rules (and access mode) of the network security perimeter {resource} is associated with: its {field} is SecuredByPerimeter"
+        )),
+        None => None,
+    }
+}
+
+/// What a finding about a resource open to every network needs when a network security
+/// perimeter, not its firewall, decides that (see [`secured_by_perimeter`]).
+pub(crate) fn perimeter_needs(cx: &Context, resource: &str) -> Option<String> {
+    if cx.e.is_unknown(resource, PUBLIC_ACCESS).is_some() {
+        return None;
+    }
+    needs(cx, resource, PUBLIC_ACCESS)
+}
+
+/// The field that says whether a resource takes public traffic.
+const PUBLIC_ACCESS: &str = "public_network_access";
+
+/// Whether `resource` (`storage/st`, `keyvault/kv`, `acr/cr`) has public network access
+/// `SecuredByPerimeter`: a network security perimeter, which the model does not describe,
+/// decides who reaches it publicly (the perimeter's rules, or in Learning mode those and then
+/// the resource's own firewall), so "open to every network" is not established.
+fn secured_by_perimeter(cx: &Context, resource: &str) -> bool {
+    let secured = |p: PublicNetworkAccess| p == PublicNetworkAccess::SecuredByPerimeter;
+    let t = cx.t;
+    match resource.split_once('/') {
+        Some(("storage", n)) => t
+            .storage_accounts
+            .iter()
+            .any(|s| s.name == n && secured(s.public_network_access)),
+        Some(("keyvault", n)) => t
+            .key_vaults
+            .iter()
+            .any(|k| k.name == n && secured(k.public_network_access)),
+        Some(("acr", n)) => t
+            .container_registries
+            .iter()
+            .any(|a| a.name == n && secured(a.public_network_access)),
+        _ => false,
+    }
 }
 
 /// Whether a resource's public endpoint answers every network: public access not Disabled

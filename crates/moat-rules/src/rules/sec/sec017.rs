@@ -49,7 +49,9 @@ impl Rule for Sec017 {
                 DOC.fix,
                 &s.at,
             )
-.with_change(Change::set(&r, Setting::SharedKeyAccessDisabled)).needing(needs(cx, &r, "allow_shared_key_access")));
+                .with_change(Change::set(&r, Setting::SharedKeyAccessDisabled))
+                .needing(needs(cx, &r, "allow_shared_key_access"))
+                .needing(super::perimeter_needs(cx, &r)));
         }
     }
 }

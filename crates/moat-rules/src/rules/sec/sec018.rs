@@ -51,6 +51,7 @@ impl Rule for Sec018 {
                     &s.at,
                 )
                 .needing(needs(cx, &r, "allow_blob_public_access"))
+                .needing(super::perimeter_needs(cx, &r))
                 .with_change(Change::set(&r, Setting::BlobPublicAccessDisabled)),
             );
         }

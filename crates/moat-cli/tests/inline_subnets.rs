@@ -232,6 +232,31 @@ fn an_arm_vnet_leaving_its_subnets_out_before_2023_09_01_removes_its_child_subne
     );
 }
 
+/// Removing a subnet removes what sits in it, not what names it: a storage account's virtual
+/// network rule to a subnet that is deleted stays on the account, in the state Azure's storage
+/// API names `NetworkSourceDeleted` ("Gets the state of virtual network rule. Known values are
+/// ... networkSourceDeleted"), and admits nothing. So the workspace using that account is
+/// deployed whether or not the child subnet is, and its operations keep the status they have
+/// as written: without a client location studio is "not applicable", never unknown.
+#[test]
+fn a_storage_rule_to_a_child_subnet_that_may_be_removed_keeps_the_account() {
+    let case = arm("storage_rule_before_2023_09.json");
+    assert_eq!(conflicts(&case), [12]);
+    let (v, _) = moat(&case, &["ops"]);
+    let ops = v["operations"].as_array().expect("operations");
+    assert!(!ops.is_empty(), "{v:#}");
+    for o in ops {
+        assert_eq!(o["subject"], "workspace/ws", "{o:#}");
+        assert!(!o["notes"].to_string().contains("has no subject"), "{o:#}");
+        assert!(!o["notes"].to_string().contains("performed only"), "{o:#}");
+    }
+    let studio = ops
+        .iter()
+        .find(|o| o["op"] == "studio.open")
+        .expect("studio.open");
+    assert_eq!(studio["status"], "not-applicable", "{studio:#}");
+}
+
 /// A child subnet that the VNet's list also writes is in every PUT of the VNet, and the blog
 /// above says "using a PUT with the existing resources preserves them": nothing removes it, so
 /// it is deployed, the flow to the NIC in it is decided, and there is nothing to warn about.

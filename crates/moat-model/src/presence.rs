@@ -580,6 +580,8 @@ pub fn without(t: &Topology, ats: &[&Provenance]) -> (Topology, usize) {
         Ok(t) => t,
         Err(_) => return (t.clone(), 0),
     };
+    let written: Vec<String> = t.index().subnets.into_keys().collect();
+    forget_rules_to_removed_subnets(&mut current, &written);
     current
         .may_exist
         .retain(|m| !ats.iter().any(|a| same(&m.at, a)));
@@ -606,8 +608,34 @@ pub fn without(t: &Topology, ats: &[&Provenance]) -> (Topology, usize) {
             Ok(t) => current = t,
             Err(_) => break,
         }
+        forget_rules_to_removed_subnets(&mut current, &written);
     }
     (current, dependents)
+}
+
+/// Drops, from the resource firewalls of `t`, the virtual network rules to subnets of
+/// `written` that `t` no longer has. A storage account, key vault or registry whose rule names
+/// a deleted subnet is still deployed (Azure keeps the rule, in state `NetworkSourceDeleted`);
+/// the rule only admits nothing. Rules to subnets the deployment never had are kept, for
+/// `validate` to report.
+fn forget_rules_to_removed_subnets(t: &mut Topology, written: &[String]) {
+    let present = t.index().subnets;
+    let removed = |sn: &String| written.contains(sn) && !present.contains_key(sn);
+    for s in &mut t.storage_accounts {
+        s.network_rules
+            .virtual_network_rules
+            .retain(|sn| !removed(sn));
+    }
+    for k in &mut t.key_vaults {
+        k.network_acls
+            .virtual_network_rules
+            .retain(|sn| !removed(sn));
+    }
+    for a in &mut t.container_registries {
+        a.network_rule_set
+            .virtual_network_rules
+            .retain(|sn| !removed(sn));
+    }
 }
 
 /// Where the dangling references of `t` are written.

@@ -32,6 +32,9 @@ pub struct Export {
     pub resources: Vec<ArmResource>,
     /// Entries that are not resources (a PSRule `listUsages` result nested in a resource).
     pub skipped: Vec<Unmodelled>,
+    /// For a Resource Graph result: how many records the query matched in all
+    /// (`total_records`, `totalRecords`), and where the result is.
+    pub total_records: Option<(u64, Span)>,
 }
 
 /// Whether a parsed document (or its outline) is a live export: a Resource Graph result, an ARM
@@ -103,6 +106,7 @@ fn error(src: &SourceFile, span: Span, code: &str, msg: String, hint: &str) -> D
 
 /// The resources of one export file; every malformed resource is reported.
 pub fn read(root: &Node, src: &SourceFile) -> Result<Export, Vec<Diagnostic>> {
+    let mut total = None;
     let (items, base): (&[Node], &str) = match &root.value {
         Value::Seq(items) => (items, ""),
         Value::Map(_) => {
@@ -119,7 +123,12 @@ pub fn read(root: &Node, src: &SourceFile) -> Result<Export, Vec<Diagnostic>> {
                 )]);
             }
             match (root.get("data"), root.get("value")) {
-                (Some(d), _) if matches!(d.value, Value::Seq(_)) => (d.items(), "/data"),
+                (Some(d), _) if matches!(d.value, Value::Seq(_)) => {
+                    total = field(root, &["total_records", "totalRecords"])
+                        .and_then(|n| n.to_json().as_u64())
+                        .map(|n| (n, root.span));
+                    (d.items(), "/data")
+                }
                 (_, Some(v)) if matches!(v.value, Value::Seq(_)) => (v.items(), "/value"),
                 _ if field(root, &["type", "resourceType"]).is_some() => {
                     (std::slice::from_ref(root), "")
@@ -148,7 +157,10 @@ pub fn read(root: &Node, src: &SourceFile) -> Result<Export, Vec<Diagnostic>> {
             )]);
         }
     };
-    let mut out = Export::default();
+    let mut out = Export {
+        total_records: total,
+        ..Export::default()
+    };
     let mut errors = Vec::new();
     let single = base.is_empty() && !matches!(root.value, Value::Seq(_));
     for (i, item) in items.iter().enumerate() {

@@ -86,6 +86,9 @@ pub fn load_parsed(
         name: Some(name.to_string()),
         ..Default::default()
     };
+    // Resource Graph pages: the most records a query matched, where, and the rows read.
+    let mut total: Option<(u64, Location)> = None;
+    let mut graph_rows: std::collections::HashSet<String> = Default::default();
     for (src, root) in sources.iter().zip(&trees) {
         let read = match export::read(root, src) {
             Ok(r) => r,
@@ -95,6 +98,12 @@ pub fn load_parsed(
             }
         };
         t.unmodelled.extend(read.skipped);
+        if let Some((n, span)) = read.total_records {
+            if total.as_ref().is_none_or(|(m, _)| n > *m) {
+                total = Some((n, src.location(span)));
+            }
+            graph_rows.extend(read.resources.iter().map(|r| canonical_id(&r.id)));
+        }
         for r in read.resources {
             if r.id.is_empty() {
                 resources.push(r);
@@ -121,6 +130,11 @@ pub fn load_parsed(
             diagnostics,
             sources,
         });
+    }
+    if let Some((n, location)) = total
+        && (graph_rows.len() as u64) < n
+    {
+        warnings.push(incomplete(graph_rows.len(), n, location));
     }
     // An export holds a subscription's resource groups: network resources of one name in
     // several of them are several, named `<name>@<resource group>`.
@@ -166,6 +180,23 @@ pub fn load_parsed(
         sources,
         warnings,
     })
+}
+
+/// Resource Graph pages that hold fewer resources than the query matched: the resources of
+/// the pages not given are not in the model, and what they decide is not known.
+fn incomplete(read: usize, total: u64, location: Location) -> Diagnostic {
+    Diagnostic {
+        level: Level::Warning,
+        code: "incomplete-export".into(),
+        message: format!(
+            "the Resource Graph result holds {read} of the {total} resources the query matched: the others are missing from the estate, and what they decide (a DNS zone, a route table, a firewall) is read as absent"
+        ),
+        location,
+        hint: Some(
+            "fetch every page: run the same query with `--skip-token <skip_token>` until `skip_token` is null (with `| order by id asc`), and give moat the directory of pages"
+                .into(),
+        ),
+    }
 }
 
 /// A resource exported twice with its properties: the first copy is read.

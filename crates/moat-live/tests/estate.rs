@@ -389,7 +389,24 @@ fn two_overlapping_pages_read_as_one_estate() {
         Limits::default(),
     )
     .unwrap();
+    // The first page alone holds fewer resources than the query matched (`total_records`):
+    // the estate is incomplete, and says so where the page is.
+    let first = moat_live::load(&[dir.join("page-1.json")], "estate", Limits::default()).unwrap();
     std::fs::remove_dir_all(&dir).ok();
+    let w: Vec<_> = first
+        .warnings
+        .iter()
+        .filter(|w| w.code == "incomplete-export")
+        .collect();
+    assert_eq!(w.len(), 1, "{:#?}", first.warnings);
+    assert!(w[0].location.file.ends_with("page-1.json"));
+    assert!(
+        w[0].message
+            .contains(&format!("holds {} of the {}", half + 3, rows.len())),
+        "{}",
+        w[0].message
+    );
+    assert!(paged.warnings.iter().all(|w| w.code != "incomplete-export"));
     let dups = paged
         .warnings
         .iter()

@@ -577,8 +577,8 @@ fn the_endpoints_a_registry_lists_are_its_own_outside_the_export() {
     );
 }
 
-/// "Manual approval: the connection is pending until the owner of the target approves it." A
-/// template's manual connection is pending when deployed; a deployed endpoint reports the
+/// Azure Private Link's manual approval: a connection stays pending until the owner of the
+/// target approves it. A template's manual connection is pending when deployed; a deployed endpoint reports the
 /// state its connection reached (`manualPrivateLinkServiceConnections[].properties
 /// .privateLinkServiceConnectionState.status`), which decides whether it carries traffic.
 #[test]

@@ -673,10 +673,26 @@ pub struct FlowChange {
     /// The first hop at which the traces part: the element of the change responsible.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<Cause>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub trace_before: Option<Trace>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub trace_after: Option<Trace>,
+    /// Shared with the side's reachability (a change may part thousands of flows: their
+    /// traces are not copied).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shared_trace"
+    )]
+    pub trace_before: Option<Arc<Trace>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shared_trace"
+    )]
+    pub trace_after: Option<Arc<Trace>>,
+}
+
+/// A shared trace, serialised as the trace itself.
+fn shared_trace<S: serde::Serializer>(t: &Option<Arc<Trace>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_some(&**t),
+        None => s.serialize_none(),
+    }
 }
 
 /// The hop at which two traces of the same pair first differ (by element as data, decision
@@ -718,8 +734,8 @@ pub fn compare(base: &Reachability, head: &Reachability) -> Vec<FlowChange> {
         };
         let (b, h) = (base.pairs.get(&k), head.pairs.get(&k));
         let (tb, th) = (
-            b.and_then(|x| x.trace.as_deref().cloned()),
-            h.and_then(|x| x.trace.as_deref().cloned()),
+            b.and_then(|x| x.trace.clone()),
+            h.and_then(|x| x.trace.clone()),
         );
         out.push(FlowChange {
             from: k.0.clone(),

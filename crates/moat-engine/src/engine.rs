@@ -343,6 +343,7 @@ impl<'t> Engine<'t> {
             touched,
             positions,
             taken: Default::default(),
+            moved: Default::default(),
         };
     }
 

@@ -8,6 +8,7 @@
 
 use crate::trace::{Query, Trace};
 use moat_model::Provenance;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -115,6 +116,12 @@ pub(crate) enum Memo {
         positions: Arc<Positions>,
         /// How many traces were taken.
         taken: std::cell::Cell<u64>,
+        /// Each place `base` cites, where it is here (`None`: not known here), by the place's
+        /// address: `base`'s traces share the places they cite (see
+        /// [`crate::Engine::position`]) and are held as long as this, so an address names
+        /// one place. A place is looked up once however many hops cite it, and the hops that
+        /// cite it here share it too.
+        moved: RefCell<HashMap<usize, Option<Arc<Provenance>>>>,
     },
 }
 
@@ -156,6 +163,7 @@ impl Memo {
             touched,
             positions,
             taken,
+            moved,
         } = self
         else {
             return None;
@@ -170,8 +178,18 @@ impl Memo {
                 let mut t = Trace::clone(t);
                 for h in &mut t.hops {
                     if let Some(at) = &mut h.at {
+                        let place = Arc::as_ptr(at) as usize;
+                        let known = moved.borrow().get(&place).cloned();
+                        let here = match known {
+                            Some(here) => here,
+                            None => {
+                                let here = positions.get(at).map(|p| Arc::new(p.clone()));
+                                moved.borrow_mut().insert(place, here.clone());
+                                here
+                            }
+                        };
                         // A position not known on this side: the trace is walked here.
-                        *at = Arc::new(positions.get(at)?.clone());
+                        *at = here?;
                     }
                 }
                 Ok(Arc::new(t))

@@ -282,10 +282,13 @@ impl Memo<'_> {
                         k
                     }
                 };
-                r.rows
-                    .entry(source.to_string())
-                    .or_default()
-                    .insert(q.to.clone(), (v, keys));
+                // A row asks many questions: its source is copied once, for the first.
+                if !r.rows.contains_key(source) {
+                    r.rows.insert(source.to_string(), Row::default());
+                }
+                if let Some(row) = r.rows.get_mut(source) {
+                    row.insert(q.to.clone(), (v, keys));
+                }
                 (v, true)
             }
             Memo::Reuse { base, touched } => {

@@ -86,9 +86,16 @@ const MICROSOFT: &[&str] = &[
 
 fn matches(pattern: &str, host: &str) -> bool {
     match pattern.strip_prefix("*.") {
-        Some(suffix) => host.ends_with(&format!(".{suffix}")),
+        Some(suffix) => in_domain(host, suffix),
         None => host == pattern,
     }
+}
+
+/// Whether `host` ends with `.domain` (a trace asks for every host it resolves: no text is
+/// built to ask).
+fn in_domain(host: &str, domain: &str) -> bool {
+    host.strip_suffix(domain)
+        .is_some_and(|rest| rest.ends_with('.'))
 }
 
 /// The service tag behind a host name.
@@ -97,10 +104,7 @@ pub fn host_tag(host: &str) -> HostTag {
     if let Some((_, tag)) = KNOWN.iter().find(|(p, _)| matches(p, &h)) {
         return HostTag::Tag(tag);
     }
-    if MICROSOFT
-        .iter()
-        .any(|d| h == *d || h.ends_with(&format!(".{d}")))
-    {
+    if MICROSOFT.iter().any(|d| h == *d || in_domain(&h, d)) {
         return HostTag::Microsoft;
     }
     HostTag::ThirdParty

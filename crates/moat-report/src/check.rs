@@ -91,9 +91,7 @@ pub fn render_text(
             }
         }
         if show_traces && let Some(t) = &f.trace {
-            for line in crate::trace::render_text(t, style).lines() {
-                let _ = writeln!(o, "    {line}");
-            }
+            crate::trace::write_indented(&mut o, t, style, "    ");
         }
     }
     o

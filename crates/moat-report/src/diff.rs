@@ -93,9 +93,7 @@ fn flow_text(o: &mut String, f: &FlowChange, style: Style) {
     for (when, t) in [("before", &f.trace_before), ("after", &f.trace_after)] {
         if let Some(t) = t {
             let _ = writeln!(o, "    {when}:");
-            for line in crate::trace::render_text(t, style).lines() {
-                let _ = writeln!(o, "      {line}");
-            }
+            crate::trace::write_indented(o, t, style, "      ");
         }
     }
 }
@@ -125,9 +123,7 @@ fn op_text(o: &mut String, c: &OpChange, style: Style) {
             let _ = writeln!(o, "      {m} {}: {}", req.what, req.why);
         }
         for f in r.flows.iter().filter(|f| f.verdict != Verdict::Allowed) {
-            for line in crate::trace::render_text(&f.trace, style).lines() {
-                let _ = writeln!(o, "      {line}");
-            }
+            crate::trace::write_indented(o, &f.trace, style, "      ");
         }
     }
 }

@@ -50,9 +50,7 @@ pub fn render_text(results: &[OpResult], style: Style) -> String {
                 },
                 f.purpose
             );
-            for line in crate::trace::render_text(&f.trace, style).lines() {
-                let _ = writeln!(o, "        {line}");
-            }
+            crate::trace::write_indented(&mut o, &f.trace, style, "        ");
         }
         if r.status != Status::Works {
             for n in &r.notes {

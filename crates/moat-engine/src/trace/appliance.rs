@@ -44,7 +44,7 @@ impl Walk<'_, '_> {
                 format!("what the appliance at {ip} forwards (declare it as a firewall)"),
             );
         };
-        let fw = self.t().firewalls[fi].clone();
+        let fw = &self.t().firewalls[fi];
         // An address the input does not state is the firewall's only by assumption (see
         // `Firewall::private_ip_assumed`): the route reaches it if Azure gave it this one.
         // The hop reads nothing: what the walk has touched stays for the hops that read it

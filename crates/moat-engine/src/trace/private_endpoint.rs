@@ -21,9 +21,14 @@ const PRIVATE_ENDPOINT_READS: &[&str] = &[
 
 impl Walk<'_, '_> {
     pub(super) fn private_endpoint(&mut self, pi: usize, subnet: &str, src: &AddrSet) -> Walked {
-        let pe = self.t().private_endpoints[pi].clone();
+        let pe = &self.t().private_endpoints[pi];
         let resource = format!("private-endpoint/{}", pe.name);
-        let element = format!("private endpoint {}", pe.name);
+        // A walk for its verdict alone writes no words (see `Walk::hop`).
+        let element = if self.quiet {
+            String::new()
+        } else {
+            format!("private endpoint {}", pe.name)
+        };
         let (vi, si) = self.e.subnet_at(subnet).expect("subnet of an address");
         let s = &self.t().virtual_networks[vi].subnets[si];
         let policies = s.private_endpoint_network_policies;

@@ -75,7 +75,14 @@ impl Walk<'_, '_> {
                 );
             }
         };
+        // A walk for its verdict alone (the sweep's) writes no words and cites no places:
+        // its hops drop them (see `Walk::hop`), so they are not worked out.
+        let quiet = self.quiet;
+        let describe = |r: &moat_net::routing::Route| {
+            if quiet { String::new() } else { r.describe() }
+        };
         let route_at = match &route.source {
+            _ if quiet => None,
             moat_net::routing::RouteSource::User { table, route: name } => self
                 .e
                 .ix
@@ -90,13 +97,17 @@ impl Walk<'_, '_> {
                 .and_then(|r| at(&r.at)),
             _ => None,
         };
-        let element = format!("routes of subnet {subnet}");
+        let element = if quiet {
+            String::new()
+        } else {
+            format!("routes of subnet {subnet}")
+        };
         match &route.next_hop {
             NextHop::None => self.block(
                 Step::Route,
                 element,
                 Code::RouteDrop,
-                format!("{} drops the packet", route.describe()),
+                format!("{} drops the packet", describe(&route)),
                 route_at,
                 "change the route's next hop",
             ),
@@ -106,7 +117,7 @@ impl Walk<'_, '_> {
                         Step::Route,
                         element,
                         Code::RouteNoPath,
-                        format!("{} cannot carry a public destination", route.describe()),
+                        format!("{} cannot carry a public destination", describe(&route)),
                         route_at,
                         "route public destinations to the internet or a firewall",
                     );
@@ -115,7 +126,7 @@ impl Walk<'_, '_> {
                     Step::Route,
                     element,
                     Code::RouteVnet,
-                    route.describe(),
+                    describe(&route),
                     route_at,
                 );
                 let from_vnet = subnet.split('/').next().unwrap_or_default().to_string();
@@ -126,7 +137,7 @@ impl Walk<'_, '_> {
                     Step::Route,
                     element,
                     Code::RouteAppliance,
-                    route.describe(),
+                    describe(&route),
                     route_at,
                 );
                 self.appliance(*ip, subnet, src, dst, depth)
@@ -150,18 +161,18 @@ impl Walk<'_, '_> {
                             Step::Route,
                             element,
                             Code::PeeringNotTransitive,
-                            format!("{ip} is in {dv}, two peerings away from {src_vnet}: peering is not transitive, and {} sends it to the internet, where Azure drops it", route.describe()),
+                            format!("{ip} is in {dv}, two peerings away from {src_vnet}: peering is not transitive, and {} sends it to the internet, where Azure drops it", describe(&route)),
                             route_at,
                             format!("peer {src_vnet} with {dv}, or route {src_vnet}'s traffic through a firewall in the hub (next hop VirtualAppliance)"),
                         );
                     }
-                    return self.block(Step::Route, element, Code::RoutePrivateToInternet, format!("{} sends private address {ip} to the internet, where Azure drops it", route.describe()), route_at, "peer the VNets, or route through a gateway or firewall that reaches the address");
+                    return self.block(Step::Route, element, Code::RoutePrivateToInternet, format!("{} sends private address {ip} to the internet, where Azure drops it", describe(&route)), route_at, "peer the VNets, or route through a gateway or firewall that reaches the address");
                 }
                 self.pass(
                     Step::Route,
                     element,
                     Code::RouteInternet,
-                    route.describe(),
+                    describe(&route),
                     route_at,
                 );
                 self.about(subnet_address(subnet));
@@ -200,7 +211,7 @@ impl Walk<'_, '_> {
                     Step::Route,
                     element,
                     Code::RouteServiceEndpoint,
-                    route.describe(),
+                    describe(&route),
                     route_at,
                 );
                 let service = service.clone();
@@ -212,7 +223,7 @@ impl Walk<'_, '_> {
                     Step::Route,
                     element,
                     Code::RouteGateway,
-                    route.describe(),
+                    describe(&route),
                     route_at,
                 );
                 self.assume(

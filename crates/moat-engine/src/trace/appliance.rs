@@ -88,7 +88,7 @@ impl Walk<'_, '_> {
                 format!("peer {from_vnet} with {}", fw.vnet),
             );
         }
-        let rules = firewall::rules(self.t(), &self.e.ix, &fw);
+        let rules = firewall::rules(self.t(), &self.e.ix, fw);
         let ctx = self.e.context(&fw.vnet);
         let proxy = fw.dns_proxy
             || fw
@@ -153,7 +153,7 @@ impl Walk<'_, '_> {
                 );
             }
         }
-        self.firewall_verdict(&fw, element, dst, decided)?;
+        self.firewall_verdict(fw, element, dst, decided)?;
         // Onwards from the firewall's own subnet, SNAT to its public IP towards the internet.
         let fw_subnet = format!("{}/AzureFirewallSubnet", fw.vnet);
         let egress = match fw.public_ips.first() {

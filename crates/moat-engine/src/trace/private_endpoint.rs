@@ -35,7 +35,7 @@ impl Walk<'_, '_> {
         let dst_vnet = self.t().virtual_networks[vi].name.clone();
         if policies.nsg_applies() {
             if let Some(n) = s.network_security_group.clone()
-                && let Some(ip) = self.t().endpoint_address(self.e.dns.addressing(), &pe)
+                && let Some(ip) = self.t().endpoint_address(self.e.dns.addressing(), pe)
             {
                 let dst = self.private(ip);
                 // The subnet's NSG reads the endpoint's address alone.
@@ -109,7 +109,7 @@ impl Walk<'_, '_> {
                     format!(
                         "fix the DNS record that points {target} at {}",
                         self.t()
-                            .endpoint_address(self.e.dns.addressing(), &pe)
+                            .endpoint_address(self.e.dns.addressing(), pe)
                             .map(|i| i.to_string())
                             .unwrap_or_default()
                     ),

@@ -511,3 +511,45 @@ fn open_values_and_groups_are_varied_together() {
         tr.missing
     );
 }
+
+/// A workspace deployed on a condition the template leaves open, with no client location
+/// declared. Where it is deployed, studio has no one to serve and does not apply; where it is
+/// not, there is no studio to open. Every deployment gives the same answer, so the operation is
+/// decided "not applicable", not unknown for want of the condition; the image build, which
+/// works where the workspace exists, is decided by those deployments.
+#[test]
+fn an_operation_that_applies_nowhere_stays_not_applicable_when_its_subject_may_not_exist() {
+    use moat_engine::ops::Status;
+    let t = load(
+        &data("arm/conditional-workspace.json"),
+        &moat_ingest::Options::default(),
+    );
+    assert_eq!(t.may_exist.len(), 1, "{:#?}", t.may_exist);
+    assert_eq!(t.may_exist[0].resource, "workspace/ws");
+    let e = Engine::for_topology(&t, None).unwrap();
+    let variants = moat_model::presence::variants(&t);
+    let ops = moat_engine::presence::evaluate(
+        &e,
+        &variants,
+        &moat_engine::intent::Intent::of(&t),
+        &moat_engine::ops::Filter::default(),
+    );
+    let status = |op: &str| {
+        ops.iter()
+            .find(|r| r.op.to_string() == op)
+            .map(|r| (r.status, r.notes.clone()))
+            .unwrap_or_else(|| panic!("{op}"))
+    };
+    let (studio, notes) = status("studio.open");
+    assert_eq!(studio, Status::NotApplicable, "{notes:#?}");
+    assert!(
+        !notes.iter().any(|n| n.contains("has no subject")),
+        "{notes:#?}"
+    );
+    let (build, notes) = status("image.build");
+    assert_eq!(build, Status::Works, "{notes:#?}");
+    assert!(
+        notes.iter().any(|n| n.contains("performed only")),
+        "{notes:#?}"
+    );
+}

@@ -96,6 +96,11 @@ pub fn evaluate(
                 r.notes.push(format!("performed only {}", v.performed_if()));
                 continue;
             }
+            // One that does not apply as written, and whose subject the variant lacks, is
+            // performed in none of them: it does not apply either way.
+            if status.is_none() && as_written == Status::NotApplicable {
+                continue;
+            }
             // Each flow too: an operation failing either way may fail through another flow,
             // and a flow blocked only with some resources is not decided blocked.
             if let Some(o) = theirs {

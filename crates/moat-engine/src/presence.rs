@@ -32,6 +32,8 @@ pub fn trace_on(e: &Engine, variants: &[(&Variant, Engine)], q: &Query) -> Resul
     // Each variant is compared with the deployment as written, not with what earlier
     // variants made of it: a variant that agrees with it is no reason the flow is unknown.
     let written = base.verdict;
+    // The variants already named: one that refines them adds nothing to say.
+    let mut named: Vec<&Variant> = Vec::new();
     for (v, ve) in variants {
         // An end that the variant lacks cannot be reached there: a different outcome.
         let verdict = trace::trace(ve, q).map(|t| t.verdict).ok();
@@ -45,11 +47,14 @@ pub fn trace_on(e: &Engine, variants: &[(&Variant, Engine)], q: &Query) -> Resul
                     continue;
                 }
             };
-            base.missing.push(format!(
-                "{}: {} the flow is {other}",
-                v.question(),
-                v.condition()
-            ));
+            if !named.iter().any(|u| v.refines(u)) {
+                base.missing.push(format!(
+                    "{}: {} the flow is {other}",
+                    v.question(),
+                    v.condition()
+                ));
+                named.push(v);
+            }
             base.verdict = Verdict::Unknown;
             base.fix = None;
         }
@@ -80,13 +85,15 @@ pub fn evaluate(
     // Each variant is compared with the deployment as written, not with what earlier
     // variants left of it: one that agrees with it is no reason the status is unknown.
     let written: Vec<Status> = base.iter().map(|r| r.status).collect();
+    // Per result, the variants already named: one that refines them adds nothing to say.
+    let mut named: Vec<Vec<&Variant>> = vec![Vec::new(); base.len()];
     for v in variants {
         let ve = e.variant(&v.topology);
         let vi = Intent::of(&v.topology);
         let other = ops::evaluate(&ve, &vi, filter);
         let by_subject: HashMap<(&OpId, &Address), &OpResult> =
             other.iter().map(|o| ((&o.op, &o.subject), o)).collect();
-        for (r, &as_written) in base.iter_mut().zip(&written) {
+        for ((r, &as_written), named) in base.iter_mut().zip(&written).zip(&mut named) {
             let theirs = by_subject.get(&(&r.op, &r.subject)).copied();
             let status = theirs.map(|o| o.status);
             // An operation that only some variants perform is decided by those that do.
@@ -114,11 +121,14 @@ pub fn evaluate(
                     Some(Status::NotApplicable) => "does not apply",
                     None => "has no subject",
                 };
-                r.notes.push(format!(
-                    "depends on {}: {} it {what}",
-                    v.question(),
-                    v.condition()
-                ));
+                if !named.iter().any(|u| v.refines(u)) {
+                    r.notes.push(format!(
+                        "depends on {}: {} it {what}",
+                        v.question(),
+                        v.condition()
+                    ));
+                    named.push(v);
+                }
                 r.status = Status::Unknown;
             }
         }

@@ -328,6 +328,14 @@ impl Variant {
         out
     }
 
+    /// Whether this variant takes everything `other` takes (its resources absent, its
+    /// values) and maybe more: a result that differs in `other` already says it depends on
+    /// those, so a note for this one would only repeat them.
+    pub fn refines(&self, other: &Variant) -> bool {
+        other.absent.iter().all(|a| self.absent.contains(a))
+            && other.choices.iter().all(|c| self.choices.contains(c))
+    }
+
     /// "whether `a` is deployed (its count is unknown: ...)", for what a result depends on.
     fn absence_question(&self) -> String {
         let verb = if self.absent.len() == 1 { "is" } else { "are" };

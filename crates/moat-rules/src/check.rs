@@ -58,6 +58,9 @@ pub fn run_variants(
     // A finding's subject is gone from a variant only if the deployment has it and the
     // variant does not; a subject of any other kind is never taken for gone.
     let base: std::collections::HashSet<String> = elements(cx.t).into_iter().collect();
+    // Per finding, the variants its needs already name: one that refines them adds nothing
+    // to say (the finding is undecided either way).
+    let mut named: Vec<Vec<&moat_model::presence::Variant>> = vec![Vec::new(); out.len()];
     for v in variants {
         let e = cx.e.variant(&v.topology);
         let vcx = Context::new(&e).with_invariants(cx.invariants.clone());
@@ -70,16 +73,20 @@ pub fn run_variants(
         let present: std::collections::HashSet<String> =
             elements(&v.topology).into_iter().collect();
         let question = v.question();
-        for f in out.iter_mut() {
+        named.resize(out.len(), Vec::new());
+        for (f, named) in out.iter_mut().zip(named.iter_mut()) {
             // A finding about a resource the variant lacks is about that resource, if it is
             // deployed; the finding is decided for it.
             let subject = f.resource.split(':').next().unwrap_or(&f.resource);
             let subject_gone = base.contains(subject) && !present.contains(subject);
             if !by_key.contains_key(&key(f)) && !subject_gone {
-                f.needs.push(format!(
-                    "{question}: the finding holds only if {}",
-                    v.holds_if(true)
-                ));
+                if !named.iter().any(|u| v.refines(u)) {
+                    f.needs.push(format!(
+                        "{question}: the finding holds only if {}",
+                        v.holds_if(true)
+                    ));
+                    named.push(v);
+                }
             } else if f.decided()
                 && by_key
                     .get(&key(f))
@@ -100,6 +107,7 @@ pub fn run_variants(
                     v.holds_if(false)
                 ));
                 out.push(f);
+                named.push(vec![v]);
             }
         }
     }

@@ -23,6 +23,16 @@ fn load(path: &Path, opts: &moat_ingest::Options) -> Topology {
         .topology
 }
 
+/// A TCP question from `from` to `to` on `port`.
+fn tcp(from: &str, to: &str, port: u16) -> Query {
+    Query {
+        from: from.parse().unwrap(),
+        to: to.parse().unwrap(),
+        protocol: Protocol::TCP,
+        port,
+    }
+}
+
 fn check(t: &Topology) -> Vec<Finding> {
     let e = Engine::for_topology(t, None).expect("engine");
     let cx = moat_rules::Context::new(&e);
@@ -121,12 +131,7 @@ fn a_flow_through_a_may_exist_private_endpoint_is_unknown() {
     let e = Engine::for_topology(&t, None).unwrap();
     let variants = moat_model::presence::variants(&t);
     assert_eq!(variants.len(), 1, "one group: one shared condition");
-    let q = Query {
-        from: "client/datasci".parse().unwrap(),
-        to: "workspace/ws".parse().unwrap(),
-        protocol: Protocol::TCP,
-        port: 443,
-    };
+    let q = tcp("client/datasci", "workspace/ws", 443);
     let as_written = moat_engine::trace::trace(&e, &q).unwrap();
     assert_eq!(as_written.verdict, Verdict::Allowed, "through the endpoint");
     let tr = moat_engine::presence::trace(&e, &variants, &q).unwrap();
@@ -137,12 +142,7 @@ fn a_flow_through_a_may_exist_private_endpoint_is_unknown() {
         tr.missing
     );
     // A flow that does not use the endpoint stays decided.
-    let q = Query {
-        from: "compute/cpu-cluster".parse().unwrap(),
-        to: "keyvault/wskv".parse().unwrap(),
-        protocol: Protocol::TCP,
-        port: 443,
-    };
+    let q = tcp("compute/cpu-cluster", "keyvault/wskv", 443);
     let plain = moat_engine::trace::trace(&e, &q).unwrap().verdict;
     assert_eq!(
         moat_engine::presence::trace(&e, &variants, &q)
@@ -185,12 +185,7 @@ fn a_copy_loop_with_an_unknown_count_imports_one_may_exist_instance() {
 
     let e = Engine::for_topology(&t, None).unwrap();
     let variants = moat_model::presence::variants(&t);
-    let q = Query {
-        from: "client/datasci".parse().unwrap(),
-        to: "workspace/ws".parse().unwrap(),
-        protocol: Protocol::TCP,
-        port: 443,
-    };
+    let q = tcp("client/datasci", "workspace/ws", 443);
     let tr = moat_engine::presence::trace(&e, &variants, &q).unwrap();
     assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
 }
@@ -337,12 +332,7 @@ fn a_flow_two_absent_groups_decide_is_unknown() {
     let variants = moat_model::presence::variants(&t);
     assert_eq!(variants.len(), 7, "every combination of three groups");
     let e = Engine::for_topology(&t, None).unwrap();
-    let q = Query {
-        from: "compute/cpu".parse().unwrap(),
-        to: "storage/wsdata:file".parse().unwrap(),
-        protocol: Protocol::TCP,
-        port: 445,
-    };
+    let q = tcp("compute/cpu", "storage/wsdata:file", 445);
     assert_eq!(
         moat_engine::trace::trace(&e, &q).unwrap().verdict,
         Verdict::Allowed,
@@ -375,12 +365,7 @@ fn conditions_on_one_variable_that_exclude_each_other_are_groups_of_their_own() 
     assert_ne!(t.may_exist[0].reason, t.may_exist[1].reason);
     let variants = moat_model::presence::variants(&t);
     let e = Engine::for_topology(&t, None).unwrap();
-    let q = Query {
-        from: "subnet/vnet/training".parse().unwrap(),
-        to: "ip:10.0.3.10".parse().unwrap(),
-        protocol: Protocol::TCP,
-        port: 445,
-    };
+    let q = tcp("subnet/vnet/training", "ip:10.0.3.10", 445);
     let tr = moat_engine::presence::trace(&e, &variants, &q).unwrap();
     assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
     // Only what changes the verdict is named: without the allow rule, the deny rule decides.
@@ -403,12 +388,7 @@ fn past_six_groups_nothing_is_decided() {
     assert_eq!(t.may_exist.len(), 7, "{:#?}", t.may_exist);
     let variants = moat_model::presence::variants(&t);
     let e = Engine::for_topology(&t, None).unwrap();
-    let q = Query {
-        from: "compute/cpu".parse().unwrap(),
-        to: "storage/wsdata:file".parse().unwrap(),
-        protocol: Protocol::TCP,
-        port: 445,
-    };
+    let q = tcp("compute/cpu", "storage/wsdata:file", 445);
     let tr = moat_engine::presence::trace(&e, &variants, &q).unwrap();
     assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
     assert!(
@@ -489,12 +469,7 @@ fn open_values_and_groups_are_varied_together() {
     assert_eq!(variants.len(), 3, "{variants:#?}");
     assert!(moat_model::presence::unexplored(&variants).is_none());
     let e = Engine::for_topology(&t, None).unwrap();
-    let q = Query {
-        from: "compute/cpu".parse().unwrap(),
-        to: "storage/wsdata:blob".parse().unwrap(),
-        protocol: Protocol::TCP,
-        port: 443,
-    };
+    let q = tcp("compute/cpu", "storage/wsdata:blob", 443);
     assert_eq!(
         moat_engine::trace::trace(&e, &q).unwrap().verdict,
         Verdict::Allowed,

@@ -59,8 +59,7 @@ pub fn trace_on(e: &Engine, variants: &[(&Variant, Engine)], q: &Query) -> Resul
             base.fix = None;
         }
     }
-    let all: Vec<&Variant> = variants.iter().map(|(v, _)| *v).collect();
-    if let Some(question) = all.first().and_then(|v| v.unexplored.as_deref())
+    if let Some(question) = variants.first().and_then(|(v, _)| v.unexplored.as_deref())
         && base.verdict != Verdict::Unknown
     {
         base.missing.push(format!(

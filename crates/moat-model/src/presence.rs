@@ -366,7 +366,7 @@ pub fn variants(t: &Topology) -> Vec<Variant> {
     if let Some(all) = product(t) {
         return all;
     }
-    let mut out = absence_variants(t, &groups(t), false);
+    let mut out = absence_variants(t, &groups(t));
     out.extend(crate::choices::variants(t));
     out.extend(crate::open_settings::variants(t));
     let question = unexplored_question(t, &out);
@@ -390,7 +390,7 @@ fn product(t: &Topology) -> Option<Vec<Variant>> {
     values(t, Vec::new(), &mut Vec::new(), room, &mut valued)?;
     let mut out = Vec::new();
     for (i, (topology, choices)) in valued.into_iter().enumerate() {
-        let mut absent = absence_variants(&topology, &groups, true);
+        let mut absent = absence_variants(&topology, &groups);
         for a in &mut absent {
             a.choices = choices.clone();
         }
@@ -444,18 +444,14 @@ fn values(
 }
 
 /// The variants of `t` without may-exist resources: every combination of `groups` absent
-/// when `every` or when they are at most [`MAX_GROUPS`], else all absent at once.
-fn absence_variants(
-    t: &Topology,
-    groups: &BTreeMap<&str, Vec<&MayExist>>,
-    every: bool,
-) -> Vec<Variant> {
+/// when they are at most [`MAX_GROUPS`], else all absent at once.
+fn absence_variants(t: &Topology, groups: &BTreeMap<&str, Vec<&MayExist>>) -> Vec<Variant> {
     if groups.is_empty() {
         return Vec::new();
     }
     let mut sets: Vec<Vec<&MayExist>> = Vec::new();
     let groups: Vec<&Vec<&MayExist>> = groups.values().collect();
-    if every || groups.len() <= MAX_GROUPS {
+    if groups.len() <= MAX_GROUPS {
         // Every combination of groups absent: a result need not be monotone in what is
         // deployed (an allow rule in one group above a deny rule in another, a third group
         // allowing below both), so each group absent alone and all absent together do not

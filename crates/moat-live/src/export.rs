@@ -12,10 +12,12 @@
 //! | `az resource show` | one resource, or an array with `--ids a b` |
 //! | ARM REST list (`az rest`) | `{"value": [...], "nextLink"}` |
 //! | PSRule for Azure's exported resources | an array, keys in Pascal case (`ResourceId`, `Type`, `Properties`), child resources nested under `resources` |
+//! | `az network vnet list`, `az network nsg list`, `az network private-endpoint list`, `az network private-dns zone list` and their `show` | a resource, or an array, whose properties are flattened beside `id` and `type` (no `properties` key), in its sub-resources too |
 //!
 //! Keys are read case-insensitively. A resource's name is taken from its id, which is complete
 //! (`zone/link` for a child), so a child exported on its own row names its parent. A resource
-//! whose `properties` are absent or null has *unknown* properties, never empty ones.
+//! whose `properties` are absent or null, and which holds nothing else a flattened output would,
+//! has *unknown* properties, never empty ones.
 
 use moat_arm::ArmResource;
 use moat_doc::tree::{Node, Value};
@@ -251,7 +253,7 @@ fn resource(
     let json = |keys: &[&str]| field(n, keys).map(Node::to_json);
     let properties = match field(n, &["properties"]) {
         Some(p) => p.to_json(),
-        None => serde_json::json!({ "$unknown": NO_PROPERTIES }),
+        None => flattened(n).unwrap_or_else(|| serde_json::json!({ "$unknown": NO_PROPERTIES })),
     };
     let res = ArmResource {
         rtype: rtype.clone(),
@@ -319,6 +321,103 @@ fn id_from_fields(
         id.push_str(&format!("/{t}/{nm}"));
     }
     Some(id)
+}
+
+/// The keys of a resource that are not among its properties: ARM's resource envelope, the
+/// columns Resource Graph and the Azure CLI add (`resourceGroup`), and PSRule's nested
+/// children.
+const ENVELOPE: &[&str] = &[
+    "id",
+    "name",
+    "type",
+    "location",
+    "tags",
+    "etag",
+    "sku",
+    "kind",
+    "identity",
+    "zones",
+    "extendedLocation",
+    "managedBy",
+    "plan",
+    "systemData",
+    "resourceGroup",
+    "resourceGroupName",
+    "subscriptionId",
+    "tenantId",
+    "apiVersion",
+    "resourceId",
+    "resourceName",
+    "resourceType",
+    "extensionResourceType",
+    "resources",
+];
+
+/// Keys a resources list adds outside `properties` (`$expand=createdTime,changedTime,
+/// provisioningState`): a resource that holds no other key has no properties in the export.
+const LIST_EXPANDED: &[&str] = &["createdTime", "changedTime", "provisioningState"];
+
+fn is_one_of(key: &str, keys: &[&str]) -> bool {
+    keys.iter().any(|k| k.eq_ignore_ascii_case(key))
+}
+
+/// The properties of a resource the Azure CLI wrote flattened: `az network vnet list`,
+/// `az network nsg list`, `az network private-endpoint list` and the other commands built on
+/// the SDKs' flattened models print a resource's properties beside its `id` and `type`
+/// (`addressSpace`, `subnets`, `securityRules`), with no `properties` key, and the
+/// sub-resources in them (subnets, rules, routes, connections) the same way. Such a resource
+/// is given back its `properties` object, so the one mapper reads it as any other; a key the
+/// output leaves out is absent, as in `properties`. `None` when the resource has a
+/// `properties` key (null in `az resource list`) or nothing outside the envelope.
+fn flattened(n: &Node) -> Option<Json> {
+    let entries = n.entries();
+    let has_properties = entries.iter().any(|(k, _)| {
+        k.text()
+            .is_some_and(|t| t.eq_ignore_ascii_case("properties"))
+    });
+    let beside = |k: &str| !is_one_of(k, ENVELOPE) && !is_one_of(k, LIST_EXPANDED);
+    if has_properties || !entries.iter().any(|(k, _)| k.text().is_some_and(beside)) {
+        return None;
+    }
+    let props: serde_json::Map<String, Json> = entries
+        .iter()
+        .filter_map(|(k, v)| {
+            let k = k.text()?;
+            (!is_one_of(k, ENVELOPE)).then(|| (k.to_string(), unflatten(v.to_json())))
+        })
+        .collect();
+    Some(Json::Object(props))
+}
+
+/// A flattened value with each sub-resource in it (an object with a full `id`, no
+/// `properties` and keys outside the envelope) given back its `properties`. A reference
+/// (`{"id": ...}`, with the `resourceGroup` the CLI adds) stays as it is.
+fn unflatten(v: Json) -> Json {
+    match v {
+        Json::Array(items) => Json::Array(items.into_iter().map(unflatten).collect()),
+        Json::Object(o) => {
+            let sub = o
+                .iter()
+                .any(|(k, v)| k == "id" && v.as_str().is_some_and(|s| s.starts_with('/')))
+                && !o.keys().any(|k| k.eq_ignore_ascii_case("properties"))
+                && o.keys().any(|k| !is_one_of(k, ENVELOPE));
+            if !sub {
+                return Json::Object(o.into_iter().map(|(k, v)| (k, unflatten(v))).collect());
+            }
+            let mut out = serde_json::Map::new();
+            let mut props = serde_json::Map::new();
+            for (k, v) in o {
+                if is_one_of(&k, ENVELOPE) {
+                    out.insert(k, v);
+                } else {
+                    props.insert(k, unflatten(v));
+                }
+            }
+            out.insert("properties".into(), Json::Object(props));
+            Json::Object(out)
+        }
+        other => other,
+    }
 }
 
 /// Whether the export left a resource's properties out (they are unknown to the mapper).

@@ -51,7 +51,11 @@
 //! dependencies, a VNet, a subnet) writes every setting its body sets onto that resource (read
 //! by the same mapper), as the provider merges the body into the resource, also where the value
 //! is what Azure would default to; an update on another kind of resource leaves what its body
-//! writes unknown, never the declared value. A managed network private endpoint rule to a
+//! writes unknown, never the declared value. An update that writes an NSG's rules (a route
+//! table's routes) sets them to the body's list when the provider's merge takes it whole (a
+//! list of another length than the one Azure holds); a list that may be as long leaves them
+//! open, and so does an update whose target or body the configuration leaves open. A rule
+//! (route) written as a resource of its own beside such an update may or may not be deployed. A managed network private endpoint rule to a
 //! resource the configuration does not declare is kept with the id that names it, with a
 //! warning.
 //! A private endpoint or managed network outbound rule whose target is the storage account or

@@ -388,10 +388,10 @@ resource "azapi_update_resource" "st_private" {
     assert_eq!(v, moat_engine::Verdict::Denied);
 }
 
-/// An update moat does not apply (rules written onto an NSG: the provider's merge replaces a
-/// list of another length whole, so which rules remain depends on what Azure holds) leaves
-/// what it writes open: the subnet's traffic through that NSG is undecided, never allowed by
-/// the declaration the update changes.
+/// An update whose result the configuration does not determine (one rule written onto an NSG
+/// that holds one: the provider merges lists of one length element by element, in the order
+/// Azure returns them) leaves what it writes open: the subnet's traffic through that NSG is
+/// undecided, never allowed by the declared rule the update changes.
 #[test]
 fn what_an_unapplied_update_writes_is_open_not_the_declared_value() {
     let config = r#"
@@ -418,6 +418,17 @@ resource "azurerm_network_security_group" "n" {
   name                = "nsg-patched"
   resource_group_name = azurerm_resource_group.rg.name
   location            = "westeurope"
+  security_rule {
+    name                       = "allow-out"
+    priority                   = 200
+    direction                  = "Outbound"
+    access                     = "Allow"
+    protocol                   = "*"
+    source_port_range          = "*"
+    destination_port_range     = "*"
+    source_address_prefix      = "*"
+    destination_address_prefix = "*"
+  }
 }
 
 resource "azurerm_subnet_network_security_group_association" "a" {

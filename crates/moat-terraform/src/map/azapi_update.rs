@@ -12,6 +12,7 @@
 //! configuration does not declare stays unmodelled.
 
 use super::azapi::{Wanted, body_json, is_stand_in};
+use super::azapi_update_lists::ListKind;
 use super::{Mapper, at, get};
 use crate::config::Mode;
 use crate::ids;
@@ -21,6 +22,7 @@ use moat_model::Topology;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
+use std::collections::HashSet;
 
 impl Mapper<'_> {
     /// Applies every `azapi_update_resource` whose target the configuration declares.
@@ -35,17 +37,19 @@ impl Mapper<'_> {
             return;
         }
         let stand_ins: Vec<ArmResource> = self.stand_ins().collect();
+        let mut lists = HashSet::new();
         for i in updates {
             let o = self.recs[i].obj.clone();
-            if self.azapi_update(&o, &stand_ins) {
+            if self.azapi_update(&o, &stand_ins, &mut lists) {
                 self.consumed[i] = true;
             }
         }
     }
 
-    /// The declared id an update targets: `resource_id`, or its `parent_id` and `name`.
-    fn update_target(&self, o: &ResObj) -> Option<String> {
-        let v = match get(o, "resource_id") {
+    /// The id an update targets, as the configuration gives it: `resource_id`, or its
+    /// `parent_id` and `name`.
+    fn target_value(&self, o: &ResObj) -> Option<Value> {
+        Some(match get(o, "resource_id") {
             Some(v) => self.resolve(v),
             None => match ids::name_ref(o.attrs.get("name")) {
                 // `name = azurerm_key_vault.kv.name`, unknown until apply: the resource the
@@ -57,16 +61,27 @@ impl Mapper<'_> {
                 }
                 None => ids::synth("azapi_resource", o)?,
             },
-        };
-        match v {
+        })
+    }
+
+    /// The declared id an update targets.
+    fn update_target(&self, o: &ResObj) -> Option<String> {
+        match self.target_value(o)? {
             Value::String(id) => self.declared_id(&id),
             Value::Unknown(u) => u.partial.as_deref().and_then(|p| self.declared_id(p)),
             _ => None,
         }
     }
 
-    fn azapi_update(&mut self, o: &ResObj, stand_ins: &[ArmResource]) -> bool {
+    fn azapi_update(
+        &mut self,
+        o: &ResObj,
+        stand_ins: &[ArmResource],
+        lists: &mut HashSet<String>,
+    ) -> bool {
         let Some(id) = self.update_target(o) else {
+            let target = self.target_value(o);
+            self.open_unknown_targets(o, target.as_ref());
             return false;
         };
         let Some(parsed) = ids::parse(&id) else {
@@ -93,6 +108,7 @@ impl Mapper<'_> {
                     &o.loc,
                     None,
                 );
+                self.open_written_list(&parsed, o, why);
                 return false;
             }
         };
@@ -137,7 +153,13 @@ impl Mapper<'_> {
             .filter(|u| u.resource.split_once('/').map(|(_, n)| n) == Some(name.as_str()))
             .collect();
         let fields: Vec<String> = own.iter().map(|u| u.field.clone()).collect();
-        if !self.apply_update(&parsed.names, &base, &set, &fields) {
+        let applied = match ListKind::of(&parsed.full_type()) {
+            Some(kind) if parsed.names.len() == 1 => {
+                self.update_list(kind, o, &name, &body, &set, lists)
+            }
+            _ => self.apply_update(&parsed.names, &base, &set, &fields),
+        };
+        if !applied {
             // Not applied (a kind of resource moat does not patch): what the body writes is
             // open, never the declaration's value it replaces.
             let reason = format!(

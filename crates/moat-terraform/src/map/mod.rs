@@ -15,6 +15,7 @@
 
 mod azapi;
 mod azapi_update;
+mod azapi_update_lists;
 mod external;
 mod firewall;
 mod ml;

@@ -55,7 +55,13 @@
 //! table's routes) sets them to the body's list when the provider's merge takes it whole (a
 //! list of another length than the one Azure holds); a list that may be as long leaves them
 //! open, and so does an update whose target or body the configuration leaves open. A rule
-//! (route) written as a resource of its own beside such an update may or may not be deployed. A managed network private endpoint rule to a
+//! (route) written as a resource of its own beside such an update may or may not be deployed.
+//! An update of one rule (route), by its id or by its NSG (route table) and name, writes the
+//! properties its body sets onto that rule, inline or separate, and keeps the others; a rule
+//! property written in the other form than the declaration's (a list of prefixes for one
+//! prefix) leaves that part of the rule open, as the merge sends both. A rule (route) written as
+//! an azapi resource beside an NSG (route table) that writes its list inline, in azurerm blocks
+//! or an azapi body, may or may not be deployed, as an azurerm one is. A managed network private endpoint rule to a
 //! resource the configuration does not declare is kept with the id that names it, with a
 //! warning.
 //! A private endpoint or managed network outbound rule whose target is the storage account or

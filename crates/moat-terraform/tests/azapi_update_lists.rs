@@ -428,3 +428,369 @@ resource "azapi_update_resource" "nsg_rules" {
         Verdict::Unknown
     );
 }
+
+/// One rule updated by its own id (`Microsoft.Network/networkSecurityGroups/securityRules`,
+/// named by its NSG and its name): the provider merges the body's properties into the rule it
+/// reads, so the access the body writes replaces the declared one and the rest of the rule
+/// stays. The inline rule that allowed HTTPS out now denies it.
+#[test]
+fn an_update_of_one_rule_writes_what_its_body_sets_and_keeps_the_rest() {
+    let extra = r#"
+resource "azapi_update_resource" "deny_https" {
+  type      = "Microsoft.Network/networkSecurityGroups/securityRules@2023-11-01"
+  parent_id = azurerm_network_security_group.n.id
+  name      = "allow-https-out"
+  body = {
+    properties = {
+      access = "Deny"
+    }
+  }
+}
+"#;
+    let t = load(&with_nsg(extra));
+    let nsg = &t.network_security_groups[0];
+    assert_eq!(nsg.rules.len(), 2);
+    let r = nsg
+        .rules
+        .iter()
+        .find(|r| r.name == "allow-https-out")
+        .expect("the rule");
+    assert_eq!(r.access.get(), Some(Access::Deny));
+    assert_eq!(r.priority.get(), Some(200));
+    assert_eq!(r.direction.get(), Some(Direction::Outbound));
+    assert_eq!(r.destination_ports.len(), 1);
+    assert_eq!(r.destination_ports[0].to_string(), "443");
+    assert!(r.open.is_empty(), "{r:?}");
+    assert!(
+        t.unknowns.iter().all(|u| u.resource != "nsg/nsg-mod"),
+        "{:#?}",
+        t.unknowns
+    );
+    assert_eq!(
+        verdict(&t, "subnet/vnet-lists/snet-a", "internet", 443),
+        Verdict::Denied
+    );
+}
+
+/// A rule written as a resource of its own, updated by its id: the priority the body writes
+/// puts the rule's deny above the declared allow. The rule sits beside the NSG's inline rules,
+/// so whether it is deployed stays open (azurerm: the two "cannot be used together"): the
+/// HTTPS the inline rule allows is undecided, not allowed.
+#[test]
+fn an_update_of_a_separate_rule_by_its_id_applies() {
+    let extra = r#"
+resource "azurerm_network_security_rule" "deny" {
+  name                        = "deny-out-late"
+  resource_group_name         = azurerm_resource_group.rg.name
+  network_security_group_name = azurerm_network_security_group.n.name
+  priority                    = 4000
+  direction                   = "Outbound"
+  access                      = "Deny"
+  protocol                    = "*"
+  source_port_range           = "*"
+  destination_port_range      = "*"
+  source_address_prefix       = "*"
+  destination_address_prefix  = "*"
+}
+
+resource "azapi_update_resource" "first" {
+  type        = "Microsoft.Network/networkSecurityGroups/securityRules@2023-11-01"
+  resource_id = azurerm_network_security_rule.deny.id
+  body = {
+    properties = {
+      priority = 150
+    }
+  }
+}
+"#;
+    let t = load(&with_nsg(extra));
+    let r = t.network_security_groups[0]
+        .rules
+        .iter()
+        .find(|r| r.name == "deny-out-late")
+        .expect("the rule");
+    assert_eq!(r.priority.get(), Some(150));
+    assert_eq!(r.access.get(), Some(Access::Deny));
+    assert_eq!(
+        verdict(&t, "subnet/vnet-lists/snet-a", "internet", 443),
+        Verdict::Unknown
+    );
+}
+
+/// The body makes the rule a deny rule and writes a list of destination prefixes where the
+/// declared rule writes a single one: the provider's merge keeps the single prefix beside the
+/// list, and what Azure makes of both is open, so the rule's destinations are open and whether
+/// it denies HTTPS to the internet is undecided.
+#[test]
+fn a_rule_property_written_in_the_other_form_leaves_that_value_open() {
+    let extra = r#"
+resource "azapi_update_resource" "narrow" {
+  type      = "Microsoft.Network/networkSecurityGroups/securityRules@2023-11-01"
+  parent_id = azurerm_network_security_group.n.id
+  name      = "allow-https-out"
+  body = {
+    properties = {
+      access                     = "Deny"
+      destinationAddressPrefixes = ["203.0.113.0/24"]
+    }
+  }
+}
+"#;
+    let t = load(&with_nsg(extra));
+    let r = t.network_security_groups[0]
+        .rules
+        .iter()
+        .find(|r| r.name == "allow-https-out")
+        .expect("the rule");
+    assert_eq!(r.open, [moat_model::firewall::RuleValue::Destinations]);
+    assert!(
+        t.unknowns
+            .iter()
+            .any(|u| u.resource == "nsg/nsg-mod" && u.field == "rules/allow-https-out"),
+        "{:#?}",
+        t.unknowns
+    );
+    assert_eq!(
+        verdict(&t, "subnet/vnet-lists/snet-a", "internet", 443),
+        Verdict::Unknown
+    );
+}
+
+/// An update of a rule the NSG does not hold, or of one whose name the configuration leaves
+/// open: which rule it writes is open, and so are the NSG's rules.
+#[test]
+fn an_update_of_a_rule_the_nsg_may_hold_under_an_open_name_leaves_the_rules_open() {
+    let extra = r#"
+variable "rule_name" {
+  type = string
+}
+
+resource "azapi_update_resource" "some_rule" {
+  type      = "Microsoft.Network/networkSecurityGroups/securityRules@2023-11-01"
+  parent_id = azurerm_network_security_group.n.id
+  name      = var.rule_name
+  body = {
+    properties = {
+      access = "Allow"
+    }
+  }
+}
+"#;
+    let t = load(&with_nsg(extra));
+    assert!(
+        t.is_unknown("nsg/nsg-mod", "rules").is_some(),
+        "{:#?}",
+        t.unknowns
+    );
+}
+
+/// One route updated by its own id: the next hop the body writes replaces the declared one.
+/// The default route to the appliance now drops the subnet's traffic (`None`).
+#[test]
+fn an_update_of_one_route_writes_its_next_hop() {
+    let config = r#"
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-route-child"
+  location = "westeurope"
+}
+
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet-route-child"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  address_space       = ["10.6.0.0/16"]
+}
+
+resource "azurerm_subnet" "a" {
+  name                 = "snet-a"
+  resource_group_name  = azurerm_resource_group.rg.name
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.6.1.0/24"]
+}
+
+resource "azurerm_route_table" "rt" {
+  name                = "rt-child"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  route {
+    name           = "default"
+    address_prefix = "0.0.0.0/0"
+    next_hop_type  = "Internet"
+  }
+}
+
+resource "azurerm_subnet_route_table_association" "a" {
+  subnet_id      = azurerm_subnet.a.id
+  route_table_id = azurerm_route_table.rt.id
+}
+
+resource "azapi_update_resource" "drop" {
+  type      = "Microsoft.Network/routeTables/routes@2023-11-01"
+  parent_id = azurerm_route_table.rt.id
+  name      = "default"
+  body = {
+    properties = {
+      nextHopType = "None"
+    }
+  }
+}
+"#;
+    let t = load(config);
+    let rt = &t.route_tables[0];
+    assert_eq!(rt.routes.len(), 1, "{:?}", rt.routes);
+    assert_eq!(rt.routes[0].address_prefix.to_string(), "0.0.0.0/0");
+    assert_eq!(rt.routes[0].next_hop_type, NextHopType::None);
+    assert_eq!(
+        verdict(&t, "subnet/vnet-route-child/snet-a", "internet", 443),
+        Verdict::Denied
+    );
+}
+
+/// A rule written as an azapi resource (`networkSecurityGroups/securityRules`) beside an NSG
+/// that writes its rules inline is the case azurerm documents for its own separate rules: each
+/// apply of the NSG sets its rules to the inline ones, so whether the rule is deployed is open.
+/// Its deny, first by priority, may or may not stop the HTTPS the inline rule allows.
+#[test]
+fn an_azapi_rule_beside_inline_rules_may_or_may_not_be_there() {
+    let extra = r#"
+resource "azapi_resource" "deny" {
+  type      = "Microsoft.Network/networkSecurityGroups/securityRules@2023-11-01"
+  parent_id = azurerm_network_security_group.n.id
+  name      = "deny-https-out"
+  body = {
+    properties = {
+      priority                 = 100
+      direction                = "Outbound"
+      access                   = "Deny"
+      protocol                 = "Tcp"
+      sourcePortRange          = "*"
+      destinationPortRange     = "443"
+      sourceAddressPrefix      = "*"
+      destinationAddressPrefix = "*"
+    }
+  }
+}
+"#;
+    let t = load(&with_nsg(extra));
+    let r = t.network_security_groups[0]
+        .rules
+        .iter()
+        .find(|r| r.name == "deny-https-out")
+        .expect("the rule");
+    assert_eq!(r.access.get(), Some(Access::Deny));
+    assert!(
+        t.may_exist
+            .iter()
+            .any(|m| m.resource == "azapi_resource.deny"),
+        "{:#?}",
+        t.may_exist
+    );
+    assert_eq!(
+        verdict(&t, "subnet/vnet-lists/snet-a", "internet", 443),
+        Verdict::Unknown
+    );
+}
+
+/// An NSG written as an azapi resource whose body lists its rules: Azure's PUT of the NSG sets
+/// its rules to that list, so a rule added beside it, as an azurerm resource or as an azapi
+/// one, may or may not be deployed.
+#[test]
+fn rules_beside_an_azapi_nsg_that_lists_its_rules_may_or_may_not_be_there() {
+    let config = r#"
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-azapi-nsg"
+  location = "westeurope"
+}
+
+resource "azapi_resource" "nsg" {
+  type      = "Microsoft.Network/networkSecurityGroups@2023-11-01"
+  parent_id = azurerm_resource_group.rg.id
+  name      = "nsg-azapi"
+  location  = "westeurope"
+  body = {
+    properties = {
+      securityRules = []
+    }
+  }
+}
+
+resource "azurerm_network_security_rule" "a" {
+  name                        = "deny-a"
+  resource_group_name         = azurerm_resource_group.rg.name
+  network_security_group_name = azapi_resource.nsg.name
+  priority                    = 100
+  direction                   = "Outbound"
+  access                      = "Deny"
+  protocol                    = "*"
+  source_port_range           = "*"
+  destination_port_range      = "*"
+  source_address_prefix       = "*"
+  destination_address_prefix  = "*"
+}
+
+resource "azapi_resource" "b" {
+  type      = "Microsoft.Network/networkSecurityGroups/securityRules@2023-11-01"
+  parent_id = azapi_resource.nsg.id
+  name      = "deny-b"
+  body = {
+    properties = {
+      priority                 = 110
+      direction                = "Outbound"
+      access                   = "Deny"
+      protocol                 = "*"
+      sourcePortRange          = "*"
+      destinationPortRange     = "*"
+      sourceAddressPrefix      = "*"
+      destinationAddressPrefix = "*"
+    }
+  }
+}
+"#;
+    let t = load(config);
+    let mut names: Vec<&str> = t.network_security_groups[0]
+        .rules
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["deny-a", "deny-b"]);
+    for addr in ["azurerm_network_security_rule.a", "azapi_resource.b"] {
+        assert!(
+            t.may_exist.iter().any(|m| m.resource == addr),
+            "{addr}: {:#?}",
+            t.may_exist
+        );
+    }
+}
+
+/// The body writes the destination in the form the declared rule writes it (one prefix): the
+/// provider's merge replaces it, and the rule denies exactly what the body says.
+#[test]
+fn a_rule_property_written_in_the_same_form_replaces_it() {
+    let extra = r#"
+resource "azapi_update_resource" "narrow" {
+  type      = "Microsoft.Network/networkSecurityGroups/securityRules@2023-11-01"
+  parent_id = azurerm_network_security_group.n.id
+  name      = "allow-https-out"
+  body = {
+    properties = {
+      access                   = "Deny"
+      destinationAddressPrefix = "Internet"
+      destinationPortRange     = "*"
+    }
+  }
+}
+"#;
+    let t = load(&with_nsg(extra));
+    let r = t.network_security_groups[0]
+        .rules
+        .iter()
+        .find(|r| r.name == "allow-https-out")
+        .expect("the rule");
+    assert!(r.open.is_empty(), "{r:?}");
+    assert_eq!(r.destination_ports[0].to_string(), "*");
+    assert_eq!(
+        verdict(&t, "subnet/vnet-lists/snet-a", "internet", 8080),
+        Verdict::Denied
+    );
+}

@@ -46,18 +46,49 @@ pub(super) fn body_json(o: &ResObj) -> Result<Json, String> {
     }
 }
 
-/// Whether an azapi VNet's body writes its subnets (a list, even empty): Azure's PUT of a
-/// virtual network then sets its subnets to that list.
-fn writes_subnets(res: &ArmResource) -> bool {
-    res.rtype
-        .eq_ignore_ascii_case("Microsoft.Network/virtualNetworks")
-        && res.properties.get("subnets").is_some_and(|s| !s.is_null())
+/// The model's label of an azapi VNet (NSG, route table) whose body writes its subnets
+/// (security rules, routes) as a list, even empty, and what writes it: Azure's PUT of the
+/// resource then sets the list to that one.
+fn inline_list_of(res: &ArmResource) -> Option<(&'static str, &'static str)> {
+    const LISTS: [(&str, &str, &str, &str); 3] = [
+        (
+            "Microsoft.Network/virtualNetworks",
+            "subnets",
+            "vnet",
+            "body.properties.subnets",
+        ),
+        (
+            "Microsoft.Network/networkSecurityGroups",
+            "securityRules",
+            "nsg",
+            "body.properties.securityRules",
+        ),
+        (
+            "Microsoft.Network/routeTables",
+            "routes",
+            "route-table",
+            "body.properties.routes",
+        ),
+    ];
+    LISTS
+        .iter()
+        .find(|(ty, key, _, _)| {
+            res.rtype.eq_ignore_ascii_case(ty)
+                && res.properties.get(*key).is_some_and(|s| !s.is_null())
+        })
+        .map(|(_, _, label, written)| (*label, *written))
 }
 
-/// Whether an azapi resource declares a subnet of a VNet.
-fn is_subnet(o: &ResObj) -> bool {
+/// Whether an azapi resource declares a subnet of a VNet, a security rule of an NSG or a route
+/// of a route table.
+fn is_child(o: &ResObj) -> bool {
+    const CHILDREN: [&str; 3] = [
+        "Microsoft.Network/virtualNetworks/subnets",
+        "Microsoft.Network/networkSecurityGroups/securityRules",
+        "Microsoft.Network/routeTables/routes",
+    ];
     matches!(o.attrs.get("type"), Some(Value::String(t))
-        if t.split('@').next().is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Network/virtualNetworks/subnets")))
+        if t.split('@').next().is_some_and(|t| CHILDREN.iter().any(|c| t.eq_ignore_ascii_case(c))))
 }
 
 /// `identity { type = ..., identity_ids = [...] }` as ARM writes it.
@@ -110,12 +141,10 @@ impl Mapper<'_> {
             }
         }
         for (i, res) in &arm {
-            if writes_subnets(res) {
+            if let Some((label, written)) = inline_list_of(res) {
                 let owner = self.recs[*i].addr.clone();
-                self.inline_lists.insert(
-                    format!("vnet/{}", res.name),
-                    (owner, "body.properties.subnets"),
-                );
+                self.inline_lists
+                    .insert(format!("{label}/{}", res.name), (owner, written));
             }
         }
         let wanted = Wanted::of(arm.iter().map(|(_, res)| res));
@@ -253,36 +282,59 @@ impl Mapper<'_> {
         moat_model::topology_fields!(lists);
     }
 
-    /// Subnets written as azapi resources (`Microsoft.Network/virtualNetworks/subnets`) in a
-    /// VNet that writes its subnets inline (azurerm `subnet` blocks, or an azapi body that
-    /// lists them) are overwritten by it as a separate `azurerm_subnet` is: a PUT of the VNet
-    /// sets its subnets to the list it gives, removing the others.
-    pub(super) fn azapi_subnets_beside_inline(&mut self) {
-        if !self.inline_lists.keys().any(|k| k.starts_with("vnet/")) {
+    /// Subnets (security rules, routes) written as azapi resources
+    /// (`Microsoft.Network/virtualNetworks/subnets`, `networkSecurityGroups/securityRules`,
+    /// `routeTables/routes`) in a VNet (NSG, route table) that writes its subnets (rules,
+    /// routes) inline (azurerm blocks, or an azapi body that lists them) are overwritten by it
+    /// as a separate `azurerm_subnet` (`azurerm_network_security_rule`, `azurerm_route`) is:
+    /// a PUT of the parent sets its list to the one it gives, removing the others.
+    pub(super) fn azapi_children_beside_inline(&mut self) {
+        if self.inline_lists.is_empty() {
             return;
         }
-        // Each subnet's VNet by where the subnet is written, looked up once per azapi subnet
-        // rather than searched for (subnets × azapi subnets on a large configuration).
-        let mut vnet_of: HashMap<(&str, usize, &str), &str> = HashMap::new();
-        for v in &self.t.virtual_networks {
-            for s in &v.subnets {
-                let key = (s.at.file.as_str(), s.at.offset, s.at.pointer.as_str());
-                vnet_of.entry(key).or_insert(v.name.as_str());
-            }
+        // Each element's parent by where the element is written, looked up once per azapi
+        // child rather than searched for (elements × azapi children on a large configuration).
+        let t = &self.t;
+        let elements = t
+            .virtual_networks
+            .iter()
+            .flat_map(|v| {
+                v.subnets
+                    .iter()
+                    .map(move |s| (&s.at, "vnet", &v.name, "subnets"))
+            })
+            .chain(t.network_security_groups.iter().flat_map(|n| {
+                n.rules
+                    .iter()
+                    .map(move |r| (&r.at, "nsg", &n.name, "rules"))
+            }))
+            .chain(t.route_tables.iter().flat_map(|n| {
+                n.routes
+                    .iter()
+                    .map(move |r| (&r.at, "route-table", &n.name, "routes"))
+            }));
+        let mut parent_of: HashMap<(&str, usize, &str), (String, &'static str)> = HashMap::new();
+        for (p, label, name, what) in elements {
+            let key = (p.file.as_str(), p.offset, p.pointer.as_str());
+            parent_of
+                .entry(key)
+                .or_insert_with(|| (format!("{label}/{name}"), what));
         }
         let recs = self.recs;
-        let separate: Vec<(usize, String)> = recs
+        let separate: Vec<(usize, String, &'static str)> = recs
             .iter()
             .enumerate()
-            .filter(|&(i, r)| self.consumed[i] && r.rtype == "azapi_resource" && is_subnet(&r.obj))
+            .filter(|&(i, r)| self.consumed[i] && r.rtype == "azapi_resource" && is_child(&r.obj))
             .filter_map(|(i, r)| {
                 let p = at(&r.obj);
                 let key = (p.file.as_str(), p.offset, p.pointer.as_str());
-                vnet_of.get(&key).map(|v| (i, v.to_string()))
+                parent_of
+                    .get(&key)
+                    .map(|(parent, what)| (i, parent.clone(), *what))
             })
             .collect();
-        for (i, vnet) in separate {
-            self.overwritten_by_inline(&recs[i].obj, &format!("vnet/{vnet}"), "subnets");
+        for (i, parent, what) in separate {
+            self.overwritten_by_inline(&recs[i].obj, &parent, what);
         }
     }
 
@@ -427,6 +479,27 @@ fn json_texts<'j>(j: &'j Json, out: &mut Vec<&'j str>) -> bool {
             json_texts(v, out) | open | k.starts_with('$')
         }),
         _ => false,
+    }
+}
+
+/// A stand-in of type `rtype`, name and id, with no properties, for the resource written at
+/// `pointer`.
+pub(super) fn bare_stand_in(rtype: &str, name: &str, id: &str, pointer: &str) -> ArmResource {
+    ArmResource {
+        rtype: rtype.to_string(),
+        name: name.to_string(),
+        id: id.to_string(),
+        location: None,
+        sku: None,
+        kind: None,
+        identity: None,
+        properties: Json::Object(Default::default()),
+        api_version: None,
+        at: Provenance {
+            file: STAND_IN.into(),
+            pointer: pointer.to_string(),
+            ..Default::default()
+        },
     }
 }
 

@@ -11,7 +11,7 @@
 //! declaration made; everything else the declaration says stands. An update whose target the
 //! configuration does not declare stays unmodelled.
 
-use super::azapi::{Wanted, body_json, is_stand_in};
+use super::azapi::{Wanted, bare_stand_in, body_json, is_stand_in};
 use super::azapi_update_lists::ListKind;
 use super::{Mapper, at, get};
 use crate::config::Mode;
@@ -66,11 +66,26 @@ impl Mapper<'_> {
 
     /// The declared id an update targets.
     fn update_target(&self, o: &ResObj) -> Option<String> {
-        match self.target_value(o)? {
-            Value::String(id) => self.declared_id(&id),
-            Value::Unknown(u) => u.partial.as_deref().and_then(|p| self.declared_id(p)),
-            _ => None,
+        let v = self.target_value(o)?;
+        let text = match &v {
+            Value::String(id) => id.as_str(),
+            Value::Unknown(u) => u.partial.as_deref()?,
+            _ => return None,
+        };
+        if let Some(id) = self.declared_id(text) {
+            return Some(id);
         }
+        // A rule (route) written inline in its NSG (route table) has no id of its own in the
+        // configuration: it is the one of its name in the declared parent.
+        let parsed = ids::parse(text)?;
+        ListKind::child_of(&parsed.full_type())?;
+        let (parent, name) = text.trim_end_matches('/').rsplit_once('/')?;
+        let (parent, segment) = parent.rsplit_once('/')?;
+        if moat_arm::idmatch::has_unknown(name) {
+            return None;
+        }
+        self.declared_id(parent)
+            .map(|p| format!("{p}/{segment}/{name}"))
     }
 
     fn azapi_update(
@@ -138,11 +153,25 @@ impl Mapper<'_> {
         // The stand-ins the update can reach (its target's parents, the ids its body writes):
         // mapping every declared resource for each update made many updates quadratic.
         let wanted = Wanted::of(std::iter::once(&written));
-        let reach: Vec<ArmResource> = stand_ins
+        let mut reach: Vec<ArmResource> = stand_ins
             .iter()
             .filter(|s| wanted.admits(&s.id))
             .cloned()
             .collect();
+        let child = ListKind::child_of(&parsed.full_type()).filter(|_| parsed.names.len() == 2);
+        // A rule (route) is read into its NSG (route table): one the configuration writes as
+        // an azapi resource stands in as well.
+        if let (Some(kind), Some((parent_id, _))) = (child, id.rsplit_once('/'))
+            && let Some((parent_id, _)) = parent_id.rsplit_once('/')
+            && !reach.iter().any(|s| s.id.eq_ignore_ascii_case(parent_id))
+        {
+            reach.push(bare_stand_in(
+                kind.parent_type(),
+                &parsed.names[0],
+                parent_id,
+                &o.addr,
+            ));
+        }
         let (base, base_warnings) = alone(&reach, &id, &empty);
         let (set, warnings) = alone(&reach, &id, &written);
         let (probed, _) = alone(&reach, &id, &with_body(&probe(&body)));
@@ -153,10 +182,11 @@ impl Mapper<'_> {
             .filter(|u| u.resource.split_once('/').map(|(_, n)| n) == Some(name.as_str()))
             .collect();
         let fields: Vec<String> = own.iter().map(|u| u.field.clone()).collect();
-        let applied = match ListKind::of(&parsed.full_type()) {
-            Some(kind) if parsed.names.len() == 1 => {
+        let applied = match (ListKind::of(&parsed.full_type()), child) {
+            (Some(kind), _) if parsed.names.len() == 1 => {
                 self.update_list(kind, o, &name, &body, &set, lists)
             }
+            (_, Some(kind)) => self.update_child(kind, o, &parsed.names, &body, &set, lists),
             _ => self.apply_update(&parsed.names, &base, &set, &fields),
         };
         if !applied {
@@ -170,6 +200,15 @@ impl Mapper<'_> {
                 self.unknown_at(&u.resource, &u.field, reason.clone(), &o.loc);
             }
             return false;
+        }
+        if child.is_some() {
+            // The rule's own unknowns are settled field by field (`update_child`).
+            self.warnings.extend(
+                warnings
+                    .into_iter()
+                    .filter(|w| !base_warnings.iter().any(|b| b.message == w.message)),
+            );
+            return true;
         }
         // A setting the declaration leaves open and the body writes with a known value is
         // known once the update is applied.
@@ -322,7 +361,7 @@ fn over(declared: &Json, body: Option<Json>) -> Json {
 
 /// Maps `res` with the stand-ins of everything else declared (its own left out, so it is the
 /// one resource of its name); returns the topology and the warnings located at `res`.
-fn alone(
+pub(super) fn alone(
     stand_ins: &[ArmResource],
     id: &str,
     res: &ArmResource,

@@ -74,6 +74,21 @@ impl ListKind {
         }
     }
 
+    /// The list whose elements, written as resources of their own, are of ARM type `rtype`.
+    pub(super) fn child_of(rtype: &str) -> Option<ListKind> {
+        [ListKind::Rules, ListKind::Routes]
+            .into_iter()
+            .find(|k| rtype.eq_ignore_ascii_case(k.child_type()))
+    }
+
+    /// The ARM type of the resource holding the list.
+    pub(super) fn parent_type(self) -> &'static str {
+        match self {
+            ListKind::Rules => "Microsoft.Network/networkSecurityGroups",
+            ListKind::Routes => "Microsoft.Network/routeTables",
+        }
+    }
+
     /// The ARM type of an element written as a resource of its own.
     pub(super) fn child_type(self) -> &'static str {
         match self {
@@ -176,7 +191,8 @@ impl Mapper<'_> {
                 return true;
             }
         };
-        if !written.insert(res.clone()) {
+        let child_written = format!("{res}/");
+        if written.iter().any(|k| k.starts_with(&child_written)) || !written.insert(res.clone()) {
             let why = format!(
                 "`{}` and another update write its {} one after the other, in no order the configuration fixes, and the second merges its list into the first's",
                 o.addr,
@@ -335,10 +351,7 @@ impl Mapper<'_> {
         let ty = ty.split('@').next().unwrap_or(ty);
         let (kind, child) = match ListKind::of(ty) {
             Some(k) => (k, false),
-            None => match [ListKind::Rules, ListKind::Routes]
-                .into_iter()
-                .find(|k| ty.eq_ignore_ascii_case(k.child_type()))
-            {
+            None => match ListKind::child_of(ty) {
                 Some(k) => (k, true),
                 None => return,
             },
@@ -358,7 +371,7 @@ impl Mapper<'_> {
             }
             (q, _) => q,
         };
-        let parent_type = kind.child_type().rsplit_once('/').map_or("", |(p, _)| p);
+        let parent_type = kind.parent_type();
         let mut names = Vec::new();
         for r in self.recs.iter().filter(|r| r.mode == Mode::Managed) {
             let Some(Value::String(id)) = r.obj.attrs.get("id") else {
@@ -403,10 +416,7 @@ impl Mapper<'_> {
         let ty = target.full_type();
         let kind = match (ListKind::of(&ty), target.names.as_slice()) {
             (Some(k), [_]) => k,
-            (None, [_, _]) => match [ListKind::Rules, ListKind::Routes]
-                .into_iter()
-                .find(|k| ty.eq_ignore_ascii_case(k.child_type()))
-            {
+            (None, [_, _]) => match ListKind::child_of(&ty) {
                 Some(k) => k,
                 None => return,
             },

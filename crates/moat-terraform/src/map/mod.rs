@@ -15,6 +15,7 @@
 
 mod azapi;
 mod azapi_update;
+mod azapi_update_children;
 mod azapi_update_lists;
 mod external;
 mod firewall;
@@ -170,7 +171,7 @@ pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Ma
         }
     }
     m.merge_stand_ins(stand_ins);
-    m.azapi_subnets_beside_inline();
+    m.azapi_children_beside_inline();
     m.azapi_updates();
     m.inherit_dns_proxy();
     m.disambiguate_zones();

@@ -728,7 +728,7 @@ impl Mapper<'_> {
     /// exist, with the others of the same parent, and so may what is placed in it. A VNet
     /// written as an azapi resource whose body lists its subnets, and a subnet written as one,
     /// are the same case: Azure's PUT of a VNet sets its subnets to the list the body gives
-    /// (see `Mapper::azapi_subnets_beside_inline`).
+    /// (see `Mapper::azapi_children_beside_inline`).
     pub(super) fn overwritten_by_inline(&mut self, o: &ResObj, parent: &str, what: &str) {
         let Some((owner, k)) = self.inline_lists.get(parent).cloned() else {
             return;

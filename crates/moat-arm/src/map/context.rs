@@ -129,6 +129,8 @@ pub struct MapContext {
     /// open (the placeholders a template deployed to an unnamed resource group uses),
     /// lower-cased.
     pub(super) open_scope: Vec<String>,
+    /// The input the resources come from, as messages name it.
+    pub(super) input: super::Input,
 }
 
 impl MapContext {
@@ -153,6 +155,13 @@ impl MapContext {
     /// connection's approval) is read as they report it.
     pub fn deployed(&mut self) {
         self.deployed = true;
+        self.input = super::Input::Live;
+    }
+
+    /// Says that the resources mapped through this context are the azapi resources of a
+    /// Terraform configuration, so that messages name the configuration, not a template.
+    pub fn terraform(&mut self) {
+        self.input = super::Input::Terraform;
     }
 
     /// Notes the addresses `v` writes as text, when tracked.
@@ -227,7 +236,7 @@ impl MapContext {
                     t.kind.what(),
                     kinds[0].what()
                 )),
-                None => Err(format!("`{raw}` is not deployed by this template")),
+                None => Err(format!("`{raw}` is not {}", self.input.deployed_by())),
             };
         }
         for k in kinds {
@@ -239,8 +248,9 @@ impl MapContext {
             }
         }
         Err(format!(
-            "{} `{raw}` is not deployed by this template",
-            kinds[0].what()
+            "{} `{raw}` is not {}",
+            kinds[0].what(),
+            self.input.deployed_by()
         ))
     }
 }
@@ -299,7 +309,10 @@ pub(super) fn dangling(
         "dangling-reference",
         format!("{resource}: {field}: {reason}"),
         at,
-        Some(format!("{consequence}; the template refers to a resource declared elsewhere, which the importer cannot check")),
+        Some(format!(
+            "{consequence}; {} refers to a resource declared elsewhere, which the importer cannot check",
+            ctx.input.referrer(at)
+        )),
     ));
 }
 

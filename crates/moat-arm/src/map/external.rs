@@ -55,7 +55,7 @@ pub(super) fn subnet(
                 "external-subnet",
                 format!("{resource}: subnet: {e}; it is read as the external subnet `{key}`, whose prefixes, NSG, routes and DNS are unknown"),
                 at,
-                Some("give the subnet's template (or a live export of it) to have it analysed".into()),
+                Some(ctx.input.give("subnet")),
             ));
             key
         }
@@ -92,8 +92,10 @@ pub(super) fn subnet_of_existing_vnet(
     ctx.warnings.push(warning(
         "external-vnet",
         format!(
-            "subnet `{full}` is declared in VNet `{}`, which the template does not deploy; the VNet is external: its address space, DNS servers and peerings are unknown",
-            v.name
+            "subnet `{full}` is declared in VNet `{}`, which {} does not {}; the VNet is external: its address space, DNS servers and peerings are unknown",
+            v.name,
+            ctx.input.the(),
+            ctx.input.deploy()
         ),
         &pd.res.at,
         None,
@@ -143,12 +145,13 @@ pub(super) fn link_to_existing_zone(
     ctx.warnings.push(warning(
         "external-zone",
         format!(
-            "{}: parent: `{pid}` is not deployed by this template; the link is read on the external private DNS zone `{}`, whose other VNet links and records are unknown",
+            "{}: parent: `{pid}` is not {}; the link is read on the external private DNS zone `{}`, whose other VNet links and records are unknown",
             resource_label(&pd.res.rtype, &pd.res.name),
+            ctx.input.deployed_by(),
             z.name
         ),
         &pd.res.at,
-        Some("give the zone's template (or a live export of it) to have it analysed".into()),
+        Some(ctx.input.give("zone")),
     ));
     z.fallback_to_internet |= fallback;
     z.vnet_links.extend(vnet);
@@ -185,7 +188,7 @@ pub(super) fn zone_group(
                         "external-zone",
                         format!("{resource}: dns_zone_group: {e}; it is read as the external private DNS zone `{k}`, whose VNet links are unknown"),
                         at,
-                        Some("give the zone's template (or a live export of it) to have it analysed".into()),
+                        Some(ctx.input.give("zone")),
                     )),
                     None => dangling(
                         t,
@@ -242,11 +245,12 @@ pub(super) fn endpoint_target(
     ctx.warnings.push(warning(
         "external-target",
         format!(
-            "private-endpoint/{}: target: `{raw}` is not deployed by this template; it is read as the external {target}, whose public access and network rules are unknown; the endpoint is kept and analysed",
-            pe.name
+            "private-endpoint/{}: target: `{raw}` is not {}; it is read as the external {target}, whose public access and network rules are unknown; the endpoint is kept and analysed",
+            pe.name,
+            ctx.input.deployed_by()
         ),
         &pe.at,
-        Some("give the target's template (or a live export of it) to have it analysed".into()),
+        Some(ctx.input.give("target")),
     ));
     pe.target = target;
     true
@@ -290,7 +294,7 @@ pub(super) fn vnet(
         "external-vnet",
         format!("{resource}: {field}: {e}; it is read as the external VNet `{v}`, whose address space, DNS servers and peerings are unknown"),
         at,
-        Some("give the VNet's template (or a live export of it) to have it analysed".into()),
+        Some(ctx.input.give("VNet")),
     ));
     Ok(v)
 }

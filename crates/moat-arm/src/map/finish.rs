@@ -225,8 +225,9 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext) {
             resource_label(&pd.res.rtype, &pd.res.name),
             "parent",
             format!(
-                "its parent {} `{pid}` is not deployed by this template",
-                parent_kind.what()
+                "its parent {} `{pid}` is not {}",
+                parent_kind.what(),
+                ctx.input.deployed_by()
             ),
             &pd.res.at,
             "it is not imported",

@@ -54,6 +54,7 @@ mod scoped;
 mod shares;
 #[cfg(test)]
 mod tests;
+mod wording;
 
 use context::*;
 use privatelink::{address_of, target_raw};
@@ -69,6 +70,7 @@ use ids::{last_segment, parent_id};
 use kinds::{ChildKind, child_kind};
 pub use kinds::{Kind, kind_of, resource_label};
 pub use roles::MANAGED_IDENTITY_PREFIX;
+pub use wording::Input;
 
 /// One ARM resource with evaluated properties.
 #[derive(Clone, Debug, PartialEq)]

@@ -47,8 +47,10 @@ pub(super) fn keep_partial(
     };
     let label = format!("private-endpoint/{}", pe.name);
     let reason = format!(
-        "`{raw}` has unknown parts and may name any {} the template deploys, or one outside it",
-        kind.as_str()
+        "`{raw}` has unknown parts and may name any {} {} {}, or one outside it",
+        kind.as_str(),
+        ctx.input.the(),
+        ctx.input.deploys()
     );
     t.unknowns.push(Unknown {
         resource: label.clone(),

@@ -473,7 +473,11 @@ fn same_resource(
     let a = target_address(tg.clone());
     ctx.warnings.push(warning(
         "target-by-name",
-        format!("{resource}: target: `{raw}` is read as {a}, which the template deploys with that type and name: the subscription or resource group that would tell them apart is unknown"),
+        format!(
+            "{resource}: target: `{raw}` is read as {a}, which {} {} with that type and name: the subscription or resource group that would tell them apart is unknown",
+            ctx.input.the(),
+            ctx.input.deploys()
+        ),
         at,
         Some("give --subscription and --resource-group to have ids compared in full".into()),
     ));
@@ -529,7 +533,7 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
                     ctx,
                     label,
                     "target",
-                    format!("`{raw}` is not deployed by this template"),
+                    format!("`{raw}` is not {}", ctx.input.deployed_by()),
                     &pe.at,
                     "the private endpoint is not imported",
                 );

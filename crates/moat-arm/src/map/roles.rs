@@ -120,7 +120,11 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
                 ctx,
                 label,
                 "scope",
-                format!("`{raw}` is not a resource this template deploys"),
+                format!(
+                    "`{raw}` is not a resource {} {}",
+                    ctx.input.this(),
+                    ctx.input.deploys()
+                ),
                 &ra.at,
                 "the role assignment is not imported",
             );

@@ -106,7 +106,11 @@ pub(super) fn attach(t: &mut Topology, ctx: &mut MapContext, shares: Vec<Pending
                 ctx,
                 resource_label(&pd.res.rtype, &pd.res.name),
                 "asset_uri",
-                format!("its asset is read from {what}, which this template does not deploy"),
+                format!(
+                    "its asset is read from {what}, which {} does not {}",
+                    ctx.input.this(),
+                    ctx.input.deploy()
+                ),
                 &pd.res.at,
                 "the share is not checked",
             );

@@ -150,6 +150,7 @@ impl Mapper<'_> {
         let wanted = Wanted::of(arm.iter().map(|(_, res)| res));
         let mut scratch = Topology::default();
         let mut ctx = MapContext::new();
+        ctx.terraform();
         for s in self.stand_ins().filter(|s| wanted.admits(&s.id)) {
             map_resource(&mut scratch, &s, &mut ctx);
         }

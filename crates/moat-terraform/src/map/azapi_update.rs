@@ -368,6 +368,7 @@ pub(super) fn alone(
 ) -> (Topology, Vec<moat_model::Diagnostic>) {
     let mut t = Topology::default();
     let mut ctx = MapContext::new();
+    ctx.terraform();
     for s in stand_ins.iter().filter(|s| !s.id.eq_ignore_ascii_case(id)) {
         map_resource(&mut t, s, &mut ctx);
     }

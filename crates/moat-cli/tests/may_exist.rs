@@ -374,18 +374,62 @@ fn conditions_on_one_variable_that_exclude_each_other_are_groups_of_their_own() 
 }
 
 /// The three rules of `a_flow_two_absent_groups_decide_is_unknown`, and four more allow rules
-/// on other ports, each on a condition of its own: seven groups, past the six whose every
-/// combination is analysed. As written and without all rules, SMB is allowed (by the first
-/// rule, and by the default rules); with only the deny rule deployed it is denied (seed
-/// "Network security groups": the first matching rule by priority decides). No combination
-/// analysed shows it, so nothing may be decided: not the flow, not the operation that needs
-/// it, not a finding. Given values for four of the conditions, three groups are left and the
-/// flow is unknown for the combination that decides it.
+/// on other ports, each on a condition of its own: seven groups. As written and without all
+/// rules, SMB is allowed (by the first rule, and by the default rules); with only the deny
+/// rule deployed it is denied (seed "Network security groups": the first matching rule by
+/// priority decides), a combination of two groups absent. The template is small, so its 127
+/// combinations are all analysed: the flow is unknown and names the two allow rules whose
+/// absence denies it, and what no rule can change (the workspace's public access, SEC001)
+/// stays decided.
 #[test]
-fn past_six_groups_nothing_is_decided() {
+fn seven_groups_of_a_small_deployment_are_all_combined() {
     let path = data("arm/seven-conditional-rules.json");
     let t = load(&path, &moat_ingest::Options::default());
     assert_eq!(t.may_exist.len(), 7, "{:#?}", t.may_exist);
+    assert!(moat_model::presence::max_variants(&t) >= 127);
+    let variants = moat_model::presence::variants(&t);
+    assert_eq!(variants.len(), 127);
+    assert!(moat_model::presence::unexplored(&variants).is_none());
+    let e = Engine::for_topology(&t, None).unwrap();
+    let q = tcp("compute/cpu", "storage/wsdata:file", 445);
+    let tr = moat_engine::presence::trace(&e, &variants, &q).unwrap();
+    assert_eq!(tr.verdict, Verdict::Unknown, "{tr:#?}");
+    assert!(
+        tr.missing.iter().all(|m| !m.contains("give them values")),
+        "{:?}",
+        tr.missing
+    );
+    assert!(
+        tr.missing
+            .iter()
+            .any(|m| m.contains("allow-smb-first") && m.contains("allow-smb-second")),
+        "{:?}",
+        tr.missing
+    );
+    let findings = check(&t);
+    let sec001 = findings
+        .iter()
+        .find(|f| f.code == "SEC001" && f.resource == "workspace/ws")
+        .expect("SEC001 on the public workspace");
+    assert!(sec001.decided(), "{sec001:#?}");
+    let st008 = findings
+        .iter()
+        .find(|f| f.code == "ST008")
+        .expect("ST008 on the file share");
+    assert!(!st008.decided(), "{st008:#?}");
+}
+
+/// The seven rules of `seven_groups_of_a_small_deployment_are_all_combined` and four more
+/// allow rules on conditions of their own: eleven groups, 2,047 combinations, more than are
+/// analysed on any deployment. No combination analysed need show the one that denies SMB,
+/// so nothing may be decided: not the flow, not the operation that needs it, not a finding.
+/// Given values for eight of the conditions, three groups are left and the flow is unknown
+/// for the combination that decides it.
+#[test]
+fn past_the_combinations_analysed_nothing_is_decided() {
+    let path = data("arm/eleven-conditional-rules.json");
+    let t = load(&path, &moat_ingest::Options::default());
+    assert_eq!(t.may_exist.len(), 11, "{:#?}", t.may_exist);
     let variants = moat_model::presence::variants(&t);
     let e = Engine::for_topology(&t, None).unwrap();
     let q = tcp("compute/cpu", "storage/wsdata:file", 445);
@@ -394,7 +438,7 @@ fn past_six_groups_nothing_is_decided() {
     assert!(
         tr.missing
             .iter()
-            .any(|m| m.contains("and 5 more are deployed (7 groups)")
+            .any(|m| m.contains("and 9 more are deployed (11 groups)")
                 && m.contains("give them values")),
         "{:?}",
         tr.missing
@@ -424,7 +468,7 @@ fn past_six_groups_nothing_is_decided() {
     assert!(findings.iter().all(|f| !f.decided()), "{findings:#?}");
 
     let given = moat_ingest::Options {
-        parameter_values: (1..=4)
+        parameter_values: (1..=8)
             .map(|i| (format!("allowTool{i}"), "true".to_string()))
             .collect(),
         ..Default::default()
@@ -446,6 +490,31 @@ fn past_six_groups_nothing_is_decided() {
             .any(|m| m.contains("allow-smb-first") && m.contains("allow-smb-second")),
         "{:?}",
         tr.missing
+    );
+}
+
+/// The deployment's size bounds the combinations analysed: 63 on any deployment, more on a
+/// small one, never more than 1,023.
+#[test]
+fn the_combinations_analysed_grow_only_on_small_deployments() {
+    let small = load(
+        &data("arm/seven-conditional-rules.json"),
+        &moat_ingest::Options::default(),
+    );
+    assert_eq!(
+        moat_model::presence::max_variants(&small),
+        moat_model::presence::MOST_VARIANTS
+    );
+    let mut large = small.clone();
+    let nsg = large.network_security_groups[0].clone();
+    for i in 0..200 {
+        let mut n = nsg.clone();
+        n.name = format!("nsg-{i}");
+        large.network_security_groups.push(n);
+    }
+    assert_eq!(
+        moat_model::presence::max_variants(&large),
+        moat_model::presence::MAX_VARIANTS
     );
 }
 

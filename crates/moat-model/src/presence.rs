@@ -9,9 +9,12 @@
 //!
 //! Resources that share the reason (the same unset variable, the same condition) exist or not
 //! together, so they form one group. Every combination of groups is a variant (2^n − 1 of
-//! them besides the base). With more than [`MAX_GROUPS`] groups only the deployment without
-//! all of them is a variant, and since a result may change in a combination no variant
-//! covers, no result is decided: [`unexplored`] says what each one depends on.
+//! them besides the base), together with every value left open, up to [`max_variants`]:
+//! [`MAX_VARIANTS`] on any deployment, and up to [`MOST_VARIANTS`] on one small enough that
+//! analysing them all stays within [`VARIANT_BUDGET`]. Past that, each dimension is varied
+//! alone (groups absent all at once past [`MAX_GROUPS`]), and since a result may change in a
+//! combination no variant covers, no result is decided: [`unexplored`] says what each one
+//! depends on.
 
 use crate::topology::Topology;
 use crate::{Provenance, validate};
@@ -19,7 +22,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Most groups of may-exist resources analysed one by one.
+/// Most groups of may-exist resources whose every combination is analysed whatever the size
+/// of the deployment; past it, when they cannot all be combined, they are absent all at once.
 pub const MAX_GROUPS: usize = 6;
 
 /// A resource whose deployment the input leaves open.
@@ -347,10 +351,33 @@ impl Variant {
     }
 }
 
-/// Most variants analysed besides the deployment as written when every combination of what
-/// the input leaves open is analysed: 6 groups of may-exist resources, or fewer with open
-/// values.
+/// Variants analysed besides the deployment as written on any deployment when every
+/// combination of what the input leaves open is analysed: 6 groups of may-exist resources, or
+/// fewer with open values.
 pub const MAX_VARIANTS: usize = (1 << MAX_GROUPS) - 1;
+
+/// Most variants analysed besides the deployment as written, on the smallest deployments:
+/// 10 groups.
+pub const MOST_VARIANTS: usize = (1 << 10) - 1;
+
+/// Elements (resources, subnets, NSG rules, ... as [`Topology::counts`] counts them) that the
+/// deployment and its variants may hold together when more than [`MAX_VARIANTS`] variants are
+/// analysed. Each variant is a copy of the deployment analysed in full, so its cost grows
+/// with its size: a template of 15 elements has every combination of 10 groups analysed, one
+/// of 50 of 8, and one of 130 elements or more of 6.
+pub const VARIANT_BUDGET: usize = 16_384;
+
+/// How many variants of `t` are analysed besides `t` itself when every combination of what
+/// it leaves open is: [`MAX_VARIANTS`], doubled (plus one) while the deployment and its
+/// variants stay within [`VARIANT_BUDGET`] elements, up to [`MOST_VARIANTS`].
+pub fn max_variants(t: &Topology) -> usize {
+    let size = t.counts().iter().map(|(_, n)| n).sum::<usize>().max(1);
+    let mut cap = MAX_VARIANTS;
+    while cap < MOST_VARIANTS && (2 * cap + 2) * size <= VARIANT_BUDGET {
+        cap = 2 * cap + 1;
+    }
+    cap
+}
 
 /// The variants an analysis must agree on besides the deployment itself.
 ///
@@ -359,38 +386,41 @@ pub const MAX_VARIANTS: usize = (1 << MAX_GROUPS) - 1;
 /// setting takes — is varied together with every other: a result need not follow from them
 /// one at a time (an allow rule in one group above a deny rule in another; a flow that
 /// either of two open settings allows). When the combinations are more than
-/// [`MAX_VARIANTS`], each dimension is varied alone (groups absent all at once past
+/// [`max_variants`], each dimension is varied alone (groups absent all at once past
 /// [`MAX_GROUPS`]), and [`unexplored`] says what every result depends on. Empty when nothing
 /// is open.
 pub fn variants(t: &Topology) -> Vec<Variant> {
-    if let Some(all) = product(t) {
+    let cap = max_variants(t);
+    if let Some(all) = product(t, cap) {
         return all;
     }
-    let mut out = absence_variants(t, &groups(t));
+    let groups = groups(t);
+    let every = groups.len() <= MAX_GROUPS;
+    let mut out = absence_variants(t, &groups, every);
     out.extend(crate::choices::variants(t));
     out.extend(crate::open_settings::variants(t));
-    let question = unexplored_question(t, &out);
+    let question = unexplored_question(t, &out, cap);
     for v in &mut out {
         v.unexplored = Some(question.clone());
     }
     out
 }
 
-/// Every combination of the dimensions left open, when there are at most [`MAX_VARIANTS`]
-/// besides the deployment as written.
-fn product(t: &Topology) -> Option<Vec<Variant>> {
+/// Every combination of the dimensions left open, when there are at most `cap` besides the
+/// deployment as written (`cap` + 1 a power of two).
+fn product(t: &Topology, cap: usize) -> Option<Vec<Variant>> {
     let groups = groups(t);
-    if groups.len() > MAX_GROUPS {
+    if (1usize << groups.len().min(usize::BITS as usize - 1)) > cap + 1 {
         return None;
     }
     // The combinations of values (the one as written first) that leave room for every
     // combination of groups with each.
-    let room = (MAX_VARIANTS + 1) >> groups.len();
+    let room = (cap + 1) >> groups.len();
     let mut valued = Vec::new();
     values(t, Vec::new(), &mut Vec::new(), room, &mut valued)?;
     let mut out = Vec::new();
     for (i, (topology, choices)) in valued.into_iter().enumerate() {
-        let mut absent = absence_variants(&topology, &groups);
+        let mut absent = absence_variants(&topology, &groups, true);
         for a in &mut absent {
             a.choices = choices.clone();
         }
@@ -444,14 +474,18 @@ fn values(
 }
 
 /// The variants of `t` without may-exist resources: every combination of `groups` absent
-/// when they are at most [`MAX_GROUPS`], else all absent at once.
-fn absence_variants(t: &Topology, groups: &BTreeMap<&str, Vec<&MayExist>>) -> Vec<Variant> {
+/// when `every` (the caller bounds their number), else all absent at once.
+fn absence_variants(
+    t: &Topology,
+    groups: &BTreeMap<&str, Vec<&MayExist>>,
+    every: bool,
+) -> Vec<Variant> {
     if groups.is_empty() {
         return Vec::new();
     }
     let mut sets: Vec<Vec<&MayExist>> = Vec::new();
     let groups: Vec<&Vec<&MayExist>> = groups.values().collect();
-    if groups.len() <= MAX_GROUPS {
+    if every {
         // Every combination of groups absent: a result need not be monotone in what is
         // deployed (an allow rule in one group above a deny rule in another, a third group
         // allowing below both), so each group absent alone and all absent together do not
@@ -506,8 +540,8 @@ fn listing(resources: &[String]) -> String {
 }
 
 /// What every result depends on when `variants` do not cover every combination of what the
-/// input leaves open ([`MAX_VARIANTS`]): "whether `a`, `b` and 5 more are deployed and what
-/// private endpoint `pe` connects to (...): past 63 combinations ...". `None` when they do.
+/// input leaves open ([`max_variants`]): "whether `a`, `b` and 5 more are deployed and what
+/// private endpoint `pe` connects to (...): past the combinations analysed ...". `None` when they do.
 ///
 /// A result the deployment as written and the variants agree on may still differ in a
 /// combination no variant covers (two conditional allow rules above a conditional deny rule,
@@ -518,7 +552,7 @@ pub fn unexplored(variants: &[Variant]) -> Option<&str> {
 }
 
 /// The question [`unexplored`] gives for the variants of `t` one dimension at a time.
-fn unexplored_question(t: &Topology, one_by_one: &[Variant]) -> String {
+fn unexplored_question(t: &Topology, one_by_one: &[Variant], cap: usize) -> String {
     let mut parts = Vec::new();
     let groups = groups(t).len();
     if groups > 0 {
@@ -544,7 +578,7 @@ fn unexplored_question(t: &Topology, one_by_one: &[Variant]) -> String {
         parts.push(format!("{} more values left open", open.len() - 3));
     }
     format!(
-        "{}: these leave more than {MAX_VARIANTS} combinations, which are not analysed one by one; give them values",
+        "{}: these leave more than {cap} combinations, which are not analysed one by one; give them values",
         parts.join(" and ")
     )
 }

@@ -932,14 +932,8 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {
                 });
             }
             Some(c) => {
-                if c.is_gpu() || c.compute_type != ComputeType::AmlCompute {
-                    r.requirements.push(Requirement {
-                        what: format!("image_build_compute {name} is a CPU compute cluster"),
-                        met: Some(false),
-                        why: "only a CPU compute cluster builds images (Secure an Azure Machine Learning workspace with virtual networks)".into(),
-                        rule: Some(RuleCode::Acr004),
-                        principal: None,
-                    });
+                if let Some(req) = build_compute_kind(t, w, c, name) {
+                    r.requirements.push(req);
                 }
                 let from = Address::resource(Kind::Compute, &c.name);
                 if let Some(a) = &w.container_registry {
@@ -983,4 +977,64 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {
         },
     }
     r
+}
+
+/// Whether a compute of this type builds the workspace's images when its container registry is
+/// behind a VNet; `Err` with the reason when that rests on a value the input leaves open. A
+/// compute cluster always does. In a managed network a compute instance does too: "configure your
+/// workspace to use a compute cluster or compute instance to build images" (Managed virtual
+/// network isolation, Configure image builds); in a customer VNet only a cluster is documented
+/// (Secure an Azure Machine Learning workspace with virtual networks).
+pub fn type_builds_images(t: &Topology, w: &Workspace, ty: ComputeType) -> Result<bool, String> {
+    match ty {
+        ComputeType::AmlCompute => Ok(true),
+        ComputeType::ComputeInstance if w.managed_network.enabled() => Ok(true),
+        ComputeType::ComputeInstance => match t.is_unknown(
+            &format!("workspace/{}", w.name),
+            "managed_network.isolation_mode",
+        ) {
+            Some(u) => Err(format!(
+                "a compute instance builds images only in a managed network: {}",
+                u.reason
+            )),
+            None => Ok(false),
+        },
+    }
+}
+
+/// The requirement that image_build_compute names a compute that builds images, when it is not
+/// plainly met: a CPU compute of a type that builds them ([`type_builds_images`]).
+fn build_compute_kind(
+    t: &Topology,
+    w: &Workspace,
+    c: &moat_model::ml::Compute,
+    name: &str,
+) -> Option<Requirement> {
+    let requirement = |met: Option<bool>, what: &str, why: String| Requirement {
+        what: format!("image_build_compute {name} is {what}"),
+        met,
+        why,
+        rule: Some(RuleCode::Acr004),
+        principal: None,
+    };
+    if c.is_gpu() {
+        return Some(requirement(
+            Some(false),
+            "a CPU compute",
+            "only CPU compute builds images (Secure an Azure Machine Learning workspace with virtual networks)".into(),
+        ));
+    }
+    match type_builds_images(t, w, c.compute_type) {
+        Ok(true) => None,
+        Ok(false) => Some(requirement(
+            Some(false),
+            "a CPU compute cluster",
+            "outside a managed network only a CPU compute cluster builds images (Secure an Azure Machine Learning workspace with virtual networks)".into(),
+        )),
+        Err(open) => Some(requirement(
+            None,
+            "a CPU compute cluster, or an instance in a managed network",
+            open,
+        )),
+    }
 }

@@ -287,6 +287,31 @@ fn ws006_registry_behind_vnet_needs_a_compute_cluster() {
     );
 }
 
+#[test]
+fn ws006_a_compute_instance_counts_in_a_managed_network() {
+    // Managed virtual network isolation, "Configure image builds": "configure your workspace to
+    // use a compute cluster or compute instance to build images". In a managed network the
+    // workspace's compute instance is somewhere to build images; outside one it is not (above).
+    let managed = with(
+        NO_CLUSTER,
+        "container_registry: wsacr }",
+        "container_registry: wsacr, managed_network: { isolation_mode: AllowInternetOutbound } }",
+    );
+    none("WS006", &managed);
+    // With no compute at all the managed network does not help.
+    let f = one(
+        "WS006",
+        &with(
+            &managed,
+            "computes:\n  - { name: ci, workspace: ws, type: ComputeInstance }\n",
+            "",
+        ),
+        Severity::Error,
+        "workspace/ws",
+    );
+    assert!(f.message.contains("compute instance"), "{}", f.message);
+}
+
 // ---------------------------------------------------------------------------------------------
 // REG
 

@@ -241,6 +241,48 @@ fn acr004_gpu_image_build_compute() {
 }
 
 #[test]
+fn acr004_a_compute_instance_builds_images_in_a_managed_network() {
+    // Managed virtual network isolation, "Configure image builds": "When the Azure Container
+    // Registry for your workspace is behind a virtual network, it can't be used to directly
+    // build Docker images. Instead, configure your workspace to use a compute cluster or compute
+    // instance to build images." A CPU compute instance named by image_build_compute is no error
+    // there; outside a managed network it still is, and a GPU instance is in both.
+    let ci = edit(
+        ACR_PE,
+        "type: AmlCompute, vm_size: Standard_DS3_v2, max_nodes: 4, subnet: vnet/training, enable_node_public_ip: false",
+        "type: ComputeInstance, vm_size: Standard_DS3_v2",
+    );
+    let managed = edit(
+        &ci,
+        "image_build_compute: cpu }",
+        "image_build_compute: cpu, managed_network: { isolation_mode: AllowInternetOutbound } }",
+    );
+    none(&managed, "ACR004");
+    none(&managed, "WS006");
+    let t = moat_ingest::parse_native_str("t.yaml", &managed).unwrap();
+    let e = moat_engine::Engine::for_topology(&t, None).unwrap();
+    let build = moat_engine::ops::evaluate(
+        &e,
+        &moat_engine::intent::Intent::of(&t),
+        &moat_engine::ops::Filter {
+            op: Some(moat_engine::OpId::ImageBuild),
+            ..Default::default()
+        },
+    );
+    assert!(
+        build[0].requirements.iter().all(|q| q.met != Some(false)),
+        "{build:#?}"
+    );
+    one(&ci, "ACR004", Severity::Error);
+    let gpu = edit(
+        &managed,
+        "vm_size: Standard_DS3_v2",
+        "vm_size: Standard_NC6s_v3",
+    );
+    assert!(one(&gpu, "ACR004", Severity::Error).message.contains("GPU"));
+}
+
+#[test]
 fn acr006_managed_identity_with_private_registry() {
     // Seed 002: no managed identity on a compute cluster when the registry uses a private or
     // service endpoint.

@@ -872,25 +872,48 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
 fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {
     let t = cx.t();
     let mut r = OpResult::new(OpId::ImageBuild, subject.clone());
-    let acr = w
-        .container_registry
-        .as_ref()
-        .and_then(|a| cx.e.ix.container_registries.get(a))
-        .map(|&i| &t.container_registries[i]);
-    let acr_private = acr.is_some_and(|a| {
-        a.public_network_access == PublicNetworkAccess::Disabled
-            || cx.e.ix.endpoints_of(t, Kind::Acr, &a.name).next().is_some()
-    });
+    let registry = build_registry(t, w);
+    let acr = match &registry {
+        Ok(Some(a)) => {
+            cx.e.ix
+                .container_registries
+                .get(a.as_str())
+                .map(|&i| &t.container_registries[i])
+        }
+        _ => None,
+    };
+    let acr_private = acr.is_some_and(|a| acr_behind_vnet(cx.e, a));
     match &w.image_build_compute {
         None => {
+            let (met, why) = match (&registry, w.hub.as_deref()) {
+                (Err(open), _) => (None, open.clone()),
+                // Whether a hub's image_build_compute serves its projects is not documented.
+                (Ok(_), Some(hub)) if hub_builds_elsewhere(t, hub) => (
+                    None,
+                    format!(
+                        "the project sets no image_build_compute and its hub {hub} does: whether the hub's serves the project is not documented"
+                    ),
+                ),
+                (Ok(_), _) if acr_private => (
+                    Some(false),
+                    format!(
+                        "{} is behind a VNet: Azure ML cannot build there without image_build_compute (Secure an Azure Machine Learning workspace with virtual networks)",
+                        match (&w.container_registry, w.hub.as_deref(), acr) {
+                            (None, Some(hub), Some(a)) =>
+                                format!("the container registry {} of its hub {hub}", a.name),
+                            _ => "the workspace container registry".to_string(),
+                        }
+                    ),
+                ),
+                (Ok(_), _) => (
+                    Some(true),
+                    "the container registry is public, so the serverless build works".into(),
+                ),
+            };
             r.requirements.push(Requirement {
                 what: "images are built by serverless compute (image_build_compute not set)".into(),
-                met: Some(!acr_private),
-                why: if acr_private {
-                    "the workspace container registry is behind a VNet: Azure ML cannot build there without image_build_compute (Secure an Azure Machine Learning workspace with virtual networks)".into()
-                } else {
-                    "the container registry is public, so the serverless build works".into()
-                },
+                met,
+                why,
                 rule: Some(RuleCode::Acr003),
                 principal: None,
             });
@@ -1037,4 +1060,55 @@ fn build_compute_kind(
             open,
         )),
     }
+}
+
+/// Whether a container registry is "behind a VNet" in the sense of seed 002: public access
+/// Disabled, a private endpoint, or a firewall that admits subnets through service endpoints
+/// ("If it uses a service endpoint, it must be in the same virtual network and subnet").
+pub fn acr_behind_vnet(e: &Engine, a: &moat_model::deps::ContainerRegistry) -> bool {
+    a.public_network_access == PublicNetworkAccess::Disabled
+        || e.ix.endpoints_of(e.t, Kind::Acr, &a.name).next().is_some()
+        || (a.network_rule_set.default_action == moat_model::enums::DefaultAction::Deny
+            && !a.network_rule_set.virtual_network_rules.is_empty())
+}
+
+/// The container registry the workspace's images are built into: its own, or for a project that
+/// names none its hub's, since "Dependent Azure resources are set up once per hub and associated
+/// projects" (Manage, collaborate, and organize with hubs). `Err` with the reason when the input
+/// leaves it open (a hub it does not determine).
+fn build_registry(t: &Topology, w: &Workspace) -> Result<Option<String>, String> {
+    if w.container_registry.is_some() {
+        return Ok(w.container_registry.clone());
+    }
+    let resource = format!("workspace/{}", w.name);
+    if let Some(u) = t.is_unknown(&resource, "container_registry") {
+        return Err(u.reason.clone());
+    }
+    match w.hub.as_deref() {
+        Some(hub) => match t.workspaces.iter().find(|h| h.name == hub) {
+            Some(h) if h.container_registry.is_some() => Ok(h.container_registry.clone()),
+            Some(h) => match t.is_unknown(&format!("workspace/{}", h.name), "container_registry") {
+                Some(u) => Err(u.reason.clone()),
+                None => Ok(None),
+            },
+            None => Err(format!(
+                "project {} uses the container registry of its hub {hub}, which the input does not declare",
+                w.name
+            )),
+        },
+        None => match t.is_unknown(&resource, "hub") {
+            Some(u) => Err(format!(
+                "workspace {} may be a project using its hub's container registry: {}",
+                w.name, u.reason
+            )),
+            None => Ok(None),
+        },
+    }
+}
+
+/// Whether the hub of a project names an image_build_compute of its own.
+fn hub_builds_elsewhere(t: &Topology, hub: &str) -> bool {
+    t.workspaces
+        .iter()
+        .any(|h| h.name == hub && h.image_build_compute.is_some())
 }

@@ -259,20 +259,8 @@ fn acr004_a_compute_instance_builds_images_in_a_managed_network() {
     );
     none(&managed, "ACR004");
     none(&managed, "WS006");
-    let t = moat_ingest::parse_native_str("t.yaml", &managed).unwrap();
-    let e = moat_engine::Engine::for_topology(&t, None).unwrap();
-    let build = moat_engine::ops::evaluate(
-        &e,
-        &moat_engine::intent::Intent::of(&t),
-        &moat_engine::ops::Filter {
-            op: Some(moat_engine::OpId::ImageBuild),
-            ..Default::default()
-        },
-    );
-    assert!(
-        build[0].requirements.iter().all(|q| q.met != Some(false)),
-        "{build:#?}"
-    );
+    let q = image_build(&managed, "ws");
+    assert!(q.iter().all(|q| q.met != Some(false)), "{q:#?}");
     one(&ci, "ACR004", Severity::Error);
     let gpu = edit(
         &managed,
@@ -280,6 +268,93 @@ fn acr004_a_compute_instance_builds_images_in_a_managed_network() {
         "vm_size: Standard_NC6s_v3",
     );
     assert!(one(&gpu, "ACR004", Severity::Error).message.contains("GPU"));
+}
+
+/// The image.build requirements of one workspace of a native topology.
+fn image_build(yaml: &str, ws: &str) -> Vec<moat_engine::ops::Requirement> {
+    let t = moat_ingest::parse_native_str("t.yaml", yaml).unwrap();
+    let e = moat_engine::Engine::for_topology(&t, None).unwrap();
+    let r = moat_engine::ops::evaluate(
+        &e,
+        &moat_engine::intent::Intent::of(&t),
+        &moat_engine::ops::Filter {
+            op: Some(moat_engine::OpId::ImageBuild),
+            workspace: Some(ws.to_string()),
+            ..Default::default()
+        },
+    );
+    r.into_iter().flat_map(|r| r.requirements).collect()
+}
+
+const HUB_PROJECT: &str = r#"
+region: eastus
+workspaces:
+  - { name: hub, kind: Hub, public_network_access: Disabled, container_registry: acr, managed_network: { isolation_mode: AllowInternetOutbound } }
+  - { name: proj, kind: Project, hub: hub, public_network_access: Disabled }
+container_registries:
+  - { name: acr, sku: Premium, public_network_access: Disabled }
+"#;
+
+#[test]
+fn acr003_a_project_builds_into_its_hubs_registry() {
+    // Manage, collaborate, and organize with hubs: "Dependent Azure resources are set up once
+    // per hub and associated projects". A project names no container registry of its own; its
+    // images go to the hub's, and when that one is behind a VNet the serverless build fails for
+    // the project as for the hub (seed 002: "When ACR is behind a virtual network, Azure Machine
+    // Learning can't use it to directly build Docker images").
+    let q = image_build(HUB_PROJECT, "proj");
+    assert!(
+        q.iter()
+            .any(|q| q.rule == Some(moat_engine::RuleCode::Acr003) && q.met == Some(false)),
+        "{q:#?}"
+    );
+    let f = findings(HUB_PROJECT, "ACR003");
+    assert!(f.iter().any(|f| f.resource == "workspace/proj"), "{f:#?}");
+    // A public hub registry builds serverless for both.
+    let public = edit(
+        HUB_PROJECT,
+        "sku: Premium, public_network_access: Disabled",
+        "sku: Premium, public_network_access: Enabled",
+    );
+    assert!(
+        image_build(&public, "proj")
+            .iter()
+            .all(|q| q.met == Some(true))
+    );
+    // Whether the hub's image_build_compute serves the project is not documented: open.
+    let hub_builds = edit(
+        HUB_PROJECT,
+        "container_registry: acr,",
+        "container_registry: acr, image_build_compute: ci,",
+    );
+    let q = image_build(&hub_builds, "proj");
+    assert!(q.iter().all(|q| q.met != Some(true)), "{q:#?}");
+    assert!(q.iter().any(|q| q.met.is_none()), "{q:#?}");
+}
+
+#[test]
+fn acr003_a_registry_behind_service_endpoints_needs_image_build_compute() {
+    // Seed 002, Azure Container Registry: "If it uses a service endpoint, it must be in the same
+    // virtual network and subnet" -- a registry admitting subnets through service endpoints is
+    // behind the VNet, and "When ACR is behind a virtual network, Azure Machine Learning can't
+    // use it to directly build Docker images": without image_build_compute the build fails.
+    let se = edit(
+        ACR_PE,
+        "sku: Premium, public_network_access: Disabled }",
+        "sku: Premium, network_rule_set: { default_action: Deny, virtual_network_rules: [vnet/training] } }",
+    );
+    let se = edit(
+        &se,
+        "  - { name: acr-pe, subnet: vnet/pe, target: acr/acr, group_id: registry }\n",
+        "",
+    );
+    let se = edit(&se, ", image_build_compute: cpu }", " }");
+    let q = image_build(&se, "ws");
+    assert!(
+        q.iter()
+            .any(|q| q.rule == Some(moat_engine::RuleCode::Acr003) && q.met == Some(false)),
+        "{q:#?}"
+    );
 }
 
 #[test]

@@ -157,14 +157,7 @@ pub fn acr_restricted(a: &ContainerRegistry) -> bool {
         || a.network_rule_set.default_action == DefaultAction::Deny
 }
 
-/// Whether a container registry is "behind a VNet" in the sense of seed 002: public access
-/// Disabled, a private endpoint, or a firewall that admits subnets through service endpoints.
-pub fn acr_behind_vnet(e: &Engine, a: &ContainerRegistry) -> bool {
-    a.public_network_access == PublicNetworkAccess::Disabled
-        || e.ix.endpoints_of(e.t, Kind::Acr, &a.name).next().is_some()
-        || (a.network_rule_set.default_action == DefaultAction::Deny
-            && !a.network_rule_set.virtual_network_rules.is_empty())
-}
+pub use moat_engine::ops::acr_behind_vnet;
 
 /// The storage account of a name.
 pub fn storage<'t>(cx: &Context<'_, 't>, name: &str) -> Option<&'t StorageAccount> {

@@ -897,11 +897,16 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {
                 (Ok(_), _) if acr_private => (
                     Some(false),
                     format!(
-                        "{} is behind a VNet: Azure ML cannot build there without image_build_compute (Secure an Azure Machine Learning workspace with virtual networks)",
+                        "{} is behind a VNet: Azure ML cannot build there without image_build_compute ({})",
                         match (&w.container_registry, w.hub.as_deref(), acr) {
                             (None, Some(hub), Some(a)) =>
                                 format!("the container registry {} of its hub {hub}", a.name),
                             _ => "the workspace container registry".to_string(),
+                        },
+                        if managed_network(t, w) == Ok(true) {
+                            "Managed virtual network isolation, Configure image builds"
+                        } else {
+                            "Secure an Azure Machine Learning workspace with virtual networks"
                         }
                     ),
                 ),
@@ -1011,17 +1016,37 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {
 pub fn type_builds_images(t: &Topology, w: &Workspace, ty: ComputeType) -> Result<bool, String> {
     match ty {
         ComputeType::AmlCompute => Ok(true),
-        ComputeType::ComputeInstance if w.managed_network.enabled() => Ok(true),
-        ComputeType::ComputeInstance => match t.is_unknown(
-            &format!("workspace/{}", w.name),
-            "managed_network.isolation_mode",
-        ) {
-            Some(u) => Err(format!(
-                "a compute instance builds images only in a managed network: {}",
-                u.reason
-            )),
-            None => Ok(false),
+        ComputeType::ComputeInstance => managed_network(t, w).map_err(|open| {
+            format!("a compute instance builds images only in a managed network: {open}")
+        }),
+    }
+}
+
+/// Whether the workspace works in a managed network: its own, or a project's hub's ("A managed
+/// virtual network is shared between all projects that share the same hub", Manage, collaborate,
+/// and organize with hubs). `Err` with the reason when the input leaves the mode open.
+fn managed_network(t: &Topology, w: &Workspace) -> Result<bool, String> {
+    let owner = match w.hub.as_deref() {
+        Some(hub) => match t.workspaces.iter().find(|h| h.name == hub) {
+            Some(h) => h,
+            None => {
+                return Err(format!(
+                    "project {} shares the managed network of its hub {hub}, which the input does not declare",
+                    w.name
+                ));
+            }
         },
+        None => w,
+    };
+    if owner.managed_network.enabled() || w.managed_network.enabled() {
+        return Ok(true);
+    }
+    match t.is_unknown(
+        &format!("workspace/{}", owner.name),
+        "managed_network.isolation_mode",
+    ) {
+        Some(u) => Err(u.reason.clone()),
+        None => Ok(false),
     }
 }
 

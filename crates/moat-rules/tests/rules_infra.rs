@@ -333,6 +333,29 @@ fn acr003_a_project_builds_into_its_hubs_registry() {
 }
 
 #[test]
+fn acr004_a_project_builds_on_an_instance_in_its_hubs_managed_network() {
+    // Manage, collaborate, and organize with hubs: "A managed virtual network is shared between
+    // all projects that share the same hub"; in it "configure your workspace to use a compute
+    // cluster or compute instance to build images" (Managed virtual network isolation). A project
+    // writing no managed network of its own builds on its compute instance.
+    let t = edit(
+        HUB_PROJECT,
+        "hub: hub, public_network_access: Disabled }",
+        "hub: hub, public_network_access: Disabled, image_build_compute: ci }\ncomputes:\n  - { name: ci, workspace: proj, type: ComputeInstance, vm_size: Standard_DS3_v2 }",
+    );
+    none(&t, "ACR004");
+    let q = image_build(&t, "proj");
+    assert!(q.iter().all(|q| q.met != Some(false)), "{q:#?}");
+    // Without the hub's managed network the instance builds nothing.
+    let byo = edit(
+        &t,
+        ", managed_network: { isolation_mode: AllowInternetOutbound }",
+        "",
+    );
+    one(&byo, "ACR004", Severity::Error);
+}
+
+#[test]
 fn acr003_a_registry_behind_service_endpoints_needs_image_build_compute() {
     // Seed 002, Azure Container Registry: "If it uses a service endpoint, it must be in the same
     // virtual network and subnet" -- a registry admitting subnets through service endpoints is

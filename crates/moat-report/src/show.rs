@@ -232,8 +232,12 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
                 };
                 dependencies.push(line);
             }
-            None => dependencies
-                .push("container registry: none yet (Azure creates one on first use)".into()),
+            // A project uses its hub's dependent resources (Manage, collaborate, and organize
+            // with hubs: "set up once per hub and associated projects").
+            None => dependencies.push(match &w.hub {
+                Some(hub) => format!("container registry: that of hub {hub}"),
+                None => "container registry: none yet (Azure creates one on first use)".into(),
+            }),
         }
         workspaces.push(WorkspacePosture {
             name: w.name.clone(),
@@ -416,4 +420,40 @@ pub fn render_text(inv: &Inventory, style: Style) -> String {
         }
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Manage, collaborate, and organize with hubs: "Dependent Azure resources are set up once
+    /// per hub and associated projects". A project naming no container registry uses its hub's;
+    /// Azure creates none for it.
+    #[test]
+    fn a_project_depends_on_its_hubs_registry() {
+        let t: Topology = serde_json::from_str(
+            r#"{"workspaces": [
+                {"name": "hub", "kind": "Hub", "container_registry": "acr"},
+                {"name": "proj", "kind": "Project", "hub": "hub"},
+                {"name": "alone"}
+            ]}"#,
+        )
+        .unwrap();
+        let inv = inventory(&t, "native");
+        let deps = |n: &str| {
+            inv.workspaces
+                .iter()
+                .find(|w| w.name == n)
+                .unwrap()
+                .dependencies
+                .clone()
+        };
+        assert!(
+            deps("proj").iter().any(|d| d.contains("hub hub")),
+            "{:?}",
+            deps("proj")
+        );
+        assert!(deps("proj").iter().all(|d| !d.contains("none yet")));
+        assert!(deps("alone").iter().any(|d| d.contains("none yet")));
+    }
 }

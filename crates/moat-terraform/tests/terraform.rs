@@ -459,7 +459,7 @@ fn azapi_managed_network_workspace_and_registry() {
     assert!(
         !l.warnings
             .iter()
-            .any(|w| w.message.contains("not deployed")),
+            .any(|w| w.message.contains("this configuration")),
         "{:#?}",
         l.warnings
     );

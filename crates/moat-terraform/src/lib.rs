@@ -61,7 +61,9 @@
 //! property written in the other form than the declaration's (a list of prefixes for one
 //! prefix) leaves that part of the rule open, as the merge sends both. A rule (route) written as
 //! an azapi resource beside an NSG (route table) that writes its list inline, in azurerm blocks
-//! or an azapi body, may or may not be deployed, as an azurerm one is. A managed network private endpoint rule to a
+//! or an azapi body, may or may not be deployed, as an azurerm one is. An update of a VNet whose
+//! body writes as many subnets as the VNet may hold is merged subnet by subnet: what the body
+//! leaves out of a subnet is what the subnets it may merge into hold alike, or open. A managed network private endpoint rule to a
 //! resource the configuration does not declare is kept with the id that names it, with a
 //! warning.
 //! A private endpoint or managed network outbound rule whose target is the storage account or

@@ -794,3 +794,141 @@ resource "azapi_update_resource" "narrow" {
         Verdict::Denied
     );
 }
+
+/// A VNet holding one subnet, with an NSG that denies outbound traffic, and an update of the
+/// VNet whose body writes that one subnet with service endpoints but no NSG: lists of one
+/// length are merged element by element, so the subnet keeps the NSG Azure returned for it
+/// and gains the endpoints. Read as the body's subnet alone, it lost its NSG and the internet
+/// was reached.
+#[test]
+fn a_subnet_written_through_its_vnet_keeps_what_the_body_leaves_out() {
+    let config = r#"
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-vnet-merge"
+  location = "westeurope"
+}
+
+resource "azurerm_network_security_group" "n" {
+  name                = "nsg-deny"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  security_rule {
+    name                       = "deny-out"
+    priority                   = 100
+    direction                  = "Outbound"
+    access                     = "Deny"
+    protocol                   = "*"
+    source_port_range          = "*"
+    destination_port_range     = "*"
+    source_address_prefix      = "*"
+    destination_address_prefix = "*"
+  }
+}
+
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet-merge"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  address_space       = ["10.5.0.0/16"]
+  subnet {
+    name             = "snet-a"
+    address_prefixes = ["10.5.1.0/24"]
+    security_group   = azurerm_network_security_group.n.id
+  }
+}
+
+resource "azapi_update_resource" "endpoints" {
+  type        = "Microsoft.Network/virtualNetworks@2023-11-01"
+  resource_id = azurerm_virtual_network.v.id
+  body = {
+    properties = {
+      subnets = [{
+        name = "snet-a"
+        properties = {
+          addressPrefix    = "10.5.1.0/24"
+          serviceEndpoints = [{ service = "Microsoft.Storage" }]
+        }
+      }]
+    }
+  }
+}
+"#;
+    let t = load(config);
+    let s = &t.virtual_networks[0].subnets[0];
+    assert_eq!(s.network_security_group.as_deref(), Some("nsg-deny"));
+    assert_eq!(s.service_endpoints, ["Microsoft.Storage"]);
+    assert_eq!(
+        verdict(&t, "subnet/vnet-merge/snet-a", "internet", 443),
+        Verdict::Denied
+    );
+}
+
+/// Two subnets and a body writing two: each merges into the one Azure returns at its place, in
+/// an order Azure does not document, so what the body leaves out of a subnet (its NSG) is open
+/// where the two subnets differ.
+#[test]
+fn subnets_written_through_their_vnet_in_an_open_order_leave_what_differs_open() {
+    let config = r#"
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-vnet-order"
+  location = "westeurope"
+}
+
+resource "azurerm_network_security_group" "n" {
+  name                = "nsg-deny"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  security_rule {
+    name                       = "deny-out"
+    priority                   = 100
+    direction                  = "Outbound"
+    access                     = "Deny"
+    protocol                   = "*"
+    source_port_range          = "*"
+    destination_port_range     = "*"
+    source_address_prefix      = "*"
+    destination_address_prefix = "*"
+  }
+}
+
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet-order"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  address_space       = ["10.4.0.0/16"]
+  subnet {
+    name             = "snet-a"
+    address_prefixes = ["10.4.1.0/24"]
+    security_group   = azurerm_network_security_group.n.id
+  }
+  subnet {
+    name             = "snet-b"
+    address_prefixes = ["10.4.2.0/24"]
+  }
+}
+
+resource "azapi_update_resource" "endpoints" {
+  type        = "Microsoft.Network/virtualNetworks@2023-11-01"
+  resource_id = azurerm_virtual_network.v.id
+  body = {
+    properties = {
+      subnets = [
+        { name = "snet-a", properties = { addressPrefix = "10.4.1.0/24" } },
+        { name = "snet-b", properties = { addressPrefix = "10.4.2.0/24" } },
+      ]
+    }
+  }
+}
+"#;
+    let t = load(config);
+    assert!(
+        t.is_unknown("subnet/vnet-order/snet-a", "network_security_group")
+            .is_some(),
+        "{:#?}",
+        t.unknowns
+    );
+    assert_eq!(
+        verdict(&t, "subnet/vnet-order/snet-a", "internet", 443),
+        Verdict::Unknown
+    );
+}

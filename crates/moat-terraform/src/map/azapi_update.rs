@@ -182,6 +182,19 @@ impl Mapper<'_> {
             .filter(|u| u.resource.split_once('/').map(|(_, n)| n) == Some(name.as_str()))
             .collect();
         let fields: Vec<String> = own.iter().map(|u| u.field.clone()).collect();
+        // The subnets as they were, for an update that writes them as many as they may be.
+        let vnet_before = (parsed.names.len() == 1
+            && parsed
+                .full_type()
+                .eq_ignore_ascii_case("Microsoft.Network/virtualNetworks"))
+        .then(|| {
+            self.t
+                .virtual_networks
+                .iter()
+                .find(|v| v.name == name && !is_stand_in(&v.at))
+                .map(|v| v.subnets.clone())
+        })
+        .flatten();
         let applied = match (ListKind::of(&parsed.full_type()), child) {
             (Some(kind), _) if parsed.names.len() == 1 => {
                 self.update_list(kind, o, &name, &body, &set, lists)
@@ -200,6 +213,9 @@ impl Mapper<'_> {
                 self.unknown_at(&u.resource, &u.field, reason.clone(), &o.loc);
             }
             return false;
+        }
+        if let Some(old) = vnet_before {
+            self.merge_subnets_in_order(&name, &old, &body, o);
         }
         if child.is_some() {
             // The rule's own unknowns are settled field by field (`update_child`).

@@ -226,9 +226,15 @@ impl Mapper<'_> {
             .collect();
         let old = elements(&self.t, kind, ti);
         let is_separate = |p: &Provenance| separate.contains(p.pointer.as_str());
-        let uncertain = |p: &Provenance| {
-            is_separate(p) || self.t.may_exist.iter().any(|m| written_at(p, &m.at))
-        };
+        let may_exist: Vec<&Provenance> = self
+            .t
+            .may_exist
+            .iter()
+            .map(|m| &m.at)
+            .filter(|m| old.iter().any(|(_, p)| p.file == m.file))
+            .collect();
+        let maybe = |p: &Provenance| may_exist.iter().any(|m| written_at(p, m));
+        let uncertain = |p: &Provenance| is_separate(p) || maybe(p);
         let open_count = self
             .t
             .unknowns
@@ -271,10 +277,7 @@ impl Mapper<'_> {
         let kept: Vec<(String, Provenance, bool)> = old
             .iter()
             .filter(|(_, p)| is_separate(p))
-            .map(|(n, p)| {
-                let open = self.t.may_exist.iter().any(|m| written_at(p, &m.at));
-                (n.to_string(), (*p).clone(), open)
-            })
+            .map(|(n, p)| (n.to_string(), (*p).clone(), maybe(p)))
             .collect();
         let keep = |p: &Provenance| kept.iter().any(|(_, k, _)| k == p);
         let from_set = position(set, kind, name);

@@ -17,6 +17,7 @@ mod azapi;
 mod azapi_update;
 mod azapi_update_children;
 mod azapi_update_lists;
+mod azapi_update_subnets;
 mod external;
 mod firewall;
 mod ml;

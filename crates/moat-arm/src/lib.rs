@@ -803,6 +803,7 @@ fn import(
         };
         map_resource(&mut t, &res, &mut ctx);
     }
+    ctx.deploy_order(eng.order());
     finish(&mut t, &mut ctx);
     for n in eng.notes.borrow().iter() {
         t.unknowns.push(Unknown {

@@ -16,8 +16,18 @@
 //! properties aren't incrementally added." A security rule (route) declared as a child resource
 //! (`Microsoft.Network/networkSecurityGroups/securityRules`, `Microsoft.Network/routeTables/
 //! routes`, at the top or in the parent's `resources`) is removed by each deployment of its
-//! parent until its own PUT adds it back: it gets the treatment the separate Terraform resource
-//! gets, in the same words.
+//! parent until its own PUT adds it back.
+//!
+//! moat reads the state once the deployment is done, and Resource Manager ("Define the order
+//! for deploying resources in ARM templates") "evaluates the dependencies between resources,
+//! and deploys them in their dependent order. When resources aren't dependent on each other,
+//! Resource Manager deploys them in parallel." A child whose `dependsOn` names its parent is
+//! PUT after it, so the deployment ends with the child in place: it is deployed, and the
+//! warning only says it is removed for a while during each deployment. A child without one
+//! may be PUT before its parent, which then removes it: it gets the treatment the separate
+//! Terraform resource gets (an apply adds nothing back), in the same words. Nesting the child
+//! in its parent's `resources` orders nothing: "An implicit deployment dependency isn't
+//! automatically created between a child resource and the parent resource."
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -79,6 +89,24 @@ fn exf003(path: &Path) -> (String, String) {
         f["certainty"].as_str().unwrap_or_default().to_string(),
         f["needs"].to_string(),
     )
+}
+
+/// The template at `path` with no `dependsOn` on its child rules and routes (at the top or in
+/// their parent's `resources`), in a directory of its own: nothing orders them after their
+/// parent.
+fn unordered(path: &Path, tag: &str) -> PathBuf {
+    edited(path, tag, |v| {
+        let resources = v["resources"].as_array_mut().unwrap();
+        for r in resources.iter_mut() {
+            let child = r["type"].as_str().unwrap().ends_with("/securityRules");
+            if let (true, Some(o)) = (child, r.as_object_mut()) {
+                o.remove("dependsOn");
+            }
+            for c in r["resources"].as_array_mut().into_iter().flatten() {
+                c.as_object_mut().unwrap().remove("dependsOn");
+            }
+        }
+    })
 }
 
 /// A copy of the template at `path`, changed by `edit`, in a directory of its own.
@@ -161,12 +189,13 @@ fn without_inline_rules_the_separate_rule_decides() {
 }
 
 /// The Terraform NSG above, written as an ARM template: its deny in `securityRules`, HTTPS
-/// opened by a child security rule. The model is Terraform's: the flow the child alone allows
-/// is unknown for want of it, EXF003 is undecided on it, and the warning is at the child, in
-/// Terraform's words but for what writes the list and what sends it.
+/// opened by a child security rule that nothing orders after the NSG. The model is
+/// Terraform's: the flow the child alone allows is unknown for want of it, EXF003 is
+/// undecided on it, and the warning is at the child, in Terraform's words but for what writes
+/// the list and what sends it.
 #[test]
-fn an_arm_child_rule_beside_inline_rules_is_open_as_in_terraform() {
-    let case = arm("nsg_child_rule.json");
+fn an_arm_child_rule_not_ordered_after_its_nsg_is_open_as_in_terraform() {
+    let case = unordered(&arm("nsg_child_rule.json"), "unordered-nsg");
     let (verdict, missing) = https_trace(&case);
     assert_eq!(verdict, "unknown");
     assert!(missing.contains("nsg-rule/nsg-jobs/https-out"), "{missing}");
@@ -179,9 +208,8 @@ fn an_arm_child_rule_beside_inline_rules_is_open_as_in_terraform() {
 
     let arm_warning = conflicts(&case);
     let tf_warning = conflicts(&data());
-    // At the child security rule's object.
+    let _ = std::fs::remove_dir_all(case.parent().unwrap());
     assert_eq!(arm_warning.len(), 1, "{arm_warning:?}");
-    assert_eq!(arm_warning[0].0, 28);
     let words = |m: &str, res: &str, owner: &str, written: &str, run: &str| {
         m.replace(res, "R")
             .replace(owner, "O")
@@ -206,13 +234,31 @@ fn an_arm_child_rule_beside_inline_rules_is_open_as_in_terraform() {
     );
 }
 
-/// A route table that keeps VNet traffic local in its `routes` while a child route (in the
-/// table's own `resources`) drops the rest: whether the drop is deployed decides the flow to
-/// the internet, which is unknown, as for the same Terraform route table beside a separate
-/// `azurerm_route`.
+/// The same template as written: the child rule's `dependsOn` names the NSG, so "Resource
+/// Manager ... deploys them in their dependent order" and the deployment ends with the rule
+/// PUT back. It is deployed: HTTPS is allowed, as if the rule were inline, and EXF003 is
+/// decided. The warning stays, at the child rule's object, and says why.
 #[test]
-fn an_arm_child_route_beside_inline_routes_is_open_as_in_terraform() {
-    let case = arm("route_child.json");
+fn an_arm_child_rule_ordered_after_its_nsg_is_deployed() {
+    let case = arm("nsg_child_rule.json");
+    assert_eq!(https_trace(&case).0, "allowed");
+    assert_eq!(exf003(&case).0, "definite");
+    let w = conflicts(&case);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].0, 28);
+    assert_eq!(
+        w[0].1,
+        "`nsg-rule/nsg-jobs/https-out` adds to nsg/nsg-jobs, whose resource `nsg/nsg-jobs` also writes its rules inline (`properties.securityRules`): each deployment of `nsg/nsg-jobs` removes it until its own PUT, which the deployment sends after `nsg/nsg-jobs`'s, adds it back: it is missing for a while during each deployment (or the deployment fails where Azure will not remove it while it is in use); moat analyses the state once the deployment is done, in which it is deployed"
+    );
+}
+
+/// A route table that keeps VNet traffic local in its `routes` while a child route (in the
+/// table's own `resources`, with no `dependsOn`) drops the rest: nesting orders nothing, so
+/// whether the drop is deployed decides the flow to the internet, which is unknown, as for the
+/// same Terraform route table beside a separate `azurerm_route`.
+#[test]
+fn an_arm_child_route_nested_without_depends_on_is_open_as_in_terraform() {
+    let case = unordered(&arm("route_child.json"), "unordered-rt");
     let (verdict, missing) = https_trace(&case);
     assert_eq!(verdict, "unknown");
     assert!(missing.contains("route/rt-jobs/no-internet"), "{missing}");
@@ -223,10 +269,26 @@ fn an_arm_child_route_beside_inline_routes_is_open_as_in_terraform() {
         "{tf_missing}"
     );
     let w = conflicts(&case);
+    let _ = std::fs::remove_dir_all(case.parent().unwrap());
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].1.contains("(`properties.routes`)"), "{w:?}");
+    assert!(
+        w[0].1.contains("whether it is deployed is left open"),
+        "{w:?}"
+    );
+    assert_eq!(conflicts(&routes()).len(), 1);
+}
+
+/// The nested child route as written, whose `dependsOn` names its table: PUT after it, the
+/// drop is deployed and the flow denied. The warning stays at the route's object.
+#[test]
+fn an_arm_child_route_nested_and_ordered_after_its_table_is_deployed() {
+    let case = arm("route_child.json");
+    assert_eq!(https_trace(&case).0, "denied");
+    let w = conflicts(&case);
     assert_eq!(w.len(), 1, "{w:?}");
     assert_eq!(w[0].0, 25);
-    assert!(w[0].1.contains("(`properties.routes`)"), "{w:?}");
-    assert_eq!(conflicts(&routes()).len(), 1);
+    assert!(w[0].1.contains("in which it is deployed"), "{w:?}");
 }
 
 /// Without `securityRules` (`routes`) the NSG (route table) sends no list, and its child
@@ -284,13 +346,19 @@ fn an_arm_parent_without_its_list_keeps_its_children() {
 }
 
 /// A list written empty is a list: each deployment of the NSG sends no rules, removing every
-/// child rule, and each is added back by its own PUT, in no order the template fixes. With the
-/// deny back and the HTTPS rule not yet, HTTPS is denied; with both or neither, allowed: the
-/// flow is unknown, for want of the HTTPS rule.
+/// child rule, and each is added back by its own PUT, here in no order the template fixes
+/// (neither names the NSG in `dependsOn`). With the deny back and the HTTPS rule not yet,
+/// HTTPS is denied; with both or neither, allowed: the flow is unknown, for want of the HTTPS
+/// rule.
 #[test]
 fn an_arm_parent_writing_its_list_empty_overwrites_every_child() {
     let case = edited(&arm("nsg_child_rule.json"), "empty", |v| {
         let resources = v["resources"].as_array_mut().unwrap();
+        for r in resources.iter_mut() {
+            if r["name"] == "nsg-jobs/https-out" {
+                r.as_object_mut().unwrap().remove("dependsOn");
+            }
+        }
         let nsg = resources
             .iter_mut()
             .find(|r| r["name"] == "nsg-jobs")

@@ -28,6 +28,24 @@
 //! 2023-09-01". A VNet sent with an earlier one is PUT the old way: "If a subnet property isn't
 //! included, the subnets are deleted", so each deployment of it removes every child subnet
 //! until their own PUTs add them back, as an inline list would.
+//!
+//! moat reads the state once the deployment is done. Resource Manager ("Define the order for
+//! deploying resources in ARM templates") "evaluates the dependencies between resources, and
+//! deploys them in their dependent order. When resources aren't dependent on each other,
+//! Resource Manager deploys them in parallel." A child subnet whose `dependsOn` reaches the
+//! VNet — naming it, naming a resource that depends on it, by symbolic name in
+//! `languageVersion` 2.0, or through a nested deployment that depends on the one deploying
+//! the VNet ("Using linked and nested templates": "If the resources in one linked template
+//! must be deployed before resources in a second linked template, set the second template
+//! dependent on the first") — is PUT after the VNet, so the deployment ends with it in place:
+//! it is deployed, and the warning stays to say it is removed meanwhile. A child subnet that
+//! nothing orders after the VNet may be PUT first and then removed: whether it is deployed is
+//! open, as for Terraform (where an apply adds nothing back). Nesting the subnet in the VNet's
+//! `resources` orders nothing: "An implicit deployment dependency isn't automatically created
+//! between a child resource and the parent resource." Nor does a dependency moat cannot
+//! evaluate, or one through a resource that may not be deployed ("When a conditional resource
+//! isn't deployed, Azure Resource Manager automatically removes it from the required
+//! dependencies").
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -178,11 +196,121 @@ fn without_inline_subnets_the_separate_subnet_decides() {
     assert!(c.is_empty(), "{c:?}");
 }
 
+/// A child subnet that nothing orders after the VNet — at the top of the template, or nested
+/// in the VNet's `resources`, where "an implicit deployment dependency isn't automatically
+/// created" — may be PUT before it and removed by its PUT.
 #[test]
-fn an_arm_child_subnet_beside_inline_subnets_may_not_be_deployed() {
-    // At the child subnet's object: at the top of the template, and in the VNet's resources.
-    for (case, line) in [("top_level_child.json", 16), ("nested_child.json", 16)] {
+fn an_arm_child_subnet_not_ordered_after_the_vnet_may_not_be_deployed() {
+    // At the child subnet's object.
+    for (case, line) in [
+        ("top_level_child_unordered.json", 16),
+        ("nested_child_unordered.json", 16),
+    ] {
         open_by_the_inline_list(&arm(case), "subnet/vnet-ml/snet-training", line);
+    }
+}
+
+/// The flow to the NIC in the child subnet is decided ("allowed", as if the subnet were
+/// inline), and `validate` still warns at the child's object (`lines`), saying that the
+/// subnet is deployed once the deployment is done.
+fn deployed_after_the_vnet(path: &Path, lines: &[u32]) {
+    let v = ssh_to_trainer(path);
+    assert_eq!(v["verdict"], "allowed", "{v:#}");
+    assert_eq!(conflicts(path), lines);
+    let l = moat_ingest::load_opts(path, &Default::default()).expect("loads");
+    assert!(
+        l.topology.may_exist.is_empty(),
+        "{:?}",
+        l.topology.may_exist
+    );
+    for w in l.warnings.iter().filter(|d| d.code == "inline-conflict") {
+        assert!(
+            w.message.ends_with(
+                "moat analyses the state once the deployment is done, in which it is deployed"
+            ),
+            "{}",
+            w.message
+        );
+    }
+}
+
+/// "Resource Manager evaluates the dependencies between resources, and deploys them in their
+/// dependent order": a child subnet whose `dependsOn` names the VNet, at the top of the
+/// template or nested in the VNet's `resources`, is PUT after it.
+#[test]
+fn an_arm_child_subnet_depending_on_the_vnet_is_deployed() {
+    for case in ["top_level_child.json", "nested_child.json"] {
+        deployed_after_the_vnet(&arm(case), &[16]);
+    }
+}
+
+/// The order is transitive: the subnet depends on an NSG that depends on the VNet.
+#[test]
+fn an_arm_child_subnet_depending_on_the_vnet_through_another_resource_is_deployed() {
+    deployed_after_the_vnet(&arm("transitive_child.json"), &[21]);
+}
+
+/// "In the sample, myVM depends on all of the storage accounts in the myStorages loop":
+/// `languageVersion` 2.0 names dependencies by symbolic name.
+#[test]
+fn an_arm_child_subnet_depending_on_the_vnet_by_symbolic_name_is_deployed() {
+    deployed_after_the_vnet(&arm("symbolic_child.json"), &[17]);
+}
+
+/// "If the resources in one linked template must be deployed before resources in a second
+/// linked template, set the second template dependent on the first": the subnets, added in a
+/// nested deployment that depends on the one deploying the VNet (sent with API version
+/// 2022-05-01, without `subnets`), are PUT after the VNet.
+#[test]
+fn an_arm_child_subnet_in_a_deployment_after_the_vnet_s_is_deployed() {
+    deployed_after_the_vnet(&arm("deployment_child.json"), &[31, 35]);
+}
+
+/// A `dependsOn` that moat cannot evaluate establishes no order, nor does one through a
+/// resource that may not be deployed ("When a conditional resource isn't deployed, Azure
+/// Resource Manager automatically removes it from the required dependencies"): the subnet
+/// stays open.
+#[test]
+fn an_arm_child_subnet_whose_order_is_not_known_may_not_be_deployed() {
+    let text = std::fs::read_to_string(arm("transitive_child.json")).unwrap();
+    let nsg_dep = "[resourceId('Microsoft.Network/networkSecurityGroups', 'nsg-training')]";
+    let params = r#""parameters": { "after": { "type": "string" }, "withNsg": { "type": "bool" } },
+  "resources": ["#;
+    for (tag, edit) in [
+        ("open-dep", text.replace(nsg_dep, "[parameters('after')]")),
+        (
+            "open-nsg",
+            text.replace(
+                r#""name": "nsg-training","#,
+                r#""name": "nsg-training", "condition": "[parameters('withNsg')]","#,
+            ),
+        ),
+    ] {
+        let edit = edit.replacen(r#""resources": ["#, params, 1);
+        let dir = std::env::temp_dir().join(format!("moat-inline-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("azuredeploy.json"), &edit).unwrap();
+        let v = ssh_to_trainer(&dir);
+        let l = moat_ingest::load_opts(&dir, &Default::default()).expect("loads");
+        let c: Vec<(u32, String)> = l
+            .warnings
+            .iter()
+            .filter(|d| d.code == "inline-conflict")
+            .map(|d| (d.location.line, d.message.clone()))
+            .collect();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(v["verdict"], "unknown", "{tag}: {v:#}");
+        assert!(
+            v["missing"]
+                .to_string()
+                .contains("subnet/vnet-ml/snet-training"),
+            "{tag}: {v:#}"
+        );
+        assert_eq!(c.len(), 1, "{tag}: {c:?}");
+        assert!(
+            c[0].1.ends_with("whether it is deployed is left open"),
+            "{tag}: {c:?}"
+        );
     }
 }
 
@@ -199,11 +327,36 @@ fn an_arm_vnet_without_subnets_keeps_its_child_subnets() {
 }
 
 /// The same template with the VNet sent with API version 2022-05-01: "If a subnet property
-/// isn't included, the subnets are deleted", so each child subnet is open on its own, and the
-/// flow to the NIC in one of them from the other is unknown, never "allowed".
+/// isn't included, the subnets are deleted", so each deployment of the VNet removes its child
+/// subnets. Each depends on the VNet, so its PUT adds it back before the deployment ends: they
+/// are deployed, the flow between them is decided, and the warning at each says so.
 #[test]
-fn an_arm_vnet_leaving_its_subnets_out_before_2023_09_01_removes_its_child_subnets() {
+fn an_arm_vnet_leaving_its_subnets_out_before_2023_09_01_removes_its_child_subnets_meanwhile() {
     let case = arm("without_inline_before_2023_09.json");
+    deployed_after_the_vnet(&case, &[12, 17]);
+    let l = moat_ingest::load_opts(&case, &Default::default()).expect("loads");
+    let w = l
+        .warnings
+        .iter()
+        .find(|d| d.code == "inline-conflict")
+        .expect("a warning");
+    assert_eq!(
+        w.message,
+        "`subnet/vnet-ml/snet-default` adds to vnet/vnet-ml, whose resource `vnet/vnet-ml` leaves its subnets out (no `properties.subnets`) with API version 2022-05-01: before 2023-09-01, Azure's PUT removes the subnets it leaves out, so each deployment of `vnet/vnet-ml` removes it until its own PUT, which the deployment sends after `vnet/vnet-ml`'s, adds it back: it is missing for a while during each deployment (or the deployment fails where Azure will not remove it while it is in use); moat analyses the state once the deployment is done, in which it is deployed"
+    );
+}
+
+/// The same template without the subnets' `dependsOn`: nothing orders them after the VNet,
+/// so each child subnet is open on its own, and the flow to the NIC in one of them from the
+/// other is unknown, never "allowed".
+#[test]
+fn an_arm_vnet_leaving_its_subnets_out_before_2023_09_01_leaves_unordered_child_subnets_open() {
+    let text = std::fs::read_to_string(arm("without_inline_before_2023_09.json")).unwrap();
+    let vnet_dep = "\n      \"dependsOn\": [\"[resourceId('Microsoft.Network/virtualNetworks', 'vnet-ml')]\"],";
+    assert_eq!(text.matches(vnet_dep).count(), 2);
+    let case = std::env::temp_dir().join(format!("moat-inline-left-out-{}", std::process::id()));
+    std::fs::create_dir_all(&case).unwrap();
+    std::fs::write(case.join("azuredeploy.json"), text.replace(vnet_dep, "")).unwrap();
     let v = ssh_to_trainer(&case);
     assert_eq!(v["verdict"], "unknown", "{v:#}");
     assert!(
@@ -213,8 +366,9 @@ fn an_arm_vnet_leaving_its_subnets_out_before_2023_09_01_removes_its_child_subne
         "{v:#}"
     );
     // At each child subnet's object.
-    assert_eq!(conflicts(&case), [12, 17]);
+    assert_eq!(conflicts(&case), [12, 16]);
     let l = moat_ingest::load_opts(&case, &Default::default()).expect("loads");
+    let _ = std::fs::remove_dir_all(&case);
     let w = l
         .warnings
         .iter()

@@ -70,7 +70,10 @@ pub const INLINE_CONFLICT: &str = "inline-conflict";
 /// list to it and removes the others, until the separate resource adds itself back: whether it
 /// is deployed at a given time is open, and so is what is placed in it. A parent that leaves
 /// the list out of a PUT whose API version still reads that as an empty list
-/// ([`ListWrite::LeftOut`]) is the same case. Every importer says so in these words.
+/// ([`ListWrite::LeftOut`]) is the same case. Every importer says so in these words. When the
+/// run sends the separate resource after the parent (an ARM deployment whose `dependsOn`
+/// orders it so), it is added back before the run ends: it is deployed in the state after the
+/// run, and only [`InlineConflict::message_ordered`] warns of the removal meanwhile.
 pub struct InlineConflict<'a> {
     /// The separate resource, as the input names it.
     pub resource: &'a str,
@@ -123,6 +126,36 @@ impl InlineConflict<'_> {
                 keeps_from,
             } => format!(
                 "`{resource}` adds to {parent}, whose resource `{owner}` leaves its {what} out (no `{written_as}`) with {}: before {keeps_from}, Azure's PUT removes the {what} it leaves out, so each {run} of `{owner}` removes it until it is added back, and whether it is deployed is left open",
+                version_phrase(*api_version)
+            ),
+        }
+    }
+
+    /// The warning's message when the run sends the separate resource after the parent (an
+    /// ARM child whose `dependsOn` reaches the parent): it is removed during each run and added
+    /// back before the run ends, and moat analyses the state once the run is done.
+    pub fn message_ordered(&self) -> String {
+        let Self {
+            resource,
+            parent,
+            owner,
+            what,
+            written_as,
+            run,
+            how,
+        } = self;
+        let back = format!(
+            "each {run} of `{owner}` removes it until its own PUT, which the {run} sends after `{owner}`'s, adds it back: it is missing for a while during each {run} (or the {run} fails where Azure will not remove it while it is in use); moat analyses the state once the {run} is done, in which it is deployed"
+        );
+        match how {
+            ListWrite::Inline => format!(
+                "`{resource}` adds to {parent}, whose resource `{owner}` also writes its {what} inline (`{written_as}`): {back}"
+            ),
+            ListWrite::LeftOut {
+                api_version,
+                keeps_from,
+            } => format!(
+                "`{resource}` adds to {parent}, whose resource `{owner}` leaves its {what} out (no `{written_as}`) with {}: before {keeps_from}, Azure's PUT removes the {what} it leaves out, so {back}",
                 version_phrase(*api_version)
             ),
         }

@@ -11,19 +11,22 @@
 //!
 //! This module evaluates expressions and holds the engine's state; [`calls`] has the template
 //! functions that need the deployment, [`params`] parameters, variables and outputs,
-//! [`instances`] resources with their copy loops, conditions and nested deployments, and
-//! [`references`] finding instances by id and `reference()`.
+//! [`instances`] resources with their copy loops, conditions and nested deployments,
+//! [`references`] finding instances by id and `reference()`, and [`order`] the order
+//! `dependsOn` fixes among the resources.
 
 use crate::expr::Expr;
 use crate::functions::{self, Host};
 use crate::tnode::{Parsed, TNode, TVal, pointer_step};
 use crate::value::{Lambda, Obj, StrBuild, Val, obj_get, split_assuming_atomic};
+pub use order::Order;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
 mod calls;
 mod instances;
+mod order;
 mod params;
 #[cfg(test)]
 mod properties;

@@ -96,7 +96,10 @@ pub struct MapContext {
     /// VNets that leave it out with an API version that still removes the subnets; by kind and
     /// name, when the mapped resources are the whole input. A child joining one under a name
     /// the list does not write is overwritten by it (see `network::beside_inline`).
-    pub(super) inline_lists: Option<HashMap<(Kind, String), super::network::ListSet>>,
+    pub(super) inline_lists: Option<HashMap<(Kind, String), super::network::ParentList>>,
+    /// The order in which the deployment sends the mapped resources to Azure, as far as the
+    /// template fixes it, when they are one deployment's ([`MapContext::deploy_order`]).
+    pub(super) order: Option<crate::engine::Order>,
     /// VNets whose address space is unknown.
     pub(super) vnet_space_unknown: HashSet<String>,
     /// Ids of resources listed as unmodelled (their children are unmodelled too).
@@ -148,6 +151,13 @@ impl MapContext {
     pub fn whole_input(&mut self) {
         self.written_ips.get_or_insert_with(HashSet::new);
         self.inline_lists.get_or_insert_with(HashMap::new);
+    }
+
+    /// Says that the resources mapped through this context are sent to Azure by one
+    /// deployment, in `order` as far as the template fixes it: a child PUT after its parent's
+    /// holds, once the deployment is done, whatever the parent's PUT removed.
+    pub(crate) fn deploy_order(&mut self, order: crate::engine::Order) {
+        self.order = Some(order);
     }
 
     /// Says that the resources mapped through this context are as Azure reports them once

@@ -123,6 +123,12 @@ pub(super) enum ListSet {
     LeftOut(Option<String>),
 }
 
+/// A VNet (NSG, route table) whose PUT sets its list: its id, and how the PUT sets the list.
+pub(super) struct ParentList {
+    pub(super) id: String,
+    pub(super) set: ListSet,
+}
+
 /// Notes that the resource `res` of `kind`, of properties `p`, writes its list inline (even
 /// empty or open), with the names it lists, or that it is a VNet that leaves the list out with
 /// an API version whose PUT still sets it; when the input is mapped whole.
@@ -148,20 +154,33 @@ fn note_inline(ctx: &mut MapContext, p: &Json, kind: Kind, res: &ArmResource) {
                 .collect(),
         ),
     };
-    inline.insert((kind, res.name.clone()), set);
+    inline.insert(
+        (kind, res.name.clone()),
+        ParentList {
+            id: res.id.clone(),
+            set,
+        },
+    );
 }
 
 /// A subnet (security rule, route) declared as a child resource
 /// (`Microsoft.Network/virtualNetworks/subnets`, `networkSecurityGroups/securityRules`,
 /// `routeTables/routes`, at the top or in the parent's `resources`) of a VNet (NSG, route
 /// table) that also writes that list inline. Each deployment of the parent sends its list to
-/// Azure, whose PUT removes what the list leaves out, until the child's own deployment adds it
-/// back: whether the child, and what is placed in it or depends on it, is deployed at a given
-/// time is open, as it is for Terraform's separate resources beside inline ones. A child of
-/// `name` that the list also writes is in every PUT of the parent, so it is never removed.
-/// A name with an open part is the same value wherever it reads the same, so only a name
-/// the list writes alike settles that the child stays. A VNet that leaves `subnets` out with
-/// an API version before [`VNET_KEEPS_SUBNETS_FROM`] removes every child subnet the same way.
+/// Azure, whose PUT removes what the list leaves out, until the child's own PUT adds it back.
+/// A VNet that leaves `subnets` out with an API version before [`VNET_KEEPS_SUBNETS_FROM`]
+/// removes every child subnet the same way. A child of `name` that the list also writes is in
+/// every PUT of the parent, so it is never removed. A name with an open part is the same
+/// value wherever it reads the same, so only a name the list writes alike settles that.
+///
+/// moat reads the state once the deployment is done. A child whose PUT the template orders
+/// after every PUT of the parent (its `dependsOn` reaches the parent, see
+/// [`crate::engine::Order`]) is added back before the deployment ends, so it is deployed;
+/// the warning still says that each deployment removes it for a while. Otherwise Azure may
+/// send the two PUTs in either order ("When resources aren't dependent on each other,
+/// Resource Manager deploys them in parallel"): whether the child, and what is placed in it
+/// or depends on it, is deployed once the deployment is done is open, as it is for
+/// Terraform's separate resources beside inline ones.
 pub(super) fn beside_inline(
     t: &mut Topology,
     ctx: &mut MapContext,
@@ -173,14 +192,14 @@ pub(super) fn beside_inline(
     let Some((key, what)) = inline_list(kind) else {
         return;
     };
-    let Some(set) = ctx
+    let Some(list) = ctx
         .inline_lists
         .as_ref()
         .and_then(|v| v.get(&(kind, parent_name.to_string())))
     else {
         return;
     };
-    let how = match set {
+    let how = match &list.set {
         ListSet::Inline(listed) if listed.contains(&name.to_lowercase()) => return,
         ListSet::Inline(_) => moat_model::presence::ListWrite::Inline,
         ListSet::LeftOut(v) => moat_model::presence::ListWrite::LeftOut {
@@ -188,6 +207,11 @@ pub(super) fn beside_inline(
             keeps_from: VNET_KEEPS_SUBNETS_FROM,
         },
     };
+    let parent_id = list.id.clone();
+    let ordered = ctx
+        .order
+        .as_mut()
+        .is_some_and(|o| o.after(&res.id, &parent_id));
     let resource = resource_label(&res.rtype, &res.name);
     let parent = format!("{}/{parent_name}", kind.label());
     let written_as = format!("properties.{key}");
@@ -200,13 +224,20 @@ pub(super) fn beside_inline(
         run: "deployment",
         how,
     };
+    let message = if ordered {
+        conflict.message_ordered()
+    } else {
+        conflict.message()
+    };
     ctx.warnings.push(warning(
         moat_model::presence::INLINE_CONFLICT,
-        conflict.message(),
+        message,
         &res.at,
         Some(conflict.hint()),
     ));
-    t.may_exist.push(conflict.may_exist(res.at.clone()));
+    if !ordered {
+        t.may_exist.push(conflict.may_exist(res.at.clone()));
+    }
 }
 
 pub(super) fn map_nsg(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &mut MapContext) {

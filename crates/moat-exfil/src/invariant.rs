@@ -428,11 +428,24 @@ pub fn prove(o: &Oracle, inv: &Invariant) -> Proof {
 /// endpoint policy are in place to prevent data exfiltration"), or a workspace marked
 /// `exfiltration_protection: true` in the native format (every place its computes run), each
 /// with where the intent is written (`file:line:column`, empty when unknown).
+///
+/// An isolation mode the input leaves open (a parameter without value, a live export without
+/// the workspace's properties) declares nothing: the mode the model reads there is one value
+/// it may take, not what the deployment says, and the place keeps the probes of places
+/// without the intent.
 pub fn declared_places(t: &moat_model::Topology) -> Vec<(String, String)> {
     use moat_model::enums::IsolationMode;
     let mut places: Vec<(String, String)> = Vec::new();
+    let open_mode: std::collections::HashSet<&str> = t
+        .unknowns
+        .iter()
+        .filter(|u| u.field == "managed_network" || u.field == "managed_network.isolation_mode")
+        .filter_map(|u| u.resource.strip_prefix("workspace/"))
+        .collect();
     for w in t.workspaces.iter().filter(|w| w.hub.is_none()) {
-        if w.managed_network.isolation_mode == IsolationMode::AllowOnlyApprovedOutbound {
+        if w.managed_network.isolation_mode == IsolationMode::AllowOnlyApprovedOutbound
+            && !open_mode.contains(w.name.as_str())
+        {
             places.push((format!("managed-network/{}", w.name), where_(&w.at)));
         }
     }

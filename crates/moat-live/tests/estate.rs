@@ -640,3 +640,108 @@ fn a_manual_connection_has_the_state_azure_reports() {
     );
     assert_eq!(tr.verdict, Verdict::Denied, "{:?}", codes(&tr));
 }
+
+/// The rows of `managed-network/resources.json` as `az resource list` writes them: the
+/// properties of every resource for which `listed` says so are null.
+fn listed(listed: impl Fn(&str) -> bool) -> Topology {
+    let v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data("managed-network/resources.json")).unwrap(),
+    )
+    .unwrap();
+    let rows: Vec<serde_json::Value> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            if listed(&r["type"].as_str().unwrap().to_ascii_lowercase()) {
+                r["properties"] = serde_json::Value::Null;
+            }
+            r
+        })
+        .collect();
+    let text = serde_json::to_string(&rows).unwrap();
+    moat_live::load_str("list.json", &text, Limits::default())
+        .unwrap()
+        .topology
+}
+
+/// INV001's findings on `t` and on each of `variants` (hand-made: the combinations of a
+/// whole listing are many).
+fn inv001(t: &Topology, variants: &[moat_model::presence::Variant]) -> Vec<moat_rules::Finding> {
+    let e = Engine::for_topology(t, None).unwrap();
+    let cx = moat_rules::Context::new(&e);
+    let sel = moat_rules::check::Selection {
+        select: vec!["INV001".into()],
+        ignore: Vec::new(),
+    };
+    moat_rules::check::run_variants(&cx, variants, &sel)
+}
+
+/// `t` with the isolation mode of its workspace read as AllowOnlyApprovedOutbound, as the
+/// analysis of that value of an open mode reads it; `keep_open` keeps the unknown (a whole
+/// block left open stays open) or drops it (a parameter given that value).
+fn approved_only(t: &Topology, keep_open: bool) -> moat_model::presence::Variant {
+    let mut v = t.clone();
+    v.workspaces[0].managed_network.isolation_mode =
+        moat_model::enums::IsolationMode::AllowOnlyApprovedOutbound;
+    if !keep_open {
+        v.unknowns.retain(|u| u.resource != "workspace/ws-managed");
+    }
+    moat_model::presence::Variant {
+        topology: v,
+        absent: Vec::new(),
+        dependents: 0,
+        reason: None,
+        choices: Vec::new(),
+        unexplored: None,
+    }
+}
+
+/// README, "Built-in invariants": "A deployment that declares the intent of exfiltration
+/// protection — a workspace managed network in AllowOnlyApprovedOutbound mode ... — gets the
+/// invariants ... places without the intent keep the EXF probes." A workspace listed by
+/// `az resource list` declares no isolation mode: its mode is unknown, and analysed in each
+/// value it may take, but reading it as AllowOnlyApprovedOutbound declares no built-in
+/// invariant, so INV001 reports none (the place keeps the EXF probes of places without the
+/// intent). Where the workspace's properties are exported and declare the mode, the
+/// invariants are its own, and proven.
+#[test]
+fn a_listed_workspace_declares_no_built_in_invariant() {
+    let t = listed(|_| true);
+    assert!(
+        t.unknowns
+            .iter()
+            .any(|u| u.resource == "workspace/ws-managed" && u.field == "managed_network"),
+        "{:#?}",
+        t.unknowns
+    );
+    let open = approved_only(&t, true);
+    assert!(moat_exfil::invariant::declared_places(&open.topology).is_empty());
+    let f = inv001(&t, &[open, approved_only(&t, false)]);
+    assert!(f.is_empty(), "{f:#?}");
+    // The workspace exported with its properties (AllowOnlyApprovedOutbound), the rest listed.
+    let t = listed(|ty| ty != "microsoft.machinelearningservices/workspaces");
+    assert_eq!(
+        moat_exfil::invariant::declared_places(&t),
+        [(
+            "managed-network/ws-managed".to_string(),
+            "list.json:1:2".to_string()
+        )]
+    );
+    let e = Engine::for_topology(&t, None).unwrap();
+    let cx = moat_rules::Context::new(&e);
+    let proven: Vec<&str> = cx
+        .proofs()
+        .iter()
+        .map(|p| p.invariant.name.as_str())
+        .collect();
+    assert_eq!(
+        proven,
+        [
+            "exfiltration-protection/storage-outside",
+            "exfiltration-protection/frontdoor",
+            "exfiltration-protection/internet"
+        ]
+    );
+}

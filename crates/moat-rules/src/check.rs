@@ -63,7 +63,9 @@ pub fn run_variants(
     let mut named: Vec<Vec<&moat_model::presence::Variant>> = vec![Vec::new(); out.len()];
     for v in variants {
         let e = cx.e.variant(&v.topology);
-        let vcx = Context::new(&e).with_invariants(cx.invariants.clone());
+        let vcx = Context::new(&e)
+            .with_invariants(cx.invariants.clone())
+            .variant_of(cx);
         let found = run(&vcx, sel);
         let mut by_key: std::collections::HashMap<_, Vec<&Finding>> =
             std::collections::HashMap::new();

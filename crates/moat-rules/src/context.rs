@@ -50,7 +50,12 @@ impl<'a, 't> Context<'a, 't> {
     pub fn proofs(&self) -> &[Proof] {
         self.proofs.get_or_init(|| {
             let mut all = self.invariants.clone();
-            all.extend(moat_exfil::invariant::builtin(self.t));
+            let declared = self.declared();
+            all.extend(
+                moat_exfil::invariant::builtin(self.t)
+                    .into_iter()
+                    .filter(|i| declared.contains(&i.from)),
+            );
             if all.is_empty() {
                 return Vec::new();
             }
@@ -66,14 +71,36 @@ impl<'a, 't> Context<'a, 't> {
     /// Whether `place` (`subnet/vnet/name`, `managed-network/ws`) is one where the deployment
     /// declares exfiltration protection (computed on first use: rules ask it per compute group).
     pub fn declares_protection(&self, place: &str) -> bool {
-        self.declared
-            .get_or_init(|| {
-                moat_exfil::invariant::declared_places(self.t)
-                    .into_iter()
-                    .map(|(p, _)| p)
-                    .collect()
-            })
-            .contains(place)
+        self.declared().contains(place)
+    }
+
+    fn declared(&self) -> &std::collections::HashSet<String> {
+        self.declared.get_or_init(|| {
+            moat_exfil::invariant::declared_places(self.t)
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect()
+        })
+    }
+
+    /// The same context over a variant of `base`'s deployment (a value the input leaves open
+    /// fixed to one it may take, a may-exist resource left out): a place declares
+    /// exfiltration protection only where the input itself declares it, so the intent a
+    /// variant reads into an open setting adds no built-in invariant, and the place keeps
+    /// the probes of places without the intent.
+    pub fn variant_of(self, base: &Context) -> Context<'a, 't> {
+        let within = base.declared();
+        let own: std::collections::HashSet<String> = self
+            .declared()
+            .iter()
+            .filter(|p| within.contains(*p))
+            .cloned()
+            .collect();
+        Context {
+            declared: OnceCell::from(own),
+            proofs: OnceCell::new(),
+            ..self
+        }
     }
 
     /// The subnet of `vnet` that holds the most private endpoints (the first by name of those

@@ -215,18 +215,35 @@ pub fn subnet_for(t: &mut Topology, reference: &str, why: &str, at: &Provenance)
 /// zone of that name is declared; returns the key references use. `None` when a zone of that
 /// name is declared (in another resource group): the reference is then to a zone the input
 /// does not declare beside one it does, and stays the importer's to judge.
+///
+/// `group` is the resource group the reference's id names (qualified by its subscription
+/// where two subscriptions hold one of that name), when the id is known: zones of one name in
+/// two groups are two zones, each with its own links and records, and each is kept apart
+/// (`<group>/<zone>`). A reference that names no group is to the first zone of the name.
 pub fn private_dns_zone(
     t: &mut Topology,
     zone: &str,
+    group: Option<&str>,
     why: &str,
     at: &Provenance,
 ) -> Option<String> {
-    if let Some(z) = t
+    let named: Vec<&PrivateDnsZone> = t
         .private_dns_zones
         .iter()
-        .find(|z| z.name.eq_ignore_ascii_case(zone))
-    {
-        return z.external.then(|| z.key());
+        .filter(|z| z.name.eq_ignore_ascii_case(zone))
+        .collect();
+    if named.iter().any(|z| !z.external) {
+        return None;
+    }
+    let same = named
+        .iter()
+        .find(|z| match (group, z.resource_group.as_deref()) {
+            (None, _) => true,
+            (Some(g), Some(h)) => g.eq_ignore_ascii_case(h),
+            (Some(_), None) => false,
+        });
+    if let Some(z) = same {
+        return Some(z.key());
     }
     t.unknowns.push(Unknown {
         resource: format!("private-dns-zone/{zone}"),
@@ -238,17 +255,19 @@ pub fn private_dns_zone(
     });
     let mut p = at.clone();
     p.pointer = format!("{} (zone {zone}, not declared)", at.pointer);
-    t.private_dns_zones.push(PrivateDnsZone {
+    let z = PrivateDnsZone {
         name: zone.to_string(),
-        resource_group: None,
+        resource_group: group.map(String::from),
         vnet_links: Vec::new(),
         records: Vec::new(),
         fallback_to_internet: false,
         tags: Default::default(),
         external: true,
         at: p,
-    });
-    Some(zone.to_string())
+    };
+    let key = z.key();
+    t.private_dns_zones.push(z);
+    Some(key)
 }
 
 /// The model name of a resource the input does not declare but whose type and name a declared
@@ -454,15 +473,42 @@ mod tests {
         let mut t = Topology::default();
         let at = Provenance::default();
         let z = "privatelink.api.azureml.ms";
-        assert_eq!(private_dns_zone(&mut t, z, "a", &at).as_deref(), Some(z));
-        assert_eq!(private_dns_zone(&mut t, z, "b", &at).as_deref(), Some(z));
+        assert_eq!(
+            private_dns_zone(&mut t, z, None, "a", &at).as_deref(),
+            Some(z)
+        );
+        assert_eq!(
+            private_dns_zone(&mut t, z, None, "b", &at).as_deref(),
+            Some(z)
+        );
         assert_eq!(t.private_dns_zones.len(), 1);
         assert!(
             t.is_unknown(&format!("private-dns-zone/{z}"), "vnet_links")
                 .is_some()
         );
         t.private_dns_zones[0].external = false;
-        assert_eq!(private_dns_zone(&mut t, z, "c", &at), None);
+        assert_eq!(private_dns_zone(&mut t, z, None, "c", &at), None);
+    }
+
+    /// "Naming rules and restrictions for Azure resources": a private DNS zone's name is
+    /// unique within its resource group; zones of one name in two groups are two zones.
+    #[test]
+    fn external_zones_of_one_name_in_two_groups_are_two() {
+        let mut t = Topology::default();
+        let at = Provenance::default();
+        let z = "privatelink.blob.core.windows.net";
+        let a = private_dns_zone(&mut t, z, Some("rg-a"), "a", &at);
+        let b = private_dns_zone(&mut t, z, Some("rg-b"), "b", &at);
+        let again = private_dns_zone(&mut t, z, Some("RG-A"), "c", &at);
+        assert_eq!(a.as_deref(), Some("rg-a/privatelink.blob.core.windows.net"));
+        assert_eq!(b.as_deref(), Some("rg-b/privatelink.blob.core.windows.net"));
+        assert_eq!(again, a);
+        assert_eq!(t.private_dns_zones.len(), 2);
+        let ix = t.index();
+        assert_ne!(
+            ix.private_dns_zones.get(a.as_deref().unwrap()),
+            ix.private_dns_zones.get(b.as_deref().unwrap())
+        );
     }
 
     #[test]

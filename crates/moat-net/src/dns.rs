@@ -396,13 +396,14 @@ impl<'t> Dns<'t> {
             .collect();
         let mut open_links = HashMap::new();
         let mut open_zone_records = HashMap::new();
-        for (i, z) in t
-            .private_dns_zones
-            .iter()
-            .enumerate()
-            .filter(|(_, z)| !z.external)
-        {
-            if let Some(need) = open_field(&format!("private-dns-zone/{}", z.name), "vnet_links") {
+        for (i, z) in t.private_dns_zones.iter().enumerate() {
+            // Whether an external zone is linked is judged apart (`external_zone`); the
+            // records of one that is linked, but for those zone groups write, are unknown
+            // all the same: a name it does not show may be there.
+            if !z.external
+                && let Some(need) =
+                    open_field(&format!("private-dns-zone/{}", z.name), "vnet_links")
+            {
                 open_links.entry(lower(&z.name)).or_insert(need);
             }
             if let Some(need) = open_field(&format!("private-dns-zone/{}", z.name), "records") {

@@ -8,6 +8,7 @@ use super::{
     F, Kind, MapContext, Payload, Pending, Rec, at, dangling, last_segment, parent_id, partial_of,
     resource_group_of, resource_label, type_of_id, warning,
 };
+use crate::idmatch::has_unknown;
 use moat_model::address::Address;
 use moat_model::privatelink::PrivateEndpoint;
 use moat_model::{Provenance, Topology, external};
@@ -112,6 +113,59 @@ pub(super) fn subnet_of_existing_vnet(
     None
 }
 
+/// The resource group the id of an external zone names, as the model tells zones of one name
+/// apart (`<group>/<zone>`): Azure scopes a zone's name to its resource group, so two zones
+/// of one name in two groups are two, each with its own links and records. A group of the
+/// same name in another subscription than the first one met is `<group>@<subscription>`.
+/// `None` when the id leaves the group open.
+fn zone_scope(ctx: &mut MapContext, zone: &str, id: &str) -> Option<String> {
+    let rg = resource_group_of(id).filter(|g| !g.is_empty() && !has_unknown(g))?;
+    let mut segs = id.trim_start_matches('/').split('/');
+    let sub = segs
+        .next()
+        .filter(|s| s.eq_ignore_ascii_case("subscriptions"))
+        .and_then(|_| segs.next())
+        .filter(|s| !s.is_empty() && !has_unknown(s));
+    let first = ctx
+        .external_zones
+        .entry((zone.to_ascii_lowercase(), rg.to_ascii_lowercase()))
+        .or_insert_with(|| sub.map(str::to_ascii_lowercase));
+    match (first.as_deref(), sub) {
+        (Some(f), Some(s)) if !f.eq_ignore_ascii_case(s) => Some(external::namesake(&rg, s)),
+        _ => Some(rg),
+    }
+}
+
+/// External zones were told apart by resource group as they were met; one whose name no other
+/// zone has is named by its name alone again, as a zone the input declares is, and the zone
+/// groups that write into it follow.
+pub(super) fn plain_zone_keys(t: &mut Topology) {
+    let mut count: std::collections::HashMap<String, usize> = Default::default();
+    for z in &t.private_dns_zones {
+        *count.entry(z.name.to_ascii_lowercase()).or_default() += 1;
+    }
+    let mut renamed: std::collections::HashMap<String, String> = Default::default();
+    for z in t.private_dns_zones.iter_mut().filter(|z| z.external) {
+        if z.resource_group.is_some() && count[&z.name.to_ascii_lowercase()] == 1 {
+            let key = z.key();
+            z.resource_group = None;
+            renamed.insert(key, z.name.clone());
+        }
+    }
+    if renamed.is_empty() {
+        return;
+    }
+    for e in t
+        .private_endpoints
+        .iter_mut()
+        .flat_map(|pe| pe.dns_zone_group.iter_mut())
+    {
+        if let Some(n) = renamed.get(e.as_str()) {
+            *e = n.clone();
+        }
+    }
+}
+
 /// A VNet link declared on a private DNS zone the template does not deploy (a central zone in
 /// another resource group, which a spoke template links its VNet to): kept, on the external
 /// zone of that name, whose other links and records stay unknown. The link is as declared as
@@ -134,7 +188,10 @@ pub(super) fn link_to_existing_zone(
         resource_label(&pd.res.rtype, &pd.res.name)
     );
     let key = (is_zone && !zone.is_empty() && !zone.contains('⟨'))
-        .then(|| external::private_dns_zone(t, &zone, &why, &pd.res.at))
+        .then(|| {
+            let group = zone_scope(ctx, &zone, &pid);
+            external::private_dns_zone(t, &zone, group.as_deref(), &why, &pd.res.at)
+        })
         .flatten();
     let Some(z) = key.and_then(|k| t.private_dns_zones.iter_mut().find(|z| z.key() == k)) else {
         return Some(Pending {
@@ -181,7 +238,10 @@ pub(super) fn zone_group(
                     .is_some_and(|ty| ty.eq_ignore_ascii_case("Microsoft.Network/privateDnsZones"));
                 let why = format!("{resource} writes its records there");
                 let key = (is_zone && !zone.is_empty() && !zone.contains('⟨'))
-                    .then(|| external::private_dns_zone(t, zone, &why, at))
+                    .then(|| {
+                        let group = zone_scope(ctx, zone, &raw);
+                        external::private_dns_zone(t, zone, group.as_deref(), &why, at)
+                    })
                     .flatten();
                 match &key {
                     Some(k) => ctx.warnings.push(warning(

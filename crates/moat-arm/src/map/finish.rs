@@ -15,6 +15,7 @@ pub fn finish(t: &mut Topology, ctx: &mut MapContext) {
     ml::connected_endpoints(t, ctx);
     ml::merge_clusters(t, ctx);
     resolve_refs(t, ctx);
+    external::plain_zone_keys(t);
     privatelink::endpoint_nics(t, ctx);
     privatelink::zone_record_counts(t, ctx);
     let shares = std::mem::take(&mut ctx.shares);

@@ -97,7 +97,7 @@ impl Mapper<'_> {
             }
             let why = format!("private endpoint `{}` writes its records there", pe.name);
             let at = pe.at.clone();
-            if let Some(k) = external::private_dns_zone(&mut self.t, &zone, &why, &at) {
+            if let Some(k) = external::private_dns_zone(&mut self.t, &zone, None, &why, &at) {
                 self.t.private_endpoints[pi].dns_zone_group[zi] = k;
             }
         }

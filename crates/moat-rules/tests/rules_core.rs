@@ -310,6 +310,7 @@ fn ws006_a_compute_instance_counts_in_a_managed_network() {
         "workspace/ws",
     );
     assert!(f.message.contains("compute instance"), "{}", f.message);
+    assert!(f.fix.contains("compute instance"), "{}", f.fix);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -310,6 +310,11 @@ fn acr003_a_project_builds_into_its_hubs_registry() {
     );
     let f = findings(HUB_PROJECT, "ACR003");
     assert!(f.iter().any(|f| f.resource == "workspace/proj"), "{f:#?}");
+    // In the (hub's) managed network the fix offers an instance as well as a cluster.
+    assert!(
+        f.iter().all(|f| f.fix.contains("compute instance")),
+        "{f:#?}"
+    );
     // A public hub registry builds serverless for both.
     let public = edit(
         HUB_PROJECT,

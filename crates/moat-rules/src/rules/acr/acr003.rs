@@ -3,6 +3,7 @@
 use crate::change::Change;
 use crate::rules::util::workspace_at;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
+use moat_engine::ops::type_builds_images;
 use moat_engine::{OpId, RuleCode};
 use moat_model::enums::ComputeType;
 use moat_model::ml::Compute;
@@ -42,6 +43,13 @@ impl Rule for Acr003 {
                     continue;
                 };
                 let cluster = build_cluster(cx, ws);
+                // In a managed network an instance serves too: "configure your workspace to use
+                // a compute cluster or compute instance to build images" (Managed virtual
+                // network isolation, Configure image builds).
+                let managed = cx.e.ix.workspaces.get(ws).is_some_and(|&i| {
+                    type_builds_images(cx.t, &cx.t.workspaces[i], ComputeType::ComputeInstance)
+                        == Ok(true)
+                });
                 let finding = Finding::new(
                     &DOC,
                     r.subject.to_string(),
@@ -51,6 +59,7 @@ impl Rule for Acr003 {
                             "Set image_build_compute to {}, the first CPU compute cluster of the workspace in a VNet (any such cluster builds images).",
                             c.local_name()
                         ),
+                        None if managed => "Set image_build_compute to a CPU compute cluster or compute instance of the workspace, in its managed network (az ml workspace update --image-build-compute <name>).".to_string(),
                         None => DOC.fix.to_string(),
                     },
                     &workspace_at(cx, ws),

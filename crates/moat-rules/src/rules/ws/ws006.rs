@@ -66,7 +66,11 @@ impl Rule for Ws006 {
                         "container registry {} of workspace {} is behind a VNet, and the workspace has {what} to build images on",
                         a.name, w.name
                     ),
-                    DOC.fix,
+                    if w.managed_network.enabled() {
+                        "Create a CPU compute cluster or compute instance in the workspace (either builds images in a managed network) and set it as image_build_compute."
+                    } else {
+                        DOC.fix
+                    },
                     &w.at,
                 )
                 .needing(open),

@@ -139,22 +139,31 @@ pub fn trace_finding(
     flow_finding(doc, resource, what, &f, at)
 }
 
-/// Whether a storage account is restricted to selected networks or private access.
+/// Whether a resource may be restricted to selected networks or private access: public access
+/// Disabled, a firewall that denies by default, or public access SecuredByPerimeter, where the
+/// perimeter's access rules decide ("Enforced: the resource obeys only network security
+/// perimeter access rules"). A finding that rests on the last names those rules
+/// ([`crate::rules::sec::perimeter_needs`]).
+fn restricted(pna: PublicNetworkAccess, default_action: DefaultAction) -> bool {
+    pna != PublicNetworkAccess::Enabled || default_action == DefaultAction::Deny
+}
+
+/// Whether a storage account may be restricted to selected networks or private access (see
+/// [`restricted`]).
 pub fn storage_restricted(s: &StorageAccount) -> bool {
-    s.public_network_access == PublicNetworkAccess::Disabled
-        || s.network_rules.default_action == DefaultAction::Deny
+    restricted(s.public_network_access, s.network_rules.default_action)
 }
 
-/// Whether a key vault is restricted to selected networks or private access.
+/// Whether a key vault may be restricted to selected networks or private access (see
+/// [`restricted`]).
 pub fn keyvault_restricted(k: &KeyVault) -> bool {
-    k.public_network_access == PublicNetworkAccess::Disabled
-        || k.network_acls.default_action == DefaultAction::Deny
+    restricted(k.public_network_access, k.network_acls.default_action)
 }
 
-/// Whether a container registry is restricted to selected networks or private access.
+/// Whether a container registry may be restricted to selected networks or private access
+/// (see [`restricted`]).
 pub fn acr_restricted(a: &ContainerRegistry) -> bool {
-    a.public_network_access == PublicNetworkAccess::Disabled
-        || a.network_rule_set.default_action == DefaultAction::Deny
+    restricted(a.public_network_access, a.network_rule_set.default_action)
 }
 
 pub use moat_engine::ops::acr_behind_vnet;

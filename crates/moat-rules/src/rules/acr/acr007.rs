@@ -1,6 +1,7 @@
 //! ACR007 acr-trusted-services-off.
 
 use crate::change::{Change, Setting};
+use crate::rules::sec::perimeter_needs;
 use crate::rules::util_infra::endpoint_vnets;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::Kind;
@@ -51,10 +52,15 @@ impl Rule for Acr007 {
             if a.network_rule_set.default_action == DefaultAction::Deny {
                 why.push("a firewall that denies by default");
             }
+            let r = format!("acr/{}", a.name);
+            // Behind its network security perimeter, perhaps: that perimeter's rules say.
+            let perimeter = why.is_empty().then(|| perimeter_needs(cx, &r)).flatten();
+            if perimeter.is_some() {
+                why.push("public network access SecuredByPerimeter");
+            }
             if why.is_empty() {
                 continue;
             }
-            let r = format!("acr/{}", a.name);
             out.push(Finding::new(
                 &DOC,
                 &r,
@@ -66,7 +72,8 @@ impl Rule for Acr007 {
                 DOC.fix,
                 &a.at,
             )
-.with_change(Change::set(&r, Setting::TrustedServicesAllowed)));
+.with_change(Change::set(&r, Setting::TrustedServicesAllowed))
+            .needing(perimeter));
         }
     }
 }

@@ -1,5 +1,6 @@
 //! ACR009 private-acr-through-connection.
 
+use crate::rules::sec::perimeter_needs;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::{DefaultAction, PublicNetworkAccess};
 
@@ -42,7 +43,11 @@ impl Rule for Acr009 {
                 };
                 let private = a.public_network_access == PublicNetworkAccess::Disabled
                     || a.network_rule_set.default_action == DefaultAction::Deny;
-                if !private {
+                // SecuredByPerimeter: its perimeter's access rules may make it private.
+                let perimeter = (!private)
+                    .then(|| perimeter_needs(cx, &format!("acr/{}", a.name)))
+                    .flatten();
+                if !private && perimeter.is_none() {
                     continue;
                 }
                 out.push(Finding::new(
@@ -54,7 +59,8 @@ impl Rule for Acr009 {
                     ),
                     DOC.fix,
                     &w.at,
-                ));
+                )
+                .needing(perimeter));
             }
         }
     }

@@ -1,5 +1,6 @@
 //! DNS002 onprem-dns-no-forwarder.
 
+use crate::rules::sec::secured_by_perimeter;
 use crate::rules::util_core::resolved_privately;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::Step;
@@ -79,7 +80,7 @@ impl Rule for Dns002 {
             let mut targets: Vec<(Address, String, &moat_model::Provenance)> = Vec::new();
             for w in cx.t.workspaces.iter().filter(|w| {
                 uses_workspaces
-                    && w.public_network_access == PublicNetworkAccess::Disabled
+                    && private_or_perimeter(cx, Kind::Workspace, &w.name, w.public_network_access)
                     // A project resolves through its hub's names; the hub's finding covers it.
                     && moat_net::names::network_workspace(cx.t, &cx.e.ix, &w.name)
                         .is_some_and(|n| n.name == w.name)
@@ -93,11 +94,9 @@ impl Rule for Dns002 {
                 ));
             }
             if uses_registries {
-                for r in
-                    cx.t.registries
-                        .iter()
-                        .filter(|r| r.public_network_access == PublicNetworkAccess::Disabled)
-                {
+                for r in cx.t.registries.iter().filter(|r| {
+                    private_or_perimeter(cx, Kind::Registry, &r.name, r.public_network_access)
+                }) {
                     targets.push((
                         Address::resource(Kind::Registry, &r.name),
                         format!("registry/{}", r.name),
@@ -129,12 +128,15 @@ impl Rule for Dns002 {
                     .find(|h| h.step == Step::Dns)
                     .map(|h| format!(" (last answer: {})", h.detail))
                     .unwrap_or_default();
+                let only = if secured_by_perimeter(cx, &resource) {
+                    "the resource's public endpoint admits only what its network security perimeter's access rules allow"
+                } else {
+                    "the resource accepts private traffic only"
+                };
                 let mut f = Finding::new(
                     &DOC,
-                    resource,
-                    format!(
-                        "{who} gets no private address for {to}{answer}, and the resource accepts private traffic only"
-                    ),
+                    &resource,
+                    format!("{who} gets no private address for {to}{answer}, and {only}"),
                     DOC.fix,
                     at,
                 );
@@ -143,6 +145,20 @@ impl Rule for Dns002 {
                 }
                 out.push(f.with_trace(t));
             }
+        }
+    }
+}
+
+/// Whether a resource takes private traffic only (public access Disabled), or may: public
+/// access SecuredByPerimeter with a private endpoint, where the public answer reaches only what
+/// the perimeter's rules admit (the trace says so, undecided). Without a private endpoint such
+/// a resource is used publicly by design.
+fn private_or_perimeter(cx: &Context, kind: Kind, name: &str, pna: PublicNetworkAccess) -> bool {
+    match pna {
+        PublicNetworkAccess::Disabled => true,
+        PublicNetworkAccess::Enabled => false,
+        PublicNetworkAccess::SecuredByPerimeter => {
+            cx.e.ix.endpoints_of(cx.t, kind, name).next().is_some()
         }
     }
 }

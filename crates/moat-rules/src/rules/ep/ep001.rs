@@ -1,6 +1,7 @@
 //! EP001 endpoint-public-inbound.
 
 use crate::change::{Change, Setting};
+use crate::rules::sec::{PUBLIC_ACCESS, needs, secured_by_perimeter, undecided};
 use crate::rules::util_infra::is_secure;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
@@ -47,27 +48,37 @@ impl Rule for Ep001 {
             else {
                 continue;
             };
-            if !is_secure(cx, w) {
+            // A workspace SecuredByPerimeter may be as closed as one with public access
+            // Disabled: whether it is secure is its perimeter's to say.
+            let wr = format!("workspace/{}", w.name);
+            let perimeter_ws = !is_secure(cx, w) && secured_by_perimeter(cx, &wr);
+            if !is_secure(cx, w) && !perimeter_ws {
                 continue;
             }
+            let r = format!("online-endpoint/{}", e.name);
             let note = if w.public_network_access == PublicNetworkAccess::Disabled {
                 " (with the workspace's public access Disabled this combination is not supported)"
             } else {
                 ""
             };
-            out.push(Finding::new(
-                &DOC,
-                format!("online-endpoint/{}", e.name),
-                format!(
-                    "managed online endpoint {} of secure workspace {} accepts scoring from public networks{note}",
-                    e.name, w.name
-                ),
-                DOC.fix,
-                &e.at,
-            ).with_change(Change::set(
-                format!("online-endpoint/{}", e.name),
-                Setting::PublicNetworkAccessDisabled,
-            )));
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "managed online endpoint {} of secure workspace {} accepts scoring from public networks{note}{}{}",
+                        e.name,
+                        w.name,
+                        undecided(cx, &r, PUBLIC_ACCESS),
+                        if perimeter_ws { undecided(cx, &wr, PUBLIC_ACCESS) } else { String::new() }
+                    ),
+                    DOC.fix,
+                    &e.at,
+                )
+                .with_change(Change::set(&r, Setting::PublicNetworkAccessDisabled))
+                .needing(needs(cx, &r, PUBLIC_ACCESS))
+                .needing(perimeter_ws.then(|| needs(cx, &wr, PUBLIC_ACCESS)).flatten()),
+            );
         }
     }
 }

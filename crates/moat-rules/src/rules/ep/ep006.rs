@@ -1,6 +1,7 @@
 //! EP006 endpoint-public-under-private-workspace.
 
 use crate::change::{Change, Setting};
+use crate::rules::sec::{PUBLIC_ACCESS, needs, secured_by_perimeter, undecided};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -39,7 +40,13 @@ impl Rule for Ep006 {
             let Some(&wi) = cx.e.ix.workspaces.get(&ep.workspace) else {
                 continue;
             };
-            if cx.t.workspaces[wi].public_network_access != PublicNetworkAccess::Disabled {
+            // A workspace SecuredByPerimeter rejects every public caller its perimeter does
+            // not admit: whether that is every one is the perimeter's to say.
+            let wr = format!("workspace/{}", ep.workspace);
+            let perimeter_ws = secured_by_perimeter(cx, &wr);
+            if cx.t.workspaces[wi].public_network_access != PublicNetworkAccess::Disabled
+                && !perimeter_ws
+            {
                 continue;
             }
             let r = format!("online-endpoint/{}", ep.name);
@@ -47,12 +54,16 @@ impl Rule for Ep006 {
                 &DOC,
                 &r,
                 format!(
-                    "online endpoint {} allows public access, but workspace {} rejects every public caller (unsupported combination)",
-                    ep.name, ep.workspace
+                    "online endpoint {} allows public access, but workspace {} rejects every public caller (unsupported combination){}{}",
+                    ep.name, ep.workspace,
+                    undecided(cx, &r, PUBLIC_ACCESS),
+                    undecided(cx, &wr, PUBLIC_ACCESS)
                 ),
                 DOC.fix,
                 &ep.at,
             )
+            .needing(needs(cx, &r, PUBLIC_ACCESS))
+            .needing(needs(cx, &wr, PUBLIC_ACCESS))
             // The first fix: the endpoint private as well, scored through the workspace's
             // private endpoint.
             .with_change(Change::set(&r, Setting::PublicNetworkAccessDisabled)));

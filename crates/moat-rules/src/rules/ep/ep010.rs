@@ -1,6 +1,7 @@
 //! EP010 key-auth-endpoint-vault-bypass.
 
 use crate::change::{Change, Setting};
+use crate::rules::sec::perimeter_needs;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::{Bypass, DefaultAction, EndpointAuthMode, PublicNetworkAccess};
 
@@ -49,10 +50,14 @@ impl Rule for Ep010 {
             };
             let restricted = kv.network_acls.default_action == DefaultAction::Deny
                 || kv.public_network_access == PublicNetworkAccess::Disabled;
-            if !restricted || kv.network_acls.bypass == Bypass::AzureServices {
+            let kr = format!("keyvault/{}", kv.name);
+            // SecuredByPerimeter: the perimeter's access rules may restrict it.
+            let perimeter = (!restricted).then(|| perimeter_needs(cx, &kr)).flatten();
+            if (!restricted && perimeter.is_none())
+                || kv.network_acls.bypass == Bypass::AzureServices
+            {
                 continue;
             }
-            let kr = format!("keyvault/{}", kv.name);
             let unknown = mode_unknown
                 .map(|u| format!("auth_mode of {r}: {} ({})", u.reason, u.at))
                 .or_else(|| {
@@ -76,6 +81,7 @@ impl Rule for Ep010 {
                     &e.at,
                 )
                 .needing(unknown)
+                .needing(perimeter)
                 .with_change(Change::set(&kr, Setting::TrustedServicesAllowed)),
             );
         }

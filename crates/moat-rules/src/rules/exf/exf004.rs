@@ -55,10 +55,12 @@ impl Rule for Exf004 {
                     "every registry of the tenant".to_string()
                 } else {
                     let public = t.registries.iter().find(|x| x.name == r.name).map(|x| {
-                        if x.public_network_access == PublicNetworkAccess::Disabled {
-                            " (private)"
-                        } else {
-                            " (public)"
+                        match x.public_network_access {
+                            PublicNetworkAccess::Disabled => " (private)",
+                            PublicNetworkAccess::Enabled => " (public)",
+                            PublicNetworkAccess::SecuredByPerimeter => {
+                                " (public access as its network security perimeter's rules allow)"
+                            }
                         }
                     });
                     format!("registry {}{}", r.name, public.unwrap_or(""))

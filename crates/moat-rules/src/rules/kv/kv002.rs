@@ -1,6 +1,7 @@
 //! KV002 keyvault-service-endpoint-without-bypass.
 
 use crate::change::{Change, Setting};
+use crate::rules::sec::perimeter_needs;
 use crate::rules::util_core::keyvault;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::{Bypass, DefaultAction, PublicNetworkAccess};
@@ -61,7 +62,10 @@ impl Rule for Kv002 {
                 DOC.fix,
                 &k.at,
             )
-.with_change(Change::set(&r, Setting::TrustedServicesAllowed)));
+.with_change(Change::set(&r, Setting::TrustedServicesAllowed))
+            // SecuredByPerimeter: in Enforced mode the perimeter's rules, not the firewall and
+            // its bypass, decide.
+            .needing(perimeter_needs(cx, &r)));
         }
     }
 }

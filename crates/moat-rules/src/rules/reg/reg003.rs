@@ -1,6 +1,7 @@
 //! REG003 registry-dependencies-still-public.
 
 use crate::change::{Change, Setting};
+use crate::rules::sec::{PUBLIC_ACCESS, needs};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -69,7 +70,14 @@ impl Rule for Reg003 {
                         ),
                         &r.at,
                     )
-                    .with_change(Change::set(format!("registry/{}", r.name), setting)),
+                    .with_change(Change::set(format!("registry/{}", r.name), setting))
+                    // SecuredByPerimeter: what public traffic it accepts is its perimeter's
+                    // rules.
+                    .needing(needs(
+                        cx,
+                        &format!("registry/{}:{sub}", r.name),
+                        PUBLIC_ACCESS,
+                    )),
                 );
             }
         }

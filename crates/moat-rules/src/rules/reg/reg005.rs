@@ -1,6 +1,7 @@
 //! REG005 share-blocked-by-storage-firewall.
 
 use crate::change::Change;
+use crate::rules::sec::perimeter_needs;
 use crate::rules::util_core::{is_registry_instance_rule, storage};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
@@ -46,8 +47,13 @@ impl Rule for Reg005 {
                         && (r.name == s.registry || r.name == "*")
                 });
                 let closed = st.public_network_access == PublicNetworkAccess::Disabled;
+                // SecuredByPerimeter: whether the registry's service passes is its network
+                // security perimeter's access rules.
+                let perimeter = perimeter_needs(cx, &format!("storage/{}", st.name));
                 let problem = if closed {
                     "has public network access Disabled"
+                } else if perimeter.is_some() {
+                    "has public network access SecuredByPerimeter, whose perimeter may not admit the registry"
                 } else if st.network_rules.default_action == DefaultAction::Deny && !named {
                     "is limited to selected networks without a resource instance rule for this registry"
                 } else {
@@ -69,7 +75,8 @@ impl Rule for Reg005 {
                 // Limited to selected networks: the rule naming the registry is the one change.
                 // A closed account would open to its IP rules, VNet rules and trusted services
                 // too: which of them to keep is the user's to say.
-                if !closed {
+                f = f.needing(perimeter.clone());
+                if !closed && perimeter.is_none() {
                     f = f.with_change(Change::AddRegistryInstanceRule {
                         storage: format!("storage/{}", st.name),
                         registry: s.registry.clone(),

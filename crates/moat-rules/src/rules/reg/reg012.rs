@@ -1,5 +1,6 @@
 //! REG012 registry-per-registry-endpoints.
 
+use crate::rules::sec::{PUBLIC_ACCESS, needs, secured_by_perimeter};
 use crate::rules::util::{destination, name_of, workspace_at};
 use crate::rules::util_core::{
     endpoints_open, maybe_reached_privately, reached_privately, subnet_address, vnet_at, vnet_part,
@@ -139,13 +140,32 @@ impl Rule for Reg012 {
                                 != Some(PublicNetworkAccess::Disabled)
                             && x.acr.public_network_access != Some(PublicNetworkAccess::Disabled)
                     });
-                    let Some(decided) = fires(
-                        &missing,
-                        parts.len() - missing.len(),
-                        public_registry,
-                        any(|r| r == Reach::Private, reg),
-                        any(|r| r == Reach::Open, reg),
-                    ) else {
+                    // A part SecuredByPerimeter takes public traffic as its perimeter's rules
+                    // say: the "public registry" design may or may not hold, and the finding
+                    // stands only where it does under both.
+                    let perimeter: Vec<String> = ["", ":storage", ":acr"]
+                        .iter()
+                        .map(|p| format!("registry/{reg}{p}"))
+                        .filter(|r| secured_by_perimeter(cx, r))
+                        .collect();
+                    let fired = |public| {
+                        fires(
+                            &missing,
+                            parts.len() - missing.len(),
+                            public,
+                            any(|r| r == Reach::Private, reg),
+                            any(|r| r == Reach::Open, reg),
+                        )
+                    };
+                    let stands = if public_registry && !perimeter.is_empty() {
+                        match (fired(true), fired(false)) {
+                            (None, None) => None,
+                            (a, b) => Some(a == Some(true) && b == Some(true)),
+                        }
+                    } else {
+                        fired(public_registry)
+                    };
+                    let Some(decided) = stands else {
                         continue;
                     };
                     // What the open flows lack, when the finding rests on them.
@@ -168,6 +188,7 @@ impl Rule for Reg012 {
                                         )
                                     })
                             })
+                            .chain(perimeter.iter().filter_map(|r| needs(cx, r, PUBLIC_ACCESS)))
                             .fold(Vec::new(), |mut v, m| {
                                 if !v.contains(&m) {
                                     v.push(m);

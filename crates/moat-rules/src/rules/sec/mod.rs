@@ -91,28 +91,52 @@ pub(crate) fn perimeter_needs(cx: &Context, resource: &str) -> Option<String> {
 }
 
 /// The field that says whether a resource takes public traffic.
-const PUBLIC_ACCESS: &str = "public_network_access";
+pub(crate) const PUBLIC_ACCESS: &str = "public_network_access";
 
-/// Whether `resource` (`storage/st`, `keyvault/kv`, `acr/cr`) has public network access
+/// Whether `resource` (`workspace/w`, `registry/r`, `registry/r:storage`, `registry/r:acr`,
+/// `online-endpoint/e`, `storage/st`, `keyvault/kv`, `acr/cr`) has public network access
 /// `SecuredByPerimeter`: a network security perimeter, which the model does not describe,
-/// decides who reaches it publicly (the perimeter's rules, or in Learning mode those and then
-/// the resource's own firewall), so "open to every network" is not established.
-fn secured_by_perimeter(cx: &Context, resource: &str) -> bool {
+/// decides who reaches it publicly (the perimeter's rules, or in Transition mode those and
+/// then the resource's own settings), so neither "open to every network" nor "closed" is
+/// established.
+pub(crate) fn secured_by_perimeter(cx: &Context, resource: &str) -> bool {
     let secured = |p: PublicNetworkAccess| p == PublicNetworkAccess::SecuredByPerimeter;
-    let t = cx.t;
-    match resource.split_once('/') {
-        Some(("storage", n)) => t
+    let (t, ix) = (cx.t, &cx.e.ix);
+    let Some((kind, n)) = resource.split_once('/') else {
+        return false;
+    };
+    match kind {
+        "workspace" => ix
+            .workspaces
+            .get(n)
+            .is_some_and(|&i| secured(t.workspaces[i].public_network_access)),
+        "registry" => {
+            let (name, part) = n.split_once(':').unwrap_or((n, ""));
+            ix.registries.get(name).is_some_and(|&i| {
+                let r = &t.registries[i];
+                match part {
+                    "storage" => r.storage.public_network_access.is_some_and(secured),
+                    "acr" => r.acr.public_network_access.is_some_and(secured),
+                    _ => secured(r.public_network_access),
+                }
+            })
+        }
+        "online-endpoint" => ix
+            .online_endpoints
+            .get(n)
+            .is_some_and(|&i| secured(t.online_endpoints[i].public_network_access)),
+        "storage" => ix
             .storage_accounts
-            .iter()
-            .any(|s| s.name == n && secured(s.public_network_access)),
-        Some(("keyvault", n)) => t
+            .get(n)
+            .is_some_and(|&i| secured(t.storage_accounts[i].public_network_access)),
+        "keyvault" => ix
             .key_vaults
-            .iter()
-            .any(|k| k.name == n && secured(k.public_network_access)),
-        Some(("acr", n)) => t
+            .get(n)
+            .is_some_and(|&i| secured(t.key_vaults[i].public_network_access)),
+        "acr" => ix
             .container_registries
-            .iter()
-            .any(|a| a.name == n && secured(a.public_network_access)),
+            .get(n)
+            .is_some_and(|&i| secured(t.container_registries[i].public_network_access)),
         _ => false,
     }
 }

@@ -1,6 +1,7 @@
 //! SEC016 workspace-nothing-private.
 
 use super::sec001::has_endpoint;
+use super::{PUBLIC_ACCESS, needs, undecided};
 use crate::change::{Change, Setting};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
@@ -57,12 +58,15 @@ impl Rule for Sec016 {
                 &DOC,
                 &r,
                 format!(
-                    "workspace {} has no private endpoint and no managed network",
-                    w.name
+                    "workspace {} has no private endpoint and no managed network{}",
+                    w.name,
+                    undecided(cx, &r, PUBLIC_ACCESS)
                 ),
                 DOC.fix,
                 &w.at,
-            );
+            )
+            // Behind a network security perimeter, inbound is as private as its rules make it.
+            .needing(needs(cx, &r, PUBLIC_ACCESS));
             // The managed network that changes least (internet outbound stays allowed), where
             // no compute of the workspace sits in a subnet of the user's VNet: those would
             // have to move.

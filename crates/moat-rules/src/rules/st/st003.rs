@@ -1,5 +1,6 @@
 //! ST003 storage-subresources-missing.
 
+use crate::rules::sec::perimeter_needs;
 use crate::rules::util_core::{
     endpoints_of, endpoints_open, groups, storage, storage_restricted, vnet_part,
 };
@@ -104,7 +105,8 @@ impl Rule for St003 {
                         ),
                         &st.at,
                     )
-                    .needing(endpoints_open(cx.t, Kind::Storage, &st.name));
+                    .needing(endpoints_open(cx.t, Kind::Storage, &st.name))
+                    .needing(perimeter_needs(cx, &format!("storage/{}", st.name)));
                     out.push(add(f, &required));
                 }
                 let optional: Vec<&str> = ["queue", "table"]
@@ -128,7 +130,8 @@ impl Rule for St003 {
                         ),
                         &st.at,
                     )
-                    .needing(endpoints_open(cx.t, Kind::Storage, &st.name));
+                    .needing(endpoints_open(cx.t, Kind::Storage, &st.name))
+                    .needing(perimeter_needs(cx, &format!("storage/{}", st.name)));
                     f.severity = Severity::Warning;
                     out.push(add(f, &optional));
                 }
@@ -175,7 +178,8 @@ impl Rule for St003 {
                         ),
                         &st.at,
                     )
-                    .needing(endpoints_open(cx.t, Kind::Storage, &st.name));
+                    .needing(endpoints_open(cx.t, Kind::Storage, &st.name))
+                    .needing(perimeter_needs(cx, &format!("storage/{}", st.name)));
                     f.severity = Severity::Warning;
                     out.push(f);
                 }

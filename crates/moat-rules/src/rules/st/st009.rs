@@ -1,5 +1,6 @@
 //! ST009 default-storage-outside-workspace-vnet.
 
+use crate::rules::sec::perimeter_needs;
 use crate::rules::util_core::{endpoints_of, storage, storage_restricted, vnet_part};
 use crate::rules::util_endpoint::{endpoint_in, group_of};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
@@ -71,7 +72,9 @@ impl Rule for St009 {
                 ),
                 DOC.fix,
                 &st.at,
-            );
+            )
+            // Behind a perimeter, not a VNet, when public access is SecuredByPerimeter.
+            .needing(perimeter_needs(cx, &format!("storage/{}", st.name)));
             // Blob and file beside the workspace's endpoint in its (first) VNet.
             let target = Address::resource(Kind::Storage, &st.name);
             if let Some(vnet) = ws_vnets.first() {

@@ -1,5 +1,6 @@
 //! ST010 studio-features-in-vnet.
 
+use crate::rules::sec::perimeter_needs;
 use crate::rules::util_core::{storage, storage_restricted, studio_endpoints};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::{Trace, Verdict};
@@ -60,7 +61,8 @@ impl Rule for St010 {
                 DOC.fix,
                 &w.at,
             )
-            .needing(undecided_users(&users)));
+            .needing(undecided_users(&users))
+            .needing(perimeter_needs(cx, &format!("storage/{}", st.name))));
         }
     }
 }

@@ -1,6 +1,7 @@
 //! WS002 public-access-with-private-data.
 
 use crate::change::{Change, Setting};
+use crate::rules::sec::{PUBLIC_ACCESS, needs, undecided};
 use crate::rules::util::workspace_at;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_engine::Verdict;
@@ -72,13 +73,18 @@ impl Rule for Ws002 {
             let Some(t) = blocked.map(|i| traces[i].clone()) else {
                 continue;
             };
-            let message = format!(
-                "workspace {} accepts public connections, but its default storage {st} refuses {}: over the public endpoint, studio features that read data (designer, data preview) fail and notebooks on compute instances are unsupported",
-                w.name, t.from
-            );
             let r = format!("workspace/{}", w.name);
-            let mut f =
-                Finding::new(&DOC, &r, message, DOC.fix, &workspace_at(cx, &w.name)).with_trace(t);
+            let message = format!(
+                "workspace {} accepts public connections, but its default storage {st} refuses {}: over the public endpoint, studio features that read data (designer, data preview) fail and notebooks on compute instances are unsupported{}",
+                w.name,
+                t.from,
+                undecided(cx, &r, PUBLIC_ACCESS)
+            );
+            // Whether the workspace accepts public connections at all is its network security
+            // perimeter's to say when it is SecuredByPerimeter.
+            let mut f = Finding::new(&DOC, &r, message, DOC.fix, &workspace_at(cx, &w.name))
+                .with_trace(t)
+                .needing(needs(cx, &r, PUBLIC_ACCESS));
             // With a private endpoint, its clients already have the private path: the public
             // endpoint can close. Without one, which path to give them is the user's choice.
             if crate::rules::sec::sec001::has_endpoint(cx, w) {

@@ -1,5 +1,6 @@
 //! WS006 workspace-without-compute-cluster.
 
+use crate::rules::sec::perimeter_needs;
 use crate::rules::util_core::{acr, acr_behind_vnet};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::ops::type_builds_images;
@@ -37,7 +38,11 @@ impl Rule for Ws006 {
             let Some(a) = w.container_registry.as_deref().and_then(|n| acr(cx, n)) else {
                 continue;
             };
-            if !acr_behind_vnet(cx.e, a) {
+            // Not behind a VNet, but SecuredByPerimeter: its perimeter's access rules may put
+            // it there as well.
+            let perimeter = (!acr_behind_vnet(cx.e, a))
+                .then(|| perimeter_needs(cx, &format!("acr/{}", a.name)));
+            if perimeter.as_ref().is_some_and(Option::is_none) {
                 continue;
             }
             // Somewhere to build images: a compute cluster, or in a managed network a compute
@@ -73,7 +78,8 @@ impl Rule for Ws006 {
                     },
                     &w.at,
                 )
-                .needing(open),
+                .needing(open)
+                .needing(perimeter.flatten()),
             );
         }
     }

@@ -1,5 +1,6 @@
 //! WS008 selected-ips-without-isolation.
 
+use crate::rules::sec::{PUBLIC_ACCESS, needs};
 use crate::rules::util_core::{reached_privately, resolved_privately};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::Verdict;
@@ -48,6 +49,9 @@ impl Rule for Ws008 {
             if w.managed_network.enabled() {
                 continue;
             }
+            // SecuredByPerimeter: whether the allow list applies at all (Enforced mode obeys
+            // only the perimeter's rules) is the perimeter's to say.
+            let wr = format!("workspace/{}", w.name);
             for ep in
                 cx.t.online_endpoints
                     .iter()
@@ -65,7 +69,7 @@ impl Rule for Ws008 {
                     ),
                     "Enable the workspace managed network (deployments then use it for outbound).",
                     &ep.at,
-                ));
+                ).needing(needs(cx, &wr, PUBLIC_ACCESS)));
             }
             let to = Address::Resource {
                 kind: Kind::Workspace,
@@ -110,7 +114,8 @@ impl Rule for Ws008 {
                 };
                 let mut f =
                     Finding::new(&DOC, format!("compute/{}", c.name), message, DOC.fix, &c.at)
-                        .with_trace(t);
+                        .with_trace(t)
+                        .needing(needs(cx, &wr, PUBLIC_ACCESS));
                 f.severity = severity;
                 out.push(f);
             }

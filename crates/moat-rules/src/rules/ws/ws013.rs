@@ -1,5 +1,6 @@
 //! WS013 serverless-no-public-ip-allow-list.
 
+use crate::rules::sec::{PUBLIC_ACCESS, needs};
 use crate::rules::util_endpoint::{endpoint_in, group_of};
 use crate::rules::util_infra::endpoint_vnets;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
@@ -88,6 +89,9 @@ impl Rule for Ws013 {
                     )
                 }))
                 .needing(open)
+                // SecuredByPerimeter: the perimeter's rules, not (or not only) the allow list,
+                // decide which addresses pass.
+                .needing(needs(cx, &r, PUBLIC_ACCESS))
                 .with_changes(change),
             );
         }

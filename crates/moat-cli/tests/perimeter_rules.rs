@@ -1,0 +1,157 @@
+//! Rules on resources whose public network access is SecuredByPerimeter. Private Link,
+//! "Transition to a network security perimeter": a resource associated with a perimeter in
+//! Enforced mode obeys only the perimeter's access rules, and in Transition mode those and then
+//! its own firewall. The input does not describe the perimeter, so whether such a resource is
+//! public, restricted or closed is unknown: a rule whose answer turns on that reports its
+//! finding undecided and names the perimeter's access rules as what it needs, where it used to
+//! read the resource as public (a decided finding, or none).
+
+use moat_engine::Engine;
+use moat_rules::{Context, Finding, all};
+
+fn run(yaml: &str, codes: &[&str]) -> Vec<Finding> {
+    let t = moat_ingest::parse_native_str("t.yaml", yaml).expect("topology");
+    let e = Engine::for_topology(&t, None).unwrap();
+    let cx = Context::new(&e);
+    let mut v = Vec::new();
+    for r in all().into_iter().filter(|r| codes.contains(&r.doc().code)) {
+        r.check(&cx, &mut v);
+    }
+    v
+}
+
+fn on<'a>(v: &'a [Finding], code: &str, resource: &str) -> &'a Finding {
+    v.iter()
+        .find(|f| f.code == code && f.resource == resource)
+        .unwrap_or_else(|| panic!("{code} on {resource}: {v:#?}"))
+}
+
+/// The finding stands undecided on the perimeter's access rules.
+fn on_perimeter(v: &[Finding], code: &str, resource: &str) {
+    let f = on(v, code, resource);
+    assert!(!f.decided(), "{f:#?}");
+    assert!(
+        f.needs
+            .iter()
+            .any(|n| n.contains("network security perimeter")),
+        "{code} on {resource}: {:?}",
+        f.needs
+    );
+}
+
+/// Workspaces: "open to every network" (SEC001, SEC016), "accepts public connections"
+/// (WS002) and "the IP allow list decides" (WS008, WS013) all turn on the perimeter's rules;
+/// with Enabled they stay decided.
+#[test]
+fn workspace_rules_are_undecided_behind_a_perimeter() {
+    let yaml = "workspaces:
+  - { name: ws-p, public_network_access: SecuredByPerimeter, storage_account: st }
+  - { name: ws-e, public_network_access: Enabled }
+  - name: ws-ip
+    public_network_access: SecuredByPerimeter
+    network_acls: { default_action: Deny, ip_rules: [203.0.113.0/24] }
+    serverless_compute: { subnet: vnet/training, no_public_ip: true }
+storage_accounts: [{ name: st, public_network_access: Disabled }]
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - { name: pe, address_prefixes: [10.0.2.0/24] }
+      - { name: training, address_prefixes: [10.0.1.0/24] }
+private_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws-p, group_id: amlworkspace }]
+online_endpoints: [{ name: scoring, workspace: ws-ip, deployments: [{ name: blue }] }]
+";
+    let v = run(
+        yaml,
+        &["SEC001", "SEC002", "SEC016", "WS002", "WS008", "WS013"],
+    );
+    on_perimeter(&v, "SEC002", "workspace/ws-p");
+    on_perimeter(&v, "WS002", "workspace/ws-p");
+    on_perimeter(&v, "SEC016", "workspace/ws-ip");
+    on_perimeter(&v, "WS008", "online-endpoint/scoring");
+    on_perimeter(&v, "WS013", "workspace/ws-ip");
+    assert!(on(&v, "SEC001", "workspace/ws-e").decided());
+    assert!(on(&v, "SEC016", "workspace/ws-e").decided());
+}
+
+/// Online endpoints: "accepts scoring from public networks" (EP001) and "the workspace rejects
+/// every public caller" (EP006) turn on the perimeter of the endpoint or of the workspace; a
+/// key vault SecuredByPerimeter may restrict network access as a firewall does (EP010).
+#[test]
+fn endpoint_rules_are_undecided_behind_a_perimeter() {
+    let yaml = "workspaces:
+  - { name: ws-d, public_network_access: Disabled }
+  - { name: ws-p, public_network_access: SecuredByPerimeter, key_vault: kv }
+key_vaults: [{ name: kv, public_network_access: SecuredByPerimeter, network_acls: { default_action: Allow, bypass: None } }]
+online_endpoints:
+  - { name: ep-p, workspace: ws-d, public_network_access: SecuredByPerimeter }
+  - { name: ep-e, workspace: ws-d, public_network_access: Enabled }
+  - { name: ep-under-p, workspace: ws-p, public_network_access: Enabled }
+";
+    let v = run(yaml, &["EP001", "EP006", "EP010"]);
+    on_perimeter(&v, "EP001", "online-endpoint/ep-p");
+    on_perimeter(&v, "EP006", "online-endpoint/ep-p");
+    on_perimeter(&v, "EP001", "online-endpoint/ep-under-p");
+    on_perimeter(&v, "EP006", "online-endpoint/ep-under-p");
+    on_perimeter(&v, "EP010", "online-endpoint/ep-under-p");
+    assert!(on(&v, "EP001", "online-endpoint/ep-e").decided());
+    assert!(on(&v, "EP006", "online-endpoint/ep-e").decided());
+}
+
+/// Registries: a managed storage account SecuredByPerimeter is not surely public (REG003), a
+/// registry SecuredByPerimeter not surely open to every network (SEC004), and a workspace
+/// storage SecuredByPerimeter may or may not let a registry's service in to share (REG005).
+#[test]
+fn registry_rules_are_undecided_behind_a_perimeter() {
+    let yaml =
+        "workspaces: [{ name: ws, storage_account: st, shares_to: [{ registry: contosoreg }] }]
+registries:
+  - name: contosoreg
+    public_network_access: Disabled
+    storage: { public_network_access: SecuredByPerimeter }
+    acr: { public_network_access: Enabled }
+  - { name: openreg, public_network_access: SecuredByPerimeter }
+storage_accounts: [{ name: st, public_network_access: SecuredByPerimeter }]
+";
+    let v = run(yaml, &["REG003", "REG005", "SEC004"]);
+    on_perimeter(&v, "REG003", "registry/contosoreg:storage");
+    assert!(on(&v, "REG003", "registry/contosoreg:acr").decided());
+    on_perimeter(&v, "SEC004", "registry/openreg");
+    on_perimeter(&v, "REG005", "storage/st");
+}
+
+/// Storage, key vaults and container registries: a dependency SecuredByPerimeter may be
+/// restricted as one behind a firewall is, so the requirements that restriction brings (blob
+/// and file endpoints together, ST003; trusted services, ACR007 and KV002; a compute cluster to
+/// build images, WS006) are reported undecided instead of passed.
+#[test]
+fn dependency_rules_are_undecided_behind_a_perimeter() {
+    let yaml = "workspaces: [{ name: ws, storage_account: st, key_vault: kv, container_registry: wsacr }]
+storage_accounts: [{ name: st, public_network_access: SecuredByPerimeter }]
+key_vaults: [{ name: kv, public_network_access: SecuredByPerimeter, network_acls: { default_action: Deny, bypass: None } }]
+container_registries: [{ name: wsacr, sku: Premium, public_network_access: SecuredByPerimeter, network_rule_set: { default_action: Allow, bypass: None } }]
+virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]
+private_endpoints: [{ name: st-blob, subnet: vnet/pe, target: storage/st, group_id: blob }]
+";
+    let v = run(yaml, &["ST003", "ACR007", "KV002", "WS006"]);
+    on_perimeter(&v, "ST003", "storage/st");
+    on_perimeter(&v, "ACR007", "acr/wsacr");
+    on_perimeter(&v, "KV002", "keyvault/kv");
+    on_perimeter(&v, "WS006", "workspace/ws");
+}
+
+/// Managed network: serverless Spark with public access not Disabled (MVN011) turns on what
+/// the perimeter admits when the workspace is SecuredByPerimeter.
+#[test]
+fn managed_network_rule_is_undecided_behind_a_perimeter() {
+    let yaml = "workspaces:
+  - name: ws
+    public_network_access: SecuredByPerimeter
+    managed_network:
+      isolation_mode: AllowInternetOutbound
+      outbound_rules: [{ name: spark-st, type: PrivateEndpoint, destination: { service_resource: storage/st, subresource_target: blob, spark_enabled: true } }]
+storage_accounts: [{ name: st }]
+";
+    let v = run(yaml, &["MVN011"]);
+    on_perimeter(&v, "MVN011", "workspace/ws");
+}

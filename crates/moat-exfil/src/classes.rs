@@ -146,9 +146,14 @@ pub fn place_l4(e: &Engine, scope: &Scope) -> Vec<L4Set> {
             if let Some(w) = e.ix.workspaces.get(*ws).map(|&i| &t.workspaces[i]) {
                 for r in effective_rules(t, w) {
                     match r.kind {
+                        // What a rule leaves unknown makes no cut: its flows stay undecided
+                        // alike.
                         ManagedRuleKind::ServiceTag {
                             protocol, ports, ..
-                        } => sets.push(firewall_l4(&[protocol], &ports)),
+                        } => sets.push(firewall_l4(
+                            &[protocol.get().unwrap_or(FirewallProtocol::Any)],
+                            ports.known().map_or(&[PortRange::ANY][..], Vec::as_slice),
+                        )),
                         ManagedRuleKind::Fqdn { .. } => sets.push(firewall_l4(
                             &[FirewallProtocol::Tcp],
                             &[PortRange { lo: 80, hi: 80 }, PortRange { lo: 443, hi: 443 }],

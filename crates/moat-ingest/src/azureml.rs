@@ -763,16 +763,12 @@ fn outbound_rule(
             let Some(service_tag) = d.service_tag else {
                 return open(t, "service tag (`destination.service_tag`)");
             };
-            OutboundDestination::ServiceTag(ServiceTagDestination {
+            OutboundDestination::ServiceTag(ServiceTagDestination::read(
                 service_tag,
-                protocol: d.protocol.unwrap_or(FirewallProtocol::Any),
-                port_ranges: if d.port_ranges.is_empty() {
-                    vec![PortRange::ANY]
-                } else {
-                    d.port_ranges
-                },
-                address_prefixes: Vec::new(),
-            })
+                d.protocol,
+                d.port_ranges,
+                Vec::new(),
+            ))
         }
         (_, MlDestination::Map(d)) => {
             let Some(service_resource) = d.service_resource_id else {

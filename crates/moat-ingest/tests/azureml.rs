@@ -52,8 +52,14 @@ fn managed_network_specs_with_loose_spellings() {
         panic!("{tag:?}")
     };
     assert_eq!(d.service_tag, "DataFactory");
-    assert_eq!(d.protocol, FirewallProtocol::Tcp);
-    let ports: Vec<String> = d.port_ranges.iter().map(|p| p.to_string()).collect();
+    assert_eq!(d.protocol.get(), Some(FirewallProtocol::Tcp));
+    let ports: Vec<String> = d
+        .port_ranges
+        .known()
+        .into_iter()
+        .flatten()
+        .map(|p| p.to_string())
+        .collect();
     assert_eq!(
         ports,
         ["80", "8080"],
@@ -656,5 +662,48 @@ fn empty_values_name_nothing() {
         "{:#?}",
         l.topology.unknowns
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A service tag outbound rule is written with its protocol and ports ("destination:
+/// service_tag: DataFactory, protocol: TCP, port_ranges: 80, 8080-8089"; the SDK's
+/// `ServiceTagDestination(service_tag, protocol, port_ranges)`), and Azure documents no default
+/// for either (facts, "Service tag rule destination": no default). A rule that leaves them out
+/// keeps them unknown, not `*`.
+#[test]
+fn service_tag_rule_without_protocol_or_ports_leaves_them_unknown() {
+    let dir = scratch("tag-transport");
+    let file = dir.join("workspace.yml");
+    let spec = "\
+name: ws
+location: eastus
+managed_network:
+  isolation_mode: allow_only_approved_outbound
+  outbound_rules:
+  - name: adf
+    type: service_tag
+    destination:
+      service_tag: DataFactory
+  - name: web
+    type: service_tag
+    destination:
+      service_tag: AzureFrontDoor.Frontend
+      protocol: TCP
+";
+    std::fs::write(&file, spec).unwrap();
+    let l = load(&file);
+    let rules = &l.topology.workspaces[0].managed_network.outbound_rules;
+    let tag = |name: &str| match &rules.iter().find(|r| r.name == name).unwrap().destination {
+        OutboundDestination::ServiceTag(d) => d.clone(),
+        d => panic!("{d:?}"),
+    };
+    let adf = tag("adf");
+    assert!(
+        adf.protocol.is_unknown() && adf.port_ranges.is_unknown(),
+        "{adf:?}"
+    );
+    let web = tag("web");
+    assert_eq!(web.protocol.get(), Some(FirewallProtocol::Tcp));
+    assert!(web.port_ranges.is_unknown(), "{web:?}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -3,6 +3,7 @@
 use crate::Provenance;
 use crate::address::Address;
 use crate::enums::*;
+use crate::open::Open;
 use crate::values::{PortRange, comma_list};
 use ipnet::IpNet;
 use schemars::JsonSchema;
@@ -277,16 +278,49 @@ struct DestinationFields {
     spark_enabled: Option<bool>,
     #[serde(default)]
     service_tag: Option<String>,
+    /// Absent: the native format's `*`.
     #[serde(default)]
-    protocol: Option<FirewallProtocol>,
-    #[serde(default, deserialize_with = "some_ports")]
-    port_ranges: Option<Vec<PortRange>>,
+    protocol: Option<Open<FirewallProtocol>>,
+    #[serde(default, deserialize_with = "some_open_ports")]
+    port_ranges: Option<Open<Vec<PortRange>>>,
     #[serde(default)]
     address_prefixes: Option<Vec<IpNet>>,
 }
 
-fn some_ports<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<PortRange>>, D::Error> {
-    comma_list::deserialize(d).map(Some)
+fn some_open_ports<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Open<Vec<PortRange>>>, D::Error> {
+    open_ports(d).map(Some)
+}
+
+/// Ports as a list or one comma-separated string, or `unknown`.
+fn open_ports<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Open<Vec<PortRange>>, D::Error> {
+    /// A port range, or `unknown`.
+    struct Item(Option<PortRange>);
+    impl std::str::FromStr for Item {
+        type Err = String;
+        fn from_str(s: &str) -> Result<Item, String> {
+            if s.trim() == crate::open::UNKNOWN {
+                return Ok(Item(None));
+            }
+            s.parse().map(|p| Item(Some(p)))
+        }
+    }
+    let items: Vec<Item> = comma_list::deserialize(d)?;
+    match items.as_slice() {
+        [Item(None)] => Ok(Open::Unknown),
+        _ => items
+            .into_iter()
+            .map(|i| i.0)
+            .collect::<Option<Vec<_>>>()
+            .map(Open::Known)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "`{}` stands for the whole list, not for one port of it",
+                    crate::open::UNKNOWN
+                ))
+            }),
+    }
 }
 
 impl DestinationFields {
@@ -345,24 +379,74 @@ pub struct PrivateEndpointDestination {
 #[serde(deny_unknown_fields)]
 pub struct ServiceTagDestination {
     pub service_tag: String,
-    /// `TCP`, `UDP`, `ICMP` or `*`.
+    /// `TCP`, `UDP`, `ICMP` or `*` (the default); `unknown` where an imported rule leaves it
+    /// out (see [`ServiceTagDestination::read`]).
     #[serde(default = "any_fw_protocol")]
-    pub protocol: FirewallProtocol,
-    /// Ports, as a list or as one string (`"80, 8080-8089"`).
-    #[serde(default = "any_ports", deserialize_with = "comma_list::deserialize")]
-    #[schemars(with = "Vec<PortRange>")]
-    pub port_ranges: Vec<PortRange>,
+    pub protocol: Open<FirewallProtocol>,
+    /// Ports, as a list or as one string (`"80, 8080-8089"`); `*` by default; `unknown` as for
+    /// the protocol.
+    #[serde(default = "any_ports", deserialize_with = "open_ports")]
+    #[schemars(with = "Open<Vec<PortRange>>")]
+    pub port_ranges: Open<Vec<PortRange>>,
     /// Explicit address prefixes (ARM `addressPrefixes`), used instead of the tag when given.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub address_prefixes: Vec<IpNet>,
 }
 
-fn any_fw_protocol() -> FirewallProtocol {
-    FirewallProtocol::Any
+fn any_fw_protocol() -> Open<FirewallProtocol> {
+    Open::Known(FirewallProtocol::Any)
 }
-fn any_ports() -> Vec<PortRange> {
-    vec![PortRange::ANY]
+fn any_ports() -> Open<Vec<PortRange>> {
+    Open::Known(vec![PortRange::ANY])
+}
+
+impl ServiceTagDestination {
+    /// A service tag rule as an importer reads it (ARM, Terraform, the Azure ML CLI). Azure
+    /// documents no default for the protocol or the ports: ARM's `ServiceTagDestination` leaves
+    /// both optional without one, azurerm's
+    /// `azurerm_machine_learning_workspace_network_outbound_rule_service_tag` marks both
+    /// Required, and the Azure ML CLI and SDK take them as written
+    /// (`ServiceTagDestination(service_tag, protocol, port_ranges)`). One the input leaves
+    /// out (`None`, or no port) is unknown, not `*`.
+    pub fn read(
+        service_tag: String,
+        protocol: Option<FirewallProtocol>,
+        port_ranges: Vec<PortRange>,
+        address_prefixes: Vec<IpNet>,
+    ) -> ServiceTagDestination {
+        ServiceTagDestination {
+            service_tag,
+            protocol: protocol.into(),
+            port_ranges: (!port_ranges.is_empty()).then_some(port_ranges).into(),
+            address_prefixes,
+        }
+    }
+
+    /// What a decision on the rule's transport needs when its protocol or ports are unknown.
+    pub fn transport_open(&self) -> Option<&'static str> {
+        service_tag_transport_open(self.protocol, self.port_ranges.known().map(Vec::as_slice))
+    }
+}
+
+/// What a decision on a service tag rule's transport needs when its protocol or ports are
+/// unknown (see [`ServiceTagDestination::read`]).
+pub fn service_tag_transport_open(
+    protocol: Open<FirewallProtocol>,
+    ports: Option<&[PortRange]>,
+) -> Option<&'static str> {
+    match (protocol.get(), ports) {
+        (Some(_), Some(_)) => None,
+        (None, Some(_)) => {
+            Some("its protocol, which the input leaves out and Azure gives no default for")
+        }
+        (Some(_), None) => {
+            Some("its port ranges, which the input leaves out and Azure gives no default for")
+        }
+        (None, None) => Some(
+            "its protocol and port ranges, which the input leaves out and Azure gives no default for",
+        ),
+    }
 }
 
 /// An Azure Machine Learning registry (`Microsoft.MachineLearningServices/registries`).

@@ -6,11 +6,11 @@
 //! required service tags. Users add private endpoint, service tag and FQDN rules.
 
 use crate::names;
-use moat_model::Topology;
 use moat_model::address::{Address, Kind};
 use moat_model::enums::{FirewallProtocol, IsolationMode, OutboundRuleType, PublicNetworkAccess};
 use moat_model::ml::{OutboundDestination, Workspace};
 use moat_model::values::PortRange;
+use moat_model::{Open, Topology};
 
 /// An outbound rule in force in a managed network.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,10 +30,12 @@ pub enum ManagedRuleKind {
     PrivateEndpoint { target: Address, group_id: String },
     /// A service tag, with protocol and ports; `ports_documented` is false for required rules
     /// whose ports the documentation does not state (then only the documented ones are sure).
+    /// A user's rule may leave its protocol or ports unknown (see
+    /// [`moat_model::ml::ServiceTagDestination::read`]).
     ServiceTag {
         tag: String,
-        protocol: FirewallProtocol,
-        ports: Vec<PortRange>,
+        protocol: Open<FirewallProtocol>,
+        ports: Open<Vec<PortRange>>,
         ports_documented: bool,
         /// The tag is the workspace region's (`BatchNodeManagement.<region>`) and the input
         /// leaves the region open: `tag` is the whole tag, which holds every region's, and
@@ -172,8 +174,8 @@ pub fn effective_rules(t: &Topology, w: &Workspace) -> Vec<ManagedRule> {
                 name: format!("__required_tag_{i}_{tag}"),
                 kind: ManagedRuleKind::ServiceTag {
                     tag,
-                    protocol,
-                    ports,
+                    protocol: Open::Known(protocol),
+                    ports: Open::Known(ports),
                     ports_documented: documented,
                     of_open_region,
                 },

@@ -529,30 +529,33 @@ pub(super) fn map_outbound_rule(
                 );
                 return None;
             };
-            let protocol = rec.enm(
+            // Left out, or an expression the template does not settle: unknown (no default).
+            let protocol = rec.opt_enm(
                 p,
                 &["destination", "protocol"],
                 &field,
                 FirewallProtocol::parse,
-                FirewallProtocol::Any,
-                FirewallProtocol::Any,
             );
-            let mut port_ranges = rec.ports(
-                get(p, "destination").unwrap_or(&Json::Null),
-                "portRanges",
-                "portRanges",
-                &field,
-            );
-            if port_ranges.is_empty() {
-                port_ranges.push(PortRange::ANY);
-            }
+            let port_ranges = match at(p, &["destination", "portRanges"]) {
+                F::Known(_) => rec.ports(
+                    get(p, "destination").unwrap_or(&Json::Null),
+                    "portRanges",
+                    "portRanges",
+                    &field,
+                ),
+                F::Unknown(r) => {
+                    rec.unknown(&field, &r);
+                    Vec::new()
+                }
+                F::Absent => Vec::new(),
+            };
             let address_prefixes = rec.nets(p, &["destination", "addressPrefixes"], &field);
-            OutboundDestination::ServiceTag(ServiceTagDestination {
+            OutboundDestination::ServiceTag(ServiceTagDestination::read(
                 service_tag,
                 protocol,
                 port_ranges,
                 address_prefixes,
-            })
+            ))
         }
     };
     let category = rec.opt_enm(p, &["category"], &field, OutboundRuleCategory::parse);

@@ -27,7 +27,7 @@ use moat_model::firewall::*;
 use moat_model::ml::*;
 use moat_model::network::*;
 use moat_model::privatelink::*;
-use moat_model::values::{AddressPrefix, PortRange, parse_net};
+use moat_model::values::{AddressPrefix, parse_net};
 use moat_model::{Diagnostic, Open, Provenance, Topology, Unknown, Unmodelled};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, HashMap, HashSet};

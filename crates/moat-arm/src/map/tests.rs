@@ -1,5 +1,6 @@
 use super::*;
 use moat_model::Level;
+use moat_model::values::PortRange;
 use serde_json::json;
 
 const RG: &str = "/subscriptions/s/resourceGroups/rg/providers";

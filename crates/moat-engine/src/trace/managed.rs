@@ -2,8 +2,10 @@
 
 use super::{Code, Dst, Step, Target, Via, Walk, Walked, at, strip_sub};
 use crate::place::Egress;
+use moat_model::Open;
 use moat_model::address::{Address, Kind};
-use moat_model::enums::IsolationMode;
+use moat_model::enums::{FirewallProtocol, IsolationMode};
+use moat_model::values::PortRange;
 use moat_net::managed::{ManagedRuleKind, effective_rules, fqdn_matches, fqdn_matches_some_region};
 use moat_packets::Protocol;
 
@@ -58,8 +60,7 @@ impl Walk<'_, '_> {
                     match &r.kind {
                         ManagedRuleKind::ServiceTag { tag, protocol, ports, ports_documented, of_open_region } => {
                             let cover = self.e.space.cover(&moat_model::values::AddressPrefix::Tag(tag.clone()), &Default::default());
-                            let l4 = moat_net::filter::firewall_l4(&[*protocol], ports);
-                            let l4_ok = l4.contains(self.q.protocol, self.port);
+                            let l4_ok = transport_admits(*protocol, ports.known().map(Vec::as_slice), self.q.protocol, self.port);
                             if *of_open_region {
                                 // The rule allows the tag of the workspace's region alone; the
                                 // whole tag stands for it. No address is in every region's
@@ -68,10 +69,13 @@ impl Walk<'_, '_> {
                                     unsure.get_or_insert_with(region_need);
                                 }
                             } else if set.is_subset(&cover.sure) {
-                                if l4_ok {
+                                if l4_ok == Some(true) {
                                     let d = format!("{} rule {} allows {tag} {}", if r.required { "required" } else { "service tag" }, r.name, self.proto_port());
                                     self.pass(Step::ManagedNetwork, element, Code::MvnServiceTag, d, at(r.at.as_ref().unwrap_or(&w.at)));
                                     return self.public_arrival(dst, &Via::ManagedNetwork);
+                                } else if l4_ok.is_none() {
+                                    let open = moat_model::ml::service_tag_transport_open(*protocol, ports.known().map(Vec::as_slice)).unwrap_or_default();
+                                    unsure.get_or_insert(format!("service tag rule {} for {tag}: {open}", r.name));
                                 } else if !ports_documented {
                                     unsure.get_or_insert(format!("the ports of the required rule for {tag} are not documented"));
                                 }
@@ -199,4 +203,38 @@ pub(super) fn legacy(
             "move the asset into the workspace's storage, or use the workspace managed network",
         )
     }
+}
+
+/// Whether a service tag rule's transport admits `protocol`/`port`: `None` when the rule's
+/// protocol or ports are unknown and their possible values answer differently. Unknown ports
+/// may hold the port or not; an unknown protocol may be any of TCP, UDP, ICMP or `*`.
+fn transport_admits(
+    rule_protocol: Open<FirewallProtocol>,
+    rule_ports: Option<&[PortRange]>,
+    protocol: Protocol,
+    port: u16,
+) -> Option<bool> {
+    let protocols: &[FirewallProtocol] = match &rule_protocol {
+        Open::Known(p) => std::slice::from_ref(p),
+        Open::Unknown => &[
+            FirewallProtocol::Tcp,
+            FirewallProtocol::Udp,
+            FirewallProtocol::Icmp,
+            FirewallProtocol::Any,
+        ],
+    };
+    // Unknown ports: every port, or one port that is not this one.
+    let other = [PortRange::single(if port == 1 { 2 } else { 1 })];
+    let every = [PortRange::ANY];
+    let port_sets: Vec<&[PortRange]> = match rule_ports {
+        Some(p) => vec![p],
+        None => vec![&every, &other],
+    };
+    let mut answers = protocols.iter().flat_map(|p| {
+        port_sets
+            .iter()
+            .map(move |ports| moat_net::filter::firewall_l4(&[*p], ports).contains(protocol, port))
+    });
+    let first = answers.next()?;
+    answers.all(|a| a == first).then_some(first)
 }

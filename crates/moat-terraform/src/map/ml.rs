@@ -300,16 +300,15 @@ impl Mapper<'_> {
                 let Some(service_tag) = self.s(o, "service_tag", &wres, &field) else {
                     return false;
                 };
-                let protocol = self
-                    .enum_of(
-                        o,
-                        "protocol",
-                        &wres,
-                        &field,
-                        FirewallProtocol::parse,
-                        FirewallProtocol::NAMES,
-                    )
-                    .unwrap_or(FirewallProtocol::Any);
+                // Required by the provider; left out (or open), it is unknown, not `*`.
+                let protocol = self.enum_of(
+                    o,
+                    "protocol",
+                    &wres,
+                    &field,
+                    FirewallProtocol::parse,
+                    FirewallProtocol::NAMES,
+                );
                 let mut port_ranges = Vec::new();
                 for s in self.strs(o, "port_ranges", &wres, &field) {
                     for p in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -319,17 +318,14 @@ impl Mapper<'_> {
                         }
                     }
                 }
-                if port_ranges.is_empty() {
-                    port_ranges.push(PortRange::ANY);
-                }
                 (
                     OutboundRuleType::ServiceTag,
-                    OutboundDestination::ServiceTag(ServiceTagDestination {
+                    OutboundDestination::ServiceTag(ServiceTagDestination::read(
                         service_tag,
                         protocol,
                         port_ranges,
-                        address_prefixes: Vec::new(),
-                    }),
+                        Vec::new(),
+                    )),
                 )
             }
         };

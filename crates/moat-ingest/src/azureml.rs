@@ -637,6 +637,11 @@ fn is_placeholder(v: &str) -> bool {
     v.len() > 2 && v.starts_with('<') && v.ends_with('>')
 }
 
+/// Why a workspace spec that may be for `az ml workspace update` leaves a setting it does not
+/// name open, and what settles it: a create spec names its location (or another setting only
+/// a create takes).
+const UPDATE_SPEC: &str = "the spec may be for `az ml workspace update`, which keeps what the spec does not set; add `location` to mark it as a create spec";
+
 /// The settings of a workspace spec that the spec does not determine, each with why.
 ///
 /// The region: "If omitted, defaults to the resource group location" (workspace YAML
@@ -668,45 +673,32 @@ fn settings_left_open(w: &MlWorkspace) -> Vec<(&'static str, String)> {
     if create_only {
         return open;
     }
-    let why = |what: &str| {
-        format!(
-            "the spec may be for `az ml workspace update`, which does not change {what} (the spec names none of location, hbi_workspace, storage_account, key_vault, which only a create takes)"
-        )
-    };
+    // Each such setting's need names it already: the reason says why, and how to settle it.
+    let mut fields = Vec::new();
     if w.public_network_access.is_none() && w.allow_public_access_when_behind_vnet.is_none() {
-        open.push(("public_network_access", why("its public network access")));
+        fields.push("public_network_access");
     }
-    match &w.managed_network {
-        None => open.push(("managed_network", why("its managed network"))),
+    fields.push(match &w.managed_network {
+        None => "managed_network",
         // The rules an update names are set on the workspace; those it does not name are
         // the workspace's own (`az ml workspace outbound-rule remove` removes one).
-        Some(_) => open.push((
-            "managed_network.outbound_rules",
-            why("the outbound rules the spec does not name"),
-        )),
-    }
-    if w.image_build_compute.is_none() {
-        open.push(("image_build_compute", why("its image build compute")));
-    }
-    if w.container_registry.is_none() {
-        open.push(("container_registry", why("its container registry")));
-    }
-    if w.identity.is_none() {
-        open.push(("identity", why("its managed identity")));
-    }
-    if w.serverless_compute.is_none() {
-        open.push(("serverless_compute", why("its serverless compute settings")));
-    }
-    if w.network_acls.is_none() {
-        open.push(("network_acls", why("its IP allow list")));
-    }
-    for (field, what) in [
-        ("private_endpoints", "its private endpoints"),
-        ("hbi_workspace", "its high business impact flag"),
-        ("v1_legacy_mode", "its v1 legacy mode"),
+        Some(_) => "managed_network.outbound_rules",
+    });
+    for (field, set) in [
+        ("image_build_compute", w.image_build_compute.is_some()),
+        ("container_registry", w.container_registry.is_some()),
+        ("identity", w.identity.is_some()),
+        ("serverless_compute", w.serverless_compute.is_some()),
+        ("network_acls", w.network_acls.is_some()),
+        ("private_endpoints", false),
+        ("hbi_workspace", false),
+        ("v1_legacy_mode", false),
     ] {
-        open.push((field, why(what)));
+        if !set {
+            fields.push(field);
+        }
     }
+    open.extend(fields.into_iter().map(|f| (f, UPDATE_SPEC.to_string())));
     open
 }
 

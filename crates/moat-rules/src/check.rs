@@ -82,7 +82,7 @@ pub fn run_variants(
             let subject = f.resource.split(':').next().unwrap_or(&f.resource);
             let subject_gone = base.contains(subject) && !present.contains(subject);
             if !by_key.contains_key(&key(f)) && !subject_gone {
-                if !named.iter().any(|u| v.refines(u)) {
+                if !named.iter().any(|u| v.refines(u)) && !already_waits(f, v) {
                     f.needs.push(format!(
                         "{question}: the finding holds only if {}",
                         v.holds_if(true)
@@ -125,6 +125,25 @@ pub fn run_variants(
     crate::rules::util_fix::distinct_priorities(cx.t, &mut out);
     crate::rules::util_fix::no_storage_fqdn_rules(&mut out);
     out
+}
+
+/// Whether `f` already waits for what leaves every value `v` fixes open, by the same reason: a
+/// note on `v` would repeat that reason, and what settles it is the same.
+fn already_waits(f: &Finding, v: &moat_model::presence::Variant) -> bool {
+    let reasons: Vec<&str> = v
+        .choices
+        .iter()
+        .map(|c| c.reason.as_str())
+        .chain(if v.absent.is_empty() {
+            None
+        } else {
+            Some(v.reason.as_deref().unwrap_or_default())
+        })
+        .collect();
+    !reasons.is_empty()
+        && reasons
+            .iter()
+            .all(|r| !r.is_empty() && f.needs.iter().any(|n| n.contains(r)))
 }
 
 /// Runs the selected rules on one deployment and marks suppressed findings.

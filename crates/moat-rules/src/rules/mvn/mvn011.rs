@@ -51,15 +51,24 @@ impl Rule for Mvn011 {
                 continue;
             }
             let resource = format!("workspace/{}", w.name);
+            // An open value is held as a placeholder: the message says what is known of it.
+            let access = if cx
+                .e
+                .is_unknown(&resource, "public_network_access")
+                .is_some()
+            {
+                "while its public network access, which the input leaves open, may be other than Disabled".to_string()
+            } else {
+                format!("with public network access {}", w.public_network_access)
+            };
             out.push(
                 Finding::new(
                     &DOC,
                     resource.clone(),
                     format!(
-                        "workspace {} enables serverless Spark ({}) with public network access {}: provisioned so, its managed network may lack the workspace's private endpoints",
+                        "workspace {} enables serverless Spark ({}) {access}: provisioned so, its managed network may lack the workspace's private endpoints",
                         w.name,
                         spark.join(", "),
-                        w.public_network_access
                     ),
                     DOC.fix,
                     &w.at,

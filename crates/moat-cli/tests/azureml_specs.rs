@@ -223,3 +223,31 @@ fn a_rule_without_target_may_be_the_way_to_a_private_account() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// What settles an update-style spec is in the need itself: the create sample of the managed
+/// network how-to differs from the update sample by `location: EastUS`, so naming the location
+/// marks the spec as a create spec. The need says so once, and MVN011 ("disable public network
+/// access before provisioning") does not state the placeholder Enabled as the workspace's
+/// public network access while that is open; its needs name the open value once.
+#[test]
+fn an_update_spec_says_how_to_settle_it_once() {
+    let spec = corpus("cli/resources/workspace/mvnet-allow-only-approved-outbound.yml");
+    let all = checked::findings([spec.as_str()]);
+    let settle = "add `location` to mark it as a create spec";
+    let pna = all
+        .iter()
+        .flat_map(checked::needs)
+        .find(|n| n.starts_with("public_network_access of workspace/myworkspace_dep"))
+        .expect("the open public network access is needed");
+    assert_eq!(pna.matches(settle).count(), 1, "{pna}");
+    assert!(!pna.contains("(the spec names none"), "{pna}");
+    let mvn011 = all
+        .iter()
+        .find(|f| checked::text(f, "code") == "MVN011")
+        .expect("MVN011");
+    let message = checked::text(mvn011, "message");
+    assert!(!message.contains("Enabled"), "{message}");
+    assert!(message.contains("may be other than Disabled"), "{message}");
+    let needs = checked::needs(mvn011);
+    assert_eq!(needs.len(), 1, "{needs:#?}");
+}

@@ -140,16 +140,6 @@ fn position(t: &Topology, kind: ListKind, name: &str) -> Option<usize> {
     }
 }
 
-/// Whether an element written at `p` is one that `m` may leave out.
-fn written_at(p: &Provenance, m: &Provenance) -> bool {
-    p.file == m.file
-        && if m.pointer.is_empty() {
-            p.line == m.line && p.column == m.column && p.line != 0
-        } else {
-            p.pointer == m.pointer
-        }
-}
-
 impl Mapper<'_> {
     /// Applies what an update's `body` writes in the list of the NSG (route table) `name`,
     /// `set` being the target mapped with the body alone (the rules exactly as the body writes
@@ -226,14 +216,21 @@ impl Mapper<'_> {
             .collect();
         let old = elements(&self.t, kind, ti);
         let is_separate = |p: &Provenance| separate.contains(p.pointer.as_str());
-        let may_exist: Vec<&Provenance> = self
-            .t
-            .may_exist
-            .iter()
-            .map(|m| &m.at)
-            .filter(|m| old.iter().any(|(_, p)| p.file == m.file))
-            .collect();
-        let maybe = |p: &Provenance| may_exist.iter().any(|m| written_at(p, m));
+        // Where the resources that may not exist are written, looked up per element.
+        let mut by_pointer = HashSet::new();
+        let mut by_line = HashSet::new();
+        for m in &self.t.may_exist {
+            let a = &m.at;
+            if a.pointer.is_empty() {
+                by_line.insert((a.file.as_str(), a.line, a.column));
+            } else {
+                by_pointer.insert((a.file.as_str(), a.pointer.as_str()));
+            }
+        }
+        let maybe = |p: &Provenance| {
+            by_pointer.contains(&(p.file.as_str(), p.pointer.as_str()))
+                || (p.line != 0 && by_line.contains(&(p.file.as_str(), p.line, p.column)))
+        };
         let uncertain = |p: &Provenance| is_separate(p) || maybe(p);
         let open_count = self
             .t

@@ -119,9 +119,9 @@ fn vnet_index(t: &Topology, vnet: &str) -> Option<usize> {
 /// What an answer that depends on element `resource` (`subnet/hub/pe`, `keyvault/kv`), which
 /// the input does not declare, needs: one line per element, whichever analysis asks, so that
 /// the needs-input summary lists it once. The element is named by its address, as `--from`
-/// and `--to` take it.
+/// and `--to` take it. Said alike for every input: a Terraform configuration is not a template.
 pub fn properties_need(resource: &str) -> String {
-    format!("the properties of {resource} (give its template, or a live export)")
+    format!("the properties of {resource} (give the input that declares it, or a live export)")
 }
 
 /// Ensures VNet `vnet` is in the topology, adding it as external when not declared; returns

@@ -65,7 +65,7 @@ fn acr002_a_registry_endpoint_in_a_parameter_subnet_may_share_the_computes_vnet(
     assert_eq!(f.len(), 1, "{two:#?}");
     assert_eq!(
         f[0].needs,
-        ["the properties of vnet/hub (give its template, or a live export)"]
+        ["the properties of vnet/hub (give the input that declares it, or a live export)"]
     );
 }
 

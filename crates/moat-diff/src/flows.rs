@@ -573,23 +573,30 @@ pub type Request = (Pair, Query);
 pub fn requests(base: &Reachability, head: &Reachability) -> (Vec<Request>, Vec<Request>) {
     let (mut rb, mut rh) = (Vec::new(), Vec::new());
     for k in base.candidates(head) {
-        let (vb, vh) = (base.verdict(&k), head.verdict(&k));
+        // Each side's traced pair is looked up once.
+        let (pb, ph) = (base.pairs.get(&k), head.pairs.get(&k));
+        let verdict = |r: &Reachability, p: Option<&Reach>| {
+            p.map(|x| x.verdict).or_else(|| r.swept.get(&k.0, &k.1))
+        };
+        let (vb, vh) = (verdict(base, pb), verdict(head, ph));
         if vb.is_some() && vb == vh {
             continue;
         }
-        let question = |r: &Reachability| {
-            r.pairs
-                .get(&k)
-                .map(|x| x.query.clone())
+        let question = |r: &Reachability, p: Option<&Reach>| {
+            p.map(|x| x.query.clone())
                 .or_else(|| r.swept.query(&k.0, &k.1))
         };
-        let Some(q) = question(base).or_else(|| question(head)) else {
+        let Some(q) = question(base, pb).or_else(|| question(head, ph)) else {
             continue;
         };
-        if base.pairs.get(&k).is_none_or(|b| b.trace.is_none()) {
+        let (trace_b, trace_h) = (
+            pb.is_none_or(|b| b.trace.is_none()),
+            ph.is_none_or(|h| h.trace.is_none()),
+        );
+        if trace_b {
             rb.push((k.clone(), q.clone()));
         }
-        if head.pairs.get(&k).is_none_or(|h| h.trace.is_none()) {
+        if trace_h {
             rh.push((k, q));
         }
     }
@@ -728,11 +735,14 @@ pub fn cause(a: &Trace, b: &Trace) -> Option<Cause> {
 pub fn compare(base: &Reachability, head: &Reachability) -> Vec<FlowChange> {
     let mut out = Vec::new();
     for k in base.candidates(head) {
-        let (vb, vh) = (base.verdict(&k), head.verdict(&k));
+        let (b, h) = (base.pairs.get(&k), head.pairs.get(&k));
+        let (vb, vh) = (
+            b.map(|x| x.verdict).or_else(|| base.swept.get(&k.0, &k.1)),
+            h.map(|x| x.verdict).or_else(|| head.swept.get(&k.0, &k.1)),
+        );
         let Some(change) = classify(vb, vh) else {
             continue;
         };
-        let (b, h) = (base.pairs.get(&k), head.pairs.get(&k));
         let (tb, th) = (
             b.and_then(|x| x.trace.clone()),
             h.and_then(|x| x.trace.clone()),

@@ -142,6 +142,11 @@ impl<'t> Engine<'t> {
         Ok(Engine::new(t, Space::new(catalog)))
     }
 
+    /// Whether the input leaves any value open ([`Engine::unknowns_of`] gives none otherwise).
+    pub fn leaves_open(&self) -> bool {
+        !self.unknowns.is_empty()
+    }
+
     /// The values the input leaves open of `resource` (`subnet/hub/pe`), in input order.
     pub fn unknowns_of(&self, resource: &str) -> &[&'t moat_model::Unknown] {
         self.unknowns.get(resource).map_or(&[], Vec::as_slice)
@@ -484,7 +489,7 @@ impl<'t> Engine<'t> {
     /// `p`, shared with every hop that cites the same place: a check keeps hundreds of
     /// thousands of hops, citing a few thousand rules and settings. Compared field by field,
     /// never by [`Provenance`]'s equality, which may be told to ignore positions.
-    pub fn position(&self, p: Provenance) -> Arc<Provenance> {
+    pub fn position(&self, p: &Provenance) -> Arc<Provenance> {
         let key = (p.line, p.column, p.offset, p.len);
         let mut places = self.places.borrow_mut();
         let same = places.entry(key).or_default();
@@ -494,7 +499,8 @@ impl<'t> Engine<'t> {
         {
             return x.clone();
         }
-        let x = Arc::new(p);
+        // Copied only the first time it is cited.
+        let x = Arc::new(p.clone());
         same.push(x.clone());
         x
     }

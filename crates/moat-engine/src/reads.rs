@@ -10,7 +10,6 @@ use crate::trace::{Query, Trace};
 use moat_model::Provenance;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// The kinds of reads a trace records.
@@ -30,11 +29,14 @@ pub enum Read {
 
 /// The key of a read of `name` as `kind`.
 pub fn key(kind: Read, name: &str) -> u64 {
-    // A fixed hasher: both sides of a comparison key their reads alike.
-    let mut h = std::hash::DefaultHasher::new();
-    kind.hash(&mut h);
-    name.hash(&mut h);
-    h.finish()
+    // A fixed hash (FNV-1a): both sides of a comparison key their reads alike, and a sweep
+    // keys millions of reads, each a short name.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in std::iter::once(kind as u8).chain(name.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 /// The full traces one deployment ran, each with the keys of what it read: a changed

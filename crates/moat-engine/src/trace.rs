@@ -406,12 +406,9 @@ impl Trace {
     }
 }
 
-fn at(p: &Provenance) -> Option<Provenance> {
-    if p.is_unknown() {
-        None
-    } else {
-        Some(p.clone())
-    }
+fn at(p: &Provenance) -> Option<&Provenance> {
+    // Borrowed: a walk for its verdict alone cites no place, and copies none.
+    if p.is_unknown() { None } else { Some(p) }
 }
 
 /// A destination after name resolution.
@@ -510,7 +507,7 @@ impl<'e, 't> Walk<'e, 't> {
         decision: HopDecision,
         code: Code,
         detail: impl Into<String>,
-        at: Option<Provenance>,
+        at: Option<&Provenance>,
     ) {
         let resources = std::mem::take(&mut self.touched).into_boxed_slice();
         let partly = std::mem::take(&mut self.partly);
@@ -566,12 +563,33 @@ impl<'e, 't> Walk<'e, 't> {
 
     /// Notes that the next hop reads the settings of `resource` (`<kind>/<name>`).
     fn touch(&mut self, resource: impl Into<String>) {
+        if self.untouched() {
+            return;
+        }
         let resource: String = resource.into();
         self.touched.push(self.e.text(&resource));
     }
 
+    /// [`Walk::touch`], the name written only when it is noted.
+    fn touch_fmt(&mut self, resource: std::fmt::Arguments) {
+        if self.untouched() {
+            return;
+        }
+        self.touched.push(self.e.text(&resource.to_string()));
+    }
+
+    /// Whether what hops read goes unnoted: a walk for its verdict alone keeps its hops only
+    /// for the values the input leaves open that they read ([`hop_unknowns`]), and a model
+    /// that leaves none open gives every hop none (a sweep walks millions of hops).
+    fn untouched(&self) -> bool {
+        self.quiet && !self.e.leaves_open()
+    }
+
     /// Notes that the next hop reads only `fields` of `resource`.
     fn touch_fields(&mut self, resource: impl Into<String>, fields: &'static [&'static str]) {
+        if self.untouched() {
+            return;
+        }
         self.partly.push((resource.into(), fields));
     }
 
@@ -581,7 +599,7 @@ impl<'e, 't> Walk<'e, 't> {
         element: impl Into<String>,
         code: Code,
         detail: impl Into<String>,
-        at: Option<Provenance>,
+        at: Option<&Provenance>,
     ) {
         self.hop(step, element, HopDecision::Pass, code, detail, at);
     }
@@ -602,7 +620,7 @@ impl<'e, 't> Walk<'e, 't> {
         element: impl Into<String>,
         code: Code,
         detail: impl Into<String>,
-        at: Option<Provenance>,
+        at: Option<&Provenance>,
         fix: impl Into<String>,
     ) -> Walked {
         if let Some(need) = self.other_way.clone() {
@@ -621,7 +639,7 @@ impl<'e, 't> Walk<'e, 't> {
         element: impl Into<String>,
         code: Code,
         detail: impl Into<String>,
-        at: Option<Provenance>,
+        at: Option<&Provenance>,
         missing: impl Into<String>,
     ) -> Walked {
         self.hop(step, element, HopDecision::Unknown, code, detail, at);
@@ -878,7 +896,7 @@ fn walk(e: &Engine, q: &Query, quiet: bool, resolved: Option<PrivateIp>) -> Resu
             Kind::Compute | Kind::Vm | Kind::Aks | Kind::OnlineEndpoint | Kind::Client
         )
     {
-        w.touch(format!("{kind}/{name}"));
+        w.touch_fmt(format_args!("{kind}/{name}"));
     }
     let (element, detail) = if quiet {
         (String::new(), String::new())
@@ -1192,7 +1210,7 @@ fn external_ends(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
     if let Place::Subnet { subnet, label, .. } = place
         && external(subnet)
     {
-        w.touch(format!("subnet/{subnet}"));
+        w.touch_fmt(format_args!("subnet/{subnet}"));
         return w.unknown(
             Step::Source,
             label.clone(),
@@ -1203,7 +1221,7 @@ fn external_ends(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
         );
     }
     if let Some(subnet) = tg.external_subnet.as_deref() {
-        w.touch(format!("subnet/{subnet}"));
+        w.touch_fmt(format_args!("subnet/{subnet}"));
         return w.unknown(
             Step::Destination,
             tg.label.clone(),

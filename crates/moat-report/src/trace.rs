@@ -12,59 +12,16 @@ pub fn render_text(t: &Trace, style: Style) -> String {
 }
 
 /// [`render_text`] appended to `o`, each of its lines after `indent`, as the reports that
-/// nest traces show them: the same text as indenting every line of [`render_text`] (a line
-/// break inside a field too, `\r\n` as `\n`), written once rather than rendered and then
-/// split (a diff may show thousands of traces).
+/// nest traces show them: indenting every line of [`render_text`] as `str::lines` splits it
+/// (a line break inside a field too, `\r\n` as `\n`). The trace is written whole, then its
+/// lines copied once each (a diff may show thousands of traces).
 pub(crate) fn write_indented(o: &mut String, t: &Trace, style: Style, indent: &str) {
-    write_text(
-        &mut Indented {
-            out: o,
-            indent,
-            fresh: true,
-        },
-        t,
-        style,
-    );
-}
-
-/// Writes to `out`, starting every line with `indent` and ending it with `\n` alone, as
-/// `str::lines` splits text.
-struct Indented<'a> {
-    out: &'a mut String,
-    indent: &'a str,
-    /// At the start of a line.
-    fresh: bool,
-}
-
-impl Indented<'_> {
-    /// Starts a line with the indent, unless one is started.
-    fn start_line(&mut self) {
-        if self.fresh {
-            self.out.push_str(self.indent);
-            self.fresh = false;
-        }
-    }
-}
-
-impl Write for Indented<'_> {
-    fn write_str(&mut self, mut s: &str) -> std::fmt::Result {
-        // Most pieces hold no line break: one search, then one copy.
-        while let Some(i) = s.find('\n') {
-            self.start_line();
-            self.out.push_str(&s[..i]);
-            // `\r\n` ends a line as `\n` does; the indent holds no `\r`.
-            if self.out.ends_with('\r') {
-                self.out.pop();
-            }
-            self.out.push('\n');
-            self.fresh = true;
-            s = &s[i + 1..];
-        }
-        if !s.is_empty() {
-            self.start_line();
-            self.out.push_str(s);
-        }
-        Ok(())
+    let mut text = String::with_capacity(128 * (t.hops.len() + 2));
+    write_text(&mut text, t, style);
+    for line in text.lines() {
+        o.push_str(indent);
+        o.push_str(line);
+        o.push('\n');
     }
 }
 
@@ -114,58 +71,54 @@ pub(crate) fn hop_line(h: &Hop, width: usize, style: Style) -> String {
 
 /// [`hop_line`], into `o`.
 fn write_hop(o: &mut impl Write, h: &Hop, width: usize, style: Style) {
-    let mark = match h.decision {
-        HopDecision::Pass => style.good("✓"),
-        HopDecision::Block => style.bad("✗"),
-        HopDecision::Unknown => style.warn("?"),
-        HopDecision::Info => style.dim("·"),
-        HopDecision::Assumed => style.warn("~"),
+    let (mark, paint) = match h.decision {
+        HopDecision::Pass => ("✓", "32"),
+        HopDecision::Block => ("✗", "31"),
+        HopDecision::Unknown => ("?", "33"),
+        HopDecision::Info => ("·", "2"),
+        HopDecision::Assumed => ("~", "33"),
     };
-    let _ = write!(
-        o,
-        "{mark} {:<width$}  {}: {}  {}",
-        h.step,
-        h.element,
-        h.detail,
-        style.dim(&format!("[{}]", h.code))
-    );
+    painted(o, style, paint, mark);
+    let step = h.step.as_str();
+    let _ = o.write_str(" ");
+    let _ = o.write_str(step);
+    // Padded to the column as `{:<width$}` pads.
+    for _ in step.chars().count()..width {
+        let _ = o.write_str(" ");
+    }
+    let _ = o.write_str("  ");
+    let _ = o.write_str(&h.element);
+    let _ = o.write_str(": ");
+    let _ = o.write_str(&h.detail);
+    let _ = o.write_str("  ");
+    // `[CODE]` dimmed, as `Style::dim` paints it.
+    let dim = style.color;
+    if dim {
+        let _ = o.write_str("\x1b[2m");
+    }
+    let _ = o.write_str("[");
+    let _ = o.write_str(h.code.as_str());
+    let _ = o.write_str("]");
+    if dim {
+        let _ = o.write_str("\x1b[0m");
+    }
     if let Some(a) = &h.at {
-        let _ = write!(o, "  {}", style.dim(&a.to_string()));
+        let _ = o.write_str("  ");
+        if dim {
+            let _ = o.write_str("\x1b[2m");
+        }
+        let _ = write!(o, "{a}");
+        if dim {
+            let _ = o.write_str("\x1b[0m");
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Indenting as it is written gives the text of indenting every line of the whole.
-    #[test]
-    fn indenting_as_written_is_indenting_every_line() {
-        let pieces: &[&[&str]] = &[
-            &["ALLOWED  a -> b  tcp/443\n", "  ✓ nsg  x: y\n"],
-            &["a detail\nwritten on two lines\n"],
-            &["a line ending \r\n", "in two pieces\r", "\n"],
-            &["\n", "\r\n", "", "last\n"],
-            &["one ", "line ", "in pieces\n"],
-        ];
-        for ps in pieces {
-            let whole: String = ps.concat();
-            let mut expected = String::from("before\n");
-            for line in whole.lines() {
-                expected.push_str("    ");
-                expected.push_str(line);
-                expected.push('\n');
-            }
-            let mut out = String::from("before\n");
-            let mut w = Indented {
-                out: &mut out,
-                indent: "    ",
-                fresh: true,
-            };
-            for p in ps.iter() {
-                w.write_str(p).unwrap();
-            }
-            assert_eq!(out, expected, "{ps:?}");
-        }
+/// `s` as `Style`'s painter with `code` writes it: in that colour when colours are on.
+fn painted(o: &mut impl Write, style: Style, code: &str, s: &str) {
+    if style.color {
+        let _ = write!(o, "\x1b[{code}m{s}\x1b[0m");
+    } else {
+        let _ = o.write_str(s);
     }
 }

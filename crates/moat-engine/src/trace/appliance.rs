@@ -63,9 +63,9 @@ impl Walk<'_, '_> {
             )?;
             self.touched = touched;
         }
-        self.touch(format!("firewall/{}", fw.name));
+        self.touch_fmt(format_args!("firewall/{}", fw.name));
         if let Some(p) = &fw.firewall_policy {
-            self.touch(format!("firewall-policy/{p}"));
+            self.touch_fmt(format_args!("firewall-policy/{p}"));
         }
         let from_vnet = from_subnet.split('/').next().unwrap_or_default();
         if fw.vnet != from_vnet
@@ -107,7 +107,12 @@ impl Walk<'_, '_> {
             )
         });
         let flow = PacketSet::new(src, &Self::dst_set(dst), &self.l4());
-        let element = format!("firewall {}", fw.name);
+        // A walk for its verdict alone writes no words (see `Walk::hop`).
+        let element = if self.quiet {
+            String::new()
+        } else {
+            format!("firewall {}", fw.name)
+        };
         let (e, fqdn, protocol, port) = (self.e, self.fqdn.clone(), self.q.protocol, self.port);
         let pieces = policy.evaluate(&flow);
         let sources: Vec<AddrSet> = pieces.iter().map(|(p, _)| p.src_set()).collect();
@@ -196,12 +201,16 @@ impl Walk<'_, '_> {
         self.about(Address::resource(Kind::Firewall, fw.name.clone()));
         let host = self.fqdn.clone().unwrap_or_default();
         if !decided.is_empty() && decided.iter().all(|(d, _)| *d == Decision::Allow) {
-            match decided[0].1.clone() {
+            match &decided[0].1 {
                 Cause::Network(r) => self.pass(
                     Step::Firewall,
                     element,
                     Code::FwNetworkAllow,
-                    format!("allowed by network rule {} ({})", r.rule, r.filter),
+                    if self.quiet {
+                        String::new()
+                    } else {
+                        format!("allowed by network rule {} ({})", r.rule, r.filter)
+                    },
                     at(&r.at),
                 ),
                 Cause::Application(r) => self.pass(

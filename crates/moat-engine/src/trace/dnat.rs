@@ -39,9 +39,9 @@ impl Walk<'_, '_> {
     /// A packet arriving at public address `ip` of firewall `fi`.
     pub(super) fn dnat(&mut self, fi: usize, ip: IpAddr, via: &Via) -> Walked {
         let fw = self.t().firewalls[fi].clone();
-        self.touch(format!("firewall/{}", fw.name));
+        self.touch_fmt(format_args!("firewall/{}", fw.name));
         if let Some(p) = &fw.firewall_policy {
-            self.touch(format!("firewall-policy/{p}"));
+            self.touch_fmt(format_args!("firewall-policy/{p}"));
         }
         let element = format!("firewall {} ({ip})", fw.name);
         // The source as the firewall sees it: a known public address, or any.

@@ -46,7 +46,7 @@ pub(super) fn resolve(w: &mut Walk, place: &Place, tg: &Target) -> Result<Dst, V
             }
             match r.answer {
                 Answer::Private { ip, zone, .. } => {
-                    w.touch(format!(
+                    w.touch_fmt(format_args!(
                         "private-dns-zone/{}",
                         zone.rsplit('/').next().unwrap_or(&zone)
                     ));
@@ -151,14 +151,19 @@ pub(super) fn resolve(w: &mut Walk, place: &Place, tg: &Target) -> Result<Dst, V
     };
     if let Dst::Private { ip, .. } = &dst {
         w.address = Some(ip.clone());
-        let what = match ip {
-            PrivateIp::Static(ip) => format!("destination address {ip}"),
-            PrivateIp::Dynamic(a) => format!(
-                "destination address: the one Azure assigns {} at deployment, {a}",
-                moat_model::addressing::holder_words(&a.holder)
+        // A walk for its verdict alone writes no words (see `Walk::hop`).
+        let (label, what) = match ip {
+            _ if w.quiet => (String::new(), String::new()),
+            PrivateIp::Static(ip) => (tg.label.clone(), format!("destination address {ip}")),
+            PrivateIp::Dynamic(a) => (
+                tg.label.clone(),
+                format!(
+                    "destination address: the one Azure assigns {} at deployment, {a}",
+                    moat_model::addressing::holder_words(&a.holder)
+                ),
             ),
         };
-        w.info(Step::Dns, tg.label.clone(), Code::DestAddress, what);
+        w.info(Step::Dns, label, Code::DestAddress, what);
     }
     Ok(dst)
 }

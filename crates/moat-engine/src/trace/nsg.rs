@@ -27,7 +27,7 @@ impl Walk<'_, '_> {
         dst: &Dst,
         scope: NsgScope,
     ) -> Walked {
-        self.touch(format!("nsg/{name}"));
+        self.touch_fmt(format_args!("nsg/{name}"));
         // A NIC at the destination whose address Azure assigns is known by name.
         let dst_nic = match dst {
             Dst::Private {
@@ -92,13 +92,17 @@ impl Walk<'_, '_> {
                     } else {
                         Code::NsgOutboundAllow
                     },
-                    format!("allowed by {rule_text}"),
+                    if quiet {
+                        String::new()
+                    } else {
+                        format!("allowed by {rule_text}")
+                    },
                     rule_at,
                 );
                 Ok(())
             }
             Decision::Deny => {
-                let who = if out.denied_sources == *src {
+                let who = if quiet || out.denied_sources == *src {
                     String::new()
                 } else {
                     format!(" for sources {}", out.denied_sources)

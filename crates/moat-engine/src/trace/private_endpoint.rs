@@ -22,8 +22,13 @@ const PRIVATE_ENDPOINT_READS: &[&str] = &[
 impl Walk<'_, '_> {
     pub(super) fn private_endpoint(&mut self, pi: usize, subnet: &str, src: &AddrSet) -> Walked {
         let pe = &self.t().private_endpoints[pi];
-        let resource = format!("private-endpoint/{}", pe.name);
-        // A walk for its verdict alone writes no words (see `Walk::hop`).
+        // A walk for its verdict alone writes no words (see `Walk::hop`), nor, where the input
+        // leaves nothing open, what its hops read (see `Walk::untouched`).
+        let resource = if self.untouched() {
+            String::new()
+        } else {
+            format!("private-endpoint/{}", pe.name)
+        };
         let element = if self.quiet {
             String::new()
         } else {
@@ -128,10 +133,14 @@ impl Walk<'_, '_> {
                 );
             }
         }
-        let d = format!(
-            "{} [{}], connection Approved; reaches the resource privately",
-            pe.target, pe.group_id
-        );
+        let d = if self.quiet {
+            String::new()
+        } else {
+            format!(
+                "{} [{}], connection Approved; reaches the resource privately",
+                pe.target, pe.group_id
+            )
+        };
         self.about(Address::Resource {
             kind: Kind::PrivateEndpoint,
             name: pe.name.clone(),

@@ -52,7 +52,7 @@ impl Walk<'_, '_> {
         let Address::Resource { kind, name, sub } = owner else {
             return Ok(());
         };
-        self.touch(format!("{kind}/{name}"));
+        self.touch_fmt(format_args!("{kind}/{name}"));
         // The resource is the element that decides, as data; a registry's managed storage and
         // container registry are elements of their own, a storage account's services are not.
         self.about(if *kind == Kind::Registry {
@@ -69,7 +69,7 @@ impl Walk<'_, '_> {
                     element
                 } else {
                     // The hub's settings decide: its unknowns count too.
-                    self.touch(format!("workspace/{}", w.name));
+                    self.touch_fmt(format_args!("workspace/{}", w.name));
                     format!("{element} (network of hub {})", w.name)
                 };
                 if let Via::Service(_) = via {
@@ -314,7 +314,7 @@ impl Walk<'_, '_> {
         element: &str,
         rules: &[String],
         subnet: &str,
-        at_: Option<Provenance>,
+        at_: Option<&Provenance>,
     ) -> Walked {
         if rules.iter().any(|r| r == subnet) {
             self.pass(
@@ -342,7 +342,7 @@ impl Walk<'_, '_> {
         element: &str,
         rules: &[moat_model::values::AddressPrefix],
         via: &Via,
-        at_: Option<Provenance>,
+        at_: Option<&Provenance>,
         what: &str,
     ) -> Walked {
         let egress = match via {
@@ -423,7 +423,7 @@ impl Walk<'_, '_> {
         &mut self,
         element: &str,
         pna: PublicNetworkAccess,
-        at_: Option<Provenance>,
+        at_: Option<&Provenance>,
     ) -> Walked {
         if pna != PublicNetworkAccess::SecuredByPerimeter {
             return Ok(());
@@ -449,9 +449,9 @@ impl Walk<'_, '_> {
         default: DefaultAction,
         trusted: bool,
         instances: &[moat_model::deps::ResourceAccessRule],
-        at_: Option<Provenance>,
+        at_: Option<&Provenance>,
     ) -> Walked {
-        self.perimeter(element, pna, at_.clone())?;
+        self.perimeter(element, pna, at_)?;
         let (ptype, pname) = match principal {
             Address::Resource {
                 kind: Kind::Workspace,

@@ -31,15 +31,15 @@ impl Walk<'_, '_> {
             );
         }
         let routes = self.e.routes(subnet);
-        self.touch(format!("subnet/{subnet}"));
+        self.touch_fmt(format_args!("subnet/{subnet}"));
         if let Some((vi, si)) = self.e.subnet_at(subnet) {
             let v = &self.t().virtual_networks[vi];
-            self.touch(format!("vnet/{}", v.name));
+            self.touch_fmt(format_args!("vnet/{}", v.name));
             if let Some(rt) = &v.subnets[si].route_table {
-                self.touch(format!("route-table/{rt}"));
+                self.touch_fmt(format_args!("route-table/{rt}"));
             }
             if let Some(nat) = &v.subnets[si].nat_gateway {
-                self.touch(format!("nat-gateway/{nat}"));
+                self.touch_fmt(format_args!("nat-gateway/{nat}"));
             }
         }
         let set = Self::dst_set(dst);

@@ -119,15 +119,9 @@ struct Plan {
 impl Plan {
     fn of(old: &str, new: &str, earlier: &Earlier) -> Option<Plan> {
         let (a, b) = (old.as_bytes(), new.as_bytes());
-        let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let prefix = common_prefix(a, b);
         let room = a.len().min(b.len()) - prefix;
-        let suffix = a
-            .iter()
-            .rev()
-            .zip(b.iter().rev())
-            .take(room)
-            .take_while(|(x, y)| x == y)
-            .count();
+        let suffix = common_suffix(&a[a.len() - room..], &b[b.len() - room..]);
         // From here on, the earlier copy's text is the same in the new one; a line is written
         // the same when the line break before it is too.
         let same_after = a.len() - suffix;
@@ -189,6 +183,40 @@ impl Plan {
             delta,
         })
     }
+}
+
+/// How many bytes two texts start with alike: compared a block at a time, then byte by byte
+/// in the first block that differs (a file of megabytes differs in a few lines).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// How many bytes two texts end with alike, as [`common_prefix`] counts from the start.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut j = n;
+    while j >= BLOCK && a[j - BLOCK..j] == b[j - BLOCK..j] {
+        j -= BLOCK;
+    }
+    n - j
+        + a[..j]
+            .iter()
+            .rev()
+            .zip(b[..j].iter().rev())
+            .take_while(|(x, y)| x == y)
+            .count()
 }
 
 /// The offsets of the document's top-level keys.

@@ -190,3 +190,41 @@ fn anchors_and_json_keep_nothing() {
     let file = SourceFile::new("a.json", json.to_string());
     assert!(read_keeping(&file, Limits::default()).unwrap().1.is_none());
 }
+
+/// The block-wise counts of bytes alike at either end are the byte-by-byte counts, where the
+/// texts part inside a block, at its edges, and not at all.
+#[test]
+fn common_ends_are_counted_as_byte_by_byte() {
+    let naive_prefix = |a: &[u8], b: &[u8]| a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let naive_suffix = |a: &[u8], b: &[u8]| {
+        a.iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take_while(|(x, y)| x == y)
+            .count()
+    };
+    let base: Vec<u8> = (0..1500u32).map(|i| b'a' + (i % 26) as u8).collect();
+    for at in [0, 1, 255, 256, 257, 511, 512, 700, 1023, 1024, 1499] {
+        for len_change in [0usize, 1, 300] {
+            let mut other = base.clone();
+            other[at] = b'#';
+            other.extend(std::iter::repeat_n(b'z', len_change));
+            for (a, b) in [(&base, &other), (&other, &base)] {
+                assert_eq!(
+                    super::common_prefix(a, b),
+                    naive_prefix(a, b),
+                    "{at} {len_change}"
+                );
+                assert_eq!(
+                    super::common_suffix(a, b),
+                    naive_suffix(a, b),
+                    "{at} {len_change}"
+                );
+            }
+        }
+    }
+    assert_eq!(super::common_prefix(&base, &base), base.len());
+    assert_eq!(super::common_suffix(&base, &base), base.len());
+    assert_eq!(super::common_prefix(b"", &base), 0);
+    assert_eq!(super::common_suffix(&base, b""), 0);
+}

@@ -254,7 +254,10 @@ impl<'t> Engine<'t> {
                 (Kind::Keyvault, &w.key_vault),
                 (Kind::Acr, &w.container_registry),
             ];
-            for (kind, name) in deps {
+            // A project's hub of another deployment is named the same way (facts §6 item
+            // 99: the project is reached through it).
+            let hub = (Kind::Workspace, &w.hub);
+            for (kind, name) in deps.into_iter().chain([hub]) {
                 let Some(name) = name else { continue };
                 let a = moat_model::Address::resource(kind, name);
                 if !moat_model::external::target_declared(&ix, &a) {

@@ -887,6 +887,24 @@ fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {
         None => {
             let (met, why) = match (&registry, w.hub.as_deref()) {
                 (Err(open), _) => (None, open.clone()),
+                // A registry of another deployment, given by id: its network is not given.
+                (Ok(Some(name)), _) if acr.is_none() => (
+                    None,
+                    format!(
+                        "container registry {name} is not declared by the input: whether it is behind a VNet is unknown"
+                    ),
+                ),
+                (Ok(_), _)
+                    if !acr_private
+                        && acr.is_some_and(|a| {
+                            a.public_network_access == PublicNetworkAccess::SecuredByPerimeter
+                        }) =>
+                {
+                    (
+                        None,
+                        "the container registry's public network access is SecuredByPerimeter: the access rules of its network security perimeter decide whether serverless compute reaches it".into(),
+                    )
+                }
                 // Whether a hub's image_build_compute serves its projects is not documented.
                 (Ok(_), Some(hub)) if hub_builds_elsewhere(t, hub) => (
                     None,

@@ -142,14 +142,36 @@ impl Engine<'_> {
         ))
     }
 
-    /// A VM (or a client on one) whose network interfaces the input leaves open: where it
-    /// sits is unknown, so is every hop of its flows, from it or to it. Its name for a trace
-    /// and what it needs.
-    pub fn open_place(&self, from: &Address) -> Option<(String, String)> {
+    /// A VM (or a client on one) whose network interfaces the input leaves open, or a managed
+    /// compute or online deployment of a project whose hub the input does not declare: where
+    /// it sits is unknown, so is every hop of its flows, from it (or to the VM). Its name for
+    /// a trace, why it is open, and what it needs.
+    pub fn open_place(&self, from: &Address) -> Option<(String, String, String)> {
         let Address::Resource { kind, name, .. } = from else {
             return None;
         };
+        // A project's managed computes and deployments sit in its hub's network (facts §6
+        // item 99); a hub the input does not declare leaves it open.
+        let in_project = |workspace: &str, label: String| {
+            let hub = moat_net::names::hub_outside(self.t, &self.ix, workspace)?;
+            let need = moat_model::external::properties_need(&format!("workspace/{hub}"));
+            let why = format!(
+                "it sits in the network of hub {hub}, which the input does not declare: whether that is a managed network, and what it lets out, is unknown"
+            );
+            Some((format!("{label} of project {workspace}"), why, need))
+        };
         let vm = match kind {
+            Kind::Compute => {
+                let c = &self.t.computes[*self.ix.computes.get(name)?];
+                return match c.subnet {
+                    Some(_) => None,
+                    None => in_project(&c.workspace, format!("compute {name}")),
+                };
+            }
+            Kind::OnlineEndpoint => {
+                let e = &self.t.online_endpoints[*self.ix.online_endpoints.get(name)?];
+                return in_project(&e.workspace, format!("deployments of {name}"));
+            }
             Kind::Vm => name.as_str(),
             Kind::Client => {
                 let c = &self.t.clients[*self.ix.clients.get(name)?];
@@ -166,7 +188,8 @@ impl Engine<'_> {
             Kind::Client => format!("client {name} on VM {vm}"),
             _ => format!("VM {vm}"),
         };
-        Some((label, u.need()))
+        let why = "its network interfaces are left open by the input: the subnet it sits in, and so every hop of its flows, is unknown";
+        Some((label, why.to_string(), u.need()))
     }
 
     /// Places the source of a flow.

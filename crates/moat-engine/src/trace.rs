@@ -846,7 +846,7 @@ fn walk(e: &Engine, q: &Query, quiet: bool, resolved: Option<PrivateIp>) -> Resu
         _ => None,
     };
     let mut tg = match (&dest_open, target(e, &q.to)) {
-        (Some((label, _)), _) => Target {
+        (Some((label, ..)), _) => Target {
             label: label.clone(),
             fqdn: None,
             owner: Some(q.to.clone()),
@@ -903,13 +903,13 @@ fn walk(e: &Engine, q: &Query, quiet: bool, resolved: Option<PrivateIp>) -> Resu
     } else {
         let label = match &source {
             Ok(place) => place.label().to_string(),
-            Err((label, _)) => label.clone(),
+            Err((label, ..)) => label.clone(),
         };
         (label, format!("to {} {}", tg.label, w.proto_port()))
     };
     w.info(Step::Source, element, Code::Source, detail);
     let result = match (&source, &dest_open) {
-        (Ok(_), Some((label, need))) => w.unknown(
+        (Ok(_), Some((label, _, need))) => w.unknown(
             Step::Destination,
             label.clone(),
             Code::DestOpen,
@@ -918,11 +918,11 @@ fn walk(e: &Engine, q: &Query, quiet: bool, resolved: Option<PrivateIp>) -> Resu
             need.clone(),
         ),
         (Ok(place), None) => run(&mut w, place, &tg),
-        (Err((label, need)), _) => w.unknown(
+        (Err((label, why, need)), _) => w.unknown(
             Step::Source,
             label.clone(),
             Code::SourceOpen,
-            "its network interfaces are left open by the input: the subnet it sits in, and so every hop of its flows, is unknown",
+            why.clone(),
             None,
             need.clone(),
         ),

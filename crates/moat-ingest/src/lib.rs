@@ -277,6 +277,7 @@ pub fn load_opts(path: &Path, opts: &Options) -> Result<Loaded, LoadError> {
     if matches!(format, InputFormat::AzureMl | InputFormat::Live) {
         moat_model::external::undeclared_build_computes(&mut loaded.topology);
     }
+    moat_model::external::undeclared_hubs(&mut loaded.topology);
     Ok(loaded)
 }
 

@@ -383,6 +383,58 @@ pub fn undeclared_build_computes(t: &mut Topology) {
     t.unknowns.extend(found);
 }
 
+/// The settings of a project that its hub decides: a project is reached through its hub's
+/// network (facts §6 item 99, "projects inherit the hub FQDNs"), and takes its hub's public
+/// network access and managed network.
+pub const HUB_SETTINGS: &[&str] = &["public_network_access", "managed_network.isolation_mode"];
+
+/// For every project whose hub the input does not declare (a hub of another deployment, given
+/// by id), records the settings its hub decides ([`HUB_SETTINGS`]) as unknown: the values the
+/// project's own input gives (or the defaults) are not what Azure applies to it. A project
+/// whose hub reference the input leaves unknown (a parameter without value), or does not give
+/// at all, has one all the same (Azure requires it): it is named by [`placeholder`] of the
+/// reference, and is as undeclared.
+pub fn undeclared_hubs(t: &mut Topology) {
+    let open: Vec<(usize, String)> = t
+        .workspaces
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.kind == Some(crate::enums::WorkspaceKind::Project) && w.hub.is_none())
+        .map(|(i, w)| {
+            let why = t
+                .is_unknown(&format!("workspace/{}", w.name), "hub")
+                .map_or_else(|| format!("`hub of {}`", w.name), |u| u.reason.clone());
+            (i, placeholder(&why))
+        })
+        .collect();
+    for (i, hub) in open {
+        t.workspaces[i].hub = Some(hub);
+    }
+    let ix = t.index();
+    let mut found = Vec::new();
+    for w in &t.workspaces {
+        let Some(hub) = w.hub.as_deref().filter(|h| !ix.workspaces.contains_key(*h)) else {
+            continue;
+        };
+        for field in HUB_SETTINGS {
+            let resource = format!("workspace/{}", w.name);
+            if t.is_unknown(&resource, field).is_some() {
+                continue;
+            }
+            found.push(Unknown {
+                resource,
+                field: (*field).into(),
+                reason: format!(
+                    "project {} takes it from its hub {hub}, which the input does not declare",
+                    w.name
+                ),
+                at: w.at.clone(),
+            });
+        }
+    }
+    t.unknowns.extend(found);
+}
+
 /// External elements as `show` lists them: `vnet/hub`, `subnet/hub/pe`.
 pub fn list(t: &Topology) -> Vec<String> {
     let mut out = Vec::new();

@@ -422,7 +422,7 @@ fn ml_refs(c: &mut Ctx) {
                 "application_insights".into(),
             );
         }
-        if let Some(h) = &w.hub {
+        if let Some(h) = w.hub.as_ref().filter(|_| !kept("hub")) {
             c.reference("workspace", h, &ix.workspaces, &w.at, "hub".into());
         }
         for (i, r) in w.uses_registries.iter().enumerate() {

@@ -265,6 +265,15 @@ pub fn network_workspace<'t>(
     )
 }
 
+/// The hub a project names that the input does not declare (a hub of another deployment,
+/// given by id): the project's network is that hub's (facts §6 item 99), whose private
+/// endpoints, public network access and managed network the input does not give, so the
+/// project is not reached, nor its computes placed, on its own settings.
+pub fn hub_outside<'t>(t: &'t Topology, ix: &moat_model::Index, name: &str) -> Option<&'t str> {
+    let w = &t.workspaces[*ix.workspaces.get(name)?];
+    w.hub.as_deref().filter(|h| !ix.workspaces.contains_key(*h))
+}
+
 /// The scoring host of an online endpoint, served by the private endpoint of the workspace
 /// whose network the endpoint's workspace uses (seed 004, "Managed online endpoints").
 pub fn endpoint_scoring(

@@ -775,7 +775,9 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
             "application_insights",
             &w.at,
         );
-        opt(t, ctx, &mut w.hub, &[Kind::Workspace], &label, "hub", &w.at);
+        // A hub of another deployment, given by id, exists all the same: the project is
+        // reached through it, so it is kept by its name (its settings unknown).
+        opt_kept(t, ctx, &mut w.hub, &[Kind::Workspace], &label, "hub", &w.at);
         if let Some(sc) = &mut w.serverless_compute {
             opt_subnet(t, ctx, &mut sc.subnet, &label, &w.at);
         }

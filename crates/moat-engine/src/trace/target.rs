@@ -103,6 +103,9 @@ fn resource_target(
     let ix = &e.ix;
     Ok(match kind {
         Kind::Workspace => {
+            if let Some(hub) = names::hub_outside(t, ix, name) {
+                return Ok(outside_hub(to, name, hub));
+            }
             // A project is reached by its hub's names and endpoints (facts §6 item 99).
             let w =
                 names::network_workspace(t, ix, name).ok_or_else(|| missing("workspace", name))?;
@@ -163,6 +166,9 @@ fn resource_target(
                 .online_endpoints
                 .get(name)
                 .ok_or_else(|| missing("online endpoint", name))?];
+            if let Some(hub) = names::hub_outside(t, ix, &ep.workspace) {
+                return Ok(outside_hub(to, &ep.workspace, hub));
+            }
             let w = names::network_workspace(t, ix, &ep.workspace)
                 .ok_or_else(|| missing("workspace", &ep.workspace))?;
             let n = names::endpoint_scoring(t, ix, ep)
@@ -190,6 +196,18 @@ fn resource_target(
         Kind::Compute | Kind::Aks => node_target(t, e, kind, name)?,
         other => return Err(format!("{other} cannot be a destination")),
     })
+}
+
+/// A target reached through the network of `hub`, the hub of project `project` that the
+/// input does not declare: what it accepts is unknown (the walk stops at the destination).
+fn outside_hub(to: &Address, project: &str, hub: &str) -> Target {
+    let a = Address::resource(Kind::Workspace, hub);
+    Target {
+        label: format!("{to} (through hub {hub} of project {project})"),
+        owner: Some(to.clone()),
+        external_target: Some(a),
+        ..Target::bare(String::new())
+    }
 }
 
 /// A virtual machine, by the private address of its first network interface.

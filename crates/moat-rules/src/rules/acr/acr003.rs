@@ -37,7 +37,7 @@ impl Rule for Acr003 {
             for req in r
                 .requirements
                 .iter()
-                .filter(|q| q.rule == Some(RuleCode::Acr003) && q.met == Some(false))
+                .filter(|q| q.rule == Some(RuleCode::Acr003) && q.met != Some(true))
             {
                 let Some(ws) = r.subject.name_of(moat_model::address::Kind::Workspace) else {
                     continue;
@@ -50,10 +50,22 @@ impl Rule for Acr003 {
                     type_builds_images(cx.t, &cx.t.workspaces[i], ComputeType::ComputeInstance)
                         == Ok(true)
                 });
+                // An operation whose requirement is open is unknown: the finding says so too,
+                // undecided, with what it rests on.
+                let (message, needs) = match req.met {
+                    None => (
+                        format!(
+                            "workspace {ws} builds images on serverless compute, which cannot build in a container registry behind a VNet (not decided: {})",
+                            req.why
+                        ),
+                        Some(req.why.clone()),
+                    ),
+                    _ => (format!("workspace {ws}: {}", req.why), None),
+                };
                 let finding = Finding::new(
                     &DOC,
                     r.subject.to_string(),
-                    format!("workspace {ws}: {}", req.why),
+                    message,
                     match cluster {
                         Some(c) => format!(
                             "Set image_build_compute to {}, the first CPU compute cluster of the workspace in a VNet (any such cluster builds images).",
@@ -64,12 +76,12 @@ impl Rule for Acr003 {
                     },
                     &workspace_at(cx, ws),
                 );
-                out.push(
-                    finding.with_changes(cluster.map(|c| Change::SetImageBuildCompute {
+                out.push(finding.needing(needs).with_changes(cluster.map(|c| {
+                    Change::SetImageBuildCompute {
                         workspace: format!("workspace/{ws}"),
                         compute: c.local_name().to_string(),
-                    })),
-                );
+                    }
+                })));
             }
         }
     }

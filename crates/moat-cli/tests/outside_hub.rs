@@ -1,0 +1,211 @@
+//! A project whose hub, or a workspace whose container registry, the input does not declare.
+//!
+//! A project is reached through its hub's network: "Hub/project workspaces: projects inherit
+//! the hub FQDNs" (facts §6 item 99), and takes its hub's private endpoints, public network
+//! access and managed network. A project spec that names its hub by id (`hub_id`, the hub of
+//! another deployment) gives none of these, and `validate` says so: "analyses that need it
+//! answer unknown". Before, the project was judged on its own settings (public access Enabled
+//! by default): the internet reached it, ALLOWED.
+//!
+//! Seed 002: "When ACR is behind a virtual network, Azure Machine Learning can't use it to
+//! directly build Docker images." A workspace whose registry the input names but does not
+//! declare may have it behind a VNet; before, image.build "worked".
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn moat(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("moat runs")
+}
+
+fn write(name: &str, file: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("moat-outside-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join(file);
+    std::fs::write(&f, text).unwrap();
+    f
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+fn finding<'a>(report: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("{code} is reported: {report:#}"))
+}
+
+fn operation<'a>(report: &'a serde_json::Value, op: &str) -> &'a serde_json::Value {
+    report
+        .as_array()
+        .or_else(|| report["operations"].as_array())
+        .unwrap_or_else(|| panic!("operations: {report:#}"))
+        .iter()
+        .find(|r| r["op"] == op)
+        .unwrap_or_else(|| panic!("{op}: {report:#}"))
+}
+
+const PROJECT: &str = "$schema: https://azuremlschemas.azureedge.net/latest/workspace.schema.json
+name: my-project
+location: eastus
+kind: project
+hub_id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/my-hub
+";
+
+#[test]
+fn a_project_whose_hub_is_not_declared_is_not_reached_on_its_own_settings() {
+    let f = write("spec", "project.yml", PROJECT);
+    let f = f.to_str().unwrap();
+    let o = moat(&[
+        "trace",
+        f,
+        "--from",
+        "internet",
+        "--to",
+        "workspace/my-project",
+        "--format",
+        "json",
+    ]);
+    let t = json(&o);
+    assert_eq!(t["verdict"], "unknown", "{t:#}");
+    let text = t.to_string();
+    assert!(
+        text.contains("DEST_EXTERNAL") && text.contains("my-hub"),
+        "{t:#}"
+    );
+
+    let o = moat(&["check", f, "--format", "json"]);
+    let report = json(&o);
+    let sec001 = finding(&report, "SEC001");
+    assert!(
+        !sec001["needs"].as_array().unwrap().is_empty(),
+        "SEC001 rests on the hub: {sec001:#}"
+    );
+    // The project builds in its hub's registry, which the input does not give.
+    let acr003 = finding(&report, "ACR003");
+    assert!(acr003["needs"].to_string().contains("my-hub"), "{acr003:#}");
+    let o = moat(&["ops", f, "--format", "json"]);
+    assert_eq!(operation(&json(&o), "image.build")["status"], "unknown");
+}
+
+/// A managed compute of such a project sits in its hub's network (a managed network, or
+/// none): where its traffic leaves is unknown. Before, it was placed as a compute of a
+/// workspace without managed network, with a public IP, and reached the internet.
+#[test]
+fn a_compute_of_a_project_whose_hub_is_not_declared_is_not_placed() {
+    let f = write(
+        "arm",
+        "azuredeploy.json",
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces",
+      "apiVersion": "2024-04-01",
+      "name": "proj",
+      "location": "eastus",
+      "kind": "Project",
+      "properties": {
+        "hubResourceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/my-hub"
+      }
+    },
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces/computes",
+      "apiVersion": "2024-04-01",
+      "name": "proj/cpu",
+      "location": "eastus",
+      "dependsOn": ["[resourceId('Microsoft.MachineLearningServices/workspaces', 'proj')]"],
+      "properties": {
+        "computeType": "AmlCompute",
+        "properties": { "vmSize": "Standard_DS3_v2", "scaleSettings": { "maxNodeCount": 2 } }
+      }
+    }
+  ]
+}
+"#,
+    );
+    let o = moat(&[
+        "trace",
+        f.to_str().unwrap(),
+        "--from",
+        "compute/cpu",
+        "--to",
+        "fqdn:pypi.org",
+        "--format",
+        "json",
+    ]);
+    let t = json(&o);
+    assert_eq!(t["verdict"], "unknown", "{t:#}");
+    assert!(t.to_string().contains("workspace/my-hub"), "{t:#}");
+}
+
+#[test]
+fn a_workspace_whose_registry_is_not_declared_may_not_build_images() {
+    let f = write(
+        "acr",
+        "ws.yml",
+        "$schema: https://azuremlschemas.azureedge.net/latest/workspace.schema.json
+name: ws
+location: eastus
+public_network_access: Disabled
+container_registry: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/myacr
+storage_account: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/myst
+key_vault: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/mykv
+",
+    );
+    let f = f.to_str().unwrap();
+    let o = moat(&["ops", f, "--format", "json"]);
+    assert_eq!(operation(&json(&o), "image.build")["status"], "unknown");
+    let o = moat(&["check", f, "--format", "json"]);
+    let report = json(&o);
+    let acr003 = finding(&report, "ACR003");
+    assert!(acr003["needs"].to_string().contains("myacr"), "{acr003:#}");
+}
+
+/// Seed 002 calls a registry "behind a virtual network" when it takes only chosen subnets
+/// (service endpoint rules) as much as when it has a private endpoint: WS006 and image.build
+/// read it alike.
+#[test]
+fn a_registry_taking_only_subnets_is_behind_a_vnet_for_image_builds() {
+    let f = write(
+        "rules",
+        "topology.yaml",
+        "workspaces:
+  - name: ws
+    region: eastus
+    container_registry: wsacr
+container_registries:
+  - name: wsacr
+    sku: Premium
+    network_rule_set:
+      default_action: Deny
+      virtual_network_rules: [vnet/training]
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - name: training
+        address_prefixes: [10.0.1.0/24]
+        service_endpoints: [Microsoft.ContainerRegistry]
+",
+    );
+    let o = moat(&["ops", f.to_str().unwrap(), "--format", "json"]);
+    let op = json(&o);
+    let build = operation(&op, "image.build");
+    assert_eq!(build["status"], "fails", "{build:#}");
+}

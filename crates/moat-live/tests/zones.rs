@@ -127,3 +127,39 @@ fn a_zone_of_one_name_in_another_subscription_gives_the_vnet_no_records() {
     assert_eq!(tr.verdict, Verdict::Unknown, "{:?}", codes(&tr));
     assert!(!codes(&tr).contains(&Code::PeApproved), "{:?}", codes(&tr));
 }
+
+/// The same two zones held by the export (a Resource Graph query over both subscriptions):
+/// each keeps its own link; the spoke resolves through the one linked to it, which holds no
+/// record for the account (its one record set is its SOA).
+#[test]
+fn exported_zones_of_one_name_in_two_subscriptions_keep_their_own_links() {
+    let a = format!("{SUB}/resourceGroups/rg-dns");
+    let b = format!("{OTHER_SUB}/resourceGroups/rg-dns");
+    let mut rows: Vec<serde_json::Value> = serde_json::from_str(&estate(&a, &b)).unwrap();
+    for scope in [&a, &b] {
+        rows.push(serde_json::json!({
+            "id": format!("{scope}/providers/Microsoft.Network/privateDnsZones/{ZONE}"),
+            "name": ZONE, "type": "microsoft.network/privatednszones", "location": "global",
+            "resourceGroup": "rg-dns",
+            "properties": {"numberOfRecordSets": 1, "numberOfVirtualNetworkLinks": 1}
+        }));
+    }
+    let (t, tr) = blob_from_work(&serde_json::to_string(&rows).unwrap());
+    let mut zones: Vec<(String, Vec<String>)> = t
+        .private_dns_zones
+        .iter()
+        .map(|z| (z.key(), z.vnet_links.clone()))
+        .collect();
+    zones.sort();
+    let other = OTHER_SUB.trim_start_matches("/subscriptions/");
+    let sub = SUB.trim_start_matches("/subscriptions/");
+    assert_eq!(
+        zones,
+        [
+            (format!("rg-dns@{sub}/{ZONE}"), vec!["spoke".to_string()]),
+            (format!("rg-dns@{other}/{ZONE}"), Vec::new()),
+        ]
+    );
+    assert!(!codes(&tr).contains(&Code::PeApproved), "{:?}", codes(&tr));
+    assert_ne!(tr.verdict, Verdict::Allowed, "{:?}", codes(&tr));
+}

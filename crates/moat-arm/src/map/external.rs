@@ -3,7 +3,7 @@
 //! become external elements of the model ([`moat_model::external`]): what the template puts
 //! into them is kept, and what depends on their unknown properties is unknown.
 
-use super::privatelink::namesake;
+use super::privatelink::{namesake, subscription_of};
 use super::{
     F, Kind, MapContext, Payload, Pending, Rec, at, dangling, last_segment, parent_id, partial_of,
     resource_group_of, resource_label, type_of_id, warning,
@@ -120,12 +120,7 @@ pub(super) fn subnet_of_existing_vnet(
 /// `None` when the id leaves the group open.
 fn zone_scope(ctx: &mut MapContext, zone: &str, id: &str) -> Option<String> {
     let rg = resource_group_of(id).filter(|g| !g.is_empty() && !has_unknown(g))?;
-    let mut segs = id.trim_start_matches('/').split('/');
-    let sub = segs
-        .next()
-        .filter(|s| s.eq_ignore_ascii_case("subscriptions"))
-        .and_then(|_| segs.next())
-        .filter(|s| !s.is_empty() && !has_unknown(s));
+    let sub = subscription_of(id).filter(|s| !has_unknown(s));
     let first = ctx
         .external_zones
         .entry((zone.to_ascii_lowercase(), rg.to_ascii_lowercase()))

@@ -634,8 +634,18 @@ pub(super) fn zone_record_counts(t: &mut Topology, ctx: &mut MapContext) {
     }
 }
 
+/// The subscription an id names.
+pub(super) fn subscription_of(id: &str) -> Option<&str> {
+    let mut segs = id.trim_start_matches('/').split('/');
+    segs.next()
+        .filter(|s| s.eq_ignore_ascii_case("subscriptions"))
+        .and_then(|_| segs.next())
+        .filter(|s| !s.is_empty())
+}
+
 /// Zones of one name: declared twice under one id, they are one zone; in several resource
-/// groups, each is kept and named `<resource_group>/<zone>`.
+/// groups, each is kept and named `<resource_group>/<zone>` (`<resource_group>@<subscription>`
+/// for a group of one name in several subscriptions).
 pub(super) fn dedupe_zones(t: &mut Topology, ctx: &mut MapContext) {
     let zones = std::mem::take(&mut t.private_dns_zones);
     let mut by_name: IndexMap<String, Vec<(PrivateDnsZone, String)>> = IndexMap::new();
@@ -669,9 +679,23 @@ pub(super) fn dedupe_zones(t: &mut Topology, ctx: &mut MapContext) {
             kept.push((z, id));
         }
         let several = kept.len() > 1;
+        // Groups of one name in several subscriptions: each qualified by its subscription.
+        let mut groups: std::collections::HashMap<String, usize> = Default::default();
+        if several {
+            for (_, id) in &kept {
+                if let Some(rg) = resource_group_of(id) {
+                    *groups.entry(rg.to_ascii_lowercase()).or_default() += 1;
+                }
+            }
+        }
         for (mut z, id) in kept {
             if several {
-                z.resource_group = resource_group_of(&id);
+                z.resource_group = resource_group_of(&id).map(|rg| match subscription_of(&id) {
+                    Some(sub) if groups[&rg.to_ascii_lowercase()] > 1 => {
+                        moat_model::external::namesake(&rg, sub)
+                    }
+                    _ => rg,
+                });
                 let key = z.key();
                 ctx.redeclare(
                     &id,

@@ -932,3 +932,64 @@ resource "azapi_update_resource" "endpoints" {
         Verdict::Unknown
     );
 }
+
+/// Two NSGs of one name in two resource groups (the model tells them apart by their groups):
+/// an update of one writes that one's rules, not the other's. Read under the bare name, the
+/// update found neither and the deny rule it adds was lost.
+#[test]
+fn an_update_of_one_of_two_namesakes_writes_that_one() {
+    let nsg = |key: &str, rg: &str| {
+        format!(
+            r#"
+resource "azurerm_resource_group" "{key}" {{
+  name     = "{rg}"
+  location = "westeurope"
+}}
+
+resource "azurerm_network_security_group" "{key}" {{
+  name                = "nsg-app"
+  resource_group_name = azurerm_resource_group.{key}.name
+  location            = "westeurope"
+}}
+
+resource "azurerm_virtual_network" "{key}" {{
+  name                = "vnet-{key}"
+  resource_group_name = azurerm_resource_group.{key}.name
+  location            = "westeurope"
+  address_space       = ["10.{n}.0.0/16"]
+}}
+
+resource "azurerm_subnet" "{key}" {{
+  name                 = "snet"
+  resource_group_name  = azurerm_resource_group.{key}.name
+  virtual_network_name = azurerm_virtual_network.{key}.name
+  address_prefixes     = ["10.{n}.1.0/24"]
+}}
+
+resource "azurerm_subnet_network_security_group_association" "{key}" {{
+  subnet_id                 = azurerm_subnet.{key}.id
+  network_security_group_id = azurerm_network_security_group.{key}.id
+}}
+"#,
+            n = if key == "a" { 11 } else { 12 }
+        )
+    };
+    let config = format!(
+        "{}{}{}",
+        nsg("a", "rg-a"),
+        nsg("b", "rg-b"),
+        update(&[rule("deny-all-out", "100", "Outbound", "\"Deny\"")]).replace(
+            "azurerm_network_security_group.n.id",
+            "azurerm_network_security_group.b.id"
+        )
+    );
+    let t = load(&config);
+    assert_eq!(
+        verdict(&t, "subnet/vnet-b/snet", "internet", 443),
+        Verdict::Denied
+    );
+    assert_eq!(
+        verdict(&t, "subnet/vnet-a/snet", "internet", 443),
+        Verdict::Allowed
+    );
+}

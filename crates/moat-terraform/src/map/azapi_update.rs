@@ -102,7 +102,9 @@ impl Mapper<'_> {
         let Some(parsed) = ids::parse(&id) else {
             return false;
         };
-        let name = parsed.names.join("/");
+        // As the model names it: a namesake in another resource group carries its group.
+        let name = self.arm_name(&id, parsed.names.join("/"));
+        let names: Vec<String> = name.split('/').map(str::to_string).collect();
         let rtype = parsed.full_type();
         // What the declaration gives the ARM mapper (a subnet's prefixes, without which it
         // keeps no subnet): the provider merges the body into the resource as it is.
@@ -123,7 +125,7 @@ impl Mapper<'_> {
                     &o.loc,
                     None,
                 );
-                self.open_written_list(&parsed, o, why);
+                self.open_written_list(&parsed.full_type(), &names, o, why);
                 return false;
             }
         };
@@ -167,7 +169,7 @@ impl Mapper<'_> {
         {
             reach.push(bare_stand_in(
                 kind.parent_type(),
-                &parsed.names[0],
+                &names[0],
                 parent_id,
                 &o.addr,
             ));
@@ -199,8 +201,8 @@ impl Mapper<'_> {
             (Some(kind), _) if parsed.names.len() == 1 => {
                 self.update_list(kind, o, &name, &body, &set, lists)
             }
-            (_, Some(kind)) => self.update_child(kind, o, &parsed.names, &body, &set, lists),
-            _ => self.apply_update(&parsed.names, &base, &set, &fields),
+            (_, Some(kind)) => self.update_child(kind, o, &names, &body, &set, lists),
+            _ => self.apply_update(&names, &base, &set, &fields),
         };
         if !applied {
             // Not applied (a kind of resource moat does not patch): what the body writes is

@@ -405,24 +405,25 @@ impl Mapper<'_> {
         }
     }
 
-    /// An update of an NSG or route table (or of one of their rules or routes), the one
-    /// `target` names, whose body cannot be read (`why`): the list it may write is open.
+    /// An update of an NSG or route table (or of one of their rules or routes), of ARM type
+    /// `ty` and the model names `names`, whose body cannot be read (`why`): the list it may
+    /// write is open.
     pub(super) fn open_written_list(
         &mut self,
-        target: &crate::ids::ArmId,
+        ty: &str,
+        names: &[String],
         o: &ResObj,
         why: String,
     ) {
-        let ty = target.full_type();
-        let kind = match (ListKind::of(&ty), target.names.as_slice()) {
+        let kind = match (ListKind::of(ty), names) {
             (Some(k), [_]) => k,
-            (None, [_, _]) => match ListKind::child_of(&ty) {
+            (None, [_, _]) => match ListKind::child_of(ty) {
                 Some(k) => k,
                 None => return,
             },
             _ => return,
         };
-        let res = format!("{}/{}", kind.label(), target.names[0]);
+        let res = format!("{}/{}", kind.label(), names[0]);
         let why = format!("`{}` writes its {}: {why}", o.addr, kind.what());
         self.open_list(&res, kind, why, o);
     }

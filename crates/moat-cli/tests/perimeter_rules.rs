@@ -155,3 +155,29 @@ storage_accounts: [{ name: st }]
     let v = run(yaml, &["MVN011"]);
     on_perimeter(&v, "MVN011", "workspace/ws");
 }
+
+/// Workspace reachability (WS001): a workspace SecuredByPerimeter takes public callers only as
+/// its perimeter's rules admit, so a client on the internet without a private path has one or
+/// not as those rules say: reported undecided, where it used to be read as public (no
+/// finding); a client reaching it through a private endpoint settles it.
+#[test]
+fn workspace_reachability_is_undecided_behind_a_perimeter() {
+    let yaml = "workspaces: [{ name: ws, public_network_access: SecuredByPerimeter }]
+clients: [{ name: alice, location: internet }]
+";
+    let v = run(yaml, &["WS001"]);
+    let f = on(&v, "WS001", "workspace/ws");
+    assert!(!f.decided(), "{f:#?}");
+    let t = f.trace.as_ref().expect("the client's trace");
+    assert!(
+        t.missing
+            .iter()
+            .any(|m| m.contains("network security perimeter")),
+        "{:?}",
+        t.missing
+    );
+    assert!(
+        run(&yaml.replace("SecuredByPerimeter", "Enabled"), &["WS001"]).is_empty(),
+        "a public workspace is reached"
+    );
+}

@@ -90,7 +90,10 @@ impl Rule for Ws001 {
         }
         for w in cx.t.workspaces.iter().filter(|w| {
             // A project is reached through its hub's network: the hub's finding covers it.
-            w.public_network_access == PublicNetworkAccess::Disabled
+            // SecuredByPerimeter: its public endpoint takes whom the perimeter's rules admit,
+            // which the traces leave unknown; a client reaching it through a private endpoint
+            // settles it.
+            w.public_network_access != PublicNetworkAccess::Enabled
                 && moat_net::names::network_workspace(cx.t, &cx.e.ix, &w.name)
                     .is_some_and(|n| n.name == w.name)
         }) {
@@ -148,17 +151,22 @@ impl Rule for Ws001 {
                 continue;
             }
             let resource = to.to_string();
+            let private = if w.public_network_access == PublicNetworkAccess::Disabled {
+                format!("private workspace {}", w.name)
+            } else {
+                format!("workspace {} (SecuredByPerimeter)", w.name)
+            };
             // An endpoint in an external subnet: whatever reaches that subnet (its peerings,
             // gateways, jump boxes) is unknown, so no verdict here can say nobody has a path.
             if let Some(u) = external_endpoint(cx, &w.name) {
-                let what = format!("a client has a path to private workspace {}", w.name);
+                let what = format!("a client has a path to {private}");
                 out.push(undecided(&DOC, resource, &what, u, &w.at));
                 continue;
             }
             // The first source in declaration order names the finding.
             match traced.into_iter().min_by_key(|(i, _)| *i).map(|(_, t)| t) {
                 Some(t) => {
-                    let what = format!("the path from {} to private workspace {} (no client has one)", t.from, w.name);
+                    let what = format!("the path from {} to {private} (no client has one)", t.from);
                     let f = moat_engine::ops::FlowResult { purpose: String::new(), verdict: t.verdict, trace: t.into() };
                     out.push(flow_finding(&DOC, resource, what, &f, &w.at));
                 }
@@ -171,7 +179,7 @@ impl Rule for Ws001 {
                     let mut f = Finding::new(
                         &DOC,
                         resource,
-                        format!("cannot confirm that a client has a path to private workspace {}: the input declares no client location (no client, jump box, VPN or ExpressRoute gateway)", w.name),
+                        format!("cannot confirm that a client has a path to {private}: the input declares no client location (no client, jump box, VPN or ExpressRoute gateway)"),
                         NO_CLIENT_FIX,
                         &w.at,
                     )
@@ -179,13 +187,16 @@ impl Rule for Ws001 {
                     f.severity = Severity::Info;
                     out.push(f);
                 }
-                None => out.push(Finding::new(
-                    &DOC,
-                    resource,
-                    format!("workspace {} has public network access Disabled and no client location exists (no client, VPN, ExpressRoute or jump box)", w.name),
-                    DOC.fix,
-                    &w.at,
-                )),
+                None => out.push(
+                    Finding::new(
+                        &DOC,
+                        &resource,
+                        format!("workspace {} has public network access {} and no client location exists (no client, VPN, ExpressRoute or jump box)", w.name, w.public_network_access),
+                        DOC.fix,
+                        &w.at,
+                    )
+                    .needing(crate::rules::sec::perimeter_needs(cx, &resource)),
+                ),
             }
         }
     }

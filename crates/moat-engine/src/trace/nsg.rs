@@ -65,7 +65,7 @@ impl Walk<'_, '_> {
         } else {
             format!("nsg {name} ({dir}, {scope})")
         };
-        let rule = out.rule.clone();
+        let rule = out.rule.as_ref();
         let rule_text = match &rule {
             _ if quiet => String::new(),
             Some(r) => r.describe(),
@@ -74,14 +74,18 @@ impl Walk<'_, '_> {
         let rule_at = rule.as_ref().and_then(|r| at(&r.at));
         let partial = (out.decision == Decision::Deny && out.denied_sources != *src)
             .then(|| out.denied_sources.clone());
-        self.nsg_rule = Some(super::NsgDecision {
-            nsg: name.to_string(),
-            direction,
-            priority: rule.as_ref().and_then(|r| r.priority),
-            rule: rule.as_ref().map(|r| r.rule.to_string()),
-            scope: scope.clone(),
-            sources: partial,
-        });
+        // The rule that decided serves the rules and the values left open (see
+        // `Walk::untouched`): a walk for its verdict alone without such values keeps none.
+        if !self.untouched() {
+            self.nsg_rule = Some(super::NsgDecision {
+                nsg: name.to_string(),
+                direction,
+                priority: rule.as_ref().and_then(|r| r.priority),
+                rule: rule.as_ref().map(|r| r.rule.to_string()),
+                scope: scope.clone(),
+                sources: partial,
+            });
+        }
         match out.decision {
             Decision::Allow => {
                 self.pass(

@@ -494,16 +494,18 @@ fn past_the_combinations_analysed_nothing_is_decided() {
 }
 
 /// The deployment's size bounds the combinations analysed: 63 on any deployment, more on a
-/// small one, never more than 1,023.
+/// small one (the seven rules' template: at least the 127 of its seven groups), never more
+/// than 1,023.
 #[test]
 fn the_combinations_analysed_grow_only_on_small_deployments() {
     let small = load(
         &data("arm/seven-conditional-rules.json"),
         &moat_ingest::Options::default(),
     );
-    assert_eq!(
-        moat_model::presence::max_variants(&small),
-        moat_model::presence::MOST_VARIANTS
+    let cap = moat_model::presence::max_variants(&small);
+    assert!(
+        (127..=moat_model::presence::MOST_VARIANTS).contains(&cap),
+        "{cap}"
     );
     let mut large = small.clone();
     let nsg = large.network_security_groups[0].clone();

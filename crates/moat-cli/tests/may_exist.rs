@@ -599,3 +599,32 @@ fn an_operation_that_applies_nowhere_stays_not_applicable_when_its_subject_may_n
         "{notes:#?}"
     );
 }
+
+/// With two dimensions left open (whether an allow rule is deployed, what a private endpoint
+/// connects to), a variant fixes some of them and leaves the rest as written: it shows that
+/// the finding holds with its values, not that it holds only with them (another combination
+/// may give it too). The note says what the variant shows, and no more; with one dimension,
+/// "only if" stays (`a_flow_two_absent_groups_decide_is_unknown` and the open settings
+/// tests).
+#[test]
+fn a_note_of_several_dimensions_says_only_what_its_variant_shows() {
+    let t = load(
+        &data("arm/open-target-and-conditional-rule.json"),
+        &moat_ingest::Options::default(),
+    );
+    let variants = moat_model::presence::variants(&t);
+    assert!(!moat_model::presence::one_dimension(&variants));
+    let findings = check(&t);
+    let needs: Vec<&String> = findings.iter().flat_map(|f| &f.needs).collect();
+    assert!(!needs.is_empty());
+    assert!(
+        needs.iter().all(|n| !n.contains("holds only if")),
+        "{needs:#?}"
+    );
+    assert!(
+        needs
+            .iter()
+            .any(|n| n.contains("the finding holds if") && n.contains("the rest as written")),
+        "{needs:#?}"
+    );
+}

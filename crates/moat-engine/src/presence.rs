@@ -86,6 +86,8 @@ pub fn evaluate(
     let written: Vec<Status> = base.iter().map(|r| r.status).collect();
     // Per result, the variants already named: one that refines them adds nothing to say.
     let mut named: Vec<Vec<&Variant>> = vec![Vec::new(); base.len()];
+    // "Only if" is what one variant shows only when it is the one way to differ.
+    let only = moat_model::presence::one_dimension(variants);
     for v in variants {
         let ve = e.variant(&v.topology);
         let vi = Intent::of(&v.topology);
@@ -99,7 +101,11 @@ pub fn evaluate(
             if matches!(status, None | Some(Status::NotApplicable))
                 && as_written != Status::NotApplicable
             {
-                r.notes.push(format!("performed only {}", v.performed_if()));
+                r.notes.push(if only {
+                    format!("performed only {}", v.performed_if())
+                } else {
+                    format!("not performed if {}, the rest as written", v.stated())
+                });
                 continue;
             }
             // One that does not apply as written, and whose subject the variant lacks, is

@@ -365,6 +365,12 @@ impl Variant {
         out
     }
 
+    /// What the variant takes to hold, as one sentence: "`a` is not deployed and private
+    /// endpoint `pe` connects to workspace/ws".
+    pub fn stated(&self) -> String {
+        self.facts().join(" and ")
+    }
+
     /// Whether this variant takes everything `other` takes (its resources absent, its
     /// values) and maybe more: a result that differs in `other` already says it depends on
     /// those, so a note for this one would only repeat them.
@@ -558,6 +564,30 @@ fn absence_variants(
             }
         })
         .collect()
+}
+
+/// Whether `variants` vary one dimension only: one group of may-exist resources, or one open
+/// value (by element and reason). Then the values a variant fixes are the only way a result
+/// can differ from the deployment as written, and a note may say "only if"; with several, a
+/// variant leaves the others as written, and shows no more than that its own values, with
+/// those, change the result.
+pub fn one_dimension(variants: &[Variant]) -> bool {
+    let mut values: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
+    let mut absent: std::collections::HashSet<Vec<&str>> = std::collections::HashSet::new();
+    for v in variants {
+        values.extend(
+            v.choices
+                .iter()
+                .map(|c| (c.element.as_str(), c.reason.as_str())),
+        );
+        if !v.absent.is_empty() {
+            let mut set: Vec<&str> = v.absent.iter().map(String::as_str).collect();
+            set.sort_unstable();
+            absent.insert(set);
+        }
+    }
+    // One group is left out whole in every variant that leaves any of it out.
+    values.len() + absent.len().min(2) <= 1
 }
 
 /// Resources for a sentence: "`a`", "`a` and `b`", "`a`, `b` and 3 more".

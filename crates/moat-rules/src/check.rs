@@ -61,6 +61,8 @@ pub fn run_variants(
     // Per finding, the variants its needs already name: one that refines them adds nothing
     // to say (the finding is undecided either way).
     let mut named: Vec<Vec<&moat_model::presence::Variant>> = vec![Vec::new(); out.len()];
+    // "Only if" is what one variant shows only when it is the one way to differ.
+    let only = moat_model::presence::one_dimension(variants);
     for v in variants {
         let e = cx.e.variant(&v.topology);
         let vcx = Context::new(&e)
@@ -83,10 +85,14 @@ pub fn run_variants(
             let subject_gone = base.contains(subject) && !present.contains(subject);
             if !by_key.contains_key(&key(f)) && !subject_gone {
                 if !named.iter().any(|u| v.refines(u)) && !already_waits(f, v) {
-                    f.needs.push(format!(
-                        "{question}: the finding holds only if {}",
-                        v.holds_if(true)
-                    ));
+                    f.needs.push(if only {
+                        format!("{question}: the finding holds only if {}", v.holds_if(true))
+                    } else {
+                        format!(
+                            "{question}: the finding does not hold if {}, the rest as written",
+                            v.stated()
+                        )
+                    });
                     named.push(v);
                 }
             } else if f.decided()
@@ -104,10 +110,17 @@ pub fn run_variants(
         for f in found {
             if seen.insert(key(&f)) {
                 let mut f = f;
-                f.needs.push(format!(
-                    "{question}: the finding holds only if {}",
-                    v.holds_if(false)
-                ));
+                f.needs.push(if only {
+                    format!(
+                        "{question}: the finding holds only if {}",
+                        v.holds_if(false)
+                    )
+                } else {
+                    format!(
+                        "{question}: the finding holds if {}, the rest as written",
+                        v.stated()
+                    )
+                });
                 out.push(f);
                 named.push(vec![v]);
             }

@@ -88,7 +88,11 @@ impl Walk<'_, '_> {
                 format!("peer {from_vnet} with {}", fw.vnet),
             );
         }
-        let rules = firewall::rules(self.t(), &self.e.ix, fw);
+        // The rules in order are needed to compile the firewall (once) and for its application
+        // rules: a walk that finds it compiled and is decided by a network rule needs neither.
+        let (t, engine) = (self.t(), self.e);
+        let ordered = std::cell::OnceCell::new();
+        let rules = || ordered.get_or_init(|| firewall::rules(t, &engine.ix, fw));
         let ctx = self.e.context(&fw.vnet);
         let proxy = fw.dns_proxy
             || fw
@@ -99,7 +103,7 @@ impl Walk<'_, '_> {
         let policy = self.e.firewall_policy(&fw.name, self.fqdn.as_deref(), || {
             firewall::compile_network(
                 self.t(),
-                &rules,
+                rules(),
                 &self.e.space,
                 &ctx,
                 self.fqdn.as_deref(),
@@ -119,7 +123,7 @@ impl Walk<'_, '_> {
         let decided = firewall::resolve(pieces, || {
             firewall::application_decision(
                 e.t,
-                &rules,
+                rules(),
                 &e.space,
                 &ctx,
                 src,

@@ -449,13 +449,21 @@ impl Walk<'_, '_> {
                 let p = v.peerings.iter().find(|p| p.remote_vnet == appliance_vnet);
                 match p {
                     Some(p) if p.allow_forwarded_traffic => {
-                        let d = format!(
-                            "peering {} of {dst_vnet} allows forwarded traffic",
-                            p.name.clone().unwrap_or_default()
-                        );
+                        // A walk for its verdict alone writes no words (see `Walk::hop`).
+                        let (element, d) = if self.quiet {
+                            (String::new(), String::new())
+                        } else {
+                            (
+                                format!("VNet {dst_vnet}"),
+                                format!(
+                                    "peering {} of {dst_vnet} allows forwarded traffic",
+                                    p.name.clone().unwrap_or_default()
+                                ),
+                            )
+                        };
                         self.pass(
                             Step::Peering,
-                            format!("VNet {dst_vnet}"),
+                            element,
                             Code::PeeringForwardedOk,
                             d,
                             at(&p.at),

@@ -104,7 +104,8 @@ fn a_project_whose_hub_is_not_declared_is_not_reached_on_its_own_settings() {
 
 /// A managed compute of such a project sits in its hub's network (a managed network, or
 /// none): where its traffic leaves is unknown. Before, it was placed as a compute of a
-/// workspace without managed network, with a public IP, and reached the internet.
+/// workspace without managed network, with a public IP, and reached the internet; and SEC010
+/// said it had a public address.
 #[test]
 fn a_compute_of_a_project_whose_hub_is_not_declared_is_not_placed() {
     let f = write(
@@ -132,7 +133,7 @@ fn a_compute_of_a_project_whose_hub_is_not_declared_is_not_placed() {
       "dependsOn": ["[resourceId('Microsoft.MachineLearningServices/workspaces', 'proj')]"],
       "properties": {
         "computeType": "AmlCompute",
-        "properties": { "vmSize": "Standard_DS3_v2", "scaleSettings": { "maxNodeCount": 2 } }
+        "properties": { "vmSize": "Standard_DS3_v2", "enableNodePublicIp": false, "scaleSettings": { "maxNodeCount": 2 } }
       }
     }
   ]
@@ -152,6 +153,15 @@ fn a_compute_of_a_project_whose_hub_is_not_declared_is_not_placed() {
     let t = json(&o);
     assert_eq!(t["verdict"], "unknown", "{t:#}");
     assert!(t.to_string().contains("workspace/my-hub"), "{t:#}");
+    // Without a node public IP, whether it has a public address is its hub's network's to
+    // say: SEC010 is undecided, not a warning about a public address.
+    let o = moat(&["check", f.to_str().unwrap(), "--format", "json"]);
+    let report = json(&o);
+    let sec010 = finding(&report, "SEC010");
+    assert!(
+        sec010["needs"].to_string().contains("workspace/my-hub"),
+        "{sec010:#}"
+    );
 }
 
 #[test]

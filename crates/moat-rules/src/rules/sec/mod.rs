@@ -188,7 +188,15 @@ pub(crate) fn compute_exposed(cx: &Context, c: &Compute) -> bool {
 pub(crate) fn exposure_needs(cx: &Context, c: &Compute, resource: &str) -> Option<String> {
     needs(cx, resource, "enable_node_public_ip").or_else(|| {
         (!c.enable_node_public_ip && c.subnet.is_none())
-            .then(|| needs(cx, resource, "workspace"))
+            .then(|| {
+                needs(cx, resource, "workspace").or_else(|| {
+                    // A project's compute sits in its hub's network (facts §6 item 99): a hub
+                    // the input does not declare may have a managed network.
+                    moat_net::names::hub_outside(cx.t, &cx.e.ix, &c.workspace).map(|hub| {
+                        moat_model::external::properties_need(&format!("workspace/{hub}"))
+                    })
+                })
+            })
             .flatten()
     })
 }

@@ -572,6 +572,11 @@ fn absence_variants(
 /// variant leaves the others as written, and shows no more than that its own values, with
 /// those, change the result.
 pub fn one_dimension(variants: &[Variant]) -> bool {
+    // Past the combinations analysed, groups are left out all at once: one set of them is
+    // still several dimensions.
+    if unexplored(variants).is_some() {
+        return false;
+    }
     let mut values: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
     let mut absent: std::collections::HashSet<Vec<&str>> = std::collections::HashSet::new();
     for v in variants {

@@ -37,7 +37,9 @@
 //! `languageVersion` 2.0, or through a nested deployment that depends on the one deploying
 //! the VNet ("Using linked and nested templates": "If the resources in one linked template
 //! must be deployed before resources in a second linked template, set the second template
-//! dependent on the first") — is PUT after the VNet, so the deployment ends with it in place:
+//! dependent on the first") — or that reads the VNet through `reference()` by name ("Reference
+//! and list expressions implicitly declare that one resource depends on another") is PUT after
+//! the VNet, so the deployment ends with it in place:
 //! it is deployed, and the warning stays to say it is removed meanwhile. A child subnet that
 //! nothing orders after the VNet may be PUT first and then removed: whether it is deployed is
 //! open, as for Terraform (where an apply adds nothing back). Nesting the subnet in the VNet's
@@ -255,6 +257,38 @@ fn an_arm_child_subnet_depending_on_the_vnet_through_another_resource_is_deploye
 #[test]
 fn an_arm_child_subnet_depending_on_the_vnet_by_symbolic_name_is_deployed() {
     deployed_after_the_vnet(&arm("symbolic_child.json"), &[17]);
+}
+
+/// "Reference and list expressions implicitly declare that one resource depends on another,
+/// when the referenced resource is deployed in the same template and referred to by its name
+/// (not resource ID)": a child subnet whose prefix reads the VNet through `reference('vnet-ml')`
+/// is PUT after it, like one whose `dependsOn` names it. "If you pass the resource ID into the
+/// reference or list functions, an implicit reference isn't created": read through
+/// `reference(resourceId(...))`, nothing orders it and it stays open.
+#[test]
+fn an_arm_child_subnet_referencing_the_vnet_by_name_is_deployed() {
+    let path = arm("reference_child.json");
+    deployed_after_the_vnet(&path, &[16]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let by_id = text.replace(
+        "reference('vnet-ml')",
+        "reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet-ml'))",
+    );
+    assert_ne!(by_id, text);
+    let dir = std::env::temp_dir().join(format!("moat-inline-by-id-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("azuredeploy.json"), &by_id).unwrap();
+    let v = ssh_to_trainer(&dir);
+    let c = conflicts(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(v["verdict"], "unknown", "{v:#}");
+    assert!(
+        v["missing"]
+            .to_string()
+            .contains("subnet/vnet-ml/snet-training"),
+        "{v:#}"
+    );
+    assert_eq!(c, [16]);
 }
 
 /// "If the resources in one linked template must be deployed before resources in a second

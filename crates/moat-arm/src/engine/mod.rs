@@ -13,7 +13,8 @@
 //! functions that need the deployment, [`params`] parameters, variables and outputs,
 //! [`instances`] resources with their copy loops, conditions and nested deployments,
 //! [`references`] finding instances by id and `reference()`, and [`order`] the order
-//! `dependsOn` fixes among the resources.
+//! `dependsOn` and the implicit dependencies of `reference()` and `list*()` fix among the
+//! resources.
 
 use crate::expr::Expr;
 use crate::functions::{self, Host};

@@ -12,8 +12,17 @@
 //! it from the required dependencies": an order through a resource that may not be deployed
 //! is not fixed. "An implicit deployment dependency isn't automatically created between a
 //! child resource and the parent resource": nesting a child in its parent's `resources`
-//! orders nothing. The `reference()` and `list*()` dependencies are not read here, so an
-//! order they alone fix is left unestablished.
+//! orders nothing.
+//!
+//! "Reference and list expressions implicitly declare that one resource depends on another,
+//! when the referenced resource is deployed in the same template and referred to by its name
+//! (not resource ID). If you pass the resource ID into the reference or list functions, an
+//! implicit reference isn't created." A `reference()` or `list*()` call in a resource's
+//! declaration orders it after the resource its first argument names by name (or, with
+//! `languageVersion` 2.0, by symbolic name); one given an id, or an argument that cannot be
+//! evaluated, orders nothing. Only calls the deployment surely evaluates are read: not a
+//! branch of an `if()` whose condition is open, nor what `and()`, `or()` or `coalesce()` may
+//! skip, nor a lambda's body.
 //!
 //! Nested deployments ("Using linked and nested templates",
 //! learn.microsoft.com/azure/azure-resource-manager/templates/linked-templates, section
@@ -113,7 +122,17 @@ impl Engine {
         }
         let depends: Vec<Vec<usize>> = insts
             .iter()
-            .map(|inst| self.depends_on(inst, &insts, &of_dep[inst.dep]))
+            .enumerate()
+            .map(|(i, inst)| {
+                let own = &of_dep[inst.dep];
+                let mut d = self.depends_on(inst, &insts, own);
+                d.extend(
+                    self.referenced(inst, &insts, own)
+                        .into_iter()
+                        .filter(|&j| j != i),
+                );
+                d
+            })
             .collect();
         let mut before: Vec<Vec<usize>> = vec![Vec::new(); insts.len() + count];
         for (i, inst) in insts.iter().enumerate() {
@@ -185,6 +204,124 @@ impl Engine {
         out
     }
 
+    /// The instances of its own template that the `reference()` and `list*()` calls of the
+    /// declaration of `inst` name by name, as indices into `insts` (those of the template are
+    /// at `own`). A nested deployment's own template is left out: its resources are instances
+    /// of their own.
+    fn referenced(
+        &self,
+        inst: &Inst,
+        insts: &[Rc<Inst>],
+        own: &std::ops::Range<usize>,
+    ) -> Vec<usize> {
+        let mut args: Vec<Val> = Vec::new();
+        for key in [
+            "location",
+            "sku",
+            "kind",
+            "identity",
+            "tags",
+            "zones",
+            "plan",
+            "properties",
+        ] {
+            let Some(n) = inst.node.get(key) else {
+                continue;
+            };
+            match &n.v {
+                TVal::Obj(entries) if inst.deployment && key == "properties" => {
+                    for (k, v) in entries {
+                        if !k.eq_ignore_ascii_case("template") {
+                            self.calls_in_node(v, &inst.cx, &mut args);
+                        }
+                    }
+                }
+                _ => self.calls_in_node(n, &inst.cx, &mut args),
+            }
+        }
+        let symbolic = self.dep(inst.dep).symbolic;
+        let mut out = Vec::new();
+        for v in args {
+            let Some(text) = v.render() else { continue };
+            if v.is_unknown() || text.starts_with('/') {
+                continue;
+            }
+            if symbolic {
+                out.extend(by_symbol(&text, insts, own));
+            } else {
+                out.extend(by_name(&text, insts, own));
+            }
+        }
+        out
+    }
+
+    /// Collects into `out` the first argument, evaluated in `cx`, of each `reference()` and
+    /// `list*()` call in the template node `n`.
+    fn calls_in_node(&self, n: &TNode, cx: &Cx, out: &mut Vec<Val>) {
+        if self.out_of_fuel() {
+            return;
+        }
+        match &n.v {
+            TVal::Str(..) => {
+                if let Some(Parsed::Expr(e)) = n.parsed() {
+                    self.calls_in_expr(e, cx, out);
+                }
+            }
+            TVal::Arr(items) => {
+                for x in items {
+                    self.calls_in_node(x, cx, out);
+                }
+            }
+            TVal::Obj(entries) => {
+                for (_, v) in entries {
+                    self.calls_in_node(v, cx, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// [`Engine::calls_in_node`] for one expression: only the calls it surely evaluates.
+    fn calls_in_expr(&self, e: &Expr, cx: &Cx, out: &mut Vec<Val>) {
+        match e {
+            Expr::Member(inner, _) => self.calls_in_expr(inner, cx, out),
+            Expr::Index(inner, idx) => {
+                self.calls_in_expr(inner, cx, out);
+                self.calls_in_expr(idx, cx, out);
+            }
+            Expr::Call { name, args } => match &**name {
+                "if" => {
+                    let [c, yes, no] = args.as_slice() else {
+                        return;
+                    };
+                    self.calls_in_expr(c, cx, out);
+                    match to_bool(self.eval_expr(c, cx)) {
+                        Val::Bool(true) => self.calls_in_expr(yes, cx, out),
+                        Val::Bool(false) => self.calls_in_expr(no, cx, out),
+                        _ => {}
+                    }
+                }
+                "and" | "or" | "coalesce" => {
+                    if let Some(first) = args.first() {
+                        self.calls_in_expr(first, cx, out);
+                    }
+                }
+                "lambda" => {}
+                n => {
+                    for a in args {
+                        self.calls_in_expr(a, cx, out);
+                    }
+                    if (n == "reference" || n.starts_with("list"))
+                        && let Some(first) = args.first()
+                    {
+                        out.push(self.eval_expr(first, cx));
+                    }
+                }
+            },
+            _ => {}
+        }
+    }
+
     /// The instances among `insts[own]` one `dependsOn` entry names: a symbolic name
     /// (`languageVersion` 2.0, with an optional `[index]`), a copy loop's name, a resource
     /// name naming one resource, or a resource id (full, or `Type/name` in the deployment's
@@ -218,19 +355,7 @@ impl Engine {
             }
         }
         if symbolic {
-            let (sym, idx) = match text.strip_suffix(']').and_then(|t| t.rsplit_once('[')) {
-                Some((s, i)) => (s, i.parse::<i64>().ok()),
-                None => (text, None),
-            };
-            return in_own()
-                .filter(|&i| {
-                    insts[i]
-                        .sym
-                        .as_deref()
-                        .is_some_and(|s| s.eq_ignore_ascii_case(sym))
-                        && (idx.is_none() || insts[i].copy_index == idx)
-                })
-                .collect();
+            return by_symbol(text, insts, own);
         }
         let looped: Vec<usize> = in_own()
             .filter(|&i| {
@@ -245,17 +370,43 @@ impl Engine {
         if !looped.is_empty() {
             return looped;
         }
-        // A name that more than one resource has names none of them for certain.
-        let named: Vec<usize> = in_own()
-            .filter(|&i| {
-                insts[i]
-                    .name
-                    .render()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(text))
-            })
-            .collect();
-        if named.len() == 1 { named } else { Vec::new() }
+        by_name(text, insts, own)
     }
+}
+
+/// The instances among `insts[own]` of symbolic name `text` (`languageVersion` 2.0), with an
+/// optional `[index]` naming one of a copy loop.
+fn by_symbol(text: &str, insts: &[Rc<Inst>], own: &std::ops::Range<usize>) -> Vec<usize> {
+    let (sym, idx) = match text.strip_suffix(']').and_then(|t| t.rsplit_once('[')) {
+        Some((s, i)) => (s, i.parse::<i64>().ok()),
+        None => (text, None),
+    };
+    own.clone()
+        .filter(|&i| i < insts.len())
+        .filter(|&i| {
+            insts[i]
+                .sym
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(sym))
+                && (idx.is_none() || insts[i].copy_index == idx)
+        })
+        .collect()
+}
+
+/// The one instance among `insts[own]` of name `text`; none when more than one resource has
+/// it, as it then names none of them for certain.
+fn by_name(text: &str, insts: &[Rc<Inst>], own: &std::ops::Range<usize>) -> Vec<usize> {
+    let named: Vec<usize> = own
+        .clone()
+        .filter(|&i| i < insts.len())
+        .filter(|&i| {
+            insts[i]
+                .name
+                .render()
+                .is_some_and(|n| n.eq_ignore_ascii_case(text))
+        })
+        .collect();
+    if named.len() == 1 { named } else { Vec::new() }
 }
 
 #[cfg(test)]
@@ -279,6 +430,14 @@ mod tests {
     }
 
     const NSG: &str = "Microsoft.Network/networkSecurityGroups";
+
+    /// The id of subnet `n` of VNet `vnet` in the placeholder resource group.
+    fn subnet(n: &str) -> String {
+        id(
+            "Microsoft.Network/virtualNetworks",
+            &format!("vnet/subnets/{n}"),
+        )
+    }
 
     /// "The following example shows how to deploy three storage accounts before deploying the
     /// virtual machine. Notice that the copy element has name set to storagecopy and the
@@ -341,5 +500,64 @@ mod tests {
         ));
         assert!(o.after(&id(NSG, "b"), &id("Microsoft.Network/routeTables", "twin")));
         assert!(!o.after(&id(NSG, "c"), &id("Microsoft.Network/routeTables", "twin")));
+    }
+
+    /// "Reference and list expressions implicitly declare that one resource depends on
+    /// another, when the referenced resource is deployed in the same template and referred to
+    /// by its name (not resource ID). If you pass the resource ID into the reference or list
+    /// functions, an implicit reference isn't created."
+    #[test]
+    fn reference_and_list_by_name_order_and_by_id_do_not() {
+        const VNET: &str = "Microsoft.Network/virtualNetworks";
+        let (_, mut o) = order(
+            r#"{"parameters": {"open": {"type": "string"}, "on": {"type": "bool"}},
+                "resources": [
+                {"type": "Microsoft.Network/virtualNetworks", "name": "vnet",
+                 "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}},
+                {"type": "Microsoft.Storage/storageAccounts", "name": "st"},
+                {"type": "Microsoft.Network/virtualNetworks/subnets", "name": "vnet/by-name",
+                 "properties": {"addressPrefix": "[replace(reference('vnet').addressSpace.addressPrefixes[0], '0.0/16', '1.0/24')]"}},
+                {"type": "Microsoft.Network/virtualNetworks/subnets", "name": "vnet/by-list",
+                 "properties": {"addressPrefix": "10.0.2.0/24",
+                   "description": "[listKeys('st', '2023-01-01').keys[0].value]"}},
+                {"type": "Microsoft.Network/networkSecurityGroups", "name": "after-list",
+                 "properties": {"x": "[listKeys('st', '2023-01-01')]"}},
+                {"type": "Microsoft.Network/virtualNetworks/subnets", "name": "vnet/by-id",
+                 "properties": {"addressPrefix": "[reference(resourceId('Microsoft.Network/virtualNetworks', 'vnet')).addressSpace.addressPrefixes[0]]"}},
+                {"type": "Microsoft.Network/virtualNetworks/subnets", "name": "vnet/by-open-name",
+                 "properties": {"addressPrefix": "[reference(parameters('open')).x]"}},
+                {"type": "Microsoft.Network/virtualNetworks/subnets", "name": "vnet/in-open-branch",
+                 "properties": {"addressPrefix": "[if(parameters('on'), reference('vnet').x, '10.0.5.0/24')]"}},
+                {"type": "Microsoft.Network/virtualNetworks/subnets", "name": "vnet/in-taken-branch",
+                 "properties": {"addressPrefix": "[if(true(), reference('vnet').x, '10.0.6.0/24')]"}}
+            ]}"#,
+        );
+        let vnet = id(VNET, "vnet");
+        assert!(o.after(&subnet("by-name"), &vnet));
+        assert!(o.after(&subnet("in-taken-branch"), &vnet));
+        let st = id("Microsoft.Storage/storageAccounts", "st");
+        assert!(o.after(&subnet("by-list"), &st));
+        assert!(o.after(&id(NSG, "after-list"), &st));
+        assert!(!o.after(&subnet("by-list"), &vnet));
+        for open in ["by-id", "by-open-name", "in-open-branch"] {
+            assert!(!o.after(&subnet(open), &vnet), "{open}");
+        }
+    }
+
+    /// With `languageVersion` 2.0 a resource is referred to by its symbolic name.
+    #[test]
+    fn reference_by_symbolic_name_orders() {
+        let (_, mut o) = order(
+            r#"{"languageVersion": "2.0", "resources": {
+                "net": {"type": "Microsoft.Network/virtualNetworks", "name": "vnet",
+                 "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}},
+                "sub": {"type": "Microsoft.Network/virtualNetworks/subnets", "name": "vnet/a",
+                 "properties": {"addressPrefix": "[reference('net').addressSpace.addressPrefixes[0]]"}}
+            }}"#,
+        );
+        assert!(o.after(
+            &subnet("a"),
+            &id("Microsoft.Network/virtualNetworks", "vnet")
+        ));
     }
 }

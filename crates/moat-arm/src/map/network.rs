@@ -174,7 +174,8 @@ fn note_inline(ctx: &mut MapContext, p: &Json, kind: Kind, res: &ArmResource) {
 /// value wherever it reads the same, so only a name the list writes alike settles that.
 ///
 /// moat reads the state once the deployment is done. A child whose PUT the template orders
-/// after every PUT of the parent (its `dependsOn` reaches the parent, see
+/// after every PUT of the parent (its `dependsOn`, or a `reference()` or `list*()` call by
+/// name, reaches the parent, see
 /// [`crate::engine::Order`]) is added back before the deployment ends, so it is deployed;
 /// the warning still says that each deployment removes it for a while. Otherwise Azure may
 /// send the two PUTs in either order ("When resources aren't dependent on each other,

@@ -110,7 +110,7 @@ pub struct MapContext {
     /// External private DNS zones by lower-cased name and resource group: the subscription
     /// of the first one met (`None` when its id leaves it open), so that a namesake in a
     /// group of the same name in another subscription is kept apart.
-    pub(super) external_zones: HashMap<(String, String), Option<String>>,
+    pub(super) external_zones: super::ZoneScopes,
     /// Destination IP groups of firewall network rules: (firewall or policy, path, group ids).
     pub(super) dest_ip_groups: Vec<(Kind, String, Vec<usize>, Vec<String>)>,
     /// Firewall policies that list their rule collection groups by id, as Azure returns a

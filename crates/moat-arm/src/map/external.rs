@@ -113,16 +113,20 @@ pub(super) fn subnet_of_existing_vnet(
     None
 }
 
+/// For each external private DNS zone and resource group met (lower case), the subscription of
+/// the first id naming them ([`zone_scope`]).
+pub type ZoneScopes = std::collections::HashMap<(String, String), Option<String>>;
+
 /// The resource group the id of an external zone names, as the model tells zones of one name
 /// apart (`<group>/<zone>`): Azure scopes a zone's name to its resource group, so two zones
 /// of one name in two groups are two, each with its own links and records. A group of the
 /// same name in another subscription than the first one met is `<group>@<subscription>`.
-/// `None` when the id leaves the group open.
-fn zone_scope(ctx: &mut MapContext, zone: &str, id: &str) -> Option<String> {
+/// `None` when the id leaves the group open. `seen` holds, for each zone and group met so far
+/// (lower case), the subscription of the first id naming them.
+pub fn zone_scope(seen: &mut ZoneScopes, zone: &str, id: &str) -> Option<String> {
     let rg = resource_group_of(id).filter(|g| !g.is_empty() && !has_unknown(g))?;
     let sub = subscription_of(id).filter(|s| !has_unknown(s));
-    let first = ctx
-        .external_zones
+    let first = seen
         .entry((zone.to_ascii_lowercase(), rg.to_ascii_lowercase()))
         .or_insert_with(|| sub.map(str::to_ascii_lowercase));
     match (first.as_deref(), sub) {
@@ -134,7 +138,7 @@ fn zone_scope(ctx: &mut MapContext, zone: &str, id: &str) -> Option<String> {
 /// External zones were told apart by resource group as they were met; one whose name no other
 /// zone has is named by its name alone again, as a zone the input declares is, and the zone
 /// groups that write into it follow.
-pub(super) fn plain_zone_keys(t: &mut Topology) {
+pub fn plain_zone_keys(t: &mut Topology) {
     let mut count: std::collections::HashMap<String, usize> = Default::default();
     for z in &t.private_dns_zones {
         *count.entry(z.name.to_ascii_lowercase()).or_default() += 1;
@@ -184,7 +188,7 @@ pub(super) fn link_to_existing_zone(
     );
     let key = (is_zone && !zone.is_empty() && !zone.contains('⟨'))
         .then(|| {
-            let group = zone_scope(ctx, &zone, &pid);
+            let group = zone_scope(&mut ctx.external_zones, &zone, &pid);
             external::private_dns_zone(t, &zone, group.as_deref(), &why, &pd.res.at)
         })
         .flatten();
@@ -234,7 +238,7 @@ pub(super) fn zone_group(
                 let why = format!("{resource} writes its records there");
                 let key = (is_zone && !zone.is_empty() && !zone.contains('⟨'))
                     .then(|| {
-                        let group = zone_scope(ctx, zone, &raw);
+                        let group = zone_scope(&mut ctx.external_zones, zone, &raw);
                         external::private_dns_zone(t, zone, group.as_deref(), &why, at)
                     })
                     .flatten();

@@ -9,6 +9,7 @@ use crate::config::Mode;
 use crate::ids::Ref;
 use crate::value::{ResObj, Unk, Value};
 use moat_model::external;
+use std::collections::HashMap;
 
 /// What a private endpoint's target id, not the id of a declared resource, names when the
 /// configuration declares a resource of its type and name (identity by reference).
@@ -76,8 +77,11 @@ impl Mapper<'_> {
 
     /// Zones private endpoints write into that the configuration does not declare (a central
     /// zone read through a data source or given by id) become external zones, whose links
-    /// are unknown; an entry naming a zone beside a declared one of the same name stays as it
-    /// is.
+    /// are unknown. Azure scopes a zone's name to its resource group: zones of one name the
+    /// ids of two groups name are two, told apart by group as the ARM importer tells them
+    /// ([`moat_arm::map::zone_scope`]). An entry naming a zone beside a declared one of the
+    /// same name in another group names neither: it is left out, its reference having left
+    /// the endpoint's zone group open.
     pub fn external_zones(&mut self) {
         let ix = self.t.index();
         let mut missing = Vec::new();
@@ -88,6 +92,16 @@ impl Mapper<'_> {
                 }
             }
         }
+        if missing.is_empty() {
+            return;
+        }
+        let ids: HashMap<usize, &[Option<String>]> = self
+            .pe_zone_ids
+            .iter()
+            .map(|(pi, ids)| (*pi, ids.as_slice()))
+            .collect();
+        let mut scopes = moat_arm::map::ZoneScopes::default();
+        let mut gone = Vec::new();
         for (pi, zi) in missing {
             let pe = &self.t.private_endpoints[pi];
             let entry = pe.dns_zone_group[zi].clone();
@@ -97,10 +111,22 @@ impl Mapper<'_> {
             }
             let why = format!("private endpoint `{}` writes its records there", pe.name);
             let at = pe.at.clone();
-            if let Some(k) = external::private_dns_zone(&mut self.t, &zone, None, &why, &at) {
-                self.t.private_endpoints[pi].dns_zone_group[zi] = k;
+            let group = ids
+                .get(&pi)
+                .and_then(|v| v.get(zi))
+                .and_then(Option::as_deref)
+                .and_then(|id| moat_arm::map::zone_scope(&mut scopes, &zone, id));
+            match external::private_dns_zone(&mut self.t, &zone, group.as_deref(), &why, &at) {
+                Some(k) => self.t.private_endpoints[pi].dns_zone_group[zi] = k,
+                None if entry != zone => gone.push((pi, zi)),
+                None => {}
             }
         }
+        // Latest first, so the earlier indices of an endpoint still hold.
+        for (pi, zi) in gone.into_iter().rev() {
+            self.t.private_endpoints[pi].dns_zone_group.remove(zi);
+        }
+        moat_arm::map::plain_zone_keys(&mut self.t);
     }
 
     /// The VNet and subnet names an `azurerm_subnet` data source whose id is unknown is given,

@@ -106,9 +106,10 @@ pub struct Mapper<'a> {
     zone_rgs: Vec<services::ZoneGroup>,
     /// The zones by name and resource group, for links and records.
     zones_by_name: services::ZoneIndex,
-    /// Resource groups of each endpoint's zone group entries as their ids write them, parallel
-    /// to `t.private_endpoints`.
-    pe_zone_rgs: Vec<Vec<Option<String>>>,
+    /// The ids of each azurerm endpoint's zone group entries as the configuration writes them
+    /// (a declared zone's as it declares it), with the endpoint's index in
+    /// `t.private_endpoints` (the azapi ones come first).
+    pe_zone_ids: Vec<(usize, Vec<Option<String>>)>,
     /// VNets by name (the first of a name), for the subnets, associations and peerings that
     /// name their VNet; see `net::vnet_index`.
     vnets_by_name: std::cell::RefCell<net::VnetIndex>,
@@ -391,7 +392,7 @@ impl<'a> Mapper<'a> {
             unknown_reads: 0,
             zone_rgs: Vec::new(),
             zones_by_name: services::ZoneIndex::default(),
-            pe_zone_rgs: Vec::new(),
+            pe_zone_ids: Vec::new(),
             vnets_by_name: Default::default(),
             inline_lists: HashMap::new(),
             group_names,

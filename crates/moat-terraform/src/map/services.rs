@@ -680,7 +680,7 @@ impl Mapper<'_> {
             ip_address = self.ip(&psc, "private_ip_address", &res, "ip_address");
         }
         let mut dns_zone_group = Vec::new();
-        let mut zone_rgs = Vec::new();
+        let mut zone_ids = Vec::new();
         // A zone group block the configuration leaves open (a `dynamic` block over a value
         // without one) may write the endpoint's records: recorded as the model's field, which
         // name resolution reads as "the zone group may hold any zone".
@@ -713,18 +713,13 @@ impl Mapper<'_> {
                         Value::Unknown(u) => u.partial.as_deref().map(str::to_string),
                         _ => None,
                     };
-                    let rg = written
-                        .map(|w| self.declared_id(&w).unwrap_or(w))
-                        .as_deref()
-                        .and_then(crate::ids::parse)
-                        .and_then(|p| p.resource_group)
-                        .filter(|r| r != UNKNOWN);
                     dns_zone_group.push(z);
-                    zone_rgs.push(rg);
+                    zone_ids.push(written.map(|w| self.declared_id(&w).unwrap_or(w)));
                 }
             }
         }
-        self.pe_zone_rgs.push(zone_rgs);
+        self.pe_zone_ids
+            .push((self.t.private_endpoints.len(), zone_ids));
         let region = self.region(o, &res);
         let tags = self.tags(o);
         self.t.private_endpoints.push(PrivateEndpoint {
@@ -1221,20 +1216,53 @@ impl Mapper<'_> {
             );
         }
         let keys: Vec<String> = self.t.private_dns_zones.iter().map(|z| z.key()).collect();
-        for (pe, rgs) in self.t.private_endpoints.iter_mut().zip(&self.pe_zone_rgs) {
-            for (z, rg) in pe.dns_zone_group.iter_mut().zip(rgs) {
+        // The group of the one zone of each name declared once, as its id writes it.
+        let single: HashMap<&str, Option<&str>> = self
+            .t
+            .private_dns_zones
+            .iter()
+            .zip(&self.zone_rgs)
+            .filter(|(z, _)| count.get(&z.name).is_some_and(|&(n, _)| n == 1))
+            .map(|(z, g)| (z.name.as_str(), g.key.as_deref()))
+            .collect();
+        let mut other = Vec::new();
+        for (pi, ids) in &self.pe_zone_ids {
+            let Some(pe) = self.t.private_endpoints.get(*pi) else {
+                continue;
+            };
+            for (zi, (z, id)) in pe.dns_zone_group.iter().zip(ids).enumerate() {
+                let rg = id
+                    .as_deref()
+                    .and_then(crate::ids::parse)
+                    .and_then(|p| p.resource_group)
+                    .filter(|r| r != UNKNOWN);
                 let (Some(rg), Some(&(n, _))) = (rg, count.get(z.as_str())) else {
                     continue;
                 };
                 if n < 2 {
+                    // An id naming a known group other than the one the zone declared once is
+                    // in names another zone of that name, which the configuration does not
+                    // declare.
+                    let elsewhere = single.get(z.as_str()).copied().flatten().is_some_and(|k| {
+                        !moat_arm::idmatch::has_unknown(k)
+                            && !moat_arm::idmatch::has_unknown(&rg)
+                            && !k.eq_ignore_ascii_case(&rg)
+                    });
+                    if elsewhere {
+                        other.push((*pi, zi, format!("{rg}/{z}")));
+                    }
                     continue;
                 }
-                match by_key.get(&(z.clone(), rg.to_ascii_lowercase())) {
-                    Some(&i) => *z = keys[i].clone(),
-                    None if !moat_arm::idmatch::has_unknown(rg) => *z = format!("{rg}/{z}"),
-                    None => {}
-                }
+                let to = match by_key.get(&(z.clone(), rg.to_ascii_lowercase())) {
+                    Some(&i) => keys[i].clone(),
+                    None if !moat_arm::idmatch::has_unknown(&rg) => format!("{rg}/{z}"),
+                    None => continue,
+                };
+                other.push((*pi, zi, to));
             }
+        }
+        for (pi, zi, to) in other {
+            self.t.private_endpoints[pi].dns_zone_group[zi] = to;
         }
     }
 }

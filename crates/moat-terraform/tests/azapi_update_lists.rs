@@ -993,3 +993,176 @@ resource "azurerm_subnet_network_security_group_association" "{key}" {{
         Verdict::Allowed
     );
 }
+
+/// A VNet of two subnets written as `subnets` (inline blocks, or resources of their own after
+/// the VNet), a VM's NIC in `snet-b`, and an update of the VNet whose body writes `snet-a`
+/// alone.
+fn vnet_update_leaving_out(subnets: &str) -> String {
+    format!(
+        r#"
+resource "azurerm_resource_group" "rg" {{
+  name     = "rg-vnet-left-out"
+  location = "westeurope"
+}}
+
+resource "azurerm_virtual_network" "v" {{
+  name                = "vnet-left-out"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  address_space       = ["10.6.0.0/16"]
+{subnets}
+
+resource "azurerm_network_interface" "trainer" {{
+  name                = "nic-trainer"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  ip_configuration {{
+    name                          = "ipconfig"
+    subnet_id                     = "${{azurerm_virtual_network.v.id}}/subnets/snet-b"
+    private_ip_address_allocation = "Static"
+    private_ip_address            = "10.6.2.4"
+  }}
+}}
+
+resource "azapi_update_resource" "endpoints" {{
+  type        = "Microsoft.Network/virtualNetworks@2023-11-01"
+  resource_id = azurerm_virtual_network.v.id
+  body = {{
+    properties = {{
+      subnets = [{{
+        name = "snet-a"
+        properties = {{
+          addressPrefix    = "10.6.1.0/24"
+          serviceEndpoints = [{{ service = "Microsoft.Storage" }}]
+        }}
+      }}]
+    }}
+  }}
+}}
+"#
+    )
+}
+
+/// Azure Networking Blog, "Azure Virtual Network now supports updates without subnet
+/// property": "If any of the existing resources are omitted from the JSON for the PUT
+/// operation, those resources are removed from the Azure deployment". The provider takes a
+/// list of another length than the one it reads whole, so the update PUTs the VNet with
+/// `snet-a` alone: `snet-b`, which its declaration writes inline, is removed (or, as the NIC is
+/// in it, Azure refuses and the apply fails). Whether it is deployed is open, and so is SSH
+/// from `snet-a` to the NIC in it; read as the VNet's and the body's subnets joined, it was
+/// allowed.
+#[test]
+fn a_subnet_an_update_of_its_vnet_leaves_out_may_not_be_deployed() {
+    let inline = r#"  subnet {
+    name             = "snet-a"
+    address_prefixes = ["10.6.1.0/24"]
+  }
+  subnet {
+    name             = "snet-b"
+    address_prefixes = ["10.6.2.0/24"]
+  }
+}"#;
+    let t = load(&vnet_update_leaving_out(inline));
+    let open: Vec<&str> = t.may_exist.iter().map(|m| m.resource.as_str()).collect();
+    assert_eq!(
+        open,
+        ["azurerm_virtual_network.v.subnet[1]"],
+        "{:#?}",
+        t.may_exist
+    );
+    let a = &t.virtual_networks[0].subnets[0];
+    assert_eq!(a.name, "snet-a");
+    assert_eq!(a.service_endpoints, ["Microsoft.Storage"]);
+    assert_eq!(
+        verdict(&t, "subnet/vnet-left-out/snet-a", "ip:10.6.2.4", 22),
+        Verdict::Unknown
+    );
+}
+
+/// The same with the subnets written as `azurerm_subnet` resources beside a VNet that writes
+/// none inline: whichever of `snet-b`'s PUT and the update's comes last decides whether it is
+/// there, in no order the configuration fixes, and each apply of it adds it back until the
+/// next update removes it. `snet-a`, which the body writes, stays.
+#[test]
+fn a_separate_subnet_an_update_of_its_vnet_leaves_out_may_not_be_deployed() {
+    let separate = r#"}
+
+resource "azurerm_subnet" "a" {
+  name                 = "snet-a"
+  resource_group_name  = azurerm_resource_group.rg.name
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.6.1.0/24"]
+}
+
+resource "azurerm_subnet" "b" {
+  name                 = "snet-b"
+  resource_group_name  = azurerm_resource_group.rg.name
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.6.2.0/24"]
+}"#;
+    let config = vnet_update_leaving_out(separate);
+    let t = load(&config);
+    let open: Vec<&str> = t.may_exist.iter().map(|m| m.resource.as_str()).collect();
+    assert_eq!(open, ["azurerm_subnet.b"], "{:#?}", t.may_exist);
+    assert_eq!(
+        verdict(&t, "subnet/vnet-left-out/snet-a", "ip:10.6.2.4", 22),
+        Verdict::Unknown
+    );
+    let w = moat_terraform::load_str("main.tf", &config, &TfOptions::default())
+        .unwrap()
+        .warnings;
+    assert!(
+        w.iter().any(|d| d.code == "inline-conflict"
+            && d.message
+                .starts_with("`azurerm_subnet.b` adds to vnet/vnet-left-out")),
+        "{w:#?}"
+    );
+}
+
+/// The same over a VNet written as an `azapi_resource` whose body lists both subnets: the
+/// subnet the update leaves out may be missing, never the VNet or the subnet it writes.
+#[test]
+fn a_subnet_an_update_leaves_out_of_an_azapi_vnet_may_be_missing_alone() {
+    let azapi_vnet = r#"resource "azapi_resource" "v" {
+  type      = "Microsoft.Network/virtualNetworks@2023-11-01"
+  name      = "vnet-left-out"
+  parent_id = azurerm_resource_group.rg.id
+  location  = "westeurope"
+  body = {
+    properties = {
+      addressSpace = { addressPrefixes = ["10.6.0.0/16"] }
+      subnets = [
+        { name = "snet-a", properties = { addressPrefix = "10.6.1.0/24" } },
+        { name = "snet-b", properties = { addressPrefix = "10.6.2.0/24" } },
+      ]
+    }
+  }
+}"#;
+    let config = vnet_update_leaving_out("}")
+        .replace(
+            r#"resource "azurerm_virtual_network" "v" {
+  name                = "vnet-left-out"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+  address_space       = ["10.6.0.0/16"]
+}"#,
+            azapi_vnet,
+        )
+        .replace("azurerm_virtual_network.v.id", "azapi_resource.v.id");
+    assert!(config.contains("azapi_resource\" \"v\""), "{config}");
+    let t = load(&config);
+    let [m] = t.may_exist.as_slice() else {
+        panic!("{:#?}", t.may_exist);
+    };
+    let (without, _) = moat_model::presence::without(&t, &[&m.at]);
+    let subnets: Vec<&str> = without
+        .virtual_networks
+        .iter()
+        .flat_map(|v| v.subnets.iter().map(|s| s.name.as_str()))
+        .collect();
+    assert_eq!(subnets, ["snet-a"]);
+    assert_eq!(
+        verdict(&t, "subnet/vnet-left-out/snet-a", "ip:10.6.2.4", 22),
+        Verdict::Unknown
+    );
+}

@@ -8,6 +8,15 @@
 //! lists may be of one length, a property the body leaves out is the value every subnet it may
 //! have merged into holds (and, when the lengths may also differ, Azure's default as the body
 //! alone gives it), or else open.
+//!
+//! Azure's PUT of a VNet sets its subnets to the list it is given (Azure Networking Blog, "Azure
+//! Virtual Network now supports updates without subnet property": "If any of the existing
+//! resources are omitted from the JSON for the PUT operation, those resources are removed from
+//! the Azure deployment"), and refuses to remove a subnet something is placed in, failing the
+//! apply. A subnet the VNet holds that the body's list does not name is therefore removed, or
+//! the update fails and it stays: whether it is deployed is open, whether the VNet's
+//! declaration writes it inline or a resource of its own adds it, which each apply of that
+//! resource adds back.
 
 use super::Mapper;
 use super::azapi::is_stand_in;
@@ -15,8 +24,9 @@ use crate::config::Mode;
 use crate::value::{ResObj, Value};
 use moat_model::Unknown;
 use moat_model::network::Subnet;
+use moat_model::presence::{INLINE_CONFLICT, InlineConflict, ListWrite};
 use serde_json::Value as Json;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The subnet properties of ARM, each with the model field it decides.
 const FIELDS: [(&[&str], &str); 9] = [
@@ -63,13 +73,7 @@ impl Mapper<'_> {
         let separate: HashSet<&str> = self
             .recs
             .iter()
-            .filter(|r| {
-                r.mode == Mode::Managed
-                    && (r.rtype == "azurerm_subnet"
-                        || (r.rtype == "azapi_resource"
-                            && matches!(r.obj.attrs.get("type"), Some(Value::String(t))
-                                if t.to_ascii_lowercase().starts_with("microsoft.network/virtualnetworks/subnets"))))
-            })
+            .filter(|r| r.mode == Mode::Managed && is_subnet(r))
             .map(|r| r.addr.as_str())
             .collect();
         let may_exist: HashSet<(&str, &str)> = self
@@ -164,4 +168,101 @@ impl Mapper<'_> {
             });
         }
     }
+
+    /// After an update whose `body` writes the subnets of VNet `vnet` (`old`: the subnets as
+    /// they were), each subnet it does not name may or may not exist (see the module); an
+    /// element whose name the configuration leaves open names none for certain. A subnet
+    /// already open stays as it is.
+    pub(super) fn left_out_subnets(&mut self, vnet: &str, old: &[Subnet], body: &Json, o: &ResObj) {
+        let Some(Json::Array(list)) = body.get("properties").and_then(|p| p.get("subnets")) else {
+            return;
+        };
+        let named: HashSet<String> = list
+            .iter()
+            .filter_map(|x| x.get("name").and_then(Json::as_str))
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let Some(vi) = self
+            .t
+            .virtual_networks
+            .iter()
+            .position(|v| v.name == vnet && !is_stand_in(&v.at))
+        else {
+            return;
+        };
+        let vnet_at = self.t.virtual_networks[vi].at.clone();
+        let open: HashSet<(String, String)> = self
+            .t
+            .may_exist
+            .iter()
+            .filter(|m| !m.at.pointer.is_empty())
+            .map(|m| (m.at.file.clone(), m.at.pointer.clone()))
+            .collect();
+        let parent = format!("vnet/{vnet}");
+        // Subnets written as resources of their own, by address: looked up per subnet.
+        let recs = self.recs;
+        let separate: HashMap<&str, &crate::eval::Record> = recs
+            .iter()
+            .filter(|r| r.mode == Mode::Managed && is_subnet(r))
+            .map(|r| (r.addr.as_str(), r))
+            .collect();
+        for s in old {
+            if is_stand_in(&s.at)
+                || named.contains(&s.name.to_ascii_lowercase())
+                || open.contains(&(s.at.file.clone(), s.at.pointer.clone()))
+            {
+                continue;
+            }
+            let Some(si) = self.t.virtual_networks[vi]
+                .subnets
+                .iter()
+                .position(|x| x.name == s.name && x.at == s.at)
+            else {
+                continue;
+            };
+            let separate = separate.get(s.at.pointer.as_str());
+            // A subnet written in its VNet's body shares the VNet's provenance: it is told
+            // apart, so that only it, not its VNet, may be missing.
+            let at = if s.at.file == vnet_at.file && s.at.pointer == vnet_at.pointer {
+                let mut p = s.at.clone();
+                p.pointer = format!("{} (subnet {})", p.pointer, s.name);
+                p
+            } else {
+                s.at.clone()
+            };
+            let (resource, loc) = match separate {
+                Some(r) => (r.addr.clone(), r.obj.loc.clone()),
+                None if at.pointer.is_empty() => {
+                    (format!("subnet/{vnet}/{}", s.name), o.loc.clone())
+                }
+                None => (at.pointer.clone(), o.loc.clone()),
+            };
+            let conflict = InlineConflict {
+                resource: &resource,
+                parent: &parent,
+                owner: &o.addr,
+                what: "subnets",
+                written_as: "body.properties.subnets",
+                run: "apply",
+                how: ListWrite::Inline,
+            };
+            self.warn(
+                INLINE_CONFLICT,
+                conflict.message(),
+                &loc,
+                Some(conflict.hint()),
+            );
+            let may = conflict.may_exist(at.clone());
+            self.t.virtual_networks[vi].subnets[si].at = at;
+            self.t.may_exist.push(may);
+        }
+    }
+}
+
+/// Whether a record writes a subnet as a resource of its own.
+fn is_subnet(r: &crate::eval::Record) -> bool {
+    r.rtype == "azurerm_subnet"
+        || (r.rtype == "azapi_resource"
+            && matches!(r.obj.attrs.get("type"), Some(Value::String(t))
+                if t.to_ascii_lowercase().starts_with("microsoft.network/virtualnetworks/subnets")))
 }

@@ -432,3 +432,54 @@ fn open_application_collection_action_decides_both_ways() {
     assert_eq!(h.code, Code::FwApplicationAllow);
     assert!(h.detail.contains("pypi/r"), "{h:?}");
 }
+
+#[test]
+fn a_peering_without_a_name_is_told_by_its_two_ends() {
+    // Azure Firewall in a hub: a spoke's traffic forwarded by the hub's firewall reaches
+    // another spoke only where that spoke's peering to the hub allows forwarded traffic
+    // ("Allow forwarded traffic", virtual network peering settings). The peering's name is
+    // optional in the model; the hop that passes it must still say which peering it read.
+    let yaml = hub(
+        r#"    network_rule_collections:
+      - name: east-west
+        priority: 100
+        action: Allow
+        rules: [{ name: spokes, source_addresses: [10.0.0.0/16], destination_addresses: [10.2.0.0/16], destination_ports: ["443"], protocols: [TCP] }]
+"#,
+    )
+    .replace(
+        "    peerings: [{ remote_vnet: spoke, allow_forwarded_traffic: true }]\n",
+        "    peerings: [{ remote_vnet: spoke, allow_forwarded_traffic: true }, { remote_vnet: spoke2, allow_forwarded_traffic: true }]\n",
+    )
+    .replace(
+        "route_tables:\n",
+        "  - name: spoke2\n    address_space: [10.2.0.0/16]\n    subnets: [{ name: t, address_prefixes: [10.2.0.0/24] }]\n    peerings: [PEERING]\nroute_tables:\n",
+    );
+    let peering = |t: &Trace| {
+        t.hops
+            .iter()
+            .find(|h| h.code == Code::PeeringForwardedOk)
+            .unwrap_or_else(|| panic!("no peering hop: {t:#?}"))
+            .detail
+            .to_string()
+    };
+    let unnamed = yaml.replace(
+        "PEERING",
+        "{ remote_vnet: hub, allow_forwarded_traffic: true }",
+    );
+    let t = trace(&unnamed, "subnet/spoke/s", "ip:10.2.0.4");
+    assert_eq!(t.verdict, Verdict::Allowed, "{t:#?}");
+    assert_eq!(
+        peering(&t),
+        "the peering from spoke2 to hub allows forwarded traffic"
+    );
+    let named = yaml.replace(
+        "PEERING",
+        "{ name: to-hub, remote_vnet: hub, allow_forwarded_traffic: true }",
+    );
+    let t = trace(&named, "subnet/spoke/s", "ip:10.2.0.4");
+    assert_eq!(
+        peering(&t),
+        "peering to-hub of spoke2 allows forwarded traffic"
+    );
+}

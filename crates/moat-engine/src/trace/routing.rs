@@ -455,10 +455,16 @@ impl Walk<'_, '_> {
                         } else {
                             (
                                 format!("VNet {dst_vnet}"),
-                                format!(
-                                    "peering {} of {dst_vnet} allows forwarded traffic",
-                                    p.name.clone().unwrap_or_default()
-                                ),
+                                // A peering need not be named: one without a name is
+                                // told by its two ends, as the blocking hop tells it.
+                                match &p.name {
+                                    Some(name) => format!(
+                                        "peering {name} of {dst_vnet} allows forwarded traffic"
+                                    ),
+                                    None => format!(
+                                        "the peering from {dst_vnet} to {appliance_vnet} allows forwarded traffic"
+                                    ),
+                                },
                             )
                         };
                         self.pass(

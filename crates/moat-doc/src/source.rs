@@ -78,6 +78,28 @@ impl SourceFile {
             .count()
     }
 
+    /// Byte offset of the character at a 0-based index (the text's length past its end).
+    pub fn offset_of_char(&self, index: usize) -> usize {
+        if self.chars_before.is_empty() {
+            return index.min(self.text.len());
+        }
+        // The last block starting at or before the character, then a walk within it.
+        let k = self
+            .chars_before
+            .partition_point(|&n| n <= index)
+            .saturating_sub(1);
+        let mut n = self.chars_before[k];
+        for (i, b) in self.text.as_bytes()[k * BLOCK..].iter().enumerate() {
+            if starts_char(b) {
+                if n == index {
+                    return k * BLOCK + i;
+                }
+                n += 1;
+            }
+        }
+        self.text.len()
+    }
+
     /// The 0-based index of the line holding a byte offset.
     pub fn line_index(&self, offset: usize) -> usize {
         match self.line_starts.binary_search(&offset.min(self.text.len())) {
@@ -240,7 +262,10 @@ mod tests {
             let col = text[line_start..off].chars().count();
             assert_eq!(f.line_col(off), (line as u32, col as u32 + 1), "at {off}");
             assert_eq!(f.offset_of(line, col), off, "back from {line}:{col}");
+            let index = text[..off].chars().count();
+            assert_eq!(f.offset_of_char(index), off, "character {index}");
         }
+        assert_eq!(f.offset_of_char(text.chars().count()), text.len());
         assert_eq!(&text[f.line_range(1)], "xé€");
     }
 }

@@ -387,8 +387,10 @@ fn parse_as(
     let cursor = std::cell::Cell::new((0usize, 0usize));
     let byte_of = |m: saphyr_parser::Marker| -> usize {
         let (chars, bytes) = cursor.get();
+        // Back from the last one: by the character index, exact where the parser's lines are
+        // not the file's (it breaks lines at a lone `\r` too).
         if m.index() < chars {
-            return file.offset_of(m.line(), m.col());
+            return file.offset_of_char(m.index());
         }
         let mut n = chars;
         for (i, _) in file.text[bytes..].char_indices() {
@@ -821,6 +823,21 @@ mod tests {
             let (_, alone) = items_alone(text);
             assert_eq!(alone, None, "{text:?}");
         }
+    }
+
+    /// YAML breaks lines at a lone `\r` too, where the file's own line table does not: a
+    /// flow item holding some ends at its `}`, not lines later.
+    #[test]
+    fn spans_hold_across_lone_carriage_returns() {
+        let text = "l:\n  - { name: c, max_nodes: 8,\n      subnet: s, enable_node_pu\r\r\r\r\u{1d}Z#e }\n  - { d: e,\n      f: g }\n";
+        let root = p(text).unwrap();
+        let items = root.get("l").unwrap().items();
+        let at = |n: &Node| &text[n.span.offset..n.span.offset + n.span.len];
+        assert_eq!(
+            at(&items[0]),
+            "{ name: c, max_nodes: 8,\n      subnet: s, enable_node_pu\r\r\r\r\u{1d}Z#e }"
+        );
+        assert_eq!(at(&items[1]), "{ d: e,\n      f: g }");
     }
 
     #[test]

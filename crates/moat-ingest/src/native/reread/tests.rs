@@ -228,3 +228,17 @@ fn common_ends_are_counted_as_byte_by_byte() {
     assert_eq!(super::common_prefix(b"", &base), 0);
     assert_eq!(super::common_suffix(&base, b""), 0);
 }
+
+/// YAML breaks lines at a carriage return too: a changed line holding one reads by parts as
+/// the whole copy does, or is read whole.
+#[test]
+fn a_carriage_return_in_a_changed_line_reads_as_the_whole_file() {
+    let old = example("hub-spoke-firewall");
+    let new = old.replacen(
+        "enable_node_public_ip: false }",
+        "enable_node_pu\r\r\r\r\u{1d}Z#e }",
+        1,
+    );
+    assert_ne!(new, old);
+    same_read(&old, &new);
+}

@@ -278,6 +278,11 @@ pub fn read(path: &Path) -> Result<Config, LoadError> {
         )
     })?;
     let src = SourceFile::new(path.display().to_string(), text);
+    parse(src, path.parent().unwrap_or(Path::new("")))
+}
+
+/// Checks the text of a configuration file; `dir` is the directory its paths are relative to.
+pub fn parse(src: SourceFile, dir: &Path) -> Result<Config, LoadError> {
     let fail = |diagnostics: Vec<Diagnostic>| LoadError {
         diagnostics,
         sources: vec![src.clone()],
@@ -287,7 +292,6 @@ pub fn read(path: &Path) -> Result<Config, LoadError> {
         return Err(fail(keys));
     }
     let raw: Raw = toml::from_str(&src.text).map_err(|e| fail(vec![syntax(&src, &e)]))?;
-    let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let mut c = Checker {
         src: &src,
         errors: Vec::new(),
@@ -342,7 +346,11 @@ pub fn read_policy(path: &Path) -> Result<Vec<moat_exfil::invariant::Invariant>,
             None,
         )
     })?;
-    let src = SourceFile::new(path.display().to_string(), text);
+    parse_policy(SourceFile::new(path.display().to_string(), text))
+}
+
+/// Checks the text of a policy file.
+pub fn parse_policy(src: SourceFile) -> Result<Vec<moat_exfil::invariant::Invariant>, LoadError> {
     let fail = |diagnostics: Vec<Diagnostic>| LoadError {
         diagnostics,
         sources: vec![src.clone()],

@@ -851,12 +851,23 @@ pub fn load(
     files: &[std::path::PathBuf],
     limits: moat_doc::Limits,
 ) -> Result<Loaded, moat_doc::LoadError> {
+    let sources = files
+        .iter()
+        .map(|f| moat_doc::read_source(f, limits))
+        .collect::<Result<Vec<_>, _>>()?;
+    load_sources(sources, limits)
+}
+
+/// Reads spec files already in memory, as [`load`] reads them from disk.
+pub fn load_sources(
+    files: Vec<SourceFile>,
+    limits: moat_doc::Limits,
+) -> Result<Loaded, moat_doc::LoadError> {
     let mut sources = Vec::new();
     let mut trees = Vec::new();
     let mut diagnostics = Vec::new();
     let mut t = Topology::default();
-    for f in files {
-        let src = moat_doc::read_source(f, limits)?;
+    for src in files {
         match moat_doc::tree::parse(&src, limits) {
             Ok(root) => {
                 if let Err(mut d) = read(&root, &src, &mut t) {

@@ -175,7 +175,17 @@ fn map_child(t: &mut Topology, res: &ArmResource, ck: ChildKind, ctx: &mut MapCo
                 .map(|(v, _)| v)
                 .unwrap_or_default()
                 .to_string();
-            network::map_subnet(&leaf_json, Some(p), &vnet, &res.at, &mut rec).map(Payload::Subnet)
+            let default_outbound =
+                network::default_outbound_when_absent(res.api_version.as_deref(), ctx.deployed);
+            network::map_subnet(
+                &leaf_json,
+                Some(p),
+                &vnet,
+                &res.at,
+                default_outbound,
+                &mut rec,
+            )
+            .map(Payload::Subnet)
         }
         ChildKind::Peering => {
             network::map_peering(&leaf_json, Some(p), &res.at, &mut rec).map(Payload::Peering)

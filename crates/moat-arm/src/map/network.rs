@@ -45,8 +45,9 @@ pub(super) fn map_vnet(t: &mut Topology, res: &ArmResource, mut rec: Rec, ctx: &
         dns_servers.extend(texts.iter().filter_map(|s| s.parse::<IpAddr>().ok()));
     }
     let mut subnets = Vec::new();
+    let default_outbound = default_outbound_when_absent(res.api_version.as_deref(), ctx.deployed);
     for s in rec.list(p, &["subnets"], "subnets") {
-        if let Some(sn) = map_subnet(s, None, &name, &res.at, &mut rec) {
+        if let Some(sn) = map_subnet(s, None, &name, &res.at, default_outbound, &mut rec) {
             ctx.register(
                 &format!("{}/subnets/{}", res.id, sn.name),
                 Kind::Subnet,
@@ -100,6 +101,12 @@ const VNET_KEEPS_SUBNETS_FROM: &str = "2023-09-01";
 /// plain dated version at or after [`VNET_KEEPS_SUBNETS_FROM`] is documented to; one the input
 /// leaves open may be earlier.
 fn vnet_put_keeps_subnets(api_version: Option<&str>) -> bool {
+    dated_from(api_version, VNET_KEEPS_SUBNETS_FROM)
+}
+
+/// Whether `api_version` is a plain dated version (`2023-09-01`, no `-preview`) at or after
+/// `from`; one the input leaves open is not.
+fn dated_from(api_version: Option<&str>, from: &str) -> bool {
     let Some(v) = api_version else {
         return false;
     };
@@ -111,7 +118,23 @@ fn vnet_put_keeps_subnets(api_version: Option<&str>) -> bool {
                 c.is_ascii_digit()
             }
         });
-    dated && v >= VNET_KEEPS_SUBNETS_FROM
+    dated && v >= from
+}
+
+/// The first API version of `Microsoft.Network/virtualNetworks` (and its subnets) whose
+/// subnets are private when they leave `defaultOutboundAccess` out. Default outbound access in
+/// Azure: "For the API released after March 31, 2026, new virtual networks default to using
+/// private subnets, meaning that an explicit outbound method must be enabled in order to reach
+/// public endpoints on the internet and within Microsoft"; Azure Networking Blog, "Private
+/// subnets by default": "With API version 2025-07-01 and later: Subnets in newly created VNets
+/// are private by default. The subnet property `defaultOutboundAccess` is set to false."
+const PRIVATE_SUBNETS_FROM: &str = "2025-07-01";
+
+/// What a subnet sent with `api_version` that leaves `defaultOutboundAccess` out gets: off
+/// from [`PRIVATE_SUBNETS_FROM`] on (a template creates its VNets), on before it, and on for a
+/// deployed subnet, which reports the property when it is off.
+pub(super) fn default_outbound_when_absent(api_version: Option<&str>, deployed: bool) -> bool {
+    deployed || !dated_from(api_version, PRIVATE_SUBNETS_FROM)
 }
 
 /// How a PUT of a VNet (NSG, route table) sets its list.
@@ -484,11 +507,15 @@ pub(super) fn map_service_endpoint_policy(
     flush(t, ctx, rec);
 }
 
+/// A subnet, inline in VNet `vnet` (`props` `None`) or a child resource (its properties);
+/// `default_outbound` is what it gets when it leaves `defaultOutboundAccess` out
+/// ([`default_outbound_when_absent`]).
 pub(super) fn map_subnet(
     s: &Json,
     props: Option<&Json>,
     vnet: &str,
     at_: &Provenance,
+    default_outbound: bool,
     rec: &mut Rec,
 ) -> Option<Subnet> {
     let (name, p) = match props {
@@ -608,7 +635,7 @@ pub(super) fn map_subnet(
             &p,
             &["defaultOutboundAccess"],
             &format!("{field}/default_outbound_access"),
-            true,
+            default_outbound,
             true,
         ),
         external: false,

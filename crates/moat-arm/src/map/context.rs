@@ -471,17 +471,6 @@ pub(super) fn opt_subnet(
     }
 }
 
-pub(super) fn subnets(
-    t: &mut Topology,
-    ctx: &mut MapContext,
-    v: &mut Vec<String>,
-    resource: &str,
-    field: &str,
-    at: &Provenance,
-) {
-    list(t, ctx, v, &[Kind::Subnet], resource, field, at);
-}
-
 /// The IPv4 addresses `v` writes as text, a bare address or a one-address prefix, into `found`.
 fn written_ips(v: &Json, found: &mut HashSet<Ipv4Addr>) {
     match v {

@@ -368,7 +368,7 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
     let mut sas = std::mem::take(&mut t.storage_accounts);
     for s in &mut sas {
         let label = format!("storage/{}", s.name);
-        subnets(
+        external::admitted_subnets(
             t,
             ctx,
             &mut s.network_rules.virtual_network_rules,
@@ -384,7 +384,7 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
     let mut kvs = std::mem::take(&mut t.key_vaults);
     for k in &mut kvs {
         let label = format!("keyvault/{}", k.name);
-        subnets(
+        external::admitted_subnets(
             t,
             ctx,
             &mut k.network_acls.virtual_network_rules,
@@ -397,7 +397,7 @@ pub(super) fn resolve(t: &mut Topology, ctx: &mut MapContext) {
     let mut acrs = std::mem::take(&mut t.container_registries);
     for a in &mut acrs {
         let label = format!("acr/{}", a.name);
-        subnets(
+        external::admitted_subnets(
             t,
             ctx,
             &mut a.network_rule_set.virtual_network_rules,

@@ -63,6 +63,56 @@ pub(super) fn subnet(
     }
 }
 
+/// The subnets a resource firewall admits (`virtualNetworkRules`): each one the template
+/// deploys, or else, when the entry is a subnet id whose VNet and subnet names are known (a
+/// subnet passed by id, in another resource group), that external subnet, whose service
+/// endpoints are unknown; any other entry is left out, recorded as unknown. The rule is what
+/// the template writes whether it deploys the subnet or not, as a compute or an endpoint it
+/// places there is.
+pub(super) fn admitted_subnets(
+    t: &mut Topology,
+    ctx: &mut MapContext,
+    v: &mut Vec<String>,
+    resource: &str,
+    field: &str,
+    at: &Provenance,
+) {
+    for raw in std::mem::take(v) {
+        let key = match ctx.resolve(&raw, &[Kind::Subnet]) {
+            Ok(tg) => tg.name,
+            Err(e) => match external::subnet_of_id(&raw)
+                .filter(|(vn, sn)| !has_unknown(vn) && !has_unknown(sn))
+            {
+                Some(_) => {
+                    let key = external::subnet_for(t, &raw, &format!("{resource} admits it"), at);
+                    ctx.warnings.push(warning(
+                        "external-subnet",
+                        format!("{resource}: {field}: {e}; it is read as the external subnet `{key}`, whose service endpoints are unknown"),
+                        at,
+                        Some(ctx.input.give("subnet")),
+                    ));
+                    key
+                }
+                None => {
+                    dangling(
+                        t,
+                        ctx,
+                        resource.to_string(),
+                        field,
+                        e,
+                        at,
+                        "the entry is left out",
+                    );
+                    continue;
+                }
+            },
+        };
+        if !v.contains(&key) {
+            v.push(key);
+        }
+    }
+}
+
 /// A subnet declared in a VNet the template does not deploy (a subnet added to an existing
 /// VNet): kept, in an external VNet. Returns the pending child back when it is not one.
 pub(super) fn subnet_of_existing_vnet(

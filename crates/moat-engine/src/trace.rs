@@ -34,6 +34,7 @@ mod nsg;
 mod onprem;
 mod open;
 mod private_endpoint;
+mod public_ip;
 mod public_rules;
 mod resource_firewall;
 mod routing;
@@ -1155,6 +1156,10 @@ fn run(w: &mut Walk, place: &Place, tg: &Target) -> Walked {
         ),
         Place::Internet { egress, .. } => match &dst {
             Dst::Public { .. } => w.public_arrival(&dst, &Via::Internet(egress.clone())),
+            // A network interface with a public IP receives from the internet through it.
+            Dst::Private { ip, .. } if let Some(ni) = w.nic_with_public_ip(ip) => {
+                w.nic_public_arrival(ni, ip, egress)
+            }
             _ => w.block(
                 Step::Route,
                 "the internet",

@@ -181,3 +181,52 @@ clients: [{ name: alice, location: internet }]
         "a public workspace is reached"
     );
 }
+
+/// Rules that hold only for a closed workspace, registry or registry container registry: WS004
+/// ("nothing reaches it"), WS005 ("private, yet managed through Resource Manager"), REG014
+/// (studio lists only models), REG004 (creating environments is not supported), REG007 (no path
+/// through the registry's private endpoint), and those of a secure workspace, EP002, EP007 and
+/// WS009. "Enforced: When explicitly set, the resource obeys only network security perimeter
+/// access rules" (Private Link, "Transition to a network security perimeter"): the perimeter
+/// may close the resource or not, so each stands undecided where it used to be silent. With
+/// Disabled each is decided; with Enabled none holds.
+#[test]
+fn closed_only_rules_are_undecided_behind_a_perimeter() {
+    let yaml = "workspaces: [{ name: ws, public_network_access: SecuredByPerimeter }]
+registries: [{ name: reg, public_network_access: SecuredByPerimeter, acr: { public_network_access: SecuredByPerimeter } }]
+online_endpoints: [{ name: scoring, workspace: ws, public_network_access: Disabled, deployments: [{ name: blue }] }]
+clients: [{ name: datasci, location: internet, operations: [registry.create-from-local, registry.create-environment] }]
+";
+    let codes = [
+        "WS004", "WS005", "REG014", "REG004", "REG007", "EP002", "EP007", "WS009",
+    ];
+    let at = |code: &str| match code {
+        "WS004" | "WS005" | "WS009" => "workspace/ws",
+        "REG014" | "REG004" | "REG007" => "registry/reg",
+        _ => "online-endpoint/scoring",
+    };
+    let v = run(yaml, &codes);
+    for code in codes {
+        if code == "REG007" {
+            // A path finding: its trace stops at the perimeter, unknown.
+            let f = on(&v, code, at(code));
+            assert!(!f.decided(), "{f:#?}");
+            let t = f.trace.as_ref().expect("the client's trace");
+            assert!(
+                t.missing
+                    .iter()
+                    .any(|m| m.contains("network security perimeter")),
+                "{:?}",
+                t.missing
+            );
+        } else {
+            on_perimeter(&v, code, at(code));
+        }
+    }
+    let closed = run(&yaml.replace("SecuredByPerimeter", "Disabled"), &codes);
+    for code in codes {
+        assert!(on(&closed, code, at(code)).decided(), "{code}: {closed:#?}");
+    }
+    let open = run(&yaml.replace("SecuredByPerimeter", "Enabled"), &codes);
+    assert!(open.is_empty(), "{open:#?}");
+}

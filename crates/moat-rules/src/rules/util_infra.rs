@@ -171,6 +171,18 @@ pub fn is_secure(cx: &Context, w: &Workspace) -> bool {
         || w.managed_network.enabled()
 }
 
+/// Whether a workspace may be secured for the network, and what that rests on: `Some(None)`
+/// when it is ([`is_secure`]); `Some(Some(need))` when it is so only if its public access
+/// SecuredByPerimeter closes it, which its perimeter's access rules decide; `None` otherwise.
+pub fn maybe_secure(cx: &Context, w: &Workspace) -> Option<Option<String>> {
+    if is_secure(cx, w) {
+        return Some(None);
+    }
+    let r = format!("workspace/{}", w.name);
+    crate::rules::sec::secured_by_perimeter(cx, &r)
+        .then(|| crate::rules::sec::needs(cx, &r, crate::rules::sec::PUBLIC_ACCESS))
+}
+
 /// The VNets holding private endpoints to `target` (any sub-resource).
 pub fn endpoint_vnets(cx: &Context, kind: Kind, name: &str) -> Vec<String> {
     let mut v: Vec<String> =

@@ -1,8 +1,8 @@
 //! EP001 endpoint-public-inbound.
 
 use crate::change::{Change, Setting};
-use crate::rules::sec::{PUBLIC_ACCESS, needs, secured_by_perimeter, undecided};
-use crate::rules::util_infra::is_secure;
+use crate::rules::sec::{PUBLIC_ACCESS, needs, undecided};
+use crate::rules::util_infra::maybe_secure;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -51,10 +51,9 @@ impl Rule for Ep001 {
             // A workspace SecuredByPerimeter may be as closed as one with public access
             // Disabled: whether it is secure is its perimeter's to say.
             let wr = format!("workspace/{}", w.name);
-            let perimeter_ws = !is_secure(cx, w) && secured_by_perimeter(cx, &wr);
-            if !is_secure(cx, w) && !perimeter_ws {
+            let Some(perimeter_ws) = maybe_secure(cx, w) else {
                 continue;
-            }
+            };
             let r = format!("online-endpoint/{}", e.name);
             let note = if w.public_network_access == PublicNetworkAccess::Disabled {
                 " (with the workspace's public access Disabled this combination is not supported)"
@@ -70,14 +69,14 @@ impl Rule for Ep001 {
                         e.name,
                         w.name,
                         undecided(cx, &r, PUBLIC_ACCESS),
-                        if perimeter_ws { undecided(cx, &wr, PUBLIC_ACCESS) } else { String::new() }
+                        if perimeter_ws.is_some() { undecided(cx, &wr, PUBLIC_ACCESS) } else { String::new() }
                     ),
                     DOC.fix,
                     &e.at,
                 )
                 .with_change(Change::set(&r, Setting::PublicNetworkAccessDisabled))
                 .needing(needs(cx, &r, PUBLIC_ACCESS))
-                .needing(perimeter_ws.then(|| needs(cx, &wr, PUBLIC_ACCESS)).flatten()),
+                .needing(perimeter_ws),
             );
         }
     }

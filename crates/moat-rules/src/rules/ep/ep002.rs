@@ -1,7 +1,8 @@
 //! EP002 deployment-egress-public.
 
 use crate::change::Change;
-use crate::rules::util_infra::is_secure;
+use crate::rules::sec::{PUBLIC_ACCESS, undecided};
+use crate::rules::util_infra::maybe_secure;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -44,9 +45,19 @@ impl Rule for Ep002 {
             else {
                 continue;
             };
-            if w.managed_network.enabled() || !is_secure(cx, w) {
+            if w.managed_network.enabled() {
                 continue;
             }
+            // A workspace SecuredByPerimeter is secure if its perimeter's access rules close it.
+            let Some(perimeter) = maybe_secure(cx, w) else {
+                continue;
+            };
+            let wr = format!("workspace/{}", w.name);
+            let note = if perimeter.is_some() {
+                undecided(cx, &wr, PUBLIC_ACCESS)
+            } else {
+                String::new()
+            };
             for d in e
                 .deployments
                 .iter()
@@ -56,12 +67,13 @@ impl Rule for Ep002 {
                     &DOC,
                     format!("online-endpoint/{}", e.name),
                     format!(
-                        "deployment {} of endpoint {} has egress_public_network_access enabled: its outbound goes to public networks, outside workspace {}'s isolation",
+                        "deployment {} of endpoint {} has egress_public_network_access enabled: its outbound goes to public networks, outside workspace {}'s isolation{note}",
                         d.name, e.name, w.name
                     ),
                     DOC.fix,
                     &d.at,
-                ).with_change(Change::egress_disabled(&e.name, &d.name)));
+                ).with_change(Change::egress_disabled(&e.name, &d.name))
+                .needing(perimeter.clone()));
             }
         }
     }

@@ -1,6 +1,7 @@
 //! EP007 endpoint-management-is-public.
 
-use crate::rules::util_infra::is_secure;
+use crate::rules::sec::{PUBLIC_ACCESS, undecided};
+use crate::rules::util_infra::maybe_secure;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
@@ -32,19 +33,28 @@ impl Rule for Ep007 {
             let Some(&wi) = cx.e.ix.workspaces.get(&ep.workspace) else {
                 continue;
             };
-            if !is_secure(cx, &cx.t.workspaces[wi]) {
+            // A workspace SecuredByPerimeter is isolated if its perimeter's access rules close it.
+            let Some(perimeter) = maybe_secure(cx, &cx.t.workspaces[wi]) else {
                 continue;
-            }
-            out.push(Finding::new(
-                &DOC,
-                format!("online-endpoint/{}", ep.name),
-                format!(
-                    "online endpoint {} is isolated for scoring; creating, updating, deleting it and getting its keys go through public Azure Resource Manager",
-                    ep.name
-                ),
-                DOC.fix,
-                &ep.at,
-            ));
+            };
+            let note = if perimeter.is_some() {
+                undecided(cx, &format!("workspace/{}", ep.workspace), PUBLIC_ACCESS)
+            } else {
+                String::new()
+            };
+            out.push(
+                Finding::new(
+                    &DOC,
+                    format!("online-endpoint/{}", ep.name),
+                    format!(
+                        "online endpoint {} is isolated for scoring; creating, updating, deleting it and getting its keys go through public Azure Resource Manager{note}",
+                        ep.name
+                    ),
+                    DOC.fix,
+                    &ep.at,
+                )
+                .needing(perimeter),
+            );
         }
     }
 }

@@ -1,5 +1,6 @@
 //! REG004 environment-create-in-private-registry.
 
+use crate::rules::sec::{PUBLIC_ACCESS, needs, secured_by_perimeter, undecided};
 use crate::rules::util::registry_at;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::OpId;
@@ -44,11 +45,18 @@ impl Rule for Reg004 {
         if creators.is_empty() {
             return;
         }
-        for r in
-            cx.t.registries
-                .iter()
-                .filter(|r| r.acr.public_network_access == Some(PublicNetworkAccess::Disabled))
-        {
+        for r in cx.t.registries.iter() {
+            // SecuredByPerimeter: whether the container registry counts as closed is its
+            // perimeter's access rules' to say, so the limitation may or may not apply.
+            let acr = format!("registry/{}:acr", r.name);
+            let Some(pna) = r
+                .acr
+                .public_network_access
+                .filter(|&p| p == PublicNetworkAccess::Disabled || secured_by_perimeter(cx, &acr))
+            else {
+                continue;
+            };
+            let perimeter = undecided(cx, &acr, PUBLIC_ACCESS);
             for c in &creators {
                 let sure = explicit.contains(c);
                 let mut f = Finding::new(
@@ -56,18 +64,19 @@ impl Rule for Reg004 {
                     format!("registry/{}", r.name),
                     if sure {
                         format!(
-                            "client {c} creates environments in registry {}, whose container registry has public network access Disabled: not supported",
+                            "client {c} creates environments in registry {}, whose container registry has public network access {pna}: not supported{perimeter}",
                             r.name
                         )
                     } else {
                         format!(
-                            "client {c} creates assets in registry {}, whose container registry has public network access Disabled: environments cannot be created there (the input does not say whether {c} creates environments; declare {CREATE_ENVIRONMENT} if it does)",
+                            "client {c} creates assets in registry {}, whose container registry has public network access {pna}: environments cannot be created there (the input does not say whether {c} creates environments; declare {CREATE_ENVIRONMENT} if it does){perimeter}",
                             r.name
                         )
                     },
                     DOC.fix,
                     &registry_at(cx, &r.name),
-                );
+                )
+                .needing(needs(cx, &acr, PUBLIC_ACCESS));
                 if !sure {
                     // Whether the client creates environments is a use the input does not
                     // show: the requirement stays open.

@@ -1,5 +1,6 @@
 //! REG007 registry-client-off-network.
 
+use crate::rules::sec::secured_by_perimeter;
 use crate::rules::util::{destination, failing_flows, flow_finding, name_of, registry_at};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_engine::OpId;
@@ -47,9 +48,11 @@ impl Rule for Reg007 {
                 continue;
             }
             let reg = name_of(&dst).to_string();
+            // SecuredByPerimeter: its perimeter's access rules may close it as Disabled does;
+            // the flow's trace, unknown there, keeps the finding undecided.
             let private = cx.e.ix.registries.get(&reg).is_some_and(|&i| {
                 cx.t.registries[i].public_network_access == PublicNetworkAccess::Disabled
-            });
+            }) || secured_by_perimeter(cx, &format!("registry/{reg}"));
             if !private {
                 continue;
             }

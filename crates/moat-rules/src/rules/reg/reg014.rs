@@ -1,5 +1,6 @@
 //! REG014 private-registry-studio-limited.
 
+use crate::rules::sec::{PUBLIC_ACCESS, needs, secured_by_perimeter, undecided};
 use crate::rules::util::registry_at;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::PublicNetworkAccess;
@@ -29,21 +30,29 @@ impl Rule for Reg014 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in
-            cx.t.registries
-                .iter()
-                .filter(|r| r.public_network_access == PublicNetworkAccess::Disabled)
-        {
-            out.push(Finding::new(
-                &DOC,
-                format!("registry/{}", r.name),
-                format!(
-                    "registry {} is network isolated: studio lists only its models; use the CLI or SDK for the rest",
-                    r.name
-                ),
-                DOC.fix,
-                &registry_at(cx, &r.name),
-            ));
+        for r in cx.t.registries.iter() {
+            // SecuredByPerimeter: whether the registry is network isolated is its perimeter's
+            // access rules' to say.
+            let res = format!("registry/{}", r.name);
+            if r.public_network_access != PublicNetworkAccess::Disabled
+                && !secured_by_perimeter(cx, &res)
+            {
+                continue;
+            }
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &res,
+                    format!(
+                        "registry {} is network isolated: studio lists only its models; use the CLI or SDK for the rest{}",
+                        r.name,
+                        undecided(cx, &res, PUBLIC_ACCESS)
+                    ),
+                    DOC.fix,
+                    &registry_at(cx, &r.name),
+                )
+                .needing(needs(cx, &res, PUBLIC_ACCESS)),
+            );
         }
     }
 }

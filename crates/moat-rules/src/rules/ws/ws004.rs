@@ -1,5 +1,6 @@
 //! WS004 removed-endpoints-not-public.
 
+use crate::rules::sec::{PUBLIC_ACCESS, needs, secured_by_perimeter, undecided};
 use crate::rules::util_core::{endpoints_of, endpoints_open};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::Kind;
@@ -30,11 +31,15 @@ impl Rule for Ws004 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for w in
-            cx.t.workspaces
-                .iter()
-                .filter(|w| w.public_network_access == PublicNetworkAccess::Disabled)
-        {
+        for w in cx.t.workspaces.iter() {
+            // SecuredByPerimeter: whether anything reaches it publicly is its perimeter's
+            // access rules' to say, so "nothing reaches it" is undecided.
+            let r = format!("workspace/{}", w.name);
+            if w.public_network_access != PublicNetworkAccess::Disabled
+                && !secured_by_perimeter(cx, &r)
+            {
+                continue;
+            }
             // A project workspace is reached through its hub's endpoints.
             let owner = w.hub.as_deref().unwrap_or(&w.name);
             if !endpoints_of(cx.e, Kind::Workspace, owner).is_empty()
@@ -42,17 +47,22 @@ impl Rule for Ws004 {
             {
                 continue;
             }
-            out.push(Finding::new(
-                &DOC,
-                format!("workspace/{}", w.name),
-                format!(
-                    "workspace {} has public network access Disabled and no private endpoint: it is not public, and nothing reaches it",
-                    w.name
-                ),
-                DOC.fix,
-                &w.at,
-            )
-            .needing(endpoints_open(cx.t, Kind::Workspace, &w.name)));
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "workspace {} has public network access {} and no private endpoint: it is not public, and nothing reaches it{}",
+                        w.name,
+                        w.public_network_access,
+                        undecided(cx, &r, PUBLIC_ACCESS)
+                    ),
+                    DOC.fix,
+                    &w.at,
+                )
+                .needing(needs(cx, &r, PUBLIC_ACCESS))
+                .needing(endpoints_open(cx.t, Kind::Workspace, &w.name)),
+            );
         }
     }
 }

@@ -1,5 +1,6 @@
 //! WS005 control-plane-is-public.
 
+use crate::rules::sec::{PUBLIC_ACCESS, needs, secured_by_perimeter, undecided};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::enums::PublicNetworkAccess;
 
@@ -28,21 +29,29 @@ impl Rule for Ws005 {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for w in
-            cx.t.workspaces
-                .iter()
-                .filter(|w| w.public_network_access == PublicNetworkAccess::Disabled)
-        {
-            out.push(Finding::new(
-                &DOC,
-                format!("workspace/{}", w.name),
-                format!(
-                    "workspace {} is private, but creating or deleting compute and deleting the workspace still go through Azure Resource Manager's public endpoint",
-                    w.name
-                ),
-                DOC.fix,
-                &w.at,
-            ));
+        for w in cx.t.workspaces.iter() {
+            // SecuredByPerimeter: whether the workspace is private is its perimeter's access
+            // rules' to say; Resource Manager stays public either way.
+            let r = format!("workspace/{}", w.name);
+            if w.public_network_access != PublicNetworkAccess::Disabled
+                && !secured_by_perimeter(cx, &r)
+            {
+                continue;
+            }
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "workspace {} is private, but creating or deleting compute and deleting the workspace still go through Azure Resource Manager's public endpoint{}",
+                        w.name,
+                        undecided(cx, &r, PUBLIC_ACCESS)
+                    ),
+                    DOC.fix,
+                    &w.at,
+                )
+                .needing(needs(cx, &r, PUBLIC_ACCESS)),
+            );
         }
     }
 }

@@ -1,6 +1,7 @@
 //! WS009 container-registry-created-later.
 
-use crate::rules::util_infra::is_secure;
+use crate::rules::sec::{PUBLIC_ACCESS, undecided};
+use crate::rules::util_infra::maybe_secure;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 
 /// The rule.
@@ -33,9 +34,14 @@ impl Rule for Ws009 {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for w in &cx.t.workspaces {
             // Projects use their hub's registry.
-            if w.container_registry.is_some() || w.hub.is_some() || !is_secure(cx, w) {
+            if w.container_registry.is_some() || w.hub.is_some() {
                 continue;
             }
+            // A workspace SecuredByPerimeter is isolated if its perimeter's access rules close
+            // it.
+            let Some(perimeter) = maybe_secure(cx, w) else {
+                continue;
+            };
             if cx
                 .e
                 .is_unknown(&format!("workspace/{}", w.name), "container_registry")
@@ -43,16 +49,25 @@ impl Rule for Ws009 {
             {
                 continue;
             }
-            out.push(Finding::new(
-                &DOC,
-                format!("workspace/{}", w.name),
-                format!(
-                    "workspace {} names no container registry: one is created on the first image build, outside the VNet",
-                    w.name
-                ),
-                DOC.fix,
-                &w.at,
-            ));
+            let r = format!("workspace/{}", w.name);
+            let note = if perimeter.is_some() {
+                undecided(cx, &r, PUBLIC_ACCESS)
+            } else {
+                String::new()
+            };
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "workspace {} names no container registry: one is created on the first image build, outside the VNet{note}",
+                        w.name
+                    ),
+                    DOC.fix,
+                    &w.at,
+                )
+                .needing(perimeter),
+            );
         }
     }
 }

@@ -266,3 +266,90 @@ fn trace_ops_and_check_refuse_a_deployment_azure_rejects_as_validate_does() {
         }
     }
 }
+
+/// A deployment's egress: "Enum to determine whether PublicNetworkAccess is Enabled or Disabled
+/// for egress of a deployment" (REST, EgressPublicNetworkAccessType: Enabled, Disabled).
+/// SecuredByPerimeter, which other resources' public access takes, is rejected, located, in
+/// each format that writes a deployment.
+#[test]
+fn a_deployment_egress_secured_by_perimeter_is_a_located_error() {
+    let native = "workspaces: [{ name: ws }]
+online_endpoints:
+  - name: ep
+    workspace: ws
+    deployments:
+      - name: blue
+        egress_public_network_access: SecuredByPerimeter
+";
+    let spec =
+        "$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json
+name: blue
+endpoint_name: ep
+model: azureml:m:1
+instance_type: Standard_DS3_v2
+egress_public_network_access: SecuredByPerimeter
+";
+    let arm = template(
+        r#"    {
+      "type": "Microsoft.MachineLearningServices/workspaces", "apiVersion": "2024-04-01",
+      "name": "ws", "location": "eastus", "properties": {}
+    },
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints", "apiVersion": "2024-04-01",
+      "name": "ws/ep", "location": "eastus", "properties": { "authMode": "Key" }
+    },
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments", "apiVersion": "2024-04-01",
+      "name": "ws/ep/blue", "location": "eastus",
+      "properties": { "endpointComputeType": "Managed", "egressPublicNetworkAccess": "SecuredByPerimeter" }
+    }"#,
+    );
+    let azapi = r#"resource "azapi_resource" "ws" {
+  type      = "Microsoft.MachineLearningServices/workspaces@2024-04-01"
+  name      = "ws"
+  parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"
+  location  = "eastus"
+  body      = { properties = {} }
+}
+
+resource "azapi_resource" "ep" {
+  type      = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints@2024-04-01"
+  name      = "ep"
+  parent_id = azapi_resource.ws.id
+  location  = "eastus"
+  body      = { properties = { authMode = "Key" } }
+}
+
+resource "azapi_resource" "blue" {
+  type      = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments@2024-04-01"
+  name      = "blue"
+  parent_id = azapi_resource.ep.id
+  location  = "eastus"
+  body = {
+    properties = { endpointComputeType = "Managed", egressPublicNetworkAccess = "SecuredByPerimeter" }
+  }
+}
+"#;
+    // Where each writes it: the value itself (native, spec), the deployment resource (ARM,
+    // azapi).
+    for (dir, file, text, at) in [
+        ("egress-native", "t.yaml", native, "7:39"),
+        ("egress-spec", "deployment.yml", spec, "6:31"),
+        ("egress-arm", "azuredeploy.json", arm.as_str(), "14:5"),
+        ("egress-azapi", "main.tf", azapi, "17:1"),
+    ] {
+        let f = write(dir, file, text);
+        let (code, err) = validate(&f);
+        assert_eq!(code, Some(2), "{file}: {err}");
+        assert!(
+            err.contains(&format!("{}:{at}: error[invalid-value]", f.display()))
+                && err.contains("egress_public_network_access SecuredByPerimeter")
+                && err.contains("Enabled or Disabled"),
+            "{file}: {err}"
+        );
+        // Disabled is accepted.
+        let f = write(dir, file, &text.replace("SecuredByPerimeter", "Disabled"));
+        let (code, err) = validate(&f);
+        assert_eq!(code, Some(0), "{file}: {err}");
+    }
+}

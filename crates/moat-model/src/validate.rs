@@ -581,6 +581,22 @@ fn ml_refs(c: &mut Ctx) {
             &e.at,
             "workspace".into(),
         );
+        // A deployment's egress takes Enabled or Disabled only (EgressPublicNetworkAccessType);
+        // a network security perimeter governs public access to resources, not this.
+        for d in e.deployments.iter().filter(|d| {
+            d.egress_public_network_access == crate::enums::PublicNetworkAccess::SecuredByPerimeter
+        }) {
+            c.push(
+                "invalid-value",
+                &d.at,
+                Some("egress_public_network_access".into()),
+                format!(
+                    "deployment `{}` of online endpoint `{}` has egress_public_network_access SecuredByPerimeter, which Azure does not accept for a deployment",
+                    d.name, e.name
+                ),
+                Some("a deployment's egress_public_network_access is Enabled or Disabled".into()),
+            );
+        }
     }
     for r in &t.role_assignments {
         c.address_ref(&r.scope, &r.at, "scope".into());

@@ -251,3 +251,32 @@ fn an_update_spec_says_how_to_settle_it_once() {
     let needs = checked::needs(mvn011);
     assert_eq!(needs.len(), 1, "{needs:#?}");
 }
+
+/// Configure a private endpoint, CLI: a workspace created from a spec (the corpus's
+/// `privatelink.yml`) gets its private endpoint afterwards, "After creating the workspace, use
+/// the Azure networking CLI commands to create a private link endpoint for the workspace." A
+/// spec, create or update, has no field for private endpoints, so which ones the workspace has
+/// is open: "public access Disabled and no private endpoint, nothing reaches it" (WS004) is
+/// undecided, where it was decided. The public workspace of `basic.yml` is open to every
+/// network whatever its private endpoints (SEC001 stays decided, in
+/// `an_update_spec_leaves_public_network_access_open`).
+#[test]
+fn a_spec_leaves_the_private_endpoints_open() {
+    let ws004 = findings(&corpus("cli/resources/workspace/privatelink.yml"), "WS004");
+    assert_eq!(ws004.len(), 1, "{ws004:?}");
+    assert_eq!(ws004[0].0, "undecided");
+    assert!(
+        ws004[0].1.iter().any(|n| n
+            .starts_with("private endpoints of workspace/mlw-privatelink-prod")
+            && n.contains("az network private-endpoint create")),
+        "{ws004:?}"
+    );
+    // From the internet no private endpoint helps: denied, decided.
+    assert!(
+        trace(
+            &corpus("cli/resources/workspace/privatelink.yml"),
+            "workspace/mlw-privatelink-prod"
+        )
+        .starts_with("DENIED")
+    );
+}

@@ -492,6 +492,9 @@ struct Walk<'e, 't> {
     /// network's outbound rule of unknown target may be a private endpoint to it): a hop that
     /// blocks the walked way then leaves the flow unknown, not denied.
     other_way: Option<String>,
+    /// The destination name was resolved by public DNS, where a private endpoint changes no
+    /// answer (its privatelink name resolves to the public address there).
+    public_dns: bool,
 }
 
 type Walked = Result<(), Verdict>;
@@ -890,6 +893,7 @@ fn walk(e: &Engine, q: &Query, quiet: bool, resolved: Option<PrivateIp>) -> Resu
         src_nic: None,
         quiet,
         other_way: None,
+        public_dns: false,
     };
     if let Address::Resource { kind, name, .. } = &q.from
         && matches!(

@@ -642,6 +642,9 @@ fn is_placeholder(v: &str) -> bool {
 /// a create takes).
 const UPDATE_SPEC: &str = "the spec may be for `az ml workspace update`, which keeps what the spec does not set; add `location` to mark it as a create spec";
 
+/// Why a workspace spec leaves its private endpoints open.
+const PRIVATE_ENDPOINTS_APART: &str = "a workspace spec does not declare private endpoints: `az network private-endpoint create` makes them apart from the workspace";
+
 /// The settings of a workspace spec that the spec does not determine, each with why.
 ///
 /// The region: "If omitted, defaults to the resource group location" (workspace YAML
@@ -666,6 +669,10 @@ fn settings_left_open(w: &MlWorkspace) -> Vec<(&'static str, String)> {
         )),
         Some(_) => {}
     }
+    // A spec has no field for private endpoints, create or update: they are made apart from
+    // the workspace (Configure a private endpoint, CLI: "After creating the workspace, use the
+    // Azure networking CLI commands to create a private link endpoint for the workspace").
+    open.push(("private_endpoints", PRIVATE_ENDPOINTS_APART.to_string()));
     let create_only = w.location.is_some()
         || w.hbi_workspace.is_some()
         || w.storage_account.is_some()
@@ -690,7 +697,6 @@ fn settings_left_open(w: &MlWorkspace) -> Vec<(&'static str, String)> {
         ("identity", w.identity.is_some()),
         ("serverless_compute", w.serverless_compute.is_some()),
         ("network_acls", w.network_acls.is_some()),
-        ("private_endpoints", false),
         ("hbi_workspace", false),
         ("v1_legacy_mode", false),
     ] {

@@ -17,6 +17,7 @@ pub(super) fn resolve(w: &mut Walk, place: &Place, tg: &Target) -> Result<Dst, V
         (Some(f), _, _) => {
             let resolver = w.e.resolver_of(place);
             let r = w.e.dns.resolve(f, &resolver);
+            w.public_dns = resolver == Resolver::Public;
             for s in &r.steps {
                 if let Some(assumption) = &s.assumption {
                     w.assume(

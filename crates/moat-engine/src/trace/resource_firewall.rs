@@ -24,6 +24,16 @@ const WORKSPACE_ACCESS: &[&str] = &[
     "private_endpoints",
 ];
 
+/// [`WORKSPACE_ACCESS`] for a flow whose name public DNS resolved: no private endpoint changes
+/// where it goes, so those a module may add decide nothing.
+const WORKSPACE_ACCESS_PUBLIC_DNS: &[&str] = &[
+    "public_network_access",
+    "network_acls.ip_rules",
+    "network_acls.default_action",
+    "hub",
+    "region",
+];
+
 impl Walk<'_, '_> {
     /// Arrival at a public endpoint: the resource's own firewall decides.
     pub(super) fn public_arrival(&mut self, dst: &Dst, via: &Via) -> Walked {
@@ -82,7 +92,11 @@ impl Walk<'_, '_> {
                     );
                     return Ok(());
                 }
-                self.reading_only(WORKSPACE_ACCESS);
+                self.reading_only(if self.public_dns {
+                    WORKSPACE_ACCESS_PUBLIC_DNS
+                } else {
+                    WORKSPACE_ACCESS
+                });
                 self.perimeter(&element, w.public_network_access, at(&w.at))?;
                 if w.public_network_access == PublicNetworkAccess::Disabled {
                     return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public network access is Disabled: only private endpoints reach it", at(&w.at), format!("reach workspace {name} through a private endpoint (a VPN, ExpressRoute or a jump box in its VNet), or enable public network access"));

@@ -16,7 +16,7 @@ static DOC: RuleDoc = RuleDoc {
     code: "SEC001",
     name: "workspace-open-to-all-networks",
     severity: Severity::Warning,
-    what: "A workspace accepts connections from every network on its public endpoint (public network access Enabled, Azure's default, without an IP allow list) and has no private endpoint.",
+    what: "A workspace accepts connections from every network on its public endpoint (public network access Enabled, Azure's default, without an IP allow list) and has no private endpoint. Where the input leaves its private endpoints open, the finding stands on the open public endpoint alone and says so: one beside a private endpoint is SEC002's, the same warning.",
     why: "Such a workspace is reachable only over the internet: its API, studio and the credentials they hand out are exposed to any network, and none of the isolation around its storage, key vault and computes protects the way in.",
     example: "workspaces: [{ name: ws }]",
     fix: "Add a private endpoint in the clients' VNet and set public network access to Disabled, or, if it must stay public, limit it to the clients' addresses with an IP allow list.",
@@ -60,18 +60,27 @@ impl Rule for Sec001 {
                 && !has_endpoint(cx, w)
         }) {
             let r = format!("workspace/{}", w.name);
-            out.push(Finding::new(
-                &DOC,
-                &r,
-                format!(
-                    "workspace {} accepts connections from every network and has no private endpoint{}",
-                    w.name,
-                    undecided(cx, &r, "public_network_access")
-                ),
-                DOC.fix,
-                &w.at,
-            ).needing(needs(cx, &r, "public_network_access"))
-            .needing(endpoints_open(cx.t, Kind::Workspace, &w.name)));
+            // Open to every network holds whatever private endpoints it has; which finding it
+            // is (this one, or SEC002 beside a private endpoint) is what an open set of
+            // endpoints leaves undecided, and the message says so instead of resting on it.
+            let endpoints = match endpoints_open(cx.t, Kind::Workspace, &w.name) {
+                Some(_) => ", with or without the private endpoints the input leaves open",
+                None => " and has no private endpoint",
+            };
+            out.push(
+                Finding::new(
+                    &DOC,
+                    &r,
+                    format!(
+                        "workspace {} accepts connections from every network{endpoints}{}",
+                        w.name,
+                        undecided(cx, &r, "public_network_access")
+                    ),
+                    DOC.fix,
+                    &w.at,
+                )
+                .needing(needs(cx, &r, "public_network_access")),
+            );
         }
     }
 }

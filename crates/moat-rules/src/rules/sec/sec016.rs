@@ -3,7 +3,9 @@
 use super::sec001::has_endpoint;
 use super::{PUBLIC_ACCESS, needs, undecided};
 use crate::change::{Change, Setting};
+use crate::rules::util_core::endpoints_open;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
+use moat_model::address::Kind;
 use moat_model::enums::PublicNetworkAccess;
 
 /// The rule.
@@ -65,8 +67,15 @@ impl Rule for Sec016 {
                 DOC.fix,
                 &w.at,
             )
-            // Behind a network security perimeter, inbound is as private as its rules make it.
-            .needing(needs(cx, &r, PUBLIC_ACCESS));
+            // Behind a network security perimeter, inbound is as private as its rules make it;
+            // a private endpoint the input leaves open may be there.
+            .needing(needs(cx, &r, PUBLIC_ACCESS))
+            .needing(endpoints_open(cx.t, Kind::Workspace, &w.name))
+            .needing(
+                w.hub
+                    .as_deref()
+                    .and_then(|h| endpoints_open(cx.t, Kind::Workspace, h)),
+            );
             // The managed network that changes least (internet outbound stays allowed), where
             // no compute of the workspace sits in a subnet of the user's VNet: those would
             // have to move.

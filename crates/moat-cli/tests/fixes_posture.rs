@@ -156,7 +156,10 @@ key_vaults:
     network_acls: { default_action: Deny, bypass: None }
 
 container_registries:
-  - { name: acr, sku: Basic, admin_user_enabled: true, network_rule_set: { bypass: None } }
+  - { name: acr, sku: Basic, network_rule_set: { bypass: None } }
+  # Its own admin user: the workspace's cluster, pulling from acr through its private
+  # endpoint, needs acr's (SEC008 then proposes no change).
+  - { name: acradmin, sku: Premium, admin_user_enabled: true }
   - name: acrpull
     sku: Standard
     anonymous_pull_enabled: true

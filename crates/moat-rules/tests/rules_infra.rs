@@ -411,6 +411,64 @@ fn acr006_managed_identity_with_private_registry() {
     none(&public, "ACR006");
 }
 
+/// Seed 002: "If your Azure Container Registry uses a private endpoint or service endpoint to
+/// communicate with the virtual network, you cannot use a managed identity with an Azure Machine
+/// Learning compute cluster"; ACR006's fix then has the cluster pull with the admin
+/// credentials. SEC008 on that registry no longer asks to disable the admin user (which left
+/// the cluster no way to pull): information, no change. Elsewhere it still does; and ACR006 on
+/// a registry whose admin user is disabled says to enable it.
+#[test]
+fn sec008_and_acr006_agree_on_a_private_registry() {
+    let admin = edit(
+        ACR_PE,
+        "public_network_access: Disabled }
+computes",
+        "public_network_access: Disabled, admin_user_enabled: true }
+computes",
+    );
+    let with_identity = edit(
+        &admin,
+        "enable_node_public_ip: false }",
+        "enable_node_public_ip: false, identity: SystemAssigned }",
+    );
+    for t in [&admin, &with_identity] {
+        let f = one(t, "SEC008", Severity::Info);
+        assert!(f.changes.is_empty(), "{f:#?}");
+        assert!(
+            f.message.contains("compute cluster(s) cpu"),
+            "{}",
+            f.message
+        );
+    }
+    let f = one(&with_identity, "ACR006", Severity::Error);
+    assert!(!f.fix.contains("admin user disabled"), "{}", f.fix);
+    let disabled = edit(
+        ACR_PE,
+        "enable_node_public_ip: false }",
+        "enable_node_public_ip: false, identity: SystemAssigned }",
+    );
+    let f = one(&disabled, "ACR006", Severity::Error);
+    assert!(
+        f.fix.contains("admin user disabled: enable it"),
+        "{}",
+        f.fix
+    );
+    // Without the private endpoint (public access left Enabled, no network rules), the
+    // cluster may use its identity: disabling the admin user is the fix.
+    let public = edit(
+        &admin,
+        "  - { name: acr-pe, subnet: vnet/pe, target: acr/acr, group_id: registry }\n",
+        "",
+    );
+    let public = edit(
+        &public,
+        "sku: Premium, public_network_access: Disabled",
+        "sku: Premium",
+    );
+    let f = one(&public, "SEC008", Severity::Warning);
+    assert!(!f.changes.is_empty(), "{f:#?}");
+}
+
 #[test]
 fn acr007_trusted_services_off() {
     // Seed 002 step 3: allow access by trusted services.

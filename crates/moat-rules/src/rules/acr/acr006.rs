@@ -4,7 +4,9 @@ use crate::change::{Change, Setting};
 use crate::rules::util_infra::endpoint_vnets;
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::Kind;
+use moat_model::deps::ContainerRegistry;
 use moat_model::enums::{ComputeType, DefaultAction, IdentityType};
+use moat_model::ml::Compute;
 
 /// The rule.
 pub struct Acr006;
@@ -28,6 +30,23 @@ static DOC: RuleDoc = RuleDoc {
     path: false,
 };
 
+/// How a workspace's container registry communicates with the VNet, when it does through a
+/// private endpoint or a service endpoint (virtual network rules with default action Deny):
+/// where a compute cluster cannot use a managed identity with it.
+pub(crate) fn vnet_link(cx: &Context, a: &ContainerRegistry) -> Option<&'static str> {
+    if !endpoint_vnets(cx, Kind::Acr, &a.name).is_empty() {
+        return Some("a private endpoint");
+    }
+    (!a.network_rule_set.virtual_network_rules.is_empty()
+        && a.network_rule_set.default_action == DefaultAction::Deny)
+        .then_some("a service endpoint")
+}
+
+/// Whether a compute is a compute cluster configured with a managed identity.
+fn cluster_with_identity(c: &Compute) -> bool {
+    c.compute_type == ComputeType::AmlCompute && c.identity.is_some_and(|i| i != IdentityType::None)
+}
+
 impl Rule for Acr006 {
     fn doc(&self) -> &'static RuleDoc {
         &DOC
@@ -43,22 +62,24 @@ impl Rule for Acr006 {
             else {
                 continue;
             };
-            let pe = !endpoint_vnets(cx, Kind::Acr, &a.name).is_empty();
-            let se = !a.network_rule_set.virtual_network_rules.is_empty()
-                && a.network_rule_set.default_action == DefaultAction::Deny;
-            if !pe && !se {
+            let Some(how) = vnet_link(cx, a) else {
                 continue;
-            }
-            let how = if pe {
-                "a private endpoint"
-            } else {
-                "a service endpoint"
             };
-            for c in t.computes.iter().filter(|c| {
-                c.workspace == w.name
-                    && c.compute_type == ComputeType::AmlCompute
-                    && c.identity.is_some_and(|i| i != IdentityType::None)
-            }) {
+            // The admin credentials are what the cluster then pulls with: a registry whose
+            // admin user is disabled needs it enabled as well.
+            let fix = if a.admin_user_enabled {
+                DOC.fix.to_string()
+            } else {
+                format!(
+                    "{} Container registry {} has its admin user disabled: enable it too.",
+                    DOC.fix, a.name
+                )
+            };
+            for c in t
+                .computes
+                .iter()
+                .filter(|c| c.workspace == w.name && cluster_with_identity(c))
+            {
                 let r = format!("compute/{}", c.name);
                 out.push(Finding::new(
                     &DOC,
@@ -69,7 +90,7 @@ impl Rule for Acr006 {
                         c.identity.map(|i| i.as_str()).unwrap_or_default(),
                         a.name
                     ),
-                    DOC.fix,
+                    fix.clone(),
                     &c.at,
                 )
                 .with_change(Change::set(&r, Setting::ComputeIdentityNone)));

@@ -219,3 +219,126 @@ virtual_networks:
     let build = operation(&op, "image.build");
     assert_eq!(build["status"], "fails", "{build:#}");
 }
+
+/// A project with a managed compute and an online endpoint, whose hub is another deployment's.
+const PROJECT_RUNS: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces",
+      "apiVersion": "2024-04-01",
+      "name": "proj",
+      "location": "eastus",
+      "kind": "Project",
+      "properties": {
+        "hubResourceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/my-hub"
+      }
+    },
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces/computes",
+      "apiVersion": "2024-04-01",
+      "name": "proj/cpu",
+      "location": "eastus",
+      "dependsOn": ["[resourceId('Microsoft.MachineLearningServices/workspaces', 'proj')]"],
+      "properties": {
+        "computeType": "AmlCompute",
+        "properties": { "vmSize": "Standard_DS3_v2", "enableNodePublicIp": false, "scaleSettings": { "maxNodeCount": 2 } }
+      }
+    },
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+      "apiVersion": "2024-04-01",
+      "name": "proj/score",
+      "location": "eastus",
+      "dependsOn": ["[resourceId('Microsoft.MachineLearningServices/workspaces', 'proj')]"],
+      "properties": { "authMode": "Key" }
+    }
+  ]
+}
+"#;
+
+/// Facts §6 item 99, "Hub/project workspaces: projects inherit the hub FQDNs": a project's
+/// managed computes and online deployments run in its hub's network. Seed 004 names
+/// read/write outbound as the way data leaves; from a network the input does not give, every
+/// such destination is unknown. Before, `moat exfil` left the compute out of the map (no place
+/// of the deployment held it, and it exited 0 when nothing else was open) and mapped the
+/// deployments as legacy-isolated ones.
+#[test]
+fn exfil_maps_what_runs_in_an_undeclared_hubs_network_as_open() {
+    let f = write("exfil", "azuredeploy.json", PROJECT_RUNS);
+    let o = moat(&["exfil", f.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "undecided read/write outbound");
+    let map = json(&o);
+    let places = map["places"].as_array().unwrap();
+    for id in ["compute/cpu", "online-endpoint/score"] {
+        let p = places
+            .iter()
+            .find(|p| p["place"] == id)
+            .unwrap_or_else(|| panic!("{id} is a place: {map:#}"));
+        assert_eq!(p["kind"], "open", "{p:#}");
+        let rows = p["destinations"].as_array().unwrap();
+        assert!(!rows.is_empty());
+        for r in rows {
+            assert_eq!(r["verdict"], "unknown", "{r:#}");
+            assert!(
+                r["missing"].to_string().contains("workspace/my-hub"),
+                "{r:#}"
+            );
+        }
+    }
+    assert!(
+        !map.to_string().contains("legacy isolation"),
+        "the deployments are not legacy-isolated ones: {map:#}"
+    );
+}
+
+/// The same compute, as `moat check` sees it: EXF001-EXF003 are about computes "in a VNet or
+/// managed network", which the hub's network may be. Before, the compute was read as one
+/// outside any network (its project's own, default settings) and the rules said nothing.
+#[test]
+fn exfiltration_rules_are_undecided_for_a_compute_in_an_undeclared_hubs_network() {
+    let f = write("exfil-check", "azuredeploy.json", PROJECT_RUNS);
+    let o = moat(&["check", f.to_str().unwrap(), "--format", "json"]);
+    let report = json(&o);
+    for code in ["EXF001", "EXF002", "EXF003"] {
+        let x = finding(&report, code);
+        assert_eq!(x["resource"], "compute/cpu", "{x:#}");
+        assert!(x["needs"].to_string().contains("workspace/my-hub"), "{x:#}");
+        assert_eq!(x["severity"], "warning", "{x:#}");
+    }
+}
+
+/// Seed 004's hardened configuration, declared by a project (`exfiltration_protection`) whose
+/// hub reference the input leaves open: the built-in invariants are proven from where its
+/// compute runs, and cannot be decided there. Before, the compute was no place of the
+/// deployment, and no invariant was proven at all.
+#[test]
+fn a_projects_declared_protection_is_proven_from_its_computes_in_an_undeclared_hub() {
+    let f = write(
+        "declared",
+        "topology.yaml",
+        "workspaces:
+  - name: proj
+    region: eastus
+    kind: project
+    exfiltration_protection: true
+computes:
+  - { name: cpu, workspace: proj, type: AmlCompute, enable_node_public_ip: false }
+unknowns:
+  - { resource: workspace/proj, field: hub, reason: 'parameter `hubId` has no value' }
+",
+    );
+    let o = moat(&["check", f.to_str().unwrap(), "--format", "json"]);
+    let report = json(&o);
+    let inv: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "INV001" && f["resource"] == "compute/cpu")
+        .collect();
+    assert_eq!(inv.len(), 3, "{report:#}");
+    for x in inv {
+        assert!(!x["needs"].as_array().unwrap().is_empty(), "{x:#}");
+    }
+}

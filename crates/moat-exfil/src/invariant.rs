@@ -16,7 +16,7 @@
 
 use crate::classes::{Scope, place_l4};
 use crate::dest::{Access, Category, Control, Dest, host_category, split_tag, tag_access};
-use crate::map::{PlaceKind, PlaceSpec, place_destinations, places, subnet_place};
+use crate::map::{PlaceKind, PlaceSpec, open_spec, place_destinations, places, subnet_place};
 use crate::probe::Oracle;
 use crate::reach::{Context, Source, Witness, reach};
 use moat_engine::Verdict;
@@ -132,12 +132,16 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|c| *c == '*')
 }
 
-/// A place for one source address, as the engine places it.
-fn spec_for(o: &Oracle, id: String, addr: Address) -> Option<PlaceSpec> {
+/// A place for one source address, as the engine places it (or leaves it open); why the
+/// engine cannot place it otherwise.
+fn spec_for(o: &Oracle, id: String, addr: Address) -> Result<PlaceSpec, String> {
+    if let Some(p) = open_spec(o, id.clone(), &addr) {
+        return Ok(p);
+    }
     let t = o.e.t;
-    let place = o.e.place(&addr).ok()?;
+    let place = o.e.place(&addr).map_err(|e| e.0)?;
     let region = |r: Option<String>| r.or_else(|| t.region.clone());
-    Some(match place {
+    Ok(match place {
         Place::Subnet { subnet, label, .. }
             if matches!(
                 addr,
@@ -247,27 +251,40 @@ fn candidates(o: &Oracle) -> Vec<(String, Option<Address>)> {
     out
 }
 
-/// The sources `from` names.
-pub fn sources(o: &Oracle, from: &str) -> Vec<PlaceSpec> {
+/// The sources `from` names, and those the engine cannot place (each with why): a source
+/// left out would let the invariant hold without being proven from it.
+pub fn sources(o: &Oracle, from: &str) -> (Vec<PlaceSpec>, Vec<(String, String)>) {
     let map_places = places(o);
     let mut out = Vec::new();
+    let mut unplaced = Vec::new();
+    let mut add = |id: String, spec: Result<PlaceSpec, String>| match spec {
+        Ok(p) => out.push(p),
+        Err(why) => unplaced.push((id, why)),
+    };
     for (id, addr) in candidates(o) {
         if !glob(from, &id) {
             continue;
         }
-        let spec = match addr {
-            None => map_places.iter().find(|p| p.id == id).cloned(),
-            Some(a) => spec_for(o, id, a),
-        };
-        out.extend(spec);
+        match addr {
+            None => {
+                if let Some(p) = map_places.iter().find(|p| p.id == id) {
+                    add(id, Ok(p.clone()));
+                }
+            }
+            Some(a) => add(id.clone(), spec_for(o, id, a)),
+        }
     }
     if out.is_empty()
+        && unplaced.is_empty()
         && !from.contains(['*', '?'])
         && let Ok(a) = from.parse::<Address>()
     {
-        out.extend(spec_for(o, from.to_string(), a));
+        // A source the topology does not hold names nothing to prove from (said below).
+        if let Ok(p) = spec_for(o, from.to_string(), a) {
+            out.push(p);
+        }
     }
-    out
+    (out, unplaced)
 }
 
 /// The destination an address names, classified (`service`: from Azure ML acting with its
@@ -353,8 +370,8 @@ pub fn prove(o: &Oracle, inv: &Invariant) -> Proof {
         pairs: 0,
         classes: 0,
     };
-    let srcs = sources(o, &inv.from);
-    if srcs.is_empty() {
+    let (srcs, unplaced) = sources(o, &inv.from);
+    if srcs.is_empty() && unplaced.is_empty() {
         proof.outcome = Outcome::Undecided;
         proof.needs.push(format!(
             "a place or resource that `from = \"{}\"` names",
@@ -400,6 +417,16 @@ pub fn prove(o: &Oracle, inv: &Invariant) -> Proof {
                 }
             }
         }
+    }
+    // Sources the engine cannot place: nothing is proven from them.
+    for (id, why) in &unplaced {
+        if proof.needs.len() < 8 {
+            proof.needs.push(format!("where {id} sits: {why}"));
+        }
+    }
+    if undecided.is_none() && !unplaced.is_empty() {
+        proof.outcome = Outcome::Undecided;
+        proof.place = unplaced.first().map(|(id, _)| id.clone());
     }
     if let Some((place, dest, w)) = undecided {
         proof.outcome = Outcome::Undecided;
@@ -493,6 +520,23 @@ pub fn declared_places(t: &moat_model::Topology) -> Vec<(String, String)> {
         }
         for s in subnets_of.get(w.name.as_str()).into_iter().flatten() {
             places.push((format!("subnet/{s}"), at.clone()));
+        }
+        // A project whose hub the input does not declare: its computes outside a subnet and
+        // its online deployments sit in that hub's network (facts §6 item 99), places the
+        // map leaves open ([`crate::map::open_spec`]). They are proven from, not passed over.
+        if !first_workspace.contains_key(network) {
+            let open = t
+                .computes
+                .iter()
+                .filter(|c| c.workspace == w.name && c.subnet.is_none())
+                .map(|c| format!("compute/{}", c.name))
+                .chain(
+                    t.online_endpoints
+                        .iter()
+                        .filter(|e| e.workspace == w.name)
+                        .map(|e| format!("online-endpoint/{}", e.name)),
+                );
+            places.extend(open.map(|id| (id, at.clone())));
         }
     }
     // One set per place, however many reasons declare it.

@@ -22,6 +22,11 @@ pub enum PlaceKind {
     OnlineDeployment,
     /// The workspace or registry service acting with its identity.
     Service,
+    /// A place the input leaves open, as the engine leaves it
+    /// ([`moat_engine::Engine::open_place`]): a compute or online deployment of a project
+    /// whose hub the input does not declare, a VM whose network interfaces it leaves open.
+    /// Where its packets leave, and so every destination, is unknown.
+    Open,
 }
 
 /// A place, ready to trace from.
@@ -90,6 +95,57 @@ pub fn subnet_place(o: &Oracle, subnet: &str, from: Address, label: String) -> P
         l4: place_l4(o.e, &Scope::Subnet(subnet)),
         node_public_ip,
     }
+}
+
+/// The region of the workspace a compute or online endpoint belongs to, else the
+/// deployment's.
+fn owner_region(o: &Oracle, a: &Address) -> Option<String> {
+    let t = o.e.t;
+    let ix = &o.e.ix;
+    let ws = match a {
+        Address::Resource {
+            kind: Kind::Compute,
+            name,
+            ..
+        } => ix
+            .computes
+            .get(name)
+            .map(|&i| t.computes[i].workspace.as_str()),
+        Address::Resource {
+            kind: Kind::OnlineEndpoint,
+            name,
+            ..
+        } => ix
+            .online_endpoints
+            .get(name)
+            .map(|&i| t.online_endpoints[i].workspace.as_str()),
+        _ => None,
+    };
+    match ws {
+        Some(ws) => ws_region(o, ws),
+        None => t.region.clone(),
+    }
+}
+
+/// The place of `from` when the engine leaves it open ([`moat_engine::Engine::open_place`],
+/// the one definition of such places): traced as any other, each flow from it is unknown
+/// with what it needs. No rule of the deployment splits its packets, so one class of every
+/// transport stands for them.
+pub fn open_spec(o: &Oracle, id: String, from: &Address) -> Option<PlaceSpec> {
+    let (label, ..) = o.e.open_place(from)?;
+    Some(PlaceSpec {
+        id,
+        kind: PlaceKind::Open,
+        label,
+        region: owner_region(o, from),
+        managed: None,
+        sources: vec![Source {
+            from: from.clone(),
+            class: None,
+        }],
+        l4: vec![L4Set::any()],
+        node_public_ip: false,
+    })
 }
 
 /// Every place data lives or runs in.
@@ -164,9 +220,17 @@ pub fn places(o: &Oracle) -> Vec<PlaceSpec> {
             node_public_ip: false,
         });
     }
+    // Computes outside any subnet that the engine leaves open (a project's, whose hub the
+    // input does not declare): not in a managed network of the deployment, nor absent.
+    for c in t.computes.iter().filter(|c| c.subnet.is_none()) {
+        let addr = Address::resource(Kind::Compute, &c.name);
+        out.extend(open_spec(o, addr.to_string(), &addr));
+    }
     for ep in &t.online_endpoints {
         let addr = Address::resource(Kind::OnlineEndpoint, &ep.name);
-        if matches!(
+        if let Some(p) = open_spec(o, format!("online-endpoint/{}", ep.name), &addr) {
+            out.push(p);
+        } else if matches!(
             o.e.place(&addr),
             Ok(moat_engine::place::Place::LegacyDeployment { .. })
         ) {

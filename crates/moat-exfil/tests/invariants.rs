@@ -252,3 +252,73 @@ fn a_service_witness_is_marked_beyond_the_network() {
     assert_eq!(out[1].outcome, Outcome::Holds);
     assert!(!out[1].beyond_network);
 }
+
+/// Proves `invs` on a native topology.
+fn proofs_of(yaml: &str, invs: &[Invariant]) -> Vec<Proof> {
+    let t = moat_ingest::parse_native_str("t.yaml", yaml).unwrap();
+    let base = Engine::for_topology(&t, None).unwrap();
+    let p = Prepared::new(&t);
+    let e = base.variant(&p.topology);
+    let o = Oracle::new(&e, &p.variants, p.stand_ins.clone());
+    invs.iter().map(|i| prove(&o, i)).collect()
+}
+
+/// An invariant holds only when proven from every source it names. A VM whose network
+/// interfaces the input leaves open sits in a subnet the input does not say, and an AKS
+/// cluster that names no subnet is placed nowhere: neither is proven from, so neither
+/// invariant holds. Before, each was left out of its pattern's sources, and the invariant
+/// held on the one source proven.
+#[test]
+fn a_source_the_engine_cannot_place_leaves_the_invariant_undecided() {
+    let yaml = r#"
+region: eastus
+workspaces: [{ name: ws }]
+aks_clusters:
+  - { name: inside, workspace: ws, subnet: vnet/closed }
+  - { name: nowhere, workspace: ws }
+virtual_machines:
+  - { name: placed, network_interfaces: [placed-nic] }
+  - { name: open, network_interfaces: [] }
+network_interfaces:
+  - { name: placed-nic, subnet: vnet/closed, private_ip_address: 10.0.1.4 }
+network_security_groups:
+  - name: deny
+    rules:
+      - { name: deny-out, priority: 100, direction: Outbound, access: Deny }
+virtual_networks:
+  - name: vnet
+    address_space: [10.0.0.0/16]
+    subnets:
+      - { name: closed, address_prefixes: [10.0.1.0/24], network_security_group: deny }
+unknowns:
+  - { resource: vm/open, field: network_interfaces, reason: "parameter `nics` has no value" }
+"#;
+    let out = proofs_of(
+        yaml,
+        &[
+            inv("aks/inside", "internet", &[], Expect::Denied),
+            inv("aks/*", "internet", &[], Expect::Denied),
+            inv("vm/placed", "internet", &[], Expect::Denied),
+            inv("vm/*", "internet", &[], Expect::Denied),
+        ],
+    );
+    // From the placed sources alone, it holds.
+    assert_eq!(out[0].outcome, Outcome::Holds, "{:#?}", out[0]);
+    assert_eq!(out[2].outcome, Outcome::Holds, "{:#?}", out[2]);
+    let aks = &out[1];
+    assert_eq!(aks.outcome, Outcome::Undecided, "{aks:#?}");
+    assert!(
+        aks.needs.iter().any(|n| n.contains("aks/nowhere")),
+        "{:?}",
+        aks.needs
+    );
+    let vm = &out[3];
+    assert_eq!(vm.outcome, Outcome::Undecided, "{vm:#?}");
+    assert!(
+        vm.needs
+            .iter()
+            .any(|n| n.contains("network_interfaces of vm/open")),
+        "{:?}",
+        vm.needs
+    );
+}

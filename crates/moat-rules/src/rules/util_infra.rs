@@ -25,6 +25,10 @@ pub enum Origin {
     Managed,
     /// No VNet and no managed network (Azure's shared network).
     NoVnet,
+    /// A network the input leaves open, as the engine leaves it
+    /// ([`moat_engine::Engine::open_place`]): a project's compute outside a subnet, whose hub
+    /// the input does not declare. The engine's name for it, and what it needs.
+    Open { label: String, need: String },
 }
 
 /// Computes that leave the same way: one subnet (and the same public-IP setting, which decides
@@ -68,6 +72,7 @@ impl ComputeGroup<'_> {
             Origin::Subnet(s) => format!("subnet {s}"),
             Origin::Managed => format!("the managed network of workspace {}", self.workspace.name),
             Origin::NoVnet => format!("compute {} (no VNet)", self.computes[0].name),
+            Origin::Open { label, .. } => label.clone(),
         }
     }
 
@@ -98,20 +103,32 @@ pub fn compute_groups<'t>(
         else {
             continue;
         };
-        let (origin, resource, at, public_ip) = match &c.subnet {
-            Some(s) => (
+        let open = c
+            .subnet
+            .is_none()
+            .then(|| cx.e.open_place(&Address::resource(Kind::Compute, &c.name)))
+            .flatten();
+        let (origin, resource, at, public_ip) = match (&c.subnet, open) {
+            // Its own workspace's settings do not say where it sits: one group per compute.
+            (None, Some((label, _, need))) => (
+                Origin::Open { label, need },
+                format!("compute/{}", c.name),
+                c.at.clone(),
+                c.enable_node_public_ip,
+            ),
+            (Some(s), _) => (
                 Origin::Subnet(s.clone()),
                 format!("subnet/{s}"),
                 subnet_at(cx, s),
                 c.enable_node_public_ip,
             ),
-            None if w.managed_network.enabled() => (
+            (None, None) if w.managed_network.enabled() => (
                 Origin::Managed,
                 format!("workspace/{}", w.name),
                 w.at.clone(),
                 false,
             ),
-            None => (
+            (None, None) => (
                 Origin::NoVnet,
                 format!("compute/{}", c.name),
                 c.at.clone(),

@@ -48,6 +48,8 @@ pub fn proven_by_invariants(cx: &Context, g: &ComputeGroup) -> bool {
             g.workspace.hub.as_deref().unwrap_or(&g.workspace.name)
         ),
         Origin::NoVnet => return false,
+        // The map's open place of the compute (`compute/<name>`).
+        Origin::Open { .. } => g.resource.clone(),
     };
     cx.declares_protection(&place)
 }
@@ -57,6 +59,10 @@ pub fn proven_by_invariants(cx: &Context, g: &ComputeGroup) -> bool {
 /// AllowOnlyApprovedOutbound mode each outbound rule the user adds opens it further (facts §7,
 /// managed network). Computes in a VNet get the rule's own fix.
 pub fn fix_for(g: &ComputeGroup, vnet_fix: &str) -> String {
+    if let Origin::Open { need, .. } = &g.origin {
+        // Their network is not the deployment's to change: first, what it is.
+        return format!("Their traffic leaves through a network the input does not give: {need}.");
+    }
     if g.origin != Origin::Managed {
         return vnet_fix.to_string();
     }

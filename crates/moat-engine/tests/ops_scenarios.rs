@@ -215,3 +215,80 @@ clients: [{ name: laptop, location: internet, operations: [registry.create-from-
     assert_eq!(fqdns.trace.to.to_string(), "registry/reg");
     assert_eq!(fqdns.verdict, moat_engine::Verdict::Denied);
 }
+
+#[test]
+fn registry_discover_with_a_region_left_open_is_not_decided_on_an_invented_host() {
+    // Seed 000: "The format for the discovery URL is
+    // https://<region>.api.azureml.ms/registrymanagement/v1.0/registries/<registry_name>/discovery,
+    // where <region> is the region where your registry is located". The registry's region is
+    // not given: the firewall's rule for the East US host lets the call through if that is
+    // its region, and not otherwise. Before, the host built without a region matched no rule
+    // and the call was denied.
+    let yaml = r#"
+registries: [{ name: reg, registry_id: 99999999-0000-0000-0000-000000000001 }]
+virtual_networks:
+  - name: hub
+    address_space: [10.100.0.0/16]
+    subnets: [{ name: AzureFirewallSubnet, address_prefixes: [10.100.0.0/26] }]
+    peerings: [{ remote_vnet: spoke, allow_forwarded_traffic: true }]
+  - name: spoke
+    address_space: [10.0.0.0/16]
+    subnets: [{ name: s, address_prefixes: [10.0.1.0/24], route_table: rt }]
+    peerings: [{ remote_vnet: hub, allow_forwarded_traffic: true }]
+route_tables:
+  - name: rt
+    routes: [{ name: default, address_prefix: 0.0.0.0/0, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.100.0.4 }]
+firewalls:
+  - name: fw
+    vnet: hub
+    private_ip_address: 10.100.0.4
+    public_ips: [fw-pip]
+    application_rule_collections:
+      - name: registry
+        priority: 100
+        action: Allow
+        rules:
+          - { name: discovery, source_addresses: [10.0.0.0/16], protocols: ["Https:443"], target_fqdns: [eastus.api.azureml.ms] }
+public_ips: [{ name: fw-pip, ip_address: 20.5.5.5 }]
+virtual_machines: [{ name: jump, network_interfaces: [jump-nic] }]
+network_interfaces: [{ name: jump-nic, subnet: spoke/s, private_ip_address: 10.0.1.4 }]
+clients: [{ name: analyst, location: vm/jump, operations: [registry.create-from-local] }]
+"#;
+    let r = op(yaml, OpId::RegistryDiscover);
+    let discovery = flow(&r, "discovery URL");
+    assert_eq!(
+        discovery.verdict,
+        moat_engine::Verdict::Unknown,
+        "{discovery:#?}"
+    );
+    assert!(
+        discovery
+            .trace
+            .hops
+            .iter()
+            .any(|h| h.step == Step::Firewall && h.decision == moat_engine::HopDecision::Unknown),
+        "the firewall's rule is what it rests on: {discovery:#?}"
+    );
+    assert!(
+        discovery.trace.missing.iter().any(|m| m.contains("region")),
+        "{:?}",
+        discovery.trace.missing
+    );
+    // Named for a region, the same rule decides.
+    let r = op(
+        &yaml.replace("{ name: reg,", "{ name: reg, region: eastus,"),
+        OpId::RegistryDiscover,
+    );
+    assert_eq!(
+        flow(&r, "discovery URL").verdict,
+        moat_engine::Verdict::Allowed
+    );
+    let r = op(
+        &yaml.replace("{ name: reg,", "{ name: reg, region: westeurope,"),
+        OpId::RegistryDiscover,
+    );
+    assert_eq!(
+        flow(&r, "discovery URL").verdict,
+        moat_engine::Verdict::Denied
+    );
+}

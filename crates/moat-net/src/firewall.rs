@@ -7,7 +7,7 @@
 //! Host), so traffic to a bare address never matches them. Whatever nothing allows is denied.
 
 use crate::filter::{Decision, RuleRef, firewall_l4, open_cover, prefixes_cover};
-use crate::managed::fqdn_matches;
+use crate::managed::{fqdn_matches, fqdn_matches_some_region};
 use crate::space::{PrefixContext, Space};
 use moat_model::enums::{Access, ApplicationProtocol};
 use moat_model::firewall::{
@@ -302,14 +302,24 @@ pub fn compile_network(
                 RuleValue::Sources,
                 prefixes_cover(space, ctx, &sources, &[], &none),
             );
-            let (mut dst_sure, dst_maybe) =
+            let (mut dst_sure, mut dst_maybe) =
                 prefixes_cover(space, ctx, &r.destination_addresses, &[], &none);
             // FQDNs in network rules are resolved by the firewall's DNS proxy; they match the
             // flow's own destination when the names agree.
             let fqdn_hit = dns_proxy
                 && dst_fqdn.is_some_and(|f| r.destination_fqdns.iter().any(|p| fqdn_matches(p, f)));
+            // A host built with a region the input leaves open: a name of one region matches
+            // it if that region is the one.
+            let region_maybe = dns_proxy
+                && dst_fqdn.is_some_and(|f| {
+                    r.destination_fqdns
+                        .iter()
+                        .any(|p| fqdn_matches_some_region(p, f))
+                });
             if fqdn_hit {
                 dst_sure = AddrSet::any();
+            } else if region_maybe {
+                dst_maybe = AddrSet::any();
             }
             let (dst_sure, dst_maybe) =
                 open_cover(&r.open, RuleValue::Destinations, (dst_sure, dst_maybe));
@@ -428,7 +438,13 @@ pub fn application_decision(
                 || r.fqdn_tags
                     .iter()
                     .any(|t| crate::fqdn_tags::holds(t, fqdn) == Some(true));
-            let tag_maybe = !r.fqdn_tags.is_empty() || names_open;
+            // A host built with a region the input leaves open matches a name of one region
+            // if that region is the one: perhaps.
+            let region_maybe = r
+                .target_fqdns
+                .iter()
+                .any(|p| fqdn_matches_some_region(p, fqdn));
+            let tag_maybe = !r.fqdn_tags.is_empty() || names_open || region_maybe;
             if !name_hit && !tag_maybe {
                 continue;
             }

@@ -8,6 +8,10 @@ use moat_net::firewall;
 use moat_packets::{AddrSet, PacketSet, Protocol};
 use std::net::IpAddr;
 
+/// What a firewall rule naming one region's host needs, for a host built with a region the
+/// input leaves open.
+const REGION_OPEN: &str = "the region the host name is built with (the region of the resource it names, which the input leaves open): the rule names one region";
+
 impl Walk<'_, '_> {
     /// A next hop that is an appliance: an Azure Firewall, or something moat does not model.
     pub(super) fn appliance(
@@ -282,7 +286,19 @@ impl Walk<'_, '_> {
                 }
             };
         }
+        // A host named with the label of a region the input leaves open: a rule naming one
+        // region matches it only if that is the resource's region.
+        let open_region = self
+            .fqdn
+            .as_deref()
+            .is_some_and(|f| f.split('.').any(|l| l == moat_net::names::UNKNOWN_REGION));
         let (kind, r, missing) = match decided.iter().find(|(d, _)| *d == Decision::Unknown) {
+            Some((_, Cause::Application(r))) if open_region => {
+                ("application", Some(r.clone()), REGION_OPEN)
+            }
+            Some((_, Cause::Network(r))) if open_region => {
+                ("network", Some(r.clone()), REGION_OPEN)
+            }
             Some((_, Cause::Application(r))) => (
                 "application",
                 Some(r.clone()),

@@ -177,47 +177,19 @@ fn served(pe: &moat_model::privatelink::PrivateEndpoint) -> Address {
     }
 }
 
-/// The service tags the deployment sends to: NSG rules' destinations, firewall rules'
-/// destinations, routes' prefixes, managed outbound rules. Tags that name no place to send to
-/// (`VirtualNetwork`, `AzureLoadBalancer`, `Internet`: the internet has its own pairs) are left
-/// out.
+/// The service tags the deployment sends to ([`moat_engine::engine::destination_tag_names`]),
+/// sorted. Tags that name no place to send to (`VirtualNetwork`, `AzureLoadBalancer`,
+/// `Internet`: the internet has its own pairs) are left out.
 fn destination_tags(t: &moat_model::Topology) -> Vec<String> {
-    use moat_model::values::AddressPrefix;
-    let mut out = BTreeSet::new();
-    let mut add = |p: &AddressPrefix| {
-        if let AddressPrefix::Tag(x) = p {
-            out.insert(x.clone());
-        }
-    };
-    for n in &t.network_security_groups {
-        n.rules
-            .iter()
-            .flat_map(|r| &r.destination)
-            .for_each(&mut add);
-    }
-    for rt in &t.route_tables {
-        rt.routes.iter().for_each(|r| add(&r.address_prefix));
-    }
-    let collections = t.network_rule_collections();
-    for c in collections {
-        c.rules
-            .iter()
-            .flat_map(|r| &r.destination_addresses)
-            .for_each(&mut add);
-    }
-    for w in &t.workspaces {
-        for r in &w.managed_network.outbound_rules {
-            if let moat_model::ml::OutboundDestination::ServiceTag(d) = &r.destination {
-                out.insert(d.service_tag.clone());
-            }
-        }
-    }
-    out.into_iter()
+    let mut out: Vec<String> = moat_engine::engine::destination_tag_names(t)
+        .into_iter()
         .filter(|x| {
             !["virtualnetwork", "azureloadbalancer", "internet"]
                 .contains(&x.to_ascii_lowercase().as_str())
         })
-        .collect()
+        .collect();
+    out.sort();
+    out
 }
 
 /// The endpoints a workspace's computes use: the workspace (and its hub), its storage (blob

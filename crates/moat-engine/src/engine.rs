@@ -91,6 +91,18 @@ pub type FirewallPolicy = moat_net::firewall::CompiledNetwork;
 /// the order first written: a tag is one destination however many rules name it (every NSG
 /// of a VNet names `VirtualNetwork`), and a sweep asks each name once.
 pub fn tag_names(t: &Topology) -> Vec<String> {
+    tags_written(t, true)
+}
+
+/// The service tag names a topology sends to: those [`tag_names`] lists from the
+/// destination side only (NSG rule and firewall rule destinations, routes, outbound rules), in
+/// the same order. A tag written only as a source is no place the deployment sends to.
+pub fn destination_tag_names(t: &Topology) -> Vec<String> {
+    tags_written(t, false)
+}
+
+/// The tags of [`tag_names`], with those written as rule sources or not.
+fn tags_written(t: &Topology, sources: bool) -> Vec<String> {
     use moat_model::values::AddressPrefix;
     let mut out: Vec<String> = Vec::new();
     let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
@@ -101,9 +113,11 @@ pub fn tag_names(t: &Topology) -> Vec<String> {
             out.push(x.clone());
         }
     };
+    let none: &[AddressPrefix] = &[];
     for n in &t.network_security_groups {
         for r in &n.rules {
-            r.source.iter().chain(&r.destination).for_each(&mut add);
+            let src = if sources { &r.source[..] } else { none };
+            src.iter().chain(&r.destination).for_each(&mut add);
         }
     }
     for rt in &t.route_tables {
@@ -112,8 +126,12 @@ pub fn tag_names(t: &Topology) -> Vec<String> {
     let fw_collections = t.network_rule_collections();
     for c in fw_collections {
         for r in &c.rules {
-            r.source_addresses
-                .iter()
+            let src = if sources {
+                &r.source_addresses[..]
+            } else {
+                none
+            };
+            src.iter()
                 .chain(&r.destination_addresses)
                 .for_each(&mut add);
         }

@@ -316,3 +316,27 @@ fn each_tag_a_deployment_writes_is_swept_once() {
         "an example writes VirtualNetwork in several rules"
     );
 }
+
+/// The tags a deployment sends to are those [`moat_engine::engine::tag_names`] lists from the
+/// destination side: a tag written only as a rule's source (`AzureMachineLearning` in the
+/// inbound rule seed "Secure an Azure Machine Learning workspace with virtual networks"
+/// documents) is no destination; one written as both is.
+#[test]
+fn destination_tags_are_the_written_tags_of_the_destination_side() {
+    let yaml = r#"
+network_security_groups:
+  - name: n
+    rules:
+      - { name: aml-in, priority: 100, direction: Inbound, access: Allow, source: AzureMachineLearning, destination_ports: 44224 }
+      - { name: storage, priority: 110, direction: Outbound, access: Allow, source: VirtualNetwork, destination: Storage.EastUS }
+      - { name: vnet, priority: 120, direction: Outbound, access: Allow, source: VirtualNetwork, destination: VirtualNetwork }
+"#;
+    let t = moat_ingest::parse_native_str("t.yaml", yaml).unwrap();
+    let all = moat_engine::engine::tag_names(&t);
+    assert_eq!(
+        all,
+        ["AzureMachineLearning", "VirtualNetwork", "Storage.EastUS"]
+    );
+    let to = moat_engine::engine::destination_tag_names(&t);
+    assert_eq!(to, ["Storage.EastUS", "VirtualNetwork"]);
+}

@@ -113,7 +113,6 @@ pub(crate) fn selected_docs(sel: &moat_rules::check::Selection) -> Vec<&'static 
 /// never reads an empty file.
 fn bad_input(
     args: &CheckArgs,
-    sel: &moat_rules::check::Selection,
     diagnostics: &[Diagnostic],
     sources: &[moat_doc::SourceFile],
     ctx: &Ctx,
@@ -128,10 +127,11 @@ fn bad_input(
             let summary = moat_rules::check::summary(&[]);
             moat_report::check::render_json(&[], &Default::default(), &summary, diagnostics)
         }
+        // Only what the run reports: no results, so no rules (the catalogue is ~400 KB).
         CheckFormat::Sarif => moat_report::sarif::render_sarif(
             &[],
             &Default::default(),
-            &selected_docs(sel),
+            &[],
             &input,
             diagnostics,
             false,
@@ -176,17 +176,17 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
     }
     let cfg = match crate::input::config(&args.input) {
         Ok(c) => c.unwrap_or_default(),
-        Err(e) => return bad_input(&args, &cli_sel, &e.diagnostics, &e.sources, ctx),
+        Err(e) => return bad_input(&args, &e.diagnostics, &e.sources, ctx),
     };
     let sel = selection(&args.select, &args.ignore, &cfg);
     let loaded = match crate::input::load(&args.input, Some(&cfg)) {
         Ok(l) => l,
-        Err(e) => return bad_input(&args, &sel, &e.diagnostics, &e.sources, ctx),
+        Err(e) => return bad_input(&args, &e.diagnostics, &e.sources, ctx),
     };
     // A misspelt code in a suppression would silently suppress nothing.
     let unknown = moat_rules::check::unknown_suppressions(&loaded.topology);
     if !unknown.is_empty() {
-        return bad_input(&args, &sel, &unknown, &loaded.sources, ctx);
+        return bad_input(&args, &unknown, &loaded.sources, ctx);
     }
     let service_tags = args.service_tags.clone().or(cfg.service_tags.clone());
     let engine = match moat_engine::Engine::for_topology(&loaded.topology, service_tags.as_deref())
@@ -205,13 +205,13 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> u8 {
                     ..Default::default()
                 },
             );
-            return bad_input(&args, &sel, &[d], &[], ctx);
+            return bad_input(&args, &[d], &[], ctx);
         }
     };
     let invariants = match &args.policy {
         Some(p) => match crate::config::read_policy(p) {
             Ok(v) => v,
-            Err(e) => return bad_input(&args, &sel, &e.diagnostics, &e.sources, ctx),
+            Err(e) => return bad_input(&args, &e.diagnostics, &e.sources, ctx),
         },
         None => cfg.invariants.clone(),
     };

@@ -38,10 +38,11 @@ enum ExfilFormat {
 
 /// Runs `moat exfil`.
 pub fn run(args: ExfilArgs, ctx: &Ctx) -> u8 {
-    let json = matches!(args.format, ExfilFormat::Json | ExfilFormat::Sarif);
-    let (loaded, cfg) = match crate::load_or_report(&args.input, ctx, json) {
+    let loaded = crate::input::config(&args.input)
+        .and_then(|c| crate::input::load(&args.input, c.as_ref()).map(|l| (l, c)));
+    let (loaded, cfg) = match loaded {
         Ok(l) => l,
-        Err(code) => return code,
+        Err(e) => return bad_input(&args, &e.diagnostics, &e.sources, ctx),
     };
     crate::print_warnings(&loaded, ctx);
     let service_tags = args
@@ -106,4 +107,40 @@ pub fn run(args: ExfilArgs, ctx: &Ctx) -> u8 {
     } else {
         OK
     }
+}
+
+/// Reports an input that could not be used and returns exit 2: JSON and SARIF are complete
+/// documents carrying the diagnostics (SARIF with only what the run reports: no rules), where
+/// the report would go, so a CI step that uploads them never reads a missing or foreign file.
+fn bad_input(
+    args: &ExfilArgs,
+    diagnostics: &[moat_model::Diagnostic],
+    sources: &[moat_doc::SourceFile],
+    ctx: &Ctx,
+) -> u8 {
+    let report = match args.format {
+        ExfilFormat::Json => Some(crate::render::diagnostics_json(diagnostics)),
+        ExfilFormat::Sarif => Some(moat_report::sarif::render_sarif(
+            &[],
+            &Default::default(),
+            &[],
+            &args.input.path.display().to_string(),
+            diagnostics,
+            false,
+        )),
+        ExfilFormat::Text | ExfilFormat::Dot => None,
+    };
+    crate::report_load_error(diagnostics, sources, &args.input.path, ctx);
+    if let Some(report) = report {
+        let report = report + "\n";
+        match &args.output_file {
+            Some(p) => {
+                if let Err(e) = std::fs::write(p, &report) {
+                    eprintln!("error: cannot write {}: {e}", p.display());
+                }
+            }
+            None => crate::out(&report),
+        }
+    }
+    BAD_INPUT
 }

@@ -208,6 +208,49 @@ fn bad_input_is_a_valid_json_and_sarif_document_with_its_errors() {
         (Some(3), Some(5))
     );
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 0);
+    // Only what the run reports: with no results, no rule descriptions. Before, the whole
+    // catalogue (about 400 KB) came with every failed run.
+    assert_eq!(
+        sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .map(Vec::len),
+        Some(0),
+        "{:#}",
+        sarif["runs"][0]["tool"]
+    );
+    assert!(
+        std::fs::read_to_string(&out).unwrap().len() < 8_000,
+        "the document carries the errors, not the catalogue"
+    );
+    // `moat exfil --format sarif` says it in SARIF too (before: a diagnostics JSON that is
+    // no SARIF document), where the report goes.
+    let exfil_out = dir.join("exfil.sarif");
+    let o = moat(&[
+        "exfil",
+        p,
+        "--format",
+        "sarif",
+        "-o",
+        exfil_out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&exfil_out).unwrap()).expect("SARIF");
+    assert!(
+        sarif_errors(&sarif).is_empty(),
+        "{:#?}",
+        sarif_errors(&sarif)
+    );
+    let inv = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false);
+    assert!(
+        inv["toolExecutionNotifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["descriptor"]["id"] == "unknown-field"),
+        "{inv:#}"
+    );
 
     // A path that does not exist: still a document.
     let o = moat(&["check", "examples/missing", "--format", "sarif"]);

@@ -1208,6 +1208,19 @@ fn dns007_instance_name_resolves_to_the_workspace_endpoint() {
         "DNS007",
         &own.replace("values: [10.0.1.5]", "values: [10.0.3.4]"),
     );
+    // A client on a VM whose network interfaces the input leaves open: which DNS it asks is
+    // unknown, so whether the instance's name resolves there as the page requires is not
+    // decided. Before, the client was passed over and nothing was said.
+    let open_client = format!(
+        "{INSTANCE}virtual_machines: [{{ name: jump, network_interfaces: [] }}]\nclients: [{{ name: analyst, location: vm/jump, operations: [studio.open] }}]\nunknowns:\n  - {{ resource: vm/jump, field: network_interfaces, reason: \"parameter `nics` has no value\" }}\n"
+    );
+    let f = one("DNS007", &open_client, Severity::Info, "compute/ci");
+    assert!(f.message.contains("client analyst"), "{}", f.message);
+    assert!(
+        f.needs.iter().any(|n| n.contains("vm/jump")),
+        "{:?}",
+        f.needs
+    );
 }
 
 #[test]

@@ -121,7 +121,17 @@ fn places(cx: &Context, workspace: &str) -> Vec<(String, Resolver)> {
         }
     }
     for c in &cx.t.clients {
-        if let Ok(place) = cx.e.place(&Address::resource(Kind::Client, &c.name)) {
+        let a = Address::resource(Kind::Client, &c.name);
+        // A client on a VM whose network interfaces the input leaves open: the VNet whose DNS
+        // it uses is unknown, so is every answer it gets (the engine's open place).
+        if let Some((label, _, need)) = cx.e.open_place(&a) {
+            let what = format!("the DNS of {label}, whose subnet the input leaves open");
+            let r = Resolver::Undescribed {
+                what,
+                open: Some(need),
+            };
+            v.push((format!("client {}", c.name), r));
+        } else if let Ok(place) = cx.e.place(&a) {
             v.push((format!("client {}", c.name), cx.e.resolver_of(&place)));
         }
     }

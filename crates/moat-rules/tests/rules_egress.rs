@@ -599,6 +599,33 @@ computes:
         ),
         "EXF003",
     );
+    // Facts §6 item 99, "Hub/project workspaces: projects inherit the hub FQDNs": a project's
+    // compute runs in its hub's managed network, open by the hub's mode whatever the
+    // project's own (default) settings say. Before, the compute was read as one outside any
+    // network, and EXF003 said nothing when the hub had no compute of its own.
+    let project = r#"
+region: eastus
+workspaces:
+  - { name: hub, kind: hub, managed_network: { isolation_mode: AllowInternetOutbound } }
+  - { name: proj, kind: project, hub: hub }
+computes:
+  - { name: cpu, workspace: proj, type: AmlCompute, enable_node_public_ip: false }
+"#;
+    let f = one(project, "EXF003", Severity::Warning);
+    assert_eq!(f.resource, "workspace/hub");
+    assert!(
+        f.message.contains("managed network of workspace hub"),
+        "{}",
+        f.message
+    );
+    none(
+        &edit(
+            project,
+            "AllowInternetOutbound",
+            "AllowOnlyApprovedOutbound",
+        ),
+        "EXF003",
+    );
 }
 
 #[test]

@@ -103,6 +103,9 @@ pub fn compute_groups<'t>(
         else {
             continue;
         };
+        // A project's computes run in its hub's managed network (facts §6 item 99), as the
+        // engine places them: the group is the hub's.
+        let network = moat_net::names::network_workspace(t, &cx.e.ix, &c.workspace).unwrap_or(w);
         let open = c
             .subnet
             .is_none()
@@ -122,10 +125,10 @@ pub fn compute_groups<'t>(
                 subnet_at(cx, s),
                 c.enable_node_public_ip,
             ),
-            (None, None) if w.managed_network.enabled() => (
+            (None, None) if network.managed_network.enabled() => (
                 Origin::Managed,
-                format!("workspace/{}", w.name),
-                w.at.clone(),
+                format!("workspace/{}", network.name),
+                network.at.clone(),
                 false,
             ),
             (None, None) => (
@@ -134,6 +137,11 @@ pub fn compute_groups<'t>(
                 c.at.clone(),
                 c.enable_node_public_ip,
             ),
+        };
+        let w = if origin == Origin::Managed {
+            network
+        } else {
+            w
         };
         match group_of.entry((resource, public_ip, w.name.as_str())) {
             Entry::Occupied(g) => out[*g.get()].computes.push(c),

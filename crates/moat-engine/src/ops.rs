@@ -15,7 +15,7 @@ use crate::{Code, Step};
 use moat_model::Topology;
 use moat_model::address::{Address, Kind};
 use moat_model::enums::{ComputeType, IsolationMode, PublicNetworkAccess};
-use moat_model::ml::{AssetKind, Workspace};
+use moat_model::ml::{AssetKind, Compute, OnlineEndpoint, Registry, Workspace};
 use moat_packets::Protocol;
 use serde::Serialize;
 
@@ -358,7 +358,8 @@ fn job_flows(t: &Topology, w: &Workspace, managed: bool) -> Vec<(String, Address
     f
 }
 
-/// Evaluates the operations.
+/// Evaluates the operations: each workspace's, its online endpoints', then each registry's, in
+/// the catalog's order.
 pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
     let cx = Ctx { e, intent };
     let t = e.t;
@@ -372,401 +373,47 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
         if filter.registry.is_some() && filter.workspace.is_none() {
             break;
         }
-        let ws = Address::resource(Kind::Workspace, &w.name);
-        let subject = ws.clone();
+        let subject = Address::resource(Kind::Workspace, &w.name);
         let managed = w.managed_network.isolation_mode != IsolationMode::Disabled;
-        let computes: Vec<&moat_model::ml::Compute> = e.ix.computes_of(t, &w.name).collect();
+        let computes: Vec<&Compute> = e.ix.computes_of(t, &w.name).collect();
 
         if wanted(OpId::StudioOpen) {
-            let mut r = OpResult::new(OpId::StudioOpen, subject.clone());
-            for c in cx.clients(OpId::StudioOpen, &mut r) {
-                let from = Address::resource(Kind::Client, &c);
-                cx.flow(
-                    &mut r,
-                    format!("client {c} → workspace API"),
-                    from.clone(),
-                    ws.clone(),
-                    Protocol::TCP,
-                    443,
-                );
-                cx.flow(
-                    &mut r,
-                    format!("client {c} → integrated notebooks"),
-                    from.clone(),
-                    ws.clone().with_sub("notebooks"),
-                    Protocol::TCP,
-                    443,
-                );
-                cx.flow(
-                    &mut r,
-                    format!("client {c} → studio front end (ml.azure.com)"),
-                    from,
-                    Address::Fqdn("ml.azure.com".into()),
-                    Protocol::TCP,
-                    443,
-                );
-            }
-            out.push(r.settle());
+            out.push(studio_open(&cx, w));
         }
         if wanted(OpId::StudioData) {
-            let mut r = OpResult::new(OpId::StudioData, subject.clone());
-            if let Some(s) = &w.storage_account {
-                for c in cx.clients(OpId::StudioData, &mut r) {
-                    let from = Address::resource(Kind::Client, &c);
-                    // Studio validates data access against where the client's workspace
-                    // private endpoint sits (rules ST001, ST002).
-                    let q = Query {
-                        from: from.clone(),
-                        to: ws.clone(),
-                        protocol: Protocol::TCP,
-                        port: 443,
-                    };
-                    if let Ok(api) = trace(e, &q)
-                        && api.verdict == Verdict::Allowed
-                        && let Some(pe) = crate::studio::entry_endpoint(e, &api)
-                        && let Some(c_) = crate::studio::colocation(e, w, pe)
-                    {
-                        r.requirements.push(Requirement {
-                            what: format!(
-                                "client {c}: studio's storage access through workspace private endpoint {}",
-                                pe.name
-                            ),
-                            met: c_.open.is_none().then_some(c_.met),
-                            why: c_.why,
-                            rule: Some(c_.rule),
-                            principal: None,
-                        });
-                    }
-                    for sub in ["blob", "file"] {
-                        cx.flow(
-                            &mut r,
-                            format!("client {c} → default storage ({sub})"),
-                            from.clone(),
-                            Address::resource(Kind::Storage, s).with_sub(sub),
-                            Protocol::TCP,
-                            443,
-                        );
-                    }
-                }
-            }
-            out.push(r.settle());
+            out.push(studio_data(&cx, w));
         }
         if wanted(OpId::SdkConnect) {
-            let mut r = OpResult::new(OpId::SdkConnect, subject.clone());
-            for c in cx.clients(OpId::SdkConnect, &mut r) {
-                cx.flow(
-                    &mut r,
-                    format!("client {c} → workspace API"),
-                    Address::resource(Kind::Client, &c),
-                    ws.clone(),
-                    Protocol::TCP,
-                    443,
-                );
-            }
-            out.push(r.settle());
+            out.push(sdk_connect(&cx, w));
         }
         if wanted(OpId::ComputeCreate) {
-            let mut r = OpResult::new(OpId::ComputeCreate, subject.clone());
-            for k in &computes {
-                let to = Address::resource(Kind::Compute, &k.name);
-                let Some(subnet) = &k.subnet else {
-                    if managed {
-                        r.notes.push(format!("compute {}: the managed network carries the management traffic (required rules)", k.name));
-                    }
-                    continue;
-                };
-                if k.enable_node_public_ip {
-                    let batch = region_tag("BatchNodeManagement", w);
-                    cx.flow(
-                        &mut r,
-                        format!("Batch node management → compute {} (public IP)", k.name),
-                        Address::Tag(batch),
-                        to.clone(),
-                        Protocol::TCP,
-                        29876,
-                    );
-                    cx.flow(
-                        &mut r,
-                        format!("Azure ML → compute {} (public IP)", k.name),
-                        Address::Tag("AzureMachineLearning".into()),
-                        to.clone(),
-                        Protocol::TCP,
-                        44224,
-                    );
-                } else {
-                    let (v, s) = subnet.split_once('/').unwrap_or_default();
-                    cx.flow(
-                        &mut r,
-                        format!("node management inside the VNet → compute {}", k.name),
-                        Address::Subnet {
-                            vnet: v.into(),
-                            subnet: s.into(),
-                        },
-                        to.clone(),
-                        Protocol::TCP,
-                        29876,
-                    );
-                    cx.flow(
-                        &mut r,
-                        format!("Azure load balancer → compute {}", k.name),
-                        Address::Tag("AzureLoadBalancer".into()),
-                        to.clone(),
-                        Protocol::TCP,
-                        44224,
-                    );
-                }
-                let from = Address::resource(Kind::Compute, &k.name);
-                for (purpose, to, p, port) in management_outbound(w) {
-                    cx.flow(
-                        &mut r,
-                        format!("compute {} → {purpose}", k.name),
-                        from.clone(),
-                        to,
-                        p,
-                        port,
-                    );
-                }
-            }
-            out.push(r.settle());
+            out.push(compute_create(&cx, w, &computes, managed));
         }
         if wanted(OpId::JobRun) {
-            let mut r = OpResult::new(OpId::JobRun, subject.clone());
-            for k in &computes {
-                let from = Address::resource(Kind::Compute, &k.name);
-                let managed_k = k.subnet.is_none() && managed;
-                for (purpose, to, p, port) in job_flows(t, w, managed_k) {
-                    cx.flow(
-                        &mut r,
-                        format!("compute {} → {purpose}", k.name),
-                        from.clone(),
-                        to,
-                        p,
-                        port,
-                    );
-                }
-                // SMB 445 to the file share is needed only when a firewall sits between the
-                // VNet and the storage private endpoint (seed 002, required outbound table
-                // footnote; facts §3.2).
-                let https = r.flows.iter().rev().find(|f| {
-                    f.trace.from == from
-                        && matches!(&f.trace.to, Address::Resource { sub: Some(s), .. } if s == "file")
-                        && f.trace.port == 443
-                });
-                let through_firewall = https.is_some_and(|f| {
-                    f.trace.hops.iter().any(|h| h.code == Code::PeApproved)
-                        && f.trace.hops.iter().any(|h| h.step == Step::Firewall)
-                });
-                // Where the input leaves the HTTPS path open, it may go through a firewall of
-                // the deployment: SMB may be needed, and fails only if it is.
-                let maybe = (!through_firewall
-                    && !t.firewalls.is_empty()
-                    && https.is_some_and(|f| f.verdict == Verdict::Unknown))
-                .then(|| https.map(|f| f.trace.clone()))
-                .flatten();
-                if (through_firewall || maybe.is_some())
-                    && let Some(s) = &w.storage_account
-                {
-                    cx.flow(
-                        &mut r,
-                        format!(
-                            "compute {} → the default storage file share (SMB, through the firewall)",
-                            k.name
-                        ),
-                        from.clone(),
-                        Address::resource(Kind::Storage, s).with_sub("file"),
-                        Protocol::TCP,
-                        445,
-                    );
-                    if let Some(https) = maybe {
-                        needed_if(r.flows.last_mut(), &https);
-                    }
-                }
-            }
-            if computes.is_empty() {
-                r.notes.push("the workspace declares no compute".into());
-            }
-            out.push(r.settle());
+            out.push(job_run(&cx, w, &computes, managed));
         }
         if wanted(OpId::JobRegistryAsset) {
-            let mut r = OpResult::new(OpId::JobRegistryAsset, subject.clone());
-            if let Some((_, Source::Assumed)) = intent.registries.get(&w.name) {
-                r.notes.push(format!(
-                    "assumed: workspace {} uses every registry of the input",
-                    w.name
-                ));
-            }
-            for reg in intent.registries_of(&w.name) {
-                let ra = Address::resource(Kind::Registry, reg);
-                for k in &computes {
-                    let from = Address::resource(Kind::Compute, &k.name);
-                    cx.flow(
-                        &mut r,
-                        format!("compute {} → registry {reg}", k.name),
-                        from.clone(),
-                        ra.clone(),
-                        Protocol::TCP,
-                        443,
-                    );
-                    cx.flow(
-                        &mut r,
-                        format!("compute {} → registry {reg} storage", k.name),
-                        from.clone(),
-                        ra.clone().with_sub("storage"),
-                        Protocol::TCP,
-                        443,
-                    );
-                    cx.flow(
-                        &mut r,
-                        format!("compute {} → registry {reg} container registry", k.name),
-                        from.clone(),
-                        ra.clone().with_sub("acr"),
-                        Protocol::TCP,
-                        443,
-                    );
-                }
-            }
-            out.push(r.settle());
+            out.push(job_registry_asset(&cx, w, &computes));
         }
         if wanted(OpId::ImageBuild) {
             out.push(image_build(&cx, w, &subject).settle());
         }
         if wanted(OpId::RegistryShareFromWorkspace) {
-            let mut r = OpResult::new(OpId::RegistryShareFromWorkspace, subject.clone());
-            for s in &w.shares_to {
-                if s.assets.contains(&AssetKind::Component) {
-                    r.requirements.push(Requirement {
-                        what: format!("share components to registry {}", s.registry),
-                        met: Some(false),
-                        why: "sharing a component from a workspace to a registry is not supported (Network isolation with Azure Machine Learning registries)".into(),
-                        rule: Some(RuleCode::Reg006),
-                        principal: None,
-                    });
-                }
-                let Some(st) = &w.storage_account else {
-                    continue;
-                };
-                let sa = t.storage_accounts.iter().find(|x| &x.name == st);
-                if sa.is_some_and(|x| x.public_network_access == PublicNetworkAccess::Disabled) {
-                    r.requirements.push(Requirement {
-                        what: format!("registry {} reads the asset from storage {st}", s.registry),
-                        met: Some(false),
-                        why: format!("storage {st} has public network access Disabled: sharing is blocked by data exfiltration protection (Network isolation with Azure Machine Learning registries)"),
-                        rule: Some(RuleCode::Reg005),
-                        principal: None,
-                    });
-                    continue;
-                }
-                cx.flow(
-                    &mut r,
-                    format!("registry {} back end → storage {st}", s.registry),
-                    Address::resource(Kind::Registry, &s.registry),
-                    Address::resource(Kind::Storage, st).with_sub("blob"),
-                    Protocol::TCP,
-                    443,
-                );
-            }
-            if w.shares_to.is_empty() {
-                r.notes.push("the workspace declares no `shares_to`".into());
-            }
-            out.push(r.settle());
+            out.push(registry_share(&cx, w));
         }
         if wanted(OpId::EndpointScore)
             || wanted(OpId::EndpointOutbound)
             || wanted(OpId::EndpointDeployFromRegistry)
         {
             for ep in t.online_endpoints.iter().filter(|x| x.workspace == w.name) {
-                let ea = Address::resource(Kind::OnlineEndpoint, &ep.name);
                 if wanted(OpId::EndpointScore) {
-                    let mut r = OpResult::new(OpId::EndpointScore, ea.clone());
-                    for c in cx.clients(OpId::EndpointScore, &mut r) {
-                        cx.flow(
-                            &mut r,
-                            format!("client {c} → endpoint {}", ep.name),
-                            Address::resource(Kind::Client, &c),
-                            ea.clone(),
-                            Protocol::TCP,
-                            443,
-                        );
-                    }
-                    out.push(r.settle());
+                    out.push(endpoint_score(&cx, ep));
                 }
                 if wanted(OpId::EndpointOutbound) {
-                    let mut r = OpResult::new(OpId::EndpointOutbound, ea.clone());
-                    if let Some(s) = &w.storage_account {
-                        cx.flow(
-                            &mut r,
-                            "deployment → workspace storage (model)",
-                            ea.clone(),
-                            Address::resource(Kind::Storage, s).with_sub("blob"),
-                            Protocol::TCP,
-                            443,
-                        );
-                    }
-                    if let Some(a) = &w.container_registry {
-                        cx.flow(
-                            &mut r,
-                            "deployment → workspace container registry (image)",
-                            ea.clone(),
-                            Address::resource(Kind::Acr, a),
-                            Protocol::TCP,
-                            443,
-                        );
-                    }
-                    if let Some(k) = &w.key_vault {
-                        cx.flow(
-                            &mut r,
-                            "deployment → workspace key vault",
-                            ea.clone(),
-                            Address::resource(Kind::Keyvault, k),
-                            Protocol::TCP,
-                            443,
-                        );
-                    }
-                    out.push(r.settle());
+                    out.push(endpoint_outbound(&cx, w, ep));
                 }
                 if wanted(OpId::EndpointDeployFromRegistry) {
-                    let mut r = OpResult::new(OpId::EndpointDeployFromRegistry, ea.clone());
-                    for d in &ep.deployments {
-                        for reg in d.registry_sources() {
-                            let secure = w.public_network_access == PublicNetworkAccess::Disabled;
-                            if !managed && secure {
-                                let ok =
-                                    d.egress_public_network_access == PublicNetworkAccess::Disabled;
-                                r.requirements.push(Requirement {
-                                    what: format!("deployment {} takes its model from registry {reg}", d.name),
-                                    met: Some(ok),
-                                    why: if ok {
-                                        "egress_public_network_access is disabled: Azure ML creates the private endpoints to the registry".into()
-                                    } else {
-                                        "a secure workspace deploys registry models only with egress_public_network_access=disabled (Network isolation with Azure Machine Learning registries)".into()
-                                    },
-                                    rule: Some(RuleCode::Reg010),
-                                    principal: None,
-                                });
-                            }
-                            let ra = Address::resource(Kind::Registry, &reg);
-                            cx.flow(
-                                &mut r,
-                                format!("deployment {} → registry {reg} storage", d.name),
-                                ea.clone(),
-                                ra.clone().with_sub("storage"),
-                                Protocol::TCP,
-                                443,
-                            );
-                            cx.flow(
-                                &mut r,
-                                format!(
-                                    "deployment {} → registry {reg} container registry",
-                                    d.name
-                                ),
-                                ea.clone(),
-                                ra.with_sub("acr"),
-                                Protocol::TCP,
-                                443,
-                            );
-                        }
-                    }
-                    out.push(r.settle());
+                    out.push(endpoint_deploy_from_registry(&cx, w, ep, managed));
                 }
             }
         }
@@ -779,94 +426,528 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
         if filter.workspace.is_some() && filter.registry.is_none() {
             break;
         }
-        let ra = Address::resource(Kind::Registry, &reg.name);
-        let subject = ra.clone();
         if wanted(OpId::RegistryCreateFromLocal) {
-            let mut r = OpResult::new(OpId::RegistryCreateFromLocal, subject.clone());
-            let clients = cx.clients(OpId::RegistryCreateFromLocal, &mut r);
-            for c in &clients {
-                let from = Address::resource(Kind::Client, c);
-                cx.flow(
-                    &mut r,
-                    format!("client {c} → registry {}", reg.name),
-                    from.clone(),
-                    ra.clone(),
-                    Protocol::TCP,
-                    443,
-                );
-                cx.flow(
-                    &mut r,
-                    format!("client {c} → registry {} storage", reg.name),
-                    from.clone(),
-                    ra.clone().with_sub("storage"),
-                    Protocol::TCP,
-                    443,
-                );
-                let principal = t
-                    .clients
-                    .iter()
-                    .find(|x| &x.name == c)
-                    .and_then(|x| x.principal.clone())
-                    .unwrap_or_else(|| c.clone());
-                let roles: Vec<&str> = t
-                    .role_assignments
-                    .iter()
-                    .filter(|ra_| {
-                        (ra_.principal == principal || ra_.principal == *c) && ra_.scope == ra
-                    })
-                    .map(|x| x.role.as_str())
-                    .collect();
-                let ok = roles.iter().any(|x| {
-                    ["azureml registry user", "owner", "contributor"]
-                        .contains(&x.to_ascii_lowercase().as_str())
-                });
-                r.requirements.push(Requirement {
-                    what: format!("{principal} may create assets in registry {}", reg.name),
-                    met: Some(ok),
-                    why: if ok {
-                        format!("holds {}", roles.join(", "))
-                    } else {
-                        "needs AzureML Registry User, Owner or Contributor on the registry (Network isolation with Azure Machine Learning registries)".into()
-                    },
-                    rule: Some(RuleCode::Reg008),
-                    principal: Some(principal.clone()),
-                });
-            }
-            if !clients.is_empty()
-                && reg.public_network_access == PublicNetworkAccess::Disabled
-                && reg.acr.public_network_access == Some(PublicNetworkAccess::Disabled)
-            {
-                r.notes.push(format!("environments cannot be created in registry {} (its ACR has public access disabled; REG004): create them in a workspace and share them", reg.name));
-            }
-            out.push(r.settle());
+            out.push(registry_create_from_local(&cx, reg));
         }
         if wanted(OpId::RegistryDiscover) {
-            let mut r = OpResult::new(OpId::RegistryDiscover, subject.clone());
-            let region = moat_net::names::region_label(reg.region.as_deref()).to_string();
-            for c in cx.clients(OpId::RegistryCreateFromLocal, &mut r) {
-                cx.flow(
-                    &mut r,
-                    format!("client {c} → discovery URL"),
-                    Address::resource(Kind::Client, &c),
-                    Address::Fqdn(moat_net::names::regional_api(&region)),
-                    Protocol::TCP,
-                    443,
-                );
-                // The discovery answer's `registryFqdns` are the registry's own host names
-                // (facts §10); the client then connects to them.
-                cx.flow(
-                    &mut r,
-                    format!("client {c} → the registry's registryFqdns"),
-                    Address::resource(Kind::Client, &c),
-                    ra.clone(),
-                    Protocol::TCP,
-                    443,
-                );
-            }
-            out.push(r.settle());
+            out.push(registry_discover(&cx, reg));
         }
     }
     out
+}
+
+/// StudioOpen: each client reaches the workspace API, its notebooks and studio's front end.
+fn studio_open(cx: &Ctx, w: &Workspace) -> OpResult {
+    let ws = Address::resource(Kind::Workspace, &w.name);
+    let mut r = OpResult::new(OpId::StudioOpen, ws.clone());
+    for c in cx.clients(OpId::StudioOpen, &mut r) {
+        let from = Address::resource(Kind::Client, &c);
+        cx.flow(
+            &mut r,
+            format!("client {c} → workspace API"),
+            from.clone(),
+            ws.clone(),
+            Protocol::TCP,
+            443,
+        );
+        cx.flow(
+            &mut r,
+            format!("client {c} → integrated notebooks"),
+            from.clone(),
+            ws.clone().with_sub("notebooks"),
+            Protocol::TCP,
+            443,
+        );
+        cx.flow(
+            &mut r,
+            format!("client {c} → studio front end (ml.azure.com)"),
+            from,
+            Address::Fqdn("ml.azure.com".into()),
+            Protocol::TCP,
+            443,
+        );
+    }
+    r.settle()
+}
+
+/// StudioData: each client reaches the default storage, and studio's storage access goes
+/// through the workspace private endpoint it entered by.
+fn studio_data(cx: &Ctx, w: &Workspace) -> OpResult {
+    let e = cx.e;
+    let ws = Address::resource(Kind::Workspace, &w.name);
+    let mut r = OpResult::new(OpId::StudioData, ws.clone());
+    if let Some(s) = &w.storage_account {
+        for c in cx.clients(OpId::StudioData, &mut r) {
+            let from = Address::resource(Kind::Client, &c);
+            // Studio validates data access against where the client's workspace
+            // private endpoint sits (rules ST001, ST002).
+            let q = Query {
+                from: from.clone(),
+                to: ws.clone(),
+                protocol: Protocol::TCP,
+                port: 443,
+            };
+            if let Ok(api) = trace(e, &q)
+                && api.verdict == Verdict::Allowed
+                && let Some(pe) = crate::studio::entry_endpoint(e, &api)
+                && let Some(c_) = crate::studio::colocation(e, w, pe)
+            {
+                r.requirements.push(Requirement {
+                    what: format!(
+                        "client {c}: studio's storage access through workspace private endpoint {}",
+                        pe.name
+                    ),
+                    met: c_.open.is_none().then_some(c_.met),
+                    why: c_.why,
+                    rule: Some(c_.rule),
+                    principal: None,
+                });
+            }
+            for sub in ["blob", "file"] {
+                cx.flow(
+                    &mut r,
+                    format!("client {c} → default storage ({sub})"),
+                    from.clone(),
+                    Address::resource(Kind::Storage, s).with_sub(sub),
+                    Protocol::TCP,
+                    443,
+                );
+            }
+        }
+    }
+    r.settle()
+}
+
+/// SdkConnect: each client reaches the workspace API.
+fn sdk_connect(cx: &Ctx, w: &Workspace) -> OpResult {
+    let ws = Address::resource(Kind::Workspace, &w.name);
+    let mut r = OpResult::new(OpId::SdkConnect, ws.clone());
+    for c in cx.clients(OpId::SdkConnect, &mut r) {
+        cx.flow(
+            &mut r,
+            format!("client {c} → workspace API"),
+            Address::resource(Kind::Client, &c),
+            ws.clone(),
+            Protocol::TCP,
+            443,
+        );
+    }
+    r.settle()
+}
+
+/// ComputeCreate: the inbound management traffic each compute in a customer VNet receives, and
+/// the outbound it needs.
+fn compute_create(cx: &Ctx, w: &Workspace, computes: &[&Compute], managed: bool) -> OpResult {
+    let mut r = OpResult::new(
+        OpId::ComputeCreate,
+        Address::resource(Kind::Workspace, &w.name),
+    );
+    for k in computes {
+        let to = Address::resource(Kind::Compute, &k.name);
+        let Some(subnet) = &k.subnet else {
+            if managed {
+                r.notes.push(format!("compute {}: the managed network carries the management traffic (required rules)", k.name));
+            }
+            continue;
+        };
+        if k.enable_node_public_ip {
+            let batch = region_tag("BatchNodeManagement", w);
+            cx.flow(
+                &mut r,
+                format!("Batch node management → compute {} (public IP)", k.name),
+                Address::Tag(batch),
+                to.clone(),
+                Protocol::TCP,
+                29876,
+            );
+            cx.flow(
+                &mut r,
+                format!("Azure ML → compute {} (public IP)", k.name),
+                Address::Tag("AzureMachineLearning".into()),
+                to.clone(),
+                Protocol::TCP,
+                44224,
+            );
+        } else {
+            let (v, s) = subnet.split_once('/').unwrap_or_default();
+            cx.flow(
+                &mut r,
+                format!("node management inside the VNet → compute {}", k.name),
+                Address::Subnet {
+                    vnet: v.into(),
+                    subnet: s.into(),
+                },
+                to.clone(),
+                Protocol::TCP,
+                29876,
+            );
+            cx.flow(
+                &mut r,
+                format!("Azure load balancer → compute {}", k.name),
+                Address::Tag("AzureLoadBalancer".into()),
+                to.clone(),
+                Protocol::TCP,
+                44224,
+            );
+        }
+        let from = Address::resource(Kind::Compute, &k.name);
+        for (purpose, to, p, port) in management_outbound(w) {
+            cx.flow(
+                &mut r,
+                format!("compute {} → {purpose}", k.name),
+                from.clone(),
+                to,
+                p,
+                port,
+            );
+        }
+    }
+    r.settle()
+}
+
+/// JobRun: the flows a job needs from each compute, SMB to the file share where a firewall may
+/// sit in between.
+fn job_run(cx: &Ctx, w: &Workspace, computes: &[&Compute], managed: bool) -> OpResult {
+    let t = cx.t();
+    let mut r = OpResult::new(OpId::JobRun, Address::resource(Kind::Workspace, &w.name));
+    for k in computes {
+        let from = Address::resource(Kind::Compute, &k.name);
+        let managed_k = k.subnet.is_none() && managed;
+        for (purpose, to, p, port) in job_flows(t, w, managed_k) {
+            cx.flow(
+                &mut r,
+                format!("compute {} → {purpose}", k.name),
+                from.clone(),
+                to,
+                p,
+                port,
+            );
+        }
+        // SMB 445 to the file share is needed only when a firewall sits between the
+        // VNet and the storage private endpoint (seed 002, required outbound table
+        // footnote; facts §3.2).
+        let https = r.flows.iter().rev().find(|f| {
+            f.trace.from == from
+                && matches!(&f.trace.to, Address::Resource { sub: Some(s), .. } if s == "file")
+                && f.trace.port == 443
+        });
+        let through_firewall = https.is_some_and(|f| {
+            f.trace.hops.iter().any(|h| h.code == Code::PeApproved)
+                && f.trace.hops.iter().any(|h| h.step == Step::Firewall)
+        });
+        // Where the input leaves the HTTPS path open, it may go through a firewall of
+        // the deployment: SMB may be needed, and fails only if it is.
+        let maybe = (!through_firewall
+            && !t.firewalls.is_empty()
+            && https.is_some_and(|f| f.verdict == Verdict::Unknown))
+        .then(|| https.map(|f| f.trace.clone()))
+        .flatten();
+        if (through_firewall || maybe.is_some())
+            && let Some(s) = &w.storage_account
+        {
+            cx.flow(
+                &mut r,
+                format!(
+                    "compute {} → the default storage file share (SMB, through the firewall)",
+                    k.name
+                ),
+                from.clone(),
+                Address::resource(Kind::Storage, s).with_sub("file"),
+                Protocol::TCP,
+                445,
+            );
+            if let Some(https) = maybe {
+                needed_if(r.flows.last_mut(), &https);
+            }
+        }
+    }
+    if computes.is_empty() {
+        r.notes.push("the workspace declares no compute".into());
+    }
+    r.settle()
+}
+
+/// JobRegistryAsset: each compute reaches each registry the workspace uses.
+fn job_registry_asset(cx: &Ctx, w: &Workspace, computes: &[&Compute]) -> OpResult {
+    let intent = cx.intent;
+    let mut r = OpResult::new(
+        OpId::JobRegistryAsset,
+        Address::resource(Kind::Workspace, &w.name),
+    );
+    if let Some((_, Source::Assumed)) = intent.registries.get(&w.name) {
+        r.notes.push(format!(
+            "assumed: workspace {} uses every registry of the input",
+            w.name
+        ));
+    }
+    for reg in intent.registries_of(&w.name) {
+        let ra = Address::resource(Kind::Registry, reg);
+        for k in computes {
+            let from = Address::resource(Kind::Compute, &k.name);
+            cx.flow(
+                &mut r,
+                format!("compute {} → registry {reg}", k.name),
+                from.clone(),
+                ra.clone(),
+                Protocol::TCP,
+                443,
+            );
+            cx.flow(
+                &mut r,
+                format!("compute {} → registry {reg} storage", k.name),
+                from.clone(),
+                ra.clone().with_sub("storage"),
+                Protocol::TCP,
+                443,
+            );
+            cx.flow(
+                &mut r,
+                format!("compute {} → registry {reg} container registry", k.name),
+                from.clone(),
+                ra.clone().with_sub("acr"),
+                Protocol::TCP,
+                443,
+            );
+        }
+    }
+    r.settle()
+}
+
+/// RegistryShareFromWorkspace: what sharing to each registry needs.
+fn registry_share(cx: &Ctx, w: &Workspace) -> OpResult {
+    let t = cx.t();
+    let mut r = OpResult::new(
+        OpId::RegistryShareFromWorkspace,
+        Address::resource(Kind::Workspace, &w.name),
+    );
+    for s in &w.shares_to {
+        if s.assets.contains(&AssetKind::Component) {
+            r.requirements.push(Requirement {
+                what: format!("share components to registry {}", s.registry),
+                met: Some(false),
+                why: "sharing a component from a workspace to a registry is not supported (Network isolation with Azure Machine Learning registries)".into(),
+                rule: Some(RuleCode::Reg006),
+                principal: None,
+            });
+        }
+        let Some(st) = &w.storage_account else {
+            continue;
+        };
+        let sa = t.storage_accounts.iter().find(|x| &x.name == st);
+        if sa.is_some_and(|x| x.public_network_access == PublicNetworkAccess::Disabled) {
+            r.requirements.push(Requirement {
+                what: format!("registry {} reads the asset from storage {st}", s.registry),
+                met: Some(false),
+                why: format!("storage {st} has public network access Disabled: sharing is blocked by data exfiltration protection (Network isolation with Azure Machine Learning registries)"),
+                rule: Some(RuleCode::Reg005),
+                principal: None,
+            });
+            continue;
+        }
+        cx.flow(
+            &mut r,
+            format!("registry {} back end → storage {st}", s.registry),
+            Address::resource(Kind::Registry, &s.registry),
+            Address::resource(Kind::Storage, st).with_sub("blob"),
+            Protocol::TCP,
+            443,
+        );
+    }
+    if w.shares_to.is_empty() {
+        r.notes.push("the workspace declares no `shares_to`".into());
+    }
+    r.settle()
+}
+
+/// EndpointScore: each client reaches the endpoint.
+fn endpoint_score(cx: &Ctx, ep: &OnlineEndpoint) -> OpResult {
+    let ea = Address::resource(Kind::OnlineEndpoint, &ep.name);
+    let mut r = OpResult::new(OpId::EndpointScore, ea.clone());
+    for c in cx.clients(OpId::EndpointScore, &mut r) {
+        cx.flow(
+            &mut r,
+            format!("client {c} → endpoint {}", ep.name),
+            Address::resource(Kind::Client, &c),
+            ea.clone(),
+            Protocol::TCP,
+            443,
+        );
+    }
+    r.settle()
+}
+
+/// EndpointOutbound: the deployment reaches the workspace's storage, registry and key vault.
+fn endpoint_outbound(cx: &Ctx, w: &Workspace, ep: &OnlineEndpoint) -> OpResult {
+    let ea = Address::resource(Kind::OnlineEndpoint, &ep.name);
+    let mut r = OpResult::new(OpId::EndpointOutbound, ea.clone());
+    if let Some(s) = &w.storage_account {
+        cx.flow(
+            &mut r,
+            "deployment → workspace storage (model)",
+            ea.clone(),
+            Address::resource(Kind::Storage, s).with_sub("blob"),
+            Protocol::TCP,
+            443,
+        );
+    }
+    if let Some(a) = &w.container_registry {
+        cx.flow(
+            &mut r,
+            "deployment → workspace container registry (image)",
+            ea.clone(),
+            Address::resource(Kind::Acr, a),
+            Protocol::TCP,
+            443,
+        );
+    }
+    if let Some(k) = &w.key_vault {
+        cx.flow(
+            &mut r,
+            "deployment → workspace key vault",
+            ea.clone(),
+            Address::resource(Kind::Keyvault, k),
+            Protocol::TCP,
+            443,
+        );
+    }
+    r.settle()
+}
+
+/// EndpointDeployFromRegistry: each deployment reaches the registries its models come from.
+fn endpoint_deploy_from_registry(
+    cx: &Ctx,
+    w: &Workspace,
+    ep: &OnlineEndpoint,
+    managed: bool,
+) -> OpResult {
+    let ea = Address::resource(Kind::OnlineEndpoint, &ep.name);
+    let mut r = OpResult::new(OpId::EndpointDeployFromRegistry, ea.clone());
+    for d in &ep.deployments {
+        for reg in d.registry_sources() {
+            let secure = w.public_network_access == PublicNetworkAccess::Disabled;
+            if !managed && secure {
+                let ok = d.egress_public_network_access == PublicNetworkAccess::Disabled;
+                r.requirements.push(Requirement {
+                    what: format!("deployment {} takes its model from registry {reg}", d.name),
+                    met: Some(ok),
+                    why: if ok {
+                        "egress_public_network_access is disabled: Azure ML creates the private endpoints to the registry".into()
+                    } else {
+                        "a secure workspace deploys registry models only with egress_public_network_access=disabled (Network isolation with Azure Machine Learning registries)".into()
+                    },
+                    rule: Some(RuleCode::Reg010),
+                    principal: None,
+                });
+            }
+            let ra = Address::resource(Kind::Registry, &reg);
+            cx.flow(
+                &mut r,
+                format!("deployment {} → registry {reg} storage", d.name),
+                ea.clone(),
+                ra.clone().with_sub("storage"),
+                Protocol::TCP,
+                443,
+            );
+            cx.flow(
+                &mut r,
+                format!("deployment {} → registry {reg} container registry", d.name),
+                ea.clone(),
+                ra.with_sub("acr"),
+                Protocol::TCP,
+                443,
+            );
+        }
+    }
+    r.settle()
+}
+
+/// RegistryCreateFromLocal: each client reaches the registry and holds a role that may create.
+fn registry_create_from_local(cx: &Ctx, reg: &Registry) -> OpResult {
+    let t = cx.t();
+    let ra = Address::resource(Kind::Registry, &reg.name);
+    let mut r = OpResult::new(OpId::RegistryCreateFromLocal, ra.clone());
+    let clients = cx.clients(OpId::RegistryCreateFromLocal, &mut r);
+    for c in &clients {
+        let from = Address::resource(Kind::Client, c);
+        cx.flow(
+            &mut r,
+            format!("client {c} → registry {}", reg.name),
+            from.clone(),
+            ra.clone(),
+            Protocol::TCP,
+            443,
+        );
+        cx.flow(
+            &mut r,
+            format!("client {c} → registry {} storage", reg.name),
+            from.clone(),
+            ra.clone().with_sub("storage"),
+            Protocol::TCP,
+            443,
+        );
+        let principal = t
+            .clients
+            .iter()
+            .find(|x| &x.name == c)
+            .and_then(|x| x.principal.clone())
+            .unwrap_or_else(|| c.clone());
+        let roles: Vec<&str> = t
+            .role_assignments
+            .iter()
+            .filter(|ra_| (ra_.principal == principal || ra_.principal == *c) && ra_.scope == ra)
+            .map(|x| x.role.as_str())
+            .collect();
+        let ok = roles.iter().any(|x| {
+            ["azureml registry user", "owner", "contributor"]
+                .contains(&x.to_ascii_lowercase().as_str())
+        });
+        r.requirements.push(Requirement {
+            what: format!("{principal} may create assets in registry {}", reg.name),
+            met: Some(ok),
+            why: if ok {
+                format!("holds {}", roles.join(", "))
+            } else {
+                "needs AzureML Registry User, Owner or Contributor on the registry (Network isolation with Azure Machine Learning registries)".into()
+            },
+            rule: Some(RuleCode::Reg008),
+            principal: Some(principal.clone()),
+        });
+    }
+    if !clients.is_empty()
+        && reg.public_network_access == PublicNetworkAccess::Disabled
+        && reg.acr.public_network_access == Some(PublicNetworkAccess::Disabled)
+    {
+        r.notes.push(format!("environments cannot be created in registry {} (its ACR has public access disabled; REG004): create them in a workspace and share them", reg.name));
+    }
+    r.settle()
+}
+
+/// RegistryDiscover: each client reaches the regional discovery URL and the registry's hosts.
+fn registry_discover(cx: &Ctx, reg: &Registry) -> OpResult {
+    let ra = Address::resource(Kind::Registry, &reg.name);
+    let mut r = OpResult::new(OpId::RegistryDiscover, ra.clone());
+    let region = moat_net::names::region_label(reg.region.as_deref()).to_string();
+    for c in cx.clients(OpId::RegistryCreateFromLocal, &mut r) {
+        cx.flow(
+            &mut r,
+            format!("client {c} → discovery URL"),
+            Address::resource(Kind::Client, &c),
+            Address::Fqdn(moat_net::names::regional_api(&region)),
+            Protocol::TCP,
+            443,
+        );
+        // The discovery answer's `registryFqdns` are the registry's own host names
+        // (facts §10); the client then connects to them.
+        cx.flow(
+            &mut r,
+            format!("client {c} → the registry's registryFqdns"),
+            Address::resource(Kind::Client, &c),
+            ra.clone(),
+            Protocol::TCP,
+            443,
+        );
+    }
+    r.settle()
 }
 
 fn image_build(cx: &Ctx, w: &Workspace, subject: &Address) -> OpResult {

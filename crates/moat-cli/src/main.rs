@@ -6,8 +6,11 @@ mod diff;
 mod exfil;
 mod gitref;
 mod input;
+mod ops;
 mod render;
+mod rule;
 mod serve;
+mod trace;
 
 // `moat.toml` is read by the server too.
 use moat_config as config;
@@ -172,32 +175,7 @@ enum Command {
 Addresses: <kind>/<name>[:<sub>] (workspace, registry, storage, keyvault, acr, compute, vm, aks,
 online-endpoint, client), subnet/<vnet>/<subnet>, ip:<address>, fqdn:<name>, tag:<service tag>,
 internet. Exit status: 0 allowed, 1 denied or unknown, 2 bad input.")]
-    Trace {
-        #[command(flatten)]
-        input: InputArgs,
-        /// Where the flow starts.
-        #[arg(long)]
-        from: String,
-        /// Where it goes.
-        #[arg(long)]
-        to: String,
-        /// Destination port.
-        #[arg(long, default_value_t = 443)]
-        port: u16,
-        /// Protocol.
-        #[arg(long, value_enum, default_value_t = Proto::Tcp)]
-        protocol: Proto,
-        /// Azure's service tags file (ServiceTags_Public.json), to decide rules written with addresses.
-        #[arg(long, value_name = "FILE")]
-        service_tags: Option<PathBuf>,
-        /// Take nothing for granted: every assumption (an undescribed DNS server answering
-        /// public names, an internet host accepting) makes the answer unknown.
-        #[arg(long)]
-        strict: bool,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = TextJson::Text)]
-        format: TextJson,
-    },
+    Trace(trace::TraceArgs),
     /// Do the Azure ML operations work? Studio, jobs, registries, endpoints.
     #[command(after_help = "Examples:
   moat ops examples/private-registry
@@ -208,29 +186,7 @@ Operations: studio.open, studio.data, sdk.connect, compute.create, job.run, job.
 image.build, registry.create-from-local, registry.share-from-workspace, registry.discover,
 endpoint.deploy-from-registry, endpoint.score, endpoint.outbound.
 Exit status: 0 all applicable operations work, 1 one fails or is unknown, 2 bad input.")]
-    Ops {
-        #[command(flatten)]
-        input: InputArgs,
-        /// Only this workspace.
-        #[arg(long)]
-        workspace: Option<String>,
-        /// Only this registry.
-        #[arg(long)]
-        registry: Option<String>,
-        /// Only this operation.
-        #[arg(long)]
-        op: Option<String>,
-        /// Azure's service tags file (ServiceTags_Public.json).
-        #[arg(long, value_name = "FILE")]
-        service_tags: Option<PathBuf>,
-        /// Take nothing for granted: every assumption (an undescribed DNS server answering
-        /// public names, an internet host accepting) makes the answer unknown.
-        #[arg(long)]
-        strict: bool,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = TextJson::Text)]
-        format: TextJson,
-    },
+    Ops(ops::OpsArgs),
     /// Check every documented requirement and limitation; report findings with stable codes.
     #[command(after_help = "Examples:
   moat check examples/private-registry
@@ -476,45 +432,48 @@ pub(crate) fn out(s: &str) {
     let _ = stdout.write_all(s.as_bytes());
 }
 
+/// Runs `moat validate`.
+fn validate(input: InputArgs, format: TextJson, ctx: &Ctx) -> u8 {
+    let (loaded, _) = match load_or_report(&input, ctx, format == TextJson::Json) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    match format {
+        TextJson::Json => out(&(render::diagnostics_json(&loaded.warnings) + "\n")),
+        TextJson::Text => {
+            print_warnings(&loaded, ctx);
+            if !ctx.quiet {
+                let total: usize = loaded.topology.counts().iter().map(|(_, n)| n).sum();
+                let unknown = loaded.topology.unknowns.len();
+                let mut line = format!(
+                    "{}: valid {} input, {total} resources",
+                    input.path.display(),
+                    loaded.format
+                );
+                if unknown > 0 {
+                    line += &format!(
+                        ", {}",
+                        moat_report::check::count(
+                            unknown as u64,
+                            "unknown value",
+                            "unknown values"
+                        )
+                    );
+                }
+                let open = loaded.topology.may_exist.len();
+                if open > 0 {
+                    line += &format!(", {open} may or may not be deployed");
+                }
+                out(&format!("{}\n", ctx.style().good(&line)));
+            }
+        }
+    }
+    OK
+}
+
 fn run(command: Command, ctx: &Ctx) -> u8 {
     match command {
-        Command::Validate { input, format } => {
-            let (loaded, _) = match load_or_report(&input, ctx, format == TextJson::Json) {
-                Ok(l) => l,
-                Err(code) => return code,
-            };
-            match format {
-                TextJson::Json => out(&(render::diagnostics_json(&loaded.warnings) + "\n")),
-                TextJson::Text => {
-                    print_warnings(&loaded, ctx);
-                    if !ctx.quiet {
-                        let total: usize = loaded.topology.counts().iter().map(|(_, n)| n).sum();
-                        let unknown = loaded.topology.unknowns.len();
-                        let mut line = format!(
-                            "{}: valid {} input, {total} resources",
-                            input.path.display(),
-                            loaded.format
-                        );
-                        if unknown > 0 {
-                            line += &format!(
-                                ", {}",
-                                moat_report::check::count(
-                                    unknown as u64,
-                                    "unknown value",
-                                    "unknown values"
-                                )
-                            );
-                        }
-                        let open = loaded.topology.may_exist.len();
-                        if open > 0 {
-                            line += &format!(", {open} may or may not be deployed");
-                        }
-                        out(&format!("{}\n", ctx.style().good(&line)));
-                    }
-                }
-            }
-            OK
-        }
+        Command::Validate { input, format } => validate(input, format, ctx),
         Command::Show { input, format } => {
             let (loaded, _) = match load_or_report(&input, ctx, format == TextJson::Json) {
                 Ok(l) => l,
@@ -542,273 +501,15 @@ fn run(command: Command, ctx: &Ctx) -> u8 {
             });
             OK
         }
-        Command::Trace {
-            input,
-            from,
-            to,
-            port,
-            protocol,
-            service_tags,
-            strict,
-            format,
-        } => {
-            let parse = |what: &str, s: &str| {
-                s.parse::<moat_model::Address>().map_err(|e| {
-                    eprintln!("error: --{what} {s}: {}", e.message);
-                    if let Some(h) = e.hint {
-                        eprintln!("  hint: {h}");
-                    }
-                    BAD_INPUT
-                })
-            };
-            let (from, to) = match (parse("from", &from), parse("to", &to)) {
-                (Ok(f), Ok(t)) => (f, t),
-                _ => return BAD_INPUT,
-            };
-            let (loaded, cfg) = match load_or_report(&input, ctx, format == TextJson::Json) {
-                Ok(l) => l,
-                Err(code) => return code,
-            };
-            print_warnings(&loaded, ctx);
-            let service_tags = service_tags.or(cfg.and_then(|c| c.service_tags));
-            // A compute name two workspaces share names neither: the user picks one.
-            let scoped = |what: &str, a: &moat_model::Address| {
-                moat_model::scope::canonical(&loaded.topology, a).map_err(|e| {
-                    eprintln!("error: --{what} {a}: {}", e.message);
-                    if let Some(h) = e.hint {
-                        eprintln!("  hint: {h}");
-                    }
-                    BAD_INPUT
-                })
-            };
-            let (from, to) = match (scoped("from", &from), scoped("to", &to)) {
-                (Ok(f), Ok(t)) => (f, t),
-                _ => return BAD_INPUT,
-            };
-            let engine = match moat_engine::Engine::for_topology(
-                &loaded.topology,
-                service_tags.as_deref(),
-            ) {
-                Ok(e) => e.with_strict(strict),
-                Err(e) => {
-                    eprintln!("error: cannot read the service tags file: {e}");
-                    return BAD_INPUT;
-                }
-            };
-            let protocol = match protocol {
-                Proto::Tcp => moat_packets::Protocol::TCP,
-                Proto::Udp => moat_packets::Protocol::UDP,
-                Proto::Icmp => moat_packets::Protocol::ICMP,
-            };
-            let q = moat_engine::Query {
-                from,
-                to,
-                protocol,
-                port,
-            };
-            let variants = moat_model::presence::variants(&loaded.topology);
-            let trace = match moat_engine::presence::trace(&engine, &variants, &q) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    // A misspelt end: the closest address of the deployment, if one is close.
-                    let known = moat_rules::check::addresses(&loaded.topology);
-                    for a in [q.from.to_string(), q.to.to_string()] {
-                        let base = a.split(':').next().unwrap_or(&a).to_string();
-                        if !known.contains(&base)
-                            && let Some(s) = moat_model::suggest::did_you_mean(
-                                &base,
-                                known.iter().map(String::as_str),
-                            )
-                        {
-                            eprintln!("  help: did you mean `{s}` instead of `{base}`?");
-                        }
-                    }
-                    return BAD_INPUT;
-                }
-            };
-            match format {
-                TextJson::Text => out(&moat_report::trace::render_text(&trace, ctx.style())),
-                TextJson::Json => {
-                    out(&(serde_json::to_string_pretty(&trace).unwrap_or_default() + "\n"))
-                }
-            }
-            let allowed = trace.verdict == moat_engine::Verdict::Allowed;
-            exit_keeping((trace, variants, engine));
-            exit_keeping(loaded);
-            if allowed { OK } else { FINDINGS }
-        }
-        Command::Ops {
-            input,
-            workspace,
-            registry,
-            op,
-            service_tags,
-            strict,
-            format,
-        } => {
-            let op = match op {
-                None => None,
-                Some(o) => match moat_engine::ops::OPERATIONS
-                    .iter()
-                    .find(|x| x.id.as_str() == o)
-                {
-                    Some(x) => Some(x.id),
-                    None => {
-                        let ids: Vec<&str> = moat_engine::ops::OPERATIONS
-                            .iter()
-                            .map(|x| x.id.as_str())
-                            .collect();
-                        eprintln!(
-                            "error: unknown operation `{o}`; operations: {}",
-                            ids.join(", ")
-                        );
-                        return BAD_INPUT;
-                    }
-                },
-            };
-            let (loaded, cfg) = match load_or_report(&input, ctx, format == TextJson::Json) {
-                Ok(l) => l,
-                Err(code) => return code,
-            };
-            print_warnings(&loaded, ctx);
-            let service_tags = service_tags.or(cfg.and_then(|c| c.service_tags));
-            let t = &loaded.topology;
-            for (what, name, known) in [
-                (
-                    "workspace",
-                    &workspace,
-                    t.workspaces
-                        .iter()
-                        .map(|w| w.name.as_str())
-                        .collect::<Vec<_>>(),
-                ),
-                (
-                    "registry",
-                    &registry,
-                    t.registries.iter().map(|r| r.name.as_str()).collect(),
-                ),
-            ] {
-                if let Some(n) = name
-                    && !known.contains(&n.as_str())
-                {
-                    eprintln!(
-                        "error: no {what} `{n}` in {}; {what}s: {}",
-                        input.path.display(),
-                        known.join(", ")
-                    );
-                    return BAD_INPUT;
-                }
-            }
-            let engine = match moat_engine::Engine::for_topology(t, service_tags.as_deref()) {
-                Ok(e) => e.with_strict(strict),
-                Err(e) => {
-                    eprintln!("error: cannot read the service tags file: {e}");
-                    return BAD_INPUT;
-                }
-            };
-            let intent = moat_engine::intent::Intent::of(t);
-            let filter = moat_engine::ops::Filter {
-                workspace,
-                registry,
-                op,
-            };
-            let variants = moat_model::presence::variants(t);
-            let results = moat_engine::presence::evaluate(&engine, &variants, &intent, &filter);
-            match format {
-                TextJson::Text => {
-                    out(&moat_report::ops::render_text(&results, ctx.style()));
-                    if !intent.assumptions.is_empty() && !ctx.quiet {
-                        out(&format!(
-                            "\n{}\n",
-                            ctx.style().dim("Assumed (declare intent to replace):")
-                        ));
-                        for a in &intent.assumptions {
-                            out(&format!("  {}\n", ctx.style().dim(a)));
-                        }
-                    }
-                }
-                TextJson::Json => {
-                    let v = serde_json::json!({ "operations": results, "assumptions": intent.assumptions });
-                    out(&(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"));
-                }
-            }
-            let bad = results.iter().any(|r| {
-                matches!(
-                    r.status,
-                    moat_engine::ops::Status::Fails | moat_engine::ops::Status::Unknown
-                )
-            });
-            exit_keeping((results, variants, intent, engine));
-            exit_keeping(loaded);
-            if bad { FINDINGS } else { OK }
-        }
+        Command::Trace(args) => trace::run(args, ctx),
+        Command::Ops(args) => ops::run(args, ctx),
         Command::Check(args) => check::run(args, ctx),
         Command::Diff(args) => diff::run(args, ctx),
         Command::Exfil(args) => exfil::run(args, ctx),
         Command::Serve(args) => serve::serve(args, ctx),
         Command::Push(args) => serve::push(args, ctx),
         Command::Token(cmd) => serve::token(cmd, ctx),
-        Command::Rule { code, all, list: _ } => {
-            let rules = moat_rules::all();
-            match (code, all) {
-                (Some(c), _) => match moat_rules::by_code(&c) {
-                    Some(r) => out(&moat_report::check::rule_text(r.doc(), ctx.style())),
-                    None => {
-                        let codes: Vec<&str> = rules.iter().map(|r| r.doc().code).collect();
-                        let hint = moat_model::suggest::did_you_mean(&c, codes.iter().copied())
-                            .map(|s| format!(" (did you mean {s}?)"))
-                            .unwrap_or_default();
-                        eprintln!("error: no rule {c}{hint}; see `moat rule --all`");
-                        return BAD_INPUT;
-                    }
-                },
-                (None, true) => {
-                    for r in &rules {
-                        out(&moat_report::check::rule_text(r.doc(), ctx.style()));
-                        out("\n");
-                    }
-                }
-                (None, false) => {
-                    let width = rules.iter().map(|r| r.doc().name.len()).max().unwrap_or(4);
-                    // The last column names the documented requirements each rule checks.
-                    // The fifth says whether findings carry the fix as code or only as prose.
-                    let row = |code: &str,
-                               name: &str,
-                               severity: &str,
-                               kind: &str,
-                               fix: &str,
-                               covers: &str| {
-                        let line = format!(
-                            "{code:<8} {name:<width$}  {severity:<8} {kind:<13} {fix:<5} {covers}"
-                        );
-                        format!("{}\n", line.trim_end())
-                    };
-                    out(&ctx.style().bold(&row(
-                        "CODE",
-                        "NAME",
-                        "SEVERITY",
-                        "KIND",
-                        "FIX",
-                        "REQUIREMENTS",
-                    )));
-                    for r in &rules {
-                        let d = r.doc();
-                        // Path rules are decided by the path engine and carry a trace.
-                        let kind = if d.path { "path" } else { "configuration" };
-                        out(&row(
-                            d.code,
-                            d.name,
-                            d.severity.as_str(),
-                            kind,
-                            d.fix_form.as_str(),
-                            &d.covers.join(" "),
-                        ));
-                    }
-                }
-            }
-            OK
-        }
+        Command::Rule { code, all, list: _ } => rule::run(code, all, ctx),
         Command::Schema => {
             let schema = schemars::schema_for!(moat_model::Topology);
             out(&(serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"));

@@ -112,227 +112,8 @@ impl Picture {
         let right_x = vnet_x + VNET_W + 90;
         let mut elements = Vec::new();
         let mut edges = Vec::new();
-        // What sits in each subnet, by `vnet/subnet`.
-        let mut inside: BTreeMap<String, Vec<Node>> = BTreeMap::new();
-        let mut outside: Vec<Node> = Vec::new();
-        let ix = t.index();
-        // An address Azure assigns shows as the range it comes from.
-        let addressing = moat_model::Addressing::new(t, &ix);
-        for pe in &t.private_endpoints {
-            inside.entry(pe.subnet.clone()).or_default().push(Node {
-                key: format!("private-endpoint/{}", pe.name),
-                kind: "private-endpoint",
-                label: format!("PE {}", pe.name),
-                detail: t
-                    .endpoint_address(&addressing, pe)
-                    .map(|i| i.to_string())
-                    .unwrap_or_default(),
-                props: props(m, pe),
-            });
-            if let Some(to) = target_key(&pe.target) {
-                edges.push(Edge {
-                    from: format!("private-endpoint/{}", pe.name),
-                    to,
-                    kind: "private-link",
-                    label: format!("{} ({})", pe.group_id, pe.connection_state),
-                });
-            }
-        }
-        for c in &t.computes {
-            let n = Node {
-                key: format!("compute/{}", c.name),
-                kind: "compute",
-                label: format!("{} {}", c.compute_type, c.name),
-                detail: String::new(),
-                props: props(m, c),
-            };
-            match &c.subnet {
-                Some(s) => inside.entry(s.clone()).or_default().push(n),
-                None => outside.push(n),
-            }
-        }
-        for a in &t.aks_clusters {
-            let n = Node {
-                key: format!("aks/{}", a.name),
-                kind: "aks",
-                label: format!("AKS {}", a.name),
-                detail: String::new(),
-                props: props(m, a),
-            };
-            match &a.subnet {
-                Some(s) => inside.entry(s.clone()).or_default().push(n),
-                None => outside.push(n),
-            }
-        }
-        for vm in &t.virtual_machines {
-            if let Some(nic) = vm
-                .network_interfaces
-                .first()
-                .and_then(|n| ix.network_interfaces.get(n))
-                .map(|&i| &t.network_interfaces[i])
-            {
-                inside.entry(nic.subnet.clone()).or_default().push(Node {
-                    key: format!("vm/{}", vm.name),
-                    kind: "vm",
-                    label: format!("VM {}", vm.name),
-                    detail: t
-                        .nic_address(&addressing, nic)
-                        .map(|i| i.to_string())
-                        .unwrap_or_default(),
-                    props: props(m, vm),
-                });
-            }
-        }
-        for f in &t.firewalls {
-            inside
-                .entry(format!("{}/AzureFirewallSubnet", f.vnet))
-                .or_default()
-                .push(Node {
-                    key: format!("firewall/{}", f.name),
-                    kind: "firewall",
-                    label: format!("Firewall {}", f.name),
-                    detail: f
-                        .private_ip_address
-                        .map(|i| i.to_string())
-                        .unwrap_or_default(),
-                    props: props(m, f),
-                });
-        }
-        for b in &t.bastion_hosts {
-            inside
-                .entry(format!("{}/AzureBastionSubnet", b.vnet))
-                .or_default()
-                .push(Node {
-                    key: format!("bastion/{}", b.name),
-                    kind: "bastion",
-                    label: format!("Bastion {}", b.name),
-                    detail: String::new(),
-                    props: props(m, b),
-                });
-        }
-        for g in &t.virtual_network_gateways {
-            inside
-                .entry(format!("{}/GatewaySubnet", g.vnet))
-                .or_default()
-                .push(Node {
-                    key: format!("gateway/{}", g.name),
-                    kind: "gateway",
-                    label: format!("{} gateway {}", g.gateway_type, g.name),
-                    detail: String::new(),
-                    props: props(m, g),
-                });
-        }
-        // The VNets, one under another, each with its subnets.
-        let per_row = ((VNET_W - 40 + GAP) / (NODE_W + GAP)).max(1) as usize;
-        let mut y = 20;
-        for v in &t.virtual_networks {
-            let mut names: Vec<String> = v.subnets.iter().map(|s| s.name.clone()).collect();
-            // Subnets that only the placed elements name (a firewall's, a gateway's).
-            for k in inside.keys() {
-                if let Some((vn, sn)) = k.split_once('/')
-                    && vn == v.name
-                    && !names.iter().any(|n| n == sn)
-                {
-                    names.push(sn.to_string());
-                }
-            }
-            let top = y;
-            y += 30;
-            let mut subnet_elems = Vec::new();
-            for sn in &names {
-                let key = format!("{}/{sn}", v.name);
-                let nodes = inside.remove(&key).unwrap_or_default();
-                let rows = nodes.len().div_ceil(per_row).max(1) as i64;
-                let h = 24 + rows * (NODE_H + GAP);
-                let subnet = v.subnets.iter().find(|s| &s.name == sn);
-                let mut aliases = Vec::new();
-                if let Some(s) = subnet {
-                    if let Some(n) = &s.network_security_group {
-                        aliases.push(format!("nsg/{n}"));
-                    }
-                    if let Some(r) = &s.route_table {
-                        aliases.push(format!("route-table/{r}"));
-                    }
-                    if let Some(n) = &s.nat_gateway {
-                        aliases.push(format!("nat-gateway/{n}"));
-                    }
-                }
-                subnet_elems.push(Element {
-                    key: format!("subnet/{key}"),
-                    aliases,
-                    kind: "subnet",
-                    label: sn.clone(),
-                    detail: subnet
-                        .map(|s| {
-                            s.address_prefixes
-                                .iter()
-                                .map(|p| p.0.to_string())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        })
-                        .unwrap_or_default(),
-                    x: vnet_x + 10,
-                    y,
-                    w: VNET_W - 20,
-                    h,
-                    props: subnet.map(|s| props(m, s)).unwrap_or(Value::Null),
-                });
-                for (i, n) in nodes.into_iter().enumerate() {
-                    let (row, col) = ((i / per_row) as i64, (i % per_row) as i64);
-                    subnet_elems.push(Element {
-                        key: n.key,
-                        aliases: Vec::new(),
-                        kind: n.kind,
-                        label: n.label,
-                        detail: n.detail,
-                        x: vnet_x + 20 + col * (NODE_W + GAP),
-                        y: y + 22 + row * (NODE_H + GAP),
-                        w: NODE_W,
-                        h: NODE_H,
-                        props: n.props,
-                    });
-                }
-                y += h + GAP;
-            }
-            let mut vnet_props = props(m, v);
-            // The subnets are elements of their own.
-            if let Some(o) = vnet_props.as_object_mut() {
-                o.remove("subnets");
-            }
-            elements.push(Element {
-                key: format!("vnet/{}", v.name),
-                aliases: Vec::new(),
-                kind: "vnet",
-                label: format!("VNet {}", v.name),
-                detail: v
-                    .address_space
-                    .iter()
-                    .map(|p| p.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                x: vnet_x,
-                y: top,
-                w: VNET_W,
-                h: y - top,
-                props: vnet_props,
-            });
-            elements.extend(subnet_elems);
-            y += 30;
-            for p in &v.peerings {
-                // Each peering once, from the side that sorts first (or the only side).
-                let both = t.virtual_networks.iter().any(|o| {
-                    o.name == p.remote_vnet && o.peerings.iter().any(|q| q.remote_vnet == v.name)
-                });
-                if v.name < p.remote_vnet || !both {
-                    edges.push(Edge {
-                        from: format!("vnet/{}", v.name),
-                        to: format!("vnet/{}", p.remote_vnet),
-                        kind: "peering",
-                        label: "peering".into(),
-                    });
-                }
-            }
-        }
+        let (mut inside, mut outside) = placed(m, &mut edges);
+        let vnets_bottom = vnets(m, vnet_x, &mut inside, &mut elements, &mut edges);
         // Elements in subnets of VNets the input does not declare.
         for (subnet, nodes) in inside {
             outside.extend(nodes.into_iter().map(|mut n| {
@@ -340,98 +121,8 @@ impl Picture {
                 n
             }));
         }
-        let vnets_bottom = y;
-        // The PaaS side.
-        let mut right: Vec<Node> = Vec::new();
-        for w in &t.workspaces {
-            right.push(Node {
-                key: format!("workspace/{}", w.name),
-                kind: "workspace",
-                label: format!("Workspace {}", w.name),
-                detail: format!("public {}", w.public_network_access),
-                props: props(m, w),
-            });
-        }
-        for r in &t.registries {
-            right.push(Node {
-                key: format!("registry/{}", r.name),
-                kind: "registry",
-                label: format!("Registry {}", r.name),
-                detail: format!("public {}", r.public_network_access),
-                props: props(m, r),
-            });
-        }
-        for s in &t.storage_accounts {
-            right.push(Node {
-                key: format!("storage/{}", s.name),
-                kind: "storage",
-                label: format!("Storage {}", s.name),
-                detail: format!("public {}", s.public_network_access),
-                props: props(m, s),
-            });
-        }
-        for k in &t.key_vaults {
-            right.push(Node {
-                key: format!("keyvault/{}", k.name),
-                kind: "keyvault",
-                label: format!("Key vault {}", k.name),
-                detail: format!("public {}", k.public_network_access),
-                props: props(m, k),
-            });
-        }
-        for a in &t.container_registries {
-            right.push(Node {
-                key: format!("acr/{}", a.name),
-                kind: "acr",
-                label: format!("ACR {}", a.name),
-                detail: format!("public {}", a.public_network_access),
-                props: props(m, a),
-            });
-        }
-        right.extend(outside);
-        let mut ry = 20;
-        for n in right {
-            elements.push(Element {
-                key: n.key,
-                aliases: Vec::new(),
-                kind: n.kind,
-                label: n.label,
-                detail: n.detail,
-                x: right_x,
-                y: ry,
-                w: SIDE_W + 30,
-                h: NODE_H,
-                props: n.props,
-            });
-            ry += NODE_H + GAP + 4;
-        }
-        // On-premises sites, by their local network gateways.
-        let mut ly = 20;
-        for l in &t.local_network_gateways {
-            elements.push(Element {
-                key: format!("onprem/{}", l.name),
-                aliases: vec![format!("local-network-gateway/{}", l.name)],
-                kind: "onprem",
-                label: format!("On-premises {}", l.name),
-                detail: String::new(),
-                x: 20,
-                y: ly,
-                w: SIDE_W,
-                h: NODE_H,
-                props: props(m, l),
-            });
-            ly += NODE_H + GAP + 4;
-        }
-        for c in &t.connections {
-            if let Some(l) = &c.local_network_gateway {
-                edges.push(Edge {
-                    from: format!("gateway/{}", c.virtual_network_gateway),
-                    to: format!("onprem/{l}"),
-                    kind: "connection",
-                    label: c.connection_type.to_string(),
-                });
-            }
-        }
+        let ry = paas(m, right_x, outside, &mut elements);
+        let ly = sites(m, &mut elements, &mut edges);
         let height = vnets_bottom.max(ry).max(ly) + 20;
         Picture {
             width: right_x + SIDE_W + 60,
@@ -623,6 +314,351 @@ stroke=\"{stroke}\" stroke-width=\"{width}\" marker-end=\"url(#arrow)\"{}>\
             .unwrap_or_else(|_| "{}".into())
             .replace("</", "<\\/")
     }
+}
+
+/// What sits in each subnet (by `vnet/subnet`), and what in no subnet; each private endpoint
+/// is joined to its target.
+fn placed(m: &Model, edges: &mut Vec<Edge>) -> (BTreeMap<String, Vec<Node>>, Vec<Node>) {
+    let t = &m.loaded.topology;
+    let mut inside: BTreeMap<String, Vec<Node>> = BTreeMap::new();
+    let mut outside: Vec<Node> = Vec::new();
+    let ix = t.index();
+    // An address Azure assigns shows as the range it comes from.
+    let addressing = moat_model::Addressing::new(t, &ix);
+    for pe in &t.private_endpoints {
+        inside.entry(pe.subnet.clone()).or_default().push(Node {
+            key: format!("private-endpoint/{}", pe.name),
+            kind: "private-endpoint",
+            label: format!("PE {}", pe.name),
+            detail: t
+                .endpoint_address(&addressing, pe)
+                .map(|i| i.to_string())
+                .unwrap_or_default(),
+            props: props(m, pe),
+        });
+        if let Some(to) = target_key(&pe.target) {
+            edges.push(Edge {
+                from: format!("private-endpoint/{}", pe.name),
+                to,
+                kind: "private-link",
+                label: format!("{} ({})", pe.group_id, pe.connection_state),
+            });
+        }
+    }
+    for c in &t.computes {
+        let n = Node {
+            key: format!("compute/{}", c.name),
+            kind: "compute",
+            label: format!("{} {}", c.compute_type, c.name),
+            detail: String::new(),
+            props: props(m, c),
+        };
+        match &c.subnet {
+            Some(s) => inside.entry(s.clone()).or_default().push(n),
+            None => outside.push(n),
+        }
+    }
+    for a in &t.aks_clusters {
+        let n = Node {
+            key: format!("aks/{}", a.name),
+            kind: "aks",
+            label: format!("AKS {}", a.name),
+            detail: String::new(),
+            props: props(m, a),
+        };
+        match &a.subnet {
+            Some(s) => inside.entry(s.clone()).or_default().push(n),
+            None => outside.push(n),
+        }
+    }
+    for vm in &t.virtual_machines {
+        if let Some(nic) = vm
+            .network_interfaces
+            .first()
+            .and_then(|n| ix.network_interfaces.get(n))
+            .map(|&i| &t.network_interfaces[i])
+        {
+            inside.entry(nic.subnet.clone()).or_default().push(Node {
+                key: format!("vm/{}", vm.name),
+                kind: "vm",
+                label: format!("VM {}", vm.name),
+                detail: t
+                    .nic_address(&addressing, nic)
+                    .map(|i| i.to_string())
+                    .unwrap_or_default(),
+                props: props(m, vm),
+            });
+        }
+    }
+    for f in &t.firewalls {
+        inside
+            .entry(format!("{}/AzureFirewallSubnet", f.vnet))
+            .or_default()
+            .push(Node {
+                key: format!("firewall/{}", f.name),
+                kind: "firewall",
+                label: format!("Firewall {}", f.name),
+                detail: f
+                    .private_ip_address
+                    .map(|i| i.to_string())
+                    .unwrap_or_default(),
+                props: props(m, f),
+            });
+    }
+    for b in &t.bastion_hosts {
+        inside
+            .entry(format!("{}/AzureBastionSubnet", b.vnet))
+            .or_default()
+            .push(Node {
+                key: format!("bastion/{}", b.name),
+                kind: "bastion",
+                label: format!("Bastion {}", b.name),
+                detail: String::new(),
+                props: props(m, b),
+            });
+    }
+    for g in &t.virtual_network_gateways {
+        inside
+            .entry(format!("{}/GatewaySubnet", g.vnet))
+            .or_default()
+            .push(Node {
+                key: format!("gateway/{}", g.name),
+                kind: "gateway",
+                label: format!("{} gateway {}", g.gateway_type, g.name),
+                detail: String::new(),
+                props: props(m, g),
+            });
+    }
+    (inside, outside)
+}
+
+/// The VNets, one under another, each with its subnets and what sits in them, and the peerings
+/// between them; returns where they end. What is left in `inside` sits in VNets the input
+/// does not declare.
+fn vnets(
+    m: &Model,
+    vnet_x: i64,
+    inside: &mut BTreeMap<String, Vec<Node>>,
+    elements: &mut Vec<Element>,
+    edges: &mut Vec<Edge>,
+) -> i64 {
+    let t = &m.loaded.topology;
+    // The VNets, one under another, each with its subnets.
+    let per_row = ((VNET_W - 40 + GAP) / (NODE_W + GAP)).max(1) as usize;
+    let mut y = 20;
+    for v in &t.virtual_networks {
+        let mut names: Vec<String> = v.subnets.iter().map(|s| s.name.clone()).collect();
+        // Subnets that only the placed elements name (a firewall's, a gateway's).
+        for k in inside.keys() {
+            if let Some((vn, sn)) = k.split_once('/')
+                && vn == v.name
+                && !names.iter().any(|n| n == sn)
+            {
+                names.push(sn.to_string());
+            }
+        }
+        let top = y;
+        y += 30;
+        let mut subnet_elems = Vec::new();
+        for sn in &names {
+            let key = format!("{}/{sn}", v.name);
+            let nodes = inside.remove(&key).unwrap_or_default();
+            let rows = nodes.len().div_ceil(per_row).max(1) as i64;
+            let h = 24 + rows * (NODE_H + GAP);
+            let subnet = v.subnets.iter().find(|s| &s.name == sn);
+            let mut aliases = Vec::new();
+            if let Some(s) = subnet {
+                if let Some(n) = &s.network_security_group {
+                    aliases.push(format!("nsg/{n}"));
+                }
+                if let Some(r) = &s.route_table {
+                    aliases.push(format!("route-table/{r}"));
+                }
+                if let Some(n) = &s.nat_gateway {
+                    aliases.push(format!("nat-gateway/{n}"));
+                }
+            }
+            subnet_elems.push(Element {
+                key: format!("subnet/{key}"),
+                aliases,
+                kind: "subnet",
+                label: sn.clone(),
+                detail: subnet
+                    .map(|s| {
+                        s.address_prefixes
+                            .iter()
+                            .map(|p| p.0.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default(),
+                x: vnet_x + 10,
+                y,
+                w: VNET_W - 20,
+                h,
+                props: subnet.map(|s| props(m, s)).unwrap_or(Value::Null),
+            });
+            for (i, n) in nodes.into_iter().enumerate() {
+                let (row, col) = ((i / per_row) as i64, (i % per_row) as i64);
+                subnet_elems.push(Element {
+                    key: n.key,
+                    aliases: Vec::new(),
+                    kind: n.kind,
+                    label: n.label,
+                    detail: n.detail,
+                    x: vnet_x + 20 + col * (NODE_W + GAP),
+                    y: y + 22 + row * (NODE_H + GAP),
+                    w: NODE_W,
+                    h: NODE_H,
+                    props: n.props,
+                });
+            }
+            y += h + GAP;
+        }
+        let mut vnet_props = props(m, v);
+        // The subnets are elements of their own.
+        if let Some(o) = vnet_props.as_object_mut() {
+            o.remove("subnets");
+        }
+        elements.push(Element {
+            key: format!("vnet/{}", v.name),
+            aliases: Vec::new(),
+            kind: "vnet",
+            label: format!("VNet {}", v.name),
+            detail: v
+                .address_space
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            x: vnet_x,
+            y: top,
+            w: VNET_W,
+            h: y - top,
+            props: vnet_props,
+        });
+        elements.extend(subnet_elems);
+        y += 30;
+        for p in &v.peerings {
+            // Each peering once, from the side that sorts first (or the only side).
+            let both = t.virtual_networks.iter().any(|o| {
+                o.name == p.remote_vnet && o.peerings.iter().any(|q| q.remote_vnet == v.name)
+            });
+            if v.name < p.remote_vnet || !both {
+                edges.push(Edge {
+                    from: format!("vnet/{}", v.name),
+                    to: format!("vnet/{}", p.remote_vnet),
+                    kind: "peering",
+                    label: "peering".into(),
+                });
+            }
+        }
+    }
+    y
+}
+
+/// The PaaS resources, then what sits in no declared VNet, down the right column; returns
+/// where the column ends.
+fn paas(m: &Model, right_x: i64, outside: Vec<Node>, elements: &mut Vec<Element>) -> i64 {
+    let t = &m.loaded.topology;
+    let mut right: Vec<Node> = Vec::new();
+    for w in &t.workspaces {
+        right.push(Node {
+            key: format!("workspace/{}", w.name),
+            kind: "workspace",
+            label: format!("Workspace {}", w.name),
+            detail: format!("public {}", w.public_network_access),
+            props: props(m, w),
+        });
+    }
+    for r in &t.registries {
+        right.push(Node {
+            key: format!("registry/{}", r.name),
+            kind: "registry",
+            label: format!("Registry {}", r.name),
+            detail: format!("public {}", r.public_network_access),
+            props: props(m, r),
+        });
+    }
+    for s in &t.storage_accounts {
+        right.push(Node {
+            key: format!("storage/{}", s.name),
+            kind: "storage",
+            label: format!("Storage {}", s.name),
+            detail: format!("public {}", s.public_network_access),
+            props: props(m, s),
+        });
+    }
+    for k in &t.key_vaults {
+        right.push(Node {
+            key: format!("keyvault/{}", k.name),
+            kind: "keyvault",
+            label: format!("Key vault {}", k.name),
+            detail: format!("public {}", k.public_network_access),
+            props: props(m, k),
+        });
+    }
+    for a in &t.container_registries {
+        right.push(Node {
+            key: format!("acr/{}", a.name),
+            kind: "acr",
+            label: format!("ACR {}", a.name),
+            detail: format!("public {}", a.public_network_access),
+            props: props(m, a),
+        });
+    }
+    right.extend(outside);
+    let mut ry = 20;
+    for n in right {
+        elements.push(Element {
+            key: n.key,
+            aliases: Vec::new(),
+            kind: n.kind,
+            label: n.label,
+            detail: n.detail,
+            x: right_x,
+            y: ry,
+            w: SIDE_W + 30,
+            h: NODE_H,
+            props: n.props,
+        });
+        ry += NODE_H + GAP + 4;
+    }
+    ry
+}
+
+/// On-premises sites, by their local network gateways, down the left column, joined to the
+/// gateways connected to them; returns where the column ends.
+fn sites(m: &Model, elements: &mut Vec<Element>, edges: &mut Vec<Edge>) -> i64 {
+    let t = &m.loaded.topology;
+    // On-premises sites, by their local network gateways.
+    let mut ly = 20;
+    for l in &t.local_network_gateways {
+        elements.push(Element {
+            key: format!("onprem/{}", l.name),
+            aliases: vec![format!("local-network-gateway/{}", l.name)],
+            kind: "onprem",
+            label: format!("On-premises {}", l.name),
+            detail: String::new(),
+            x: 20,
+            y: ly,
+            w: SIDE_W,
+            h: NODE_H,
+            props: props(m, l),
+        });
+        ly += NODE_H + GAP + 4;
+    }
+    for c in &t.connections {
+        if let Some(l) = &c.local_network_gateway {
+            edges.push(Edge {
+                from: format!("gateway/{}", c.virtual_network_gateway),
+                to: format!("onprem/{l}"),
+                kind: "connection",
+                label: c.connection_type.to_string(),
+            });
+        }
+    }
+    ly
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! Consistency of a topology: names, references, addresses. Every problem is reported, each
 //! pointing at the resource and field it concerns.
 
+use crate::Provenance;
 use crate::address::{Address, Kind};
 use crate::enums::OutboundRuleType;
+use crate::ml::{OutboundDestination, Workspace};
 use crate::suggest::did_you_mean;
 use crate::topology::{Index, Topology};
-use crate::{Provenance, ml::OutboundDestination};
 use ipnet::IpNet;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -369,9 +370,18 @@ fn names(c: &mut Ctx) {
     }
 }
 
+/// References of the ML resources: workspaces' dependencies, computes' workspaces and
+/// subnets, clients' places.
 fn ml_refs(c: &mut Ctx) {
-    let t = c.t;
     let ix = c.ix.clone_names();
+    workspace_refs(c, &ix);
+    compute_refs(c, &ix);
+    client_refs(c, &ix);
+}
+
+/// Each workspace's dependencies, hub, registries, IP rules and managed outbound rules.
+fn workspace_refs(c: &mut Ctx, ix: &Index) {
+    let t = c.t;
     // A dependency the importer kept although the input does not declare it (an existing
     // storage account given by its id) is recorded as unknown, and is not dangling.
     let kept: std::collections::HashSet<(&str, &str)> = t
@@ -451,77 +461,87 @@ fn ml_refs(c: &mut Ctx) {
                 check_prefix(c, n, &w.at, format!("network_acls/ip_rules/{i}"));
             }
         }
-        for (i, r) in w.managed_network.outbound_rules.iter().enumerate() {
-            let field = format!("managed_network/outbound_rules/{i}/destination");
-            let ok = matches!(
-                (r.kind, &r.destination),
-                (OutboundRuleType::Fqdn, OutboundDestination::Fqdn(_))
-                    | (
-                        OutboundRuleType::PrivateEndpoint,
-                        OutboundDestination::PrivateEndpoint(_)
-                    )
-                    | (
-                        OutboundRuleType::ServiceTag,
-                        OutboundDestination::ServiceTag(_)
-                    )
+        outbound_rules(c, w);
+    }
+}
+
+/// A workspace's managed outbound rules: each destination is of the rule's type, and a
+/// private endpoint rule names what it reaches.
+fn outbound_rules(c: &mut Ctx, w: &Workspace) {
+    for (i, r) in w.managed_network.outbound_rules.iter().enumerate() {
+        let field = format!("managed_network/outbound_rules/{i}/destination");
+        let ok = matches!(
+            (r.kind, &r.destination),
+            (OutboundRuleType::Fqdn, OutboundDestination::Fqdn(_))
+                | (
+                    OutboundRuleType::PrivateEndpoint,
+                    OutboundDestination::PrivateEndpoint(_)
+                )
+                | (
+                    OutboundRuleType::ServiceTag,
+                    OutboundDestination::ServiceTag(_)
+                )
+        );
+        if !ok {
+            let want = match r.kind {
+                OutboundRuleType::Fqdn => "a host name such as pypi.org",
+                OutboundRuleType::PrivateEndpoint => "{service_resource, subresource_target}",
+                OutboundRuleType::ServiceTag => "{service_tag, protocol, port_ranges}",
+            };
+            c.push(
+                "invalid-value",
+                &r.at,
+                Some(field),
+                format!(
+                    "outbound rule `{}` of type {} has a destination of another type",
+                    r.name, r.kind
+                ),
+                Some(format!("a {} rule's destination is {want}", r.kind)),
             );
-            if !ok {
-                let want = match r.kind {
-                    OutboundRuleType::Fqdn => "a host name such as pypi.org",
-                    OutboundRuleType::PrivateEndpoint => "{service_resource, subresource_target}",
-                    OutboundRuleType::ServiceTag => "{service_tag, protocol, port_ranges}",
-                };
+        } else if let OutboundDestination::PrivateEndpoint(d) = &r.destination {
+            // A destination the importer recorded as open is a placeholder.
+            let open =
+                c.t.is_unknown(
+                    &format!("workspace/{}", w.name),
+                    &format!("managed_network/outbound_rules/{}", r.name),
+                )
+                .is_some();
+            if open {
+            } else if let Some(a) = d
+                .service_resource
+                .parse::<Address>()
+                .ok()
+                .or_else(|| Address::from_arm_id(&d.service_resource))
+            {
+                c.address_ref(
+                    &a,
+                    &r.at,
+                    format!("managed_network/outbound_rules/{i}/destination/service_resource"),
+                );
+            } else if !d.service_resource.starts_with("/subscriptions/") {
                 c.push(
                     "invalid-value",
                     &r.at,
-                    Some(field),
+                    Some(format!(
+                        "managed_network/outbound_rules/{i}/destination/service_resource"
+                    )),
                     format!(
-                        "outbound rule `{}` of type {} has a destination of another type",
-                        r.name, r.kind
+                        "`{}` is neither an address nor an ARM resource id",
+                        d.service_resource
                     ),
-                    Some(format!("a {} rule's destination is {want}", r.kind)),
+                    Some("write storage/<name>, registry/<name>, keyvault/<name> ...".into()),
                 );
-            } else if let OutboundDestination::PrivateEndpoint(d) = &r.destination {
-                // A destination the importer recorded as open is a placeholder.
-                let open =
-                    c.t.is_unknown(
-                        &format!("workspace/{}", w.name),
-                        &format!("managed_network/outbound_rules/{}", r.name),
-                    )
-                    .is_some();
-                if open {
-                } else if let Some(a) = d
-                    .service_resource
-                    .parse::<Address>()
-                    .ok()
-                    .or_else(|| Address::from_arm_id(&d.service_resource))
-                {
-                    c.address_ref(
-                        &a,
-                        &r.at,
-                        format!("managed_network/outbound_rules/{i}/destination/service_resource"),
-                    );
-                } else if !d.service_resource.starts_with("/subscriptions/") {
-                    c.push(
-                        "invalid-value",
-                        &r.at,
-                        Some(format!(
-                            "managed_network/outbound_rules/{i}/destination/service_resource"
-                        )),
-                        format!(
-                            "`{}` is neither an address nor an ARM resource id",
-                            d.service_resource
-                        ),
-                        Some("write storage/<name>, registry/<name>, keyvault/<name> ...".into()),
-                    );
-                }
             }
         }
     }
+}
+
+/// The workspaces and subnets of computes, AKS clusters, ACI deployments and online endpoints.
+fn compute_refs(c: &mut Ctx, ix: &Index) {
+    let t = c.t;
     // image_build_compute names a compute of the same workspace; existence is a rule (ACR008),
     // not an input error, because Azure accepts the name before the compute exists.
-    for (i, cmp) in t.computes.iter().enumerate() {
-        let _ = i;
+    for cmp in &t.computes {
         // A workspace the input names but does not contain (a compute exported without it) is
         // recorded as unknown, with a warning, where the reference was read: not an error.
         let external = t
@@ -601,6 +621,11 @@ fn ml_refs(c: &mut Ctx) {
             );
         }
     }
+}
+
+/// Role assignments' scopes and clients' places.
+fn client_refs(c: &mut Ctx, ix: &Index) {
+    let t = c.t;
     for r in &t.role_assignments {
         c.address_ref(&r.scope, &r.at, "scope".into());
     }

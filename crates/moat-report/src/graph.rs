@@ -41,6 +41,8 @@ fn target_id(a: &Address) -> String {
     }
 }
 
+/// The diagram of a topology: what sits in each subnet, the resources outside any VNet, and
+/// the lines between them.
 fn build(t: &Topology) -> Diagram {
     let mut d = Diagram {
         vnets: BTreeMap::new(),
@@ -53,15 +55,26 @@ fn build(t: &Topology) -> Diagram {
             subnets.entry(s.name.clone()).or_default();
         }
     }
-    let place = |subnet: &str, n: NodeInfo, d: &mut Diagram| {
-        let (v, s) = subnet.split_once('/').unwrap_or((subnet, ""));
-        d.vnets
-            .entry(v.to_string())
-            .or_default()
-            .entry(s.to_string())
-            .or_default()
-            .push(n);
-    };
+    placed(t, &mut d);
+    paas(t, &mut d);
+    links(t, &mut d);
+    d
+}
+
+/// Adds node `n` to `subnet` (`vnet/subnet`), declared or not.
+fn place(subnet: &str, n: NodeInfo, d: &mut Diagram) {
+    let (v, s) = subnet.split_once('/').unwrap_or((subnet, ""));
+    d.vnets
+        .entry(v.to_string())
+        .or_default()
+        .entry(s.to_string())
+        .or_default()
+        .push(n);
+}
+
+/// What sits in subnets (private endpoints, with their edges to their targets, computes, AKS
+/// clusters, VMs, firewalls, bastions, gateways); computes in no subnet go outside.
+fn placed(t: &Topology, d: &mut Diagram) {
     let ix = t.index();
     // An address Azure assigns shows as the range it comes from.
     let addressing = moat_model::Addressing::new(t, &ix);
@@ -78,7 +91,7 @@ fn build(t: &Topology) -> Diagram {
             shape: "diamond",
         };
         let from = n.id.clone();
-        place(&pe.subnet, n, &mut d);
+        place(&pe.subnet, n, d);
         d.edges.push((
             from,
             target_id(&pe.target),
@@ -93,7 +106,7 @@ fn build(t: &Topology) -> Diagram {
             shape: "box",
         };
         match &c.subnet {
-            Some(s) => place(s, n, &mut d),
+            Some(s) => place(s, n, d),
             None => d.outside.push(n),
         }
     }
@@ -104,7 +117,7 @@ fn build(t: &Topology) -> Diagram {
             shape: "box",
         };
         match &a.subnet {
-            Some(s) => place(s, n, &mut d),
+            Some(s) => place(s, n, d),
             None => d.outside.push(n),
         }
     }
@@ -126,7 +139,7 @@ fn build(t: &Topology) -> Diagram {
                     label: format!("VM {}\\n{ip}", vm.name),
                     shape: "box",
                 },
-                &mut d,
+                d,
             );
         }
     }
@@ -139,7 +152,7 @@ fn build(t: &Topology) -> Diagram {
             },
             shape: "octagon",
         };
-        place(&format!("{}/AzureFirewallSubnet", f.vnet), n, &mut d);
+        place(&format!("{}/AzureFirewallSubnet", f.vnet), n, d);
     }
     for b in &t.bastion_hosts {
         place(
@@ -149,7 +162,7 @@ fn build(t: &Topology) -> Diagram {
                 label: format!("Bastion {}", b.name),
                 shape: "box",
             },
-            &mut d,
+            d,
         );
     }
     for g in &t.virtual_network_gateways {
@@ -160,9 +173,14 @@ fn build(t: &Topology) -> Diagram {
                 label: format!("{} gateway {}", g.gateway_type, g.name),
                 shape: "box",
             },
-            &mut d,
+            d,
         );
     }
+}
+
+/// The workspaces (with their dependencies), registries, storage accounts, key vaults and
+/// container registries, outside any VNet.
+fn paas(t: &Topology, d: &mut Diagram) {
     for w in &t.workspaces {
         d.outside.push(NodeInfo {
             id: id(&format!("workspace_{}", w.name)),
@@ -225,6 +243,10 @@ fn build(t: &Topology) -> Diagram {
             shape: "cylinder",
         });
     }
+}
+
+/// Peerings between VNets, and gateway connections to on-premises sites.
+fn links(t: &Topology, d: &mut Diagram) {
     for v in &t.virtual_networks {
         for p in &v.peerings {
             // Draw each peering once, from the side that sorts first.
@@ -257,7 +279,6 @@ fn build(t: &Topology) -> Diagram {
             ));
         }
     }
-    d
 }
 
 /// The topology in Graphviz DOT.

@@ -42,6 +42,11 @@ impl Spec {
         }
     }
 
+    /// Spoke VNets in all.
+    fn spokes(&self) -> usize {
+        self.hubs * self.spokes_per_hub
+    }
+
     /// A small estate for tests.
     pub fn small() -> Spec {
         Spec {
@@ -64,10 +69,25 @@ const ZONES: &[&str] = &[
 pub fn estate(spec: Spec) -> String {
     let mut o = String::with_capacity(64 << 20);
     let _ = writeln!(o, "name: enterprise-estate\nregion: eastus");
-    let spokes = spec.hubs * spec.spokes_per_hub;
-    // Spoke k: 10.{k/250+16}.{(k%250)}.0/24 split into four /26 subnets; hubs in 10.0.h.0/24.
-    let spoke_net = |k: usize| (16 + k / 250, k % 250);
+    ml_resources(&mut o, spec);
+    vnets(&mut o, spec);
+    route_tables(&mut o, spec);
+    nsgs(&mut o, spec);
+    firewalls(&mut o, spec);
+    private_endpoints(&mut o, spec);
+    zones(&mut o, spec);
+    o
+}
 
+/// Spoke k's network: 10.{k/250+16}.{(k%250)}.0/24, split into four /26 subnets; hubs are in
+/// 10.0.h.0/24.
+fn spoke_net(k: usize) -> (usize, usize) {
+    (16 + k / 250, k % 250)
+}
+
+/// A workspace per spoke, with its training cluster, storage account and key vault.
+fn ml_resources(o: &mut String, spec: Spec) {
+    let spokes = spec.spokes();
     let _ = writeln!(o, "workspaces:");
     for k in 0..spokes {
         let _ = writeln!(
@@ -90,7 +110,11 @@ pub fn estate(spec: Spec) -> String {
     for k in 0..spokes {
         let _ = writeln!(o, "  - {{ name: kv{k}, public_network_access: Disabled }}");
     }
+}
 
+/// The hubs, peered to their spokes, and the spokes with their four subnets.
+fn vnets(o: &mut String, spec: Spec) {
+    let spokes = spec.spokes();
     let _ = writeln!(o, "virtual_networks:");
     for h in 0..spec.hubs {
         let _ = writeln!(
@@ -138,7 +162,10 @@ pub fn estate(spec: Spec) -> String {
             "    peerings: [{{ remote_vnet: hub{h}, allow_forwarded_traffic: true }}]"
         );
     }
+}
 
+/// Each hub's route table, sending everything to its firewall.
+fn route_tables(o: &mut String, spec: Spec) {
     let _ = writeln!(o, "route_tables:");
     for h in 0..spec.hubs {
         let _ = writeln!(
@@ -146,7 +173,11 @@ pub fn estate(spec: Spec) -> String {
             "  - name: rt{h}\n    routes: [{{ name: default, address_prefix: 0.0.0.0/0, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.0.{h}.4 }}]"
         );
     }
+}
 
+/// An NSG per spoke subnet, with east-west traffic and a mix of rules real NSGs hold.
+fn nsgs(o: &mut String, spec: Spec) {
+    let spokes = spec.spokes();
     let _ = writeln!(o, "network_security_groups:");
     let tags = [
         "AzureActiveDirectory",
@@ -194,7 +225,10 @@ pub fn estate(spec: Spec) -> String {
             }
         }
     }
+}
 
+/// Each hub's firewall and public IP, and the one policy they share.
+fn firewalls(o: &mut String, spec: Spec) {
     let _ = writeln!(o, "public_ips:");
     for h in 0..spec.hubs {
         let _ = writeln!(o, "  - {{ name: fw{h}-pip, ip_address: 20.60.{h}.4 }}");
@@ -218,7 +252,11 @@ pub fn estate(spec: Spec) -> String {
         o,
         "              - {{ name: ml, protocols: [TCP], source_addresses: [10.0.0.0/8], destination_addresses: [AzureMachineLearning, AzureActiveDirectory, Storage.EastUS, MicrosoftContainerRegistry], destination_ports: [443] }}"
     );
+}
 
+/// Each spoke's private endpoints to its workspace, storage (blob, file) and key vault.
+fn private_endpoints(o: &mut String, spec: Spec) {
+    let spokes = spec.spokes();
     let _ = writeln!(o, "private_endpoints:");
     for k in 0..spokes {
         let (a, b) = spoke_net(k);
@@ -274,6 +312,10 @@ pub fn estate(spec: Spec) -> String {
             )
         );
     }
+}
+
+/// Each hub's privatelink zones, linked to the hub and its spokes.
+fn zones(o: &mut String, spec: Spec) {
     let _ = writeln!(o, "private_dns_zones:");
     for h in 0..spec.hubs {
         for z in ZONES {
@@ -290,5 +332,4 @@ pub fn estate(spec: Spec) -> String {
             );
         }
     }
-    o
 }

@@ -196,8 +196,6 @@ impl Engine<'_> {
     pub fn place(&self, from: &Address) -> Result<Place, PlaceError> {
         let t = self.t;
         let ix = &self.ix;
-        let missing =
-            |what: &str, name: &str| PlaceError(format!("{what} `{name}` is not in the topology"));
         match from {
             Address::Internet => Ok(Place::Internet {
                 egress: Egress::Unknown("an internet address".into()),
@@ -226,160 +224,10 @@ impl Engine<'_> {
                 })
             }
             Address::Resource { kind, name, .. } => match kind {
-                Kind::Vm => {
-                    let vm = &t.virtual_machines[*ix
-                        .virtual_machines
-                        .get(name)
-                        .ok_or_else(|| missing("virtual machine", name))?];
-                    let nic_name = vm
-                        .network_interfaces
-                        .first()
-                        .ok_or_else(|| PlaceError(format!("VM {name} has no network interface")))?;
-                    let ni = *ix
-                        .network_interfaces
-                        .get(nic_name)
-                        .ok_or_else(|| missing("network interface", nic_name))?;
-                    let nic = &t.network_interfaces[ni];
-                    if nic.private_ip_address.is_none()
-                        && moat_model::external::is_external_subnet(t, ix, &nic.subnet)
-                    {
-                        // In an external subnet: placed there, its address unknown.
-                        return Ok(Place::Subnet {
-                            subnet: nic.subnet.clone(),
-                            src: AddrSet::none(),
-                            nic: Some(ni),
-                            egress: Egress::Unknown(format!(
-                                "the egress of external subnet {}",
-                                nic.subnet
-                            )),
-                            label: format!("VM {name} (in external subnet {})", nic.subnet),
-                        });
-                    }
-                    let ip = t
-                        .nic_address(self.dns.addressing(), nic)
-                        .ok_or_else(|| PlaceError(format!("NIC {nic_name} has no address")))?;
-                    Ok(Place::Subnet {
-                        subnet: nic.subnet.clone(),
-                        src: self.addresses(&ip),
-                        nic: Some(ni),
-                        egress: self.egress(&nic.subnet, Some(ni), false),
-                        label: format!("VM {name} ({ip})"),
-                    })
-                }
-                Kind::Compute => {
-                    let c = &t.computes[*ix
-                        .computes
-                        .get(name)
-                        .ok_or_else(|| missing("compute", name))?];
-                    // A project's computes live in its hub's managed network (facts §6 item 99).
-                    let w = moat_net::names::network_workspace(t, ix, &c.workspace);
-                    match &c.subnet {
-                        Some(s) => {
-                            let (vi, si) = self.subnet_at(s).ok_or_else(|| missing("subnet", s))?;
-                            let sn = &t.virtual_networks[vi].subnets[si];
-                            Ok(Place::Subnet {
-                                subnet: s.clone(),
-                                src: AddrSet::from_nets(sn.prefixes()),
-                                nic: None,
-                                egress: self.egress(s, None, c.enable_node_public_ip),
-                                label: format!("compute {name} (any node in {s})"),
-                            })
-                        }
-                        None if w.is_some_and(|w| {
-                            w.managed_network.isolation_mode != IsolationMode::Disabled
-                        }) =>
-                        {
-                            let network = w.map_or(c.workspace.as_str(), |w| w.name.as_str());
-                            Ok(Place::Managed {
-                                workspace: network.to_string(),
-                                label: format!(
-                                    "compute {name} in the managed network of {network}"
-                                ),
-                            })
-                        }
-                        None => Ok(Place::NoVnet {
-                            workspace: c.workspace.clone(),
-                            label: format!("compute {name} (no VNet)"),
-                        }),
-                    }
-                }
-                Kind::Aks => {
-                    let a = &t.aks_clusters[*ix
-                        .aks_clusters
-                        .get(name)
-                        .ok_or_else(|| missing("aks cluster", name))?];
-                    let s = a
-                        .subnet
-                        .as_ref()
-                        .ok_or_else(|| PlaceError(format!("AKS cluster {name} names no subnet")))?;
-                    let (vi, si) = self.subnet_at(s).ok_or_else(|| missing("subnet", s))?;
-                    let sn = &t.virtual_networks[vi].subnets[si];
-                    Ok(Place::Subnet {
-                        subnet: s.clone(),
-                        src: AddrSet::from_nets(sn.prefixes()),
-                        nic: None,
-                        egress: self.egress(s, None, false),
-                        label: format!("AKS cluster {name} (any node in {s})"),
-                    })
-                }
-                Kind::Client => {
-                    let c = &t.clients[*ix
-                        .clients
-                        .get(name)
-                        .ok_or_else(|| missing("client", name))?];
-                    let label = format!("client {name}");
-                    match &c.location {
-                        ClientPlace::Vm(vm) => {
-                            let mut p = self.place(&Address::resource(Kind::Vm, vm))?;
-                            if let Place::Subnet { label: l, .. } = &mut p {
-                                *l = format!("client {name} on {l}");
-                            }
-                            Ok(p)
-                        }
-                        ClientPlace::Internet => {
-                            let egress = match c.public_address.or(c.address) {
-                                Some(ip) => Egress::Known(ip, "the client's public address".into()),
-                                None => Egress::Unknown(
-                                    "the client's public address is not declared".into(),
-                                ),
-                            };
-                            Ok(Place::Internet { egress, label })
-                        }
-                        ClientPlace::OnPremises => {
-                            let addr = c.address.ok_or_else(|| {
-                                PlaceError(format!("on-premises client {name} needs an address"))
-                            })?;
-                            let egress = match c.public_address {
-                                Some(ip) => Egress::Known(ip, "the client's public address".into()),
-                                None => Egress::Unknown(
-                                    "the on-premises internet address is not declared".into(),
-                                ),
-                            };
-                            Ok(Place::OnPremises {
-                                addr,
-                                egress,
-                                dns: c.dns_servers.clone(),
-                                label: format!("{label} ({addr}, on premises)"),
-                            })
-                        }
-                        ClientPlace::PointToSite(gw) => {
-                            let g = &t.virtual_network_gateways[*ix
-                                .virtual_network_gateways
-                                .get(gw)
-                                .ok_or_else(|| missing("gateway", gw))?];
-                            let addr = c
-                                .address
-                                .or_else(|| g.vpn_client_address_pool.first().map(|p| first_host(*p)))
-                                .ok_or_else(|| PlaceError(format!("point-to-site client {name} needs an address or a gateway client pool")))?;
-                            Ok(Place::PointToSite {
-                                addr,
-                                gateway: gw.clone(),
-                                dns: c.dns_servers.clone(),
-                                label: format!("{label} ({addr}, point-to-site via {gw})"),
-                            })
-                        }
-                    }
-                }
+                Kind::Vm => self.place_vm(name),
+                Kind::Compute => self.place_compute(name),
+                Kind::Aks => self.place_aks(name),
+                Kind::Client => self.place_client(name),
                 Kind::Workspace | Kind::Registry => {
                     let exists = if *kind == Kind::Workspace {
                         ix.workspaces.contains_key(name)
@@ -394,36 +242,203 @@ impl Engine<'_> {
                         label: format!("the Azure ML service acting as {kind} {name}"),
                     })
                 }
-                Kind::OnlineEndpoint => {
-                    let e = &t.online_endpoints[*ix
-                        .online_endpoints
-                        .get(name)
-                        .ok_or_else(|| missing("online endpoint", name))?];
-                    let network = moat_net::names::network_workspace(t, ix, &e.workspace);
-                    if let Some(w) = network.filter(|w| w.managed_network.enabled()) {
-                        return Ok(Place::Managed {
-                            workspace: w.name.clone(),
-                            label: format!(
-                                "deployments of {name} in the managed network of {}",
-                                w.name
-                            ),
-                        });
-                    }
-                    let egress_enabled = e.deployments.first().is_none_or(|d| {
-                        d.egress_public_network_access
-                            != moat_model::enums::PublicNetworkAccess::Disabled
-                    });
-                    Ok(Place::LegacyDeployment {
-                        workspace: e.workspace.clone(),
-                        egress_enabled,
-                        label: format!("deployments of {name} (legacy isolation)"),
-                    })
-                }
+                Kind::OnlineEndpoint => self.place_endpoint(name),
                 other => Err(PlaceError(format!(
                     "{other} cannot be the source of a flow"
                 ))),
             },
         }
+    }
+
+    /// A VM: its first interface's address in its subnet (unknown in an external subnet).
+    fn place_vm(&self, name: &str) -> Result<Place, PlaceError> {
+        let t = self.t;
+        let ix = &self.ix;
+        let vm = &t.virtual_machines[*ix
+            .virtual_machines
+            .get(name)
+            .ok_or_else(|| missing("virtual machine", name))?];
+        let nic_name = vm
+            .network_interfaces
+            .first()
+            .ok_or_else(|| PlaceError(format!("VM {name} has no network interface")))?;
+        let ni = *ix
+            .network_interfaces
+            .get(nic_name)
+            .ok_or_else(|| missing("network interface", nic_name))?;
+        let nic = &t.network_interfaces[ni];
+        if nic.private_ip_address.is_none()
+            && moat_model::external::is_external_subnet(t, ix, &nic.subnet)
+        {
+            // In an external subnet: placed there, its address unknown.
+            return Ok(Place::Subnet {
+                subnet: nic.subnet.clone(),
+                src: AddrSet::none(),
+                nic: Some(ni),
+                egress: Egress::Unknown(format!("the egress of external subnet {}", nic.subnet)),
+                label: format!("VM {name} (in external subnet {})", nic.subnet),
+            });
+        }
+        let ip = t
+            .nic_address(self.dns.addressing(), nic)
+            .ok_or_else(|| PlaceError(format!("NIC {nic_name} has no address")))?;
+        Ok(Place::Subnet {
+            subnet: nic.subnet.clone(),
+            src: self.addresses(&ip),
+            nic: Some(ni),
+            egress: self.egress(&nic.subnet, Some(ni), false),
+            label: format!("VM {name} ({ip})"),
+        })
+    }
+
+    /// A compute: any node of its subnet, or its (hub's) managed network, or no VNet.
+    fn place_compute(&self, name: &str) -> Result<Place, PlaceError> {
+        let t = self.t;
+        let ix = &self.ix;
+        let c = &t.computes[*ix
+            .computes
+            .get(name)
+            .ok_or_else(|| missing("compute", name))?];
+        // A project's computes live in its hub's managed network (facts §6 item 99).
+        let w = moat_net::names::network_workspace(t, ix, &c.workspace);
+        match &c.subnet {
+            Some(s) => {
+                let (vi, si) = self.subnet_at(s).ok_or_else(|| missing("subnet", s))?;
+                let sn = &t.virtual_networks[vi].subnets[si];
+                Ok(Place::Subnet {
+                    subnet: s.clone(),
+                    src: AddrSet::from_nets(sn.prefixes()),
+                    nic: None,
+                    egress: self.egress(s, None, c.enable_node_public_ip),
+                    label: format!("compute {name} (any node in {s})"),
+                })
+            }
+            None if w
+                .is_some_and(|w| w.managed_network.isolation_mode != IsolationMode::Disabled) =>
+            {
+                let network = w.map_or(c.workspace.as_str(), |w| w.name.as_str());
+                Ok(Place::Managed {
+                    workspace: network.to_string(),
+                    label: format!("compute {name} in the managed network of {network}"),
+                })
+            }
+            None => Ok(Place::NoVnet {
+                workspace: c.workspace.clone(),
+                label: format!("compute {name} (no VNet)"),
+            }),
+        }
+    }
+
+    /// An AKS cluster: any node of its subnet.
+    fn place_aks(&self, name: &str) -> Result<Place, PlaceError> {
+        let t = self.t;
+        let ix = &self.ix;
+        let a = &t.aks_clusters[*ix
+            .aks_clusters
+            .get(name)
+            .ok_or_else(|| missing("aks cluster", name))?];
+        let s = a
+            .subnet
+            .as_ref()
+            .ok_or_else(|| PlaceError(format!("AKS cluster {name} names no subnet")))?;
+        let (vi, si) = self.subnet_at(s).ok_or_else(|| missing("subnet", s))?;
+        let sn = &t.virtual_networks[vi].subnets[si];
+        Ok(Place::Subnet {
+            subnet: s.clone(),
+            src: AddrSet::from_nets(sn.prefixes()),
+            nic: None,
+            egress: self.egress(s, None, false),
+            label: format!("AKS cluster {name} (any node in {s})"),
+        })
+    }
+
+    /// A client: where it works from (a VM, the internet, on premises, a point-to-site VPN).
+    fn place_client(&self, name: &str) -> Result<Place, PlaceError> {
+        let t = self.t;
+        let ix = &self.ix;
+        let c = &t.clients[*ix
+            .clients
+            .get(name)
+            .ok_or_else(|| missing("client", name))?];
+        let label = format!("client {name}");
+        match &c.location {
+            ClientPlace::Vm(vm) => {
+                let mut p = self.place(&Address::resource(Kind::Vm, vm))?;
+                if let Place::Subnet { label: l, .. } = &mut p {
+                    *l = format!("client {name} on {l}");
+                }
+                Ok(p)
+            }
+            ClientPlace::Internet => {
+                let egress = match c.public_address.or(c.address) {
+                    Some(ip) => Egress::Known(ip, "the client's public address".into()),
+                    None => Egress::Unknown("the client's public address is not declared".into()),
+                };
+                Ok(Place::Internet { egress, label })
+            }
+            ClientPlace::OnPremises => {
+                let addr = c.address.ok_or_else(|| {
+                    PlaceError(format!("on-premises client {name} needs an address"))
+                })?;
+                let egress = match c.public_address {
+                    Some(ip) => Egress::Known(ip, "the client's public address".into()),
+                    None => {
+                        Egress::Unknown("the on-premises internet address is not declared".into())
+                    }
+                };
+                Ok(Place::OnPremises {
+                    addr,
+                    egress,
+                    dns: c.dns_servers.clone(),
+                    label: format!("{label} ({addr}, on premises)"),
+                })
+            }
+            ClientPlace::PointToSite(gw) => {
+                let g = &t.virtual_network_gateways[*ix
+                    .virtual_network_gateways
+                    .get(gw)
+                    .ok_or_else(|| missing("gateway", gw))?];
+                let addr = c
+                    .address
+                    .or_else(|| g.vpn_client_address_pool.first().map(|p| first_host(*p)))
+                    .ok_or_else(|| {
+                        PlaceError(format!(
+                            "point-to-site client {name} needs an address or a gateway client pool"
+                        ))
+                    })?;
+                Ok(Place::PointToSite {
+                    addr,
+                    gateway: gw.clone(),
+                    dns: c.dns_servers.clone(),
+                    label: format!("{label} ({addr}, point-to-site via {gw})"),
+                })
+            }
+        }
+    }
+
+    /// An online endpoint's deployments: in the managed network, or in legacy isolation.
+    fn place_endpoint(&self, name: &str) -> Result<Place, PlaceError> {
+        let t = self.t;
+        let ix = &self.ix;
+        let e = &t.online_endpoints[*ix
+            .online_endpoints
+            .get(name)
+            .ok_or_else(|| missing("online endpoint", name))?];
+        let network = moat_net::names::network_workspace(t, ix, &e.workspace);
+        if let Some(w) = network.filter(|w| w.managed_network.enabled()) {
+            return Ok(Place::Managed {
+                workspace: w.name.clone(),
+                label: format!("deployments of {name} in the managed network of {}", w.name),
+            });
+        }
+        let egress_enabled = e.deployments.first().is_none_or(|d| {
+            d.egress_public_network_access != moat_model::enums::PublicNetworkAccess::Disabled
+        });
+        Ok(Place::LegacyDeployment {
+            workspace: e.workspace.clone(),
+            egress_enabled,
+            label: format!("deployments of {name} (legacy isolation)"),
+        })
     }
 
     /// On-premises sites people work from: each gateway connection's remote network (its
@@ -582,6 +597,11 @@ impl Engine<'_> {
             },
         }
     }
+}
+
+/// The error for a resource the topology does not hold.
+fn missing(what: &str, name: &str) -> PlaceError {
+    PlaceError(format!("{what} `{name}` is not in the topology"))
 }
 
 fn first_host(p: ipnet::IpNet) -> IpAddr {

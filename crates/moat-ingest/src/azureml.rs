@@ -366,169 +366,12 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
         SpecKind::Workspace => {
             let w: MlWorkspace =
                 from_node_all(root, file, pointer).map_err(|e| errors(e, root, file))?;
-            let at = provenance(root, file);
-            let open = settings_left_open(&w);
-            let name = match w.name {
-                Some(n) => n,
-                None => {
-                    let name = unnamed_workspace(t);
-                    t.unknowns.push(moat_model::Unknown {
-                        resource: format!("workspace/{name}"),
-                        field: "name".into(),
-                        reason: format!(
-                            "the spec names no workspace (`az ml workspace update` and `az ml feature-store update` take it with --name); imported as `{name}`"
-                        ),
-                        at: at.clone(),
-                    });
-                    name
-                }
-            };
-            let mut errs = Vec::new();
-            let managed_network = match w.managed_network {
-                None => ManagedNetwork::default(),
-                Some(m) => ManagedNetwork {
-                    // The SDK's ManagedNetwork defaults its mode to disabled, and create and
-                    // update both send it.
-                    isolation_mode: m.isolation_mode.unwrap_or(IsolationMode::Disabled),
-                    firewall_sku: m.firewall_sku,
-                    provisioned: None,
-                    outbound_rules: m
-                        .outbound_rules
-                        .into_iter()
-                        .filter_map(|r| outbound_rule(r, &name, t, &mut errs))
-                        .collect(),
-                },
-            };
-            let public_network_access = match moat_model::ml::public_access_of(
-                w.public_network_access,
-                w.allow_public_access_when_behind_vnet,
-            ) {
-                Some(v) => v,
-                None => {
-                    t.unknowns.push(moat_model::Unknown {
-                        resource: format!("workspace/{name}"),
-                        field: "public_network_access".into(),
-                        reason: moat_model::ml::PUBLIC_ACCESS_CONFLICT.into(),
-                        at: at.clone(),
-                    });
-                    // A workspace that may be public is never shown as private.
-                    PublicNetworkAccess::Enabled
-                }
-            };
-            t.workspaces.push(Workspace {
-                name: name.clone(),
-                region: w.location.filter(|l| !is_placeholder(l)),
-                kind: w.kind.or_else(|| {
-                    schema_kind(root)
-                        .is_some_and(|k| k.eq_ignore_ascii_case("featureStore"))
-                        .then_some(WorkspaceKind::FeatureStore)
-                }),
-                workspace_id: None,
-                // The CLI's YAML reference documents `disabled` as the default, but a workspace
-                // created without private link is public in practice (facts C11).
-                public_network_access,
-                network_acls: w.network_acls.map(|a| NetworkAcls {
-                    default_action: a.default_action,
-                    ip_rules: a.ip_rules.into_iter().flatten().map(|r| r.value).collect(),
-                }),
-                allow_public_access_when_behind_vnet: w.allow_public_access_when_behind_vnet,
-                identity: w.identity.and_then(|i| i.kind),
-                primary_user_assigned_identity: w.primary_user_assigned_identity,
-                // Not read from this format: a fix that needs the list is left in words.
-                user_assigned_identities: Vec::new(),
-                hbi_workspace: w.hbi_workspace.unwrap_or(false),
-                // `''` names none: image builds revert to serverless compute (facts, "Image
-                // build compute"), and an update erases the dependency it is written for.
-                image_build_compute: w.image_build_compute.filter(|c| !c.is_empty()),
-                storage_account: given(&w.storage_account).map(name_of),
-                key_vault: given(&w.key_vault).map(name_of),
-                container_registry: given(&w.container_registry).map(name_of),
-                application_insights: given(&w.application_insights).map(name_of),
-                managed_network,
-                serverless_compute: w.serverless_compute.map(|s| ServerlessCompute {
-                    subnet: s.custom_subnet.filter(|id| !id.is_empty()).map(|id| {
-                        match moat_model::external::subnet_of_id(&id) {
-                            Some((vnet, subnet)) => format!("{vnet}/{subnet}"),
-                            None => id,
-                        }
-                    }),
-                    no_public_ip: s.no_public_ip.unwrap_or(false),
-                }),
-                container_registry_connections: Vec::new(),
-                hub: w.hub_id.as_deref().map(name_of),
-                v1_legacy_mode: false,
-                uses_registries: Vec::new(),
-                exfiltration_protection: false,
-                shares_to: Vec::new(),
-                tags: loose_map(&w.tags),
-                at: at.clone(),
-            });
-            if !errs.is_empty() {
-                return Err(errs);
-            }
-            let resource = format!("workspace/{name}");
-            for (field, reason) in open {
-                t.unknowns.push(moat_model::Unknown {
-                    resource: resource.clone(),
-                    field: field.into(),
-                    reason,
-                    at: at.clone(),
-                });
-            }
+            workspace(w, root, file, t)?;
         }
         SpecKind::Registry => {
             let r: MlRegistry =
                 from_node_all(root, file, pointer).map_err(|e| errors(e, root, file))?;
-            let at = provenance(root, file);
-            let resource = format!("registry/{}", r.name);
-            let mut regions = Vec::new();
-            for l in r.replication_locations {
-                if is_placeholder(&l.location) {
-                    t.unknowns.push(moat_model::Unknown {
-                        resource: resource.clone(),
-                        field: "regions".into(),
-                        reason: format!(
-                            "a replication location, `{}`, is a placeholder to fill in",
-                            l.location
-                        ),
-                        at: at.clone(),
-                    });
-                } else {
-                    regions.push(l.location);
-                }
-            }
-            let region = match r.location {
-                Some(l) if !is_placeholder(&l) => Some(l),
-                other => {
-                    t.unknowns.push(moat_model::Unknown {
-                        resource,
-                        field: "region".into(),
-                        reason: match other {
-                            Some(l) => {
-                                format!("the spec's location `{l}` is a placeholder to fill in")
-                            }
-                            None => "the spec names no location".into(),
-                        },
-                        at: at.clone(),
-                    });
-                    None
-                }
-            };
-            t.registries.push(Registry {
-                name: r.name,
-                region,
-                regions,
-                registry_id: None,
-                // "public_network_access ... Default value: enabled" (registry YAML reference).
-                public_network_access: r
-                    .public_network_access
-                    .unwrap_or(PublicNetworkAccess::Enabled),
-                storage: RegistryManagedResource::default(),
-                acr: RegistryManagedResource::default(),
-                managed_resource_group: None,
-                tags: loose_map(&r.tags),
-                at,
-            });
+            registry(r, provenance(root, file), t);
         }
         SpecKind::OnlineEndpoint => {
             let e: MlEndpoint =
@@ -542,6 +385,178 @@ pub fn read(root: &Node, file: &SourceFile, t: &mut Topology) -> Result<(), Vec<
         }
     }
     Ok(())
+}
+
+/// A workspace spec (or feature store): the workspace, with what the spec leaves open.
+fn workspace(
+    w: MlWorkspace,
+    root: &Node,
+    file: &SourceFile,
+    t: &mut Topology,
+) -> Result<(), Vec<Diagnostic>> {
+    let at = provenance(root, file);
+    let open = settings_left_open(&w);
+    let name = match w.name {
+        Some(n) => n,
+        None => {
+            let name = unnamed_workspace(t);
+            t.unknowns.push(moat_model::Unknown {
+                resource: format!("workspace/{name}"),
+                field: "name".into(),
+                reason: format!(
+                    "the spec names no workspace (`az ml workspace update` and `az ml feature-store update` take it with --name); imported as `{name}`"
+                ),
+                at: at.clone(),
+            });
+            name
+        }
+    };
+    let mut errs = Vec::new();
+    let managed_network = match w.managed_network {
+        None => ManagedNetwork::default(),
+        Some(m) => ManagedNetwork {
+            // The SDK's ManagedNetwork defaults its mode to disabled, and create and
+            // update both send it.
+            isolation_mode: m.isolation_mode.unwrap_or(IsolationMode::Disabled),
+            firewall_sku: m.firewall_sku,
+            provisioned: None,
+            outbound_rules: m
+                .outbound_rules
+                .into_iter()
+                .filter_map(|r| outbound_rule(r, &name, t, &mut errs))
+                .collect(),
+        },
+    };
+    let public_network_access = match moat_model::ml::public_access_of(
+        w.public_network_access,
+        w.allow_public_access_when_behind_vnet,
+    ) {
+        Some(v) => v,
+        None => {
+            t.unknowns.push(moat_model::Unknown {
+                resource: format!("workspace/{name}"),
+                field: "public_network_access".into(),
+                reason: moat_model::ml::PUBLIC_ACCESS_CONFLICT.into(),
+                at: at.clone(),
+            });
+            // A workspace that may be public is never shown as private.
+            PublicNetworkAccess::Enabled
+        }
+    };
+    t.workspaces.push(Workspace {
+        name: name.clone(),
+        region: w.location.filter(|l| !is_placeholder(l)),
+        kind: w.kind.or_else(|| {
+            schema_kind(root)
+                .is_some_and(|k| k.eq_ignore_ascii_case("featureStore"))
+                .then_some(WorkspaceKind::FeatureStore)
+        }),
+        workspace_id: None,
+        // The CLI's YAML reference documents `disabled` as the default, but a workspace
+        // created without private link is public in practice (facts C11).
+        public_network_access,
+        network_acls: w.network_acls.map(|a| NetworkAcls {
+            default_action: a.default_action,
+            ip_rules: a.ip_rules.into_iter().flatten().map(|r| r.value).collect(),
+        }),
+        allow_public_access_when_behind_vnet: w.allow_public_access_when_behind_vnet,
+        identity: w.identity.and_then(|i| i.kind),
+        primary_user_assigned_identity: w.primary_user_assigned_identity,
+        // Not read from this format: a fix that needs the list is left in words.
+        user_assigned_identities: Vec::new(),
+        hbi_workspace: w.hbi_workspace.unwrap_or(false),
+        // `''` names none: image builds revert to serverless compute (facts, "Image
+        // build compute"), and an update erases the dependency it is written for.
+        image_build_compute: w.image_build_compute.filter(|c| !c.is_empty()),
+        storage_account: given(&w.storage_account).map(name_of),
+        key_vault: given(&w.key_vault).map(name_of),
+        container_registry: given(&w.container_registry).map(name_of),
+        application_insights: given(&w.application_insights).map(name_of),
+        managed_network,
+        serverless_compute: w.serverless_compute.map(|s| ServerlessCompute {
+            subnet: s.custom_subnet.filter(|id| !id.is_empty()).map(|id| {
+                match moat_model::external::subnet_of_id(&id) {
+                    Some((vnet, subnet)) => format!("{vnet}/{subnet}"),
+                    None => id,
+                }
+            }),
+            no_public_ip: s.no_public_ip.unwrap_or(false),
+        }),
+        container_registry_connections: Vec::new(),
+        hub: w.hub_id.as_deref().map(name_of),
+        v1_legacy_mode: false,
+        uses_registries: Vec::new(),
+        exfiltration_protection: false,
+        shares_to: Vec::new(),
+        tags: loose_map(&w.tags),
+        at: at.clone(),
+    });
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    let resource = format!("workspace/{name}");
+    for (field, reason) in open {
+        t.unknowns.push(moat_model::Unknown {
+            resource: resource.clone(),
+            field: field.into(),
+            reason,
+            at: at.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// A registry spec: the registry, its placeholder locations left open.
+fn registry(r: MlRegistry, at: moat_model::Provenance, t: &mut Topology) {
+    let resource = format!("registry/{}", r.name);
+    let mut regions = Vec::new();
+    for l in r.replication_locations {
+        if is_placeholder(&l.location) {
+            t.unknowns.push(moat_model::Unknown {
+                resource: resource.clone(),
+                field: "regions".into(),
+                reason: format!(
+                    "a replication location, `{}`, is a placeholder to fill in",
+                    l.location
+                ),
+                at: at.clone(),
+            });
+        } else {
+            regions.push(l.location);
+        }
+    }
+    let region = match r.location {
+        Some(l) if !is_placeholder(&l) => Some(l),
+        other => {
+            t.unknowns.push(moat_model::Unknown {
+                resource,
+                field: "region".into(),
+                reason: match other {
+                    Some(l) => {
+                        format!("the spec's location `{l}` is a placeholder to fill in")
+                    }
+                    None => "the spec names no location".into(),
+                },
+                at: at.clone(),
+            });
+            None
+        }
+    };
+    t.registries.push(Registry {
+        name: r.name,
+        region,
+        regions,
+        registry_id: None,
+        // "public_network_access ... Default value: enabled" (registry YAML reference).
+        public_network_access: r
+            .public_network_access
+            .unwrap_or(PublicNetworkAccess::Enabled),
+        storage: RegistryManagedResource::default(),
+        acr: RegistryManagedResource::default(),
+        managed_resource_group: None,
+        tags: loose_map(&r.tags),
+        at,
+    });
 }
 
 /// Why an endpoint known only from a deployment spec has settings moat cannot read: its own

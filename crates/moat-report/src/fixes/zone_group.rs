@@ -404,51 +404,12 @@ fn arm_snippets(g: &Group, r: &Target, v: &Target, w: &mut Written) -> Option<Ve
     let pe = name_expression(r)?;
     let net = name_expression(v)?;
     let net_id = format!("[resourceId('Microsoft.Network/virtualNetworks', {net})]");
-    let mut configs = Vec::new();
-    let mut depends = Vec::new();
-    let mut depend_symbols = Vec::new();
-    // The zones and links, each with whether the edit writes it, its Bicep symbol and those
-    // of the new resources it waits for.
-    let mut extra: Vec<(bool, String, Vec<String>, Value)> = Vec::new();
-    for z in &g.zones {
-        let zone = match (&z.at, z.z.create) {
-            (Some(t), false) if t.at.file == r.at.file => name_expression(t)?,
-            _ => format!("'{}'", z.z.name),
-        };
-        let zone_id = match (&z.z.resource_group, z.z.create) {
-            (Some(rg), false) => {
-                format!("[resourceId('{rg}', 'Microsoft.Network/privateDnsZones', {zone})]")
-            }
-            _ => format!("[resourceId('Microsoft.Network/privateDnsZones', {zone})]"),
-        };
-        let dependency = endpoint::arm_zone_dependency(z, &r.at.file, &zone_id);
-        if z.z.create {
-            extra.push((
-                w.zone(z.z),
-                z.z.name.clone(),
-                Vec::new(),
-                endpoint::arm_zone(&z.z.name),
-            ));
-            depend_symbols.push(z.z.name.clone());
-        }
-        depends.extend(dependency.clone());
-        if z.z.link {
-            extra.push((
-                w.link(z.z, g.vnet),
-                format!("{}-{}-link", z.z.name, g.vnet),
-                if z.z.create {
-                    vec![z.z.name.clone()]
-                } else {
-                    Vec::new()
-                },
-                endpoint::arm_link(&zone, dependency.as_deref(), &net, &net_id),
-            ));
-        }
-        configs.push(json!({
-            "name": z.z.name.replace('.', "-"),
-            "properties": { "privateDnsZoneId": zone_id }
-        }));
-    }
+    let ArmZones {
+        configs,
+        depends,
+        depend_symbols,
+        extra,
+    } = arm_zones(g, r, &net, &net_id, w)?;
     let mut edits: Vec<Edit> = Vec::new();
     let mut after: Vec<Value> = Vec::new();
     let root = r.tree?;
@@ -575,19 +536,7 @@ fn arm_snippets(g: &Group, r: &Target, v: &Target, w: &mut Written) -> Option<Ve
     let mut shown = vec![&group_json];
     shown.extend(extra.iter().map(|x| &x.3));
     let text = serde_json::to_string_pretty(&shown).ok()? + "\n";
-    let bicep = (|| {
-        // The group by its full name: the endpoint's symbol in a Bicep file is not known.
-        let mut out = vec![super::bicep::declaration(
-            &format!("{}-zones", g.pe.name),
-            &group_json,
-            None,
-            &depend_symbols,
-        )?];
-        for (_, symbol, depends, json) in &extra {
-            out.push(super::bicep::declaration(symbol, json, None, depends)?);
-        }
-        Some(out.join("\n"))
-    })();
+    let bicep = arm_bicep(g, &group_json, &extra, &depend_symbols);
     let mut snippets = vec![Snippet {
         input: "arm",
         language: "json",
@@ -603,6 +552,95 @@ fn arm_snippets(g: &Group, r: &Target, v: &Target, w: &mut Written) -> Option<Ve
         });
     }
     Some(snippets)
+}
+
+/// What the zones of a template's zone group add: each zone's config, the group's dependsOn
+/// on the zones the template deploys (and their Bicep symbols), and the zones and links to
+/// write.
+struct ArmZones {
+    configs: Vec<Value>,
+    depends: Vec<String>,
+    depend_symbols: Vec<String>,
+    extra: Vec<ArmNew>,
+}
+
+/// A zone or link a fix adds to a template: whether the edit writes it, its Bicep symbol,
+/// those of the new resources it waits for, and the resource.
+type ArmNew = (bool, String, Vec<String>, Value);
+
+/// The configs, dependencies, zones and links the zones of `g` add to the zone group of
+/// endpoint `r` in a template, its VNet named by `net` (`net_id`).
+fn arm_zones(g: &Group, r: &Target, net: &str, net_id: &str, w: &mut Written) -> Option<ArmZones> {
+    use super::arm::name_expression;
+    let mut configs = Vec::new();
+    let mut depends = Vec::new();
+    let mut depend_symbols = Vec::new();
+    let mut extra: Vec<ArmNew> = Vec::new();
+    for z in &g.zones {
+        let zone = match (&z.at, z.z.create) {
+            (Some(t), false) if t.at.file == r.at.file => name_expression(t)?,
+            _ => format!("'{}'", z.z.name),
+        };
+        let zone_id = match (&z.z.resource_group, z.z.create) {
+            (Some(rg), false) => {
+                format!("[resourceId('{rg}', 'Microsoft.Network/privateDnsZones', {zone})]")
+            }
+            _ => format!("[resourceId('Microsoft.Network/privateDnsZones', {zone})]"),
+        };
+        let dependency = endpoint::arm_zone_dependency(z, &r.at.file, &zone_id);
+        if z.z.create {
+            extra.push((
+                w.zone(z.z),
+                z.z.name.clone(),
+                Vec::new(),
+                endpoint::arm_zone(&z.z.name),
+            ));
+            depend_symbols.push(z.z.name.clone());
+        }
+        depends.extend(dependency.clone());
+        if z.z.link {
+            extra.push((
+                w.link(z.z, g.vnet),
+                format!("{}-{}-link", z.z.name, g.vnet),
+                if z.z.create {
+                    vec![z.z.name.clone()]
+                } else {
+                    Vec::new()
+                },
+                endpoint::arm_link(&zone, dependency.as_deref(), net, net_id),
+            ));
+        }
+        configs.push(json!({
+            "name": z.z.name.replace('.', "-"),
+            "properties": { "privateDnsZoneId": zone_id }
+        }));
+    }
+    Some(ArmZones {
+        configs,
+        depends,
+        depend_symbols,
+        extra,
+    })
+}
+
+/// The zone group, zones and links in Bicep: the group by its full name, as the endpoint's
+/// symbol in a Bicep file is not known.
+fn arm_bicep(
+    g: &Group,
+    group_json: &Value,
+    extra: &[ArmNew],
+    depend_symbols: &[String],
+) -> Option<String> {
+    let mut out = vec![super::bicep::declaration(
+        &format!("{}-zones", g.pe.name),
+        group_json,
+        None,
+        depend_symbols,
+    )?];
+    for (_, symbol, depends, json) in extra {
+        out.push(super::bicep::declaration(symbol, json, None, depends)?);
+    }
+    Some(out.join("\n"))
 }
 
 /// The zone group of an endpoint read from Azure: its name and its configs (name, zone id).

@@ -57,7 +57,7 @@ fn mentions(text: &str, prefix: &str) -> BTreeSet<String> {
 }
 
 /// The files that build hops and DNS steps: the trace and its hop-kind modules, and the
-/// resolver.
+/// resolver and its modules.
 fn emitters() -> Vec<PathBuf> {
     let root = crates();
     let mut v = vec![
@@ -65,6 +65,7 @@ fn emitters() -> Vec<PathBuf> {
         root.join("moat-net/src/dns.rs"),
     ];
     v.extend(sources(&root.join("moat-engine/src/trace")));
+    v.extend(sources(&root.join("moat-net/src/dns")));
     v
 }
 

@@ -427,7 +427,13 @@ pub fn run(args: DiffArgs, ctx: &Ctx) -> u8 {
             (Ok(b), Ok(h)) => (b, h),
             (b, h) => return Err((b.err(), h.err())),
         };
-        let (rb, rh) = moat_diff::requests(&b.snapshot, &h.snapshot);
+        let (mut rb, mut rh) = moat_diff::requests(&b.snapshot, &h.snapshot);
+        // SARIF shows no flows: the changed flows are traced only where a side lacks a
+        // verdict (the exit status reads it), not for their hops.
+        if args.format == DiffFormat::Sarif {
+            rb = moat_diff::verdicts_only(&b.snapshot.reach, rb);
+            rh = moat_diff::verdicts_only(&h.snapshot.reach, rh);
+        }
         let (xb, xh) = (
             std::mem::take(&mut b.snapshot.reach),
             std::mem::take(&mut h.snapshot.reach),

@@ -1038,3 +1038,30 @@ fn a_second_value_from_a_parameter_leaves_the_first_names_findings_unchanged() {
         );
     }
 }
+
+/// README, diff: "The exit status is 1 when the change ... opens a flow from the deployment to
+/// the internet". SARIF shows no flows, so its changed flows are traced only where a side has
+/// no verdict; its exit status must still be the one the flows' verdicts give, as in JSON.
+#[test]
+fn sarif_fails_on_an_opened_flow_as_json_does() {
+    let head = edited(
+        "sarif-flows",
+        "hub-spoke-firewall",
+        &[(
+            "route_table: spoke-rt, network_security_group: training-nsg",
+            "network_security_group: training-nsg",
+        )],
+    );
+    let run = |format: &str, example: &str, head: &str| {
+        moat(&["diff", example, head, "--select", "SEC", "--format", format])
+            .status
+            .code()
+    };
+    let (base, head) = ("examples/hub-spoke-firewall", head.to_str().unwrap());
+    // Detaching the route table opens the internet: both fail.
+    assert_eq!(run("json", base, head), Some(1));
+    assert_eq!(run("sarif", base, head), Some(1));
+    // Attaching it again only closes flows: both pass.
+    assert_eq!(run("json", head, base), Some(0));
+    assert_eq!(run("sarif", head, base), Some(0));
+}

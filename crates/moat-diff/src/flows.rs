@@ -575,6 +575,17 @@ pub fn requests(base: &Reachability, head: &Reachability) -> (Vec<Request>, Vec<
     (rb, rh)
 }
 
+/// Of a side's `requests`, those that give it a verdict it lacks: a pair this side has not
+/// traced or swept, asked with the other side's question. A report that shows no traces
+/// (SARIF: the new findings only) needs no others, since a swept pair's verdict is its
+/// trace's verdict ([`sweep`]) and the run's exit status reads verdicts alone.
+pub fn verdicts_only(r: &Reachability, requests: Vec<Request>) -> Vec<Request> {
+    requests
+        .into_iter()
+        .filter(|(pair, _)| r.verdict(pair).is_none())
+        .collect()
+}
+
 /// Traces the pairs `requests` name on this side: a pair it has is traced with its own
 /// question; a pair it lacks, when both its ends exist here, with the other side's.
 pub fn fill(e: &Engine, variants: &[Variant], r: &mut Reachability, requests: &[Request]) {

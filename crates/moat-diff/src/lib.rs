@@ -27,7 +27,7 @@ pub mod flows;
 mod ops;
 
 pub use findings::{FindingChanges, new_in_head};
-pub use flows::{Change, FlowChange, Reachability, Request, fill};
+pub use flows::{Change, FlowChange, Reachability, Request, fill, verdicts_only};
 pub use ops::OpChange;
 
 use moat_engine::Engine;

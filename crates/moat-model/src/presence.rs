@@ -71,8 +71,8 @@ pub const INLINE_CONFLICT: &str = "inline-conflict";
 /// is deployed at a given time is open, and so is what is placed in it. A parent that leaves
 /// the list out of a PUT whose API version still reads that as an empty list
 /// ([`ListWrite::LeftOut`]) is the same case. Every importer says so in these words. When the
-/// run sends the separate resource after the parent (an ARM deployment whose `dependsOn`
-/// orders it so), it is added back before the run ends: it is deployed in the state after the
+/// run sends the separate resource after the parent (an ARM deployment whose `dependsOn`, or a
+/// `reference()` or `list*()` of the parent by name, orders it so), it is added back before the run ends: it is deployed in the state after the
 /// run, and only [`InlineConflict::message_ordered`] warns of the removal meanwhile.
 pub struct InlineConflict<'a> {
     /// The separate resource, as the input names it.
@@ -132,7 +132,8 @@ impl InlineConflict<'_> {
     }
 
     /// The warning's message when the run sends the separate resource after the parent (an
-    /// ARM child whose `dependsOn` reaches the parent): it is removed during each run and added
+    /// ARM child whose `dependsOn`, or a `reference()` or `list*()` by name, reaches the
+    /// parent): it is removed during each run and added
     /// back before the run ends, and moat analyses the state once the run is done.
     pub fn message_ordered(&self) -> String {
         let Self {

@@ -56,9 +56,8 @@ impl Walk<'_, '_> {
         self.resource_firewall(&owner, via)
     }
 
+    /// The firewall of the resource `owner` names, each kind by its own settings.
     pub(super) fn resource_firewall(&mut self, owner: &Address, via: &Via) -> Walked {
-        let t = self.t();
-        let ix = &self.e.ix;
         let Address::Resource { kind, name, sub } = owner else {
             return Ok(());
         };
@@ -72,255 +71,301 @@ impl Walk<'_, '_> {
         });
         let element = format!("{kind} {name}");
         match kind {
-            Kind::Workspace => {
-                // A project's public network access is its hub's (facts §6 item 99).
-                let w = names::network_workspace(t, ix, name).expect("workspace of a target");
-                let element = if &w.name == name {
-                    element
-                } else {
-                    // The hub's settings decide: its unknowns count too.
-                    self.touch_fmt(format_args!("workspace/{}", w.name));
-                    format!("{element} (network of hub {})", w.name)
-                };
-                if let Via::Service(_) = via {
-                    self.pass(
-                        Step::ResourceFirewall,
-                        element,
-                        Code::RfService,
-                        "the workspace's own service",
-                        at(&w.at),
-                    );
-                    return Ok(());
-                }
-                self.reading_only(if self.public_dns {
-                    WORKSPACE_ACCESS_PUBLIC_DNS
-                } else {
-                    WORKSPACE_ACCESS
-                });
-                self.perimeter(&element, w.public_network_access, at(&w.at))?;
-                if w.public_network_access == PublicNetworkAccess::Disabled {
-                    return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public network access is Disabled: only private endpoints reach it", at(&w.at), format!("reach workspace {name} through a private endpoint (a VPN, ExpressRoute or a jump box in its VNet), or enable public network access"));
-                }
-                match &w.network_acls {
-                    Some(acl) if acl.default_action == DefaultAction::Deny => {
-                        let rules: Vec<moat_model::values::AddressPrefix> = acl
-                            .ip_rules
-                            .iter()
-                            .map(|n| moat_model::values::AddressPrefix::Net(*n))
-                            .collect();
-                        self.ip_rules(
-                            &element,
-                            &rules,
-                            via,
-                            at(&w.at),
-                            "the workspace IP allow list",
-                        )
-                    }
-                    _ => {
-                        self.pass(
-                            Step::ResourceFirewall,
-                            element,
-                            Code::RfPublicAll,
-                            "public network access Enabled from all networks",
-                            at(&w.at),
-                        );
-                        Ok(())
-                    }
-                }
+            Kind::Workspace => self.workspace_firewall(name, element, via),
+            Kind::Registry => self.registry_firewall(owner, name, sub.as_deref(), via),
+            Kind::Storage => self.storage_firewall(name, element, via),
+            Kind::Keyvault => self.key_vault_firewall(name, element, via),
+            Kind::Acr => self.acr_firewall(name, element, via),
+            Kind::OnlineEndpoint => self.online_endpoint_firewall(name, element, via),
+            _ => Ok(()),
+        }
+    }
+
+    /// A workspace's, or its hub's for a project: its own service passes, then public access
+    /// and the IP allow list decide.
+    fn workspace_firewall(&mut self, name: &str, element: String, via: &Via) -> Walked {
+        let t = self.t();
+        let ix = &self.e.ix;
+        // A project's public network access is its hub's (facts §6 item 99).
+        let w = names::network_workspace(t, ix, name).expect("workspace of a target");
+        let element = if w.name == name {
+            element
+        } else {
+            // The hub's settings decide: its unknowns count too.
+            self.touch_fmt(format_args!("workspace/{}", w.name));
+            format!("{element} (network of hub {})", w.name)
+        };
+        if let Via::Service(_) = via {
+            self.pass(
+                Step::ResourceFirewall,
+                element,
+                Code::RfService,
+                "the workspace's own service",
+                at(&w.at),
+            );
+            return Ok(());
+        }
+        self.reading_only(if self.public_dns {
+            WORKSPACE_ACCESS_PUBLIC_DNS
+        } else {
+            WORKSPACE_ACCESS
+        });
+        self.perimeter(&element, w.public_network_access, at(&w.at))?;
+        if w.public_network_access == PublicNetworkAccess::Disabled {
+            return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public network access is Disabled: only private endpoints reach it", at(&w.at), format!("reach workspace {name} through a private endpoint (a VPN, ExpressRoute or a jump box in its VNet), or enable public network access"));
+        }
+        match &w.network_acls {
+            Some(acl) if acl.default_action == DefaultAction::Deny => {
+                let rules: Vec<moat_model::values::AddressPrefix> = acl
+                    .ip_rules
+                    .iter()
+                    .map(|n| moat_model::values::AddressPrefix::Net(*n))
+                    .collect();
+                self.ip_rules(
+                    &element,
+                    &rules,
+                    via,
+                    at(&w.at),
+                    "the workspace IP allow list",
+                )
             }
-            Kind::Registry => {
-                let r = &t.registries[ix.registries[name]];
-                let (pna, what) = match sub.as_deref() {
-                    Some("storage") => (
-                        r.storage
-                            .public_network_access
-                            .unwrap_or(PublicNetworkAccess::Enabled),
-                        "managed storage",
-                    ),
-                    Some("acr") => (
-                        r.acr
-                            .public_network_access
-                            .unwrap_or(PublicNetworkAccess::Enabled),
-                        "managed container registry",
-                    ),
-                    _ => (r.public_network_access, "registry"),
-                };
-                let element = format!("registry {name} {what}");
-                if matches!(via, Via::Service(_)) {
-                    self.pass(
-                        Step::ResourceFirewall,
-                        element,
-                        Code::RfService,
-                        "the registry back end",
-                        at(&r.at),
-                    );
-                    return Ok(());
-                }
-                self.perimeter(&element, pna, at(&r.at))?;
-                if pna == PublicNetworkAccess::Disabled {
-                    return self.block(
-                        Step::ResourceFirewall,
-                        element,
-                        Code::RfPublicDisabled,
-                        format!("the {what}'s public network access is Disabled"),
-                        at(&r.at),
-                        format!("create a private endpoint to {owner} in the source's VNet"),
-                    );
-                }
+            _ => {
                 self.pass(
                     Step::ResourceFirewall,
                     element,
                     Code::RfPublicAll,
-                    "public network access Enabled",
-                    at(&r.at),
+                    "public network access Enabled from all networks",
+                    at(&w.at),
                 );
                 Ok(())
             }
-            Kind::Storage => {
-                let s = &t.storage_accounts[ix.storage_accounts[name]];
-                let r = &s.network_rules;
-                if let Via::Service(p) = via {
-                    return self.service_access(
-                        &element,
-                        p,
-                        s.public_network_access,
-                        r.default_action,
-                        r.trusted_services(),
-                        &r.resource_access_rules,
-                        at(&s.at),
-                    );
-                }
-                self.perimeter(&element, s.public_network_access, at(&s.at))?;
-                if s.public_network_access == PublicNetworkAccess::Disabled {
-                    self.reading_only(PUBLIC_ACCESS);
-                    return self.block(
-                        Step::ResourceFirewall,
-                        element,
-                        Code::RfPublicDisabled,
-                        "public network access is Disabled: only private endpoints reach it",
-                        at(&s.at),
-                        format!("create a private endpoint to storage {name} in the source's VNet"),
-                    );
-                }
-                if r.default_action == DefaultAction::Allow {
-                    self.pass(
-                        Step::ResourceFirewall,
-                        element,
-                        Code::RfPublicAll,
-                        "public network access Enabled from all networks",
-                        at(&s.at),
-                    );
-                    return Ok(());
-                }
-                if let Via::ServiceEndpoint(subnet) = via {
-                    return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&s.at));
-                }
-                self.storage_ip_rules(s, via)
-            }
-            Kind::Keyvault => {
-                let k = &t.key_vaults[ix.key_vaults[name]];
-                let r = &k.network_acls;
-                if let Via::Service(p) = via {
-                    return self.service_access(
-                        &element,
-                        p,
-                        k.public_network_access,
-                        r.default_action,
-                        r.bypass == moat_model::enums::Bypass::AzureServices,
-                        &[],
-                        at(&k.at),
-                    );
-                }
-                self.perimeter(&element, k.public_network_access, at(&k.at))?;
-                if k.public_network_access == PublicNetworkAccess::Disabled {
-                    self.reading_only(PUBLIC_ACCESS);
-                    return self.block(
-                        Step::ResourceFirewall,
-                        element,
-                        Code::RfPublicDisabled,
-                        "public network access is Disabled",
-                        at(&k.at),
-                        format!(
-                            "create a private endpoint to key vault {name} in the source's VNet"
-                        ),
-                    );
-                }
-                if r.default_action == DefaultAction::Allow {
-                    self.pass(
-                        Step::ResourceFirewall,
-                        element,
-                        Code::RfPublicAll,
-                        "public network access from all networks",
-                        at(&k.at),
-                    );
-                    return Ok(());
-                }
-                if let Via::ServiceEndpoint(subnet) = via {
-                    return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&k.at));
-                }
-                self.ip_rules(
-                    &element,
-                    &r.ip_rules,
-                    via,
-                    at(&k.at),
-                    "the key vault firewall",
-                )
-            }
-            Kind::Acr => {
-                let a = &t.container_registries[ix.container_registries[name]];
-                let r = &a.network_rule_set;
-                if let Via::Service(p) = via {
-                    return self.service_access(
-                        &element,
-                        p,
-                        a.public_network_access,
-                        r.default_action,
-                        a.trusted_services(),
-                        &[],
-                        at(&a.at),
-                    );
-                }
-                self.perimeter(&element, a.public_network_access, at(&a.at))?;
-                if a.public_network_access == PublicNetworkAccess::Disabled {
-                    self.reading_only(PUBLIC_ACCESS);
-                    return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public network access is Disabled", at(&a.at), format!("create a private endpoint to container registry {name} in the source's VNet"));
-                }
-                if r.default_action == DefaultAction::Allow {
-                    self.pass(
-                        Step::ResourceFirewall,
-                        element,
-                        Code::RfPublicAll,
-                        "public network access from all networks",
-                        at(&a.at),
-                    );
-                    return Ok(());
-                }
-                if let Via::ServiceEndpoint(subnet) = via {
-                    return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&a.at));
-                }
-                self.ip_rules(
-                    &element,
-                    &r.ip_rules,
-                    via,
-                    at(&a.at),
-                    "the registry firewall",
-                )
-            }
-            Kind::OnlineEndpoint => {
-                let e = &t.online_endpoints[ix.online_endpoints[name]];
-                self.perimeter(&element, e.public_network_access, at(&e.at))?;
-                if e.public_network_access == PublicNetworkAccess::Disabled {
-                    return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public_network_access is disabled: scoring only through the workspace's private endpoint", at(&e.at), format!("score from a VNet with a private endpoint to workspace {}", e.workspace));
-                }
-                let ws = names::network_workspace(t, ix, &e.workspace)
-                    .filter(|w| w.public_network_access != PublicNetworkAccess::Disabled);
-                let Some(w) = ws else {
-                    return self.block(Step::ResourceFirewall, element, Code::RfWorkspacePrivate, format!("workspace {} has public network access Disabled, so the endpoint rejects public requests", e.workspace), at(&e.at), format!("score through a private endpoint of workspace {}", e.workspace));
-                };
-                self.endpoint_public(e, w, element, via)
-            }
-            _ => Ok(()),
         }
+    }
+
+    /// A registry's, or its managed storage's or container registry's: public access decides.
+    fn registry_firewall(
+        &mut self,
+        owner: &Address,
+        name: &str,
+        sub: Option<&str>,
+        via: &Via,
+    ) -> Walked {
+        let t = self.t();
+        let ix = &self.e.ix;
+        let r = &t.registries[ix.registries[name]];
+        let (pna, what) = match sub {
+            Some("storage") => (
+                r.storage
+                    .public_network_access
+                    .unwrap_or(PublicNetworkAccess::Enabled),
+                "managed storage",
+            ),
+            Some("acr") => (
+                r.acr
+                    .public_network_access
+                    .unwrap_or(PublicNetworkAccess::Enabled),
+                "managed container registry",
+            ),
+            _ => (r.public_network_access, "registry"),
+        };
+        let element = format!("registry {name} {what}");
+        if matches!(via, Via::Service(_)) {
+            self.pass(
+                Step::ResourceFirewall,
+                element,
+                Code::RfService,
+                "the registry back end",
+                at(&r.at),
+            );
+            return Ok(());
+        }
+        self.perimeter(&element, pna, at(&r.at))?;
+        if pna == PublicNetworkAccess::Disabled {
+            return self.block(
+                Step::ResourceFirewall,
+                element,
+                Code::RfPublicDisabled,
+                format!("the {what}'s public network access is Disabled"),
+                at(&r.at),
+                format!("create a private endpoint to {owner} in the source's VNet"),
+            );
+        }
+        self.pass(
+            Step::ResourceFirewall,
+            element,
+            Code::RfPublicAll,
+            "public network access Enabled",
+            at(&r.at),
+        );
+        Ok(())
+    }
+
+    /// A storage account's: trusted services and resource instances for a service, else public
+    /// access, VNet rules and IP rules.
+    fn storage_firewall(&mut self, name: &str, element: String, via: &Via) -> Walked {
+        let t = self.t();
+        let ix = &self.e.ix;
+        let s = &t.storage_accounts[ix.storage_accounts[name]];
+        let r = &s.network_rules;
+        if let Via::Service(p) = via {
+            return self.service_access(
+                &element,
+                p,
+                s.public_network_access,
+                r.default_action,
+                r.trusted_services(),
+                &r.resource_access_rules,
+                at(&s.at),
+            );
+        }
+        self.perimeter(&element, s.public_network_access, at(&s.at))?;
+        if s.public_network_access == PublicNetworkAccess::Disabled {
+            self.reading_only(PUBLIC_ACCESS);
+            return self.block(
+                Step::ResourceFirewall,
+                element,
+                Code::RfPublicDisabled,
+                "public network access is Disabled: only private endpoints reach it",
+                at(&s.at),
+                format!("create a private endpoint to storage {name} in the source's VNet"),
+            );
+        }
+        if r.default_action == DefaultAction::Allow {
+            self.pass(
+                Step::ResourceFirewall,
+                element,
+                Code::RfPublicAll,
+                "public network access Enabled from all networks",
+                at(&s.at),
+            );
+            return Ok(());
+        }
+        if let Via::ServiceEndpoint(subnet) = via {
+            return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&s.at));
+        }
+        self.storage_ip_rules(s, via)
+    }
+
+    /// A key vault's: trusted services for a service, else public access, VNet rules and IP rules.
+    fn key_vault_firewall(&mut self, name: &str, element: String, via: &Via) -> Walked {
+        let t = self.t();
+        let ix = &self.e.ix;
+        let k = &t.key_vaults[ix.key_vaults[name]];
+        let r = &k.network_acls;
+        if let Via::Service(p) = via {
+            return self.service_access(
+                &element,
+                p,
+                k.public_network_access,
+                r.default_action,
+                r.bypass == moat_model::enums::Bypass::AzureServices,
+                &[],
+                at(&k.at),
+            );
+        }
+        self.perimeter(&element, k.public_network_access, at(&k.at))?;
+        if k.public_network_access == PublicNetworkAccess::Disabled {
+            self.reading_only(PUBLIC_ACCESS);
+            return self.block(
+                Step::ResourceFirewall,
+                element,
+                Code::RfPublicDisabled,
+                "public network access is Disabled",
+                at(&k.at),
+                format!("create a private endpoint to key vault {name} in the source's VNet"),
+            );
+        }
+        if r.default_action == DefaultAction::Allow {
+            self.pass(
+                Step::ResourceFirewall,
+                element,
+                Code::RfPublicAll,
+                "public network access from all networks",
+                at(&k.at),
+            );
+            return Ok(());
+        }
+        if let Via::ServiceEndpoint(subnet) = via {
+            return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&k.at));
+        }
+        self.ip_rules(
+            &element,
+            &r.ip_rules,
+            via,
+            at(&k.at),
+            "the key vault firewall",
+        )
+    }
+
+    /// A container registry's: trusted services for a service, else public access, VNet rules and
+    /// IP rules.
+    fn acr_firewall(&mut self, name: &str, element: String, via: &Via) -> Walked {
+        let t = self.t();
+        let ix = &self.e.ix;
+        let a = &t.container_registries[ix.container_registries[name]];
+        let r = &a.network_rule_set;
+        if let Via::Service(p) = via {
+            return self.service_access(
+                &element,
+                p,
+                a.public_network_access,
+                r.default_action,
+                a.trusted_services(),
+                &[],
+                at(&a.at),
+            );
+        }
+        self.perimeter(&element, a.public_network_access, at(&a.at))?;
+        if a.public_network_access == PublicNetworkAccess::Disabled {
+            self.reading_only(PUBLIC_ACCESS);
+            return self.block(
+                Step::ResourceFirewall,
+                element,
+                Code::RfPublicDisabled,
+                "public network access is Disabled",
+                at(&a.at),
+                format!(
+                    "create a private endpoint to container registry {name} in the source's VNet"
+                ),
+            );
+        }
+        if r.default_action == DefaultAction::Allow {
+            self.pass(
+                Step::ResourceFirewall,
+                element,
+                Code::RfPublicAll,
+                "public network access from all networks",
+                at(&a.at),
+            );
+            return Ok(());
+        }
+        if let Via::ServiceEndpoint(subnet) = via {
+            return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&a.at));
+        }
+        self.ip_rules(
+            &element,
+            &r.ip_rules,
+            via,
+            at(&a.at),
+            "the registry firewall",
+        )
+    }
+
+    /// An online endpoint's: its own public access, then its workspace's network.
+    fn online_endpoint_firewall(&mut self, name: &str, element: String, via: &Via) -> Walked {
+        let t = self.t();
+        let ix = &self.e.ix;
+        let e = &t.online_endpoints[ix.online_endpoints[name]];
+        self.perimeter(&element, e.public_network_access, at(&e.at))?;
+        if e.public_network_access == PublicNetworkAccess::Disabled {
+            return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public_network_access is disabled: scoring only through the workspace's private endpoint", at(&e.at), format!("score from a VNet with a private endpoint to workspace {}", e.workspace));
+        }
+        let ws = names::network_workspace(t, ix, &e.workspace)
+            .filter(|w| w.public_network_access != PublicNetworkAccess::Disabled);
+        let Some(w) = ws else {
+            return self.block(Step::ResourceFirewall, element, Code::RfWorkspacePrivate, format!("workspace {} has public network access Disabled, so the endpoint rejects public requests", e.workspace), at(&e.at), format!("score through a private endpoint of workspace {}", e.workspace));
+        };
+        self.endpoint_public(e, w, element, via)
     }
 
     pub(super) fn vnet_rule(

@@ -85,3 +85,85 @@ fn subnets_sent_with_an_earlier_or_preview_version_keep_default_outbound_access(
         );
     }
 }
+
+/// A child subnet at `version` of VNet `corp-vnet`, which the template does not declare (an
+/// existing VNet), with `extra` properties beside its prefix.
+fn existing_vnet_template(version: &str, extra: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {{
+      "type": "Microsoft.Network/virtualNetworks/subnets", "apiVersion": "{version}",
+      "name": "corp-vnet/snet-train",
+      "properties": {{ "addressPrefix": "10.20.5.0/24"{extra} }}
+    }}
+  ]
+}}"#
+    )
+}
+
+/// The subnet's default outbound access, and whether the model leaves it open.
+fn existing_vnet_subnet(version: &str, extra: &str) -> (bool, bool) {
+    let l = load_str(
+        "subnet.json",
+        &existing_vnet_template(version, extra),
+        &ArmOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{version}: {:#?}", e.diagnostics));
+    let t = &l.topology;
+    let v = t
+        .virtual_networks
+        .iter()
+        .find(|v| v.name == "corp-vnet")
+        .expect("the external VNet");
+    assert!(v.external, "{version}: the VNet is not declared");
+    let s = v
+        .subnets
+        .iter()
+        .find(|s| s.name == "snet-train")
+        .expect("the subnet");
+    // The VNet is open as a whole; the subnet's own value is recorded besides.
+    let open = t.unknowns.iter().any(|u| {
+        u.resource == "vnet/corp-vnet" && u.field == "subnets/snet-train/default_outbound_access"
+    });
+    (s.default_outbound_access, open)
+}
+
+/// The private default is for new VNets: "Subnets in newly created VNets are private by
+/// default" (Azure Networking Blog, "Private subnets by default"), while "Existing VNets or
+/// VMs using DOA" and "New VMs in existing VNets" are "Unchanged". A subnet added at 2025-07-01
+/// to a VNet the template does not declare (an existing one) is not documented either way: its
+/// default outbound access is open, never read as private.
+#[test]
+fn a_subnet_added_to_an_existing_vnet_at_2025_07_01_has_open_default_outbound_access() {
+    for version in ["2025-07-01", "2025-09-01"] {
+        assert_eq!(
+            existing_vnet_subnet(version, ""),
+            (true, true),
+            "{version}: default outbound access open, never private"
+        );
+    }
+}
+
+#[test]
+fn a_subnet_of_an_existing_vnet_that_says_or_predates_the_change_is_decided() {
+    // What the subnet writes is what it gets, in any VNet.
+    assert_eq!(
+        existing_vnet_subnet("2025-07-01", r#", "defaultOutboundAccess": false"#),
+        (false, false)
+    );
+    assert_eq!(
+        existing_vnet_subnet("2025-07-01", r#", "defaultOutboundAccess": true"#),
+        (true, false)
+    );
+    // Before that version, or at a preview, a subnet keeps default outbound access.
+    for version in ["2024-05-01", "2025-07-01-preview"] {
+        assert_eq!(
+            existing_vnet_subnet(version, ""),
+            (true, false),
+            "{version}"
+        );
+    }
+}

@@ -120,7 +120,7 @@ pub(super) fn subnet_of_existing_vnet(
     ctx: &mut MapContext,
     pd: Pending,
 ) -> Option<Pending> {
-    let Payload::Subnet(s) = pd.payload else {
+    let Payload::Subnet(mut s) = pd.payload else {
         return Some(pd);
     };
     let vnet = parent_id(&pd.res.id)
@@ -138,6 +138,8 @@ pub(super) fn subnet_of_existing_vnet(
     }
     let why = format!("subnet `{}` is declared in it", s.name);
     let vi = external::vnet(t, &vnet, &why, &pd.res.at);
+    let vname = t.virtual_networks[vi].name.clone();
+    super::network::open_outbound_in_existing_vnet(t, &pd.res, ctx.deployed, &vname, &mut s);
     let v = &mut t.virtual_networks[vi];
     let full = format!("{}/{}", v.name, s.name);
     ctx.warnings.push(warning(

@@ -137,6 +137,39 @@ pub(super) fn default_outbound_when_absent(api_version: Option<&str>, deployed: 
     deployed || !dated_from(api_version, PRIVATE_SUBNETS_FROM)
 }
 
+/// Leaves open the default outbound access of `s`, a child subnet `res` adds to a VNet the
+/// input does not declare, when it read as private only because it leaves
+/// `defaultOutboundAccess` out at a version from [`PRIVATE_SUBNETS_FROM`] on. The private
+/// default is for new VNets: Azure Networking Blog, "Private subnets by default": "Subnets in
+/// newly created VNets are private by default", while for "Existing VNets or VMs using DOA"
+/// and "New VMs in existing VNets" the behavior is "Unchanged"; what a subnet created at that
+/// version in an existing VNet gets is not documented, so it is neither private nor open.
+/// The value stays as a subnet with default outbound access (the conservative one), recorded
+/// as unknown where a VNet's inline subnet records it.
+pub(super) fn open_outbound_in_existing_vnet(
+    t: &mut Topology,
+    res: &ArmResource,
+    deployed: bool,
+    vnet: &str,
+    s: &mut Subnet,
+) {
+    let left_out = matches!(at(&res.properties, &["defaultOutboundAccess"]), F::Absent);
+    if !left_out || default_outbound_when_absent(res.api_version.as_deref(), deployed) {
+        return;
+    }
+    s.default_outbound_access = true;
+    t.unknowns.push(Unknown {
+        resource: format!("vnet/{vnet}"),
+        field: format!("subnets/{}/default_outbound_access", s.name),
+        reason: format!(
+            "subnet `{vnet}/{}` leaves `defaultOutboundAccess` out at API version {}, from which subnets of new VNets are private, but VNet `{vnet}` is not declared by the input: whether a subnet added to an existing VNet is private is not documented",
+            s.name,
+            res.api_version.as_deref().unwrap_or_default()
+        ),
+        at: res.at.clone(),
+    });
+}
+
 /// How a PUT of a VNet (NSG, route table) sets its list.
 pub(super) enum ListSet {
     /// The list is written (even empty or open): the names it writes, lower-cased.

@@ -230,3 +230,40 @@ clients: [{ name: datasci, location: internet, operations: [registry.create-from
     let open = run(&yaml.replace("SecuredByPerimeter", "Enabled"), &codes);
     assert!(open.is_empty(), "{open:#?}");
 }
+
+/// A workspace, an online endpoint or a registry's container registry SecuredByPerimeter may
+/// be as closed as one Disabled, or open: "The network security perimeter configuration rules
+/// allow or disallow public network access to the resource" (publicNetworkAccess
+/// `SecuredByPerimeter`, Azure Resource Manager reference). So a secure workspace deploying a
+/// registry model with public egress (REG010), an endpoint without public access behind an old
+/// workspace private endpoint (EP011) and an isolated Basic registry container registry
+/// (ACR001) each stand undecided where Disabled decides them and Enabled clears them.
+#[test]
+fn secure_only_findings_are_undecided_behind_a_perimeter() {
+    let yaml = "workspaces: [{ name: ws, public_network_access: SecuredByPerimeter }]
+registries: [{ name: reg, acr: { public_network_access: SecuredByPerimeter, sku: Basic } }]
+private_endpoints: [{ name: ws-pe, subnet: vnet/pe, target: workspace/ws, group_id: amlworkspace, created: 2021-11-02 }]
+virtual_networks: [{ name: vnet, address_space: [10.0.0.0/16], subnets: [{ name: pe, address_prefixes: [10.0.3.0/24] }] }]
+online_endpoints:
+  - name: scoring
+    workspace: ws
+    public_network_access: SecuredByPerimeter
+    deployments: [{ name: blue, egress_public_network_access: Enabled, model: azureml://registries/reg/models/m/versions/1 }]
+";
+    let codes = ["REG010", "EP011", "ACR001"];
+    let at = |code: &str| match code {
+        "REG010" => "online-endpoint/scoring",
+        "EP011" => "private-endpoint/ws-pe",
+        _ => "registry/reg",
+    };
+    let v = run(yaml, &codes);
+    for code in codes {
+        on_perimeter(&v, code, at(code));
+    }
+    let closed = run(&yaml.replace("SecuredByPerimeter", "Disabled"), &codes);
+    for code in codes {
+        assert!(on(&closed, code, at(code)).decided(), "{code}: {closed:#?}");
+    }
+    let open = run(&yaml.replace("SecuredByPerimeter", "Enabled"), &codes);
+    assert!(open.is_empty(), "{open:#?}");
+}

@@ -195,6 +195,34 @@ impl<'t> Engine<'t> {
             .copied()
     }
 
+    /// Whether public network access `pna` of `resource` (`workspace/w`, `registry/r:acr`, ...)
+    /// closes it to public networks: `Ok(true)` for Disabled, `Ok(false)` for Enabled. `Err`
+    /// says what decides when the input does not: a located unknown, or `SecuredByPerimeter`,
+    /// where the access rules of the network security perimeter the resource is associated
+    /// with decide ("Enforced: the resource obeys only network security perimeter access
+    /// rules", Private Link, "Transition to a network security perimeter"), and the model
+    /// describes no perimeter.
+    pub fn public_access_closed(
+        &self,
+        resource: &str,
+        pna: moat_model::enums::PublicNetworkAccess,
+    ) -> Result<bool, String> {
+        use moat_model::enums::PublicNetworkAccess as P;
+        if let Some(u) = self.is_unknown(resource, "public_network_access") {
+            return Err(format!(
+                "public_network_access of {resource}: {} ({})",
+                u.reason, u.at
+            ));
+        }
+        match pna {
+            P::Disabled => Ok(true),
+            P::Enabled => Ok(false),
+            P::SecuredByPerimeter => Err(format!(
+                "the access rules (and access mode) of the network security perimeter {resource} is associated with: its public_network_access is SecuredByPerimeter"
+            )),
+        }
+    }
+
     /// Prepares `t`, reading service tags through `space`.
     pub fn new(t: &'t Topology, space: Space) -> Engine<'t> {
         let ix = t.index();

@@ -413,7 +413,7 @@ pub fn evaluate(e: &Engine, intent: &Intent, filter: &Filter) -> Vec<OpResult> {
                     out.push(endpoint_outbound(&cx, w, ep));
                 }
                 if wanted(OpId::EndpointDeployFromRegistry) {
-                    out.push(endpoint_deploy_from_registry(&cx, w, ep, managed));
+                    out.push(endpoint_deploy_from_registry(&cx, w, ep));
                 }
             }
         }
@@ -814,27 +814,30 @@ fn endpoint_outbound(cx: &Ctx, w: &Workspace, ep: &OnlineEndpoint) -> OpResult {
 }
 
 /// EndpointDeployFromRegistry: each deployment reaches the registries its models come from.
-fn endpoint_deploy_from_registry(
-    cx: &Ctx,
-    w: &Workspace,
-    ep: &OnlineEndpoint,
-    managed: bool,
-) -> OpResult {
+fn endpoint_deploy_from_registry(cx: &Ctx, w: &Workspace, ep: &OnlineEndpoint) -> OpResult {
     let ea = Address::resource(Kind::OnlineEndpoint, &ep.name);
     let mut r = OpResult::new(OpId::EndpointDeployFromRegistry, ea.clone());
+    let secure = secure_without_managed_network(cx, w);
     for d in &ep.deployments {
         for reg in d.registry_sources() {
-            let secure = w.public_network_access == PublicNetworkAccess::Disabled;
-            if !managed && secure {
-                let ok = d.egress_public_network_access == PublicNetworkAccess::Disabled;
+            if secure != Ok(false) {
+                let what = format!("deployment {} takes its model from registry {reg}", d.name);
+                let (met, why) = if d.egress_public_network_access == PublicNetworkAccess::Disabled
+                {
+                    (Some(true), "egress_public_network_access is disabled: Azure ML creates the private endpoints to the registry".to_string())
+                } else {
+                    match &secure {
+                        Ok(_) => (Some(false), REG010_WHY.to_string()),
+                        // Every value the input leaves open must give the same answer, and
+                        // here a secure workspace fails where another does not: the reason
+                        // is what leaves it open.
+                        Err(open) => (None, open.clone()),
+                    }
+                };
                 r.requirements.push(Requirement {
-                    what: format!("deployment {} takes its model from registry {reg}", d.name),
-                    met: Some(ok),
-                    why: if ok {
-                        "egress_public_network_access is disabled: Azure ML creates the private endpoints to the registry".into()
-                    } else {
-                        "a secure workspace deploys registry models only with egress_public_network_access=disabled (Network isolation with Azure Machine Learning registries)".into()
-                    },
+                    what,
+                    met,
+                    why,
                     rule: Some(RuleCode::Reg010),
                     principal: None,
                 });
@@ -859,6 +862,36 @@ fn endpoint_deploy_from_registry(
         }
     }
     r.settle()
+}
+
+/// Why a secure workspace needs egress_public_network_access disabled to deploy from a registry.
+const REG010_WHY: &str = "a secure workspace deploys registry models only with egress_public_network_access=disabled (Network isolation with Azure Machine Learning registries)";
+
+/// Whether a workspace is secure in the sense of REG010: public network access Disabled and no
+/// managed network, both read from the hub for a project, whose network is its hub's (facts §6
+/// item 99). `Err` with what the input leaves open: a hub it does not declare, a managed network
+/// or public access it leaves unknown, or public access `SecuredByPerimeter`.
+fn secure_without_managed_network(cx: &Ctx, w: &Workspace) -> Result<bool, String> {
+    let t = cx.t();
+    let managed = managed_network(t, w);
+    if managed == Ok(true) {
+        return Ok(false);
+    }
+    let network = match moat_net::names::hub_outside(t, &cx.e.ix, &w.name) {
+        Some(hub) => Err(format!(
+            "project {} uses the network of its hub {hub}, which the input does not declare",
+            w.name
+        )),
+        None => {
+            let n = moat_net::names::network_workspace(t, &cx.e.ix, &w.name).unwrap_or(w);
+            cx.e.public_access_closed(&format!("workspace/{}", n.name), n.public_network_access)
+        }
+    };
+    match (network, managed) {
+        (Ok(false), _) => Ok(false),
+        (Ok(true), Ok(_)) => Ok(true),
+        (Err(open), _) | (Ok(true), Err(open)) => Err(open),
+    }
 }
 
 /// RegistryCreateFromLocal: each client reaches the registry and holds a role that may create.
@@ -913,11 +946,26 @@ fn registry_create_from_local(cx: &Ctx, reg: &Registry) -> OpResult {
             principal: Some(principal.clone()),
         });
     }
-    if !clients.is_empty()
-        && reg.public_network_access == PublicNetworkAccess::Disabled
-        && reg.acr.public_network_access == Some(PublicNetworkAccess::Disabled)
-    {
-        r.notes.push(format!("environments cannot be created in registry {} (its ACR has public access disabled; REG004): create them in a workspace and share them", reg.name));
+    let closed = [
+        (format!("registry/{}", reg.name), reg.public_network_access),
+        (
+            format!("registry/{}:acr", reg.name),
+            reg.acr
+                .public_network_access
+                .unwrap_or(PublicNetworkAccess::Enabled),
+        ),
+    ]
+    .map(|(resource, pna)| cx.e.public_access_closed(&resource, pna));
+    if !clients.is_empty() && closed.iter().all(|c| c != &Ok(false)) {
+        let open: Vec<&str> = closed
+            .iter()
+            .filter_map(|c| c.as_ref().err().map(String::as_str))
+            .collect();
+        if open.is_empty() {
+            r.notes.push(format!("environments cannot be created in registry {} (its ACR has public access disabled; REG004): create them in a workspace and share them", reg.name));
+        } else {
+            r.notes.push(format!("environments may not be created in registry {} if it and its ACR are closed to public networks (REG004), which the input does not decide: {}", reg.name, open.join("; ")));
+        }
     }
     r.settle()
 }

@@ -129,7 +129,23 @@ pub fn colocation(e: &Engine, w: &Workspace, pe: &PrivateEndpoint) -> Option<Col
     let open = rules_open
         .filter(|_| !admitted && (has_endpoint || rules.virtual_network_rules.is_empty()))
         .map(|u| u.need());
-    let why = if let Some(need) = &open {
+    // SecuredByPerimeter (or unknown): in Enforced mode the perimeter's access rules replace
+    // the storage's own, so whether its virtual network rules bind studio is open too.
+    let access = (open.is_none() && !(admitted && has_endpoint))
+        .then(|| {
+            e.public_access_closed(&format!("storage/{}", st.name), st.public_network_access)
+                .err()
+        })
+        .flatten();
+    let why = if let Some(need) = &access {
+        format!(
+            "workspace private endpoint {} is in subnet {}, which does not meet the service endpoint rules of storage {} (it admits {} through the Microsoft.Storage service endpoint), if those rules apply ({need})",
+            pe.name,
+            pe.subnet,
+            st.name,
+            rules.virtual_network_rules.join(", ")
+        )
+    } else if let Some(need) = &open {
         format!(
             "workspace private endpoint {} is in subnet {}, and the subnets storage {} admits through its service endpoint are open ({need})",
             pe.name, pe.subnet, st.name
@@ -156,7 +172,7 @@ pub fn colocation(e: &Engine, w: &Workspace, pe: &PrivateEndpoint) -> Option<Col
     Some(Colocation {
         rule: RuleCode::St001,
         met: admitted && has_endpoint,
-        open,
+        open: open.or(access),
         why,
         fix: "put the workspace private endpoint in the subnet that has the Microsoft.Storage service endpoint and the storage virtual network rule (or add that subnet to the storage's rules)".into(),
     })

@@ -292,3 +292,84 @@ clients: [{ name: analyst, location: vm/jump, operations: [registry.create-from-
         moat_engine::Verdict::Denied
     );
 }
+
+/// A secure workspace deploying a registry model with public egress, and a registry whose ACR
+/// has public access Disabled.
+const FROM_REGISTRY: &str = r#"
+workspaces: [{ name: ws, public_network_access: Disabled }]
+registries: [{ name: reg, public_network_access: Disabled, acr: { public_network_access: Disabled } }]
+clients: [{ name: datasci, location: internet, operations: [registry.create-from-local] }]
+online_endpoints:
+  - name: scoring
+    workspace: ws
+    deployments: [{ name: blue, egress_public_network_access: Enabled, model: azureml://registries/reg/models/m/versions/1 }]
+"#;
+
+#[test]
+fn deploying_from_a_registry_in_a_workspace_secured_by_a_perimeter_is_not_decided() {
+    // Registries, "Deploy a model from registry to workspace": a secure workspace deploys
+    // registry models only with egress_public_network_access disabled. "The network security
+    // perimeter configuration rules allow or disallow public network access to the resource"
+    // (publicNetworkAccess SecuredByPerimeter): such a workspace may or may not be secure, so
+    // the requirement is open, where Disabled fails it and Enabled does not ask it.
+    let req = |yaml: &str| {
+        op(yaml, OpId::EndpointDeployFromRegistry)
+            .requirements
+            .into_iter()
+            .find(|q| q.rule == Some(moat_engine::RuleCode::Reg010))
+    };
+    assert_eq!(req(FROM_REGISTRY).expect("REG010").met, Some(false));
+    let secured = FROM_REGISTRY.replacen(
+        "public_network_access: Disabled",
+        "public_network_access: SecuredByPerimeter",
+        1,
+    );
+    let q = req(&secured).expect("REG010");
+    assert_eq!(q.met, None, "{q:#?}");
+    assert!(q.why.contains("network security perimeter"), "{}", q.why);
+    let public = FROM_REGISTRY.replacen(
+        "public_network_access: Disabled",
+        "public_network_access: Enabled",
+        1,
+    );
+    assert!(req(&public).is_none());
+    // With public egress disabled the deployment works either way.
+    let egress_off = secured.replace(
+        "egress_public_network_access: Enabled",
+        "egress_public_network_access: Disabled",
+    );
+    assert_eq!(req(&egress_off).expect("REG010").met, Some(true));
+}
+
+#[test]
+fn environments_in_a_registry_secured_by_a_perimeter_may_not_be_creatable() {
+    // Registries, "Create assets in registry from local files": creating an environment is not
+    // supported in a private registry whose ACR has public access disabled. With the ACR
+    // SecuredByPerimeter its perimeter's access rules say whether it is closed: the note says
+    // the limitation may hold, and names what decides.
+    let note = |yaml: &str| {
+        op(yaml, OpId::RegistryCreateFromLocal)
+            .notes
+            .into_iter()
+            .find(|n| n.contains("REG004"))
+    };
+    assert!(
+        note(FROM_REGISTRY)
+            .expect("note")
+            .starts_with("environments cannot")
+    );
+    let secured = FROM_REGISTRY.replace(
+        "acr: { public_network_access: Disabled }",
+        "acr: { public_network_access: SecuredByPerimeter }",
+    );
+    let n = note(&secured).expect("note");
+    assert!(
+        n.starts_with("environments may not") && n.contains("network security perimeter"),
+        "{n}"
+    );
+    let public = FROM_REGISTRY.replace(
+        "acr: { public_network_access: Disabled }",
+        "acr: { public_network_access: Enabled }",
+    );
+    assert_eq!(note(&public), None);
+}

@@ -622,3 +622,39 @@ fn a_public_path_to_a_resource_secured_by_a_perimeter_is_unknown() {
         t.missing
     );
 }
+
+#[test]
+fn public_scoring_in_a_workspace_secured_by_a_perimeter_is_unknown() {
+    // Managed online endpoints take public scoring requests only as their workspace admits
+    // public traffic (an endpoint of a workspace with public access Disabled rejects them). A
+    // workspace SecuredByPerimeter admits what its perimeter's access rules allow ("Enforced:
+    // the resource obeys only network security perimeter access rules", Private Link,
+    // "Transition to a network security perimeter"): the public request is unknown, not
+    // allowed as if the workspace were open.
+    let yaml = "workspaces: [{ name: ws, public_network_access: SecuredByPerimeter }]
+online_endpoints: [{ name: score, workspace: ws, public_network_access: Enabled }]
+clients: [{ name: alice, location: internet }]
+";
+    let t = trace(yaml, "client/alice", "online-endpoint/score");
+    assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
+    assert!(t.hops.iter().any(|h| h.code == Code::RfPerimeter), "{t:#?}");
+    assert!(
+        t.missing
+            .iter()
+            .any(|m| m.contains("network security perimeter workspace ws")),
+        "{:?}",
+        t.missing
+    );
+    let open = trace(
+        &yaml.replace("SecuredByPerimeter", "Enabled"),
+        "client/alice",
+        "online-endpoint/score",
+    );
+    assert_eq!(open.verdict, Verdict::Allowed, "{open:#?}");
+    let closed = trace(
+        &yaml.replace("SecuredByPerimeter", "Disabled"),
+        "client/alice",
+        "online-endpoint/score",
+    );
+    assert_eq!(blocked(&closed), Code::RfWorkspacePrivate);
+}

@@ -587,6 +587,28 @@ fn st001_studio_with_service_endpoint_storage_needs_the_same_subnet() {
 }
 
 #[test]
+fn st001_with_storage_secured_by_a_perimeter_is_undecided() {
+    // Seed 002 asks the workspace private endpoint in the subnet the storage's service
+    // endpoint admits. With the storage's public access SecuredByPerimeter, "Enforced: the
+    // resource obeys only network security perimeter access rules" (Private Link, "Transition
+    // to a network security perimeter"): whether its virtual network rules bind studio is its
+    // perimeter's to say, so the finding is a warning naming the perimeter, not an error.
+    let yaml = with(
+        &service_endpoint_storage(),
+        "{ name: st, public_network_access: Enabled,",
+        "{ name: st, public_network_access: SecuredByPerimeter,",
+    );
+    let f = one("ST001", &yaml, Severity::Warning, "storage/st");
+    assert!(!f.decided(), "{f:#?}");
+    assert!(
+        f.needs
+            .iter()
+            .any(|n| n.contains("network security perimeter storage/st")),
+        "{f:#?}"
+    );
+}
+
+#[test]
 fn st001_needs_studio_users() {
     let yaml = with(
         &service_endpoint_storage(),

@@ -360,8 +360,14 @@ impl Walk<'_, '_> {
         if e.public_network_access == PublicNetworkAccess::Disabled {
             return self.block(Step::ResourceFirewall, element, Code::RfPublicDisabled, "public_network_access is disabled: scoring only through the workspace's private endpoint", at(&e.at), format!("score from a VNet with a private endpoint to workspace {}", e.workspace));
         }
-        let ws = names::network_workspace(t, ix, &e.workspace)
-            .filter(|w| w.public_network_access != PublicNetworkAccess::Disabled);
+        let ws = names::network_workspace(t, ix, &e.workspace);
+        // The endpoint takes public requests only as its workspace does: a workspace
+        // SecuredByPerimeter leaves that to its perimeter's access rules.
+        if let Some(w) = ws {
+            let element = format!("workspace {}", w.name);
+            self.perimeter(&element, w.public_network_access, at(&w.at))?;
+        }
+        let ws = ws.filter(|w| w.public_network_access != PublicNetworkAccess::Disabled);
         let Some(w) = ws else {
             return self.block(Step::ResourceFirewall, element, Code::RfWorkspacePrivate, format!("workspace {} has public network access Disabled, so the endpoint rejects public requests", e.workspace), at(&e.at), format!("score through a private endpoint of workspace {}", e.workspace));
         };

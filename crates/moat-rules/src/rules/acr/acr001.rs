@@ -1,6 +1,7 @@
 //! ACR001 acr-not-premium.
 
 use crate::change::{Change, Setting};
+use crate::rules::sec::{PUBLIC_ACCESS, needs, undecided};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::address::{Address, Kind};
 use moat_model::enums::{AcrSku, PublicNetworkAccess};
@@ -92,23 +93,39 @@ impl Rule for Acr001 {
                 .iter()
                 .find(|p| targets(&p.target, Kind::Registry, &r.name, Some("acr")));
             let private = r.acr.public_network_access == Some(PublicNetworkAccess::Disabled);
-            if endpoint.is_none() && !private {
+            // SecuredByPerimeter (or unknown): its perimeter's access rules may isolate it.
+            let open = needs(cx, &format!("registry/{}:acr", r.name), PUBLIC_ACCESS)
+                .filter(|_| endpoint.is_none());
+            if endpoint.is_none() && !private && open.is_none() {
                 continue;
             }
-            let how = match endpoint {
-                Some(p) => format!("private endpoint {}", p.name),
-                None => "public network access Disabled".to_string(),
+            let how = match (endpoint, &open) {
+                (Some(p), _) => format!("private endpoint {}", p.name),
+                (None, None) => "public network access Disabled".to_string(),
+                (None, Some(_)) => format!(
+                    "public network access {}",
+                    r.acr
+                        .public_network_access
+                        .unwrap_or(PublicNetworkAccess::Enabled)
+                ),
             };
-            out.push(Finding::new(
+            let acr = format!("registry/{}:acr", r.name);
+            let open_why = if open.is_some() {
+                undecided(cx, &acr, PUBLIC_ACCESS)
+            } else {
+                String::new()
+            };
+            let f = Finding::new(
                 &DOC,
                 format!("registry/{}", r.name),
                 format!(
-                    "the container registry of registry {} is {sku} but is isolated ({how}): only Premium supports private endpoints",
-                    r.name
+                    "the container registry of registry {} is {sku} but is isolated ({how}): only Premium supports private endpoints{}",
+                    r.name, open_why
                 ),
                 "Recreate the registry with a Premium managed container registry.",
                 &r.at,
-            ));
+            );
+            out.push(f.needing(open));
         }
     }
 }

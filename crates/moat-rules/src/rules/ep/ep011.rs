@@ -1,5 +1,6 @@
 //! EP011 workspace-endpoint-predates-online-endpoints.
 
+use crate::rules::sec::{PUBLIC_ACCESS, needs};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity, prose};
 use moat_model::address::{Address, Kind};
 use moat_model::enums::PublicNetworkAccess;
@@ -54,21 +55,27 @@ impl Rule for Ep011 {
                 continue;
             };
             let Some(created) = &p.created else { continue };
-            let private: Vec<&str> = t
-                .online_endpoints
-                .iter()
-                .filter(|e| {
-                    &e.workspace == ws && e.public_network_access == PublicNetworkAccess::Disabled
-                })
-                .map(|e| e.name.as_str())
-                .collect();
-            if private.is_empty() {
+            // Endpoints whose public access is Disabled are scored through the workspace's
+            // private endpoint; those whose access the input leaves open (SecuredByPerimeter:
+            // their perimeter's access rules decide) may be.
+            let mut private: Vec<&str> = Vec::new();
+            let mut maybe: Vec<(&str, String)> = Vec::new();
+            for e in t.online_endpoints.iter().filter(|e| &e.workspace == ws) {
+                match needs(cx, &format!("online-endpoint/{}", e.name), PUBLIC_ACCESS) {
+                    Some(n) => maybe.push((&e.name, n)),
+                    None if e.public_network_access == PublicNetworkAccess::Disabled => {
+                        private.push(&e.name)
+                    }
+                    None => {}
+                }
+            }
+            if private.is_empty() && maybe.is_empty() {
                 continue;
             }
             let r = format!("private-endpoint/{}", p.name);
             match date(created) {
                 Some(d) if d >= CUTOFF => {}
-                Some(d) => out.push(Finding::new(
+                Some(d) if !private.is_empty() => out.push(Finding::new(
                     &DOC,
                     &r,
                     format!(
@@ -79,6 +86,24 @@ impl Rule for Ep011 {
                     DOC.fix,
                     &p.at,
                 )),
+                Some(d) => {
+                    let names: Vec<&str> = maybe.iter().map(|m| m.0).collect();
+                    let mut f = Finding::new(
+                        &DOC,
+                        &r,
+                        format!(
+                            "private endpoint {} of workspace {ws} was created on {d}, before {CUTOFF}: online endpoint(s) {} cannot be scored through it until it is recreated if their public network access closes them, which the input does not decide",
+                            p.name,
+                            names.join(", ")
+                        ),
+                        DOC.fix,
+                        &p.at,
+                    );
+                    for (_, n) in maybe.iter() {
+                        f = f.needing(Some(n.clone()));
+                    }
+                    out.push(f);
+                }
                 None => out.push(
                     Finding {
                         // Not decided: no more than a warning.
@@ -96,7 +121,13 @@ impl Rule for Ep011 {
                     }
                     .needing(Some(format!(
                         "created of {r}: `{created}` is not a date"
-                    ))),
+                    )))
+                    // Without an endpoint surely closed, the endpoints' access is open too.
+                    .needing(if private.is_empty() {
+                        maybe.first().map(|m| m.1.clone())
+                    } else {
+                        None
+                    }),
                 ),
             }
         }

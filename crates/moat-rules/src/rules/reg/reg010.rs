@@ -37,18 +37,33 @@ impl Rule for Reg010 {
             for q in r
                 .requirements
                 .iter()
-                .filter(|q| q.rule == Some(RuleCode::Reg010) && q.met == Some(false))
+                .filter(|q| q.rule == Some(RuleCode::Reg010) && q.met != Some(true))
             {
-                let mut f = Finding::new(
-                    &DOC,
-                    r.subject.to_string(),
-                    format!(
+                // Open when whether the workspace is secure is: the finding is undecided and
+                // names what decides.
+                let open = q.met.is_none().then(|| q.why.clone());
+                let message = match &open {
+                    None => format!(
                         "{} with egress_public_network_access enabled: {}",
                         q.what, q.why
                     ),
+                    Some(why) => format!(
+                        "{} with egress_public_network_access enabled, which a secure workspace does not allow (not decided whether workspace {} is secure: {why})",
+                        q.what,
+                        cx.t.online_endpoints
+                            .iter()
+                            .find(|e| e.name == ep)
+                            .map_or("", |e| e.workspace.as_str())
+                    ),
+                };
+                let mut f = Finding::new(
+                    &DOC,
+                    r.subject.to_string(),
+                    message,
                     DOC.fix,
                     &online_endpoint_at(cx, ep),
-                );
+                )
+                .needing(open);
                 // The deployment the requirement names.
                 let deployment =
                     cx.t.online_endpoints

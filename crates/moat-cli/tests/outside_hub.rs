@@ -59,6 +59,53 @@ fn operation<'a>(report: &'a serde_json::Value, op: &str) -> &'a serde_json::Val
         .unwrap_or_else(|| panic!("{op}: {report:#}"))
 }
 
+/// A project with a managed compute and an online endpoint, whose hub is another deployment's.
+const PROJECT_RUNS: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces",
+      "apiVersion": "2024-04-01",
+      "name": "proj",
+      "location": "eastus",
+      "kind": "Project",
+      "properties": {
+        "hubResourceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/my-hub"
+      }
+    },
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces/computes",
+      "apiVersion": "2024-04-01",
+      "name": "proj/cpu",
+      "location": "eastus",
+      "dependsOn": ["[resourceId('Microsoft.MachineLearningServices/workspaces', 'proj')]"],
+      "properties": {
+        "computeType": "AmlCompute",
+        "properties": { "vmSize": "Standard_DS3_v2", "enableNodePublicIp": false, "scaleSettings": { "maxNodeCount": 2 } }
+      }
+    },
+    {
+      "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+      "apiVersion": "2024-04-01",
+      "name": "proj/score",
+      "location": "eastus",
+      "dependsOn": ["[resourceId('Microsoft.MachineLearningServices/workspaces', 'proj')]"],
+      "properties": { "authMode": "Key" }
+    }
+  ]
+}
+"#;
+
+/// [`PROJECT_RUNS`] written as an ARM template, its compute with or without node public IP.
+fn project_in_undeclared_hub(name: &str, node_public_ip: bool) -> PathBuf {
+    let template = PROJECT_RUNS.replace(
+        "\"enableNodePublicIp\": false",
+        &format!("\"enableNodePublicIp\": {node_public_ip}"),
+    );
+    write(name, "azuredeploy.json", &template)
+}
+
 const PROJECT: &str = "$schema: https://azuremlschemas.azureedge.net/latest/workspace.schema.json
 name: my-project
 location: eastus
@@ -108,38 +155,7 @@ fn a_project_whose_hub_is_not_declared_is_not_reached_on_its_own_settings() {
 /// said it had a public address.
 #[test]
 fn a_compute_of_a_project_whose_hub_is_not_declared_is_not_placed() {
-    let f = write(
-        "arm",
-        "azuredeploy.json",
-        r#"{
-  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-  "contentVersion": "1.0.0.0",
-  "resources": [
-    {
-      "type": "Microsoft.MachineLearningServices/workspaces",
-      "apiVersion": "2024-04-01",
-      "name": "proj",
-      "location": "eastus",
-      "kind": "Project",
-      "properties": {
-        "hubResourceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/my-hub"
-      }
-    },
-    {
-      "type": "Microsoft.MachineLearningServices/workspaces/computes",
-      "apiVersion": "2024-04-01",
-      "name": "proj/cpu",
-      "location": "eastus",
-      "dependsOn": ["[resourceId('Microsoft.MachineLearningServices/workspaces', 'proj')]"],
-      "properties": {
-        "computeType": "AmlCompute",
-        "properties": { "vmSize": "Standard_DS3_v2", "enableNodePublicIp": false, "scaleSettings": { "maxNodeCount": 2 } }
-      }
-    }
-  ]
-}
-"#,
-    );
+    let f = project_in_undeclared_hub("arm", false);
     let o = moat(&[
         "trace",
         f.to_str().unwrap(),
@@ -160,6 +176,31 @@ fn a_compute_of_a_project_whose_hub_is_not_declared_is_not_placed() {
     let sec010 = finding(&report, "SEC010");
     assert!(
         sec010["needs"].to_string().contains("workspace/my-hub"),
+        "{sec010:#}"
+    );
+    assert!(
+        sec010["message"].as_str().unwrap().contains("not decided"),
+        "{sec010:#}"
+    );
+}
+
+/// enableNodePublicIp: "true - Indicates that the compute nodes will have public IPs
+/// provisioned" (Azure Resource Manager, compute properties), whichever network the hub gives
+/// them: every possibility of the undeclared hub gives the same answer, so SEC010 stands
+/// decided, where without the public IP it rests on the hub.
+#[test]
+fn a_compute_with_node_public_ip_in_an_undeclared_hub_is_public_either_way() {
+    let f = project_in_undeclared_hub("public-ip", true);
+    let o = moat(&["check", f.to_str().unwrap(), "--format", "json"]);
+    let report = json(&o);
+    let sec010 = finding(&report, "SEC010");
+    assert_eq!(sec010["resource"], "compute/cpu", "{sec010:#}");
+    assert!(
+        sec010["needs"].as_array().is_none_or(|n| n.is_empty()),
+        "{sec010:#}"
+    );
+    assert!(
+        !sec010["message"].as_str().unwrap().contains("not decided"),
         "{sec010:#}"
     );
 }
@@ -220,44 +261,6 @@ virtual_networks:
     assert_eq!(build["status"], "fails", "{build:#}");
 }
 
-/// A project with a managed compute and an online endpoint, whose hub is another deployment's.
-const PROJECT_RUNS: &str = r#"{
-  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-  "contentVersion": "1.0.0.0",
-  "resources": [
-    {
-      "type": "Microsoft.MachineLearningServices/workspaces",
-      "apiVersion": "2024-04-01",
-      "name": "proj",
-      "location": "eastus",
-      "kind": "Project",
-      "properties": {
-        "hubResourceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/my-hub"
-      }
-    },
-    {
-      "type": "Microsoft.MachineLearningServices/workspaces/computes",
-      "apiVersion": "2024-04-01",
-      "name": "proj/cpu",
-      "location": "eastus",
-      "dependsOn": ["[resourceId('Microsoft.MachineLearningServices/workspaces', 'proj')]"],
-      "properties": {
-        "computeType": "AmlCompute",
-        "properties": { "vmSize": "Standard_DS3_v2", "enableNodePublicIp": false, "scaleSettings": { "maxNodeCount": 2 } }
-      }
-    },
-    {
-      "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
-      "apiVersion": "2024-04-01",
-      "name": "proj/score",
-      "location": "eastus",
-      "dependsOn": ["[resourceId('Microsoft.MachineLearningServices/workspaces', 'proj')]"],
-      "properties": { "authMode": "Key" }
-    }
-  ]
-}
-"#;
-
 /// Facts §6 item 99, "Hub/project workspaces: projects inherit the hub FQDNs": a project's
 /// managed computes and online deployments run in its hub's network. Seed 004 names
 /// read/write outbound as the way data leaves; from a network the input does not give, every
@@ -266,7 +269,7 @@ const PROJECT_RUNS: &str = r#"{
 /// deployments as legacy-isolated ones.
 #[test]
 fn exfil_maps_what_runs_in_an_undeclared_hubs_network_as_open() {
-    let f = write("exfil", "azuredeploy.json", PROJECT_RUNS);
+    let f = project_in_undeclared_hub("exfil", false);
     let o = moat(&["exfil", f.to_str().unwrap(), "--format", "json"]);
     assert_eq!(o.status.code(), Some(1), "undecided read/write outbound");
     let map = json(&o);
@@ -298,7 +301,7 @@ fn exfil_maps_what_runs_in_an_undeclared_hubs_network_as_open() {
 /// outside any network (its project's own, default settings) and the rules said nothing.
 #[test]
 fn exfiltration_rules_are_undecided_for_a_compute_in_an_undeclared_hubs_network() {
-    let f = write("exfil-check", "azuredeploy.json", PROJECT_RUNS);
+    let f = project_in_undeclared_hub("exfil-check", false);
     let o = moat(&["check", f.to_str().unwrap(), "--format", "json"]);
     let report = json(&o);
     for code in ["EXF001", "EXF002", "EXF003"] {

@@ -190,13 +190,33 @@ pub(crate) fn exposure_needs(cx: &Context, c: &Compute, resource: &str) -> Optio
         (!c.enable_node_public_ip && c.subnet.is_none())
             .then(|| {
                 needs(cx, resource, "workspace").or_else(|| {
-                    // A project's compute sits in its hub's network (facts §6 item 99): a hub
-                    // the input does not declare may have a managed network.
-                    moat_net::names::hub_outside(cx.t, &cx.e.ix, &c.workspace).map(|hub| {
+                    outside_hub(cx, c).map(|hub| {
                         moat_model::external::properties_need(&format!("workspace/{hub}"))
                     })
                 })
             })
             .flatten()
     })
+}
+
+/// The hub a compute without public IP outside a subnet runs in the network of, when the input
+/// does not declare it: a project's compute sits in its hub's network (facts §6 item 99), a
+/// managed network (no public address) or none (a public one).
+fn outside_hub<'t>(cx: &Context<'_, 't>, c: &Compute) -> Option<&'t str> {
+    moat_net::names::hub_outside(cx.t, &cx.e.ix, &c.workspace)
+}
+
+/// What an exposure finding's message adds when only the network of an undeclared hub says
+/// whether the compute has a public address (see [`exposure_needs`]).
+pub(crate) fn exposure_undecided(cx: &Context, c: &Compute, resource: &str) -> String {
+    let open_hub = !c.enable_node_public_ip
+        && c.subnet.is_none()
+        && needs(cx, resource, "enable_node_public_ip").is_none()
+        && needs(cx, resource, "workspace").is_none();
+    match outside_hub(cx, c).filter(|_| open_hub) {
+        Some(hub) => format!(
+            " (not decided: it runs in the network of hub {hub}, which the input does not declare: in a managed network it has no public address)"
+        ),
+        None => String::new(),
+    }
 }

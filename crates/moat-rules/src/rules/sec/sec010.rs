@@ -1,6 +1,6 @@
 //! SEC010 compute-local-auth.
 
-use super::{compute_exposed, exposure_needs, needs, undecided};
+use super::{compute_exposed, exposure_needs, exposure_undecided, needs, undecided};
 use crate::change::{Change, Setting};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 
@@ -44,11 +44,12 @@ impl Rule for Sec010 {
                     &DOC,
                     &r,
                     format!(
-                        "compute {} of workspace {} has a public address and accepts local authentication{}{}",
+                        "compute {} of workspace {} has a public address and accepts local authentication{}{}{}",
                         c.name,
                         c.workspace,
                         undecided(cx, &r, "disable_local_auth"),
-                        undecided(cx, &r, "enable_node_public_ip")
+                        undecided(cx, &r, "enable_node_public_ip"),
+                        exposure_undecided(cx, c, &r)
                     ),
                     DOC.fix,
                     &c.at,

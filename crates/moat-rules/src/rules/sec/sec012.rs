@@ -1,6 +1,6 @@
 //! SEC012 instance-idle-shutdown.
 
-use super::{compute_exposed, exposure_needs, needs, undecided};
+use super::{compute_exposed, exposure_needs, exposure_undecided, needs, undecided};
 use crate::change::{Change, Setting};
 use crate::{Context, Finding, FixForm, Rule, RuleDoc, Severity};
 use moat_model::enums::ComputeType;
@@ -44,9 +44,10 @@ impl Rule for Sec012 {
                     &DOC,
                     &r,
                     format!(
-                        "compute instance {} never shuts down when idle{}",
+                        "compute instance {} never shuts down when idle{}{}",
                         c.name,
-                        undecided(cx, &r, "idle_time_before_shutdown")
+                        undecided(cx, &r, "idle_time_before_shutdown"),
+                        exposure_undecided(cx, c, &r)
                     ),
                     DOC.fix,
                     &c.at,

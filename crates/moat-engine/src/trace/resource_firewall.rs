@@ -11,6 +11,9 @@ use moat_net::names;
 /// leaves open in the firewall rules, only private endpoints pass.
 const PUBLIC_ACCESS: &[&str] = &["public_network_access"];
 
+/// What a key vault's or container registry's firewall says when it admits every network.
+const ALL_NETWORKS: &str = "public network access from all networks";
+
 /// What decides whether a workspace admits a flow at its public endpoint: its public access and
 /// IP allow list; for a project, which hub's network it shares; and what decides which name the
 /// flow resolves and which endpoints could answer it (its region, the private endpoints a
@@ -230,20 +233,17 @@ impl Walk<'_, '_> {
                 format!("create a private endpoint to storage {name} in the source's VNet"),
             );
         }
-        if r.default_action == DefaultAction::Allow {
-            self.pass(
-                Step::ResourceFirewall,
-                element,
-                Code::RfPublicAll,
+        self.selected_networks(
+            element,
+            (
+                r.default_action,
                 "public network access Enabled from all networks",
-                at(&s.at),
-            );
-            return Ok(());
-        }
-        if let Via::ServiceEndpoint(subnet) = via {
-            return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&s.at));
-        }
-        self.storage_ip_rules(s, via)
+            ),
+            &r.virtual_network_rules,
+            via,
+            at(&s.at),
+            |w, _| w.storage_ip_rules(s, via),
+        )
     }
 
     /// A key vault's: trusted services for a service, else public access, VNet rules and IP rules.
@@ -275,25 +275,21 @@ impl Walk<'_, '_> {
                 format!("create a private endpoint to key vault {name} in the source's VNet"),
             );
         }
-        if r.default_action == DefaultAction::Allow {
-            self.pass(
-                Step::ResourceFirewall,
-                element,
-                Code::RfPublicAll,
-                "public network access from all networks",
-                at(&k.at),
-            );
-            return Ok(());
-        }
-        if let Via::ServiceEndpoint(subnet) = via {
-            return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&k.at));
-        }
-        self.ip_rules(
-            &element,
-            &r.ip_rules,
+        self.selected_networks(
+            element,
+            (r.default_action, ALL_NETWORKS),
+            &r.virtual_network_rules,
             via,
             at(&k.at),
-            "the key vault firewall",
+            |w, element| {
+                w.ip_rules(
+                    element,
+                    &r.ip_rules,
+                    via,
+                    at(&k.at),
+                    "the key vault firewall",
+                )
+            },
         )
     }
 
@@ -329,25 +325,21 @@ impl Walk<'_, '_> {
                 ),
             );
         }
-        if r.default_action == DefaultAction::Allow {
-            self.pass(
-                Step::ResourceFirewall,
-                element,
-                Code::RfPublicAll,
-                "public network access from all networks",
-                at(&a.at),
-            );
-            return Ok(());
-        }
-        if let Via::ServiceEndpoint(subnet) = via {
-            return self.vnet_rule(&element, &r.virtual_network_rules, subnet, at(&a.at));
-        }
-        self.ip_rules(
-            &element,
-            &r.ip_rules,
+        self.selected_networks(
+            element,
+            (r.default_action, ALL_NETWORKS),
+            &r.virtual_network_rules,
             via,
             at(&a.at),
-            "the registry firewall",
+            |w, element| {
+                w.ip_rules(
+                    element,
+                    &r.ip_rules,
+                    via,
+                    at(&a.at),
+                    "the registry firewall",
+                )
+            },
         )
     }
 
@@ -372,6 +364,35 @@ impl Walk<'_, '_> {
             return self.block(Step::ResourceFirewall, element, Code::RfWorkspacePrivate, format!("workspace {} has public network access Disabled, so the endpoint rejects public requests", e.workspace), at(&e.at), format!("score through a private endpoint of workspace {}", e.workspace));
         };
         self.endpoint_public(e, w, element, via)
+    }
+
+    /// A firewall's public side once public access admits the flow: with the default action
+    /// Allow every network passes (`all_networks` says so); with selected networks, a flow
+    /// through a service endpoint meets the virtual network rules and any other the IP rules
+    /// (`ip_rules`, each kind's own).
+    fn selected_networks(
+        &mut self,
+        element: String,
+        (default, all_networks): (DefaultAction, &str),
+        vnet_rules: &[String],
+        via: &Via,
+        at_: Option<&Provenance>,
+        ip_rules: impl FnOnce(&mut Self, &str) -> Walked,
+    ) -> Walked {
+        if default == DefaultAction::Allow {
+            self.pass(
+                Step::ResourceFirewall,
+                element,
+                Code::RfPublicAll,
+                all_networks,
+                at_,
+            );
+            return Ok(());
+        }
+        if let Via::ServiceEndpoint(subnet) = via {
+            return self.vnet_rule(&element, vnet_rules, subnet, at_);
+        }
+        ip_rules(self, &element)
     }
 
     pub(super) fn vnet_rule(

@@ -85,6 +85,9 @@ macro_rules! page {
     (TSC) => {
         "Troubleshoot connection to a workspace with a private endpoint <https://learn.microsoft.com/azure/machine-learning/how-to-troubleshoot-secure-connection-workspace>"
     };
+    (AUTH) => {
+        "Set up authentication between Azure Machine Learning and other services <https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication>"
+    };
     (AMPLS) => {
         "Use Azure Private Link to connect networks to Azure Monitor <https://learn.microsoft.com/azure/azure-monitor/logs/private-link-security>"
     };

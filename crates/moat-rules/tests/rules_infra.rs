@@ -411,6 +411,41 @@ fn acr006_managed_identity_with_private_registry() {
     none(&public, "ACR006");
 }
 
+/// Secure a workspace with virtual networks (current, Limitations, Azure Container Registry):
+/// "If your Azure Container Registry uses a private endpoint or service endpoint to communicate
+/// with the virtual network, you cannot use a managed identity with an Azure Machine Learning
+/// compute cluster." Set up authentication: "When you disable the admin user for ACR, Azure ML
+/// uses a managed identity to build and pull Docker images." With the admin user disabled the
+/// cluster has nothing else to pull with (an error); enabled, it pulls with the admin
+/// credentials (information); left unknown by the input, the error is undecided.
+#[test]
+fn acr006_turns_on_the_registrys_admin_user() {
+    let t = edit(
+        ACR_PE,
+        "enable_node_public_ip: false }",
+        "enable_node_public_ip: false, identity: SystemAssigned }",
+    );
+    let disabled = edit(
+        &t,
+        "sku: Premium, public_network_access: Disabled }",
+        "sku: Premium, public_network_access: Disabled, admin_user_enabled: false }",
+    );
+    let f = one(&disabled, "ACR006", Severity::Error);
+    assert!(f.decided() && !f.changes.is_empty(), "{f:#?}");
+    let enabled = disabled.replace("admin_user_enabled: false", "admin_user_enabled: true");
+    let f = one(&enabled, "ACR006", Severity::Info);
+    assert!(f.decided() && f.changes.is_empty(), "{f:#?}");
+    let open = format!(
+        "{t}unknowns:\n  - {{ resource: acr/acr, field: admin_user_enabled, reason: 'parameter `adminUser` has no value' }}\n"
+    );
+    let f = one(&open, "ACR006", Severity::Error);
+    assert!(!f.decided(), "{f:#?}");
+    assert!(
+        f.needs.iter().any(|n| n.contains("admin_user_enabled")),
+        "{f:#?}"
+    );
+}
+
 /// Seed 002: "If your Azure Container Registry uses a private endpoint or service endpoint to
 /// communicate with the virtual network, you cannot use a managed identity with an Azure Machine
 /// Learning compute cluster"; ACR006's fix then has the cluster pull with the admin
@@ -440,7 +475,10 @@ computes",
             f.message
         );
     }
-    let f = one(&with_identity, "ACR006", Severity::Error);
+    // With the admin user enabled Azure ML pulls with it: the warning is information, and
+    // no change takes the cluster's identity away.
+    let f = one(&with_identity, "ACR006", Severity::Info);
+    assert!(f.decided() && f.changes.is_empty(), "{f:#?}");
     assert!(!f.fix.contains("admin user disabled"), "{}", f.fix);
     let disabled = edit(
         ACR_PE,

@@ -51,14 +51,12 @@ impl Workdir {
         Ok(dir)
     }
 
-    /// The prefix that the folder gives file names in reports (removed from what is stored).
-    fn prefix(&self) -> String {
-        format!("{}/", self.root.display())
-    }
-
-    /// A text with the folder's name taken out of its paths.
+    /// A text with the folder's name taken out of its paths: a file in it is named relative
+    /// to it, the folder itself `.`, as `moat check .` in the deployment's folder names them.
+    /// The server's own paths are not the client's business.
     pub fn relative(&self, text: &str) -> String {
-        text.replace(&self.prefix(), "")
+        let root = self.root.display().to_string();
+        text.replace(&format!("{root}/"), "").replace(&root, ".")
     }
 
     /// Whether a path names a place inside the folder (no `..`, not elsewhere).
@@ -269,4 +267,36 @@ pub fn analyse(files: &[(String, Vec<u8>)]) -> Result<Analysis, Rejected> {
         counts,
         documents,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by fuzzing the upload: a deployment of no kind moat reads was refused with the
+    /// name of the server's temporary folder, as only paths inside it were made relative.
+    #[test]
+    fn a_refusal_names_no_folder_of_the_server() {
+        let files = [("notes.txt".to_string(), b"hello".to_vec())];
+        let Err(r) = analyse(&files) else {
+            panic!("a text file is not a deployment");
+        };
+        let lines = r.lines();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].starts_with(".: cannot tell what kind of deployment . is"),
+            "{}",
+            lines[0]
+        );
+    }
+
+    #[test]
+    fn paths_inside_the_folder_are_relative_to_it() {
+        let dir = Workdir::write(&[("a/b.yaml".to_string(), Vec::new())]).unwrap();
+        let root = dir.root.display().to_string();
+        assert_eq!(
+            dir.relative(&format!("{root}/a/b.yaml:1:2; {root} holds it")),
+            "a/b.yaml:1:2; . holds it"
+        );
+    }
 }

@@ -8,20 +8,19 @@ use moat_doc::Loaded;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-/// A snapshot's deployment and its configuration, with the folder prefix to take out of the
-/// file names it reports. The folder stays while the model is kept: the configuration may
-/// name a service tags file in it.
+/// A snapshot's deployment and its configuration, with the folder it was read from, whose
+/// name is taken out of what it reports. The folder stays while the model is kept: the
+/// configuration may name a service tags file in it.
 pub(crate) struct Model {
     pub(crate) loaded: Loaded,
     pub(crate) config: moat_config::Config,
-    pub(crate) prefix: String,
-    _dir: Workdir,
+    dir: Workdir,
 }
 
 impl Model {
     /// A text with the temporary folder taken out of its paths.
     pub(crate) fn relative(&self, text: &str) -> String {
-        text.replace(&self.prefix, "")
+        self.dir.relative(text)
     }
 }
 
@@ -69,7 +68,6 @@ pub(crate) async fn model(s: &Shared, id: i64) -> Result<Arc<Model>, AppError> {
         .run(move || -> Result<Model, AppError> {
             let dir = Workdir::write(&files)
                 .map_err(|e| AppError::internal(format!("writing snapshot {id}: {e}")))?;
-            let prefix = format!("{}/", dir.root.display());
             // A stored snapshot was read once; a newer moat may refuse what an older took.
             let (loaded, config) = analysis::load(&dir).map_err(|r| {
                 AppError::unprocessable(
@@ -80,8 +78,7 @@ pub(crate) async fn model(s: &Shared, id: i64) -> Result<Arc<Model>, AppError> {
             Ok(Model {
                 loaded,
                 config,
-                prefix,
-                _dir: dir,
+                dir,
             })
         })
         .await??;

@@ -280,3 +280,78 @@ fn a_spec_leaves_the_private_endpoints_open() {
         .starts_with("DENIED")
     );
 }
+
+/// `moat show <file>`'s report.
+fn show(file: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args(["show", file])
+        .output()
+        .expect("moat runs");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// `show` reads a spec as `check` does. The managed network how-to updates a workspace with
+/// "az ml workspace update --file workspace.yaml --name ws" and a spec of a name and a
+/// `managed_network`: what such a spec does not set is the workspace's own, so `show` does not
+/// print the create defaults for it (public access "Enabled from all networks", "no private
+/// endpoint", no container registry yet, serverless image builds, no other outbound rules).
+/// A create spec (`basic.yml` names its location) shows Azure's defaults, but still not "no
+/// private endpoint": "After creating the workspace, use the Azure networking CLI commands to
+/// create a private link endpoint for the workspace" (Configure a private endpoint, CLI).
+#[test]
+fn show_does_not_read_an_update_spec_as_create_defaults() {
+    let update = show(&corpus(
+        "cli/resources/workspace/mvnet-allow-internet-outbound.yml",
+    ));
+    let line = |text: &str, start: &str| -> String {
+        text.lines()
+            .map(str::trim_start)
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no `{start}` in {text}"))
+            .to_string()
+    };
+    assert!(
+        line(&update, "inbound").starts_with(
+            "inbound     public network access not decided (at worst Enabled from all networks): the spec may be for `az ml workspace update`"
+        ),
+        "{update}"
+    );
+    assert!(!update.contains("no private endpoint"), "{update}");
+    assert!(
+        line(&update, "private endpoints: unknown (")
+            .contains("az network private-endpoint create"),
+        "{update}"
+    );
+    assert_eq!(
+        line(&update, "outbound"),
+        "outbound    managed network AllowInternetOutbound (2 user rules, others unknown)"
+    );
+    assert!(
+        line(&update, "depends on  container registry").starts_with(
+            "depends on  container registry: unknown (the spec may be for `az ml workspace update`"
+        ),
+        "{update}"
+    );
+    assert!(
+        line(&update, "image build").starts_with("image build unknown ("),
+        "{update}"
+    );
+    let create = show(&corpus("cli/resources/workspace/basic.yml"));
+    assert_eq!(
+        line(&create, "inbound"),
+        "inbound     public network access Enabled from all networks"
+    );
+    assert!(!create.contains("no private endpoint"), "{create}");
+    assert!(
+        line(&create, "private endpoints: unknown (")
+            .contains("az network private-endpoint create")
+    );
+    assert_eq!(
+        line(&create, "image build"),
+        "image build serverless (image_build_compute not set)"
+    );
+    assert_eq!(
+        line(&create, "depends on  container registry"),
+        "depends on  container registry: none yet (Azure creates one on first use)"
+    );
+}

@@ -162,7 +162,7 @@ fn an_unknown_setting_makes_the_finding_undecided_in_json() {
 
 /// facts §1.1: the legacy flag and `public_network_access` "override each other (last write
 /// wins)". `show` never presents a workspace whose two switches disagree as settled: it shows
-/// the worst case and says it is not decided.
+/// that it is not decided, with the worst case.
 #[test]
 fn show_says_when_public_access_is_not_decided() {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_moat"))
@@ -182,7 +182,7 @@ fn show_says_when_public_access_is_not_decided() {
     };
     let both = inbound("ws-both");
     assert!(
-        both.contains("Enabled from all networks (not decided: "),
+        both.contains("not decided (at worst Enabled from all networks): "),
         "{both}"
     );
     assert!(inbound("ws-legacy").ends_with("public network access Disabled"));

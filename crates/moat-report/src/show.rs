@@ -44,12 +44,19 @@ pub struct WorkspacePosture {
     pub public_access: String,
     /// Private endpoints to the workspace: `name in vnet/subnet (state)`.
     pub private_endpoints: Vec<String>,
+    /// Where the input leaves the workspace's private endpoints open, or a project takes its
+    /// hub's: what to say instead of "no private endpoint".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_endpoints_note: Option<String>,
     /// `managed network: AllowOnlyApprovedOutbound (3 user rules)`, `custom VNet`, `no VNet`.
     pub outbound: String,
     pub computes: Vec<String>,
     /// One line per dependency: storage, key vault, container registry.
     pub dependencies: Vec<String>,
     pub image_build_compute: Option<String>,
+    /// Where the input leaves `image_build_compute` open (it names none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_build_open: Option<String>,
     pub registries: Vec<String>,
 }
 
@@ -123,14 +130,50 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
             }
             _ => "Enabled from all networks".to_string(),
         };
-        // A setting the input leaves open is shown as the worst case, and says so.
-        let public_access =
-            match t.is_unknown(&format!("workspace/{}", w.name), "public_network_access") {
-                Some(u) => format!("{public_access} (not decided: {})", u.reason),
-                None => public_access,
-            };
+        let resource = format!("workspace/{}", w.name);
+        // A setting the input leaves open is never shown as a value (an `az ml workspace
+        // update` spec keeps what it does not set): it is not decided, with its worst case.
+        // An IP allow list the input leaves open matters only while public access may be on.
+        let open_access = t
+            .is_unknown(&resource, "public_network_access")
+            .or_else(|| {
+                (w.public_network_access != PublicNetworkAccess::Disabled)
+                    .then(|| t.is_unknown(&resource, "network_acls"))
+                    .flatten()
+            });
+        let public_access = match open_access {
+            Some(u) => format!(
+                "not decided (at worst {}): {}",
+                if w.public_network_access == PublicNetworkAccess::Disabled {
+                    "Enabled from all networks"
+                } else {
+                    public_access.as_str()
+                },
+                u.reason
+            ),
+            None => public_access,
+        };
         let private_endpoints = endpoints_to(t, &ix, Kind::Workspace, &w.name, None);
+        // A project is reached through its hub's private endpoints (facts §6 item 99).
+        let private_endpoints_note = match (&w.hub, t.is_unknown(&resource, "private_endpoints")) {
+            (Some(hub), _) if private_endpoints.is_empty() => {
+                Some(format!("private endpoints: those of hub {hub}"))
+            }
+            (_, Some(u)) if u.field == "private_endpoints" => Some(format!(
+                "private endpoints{}: unknown ({})",
+                if private_endpoints.is_empty() {
+                    ""
+                } else {
+                    " beyond these"
+                },
+                u.reason
+            )),
+            _ => None,
+        };
         let computes: Vec<_> = ix.computes_of(t, &w.name).collect();
+        let rules_open = t
+            .is_unknown(&resource, "managed_network.outbound_rules")
+            .is_some();
         let outbound = match w.managed_network.isolation_mode {
             IsolationMode::Disabled => {
                 if computes.iter().any(|c| c.subnet.is_some()) {
@@ -157,8 +200,10 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
                 } else {
                     String::new()
                 };
+                // An update spec keeps the rules it does not name.
+                let others = if rules_open { ", others unknown" } else { "" };
                 format!(
-                    "managed network {mode} ({n} user rule{}{azure})",
+                    "managed network {mode} ({n} user rule{}{azure}{others})",
                     if n == 1 { "" } else { "s" }
                 )
             }
@@ -194,10 +239,14 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
                         .map(|p| p.group_id.clone())
                         .collect();
                     format!(
-                        "storage {s}: public {}, default action {}, private endpoints [{}]",
+                        "storage {s}: public {}, default action {}, private endpoints {}",
                         pna(sa.public_network_access),
                         sa.network_rules.default_action,
-                        pes.join(", ")
+                        if pes.is_empty() {
+                            "0".to_string()
+                        } else {
+                            format!("[{}]", pes.join(", "))
+                        }
                     )
                 }
                 None => format!("storage {s}: not in the input"),
@@ -206,9 +255,16 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
         }
         if let Some(k) = &w.key_vault {
             let line = match ix.key_vaults.get(k).map(|&i| &t.key_vaults[i]) {
+                // The firewall's default action while public access is on: "public Enabled"
+                // alone reads as open where the vault admits only its network rules.
                 Some(kv) => format!(
-                    "key vault {k}: public {}, private endpoints {}",
+                    "key vault {k}: public {}{}, private endpoints {}",
                     pna(kv.public_network_access),
+                    if kv.public_network_access == PublicNetworkAccess::Disabled {
+                        String::new()
+                    } else {
+                        format!(", default action {}", kv.network_acls.default_action)
+                    },
                     endpoints_to(t, &ix, Kind::Keyvault, k, None).len()
                 ),
                 None => format!("key vault {k}: not in the input"),
@@ -234,20 +290,35 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
             }
             // A project uses its hub's dependent resources (Manage, collaborate, and organize
             // with hubs: "set up once per hub and associated projects").
-            None => dependencies.push(match &w.hub {
-                Some(hub) => format!("container registry: that of hub {hub}"),
-                None => "container registry: none yet (Azure creates one on first use)".into(),
-            }),
+            None => dependencies.push(
+                match (&w.hub, t.is_unknown(&resource, "container_registry")) {
+                    (Some(hub), _) => format!("container registry: that of hub {hub}"),
+                    (None, Some(u)) => format!("container registry: unknown ({})", u.reason),
+                    (None, None) => {
+                        "container registry: none yet (Azure creates one on first use)".into()
+                    }
+                },
+            ),
         }
+        // An image build compute the input leaves open is not serverless: say so.
+        let image_build_open = match (
+            &w.image_build_compute,
+            t.is_unknown(&resource, "image_build_compute"),
+        ) {
+            (None, Some(u)) => Some(format!("unknown ({})", u.reason)),
+            _ => None,
+        };
         workspaces.push(WorkspacePosture {
             name: w.name.clone(),
             region: w.region.clone(),
             public_access,
             private_endpoints,
+            private_endpoints_note,
             outbound,
             computes,
             dependencies,
             image_build_compute: w.image_build_compute.clone(),
+            image_build_open,
             registries: w.uses_registries.clone(),
         });
     }
@@ -325,11 +396,14 @@ pub fn render_text(inv: &Inventory, style: Style) -> String {
             style.warn(&w.public_access)
         };
         let _ = writeln!(o, "  inbound     public network access {access}");
-        if w.private_endpoints.is_empty() {
+        if w.private_endpoints.is_empty() && w.private_endpoints_note.is_none() {
             let _ = writeln!(o, "              no private endpoint");
         }
         for p in &w.private_endpoints {
             let _ = writeln!(o, "              private endpoint {p}");
+        }
+        if let Some(n) = &w.private_endpoints_note {
+            let _ = writeln!(o, "              {n}");
         }
         let _ = writeln!(o, "  outbound    {}", w.outbound);
         for c in &w.computes {
@@ -342,9 +416,14 @@ pub fn render_text(inv: &Inventory, style: Style) -> String {
             Some(c) => {
                 let _ = writeln!(o, "  image build {c}");
             }
-            None => {
-                let _ = writeln!(o, "  image build serverless (image_build_compute not set)");
-            }
+            None => match &w.image_build_open {
+                Some(open) => {
+                    let _ = writeln!(o, "  image build {open}");
+                }
+                None => {
+                    let _ = writeln!(o, "  image build serverless (image_build_compute not set)");
+                }
+            },
         }
         if !w.registries.is_empty() {
             let _ = writeln!(o, "  registries  {}", w.registries.join(", "));

@@ -47,7 +47,15 @@ fn posture(inv: &Value) -> String {
             esc(s(w, "name")),
             esc(s(w, "region")),
             esc(s(w, "public_access")),
-            list("private_endpoints"),
+            // What the input leaves open about them, or a project's "those of hub …".
+            [
+                list("private_endpoints"),
+                esc(s(w, "private_endpoints_note"))
+            ]
+            .into_iter()
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+            .join("<br>"),
             esc(s(w, "outbound")),
             list("computes"),
             list("dependencies"),

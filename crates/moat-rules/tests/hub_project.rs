@@ -84,3 +84,95 @@ resource "azapi_resource" "project" {
     let fs = run(&Context::new(&e), &Selection::default());
     assert!(with(&fs, "SEC001").is_empty(), "{fs:#?}");
 }
+
+/// Writes `main` into a fresh directory and checks it.
+fn check_tf(name: &str, main: &str) -> Vec<Finding> {
+    let dir = std::env::temp_dir().join(format!("moat-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("main.tf"), main).unwrap();
+    let loaded = load_opts(&dir, &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let e = Engine::for_topology(&loaded.topology, None).unwrap();
+    let fs = run(&Context::new(&e), &Selection::default());
+    std::fs::remove_dir_all(&dir).ok();
+    fs
+}
+
+#[test]
+fn sec016_a_project_is_judged_by_its_hub() {
+    // Manage, collaborate, and organize with hubs: "Project workspaces that are created using
+    // a hub inherit the same security settings and shared resource access"; Configure a
+    // managed network for hubs: "a managed virtual network is created for the hub". A public
+    // hub with neither private endpoint nor managed network is reported once, on the hub,
+    // with the hub's fix; its project, which has no network of its own to change, is not.
+    let fs = check_tf(
+        "sec016-hub",
+        r#"
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-hub-open"
+  location = "swedencentral"
+}
+
+resource "azapi_resource" "hub" {
+  type      = "Microsoft.MachineLearningServices/workspaces@2024-10-01"
+  name      = "hub-open"
+  parent_id = azurerm_resource_group.rg.id
+  location  = "swedencentral"
+  body = {
+    kind       = "Hub"
+    properties = { publicNetworkAccess = "Enabled" }
+  }
+}
+
+resource "azapi_resource" "project" {
+  type      = "Microsoft.MachineLearningServices/workspaces@2024-10-01"
+  name      = "proj-open"
+  parent_id = azurerm_resource_group.rg.id
+  location  = "swedencentral"
+  body = {
+    kind       = "Project"
+    properties = { hubResourceId = azapi_resource.hub.id }
+  }
+}
+"#,
+    );
+    let f = with(&fs, "SEC016");
+    assert_eq!(f.len(), 1, "{fs:#?}");
+    assert_eq!(f[0].resource, "workspace/hub-open");
+    assert!(f[0].decided());
+
+    // A hub of another deployment: whether it has a managed network or a private endpoint
+    // is open, so the finding on its project is undecided, and its fix is the hub's (no
+    // change to write on the project).
+    let fs = check_tf(
+        "sec016-hub-outside",
+        r#"
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-proj"
+  location = "swedencentral"
+}
+
+resource "azapi_resource" "project" {
+  type      = "Microsoft.MachineLearningServices/workspaces@2024-10-01"
+  name      = "proj-elsewhere"
+  parent_id = azurerm_resource_group.rg.id
+  location  = "swedencentral"
+  body = {
+    kind       = "Project"
+    properties = { hubResourceId = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hub/providers/Microsoft.MachineLearningServices/workspaces/hub-shared" }
+  }
+}
+"#,
+    );
+    let f = with(&fs, "SEC016");
+    assert_eq!(f.len(), 1, "{fs:#?}");
+    assert!(!f[0].decided());
+    assert!(
+        f[0].needs
+            .iter()
+            .any(|n| n.starts_with("the properties of workspace/hub-shared")),
+        "{:?}",
+        f[0].needs
+    );
+    assert!(f[0].fix.contains("hub hub-shared"), "{}", f[0].fix);
+    assert!(f[0].changes.is_empty(), "{:?}", f[0].changes);
+}

@@ -17,7 +17,7 @@ static DOC: RuleDoc = RuleDoc {
     code: "SEC016",
     name: "workspace-nothing-private",
     severity: Severity::Info,
-    what: "A workspace open to public access has neither a private endpoint nor a managed network: nothing about it is private, inbound or outbound.",
+    what: "A workspace open to public access has neither a private endpoint nor a managed network: nothing about it is private, inbound or outbound. A hub-based project takes its hub's network and is judged by its hub's finding; one whose hub the input does not declare is undecided.",
     why: "Without a private endpoint clients reach it over the internet; without a managed network its managed computes and endpoints reach its storage, key vault and container registry over public endpoints. A managed network gives it private endpoints to those (Azure adds them as required outbound rules) and control of egress.",
     example: "workspaces: [{ name: ws }]",
     fix: "Enable a managed network (isolation_mode AllowOnlyApprovedOutbound or AllowInternetOutbound), add private endpoint outbound rules for other data stores, and add a private endpoint for the workspace in the clients' VNet.",
@@ -46,16 +46,24 @@ impl Rule for Sec016 {
                         && !has_endpoint(cx, w)
                 })
         {
-            // A project workspace takes its hub's managed network.
-            let hub_managed = w.hub.as_deref().is_some_and(|h| {
-                cx.t.workspaces
-                    .iter()
-                    .any(|x| x.name == h && x.managed_network.enabled())
-            });
-            if hub_managed {
+            // A project takes its hub's network: "Project workspaces that are created using a
+            // hub inherit the same security settings" (Manage, collaborate, and organize with
+            // hubs), and "a managed virtual network is created for the hub" (Configure a
+            // managed network for hubs). A hub in the input is judged itself, and its finding
+            // covers its projects; a project cannot be given a network of its own.
+            if w.hub.is_some() && moat_net::names::hub_outside(cx.t, &cx.e.ix, &w.name).is_none() {
                 continue;
             }
             let r = format!("workspace/{}", w.name);
+            // A hub the input does not declare has settings the input does not give: the
+            // finding on its project is undecided, and its fix is the hub's.
+            let outside = moat_net::names::hub_outside(cx.t, &cx.e.ix, &w.name);
+            let fix = match outside {
+                Some(hub) => format!(
+                    "Enable a managed network on hub {hub} (its projects take it) and add a private endpoint for the hub in the clients' VNet: a project has no network of its own."
+                ),
+                None => DOC.fix.to_string(),
+            };
             let mut f = Finding::new(
                 &DOC,
                 &r,
@@ -64,8 +72,12 @@ impl Rule for Sec016 {
                     w.name,
                     undecided(cx, &r, PUBLIC_ACCESS)
                 ),
-                DOC.fix,
+                fix,
                 &w.at,
+            )
+            .needing(
+                outside
+                    .map(|hub| moat_model::external::properties_need(&format!("workspace/{hub}"))),
             )
             // Behind a network security perimeter, inbound is as private as its rules make it;
             // a private endpoint the input leaves open may be there.
@@ -83,7 +95,7 @@ impl Rule for Sec016 {
                 cx.t.computes
                     .iter()
                     .any(|c| c.workspace == w.name && c.subnet.is_some());
-            if !in_vnet {
+            if !in_vnet && outside.is_none() {
                 f = f.with_change(Change::set(&r, Setting::ManagedNetworkInternetOutbound));
             }
             out.push(f);

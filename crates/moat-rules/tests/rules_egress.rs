@@ -495,6 +495,41 @@ storage_accounts:
     none(&edit(t, "region: westeurope", "region: eastus"), "NET004");
 }
 
+#[test]
+fn net004_application_insights_elsewhere_is_not_a_network_concern() {
+    // Seed 002, "Required public internet access": Application Insights is reached through
+    // "AzureMonitor | Used to log monitoring and metrics to App Insights and Azure Monitor",
+    // a tag without the ".region" of Storage.region: the network needs the same rule whatever
+    // its region. Azure's workspace quickstart puts it in a neighbouring region where the
+    // workspace's has none (westcentralus -> southcentralus).
+    let t = r#"
+region: westcentralus
+workspaces:
+  - { name: ws, storage_account: st, application_insights: ai }
+storage_accounts:
+  - { name: st }
+application_insights:
+  - { name: ai, region: southcentralus }
+"#;
+    none(t, "NET004");
+    // The storage account in that region is still reported.
+    let f = one(
+        &edit(
+            t,
+            "  - { name: st }",
+            "  - { name: st, region: southcentralus }",
+        ),
+        "NET004",
+        Severity::Warning,
+    );
+    assert!(
+        f.message.contains("storage st (southcentralus)")
+            && !f.message.contains("Application Insights"),
+        "{}",
+        f.message
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // EXF: data exfiltration
 

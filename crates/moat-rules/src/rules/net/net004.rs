@@ -11,14 +11,15 @@ static DOC: RuleDoc = RuleDoc {
     code: "NET004",
     name: "cross-region-resources",
     severity: Severity::Warning,
-    what: "The resources of a workspace are not all in its region: its storage, key vault, container registry, Application Insights, the VNets of its computes and private endpoints, or (for a workspace without private endpoint or managed network) its computes.",
-    why: "The recommended architectures put every resource in one region: service endpoints and their policies work within a region, private endpoints must be in their VNet's region, and traffic across regions costs latency and egress. (Computes of a workspace with a private endpoint or managed network are checked by CMP001, as an error.)",
+    what: "The resources of a workspace are not all in its region: its storage, key vault, container registry, the VNets of its computes and private endpoints, or (for a workspace without private endpoint or managed network) its computes. Its Application Insights is not one of them.",
+    why: "The recommended architectures put every resource in one region: service endpoints and their policies work within a region, private endpoints must be in their VNet's region, and traffic across regions costs latency and egress. (Computes of a workspace with a private endpoint or managed network are checked by CMP001, as an error.) Application Insights is reached through the AzureMonitor service tag, which the required outbound table lists without a region (\"AzureMonitor: Used to log monitoring and metrics to App Insights and Azure Monitor\", beside Storage.region and BatchNodeManagement.region), and through an Azure Monitor private link scope rather than a private endpoint of its own: its region changes no rule the network needs. It is not offered in every region, and Azure's own workspace template places it in a neighbouring one where the workspace's region has none.",
     example: "region: eastus\nworkspaces: [{ name: ws, storage_account: st }]\nstorage_accounts: [{ name: st, region: westeurope }]",
     fix: "Create the workspace's resources in its region.",
     fix_form: FixForm::Prose(prose::DESIGN),
     sources: &[
         doc!(TRV, "Limitations"),
         doc!(PLAN, "Recommended architecture"),
+        doc!(SWV, "Required public internet access"),
     ],
     covers: &[],
     path: false,
@@ -59,14 +60,6 @@ impl Rule for Net004 {
                 .map(|i| &t.container_registries[i])
             {
                 note(format!("container registry {}", a.name), a.region.as_ref());
-            }
-            if let Some(a) = first(&ix.application_insights, &w.application_insights)
-                .map(|i| &t.application_insights[i])
-            {
-                note(
-                    format!("Application Insights {}", a.name),
-                    a.region.as_ref(),
-                );
             }
             let mut vnets: Vec<String> = Vec::new();
             let endpoints = || ix.endpoints_of(t, moat_model::Kind::Workspace, &w.name);

@@ -64,11 +64,8 @@ pub(super) fn subnet(
 }
 
 /// The subnets a resource firewall admits (`virtualNetworkRules`): each one the template
-/// deploys, or else, when the entry is a subnet id whose VNet and subnet names are known (a
-/// subnet passed by id, in another resource group), that external subnet, whose service
-/// endpoints are unknown; any other entry is left out, recorded as unknown. The rule is what
-/// the template writes whether it deploys the subnet or not, as a compute or an endpoint it
-/// places there is.
+/// deploys, or else the external subnet its id names ([`admitted_external_subnet`]); any
+/// other entry is left out, recorded as unknown.
 pub(super) fn admitted_subnets(
     t: &mut Topology,
     ctx: &mut MapContext,
@@ -81,13 +78,12 @@ pub(super) fn admitted_subnets(
         let key = match ctx.resolve(&raw, &[Kind::Subnet]) {
             Ok(tg) => tg.name,
             Err(e) => match external::subnet_of_id(&raw)
-                .filter(|(vn, sn)| !has_unknown(vn) && !has_unknown(sn))
+                .and_then(|(vn, sn)| admitted_external_subnet(t, &vn, &sn, resource, at))
             {
-                Some(_) => {
-                    let key = external::subnet_for(t, &raw, &format!("{resource} admits it"), at);
+                Some((key, read)) => {
                     ctx.warnings.push(warning(
                         "external-subnet",
-                        format!("{resource}: {field}: {e}; it is read as the external subnet `{key}`, whose service endpoints are unknown"),
+                        format!("{resource}: {field}: {e}; {read}"),
                         at,
                         Some(ctx.input.give("subnet")),
                     ));
@@ -111,6 +107,30 @@ pub(super) fn admitted_subnets(
             v.push(key);
         }
     }
+}
+
+/// The subnet a resource firewall's rule admits when it names one the input does not declare
+/// (an existing subnet, in another resource group or read by a data source), by its VNet's and
+/// its own name: when neither holds an unknown part (a placeholder the same value always
+/// gives, `<vnet_name>`, is one name), that external subnet, whose service endpoints are
+/// unknown. The rule is what the input writes whether it declares the subnet or not, as a
+/// compute or an endpoint it places there is. Returns the subnet's key and what the warning
+/// says of it; `None` when a name is open, and the entry says nothing definite. Every
+/// importer reads such an entry here.
+pub fn admitted_external_subnet(
+    t: &mut Topology,
+    vnet: &str,
+    subnet: &str,
+    resource: &str,
+    at: &Provenance,
+) -> Option<(String, String)> {
+    if has_unknown(vnet) || has_unknown(subnet) {
+        return None;
+    }
+    let key = external::subnet(t, vnet, subnet, &format!("{resource} admits it"), at);
+    let read =
+        format!("it is read as the external subnet `{key}`, whose service endpoints are unknown");
+    Some((key, read))
 }
 
 /// A subnet declared in a VNet the template does not deploy (a subnet added to an existing

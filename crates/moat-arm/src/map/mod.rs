@@ -62,7 +62,7 @@ use read::*;
 use rules::{map_route, map_rule};
 
 pub use context::MapContext;
-pub use external::{ZoneScopes, plain_zone_keys, zone_scope};
+pub use external::{ZoneScopes, admitted_external_subnet, plain_zone_keys, zone_scope};
 pub use finish::finish;
 pub(crate) use firewall::firewall_address;
 pub(crate) use ids::resource_group_of;

@@ -21,6 +21,14 @@ pub enum Namesake {
     Elsewhere(String),
 }
 
+/// The model key of a subnet reference.
+fn subnet_key(r: &Ref) -> Option<String> {
+    match r {
+        Ref::Subnet(v, s) => Some(format!("{v}/{s}")),
+        _ => None,
+    }
+}
+
 impl Mapper<'_> {
     /// Whether target id `id` names the one declared resource of its type and name (see
     /// [`Namesake`]); `None` when no declared resource, or several, have them.
@@ -73,6 +81,59 @@ impl Mapper<'_> {
             }
             _ => self.subnet_ref(o, k, res, field),
         }
+    }
+
+    /// The subnets a resource firewall admits (`virtual_network_subnet_ids`, or a rule
+    /// block's `subnet_id`): each one the configuration declares, or else the external subnet
+    /// the id of an undeclared one names (read by a data source, written as an id), read as
+    /// the ARM importer reads it ([`moat_arm::map::admitted_external_subnet`]): the rule is
+    /// what the configuration writes whether it declares the subnet or not. Any other entry is
+    /// left out, recorded as unknown.
+    pub fn admitted_subnets(&mut self, o: &ResObj, k: &str, res: &str, field: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for v in self.id_items(o, k, res, field) {
+            let key = match self.link(&v) {
+                Link::External(Ref::Subnet(vnet, subnet), id) => {
+                    let loc = Self::attr_loc(o, k);
+                    let at = loc.provenance(&o.addr);
+                    match moat_arm::map::admitted_external_subnet(
+                        &mut self.t,
+                        &vnet,
+                        &subnet,
+                        res,
+                        &at,
+                    ) {
+                        Some((key, read)) => {
+                            self.warn(
+                                "external-subnet",
+                                format!(
+                                    "`{res}`: {field}: subnet `{vnet}/{subnet}` ({id}) is not declared by the configuration; {read}"
+                                ),
+                                &loc,
+                                Some(
+                                    "include the subnet in the configuration (or a plan) to have it analysed"
+                                        .into(),
+                                ),
+                            );
+                            Some(key)
+                        }
+                        None => {
+                            // A name with unknown parts: which subnet the entry admits is
+                            // unknown, recorded there; the entry is left out.
+                            self.link_value(o, k, &v, res, field, "subnet", subnet_key);
+                            None
+                        }
+                    }
+                }
+                _ => self.link_value(o, k, &v, res, field, "subnet", subnet_key),
+            };
+            if let Some(key) = key
+                && !out.contains(&key)
+            {
+                out.push(key);
+            }
+        }
+        out
     }
 
     /// Zones private endpoints write into that the configuration does not declare (a central

@@ -1211,20 +1211,24 @@ impl<'a> Mapper<'a> {
         what: &str,
         pick: fn(&Ref) -> Option<String>,
     ) -> Vec<String> {
-        let items: Vec<Value> = match get(o, k) {
+        self.id_items(o, k, res, field)
+            .iter()
+            .filter_map(|v| self.link_value(o, k, v, res, field, what, pick))
+            .collect()
+    }
+
+    /// The ids a list attribute (or a single id) holds; a wholly unknown list is recorded.
+    pub fn id_items(&mut self, o: &ResObj, k: &str, res: &str, field: &str) -> Vec<Value> {
+        match get(o, k) {
             Some(Value::List(l)) => l.to_vec(),
             Some(Value::Unknown(u)) => {
                 let u = u.clone();
                 self.unknown(res, field, &u);
-                return Vec::new();
+                Vec::new()
             }
             Some(v) => vec![v.clone()],
-            None => return Vec::new(),
-        };
-        items
-            .iter()
-            .filter_map(|v| self.link_value(o, k, v, res, field, what, pick))
-            .collect()
+            None => Vec::new(),
+        }
     }
 }
 

@@ -151,16 +151,11 @@ impl Mapper<'_> {
                 Err(e) => self.invalid(o, "ip_rules", e, None),
             }
         }
-        let virtual_network_rules = self.link_names(
+        let virtual_network_rules = self.admitted_subnets(
             o,
             "virtual_network_subnet_ids",
             res,
             "network_rules.virtual_network_rules",
-            "subnet",
-            |r| match r {
-                Ref::Subnet(v, s) => Some(format!("{v}/{s}")),
-                _ => None,
-            },
         );
         let mut resource_access_rules = Vec::new();
         for p in self.blocks(o, "private_link_access", res) {
@@ -301,17 +296,11 @@ impl Mapper<'_> {
                 Err(e) => self.invalid(o, "ip_rules", e, None),
             }
         }
-        let subnet = |r: &Ref| match r {
-            Ref::Subnet(v, s) => Some(format!("{v}/{s}")),
-            _ => None,
-        };
-        let virtual_network_rules = self.link_names(
+        let virtual_network_rules = self.admitted_subnets(
             o,
             "virtual_network_subnet_ids",
             res,
             &sub("virtual_network_rules"),
-            "subnet",
-            subnet,
         );
         NetworkRuleSet {
             default_action,
@@ -383,12 +372,16 @@ impl Mapper<'_> {
                 }
             }
             for v in self.blocks(&b, "virtual_network", &res) {
-                set.virtual_network_rules.extend(self.subnet_ref(
+                for key in self.admitted_subnets(
                     &v,
                     "subnet_id",
                     &res,
                     "network_rule_set.virtual_network_rules",
-                ));
+                ) {
+                    if !set.virtual_network_rules.contains(&key) {
+                        set.virtual_network_rules.push(key);
+                    }
+                }
             }
         }
         set.bypass = self

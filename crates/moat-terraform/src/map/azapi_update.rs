@@ -65,7 +65,7 @@ impl Mapper<'_> {
     }
 
     /// The declared id an update targets.
-    fn update_target(&self, o: &ResObj) -> Option<String> {
+    pub(super) fn update_target(&self, o: &ResObj) -> Option<String> {
         let v = self.target_value(o)?;
         let text = match &v {
             Value::String(id) => id.as_str(),
@@ -141,46 +141,14 @@ impl Mapper<'_> {
             api_version: None,
             at: at(o),
         };
-        let with_body = |body: &Json| {
-            let field = |k: &str| body.get(k).cloned().filter(|v| !v.is_null());
-            ArmResource {
-                sku: field("sku"),
-                kind: field("kind").and_then(|v| v.as_str().map(str::to_string)),
-                identity: field("identity"),
-                properties: over(&empty.properties, field("properties")),
-                ..empty.clone()
-            }
-        };
-        let written = with_body(&body);
-        // The stand-ins the update can reach (its target's parents, the ids its body writes):
-        // mapping every declared resource for each update made many updates quadratic.
-        let wanted = Wanted::of(std::iter::once(&written));
-        let mut reach: Vec<ArmResource> = stand_ins
-            .iter()
-            .filter(|s| wanted.admits(&s.id))
-            .cloned()
-            .collect();
+        let written = with_body(&empty, &body);
         let child = ListKind::child_of(&parsed.full_type()).filter(|_| parsed.names.len() == 2);
-        // A rule (route) is read into its NSG (route table): one the configuration writes as
-        // an azapi resource stands in as well.
-        if let (Some(kind), Some((parent_id, _))) = (child, id.rsplit_once('/'))
-            && let Some((parent_id, _)) = parent_id.rsplit_once('/')
-            && !reach.iter().any(|s| s.id.eq_ignore_ascii_case(parent_id))
-        {
-            reach.push(bare_stand_in(
-                kind.parent_type(),
-                &names[0],
-                parent_id,
-                &o.addr,
-            ));
-        }
+        let reach = reach(stand_ins, &written, &names, child, &o.addr);
         let (base, base_warnings) = alone(&reach, &id, &empty);
         let (set, warnings) = alone(&reach, &id, &written);
-        let (probed, _) = alone(&reach, &id, &with_body(&probe(&body)));
+        let probed = written_unknowns(&reach, &empty, &body);
         let own: Vec<&moat_model::Unknown> = probed
-            .unknowns
             .iter()
-            .filter(|u| !is_stand_in(&u.at))
             .filter(|u| u.resource.split_once('/').map(|(_, n)| n) == Some(name.as_str()))
             .collect();
         let fields: Vec<String> = own.iter().map(|u| u.field.clone()).collect();
@@ -364,6 +332,66 @@ has_name!(
     moat_model::deps::KeyVault,
     moat_model::deps::ContainerRegistry
 );
+
+/// `empty` (a resource as its declaration gives it) with what an update's `body` writes over
+/// it: its SKU, kind and identity, and its properties key by key.
+pub(super) fn with_body(empty: &ArmResource, body: &Json) -> ArmResource {
+    let field = |k: &str| body.get(k).cloned().filter(|v| !v.is_null());
+    ArmResource {
+        sku: field("sku"),
+        kind: field("kind").and_then(|v| v.as_str().map(str::to_string)),
+        identity: field("identity"),
+        properties: over(&empty.properties, field("properties")),
+        ..empty.clone()
+    }
+}
+
+/// The stand-ins a write of `written` (its resource `names`, a rule or route of kind `child`)
+/// can reach: its target's parents and the ids its body writes. Mapping every declared
+/// resource for each update made many updates quadratic.
+pub(super) fn reach(
+    stand_ins: &[ArmResource],
+    written: &ArmResource,
+    names: &[String],
+    child: Option<ListKind>,
+    addr: &str,
+) -> Vec<ArmResource> {
+    let wanted = Wanted::of(std::iter::once(written));
+    let mut reach: Vec<ArmResource> = stand_ins
+        .iter()
+        .filter(|s| wanted.admits(&s.id))
+        .cloned()
+        .collect();
+    // A rule (route) is read into its NSG (route table): one the configuration writes as an
+    // azapi resource stands in as well.
+    if let (Some(kind), Some((parent_id, _))) = (child, written.id.rsplit_once('/'))
+        && let Some((parent_id, _)) = parent_id.rsplit_once('/')
+        && !reach.iter().any(|s| s.id.eq_ignore_ascii_case(parent_id))
+    {
+        reach.push(bare_stand_in(
+            kind.parent_type(),
+            &names[0],
+            parent_id,
+            addr,
+        ));
+    }
+    reach
+}
+
+/// The settings `body` writes onto `empty`, as the ARM mapper records them when every value
+/// the body writes is unknown ([`probe`]): the resource's own, not the stand-ins'.
+pub(super) fn written_unknowns(
+    reach: &[ArmResource],
+    empty: &ArmResource,
+    body: &Json,
+) -> Vec<moat_model::Unknown> {
+    let (probed, _) = alone(reach, &empty.id, &with_body(empty, &probe(body)));
+    probed
+        .unknowns
+        .into_iter()
+        .filter(|u| !is_stand_in(&u.at))
+        .collect()
+}
 
 /// `declared` properties with the `body`'s over them, key by key.
 fn over(declared: &Json, body: Option<Json>) -> Json {

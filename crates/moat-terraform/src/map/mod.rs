@@ -14,6 +14,7 @@
 //! records and what only needs names; (3) associations and resources that refer to subnets.
 
 mod azapi;
+mod azapi_actions;
 mod azapi_update;
 mod azapi_update_children;
 mod azapi_update_lists;
@@ -175,6 +176,7 @@ pub fn map(recs: &[Record], major: Option<u32>, unexpanded: &[Unexpanded]) -> Ma
     m.merge_stand_ins(stand_ins);
     m.azapi_children_beside_inline();
     m.azapi_updates();
+    m.azapi_actions();
     m.inherit_dns_proxy();
     m.disambiguate_zones();
     m.external_zones();

@@ -1,0 +1,185 @@
+//! `azapi_resource_action` sending a `PATCH` or `PUT` to a resource the configuration
+//! declares.
+//!
+//! azapi provider, `azapi_resource_action`: `action` is "The name of the resource action.
+//! It's also possible to make Http requests towards the resource ID if leave this field
+//! empty", and `method` "Specifies the Http method of the azure resource action. Allowed
+//! values are `POST`, `PATCH`, `PUT` and `DELETE`. Defaults to `POST`." Sent to the resource
+//! itself, a `PATCH` or `PUT` writes its settings after its declaration does, and a later
+//! apply of the declaration may write them back: which write stands is open, never the
+//! declaration's value alone (a storage account read as private that the action opens).
+
+use moat_engine::trace::Query;
+use moat_engine::{Engine, Verdict};
+use moat_model::Topology;
+use moat_packets::Protocol;
+use moat_terraform::{TfOptions, load_str};
+
+const CONFIG: &str = r#"
+resource "azurerm_storage_account" "data" {
+  name                          = "stdata"
+  resource_group_name           = "rg"
+  location                      = "eastus"
+  account_tier                  = "Standard"
+  account_replication_type      = "LRS"
+  public_network_access_enabled = false
+}
+
+resource "azapi_resource_action" "open_storage" {
+  type        = "Microsoft.Storage/storageAccounts@2023-01-01"
+  resource_id = azurerm_storage_account.data.id
+  method      = "PATCH"
+  body = {
+    properties = { publicNetworkAccess = "Enabled" }
+  }
+}
+
+resource "azurerm_virtual_network" "spoke" {
+  name                = "spoke"
+  location            = "eastus"
+  resource_group_name = "rg"
+  address_space       = ["10.1.0.0/16"]
+}
+
+resource "azurerm_subnet" "train" {
+  name                            = "train"
+  resource_group_name             = "rg"
+  virtual_network_name            = azurerm_virtual_network.spoke.name
+  address_prefixes                = ["10.1.1.0/24"]
+  default_outbound_access_enabled = false
+}
+
+resource "azapi_resource_action" "subnet_outbound" {
+  type        = "Microsoft.Network/virtualNetworks/subnets@2024-05-01"
+  resource_id = azurerm_subnet.train.id
+  method      = "PATCH"
+  body = {
+    properties = { defaultOutboundAccess = true }
+  }
+}
+
+resource "azurerm_key_vault" "kv" {
+  name                          = "kv-data"
+  location                      = "eastus"
+  resource_group_name           = "rg"
+  tenant_id                     = "00000000-0000-0000-0000-000000000002"
+  sku_name                      = "standard"
+  public_network_access_enabled = false
+  network_acls {
+    default_action = "Deny"
+    bypass         = "AzureServices"
+  }
+}
+
+resource "azapi_resource_action" "kv_put" {
+  type        = "Microsoft.KeyVault/vaults@2023-07-01"
+  resource_id = azurerm_key_vault.kv.id
+  method      = "PUT"
+  body = {
+    properties = { tenantId = "00000000-0000-0000-0000-000000000002", sku = { family = "A", name = "standard" } }
+  }
+}
+
+resource "azurerm_container_registry" "acr" {
+  name                          = "acrdata"
+  resource_group_name           = "rg"
+  location                      = "eastus"
+  sku                           = "Premium"
+  public_network_access_enabled = false
+}
+
+# The default method, POST, to an action of the resource: it writes no setting.
+resource "azapi_resource_action" "keys" {
+  type                   = "Microsoft.ContainerRegistry/registries@2023-07-01"
+  resource_id            = azurerm_container_registry.acr.id
+  action                 = "listCredentials"
+  response_export_values = ["*"]
+}
+
+# Sent on destroy: it leaves no setting behind.
+resource "azapi_resource_action" "on_destroy" {
+  type        = "Microsoft.ContainerRegistry/registries@2023-07-01"
+  resource_id = azurerm_container_registry.acr.id
+  method      = "PATCH"
+  when        = "destroy"
+  body = {
+    properties = { publicNetworkAccess = "Enabled" }
+  }
+}
+"#;
+
+fn topology() -> Topology {
+    load_str("main.tf", CONFIG, &TfOptions::default())
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics))
+        .topology
+}
+
+fn open(t: &Topology, resource: &str) -> Vec<String> {
+    let mut v: Vec<String> = t
+        .unknowns
+        .iter()
+        .filter(|u| u.resource == resource)
+        .map(|u| u.field.clone())
+        .collect();
+    v.sort();
+    v
+}
+
+fn verdict(t: &Topology, from: &str, to: &str) -> Verdict {
+    let e = Engine::for_topology(t, None).expect("engine");
+    let q = Query {
+        from: from.parse().unwrap(),
+        to: to.parse().unwrap(),
+        protocol: Protocol::TCP,
+        port: 443,
+    };
+    moat_engine::presence::trace(&e, &moat_model::presence::variants(t), &q)
+        .expect("trace")
+        .verdict
+}
+
+#[test]
+fn a_patch_opens_what_its_body_writes() {
+    let t = topology();
+    assert_eq!(open(&t, "storage/stdata"), ["public_network_access"]);
+    let u = t
+        .is_unknown("storage/stdata", "public_network_access")
+        .expect("open");
+    assert!(
+        u.reason.contains("azapi_resource_action.open_storage"),
+        "{}",
+        u.reason
+    );
+    // Read as private from the declaration alone, the account may be public.
+    assert_eq!(
+        verdict(&t, "internet", "storage/stdata"),
+        Verdict::Unknown
+    );
+    // A subnet's setting is its VNet's, where the model records it.
+    assert_eq!(
+        open(&t, "vnet/spoke"),
+        ["subnets/train/default_outbound_access"]
+    );
+}
+
+#[test]
+fn a_put_opens_what_its_body_leaves_out_too() {
+    // A PUT replaces the resource with its body: public network access and the network
+    // rules it leaves out are reset, or kept if the declaration is applied again.
+    let t = topology();
+    let fields = open(&t, "keyvault/kv-data");
+    for f in ["public_network_access", "network_acls"] {
+        assert!(fields.iter().any(|x| x == f), "{f}: {fields:?}");
+    }
+    assert_eq!(
+        verdict(&t, "internet", "keyvault/kv-data"),
+        Verdict::Unknown
+    );
+}
+
+#[test]
+fn a_post_action_or_one_sent_on_destroy_writes_nothing() {
+    let t = topology();
+    assert!(open(&t, "acr/acrdata").is_empty(), "{:#?}", t.unknowns);
+    assert_eq!(verdict(&t, "internet", "acr/acrdata"), Verdict::Denied);
+}

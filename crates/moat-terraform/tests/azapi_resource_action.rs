@@ -151,10 +151,7 @@ fn a_patch_opens_what_its_body_writes() {
         u.reason
     );
     // Read as private from the declaration alone, the account may be public.
-    assert_eq!(
-        verdict(&t, "internet", "storage/stdata"),
-        Verdict::Unknown
-    );
+    assert_eq!(verdict(&t, "internet", "storage/stdata"), Verdict::Unknown);
     // A subnet's setting is its VNet's, where the model records it.
     assert_eq!(
         open(&t, "vnet/spoke"),

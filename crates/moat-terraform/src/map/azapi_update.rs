@@ -187,6 +187,7 @@ impl Mapper<'_> {
         if let Some(old) = vnet_before {
             self.merge_subnets_in_order(&name, &old, &body, o);
             self.left_out_subnets(&name, &old, &body, o);
+            self.subnets_written_twice(&name, &old, &body, o);
         }
         if child.is_some() {
             // The rule's own unknowns are settled field by field (`update_child`).

@@ -17,6 +17,9 @@
 //! the update fails and it stays: whether it is deployed is open, whether the VNet's
 //! declaration writes it inline or a resource of its own adds it, which each apply of that
 //! resource adds back.
+//!
+//! A subnet the body names that a resource of its own also writes is written by two PUTs in
+//! no order the configuration fixes: each property the two write differently is open.
 
 use super::Mapper;
 use super::azapi::is_stand_in;
@@ -255,6 +258,87 @@ impl Mapper<'_> {
             let may = conflict.may_exist(at.clone());
             self.t.virtual_networks[vi].subnets[si].at = at;
             self.t.may_exist.push(may);
+        }
+    }
+}
+
+impl Mapper<'_> {
+    /// After an update whose `body` writes the subnets of VNet `vnet` (`old`: the subnets as
+    /// they were), each subnet the body names that a resource of its own also writes is
+    /// written twice, by two PUTs in no order the configuration fixes (each apply of either
+    /// writes it again): every property in which the two writes differ is open.
+    pub(super) fn subnets_written_twice(
+        &mut self,
+        vnet: &str,
+        old: &[Subnet],
+        body: &Json,
+        o: &ResObj,
+    ) {
+        let Some(Json::Array(list)) = body.get("properties").and_then(|p| p.get("subnets")) else {
+            return;
+        };
+        let named: HashSet<String> = list
+            .iter()
+            .filter_map(|x| x.get("name").and_then(Json::as_str))
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let Some(vi) = self
+            .t
+            .virtual_networks
+            .iter()
+            .position(|v| v.name == vnet && !is_stand_in(&v.at))
+        else {
+            return;
+        };
+        let separate: HashSet<&str> = self
+            .recs
+            .iter()
+            .filter(|r| r.mode == Mode::Managed && is_subnet(r))
+            .map(|r| r.addr.as_str())
+            .collect();
+        let mut opened = Vec::new();
+        for s in old {
+            if !separate.contains(s.at.pointer.as_str())
+                || !named.contains(&s.name.to_ascii_lowercase())
+            {
+                continue;
+            }
+            let Some(now) = self.t.virtual_networks[vi]
+                .subnets
+                .iter()
+                .find(|x| x.name.eq_ignore_ascii_case(&s.name))
+            else {
+                continue;
+            };
+            let (Ok(own), Ok(body)) = (serde_json::to_value(s), serde_json::to_value(now)) else {
+                continue;
+            };
+            for (_, field) in FIELDS {
+                if own.get(field) != body.get(field) {
+                    opened.push((s.name.clone(), s.at.pointer.clone(), field));
+                }
+            }
+        }
+        for (name, by, field) in opened {
+            let resource = format!("subnet/{vnet}/{name}");
+            // Already open (the merge of the update's list leaves it so): one reason is enough.
+            if self
+                .t
+                .unknowns
+                .iter()
+                .any(|u| u.resource == resource && u.field == field)
+            {
+                continue;
+            }
+            self.t.unknowns.push(Unknown {
+                resource,
+                field: field.to_string(),
+                reason: format!(
+                    "`{by}` and `{}` both write subnet `{name}`, with different `{field}`, in no order the configuration fixes: the one applied last sets it",
+                    o.addr
+                ),
+                at: o.loc.provenance(&o.addr),
+            });
         }
     }
 }

@@ -125,18 +125,31 @@ pub fn load(template: &Path, opts: &ArmOptions) -> Result<Loaded, LoadError> {
         .and_then(|s| s.to_str())
         .unwrap_or("template")
         .to_string();
-    load_source(src, name, opts)
+    load_source(src, name, Vec::new(), opts)
 }
 
 /// Reads an ARM template given as text, named `name` in diagnostics (parameter files of
 /// `opts` are still read from disk).
 pub fn load_str(name: &str, text: &str, opts: &ArmOptions) -> Result<Loaded, LoadError> {
-    if text.len() > opts.limits.max_bytes {
+    load_str_with_parameters(name, text, Vec::new(), opts)
+}
+
+/// Reads an ARM template given as text with parameter files given as text, applied before
+/// those `opts` names (which are read from disk).
+pub fn load_str_with_parameters(
+    name: &str,
+    text: &str,
+    parameters: Vec<SourceFile>,
+    opts: &ArmOptions,
+) -> Result<Loaded, LoadError> {
+    let too_large = std::iter::once((name, text.len()))
+        .chain(parameters.iter().map(|p| (p.name.as_str(), p.text.len())))
+        .find(|(_, len)| *len > opts.limits.max_bytes);
+    if let Some((name, len)) = too_large {
         return Err(LoadError::at_path(
             "too-large",
             format!(
-                "{name} is {} bytes; the limit is {} bytes",
-                text.len(),
+                "{name} is {len} bytes; the limit is {} bytes",
                 opts.limits.max_bytes
             ),
             Path::new(name),
@@ -149,10 +162,15 @@ pub fn load_str(name: &str, text: &str, opts: &ArmOptions) -> Result<Loaded, Loa
         .and_then(|s| s.to_str())
         .unwrap_or("template")
         .to_string();
-    load_source(src, stem, opts)
+    load_source(src, stem, parameters, opts)
 }
 
-fn load_source(src: SourceFile, name: String, opts: &ArmOptions) -> Result<Loaded, LoadError> {
+fn load_source(
+    src: SourceFile,
+    name: String,
+    given: Vec<SourceFile>,
+    opts: &ArmOptions,
+) -> Result<Loaded, LoadError> {
     let root = tree::parse(&src, opts.limits).map_err(|d| LoadError {
         diagnostics: vec![d],
         sources: vec![src.clone()],
@@ -162,8 +180,10 @@ fn load_source(src: SourceFile, name: String, opts: &ArmOptions) -> Result<Loade
     let mut trees = vec![root];
     let mut values: HashMap<String, Val> = HashMap::new();
     let mut warnings = Vec::new();
-    for pf in &opts.parameter_files {
-        let psrc = read_source(pf, opts.limits)?;
+    // Parameter files given as text first, then those the options name, each read in turn.
+    let read = (opts.parameter_files.iter()).map(|pf| read_source(pf, opts.limits));
+    for psrc in given.into_iter().map(Ok).chain(read) {
+        let psrc = psrc?;
         let proot = tree::parse(&psrc, opts.limits).map_err(|d| LoadError {
             diagnostics: vec![d],
             sources: vec![psrc.clone()],

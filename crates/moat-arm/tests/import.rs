@@ -1,6 +1,6 @@
 //! Imports the crate's own templates (`tests/data`) and malformed or hostile inputs.
 
-use moat_arm::{ArmOptions, load};
+use moat_arm::{ArmOptions, load, load_str_with_parameters};
 use moat_doc::{LoadError, Loaded};
 use moat_model::Open;
 use moat_model::enums::*;
@@ -63,6 +63,39 @@ fn parameters_override_defaults_case_insensitively_and_unknown_ones_warn() {
         .unwrap();
     assert!(w.location.file.ends_with("hub.parameters.json") && w.location.line == 7);
     assert_eq!(l.sources.len(), 2);
+}
+
+#[test]
+fn parameter_files_given_as_text_read_as_those_read_from_disk() {
+    // Named as the files are, the text reads as the files do.
+    let name = |p: &str| data(p).display().to_string();
+    let text = |p: &str| std::fs::read_to_string(data(p)).unwrap();
+    let given = moat_doc::SourceFile::new(name("hub.parameters.json"), text("hub.parameters.json"));
+    let l = load_str_with_parameters(
+        &name("hub.json"),
+        &text("hub.json"),
+        vec![given],
+        &Default::default(),
+    )
+    .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    let from_disk = hub();
+    assert_eq!(l.topology, from_disk.topology);
+    assert_eq!(l.sources.len(), 2);
+    assert_eq!(l.warnings, from_disk.warnings);
+    // A file given as text comes before those the options name: the later file wins.
+    let spokes = moat_doc::SourceFile::new("s.json", r#"{"spokeCount": {"value": 1}}"#.into());
+    let opts = ArmOptions {
+        parameter_files: vec![data("hub.parameters.json")],
+        ..Default::default()
+    };
+    let l = load_str_with_parameters(&name("hub.json"), &text("hub.json"), vec![spokes], &opts)
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    let count = |l: &Loaded| {
+        (l.topology.virtual_networks.iter())
+            .filter(|v| v.name.starts_with("spoke-"))
+            .count()
+    };
+    assert_eq!(count(&l), 2);
 }
 
 #[test]

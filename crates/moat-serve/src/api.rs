@@ -148,11 +148,82 @@ pub(crate) async fn topology(State(s): State<Shared>, Path(id): Path<i64>) -> Ap
 
 /// A trace question, as the explorer's form and the API take it.
 #[derive(Clone, Debug, Default, Deserialize)]
-pub(crate) struct TraceQuery {
-    pub(crate) from: Option<String>,
-    pub(crate) to: Option<String>,
-    pub(crate) port: Option<String>,
-    pub(crate) protocol: Option<String>,
+pub struct TraceQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub port: Option<String>,
+    pub protocol: Option<String>,
+}
+
+impl TraceQuery {
+    /// The question asked of a deployment: its two addresses made canonical, port 443 and
+    /// TCP unless said; a field that says nothing valid is refused with what it should say.
+    pub fn question(&self, t: &moat_model::Topology) -> Result<moat_engine::Query, AppError> {
+        let from = self.from.clone().unwrap_or_default();
+        let to = self.to.clone().unwrap_or_default();
+        let port = match self
+            .port
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            None => 443,
+            Some(p) => p
+                .parse::<u16>()
+                .map_err(|_| AppError::bad_request(format!("port `{p}`: expected 0 to 65535")))?,
+        };
+        let protocol = match self.protocol.as_deref().unwrap_or("tcp") {
+            "tcp" | "" => moat_packets::Protocol::TCP,
+            "udp" => moat_packets::Protocol::UDP,
+            "icmp" => moat_packets::Protocol::ICMP,
+            p => {
+                return Err(AppError::bad_request(format!(
+                    "protocol `{p}`: expected tcp, udp or icmp"
+                )));
+            }
+        };
+        let parse = |what: &str, a: &str| -> Result<moat_model::Address, AppError> {
+            let addr = a.trim().parse::<moat_model::Address>().map_err(|e| {
+                let hint = e.hint.map(|h| format!(" (hint: {h})")).unwrap_or_default();
+                AppError::bad_request(format!("{what} `{a}`: {}{hint}", e.message))
+            })?;
+            moat_model::scope::canonical(t, &addr).map_err(|e| {
+                let hint = e.hint.map(|h| format!(" (hint: {h})")).unwrap_or_default();
+                AppError::bad_request(format!("{what} `{a}`: {}{hint}", e.message))
+            })
+        };
+        Ok(moat_engine::Query {
+            from: parse("from", &from)?,
+            to: parse("to", &to)?,
+            protocol,
+            port,
+        })
+    }
+}
+
+/// A question traced on a deployment's engine, as JSON; an address the deployment does not
+/// hold is refused with the nearest one it does.
+pub fn traced(
+    engine: &moat_engine::Engine<'_>,
+    t: &moat_model::Topology,
+    query: &moat_engine::Query,
+) -> Result<String, AppError> {
+    let variants = moat_model::presence::variants(t);
+    let trace = moat_engine::presence::trace(engine, &variants, query).map_err(|e| {
+        let known = moat_rules::check::addresses(t);
+        let mut msg = e;
+        for a in [query.from.to_string(), query.to.to_string()] {
+            let base = a.split(':').next().unwrap_or(&a).to_string();
+            if !known.contains(&base)
+                && let Some(s) =
+                    moat_model::suggest::did_you_mean(&base, known.iter().map(String::as_str))
+            {
+                msg += &format!(" (did you mean `{s}` instead of `{base}`?)");
+            }
+        }
+        AppError::bad_request(msg)
+    })?;
+    Ok(serde_json::to_string(&trace).unwrap_or_default())
 }
 
 /// Runs a trace on a snapshot: its JSON (file names relative to the deployment).
@@ -161,64 +232,12 @@ pub(crate) async fn run_trace(
     m: Arc<Model>,
     q: &TraceQuery,
 ) -> Result<Value, AppError> {
-    let from = q.from.clone().unwrap_or_default();
-    let to = q.to.clone().unwrap_or_default();
-    let port = match q.port.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        None => 443,
-        Some(p) => p
-            .parse::<u16>()
-            .map_err(|_| AppError::bad_request(format!("port `{p}`: expected 0 to 65535")))?,
-    };
-    let protocol = match q.protocol.as_deref().unwrap_or("tcp") {
-        "tcp" | "" => moat_packets::Protocol::TCP,
-        "udp" => moat_packets::Protocol::UDP,
-        "icmp" => moat_packets::Protocol::ICMP,
-        p => {
-            return Err(AppError::bad_request(format!(
-                "protocol `{p}`: expected tcp, udp or icmp"
-            )));
-        }
-    };
-    let t = &m.loaded.topology;
-    let parse = |what: &str, a: &str| -> Result<moat_model::Address, AppError> {
-        let addr = a.trim().parse::<moat_model::Address>().map_err(|e| {
-            let hint = e.hint.map(|h| format!(" (hint: {h})")).unwrap_or_default();
-            AppError::bad_request(format!("{what} `{a}`: {}{hint}", e.message))
-        })?;
-        moat_model::scope::canonical(t, &addr).map_err(|e| {
-            let hint = e.hint.map(|h| format!(" (hint: {h})")).unwrap_or_default();
-            AppError::bad_request(format!("{what} `{a}`: {}{hint}", e.message))
-        })
-    };
-    let query = moat_engine::Query {
-        from: parse("from", &from)?,
-        to: parse("to", &to)?,
-        protocol,
-        port,
-    };
+    let query = q.question(&m.loaded.topology)?;
     let text = s
         .pool
         .run(move || -> Result<String, AppError> {
-            let t = &m.loaded.topology;
             let engine = engine(&m)?;
-            let variants = moat_model::presence::variants(t);
-            let trace = moat_engine::presence::trace(&engine, &variants, &query).map_err(|e| {
-                let known = moat_rules::check::addresses(t);
-                let mut msg = e;
-                for a in [query.from.to_string(), query.to.to_string()] {
-                    let base = a.split(':').next().unwrap_or(&a).to_string();
-                    if !known.contains(&base)
-                        && let Some(s) = moat_model::suggest::did_you_mean(
-                            &base,
-                            known.iter().map(String::as_str),
-                        )
-                    {
-                        msg += &format!(" (did you mean `{s}` instead of `{base}`?)");
-                    }
-                }
-                AppError::bad_request(msg)
-            })?;
-            Ok(m.relative(&serde_json::to_string(&trace).unwrap_or_default()))
+            Ok(m.relative(&traced(&engine, &m.loaded.topology, &query)?))
         })
         .await??;
     serde_json::from_str(&text).map_err(|e| AppError::internal(e.to_string()))

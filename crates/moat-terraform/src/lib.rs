@@ -186,6 +186,27 @@ pub fn load_plan(path: &Path, opts: &TfOptions) -> Result<Loaded, LoadError> {
     isolated(path, move || plan::load(&p, &o))
 }
 
+/// Reads a plan given as the text of `terraform show -json`, named `name` in diagnostics.
+pub fn load_plan_str(name: &str, text: &str, opts: &TfOptions) -> Result<Loaded, LoadError> {
+    if text.len() > opts.limits.max_bytes {
+        return Err(LoadError::at_path(
+            "too-large",
+            format!(
+                "{name} is {} bytes; the limit is {} bytes",
+                text.len(),
+                opts.limits.max_bytes
+            ),
+            Path::new(name),
+            None,
+        ));
+    }
+    let src = moat_doc::SourceFile::new(name, text.to_string());
+    let (n, o) = (name.to_string(), opts.clone());
+    isolated(Path::new(name), move || {
+        plan::load_source(src, Path::new(&n), &o)
+    })
+}
+
 /// Whether a JSON document is a Terraform plan (`terraform show -json` of a plan).
 pub fn looks_like_plan(json: &serde_json::Value) -> bool {
     let Some(o) = json.as_object() else {

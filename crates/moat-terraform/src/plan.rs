@@ -39,6 +39,15 @@ impl Ctx<'_> {
 /// Reads a plan file into the model.
 pub fn load(path: &Path, opts: &TfOptions) -> Result<Loaded, LoadError> {
     let src = moat_doc::read_source(path, opts.limits)?;
+    load_source(src, path, opts)
+}
+
+/// Reads a plan already read, from `path`.
+pub fn load_source(
+    src: moat_doc::SourceFile,
+    path: &Path,
+    opts: &TfOptions,
+) -> Result<Loaded, LoadError> {
     let root = match moat_doc::tree::parse(&src, opts.limits) {
         Ok(r) => r,
         Err(d) => {

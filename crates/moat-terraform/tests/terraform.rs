@@ -5,7 +5,7 @@ use moat_doc::{LoadError, Loaded};
 use moat_model::Topology;
 use moat_model::address::Address;
 use moat_model::enums::*;
-use moat_terraform::{TfOptions, load, load_plan, looks_like_plan};
+use moat_terraform::{TfOptions, load, load_plan, load_plan_str, looks_like_plan};
 use std::path::{Path, PathBuf};
 
 mod scratch;
@@ -463,6 +463,23 @@ fn azapi_managed_network_workspace_and_registry() {
         "{:#?}",
         l.warnings
     );
+}
+
+#[test]
+fn a_plan_given_as_text_reads_as_its_file() {
+    let path = data("plan/plan.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let name = path.display().to_string();
+    let from_text = ok(load_plan_str(&name, &text, &TfOptions::default()));
+    let from_file = ok(load_plan(&path, &TfOptions::default()));
+    assert_eq!(from_text.topology, from_file.topology);
+    assert_eq!(from_text.warnings, from_file.warnings);
+    assert_eq!(from_text.format, "terraform-plan");
+    let Err(e) = load_plan_str("plan.json", r#"{"resources": []}"#, &TfOptions::default()) else {
+        panic!("not a plan");
+    };
+    assert_eq!(e.diagnostics[0].code, "not-a-plan");
+    assert_eq!(e.diagnostics[0].location.file, "plan.json");
 }
 
 #[test]

@@ -51,215 +51,237 @@ impl Rule for Reg012 {
             let Some(ws) = r.subject.name_of(moat_model::address::Kind::Workspace) else {
                 continue;
             };
-            // Place (a compute subnet, or the workspace's managed network) -> registry -> the
-            // flows to its parts. Every node of one place meets the same rules.
-            let mut places: BTreeMap<String, BTreeMap<String, Vec<&FlowResult>>> = BTreeMap::new();
-            for f in &r.flows {
-                let Some(dst) = destination(f) else { continue };
-                let Address::Resource {
-                    kind: Kind::Registry,
-                    ..
-                } = &dst
-                else {
-                    continue;
-                };
-                let compute = name_of(&f.trace.from);
-                let managed =
-                    cx.e.ix
-                        .workspaces
-                        .get(ws)
-                        .is_some_and(|&i| cx.t.workspaces[i].managed_network.enabled());
-                let place =
-                    cx.e.ix
-                        .computes
-                        .get(compute)
-                        .and_then(|&i| cx.t.computes[i].subnet.clone())
-                        .unwrap_or_else(|| {
-                            if managed {
-                                format!("the managed network of workspace {ws}")
-                            } else {
-                                format!("no VNet (workspace {ws})")
-                            }
-                        });
-                places
-                    .entry(place)
-                    .or_default()
-                    .entry(name_of(&dst).to_string())
-                    .or_default()
-                    .push(f);
-            }
-            for (place, regs) in &places {
-                let reach = |reg: &str, f: &FlowResult| {
-                    if reached_privately(&f.trace) {
-                        Reach::Private
-                    } else if maybe_reached_privately(&f.trace)
-                        || endpoints_open(cx.t, Kind::Registry, reg).is_some()
-                    {
-                        Reach::Open
-                    } else {
-                        Reach::Public
-                    }
-                };
-                let any = |pick: fn(Reach) -> bool, but: &str| {
-                    regs.iter()
-                        .filter(|(n, _)| n.as_str() != but)
-                        .any(|(n, fs)| fs.iter().any(|f| pick(reach(n, f))))
-                };
+            for (place, regs) in &places(cx, ws, &r.flows) {
+                let any = |pick: fn(Reach) -> bool, but: &str| any(cx, regs, pick, but);
                 if !any(|r| r != Reach::Public, "") {
                     continue;
                 }
-                let private_set: Vec<&String> = regs
-                    .iter()
-                    .filter(|(n, fs)| fs.iter().all(|f| reach(n, f) == Reach::Private))
-                    .map(|(n, _)| n)
-                    .collect();
-                for (reg, fs) in regs {
-                    let parts: Vec<(&str, &FlowResult, Reach)> = PARTS
-                        .iter()
-                        .filter_map(|(sub, label)| {
-                            let f = fs.iter().find(|f| {
-                                destination(f).is_some_and(|d| {
-                                    matches!(&d, Address::Resource { sub: s, .. } if s.as_deref() == *sub)
-                                })
-                            })?;
-                            Some((*label, *f, reach(reg, f)))
-                        })
-                        .collect();
-                    let missing: Vec<(&str, &FlowResult, Reach)> = parts
-                        .iter()
-                        .filter(|p| p.2 != Reach::Private)
-                        .copied()
-                        .collect();
-                    if missing.is_empty() {
-                        continue;
-                    }
-                    let public_registry = cx.e.ix.registries.get(reg).is_some_and(|&i| {
-                        let x = &cx.t.registries[i];
-                        x.public_network_access != PublicNetworkAccess::Disabled
-                            && x.storage.public_network_access
-                                != Some(PublicNetworkAccess::Disabled)
-                            && x.acr.public_network_access != Some(PublicNetworkAccess::Disabled)
-                    });
-                    // A part SecuredByPerimeter takes public traffic as its perimeter's rules
-                    // say: the "public registry" design may or may not hold, and the finding
-                    // stands only where it does under both.
-                    let perimeter: Vec<String> = ["", ":storage", ":acr"]
-                        .iter()
-                        .map(|p| format!("registry/{reg}{p}"))
-                        .filter(|r| secured_by_perimeter(cx, r))
-                        .collect();
-                    let fired = |public| {
-                        fires(
-                            &missing,
-                            parts.len() - missing.len(),
-                            public,
-                            any(|r| r == Reach::Private, reg),
-                            any(|r| r == Reach::Open, reg),
-                        )
-                    };
-                    let stands = if public_registry && !perimeter.is_empty() {
-                        match (fired(true), fired(false)) {
-                            (None, None) => None,
-                            (a, b) => Some(a == Some(true) && b == Some(true)),
-                        }
-                    } else {
-                        fired(public_registry)
-                    };
-                    let Some(decided) = stands else {
-                        continue;
-                    };
-                    // What the open flows lack, when the finding rests on them.
-                    let needs: Vec<String> = if decided {
-                        Vec::new()
-                    } else {
-                        regs.iter()
-                            .flat_map(|(n, fs)| fs.iter().map(move |f| (n, f)))
-                            .filter(|(n, f)| reach(n, f) == Reach::Open)
-                            .map(|(n, f)| {
-                                f.trace
-                                    .missing
-                                    .first()
-                                    .cloned()
-                                    .or_else(|| endpoints_open(cx.t, Kind::Registry, n))
-                                    .unwrap_or_else(|| {
-                                        format!(
-                                            "whether {} reaches registry {n} privately",
-                                            name_of(&f.trace.from)
-                                        )
-                                    })
-                            })
-                            .chain(perimeter.iter().filter_map(|r| needs(cx, r, PUBLIC_ACCESS)))
-                            .fold(Vec::new(), |mut v, m| {
-                                if !v.contains(&m) {
-                                    v.push(m);
-                                }
-                                v
-                            })
-                    };
-                    // Endpoints are proposed for the parts surely reached otherwise.
-                    let surely: Vec<&FlowResult> = missing
-                        .iter()
-                        .filter(|m| m.2 == Reach::Public)
-                        .map(|m| m.1)
-                        .collect();
-                    let missing: Vec<(&str, &FlowResult)> =
-                        missing.iter().map(|(l, f, _)| (*l, *f)).collect();
-                    let (resource, at) = match subnet_address(place) {
-                        Some(_) => (
-                            format!("vnet/{}", vnet_part(place)),
-                            vnet_at(cx, vnet_part(place)),
-                        ),
-                        None => (format!("workspace/{ws}"), workspace_at(cx, ws)),
-                    };
-                    let others: Vec<&str> = private_set
-                        .iter()
-                        .filter(|n| *n != &reg)
-                        .map(|n| n.as_str())
-                        .collect();
-                    let labels: Vec<&str> = missing.iter().map(|(l, _)| *l).collect();
-                    let message = if needs.is_empty() {
-                        format!(
-                            "computes in {place} reach {} privately, but not registry {reg}'s {}",
-                            if others.is_empty() {
-                                "other parts of this registry".to_string()
-                            } else {
-                                format!("registry {}", others.join(", "))
-                            },
-                            labels.join(", ")
-                        )
-                    } else {
-                        format!(
-                            "cannot confirm that computes in {place}, which may reach registries privately, reach registry {reg}'s {} privately as well",
-                            labels.join(", ")
-                        )
-                    };
-                    let mut finding = Finding::new(
-                        &DOC,
-                        resource,
-                        message,
-                        format!(
-                            "create private endpoints for registry {reg}'s {} where {place} reaches them",
-                            labels.join(", ")
-                        ),
-                        &at,
-                    );
-                    finding = finding.with_trace(missing[0].1.trace.clone());
-                    if !needs.is_empty() {
-                        finding.severity = Severity::Warning.min(DOC.severity);
-                        finding.needs.extend(needs);
-                    }
-                    // One endpoint for each part the computes miss.
-                    for f in surely {
-                        if let Some(to) = destination(f) {
-                            finding =
-                                finding.with_changes(flow_endpoint(cx, Some(ws), &f.trace, &to));
-                        }
-                    }
-                    out.push(finding);
+                for reg in regs.keys() {
+                    out.extend(registry_finding(cx, ws, place, regs, reg));
                 }
             }
         }
     }
+}
+
+/// The flows to registries of one place, by registry.
+type Registries<'a> = BTreeMap<String, Vec<&'a FlowResult>>;
+
+/// Place (a compute subnet, or the workspace's managed network) -> registry -> the flows to its
+/// parts. Every node of one place meets the same rules.
+fn places<'a>(cx: &Context, ws: &str, flows: &'a [FlowResult]) -> BTreeMap<String, Registries<'a>> {
+    let mut places: BTreeMap<String, Registries> = BTreeMap::new();
+    for f in flows {
+        let Some(dst) = destination(f) else { continue };
+        let Address::Resource {
+            kind: Kind::Registry,
+            ..
+        } = &dst
+        else {
+            continue;
+        };
+        let compute = name_of(&f.trace.from);
+        let managed =
+            cx.e.ix
+                .workspaces
+                .get(ws)
+                .is_some_and(|&i| cx.t.workspaces[i].managed_network.enabled());
+        let place =
+            cx.e.ix
+                .computes
+                .get(compute)
+                .and_then(|&i| cx.t.computes[i].subnet.clone())
+                .unwrap_or_else(|| {
+                    if managed {
+                        format!("the managed network of workspace {ws}")
+                    } else {
+                        format!("no VNet (workspace {ws})")
+                    }
+                });
+        places
+            .entry(place)
+            .or_default()
+            .entry(name_of(&dst).to_string())
+            .or_default()
+            .push(f);
+    }
+    places
+}
+
+/// How a flow to a part of registry `reg` goes.
+fn reach(cx: &Context, reg: &str, f: &FlowResult) -> Reach {
+    if reached_privately(&f.trace) {
+        Reach::Private
+    } else if maybe_reached_privately(&f.trace)
+        || endpoints_open(cx.t, Kind::Registry, reg).is_some()
+    {
+        Reach::Open
+    } else {
+        Reach::Public
+    }
+}
+
+/// Whether a flow to a registry other than `but` goes as `pick` accepts.
+fn any(cx: &Context, regs: &Registries, pick: fn(Reach) -> bool, but: &str) -> bool {
+    regs.iter()
+        .filter(|(n, _)| n.as_str() != but)
+        .any(|(n, fs)| fs.iter().any(|f| pick(reach(cx, n, f))))
+}
+
+/// The finding about registry `reg` from `place`, if its parts are not all reached privately
+/// while others are.
+fn registry_finding(
+    cx: &Context,
+    ws: &str,
+    place: &str,
+    regs: &Registries,
+    reg: &String,
+) -> Option<Finding> {
+    let fs = &regs[reg];
+    let any = |pick: fn(Reach) -> bool, but: &str| any(cx, regs, pick, but);
+    let parts: Vec<(&str, &FlowResult, Reach)> = PARTS
+        .iter()
+        .filter_map(|(sub, label)| {
+            let f = fs.iter().find(|f| {
+                destination(f).is_some_and(
+                    |d| matches!(&d, Address::Resource { sub: s, .. } if s.as_deref() == *sub),
+                )
+            })?;
+            Some((*label, *f, reach(cx, reg, f)))
+        })
+        .collect();
+    let missing: Vec<(&str, &FlowResult, Reach)> = parts
+        .iter()
+        .filter(|p| p.2 != Reach::Private)
+        .copied()
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let public_registry = cx.e.ix.registries.get(reg).is_some_and(|&i| {
+        let x = &cx.t.registries[i];
+        x.public_network_access != PublicNetworkAccess::Disabled
+            && x.storage.public_network_access != Some(PublicNetworkAccess::Disabled)
+            && x.acr.public_network_access != Some(PublicNetworkAccess::Disabled)
+    });
+    // A part SecuredByPerimeter takes public traffic as its perimeter's rules say: the "public
+    // registry" design may or may not hold, and the finding stands only where it does under
+    // both.
+    let perimeter: Vec<String> = ["", ":storage", ":acr"]
+        .iter()
+        .map(|p| format!("registry/{reg}{p}"))
+        .filter(|r| secured_by_perimeter(cx, r))
+        .collect();
+    let fired = |public| {
+        fires(
+            &missing,
+            parts.len() - missing.len(),
+            public,
+            any(|r| r == Reach::Private, reg),
+            any(|r| r == Reach::Open, reg),
+        )
+    };
+    let stands = if public_registry && !perimeter.is_empty() {
+        match (fired(true), fired(false)) {
+            (None, None) => None,
+            (a, b) => Some(a == Some(true) && b == Some(true)),
+        }
+    } else {
+        fired(public_registry)
+    };
+    let decided = stands?;
+    let needs = if decided {
+        Vec::new()
+    } else {
+        open_needs(cx, regs, &perimeter)
+    };
+    // Endpoints are proposed for the parts surely reached otherwise.
+    let surely: Vec<&FlowResult> = missing
+        .iter()
+        .filter(|m| m.2 == Reach::Public)
+        .map(|m| m.1)
+        .collect();
+    let missing: Vec<(&str, &FlowResult)> = missing.iter().map(|(l, f, _)| (*l, *f)).collect();
+    let (resource, at) = match subnet_address(place) {
+        Some(_) => (
+            format!("vnet/{}", vnet_part(place)),
+            vnet_at(cx, vnet_part(place)),
+        ),
+        None => (format!("workspace/{ws}"), workspace_at(cx, ws)),
+    };
+    let others: Vec<&str> = regs
+        .iter()
+        .filter(|(n, fs)| fs.iter().all(|f| reach(cx, n, f) == Reach::Private))
+        .map(|(n, _)| n)
+        .filter(|n| *n != reg)
+        .map(|n| n.as_str())
+        .collect();
+    let labels: Vec<&str> = missing.iter().map(|(l, _)| *l).collect();
+    let message = if needs.is_empty() {
+        format!(
+            "computes in {place} reach {} privately, but not registry {reg}'s {}",
+            if others.is_empty() {
+                "other parts of this registry".to_string()
+            } else {
+                format!("registry {}", others.join(", "))
+            },
+            labels.join(", ")
+        )
+    } else {
+        format!(
+            "cannot confirm that computes in {place}, which may reach registries privately, reach registry {reg}'s {} privately as well",
+            labels.join(", ")
+        )
+    };
+    let mut finding = Finding::new(
+        &DOC,
+        resource,
+        message,
+        format!(
+            "create private endpoints for registry {reg}'s {} where {place} reaches them",
+            labels.join(", ")
+        ),
+        &at,
+    );
+    finding = finding.with_trace(missing[0].1.trace.clone());
+    if !needs.is_empty() {
+        finding.severity = Severity::Warning.min(DOC.severity);
+        finding.needs.extend(needs);
+    }
+    // One endpoint for each part the computes miss.
+    for f in surely {
+        if let Some(to) = destination(f) {
+            finding = finding.with_changes(flow_endpoint(cx, Some(ws), &f.trace, &to));
+        }
+    }
+    Some(finding)
+}
+
+/// What the open flows of a place lack, when a finding rests on them: each once.
+fn open_needs(cx: &Context, regs: &Registries, perimeter: &[String]) -> Vec<String> {
+    regs.iter()
+        .flat_map(|(n, fs)| fs.iter().map(move |f| (n, f)))
+        .filter(|(n, f)| reach(cx, n, f) == Reach::Open)
+        .map(|(n, f)| {
+            f.trace
+                .missing
+                .first()
+                .cloned()
+                .or_else(|| endpoints_open(cx.t, Kind::Registry, n))
+                .unwrap_or_else(|| {
+                    format!(
+                        "whether {} reaches registry {n} privately",
+                        name_of(&f.trace.from)
+                    )
+                })
+        })
+        .chain(perimeter.iter().filter_map(|r| needs(cx, r, PUBLIC_ACCESS)))
+        .fold(Vec::new(), |mut v, m| {
+            if !v.contains(&m) {
+                v.push(m);
+            }
+            v
+        })
 }
 
 /// How a flow to a part of a registry goes: through a private endpoint, not, or open (what the

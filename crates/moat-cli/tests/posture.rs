@@ -188,3 +188,42 @@ fn show_says_when_public_access_is_not_decided() {
     assert!(inbound("ws-legacy").ends_with("public network access Disabled"));
     assert!(!inbound("ws-unset").contains("not decided"));
 }
+
+/// The portal's "Enabled from selected IP addresses" mode, with how many ranges its list holds
+/// (Configure a private endpoint: "Enabled from selected IP addresses. This setting allows
+/// access to your workspace from the IP address ranges that you specify").
+#[test]
+fn show_counts_the_ranges_of_an_ip_allow_list() {
+    let dir = std::env::temp_dir().join(format!("moat-show-ranges-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let inbound = |ranges: &str| {
+        let file = dir.join("topology.yaml");
+        std::fs::write(
+            &file,
+            format!(
+                "region: eastus\nworkspaces:\n  - name: ws\n    network_acls: {{ default_action: Deny, ip_rules: [{ranges}] }}\n"
+            ),
+        )
+        .unwrap();
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_moat"))
+            .arg("show")
+            .arg(&file)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .find(|l| l.trim_start().starts_with("inbound"))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    assert_eq!(
+        inbound("20.1.2.3"),
+        "inbound     public network access Enabled from selected IP addresses (1 range)"
+    );
+    assert_eq!(
+        inbound("20.1.2.3, 16.17.18.0/24"),
+        "inbound     public network access Enabled from selected IP addresses (2 ranges)"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -123,9 +123,10 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
         let public_access = match (w.public_network_access, &w.network_acls) {
             (PublicNetworkAccess::Disabled, _) => "Disabled".to_string(),
             (_, Some(acl)) if acl.default_action == DefaultAction::Deny => {
+                let n = acl.ip_rules.len();
                 format!(
-                    "Enabled from selected IP addresses ({} ranges)",
-                    acl.ip_rules.len()
+                    "Enabled from selected IP addresses ({n} range{})",
+                    if n == 1 { "" } else { "s" }
                 )
             }
             _ => "Enabled from all networks".to_string(),

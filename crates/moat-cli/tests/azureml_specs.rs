@@ -355,3 +355,25 @@ fn show_does_not_read_an_update_spec_as_create_defaults() {
         "depends on  container registry: none yet (Azure creates one on first use)"
     );
 }
+
+/// A registry spec has no key for private endpoints (registry YAML reference: name, tags,
+/// location, replication_locations, public_network_access); `show` says they are unknown, for
+/// the registry and its managed storage and container registry, rather than "0".
+#[test]
+fn show_leaves_a_registry_specs_private_endpoints_open() {
+    let text = show(&corpus("cli/resources/registry/registry.yml"));
+    assert!(
+        text.contains(
+            "private endpoints: unknown (a registry spec does not declare private endpoints"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  storage     public Enabled, private endpoints unknown\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  acr         public Enabled, private endpoints unknown\n"),
+        "{text}"
+    );
+}

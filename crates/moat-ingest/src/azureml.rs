@@ -542,6 +542,15 @@ fn registry(r: MlRegistry, at: moat_model::Provenance, t: &mut Topology) {
             None
         }
     };
+    // The registry YAML has no field for private endpoints (name, tags, location,
+    // replication_locations, public_network_access): they are made apart from the registry,
+    // as a workspace's are, so which ones it has is open.
+    t.unknowns.push(moat_model::Unknown {
+        resource: format!("registry/{}", r.name),
+        field: "private_endpoints".into(),
+        reason: PRIVATE_ENDPOINTS_APART_REGISTRY.into(),
+        at: at.clone(),
+    });
     t.registries.push(Registry {
         name: r.name,
         region,
@@ -659,6 +668,9 @@ const UPDATE_SPEC: &str = "the spec may be for `az ml workspace update`, which k
 
 /// Why a workspace spec leaves its private endpoints open.
 const PRIVATE_ENDPOINTS_APART: &str = "a workspace spec does not declare private endpoints: `az network private-endpoint create` makes them apart from the workspace";
+
+/// Why a registry spec leaves its private endpoints open.
+const PRIVATE_ENDPOINTS_APART_REGISTRY: &str = "a registry spec does not declare private endpoints: `az network private-endpoint create` makes them apart from the registry";
 
 /// The settings of a workspace spec that the spec does not determine, each with why.
 ///

@@ -469,7 +469,27 @@ fn placeholder_locations_are_unknown() {
     assert!(r.regions.is_empty(), "{:?}", r.regions);
     assert_eq!(
         open_fields(&l.topology, &format!("registry/{}", r.name)),
-        ["region", "regions"]
+        ["private_endpoints", "region", "regions"]
+    );
+}
+
+/// Registry YAML reference: a spec's keys are name, tags, location, replication_locations and
+/// public_network_access, none of them a private endpoint; Network isolation with registries
+/// creates the endpoint apart ("Use the tabs to view instructions to either add a private
+/// endpoint to an existing registry or create a new registry that has a private endpoint").
+/// Which private endpoints the registry has is open, as a workspace spec's are.
+#[test]
+fn a_registry_spec_leaves_its_private_endpoints_open() {
+    let l = load(&corpus("cli/resources/registry/registry.yml"));
+    let u = l
+        .topology
+        .is_unknown("registry/DemoRegistry", "private_endpoints")
+        .expect("private endpoints open");
+    assert_eq!(u.field, "private_endpoints");
+    assert!(
+        u.reason.contains("az network private-endpoint create"),
+        "{}",
+        u.reason
     );
 }
 

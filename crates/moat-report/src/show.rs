@@ -66,6 +66,9 @@ pub struct RegistryPosture {
     pub name: String,
     pub public_access: String,
     pub private_endpoints: Vec<String>,
+    /// Where the input leaves the registry's private endpoints open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_endpoints_note: Option<String>,
     pub managed_storage: String,
     pub managed_acr: String,
 }
@@ -327,17 +330,28 @@ pub fn inventory<'a>(t: &'a Topology, format: &'a str) -> Inventory<'a> {
         .registries
         .iter()
         .map(|r| {
+            let open = t
+                .is_unknown(&format!("registry/{}", r.name), "private_endpoints")
+                .filter(|u| u.field == "private_endpoints");
+            // Those to the managed storage and container registry are open with the rest.
             let managed = |m: &moat_model::ml::RegistryManagedResource, sub: &str| {
                 let n = endpoints_to(t, &ix, Kind::Registry, &r.name, Some(sub)).len();
                 format!(
-                    "public {}, private endpoints {n}",
-                    m.public_network_access.map(pna).unwrap_or("Enabled")
+                    "public {}, private endpoints {}",
+                    m.public_network_access.map(pna).unwrap_or("Enabled"),
+                    match (open, n) {
+                        (Some(_), 0) => "unknown".to_string(),
+                        (Some(_), n) => format!("{n} and others unknown"),
+                        (None, n) => n.to_string(),
+                    }
                 )
             };
             RegistryPosture {
                 name: r.name.clone(),
                 public_access: pna(r.public_network_access).to_string(),
                 private_endpoints: endpoints_to(t, &ix, Kind::Registry, &r.name, None),
+                private_endpoints_note: open
+                    .map(|u| format!("private endpoints: unknown ({})", u.reason)),
                 managed_storage: managed(&r.storage, "storage"),
                 managed_acr: managed(&r.acr, "acr"),
             }
@@ -436,6 +450,9 @@ pub fn render_text(inv: &Inventory, style: Style) -> String {
         let _ = writeln!(o, "  inbound     public network access {}", r.public_access);
         for p in &r.private_endpoints {
             let _ = writeln!(o, "              private endpoint {p}");
+        }
+        if let Some(n) = &r.private_endpoints_note {
+            let _ = writeln!(o, "              {n}");
         }
         let _ = writeln!(o, "  storage     {}", r.managed_storage);
         let _ = writeln!(o, "  acr         {}", r.managed_acr);

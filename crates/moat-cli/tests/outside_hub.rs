@@ -182,6 +182,12 @@ fn a_compute_of_a_project_whose_hub_is_not_declared_is_not_placed() {
         sec010["message"].as_str().unwrap().contains("not decided"),
         "{sec010:#}"
     );
+    // Whether it is in a network the deployment controls is the hub's to say too (SEC013).
+    let sec013 = finding(&report, "SEC013");
+    assert!(
+        sec013["needs"].to_string().contains("workspace/my-hub"),
+        "{sec013:#}"
+    );
 }
 
 /// enableNodePublicIp: "true - Indicates that the compute nodes will have public IPs

@@ -1172,7 +1172,7 @@ pub fn type_builds_images(t: &Topology, w: &Workspace, ty: ComputeType) -> Resul
 /// Whether the workspace works in a managed network: its own, or a project's hub's ("A managed
 /// virtual network is shared between all projects that share the same hub", Manage, collaborate,
 /// and organize with hubs). `Err` with the reason when the input leaves the mode open.
-fn managed_network(t: &Topology, w: &Workspace) -> Result<bool, String> {
+pub fn managed_network(t: &Topology, w: &Workspace) -> Result<bool, String> {
     let owner = match w.hub.as_deref() {
         Some(hub) => match t.workspaces.iter().find(|h| h.name == hub) {
             Some(h) => h,

@@ -1032,3 +1032,25 @@ fn mvn003_image_build_needs_an_fqdn_rule() {
         "MVN003",
     );
 }
+
+/// Manage, collaborate, and organize with hubs: "A managed virtual network is shared between all
+/// projects that share the same hub." A project's compute outside any subnet runs in its hub's
+/// managed network when the hub has one, so SEC013 (in no network the deployment controls) does
+/// not hold there; with a hub without managed network it does.
+#[test]
+fn sec013_reads_a_projects_hub() {
+    let yaml = "workspaces:
+  - { name: hub, region: eastus, kind: hub, managed_network: { isolation_mode: AllowInternetOutbound } }
+  - { name: proj, region: eastus, kind: project, hub: hub }
+computes:
+  - { name: cpu, workspace: proj, type: AmlCompute, enable_node_public_ip: false }
+";
+    none(yaml, "SEC013");
+    let unmanaged = edit(
+        yaml,
+        ", managed_network: { isolation_mode: AllowInternetOutbound }",
+        "",
+    );
+    let f = one(&unmanaged, "SEC013", Severity::Warning);
+    assert!(f.decided(), "{f:#?}");
+}

@@ -33,15 +33,19 @@ impl Rule for Sec013 {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for c in cx.t.computes.iter().filter(|c| c.subnet.is_none()) {
+            // A project's computes run in its hub's managed network, if it has one.
             let managed =
                 cx.e.ix
                     .workspaces
                     .get(&c.workspace)
-                    .map(|&i| &cx.t.workspaces[i])
-                    .is_some_and(|w| w.managed_network.enabled());
-            if managed {
+                    .map(|&i| moat_engine::ops::managed_network(cx.t, &cx.t.workspaces[i]));
+            if managed == Some(Ok(true)) {
                 continue;
             }
+            // A hub the input does not declare may have one; a mode it leaves unknown is asked
+            // value by value, as every open setting is.
+            let open = moat_net::names::hub_outside(cx.t, &cx.e.ix, &c.workspace)
+                .map(|hub| moat_model::external::properties_need(&format!("workspace/{hub}")));
             let r = format!("compute/{}", c.name);
             out.push(Finding::new(
                 &DOC,
@@ -57,7 +61,8 @@ impl Rule for Sec013 {
                 &c.at,
             )
             .needing(needs(cx, &r, "subnet"))
-            .needing(needs(cx, &r, "workspace")));
+            .needing(needs(cx, &r, "workspace"))
+            .needing(open));
         }
     }
 }

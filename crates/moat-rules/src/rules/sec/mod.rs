@@ -165,21 +165,11 @@ pub(crate) fn compute_exposed(cx: &Context, c: &Compute) -> bool {
     if c.enable_node_public_ip {
         return true;
     }
+    // A project's compute runs in its hub's managed network (see `ops::managed_network`).
     c.subnet.is_none()
-        && !cx
-            .e
-            .ix
-            .workspaces
-            .get(&c.workspace)
-            .map(|&i| &cx.t.workspaces[i])
-            .is_some_and(|w| {
-                w.managed_network.enabled()
-                    || w.hub.as_deref().is_some_and(|h| {
-                        cx.t.workspaces
-                            .iter()
-                            .any(|x| x.name == h && x.managed_network.enabled())
-                    })
-            })
+        && !cx.e.ix.workspaces.get(&c.workspace).is_some_and(|&i| {
+            moat_engine::ops::managed_network(cx.t, &cx.t.workspaces[i]) == Ok(true)
+        })
 }
 
 /// What an exposure finding needs when the compute's public IP setting is a located unknown,

@@ -88,6 +88,37 @@ resource "azurerm_container_registry" "acr" {
   public_network_access_enabled = false
 }
 
+resource "azurerm_network_interface" "nic" {
+  name                = "nic1"
+  location            = "eastus"
+  resource_group_name = "rg"
+  ip_configuration {
+    name                          = "ip"
+    subnet_id                     = azurerm_subnet.train.id
+    private_ip_address_allocation = "Static"
+    private_ip_address            = "10.1.1.4"
+  }
+}
+
+resource "azurerm_linux_virtual_machine" "vm" {
+  name                  = "vm1"
+  location              = "eastus"
+  resource_group_name   = "rg"
+  network_interface_ids = [azurerm_network_interface.nic.id]
+  size                  = "Standard_B1s"
+  admin_username        = "azureuser"
+  os_disk {
+    caching              = "ReadWrite"
+    storage_account_type = "Standard_LRS"
+  }
+  source_image_reference {
+    publisher = "Canonical"
+    offer     = "ubuntu-24_04-lts"
+    sku       = "server"
+    version   = "latest"
+  }
+}
+
 # The default method, POST, to an action of the resource: it writes no setting.
 resource "azapi_resource_action" "keys" {
   type                   = "Microsoft.ContainerRegistry/registries@2023-07-01"
@@ -152,11 +183,10 @@ fn a_patch_opens_what_its_body_writes() {
     );
     // Read as private from the declaration alone, the account may be public.
     assert_eq!(verdict(&t, "internet", "storage/stdata"), Verdict::Unknown);
-    // A subnet's setting is its VNet's, where the model records it.
-    assert_eq!(
-        open(&t, "vnet/spoke"),
-        ["subnets/train/default_outbound_access"]
-    );
+    // A subnet's setting is the subnet's own: read as private from its declaration, the
+    // subnet may have default outbound access, so the VM in it may reach the internet.
+    assert_eq!(open(&t, "subnet/spoke/train"), ["default_outbound_access"]);
+    assert_eq!(verdict(&t, "vm/vm1", "internet"), Verdict::Unknown);
 }
 
 #[test]

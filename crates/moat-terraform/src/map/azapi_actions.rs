@@ -109,6 +109,28 @@ fn owns(u: &moat_model::Unknown, label: &str, names: &[String], element: Option<
     }
 }
 
+/// Where the model records an open setting of an action's target read as `field` of
+/// `resource`: a subnet's as the subnet's own (`subnet/<vnet>/<name>`, the field), as
+/// analyses vary the values of open settings; anything else as read.
+fn setting_of(
+    resource: &str,
+    field: &str,
+    names: &[String],
+    element: Option<Element>,
+) -> (String, String) {
+    if let Some(Element {
+        list: "subnets", ..
+    }) = element
+        && let Some(rest) = field.strip_prefix(&format!("subnets/{}/", names[1]))
+    {
+        return (
+            format!("subnet/{}/{}", names[0], names[1]),
+            rest.to_string(),
+        );
+    }
+    (resource.to_string(), field.to_string())
+}
+
 impl Mapper<'_> {
     /// Opens what every `azapi_resource_action` that writes a declared resource may write.
     pub(super) fn azapi_actions(&mut self) {
@@ -193,7 +215,8 @@ impl Mapper<'_> {
             let reach = reach(stand_ins, &written, &names, child, &o.addr);
             for u in written_unknowns(&reach, &empty, body) {
                 if owns(&u, &label, &names, element) {
-                    self.unknown_at(&u.resource, &u.field, reason("writes it"), &o.loc);
+                    let (r, f) = setting_of(&u.resource, &u.field, &names, element);
+                    self.unknown_at(&r, &f, reason("writes it"), &o.loc);
                 }
             }
         }
@@ -207,7 +230,8 @@ impl Mapper<'_> {
             None => "writes a body the configuration leaves open",
         };
         for field in self.settings(&label, &names, element) {
-            self.unknown_at(&label, &field, reason(how), &o.loc);
+            let (r, f) = setting_of(&label, &field, &names, element);
+            self.unknown_at(&r, &f, reason(how), &o.loc);
         }
     }
 

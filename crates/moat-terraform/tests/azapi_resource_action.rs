@@ -210,3 +210,105 @@ fn a_post_action_or_one_sent_on_destroy_writes_nothing() {
     assert!(open(&t, "acr/acrdata").is_empty(), "{:#?}", t.unknowns);
     assert_eq!(verdict(&t, "internet", "acr/acrdata"), Verdict::Denied);
 }
+
+/// A DELETE of a declared resource (here a rule an NSG writes inline) leaves it one that may
+/// or may not exist: a later apply of its declaration creates it again.
+const DELETES: &str = r#"
+resource "azurerm_network_security_group" "nsg" {
+  name                = "nsg"
+  location            = "eastus"
+  resource_group_name = "rg"
+  security_rule {
+    name                       = "deny-internet"
+    priority                   = 100
+    direction                  = "Outbound"
+    access                     = "Deny"
+    protocol                   = "*"
+    source_port_range          = "*"
+    destination_port_range     = "*"
+    source_address_prefix      = "*"
+    destination_address_prefix = "Internet"
+  }
+}
+
+resource "azapi_resource_action" "drop_rule" {
+  type        = "Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01"
+  resource_id = "${azurerm_network_security_group.nsg.id}/securityRules/deny-internet"
+  method      = "DELETE"
+}
+
+resource "azurerm_virtual_network" "spoke" {
+  name                = "spoke"
+  location            = "eastus"
+  resource_group_name = "rg"
+  address_space       = ["10.1.0.0/16"]
+}
+
+resource "azurerm_subnet" "train" {
+  name                 = "train"
+  resource_group_name  = "rg"
+  virtual_network_name = azurerm_virtual_network.spoke.name
+  address_prefixes     = ["10.1.1.0/24"]
+}
+
+resource "azurerm_subnet_network_security_group_association" "train" {
+  subnet_id                 = azurerm_subnet.train.id
+  network_security_group_id = azurerm_network_security_group.nsg.id
+}
+
+resource "azurerm_network_interface" "nic" {
+  name                = "nic1"
+  location            = "eastus"
+  resource_group_name = "rg"
+  ip_configuration {
+    name                          = "ip"
+    subnet_id                     = azurerm_subnet.train.id
+    private_ip_address_allocation = "Static"
+    private_ip_address            = "10.1.1.4"
+    public_ip_address_id          = azurerm_public_ip.vm.id
+  }
+}
+
+resource "azurerm_public_ip" "vm" {
+  name                = "pip-vm"
+  location            = "eastus"
+  resource_group_name = "rg"
+  allocation_method   = "Static"
+  sku                 = "Standard"
+}
+
+resource "azurerm_linux_virtual_machine" "vm" {
+  name                  = "vm1"
+  location              = "eastus"
+  resource_group_name   = "rg"
+  network_interface_ids = [azurerm_network_interface.nic.id]
+  size                  = "Standard_B1s"
+  admin_username        = "azureuser"
+  os_disk {
+    caching              = "ReadWrite"
+    storage_account_type = "Standard_LRS"
+  }
+  source_image_reference {
+    publisher = "Canonical"
+    offer     = "ubuntu-24_04-lts"
+    sku       = "server"
+    version   = "latest"
+  }
+}
+"#;
+
+#[test]
+fn a_delete_leaves_its_target_one_that_may_not_exist() {
+    let t = load_str("main.tf", DELETES, &TfOptions::default())
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics))
+        .topology;
+    let m: Vec<&str> = t
+        .may_exist
+        .iter()
+        .filter(|m| m.reason.contains("azapi_resource_action.drop_rule"))
+        .map(|m| m.resource.as_str())
+        .collect();
+    assert_eq!(m, ["azurerm_network_security_group.nsg.security_rule[0]"]);
+    // The rule that denies the internet may be gone: the VM may reach it.
+    assert_eq!(verdict(&t, "vm/vm1", "internet"), Verdict::Unknown);
+}

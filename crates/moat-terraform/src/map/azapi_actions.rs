@@ -7,9 +7,10 @@
 //! is not determined by the configuration, so every setting the action may write is open:
 //! for a `PATCH`, what its body writes (the ARM mapper reads the body as an update's); for a
 //! `PUT`, which replaces the resource with its body, also every setting the body leaves out;
-//! for a method or body the configuration leaves open, every setting. An action of another
-//! method (the default `POST`: `listKeys`, a restart) or on a path below the resource stays
-//! unmodelled, as does one whose target the configuration does not declare.
+//! for a method or body the configuration leaves open, every setting. A `DELETE` leaves the
+//! resource one that may or may not exist. An action of another method (the default `POST`:
+//! `listKeys`, a restart) or on a path below the resource stays unmodelled, as does one whose
+//! target the configuration does not declare.
 
 use super::azapi::body_json;
 use super::azapi_update::{reach, with_body, written_unknowns};
@@ -30,6 +31,8 @@ enum Write {
     Put,
     /// A method the configuration leaves open.
     Open,
+    /// Deletes the resource.
+    Delete,
 }
 
 impl Write {
@@ -39,6 +42,7 @@ impl Write {
             None | Some(Value::Null) => None,
             Some(Value::String(m)) if m.eq_ignore_ascii_case("PATCH") => Some(Write::Patch),
             Some(Value::String(m)) if m.eq_ignore_ascii_case("PUT") => Some(Write::Put),
+            Some(Value::String(m)) if m.eq_ignore_ascii_case("DELETE") => Some(Write::Delete),
             Some(Value::Unknown(_)) => Some(Write::Open),
             Some(_) => None,
         }
@@ -49,6 +53,7 @@ impl Write {
             Write::Patch => "a PATCH",
             Write::Put => "a PUT",
             Write::Open => "a request of an open method",
+            Write::Delete => "a DELETE",
         }
     }
 }
@@ -184,6 +189,10 @@ impl Mapper<'_> {
             (None, Some(k)) if names.len() == 1 => format!("{}/{name}", k.label()),
             _ => return,
         };
+        if write == Write::Delete {
+            self.deleted(o, &label, &names, element);
+            return;
+        }
         let empty = ArmResource {
             rtype,
             name: name.clone(),
@@ -266,6 +275,88 @@ impl Mapper<'_> {
                         .collect()
                 })
                 .unwrap_or_default(),
+        }
+    }
+
+    /// A DELETE of the target after it is created: it may or may not exist, as a later apply
+    /// of its declaration creates it again. A subnet (rule, route) written in its parent's
+    /// declaration shares its parent's provenance, which would take the parent too: it is
+    /// told apart first.
+    fn deleted(&mut self, o: &ResObj, label: &str, names: &[String], element: Option<Element>) {
+        let Some(parent) = self.element_json(label, &names[0]) else {
+            return;
+        };
+        let own = |x: &Json| {
+            x.get("$at")
+                .and_then(|a| serde_json::from_value::<moat_model::Provenance>(a.clone()).ok())
+        };
+        let Some(parent_at) = own(&parent) else {
+            return;
+        };
+        let at = match element {
+            None => parent_at,
+            Some(Element { list, .. }) => {
+                let Some(child) = parent.get(list).and_then(Json::as_array).and_then(|l| {
+                    l.iter()
+                        .find(|x| x.get("name").and_then(Json::as_str) == Some(&names[1]))
+                }) else {
+                    return;
+                };
+                let Some(mut at) = own(child) else {
+                    return;
+                };
+                if at.file == parent_at.file && at.pointer == parent_at.pointer {
+                    at.pointer =
+                        format!("{} ({} {})", at.pointer, &list[..list.len() - 1], names[1]);
+                    if !self.retag(label, &names[0], list, &names[1], &at) {
+                        return;
+                    }
+                }
+                at
+            }
+        };
+        let resource = if at.pointer.is_empty() {
+            label.to_string()
+        } else {
+            at.pointer.clone()
+        };
+        self.t.may_exist.push(moat_model::presence::MayExist {
+            resource,
+            reason: format!(
+                "`{}` sends a DELETE to it after it is created, and a later apply of its declaration creates it again",
+                o.addr
+            ),
+            at,
+            sets: Vec::new(),
+        });
+    }
+
+    /// Gives the element `child` of list `list` of the model element `name` (of label
+    /// `label`) the provenance `at`; whether it could.
+    fn retag(
+        &mut self,
+        label: &str,
+        name: &str,
+        list: &str,
+        child: &str,
+        at: &moat_model::Provenance,
+    ) -> bool {
+        let t = &mut self.t;
+        macro_rules! set {
+            ($parents:ident, $children:ident) => {
+                t.$parents
+                    .iter_mut()
+                    .find(|x| x.name == name)
+                    .and_then(|x| x.$children.iter_mut().find(|c| c.name == child))
+                    .map(|c| c.at = at.clone())
+                    .is_some()
+            };
+        }
+        match (label.split_once('/').map(|(k, _)| k), list) {
+            (Some("vnet"), "subnets") => set!(virtual_networks, subnets),
+            (Some("nsg"), "rules") => set!(network_security_groups, rules),
+            (Some("route-table"), "routes") => set!(route_tables, routes),
+            _ => false,
         }
     }
 

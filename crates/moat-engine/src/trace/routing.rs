@@ -8,7 +8,18 @@ use moat_model::enums::Direction;
 use moat_net::routing::{Lookup, NextHop};
 use moat_packets::AddrSet;
 
-impl Walk<'_, '_> {
+/// The route a packet takes out of a subnet, as the hops that follow it name it.
+struct Taken<'t> {
+    route: moat_net::routing::Route,
+    /// The route in words (none for a walk that writes no words).
+    described: String,
+    /// The element the hop names: the subnet's routes.
+    element: String,
+    /// Where the route is written, if in a route table.
+    at: Option<&'t moat_model::Provenance>,
+}
+
+impl<'t> Walk<'_, 't> {
     /// Routes from a subnet onwards. `via_appliance` names the appliance that forwarded the
     /// packet, if any (peerings must then allow forwarded traffic).
     pub(super) fn route(
@@ -30,6 +41,87 @@ impl Walk<'_, '_> {
                 "a loop-free route to the destination",
             );
         }
+        let taken = match self.effective_route(subnet, dst) {
+            Ok(t) => t,
+            Err(walked) => return walked,
+        };
+        let Taken {
+            route,
+            described,
+            element,
+            at: route_at,
+        } = &taken;
+        match &route.next_hop {
+            NextHop::None => self.block(
+                Step::Route,
+                element,
+                Code::RouteDrop,
+                format!("{described} drops the packet"),
+                *route_at,
+                "change the route's next hop",
+            ),
+            NextHop::VnetLocal | NextHop::Peering { .. } => {
+                let Dst::Private { ip, .. } = dst else {
+                    return self.block(
+                        Step::Route,
+                        element,
+                        Code::RouteNoPath,
+                        format!("{described} cannot carry a public destination"),
+                        *route_at,
+                        "route public destinations to the internet or a firewall",
+                    );
+                };
+                self.pass(Step::Route, element, Code::RouteVnet, described, *route_at);
+                let from_vnet = subnet.split('/').next().unwrap_or_default().to_string();
+                self.deliver_private(ip, &from_vnet, src, via_appliance)
+            }
+            NextHop::VirtualAppliance { ip } => {
+                self.pass(
+                    Step::Route,
+                    element,
+                    Code::RouteAppliance,
+                    described,
+                    *route_at,
+                );
+                self.appliance(*ip, subnet, src, dst, depth)
+            }
+            NextHop::Internet => self.route_to_internet(subnet, egress, dst, &taken),
+            NextHop::ServiceEndpoint { service } => {
+                self.about(subnet_address(subnet));
+                self.service = Some(service.clone());
+                self.pass(
+                    Step::Route,
+                    element,
+                    Code::RouteServiceEndpoint,
+                    described,
+                    *route_at,
+                );
+                let service = service.clone();
+                self.service_endpoint_policy(subnet, dst, &service)?;
+                self.public_arrival(dst, &Via::ServiceEndpoint(subnet.to_string()))
+            }
+            NextHop::Gateway { gateway } => {
+                self.pass(
+                    Step::Route,
+                    element,
+                    Code::RouteGateway,
+                    described,
+                    *route_at,
+                );
+                self.assume(
+                    Step::Destination,
+                    format!("gateway {gateway}"),
+                    Code::DestOnprem,
+                    "handed to the on-premises network",
+                    format!("the on-premises network behind gateway {gateway} accepts the traffic"),
+                )
+            }
+        }
+    }
+
+    /// The route a subnet's effective routes pick for the destination, noting what they read;
+    /// the walk's end when none does or the destination may match several.
+    fn effective_route(&mut self, subnet: &str, dst: &Dst) -> Result<Taken<'t>, Walked> {
         let routes = self.e.routes(subnet);
         self.touch_fmt(format_args!("subnet/{subnet}"));
         if let Some((vi, si)) = self.e.subnet_at(subnet) {
@@ -46,14 +138,14 @@ impl Walk<'_, '_> {
         let route = match moat_net::routing::lookup(&routes, &set) {
             Lookup::Route(r) => r.clone(),
             Lookup::NoRoute => {
-                return self.block(
+                return Err(self.block(
                     Step::Route,
                     format!("subnet {subnet}"),
                     Code::RouteNone,
                     "no route covers the destination",
                     None,
                     "add a route",
-                );
+                ));
             }
             Lookup::Unknown { candidates } => {
                 let names: Vec<String> = candidates.iter().map(|r| r.describe()).collect();
@@ -65,24 +157,27 @@ impl Walk<'_, '_> {
                     _ => "the addresses of the destination (pass --service-tags) to pick the route"
                         .into(),
                 };
-                return self.unknown(
+                return Err(self.unknown(
                     Step::Route,
                     format!("routes of subnet {subnet}"),
                     Code::RouteUndecided,
                     format!("the destination may match {}", names.join(" or ")),
                     None,
                     missing,
-                );
+                ));
             }
         };
         // A walk for its verdict alone (the sweep's) writes no words and cites no places:
         // its hops drop them (see `Walk::hop`), so they are not worked out.
-        let quiet = self.quiet;
-        let describe = |r: &moat_net::routing::Route| {
-            if quiet { String::new() } else { r.describe() }
-        };
-        let route_at = match &route.source {
-            _ if quiet => None,
+        if self.quiet {
+            return Ok(Taken {
+                route,
+                described: String::new(),
+                element: String::new(),
+                at: None,
+            });
+        }
+        let at = match &route.source {
             moat_net::routing::RouteSource::User { table, route: name } => self
                 .e
                 .ix
@@ -97,144 +192,105 @@ impl Walk<'_, '_> {
                 .and_then(|r| at(&r.at)),
             _ => None,
         };
-        let element = if quiet {
-            String::new()
-        } else {
-            format!("routes of subnet {subnet}")
-        };
-        match &route.next_hop {
-            NextHop::None => self.block(
+        Ok(Taken {
+            described: route.describe(),
+            element: format!("routes of subnet {subnet}"),
+            at,
+            route,
+        })
+    }
+
+    /// A route to the internet: a private destination is dropped there; a public one leaves
+    /// through the subnet's way out.
+    fn route_to_internet(
+        &mut self,
+        subnet: &str,
+        egress: &Egress,
+        dst: &Dst,
+        taken: &Taken<'t>,
+    ) -> Walked {
+        let Taken {
+            described,
+            element,
+            at: route_at,
+            ..
+        } = taken;
+        if let Dst::Private { ip, .. } = dst {
+            // A private address in a VNet two peerings away: name the real cause.
+            let src_vnet = subnet.split('/').next().unwrap_or_default().to_string();
+            let dst_vnet = self
+                .e
+                .subnet_of_private(ip)
+                .map(|s| s.split('/').next().unwrap_or_default().to_string());
+            self.touch_peers(&src_vnet, dst_vnet.as_deref());
+            if let Some(dv) = dst_vnet.filter(|dv| {
+                self.t().virtual_networks.iter().any(|hub| {
+                    moat_net::routing::peered(self.t(), &self.e.ix, &src_vnet, &hub.name)
+                        && moat_net::routing::peered(self.t(), &self.e.ix, &hub.name, dv)
+                })
+            }) {
+                return self.block(
+                    Step::Route,
+                    element,
+                    Code::PeeringNotTransitive,
+                    format!("{ip} is in {dv}, two peerings away from {src_vnet}: peering is not transitive, and {described} sends it to the internet, where Azure drops it"),
+                    *route_at,
+                    format!("peer {src_vnet} with {dv}, or route {src_vnet}'s traffic through a firewall in the hub (next hop VirtualAppliance)"),
+                );
+            }
+            return self.block(
                 Step::Route,
                 element,
-                Code::RouteDrop,
-                format!("{} drops the packet", describe(&route)),
-                route_at,
-                "change the route's next hop",
-            ),
-            NextHop::VnetLocal | NextHop::Peering { .. } => {
-                let Dst::Private { ip, .. } = dst else {
-                    return self.block(
-                        Step::Route,
-                        element,
-                        Code::RouteNoPath,
-                        format!("{} cannot carry a public destination", describe(&route)),
-                        route_at,
-                        "route public destinations to the internet or a firewall",
-                    );
-                };
-                self.pass(
-                    Step::Route,
-                    element,
-                    Code::RouteVnet,
-                    describe(&route),
-                    route_at,
+                Code::RoutePrivateToInternet,
+                format!(
+                    "{described} sends private address {ip} to the internet, where Azure drops it"
+                ),
+                *route_at,
+                "peer the VNets, or route through a gateway or firewall that reaches the address",
+            );
+        }
+        self.pass(
+            Step::Route,
+            element,
+            Code::RouteInternet,
+            described,
+            *route_at,
+        );
+        self.about(subnet_address(subnet));
+        match egress {
+            Egress::None(why) => {
+                let why = why.clone();
+                return self.block(
+                    Step::Egress,
+                    format!("subnet {subnet}"),
+                    Code::EgressNone,
+                    format!("no way to the internet: {why}"),
+                    None,
+                    "add a NAT gateway to the subnet, or route 0.0.0.0/0 through a firewall",
                 );
-                let from_vnet = subnet.split('/').next().unwrap_or_default().to_string();
-                self.deliver_private(ip, &from_vnet, src, via_appliance)
             }
-            NextHop::VirtualAppliance { ip } => {
+            Egress::Known(ip, how) => {
+                let d = format!("leaves as {ip} ({how})");
                 self.pass(
-                    Step::Route,
-                    element,
-                    Code::RouteAppliance,
-                    describe(&route),
-                    route_at,
+                    Step::Egress,
+                    format!("subnet {subnet}"),
+                    Code::EgressSnat,
+                    d,
+                    None,
                 );
-                self.appliance(*ip, subnet, src, dst, depth)
             }
-            NextHop::Internet => {
-                if let Dst::Private { ip, .. } = dst {
-                    // A private address in a VNet two peerings away: name the real cause.
-                    let src_vnet = subnet.split('/').next().unwrap_or_default().to_string();
-                    let dst_vnet = self
-                        .e
-                        .subnet_of_private(ip)
-                        .map(|s| s.split('/').next().unwrap_or_default().to_string());
-                    self.touch_peers(&src_vnet, dst_vnet.as_deref());
-                    if let Some(dv) = dst_vnet.filter(|dv| {
-                        self.t().virtual_networks.iter().any(|hub| {
-                            moat_net::routing::peered(self.t(), &self.e.ix, &src_vnet, &hub.name)
-                                && moat_net::routing::peered(self.t(), &self.e.ix, &hub.name, dv)
-                        })
-                    }) {
-                        return self.block(
-                            Step::Route,
-                            element,
-                            Code::PeeringNotTransitive,
-                            format!("{ip} is in {dv}, two peerings away from {src_vnet}: peering is not transitive, and {} sends it to the internet, where Azure drops it", describe(&route)),
-                            route_at,
-                            format!("peer {src_vnet} with {dv}, or route {src_vnet}'s traffic through a firewall in the hub (next hop VirtualAppliance)"),
-                        );
-                    }
-                    return self.block(Step::Route, element, Code::RoutePrivateToInternet, format!("{} sends private address {ip} to the internet, where Azure drops it", describe(&route)), route_at, "peer the VNets, or route through a gateway or firewall that reaches the address");
-                }
+            Egress::Unknown(how) => {
+                let d = format!("leaves through {how}");
                 self.pass(
-                    Step::Route,
-                    element,
-                    Code::RouteInternet,
-                    describe(&route),
-                    route_at,
+                    Step::Egress,
+                    format!("subnet {subnet}"),
+                    Code::EgressSnat,
+                    d,
+                    None,
                 );
-                self.about(subnet_address(subnet));
-                match egress {
-                    Egress::None(why) => {
-                        let why = why.clone();
-                        return self.block(Step::Egress, format!("subnet {subnet}"), Code::EgressNone, format!("no way to the internet: {why}"), None, "add a NAT gateway to the subnet, or route 0.0.0.0/0 through a firewall");
-                    }
-                    Egress::Known(ip, how) => {
-                        let d = format!("leaves as {ip} ({how})");
-                        self.pass(
-                            Step::Egress,
-                            format!("subnet {subnet}"),
-                            Code::EgressSnat,
-                            d,
-                            None,
-                        );
-                    }
-                    Egress::Unknown(how) => {
-                        let d = format!("leaves through {how}");
-                        self.pass(
-                            Step::Egress,
-                            format!("subnet {subnet}"),
-                            Code::EgressSnat,
-                            d,
-                            None,
-                        );
-                    }
-                }
-                self.public_arrival(dst, &Via::Internet(egress.clone()))
-            }
-            NextHop::ServiceEndpoint { service } => {
-                self.about(subnet_address(subnet));
-                self.service = Some(service.clone());
-                self.pass(
-                    Step::Route,
-                    element,
-                    Code::RouteServiceEndpoint,
-                    describe(&route),
-                    route_at,
-                );
-                let service = service.clone();
-                self.service_endpoint_policy(subnet, dst, &service)?;
-                self.public_arrival(dst, &Via::ServiceEndpoint(subnet.to_string()))
-            }
-            NextHop::Gateway { gateway } => {
-                self.pass(
-                    Step::Route,
-                    element,
-                    Code::RouteGateway,
-                    describe(&route),
-                    route_at,
-                );
-                self.assume(
-                    Step::Destination,
-                    format!("gateway {gateway}"),
-                    Code::DestOnprem,
-                    "handed to the on-premises network",
-                    format!("the on-premises network behind gateway {gateway} accepts the traffic"),
-                )
             }
         }
+        self.public_arrival(dst, &Via::Internet(egress.clone()))
     }
 
     /// A service endpoint policy on the subnet filters which accounts the endpoint reaches.

@@ -504,14 +504,10 @@ fn rule_name(c: &Change) -> Option<&str> {
     }
 }
 
-/// Renders one change in the language of the file that declares its resource (`together`: for
-/// the first rule added to a list, every rule added to it; empty for the others).
-fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) -> Option<Snippet> {
-    let r = resolve_change(input.topology, c)?;
-    let lang = language(input.format, &r.at.file);
-    // A zone link (a VNet rule) names a second resource, the VNet (the subnet), written in
-    // the same language.
-    let second = match c {
+/// The second resource a change names, written in the same language as its own: a zone
+/// link's VNet, a VNet rule's subnet, a policy's storage account, and the like.
+fn second_resource(c: &Change) -> Option<String> {
+    match c {
         Change::LinkZone { vnet, .. } => Some(format!("vnet/{vnet}")),
         Change::AddVnetRule { subnet, .. } => Some(subnet.clone()),
         Change::SetPolicyRegion { vnet, .. } => Some(format!("vnet/{vnet}")),
@@ -521,8 +517,15 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
         Change::SetEndpointRegion { vnet, .. } => Some(format!("vnet/{vnet}")),
         Change::AddRegistryInstanceRule { registry, .. } => Some(format!("registry/{registry}")),
         _ => None,
-    };
-    let vnet = match second {
+    }
+}
+
+/// Renders one change in the language of the file that declares its resource (`together`: for
+/// the first rule added to a list, every rule added to it; empty for the others).
+fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) -> Option<Snippet> {
+    let r = resolve_change(input.topology, c)?;
+    let lang = language(input.format, &r.at.file);
+    let second = match second_resource(c) {
         Some(address) => {
             let v = resolve(input.topology, &address)?;
             if language(input.format, &v.at.file) != lang {
@@ -532,7 +535,7 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
         }
         _ => None,
     };
-    for at in std::iter::once(r.at).chain(vnet.as_ref().map(|v| v.at)) {
+    for at in std::iter::once(r.at).chain(second.as_ref().map(|v| v.at)) {
         if let Some(src) = input.sources.iter().find(|s| s.name == at.file)
             && lang != Lang::Terraform
         {
@@ -541,6 +544,7 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
     }
     let trees = &*trees;
     let t = target(r, input, trees);
+    let second = second.map(|v| target(v, input, trees));
     // A registry's storage and container registry are Azure's, outside any template or
     // configuration: changed with `az`, named in the registry's managed group.
     if let Change::Set { settings, .. } = c
@@ -549,33 +553,46 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
     {
         return Some(s);
     }
+    write(c, lang, &t, second.as_ref(), input, together)
+}
+
+/// Writes one change to `t` in `lang`; `second`: the second resource it names
+/// ([`second_resource`]).
+fn write(
+    c: &Change,
+    lang: Lang,
+    t: &Target,
+    second: Option<&Target>,
+    input: &Input,
+    together: &[&Change],
+) -> Option<Snippet> {
     match c {
         Change::Set { settings, .. } => match lang {
-            Lang::Native => native::set(&t, settings),
-            Lang::Terraform => terraform::set(&t, settings),
-            Lang::Arm => arm::set(&t, settings),
-            Lang::Az => az::set(&t, settings),
+            Lang::Native => native::set(t, settings),
+            Lang::Terraform => terraform::set(t, settings),
+            Lang::Arm => arm::set(t, settings),
+            Lang::Az => az::set(t, settings),
         },
         Change::SetImageBuildCompute { compute, .. } => match lang {
-            Lang::Native => native::image_build_compute(&t, compute),
-            Lang::Terraform => terraform::image_build_compute(&t, compute),
-            Lang::Arm => arm::image_build_compute(&t, compute),
-            Lang::Az => az::image_build_compute(&t, compute),
+            Lang::Native => native::image_build_compute(t, compute),
+            Lang::Terraform => terraform::image_build_compute(t, compute),
+            Lang::Arm => arm::image_build_compute(t, compute),
+            Lang::Az => az::image_build_compute(t, compute),
         },
         Change::AddPolicyStorage { .. } => {
-            let st = target(vnet?, input, trees);
+            let st = second?;
             match lang {
-                Lang::Native => policy_storage::native(&t, &st),
-                Lang::Terraform => policy_storage::terraform(&t, &st),
-                Lang::Arm => policy_storage::arm(&t, &st),
-                Lang::Az => policy_storage::az(&t, &st),
+                Lang::Native => policy_storage::native(t, st),
+                Lang::Terraform => policy_storage::terraform(t, st),
+                Lang::Arm => policy_storage::arm(t, st),
+                Lang::Az => policy_storage::az(t, st),
             }
         }
         Change::SetPrimaryIdentity { identity, .. } => match lang {
-            Lang::Native => primary_identity::native(&t, identity),
-            Lang::Terraform => primary_identity::terraform(&t, identity),
-            Lang::Arm => primary_identity::arm(&t, identity),
-            Lang::Az => primary_identity::az(&t, identity),
+            Lang::Native => primary_identity::native(t, identity),
+            Lang::Terraform => primary_identity::terraform(t, identity),
+            Lang::Arm => primary_identity::arm(t, identity),
+            Lang::Az => primary_identity::az(t, identity),
         },
         Change::AddFqdnRule {
             name, destination, ..
@@ -590,47 +607,47 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
                 })
                 .collect();
             match lang {
-                Lang::Native => native::fqdn_rule(&t, name, destination, &all),
-                Lang::Terraform => terraform::fqdn_rule(&t, name, destination),
-                Lang::Arm => arm::fqdn_rule(&t, name, destination, &all),
-                Lang::Az => az::fqdn_rule(&t, name, destination),
+                Lang::Native => native::fqdn_rule(t, name, destination, &all),
+                Lang::Terraform => terraform::fqdn_rule(t, name, destination),
+                Lang::Arm => arm::fqdn_rule(t, name, destination, &all),
+                Lang::Az => az::fqdn_rule(t, name, destination),
             }
         }
         Change::AllowInNsg { .. } => {
             let rule = nsg_rule(c)?;
             let all: Vec<NsgRule> = together.iter().filter_map(|c| nsg_rule(c)).collect();
             match lang {
-                Lang::Native => native::nsg_rule(&t, &rule, &all),
-                Lang::Terraform => terraform::nsg_rule(&t, &rule),
-                Lang::Arm => arm::nsg_rule(&t, &rule, &all),
-                Lang::Az => az::nsg_rule(&t, &rule),
+                Lang::Native => native::nsg_rule(t, &rule, &all),
+                Lang::Terraform => terraform::nsg_rule(t, &rule),
+                Lang::Arm => arm::nsg_rule(t, &rule, &all),
+                Lang::Az => az::nsg_rule(t, &rule),
             }
         }
         Change::LinkZone { .. } => {
-            let v = target(vnet?, input, trees);
+            let v = second?;
             match lang {
-                Lang::Native => native::link_zone(&t, &v),
-                Lang::Terraform => terraform::link_zone(&t, &v),
-                Lang::Arm => arm::link_zone(&t, &v),
-                Lang::Az => az::link_zone(&t, &v),
+                Lang::Native => native::link_zone(t, v),
+                Lang::Terraform => terraform::link_zone(t, v),
+                Lang::Arm => arm::link_zone(t, v),
+                Lang::Az => az::link_zone(t, v),
             }
         }
         Change::AddVnetRule { .. } => {
-            let s = target(vnet?, input, trees);
+            let s = second?;
             match lang {
-                Lang::Native => native::vnet_rule(&t, &s),
-                Lang::Terraform => storage_rules::vnet_rule(&t, &s),
-                Lang::Arm => arm::vnet_rule(&t, &s),
-                Lang::Az => az::vnet_rule(&t, &s),
+                Lang::Native => native::vnet_rule(t, s),
+                Lang::Terraform => storage_rules::vnet_rule(t, s),
+                Lang::Arm => arm::vnet_rule(t, s),
+                Lang::Az => az::vnet_rule(t, s),
             }
         }
         Change::AddServiceEndpoint { subnet, service } => {
             let model = model_endpoints(input.topology, subnet);
             match lang {
-                Lang::Native => native::service_endpoint(&t, service, &model),
-                Lang::Terraform => terraform::service_endpoint(&t, service, &model),
-                Lang::Arm => arm::service_endpoint(&t, service, &model),
-                Lang::Az => az::service_endpoint(&t, service, &model),
+                Lang::Native => native::service_endpoint(t, service, &model),
+                Lang::Terraform => terraform::service_endpoint(t, service, &model),
+                Lang::Arm => arm::service_endpoint(t, service, &model),
+                Lang::Az => az::service_endpoint(t, service, &model),
             }
         }
         // Rendered by `firewall::render`, which finds the collection the rule goes in, and by
@@ -640,26 +657,26 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
         Change::AssignRole {
             principal, role, ..
         } => match lang {
-            Lang::Native => role::native(input, &t, principal, role),
-            Lang::Terraform => role::terraform(&t, principal, role),
-            Lang::Arm => role::arm(&t, principal, role),
-            Lang::Az => role::az(&t, principal, role),
+            Lang::Native => role::native(input, t, principal, role),
+            Lang::Terraform => role::terraform(t, principal, role),
+            Lang::Arm => role::arm(t, principal, role),
+            Lang::Az => role::az(t, principal, role),
         },
         Change::AddRegistryInstanceRule { registry, .. } => {
-            let r = target(vnet?, input, trees);
+            let r = second?;
             match lang {
-                Lang::Native => instance_rule::native(input.topology, &t, registry),
-                Lang::Arm => instance_rule::arm(&t, &r),
-                Lang::Terraform => instance_rule::terraform(&t, &r),
-                Lang::Az => instance_rule::az(&t, &r),
+                Lang::Native => instance_rule::native(input.topology, t, registry),
+                Lang::Arm => instance_rule::arm(t, r),
+                Lang::Terraform => instance_rule::terraform(t, r),
+                Lang::Az => instance_rule::az(t, r),
             }
         }
         Change::SetPolicyRegion { region, .. } => {
-            let v = target(vnet?, input, trees);
+            let v = second?;
             match lang {
-                Lang::Native => region::native(&t, region),
-                Lang::Terraform => region::terraform(&t, &v, region),
-                Lang::Arm => region::arm(&t, &v, region),
+                Lang::Native => region::native(t, region),
+                Lang::Terraform => region::terraform(t, v, region),
+                Lang::Arm => region::arm(t, v, region),
                 // A policy's region is set when it is created: no command moves one.
                 Lang::Az => None,
             }
@@ -673,9 +690,9 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
                 })
                 .collect();
             match lang {
-                Lang::Native => ip_rule::native(input.topology, &t, address, &all),
-                Lang::Arm => ip_rule::arm(&t, address, &all),
-                Lang::Az => ip_rule::az(&t, address),
+                Lang::Native => ip_rule::native(input.topology, t, address, &all),
+                Lang::Arm => ip_rule::arm(t, address, &all),
+                Lang::Az => ip_rule::az(t, address),
                 // A configuration's workspace IP rules are not read.
                 Lang::Terraform => None,
             }
@@ -684,45 +701,45 @@ fn render(c: &Change, input: &Input, trees: &mut Trees, together: &[&Change]) ->
         Change::AddProxyBypass { .. } => None,
         Change::AssignWorkspaceRole { .. } => {
             let a = assign(c)?;
-            let scope = target(vnet?, input, trees);
+            let scope = second?;
             match lang {
                 Lang::Native => {
                     let all: Vec<workspace_role::Assign> =
                         together.iter().filter_map(|c| assign(c)).collect();
-                    workspace_role::native(&t, &a, &all)
+                    workspace_role::native(t, &a, &all)
                 }
-                Lang::Terraform => workspace_role::terraform(&t, &scope, &a),
+                Lang::Terraform => workspace_role::terraform(t, scope, &a),
                 Lang::Arm => None,
-                Lang::Az => workspace_role::az(&t, &scope, &a),
+                Lang::Az => workspace_role::az(t, scope, &a),
             }
         }
         Change::FqdnRuleToEndpoint {
             name, subresource, ..
         } => {
-            let storage = target(vnet?, input, trees);
+            let storage = second?;
             let r = outbound::Replace { name, subresource };
             match lang {
-                Lang::Native => outbound::native(&t, &storage, input.topology, &r),
-                Lang::Terraform => outbound::terraform(&t, &storage, input.topology, &r),
-                Lang::Arm => outbound::arm(&t, &storage, &r),
-                Lang::Az => outbound::az(&t, &storage, &r),
+                Lang::Native => outbound::native(t, storage, input.topology, &r),
+                Lang::Terraform => outbound::terraform(t, storage, input.topology, &r),
+                Lang::Arm => outbound::arm(t, storage, &r),
+                Lang::Az => outbound::az(t, storage, &r),
             }
         }
         // Rendered by `zone_group::render`, which names several resources.
         Change::EditZoneGroup { .. } => None,
         Change::SetEndpointGroup { group_id, .. } => match lang {
-            Lang::Native => endpoint_group::native(&t, group_id),
-            Lang::Terraform => endpoint_group::terraform(&t, group_id),
-            Lang::Arm => endpoint_group::arm(&t, group_id),
+            Lang::Native => endpoint_group::native(t, group_id),
+            Lang::Terraform => endpoint_group::terraform(t, group_id),
+            Lang::Arm => endpoint_group::arm(t, group_id),
             // No command changes an endpoint's group id.
             Lang::Az => None,
         },
         Change::SetEndpointRegion { region, .. } => {
-            let v = target(vnet?, input, trees);
+            let v = second?;
             match lang {
-                Lang::Native => region::native(&t, region),
-                Lang::Terraform => region::terraform(&t, &v, region),
-                Lang::Arm => region::arm(&t, &v, region),
+                Lang::Native => region::native(t, region),
+                Lang::Terraform => region::terraform(t, v, region),
+                Lang::Arm => region::arm(t, v, region),
                 // An endpoint's region is set when it is created: no command moves one.
                 Lang::Az => None,
             }

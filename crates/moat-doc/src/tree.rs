@@ -377,99 +377,168 @@ fn parse_as(
         std::borrow::Cow::Borrowed(file.text.as_str())
     };
     let mut parser = Parser::new_from_str(&text);
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
-    let mut root: Option<Node> = None;
-    let mut nodes: usize = 0;
-    let mut documents = 0;
-    // Markers count characters; walking forward from the last one keeps the conversion to
-    // byte offsets linear even for a megabyte of JSON on one line.
-    let cursor = std::cell::Cell::new((0usize, 0usize));
-    let byte_of = |m: saphyr_parser::Marker| -> usize {
-        let (chars, bytes) = cursor.get();
+    let mut positions = Positions {
+        file,
+        cursor: (0, 0),
+    };
+    let mut b = Builder {
+        file,
+        json,
+        limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        root: None,
+        nodes: 0,
+        documents: 0,
+    };
+    while let Some(ev) = parser.next_event() {
+        let (event, sp) = ev.map_err(|e| scan_error(file, &e))?;
+        let span = positions.span_of(sp);
+        let finished = b.finish(event, span)?;
+        if b.nodes > limits.max_nodes {
+            return Err(b.err(
+                "too-large",
+                format!("the document holds more than {} values", limits.max_nodes),
+                span,
+            ));
+        }
+        let Some((node, anchor)) = finished else {
+            continue;
+        };
+        if anchor != 0 {
+            *anchored = true;
+            let size = count(&node);
+            b.anchors.insert(anchor, (node.clone(), size));
+        }
+        let node = match b.stack.as_slice() {
+            [Frame::Map { key: Some(k), .. }, Frame::Seq { items, .. }] => {
+                let span = node.span;
+                take(k.text().unwrap_or_default(), items.len(), node).unwrap_or(Node {
+                    value: Value::Scalar {
+                        text: String::new(),
+                        plain: true,
+                    },
+                    span,
+                })
+            }
+            _ => node,
+        };
+        b.place(node)?;
+    }
+    Ok(b.root.unwrap_or(Node {
+        value: Value::Scalar {
+            text: String::new(),
+            plain: true,
+        },
+        span: Span::default(),
+    }))
+}
+
+/// The parser's error as a located diagnostic.
+fn scan_error(file: &SourceFile, e: &saphyr_parser::ScanError) -> Diagnostic {
+    let m = e.marker();
+    let at = file.location(Span {
+        offset: file.offset_of(m.line(), m.col()),
+        len: 0,
+    });
+    if e.info().contains("recursion limit") {
+        return Diagnostic::error(
+            "too-deep",
+            format!("nesting deeper than the parser's limit: {}", e.info()),
+            at,
+        );
+    }
+    Diagnostic::error("syntax", format!("invalid YAML/JSON: {}", e.info()), at).with_hint(Some(
+        "check indentation, quotes and brackets near this position".into(),
+    ))
+}
+
+/// The parser's positions (markers count characters) as byte offsets in the file.
+struct Positions<'f> {
+    file: &'f SourceFile,
+    /// The last marker converted: its character index and byte offset. Walking forward from
+    /// it keeps the conversion linear even for a megabyte of JSON on one line.
+    cursor: (usize, usize),
+}
+
+impl Positions<'_> {
+    fn byte_of(&mut self, m: saphyr_parser::Marker) -> usize {
+        let (chars, bytes) = self.cursor;
         // Back from the last one: by the character index, exact where the parser's lines are
         // not the file's (it breaks lines at a lone `\r` too).
         if m.index() < chars {
-            return file.offset_of_char(m.index());
+            return self.file.offset_of_char(m.index());
         }
         let mut n = chars;
-        for (i, _) in file.text[bytes..].char_indices() {
+        for (i, _) in self.file.text[bytes..].char_indices() {
             if n == m.index() {
-                cursor.set((n, bytes + i));
+                self.cursor = (n, bytes + i);
                 return bytes + i;
             }
             n += 1;
         }
-        cursor.set((n, file.text.len()));
-        file.text.len()
-    };
-    let span_of = |s: saphyr_parser::Span| -> Span {
-        let start = byte_of(s.start);
-        let end = byte_of(s.end).max(start);
+        self.cursor = (n, self.file.text.len());
+        self.file.text.len()
+    }
+
+    fn span_of(&mut self, s: saphyr_parser::Span) -> Span {
+        let start = self.byte_of(s.start);
+        let end = self.byte_of(s.end).max(start);
         Span {
             offset: start,
             len: end - start,
         }
-    };
-    let err =
-        |code: &str, msg: String, span: Span| Diagnostic::error(code, msg, file.location(span));
+    }
+}
 
-    while let Some(ev) = parser.next_event() {
-        let (event, sp) = match ev {
-            Ok(x) => x,
-            Err(e) => {
-                let m = e.marker();
-                let off = file.offset_of(m.line(), m.col());
-                if e.info().contains("recursion limit") {
-                    return Err(err(
-                        "too-deep",
-                        format!("nesting deeper than the parser's limit: {}", e.info()),
-                        Span {
-                            offset: off,
-                            len: 0,
-                        },
-                    ));
-                }
-                return Err(err(
-                    "syntax",
-                    format!("invalid YAML/JSON: {}", e.info()),
-                    Span {
-                        offset: off,
-                        len: 0,
-                    },
-                )
-                .with_hint(Some(
-                    "check indentation, quotes and brackets near this position".into(),
-                )));
-            }
-        };
-        let span = span_of(sp);
-        let finished: Option<(Node, usize)> = match event {
+/// A tree being built from the parser's events: the collections still open, the anchors, and
+/// the counts the limits bound.
+struct Builder<'f> {
+    file: &'f SourceFile,
+    json: bool,
+    limits: Limits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    root: Option<Node>,
+    nodes: usize,
+    documents: usize,
+}
+
+impl Builder<'_> {
+    fn err(&self, code: &str, msg: String, span: Span) -> Diagnostic {
+        Diagnostic::error(code, msg, self.file.location(span))
+    }
+
+    /// The node an event completes, with its anchor (0 for none); none for an event that
+    /// opens a collection or frames the document.
+    fn finish(&mut self, event: Event, span: Span) -> Result<Option<(Node, usize)>, Diagnostic> {
+        Ok(match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => None,
             Event::DocumentStart(_) => {
-                documents += 1;
-                if documents > 1 {
-                    return Err(err(
-                        "syntax",
-                        "the file holds several YAML documents; moat reads one".into(),
-                        span,
-                    )
-                    .with_hint(Some("remove the `---` separator, or split the file".into())));
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(self
+                        .err(
+                            "syntax",
+                            "the file holds several YAML documents; moat reads one".into(),
+                            span,
+                        )
+                        .with_hint(Some("remove the `---` separator, or split the file".into())));
                 }
                 None
             }
             Event::Scalar(text, style, anchor, _tag) => {
-                nodes += 1;
+                self.nodes += 1;
                 let plain = style == ScalarStyle::Plain;
                 // In JSON, an unquoted value is a literal or a number (keys are left to the
                 // readers: some JSON readers accept them unquoted).
-                let is_key = matches!(stack.last(), Some(Frame::Map { key: None, .. }));
-                if json
+                let is_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
+                if self.json
                     && plain
                     && !is_key
                     && let Some(why) = crate::jsonc::invalid_value(&text)
                 {
-                    return Err(err("syntax", why, span).with_hint(Some(
+                    return Err(self.err("syntax", why, span).with_hint(Some(
                         "check the quotes, commas and brackets near this position".into(),
                     )));
                 }
@@ -485,16 +554,16 @@ fn parse_as(
                 ))
             }
             Event::Alias(id) => {
-                let Some((n, size)) = anchors.get(&id) else {
-                    return Err(err("syntax", "alias to an unknown anchor".into(), span));
+                let Some((n, size)) = self.anchors.get(&id) else {
+                    return Err(self.err("syntax", "alias to an unknown anchor".into(), span));
                 };
-                nodes += size;
-                if nodes > limits.max_nodes {
-                    return Err(err(
+                self.nodes += size;
+                if self.nodes > self.limits.max_nodes {
+                    return Err(self.err(
                         "too-large",
                         format!(
                             "the document expands to more than {} values (aliases included)",
-                            limits.max_nodes
+                            self.limits.max_nodes
                         ),
                         span,
                     ));
@@ -504,14 +573,8 @@ fn parse_as(
                 Some((n, 0))
             }
             Event::SequenceStart(anchor, _) => {
-                if stack.len() >= limits.max_depth {
-                    return Err(err(
-                        "too-deep",
-                        format!("nesting deeper than {} levels", limits.max_depth),
-                        span,
-                    ));
-                }
-                stack.push(Frame::Seq {
+                self.open(span)?;
+                self.stack.push(Frame::Seq {
                     items: Vec::new(),
                     start: span,
                     anchor,
@@ -519,14 +582,8 @@ fn parse_as(
                 None
             }
             Event::MappingStart(anchor, _) => {
-                if stack.len() >= limits.max_depth {
-                    return Err(err(
-                        "too-deep",
-                        format!("nesting deeper than {} levels", limits.max_depth),
-                        span,
-                    ));
-                }
-                stack.push(Frame::Map {
+                self.open(span)?;
+                self.stack.push(Frame::Map {
                     entries: Vec::new(),
                     key: None,
                     seen: HashMap::new(),
@@ -535,13 +592,13 @@ fn parse_as(
                 });
                 None
             }
-            Event::SequenceEnd => match stack.pop() {
+            Event::SequenceEnd => match self.stack.pop() {
                 Some(Frame::Seq {
                     items,
                     start,
                     anchor,
                 }) => {
-                    nodes += 1;
+                    self.nodes += 1;
                     Some((
                         Node {
                             value: Value::Seq(items),
@@ -550,16 +607,16 @@ fn parse_as(
                         anchor,
                     ))
                 }
-                _ => return Err(err("syntax", "unbalanced sequence".into(), span)),
+                _ => return Err(self.err("syntax", "unbalanced sequence".into(), span)),
             },
-            Event::MappingEnd => match stack.pop() {
+            Event::MappingEnd => match self.stack.pop() {
                 Some(Frame::Map {
                     entries,
                     start,
                     anchor,
                     ..
                 }) => {
-                    nodes += 1;
+                    self.nodes += 1;
                     Some((
                         Node {
                             value: Value::Map(entries),
@@ -568,49 +625,39 @@ fn parse_as(
                         anchor,
                     ))
                 }
-                _ => return Err(err("syntax", "unbalanced mapping".into(), span)),
+                _ => return Err(self.err("syntax", "unbalanced mapping".into(), span)),
             },
-        };
-        if nodes > limits.max_nodes {
-            return Err(err(
-                "too-large",
-                format!("the document holds more than {} values", limits.max_nodes),
+        })
+    }
+
+    /// Whether one more collection may open: nesting is bounded.
+    fn open(&self, span: Span) -> Result<(), Diagnostic> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(self.err(
+                "too-deep",
+                format!("nesting deeper than {} levels", self.limits.max_depth),
                 span,
             ));
         }
-        let Some((node, anchor)) = finished else {
-            continue;
-        };
-        if anchor != 0 {
-            *anchored = true;
-            let size = count(&node);
-            anchors.insert(anchor, (node.clone(), size));
-        }
-        let node = match stack.as_slice() {
-            [Frame::Map { key: Some(k), .. }, Frame::Seq { items, .. }] => {
-                let span = node.span;
-                take(k.text().unwrap_or_default(), items.len(), node).unwrap_or(Node {
-                    value: Value::Scalar {
-                        text: String::new(),
-                        plain: true,
-                    },
-                    span,
-                })
-            }
-            _ => node,
-        };
-        match stack.last_mut() {
-            None => root = Some(node),
+        Ok(())
+    }
+
+    /// Puts a completed node in the collection that holds it (a mapping's key waits for its
+    /// value), or makes it the document.
+    fn place(&mut self, node: Node) -> Result<(), Diagnostic> {
+        let file = self.file;
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map {
                 entries, key, seen, ..
             }) => match key.take() {
                 None => {
                     if !matches!(node.value, Value::Scalar { .. }) {
-                        return Err(err(
+                        return Err(Diagnostic::error(
                             "syntax",
-                            "mapping keys must be scalars".into(),
-                            node.span,
+                            "mapping keys must be scalars",
+                            file.location(node.span),
                         ));
                     }
                     let text = node.text().unwrap_or_default();
@@ -628,13 +675,13 @@ fn parse_as(
                     };
                     if let Some(i) = earlier {
                         let (l, c) = file.line_col(entries[i].0.span.offset);
-                        return Err(err(
+                        return Err(Diagnostic::error(
                             "duplicate-key",
                             format!(
                                 "key `{}` appears twice in this mapping",
                                 node.text().unwrap_or_default()
                             ),
-                            node.span,
+                            file.location(node.span),
                         )
                         .with_hint(Some(format!("first at line {l}, column {c}"))));
                     }
@@ -646,14 +693,8 @@ fn parse_as(
                 Some(k) => entries.push((k, node)),
             },
         }
+        Ok(())
     }
-    Ok(root.unwrap_or(Node {
-        value: Value::Scalar {
-            text: String::new(),
-            plain: true,
-        },
-        span: Span::default(),
-    }))
 }
 
 /// A file larger than the limit is refused before it is read.

@@ -421,202 +421,18 @@ fn collect(
         }
     };
     let span = block.span();
-    let at = sources.location(file, &span);
-    let dup = |errors: &mut Vec<Diagnostic>, what: String| {
-        errors.push(diag(
-            Level::Error,
-            "duplicate-name",
-            format!("{what} is declared twice"),
-            at.clone(),
-            Some("Terraform requires unique names per module".into()),
-        ));
-    };
-    let bad_labels = |errors: &mut Vec<Diagnostic>, n: usize| {
-        errors.push(diag(
-            Level::Error,
-            "syntax",
-            format!("a `{}` block takes {n} label(s)", block.ident.as_str()),
-            at.clone(),
-            None,
-        ));
+    let d = Declared {
+        file,
+        at: sources.location(file, &span),
+        span,
+        sources,
     };
     match block.ident.as_str() {
-        kind @ ("resource" | "data") => {
-            let (Some(t), Some(n), 2) = (label(&block, 0), label(&block, 1), block.labels.len())
-            else {
-                bad_labels(errors, 2);
-                return;
-            };
-            let mode = if kind == "data" {
-                Mode::Data
-            } else {
-                Mode::Managed
-            };
-            let key = if mode == Mode::Data {
-                format!("data.{t}.{n}")
-            } else {
-                format!("{t}.{n}")
-            };
-            if cfg.resources.contains_key(&key) {
-                dup(errors, format!("`{key}`"));
-                return;
-            }
-            cfg.resources.insert(
-                key,
-                ResDecl {
-                    mode,
-                    rtype: t,
-                    name: n,
-                    file,
-                    span,
-                    body: RefCell::new(if unparsed {
-                        ResBody::Unparsed
-                    } else {
-                        ResBody::Parsed(block.body)
-                    }),
-                },
-            );
-        }
-        "variable" => {
-            let (Some(n), 1) = (label(&block, 0), block.labels.len()) else {
-                bad_labels(errors, 1);
-                return;
-            };
-            if cfg.variables.contains_key(&n) {
-                dup(errors, format!("variable `{n}`"));
-                return;
-            }
-            let mut ty = None;
-            let mut default = None;
-            let mut nullable = true;
-            let mut sensitive = false;
-            for s in block.body.into_iter() {
-                if let Structure::Attribute(a) = s {
-                    match a.key.as_str() {
-                        "type" => ty = Some(a.value),
-                        "default" => default = Some(a.value),
-                        "nullable" => {
-                            nullable = !matches!(a.value, Expression::Bool(ref b) if !*b.value())
-                        }
-                        "sensitive" => {
-                            sensitive = matches!(a.value, Expression::Bool(ref b) if *b.value())
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            cfg.variables.insert(
-                n,
-                VarDecl {
-                    file,
-                    span,
-                    ty,
-                    default,
-                    nullable,
-                    sensitive,
-                },
-            );
-        }
-        "locals" => {
-            for s in block.body.into_iter() {
-                match s {
-                    Structure::Attribute(a) => {
-                        let name = a.key.as_str().to_string();
-                        if cfg.locals.contains_key(&name) {
-                            dup(errors, format!("local `{name}`"));
-                            continue;
-                        }
-                        cfg.locals.insert(
-                            name,
-                            Item {
-                                file,
-                                expr: a.value,
-                            },
-                        );
-                    }
-                    Structure::Block(b) => errors.push(diag(
-                        Level::Error,
-                        "syntax",
-                        format!("unexpected block `{}` in locals", b.ident.as_str()),
-                        sources.location(file, &b.span()),
-                        None,
-                    )),
-                }
-            }
-        }
-        "output" => {
-            let (Some(n), 1) = (label(&block, 0), block.labels.len()) else {
-                bad_labels(errors, 1);
-                return;
-            };
-            let value = block.body.into_iter().find_map(|s| match s {
-                Structure::Attribute(a) if a.key.as_str() == "value" => Some(a),
-                _ => None,
-            });
-            match value {
-                Some(a) => {
-                    cfg.outputs.insert(
-                        n,
-                        Item {
-                            file,
-                            expr: a.value,
-                        },
-                    );
-                }
-                None => errors.push(diag(
-                    Level::Error,
-                    "missing-field",
-                    format!("output `{n}` has no value"),
-                    at.clone(),
-                    None,
-                )),
-            }
-        }
-        "module" => {
-            let (Some(n), 1) = (label(&block, 0), block.labels.len()) else {
-                bad_labels(errors, 1);
-                return;
-            };
-            if cfg.modules.contains_key(&n) {
-                dup(errors, format!("module `{n}`"));
-                return;
-            }
-            let src_attr = block.body.get_attribute("source");
-            let (source, source_span) = match src_attr.map(|a| (&a.value, a.value.span())) {
-                Some((Expression::String(s), sp)) => (s.value().clone(), sp),
-                Some((_, sp)) => {
-                    errors.push(diag(
-                        Level::Error,
-                        "invalid-value",
-                        format!("the source of module `{n}` must be a literal string"),
-                        sources.location(file, &sp),
-                        None,
-                    ));
-                    return;
-                }
-                None => {
-                    errors.push(diag(
-                        Level::Error,
-                        "missing-field",
-                        format!("module `{n}` has no source"),
-                        at.clone(),
-                        None,
-                    ));
-                    return;
-                }
-            };
-            cfg.modules.insert(
-                n.clone(),
-                ModCall {
-                    name: n,
-                    file,
-                    span,
-                    source,
-                    source_span,
-                    body: block.body,
-                },
-            );
-        }
+        "resource" | "data" => d.resource(cfg, block, unparsed, errors),
+        "variable" => d.variable(cfg, block, errors),
+        "locals" => d.locals(cfg, block, errors),
+        "output" => d.output(cfg, block, errors),
+        "module" => d.module(cfg, block, errors),
         "terraform" => {
             if let Some(v) = azurerm_version(&block.body) {
                 cfg.azurerm_major = major_of_constraint(&v);
@@ -627,9 +443,239 @@ fn collect(
             Level::Warning,
             "unknown-block",
             format!("top-level block `{other}` is not understood and was skipped"),
-            at.clone(),
+            d.at,
             None,
         )),
+    }
+}
+
+/// Where a top-level block is: what it declares is kept with its file and span, and its
+/// errors are located at it.
+struct Declared<'s> {
+    file: usize,
+    span: Option<Range<usize>>,
+    at: Location,
+    sources: &'s Sources,
+}
+
+impl Declared<'_> {
+    fn duplicate(&self, errors: &mut Vec<Diagnostic>, what: String) {
+        errors.push(diag(
+            Level::Error,
+            "duplicate-name",
+            format!("{what} is declared twice"),
+            self.at.clone(),
+            Some("Terraform requires unique names per module".into()),
+        ));
+    }
+
+    /// The block's one label (`variable`, `output`, `module`), or an error.
+    fn name(&self, block: &Block, errors: &mut Vec<Diagnostic>) -> Option<String> {
+        match (label(block, 0), block.labels.len()) {
+            (Some(n), 1) => Some(n),
+            _ => {
+                self.bad_labels(block, errors, 1);
+                None
+            }
+        }
+    }
+
+    fn bad_labels(&self, block: &Block, errors: &mut Vec<Diagnostic>, n: usize) {
+        errors.push(diag(
+            Level::Error,
+            "syntax",
+            format!("a `{}` block takes {n} label(s)", block.ident.as_str()),
+            self.at.clone(),
+            None,
+        ));
+    }
+
+    /// A `resource` or `data` block: its body kept unevaluated (or to parse again).
+    fn resource(
+        self,
+        cfg: &mut ModuleConfig,
+        block: Block,
+        unparsed: bool,
+        errors: &mut Vec<Diagnostic>,
+    ) {
+        let (Some(t), Some(n), 2) = (label(&block, 0), label(&block, 1), block.labels.len()) else {
+            self.bad_labels(&block, errors, 2);
+            return;
+        };
+        let mode = if block.ident.as_str() == "data" {
+            Mode::Data
+        } else {
+            Mode::Managed
+        };
+        let key = if mode == Mode::Data {
+            format!("data.{t}.{n}")
+        } else {
+            format!("{t}.{n}")
+        };
+        if cfg.resources.contains_key(&key) {
+            self.duplicate(errors, format!("`{key}`"));
+            return;
+        }
+        cfg.resources.insert(
+            key,
+            ResDecl {
+                mode,
+                rtype: t,
+                name: n,
+                file: self.file,
+                span: self.span,
+                body: RefCell::new(if unparsed {
+                    ResBody::Unparsed
+                } else {
+                    ResBody::Parsed(block.body)
+                }),
+            },
+        );
+    }
+
+    /// A `variable` block: its type, default, and whether it is nullable or sensitive.
+    fn variable(self, cfg: &mut ModuleConfig, block: Block, errors: &mut Vec<Diagnostic>) {
+        let Some(n) = self.name(&block, errors) else {
+            return;
+        };
+        if cfg.variables.contains_key(&n) {
+            self.duplicate(errors, format!("variable `{n}`"));
+            return;
+        }
+        let mut ty = None;
+        let mut default = None;
+        let mut nullable = true;
+        let mut sensitive = false;
+        for s in block.body.into_iter() {
+            if let Structure::Attribute(a) = s {
+                match a.key.as_str() {
+                    "type" => ty = Some(a.value),
+                    "default" => default = Some(a.value),
+                    "nullable" => {
+                        nullable = !matches!(a.value, Expression::Bool(ref b) if !*b.value())
+                    }
+                    "sensitive" => {
+                        sensitive = matches!(a.value, Expression::Bool(ref b) if *b.value())
+                    }
+                    _ => {}
+                }
+            }
+        }
+        cfg.variables.insert(
+            n,
+            VarDecl {
+                file: self.file,
+                span: self.span,
+                ty,
+                default,
+                nullable,
+                sensitive,
+            },
+        );
+    }
+
+    /// A `locals` block: each attribute a local.
+    fn locals(self, cfg: &mut ModuleConfig, block: Block, errors: &mut Vec<Diagnostic>) {
+        for s in block.body.into_iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    let name = a.key.as_str().to_string();
+                    if cfg.locals.contains_key(&name) {
+                        self.duplicate(errors, format!("local `{name}`"));
+                        continue;
+                    }
+                    cfg.locals.insert(
+                        name,
+                        Item {
+                            file: self.file,
+                            expr: a.value,
+                        },
+                    );
+                }
+                Structure::Block(b) => errors.push(diag(
+                    Level::Error,
+                    "syntax",
+                    format!("unexpected block `{}` in locals", b.ident.as_str()),
+                    self.sources.location(self.file, &b.span()),
+                    None,
+                )),
+            }
+        }
+    }
+
+    /// An `output` block: its value.
+    fn output(self, cfg: &mut ModuleConfig, block: Block, errors: &mut Vec<Diagnostic>) {
+        let Some(n) = self.name(&block, errors) else {
+            return;
+        };
+        let value = block.body.into_iter().find_map(|s| match s {
+            Structure::Attribute(a) if a.key.as_str() == "value" => Some(a),
+            _ => None,
+        });
+        match value {
+            Some(a) => {
+                cfg.outputs.insert(
+                    n,
+                    Item {
+                        file: self.file,
+                        expr: a.value,
+                    },
+                );
+            }
+            None => errors.push(diag(
+                Level::Error,
+                "missing-field",
+                format!("output `{n}` has no value"),
+                self.at,
+                None,
+            )),
+        }
+    }
+
+    /// A `module` block: its source, a literal string, and its arguments.
+    fn module(self, cfg: &mut ModuleConfig, block: Block, errors: &mut Vec<Diagnostic>) {
+        let Some(n) = self.name(&block, errors) else {
+            return;
+        };
+        if cfg.modules.contains_key(&n) {
+            self.duplicate(errors, format!("module `{n}`"));
+            return;
+        }
+        let src_attr = block.body.get_attribute("source");
+        let (source, source_span) = match src_attr.map(|a| (&a.value, a.value.span())) {
+            Some((Expression::String(s), sp)) => (s.value().clone(), sp),
+            Some((_, sp)) => {
+                errors.push(diag(
+                    Level::Error,
+                    "invalid-value",
+                    format!("the source of module `{n}` must be a literal string"),
+                    self.sources.location(self.file, &sp),
+                    None,
+                ));
+                return;
+            }
+            None => {
+                errors.push(diag(
+                    Level::Error,
+                    "missing-field",
+                    format!("module `{n}` has no source"),
+                    self.at,
+                    None,
+                ));
+                return;
+            }
+        };
+        cfg.modules.insert(
+            n.clone(),
+            ModCall {
+                name: n,
+                file: self.file,
+                span: self.span,
+                source,
+                source_span,
+                body: block.body,
+            },
+        );
     }
 }
 

@@ -553,99 +553,8 @@ impl Mapper<'_> {
             );
         }
         let group_id = groups.first().cloned();
-        let link = get(&psc, "private_connection_resource_id").map(|v| self.link(v));
-        let mut namesake_rg = None;
-        let link = match link {
-            Some(Link::External(r, id)) => match self.namesake(&id) {
-                Some(Namesake::Same(d)) => {
-                    let loc = Self::attr_loc(&psc, "private_connection_resource_id");
-                    self.warn(
-                        "target-by-name",
-                        format!("`{res}`: target: `{id}` is read as the resource of that type and name the configuration declares: the subscription or resource group that would tell them apart is unknown"),
-                        &loc,
-                        Some("give the resource group its name (a variable value) to have ids compared in full".into()),
-                    );
-                    Some(Link::Declared(d))
-                }
-                Some(Namesake::Elsewhere(rg)) => {
-                    namesake_rg = Some(rg);
-                    Some(Link::External(r, id))
-                }
-                None => Some(Link::External(r, id)),
-            },
-            other => other,
-        };
-        let target = match link {
-            Some(Link::Declared(r)) => match pe_target(&r) {
-                Some(a) => Some(a),
-                None => return self.unmodelled_target(o, &name, &format!("{r:?}")),
-            },
-            // A registry's own storage account or container registry: the configuration
-            // declares it through the registry.
-            Some(Link::External(r, id)) if self.registry_managed(&r).is_some() => {
-                let a = self.registry_managed(&r);
-                self.managed_group(a.as_ref(), &id);
-                a
-            }
-            Some(Link::External(r, id)) => match pe_target(&r) {
-                Some(mut a) => {
-                    // A namesake of a declared resource, in another resource group: named
-                    // with its resource group, never confused with the declared one.
-                    if let (Some(rg), Address::Resource { name, .. }) = (&namesake_rg, &mut a) {
-                        *name = moat_model::external::namesake(name, rg);
-                    }
-                    let n = match &a {
-                        Address::Resource { name, .. } => name.clone(),
-                        _ => String::new(),
-                    };
-                    // Recorded as every importer records it; the warning says where.
-                    let loc = Self::attr_loc(&psc, "private_connection_resource_id");
-                    self.external.insert(n.clone());
-                    // A data source read by an unknown name may be a declared resource:
-                    // said as such, its target left open below.
-                    if !self.open_reference(&res, "target", &n, &loc) {
-                        moat_model::external::target(
-                            &mut self.t,
-                            &name,
-                            &a,
-                            &id,
-                            &loc.provenance(&o.addr),
-                        );
-                        self.warn(
-                            "external-reference",
-                            format!("`{res}` connects to {a} ({id}), which the configuration does not declare; the endpoint is kept and analysed, the target's public access and network rules are unknown"),
-                            &loc,
-                            Some("include the resource in the configuration (or a plan) to have it analysed".into()),
-                        );
-                    }
-                    Some(a)
-                }
-                None => return self.unmodelled_target(o, &name, &id),
-            },
-            Some(Link::Unknown(u)) => {
-                self.unknown(&res, "target", &u);
-                None
-            }
-            Some(Link::Invalid(s)) => {
-                self.invalid(
-                    &psc,
-                    "private_connection_resource_id",
-                    format!("`{s}` is not an Azure resource id"),
-                    None,
-                );
-                return false;
-            }
-            None => {
-                if get(&psc, "private_connection_resource_alias").is_some() {
-                    self.unknown_at(
-                        &res,
-                        "target",
-                        "the endpoint connects through a private link service alias".into(),
-                        &psc.loc,
-                    );
-                }
-                None
-            }
+        let Some(target) = self.endpoint_target(o, &psc, &name, &res) else {
+            return false;
         };
         let group_id = match group_id {
             Some(g) => g,
@@ -672,45 +581,7 @@ impl Mapper<'_> {
         } else if let Some(Value::String(_)) = get(&psc, "private_ip_address") {
             ip_address = self.ip(&psc, "private_ip_address", &res, "ip_address");
         }
-        let mut dns_zone_group = Vec::new();
-        let mut zone_ids = Vec::new();
-        // A zone group block the configuration leaves open (a `dynamic` block over a value
-        // without one) may write the endpoint's records: recorded as the model's field, which
-        // name resolution reads as "the zone group may hold any zone".
-        let group = match get(o, "private_dns_zone_group") {
-            Some(Value::Unknown(u)) => {
-                let u = u.clone();
-                self.unknown(&res, "dns_zone_group", &u);
-                None
-            }
-            _ => self.block(o, "private_dns_zone_group", &res),
-        };
-        if let Some(g) = group {
-            let ids: Vec<Value> = match get(&g, "private_dns_zone_ids") {
-                Some(Value::List(l)) => l.to_vec(),
-                Some(other) => vec![other.clone()],
-                None => Vec::new(),
-            };
-            for v in ids {
-                if let Some(z) = self.link_value(
-                    &g,
-                    "private_dns_zone_ids",
-                    &v,
-                    &res,
-                    "dns_zone_group",
-                    "private DNS zone",
-                    zone_of,
-                ) {
-                    let written = match self.resolve(&v) {
-                        Value::String(s) => Some(s),
-                        Value::Unknown(u) => u.partial.as_deref().map(str::to_string),
-                        _ => None,
-                    };
-                    dns_zone_group.push(z);
-                    zone_ids.push(written.map(|w| self.declared_id(&w).unwrap_or(w)));
-                }
-            }
-        }
+        let (dns_zone_group, zone_ids) = self.zone_group(o, &res);
         self.pe_zone_ids
             .push((self.t.private_endpoints.len(), zone_ids));
         let region = self.region(o, &res);
@@ -730,6 +601,162 @@ impl Mapper<'_> {
             at: at(o),
         });
         true
+    }
+
+    /// The resource a private endpoint connects to, as its `private_service_connection`
+    /// names it: `Some(None)` when the input leaves it open, `None` when the endpoint is not
+    /// modelled (a warning or error says why).
+    fn endpoint_target(
+        &mut self,
+        o: &ResObj,
+        psc: &ResObj,
+        name: &str,
+        res: &str,
+    ) -> Option<Option<Address>> {
+        let link = get(psc, "private_connection_resource_id").map(|v| self.link(v));
+        let mut namesake_rg = None;
+        let link = match link {
+            Some(Link::External(r, id)) => match self.namesake(&id) {
+                Some(Namesake::Same(d)) => {
+                    let loc = Self::attr_loc(psc, "private_connection_resource_id");
+                    self.warn(
+                        "target-by-name",
+                        format!("`{res}`: target: `{id}` is read as the resource of that type and name the configuration declares: the subscription or resource group that would tell them apart is unknown"),
+                        &loc,
+                        Some("give the resource group its name (a variable value) to have ids compared in full".into()),
+                    );
+                    Some(Link::Declared(d))
+                }
+                Some(Namesake::Elsewhere(rg)) => {
+                    namesake_rg = Some(rg);
+                    Some(Link::External(r, id))
+                }
+                None => Some(Link::External(r, id)),
+            },
+            other => other,
+        };
+        Some(match link {
+            Some(Link::Declared(r)) => match pe_target(&r) {
+                Some(a) => Some(a),
+                None => {
+                    self.unmodelled_target(o, name, &format!("{r:?}"));
+                    return None;
+                }
+            },
+            // A registry's own storage account or container registry: the configuration
+            // declares it through the registry.
+            Some(Link::External(r, id)) if self.registry_managed(&r).is_some() => {
+                let a = self.registry_managed(&r);
+                self.managed_group(a.as_ref(), &id);
+                a
+            }
+            Some(Link::External(r, id)) => match pe_target(&r) {
+                Some(mut a) => {
+                    // A namesake of a declared resource, in another resource group: named
+                    // with its resource group, never confused with the declared one.
+                    if let (Some(rg), Address::Resource { name, .. }) = (&namesake_rg, &mut a) {
+                        *name = moat_model::external::namesake(name, rg);
+                    }
+                    let n = match &a {
+                        Address::Resource { name, .. } => name.clone(),
+                        _ => String::new(),
+                    };
+                    // Recorded as every importer records it; the warning says where.
+                    let loc = Self::attr_loc(psc, "private_connection_resource_id");
+                    self.external.insert(n.clone());
+                    // A data source read by an unknown name may be a declared resource:
+                    // said as such, its target left open below.
+                    if !self.open_reference(res, "target", &n, &loc) {
+                        moat_model::external::target(
+                            &mut self.t,
+                            name,
+                            &a,
+                            &id,
+                            &loc.provenance(&o.addr),
+                        );
+                        self.warn(
+                            "external-reference",
+                            format!("`{res}` connects to {a} ({id}), which the configuration does not declare; the endpoint is kept and analysed, the target's public access and network rules are unknown"),
+                            &loc,
+                            Some("include the resource in the configuration (or a plan) to have it analysed".into()),
+                        );
+                    }
+                    Some(a)
+                }
+                None => {
+                    self.unmodelled_target(o, name, &id);
+                    return None;
+                }
+            },
+            Some(Link::Unknown(u)) => {
+                self.unknown(res, "target", &u);
+                None
+            }
+            Some(Link::Invalid(s)) => {
+                self.invalid(
+                    psc,
+                    "private_connection_resource_id",
+                    format!("`{s}` is not an Azure resource id"),
+                    None,
+                );
+                return None;
+            }
+            None => {
+                if get(psc, "private_connection_resource_alias").is_some() {
+                    self.unknown_at(
+                        res,
+                        "target",
+                        "the endpoint connects through a private link service alias".into(),
+                        &psc.loc,
+                    );
+                }
+                None
+            }
+        })
+    }
+
+    /// The private DNS zones of an endpoint's zone group, with the ids written for them.
+    fn zone_group(&mut self, o: &ResObj, res: &str) -> (Vec<String>, Vec<Option<String>>) {
+        let mut dns_zone_group = Vec::new();
+        let mut zone_ids = Vec::new();
+        // A zone group block the configuration leaves open (a `dynamic` block over a value
+        // without one) may write the endpoint's records: recorded as the model's field, which
+        // name resolution reads as "the zone group may hold any zone".
+        let group = match get(o, "private_dns_zone_group") {
+            Some(Value::Unknown(u)) => {
+                let u = u.clone();
+                self.unknown(res, "dns_zone_group", &u);
+                None
+            }
+            _ => self.block(o, "private_dns_zone_group", res),
+        };
+        if let Some(g) = group {
+            let ids: Vec<Value> = match get(&g, "private_dns_zone_ids") {
+                Some(Value::List(l)) => l.to_vec(),
+                Some(other) => vec![other.clone()],
+                None => Vec::new(),
+            };
+            for v in ids {
+                if let Some(z) = self.link_value(
+                    &g,
+                    "private_dns_zone_ids",
+                    &v,
+                    res,
+                    "dns_zone_group",
+                    "private DNS zone",
+                    zone_of,
+                ) {
+                    let written = match self.resolve(&v) {
+                        Value::String(s) => Some(s),
+                        Value::Unknown(u) => u.partial.as_deref().map(str::to_string),
+                        _ => None,
+                    };
+                    dns_zone_group.push(z);
+                    zone_ids.push(written.map(|w| self.declared_id(&w).unwrap_or(w)));
+                }
+            }
+        }
+        (dns_zone_group, zone_ids)
     }
 
     fn unmodelled_target(&mut self, o: &ResObj, name: &str, what: &str) -> bool {

@@ -32,10 +32,11 @@
 //! elsewhere (a private endpoint or a NIC found by address, a firewall by its address or its
 //! DNAT rules, DNS zones by their links, peerings on either side): it is always right.
 
+use foldhash::{HashMap, HashSet};
 use moat_engine::reads::{Positions, Read, key};
 use moat_model::network::VirtualNetwork;
 use moat_model::{Provenance, Topology};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
 /// The read keys a change from `base` to `head` touches, or `None` when the change is not
 /// bounded to NSGs, route tables and subnets' choices of them (then everything is swept).
@@ -45,7 +46,7 @@ pub fn touched(base: &Topology, head: &Topology) -> Option<HashSet<u64>> {
 
 /// The resources of a kind, by name, namesakes as a list in input order.
 fn by_name<T>(v: &[T], name: impl Fn(&T) -> &str) -> HashMap<&str, Vec<&T>> {
-    let mut m: HashMap<&str, Vec<&T>> = HashMap::new();
+    let mut m: HashMap<&str, Vec<&T>> = HashMap::default();
     for x in v {
         m.entry(name(x)).or_default().push(x);
     }
@@ -117,7 +118,7 @@ fn touched_by(b: &Topology, h: &Topology) -> Option<HashSet<u64>> {
     if tags(b) != tags(h) {
         return None;
     }
-    let mut keys = HashSet::new();
+    let mut keys = HashSet::default();
     for n in differing(network_security_groups, &h.network_security_groups, |x| {
         &x.name
     }) {

@@ -1,8 +1,8 @@
 //! Findings matched across two deployments by fingerprint.
 
+use foldhash::HashMap;
 use moat_rules::Finding;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Findings new in HEAD, fixed (in BASE only) and unchanged (in both; HEAD's copy, with its
 /// current location).
@@ -18,7 +18,7 @@ pub struct FindingChanges {
 pub fn compare(base: &[Finding], head: &[Finding]) -> FindingChanges {
     let mut out = FindingChanges::default();
     // How many of BASE's findings of each fingerprint HEAD still has.
-    let mut kept: HashMap<String, usize> = HashMap::new();
+    let mut kept: HashMap<String, usize> = HashMap::default();
     for (f, new) in head.iter().zip(new_in_head(base, head)) {
         if new {
             out.new.push(f.clone());
@@ -40,7 +40,7 @@ pub fn compare(base: &[Finding], head: &[Finding]) -> FindingChanges {
 /// For each of HEAD's findings, whether it is new: BASE has no finding of its fingerprint
 /// left once the HEAD findings before it took theirs.
 pub fn new_in_head(base: &[Finding], head: &[Finding]) -> Vec<bool> {
-    let mut in_base: HashMap<String, usize> = HashMap::new();
+    let mut in_base: HashMap<String, usize> = HashMap::default();
     for f in base {
         *in_base.entry(f.fingerprint()).or_default() += 1;
     }

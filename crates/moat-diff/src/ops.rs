@@ -1,10 +1,10 @@
 //! Operations whose status changed, matched by operation id and subject.
 
+use foldhash::HashMap;
 use moat_engine::OpId;
 use moat_engine::ops::{OpResult, Status};
 use moat_model::Address;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// One operation for one subject whose status differs between BASE and HEAD.
 #[derive(Clone, Debug, Serialize)]
@@ -27,7 +27,7 @@ pub fn compare(base: &[OpResult], head: &[OpResult]) -> Vec<OpChange> {
     // Each side's results by operation and subject, the first of each kept: an estate has
     // thousands of subjects, and a scan per result would grow with their square.
     fn index(side: &[OpResult]) -> HashMap<(OpId, &Address), usize> {
-        let mut m = HashMap::with_capacity(side.len());
+        let mut m = HashMap::with_capacity_and_hasher(side.len(), Default::default());
         for (i, r) in side.iter().enumerate() {
             m.entry((r.op, &r.subject)).or_insert(i);
         }

@@ -9,8 +9,8 @@
 //! rest are counted, not printed (the JSON output keeps them all).
 
 use crate::SourceFile;
+use foldhash::HashMap;
 use moat_model::{Diagnostic, Level};
-use std::collections::HashMap;
 use std::fmt::Write;
 
 /// How to render.
@@ -41,7 +41,7 @@ const MAX_MESSAGE: usize = 400;
 pub fn text(diags: &[Diagnostic], sources: &[SourceFile], opts: Options) -> String {
     let by_name: HashMap<&str, &SourceFile> =
         sources.iter().map(|s| (s.name.as_str(), s)).collect();
-    let mut shown: HashMap<&str, usize> = HashMap::new();
+    let mut shown: HashMap<&str, usize> = HashMap::default();
     // Files in the order of their first diagnostic, with how many were left out.
     let mut omitted: Vec<(&str, usize)> = Vec::new();
     let mut out = String::new();

@@ -5,9 +5,9 @@
 //! depth, and the number of nodes after alias expansion (the "billion laughs" attack).
 
 use crate::source::{SourceFile, Span};
+use foldhash::HashMap;
 use moat_model::Diagnostic;
 use saphyr_parser::{Event, Parser, ScalarStyle};
-use std::collections::HashMap;
 
 /// Limits on what a document may hold.
 #[derive(Clone, Copy, Debug)]
@@ -386,7 +386,7 @@ fn parse_as(
         json,
         limits,
         stack: Vec::new(),
-        anchors: HashMap::new(),
+        anchors: HashMap::default(),
         root: None,
         nodes: 0,
         documents: 0,
@@ -586,7 +586,7 @@ impl Builder<'_> {
                 self.stack.push(Frame::Map {
                     entries: Vec::new(),
                     key: None,
-                    seen: HashMap::new(),
+                    seen: HashMap::default(),
                     start: span,
                     anchor,
                 });

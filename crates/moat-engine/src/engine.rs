@@ -1,5 +1,6 @@
 //! The engine: a topology with its indexes, name space, address space and compiled filters.
 
+use foldhash::HashMap;
 use moat_model::enums::Direction;
 use moat_model::{Index, Provenance, Topology};
 use moat_net::dns::Dns;
@@ -8,7 +9,6 @@ use moat_net::routing::{Route, effective_routes, virtual_network_tag};
 use moat_net::space::{PrefixContext, Space};
 use moat_packets::{AddrSet, LpmTable};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -41,12 +41,12 @@ pub struct Engine<'t> {
     /// Traces already run, by question (see [`crate::trace::trace_shared`]).
     pub(crate) traces: RefCell<SharedTraces>,
     /// The words of the hops traced so far, each once (see [`Engine::text`]).
-    texts: RefCell<std::collections::HashSet<crate::trace::Text>>,
+    texts: RefCell<foldhash::HashSet<crate::trace::Text>>,
     /// The places hops cite, each once (see [`Engine::position`]), by line, column, offset
     /// and length.
     places: RefCell<Places>,
     /// The NSG decisions hops carry, each once (see [`Engine::nsg_decision`]).
-    nsg_decisions: RefCell<std::collections::HashSet<Arc<crate::trace::NsgDecision>>>,
+    nsg_decisions: RefCell<foldhash::HashSet<Arc<crate::trace::NsgDecision>>>,
     /// The host names (public and privatelink, lower case) of the resources private endpoints
     /// connect to without the input declaring them, and those resources.
     pub(crate) external_targets: HashMap<String, moat_model::Address>,
@@ -105,7 +105,7 @@ pub fn destination_tag_names(t: &Topology) -> Vec<String> {
 fn tags_written(t: &Topology, sources: bool) -> Vec<String> {
     use moat_model::values::AddressPrefix;
     let mut out: Vec<String> = Vec::new();
-    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut seen: foldhash::HashSet<String> = foldhash::HashSet::default();
     let mut add = |p: &AddressPrefix| {
         if let AddressPrefix::Tag(x) = p
             && seen.insert(x.clone())
@@ -227,7 +227,7 @@ impl<'t> Engine<'t> {
     pub fn new(t: &'t Topology, space: Space) -> Engine<'t> {
         let ix = t.index();
         let dns = Dns::new(t);
-        let mut asg_members: HashMap<String, AddrSet> = HashMap::new();
+        let mut asg_members: HashMap<String, AddrSet> = HashMap::default();
         for nic in &t.network_interfaces {
             let Some(ip) = nic.private_ip_address else {
                 continue;
@@ -247,13 +247,13 @@ impl<'t> Engine<'t> {
                 }
             }
         }
-        let mut endpoint_ips = HashMap::new();
+        let mut endpoint_ips = HashMap::default();
         for (i, p) in t.private_endpoints.iter().enumerate() {
             for ip in p.ip_address.iter().chain(&p.member_addresses) {
                 endpoint_ips.entry(*ip).or_insert(i);
             }
         }
-        let mut nic_ips = HashMap::new();
+        let mut nic_ips = HashMap::default();
         for (i, ip) in t
             .network_interfaces
             .iter()
@@ -262,7 +262,7 @@ impl<'t> Engine<'t> {
         {
             nic_ips.entry(ip).or_insert(i);
         }
-        let mut firewall_ips = HashMap::new();
+        let mut firewall_ips = HashMap::default();
         for (i, ip) in t
             .firewalls
             .iter()
@@ -271,8 +271,8 @@ impl<'t> Engine<'t> {
         {
             firewall_ips.entry(ip).or_insert(i);
         }
-        let mut external_targets = HashMap::new();
-        let mut external_endpoints: HashMap<_, Vec<&str>> = HashMap::new();
+        let mut external_targets = HashMap::default();
+        let mut external_endpoints: HashMap<_, Vec<&str>> = HashMap::default();
         for pe in &t.private_endpoints {
             let a = match &pe.target {
                 moat_model::Address::Resource { kind, name, .. } => {
@@ -292,7 +292,7 @@ impl<'t> Engine<'t> {
                 external_targets.insert(n.privatelink.to_ascii_lowercase(), a.clone());
             }
         }
-        let mut external_dependencies: HashMap<_, Vec<&str>> = HashMap::new();
+        let mut external_dependencies: HashMap<_, Vec<&str>> = HashMap::default();
         for w in &t.workspaces {
             use moat_model::address::Kind;
             let deps = [
@@ -314,7 +314,7 @@ impl<'t> Engine<'t> {
                 }
             }
         }
-        let mut unknowns: HashMap<&str, Vec<&moat_model::Unknown>> = HashMap::new();
+        let mut unknowns: HashMap<&str, Vec<&moat_model::Unknown>> = HashMap::default();
         for u in &t.unknowns {
             unknowns.entry(u.resource.as_str()).or_default().push(u);
         }
@@ -334,11 +334,11 @@ impl<'t> Engine<'t> {
             endpoint_ips,
             nic_ips,
             firewall_ips,
-            nsgs: RefCell::new(HashMap::new()),
-            routes: RefCell::new(HashMap::new()),
-            vnet_tags: RefCell::new(HashMap::new()),
-            firewalls: RefCell::new(HashMap::new()),
-            traces: RefCell::new(HashMap::new()),
+            nsgs: RefCell::new(HashMap::default()),
+            routes: RefCell::new(HashMap::default()),
+            vnet_tags: RefCell::new(HashMap::default()),
+            firewalls: RefCell::new(HashMap::default()),
+            traces: RefCell::new(HashMap::default()),
             read_log: RefCell::new(None),
             memo: RefCell::default(),
             texts: RefCell::default(),
@@ -389,7 +389,7 @@ impl<'t> Engine<'t> {
     pub fn reuse_traces(
         &self,
         base: std::sync::Arc<crate::reads::Traces>,
-        touched: std::sync::Arc<std::collections::HashSet<u64>>,
+        touched: std::sync::Arc<foldhash::HashSet<u64>>,
         positions: std::sync::Arc<crate::reads::Positions>,
     ) {
         *self.memo.borrow_mut() = crate::reads::Memo::Reuse {

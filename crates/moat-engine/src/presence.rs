@@ -12,9 +12,9 @@ use crate::intent::Intent;
 use crate::op_id::OpId;
 use crate::ops::{self, Filter, OpResult, Status};
 use crate::trace::{self, Query, Trace, Verdict};
+use foldhash::HashMap;
 use moat_model::Address;
 use moat_model::presence::Variant;
-use std::collections::HashMap;
 
 /// The trace of `q` on every variant: the deployment's own trace when all agree, unknown
 /// otherwise (with what it depends on in `missing`).
@@ -173,7 +173,7 @@ fn unexplored(r: &mut OpResult, question: &str) {
 /// gives otherwise, saying what they depend on; a flow the variant does not ask keeps its own.
 fn unsettle_flows(r: &mut OpResult, other: &OpResult, v: &Variant) {
     let key = |t: &Trace| (t.from.clone(), t.to.clone(), t.protocol.clone(), t.port);
-    let theirs: std::collections::HashMap<_, Verdict> = other
+    let theirs: foldhash::HashMap<_, Verdict> = other
         .flows
         .iter()
         .map(|f| (key(&f.trace), f.verdict))

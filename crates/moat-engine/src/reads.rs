@@ -7,9 +7,9 @@
 //! trace look as if it read more than it did, never less: it is traced again, not trusted.
 
 use crate::trace::{Query, Trace};
+use foldhash::{HashMap, HashSet};
 use moat_model::Provenance;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The kinds of reads a trace records.

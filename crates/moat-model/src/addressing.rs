@@ -9,8 +9,8 @@
 //! address picked from it; a decision that depends on which address it is stays undecided.
 
 use crate::topology::{Index, Topology};
+use foldhash::{HashMap, HashSet};
 use ipnet::IpNet;
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -232,7 +232,7 @@ impl Addressing {
     pub fn free(&self, t: &Topology, subnet: &str) -> Option<FreeSpace> {
         let &(v, s) = self.subnets.get(subnet)?;
         let prefixes: Vec<IpNet> = t.virtual_networks[v].subnets[s].prefixes().collect();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let taken = self
             .statics
             .get(subnet)

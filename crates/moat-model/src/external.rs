@@ -452,7 +452,7 @@ pub fn list(t: &Topology) -> Vec<String> {
     // Resources private endpoints connect to without the input declaring them; a placeholder
     // (`workspace/<wsId>`) is a target left open, not an element.
     let ix = t.index();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = foldhash::HashSet::default();
     for pe in &t.private_endpoints {
         let open = matches!(&pe.target, Address::Resource { name, .. } if name.starts_with('<'));
         let a = match &pe.target {

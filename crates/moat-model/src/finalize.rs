@@ -4,7 +4,7 @@
 
 use crate::topology::Topology;
 use crate::validate::Problem;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// A stable GUID-shaped id derived from a name, for FQDNs of resources whose real id is only
 /// known after deployment. It never collides with real ids in practice and keeps traces
@@ -95,7 +95,7 @@ pub fn finalize(t: &mut Topology) -> Vec<Problem> {
         }
     }
     // Resources without a region of their own sit in their VNet's region.
-    let open_region: std::collections::HashSet<String> = t
+    let open_region: foldhash::HashSet<String> = t
         .unknowns
         .iter()
         .filter(|u| crate::external::leaves_open(&u.field, "region"))
@@ -115,7 +115,7 @@ pub fn finalize(t: &mut Topology) -> Vec<Problem> {
     // same region as your Azure Virtual Network", registries document, "How to create a
     // private endpoint"; one in another region fails to deploy, PE006): where the input
     // leaves the endpoint's region open and gives its VNet's, the endpoint's is known.
-    let mut settled = std::collections::HashSet::new();
+    let mut settled = foldhash::HashSet::default();
     for pe in &mut t.private_endpoints {
         let resource = format!("private-endpoint/{}", pe.name);
         let vnet = vnet_region.get(&subnet_vnet(&pe.subnet)).cloned().flatten();

@@ -19,8 +19,9 @@
 
 use crate::presence::{Choice, Variant};
 use crate::topology::Topology;
+use foldhash::{HashMap, HashSet};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// Most variants of open settings analysed one cause and one value at a time.
@@ -159,7 +160,7 @@ fn get_mut<'v>(v: &'v mut Value, path: &str) -> Option<&'v mut Value> {
 type Located = (&'static str, usize, Option<usize>, String);
 
 fn element_index(json: &Value) -> HashMap<String, Located> {
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     let name = |x: &Value| x.get("name").and_then(Value::as_str).map(str::to_string);
     for &(kind, list, words) in KINDS {
         let Some(items) = json.get(list).and_then(Value::as_array) else {
@@ -199,7 +200,7 @@ fn open_settings(t: &Topology, json: &Value) -> Vec<(String, Vec<Open>)> {
     let mut groups: Vec<(String, Vec<Open>)> = Vec::new();
     let mut by_cause: BTreeMap<(String, String), usize> = BTreeMap::new();
     let index_of = element_index(json);
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for u in &t.unknowns {
         let Some((list, index, subnet, element)) = index_of.get(&u.resource).cloned() else {
             continue;

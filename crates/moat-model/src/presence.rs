@@ -578,8 +578,8 @@ pub fn one_dimension(variants: &[Variant]) -> bool {
     if unexplored(variants).is_some() {
         return false;
     }
-    let mut values: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
-    let mut absent: std::collections::HashSet<Vec<&str>> = std::collections::HashSet::new();
+    let mut values: foldhash::HashSet<(&str, &str)> = foldhash::HashSet::default();
+    let mut absent: foldhash::HashSet<Vec<&str>> = foldhash::HashSet::default();
     for v in variants {
         values.extend(
             v.choices

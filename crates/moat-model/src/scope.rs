@@ -7,13 +7,13 @@
 
 use crate::address::{Address, AddressError, Kind};
 use crate::topology::Topology;
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 /// Keys computes whose name another workspace's compute shares as `<workspace>/<name>`, and
 /// moves what the importers recorded about them (unknown values) to the new key. Run by every
 /// importer before validation; a name repeated in one workspace stays a duplicate.
 pub fn qualify_computes(t: &mut Topology) {
-    let mut workspaces: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut workspaces: HashMap<String, HashSet<String>> = HashMap::default();
     for c in &t.computes {
         workspaces
             .entry(c.local_name().to_ascii_lowercase())

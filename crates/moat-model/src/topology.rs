@@ -9,9 +9,9 @@ use crate::ml::*;
 use crate::network::*;
 use crate::presence::MayExist;
 use crate::privatelink::*;
+use foldhash::HashMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// A deployment: the vendor-neutral model every importer produces and every analysis reads.
 ///
@@ -326,7 +326,7 @@ pub struct Index {
 }
 
 fn by_name<'a, T: 'a>(items: &'a [T], name: impl Fn(&T) -> &str) -> HashMap<String, usize> {
-    let mut m = HashMap::with_capacity(items.len());
+    let mut m = HashMap::with_capacity_and_hasher(items.len(), Default::default());
     for (i, it) in items.iter().enumerate() {
         // The first declaration wins; duplicates are reported by validation.
         m.entry(name(it).to_string()).or_insert(i);
@@ -367,7 +367,7 @@ impl Index {
 impl Topology {
     /// Builds the name index.
     pub fn index(&self) -> Index {
-        let mut subnets = HashMap::new();
+        let mut subnets = HashMap::default();
         for (vi, v) in self.virtual_networks.iter().enumerate() {
             for (si, s) in v.subnets.iter().enumerate() {
                 subnets
@@ -376,7 +376,7 @@ impl Topology {
             }
         }
         let virtual_networks = by_name(&self.virtual_networks, |x| &x.name);
-        let mut peers: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut peers: HashMap<String, Vec<usize>> = HashMap::default();
         for (i, v) in self.virtual_networks.iter().enumerate() {
             for p in &v.peerings {
                 if let Some(&j) = virtual_networks.get(&p.remote_vnet) {
@@ -419,7 +419,7 @@ impl Topology {
             service_endpoint_policies: by_name(&self.service_endpoint_policies, |x| &x.name),
             private_endpoints: by_name(&self.private_endpoints, |x| &x.name),
             endpoints_by_target: {
-                let mut m: HashMap<(Kind, String), Vec<usize>> = HashMap::new();
+                let mut m: HashMap<(Kind, String), Vec<usize>> = HashMap::default();
                 for (i, p) in self.private_endpoints.iter().enumerate() {
                     if let Address::Resource { kind, name, .. } = &p.target {
                         m.entry((*kind, name.clone())).or_default().push(i);
@@ -428,7 +428,7 @@ impl Topology {
                 m
             },
             computes_by_workspace: {
-                let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+                let mut m: HashMap<String, Vec<usize>> = HashMap::default();
                 for (i, c) in self.computes.iter().enumerate() {
                     m.entry(c.workspace.clone()).or_default().push(i);
                 }
@@ -436,8 +436,8 @@ impl Topology {
             },
             private_dns_zones: {
                 // Zones are found by `<rg>/<zone>` and, when the name is unique, by name alone.
-                let mut m = HashMap::new();
-                let mut count: HashMap<&str, usize> = HashMap::new();
+                let mut m = HashMap::default();
+                let mut count: HashMap<&str, usize> = HashMap::default();
                 for z in &self.private_dns_zones {
                     *count.entry(z.name.as_str()).or_default() += 1;
                 }

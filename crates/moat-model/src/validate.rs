@@ -7,8 +7,8 @@ use crate::enums::OutboundRuleType;
 use crate::ml::{OutboundDestination, Workspace};
 use crate::suggest::did_you_mean;
 use crate::topology::{Index, Topology};
+use foldhash::{HashMap, HashSet};
 use ipnet::IpNet;
-use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 mod network;
@@ -159,7 +159,7 @@ fn duplicates<'a>(
     what: &str,
     items: impl Iterator<Item = (&'a str, &'a Provenance)>,
 ) {
-    let mut seen: HashMap<String, &Provenance> = HashMap::new();
+    let mut seen: HashMap<String, &Provenance> = HashMap::default();
     for (name, at) in items {
         if let Some(first) = seen.get(&name.to_ascii_lowercase()) {
             let hint = Some(format!(
@@ -336,7 +336,7 @@ fn names(c: &mut Ctx) {
             "security rule",
             n.rules.iter().map(|r| (r.name.as_str(), &r.at)),
         );
-        let mut seen: HashMap<(String, u32), &str> = HashMap::new();
+        let mut seen: HashMap<(String, u32), &str> = HashMap::default();
         for r in &n.rules {
             // A priority or direction the input leaves open cannot be checked here.
             let (Some(priority), Some(direction)) = (r.priority.get(), r.direction.get()) else {
@@ -384,7 +384,7 @@ fn workspace_refs(c: &mut Ctx, ix: &Index) {
     let t = c.t;
     // A dependency the importer kept although the input does not declare it (an existing
     // storage account given by its id) is recorded as unknown, and is not dangling.
-    let kept: std::collections::HashSet<(&str, &str)> = t
+    let kept: foldhash::HashSet<(&str, &str)> = t
         .unknowns
         .iter()
         .filter(|u| u.resource.starts_with("workspace/"))
@@ -735,8 +735,8 @@ fn ip_in_subnet(
 fn private_link(c: &mut Ctx) {
     let t = c.t;
     let ix = c.ix.clone_names();
-    let mut ips: HashMap<IpAddr, &str> = HashMap::new();
-    let mut zones_named: HashMap<&str, usize> = HashMap::new();
+    let mut ips: HashMap<IpAddr, &str> = HashMap::default();
+    let mut zones_named: HashMap<&str, usize> = HashMap::default();
     for z in &t.private_dns_zones {
         *zones_named.entry(z.name.as_str()).or_default() += 1;
     }
@@ -819,7 +819,7 @@ fn private_link(c: &mut Ctx) {
             }
         }
     }
-    let mut linked_names: HashMap<(String, String), String> = HashMap::new();
+    let mut linked_names: HashMap<(String, String), String> = HashMap::default();
     for z in &t.private_dns_zones {
         for (i, v) in z.vnet_links.iter().enumerate() {
             if let Some(other) =
@@ -850,7 +850,7 @@ fn private_link(c: &mut Ctx) {
                 format!("vnet_links/{i}"),
             );
         }
-        let mut linked = HashSet::new();
+        let mut linked = HashSet::default();
         for (i, v) in z.vnet_links.iter().enumerate() {
             if !linked.insert(v) {
                 c.push(

@@ -9,10 +9,10 @@
 
 use crate::code::Code;
 use crate::names::{self, ResourceName};
+use foldhash::HashMap;
 use moat_model::address::Address;
 use moat_model::enums::{RecordType, RuleState};
 use moat_model::{Index, PrivateIp, Topology};
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 mod build;
@@ -172,13 +172,13 @@ pub struct Dns<'t> {
     unnamed_links: HashMap<String, String>,
     /// (resource, group id) pairs with a private endpoint connection anywhere (customer or
     /// managed): only their names are CNAMEd to privatelink names by Azure's public DNS.
-    connected: std::collections::HashSet<(String, String)>,
+    connected: foldhash::HashSet<(String, String)>,
     /// Compute instance host names -> (instance, the API host of the workspace whose network
     /// serves it).
     instances: HashMap<String, (String, String)>,
     /// Names (lower case) of the zones the input refers to but does not declare: looked up
     /// per suffix of a name, not scanned per resolution.
-    external_zones: std::collections::HashSet<String>,
+    external_zones: foldhash::HashSet<String>,
     /// Declared zones (lower case) whose VNet links the input leaves open, with what that
     /// needs: a VNet their known links leave out may still be linked.
     open_links: HashMap<String, String>,

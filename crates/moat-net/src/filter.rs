@@ -14,12 +14,12 @@
 //! known rule decides, or the rest of the list gives the rule's own action) stays definite.
 
 use crate::space::{PrefixContext, Space};
+use foldhash::HashMap;
 use moat_model::enums::{Access, Direction, FirewallProtocol, NsgProtocol};
 use moat_model::firewall::RuleValue;
 use moat_model::network::{NetworkSecurityGroup, SecurityRule};
 use moat_model::values::{AddressPrefix, PortRange};
 use moat_packets::{AddrSet, L4Set, PacketSet, Policy, Protocol};
-use std::collections::HashMap;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
 

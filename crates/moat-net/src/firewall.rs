@@ -9,6 +9,7 @@
 use crate::filter::{Decision, RuleRef, firewall_l4, open_cover, prefixes_cover};
 use crate::managed::{fqdn_matches, fqdn_matches_some_region};
 use crate::space::{PrefixContext, Space};
+use foldhash::HashMap;
 use moat_model::enums::{Access, ApplicationProtocol};
 use moat_model::firewall::{
     ApplicationRuleCollection, Firewall, NatRuleCollection, NetworkRuleCollection, RuleValue,
@@ -17,7 +18,6 @@ use moat_model::values::AddressPrefix;
 use moat_model::{Index, Open, Topology};
 use moat_packets::{AddrSet, L4Set, PacketSet, Policy, Protocol};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -288,7 +288,7 @@ pub fn compile_network(
     dst_fqdn: Option<&str>,
     dns_proxy: bool,
 ) -> CompiledNetwork {
-    let none: HashMap<String, AddrSet> = HashMap::new();
+    let none: HashMap<String, AddrSet> = HashMap::default();
     let mut entries = Vec::new();
     for (c, label, placed) in &rules.network {
         // A collection whose action or place is open decides nothing by itself: each of its
@@ -375,7 +375,7 @@ pub fn compile_network(
     }
     CompiledNetwork {
         policy: Policy::from_triples(entries, Step::NoMatch),
-        tails: RefCell::new(HashMap::new()),
+        tails: RefCell::new(HashMap::default()),
     }
 }
 
@@ -401,7 +401,7 @@ pub fn application_decision(
     if protocol != Protocol::TCP {
         return None;
     }
-    let none: HashMap<String, AddrSet> = HashMap::new();
+    let none: HashMap<String, AddrSet> = HashMap::default();
     // (surely matches, action, rule) for each rule the flow may match, in processing order.
     let mut candidates: Vec<(bool, Option<Decision>, RuleRef)> = Vec::new();
     for (c, label, placed) in &rules.application {
@@ -534,7 +534,7 @@ pub fn dnat(
     protocol: Protocol,
     port: u16,
 ) -> DnatOutcome {
-    let none: HashMap<String, AddrSet> = HashMap::new();
+    let none: HashMap<String, AddrSet> = HashMap::default();
     let to = AddrSet::host(dst);
     let mut candidates: Vec<(bool, Dnat)> = Vec::new();
     for (c, label, placed) in &rules.nat {

@@ -10,10 +10,10 @@
 //! account's address cannot be known without the file, so the answer is unknown, not a guess.
 
 use crate::tags::Catalog;
+use foldhash::HashMap;
 use ipnet::{IpNet, Ipv4Net};
 use moat_model::values::AddressPrefix;
 use moat_packets::AddrSet;
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// Root of the synthetic range for symbolic public endpoints (240.0.0.0/4): 9 bits of tag,
@@ -94,8 +94,8 @@ fn leaf_id(name: &str) -> u32 {
 impl Space {
     /// A space reading tags through `catalog`.
     pub fn new(catalog: Catalog) -> Space {
-        let mut bases = HashMap::new();
-        let mut regions = HashMap::new();
+        let mut bases = HashMap::default();
+        let mut regions = HashMap::default();
         // Base 0 is "an internet host of unknown tags"; region 0 is "no region".
         // Tags and regions beyond the synthetic range's capacity stay unplaced; rules naming
         // them are then uncertain rather than wrong.

@@ -4,9 +4,9 @@ use crate::addr::{AddrKey, AddrSet, fmt_runs};
 use crate::interval::IntervalSet;
 use crate::l4::{L4Set, Protocol};
 use crate::packet::Packet;
+use foldhash::HashMap;
 use ipnet::IpNet;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
 use std::ops::RangeInclusive;
@@ -666,10 +666,10 @@ fn canonical<A: AddrKey>(cubes: &[Cube<A>]) -> Vec<Cube<A>> {
     }
     let srcs: Vec<&IntervalSet<A>> = cubes.iter().map(|c| &c.src).collect();
     // For every elementary source run: the canonical (dst, l4) slice.
-    let mut by_slice: HashMap<Slice<A>, Vec<(A, A)>> = HashMap::new();
+    let mut by_slice: HashMap<Slice<A>, Vec<(A, A)>> = HashMap::default();
     for (run, idx) in elementary(&srcs) {
         let dsts: Vec<&IntervalSet<A>> = idx.iter().map(|&i| &cubes[i].dst).collect();
-        let mut by_l4: HashMap<L4Set, Vec<(A, A)>> = HashMap::new();
+        let mut by_l4: HashMap<L4Set, Vec<(A, A)>> = HashMap::default();
         for (drun, didx) in elementary(&dsts) {
             let l4 = didx
                 .iter()

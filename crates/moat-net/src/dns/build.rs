@@ -5,11 +5,11 @@
 
 use super::{Dns, Record, connection_key, lower};
 use crate::names::{self, ResourceName};
+use foldhash::{HashMap, HashSet};
 use moat_model::Kind;
 use moat_model::address::Address;
 use moat_model::enums::RecordType;
 use moat_model::{Index, PrivateIp, Topology};
-use std::collections::{HashMap, HashSet};
 
 impl<'t> Dns<'t> {
     /// Indexes the names, records and links of a topology.
@@ -57,8 +57,8 @@ fn resource_names(
     t: &Topology,
     ix: &Index,
 ) -> (HashMap<String, ResourceName>, HashMap<String, Address>) {
-    let mut names = HashMap::new();
-    let mut owners = HashMap::new();
+    let mut names = HashMap::default();
+    let mut owners = HashMap::default();
     let mut add = |n: ResourceName, owner: Address| {
         owners.insert(lower(&n.privatelink), owner.clone());
         owners.insert(lower(&n.fqdn), owner);
@@ -128,7 +128,7 @@ fn compute_instances(
     // "the IP address for this FQDN is not the IP of the compute instance"). It is no
     // privatelink name of its own, so it is kept apart from `names`; public DNS answers it
     // with the workspace's public address.
-    let mut instances = HashMap::new();
+    let mut instances = HashMap::default();
     for c in t
         .computes
         .iter()
@@ -192,7 +192,7 @@ struct OpenFields<'a>(HashMap<&'a str, Vec<&'a moat_model::Unknown>>);
 
 impl<'a> OpenFields<'a> {
     fn of(t: &'a Topology) -> OpenFields<'a> {
-        let mut open: HashMap<&str, Vec<&moat_model::Unknown>> = HashMap::new();
+        let mut open: HashMap<&str, Vec<&moat_model::Unknown>> = HashMap::default();
         for u in &t.unknowns {
             open.entry(u.resource.as_str()).or_default().push(u);
         }
@@ -212,7 +212,7 @@ impl<'a> OpenFields<'a> {
 /// Records a private endpoint may write through a zone group the input leaves open, with what
 /// that needs.
 fn open_records(t: &Topology, ix: &Index, open: &OpenFields) -> HashMap<(String, String), String> {
-    let mut open_records = HashMap::new();
+    let mut open_records = HashMap::default();
     for pe in &t.private_endpoints {
         // A zone group left open may write the endpoint's records in any zone of its
         // names: a linked zone without them does not decide the answer.
@@ -254,8 +254,8 @@ fn open_zones(
     t: &Topology,
     open: &OpenFields,
 ) -> (HashMap<String, String>, HashMap<usize, String>) {
-    let mut open_links = HashMap::new();
-    let mut open_zone_records = HashMap::new();
+    let mut open_links = HashMap::default();
+    let mut open_zone_records = HashMap::default();
     for (i, z) in t.private_dns_zones.iter().enumerate() {
         // Whether an external zone is linked is judged apart (`external_zone`); the
         // records of one that is linked, but for those zone groups write, are unknown
@@ -326,14 +326,14 @@ fn endpoint_records(
 /// The zones linked to each VNet, and for each VNet a linked zone whose name the input leaves
 /// unknown.
 fn zone_links(t: &Topology) -> (HashMap<String, Vec<usize>>, HashMap<String, String>) {
-    let mut links: HashMap<String, Vec<usize>> = HashMap::new();
-    let unnamed: std::collections::HashSet<&str> = t
+    let mut links: HashMap<String, Vec<usize>> = HashMap::default();
+    let unnamed: foldhash::HashSet<&str> = t
         .unknowns
         .iter()
         .filter(|u| u.field == "name")
         .filter_map(|u| u.resource.strip_prefix("private-dns-zone/"))
         .collect();
-    let mut unnamed_links: HashMap<String, String> = HashMap::new();
+    let mut unnamed_links: HashMap<String, String> = HashMap::default();
     for (i, z) in t.private_dns_zones.iter().enumerate() {
         for v in &z.vnet_links {
             links.entry(v.clone()).or_default().push(i);
@@ -349,7 +349,7 @@ fn zone_links(t: &Topology) -> (HashMap<String, Vec<usize>>, HashMap<String, Str
 
 /// The (resource, group id) pairs with a private endpoint connection, customer or managed.
 fn connections(t: &Topology, ix: &Index) -> HashSet<(String, String)> {
-    let mut connected = std::collections::HashSet::new();
+    let mut connected = foldhash::HashSet::default();
     for pe in &t.private_endpoints {
         connected.insert((
             connection_key(t, ix, &pe.target),

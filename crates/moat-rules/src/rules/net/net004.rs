@@ -45,7 +45,7 @@ impl Rule for Net004 {
             // Each resource looked up in the index (the first declared of its name), not
             // scanned per workspace.
             let ix = &cx.e.ix;
-            let first = |m: &std::collections::HashMap<String, usize>, name: &Option<String>| {
+            let first = |m: &foldhash::HashMap<String, usize>, name: &Option<String>| {
                 name.as_ref().and_then(|n| m.get(n).copied())
             };
             if let Some(s) =

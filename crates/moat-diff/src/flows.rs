@@ -13,6 +13,7 @@
 //! `subnet/vnet/training` → `private-endpoint/ws-pe`, `tag:Storage.EastUS`, `internet`), so
 //! the two sides of a change are matched by name, never by position or private address.
 
+use foldhash::HashMap;
 use moat_engine::sweep;
 use moat_engine::trace::{Query, Trace, Verdict};
 use moat_engine::{Engine, Hop};
@@ -20,7 +21,7 @@ use moat_model::address::{Address, Kind};
 use moat_model::presence::Variant;
 use moat_packets::Protocol;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// A source and a destination, as addresses.
@@ -265,16 +266,18 @@ impl Reachability {
             }))
     }
 
-    /// The pairs whose verdict may differ between two sides: every traced pair, and the
-    /// swept pairs whose verdicts differ.
-    fn candidates(&self, other: &Reachability) -> BTreeSet<Pair> {
-        let mut keys: BTreeSet<Pair> = self
+    /// The pairs whose verdict may differ between two sides, in order and once each: every
+    /// traced pair, and the swept pairs whose verdicts differ (`differing`, from
+    /// [`Swept::differing`]). Borrowed: a large estate traces tens of thousands of pairs.
+    fn candidates<'a>(&'a self, other: &'a Reachability, differing: &'a [Pair]) -> Vec<&'a Pair> {
+        let mut keys: Vec<&Pair> = self
             .pairs
             .keys()
             .chain(other.pairs.keys())
-            .cloned()
+            .chain(differing)
             .collect();
-        keys.extend(self.swept.differing(&other.swept));
+        keys.sort_unstable();
+        keys.dedup();
         keys
     }
 }
@@ -405,7 +408,7 @@ pub fn reachability_with(e: &Engine, variants: &[Variant], memo: sweep::Memo) ->
     // Subnets, swept: private endpoints by address (static, or the endpoint itself when
     // Azure assigns it), service tags.
     let mut targets: Vec<(String, Address)> = Vec::new();
-    let mut by_ip: HashMap<Address, usize> = HashMap::new();
+    let mut by_ip: HashMap<Address, usize> = HashMap::default();
     for pe in &t.private_endpoints {
         if let Some(to) = endpoint_destination(e, pe)
             && !by_ip.contains_key(&to)
@@ -414,7 +417,7 @@ pub fn reachability_with(e: &Engine, variants: &[Variant], memo: sweep::Memo) ->
             targets.push((format!("private-endpoint/{}", pe.name), to));
         }
     }
-    let mut by_tag: HashMap<String, usize> = HashMap::new();
+    let mut by_tag: HashMap<String, usize> = HashMap::default();
     for x in &tags {
         let a = Address::Tag(x.clone());
         by_tag.insert(a.to_string(), targets.len());
@@ -431,55 +434,33 @@ pub fn reachability_with(e: &Engine, variants: &[Variant], memo: sweep::Memo) ->
             Some((a.to_string(), a))
         })
         .collect();
-    let source_of: HashMap<&str, usize> = subnets
-        .iter()
-        .filter(|s| s.contains('/'))
-        .enumerate()
-        .map(|(i, s)| (s.as_str(), i))
-        .collect();
+    // The sweep's sources are `subnets`, in order; those without a VNet have no row.
+    let mut rows = Vec::with_capacity(subnets.len());
+    let mut next = 0;
+    for s in &subnets {
+        rows.push(s.contains('/').then(|| {
+            next += 1;
+            next - 1
+        }));
+    }
     let n = targets.len();
     let mut swept = Swept::new(sources, targets);
-    // The sweep hands over a source's pairs one after another, its row is looked up once;
-    // and every source's destinations in the same order, so each is looked up on the first
-    // row and found by its place in the row after that (4,000 endpoints for each of 1,000
-    // subnets), looked up again where it is not the one seen there.
-    let row = std::cell::RefCell::new((String::new(), None::<usize>, 0usize));
-    let seen = std::cell::RefCell::new(Vec::<(Address, Option<usize>)>::new());
-    let column = |to: &Address| match to {
-        Address::Tag(_) => by_tag.get(&to.to_string()).copied(),
-        other => by_ip.get(other).copied(),
-    };
-    let cell = |s: &str, to: &Address| -> Option<usize> {
-        let mut last = row.borrow_mut();
-        if last.0 != s {
-            *last = (s.to_string(), source_of.get(s).copied(), 0);
-        }
-        let k = last.2;
-        last.2 += 1;
-        let mut seen = seen.borrow_mut();
-        let j = match seen.get(k) {
-            Some((a, j)) if a == to => *j,
-            _ => {
-                let j = column(to);
-                if k == seen.len() {
-                    seen.push((to.clone(), j));
-                }
-                j
+    let m = {
+        let mut cells = Cells::new(&rows, n, &by_ip, &by_tag);
+        sweep::sweep_with(e, &subnets, &tags, memo, |c, v| {
+            if let Some(i) = cells.index(c) {
+                swept.verdicts[i] = Some(v);
             }
-        };
-        Some(last.1? * n + j?)
+        })
     };
-    let m = sweep::sweep_with(e, &subnets, &tags, memo, |s, to, v| {
-        if let Some(c) = cell(s, to) {
-            swept.verdicts[c] = Some(v);
-        }
-    });
     r.traces += m.traces;
     // A verdict some variant does not share is unknown: the deployment does not decide it.
+    // A variant's groups are its own, and so are its columns.
     for (_, ve) in &engines {
-        let vm = sweep::sweep(ve, &subnets, &tags, |s, to, verdict| {
-            if let Some(c) = cell(s, to)
-                && let Some(x) = &mut swept.verdicts[c]
+        let mut cells = Cells::new(&rows, n, &by_ip, &by_tag);
+        let vm = sweep::sweep_with(ve, &subnets, &tags, sweep::Memo::Off, |c, verdict| {
+            if let Some(i) = cells.index(c)
+                && let Some(x) = &mut swept.verdicts[i]
                 && *x != verdict
             {
                 *x = Verdict::Unknown;
@@ -489,6 +470,46 @@ pub fn reachability_with(e: &Engine, variants: &[Variant], memo: sweep::Memo) ->
     }
     r.swept = swept;
     r
+}
+
+/// Where the sweep's cells go in a [`Swept`]: its rows by source index, and its columns
+/// looked up by address the first time each is seen (every row has the same columns).
+struct Cells<'a> {
+    rows: &'a [Option<usize>],
+    n: usize,
+    by_ip: &'a HashMap<Address, usize>,
+    by_tag: &'a HashMap<String, usize>,
+    /// By the sweep's column, the target's index (`None` inside: not a target here).
+    columns: Vec<Option<Option<usize>>>,
+}
+
+impl<'a> Cells<'a> {
+    fn new(
+        rows: &'a [Option<usize>],
+        n: usize,
+        by_ip: &'a HashMap<Address, usize>,
+        by_tag: &'a HashMap<String, usize>,
+    ) -> Cells<'a> {
+        Cells {
+            rows,
+            n,
+            by_ip,
+            by_tag,
+            columns: Vec::new(),
+        }
+    }
+
+    /// The index in [`Swept::verdicts`] of a cell of the sweep.
+    fn index(&mut self, c: sweep::Cell) -> Option<usize> {
+        if self.columns.len() <= c.column {
+            self.columns.resize(c.column + 1, None);
+        }
+        let j = *self.columns[c.column].get_or_insert_with(|| match c.to {
+            Address::Tag(_) => self.by_tag.get(&c.to.to_string()).copied(),
+            other => self.by_ip.get(other).copied(),
+        });
+        Some(self.rows.get(c.source).copied().flatten()? * self.n + j?)
+    }
 }
 
 /// The question to ask a deployment about a pair the other side has and this one lacks,
@@ -544,9 +565,10 @@ pub type Request = (Pair, Query);
 /// a pair one side lacks is asked there too, in case both its ends exist there.
 pub fn requests(base: &Reachability, head: &Reachability) -> (Vec<Request>, Vec<Request>) {
     let (mut rb, mut rh) = (Vec::new(), Vec::new());
-    for k in base.candidates(head) {
+    let differing = base.swept.differing(&head.swept);
+    for k in base.candidates(head, &differing) {
         // Each side's traced pair is looked up once.
-        let (pb, ph) = (base.pairs.get(&k), head.pairs.get(&k));
+        let (pb, ph) = (base.pairs.get(k), head.pairs.get(k));
         let verdict = |r: &Reachability, p: Option<&Reach>| {
             p.map(|x| x.verdict).or_else(|| r.swept.get(&k.0, &k.1))
         };
@@ -569,7 +591,7 @@ pub fn requests(base: &Reachability, head: &Reachability) -> (Vec<Request>, Vec<
             rb.push((k.clone(), q.clone()));
         }
         if trace_h {
-            rh.push((k, q));
+            rh.push((k.clone(), q));
         }
     }
     (rb, rh)
@@ -717,8 +739,9 @@ pub fn cause(a: &Trace, b: &Trace) -> Option<Cause> {
 /// The pairs whose verdict changed, in the order of their addresses.
 pub fn compare(base: &Reachability, head: &Reachability) -> Vec<FlowChange> {
     let mut out = Vec::new();
-    for k in base.candidates(head) {
-        let (b, h) = (base.pairs.get(&k), head.pairs.get(&k));
+    let differing = base.swept.differing(&head.swept);
+    for k in base.candidates(head, &differing) {
+        let (b, h) = (base.pairs.get(k), head.pairs.get(k));
         let (vb, vh) = (
             b.map(|x| x.verdict).or_else(|| base.swept.get(&k.0, &k.1)),
             h.map(|x| x.verdict).or_else(|| head.swept.get(&k.0, &k.1)),

@@ -9,6 +9,7 @@
 
 use crate::engine::Engine;
 use crate::trace::{Query, Verdict, verdict};
+use foldhash::{HashMap, HashSet};
 use moat_model::address::Address;
 use moat_model::enums::ConnectionState;
 use moat_model::enums::Direction;
@@ -17,7 +18,7 @@ use moat_net::filter::Decision;
 use moat_net::routing::route_hosts;
 use moat_packets::{AddrAtomiser, AddrSet, L4Set, PacketSet, Protocol};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -61,7 +62,7 @@ struct Group {
 fn endpoint_groups(e: &Engine, sources: &[String]) -> Vec<Group> {
     let t = e.t;
     let mut atoms: AddrAtomiser<AddrSet> = AddrAtomiser::new();
-    let mut seen: HashSet<AddrSet> = HashSet::new();
+    let mut seen: HashSet<AddrSet> = HashSet::default();
     let mut label = |set: AddrSet| {
         if !set.is_empty() && !seen.contains(&set) {
             atoms.add_set(set.clone(), &set);
@@ -317,20 +318,34 @@ pub fn sweep(
     e: &Engine,
     sources: &[String],
     tags: &[String],
-    visit: impl FnMut(&str, &Address, Verdict),
+    mut visit: impl FnMut(&str, &Address, Verdict),
 ) -> Matrix {
-    sweep_with(e, sources, tags, Memo::Off, visit)
+    sweep_with(e, sources, tags, Memo::Off, |c, v| visit(c.name, c.to, v))
 }
 
-/// [`sweep`], with `memo` recording the traces' verdicts or taking recorded ones. Only the
-/// traces change: the groups, and what the source's NSG and routes decide without a trace,
-/// are worked out on this deployment as [`sweep`] does, so the verdicts are [`sweep`]'s.
+/// Where a verdict of the sweep belongs. Every source's row has the same columns in the same
+/// order (the endpoints group by group, then the tags), so a caller keeping a matrix finds a
+/// cell by the two indexes, without comparing names: an estate's sweep hands over millions.
+#[derive(Clone, Copy, Debug)]
+pub struct Cell<'a> {
+    /// The source's index in `sources`, and its name (`vnet/subnet`).
+    pub source: usize,
+    pub name: &'a str,
+    /// The destination's column, and its address (the endpoint's, or the tag).
+    pub column: usize,
+    pub to: &'a Address,
+}
+
+/// [`sweep`], with `memo` recording the traces' verdicts or taking recorded ones, handing each
+/// verdict over with its [`Cell`]. Only the traces change: the groups, and what the source's
+/// NSG and routes decide without a trace, are worked out on this deployment as [`sweep`]
+/// does, so the verdicts are [`sweep`]'s.
 pub fn sweep_with(
     e: &Engine,
     sources: &[String],
     tags: &[String],
     mut memo: Memo,
-    mut visit: impl FnMut(&str, &Address, Verdict),
+    mut visit: impl FnMut(Cell, Verdict),
 ) -> Matrix {
     let groups = endpoint_groups(e, sources);
     let endpoints: usize = groups.iter().map(|g| g.members.len()).sum();
@@ -367,8 +382,9 @@ pub fn sweep_with(
         r.shape = shape;
         r.tags = tags.to_vec();
     }
-    let mut beyond = HashMap::new();
-    for s in sources {
+    let mut beyond = HashMap::default();
+    let tag_addresses: Vec<Address> = tags.iter().map(|t| Address::Tag(t.clone())).collect();
+    for (i, s) in sources.iter().enumerate() {
         let kept = match &memo {
             Memo::Reuse { base, touched } if same_shape => base
                 .whole
@@ -397,15 +413,20 @@ pub fn sweep_with(
         let Some((by_group, by_tag)) = verdicts else {
             continue;
         };
-        for (g, &v) in groups.iter().zip(&by_group) {
-            for member in &g.members {
-                count(&mut m, v);
-                visit(s, member, v);
-            }
-        }
-        for (tag, &v) in tags.iter().zip(&by_tag) {
+        let cell = |column, to| Cell {
+            source: i,
+            name: s,
+            column,
+            to,
+        };
+        let members = groups
+            .iter()
+            .zip(&by_group)
+            .flat_map(|(g, &v)| g.members.iter().map(move |member| (member, v)));
+        let tagged = tag_addresses.iter().zip(by_tag.iter().copied());
+        for (column, (to, v)) in members.chain(tagged).enumerate() {
             count(&mut m, v);
-            visit(s, &Address::Tag(tag.clone()), v);
+            visit(cell(column, to), v);
         }
     }
     m

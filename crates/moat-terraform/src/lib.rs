@@ -157,21 +157,27 @@ pub fn load(path: &Path, opts: &TfOptions) -> Result<Loaded, LoadError> {
     isolated(path, move || load_config(&p, &o))
 }
 
+/// Refuses a text given whole (`name` in diagnostics) past the size limit.
+fn too_large(name: &str, text: &str, opts: &TfOptions) -> Result<(), LoadError> {
+    if text.len() <= opts.limits.max_bytes {
+        return Ok(());
+    }
+    Err(LoadError::at_path(
+        "too-large",
+        format!(
+            "{name} is {} bytes; the limit is {} bytes",
+            text.len(),
+            opts.limits.max_bytes
+        ),
+        Path::new(name),
+        None,
+    ))
+}
+
 /// Reads a configuration given as the text of one `.tf` file, named `name` in diagnostics.
 /// Nothing is read from disk: the modules it calls have unknown outputs.
 pub fn load_str(name: &str, text: &str, opts: &TfOptions) -> Result<Loaded, LoadError> {
-    if text.len() > opts.limits.max_bytes {
-        return Err(LoadError::at_path(
-            "too-large",
-            format!(
-                "{name} is {} bytes; the limit is {} bytes",
-                text.len(),
-                opts.limits.max_bytes
-            ),
-            Path::new(name),
-            None,
-        ));
-    }
+    too_large(name, text, opts)?;
     let (n, t, o) = (name.to_string(), text.to_string(), opts.clone());
     isolated(Path::new(name), move || {
         let mut ev = Evaluator::new(o.limits);
@@ -188,18 +194,7 @@ pub fn load_plan(path: &Path, opts: &TfOptions) -> Result<Loaded, LoadError> {
 
 /// Reads a plan given as the text of `terraform show -json`, named `name` in diagnostics.
 pub fn load_plan_str(name: &str, text: &str, opts: &TfOptions) -> Result<Loaded, LoadError> {
-    if text.len() > opts.limits.max_bytes {
-        return Err(LoadError::at_path(
-            "too-large",
-            format!(
-                "{name} is {} bytes; the limit is {} bytes",
-                text.len(),
-                opts.limits.max_bytes
-            ),
-            Path::new(name),
-            None,
-        ));
-    }
+    too_large(name, text, opts)?;
     let src = moat_doc::SourceFile::new(name, text.to_string());
     let (n, o) = (name.to_string(), opts.clone());
     isolated(Path::new(name), move || {

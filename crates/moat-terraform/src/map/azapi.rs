@@ -118,10 +118,9 @@ impl Mapper<'_> {
     /// resources are mapped.
     pub(super) fn azapi(&mut self) -> Topology {
         let recs: Vec<(usize, &Record)> = self
-            .recs
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.mode == Mode::Managed && r.rtype == "azapi_resource")
+            .managed_of("azapi_resource")
+            .into_iter()
+            .map(|i| (i, &self.recs[i]))
             .collect();
         if recs.is_empty() {
             return Topology::default();
@@ -166,6 +165,16 @@ impl Mapper<'_> {
         );
         self.take_own(&mut scratch);
         scratch
+    }
+
+    /// The records of the managed resources (not data sources) of type `rtype`, by index.
+    pub(super) fn managed_of(&self, rtype: &str) -> Vec<usize> {
+        (0..self.recs.len())
+            .filter(|&i| {
+                let r = &self.recs[i];
+                r.mode == Mode::Managed && r.rtype == rtype
+            })
+            .collect()
     }
 
     /// Every declared azurerm resource (and inline subnet) as a stand-in, made as it is read

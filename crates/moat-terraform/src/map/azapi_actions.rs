@@ -16,7 +16,6 @@ use super::azapi::body_json;
 use super::azapi_update::{reach, with_body, written_unknowns};
 use super::azapi_update_lists::ListKind;
 use super::{Mapper, at, get};
-use crate::config::Mode;
 use crate::ids;
 use crate::value::{ResObj, Value};
 use moat_arm::map::{ArmResource, kind_of};
@@ -139,12 +138,7 @@ fn setting_of(
 impl Mapper<'_> {
     /// Opens what every `azapi_resource_action` that writes a declared resource may write.
     pub(super) fn azapi_actions(&mut self) {
-        let actions: Vec<usize> = (0..self.recs.len())
-            .filter(|&i| {
-                let r = &self.recs[i];
-                r.mode == Mode::Managed && r.rtype == "azapi_resource_action"
-            })
-            .collect();
+        let actions = self.managed_of("azapi_resource_action");
         if actions.is_empty() {
             return;
         }

@@ -14,7 +14,6 @@
 use super::azapi::{Wanted, bare_stand_in, body_json, is_stand_in};
 use super::azapi_update_lists::ListKind;
 use super::{Mapper, at, get};
-use crate::config::Mode;
 use crate::ids;
 use crate::value::{ResObj, Value};
 use moat_arm::map::{ArmResource, MapContext, finish, map_resource};
@@ -27,12 +26,7 @@ use std::collections::HashSet;
 impl Mapper<'_> {
     /// Applies every `azapi_update_resource` whose target the configuration declares.
     pub(super) fn azapi_updates(&mut self) {
-        let updates: Vec<usize> = (0..self.recs.len())
-            .filter(|&i| {
-                let r = &self.recs[i];
-                r.mode == Mode::Managed && r.rtype == "azapi_update_resource"
-            })
-            .collect();
+        let updates = self.managed_of("azapi_update_resource");
         if updates.is_empty() {
             return;
         }

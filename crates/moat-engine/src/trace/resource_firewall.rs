@@ -221,18 +221,13 @@ impl Walk<'_, '_> {
                 at(&s.at),
             );
         }
-        self.perimeter(&element, s.public_network_access, at(&s.at))?;
-        if s.public_network_access == PublicNetworkAccess::Disabled {
-            self.reading_only(PUBLIC_ACCESS);
-            return self.block(
-                Step::ResourceFirewall,
-                element,
-                Code::RfPublicDisabled,
-                "public network access is Disabled: only private endpoints reach it",
-                at(&s.at),
-                format!("create a private endpoint to storage {name} in the source's VNet"),
-            );
-        }
+        self.public_access(
+            &element,
+            s.public_network_access,
+            at(&s.at),
+            "public network access is Disabled: only private endpoints reach it",
+            &format!("storage {name}"),
+        )?;
         self.selected_networks(
             element,
             (
@@ -263,18 +258,13 @@ impl Walk<'_, '_> {
                 at(&k.at),
             );
         }
-        self.perimeter(&element, k.public_network_access, at(&k.at))?;
-        if k.public_network_access == PublicNetworkAccess::Disabled {
-            self.reading_only(PUBLIC_ACCESS);
-            return self.block(
-                Step::ResourceFirewall,
-                element,
-                Code::RfPublicDisabled,
-                "public network access is Disabled",
-                at(&k.at),
-                format!("create a private endpoint to key vault {name} in the source's VNet"),
-            );
-        }
+        self.public_access(
+            &element,
+            k.public_network_access,
+            at(&k.at),
+            "public network access is Disabled",
+            &format!("key vault {name}"),
+        )?;
         self.selected_networks(
             element,
             (r.default_action, ALL_NETWORKS),
@@ -311,20 +301,13 @@ impl Walk<'_, '_> {
                 at(&a.at),
             );
         }
-        self.perimeter(&element, a.public_network_access, at(&a.at))?;
-        if a.public_network_access == PublicNetworkAccess::Disabled {
-            self.reading_only(PUBLIC_ACCESS);
-            return self.block(
-                Step::ResourceFirewall,
-                element,
-                Code::RfPublicDisabled,
-                "public network access is Disabled",
-                at(&a.at),
-                format!(
-                    "create a private endpoint to container registry {name} in the source's VNet"
-                ),
-            );
-        }
+        self.public_access(
+            &element,
+            a.public_network_access,
+            at(&a.at),
+            "public network access is Disabled",
+            &format!("container registry {name}"),
+        )?;
         self.selected_networks(
             element,
             (r.default_action, ALL_NETWORKS),
@@ -522,6 +505,33 @@ impl Walk<'_, '_> {
             "public network access is SecuredByPerimeter: a network security perimeter's access rules decide",
             at_,
             format!("the access rules (and access mode) of the network security perimeter {element} is associated with"),
+        )
+    }
+
+    /// What a resource's public network access decides before its firewall rules, for storage,
+    /// key vaults and container registries: a perimeter's rules ([`Walk::perimeter`]), or
+    /// Disabled, which blocks with `detail`, fixed by a private endpoint to `what`
+    /// (`key vault kv`).
+    fn public_access(
+        &mut self,
+        element: &str,
+        pna: PublicNetworkAccess,
+        at_: Option<&Provenance>,
+        detail: &str,
+        what: &str,
+    ) -> Walked {
+        self.perimeter(element, pna, at_)?;
+        if pna != PublicNetworkAccess::Disabled {
+            return Ok(());
+        }
+        self.reading_only(PUBLIC_ACCESS);
+        self.block(
+            Step::ResourceFirewall,
+            element,
+            Code::RfPublicDisabled,
+            detail,
+            at_,
+            format!("create a private endpoint to {what} in the source's VNet"),
         )
     }
 
